@@ -1,0 +1,32 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {ExitCode, NodePool, checkCluster, parseAddress} from '../src/index.js'
+import {renderCheck} from '../src/cluster/format/view.js'
+
+export default class Check extends BaseCommand<typeof Check> {
+  static override summary = 'Check the health of a Redis Cluster'
+  static override description = `Loads the cluster from one seed node (every node's own view, in parallel) and reports:
+slot-configuration disagreement, open (migrating/importing) slots, uncovered slots, slots on failed
+nodes, unreachable masters and replicas, replicas of unknown masters, masters without replicas.
+
+Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
+  static override examples = ['<%= config.bin %> check 127.0.0.1:7000', '<%= config.bin %> check 127.0.0.1:7000 --json']
+  static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
+  static override flags = {
+    'search-multiple-owners': Flags.boolean({aliases: ['cluster-search-multiple-owners'], description: 'Also look for slots with keys on more than one master (one pipeline per master)'}),
+  }
+
+  async run(): Promise<void> {
+    const seed = parseAddress(this.args.node)
+    const pool = new NodePool(this.connectOptions())
+    try {
+      const multipleOwners = this.flags['search-multiple-owners']
+      const {view, report} = await checkCluster(seed, pool, {multipleOwners})
+      renderCheck(this.out, view, report, {multipleOwners})
+      const code = report.healthy ? ExitCode.OK : ExitCode.CLUSTER_PROBLEMS
+      this.finish({healthy: report.healthy, findings: report.findings.map(({slots, ...f}) => ({...f, ...(slots ? {slots: slots.length > 64 ? undefined : slots, slotCount: slots.length} : {})})), nodes: view.nodes.map(({view: _v, clusterInfo: _c, ...n}) => n)}, code)
+    } finally {
+      await pool.close()
+    }
+  }
+}

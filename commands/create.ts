@@ -1,0 +1,87 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {CreatePlanError, NodePool, applyCreate, loadCluster, parseAddress, planCreate, validateCreateNodes} from '../src/index.js'
+import {renderCheck} from '../src/cluster/format/view.js'
+import {runChecks} from '../src/cluster/check/checks.js'
+import {RedisTsError, usageError} from '../src/errors.js'
+import {renderTable} from '../src/ui/table.js'
+
+export default class Create extends BaseCommand<typeof Create> {
+  static override summary = 'Create a cluster from empty cluster-enabled nodes'
+  static override description = `Validates every node first (reachable, cluster-enabled, empty, no duplicates, at least 3 masters)
+and changes nothing if any check fails. Plans masters and replicas with host anti-affinity and
+contiguous balanced slot ranges, asks for confirmation (or --yes), applies ADDSLOTSRANGE,
+SET-CONFIG-EPOCH, MEET and REPLICATE, then waits until every node agrees and reports cluster_state:ok.`
+  static override strict = false
+  static override examples = [
+    '<%= config.bin %> create 10.0.0.1:7000 10.0.0.2:7000 10.0.0.3:7000 10.0.0.1:7001 10.0.0.2:7001 10.0.0.3:7001 --replicas 1',
+    '<%= config.bin %> create 127.0.0.1:7000 127.0.0.1:7001 127.0.0.1:7002 --yes --json',
+  ]
+  static override args = {nodes: Args.string({required: false, description: 'node addresses (host:port), at least 3 masters'})}
+  static override flags = {
+    replicas: Flags.integer({char: 'r', aliases: ['cluster-replicas'], default: 0, min: 0, description: 'replicas per master'}),
+    'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
+    timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(Create)
+    const addrs = (argv as string[]).map(parseAddress)
+    if (addrs.length === 0) throw usageError('No nodes given: create needs the addresses of the empty nodes (host:port ...)')
+    const pool = new NodePool(this.connectOptions())
+    try {
+      this.out.info(`Performing hash slots allocation on ${addrs.length} nodes...`)
+      const nodes = await validateCreateNodes(addrs, pool)
+      let plan
+      try {
+        plan = planCreate(nodes.map((n) => ({address: n.address, host: n.host, port: n.port})), this.flags.replicas)
+      } catch (err) {
+        if (err instanceof CreatePlanError) throw new RedisTsError('usage', err.message)
+        throw err
+      }
+      plan.masters.forEach((m, i) => this.out.line(`Master[${i}] -> Slots ${m.slots[0]} - ${m.slots[1]}`))
+      for (const r of plan.replicas) this.out.line(`Adding replica ${r.address} to ${r.masterAddress}`)
+      const aa = plan.antiAffinity
+      if (plan.replicas.length) {
+        if (aa.perfect) this.out.ok('Perfect anti-affinity obtained!')
+        else if (aa.replicasWithMasterHost) this.out.warning('Some replicas are in the same host as their master')
+        else this.out.warning('Some replicas of the same master are in the same host')
+      }
+      const idOf = new Map(nodes.map((n) => [n.address, n.id]))
+      this.out.line(
+        renderTable(
+          ['role', 'address', 'id', 'slots', 'replicates'],
+          [
+            ...plan.masters.map((m) => ['master', m.address, idOf.get(m.address)!, `${m.slots[0]}-${m.slots[1]} (${m.slotCount})`, '']),
+            ...plan.replicas.map((r) => ['replica', r.address, idOf.get(r.address)!, '', r.masterAddress]),
+          ],
+          this.out.color,
+        ),
+      )
+      const planDoc = {masters: plan.masters.map((m) => ({...m, id: idOf.get(m.address)})), replicas: plan.replicas.map((r) => ({...r, id: idOf.get(r.address)})), antiAffinity: aa}
+      if (this.flags['dry-run']) {
+        this.out.info('Dry run: nothing was changed.')
+        this.finish({dryRun: true, plan: planDoc})
+        return
+      }
+      await this.confirm('Can I set the above configuration?')
+      const started = Date.now()
+      const result = await applyCreate(plan, nodes, pool, {
+        timeoutMs: this.flags.timeout * 1000,
+        onEvent: (e) => {
+          if (e.type === 'slots-assigned') this.out.info('Nodes configuration updated')
+          else if (e.type === 'epochs-set') this.out.info('Assign a different config epoch to each node')
+          else if (e.type === 'meet-sent') this.out.info('Sending CLUSTER MEET messages to join the cluster')
+          else if (e.type === 'replicate') this.out.line(`Replica ${e.replica} now replicates ${e.master}`)
+        },
+      })
+      this.out.info(`Cluster converged in ${((Date.now() - started) / 1000).toFixed(2)}s: all nodes agree and report cluster_state:ok`)
+      const view = await loadCluster(addrs[0], pool, {details: true})
+      const report = runChecks(view)
+      renderCheck(this.out, view, report, {multipleOwners: false})
+      this.finish({plan: planDoc, nodes: result.nodes, elapsedMs: Date.now() - started, healthy: report.healthy})
+    } finally {
+      await pool.close()
+    }
+  }
+}

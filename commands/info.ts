@@ -1,0 +1,21 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {NodePool, clusterInfo, parseAddress} from '../src/index.js'
+import {renderInfo} from '../src/cluster/format/view.js'
+
+export default class Info extends BaseCommand<typeof Info> {
+  static override summary = 'Per-master keys, slots, replicas and memory, with totals'
+  static override examples = ['<%= config.bin %> info 127.0.0.1:7000']
+  static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
+
+  async run(): Promise<void> {
+    const pool = new NodePool(this.connectOptions())
+    try {
+      const {info} = await clusterInfo(parseAddress(this.args.node), pool)
+      renderInfo(this.out, info)
+      this.finish(info)
+    } finally {
+      await pool.close()
+    }
+  }
+}

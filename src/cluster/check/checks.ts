@@ -1,0 +1,189 @@
+// Pure checks over a ClusterView. Each finding has a severity; 'error' and 'warning' make check fail,
+// 'info' is reported only. No I/O here: the multiple-owners data is gathered beforehand.
+import {formatRangesCompact, slotsToRanges} from '../topology/parse.js'
+import type {ClusterNode, ClusterView, NodeEntry} from '../topology/types.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+export type FindingCode =
+  | 'config-disagreement'
+  | 'open-slot'
+  | 'uncovered-slots'
+  | 'slots-on-failed-node'
+  | 'unreachable-master'
+  | 'unreachable-replica'
+  | 'failed-node'
+  | 'unknown-master'
+  | 'master-without-replicas'
+  | 'multiple-owners'
+  | 'cluster-state-fail'
+
+export interface Finding {
+  code: FindingCode
+  severity: Severity
+  message: string
+  nodes?: string[]
+  slots?: number[]
+}
+
+/** redis-cli's config signature: sorted `id:ranges` for every master that owns slots, open slots excluded. */
+export function configSignature(view: NodeEntry[]): string {
+  return view
+    .filter((e) => e.role === 'master' && e.slots.length > 0)
+    .map((e) => `${e.id}:${formatRangesCompact(e.slots)}`)
+    .sort()
+    .join('|')
+}
+
+export function checkAgreement(view: ClusterView): Finding[] {
+  const sigs = new Map<string, string[]>()
+  for (const n of view.nodes) {
+    if (!n.view) continue
+    const s = configSignature(n.view)
+    sigs.set(s, [...(sigs.get(s) ?? []), n.address])
+  }
+  if (sigs.size <= 1) return []
+  const groups = [...sigs.values()].sort((a, b) => b.length - a.length)
+  return [
+    {
+      code: 'config-disagreement',
+      severity: 'error',
+      message: `Nodes don't agree about configuration! (${groups.length} different views: ${groups.map((g) => g.join(' ')).join(' | ')})`,
+      nodes: groups.slice(1).flat(),
+    },
+  ]
+}
+
+export function checkOpenSlots(view: ClusterView): Finding[] {
+  const out: Finding[] = []
+  for (const n of view.nodes) {
+    const mig = Object.keys(n.migrating).map(Number)
+    const imp = Object.keys(n.importing).map(Number)
+    if (mig.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in migrating state ${mig.join(',')}.`, nodes: [n.address], slots: mig})
+    if (imp.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in importing state ${imp.join(',')}.`, nodes: [n.address], slots: imp})
+  }
+  return out
+}
+
+export function openSlots(view: ClusterView): number[] {
+  const s = new Set<number>()
+  for (const n of view.nodes) {
+    for (const k of Object.keys(n.migrating)) s.add(Number(k))
+    for (const k of Object.keys(n.importing)) s.add(Number(k))
+  }
+  return [...s].sort((a, b) => a - b)
+}
+
+/** Slot → owner id according to the masters' own claims (seed view for unreachable ones). */
+export function slotOwners(view: ClusterView): Map<number, string[]> {
+  const owners = new Map<number, string[]>()
+  for (const n of view.nodes) {
+    if (n.role !== 'master') continue
+    for (const [a, b] of n.slots) for (let s = a; s <= b; s++) owners.set(s, [...(owners.get(s) ?? []), n.id])
+  }
+  return owners
+}
+
+export function uncoveredSlots(view: ClusterView): number[] {
+  const owners = slotOwners(view)
+  const out: number[] = []
+  for (let s = 0; s < 16384; s++) if (!owners.has(s)) out.push(s)
+  return out
+}
+
+export function checkCoverage(view: ClusterView): Finding[] {
+  const out: Finding[] = []
+  const missing = uncoveredSlots(view)
+  if (missing.length) {
+    out.push({
+      code: 'uncovered-slots',
+      severity: 'error',
+      message: `Not all 16384 slots are covered by nodes. ${missing.length} uncovered: ${formatRangesCompact(slotsToRanges(missing))}`,
+      slots: missing,
+    })
+  }
+  for (const n of view.nodes) {
+    if (n.role === 'master' && n.slotCount > 0 && (n.failed || !n.reachable)) {
+      out.push({
+        code: 'slots-on-failed-node',
+        severity: 'error',
+        message: `${n.slotCount} slots (${formatRangesCompact(n.slots)}) are assigned to ${n.failed ? 'failed' : 'unreachable'} master ${n.address} (${n.id}).`,
+        nodes: [n.address],
+      })
+    }
+  }
+  return out
+}
+
+export function checkReachability(view: ClusterView): Finding[] {
+  const out: Finding[] = []
+  for (const n of view.nodes) {
+    if (n.reachable) {
+      if (n.failed) out.push({code: 'failed-node', severity: 'warning', message: `Node ${n.address} (${n.id}) is flagged ${n.flags.filter((f) => f.startsWith('fail') || f === 'handshake' || f === 'noaddr').join(',')} by the cluster.`, nodes: [n.address]})
+      continue
+    }
+    const isMaster = n.role === 'master'
+    out.push({
+      code: isMaster ? 'unreachable-master' : 'unreachable-replica',
+      severity: isMaster ? 'error' : 'warning',
+      message: `${isMaster ? 'Master' : 'Replica'} ${n.address} (${n.id}) is unreachable: ${n.error ?? 'unknown error'}`,
+      nodes: [n.address],
+    })
+  }
+  return out
+}
+
+export function checkReplicas(view: ClusterView): Finding[] {
+  const out: Finding[] = []
+  const ids = new Set(view.nodes.map((n) => n.id))
+  for (const n of view.nodes) {
+    if (n.role === 'replica' && n.masterId && !ids.has(n.masterId)) {
+      out.push({code: 'unknown-master', severity: 'warning', message: `${n.address} claims to be replica of unknown node ID ${n.masterId}.`, nodes: [n.address]})
+    }
+  }
+  for (const m of view.nodes) {
+    if (m.role !== 'master' || m.slotCount === 0) continue
+    const healthy = view.nodes.filter((r) => r.role === 'replica' && r.masterId === m.id && !r.failed)
+    if (healthy.length === 0) out.push({code: 'master-without-replicas', severity: 'info', message: `Master ${m.address} has no working replica.`, nodes: [m.address]})
+  }
+  return out
+}
+
+export function checkClusterState(view: ClusterView): Finding[] {
+  const bad = view.nodes.filter((n) => n.clusterInfo && n.clusterInfo.cluster_state !== 'ok')
+  if (!bad.length) return []
+  return [{code: 'cluster-state-fail', severity: 'error', message: `cluster_state is not ok on ${bad.map((n) => n.address).join(', ')}`, nodes: bad.map((n) => n.address)}]
+}
+
+/** keysBySlot: slot → ids of masters holding keys in it (gathered with COUNTKEYSINSLOT). */
+export function checkMultipleOwners(view: ClusterView, keysBySlot: Map<number, string[]>): Finding[] {
+  const owners = slotOwners(view)
+  const out: Finding[] = []
+  const byId = new Map(view.nodes.map((n) => [n.id, n] as [string, ClusterNode]))
+  for (let s = 0; s < 16384; s++) {
+    const all = new Set([...(owners.get(s) ?? []), ...(keysBySlot.get(s) ?? [])])
+    if (all.size > 1) {
+      const addrs = [...all].map((id) => byId.get(id)?.address ?? id)
+      out.push({code: 'multiple-owners', severity: 'error', message: `Slot ${s} has ${all.size} owners: ${addrs.join(' ')}`, slots: [s], nodes: addrs})
+    }
+  }
+  return out
+}
+
+export interface CheckReport {
+  findings: Finding[]
+  healthy: boolean
+}
+
+export function runChecks(view: ClusterView, keysBySlot?: Map<number, string[]>): CheckReport {
+  const findings = [
+    ...checkReachability(view),
+    ...checkReplicas(view),
+    ...checkAgreement(view),
+    ...checkOpenSlots(view),
+    ...checkCoverage(view),
+    ...checkClusterState(view).map((f) => ({...f, severity: 'warning' as const})),
+    ...(keysBySlot ? checkMultipleOwners(view, keysBySlot) : []),
+  ]
+  return {findings, healthy: !findings.some((f) => f.severity !== 'info')}
+}

@@ -1,0 +1,78 @@
+// The one place that opens admin connections: ioredis, RESP2 pinned, no retries, no offline
+// queue, so a dead node fails fast instead of hanging the CLI.
+import {Redis, type RedisOptions} from 'ioredis'
+import {readFileSync} from 'node:fs'
+import {formatAddress, type NodeAddress} from './address.js'
+
+export interface TlsOptions {
+  enabled: boolean
+  cacert?: string
+  cert?: string
+  key?: string
+  insecure?: boolean
+  sni?: string
+}
+
+export interface ConnectOptions {
+  password?: string
+  user?: string
+  tls?: TlsOptions
+  connectTimeoutMs?: number
+  commandTimeoutMs?: number
+}
+
+function tlsConfig(tls: TlsOptions | undefined): RedisOptions['tls'] {
+  if (!tls?.enabled) return undefined
+  return {
+    ...(tls.cacert ? {ca: readFileSync(tls.cacert)} : {}),
+    ...(tls.cert ? {cert: readFileSync(tls.cert)} : {}),
+    ...(tls.key ? {key: readFileSync(tls.key)} : {}),
+    ...(tls.insecure ? {rejectUnauthorized: false, checkServerIdentity: () => undefined} : {}),
+    ...(tls.sni ? {servername: tls.sni} : {}),
+  }
+}
+
+export function redisOptions(addr: NodeAddress, opts: ConnectOptions): RedisOptions {
+  return {
+    host: addr.host,
+    port: addr.port,
+    ...(opts.user ? {username: opts.user} : {}),
+    ...(opts.password !== undefined ? {password: opts.password} : {}),
+    tls: tlsConfig(opts.tls),
+    connectTimeout: opts.connectTimeoutMs ?? 3000,
+    commandTimeout: opts.commandTimeoutMs,
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    // ioredis 6 defaults to RESP3; admin replies are parsed as RESP2 text/arrays.
+    ...({protocol: 2} as Record<string, unknown>),
+  }
+}
+
+/** A connected admin client. Throws a descriptive error when the node cannot be reached. */
+export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Promise<Redis> {
+  const client = new Redis(redisOptions(addr, opts))
+  client.on('error', () => {}) // errors surface through command promises
+  try {
+    await client.connect()
+    return client
+  } catch (err) {
+    client.disconnect()
+    const msg = err instanceof Error ? err.message : String(err)
+    throw new Error(`Could not connect to Redis at ${formatAddress(addr)}: ${msg}`)
+  }
+}
+
+export function closeQuietly(client: Redis | undefined): void {
+  if (!client) return
+  try {
+    client.disconnect()
+  } catch {
+    // already closed
+  }
+}

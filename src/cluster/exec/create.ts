@@ -1,0 +1,175 @@
+// Executor for `create`: validate every node (nothing is changed until all pass), then ADDSLOTSRANGE,
+// SET-CONFIG-EPOCH, MEET, REPLICATE as soon as each master is known, and wait for convergence.
+import {lookup} from 'node:dns/promises'
+import {isIP} from 'node:net'
+import type {Redis} from 'ioredis'
+import {addressKey, formatAddress, type NodeAddress} from '../address.js'
+import {RedisTsError} from '../../errors.js'
+import type {NodePool} from '../pool.js'
+import {parseClusterNodes, parseInfo} from '../topology/parse.js'
+import type {CreatePlan} from '../plan/create.js'
+import {waitForConvergence} from './wait.js'
+
+export interface ValidNode {
+  address: string
+  host: string
+  port: number
+  id: string
+  busPort: number
+}
+
+export type CreateEvent =
+  | {type: 'slots-assigned'}
+  | {type: 'epochs-set'}
+  | {type: 'meet-sent'}
+  | {type: 'replicate'; replica: string; master: string}
+  | {type: 'waiting'; reason: string}
+
+async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode> {
+  const name = formatAddress(addr)
+  let c: Redis
+  try {
+    c = await pool.get(addr)
+  } catch (err) {
+    throw new RedisTsError('unreachable', `Node ${name} is not reachable: ${(err as Error).message.replace(/^Could not connect to Redis at [^:]+(:\d+)?:?\s*/, '')}`)
+  }
+  let info: Record<string, string>
+  try {
+    info = parseInfo(String(await c.call('INFO')))
+  } catch (err) {
+    throw new RedisTsError('invalid-node', `Node ${name}: ${(err as Error).message}`)
+  }
+  if (info.cluster_enabled !== '1') throw new RedisTsError('invalid-node', `Node ${name} is not configured as a cluster node (cluster-enabled no)`)
+  const cinfo = parseInfo(String(await c.call('CLUSTER', 'INFO')))
+  const known = Number(cinfo.cluster_known_nodes ?? '1')
+  if (known > 1) throw new RedisTsError('invalid-node', `Node ${name} is not empty: it already knows ${known - 1} other node(s) (CLUSTER RESET it first)`)
+  const m = /keys=(\d+)/.exec(info.db0 ?? '')
+  if (m && Number(m[1]) > 0) throw new RedisTsError('invalid-node', `Node ${name} is not empty: it holds ${m[1]} key(s) in database 0`)
+  if (Number(cinfo.cluster_slots_assigned ?? '0') > 0) throw new RedisTsError('invalid-node', `Node ${name} is not empty: it already has ${cinfo.cluster_slots_assigned} slot(s) assigned`)
+  const self = parseClusterNodes(String(await c.call('CLUSTER', 'NODES'))).find((e) => e.myself)
+  if (!self) throw new RedisTsError('invalid-node', `Node ${name}: CLUSTER NODES has no myself line`)
+  return {address: name, host: addr.host, port: addr.port, id: self.id, busPort: addr.busPort ?? self.busPort}
+}
+
+/** Validate all nodes; throws on the first problem (in argument order) and changes nothing. */
+export async function validateCreateNodes(addrs: NodeAddress[], pool: NodePool): Promise<ValidNode[]> {
+  const seen = new Map<string, string>()
+  for (const a of addrs) {
+    const k = addressKey(a)
+    if (seen.has(k)) throw new RedisTsError('usage', `Duplicate node address ${formatAddress(a)} (given more than once)`)
+    seen.set(k, formatAddress(a))
+  }
+  const results = await Promise.allSettled(addrs.map((a) => inspectNode(a, pool)))
+  const firstBad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
+  if (firstBad) throw firstBad.reason
+  const nodes = results.map((r) => (r as PromiseFulfilledResult<ValidNode>).value)
+  const byId = new Map<string, string>()
+  for (const n of nodes) {
+    const other = byId.get(n.id)
+    if (other) throw new RedisTsError('usage', `Duplicate node: ${n.address} and ${other} are the same node (${n.id})`)
+    byId.set(n.id, n.address)
+  }
+  return nodes
+}
+
+async function resolveIp(host: string): Promise<string> {
+  if (isIP(host)) return host
+  const r = await lookup(host)
+  return r.address
+}
+
+export interface CreateResult {
+  nodes: {address: string; id: string; role: 'master' | 'replica'; masterId?: string; slots?: [number, number]}[]
+  convergedMs: number
+}
+
+export async function applyCreate(
+  plan: CreatePlan,
+  nodes: ValidNode[],
+  pool: NodePool,
+  opts: {timeoutMs: number; onEvent?: (e: CreateEvent) => void},
+): Promise<CreateResult> {
+  const byAddr = new Map(nodes.map((n) => [n.address, n]))
+  const addrOf = (n: ValidNode): NodeAddress => ({host: n.host, port: n.port})
+  const client = (n: ValidNode) => pool.get(addrOf(n))
+  const emit = opts.onEvent ?? (() => {})
+
+  // Slots first: a master leaves the "minority" state (and starts its rejoin delay) when it gets slots.
+  await Promise.all(
+    plan.masters.map(async (m) => {
+      const c = await client(byAddr.get(m.address)!)
+      try {
+        await c.call('CLUSTER', 'ADDSLOTSRANGE', String(m.slots[0]), String(m.slots[1]))
+      } catch (err) {
+        if (!/unknown (sub)?command/i.test((err as Error).message)) throw err
+        const slots: string[] = []
+        for (let s = m.slots[0]; s <= m.slots[1]; s++) slots.push(String(s))
+        await c.call('CLUSTER', 'ADDSLOTS', ...slots)
+      }
+    }),
+  )
+  emit({type: 'slots-assigned'})
+  const order = [...plan.masters.map((m) => m.address), ...plan.replicas.map((r) => r.address)]
+  await Promise.all(
+    order.map(async (a, i) => {
+      const c = await client(byAddr.get(a)!)
+      await c.call('CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)).catch(() => undefined)
+    }),
+  )
+  emit({type: 'epochs-set'})
+  const first = byAddr.get(order[0])!
+  const firstIp = await resolveIp(first.host)
+  await Promise.all(
+    order.slice(1).map(async (a) => {
+      const c = await client(byAddr.get(a)!)
+      const args = ['MEET', firstIp, String(first.port)]
+      if (first.busPort !== first.port + 10000) args.push(String(first.busPort))
+      await c.call('CLUSTER', ...args)
+    }),
+  )
+  emit({type: 'meet-sent'})
+
+  const replicaOf = new Map<string, string>()
+  const deadline = Date.now() + opts.timeoutMs
+  await Promise.all(
+    plan.replicas.map(async (r) => {
+      const rep = byAddr.get(r.address)!
+      const master = byAddr.get(r.masterAddress)!
+      replicaOf.set(rep.id, master.id)
+      const c = await client(rep)
+      // REPLICATE fails until the replica knows the master; poll its view quickly.
+      for (;;) {
+        const view = parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))
+        const known = view.find((e) => e.id === master.id && !e.flags.includes('handshake'))
+        if (known) {
+          try {
+            await c.call('CLUSTER', 'REPLICATE', master.id)
+            emit({type: 'replicate', replica: r.address, master: r.masterAddress})
+            return
+          } catch (err) {
+            if (!/Unknown node/i.test((err as Error).message)) throw err
+          }
+        }
+        if (Date.now() > deadline) {
+          throw new RedisTsError('timeout', `Timed out waiting for replica ${r.address} to learn about its master ${r.masterAddress}`, {
+            hint: 'Cluster bus ports (port+10000 or cluster-port) must be reachable between every pair of nodes.',
+          })
+        }
+        await new Promise((res) => setTimeout(res, 20))
+      }
+    }),
+  )
+  const waited = await waitForConvergence(
+    pool,
+    nodes.map(addrOf),
+    {nodeCount: nodes.length, stateOk: true, replicaOf},
+    {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
+  )
+  return {
+    nodes: [
+      ...plan.masters.map((m) => ({address: m.address, id: byAddr.get(m.address)!.id, role: 'master' as const, slots: m.slots})),
+      ...plan.replicas.map((r) => ({address: r.address, id: byAddr.get(r.address)!.id, role: 'replica' as const, masterId: byAddr.get(r.masterAddress)!.id})),
+    ],
+    convergedMs: waited.elapsedMs,
+  }
+}

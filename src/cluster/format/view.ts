@@ -1,0 +1,89 @@
+// Human rendering of a ClusterView and check findings, in redis-cli's familiar layout.
+import type {Output} from '../../ui/output.js'
+import {renderTable} from '../../ui/table.js'
+import type {CheckReport, Finding} from '../check/checks.js'
+import type {InfoResult} from '../ops.js'
+import {formatRanges} from '../topology/parse.js'
+import type {ClusterView} from '../topology/types.js'
+
+export function renderNodeBlocks(out: Output, view: ClusterView): void {
+  for (const n of view.nodes) {
+    const tag = n.role === 'master' ? 'M' : 'S'
+    out.line(`${tag}: ${n.id} ${n.address}${n.reachable ? '' : out.c.red(' (unreachable)')}${n.failed ? out.c.red(' (failed)') : ''}`)
+    out.line(`   slots:${formatRanges(n.slots)} (${n.slotCount} slots) ${n.role === 'replica' ? 'slave' : n.role}`)
+    if (n.role === 'master') {
+      const r = view.nodes.filter((x) => x.role === 'replica' && x.masterId === n.id).length
+      if (r) out.line(`   ${r} additional replica(s)`)
+    } else if (n.masterId) {
+      out.line(`   replicates ${n.masterId}`)
+    }
+  }
+}
+
+export function renderNodeTable(out: Output, view: ClusterView): void {
+  const rows = view.nodes.map((n) => [
+    n.role === 'master' ? 'master' : n.role === 'replica' ? 'replica' : n.role,
+    n.address,
+    n.id.slice(0, 12),
+    n.role === 'master' ? String(n.slotCount) : '-',
+    n.keys === undefined ? '?' : String(n.keys),
+    n.role === 'master' ? String(view.nodes.filter((x) => x.role === 'replica' && x.masterId === n.id).length) : `of ${n.masterId?.slice(0, 8) ?? '?'}`,
+    !n.reachable ? 'unreachable' : n.failed ? n.flags.filter((f) => f.startsWith('fail')).join(',') || 'failed' : n.linkState,
+  ])
+  out.line(renderTable(['role', 'address', 'id', 'slots', 'keys', 'replicas', 'link'], rows, out.color))
+}
+
+function emitFinding(out: Output, f: Finding): void {
+  if (f.severity === 'error') out.err(f.message)
+  else if (f.severity === 'warning') out.warning(f.message)
+  else out.warn(f.message)
+}
+
+export function renderCheck(out: Output, view: ClusterView, report: CheckReport, opts: {multipleOwners: boolean}): void {
+  const by = (codes: string[]) => report.findings.filter((f) => codes.includes(f.code))
+  out.info(`Performing Cluster Check (using node ${view.seed})`)
+  renderNodeBlocks(out, view)
+  renderNodeTable(out, view)
+  const reach = by(['unreachable-master', 'unreachable-replica', 'failed-node', 'unknown-master', 'master-without-replicas'])
+  if (reach.length) {
+    out.info('Check nodes reachability and replicas...')
+    reach.forEach((f) => emitFinding(out, f))
+  }
+  const agree = by(['config-disagreement'])
+  if (agree.length) agree.forEach((f) => emitFinding(out, f))
+  else out.ok('All nodes agree about slots configuration.')
+  out.info('Check for open slots...')
+  const open = by(['open-slot'])
+  open.forEach((f) => emitFinding(out, f))
+  if (open.length) {
+    const slots = [...new Set(open.flatMap((f) => f.slots ?? []))].sort((a, b) => a - b)
+    out.warning(`The following slots are open: ${slots.join(',')}.`)
+  }
+  out.info('Check slots coverage...')
+  const cov = by(['uncovered-slots', 'slots-on-failed-node'])
+  if (cov.length) cov.forEach((f) => emitFinding(out, f))
+  else out.ok('All 16384 slots covered.')
+  const state = by(['cluster-state-fail'])
+  state.forEach((f) => emitFinding(out, f))
+  if (opts.multipleOwners) {
+    out.info('Check for multiple slot owners...')
+    const mo = by(['multiple-owners'])
+    if (mo.length) mo.forEach((f) => emitFinding(out, f))
+    else out.ok('No multiple owners found.')
+  }
+}
+
+export function renderInfo(out: Output, info: InfoResult): void {
+  for (const m of info.masters) {
+    out.line(`${m.address} (${m.id.slice(0, 8)}...) -> ${m.keys ?? '?'} keys | ${m.slots} slots | ${m.replicas} slaves.${m.reachable ? '' : ' (unreachable)'}`)
+  }
+  out.ok(`${info.totals.keys} keys in ${info.totals.masters} masters.`)
+  out.line(`${info.keysPerSlot.toFixed(2)} keys per slot on average.`)
+  out.line(
+    renderTable(
+      ['master', 'id', 'keys', 'slots', 'replicas', 'memory'],
+      info.masters.map((m) => [m.address, m.id.slice(0, 12), m.keys ?? '?', m.slots, m.replicas, m.usedMemoryHuman ?? '?']),
+      out.color,
+    ),
+  )
+}

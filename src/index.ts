@@ -1,0 +1,13 @@
+// The public programmatic API of redis-ts (commands import from here; so can test suites and scripts).
+export {parseAddress, formatAddress, type NodeAddress} from './cluster/address.js'
+export {type ConnectOptions, type TlsOptions, connectNode} from './cluster/connection.js'
+export {NodePool} from './cluster/pool.js'
+export {loadCluster} from './cluster/topology/load.js'
+export * from './cluster/topology/parse.js'
+export type * from './cluster/topology/types.js'
+export {runChecks, type Finding, type CheckReport} from './cluster/check/checks.js'
+export {planCreate, allocateSlots, type CreatePlan, CreatePlanError} from './cluster/plan/create.js'
+export {validateCreateNodes, applyCreate, type CreateResult} from './cluster/exec/create.js'
+export {waitForConvergence} from './cluster/exec/wait.js'
+export {checkCluster, clusterInfo, callAll, setNodeTimeout, summarize} from './cluster/ops.js'
+export {RedisTsError, ExitCode} from './errors.js'

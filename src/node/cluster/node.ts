@@ -1,0 +1,136 @@
+// One entry of the cluster node table (clusterNode in cluster.h), plus the flag and slot
+// bitmap helpers shared by the state machine, the formatters and nodes.conf.
+import {randomBytes} from 'node:crypto'
+import {NodeFlag, SLOT_BYTES} from './bus/codec.js'
+
+export const CLUSTER_SLOTS = 16384
+
+/** What the state machine needs from a bus connection; real sockets live in bus/links.ts. */
+export interface BusLink {
+  readonly inbound: boolean
+  /** Node this link belongs to: fixed for outbound links, learned for inbound ones. */
+  node: ClusterNode | null
+  readonly ctime: number
+  /** Local address of the socket (how a node learns its own IP). */
+  readonly localIp: string
+  /** Remote address of the socket (how a MEET sender's IP is learned). */
+  readonly remoteIp: string
+  send(frame: Buffer): void
+  close(): void
+}
+
+export interface FailReport {
+  reporter: string
+  time: number
+}
+
+export class ClusterNode {
+  ip = ''
+  port = 0
+  cport = 0
+  pport = 0
+  hostname = ''
+  flags: number
+  masterId: string | null = null
+  /** ms timestamp of the ping in flight, 0 when none. */
+  pingSent = 0
+  pongReceived = 0
+  dataReceived = 0
+  configEpoch = 0
+  replOffset = 0
+  failTime = 0
+  votedTime = 0
+  readonly ctime: number
+  slots = new Uint8Array(SLOT_BYTES)
+  numSlots = 0
+  failReports: FailReport[] = []
+  link: BusLink | null = null
+  inboundLink: BusLink | null = null
+
+  constructor(public id: string, flags: number, now: number) {
+    this.flags = flags
+    this.ctime = now
+  }
+
+  has(flag: number): boolean {
+    return (this.flags & flag) !== 0
+  }
+  get isMaster(): boolean {
+    return (this.flags & NodeFlag.MASTER) !== 0
+  }
+  get isReplica(): boolean {
+    return (this.flags & NodeFlag.SLAVE) !== 0
+  }
+  get inHandshake(): boolean {
+    return (this.flags & NodeFlag.HANDSHAKE) !== 0
+  }
+  get isMyself(): boolean {
+    return (this.flags & NodeFlag.MYSELF) !== 0
+  }
+  /** "Timed out" in Redis terms is PFAIL. */
+  get timedOut(): boolean {
+    return (this.flags & NodeFlag.PFAIL) !== 0
+  }
+  get failed(): boolean {
+    return (this.flags & NodeFlag.FAIL) !== 0
+  }
+}
+
+export function randomNodeId(): string {
+  return randomBytes(20).toString('hex')
+}
+
+export function isNodeId(s: string): boolean {
+  return s.length === 40 && /^[0-9a-f]{40}$/.test(s)
+}
+
+export function bitTest(bitmap: Uint8Array, slot: number): boolean {
+  return (bitmap[slot >> 3] & (1 << (slot & 7))) !== 0
+}
+export function bitSet(bitmap: Uint8Array, slot: number): void {
+  bitmap[slot >> 3] |= 1 << (slot & 7)
+}
+export function bitClear(bitmap: Uint8Array, slot: number): void {
+  bitmap[slot >> 3] &= ~(1 << (slot & 7))
+}
+export function bitmapsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Flag words in Redis's order (representClusterNodeFlags). */
+const FLAG_NAMES: [number, string][] = [
+  [NodeFlag.MYSELF, 'myself'], [NodeFlag.MASTER, 'master'], [NodeFlag.SLAVE, 'slave'],
+  [NodeFlag.PFAIL, 'fail?'], [NodeFlag.FAIL, 'fail'], [NodeFlag.HANDSHAKE, 'handshake'],
+  [NodeFlag.NOADDR, 'noaddr'], [NodeFlag.NOFAILOVER, 'nofailover'],
+]
+
+export function flagsToString(flags: number): string {
+  const out: string[] = []
+  for (const [bit, name] of FLAG_NAMES) if (flags & bit) out.push(name)
+  return out.length ? out.join(',') : 'noflags'
+}
+
+export function flagsFromString(s: string): number {
+  let flags = 0
+  for (const word of s.split(',')) {
+    const hit = FLAG_NAMES.find(([, n]) => n === word)
+    if (hit) flags |= hit[0]
+  }
+  return flags
+}
+
+/** Ranges of set bits as [start, end] pairs, ascending. */
+export function slotRanges(isSet: (slot: number) => boolean): [number, number][] {
+  const out: [number, number][] = []
+  let start = -1
+  for (let j = 0; j <= CLUSTER_SLOTS; j++) {
+    const on = j < CLUSTER_SLOTS && isSet(j)
+    if (on && start === -1) start = j
+    if (!on && start !== -1) {
+      out.push([start, j - 1])
+      start = -1
+    }
+  }
+  return out
+}

@@ -1,0 +1,320 @@
+// The cluster state machine's data and its primitive mutators (clusterState in cluster.h):
+// the node table, slot owners, open slots, epochs and the ok/fail verdict. Packet handling
+// lives in gossip.ts, timers in cron.ts, failure reports in failure.ts. Side effects are
+// deferred (DESIGN rule 6): mutators set `todo` bits and beforeSleep() applies them once.
+import {NodeFlag} from './bus/codec.js'
+import {ClusterNode, CLUSTER_SLOTS, bitClear, bitSet, bitTest, randomNodeId, type BusLink} from './node.js'
+import type {Clock} from '../clock.js'
+
+export const Todo = {SAVE_CONFIG: 1, UPDATE_STATE: 2, FSYNC_CONFIG: 4, BROADCAST_PONG: 8} as const
+
+export const CLUSTER_WRITABLE_DELAY = 2000
+export const FAIL_REPORT_VALIDITY_MULT = 2
+export const FAIL_UNDO_TIME_MULT = 2
+export const BLACKLIST_TTL = 60_000
+
+export interface ClusterConfig {
+  port: number
+  cport: number
+  pport: number
+  nodeTimeout: number
+  requireFullCoverage: boolean
+  allowReadsWhenDown: boolean
+  allowReplicaMigration: boolean
+  announceIp: string
+  announceHostname: string
+}
+
+export const defaultClusterConfig = (port: number): ClusterConfig => ({
+  port, cport: port + 10000, pport: 0, nodeTimeout: 15000, requireFullCoverage: true,
+  allowReadsWhenDown: false, allowReplicaMigration: true, announceIp: '', announceHostname: '',
+})
+
+/** What the cluster layer needs from the rest of the node. */
+export interface ClusterHooks {
+  countKeysInSlot(slot: number): number
+  deleteKeysInSlot(slot: number): void
+  /** A PUBLISH / PUBLISHSHARD arrived over the bus: deliver it to local subscribers. */
+  onPublish?(channel: Buffer, message: Buffer, shard: boolean): void
+  /** myself became a replica of `master` (replication attaches here, later). */
+  onSetMaster?(master: ClusterNode | null): void
+  /** Persist nodes.conf; `fsync` is set for epoch/vote changes. */
+  saveConfig?(text: string, fsync: boolean): void
+  /** Open an outbound bus link to node.ip:node.cport. */
+  connect?(node: ClusterNode): BusLink | null
+  /** Called when todo bits appear so the runtime can run beforeSleep() on the next turn. */
+  schedule?(): void
+  log?(msg: string): void
+}
+
+export class ClusterState {
+  myself: ClusterNode
+  nodes = new Map<string, ClusterNode>()
+  slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
+  migratingTo: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
+  importingFrom: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
+  currentEpoch = 0
+  lastVoteEpoch = 0
+  ok = false
+  size = 0
+  todo = 0
+  blacklist = new Map<string, number>()
+  statsPfailNodes = 0
+  statsSent = new Array<number>(11).fill(0)
+  statsReceived = new Array<number>(11).fill(0)
+  /** clusterUpdateState's statics. */
+  firstUpdateTime = 0
+  amongMinorityTime = 0
+  cronIteration = 0
+
+  constructor(readonly clock: Clock, readonly config: ClusterConfig, readonly hooks: ClusterHooks, id = randomNodeId()) {
+    this.myself = new ClusterNode(id, NodeFlag.MYSELF | NodeFlag.MASTER, clock.now())
+    this.myself.port = config.port
+    this.myself.cport = config.cport
+    this.myself.pport = config.pport
+    this.myself.ip = config.announceIp
+    this.myself.hostname = config.announceHostname
+    this.nodes.set(id, this.myself)
+  }
+
+  now(): number {
+    return this.clock.now()
+  }
+
+  log(msg: string): void {
+    this.hooks.log?.(msg)
+  }
+
+  mark(bits: number): void {
+    const had = this.todo
+    this.todo |= bits
+    if (had === 0 && bits !== 0) this.hooks.schedule?.()
+  }
+
+  lookup(id: string): ClusterNode | undefined {
+    return this.nodes.get(id)
+  }
+
+  // ---- node table ------------------------------------------------------------------------
+
+  addNode(node: ClusterNode): void {
+    this.nodes.set(node.id, node)
+  }
+
+  /** clusterDelNode: drop slots it served, open-slot markers, its failure reports, links. */
+  delNode(node: ClusterNode): void {
+    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+      if (this.importingFrom[j] === node) this.importingFrom[j] = null
+      if (this.migratingTo[j] === node) this.migratingTo[j] = null
+      if (this.slots[j] === node) this.delSlot(j)
+    }
+    for (const other of this.nodes.values()) {
+      other.failReports = other.failReports.filter((r) => r.reporter !== node.id)
+      if (other.masterId === node.id && other !== this.myself) other.masterId = null
+    }
+    this.freeLinks(node)
+    this.nodes.delete(node.id)
+  }
+
+  freeLinks(node: ClusterNode): void {
+    const {link, inboundLink} = node
+    node.link = null
+    node.inboundLink = null
+    link?.close()
+    inboundLink?.close()
+  }
+
+  /** A link died or was dropped: forget it so the cron reconnects. */
+  linkClosed(link: BusLink): void {
+    const n = link.node
+    if (!n) return
+    if (n.link === link) n.link = null
+    if (n.inboundLink === link) n.inboundLink = null
+  }
+
+  renameNode(node: ClusterNode, newId: string): void {
+    this.nodes.delete(node.id)
+    node.id = newId
+    this.nodes.set(newId, node)
+  }
+
+  /** CLUSTER MEET: a handshake node with a random id, replaced by the real one on PONG. */
+  startHandshake(ip: string, port: number, cport: number): boolean {
+    for (const n of this.nodes.values()) {
+      if (n.inHandshake && n.ip === ip && n.port === port && n.cport === cport) return false
+    }
+    const node = new ClusterNode(randomNodeId(), NodeFlag.HANDSHAKE | NodeFlag.MEET, this.now())
+    node.ip = ip
+    node.port = port
+    node.cport = cport
+    this.addNode(node)
+    return true
+  }
+
+  masterOf(node: ClusterNode): ClusterNode | null {
+    return node.masterId ? this.nodes.get(node.masterId) ?? null : null
+  }
+
+  replicasOf(master: ClusterNode): ClusterNode[] {
+    const out: ClusterNode[] = []
+    for (const n of this.nodes.values()) if (n.isReplica && n.masterId === master.id) out.push(n)
+    return out
+  }
+
+  /** clusterSetNodeAsMaster. */
+  setNodeAsMaster(n: ClusterNode): void {
+    if (n.isMaster) return
+    if (n.masterId && n !== this.myself) n.flags |= NodeFlag.MIGRATE_TO
+    n.flags = (n.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER
+    n.masterId = null
+    this.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE)
+  }
+
+  /** clusterSetMaster: myself becomes a replica of n (CLUSTER REPLICATE, or losing all slots). */
+  setMyMaster(n: ClusterNode): void {
+    const me = this.myself
+    if (me.isMaster) {
+      me.flags = (me.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE
+      this.closeAllSlots()
+    }
+    me.masterId = n.id
+    this.hooks.onSetMaster?.(n)
+    this.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE)
+  }
+
+  // ---- slots -----------------------------------------------------------------------------
+
+  addSlot(node: ClusterNode, slot: number): boolean {
+    if (this.slots[slot]) return false
+    bitSet(node.slots, slot)
+    node.numSlots++
+    this.slots[slot] = node
+    return true
+  }
+
+  delSlot(slot: number): boolean {
+    const n = this.slots[slot]
+    if (!n) return false
+    if (bitTest(n.slots, slot)) {
+      bitClear(n.slots, slot)
+      n.numSlots--
+    }
+    this.slots[slot] = null
+    return true
+  }
+
+  delNodeSlots(node: ClusterNode): number {
+    let deleted = 0
+    for (let j = 0; j < CLUSTER_SLOTS; j++) if (this.slots[j] === node && this.delSlot(j)) deleted++
+    return deleted
+  }
+
+  closeAllSlots(): void {
+    this.migratingTo.fill(null)
+    this.importingFrom.fill(null)
+  }
+
+  // ---- epochs ----------------------------------------------------------------------------
+
+  maxConfigEpoch(): number {
+    let max = 0
+    for (const n of this.nodes.values()) if (n.configEpoch > max) max = n.configEpoch
+    return max
+  }
+
+  /** clusterBumpConfigEpochWithoutConsensus: true if bumped. */
+  bumpEpochWithoutConsensus(): boolean {
+    const max = this.maxConfigEpoch()
+    if (this.myself.configEpoch === 0 || this.myself.configEpoch !== max) {
+      this.currentEpoch++
+      this.myself.configEpoch = this.currentEpoch
+      this.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
+      return true
+    }
+    return false
+  }
+
+  /** clusterHandleConfigEpochCollision: the node with the smaller id moves to a new epoch. */
+  handleEpochCollision(sender: ClusterNode): void {
+    const me = this.myself
+    if (sender.configEpoch !== me.configEpoch || !sender.isMaster || !me.isMaster) return
+    if (sender.id <= me.id) return
+    this.currentEpoch++
+    me.configEpoch = this.currentEpoch
+    this.saveNow(true)
+    this.log(`WARNING: configEpoch collision with node ${sender.id}. configEpoch set to ${me.configEpoch}`)
+  }
+
+  // ---- cluster state (clusterUpdateState) -----------------------------------------------
+
+  updateState(): void {
+    const now = this.now()
+    if (this.firstUpdateTime === 0) this.firstUpdateTime = now
+    // A freshly started master stays down a little so it can learn the config first.
+    if (this.myself.isMaster && !this.ok && now - this.firstUpdateTime < CLUSTER_WRITABLE_DELAY) return
+    let ok = true
+    if (this.config.requireFullCoverage) {
+      for (let j = 0; j < CLUSTER_SLOTS; j++) {
+        const n = this.slots[j]
+        if (!n || n.failed) {
+          ok = false
+          break
+        }
+      }
+    }
+    let size = 0
+    let reachable = 0
+    for (const n of this.nodes.values()) {
+      if (n.isMaster && n.numSlots > 0) {
+        size++
+        if (!(n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL))) reachable++
+      }
+    }
+    this.size = size
+    if (reachable < Math.floor(size / 2) + 1) {
+      ok = false
+      this.amongMinorityTime = now
+    }
+    if (ok !== this.ok) {
+      const rejoinDelay = Math.min(5000, Math.max(500, this.config.nodeTimeout))
+      if (ok && this.myself.isMaster && now - this.amongMinorityTime < rejoinDelay) return
+      this.log(`Cluster state changed: ${ok ? 'ok' : 'fail'}`)
+      this.ok = ok
+    }
+  }
+
+  // ---- deferred side effects -------------------------------------------------------------
+
+  /** clusterBeforeSleep: apply what handlers and packet processing marked. */
+  beforeSleep(): void {
+    const todo = this.todo
+    this.todo = 0
+    if (todo & Todo.UPDATE_STATE) this.updateState()
+    if (todo & Todo.SAVE_CONFIG) this.saveNow((todo & Todo.FSYNC_CONFIG) !== 0)
+    if (todo & Todo.BROADCAST_PONG) this.onBroadcastPong?.()
+  }
+
+  /** Set by gossip.ts (avoids an import cycle). */
+  onBroadcastPong: (() => void) | null = null
+  /** Set by format.ts users; returns the nodes.conf text. */
+  renderConfig: (() => string) | null = null
+
+  saveNow(fsync: boolean): void {
+    if (!this.hooks.saveConfig || !this.renderConfig) return
+    this.hooks.saveConfig(this.renderConfig(), fsync)
+  }
+
+  blacklistAdd(id: string): void {
+    this.blacklist.set(id, this.now() + BLACKLIST_TTL)
+  }
+
+  blacklisted(id: string): boolean {
+    const until = this.blacklist.get(id)
+    if (until === undefined) return false
+    if (until < this.now()) {
+      this.blacklist.delete(id)
+      return false
+    }
+    return true
+  }
+}

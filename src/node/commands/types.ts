@@ -1,0 +1,128 @@
+// The command-table API every command group is written against.
+//
+// HOW A GROUP PLUGS IN
+//   1. Create src/node/commands/<group>.ts exporting `export const commands: CommandSpec[] = [...]`
+//      (the registration table comes first in the file, handlers below it).
+//   2. Add it to the GROUPS list in src/node/commands/index.ts.
+//   Modules outside this folder (cluster, persistence, replication) register at runtime instead:
+//   `server.commands.register(specs)` (e.g. from createCluster(server)); a later registration of
+//   the same name replaces the earlier one.
+//
+// HANDLER CONTRACT
+//   - argv includes the command name at argv[0]; strings are latin1 (one char = one byte).
+//   - Write exactly one reply through ctx.reply (RESP2/RESP3 is handled by the writer).
+//   - Errors: `ctx.reply.error(E.SYNTAX)` or `throw new ReplyError(E.WRONGTYPE)` (src/node/errors.ts).
+//     Any other exception becomes "-ERR ..." and is logged.
+//   - Every keyspace mutation must be followed by ctx.afterWrite(key) (once per key touched):
+//     it bumps the dirty counter, invalidates WATCH, wakes blocked clients and is where
+//     replication/AOF learn that this command must be propagated. Delete aggregates that
+//     became empty (Redis never keeps empty lists/hashes/sets/zsets).
+//   - A handler may return a Promise (blocking commands, MIGRATE); the session processes no
+//     further command until it settles, so replies stay in order.
+//   - Key positions (firstKey/lastKey/step or keys()) are what the dispatcher hands to the
+//     cluster slot verdict; handlers never compute slots for redirection.
+import type {RespWriter} from '../../resp/writer.js'
+import type {Clock} from '../clock.js'
+import type {Keyspace} from '../keyspace/keyspace.js'
+import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
+import type {Verdict} from '../verdict.js'
+
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'admin'
+  | 'noauth'
+  | 'loading'
+  | 'stale'
+  | 'fast'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'denyoom'
+  | 'no-multi'
+  /** allowed while a RESP2 connection is in subscribed mode */
+  | 'subscribed-ok'
+
+export type HandlerResult = void | Promise<void>
+export type Handler = (ctx: CommandContext, argv: string[]) => HandlerResult
+
+export interface CommandSpec {
+  /** lower-case; for subcommands just the subcommand word ("get" under "config") */
+  name: string
+  /** Redis convention: n>0 exactly n args, n<0 at least -n; counts the command name (and subcommand) */
+  arity: number
+  flags: CommandFlag[]
+  /** 1-based positions in argv; 0 = no keys. lastKey -1 = last arg, -2 = second to last. */
+  firstKey: number
+  lastKey: number
+  step: number
+  /** For commands whose keys are not a simple range (ZUNIONSTORE, XREAD, MIGRATE, EVAL ...): argv indices of keys. */
+  keys?: (argv: string[]) => number[]
+  handler: Handler
+  /** Container commands (CONFIG, CLIENT, OBJECT ...): dispatch on argv[1]; the container's handler is unused. */
+  subcommands?: CommandSpec[]
+  /** ACL categories shown by COMMAND INFO/DOCS, e.g. ['@string','@fast'] (optional). */
+  categories?: string[]
+  /** One-line summary for COMMAND DOCS (optional). */
+  summary?: string
+  group?: string
+}
+
+export interface CommandContext {
+  readonly server: NodeServer
+  readonly session: Session
+  readonly reply: RespWriter
+  /** The session's selected database. */
+  readonly db: Keyspace
+  readonly clock: Clock
+  /** The single write path: call after mutating `key` (see header). */
+  afterWrite(key: string): void
+  /** Count a write that touches no particular key (FLUSHALL, SWAPDB ...). */
+  afterWriteAll(): void
+  /**
+   * Replace what replication/AOF sees for this command (e.g. EXPIRE -> PEXPIREAT,
+   * INCRBYFLOAT -> SET). May be called several times to emit several commands.
+   */
+  propagateAs(argv: string[]): void
+}
+
+/** Installed by the cluster module (src/node/cluster) when cluster-enabled; absent otherwise. */
+export interface ClusterHooks {
+  /**
+   * Decide whether this node serves the command. `keys` are the key strings from the spec's
+   * key positions (empty for keyless commands; EXEC passes the union of the queued keys).
+   * Return null or {kind:'ok'} to serve.
+   */
+  verdict(session: Session, spec: CommandSpec, argv: string[], keys: string[]): Verdict | null
+  /** PUBLISH fan-out over the bus (local delivery is done by the node itself). */
+  publish?(channel: string, message: string): void
+  /** Text of INFO's "# Cluster" section body lines (default "cluster_enabled:1"). */
+  infoLines?(): string[]
+  /** Called on shutdown (SHUTDOWN, SIGTERM) before the process exits: save nodes.conf etc. */
+  shutdown?(): Promise<void> | void
+  /** redis_mode in INFO, role etc. may consult this: true when this node is a replica. */
+  isReplica?(): boolean
+}
+
+/** What src/node/cluster/index.ts must export as `createCluster`. */
+export interface ClusterModule {
+  hooks: ClusterHooks
+  commands: CommandSpec[]
+  start?(): Promise<void> | void
+  stop?(): Promise<void> | void
+}
+export type ClusterFactory = (server: NodeServer) => ClusterModule | Promise<ClusterModule>
+
+/** Helper for tables: spec with defaults for keyless commands. */
+export function cmd(
+  name: string,
+  arity: number,
+  flags: CommandFlag[],
+  keys: [first: number, last: number, step: number] | 0,
+  handler: Handler,
+  extra: Partial<CommandSpec> = {},
+): CommandSpec {
+  const [firstKey, lastKey, step] = keys === 0 ? [0, 0, 0] : keys
+  return {name, arity, flags, firstKey, lastKey, step, handler, ...extra}
+}

@@ -1,0 +1,56 @@
+// Redis wording in one table (house rule 5). Texts are copied from redis 7.0.15 because
+// clients match on them. Handlers either write ctx.reply.error(E.X) or throw ReplyError;
+// the dispatcher turns a thrown ReplyError into an error reply (not logged) and any other
+// exception into "-ERR ..." (logged).
+
+export const E = {
+  SYNTAX: 'ERR syntax error',
+  WRONGTYPE: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  NOT_INTEGER: 'ERR value is not an integer or out of range',
+  NOT_FLOAT: 'ERR value is not a valid float',
+  OVERFLOW: 'ERR increment or decrement would overflow',
+  INCR_NAN: 'ERR increment would produce NaN or Infinity',
+  NO_SUCH_KEY: 'ERR no such key',
+  NOAUTH: 'NOAUTH Authentication required.',
+  WRONGPASS: 'WRONGPASS invalid username-password pair or user is disabled.',
+  AUTH_NOPASS:
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  DB_INDEX: 'ERR DB index is out of range',
+  SELECT_CLUSTER: 'ERR SELECT is not allowed in cluster mode',
+  MULTI_NESTED: 'ERR MULTI calls can not be nested',
+  EXEC_NO_MULTI: 'ERR EXEC without MULTI',
+  DISCARD_NO_MULTI: 'ERR DISCARD without MULTI',
+  WATCH_IN_MULTI: 'ERR WATCH inside MULTI is not allowed',
+  EXECABORT: 'EXECABORT Transaction discarded because of previous errors.',
+  OUT_OF_RANGE: 'ERR index out of range',
+  STRING_TOO_LONG: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  OFFSET_RANGE: 'ERR offset is out of range',
+  BUSYKEY: 'BUSYKEY Target key name already exists.',
+  NOPROTO: 'NOPROTO unsupported protocol version',
+} as const
+
+export class ReplyError extends Error {
+  constructor(readonly reply: string) {
+    super(reply)
+  }
+}
+
+export function wrongArity(fullname: string): string {
+  return `ERR wrong number of arguments for '${fullname}' command`
+}
+
+/** redis server.c: args are quoted, concatenated until 128 chars, newlines sanitised. */
+export function unknownCommand(argv: string[]): string {
+  let args = ''
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `
+  return sanitize(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`)
+}
+
+export function unknownSubcommand(sub: string, cmd: string): string {
+  return sanitize(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`)
+}
+
+/** Error replies must be one line (addReplyErrorLength replaces \r and \n with spaces). */
+export function sanitize(s: string): string {
+  return s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s
+}

@@ -1,0 +1,262 @@
+// One logical database: key -> value, key -> expiry (ms), and a per-slot key index so
+// COUNTKEYSINSLOT is O(1) and GETKEYSINSLOT/SCAN cost what they return.
+// Values: string values are stored as bare latin1 strings (no wrapper object: ~40 B/key
+// less, see redis-cluster-protocol.md §18.4); aggregates are Deque / Map / Set / ZSet.
+import {ReplyError, E} from '../errors.js'
+import type {Clock} from '../clock.js'
+import {Deque} from './deque.js'
+import {keySlot, SLOTS} from './slot.js'
+import {ZSet} from './zset.js'
+
+export {Deque, ZSet}
+export type HashValue = Map<string, string>
+export type SetValue = Set<string>
+export type RedisValue = string | Deque | HashValue | SetValue | ZSet
+export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset'
+
+export function typeOf(v: RedisValue): TypeName {
+  if (typeof v === 'string') return 'string'
+  if (v instanceof Deque) return 'list'
+  if (v instanceof Map) return 'hash'
+  if (v instanceof Set) return 'set'
+  return 'zset'
+}
+
+export interface KeyspaceEvents {
+  /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
+  expired?(key: string): void
+}
+
+export class Keyspace {
+  private readonly data = new Map<string, RedisValue>()
+  private readonly expires = new Map<string, number>()
+  private readonly slots: (Set<string> | undefined)[] = new Array(SLOTS)
+  private expireCursor: IterableIterator<string> | null = null
+  /** Bumped on every key removal; SCAN uses nothing else so it stays stable. */
+  events: KeyspaceEvents = {}
+  /** Replicas do not expire keys themselves (redis: the master sends DEL). */
+  expireEnabled = true
+  stats = {expiredKeys: 0, hits: 0, misses: 0}
+
+  constructor(readonly clock: Clock) {}
+
+  get size(): number {
+    return this.data.size
+  }
+  get expiresCount(): number {
+    return this.expires.size
+  }
+
+  // ---- lookups (all apply lazy expiry) --------------------------------------------------
+
+  private expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key)
+    if (at === undefined || at > this.clock.now() || !this.expireEnabled) return false
+    this.remove(key)
+    this.stats.expiredKeys++
+    this.events.expired?.(key)
+    return true
+  }
+
+  get(key: string): RedisValue | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
+    return this.data.get(key)
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined
+  }
+
+  /** GET-style lookup: undefined when missing, ReplyError(WRONGTYPE) for other types. */
+  getString(key: string): string | undefined {
+    const v = this.get(key)
+    if (v === undefined || typeof v === 'string') return v
+    throw new ReplyError(E.WRONGTYPE)
+  }
+  getList(key: string): Deque | undefined {
+    return this.typed(key, Deque)
+  }
+  getHash(key: string): HashValue | undefined {
+    return this.typed(key, Map)
+  }
+  getSet(key: string): SetValue | undefined {
+    return this.typed(key, Set)
+  }
+  getZSet(key: string): ZSet | undefined {
+    return this.typed(key, ZSet)
+  }
+  private typed<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
+    const v = this.get(key)
+    if (v === undefined) return undefined
+    if (v instanceof ctor) return v as T
+    throw new ReplyError(E.WRONGTYPE)
+  }
+
+  /** Create-if-missing helpers for push/add style commands. */
+  listForWrite(key: string): Deque {
+    return this.getList(key) ?? this.insertNew(key, new Deque())
+  }
+  hashForWrite(key: string): HashValue {
+    return this.getHash(key) ?? this.insertNew(key, new Map<string, string>())
+  }
+  setForWrite(key: string): SetValue {
+    return this.getSet(key) ?? this.insertNew(key, new Set<string>())
+  }
+  zsetForWrite(key: string): ZSet {
+    return this.getZSet(key) ?? this.insertNew(key, new ZSet())
+  }
+  private insertNew<T extends RedisValue>(key: string, v: T): T {
+    this.data.set(key, v)
+    this.indexAdd(key)
+    return v
+  }
+
+  // ---- mutation -------------------------------------------------------------------------
+
+  /** Overwrite (SET semantics): clears any TTL unless keepTtl. */
+  set(key: string, value: RedisValue, keepTtl = false): void {
+    const had = this.data.has(key)
+    this.data.set(key, value)
+    if (!had) this.indexAdd(key)
+    else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+  }
+
+  /** Delete without expiry check; true if the key existed (and had not expired). */
+  delete(key: string): boolean {
+    if (this.get(key) === undefined) return false
+    this.remove(key)
+    return true
+  }
+
+  private remove(key: string): void {
+    this.data.delete(key)
+    this.expires.delete(key)
+    const slot = keySlot(key)
+    const bucket = this.slots[slot]
+    if (bucket) {
+      bucket.delete(key)
+      if (bucket.size === 0) this.slots[slot] = undefined
+    }
+  }
+
+  private indexAdd(key: string): void {
+    const slot = keySlot(key)
+    const bucket = this.slots[slot]
+    if (bucket) bucket.add(key)
+    else this.slots[slot] = new Set([key])
+  }
+
+  flush(): number {
+    const n = this.data.size
+    this.data.clear()
+    this.expires.clear()
+    this.slots.fill(undefined)
+    this.expireCursor = null
+    return n
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------
+
+  /** Absolute expiry in ms, or undefined when the key has none (caller checks existence). */
+  getExpire(key: string): number | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key)
+  }
+
+  /** Set an absolute expiry (ms). An expiry in the past deletes the key (caller propagates DEL). */
+  setExpire(key: string, atMs: number): void {
+    if (!this.data.has(key)) return
+    this.expires.set(key, atMs)
+  }
+
+  persist(key: string): boolean {
+    return this.expires.delete(key)
+  }
+
+  /**
+   * Active expiry (redis activeExpireCycle, simplified): walk the expires map with a cursor
+   * that survives between calls, checking at most `budget` keys. Returns keys expired.
+   */
+  activeExpire(budget = 200): number {
+    if (this.expires.size === 0 || !this.expireEnabled) return 0
+    const now = this.clock.now()
+    let expired = 0
+    for (let i = 0; i < budget; i++) {
+      if (!this.expireCursor) this.expireCursor = this.expires.keys()
+      const r = this.expireCursor.next()
+      if (r.done) {
+        this.expireCursor = null
+        break
+      }
+      const at = this.expires.get(r.value)
+      if (at !== undefined && at <= now) {
+        this.remove(r.value)
+        this.stats.expiredKeys++
+        expired++
+        this.events.expired?.(r.value)
+      }
+    }
+    return expired
+  }
+
+  // ---- iteration ------------------------------------------------------------------------
+
+  countKeysInSlot(slot: number): number {
+    return this.slots[slot]?.size ?? 0
+  }
+
+  getKeysInSlot(slot: number, count: number): string[] {
+    const out: string[] = []
+    const bucket = this.slots[slot]
+    if (!bucket || count <= 0) return out
+    for (const k of bucket) {
+      out.push(k)
+      if (out.length >= count) break
+    }
+    return out
+  }
+
+  /** Every key (expired ones included; callers filter with has() when it matters). */
+  keys(): IterableIterator<string> {
+    return this.data.keys()
+  }
+
+  /** Raw access without expiry, for persistence/replication snapshots. */
+  entries(): IterableIterator<[string, RedisValue]> {
+    return this.data.entries()
+  }
+
+  /**
+   * SCAN: the cursor is the next slot to visit, so it is stable however the keyspace changes
+   * (a key present for the whole scan is returned at least once). Whole slot buckets are
+   * returned, so `count` is a lower bound hint like in Redis. 0 means done.
+   */
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    let slot = cursor
+    let seen = 0
+    while (slot < SLOTS && seen < count) {
+      const bucket = this.slots[slot++]
+      if (!bucket) continue
+      for (const k of bucket) {
+        visit(k)
+        seen++
+      }
+    }
+    return slot >= SLOTS ? 0 : slot
+  }
+
+  randomKey(): string | undefined {
+    const n = this.data.size
+    if (n === 0) return undefined
+    // Try a few random slots first (cheap), then fall back to a linear pick.
+    for (let tries = 0; tries < 32; tries++) {
+      const bucket = this.slots[Math.floor(Math.random() * SLOTS)]
+      if (bucket) {
+        let i = Math.floor(Math.random() * bucket.size)
+        for (const k of bucket) if (i-- === 0) return k
+      }
+    }
+    let i = Math.floor(Math.random() * n)
+    for (const k of this.data.keys()) if (i-- === 0) return k
+    return undefined
+  }
+}

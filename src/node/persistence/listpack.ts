@@ -1,0 +1,219 @@
+// Listpack (redis src/listpack.c) encoder and strict decoder, plus Redis's canonical
+// integer test (util.c string2ll) that decides when a string is stored as an integer.
+// Layout: <total-bytes u32le> <num-elements u16le, 65535 = unknown> <entry>* <0xFF>;
+// entry = <encoding+data> <backlen: size of encoding+data, 1-5 bytes of 7 bits>.
+
+import {RdbFormatError} from './rdb-value.js'
+import {ByteWriter} from './byte-io.js'
+
+const INT64_MAX = 0x7fffffffffffffffn
+const INT64_MIN = -0x8000000000000000n
+
+/**
+ * The int64 a string denotes if it is in canonical form ("12", "-3"; not "012", "-0",
+ * "+1", " 1"), else null. Numbers beyond 2^53 come back as bigint.
+ */
+export function canonicalInt(s: string): number | bigint | null {
+  const n = s.length
+  if (n === 0 || n > 20) return null
+  let i = 0
+  const neg = s.charCodeAt(0) === 45
+  if (neg) {
+    if (n === 1) return null
+    i = 1
+  }
+  const c0 = s.charCodeAt(i)
+  if (c0 === 48) return n === 1 ? 0 : null
+  if (c0 < 49 || c0 > 57) return null
+  let v = 0
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return null
+    v = v * 10 + (c - 48)
+  }
+  if (n - (neg ? 1 : 0) <= 15) return neg ? -v : v
+  const b = BigInt(s)
+  if (b > INT64_MAX || b < INT64_MIN) return null
+  return Number.isSafeInteger(Number(b)) && BigInt(Number(b)) === b ? Number(b) : b
+}
+
+function backlenSize(l: number): number {
+  return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5
+}
+
+function writeBacklen(w: ByteWriter, l: number): void {
+  const size = backlenSize(l)
+  w.ensure(size)
+  const b = w.buf
+  let p = w.pos
+  // Most significant 7-bit group first; all but the first byte carry the 0x80 flag.
+  for (let k = size - 1; k >= 0; k--) {
+    const group = Math.floor(l / 2 ** (7 * k)) & 127
+    b[p++] = k === size - 1 ? group : group | 128
+  }
+  w.pos = p
+}
+
+/** Bytes an element occupies in a listpack (encoding + data + backlen). */
+export function listpackEntrySize(s: string): number {
+  const iv = s.length <= 20 ? canonicalInt(s) : null
+  let l: number
+  if (iv !== null) l = intEncodedSize(iv)
+  else l = s.length < 64 ? 1 + s.length : s.length < 4096 ? 2 + s.length : 5 + s.length
+  return l + backlenSize(l)
+}
+
+function intEncodedSize(v: number | bigint): number {
+  if (typeof v === 'bigint') return 9
+  if (v >= 0 && v <= 127) return 1
+  if (v >= -4096 && v <= 4095) return 2
+  if (v >= -32768 && v <= 32767) return 3
+  if (v >= -8388608 && v <= 8388607) return 4
+  if (v >= -2147483648 && v <= 2147483647) return 5
+  return 9
+}
+
+/** Builds one listpack; strings in canonical integer form are stored as integers, as Redis does. */
+export class ListpackBuilder {
+  private readonly w: ByteWriter
+  private count = 0
+
+  constructor(sizeHint = 64) {
+    this.w = new ByteWriter(sizeHint + 7)
+    this.w.pos = 6
+  }
+
+  get bytes(): number {
+    return this.w.pos + 1
+  }
+
+  get length(): number {
+    return this.count
+  }
+
+  add(s: string): void {
+    const iv = s.length <= 20 ? canonicalInt(s) : null
+    if (iv !== null) this.addInt(iv)
+    else this.addString(s)
+  }
+
+  addString(s: string): void {
+    const w = this.w
+    const n = s.length
+    let l: number
+    if (n < 64) {
+      w.u8(0x80 | n)
+      l = 1 + n
+    } else if (n < 4096) {
+      w.u8(0xe0 | (n >> 8))
+      w.u8(n & 0xff)
+      l = 2 + n
+    } else {
+      w.u8(0xf0)
+      w.u32le(n)
+      l = 5 + n
+    }
+    w.latin1(s)
+    writeBacklen(w, l)
+    this.count++
+  }
+
+  addInt(v: number | bigint): void {
+    const w = this.w
+    const l = intEncodedSize(v)
+    if (typeof v === 'bigint' || l === 9) {
+      w.u8(0xf4)
+      w.i64le(BigInt(v))
+    } else if (l === 1) {
+      w.u8(v)
+    } else if (l === 2) {
+      const u = v < 0 ? v + 8192 : v
+      w.u8(0xc0 | (u >> 8))
+      w.u8(u & 0xff)
+    } else {
+      w.ensure(l)
+      w.buf[w.pos] = l === 3 ? 0xf1 : l === 4 ? 0xf2 : 0xf3
+      w.buf.writeIntLE(v, w.pos + 1, l - 1)
+      w.pos += l
+    }
+    writeBacklen(w, l)
+    this.count++
+  }
+
+  finish(): Buffer {
+    this.w.u8(0xff)
+    const b = this.w.take()
+    b.writeUInt32LE(b.length, 0)
+    b.writeUInt16LE(Math.min(this.count, 65535), 4)
+    return b
+  }
+}
+
+function bad(why: string): never {
+  throw new RdbFormatError(`listpack: ${why}`)
+}
+
+/** Decodes a whole listpack blob into its elements (integers as decimal strings). */
+export function decodeListpack(buf: Buffer): string[] {
+  if (buf.length < 7) bad('too short')
+  const total = buf.readUInt32LE(0)
+  if (total !== buf.length) bad('header size mismatch')
+  const declared = buf.readUInt16LE(4)
+  const end = total - 1 // the 0xFF terminator
+  if (buf[end] !== 0xff) bad('missing terminator')
+  const out: string[] = []
+  let p = 6
+  while (p < end) {
+    const start = p
+    const b = buf[p]
+    let v: string
+    if (b < 0x80) {
+      v = String(b)
+      p += 1
+    } else if ((b & 0xc0) === 0x80) {
+      const len = b & 0x3f
+      if (p + 1 + len > end) bad('string overruns')
+      v = buf.toString('latin1', p + 1, p + 1 + len)
+      p += 1 + len
+    } else if ((b & 0xe0) === 0xc0) {
+      if (p + 2 > end) bad('int overruns')
+      let n = ((b & 0x1f) << 8) | buf[p + 1]
+      if (n >= 4096) n -= 8192
+      v = String(n)
+      p += 2
+    } else if ((b & 0xf0) === 0xe0) {
+      if (p + 2 > end) bad('length overruns')
+      const len = ((b & 0x0f) << 8) | buf[p + 1]
+      if (p + 2 + len > end) bad('string overruns')
+      v = buf.toString('latin1', p + 2, p + 2 + len)
+      p += 2 + len
+    } else if (b === 0xf0) {
+      if (p + 5 > end) bad('length overruns')
+      const len = buf.readUInt32LE(p + 1)
+      if (len > end - p - 5) bad('string overruns')
+      v = buf.toString('latin1', p + 5, p + 5 + len)
+      p += 5 + len
+    } else if (b >= 0xf1 && b <= 0xf4) {
+      const size = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8
+      if (p + 1 + size > end) bad('int overruns')
+      v = size === 8 ? String(buf.readBigInt64LE(p + 1)) : String(buf.readIntLE(p + 1, size))
+      p += 1 + size
+    } else {
+      bad(`invalid encoding byte 0x${b.toString(16)}`)
+    }
+    p = checkBacklen(buf, p, p - start, end)
+    out.push(v)
+  }
+  if (declared !== 65535 && declared !== out.length) bad('element count mismatch')
+  return out
+}
+
+function checkBacklen(buf: Buffer, p: number, l: number, end: number): number {
+  const size = backlenSize(l)
+  if (p + size > end) bad('backlen overruns')
+  for (let k = size - 1, q = p; k >= 0; k--, q++) {
+    const group = Math.floor(l / 2 ** (7 * k)) & 127
+    if (buf[q] !== (k === size - 1 ? group : group | 128)) bad('bad backlen')
+  }
+  return p + size
+}

@@ -1,0 +1,458 @@
+// RDB object codec (redis src/rdb.c rdbSaveObject/rdbLoadObject) for the neutral
+// RdbValue model: length and string encodings, every object type redis 7.0 writes or
+// still loads, and the compact encodings we emit. Decoding is strict: each length is
+// checked against the bytes left before anything is allocated (reliability §21).
+
+import {ByteReader, ByteWriter} from './byte-io.js'
+import {canonicalInt, decodeListpack, ListpackBuilder, listpackEntrySize} from './listpack.js'
+import {lzfCompress, lzfDecompress} from './lzf.js'
+import {RdbFormatError, type RdbValue} from './rdb-value.js'
+import {decodeIntset, decodeZiplist, decodeZipmap, encodeIntset} from './ziplist.js'
+
+export const RDB_TYPE = {
+  STRING: 0,
+  LIST: 1,
+  SET: 2,
+  ZSET: 3,
+  HASH: 4,
+  ZSET_2: 5,
+  MODULE: 6,
+  MODULE_2: 7,
+  HASH_ZIPMAP: 9,
+  LIST_ZIPLIST: 10,
+  SET_INTSET: 11,
+  ZSET_ZIPLIST: 12,
+  HASH_ZIPLIST: 13,
+  LIST_QUICKLIST: 14,
+  STREAM_LISTPACKS: 15,
+  HASH_LISTPACK: 16,
+  ZSET_LISTPACK: 17,
+  LIST_QUICKLIST_2: 18,
+  STREAM_LISTPACKS_2: 19,
+  SET_LISTPACK: 20,
+  STREAM_LISTPACKS_3: 21,
+} as const
+
+/** Redis 7.0 defaults (redis.conf) that decide when a compact encoding is worth it. */
+export const LIMITS = {
+  setMaxIntsetEntries: 512,
+  hashMaxListpackEntries: 128,
+  hashMaxListpackValue: 64,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  listMaxListpackBytes: 8192, // list-max-listpack-size -2
+  /** proto-max-bulk-len: no string in a payload may claim more. */
+  maxStringBytes: 512 * 1024 * 1024,
+}
+
+export interface EncodeOptions {
+  /** LZF-compress strings longer than 20 bytes when it saves >= 4 bytes (rdbcompression yes). Default true. */
+  compress?: boolean
+}
+
+const QUICKLIST_NODE_PLAIN = 1
+const QUICKLIST_NODE_PACKED = 2
+
+// ---------------------------------------------------------------- lengths and strings
+
+export function writeLength(w: ByteWriter, n: number): void {
+  if (n < 64) {
+    w.u8(n)
+  } else if (n < 16384) {
+    w.u8(0x40 | (n >> 8))
+    w.u8(n & 0xff)
+  } else if (n <= 0xffffffff) {
+    w.u8(0x80)
+    w.u32be(n)
+  } else {
+    w.u8(0x81)
+    w.u32be(Math.floor(n / 0x100000000))
+    w.u32be(n >>> 0)
+  }
+}
+
+export function readLength(r: ByteReader): number {
+  const b = r.u8()
+  switch (b >> 6) {
+    case 0:
+      return b & 0x3f
+    case 1:
+      return ((b & 0x3f) << 8) | r.u8()
+    case 2:
+      if (b === 0x80) return r.u32be()
+      if (b === 0x81) return r.u64beLength()
+      break
+  }
+  throw new RdbFormatError(`invalid length byte 0x${b.toString(16)}`)
+}
+
+/** A count of elements that each take at least one byte: bounded by the bytes left. */
+function readCount(r: ByteReader): number {
+  const n = readLength(r)
+  if (n > r.remaining) throw new RdbFormatError('element count exceeds payload')
+  return n
+}
+
+/** rdbSaveRawString: int-encode canonical int32s (rdbTryIntegerEncoding), else LZF or raw. */
+export function writeString(w: ByteWriter, s: string, compress = true): void {
+  const n = s.length
+  if (n <= 11 && n > 0) {
+    const iv = canonicalInt(s)
+    if (typeof iv === 'number' && iv >= -2147483648 && iv <= 2147483647) {
+      if (iv >= -128 && iv <= 127) {
+        w.u8(0xc0)
+        w.ensure(1)
+        w.buf.writeInt8(iv, w.pos++)
+      } else if (iv >= -32768 && iv <= 32767) {
+        w.u8(0xc1)
+        w.ensure(2)
+        w.buf.writeInt16LE(iv, w.pos)
+        w.pos += 2
+      } else {
+        w.u8(0xc2)
+        w.ensure(4)
+        w.buf.writeInt32LE(iv, w.pos)
+        w.pos += 4
+      }
+      return
+    }
+  }
+  const start = w.pos
+  writeLength(w, n)
+  const dataStart = w.pos
+  w.latin1(s)
+  if (compress && n > 20) maybeCompress(w, start, dataStart, n)
+}
+
+/** A binary blob (listpack, intset...) as an RDB string. */
+export function writeBlob(w: ByteWriter, b: Uint8Array, compress = true): void {
+  const start = w.pos
+  writeLength(w, b.length)
+  const dataStart = w.pos
+  w.bytes(b)
+  if (compress && b.length > 20) maybeCompress(w, start, dataStart, b.length)
+}
+
+function maybeCompress(w: ByteWriter, start: number, dataStart: number, n: number): void {
+  const c = lzfCompress(w.buf.subarray(dataStart, dataStart + n), n - 4)
+  if (c === null) return
+  w.pos = start
+  w.u8(0xc3)
+  writeLength(w, c.length)
+  writeLength(w, n)
+  w.bytes(c)
+}
+
+export function readString(r: ByteReader): string {
+  const b = r.buf[r.pos]
+  if (r.pos < r.end && b >> 6 === 3) {
+    r.pos++
+    switch (b & 0x3f) {
+      case 0:
+        r.need(1)
+        return String(r.buf.readInt8(r.pos++))
+      case 1: {
+        r.need(2)
+        const v = r.buf.readInt16LE(r.pos)
+        r.pos += 2
+        return String(v)
+      }
+      case 2: {
+        r.need(4)
+        const v = r.buf.readInt32LE(r.pos)
+        r.pos += 4
+        return String(v)
+      }
+      case 3:
+        return readLzf(r).toString('latin1')
+    }
+    throw new RdbFormatError(`invalid string encoding 0x${b.toString(16)}`)
+  }
+  const len = readLength(r)
+  if (len > LIMITS.maxStringBytes) throw new RdbFormatError('string too long')
+  return r.latin1(len)
+}
+
+/** An RDB string as bytes (a view when stored raw), for embedded listpacks and friends. */
+export function readBlob(r: ByteReader): Buffer {
+  const b = r.buf[r.pos]
+  if (r.pos < r.end && b === 0xc3) {
+    r.pos++
+    return readLzf(r)
+  }
+  if (r.pos < r.end && b >> 6 === 3) return Buffer.from(readString(r), 'latin1')
+  return r.view(readLength(r))
+}
+
+function readLzf(r: ByteReader): Buffer {
+  const clen = readLength(r)
+  const ulen = readLength(r)
+  if (clen > r.remaining) throw new RdbFormatError('LZF data exceeds payload')
+  if (ulen > LIMITS.maxStringBytes) throw new RdbFormatError('string too long')
+  return lzfDecompress(r.view(clen), ulen)
+}
+
+// ---------------------------------------------------------------- scores
+
+/** The text form Redis's d2string would accept back through strtod. */
+export function scoreToString(x: number): string {
+  if (x === Infinity) return 'inf'
+  if (x === -Infinity) return '-inf'
+  if (Object.is(x, -0)) return '-0'
+  return String(x)
+}
+
+/** strtod-like parse of a stored score; NaN is corrupt data (rdb.c "Zset with NAN score"). */
+export function parseScore(s: string): number {
+  let v: number
+  const t = s.length <= 9 ? s.toLowerCase() : ''
+  if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') v = Infinity
+  else if (t === '-inf' || t === '-infinity') v = -Infinity
+  else v = s.length === 0 || s.trim() !== s ? NaN : Number(s)
+  if (Number.isNaN(v)) throw new RdbFormatError('invalid zset score')
+  return v
+}
+
+function readDoubleString(r: ByteReader): number {
+  const len = r.u8()
+  if (len === 253) throw new RdbFormatError('zset score is NaN')
+  if (len === 254) return Infinity
+  if (len === 255) return -Infinity
+  return parseScore(r.latin1(len))
+}
+
+// ---------------------------------------------------------------- encoding
+
+export function writeObject(w: ByteWriter, v: RdbValue, opts: EncodeOptions = {}): void {
+  const c = opts.compress !== false
+  switch (v.type) {
+    case 'string':
+      w.u8(RDB_TYPE.STRING)
+      writeString(w, v.value, c)
+      return
+    case 'list':
+      return writeList(w, v.items, c)
+    case 'set':
+      return writeSet(w, v.members, c)
+    case 'hash':
+      return writeHash(w, v.entries, c)
+    case 'zset':
+      return writeZset(w, v.entries, c)
+  }
+}
+
+/** Type byte + object body, as DUMP and the RDB file store it. */
+export function encodeValue(v: RdbValue, opts?: EncodeOptions): Buffer {
+  const w = new ByteWriter()
+  writeObject(w, v, opts)
+  return w.take()
+}
+
+// QUICKLIST_2 of listpack nodes split at 8 KiB, like list-max-listpack-size -2.
+function writeList(w: ByteWriter, items: string[], c: boolean): void {
+  w.u8(RDB_TYPE.LIST_QUICKLIST_2)
+  const nodes: Buffer[] = []
+  let lp = new ListpackBuilder()
+  for (const item of items) {
+    if (lp.length > 0 && lp.bytes + listpackEntrySize(item) > LIMITS.listMaxListpackBytes) {
+      nodes.push(lp.finish())
+      lp = new ListpackBuilder()
+    }
+    lp.add(item)
+  }
+  if (lp.length > 0) nodes.push(lp.finish())
+  writeLength(w, nodes.length)
+  for (const node of nodes) {
+    writeLength(w, QUICKLIST_NODE_PACKED)
+    writeBlob(w, node, c)
+  }
+}
+
+function writeSet(w: ByteWriter, members: string[], c: boolean): void {
+  const n = members.length
+  if (n > 0 && n <= LIMITS.setMaxIntsetEntries) {
+    const ints: (number | bigint)[] = []
+    for (const m of members) {
+      const iv = canonicalInt(m)
+      if (iv === null) break
+      ints.push(iv)
+    }
+    if (ints.length === n) {
+      w.u8(RDB_TYPE.SET_INTSET)
+      writeBlob(w, encodeIntset(ints), c)
+      return
+    }
+  }
+  w.u8(RDB_TYPE.SET)
+  writeLength(w, n)
+  for (const m of members) writeString(w, m, c)
+}
+
+function writeHash(w: ByteWriter, entries: [string, string][], c: boolean): void {
+  const n = entries.length
+  let small = n <= LIMITS.hashMaxListpackEntries
+  for (let i = 0; small && i < n; i++) {
+    const [f, v] = entries[i]
+    if (f.length > LIMITS.hashMaxListpackValue || v.length > LIMITS.hashMaxListpackValue) small = false
+  }
+  if (small) {
+    const lp = new ListpackBuilder()
+    for (const [f, v] of entries) {
+      lp.add(f)
+      lp.add(v)
+    }
+    w.u8(RDB_TYPE.HASH_LISTPACK)
+    writeBlob(w, lp.finish(), c)
+    return
+  }
+  w.u8(RDB_TYPE.HASH)
+  writeLength(w, n)
+  for (const [f, v] of entries) {
+    writeString(w, f, c)
+    writeString(w, v, c)
+  }
+}
+
+function writeZset(w: ByteWriter, entries: [string, number][], c: boolean): void {
+  const n = entries.length
+  let small = n <= LIMITS.zsetMaxListpackEntries
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(entries[i][1])) throw new RangeError('zset score is NaN')
+    if (entries[i][0].length > LIMITS.zsetMaxListpackValue) small = false
+  }
+  if (small) {
+    // A zset listpack must be ordered by (score, member bytes); latin1 code units compare like memcmp.
+    const sorted = entries.slice().sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    const lp = new ListpackBuilder()
+    for (const [m, s] of sorted) {
+      lp.add(m)
+      lp.add(scoreToString(s))
+    }
+    w.u8(RDB_TYPE.ZSET_LISTPACK)
+    writeBlob(w, lp.finish(), c)
+    return
+  }
+  w.u8(RDB_TYPE.ZSET_2)
+  writeLength(w, n)
+  for (const [m, s] of entries) {
+    writeString(w, m, c)
+    w.f64le(s)
+  }
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Reads type byte + object body at offset; `next` is the offset just past it. */
+export function decodeValue(buf: Buffer, offset = 0, end = buf.length): {value: RdbValue; next: number} {
+  const r = new ByteReader(buf, offset, end)
+  const value = readObject(r, r.u8())
+  return {value, next: r.pos}
+}
+
+export function readObject(r: ByteReader, type: number): RdbValue {
+  switch (type) {
+    case RDB_TYPE.STRING:
+      return {type: 'string', value: readString(r)}
+    case RDB_TYPE.LIST: {
+      const n = readCount(r)
+      const items: string[] = []
+      for (let i = 0; i < n; i++) items.push(readString(r))
+      return {type: 'list', items}
+    }
+    case RDB_TYPE.SET: {
+      const n = readCount(r)
+      const members: string[] = []
+      for (let i = 0; i < n; i++) members.push(readString(r))
+      return setValue(members)
+    }
+    case RDB_TYPE.ZSET:
+    case RDB_TYPE.ZSET_2: {
+      const n = readCount(r)
+      const flat: (string | number)[] = []
+      for (let i = 0; i < n; i++) {
+        flat.push(readString(r))
+        const s = type === RDB_TYPE.ZSET ? readDoubleString(r) : r.f64le()
+        if (Number.isNaN(s)) throw new RdbFormatError('zset score is NaN')
+        flat.push(s)
+      }
+      return zsetValue(flat)
+    }
+    case RDB_TYPE.HASH: {
+      const n = readCount(r)
+      const flat: string[] = []
+      for (let i = 0; i < 2 * n; i++) flat.push(readString(r))
+      return hashValue(flat)
+    }
+    case RDB_TYPE.HASH_ZIPMAP:
+      return hashValue(decodeZipmap(readBlob(r)))
+    case RDB_TYPE.LIST_ZIPLIST:
+      return {type: 'list', items: decodeZiplist(readBlob(r))}
+    case RDB_TYPE.SET_INTSET:
+      return {type: 'set', members: decodeIntset(readBlob(r))}
+    case RDB_TYPE.SET_LISTPACK:
+      return setValue(decodeListpack(readBlob(r)))
+    case RDB_TYPE.ZSET_ZIPLIST:
+      return zsetValue(decodeZiplist(readBlob(r)))
+    case RDB_TYPE.ZSET_LISTPACK:
+      return zsetValue(decodeListpack(readBlob(r)))
+    case RDB_TYPE.HASH_ZIPLIST:
+      return hashValue(decodeZiplist(readBlob(r)))
+    case RDB_TYPE.HASH_LISTPACK:
+      return hashValue(decodeListpack(readBlob(r)))
+    case RDB_TYPE.LIST_QUICKLIST:
+    case RDB_TYPE.LIST_QUICKLIST_2:
+      return readQuicklist(r, type === RDB_TYPE.LIST_QUICKLIST_2)
+  }
+  throw new RdbFormatError(`unsupported RDB object type ${type}`)
+}
+
+function readQuicklist(r: ByteReader, v2: boolean): RdbValue {
+  const nodes = readCount(r)
+  const items: string[] = []
+  for (let i = 0; i < nodes; i++) {
+    if (!v2) {
+      for (const s of decodeZiplist(readBlob(r))) items.push(s)
+      continue
+    }
+    const container = readLength(r)
+    if (container === QUICKLIST_NODE_PLAIN) {
+      items.push(readString(r))
+    } else if (container === QUICKLIST_NODE_PACKED) {
+      for (const s of decodeListpack(readBlob(r))) items.push(s)
+    } else {
+      throw new RdbFormatError(`invalid quicklist container ${container}`)
+    }
+  }
+  return {type: 'list', items}
+}
+
+function setValue(members: string[]): RdbValue {
+  if (new Set(members).size !== members.length) throw new RdbFormatError('duplicate set members')
+  return {type: 'set', members}
+}
+
+function hashValue(flat: string[]): RdbValue {
+  if (flat.length % 2 !== 0) throw new RdbFormatError('hash with odd element count')
+  const entries: [string, string][] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < flat.length; i += 2) {
+    seen.add(flat[i])
+    entries.push([flat[i], flat[i + 1]])
+  }
+  if (seen.size !== entries.length) throw new RdbFormatError('duplicate hash fields')
+  return {type: 'hash', entries}
+}
+
+function zsetValue(flat: (string | number)[]): RdbValue {
+  if (flat.length % 2 !== 0) throw new RdbFormatError('zset with odd element count')
+  const entries: [string, number][] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < flat.length; i += 2) {
+    const m = flat[i] as string
+    const s = flat[i + 1]
+    seen.add(m)
+    entries.push([m, typeof s === 'number' ? s : parseScore(s)])
+  }
+  if (seen.size !== entries.length) throw new RdbFormatError('duplicate zset members')
+  return {type: 'zset', entries}
+}

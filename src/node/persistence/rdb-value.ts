@@ -1,0 +1,61 @@
+// The neutral value model exchanged between the RDB codec and the keyspace, plus the
+// codec's error classes. Strings are latin1 JS strings: one char per byte, so
+// Buffer.from(s, 'latin1') round-trips any binary value (house rule 8).
+
+export type RdbValue =
+  | {type: 'string'; value: string}
+  | {type: 'list'; items: string[]}
+  | {type: 'set'; members: string[]}
+  | {type: 'hash'; entries: [string, string][]}
+  /** member, score; ±Infinity allowed, NaN rejected. Order is unspecified. */
+  | {type: 'zset'; entries: [string, number][]}
+
+export type RdbValueType = RdbValue['type']
+
+/**
+ * The payload body cannot be loaded: truncated, corrupt, an unknown or unsupported
+ * (module, stream) type. RESTORE replies "-ERR Bad data format" (redis cluster.c).
+ */
+export class RdbFormatError extends Error {
+  override name = 'RdbFormatError'
+}
+
+/** A well-formed body that Redis still refuses: an empty collection (rdb.c "empty keys"). */
+export class RdbEmptyKeyError extends RdbFormatError {
+  override name = 'RdbEmptyKeyError'
+}
+
+/** DUMP footer: RDB version newer than ours or CRC mismatch (redis cluster.c verifyDumpPayload). */
+export class RdbChecksumError extends Error {
+  override name = 'RdbChecksumError'
+  constructor() {
+    super('DUMP payload version or checksum are wrong')
+  }
+}
+
+/** The exact RESTORE error replies, for the command layer. */
+export const RESTORE_ERRORS = {
+  checksum: 'ERR DUMP payload version or checksum are wrong',
+  format: 'ERR Bad data format',
+} as const
+
+/** Maps a codec error to the RESTORE reply text; undefined for anything else (a bug). */
+export function restoreErrorText(err: unknown): string | undefined {
+  if (err instanceof RdbChecksumError) return RESTORE_ERRORS.checksum
+  if (err instanceof RdbFormatError) return RESTORE_ERRORS.format
+  return undefined
+}
+
+export function isEmptyCollection(v: RdbValue): boolean {
+  switch (v.type) {
+    case 'string':
+      return false
+    case 'list':
+      return v.items.length === 0
+    case 'set':
+      return v.members.length === 0
+    case 'hash':
+    case 'zset':
+      return v.entries.length === 0
+  }
+}

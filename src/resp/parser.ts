@@ -1,0 +1,247 @@
+// Server-side RESP request parser (redis networking.c processMultibulkBuffer /
+// processInlineBuffer). Incremental: feed() socket chunks, call next() until it returns null.
+// Arguments come out as latin1 strings (binary-safe, one char per byte), sliced straight from
+// the socket buffer. While a large bulk is arriving, chunks are collected in a list and
+// concatenated once (no O(n^2) re-copying). Error texts and limits match redis 7.0.
+
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024
+export const UNAUTH_MAX_ARGS = 10
+export const UNAUTH_MAX_BULK = 16384
+const INT_MAX = 2147483647
+const ARGV_PREALLOC_MAX = 1024
+
+export class ProtocolError {
+  constructor(readonly message: string) {}
+  /** The reply redis sends before closing the connection. */
+  get reply(): string {
+    return 'ERR Protocol error: ' + this.message
+  }
+}
+
+type Latin1Buffer = Buffer & {latin1Slice(start: number, end: number): string}
+
+/** redis string2ll: optional '-', no leading zeros, no '+', no spaces. NaN when invalid. */
+function parseLL(b: Buffer, start: number, end: number): number {
+  const len = end - start
+  if (len <= 0 || len > 19) return NaN
+  let i = start
+  let neg = false
+  if (b[i] === 45) {
+    neg = true
+    i++
+    if (i === end) return NaN
+  }
+  if (b[i] === 48) return end - i === 1 && !neg ? 0 : NaN
+  let n = 0
+  for (; i < end; i++) {
+    const d = b[i] - 48
+    if (d < 0 || d > 9) return NaN
+    n = n * 10 + d
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return NaN // beyond every limit we check anyway
+  return neg ? -n : n
+}
+
+export class RequestParser {
+  private buf: Buffer = Buffer.alloc(0)
+  private pos = 0
+  private chunks: Buffer[] = []
+  private chunkBytes = 0
+  /** bytes needed (from pos) before parsing can progress */
+  private need = 0
+  private multibulk = 0
+  private bulkLen = -1
+  private argv: string[] = []
+  /** proto-max-bulk-len */
+  maxBulkLen = 512 * 1024 * 1024
+
+  /** Bytes received but not yet consumed (the "query buffer"). */
+  get pending(): number {
+    return this.buf.length - this.pos + this.chunkBytes
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.pos >= this.buf.length && this.chunkBytes === 0) {
+      this.buf = chunk
+      this.pos = 0
+      return
+    }
+    this.chunks.push(chunk)
+    this.chunkBytes += chunk.length
+    if (this.buf.length - this.pos + this.chunkBytes >= this.need) this.compact()
+  }
+
+  private compact(): void {
+    if (this.chunkBytes === 0) return
+    const parts = this.pos < this.buf.length ? [this.buf.subarray(this.pos), ...this.chunks] : this.chunks
+    this.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts)
+    this.pos = 0
+    this.chunks = []
+    this.chunkBytes = 0
+  }
+
+  /**
+   * Next complete command, null when more bytes are needed, or a ProtocolError (after which
+   * the connection must be closed). `authRequired` applies the pre-AUTH limits.
+   */
+  next(authRequired = false): string[] | null | ProtocolError {
+    for (;;) {
+      if (this.chunkBytes !== 0) {
+        if (this.buf.length - this.pos + this.chunkBytes < this.need) return null
+        this.compact()
+      }
+      const buf = this.buf
+      if (this.pos >= buf.length) return null
+      if (this.multibulk === 0) {
+        if (buf[this.pos] === 42) {
+          const r = this.multibulkHeader(authRequired)
+          if (r !== true) return r
+          if (this.multibulk === 0) continue // *0 / *-1: empty command, skipped like redis
+        } else {
+          const r = this.inline()
+          if (r === null || r instanceof ProtocolError) return r
+          if (r.length === 0) continue
+          return r
+        }
+      }
+      const r = this.bulks(authRequired)
+      if (r !== true) return r
+      const argv = this.argv
+      this.argv = []
+      return argv
+    }
+  }
+
+  private waitFor(bytes: number): null {
+    this.need = bytes
+    return null
+  }
+
+  private multibulkHeader(authRequired: boolean): true | null | ProtocolError {
+    const buf = this.buf
+    const cr = buf.indexOf(13, this.pos)
+    if (cr === -1) {
+      if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big mbulk count string')
+      return this.waitFor(buf.length - this.pos + 1)
+    }
+    if (cr + 1 >= buf.length) return this.waitFor(cr - this.pos + 2)
+    const ll = parseLL(buf, this.pos + 1, cr)
+    if (Number.isNaN(ll) || ll > INT_MAX) return new ProtocolError('invalid multibulk length')
+    if (ll > UNAUTH_MAX_ARGS && authRequired) return new ProtocolError('unauthenticated multibulk length')
+    this.pos = cr + 2
+    this.need = 0
+    if (ll <= 0) return true
+    this.multibulk = ll
+    this.argv = ll <= ARGV_PREALLOC_MAX ? new Array(0) : []
+    return true
+  }
+
+  private bulks(authRequired: boolean): true | null | ProtocolError {
+    const buf = this.buf
+    while (this.multibulk > 0) {
+      if (this.bulkLen === -1) {
+        const cr = buf.indexOf(13, this.pos)
+        if (cr === -1) {
+          if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big bulk count string')
+          return this.waitFor(buf.length - this.pos + 1)
+        }
+        if (cr + 1 >= buf.length) return this.waitFor(cr - this.pos + 2)
+        if (buf[this.pos] !== 36) return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`)
+        const ll = parseLL(buf, this.pos + 1, cr)
+        if (Number.isNaN(ll) || ll < 0 || ll > this.maxBulkLen) return new ProtocolError('invalid bulk length')
+        if (ll > UNAUTH_MAX_BULK && authRequired) return new ProtocolError('unauthenticated bulk length')
+        this.pos = cr + 2
+        this.bulkLen = ll
+      }
+      if (buf.length - this.pos < this.bulkLen + 2) return this.waitFor(this.bulkLen + 2)
+      this.argv.push((buf as Latin1Buffer).latin1Slice(this.pos, this.pos + this.bulkLen))
+      this.pos += this.bulkLen + 2
+      this.bulkLen = -1
+      this.multibulk--
+    }
+    this.need = 0
+    return true
+  }
+
+  private inline(): string[] | null | ProtocolError {
+    const buf = this.buf
+    const nl = buf.indexOf(10, this.pos)
+    if (nl === -1) {
+      if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big inline request')
+      return this.waitFor(buf.length - this.pos + 1)
+    }
+    let end = nl
+    if (end > this.pos && buf[end - 1] === 13) end--
+    const line = (buf as Latin1Buffer).latin1Slice(this.pos, end)
+    this.pos = nl + 1
+    this.need = 0
+    const argv = splitArgs(line)
+    if (argv === null) return new ProtocolError('unbalanced quotes in request')
+    return argv
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13)
+}
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  if (c >= 65 && c <= 70) return c - 55
+  return -1
+}
+
+/**
+ * redis sds.c sdssplitargs: whitespace-separated args, "double quotes" with \n \r \t \b \a
+ * \xHH escapes, 'single quotes' with \' only. A closing quote must be followed by a space or
+ * the end. A NUL ends the line (C string semantics). Returns null on unbalanced quotes.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = []
+  const n = line.length
+  const at = (i: number) => (i < n ? line.charCodeAt(i) : 0)
+  let p = 0
+  for (;;) {
+    while (p < n && at(p) !== 0 && isSpace(at(p))) p++
+    if (at(p) === 0) return out
+    let inq = false
+    let insq = false
+    let done = false
+    let cur = ''
+    while (!done) {
+      const c = at(p)
+      if (inq) {
+        if (c === 92 && at(p + 1) === 120 && hexVal(at(p + 2)) >= 0 && hexVal(at(p + 3)) >= 0) {
+          cur += String.fromCharCode(hexVal(at(p + 2)) * 16 + hexVal(at(p + 3)))
+          p += 3
+        } else if (c === 92 && at(p + 1) !== 0) {
+          p++
+          const e = at(p)
+          cur += e === 110 ? '\n' : e === 114 ? '\r' : e === 116 ? '\t' : e === 98 ? '\b' : e === 97 ? '\x07' : String.fromCharCode(e)
+        } else if (c === 34) {
+          if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return null
+          done = true
+        } else if (c === 0) {
+          return null
+        } else cur += String.fromCharCode(c)
+      } else if (insq) {
+        if (c === 92 && at(p + 1) === 39) {
+          p++
+          cur += "'"
+        } else if (c === 39) {
+          if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return null
+          done = true
+        } else if (c === 0) {
+          return null
+        } else cur += String.fromCharCode(c)
+      } else {
+        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) done = true
+        else if (c === 34) inq = true
+        else if (c === 39) insq = true
+        else cur += String.fromCharCode(c)
+      }
+      if (at(p) !== 0) p++
+    }
+    out.push(cur)
+  }
+}

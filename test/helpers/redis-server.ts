@@ -1,0 +1,106 @@
+// Starts real redis-server processes for tests (cluster-enabled, free ports, own temp dir) and stops them by PID.
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Redis} from 'ioredis'
+import {freePortPair} from './ports.js'
+
+export interface TestNode {
+  host: string
+  port: number
+  busPort: number
+  address: string
+  dir: string
+  proc: ChildProcess
+}
+
+export function haveRedisServer(): boolean {
+  const r = spawnSync('redis-server', ['--version'], {stdio: 'ignore'})
+  return r.status === 0
+}
+
+/** node:test `skip` option: skip without redis-server, unless REDIS_TS_REQUIRE_REDIS=1 (then the test fails). */
+export function redisSkip(): string | false {
+  if (haveRedisServer()) return false
+  if (process.env.REDIS_TS_REQUIRE_REDIS === '1') return false
+  return 'redis-server not on PATH'
+}
+
+export class RedisNodes {
+  readonly nodes: TestNode[] = []
+  readonly root: string
+  constructor() {
+    this.root = mkdtempSync(join(tmpdir(), 'redis-ts-test-'))
+  }
+
+  async start(count: number, opts: {cluster?: boolean; nodeTimeout?: number; extra?: string[]} = {}): Promise<TestNode[]> {
+    if (!haveRedisServer()) throw new Error('redis-server is required for this test but is not on PATH')
+    const started: TestNode[] = []
+    for (let i = 0; i < count; i++) {
+      const {port, busPort} = await freePortPair()
+      const dir = join(this.root, String(port))
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.root, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`]
+      if (opts.cluster !== false) {
+        args.push('--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(opts.nodeTimeout ?? 5000))
+      }
+      args.push(...(opts.extra ?? []))
+      const proc = spawn('redis-server', args, {stdio: 'ignore'})
+      const node: TestNode = {host: '127.0.0.1', port, busPort, address: `127.0.0.1:${port}`, dir, proc}
+      this.nodes.push(node)
+      started.push(node)
+    }
+    await Promise.all(started.map((n) => waitReady(n.port)))
+    return started
+  }
+
+  client(n: TestNode): Redis {
+    return new Redis({host: n.host, port: n.port, lazyConnect: false, maxRetriesPerRequest: 1})
+  }
+
+  async call(n: TestNode, ...args: string[]): Promise<unknown> {
+    const c = new Redis({host: n.host, port: n.port, maxRetriesPerRequest: 1})
+    try {
+      return await c.call(args[0], ...args.slice(1))
+    } finally {
+      c.disconnect()
+    }
+  }
+
+  /** Kill one node (SIGKILL) by PID. */
+  kill(n: TestNode, signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (n.proc.exitCode === null && n.proc.pid) n.proc.kill(signal)
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(
+        (n) =>
+          new Promise<void>((resolve) => {
+            if (n.proc.exitCode !== null || n.proc.signalCode !== null) return resolve()
+            n.proc.once('exit', () => resolve())
+            n.proc.kill('SIGKILL')
+          }),
+      ),
+    )
+    rmSync(this.root, {recursive: true, force: true})
+  }
+}
+
+async function waitReady(port: number): Promise<void> {
+  const deadline = Date.now() + 10000
+  for (;;) {
+    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      await c.ping()
+      c.disconnect()
+      return
+    } catch {
+      c.disconnect()
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Test entry point (`npm test`): runs every *.test.ts under test/<tier>/ with node's test runner via tsx.
+// Usage: node test/run.mjs [tier|file ...]   tiers: unit integration cli compat
+import {readdirSync, statSync, existsSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {spawnSync} from 'node:child_process'
+
+const root = resolve(import.meta.dirname, '..')
+const tiers = ['unit', 'integration', 'cli', 'compat']
+const args = process.argv.slice(2)
+
+function collect(dir) {
+  if (!existsSync(dir)) return []
+  const out = []
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) out.push(...collect(p))
+    else if (name.endsWith('.test.ts')) out.push(p)
+  }
+  return out
+}
+
+const selected = args.length === 0 ? tiers : args
+const files = selected.flatMap((a) => (tiers.includes(a) ? collect(join(root, 'test', a)) : [resolve(a)]))
+if (files.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '1'
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  {stdio: 'inherit', cwd: root, env: {...process.env, NODE_NO_WARNINGS: '1'}},
+)
+process.exit(r.status ?? 1)
