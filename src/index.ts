@@ -11,3 +11,7 @@ export {validateCreateNodes, applyCreate, type CreateResult} from './cluster/exe
 export {waitForConvergence} from './cluster/exec/wait.js'
 export {checkCluster, clusterInfo, callAll, setNodeTimeout, summarize} from './cluster/ops.js'
 export {RedisTsError, ExitCode} from './errors.js'
+export {addNode, assertHealthy, type AddNodeResult, type AddNodeEvent} from './cluster/exec/add-node.js'
+export {resolveNodeId, pickMasterForReplica} from './cluster/plan/add-node.js'
+export {moveSlots, moveSlot, resumableMoves, moveError, openSlot, migrateKeysInSlot, setSlotNode, setSlotsNode, compareKeys, type SlotMove, type MoveEvent, type MoveOptions, type MoveResult, type SlotFailure, type Endpoint, type MigrateOptions, type MigrateOutcome} from './cluster/exec/move.js'
+export {delNode, type DelNodeResult, type DelNodeEvent} from './cluster/exec/del-node.js'

@@ -3,7 +3,8 @@ import {spawn} from 'node:child_process'
 import {resolve} from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
-export const BIN = resolve(ROOT, 'bin', 'run.js')
+// REDIS_TS_TEST_DEV=1 runs the TypeScript sources (bin/dev.js) instead of the build.
+export const BIN = resolve(ROOT, 'bin', process.env.REDIS_TS_TEST_DEV === '1' ? 'dev.js' : 'run.js')
 
 export interface CliResult {
   code: number | null
@@ -15,7 +16,8 @@ export function runCli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: s
   return new Promise((resolvePromise, reject) => {
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...opts.env}
     for (const k of ['REDIS_TS_YES', 'REDISCLI_CLUSTER_YES', 'REDISCLI_AUTH', 'REDIS_TS_PASSWORD']) if (!(opts.env && k in opts.env)) delete env[k]
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+    const nodeArgs = process.env.REDIS_TS_TEST_DEV === '1' ? ['--require', 'tsx/preflight', '--import', 'tsx', '--no-warnings'] : []
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -143,7 +143,7 @@ export function checkReplicas(view: ClusterView): Finding[] {
   }
   for (const m of view.nodes) {
     if (m.role !== 'master' || m.slotCount === 0) continue
-    const healthy = view.nodes.filter((r) => r.role === 'replica' && r.masterId === m.id && !r.failed)
+    const healthy = view.nodes.filter((r) => r.role === 'replica' && r.masterId === m.id && !r.failed && r.reachable)
     if (healthy.length === 0) out.push({code: 'master-without-replicas', severity: 'info', message: `Master ${m.address} has no working replica.`, nodes: [m.address]})
   }
   return out

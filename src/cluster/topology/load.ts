@@ -12,7 +12,7 @@ export interface LoadOptions {
   details?: boolean
 }
 
-interface Probe {
+export interface Probe {
   view: NodeEntry[]
   clusterInfo: Record<string, string>
   info?: Record<string, string>
@@ -42,7 +42,7 @@ export function keysFromInfo(info: Record<string, string> | undefined): number |
 
 const BAD_FLAGS = new Set(['fail', 'fail?', 'handshake', 'noaddr'])
 
-function buildNode(entry: NodeEntry, seen: NodeEntry | undefined, addr: NodeAddress, p: Probe | undefined, error?: string): ClusterNode {
+export function buildNode(entry: NodeEntry, seen: NodeEntry | undefined, addr: NodeAddress, p: Probe | undefined, error?: string): ClusterNode {
   // A reachable node's own line is authoritative for its slots and open slots (only `myself` shows them).
   const own = p?.view.find((e) => e.myself) ?? entry
   const flags = [...new Set([...own.flags.filter((f) => f !== 'myself'), ...(seen?.flags ?? []).filter((f) => f !== 'myself')])]

@@ -23,11 +23,13 @@ export interface ClusterConfig {
   allowReplicaMigration: boolean
   announceIp: string
   announceHostname: string
+  preferredEndpointType: 'ip' | 'hostname' | 'unknown-endpoint'
 }
 
 export const defaultClusterConfig = (port: number): ClusterConfig => ({
   port, cport: port + 10000, pport: 0, nodeTimeout: 15000, requireFullCoverage: true,
   allowReadsWhenDown: false, allowReplicaMigration: true, announceIp: '', announceHostname: '',
+  preferredEndpointType: 'ip',
 })
 
 /** What the cluster layer needs from the rest of the node. */

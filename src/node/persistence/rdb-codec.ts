@@ -36,7 +36,7 @@ export const RDB_TYPE = {
 /** Redis 7.0 defaults (redis.conf) that decide when a compact encoding is worth it. */
 export const LIMITS = {
   setMaxIntsetEntries: 512,
-  hashMaxListpackEntries: 128,
+  hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
@@ -194,12 +194,30 @@ function readLzf(r: ByteReader): Buffer {
 
 // ---------------------------------------------------------------- scores
 
-/** The text form Redis's d2string would accept back through strtod. */
+/**
+ * redis 7.0 util.c d2string, used for scores inside zset listpacks: integers within
+ * ±2^52 as integers, "inf"/"-inf"/"-0", everything else as printf("%.17g").
+ */
 export function scoreToString(x: number): string {
   if (x === Infinity) return 'inf'
   if (x === -Infinity) return '-inf'
-  if (Object.is(x, -0)) return '-0'
-  return String(x)
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0'
+  if (Number.isInteger(x) && x > -4503599627370495 && x < 4503599627370496) return String(x)
+  const [mant, expText] = x.toExponential(16).split('e')
+  const e = Number(expText)
+  if (e < -4 || e >= 17) {
+    const a = Math.abs(e)
+    return `${stripZeros(mant)}e${e < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`
+  }
+  return stripZeros(x.toFixed(16 - e))
+}
+
+function stripZeros(s: string): string {
+  if (!s.includes('.')) return s
+  let end = s.length
+  while (s.charCodeAt(end - 1) === 48) end--
+  if (s.charCodeAt(end - 1) === 46) end--
+  return s.slice(0, end)
 }
 
 /** strtod-like parse of a stored score; NaN is corrupt data (rdb.c "Zset with NAN score"). */

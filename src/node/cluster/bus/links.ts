@@ -1,0 +1,149 @@
+// TCP transport of the cluster bus: the listener on the bus port (inbound links) and outbound
+// connections to peers. Frames are split by BusFramer; a peer that sends garbage or an
+// invalid frame is dropped (the socket is destroyed) and the node carries on.
+import net from 'node:net'
+import {BusCodecError, BusFramer} from './codec.js'
+import type {BusLink, ClusterNode} from '../node.js'
+
+export interface LinkHandlers {
+  /** Returns false when the frame is invalid and the link must be dropped. */
+  onFrame(link: BusLink, frame: Buffer): boolean
+  onConnect(link: SocketLink): void
+  onClose(link: SocketLink): void
+  log(msg: string): void
+}
+
+/** Strip the IPv4-mapped prefix so a node announces "127.0.0.1", not "::ffff:127.0.0.1". */
+export function normalizeIp(ip: string | undefined): string {
+  if (!ip) return ''
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+}
+
+/** Above this much unsent data a peer is too slow; Redis' cluster-link-sendbuf-limit idea. */
+const MAX_PENDING = 256 * 1024 * 1024
+
+export class SocketLink implements BusLink {
+  node: ClusterNode | null
+  readonly ctime: number
+  private connected: boolean
+  private pending: Buffer[] = []
+  private closed = false
+  private readonly framer = new BusFramer()
+
+  constructor(private readonly sock: net.Socket, readonly inbound: boolean, node: ClusterNode | null, now: number, private readonly h: LinkHandlers) {
+    this.node = node
+    this.ctime = now
+    this.connected = inbound
+    sock.setNoDelay(true)
+    sock.on('data', (chunk: Buffer) => this.onData(chunk))
+    sock.on('error', () => this.close())
+    sock.on('close', () => this.close())
+    if (!inbound) {
+      sock.once('connect', () => {
+        if (this.closed) return
+        this.connected = true
+        for (const b of this.pending) sock.write(b)
+        this.pending = []
+        h.onConnect(this)
+      })
+    }
+  }
+
+  get localIp(): string {
+    return normalizeIp(this.sock.localAddress)
+  }
+  get remoteIp(): string {
+    return normalizeIp(this.sock.remoteAddress)
+  }
+  get isConnected(): boolean {
+    return this.connected && !this.closed
+  }
+
+  send(frame: Buffer): void {
+    if (this.closed) return
+    if (!this.connected) {
+      this.pending.push(frame)
+      return
+    }
+    if (this.sock.writableLength > MAX_PENDING) {
+      this.h.log('Freeing cluster link: output buffer limit reached')
+      this.close()
+      return
+    }
+    this.sock.write(frame)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.pending = []
+    this.sock.destroy()
+    this.h.onClose(this)
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return
+    let frames: Buffer[]
+    try {
+      frames = this.framer.push(chunk)
+    } catch (e) {
+      if (!(e instanceof BusCodecError)) throw e
+      this.h.log(`Bad message length or signature received on cluster bus from ${this.remoteIp}`)
+      this.close()
+      return
+    }
+    for (const f of frames) {
+      if (this.closed) return
+      if (!this.h.onFrame(this, f)) {
+        this.close()
+        return
+      }
+    }
+  }
+}
+
+export class BusListener {
+  private servers: net.Server[] = []
+  readonly inbound = new Set<SocketLink>()
+
+  constructor(private readonly h: LinkHandlers, private readonly now: () => number) {}
+
+  async listen(hosts: string[], port: number): Promise<number> {
+    let bound = port
+    for (const host of hosts) {
+      const srv = net.createServer((sock) => {
+        const link = new SocketLink(sock, true, null, this.now(), {
+          ...this.h,
+          onClose: (l) => {
+            this.inbound.delete(l)
+            this.h.onClose(l)
+          },
+        })
+        this.inbound.add(link)
+      })
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject)
+        srv.listen({host, port: bound, ipv6Only: host.includes(':')}, () => {
+          srv.off('error', reject)
+          srv.on('error', (e) => this.h.log(`Cluster bus listener error: ${e.message}`))
+          resolve()
+        })
+      })
+      bound = (srv.address() as net.AddressInfo).port
+      this.servers.push(srv)
+    }
+    return bound
+  }
+
+  connect(node: ClusterNode): SocketLink | null {
+    if (!node.ip || !node.cport) return null
+    const sock = net.connect({host: node.ip, port: node.cport})
+    return new SocketLink(sock, false, node, this.now(), this.h)
+  }
+
+  async close(): Promise<void> {
+    for (const l of [...this.inbound]) l.close()
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    this.servers = []
+  }
+}

@@ -1,0 +1,85 @@
+// createCluster(server): the cluster layer as the NodeServer sees it (ClusterModule in
+// commands/types.ts): slot verdicts, PUBLISH fan-out, INFO lines, the CLUSTER command group,
+// and start/stop of the bus. Reads the cluster-* options from the server's config.
+import * as path from 'node:path'
+import type {ClusterModule, CommandSpec} from '../commands/types.js'
+import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
+import {keySlot} from '../keyspace/slot.js'
+import {clusterCommands} from '../commands/cluster.js'
+import {ClusterRuntime} from './runtime.js'
+import {defaultClusterConfig, type ClusterConfig} from './state.js'
+import {slotVerdict} from './verdict.js'
+
+const SHARD_PUBSUB = new Set(['spublish', 'ssubscribe', 'sunsubscribe'])
+
+function isWrite(session: Session, spec: CommandSpec): boolean {
+  if (spec.name === 'exec') return session.multi?.queue.some((q) => q.spec.flags.includes('write')) ?? false
+  return spec.flags.includes('write')
+}
+
+export function clusterConfigFrom(server: NodeServer): ClusterConfig {
+  const c = server.config
+  const port = c.int('cluster-announce-port') || server.port || c.int('port')
+  const busPort = c.int('cluster-port') || (server.port || c.int('port')) + 10000
+  return {
+    ...defaultClusterConfig(port),
+    cport: c.int('cluster-announce-bus-port') || busPort,
+    nodeTimeout: c.int('cluster-node-timeout'),
+    requireFullCoverage: c.bool('cluster-require-full-coverage'),
+    allowReadsWhenDown: c.bool('cluster-allow-reads-when-down'),
+    allowReplicaMigration: c.bool('cluster-allow-replica-migration'),
+    announceIp: c.get('cluster-announce-ip'),
+    announceHostname: c.get('cluster-announce-hostname'),
+    preferredEndpointType: c.get('cluster-preferred-endpoint-type') as ClusterConfig['preferredEndpointType'],
+  }
+}
+
+/** Call after server.listen() so port 0 has been resolved. */
+export function createCluster(server: NodeServer): ClusterModule {
+  const c = server.config
+  const config = clusterConfigFrom(server)
+  const db = server.db(0)
+  const bind = c.get('bind').split(/\s+/).filter(Boolean).map((a) => a.replace(/^-/, '')).map((a) => (a === '*' ? '0.0.0.0' : a))
+  const rt = new ClusterRuntime({
+    clock: server.clock,
+    config,
+    busPort: c.int('cluster-port') || (server.port || c.int('port')) + 10000,
+    bindHosts: bind.length ? bind : ['127.0.0.1'],
+    configFile: path.resolve(c.get('dir'), c.get('cluster-config-file')),
+    hooks: {
+      countKeysInSlot: (slot) => db.countKeysInSlot(slot),
+      deleteKeysInSlot: (slot) => {
+        for (const k of db.getKeysInSlot(slot, db.countKeysInSlot(slot))) db.delete(k)
+      },
+      onPublish: (channel, message, shard) => {
+        if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))
+      },
+      log: (m) => server.log.notice(m),
+    },
+  })
+  c.onChange.push((name, value) => {
+    if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
+    else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
+    else if (name === 'cluster-allow-reads-when-down') rt.st.config.allowReadsWhenDown = value === 'yes'
+  })
+  return {
+    runtime: rt,
+    commands: clusterCommands(rt),
+    hooks: {
+      verdict: (session, spec, _argv, keys) => slotVerdict(rt.st, {
+        keys, slotOf: keySlot, exists: (k) => db.has(k), asking: session.asking,
+        readonlySession: session.readonlyMode, write: isWrite(session, spec),
+        isMigrate: spec.name === 'migrate', pubsubShard: SHARD_PUBSUB.has(spec.name),
+      }),
+      publish: (channel, message) => rt.publish(channel, message),
+      infoLines: () => ['cluster_enabled:1'],
+      shutdown: () => rt.stop(),
+      isReplica: () => rt.st.myself.isReplica,
+    },
+    start: () => rt.start(),
+    stop: () => rt.stop(),
+  } as ClusterModule & {runtime: ClusterRuntime}
+}
+
+export {ClusterRuntime}

@@ -1,0 +1,148 @@
+// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR HELP.
+import {E} from '../errors.js'
+import type {Session} from '../session.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {intArg, is} from './util.js'
+import {validateClientName} from './connection.js'
+
+const container = (name: string, arity: number) => cmd(name, arity, [], 0, () => undefined)
+
+export const clientCommand: CommandSpec = {
+  ...container('client', -2),
+  subcommands: [
+    cmd('id', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(ctx.session.id)),
+    cmd('getname', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.bulk(ctx.session.name || null)),
+    cmd('setname', 3, ['noscript', 'loading', 'stale'], 0, setname),
+    cmd('setinfo', 4, ['noscript', 'loading', 'stale'], 0, setinfo),
+    cmd('list', -2, ['admin', 'noscript', 'loading', 'stale'], 0, list),
+    cmd('info', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.verbatim(clientLine(ctx, ctx.session) + '\n')),
+    cmd('kill', -3, ['admin', 'noscript', 'loading', 'stale'], 0, kill),
+    cmd('no-evict', 3, ['admin', 'noscript', 'loading', 'stale'], 0, onOff),
+    cmd('no-touch', 3, ['noscript', 'loading', 'stale'], 0, onOff),
+    cmd('getredir', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(-1)),
+    cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
+      const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'HELP']
+      ctx.reply.bulks(lines.map((l) => l), lines.length)
+    }),
+  ],
+}
+
+function setname(ctx: CommandContext, argv: string[]): void {
+  const err = validateClientName(argv[2])
+  if (err) return ctx.reply.error(err)
+  ctx.session.name = argv[2]
+  ctx.reply.ok()
+}
+
+function setinfo(ctx: CommandContext, argv: string[]): void {
+  const attr = argv[2].toLowerCase()
+  if (attr !== 'lib-name' && attr !== 'lib-ver') return ctx.reply.error(`ERR Unrecognized option '${argv[2]}'`)
+  if (attr === 'lib-name') ctx.session.libName = argv[3]
+  else ctx.session.libVer = argv[3]
+  ctx.reply.ok()
+}
+
+function onOff(ctx: CommandContext, argv: string[]): void {
+  if (is(argv[2], 'on') || is(argv[2], 'off')) ctx.reply.ok()
+  else ctx.reply.error(E.SYNTAX)
+}
+
+function clientType(s: Session): string {
+  if (s.flags.has('replica')) return 'replica'
+  if (s.flags.has('master')) return 'master'
+  return s.subscriptionCount() > 0 ? 'pubsub' : 'normal'
+}
+
+/** One CLIENT LIST line in redis 7.0.15's field order (memory fields are estimates). */
+export function clientLine(ctx: CommandContext, s: Session): string {
+  const now = ctx.server.clock.now()
+  let flags = ''
+  if (s.flags.has('replica')) flags += 'S'
+  if (s.flags.has('master')) flags += 'M'
+  if (s.subscriptionCount() > 0) flags += 'P'
+  if (s.multi) flags += 'x'
+  if (s.flags.has('blocked')) flags += 'b'
+  if (s.dirtyCas) flags += 'd'
+  if (s.readonlyMode) flags += 'r'
+  if (s.asking) flags += 'A'
+  if (flags === '') flags = 'N'
+  const qbuf = s.parser.pending
+  return (
+    `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
+    `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=0 ` +
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 ` +
+    `obl=0 oll=0 omem=${s.socket?.writableLength ?? 0} tot-mem=${20000 + qbuf} events=r cmd=${s.lastCommand} user=${s.user} redir=-1 resp=${s.resp}` +
+    (s.libName || s.libVer ? ` lib-name=${s.libName} lib-ver=${s.libVer}` : '')
+  )
+}
+
+function list(ctx: CommandContext, argv: string[]): void {
+  let sessions = [...ctx.server.sessions.values()]
+  if (argv.length > 2) {
+    if (is(argv[2], 'type') && argv.length === 4) {
+      const t = argv[3].toLowerCase() === 'slave' ? 'replica' : argv[3].toLowerCase()
+      if (!['normal', 'master', 'replica', 'pubsub'].includes(t)) return ctx.reply.error(`ERR Unknown client type '${argv[3]}'`)
+      sessions = sessions.filter((s) => clientType(s) === t)
+    } else if (is(argv[2], 'id') && argv.length >= 4) {
+      const ids = new Set<number>()
+      for (const a of argv.slice(3)) {
+        const n = Number(a)
+        if (!/^\d+$/.test(a) || n <= 0) return ctx.reply.error('ERR Invalid client ID')
+        ids.add(n)
+      }
+      sessions = sessions.filter((s) => ids.has(s.id))
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  ctx.reply.verbatim(sessions.map((s) => clientLine(ctx, s) + '\n').join(''))
+}
+
+function kill(ctx: CommandContext, argv: string[]): void {
+  const server = ctx.server
+  if (argv.length === 3) {
+    // Old form: CLIENT KILL addr:port
+    const victim = [...server.sessions.values()].find((s) => s.addr === argv[2])
+    if (!victim) return ctx.reply.error('ERR No such client')
+    ctx.reply.ok()
+    if (victim === ctx.session) victim.closeAfterReply = true
+    else victim.close()
+    return
+  }
+  if (argv.length % 2 !== 0) return ctx.reply.error(E.SYNTAX)
+  let id: number | null = null
+  let addr: string | null = null
+  let laddr: string | null = null
+  let user: string | null = null
+  let type: string | null = null
+  let skipme = true
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = argv[i].toLowerCase()
+    const val = argv[i + 1]
+    if (opt === 'id') {
+      id = intArg(val, 'ERR client-id should be greater than 0')
+      if (id <= 0) return ctx.reply.error('ERR client-id should be greater than 0')
+    } else if (opt === 'addr') addr = val
+    else if (opt === 'laddr') laddr = val
+    else if (opt === 'user') user = val
+    else if (opt === 'type') {
+      type = val.toLowerCase() === 'slave' ? 'replica' : val.toLowerCase()
+      if (!['normal', 'master', 'replica', 'pubsub'].includes(type)) return ctx.reply.error(`ERR Unknown client type '${val}'`)
+    } else if (opt === 'skipme') {
+      if (is(val, 'yes')) skipme = true
+      else if (is(val, 'no')) skipme = false
+      else return ctx.reply.error(E.SYNTAX)
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  let killed = 0
+  for (const s of [...server.sessions.values()]) {
+    if (id !== null && s.id !== id) continue
+    if (addr !== null && s.addr !== addr) continue
+    if (laddr !== null && s.laddr !== laddr) continue
+    if (user !== null && s.user !== user) continue
+    if (type !== null && clientType(s) !== type) continue
+    if (skipme && s === ctx.session) continue
+    killed++
+    if (s === ctx.session) s.closeAfterReply = true
+    else s.close()
+  }
+  ctx.reply.integer(killed)
+}

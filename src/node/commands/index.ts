@@ -1,0 +1,53 @@
+// The command table: collects every group's registration table. To add a group, create
+// src/node/commands/<group>.ts exporting `commands: CommandSpec[]` and list it in GROUPS.
+// Runtime modules (cluster, persistence, replication) call server.commands.register().
+import type {CommandSpec} from './types.js'
+import {commands as connection} from './connection.js'
+import {commands as strings} from './strings.js'
+import {commands as keys} from './keys.js'
+import {commands as transactions} from './transactions.js'
+import {commands as pubsub} from './pubsub.js'
+import {commands as server} from './server.js'
+import {commands as introspection} from './introspection.js'
+
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection}
+
+export class CommandTable {
+  private readonly byName = new Map<string, CommandSpec>()
+  /** raw argv[0] spellings seen ("GET", "get", "Get") -> spec: avoids toLowerCase per call */
+  private readonly cache = new Map<string, CommandSpec>()
+  private readonly subs = new Map<CommandSpec, Map<string, CommandSpec>>()
+
+  constructor(withDefaults = true) {
+    if (withDefaults) for (const [group, specs] of Object.entries(GROUPS)) this.register(specs, group)
+  }
+
+  register(specs: CommandSpec[], group?: string): void {
+    for (const spec of specs) {
+      if (group && !spec.group) spec.group = group
+      this.byName.set(spec.name.toLowerCase(), spec)
+      if (spec.subcommands) this.subs.set(spec, new Map(spec.subcommands.map((s) => [s.name.toLowerCase(), s])))
+    }
+    this.cache.clear()
+  }
+
+  lookup(name: string): CommandSpec | undefined {
+    const hit = this.cache.get(name)
+    if (hit !== undefined) return hit
+    const spec = this.byName.get(name.toLowerCase())
+    if (spec !== undefined && this.cache.size < 4096) this.cache.set(name, spec)
+    return spec
+  }
+
+  lookupSub(container: CommandSpec, sub: string): CommandSpec | undefined {
+    return this.subs.get(container)?.get(sub.toLowerCase())
+  }
+
+  all(): CommandSpec[] {
+    return [...this.byName.values()]
+  }
+
+  get size(): number {
+    return this.byName.size
+  }
+}

@@ -1,0 +1,194 @@
+// INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
+// section order. Other modules replace or extend a section via server.infoProviders.
+import os from 'node:os'
+import {REDIS_VERSION, type NodeServer} from '../server.js'
+
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n}B`
+  const units = ['K', 'M', 'G', 'T', 'P']
+  let v = n / 1024
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(2)}${units[i]}`
+}
+
+export function usedMemory(): number {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.external
+}
+
+function section(server: NodeServer, name: string): string[] | null {
+  const now = server.clock.now()
+  const cfg = server.config
+  const provided = server.infoProviders.get(name)
+  if (provided) return provided()
+  switch (name) {
+    case 'server':
+      return [
+        `redis_version:${REDIS_VERSION}`,
+        'redis_git_sha1:00000000',
+        'redis_git_dirty:0',
+        'redis_build_id:0',
+        `redis_mode:${server.clusterEnabled ? 'cluster' : 'standalone'}`,
+        `os:${os.type()} ${os.release()} ${os.arch()}`,
+        'arch_bits:64',
+        'monotonic_clock:POSIX clock_gettime',
+        'multiplexing_api:epoll',
+        'atomicvar_api:c11-builtin',
+        'gcc_version:0.0.0',
+        `process_id:${process.pid}`,
+        'process_supervised:no',
+        `run_id:${server.runId}`,
+        `tcp_port:${server.port || cfg.int('port')}`,
+        `server_time_usec:${now * 1000}`,
+        `uptime_in_seconds:${Math.floor((now - server.startTime) / 1000)}`,
+        `uptime_in_days:${Math.floor((now - server.startTime) / 86400000)}`,
+        `hz:${cfg.int('hz')}`,
+        `configured_hz:${cfg.int('hz')}`,
+        `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
+        `executable:${process.argv[1] ?? ''}`,
+        `config_file:${cfg.file ?? ''}`,
+        'io_threads_active:0',
+      ]
+    case 'clients': {
+      let blocked = 0
+      let pubsub = 0
+      for (const s of server.sessions.values()) {
+        if (s.flags.has('blocked')) blocked++
+        if (s.subscriptionCount() > 0) pubsub++
+      }
+      void pubsub
+      return [
+        `connected_clients:${server.sessions.size}`,
+        'cluster_connections:0',
+        `maxclients:${cfg.int('maxclients')}`,
+        'client_recent_max_input_buffer:0',
+        'client_recent_max_output_buffer:0',
+        `blocked_clients:${blocked}`,
+        'tracking_clients:0',
+        'clients_in_timeout_table:0',
+      ]
+    }
+    case 'memory': {
+      const used = usedMemory()
+      const rss = process.memoryUsage().rss
+      const max = cfg.int('maxmemory')
+      return [
+        `used_memory:${used}`,
+        `used_memory_human:${humanBytes(used)}`,
+        `used_memory_rss:${rss}`,
+        `used_memory_rss_human:${humanBytes(rss)}`,
+        `used_memory_peak:${used}`,
+        `used_memory_peak_human:${humanBytes(used)}`,
+        `total_system_memory:${os.totalmem()}`,
+        `total_system_memory_human:${humanBytes(os.totalmem())}`,
+        `maxmemory:${max}`,
+        `maxmemory_human:${humanBytes(max)}`,
+        `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
+        `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+        'mem_allocator:v8',
+      ]
+    }
+    case 'persistence':
+      return [
+        'loading:0',
+        'async_loading:0',
+        `rdb_changes_since_last_save:${server.dirty}`,
+        'rdb_bgsave_in_progress:0',
+        `rdb_last_save_time:${Math.floor(server.lastSaveTime / 1000)}`,
+        'rdb_last_bgsave_status:ok',
+        'rdb_last_bgsave_time_sec:-1',
+        'rdb_current_bgsave_time_sec:-1',
+        `aof_enabled:${cfg.bool('appendonly') ? 1 : 0}`,
+        'aof_rewrite_in_progress:0',
+        'aof_rewrite_scheduled:0',
+        'aof_last_rewrite_time_sec:-1',
+        'aof_current_rewrite_time_sec:-1',
+        'aof_last_bgrewrite_status:ok',
+        'aof_last_write_status:ok',
+      ]
+    case 'stats': {
+      const st = server.stats
+      let expired = 0
+      for (const [, d] of server.databases()) expired += d.stats.expiredKeys
+      return [
+        `total_connections_received:${st.totalConnections}`,
+        `total_commands_processed:${st.totalCommands}`,
+        'instantaneous_ops_per_sec:0',
+        `total_net_input_bytes:${st.netInputBytes}`,
+        `total_net_output_bytes:${st.netOutputBytes}`,
+        `rejected_connections:${st.rejectedConnections}`,
+        'sync_full:0',
+        'sync_partial_ok:0',
+        'sync_partial_err:0',
+        `expired_keys:${expired}`,
+        'evicted_keys:0',
+        `keyspace_hits:${st.keyspaceHits}`,
+        `keyspace_misses:${st.keyspaceMisses}`,
+        `pubsub_channels:${server.pubsub.channels.size}`,
+        `pubsub_patterns:${server.pubsub.patterns.size}`,
+        'pubsubshard_channels:0',
+        `total_error_replies:${st.rejectedCalls}`,
+        `rejected_calls:${st.rejectedCalls}`,
+      ]
+    }
+    case 'replication':
+      return [
+        `role:${server.cluster?.isReplica?.() ? 'slave' : 'master'}`,
+        'connected_slaves:0',
+        'master_failover_state:no-failover',
+        `master_replid:${server.runId}`,
+        'master_replid2:0000000000000000000000000000000000000000',
+        'master_repl_offset:0',
+        'second_repl_offset:-1',
+        'repl_backlog_active:0',
+        `repl_backlog_size:${cfg.int('repl-backlog-size')}`,
+        'repl_backlog_first_byte_offset:0',
+        'repl_backlog_histlen:0',
+      ]
+    case 'cpu': {
+      const u = process.cpuUsage()
+      return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
+    }
+    case 'modules':
+    case 'errorstats':
+    case 'commandstats':
+    case 'latencystats':
+      return []
+    case 'cluster':
+      return server.cluster?.infoLines?.() ?? [`cluster_enabled:${server.clusterEnabled ? 1 : 0}`]
+    case 'keyspace': {
+      const out: string[] = []
+      for (const [i, d] of server.databases()) if (d.size > 0) out.push(`db${i}:keys=${d.size},expires=${d.expiresCount},avg_ttl=0`)
+      return out
+    }
+  }
+  return null
+}
+
+function title(name: string): string {
+  if (name === 'cpu') return 'CPU'
+  return name.charAt(0).toUpperCase() + name.slice(1)
+}
+
+/** INFO [section ...]: default / all / everything / named sections (case-insensitive). */
+export function infoText(server: NodeServer, args: string[]): string {
+  let names: string[]
+  const lower = args.map((a) => a.toLowerCase())
+  if (lower.length === 0 || lower.includes('default')) names = DEFAULT_SECTIONS
+  else if (lower.includes('all') || lower.includes('everything')) names = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace']
+  else names = lower
+  const parts: string[] = []
+  for (const n of new Set(names)) {
+    const lines = section(server, n)
+    if (lines === null) continue
+    const titled = n === 'errorstats' ? 'Errorstats' : n === 'commandstats' ? 'Commandstats' : n === 'latencystats' ? 'Latencystats' : title(n)
+    parts.push(`# ${titled}\r\n` + lines.map((l) => l + '\r\n').join(''))
+  }
+  return parts.join('\r\n')
+}

@@ -1,0 +1,168 @@
+// COMMAND, COMMAND COUNT/LIST/INFO/DOCS/GETKEYS: built from the registration table so clients
+// (redis-cli hints, redis-py cluster key lookup) see what the node really implements.
+import {E} from '../errors.js'
+import {keyIndexes} from '../dispatcher.js'
+import {globMatch} from '../keyspace/glob.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {is} from './util.js'
+
+const F = ['loading', 'stale'] as const
+export const commands: CommandSpec[] = [
+  {
+    ...cmd('command', -1, [...F], 0, (ctx) => {
+      const all = ctx.server.commands.all()
+      ctx.reply.array(all.length)
+      for (const spec of all) writeInfo(ctx, spec, spec.name)
+    }),
+    subcommands: [
+      cmd('count', 2, [...F], 0, (ctx) => ctx.reply.integer(ctx.server.commands.size)),
+      cmd('list', -2, [...F], 0, list),
+      cmd('info', -2, [...F], 0, info),
+      cmd('docs', -2, [...F], 0, docs),
+      cmd('getkeys', -3, [...F], 0, getkeys),
+      cmd('getkeysandflags', -3, [...F], 0, getkeys),
+      cmd('help', 2, [...F], 0, (ctx) => {
+        const l = ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'DOCS [<command-name> ...]', 'GETKEYS <full-command>', 'INFO [<command-name> ...]', 'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]', 'HELP']
+        ctx.reply.bulks(l, l.length)
+      }),
+    ],
+  },
+]
+
+const FLAG_NAMES: Record<string, string> = {noauth: 'no_auth', 'no-multi': 'no_multi'}
+
+function flagList(spec: CommandSpec): string[] {
+  const out = spec.flags.filter((f) => f !== 'subscribed-ok').map((f) => FLAG_NAMES[f] ?? f)
+  if (spec.keys) out.push('movablekeys')
+  return out
+}
+
+/** One COMMAND INFO entry (10 fields, redis 7.0 layout). */
+function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): void {
+  const r = ctx.reply
+  r.array(10)
+  r.bulk(fullname)
+  r.integer(spec.arity)
+  const flags = flagList(spec)
+  r.set(flags.length)
+  for (const f of flags) r.simple(f)
+  r.integer(spec.firstKey)
+  r.integer(spec.lastKey)
+  r.integer(spec.step)
+  const cats = spec.categories ?? []
+  r.set(cats.length)
+  for (const c of cats) r.simple(c)
+  r.array(0) // tips
+  if (spec.firstKey > 0) {
+    r.array(1)
+    r.map(3)
+    r.bulk('flags')
+    r.set(0)
+    r.bulk('begin_search')
+    r.map(2)
+    r.bulk('type')
+    r.bulk('index')
+    r.bulk('spec')
+    r.map(1)
+    r.bulk('index')
+    r.integer(spec.firstKey)
+    r.bulk('find_keys')
+    r.map(2)
+    r.bulk('type')
+    r.bulk('range')
+    r.bulk('spec')
+    r.map(3)
+    r.bulk('lastkey')
+    r.integer(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey)
+    r.bulk('keystep')
+    r.integer(spec.step)
+    r.bulk('limit')
+    r.integer(0)
+  } else r.array(0)
+  const subs = spec.subcommands ?? []
+  r.array(subs.length)
+  for (const s of subs) writeInfo(ctx, s, `${spec.name}|${s.name}`)
+}
+
+function find(ctx: CommandContext, name: string): {spec: CommandSpec; fullname: string} | null {
+  const [top, sub] = name.toLowerCase().split('|')
+  const spec = ctx.server.commands.lookup(top)
+  if (!spec) return null
+  if (sub === undefined) return {spec, fullname: spec.name}
+  const s = ctx.server.commands.lookupSub(spec, sub)
+  return s ? {spec: s, fullname: `${spec.name}|${s.name}`} : null
+}
+
+function info(ctx: CommandContext, argv: string[]): void {
+  const names = argv.slice(2)
+  if (names.length === 0) {
+    const all = ctx.server.commands.all()
+    ctx.reply.array(all.length)
+    for (const spec of all) writeInfo(ctx, spec, spec.name)
+    return
+  }
+  ctx.reply.array(names.length)
+  for (const n of names) {
+    const f = find(ctx, n)
+    if (f) writeInfo(ctx, f.spec, f.fullname)
+    else ctx.reply.nullArray()
+  }
+}
+
+function writeDoc(ctx: CommandContext, spec: CommandSpec): void {
+  const r = ctx.reply
+  const subs = spec.subcommands ?? []
+  r.map(subs.length > 0 ? 5 : 4)
+  r.bulk('summary')
+  r.bulk(spec.summary ?? `${spec.name.toUpperCase()} command`)
+  r.bulk('since')
+  r.bulk('1.0.0')
+  r.bulk('group')
+  r.bulk(spec.group ?? 'generic')
+  r.bulk('complexity')
+  r.bulk('O(1)')
+  if (subs.length > 0) {
+    r.bulk('subcommands')
+    r.map(subs.length)
+    for (const s of subs) {
+      r.bulk(`${spec.name}|${s.name}`)
+      writeDoc(ctx, s)
+    }
+  }
+}
+
+function docs(ctx: CommandContext, argv: string[]): void {
+  const names = argv.slice(2)
+  const specs = names.length === 0 ? ctx.server.commands.all().map((s) => ({spec: s, fullname: s.name})) : names.map((n) => find(ctx, n)).filter((x) => x !== null)
+  ctx.reply.map(specs.length)
+  for (const {spec, fullname} of specs) {
+    ctx.reply.bulk(fullname)
+    writeDoc(ctx, spec)
+  }
+}
+
+function list(ctx: CommandContext, argv: string[]): void {
+  let names = ctx.server.commands.all().map((s) => s.name)
+  if (argv.length > 2) {
+    if (argv.length !== 5 || !is(argv[2], 'filterby')) return ctx.reply.error(E.SYNTAX)
+    const kind = argv[3].toLowerCase()
+    if (kind === 'pattern') names = names.filter((n) => globMatch(argv[4], n, true))
+    else if (kind === 'aclcat') names = ctx.server.commands.all().filter((s) => s.categories?.includes('@' + argv[4].toLowerCase())).map((s) => s.name)
+    else if (kind === 'module') names = []
+    else return ctx.reply.error(E.SYNTAX)
+  }
+  ctx.reply.bulks(names, names.length)
+}
+
+function getkeys(ctx: CommandContext, argv: string[]): void {
+  const target = argv.slice(2)
+  const top = ctx.server.commands.lookup(target[0])
+  if (!top) return ctx.reply.error('ERR Invalid command specified')
+  let spec = top
+  if (top.subcommands && target.length > 1) spec = ctx.server.commands.lookupSub(top, target[1]) ?? top
+  if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) return ctx.reply.error('ERR Invalid number of arguments specified for command')
+  const idx = keyIndexes(spec, target)
+  if (idx.length === 0) return ctx.reply.error('ERR The command has no key arguments')
+  ctx.reply.array(idx.length)
+  for (const i of idx) ctx.reply.bulk(target[i])
+}

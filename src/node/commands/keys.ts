@@ -1,0 +1,292 @@
+// Generic keyspace commands (redis db.c / expire.c): DEL EXISTS TYPE EXPIRE* TTL RENAME KEYS
+// SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
+import {E} from '../errors.js'
+import {globMatch} from '../keyspace/glob.js'
+import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {intArg, is} from './util.js'
+
+export const commands: CommandSpec[] = [
+  cmd('del', -2, ['write'], [1, -1, 1], del),
+  cmd('unlink', -2, ['write', 'fast'], [1, -1, 1], del),
+  cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.has(k)).length)),
+  cmd('touch', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.has(k)).length)),
+  cmd('type', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => {
+    const v = ctx.db.get(a[1])
+    ctx.reply.simple(v === undefined ? 'none' : typeOf(v))
+  }),
+  cmd('expire', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1000, false)),
+  cmd('pexpire', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1, false)),
+  cmd('expireat', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1000, true)),
+  cmd('pexpireat', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1, true)),
+  cmd('ttl', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ttl(ctx, a[1], 1000, false)),
+  cmd('pttl', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ttl(ctx, a[1], 1, false)),
+  cmd('expiretime', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ttl(ctx, a[1], 1000, true)),
+  cmd('pexpiretime', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ttl(ctx, a[1], 1, true)),
+  cmd('persist', 2, ['write', 'fast'], [1, 1, 1], persist),
+  cmd('rename', 3, ['write'], [1, 2, 1], (ctx, a) => rename(ctx, a, false)),
+  cmd('renamenx', 3, ['write', 'fast'], [1, 2, 1], (ctx, a) => rename(ctx, a, true)),
+  cmd('keys', 2, ['readonly'], 0, keys),
+  cmd('scan', -2, ['readonly'], 0, scan),
+  cmd('randomkey', 1, ['readonly'], 0, randomkey),
+  cmd('dbsize', 1, ['readonly', 'fast'], 0, (ctx) => ctx.reply.integer(ctx.db.size)),
+  cmd('copy', -3, ['write', 'denyoom'], [1, 2, 1], copy),
+  cmd('move', 3, ['write', 'fast'], [1, 1, 1], move),
+  cmd('flushdb', -1, ['write'], 0, (ctx, a) => flush(ctx, a, false)),
+  cmd('flushall', -1, ['write'], 0, (ctx, a) => flush(ctx, a, true)),
+  {
+    ...cmd('object', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v)))),
+      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) ? 2147483647 : 1))),
+      cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
+      cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
+        objectInfo(ctx, a[2], () =>
+          ctx.reply.error(
+            'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+          ),
+        ),
+      ),
+      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
+        const l = ['OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ENCODING <key>', 'FREQ <key>', 'IDLETIME <key>', 'REFCOUNT <key>', 'HELP']
+        ctx.reply.bulks(l, l.length)
+      }),
+    ],
+  },
+]
+
+function del(ctx: CommandContext, argv: string[]): void {
+  let n = 0
+  for (let i = 1; i < argv.length; i++) {
+    if (ctx.db.delete(argv[i])) {
+      ctx.afterWrite(argv[i])
+      n++
+    }
+  }
+  ctx.reply.integer(n)
+}
+
+function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: boolean): void {
+  const key = argv[1]
+  let nx = false
+  let xx = false
+  let gt = false
+  let lt = false
+  for (let i = 3; i < argv.length; i++) {
+    const o = argv[i].toLowerCase()
+    if (o === 'nx') nx = true
+    else if (o === 'xx') xx = true
+    else if (o === 'gt') gt = true
+    else if (o === 'lt') lt = true
+    else return ctx.reply.error(`ERR Unsupported option ${argv[i]}`)
+  }
+  if (nx && (xx || gt || lt)) return ctx.reply.error('ERR NX and XX, GT or LT options at the same time are not compatible')
+  if (gt && lt) return ctx.reply.error('ERR GT and LT options at the same time are not compatible')
+  const n = intArg(argv[2])
+  const name = argv[0].toLowerCase()
+  const invalid = `ERR invalid expire time in '${name}' command`
+  if (Math.abs(n) > 9223372036854775807 / unitMs) return ctx.reply.error(invalid)
+  const at = n * unitMs + (absolute ? 0 : ctx.clock.now())
+  if (Math.abs(at) > 9223372036854775807) return ctx.reply.error(invalid)
+  if (!ctx.db.has(key)) return ctx.reply.integer(0)
+  const cur = ctx.db.getExpire(key)
+  if (nx && cur !== undefined) return ctx.reply.integer(0)
+  if (xx && cur === undefined) return ctx.reply.integer(0)
+  // A key without TTL counts as infinite: GT never applies, LT always does.
+  if (gt && (cur === undefined || at <= cur)) return ctx.reply.integer(0)
+  if (lt && cur !== undefined && at >= cur) return ctx.reply.integer(0)
+  if (at <= ctx.clock.now()) {
+    ctx.db.delete(key)
+    ctx.propagateAs(['DEL', key])
+  } else {
+    ctx.db.setExpire(key, at)
+    ctx.propagateAs(['PEXPIREAT', key, String(at)])
+  }
+  ctx.afterWrite(key)
+  ctx.reply.integer(1)
+}
+
+function ttl(ctx: CommandContext, key: string, unitMs: number, absolute: boolean): void {
+  if (!ctx.db.has(key)) return ctx.reply.integer(-2)
+  const at = ctx.db.getExpire(key)
+  if (at === undefined) return ctx.reply.integer(-1)
+  if (absolute) return ctx.reply.integer(unitMs === 1 ? at : Math.floor(at / 1000))
+  const left = Math.max(0, at - ctx.clock.now())
+  // redis ttlGenericCommand rounds seconds: (ttl+500)/1000
+  ctx.reply.integer(unitMs === 1 ? left : Math.floor((left + 500) / 1000))
+}
+
+function persist(ctx: CommandContext, argv: string[]): void {
+  if (!ctx.db.has(argv[1]) || !ctx.db.persist(argv[1])) return ctx.reply.integer(0)
+  ctx.afterWrite(argv[1])
+  ctx.reply.integer(1)
+}
+
+function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
+  const [, src, dst] = argv
+  const v = ctx.db.get(src)
+  if (v === undefined) return ctx.reply.error(E.NO_SUCH_KEY)
+  if (src === dst) return nx ? ctx.reply.integer(0) : ctx.reply.ok()
+  if (nx && ctx.db.has(dst)) return ctx.reply.integer(0)
+  const at = ctx.db.getExpire(src)
+  ctx.db.delete(dst)
+  ctx.db.delete(src)
+  ctx.db.set(dst, v)
+  if (at !== undefined) ctx.db.setExpire(dst, at)
+  ctx.afterWrite(src)
+  ctx.afterWrite(dst)
+  if (nx) ctx.reply.integer(1)
+  else ctx.reply.ok()
+}
+
+function keys(ctx: CommandContext, argv: string[]): void {
+  const pattern = argv[1]
+  const all = pattern === '*'
+  const out: string[] = []
+  for (const k of ctx.db.keys()) if ((all || globMatch(pattern, k)) && ctx.db.has(k)) out.push(k)
+  ctx.reply.bulks(out, out.length)
+}
+
+function scan(ctx: CommandContext, argv: string[]): void {
+  const c = argv[1]
+  if (!/^\d+$/.test(c) || c.length > 20) return ctx.reply.error('ERR invalid cursor')
+  const cursor = Number(c)
+  let count = 10
+  let match: string | null = null
+  let type: string | null = null
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase()
+    if (i + 1 >= argv.length) return ctx.reply.error(E.SYNTAX)
+    if (o === 'count') {
+      count = intArg(argv[++i])
+      if (count < 1) return ctx.reply.error(E.SYNTAX)
+    } else if (o === 'match') match = argv[++i]
+    else if (o === 'type') type = argv[++i].toLowerCase()
+    else return ctx.reply.error(E.SYNTAX)
+  }
+  const out: string[] = []
+  const db = ctx.db
+  const next = cursor >= 16384 ? 0 : db.scan(cursor, count, (k) => {
+    if (match !== null && match !== '*' && !globMatch(match, k)) return
+    const v = db.get(k)
+    if (v === undefined) return
+    if (type !== null && typeOf(v) !== type) return
+    out.push(k)
+  })
+  ctx.reply.array(2)
+  ctx.reply.bulk(String(next))
+  ctx.reply.bulks(out, out.length)
+}
+
+function randomkey(ctx: CommandContext): void {
+  for (let i = 0; i < 100; i++) {
+    const k = ctx.db.randomKey()
+    if (k === undefined) break
+    if (ctx.db.has(k)) return ctx.reply.bulk(k)
+  }
+  ctx.reply.nil()
+}
+
+function cloneValue(v: RedisValue): RedisValue {
+  if (typeof v === 'string') return v
+  if (v instanceof Deque) return Deque.from(v)
+  if (v instanceof Map) return new Map(v)
+  if (v instanceof Set) return new Set(v)
+  const z = new ZSet()
+  for (const [m, s] of v.entries()) z.add(m, s)
+  return z
+}
+
+function copy(ctx: CommandContext, argv: string[]): void {
+  const [, src, dst] = argv
+  let dbIndex = ctx.session.dbIndex
+  let replace = false
+  for (let i = 3; i < argv.length; i++) {
+    if (is(argv[i], 'replace')) replace = true
+    else if (is(argv[i], 'db') && i + 1 < argv.length) {
+      dbIndex = intArg(argv[++i], 'ERR value is not an integer or out of range')
+      if (ctx.server.clusterEnabled && dbIndex !== 0) return ctx.reply.error('ERR Copying to another database is not allowed in cluster mode')
+      if (dbIndex < 0 || dbIndex >= ctx.server.databaseCount) return ctx.reply.error(E.DB_INDEX)
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  if (src === dst && dbIndex === ctx.session.dbIndex) return ctx.reply.error('ERR source and destination objects are the same')
+  const v = ctx.db.get(src)
+  if (v === undefined) return ctx.reply.integer(0)
+  const target = ctx.server.db(dbIndex)
+  if (target.has(dst)) {
+    if (!replace) return ctx.reply.integer(0)
+    target.delete(dst)
+  }
+  target.set(dst, cloneValue(v))
+  const at = ctx.db.getExpire(src)
+  if (at !== undefined) target.setExpire(dst, at)
+  ctx.server.keyModified(dbIndex, dst)
+  ctx.reply.integer(1)
+}
+
+function move(ctx: CommandContext, argv: string[]): void {
+  if (ctx.server.clusterEnabled) return ctx.reply.error('ERR MOVE is not allowed in cluster mode')
+  const dbIndex = intArg(argv[2])
+  if (dbIndex < 0 || dbIndex >= ctx.server.databaseCount) return ctx.reply.error(E.DB_INDEX)
+  if (dbIndex === ctx.session.dbIndex) return ctx.reply.error('ERR source and destination objects are the same')
+  const v = ctx.db.get(argv[1])
+  const target = ctx.server.db(dbIndex)
+  if (v === undefined || target.has(argv[1])) return ctx.reply.integer(0)
+  const at = ctx.db.getExpire(argv[1])
+  ctx.db.delete(argv[1])
+  target.set(argv[1], v)
+  if (at !== undefined) target.setExpire(argv[1], at)
+  ctx.afterWrite(argv[1])
+  ctx.server.keyModified(dbIndex, argv[1])
+  ctx.reply.integer(1)
+}
+
+function flush(ctx: CommandContext, argv: string[], all: boolean): void {
+  if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
+  if (all) {
+    for (const [, d] of ctx.server.databases()) d.flush()
+    ctx.server.touchAllWatched(-1)
+  } else {
+    ctx.db.flush()
+    ctx.server.touchAllWatched(ctx.session.dbIndex)
+  }
+  ctx.afterWriteAll()
+  ctx.reply.ok()
+}
+
+function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void): void {
+  const v = ctx.db.get(key)
+  if (v === undefined) return ctx.reply.nil()
+  f(v)
+}
+
+function isSharedInt(v: string): boolean {
+  return /^(0|[1-9]\d{0,3})$/.test(v)
+}
+
+const LL_RE = /^-?[1-9]\d*$|^0$/
+
+/** What redis 7.0 reports for the value with default *-max-* settings. */
+export function encodingOf(v: RedisValue): string {
+  if (typeof v === 'string') {
+    if (v.length <= 20 && LL_RE.test(v)) {
+      const n = BigInt(v)
+      if (n <= 9223372036854775807n && n >= -9223372036854775808n) return 'int'
+    }
+    return v.length <= 44 ? 'embstr' : 'raw'
+  }
+  if (v instanceof Deque) return 'quicklist'
+  if (v instanceof Map) {
+    if (v.size > 128) return 'hashtable'
+    for (const [f, x] of v) if (f.length > 64 || x.length > 64) return 'hashtable'
+    return 'listpack'
+  }
+  if (v instanceof Set) {
+    if (v.size > 512) return 'hashtable'
+    for (const m of v) if (!LL_RE.test(m) || m.length > 20) return 'hashtable'
+    return 'intset'
+  }
+  if (v.size > 128) return 'skiplist'
+  for (const [m] of v.entries()) if (m.length > 64) return 'skiplist'
+  return 'listpack'
+}

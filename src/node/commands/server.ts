@@ -1,0 +1,214 @@
+// Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN LASTSAVE SAVE BGSAVE MEMORY LATENCY
+// SLOWLOG DEBUG. SAVE/BGSAVE/WAIT are placeholders the persistence and replication modules
+// replace by registering their own specs under the same names.
+import {createHash} from 'node:crypto'
+import {ConfigError, NodeConfig} from '../config.js'
+import {E} from '../errors.js'
+import {globMatch} from '../keyspace/glob.js'
+import {Deque, type RedisValue} from '../keyspace/keyspace.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {infoText} from './info.js'
+import {intArg, is} from './util.js'
+
+const A = ['admin', 'noscript', 'loading', 'stale'] as const
+const help = (lines: string[]) => (ctx: CommandContext) => ctx.reply.bulks(lines, lines.length)
+
+export const commands: CommandSpec[] = [
+  cmd('info', -1, ['loading', 'stale'], 0, (ctx, a) => ctx.reply.verbatim(infoText(ctx.server, a.slice(1)))),
+  {
+    ...cmd('config', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('get', -3, ['admin', 'noscript', 'loading', 'stale'], 0, configGet),
+      cmd('set', -4, ['admin', 'noscript', 'loading', 'stale'], 0, configSet),
+      cmd('rewrite', 2, [...A], 0, configRewrite),
+      cmd('resetstat', 2, [...A], 0, (ctx) => {
+        for (const k of Object.keys(ctx.server.stats) as (keyof typeof ctx.server.stats)[]) ctx.server.stats[k] = 0
+        ctx.reply.ok()
+      }),
+      cmd('help', 2, ['loading', 'stale'], 0, help(['CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET <pattern>', 'SET <directive> <value>', 'RESETSTAT', 'REWRITE', 'HELP'])),
+    ],
+  },
+  cmd('time', 1, ['loading', 'stale', 'fast'], 0, (ctx) => {
+    const us = BigInt(Math.floor(performance.timeOrigin * 1000 + performance.now() * 1000))
+    ctx.reply.array(2)
+    ctx.reply.bulk(String(us / 1000000n))
+    ctx.reply.bulk(String(us % 1000000n))
+  }),
+  cmd('wait', 3, ['noscript'], 0, (ctx, a) => {
+    intArg(a[1])
+    const t = intArg(a[2])
+    if (t < 0) return ctx.reply.error('ERR timeout is negative')
+    ctx.reply.integer(0)
+  }),
+  cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => {
+    ctx.reply.array(3)
+    ctx.reply.bulk('master')
+    ctx.reply.integer(0)
+    ctx.reply.array(0)
+  }),
+  cmd('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no-multi'], 0, shutdown),
+  cmd('lastsave', 1, ['loading', 'stale', 'fast'], 0, (ctx) => ctx.reply.integer(Math.floor(ctx.server.lastSaveTime / 1000))),
+  cmd('save', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
+  cmd('bgsave', -1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
+  cmd('bgrewriteaof', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
+  {
+    ...cmd('memory', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsage),
+      cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
+      cmd('stats', 2, [], 0, (ctx) => {
+        const m = process.memoryUsage()
+        ctx.reply.map(3)
+        ctx.reply.bulk('peak.allocated')
+        ctx.reply.integer(m.heapUsed + m.external)
+        ctx.reply.bulk('total.allocated')
+        ctx.reply.integer(m.heapUsed + m.external)
+        ctx.reply.bulk('keys.count')
+        ctx.reply.integer(ctx.server.databases().reduce((n, [, d]) => n + d.size, 0))
+      }),
+      cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
+      cmd('help', 2, ['loading', 'stale'], 0, help(['MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'DOCTOR', 'STATS', 'PURGE', 'USAGE <key> [SAMPLES <count>]', 'HELP'])),
+    ],
+  },
+  {
+    ...cmd('slowlog', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('get', -2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.array(0)),
+      cmd('len', 2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(0)),
+      cmd('reset', 2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.ok()),
+      cmd('help', 2, ['loading', 'stale'], 0, help(['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', 'LEN', 'RESET', 'HELP'])),
+    ],
+  },
+  {
+    ...cmd('latency', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('latest', 2, [...A], 0, (ctx) => ctx.reply.array(0)),
+      cmd('history', 3, [...A], 0, (ctx) => ctx.reply.array(0)),
+      cmd('reset', -2, [...A], 0, (ctx) => ctx.reply.integer(0)),
+      cmd('doctor', 2, [...A], 0, (ctx) => ctx.reply.verbatim('Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep better.\n')),
+      cmd('help', 2, ['loading', 'stale'], 0, help(['LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'DOCTOR', 'HISTORY <event>', 'LATEST', 'RESET [<event> ...]', 'HELP'])),
+    ],
+  },
+  cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),
+]
+
+function configGet(ctx: CommandContext, argv: string[]): void {
+  const cfg = ctx.server.config
+  const found = new Map<string, string>()
+  for (const pat of argv.slice(2)) {
+    const p = pat.toLowerCase()
+    if (!/[*?[]/.test(p)) {
+      if (NodeConfig.isKnown(p)) found.set(p, cfg.get(p))
+      continue
+    }
+    for (const name of cfg.names()) if (globMatch(p, name)) found.set(name, cfg.get(name))
+  }
+  ctx.reply.map(found.size)
+  for (const [k, v] of found) {
+    ctx.reply.bulk(k)
+    ctx.reply.bulk(v)
+  }
+}
+
+function configSet(ctx: CommandContext, argv: string[]): void {
+  if (argv.length % 2 !== 0) return ctx.reply.error(`ERR wrong number of arguments for 'config|set' command`)
+  const cfg = ctx.server.config
+  const pairs: [string, string][] = []
+  for (let i = 2; i < argv.length; i += 2) {
+    if (!NodeConfig.isKnown(argv[i])) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`)
+    pairs.push([argv[i], argv[i + 1]])
+  }
+  // All-or-nothing like redis 7.0: validate on a scratch copy first.
+  const before = pairs.map(([n]) => [n, cfg.get(n)] as const)
+  try {
+    for (const [n, v] of pairs) cfg.set(n, v, true)
+  } catch (e) {
+    for (const [n, v] of before) cfg.set(n, v)
+    const name = pairs.find(([n, v]) => {
+      try {
+        new NodeConfig().set(n, v, true)
+        return false
+      } catch {
+        return true
+      }
+    })?.[0]
+    const reason = e instanceof ConfigError ? e.message : String(e)
+    return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name ?? pairs[0][0]}') - ${reason}`)
+  }
+  ctx.reply.ok()
+}
+
+function configRewrite(ctx: CommandContext): void {
+  try {
+    ctx.server.config.rewrite()
+    ctx.reply.ok()
+  } catch (e) {
+    const msg = (e as Error).message
+    if (e instanceof ConfigError) ctx.reply.error(`ERR ${msg}`)
+    else ctx.reply.error(`ERR Rewriting config file: ${msg}`)
+  }
+}
+
+function shutdown(ctx: CommandContext, argv: string[]): void {
+  for (const a of argv.slice(1)) {
+    if (!['nosave', 'save', 'now', 'force', 'abort'].includes(a.toLowerCase())) return ctx.reply.error(E.SYNTAX)
+  }
+  if (argv.some((a) => is(a, 'abort'))) return ctx.reply.error('ERR No shutdown in progress.')
+  // No reply: the connection just closes, as with redis-server.
+  ctx.session.closeAfterReply = true
+  setImmediate(() => void ctx.server.shutdown())
+}
+
+/** Rough per-key footprint, same order of magnitude as redis' MEMORY USAGE. */
+export function valueSize(v: RedisValue): number {
+  if (typeof v === 'string') return v.length + 16
+  if (v instanceof Deque) return [...v].reduce((n, x) => n + x.length + 11, 24)
+  if (v instanceof Map) return [...v].reduce((n, [f, x]) => n + f.length + x.length + 24, 48)
+  if (v instanceof Set) return [...v].reduce((n, x) => n + x.length + 16, 48)
+  return [...v.entries()].reduce((n, [m]) => n + m.length + 32, 64)
+}
+
+function memoryUsage(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3 && !(argv.length === 5 && is(argv[3], 'samples'))) return ctx.reply.error(E.SYNTAX)
+  const v = ctx.db.get(argv[2])
+  if (v === undefined) return ctx.reply.nil()
+  ctx.reply.integer(argv[2].length + valueSize(v) + 40)
+}
+
+/** Deterministic digest of a value (DEBUG DIGEST-VALUE): equal values -> equal digests. */
+export function digestValue(v: RedisValue): string {
+  const h = createHash('sha1')
+  if (typeof v === 'string') h.update('s' + v, 'latin1')
+  else if (v instanceof Deque) for (const x of v) h.update('l' + x.length + ':' + x, 'latin1')
+  else if (v instanceof Map) for (const [f, x] of [...v].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`h${f.length}:${f}${x.length}:${x}`, 'latin1')
+  else if (v instanceof Set) for (const x of [...v].sort()) h.update('e' + x.length + ':' + x, 'latin1')
+  else for (const [m, s] of v.entries()) h.update(`z${m.length}:${m}${s}`, 'latin1')
+  return h.digest('hex')
+}
+
+function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
+  const mode = ctx.server.config.get('enable-debug-command')
+  const local = !ctx.session.socket || ['127.', '::1', '::ffff:127.'].some((p) => ctx.session.addr.startsWith(p))
+  if (mode === 'no' || (mode === 'local' && !local))
+    return ctx.reply.error(
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    )
+  const sub = argv[1].toLowerCase()
+  if (sub === 'sleep' && argv.length === 3) {
+    const ms = Number(argv[2]) * 1000
+    return new Promise((r) => setTimeout(r, ms)).then(() => ctx.reply.ok())
+  }
+  if (sub === 'digest-value') {
+    ctx.reply.array(argv.length - 2)
+    for (const k of argv.slice(2)) {
+      const v = ctx.db.get(k)
+      ctx.reply.bulk(v === undefined ? '0'.repeat(40) : digestValue(v))
+    }
+    return
+  }
+  if (sub === 'set-active-expire' && argv.length === 3) {
+    for (const [, d] of ctx.server.databases()) d.expireEnabled = argv[2] !== '0'
+    return ctx.reply.ok()
+  }
+  ctx.reply.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`)
+}

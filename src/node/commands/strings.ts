@@ -1,0 +1,306 @@
+// String commands (redis t_string.c). Values are latin1 strings stored bare in the keyspace.
+import {E, ReplyError} from '../errors.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {floatArg, intArg, is, parseFloatStrict, storedInt} from './util.js'
+
+const W = ['write', 'denyoom'] as const
+export const commands: CommandSpec[] = [
+  cmd('get', 2, ['readonly', 'fast'], [1, 1, 1], get),
+  cmd('set', -3, [...W], [1, 1, 1], set),
+  cmd('setnx', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => setLike(ctx, a[1], a[2], 'nx')),
+  cmd('setex', 4, [...W], [1, 1, 1], (ctx, a) => setWithTtl(ctx, a, 1000)),
+  cmd('psetex', 4, [...W], [1, 1, 1], (ctx, a) => setWithTtl(ctx, a, 1)),
+  cmd('getset', 3, [...W, 'fast'], [1, 1, 1], getset),
+  cmd('getdel', 2, ['write', 'fast'], [1, 1, 1], getdel),
+  cmd('getex', -2, ['write', 'fast'], [1, 1, 1], getex),
+  cmd('mget', -2, ['readonly', 'fast'], [1, -1, 1], mget),
+  cmd('mset', -3, [...W], [1, -1, 2], (ctx, a) => mset(ctx, a, false)),
+  cmd('msetnx', -3, [...W], [1, -1, 2], (ctx, a) => mset(ctx, a, true)),
+  cmd('incr', 2, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], 1n)),
+  cmd('decr', 2, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], -1n)),
+  cmd('incrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], bigArg(a[2]))),
+  cmd('decrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], decrDelta(a[2]))),
+  cmd('incrbyfloat', 3, [...W, 'fast'], [1, 1, 1], incrByFloat),
+  cmd('append', 3, [...W], [1, 1, 1], append),
+  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.getString(a[1])?.length ?? 0)),
+  cmd('getrange', 4, ['readonly'], [1, 1, 1], getrange),
+  cmd('substr', 4, ['readonly'], [1, 1, 1], getrange),
+  cmd('setrange', 4, [...W], [1, 1, 1], setrange),
+]
+
+function get(ctx: CommandContext, argv: string[]): void {
+  const v = ctx.db.get(argv[1])
+  if (v === undefined) {
+    ctx.server.stats.keyspaceMisses++
+    return ctx.reply.nil()
+  }
+  if (typeof v !== 'string') return ctx.reply.error(E.WRONGTYPE)
+  ctx.server.stats.keyspaceHits++
+  ctx.reply.bulk(v)
+}
+
+const MAX_MS = 9223372036854775807 // compared in Number space: only the magnitude matters
+
+function expireErr(name: string): ReplyError {
+  return new ReplyError(`ERR invalid expire time in '${name}' command`)
+}
+
+/** EX/PX/EXAT/PXAT argument -> absolute ms (redis getExpireMillisecondsOrReply). */
+function absExpire(ctx: CommandContext, raw: string, unitMs: number, absolute: boolean, name: string): number {
+  const n = intArg(raw)
+  if (n <= 0 || n > MAX_MS / unitMs) throw expireErr(name)
+  const ms = n * unitMs
+  const at = absolute ? ms : ctx.clock.now() + ms
+  if (at > MAX_MS) throw expireErr(name)
+  return at
+}
+
+function set(ctx: CommandContext, argv: string[]): void {
+  let nx = false
+  let xx = false
+  let get = false
+  let keepTtl = false
+  let expireAt: number | null = null
+  let unit = ''
+  for (let i = 3; i < argv.length; i++) {
+    const o = argv[i].toLowerCase()
+    const hasNext = i + 1 < argv.length
+    if (o === 'nx' && !xx) nx = true
+    else if (o === 'xx' && !nx) xx = true
+    else if (o === 'get') get = true
+    else if (o === 'keepttl' && unit === '') keepTtl = true
+    else if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && unit === '' && !keepTtl && hasNext) {
+      unit = o
+      expireAt = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'set')
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  const key = argv[1]
+  const db = ctx.db
+  const old = db.get(key)
+  if (get && old !== undefined && typeof old !== 'string') return ctx.reply.error(E.WRONGTYPE)
+  if ((nx && old !== undefined) || (xx && old === undefined)) {
+    if (get) ctx.reply.bulk(old as string | undefined)
+    else ctx.reply.nil()
+    return
+  }
+  db.set(key, argv[2], keepTtl)
+  if (expireAt !== null) {
+    db.setExpire(key, expireAt)
+    // Replicas must not depend on when they apply a relative TTL (redis 7.0 propagates PXAT).
+    if (unit !== 'pxat') ctx.propagateAs(['SET', key, argv[2], 'PXAT', String(expireAt)])
+  }
+  ctx.afterWrite(key)
+  if (get) ctx.reply.bulk(old as string | undefined)
+  else ctx.reply.ok()
+}
+
+function setLike(ctx: CommandContext, key: string, value: string, mode: 'nx'): void {
+  void mode
+  if (ctx.db.has(key)) return ctx.reply.integer(0)
+  ctx.db.set(key, value)
+  ctx.afterWrite(key)
+  ctx.reply.integer(1)
+}
+
+function setWithTtl(ctx: CommandContext, argv: string[], unitMs: number): void {
+  const at = absExpire(ctx, argv[2], unitMs, false, argv[0].toLowerCase())
+  ctx.db.set(argv[1], argv[3])
+  ctx.db.setExpire(argv[1], at)
+  ctx.afterWrite(argv[1])
+  ctx.reply.ok()
+}
+
+function getset(ctx: CommandContext, argv: string[]): void {
+  const old = ctx.db.getString(argv[1])
+  ctx.db.set(argv[1], argv[2])
+  ctx.afterWrite(argv[1])
+  ctx.reply.bulk(old)
+}
+
+function getdel(ctx: CommandContext, argv: string[]): void {
+  const old = ctx.db.getString(argv[1])
+  if (old !== undefined) {
+    ctx.db.delete(argv[1])
+    ctx.afterWrite(argv[1])
+  }
+  ctx.reply.bulk(old)
+}
+
+function getex(ctx: CommandContext, argv: string[]): void {
+  const key = argv[1]
+  let at: number | null = null
+  let persist = false
+  let seen = false
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase()
+    if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && !seen && i + 1 < argv.length) {
+      at = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'getex')
+      seen = true
+    } else if (o === 'persist' && !seen) {
+      persist = true
+      seen = true
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  const v = ctx.db.getString(key)
+  if (v === undefined) return ctx.reply.nil()
+  if (at !== null) {
+    if (at <= ctx.clock.now()) {
+      ctx.db.delete(key)
+      ctx.propagateAs(['DEL', key])
+    } else {
+      ctx.db.setExpire(key, at)
+      ctx.propagateAs(['PEXPIREAT', key, String(at)])
+    }
+    ctx.afterWrite(key)
+  } else if (persist && ctx.db.persist(key)) {
+    ctx.propagateAs(['PERSIST', key])
+    ctx.afterWrite(key)
+  }
+  ctx.reply.bulk(v)
+}
+
+function mget(ctx: CommandContext, argv: string[]): void {
+  ctx.reply.array(argv.length - 1)
+  for (let i = 1; i < argv.length; i++) {
+    const v = ctx.db.get(argv[i])
+    ctx.reply.bulk(typeof v === 'string' ? v : null)
+  }
+}
+
+function mset(ctx: CommandContext, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) return ctx.reply.error(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`)
+  if (nx) for (let i = 1; i < argv.length; i += 2) if (ctx.db.has(argv[i])) return ctx.reply.integer(0)
+  for (let i = 1; i < argv.length; i += 2) {
+    ctx.db.set(argv[i], argv[i + 1])
+    ctx.afterWrite(argv[i])
+  }
+  if (nx) ctx.reply.integer(1)
+  else ctx.reply.ok()
+}
+
+const I64_MAX = 9223372036854775807n
+const I64_MIN = -9223372036854775808n
+
+function bigArg(s: string): bigint {
+  const n = storedInt(s)
+  if (n === null) throw new ReplyError(E.NOT_INTEGER)
+  return n
+}
+
+function decrDelta(s: string): bigint {
+  const n = bigArg(s)
+  // redis: "decrement would overflow" when negating LLONG_MIN
+  if (n === I64_MIN) throw new ReplyError('ERR decrement would overflow')
+  return -n
+}
+
+function incrBy(ctx: CommandContext, key: string, delta: bigint): void {
+  const cur = ctx.db.getString(key)
+  let n = 0n
+  if (cur !== undefined) {
+    const parsed = storedInt(cur)
+    if (parsed === null) return ctx.reply.error(E.NOT_INTEGER)
+    n = parsed
+  }
+  const next = n + delta
+  if (next > I64_MAX || next < I64_MIN) return ctx.reply.error(E.OVERFLOW)
+  const s = next.toString()
+  ctx.db.set(key, s, true)
+  ctx.afterWrite(key)
+  ctx.reply.integer(next)
+}
+
+/** redis prints INCRBYFLOAT results with long double %.17Lf and trims zeros; doubles reliably give 15 digits. */
+export function formatIncrFloat(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 2 ** 53) return String(x)
+  const p = x.toPrecision(15)
+  if (p.includes('e')) {
+    if (Math.abs(x) >= 1) return BigInt(Math.round(x)).toString()
+    return trimZeros(Number(p).toFixed(17))
+  }
+  return trimZeros(p)
+}
+
+function trimZeros(s: string): string {
+  if (!s.includes('.')) return s
+  s = s.replace(/0+$/, '')
+  return s.endsWith('.') ? s.slice(0, -1) : s
+}
+
+function incrByFloat(ctx: CommandContext, argv: string[]): void {
+  const key = argv[1]
+  const cur = ctx.db.getString(key)
+  let base = 0
+  if (cur !== undefined) {
+    const v = parseFloatStrict(cur)
+    if (v === null) return ctx.reply.error(E.NOT_FLOAT)
+    base = v
+  }
+  const incr = floatArg(argv[2])
+  const next = base + incr
+  if (!Number.isFinite(next)) return ctx.reply.error(E.INCR_NAN)
+  const s = formatIncrFloat(next)
+  ctx.db.set(key, s, true)
+  ctx.propagateAs(['SET', key, s, 'KEEPTTL'])
+  ctx.afterWrite(key)
+  ctx.reply.bulk(s)
+}
+
+function checkSize(ctx: CommandContext, len: number): void {
+  if (len > ctx.server.config.int('proto-max-bulk-len')) throw new ReplyError(E.STRING_TOO_LONG)
+}
+
+function append(ctx: CommandContext, argv: string[]): void {
+  const cur = ctx.db.getString(argv[1])
+  const next = cur === undefined ? argv[2] : cur + argv[2]
+  checkSize(ctx, next.length)
+  // Flatten: repeated APPEND would otherwise build deep cons-strings (memory, later copies).
+  ctx.db.set(argv[1], cur === undefined ? next : flatten(next), true)
+  ctx.afterWrite(argv[1])
+  ctx.reply.integer(next.length)
+}
+
+export function flatten(s: string): string {
+  return s.length > 64 ? Buffer.from(s, 'latin1').toString('latin1') : s
+}
+
+function getrange(ctx: CommandContext, argv: string[]): void {
+  let start = intArg(argv[2])
+  let end = intArg(argv[3])
+  const v = ctx.db.getString(argv[1])
+  if (v === undefined) return ctx.reply.bulk('')
+  const len = v.length
+  // redis getrangeCommand: negative start/end both < 0 and start > end -> empty
+  if (start < 0 && end < 0 && start > end) return ctx.reply.bulk('')
+  if (start < 0) start = len + start
+  if (end < 0) end = len + end
+  if (start < 0) start = 0
+  if (end < 0) end = 0
+  if (end >= len) end = len - 1
+  if (start > end || len === 0) return ctx.reply.bulk('')
+  ctx.reply.bulk(v.slice(start, end + 1))
+}
+
+function setrange(ctx: CommandContext, argv: string[]): void {
+  const key = argv[1]
+  const offset = intArg(argv[2])
+  if (offset < 0) return ctx.reply.error(E.OFFSET_RANGE)
+  const val = argv[3]
+  const cur = ctx.db.getString(key)
+  if (cur === undefined) {
+    if (val.length === 0) return ctx.reply.integer(0)
+    checkSize(ctx, offset + val.length)
+    ctx.db.set(key, '\0'.repeat(offset) + val)
+    ctx.afterWrite(key)
+    return ctx.reply.integer(offset + val.length)
+  }
+  if (val.length === 0) return ctx.reply.integer(cur.length)
+  checkSize(ctx, offset + val.length)
+  const padded = cur.length < offset ? cur + '\0'.repeat(offset - cur.length) : cur
+  const next = flatten(padded.slice(0, offset) + val + padded.slice(offset + val.length))
+  ctx.db.set(key, next, true)
+  ctx.afterWrite(key)
+  ctx.reply.integer(next.length)
+}
+
+export {is}

@@ -1,0 +1,97 @@
+// MULTI / EXEC / DISCARD / WATCH / UNWATCH (redis multi.c). Queuing itself happens in the
+// dispatcher (commands are validated when queued; a rejected one makes EXEC fail with EXECABORT).
+import {E} from '../errors.js'
+import {call} from '../dispatcher.js'
+import type {Session} from '../session.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+
+const F = ['noscript', 'loading', 'stale', 'fast'] as const
+export const commands: CommandSpec[] = [
+  cmd('multi', 1, [...F], 0, multi),
+  cmd('exec', 1, ['noscript', 'loading', 'stale'], 0, exec),
+  cmd('discard', 1, [...F], 0, discard),
+  cmd('watch', -2, [...F], [1, -1, 1], watch),
+  cmd('unwatch', 1, [...F], 0, (ctx) => {
+    ctx.server.unwatchAll(ctx.session)
+    ctx.reply.ok()
+  }),
+]
+
+function multi(ctx: CommandContext): void {
+  if (ctx.session.multi) return ctx.reply.error(E.MULTI_NESTED)
+  ctx.session.multi = {queue: [], aborted: false}
+  ctx.reply.ok()
+}
+
+function discard(ctx: CommandContext): void {
+  if (!ctx.session.multi) return ctx.reply.error(E.DISCARD_NO_MULTI)
+  ctx.session.multi = null
+  ctx.server.unwatchAll(ctx.session)
+  ctx.reply.ok()
+}
+
+function watch(ctx: CommandContext, argv: string[]): void {
+  if (ctx.session.multi) return ctx.reply.error(E.WATCH_IN_MULTI)
+  for (let i = 1; i < argv.length; i++) ctx.server.watch(ctx.session, ctx.session.dbIndex, argv[i])
+  ctx.reply.ok()
+}
+
+/** redis 7.0 isWatchedKeyExpired: a watched key that existed and has since expired aborts EXEC. */
+function watchedKeyExpired(ctx: CommandContext, s: Session): boolean {
+  if (!s.watched) return false
+  for (const w of s.watched.values()) {
+    if (!w.existed) continue
+    const at = ctx.server.db(w.db).getExpire(w.key)
+    if (at !== undefined && at <= ctx.clock.now()) return true
+  }
+  return false
+}
+
+function exec(ctx: CommandContext): void | Promise<void> {
+  const s = ctx.session
+  const m = s.multi
+  if (!m) return ctx.reply.error(E.EXEC_NO_MULTI)
+  s.multi = null
+  if (m.aborted) {
+    ctx.server.unwatchAll(s)
+    return ctx.reply.error(E.EXECABORT)
+  }
+  if (s.dirtyCas || watchedKeyExpired(ctx, s)) {
+    ctx.server.unwatchAll(s)
+    return ctx.reply.nullArray()
+  }
+  ctx.server.unwatchAll(s)
+  ctx.reply.array(m.queue.length)
+  // Writes inside EXEC reach replicas/AOF wrapped in MULTI ... EXEC.
+  const server = ctx.server
+  const collected: [number, string[]][] = []
+  const capture = (db: number, argv: string[]) => void collected.push([db, argv])
+  const saved = server.propagateHooks.splice(0, server.propagateHooks.length, capture)
+  const restore = () => {
+    server.propagateHooks.splice(0, server.propagateHooks.length, ...saved)
+    if (collected.length > 0 && saved.length > 0) {
+      for (const h of saved) {
+        h(collected[0][0], ['MULTI'])
+        for (const [db, argv] of collected) h(db, argv)
+        h(collected[collected.length - 1][0], ['EXEC'])
+      }
+    }
+    s.propagateOverride = [] // EXEC itself is not propagated again
+  }
+  s.flags.add('exec')
+  for (let i = 0; i < m.queue.length; i++) {
+    const {spec, argv} = m.queue[i]
+    const r = call(s, spec, argv)
+    if (r !== undefined) {
+      // A handler went async (MIGRATE inside MULTI): finish the rest in order.
+      return (async () => {
+        await r
+        for (let j = i + 1; j < m.queue.length; j++) await call(s, m.queue[j].spec, m.queue[j].argv)
+        s.flags.delete('exec')
+        restore()
+      })()
+    }
+  }
+  s.flags.delete('exec')
+  restore()
+}

@@ -1,0 +1,55 @@
+// Argument parsing shared by command groups, with redis's exact error replies.
+import {E, ReplyError} from '../errors.js'
+
+const INT_RE = /^-?[1-9][0-9]*$/
+
+/** redis string2ll: strict integer (no '+', no spaces, no leading zeros), int64 range. */
+export function parseIntStrict(s: string): bigint | null {
+  if (s === '0') return 0n
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null
+  const n = BigInt(s)
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return null
+  return n
+}
+
+/** Integer argument as a JS number (safe range); throws ERR value is not an integer. */
+export function intArg(s: string, err: string = E.NOT_INTEGER): number {
+  if (s.length < 16 && (s === '0' || INT_RE.test(s))) return Number(s)
+  const n = parseIntStrict(s)
+  if (n === null) throw new ReplyError(err)
+  // Values beyond 2^53 are clamped; every caller range-checks far below that.
+  return Number(n)
+}
+
+/** redis getLongLongFromObject on a stored string value (INCR): null if not an integer. */
+export function storedInt(s: string): bigint | null {
+  return parseIntStrict(s)
+}
+
+/** redis strtod-based float parsing (ZADD scores, INCRBYFLOAT): accepts inf/-inf, rejects NaN/spaces. */
+export function floatArg(s: string, err: string = E.NOT_FLOAT): number {
+  const v = parseFloatStrict(s)
+  if (v === null) throw new ReplyError(err)
+  return v
+}
+
+export function parseFloatStrict(s: string): number | null {
+  if (s.length === 0 || s.length > 5000) return null
+  const c = s.charCodeAt(0)
+  if (c === 32 || (c >= 9 && c <= 13)) return null
+  const l = s.toLowerCase()
+  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity
+  if (l === '-inf' || l === '-infinity') return -Infinity
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && !/^[+-]?0x[0-9a-f]+$/i.test(s)) return null
+  const v = Number(s)
+  return Number.isNaN(v) ? null : v
+}
+
+export function syntaxError(): never {
+  throw new ReplyError(E.SYNTAX)
+}
+
+/** Upper-cased argument compare without allocating for the common lower/upper spellings. */
+export function is(arg: string, word: string): boolean {
+  return arg.length === word.length && arg.toLowerCase() === word
+}

@@ -1,0 +1,141 @@
+// processCommand (redis server.c) for one parsed request: lookup -> arity -> auth ->
+// cluster slot verdict -> guards -> pub/sub context -> MULTI queueing -> call. `call` runs
+// the handler, turns exceptions into replies, and propagates writes (dirty counter moved).
+import {E, ReplyError, sanitize, unknownCommand, unknownSubcommand, wrongArity} from './errors.js'
+import type {CommandSpec, HandlerResult} from './commands/types.js'
+import type {Session} from './session.js'
+import {verdictError} from './verdict.js'
+
+/** argv indexes of the keys of a command, from its registration table. */
+export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.keys) return spec.keys(argv)
+  if (spec.firstKey <= 0) return []
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
+  const out: number[] = []
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i)
+  return out
+}
+
+export function keysOf(spec: CommandSpec, argv: string[]): string[] {
+  return keyIndexes(spec, argv).map((i) => argv[i])
+}
+
+export function hasKeys(spec: CommandSpec): boolean {
+  return spec.firstKey > 0 || spec.keys !== undefined
+}
+
+/** Commands that run immediately even inside MULTI. */
+const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
+
+function reject(s: Session, err: string): void {
+  s.reply.error(err)
+  if (s.multi) s.multi.aborted = true
+  s.server.stats.rejectedCalls++
+}
+
+/** Resolve command + subcommand; writes the error reply and returns null when unknown. */
+export function resolveCommand(s: Session, argv: string[]): {spec: CommandSpec; fullname: string} | null {
+  const spec = s.server.commands.lookup(argv[0])
+  if (spec === undefined) {
+    reject(s, unknownCommand(argv))
+    return null
+  }
+  if (spec.subcommands === undefined || argv.length < 2) return {spec, fullname: spec.name}
+  const sub = s.server.commands.lookupSub(spec, argv[1])
+  if (sub === undefined) {
+    reject(s, unknownSubcommand(argv[1], spec.name))
+    return null
+  }
+  return {spec: sub, fullname: spec.name + '|' + sub.name}
+}
+
+export function dispatch(s: Session, argv: string[]): HandlerResult {
+  const server = s.server
+  const r = resolveCommand(s, argv)
+  if (r === null) return
+  const {spec, fullname} = r
+  const argc = argv.length
+  if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname))
+  const flags = spec.flags
+  if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH)
+  if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction')
+
+  const cluster = server.cluster
+  if (cluster !== undefined && (hasKeys(spec) || spec.name === 'exec')) {
+    let keys: string[]
+    if (spec.name === 'exec') {
+      keys = []
+      if (s.multi) for (const q of s.multi.queue) for (const k of keysOf(q.spec, q.argv)) keys.push(k)
+    } else keys = keysOf(spec, argv)
+    const v = cluster.verdict(s, spec, argv, keys)
+    const err = v ? verdictError(v) : null
+    if (err !== null) {
+      if (spec.name === 'exec') s.multi = null // redis discards the transaction (execCommandAbort)
+      return reject(s, err)
+    }
+  }
+  for (const guard of server.guards) {
+    const err = guard(s, spec, argv)
+    if (err) return reject(s, err)
+  }
+  if (s.resp === 2 && !flags.includes('subscribed-ok') && s.subscriptionCount() !== 0)
+    return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`)
+
+  if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
+    s.multi.queue.push({spec, argv})
+    s.reply.simple('QUEUED')
+    return
+  }
+  s.lastCommand = fullname
+  const res = call(s, spec, argv)
+  if (res !== undefined) return res.then(() => resetAsking(s, spec))
+  resetAsking(s, spec)
+}
+
+function resetAsking(s: Session, spec: CommandSpec): void {
+  // redis resetClient: ASKING is one-shot, kept only across MULTI and the ASKING command itself.
+  if (s.asking && s.multi === null && spec.name !== 'asking') s.asking = false
+}
+
+/** Execute a resolved command (also used by EXEC for queued commands). */
+export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResult {
+  const server = s.server
+  const dirtyBefore = server.dirty
+  s.propagateOverride = null
+  server.stats.totalCommands++
+  let res: HandlerResult
+  try {
+    res = spec.handler(s.ctx, argv)
+  } catch (e) {
+    replyException(s, spec, e)
+    res = undefined
+  }
+  if (res !== undefined && typeof (res as Promise<void>).then === 'function') {
+    return (res as Promise<void>).then(
+      () => afterCall(s, argv, dirtyBefore),
+      (e: unknown) => {
+        replyException(s, spec, e)
+        afterCall(s, argv, dirtyBefore)
+      },
+    )
+  }
+  afterCall(s, argv, dirtyBefore)
+}
+
+function afterCall(s: Session, argv: string[], dirtyBefore: number): void {
+  const server = s.server
+  if (server.dirty === dirtyBefore || server.propagateHooks.length === 0) return
+  const cmds = s.propagateOverride ?? [argv]
+  s.propagateOverride = null
+  for (const h of server.propagateHooks) for (const c of cmds) h(s.dbIndex, c)
+}
+
+function replyException(s: Session, spec: CommandSpec, e: unknown): void {
+  if (e instanceof ReplyError) {
+    s.reply.error(e.reply)
+    return
+  }
+  const msg = e instanceof Error ? e.message : String(e)
+  s.server.log.warning(`Unexpected error in '${spec.name}': ${e instanceof Error ? e.stack : msg}`)
+  s.reply.error(sanitize(`ERR ${msg}`))
+}

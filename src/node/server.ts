@@ -1,0 +1,273 @@
+// The node: listening sockets, sessions, databases, stats, the cron, and the hooks other
+// runtime modules plug into (cluster verdicts, propagation for replication/AOF, key
+// modification for blocking commands, guards, shutdown).
+import net from 'node:net'
+import {EventEmitter} from 'node:events'
+import {CommandTable} from './commands/index.js'
+import type {ClusterHooks, CommandSpec} from './commands/types.js'
+import {systemClock, type Clock} from './clock.js'
+import {NodeConfig} from './config.js'
+import {Keyspace} from './keyspace/keyspace.js'
+import {Logger, type LogLevel} from './log.js'
+import {PubSubHub} from './pubsub.js'
+import {Session} from './session.js'
+
+export const REDIS_VERSION = '7.0.15'
+
+export type PropagateHook = (dbIndex: number, argv: string[]) => void
+export type KeyModifiedHook = (dbIndex: number, key: string) => void
+/** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
+export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
+
+const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+
+export interface NodeServerOptions {
+  config?: NodeConfig
+  clock?: Clock
+  logger?: Logger
+}
+
+export class NodeServer extends EventEmitter {
+  readonly config: NodeConfig
+  readonly clock: Clock
+  readonly log: Logger
+  readonly commands = new CommandTable()
+  readonly pubsub = new PubSubHub()
+  cluster?: ClusterHooks
+  readonly sessions = new Map<number, Session>()
+  nextClientId = 1
+  /** writes since the last save (redis server.dirty) */
+  dirty = 0
+  lastSaveTime: number
+  readonly startTime: number
+  readonly runId: string
+  readonly propagateHooks: PropagateHook[] = []
+  readonly keyModifiedHooks: KeyModifiedHook[] = []
+  readonly guards: CommandGuard[] = []
+  readonly shutdownHooks: (() => Promise<void> | void)[] = []
+  /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
+  readonly infoProviders = new Map<string, () => string[]>()
+  stats = {
+    totalConnections: 0,
+    rejectedConnections: 0,
+    totalCommands: 0,
+    rejectedCalls: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+  }
+  private readonly dbs: Keyspace[] = []
+  private readonly watchers = new Map<string, Set<Session>>()
+  private listeners: net.Server[] = []
+  private cron?: NodeJS.Timeout
+  private boundPort = 0
+  private shuttingDown = false
+
+  constructor(opts: NodeServerOptions = {}) {
+    super()
+    this.config = opts.config ?? new NodeConfig()
+    this.clock = opts.clock ?? systemClock
+    this.log = opts.logger ?? new Logger()
+    this.log.level = this.config.get('loglevel') as LogLevel
+    if (!opts.logger) this.log.file = this.config.get('logfile')
+    this.startTime = this.lastSaveTime = this.clock.now()
+    this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
+    this.config.onChange.push((name, value) => {
+      if (name === 'loglevel') this.log.level = value as LogLevel
+    })
+  }
+
+  get clusterEnabled(): boolean {
+    return this.config.bool('cluster-enabled')
+  }
+
+  db(i: number): Keyspace {
+    let d = this.dbs[i]
+    if (d === undefined) {
+      d = this.dbs[i] = new Keyspace(this.clock)
+      d.events.expired = (key) => this.keyExpired(i, key)
+    }
+    return d
+  }
+
+  /** Databases that exist (created lazily); index -> keyspace. */
+  databases(): [number, Keyspace][] {
+    const out: [number, Keyspace][] = []
+    this.dbs.forEach((d, i) => d && out.push([i, d]))
+    return out
+  }
+
+  get databaseCount(): number {
+    return this.clusterEnabled ? 1 : this.config.int('databases')
+  }
+
+  // ---- the write path --------------------------------------------------------------------
+
+  keyModified(dbIndex: number, key: string): void {
+    this.dirty++
+    if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
+    for (let i = 0; i < this.keyModifiedHooks.length; i++) this.keyModifiedHooks[i](dbIndex, key)
+  }
+
+  private keyExpired(dbIndex: number, key: string): void {
+    if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
+    // redis propagates expirations as DEL so replicas and the AOF stay consistent.
+    for (const h of this.propagateHooks) h(dbIndex, ['DEL', key])
+  }
+
+  watch(s: Session, dbIndex: number, key: string): void {
+    const id = dbIndex + '\0' + key
+    if (s.watched?.has(id)) return
+    ;(s.watched ??= new Map()).set(id, {db: dbIndex, key, existed: this.db(dbIndex).has(key)})
+    let set = this.watchers.get(id)
+    if (!set) this.watchers.set(id, (set = new Set()))
+    set.add(s)
+  }
+
+  unwatchAll(s: Session): void {
+    if (!s.watched) return
+    for (const id of s.watched.keys()) {
+      const set = this.watchers.get(id)
+      if (set) {
+        set.delete(s)
+        if (set.size === 0) this.watchers.delete(id)
+      }
+    }
+    s.watched = null
+    s.dirtyCas = false
+  }
+
+  private touchWatched(dbIndex: number, key: string): void {
+    const set = this.watchers.get(dbIndex + '\0' + key)
+    if (set) for (const s of set) s.dirtyCas = true
+  }
+
+  /** FLUSHDB/FLUSHALL: every watcher of that db (or all dbs when dbIndex is -1) is invalidated. */
+  touchAllWatched(dbIndex: number): void {
+    for (const [id, set] of this.watchers) {
+      if (dbIndex !== -1 && !id.startsWith(dbIndex + '\0')) continue
+      for (const s of set) s.dirtyCas = true
+    }
+  }
+
+  registerCommands(specs: CommandSpec[]): void {
+    this.commands.register(specs)
+  }
+
+  // ---- networking ------------------------------------------------------------------------
+
+  /** Bind every address of `bind` ("-addr" = optional). Resolves with the bound port. */
+  async listen(): Promise<{host: string; port: number}> {
+    const addrs = this.config.get('bind').split(/\s+/).filter(Boolean)
+    let port = this.config.int('port')
+    let first: string | undefined
+    for (const raw of addrs) {
+      const optional = raw.startsWith('-')
+      const addr = optional ? raw.slice(1) : raw
+      const host = addr === '*' ? '0.0.0.0' : addr
+      try {
+        const srv = await this.listenOne(host === '::*' ? '::' : host, port)
+        port = (srv.address() as net.AddressInfo).port
+        first ??= host
+      } catch (e) {
+        if (!optional) throw e
+      }
+    }
+    if (first === undefined) throw new Error(`Could not bind to any of: ${addrs.join(' ')}`)
+    this.boundPort = port
+    this.config.set('port', String(port))
+    this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
+    this.cron.unref()
+    return {host: first, port}
+  }
+
+  get port(): number {
+    return this.boundPort
+  }
+
+  private listenOne(host: string, port: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({noDelay: true}, (sock) => this.accept(sock))
+      srv.once('error', reject)
+      srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
+        srv.off('error', reject)
+        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
+        this.listeners.push(srv)
+        resolve(srv)
+      })
+    })
+  }
+
+  private accept(sock: net.Socket): void {
+    sock.setNoDelay(true)
+    if (this.sessions.size >= this.config.int('maxclients')) {
+      sock.end('-ERR max number of clients reached\r\n')
+      this.stats.rejectedConnections++
+      return
+    }
+    if (this.config.bool('protected-mode') && this.config.get('requirepass') === '' && !isLoopback(sock.remoteAddress)) {
+      sock.end(PROTECTED_MODE_DENIED)
+      this.stats.rejectedConnections++
+      return
+    }
+    const s = new Session(this, sock)
+    this.sessions.set(s.id, s)
+    this.stats.totalConnections++
+    sock.on('data', (chunk: Buffer) => s.onData(chunk))
+    sock.on('error', () => s.close())
+    sock.on('close', () => s.close())
+  }
+
+  /** Called by Session.close: drop subscriptions, watches, and the session itself. */
+  sessionClosed(s: Session): void {
+    this.sessions.delete(s.id)
+    this.pubsub.removeSession(s)
+    this.unwatchAll(s)
+    this.emit('sessionClosed', s)
+  }
+
+  private serverCron(): void {
+    for (const [, d] of this.databases()) d.activeExpire(200)
+    const timeout = this.config.int('timeout')
+    if (timeout > 0) {
+      const now = this.clock.now()
+      for (const s of this.sessions.values()) {
+        if (s.subscriptionCount() === 0 && !s.flags.has('blocked') && !s.flags.has('replica') && now - s.lastInteraction > timeout * 1000) s.close()
+      }
+    }
+  }
+
+  /** Stop listening and drop every client (no shutdown hooks: see shutdown()). */
+  async close(): Promise<void> {
+    if (this.cron) clearInterval(this.cron)
+    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())))
+    for (const s of [...this.sessions.values()]) s.close()
+    this.listeners = []
+    await Promise.all(closing)
+  }
+
+  /** SHUTDOWN / SIGTERM: run shutdown hooks (cluster saves nodes.conf, persistence saves), then close. */
+  async shutdown(reason = 'User requested shutdown...'): Promise<void> {
+    if (this.shuttingDown) return
+    this.shuttingDown = true
+    this.log.warning(reason)
+    for (const h of this.shutdownHooks) {
+      try {
+        await h()
+      } catch (e) {
+        this.log.warning(`Error during shutdown: ${(e as Error).message}`)
+      }
+    }
+    if (this.cluster?.shutdown) await this.cluster.shutdown()
+    await this.close()
+    this.log.warning('Redis is now ready to exit, bye bye...')
+    this.emit('shutdown')
+  }
+}
+
+export function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return true // unix socket / in-process
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.')
+}

@@ -1,0 +1,192 @@
+// One client connection: parser in, writer out, and the client state commands read
+// (db, RESP version, auth, MULTI/WATCH, ASKING/READONLY, subscriptions). A session without a
+// socket is valid: replication and AOF loading run commands through it and drop the output.
+import type {Socket} from 'node:net'
+import {RequestParser, ProtocolError} from '../resp/parser.js'
+import {RespWriter} from '../resp/writer.js'
+import type {CommandContext, CommandSpec} from './commands/types.js'
+import type {Clock} from './clock.js'
+import {dispatch} from './dispatcher.js'
+import type {Keyspace} from './keyspace/keyspace.js'
+import type {NodeServer} from './server.js'
+
+export interface MultiState {
+  queue: {spec: CommandSpec; argv: string[]}[]
+  /** a command was rejected while queuing -> EXECABORT */
+  aborted: boolean
+}
+
+const UNAUTH_QUERY_LIMIT = 1024 * 1024
+const UNAUTH_OUTPUT_LIMIT = 1024 * 1024
+
+class SessionContext implements CommandContext {
+  constructor(
+    readonly session: Session,
+    readonly server: NodeServer,
+  ) {}
+  get reply(): RespWriter {
+    return this.session.reply
+  }
+  get db(): Keyspace {
+    return this.server.db(this.session.dbIndex)
+  }
+  get clock(): Clock {
+    return this.server.clock
+  }
+  afterWrite(key: string): void {
+    this.server.keyModified(this.session.dbIndex, key)
+  }
+  afterWriteAll(): void {
+    this.server.dirty++
+  }
+  propagateAs(argv: string[]): void {
+    ;(this.session.propagateOverride ??= []).push(argv)
+  }
+}
+
+export class Session {
+  readonly id: number
+  name = ''
+  readonly reply = new RespWriter(2)
+  readonly ctx: SessionContext
+  readonly parser = new RequestParser()
+  authenticated: boolean
+  user = 'default'
+  dbIndex = 0
+  multi: MultiState | null = null
+  /** watched "db\0key" -> whether the key existed (for 7.0's expired-watched-key rule) */
+  watched: Map<string, {db: number; key: string; existed: boolean}> | null = null
+  /** set when a watched key was touched: EXEC returns a null array */
+  dirtyCas = false
+  asking = false
+  readonlyMode = false
+  readonly channels = new Set<string>()
+  readonly patterns = new Set<string>()
+  libName = ''
+  libVer = ''
+  readonly createdAt: number
+  lastInteraction: number
+  lastCommand = 'NULL'
+  closed = false
+  closeAfterReply = false
+  /** a handler returned a Promise: queue input until it settles */
+  private paused = false
+  private flushScheduled = false
+  propagateOverride: string[][] | null = null
+  /** Extra per-session state for other modules (replication marks replicas etc.). */
+  flags = new Set<string>()
+  readonly addr: string
+  readonly laddr: string
+  readonly fd: number
+
+  constructor(
+    readonly server: NodeServer,
+    readonly socket: Socket | null,
+  ) {
+    this.id = server.nextClientId++
+    this.ctx = new SessionContext(this, server)
+    this.authenticated = server.config.get('requirepass') === ''
+    this.createdAt = this.lastInteraction = server.clock.now()
+    this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
+    this.addr = socket ? fmtAddr(socket.remoteAddress, socket.remotePort) : ''
+    this.laddr = socket ? fmtAddr(socket.localAddress, socket.localPort) : ''
+    this.fd = socket ? ((socket as unknown as {_handle?: {fd?: number}})._handle?.fd ?? -1) : -1
+  }
+
+  get resp(): 2 | 3 {
+    return this.reply.resp
+  }
+  set resp(v: 2 | 3) {
+    this.reply.resp = v
+  }
+
+  /** True when AUTH is still required before most commands (requirepass set, not authed). */
+  authRequired(): boolean {
+    return !this.authenticated && this.server.config.get('requirepass') !== ''
+  }
+
+  subscriptionCount(): number {
+    return this.channels.size + this.patterns.size
+  }
+
+  onData(chunk: Buffer): void {
+    this.server.stats.netInputBytes += chunk.length
+    this.parser.feed(chunk)
+    const pending = this.parser.pending
+    const limit = this.authRequired() ? UNAUTH_QUERY_LIMIT : this.server.config.int('client-query-buffer-limit')
+    if (pending > limit) {
+      // redis closes without a reply: "closing client that reached max query buffer length"
+      this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${pending}`)
+      this.close()
+      return
+    }
+    if (!this.paused) this.processInput()
+  }
+
+  processInput(): void {
+    while (!this.closed && !this.paused && !this.closeAfterReply) {
+      const argv = this.parser.next(this.authRequired())
+      if (argv === null) break
+      if (argv instanceof ProtocolError) {
+        this.reply.error(argv.reply)
+        this.server.log.verbose(`Protocol error (${argv.message}) from client: id=${this.id} addr=${this.addr}`)
+        this.closeAfterReply = true
+        break
+      }
+      this.lastInteraction = this.server.clock.now()
+      const res = dispatch(this, argv)
+      if (res !== undefined) {
+        this.paused = true
+        this.flush()
+        res.then(() => {
+          this.paused = false
+          this.flush()
+          this.processInput()
+        })
+        return
+      }
+    }
+    this.flush()
+  }
+
+  /** Write everything accumulated in one socket write. */
+  flush(): void {
+    const out = this.reply.out
+    if (out.length !== 0) {
+      this.reply.out = ''
+      if (this.socket && !this.closed) {
+        this.server.stats.netOutputBytes += out.length
+        this.socket.write(out, 'latin1')
+        if (!this.authenticated && this.socket.writableLength > UNAUTH_OUTPUT_LIMIT && this.authRequired()) this.close()
+      }
+    }
+    if (this.closeAfterReply && this.socket && !this.closed) {
+      this.closed = true
+      this.socket.end()
+      this.server.sessionClosed(this)
+    }
+  }
+
+  /** For out-of-band writes (pub/sub messages, unblocked clients): flush once this turn. */
+  flushSoon(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    queueMicrotask(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.socket?.destroy()
+    this.server.sessionClosed(this)
+  }
+}
+
+function fmtAddr(host: string | undefined, port: number | undefined): string {
+  if (!host) return ''
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host
+  return h.includes(':') ? `${h}:${port}` : `${h}:${port}`
+}
