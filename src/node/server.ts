@@ -60,7 +60,7 @@ export class NodeServer extends EventEmitter {
   }
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
-  private listeners: net.Server[] = []
+  private netServers: net.Server[] = []
   private cron?: NodeJS.Timeout
   private boundPort = 0
   private shuttingDown = false
@@ -194,7 +194,7 @@ export class NodeServer extends EventEmitter {
       srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
         srv.off('error', reject)
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
-        this.listeners.push(srv)
+        this.netServers.push(srv)
         resolve(srv)
       })
     })
@@ -242,9 +242,9 @@ export class NodeServer extends EventEmitter {
   /** Stop listening and drop every client (no shutdown hooks: see shutdown()). */
   async close(): Promise<void> {
     if (this.cron) clearInterval(this.cron)
-    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())))
+    const closing = this.netServers.map((l) => new Promise<void>((r) => l.close(() => r())))
     for (const s of [...this.sessions.values()]) s.close()
-    this.listeners = []
+    this.netServers = []
     await Promise.all(closing)
   }
 

@@ -34,7 +34,7 @@ function roundTrip(v: RdbValue, expectType?: number): RdbValue {
 }
 
 const allBytes = Array.from({length: 256}, (_, i) => String.fromCharCode(i)).join('')
-const seq = (n: number, f: (i: number) => string) => Array.from({length: n}, (_, i) => f(i))
+const seq = <T>(n: number, f: (i: number) => T): T[] => Array.from({length: n}, (_, i) => f(i))
 
 describe('lengths', () => {
   for (const [n, size] of [

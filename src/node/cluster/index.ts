@@ -40,7 +40,7 @@ export function createCluster(server: NodeServer): ClusterModule {
   const c = server.config
   const config = clusterConfigFrom(server)
   const db = server.db(0)
-  const bind = c.get('bind').split(/\s+/).filter(Boolean).map((a) => a.replace(/^-/, '')).map((a) => (a === '*' ? '0.0.0.0' : a))
+  const bind = c.get('bind').split(/\s+/).filter(Boolean).map((a) => a.replace(/^(-?)\*$/, '$10.0.0.0'))
   const rt = new ClusterRuntime({
     clock: server.clock,
     config,

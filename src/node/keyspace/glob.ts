@@ -74,10 +74,8 @@ function matchImpl(p: string, pi: number, s: string, si: number, nocase: boolean
         si++
         break
       }
-      case 92: // '\\'
-        if (plen - pi >= 2) pi++
-      // falls through
       default: {
+        if (pc === 92 && plen - pi >= 2) pi++ // '\\' escapes the next pattern char
         const a = p.charCodeAt(pi)
         const b = s.charCodeAt(si)
         if (nocase ? lower(a) !== lower(b) : a !== b) return false

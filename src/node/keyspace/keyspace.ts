@@ -77,10 +77,10 @@ export class Keyspace {
     return this.typed(key, Deque)
   }
   getHash(key: string): HashValue | undefined {
-    return this.typed(key, Map)
+    return this.typed(key, Map) as HashValue | undefined
   }
   getSet(key: string): SetValue | undefined {
-    return this.typed(key, Set)
+    return this.typed(key, Set) as SetValue | undefined
   }
   getZSet(key: string): ZSet | undefined {
     return this.typed(key, ZSet)

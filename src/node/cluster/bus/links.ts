@@ -108,31 +108,44 @@ export class BusListener {
 
   constructor(private readonly h: LinkHandlers, private readonly now: () => number) {}
 
+  /** Hosts prefixed with '-' are optional (as in redis' bind). Resolves with the bound port. */
   async listen(hosts: string[], port: number): Promise<number> {
     let bound = port
-    for (const host of hosts) {
-      const srv = net.createServer((sock) => {
-        const link = new SocketLink(sock, true, null, this.now(), {
-          ...this.h,
-          onClose: (l) => {
-            this.inbound.delete(l)
-            this.h.onClose(l)
-          },
-        })
-        this.inbound.add(link)
-      })
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject)
-        srv.listen({host, port: bound, ipv6Only: host.includes(':')}, () => {
-          srv.off('error', reject)
-          srv.on('error', (e) => this.h.log(`Cluster bus listener error: ${e.message}`))
-          resolve()
-        })
-      })
-      bound = (srv.address() as net.AddressInfo).port
-      this.servers.push(srv)
+    let any = false
+    for (const raw of hosts) {
+      const optional = raw.startsWith('-')
+      const host = optional ? raw.slice(1) : raw
+      try {
+        bound = await this.listenOne(host, bound)
+        any = true
+      } catch (e) {
+        if (!optional) throw e
+      }
     }
+    if (!any) throw new Error(`Could not bind the cluster bus to any of: ${hosts.join(' ')}`)
     return bound
+  }
+
+  private listenOne(host: string, port: number): Promise<number> {
+    const srv = net.createServer((sock) => {
+      const link = new SocketLink(sock, true, null, this.now(), {
+        ...this.h,
+        onClose: (l) => {
+          this.inbound.delete(l)
+          this.h.onClose(l)
+        },
+      })
+      this.inbound.add(link)
+    })
+    return new Promise<number>((resolve, reject) => {
+      srv.once('error', reject)
+      srv.listen({host, port, ipv6Only: host.includes(':')}, () => {
+        srv.off('error', reject)
+        srv.on('error', (e) => this.h.log(`Cluster bus listener error: ${e.message}`))
+        this.servers.push(srv)
+        resolve((srv.address() as net.AddressInfo).port)
+      })
+    })
   }
 
   connect(node: ClusterNode): SocketLink | null {

@@ -1,0 +1,48 @@
+// Shared benchmark helpers: spawn real redis-server nodes on free ports, time child processes, medians.
+import {spawn} from 'node:child_process'
+import {Redis} from 'ioredis'
+import {RedisNodes, type TestNode} from '../test/helpers/redis-server.js'
+
+export {RedisNodes, type TestNode}
+
+export const BIN = new URL('../bin/run.js', import.meta.url).pathname
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ms: number; code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(cmd, args, {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ms: performance.now() - t0, code, stdout, stderr}))
+  })
+}
+
+/** Polls CLUSTER INFO on every node every 10 ms; resolves with ms since `t0` when all report ok. */
+export async function timeUntilAllOk(nodes: TestNode[], t0: number, timeoutMs = 60000): Promise<number> {
+  const clients = nodes.map((n) => new Redis({host: n.host, port: n.port, maxRetriesPerRequest: 1}))
+  try {
+    for (;;) {
+      const infos = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO').then(String, () => '')))
+      if (infos.every((i) => i.includes('cluster_state:ok'))) return performance.now() - t0
+      if (performance.now() - t0 > timeoutMs) throw new Error('cluster never reached ok')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  } finally {
+    clients.forEach((c) => c.disconnect())
+  }
+}
+
+export function fmt(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,85 @@
+// Programmatic API of the embedded node: startNode() runs a node in-process (port 0 allowed)
+// and returns its bound address and a stop() function. `redis-ts node` is a thin wrapper.
+import {pathToFileURL} from 'node:url'
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {dirname, join} from 'node:path'
+import type {ClusterFactory, ClusterModule} from './commands/types.js'
+import type {Clock} from './clock.js'
+import {loadConfig, NodeConfig} from './config.js'
+import {Logger} from './log.js'
+import {NodeServer, REDIS_VERSION} from './server.js'
+
+export {NodeServer, REDIS_VERSION} from './server.js'
+export {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from './config.js'
+export {ManualClock, systemClock, type Clock} from './clock.js'
+export {Logger} from './log.js'
+export type {CommandSpec, CommandContext, ClusterHooks, ClusterModule, ClusterFactory} from './commands/types.js'
+export type {Verdict} from './verdict.js'
+
+export interface StartNodeOptions {
+  /** redis-server style argv: [redis.conf] --port 7000 --cluster-enabled yes ... */
+  args?: string[]
+  /** Extra directives applied after args, e.g. {port: '0', 'cluster-enabled': 'yes'}. */
+  overrides?: Record<string, string>
+  config?: NodeConfig
+  clock?: Clock
+  logger?: Logger
+  /** Silence the log (tests). */
+  silent?: boolean
+  /** Cluster implementation; default: src/node/cluster/index.ts `createCluster` when cluster-enabled. */
+  clusterFactory?: ClusterFactory
+}
+
+export interface RunningNode {
+  host: string
+  port: number
+  busPort?: number
+  server: NodeServer
+  cluster?: ClusterModule
+  /** Clean shutdown: shutdown hooks (nodes.conf save ...), close sockets. */
+  stop(): Promise<void>
+}
+
+async function defaultClusterFactory(): Promise<ClusterFactory> {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, 'cluster', 'index.js'), join(here, 'cluster', 'index.ts')]
+  const file = candidates.find((c) => existsSync(c))
+  if (!file) throw new Error('cluster support is not available (src/node/cluster/index.ts missing)')
+  const mod = (await import(pathToFileURL(file.replace(/\.ts$/, '.js')).href)) as {createCluster?: ClusterFactory}
+  if (typeof mod.createCluster !== 'function') throw new Error('src/node/cluster/index.ts does not export createCluster')
+  return mod.createCluster
+}
+
+export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNode> {
+  const config = opts.config ?? loadConfig(opts.args ?? [])
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) config.set(k, v)
+  const logger = opts.logger ?? new Logger()
+  if (opts.silent) logger.silent = true
+  const server = new NodeServer({config, clock: opts.clock, logger})
+  if (!opts.logger) logger.file = config.get('logfile')
+  logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
+  const {host, port} = await server.listen()
+  let cluster: ClusterModule | undefined
+  if (config.bool('cluster-enabled')) {
+    const factory = opts.clusterFactory ?? (await defaultClusterFactory())
+    cluster = await factory(server)
+    server.cluster = cluster.hooks
+    server.registerCommands(cluster.commands)
+    await cluster.start?.()
+  }
+  logger.notice(`Running mode=${cluster ? 'cluster' : 'standalone'}, port=${port}.`)
+  logger.notice('Ready to accept connections tcp')
+  const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined
+  return {
+    host,
+    port,
+    busPort,
+    server,
+    cluster,
+    async stop() {
+      await server.shutdown('Received shutdown request, scheduling shutdown...')
+      await cluster?.stop?.()
+    },
+  }
+}
