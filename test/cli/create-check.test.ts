@@ -128,6 +128,18 @@ describe('create / check / info / call / set-timeout against redis-server', {ski
     assert.match(rc.stdout, /All 16384 slots covered/)
   })
 
+  test('a node whose bus port is unreachable: create times out naming it, never hangs', async () => {
+    const good = await nodes.start(2, {nodeTimeout: 1000})
+    // Announce a bus port nobody listens on: peers cannot complete the handshake with this node.
+    const [bad] = await nodes.start(1, {nodeTimeout: 1000, extra: ['--cluster-announce-bus-port', '9']})
+    const t0 = Date.now()
+    const r = await runCli(['create', ...good.map((n) => n.address), bad.address, '--yes', '--timeout', '3'])
+    assert.equal(r.code, 7, r.stdout + r.stderr)
+    assert.ok(Date.now() - t0 < 20000)
+    assert.match(r.stderr, /Timed out/)
+    assert.match(r.stderr, new RegExp(`Bus port 127\\.0\\.0\\.1:9 of node ${bad.address.replace(/\./g, '\\.')}`))
+  })
+
   test('check reports open slots with exit code 3', async () => {
     const nodesText = String(await nodes.call(cluster[0], 'CLUSTER', 'NODES'))
     const other = nodesText.split('\n').find((l) => l.includes(' master') && !l.includes('myself'))!.split(' ')[0]

@@ -148,4 +148,30 @@ describe('RDB files vs redis-server 7.0', {skip}, () => {
       rmSync(dir, {recursive: true, force: true})
     }
   })
+
+  test('FUNCTION2 libraries survive a round trip through our reader and writer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-ts-rdbfn-'))
+    try {
+      const lib = "#!lua name=rdbtslib\nredis.register_function('rdbts_one', function() return 1 end)"
+      const a = await startRedis({dir, args: ['--dbfilename', 'a.rdb']})
+      try {
+        await a.client.call('FUNCTION', 'LOAD', lib)
+        await a.client.call('SAVE')
+      } finally {
+        await a.stop()
+      }
+      const file = readRdb(readFileSync(join(dir, 'a.rdb')))
+      assert.equal(file.functions.length, 1)
+      assert.match(file.functions[0], /rdbts_one/)
+      writeFileSync(join(dir, 'b.rdb'), writeRdb([], {functions: file.functions}))
+      const b = await startRedis({dir, args: ['--dbfilename', 'b.rdb']})
+      try {
+        assert.equal(await b.client.call('FCALL', 'rdbts_one', '0'), 1)
+      } finally {
+        await b.stop()
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
 })

@@ -8,7 +8,7 @@ import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
 import type {CreatePlan} from '../plan/create.js'
-import {waitForConvergence} from './wait.js'
+import {diagnose, snapshot, waitForConvergence} from './wait.js'
 
 export interface ValidNode {
   address: string
@@ -151,7 +151,8 @@ export async function applyCreate(
           }
         }
         if (Date.now() > deadline) {
-          throw new RedisTsError('timeout', `Timed out waiting for replica ${r.address} to learn about its master ${r.masterAddress}`, {
+          const diag = await diagnose(await snapshot(pool, nodes.map(addrOf)), nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort})))
+          throw new RedisTsError('timeout', `Timed out waiting for replica ${r.address} to learn about its master ${r.masterAddress}.${diag ? ' ' + diag : ''}`, {
             hint: 'Cluster bus ports (port+10000 or cluster-port) must be reachable between every pair of nodes.',
           })
         }
@@ -162,7 +163,7 @@ export async function applyCreate(
   const waited = await waitForConvergence(
     pool,
     nodes.map(addrOf),
-    {nodeCount: nodes.length, stateOk: true, replicaOf},
+    {nodeCount: nodes.length, stateOk: true, replicaOf, members: nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort}))},
     {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
   )
   return {

@@ -38,6 +38,8 @@ export interface ConvergeExpectation {
   replicaOf?: Map<string, string>
   /** ids that must not be known any more (del-node) */
   forgotten?: string[]
+  /** the nodes that must all know each other (for the timeout diagnosis) */
+  members?: {id: string; address: string; host: string; busPort: number}[]
 }
 
 export function converged(snaps: NodeSnapshot[], exp: ConvergeExpectation): {ok: boolean; reason?: string} {
@@ -79,7 +81,7 @@ export async function waitForConvergence(
     if (c.ok) return {elapsedMs: Date.now() - start, snapshots: snaps}
     opts.onPoll?.(c.reason ?? '')
     if (Date.now() - start > opts.timeoutMs) {
-      const diag = await diagnose(snaps)
+      const diag = await diagnose(snaps, exp.members)
       throw new RedisTsError('timeout', `Timed out after ${((Date.now() - start) / 1000).toFixed(1)}s waiting for the cluster to converge (${c.reason}).${diag ? ' ' + diag : ''}`, {
         hint: 'Cluster bus ports (port+10000 or cluster-port) must be reachable between every pair of nodes.',
         details: {reason: c.reason, diagnosis: diag},
@@ -102,29 +104,34 @@ function probeTcp(host: string, port: number, timeoutMs = 500): Promise<boolean>
   })
 }
 
-/** Name the nodes whose bus port is unreachable (from peers' views and from here). */
-export async function diagnose(snaps: NodeSnapshot[]): Promise<string> {
-  const unreachableFrom = new Map<string, Set<string>>()
-  const busOf = new Map<string, {host: string; busPort: number; port: number}>()
-  for (const s of snaps) {
-    for (const e of s.view ?? []) {
-      if (e.myself) {
-        busOf.set(`${e.port}`, {host: e.host || s.address.replace(/:\d+$/, ''), busPort: e.busPort, port: e.port})
-        continue
-      }
-      if (e.linkState === 'disconnected' || e.flags.includes('handshake') || e.flags.includes('fail?') || e.flags.includes('fail')) {
-        const key = `${e.host}:${e.port}@${e.busPort}`
-        if (!unreachableFrom.has(key)) unreachableFrom.set(key, new Set())
-        unreachableFrom.get(key)!.add(s.address)
+/** Name the nodes whose bus port is unreachable: members that peers do not know, or see as disconnected. */
+export async function diagnose(snaps: NodeSnapshot[], members: ConvergeExpectation['members'] = []): Promise<string> {
+  const parts: string[] = []
+  const reported = new Set<string>()
+  for (const m of members) {
+    const from = snaps
+      .filter((s) => s.view && s.address !== m.address)
+      .filter((s) => {
+        const e = s.view!.find((x) => x.id === m.id)
+        return !e || e.linkState === 'disconnected' || e.flags.some((f) => f === 'handshake' || f === 'fail?' || f === 'fail' || f === 'noaddr')
+      })
+      .map((s) => s.address)
+    if (!from.length) continue
+    reported.add(m.id)
+    const here = await probeTcp(m.host, m.busPort)
+    parts.push(`Bus port ${m.host}:${m.busPort} of node ${m.address} may be unreachable from ${from.join(', ')}${here ? '' : ' (and from this machine)'}.`)
+  }
+  if (!members.length) {
+    // No member list: fall back to what the views say about disconnected peers.
+    for (const s of snaps) {
+      for (const e of s.view ?? []) {
+        if (e.myself || reported.has(e.id)) continue
+        if (e.linkState === 'disconnected' || e.flags.includes('handshake') || e.flags.includes('fail?') || e.flags.includes('fail')) {
+          reported.add(e.id)
+          parts.push(`Bus port ${e.host}:${e.busPort} of node ${e.host}:${e.port} may be unreachable from ${s.address}.`)
+        }
       }
     }
-  }
-  const parts: string[] = []
-  for (const [key, from] of unreachableFrom) {
-    const [hp, bus] = key.split('@')
-    const host = hp.slice(0, hp.lastIndexOf(':'))
-    const here = await probeTcp(host, Number(bus))
-    parts.push(`Bus port ${host}:${bus} of node ${hp} may be unreachable from ${[...from].join(', ')}${here ? '' : ' (and from this machine)'}.`)
   }
   const dead = snaps.filter((s) => s.error).map((s) => `${s.address} (${s.error})`)
   if (dead.length) parts.push(`Not answering: ${dead.join(', ')}.`)

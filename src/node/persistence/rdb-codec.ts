@@ -31,7 +31,6 @@ export interface EncodeOptions {
 const QUICKLIST_NODE_PLAIN = 1
 const QUICKLIST_NODE_PACKED = 2
 
-
 export const RDB_TYPE = {
   STRING: 0,
   LIST: 1,

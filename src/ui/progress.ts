@@ -1,0 +1,128 @@
+// Renders mover progress events on stderr: a cli-progress bar on a TTY (slots, keys, keys/s, ETA),
+// a plain line every few seconds otherwise, nothing under --json. Never writes to stdout.
+import cliProgress from 'cli-progress'
+
+export interface ProgressEvent {
+  type: string
+  slots?: number
+  keys?: number
+  count?: number
+}
+
+export interface ProgressRenderer {
+  onEvent(e: ProgressEvent): void
+  /** stop the bar / print a last line */
+  stop(): void
+  /** a message that must not tangle with the bar */
+  note(text: string): void
+}
+
+export interface ProgressOptions {
+  json: boolean
+  stream?: NodeJS.WriteStream
+  /** override TTY detection (tests) */
+  tty?: boolean
+  /** plain mode: ms between lines; default 2500 */
+  intervalMs?: number
+  label?: string
+}
+
+export function formatRate(n: number): string {
+  return n >= 10000 ? `${Math.round(n / 1000)}k` : String(Math.round(n))
+}
+
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?'
+  if (seconds < 60) return `${Math.ceil(seconds)}s`
+  const m = Math.floor(seconds / 60)
+  return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+}
+
+class Counters {
+  slotsTotal = 0
+  keysTotal = 0
+  slots = 0
+  keys = 0
+  started = Date.now()
+  apply(e: ProgressEvent): void {
+    if (e.type === 'start') {
+      this.slotsTotal = e.slots ?? 0
+      this.keysTotal = e.keys ?? 0
+      this.started = Date.now()
+    } else if (e.type === 'keys-moved') this.keys += e.count ?? 0
+    else if (e.type === 'slot-done') this.slots++
+  }
+  rate(): number {
+    const s = (Date.now() - this.started) / 1000
+    return s > 0 ? this.keys / s : 0
+  }
+  eta(): number {
+    const r = this.rate()
+    if (this.keysTotal > 0 && r > 0) return (this.keysTotal - this.keys) / r
+    const s = (Date.now() - this.started) / 1000
+    return this.slots > 0 ? ((this.slotsTotal - this.slots) * s) / this.slots : NaN
+  }
+  line(label: string): string {
+    return `${label} ${this.slots}/${this.slotsTotal} slots, ${this.keys}/${this.keysTotal} keys, ${formatRate(this.rate())} keys/s, ETA ${formatEta(this.eta())}`
+  }
+}
+
+export function createProgress(opts: ProgressOptions): ProgressRenderer {
+  const stream = opts.stream ?? process.stderr
+  const label = opts.label ?? 'Moving'
+  if (opts.json) return {onEvent: () => {}, stop: () => {}, note: () => {}}
+  const c = new Counters()
+  const tty = opts.tty ?? Boolean(stream.isTTY)
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} [{bar}] {value}/{total} slots | {keys}/{keysTotal} keys | {rate} keys/s | ETA {etaText}`,
+        hideCursor: true,
+        clearOnComplete: false,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    )
+    let running = false
+    const payload = () => ({keys: c.keys, keysTotal: c.keysTotal, rate: formatRate(c.rate()), etaText: formatEta(c.eta())})
+    return {
+      onEvent(e) {
+        c.apply(e)
+        if (e.type === 'start') {
+          bar.start(c.slotsTotal, 0, payload())
+          running = true
+        } else if (running) bar.update(c.slots, payload())
+      },
+      stop() {
+        if (running) bar.stop()
+        running = false
+      },
+      note(text) {
+        if (running) stream.write('\r\x1b[2K')
+        stream.write(text + '\n')
+      },
+    }
+  }
+  let last = 0
+  const every = opts.intervalMs ?? 2500
+  let printedAny = false
+  return {
+    onEvent(e) {
+      c.apply(e)
+      const now = Date.now()
+      if (e.type === 'start') last = now
+      else if (now - last >= every) {
+        last = now
+        printedAny = true
+        stream.write(c.line(label) + '\n')
+      }
+    },
+    stop() {
+      if (printedAny) stream.write(c.line(label) + '\n')
+    },
+    note(text) {
+      stream.write(text + '\n')
+    },
+  }
+}

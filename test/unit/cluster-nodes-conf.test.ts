@@ -1,0 +1,76 @@
+// nodes.conf parse/serialise round trip, including a file written by redis-server 7.0.15.
+import {test, describe} from 'node:test'
+import assert from 'node:assert/strict'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {parseNodesConf, formatNodesConfLine, serializeNodesConf, writeFileAtomic, parseAddress, NodesConfError} from '../../src/node/cluster/nodes-conf.js'
+import {ClusterState, defaultClusterConfig} from '../../src/node/cluster/state.js'
+import {loadNodesConf, renderNodesConf} from '../../src/node/cluster/format.js'
+import {ManualClock} from '../../src/node/clock.js'
+
+// From redis-server 7.0.15 (capture run + a migrating slot), timestamps as Redis writes them.
+const REAL = [
+  '9358db9922d9bc45737180e6b862f66ea1d396c8 127.0.0.1:25934@23945,node-a.example myself,master - 0 1795307275000 3 connected 0-5000 5002 [5001->-5fa0ee6a7fc561dacacfb30dd516da3ba72d769c]',
+  '34f37130c36bf3ea9d19762abe782b83f4af25d3 127.0.0.1:26093@21655 master,fail - 1795307274574 1795307274373 2 disconnected 10001-16383',
+  '5fa0ee6a7fc561dacacfb30dd516da3ba72d769c 127.0.0.1:27486@29095 master - 0 1795307275792 1 connected 5001 5003-10000 [6000-<-34f37130c36bf3ea9d19762abe782b83f4af25d3]',
+  'd3b056c7cf1e5bc2c1a65eb1707c6178c6da5265 :23111@23112 slave 5fa0ee6a7fc561dacacfb30dd516da3ba72d769c 0 0 1 connected',
+]
+const TEXT = REAL.map((l) => l + '\n').join('') + 'vars currentEpoch 3 lastVoteEpoch 0\n'
+
+describe('nodes.conf', () => {
+  test('parse + format round trip is byte-identical', () => {
+    const conf = parseNodesConf(TEXT)
+    assert.equal(conf.currentEpoch, 3)
+    assert.equal(conf.nodes.length, 4)
+    assert.deepEqual(conf.nodes[0].slots, [[0, 5000], [5002, 5002]])
+    assert.deepEqual(conf.nodes[0].migrating, [[5001, '5fa0ee6a7fc561dacacfb30dd516da3ba72d769c']])
+    assert.deepEqual(conf.nodes[2].importing, [[6000, '34f37130c36bf3ea9d19762abe782b83f4af25d3']])
+    assert.equal(conf.nodes[0].hostname, 'node-a.example')
+    assert.equal(conf.nodes[3].ip, '')
+    assert.equal(conf.nodes[3].masterId, '5fa0ee6a7fc561dacacfb30dd516da3ba72d769c')
+    assert.equal(serializeNodesConf(conf.nodes.map(formatNodesConfLine), conf.currentEpoch, conf.lastVoteEpoch), TEXT)
+  })
+
+  test('loading into a ClusterState and rendering keeps topology, slots and epochs', () => {
+    const st = new ClusterState(new ManualClock(), defaultClusterConfig(25934), {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}})
+    st.config.cport = 23945
+    st.config.announceHostname = 'node-a.example'
+    loadNodesConf(st, parseNodesConf(TEXT))
+    assert.equal(st.myself.id, '9358db9922d9bc45737180e6b862f66ea1d396c8')
+    assert.equal(st.slots[5002], st.myself)
+    assert.equal(st.slots[10000]?.id, '5fa0ee6a7fc561dacacfb30dd516da3ba72d769c')
+    assert.equal(st.migratingTo[5001]?.id, '5fa0ee6a7fc561dacacfb30dd516da3ba72d769c')
+    assert.equal(st.lookup('d3b056c7cf1e5bc2c1a65eb1707c6178c6da5265')?.isReplica, true)
+    const again = parseNodesConf(renderNodesConf(st))
+    assert.deepEqual(again.nodes.map((n) => [n.id, n.slots, n.flags.join(','), n.masterId, n.configEpoch]),
+      parseNodesConf(TEXT).nodes.map((n) => [n.id, n.slots, n.flags.join(','), n.masterId, n.configEpoch]))
+    assert.equal(again.currentEpoch, 3)
+  })
+
+  test('addresses: ipv6, no cport (pre-4.0), hostname', () => {
+    assert.deepEqual(parseAddress('::1:7000@17000'), {ip: '::1', port: 7000, cport: 17000, hostname: ''})
+    assert.deepEqual(parseAddress('10.0.0.1:7000'), {ip: '10.0.0.1', port: 7000, cport: 17000, hostname: ''})
+    assert.deepEqual(parseAddress(':7000@100,h'), {ip: '', port: 7000, cport: 100, hostname: 'h'})
+  })
+
+  test('corrupt files are rejected', () => {
+    assert.throws(() => parseNodesConf('abc 1.2.3.4:1@2 myself,master - 0 0 0 connected\n'), NodesConfError)
+    assert.throws(() => parseNodesConf(REAL[1] + '\n'), /myself/)
+    assert.throws(() => parseNodesConf(REAL[0].replace('0-5000', '0-99999') + '\n'), NodesConfError)
+    assert.throws(() => parseNodesConf('short line\n'), NodesConfError)
+  })
+
+  test('atomic write replaces the file and leaves no temp file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-ts-conf-'))
+    try {
+      const file = path.join(dir, 'nodes.conf')
+      writeFileAtomic(file, 'old\n')
+      writeFileAtomic(file, TEXT)
+      assert.equal(fs.readFileSync(file, 'utf8'), TEXT)
+      assert.deepEqual(fs.readdirSync(dir), ['nodes.conf'])
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
