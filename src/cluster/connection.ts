@@ -57,13 +57,17 @@ export function redisOptions(addr: NodeAddress, opts: ConnectOptions): RedisOpti
 /** A connected admin client. Throws a descriptive error when the node cannot be reached. */
 export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Promise<Redis> {
   const client = new Redis(redisOptions(addr, opts))
-  client.on('error', () => {}) // errors surface through command promises
+  // Errors surface through command promises; remember the last one because a failed AUTH during
+  // connect only rejects connect() with "Connection is closed".
+  let lastError: Error | undefined
+  client.on('error', (e: Error) => (lastError = e))
   try {
     await client.connect()
     return client
   } catch (err) {
     client.disconnect()
-    const msg = err instanceof Error ? err.message : String(err)
+    const closed = err instanceof Error && /Connection is closed/.test(err.message)
+    const msg = closed && lastError ? lastError.message : err instanceof Error ? err.message : String(err)
     throw new Error(`Could not connect to Redis at ${formatAddress(addr)}: ${msg}`)
   }
 }

@@ -126,3 +126,25 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
     },
   }
 }
+
+/**
+ * SIGINT/SIGTERM → abort the signal (the mover finishes the batch in flight and leaves the slot open
+ * and resumable); a second Ctrl-C exits at once (still safe: MIGRATE is atomic per batch).
+ */
+export function interruptSignal(onFirst: (sig: string) => void): {signal: AbortSignal; dispose: () => void} {
+  const ac = new AbortController()
+  const handler = (sig: NodeJS.Signals) => {
+    if (ac.signal.aborted) process.exit(130)
+    onFirst(sig)
+    ac.abort()
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    },
+  }
+}

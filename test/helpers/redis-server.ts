@@ -1,6 +1,6 @@
 // Starts real redis-server processes for tests (cluster-enabled, free ports, own temp dir) and stops them by PID.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -34,13 +34,17 @@ export class RedisNodes {
     this.root = mkdtempSync(join(tmpdir(), 'redis-ts-test-'))
   }
 
-  async start(count: number, opts: {cluster?: boolean; nodeTimeout?: number; extra?: string[]} = {}): Promise<TestNode[]> {
+  async start(count: number, opts: {cluster?: boolean; nodeTimeout?: number; extra?: string[]; tls?: TlsFiles; password?: string} = {}): Promise<TestNode[]> {
     if (!haveRedisServer()) throw new Error('redis-server is required for this test but is not on PATH')
     const started: TestNode[] = []
     for (let i = 0; i < count; i++) {
       const {port, busPort} = await freePortPair()
       const dir = join(this.root, String(port))
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.root, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`]
+      const portArgs = opts.tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.ca, '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-auth-clients', 'no']
+        : ['--port', String(port)]
+      const authArgs = opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : []
+      const args = [...portArgs, ...authArgs, '--bind', '127.0.0.1', '--dir', this.root, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`]
       if (opts.cluster !== false) {
         args.push('--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(opts.nodeTimeout ?? 5000))
       }
@@ -50,7 +54,7 @@ export class RedisNodes {
       this.nodes.push(node)
       started.push(node)
     }
-    await Promise.all(started.map((n) => waitReady(n.port)))
+    await Promise.all(started.map((n) => waitReady(n.port, opts.tls, opts.password)))
     return started
   }
 
@@ -87,10 +91,16 @@ export class RedisNodes {
   }
 }
 
-async function waitReady(port: number): Promise<void> {
+export interface TlsFiles {
+  cert: string
+  key: string
+  ca: string
+}
+
+async function waitReady(port: number, tls?: TlsFiles, password?: string): Promise<void> {
   const deadline = Date.now() + 10000
   for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
+    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? {password} : {}), ...(tls ? {tls: {ca: readFileSync(tls.ca)}} : {})})
     c.on('error', () => {})
     try {
       await c.connect()
@@ -103,4 +113,18 @@ async function waitReady(port: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 20))
     }
   }
+}
+
+/** A throwaway CA and server certificate for 127.0.0.1 (openssl), written to `dir`. */
+export function makeCerts(dir: string): TlsFiles {
+  const f = (n: string) => join(dir, n)
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, {stdio: 'pipe'})
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`)
+  }
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=redis-ts-test-ca', '-keyout', f('ca.key'), '-out', f('ca.crt')])
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')])
+  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.crt')])
+  return {cert: f('server.crt'), key: f('server.key'), ca: f('ca.crt')}
 }

@@ -38,7 +38,9 @@ describe('embedded 3-node cluster', () => {
     await call(0, 'cluster', 'meet', '127.0.0.1', nodes[2].port, nodes[2].busPort)
     await waitFor(async () => {
       const infos = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'info') as Promise<string>))
-      return infos.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_known_nodes:3'))
+      const texts = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'nodes') as Promise<string>))
+      return infos.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_known_nodes:3')) &&
+        texts.every((t) => !t.includes('disconnected'))
     }, 10000, 'cluster_state:ok on all nodes')
   })
 

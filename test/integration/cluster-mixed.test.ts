@@ -36,7 +36,9 @@ describe('mixed cluster: embedded node + real redis-server', {skip: skip && 'red
     await call(0, 'cluster', 'meet', '127.0.0.1', reals[1].port, reals[1].busPort)
     await waitFor(async () => {
       const infos = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'info') as Promise<string>))
-      return infos.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_known_nodes:3'))
+      const texts = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'nodes') as Promise<string>))
+      return infos.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_known_nodes:3')) &&
+        texts.every((t) => !t.includes('disconnected'))
     }, 20000, 'cluster_state:ok on embedded and real nodes')
   })
 

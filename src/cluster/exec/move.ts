@@ -54,6 +54,8 @@ export interface MoveOptions {
   auth?: {user?: string; password?: string}
   signal?: AbortSignal
   onEvent?: (e: MoveEvent) => void
+  /** key counts per slot already read (countSlotKeys); saves one round trip per source */
+  counts?: Map<number, number>
 }
 
 export interface SlotFailure extends SlotMove {
@@ -95,7 +97,7 @@ function endpointOf(view: ClusterView, id: string, what: string): Endpoint {
 }
 
 /** Read every slot's key count on its source: one pipeline per source, all sources in parallel. */
-async function countKeys(pool: NodePool, view: ClusterView, moves: SlotMove[]): Promise<Map<number, number>> {
+export async function countSlotKeys(pool: NodePool, view: ClusterView, moves: SlotMove[]): Promise<Map<number, number>> {
   const bySource = new Map<string, number[]>()
   for (const m of moves) bySource.set(m.sourceId, [...(bySource.get(m.sourceId) ?? []), m.slot])
   const out = new Map<number, number>()
@@ -296,7 +298,7 @@ export async function moveSlots(pool: NodePool, view: ClusterView, moves: SlotMo
   const resolve = (id: string) => endpointOf(view, id, 'source/target')
   const others = (a: string, b: string) => masters.filter((n) => n.id !== a && n.id !== b).map((n) => ({id: n.id, host: n.host, port: n.port}))
   for (const m of moves) (resolve(m.sourceId), resolve(m.targetId))
-  const counts = await countKeys(pool, view, moves)
+  const counts = opts.counts ?? (await countSlotKeys(pool, view, moves))
   const max = Math.max(1, opts.pipeline ?? DEFAULT_PIPELINE)
   const result: MoveResult = {slotsMoved: 0, keysMoved: 0, elapsedMs: 0, keysPlanned: [...counts.values()].reduce((a, b) => a + b, 0), done: [], failed: [], pending: [], interrupted: false, warnings: []}
   const emit = opts.onEvent ?? (() => {})

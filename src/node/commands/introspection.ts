@@ -19,8 +19,8 @@ export const commands: CommandSpec[] = [
       cmd('list', -2, [...F], 0, list),
       cmd('info', -2, [...F], 0, info),
       cmd('docs', -2, [...F], 0, docs),
-      cmd('getkeys', -3, [...F], 0, getkeys),
-      cmd('getkeysandflags', -3, [...F], 0, getkeys),
+      cmd('getkeys', -4, [...F], 0, getkeys),
+      cmd('getkeysandflags', -4, [...F], 0, getkeys),
       cmd('help', 2, [...F], 0, (ctx) => {
         const l = ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'DOCS [<command-name> ...]', 'GETKEYS <full-command>', 'INFO [<command-name> ...]', 'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]', 'HELP']
         ctx.reply.bulks(l, l.length)
@@ -37,6 +37,24 @@ function flagList(spec: CommandSpec): string[] {
   return out
 }
 
+const GROUP_CATEGORY: Record<string, string> = {
+  strings: '@string', keys: '@keyspace', lists: '@list', hashes: '@hash', sets: '@set', zsets: '@sortedset',
+  pubsub: '@pubsub', connection: '@connection', transactions: '@transaction', server: '@admin', cluster: '@admin',
+}
+
+/** ACL categories in redis' order (read/write, data type, fast/slow) when a spec gives none. */
+function defaultCategories(spec: CommandSpec): string[] {
+  const out: string[] = []
+  if (spec.flags.includes('write')) out.push('@write')
+  if (spec.flags.includes('readonly')) out.push('@read')
+  const g = spec.group ? GROUP_CATEGORY[spec.group] : undefined
+  if (g && g !== '@admin') out.push(g)
+  if (spec.flags.includes('admin')) out.push('@admin', '@dangerous')
+  if (spec.flags.includes('blocking')) out.push('@blocking')
+  out.push(spec.flags.includes('fast') ? '@fast' : '@slow')
+  return out
+}
+
 /** One COMMAND INFO entry (10 fields, redis 7.0 layout). */
 function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): void {
   const r = ctx.reply
@@ -49,7 +67,7 @@ function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): vo
   r.integer(spec.firstKey)
   r.integer(spec.lastKey)
   r.integer(spec.step)
-  const cats = spec.categories ?? []
+  const cats = spec.categories ?? defaultCategories(spec)
   r.set(cats.length)
   for (const c of cats) r.simple(c)
   r.array(0) // tips

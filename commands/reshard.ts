@@ -1,0 +1,138 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {NodePool, parseAddress, parseSlotList} from '../src/index.js'
+import {countSlotKeys, moveError, type MoveEvent} from '../src/cluster/exec/move.js'
+import {applyMoves, loadStableCluster, planReshardFor, type ReshardInput} from '../src/cluster/exec/reshard.js'
+import {formatRangesCompact} from '../src/cluster/topology/parse.js'
+import {RedisTsError, usageError} from '../src/errors.js'
+import {canPrompt} from '../src/ui/prompt.js'
+import {createProgress, interruptSignal} from '../src/ui/progress.js'
+import {askReshard} from '../src/ui/reshard-prompts.js'
+import {renderTable} from '../src/ui/table.js'
+
+export const moveFlags = {
+  parallel: Flags.integer({default: 4, min: 1, max: 64, description: 'slot chunks moved concurrently'}),
+  pipeline: Flags.integer({aliases: ['cluster-pipeline'], default: 1000, min: 1, description: 'max keys per MIGRATE (the batch adapts below it)'}),
+  timeout: Flags.integer({aliases: ['cluster-timeout'], default: 60000, min: 1, description: 'MIGRATE timeout in ms'}),
+  replace: Flags.boolean({aliases: ['cluster-replace'], description: 'overwrite keys that already exist on the target (skips the value comparison)'}),
+  'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
+}
+
+export default class Reshard extends BaseCommand<typeof Reshard> {
+  static override summary = 'Move hash slots (and their keys) to one master'
+  static override description = `Scripted: --from <ids|all> --to <id> --slots N (or --slot-range 0-99,200: each slot is taken from
+the master that owns it). Missing flags are asked interactively on a terminal; without one the
+command fails naming them. Refuses an unstable cluster (run \`redis-ts fix\`). Slots move with
+pipelined SETSLOT steps, adaptive MIGRATE batches and --parallel workers. Ctrl-C finishes the
+batch in flight and leaves the slot open and resumable (exit 130; \`redis-ts fix\` or a re-run finishes it).
+Exit codes: 0 done, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slots failed, 8 key conflicts, 130 interrupted.`
+  static override examples = [
+    '<%= config.bin %> reshard 127.0.0.1:7000 --from all --to 3c3a0c --slots 1000 --yes',
+    '<%= config.bin %> reshard 127.0.0.1:7000 --to 3c3a0c --slot-range 0-99,200 --dry-run',
+  ]
+  static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
+  static override flags = {
+    from: Flags.string({aliases: ['cluster-from'], description: 'source node ids (comma-separated, unique prefixes ok) or "all"'}),
+    to: Flags.string({aliases: ['cluster-to'], description: 'receiving node id (or unique prefix)'}),
+    slots: Flags.integer({aliases: ['cluster-slots'], min: 1, max: 16384, description: 'number of slots to move'}),
+    'slot-range': Flags.string({description: 'explicit slots, e.g. 0-99,200 (instead of --from/--slots)'}),
+    ...moveFlags,
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const seed = parseAddress(this.args.node)
+    let ranges
+    if (f['slot-range'] !== undefined) {
+      try {
+        ranges = parseSlotList(f['slot-range'])
+      } catch (err) {
+        throw usageError(`--slot-range: ${(err as Error).message}`)
+      }
+      if (!ranges.length) throw usageError('--slot-range is empty')
+      if (f.slots !== undefined || f.from !== undefined) throw usageError('--slot-range cannot be combined with --slots or --from')
+    }
+    const from = f.from === undefined ? undefined : f.from.trim().toLowerCase() === 'all' ? ('all' as const) : f.from.split(',').filter((x) => x.trim())
+    const missing = [f.to === undefined ? '--to' : '', !ranges && from === undefined ? '--from' : '', !ranges && f.slots === undefined ? '--slots' : ''].filter(Boolean)
+    if (missing.length && !canPrompt(this.json)) {
+      throw usageError(`Missing ${missing.join(', ')} (no terminal to ask on)`, 'Give --from <ids|all> --to <id> --slots N, or --to <id> --slot-range 0-99,200.')
+    }
+    const pool = new NodePool(this.connectOptions())
+    try {
+      const view = await loadStableCluster(seed, pool, 'resharding')
+      let req: ReshardInput
+      if (ranges) req = {target: f.to ?? (await askReshard(view, {slots: 1, from: 'all'})).to, slotRanges: ranges}
+      else {
+        const a = missing.length ? await askReshard(view, {slots: f.slots, to: f.to, from}) : {slots: f.slots!, to: f.to!, from: from!}
+        req = {target: a.to, from: a.from, slots: a.slots}
+      }
+      const plan = planReshardFor(view, req)
+      if (!plan.moves.length) throw new RedisTsError('usage', 'Nothing to move: the receiving node already owns every requested slot')
+      const counts = await countSlotKeys(pool, view, plan.moves)
+      const keysOf = (ranges2: [number, number][]) => ranges2.reduce((a, [x, y]) => a + Array.from({length: y - x + 1}, (_, i) => counts.get(x + i) ?? 0).reduce((p, q) => p + q, 0), 0)
+      const planDoc = {
+        targetId: plan.targetId,
+        targetAddress: plan.targetAddress,
+        slots: plan.slots,
+        keys: [...counts.values()].reduce((a, b) => a + b, 0),
+        sources: plan.sources.map((s) => ({...s, keys: keysOf(s.ranges)})),
+        ...(plan.skipped?.length ? {skipped: plan.skipped} : {}),
+      }
+      this.out.line(`Ready to move ${plan.slots} slots (${planDoc.keys} keys).`)
+      this.out.line(`  Destination node: ${plan.targetAddress} (${plan.targetId})`)
+      this.out.line(
+        renderTable(
+          ['source', 'id', 'slots', 'keys', 'ranges'],
+          planDoc.sources.map((s) => [s.address, s.id.slice(0, 12), s.count, s.keys, formatRangesCompact(s.ranges).slice(0, 80)]),
+          this.out.color,
+        ),
+      )
+      if (plan.skipped?.length) this.out.warn(`${plan.skipped.length} slot(s) already on the receiving node are skipped.`)
+      if (f['dry-run']) {
+        this.out.info('Dry run: nothing was changed.')
+        this.finish({dryRun: true, plan: planDoc})
+        return
+      }
+      await this.confirm('Do you want to proceed with the proposed reshard plan?')
+      const progress = createProgress({json: this.json, label: 'Resharding'})
+      const intr = interruptSignal(() => progress.note('Interrupted: finishing the batch in flight, then stopping (slots stay resumable)...'))
+      let res
+      try {
+        res = await applyMoves(pool, view, plan.moves, {
+          parallel: f.parallel,
+          pipeline: f.pipeline,
+          migrateTimeoutMs: f.timeout,
+          replace: f.replace,
+          signal: intr.signal,
+          counts,
+          onEvent: (e: MoveEvent) => {
+            progress.onEvent(e)
+            if (e.type === 'slot-failed') progress.note(`[ERR] Slot ${e.slot}: ${e.error}${e.conflicts ? `: ${e.conflicts.slice(0, 20).join(' ')}` : ''}`)
+          },
+        })
+      } finally {
+        progress.stop()
+        intr.dispose()
+      }
+      this.report(res, planDoc)
+    } finally {
+      await pool.close()
+    }
+  }
+
+  private report(res: Awaited<ReturnType<typeof applyMoves>>, planDoc: unknown): void {
+    const m = res.move
+    const secs = (m.elapsedMs / 1000).toFixed(2)
+    const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
+    for (const w of m.warnings) this.out.warn(w)
+    const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
+    if (err) {
+      this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s before stopping.`)
+      throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
+    }
+    this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s (${res.keysPerSecond} keys/s).`)
+    if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
+    for (const finding of res.findings) this.out.warning(finding.message)
+    this.finish({plan: planDoc, result: summary})
+  }
+}

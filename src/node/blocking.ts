@@ -1,0 +1,221 @@
+// Clients blocked on keys (redis blocked.c): BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP and
+// BZPOPMIN/BZPOPMAX/BZMPOP. A blocking handler first tries to serve from the keyspace; if it
+// cannot, it parks a Waiter here and returns a Promise, which pauses its session (the
+// dispatcher keeps later commands queued). Writes reach us through server.keyModifiedHooks:
+// the touched key is marked ready and served after the current command(s) finish, like
+// redis handleClientsBlockedOnKeys() running after call(): a pushing client gets its own
+// reply first, and a MULTI/EXEC transaction is applied as a whole before anyone is served.
+// Waiters on one key are served FIFO (the oldest blocked client first).
+import {E, ReplyError} from './errors.js'
+import type {CommandContext} from './commands/types.js'
+import type {NodeServer} from './server.js'
+import type {Session} from './session.js'
+
+interface Waiter {
+  session: Session
+  dbIndex: number
+  ids: string[]
+  /** Try to serve from the keyspace: write the reply and return true, or false to keep waiting. */
+  serve: (readyKey?: string) => boolean
+  onTimeout: () => void
+  resolve: () => void
+  timer: NodeJS.Timeout | null
+}
+
+class Registry {
+  /** "db\0key" -> waiters in arrival order */
+  readonly byKey = new Map<string, Waiter[]>()
+  readonly bySession = new Map<Session, Waiter>()
+  private readonly ready = new Set<string>()
+  private scheduled = false
+
+  constructor(readonly server: NodeServer) {
+    server.keyModifiedHooks.push((db, key) => {
+      if (this.byKey.size === 0) return
+      const id = db + '\0' + key
+      if (!this.byKey.has(id)) return
+      this.ready.add(id)
+      if (!this.scheduled) {
+        this.scheduled = true
+        queueMicrotask(() => this.serveReady())
+      }
+    })
+    server.on('sessionClosed', (s: Session) => {
+      const w = this.bySession.get(s)
+      if (w) this.finish(w)
+    })
+  }
+
+  add(w: Waiter): void {
+    for (const id of w.ids) {
+      const q = this.byKey.get(id)
+      if (q) q.push(w)
+      else this.byKey.set(id, [w])
+    }
+    this.bySession.set(w.session, w)
+    w.session.flags.add('blocked')
+  }
+
+  /** Unpark: drop from every key queue, clear the timer, let the session resume. */
+  finish(w: Waiter): void {
+    if (this.bySession.get(w.session) !== w) return
+    this.bySession.delete(w.session)
+    for (const id of w.ids) {
+      const q = this.byKey.get(id)
+      if (!q) continue
+      const i = q.indexOf(w)
+      if (i >= 0) q.splice(i, 1)
+      if (q.length === 0) this.byKey.delete(id)
+    }
+    if (w.timer) clearTimeout(w.timer)
+    w.session.flags.delete('blocked')
+    w.resolve()
+  }
+
+  private serveReady(): void {
+    // Serving BLMOVE pushes to another key, which may become ready in turn: loop until quiet.
+    while (this.ready.size !== 0) {
+      const ids = [...this.ready]
+      this.ready.clear()
+      for (const id of ids) {
+        const q = this.byKey.get(id)
+        if (!q) continue
+        for (const w of [...q]) {
+          if (this.bySession.get(w.session) !== w) continue
+          let served: boolean
+          try {
+            served = w.serve(id.slice(id.indexOf('\0') + 1))
+          } catch (e) {
+            // e.g. BLMOVE whose destination became the wrong type: the client gets the error.
+            w.session.reply.error(e instanceof ReplyError ? e.reply : `ERR ${(e as Error).message}`)
+            served = true
+          }
+          if (!served) break // the key is empty (or of another type): later waiters cannot be served either
+          this.finish(w)
+        }
+      }
+    }
+    this.scheduled = false
+  }
+}
+
+const registries = new WeakMap<NodeServer, Registry>()
+
+function registry(server: NodeServer): Registry {
+  let r = registries.get(server)
+  if (!r) registries.set(server, (r = new Registry(server)))
+  return r
+}
+
+/**
+ * redis getTimeoutFromObjectOrReply (seconds, as a long double): returns milliseconds, 0 =
+ * forever. Values whose ms do not fit a long long wrap negative in C ("timeout is negative").
+ */
+export function parseTimeout(raw: string, nowMs: number): number {
+  const c = raw.charCodeAt(0)
+  const l = raw.toLowerCase()
+  let v: number
+  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') v = Infinity
+  else if (l === '-inf' || l === '-infinity') v = -Infinity
+  else if (raw.length === 0 || c === 32 || (c >= 9 && c <= 13) || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) {
+    throw new ReplyError('ERR timeout is not a float or out of range')
+  } else v = Number(raw)
+  const ms = Math.trunc(v * 1000)
+  if (!(ms >= 0) || ms >= 9223372036854775807) throw new ReplyError('ERR timeout is negative')
+  if (ms > 0 && ms > 9223372036854775807 - nowMs) throw new ReplyError('ERR timeout is out of range')
+  return ms
+}
+
+export interface BlockRequest {
+  keys: string[]
+  timeoutMs: number
+  /**
+   * Serve from the current keyspace; writes the reply and returns true when it could. With
+   * readyKey (a wake-up), only that key is tried: redis 7.0 serves from the key that was pushed.
+   */
+  serve: (readyKey?: string) => boolean
+  /** Reply when the timeout fires (or the command may not block): null array / null bulk. */
+  onTimeout: () => void
+}
+
+/**
+ * Serve now, or block. Inside MULTI/EXEC (and for connection-less sessions: replication,
+ * AOF loading) a blocking command never blocks: it behaves as if the timeout expired.
+ */
+export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Promise<void> {
+  if (req.serve()) return
+  const s = ctx.session
+  if (s.flags.has('exec') || s.socket === null) {
+    req.onTimeout()
+    return
+  }
+  const reg = registry(ctx.server)
+  const dbIndex = s.dbIndex
+  return new Promise<void>((resolve) => {
+    const w: Waiter = {
+      session: s,
+      dbIndex,
+      ids: [...new Set(req.keys)].map((k) => dbIndex + '\0' + k),
+      serve: req.serve,
+      onTimeout: req.onTimeout,
+      resolve: () => {
+        // Nothing to propagate unless serve() named the equivalent non-blocking command.
+        s.propagateOverride ??= []
+        resolve()
+      },
+      timer: null,
+    }
+    if (req.timeoutMs > 0) {
+      w.timer = setTimeout(() => {
+        w.timer = null
+        w.onTimeout()
+        reg.finish(w)
+      }, req.timeoutMs)
+    }
+    reg.add(w)
+  })
+}
+
+/** Number of clients currently blocked on keys (INFO blocked_clients also counts flags). */
+export function blockedCount(server: NodeServer): number {
+  return registries.get(server)?.bySession.size ?? 0
+}
+
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: true when the client was blocked here. TIMEOUT replies as
+ * if the timeout expired; ERROR replies "-UNBLOCKED client unblocked via CLIENT UNBLOCK".
+ */
+export function unblockClient(server: NodeServer, session: Session, withError: boolean): boolean {
+  const reg = registries.get(server)
+  const w = reg?.bySession.get(session)
+  if (!reg || !w) return false
+  if (withError) session.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK')
+  else w.onTimeout()
+  reg.finish(w)
+  return true
+}
+
+/**
+ * Cluster hook (redis clusterRedirectBlockedClientIfNeeded): call when slot ownership changes.
+ * `check` returns an error text (e.g. "MOVED 3999 127.0.0.1:7001") for a waiter whose keys are
+ * no longer served here, or null to keep it blocked.
+ */
+export function redirectBlocked(server: NodeServer, check: (session: Session, dbIndex: number, keys: string[]) => string | null): number {
+  const reg = registries.get(server)
+  if (!reg) return 0
+  let n = 0
+  for (const w of [...reg.bySession.values()]) {
+    const err = check(
+      w.session,
+      w.dbIndex,
+      w.ids.map((id) => id.slice(id.indexOf('\0') + 1)),
+    )
+    if (err === null) continue
+    w.session.reply.error(err)
+    reg.finish(w)
+    n++
+  }
+  return n
+}
+
+export {E}

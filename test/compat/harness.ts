@@ -1,0 +1,234 @@
+// Differential harness: run the same command script against a real redis-server and an
+// embedded node and compare replies exactly (after per-line normalisation of ids/times).
+//
+// Usage from a test file (one suite per group):
+//   import {compatSuite} from './harness.js'
+//   compatSuite('strings', [
+//     'SET a 1',                                   // redis-cli style line (quotes/escapes like inline)
+//     ['SET', 'bin\x00', '\xff'],                  // or an argv array (latin1 strings)
+//     {cmd: 'CLIENT ID', normalize: () => 'ID'},   // or with a reply normaliser
+//     {cmd: 'DEBUG SLEEP 0', skip: true},          // documented divergence: not compared
+//   ])
+// Each suite starts one redis-server (--save '' --appendonly no) and one embedded node,
+// FLUSHALLs both, then replays the script on one connection per side. Without redis-server on
+// PATH the suite is skipped, unless REDIS_TS_REQUIRE_REDIS=1 (then it fails).
+import {describe, test, before, after} from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {splitArgs} from '../../src/resp/parser.js'
+import {encode} from '../../src/resp/writer.js'
+import {startNode, type RunningNode} from '../../src/node/index.js'
+
+export type Reply = string | number | null | Reply[] | {map: Reply[]} | {set: Reply[]} | {push: Reply[]}
+export type Step =
+  | string
+  | string[]
+  | {cmd: string | string[]; normalize?: (r: Reply) => Reply; skip?: boolean; note?: string; replies?: number}
+// `replies`: how many replies the command produces (default 1; (P)SUBSCRIBE/(P)UNSUBSCRIBE with
+// channel arguments are counted automatically; give it explicitly for a bare UNSUBSCRIBE).
+
+export function redisServerAvailable(): boolean {
+  const r = spawnSync('redis-server', ['--version'], {encoding: 'utf8'})
+  return r.status === 0
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RealRedis {
+  port: number
+  proc: ChildProcess
+  dir: string
+  stop(): Promise<void>
+}
+
+export async function startRedisServer(extra: string[] = []): Promise<RealRedis> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
+  const port = await freePort()
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {stdio: 'ignore'})
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.once('connect', () => (s.destroy(), res(true)))
+      s.once('error', () => res(false))
+    })
+    if (ok) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    port,
+    proc,
+    dir,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (proc.exitCode !== null) return res(rmSync(dir, {recursive: true, force: true}))
+        proc.once('exit', () => res(rmSync(dir, {recursive: true, force: true})))
+        proc.kill('SIGKILL')
+      }),
+  }
+}
+
+/** Minimal RESP2/RESP3 reply reader that keeps types visible: '+OK', '-ERR..', ':1', bulk as plain string. */
+export class RawClient {
+  private buf = Buffer.alloc(0)
+  private waiters: (() => void)[] = []
+  private closed = false
+  private constructor(private sock: net.Socket) {
+    sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d])
+      this.waiters.splice(0).forEach((w) => w())
+    })
+    sock.on('close', () => {
+      this.closed = true
+      this.waiters.splice(0).forEach((w) => w())
+    })
+    sock.on('error', () => undefined)
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s)))
+      s.once('error', reject)
+    })
+  }
+
+  private async need(): Promise<void> {
+    if (this.closed) throw new Error('connection closed')
+    await new Promise<void>((r) => this.waiters.push(r))
+  }
+
+  private async line(): Promise<string> {
+    for (;;) {
+      const i = this.buf.indexOf('\r\n')
+      if (i >= 0) {
+        const l = this.buf.toString('latin1', 0, i)
+        this.buf = this.buf.subarray(i + 2)
+        return l
+      }
+      await this.need()
+    }
+  }
+
+  private async bytes(n: number): Promise<string> {
+    while (this.buf.length < n + 2) await this.need()
+    const s = this.buf.toString('latin1', 0, n)
+    this.buf = this.buf.subarray(n + 2)
+    return s
+  }
+
+  async read(): Promise<Reply> {
+    const l = await this.line()
+    const t = l[0]
+    const rest = l.slice(1)
+    const many = async (n: number) => {
+      const out: Reply[] = []
+      for (let i = 0; i < n; i++) out.push(await this.read())
+      return out
+    }
+    switch (t) {
+      case '+':
+      case '-':
+      case ',':
+      case '#':
+      case '(':
+        return l
+      case ':':
+        return Number(rest)
+      case '_':
+        return null
+      case '$':
+      case '=':
+        return Number(rest) < 0 ? null : (t === '=' ? '=' : '') + (await this.bytes(Number(rest)))
+      case '*':
+        return Number(rest) < 0 ? null : many(Number(rest))
+      case '%':
+        return {map: await many(Number(rest) * 2)}
+      case '~':
+        return {set: await many(Number(rest))}
+      case '>':
+        return {push: await many(Number(rest))}
+      default:
+        throw new Error(`bad reply line ${JSON.stringify(l)}`)
+    }
+  }
+
+  async call(argv: string[]): Promise<Reply> {
+    this.sock.write(Buffer.from(encode.command(argv), 'latin1'))
+    return this.read()
+  }
+
+  close(): void {
+    this.sock.destroy()
+  }
+}
+
+function toArgv(cmd: string | string[]): string[] {
+  if (Array.isArray(cmd)) return cmd
+  const a = splitArgs(cmd)
+  if (!a) throw new Error(`bad script line ${cmd}`)
+  return a
+}
+
+export async function runScript(port: number, steps: Step[]): Promise<{argv: string[]; reply: Reply}[]> {
+  const c = await RawClient.connect(port)
+  try {
+    await c.call(['FLUSHALL'])
+    const out: {argv: string[]; reply: Reply}[] = []
+    for (const step of steps) {
+      const s = typeof step === 'object' && !Array.isArray(step) ? step : {cmd: step}
+      const argv = toArgv(s.cmd)
+      let reply = await c.call(argv)
+      // (P)SUBSCRIBE/(P)UNSUBSCRIBE answer once per channel: read them all as one array.
+      const name = argv[0].toLowerCase()
+      const n = s.replies ?? (/^p?(un)?subscribe$/.test(name) && argv.length > 2 ? argv.length - 1 : 1)
+      if (n > 1) {
+        const all = [reply]
+        for (let i = 1; i < n; i++) all.push(await c.read())
+        reply = all
+      }
+      if (s.normalize) reply = s.normalize(reply)
+      out.push({argv, reply: s.skip ? '<skipped>' : reply})
+    }
+    return out
+  } finally {
+    c.close()
+  }
+}
+
+/** Declare a describe() that compares a script on redis-server and on an embedded node. */
+export function compatSuite(name: string, steps: Step[], opts: {redisArgs?: string[]; nodeOverrides?: Record<string, string>} = {}): void {
+  const available = redisServerAvailable()
+  const required = process.env.REDIS_TS_REQUIRE_REDIS === '1'
+  describe(`compat: ${name}`, {skip: !available && !required ? 'redis-server not on PATH' : false}, () => {
+    let real: RealRedis
+    let node: RunningNode
+    before(async () => {
+      if (!available) throw new Error('REDIS_TS_REQUIRE_REDIS=1 but redis-server is not on PATH')
+      real = await startRedisServer(opts.redisArgs)
+      node = await startNode({overrides: {port: '0', save: '', ...opts.nodeOverrides}, silent: true})
+    })
+    after(async () => {
+      await real?.stop()
+      await node?.stop()
+    })
+    test(`${name}: replies match redis-server`, async () => {
+      const expected = await runScript(real.port, steps)
+      const actual = await runScript(node.port, steps)
+      for (let i = 0; i < steps.length; i++) {
+        assert.deepEqual(actual[i].reply, expected[i].reply, `step ${i}: ${actual[i].argv.join(' ')}`)
+      }
+    })
+  })
+}
