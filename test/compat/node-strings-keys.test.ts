@@ -23,10 +23,10 @@ compatSuite('keys', [
   'EXPIRE k 10 NX XX', 'EXPIRE k 10 GT LT', 'EXPIRE k 10 FOO', 'EXPIRE k abc', 'PERSIST k', 'PERSIST k', 'TTL k', 'PTTL nope',
   'EXPIRETIME k', 'PEXPIREAT k 99999999999999', 'PEXPIRETIME k', 'EXPIRETIME nope', 'EXPIRE k -1', 'EXISTS k',
   'SET r1 v', 'RENAME r1 r2', 'GET r2', 'RENAME nope x', 'RENAMENX r2 r2', 'SET r3 x', 'RENAMENX r2 r3', 'RENAME r2 r2',
-  'MSET user:1 a user:2 b other c', {cmd: 'KEYS user:*', normalize: (r) => (Array.isArray(r) ? [...r].sort() : r)}, 'KEYS h[ae]llo',
+  'MSET user:1 a user:2 b other c', {cmd: 'KEYS user:*', normalize: (r: Reply) => (Array.isArray(r) ? [...r].sort() : r)}, 'KEYS h[ae]llo',
   'SCAN abc', 'SCAN 0 COUNT 0', 'SCAN 0 MATCH', 'SCAN 0 FOO bar', 'TOUCH user:1 nope',
   'COPY user:1 copied', 'GET copied', 'COPY user:1 copied', 'COPY user:1 copied REPLACE', 'COPY nope x', 'COPY user:1 user:1',
-  {cmd: 'RANDOMKEY', normalize: (r) => (typeof r === 'string' ? 'key' : r)}, 'FLUSHDB', 'RANDOMKEY', 'DBSIZE', 'FLUSHALL ASYNC', 'FLUSHALL FOO',
+  {cmd: 'RANDOMKEY', normalize: (r: Reply) => (typeof r === 'string' ? 'key' : r)}, 'FLUSHDB', 'RANDOMKEY', 'DBSIZE', 'FLUSHALL ASYNC', 'FLUSHALL FOO',
   'OBJECT FOO', 'OBJECT', 'DEL', 'MOVE x 0',
 ], {})
 
@@ -41,6 +41,6 @@ compatSuite('connection-transactions', [
   'CONFIG GET maxclients', 'CONFIG SET timeout 5', 'CONFIG GET timeout', 'CONFIG SET timeout 0', 'CONFIG GET appendonly',
   'PUBLISH chan msg', 'PUBSUB NUMSUB a b', 'PUBSUB NUMPAT', 'PUBSUB CHANNELS', 'UNSUBSCRIBE', 'PUNSUBSCRIBE',
   'SUBSCRIBE c1 c2', 'PSUBSCRIBE p*', 'GET x', 'PING', 'PING x', 'UNSUBSCRIBE c1', 'PUNSUBSCRIBE', 'UNSUBSCRIBE', 'SET x 1',
-  'WAIT 0 0', 'COMMAND GETKEYS GET a', 'COMMAND GETKEYS PING', 'COMMAND GETKEYS MSET a', {cmd: 'COMMAND INFO get set incr', normalize: (r) => (Array.isArray(r) ? r.map((e) => (Array.isArray(e) ? e.slice(0, 7) : e)) : r), note: 'key-spec flags are not modelled'}, 'DEBUG SLEEP 0',
+  'WAIT 0 0', 'COMMAND GETKEYS GET a', 'COMMAND GETKEYS PING', 'COMMAND GETKEYS MSET a', {cmd: 'COMMAND INFO get set incr', normalize: (r: Reply) => (Array.isArray(r) ? r.map((e) => (Array.isArray(e) ? e.slice(0, 7) : e)) : r), note: 'key-spec flags are not modelled'}, 'DEBUG SLEEP 0',
   'LASTSAVE', 'MEMORY USAGE nope', 'QUIT',
 ].map((s) => (s === 'LASTSAVE' ? {cmd: s, normalize: anyInt} : s)))

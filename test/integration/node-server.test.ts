@@ -1,7 +1,7 @@
 import {test, describe, before, after} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import Redis from 'ioredis'
+import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 
 /** Send raw bytes, collect the reply until `until` matches or the socket closes. */

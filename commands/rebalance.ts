@@ -1,0 +1,91 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {NodePool, parseAddress} from '../src/index.js'
+import {moveError, type MoveEvent} from '../src/cluster/exec/move.js'
+import {applyRebalance, prepareRebalance} from '../src/cluster/exec/rebalance.js'
+import {formatRangesCompact} from '../src/cluster/topology/parse.js'
+import {RedisTsError} from '../src/errors.js'
+import {createProgress, interruptSignal} from '../src/ui/progress.js'
+import {renderTable} from '../src/ui/table.js'
+import {moveFlags} from './reshard.js'
+
+export default class Rebalance extends BaseCommand<typeof Rebalance> {
+  static override summary = 'Even out slots across masters (redis-cli rebalance algorithm)'
+  static override description = `Computes redis-cli's rebalance plan exactly (weights, threshold, empty masters), prints it
+completely, asks for confirmation (or --yes), then moves the slots with the same fast mover as
+reshard. --weight id=w (unique id prefixes ok, repeatable), --use-empty-masters to give slots to
+masters that have none, --threshold pct (default 2). --simulate / --dry-run print the plan only.
+Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slots failed, 8 key conflicts, 130 interrupted.`
+  static override examples = [
+    '<%= config.bin %> rebalance 127.0.0.1:7000 --yes',
+    '<%= config.bin %> rebalance 127.0.0.1:7000 --use-empty-masters --dry-run',
+    '<%= config.bin %> rebalance 127.0.0.1:7000 --weight 3c3a0c=0 --yes',
+  ]
+  static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
+  static override flags = {
+    weight: Flags.string({aliases: ['cluster-weight'], multiple: true, description: 'node weight as <id-prefix>=<w> (repeatable)'}),
+    'use-empty-masters': Flags.boolean({aliases: ['cluster-use-empty-masters'], description: 'also give slots to masters without slots'}),
+    threshold: Flags.string({aliases: ['cluster-threshold'], default: '2', description: 'percent difference from the expected slot count that triggers a rebalance'}),
+    simulate: Flags.boolean({aliases: ['cluster-simulate'], description: 'alias of --dry-run (redis-cli spelling)'}),
+    ...moveFlags,
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const seed = parseAddress(this.args.node)
+    const threshold = Number(f.threshold)
+    if (!Number.isFinite(threshold) || threshold < 0) throw new RedisTsError('usage', `--threshold must be a number >= 0 (got ${f.threshold})`)
+    const pool = new NodePool(this.connectOptions())
+    try {
+      const {view, plan} = await prepareRebalance(seed, pool, {weights: f.weight, useEmptyMasters: f['use-empty-masters'], threshold})
+      const planDoc = {needed: plan.needed, threshold, totalWeight: plan.totalWeight, nodes: plan.nodes, steps: plan.steps, slots: plan.moves.length}
+      if (!plan.needed) {
+        this.out.warn(`No rebalancing needed! All nodes are within the ${threshold.toFixed(2)}% threshold.`)
+        this.finish({plan: planDoc})
+        return
+      }
+      this.out.info(`Rebalancing across ${plan.nodes.length} nodes. Total weight = ${plan.totalWeight.toFixed(2)}`)
+      this.out.line(renderTable(['node', 'id', 'weight', 'slots', 'expected', 'change'], plan.nodes.map((n) => [n.address, n.id.slice(0, 12), n.weight, n.slots, n.expected, n.slots - n.expected > 0 ? `-${n.slots - n.expected}` : `+${n.expected - n.slots}`]), this.out.color))
+      for (const s of plan.steps) this.out.line(`Moving ${s.count} slots from ${s.sourceAddress} to ${s.targetAddress}: ${formatRangesCompact(s.ranges).slice(0, 100)}`)
+      if (f['dry-run'] || f.simulate) {
+        this.out.info('Dry run: nothing was changed.')
+        this.finish({dryRun: true, plan: planDoc})
+        return
+      }
+      await this.confirm(`Move ${plan.moves.length} slots as planned above?`)
+      const progress = createProgress({json: this.json, label: 'Rebalancing'})
+      const intr = interruptSignal(() => progress.note('Interrupted: finishing the batch in flight, then stopping (slots stay resumable)...'))
+      let res
+      try {
+        res = await applyRebalance(pool, view, plan, {
+          parallel: f.parallel,
+          pipeline: f.pipeline,
+          migrateTimeoutMs: f.timeout,
+          replace: f.replace,
+          signal: intr.signal,
+          onEvent: (e: MoveEvent) => {
+            progress.onEvent(e)
+            if (e.type === 'slot-failed') progress.note(`[ERR] Slot ${e.slot}: ${e.error}${e.conflicts ? `: ${e.conflicts.slice(0, 20).join(' ')}` : ''}`)
+          },
+        })
+      } finally {
+        progress.stop()
+        intr.dispose()
+      }
+      const m = res.move
+      const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
+      for (const w of m.warnings) this.out.warn(w)
+      const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run rebalance.`)
+      if (err) {
+        this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s before stopping.`)
+        throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
+      }
+      this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s (${res.keysPerSecond} keys/s).`)
+      if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
+      for (const finding of res.findings) this.out.warning(finding.message)
+      this.finish({plan: planDoc, result: summary})
+    } finally {
+      await pool.close()
+    }
+  }
+}
