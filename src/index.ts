@@ -15,3 +15,5 @@ export {addNode, assertHealthy, type AddNodeResult, type AddNodeEvent} from './c
 export {resolveNodeId, pickMasterForReplica} from './cluster/plan/add-node.js'
 export {moveSlots, moveSlot, resumableMoves, moveError, openSlot, migrateKeysInSlot, setSlotNode, setSlotsNode, compareKeys, type SlotMove, type MoveEvent, type MoveOptions, type MoveResult, type SlotFailure, type Endpoint, type MigrateOptions, type MigrateOutcome} from './cluster/exec/move.js'
 export {delNode, type DelNodeResult, type DelNodeEvent} from './cluster/exec/del-node.js'
+export {planFix, slotsNeedingCounts, spreadSlots, failedEverywhere, type FixPlan, type SlotRepair, type KeyCounts} from './cluster/plan/fix.js'
+export {prepareFix, applyFix, assertFixAllowed, type FixResult, type FixEvent} from './cluster/exec/fix.js'

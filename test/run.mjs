@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Test entry point (`npm test`): runs every *.test.ts under test/<tier>/ with node's test runner via tsx.
 // Usage: node test/run.mjs [tier|file ...]   tiers: unit integration cli compat
-import {readdirSync, statSync, existsSync} from 'node:fs'
+import {readdirSync, statSync, existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {spawnSync} from 'node:child_process'
 
@@ -27,9 +28,25 @@ if (files.length === 0) {
   process.exit(1)
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '1'
+// spec for humans on stdout; TAP to a file so we can print one plain summary line at the end.
+const tapFile = join(mkdtempSync(join(tmpdir(), 'redis-ts-tap-')), 'results.tap')
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
   {stdio: 'inherit', cwd: root, env: {...process.env, NODE_NO_WARNINGS: '1'}},
 )
+let summary = ''
+try {
+  const tap = readFileSync(tapFile, 'utf8')
+  const num = (k) => Number((new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap) ?? [])[1] ?? 0)
+  summary = `${num('pass')} passed, ${num('fail') + num('cancelled')} failed, ${num('skipped')} skipped`
+} catch {
+  summary = ''
+}
+if (summary) console.log(`\ntests: ${summary}`)
 process.exit(r.status ?? 1)

@@ -136,6 +136,8 @@ export interface BlockRequest {
   serve: (readyKey?: string) => boolean
   /** Reply when the timeout fires (or the command may not block): null array / null bulk. */
   onTimeout: () => void
+  /** Reply when the command may not block (MULTI); defaults to onTimeout. BLMOVE differs (null bulk). */
+  onNoBlock?: () => void
 }
 
 /**
@@ -146,7 +148,7 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
   if (req.serve()) return
   const s = ctx.session
   if (s.flags.has('exec') || s.socket === null) {
-    req.onTimeout()
+    ;(req.onNoBlock ?? req.onTimeout)()
     return
   }
   const reg = registry(ctx.server)

@@ -104,8 +104,8 @@ export async function openSlot(pool: NodePool, slot: number, source: Endpoint, t
 }
 
 /** Compare DUMP payloads on both sides (no DEBUG needed: disabled by default since 7.0). Returns the keys that differ. */
-export async function compareKeys(pool: NodePool, source: Endpoint, target: Endpoint, keys: Buffer[]): Promise<{equal: Buffer[]; different: Buffer[]; gone: Buffer[]}> {
-  const [s, t] = await Promise.all([client(pool, source), client(pool, target)])
+export async function compareKeys(pool: NodePool, source: Endpoint, target: Endpoint, keys: Buffer[], targetPool: NodePool = pool): Promise<{equal: Buffer[]; different: Buffer[]; gone: Buffer[]}> {
+  const [s, t] = await Promise.all([client(pool, source), client(targetPool, target)])
   const sp = s.pipeline()
   const tp = t.pipeline()
   for (const k of keys) {
@@ -187,10 +187,11 @@ export async function resolveBusy(
   target: Endpoint,
   keys: Buffer[],
   base: {timeoutMs: number; replace: boolean; copy: boolean; auth?: {user?: string; password?: string}},
+  targetPool: NodePool = pool,
 ): Promise<{moved: number; conflicts: string[]}> {
   if (base.copy) {
     // COPY leaves every key on the source: the copied ones now compare equal, nothing to redo.
-    const {equal, different} = await compareKeys(pool, source, target, keys)
+    const {equal, different} = await compareKeys(pool, source, target, keys, targetPool)
     return {moved: equal.length, conflicts: different.map((k) => k.toString())}
   }
   const ex = s.pipeline()
@@ -198,7 +199,7 @@ export async function resolveBusy(
   const res = (await ex.exec()) ?? []
   const left = keys.filter((_, i) => !res[i][0] && Number(res[i][1]) === 1)
   let moved = keys.length - left.length
-  const {equal, different} = await compareKeys(pool, source, target, left)
+  const {equal, different} = await compareKeys(pool, source, target, left, targetPool)
   if (equal.length) {
     await s.callBuffer('MIGRATE', ...migrateArgs(target, equal, {...base, replace: true}))
     moved += equal.length

@@ -56,6 +56,8 @@ export interface MoveOptions {
   onEvent?: (e: MoveEvent) => void
   /** key counts per slot already read (countSlotKeys); saves one round trip per source */
   counts?: Map<number, number>
+  /** max slots sharing one pipelined chunk; default 64 */
+  chunkSlots?: number
 }
 
 export interface SlotFailure extends SlotMove {
@@ -113,7 +115,7 @@ export async function countSlotKeys(pool: NodePool, view: ClusterView, moves: Sl
   return out
 }
 
-export function buildChunks(moves: SlotMove[], counts: Map<number, number>, maxKeys: number, resolve: (id: string) => Endpoint, others: (a: string, b: string) => Endpoint[]): Chunk[] {
+export function buildChunks(moves: SlotMove[], counts: Map<number, number>, maxKeys: number, resolve: (id: string) => Endpoint, others: (a: string, b: string) => Endpoint[], chunkSlots = CHUNK_SLOTS): Chunk[] {
   const byPair = new Map<string, SlotMove[]>()
   for (const m of moves) {
     const k = `${m.sourceId}>${m.targetId}`
@@ -128,7 +130,7 @@ export function buildChunks(moves: SlotMove[], counts: Map<number, number>, maxK
     let keys = 0
     for (const m of list.sort((a, b) => a.slot - b.slot)) {
       const n = counts.get(m.slot) ?? 0
-      if (cur.slots.length && (cur.slots.length >= CHUNK_SLOTS || keys + n > maxKeys)) {
+      if (cur.slots.length && (cur.slots.length >= chunkSlots || keys + n > maxKeys)) {
         lane.push(cur)
         cur = mk()
         keys = 0
@@ -311,7 +313,7 @@ export async function moveSlots(pool: NodePool, view: ClusterView, moves: SlotMo
     result,
     base: {timeoutMs: opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS, replace: opts.replace ?? false, copy: false, auth: authOf(pool, opts)},
   }
-  const chunks = buildChunks(moves, counts, Math.max(max * 2, 200), resolve, others)
+  const chunks = buildChunks(moves, counts, Math.max(max * 2, 200), resolve, others, opts.chunkSlots)
   let next = 0
   const worker = async () => {
     while (next < chunks.length) {

@@ -1,0 +1,209 @@
+// Hash commands (redis t_hash.c). A hash is a Map<field, value> of latin1 strings; empty
+// hashes are deleted. Encoding (listpack vs hashtable) is only reported, see keys.ts encodingOf.
+import {E, ReplyError, wrongArity} from '../errors.js'
+import type {HashValue} from '../keyspace/keyspace.js'
+import {formatIncrFloat} from './strings.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {parseFloatStrict, parseIntStrict} from './util.js'
+import {distinctIndexes, matches, parseCursor, parseScanOptions, randCount, randomInt, scanCollection} from './type-util.js'
+
+const W = ['write', 'denyoom', 'fast'] as const
+const R = ['readonly', 'fast'] as const
+const K: [number, number, number] = [1, 1, 1]
+export const commands: CommandSpec[] = [
+  cmd('hset', -4, [...W], K, (ctx, a) => hset(ctx, a, false)),
+  cmd('hmset', -4, [...W], K, (ctx, a) => hset(ctx, a, true)),
+  cmd('hsetnx', 4, [...W], K, hsetnx),
+  cmd('hget', 3, [...R], K, (ctx, a) => ctx.reply.bulk(ctx.db.getHash(a[1])?.get(a[2]))),
+  cmd('hmget', -3, [...R], K, hmget),
+  cmd('hdel', -3, ['write', 'fast'], K, hdel),
+  cmd('hlen', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.size ?? 0)),
+  cmd('hstrlen', 3, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.get(a[2])?.length ?? 0)),
+  cmd('hexists', 3, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.has(a[2]) ? 1 : 0)),
+  cmd('hkeys', 2, ['readonly'], K, (ctx, a) => {
+    const h = ctx.db.getHash(a[1])
+    ctx.reply.bulks(h ? h.keys() : [], h?.size ?? 0)
+  }),
+  cmd('hvals', 2, ['readonly'], K, (ctx, a) => {
+    const h = ctx.db.getHash(a[1])
+    ctx.reply.bulks(h ? h.values() : [], h?.size ?? 0)
+  }),
+  cmd('hgetall', 2, ['readonly'], K, hgetall),
+  cmd('hincrby', 4, [...W], K, hincrby),
+  cmd('hincrbyfloat', 4, [...W], K, hincrbyfloat),
+  cmd('hrandfield', -2, ['readonly'], K, hrandfield),
+  cmd('hscan', -3, ['readonly'], K, hscan),
+]
+
+function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
+  if (argv.length % 2 === 1) return ctx.reply.error(wrongArity(legacy ? 'hmset' : 'hset'))
+  const key = argv[1]
+  const h = ctx.db.hashForWrite(key)
+  let created = 0
+  for (let i = 2; i < argv.length; i += 2) {
+    if (!h.has(argv[i])) created++
+    h.set(argv[i], argv[i + 1])
+  }
+  ctx.afterWrite(key)
+  if (legacy) ctx.reply.ok()
+  else ctx.reply.integer(created)
+}
+
+function hsetnx(ctx: CommandContext, argv: string[]): void {
+  const h = ctx.db.hashForWrite(argv[1])
+  if (h.has(argv[2])) return ctx.reply.integer(0)
+  h.set(argv[2], argv[3])
+  ctx.afterWrite(argv[1])
+  ctx.reply.integer(1)
+}
+
+function hmget(ctx: CommandContext, argv: string[]): void {
+  const h = ctx.db.getHash(argv[1])
+  ctx.reply.array(argv.length - 2)
+  for (let i = 2; i < argv.length; i++) ctx.reply.bulk(h?.get(argv[i]))
+}
+
+function hdel(ctx: CommandContext, argv: string[]): void {
+  const key = argv[1]
+  const h = ctx.db.getHash(key)
+  if (!h) return ctx.reply.integer(0)
+  let n = 0
+  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i])) n++
+  if (n > 0) {
+    if (h.size === 0) ctx.db.delete(key)
+    ctx.afterWrite(key)
+  }
+  ctx.reply.integer(n)
+}
+
+function hgetall(ctx: CommandContext, argv: string[]): void {
+  const h = ctx.db.getHash(argv[1])
+  const r = ctx.reply
+  if (!h) return r.map(0)
+  r.map(h.size)
+  for (const [f, v] of h) {
+    r.bulk(f)
+    r.bulk(v)
+  }
+}
+
+const I64_MAX = 9223372036854775807n
+const I64_MIN = -9223372036854775808n
+
+function hincrby(ctx: CommandContext, argv: string[]): void {
+  const incr = parseIntStrict(argv[3])
+  if (incr === null) return ctx.reply.error(E.NOT_INTEGER)
+  const key = argv[1]
+  const h = ctx.db.hashForWrite(key)
+  const cur = h.get(argv[2])
+  let base = 0n
+  if (cur !== undefined) {
+    const v = parseIntStrict(cur)
+    if (v === null) return errorKeepingHash(ctx, key, h, 'ERR hash value is not an integer')
+    base = v
+  }
+  const next = base + incr
+  if (next > I64_MAX || next < I64_MIN) return errorKeepingHash(ctx, key, h, E.OVERFLOW)
+  h.set(argv[2], next.toString())
+  ctx.afterWrite(key)
+  ctx.reply.integer(next)
+}
+
+/** hashForWrite may have created the key: never leave an empty hash behind on an error. */
+function errorKeepingHash(ctx: CommandContext, key: string, h: HashValue, err: string): void {
+  if (h.size === 0) ctx.db.delete(key)
+  ctx.reply.error(err)
+}
+
+function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
+  const incr = parseFloatStrict(argv[3])
+  if (incr === null) return ctx.reply.error(E.NOT_FLOAT)
+  if (!Number.isFinite(incr)) return ctx.reply.error('ERR value is NaN or Infinity')
+  const key = argv[1]
+  const h = ctx.db.hashForWrite(key)
+  const cur = h.get(argv[2])
+  let base = 0
+  if (cur !== undefined) {
+    const v = parseFloatStrict(cur)
+    if (v === null) return errorKeepingHash(ctx, key, h, 'ERR hash value is not a float')
+    base = v
+  }
+  const next = base + incr
+  if (!Number.isFinite(next)) return errorKeepingHash(ctx, key, h, E.INCR_NAN)
+  const s = formatIncrFloat(next)
+  h.set(argv[2], s)
+  // Replicas must not redo float math (redis propagates HSET with the final text).
+  ctx.propagateAs(['HSET', key, argv[2], s])
+  ctx.afterWrite(key)
+  ctx.reply.bulk(s)
+}
+
+function hrandfield(ctx: CommandContext, argv: string[]): void {
+  const r = ctx.reply
+  if (argv.length === 2) {
+    const h = ctx.db.getHash(argv[1])
+    if (!h) return r.nil()
+    let i = randomInt(h.size)
+    for (const f of h.keys()) if (i-- === 0) return r.bulk(f)
+    return
+  }
+  const l = randCount(argv[2])
+  let withValues = false
+  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) return r.error(E.SYNTAX)
+  if (argv.length === 4) {
+    withValues = true
+    if (Math.abs(l) > 4611686018427387903) return r.error('ERR value is out of range')
+  }
+  const h = ctx.db.getHash(argv[1])
+  if (!h || l === 0) return r.array(0)
+  const entries = [...h]
+  const emit = (i: number) => {
+    if (withValues && r.resp === 3) r.array(2)
+    r.bulk(entries[i][0])
+    if (withValues) r.bulk(entries[i][1])
+  }
+  const header = (n: number) => r.array(withValues && r.resp === 2 ? n * 2 : n)
+  // Negative count: repetitions allowed (redis CASE 1).
+  if (l < 0 || l === 1) {
+    const n = Math.abs(l)
+    header(n)
+    for (let k = 0; k < n; k++) emit(randomInt(entries.length))
+    return
+  }
+  if (l >= entries.length) {
+    header(entries.length)
+    for (let i = 0; i < entries.length; i++) emit(i)
+    return
+  }
+  const picked = distinctIndexes(entries.length, l)
+  header(picked.length)
+  for (const i of picked) emit(i)
+}
+
+/** redis keeps hashes with <= 128 fields of <= 64 bytes as a listpack: scanned in one call. */
+export function hashIsSmall(h: HashValue): boolean {
+  if (h.size > 128) return false
+  for (const [f, v] of h) if (f.length > 64 || v.length > 64) return false
+  return true
+}
+
+function hscan(ctx: CommandContext, argv: string[]): void {
+  const cursor = parseCursor(argv[2])
+  const h = ctx.db.getHash(argv[1])
+  const r = ctx.reply
+  if (!h) {
+    r.array(2)
+    r.bulk('0')
+    return r.array(0)
+  }
+  const opts = parseScanOptions(argv, cursor)
+  const out: string[] = []
+  const next = scanCollection(h, () => h.entries(), h.size, hashIsSmall(h), opts, ([f, v]) => {
+    if (matches(opts.match, f)) out.push(f, v)
+  })
+  r.array(2)
+  r.bulk(String(next))
+  r.bulks(out, out.length)
+}
+
+export {ReplyError}

@@ -1,0 +1,82 @@
+// Blocking list pops (redis t_list.c blockingPopGenericCommand / blmoveGenericCommand):
+// BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP. Parking, wake-ups and timeouts are src/node/blocking.ts;
+// here is only "try to serve now" plus the replies. A served client is propagated as the
+// equivalent non-blocking command (LPOP/RPOP/LMOVE/RPOPLPUSH), like redis does.
+import {parseTimeout, serveOrBlock} from '../blocking.js'
+import {Deque} from '../keyspace/keyspace.js'
+import {moveElement, parseMpop, popN, serveMpop, side} from './lists.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {numkeysKeys} from './type-util.js'
+
+const B = ['write', 'noscript', 'blocking'] as const
+export const commands: CommandSpec[] = [
+  cmd('blpop', -3, [...B], [1, -2, 1], (ctx, a) => bpop(ctx, a, true)),
+  cmd('brpop', -3, [...B], [1, -2, 1], (ctx, a) => bpop(ctx, a, false)),
+  cmd('blmove', 6, [...B, 'denyoom'], [1, 2, 1], (ctx, a) => bmove(ctx, a, side(a[3]), side(a[4]), a[5], false)),
+  cmd('brpoplpush', 4, [...B, 'denyoom'], [1, 2, 1], (ctx, a) => bmove(ctx, a, false, true, a[3], true)),
+  cmd('blmpop', -5, [...B], 0, blmpop, {keys: numkeysKeys(2)}),
+]
+
+/** On a wake-up only the ready key is tried, and a key of another type is skipped (stays blocked). */
+function listAt(ctx: CommandContext, key: string, wake: boolean): Deque | undefined {
+  if (!wake) return ctx.db.getList(key)
+  const v = ctx.db.get(key)
+  return v instanceof Deque ? v : undefined
+}
+
+function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
+  const timeoutMs = parseTimeout(argv[argv.length - 1], ctx.clock.now())
+  const keys = argv.slice(1, -1)
+  return serveOrBlock(ctx, {
+    keys,
+    timeoutMs,
+    serve: (ready) => {
+      for (const key of ready !== undefined ? [ready] : keys) {
+        const list = listAt(ctx, key, ready !== undefined)
+        if (!list || list.length === 0) continue
+        const v = popN(ctx, key, list, head, 1)[0]
+        ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
+        ctx.reply.array(2)
+        ctx.reply.bulk(key)
+        ctx.reply.bulk(v)
+        return true
+      }
+      return false
+    },
+    onTimeout: () => ctx.reply.nullArray(),
+  })
+}
+
+function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: boolean, timeout: string, legacy: boolean): void | Promise<void> {
+  const timeoutMs = parseTimeout(timeout, ctx.clock.now())
+  const [, src, dst] = argv
+  return serveOrBlock(ctx, {
+    keys: [src],
+    timeoutMs,
+    serve: (ready) => {
+      const list = listAt(ctx, src, ready !== undefined)
+      if (!list || list.length === 0) return false
+      const v = moveElement(ctx, src, dst, fromHead, toHead)
+      ctx.propagateAs(legacy ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, fromHead ? 'LEFT' : 'RIGHT', toHead ? 'LEFT' : 'RIGHT'])
+      ctx.reply.bulk(v)
+      return true
+    },
+    // redis replies a null *array* on timeout but a null bulk when it may not block (MULTI).
+    onTimeout: () => ctx.reply.nullArray(),
+    onNoBlock: () => ctx.reply.nil(),
+  })
+}
+
+function blmpop(ctx: CommandContext, argv: string[]): void | Promise<void> {
+  const a = parseMpop(argv, 2, side)
+  const timeoutMs = parseTimeout(argv[1], ctx.clock.now())
+  return serveOrBlock(ctx, {
+    keys: a.keys,
+    timeoutMs,
+    serve: (ready) => {
+      if (ready === undefined) return serveMpop(ctx, a) // WRONGTYPE when reaching a key of another type
+      return listAt(ctx, ready, true) !== undefined && serveMpop(ctx, a, ready)
+    },
+    onTimeout: () => ctx.reply.nullArray(),
+  })
+}
