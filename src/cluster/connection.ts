@@ -40,6 +40,8 @@ export function redisOptions(addr: NodeAddress, opts: ConnectOptions): RedisOpti
     ...(opts.password !== undefined ? {password: opts.password} : {}),
     tls: tlsConfig(opts.tls),
     connectTimeout: opts.connectTimeoutMs ?? 3000,
+    // A failed connect leaves ioredis's disconnect timer (2 s default) holding the process open.
+    disconnectTimeout: 50,
     commandTimeout: opts.commandTimeoutMs,
     lazyConnect: true,
     enableOfflineQueue: true,

@@ -25,6 +25,8 @@ export interface ProgressOptions {
   /** plain mode: ms between lines; default 2500 */
   intervalMs?: number
   label?: string
+  /** what the bar counts: slots (reshard, rebalance) or keys (import) */
+  unit?: 'slots' | 'keys'
 }
 
 export function formatRate(n: number): string {
@@ -63,7 +65,8 @@ class Counters {
     return this.slots > 0 ? ((this.slotsTotal - this.slots) * s) / this.slots : NaN
   }
   line(label: string): string {
-    return `${label} ${this.slots}/${this.slotsTotal} slots, ${this.keys}/${this.keysTotal} keys, ${formatRate(this.rate())} keys/s, ETA ${formatEta(this.eta())}`
+    const slots = this.slotsTotal ? ` ${this.slots}/${this.slotsTotal} slots,` : ''
+    return `${label}${slots} ${this.keys}/${this.keysTotal} keys, ${formatRate(this.rate())} keys/s, ETA ${formatEta(this.eta())}`
   }
 }
 
@@ -73,11 +76,12 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
   if (opts.json) return {onEvent: () => {}, stop: () => {}, note: () => {}}
   const c = new Counters()
   const tty = opts.tty ?? Boolean(stream.isTTY)
+  const byKeys = opts.unit === 'keys'
   if (tty) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${label} [{bar}] {value}/{total} slots | {keys}/{keysTotal} keys | {rate} keys/s | ETA {etaText}`,
+        format: byKeys ? `${label} [{bar}] {value}/{total} keys | {rate} keys/s | ETA {etaText}` : `${label} [{bar}] {value}/{total} slots | {keys}/{keysTotal} keys | {rate} keys/s | ETA {etaText}`,
         hideCursor: true,
         clearOnComplete: false,
         fps: 10,
@@ -90,9 +94,9 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
       onEvent(e) {
         c.apply(e)
         if (e.type === 'start') {
-          bar.start(c.slotsTotal, 0, payload())
+          bar.start(byKeys ? c.keysTotal : c.slotsTotal, 0, payload())
           running = true
-        } else if (running) bar.update(c.slots, payload())
+        } else if (running) bar.update(byKeys ? Math.min(c.keys, c.keysTotal) : c.slots, payload())
       },
       stop() {
         if (running) bar.stop()

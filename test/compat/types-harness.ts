@@ -162,3 +162,33 @@ export function normalizeUnordered(r: string): string {
 export function showMismatches(ms: Mismatch[]): string {
   return ms.map((m) => `RESP${m.resp} ${m.command}\n  redis: ${JSON.stringify(m.redis)}\n  ours:  ${JSON.stringify(m.ours)}`).join('\n')
 }
+
+/** A real redis-server (standalone) and an embedded node, for one compat test file. */
+export interface Pair {
+  redisPort: number
+  ourPort: number
+  stop(): Promise<void>
+}
+
+export async function startPair(): Promise<Pair> {
+  const {RedisNodes} = await import('../helpers/redis-server.js')
+  const {startNode} = await import('../../src/node/index.js')
+  const real = new RedisNodes()
+  const [n] = await real.start(1, {cluster: false})
+  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1'}, silent: true})
+  return {
+    redisPort: n.port,
+    ourPort: ours.port,
+    async stop() {
+      await ours.stop()
+      await real.stop()
+    },
+  }
+}
+
+/** Both RESP versions; returns the formatted mismatches ('' when identical). */
+export async function compareBoth(p: Pair, script: string): Promise<string> {
+  const lines = script.split('\n')
+  const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
+  return showMismatches(ms)
+}

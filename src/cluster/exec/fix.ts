@@ -284,12 +284,15 @@ async function closeAndBump(ctx: Ctx, done: SlotRepair[]): Promise<void> {
 async function waitAgreement(ctx: Ctx, plan: FixPlan, deadline: number): Promise<boolean> {
   const forgotten = new Set(plan.forget.map((f) => f.id))
   const addrs = ctx.view.nodes.filter((n) => n.reachable && !forgotten.has(n.id)).map((n) => ({host: n.host, port: n.port}))
+  const leftOpen = new Set(ctx.result.failed.map((f) => f.slot))
   const needOk = plan.unfixable.length === 0 && plan.unreachableMasters.length === 0
   ctx.emit({type: 'phase', name: 'Waiting for the cluster to agree'})
   for (;;) {
     const snaps = await snapshot(ctx.pool, addrs)
     const sigs = new Set(snaps.map((s) => (s.view ? configSignature(s.view) : `?${s.address}`)))
-    const open = snaps.find((s) => s.view?.some((e) => e.myself && (Object.keys(e.migrating).length || Object.keys(e.importing).length)))
+    // Slots left open on purpose (conflicts, failures) are not waited for.
+    const isOpen = (slots: Record<number, string>) => Object.keys(slots).some((k) => !leftOpen.has(Number(k)))
+    const open = snaps.find((s) => s.view?.some((e) => e.myself && (isOpen(e.migrating) || isOpen(e.importing))))
     const notOk = needOk ? snaps.find((s) => s.info?.cluster_state !== 'ok') : undefined
     const still = snaps.find((s) => s.view?.some((e) => forgotten.has(e.id)))
     const reason = sigs.size > 1 ? 'nodes disagree about slots' : open ? `${open.address} has open slots` : notOk ? `${notOk.address} cluster_state:${notOk.info?.cluster_state}` : still ? `${still.address} still knows a forgotten node` : undefined

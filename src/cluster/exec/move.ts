@@ -338,17 +338,27 @@ export async function moveSlot(pool: NodePool, view: ClusterView, move: SlotMove
   return moveSlots(pool, view, [move], opts)
 }
 
-/** Open slots that form a clean pair (source MIGRATING to target, target IMPORTING from source): a mover can finish them. */
+/**
+ * Open slots a mover can roll forward: every target IMPORTING from a known source, and every source
+ * MIGRATING to a known target (also when the target already took the slot, or the run was killed
+ * between the IMPORTING and the MIGRATING step). moveSlots tolerates the half-done states.
+ */
 export function resumableMoves(view: ClusterView): SlotMove[] {
-  const out: SlotMove[] = []
-  for (const src of view.nodes) {
-    for (const [slotText, targetId] of Object.entries(src.migrating)) {
+  const out = new Map<number, SlotMove>()
+  const known = (id: string) => view.nodes.some((n) => n.id === id && n.role === 'master')
+  for (const n of view.nodes) {
+    for (const [slotText, sourceId] of Object.entries(n.importing)) {
       const slot = Number(slotText)
-      const tgt = view.nodes.find((n) => n.id === targetId)
-      if (tgt && tgt.importing[slot] === src.id) out.push({slot, sourceId: src.id, targetId})
+      if (known(sourceId) && sourceId !== n.id) out.set(slot, {slot, sourceId, targetId: n.id})
     }
   }
-  return out.sort((a, b) => a.slot - b.slot)
+  for (const n of view.nodes) {
+    for (const [slotText, targetId] of Object.entries(n.migrating)) {
+      const slot = Number(slotText)
+      if (!out.has(slot) && known(targetId) && targetId !== n.id) out.set(slot, {slot, sourceId: n.id, targetId})
+    }
+  }
+  return [...out.values()].sort((a, b) => a.slot - b.slot)
 }
 
 /** The typed error for an unsuccessful move (undefined when everything moved). */

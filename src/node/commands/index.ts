@@ -9,8 +9,13 @@ import {commands as transactions} from './transactions.js'
 import {commands as pubsub} from './pubsub.js'
 import {commands as server} from './server.js'
 import {commands as introspection} from './introspection.js'
+import {commands as hashes} from './hashes.js'
+import {commands as lists} from './lists.js'
+import {commands as listsBlocking} from './lists-blocking.js'
+import {commands as sets} from './sets.js'
+import {commands as zsets} from './zsets.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()
