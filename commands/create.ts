@@ -4,6 +4,7 @@ import {CreatePlanError, NodePool, applyCreate, loadCluster, parseAddress, planC
 import {renderCheck} from '../src/cluster/format/view.js'
 import {runChecks} from '../src/cluster/check/checks.js'
 import {RedisTsError, usageError} from '../src/errors.js'
+import {startLocalCluster} from '../src/local/cluster.js'
 import {renderTable} from '../src/ui/table.js'
 
 export default class Create extends BaseCommand<typeof Create> {
@@ -11,23 +12,69 @@ export default class Create extends BaseCommand<typeof Create> {
   static override description = `Validates every node first (reachable, cluster-enabled, empty, no duplicates, at least 3 masters)
 and changes nothing if any check fails. Plans masters and replicas with host anti-affinity and
 contiguous balanced slot ranges, asks for confirmation (or --yes), applies ADDSLOTSRANGE,
-SET-CONFIG-EPOCH, MEET and REPLICATE, then waits until every node agrees and reports cluster_state:ok.`
+SET-CONFIG-EPOCH, MEET and REPLICATE, then waits until every node agrees and reports cluster_state:ok.
+
+With no addresses, starts a local cluster instead: free ports (bus ports below 32768), one directory
+per node under the state directory, embedded redis-ts nodes (or --server /usr/bin/redis-server), left
+running in the background; "redis-ts local stop" tears it down.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> create 10.0.0.1:7000 10.0.0.2:7000 10.0.0.3:7000 10.0.0.1:7001 10.0.0.2:7001 10.0.0.3:7001 --replicas 1',
     '<%= config.bin %> create 127.0.0.1:7000 127.0.0.1:7001 127.0.0.1:7002 --yes --json',
+    '<%= config.bin %> create --replicas 1            # local cluster of embedded nodes, no Redis needed',
   ]
-  static override args = {nodes: Args.string({required: false, description: 'node addresses (host:port), at least 3 masters'})}
+  static override args = {nodes: Args.string({required: false, description: 'node addresses (host:port), at least 3 masters; none: start a local cluster'})}
   static override flags = {
     replicas: Flags.integer({char: 'r', aliases: ['cluster-replicas'], default: 0, min: 0, description: 'replicas per master'}),
     'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
     timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge'}),
+    masters: Flags.integer({default: 3, min: 3, helpGroup: 'LOCAL CLUSTER', description: 'local cluster (no addresses): number of masters'}),
+    name: Flags.string({default: 'default', helpGroup: 'LOCAL CLUSTER', description: 'local cluster: name (state in <tmpdir>/redis-ts/<name>)'}),
+    dir: Flags.string({helpGroup: 'LOCAL CLUSTER', description: 'local cluster: state directory'}),
+    'port-base': Flags.integer({min: 1, max: 65535, helpGroup: 'LOCAL CLUSTER', description: 'local cluster: first data port to try (default: free random ports)'}),
+    server: Flags.string({default: 'embedded', helpGroup: 'LOCAL CLUSTER', description: 'local cluster: "embedded" (redis-ts node) or the path of a redis-server binary'}),
+    'node-timeout': Flags.integer({default: 2000, min: 100, helpGroup: 'LOCAL CLUSTER', description: 'local cluster: cluster-node-timeout in ms'}),
+  }
+
+  /** No addresses: start local nodes (embedded by default) and build the cluster on them. */
+  private async createLocal(): Promise<void> {
+    if (this.flags['dry-run']) throw usageError('--dry-run needs node addresses (a local cluster has nothing to plan against yet)')
+    const f = this.flags
+    const started = Date.now()
+    this.out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}`)
+    const password = this.connectOptions().password
+    const cluster = await startLocalCluster({
+      name: f.name,
+      dir: f.dir,
+      masters: f.masters,
+      replicas: f.replicas,
+      portBase: f['port-base'],
+      server: f.server,
+      nodeTimeoutMs: f['node-timeout'],
+      ...(password ? {password} : {}),
+      detached: true,
+      timeoutMs: f.timeout * 1000,
+      onEvent: (e) => {
+        if (e.type === 'spawned') this.out.info(`Spawned ${e.nodes} nodes`)
+        else if (e.type === 'ready') this.out.info('All nodes answer; creating the cluster')
+      },
+    })
+    const pool = new NodePool(this.connectOptions())
+    try {
+      const view = await loadCluster(parseAddress(cluster.addresses[0]), pool, {details: true})
+      renderCheck(this.out, view, runChecks(view), {multipleOwners: false})
+    } finally {
+      await pool.close()
+    }
+    this.out.ok(`Local cluster ready in ${((Date.now() - started) / 1000).toFixed(2)}s: ${cluster.addresses.join(' ')}`)
+    this.out.line(`State: ${cluster.dir}. Stop it with: redis-ts local stop${f.dir ? ` --dir ${cluster.dir}` : f.name !== 'default' ? ` --name ${f.name}` : ''}`)
+    this.finish({local: true, name: cluster.name, dir: cluster.dir, addresses: cluster.addresses, nodes: cluster.create.nodes.map((n) => ({...n, pid: cluster.nodes.find((x) => `127.0.0.1:${x.port}` === n.address)?.pid})), elapsedMs: Date.now() - started})
   }
 
   async run(): Promise<void> {
     const {argv} = await this.parse(Create)
     const addrs = (argv as string[]).map(parseAddress)
-    if (addrs.length === 0) throw usageError('No nodes given: create needs the addresses of the empty nodes (host:port ...)')
+    if (addrs.length === 0) return this.createLocal()
     const pool = new NodePool(this.connectOptions())
     try {
       this.out.info(`Performing hash slots allocation on ${addrs.length} nodes...`)

@@ -1,6 +1,5 @@
 import {Command} from '@oclif/core'
-import {writeFileSync, rmSync} from 'node:fs'
-import {ConfigError, loadConfig, parseCommandLine, startNode} from '../src/node/index.js'
+import {NodeStartError, runNodeForeground} from '../src/node/run.js'
 
 // `redis-ts node [redis.conf] [--option value ...]`: run one embedded Redis-7.0-compatible node
 // in the foreground, configured like redis-server (config file and/or --name value pairs).
@@ -24,34 +23,11 @@ export default class Node extends Command {
       this.log(`${Node.summary}\n\n${Node.description}`)
       return
     }
-    let config
     try {
-      config = loadConfig(parseCommandLine(argv))
+      await runNodeForeground(argv)
     } catch (e) {
-      if (e instanceof ConfigError) this.error(`Bad configuration: ${e.message}`, {exit: 2})
+      if (e instanceof NodeStartError) this.error(e.message, {exit: 2})
       throw e
     }
-    if (config.bool('daemonize')) this.error('daemonize yes is not supported: run the node in the foreground (use a supervisor)', {exit: 2})
-    const node = await startNode({config})
-    const pidfile = config.get('pidfile')
-    if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      node.server.log.warning(`Received ${signal} scheduling shutdown...`)
-      void node.stop().finally(() => {
-        if (pidfile) rmSync(pidfile, {force: true})
-        process.exit(0)
-      })
-    }
-    process.on('SIGTERM', () => stop('SIGTERM'))
-    process.on('SIGINT', () => stop('SIGINT'))
-    // SHUTDOWN from a client ends the process too.
-    node.server.once('shutdown', () => {
-      if (pidfile) rmSync(pidfile, {force: true})
-      if (!stopping) process.exit(0)
-    })
-    await new Promise<void>(() => {})
   }
 }

@@ -17,3 +17,5 @@ export {moveSlots, moveSlot, resumableMoves, moveError, openSlot, migrateKeysInS
 export {delNode, type DelNodeResult, type DelNodeEvent} from './cluster/exec/del-node.js'
 export {planFix, slotsNeedingCounts, spreadSlots, failedEverywhere, type FixPlan, type SlotRepair, type KeyCounts} from './cluster/plan/fix.js'
 export {prepareFix, applyFix, assertFixAllowed, type FixResult, type FixEvent} from './cluster/exec/fix.js'
+export {startLocalCluster, stopLocalCluster, listLocalClusters, type LocalCluster, type LocalClusterOptions} from './local/cluster.js'
+export {startNode, type RunningNode, type StartNodeOptions} from './node/index.js'

@@ -126,7 +126,8 @@ export class NodeConfig {
   }
 
   get(name: string): string {
-    return this.values.get(NodeConfig.canonicalName(name)) ?? ''
+    // Exact canonical names hit the map directly (hot path: per-read limits).
+    return this.values.get(name) ?? this.values.get(NodeConfig.canonicalName(name)) ?? ''
   }
   int(name: string): number {
     return Number(this.get(name))

@@ -34,26 +34,26 @@ function reject(s: Session, err: string): void {
 }
 
 /** Resolve command + subcommand; writes the error reply and returns null when unknown. */
-export function resolveCommand(s: Session, argv: string[]): {spec: CommandSpec; fullname: string} | null {
+export function resolveCommand(s: Session, argv: string[]): CommandSpec | null {
   const spec = s.server.commands.lookup(argv[0])
   if (spec === undefined) {
     reject(s, unknownCommand(argv))
     return null
   }
-  if (spec.subcommands === undefined || argv.length < 2) return {spec, fullname: spec.name}
+  if (spec.subcommands === undefined || argv.length < 2) return spec
   const sub = s.server.commands.lookupSub(spec, argv[1])
   if (sub === undefined) {
     reject(s, unknownSubcommand(argv[1], spec.name))
     return null
   }
-  return {spec: sub, fullname: spec.name + '|' + sub.name}
+  return sub
 }
 
 export function dispatch(s: Session, argv: string[]): HandlerResult {
   const server = s.server
-  const r = resolveCommand(s, argv)
-  if (r === null) return
-  const {spec, fullname} = r
+  const spec = resolveCommand(s, argv)
+  if (spec === null) return
+  const fullname = spec.fullname ?? spec.name
   const argc = argv.length
   if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname))
   const flags = spec.flags
@@ -78,7 +78,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const err = guard(s, spec, argv)
     if (err) return reject(s, err)
   }
-  if (s.resp === 2 && !flags.includes('subscribed-ok') && s.subscriptionCount() !== 0)
+  if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`)
 
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {

@@ -27,6 +27,16 @@ export const E = {
   OFFSET_RANGE: 'ERR offset is out of range',
   BUSYKEY: 'BUSYKEY Target key name already exists.',
   NOPROTO: 'NOPROTO unsupported protocol version',
+  // RESTORE / MIGRATE (redis 7.0 cluster.c restoreCommand, migrateCommand)
+  RESTORE_TTL: 'ERR Invalid TTL value, must be >= 0',
+  RESTORE_IDLETIME: 'ERR Invalid IDLETIME value, must be >= 0',
+  RESTORE_FREQ: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
+  MIGRATE_KEYS_ARG: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',
+  /** Prefix; the target's error line (without '-') follows. */
+  MIGRATE_TARGET: 'ERR Target instance replied with error: ',
+  IOERR_CONNECT: 'IOERR error or timeout connecting to the client',
+  IOERR_WRITE: 'IOERR error or timeout writing to target instance',
+  IOERR_READ: 'IOERR error or timeout reading to target instance',
 } as const
 
 export class ReplyError extends Error {

@@ -59,15 +59,20 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const server = new NodeServer({config, clock: opts.clock, logger})
   if (!opts.logger) logger.file = config.get('logfile')
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
-  const {host, port} = await server.listen()
   let cluster: ClusterModule | undefined
-  if (config.bool('cluster-enabled')) {
+  const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())
     cluster = await factory(server)
     server.cluster = cluster.hooks
     server.registerCommands(cluster.commands)
     await cluster.start?.()
   }
+  // With an explicit port the cluster is ready before the first client can connect (a client
+  // must never see a cluster-enabled node without CLUSTER commands); port 0 needs the bound port.
+  const clusterFirst = config.bool('cluster-enabled') && config.int('port') !== 0
+  if (clusterFirst) await initCluster()
+  const {host, port} = await server.listen()
+  if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
   logger.notice(`Running mode=${cluster ? 'cluster' : 'standalone'}, port=${port}.`)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined

@@ -8,7 +8,6 @@ export const PROTO_INLINE_MAX_SIZE = 64 * 1024
 export const UNAUTH_MAX_ARGS = 10
 export const UNAUTH_MAX_BULK = 16384
 const INT_MAX = 2147483647
-const ARGV_PREALLOC_MAX = 1024
 
 export class ProtocolError {
   constructor(readonly message: string) {}
@@ -132,7 +131,8 @@ export class RequestParser {
     this.need = 0
     if (ll <= 0) return true
     this.multibulk = ll
-    this.argv = ll <= ARGV_PREALLOC_MAX ? new Array(0) : []
+    // argv grows as bulks arrive: a huge *N never preallocates (redis caps at 1024 slots).
+    this.argv = []
     return true
   }
 

@@ -1,7 +1,6 @@
 // Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT READONLY READWRITE ASKING CLIENT.
-import {E, ReplyError, unknownSubcommand} from '../errors.js'
+import {E} from '../errors.js'
 import {REDIS_VERSION} from '../server.js'
-import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is} from './util.js'
 import {clientCommand} from './client.js'
@@ -146,9 +145,4 @@ function clusterFlag(ctx: CommandContext, apply: () => void): void {
   if (!ctx.server.clusterEnabled) return ctx.reply.error('ERR This instance has cluster support disabled')
   apply()
   ctx.reply.ok()
-}
-
-export function requireSub(s: Session, sub: string, container: string): never {
-  void s
-  throw new ReplyError(unknownSubcommand(sub, container))
 }

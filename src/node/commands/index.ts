@@ -31,7 +31,10 @@ export class CommandTable {
     for (const spec of specs) {
       if (group && !spec.group) spec.group = group
       this.byName.set(spec.name.toLowerCase(), spec)
-      if (spec.subcommands) this.subs.set(spec, new Map(spec.subcommands.map((s) => [s.name.toLowerCase(), s])))
+      if (spec.subcommands) {
+        for (const sub of spec.subcommands) sub.fullname = `${spec.name}|${sub.name}`
+        this.subs.set(spec, new Map(spec.subcommands.map((s) => [s.name.toLowerCase(), s])))
+      }
     }
     this.cache.clear()
   }

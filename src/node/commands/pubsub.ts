@@ -1,5 +1,4 @@
 // Pub/Sub commands (redis pubsub.c). Delivery lives in src/node/pubsub.ts (PubSubHub).
-import {unknownSubcommand} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 
@@ -88,4 +87,3 @@ function numsub(ctx: CommandContext, argv: string[]): void {
   }
 }
 
-export {unknownSubcommand}

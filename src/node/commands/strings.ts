@@ -1,13 +1,13 @@
 // String commands (redis t_string.c). Values are latin1 strings stored bare in the keyspace.
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {floatArg, intArg, is, parseFloatStrict, storedInt} from './util.js'
+import {floatArg, intArg, parseFloatStrict, storedInt} from './util.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
   cmd('get', 2, ['readonly', 'fast'], [1, 1, 1], get),
   cmd('set', -3, [...W], [1, 1, 1], set),
-  cmd('setnx', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => setLike(ctx, a[1], a[2], 'nx')),
+  cmd('setnx', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => setnx(ctx, a[1], a[2])),
   cmd('setex', 4, [...W], [1, 1, 1], (ctx, a) => setWithTtl(ctx, a, 1000)),
   cmd('psetex', 4, [...W], [1, 1, 1], (ctx, a) => setWithTtl(ctx, a, 1)),
   cmd('getset', 3, [...W, 'fast'], [1, 1, 1], getset),
@@ -94,8 +94,7 @@ function set(ctx: CommandContext, argv: string[]): void {
   else ctx.reply.ok()
 }
 
-function setLike(ctx: CommandContext, key: string, value: string, mode: 'nx'): void {
-  void mode
+function setnx(ctx: CommandContext, key: string, value: string): void {
   if (ctx.db.has(key)) return ctx.reply.integer(0)
   ctx.db.set(key, value)
   ctx.afterWrite(key)
@@ -303,4 +302,3 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   ctx.reply.integer(next.length)
 }
 
-export {is}

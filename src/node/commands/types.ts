@@ -67,6 +67,8 @@ export interface CommandSpec {
   /** One-line summary for COMMAND DOCS (optional). */
   summary?: string
   group?: string
+  /** Set by the command table for subcommands: "config|get" (used in error texts). */
+  fullname?: string
 }
 
 export interface CommandContext {

@@ -89,7 +89,8 @@ export function parseZaddFlags(argv: string[]): ZaddFlags {
 function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
   const f: ZaddFlags = zincrby ? {nx: false, xx: false, gt: false, lt: false, ch: false, incr: true, scoreAt: 2} : parseZaddFlags(argv)
   const scores: number[] = []
-  for (let j = f.scoreAt; j < argv.length; j += 2) scores.push(doubleArg(argv[j]))
+  // "+ 0" turns -0 into 0: redis 7.0 never replies "-0" for a stored score.
+  for (let j = f.scoreAt; j < argv.length; j += 2) scores.push(doubleArg(argv[j]) + 0)
   const key = argv[1]
   let z = ctx.db.getZSet(key)
   if (!z) {
@@ -297,8 +298,9 @@ function zrandmember(ctx: CommandContext, argv: string[]): void {
     return
   }
   if (l >= z.size) {
+    // redis walks the whole zset with zuiNext, which goes from the highest score down.
     header(z.size)
-    for (let i = 0; i < z.size; i++) emit(i)
+    for (let i = z.size - 1; i >= 0; i--) emit(i)
     return
   }
   const picked = distinctIndexes(z.size, l)

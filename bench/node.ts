@@ -1,0 +1,179 @@
+// Benchmark: the embedded node (`redis-ts node`) vs redis-server, side by side in one run.
+// Both are separate processes started the same way (cluster-enabled, owning all 16384 slots):
+//   1. memory per key: RSS delta (/proc/PID/status VmRSS) after loading KEYS small keys
+//      (redis-benchmark -t set -r 100000000 -P 16) divided by DBSIZE;
+//   2. throughput: redis-benchmark -t set,get -n N -c 50, without and with -P 16.
+// Run: npm run build && node --import tsx bench/node.ts
+// Options (env): N=1000000 KEYS=1000000 CLIENTS=50 PIPELINE=16
+//   NODE_BIN=bin/run.js (default; or bin/dev.js, or bench/node-runner.ts: sources, no oclif)
+//   NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (extra node flags for the embedded node)
+//   ONLY=embedded|redis (run one side only; ratios then print as '-')
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {Redis} from 'ioredis'
+import {freePortPair} from '../test/helpers/ports.js'
+import {run, sleep} from './lib.js'
+
+const N = Number(process.env.N ?? 1_000_000)
+const KEYS = Number(process.env.KEYS ?? 1_000_000)
+const CLIENTS = Number(process.env.CLIENTS ?? 50)
+const PIPELINE = Number(process.env.PIPELINE ?? 16)
+const ROOT = resolve(import.meta.dirname, '..')
+const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'bin/run.js')
+const NODE_ARGS = (process.env.NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+const ONLY = process.env.ONLY ?? ''
+
+type Kind = 'embedded' | 'redis-server'
+
+interface Target {
+  kind: Kind
+  port: number
+  proc: ChildProcess
+}
+
+interface Result {
+  set: number
+  get: number
+  setP: number
+  getP: number
+  bytesPerKey: number
+  keys: number
+}
+
+/** bin/dev.js and bench/node-runner.ts run the TypeScript sources through tsx. */
+function nodeLoader(): string[] {
+  if (NODE_BIN.endsWith('dev.js')) return ['--require', 'tsx/preflight', '--import', 'tsx', '--no-warnings']
+  return NODE_BIN.endsWith('.ts') ? ['--import', 'tsx', '--no-warnings'] : []
+}
+
+async function start(kind: Kind, dir: string): Promise<Target> {
+  const {port, busPort} = await freePortPair()
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
+    '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--logfile', join(dir, `${port}.log`), '--save', '', '--appendonly', 'no']
+  const proc =
+    kind === 'embedded'
+      ? spawn(process.execPath, [...nodeLoader(), ...NODE_ARGS, NODE_BIN, ...(NODE_BIN.endsWith('.ts') ? [] : ['node']), ...common], {stdio: 'ignore', cwd: ROOT})
+      : spawn('redis-server', common, {stdio: 'ignore', cwd: ROOT})
+  const t: Target = {kind, port, proc}
+  const c = await connect(port)
+  try {
+    await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+    for (let i = 0; ; i++) {
+      if (String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break
+      if (i > 500) throw new Error(`${kind} on ${port} never reached cluster_state:ok`)
+      await sleep(20)
+    }
+  } finally {
+    c.disconnect()
+  }
+  return t
+}
+
+async function connect(port: number): Promise<Redis> {
+  const deadline = Date.now() + 20000
+  for (;;) {
+    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      await c.ping()
+      return c
+    } catch {
+      c.disconnect()
+      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
+      await sleep(50)
+    }
+  }
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (!m) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
+}
+
+/** redis-benchmark --csv: one line per test, "TEST","rps",...; returns test -> ops/s. */
+async function bench(port: number, args: string[]): Promise<Map<string, number>> {
+  const r = await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '--csv', ...args])
+  if (r.code !== 0) throw new Error(`redis-benchmark failed: ${r.stdout}\n${r.stderr}`)
+  const out = new Map<string, number>()
+  for (const line of r.stdout.split('\n')) {
+    const m = /^"([A-Z]+)","([\d.]+)"/.exec(line.trim())
+    if (m) out.set(m[1], Number(m[2]))
+  }
+  if (r.stdout.includes('ERR') || r.stderr.includes('ERR')) throw new Error(`redis-benchmark saw errors: ${r.stdout}${r.stderr}`)
+  return out
+}
+
+async function measure(t: Target): Promise<Result> {
+  const pid = t.proc.pid!
+  const c = await connect(t.port)
+  try {
+    // Memory first, on a fresh process: idle RSS, load, settle, RSS again.
+    await sleep(1000)
+    const before = rssBytes(pid)
+    await bench(t.port, ['-t', 'set', '-r', '100000000', '-n', String(KEYS), '-P', '16'])
+    await sleep(1500)
+    const after = rssBytes(pid)
+    const keys = Number(await c.dbsize())
+    await c.flushall()
+    const plain = await bench(t.port, ['-t', 'set,get', '-n', String(N)])
+    const piped = await bench(t.port, ['-t', 'set,get', '-n', String(N), '-P', String(PIPELINE)])
+    return {set: plain.get('SET')!, get: plain.get('GET')!, setP: piped.get('SET')!, getP: piped.get('GET')!, bytesPerKey: (after - before) / keys, keys}
+  } finally {
+    c.disconnect()
+  }
+}
+
+function stop(t: Target): Promise<void> {
+  return new Promise((r) => {
+    if (t.proc.exitCode !== null || t.proc.signalCode !== null) return r()
+    t.proc.once('exit', () => r())
+    t.proc.kill('SIGKILL')
+  })
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-ts-bench-node-'))
+  const targets: Target[] = []
+  const results = new Map<Kind, Result>()
+  try {
+    // One at a time, so the two servers never compete for the machine's cores.
+    for (const kind of ['embedded', 'redis-server'] as Kind[]) {
+      if (ONLY && !kind.startsWith(ONLY)) continue
+      const t = await start(kind, dir)
+      targets.push(t)
+      process.stderr.write(`${kind} on port ${t.port} (pid ${t.proc.pid})...\n`)
+      results.set(kind, await measure(t))
+      // SIGINT lets a --cpu-prof run write its profile; SIGKILL after a grace period.
+      if (kind === 'embedded' && NODE_ARGS.length) {
+        t.proc.kill('SIGINT')
+        await Promise.race([new Promise((r) => t.proc.once('exit', r)), sleep(5000)])
+      }
+      await stop(t)
+    }
+  } finally {
+    await Promise.all(targets.map(stop))
+    rmSync(dir, {recursive: true, force: true})
+  }
+  const e = results.get('embedded')
+  const r = results.get('redis-server')
+  const ops = (x?: number) => (x === undefined ? '-' : Math.round(x).toLocaleString('en-US'))
+  const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2) + 'x')
+  const lines = [
+    `redis-benchmark -c ${CLIENTS}, -n ${N}; memory after ${KEYS} SETs (-r 100000000, 3-byte values)`,
+    '',
+    '| metric | embedded | redis-server | embedded/redis-server | goal |',
+    '| --- | ---: | ---: | ---: | --- |',
+    `| SET ops/s | ${ops(e?.set)} | ${ops(r?.set)} | ${ratio(e?.set, r?.set)} | >= 0.8x |`,
+    `| GET ops/s | ${ops(e?.get)} | ${ops(r?.get)} | ${ratio(e?.get, r?.get)} | >= 0.8x |`,
+    `| SET ops/s -P ${PIPELINE} | ${ops(e?.setP)} | ${ops(r?.setP)} | ${ratio(e?.setP, r?.setP)} | >= 0.5x |`,
+    `| GET ops/s -P ${PIPELINE} | ${ops(e?.getP)} | ${ops(r?.getP)} | ${ratio(e?.getP, r?.getP)} | >= 0.5x |`,
+    `| bytes/key (RSS delta / DBSIZE) | ${e ? e.bytesPerKey.toFixed(0) : '-'} (${e?.keys ?? '-'} keys) | ${r ? r.bytesPerKey.toFixed(0) : '-'} (${r?.keys ?? '-'} keys) | ${ratio(e?.bytesPerKey, r?.bytesPerKey)} | <= 2x |`,
+  ]
+  console.log(lines.join('\n'))
+}
+
+await main()

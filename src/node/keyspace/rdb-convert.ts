@@ -1,0 +1,46 @@
+// Keyspace values <-> the RDB codec's neutral RdbValue model (DUMP/RESTORE/MIGRATE, and any
+// other code that serialises keys). Both sides use latin1 strings, so members and values pass
+// through untouched: no re-encoding, binary-safe.
+import type {RdbValue} from '../persistence/rdb-value.js'
+import {Deque, ZSet, type RedisValue} from './keyspace.js'
+
+/** Snapshot a keyspace value (copies: later writes to the key do not change the result). */
+export function toRdbValue(v: RedisValue): RdbValue {
+  if (typeof v === 'string') return {type: 'string', value: v}
+  if (v instanceof Deque) return {type: 'list', items: v.toArray()}
+  if (v instanceof Map) return {type: 'hash', entries: [...v]}
+  if (v instanceof Set) return {type: 'set', members: [...v]}
+  const entries: [string, number][] = new Array(v.size)
+  for (let i = 0; i < v.size; i++) entries[i] = [v.memberAt(i), v.scoreAt(i)]
+  return {type: 'zset', entries}
+}
+
+/**
+ * Build a keyspace value. The codec has already rejected duplicates and NaN scores (Redis
+ * answers "Bad data format" for both), so this cannot fail on codec output.
+ */
+export function fromRdbValue(v: RdbValue): RedisValue {
+  switch (v.type) {
+    case 'string':
+      return v.value
+    case 'list':
+      return Deque.from(v.items)
+    case 'hash':
+      return new Map(v.entries)
+    case 'set':
+      return new Set(v.members)
+    case 'zset':
+      return zsetFrom(v.entries)
+  }
+}
+
+/**
+ * ZSet.add is an O(n) splice at the insertion point; feeding entries in (score, member) order
+ * makes every insert an append, so a large zset loads in O(n log n) instead of O(n^2).
+ */
+function zsetFrom(entries: [string, number][]): ZSet {
+  const sorted = entries.slice().sort((a, b) => (a[1] !== b[1] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const z = new ZSet()
+  for (const [m, s] of sorted) z.add(m, s)
+  return z
+}

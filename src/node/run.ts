@@ -1,0 +1,38 @@
+// Foreground runner shared by `redis-ts node` and the lean entry src/node/main.ts (used when the
+// local-cluster launcher spawns nodes: no oclif start-up cost per node).
+import {rmSync, writeFileSync} from 'node:fs'
+import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
+
+export class NodeStartError extends Error {}
+
+export async function runNodeForeground(argv: string[]): Promise<never> {
+  let config
+  try {
+    config = loadConfig(parseCommandLine(argv))
+  } catch (e) {
+    if (e instanceof ConfigError) throw new NodeStartError(`Bad configuration: ${e.message}`)
+    throw e
+  }
+  if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
+  const node = await startNode({config})
+  const pidfile = config.get('pidfile')
+  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    node.server.log.warning(`Received ${signal} scheduling shutdown...`)
+    void node.stop().finally(() => {
+      if (pidfile) rmSync(pidfile, {force: true})
+      process.exit(0)
+    })
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  // SHUTDOWN from a client ends the process too.
+  node.server.once('shutdown', () => {
+    if (pidfile) rmSync(pidfile, {force: true})
+    if (!stopping) process.exit(0)
+  })
+  return new Promise<never>(() => {})
+}

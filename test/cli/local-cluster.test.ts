@@ -1,0 +1,71 @@
+// Local clusters: `create` with no addresses (detached embedded nodes) and the programmatic API.
+import {after, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {spawnSync} from 'node:child_process'
+import {Cluster} from 'ioredis'
+import {runCli} from '../helpers/cli.js'
+import {haveRedisServer, redisSkip} from '../helpers/redis-server.js'
+import {isAlive} from '../../src/local/launcher.js'
+import {startLocalCluster} from '../../src/local/cluster.js'
+
+const root = mkdtempSync(join(tmpdir(), 'redis-ts-local-'))
+
+describe('local clusters', () => {
+  after(() => rmSync(root, {recursive: true, force: true}))
+
+  test('create with no addresses starts a 3+3 embedded cluster; local stop tears it down', async () => {
+    const dir = join(root, 'cli')
+    const r = await runCli(['create', '--replicas', '1', '--yes', '--json', '--dir', dir])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.equal(doc.result.addresses.length, 6)
+    const pids: number[] = doc.result.nodes.map((n: {pid: number}) => n.pid)
+    assert.ok(pids.every(isAlive))
+    try {
+      const check = await runCli(['check', doc.result.addresses[0], '--json'])
+      assert.equal(check.code, 0, check.stdout)
+      assert.equal(JSON.parse(check.stdout).result.nodes.filter((n: {role: string}) => n.role === 'replica').length, 3)
+      const again = await runCli(['create', '--yes', '--dir', dir])
+      assert.equal(again.code, 2)
+      assert.match(again.stderr, /already running/)
+      const [host, port] = doc.result.addresses[0].split(':')
+      const c = new Cluster([{host, port: Number(port)}])
+      try {
+        for (let i = 0; i < 200; i++) await c.set(`k${i}`, `v${i}`)
+        for (let i = 0; i < 200; i++) assert.equal(await c.get(`k${i}`), `v${i}`)
+      } finally {
+        c.disconnect()
+      }
+    } finally {
+      const stop = await runCli(['local', 'stop', '--dir', dir])
+      assert.equal(stop.code, 0, stop.stderr)
+    }
+    assert.ok(pids.every((p) => !isAlive(p)))
+  })
+
+  test('programmatic API: attached cluster for a test suite', async () => {
+    const cluster = await startLocalCluster({dir: join(root, 'api'), masters: 3, replicas: 0})
+    try {
+      assert.equal(cluster.addresses.length, 3)
+      assert.equal(cluster.create.nodes.filter((n) => n.role === 'master').length, 3)
+    } finally {
+      await cluster.stop()
+    }
+    assert.ok(cluster.nodes.every((n) => !isAlive(n.pid)))
+  })
+
+  test('local cluster of real redis-server nodes (--server)', {skip: redisSkip()}, async () => {
+    if (!haveRedisServer()) throw new Error('redis-server required')
+    const bin = spawnSync('sh', ['-c', 'command -v redis-server'], {encoding: 'utf8'}).stdout.trim()
+    const cluster = await startLocalCluster({dir: join(root, 'real'), masters: 3, replicas: 1, server: bin})
+    try {
+      const rc = spawnSync('redis-cli', ['--cluster', 'check', cluster.addresses[0]], {encoding: 'utf8'})
+      assert.equal(rc.status, 0, rc.stdout)
+    } finally {
+      await cluster.stop()
+    }
+  })
+})
