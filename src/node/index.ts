@@ -1,9 +1,5 @@
 // Programmatic API of the embedded node: startNode() runs a node in-process (port 0 allowed)
 // and returns its bound address and a stop() function. `redis-ts node` is a thin wrapper.
-import {pathToFileURL} from 'node:url'
-import {existsSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
-import {dirname, join} from 'node:path'
 import type {ClusterFactory, ClusterModule} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {loadConfig, NodeConfig} from './config.js'
@@ -41,13 +37,9 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
+// Loaded lazily so a standalone node never pays for the cluster layer (and bundlers can follow it).
 async function defaultClusterFactory(): Promise<ClusterFactory> {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, 'cluster', 'index.js'), join(here, 'cluster', 'index.ts')]
-  const file = candidates.find((c) => existsSync(c))
-  if (!file) throw new Error('cluster support is not available (src/node/cluster/index.ts missing)')
-  const mod = (await import(pathToFileURL(file.replace(/\.ts$/, '.js')).href)) as {createCluster?: ClusterFactory}
-  if (typeof mod.createCluster !== 'function') throw new Error('src/node/cluster/index.ts does not export createCluster')
+  const mod = (await import('./cluster/index.js')) as {createCluster: ClusterFactory}
   return mod.createCluster
 }
 

@@ -14,8 +14,9 @@ import {commands as lists} from './lists.js'
 import {commands as listsBlocking} from './lists-blocking.js'
 import {commands as sets} from './sets.js'
 import {commands as zsets} from './zsets.js'
+import {commands as migrate} from './migrate.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()

@@ -3,7 +3,7 @@
 // MIGRATE_SOCKET_CACHE_TTL), one pipelined write of [AUTH] [SELECT] RESTORE..., replies read
 // in order with the MIGRATE timeout applied between replies, and Redis's retry rule: one
 // reconnect when the socket fails before anything was acknowledged (not on timeouts).
-import {Command, Redis} from 'ioredis'
+import {Command, Redis, type Pipeline} from 'ioredis'
 import {E} from '../errors.js'
 import type {NodeServer} from '../server.js'
 
@@ -147,6 +147,9 @@ export class MigratePool {
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: false,
+      // No CLIENT SETINFO handshake: redis's migrate socket sends nothing but the MIGRATE
+      // traffic, and ioredis would wait for those replies before it reports ready.
+      disableClientInfo: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       reconnectOnError: () => false,
@@ -211,7 +214,9 @@ interface Sent {
 
 /** Pipeline everything in one write; the timeout restarts at each reply (syncReadLine). */
 function send(c: Cached, req: MigrateRequest): Promise<Sent> {
-  const pipe = c.conn.pipeline()
+  // Pipeline (not the ChainableCommander facade) exposes sendCommand for prebuilt Commands,
+  // whose promises settle one by one as replies arrive.
+  const pipe = c.conn.pipeline() as unknown as Pipeline
   const cmds: Command[] = []
   const add = (name: string, args: (string | Buffer)[]) => {
     const cmd = new Command(name, args, {replyEncoding: null})

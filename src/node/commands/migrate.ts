@@ -1,0 +1,187 @@
+// Key serialisation and transfer (redis 7.0 cluster.c): DUMP, RESTORE, RESTORE-ASKING, MIGRATE.
+// Payloads are the RDB codec's (src/node/persistence/dump.ts); the outbound connection lives in
+// migrate-client.ts. MIGRATE is asynchronous here (redis blocks the whole server): the session
+// waits for the target while the node keeps serving other clients.
+import {E} from '../errors.js'
+import {createDumpPayload, parseDumpPayload} from '../persistence/dump.js'
+import {restoreErrorText} from '../persistence/rdb-value.js'
+import type {RedisValue} from '../keyspace/keyspace.js'
+import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
+import {migratePool, type RestoreItem} from './migrate-client.js'
+import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {intArg, is, parseIntStrict} from './util.js'
+
+export const commands: CommandSpec[] = [
+  cmd('dump', 2, ['readonly'], [1, 1, 1], dump),
+  cmd('restore', -4, ['write', 'denyoom'], [1, 1, 1], restore),
+  // CMD_ASKING in redis: the cluster verdict must serve it for an importing slot as if the
+  // client had sent ASKING (MIGRATE sends it in cluster mode).
+  cmd('restore-asking', -4, ['write', 'denyoom'], [1, 1, 1], restore),
+  cmd('migrate', -6, ['write'], 0, migrate, {keys: migrateKeyIndexes}),
+]
+
+const INT64_MAX = 9223372036854775807n
+
+function dump(ctx: CommandContext, argv: string[]): void {
+  const v = ctx.db.get(argv[1])
+  if (v === undefined) return ctx.reply.nil()
+  ctx.reply.bulk(createDumpPayload(toRdbValue(v)).toString('latin1'))
+}
+
+/** restoreCommand: option parsing, then BUSYKEY, then TTL, then the payload (that order). */
+function restore(ctx: CommandContext, argv: string[]): void {
+  const key = argv[1]
+  let replace = false
+  let absttl = false
+  let idle = -1
+  let freq = -1
+  for (let j = 4; j < argv.length; j++) {
+    const more = argv.length - j - 1
+    const o = argv[j]
+    if (is(o, 'replace')) replace = true
+    else if (is(o, 'absttl')) absttl = true
+    else if (is(o, 'idletime') && more >= 1 && freq === -1) {
+      idle = intArg(argv[++j])
+      if (idle < 0) return ctx.reply.error(E.RESTORE_IDLETIME)
+    } else if (is(o, 'freq') && more >= 1 && idle === -1) {
+      freq = intArg(argv[++j])
+      if (freq < 0 || freq > 255) return ctx.reply.error(E.RESTORE_FREQ)
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  const db = ctx.db
+  if (!replace && db.has(key)) return ctx.reply.error(E.BUSYKEY)
+  const ttl = parseIntStrict(argv[2])
+  if (ttl === null) return ctx.reply.error(E.NOT_INTEGER)
+  if (ttl < 0n) return ctx.reply.error(E.RESTORE_TTL)
+  let value: RedisValue
+  try {
+    value = fromRdbValue(parseDumpPayload(Buffer.from(argv[3], 'latin1')))
+  } catch (e) {
+    const text = restoreErrorText(e)
+    if (text === undefined) throw e
+    return ctx.reply.error(text)
+  }
+  const deleted = replace && db.delete(key)
+  const now = BigInt(ctx.clock.now())
+  const at = ttl === 0n ? 0n : absttl ? ttl : ttl + now
+  // checkAlreadyExpired: the key is not created (a relative TTL that overflows int64 wraps
+  // negative in redis, so it counts as expired too). Replicas keep it: the master decides.
+  if (at !== 0n && (at > INT64_MAX || at <= now) && db.expireEnabled) {
+    if (deleted) {
+      ctx.propagateAs(['DEL', key])
+      ctx.afterWrite(key)
+    }
+    return ctx.reply.ok()
+  }
+  db.set(key, value)
+  if (at !== 0n) {
+    db.setExpire(key, Number(at))
+    // Replicas and the AOF get the absolute time, as redis rewrites the command.
+    if (!absttl) ctx.propagateAs([argv[0], key, String(at), ...argv.slice(3), 'ABSTTL'])
+  }
+  ctx.afterWrite(key)
+  ctx.reply.ok()
+}
+
+/** migrateGetKeys: argv[3], or everything after KEYS when argv[3] is empty. */
+export function migrateKeyIndexes(argv: string[]): number[] {
+  if (argv.length > 6 && argv[3] === '') {
+    for (let i = 6; i < argv.length; i++) {
+      if (is(argv[i], 'keys')) {
+        const out: number[] = []
+        for (let k = i + 1; k < argv.length; k++) out.push(k)
+        return out
+      }
+    }
+  }
+  return [3]
+}
+
+interface MigrateOptions {
+  copy: boolean
+  replace: boolean
+  username?: string
+  password?: string
+  first: number
+}
+
+function parseMigrate(ctx: CommandContext, argv: string[]): MigrateOptions | null {
+  const o: MigrateOptions = {copy: false, replace: false, first: 3}
+  const fail = (text: string) => {
+    ctx.reply.error(text)
+    return null
+  }
+  for (let j = 6; j < argv.length; j++) {
+    const more = argv.length - 1 - j
+    const a = argv[j]
+    if (is(a, 'copy')) o.copy = true
+    else if (is(a, 'replace')) o.replace = true
+    else if (is(a, 'auth')) {
+      if (more < 1) return fail(E.SYNTAX)
+      o.password = argv[++j]
+    } else if (is(a, 'auth2')) {
+      if (more < 2) return fail(E.SYNTAX)
+      o.username = argv[++j]
+      o.password = argv[++j]
+    } else if (is(a, 'keys')) {
+      if (argv[3] !== '') return fail(E.MIGRATE_KEYS_ARG)
+      o.first = j + 1
+      break // every remaining argument is a key
+    } else return fail(E.SYNTAX)
+  }
+  return o
+}
+
+async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
+  const o = parseMigrate(ctx, argv)
+  if (o === null) return
+  let timeout = intArg(argv[5])
+  const dbid = intArg(argv[4])
+  if (timeout <= 0) timeout = 1000
+  const db = ctx.db
+  const now = ctx.clock.now()
+  const items: RestoreItem[] = []
+  const values: RedisValue[] = []
+  const last = o.first === 3 ? 3 : argv.length - 1
+  for (let i = o.first; i <= last; i++) {
+    const key = argv[i]
+    const v = db.get(key)
+    if (v === undefined) continue
+    const at = db.getExpire(key)
+    // MIGRATE sends the remaining TTL, at least 1 ms so the target does not make it persistent.
+    const ttl = at === undefined ? 0 : Math.max(1, at - now)
+    values.push(v)
+    items.push({key, ttl, payload: createDumpPayload(toRdbValue(v))})
+  }
+  if (items.length === 0) return ctx.reply.simple('NOKEY')
+
+  const res = await migratePool(ctx.server).run({
+    host: argv[1],
+    port: argv[2],
+    db: dbid,
+    timeoutMs: timeout,
+    username: o.username,
+    password: o.password,
+    replace: o.replace,
+    asking: ctx.server.clusterEnabled,
+    items,
+  })
+  const deleted: string[] = []
+  if (!o.copy) {
+    for (const i of res.acked) {
+      const key = items[i].key
+      // Redis blocks while migrating; we do not, so leave a key another client replaced
+      // meanwhile rather than lose that write.
+      if (db.get(key) !== values[i]) continue
+      db.delete(key)
+      ctx.afterWrite(key)
+      deleted.push(key)
+    }
+  }
+  // Replicas/AOF see MIGRATE as DEL of the moved keys, or nothing at all (other clients' writes
+  // during the await move the dirty counter, which must not make MIGRATE itself propagate).
+  if (deleted.length > 0) ctx.propagateAs(['DEL', ...deleted])
+  else ctx.session.propagateOverride = []
+  if (res.error !== null) ctx.reply.error(res.error)
+  else ctx.reply.ok()
+}
