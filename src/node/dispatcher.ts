@@ -16,8 +16,17 @@ export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
   return out
 }
 
+/** The key strings of a command; allocation-light for the common single-key case. */
 export function keysOf(spec: CommandSpec, argv: string[]): string[] {
-  return keyIndexes(spec, argv).map((i) => argv[i])
+  if (spec.keys !== undefined) return spec.keys(argv).map((i) => argv[i])
+  const first = spec.firstKey
+  if (first <= 0) return []
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
+  if (first === last) return first < argv.length ? [argv[first]] : []
+  const step = spec.step || 1
+  const out: string[] = []
+  for (let i = first; i <= last && i < argv.length; i += step) out.push(argv[i])
+  return out
 }
 
 export function hasKeys(spec: CommandSpec): boolean {
@@ -74,8 +83,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
       return reject(s, err)
     }
   }
-  for (const guard of server.guards) {
-    const err = guard(s, spec, argv)
+  const guards = server.guards
+  for (let i = 0; i < guards.length; i++) {
+    const err = guards[i](s, spec, argv)
     if (err) return reject(s, err)
   }
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))

@@ -112,9 +112,11 @@ export class Session {
   onData(chunk: Buffer): void {
     this.server.stats.netInputBytes += chunk.length
     this.parser.feed(chunk)
+    // redis sets lastinteraction once per read (readQueryFromClient), not per command.
+    this.lastInteraction = this.server.clock.now()
     const pending = this.parser.pending
-    const limit = this.authRequired() ? UNAUTH_QUERY_LIMIT : this.server.config.int('client-query-buffer-limit')
-    if (pending > limit) {
+    // Both limits are >= 1mb (config min), so the config lookup only happens past that.
+    if (pending > UNAUTH_QUERY_LIMIT && pending > (this.authRequired() ? UNAUTH_QUERY_LIMIT : this.server.config.int('client-query-buffer-limit'))) {
       // redis closes without a reply: "closing client that reached max query buffer length"
       this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${pending}`)
       this.close()
@@ -133,7 +135,6 @@ export class Session {
         this.closeAfterReply = true
         break
       }
-      this.lastInteraction = this.server.clock.now()
       const res = dispatch(this, argv)
       if (res !== undefined) {
         this.paused = true

@@ -8,6 +8,12 @@ export const PROTO_INLINE_MAX_SIZE = 64 * 1024
 export const UNAUTH_MAX_ARGS = 10
 export const UNAUTH_MAX_BULK = 16384
 const INT_MAX = 2147483647
+/** Above this *N, argv grows as bulks arrive instead of being preallocated (redis caps at 1024). */
+const ARGV_PREALLOC_MAX = 1024
+/** Command names up to this many bytes are interned in the parser's name cache. */
+const NAME_CACHE_MAX_LEN = 24
+/** Placeholder between commands (never written: multibulkHeader installs a fresh argv). */
+const NO_ARGV: string[] = []
 
 export class ProtocolError {
   constructor(readonly message: string) {}
@@ -50,7 +56,14 @@ export class RequestParser {
   private need = 0
   private multibulk = 0
   private bulkLen = -1
-  private argv: string[] = []
+  private argv: string[] = NO_ARGV
+  private argc = 0
+  /**
+   * argv[0] spellings seen, by a small hash of their bytes. Reusing one string per spelling
+   * skips a latin1Slice per command and keeps the string's hash cached for the command-table
+   * lookup (ComputeAndSetRawHash showed up in perf otherwise).
+   */
+  private readonly names: (string | undefined)[] = new Array(256).fill(undefined)
   /** proto-max-bulk-len */
   maxBulkLen = 512 * 1024 * 1024
 
@@ -106,7 +119,7 @@ export class RequestParser {
       const r = this.bulks(authRequired)
       if (r !== true) return r
       const argv = this.argv
-      this.argv = []
+      this.argv = NO_ARGV
       return argv
     }
   }
@@ -131,8 +144,9 @@ export class RequestParser {
     this.need = 0
     if (ll <= 0) return true
     this.multibulk = ll
-    // argv grows as bulks arrive: a huge *N never preallocates (redis caps at 1024 slots).
-    this.argv = []
+    // Preallocated so bulks are stored without growing the array; a huge *N never is.
+    this.argv = ll <= ARGV_PREALLOC_MAX ? new Array<string>(ll) : []
+    this.argc = 0
     return true
   }
 
@@ -153,14 +167,31 @@ export class RequestParser {
         this.pos = cr + 2
         this.bulkLen = ll
       }
-      if (buf.length - this.pos < this.bulkLen + 2) return this.waitFor(this.bulkLen + 2)
-      this.argv.push((buf as Latin1Buffer).latin1Slice(this.pos, this.pos + this.bulkLen))
-      this.pos += this.bulkLen + 2
+      const start = this.pos
+      const len = this.bulkLen
+      if (buf.length - start < len + 2) return this.waitFor(len + 2)
+      this.argv[this.argc] = this.argc === 0 && len <= NAME_CACHE_MAX_LEN ? this.name(buf, start, len) : (buf as Latin1Buffer).latin1Slice(start, start + len)
+      this.argc++
+      this.pos = start + len + 2
       this.bulkLen = -1
       this.multibulk--
     }
     this.need = 0
     return true
+  }
+
+  /** argv[0] through the name cache (see `names`). */
+  private name(buf: Buffer, start: number, len: number): string {
+    const h = len === 0 ? 0 : (len * 7 + buf[start] * 3 + buf[start + len - 1]) & 255
+    const hit = this.names[h]
+    if (hit !== undefined && hit.length === len) {
+      let i = 0
+      while (i < len && hit.charCodeAt(i) === buf[start + i]) i++
+      if (i === len) return hit
+    }
+    const s = (buf as Latin1Buffer).latin1Slice(start, start + len)
+    this.names[h] = s
+    return s
   }
 
   private inline(): string[] | null | ProtocolError {

@@ -68,7 +68,7 @@ export function createCluster(server: NodeServer): ClusterModule {
     commands: clusterCommands(rt),
     hooks: {
       verdict: (session, spec, _argv, keys) => slotVerdict(rt.st, {
-        keys, slotOf: keySlot, exists: (k) => db.has(k), asking: session.asking,
+        keys, slotOf: keySlot, exists: (k) => db.has(k), asking: session.asking || spec.name === 'restore-asking',
         readonlySession: session.readonlyMode, write: isWrite(session, spec),
         isMigrate: spec.name === 'migrate', pubsubShard: SHARD_PUBSUB.has(spec.name),
       }),

@@ -41,6 +41,8 @@ interface Cached {
   conn: Redis
   lastDb: number
   lastUse: number
+  /** a MIGRATE is using it: the idle sweeper must not close it under our feet */
+  busy: boolean
 }
 
 type Reply = {ok: true} | {ok: false; text: string} | null // null: no reply (socket error)
@@ -97,7 +99,8 @@ export class MigratePool {
         return {error: E.IOERR_WRITE, acked: []}
       }
       c.conn.stream?.ref()
-      const sent = await send(c, req)
+      c.busy = true
+      const sent = await send(c, req).finally(() => (c.busy = false))
       c.lastUse = Date.now()
       if (c.conn.status === 'ready') c.conn.stream?.unref()
       const {auth, select, restores, timedOut} = sent
@@ -137,7 +140,10 @@ export class MigratePool {
 
   private async socket(name: string, req: MigrateRequest): Promise<Cached> {
     const hit = this.cache.get(name)
-    if (hit && hit.conn.status === 'ready') return hit
+    if (hit && hit.conn.status === 'ready') {
+      hit.lastUse = Date.now()
+      return hit
+    }
     if (hit) this.close(name)
     if (this.cache.size >= CACHE_ITEMS) this.close(this.cache.keys().next().value!)
     const conn = new Redis({
@@ -167,7 +173,7 @@ export class MigratePool {
       conn.disconnect()
       throw lastError ?? e
     }
-    const c: Cached = {conn, lastDb: -1, lastUse: Date.now()}
+    const c: Cached = {conn, lastDb: -1, lastUse: Date.now(), busy: false}
     this.cache.set(name, c)
     this.startSweeper()
     return c
@@ -191,7 +197,7 @@ export class MigratePool {
     if (this.sweeper) return
     this.sweeper = setInterval(() => {
       const now = Date.now()
-      for (const [name, c] of this.cache) if (now - c.lastUse > CACHE_TTL_MS) this.close(name)
+      for (const [name, c] of this.cache) if (!c.busy && now - c.lastUse > CACHE_TTL_MS) this.close(name)
       if (this.cache.size === 0 && this.sweeper) {
         clearInterval(this.sweeper)
         this.sweeper = null
