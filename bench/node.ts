@@ -2,12 +2,15 @@
 // Both are separate processes started the same way (cluster-enabled, owning all 16384 slots):
 //   1. memory per key: RSS delta (/proc/PID/status VmRSS) after loading KEYS small keys
 //      (redis-benchmark -t set -r 100000000 -P 16) divided by DBSIZE;
-//   2. throughput: redis-benchmark -t set,get -n N -c 50, without and with -P 16.
+//   2. throughput: redis-benchmark -t set / -t get, -n N -c 50, without and with -P 16; the two
+//      servers take turns per test so load from elsewhere on the machine hits both alike.
 // Run: npm run build && node --import tsx bench/node.ts
 // Options (env): N=1000000 KEYS=1000000 CLIENTS=50 PIPELINE=16
-//   NODE_BIN=bin/run.js (default; or bin/dev.js, or bench/node-runner.ts: sources, no oclif)
+//   NODE_BIN=bin/run.js (default; or bin/dev.js, or a runner script taking redis-server style
+//   args such as bench/node-runner.ts: the sources through tsx, no oclif)
 //   NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (extra node flags for the embedded node)
 //   ONLY=embedded|redis (run one side only; ratios then print as '-')
+//   ROUNDS=1 (throughput rounds; the best of each side is reported)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -24,6 +27,7 @@ const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'bin/run.js')
 const NODE_ARGS = (process.env.NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 const ONLY = process.env.ONLY ?? ''
+const ROUNDS = Number(process.env.ROUNDS ?? 1)
 
 type Kind = 'embedded' | 'redis-server'
 
@@ -54,7 +58,7 @@ async function start(kind: Kind, dir: string): Promise<Target> {
     '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--logfile', join(dir, `${port}.log`), '--save', '', '--appendonly', 'no']
   const proc =
     kind === 'embedded'
-      ? spawn(process.execPath, [...nodeLoader(), ...NODE_ARGS, NODE_BIN, ...(NODE_BIN.endsWith('.ts') ? [] : ['node']), ...common], {stdio: 'ignore', cwd: ROOT})
+      ? spawn(process.execPath, [...nodeLoader(), ...NODE_ARGS, NODE_BIN, ...(/(run|dev)\.js$/.test(NODE_BIN) ? ['node'] : []), ...common], {stdio: 'ignore', cwd: ROOT})
       : spawn('redis-server', common, {stdio: 'ignore', cwd: ROOT})
   const t: Target = {kind, port, proc}
   const c = await connect(port)
@@ -107,11 +111,11 @@ async function bench(port: number, args: string[]): Promise<Map<string, number>>
   return out
 }
 
-async function measure(t: Target): Promise<Result> {
+/** Memory on a fresh process: idle RSS, load KEYS small keys, settle, RSS again; then FLUSHALL. */
+async function memory(t: Target): Promise<{bytesPerKey: number; keys: number}> {
   const pid = t.proc.pid!
   const c = await connect(t.port)
   try {
-    // Memory first, on a fresh process: idle RSS, load, settle, RSS again.
     await sleep(1000)
     const before = rssBytes(pid)
     await bench(t.port, ['-t', 'set', '-r', '100000000', '-n', String(KEYS), '-P', '16'])
@@ -119,9 +123,7 @@ async function measure(t: Target): Promise<Result> {
     const after = rssBytes(pid)
     const keys = Number(await c.dbsize())
     await c.flushall()
-    const plain = await bench(t.port, ['-t', 'set,get', '-n', String(N)])
-    const piped = await bench(t.port, ['-t', 'set,get', '-n', String(N), '-P', String(PIPELINE)])
-    return {set: plain.get('SET')!, get: plain.get('GET')!, setP: piped.get('SET')!, getP: piped.get('GET')!, bytesPerKey: (after - before) / keys, keys}
+    return {bytesPerKey: (after - before) / keys, keys}
   } finally {
     c.disconnect()
   }
@@ -139,20 +141,38 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'redis-ts-bench-node-'))
   const targets: Target[] = []
   const results = new Map<Kind, Result>()
+  const kinds = (['embedded', 'redis-server'] as Kind[]).filter((k) => !ONLY || k.startsWith(ONLY))
   try {
-    // One at a time, so the two servers never compete for the machine's cores.
-    for (const kind of ['embedded', 'redis-server'] as Kind[]) {
-      if (ONLY && !kind.startsWith(ONLY)) continue
+    for (const kind of kinds) {
       const t = await start(kind, dir)
       targets.push(t)
-      process.stderr.write(`${kind} on port ${t.port} (pid ${t.proc.pid})...\n`)
-      results.set(kind, await measure(t))
-      // SIGINT lets a --cpu-prof run write its profile; SIGKILL after a grace period.
-      if (kind === 'embedded' && NODE_ARGS.length) {
-        t.proc.kill('SIGINT')
-        await Promise.race([new Promise((r) => t.proc.once('exit', r)), sleep(5000)])
+      process.stderr.write(`${kind} on port ${t.port} (pid ${t.proc.pid})\n`)
+    }
+    for (const t of targets) results.set(t.kind, {set: 0, get: 0, setP: 0, getP: 0, ...(await memory(t))})
+    // Throughput: the two servers take turns per test (and swap who goes first each round), so
+    // a burst of load from elsewhere on the machine does not hit only one of them; best of ROUNDS.
+    const tests: [keyof Result, string[]][] = [
+      ['set', ['-t', 'set']],
+      ['get', ['-t', 'get']],
+      ['setP', ['-t', 'set', '-P', String(PIPELINE)]],
+      ['getP', ['-t', 'get', '-P', String(PIPELINE)]],
+    ]
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [field, args] of tests) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse()
+        for (const t of order) {
+          const rps = (await bench(t.port, [...args, '-n', String(N)])).get(args[1].toUpperCase())!
+          const r = results.get(t.kind)!
+          r[field] = Math.max(r[field], rps)
+          process.stderr.write(`  round ${round + 1} ${t.kind} ${args.join(' ')}: ${Math.round(rps)} ops/s\n`)
+        }
       }
-      await stop(t)
+    }
+    // SIGINT lets a --cpu-prof run write its profile; SIGKILL (stop) after a grace period.
+    for (const t of targets) {
+      if (t.kind !== 'embedded' || !NODE_ARGS.length) continue
+      t.proc.kill('SIGINT')
+      await Promise.race([new Promise((r) => t.proc.once('exit', r)), sleep(5000)])
     }
   } finally {
     await Promise.all(targets.map(stop))
@@ -163,7 +183,7 @@ async function main(): Promise<void> {
   const ops = (x?: number) => (x === undefined ? '-' : Math.round(x).toLocaleString('en-US'))
   const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2) + 'x')
   const lines = [
-    `redis-benchmark -c ${CLIENTS}, -n ${N}; memory after ${KEYS} SETs (-r 100000000, 3-byte values)`,
+    `redis-benchmark -c ${CLIENTS} -n ${N} (best of ${ROUNDS}); memory after ${KEYS} SETs (-r 100000000, 3-byte values)`,
     '',
     '| metric | embedded | redis-server | embedded/redis-server | goal |',
     '| --- | ---: | ---: | ---: | --- |',

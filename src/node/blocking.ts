@@ -6,7 +6,7 @@
 // redis handleClientsBlockedOnKeys() running after call(): a pushing client gets its own
 // reply first, and a MULTI/EXEC transaction is applied as a whole before anyone is served.
 // Waiters on one key are served FIFO (the oldest blocked client first).
-import {E, ReplyError} from './errors.js'
+import {ReplyError} from './errors.js'
 import type {CommandContext} from './commands/types.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
@@ -99,6 +99,7 @@ class Registry {
   }
 }
 
+const MAX_TIMER = 2 ** 31 - 1
 const registries = new WeakMap<NodeServer, Registry>()
 
 function registry(server: NodeServer): Registry {
@@ -108,21 +109,23 @@ function registry(server: NodeServer): Registry {
 }
 
 /**
- * redis getTimeoutFromObjectOrReply (seconds, as a long double): returns milliseconds, 0 =
- * forever. Values whose ms do not fit a long long wrap negative in C ("timeout is negative").
+ * redis 7.0 getTimeoutFromObjectOrReply (seconds, parsed as a long double): returns ms, 0 =
+ * forever. strtold takes "" as 0 and hex floats; ms that do not fit a long long wrap negative
+ * in C ("timeout is negative"). 7.0 has no "out of range" check (7.2 added it).
  */
-export function parseTimeout(raw: string, nowMs: number): number {
+export function parseTimeout(raw: string): number {
   const c = raw.charCodeAt(0)
   const l = raw.toLowerCase()
   let v: number
-  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') v = Infinity
+  if (raw.length === 0) v = 0
+  else if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') v = Infinity
   else if (l === '-inf' || l === '-infinity') v = -Infinity
-  else if (raw.length === 0 || c === 32 || (c >= 9 && c <= 13) || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) {
-    throw new ReplyError('ERR timeout is not a float or out of range')
-  } else v = Number(raw)
+  else if (c === 32 || (c >= 9 && c <= 13)) throw new ReplyError('ERR timeout is not a float or out of range')
+  else if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) v = Number(raw)
+  else if (/^[+-]?0x[0-9a-f]+$/i.test(raw)) v = (raw.startsWith('-') ? -1 : 1) * parseInt(raw.replace(/^[+-]?0x/i, ''), 16)
+  else throw new ReplyError('ERR timeout is not a float or out of range')
   const ms = Math.trunc(v * 1000)
   if (!(ms >= 0) || ms >= 9223372036854775807) throw new ReplyError('ERR timeout is negative')
-  if (ms > 0 && ms > 9223372036854775807 - nowMs) throw new ReplyError('ERR timeout is out of range')
   return ms
 }
 
@@ -168,11 +171,18 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
       timer: null,
     }
     if (req.timeoutMs > 0) {
-      w.timer = setTimeout(() => {
-        w.timer = null
-        w.onTimeout()
-        reg.finish(w)
-      }, req.timeoutMs)
+      const deadline = Date.now() + req.timeoutMs
+      // setTimeout fires at once for delays above 2^31-1 ms: re-arm in steps until the deadline.
+      const arm = (): void => {
+        const left = deadline - Date.now()
+        w.timer = setTimeout(() => {
+          if (deadline - Date.now() > 0 && left > MAX_TIMER) return arm()
+          w.timer = null
+          w.onTimeout()
+          reg.finish(w)
+        }, Math.min(left, MAX_TIMER))
+      }
+      arm()
     }
     reg.add(w)
   })
@@ -220,4 +230,3 @@ export function redirectBlocked(server: NodeServer, check: (session: Session, db
   return n
 }
 
-export {E}

@@ -47,6 +47,45 @@ function parseLL(b: Buffer, start: number, end: number): number {
   return neg ? -n : n
 }
 
+/**
+ * Index of the next '\r' at or after `from`, -1 if none. Length lines are a few bytes, so a
+ * short JS scan beats Buffer#indexOf's native call; long garbage falls back to indexOf.
+ */
+function findCR(b: Buffer, from: number): number {
+  const stop = Math.min(b.length, from + 24)
+  for (let i = from; i < stop; i++) if (b[i] === 13) return i
+  return stop === b.length ? -1 : b.indexOf(13, stop)
+}
+
+/**
+ * Strings of up to 16 bytes via String.fromCharCode with fixed arity: about half the cost of
+ * Buffer#latin1Slice's native call for the short keys and values that dominate real traffic.
+ * Each case builds one flat string (concatenating pieces would store cons strings as keys).
+ */
+function shortLatin1(b: Buffer, s: number, len: number): string {
+  const c = String.fromCharCode
+  switch (len) {
+    case 0: return ''
+    case 1: return c(b[s])
+    case 2: return c(b[s], b[s + 1])
+    case 3: return c(b[s], b[s + 1], b[s + 2])
+    case 4: return c(b[s], b[s + 1], b[s + 2], b[s + 3])
+    case 5: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4])
+    case 6: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5])
+    case 7: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6])
+    case 8: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7])
+    case 9: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8])
+    case 10: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9])
+    case 11: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10])
+    case 12: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11])
+    case 13: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12])
+    case 14: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13])
+    case 15: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14])
+    case 16: return c(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15])
+    default: return (b as Latin1Buffer).latin1Slice(s, s + len)
+  }
+}
+
 export class RequestParser {
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
@@ -131,7 +170,7 @@ export class RequestParser {
 
   private multibulkHeader(authRequired: boolean): true | null | ProtocolError {
     const buf = this.buf
-    const cr = buf.indexOf(13, this.pos)
+    const cr = findCR(buf, this.pos)
     if (cr === -1) {
       if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big mbulk count string')
       return this.waitFor(buf.length - this.pos + 1)
@@ -151,31 +190,58 @@ export class RequestParser {
   }
 
   private bulks(authRequired: boolean): true | null | ProtocolError {
+    // Locals, written back on every exit: this loop runs once per argument of every command.
     const buf = this.buf
-    while (this.multibulk > 0) {
-      if (this.bulkLen === -1) {
-        const cr = buf.indexOf(13, this.pos)
+    const argv = this.argv
+    let pos = this.pos
+    let argc = this.argc
+    let left = this.multibulk
+    let len = this.bulkLen
+    // undefined: the command is complete; null: waiting for bytes; or the protocol error.
+    let r: undefined | null | ProtocolError
+    while (left > 0) {
+      if (len === -1) {
+        const cr = findCR(buf, pos)
         if (cr === -1) {
-          if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big bulk count string')
-          return this.waitFor(buf.length - this.pos + 1)
+          r = buf.length - pos > PROTO_INLINE_MAX_SIZE ? new ProtocolError('too big bulk count string') : this.waitFor(buf.length - pos + 1)
+          break
         }
-        if (cr + 1 >= buf.length) return this.waitFor(cr - this.pos + 2)
-        if (buf[this.pos] !== 36) return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`)
-        const ll = parseLL(buf, this.pos + 1, cr)
-        if (Number.isNaN(ll) || ll < 0 || ll > this.maxBulkLen) return new ProtocolError('invalid bulk length')
-        if (ll > UNAUTH_MAX_BULK && authRequired) return new ProtocolError('unauthenticated bulk length')
-        this.pos = cr + 2
-        this.bulkLen = ll
+        if (cr + 1 >= buf.length) {
+          r = this.waitFor(cr - pos + 2)
+          break
+        }
+        if (buf[pos] !== 36) {
+          r = new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
+          break
+        }
+        const ll = parseLL(buf, pos + 1, cr)
+        if (Number.isNaN(ll) || ll < 0 || ll > this.maxBulkLen) {
+          r = new ProtocolError('invalid bulk length')
+          break
+        }
+        if (ll > UNAUTH_MAX_BULK && authRequired) {
+          r = new ProtocolError('unauthenticated bulk length')
+          break
+        }
+        pos = cr + 2
+        len = ll
       }
-      const start = this.pos
-      const len = this.bulkLen
-      if (buf.length - start < len + 2) return this.waitFor(len + 2)
-      this.argv[this.argc] = this.argc === 0 && len <= NAME_CACHE_MAX_LEN ? this.name(buf, start, len) : (buf as Latin1Buffer).latin1Slice(start, start + len)
-      this.argc++
-      this.pos = start + len + 2
-      this.bulkLen = -1
-      this.multibulk--
+      if (buf.length - pos < len + 2) {
+        r = this.waitFor(len + 2)
+        break
+      }
+      argv[argc] =
+        argc === 0 && len <= NAME_CACHE_MAX_LEN ? this.name(buf, pos, len) : len <= 16 ? shortLatin1(buf, pos, len) : (buf as Latin1Buffer).latin1Slice(pos, pos + len)
+      argc++
+      pos += len + 2
+      len = -1
+      left--
     }
+    this.pos = pos
+    this.argc = argc
+    this.multibulk = left
+    this.bulkLen = len
+    if (r !== undefined) return r
     this.need = 0
     return true
   }

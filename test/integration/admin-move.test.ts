@@ -137,4 +137,27 @@ describe('slot mover (real redis-server)', {skip}, () => {
     await setSlotNode(pool, slot, dst, src, ms.filter((m) => m !== src && m !== dst))
     assert.deepEqual(await verifyKeys(await waitStable(nodes[0]), dense), [])
   })
+
+  test('moves in opposite directions at once never deadlock the servers (A→B next to B→A)', async () => {
+    const view = await viewOf(nodes[0])
+    const [a, b, c] = view.nodes.filter((n) => n.role === 'master')
+    const big = (n: typeof a) => [...n.slots].sort((x, y) => y[1] - y[0] - (x[1] - x[0]))[0]
+    const from = (n: typeof a, to: typeof a) => Array.from({length: 200}, (_, i) => ({slot: big(n)[0] + 20 + i, sourceId: n.id, targetId: to.id}))
+    const moves = [...from(a, b), ...from(b, c), ...from(c, a)]
+    const extra = new Map<string, string>()
+    for (const m of moves) {
+      const tag = tagForSlot(m.slot)
+      for (let i = 0; i < 40; i++) extra.set(`{${tag}}:x${i}`, `x${i}`)
+    }
+    await loadKeys(view, extra)
+    const t0 = Date.now()
+    // A short MIGRATE timeout turns a deadlock into failures instead of a 60 s hang.
+    const r = await moveSlots(pool, view, moves, {parallel: 8, migrateTimeoutMs: 2000})
+    assert.equal(r.failed.length, 0, JSON.stringify(r.failed.slice(0, 2)))
+    assert.equal(r.slotsMoved, 600)
+    assert.ok(Date.now() - t0 < 15000, `took ${Date.now() - t0} ms`)
+    const after = await waitStable(nodes[0])
+    assert.deepEqual(await verifyKeys(after, data), [])
+    assert.deepEqual(await verifyKeys(after, extra), [])
+  })
 })

@@ -83,7 +83,7 @@ export interface MoveResult {
 /** Slots per chunk and keys per chunk: small slots share pipelines, big ones go alone. */
 const CHUNK_SLOTS = 64
 
-interface Chunk {
+export interface Chunk {
   source: Endpoint
   target: Endpoint
   others: Endpoint[]
@@ -314,23 +314,49 @@ export async function moveSlots(pool: NodePool, view: ClusterView, moves: SlotMo
     base: {timeoutMs: opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS, replace: opts.replace ?? false, copy: false, auth: authOf(pool, opts)},
   }
   const chunks = buildChunks(moves, counts, Math.max(max * 2, 200), resolve, others, opts.chunkSlots)
-  let next = 0
-  const worker = async () => {
-    while (next < chunks.length) {
-      const ch = chunks[next++]
-      try {
-        await moveChunk(ctx, ch)
-      } catch (err) {
-        // Connection-level failure: the chunk's unfinished slots are reported, others go on.
-        const known = new Set([...result.done, ...result.failed, ...result.pending].map((m) => m.slot))
-        for (const slot of ch.slots) if (!known.has(slot)) result.failed.push({slot, sourceId: ch.source.id, targetId: ch.target.id, error: errText(err)})
-      }
+  await runScheduled(chunks, Math.max(1, opts.parallel ?? 4), async (ch) => {
+    try {
+      await moveChunk(ctx, ch)
+    } catch (err) {
+      // Connection-level failure: the chunk's unfinished slots are reported, others go on.
+      const known = new Set([...result.done, ...result.failed, ...result.pending].map((m) => m.slot))
+      for (const slot of ch.slots) if (!known.has(slot)) result.failed.push({slot, sourceId: ch.source.id, targetId: ch.target.id, error: errText(err)})
     }
-  }
-  await Promise.all(Array.from({length: Math.max(1, Math.min(opts.parallel ?? 4, chunks.length || 1))}, worker))
+  })
   result.interrupted = Boolean(opts.signal?.aborted) && result.pending.length > 0
   result.elapsedMs = Date.now() - started
   return result
+}
+
+/**
+ * Run chunks on up to `parallel` workers without ever letting a node be a MIGRATE source and a
+ * target at the same time. MIGRATE blocks the source until the target answers, so A→B next to B→A
+ * (or any cycle) would deadlock both servers until the MIGRATE timeout; a node that only receives
+ * never blocks, so this rule guarantees progress.
+ */
+export async function runScheduled(chunks: Chunk[], parallel: number, run: (ch: Chunk) => Promise<void>): Promise<void> {
+  const todo = [...chunks]
+  const asSource = new Map<string, number>()
+  const asTarget = new Map<string, number>()
+  const inc = (m: Map<string, number>, id: string, d: number) => m.set(id, (m.get(id) ?? 0) + d)
+  const running = new Set<Promise<void>>()
+  while (todo.length || running.size) {
+    let i = -1
+    if (running.size < parallel) i = todo.findIndex((c) => !asTarget.get(c.source.id) && !asSource.get(c.target.id))
+    if (i < 0) {
+      await Promise.race(running)
+      continue
+    }
+    const ch = todo.splice(i, 1)[0]
+    inc(asSource, ch.source.id, 1)
+    inc(asTarget, ch.target.id, 1)
+    const p: Promise<void> = run(ch).finally(() => {
+      inc(asSource, ch.source.id, -1)
+      inc(asTarget, ch.target.id, -1)
+      running.delete(p)
+    })
+    running.add(p)
+  }
 }
 
 /** Move one slot (same machinery). */

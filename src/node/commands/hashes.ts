@@ -1,11 +1,11 @@
 // Hash commands (redis t_hash.c). A hash is a Map<field, value> of latin1 strings; empty
 // hashes are deleted. Encoding (listpack vs hashtable) is only reported, see keys.ts encodingOf.
-import {E, ReplyError, wrongArity} from '../errors.js'
+import {E, wrongArity} from '../errors.js'
 import type {HashValue} from '../keyspace/keyspace.js'
 import {formatIncrFloat} from './strings.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseFloatStrict, parseIntStrict} from './util.js'
-import {distinctIndexes, matches, parseCursor, parseScanOptions, randCount, randomInt, scanCollection} from './type-util.js'
+import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -152,7 +152,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) return r.error(E.SYNTAX)
   if (argv.length === 4) {
     withValues = true
-    if (Math.abs(l) > 4611686018427387903) return r.error('ERR value is out of range')
+    if (pairCountTooBig(argv[2])) return r.error('ERR value is out of range')
   }
   const h = ctx.db.getHash(argv[1])
   if (!h || l === 0) return r.array(0)
@@ -206,4 +206,3 @@ function hscan(ctx: CommandContext, argv: string[]): void {
   r.bulks(out, out.length)
 }
 
-export {ReplyError}

@@ -14,7 +14,7 @@ export const commands: CommandSpec[] = [
   cmd('brpop', -3, [...B], [1, -2, 1], (ctx, a) => bpop(ctx, a, false)),
   cmd('blmove', 6, [...B, 'denyoom'], [1, 2, 1], (ctx, a) => bmove(ctx, a, side(a[3]), side(a[4]), a[5], false)),
   cmd('brpoplpush', 4, [...B, 'denyoom'], [1, 2, 1], (ctx, a) => bmove(ctx, a, false, true, a[3], true)),
-  cmd('blmpop', -5, [...B], 0, blmpop, {keys: numkeysKeys(2)}),
+  cmd('blmpop', -5, ['write', 'blocking'], 0, blmpop, {keys: numkeysKeys(2)}),
 ]
 
 /** On a wake-up only the ready key is tried, and a key of another type is skipped (stays blocked). */
@@ -25,7 +25,7 @@ function listAt(ctx: CommandContext, key: string, wake: boolean): Deque | undefi
 }
 
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
-  const timeoutMs = parseTimeout(argv[argv.length - 1], ctx.clock.now())
+  const timeoutMs = parseTimeout(argv[argv.length - 1])
   const keys = argv.slice(1, -1)
   return serveOrBlock(ctx, {
     keys,
@@ -48,7 +48,7 @@ function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promis
 }
 
 function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: boolean, timeout: string, legacy: boolean): void | Promise<void> {
-  const timeoutMs = parseTimeout(timeout, ctx.clock.now())
+  const timeoutMs = parseTimeout(timeout)
   const [, src, dst] = argv
   return serveOrBlock(ctx, {
     keys: [src],
@@ -69,7 +69,7 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
 
 function blmpop(ctx: CommandContext, argv: string[]): void | Promise<void> {
   const a = parseMpop(argv, 2, side)
-  const timeoutMs = parseTimeout(argv[1], ctx.clock.now())
+  const timeoutMs = parseTimeout(argv[1])
   return serveOrBlock(ctx, {
     keys: a.keys,
     timeoutMs,

@@ -190,7 +190,6 @@ function lpos(ctx: CommandContext, argv: string[]): void {
     const more = j + 1 < argv.length
     if (o === 'rank' && more) {
       rank = intArg(argv[++j])
-      if (argv[j] === '-9223372036854775808') return ctx.reply.error('ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807')
       if (rank === 0)
         return ctx.reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
     } else if (o === 'count' && more) {

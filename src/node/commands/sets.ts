@@ -1,7 +1,7 @@
 // Set commands (redis t_set.c). A set is a Set<string>; empty sets are deleted. Sets redis
 // would keep as an intset (<= 512 integers) are replied in ascending numeric order, as redis
 // does; larger or non-integer sets come out in insertion order (redis: hash-table order).
-import {E, ReplyError} from '../errors.js'
+import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg} from './util.js'
@@ -19,7 +19,7 @@ export const commands: CommandSpec[] = [
   cmd('scard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getSet(a[1])?.size ?? 0)),
   cmd('spop', -2, ['write', 'fast'], K, spop),
   cmd('srandmember', -2, ['readonly'], K, srandmember),
-  cmd('smove', 4, [...W], [1, 2, 1], smove),
+  cmd('smove', 4, ['write', 'fast'], [1, 2, 1], smove),
   // SINTER replies in the smallest input's order (redis iterates it); the others build a new set.
   cmd('sinter', -2, ['readonly'], [1, -1, 1], (ctx, a) => replySet(ctx, inter(ctx, a.slice(1)), false)),
   cmd('sintercard', -3, ['readonly'], 0, sintercard, {keys: numkeysKeys(1)}),
@@ -263,4 +263,3 @@ function sscan(ctx: CommandContext, argv: string[]): void {
   r.bulks(out, out.length)
 }
 
-export {ReplyError}

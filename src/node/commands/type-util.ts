@@ -14,9 +14,10 @@ export interface ScanOptions {
 /** redis parseScanCursorOrReply: strtoul, so "+5" passes and garbage is "ERR invalid cursor". */
 export function parseCursor(raw: string): number {
   if (!/^[+-]?\d+$/.test(raw) || raw.length > 21) throw new ReplyError('ERR invalid cursor')
-  const n = Number(raw)
-  if (Math.abs(n) > 18446744073709551615) throw new ReplyError('ERR invalid cursor')
-  return n < 0 ? 0 : n
+  const big = BigInt(raw)
+  if (big > 18446744073709551615n || big < -18446744073709551615n) throw new ReplyError('ERR invalid cursor')
+  // strtoul wraps negatives to huge values: a cursor past the end.
+  return big < 0n ? Number(18446744073709551616n + big) : Number(big)
 }
 
 /** COUNT / MATCH after the cursor (argv[3...]); TYPE is only for SCAN, hence a syntax error. */
@@ -39,11 +40,11 @@ export function parseScanOptions(argv: string[], cursor: number): ScanOptions {
 /**
  * Live iterators per collection, keyed by the cursor they continue from. JS Map/Set iterators
  * survive concurrent inserts and deletes (deleted entries are skipped, new ones visited), which
- * gives SCAN's guarantee: an element present for the whole iteration is returned. A cursor we
- * no longer hold (evicted, or from before a restart) resumes by position instead.
+ * gives SCAN's guarantee: an element present for the whole iteration is returned. The cursor
+ * is the number of entries walked so far, so a cursor we no longer hold (evicted, another
+ * client's, from before a restart) resumes by position instead.
  */
 const live = new WeakMap<object, Map<number, Iterator<unknown>>>()
-let nextCursor = 1
 
 /**
  * Walk `source` from `cursor`, visiting about `count` entries. Small (listpack/intset-encoded)
@@ -66,28 +67,28 @@ export function scanCollection<T>(
   let it = cursors?.get(opts.cursor) as Iterator<T> | undefined
   if (it) cursors!.delete(opts.cursor)
   else {
+    // One past the end finishes the scan (redis: a cursor beyond the table returns nothing).
+    if (opts.cursor >= size && opts.cursor !== 0) return 0
     it = source()
-    // Unknown cursor: treat it as a position (bounded by the size) and skip ahead.
-    if (opts.cursor > 0 && opts.cursor < 2 ** 32) for (let i = 0; i < Math.min(opts.cursor, size); i++) if (it.next().done) break
+    for (let i = 0; i < opts.cursor; i++) if (it.next().done) break
   }
+  let pos = opts.cursor
   for (let n = 0; n < opts.count; n++) {
     const r = it.next()
     if (r.done) return 0
     visit(r.value)
+    pos++
   }
   if (!cursors) live.set(owner, (cursors = new Map()))
   if (cursors.size >= 16) cursors.delete(cursors.keys().next().value as number)
-  // Cursors grow monotonically so a stale one never aliases a live iterator.
-  const c = nextCursor++
-  cursors.set(c, it as Iterator<unknown>)
-  return c
+  cursors.set(pos, it as Iterator<unknown>)
+  return pos
 }
 
 export function matches(match: string | null, s: string): boolean {
   return match === null || globMatch(match, s)
 }
 
-/** Reply shape of every *SCAN: [cursor, [items...]] */
 export function randomInt(n: number): number {
   return Math.floor(Math.random() * n)
 }
@@ -108,8 +109,14 @@ export function distinctIndexes(n: number, k: number): number[] {
  */
 export function randCount(raw: string): number {
   const n = intArg(raw)
-  if (raw === '-9223372036854775808') throw new ReplyError('ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807')
+  if (raw === '-9223372036854775808') throw new ReplyError('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807')
   return n
+}
+
+/** WITHVALUES/WITHSCORES: redis refuses |count| > LONG_MAX/2 (compared exactly, not as doubles). */
+export function pairCountTooBig(raw: string): boolean {
+  const n = BigInt(raw)
+  return n < -4611686018427387903n || n > 4611686018427387903n
 }
 
 /** Key positions for "cmd numkeys key ... " layouts (SINTERCARD, ZUNION, LMPOP ...). */

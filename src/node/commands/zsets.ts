@@ -8,7 +8,7 @@ import {ZSet} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {formatDouble} from '../../resp/writer.js'
 import {intArg} from './util.js'
-import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection} from './type-util.js'
+import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
 import {doubleArg, zcount, zrangeGeneric, zremrange} from './zsets-range.js'
 import {zsetOp} from './zsets-store.js'
 
@@ -212,7 +212,7 @@ function zsetAt(ctx: CommandContext, key: string, wake: boolean): ZSet | undefin
 }
 
 function bzpop(ctx: CommandContext, argv: string[], min: boolean): void | Promise<void> {
-  const timeoutMs = parseTimeout(argv[argv.length - 1], ctx.clock.now())
+  const timeoutMs = parseTimeout(argv[argv.length - 1])
   const keys = argv.slice(1, -1)
   return serveOrBlock(ctx, {
     keys,
@@ -270,7 +270,7 @@ function zmpop(ctx: CommandContext, argv: string[], blocking: boolean): void | P
     if (!serve()) ctx.reply.nullArray()
     return
   }
-  const timeoutMs = parseTimeout(argv[1], ctx.clock.now())
+  const timeoutMs = parseTimeout(argv[1])
   return serveOrBlock(ctx, {keys, timeoutMs, serve, onTimeout: () => ctx.reply.nullArray()})
 }
 
@@ -283,7 +283,7 @@ function zrandmember(ctx: CommandContext, argv: string[]): void {
   const l = randCount(argv[2])
   if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withscores')) return r.error(E.SYNTAX)
   const withScores = argv.length === 4
-  if (withScores && Math.abs(l) > 4611686018427387903) return r.error('ERR value is out of range')
+  if (withScores && pairCountTooBig(argv[2])) return r.error('ERR value is out of range')
   const z = ctx.db.getZSet(argv[1])
   if (!z || l === 0) return r.array(0)
   const emit = (i: number) => {
@@ -336,4 +336,3 @@ function zscan(ctx: CommandContext, argv: string[]): void {
   r.bulks(out, out.length)
 }
 
-export {ReplyError}
