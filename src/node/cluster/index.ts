@@ -10,6 +10,8 @@ import {clusterCommands} from '../commands/cluster.js'
 import {ClusterRuntime} from './runtime.js'
 import {defaultClusterConfig, type ClusterConfig} from './state.js'
 import {slotVerdict} from './verdict.js'
+import {verdictError} from '../verdict.js'
+import {redirectBlocked} from '../blocking.js'
 
 const SHARD_PUBSUB = new Set(['spublish', 'ssubscribe', 'sunsubscribe'])
 
@@ -63,6 +65,18 @@ export function createCluster(server: NodeServer): ClusterModule {
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
     else if (name === 'cluster-allow-reads-when-down') rt.st.config.allowReadsWhenDown = value === 'yes'
   })
+  // Redis's clientsCron redirects clients blocked on keys whose slot moved away (MOVED) or whose
+  // cluster went down (CLUSTERDOWN) — clusterRedirectBlockedClientIfNeeded. Same cadence: 100 ms.
+  let blockedTimer: NodeJS.Timeout | undefined
+  const redirectBlockedClients = () =>
+    redirectBlocked(server, (session, _db, keys) => {
+      if (keys.length === 0) return null
+      const v = slotVerdict(rt.st, {
+        keys: keys.slice(0, 1), slotOf: keySlot, exists: () => true, asking: session.asking,
+        readonlySession: session.readonlyMode, write: true, isMigrate: false, pubsubShard: false,
+      })
+      return v.kind === 'moved' || v.kind === 'clusterdown' ? verdictError(v) : null
+    })
   return {
     runtime: rt,
     commands: clusterCommands(rt),
@@ -77,8 +91,15 @@ export function createCluster(server: NodeServer): ClusterModule {
       shutdown: () => rt.stop(),
       isReplica: () => rt.st.myself.isReplica,
     },
-    start: () => rt.start(),
-    stop: () => rt.stop(),
+    start: async () => {
+      await rt.start()
+      blockedTimer = setInterval(redirectBlockedClients, 100)
+      blockedTimer.unref()
+    },
+    stop: async () => {
+      if (blockedTimer) clearInterval(blockedTimer)
+      await rt.stop()
+    },
   } as ClusterModule & {runtime: ClusterRuntime}
 }
 
