@@ -1,4 +1,5 @@
 // CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR HELP.
+import {unblockClient} from '../blocking.js'
 import {E} from '../errors.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -19,6 +20,7 @@ export const clientCommand: CommandSpec = {
     cmd('kill', -3, ['admin', 'noscript', 'loading', 'stale'], 0, kill),
     cmd('no-evict', 3, ['admin', 'noscript', 'loading', 'stale'], 0, onOff),
     cmd('no-touch', 3, ['noscript', 'loading', 'stale'], 0, onOff),
+    cmd('unblock', -3, ['admin', 'noscript', 'loading', 'stale'], 0, unblock),
     cmd('getredir', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(-1)),
     cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
       const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'HELP']
@@ -145,4 +147,18 @@ function kill(ctx: CommandContext, argv: string[]): void {
     else s.close()
   }
   ctx.reply.integer(killed)
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked (and is now unblocked), else 0.
+function unblock(ctx: CommandContext, argv: string[]): void {
+  const id = Number(argv[2])
+  if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(id)) return ctx.reply.error('ERR value is not an integer or out of range')
+  let withError = false
+  if (argv.length === 4) {
+    const mode = argv[3].toLowerCase()
+    if (mode === 'error') withError = true
+    else if (mode !== 'timeout') return ctx.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR')
+  } else if (argv.length > 4) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+  const target = ctx.server.sessions.get(id)
+  ctx.reply.integer(target && unblockClient(ctx.server, target, withError) ? 1 : 0)
 }
