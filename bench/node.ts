@@ -7,7 +7,7 @@
 // Run: npm run build && node --import tsx bench/node.ts
 // Options (env): N=1000000 KEYS=1000000 CLIENTS=50 PIPELINE=16
 //   NODE_BIN=bin/run.js (default; or bin/dev.js, or a runner script taking redis-server style
-//   args such as bench/node-runner.ts: the sources through tsx, no oclif)
+//   args: src/node/main.ts (the sources through tsx) or dist/src/node/main.js, no oclif)
 //   NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (extra node flags for the embedded node)
 //   ONLY=embedded|redis (run one side only; ratios then print as '-')
 //   ROUNDS=1 (throughput rounds; the best of each side is reported)

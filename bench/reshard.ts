@@ -4,6 +4,7 @@
 // BENCH_ROUNDS (default 2; the best time of the rounds is kept, since the machine may be shared).
 // Between tool runs the original slot layout is restored (untimed) so every run moves the same keys.
 import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {NodePool} from '../src/index.js'
 import {moveSlots, type SlotMove} from '../src/cluster/exec/move.js'
@@ -31,6 +32,11 @@ function run(cmd: string, args: string[]): number {
 }
 
 async function main(): Promise<void> {
+  // The built CLI is what users run; build it when missing (node start-up through tsx would be unfair).
+  if (!existsSync(resolve(import.meta.dirname, '..', 'dist', 'commands', 'reshard.js'))) {
+    process.stderr.write('building dist/ ...\n')
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {cwd: resolve(import.meta.dirname, '..'), stdio: 'ignore'})
+  }
   const rn = new RedisNodes()
   const pool = new NodePool({})
   try {

@@ -65,6 +65,9 @@ export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Prom
   client.on('error', (e: Error) => (lastError = e))
   try {
     await client.connect()
+    // connect() can resolve before a failed AUTH closes the link: one PING settles it, so the
+    // caller sees WRONGPASS/NOAUTH here and not a later "Connection is closed".
+    await client.ping()
     return client
   } catch (err) {
     client.disconnect()

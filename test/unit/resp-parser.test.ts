@@ -83,6 +83,42 @@ describe('RESP request parser', () => {
     assert.ok(p.pending < 100)
   })
 
+  test('every argument length 0..40 is byte-exact (short-string fast path and latin1Slice)', () => {
+    for (let len = 0; len <= 40; len++) {
+      const bytes = Buffer.from(Array.from({length: len}, (_, i) => (i * 97 + len * 13) & 255))
+      const buf = Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$${len}\r\n`), bytes, Buffer.from(`\r\n$${len}\r\n`), bytes, Buffer.from('\r\n')])
+      for (const chunk of [1, 5, Infinity]) {
+        const [argv] = parseAll(buf, chunk) as string[][]
+        assert.equal(argv.length, 3)
+        assert.deepEqual(Buffer.from(argv[1], 'latin1'), bytes, `len ${len} chunk ${chunk}`)
+        assert.equal(argv[2], argv[1])
+      }
+    }
+  })
+
+  test('command-name cache returns the exact spelling, also for colliding names', () => {
+    // Same length, same first and last byte: they share a cache slot and must not be confused.
+    const names = ['GET', 'get', 'Get', 'GeT', 'GAT', 'ping', 'PING', 'pong', 'x'.repeat(24), 'y'.repeat(30), '']
+    let input = ''
+    for (let round = 0; round < 3; round++) for (const n of names) input += `*2\r\n$${n.length}\r\n${n}\r\n$1\r\nk\r\n`
+    const out = parseAll(input) as string[][]
+    assert.deepEqual(out.map((a) => a[0]), [...names, ...names, ...names])
+    assert.ok(out.every((a) => a.length === 2 && a[1] === 'k'))
+  })
+
+  test('a command split at every byte boundary parses the same', () => {
+    const input = '*3\r\n$3\r\nSET\r\n$16\r\nkey:000000012345\r\n$20\r\n' + 'v'.repeat(20) + '\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'
+    for (let cut = 1; cut < input.length; cut++) {
+      const p = new RequestParser()
+      const got: string[][] = []
+      for (const part of [input.slice(0, cut), input.slice(cut)]) {
+        p.feed(Buffer.from(part, 'latin1'))
+        for (let r = p.next(); r !== null; r = p.next()) got.push(r as string[])
+      }
+      assert.deepEqual(got, [['SET', 'key:000000012345', 'v'.repeat(20)], ['GET', 'k']], `cut at ${cut}`)
+    }
+  })
+
   test('fuzz: random and mutated input never throws or loops', () => {
     let seed = 12345
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)

@@ -44,7 +44,7 @@ export interface MigrateOutcome {
 export const DEFAULT_PIPELINE = 1000
 export const DEFAULT_MIGRATE_TIMEOUT_MS = 60000
 /** A MIGRATE batch should block the source for about this long at most (#6999: large keys). */
-const TARGET_BATCH_MS = 150
+const TARGET_BATCH_MS = 400
 
 export function isBusyKey(err: unknown): boolean {
   return /BUSYKEY/.test(String((err as Error)?.message ?? err))

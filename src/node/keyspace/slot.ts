@@ -18,7 +18,20 @@ export function crc16(s: string, start = 0, end = s.length): number {
   return crc
 }
 
+// One-entry memo: the cluster verdict and then the keyspace ask for the same key string of the
+// same command; === on the identical string object is a pointer compare.
+let memoKey = ''
+let memoSlot = 0
+
 export function keySlot(key: string): number {
+  if (key === memoKey) return memoSlot
+  const slot = computeSlot(key)
+  memoKey = key
+  memoSlot = slot
+  return slot
+}
+
+function computeSlot(key: string): number {
   const open = key.indexOf('{')
   if (open !== -1) {
     const close = key.indexOf('}', open + 1)
