@@ -109,8 +109,10 @@ export async function compareKeys(pool: NodePool, source: Endpoint, target: Endp
   const sp = s.pipeline()
   const tp = t.pipeline()
   for (const k of keys) {
+    // Either side may hold the slot only as IMPORTING (a cold move off a non-owner, or the target
+    // of a migration): ASKING lets it answer for this one command; harmless on the owner.
+    sp.call('ASKING')
     sp.callBuffer('DUMP', k)
-    // The target may not own the slot yet (IMPORTING): ASKING lets it answer for this one command.
     tp.call('ASKING')
     tp.callBuffer('DUMP', k)
   }
@@ -119,7 +121,7 @@ export async function compareKeys(pool: NodePool, source: Endpoint, target: Endp
   const different: Buffer[] = []
   const gone: Buffer[] = []
   keys.forEach((k, i) => {
-    const [se, sv] = sr![i]
+    const [se, sv] = sr![2 * i + 1]
     const [te, tv] = tr![2 * i + 1]
     if (se || sv === null) gone.push(k) // left the source (ASK for a missing key, or nil)
     else if (te || tv === null) equal.push(k) // target copy vanished meanwhile: a plain retry is safe
@@ -195,9 +197,12 @@ export async function resolveBusy(
     return {moved: equal.length, conflicts: different.map((k) => k.toString())}
   }
   const ex = s.pipeline()
-  for (const k of keys) ex.callBuffer('EXISTS', k)
+  for (const k of keys) {
+    ex.call('ASKING') // the source may only be IMPORTING this slot (see compareKeys)
+    ex.callBuffer('EXISTS', k)
+  }
   const res = (await ex.exec()) ?? []
-  const left = keys.filter((_, i) => !res[i][0] && Number(res[i][1]) === 1)
+  const left = keys.filter((_, i) => !res[2 * i + 1][0] && Number(res[2 * i + 1][1]) === 1)
   let moved = keys.length - left.length
   const {equal, different} = await compareKeys(pool, source, target, left, targetPool)
   if (equal.length) {
