@@ -144,15 +144,31 @@ export async function migrateKeysInSlot(pool: NodePool, source: Endpoint, target
   const sizer = new BatchSizer(max, count)
   const base = {timeoutMs: opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS, replace: opts.replace ?? false, copy: opts.copy ?? false, auth: authOf(pool, opts)}
   let moved = 0
+  const getKeys = async () => (await s.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(sizer.size))) as Buffer[]
+  let keys = await getKeys()
   for (;;) {
-    if (opts.signal?.aborted) return {keys: moved, empty: false, conflicts: [], interrupted: true}
-    const keys = (await s.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(sizer.size))) as Buffer[]
     if (keys.length === 0) return {keys: moved, empty: true, conflicts: [], interrupted: false}
-    const step = await migrateBatch(pool, s, source, target, keys, base)
-    moved += step.moved
-    if (step.moved) opts.onKeys?.(step.moved)
-    sizer.observe(step.ms, keys.length)
-    if (step.conflicts.length) return {keys: moved, empty: false, conflicts: step.conflicts, interrupted: false}
+    if (opts.signal?.aborted) return {keys: moved, empty: false, conflicts: [], interrupted: true}
+    // One round trip per batch: the source runs MIGRATE (blocking) and only then GETKEYSINSLOT, so
+    // the second reply already lists the next batch. On any MIGRATE error it is discarded.
+    const t0 = Date.now()
+    const p = s.pipeline()
+    p.callBuffer('MIGRATE', ...migrateArgs(target, keys, base))
+    p.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(sizer.size))
+    const [[migErr], [nextErr, next]] = (await p.exec()) ?? [[new Error('pipeline aborted')], [null, null]]
+    if (migErr) {
+      if (!isBusyKey(migErr) || base.replace) throw migErr
+      const step = await resolveBusy(pool, s, source, target, keys, base)
+      moved += step.moved
+      if (step.moved) opts.onKeys?.(step.moved)
+      if (step.conflicts.length) return {keys: moved, empty: false, conflicts: step.conflicts, interrupted: false}
+      keys = await getKeys()
+      continue
+    }
+    moved += keys.length
+    opts.onKeys?.(keys.length)
+    sizer.observe(Date.now() - t0, keys.length)
+    keys = nextErr ? await getKeys() : (next as Buffer[])
   }
 }
 
