@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {CreatePlanError, NodePool, applyCreate, loadCluster, parseAddress, planCreate, validateCreateNodes} from '../src/index.js'
+import {CreatePlanError, ExitCode, NodePool, applyCreate, loadCluster, parseAddress, planCreate, validateCreateNodes} from '../src/index.js'
 import {renderCheck} from '../src/cluster/format/view.js'
 import {runChecks} from '../src/cluster/check/checks.js'
 import {RedisTsError, usageError} from '../src/errors.js'
@@ -28,6 +28,7 @@ running in the background; "redis-ts local stop" tears it down.`
     replicas: Flags.integer({char: 'r', aliases: ['cluster-replicas'], default: 0, min: 0, description: 'replicas per master'}),
     'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
     timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge'}),
+    'fast-join': Flags.boolean({default: true, allowNo: true, description: 'lower cluster-node-timeout to 1000 ms while the cluster forms (masters report ok after min(node-timeout, 5 s)), then restore it'}),
     masters: Flags.integer({default: 3, min: 3, helpGroup: 'LOCAL CLUSTER', description: 'local cluster (no addresses): number of masters'}),
     name: Flags.string({default: 'default', helpGroup: 'LOCAL CLUSTER', description: 'local cluster: name (state in <tmpdir>/redis-ts/<name>)'}),
     dir: Flags.string({helpGroup: 'LOCAL CLUSTER', description: 'local cluster: state directory'}),
@@ -113,9 +114,15 @@ running in the background; "redis-ts local stop" tears it down.`
       }
       await this.confirm('Can I set the above configuration?')
       const started = Date.now()
+      const warnings: string[] = []
       const result = await applyCreate(plan, nodes, pool, {
         timeoutMs: this.flags.timeout * 1000,
+        fastJoin: this.flags['fast-join'],
         onEvent: (e) => {
+          if (e.type === 'restore-failed') {
+            warnings.push(`cluster-node-timeout could not be restored on ${e.nodes.join(', ')}; run "redis-ts set-timeout" to set it`)
+            this.out.warning(warnings[warnings.length - 1])
+          }
           if (e.type === 'slots-assigned') this.out.info('Nodes configuration updated')
           else if (e.type === 'epochs-set') this.out.info('Assign a different config epoch to each node')
           else if (e.type === 'meet-sent') this.out.info('Sending CLUSTER MEET messages to join the cluster')
@@ -126,7 +133,7 @@ running in the background; "redis-ts local stop" tears it down.`
       const view = await loadCluster(addrs[0], pool, {details: true})
       const report = runChecks(view)
       renderCheck(this.out, view, report, {multipleOwners: false})
-      this.finish({plan: planDoc, nodes: result.nodes, elapsedMs: Date.now() - started, healthy: report.healthy})
+      this.finish({plan: planDoc, nodes: result.nodes, elapsedMs: Date.now() - started, healthy: report.healthy}, warnings.length ? ExitCode.PARTIAL_FAILURE : ExitCode.OK, warnings)
     } finally {
       await pool.close()
     }

@@ -23,7 +23,8 @@ describe('create / check / info / call / set-timeout against redis-server', {ski
   let standalone: TestNode
 
   before(async () => {
-    cluster = await nodes.start(6, {nodeTimeout: 1000})
+    // 5000 ms: create lowers it to 1000 while the cluster forms (fast join) and must restore it.
+    cluster = await nodes.start(6, {nodeTimeout: 5000})
     fresh = await nodes.start(3, {nodeTimeout: 1000})
     ;[standalone] = await nodes.start(1, {cluster: false})
   })
@@ -111,6 +112,7 @@ describe('create / check / info / call / set-timeout against redis-server', {ski
     assert.equal(doc.ok, true)
     assert.equal(doc.result.nodes.filter((n: {role: string}) => n.role === 'master').length, 3)
     for (const n of cluster) assert.match(String(await nodes.call(n, 'CLUSTER', 'INFO')), /cluster_state:ok/)
+    for (const n of cluster) assert.deepEqual(await nodes.call(n, 'CONFIG', 'GET', 'cluster-node-timeout'), ['cluster-node-timeout', '5000'])
 
     const c = await runCli(['check', cluster[0].address])
     assert.equal(c.code, 0, c.stdout + c.stderr)
