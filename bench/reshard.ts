@@ -1,7 +1,8 @@
 // Side-by-side benchmark: `redis-ts reshard/rebalance` vs `redis-cli --cluster reshard/rebalance`
 // on the same 3 real redis-server masters and the same keys. Run: node --import tsx bench/reshard.ts
 // Env: BENCH_KEYS (default 200000 small keys), BENCH_DENSE (default 100000 keys in 16 hash-tagged slots),
-// BENCH_ROUNDS (default 2; the best time of the rounds is kept, since the machine may be shared).
+// BENCH_ROUNDS (default 2; the best time of the rounds is kept, since the machine may be shared),
+// BENCH_TS_ARGS (extra redis-ts reshard flags).
 // Between tool runs the original slot layout is restored (untimed) so every run moves the same keys.
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -14,6 +15,8 @@ import {keyEntries, loadKeys, makeCluster, ownerMap, tagForSlot, viewOf, waitSta
 const KEYS = Number(process.env.BENCH_KEYS ?? 200000)
 const DENSE = Number(process.env.BENCH_DENSE ?? 100000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+// Extra flags for redis-ts reshard (e.g. BENCH_TS_ARGS="--pipeline 5000") to compare settings.
+const TS_ARGS = (process.env.BENCH_TS_ARGS ?? '').split(' ').filter(Boolean)
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'run.js')
 
 interface Row {
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     const reshardSlots = [...m1.slots.flatMap(([a]) => Array.from({length: 2048}, (_, i) => a + i)), ...ms[2].slots.flatMap(([a]) => Array.from({length: 2048}, (_, i) => a + i))]
     const movedKeys = await keysIn(reshardSlots)
     const tools: {name: string; reshard: (extra: string[]) => number; rebalance: () => number}[] = [
-      {name: 'redis-ts', reshard: (x) => run(process.execPath, [BIN, 'reshard', seed, ...x, '--yes']), rebalance: () => run(process.execPath, [BIN, 'rebalance', seed, '--yes'])},
+      {name: 'redis-ts', reshard: (x) => run(process.execPath, [BIN, 'reshard', seed, ...x, '--yes', ...TS_ARGS]), rebalance: () => run(process.execPath, [BIN, 'rebalance', seed, '--yes'])},
       {name: 'redis-cli (pipeline 10)', reshard: (x) => run('redis-cli', ['--cluster', 'reshard', seed, ...x.map((a) => a.replace(/^--/, '--cluster-')), '--cluster-yes']), rebalance: () => run('redis-cli', ['--cluster', 'rebalance', seed])},
       {
         name: 'redis-cli (pipeline 1000)',
