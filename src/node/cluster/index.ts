@@ -81,11 +81,19 @@ export function createCluster(server: NodeServer): ClusterModule {
     runtime: rt,
     commands: clusterCommands(rt),
     hooks: {
-      verdict: (session, spec, _argv, keys) => slotVerdict(rt.st, {
+      verdict: (session, spec, _argv, keys) => {
+        // Hot path (one key, a stable slot this master owns, cluster ok): no query object at all.
+        const st = rt.st
+        if (keys.length === 1 && st.ok) {
+          const slot = keySlot(keys[0])
+          if (st.slots[slot] === st.myself && st.migratingTo[slot] === null && st.importingFrom[slot] === null) return null
+        }
+        return slotVerdict(st, {
         keys, slotOf: keySlot, exists: (k) => db.has(k), asking: session.asking || spec.name === 'restore-asking',
         readonlySession: session.readonlyMode, write: isWrite(session, spec),
         isMigrate: spec.name === 'migrate', pubsubShard: SHARD_PUBSUB.has(spec.name),
-      }),
+        })
+      },
       publish: (channel, message) => rt.publish(channel, message),
       infoLines: () => ['cluster_enabled:1'],
       shutdown: () => rt.stop(),
