@@ -76,6 +76,12 @@ function set(ctx: CommandContext, argv: string[]): void {
   }
   const key = argv[1]
   const db = ctx.db
+  if (argv.length === 3) {
+    // Plain SET key value (the hot path): no option needs the old value.
+    db.set(key, argv[2], false)
+    ctx.afterWrite(key)
+    return ctx.reply.ok()
+  }
   const old = db.get(key)
   if (get && old !== undefined && typeof old !== 'string') return ctx.reply.error(E.WRONGTYPE)
   if ((nx && old !== undefined) || (xx && old === undefined)) {
