@@ -1,9 +1,9 @@
 // End to end against real redis-server: create, check, info, call, set-timeout and every bad-input refusal.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
-import {runCli} from '../helpers/cli.js'
+import {BIN, runCli} from '../helpers/cli.js'
 
 const skip = redisSkip()
 
@@ -140,6 +140,25 @@ describe('create / check / info / call / set-timeout against redis-server', {ski
     assert.ok(Date.now() - t0 < 20000)
     assert.match(r.stderr, /Timed out/)
     assert.match(r.stderr, new RegExp(`Bus port 127\\.0\\.0\\.1:9 of node ${bad.address.replace(/\./g, '\\.')}`))
+  })
+
+  test('Ctrl-C while the cluster forms restores each node timeout (fast join) and exits 130', async () => {
+    const good = await nodes.start(2, {nodeTimeout: 5000})
+    const [bad] = await nodes.start(1, {nodeTimeout: 5000, extra: ['--cluster-announce-bus-port', '9']})
+    const all = [...good, bad]
+    const child = spawn(process.execPath, [BIN, 'create', ...all.map((n) => n.address), '--yes', '--timeout', '60'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    // Wait until the join has started (timeouts lowered), then interrupt.
+    for (let i = 0; i < 200; i++) {
+      const v = (await nodes.call(good[0], 'CONFIG', 'GET', 'cluster-node-timeout')) as string[]
+      if (v[1] === '1000') break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((r) => child.on('close', r))
+    assert.equal(code, 130, stderr)
+    for (const n of all) assert.deepEqual(await nodes.call(n, 'CONFIG', 'GET', 'cluster-node-timeout'), ['cluster-node-timeout', '5000'])
   })
 
   test('check reports open slots with exit code 3', async () => {

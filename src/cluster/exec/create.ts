@@ -100,10 +100,7 @@ export async function applyCreate(
   // min(cluster-node-timeout, 5000) ms (clusterUpdateState). Lowering the timeout to 1 s for the
   // join and restoring it afterwards makes a new cluster usable seconds sooner; nothing else changes.
   const lowered = opts.fastJoin === false ? [] : nodes.filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > FAST_JOIN_TIMEOUT_MS)
-  await Promise.all(lowered.map(async (n) => (await pool.get({host: n.host, port: n.port})).call('CONFIG', 'SET', 'cluster-node-timeout', String(FAST_JOIN_TIMEOUT_MS))))
-  try {
-    return await applyCreateSteps(plan, nodes, pool, opts)
-  } finally {
+  const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
       lowered.map(async (n) => {
@@ -114,6 +111,24 @@ export async function applyCreate(
         }
       }),
     )
+    return failed
+  }
+  // Ctrl-C / SIGTERM while the cluster forms: put every node's own timeout back before exiting.
+  const onSignal = () => {
+    process.stderr.write('Interrupted: restoring cluster-node-timeout before exiting...\n')
+    void restore().finally(() => process.exit(130))
+  }
+  if (lowered.length) {
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  }
+  try {
+    await Promise.all(lowered.map(async (n) => (await pool.get({host: n.host, port: n.port})).call('CONFIG', 'SET', 'cluster-node-timeout', String(FAST_JOIN_TIMEOUT_MS))))
+    return await applyCreateSteps(plan, nodes, pool, opts)
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+    const failed = await restore()
     if (failed.length) opts.onEvent?.({type: 'restore-failed', nodes: failed})
   }
 }
