@@ -12,7 +12,7 @@ import {renderTable} from '../src/ui/table.js'
 
 export const moveFlags = {
   parallel: Flags.integer({default: 4, min: 1, max: 64, description: 'slot chunks moved concurrently'}),
-  pipeline: Flags.integer({aliases: ['cluster-pipeline'], default: 1000, min: 1, description: 'max keys per MIGRATE (the batch adapts below it)'}),
+  pipeline: Flags.integer({aliases: ['cluster-pipeline'], default: 5000, min: 1, description: 'max keys per MIGRATE (batches start at up to 1000 keys and grow while they stay fast)'}),
   timeout: Flags.integer({aliases: ['cluster-timeout'], default: 60000, min: 1, description: 'MIGRATE timeout in ms'}),
   replace: Flags.boolean({aliases: ['cluster-replace'], description: 'overwrite keys that already exist on the target (skips the value comparison)'}),
   'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),

@@ -41,7 +41,9 @@ export interface MigrateOutcome {
   interrupted: boolean
 }
 
-export const DEFAULT_PIPELINE = 1000
+export const DEFAULT_PIPELINE = 5000
+/** First batch of a slot: never more than this many keys before we know how fast batches are. */
+const INITIAL_BATCH = 1000
 export const DEFAULT_MIGRATE_TIMEOUT_MS = 60000
 /** A MIGRATE batch should block the source for about this long at most (#6999: large keys). */
 const TARGET_BATCH_MS = 400
@@ -71,7 +73,7 @@ export function migrateArgs(target: Endpoint, keys: Buffer[], o: {timeoutMs: num
 export class BatchSizer {
   size: number
   constructor(readonly max: number, count: number) {
-    this.size = Math.min(max, Math.max(10, count))
+    this.size = Math.min(max, INITIAL_BATCH, Math.max(10, count))
   }
   observe(ms: number, keys: number): void {
     if (keys < this.size) return
