@@ -1,6 +1,7 @@
 // RDB primitives (redis src/rdb.c): length encoding (6/14/32/64-bit), string encodings
 // (raw, int8/16/32, LZF) and score formats. Every read is bounds-checked by ByteReader.
 
+import {formatG17} from '../../resp/writer.js'
 import {ByteReader, ByteWriter} from './byte-io.js'
 import {canonicalInt} from './listpack.js'
 import {lzfCompress, lzfDecompress} from './lzf.js'
@@ -166,23 +167,8 @@ function readLzf(r: ByteReader): Buffer {
 export function scoreToString(x: number): string {
   if (x === Infinity) return 'inf'
   if (x === -Infinity) return '-inf'
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0'
-  if (Number.isInteger(x) && x > -4503599627370495 && x < 4503599627370496) return String(x)
-  const [mant, expText] = x.toExponential(16).split('e')
-  const e = Number(expText)
-  if (e < -4 || e >= 17) {
-    const a = Math.abs(e)
-    return `${stripZeros(mant)}e${e < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`
-  }
-  return stripZeros(x.toFixed(16 - e))
-}
-
-function stripZeros(s: string): string {
-  if (!s.includes('.')) return s
-  let end = s.length
-  while (s.charCodeAt(end - 1) === 48) end--
-  if (s.charCodeAt(end - 1) === 46) end--
-  return s.slice(0, end)
+  if (Number.isInteger(x) && x > -4503599627370495 && x < 4503599627370496 && !Object.is(x, -0)) return String(x)
+  return formatG17(x)
 }
 
 /** strtod-like parse of a stored score; NaN is corrupt data (rdb.c "Zset with NAN score"). */
