@@ -34,3 +34,30 @@ describe('fix with an unreachable master', {skip: redisSkip()}, () => {
     assert.deepEqual(after.nodes.find((n) => n.id === b.id)!.importing, {})
   })
 })
+
+describe('fix --forget-failed', {skip: redisSkip()}, () => {
+  const rn = new RedisNodes()
+  let nodes: TestNode[] = []
+  before(async () => {
+    nodes = await makeCluster(rn, 3, {nodeTimeout: 1000, replicas: 1})
+  })
+  after(() => rn.stop())
+
+  test('a dead replica flagged fail everywhere is forgotten by every node', async () => {
+    const view = await viewOf(nodes[0])
+    const replica = view.nodes.find((n) => n.role === 'replica')!
+    const victim = nodes.find((n) => n.port === replica.port)!
+    rn.kill(victim)
+    const alive = nodes.filter((n) => n !== victim)
+    // Wait until every surviving node flags it as failed (PFAIL → FAIL by majority).
+    for (let i = 0; ; i++) {
+      const texts = await Promise.all(alive.map((n) => rn.call(n, 'CLUSTER', 'NODES')))
+      if (texts.every((t) => String(t).split('\n').some((l) => l.startsWith(replica.id) && l.split(' ')[2].split(',').includes('fail')))) break
+      if (i > 300) throw new Error('the dead replica was never flagged fail')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const r = await runCli(['fix', alive[0].address, '--yes', '--forget-failed'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    for (const n of alive) assert.doesNotMatch(String(await rn.call(n, 'CLUSTER', 'NODES')), new RegExp(replica.id))
+  })
+})
