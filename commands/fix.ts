@@ -1,3 +1,4 @@
+import {DEFAULT_MIGRATE_TIMEOUT_MS} from '../src/cluster/exec/move-slot.js'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode, NodePool, applyFix, assertFixAllowed, checkCluster, parseAddress, prepareFix, runChecks, type FixPlan, type SlotRepair} from '../src/index.js'
@@ -49,7 +50,7 @@ Exit codes: 0 clean, 3 problems remain or unreachable masters without --force, 5
   async run(): Promise<void> {
     const seed = parseAddress(this.args.node)
     const f = this.flags
-    const pool = new NodePool(this.connectOptions())
+    const pool = new NodePool(this.connectOptions({migrateTimeoutMs: DEFAULT_MIGRATE_TIMEOUT_MS}))
     try {
       const {view, plan} = await prepareFix(seed, pool, {searchMultipleOwners: f['search-multiple-owners'], forgetFailed: f['forget-failed']})
       renderCheck(this.out, view, runChecks(view), {multipleOwners: false})

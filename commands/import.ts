@@ -30,7 +30,7 @@ skipped (exit 8) unless --replace. The source must not be a cluster node.`
     if (!f.from) throw usageError('Missing --from <host:port> (the standalone source)')
     const seed = parseAddress(this.args.node)
     const from = parseAddress(f.from)
-    const pool = new NodePool(this.connectOptions())
+    const pool = new NodePool(this.connectOptions({migrateTimeoutMs: this.flags.timeout}))
     try {
       const {view, sourcePool, keys} = await prepareImport(seed, pool, from, {fromUser: f['from-user'], fromPassword: f['from-pass']})
       try {

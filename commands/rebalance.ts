@@ -35,7 +35,7 @@ Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not conf
     const seed = parseAddress(this.args.node)
     const threshold = Number(f.threshold)
     if (!Number.isFinite(threshold) || threshold < 0) throw new RedisTsError('usage', `--threshold must be a number >= 0 (got ${f.threshold})`)
-    const pool = new NodePool(this.connectOptions())
+    const pool = new NodePool(this.connectOptions({migrateTimeoutMs: this.flags.timeout}))
     try {
       const {view, plan} = await prepareRebalance(seed, pool, {weights: f.weight, useEmptyMasters: f['use-empty-masters'], threshold})
       const planDoc = {needed: plan.needed, threshold, totalWeight: plan.totalWeight, nodes: plan.nodes, steps: plan.steps, slots: plan.moves.length}

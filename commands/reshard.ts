@@ -57,7 +57,7 @@ Exit codes: 0 done, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slo
     if (missing.length && !canPrompt(this.json)) {
       throw usageError(`Missing ${missing.join(', ')} (no terminal to ask on)`, 'Give --from <ids|all> --to <id> --slots N, or --to <id> --slot-range 0-99,200.')
     }
-    const pool = new NodePool(this.connectOptions())
+    const pool = new NodePool(this.connectOptions({migrateTimeoutMs: this.flags.timeout}))
     try {
       const view = await loadStableCluster(seed, pool, 'resharding')
       let req: ReshardInput

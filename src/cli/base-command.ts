@@ -25,6 +25,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     insecure: Flags.boolean({description: 'Skip TLS certificate verification', helpGroup: 'CONNECTION'}),
     sni: Flags.string({description: 'TLS server name indication', helpGroup: 'CONNECTION'}),
     'connect-timeout': Flags.integer({description: 'Connect timeout per node in ms', default: 3000, min: 1, helpGroup: 'CONNECTION'}),
+    'command-timeout': Flags.integer({description: 'Reply timeout per command in ms, so a stuck node cannot hang the CLI (0 = none; MIGRATE waits get their own timeout plus 10 s)', default: 15000, min: 0, helpGroup: 'CONNECTION'}),
     json: Flags.boolean({description: 'Print one JSON document on stdout (logs go to stderr)', helpGroup: 'OUTPUT'}),
     color: Flags.boolean({description: 'Colour output (--no-color to disable; NO_COLOR is honoured)', allowNo: true, default: true, helpGroup: 'OUTPUT'}),
     yes: Flags.boolean({char: 'y', aliases: ['cluster-yes'], description: 'Answer yes to confirmations (env REDIS_TS_YES, REDISCLI_CLUSTER_YES)', helpGroup: 'OUTPUT'}),
@@ -54,14 +55,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  protected connectOptions(): ConnectOptions {
+  /** Connection options from the shared flags; commands that MIGRATE pass their MIGRATE timeout. */
+  protected connectOptions(opts: {migrateTimeoutMs?: number} = {}): ConnectOptions {
     const f = this.flags
+    const ct = f['command-timeout']
     const password = f.password ?? process.env.REDISCLI_AUTH ?? process.env.REDIS_TS_PASSWORD
     return {
       ...(password !== undefined ? {password} : {}),
       ...(f.user ? {user: f.user} : {}),
       ...(f.tls ? {tls: {enabled: true, cacert: f.cacert, cert: f.cert, key: f.key, insecure: f.insecure, sni: f.sni}} : {}),
       connectTimeoutMs: f['connect-timeout'],
+      ...(ct > 0 ? {commandTimeoutMs: ct} : {}),
+      ...(ct > 0 && opts.migrateTimeoutMs !== undefined ? {migrateCommandTimeoutMs: Math.max(ct, opts.migrateTimeoutMs + 10000)} : {}),
     }
   }
 

@@ -18,7 +18,10 @@ export interface ConnectOptions {
   user?: string
   tls?: TlsOptions
   connectTimeoutMs?: number
+  /** reply timeout for ordinary admin commands (a stuck node must not hang the CLI) */
   commandTimeoutMs?: number
+  /** reply timeout on the connections that send MIGRATE (longer than the MIGRATE timeout) */
+  migrateCommandTimeoutMs?: number
 }
 
 function tlsConfig(tls: TlsOptions | undefined): RedisOptions['tls'] {

@@ -87,7 +87,7 @@ async function pipe(c: Redis, cmds: (string | Buffer)[][]): Promise<(string | un
 
 /** Cold move from a holder that is IMPORTING (not owning) the slot: ASKING on both sides for DUMP. */
 async function coldMove(pool: NodePool, S: Endpoint, T: Endpoint, slot: number, replace: boolean): Promise<{keys: number; conflicts: string[]}> {
-  const s = await pool.get(S)
+  const s = await pool.getForMigrate(S)
   const base = {timeoutMs: 60000, replace, copy: false, auth: authOf(pool, {})}
   let moved = 0
   for (;;) {

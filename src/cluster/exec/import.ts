@@ -60,7 +60,7 @@ export async function applyImport(pool: NodePool, sourcePool: NodePool, view: Cl
   const emit = opts.onEvent ?? (() => {})
   const owner: Endpoint[] = new Array(16384)
   for (const n of view.nodes) if (n.role === 'master') for (const [a, b] of n.slots) for (let s = a; s <= b; s++) owner[s] = {id: n.id, host: n.host, port: n.port}
-  const src: Redis = await sourcePool.get(from)
+  const src: Redis = await sourcePool.getForMigrate(from)
   const source: Endpoint = {id: 'source', host: from.host, port: from.port}
   const base = {timeoutMs: opts.migrateTimeoutMs ?? 60000, replace: opts.replace ?? false, copy: opts.copy ?? false, auth: authOf(pool, {})}
   emit({type: 'start', slots: 0, keys: Number(await src.call('DBSIZE'))})

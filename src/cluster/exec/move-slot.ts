@@ -140,7 +140,7 @@ export async function compareKeys(pool: NodePool, source: Endpoint, target: Endp
  * Other MIGRATE errors are thrown (the slot stays as it is).
  */
 export async function migrateKeysInSlot(pool: NodePool, source: Endpoint, target: Endpoint, slot: number, opts: MigrateOptions = {}, knownCount?: number): Promise<MigrateOutcome> {
-  const s = await client(pool, source)
+  const s = await pool.getForMigrate({host: source.host, port: source.port})
   const max = opts.pipeline ?? DEFAULT_PIPELINE
   const count = knownCount ?? Number(await s.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))
   const sizer = new BatchSizer(max, count)

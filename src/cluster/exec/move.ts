@@ -174,7 +174,8 @@ async function moveChunk(ctx: Ctx, ch: Chunk): Promise<void> {
     result.pending.push(...ch.slots.map(pair))
     return
   }
-  const [s, t] = await Promise.all([pool.get(ch.source), pool.get(ch.target)])
+  // The source connection carries MIGRATE: it gets the long reply timeout (see NodePool).
+  const [s, t] = await Promise.all([pool.getForMigrate(ch.source), pool.get(ch.target)])
   for (const slot of ch.slots) emit({type: 'slot-started', ...pair(slot), keys: ch.counts.get(slot) ?? 0})
   // 1. IMPORTING on the target (all slots of the chunk in one round trip).
   const imp = await pipeExec(t, (p) => ch.slots.forEach((slot) => p.call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ch.source.id)))
