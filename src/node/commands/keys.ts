@@ -4,7 +4,7 @@ import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, is} from './util.js'
+import {expireKeyAt, intArg, is} from './util.js'
 
 export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
@@ -95,14 +95,7 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
   // A key without TTL counts as infinite: GT never applies, LT always does.
   if (gt && (cur === undefined || at <= cur)) return ctx.reply.integer(0)
   if (lt && cur !== undefined && at >= cur) return ctx.reply.integer(0)
-  if (at <= ctx.clock.now()) {
-    ctx.db.delete(key)
-    ctx.propagateAs(['DEL', key])
-  } else {
-    ctx.db.setExpire(key, at)
-    ctx.propagateAs(['PEXPIREAT', key, String(at)])
-  }
-  ctx.afterWrite(key)
+  expireKeyAt(ctx, key, at)
   ctx.reply.integer(1)
 }
 

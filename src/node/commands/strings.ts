@@ -1,7 +1,7 @@
 // String commands (redis t_string.c). Values are latin1 strings stored bare in the keyspace.
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {floatArg, intArg, parseFloatStrict, storedInt} from './util.js'
+import {expireKeyAt, floatArg, intArg, parseFloatStrict, storedInt} from './util.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
@@ -148,16 +148,8 @@ function getex(ctx: CommandContext, argv: string[]): void {
   }
   const v = ctx.db.getString(key)
   if (v === undefined) return ctx.reply.nil()
-  if (at !== null) {
-    if (at <= ctx.clock.now()) {
-      ctx.db.delete(key)
-      ctx.propagateAs(['DEL', key])
-    } else {
-      ctx.db.setExpire(key, at)
-      ctx.propagateAs(['PEXPIREAT', key, String(at)])
-    }
-    ctx.afterWrite(key)
-  } else if (persist && ctx.db.persist(key)) {
+  if (at !== null) expireKeyAt(ctx, key, at)
+  else if (persist && ctx.db.persist(key)) {
     ctx.propagateAs(['PERSIST', key])
     ctx.afterWrite(key)
   }

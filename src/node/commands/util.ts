@@ -1,5 +1,6 @@
-// Argument parsing shared by command groups, with redis's exact error replies.
+// Argument parsing and small write helpers shared by command groups, with redis's exact error replies.
 import {E, ReplyError} from '../errors.js'
+import type {CommandContext} from './types.js'
 
 const INT_RE = /^-?[1-9][0-9]*$/
 
@@ -52,4 +53,19 @@ export function syntaxError(): never {
 /** Upper-cased argument compare without allocating for the common lower/upper spellings. */
 export function is(arg: string, word: string): boolean {
   return arg.length === word.length && arg.toLowerCase() === word
+}
+
+/**
+ * Give `key` an absolute expiry (EXPIRE family, GETEX): a time already past deletes the key, as Redis
+ * does, and replicas/AOF see DEL or PEXPIREAT rather than the relative form.
+ */
+export function expireKeyAt(ctx: CommandContext, key: string, at: number): void {
+  if (at <= ctx.clock.now()) {
+    ctx.db.delete(key)
+    ctx.propagateAs(['DEL', key])
+  } else {
+    ctx.db.setExpire(key, at)
+    ctx.propagateAs(['PEXPIREAT', key, String(at)])
+  }
+  ctx.afterWrite(key)
 }
