@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
 import {BIN, ROOT, runCli} from '../helpers/cli.js'
 import {freePortPair} from '../helpers/ports.js'
-import {RedisNodes} from '../helpers/redis-server.js'
+import {RedisNodes, waitReady} from '../helpers/redis-server.js'
 
 const NODE_TIMEOUT = 2000
 const TOOLS = ['redis-server', 'redis-cli', 'redis-benchmark']
@@ -47,7 +47,7 @@ class EmbeddedNodes {
       this.nodes.push(n)
       started.push(n)
     }
-    await Promise.all(started.map((n) => waitPing(n.port)))
+    await Promise.all(started.map((n) => waitReady(n.port, undefined, undefined, 20000)))
     return started
   }
 
@@ -67,23 +67,6 @@ function killWait(proc: ChildProcess): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function waitPing(port: number): Promise<void> {
-  const deadline = Date.now() + 20000
-  for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
-    c.on('error', () => {})
-    try {
-      await c.connect()
-      await c.ping()
-      return
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
-      await sleep(50)
-    } finally {
-      c.disconnect()
-    }
-  }
-}
 
 async function call(port: number, ...args: string[]): Promise<string> {
   const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1})

@@ -97,8 +97,9 @@ export interface TlsFiles {
   ca: string
 }
 
-async function waitReady(port: number, tls?: TlsFiles, password?: string): Promise<void> {
-  const deadline = Date.now() + 10000
+/** Resolves once something on `port` answers PING (redis-server or an embedded node). */
+export async function waitReady(port: number, tls?: TlsFiles, password?: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   for (;;) {
     const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? {password} : {}), ...(tls ? {tls: {ca: readFileSync(tls.ca)}} : {})})
     c.on('error', () => {})
@@ -109,7 +110,7 @@ async function waitReady(port: number, tls?: TlsFiles, password?: string): Promi
       return
     } catch {
       c.disconnect()
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`)
+      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
       await new Promise((r) => setTimeout(r, 20))
     }
   }
