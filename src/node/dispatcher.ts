@@ -70,7 +70,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction')
 
   const cluster = server.cluster
-  if (cluster !== undefined && (hasKeys(spec) || spec.name === 'exec')) {
+  if (cluster !== undefined && !s.fromMaster && (hasKeys(spec) || spec.name === 'exec')) {
     let keys: string[]
     if (spec.name === 'exec') {
       keys = []
@@ -138,6 +138,7 @@ function afterCall(s: Session, argv: string[], dirtyBefore: number): void {
   const cmds = s.propagateOverride ?? [argv]
   s.propagateOverride = null
   for (const h of server.propagateHooks) for (const c of cmds) h(s.dbIndex, c)
+  s.woff = server.replOffset
 }
 
 function replyException(s: Session, spec: CommandSpec, e: unknown): void {

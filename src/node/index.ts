@@ -5,6 +5,7 @@ import type {Clock} from './clock.js'
 import {loadConfig, NodeConfig} from './config.js'
 import {Logger} from './log.js'
 import {NodeServer, REDIS_VERSION} from './server.js'
+import {installReplication, startConfiguredReplication} from './replication/index.js'
 
 export {NodeServer, REDIS_VERSION} from './server.js'
 export {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from './config.js'
@@ -51,6 +52,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const server = new NodeServer({config, clock: opts.clock, logger})
   if (!opts.logger) logger.file = config.get('logfile')
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
+  installReplication(server)
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())
@@ -66,6 +68,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const {host, port} = await server.listen()
   if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
   logger.notice(`Running mode=${cluster ? 'cluster' : 'standalone'}, port=${port}.`)
+  startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined
   return {

@@ -11,6 +11,7 @@ import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
+import type {Replication} from './replication/state.js'
 
 export const REDIS_VERSION = '7.0.15'
 
@@ -46,6 +47,13 @@ export class NodeServer extends EventEmitter {
   readonly keyModifiedHooks: KeyModifiedHook[] = []
   readonly guards: CommandGuard[] = []
   readonly shutdownHooks: (() => Promise<void> | void)[] = []
+  /** Installed by src/node/replication (always present on a running node). */
+  replication?: Replication
+  /** master_repl_offset as of the last propagated write (WAIT reads it per client) */
+  replOffset = 0
+  /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
+  replicationApplying = false
+  private expireMode: 'master' | 'replica' = 'master'
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
   readonly infoProviders = new Map<string, () => string[]>()
   stats = {
@@ -87,9 +95,29 @@ export class NodeServer extends EventEmitter {
     let d = this.dbs[i]
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.clock)
+      d.expireEnabled = this.expireMode === 'master'
       d.events.expired = (key) => this.keyExpired(i, key)
     }
     return d
+  }
+
+  /** A replica does not expire keys itself (the master's DEL does); a master does. */
+  setExpireMode(mode: 'master' | 'replica'): void {
+    this.expireMode = mode
+    for (const d of this.dbs) if (d) d.expireEnabled = mode === 'master'
+  }
+
+  /** While a replica applies its master's stream, expired-but-not-yet-deleted keys are visible. */
+  setHideExpired(hide: boolean): void {
+    for (const d of this.dbs) if (d) d.hideExpired = hide
+  }
+
+  /** Replace every database with the given ones (a replica's full sync), in one step. */
+  replaceDatabases(next: Map<number, Keyspace>): void {
+    for (let i = 0; i < this.dbs.length; i++) if (this.dbs[i] && !next.has(i)) this.dbs[i].flush()
+    for (const [i, ks] of next) this.db(i).adopt(ks)
+    this.touchAllWatched(-1)
+    this.dirty++
   }
 
   /** Databases that exist (created lazily); index -> keyspace. */

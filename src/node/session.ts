@@ -9,6 +9,7 @@ import type {Clock} from './clock.js'
 import {dispatch} from './dispatcher.js'
 import type {Keyspace} from './keyspace/keyspace.js'
 import type {NodeServer} from './server.js'
+import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
 
 export interface MultiState {
   queue: {spec: CommandSpec; argv: string[]}[]
@@ -73,6 +74,14 @@ export class Session {
   private paused = false
   private flushScheduled = false
   propagateOverride: string[][] | null = null
+  /** this connection is a replica of ours (after SYNC/PSYNC) */
+  replica: ReplicaClient | null = null
+  /** REPLCONF listening-port / ip-address / capa, before the PSYNC */
+  replInfo: ReplConfInfo | null = null
+  /** the link from our master: bypasses slot checks, READONLY, min-replicas */
+  fromMaster = false
+  /** master_repl_offset after this client's last propagated write (WAIT) */
+  woff = 0
   /** Extra per-session state for other modules (replication marks replicas etc.). */
   flags = new Set<string>()
   readonly addr: string

@@ -12,6 +12,7 @@ import {defaultClusterConfig, type ClusterConfig} from './state.js'
 import {slotVerdict} from './verdict.js'
 import {verdictError} from '../verdict.js'
 import {redirectBlocked} from '../blocking.js'
+import {setMaster, unsetMaster} from '../replication/role.js'
 
 const SHARD_PUBSUB = new Set(['spublish', 'ssubscribe', 'sunsubscribe'])
 
@@ -58,8 +59,24 @@ export function createCluster(server: NodeServer): ClusterModule {
         if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))
       },
       log: (m) => server.log.notice(m),
+      onSetMaster: (n) => {
+        const repl = server.replication
+        if (!repl) return
+        if (n === null) unsetMaster(repl)
+        else if (n.ip && n.port) setMaster(repl, n.ip, n.port)
+      },
     },
   })
+  // clusterCron: a replica whose master's address is known replicates from it (at start-up from
+  // nodes.conf, or once gossip taught us the address).
+  const followMaster = () => {
+    const me = rt.st.myself
+    const repl = server.replication
+    if (!repl || !me.isReplica || !me.masterId) return
+    const m = rt.st.lookup(me.masterId)
+    if (!m || !m.ip || !m.port) return
+    if (repl.master === null || repl.master.host !== m.ip || repl.master.port !== m.port) setMaster(repl, m.ip, m.port)
+  }
   c.onChange.push((name, value) => {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
@@ -68,7 +85,11 @@ export function createCluster(server: NodeServer): ClusterModule {
   // Redis's clientsCron redirects clients blocked on keys whose slot moved away (MOVED) or whose
   // cluster went down (CLUSTERDOWN) — clusterRedirectBlockedClientIfNeeded. Same cadence: 100 ms.
   let blockedTimer: NodeJS.Timeout | undefined
-  const redirectBlockedClients = () =>
+  const redirectBlockedClients = () => {
+    followMaster()
+    redirectBlockedClientsNow()
+  }
+  const redirectBlockedClientsNow = () =>
     redirectBlocked(server, (session, _db, keys) => {
       if (keys.length === 0) return null
       const v = slotVerdict(rt.st, {

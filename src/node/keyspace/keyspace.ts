@@ -40,6 +40,12 @@ export class Keyspace {
   events: KeyspaceEvents = {}
   /** Replicas do not expire keys themselves (redis: the master sends DEL). */
   expireEnabled = true
+  /**
+   * With expiry disabled (a replica), reads still treat a logically expired key as missing
+   * (redis 7.0 expireIfNeeded on a replica); false while the master's stream is applied, so its
+   * commands see the key the master still has.
+   */
+  hideExpired = true
   stats = {expiredKeys: 0, hits: 0, misses: 0}
 
   constructor(readonly clock: Clock) {}
@@ -55,7 +61,8 @@ export class Keyspace {
 
   private expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key)
-    if (at === undefined || at > this.clock.now() || !this.expireEnabled) return false
+    if (at === undefined || at > this.clock.now()) return false
+    if (!this.expireEnabled) return this.hideExpired
     this.remove(key)
     this.stats.expiredKeys++
     this.events.expired?.(key)
@@ -151,6 +158,16 @@ export class Keyspace {
 
   private hasRaw(key: string): boolean {
     return this.slots[keySlot(key)]?.has(key) ?? false
+  }
+
+  /** Take over another keyspace's contents in one step (a replica swaps in a fully loaded RDB). */
+  adopt(other: Keyspace): void {
+    for (let i = 0; i < SLOTS; i++) this.slots[i] = other.slots[i]
+    this.count = other.count
+    this.expires.clear()
+    for (const [k, at] of other.expires) this.expires.set(k, at)
+    this.expireCursor = null
+    other.flush()
   }
 
   flush(): number {

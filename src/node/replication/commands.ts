@@ -1,0 +1,171 @@
+// Replication commands: REPLCONF PSYNC SYNC REPLICAOF SLAVEOF WAIT ROLE (redis replication.c).
+import {ReplyError} from '../errors.js'
+import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import type {Session} from '../session.js'
+import {handleSync} from './master.js'
+import {setMaster, unsetMaster} from './role.js'
+import type {Replication} from './state.js'
+
+const WAIT_REPLICA_ERR =
+  'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.'
+
+export function replicationCommands(repl: Replication): CommandSpec[] {
+  const waits = new WaitQueue(repl)
+  const replicaof = (ctx: CommandContext, argv: string[]) => replicaOf(repl, ctx, argv)
+  return [
+    cmd('replconf', -1, ['admin', 'noscript', 'loading', 'stale'], 0, (ctx, argv) => replconf(repl, ctx, argv)),
+    cmd('psync', -3, ['admin', 'noscript', 'no-multi'], 0, (ctx, argv) => sync(repl, ctx, argv)),
+    cmd('sync', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx, argv) => sync(repl, ctx, argv)),
+    cmd('replicaof', 3, ['admin', 'noscript', 'stale', 'no-multi'], 0, replicaof),
+    cmd('slaveof', 3, ['admin', 'noscript', 'stale', 'no-multi'], 0, replicaof),
+    cmd('wait', 3, ['noscript'], 0, (ctx, argv) => waits.wait(ctx, argv)),
+    cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => role(repl, ctx)),
+  ]
+}
+
+function sync(repl: Replication, ctx: CommandContext, argv: string[]): void {
+  const err = handleSync(repl, ctx.session, argv)
+  if (err) ctx.reply.error(err)
+}
+
+function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void {
+  const s = ctx.session
+  if (argv.length % 2 === 0) return ctx.reply.error('ERR syntax error')
+  const info = (s.replInfo ??= {listeningPort: 0, ip: '', capaEof: false, capaPsync2: false})
+  for (let j = 1; j < argv.length; j += 2) {
+    const opt = argv[j].toLowerCase()
+    const val = argv[j + 1]
+    if (opt === 'listening-port') {
+      const p = Number(val)
+      if (!/^-?\d+$/.test(val)) return ctx.reply.error('ERR value is not an integer or out of range')
+      info.listeningPort = p
+    } else if (opt === 'ip-address') {
+      if (val.length >= 46) return ctx.reply.error(`ERR REPLCONF ip-address provided by replica instance is too long: ${val.length} bytes`)
+      info.ip = val
+    } else if (opt === 'capa') {
+      const c = val.toLowerCase()
+      if (c === 'eof') info.capaEof = true
+      else if (c === 'psync2') info.capaPsync2 = true
+    } else if (opt === 'ack') {
+      // No reply, ever (the replica does not read replies on this link).
+      if (s.replica && /^-?\d+$/.test(val)) repl.ack(s.replica, Number(val))
+      return
+    } else if (opt === 'getack') {
+      if (s.fromMaster) repl.master?.sendAck()
+      return
+    } else if (opt === 'rdb-only' || opt === 'rdb-filter-only') {
+      // Accepted for compatibility with redis-cli --rdb / --functions-rdb.
+    } else return ctx.reply.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`)
+  }
+  ctx.reply.ok()
+}
+
+function replicaOf(repl: Replication, ctx: CommandContext, argv: string[]): void {
+  const server = ctx.server
+  if (server.clusterEnabled) return ctx.reply.error('ERR REPLICAOF not allowed in cluster mode.')
+  const client = `id=${ctx.session.id} addr=${ctx.session.addr} laddr=${ctx.session.laddr} fd=${ctx.session.fd} name=${ctx.session.name}`
+  if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
+    if (repl.master) {
+      unsetMaster(repl)
+      server.log.notice(`MASTER MODE enabled (user request from '${client}')`)
+    }
+    return ctx.reply.ok()
+  }
+  const port = Number(argv[2])
+  if (!/^-?\d+$/.test(argv[2]) || port < 0 || port > 65535) return ctx.reply.error('ERR Invalid master port')
+  const host = argv[1]
+  if (repl.master && repl.master.host === host && repl.master.port === port) {
+    server.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.')
+    return ctx.reply.simple('OK Already connected to specified master')
+  }
+  setMaster(repl, host, port)
+  server.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${client}')`)
+  ctx.reply.ok()
+}
+
+function role(repl: Replication, ctx: CommandContext): void {
+  const r = ctx.reply
+  const link = repl.master
+  if (link) {
+    r.array(5)
+    r.bulk('slave')
+    r.bulk(link.host)
+    r.integer(link.port)
+    r.bulk(link.roleState())
+    r.integer(link.connected ? link.reploff : -1)
+    return
+  }
+  repl.flushStream()
+  const online = repl.replicas.filter((x) => x.state === 'online')
+  r.array(3)
+  r.bulk('master')
+  r.integer(repl.offset)
+  r.array(online.length)
+  for (const x of online) {
+    r.array(3)
+    r.bulk(x.ip)
+    r.bulk(String(x.listeningPort))
+    r.bulk(String(x.ackOff))
+  }
+}
+
+interface Waiter {
+  session: Session
+  offset: number
+  num: number
+  done: (n: number) => void
+}
+
+/** WAIT numreplicas timeout: blocks the client (not the node) until enough replicas acked its last write. */
+class WaitQueue {
+  private waiters: Waiter[] = []
+
+  constructor(private readonly repl: Replication) {
+    repl.onAck = () => this.check()
+  }
+
+  wait(ctx: CommandContext, argv: string[]): void | Promise<void> {
+    const repl = this.repl
+    if (repl.master) return ctx.reply.error(WAIT_REPLICA_ERR)
+    const num = parseIntArg(argv[1], 'ERR value is not an integer or out of range')
+    const timeout = parseIntArg(argv[2], 'ERR timeout is not an integer or out of range')
+    if (timeout < 0) return ctx.reply.error('ERR timeout is negative')
+    repl.flushStream()
+    const s = ctx.session
+    const offset = s.woff
+    const acked = repl.countAcked(offset)
+    if (acked >= num || s.flags.has('exec')) return ctx.reply.integer(acked)
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      const w: Waiter = {
+        session: s,
+        offset,
+        num,
+        done: (n) => {
+          if (timer) clearTimeout(timer)
+          this.waiters = this.waiters.filter((x) => x !== w)
+          ctx.reply.integer(n)
+          resolve()
+        },
+      }
+      this.waiters.push(w)
+      if (timeout > 0) timer = setTimeout(() => w.done(repl.countAcked(offset)), timeout)
+      s.socket?.once('close', () => w.done(0))
+      repl.sendGetAck()
+    })
+  }
+
+  private check(): void {
+    for (const w of [...this.waiters]) {
+      const n = this.repl.countAcked(w.offset)
+      if (n >= w.num) w.done(n)
+    }
+  }
+}
+
+function parseIntArg(v: string, err: string): number {
+  if (!/^-?\d+$/.test(v)) throw new ReplyError(err)
+  const n = Number(v)
+  if (!Number.isSafeInteger(n)) throw new ReplyError(err)
+  return n
+}

@@ -1,0 +1,76 @@
+// installReplication(server): plugs replication into the node — the propagate hook (the stream),
+// the command guards (READONLY, NOREPLICAS, MASTERDOWN), the commands, INFO lines, the 1 s cron,
+// and `replicaof` from the configuration. No command handler knows about replicas.
+import type {CommandSpec} from '../commands/types.js'
+import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
+import {replicationCommands} from './commands.js'
+import {setMaster, unsetMaster} from './role.js'
+import {Replication} from './state.js'
+
+export {Replication} from './state.js'
+export {setMaster, unsetMaster} from './role.js'
+
+const READONLY = "READONLY You can't write against a read only replica."
+const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.'
+const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+
+function isWriteCommand(s: Session, spec: CommandSpec): boolean {
+  if (spec.flags.includes('write')) return true
+  return spec.name === 'exec' && (s.multi?.queue.some((q) => q.spec.flags.includes('write')) ?? false)
+}
+
+export function installReplication(server: NodeServer): Replication {
+  const repl = new Replication(server)
+  server.replication = repl
+  server.propagateHooks.push((db, argv) => repl.feed(db, argv))
+  const cfg = server.config
+  let minReplicas = cfg.int('min-replicas-to-write')
+  let minLag = cfg.int('min-replicas-max-lag')
+  cfg.onChange.push((name, value) => {
+    if (name === 'min-replicas-to-write') minReplicas = Number(value)
+    else if (name === 'min-replicas-max-lag') minLag = Number(value)
+    else if (name === 'repl-backlog-size' && repl.backlog) {
+      repl.flushStream()
+      repl.backlog = repl.backlog.resize(Number(value), repl.offset)
+    }
+  })
+  server.guards.push((s, spec) => {
+    if (s.fromMaster) return null
+    if (repl.master !== null) {
+      if (!repl.master.connected && !cfg.bool('replica-serve-stale-data') && !spec.flags.includes('stale')) return MASTERDOWN
+      if (cfg.bool('replica-read-only') && isWriteCommand(s, spec)) return READONLY
+      return null
+    }
+    if (minReplicas > 0 && minLag > 0 && isWriteCommand(s, spec)) {
+      repl.refreshGoodReplicas()
+      if (repl.goodReplicas < minReplicas) return NOREPLICAS
+    }
+    return null
+  })
+  server.registerCommands(replicationCommands(repl))
+  server.infoProviders.set('replication', () => repl.infoLines())
+  server.on('sessionClosed', (s: Session) => {
+    if (s.replica) repl.removeReplica(s.replica)
+  })
+  const timer = setInterval(() => repl.cron(), 1000)
+  timer.unref()
+  server.shutdownHooks.push(() => {
+    clearInterval(timer)
+    repl.flushStream()
+    repl.master?.stop()
+  })
+  return repl
+}
+
+/** Standalone `replicaof host port` from the configuration file / command line. */
+export function startConfiguredReplication(server: NodeServer): void {
+  const repl = server.replication
+  if (!repl || server.clusterEnabled) return
+  const v = server.config.get('replicaof').trim()
+  if (!v) return
+  const [host, port] = v.split(/\s+/)
+  if (host && port && /^\d+$/.test(port)) setMaster(repl, host, Number(port))
+}
+
+export {unsetMaster as replicationUnsetMaster}

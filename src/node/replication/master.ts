@@ -1,0 +1,287 @@
+// Master side of replication (redis replication.c syncCommand, primaryTryPartialResynchronization,
+// startBgsaveForReplication, the RDB transfer): PSYNC/SYNC, partial resync from the backlog, and
+// full syncs that share one point-in-time snapshot between the replicas that asked together.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type {Session} from '../session.js'
+import {randomHex40} from './resp.js'
+import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-source.js'
+import type {Replication, ReplicaClient} from './state.js'
+
+/** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
+const CHUNKS_PER_TURN = 4
+
+export function newReplicaClient(session: Session, legacySync: boolean): ReplicaClient {
+  const st = session.replInfo
+  return {
+    session,
+    state: 'wait_bgsave',
+    listeningPort: st?.listeningPort ?? 0,
+    ip: st?.ip || hostOf(session.addr),
+    capaEof: !legacySync && (st?.capaEof ?? false),
+    capaPsync2: !legacySync && (st?.capaPsync2 ?? false),
+    ackOff: 0,
+    ackTime: session.server.clock.now(),
+    pending: null,
+    pendingBytes: 0,
+    softLimitSince: 0,
+    job: null,
+    legacySync,
+    waitFirstAck: false,
+    waitSince: session.server.clock.now(),
+  }
+}
+
+function hostOf(addr: string): string {
+  const i = addr.lastIndexOf(':')
+  return i > 0 ? addr.slice(0, i) : addr
+}
+
+/** PSYNC <replid> <offset> / SYNC. Returns an error text, or null when the session became a replica. */
+export function handleSync(repl: Replication, s: Session, argv: string[]): string | null {
+  if (s.replica) return null // already a replica: ignore (redis does the same)
+  if (repl.master !== null && !repl.master.connected) return "NOMASTERLINK Can't SYNC while not connected with my master"
+  const psync = argv[0].toLowerCase() === 'psync'
+  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${s.replInfo?.listeningPort ?? 0}`
+  repl.server.log.notice(`Replica ${peer} asks for synchronization`)
+  if (psync) {
+    const off = Number(argv[2])
+    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) return 'ERR value is not an integer or out of range'
+    if (tryPartial(repl, s, argv[1], off, peer)) return null
+    if (argv[1] !== '?') repl.stats.syncPartialErr++
+  }
+  repl.stats.syncFull++
+  repl.flushStream()
+  const r = newReplicaClient(s, !psync)
+  s.replica = r
+  s.flags.add('replica')
+  repl.replicas.push(r)
+  repl.ensureBacklog()
+  scheduleFullSync(repl)
+  return null
+}
+
+function tryPartial(repl: Replication, s: Session, replid: string, off: number, peer: string): boolean {
+  const log = repl.server.log
+  if (replid !== repl.replid && !(replid === repl.replid2 && off <= repl.secondOffset)) {
+    if (replid !== '?') {
+      if (replid !== repl.replid && replid !== repl.replid2) {
+        log.notice(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${repl.replid}' and '${repl.replid2}')`)
+      } else {
+        log.notice(`Partial resynchronization not accepted: Requested offset for second ID was ${off}, but I can reply up to ${repl.secondOffset}`)
+      }
+    } else log.notice(`Full resync requested by replica ${peer}`)
+    return false
+  }
+  repl.flushStream()
+  const data = repl.backlog?.readFrom(off) ?? null
+  if (data === null) {
+    log.notice(`Unable to partial resync with replica ${peer} for lack of backlog (Replica request was: ${off}).`)
+    return false
+  }
+  const r = newReplicaClient(s, false)
+  r.state = 'online'
+  r.ackOff = off - 1
+  s.replica = r
+  s.flags.add('replica')
+  repl.replicas.push(r)
+  s.flush()
+  const sock = s.socket
+  if (sock) {
+    sock.write(r.capaPsync2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n')
+    for (const b of data) repl.writeTo(r, b)
+  }
+  repl.stats.syncPartialOk++
+  const bytes = data.reduce((n, b) => n + b.length, 0)
+  log.notice(`Partial resynchronization request from ${peer} accepted. Sending ${bytes} bytes of backlog starting from offset ${off}.`)
+  return true
+}
+
+/** Start a full sync now if the rules allow (diskless delay / max replicas), else arm a timer. */
+export function scheduleFullSync(repl: Replication): void {
+  if (repl.job !== null) return
+  const waiting = repl.replicas.filter((r) => r.state === 'wait_bgsave' && r.job === null)
+  if (waiting.length === 0) return
+  const cfg = repl.server.config
+  const diskless = cfg.bool('repl-diskless-sync') && waiting.every((r) => r.capaEof)
+  if (diskless) {
+    const delayMs = cfg.int('repl-diskless-sync-delay') * 1000
+    const max = cfg.int('repl-diskless-sync-max-replicas')
+    const oldest = Math.min(...waiting.map((r) => r.waitSince))
+    const waited = repl.server.clock.now() - oldest
+    if (delayMs > 0 && waited < delayMs && !(max > 0 && waiting.length >= max)) {
+      if (!repl.syncTimer) {
+        repl.syncTimer = setTimeout(() => {
+          repl.syncTimer = null
+          scheduleFullSync(repl)
+        }, delayMs - waited)
+        repl.syncTimer.unref?.()
+      }
+      return
+    }
+  }
+  if (repl.syncTimer) {
+    clearTimeout(repl.syncTimer)
+    repl.syncTimer = null
+  }
+  repl.job = new FullSyncJob(repl, waiting, diskless)
+  repl.job.start()
+}
+
+export class FullSyncJob {
+  private snapshot: SnapshotSource | null = null
+  private readonly mark = randomHex40()
+  readonly offset: number
+  private finished = false
+  private tmpFile = ''
+
+  constructor(
+    private readonly repl: Replication,
+    readonly replicas: ReplicaClient[],
+    readonly diskless: boolean,
+  ) {
+    this.offset = repl.offset
+  }
+
+  start(): void {
+    const repl = this.repl
+    const log = repl.server.log
+    repl.flushStream()
+    // Redis forces a SELECT at the start of the stream that follows the snapshot.
+    repl.selectedDb = -1
+    const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
+    this.snapshot = openSnapshot(repl.server, aux)
+    log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
+    for (const r of this.replicas) {
+      r.job = this
+      r.pending = []
+      r.pendingBytes = 0
+      const sock = r.session.socket
+      r.session.flush()
+      if (!r.legacySync) sock?.write(`+FULLRESYNC ${repl.replid} ${this.offset}\r\n`)
+      if (this.diskless) {
+        r.state = 'send_bulk'
+        sock?.write(`$EOF:${this.mark}\r\n`)
+      }
+    }
+    if (this.diskless) this.pump()
+    else void this.writeFile()
+  }
+
+  /** Diskless: serialise a few chunks, write them to every replica, continue when they drained. */
+  private pump(): void {
+    if (this.finished) return
+    const live = this.replicas.filter((r) => !r.session.closed)
+    if (live.length === 0) return this.end()
+    for (let i = 0; i < CHUNKS_PER_TURN; i++) {
+      const chunk = this.snapshot!.next()
+      if (chunk === null) {
+        for (const r of live) r.session.socket?.write(this.mark)
+        for (const r of live) this.online(r)
+        return this.end()
+      }
+      let blocked: ReplicaClient | undefined
+      for (const r of live) {
+        this.repl.server.stats.netOutputBytes += chunk.length
+        if (r.session.socket && !r.session.socket.write(chunk)) blocked = r
+      }
+      if (blocked) {
+        // Paced by the slowest replica, like redis's rdb pipe to several sockets.
+        blocked.session.socket!.once('drain', () => this.pump())
+        return
+      }
+    }
+    setImmediate(() => this.pump())
+  }
+
+  /** Disk-based: the snapshot goes to a file first, then `$<len>\r\n` + file to each replica. */
+  private async writeFile(): Promise<void> {
+    const server = this.repl.server
+    const dir = server.config.get('dir') || '.'
+    this.tmpFile = path.join(dir, `temp-repl-${process.pid}-${Date.now()}.rdb`)
+    let fd: fs.promises.FileHandle | null = null
+    try {
+      fd = await fs.promises.open(this.tmpFile, 'w')
+      for (;;) {
+        if (this.finished) return
+        const chunk = this.snapshot!.next()
+        if (chunk === null) break
+        await fd.write(chunk)
+      }
+      await fd.close()
+      fd = null
+      const size = (await fs.promises.stat(this.tmpFile)).size
+      server.log.notice('Background RDB transfer terminated with success')
+      const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
+      await Promise.all(live.map((r) => this.sendFile(r, size)))
+    } catch (e) {
+      server.log.warning(`Background transfer error: ${(e as Error).message}`)
+      for (const r of this.replicas) r.session.close()
+    } finally {
+      await fd?.close().catch(() => undefined)
+      fs.promises.rm(this.tmpFile, {force: true}).catch(() => undefined)
+      this.end()
+    }
+  }
+
+  private sendFile(r: ReplicaClient, size: number): Promise<void> {
+    r.state = 'send_bulk'
+    const sock = r.session.socket!
+    sock.write(`$${size}\r\n`)
+    return new Promise((resolve) => {
+      const rs = fs.createReadStream(this.tmpFile, {highWaterMark: 256 * 1024})
+      rs.on('error', () => {
+        r.session.close()
+        resolve()
+      })
+      rs.on('end', () => {
+        this.repl.server.stats.netOutputBytes += size
+        if (!r.session.closed) this.online(r)
+        resolve()
+      })
+      sock.once('close', () => {
+        rs.destroy()
+        resolve()
+      })
+      rs.pipe(sock, {end: false})
+    })
+  }
+
+  /** The RDB is out: flush what was written meanwhile, then stream live (replicaPutOnline). */
+  private online(r: ReplicaClient): void {
+    const repl = this.repl
+    r.state = 'online'
+    r.ackTime = repl.server.clock.now()
+    r.job = null
+    if (this.diskless && !r.legacySync) {
+      // Hold the stream until the replica's first ACK: a redis replica looks for the EOF mark
+      // at the end of a read, so nothing may follow the mark before it has loaded the RDB.
+      r.waitFirstAck = true
+    } else {
+      const pending = r.pending ?? []
+      r.pending = null
+      r.pendingBytes = 0
+      for (const b of pending) repl.writeTo(r, b)
+    }
+    repl.server.log.notice(`Synchronization with replica ${r.ip}:${r.listeningPort} succeeded`)
+  }
+
+  /** A replica went away mid-transfer. */
+  detach(r: ReplicaClient): void {
+    const i = this.replicas.indexOf(r)
+    if (i >= 0) this.replicas.splice(i, 1)
+    if (this.replicas.length === 0 && !this.finished) {
+      this.repl.server.log.warning('Diskless rdb transfer, last replica dropped, killing fork child.')
+      this.end()
+    }
+  }
+
+  private end(): void {
+    if (this.finished) return
+    this.finished = true
+    this.snapshot?.abort()
+    if (this.repl.job === this) this.repl.job = null
+    // Replicas that arrived during this transfer wait for the next snapshot.
+    setImmediate(() => scheduleFullSync(this.repl))
+  }
+}

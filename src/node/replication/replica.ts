@@ -1,0 +1,525 @@
+// Replica side of replication (redis replication.c connectWithMaster, syncWithMaster,
+// readSyncBulkPayload, the master client): handshake, PSYNC with the cached master, the RDB
+// transfer (loaded aside while the old data keeps being served, swapped in at the end), then the
+// command stream applied through the normal dispatcher with its byte offset tracked and proxied
+// to our own replicas; REPLCONF ACK every second; reconnect on loss.
+import * as net from 'node:net'
+import {ProtocolError, RequestParser} from '../../resp/parser.js'
+import {dispatch} from '../dispatcher.js'
+import {Session} from '../session.js'
+import {Backlog} from './backlog.js'
+import {encodeCommand} from './resp.js'
+import {openLoader, type RdbSink} from './snapshot-source.js'
+import {NULL_REPLID, type Replication} from './state.js'
+
+export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected'
+
+const RETRY_MS = 1000
+
+interface Transfer {
+  /** -1 = $EOF:<mark> framing */
+  size: number
+  mark: string
+  read: number
+  held: Buffer
+  sink: RdbSink
+  replid: string
+  offset: number
+  started: number
+}
+
+export class MasterLink {
+  state: LinkState = 'connect'
+  private sock: net.Socket | null = null
+  /** bytes not consumed yet while in handshake/transfer-preamble */
+  private inbuf: Buffer = Buffer.alloc(0)
+  private step = 0
+  private steps: {send: string[] | null; onReply: (line: string) => boolean}[] = []
+  private transfer: Transfer | null = null
+  private session: Session | null = null
+  private parser = new RequestParser()
+  private raw: Buffer[] = []
+  private rawBytes = 0
+  private paused = false
+  /** processed offset (slave_repl_offset) and received offset (slave_read_repl_offset) */
+  reploff = 0
+  readReploff = 0
+  /** (replid, offset) we will PSYNC with; null: PSYNC ? -1 */
+  cached: {replid: string; offset: number} | null = null
+  lastIo = 0
+  downSince: number
+  private retryTimer: NodeJS.Timeout | null = null
+  private lastAck = 0
+  private closed = false
+
+  constructor(
+    private readonly repl: Replication,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    this.downSince = repl.server.clock.now()
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected'
+  }
+
+  private get log() {
+    return this.repl.server.log
+  }
+
+  start(): void {
+    this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`)
+    this.connect()
+  }
+
+  /** Stop for good (REPLICAOF NO ONE / another master). */
+  stop(): void {
+    this.closed = true
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    this.dropSocket()
+  }
+
+  private connect(): void {
+    if (this.closed) return
+    this.state = 'connecting'
+    this.inbuf = Buffer.alloc(0)
+    const sock = net.connect({host: this.host, port: this.port})
+    sock.setNoDelay(true)
+    this.sock = sock
+    this.lastIo = this.repl.server.clock.now()
+    sock.on('connect', () => {
+      this.log.notice('MASTER <-> REPLICA sync started')
+      this.state = 'handshake'
+      this.beginHandshake()
+    })
+    sock.on('data', (d: Buffer) => this.onData(d))
+    sock.on('error', (e) => {
+      if (this.state === 'connecting') this.log.warning(`Error condition on socket for SYNC: ${e.message}`)
+    })
+    sock.on('close', () => {
+      if (this.sock === sock) this.linkLost()
+    })
+  }
+
+  private dropSocket(): void {
+    const s = this.sock
+    this.sock = null
+    s?.destroy()
+    if (this.transfer) {
+      this.transfer = null
+    }
+    if (this.session) {
+      this.session.close()
+      this.session = null
+    }
+  }
+
+  /** The socket closed or we dropped it: cache what we have and retry. */
+  private linkLost(): void {
+    const wasConnected = this.state === 'connected'
+    if (wasConnected) {
+      this.log.notice('Connection with master lost.')
+      this.log.notice('* Caching the disconnected master state.')
+      this.cached = {replid: this.repl.replid, offset: this.reploff}
+      this.downSince = this.repl.server.clock.now()
+    } else if (this.state === 'transfer') {
+      this.log.warning('I/O error trying to sync with MASTER: connection lost')
+    }
+    this.sock = null
+    this.transfer = null
+    if (this.session) {
+      this.session.close()
+      this.session = null
+    }
+    this.state = 'connect'
+    this.scheduleRetry()
+  }
+
+  private fail(msg: string): void {
+    this.log.warning(msg)
+    const s = this.sock
+    this.sock = null
+    s?.destroy()
+    this.linkLost()
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (this.state === 'connect') {
+        this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`)
+        this.connect()
+      }
+    }, RETRY_MS)
+    this.retryTimer.unref?.()
+  }
+
+  // ---- handshake -----------------------------------------------------------------------------
+
+  private beginHandshake(): void {
+    const cfg = this.repl.server.config
+    const steps: typeof this.steps = []
+    steps.push({
+      send: ['PING'],
+      onReply: (l) => {
+        if (l.startsWith('-') && !/^-(NOAUTH|NOPERM|ERR operation not permitted)/.test(l)) {
+          this.fail(`Error reply to PING from master: '${l.slice(1)}'`)
+          return false
+        }
+        this.log.notice('Master replied to PING, replication can continue...')
+        return true
+      },
+    })
+    const pass = cfg.get('masterauth')
+    if (pass) {
+      const user = cfg.get('masteruser')
+      steps.push({
+        send: user ? ['AUTH', user, pass] : ['AUTH', pass],
+        onReply: (l) => {
+          if (l.startsWith('-')) {
+            this.fail(`Unable to AUTH to MASTER: ${l.slice(1)}`)
+            return false
+          }
+          return true
+        },
+      })
+    }
+    const port = cfg.int('replica-announce-port') || this.repl.server.port
+    steps.push({send: ['REPLCONF', 'listening-port', String(port)], onReply: (l) => this.nonCritical(l, 'listening-port')})
+    const ip = cfg.get('replica-announce-ip')
+    if (ip) steps.push({send: ['REPLCONF', 'ip-address', ip], onReply: (l) => this.nonCritical(l, 'ip-address')})
+    steps.push({send: ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], onReply: (l) => this.nonCritical(l, 'capa')})
+    const psyncArgs = this.cached ? [this.cached.replid, String(this.cached.offset + 1)] : ['?', '-1']
+    steps.push({send: ['PSYNC', ...psyncArgs], onReply: (l) => this.onPsyncReply(l)})
+    this.steps = steps
+    this.step = 0
+    this.sendStep()
+  }
+
+  private nonCritical(l: string, what: string): boolean {
+    if (l.startsWith('-')) this.log.notice(`(Non critical) Master does not understand REPLCONF ${what}: ${l.slice(1)}`)
+    return true
+  }
+
+  private sendStep(): void {
+    const st = this.steps[this.step]
+    if (st?.send?.[0] === 'PSYNC') {
+      if (this.cached) this.log.notice(`Trying a partial resynchronization (request ${st.send[1]}:${st.send[2]}).`)
+      else this.log.notice('Partial resynchronization not possible (no cached master)')
+    }
+    if (st?.send) this.sock?.write(encodeCommand(st.send), 'latin1')
+  }
+
+  private onPsyncReply(l: string): boolean {
+    const now = this.repl.server.clock.now()
+    let m: RegExpExecArray | null
+    if ((m = /^\+FULLRESYNC ([0-9a-f]{40}) (-?\d+)$/i.exec(l))) {
+      this.log.notice(`Full resync from master: ${m[1]}:${m[2]}`)
+      this.cached = null
+      this.state = 'transfer'
+      this.transfer = {size: -2, mark: '', read: 0, held: Buffer.alloc(0), sink: openLoader(this.repl.server), replid: m[1], offset: Number(m[2]), started: now}
+      return true
+    }
+    if ((m = /^\+CONTINUE(?: ([0-9a-f]{40}))?$/i.exec(l))) {
+      const repl = this.repl
+      const newId = m[1]
+      this.log.notice('Successful partial resynchronization with master.')
+      if (newId && newId !== repl.replid) {
+        // PSYNC2: the master changed history id (a promotion); our old one becomes replid2.
+        repl.replid2 = repl.replid
+        repl.secondOffset = this.reploff + 1
+        repl.replid = newId
+        this.log.notice(`Master replication ID changed to ${newId}`)
+        repl.disconnectReplicas()
+      }
+      this.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.')
+      this.cached = null
+      this.becomeConnected()
+      return true
+    }
+    if (/^-(NOMASTERLINK|LOADING)/.test(l)) {
+      this.fail(`Master is currently unable to PSYNC but should be in the future: ${l.slice(1)}`)
+      return false
+    }
+    if (l.startsWith('-')) {
+      this.log.warning(`Unexpected reply to PSYNC from master: ${l}`)
+      // An old master without PSYNC: fall back to SYNC (no +FULLRESYNC line follows).
+      this.sock?.write(encodeCommand(['SYNC']), 'latin1')
+      this.cached = null
+      this.state = 'transfer'
+      this.transfer = {size: -2, mark: '', read: 0, held: Buffer.alloc(0), sink: openLoader(this.repl.server), replid: NULL_REPLID, offset: -1, started: now}
+      return true
+    }
+    this.fail(`Unexpected reply to PSYNC from master: ${l}`)
+    return false
+  }
+
+  // ---- input ---------------------------------------------------------------------------------
+
+  private onData(d: Buffer): void {
+    this.lastIo = this.repl.server.clock.now()
+    this.repl.server.stats.netInputBytes += d.length
+    try {
+      if (this.state === 'handshake') return this.onHandshakeData(d)
+      if (this.state === 'transfer') return this.onTransferData(d)
+      if (this.state === 'connected') return this.applyStream(d)
+    } catch (e) {
+      this.fail(`MASTER <-> REPLICA sync: ${(e as Error).message}`)
+    }
+  }
+
+  private onHandshakeData(d: Buffer): void {
+    this.inbuf = this.inbuf.length ? Buffer.concat([this.inbuf, d]) : d
+    for (;;) {
+      const nl = this.inbuf.indexOf('\r\n')
+      if (nl < 0) {
+        if (this.inbuf.length > 64 * 1024) this.fail('Master sent an over-long reply during the handshake')
+        return
+      }
+      const line = this.inbuf.toString('latin1', 0, nl)
+      this.inbuf = this.inbuf.subarray(nl + 2)
+      const st = this.steps[this.step]
+      if (!st || !st.onReply(line)) return
+      this.step++
+      if (this.state !== 'handshake') {
+        const rest = this.inbuf
+        this.inbuf = Buffer.alloc(0)
+        if (rest.length) this.onData(rest)
+        return
+      }
+      this.sendStep()
+    }
+  }
+
+  private onTransferData(d: Buffer): void {
+    const t = this.transfer!
+    if (t.size === -2) {
+      // Before the bulk header: newlines are keep-alives while the master prepares the RDB.
+      this.inbuf = this.inbuf.length ? Buffer.concat([this.inbuf, d]) : d
+      while (this.inbuf.length && this.inbuf[0] === 0x0a) this.inbuf = this.inbuf.subarray(1)
+      const nl = this.inbuf.indexOf('\r\n')
+      if (nl < 0) return
+      const line = this.inbuf.toString('latin1', 0, nl)
+      const rest = this.inbuf.subarray(nl + 2)
+      this.inbuf = Buffer.alloc(0)
+      if (line.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${line.slice(1)}`)
+      let m: RegExpExecArray | null
+      if ((m = /^\$EOF:(.{40})$/.exec(line))) {
+        t.size = -1
+        t.mark = m[1]
+        this.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk')
+      } else if ((m = /^\$(\d+)$/.exec(line))) {
+        t.size = Number(m[1])
+        this.log.notice(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master to disk`)
+      } else throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${line.slice(0, 64)}'), are you sure the host and port are right?`)
+      if (rest.length) this.onTransferData(rest)
+      return
+    }
+    if (t.size >= 0) {
+      const want = t.size - t.read
+      const take = d.length <= want ? d : d.subarray(0, want)
+      t.sink.feed(take)
+      t.read += take.length
+      if (t.read === t.size) this.finishTransfer(d.subarray(take.length))
+      return
+    }
+    // $EOF:<mark>: hold back the last 40 bytes until we know they are not the mark.
+    const all = t.held.length ? Buffer.concat([t.held, d]) : d
+    const at = all.indexOf(t.mark, 0, 'latin1')
+    if (at >= 0) {
+      if (at > 0) t.sink.feed(all.subarray(0, at))
+      t.read += at
+      this.finishTransfer(all.subarray(at + 40))
+      return
+    }
+    const keep = Math.min(40, all.length)
+    if (all.length > keep) t.sink.feed(all.subarray(0, all.length - keep))
+    t.read += all.length - keep
+    t.held = Buffer.from(all.subarray(all.length - keep))
+  }
+
+  private finishTransfer(rest: Buffer): void {
+    const t = this.transfer!
+    const repl = this.repl
+    const server = repl.server
+    this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+    t.sink.end() // throws on a truncated or corrupt RDB: the link is dropped, old data kept
+    this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
+    server.replaceDatabases(t.sink.dbs)
+    this.transfer = null
+    repl.disconnectReplicas()
+    let offset = t.offset
+    let replid = t.replid
+    if (offset < 0) {
+      // SYNC from an old master: take the offset from the RDB's aux fields if present.
+      replid = t.sink.aux.get('repl-id') ?? NULL_REPLID
+      offset = Number(t.sink.aux.get('repl-offset') ?? 0)
+    }
+    repl.replid = replid
+    repl.replid2 = NULL_REPLID
+    repl.secondOffset = -1
+    repl.offset = offset
+    server.replOffset = offset
+    repl.backlog = new Backlog(server.config.int('repl-backlog-size'), offset)
+    this.reploff = this.readReploff = offset
+    this.log.notice(`MASTER <-> REPLICA sync: Finished with success`)
+    this.becomeConnected()
+    this.sendAck() // diskless masters start the stream on the first ACK (redis 7.0)
+    if (rest.length) this.applyStream(rest)
+  }
+
+  private becomeConnected(): void {
+    const server = this.repl.server
+    this.state = 'connected'
+    this.repl.ensureBacklog()
+    if (this.reploff === 0 && this.readReploff === 0) this.reploff = this.readReploff = this.repl.offset
+    const s = new Session(server, null)
+    s.authenticated = true
+    s.fromMaster = true
+    s.name = ''
+    this.session = s
+    this.parser = new RequestParser()
+    this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
+    this.raw = []
+    this.rawBytes = 0
+    this.paused = false
+    this.lastAck = 0
+  }
+
+  // ---- the stream ----------------------------------------------------------------------------
+
+  private applyStream(d: Buffer): void {
+    this.parser.feed(d)
+    this.raw.push(d)
+    this.rawBytes += d.length
+    this.readReploff += d.length
+    this.drain()
+  }
+
+  private drain(): void {
+    const repl = this.repl
+    const server = repl.server
+    const s = this.session
+    if (!s) return
+    server.setHideExpired(false)
+    try {
+      this.drainLoop(s)
+    } finally {
+      server.setHideExpired(true)
+    }
+  }
+
+  private drainLoop(s: Session): void {
+    const repl = this.repl
+    const server = repl.server
+    while (!this.paused && this.state === 'connected') {
+      const before = this.parser.pending
+      const argv = this.parser.next(false)
+      if (argv === null) break
+      if (argv instanceof ProtocolError) {
+        this.fail(`Protocol error from MASTER (${argv.message}): dropping the link`)
+        return
+      }
+      const consumed = before - this.parser.pending
+      let res
+      repl.applying = true
+      server.replicationApplying = true
+      try {
+        res = dispatch(s, argv)
+      } finally {
+        repl.applying = false
+        server.replicationApplying = false
+      }
+      s.reply.out = '' // replies to the master are never sent (REPLCONF ACK is written directly)
+      this.reploff += consumed
+      repl.feedProxied(this.takeRaw(consumed))
+      if (res !== undefined) {
+        this.paused = true
+        res.then(() => {
+          this.paused = false
+          this.drain()
+        })
+      }
+    }
+  }
+
+  private takeRaw(n: number): Buffer {
+    const parts: Buffer[] = []
+    let left = n
+    while (left > 0 && this.raw.length) {
+      const b = this.raw[0]
+      if (b.length <= left) {
+        parts.push(b)
+        left -= b.length
+        this.raw.shift()
+      } else {
+        parts.push(b.subarray(0, left))
+        this.raw[0] = b.subarray(left)
+        left = 0
+      }
+    }
+    this.rawBytes -= n
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  }
+
+  sendAck(): void {
+    if (this.state !== 'connected' || !this.sock) return
+    this.sock.write(encodeCommand(['REPLCONF', 'ACK', String(this.reploff)]), 'latin1')
+  }
+
+  /** Once a second: ACK, and the repl-timeout checks (replicationCron). */
+  cron(now: number): void {
+    const timeout = this.repl.server.config.int('repl-timeout') * 1000
+    if (this.state === 'connected') {
+      if (now - this.lastAck >= 1000) {
+        this.lastAck = now
+        this.sendAck()
+      }
+      if (now - this.lastIo > timeout) this.fail('MASTER timeout: no data nor PING received...')
+    } else if (this.state === 'transfer' && now - this.lastIo > timeout) {
+      this.fail("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+    } else if ((this.state === 'connecting' || this.state === 'handshake') && now - this.lastIo > timeout) {
+      this.fail('Timeout connecting to the MASTER...')
+    }
+  }
+
+  infoLines(now: number): string[] {
+    const cfg = this.repl.server.config
+    const sec = (ms: number) => Math.floor(now / 1000) - Math.floor(ms / 1000)
+    const out = [
+      `master_host:${this.host}`,
+      `master_port:${this.port}`,
+      `master_link_status:${this.state === 'connected' ? 'up' : 'down'}`,
+      `master_last_io_seconds_ago:${this.state === 'connected' ? sec(this.lastIo) : -1}`,
+      `master_sync_in_progress:${this.state === 'transfer' ? 1 : 0}`,
+      `slave_read_repl_offset:${this.state === 'connected' || this.cached ? this.readReploff : 1}`,
+      `slave_repl_offset:${this.state === 'connected' || this.cached ? this.reploff : 1}`,
+    ]
+    const t = this.transfer
+    if (this.state === 'transfer' && t) {
+      const total = Math.max(0, t.size)
+      out.push(
+        `master_sync_total_bytes:${t.size < 0 ? -1 : total}`,
+        `master_sync_read_bytes:${t.read}`,
+        `master_sync_left_bytes:${t.size < 0 ? -1 - t.read : total - t.read}`,
+        `master_sync_perc:${(total ? (t.read / total) * 100 : 0).toFixed(2)}`,
+        `master_sync_last_io_seconds_ago:${sec(this.lastIo)}`,
+      )
+    }
+    if (this.state !== 'connected') out.push(`master_link_down_since_seconds:${this.downSince ? sec(this.downSince) : -1}`)
+    out.push(
+      `slave_priority:${cfg.int('replica-priority')}`,
+      `slave_read_only:${cfg.bool('replica-read-only') ? 1 : 0}`,
+      `replica_announced:${cfg.bool('replica-announced') ? 1 : 0}`,
+    )
+    return out
+  }
+
+  /** ROLE: connect / connecting / handshake / sync / connected. */
+  roleState(): string {
+    return this.state === 'transfer' ? 'sync' : this.state
+  }
+}

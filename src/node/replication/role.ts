@@ -1,0 +1,55 @@
+// Changing role (redis replicationSetMaster / replicationUnsetMaster): REPLICAOF, CLUSTER
+// REPLICATE and, later, failover all come through these two functions.
+import {Backlog} from './backlog.js'
+import {MasterLink} from './replica.js'
+import type {Replication} from './state.js'
+
+export function setMaster(repl: Replication, host: string, port: number): void {
+  const server = repl.server
+  const wasMaster = repl.master === null
+  const old = repl.master
+  if (old && old.host === host && old.port === port && old.state !== 'connect') return
+  let cached: MasterLink['cached'] = null
+  if (old) {
+    // Keep the history we had with the previous master: the new one may continue it (PSYNC2).
+    cached = old.connected || old.cached ? {replid: repl.replid, offset: old.reploff} : old.cached
+    old.stop()
+  } else {
+    // replicationCacheMasterUsingMyself: a demoted master can PSYNC from its own offset.
+    repl.flushStream()
+    cached = {replid: repl.replid, offset: repl.offset}
+    if (repl.backlog === null) repl.backlog = new Backlog(server.config.int('repl-backlog-size'), repl.offset)
+  }
+  repl.job = null
+  repl.disconnectReplicas()
+  const link = new MasterLink(repl, host, port)
+  link.cached = cached
+  if (cached) link.reploff = link.readReploff = cached.offset
+  repl.master = link
+  setReplicaMode(repl, true)
+  if (wasMaster) server.log.notice('Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.')
+  link.start()
+}
+
+export function unsetMaster(repl: Replication): void {
+  const link = repl.master
+  if (!link) return
+  const server = repl.server
+  // Adopt the offset we processed as our own, then start a new history (PSYNC2 keeps the old one as replid2).
+  repl.offset = link.connected || link.cached ? link.reploff : repl.offset
+  server.replOffset = repl.offset
+  link.stop()
+  repl.master = null
+  repl.shiftReplicationId()
+  repl.disconnectReplicas()
+  repl.ensureBacklog()
+  repl.selectedDb = -1
+  setReplicaMode(repl, false)
+}
+
+function setReplicaMode(repl: Replication, replica: boolean): void {
+  const server = repl.server
+  server.log.role = replica ? 'S' : 'M'
+  // Replicas never expire keys themselves: the master's DEL does (reads still hide expired keys).
+  server.setExpireMode(replica ? 'replica' : 'master')
+}

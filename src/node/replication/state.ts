@@ -1,0 +1,323 @@
+// Replication state of one node (redis server.master_repl_offset, replid/replid2, backlog,
+// slaves list, masterhost): the stream feed every propagated write goes through, the attached
+// replicas (master side, ./master.ts) and the link to our own master (replica side, ./replica.ts).
+// A replica proxies its master's bytes verbatim to its own replicas, so offsets and replids are
+// the same along a chain (PSYNC2).
+import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
+import {Backlog} from './backlog.js'
+import {encodeCommand, randomHex40} from './resp.js'
+import type {FullSyncJob} from './master.js'
+import type {MasterLink} from './replica.js'
+
+export const NULL_REPLID = '0000000000000000000000000000000000000000'
+
+export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online'
+
+/** One replica attached to us (redis: a client with CLIENT_SLAVE). */
+export interface ReplicaClient {
+  session: Session
+  state: ReplicaState
+  listeningPort: number
+  /** REPLCONF ip-address, else the peer address */
+  ip: string
+  capaEof: boolean
+  capaPsync2: boolean
+  ackOff: number
+  /** ms */
+  ackTime: number
+  /** stream bytes produced after this replica's snapshot point, held until its RDB is sent */
+  pending: Buffer[] | null
+  pendingBytes: number
+  /** when the output buffer first went over the soft limit (ms), 0 = not over */
+  softLimitSince: number
+  job: FullSyncJob | null
+  /** diskless sync done: the stream starts with the replica's first ACK (redis 7.0 repl_start_cmd_stream_on_ack) */
+  waitFirstAck: boolean
+  /** SYNC (pre-PSYNC): no +FULLRESYNC line, no acks */
+  legacySync: boolean
+  /** ms: when it started waiting for a snapshot (repl-diskless-sync-delay) */
+  waitSince: number
+}
+
+/** What REPLCONF told us before the PSYNC (redis client slave_listening_port, slave_addr, slave_capa). */
+export interface ReplConfInfo {
+  listeningPort: number
+  ip: string
+  capaEof: boolean
+  capaPsync2: boolean
+}
+
+export interface ReplStats {
+  syncFull: number
+  syncPartialOk: number
+  syncPartialErr: number
+}
+
+export class Replication {
+  replid = randomHex40()
+  replid2 = NULL_REPLID
+  /** redis second_replid_offset: -1 when replid2 is not valid */
+  secondOffset = -1
+  /** master_repl_offset */
+  offset = 0
+  backlog: Backlog | null = null
+  /** when the backlog became unused (no replicas), for repl-backlog-ttl; 0 = in use */
+  noReplicasSince: number
+  readonly replicas: ReplicaClient[] = []
+  /** replica side: the link to our master, null when we are a master */
+  master: MasterLink | null = null
+  /** db the stream last SELECTed (-1: next write emits SELECT) */
+  selectedDb = -1
+  /** true while commands from our master are applied (their bytes are proxied, not re-encoded) */
+  applying = false
+  job: FullSyncJob | null = null
+  syncTimer: NodeJS.Timeout | null = null
+  readonly stats: ReplStats = {syncFull: 0, syncPartialOk: 0, syncPartialErr: 0}
+  private pending = ''
+  private flushScheduled = false
+  private lastPingMs = 0
+  goodReplicas = 0
+
+  constructor(readonly server: NodeServer) {
+    this.noReplicasSince = server.clock.now()
+  }
+
+  get isReplica(): boolean {
+    return this.master !== null
+  }
+
+  // ---- the stream --------------------------------------------------------------------------
+
+  /** The propagate hook: one write as Redis propagates it (replicationFeedSlaves). */
+  feed(dbIndex: number, argv: string[]): void {
+    if (this.applying || this.master !== null) return
+    if (this.backlog === null) return
+    let s = ''
+    if (dbIndex !== this.selectedDb) {
+      s = encodeCommand(['SELECT', String(dbIndex)])
+      this.selectedDb = dbIndex
+    }
+    s += encodeCommand(argv)
+    this.pending += s
+    this.offset += s.length
+    this.server.replOffset = this.offset
+    this.scheduleFlush()
+  }
+
+  /** Replica side: bytes of the master's stream that were applied, proxied as they are. */
+  feedProxied(data: Buffer): void {
+    if (this.backlog === null) return
+    this.flushStream()
+    this.offset += data.length
+    this.server.replOffset = this.offset
+    this.distribute(data)
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flushStream()
+    })
+  }
+
+  /** Move encoded writes to the backlog and the replicas' sockets (beforeSleep in Redis). */
+  flushStream(): void {
+    if (this.pending.length === 0) return
+    const buf = Buffer.from(this.pending, 'latin1')
+    this.pending = ''
+    this.distribute(buf)
+  }
+
+  private distribute(buf: Buffer): void {
+    this.backlog?.append(buf)
+    for (const r of this.replicas) {
+      if (r.pending === null) {
+        if (r.state === 'online') this.writeTo(r, buf)
+      } else {
+        r.pending.push(buf)
+        r.pendingBytes += buf.length
+        this.checkOutputLimits(r)
+      }
+    }
+  }
+
+  writeTo(r: ReplicaClient, buf: Buffer): void {
+    const sock = r.session.socket
+    if (!sock || r.session.closed) return
+    this.server.stats.netOutputBytes += buf.length
+    sock.write(buf)
+    this.checkOutputLimits(r)
+  }
+
+  /** client-output-buffer-limit replica <hard> <soft> <seconds>: drop a replica that cannot keep up. */
+  checkOutputLimits(r: ReplicaClient): void {
+    const used = (r.session.socket?.writableLength ?? 0) + r.pendingBytes
+    const {hard, soft, seconds} = replicaLimits(this.server.config.get('client-output-buffer-limit'))
+    const now = this.server.clock.now()
+    let over = hard > 0 && used >= hard
+    if (!over && soft > 0 && used >= soft) {
+      if (r.softLimitSince === 0) r.softLimitSince = now
+      else if (now - r.softLimitSince >= seconds * 1000) over = true
+    } else if (used < soft) r.softLimitSince = 0
+    if (over) {
+      this.server.log.warning(
+        `Client id=${r.session.id} addr=${r.session.addr} laddr=${r.session.laddr} name=${r.session.name} flags=S scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      )
+      r.session.close()
+    }
+  }
+
+  ensureBacklog(): void {
+    if (this.backlog !== null) return
+    // redis syncCommand: a fresh backlog on a master gets a new replid (nobody can continue the old history).
+    if (this.master === null) {
+      this.replid = randomHex40()
+      this.replid2 = NULL_REPLID
+      this.secondOffset = -1
+    }
+    this.backlog = new Backlog(this.server.config.int('repl-backlog-size'), this.offset)
+    this.selectedDb = -1
+  }
+
+  /** redis shiftReplicationId: after a promotion, keep serving PSYNC for the old history. */
+  shiftReplicationId(): void {
+    this.replid2 = this.replid
+    this.secondOffset = this.offset + 1
+    this.replid = randomHex40()
+    this.server.log.notice(
+      `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondOffset}. New replication ID is ${this.replid}`,
+    )
+  }
+
+  removeReplica(r: ReplicaClient): void {
+    const i = this.replicas.indexOf(r)
+    if (i < 0) return
+    this.replicas.splice(i, 1)
+    r.job?.detach(r)
+    if (this.replicas.length === 0) this.noReplicasSince = this.server.clock.now()
+    this.server.log.notice(`Connection with replica ${r.ip}:${r.listeningPort} lost.`)
+  }
+
+  disconnectReplicas(): void {
+    for (const r of [...this.replicas]) r.session.close()
+  }
+
+  /** The offset a WAIT must see acknowledged: everything produced so far. */
+  /** REPLCONF ACK <offset> from a replica. */
+  ack(r: ReplicaClient, offset: number): void {
+    if (offset > r.ackOff) r.ackOff = offset
+    r.ackTime = this.server.clock.now()
+    if (r.waitFirstAck && r.state === 'online') {
+      r.waitFirstAck = false
+      const pending = r.pending ?? []
+      r.pending = null
+      r.pendingBytes = 0
+      for (const b of pending) this.writeTo(r, b)
+    }
+    this.onAck?.()
+  }
+
+  /** WAIT's wake-up (set by the command module). */
+  onAck?: () => void
+
+  countAcked(offset: number): number {
+    let n = 0
+    for (const r of this.replicas) if (r.state === 'online' && r.ackOff >= offset) n++
+    return n
+  }
+
+  sendGetAck(): void {
+    if (this.master !== null || this.backlog === null) return
+    this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['REPLCONF', 'GETACK', '*'])
+    this.flushStream()
+  }
+
+  // ---- cron (replicationCron, once a second) -----------------------------------------------
+
+  cron(): void {
+    const now = this.server.clock.now()
+    const cfg = this.server.config
+    if (this.master === null && this.replicas.length > 0) {
+      const period = cfg.int('repl-ping-replica-period') * 1000
+      if (now - this.lastPingMs >= period) {
+        this.lastPingMs = now
+        this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['PING'])
+      }
+    }
+    const timeout = cfg.int('repl-timeout') * 1000
+    for (const r of [...this.replicas]) {
+      if (r.state === 'wait_bgsave' && r.session.socket) r.session.socket.write('\n')
+      if (r.state === 'online' && !r.legacySync && now - r.ackTime > timeout) {
+        this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.listeningPort}`)
+        r.session.close()
+      }
+    }
+    this.refreshGoodReplicas()
+    const ttl = cfg.int('repl-backlog-ttl') * 1000
+    if (this.master === null && this.replicas.length === 0 && this.backlog !== null && ttl > 0 && now - this.noReplicasSince > ttl) {
+      // redis: a new replid too, so nobody continues an old history we no longer hold.
+      this.shiftReplicationId()
+      this.replid2 = NULL_REPLID
+      this.secondOffset = -1
+      this.backlog = null
+      this.server.log.notice(`Replication backlog freed after ${ttl / 1000} seconds without connected replicas.`)
+    }
+    this.master?.cron(now)
+  }
+
+  refreshGoodReplicas(): void {
+    const maxLag = this.server.config.int('min-replicas-max-lag') * 1000
+    const now = this.server.clock.now()
+    let good = 0
+    for (const r of this.replicas) if (r.state === 'online' && now - r.ackTime <= maxLag) good++
+    this.goodReplicas = good
+  }
+
+  // ---- INFO / ROLE ---------------------------------------------------------------------------
+
+  infoLines(): string[] {
+    const cfg = this.server.config
+    const now = this.server.clock.now()
+    const out: string[] = [`role:${this.master ? 'slave' : 'master'}`]
+    if (this.master) out.push(...this.master.infoLines(now))
+    out.push(`connected_slaves:${this.replicas.length}`)
+    if (cfg.int('min-replicas-to-write') && cfg.int('min-replicas-max-lag')) out.push(`min_slaves_good_slaves:${this.goodReplicas}`)
+    let i = 0
+    for (const r of this.replicas) {
+      const lag = r.state === 'online' ? Math.floor(now / 1000) - Math.floor(r.ackTime / 1000) : 0
+      out.push(`slave${i++}:ip=${r.ip},port=${r.listeningPort},state=${r.state === 'wait_bgsave' ? 'wait_bgsave' : r.state},offset=${r.ackOff},lag=${lag}`)
+    }
+    const b = this.backlog
+    out.push(
+      'master_failover_state:no-failover',
+      `master_replid:${this.replid}`,
+      `master_replid2:${this.replid2}`,
+      `master_repl_offset:${this.offset}`,
+      `second_repl_offset:${this.secondOffset}`,
+      `repl_backlog_active:${b ? 1 : 0}`,
+      `repl_backlog_size:${cfg.int('repl-backlog-size')}`,
+      `repl_backlog_first_byte_offset:${b ? b.firstByteOffset : 0}`,
+      `repl_backlog_histlen:${b ? b.histlen : 0}`,
+    )
+    return out
+  }
+}
+
+/** Parse the replica class of client-output-buffer-limit ("normal 0 0 0 slave 268435456 67108864 60 pubsub …"). */
+export function replicaLimits(v: string): {hard: number; soft: number; seconds: number} {
+  const t = v.split(/\s+/)
+  for (let i = 0; i + 3 < t.length; i += 4) {
+    if (t[i] === 'slave' || t[i] === 'replica') return {hard: memNum(t[i + 1]), soft: memNum(t[i + 2]), seconds: Number(t[i + 3]) || 0}
+  }
+  return {hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, seconds: 60}
+}
+
+function memNum(s: string): number {
+  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(s)
+  if (!m) return 0
+  const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30}
+  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]
+}
