@@ -56,6 +56,8 @@ export function nodeArgs(s: NodeProcessSpec): string[] {
     '--pidfile', resolve(s.dir, 'node.pid'),
     '--save', '',
     '--appendonly', 'no',
+    // A local cluster's replicas sync at once instead of waiting for more replicas to share the snapshot.
+    '--repl-diskless-sync-delay', '0',
   ]
   if (s.password) args.push('--requirepass', s.password, '--masterauth', s.password)
   return args

@@ -262,7 +262,7 @@ export class NodeServer extends EventEmitter {
     if (timeout > 0) {
       const now = this.clock.now()
       for (const s of this.sessions.values()) {
-        if (s.subscriptionCount() === 0 && !s.flags.has('blocked') && !s.flags.has('replica') && now - s.lastInteraction > timeout * 1000) s.close()
+        if (s.subscriptionCount() === 0 && !s.flags.has('blocked') && !s.flags.has('replica') && !s.fromMaster && now - s.lastInteraction > timeout * 1000) s.close()
       }
     }
   }

@@ -52,6 +52,7 @@ export function installReplication(server: NodeServer): Replication {
   server.infoProviders.set('replication', () => repl.infoLines())
   server.on('sessionClosed', (s: Session) => {
     if (s.replica) repl.removeReplica(s.replica)
+    else if (s.fromMaster) repl.master?.sessionClosed(s)
   })
   const timer = setInterval(() => repl.cron(), 1000)
   timer.unref()

@@ -107,13 +107,21 @@ export class MasterLink {
     const s = this.sock
     this.sock = null
     s?.destroy()
-    if (this.transfer) {
-      this.transfer = null
-    }
-    if (this.session) {
-      this.session.close()
-      this.session = null
-    }
+    this.transfer = null
+    this.closeSession()
+  }
+
+  private closeSession(): void {
+    const s = this.session
+    this.session = null
+    s?.close()
+  }
+
+  /** Our master client was closed from inside (CLIENT KILL TYPE master): reconnect. */
+  sessionClosed(s: Session): void {
+    if (this.session !== s) return
+    this.session = null
+    this.fail('Connection with master lost.')
   }
 
   /** The socket closed or we dropped it: cache what we have and retry. */
@@ -129,10 +137,7 @@ export class MasterLink {
     }
     this.sock = null
     this.transfer = null
-    if (this.session) {
-      this.session.close()
-      this.session = null
-    }
+    this.closeSession()
     this.state = 'connect'
     this.scheduleRetry()
   }
@@ -274,6 +279,10 @@ export class MasterLink {
   private onHandshakeData(d: Buffer): void {
     this.inbuf = this.inbuf.length ? Buffer.concat([this.inbuf, d]) : d
     for (;;) {
+      // The master may send bare newlines to keep the link alive before it replies to PSYNC.
+      let skip = 0
+      while (skip < this.inbuf.length && this.inbuf[skip] === 0x0a) skip++
+      if (skip) this.inbuf = this.inbuf.subarray(skip)
       const nl = this.inbuf.indexOf('\r\n')
       if (nl < 0) {
         if (this.inbuf.length > 64 * 1024) this.fail('Master sent an over-long reply during the handshake')
@@ -379,7 +388,9 @@ export class MasterLink {
     const s = new Session(server, null)
     s.authenticated = true
     s.fromMaster = true
-    s.name = ''
+    s.flags.add('master')
+    // Listed like redis's master client (CLIENT LIST flags=M; CLIENT KILL TYPE master drops the link).
+    server.sessions.set(s.id, s)
     this.session = s
     this.parser = new RequestParser()
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
