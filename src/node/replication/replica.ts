@@ -427,14 +427,15 @@ export class MasterLink {
     const repl = this.repl
     const server = repl.server
     while (!this.paused && this.state === 'connected') {
-      const before = this.parser.pending
       const argv = this.parser.next(false)
       if (argv === null) break
       if (argv instanceof ProtocolError) {
         this.fail(`Protocol error from MASTER (${argv.message}): dropping the link`)
         return
       }
-      const consumed = before - this.parser.pending
+      // The parser may have consumed part of this command on an earlier call: count from the
+      // total fed so far, not from before this call.
+      const consumed = this.rawBytes - this.parser.pending
       let res
       repl.applying = true
       server.replicationApplying = true
