@@ -35,8 +35,8 @@ export async function embedded(overrides: Record<string, string> = {}, capture?:
   return node
 }
 
-export function client(port: number): Redis {
-  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: true})
+export function client(port: number, password?: string): Redis {
+  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: true, ...(password ? {password} : {})})
   c.on('error', () => {})
   return c
 }
