@@ -85,6 +85,7 @@ const DEFS: Record<string, OptDef> = {
   'replica-announce-port': {kind: 'int', def: '0', min: 0, max: 65535, alias: 'slave-announce-port'},
   'replica-announced': {kind: 'bool', def: 'yes'},
   'replica-lazy-flush': {kind: 'bool', def: 'no', alias: 'slave-lazy-flush'},
+  'shutdown-timeout': {kind: 'int', def: '10', min: 0},
   'client-output-buffer-limit': {kind: 'string', def: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'},
   'enable-debug-command': {kind: 'enum', def: 'no', values: ['no', 'yes', 'local'], immutable: true},
   'enable-protected-configs': {kind: 'enum', def: 'no', values: ['no', 'yes', 'local'], immutable: true},

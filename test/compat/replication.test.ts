@@ -38,10 +38,10 @@ async function writeEveryForm(c: Redis, rounds: number, tag: string): Promise<vo
       if (i % 17 === 0) p.rename(`${k}:a`, `${k}:a2`)
       if (i % 19 === 0) p.persist(`${k}:s`)
     }
-    p.multi()
+    p.call('MULTI')
     p.incr(`${tag}:tx`)
     p.lpush(`${tag}:txl`, String(r))
-    p.exec()
+    p.call('EXEC')
     await p.exec()
   }
   // blocking pops served later are propagated as their non-blocking form

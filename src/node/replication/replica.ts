@@ -51,6 +51,8 @@ export class MasterLink {
   private retryTimer: NodeJS.Timeout | null = null
   private lastAck = 0
   private closed = false
+  /** consecutive failed attempts (retry back-off) */
+  private failures = 0
 
   constructor(
     private readonly repl: Replication,
@@ -152,13 +154,16 @@ export class MasterLink {
 
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer) return
+    // Once a second like redis for the first attempts, then backing off up to 10 s while it keeps failing.
+    this.failures++
+    const delay = this.failures <= 3 ? RETRY_MS : Math.min(10 * RETRY_MS, RETRY_MS * 2 ** (this.failures - 3))
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       if (this.state === 'connect') {
         this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`)
         this.connect()
       }
-    }, RETRY_MS)
+    }, delay)
     this.retryTimer.unref?.()
   }
 
@@ -383,6 +388,7 @@ export class MasterLink {
   private becomeConnected(): void {
     const server = this.repl.server
     this.state = 'connected'
+    this.failures = 0
     this.repl.ensureBacklog()
     if (this.reploff === 0 && this.readReploff === 0) this.reploff = this.readReploff = this.repl.offset
     const s = new Session(server, null)
