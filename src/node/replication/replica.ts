@@ -432,6 +432,7 @@ export class MasterLink {
   private drainLoop(s: Session): void {
     const repl = this.repl
     const server = repl.server
+    let applied = 0
     while (!this.paused && this.state === 'connected') {
       const argv = this.parser.next(false)
       if (argv === null) break
@@ -441,7 +442,7 @@ export class MasterLink {
       }
       // The parser may have consumed part of this command on an earlier call: count from the
       // total fed so far, not from before this call.
-      const consumed = this.rawBytes - this.parser.pending
+      const consumed = this.rawBytes - applied - this.parser.pending
       let res
       repl.applying = true
       server.replicationApplying = true
@@ -453,8 +454,11 @@ export class MasterLink {
       }
       s.reply.out = '' // replies to the master are never sent (REPLCONF ACK is written directly)
       this.reploff += consumed
-      repl.feedProxied(this.takeRaw(consumed))
+      applied += consumed
       if (res !== undefined) {
+        // proxy what was applied so far before waiting (sub-replicas see the same order)
+        if (applied) repl.feedProxied(this.takeRaw(applied))
+        applied = 0
         this.paused = true
         res.then(() => {
           this.paused = false
@@ -462,6 +466,8 @@ export class MasterLink {
         })
       }
     }
+    // One proxy write per batch of applied commands, not one per command.
+    if (applied) repl.feedProxied(this.takeRaw(applied))
   }
 
   private takeRaw(n: number): Buffer {
