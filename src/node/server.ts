@@ -16,6 +16,11 @@ export const REDIS_VERSION = '7.0.15'
 
 export type PropagateHook = (dbIndex: number, argv: string[]) => void
 export type KeyModifiedHook = (dbIndex: number, key: string) => void
+/**
+ * Called before a write runs, with the keys it may touch (dbIndex -1 / keys null: unknown or
+ * every key, e.g. FLUSHALL): an RDB snapshot in progress saves their pre-images first.
+ */
+export type BeforeWriteHook = (dbIndex: number, keys: readonly string[] | null) => void
 /** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
 export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
 
@@ -44,6 +49,7 @@ export class NodeServer extends EventEmitter {
   readonly runId: string
   readonly propagateHooks: PropagateHook[] = []
   readonly keyModifiedHooks: KeyModifiedHook[] = []
+  readonly beforeWriteHooks: BeforeWriteHook[] = []
   readonly guards: CommandGuard[] = []
   readonly shutdownHooks: (() => Promise<void> | void)[] = []
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
@@ -104,6 +110,14 @@ export class NodeServer extends EventEmitter {
   }
 
   // ---- the write path --------------------------------------------------------------------
+
+  /** Copy-on-write point for snapshots (src/node/persistence/snapshot.ts); cheap when none runs. */
+  beforeWrite(dbIndex: number, keys: readonly string[] | null): void {
+    const hooks = this.beforeWriteHooks
+    if (hooks.length === 0) return
+    // Copy: a hook may unregister itself (its snapshot finished) while we iterate.
+    for (const h of hooks.length === 1 ? hooks : hooks.slice()) h(dbIndex, keys)
+  }
 
   keyModified(dbIndex: number, key: string): void {
     this.dirty++
