@@ -11,6 +11,7 @@ import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
+import {ShutdownRefused} from './errors.js'
 
 export const REDIS_VERSION = '7.0.15'
 
@@ -22,6 +23,15 @@ export type KeyModifiedHook = (dbIndex: number, key: string) => void
  */
 export type BeforeWriteHook = (dbIndex: number, keys: readonly string[] | null) => void
 /** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
+/** SHUTDOWN's modifiers (SIGTERM: none); hooks decide what to save from them. */
+export interface ShutdownOptions {
+  save?: boolean
+  nosave?: boolean
+  now?: boolean
+  force?: boolean
+}
+export type ShutdownHook = (opts: ShutdownOptions) => Promise<void> | void
+
 export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
 
 const PROTECTED_MODE_DENIED =
@@ -51,7 +61,10 @@ export class NodeServer extends EventEmitter {
   readonly keyModifiedHooks: KeyModifiedHook[] = []
   readonly beforeWriteHooks: BeforeWriteHook[] = []
   readonly guards: CommandGuard[] = []
-  readonly shutdownHooks: (() => Promise<void> | void)[] = []
+  /** Run in order on SHUTDOWN/SIGTERM; a hook throwing ShutdownRefused cancels it unless FORCE. */
+  readonly shutdownHooks: ShutdownHook[] = []
+  /** Called from the server cron (hz times a second): save rules, AOF fsync, replication timers. */
+  readonly cronHooks: (() => void)[] = []
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
   readonly infoProviders = new Map<string, () => string[]>()
   stats = {
@@ -244,6 +257,13 @@ export class NodeServer extends EventEmitter {
 
   private serverCron(): void {
     for (const [, d] of this.databases()) d.activeExpire(200)
+    for (const h of this.cronHooks) {
+      try {
+        h()
+      } catch (e) {
+        this.log.warning(`Error in server cron: ${(e as Error).stack ?? e}`)
+      }
+    }
     const timeout = this.config.int('timeout')
     if (timeout > 0) {
       const now = this.clock.now()
@@ -262,15 +282,24 @@ export class NodeServer extends EventEmitter {
     await Promise.all(closing)
   }
 
-  /** SHUTDOWN / SIGTERM: run shutdown hooks (cluster saves nodes.conf, persistence saves), then close. */
-  async shutdown(reason = 'User requested shutdown...'): Promise<void> {
-    if (this.shuttingDown) return
+  /**
+   * SHUTDOWN / SIGTERM: run shutdown hooks (persistence saves, cluster saves nodes.conf), then
+   * close. Resolves false when a hook refused (redis prepareForShutdown: the final save failed
+   * and FORCE was not given): the node keeps running.
+   */
+  async shutdown(reason = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
+    if (this.shuttingDown) return true
     this.shuttingDown = true
     this.log.warning(reason)
     for (const h of this.shutdownHooks) {
       try {
-        await h()
+        await h(opts)
       } catch (e) {
+        if (e instanceof ShutdownRefused && !opts.force) {
+          this.log.warning('Errors trying to shut down the server. Check the logs for more information.')
+          this.shuttingDown = false
+          return false
+        }
         this.log.warning(`Error during shutdown: ${(e as Error).message}`)
       }
     }
@@ -278,6 +307,7 @@ export class NodeServer extends EventEmitter {
     await this.close()
     this.log.warning('Redis is now ready to exit, bye bye...')
     this.emit('shutdown')
+    return true
   }
 }
 
