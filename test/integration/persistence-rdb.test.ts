@@ -6,7 +6,7 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -117,6 +117,19 @@ describe('RDB persistence (embedded node)', () => {
     assert.ok(![...keys.keys()].some((k) => k.startsWith('late:')))
     // Dirty counter: only the writes made during the BGSAVE remain counted.
     assert.ok(n.server.dirty >= served * 3, `dirty ${n.server.dirty} served ${served}`)
+  })
+
+  test('FLUSHALL kills a BGSAVE and saves the empty dataset when save points exist', async () => {
+    const {c, dir} = await start({save: '3600 1'})
+    const p = c.pipeline()
+    for (let j = 0; j < 50_000; j++) p.set(`key:${j}`, `value-${j}`)
+    await p.exec()
+    assert.equal(await c.call('BGSAVE'), 'Background saving started')
+    assert.equal(await c.flushall(), 'OK')
+    assert.equal(await infoField(c, 'rdb_bgsave_in_progress'), '0')
+    await sleep(300) // the killed writer must not rename its file over the new one
+    assert.equal(readRdb(readFileSync(join(dir, 'dump.rdb'))).dbs.size, 0)
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('temp-')), [])
   })
 
   test('save rules fire from the cron', async () => {

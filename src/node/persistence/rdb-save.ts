@@ -4,7 +4,7 @@
 // to temp-<pid>.rdb, fsync, rename. The save rules, the MISCONF guard and the final save on
 // SHUTDOWN/SIGTERM are installed by installRdbPersistence (startNode calls it).
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {open as openAsync, rename as renameAsync} from 'node:fs/promises'
+import {open as openAsync} from 'node:fs/promises'
 import {join} from 'node:path'
 import {E, ShutdownRefused} from '../errors.js'
 import type {CommandSpec} from '../commands/types.js'
@@ -42,6 +42,7 @@ export interface RdbState {
   installed: boolean
 }
 
+let bgsaveSeq = 0
 const states = new WeakMap<NodeServer, RdbState>()
 
 export function rdbState(server: NodeServer): RdbState {
@@ -102,6 +103,8 @@ function fsyncDir(dir: string): void {
 /** SAVE (and the final save on shutdown): the whole file now; true on success. */
 export function saveSync(server: NodeServer): boolean {
   const st = rdbState(server)
+  // A background save still running would rename an older point in time over this file.
+  abortBgsave(server)
   const tmp = tempPath(server)
   const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: 1 << 20}))
   let fd: number
@@ -146,7 +149,7 @@ export function startBgsave(server: NodeServer): boolean {
   const job: BgsaveJob = {
     snap: new Snapshot(server, snapshotOptions(server, {chunkSize: 256 * 1024})),
     start: Date.now(),
-    tmp: tempPath(server),
+    tmp: join(server.config.get('dir'), `temp-bg-${process.pid}-${++bgsaveSeq}.rdb`),
     dirtyBefore: server.dirty,
     aborted: false,
     done: Promise.resolve(false),
@@ -167,8 +170,9 @@ async function writeInBackground(server: NodeServer, job: BgsaveJob): Promise<bo
     await fh.sync()
     await fh.close()
     fh = undefined
+    // Synchronous check-and-rename: a FLUSHALL or SAVE that aborted us cannot be overwritten.
     if (job.aborted) throw new Error('aborted')
-    await renameAsync(job.tmp, rdbPath(server))
+    renameSync(job.tmp, rdbPath(server))
     fsyncDir(server.config.get('dir'))
     server.log.notice('DB saved on disk')
     return true
@@ -202,13 +206,37 @@ function finishBgsave(server: NodeServer, job: BgsaveJob, ok: boolean): boolean 
   return ok
 }
 
-/** killRDBChild: drop a BGSAVE in progress and its temp file. */
+/** Stop a BGSAVE now (synchronously): its file can no longer replace dump.rdb. */
+function abortBgsave(server: NodeServer): void {
+  const st = rdbState(server)
+  const job = st.bgsave
+  if (!job) return
+  job.aborted = true
+  job.snap.abort()
+  st.bgsave = null
+}
+
+/** killRDBChild: drop a BGSAVE in progress (its writer removes the temp file). */
 export async function killBgsave(server: NodeServer): Promise<void> {
   const job = rdbState(server).bgsave
   if (!job) return
   job.aborted = true
   job.snap.abort()
   await job.done
+}
+
+/**
+ * FLUSHALL's persistence side (redis flushAllDataAndResetRDB): a BGSAVE in progress is killed
+ * and, when save points exist, the now empty dataset is saved at once so a restart cannot bring
+ * the flushed keys back. The dirty counter is left alone: FLUSHALL itself must still count as
+ * a write for propagation.
+ */
+export function flushallSave(server: NodeServer): void {
+  abortBgsave(server)
+  if (saveParams(server).length === 0) return
+  const dirty = server.dirty
+  saveSync(server)
+  server.dirty = dirty
 }
 
 /** BGSAVE in progress, for other modules (replication can wait for it, as redis does). */
