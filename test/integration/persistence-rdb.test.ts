@@ -80,6 +80,10 @@ describe('RDB persistence (embedded node)', () => {
     assert.ok((await c.pttl('t')) > 90_000)
     assert.equal(await infoField(c, 'rdb_last_load_keys_loaded'), '3')
     await assert.rejects(c.call('BGSAVE', 'NOW'), /syntax error/)
+    await assert.rejects(c.config('SET', 'save', '10'), /argument 'save'\) - Invalid save parameters/)
+    await assert.rejects(c.config('SET', 'save', '0 1'), /Invalid save parameters/)
+    assert.equal(await c.config('SET', 'save', '900 1 300 10'), 'OK')
+    assert.deepEqual(await c.config('GET', 'save'), ['save', '900 1 300 10'])
   })
 
   test('BGSAVE while clients keep writing saves the point in time', async () => {

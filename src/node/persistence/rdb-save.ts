@@ -147,7 +147,7 @@ export function startBgsave(server: NodeServer): boolean {
   st.lastBgsaveTry = server.clock.now()
   st.scheduled = false
   const job: BgsaveJob = {
-    snap: new Snapshot(server, snapshotOptions(server, {chunkSize: 256 * 1024})),
+    snap: new Snapshot(server, snapshotOptions(server, {chunkSize: 64 * 1024})),
     start: Date.now(),
     tmp: join(server.config.get('dir'), `temp-bg-${process.pid}-${++bgsaveSeq}.rdb`),
     dirtyBefore: server.dirty,
