@@ -15,6 +15,8 @@ interface Waiter {
   session: Session
   dbIndex: number
   ids: string[]
+  /** Keys serving may write (sources, and BLMOVE's destination): announced to server.beforeWrite. */
+  writeKeys: string[]
   /** Try to serve from the keyspace: write the reply and return true, or false to keep waiting. */
   serve: (readyKey?: string) => boolean
   onTimeout: () => void
@@ -84,6 +86,7 @@ class Registry {
           if (this.bySession.get(w.session) !== w) continue
           let served: boolean
           try {
+            this.server.beforeWrite(w.dbIndex, w.writeKeys)
             served = w.serve(id.slice(id.indexOf('\0') + 1))
           } catch (e) {
             // e.g. BLMOVE whose destination became the wrong type: the client gets the error.
@@ -137,6 +140,8 @@ export interface BlockRequest {
    * readyKey (a wake-up), only that key is tried: redis 7.0 serves from the key that was pushed.
    */
   serve: (readyKey?: string) => boolean
+  /** Keys a wake-up may write besides `keys` (BLMOVE/BRPOPLPUSH destination), for snapshots. */
+  alsoWrites?: string[]
   /** Reply when the timeout fires (or the command may not block): null array / null bulk. */
   onTimeout: () => void
   /** Reply when the command may not block (MULTI); defaults to onTimeout. BLMOVE differs (null bulk). */
@@ -161,6 +166,7 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
       session: s,
       dbIndex,
       ids: [...new Set(req.keys)].map((k) => dbIndex + '\0' + k),
+      writeKeys: req.alsoWrites ? [...req.keys, ...req.alsoWrites] : req.keys,
       serve: req.serve,
       onTimeout: req.onTimeout,
       resolve: () => {

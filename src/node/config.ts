@@ -109,6 +109,17 @@ for (const [name, d] of Object.entries(DEFS)) if (d.alias) ALIASES.set(d.alias, 
 
 export class ConfigError extends Error {}
 
+/** "3600 1 300 100": an even number of integers, seconds >= 1, changes >= 0; "" = off. */
+function canonicalSave(raw: string): string {
+  const words = raw.split(/\s+/).filter(Boolean)
+  if (words.length === 1 && words[0] === '""') return ''
+  if (words.length % 2 !== 0) throw new ConfigError('Invalid save parameters')
+  for (let j = 0; j < words.length; j++) {
+    if (!/^[+-]?\d+$/.test(words[j]) || Number(words[j]) < (j % 2 === 0 ? 1 : 0)) throw new ConfigError('Invalid save parameters')
+  }
+  return words.map((w) => String(Number(w))).join(' ')
+}
+
 function parseMemory(v: string): number {
   const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v.trim())
   if (!m) return NaN
@@ -179,6 +190,8 @@ export class NodeConfig {
       }
       default:
         if (key === 'dir' && raw !== '') v = resolve(raw)
+        // --- rdb helper: save points, validated like redis setConfigSaveOption ---
+        if (key === 'save') v = canonicalSave(raw)
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)

@@ -113,6 +113,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   const dirtyBefore = server.dirty
   s.propagateOverride = null
   server.stats.totalCommands++
+  if (server.beforeWriteHooks.length !== 0) beforeWrite(s, spec, argv)
   let res: HandlerResult
   try {
     res = spec.handler(s.ctx, argv)
@@ -130,6 +131,54 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     )
   }
   afterCall(s, argv, dirtyBefore)
+}
+
+/**
+ * Copy-on-write point for RDB snapshots: the keys a write may touch, before it runs. EXEC
+ * announces the union of its queued writes (as the cluster verdict computes it); a write whose
+ * keys are unknown announces (-1, null). MOVE and COPY ... DB also write to another database.
+ */
+function beforeWrite(s: Session, spec: CommandSpec, argv: string[]): void {
+  const server = s.server
+  if (spec.name === 'exec') {
+    if (s.multi === null) return
+    const keys: string[] = []
+    for (const q of s.multi.queue) {
+      if (!q.spec.flags.includes('write')) continue
+      const k = writeKeys(q.spec, q.argv)
+      if (k === null) return server.beforeWrite(-1, null)
+      for (const key of k) keys.push(key)
+      crossDbWrite(s, q.spec, q.argv)
+    }
+    if (keys.length !== 0) server.beforeWrite(s.dbIndex, keys)
+    return
+  }
+  if (!spec.flags.includes('write')) return
+  const keys = writeKeys(spec, argv)
+  server.beforeWrite(keys === null ? -1 : s.dbIndex, keys)
+  crossDbWrite(s, spec, argv)
+}
+
+function writeKeys(spec: CommandSpec, argv: string[]): string[] | null {
+  if (!hasKeys(spec)) return null
+  try {
+    return keysOf(spec, argv)
+  } catch {
+    return null
+  }
+}
+
+function crossDbWrite(s: Session, spec: CommandSpec, argv: string[]): void {
+  let db = NaN
+  let key = ''
+  if (spec.name === 'move' && argv.length === 3) {
+    db = Number(argv[2])
+    key = argv[1]
+  } else if (spec.name === 'copy') {
+    for (let i = 3; i < argv.length - 1; i++) if (argv[i].toLowerCase() === 'db') db = Number(argv[i + 1])
+    key = argv[2]
+  }
+  if (Number.isInteger(db) && db >= 0 && db !== s.dbIndex) s.server.beforeWrite(db, [key])
 }
 
 function afterCall(s: Session, argv: string[], dirtyBefore: number): void {

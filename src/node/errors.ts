@@ -37,7 +37,17 @@ export const E = {
   IOERR_CONNECT: 'IOERR error or timeout connecting to the client',
   IOERR_WRITE: 'IOERR error or timeout writing to target instance',
   IOERR_READ: 'IOERR error or timeout reading to target instance',
+  BGSAVE_IN_PROGRESS: 'ERR Background save already in progress',
+  MISCONF:
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+  SHUTDOWN_FAILED: 'ERR Errors trying to SHUTDOWN. Check logs.',
 } as const
+
+/** The node cannot start (bad config, unloadable RDB/AOF): the message is printed and the process exits 2. */
+export class NodeStartError extends Error {}
+
+/** Thrown by a shutdown hook when the node must not exit (redis: final save failed). */
+export class ShutdownRefused extends Error {}
 
 export class ReplyError extends Error {
   constructor(readonly reply: string) {

@@ -6,6 +6,8 @@ import {loadConfig, NodeConfig} from './config.js'
 import {Logger} from './log.js'
 import {NodeServer, REDIS_VERSION} from './server.js'
 import {installReplication, startConfiguredReplication} from './replication/index.js'
+import {installRdbPersistence} from './persistence/rdb-save.js'
+import {loadPersistedData} from './persistence/startup.js'
 
 export {NodeServer, REDIS_VERSION} from './server.js'
 export {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from './config.js'
@@ -52,7 +54,10 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const server = new NodeServer({config, clock: opts.clock, logger})
   if (!opts.logger) logger.file = config.get('logfile')
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
+  installRdbPersistence(server)
   installReplication(server)
+  // Before any client or peer can connect: the dataset is complete or the start fails.
+  await loadPersistedData(server)
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())
@@ -78,7 +83,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     server,
     cluster,
     async stop() {
-      await server.shutdown('Received shutdown request, scheduling shutdown...')
+      // FORCE: the programmatic stop always stops, even when the final save fails.
+      await server.shutdown('Received shutdown request, scheduling shutdown...', {force: true})
       await cluster?.stop?.()
     },
   }

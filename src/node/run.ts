@@ -2,8 +2,9 @@
 // local-cluster launcher spawns nodes: no oclif start-up cost per node).
 import {rmSync, writeFileSync} from 'node:fs'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
+import {NodeStartError} from './errors.js'
 
-export class NodeStartError extends Error {}
+export {NodeStartError}
 
 export async function runNodeForeground(argv: string[]): Promise<never> {
   let config
@@ -21,8 +22,14 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    node.server.log.warning(`Received ${signal} scheduling shutdown...`)
-    void node.stop().finally(() => {
+    void node.server.shutdown(`Received ${signal} scheduling shutdown...`).then(async (ok) => {
+      if (!ok) {
+        // redis: the final save failed, so the server keeps running (a second signal retries).
+        node.server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)
+        stopping = false
+        return
+      }
+      await node.cluster?.stop?.()
       if (pidfile) rmSync(pidfile, {force: true})
       process.exit(0)
     })

@@ -12,12 +12,27 @@ import {Logger, type LogLevel} from './log.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
+import {ShutdownRefused} from './errors.js'
 
 export const REDIS_VERSION = '7.0.15'
 
 export type PropagateHook = (dbIndex: number, argv: string[]) => void
 export type KeyModifiedHook = (dbIndex: number, key: string) => void
+/**
+ * Called before a write runs, with the keys it may touch (dbIndex -1 / keys null: unknown or
+ * every key, e.g. FLUSHALL): an RDB snapshot in progress saves their pre-images first.
+ */
+export type BeforeWriteHook = (dbIndex: number, keys: readonly string[] | null) => void
 /** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
+/** SHUTDOWN's modifiers (SIGTERM: none); hooks decide what to save from them. */
+export interface ShutdownOptions {
+  save?: boolean
+  nosave?: boolean
+  now?: boolean
+  force?: boolean
+}
+export type ShutdownHook = (opts: ShutdownOptions) => Promise<void> | void
+
 export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
 
 const PROTECTED_MODE_DENIED =
@@ -45,8 +60,12 @@ export class NodeServer extends EventEmitter {
   readonly runId: string
   readonly propagateHooks: PropagateHook[] = []
   readonly keyModifiedHooks: KeyModifiedHook[] = []
+  readonly beforeWriteHooks: BeforeWriteHook[] = []
   readonly guards: CommandGuard[] = []
-  readonly shutdownHooks: (() => Promise<void> | void)[] = []
+  /** Run in order on SHUTDOWN/SIGTERM; a hook throwing ShutdownRefused cancels it unless FORCE. */
+  readonly shutdownHooks: ShutdownHook[] = []
+  /** Called from the server cron (hz times a second): save rules, AOF fsync, replication timers. */
+  readonly cronHooks: (() => void)[] = []
   /** Installed by src/node/replication (always present on a running node). */
   replication?: Replication
   /** master_repl_offset as of the last propagated write (WAIT reads it per client) */
@@ -132,6 +151,14 @@ export class NodeServer extends EventEmitter {
   }
 
   // ---- the write path --------------------------------------------------------------------
+
+  /** Copy-on-write point for snapshots (src/node/persistence/snapshot.ts); cheap when none runs. */
+  beforeWrite(dbIndex: number, keys: readonly string[] | null): void {
+    const hooks = this.beforeWriteHooks
+    if (hooks.length === 0) return
+    // Copy: a hook may unregister itself (its snapshot finished) while we iterate.
+    for (const h of hooks.length === 1 ? hooks : hooks.slice()) h(dbIndex, keys)
+  }
 
   keyModified(dbIndex: number, key: string): void {
     this.dirty++
@@ -258,6 +285,13 @@ export class NodeServer extends EventEmitter {
 
   private serverCron(): void {
     for (const [, d] of this.databases()) d.activeExpire(200)
+    for (const h of this.cronHooks) {
+      try {
+        h()
+      } catch (e) {
+        this.log.warning(`Error in server cron: ${(e as Error).stack ?? e}`)
+      }
+    }
     const timeout = this.config.int('timeout')
     if (timeout > 0) {
       const now = this.clock.now()
@@ -276,15 +310,24 @@ export class NodeServer extends EventEmitter {
     await Promise.all(closing)
   }
 
-  /** SHUTDOWN / SIGTERM: run shutdown hooks (cluster saves nodes.conf, persistence saves), then close. */
-  async shutdown(reason = 'User requested shutdown...'): Promise<void> {
-    if (this.shuttingDown) return
+  /**
+   * SHUTDOWN / SIGTERM: run shutdown hooks (persistence saves, cluster saves nodes.conf), then
+   * close. Resolves false when a hook refused (redis prepareForShutdown: the final save failed
+   * and FORCE was not given): the node keeps running.
+   */
+  async shutdown(reason = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
+    if (this.shuttingDown) return true
     this.shuttingDown = true
     this.log.warning(reason)
     for (const h of this.shutdownHooks) {
       try {
-        await h()
+        await h(opts)
       } catch (e) {
+        if (e instanceof ShutdownRefused && !opts.force) {
+          this.log.warning('Errors trying to shut down the server. Check the logs for more information.')
+          this.shuttingDown = false
+          return false
+        }
         this.log.warning(`Error during shutdown: ${(e as Error).message}`)
       }
     }
@@ -292,6 +335,7 @@ export class NodeServer extends EventEmitter {
     await this.close()
     this.log.warning('Redis is now ready to exit, bye bye...')
     this.emit('shutdown')
+    return true
   }
 }
 

@@ -175,7 +175,7 @@ export async function startPair(): Promise<Pair> {
   const {startNode} = await import('../../src/node/index.js')
   const real = new RedisNodes()
   const [n] = await real.start(1, {cluster: false})
-  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1'}, silent: true})
+  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
   return {
     redisPort: n.port,
     ourPort: ours.port,

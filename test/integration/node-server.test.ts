@@ -147,7 +147,7 @@ describe('embedded node: standalone', () => {
 describe('embedded node: requirepass', () => {
   let node: RunningNode
   before(async () => {
-    node = await startNode({overrides: {port: '0', requirepass: 's3cret'}, silent: true})
+    node = await startNode({overrides: {port: '0', requirepass: 's3cret', save: ''}, silent: true})
   })
   after(async () => {
     await node.stop()

@@ -20,7 +20,7 @@ async function waitBlocked(n: number): Promise<void> {
 }
 
 before(async () => {
-  node = await startNode({overrides: {port: '0', bind: '127.0.0.1'}, silent: true})
+  node = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
 })
 after(async () => {
   for (const c of clients) c.disconnect()

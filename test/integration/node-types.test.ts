@@ -8,7 +8,7 @@ import {startNode, type RunningNode} from '../../src/node/index.js'
 let node: RunningNode
 let r: Redis
 before(async () => {
-  node = await startNode({overrides: {port: '0', bind: '127.0.0.1'}, silent: true})
+  node = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
   r = new Redis({host: '127.0.0.1', port: node.port, maxRetriesPerRequest: 0})
 })
 after(async () => {

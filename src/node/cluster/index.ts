@@ -53,7 +53,9 @@ export function createCluster(server: NodeServer): ClusterModule {
     hooks: {
       countKeysInSlot: (slot) => db.countKeysInSlot(slot),
       deleteKeysInSlot: (slot) => {
-        for (const k of db.getKeysInSlot(slot, db.countKeysInSlot(slot))) db.delete(k)
+        const keys = db.getKeysInSlot(slot, db.countKeysInSlot(slot))
+        server.beforeWrite(0, keys) // an RDB snapshot in progress keeps their pre-images
+        for (const k of keys) db.delete(k)
       },
       onPublish: (channel, message, shard) => {
         if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))

@@ -260,6 +260,7 @@ function reset(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
   if (st.myself.isReplica) {
     st.setNodeAsMaster(st.myself)
     st.hooks.onSetMaster?.(null)
+    ctx.server.beforeWrite(-1, null)
     ctx.db.flush()
   }
   st.closeAllSlots()

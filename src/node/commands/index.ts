@@ -15,8 +15,9 @@ import {commands as listsBlocking} from './lists-blocking.js'
 import {commands as sets} from './sets.js'
 import {commands as zsets} from './zsets.js'
 import {commands as migrate} from './migrate.js'
+import {commands as persistence} from './persistence.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()

@@ -2,6 +2,7 @@
 // section order. Other modules replace or extend a section via server.infoProviders.
 import os from 'node:os'
 import {REDIS_VERSION, type NodeServer} from '../server.js'
+import {rdbInfoLines} from '../persistence/rdb-save.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -94,16 +95,11 @@ function section(server: NodeServer, name: string): string[] | null {
         'mem_allocator:v8',
       ]
     }
-    case 'persistence':
+    case 'persistence': {
+      const rdb = rdbInfoLines(server)
       return [
-        'loading:0',
-        'async_loading:0',
-        `rdb_changes_since_last_save:${server.dirty}`,
-        'rdb_bgsave_in_progress:0',
-        `rdb_last_save_time:${Math.floor(server.lastSaveTime / 1000)}`,
-        'rdb_last_bgsave_status:ok',
-        'rdb_last_bgsave_time_sec:-1',
-        'rdb_current_bgsave_time_sec:-1',
+        ...rdb.loading,
+        ...rdb.rdb,
         `aof_enabled:${cfg.bool('appendonly') ? 1 : 0}`,
         'aof_rewrite_in_progress:0',
         'aof_rewrite_scheduled:0',
@@ -112,6 +108,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'aof_last_bgrewrite_status:ok',
         'aof_last_write_status:ok',
       ]
+    }
     case 'stats': {
       const st = server.stats
       let expired = 0

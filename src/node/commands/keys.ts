@@ -4,6 +4,7 @@ import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
 
 export const commands: CommandSpec[] = [
@@ -239,6 +240,7 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (all) {
     for (const [, d] of ctx.server.databases()) d.flush()
     ctx.server.touchAllWatched(-1)
+    flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
     ctx.db.flush()
     ctx.server.touchAllWatched(ctx.session.dbIndex)

@@ -52,6 +52,7 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
   const [, src, dst] = argv
   return serveOrBlock(ctx, {
     keys: [src],
+    alsoWrites: [dst],
     timeoutMs,
     serve: (ready) => {
       const list = listAt(ctx, src, ready !== undefined)

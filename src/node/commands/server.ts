@@ -1,13 +1,15 @@
-// Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN LASTSAVE SAVE BGSAVE MEMORY LATENCY
-// SLOWLOG DEBUG. SAVE/BGSAVE/WAIT are placeholders the persistence and replication modules
-// replace by registering their own specs under the same names.
+// Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY LATENCY SLOWLOG DEBUG.
+// WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
+// their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {createHash} from 'node:crypto'
 import {ConfigError, NodeConfig} from '../config.js'
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
+import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 
 const A = ['admin', 'noscript', 'loading', 'stale'] as const
@@ -47,9 +49,6 @@ export const commands: CommandSpec[] = [
     ctx.reply.array(0)
   }),
   cmd('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no-multi'], 0, shutdown),
-  cmd('lastsave', 1, ['loading', 'stale', 'fast'], 0, (ctx) => ctx.reply.integer(Math.floor(ctx.server.lastSaveTime / 1000))),
-  cmd('save', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
-  cmd('bgsave', -1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
   cmd('bgrewriteaof', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
   {
     ...cmd('memory', -2, [], 0, () => undefined),
@@ -149,14 +148,25 @@ function configRewrite(ctx: CommandContext): void {
   }
 }
 
-function shutdown(ctx: CommandContext, argv: string[]): void {
+function shutdown(ctx: CommandContext, argv: string[]): void | Promise<void> {
+  const opts: ShutdownOptions = {}
   for (const a of argv.slice(1)) {
-    if (!['nosave', 'save', 'now', 'force', 'abort'].includes(a.toLowerCase())) return ctx.reply.error(E.SYNTAX)
+    const f = a.toLowerCase()
+    if (f === 'nosave') opts.nosave = true
+    else if (f === 'save') opts.save = true
+    else if (f === 'now') opts.now = true
+    else if (f === 'force') opts.force = true
+    else if (f !== 'abort') return ctx.reply.error(E.SYNTAX)
   }
-  if (argv.some((a) => is(a, 'abort'))) return ctx.reply.error('ERR No shutdown in progress.')
-  // No reply: the connection just closes, as with redis-server.
-  ctx.session.closeAfterReply = true
-  setImmediate(() => void ctx.server.shutdown())
+  if (opts.save && opts.nosave) return ctx.reply.error(E.SYNTAX)
+  if (argv.some((a) => is(a, 'abort'))) {
+    if (argv.length !== 2) return ctx.reply.error(E.SYNTAX)
+    return ctx.reply.error('ERR No shutdown in progress.')
+  }
+  // On success there is no reply: server.close() drops the connection, as with redis-server.
+  return ctx.server.shutdown('User requested shutdown...', opts).then((ok) => {
+    if (!ok) ctx.reply.error(E.SHUTDOWN_FAILED)
+  })
 }
 
 /** Rough per-key footprint, same order of magnitude as redis' MEMORY USAGE. */
@@ -205,6 +215,10 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
       ctx.reply.bulk(v === undefined ? '0'.repeat(40) : digestValue(v))
     }
     return
+  }
+  if (sub === 'reload') {
+    const err = debugReload(ctx.server, argv.slice(2))
+    return err === null ? ctx.reply.ok() : ctx.reply.error(err)
   }
   if (sub === 'set-active-expire' && argv.length === 3) {
     for (const [, d] of ctx.server.databases()) d.expireEnabled = argv[2] !== '0'

@@ -244,6 +244,11 @@ export class Keyspace {
     for (const m of this.slots) if (m !== undefined) yield* m.keys()
   }
 
+  /** One slot's bucket, raw (no lazy expiry): the RDB snapshot walks slot by slot. */
+  slotBucket(slot: number): ReadonlyMap<string, RedisValue> | undefined {
+    return this.slots[slot]
+  }
+
   /** Raw access without expiry, for persistence/replication snapshots. */
   *entries(): IterableIterator<[string, RedisValue]> {
     for (const m of this.slots) if (m !== undefined) yield* m.entries()

@@ -23,6 +23,14 @@ export class ByteReader {
     if (n > this.end - this.pos) throw new RdbFormatError(`truncated: need ${n} bytes, have ${this.end - this.pos}`)
   }
 
+  /**
+   * A claimed size (element count, compressed length) cannot exceed the bytes left. A
+   * streaming reader overrides this (and need/u8) to ask for more input instead.
+   */
+  bound(n: number, what: string): void {
+    if (n > this.end - this.pos) throw new RdbFormatError(what)
+  }
+
   u8(): number {
     if (this.pos >= this.end) throw new RdbFormatError('truncated: need 1 byte')
     return this.buf[this.pos++]

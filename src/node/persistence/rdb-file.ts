@@ -77,54 +77,15 @@ export function* rdbChunks(entries: Iterable<RdbWriteEntry>, opts: RdbWriteOptio
     w.pos = 0
     return out
   }
-  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`)
-  for (const [k, v] of opts.aux ?? defaultAux(opts.now ?? Date.now())) {
-    w.u8(RDB_OPCODE.AUX)
-    writeString(w, k, false)
-    writeString(w, v, false)
-  }
-  for (const f of opts.functions ?? []) {
-    w.u8(RDB_OPCODE.FUNCTION2)
-    writeString(w, f, compress !== false)
-  }
+  writePreamble(w, opts.aux ?? defaultAux(opts.now ?? Date.now()), opts.functions ?? [], compress !== false)
   let db = -1
   for (const e of entries) {
     const edb = e.db ?? 0
     if (edb !== db) {
       db = edb
-      w.u8(RDB_OPCODE.SELECTDB)
-      writeLength(w, db)
-      const sizes = opts.dbSizes?.get(db)
-      if (sizes) {
-        w.u8(RDB_OPCODE.RESIZEDB)
-        writeLength(w, sizes.size)
-        writeLength(w, sizes.expires)
-      }
+      writeSelectDb(w, db, opts.dbSizes?.get(db))
     }
-    if (e.expireAt !== undefined) {
-      w.u8(RDB_OPCODE.EXPIRETIME_MS)
-      w.ensure(8)
-      w.buf.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(e.expireAt))), w.pos)
-      w.pos += 8
-    }
-    if (e.idle !== undefined) {
-      w.u8(RDB_OPCODE.IDLE)
-      writeLength(w, e.idle)
-    }
-    if (e.freq !== undefined) {
-      w.u8(RDB_OPCODE.FREQ)
-      w.u8(e.freq & 0xff)
-    }
-    // The key sits between the type byte and the body, but the type depends on the
-    // encoding writeObject picks: write both, then move the type byte in front.
-    const typePos = w.pos
-    w.u8(0)
-    writeString(w, e.key, compress !== false)
-    const objPos = w.pos
-    writeObject(w, e.value, {compress})
-    w.buf[typePos] = w.buf[objPos]
-    w.buf.copyWithin(objPos, objPos + 1, w.pos)
-    w.pos--
+    writeEntry(w, e, compress !== false)
     if (w.pos >= chunkSize) yield flush()
   }
   w.u8(RDB_OPCODE.EOF)
@@ -133,6 +94,59 @@ export function* rdbChunks(entries: Iterable<RdbWriteEntry>, opts: RdbWriteOptio
   last.copy(tail)
   crc.writeLE(tail, last.length)
   yield tail
+}
+
+/** One key record: [EXPIRETIME_MS] [IDLE] [FREQ] type key value (rdbSaveKeyValuePair). */
+export function writeEntry(w: ByteWriter, e: RdbEntry, compress: boolean): void {
+  if (e.expireAt !== undefined) {
+    w.u8(RDB_OPCODE.EXPIRETIME_MS)
+    w.ensure(8)
+    w.buf.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(e.expireAt))), w.pos)
+    w.pos += 8
+  }
+  if (e.idle !== undefined) {
+    w.u8(RDB_OPCODE.IDLE)
+    writeLength(w, e.idle)
+  }
+  if (e.freq !== undefined) {
+    w.u8(RDB_OPCODE.FREQ)
+    w.u8(e.freq & 0xff)
+  }
+  // The key sits between the type byte and the body, but the type depends on the
+  // encoding writeObject picks: write both, then move the type byte in front.
+  const typePos = w.pos
+  w.u8(0)
+  writeString(w, e.key, compress)
+  const objPos = w.pos
+  writeObject(w, e.value, {compress})
+  w.buf[typePos] = w.buf[objPos]
+  w.buf.copyWithin(objPos, objPos + 1, w.pos)
+  w.pos--
+}
+
+/** Header, AUX fields and FUNCTION2 records: everything before the first SELECTDB. */
+export function writePreamble(w: ByteWriter, aux: Iterable<[string, string]>, functions: Iterable<string>, compress: boolean): void {
+  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`)
+  for (const [k, v] of aux) {
+    w.u8(RDB_OPCODE.AUX)
+    writeString(w, k, compress)
+    writeString(w, v, compress)
+  }
+  for (const f of functions) {
+    w.u8(RDB_OPCODE.FUNCTION2)
+    writeString(w, f, compress)
+  }
+}
+
+/** SELECTDB n, then RESIZEDB when sizes are known. */
+export function writeSelectDb(w: ByteWriter, db: number, sizes?: {size: number; expires: number}): void {
+  w.u8(RDB_OPCODE.SELECTDB)
+  writeLength(w, db)
+  if (sizes) {
+    w.u8(RDB_OPCODE.RESIZEDB)
+    writeLength(w, sizes.size)
+    writeLength(w, sizes.expires)
+  }
 }
 
 export function writeRdb(entries: Iterable<RdbWriteEntry>, opts: RdbWriteOptions = {}): Buffer {

@@ -55,7 +55,7 @@ export function readLength(r: ByteReader): number {
 /** A count of elements that each take at least one byte: bounded by the bytes left. */
 export function readCount(r: ByteReader): number {
   const n = readLength(r)
-  if (n > r.remaining) throw new RdbFormatError('element count exceeds payload')
+  r.bound(n, 'element count exceeds payload')
   return n
 }
 
@@ -153,7 +153,7 @@ export function readBlob(r: ByteReader): Buffer {
 function readLzf(r: ByteReader): Buffer {
   const clen = readLength(r)
   const ulen = readLength(r)
-  if (clen > r.remaining) throw new RdbFormatError('LZF data exceeds payload')
+  r.bound(clen, 'LZF data exceeds payload')
   if (ulen > LIMITS.maxStringBytes) throw new RdbFormatError('string too long')
   return lzfDecompress(r.view(clen), ulen)
 }

@@ -3,8 +3,9 @@
 // databases. Kept behind two small interfaces so the transport code never knows how either works.
 import type {NodeServer} from '../server.js'
 import {Keyspace} from '../keyspace/keyspace.js'
-import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
-import {rdbChunks, readRdb, type RdbEntry, type RdbWriteEntry} from '../persistence/rdb-file.js'
+import {fromRdbValue} from '../keyspace/rdb-convert.js'
+import {Snapshot} from '../persistence/snapshot.js'
+import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
 
 export interface SnapshotSource {
   /** Next RDB bytes, null after the last chunk (EOF + checksum). */
@@ -27,21 +28,15 @@ export function replicationAux(server: NodeServer, replid: string, offset: numbe
   ]
 }
 
-// PROVISIONAL: serialises synchronously; replaced by persistence/snapshot.ts (copy-on-write).
+/** A copy-on-write point-in-time snapshot (persistence/snapshot.ts): clients keep being served. */
 export function openSnapshot(server: NodeServer, aux: [string, string][]): SnapshotSource {
-  function* entries(): Generator<RdbWriteEntry> {
-    for (const [db, ks] of server.databases()) {
-      for (const [key, v] of ks.entries()) {
-        const e: RdbWriteEntry = {db, key, value: toRdbValue(v)}
-        const at = ks.getExpire(key)
-        if (at !== undefined) e.expireAt = at
-        yield e
-      }
-    }
-  }
-  const chunks = [...rdbChunks(entries(), {aux, compress: server.config.bool('rdbcompression'), chunkSize: 256 * 1024})]
-  let i = 0
-  return {next: () => (i < chunks.length ? chunks[i++] : null), abort: () => void (chunks.length = 0)}
+  const snap = new Snapshot(server, {
+    aux,
+    compress: server.config.bool('rdbcompression'),
+    checksum: server.config.bool('rdbchecksum'),
+    chunkSize: 256 * 1024,
+  })
+  return {next: () => snap.next(), abort: () => snap.abort()}
 }
 
 export interface RdbSink {
@@ -67,18 +62,22 @@ export function openLoader(server: NodeServer): RdbSink {
     return d
   }
   const load = (db: number, e: RdbEntry) => {
+    if (db < 0 || db >= server.databaseCount) {
+      throw new Error(`the master sent DB ${db} but this node has ${server.databaseCount} databases`)
+    }
     const ks = target(db)
     ks.set(e.key, fromRdbValue(e.value))
     if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
   }
-  // PROVISIONAL: buffers the whole file; replaced by persistence/rdb-stream.ts (streaming).
-  const parts: Buffer[] = []
+  // Streaming: only the unparsed tail is buffered, never the whole file.
+  const parser = new RdbStreamParser({
+    onEntry: load,
+    onAux: (k, v) => void aux.set(k, v),
+    skipChecksum: !server.config.bool('rdbchecksum'),
+  })
   return {
-    feed: (c) => void parts.push(Buffer.from(c)),
-    end: () => {
-      const f = readRdb(Buffer.concat(parts), {onEntry: load})
-      for (const [k, v] of f.aux) aux.set(k, v)
-    },
+    feed: (c) => parser.feed(c),
+    end: () => parser.end(),
     aux,
     dbs,
   }

@@ -1,0 +1,31 @@
+// Loading one parsed RDB entry into the keyspace (redis rdb.c rdbLoadRio's per-key tail):
+// absolute expiry kept, keys already expired skipped on a master and kept on a replica (the
+// master's DEL will follow), duplicates and out-of-range databases refused like redis.
+import {fromRdbValue} from '../keyspace/rdb-convert.js'
+import {keySlot} from '../keyspace/slot.js'
+import type {NodeServer} from '../server.js'
+import type {RdbEntry} from './rdb-file.js'
+import {RdbFormatError} from './rdb-value.js'
+
+export interface LoadEntryOptions {
+  /** Keep keys whose expiry has passed (replicas; default: true when the node is a replica). */
+  keepExpired?: boolean
+  /** Replace an existing key instead of failing (redis RDBFLAGS_ALLOW_DUP, used by DEBUG RELOAD MERGE). */
+  allowDuplicates?: boolean
+}
+
+/** Returns false when the key was skipped because it had already expired. */
+export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: LoadEntryOptions = {}): boolean {
+  if (db < 0 || db >= server.databaseCount) {
+    throw new RdbFormatError(`Data file was created with a Redis server configured to handle more than ${server.databaseCount} databases (key '${e.key}' is in DB ${db})`)
+  }
+  const keepExpired = opts.keepExpired ?? server.cluster?.isReplica?.() ?? false
+  if (e.expireAt !== undefined && !keepExpired && e.expireAt < server.clock.now()) return false
+  const ks = server.db(db)
+  if (!opts.allowDuplicates && ks.slotBucket(keySlot(e.key))?.has(e.key)) {
+    throw new RdbFormatError(`RDB has duplicated key '${e.key}' in DB ${db}`)
+  }
+  ks.set(e.key, fromRdbValue(e.value))
+  if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
+  return true
+}

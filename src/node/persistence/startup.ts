@@ -1,0 +1,145 @@
+// Loading persisted data (redis server.c loadDataFromDisk, rdb.c rdbLoad): at start-up, before
+// the node listens, either the AOF (appendonly yes) or dir/dbfilename. The file is streamed
+// through RdbStreamParser in 1 MiB reads, so it never sits in memory whole. A corrupt or
+// truncated file refuses the start with redis' wording, and whatever was loaded is dropped:
+// never half a dataset. DEBUG RELOAD (save, flush, load) lives here too.
+import {closeSync, existsSync, fstatSync, openSync, readSync} from 'node:fs'
+import {NodeStartError} from '../errors.js'
+import type {NodeServer} from '../server.js'
+import {loadEntry} from './load.js'
+import {RdbStreamParser} from './rdb-stream.js'
+import {RdbFormatError} from './rdb-value.js'
+import {rdbPath, rdbState, saveSync} from './rdb-save.js'
+
+export interface RdbLoadResult {
+  keysLoaded: number
+  keysExpired: number
+  aux: Map<string, string>
+  seconds: number
+}
+
+export interface RdbLoadOptions {
+  /** DEBUG RELOAD MERGE: replace existing keys instead of failing on duplicates. */
+  allowDuplicates?: boolean
+}
+
+/**
+ * Load an RDB file into the (normally empty) keyspace, synchronously. Throws RdbFormatError
+ * (message worded like redis' rdbReportError) or a filesystem error.
+ */
+export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptions = {}): RdbLoadResult {
+  const st = rdbState(server)
+  const started = Date.now()
+  const fd = openSync(file, 'r')
+  const result: RdbLoadResult = {keysLoaded: 0, keysExpired: 0, aux: new Map(), seconds: 0}
+  const parser = new RdbStreamParser({
+    onEntry: (db, e) => {
+      if (loadEntry(server, db, e, {allowDuplicates: opts.allowDuplicates})) result.keysLoaded++
+      else result.keysExpired++
+    },
+    onAux: (k, v) => {
+      result.aux.set(k, v)
+      if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`)
+      else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`)
+      else if (k === 'used-mem') server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`)
+    },
+    onFunction: (code) => {
+      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
+      throw new RdbFormatError(`Unsupported RDB content: function library '${name}' (FUNCTION2): this node does not implement functions`)
+    },
+    skipChecksum: !server.config.bool('rdbchecksum'),
+  })
+  try {
+    const size = fstatSync(fd).size
+    st.loading = {start: started, totalBytes: size, loadedBytes: 0}
+    const buf = Buffer.allocUnsafe(1 << 20)
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      // The parser may keep a view of the chunk as its tail: hand it a copy.
+      parser.feed(Buffer.from(buf.subarray(0, n)))
+      st.loading.loadedBytes += n
+      if (parser.finished) break
+    }
+    parser.end()
+  } finally {
+    closeSync(fd)
+    st.loading = null
+  }
+  result.seconds = (Date.now() - started) / 1000
+  st.lastLoadKeysLoaded = result.keysLoaded
+  st.lastLoadKeysExpired = result.keysExpired
+  st.lastLoadedAux = result.aux
+  server.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`)
+  return result
+}
+
+/** redis rdbReportError wording for a load failure. */
+export function loadErrorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (e instanceof RdbFormatError) {
+    if (/^truncated/.test(msg)) return `Short read or OOM loading DB. Unrecoverable error, aborting now. (${msg})`
+    if (/^Wrong RDB checksum/.test(msg)) return `${msg}. Aborting now.`
+    return `Internal error in RDB reading -> ${msg}`
+  }
+  return `Fatal error loading the DB: ${msg}. Exiting.`
+}
+
+function flushAll(server: NodeServer): void {
+  server.beforeWrite(-1, null)
+  for (const [, d] of server.databases()) d.flush()
+}
+
+/**
+ * Start-up loading, called by startNode before listening. Throws NodeStartError (the process
+ * exits 2 with the message) when the data cannot be loaded completely.
+ */
+export async function loadPersistedData(server: NodeServer): Promise<void> {
+  if (server.config.bool('appendonly')) {
+    // BRANCH POINT (aof helper): appendonly yes loads the AOF (manifest, base + incr files),
+    // never the RDB, like redis loadDataFromDisk. Until src/node/persistence/aof.ts exports
+    // loadAof(server), this resolves it at run time and otherwise starts empty with a warning.
+    const spec = './aof.js'
+    const mod = (await import(spec).catch(() => null)) as {loadAof?: (s: NodeServer) => Promise<void>} | null
+    if (mod?.loadAof) return mod.loadAof(server)
+    server.log.warning('appendonly yes but the AOF module is not available: starting with an empty dataset')
+    return
+  }
+  const file = rdbPath(server)
+  if (!existsSync(file)) return
+  try {
+    const r = loadRdbFile(server, file)
+    server.log.notice(`DB loaded from disk: ${r.seconds.toFixed(3)} seconds`)
+  } catch (e) {
+    flushAll(server) // never start with half the data
+    const text = loadErrorText(e)
+    server.log.warning(text)
+    throw new NodeStartError(`${text} (file ${file})`)
+  }
+}
+
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush, load the file back. Returns the error
+ * reply text, or null on success.
+ */
+export function debugReload(server: NodeServer, flags: string[]): string | null {
+  let merge = false
+  let flush = true
+  let save = true
+  for (const f of flags.map((x) => x.toLowerCase())) {
+    if (f === 'merge') merge = true
+    else if (f === 'noflush') flush = false
+    else if (f === 'nosave') save = false
+    else return "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+  }
+  if (save && !saveSync(server)) return 'ERR'
+  if (flush) flushAll(server)
+  try {
+    const r = loadRdbFile(server, rdbPath(server), {allowDuplicates: merge})
+    server.log.notice(`DB reloaded by DEBUG RELOAD: ${r.seconds.toFixed(3)} seconds`)
+  } catch (e) {
+    server.log.warning(loadErrorText(e))
+    return 'ERR Error trying to load the RDB dump, check server logs.'
+  }
+  return null
+}
