@@ -79,6 +79,27 @@ describe('replication between embedded nodes', () => {
     assert.equal(await r.get('after-master-kill'), '1')
   })
 
+  test('writes during a full sync reach the replica through the stream, none lost or doubled', async () => {
+    const {n: mn, c: m} = await node()
+    await fillAllTypes(m, 3000)
+    const {c: r} = await node()
+    let stop = false
+    let ops = 0
+    const writer = (async () => {
+      while (!stop) {
+        await m.pipeline().incr(`during:${ops % 97}`).lpush(`dlist:${ops % 13}`, String(ops)).set(`k:s:${ops % 3000}`, `new${ops}`).exec()
+        ops++
+      }
+    })()
+    await r.replicaof('127.0.0.1', String(mn.port))
+    await waitFor(async () => (await info(r)).master_link_status === 'up', 15000, 'link up')
+    stop = true
+    await writer
+    await waitSynced(m, r)
+    assert.ok(ops > 0)
+    assert.equal(sameDigest(await digest(m), await digest(r)), null)
+  })
+
   test('PSYNC2: after REPLICAOF NO ONE on one replica its sibling continues with +CONTINUE', async () => {
     const {n: mn, c: m} = await node()
     const {n: an, c: a} = await node()
