@@ -54,7 +54,8 @@ export function nodeArgs(s: NodeProcessSpec): string[] {
     '--dir', resolve(s.dir),
     '--logfile', resolve(s.dir, 'node.log'),
     '--pidfile', resolve(s.dir, 'node.pid'),
-    '--save', '',
+    // Default save points: a node stopped with SIGTERM/SHUTDOWN writes its dataset (and its
+    // replication id and offset) to dump.rdb and comes back with it.
     '--appendonly', 'no',
     // A local cluster's replicas sync at once instead of waiting for more replicas to share the snapshot.
     '--repl-diskless-sync-delay', '0',

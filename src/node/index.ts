@@ -6,7 +6,7 @@ import {loadConfig, NodeConfig} from './config.js'
 import {Logger} from './log.js'
 import {NodeServer, REDIS_VERSION} from './server.js'
 import {installReplication, startConfiguredReplication} from './replication/index.js'
-import {installRdbPersistence} from './persistence/rdb-save.js'
+import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
 
 export {NodeServer, REDIS_VERSION} from './server.js'
@@ -58,6 +58,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installReplication(server)
   // Before any client or peer can connect: the dataset is complete or the start fails.
   await loadPersistedData(server)
+  server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())

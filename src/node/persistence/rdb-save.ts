@@ -72,7 +72,9 @@ export function rdbPath(server: NodeServer): string {
 
 /** rdbcompression / rdbchecksum as Snapshot options, plus the caller's (AUX fields ...). */
 export function snapshotOptions(server: NodeServer, extra: SnapshotOptions = {}): SnapshotOptions {
-  return {compress: server.config.bool('rdbcompression'), checksum: server.config.bool('rdbchecksum'), ...extra}
+  // repl-stream-db / repl-id / repl-offset so a restarted replica (or its master's replicas) can PSYNC.
+  const repl = extra.aux ? null : server.replication?.rdbSaveInfo()
+  return {compress: server.config.bool('rdbcompression'), checksum: server.config.bool('rdbchecksum'), ...(repl ? {aux: repl} : {}), ...extra}
 }
 
 /** save "3600 1 300 100" -> [[3600, 1], [300, 100]]; empty when saving is off. */

@@ -235,6 +235,33 @@ export class Replication {
     this.flushStream()
   }
 
+  // ---- persistence (rdbPopulateSaveInfo / loadDataFromDisk) --------------------------------
+
+  /** AUX fields that let a restarted node continue its replication history; null when there is none. */
+  rdbSaveInfo(): [string, string][] | null {
+    if (this.master === null && this.backlog === null) return null
+    this.flushStream()
+    const offset = this.master ? (this.master.connected || this.master.cached ? this.master.reploff : -1) : this.offset
+    if (offset < 0) return null
+    return [['repl-stream-db', '0'], ['repl-id', this.replid], ['repl-offset', String(offset)]]
+  }
+
+  /**
+   * After loading an RDB that carries repl-id/repl-offset: take that history as ours, so a
+   * replica can PSYNC its master and the replicas of a restarted master can continue with it.
+   */
+  restoreFromRdb(aux: Map<string, string>): void {
+    const id = aux.get('repl-id')
+    const off = Number(aux.get('repl-offset'))
+    if (!id || !/^[0-9a-f]{40}$/.test(id) || !Number.isSafeInteger(off)) return
+    this.replid = id
+    this.offset = off
+    this.server.replOffset = off
+    // As a master (until something makes us a replica) keep serving PSYNC for that history.
+    this.backlog = new Backlog(this.server.config.int('repl-backlog-size'), off)
+    this.selectedDb = -1
+  }
+
   // ---- cron (replicationCron, once a second) -----------------------------------------------
 
   cron(): void {
