@@ -73,6 +73,11 @@ export function openLoader(server: NodeServer): RdbSink {
   const parser = new RdbStreamParser({
     onEntry: load,
     onAux: (k, v) => void aux.set(k, v),
+    // Never a silent partial dataset: a master with function libraries cannot be followed yet.
+    onFunction: (code) => {
+      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
+      throw new Error(`the master's RDB holds function library '${name}' (FUNCTION2), which this node does not implement`)
+    },
     skipChecksum: !server.config.bool('rdbchecksum'),
   })
   return {
