@@ -55,7 +55,12 @@ export function createCluster(server: NodeServer): ClusterModule {
       deleteKeysInSlot: (slot) => {
         const keys = db.getKeysInSlot(slot, db.countKeysInSlot(slot))
         server.beforeWrite(0, keys) // an RDB snapshot in progress keeps their pre-images
-        for (const k of keys) db.delete(k)
+        // redis delKeysInSlot: each deletion is propagated (replicas and the AOF drop the keys too).
+        for (const k of keys) {
+          if (!db.delete(k)) continue
+          server.keyModified(0, k)
+          for (const h of server.propagateHooks) h(0, ['DEL', k])
+        }
       },
       onPublish: (channel, message, shard) => {
         if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))
