@@ -5,6 +5,7 @@ import type {Clock} from './clock.js'
 import {loadConfig, NodeConfig} from './config.js'
 import {Logger} from './log.js'
 import {NodeServer, REDIS_VERSION} from './server.js'
+import {installAof, loadAof} from './persistence/aof.js'
 
 export {NodeServer, REDIS_VERSION} from './server.js'
 export {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from './config.js'
@@ -51,6 +52,11 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const server = new NodeServer({config, clock: opts.clock, logger})
   if (!opts.logger) logger.file = config.get('logfile')
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
+  // Data before the cluster layer and the listener: nothing may see a half-loaded keyspace.
+  installAof(server)
+  // BRANCH POINT (rdb helper's startup.ts loadPersistedData takes this over): AOF when
+  // appendonly yes, otherwise the RDB.
+  if (config.bool('appendonly')) await loadAof(server)
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())

@@ -46,6 +46,13 @@ export class NodeServer extends EventEmitter {
   readonly keyModifiedHooks: KeyModifiedHook[] = []
   readonly guards: CommandGuard[] = []
   readonly shutdownHooks: (() => Promise<void> | void)[] = []
+  /**
+   * Run by Session.flush before a reply leaves the node: the AOF writes (and under
+   * appendfsync always, fsyncs) what the commands being answered propagated.
+   */
+  readonly beforeReply: (() => void)[] = []
+  /** INFO persistence aof_* lines (the AOF module sets it). */
+  aofInfo?: () => string[]
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
   readonly infoProviders = new Map<string, () => string[]>()
   stats = {
