@@ -47,10 +47,11 @@ export class NodeServer extends EventEmitter {
   readonly guards: CommandGuard[] = []
   readonly shutdownHooks: (() => Promise<void> | void)[] = []
   /**
-   * Run by Session.flush before a reply leaves the node: the AOF writes (and under
-   * appendfsync always, fsyncs) what the commands being answered propagated.
+   * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
+   * reply and calls session.flush() again later: the AOF holds replies until the end of the
+   * event-loop turn, then writes (and under appendfsync always, fsyncs) once for all of them.
    */
-  readonly beforeReply: (() => void)[] = []
+  readonly beforeReply: ((s: Session) => boolean)[] = []
   /** INFO persistence aof_* lines (the AOF module sets it). */
   aofInfo?: () => string[]
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */

@@ -155,7 +155,7 @@ export class Session {
     const out = this.reply.out
     if (out.length !== 0) {
       const before = this.server.beforeReply
-      for (let i = 0; i < before.length; i++) before[i]()
+      for (let i = 0; i < before.length; i++) if (before[i](this)) return
       this.reply.out = ''
       if (this.socket && !this.closed) {
         this.server.stats.netOutputBytes += out.length

@@ -10,6 +10,7 @@
 import {closeSync, fdatasync, fdatasyncSync, close, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
 import {cmd, type CommandContext} from '../commands/types.js'
 import {AofManifest} from './aof-manifest.js'
 import {openBaseSource, respCommand, type BaseSource} from './aof-base.js'
@@ -53,7 +54,9 @@ export class Aof {
   private lastFsync = 0
   private fsyncInFlight = false
   private writeError: string | null = null
-  private flushScheduled = false
+  private endOfTurnScheduled = false
+  /** sessions whose replies wait for this turn's AOF write (+ fsync) */
+  private readonly held = new Set<Session>()
   private rewrite: Rewrite | null = null
   private rewriteScheduled = false
   private lastRewriteTimeSec = -1
@@ -64,9 +67,7 @@ export class Aof {
 
   constructor(private readonly server: NodeServer) {
     server.propagateHooks.push((db, argv) => this.feed(db, argv))
-    server.beforeReply.push(() => {
-      if (this.buf.length !== 0 || (this.lastIncrFsyncOffset !== this.lastIncrSize && this.fsyncPolicy === 'always')) this.flush(false)
-    })
+    server.beforeReply.push((s) => this.beforeReply(s))
     server.guards.push((_s, spec) =>
       this.writeError !== null && this.state !== 'off' && spec.flags.includes('write') ? `MISCONF Errors writing to the AOF file: ${this.writeError}` : null,
     )
@@ -160,15 +161,37 @@ export class Aof {
       this.selectedDb = db
     }
     this.buf += respCommand(argv)
-    if (!this.flushScheduled) {
-      // Writes that no reply follows (expiry DELs from the cron, cluster deletes) still reach
-      // the file this turn.
-      this.flushScheduled = true
-      setImmediate(() => {
-        this.flushScheduled = false
-        if (this.buf.length !== 0) this.flush(false)
-      })
-    }
+    // Writes that no reply follows (expiry DELs from the cron, cluster deletes) reach the
+    // file at the end of this turn too.
+    if (!this.endOfTurnScheduled) this.scheduleEndOfTurn()
+  }
+
+  /**
+   * Session.flush asks before writing a reply. Like redis (replies leave in the next
+   * beforeSleep, after flushAppendOnlyFile), a reply is held while the buffer holds
+   * propagated commands, and released at the end of this event-loop turn, after one write
+   * (+ fdatasync under always) that covers every session served in the turn: one fsync per
+   * turn, not per client. Reads that propagated nothing pass straight through.
+   */
+  private beforeReply(s: Session): boolean {
+    // After a failed write (everysec/no) replies go out; writes are refused with MISCONF.
+    if (this.fd === null || this.writeError !== null) return false
+    if (this.buf.length === 0 && (this.lastIncrFsyncOffset === this.lastIncrSize || this.fsyncPolicy !== 'always')) return false
+    this.held.add(s)
+    if (!this.endOfTurnScheduled) this.scheduleEndOfTurn()
+    return true
+  }
+
+  private scheduleEndOfTurn(): void {
+    this.endOfTurnScheduled = true
+    setImmediate(() => {
+      this.endOfTurnScheduled = false
+      this.flush(false)
+      if (this.held.size === 0) return
+      const held = [...this.held]
+      this.held.clear()
+      for (const s of held) s.flush()
+    })
   }
 
   /** flushAppendOnlyFile: write the buffer, then fsync per policy. */
