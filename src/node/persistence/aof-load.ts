@@ -83,6 +83,9 @@ export async function loadAofFiles(server: NodeServer): Promise<AofLoadResult> {
   // propagates nothing: the commands are already in these files.
   const guards = server.guards.splice(0)
   const hooks = server.propagateHooks.splice(0)
+  // The fake client's commands are not client traffic (total_commands_processed stays put);
+  // the dirty counter does move, as in redis.
+  const commandsBefore = server.stats.totalCommands
   let status: AofLoadResult['status'] = 'ok'
   let baseSize = 0
   try {
@@ -103,6 +106,7 @@ export async function loadAofFiles(server: NodeServer): Promise<AofLoadResult> {
   } finally {
     server.guards.push(...guards)
     server.propagateHooks.push(...hooks)
+    server.stats.totalCommands = commandsBefore
   }
   return {manifest: m, totalSize: statTotal(aofDir, files.map((f) => f.name)), baseSize, status}
 }

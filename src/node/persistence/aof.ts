@@ -1,19 +1,16 @@
-// The append-only file (redis 7.0 aof.c, multi-part): one propagation hook encodes every
-// propagated command as RESP (SELECT when the db changes, like feedAppendOnlyFile) into a
-// buffer that is written before any reply leaves the node (server.beforeReply, called by
-// Session.flush) and otherwise once per event-loop turn. appendfsync always fdatasyncs in that
-// same synchronous step, so a client never sees a reply to a write that is not on disk;
-// everysec fsyncs in the background once a second; no leaves it to the kernel.
-// BGREWRITEAOF / automatic rewrite / CONFIG SET appendonly yes: switch to a new INCR file
+// The append-only file (redis 7.0 aof.c, multi-part): state (off / on / waiting for the first
+// rewrite), the manifest and which INCR file is open, start-up, BGREWRITEAOF, automatic
+// rewrite, CONFIG SET appendonly and INFO. The bytes path (encode, write before replies,
+// fsync policy) is aof-writer.ts. BGREWRITEAOF / automatic rewrite / CONFIG SET appendonly yes: switch to a new INCR file
 // and take the point-in-time view in the same synchronous step, write the BASE from it in
 // slices between event-loop turns, then swap the manifest and delete the history files.
-import {closeSync, fdatasync, fdatasyncSync, close, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
-import type {Session} from '../session.js'
 import {cmd, type CommandContext} from '../commands/types.js'
 import {AofManifest} from './aof-manifest.js'
-import {openBaseSource, respCommand, type BaseSource} from './aof-base.js'
+import {openBaseSource, type BaseSource} from './aof-base.js'
+import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, AofLoadError} from './aof-load.js'
 
 export {AofLoadError} from './aof-load.js'
@@ -43,20 +40,10 @@ export async function loadAof(server: NodeServer): Promise<void> {
 
 export class Aof {
   state: State = 'off'
-  private fd: number | null = null
-  private buf = ''
-  private selectedDb = -1
+  private readonly w: AofWriter
   private manifest = new AofManifest()
-  private currentSize = 0
+  /** aof_rewrite_base_size */
   private baseSize = 0
-  private lastIncrSize = 0
-  private lastIncrFsyncOffset = 0
-  private lastFsync = 0
-  private fsyncInFlight = false
-  private writeError: string | null = null
-  private endOfTurnScheduled = false
-  /** sessions whose replies wait for this turn's AOF write (+ fsync) */
-  private readonly held = new Set<Session>()
   private rewrite: Rewrite | null = null
   private rewriteScheduled = false
   private lastRewriteTimeSec = -1
@@ -66,15 +53,19 @@ export class Aof {
   private cron: NodeJS.Timeout | null = null
 
   constructor(private readonly server: NodeServer) {
-    server.propagateHooks.push((db, argv) => this.feed(db, argv))
-    server.beforeReply.push((s) => this.beforeReply(s))
+    const w = (this.w = new AofWriter(server, () => this.rewrite !== null && server.config.bool('no-appendfsync-on-rewrite')))
+    // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
+    server.propagateHooks.push((db, argv) => {
+      if (this.state === 'on' || (this.state === 'wait-rewrite' && this.rewrite !== null)) w.append(db, argv)
+    })
+    server.beforeReply.push((s) => w.beforeReply(s))
     server.guards.push((_s, spec) =>
-      this.writeError !== null && this.state !== 'off' && spec.flags.includes('write') ? `MISCONF Errors writing to the AOF file: ${this.writeError}` : null,
+      w.writeError !== null && this.state !== 'off' && spec.flags.includes('write') ? `MISCONF Errors writing to the AOF file: ${w.writeError}` : null,
     )
-    server.registerCommands([
-      cmd('bgrewriteaof', 1, ['admin', 'noscript'], 0, (ctx) => this.bgrewriteaofCommand(ctx)),
-    ])
+    server.registerCommands([cmd('bgrewriteaof', 1, ['admin', 'noscript'], 0, (ctx) => this.bgrewriteaofCommand(ctx))])
+    w.timestamps = server.config.bool('aof-timestamp-enabled')
     server.config.onChange.push((name, value) => {
+      if (name === 'aof-timestamp-enabled') w.timestamps = value === 'yes'
       if (name !== 'appendonly') return
       if (value === 'yes' && this.state === 'off') this.startAppendOnly()
       else if (value === 'no' && this.state !== 'off') this.stopAppendOnly()
@@ -83,10 +74,6 @@ export class Aof {
     server.shutdownHooks.push(() => this.shutdown())
     this.cron = setInterval(() => this.tick(), 100)
     this.cron.unref()
-  }
-
-  private get fsyncPolicy(): string {
-    return this.server.config.get('appendfsync')
   }
 
   private get paths() {
@@ -99,7 +86,7 @@ export class Aof {
     const start = performance.now()
     const r = await loadAofFiles(this.server)
     this.manifest = r.manifest
-    this.currentSize = r.totalSize
+    this.w.currentSize = r.totalSize
     this.baseSize = r.baseSize
     if (r.status !== 'not-exist') this.server.log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     this.openOnStart()
@@ -115,13 +102,13 @@ export class Aof {
       if (!m.base && !hadIncr) {
         const name = m.newBase(filename, this.preamble)
         this.writeBaseSync(join(aofDir, name))
-        this.baseSize = this.currentSize = statSync(join(aofDir, name)).size
+        this.baseSize = this.w.currentSize = statSync(join(aofDir, name)).size
         this.server.log.notice(`Creating AOF base file ${name} on server start`)
       }
       const incr = hadIncr ? m.incr[m.incr.length - 1].name : m.newIncr(filename)
-      this.fd = openSync(join(aofDir, incr), 'a', 0o644)
+      const fd = openSync(join(aofDir, incr), 'a', 0o644)
+      this.w.switchTo(fd, statSync(join(aofDir, incr)).size)
       m.persist(aofDir, filename)
-      this.lastIncrSize = this.lastIncrFsyncOffset = statSync(join(aofDir, incr)).size
       this.server.log.notice(`${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr} on server start`)
     } catch (e) {
       if (e instanceof AofLoadError) throw e
@@ -129,8 +116,6 @@ export class Aof {
       throw new AofLoadError(`Can't open the append-only file: ${(e as Error).message}`)
     }
     this.state = 'on'
-    this.selectedDb = -1
-    this.lastFsync = Date.now()
   }
 
   private get preamble(): boolean {
@@ -150,123 +135,18 @@ export class Aof {
     renameSync(tmp, path)
   }
 
-  // ---- the write path -------------------------------------------------------------------
-
-  private feed(db: number, argv: string[]): void {
-    // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
-    if (this.state === 'off' || (this.state === 'wait-rewrite' && this.rewrite === null)) return
-    if (db !== this.selectedDb) {
-      const d = String(db)
-      this.buf += `*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`
-      this.selectedDb = db
-    }
-    this.buf += respCommand(argv)
-    // Writes that no reply follows (expiry DELs from the cron, cluster deletes) reach the
-    // file at the end of this turn too.
-    if (!this.endOfTurnScheduled) this.scheduleEndOfTurn()
-  }
-
-  /**
-   * Session.flush asks before writing a reply. Like redis (replies leave in the next
-   * beforeSleep, after flushAppendOnlyFile), a reply is held while the buffer holds
-   * propagated commands, and released at the end of this event-loop turn, after one write
-   * (+ fdatasync under always) that covers every session served in the turn: one fsync per
-   * turn, not per client. Reads that propagated nothing pass straight through.
-   */
-  private beforeReply(s: Session): boolean {
-    // After a failed write (everysec/no) replies go out; writes are refused with MISCONF.
-    if (this.fd === null || this.writeError !== null) return false
-    if (this.buf.length === 0 && (this.lastIncrFsyncOffset === this.lastIncrSize || this.fsyncPolicy !== 'always')) return false
-    this.held.add(s)
-    if (!this.endOfTurnScheduled) this.scheduleEndOfTurn()
-    return true
-  }
-
-  private scheduleEndOfTurn(): void {
-    this.endOfTurnScheduled = true
-    setImmediate(() => {
-      this.endOfTurnScheduled = false
-      this.flush(false)
-      if (this.held.size === 0) return
-      const held = [...this.held]
-      this.held.clear()
-      for (const s of held) s.flush()
-    })
-  }
-
-  /** flushAppendOnlyFile: write the buffer, then fsync per policy. */
-  // redis postpones an everysec write while a background fsync runs; here the write goes
-  // ahead (the fsync runs on libuv's pool), so `force` only documents the call sites.
-  flush(_force: boolean): void {
-    const fd = this.fd
-    if (fd === null) return
-    const policy = this.fsyncPolicy
-    if (this.buf.length !== 0) {
-      const data = Buffer.from(this.buf, 'latin1')
-      let written = 0
-      try {
-        written = writeAll(fd, data)
-      } catch (e) {
-        this.writeFailed(e as NodeJS.ErrnoException, policy)
-        return
-      }
-      if (this.writeError !== null) {
-        this.server.log.warning('AOF write error looks solved, Redis can write again.')
-        this.writeError = null
-      }
-      this.buf = ''
-      this.currentSize += written
-      this.lastIncrSize += written
-    }
-    if (policy === 'always') {
-      if (this.lastIncrFsyncOffset === this.lastIncrSize) return
-      try {
-        fdatasyncSync(fd)
-      } catch (e) {
-        this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${(e as Error).message}. Exiting...`)
-        process.exit(1)
-      }
-      this.lastIncrFsyncOffset = this.lastIncrSize
-      this.lastFsync = Date.now()
-    } else if (policy === 'everysec' && Date.now() - this.lastFsync >= 1000) this.backgroundFsync()
-  }
-
-  private writeFailed(e: NodeJS.ErrnoException, policy: string): void {
-    this.server.log.warning(`Error writing to the AOF file: ${e.message}`)
-    if (policy === 'always') {
-      // The reply is about to be sent and the write cannot be undone: redis exits.
-      this.server.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
-      process.exit(1)
-    }
-    this.writeError = e.code ? `${e.message}` : String(e)
-  }
-
-  private backgroundFsync(): void {
-    const fd = this.fd
-    if (fd === null || this.fsyncInFlight || this.lastIncrFsyncOffset === this.lastIncrSize) return
-    this.fsyncInFlight = true
-    const offset = this.lastIncrSize
-    this.lastFsync = Date.now()
-    fdatasync(fd, (err) => {
-      this.fsyncInFlight = false
-      if (err) this.server.log.warning(`Error syncing the AOF file: ${err.message}`)
-      else if (fd === this.fd) this.lastIncrFsyncOffset = offset
-    })
-  }
-
   private tick(): void {
     if (this.state === 'off' && !this.rewriteScheduled) return
-    if (this.buf.length !== 0 && this.writeError !== null) this.flush(false)
-    if (this.fsyncPolicy === 'everysec' && Date.now() - this.lastFsync >= 1000) this.backgroundFsync()
+    this.w.tick()
     if (this.rewrite !== null) return
     if (this.rewriteScheduled) {
       this.startRewrite()
       return
     }
     const perc = this.server.config.int('auto-aof-rewrite-percentage')
-    if (this.state === 'on' && perc > 0 && this.currentSize > this.server.config.int('auto-aof-rewrite-min-size')) {
+    if (this.state === 'on' && perc > 0 && this.w.currentSize > this.server.config.int('auto-aof-rewrite-min-size')) {
       const base = this.baseSize || 1
-      const growth = Math.floor((this.currentSize * 100) / base) - 100
+      const growth = Math.floor((this.w.currentSize * 100) / base) - 100
       if (growth >= perc) {
         this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`)
         this.startRewrite()
@@ -294,8 +174,8 @@ export class Aof {
     let tmpFd: number | null = null
     try {
       mkdirSync(aofDir, {recursive: true})
-      this.selectedDb = -1
-      this.flush(true)
+      this.w.forgetDb()
+      this.w.flush()
       this.openNewIncr()
       const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`
       tmpFd = openSync(join(dir, tmpName), 'w', 0o644)
@@ -332,10 +212,7 @@ export class Aof {
       throw e
     }
     this.server.log.notice(`Creating AOF incr file ${name} on background rewrite`)
-    const old = this.fd
-    if (old !== null) fdatasync(old, () => close(old, () => {}))
-    this.fd = fd
-    this.lastIncrSize = this.lastIncrFsyncOffset = 0
+    this.w.switchTo(fd, 0)
     if (next) this.manifest = next
   }
 
@@ -388,7 +265,7 @@ export class Aof {
           renameSync(join(aofDir, tmpIncr), newIncrPath)
           log.notice(`Successfully renamed the temporary AOF incr file ${tmpIncr} into ${incrName}`)
         }
-        next.markRewrittenIncrAsHistory(this.fd !== null)
+        next.markRewrittenIncrAsHistory(this.w.fd !== null)
         next.persist(aofDir, filename)
       } catch (e) {
         log.warning(`Error trying to install the rewritten AOF: ${(e as Error).message}`)
@@ -398,8 +275,8 @@ export class Aof {
       if (ok) {
         this.manifest = next
         if (this.state !== 'off') {
-          this.currentSize = statSync(join(aofDir, baseName)).size + this.lastIncrSize
-          this.baseSize = this.currentSize
+          this.w.currentSize = statSync(join(aofDir, baseName)).size + this.w.incrLength
+          this.baseSize = this.w.currentSize
         }
         this.deleteHistory()
         this.lastBgrewriteOk = true
@@ -440,10 +317,7 @@ export class Aof {
 
   private dropTempIncr(): void {
     const {aofDir, filename} = this.paths
-    if (this.fd !== null) closeSync(this.fd)
-    this.fd = null
-    this.buf = ''
-    this.lastIncrSize = this.lastIncrFsyncOffset = 0
+    this.w.discard()
     this.server.log.notice(`Removing the temp incr aof file temp-${filename}.incr in the background`)
     tryUnlink(join(aofDir, `temp-${filename}.incr`))
   }
@@ -476,44 +350,28 @@ export class Aof {
       this.server.log.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
       return
     }
-    this.lastFsync = Date.now()
-    if (this.writeError !== null) {
+    if (this.w.writeError !== null) {
       this.server.log.warning('AOF reopen, just ignore the last error.')
-      this.writeError = null
+      this.w.writeError = null
     }
   }
 
   /** stopAppendOnly. */
   private stopAppendOnly(): void {
-    this.flush(true)
-    if (this.fd !== null) {
-      try {
-        fdatasyncSync(this.fd)
-      } catch (e) {
-        this.server.log.warning(`Fail to fsync the AOF file: ${(e as Error).message}`)
-      }
-      closeSync(this.fd)
-    }
     const wasWaiting = this.state === 'wait-rewrite'
-    this.fd = null
-    this.selectedDb = -1
+    this.w.close()
     this.state = 'off'
     this.rewriteScheduled = false
-    this.lastIncrSize = this.lastIncrFsyncOffset = 0
     this.abortRewrite()
     if (wasWaiting) tryUnlink(join(this.paths.aofDir, `temp-${this.paths.filename}.incr`))
-    this.buf = ''
   }
 
   private shutdown(): void {
     if (this.cron) clearInterval(this.cron)
     this.abortRewrite()
-    if (this.state === 'off' || this.fd === null) return
+    if (this.state === 'off' || this.w.fd === null) return
     this.server.log.notice('Calling fsync() on the AOF file.')
-    this.flush(true)
-    try {
-      fdatasyncSync(this.fd)
-    } catch {}
+    this.w.close()
   }
 
   // ---- INFO -----------------------------------------------------------------------------
@@ -528,7 +386,7 @@ export class Aof {
       `aof_last_bgrewrite_status:${this.lastBgrewriteOk ? 'ok' : 'err'}`,
       `aof_rewrites:${this.rewrites}`,
       `aof_rewrites_consecutive_failures:${this.consecutiveFailures}`,
-      `aof_last_write_status:${this.writeError === null ? 'ok' : 'err'}`,
+      `aof_last_write_status:${this.w.writeError === null ? 'ok' : 'err'}`,
       'aof_last_cow_size:0',
       'module_fork_in_progress:0',
       'module_fork_last_cow_size:0',
@@ -536,11 +394,11 @@ export class Aof {
     // redis prints these when the config says appendonly yes (server.aof_enabled).
     if (this.server.config.bool('appendonly')) {
       lines.push(
-        `aof_current_size:${this.currentSize}`,
+        `aof_current_size:${this.w.currentSize}`,
         `aof_base_size:${this.baseSize}`,
         `aof_pending_rewrite:${this.rewriteScheduled ? 1 : 0}`,
-        `aof_buffer_length:${this.buf.length}`,
-        `aof_pending_bio_fsync:${this.fsyncInFlight ? 1 : 0}`,
+        `aof_buffer_length:${this.w.bufferLength}`,
+        `aof_pending_bio_fsync:${this.w.fsyncPending ? 1 : 0}`,
         'aof_delayed_fsync:0',
       )
     }
