@@ -8,6 +8,7 @@ import {NodeServer, REDIS_VERSION} from './server.js'
 import {installReplication, startConfiguredReplication} from './replication/index.js'
 import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
+import {installAof} from './persistence/aof.js'
 
 export {NodeServer, REDIS_VERSION} from './server.js'
 export {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from './config.js'
@@ -55,6 +56,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (!opts.logger) logger.file = config.get('logfile')
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
   installRdbPersistence(server)
+  installAof(server)
   installReplication(server)
   // Before any client or peer can connect: the dataset is complete or the start fails.
   await loadPersistedData(server)

@@ -3,6 +3,7 @@
 import {rmSync, writeFileSync} from 'node:fs'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {NodeStartError} from './errors.js'
+import {AofLoadError} from './persistence/aof-load.js'
 
 export {NodeStartError}
 
@@ -15,7 +16,11 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     throw e
   }
   if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
-  const node = await startNode({config})
+  const node = await startNode({config}).catch((e: unknown) => {
+    // A corrupt or truncated AOF: refuse to start (redis exits 1 after logging the reason).
+    if (e instanceof AofLoadError) throw new NodeStartError(e.message)
+    throw e
+  })
   const pidfile = config.get('pidfile')
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
   let stopping = false

@@ -73,6 +73,14 @@ export class NodeServer extends EventEmitter {
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
+  /**
+   * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
+   * reply and calls session.flush() again later: the AOF holds replies until the end of the
+   * event-loop turn, then writes (and under appendfsync always, fsyncs) once for all of them.
+   */
+  readonly beforeReply: ((s: Session) => boolean)[] = []
+  /** INFO persistence aof_* lines (the AOF module sets it). */
+  aofInfo?: () => string[]
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
   readonly infoProviders = new Map<string, () => string[]>()
   stats = {
@@ -133,6 +141,7 @@ export class NodeServer extends EventEmitter {
 
   /** Replace every database with the given ones (a replica's full sync), in one step. */
   replaceDatabases(next: Map<number, Keyspace>): void {
+    this.beforeWrite(-1, null) // a snapshot in progress (BGSAVE, a sub-replica's sync) finishes first
     for (let i = 0; i < this.dbs.length; i++) if (this.dbs[i] && !next.has(i)) this.dbs[i].flush()
     for (const [i, ks] of next) this.db(i).adopt(ks)
     this.touchAllWatched(-1)

@@ -163,6 +163,8 @@ export class Session {
   flush(): void {
     const out = this.reply.out
     if (out.length !== 0) {
+      const before = this.server.beforeReply
+      for (let i = 0; i < before.length; i++) if (before[i](this)) return
       this.reply.out = ''
       if (this.socket && !this.closed) {
         this.server.stats.netOutputBytes += out.length

@@ -158,6 +158,8 @@ export interface RdbFile {
   aux: Map<string, string>
   functions: string[]
   dbs: Map<number, RdbEntry[]>
+  /** Bytes of the RDB, EOF and checksum included (an old-style AOF continues after them). */
+  length?: number
 }
 
 export interface RdbReadOptions {
@@ -221,6 +223,7 @@ export function readRdb(buf: Buffer, opts: RdbReadOptions = {}): RdbFile {
         throw new RdbFormatError('pre-GA function format is not supported')
       case RDB_OPCODE.EOF:
         if (version >= 5) verifyFileChecksum(buf, r.pos, opts.skipChecksum === true)
+        file.length = version >= 5 ? r.pos + 8 : r.pos
         return file
     }
     const key = readString(r)

@@ -10,6 +10,7 @@ import {loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
 import {rdbPath, rdbState, saveSync} from './rdb-save.js'
+import {loadAof} from './aof.js'
 
 export interface RdbLoadResult {
   keysLoaded: number
@@ -96,14 +97,8 @@ function flushAll(server: NodeServer): void {
  */
 export async function loadPersistedData(server: NodeServer): Promise<void> {
   if (server.config.bool('appendonly')) {
-    // BRANCH POINT (aof helper): appendonly yes loads the AOF (manifest, base + incr files),
-    // never the RDB, like redis loadDataFromDisk. Until src/node/persistence/aof.ts exports
-    // loadAof(server), this resolves it at run time and otherwise starts empty with a warning.
-    const spec = './aof.js'
-    const mod = (await import(spec).catch(() => null)) as {loadAof?: (s: NodeServer) => Promise<void>} | null
-    if (mod?.loadAof) return mod.loadAof(server)
-    server.log.warning('appendonly yes but the AOF module is not available: starting with an empty dataset')
-    return
+    // appendonly yes loads the AOF (manifest, base + incr files), never the RDB, like redis loadDataFromDisk.
+    return loadAof(server)
   }
   const file = rdbPath(server)
   if (!existsSync(file)) return

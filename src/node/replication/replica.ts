@@ -363,6 +363,7 @@ export class MasterLink {
     t.sink.end() // throws on a truncated or corrupt RDB: the link is dropped, old data kept
     this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
     server.replaceDatabases(t.sink.dbs)
+    server.emit('replicaFullSyncLoaded')
     this.transfer = null
     repl.disconnectReplicas()
     let offset = t.offset

@@ -1,0 +1,233 @@
+// Start-up loading of the AOF (redis 7.0 loadAppendOnlyFiles / loadSingleAppendOnlyFile): the
+// manifest's BASE (RDB with aof-base, or commands) then every INCR file in order, each command
+// run through the dispatcher by a socketless session like redis's fake AOF client. A pre-7.0
+// single appendonly.aof in `dir` is moved into the directory first (aofUpgradePrepare). A
+// truncated tail of the last file is cut off when aof-load-truncated is yes; anything else
+// that is wrong refuses the start with redis's wording (AofLoadError).
+import {existsSync, readFileSync, renameSync, statSync, mkdirSync, truncateSync} from 'node:fs'
+import {join} from 'node:path'
+import type {NodeServer} from '../server.js'
+import {Session} from '../session.js'
+import {dispatch} from '../dispatcher.js'
+import {fromRdbValue} from '../keyspace/rdb-convert.js'
+import {AofManifest, AofManifestError} from './aof-manifest.js'
+import {readRdb} from './rdb-file.js'
+
+export class AofLoadError extends Error {}
+
+export interface AofLoadResult {
+  manifest: AofManifest
+  /** sum of BASE + INCR sizes (aof_current_size) and the BASE size (aof_rewrite_base_size) */
+  totalSize: number
+  baseSize: number
+  status: 'ok' | 'not-exist' | 'empty' | 'truncated'
+}
+
+type FileStatus = 'ok' | 'empty' | 'truncated'
+
+export function aofPaths(server: NodeServer): {dir: string; aofDir: string; filename: string} {
+  const dir = server.config.get('dir')
+  return {dir, aofDir: join(dir, server.config.get('appenddirname')), filename: server.config.get('appendfilename')}
+}
+
+export function readManifest(server: NodeServer): AofManifest {
+  const {aofDir, filename} = aofPaths(server)
+  const path = join(aofDir, `${filename}.manifest`)
+  if (!existsSync(aofDir) || !existsSync(path)) return new AofManifest()
+  try {
+    return AofManifest.parse(readFileSync(path, 'latin1'))
+  } catch (e) {
+    if (!(e instanceof AofManifestError)) throw new AofLoadError(`Fatal error: can't open the AOF manifest file ${path} for reading: ${(e as Error).message}`)
+    const log = server.log
+    log.warning('\n*** FATAL AOF MANIFEST FILE ERROR ***\n')
+    if (e.line !== undefined) {
+      log.warning(`Reading the manifest file, at line ${e.lineNo}\n`)
+      log.warning(`>>> '${e.line}'\n`)
+    }
+    log.warning(`${e.message}\n`)
+    throw new AofLoadError(`Fatal AOF manifest file error: ${e.message}`)
+  }
+}
+
+/** Loads the AOF into the (empty) keyspace; throws AofLoadError when the node must not start. */
+export async function loadAofFiles(server: NodeServer): Promise<AofLoadResult> {
+  const {dir, aofDir, filename} = aofPaths(server)
+  const m = readManifest(server)
+  // aofUpgradePrepare: an old single-file AOF in `dir` becomes the BASE of a new manifest.
+  if (existsSync(join(dir, filename)) && !existsSync(join(aofDir, filename))) {
+    const noFiles = m.base === null && m.incr.length === 0
+    const onlyOldBase = m.base !== null && m.incr.length === 0 && m.base.name === filename
+    if (!existsSync(aofDir) || noFiles || onlyOldBase) {
+      mkdirSync(aofDir, {recursive: true})
+      m.base = {name: filename, seq: 1, type: 'b'}
+      m.baseSeq = 1
+      m.persist(aofDir, filename)
+      renameSync(join(dir, filename), join(aofDir, filename))
+      server.log.notice(`Successfully migrated an old-style AOF file (${filename}) into the AOF directory (${server.config.get('appenddirname')}).`)
+    }
+  }
+  if (m.base === null && m.incr.length === 0) return {manifest: m, totalSize: 0, baseSize: 0, status: 'not-exist'}
+  const files = [...(m.base ? [m.base] : []), ...m.incr]
+  let total = 0
+  for (const f of files) {
+    try {
+      total += statSync(join(aofDir, f.name)).size
+    } catch (e) {
+      server.log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${(e as Error).message}`)
+      throw new AofLoadError(`The AOF file ${f.name} listed in the manifest is missing`)
+    }
+  }
+  if (total === 0) return {manifest: m, totalSize: 0, baseSize: 0, status: 'empty'}
+
+  // Like redis's fake client, loading bypasses guards (read-only replica, LOADING, ...) and
+  // propagates nothing: the commands are already in these files.
+  const guards = server.guards.splice(0)
+  const hooks = server.propagateHooks.splice(0)
+  // The fake client's commands are not client traffic (total_commands_processed stays put);
+  // the dirty counter does move, as in redis.
+  const commandsBefore = server.stats.totalCommands
+  let status: AofLoadResult['status'] = 'ok'
+  let baseSize = 0
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]
+      const last = i === files.length - 1
+      const start = performance.now()
+      const r = await loadSingleFile(server, aofDir, f.name, f.name === filename)
+      if (f === m.base) baseSize = statSync(join(aofDir, f.name)).size
+      if (r === 'truncated' && !last) {
+        server.log.warning('Fatal error: the truncated file is not the last file')
+        throw new AofLoadError(`Fatal error: the truncated AOF file ${f.name} is not the last file`)
+      }
+      if (r === 'truncated') status = 'truncated'
+      const kind = f === m.base ? 'base' : 'incr'
+      server.log.notice(`DB loaded from ${kind} file ${f.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
+    }
+  } finally {
+    server.guards.push(...guards)
+    server.propagateHooks.push(...hooks)
+    server.stats.totalCommands = commandsBefore
+  }
+  return {manifest: m, totalSize: statTotal(aofDir, files.map((f) => f.name)), baseSize, status}
+}
+
+function statTotal(dir: string, names: string[]): number {
+  return names.reduce((n, name) => n + statSync(join(dir, name)).size, 0)
+}
+
+class Truncated extends Error {}
+class BadFormat extends Error {}
+
+async function loadSingleFile(server: NodeServer, aofDir: string, name: string, oldStyle: boolean): Promise<FileStatus> {
+  const path = join(aofDir, name)
+  const buf = readFileSync(path)
+  if (buf.length === 0) return 'empty'
+  let pos = 0
+  if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
+    server.log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...')
+    try {
+      const file = readRdb(buf, {onEntry: (db, e) => loadRdbEntry(server, db, e)})
+      pos = file.length ?? buf.length
+    } catch (e) {
+      server.log.warning(oldStyle ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted` : `Error reading the RDB base file ${name}, AOF loading aborted`)
+      throw new AofLoadError(`Error reading the RDB ${oldStyle ? 'preamble of the AOF file' : 'base file'} ${name}: ${(e as Error).message}`)
+    }
+    if (oldStyle) server.log.notice('Reading the remaining AOF tail...')
+  }
+
+  const s = new Session(server, null)
+  s.authenticated = true
+  let validUpTo = pos
+  let validBeforeMulti = pos
+  try {
+    while (pos < buf.length) {
+      if (buf[pos] === 0x23 /* # annotation */) {
+        const nl = buf.indexOf(10, pos)
+        if (nl < 0) throw new Truncated()
+        pos = nl + 1
+        continue
+      }
+      const [argv, next] = parseCommand(buf, pos)
+      const spec = server.commands.lookup(argv[0])
+      if (spec === undefined) {
+        server.log.warning(`Unknown command '${argv[0]}' reading the append only file ${name}`)
+        throw new AofLoadError(`Unknown command '${argv[0]}' reading the append only file ${name}`)
+      }
+      if (spec.name === 'multi') validBeforeMulti = validUpTo
+      const res = dispatch(s, argv)
+      if (res !== undefined) await res
+      s.reply.out = ''
+      pos = next
+      validUpTo = pos
+    }
+    if (s.multi !== null) {
+      server.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`)
+      validUpTo = validBeforeMulti
+      throw new Truncated()
+    }
+    return 'ok'
+  } catch (e) {
+    if (e instanceof BadFormat) {
+      const msg = `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`
+      server.log.warning(msg)
+      throw new AofLoadError(msg)
+    }
+    if (!(e instanceof Truncated)) throw e
+    return truncatedTail(server, path, name, validUpTo)
+  }
+}
+
+function truncatedTail(server: NodeServer, path: string, name: string, validUpTo: number): FileStatus {
+  if (server.config.bool('aof-load-truncated')) {
+    server.log.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`)
+    server.log.warning(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`)
+    try {
+      truncateSync(path, validUpTo)
+      server.log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`)
+      return 'truncated'
+    } catch (e) {
+      server.log.warning(`Error truncating the AOF file ${name}: ${(e as Error).message}`)
+    }
+  }
+  const msg =
+    `Unexpected end of file reading the append only file ${name}. You can: ` +
+    '1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. ' +
+    "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+  server.log.warning(msg)
+  throw new AofLoadError(msg)
+}
+
+/** One `*<argc>\r\n($<len>\r\n<bytes>\r\n)*` command; Truncated at end of data, BadFormat otherwise. */
+function parseCommand(buf: Buffer, pos: number): [string[], number] {
+  const line = (p: number): [string, number] => {
+    const nl = buf.indexOf(10, p)
+    if (nl < 0) throw new Truncated()
+    return [buf.toString('latin1', p, nl > p && buf[nl - 1] === 13 ? nl - 1 : nl), nl + 1]
+  }
+  if (buf[pos] !== 0x2a /* * */) throw new BadFormat()
+  let [text, p] = line(pos)
+  if (text.length === 1) throw new Truncated()
+  const argc = parseInt(text.slice(1), 10)
+  if (!(argc >= 1)) throw new BadFormat()
+  const argv: string[] = new Array(argc)
+  for (let j = 0; j < argc; j++) {
+    if (p >= buf.length) throw new Truncated()
+    if (buf[p] !== 0x24 /* $ */) throw new BadFormat()
+    ;[text, p] = line(p)
+    const len = parseInt(text.slice(1), 10)
+    if (!(len >= 0)) throw new BadFormat()
+    if (p + len + 2 > buf.length) throw new Truncated()
+    argv[j] = buf.toString('latin1', p, p + len)
+    p += len + 2
+  }
+  return [argv, p]
+}
+
+/** One RDB entry into the keyspace (the rdb helper's load.ts loadEntry replaces this when merged). */
+function loadRdbEntry(server: NodeServer, db: number, e: {key: string; value: Parameters<typeof fromRdbValue>[0]; expireAt?: number}): void {
+  if (db < 0 || db >= server.databaseCount) throw new Error(`Data file was created with a Redis server configured to handle more than ${server.databaseCount} databases`)
+  const ks = server.db(db)
+  ks.set(e.key, fromRdbValue(e.value))
+  // AOF preamble: keys already expired are kept (rdbLoad skips them only without RDBFLAGS_AOF_PREAMBLE).
+  if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
+}

@@ -1,0 +1,419 @@
+// The append-only file (redis 7.0 aof.c, multi-part): state (off / on / waiting for the first
+// rewrite), the manifest and which INCR file is open, start-up, BGREWRITEAOF, automatic
+// rewrite, CONFIG SET appendonly and INFO. The bytes path (encode, write before replies,
+// fsync policy) is aof-writer.ts. BGREWRITEAOF / automatic rewrite / CONFIG SET appendonly yes: switch to a new INCR file
+// and take the point-in-time view in the same synchronous step, write the BASE from it in
+// slices between event-loop turns, then swap the manifest and delete the history files.
+import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
+import type {NodeServer} from '../server.js'
+import {cmd, type CommandContext} from '../commands/types.js'
+import {AofManifest} from './aof-manifest.js'
+import {openBaseSource, type BaseSource} from './aof-base.js'
+import {AofWriter} from './aof-writer.js'
+import {aofPaths, loadAofFiles, AofLoadError} from './aof-load.js'
+
+export {AofLoadError} from './aof-load.js'
+
+type State = 'off' | 'on' | 'wait-rewrite'
+
+interface Rewrite {
+  source: BaseSource
+  tmpName: string
+  fd: number
+  startedAt: number
+}
+
+const instances = new WeakMap<NodeServer, Aof>()
+
+/** Registers the AOF module on a server (idempotent): hook, BGREWRITEAOF, config, INFO, cron. */
+export function installAof(server: NodeServer): Aof {
+  let aof = instances.get(server)
+  if (!aof) instances.set(server, (aof = new Aof(server)))
+  return aof
+}
+
+/** Start-up with appendonly yes: load BASE + INCR files, then open the AOF for appending. */
+export async function loadAof(server: NodeServer): Promise<void> {
+  await installAof(server).loadAndOpen()
+}
+
+export class Aof {
+  state: State = 'off'
+  private readonly w: AofWriter
+  private manifest = new AofManifest()
+  /** aof_rewrite_base_size */
+  private baseSize = 0
+  private rewrite: Rewrite | null = null
+  private rewriteScheduled = false
+  private lastRewriteTimeSec = -1
+  private lastBgrewriteOk = true
+  private rewrites = 0
+  private consecutiveFailures = 0
+  private cron: NodeJS.Timeout | null = null
+
+  constructor(private readonly server: NodeServer) {
+    const w = (this.w = new AofWriter(server, () => this.rewrite !== null && server.config.bool('no-appendfsync-on-rewrite')))
+    // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
+    server.propagateHooks.push((db, argv) => {
+      if (this.state === 'on' || (this.state === 'wait-rewrite' && this.rewrite !== null)) w.append(db, argv)
+    })
+    server.beforeReply.push((s) => w.beforeReply(s))
+    server.guards.push((_s, spec) =>
+      w.writeError !== null && this.state !== 'off' && spec.flags.includes('write') ? `MISCONF Errors writing to the AOF file: ${w.writeError}` : null,
+    )
+    server.registerCommands([cmd('bgrewriteaof', 1, ['admin', 'noscript'], 0, (ctx) => this.bgrewriteaofCommand(ctx))])
+    w.timestamps = server.config.bool('aof-timestamp-enabled')
+    server.config.onChange.push((name, value) => {
+      if (name === 'aof-timestamp-enabled') w.timestamps = value === 'yes'
+      if (name !== 'appendonly') return
+      if (value === 'yes' && this.state === 'off') this.startAppendOnly()
+      else if (value === 'no' && this.state !== 'off') this.stopAppendOnly()
+    })
+    server.aofInfo = () => this.infoLines()
+    server.shutdownHooks.push(() => this.shutdown())
+    this.cron = setInterval(() => this.tick(), 100)
+    this.cron.unref()
+  }
+
+  private get paths() {
+    return aofPaths(this.server)
+  }
+
+  // ---- start-up -------------------------------------------------------------------------
+
+  async loadAndOpen(): Promise<void> {
+    const start = performance.now()
+    const r = await loadAofFiles(this.server)
+    this.manifest = r.manifest
+    this.w.currentSize = r.totalSize
+    this.baseSize = r.baseSize
+    if (r.status !== 'not-exist') this.server.log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
+    this.openOnStart()
+  }
+
+  /** aofOpenIfNeededOnServerStart: BASE for an empty start, then the last INCR file (or a new one). */
+  private openOnStart(): void {
+    const {aofDir, filename} = this.paths
+    try {
+      mkdirSync(aofDir, {recursive: true})
+      const m = this.manifest
+      const hadIncr = m.incr.length > 0
+      if (!m.base && !hadIncr) {
+        const name = m.newBase(filename, this.preamble)
+        this.writeBaseSync(join(aofDir, name))
+        this.baseSize = this.w.currentSize = statSync(join(aofDir, name)).size
+        this.server.log.notice(`Creating AOF base file ${name} on server start`)
+      }
+      const incr = hadIncr ? m.incr[m.incr.length - 1].name : m.newIncr(filename)
+      const fd = openSync(join(aofDir, incr), 'a', 0o644)
+      this.w.switchTo(fd, statSync(join(aofDir, incr)).size)
+      m.persist(aofDir, filename)
+      this.server.log.notice(`${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr} on server start`)
+    } catch (e) {
+      if (e instanceof AofLoadError) throw e
+      this.server.log.warning(`Can't open the append-only file: ${(e as Error).message}`)
+      throw new AofLoadError(`Can't open the append-only file: ${(e as Error).message}`)
+    }
+    this.state = 'on'
+  }
+
+  private get preamble(): boolean {
+    return this.server.config.bool('aof-use-rdb-preamble')
+  }
+
+  private writeBaseSync(path: string): void {
+    const tmp = join(this.paths.dir, `temp-rewriteaof-${process.pid}.aof`)
+    const fd = openSync(tmp, 'w', 0o644)
+    try {
+      const src = openBaseSource(this.server, this.preamble)
+      for (let c = src.next(); c !== null; c = src.next()) writeAll(fd, c)
+      fdatasyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, path)
+  }
+
+  private tick(): void {
+    if (this.state === 'off' && !this.rewriteScheduled) return
+    this.w.tick()
+    if (this.rewrite !== null) return
+    if (this.rewriteScheduled) {
+      this.startRewrite()
+      return
+    }
+    const perc = this.server.config.int('auto-aof-rewrite-percentage')
+    if (this.state === 'on' && perc > 0 && this.w.currentSize > this.server.config.int('auto-aof-rewrite-min-size')) {
+      const base = this.baseSize || 1
+      const growth = Math.floor((this.w.currentSize * 100) / base) - 100
+      if (growth >= perc) {
+        this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`)
+        this.startRewrite()
+      }
+    }
+  }
+
+  // ---- rewrite --------------------------------------------------------------------------
+
+  private bgrewriteaofCommand(ctx: CommandContext): void {
+    if (this.rewrite !== null) return ctx.reply.error('ERR Background append only file rewriting already in progress')
+    if (ctx.session.flags.has('exec')) {
+      this.rewriteScheduled = true
+      this.consecutiveFailures = 0
+      return ctx.reply.simple('Background append only file rewriting scheduled')
+    }
+    if (this.startRewrite()) ctx.reply.simple('Background append only file rewriting started')
+    else ctx.reply.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+  }
+
+  /** rewriteAppendOnlyFileBackground: new INCR + point-in-time view in one synchronous step. */
+  startRewrite(): boolean {
+    if (this.rewrite !== null) return false
+    const {dir, aofDir} = this.paths
+    let tmpFd: number | null = null
+    try {
+      mkdirSync(aofDir, {recursive: true})
+      this.w.forgetDb()
+      this.w.flush()
+      this.openNewIncr()
+      const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`
+      tmpFd = openSync(join(dir, tmpName), 'w', 0o644)
+      this.rewrites++
+      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now()}
+    } catch (e) {
+      if (tmpFd !== null) closeSync(tmpFd)
+      this.server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
+      this.lastBgrewriteOk = false
+      return false
+    }
+    this.rewriteScheduled = false
+    this.server.log.notice(`Background append only file rewriting started by pid ${process.pid}`)
+    setImmediate(() => this.rewriteStep())
+    return true
+  }
+
+  /** openNewIncrAofForAppend. */
+  private openNewIncr(): void {
+    if (this.state === 'off') return
+    const {aofDir, filename} = this.paths
+    let name: string
+    let next: AofManifest | null = null
+    if (this.state === 'wait-rewrite') name = `temp-${filename}.incr`
+    else {
+      next = this.manifest.clone()
+      name = next.newIncr(filename)
+    }
+    const fd = openSync(join(aofDir, name), 'w', 0o644)
+    try {
+      next?.persist(aofDir, filename)
+    } catch (e) {
+      closeSync(fd)
+      throw e
+    }
+    this.server.log.notice(`Creating AOF incr file ${name} on background rewrite`)
+    this.w.switchTo(fd, 0)
+    if (next) this.manifest = next
+  }
+
+  /** Write the BASE in ~10 ms slices so clients keep being served. */
+  private rewriteStep(): void {
+    const rw = this.rewrite
+    if (rw === null) return
+    const until = performance.now() + 10
+    try {
+      for (;;) {
+        const chunk = rw.source.next()
+        if (chunk === null) {
+          fdatasyncSync(rw.fd)
+          closeSync(rw.fd)
+          this.server.log.notice(`Successfully created the temporary AOF base file ${rw.tmpName}`)
+          this.rewriteDone(true)
+          return
+        }
+        writeAll(rw.fd, chunk)
+        if (performance.now() > until) break
+      }
+    } catch (e) {
+      this.server.log.warning(`Write error writing append only file on disk: ${(e as Error).message}`)
+      try {
+        closeSync(rw.fd)
+      } catch {}
+      this.rewriteDone(false)
+      return
+    }
+    setImmediate(() => this.rewriteStep())
+  }
+
+  /** backgroundRewriteDoneHandler. */
+  private rewriteDone(ok: boolean): void {
+    const rw = this.rewrite!
+    const {dir, aofDir, filename} = this.paths
+    const log = this.server.log
+    if (ok) {
+      log.notice('Background AOF rewrite terminated with success')
+      const next = this.manifest.clone()
+      const baseName = next.newBase(filename, this.preamble)
+      let newIncrPath: string | null = null
+      try {
+        renameSync(join(dir, rw.tmpName), join(aofDir, baseName))
+        log.notice(`Successfully renamed the temporary AOF base file ${rw.tmpName} into ${baseName}`)
+        if (this.state === 'wait-rewrite') {
+          const tmpIncr = `temp-${filename}.incr`
+          const incrName = next.newIncr(filename)
+          newIncrPath = join(aofDir, incrName)
+          renameSync(join(aofDir, tmpIncr), newIncrPath)
+          log.notice(`Successfully renamed the temporary AOF incr file ${tmpIncr} into ${incrName}`)
+        }
+        next.markRewrittenIncrAsHistory(this.w.fd !== null)
+        next.persist(aofDir, filename)
+      } catch (e) {
+        log.warning(`Error trying to install the rewritten AOF: ${(e as Error).message}`)
+        for (const p of [join(aofDir, baseName), newIncrPath]) if (p) tryUnlink(p)
+        ok = false
+      }
+      if (ok) {
+        this.manifest = next
+        if (this.state !== 'off') {
+          this.w.currentSize = statSync(join(aofDir, baseName)).size + this.w.incrLength
+          this.baseSize = this.w.currentSize
+        }
+        this.deleteHistory()
+        this.lastBgrewriteOk = true
+        this.consecutiveFailures = 0
+        log.notice('Background AOF rewrite finished successfully')
+        if (this.state === 'wait-rewrite') this.state = 'on'
+      }
+    }
+    if (!ok) {
+      this.lastBgrewriteOk = false
+      this.consecutiveFailures++
+      log.warning('Background AOF rewrite terminated with error')
+    }
+    this.rewrite = null
+    tryUnlink(join(dir, rw.tmpName))
+    if (this.state === 'wait-rewrite') {
+      // The temp INCR only made sense with this rewrite's BASE: start over.
+      this.dropTempIncr()
+      this.rewriteScheduled = true
+    }
+    this.lastRewriteTimeSec = Math.floor((Date.now() - rw.startedAt) / 1000)
+  }
+
+  private deleteHistory(): void {
+    const {aofDir, filename} = this.paths
+    if (this.manifest.history.length === 0) return
+    for (const f of this.manifest.history) {
+      this.server.log.notice(`Removing the history file ${f.name} in the background`)
+      tryUnlink(join(aofDir, f.name))
+    }
+    this.manifest.history = []
+    try {
+      this.manifest.persist(aofDir, filename)
+    } catch (e) {
+      this.server.log.warning(`Can't persist the AOF manifest: ${(e as Error).message}`)
+    }
+  }
+
+  private dropTempIncr(): void {
+    const {aofDir, filename} = this.paths
+    this.w.discard()
+    this.server.log.notice(`Removing the temp incr aof file temp-${filename}.incr in the background`)
+    tryUnlink(join(aofDir, `temp-${filename}.incr`))
+  }
+
+  private abortRewrite(): void {
+    const rw = this.rewrite
+    if (rw === null) return
+    this.server.log.notice(`Killing running AOF rewrite child: ${process.pid}`)
+    rw.source.abort()
+    try {
+      closeSync(rw.fd)
+    } catch {}
+    tryUnlink(join(this.paths.dir, rw.tmpName))
+    this.rewrite = null
+  }
+
+  // ---- CONFIG SET appendonly ------------------------------------------------------------
+
+  /** startAppendOnly: WAIT_REWRITE until a rewrite's BASE exists, writes meanwhile go to a temp INCR. */
+  private startAppendOnly(): void {
+    this.state = 'wait-rewrite'
+    if (this.rewrite !== null) {
+      this.server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.')
+      this.abortRewrite()
+    }
+    // The rewrite opens the temp INCR in the same step as it takes the point-in-time view.
+    if (!this.startRewrite()) {
+      this.state = 'off'
+      this.server.config.set('appendonly', 'no')
+      this.server.log.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
+      return
+    }
+    if (this.w.writeError !== null) {
+      this.server.log.warning('AOF reopen, just ignore the last error.')
+      this.w.writeError = null
+    }
+  }
+
+  /** stopAppendOnly. */
+  private stopAppendOnly(): void {
+    const wasWaiting = this.state === 'wait-rewrite'
+    this.w.close()
+    this.state = 'off'
+    this.rewriteScheduled = false
+    this.abortRewrite()
+    if (wasWaiting) tryUnlink(join(this.paths.aofDir, `temp-${this.paths.filename}.incr`))
+  }
+
+  private shutdown(): void {
+    if (this.cron) clearInterval(this.cron)
+    this.abortRewrite()
+    if (this.state === 'off' || this.w.fd === null) return
+    this.server.log.notice('Calling fsync() on the AOF file.')
+    this.w.close()
+  }
+
+  // ---- INFO -----------------------------------------------------------------------------
+
+  infoLines(): string[] {
+    const lines = [
+      `aof_enabled:${this.state !== 'off' ? 1 : 0}`,
+      `aof_rewrite_in_progress:${this.rewrite !== null ? 1 : 0}`,
+      `aof_rewrite_scheduled:${this.rewriteScheduled ? 1 : 0}`,
+      `aof_last_rewrite_time_sec:${this.lastRewriteTimeSec}`,
+      `aof_current_rewrite_time_sec:${this.rewrite ? Math.floor((Date.now() - this.rewrite.startedAt) / 1000) : -1}`,
+      `aof_last_bgrewrite_status:${this.lastBgrewriteOk ? 'ok' : 'err'}`,
+      `aof_rewrites:${this.rewrites}`,
+      `aof_rewrites_consecutive_failures:${this.consecutiveFailures}`,
+      `aof_last_write_status:${this.w.writeError === null ? 'ok' : 'err'}`,
+      'aof_last_cow_size:0',
+      'module_fork_in_progress:0',
+      'module_fork_last_cow_size:0',
+    ]
+    // redis prints these when the config says appendonly yes (server.aof_enabled).
+    if (this.server.config.bool('appendonly')) {
+      lines.push(
+        `aof_current_size:${this.w.currentSize}`,
+        `aof_base_size:${this.baseSize}`,
+        `aof_pending_rewrite:${this.rewriteScheduled ? 1 : 0}`,
+        `aof_buffer_length:${this.w.bufferLength}`,
+        `aof_pending_bio_fsync:${this.w.fsyncPending ? 1 : 0}`,
+        'aof_delayed_fsync:0',
+      )
+    }
+    return lines
+  }
+}
+
+function writeAll(fd: number, data: Buffer): number {
+  let off = 0
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off)
+  return data.length
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {}
+}
