@@ -107,6 +107,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'aof_current_rewrite_time_sec:-1',
         'aof_last_bgrewrite_status:ok',
         'aof_last_write_status:ok',
+        ...rdb.loadingDetails,
       ]
     }
     case 'stats': {
