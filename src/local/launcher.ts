@@ -54,7 +54,7 @@ export function nodeArgs(s: NodeProcessSpec): string[] {
     '--dir', resolve(s.dir),
     '--logfile', resolve(s.dir, 'node.log'),
     '--pidfile', resolve(s.dir, 'node.pid'),
-    '--save', '',
+    // Redis's default save points: a clean stop (SIGTERM) saves dump.rdb and a restart loads it.
     '--appendonly', 'no',
   ]
   if (s.password) args.push('--requirepass', s.password, '--masterauth', s.password)
