@@ -97,8 +97,10 @@ function flushAll(server: NodeServer): void {
 export async function loadPersistedData(server: NodeServer): Promise<void> {
   if (server.config.bool('appendonly')) {
     // BRANCH POINT (aof helper): appendonly yes loads the AOF (manifest, base + incr files),
-    // never the RDB, like redis loadDataFromDisk. Until src/node/persistence/aof.ts exports
-    // loadAof(server), this resolves it at run time and otherwise starts empty with a warning.
+    // never the RDB, like redis loadDataFromDisk. When merging, replace these lines with a static
+    // `import {loadAof} from './aof.js'` + `return loadAof(server)`: the run-time lookup below
+    // only exists so this branch builds before aof.ts does (and it cannot follow the esbuild
+    // bundle of commands/node.ts, where it falls back to the warning).
     const spec = './aof.js'
     const mod = (await import(spec).catch(() => null)) as {loadAof?: (s: NodeServer) => Promise<void>} | null
     if (mod?.loadAof) return mod.loadAof(server)
