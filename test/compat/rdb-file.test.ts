@@ -4,6 +4,7 @@
 // chunk sizes. Keys are compared by their decoded DUMP payloads and absolute expiries.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -145,6 +146,9 @@ describe('RDB files: embedded node <-> redis-server 7.0', {skip}, () => {
     }
     const rdir = mkdtempSync(join(root, 'snap-'))
     writeFileSync(join(rdir, 'snap.rdb'), Buffer.concat(chunks))
+    // redis' own checker walks every record and verifies the CRC.
+    const check = spawnSync('redis-check-rdb', [join(rdir, 'snap.rdb')], {encoding: 'utf8'})
+    if (check.error === undefined) assert.match(check.stdout, /RDB looks OK!/, check.stdout)
     const r = await startRedis({dir: rdir, args: ['--dbfilename', 'snap.rdb']})
     redises.push(r)
     const theirs = await keyspaceOf(r.client, [0])
