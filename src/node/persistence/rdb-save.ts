@@ -233,7 +233,9 @@ export async function killBgsave(server: NodeServer): Promise<void> {
  */
 export function flushallSave(server: NodeServer): void {
   abortBgsave(server)
-  if (saveParams(server).length === 0) return
+  // Only a node with persistence installed (startNode) writes files on its own: a bare
+  // NodeServer (unit tests, embedding) never drops a dump.rdb into the working directory.
+  if (!rdbState(server).installed || saveParams(server).length === 0) return
   const dirty = server.dirty
   saveSync(server)
   server.dirty = dirty
