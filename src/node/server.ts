@@ -23,7 +23,6 @@ export type KeyModifiedHook = (dbIndex: number, key: string) => void
  * every key, e.g. FLUSHALL): an RDB snapshot in progress saves their pre-images first.
  */
 export type BeforeWriteHook = (dbIndex: number, keys: readonly string[] | null) => void
-/** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
 /** SHUTDOWN's modifiers (SIGTERM: none); hooks decide what to save from them. */
 export interface ShutdownOptions {
   save?: boolean
@@ -33,6 +32,7 @@ export interface ShutdownOptions {
 }
 export type ShutdownHook = (opts: ShutdownOptions) => Promise<void> | void
 
+/** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
 export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
 
 const PROTECTED_MODE_DENIED =

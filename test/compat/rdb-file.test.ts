@@ -4,11 +4,17 @@
 // chunk sizes. Keys are compared by their decoded DUMP payloads and absolute expiries.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {copyFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
+import {NodeServer} from '../../src/node/server.js'
+import {Session} from '../../src/node/session.js'
+import {dispatch} from '../../src/node/dispatcher.js'
+import {toRdbValue} from '../../src/node/keyspace/rdb-convert.js'
+import {Snapshot} from '../../src/node/persistence/snapshot.js'
 import {parseDumpPayload} from '../../src/node/persistence/dump.js'
 import {RdbStreamParser} from '../../src/node/persistence/rdb-stream.js'
 import {readRdb} from '../../src/node/persistence/rdb-file.js'
@@ -111,6 +117,53 @@ describe('RDB files: embedded node <-> redis-server 7.0', {skip}, () => {
       assert.match(await r.client.call('OBJECT', 'ENCODING', 'zset:skiplist') as string, /skiplist/)
     })
   }
+
+  test('a Snapshot pulled while writes interleave loads in redis-server as the point in time', async () => {
+    const server = new NodeServer()
+    server.log.silent = true
+    const s = new Session(server, null)
+    const run = (...argv: string[]) => void dispatch(s, argv)
+    for (let i = 0; i < 300; i++) {
+      run('SET', `s${i}`, `v${i}`)
+      run('RPUSH', `l${i % 20}`, `e${i}`)
+      run('HSET', `h${i % 10}`, `f${i}`, `${i}`)
+      run('ZADD', `z${i % 10}`, String(i / 7), `m${i}`)
+      run('SADD', `set${i % 10}`, String(i))
+    }
+    run('SET', 'ttl', 'x', 'PX', '3600000')
+    const expected = new Map<string, KeyState>()
+    for (const [k, v] of server.db(0).entries()) expected.set(`0:${k}`, {value: normalize(toRdbValue(v)), expireAt: server.db(0).getExpire(k) ?? -1})
+    const snap = new Snapshot(server, {chunkSize: 128})
+    const chunks: Buffer[] = []
+    for (let i = 0, c = snap.next(); c !== null; c = snap.next(), i++) {
+      chunks.push(c)
+      run('INCR', `s${i % 300}`)
+      run('LPUSH', `l${i % 20}`, 'late')
+      run('DEL', `h${i % 10}`)
+      run('SET', `new${i}`, 'late')
+      run('ZADD', `z${i % 10}`, '0', 'late')
+      run('EXPIRE', `set${i % 10}`, '100')
+    }
+    const rdir = mkdtempSync(join(root, 'snap-'))
+    writeFileSync(join(rdir, 'snap.rdb'), Buffer.concat(chunks))
+    // redis' own checker walks every record and verifies the CRC.
+    const check = spawnSync('redis-check-rdb', [join(rdir, 'snap.rdb')], {encoding: 'utf8'})
+    if (check.error === undefined) assert.match(check.stdout, /RDB looks OK!/, check.stdout)
+    const r = await startRedis({dir: rdir, args: ['--dbfilename', 'snap.rdb']})
+    redises.push(r)
+    const theirs = await keyspaceOf(r.client, [0])
+    assert.equal(theirs.size, expected.size)
+    assert.deepEqual(theirs, expected)
+  })
+
+  test('INFO persistence: the rdb_* and loading fields redis-server prints', async () => {
+    const r = redises[0] ?? (await startRedis())
+    if (!redises.includes(r)) redises.push(r)
+    const {c} = await embedded(mkdtempSync(join(root, 'info-')))
+    const names = (text: string) => text.split(/\r?\n/).map((l) => l.split(':')[0]).filter((n) => /^(loading|async_loading|current_|rdb_)/.test(n))
+    assert.deepEqual(names(await c.info('persistence')), names(await r.client.info('persistence')))
+    c.disconnect()
+  })
 
   test('a redis-server file with every encoding loads in an embedded node and streams in random chunks', async () => {
     const rdir = mkdtempSync(join(root, 'redis-src-'))

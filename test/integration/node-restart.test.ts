@@ -1,4 +1,5 @@
-// A restarted embedded node rejoins with its id, epochs and slots from nodes.conf (clean stop and kill -9).
+// A restarted embedded node rejoins with its id, epochs and slots from nodes.conf (clean stop and kill -9);
+// after a clean stop its keys are back too (final RDB save on SIGTERM, loaded at start-up).
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -8,6 +9,7 @@ import {Redis} from 'ioredis'
 import {startLocalCluster, type LocalCluster} from '../../src/local/cluster.js'
 import {spawnNode, stopPids, type SpawnedNode} from '../../src/local/launcher.js'
 import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
+import {keySlot} from '../../src/node/keyspace/slot.js'
 
 async function call(port: number, ...args: string[]): Promise<string> {
   const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true})
@@ -47,6 +49,11 @@ describe('embedded node restart', () => {
       const n = cluster.nodes[signal === 'SIGTERM' ? 0 : 1]
       const self = () => call(n.port, 'CLUSTER', 'NODES').then((t) => parseClusterNodes(t).find((e) => e.myself)!)
       const before = await self()
+      const [from] = before.slots[0]
+      let i = 0
+      while (keySlot(`restart-${i}`) !== from) i++
+      const key = `restart-${i}`
+      await call(n.port, 'SET', key, 'kept', 'EX', '1000')
       const current = [...cluster.nodes, ...extra].find((x) => x.port === n.port)!
       process.kill(current.pid, signal)
       await stopPids([current.pid], 5000)
@@ -62,6 +69,10 @@ describe('embedded node restart', () => {
         20000,
         'cluster ok again',
       )
+      if (signal === 'SIGTERM') {
+        assert.equal(await call(n.port, 'GET', key), 'kept')
+        assert.ok(Number(await call(n.port, 'TTL', key)) > 990)
+      }
       const seen = parseClusterNodes(await call(cluster.nodes[2].port, 'CLUSTER', 'NODES')).find((e) => e.id === before.id)!
       assert.equal(seen.linkState, 'connected')
       assert.ok(!seen.flags.includes('fail'), seen.flags.join(','))

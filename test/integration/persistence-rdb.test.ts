@@ -183,8 +183,8 @@ describe('RDB persistence across restarts (node processes)', () => {
     rmSync(root, {recursive: true, force: true})
   })
 
-  const launch = (port: number, dir: string, extra: string[] = []) => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--logfile', join(dir, 'node.log'), ...extra]
+  const launch = (port: number, dir: string, extra: string[] = [], logfile = join(dir, 'node.log')) => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--logfile', logfile, ...extra]
     const proc = spawn(process.execPath, [...dev, BIN, 'node', ...args], {cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe']})
     procs.push(proc)
     let stderr = ''
@@ -229,6 +229,23 @@ describe('RDB persistence across restarts (node processes)', () => {
     assert.equal(await c.get('s'), 'value')
     await c.call('SHUTDOWN', 'NOSAVE').catch(() => undefined)
     c.disconnect()
+    await node.exited
+  })
+
+  test('SIGTERM when the final save fails: the node keeps running, like redis', async () => {
+    const dir = mkdtempSync(join(root, 'gone-'))
+    const log = join(root, 'gone.log')
+    const {port} = await freePortPair()
+    const node = launch(port, dir, [], log)
+    await waitReady(port, undefined, undefined, 20_000)
+    const c = client(port)
+    await c.set('k', 'v')
+    rmSync(dir, {recursive: true, force: true})
+    node.proc.kill('SIGTERM')
+    await until('refusal logged', async () => /SIGTERM received but errors trying to shut down the server/.test(readFileSync(log, 'utf8')))
+    assert.equal(await c.get('k'), 'v')
+    c.disconnect()
+    node.proc.kill('SIGKILL')
     await node.exited
   })
 

@@ -36,6 +36,7 @@ function rng(seed: number): () => number {
 
 function newServer(): {server: NodeServer; run: (...argv: string[]) => void; s: Session} {
   const config = new NodeConfig()
+  config.set('save', '')
   const server = new NodeServer({config, clock: new ManualClock(1_700_000_000_000)})
   server.log.silent = true
   const s = new Session(server, null)

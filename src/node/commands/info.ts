@@ -101,6 +101,7 @@ function section(server: NodeServer, name: string): string[] | null {
         ...rdb.loading,
         ...rdb.rdb,
         ...(server.aofInfo?.() ?? [`aof_enabled:${cfg.bool('appendonly') ? 1 : 0}`, 'aof_rewrite_in_progress:0', 'aof_rewrite_scheduled:0', 'aof_last_rewrite_time_sec:-1', 'aof_current_rewrite_time_sec:-1', 'aof_last_bgrewrite_status:ok', 'aof_last_write_status:ok']),
+        ...rdb.loadingDetails,
       ]
     }
     case 'stats': {

@@ -2,7 +2,6 @@
 // absolute expiry kept, keys already expired skipped on a master and kept on a replica (the
 // master's DEL will follow), duplicates and out-of-range databases refused like redis.
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
-import {keySlot} from '../keyspace/slot.js'
 import type {NodeServer} from '../server.js'
 import type {RdbEntry} from './rdb-file.js'
 import {RdbFormatError} from './rdb-value.js'
@@ -22,10 +21,10 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   const keepExpired = opts.keepExpired ?? server.cluster?.isReplica?.() ?? false
   if (e.expireAt !== undefined && !keepExpired && e.expireAt < server.clock.now()) return false
   const ks = server.db(db)
-  if (!opts.allowDuplicates && ks.slotBucket(keySlot(e.key))?.has(e.key)) {
-    throw new RdbFormatError(`RDB has duplicated key '${e.key}' in DB ${db}`)
-  }
+  // The key count grows exactly when the key is new: one hash lookup, no separate has().
+  const before = ks.size
   ks.set(e.key, fromRdbValue(e.value))
+  if (ks.size === before && !opts.allowDuplicates) throw new RdbFormatError(`RDB has duplicated key '${e.key}' in DB ${db}`)
   if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
   return true
 }

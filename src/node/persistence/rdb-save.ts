@@ -235,7 +235,9 @@ export async function killBgsave(server: NodeServer): Promise<void> {
  */
 export function flushallSave(server: NodeServer): void {
   abortBgsave(server)
-  if (saveParams(server).length === 0) return
+  // Only a node with persistence installed (startNode) writes files on its own: a bare
+  // NodeServer (unit tests, embedding) never drops a dump.rdb into the working directory.
+  if (!rdbState(server).installed || saveParams(server).length === 0) return
   const dirty = server.dirty
   saveSync(server)
   server.dirty = dirty
@@ -307,17 +309,21 @@ export function installRdbPersistence(server: NodeServer): void {
 
 // ---------------------------------------------------------------- INFO
 
-/** The rdb_* and loading lines of INFO persistence, in redis 7.0's order. */
-export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: string[]} {
+/**
+ * The rdb_* and loading lines of INFO persistence, in redis 7.0's order: `loading` opens the
+ * section, `rdb` follows, `loadingDetails` (only while loading) closes it after the aof lines.
+ */
+export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: string[]; loadingDetails: string[]} {
   const st = rdbState(server)
   const now = Date.now()
   const loading = [`loading:${st.loading ? 1 : 0}`, 'async_loading:0']
+  const loadingDetails: string[] = []
   if (st.loading) {
     const l = st.loading
     const elapsed = (now - l.start) / 1000
     const perc = l.totalBytes ? (l.loadedBytes / l.totalBytes) * 100 : 0
     const eta = l.loadedBytes && elapsed ? Math.round(((l.totalBytes - l.loadedBytes) * elapsed) / l.loadedBytes) : 1
-    loading.push(
+    loadingDetails.push(
       `loading_start_time:${Math.floor(l.start / 1000)}`,
       `loading_total_bytes:${l.totalBytes}`,
       'loading_rdb_used_mem:0',
@@ -345,5 +351,5 @@ export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: strin
     `rdb_last_load_keys_expired:${st.lastLoadKeysExpired}`,
     `rdb_last_load_keys_loaded:${st.lastLoadKeysLoaded}`,
   ]
-  return {loading, rdb}
+  return {loading, rdb, loadingDetails}
 }
