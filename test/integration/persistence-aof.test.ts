@@ -194,6 +194,29 @@ describe('AOF (embedded node)', () => {
     }
   })
 
+  test('the manifest is read whatever appendonly says: history files are deleted, sequence numbers continue', async () => {
+    const dir = newDir()
+    let n = await start(dir)
+    await client(n.port).set('a', '1')
+    await n.stop()
+    // a crash between the manifest swap and the deletion leaves a history entry behind
+    writeFileSync(join(aofDir(dir), 'appendonly.aof.0.incr.aof'), '')
+    writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), manifest(dir).replace('\n', '\nfile appendonly.aof.0.incr.aof seq 1 type h\n'))
+    n = await start(dir, {appendonly: 'no'})
+    try {
+      assert.equal(existsSync(join(aofDir(dir), 'appendonly.aof.0.incr.aof')), false)
+      assert.equal(manifest(dir), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n')
+      assert.equal(await client(n.port).dbsize(), 0) // appendonly no: the AOF is not loaded
+      await client(n.port).set('b', '2')
+      await client(n.port).config('SET', 'appendonly', 'yes')
+      await waitRewriteDone(n.port)
+      assert.equal(manifest(dir), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n')
+      assert.deepEqual(readdirSync(aofDir(dir)).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'])
+    } finally {
+      await n.stop()
+    }
+  })
+
   test('truncated last command: cut off and loaded (aof-load-truncated yes); refused with no', async () => {
     const dir = newDir()
     let n = await start(dir)
