@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {Logger} from '../../src/node/log.js'
+import {Session} from '../../src/node/session.js'
 import {AofLoadError} from '../../src/node/persistence/aof.js'
 import {embeddedCommand} from '../../src/local/launcher.js'
 import {freePortPair} from '../helpers/ports.js'
@@ -61,6 +62,48 @@ describe('AOF (embedded node)', () => {
       await n.stop()
     }
   })
+
+  for (const policy of ['always', 'everysec', 'no']) {
+    test(`appendfsync ${policy}: a write's reply leaves only after the command is in the file`, async () => {
+      const dir = newDir()
+      const n = await start(dir, {appendfsync: policy})
+      try {
+        const path = incrPath(dir)
+        // Sessions on fake sockets: at the moment a reply is handed to the socket, the command
+        // it answers must already be in the file (deterministic, unlike a client racing a kill).
+        const seen: string[] = []
+        const sessions = [0, 1, 2].map((j) => {
+          const sock = {
+            remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2, writableLength: 0,
+            write: (out: string) => {
+              const file = readFileSync(path, 'latin1')
+              seen.push(`${j}:${out.replace(/\r\n/g, ' ').trim()}:${file.includes(`$2\r\nk${j}\r\n$2\r\nv${j}\r\n`)}`)
+              return true
+            },
+            end() {}, destroy() {},
+          }
+          return new Session(n.server, sock as never)
+        })
+        const reads: string[] = []
+        const reader = new Session(n.server, {remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2, writableLength: 0, write: (o: string) => void reads.push(o), end() {}, destroy() {}} as never)
+        // nothing pending: a read is answered at once
+        reader.onData(Buffer.from('*2\r\n$3\r\nGET\r\n$2\r\nk0\r\n'))
+        assert.deepEqual(reads, ['$-1\r\n'])
+        for (const [j, s] of sessions.entries()) s.onData(Buffer.from(`*3\r\n$3\r\nSET\r\n$2\r\nk${j}\r\n$2\r\nv${j}\r\n`))
+        // a read in the same turn observes those writes, so it waits for them too (as in redis,
+        // where every reply of the turn leaves after flushAppendOnlyFile)
+        reader.onData(Buffer.from('*2\r\n$3\r\nGET\r\n$2\r\nk0\r\n'))
+        assert.deepEqual(seen, [])
+        assert.equal(reads.length, 1)
+        await new Promise((r) => setImmediate(r))
+        assert.deepEqual(seen.sort(), ['0:+OK:true', '1:+OK:true', '2:+OK:true'])
+        assert.deepEqual(reads, ['$-1\r\n', '$2\r\nv0\r\n'])
+        assert.equal(await infoField(n.port, 'aof_buffer_length'), '0')
+      } finally {
+        await n.stop()
+      }
+    })
+  }
 
   for (const preamble of ['yes', 'no']) {
     test(`BGREWRITEAOF during writes loses nothing (aof-use-rdb-preamble ${preamble})`, async () => {
@@ -146,6 +189,29 @@ describe('AOF (embedded node)', () => {
       await new Promise((r) => setTimeout(r, 50))
       assert.equal(readFileSync(incrPath(dir)).length, size)
       c2.disconnect()
+    } finally {
+      await n.stop()
+    }
+  })
+
+  test('the manifest is read whatever appendonly says: history files are deleted, sequence numbers continue', async () => {
+    const dir = newDir()
+    let n = await start(dir)
+    await client(n.port).set('a', '1')
+    await n.stop()
+    // a crash between the manifest swap and the deletion leaves a history entry behind
+    writeFileSync(join(aofDir(dir), 'appendonly.aof.0.incr.aof'), '')
+    writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), manifest(dir).replace('\n', '\nfile appendonly.aof.0.incr.aof seq 1 type h\n'))
+    n = await start(dir, {appendonly: 'no'})
+    try {
+      assert.equal(existsSync(join(aofDir(dir), 'appendonly.aof.0.incr.aof')), false)
+      assert.equal(manifest(dir), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n')
+      assert.equal(await client(n.port).dbsize(), 0) // appendonly no: the AOF is not loaded
+      await client(n.port).set('b', '2')
+      await client(n.port).config('SET', 'appendonly', 'yes')
+      await waitRewriteDone(n.port)
+      assert.equal(manifest(dir), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n')
+      assert.deepEqual(readdirSync(aofDir(dir)).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'])
     } finally {
       await n.stop()
     }

@@ -49,10 +49,12 @@ export function readManifest(server: NodeServer): AofManifest {
   }
 }
 
-/** Loads the AOF into the (empty) keyspace; throws AofLoadError when the node must not start. */
-export async function loadAofFiles(server: NodeServer): Promise<AofLoadResult> {
+/**
+ * Loads the AOF described by `m` (read at start-up by readManifest; may be upgraded here) into
+ * the (empty) keyspace; throws AofLoadError when the node must not start.
+ */
+export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<AofLoadResult> {
   const {dir, aofDir, filename} = aofPaths(server)
-  const m = readManifest(server)
   // aofUpgradePrepare: an old single-file AOF in `dir` becomes the BASE of a new manifest.
   if (existsSync(join(dir, filename)) && !existsSync(join(aofDir, filename))) {
     const noFiles = m.base === null && m.incr.length === 0

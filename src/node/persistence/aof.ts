@@ -11,7 +11,7 @@ import {cmd, type CommandContext} from '../commands/types.js'
 import {AofManifest} from './aof-manifest.js'
 import {openBaseSource, type BaseSource} from './aof-base.js'
 import {AofWriter} from './aof-writer.js'
-import {aofPaths, loadAofFiles, AofLoadError} from './aof-load.js'
+import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
 
 export {AofLoadError} from './aof-load.js'
 
@@ -53,6 +53,10 @@ export class Aof {
   private cron: NodeJS.Timeout | null = null
 
   constructor(private readonly server: NodeServer) {
+    // aofLoadManifestFromDisk runs whatever appendonly says (a broken manifest stops the
+    // start); history files a crash left behind are deleted at start-up (aofDelHistoryFiles).
+    this.manifest = readManifest(server)
+    this.deleteHistory()
     const w = (this.w = new AofWriter(server, () => this.rewrite !== null && server.config.bool('no-appendfsync-on-rewrite')))
     // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
     server.propagateHooks.push((db, argv) => {
@@ -84,7 +88,7 @@ export class Aof {
 
   async loadAndOpen(): Promise<void> {
     const start = performance.now()
-    const r = await loadAofFiles(this.server)
+    const r = await loadAofFiles(this.server, this.manifest)
     this.manifest = r.manifest
     this.w.currentSize = r.totalSize
     this.baseSize = r.baseSize
