@@ -7,7 +7,7 @@ import type {Redis} from 'ioredis'
 import type {NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
-import {runChecks} from '../check/checks.js'
+import {REPLICATION_CODES, runChecks} from '../check/checks.js'
 import {loadCluster} from '../topology/load.js'
 import {parseClusterNodes} from '../topology/parse.js'
 import type {ClusterNode, ClusterView} from '../topology/types.js'
@@ -45,10 +45,13 @@ async function resolveIp(host: string): Promise<string> {
 
 const unknownCommand = (err: unknown) => /unknown (sub)?command|unknown command/i.test((err as Error).message)
 
-/** Refuse to add to a cluster with problems (same rule as redis-cli, with the finding named). */
+/**
+ * Refuse to add to a cluster with problems (same rule as redis-cli, with the finding named). A replica
+ * still syncing (e.g. from the previous add-node) does not block the next one.
+ */
 export function assertHealthy(view: ClusterView, action: string): void {
   const report = runChecks(view)
-  const bad = report.findings.filter((f) => f.severity !== 'info')
+  const bad = report.findings.filter((f) => f.severity !== 'info' && !REPLICATION_CODES.has(f.code))
   if (bad.length) {
     throw new RedisTsError('cluster-problems', `Please fix your cluster problems before ${action}: ${bad[0].message}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ''}`, {
       hint: `Run "redis-ts check ${view.seed}" to see them and "redis-ts fix ${view.seed}" to repair.`,
