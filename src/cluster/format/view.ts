@@ -65,13 +65,18 @@ export function renderCheck(out: Output, view: ClusterView, report: CheckReport,
     out.info('Check nodes reachability and replicas...')
     reach.forEach((f) => emitFinding(out, f))
   }
-  const replicas = replicaRows(replicaSummaries(view.nodes))
-  if (replicas.length) {
+  const summaries = replicaSummaries(view.nodes)
+  if (summaries.length && view.nodes.some((n) => n.replication)) {
     out.info('Check replication links...')
-    out.line(renderTable(REPLICA_HEADERS, replicas, out.color))
+    out.line(renderTable(REPLICA_HEADERS, replicaRows(summaries), out.color))
     const repl = by(['replica-link-down', 'replica-syncing'])
-    if (repl.length) repl.forEach((f) => emitFinding(out, f))
-    else if (view.nodes.some((n) => n.replication?.masterLinkStatus)) out.ok('All replicas are in sync with their master.')
+    repl.forEach((f) => emitFinding(out, f))
+    const reporting = summaries.filter((r) => r.reachable && r.masterLinkStatus !== null).length
+    const unknown = summaries.filter((r) => r.reachable && r.masterLinkStatus === null).length
+    if (!repl.length && reporting) {
+      out.ok(`${reporting === summaries.length ? 'All replicas' : `${reporting} of ${summaries.length} replicas`} have their master link up (no full sync running).`)
+    }
+    if (unknown) out.warn(`${unknown} replica(s) do not report their master link (no master_link_status in INFO replication).`)
   }
   const agree = by(['config-disagreement'])
   if (agree.length) agree.forEach((f) => emitFinding(out, f))
