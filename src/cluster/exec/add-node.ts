@@ -1,6 +1,7 @@
 // Executor for `add-node`: validate (healthy cluster, empty new node), copy FUNCTIONs to a new
 // master, CLUSTER MEET, and wait until every node knows the newcomer and agrees, so that a second
-// add-node straight after succeeds (redis-cli 7.0.15 returns before gossip and the next one fails).
+// add-node straight after succeeds (redis-cli 7.0.15 returns before gossip and the next one fails);
+// a new replica also until its initial sync is done.
 import {lookup} from 'node:dns/promises'
 import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
@@ -13,7 +14,7 @@ import {parseClusterNodes} from '../topology/parse.js'
 import type {ClusterNode, ClusterView} from '../topology/types.js'
 import {pickMasterForReplica, resolveNodeId} from '../plan/add-node.js'
 import {validateCreateNodes, type ValidNode} from './create.js'
-import {waitForConvergence} from './wait.js'
+import {waitForConvergence, waitForReplicaSync} from './wait.js'
 
 export type AddNodeEvent =
   | {type: 'master-selected'; master: string; id: string; automatic: boolean}
@@ -21,6 +22,7 @@ export type AddNodeEvent =
   | {type: 'meet-sent'; to: string}
   | {type: 'joined'; elapsedMs: number}
   | {type: 'replicate'; master: string}
+  | {type: 'synced'; elapsedMs: number}
   | {type: 'waiting'; reason: string}
 
 export interface AddNodeOptions {
@@ -138,6 +140,10 @@ export async function addNode(newAddr: NodeAddress, seed: NodeAddress, pool: Nod
     emit({type: 'replicate', master: chosen.master.address})
     const replicaOf = new Map([[node.id, chosen.master.id]])
     await waitForConvergence(pool, addrs, {nodeCount: view.nodes.length + 1, stateOk: true, replicaOf}, {timeoutMs: Math.max(0, deadline - Date.now()), onPoll})
+    // Like create: return once the replica holds the data, so a check straight after is clean.
+    const t0 = Date.now()
+    await waitForReplicaSync(pool, [{address: node.address, host: node.host, port: node.port, masterAddress: chosen.master.address}], {deadline, onPoll})
+    emit({type: 'synced', elapsedMs: Date.now() - t0})
   }
   return {
     address: node.address,
