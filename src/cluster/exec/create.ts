@@ -103,8 +103,6 @@ export async function applyCreate(
   opts: {timeoutMs: number; onEvent?: (e: CreateEvent) => void; fastJoin?: boolean},
 ): Promise<CreateResult> {
   const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes)
-  const setAll = (to: 'fast' | 'original') =>
-    Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l[to])))
   const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
@@ -128,7 +126,7 @@ export async function applyCreate(
     process.once('SIGTERM', onSignal)
   }
   try {
-    await setAll('fast')
+    await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
     return await applyCreateSteps(plan, nodes, pool, opts)
   } finally {
     process.removeListener('SIGINT', onSignal)
