@@ -38,6 +38,12 @@ running in the background; "redis-ts local stop" tears it down.`
     'node-timeout': Flags.integer({default: 2000, min: 100, helpGroup: 'LOCAL CLUSTER', description: 'local cluster: cluster-node-timeout in ms'}),
   }
 
+  private replicasSynced(e: {replicas: number; unreported: string[]}): void {
+    const synced = e.replicas - e.unreported.length
+    if (synced) this.out.info(`${synced === e.replicas ? 'All ' : ''}${synced} replica(s) finished their initial sync`)
+    if (e.unreported.length) this.out.warn(`Not waited for: ${e.unreported.join(', ')} do not report master_link_status (INFO replication)`)
+  }
+
   /** No addresses: start local nodes (embedded by default) and build the cluster on them. */
   private async createLocal(): Promise<void> {
     if (this.flags['dry-run']) throw usageError('--dry-run needs node addresses (a local cluster has nothing to plan against yet)')
@@ -59,6 +65,7 @@ running in the background; "redis-ts local stop" tears it down.`
       onEvent: (e) => {
         if (e.type === 'spawned') this.out.info(`Spawned ${e.nodes} nodes`)
         else if (e.type === 'ready') this.out.info('All nodes answer; creating the cluster')
+        else if (e.type === 'replicas-synced') this.replicasSynced(e)
       },
     })
     const pool = new NodePool(this.connectOptions())
@@ -128,10 +135,10 @@ running in the background; "redis-ts local stop" tears it down.`
           else if (e.type === 'epochs-set') this.out.info('Assign a different config epoch to each node')
           else if (e.type === 'meet-sent') this.out.info('Sending CLUSTER MEET messages to join the cluster')
           else if (e.type === 'replicate') this.out.line(`Replica ${e.replica} now replicates ${e.master}`)
-          else if (e.type === 'replicas-synced') this.out.info(`All ${e.replicas} replica(s) finished their initial sync`)
+          else if (e.type === 'replicas-synced') this.replicasSynced(e)
         },
       })
-      this.out.info(`Cluster converged in ${((Date.now() - started) / 1000).toFixed(2)}s: all nodes agree and report cluster_state:ok${plan.replicas.length ? ', replicas in sync' : ''}`)
+      this.out.info(`Cluster converged in ${((Date.now() - started) / 1000).toFixed(2)}s: all nodes agree and report cluster_state:ok`)
       const view = await loadCluster(addrs[0], pool, {details: true})
       const report = runChecks(view)
       renderCheck(this.out, view, report, {multipleOwners: false})

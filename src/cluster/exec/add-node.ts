@@ -142,8 +142,8 @@ export async function addNode(newAddr: NodeAddress, seed: NodeAddress, pool: Nod
     await waitForConvergence(pool, addrs, {nodeCount: view.nodes.length + 1, stateOk: true, replicaOf}, {timeoutMs: Math.max(0, deadline - Date.now()), onPoll})
     // Like create: return once the replica holds the data, so a check straight after is clean.
     const t0 = Date.now()
-    await waitForReplicaSync(pool, [{address: node.address, host: node.host, port: node.port, masterAddress: chosen.master.address}], {deadline, onPoll})
-    emit({type: 'synced', elapsedMs: Date.now() - t0})
+    const {unreported} = await waitForReplicaSync(pool, [{address: node.address, host: node.host, port: node.port, masterAddress: chosen.master.address}], {deadline, onPoll})
+    if (!unreported.length) emit({type: 'synced', elapsedMs: Date.now() - t0})
   }
   return {
     address: node.address,

@@ -29,7 +29,8 @@ export type CreateEvent =
   | {type: 'meet-sent'}
   | {type: 'replicate'; replica: string; master: string}
   | {type: 'waiting'; reason: string}
-  | {type: 'replicas-synced'; replicas: number}
+  /** `unreported`: replicas that do not report master_link_status, so could not be waited for */
+  | {type: 'replicas-synced'; replicas: number; unreported: string[]}
   | {type: 'restore-failed'; nodes: string[]}
 
 async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode> {
@@ -249,12 +250,12 @@ async function applyCreateSteps(
     {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
   )
   // The slot map is agreed; the replicas must also hold the data (their initial sync runs meanwhile).
-  await waitForReplicaSync(
+  const synced = await waitForReplicaSync(
     pool,
     plan.replicas.map((r) => ({address: r.address, host: byAddr.get(r.address)!.host, port: byAddr.get(r.address)!.port, masterAddress: r.masterAddress})),
     {deadline, onPoll: (reason) => emit({type: 'waiting', reason})},
   )
-  if (plan.replicas.length) emit({type: 'replicas-synced', replicas: plan.replicas.length})
+  if (plan.replicas.length) emit({type: 'replicas-synced', replicas: plan.replicas.length, unreported: synced.unreported})
   return {
     nodes: [
       ...plan.masters.map((m) => ({address: m.address, id: byAddr.get(m.address)!.id, role: 'master' as const, slots: m.slots})),

@@ -164,28 +164,31 @@ export function replicaNotSynced(info: Record<string, string>): string | undefin
 /**
  * Wait until every replica has finished its initial sync (create must not return before the replicas
  * hold the data). Polls INFO replication; on the deadline exits with a timeout naming each replica
- * not yet synced and why.
+ * not yet synced and why. `unreported`: replicas that do not report their link (not waited for).
  */
 export async function waitForReplicaSync(
   pool: NodePool,
   replicas: ReplicaToSync[],
   opts: {deadline: number; intervalMs?: number; onPoll?: (reason: string) => void},
-): Promise<{elapsedMs: number}> {
+): Promise<{elapsedMs: number; unreported: string[]}> {
   const start = Date.now()
   let pending = replicas
+  const unreported: string[] = []
   for (;;) {
     const states = await Promise.all(
       pending.map(async (r) => {
         try {
           const c = await pool.get({host: r.host, port: r.port})
-          return {r, why: replicaNotSynced(parseInfo(String(await c.call('INFO', 'replication'))))}
+          const info = parseInfo(String(await c.call('INFO', 'replication')))
+          if (info.role === 'slave' && info.master_link_status === undefined) unreported.push(r.address)
+          return {r, why: replicaNotSynced(info)}
         } catch (err) {
           return {r, why: (err as Error).message}
         }
       }),
     )
     const waiting = states.filter((s) => s.why !== undefined)
-    if (!waiting.length) return {elapsedMs: Date.now() - start}
+    if (!waiting.length) return {elapsedMs: Date.now() - start, unreported}
     pending = waiting.map((s) => s.r)
     const list = waiting.map((s) => `${s.r.address} (replica of ${s.r.masterAddress}: ${s.why})`)
     opts.onPoll?.(`waiting for replica sync: ${list.join(', ')}`)
