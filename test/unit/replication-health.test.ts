@@ -103,6 +103,12 @@ const cases: Case[] = [
     fields: {[R1]: {masterLinkStatus: null, masterSyncInProgress: null, lagBytes: null}},
   },
   {
+    name: 'INFO says master while the topology still says replica (just promoted): no link finding',
+    infoText: {...allUp(1000, 1000), [R3]: MASTER},
+    codes: [],
+    fields: {[R3]: {role: 'master', lagBytes: undefined}},
+  },
+  {
     name: 'without INFO (details not loaded) there is nothing to judge',
     codes: [],
     fields: {[R1]: {}},
