@@ -1,7 +1,7 @@
 // Benchmark (issue 2): `redis-ts create` vs `redis-cli --cluster create` on identical fresh nodes, and
 // `check` on 6 and 30 nodes, side by side in one run. Run: npm run build && node --import tsx bench/create-check.ts
 // Options (env): ROUNDS=3 CHECK_RUNS=10 IDLE_MS=3000 NODE_TIMEOUT=5000
-import {BIN, RedisNodes, fmt, median, run, sleep, timeUntilAllOk, type TestNode} from './lib.js'
+import {BIN, RedisNodes, fmt, median, run, sleep, timeUntilAllOk, timeUntilReplicasSynced, type TestNode} from './lib.js'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const CHECK_RUNS = Number(process.env.CHECK_RUNS ?? 10)
@@ -11,6 +11,7 @@ const NODE_TIMEOUT = Number(process.env.NODE_TIMEOUT ?? 5000)
 interface CreateTiming {
   returnMs: number
   allOkMs: number
+  syncedMs: number
 }
 
 async function timeCreate(tool: 'redis-ts' | 'redis-cli', nodes: TestNode[]): Promise<CreateTiming> {
@@ -21,10 +22,11 @@ async function timeCreate(tool: 'redis-ts' | 'redis-cli', nodes: TestNode[]): Pr
       ? run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '1', '--cluster-yes'])
       : run(process.execPath, [BIN, 'create', ...addrs, '--replicas', '1', '--yes'])
   const okP = timeUntilAllOk(nodes, t0)
+  const syncP = timeUntilReplicasSynced(nodes, 3, t0)
   const r = await cmd
   if (r.code !== 0) throw new Error(`${tool} create failed: ${r.stdout}\n${r.stderr}`)
   const allOkMs = await okP
-  return {returnMs: r.ms, allOkMs}
+  return {returnMs: r.ms, allOkMs, syncedMs: await syncP}
 }
 
 async function timeChecks(seed: string): Promise<{ts: number; cli: number}> {
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
         cliRuns.push(await timeCreate('redis-cli', a))
       }
       lastCluster = b
-      process.stderr.write(`round ${round + 1}: redis-ts ${fmt(tsRuns.at(-1)!.returnMs)}/${fmt(tsRuns.at(-1)!.allOkMs)}  redis-cli ${fmt(cliRuns.at(-1)!.returnMs)}/${fmt(cliRuns.at(-1)!.allOkMs)}\n`)
+      const show = (t: CreateTiming) => `${fmt(t.returnMs)}/${fmt(t.allOkMs)}/${fmt(t.syncedMs)}`
+      process.stderr.write(`round ${round + 1} (return/all ok/replicas synced): redis-ts ${show(tsRuns.at(-1)!)}  redis-cli ${show(cliRuns.at(-1)!)}\n`)
     }
     const m = (xs: CreateTiming[], k: keyof CreateTiming) => median(xs.map((x) => x[k]))
     const tsRet = m(tsRuns, 'returnMs')
@@ -71,6 +74,10 @@ async function main(): Promise<void> {
     rows.push(['create 3+3: command returns', fmt(tsRet), fmt(cliRet), (tsRet / cliRet).toFixed(2)])
     rows.push(['create 3+3: all nodes cluster_state:ok', fmt(tsOk), fmt(cliOk), (tsOk / cliOk).toFixed(2)])
     rows.push(['create 3+3: return minus all-ok (redis-ts)', fmt(tsRet - tsOk), fmt(cliRet - cliOk), '-'])
+    const tsSync = m(tsRuns, 'syncedMs')
+    const cliSync = m(cliRuns, 'syncedMs')
+    rows.push(['create 3+3: all replicas master_link_status:up', fmt(tsSync), fmt(cliSync), (tsSync / cliSync).toFixed(2)])
+    rows.push(['create 3+3: return minus replicas synced', fmt(tsRet - tsSync), fmt(cliRet - cliSync), '-'])
 
     const c6 = await timeChecks(lastCluster[0].address)
     rows.push(['check, 6 nodes (median)', fmt(c6.ts), fmt(c6.cli), (c6.ts / c6.cli).toFixed(2)])

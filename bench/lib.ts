@@ -41,6 +41,22 @@ export async function timeUntilAllOk(nodes: TestNode[], t0: number, timeoutMs = 
   }
 }
 
+/** ms from t0 until `replicas` nodes report role:slave with master_link_status:up and no sync running. */
+export async function timeUntilReplicasSynced(nodes: TestNode[], replicas: number, t0: number, timeoutMs = 60000): Promise<number> {
+  const clients = nodes.map((n) => new Redis({host: n.host, port: n.port, maxRetriesPerRequest: 1}))
+  try {
+    for (;;) {
+      const infos = await Promise.all(clients.map((c) => c.call('INFO', 'replication').then(String, () => '')))
+      const synced = infos.filter((i) => i.includes('role:slave') && i.includes('master_link_status:up') && i.includes('master_sync_in_progress:0'))
+      if (synced.length >= replicas) return performance.now() - t0
+      if (performance.now() - t0 > timeoutMs) throw new Error('replicas never synced')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  } finally {
+    clients.forEach((c) => c.disconnect())
+  }
+}
+
 export function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
 }

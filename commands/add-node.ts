@@ -8,7 +8,8 @@ export default class AddNode extends BaseCommand<typeof AddNode> {
 not cluster-enabled or not empty. A new master gets the cluster's FUNCTION libraries. Sends
 CLUSTER MEET and waits until every node knows the new node and agrees, so another add-node can
 follow immediately. With --replica, the master is --master-id (a unique id prefix is enough) or
-the master with the fewest replicas, preferring one on another host.`
+the master with the fewest replicas, preferring one on another host, and the command returns once
+the replica finished its initial sync (master_link_status:up); --timeout bounds every wait (exit 7).`
   static override examples = [
     '<%= config.bin %> add-node 127.0.0.1:7006 127.0.0.1:7000',
     '<%= config.bin %> add-node 127.0.0.1:7007 127.0.0.1:7000 --replica --master-id 3c3a0c',
@@ -20,7 +21,7 @@ the master with the fewest replicas, preferring one on another host.`
   static override flags = {
     replica: Flags.boolean({aliases: ['cluster-slave', 'slave', 'cluster-replica'], description: 'add the node as a replica'}),
     'master-id': Flags.string({aliases: ['cluster-master-id'], description: 'master to replicate (id or unique prefix); implies --replica'}),
-    timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to agree'}),
+    timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to agree (and a new replica to sync)'}),
   }
 
   async run(): Promise<void> {
@@ -40,6 +41,7 @@ the master with the fewest replicas, preferring one on another host.`
           else if (e.type === 'meet-sent') this.out.info(`Send CLUSTER MEET to node ${this.args.new_node} to make it join the cluster.`)
           else if (e.type === 'joined') this.out.info(`All nodes know the new node and agree (${(e.elapsedMs / 1000).toFixed(2)}s)`)
           else if (e.type === 'replicate') this.out.info(`Configure node as replica of ${e.master}.`)
+          else if (e.type === 'synced') this.out.info(`The replica finished its initial sync (${(e.elapsedMs / 1000).toFixed(2)}s)`)
         },
       })
       this.out.ok(`New node added correctly: ${result.address} (${result.id}) as ${result.role}${result.master ? ` of ${result.master.address}` : ''}.`)

@@ -7,7 +7,9 @@ export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Check the health of a Redis Cluster'
   static override description = `Loads the cluster from one seed node (every node's own view, in parallel) and reports:
 slot-configuration disagreement, open (migrating/importing) slots, uncovered slots, slots on failed
-nodes, unreachable masters and replicas, replicas of unknown masters, masters without replicas.
+nodes, unreachable masters and replicas, replicas of unknown masters, masters without replicas, and per
+replica its master link (INFO replication: link status, offset lag in bytes, seconds since the last
+I/O, full sync in progress): a link down or a full sync running is a warning.
 
 Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
   static override examples = ['<%= config.bin %> check 127.0.0.1:7000', '<%= config.bin %> check 127.0.0.1:7000 --json']

@@ -12,7 +12,8 @@ export default class Create extends BaseCommand<typeof Create> {
   static override description = `Validates every node first (reachable, cluster-enabled, empty, no duplicates, at least 3 masters)
 and changes nothing if any check fails. Plans masters and replicas with host anti-affinity and
 contiguous balanced slot ranges, asks for confirmation (or --yes), applies ADDSLOTSRANGE,
-SET-CONFIG-EPOCH, MEET and REPLICATE, then waits until every node agrees and reports cluster_state:ok.
+SET-CONFIG-EPOCH, MEET and REPLICATE, then waits until every node agrees and reports cluster_state:ok
+and every replica has finished its initial sync (master_link_status:up). --timeout bounds the wait (exit 7).
 
 With no addresses, starts a local cluster instead: free ports (bus ports below 32768), one directory
 per node under the state directory, embedded redis-ts nodes (or --server /usr/bin/redis-server), left
@@ -27,14 +28,20 @@ running in the background; "redis-ts local stop" tears it down.`
   static override flags = {
     replicas: Flags.integer({char: 'r', aliases: ['cluster-replicas'], default: 0, min: 0, description: 'replicas per master'}),
     'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
-    timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge'}),
-    'fast-join': Flags.boolean({default: true, allowNo: true, description: 'lower cluster-node-timeout to 1000 ms while the cluster forms (masters report ok after min(node-timeout, 5 s)), then restore it'}),
+    timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge and the replicas to sync'}),
+    'fast-join': Flags.boolean({default: true, allowNo: true, description: 'lower cluster-node-timeout to 1000 ms (masters report ok after min(node-timeout, 5 s)) and repl-diskless-sync-delay to 0 while the cluster forms, then restore them'}),
     masters: Flags.integer({default: 3, min: 3, helpGroup: 'LOCAL CLUSTER', description: 'local cluster (no addresses): number of masters'}),
     name: Flags.string({default: 'default', helpGroup: 'LOCAL CLUSTER', description: 'local cluster: name (state in <tmpdir>/redis-ts/<name>)'}),
     dir: Flags.string({helpGroup: 'LOCAL CLUSTER', description: 'local cluster: state directory'}),
     'port-base': Flags.integer({min: 1, max: 65535, helpGroup: 'LOCAL CLUSTER', description: 'local cluster: first data port to try (default: free random ports)'}),
     server: Flags.string({default: 'embedded', helpGroup: 'LOCAL CLUSTER', description: 'local cluster: "embedded" (redis-ts node) or the path of a redis-server binary'}),
     'node-timeout': Flags.integer({default: 2000, min: 100, helpGroup: 'LOCAL CLUSTER', description: 'local cluster: cluster-node-timeout in ms'}),
+  }
+
+  private replicasSynced(e: {replicas: number; unreported: string[]}): void {
+    const synced = e.replicas - e.unreported.length
+    if (synced) this.out.info(`${synced === e.replicas ? 'All ' : ''}${synced} replica(s) finished their initial sync`)
+    if (e.unreported.length) this.out.warn(`Not waited for: ${e.unreported.join(', ')} do not report master_link_status (INFO replication)`)
   }
 
   /** No addresses: start local nodes (embedded by default) and build the cluster on them. */
@@ -58,6 +65,7 @@ running in the background; "redis-ts local stop" tears it down.`
       onEvent: (e) => {
         if (e.type === 'spawned') this.out.info(`Spawned ${e.nodes} nodes`)
         else if (e.type === 'ready') this.out.info('All nodes answer; creating the cluster')
+        else if (e.type === 'replicas-synced') this.replicasSynced(e)
       },
     })
     const pool = new NodePool(this.connectOptions())
@@ -120,13 +128,14 @@ running in the background; "redis-ts local stop" tears it down.`
         fastJoin: this.flags['fast-join'],
         onEvent: (e) => {
           if (e.type === 'restore-failed') {
-            warnings.push(`cluster-node-timeout could not be restored on ${e.nodes.join(', ')}; run "redis-ts set-timeout" to set it`)
+            warnings.push(`fast-join settings could not be restored on ${e.nodes.join(', ')}; set them back with CONFIG SET (cluster-node-timeout: "redis-ts set-timeout")`)
             this.out.warning(warnings[warnings.length - 1])
           }
           if (e.type === 'slots-assigned') this.out.info('Nodes configuration updated')
           else if (e.type === 'epochs-set') this.out.info('Assign a different config epoch to each node')
           else if (e.type === 'meet-sent') this.out.info('Sending CLUSTER MEET messages to join the cluster')
           else if (e.type === 'replicate') this.out.line(`Replica ${e.replica} now replicates ${e.master}`)
+          else if (e.type === 'replicas-synced') this.replicasSynced(e)
         },
       })
       this.out.info(`Cluster converged in ${((Date.now() - started) / 1000).toFixed(2)}s: all nodes agree and report cluster_state:ok`)

@@ -4,7 +4,7 @@ import {NodePool, clusterInfo, parseAddress} from '../src/index.js'
 import {renderInfo} from '../src/cluster/format/view.js'
 
 export default class Info extends BaseCommand<typeof Info> {
-  static override summary = 'Per-master keys, slots, replicas and memory, with totals'
+  static override summary = 'Per-master keys, slots, replicas and memory, with totals; per replica its master link and lag'
   static override examples = ['<%= config.bin %> info 127.0.0.1:7000']
   static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
 

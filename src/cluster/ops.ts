@@ -4,6 +4,7 @@ import {runChecks, type CheckReport} from './check/checks.js'
 import {gatherKeyHolders} from './check/gather.js'
 import {loadCluster} from './topology/load.js'
 import type {ClusterNode, ClusterView} from './topology/types.js'
+import {replicaSummaries, type ReplicaSummary} from './topology/replication.js'
 import type {NodeAddress} from './address.js'
 import {usageError} from '../errors.js'
 
@@ -26,6 +27,8 @@ export interface MasterInfo {
 
 export interface InfoResult {
   masters: MasterInfo[]
+  /** per replica: its master, link status, full sync in progress, seconds since last I/O, offset lag */
+  replicas: ReplicaSummary[]
   totals: {keys: number; slots: number; masters: number; replicas: number; usedMemory: number}
   keysPerSlot: number
 }
@@ -47,6 +50,7 @@ export function summarize(view: ClusterView): InfoResult {
   const slots = masters.reduce((a, m) => a + m.slots, 0)
   return {
     masters,
+    replicas: replicaSummaries(view.nodes),
     totals: {keys, slots, masters: masters.length, replicas: view.nodes.length - masters.length, usedMemory: masters.reduce((a, m) => a + (m.usedMemory ?? 0), 0)},
     keysPerSlot: slots ? keys / slots : 0,
   }

@@ -29,7 +29,11 @@ export interface LocalClusterOptions {
   onEvent?: (e: LocalEvent) => void
 }
 
-export type LocalEvent = {type: 'spawned'; nodes: number} | {type: 'ready'} | {type: 'created'}
+export type LocalEvent =
+  | {type: 'spawned'; nodes: number}
+  | {type: 'ready'}
+  | {type: 'replicas-synced'; replicas: number; unreported: string[]}
+  | {type: 'created'}
 
 export interface LocalNodeState {
   port: number
@@ -137,7 +141,13 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const addrs = spawned.map((n) => ({host: '127.0.0.1', port: n.port}))
     const valid = await validateCreateNodes(addrs, pool)
     const plan = planCreate(valid.map((v) => ({address: v.address, host: v.host, port: v.port})), replicas)
-    const create = await applyCreate(plan, valid, pool, {timeoutMs: opts.timeoutMs ?? 30000})
+    // Returns once the cluster is ok everywhere and every replica finished its initial sync.
+    const create = await applyCreate(plan, valid, pool, {
+      timeoutMs: opts.timeoutMs ?? 30000,
+      onEvent: (e) => {
+        if (e.type === 'replicas-synced') opts.onEvent?.(e)
+      },
+    })
     opts.onEvent?.({type: 'created'})
     return {
       ...state,

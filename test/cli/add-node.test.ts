@@ -52,6 +52,8 @@ describe('add-node against redis-server', {skip}, () => {
     const r2 = await runCli(['add-node', spares[3].address, cluster[0].address, '--replica', '--json'])
     assert.equal(r2.code, 0, r2.stdout + r2.stderr)
     const picked = JSON.parse(r2.stdout).result.master.id
+    // add-node returned only once the new replica finished its initial sync.
+    assert.match(String(await rn.call(spares[3], 'INFO', 'replication')), /master_link_status:up/)
     assert.notEqual(picked, x, 'the master that already has a replica was picked')
     const v = await viewOf(cluster[0])
     assert.ok(v.nodes.find((n) => n.id === picked)!.slotCount > 0, 'picked a slotless master')

@@ -27,7 +27,13 @@ describe('local clusters', () => {
     try {
       const check = await runCli(['check', doc.result.addresses[0], '--json'])
       assert.equal(check.code, 0, check.stdout)
-      assert.equal(JSON.parse(check.stdout).result.nodes.filter((n: {role: string}) => n.role === 'replica').length, 3)
+      const reps = JSON.parse(check.stdout).result.nodes.filter((n: {role: string}) => n.role === 'replica')
+      assert.equal(reps.length, 3)
+      // create returned only after the initial syncs (a runtime that does not report the link: null).
+      for (const rep of reps) {
+        assert.notEqual(rep.replication.masterLinkStatus, 'down', JSON.stringify(rep.replication))
+        assert.notEqual(rep.replication.masterSyncInProgress, true)
+      }
       const again = await runCli(['create', '--yes', '--dir', dir])
       assert.equal(again.code, 2)
       assert.match(again.stderr, /already running/)
@@ -64,6 +70,12 @@ describe('local clusters', () => {
     try {
       const rc = spawnSync('redis-cli', ['--cluster', 'check', cluster.addresses[0]], {encoding: 'utf8'})
       assert.equal(rc.status, 0, rc.stdout)
+      // startLocalCluster resolved only once every replica finished its initial sync.
+      for (const n of cluster.create.nodes.filter((x) => x.role === 'replica')) {
+        const info = spawnSync('redis-cli', ['-p', n.address.split(':')[1], 'INFO', 'replication'], {encoding: 'utf8'}).stdout
+        assert.match(info, /master_link_status:up/, `${n.address}: ${info}`)
+        assert.match(info, /master_sync_in_progress:0/)
+      }
     } finally {
       await cluster.stop()
     }

@@ -1,6 +1,7 @@
 // Pure checks over a ClusterView. Each finding has a severity; 'error' and 'warning' make check fail,
 // 'info' is reported only. No I/O here: the multiple-owners data is gathered beforehand.
 import {formatRangesCompact, slotsToRanges} from '../topology/parse.js'
+import {linkSummary} from '../topology/replication.js'
 import type {ClusterNode, ClusterView, NodeEntry} from '../topology/types.js'
 
 export type Severity = 'error' | 'warning' | 'info'
@@ -17,6 +18,14 @@ export type FindingCode =
   | 'master-without-replicas'
   | 'multiple-owners'
   | 'cluster-state-fail'
+  | 'replica-link-down'
+  | 'replica-syncing'
+
+/**
+ * Replication health: reported (exit 3 from check, like every warning) but never a reason to refuse
+ * moving slots or adding nodes: a replica catching up does not make a reshard unsafe.
+ */
+export const REPLICATION_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['replica-link-down', 'replica-syncing'])
 
 export interface Finding {
   code: FindingCode
@@ -157,6 +166,28 @@ export function checkReplicas(view: ClusterView): Finding[] {
   return out
 }
 
+/**
+ * Replicas whose master link is down or that are in a full sync (INFO replication). Nodes that do not
+ * report master_link_status are skipped: unknown is not down. An unreachable replica has its own finding.
+ */
+export function checkReplication(view: ClusterView): Finding[] {
+  const out: Finding[] = []
+  const byId = new Map(view.nodes.map((n) => [n.id, n] as [string, ClusterNode]))
+  for (const n of view.nodes) {
+    const r = n.replication
+    if (n.role !== 'replica' || !n.reachable || !r || r.role !== 'slave') continue
+    const master = n.masterId ? byId.get(n.masterId) : undefined
+    const of = master ? `${master.address}` : r.masterHost ? `${r.masterHost}:${r.masterPort}` : 'its master'
+    const lag = r.lagBytes === null || r.lagBytes === undefined ? '' : `, ${r.lagBytes} bytes behind`
+    if (r.masterSyncInProgress) {
+      out.push({code: 'replica-syncing', severity: 'warning', message: `Replica ${n.address} (${n.id}) is in a full sync from ${of}${lag}.`, nodes: [n.address]})
+    } else if (r.masterLinkStatus === 'down') {
+      out.push({code: 'replica-link-down', severity: 'warning', message: `Replica ${n.address} (${n.id}) has its link to ${of} ${linkSummary(r)}${lag}.`, nodes: [n.address]})
+    }
+  }
+  return out
+}
+
 export function checkClusterState(view: ClusterView): Finding[] {
   const bad = view.nodes.filter((n) => n.clusterInfo && n.clusterInfo.cluster_state !== 'ok')
   if (!bad.length) return []
@@ -189,6 +220,7 @@ export function runChecks(view: ClusterView, keysBySlot?: Map<number, string[]>)
   const findings = [
     ...checkReachability(view),
     ...checkReplicas(view),
+    ...checkReplication(view),
     ...checkAgreement(view),
     ...checkOpenSlots(view),
     ...checkCoverage(view),

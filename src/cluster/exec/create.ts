@@ -1,5 +1,6 @@
 // Executor for `create`: validate every node (nothing is changed until all pass), then ADDSLOTSRANGE,
-// SET-CONFIG-EPOCH, MEET, REPLICATE as soon as each master is known, and wait for convergence.
+// SET-CONFIG-EPOCH, MEET, REPLICATE as soon as each master is known, wait for convergence and for
+// every replica's initial sync.
 import {lookup} from 'node:dns/promises'
 import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
@@ -8,7 +9,7 @@ import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
 import type {CreatePlan} from '../plan/create.js'
-import {diagnose, snapshot, waitForConvergence} from './wait.js'
+import {diagnose, snapshot, waitForConvergence, waitForReplicaSync} from './wait.js'
 
 export interface ValidNode {
   address: string
@@ -18,6 +19,8 @@ export interface ValidNode {
   busPort: number
   /** cluster-node-timeout as configured (undefined when CONFIG is not available) */
   nodeTimeoutMs?: number
+  /** repl-diskless-sync-delay in seconds as configured (undefined when CONFIG is not available) */
+  replSyncDelay?: number
 }
 
 export type CreateEvent =
@@ -26,6 +29,8 @@ export type CreateEvent =
   | {type: 'meet-sent'}
   | {type: 'replicate'; replica: string; master: string}
   | {type: 'waiting'; reason: string}
+  /** `unreported`: replicas that do not report master_link_status, so could not be waited for */
+  | {type: 'replicas-synced'; replicas: number; unreported: string[]}
   | {type: 'restore-failed'; nodes: string[]}
 
 async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode> {
@@ -51,10 +56,12 @@ async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode
   if (Number(cinfo.cluster_slots_assigned ?? '0') > 0) throw new RedisTsError('invalid-node', `Node ${name} is not empty: it already has ${cinfo.cluster_slots_assigned} slot(s) assigned`)
   const self = parseClusterNodes(String(await c.call('CLUSTER', 'NODES'))).find((e) => e.myself)
   if (!self) throw new RedisTsError('invalid-node', `Node ${name}: CLUSTER NODES has no myself line`)
-  const timeout = await c.call('CONFIG', 'GET', 'cluster-node-timeout').then((r) => Number((r as string[])[1]), () => undefined)
+  const configNumber = (param: string) => c.call('CONFIG', 'GET', param).then((r) => Number((r as string[])[1]), () => undefined)
+  const [timeout, syncDelay] = await Promise.all([configNumber('cluster-node-timeout'), configNumber('repl-diskless-sync-delay')])
   return {
     address: name, host: addr.host, port: addr.port, id: self.id, busPort: addr.busPort ?? self.busPort,
     ...(timeout !== undefined && Number.isFinite(timeout) ? {nodeTimeoutMs: timeout} : {}),
+    ...(syncDelay !== undefined && Number.isFinite(syncDelay) ? {replSyncDelay: syncDelay} : {}),
   }
 }
 
@@ -96,18 +103,15 @@ export async function applyCreate(
   pool: NodePool,
   opts: {timeoutMs: number; onEvent?: (e: CreateEvent) => void; fastJoin?: boolean},
 ): Promise<CreateResult> {
-  // Fast join: a master only reports cluster_state:ok a "rejoin delay" after it got its slots,
-  // min(cluster-node-timeout, 5000) ms (clusterUpdateState). Lowering the timeout to 1 s for the
-  // join and restoring it afterwards makes a new cluster usable seconds sooner; nothing else changes.
-  const lowered = opts.fastJoin === false ? [] : nodes.filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > FAST_JOIN_TIMEOUT_MS)
+  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes)
   const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
-      lowered.map(async (n) => {
+      lowered.map(async (l) => {
         try {
-          await (await pool.get({host: n.host, port: n.port})).call('CONFIG', 'SET', 'cluster-node-timeout', String(n.nodeTimeoutMs))
+          await (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.original)
         } catch (err) {
-          failed.push(`${n.address} (${(err as Error).message})`)
+          failed.push(`${l.node.address} (${l.param} ${l.original}: ${(err as Error).message})`)
         }
       }),
     )
@@ -123,7 +127,7 @@ export async function applyCreate(
     process.once('SIGTERM', onSignal)
   }
   try {
-    await Promise.all(lowered.map(async (n) => (await pool.get({host: n.host, port: n.port})).call('CONFIG', 'SET', 'cluster-node-timeout', String(FAST_JOIN_TIMEOUT_MS))))
+    await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
     return await applyCreateSteps(plan, nodes, pool, opts)
   } finally {
     process.removeListener('SIGINT', onSignal)
@@ -134,6 +138,33 @@ export async function applyCreate(
 }
 
 export const FAST_JOIN_TIMEOUT_MS = 1000
+
+interface Lowered {
+  node: ValidNode
+  param: string
+  original: string
+  fast: string
+}
+
+/**
+ * Fast join, the settings lowered while the cluster forms and restored afterwards (nothing else changes):
+ * - cluster-node-timeout: a master only reports cluster_state:ok a "rejoin delay" after it got its
+ *   slots, min(cluster-node-timeout, 5000) ms (clusterUpdateState); 1 s makes the cluster usable sooner;
+ * - repl-diskless-sync-delay on masters that get replicas: the master waits that long (5 s by default)
+ *   for more replicas before a full sync; the masters are empty, so batching buys nothing and create
+ *   waits for every replica's initial sync.
+ */
+function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[]): Lowered[] {
+  const withReplicas = new Set(plan.replicas.map((r) => r.masterAddress))
+  return [
+    ...nodes
+      .filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > FAST_JOIN_TIMEOUT_MS)
+      .map((n) => ({node: n, param: 'cluster-node-timeout', original: String(n.nodeTimeoutMs), fast: String(FAST_JOIN_TIMEOUT_MS)})),
+    ...nodes
+      .filter((n) => withReplicas.has(n.address) && n.replSyncDelay !== undefined && n.replSyncDelay > 0)
+      .map((n) => ({node: n, param: 'repl-diskless-sync-delay', original: String(n.replSyncDelay), fast: '0'})),
+  ]
+}
 
 async function applyCreateSteps(
   plan: CreatePlan,
@@ -218,6 +249,13 @@ async function applyCreateSteps(
     {nodeCount: nodes.length, stateOk: true, replicaOf, members: nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort}))},
     {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
   )
+  // The slot map is agreed; the replicas must also hold the data (their initial sync runs meanwhile).
+  const synced = await waitForReplicaSync(
+    pool,
+    plan.replicas.map((r) => ({address: r.address, host: byAddr.get(r.address)!.host, port: byAddr.get(r.address)!.port, masterAddress: r.masterAddress})),
+    {deadline, onPoll: (reason) => emit({type: 'waiting', reason})},
+  )
+  if (plan.replicas.length) emit({type: 'replicas-synced', replicas: plan.replicas.length, unreported: synced.unreported})
   return {
     nodes: [
       ...plan.masters.map((m) => ({address: m.address, id: byAddr.get(m.address)!.id, role: 'master' as const, slots: m.slots})),

@@ -1,7 +1,7 @@
 // Executor side of `reshard` (and the shared part of `rebalance`): preflight (refuse an unstable
 // cluster, point to `fix`), then the mover, then wait for every node to agree and re-check.
 import type {NodeAddress} from '../address.js'
-import {runChecks, type Finding} from '../check/checks.js'
+import {REPLICATION_CODES, runChecks, type Finding} from '../check/checks.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {planReshard, planReshardSlots, type ReshardPlan, type ReshardRequest} from '../plan/reshard.js'
@@ -10,11 +10,15 @@ import type {ClusterView, SlotRange} from '../topology/types.js'
 import {moveSlots, type MoveOptions, type MoveResult, type SlotMove} from './move.js'
 import {waitForConvergence} from './wait.js'
 
-/** Findings that make moving slots unsafe (redis-cli refuses on any; a dead replica alone does not block us). */
+/**
+ * Findings that make moving slots unsafe (redis-cli refuses on any; a dead replica, or one whose
+ * link is down or that is still syncing, does not block us: check reports those as warnings).
+ */
 export function blockingFindings(view: ClusterView, findings: Finding[]): Finding[] {
   const masterAddrs = new Set(view.nodes.filter((n) => n.role === 'master').map((n) => n.address))
   return findings.filter((f) => {
     if (f.code === 'unreachable-replica' || f.code === 'master-without-replicas' || f.code === 'unknown-master') return false
+    if (REPLICATION_CODES.has(f.code)) return false
     if (f.code === 'failed-node') return (f.nodes ?? []).some((a) => masterAddrs.has(a))
     return f.severity !== 'info'
   })

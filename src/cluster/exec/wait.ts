@@ -137,3 +137,67 @@ export async function diagnose(snaps: NodeSnapshot[], members: ConvergeExpectati
   if (dead.length) parts.push(`Not answering: ${dead.join(', ')}.`)
   return parts.join(' ')
 }
+
+export interface ReplicaToSync {
+  address: string
+  host: string
+  port: number
+  masterAddress: string
+}
+
+/**
+ * Why a replica is not yet usable, or undefined when it is: INFO replication must show the link up
+ * and no full sync running. A node that does not report master_link_status at all (a runtime without
+ * data replication) cannot be waited for and counts as done.
+ */
+export function replicaNotSynced(info: Record<string, string>): string | undefined {
+  if (info.role !== 'slave') return `role:${info.role ?? '?'}`
+  if (info.master_link_status === undefined) return undefined
+  if (info.master_sync_in_progress === '1') {
+    const left = info.master_sync_left_bytes
+    return `full sync in progress${left !== undefined && Number(left) >= 0 ? ` (${left} bytes left)` : ''}`
+  }
+  if (info.master_link_status !== 'up') return 'master link down'
+  return undefined
+}
+
+/**
+ * Wait until every replica has finished its initial sync (create must not return before the replicas
+ * hold the data). Polls INFO replication; on the deadline exits with a timeout naming each replica
+ * not yet synced and why. `unreported`: replicas that do not report their link (not waited for).
+ */
+export async function waitForReplicaSync(
+  pool: NodePool,
+  replicas: ReplicaToSync[],
+  opts: {deadline: number; intervalMs?: number; onPoll?: (reason: string) => void},
+): Promise<{elapsedMs: number; unreported: string[]}> {
+  const start = Date.now()
+  let pending = replicas
+  const unreported: string[] = []
+  for (;;) {
+    const states = await Promise.all(
+      pending.map(async (r) => {
+        try {
+          const c = await pool.get({host: r.host, port: r.port})
+          const info = parseInfo(String(await c.call('INFO', 'replication')))
+          if (info.role === 'slave' && info.master_link_status === undefined) unreported.push(r.address)
+          return {r, why: replicaNotSynced(info)}
+        } catch (err) {
+          return {r, why: (err as Error).message}
+        }
+      }),
+    )
+    const waiting = states.filter((s) => s.why !== undefined)
+    if (!waiting.length) return {elapsedMs: Date.now() - start, unreported}
+    pending = waiting.map((s) => s.r)
+    const list = waiting.map((s) => `${s.r.address} (replica of ${s.r.masterAddress}: ${s.why})`)
+    opts.onPoll?.(`waiting for replica sync: ${list.join(', ')}`)
+    if (Date.now() > opts.deadline) {
+      throw new RedisTsError('timeout', `Timed out waiting for ${waiting.length} replica(s) to finish their initial sync: ${list.join(', ')}.`, {
+        hint: "Each replica's log says why its master link is down (masterauth, reachability of the master's data port); repl-diskless-sync-delay on the master delays a full sync.",
+        details: {replicas: waiting.map((s) => ({address: s.r.address, master: s.r.masterAddress, reason: s.why}))},
+      })
+    }
+    await sleep(opts.intervalMs ?? 50)
+  }
+}

@@ -4,7 +4,23 @@ import {renderTable} from '../../ui/table.js'
 import type {CheckReport, Finding} from '../check/checks.js'
 import type {InfoResult} from '../ops.js'
 import {formatRanges} from '../topology/parse.js'
+import {linkSummary, replicaSummaries, type ReplicaSummary} from '../topology/replication.js'
 import type {ClusterView} from '../topology/types.js'
+
+const orQ = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '?' : `${v}${unit}`)
+
+/** One row per replica: master, link (up / down Ns / full sync), offset lag in bytes, seconds since the master's last I/O. */
+export function replicaRows(replicas: ReplicaSummary[]): string[][] {
+  return replicas.map((r) => [
+    r.address,
+    r.masterAddress ?? r.masterId?.slice(0, 12) ?? '?',
+    !r.reachable ? 'unreachable' : r.masterLinkStatus === null && !r.masterSyncInProgress ? '?' : linkSummary(r),
+    orQ(r.lagBytes),
+    r.masterLastIoSecondsAgo === -1 ? '-' : orQ(r.masterLastIoSecondsAgo, 's'),
+  ])
+}
+
+export const REPLICA_HEADERS = ['replica', 'master', 'master link', 'lag (bytes)', 'last I/O']
 
 export function renderNodeBlocks(out: Output, view: ClusterView): void {
   for (const n of view.nodes) {
@@ -49,6 +65,19 @@ export function renderCheck(out: Output, view: ClusterView, report: CheckReport,
     out.info('Check nodes reachability and replicas...')
     reach.forEach((f) => emitFinding(out, f))
   }
+  const summaries = replicaSummaries(view.nodes)
+  if (summaries.length && view.nodes.some((n) => n.replication)) {
+    out.info('Check replication links...')
+    out.line(renderTable(REPLICA_HEADERS, replicaRows(summaries), out.color))
+    const repl = by(['replica-link-down', 'replica-syncing'])
+    repl.forEach((f) => emitFinding(out, f))
+    const reporting = summaries.filter((r) => r.reachable && r.masterLinkStatus !== null).length
+    const unknown = summaries.filter((r) => r.reachable && r.masterLinkStatus === null).length
+    if (!repl.length && reporting) {
+      out.ok(`${reporting === summaries.length ? 'All replicas' : `${reporting} of ${summaries.length} replicas`} have their master link up (no full sync running).`)
+    }
+    if (unknown) out.warn(`${unknown} replica(s) do not report their master link (no master_link_status in INFO replication).`)
+  }
   const agree = by(['config-disagreement'])
   if (agree.length) agree.forEach((f) => emitFinding(out, f))
   else out.ok('All nodes agree about slots configuration.')
@@ -86,4 +115,5 @@ export function renderInfo(out: Output, info: InfoResult): void {
       out.color,
     ),
   )
+  if (info.replicas.length) out.line(renderTable(REPLICA_HEADERS, replicaRows(info.replicas), out.color))
 }

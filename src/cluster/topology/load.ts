@@ -5,10 +5,11 @@ import {formatAddress, type NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {countSlots, parseClusterNodes, parseInfo} from './parse.js'
+import {attachReplicaLag, parseReplication} from './replication.js'
 import type {ClusterNode, ClusterView, NodeEntry} from './types.js'
 
 export interface LoadOptions {
-  /** Also read INFO keyspace/memory of every node (check, info). */
+  /** Also read INFO (keyspace, memory, replication) of every node (check, info): same pipeline, no extra round trip. */
   details?: boolean
 }
 
@@ -45,6 +46,7 @@ const BAD_FLAGS = new Set(['fail', 'fail?', 'handshake', 'noaddr'])
 export function buildNode(entry: NodeEntry, seen: NodeEntry | undefined, addr: NodeAddress, p: Probe | undefined, error?: string): ClusterNode {
   // A reachable node's own line is authoritative for its slots and open slots (only `myself` shows them).
   const own = p?.view.find((e) => e.myself) ?? entry
+  const replication = parseReplication(p?.info)
   const flags = [...new Set([...own.flags.filter((f) => f !== 'myself'), ...(seen?.flags ?? []).filter((f) => f !== 'myself')])]
   return {
     id: entry.id,
@@ -72,6 +74,7 @@ export function buildNode(entry: NodeEntry, seen: NodeEntry | undefined, addr: N
           usedMemory: Number(p.info.used_memory ?? 0),
           usedMemoryHuman: p.info.used_memory_human,
           redisVersion: p.info.redis_version ?? p.info.valkey_version,
+          ...(replication ? {replication} : {}),
         }
       : {}),
   }
@@ -113,6 +116,7 @@ export async function loadCluster(seed: NodeAddress, pool: NodePool, opts: LoadO
       }
     }),
   )
+  attachReplicaLag(nodes)
   // Stable order: masters by first slot, then their replicas, then the rest.
   return {seed: formatAddress(seed), seedId: seedSelf.id, nodes: sortNodes(nodes), loadedAt: Date.now()}
 }

@@ -54,6 +54,37 @@ export interface ClusterNode {
   usedMemory?: number
   usedMemoryHuman?: string
   redisVersion?: string
+  /** From INFO (replication section) when details were loaded. */
+  replication?: ReplicationState
+}
+
+/**
+ * A node's replication state, Redis INFO names in camelCase. Replica-only fields are present (null
+ * when the node does not report them) only when role is 'slave'.
+ */
+export interface ReplicationState {
+  /** INFO role: 'master' or 'slave' */
+  role: string
+  /** master_repl_offset */
+  offset: number | null
+  masterHost?: string | null
+  masterPort?: number | null
+  /** master_link_status */
+  masterLinkStatus?: 'up' | 'down' | null
+  /** master_last_io_seconds_ago (-1: no link) */
+  masterLastIoSecondsAgo?: number | null
+  /** master_sync_in_progress: a full sync (RDB transfer) is running */
+  masterSyncInProgress?: boolean | null
+  /** master_link_down_since_seconds (only while the link is down; -1: never up) */
+  masterLinkDownSinceSeconds?: number | null
+  /** slave_repl_offset: replication stream bytes processed */
+  replicaOffset?: number | null
+  /** slave_read_repl_offset: replication stream bytes read */
+  replicaReadOffset?: number | null
+  /** the master's own master_repl_offset (null when the master was not read) */
+  masterOffset?: number | null
+  /** masterOffset - replicaOffset, at least 0 */
+  lagBytes?: number | null
 }
 
 export interface ClusterView {
