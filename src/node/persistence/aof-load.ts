@@ -103,7 +103,7 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
       }
       if (r === 'truncated') status = 'truncated'
       const kind = f === m.base ? 'base' : 'incr'
-      server.log.notice(`DB loaded from ${kind} file ${f.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
+      if (r !== 'empty') server.log.notice(`DB loaded from ${kind} file ${f.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     }
   } finally {
     server.guards.push(...guards)

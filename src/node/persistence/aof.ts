@@ -1,9 +1,9 @@
 // The append-only file (redis 7.0 aof.c, multi-part): state (off / on / waiting for the first
 // rewrite), the manifest and which INCR file is open, start-up, BGREWRITEAOF, automatic
 // rewrite, CONFIG SET appendonly and INFO. The bytes path (encode, write before replies,
-// fsync policy) is aof-writer.ts. BGREWRITEAOF / automatic rewrite / CONFIG SET appendonly yes: switch to a new INCR file
-// and take the point-in-time view in the same synchronous step, write the BASE from it in
-// slices between event-loop turns, then swap the manifest and delete the history files.
+// fsync policy) is aof-writer.ts. A rewrite switches to a new INCR file and takes the
+// point-in-time view in one synchronous step, writes the BASE from it in slices between
+// event-loop turns, then swaps the manifest atomically and deletes the history files.
 import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
@@ -36,6 +36,16 @@ export function installAof(server: NodeServer): Aof {
 /** Start-up with appendonly yes: load BASE + INCR files, then open the AOF for appending. */
 export async function loadAof(server: NodeServer): Promise<void> {
   await installAof(server).loadAndOpen()
+}
+
+/**
+ * For replication: a replica that replaced its dataset with its master's RDB restarts the
+ * AOF from a rewrite (redis restartAOFAfterSYNC); the old files no longer describe the data.
+ */
+export function restartAofAfterSync(server: NodeServer): void {
+  const aof = instances.get(server)
+  if (!aof || aof.state === 'off') return
+  aof.restart()
 }
 
 export class Aof {
@@ -358,6 +368,11 @@ export class Aof {
       this.server.log.warning('AOF reopen, just ignore the last error.')
       this.w.writeError = null
     }
+  }
+
+  restart(): void {
+    this.stopAppendOnly()
+    this.startAppendOnly()
   }
 
   /** stopAppendOnly. */
