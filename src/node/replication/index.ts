@@ -4,7 +4,7 @@
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
-import {installAof} from '../persistence/aof.js'
+import {restartAofAfterSync} from '../persistence/aof.js'
 import {replicationCommands} from './commands.js'
 import {setMaster, unsetMaster} from './role.js'
 import {Replication} from './state.js'
@@ -50,14 +50,7 @@ export function installReplication(server: NodeServer): Replication {
     return null
   })
   // redis restartAOFAfterSYNC: the AOF must describe the dataset the master just sent.
-  server.on('replicaFullSyncLoaded', () => {
-    if (!cfg.bool('appendonly')) return
-    const aof = installAof(server)
-    const retry = () => {
-      if (!aof.startRewrite() && cfg.bool('appendonly')) setTimeout(retry, 100).unref()
-    }
-    retry()
-  })
+  server.on('replicaFullSyncLoaded', () => restartAofAfterSync(server))
   server.registerCommands(replicationCommands(repl))
   server.infoProviders.set('replication', () => repl.infoLines())
   server.on('sessionClosed', (s: Session) => {
