@@ -8,7 +8,7 @@
 //   3. replication lag during that load: max(master_repl_offset - replica slave_repl_offset),
 //      sampled every 100 ms.
 // Run: npm run build && node --import tsx bench/replication.ts
-// Options (env): KEYS=1000000 N=500000 CLIENTS=50 PIPELINE=16 ONLY=embedded|redis
+// Options (env): KEYS=1000000 N=500000 CLIENTS=50 PIPELINE=16 ROUNDS=3 ONLY=embedded|redis
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -22,6 +22,7 @@ const N = Number(process.env.N ?? 500_000)
 const CLIENTS = Number(process.env.CLIENTS ?? 50)
 const PIPELINE = Number(process.env.PIPELINE ?? 16)
 const ONLY = process.env.ONLY ?? ''
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_MAIN = resolve(ROOT, 'dist/src/node/main.js')
 
@@ -155,35 +156,39 @@ interface Throughput {
 
 async function throughput(kind: Kind, dir: string): Promise<Throughput> {
   const m = await start(kind, dir)
+  const r = await start(kind, dir)
+  const mc = await connect(m.port)
+  const rc = await connect(r.port)
+  const best: Throughput = {alone: 0, aloneP: 0, withReplica: 0, withReplicaP: 0, maxLag: 0}
   try {
-    const alone = await bench(m.port, [])
-    const aloneP = await bench(m.port, ['-P', String(PIPELINE)])
-    const r = await start(kind, dir)
-    try {
-      const mc = await connect(m.port)
-      const rc = await connect(r.port)
+    // Rounds alternate a detached and an attached replica (the same two processes), so load from
+    // elsewhere on the machine hits both alike; the best of each is reported.
+    for (let round = 0; round < ROUNDS; round++) {
+      await rc.call('REPLICAOF', 'NO', 'ONE')
+      await mc.flushall()
+      best.alone = Math.max(best.alone, await bench(m.port, []))
+      best.aloneP = Math.max(best.aloneP, await bench(m.port, ['-P', String(PIPELINE)]))
+      await mc.flushall()
       await rc.call('REPLICAOF', '127.0.0.1', String(m.port))
       while (field(String(await rc.info('replication')), 'master_link_status') !== 'up') await sleep(20)
-      let maxLag = 0
       let sampling = true
       const sampler = (async () => {
         while (sampling) {
           const [mi, ri] = await Promise.all([mc.info('replication'), rc.info('replication')])
-          maxLag = Math.max(maxLag, Number(field(String(mi), 'master_repl_offset')) - Number(field(String(ri), 'slave_repl_offset')))
+          best.maxLag = Math.max(best.maxLag, Number(field(String(mi), 'master_repl_offset')) - Number(field(String(ri), 'slave_repl_offset')))
           await sleep(100)
         }
       })()
-      const withReplica = await bench(m.port, [])
-      const withReplicaP = await bench(m.port, ['-P', String(PIPELINE)])
+      best.withReplica = Math.max(best.withReplica, await bench(m.port, []))
+      best.withReplicaP = Math.max(best.withReplicaP, await bench(m.port, ['-P', String(PIPELINE)]))
       sampling = false
       await sampler
-      mc.disconnect()
-      rc.disconnect()
-      return {alone, aloneP, withReplica, withReplicaP, maxLag}
-    } finally {
-      await stop(r)
     }
+    return best
   } finally {
+    mc.disconnect()
+    rc.disconnect()
+    await stop(r)
     await stop(m)
   }
 }
@@ -213,7 +218,7 @@ async function main(): Promise<void> {
   const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2) + 'x')
   const mib = (x?: number) => (x === undefined ? '-' : `${(x / 1048576).toFixed(1)} MiB`)
   console.log([
-    `full sync of ${KEYS} small keys; redis-benchmark SET -c ${CLIENTS} -n ${N} -r 1000000`,
+    `full sync of ${KEYS} small keys; redis-benchmark SET -c ${CLIENTS} -n ${N} -r 1000000, best of ${ROUNDS} alternating rounds`,
     '',
     '| metric | embedded | redis-server | embedded/redis-server | goal |',
     '| --- | ---: | ---: | ---: | --- |',
