@@ -152,6 +152,15 @@ interface Throughput {
   withReplica: number
   withReplicaP: number
   maxLag: number
+  /** master process CPU per SET (µs), -P runs, without and with the replica attached */
+  cpuAlone: number
+  cpuWith: number
+}
+
+/** utime + stime of a process in µs (/proc/PID/stat fields 14 and 15, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10000
 }
 
 async function throughput(kind: Kind, dir: string): Promise<Throughput> {
@@ -159,7 +168,8 @@ async function throughput(kind: Kind, dir: string): Promise<Throughput> {
   const r = await start(kind, dir)
   const mc = await connect(m.port)
   const rc = await connect(r.port)
-  const best: Throughput = {alone: 0, aloneP: 0, withReplica: 0, withReplicaP: 0, maxLag: 0}
+  const best: Throughput = {alone: 0, aloneP: 0, withReplica: 0, withReplicaP: 0, maxLag: 0, cpuAlone: Infinity, cpuWith: Infinity}
+  const pid = m.proc.pid!
   try {
     // Rounds alternate a detached and an attached replica (the same two processes), so load from
     // elsewhere on the machine hits both alike; the best of each is reported.
@@ -167,7 +177,9 @@ async function throughput(kind: Kind, dir: string): Promise<Throughput> {
       await rc.call('REPLICAOF', 'NO', 'ONE')
       await mc.flushall()
       best.alone = Math.max(best.alone, await bench(m.port, []))
+      let c0 = cpuMicros(pid)
       best.aloneP = Math.max(best.aloneP, await bench(m.port, ['-P', String(PIPELINE)]))
+      best.cpuAlone = Math.min(best.cpuAlone, (cpuMicros(pid) - c0) / N)
       await mc.flushall()
       await rc.call('REPLICAOF', '127.0.0.1', String(m.port))
       while (field(String(await rc.info('replication')), 'master_link_status') !== 'up') await sleep(20)
@@ -180,7 +192,9 @@ async function throughput(kind: Kind, dir: string): Promise<Throughput> {
         }
       })()
       best.withReplica = Math.max(best.withReplica, await bench(m.port, []))
+      c0 = cpuMicros(pid)
       best.withReplicaP = Math.max(best.withReplicaP, await bench(m.port, ['-P', String(PIPELINE)]))
+      best.cpuWith = Math.min(best.cpuWith, (cpuMicros(pid) - c0) / N)
       sampling = false
       await sampler
     }
@@ -230,6 +244,7 @@ async function main(): Promise<void> {
     `| SET ops/s -P ${PIPELINE}, no replica | ${ops(te?.aloneP)} | ${ops(tr?.aloneP)} | ${ratio(te?.aloneP, tr?.aloneP)} | |`,
     `| SET ops/s -P ${PIPELINE}, one replica | ${ops(te?.withReplicaP)} | ${ops(tr?.withReplicaP)} | ${ratio(te?.withReplicaP, tr?.withReplicaP)} | |`,
     `| with replica / without (-P ${PIPELINE}) | ${ratio(te?.withReplicaP, te?.aloneP)} | ${ratio(tr?.withReplicaP, tr?.aloneP)} | | embedded >= 0.8x |`,
+    `| master CPU per SET, -P ${PIPELINE}: no replica / one replica (µs) | ${te ? `${te.cpuAlone.toFixed(2)} / ${te.cpuWith.toFixed(2)}` : '-'} | ${tr ? `${tr.cpuAlone.toFixed(2)} / ${tr.cpuWith.toFixed(2)}` : '-'} | | |`,
     `| max replication lag under load (bytes, sampled every 100 ms) | ${te ? te.maxLag : '-'} | ${tr ? tr.maxLag : '-'} | | |`,
   ].join('\n'))
 }
