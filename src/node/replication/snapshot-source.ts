@@ -34,7 +34,7 @@ export function openSnapshot(server: NodeServer, aux: [string, string][]): Snaps
     aux,
     compress: server.config.bool('rdbcompression'),
     checksum: server.config.bool('rdbchecksum'),
-    chunkSize: 256 * 1024,
+    chunkSize: 64 * 1024,
   })
   return {next: () => snap.next(), abort: () => snap.abort()}
 }
