@@ -171,3 +171,55 @@ describe('replication with redis-server 7.0', {skip: redisSkip()}, () => {
     await sameAllDbs(ec, sib)
   })
 })
+
+describe('INFO replication and ROLE field for field like redis-server', {skip: redisSkip()}, () => {
+  const real = new RedisNodes()
+  const emb: RunningNode[] = []
+  const clients: Redis[] = []
+  after(async () => {
+    for (const c of clients) c.disconnect()
+    for (const n of emb) await n.stop()
+    await real.stop()
+  })
+  const names = async (c: Redis) => Object.keys(await info(c))
+  const cl = (port: number) => {
+    const c = client(port)
+    clients.push(c)
+    return c
+  }
+
+  test('master with one online replica, replica linked, replica with its link down', async () => {
+    const [rm, rr] = await real.start(2, {cluster: false, extra: ['--repl-diskless-sync-delay', '0']})
+    const em = await embedded()
+    const er = await embedded()
+    emb.push(em, er)
+    const [RM, RR, EM, ER] = [cl(rm.port), cl(rr.port), cl(em.port), cl(er.port)]
+    await RR.replicaof('127.0.0.1', String(rm.port))
+    await ER.replicaof('127.0.0.1', String(em.port))
+    await waitSynced(RM, RR)
+    await waitSynced(EM, ER)
+    await RM.set('k', 'v')
+    await EM.set('k', 'v')
+    await waitSynced(RM, RR)
+    await waitSynced(EM, ER)
+    assert.deepEqual(await names(EM), await names(RM))
+    assert.deepEqual(await names(ER), await names(RR))
+    assert.match((await info(EM)).slave0, /^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/)
+    const roleM = (await EM.call('ROLE')) as unknown[]
+    const roleR = (await RM.call('ROLE')) as unknown[]
+    assert.equal(roleM.length, roleR.length)
+    assert.equal(roleM[0], 'master')
+    assert.deepEqual((roleM[2] as unknown[][]).map((x) => x.map((y) => typeof y)), (roleR[2] as unknown[][]).map((x) => x.map((y) => typeof y)))
+    const sr = (await ER.call('ROLE')) as unknown[]
+    const rr2 = (await RR.call('ROLE')) as unknown[]
+    assert.deepEqual(sr.map((x) => typeof x), rr2.map((x) => typeof x))
+    assert.equal(sr[3], rr2[3])
+    // link down: both point at a port where nobody listens
+    await RR.replicaof('127.0.0.1', '1')
+    await ER.replicaof('127.0.0.1', '1')
+    await waitFor(async () => (await info(ER)).master_link_status === 'down' && (await info(RR)).master_link_status === 'down', 5000, 'links down')
+    assert.deepEqual(await names(ER), await names(RR))
+    await RR.replicaof('NO', 'ONE')
+    await ER.replicaof('NO', 'ONE')
+  })
+})

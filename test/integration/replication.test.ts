@@ -182,6 +182,32 @@ describe('replication between embedded nodes', () => {
     assert.equal(Number((await info(r, 'keyspace')).db0?.match(/keys=(\d+)/)?.[1] ?? 0), 0)
   })
 
+  test('repl-backlog-ttl frees the backlog of a master left without replicas', async () => {
+    const {n: mn, c: m} = await node({'repl-backlog-ttl': '1'})
+    const {c: r} = await node()
+    await r.replicaof('127.0.0.1', String(mn.port))
+    await waitSynced(m, r)
+    const id = (await info(m)).master_replid
+    await r.replicaof('NO', 'ONE')
+    await waitFor(async () => (await info(m)).repl_backlog_active === '0', 5000, 'backlog freed')
+    assert.notEqual((await info(m)).master_replid, id, 'a new history once the old one cannot be served')
+  })
+
+  test('SHUTDOWN of a master waits until its replica acknowledged everything', async () => {
+    const mn = await embedded()
+    const m = client(mn.port)
+    clients.push(m)
+    const {c: r} = await node()
+    await r.replicaof('127.0.0.1', String(mn.port))
+    await waitSynced(m, r)
+    const p = m.pipeline()
+    for (let i = 0; i < 20000; i++) p.set(`last${i}`, 'x'.repeat(100))
+    await p.exec()
+    await mn.stop()
+    assert.equal(await r.exists('last19999'), 1)
+    assert.equal(await r.dbsize(), 20000)
+  })
+
   test('disk-based full sync ($<len> framing) and several replicas at once', async () => {
     const {n: mn, c: m} = await node({'repl-diskless-sync': 'no'})
     await fillAllTypes(m, 300)
