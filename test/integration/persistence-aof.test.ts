@@ -12,6 +12,7 @@ import {startNode, type RunningNode} from '../../src/node/index.js'
 import {Logger} from '../../src/node/log.js'
 import {Session} from '../../src/node/session.js'
 import {AofLoadError} from '../../src/node/persistence/aof.js'
+import {aofReadTuning} from '../../src/node/persistence/aof-load.js'
 import {embeddedCommand} from '../../src/local/launcher.js'
 import {freePortPair} from '../helpers/ports.js'
 import {waitReady} from '../helpers/redis-server.js'
@@ -137,7 +138,9 @@ describe('AOF (embedded node)', () => {
       const before = await keyspacePicture(n.port)
       c.disconnect()
       await n.stop()
-      n = await start(dir)
+      // Load in 61-byte reads: every command straddles chunk boundaries at some point.
+      aofReadTuning.chunk = 61
+      n = await start(dir).finally(() => void (aofReadTuning.chunk = 4 << 20))
       try {
         assert.equal(await client(n.port).get('counter'), String(acked))
         assertSamePicture(await keyspacePicture(n.port), before)
@@ -227,7 +230,8 @@ describe('AOF (embedded node)', () => {
     appendFileSync(path, '*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$5\r\nva')
     const lines: string[] = []
     await assert.rejects(start(dir, {'aof-load-truncated': 'no'}, lines), (e: Error) => e instanceof AofLoadError && /Unexpected end of file reading the append only file appendonly\.aof\.1\.incr\.aof/.test(e.message))
-    n = await start(dir, {}, lines)
+    aofReadTuning.chunk = 7
+    n = await start(dir, {}, lines).finally(() => void (aofReadTuning.chunk = 4 << 20))
     try {
       assert.ok(lines.some((l) => l.includes('!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ' + good + ' !!!')), lines.join('\n'))
       assert.equal(await client(n.port).get('kept'), 'v')
