@@ -4,7 +4,7 @@
 // appendfsync always (every acknowledged write survives).
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -259,6 +259,14 @@ describe('AOF (embedded node)', () => {
     await assert.rejects(start(dir), (e: Error) => e instanceof AofLoadError && /^Bad file format reading the append only file appendonly\.aof\.1\.incr\.aof: make a backup/.test(e.message))
     writeFileSync(path, '*2\r\n$9\r\nNOSUCHCMD\r\n$1\r\nx\r\n')
     await assert.rejects(start(dir), /Unknown command 'NOSUCHCMD' reading the append only file/)
+    writeFileSync(path, '')
+    const basePath = join(aofDir(dir), 'appendonly.aof.1.base.rdb')
+    const rdb = readFileSync(basePath)
+    rdb[rdb.length - 3] ^= 0xff // checksum
+    writeFileSync(basePath, rdb)
+    await assert.rejects(start(dir), (e: Error) => e instanceof AofLoadError && /^Error reading the RDB base file appendonly\.aof\.1\.base\.rdb/.test(e.message))
+    rmSync(basePath)
+    await assert.rejects(start(dir), /The AOF file appendonly\.aof\.1\.base\.rdb listed in the manifest is missing/)
     writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.rdb seq 1 type x\n')
     await assert.rejects(start(dir), /Unknown AOF file type/)
   })
@@ -286,6 +294,18 @@ describe('AOF (embedded node)', () => {
     } finally {
       await n.stop()
     }
+  })
+
+  test('the node process refuses to start on a corrupt AOF (exit code 2, the reason on stderr)', async () => {
+    const dir = newDir()
+    const n = await start(dir)
+    await n.stop()
+    writeFileSync(incrPath(dir), 'not a command\r\n')
+    const {port} = await freePortPair()
+    const {cmd, args} = embeddedCommand()
+    const r = spawnSync(cmd, [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'], {encoding: 'utf8', timeout: 20000})
+    assert.equal(r.status, 2)
+    assert.match(r.stderr, /^Bad file format reading the append only file appendonly\.aof\.1\.incr\.aof: make a backup of your AOF file/)
   })
 
   test('SIGKILL under appendfsync always: every acknowledged write is there after restart', async () => {
