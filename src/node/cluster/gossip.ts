@@ -2,11 +2,12 @@
 // PUBLISH) and processing received ones (clusterProcessPacket, clusterProcessGossipSection,
 // clusterUpdateSlotsConfigWith), following Redis 7.0.15's cluster.c step by step.
 import {
-  decode, encode, hostnameExt, extHostname, isGossipType, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
+  decode, encode, hostnameExt, extHostname, isGossipType, MFlag0, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
   type BusBody, type BusHeader, type BusMessage, type GossipEntry,
 } from './bus/codec.js'
 import {ClusterNode, CLUSTER_SLOTS, bitTest, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
 import {Todo, type ClusterState} from './state.js'
+import {onAuthAck, onMfStart, onPausedMasterOffset, sendFailoverAuthIfNeeded} from './failover.js'
 import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureReportsCount, markNodeAsFailingIfNeeded} from './failure.js'
 
 // ---- building ------------------------------------------------------------------------------
@@ -14,11 +15,13 @@ import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureRep
 export function buildHeader(st: ClusterState, type: number): BusHeader {
   const me = st.myself
   const master = me.isReplica && me.masterId ? st.lookup(me.masterId) ?? me : me
+  // The live replication offset (elections rank replicas by it; a paused master reports its final one).
+  const offset = st.hooks.replication?.().offset ?? me.replOffset
   return {
     type, port: st.config.port, currentEpoch: st.currentEpoch, configEpoch: master.configEpoch,
-    offset: me.replOffset, sender: me.id, myslots: master.slots, slaveof: me.isReplica ? me.masterId : null,
+    offset, sender: me.id, myslots: master.slots, slaveof: me.isReplica ? me.masterId : null,
     myip: st.config.announceIp, pport: st.config.pport, cport: st.config.cport, flags: me.flags,
-    state: st.ok ? 0 : 1, mflags: [0, 0, 0],
+    state: st.ok ? 0 : 1, mflags: [me.isMaster && st.fo.mfEnd ? MFlag0.PAUSED : 0, 0, 0],
   }
 }
 
@@ -149,6 +152,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
       st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     }
     sender.replOffset = h.offset
+    onPausedMasterOffset(st, sender, h)
   }
 
   if (type === MsgType.PING || type === MsgType.MEET) {
@@ -222,7 +226,9 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
     st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     updateSlotsConfigWith(st, n, body.configEpoch, body.slots)
   }
-  // FAILOVER_AUTH_REQUEST/ACK and MFSTART are decoded but handled by the failover module (later).
+  else if (type === MsgType.FAILOVER_AUTH_REQUEST) sendFailoverAuthIfNeeded(st, sender, h)
+  else if (type === MsgType.FAILOVER_AUTH_ACK) onAuthAck(st, sender, h)
+  else if (type === MsgType.MFSTART) onMfStart(st, sender, link)
 }
 
 /** Handshake completion, id changes and address updates. Returns false to stop processing. */
