@@ -295,6 +295,9 @@ function updateRole(st: ClusterState, sender: ClusterNode, h: BusHeader): void {
   }
   if (sender.masterId !== h.slaveof) {
     sender.masterId = h.slaveof
+    // clusterNodeAddSlave: the master is now a possible target of replica migration.
+    const m = st.lookup(h.slaveof)
+    if (m) m.flags |= NodeFlag.MIGRATE_TO
     st.mark(Todo.SAVE_CONFIG)
   }
 }

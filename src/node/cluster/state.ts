@@ -208,6 +208,7 @@ export class ClusterState {
       this.closeAllSlots()
     }
     me.masterId = n.id
+    n.flags |= NodeFlag.MIGRATE_TO
     this.hooks.onSetMaster?.(n)
     this.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE)
   }
