@@ -9,6 +9,7 @@ import {systemClock, type Clock} from './clock.js'
 import {NodeConfig} from './config.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
+import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
 
@@ -114,7 +115,7 @@ export class NodeServer extends EventEmitter {
   private keyExpired(dbIndex: number, key: string): void {
     if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
     // redis propagates expirations as DEL so replicas and the AOF stay consistent.
-    for (const h of this.propagateHooks) h(dbIndex, ['DEL', key])
+    propagate(this, dbIndex, ['DEL', key])
   }
 
   watch(s: Session, dbIndex: number, key: string): void {
