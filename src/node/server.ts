@@ -13,7 +13,7 @@ import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
 
-export const REDIS_VERSION = '7.0.15'
+export {REDIS_VERSION} from './version.js'
 
 export type PropagateHook = (dbIndex: number, argv: string[]) => void
 export type KeyModifiedHook = (dbIndex: number, key: string) => void

@@ -46,6 +46,15 @@ export function parseFloatStrict(s: string): number | null {
   return Number.isNaN(v) ? null : v
 }
 
+/** CLIENT SETNAME / HELLO SETNAME (shared by client.ts and connection.ts, which import each other's tables). */
+export function validateClientName(name: string): string | null {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 33 || c > 126) return 'ERR Client names cannot contain spaces, newlines or special characters.'
+  }
+  return null
+}
+
 export function syntaxError(): never {
   throw new ReplyError(E.SYNTAX)
 }
