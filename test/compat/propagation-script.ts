@@ -46,6 +46,9 @@ const keys: Step[] = [
   'SET c1 v EX 100', 'COPY c1 c2', 'COPY c1 c2', 'COPY c1 c2 REPLACE', 'COPY nosuch c3', 'COPY c1 c1', 'COPY c1 c3 DB 2', 'COPY c1 c3 DB 2 REPLACE', 'COPY c1 c4 DB 99',
   'RPUSH cl1 a b c', 'COPY cl1 cl2', 'HSET ch1 f v', 'COPY ch1 ch2', 'SADD cs1 a b', 'COPY cs1 cs2', 'ZADD cz1 1 a', 'COPY cz1 cz2',
   'SET mv1 v', 'MOVE mv1 3', 'MOVE mv1 3', 'SET mv1 v2', 'MOVE mv1 3', 'MOVE mv1 0', 'MOVE nosuch 3',
+  'SET rt1 v EX 100', 'RENAME rt1 rt2', 'SET rt3 v', 'RENAME rt2 rt3', 'SET mt1 v EX 100', 'MOVE mt1 6', 'SET cp1 v', ['SELECT 6', 'SET cp2 x', 'SELECT 0'], 'COPY cp1 cp2 DB 6', 'COPY cp1 cp2 DB 6 REPLACE',
+  'HSET ht1 a 1', 'EXPIRE ht1 100', 'HSET ht1 b 2', 'ZADD zt1 INCR 5 m', 'ZADD zt1 XX INCR 5 nope', 'ZADD zt1 GT CH 1 m', 'ZADD zt1 LT CH 1 m',
+  'SADD si1 a', 'SINTERSTORE si1 si1', 'SINTERSTORE si1 si1 nosuch', 'SUNIONSTORE si2 nosuch1 nosuch2', 'SDIFFSTORE si3 nosuch',
   'TOUCH k1 c1', 'TYPE c1', 'EXISTS c1 c2', 'DBSIZE', 'KEYS c*', 'SCAN 0', 'TTL c1', 'RANDOMKEY',
 ]
 
@@ -135,6 +138,12 @@ const transactions: Step[] = [
   ['MULTI', 'RPUSH tl a b', 'BLPOP tl 0', 'BLPOP nosuch 0', 'EXEC'],
   ['MULTI', 'SADD tset a', 'SPOP tset', 'EXEC'],
   ['MULTI', 'SET tf 1', 'FLUSHDB', 'SET tf 2', 'EXEC'],
+  ['MULTI', 'FLUSHALL', 'EXEC'],
+  ['MULTI', 'SET tx 1', 'FLUSHALL', 'EXEC'],
+  ['MULTI', 'SET tx 1 EX 100', 'GETEX tx PERSIST', 'GETDEL tx', 'GETDEL tx', 'EXEC'],
+  {cmds: ['MULTI', 'SADD ty a b c', 'SPOP ty 2', 'EXEC'], random: true},
+  ['MULTI', 'RPUSH tz a', 'EXPIRE tz -1', 'EXEC'],
+  ['MULTI', 'SELECT 4', 'SET t4 v', 'EXEC', 'SET t4 w', 'SELECT 0'],
 ]
 
 const expiry: Step[] = [
@@ -182,6 +191,9 @@ const migrate: Step[] = [
   'MSET mg2 a mg3 b', 'MIGRATE 127.0.0.1 $TARGET "" 0 5000 REPLACE KEYS mg2 nosuch mg3',
   'SET mg4 v EX 100', 'MIGRATE 127.0.0.1 $TARGET mg4 0 5000 COPY REPLACE',
   'MIGRATE 127.0.0.1 $TARGET mg4 1 5000 REPLACE',
+  ['MULTI', 'SET mg5 v', 'MIGRATE 127.0.0.1 $TARGET mg5 0 5000 REPLACE', 'SET mg6 w', 'EXEC'],
+  ['MULTI', 'MIGRATE 127.0.0.1 $TARGET mg6 0 5000 REPLACE', 'EXEC'],
+  ['MULTI', 'MIGRATE 127.0.0.1 $TARGET nosuch 0 5000 REPLACE', 'GET mg6', 'EXEC'],
 ]
 
 const misc: Step[] = [
