@@ -5,11 +5,21 @@
 // MULTI ... EXEC (redis server.c propagatePendingCommands: MULTI carries the db of the first
 // command, EXEC the db of the last). Outside a command (active expiry in the cron) a propagation
 // is emitted at once.
+// Each command carries redis's propagation target (PROPAGATE_AOF | PROPAGATE_REPL) as the hooks'
+// third argument: almost everything goes to both; standalone PUBLISH goes to replicas only
+// (redis publishCommand: forceCommandPropagation(c, PROPAGATE_REPL)), so the AOF hook skips ops
+// whose target lacks PROPAGATE_AOF and the replication hook those lacking PROPAGATE_REPL.
 // A batch is bound to one server: several nodes may run in one process (tests), and only the
 // node whose command is running synchronously can be inside a batch.
 import type {NodeServer} from './server.js'
 
-type Op = [db: number, argv: string[]]
+export const PROPAGATE_AOF = 1
+export const PROPAGATE_REPL = 2
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL
+
+export type Op = [db: number, argv: string[], target?: number]
+/** What server.propagateHooks entries receive (a two-parameter hook just ignores the target). */
+export type TargetedHook = (db: number, argv: string[], target: number) => void
 
 export interface Batch {
   readonly server: NodeServer
@@ -22,10 +32,10 @@ export interface Batch {
 let current: Batch | null = null
 
 /** Propagate one command: into the running command's batch, or straight to the hooks. */
-export function propagate(server: NodeServer, db: number, argv: string[]): void {
+export function propagate(server: NodeServer, db: number, argv: string[], target = PROPAGATE_ALL): void {
   const b = current
-  if (b !== null && b.server === server) b.ops.push([db, argv])
-  else emit(server, [[db, argv]])
+  if (b !== null && b.server === server) b.ops.push([db, argv, target])
+  else emit(server, [[db, argv, target]])
 }
 
 /** The batch of the command running on `server` right now, if any (EXEC nests its commands in it). */
@@ -65,12 +75,12 @@ export function propagateOps(server: NodeServer, batch: Batch | null, ops: Op[])
 }
 
 function emit(server: NodeServer, ops: Op[]): void {
-  const hooks = server.propagateHooks
+  const hooks = server.propagateHooks as TargetedHook[]
   if (hooks.length === 0) return
   const wrap = ops.length > 1
   for (const h of hooks) {
-    if (wrap) h(ops[0][0], ['MULTI'])
-    for (const [db, argv] of ops) h(db, argv)
-    if (wrap) h(ops[ops.length - 1][0], ['EXEC'])
+    if (wrap) h(ops[0][0], ['MULTI'], PROPAGATE_ALL)
+    for (const [db, argv, target] of ops) h(db, argv, target ?? PROPAGATE_ALL)
+    if (wrap) h(ops[ops.length - 1][0], ['EXEC'], PROPAGATE_ALL)
   }
 }

@@ -197,7 +197,8 @@ const migrate: Step[] = [
 ]
 
 const misc: Step[] = [
-  ...['PUBLISH chan msg', 'SPUBLISH chan msg'].map((c) => ({cmds: [c], known: 'standalone redis forwards PUBLISH to replicas only (not the AOF); the hook has no replication-only target yet'})), 'PING', 'ECHO x', 'TIME', 'INFO keyspace', 'CONFIG GET maxmemory', 'CLIENT SETNAME a', 'WAIT 0 0', 'NOSUCHCOMMAND x',
+  'PUBLISH chan msg', ['MULTI', 'PUBLISH chan msg', 'SET pb v', 'EXEC'],
+  {cmds: ['SPUBLISH chan msg'], known: 'standalone redis replicates SPUBLISH; the node has no SPUBLISH outside cluster mode'}, 'PING', 'ECHO x', 'TIME', 'INFO keyspace', 'CONFIG GET maxmemory', 'CLIENT SETNAME a', 'WAIT 0 0', 'NOSUCHCOMMAND x',
   'FLUSHALL', 'FLUSHALL', 'SET fa v', 'FLUSHALL ASYNC', 'FLUSHALL SYNC', 'FLUSHALL FOO',
 ]
 

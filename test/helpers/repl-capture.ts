@@ -289,10 +289,13 @@ export interface PropagationSource {
   close(): void
 }
 
-/** In-process capture through server.propagateHooks (what replication and the AOF consume). */
-export function hookCapture(server: {propagateHooks: ((db: number, argv: string[]) => void)[]}): PropagationSource {
+/**
+ * In-process capture through server.propagateHooks (what replication and the AOF consume): what
+ * goes to replicas (target has PROPAGATE_REPL = 2; default) or to the AOF (PROPAGATE_AOF = 1).
+ */
+export function hookCapture(server: {propagateHooks: ((db: number, argv: string[]) => void)[]}, want: 1 | 2 = 2): PropagationSource {
   const commands: {db: number; argv: string[]}[] = []
-  const hook = (db: number, argv: string[]) => void commands.push({db, argv: [...argv]})
+  const hook = (db: number, argv: string[], target = 3) => void ((target & want) !== 0 && commands.push({db, argv: [...argv]}))
   server.propagateHooks.push(hook)
   return {
     commands,
