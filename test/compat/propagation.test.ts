@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import {splitArgs} from '../../src/resp/parser.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {RawClient, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
-import {hookCapture, wireCapture, type PropagationSource} from '../helpers/repl-capture.js'
+import {hookCapture, ReplCapture, wireCapture, type PropagationSource} from '../helpers/repl-capture.js'
 import {SCRIPT, type Step} from './propagation-script.js'
 
 // The embedded side's capture. Once the embedded master serves PSYNC, switch to:
@@ -172,4 +172,43 @@ describe('compat: propagation (replication stream) vs redis-server 7.0', {skip: 
     }
     assert.equal(diffs.length, 0, `${diffs.length} steps propagate differently:\n  ${diffs.join('\n  ')}`)
   })
+})
+
+// The capture helper itself, on both payload forms and a partial resync (the lead's tests reuse it).
+describe('repl-capture helper vs redis-server 7.0', {skip: !available && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false}, () => {
+  for (const diskless of [false, true]) {
+    test(`${diskless ? 'diskless ($EOF:<mark>)' : 'disk ($<len>)'} full sync, stream, then +CONTINUE`, async () => {
+      const r = await startRedisServer(['--repl-diskless-sync', diskless ? 'yes' : 'no', '--repl-diskless-sync-delay', '0'])
+      const c = await RawClient.connect(r.port)
+      try {
+        await c.call(['SET', 'before', 'x'.repeat(5000)])
+        const cap = await ReplCapture.connect(r.port, {keepRdb: true})
+        assert.match(cap.syncReply, /^\+FULLRESYNC [0-9a-f]{40} \d+$/)
+        assert.equal(cap.diskless, diskless)
+        assert.equal(cap.rdb?.subarray(0, 9).toString(), 'REDIS0010')
+        assert.equal(cap.rdb?.length, cap.rdbLength)
+        await c.call(['SET', 'k', 'v'])
+        await c.call(['SELECT', '3'])
+        await c.call(['INCR', 'n'])
+        await cap.waitFor((cmds) => cmds.some((x) => x.argv[0] === 'INCR'), 5000, 'INCR')
+        const seen = cap.commands.filter((x) => x.argv[0] !== 'PING').map((x) => `${x.db}:${x.argv.join(' ')}`)
+        assert.deepEqual(seen, ['0:SELECT 0', '0:SET k v', '3:SELECT 3', '3:INCR n'])
+        // Byte accounting: what we consumed is the master's offset.
+        const info = String(await c.call(['INFO', 'replication']))
+        assert.equal(cap.offset, Number(/master_repl_offset:(\d+)/.exec(info)?.[1]))
+        const {replid, offset} = cap
+        cap.close()
+        await c.call(['SET', 'while-away', '1'])
+        const again = await ReplCapture.connect(r.port, {replid, offset})
+        assert.equal(again.syncReply, `+CONTINUE ${replid}`) // psync2 replicas are told the replid
+        await again.waitFor((cmds) => cmds.some((x) => x.argv[1] === 'while-away'), 5000, 'the missed write')
+        // The master's stream still has db 3 selected: no SELECT, and the resumed capture cannot know the db (-1).
+        assert.deepEqual(again.commands.filter((x) => x.argv[0] !== 'PING').map((x) => `${x.db}:${x.argv.join(' ')}`), ['-1:SET while-away 1'])
+        again.close()
+      } finally {
+        c.close()
+        await r.stop()
+      }
+    })
+  }
 })

@@ -16,7 +16,8 @@ export interface StreamCommand {
 
 export interface ReplCaptureOptions {
   host?: string
-  /** PSYNC arguments; default a full resync (`PSYNC ? -1`) */
+  /** Resume: the replid and the offset processed so far (PSYNC asks for offset + 1, as replicas do);
+   *  default a full resync (`PSYNC ? -1`) */
   replid?: string
   offset?: number
   /** send REPLCONF listening-port so the master lists us in INFO replication */
@@ -123,7 +124,7 @@ export class ReplCapture {
     if (o.password) expectOk(await this.request(['AUTH', o.password]), 'AUTH')
     if (o.listeningPort) expectOk(await this.request(['REPLCONF', 'listening-port', String(o.listeningPort)]), 'REPLCONF listening-port')
     expectOk(await this.request(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']), 'REPLCONF capa')
-    const reply = await this.request(['PSYNC', o.replid ?? '?', String(o.offset ?? -1)])
+    const reply = await this.request(o.replid === undefined ? ['PSYNC', '?', '-1'] : ['PSYNC', o.replid, String((o.offset ?? 0) + 1)])
     this.syncReply = reply
     const full = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)$/.exec(reply)
     if (full) {
