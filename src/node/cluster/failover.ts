@@ -344,6 +344,12 @@ export function failoverCron(st: ClusterState): void {
 
 /** clusterBeforeSleep's failover part. */
 export function installFailoverHooks(st: ClusterState): void {
+  st.onFailoverPacket = (sender, h, link) => {
+    onPausedMasterOffset(st, sender, h)
+    if (h.type === MsgType.FAILOVER_AUTH_REQUEST) sendFailoverAuthIfNeeded(st, sender, h)
+    else if (h.type === MsgType.FAILOVER_AUTH_ACK) onAuthAck(st, sender, h)
+    else if (h.type === MsgType.MFSTART) onMfStart(st, sender, link)
+  }
   st.onHandleFailover = (manual) => {
     if (manual) {
       if (st.myself.isReplica) {

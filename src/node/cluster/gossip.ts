@@ -7,7 +7,6 @@ import {
 } from './bus/codec.js'
 import {ClusterNode, CLUSTER_SLOTS, bitTest, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
 import {Todo, type ClusterState} from './state.js'
-import {onAuthAck, onMfStart, onPausedMasterOffset, sendFailoverAuthIfNeeded} from './failover.js'
 import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureReportsCount, markNodeAsFailingIfNeeded} from './failure.js'
 
 // ---- building ------------------------------------------------------------------------------
@@ -152,7 +151,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
       st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     }
     sender.replOffset = h.offset
-    onPausedMasterOffset(st, sender, h)
+    st.onFailoverPacket?.(sender, h, link)
   }
 
   if (type === MsgType.PING || type === MsgType.MEET) {
@@ -226,9 +225,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
     st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     updateSlotsConfigWith(st, n, body.configEpoch, body.slots)
   }
-  else if (type === MsgType.FAILOVER_AUTH_REQUEST) sendFailoverAuthIfNeeded(st, sender, h)
-  else if (type === MsgType.FAILOVER_AUTH_ACK) onAuthAck(st, sender, h)
-  else if (type === MsgType.MFSTART) onMfStart(st, sender, link)
+  // FAILOVER_AUTH_REQUEST / FAILOVER_AUTH_ACK / MFSTART: failover.ts (installed as st.onFailoverPacket).
 }
 
 /** Handshake completion, id changes and address updates. Returns false to stop processing. */

@@ -1,6 +1,7 @@
 // createCluster(server): the cluster layer as the NodeServer sees it (ClusterModule in
 // commands/types.ts): slot verdicts, PUBLISH fan-out, INFO lines, the CLUSTER command group,
 // and start/stop of the bus. Reads the cluster-* options from the server's config.
+import {propagate} from '../propagate.js'
 import * as path from 'node:path'
 import type {ClusterModule, CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
@@ -64,7 +65,7 @@ export function createCluster(server: NodeServer): ClusterModule {
         for (const k of keys) {
           if (!db.delete(k)) continue
           server.keyModified(0, k)
-          for (const h of server.propagateHooks) h(0, ['DEL', k])
+          propagate(server, 0, ['DEL', k])
         }
       },
       onPublish: (channel, message, shard) => {

@@ -4,6 +4,7 @@
 // deferred (DESIGN rule 6): mutators set `todo` bits and beforeSleep() applies them once.
 import {NodeFlag} from './bus/codec.js'
 import {ClusterNode, CLUSTER_SLOTS, bitClear, bitSet, bitTest, randomNodeId, type BusLink} from './node.js'
+import type {BusHeader} from './bus/codec.js'
 import type {Clock} from '../clock.js'
 import {FailoverState} from './failover-state.js'
 
@@ -328,6 +329,11 @@ export class ClusterState {
 
   /** Set by gossip.ts (avoids an import cycle). */
   onBroadcastPong: (() => void) | null = null
+  /**
+   * Set by failover.ts (gossip.ts cannot import it: failover sends through gossip): called for
+   * every packet of a known sender after its header was applied.
+   */
+  onFailoverPacket: ((sender: ClusterNode, h: BusHeader, link: BusLink) => void) | null = null
   /** Set by failover.ts: run the election / manual failover step now (clusterBeforeSleep). */
   onHandleFailover: ((manual: boolean) => void) | null = null
   /** Set by format.ts users; returns the nodes.conf text. */

@@ -3,8 +3,7 @@ import {unblockClient} from '../blocking.js'
 import {E} from '../errors.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, is} from './util.js'
-import {validateClientName} from './connection.js'
+import {intArg, is, validateClientName} from './util.js'
 
 const container = (name: string, arity: number) => cmd(name, arity, [], 0, () => undefined)
 
