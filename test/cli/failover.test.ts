@@ -130,10 +130,14 @@ describe('failover (redis-server 3+3)', {skip}, () => {
       return r.code === 3 && /is (unreachable|flagged failed): a plain failover needs it/.test(JSON.parse(r.stdout).error.message)
     })
     // check names the waiting replica once the master is FAIL (node timeout 2 s + FAIL broadcast).
+    let last = ''
     await until('check reports the waiting replica', async () => {
       const c = await runCli(['check', p.replica.address, '--json'])
+      last = c.stdout
       const f = JSON.parse(c.stdout).result.findings.find((x: {code: string}) => x.code === 'master-failed-replica-waiting')
       return c.code === 3 && f !== undefined && f.nodes[0] === p.replica.address
+    }).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(JSON.parse(last).result.findings)}`)
     })
     const r = await runCli(['failover', p.replica.address, '--force', '--json', '--timeout', '30'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
