@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {NodePool, parseAddress} from '../src/index.js'
 import {moveError, type MoveEvent} from '../src/cluster/exec/move.js'
-import {applyRebalance, prepareRebalance} from '../src/cluster/exec/rebalance.js'
+import {applyRebalance, applyReplicaMoves, prepareRebalance} from '../src/cluster/exec/rebalance.js'
 import {formatRangesCompact} from '../src/cluster/topology/parse.js'
-import {RedisTsError} from '../src/errors.js'
+import {ExitCode, RedisTsError} from '../src/errors.js'
 import {createProgress, interruptSignal} from '../src/ui/progress.js'
 import {renderTable} from '../src/ui/table.js'
 import {moveFlags} from './reshard.js'
@@ -38,15 +38,33 @@ Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not conf
     const pool = new NodePool(this.connectOptions({migrateTimeoutMs: this.flags.timeout}))
     try {
       const {view, plan} = await prepareRebalance(seed, pool, {weights: f.weight, useEmptyMasters: f['use-empty-masters'], threshold})
-      const planDoc = {needed: plan.needed, threshold, totalWeight: plan.totalWeight, nodes: plan.nodes, steps: plan.steps, slots: plan.moves.length}
+      const planDoc = {needed: plan.needed, threshold, totalWeight: plan.totalWeight, nodes: plan.nodes, steps: plan.steps, slots: plan.moves.length, replicaMoves: plan.replicaMoves}
+      const showReplicaMoves = () => {
+        for (const r of plan.replicaMoves) this.out.line(`Replica ${r.replicaAddress} moves from ${r.fromMasterAddress ?? '?'} to ${r.toMasterAddress} (so that master keeps a replica on another host)`)
+      }
       if (!plan.needed) {
         this.out.warn(`No rebalancing needed! All nodes are within the ${threshold.toFixed(2)}% threshold.`)
-        this.finish({plan: planDoc})
+        if (!plan.replicaMoves.length) {
+          this.finish({plan: planDoc})
+          return
+        }
+        showReplicaMoves()
+        if (f['dry-run'] || f.simulate) {
+          this.out.info('Dry run: nothing was changed.')
+          this.finish({dryRun: true, plan: planDoc})
+          return
+        }
+        await this.confirm(`Re-point ${plan.replicaMoves.length} replica(s) as planned above?`)
+        const rm = await applyReplicaMoves(pool, view, plan.replicaMoves)
+        for (const x of rm.failures) this.out.warning(`${x.address}: ${x.error}`)
+        this.out.ok(`${rm.moved.length} replica(s) re-pointed.`)
+        this.finish({plan: planDoc, result: {replicas: rm}}, rm.failures.length ? ExitCode.PARTIAL_FAILURE : ExitCode.OK)
         return
       }
       this.out.info(`Rebalancing across ${plan.nodes.length} nodes. Total weight = ${plan.totalWeight.toFixed(2)}`)
       this.out.line(renderTable(['node', 'id', 'weight', 'slots', 'expected', 'change'], plan.nodes.map((n) => [n.address, n.id.slice(0, 12), n.weight, n.slots, n.expected, n.slots - n.expected > 0 ? `-${n.slots - n.expected}` : `+${n.expected - n.slots}`]), this.out.color))
       for (const s of plan.steps) this.out.line(`Moving ${s.count} slots from ${s.sourceAddress} to ${s.targetAddress}: ${formatRangesCompact(s.ranges).slice(0, 100)}`)
+      showReplicaMoves()
       if (f['dry-run'] || f.simulate) {
         this.out.info('Dry run: nothing was changed.')
         this.finish({dryRun: true, plan: planDoc})
@@ -73,7 +91,10 @@ Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not conf
         intr.dispose()
       }
       const m = res.move
-      const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
+      const replicas = m.failed.length || m.pending.length ? undefined : await applyReplicaMoves(pool, view, plan.replicaMoves)
+      for (const x of replicas?.failures ?? []) this.out.warning(`${x.address}: ${x.error}`)
+      if (replicas?.moved.length) this.out.ok(`${replicas.moved.length} replica(s) re-pointed.`)
+      const summary = {replicas,slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
       for (const w of m.warnings) this.out.warn(w)
       const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run rebalance.`)
       if (err) {

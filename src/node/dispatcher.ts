@@ -6,6 +6,7 @@ import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
+import {pausedServers, postponeIfPaused} from './pause.js'
 
 /** argv indexes of the keys of a command, from its registration table. */
 export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
@@ -92,6 +93,11 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`)
 
+  if (pausedServers !== 0) {
+    // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
+    const held = postponeIfPaused(s, spec, () => dispatch(s, argv))
+    if (held !== undefined) return held
+  }
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
     s.multi.queue.push({spec, argv})
     s.reply.simple('QUEUED')

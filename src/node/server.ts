@@ -74,9 +74,6 @@ export class NodeServer extends EventEmitter {
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
-  /** CLIENT PAUSE WRITE for a manual failover (installed by the pause module). */
-  pauseWrites?: (untilMs: number) => void
-  unpauseWrites?: () => void
   /**
    * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
    * reply and calls session.flush() again later: the AOF holds replies until the end of the

@@ -166,9 +166,16 @@ describe('failover in embedded clusters', () => {
     const kinds = Array(6).fill('embedded') as 'embedded'[]
     const ns = await cluster(kinds)
     for (const mode of [[], ['FORCE'], ['TAKEOVER']] as string[][]) {
-      const view = await nodes(ns[0].port)
-      const master = view.find((e) => e.role === 'master' && e.slots.some(([a]) => a === 0))!
-      const replica = view.find((e) => e.masterId === master.id)!
+      type Entry = Awaited<ReturnType<typeof nodes>>[number]
+      let master: Entry | undefined
+      let replica: Entry | undefined
+      await waitFor(async () => {
+        const view = await nodes(ns[0].port)
+        master = view.find((e) => e.role === 'master' && e.slots.some(([a]) => a === 0))
+        replica = master && view.find((e) => e.masterId === master!.id)
+        return master !== undefined && replica !== undefined
+      }, 10000, 'the view shows a master of slot 0 with a replica')
+      assert.ok(master && replica)
       const w = writer(ns.map((n) => n.port), await keysOf(master.port, 10))
       await new Promise((r) => setTimeout(r, 300))
       assert.equal(await conn(replica.port).call('CLUSTER', 'FAILOVER', ...mode), 'OK')

@@ -3,6 +3,7 @@
 import {formatRangesCompact, slotsToRanges} from '../topology/parse.js'
 import {linkSummary} from '../topology/replication.js'
 import type {ClusterNode, ClusterView, NodeEntry} from '../topology/types.js'
+import {failoverChecks} from './failover.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -20,12 +21,17 @@ export type FindingCode =
   | 'cluster-state-fail'
   | 'replica-link-down'
   | 'replica-syncing'
+  | 'failover-in-progress'
+  | 'master-failed-replica-waiting'
+  | 'master-in-minority'
+  | 'replicas-same-host'
 
 /**
- * Replication health: reported (exit 3 from check, like every warning) but never a reason to refuse
- * moving slots or adding nodes: a replica catching up does not make a reshard unsafe.
+ * Replication health and replica placement: reported (exit 3 from check, like every warning) but
+ * never a reason to refuse moving slots or adding nodes: a replica catching up, or one on the same
+ * host as its master, does not make a reshard unsafe.
  */
-export const REPLICATION_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['replica-link-down', 'replica-syncing'])
+export const REPLICATION_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['replica-link-down', 'replica-syncing', 'replicas-same-host'])
 
 export interface Finding {
   code: FindingCode
@@ -221,6 +227,7 @@ export function runChecks(view: ClusterView, keysBySlot?: Map<number, string[]>)
     ...checkReachability(view),
     ...checkReplicas(view),
     ...checkReplication(view),
+    ...failoverChecks(view),
     ...checkAgreement(view),
     ...checkOpenSlots(view),
     ...checkCoverage(view),

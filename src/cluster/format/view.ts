@@ -78,6 +78,11 @@ export function renderCheck(out: Output, view: ClusterView, report: CheckReport,
     }
     if (unknown) out.warn(`${unknown} replica(s) do not report their master link (no master_link_status in INFO replication).`)
   }
+  const fo = by(['failover-in-progress', 'master-failed-replica-waiting', 'master-in-minority', 'replicas-same-host'])
+  if (fo.length) {
+    out.info('Check failovers and replica placement...')
+    fo.forEach((f) => emitFinding(out, f))
+  }
   const agree = by(['config-disagreement'])
   if (agree.length) agree.forEach((f) => emitFinding(out, f))
   else out.ok('All nodes agree about slots configuration.')

@@ -17,16 +17,20 @@ export function resolveNodeId(candidates: ClusterNode[], text: string, what = 'n
 
 /**
  * The master a new replica should follow: healthy masters that own slots first (redis-cli 7.0.15
- * picked a freshly added empty master), then fewest replicas, then a master on another host than
- * the replica, then address order so the choice is deterministic.
+ * picked a freshly added empty master), then masters without any replica, then a master that has
+ * no replica on another host than its own when the new replica is on another host (so each master keeps one off-host replica, issue 8),
+ * then fewest replicas, then a master on another host than the replica, then address order so the
+ * choice is deterministic.
  */
 export function pickMasterForReplica(view: ClusterView, replicaHost: string, exclude: string[] = []): ClusterNode | undefined {
-  const replicas = (m: ClusterNode) => view.nodes.filter((r) => r.role === 'replica' && r.masterId === m.id && !exclude.includes(r.id)).length
+  const reps = (m: ClusterNode) => view.nodes.filter((r) => r.role === 'replica' && r.masterId === m.id && !exclude.includes(r.id))
   const candidates = view.nodes.filter((n) => n.role === 'master' && !n.failed && !exclude.includes(n.id))
-  const key = (m: ClusterNode): [number, number, number] => [m.slotCount > 0 ? 0 : 1, replicas(m), m.host === replicaHost ? 1 : 0]
+  const needsOffHost = (m: ClusterNode) => m.host !== replicaHost && !reps(m).some((r) => r.host !== m.host)
+  const key = (m: ClusterNode): number[] => [m.slotCount > 0 ? 0 : 1, reps(m).length === 0 ? 0 : 1, needsOffHost(m) ? 0 : 1, reps(m).length, m.host === replicaHost ? 1 : 0]
   return [...candidates].sort((a, b) => {
     const ka = key(a)
     const kb = key(b)
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || a.address.localeCompare(b.address)
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i]
+    return a.address.localeCompare(b.address)
   })[0]
 }

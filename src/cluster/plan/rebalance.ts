@@ -9,6 +9,7 @@ import type {SlotMove} from '../exec/move.js'
 import {rangesToSlots, slotsToRanges} from '../topology/parse.js'
 import type {ClusterView, SlotRange} from '../topology/types.js'
 import {planMasters, resolveNodeId} from './reshard.js'
+import {planReplicaPlacement, type ReplicaMove} from './placement.js'
 
 export interface RebalanceRequest {
   /** `id-or-prefix=weight` entries */
@@ -44,6 +45,18 @@ export interface RebalancePlan {
   nodes: RebalanceNode[]
   steps: RebalanceStep[]
   moves: SlotMove[]
+  /** replicas re-pointed so each master that owns slots afterwards keeps one on another host */
+  replicaMoves: ReplicaMove[]
+}
+
+/** Replica placement for the masters that own slots once the steps are done. */
+function placement(view: ClusterView, steps: RebalanceStep[]): ReplicaMove[] {
+  const count = new Map(view.nodes.map((n) => [n.id, n.role === 'master' ? n.slotCount : 0]))
+  for (const s of steps) {
+    count.set(s.sourceId, (count.get(s.sourceId) ?? 0) - s.count)
+    count.set(s.targetId, (count.get(s.targetId) ?? 0) + s.count)
+  }
+  return planReplicaPlacement(view, new Set([...count].filter(([, c]) => c > 0).map(([id]) => id)))
 }
 
 const f32 = Math.fround
@@ -92,7 +105,7 @@ export function planRebalance(view: ClusterView, req: RebalanceRequest = {}): Re
     nodes.push({id: n.id, address: n.address, weight: w, slots: n.slotCount, expected, balance})
   }
   const base = {threshold, totalWeight: total, nodes}
-  if (!reached || involved.length < 2) return {...base, needed: false, steps: [], moves: []}
+  if (!reached || involved.length < 2) return {...base, needed: false, steps: [], moves: [], replicaMoves: placement(view, [])}
   if (total <= 0) throw new RedisTsError('usage', 'Total weight is 0: at least one master needs a weight above 0')
   // Rounding: nodes that receive (balance <= 0) take one more until the balances sum to 0.
   while (totalBalance > 0) {
@@ -127,5 +140,5 @@ export function planRebalance(view: ClusterView, req: RebalanceRequest = {}): Re
     if (dst.balance === 0) dstIdx++
     if (src.balance === 0) srcIdx--
   }
-  return {...base, needed: true, steps, moves}
+  return {...base, needed: true, steps, moves, replicaMoves: placement(view, steps)}
 }

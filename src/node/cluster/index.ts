@@ -1,6 +1,7 @@
 // createCluster(server): the cluster layer as the NodeServer sees it (ClusterModule in
 // commands/types.ts): slot verdicts, PUBLISH fan-out, INFO lines, the CLUSTER command group,
 // and start/stop of the bus. Reads the cluster-* options from the server's config.
+import {pauseWrites, unpause} from '../pause.js'
 import {propagate} from '../propagate.js'
 import * as path from 'node:path'
 import type {ClusterModule, CommandSpec} from '../commands/types.js'
@@ -73,8 +74,8 @@ export function createCluster(server: NodeServer): ClusterModule {
       },
       log: (m) => server.log.notice(m),
       replication: () => server.replication?.view() ?? {connected: false, lastIo: 0, downSince: 0, offset: 0},
-      pauseWrites: (untilMs) => server.pauseWrites?.(untilMs),
-      unpauseWrites: () => server.unpauseWrites?.(),
+      pauseWrites: (untilMs) => pauseWrites(server, untilMs, 'failover'),
+      unpauseWrites: () => unpause(server, 'failover'),
       onSetMaster: (n) => {
         const repl = server.replication
         if (!repl) return

@@ -1,9 +1,10 @@
-// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR HELP.
+// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
 import {unblockClient} from '../blocking.js'
+import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, is, validateClientName} from './util.js'
+import {intArg, is, parseIntStrict, validateClientName} from './util.js'
 
 const container = (name: string, arity: number) => cmd(name, arity, [], 0, () => undefined)
 
@@ -20,12 +21,36 @@ export const clientCommand: CommandSpec = {
     cmd('no-evict', 3, ['admin', 'noscript', 'loading', 'stale'], 0, onOff),
     cmd('no-touch', 3, ['noscript', 'loading', 'stale'], 0, onOff),
     cmd('unblock', -3, ['admin', 'noscript', 'loading', 'stale'], 0, unblock),
+    cmd('pause', -3, ['admin', 'noscript', 'loading', 'stale'], 0, pause),
+    cmd('unpause', 2, ['admin', 'noscript', 'loading', 'stale'], 0, (ctx) => {
+      unpause(ctx.server, 'client')
+      ctx.reply.ok()
+    }),
     cmd('getredir', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(-1)),
     cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
-      const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'HELP']
+      const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'UNPAUSE', 'PAUSE <timeout> [WRITE|ALL]', 'HELP']
       ctx.reply.bulks(lines.map((l) => l), lines.length)
     }),
   ],
+}
+
+/** CLIENT PAUSE timeout [WRITE|ALL] (networking.c clientCommand, timeout.c getTimeoutFromObjectOrReply). */
+function pause(ctx: CommandContext, argv: string[]): void {
+  if (argv.length > 4) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`)
+  let type: 'write' | 'all' = 'all'
+  if (argv.length === 4) {
+    if (is(argv[3], 'write')) type = 'write'
+    else if (!is(argv[3], 'all')) return ctx.reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL')
+  }
+  const t = parseIntStrict(argv[2])
+  if (t === null) return ctx.reply.error('ERR timeout is not an integer or out of range')
+  if (t < 0n) return ctx.reply.error('ERR timeout is negative')
+  // tval 0 stays 0: an end in the past, so no pause at all. Like redis's signed overflow, an
+  // end past 2^63-1 ms is in the past too.
+  let end = t === 0n ? 0n : t + BigInt(ctx.server.clock.now())
+  if (end > 9223372036854775807n) end = -1n
+  pauseClients(ctx.server, 'client', Number(end), type)
+  ctx.reply.ok()
 }
 
 function setname(ctx: CommandContext, argv: string[]): void {

@@ -48,6 +48,8 @@ export class Keyspace {
   hideExpired = true
   /** DEBUG SET-ACTIVE-EXPIRE: only the background cycle stops; lookups still expire lazily. */
   activeExpireEnabled = true
+  /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
+  expiryPaused = false
   stats = {expiredKeys: 0, hits: 0, misses: 0}
 
   constructor(readonly clock: Clock) {}
@@ -64,7 +66,7 @@ export class Keyspace {
   private expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key)
     if (at === undefined || at > this.clock.now()) return false
-    if (!this.expireEnabled) return this.hideExpired
+    if (!this.expireEnabled || this.expiryPaused) return this.hideExpired
     this.remove(key)
     this.stats.expiredKeys++
     this.events.expired?.(key)
@@ -203,7 +205,7 @@ export class Keyspace {
    * that survives between calls, checking at most `budget` keys. Returns keys expired.
    */
   activeExpire(budget = 200): number {
-    if (this.expires.size === 0 || !this.expireEnabled || !this.activeExpireEnabled) return 0
+    if (this.expires.size === 0 || !this.expireEnabled || !this.activeExpireEnabled || this.expiryPaused) return 0
     const now = this.clock.now()
     let expired = 0
     for (let i = 0; i < budget; i++) {

@@ -1,0 +1,176 @@
+// Client pause (redis 7.0 networking.c pauseClients/unpauseClients, server.c processCommand):
+// one pause event per purpose (CLIENT PAUSE, cluster manual failover, shutdown), the effective
+// pause is the most restrictive live type with the furthest end among that type. A paused
+// client's command is not rejected: the session holds it (BLOCKED_POSTPONE) and re-runs it from
+// scratch, in arrival order, once the pause ends, weakens or is lifted. Replicas' connections are
+// never paused (they must keep reading the stream and acking). While any pause is on, keys are
+// not expired (lazy or active): reads still treat them as missing (db.c expireIfNeeded).
+//
+// API for the runtime (e.g. cluster manual failover, MFSTART on the master):
+//   pauseWrites(server, untilMs, purpose?)  unpause(server, purpose?)  isWritePaused(server)
+import type {CommandSpec, HandlerResult} from './commands/types.js'
+import type {NodeServer} from './server.js'
+import type {Session} from './session.js'
+
+export type PauseType = 'write' | 'all'
+export type PausePurpose = 'client' | 'failover' | 'shutdown'
+
+const RANK = {off: 0, write: 1, all: 2} as const
+
+/** Commands that may replicate without the write flag (redis CMD_MAY_REPLICATE in 7.0). */
+const MAY_REPLICATE = new Set(['pfcount', 'publish', 'spublish', 'eval', 'evalsha', 'fcall'])
+
+interface Held {
+  session: Session
+  resume: () => void
+}
+
+class ClientPause {
+  readonly events = new Map<PausePurpose, {type: PauseType; end: number}>()
+  type: 'off' | PauseType = 'off'
+  end = 0
+  readonly held: Held[] = []
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(readonly server: NodeServer) {}
+
+  pause(purpose: PausePurpose, end: number, type: PauseType): void {
+    const p = this.events.get(purpose)
+    if (p === undefined) this.events.set(purpose, {type, end})
+    else {
+      if (RANK[type] > RANK[p.type]) p.type = type
+      if (end > p.end) p.end = end
+    }
+    this.update()
+  }
+
+  unpause(purpose: PausePurpose): void {
+    if (!this.events.delete(purpose)) return
+    this.update()
+  }
+
+  /** updateClientPauseTypeAndEndTime: drop expired events, recompute, release on weakening. */
+  update(): void {
+    const now = this.server.clock.now()
+    const old = this.type
+    let type: 'off' | PauseType = 'off'
+    for (const [k, p] of this.events) {
+      if (p.end < now) this.events.delete(k)
+      else if (RANK[p.type] > RANK[type]) type = p.type
+    }
+    let end = 0
+    for (const p of this.events.values()) if (p.type === type && p.end > end) end = p.end
+    this.type = type
+    this.end = end
+    if (old === 'off' && type !== 'off') setPaused(this.server, true)
+    else if (old !== 'off' && type === 'off') setPaused(this.server, false)
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (type !== 'off') {
+      // redis notices the end in serverCron (up to 1/hz late); a timer is exact.
+      this.timer = setTimeout(() => this.update(), Math.min(2 ** 31 - 1, Math.max(0, end - now + 1)))
+      this.timer.unref?.()
+    }
+    if (RANK[type] < RANK[old]) this.release()
+  }
+
+  /** unblockPostponedClients: each held command is processed again from scratch, in order. */
+  private release(): void {
+    const held = this.held.splice(0)
+    for (const h of held) {
+      h.session.flags.delete('blocked')
+      h.resume()
+    }
+  }
+
+  mustPostpone(s: Session, spec: CommandSpec): boolean {
+    if (this.type === 'off' || s.fromMaster || s.replica !== null || s.flags.has('replica')) return false
+    if (this.type === 'all') return true
+    return maybeReplicates(s, spec)
+  }
+}
+
+function maybeReplicates(s: Session, spec: CommandSpec): boolean {
+  if (spec.flags.includes('write') || MAY_REPLICATE.has(spec.name)) return true
+  if (spec.name === 'exec' && s.multi !== null) {
+    for (const q of s.multi.queue) if (q.spec.flags.includes('write') || MAY_REPLICATE.has(q.spec.name)) return true
+  }
+  return false
+}
+
+const pauses = new WeakMap<NodeServer, ClientPause>()
+/** Servers of this process with a pause on: the dispatcher's fast path skips everything at 0. */
+export let pausedServers = 0
+
+function setPaused(server: NodeServer, on: boolean): void {
+  pausedServers += on ? 1 : -1
+  // Keep the dataset static: no lazy or active expiry while paused (expired keys still read as missing).
+  for (const [, d] of server.databases()) d.expiryPaused = on
+}
+
+function stateOf(server: NodeServer): ClientPause {
+  let p = pauses.get(server)
+  if (p === undefined) {
+    pauses.set(server, (p = new ClientPause(server)))
+    server.on('sessionClosed', (s: Session) => dropHeld(server, s))
+  }
+  return p
+}
+
+/** Pause until the absolute time `end` (server clock, ms); the most restrictive pause wins. */
+export function pauseClients(server: NodeServer, purpose: PausePurpose, end: number, type: PauseType): void {
+  stateOf(server).pause(purpose, end, type)
+}
+
+/** Pause write (and may-replicate) commands until `untilMs`: manual failover on the master. */
+export function pauseWrites(server: NodeServer, untilMs: number, purpose: PausePurpose = 'failover'): void {
+  pauseClients(server, purpose, untilMs, 'write')
+}
+
+/** Lift the pause of one purpose; held clients run when nothing else keeps them paused. */
+export function unpause(server: NodeServer, purpose: PausePurpose = 'failover'): void {
+  pauses.get(server)?.unpause(purpose)
+}
+
+/** The effective pause type right now ('off' when none, or when the last one ran out). */
+export function pauseType(server: NodeServer): 'off' | PauseType {
+  const p = pauses.get(server)
+  if (p === undefined || p.type === 'off') return 'off'
+  if (p.end < server.clock.now()) p.update()
+  return p.type
+}
+
+export function isWritePaused(server: NodeServer): boolean {
+  return pauseType(server) !== 'off'
+}
+
+/** Clients whose command is held by a pause (counted in INFO blocked_clients like redis). */
+export function postponedCount(server: NodeServer): number {
+  return pauses.get(server)?.held.length ?? 0
+}
+
+/**
+ * Dispatcher hook (after the guards, before MULTI queueing, as in processCommand): returns a
+ * Promise that re-runs the command when the pause lets it through, or undefined to go on now.
+ */
+export function postponeIfPaused(s: Session, spec: CommandSpec, rerun: () => HandlerResult): Promise<void> | undefined {
+  const p = pauses.get(s.server)
+  if (p === undefined || !p.mustPostpone(s, spec)) return undefined
+  if (p.end < s.server.clock.now()) {
+    p.update()
+    if (!p.mustPostpone(s, spec)) return undefined
+  }
+  s.lastCommand = spec.fullname ?? spec.name
+  s.flags.add('blocked')
+  return new Promise<void>((resolve) => {
+    p.held.push({session: s, resume: resolve})
+  }).then(() => (s.closed ? undefined : rerun()))
+}
+
+/** A closing session leaves the held list (called from the server's sessionClosed event). */
+export function dropHeld(server: NodeServer, s: Session): void {
+  const p = pauses.get(server)
+  if (p === undefined) return
+  const i = p.held.findIndex((h) => h.session === s)
+  if (i >= 0) p.held.splice(i, 1)
+}
