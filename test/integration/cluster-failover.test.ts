@@ -175,11 +175,12 @@ describe('failover in embedded clusters', () => {
         replica = master && view.find((e) => e.masterId === master!.id)
         return master !== undefined && replica !== undefined
       }, 10000, 'the view shows a master of slot 0 with a replica')
-      assert.ok(master && replica)
-      const w = writer(ns.map((n) => n.port), await keysOf(master.port, 10))
+      const mPort = master!.port
+      const rPort = replica!.port
+      const w = writer(ns.map((n) => n.port), await keysOf(mPort, 10))
       await new Promise((r) => setTimeout(r, 300))
-      assert.equal(await conn(replica.port).call('CLUSTER', 'FAILOVER', ...mode), 'OK')
-      await waitFor(async () => (await nodes(replica.port)).find((e) => e.myself)!.role === 'master' && (await nodes(master.port)).find((e) => e.myself)!.role === 'replica', 15000, `CLUSTER FAILOVER ${mode.join(' ')}`)
+      assert.equal(await conn(rPort).call('CLUSTER', 'FAILOVER', ...mode), 'OK')
+      await waitFor(async () => (await nodes(rPort)).find((e) => e.myself)!.role === 'master' && (await nodes(mPort)).find((e) => e.myself)!.role === 'replica', 15000, `CLUSTER FAILOVER ${mode.join(' ')}`)
       await new Promise((r) => setTimeout(r, 300))
       assert.deepEqual(await w.stop(), [], `writes lost with ${mode.join(' ') || 'default'}`)
     }
