@@ -20,7 +20,7 @@ export interface BaseSource {
 }
 
 const ITEMS_PER_CMD = 64 // AOF_REWRITE_ITEMS_PER_CMD
-const CHUNK = 64 * 1024
+const CHUNK = 16 * 1024
 
 export function openBaseSource(server: NodeServer, preamble: boolean): BaseSource {
   if (preamble) {

@@ -242,7 +242,7 @@ export class Aof {
   private rewriteStep(rw: Rewrite): void {
     // A step scheduled for an aborted rewrite must not drive the next one.
     if (rw !== this.rewrite || rw.aborted || rw.syncing) return
-    const until = performance.now() + 10
+    const until = performance.now() + 5
     try {
       for (;;) {
         const chunk = rw.source.next()
