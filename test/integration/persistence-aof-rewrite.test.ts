@@ -105,11 +105,13 @@ describe('AOF rewrite from the point-in-time snapshot', () => {
     })
   }
 
-  test('the node answers PING within 150 ms at all times while rewriting a large dataset', async () => {
+  test('the node answers PING within 200 ms at all times while rewriting a large dataset', async () => {
     const dir = newDir()
     const n = await start(dir)
     try {
-      fill(n, 500_000)
+      // Loose bound for a shared 2-core machine (single stalls of 120-140 ms were seen at load 7);
+      // the old up-front BASE held the loop ~0.6 s for 800k keys.
+      fill(n, 800_000)
       // The pinger runs on its own thread: a stalled node cannot also stall the clock measuring it.
       const w = new Worker(
         `const {parentPort, workerData} = require('node:worker_threads')
@@ -147,7 +149,7 @@ describe('AOF rewrite from the point-in-time snapshot', () => {
       const {max, n: pings} = (await next()) as {max: number; n: number}
       await w.terminate()
       assert.ok(pings > 20, `only ${pings} PINGs answered`)
-      assert.ok(max < 150, `a PING waited ${max.toFixed(1)} ms during the rewrite`)
+      assert.ok(max < 200, `a PING waited ${max.toFixed(1)} ms during the rewrite`)
       assert.equal(aof.infoLines().includes('aof_last_bgrewrite_status:ok'), true)
     } finally {
       await n.stop()
