@@ -1,7 +1,8 @@
 // Start-up loading of the AOF (redis 7.0 loadAppendOnlyFiles / loadSingleAppendOnlyFile): the
-// manifest's BASE (RDB with aof-base, or commands) then every INCR file in order, each command
-// run through the dispatcher by a socketless session like redis's fake AOF client. A pre-7.0
-// single appendonly.aof in `dir` is moved into the directory first (aofUpgradePrepare). A
+// manifest's BASE (an RDB with aof-base, streamed through RdbStreamParser in chunks, or commands)
+// then every INCR file in order, each command run through the dispatcher by a socketless session
+// like redis's fake AOF client. A pre-7.0 single appendonly.aof in `dir` is moved into the
+// directory first (aofUpgradePrepare); its command tail starts where the parser saw the RDB end. A
 // truncated tail of the last file is cut off when aof-load-truncated is yes; anything else
 // that is wrong refuses the start with redis's wording (AofLoadError).
 import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync} from 'node:fs'
