@@ -1,50 +1,81 @@
-// The AOF BASE file of a rewrite (redis 7.0 rewriteAppendOnlyFileRio): an RDB with
-// aof-base=1 when aof-use-rdb-preamble is yes (the default), otherwise the commands that
+// The AOF BASE file of a rewrite (redis 7.0 rewriteAppendOnlyFileRio), produced from the
+// copy-on-write point-in-time Snapshot (snapshot.ts) so the node keeps serving clients while it
+// is written. aof-use-rdb-preamble yes (the default): the Snapshot's RDB itself, with
+// aof-base=1 and no replication AUX fields (redis passes no rdbSaveInfo). no: the commands that
 // rebuild the dataset (SELECT, SET/RPUSH/SADD/ZADD/HMSET with at most 64 items each, then
-// PEXPIREAT). `openBaseSource` is the one point that decides how the point-in-time view is
-// taken: today the bytes are produced eagerly from the live keyspace (point in time = the
-// call, memory = the file); the rdb helper's copy-on-write Snapshot (snapshot.ts) replaces
-// the RDB branch when the branches meet — the caller already drains chunks asynchronously.
+// PEXPIREAT), converted record by record from an uncompressed Snapshot through the streaming
+// parser. Either way the point in time is the construction of the source, which the caller does
+// in the same synchronous step as opening the new INCR file; memory stays at one chunk plus
+// the pre-images of keys written before the snapshot reached them.
 import type {NodeServer} from '../server.js'
-import {Deque, type RedisValue} from '../keyspace/keyspace.js'
-import {toRdbValue} from '../keyspace/rdb-convert.js'
 import {formatG17} from '../../resp/writer.js'
-import {defaultAux, rdbChunks, type RdbWriteEntry} from './rdb-file.js'
+import {RdbStreamParser, type RdbEntry} from './rdb-stream.js'
+import type {RdbValue} from './rdb-value.js'
+import {Snapshot} from './snapshot.js'
 
-/** The same shape as snapshot.ts's Snapshot (next() until null; abort() to drop early). */
+/** Snapshot's consumer side (next() until null; abort() to drop early). */
 export interface BaseSource {
   next(): Buffer | null
   abort(): void
 }
 
 const ITEMS_PER_CMD = 64 // AOF_REWRITE_ITEMS_PER_CMD
+const CHUNK = 16 * 1024
 
 export function openBaseSource(server: NodeServer, preamble: boolean): BaseSource {
-  const chunks = preamble ? [...rdbBase(server)] : [...respBase(server)]
-  let i = 0
-  return {
-    next: () => (i < chunks.length ? chunks[i++] : null),
-    abort: () => void (i = chunks.length),
+  if (preamble) {
+    return new Snapshot(server, {
+      compress: server.config.bool('rdbcompression'),
+      checksum: server.config.bool('rdbchecksum'),
+      aux: [['aof-base', '1']],
+      chunkSize: CHUNK,
+    })
   }
+  return new CommandBase(server)
 }
 
-function* liveEntries(server: NodeServer): Generator<RdbWriteEntry> {
-  for (const [db, ks] of server.databases()) {
-    for (const [key, value] of ks.entries()) {
-      const expireAt = ks.getExpire(key)
-      const e: RdbWriteEntry = {db, key, value: toRdbValue(value)}
-      if (expireAt !== undefined) e.expireAt = expireAt
-      yield e
+/** Snapshot -> RdbStreamParser -> commands, one snapshot chunk at a time. */
+class CommandBase implements BaseSource {
+  private readonly snap: Snapshot
+  private readonly parser: RdbStreamParser
+  private db = -1
+  private text = ''
+  private ended = false
+
+  constructor(server: NodeServer) {
+    // No LZF and no CRC: the bytes only travel from the snapshot to the parser below.
+    this.snap = new Snapshot(server, {compress: false, checksum: false, chunkSize: CHUNK})
+    this.parser = new RdbStreamParser({onEntry: (db, e) => this.entry(db, e), skipChecksum: true})
+  }
+
+  next(): Buffer | null {
+    while (!this.ended && this.text.length < CHUNK) {
+      const c = this.snap.next()
+      if (c === null) {
+        this.parser.end()
+        this.ended = true
+      } else this.parser.feed(c)
     }
+    if (this.text.length === 0) return null
+    const out = Buffer.from(this.text, 'latin1')
+    this.text = ''
+    return out
   }
-}
 
-function rdbBase(server: NodeServer): Generator<Buffer> {
-  const now = server.clock.now()
-  const aux = defaultAux(now, process.memoryUsage().heapUsed).map(([k, v]): [string, string] => [k, k === 'aof-base' ? '1' : v])
-  const dbSizes = new Map<number, {size: number; expires: number}>()
-  for (const [db, ks] of server.databases()) dbSizes.set(db, {size: ks.size, expires: ks.expiresCount})
-  return rdbChunks(liveEntries(server), {aux, dbSizes, compress: server.config.bool('rdbcompression')})
+  abort(): void {
+    this.snap.abort()
+    this.ended = true
+    this.text = ''
+  }
+
+  private entry(db: number, e: RdbEntry): void {
+    if (db !== this.db) {
+      this.db = db
+      this.text += respCommand(['SELECT', String(db)])
+    }
+    this.text += rebuild(e.key, e.value)
+    if (e.expireAt !== undefined) this.text += respCommand(['PEXPIREAT', e.key, String(e.expireAt)])
+  }
 }
 
 export function respCommand(argv: readonly string[]): string {
@@ -59,46 +90,30 @@ function g17(d: number): string {
   return formatG17(d)
 }
 
-function* batched(cmd: string, key: string, items: Iterable<string[]>, count: number): Generator<string> {
-  let batch: string[] = []
-  let left = count
-  for (const it of items) {
-    if (batch.length === 0) batch.push(cmd, key)
-    batch.push(...it)
-    left--
-    if ((batch.length - 2) / it.length === ITEMS_PER_CMD || left === 0) {
-      yield respCommand(batch)
-      batch = []
-    }
-  }
+/** `cmd key` + up to 64 items per command (each item is `width` arguments). */
+function batched(cmd: string, key: string, args: readonly string[], width: number): string {
+  let out = ''
+  const per = ITEMS_PER_CMD * width
+  for (let i = 0; i < args.length; i += per) out += respCommand([cmd, key, ...args.slice(i, i + per)])
+  return out
 }
 
-function* rebuild(key: string, v: RedisValue): Generator<string> {
-  if (typeof v === 'string') yield respCommand(['SET', key, v])
-  else if (v instanceof Deque) yield* batched('RPUSH', key, v.toArray().map((x) => [x]), v.length)
-  else if (v instanceof Map) yield* batched('HMSET', key, [...v].map(([f, x]) => [f, x]), v.size)
-  else if (v instanceof Set) yield* batched('SADD', key, [...v].map((m) => [m]), v.size)
-  else {
-    const pairs: string[][] = []
-    for (let i = 0; i < v.size; i++) pairs.push([g17(v.scoreAt(i)), v.memberAt(i)])
-    yield* batched('ZADD', key, pairs, pairs.length)
-  }
-}
-
-function* respBase(server: NodeServer): Generator<Buffer> {
-  let text = ''
-  for (const [db, ks] of server.databases()) {
-    if (ks.size === 0) continue
-    text += respCommand(['SELECT', String(db)])
-    for (const [key, value] of ks.entries()) {
-      for (const c of rebuild(key, value)) text += c
-      const at = ks.getExpire(key)
-      if (at !== undefined) text += respCommand(['PEXPIREAT', key, String(at)])
-      if (text.length >= 64 * 1024) {
-        yield Buffer.from(text, 'latin1')
-        text = ''
-      }
+function rebuild(key: string, v: RdbValue): string {
+  switch (v.type) {
+    case 'string':
+      return respCommand(['SET', key, v.value])
+    case 'list':
+      return batched('RPUSH', key, v.items, 1)
+    case 'set':
+      return batched('SADD', key, v.members, 1)
+    case 'hash':
+      return batched('HMSET', key, v.entries.flat(), 2)
+    case 'zset': {
+      // Score order, as redis walks the skiplist (the codec's order is unspecified).
+      const sorted = v.entries.slice().sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      const args: string[] = []
+      for (const [m, s] of sorted) args.push(g17(s), m)
+      return batched('ZADD', key, args, 2)
     }
   }
-  if (text.length) yield Buffer.from(text, 'latin1')
 }

@@ -1,7 +1,8 @@
 // Start-up loading of the AOF (redis 7.0 loadAppendOnlyFiles / loadSingleAppendOnlyFile): the
-// manifest's BASE (RDB with aof-base, or commands) then every INCR file in order, each command
-// run through the dispatcher by a socketless session like redis's fake AOF client. A pre-7.0
-// single appendonly.aof in `dir` is moved into the directory first (aofUpgradePrepare). A
+// manifest's BASE (an RDB with aof-base, streamed through RdbStreamParser in chunks, or commands)
+// then every INCR file in order, each command run through the dispatcher by a socketless session
+// like redis's fake AOF client. A pre-7.0 single appendonly.aof in `dir` is moved into the
+// directory first (aofUpgradePrepare); its command tail starts where the parser saw the RDB end. A
 // truncated tail of the last file is cut off when aof-load-truncated is yes; anything else
 // that is wrong refuses the start with redis's wording (AofLoadError).
 import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync} from 'node:fs'
@@ -9,9 +10,10 @@ import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
 import {Session} from '../session.js'
 import {dispatch} from '../dispatcher.js'
-import {fromRdbValue} from '../keyspace/rdb-convert.js'
 import {AofManifest, AofManifestError} from './aof-manifest.js'
-import {readRdb} from './rdb-file.js'
+import {loadEntry} from './load.js'
+import {RdbStreamParser} from './rdb-stream.js'
+import {RdbFormatError} from './rdb-value.js'
 
 export class AofLoadError extends Error {}
 
@@ -120,7 +122,7 @@ function statTotal(dir: string, names: string[]): number {
 class Truncated extends Error {}
 class BadFormat extends Error {}
 
-/** Command files are read 4 MiB at a time (a large INCR file never sits in memory whole); tests lower it. */
+/** Files are read 4 MiB at a time (a large BASE or INCR file never sits in memory whole); tests lower it. */
 export const aofReadTuning = {chunk: 4 << 20}
 
 async function loadSingleFile(server: NodeServer, aofDir: string, name: string, oldStyle: boolean): Promise<FileStatus> {
@@ -134,18 +136,19 @@ async function loadSingleFile(server: NodeServer, aofDir: string, name: string, 
     let base = 0
     let pos = 0
     if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
-      // An RDB BASE (or an old-style preamble): the codec reads a whole buffer.
-      // TODO(rdb merge): the rdb helper's RdbStreamParser streams it instead.
-      buf = readChunk(fd, 0, size)
+      // An RDB BASE (or an old-style preamble), streamed: the parser says where the RDB ends
+      // (EOF opcode + checksum); an old-style file's command tail starts there.
       server.log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...')
+      let rdbEnd: number
       try {
-        const file = readRdb(buf, {onEntry: (db, e) => loadRdbEntry(server, db, e)})
-        pos = file.length ?? buf.length
+        rdbEnd = loadRdbPart(server, fd, size, buf)
       } catch (e) {
         server.log.warning(oldStyle ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted` : `Error reading the RDB base file ${name}, AOF loading aborted`)
         throw new AofLoadError(`Error reading the RDB ${oldStyle ? 'preamble of the AOF file' : 'base file'} ${name}: ${(e as Error).message}`)
       }
       if (oldStyle) server.log.notice('Reading the remaining AOF tail...')
+      base = rdbEnd
+      buf = readChunk(fd, rdbEnd, Math.min(size - rdbEnd, aofReadTuning.chunk))
     }
     /** Keep the unparsed tail and append the next chunk; false at end of file. */
     const more = (): boolean => {
@@ -289,11 +292,30 @@ function parseCommand(buf: Buffer, pos: number): [string[], number] {
   return [argv, p]
 }
 
-/** One RDB entry into the keyspace (the rdb helper's load.ts loadEntry replaces this when merged). */
-function loadRdbEntry(server: NodeServer, db: number, e: {key: string; value: Parameters<typeof fromRdbValue>[0]; expireAt?: number}): void {
-  if (db < 0 || db >= server.databaseCount) throw new Error(`Data file was created with a Redis server configured to handle more than ${server.databaseCount} databases`)
-  const ks = server.db(db)
-  ks.set(e.key, fromRdbValue(e.value))
-  // AOF preamble: keys already expired are kept (rdbLoad skips them only without RDBFLAGS_AOF_PREAMBLE).
-  if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
+/**
+ * Streams the RDB at the start of the file (`first` holds its first bytes) through
+ * RdbStreamParser in aofReadTuning.chunk reads; returns its length in bytes. Throws
+ * RdbFormatError on corrupt or truncated data (nothing after the RDB is read as RDB).
+ */
+function loadRdbPart(server: NodeServer, fd: number, size: number, first: Buffer): number {
+  const parser = new RdbStreamParser({
+    // RDBFLAGS_AOF_PREAMBLE: keys already expired are kept (the INCR's DEL or expiry follows).
+    onEntry: (db, e) => void loadEntry(server, db, e, {keepExpired: true}),
+    // Never a silent partial dataset (as start-up RDB loading and replication refuse them too).
+    onFunction: (code) => {
+      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
+      throw new RdbFormatError(`Unsupported RDB content: function library '${name}' (FUNCTION2): this node does not implement functions`)
+    },
+    skipChecksum: !server.config.bool('rdbchecksum'),
+  })
+  parser.feed(first)
+  for (let at = first.length; !parser.finished && at < size; ) {
+    // A fresh buffer per read: the parser may keep a view of it as its unparsed tail.
+    const chunk = readChunk(fd, at, Math.min(size - at, aofReadTuning.chunk))
+    if (chunk.length === 0) break
+    parser.feed(chunk)
+    at += chunk.length
+  }
+  parser.end()
+  return parser.offset
 }

@@ -5,7 +5,7 @@
 // point-in-time view in one synchronous step, writes the BASE from it in slices between
 // event-loop turns, then swaps the manifest atomically and deletes the history files.
 import {PROPAGATE_ALL, PROPAGATE_AOF} from '../propagate.js'
-import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
 import {cmd, type CommandContext} from '../commands/types.js'
@@ -23,6 +23,9 @@ interface Rewrite {
   tmpName: string
   fd: number
   startedAt: number
+  /** fdatasync of the finished BASE in flight on the thread pool (the fd is closed when it ends). */
+  syncing: boolean
+  aborted: boolean
 }
 
 const instances = new WeakMap<NodeServer, Aof>()
@@ -196,7 +199,8 @@ export class Aof {
       const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`
       tmpFd = openSync(join(dir, tmpName), 'w', 0o644)
       this.rewrites++
-      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now()}
+      // The Snapshot's construction is the point in time: the same step as the new INCR file.
+      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now(), syncing: false, aborted: false}
     } catch (e) {
       if (tmpFd !== null) closeSync(tmpFd)
       this.server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
@@ -205,7 +209,8 @@ export class Aof {
     }
     this.rewriteScheduled = false
     this.server.log.notice(`Background append only file rewriting started by pid ${process.pid}`)
-    setImmediate(() => this.rewriteStep())
+    const rw = this.rewrite
+    setImmediate(() => this.rewriteStep(rw))
     return true
   }
 
@@ -232,33 +237,57 @@ export class Aof {
     if (next) this.manifest = next
   }
 
-  /** Write the BASE in ~10 ms slices so clients keep being served. */
-  private rewriteStep(): void {
-    const rw = this.rewrite
-    if (rw === null) return
-    const until = performance.now() + 10
+  /**
+   * Write the BASE in ~10 ms slices so clients keep being served (the snapshot keeps the
+   * point in time while they write); the final fdatasync runs on the thread pool.
+   */
+  private rewriteStep(rw: Rewrite): void {
+    // A step scheduled for an aborted rewrite must not drive the next one.
+    if (rw !== this.rewrite || rw.aborted || rw.syncing) return
+    const until = performance.now() + 5
     try {
       for (;;) {
         const chunk = rw.source.next()
-        if (chunk === null) {
-          fdatasyncSync(rw.fd)
-          closeSync(rw.fd)
-          this.server.log.notice(`Successfully created the temporary AOF base file ${rw.tmpName}`)
-          this.rewriteDone(true)
-          return
-        }
+        if (chunk === null) return this.finishBase(rw)
         writeAll(rw.fd, chunk)
         if (performance.now() > until) break
       }
     } catch (e) {
-      this.server.log.warning(`Write error writing append only file on disk: ${(e as Error).message}`)
-      try {
-        closeSync(rw.fd)
-      } catch {}
-      this.rewriteDone(false)
+      this.baseWriteFailed(rw, e as Error)
       return
     }
-    setImmediate(() => this.rewriteStep())
+    setImmediate(() => this.rewriteStep(rw))
+  }
+
+  private finishBase(rw: Rewrite): void {
+    rw.syncing = true
+    fdatasync(rw.fd, (err) => {
+      rw.syncing = false
+      if (rw.aborted) {
+        // abortRewrite left the fd open for this call.
+        try {
+          closeSync(rw.fd)
+        } catch {}
+        return
+      }
+      if (err) return this.baseWriteFailed(rw, err)
+      try {
+        closeSync(rw.fd)
+      } catch (e) {
+        return this.baseWriteFailed(rw, e as Error)
+      }
+      this.server.log.notice(`Successfully created the temporary AOF base file ${rw.tmpName}`)
+      this.rewriteDone(true)
+    })
+  }
+
+  private baseWriteFailed(rw: Rewrite, e: Error): void {
+    this.server.log.warning(`Write error writing append only file on disk: ${e.message}`)
+    rw.source.abort()
+    try {
+      closeSync(rw.fd)
+    } catch {}
+    this.rewriteDone(false)
   }
 
   /** backgroundRewriteDoneHandler. */
@@ -342,10 +371,13 @@ export class Aof {
     const rw = this.rewrite
     if (rw === null) return
     this.server.log.notice(`Killing running AOF rewrite child: ${process.pid}`)
+    rw.aborted = true
     rw.source.abort()
-    try {
-      closeSync(rw.fd)
-    } catch {}
+    if (!rw.syncing) {
+      try {
+        closeSync(rw.fd)
+      } catch {}
+    }
     tryUnlink(join(this.paths.dir, rw.tmpName))
     this.rewrite = null
   }
