@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {ChildProcess} from 'node:child_process'
 import calculateSlot from 'cluster-key-slot'
-import {Redis} from 'ioredis'
+import {Cluster, Redis} from 'ioredis'
 import {startLocalCluster} from '../../src/local/cluster.js'
 import {isAlive, spawnNode} from '../../src/local/launcher.js'
 import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
@@ -86,6 +86,19 @@ export interface Promotion {
   /** ms from the kill until some survivor first reported cluster_state:fail (undefined if never seen) */
   firstFailMs?: number
   winner: FoNode
+}
+
+/**
+ * The master's own INFO says the replica on `port` is online and has acknowledged everything.
+ * The replica's `master_link_status:up` is not enough: after a diskless full sync redis-server 7.0
+ * buffers new writes for the replica until its first REPLCONF ACK (up to a second later, from
+ * replicationCron); a master killed in that window loses every write acknowledged since the sync.
+ */
+export function masterStreamsTo(masterInfo: Record<string, string>, port: number): boolean {
+  const line = Object.entries(masterInfo).find(([k, v]) => /^slave\d+$/.test(k) && v.includes(`port=${port},`))?.[1]
+  if (!line) return false
+  const f = Object.fromEntries(line.split(',').map((kv) => kv.split('=')))
+  return f.state === 'online' && f.offset === masterInfo.master_repl_offset
 }
 
 export class FailoverCluster {
@@ -216,7 +229,7 @@ export class FailoverCluster {
     await waitUntil(async () => {
       const [ri, mi] = await Promise.all([this.info(node), this.info(master)])
       if (ri.role !== 'slave' || Number(ri.master_port) !== master.port || ri.master_link_status !== 'up' || ri.master_sync_in_progress !== '0') return false
-      if (ri.slave_repl_offset !== mi.master_repl_offset) return false
+      if (ri.slave_repl_offset !== mi.master_repl_offset || !masterStreamsTo(mi, node.port)) return false
       const masterId = String(await this.call(master, 'CLUSTER', 'MYID'))
       const nodeId = String(await this.call(node, 'CLUSTER', 'MYID'))
       for (const n of this.live()) {
@@ -224,7 +237,7 @@ export class FailoverCluster {
         const e = (await this.view(n)).find((x) => x.id === nodeId)
         if (!e || e.role !== 'replica' || e.masterId !== masterId || e.flags.some((f) => f.startsWith('fail'))) return false
       }
-      return true
+      return this.streams(master)
     }, timeoutMs, `${this.engine}: port ${node.port} a synced replica of ${master.port} in every view`, 50)
     return performance.now() - t0
   }
@@ -240,13 +253,29 @@ export class FailoverCluster {
       const shards = await this.shards()
       if (shards.length !== 3 || shards.some((s) => s.replicas.length === 0)) return false
       for (const s of shards) {
+        const mi = await this.info(this.byPort(s.master.port))
         for (const r of s.replicas) {
           const ri = await this.info(this.byPort(r.port))
-          if (ri.master_link_status !== 'up' || ri.master_sync_in_progress !== '0') return false
+          if (ri.master_link_status !== 'up' || ri.master_sync_in_progress !== '0' || !masterStreamsTo(mi, r.port)) return false
         }
+        if (!(await this.streams(this.byPort(s.master.port)))) return false
       }
       return true
     }, timeoutMs, `${this.engine}: cluster healthy (all ok, 3 masters each with a linked replica)`, 50)
+  }
+
+  /**
+   * A probe write on `master` (a key in its own slots) confirmed by `WAIT 1 200`: the replica really
+   * receives the stream. Needed because redis-server 7.0, after a diskless full sync, may hold new
+   * writes back until the replica's next REPLCONF ACK (≤ 1 s, replicationCron) when the replica's
+   * first ACK raced the fork child's exit; link up and equal offsets do not show it.
+   */
+  async streams(master: FoNode): Promise<boolean> {
+    const me = (await this.view(master)).find((e) => e.myself)
+    if (!me || me.slots.length === 0) return false
+    const c = this.conns.get(master.port)
+    await c.set(keysInSlots(me.slots, 1, 'probe')[0], String(Date.now()))
+    return Number(await c.call('WAIT', '1', '200')) >= 1
   }
 
   /** cluster_current_epoch and cluster_my_epoch of every live node. */
@@ -445,6 +474,8 @@ export interface KillTrial {
   writer: WriterStats
   rejoinMs: number
   epochs: {port: number; current: number; my: number}[]
+  /** every key's last acknowledged value */
+  values: Map<string, number>
 }
 
 /**
@@ -454,7 +485,17 @@ export interface KillTrial {
  */
 export async function killTrial(
   fc: FailoverCluster,
-  opts: {victimPort?: number; keys?: number; prefix?: string; warmupMs?: number; wait?: {replicas: number; timeoutMs: number}; afterPromotedMs?: number; onProgress?: (s: string) => void} = {},
+  opts: {
+    victimPort?: number
+    keys?: number
+    prefix?: string
+    warmupMs?: number
+    wait?: {replicas: number; timeoutMs: number}
+    /** acknowledged writes on the new master before the writer stops (default min(200, keys)) */
+    afterAcks?: number
+    afterPromotedMs?: number
+    onProgress?: (s: string) => void
+  } = {},
 ): Promise<KillTrial> {
   const shards = await fc.shards()
   const shard = opts.victimPort ? shards.find((s) => s.master.port === opts.victimPort) : shards[0]
@@ -472,7 +513,7 @@ export async function killTrial(
     const promotion = await fc.waitPromoted(candidates, t0)
     opts.onProgress?.(`promoted ${promotion.winner.port}: role master ${promotion.roleMs.toFixed(0)} ms, all ok ${promotion.allOkMs.toFixed(0)} ms`)
     // keep writing a little on the new master so the outage closes with real acknowledged writes
-    await writer.acked(Math.min(200, keys.length), 30000)
+    await writer.acked(opts.afterAcks ?? Math.min(200, keys.length), 30000)
     await sleep(opts.afterPromotedMs ?? 200)
     await writer.stop()
     const stats = await writer.verify()
@@ -481,7 +522,69 @@ export async function killTrial(
     opts.onProgress?.(`${victim.port} rejoined as a replica of ${promotion.winner.port} in ${rejoinMs.toFixed(0)} ms`)
     // the returning node must not bring old values back
     await writer.verify()
-    return {victimPort: victim.port, winnerPort: promotion.winner.port, promotion, writer: {...stats}, rejoinMs, epochs: await fc.epochs()}
+    return {victimPort: victim.port, winnerPort: promotion.winner.port, promotion, writer: {...stats}, rejoinMs, epochs: await fc.epochs(), values: writer.values()}
+  } finally {
+    if (writer.active) await writer.stop()
+    writer.close()
+  }
+}
+
+/** Reads every key through a cluster client; returns one line per key whose value differs from `values`. */
+export async function readBack(fc: FailoverCluster, values: Map<string, number>): Promise<string[]> {
+  const c = new Cluster(fc.live().map((n) => ({host: '127.0.0.1', port: n.port})), {redisOptions: {maxRetriesPerRequest: 5, connectTimeout: 1000}, enableOfflineQueue: true})
+  c.on('error', () => {})
+  try {
+    const keys = [...values.keys()]
+    const got = await Promise.all(keys.map((k) => c.get(k)))
+    return keys.flatMap((k, i) => (Number(got[i] ?? 0) === values.get(k) ? [] : [`${k}: read ${got[i]}, acknowledged ${values.get(k)}`]))
+  } finally {
+    c.disconnect()
+  }
+}
+
+export interface ManualTrial {
+  masterPort: number
+  replicaPort: number
+  /** ms from sending CLUSTER FAILOVER until the replica's ROLE said master (polled every 5 ms) */
+  roleMs: number
+  /** ms until every node is ok and the old master is a synced replica of the new one (writer stopped first) */
+  settledMs: number
+  writer: WriterStats
+}
+
+/**
+ * `CLUSTER FAILOVER [mode]` on the replica of the master `masterPort` (default: the first master) while a
+ * writer runs on that master's slots; the longest gap between acknowledged writes is the write pause.
+ */
+export async function manualFailoverTrial(fc: FailoverCluster, opts: {masterPort?: number; mode?: 'FORCE' | 'TAKEOVER'; keys?: number; prefix?: string; onProgress?: (s: string) => void} = {}): Promise<ManualTrial> {
+  const shards = await fc.shards()
+  const shard = opts.masterPort ? shards.find((s) => s.master.port === opts.masterPort) : shards[0]
+  if (!shard) throw new Error(`no master on port ${opts.masterPort}`)
+  const master = fc.byPort(shard.master.port)
+  const replica = fc.byPort(shard.replicas[0].port)
+  const keys = keysInSlots(shard.master.slots, opts.keys ?? 100, opts.prefix ?? `mf${Date.now()}`)
+  const writer = new Writer(keys, master.port, () => fc.live().map((n) => n.port))
+  try {
+    writer.start()
+    await writer.acked(Math.min(500, keys.length * 2))
+    await sleep(300)
+    const probe = fc.conns.get(replica.port)
+    const t0 = performance.now()
+    await probe.call('CLUSTER', 'FAILOVER', ...(opts.mode ? [opts.mode] : []))
+    let roleMs = 0
+    await waitUntil(async () => {
+      const role = (await probe.call('ROLE')) as unknown[]
+      if (role[0] !== 'master') return false
+      roleMs = performance.now() - t0
+      return true
+    }, 30000, `${fc.engine}: ${replica.port} master after CLUSTER FAILOVER`, 5)
+    await writer.acked(Math.min(200, keys.length))
+    await writer.stop()
+    // offsets only match once writes stop
+    await fc.waitReplicaOf(master, replica)
+    const settledMs = performance.now() - t0
+    opts.onProgress?.(`manual failover ${master.port} -> ${replica.port}: role master ${roleMs.toFixed(0)} ms, write pause ${writer.stats.maxGapMs.toFixed(0)} ms`)
+    return {masterPort: master.port, replicaPort: replica.port, roleMs, settledMs, writer: {...(await writer.verify())}}
   } finally {
     if (writer.active) await writer.stop()
     writer.close()
