@@ -103,6 +103,8 @@ export function masterStreamsTo(masterInfo: Record<string, string>, port: number
 
 export class FailoverCluster {
   readonly conns = new Conns(2000)
+  /** first slot of a shard → performance.now() of its last failover */
+  private readonly lastFailover = new Map<number, number>()
   private constructor(
     readonly engine: Engine,
     readonly nodeTimeoutMs: number,
@@ -165,12 +167,12 @@ export class FailoverCluster {
     throw new Error('no live node answered CLUSTER NODES')
   }
 
-  /** The slot-owning masters (sorted by port) and their replicas, from one node's view. */
+  /** The slot-owning masters (sorted by first slot, so a shard keeps its index across failovers) and their replicas. */
   async shards(): Promise<{master: NodeEntry; replicas: NodeEntry[]}[]> {
     const v = await this.view()
     return v
       .filter((e) => e.role === 'master' && e.slots.length > 0)
-      .sort((a, b) => a.port - b.port)
+      .sort((a, b) => a.slots[0][0] - b.slots[0][0])
       .map((m) => ({master: m, replicas: v.filter((e) => e.masterId === m.id)}))
   }
 
@@ -276,6 +278,19 @@ export class FailoverCluster {
     const c = this.conns.get(master.port)
     await c.set(keysInSlots(me.slots, 1, 'probe')[0], String(Date.now()))
     return Number(await c.call('WAIT', '1', '200')) >= 1
+  }
+
+  /**
+   * Masters vote at most once per failed master every 2 × node_timeout (Redis's voted_time, also for
+   * manual failovers): a second failover of the same shard sooner gets no votes and is abandoned.
+   */
+  async spaceFailover(firstSlot: number): Promise<void> {
+    const last = this.lastFailover.get(firstSlot)
+    if (last !== undefined) await sleep(Math.max(0, last + 2 * this.nodeTimeoutMs + 500 - performance.now()))
+  }
+
+  markFailover(firstSlot: number): void {
+    this.lastFailover.set(firstSlot, performance.now())
   }
 
   /** cluster_current_epoch and cluster_my_epoch of every live node. */
@@ -508,9 +523,11 @@ export async function killTrial(
     writer.start()
     await writer.acked(Math.min(500, keys.length * 2))
     await sleep(opts.warmupMs ?? 1000)
+    await fc.spaceFailover(shard.master.slots[0][0])
     const t0 = await fc.kill(victim)
     opts.onProgress?.(`killed ${victim.port} (pid ${victim.pid})`)
     const promotion = await fc.waitPromoted(candidates, t0)
+    fc.markFailover(shard.master.slots[0][0])
     opts.onProgress?.(`promoted ${promotion.winner.port}: role master ${promotion.roleMs.toFixed(0)} ms, all ok ${promotion.allOkMs.toFixed(0)} ms`)
     // keep writing a little on the new master so the outage closes with real acknowledged writes
     await writer.acked(opts.afterAcks ?? Math.min(200, keys.length), 30000)
@@ -569,6 +586,7 @@ export async function manualFailoverTrial(fc: FailoverCluster, opts: {masterPort
     await writer.acked(Math.min(500, keys.length * 2))
     await sleep(300)
     const probe = fc.conns.get(replica.port)
+    await fc.spaceFailover(shard.master.slots[0][0])
     const t0 = performance.now()
     await probe.call('CLUSTER', 'FAILOVER', ...(opts.mode ? [opts.mode] : []))
     let roleMs = 0
@@ -578,6 +596,7 @@ export async function manualFailoverTrial(fc: FailoverCluster, opts: {masterPort
       roleMs = performance.now() - t0
       return true
     }, 30000, `${fc.engine}: ${replica.port} master after CLUSTER FAILOVER`, 5)
+    fc.markFailover(shard.master.slots[0][0])
     await writer.acked(Math.min(200, keys.length))
     await writer.stop()
     // offsets only match once writes stop
