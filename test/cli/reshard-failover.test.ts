@@ -6,7 +6,8 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
-import {runCli} from '../helpers/cli.js'
+import {spawn} from 'node:child_process'
+import {BIN, ROOT, runCli} from '../helpers/cli.js'
 import {loadKeys, makeCluster, tagForSlot, verifyKeys, viewOf} from '../integration/admin-move-helpers.js'
 import type {ClusterView} from '../../src/cluster/topology/types.js'
 
@@ -100,5 +101,53 @@ describe('reshard through a failover of the source (redis-server 3+3)', {skip}, 
     // Only the dead old master is reported.
     const problems = [...check.stdout.matchAll(/\[(ERR|WARNING)\] (.*)/g)].map((m) => m[2])
     assert.ok(problems.length > 0 && problems.every((l) => /unreachable|failed/.test(l)), check.stdout)
+  })
+
+  test('reshard killed mid-move, then a manual failover of the source: fix rolls the slot forward from the new master', async () => {
+    let v = await waitStable(nodes.find((n) => n.proc.exitCode === null && n.proc.signalCode === null)!, 20000)
+    // The node killed by the previous test blocks reshard (unreachable master): remove it.
+    for (const dead of v.nodes.filter((n) => !n.reachable)) {
+      const d = await runCli(['del-node', v.seed, dead.id, '--yes'])
+      assert.equal(d.code, 0, d.stdout + d.stderr)
+    }
+    v = await viewOf(nodes.find((n) => n.address === v.seed)!)
+    const ms = v.nodes.filter((n) => n.role === 'master' && n.reachable && n.slotCount > 0)
+    const src = ms.find((m) => v.nodes.some((r) => r.role === 'replica' && r.masterId === m.id && r.reachable))!
+    const dst = ms.find((m) => m.id !== src.id)!
+    const rep = v.nodes.find((n) => n.role === 'replica' && n.masterId === src.id && n.reachable)!
+    const byPort = (p: number) => nodes.find((n) => n.port === p)!
+    const widest = [...src.slots].sort((a, b) => b[1] - b[0] - (a[1] - a[0]))[0]
+    const slot = widest[0] + 30
+    const tag = tagForSlot(slot)
+    const data = new Map<string, string>()
+    for (let i = 0; i < 20000; i++) data.set(`{${tag}}:k:${i}`, `v-${i}`)
+    await loadKeys(v, data)
+    assert.equal(await rn.call(byPort(src.port), 'WAIT', '1', '5000'), 1)
+    const seed = byPort(dst.port)
+    const child = spawn(process.execPath, [BIN, 'reshard', seed.address, '--to', dst.id, '--slot-range', String(slot), '--yes', '--pipeline', '20'], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout!.on('data', (d) => (out += d))
+    child.stderr!.on('data', (d) => (out += d))
+    const exited = new Promise((r) => child.on('exit', r))
+    await whenMigrating(src).catch((e) => {
+      throw new Error(`${e.message}: ${out}`)
+    })
+    await sleep(150)
+    child.kill('SIGKILL')
+    await exited
+    await rn.call(byPort(rep.port), 'CLUSTER', 'FAILOVER')
+    const deadline = Date.now() + 20000
+    while (!/myself,master/.test(String(await rn.call(byPort(rep.port), 'CLUSTER', 'NODES')))) {
+      assert.ok(Date.now() < deadline, 'replica not promoted')
+      await sleep(50)
+    }
+    await sleep(500)
+    const f = await runCli(['fix', seed.address, '--yes'])
+    assert.equal(f.code, 0, f.stdout + f.stderr)
+    const done = await waitStable(seed, 20000)
+    const bad = await verifyKeys(done, data)
+    assert.equal(bad.length, 0, `${bad.length} keys unreadable after fix:\n${f.stdout}\n${f.stderr}`)
+    const c = await runCli(['check', seed.address])
+    assert.equal(c.code, 0, c.stdout)
   })
 })
