@@ -5,6 +5,7 @@ import {E, ReplyError, sanitize, unknownCommand, unknownSubcommand, wrongArity} 
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
+import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
 import {pausedServers, postponeIfPaused} from './pause.js'
 
 /** argv indexes of the keys of a command, from its registration table. */
@@ -120,6 +121,10 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   s.propagateOverride = null
   server.stats.totalCommands++
   if (server.beforeWriteHooks.length !== 0) beforeWrite(s, spec, argv)
+  // A top-level command collects what it propagates in one batch (src/node/propagate.ts); a
+  // command run by EXEC adds to EXEC's batch.
+  const outer = activeBatch(server)
+  const batch = outer ?? (server.propagateHooks.length !== 0 ? openBatch(server) : null)
   let res: HandlerResult
   try {
     res = spec.handler(s.ctx, argv)
@@ -128,15 +133,25 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     res = undefined
   }
   if (res !== undefined && typeof (res as Promise<void>).then === 'function') {
-    return (res as Promise<void>).then(
-      () => afterCall(s, argv, dirtyBefore),
-      (e: unknown) => {
-        replyException(s, spec, e)
-        afterCall(s, argv, dirtyBefore)
-      },
-    )
+    // A command that waits (blocking pop, MIGRATE) emits what it met so far (expired keys) now and
+    // its own effect when it completes; only an EXEC that waits keeps its batch open (deferred).
+    const own = outer === null ? batch : null
+    const target = outer ?? (own?.deferred ? own : null)
+    if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
+    const settle = () => {
+      afterCall(s, argv, dirtyBefore, target)
+      if (own?.deferred) closeBatch(own)
+      if (server.dirty !== dirtyBefore) s.woff = server.replOffset
+    }
+    return (res as Promise<void>).then(settle, (e: unknown) => {
+      replyException(s, spec, e)
+      settle()
+    })
   }
-  afterCall(s, argv, dirtyBefore)
+  afterCall(s, argv, dirtyBefore, batch)
+  if (outer === null && batch !== null) closeBatch(batch)
+  // WAIT: the offset this client's last write reached (redis c->woff).
+  if (server.dirty !== dirtyBefore) s.woff = server.replOffset
 }
 
 /**
@@ -187,13 +202,13 @@ function crossDbWrite(s: Session, spec: CommandSpec, argv: string[]): void {
   if (Number.isInteger(db) && db >= 0 && db !== s.dbIndex) s.server.beforeWrite(db, [key])
 }
 
-function afterCall(s: Session, argv: string[], dirtyBefore: number): void {
+function afterCall(s: Session, argv: string[], dirtyBefore: number, batch: Batch | null): void {
   const server = s.server
-  if (server.dirty === dirtyBefore || server.propagateHooks.length === 0) return
-  const cmds = s.propagateOverride ?? [argv]
+  const cmds = s.propagateOverride
   s.propagateOverride = null
-  for (const h of server.propagateHooks) for (const c of cmds) h(s.dbIndex, c)
-  s.woff = server.replOffset
+  if (server.dirty === dirtyBefore || server.propagateHooks.length === 0) return
+  const db = s.dbIndex
+  propagateOps(server, batch, (cmds ?? [argv]).map((c) => [db, c] as [number, string[]]))
 }
 
 function replyException(s: Session, spec: CommandSpec, e: unknown): void {

@@ -9,12 +9,13 @@ import {systemClock, type Clock} from './clock.js'
 import {NodeConfig} from './config.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
+import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
 import {ShutdownRefused} from './errors.js'
 
-export const REDIS_VERSION = '7.0.15'
+export {REDIS_VERSION} from './version.js'
 
 export type PropagateHook = (dbIndex: number, argv: string[]) => void
 export type KeyModifiedHook = (dbIndex: number, key: string) => void
@@ -178,7 +179,7 @@ export class NodeServer extends EventEmitter {
   private keyExpired(dbIndex: number, key: string): void {
     if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
     // redis propagates expirations as DEL so replicas and the AOF stay consistent.
-    for (const h of this.propagateHooks) h(dbIndex, ['DEL', key])
+    propagate(this, dbIndex, ['DEL', key])
   }
 
   watch(s: Session, dbIndex: number, key: string): void {

@@ -3,6 +3,7 @@
 import {MsgType, NodeFlag} from './bus/codec.js'
 import {Todo, type ClusterState} from './state.js'
 import {sendPing} from './gossip.js'
+import {failoverCron} from './failover.js'
 import type {ClusterNode} from './node.js'
 
 export const CRON_INTERVAL_MS = 100
@@ -75,6 +76,7 @@ export function clusterCron(st: ClusterState): void {
       updateState = true
     }
   }
+  failoverCron(st)
   if (updateState || !st.ok) st.updateState()
   if (updateState) st.mark(Todo.SAVE_CONFIG)
 }

@@ -126,6 +126,8 @@ export function loadNodesConf(st: ClusterState, conf: NodesConf): void {
     for (const [s, id] of line.migrating) st.migratingTo[s] = get(id)
     for (const [s, id] of line.importing) st.importingFrom[s] = get(id)
   }
+  // clusterNodeAddSlave: a master that has (had) replicas may receive a migrated one later.
+  for (const n of st.nodes.values()) if (n.masterId) st.lookup(n.masterId)!.flags |= NodeFlag.MIGRATE_TO
   st.currentEpoch = conf.currentEpoch
   st.lastVoteEpoch = conf.lastVoteEpoch
   // As Redis: currentEpoch is at least the greatest configEpoch we know (clusterGetMaxEpoch).

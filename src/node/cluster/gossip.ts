@@ -2,7 +2,7 @@
 // PUBLISH) and processing received ones (clusterProcessPacket, clusterProcessGossipSection,
 // clusterUpdateSlotsConfigWith), following Redis 7.0.15's cluster.c step by step.
 import {
-  decode, encode, hostnameExt, extHostname, isGossipType, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
+  decode, encode, hostnameExt, extHostname, isGossipType, MFlag0, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
   type BusBody, type BusHeader, type BusMessage, type GossipEntry,
 } from './bus/codec.js'
 import {ClusterNode, CLUSTER_SLOTS, bitTest, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
@@ -14,11 +14,13 @@ import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureRep
 export function buildHeader(st: ClusterState, type: number): BusHeader {
   const me = st.myself
   const master = me.isReplica && me.masterId ? st.lookup(me.masterId) ?? me : me
+  // The live replication offset (elections rank replicas by it; a paused master reports its final one).
+  const offset = st.hooks.replication?.().offset ?? me.replOffset
   return {
     type, port: st.config.port, currentEpoch: st.currentEpoch, configEpoch: master.configEpoch,
-    offset: me.replOffset, sender: me.id, myslots: master.slots, slaveof: me.isReplica ? me.masterId : null,
+    offset, sender: me.id, myslots: master.slots, slaveof: me.isReplica ? me.masterId : null,
     myip: st.config.announceIp, pport: st.config.pport, cport: st.config.cport, flags: me.flags,
-    state: st.ok ? 0 : 1, mflags: [0, 0, 0],
+    state: st.ok ? 0 : 1, mflags: [me.isMaster && st.fo.mfEnd ? MFlag0.PAUSED : 0, 0, 0],
   }
 }
 
@@ -149,6 +151,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
       st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     }
     sender.replOffset = h.offset
+    st.onFailoverPacket?.(sender, h, link)
   }
 
   if (type === MsgType.PING || type === MsgType.MEET) {
@@ -222,7 +225,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
     st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
     updateSlotsConfigWith(st, n, body.configEpoch, body.slots)
   }
-  // FAILOVER_AUTH_REQUEST/ACK and MFSTART are decoded but handled by the failover module (later).
+  // FAILOVER_AUTH_REQUEST / FAILOVER_AUTH_ACK / MFSTART: failover.ts (installed as st.onFailoverPacket).
 }
 
 /** Handshake completion, id changes and address updates. Returns false to stop processing. */
@@ -289,6 +292,9 @@ function updateRole(st: ClusterState, sender: ClusterNode, h: BusHeader): void {
   }
   if (sender.masterId !== h.slaveof) {
     sender.masterId = h.slaveof
+    // clusterNodeAddSlave: the master is now a possible target of replica migration.
+    const m = st.lookup(h.slaveof)
+    if (m) m.flags |= NodeFlag.MIGRATE_TO
     st.mark(Todo.SAVE_CONFIG)
   }
 }

@@ -1,6 +1,8 @@
 // createCluster(server): the cluster layer as the NodeServer sees it (ClusterModule in
 // commands/types.ts): slot verdicts, PUBLISH fan-out, INFO lines, the CLUSTER command group,
 // and start/stop of the bus. Reads the cluster-* options from the server's config.
+import {pauseWrites, unpause} from '../pause.js'
+import {propagate} from '../propagate.js'
 import * as path from 'node:path'
 import type {ClusterModule, CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
@@ -8,7 +10,8 @@ import type {Session} from '../session.js'
 import {keySlot} from '../keyspace/slot.js'
 import {clusterCommands} from '../commands/cluster.js'
 import {ClusterRuntime} from './runtime.js'
-import {defaultClusterConfig, type ClusterConfig} from './state.js'
+import {NodeFlag} from './bus/codec.js'
+import {defaultClusterConfig, Todo, type ClusterConfig} from './state.js'
 import {slotVerdict} from './verdict.js'
 import {verdictError} from '../verdict.js'
 import {redirectBlocked} from '../blocking.js'
@@ -35,6 +38,10 @@ export function clusterConfigFrom(server: NodeServer): ClusterConfig {
     announceIp: c.get('cluster-announce-ip'),
     announceHostname: c.get('cluster-announce-hostname'),
     preferredEndpointType: c.get('cluster-preferred-endpoint-type') as ClusterConfig['preferredEndpointType'],
+    replicaValidityFactor: c.int('cluster-replica-validity-factor'),
+    replPingPeriod: c.int('repl-ping-replica-period'),
+    replicaNoFailover: c.bool('cluster-replica-no-failover'),
+    migrationBarrier: c.int('cluster-migration-barrier'),
   }
 }
 
@@ -59,13 +66,16 @@ export function createCluster(server: NodeServer): ClusterModule {
         for (const k of keys) {
           if (!db.delete(k)) continue
           server.keyModified(0, k)
-          for (const h of server.propagateHooks) h(0, ['DEL', k])
+          propagate(server, 0, ['DEL', k])
         }
       },
       onPublish: (channel, message, shard) => {
         if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))
       },
       log: (m) => server.log.notice(m),
+      replication: () => server.replication?.view() ?? {connected: false, lastIo: 0, downSince: 0, offset: 0},
+      pauseWrites: (untilMs) => pauseWrites(server, untilMs, 'failover'),
+      unpauseWrites: () => unpause(server, 'failover'),
       onSetMaster: (n) => {
         const repl = server.replication
         if (!repl) return
@@ -74,6 +84,15 @@ export function createCluster(server: NodeServer): ClusterModule {
       },
     },
   })
+  // clusterUpdateMyselfFlags: NOFAILOVER travels in the bus header so others leave us out of ranks.
+  const updateMyselfFlags = () => {
+    const me = rt.st.myself
+    const before = me.flags
+    if (rt.st.config.replicaNoFailover) me.flags |= NodeFlag.NOFAILOVER
+    else me.flags &= ~NodeFlag.NOFAILOVER
+    if (me.flags !== before) rt.st.mark(Todo.SAVE_CONFIG)
+  }
+  updateMyselfFlags()
   // clusterCron: a replica whose master's address is known replicates from it (at start-up from
   // nodes.conf, or once gossip taught us the address).
   const followMaster = () => {
@@ -90,6 +109,14 @@ export function createCluster(server: NodeServer): ClusterModule {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
     else if (name === 'cluster-allow-reads-when-down') rt.st.config.allowReadsWhenDown = value === 'yes'
+    else if (name === 'cluster-allow-replica-migration') rt.st.config.allowReplicaMigration = value === 'yes'
+    else if (name === 'cluster-replica-validity-factor') rt.st.config.replicaValidityFactor = Number(value)
+    else if (name === 'repl-ping-replica-period') rt.st.config.replPingPeriod = Number(value)
+    else if (name === 'cluster-migration-barrier') rt.st.config.migrationBarrier = Number(value)
+    else if (name === 'cluster-replica-no-failover') {
+      rt.st.config.replicaNoFailover = value === 'yes'
+      updateMyselfFlags()
+    }
   })
   // Redis's clientsCron redirects clients blocked on keys whose slot moved away (MOVED) or whose
   // cluster went down (CLUSTERDOWN) — clusterRedirectBlockedClientIfNeeded. Same cadence: 100 ms.

@@ -40,6 +40,8 @@ export class ClusterNode {
   replOffset = 0
   failTime = 0
   votedTime = 0
+  /** when this master became orphaned (replica migration), 0 = not orphaned */
+  orphanedTime = 0
   readonly ctime: number
   slots = new Uint8Array(SLOT_BYTES)
   numSlots = 0

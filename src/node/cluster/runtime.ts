@@ -5,6 +5,7 @@ import {ClusterState, type ClusterConfig, type ClusterHooks} from './state.js'
 import {BusListener, type SocketLink} from './bus/links.js'
 import {broadcastPublish, installBroadcastHook, processFrame, publishShard} from './gossip.js'
 import {clusterCron, linkConnected, CRON_INTERVAL_MS} from './cron.js'
+import {installFailoverHooks} from './failover.js'
 import {loadNodesConf, renderNodesConf} from './format.js'
 import {parseNodesConf, writeFileAtomic} from './nodes-conf.js'
 import type {Clock} from '../clock.js'
@@ -17,7 +18,7 @@ export interface ClusterRuntimeOptions {
   bindHosts: string[]
   /** nodes.conf path; undefined = no persistence. */
   configFile?: string
-  hooks: Pick<ClusterHooks, 'countKeysInSlot' | 'deleteKeysInSlot' | 'onPublish' | 'onSetMaster' | 'log'>
+  hooks: Pick<ClusterHooks, 'countKeysInSlot' | 'deleteKeysInSlot' | 'onPublish' | 'onSetMaster' | 'log' | 'replication' | 'pauseWrites' | 'unpauseWrites'>
 }
 
 export class ClusterRuntime {
@@ -45,6 +46,7 @@ export class ClusterRuntime {
     })
     this.st.renderConfig = () => renderNodesConf(this.st)
     installBroadcastHook(this.st)
+    installFailoverHooks(this.st)
   }
 
   /** Load or create nodes.conf, open the bus port, start the cron. */

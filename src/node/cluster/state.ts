@@ -4,9 +4,11 @@
 // deferred (DESIGN rule 6): mutators set `todo` bits and beforeSleep() applies them once.
 import {NodeFlag} from './bus/codec.js'
 import {ClusterNode, CLUSTER_SLOTS, bitClear, bitSet, bitTest, randomNodeId, type BusLink} from './node.js'
+import type {BusHeader} from './bus/codec.js'
 import type {Clock} from '../clock.js'
+import {FailoverState} from './failover-state.js'
 
-export const Todo = {SAVE_CONFIG: 1, UPDATE_STATE: 2, FSYNC_CONFIG: 4, BROADCAST_PONG: 8} as const
+export const Todo = {SAVE_CONFIG: 1, UPDATE_STATE: 2, FSYNC_CONFIG: 4, BROADCAST_PONG: 8, HANDLE_FAILOVER: 16, HANDLE_MANUALFAILOVER: 32} as const
 
 export const CLUSTER_WRITABLE_DELAY = 2000
 export const FAIL_REPORT_VALIDITY_MULT = 2
@@ -24,13 +26,33 @@ export interface ClusterConfig {
   announceIp: string
   announceHostname: string
   preferredEndpointType: 'ip' | 'hostname' | 'unknown-endpoint'
+  /** cluster-replica-validity-factor (0 = a replica may always try) */
+  replicaValidityFactor: number
+  /** repl-ping-replica-period, seconds */
+  replPingPeriod: number
+  /** cluster-replica-no-failover */
+  replicaNoFailover: boolean
+  /** cluster-migration-barrier */
+  migrationBarrier: number
 }
 
 export const defaultClusterConfig = (port: number): ClusterConfig => ({
   port, cport: port + 10000, pport: 0, nodeTimeout: 15000, requireFullCoverage: true,
   allowReadsWhenDown: false, allowReplicaMigration: true, announceIp: '', announceHostname: '',
-  preferredEndpointType: 'ip',
+  preferredEndpointType: 'ip', replicaValidityFactor: 10, replPingPeriod: 10, replicaNoFailover: false, migrationBarrier: 1,
 })
+
+/** What an election needs to know about this node's replication (replication.c). */
+export interface ReplicationView {
+  /** master link up (REPL_STATE_CONNECTED) */
+  connected: boolean
+  /** ms of the last data from the master (master->lastinteraction) */
+  lastIo: number
+  /** ms when the link went down (repl_down_since), 0 = never up */
+  downSince: number
+  /** replicationGetSlaveOffset / master_repl_offset */
+  offset: number
+}
 
 /** What the cluster layer needs from the rest of the node. */
 export interface ClusterHooks {
@@ -44,6 +66,11 @@ export interface ClusterHooks {
   saveConfig?(text: string, fsync: boolean): void
   /** Open an outbound bus link to node.ip:node.cport. */
   connect?(node: ClusterNode): BusLink | null
+  /** This node's replication state, for elections and the bus header's offset. */
+  replication?(): ReplicationView
+  /** Manual failover: pause / resume client writes on a master (CLIENT PAUSE WRITE semantics). */
+  pauseWrites?(untilMs: number): void
+  unpauseWrites?(): void
   /** Called when todo bits appear so the runtime can run beforeSleep() on the next turn. */
   schedule?(): void
   log?(msg: string): void
@@ -68,6 +95,8 @@ export class ClusterState {
   firstUpdateTime = 0
   amongMinorityTime = 0
   cronIteration = 0
+  /** election and manual failover (failover.ts) */
+  readonly fo = new FailoverState()
 
   constructor(readonly clock: Clock, readonly config: ClusterConfig, readonly hooks: ClusterHooks, id = randomNodeId()) {
     this.myself = new ClusterNode(id, NodeFlag.MYSELF | NodeFlag.MASTER, clock.now())
@@ -180,6 +209,7 @@ export class ClusterState {
       this.closeAllSlots()
     }
     me.masterId = n.id
+    n.flags |= NodeFlag.MIGRATE_TO
     this.hooks.onSetMaster?.(n)
     this.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE)
   }
@@ -291,6 +321,7 @@ export class ClusterState {
   beforeSleep(): void {
     const todo = this.todo
     this.todo = 0
+    if (todo & (Todo.HANDLE_FAILOVER | Todo.HANDLE_MANUALFAILOVER)) this.onHandleFailover?.((todo & Todo.HANDLE_MANUALFAILOVER) !== 0)
     if (todo & Todo.UPDATE_STATE) this.updateState()
     if (todo & Todo.SAVE_CONFIG) this.saveNow((todo & Todo.FSYNC_CONFIG) !== 0)
     if (todo & Todo.BROADCAST_PONG) this.onBroadcastPong?.()
@@ -298,6 +329,13 @@ export class ClusterState {
 
   /** Set by gossip.ts (avoids an import cycle). */
   onBroadcastPong: (() => void) | null = null
+  /**
+   * Set by failover.ts (gossip.ts cannot import it: failover sends through gossip): called for
+   * every packet of a known sender after its header was applied.
+   */
+  onFailoverPacket: ((sender: ClusterNode, h: BusHeader, link: BusLink) => void) | null = null
+  /** Set by failover.ts: run the election / manual failover step now (clusterBeforeSleep). */
+  onHandleFailover: ((manual: boolean) => void) | null = null
   /** Set by format.ts users; returns the nodes.conf text. */
   renderConfig: (() => string) | null = null
 

@@ -4,8 +4,7 @@ import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, is, parseIntStrict} from './util.js'
-import {validateClientName} from './connection.js'
+import {intArg, is, parseIntStrict, validateClientName} from './util.js'
 
 const container = (name: string, arity: number) => cmd(name, arity, [], 0, () => undefined)
 

@@ -11,6 +11,7 @@ import {CLUSTER_SLOTS, bitTest, randomNodeId, slotRanges, type ClusterNode} from
 import {Todo, type ClusterState} from '../cluster/state.js'
 import {clusterInfoText, clusterNodesText, nodeLine} from '../cluster/format.js'
 import {broadcastPong} from '../cluster/gossip.js'
+import {startManualFailover} from '../cluster/failover.js'
 import {preferredEndpoint} from '../cluster/verdict.js'
 import type {ClusterRuntime} from '../cluster/runtime.js'
 
@@ -320,9 +321,10 @@ function countFailureReports(rt: ClusterRuntime, ctx: CommandContext, argv: stri
 function failover(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
   if (argv.length > 3) throw new ReplyError(E.SYNTAX)
   if (argv.length === 3 && !['force', 'takeover'].includes(argv[2].toLowerCase())) throw new ReplyError(E.SYNTAX)
-  if (rt.st.myself.isMaster) throw new ReplyError('ERR You should send CLUSTER FAILOVER to a replica')
-  // Elections and manual failover arrive with the replication module.
-  throw new ReplyError('ERR CLUSTER FAILOVER is not supported by this node yet')
+  const mode = argv.length === 3 ? (argv[2].toLowerCase() as 'force' | 'takeover') : 'default'
+  const err = startManualFailover(rt.st, mode)
+  if (err) throw new ReplyError(err)
+  ctx.reply.ok()
 }
 
 // ---- SLOTS / SHARDS / LINKS ------------------------------------------------------------------

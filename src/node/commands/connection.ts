@@ -1,8 +1,8 @@
 // Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT READONLY READWRITE ASKING CLIENT.
 import {E} from '../errors.js'
-import {REDIS_VERSION} from '../server.js'
+import {REDIS_VERSION} from '../version.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, is} from './util.js'
+import {intArg, is, validateClientName} from './util.js'
 import {clientCommand} from './client.js'
 
 export const commands: CommandSpec[] = [
@@ -123,14 +123,6 @@ function hello(ctx: CommandContext, argv: string[]): void {
   r.bulk(ctx.server.cluster?.isReplica?.() ? 'replica' : 'master')
   r.bulk('modules')
   r.array(0)
-}
-
-export function validateClientName(name: string): string | null {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i)
-    if (c < 33 || c > 126) return 'ERR Client names cannot contain spaces, newlines or special characters.'
-  }
-  return null
 }
 
 function select(ctx: CommandContext, argv: string[]): void {

@@ -1,7 +1,8 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
 import os from 'node:os'
-import {REDIS_VERSION, type NodeServer} from '../server.js'
+import type {NodeServer} from '../server.js'
+import {REDIS_VERSION} from '../version.js'
 import {rdbInfoLines} from '../persistence/rdb-save.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']

@@ -96,7 +96,7 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
   // A key without TTL counts as infinite: GT never applies, LT always does.
   if (gt && (cur === undefined || at <= cur)) return ctx.reply.integer(0)
   if (lt && cur !== undefined && at >= cur) return ctx.reply.integer(0)
-  expireKeyAt(ctx, key, at)
+  expireKeyAt(ctx, key, at, argv)
   ctx.reply.integer(1)
 }
 

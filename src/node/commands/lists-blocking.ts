@@ -58,7 +58,11 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
       const list = listAt(ctx, src, ready !== undefined)
       if (!list || list.length === 0) return false
       const v = moveElement(ctx, src, dst, fromHead, toHead)
-      ctx.propagateAs(legacy ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, fromHead ? 'LEFT' : 'RIGHT', toHead ? 'LEFT' : 'RIGHT'])
+      // redis: served at once, BLMOVE is rewritten keeping the directions as typed; served after
+      // blocking (serveClientBlockedOnList) it is rebuilt with lower-case "left"/"right".
+      if (legacy) ctx.propagateAs(['RPOPLPUSH', src, dst])
+      else if (ready === undefined) ctx.propagateAs(['LMOVE', src, dst, argv[3], argv[4]])
+      else ctx.propagateAs(['LMOVE', src, dst, fromHead ? 'left' : 'right', toHead ? 'left' : 'right'])
       ctx.reply.bulk(v)
       return true
     },

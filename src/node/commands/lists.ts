@@ -6,7 +6,7 @@
 import {E, ReplyError, wrongArity} from '../errors.js'
 import type {Deque} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg} from './util.js'
+import {intArg, propagateNothing} from './util.js'
 import {numkeysKeys} from './type-util.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
@@ -149,6 +149,8 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   const r = clampRange(start, end, list.length)
   if (!r) ctx.db.delete(key)
   else if (r[0] !== 0 || r[1] !== list.length - 1) list.replaceAll(list.range(r[0], r[1]))
+  // redis ltrimCommand: dirty += removed elements, so a trim that removes nothing is not propagated.
+  else propagateNothing(ctx)
   ctx.afterWrite(key)
   ctx.reply.ok()
 }

@@ -1,5 +1,6 @@
 // Pub/Sub commands (redis pubsub.c). Delivery lives in src/node/pubsub.ts (PubSubHub).
 import {globMatch} from '../keyspace/glob.js'
+import {propagate, PROPAGATE_REPL} from '../propagate.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 
 const F = ['pubsub', 'noscript', 'loading', 'stale', 'subscribed-ok'] as const
@@ -68,7 +69,9 @@ function unsub(ctx: CommandContext, argv: string[], kind: 'unsubscribe' | 'punsu
 
 function publish(ctx: CommandContext, argv: string[]): void {
   const n = ctx.server.pubsub.deliver(argv[1], argv[2])
-  ctx.server.cluster?.publish?.(argv[1], argv[2])
+  // redis 7.0: a cluster spreads PUBLISH over the bus; a standalone master replicates it (not to the AOF).
+  if (ctx.server.cluster) ctx.server.cluster.publish?.(argv[1], argv[2])
+  else propagate(ctx.server, ctx.session.dbIndex, argv, PROPAGATE_REPL)
   ctx.reply.integer(n)
 }
 

@@ -221,7 +221,8 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     return err === null ? ctx.reply.ok() : ctx.reply.error(err)
   }
   if (sub === 'set-active-expire' && argv.length === 3) {
-    for (const [, d] of ctx.server.databases()) d.expireEnabled = argv[2] !== '0'
+    // redis: stops only activeExpireCycle; keys still expire when looked up.
+    for (let i = 0; i < ctx.server.databaseCount; i++) ctx.server.db(i).activeExpireEnabled = argv[2] !== '0'
     return ctx.reply.ok()
   }
   ctx.reply.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`)

@@ -127,8 +127,11 @@ function spop(ctx: CommandContext, argv: string[]): void {
   }
   const arr = [...s]
   const out = distinctIndexes(arr.length, count).map((i) => arr[i])
-  for (const m of out) s.delete(m)
-  ctx.propagateAs(['SREM', key, ...out])
+  // redis spopWithCountCommand propagates one SREM per member (wrapped in MULTI/EXEC by the batch).
+  for (const m of out) {
+    s.delete(m)
+    ctx.propagateAs(['SREM', key, m])
+  }
   ctx.afterWrite(key)
   ctx.reply.set(out.length)
   for (const m of out) ctx.reply.bulk(m)

@@ -77,7 +77,9 @@ function set(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const db = ctx.db
   if (argv.length === 3) {
-    // Plain SET key value (the hot path): no option needs the old value.
+    // Plain SET key value (the hot path): no option needs the old value, but a logically expired
+    // key must still expire first, as redis's lookupKeyWrite does (its DEL is propagated).
+    if (db.expiresCount !== 0) db.has(key)
     db.set(key, argv[2], false)
     ctx.afterWrite(key)
     return ctx.reply.ok()
@@ -92,8 +94,12 @@ function set(ctx: CommandContext, argv: string[]): void {
   db.set(key, argv[2], keepTtl)
   if (expireAt !== null) {
     db.setExpire(key, expireAt)
-    // Replicas must not depend on when they apply a relative TTL (redis 7.0 propagates PXAT).
-    if (unit !== 'pxat') ctx.propagateAs(['SET', key, argv[2], 'PXAT', String(expireAt)])
+    // Replicas must not depend on when they apply a relative TTL: redis 7.0 setGenericCommand
+    // propagates exactly SET key value PXAT ms (NX/XX/GET dropped).
+    ctx.propagateAs(['SET', key, argv[2], 'PXAT', String(expireAt)])
+  } else if (get) {
+    // ... and without an expiry, the command minus its GET arguments.
+    ctx.propagateAs(argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== 'get'))
   }
   ctx.afterWrite(key)
   if (get) ctx.reply.bulk(old as string | undefined)
@@ -111,6 +117,8 @@ function setWithTtl(ctx: CommandContext, argv: string[], unitMs: number): void {
   const at = absExpire(ctx, argv[2], unitMs, false, argv[0].toLowerCase())
   ctx.db.set(argv[1], argv[3])
   ctx.db.setExpire(argv[1], at)
+  // SETEX/PSETEX run redis's SET code: propagated as SET key value PXAT ms.
+  ctx.propagateAs(['SET', argv[1], argv[3], 'PXAT', String(at)])
   ctx.afterWrite(argv[1])
   ctx.reply.ok()
 }
@@ -118,6 +126,7 @@ function setWithTtl(ctx: CommandContext, argv: string[], unitMs: number): void {
 function getset(ctx: CommandContext, argv: string[]): void {
   const old = ctx.db.getString(argv[1])
   ctx.db.set(argv[1], argv[2])
+  ctx.propagateAs(['SET', argv[1], argv[2]]) // redis getsetCommand rewrites the name to SET
   ctx.afterWrite(argv[1])
   ctx.reply.bulk(old)
 }
@@ -126,6 +135,7 @@ function getdel(ctx: CommandContext, argv: string[]): void {
   const old = ctx.db.getString(argv[1])
   if (old !== undefined) {
     ctx.db.delete(argv[1])
+    ctx.propagateAs([ctx.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', argv[1]])
     ctx.afterWrite(argv[1])
   }
   ctx.reply.bulk(old)

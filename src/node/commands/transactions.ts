@@ -2,6 +2,7 @@
 // dispatcher (commands are validated when queued; a rejected one makes EXEC fail with EXECABORT).
 import {E} from '../errors.js'
 import {call} from '../dispatcher.js'
+import {activeBatch, resumeBatch, suspendBatch} from '../propagate.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 
@@ -62,36 +63,33 @@ function exec(ctx: CommandContext): void | Promise<void> {
   }
   ctx.server.unwatchAll(s)
   ctx.reply.array(m.queue.length)
-  // Writes inside EXEC reach replicas/AOF wrapped in MULTI ... EXEC.
-  const server = ctx.server
-  const collected: [number, string[]][] = []
-  const capture = (db: number, argv: string[]) => void collected.push([db, argv])
-  const saved = server.propagateHooks.splice(0, server.propagateHooks.length, capture)
-  const restore = () => {
-    server.propagateHooks.splice(0, server.propagateHooks.length, ...saved)
-    if (collected.length > 0 && saved.length > 0) {
-      for (const h of saved) {
-        h(collected[0][0], ['MULTI'])
-        for (const [db, argv] of collected) h(db, argv)
-        h(collected[collected.length - 1][0], ['EXEC'])
-      }
-    }
-    s.propagateOverride = [] // EXEC itself is not propagated again
+  // The queued commands propagate into EXEC's batch (dispatcher call), which reaches replicas
+  // and the AOF wrapped in MULTI ... EXEC when it holds more than one command (redis 7.0
+  // propagatePendingCommands); EXEC itself is never propagated.
+  const batch = activeBatch(ctx.server)
+  const done = () => {
+    s.flags.delete('exec')
+    s.propagateOverride = []
   }
   s.flags.add('exec')
   for (let i = 0; i < m.queue.length; i++) {
     const {spec, argv} = m.queue[i]
     const r = call(s, spec, argv)
     if (r !== undefined) {
-      // A handler went async (MIGRATE inside MULTI): finish the rest in order.
+      // A handler went async (MIGRATE inside MULTI): finish the rest in order, in the same batch.
+      if (batch !== null) batch.deferred = true
       return (async () => {
+        if (batch !== null) suspendBatch(batch)
         await r
-        for (let j = i + 1; j < m.queue.length; j++) await call(s, m.queue[j].spec, m.queue[j].argv)
-        s.flags.delete('exec')
-        restore()
+        for (let j = i + 1; j < m.queue.length; j++) {
+          if (batch !== null) resumeBatch(batch)
+          const rj = call(s, m.queue[j].spec, m.queue[j].argv)
+          if (batch !== null) suspendBatch(batch)
+          await rj
+        }
+        done()
       })()
     }
   }
-  s.flags.delete('exec')
-  restore()
+  done()
 }

@@ -84,7 +84,10 @@ export interface CommandContext {
   afterWriteAll(): void
   /**
    * Replace what replication/AOF sees for this command (e.g. EXPIRE -> PEXPIREAT,
-   * INCRBYFLOAT -> SET). May be called several times to emit several commands.
+   * INCRBYFLOAT -> SET). May be called several times to emit several commands; more than one
+   * command reaches replicas wrapped in MULTI/EXEC (src/node/propagate.ts). Nothing is propagated
+   * unless the command moved the dirty counter (afterWrite); propagateNothing() in util.ts
+   * suppresses it for a write that changed nothing.
    */
   propagateAs(argv: string[]): void
 }

@@ -46,6 +46,15 @@ export function parseFloatStrict(s: string): number | null {
   return Number.isNaN(v) ? null : v
 }
 
+/** CLIENT SETNAME / HELLO SETNAME (shared by client.ts and connection.ts, which import each other's tables). */
+export function validateClientName(name: string): string | null {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 33 || c > 126) return 'ERR Client names cannot contain spaces, newlines or special characters.'
+  }
+  return null
+}
+
 export function syntaxError(): never {
   throw new ReplyError(E.SYNTAX)
 }
@@ -57,15 +66,23 @@ export function is(arg: string, word: string): boolean {
 
 /**
  * Give `key` an absolute expiry (EXPIRE family, GETEX): a time already past deletes the key, as Redis
- * does, and replicas/AOF see DEL or PEXPIREAT rather than the relative form.
+ * does, and replicas/AOF see DEL or PEXPIREAT rather than the relative form. With `argv` (the
+ * EXPIRE family) redis 7.0 expireGenericCommand rewrites only the name and the time and keeps the
+ * NX/XX/GT/LT flags as typed; PEXPIREAT goes through unchanged. GETEX sends PEXPIREAT key ms.
  */
-export function expireKeyAt(ctx: CommandContext, key: string, at: number): void {
+export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?: string[]): void {
   if (at <= ctx.clock.now()) {
     ctx.db.delete(key)
     ctx.propagateAs(['DEL', key])
   } else {
     ctx.db.setExpire(key, at)
-    ctx.propagateAs(['PEXPIREAT', key, String(at)])
+    if (argv === undefined) ctx.propagateAs(['PEXPIREAT', key, String(at)])
+    else if (argv[0].toLowerCase() !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(at), ...argv.slice(3)])
   }
   ctx.afterWrite(key)
+}
+
+/** The command changed nothing worth replicating (redis: dirty unchanged), though it touched the key. */
+export function propagateNothing(ctx: CommandContext): void {
+  ctx.session.propagateOverride = []
 }

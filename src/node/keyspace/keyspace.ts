@@ -46,6 +46,8 @@ export class Keyspace {
    * commands see the key the master still has.
    */
   hideExpired = true
+  /** DEBUG SET-ACTIVE-EXPIRE: only the background cycle stops; lookups still expire lazily. */
+  activeExpireEnabled = true
   /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
   expiryPaused = false
   stats = {expiredKeys: 0, hits: 0, misses: 0}
@@ -203,7 +205,7 @@ export class Keyspace {
    * that survives between calls, checking at most `budget` keys. Returns keys expired.
    */
   activeExpire(budget = 200): number {
-    if (this.expires.size === 0 || !this.expireEnabled || this.expiryPaused) return 0
+    if (this.expires.size === 0 || !this.expireEnabled || !this.activeExpireEnabled || this.expiryPaused) return 0
     const now = this.clock.now()
     let expired = 0
     for (let i = 0; i < budget; i++) {

@@ -4,7 +4,7 @@
 // single appendonly.aof in `dir` is moved into the directory first (aofUpgradePrepare). A
 // truncated tail of the last file is cut off when aof-load-truncated is yes; anything else
 // that is wrong refuses the start with redis's wording (AofLoadError).
-import {existsSync, readFileSync, renameSync, statSync, mkdirSync, truncateSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
 import {Session} from '../session.js'
@@ -120,36 +120,90 @@ function statTotal(dir: string, names: string[]): number {
 class Truncated extends Error {}
 class BadFormat extends Error {}
 
+/** Command files are read 4 MiB at a time (a large INCR file never sits in memory whole); tests lower it. */
+export const aofReadTuning = {chunk: 4 << 20}
+
 async function loadSingleFile(server: NodeServer, aofDir: string, name: string, oldStyle: boolean): Promise<FileStatus> {
   const path = join(aofDir, name)
-  const buf = readFileSync(path)
-  if (buf.length === 0) return 'empty'
-  let pos = 0
-  if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
-    server.log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...')
-    try {
-      const file = readRdb(buf, {onEntry: (db, e) => loadRdbEntry(server, db, e)})
-      pos = file.length ?? buf.length
-    } catch (e) {
-      server.log.warning(oldStyle ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted` : `Error reading the RDB base file ${name}, AOF loading aborted`)
-      throw new AofLoadError(`Error reading the RDB ${oldStyle ? 'preamble of the AOF file' : 'base file'} ${name}: ${(e as Error).message}`)
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    if (size === 0) return 'empty'
+    let buf = readChunk(fd, 0, Math.min(size, aofReadTuning.chunk))
+    /** file offset of buf[0] */
+    let base = 0
+    let pos = 0
+    if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
+      // An RDB BASE (or an old-style preamble): the codec reads a whole buffer.
+      // TODO(rdb merge): the rdb helper's RdbStreamParser streams it instead.
+      buf = readChunk(fd, 0, size)
+      server.log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...')
+      try {
+        const file = readRdb(buf, {onEntry: (db, e) => loadRdbEntry(server, db, e)})
+        pos = file.length ?? buf.length
+      } catch (e) {
+        server.log.warning(oldStyle ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted` : `Error reading the RDB base file ${name}, AOF loading aborted`)
+        throw new AofLoadError(`Error reading the RDB ${oldStyle ? 'preamble of the AOF file' : 'base file'} ${name}: ${(e as Error).message}`)
+      }
+      if (oldStyle) server.log.notice('Reading the remaining AOF tail...')
     }
-    if (oldStyle) server.log.notice('Reading the remaining AOF tail...')
+    /** Keep the unparsed tail and append the next chunk; false at end of file. */
+    const more = (): boolean => {
+      const end = base + buf.length
+      if (end >= size) return false
+      // At least as much again as is pending: a huge command costs O(n) copies, not O(n^2).
+      const next = readChunk(fd, end, Math.min(size - end, Math.max(aofReadTuning.chunk, buf.length - pos)))
+      buf = Buffer.concat([buf.subarray(pos), next])
+      base += pos
+      pos = 0
+      return true
+    }
+    return await replayCommands(server, name, path, () => buf, () => pos, (p) => void (pos = p), () => base, more)
+  } finally {
+    closeSync(fd)
   }
+}
 
+function readChunk(fd: number, offset: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length)
+  let got = 0
+  while (got < length) {
+    const n = readSync(fd, out, got, length - got, offset + got)
+    if (n === 0) break
+    got += n
+  }
+  return got === length ? out : out.subarray(0, got)
+}
+
+async function replayCommands(
+  server: NodeServer,
+  name: string,
+  path: string,
+  buf: () => Buffer,
+  pos: () => number,
+  setPos: (p: number) => void,
+  base: () => number,
+  more: () => boolean,
+): Promise<FileStatus> {
   const s = new Session(server, null)
   s.authenticated = true
-  let validUpTo = pos
-  let validBeforeMulti = pos
+  let validUpTo = base() + pos()
+  let validBeforeMulti = validUpTo
   try {
-    while (pos < buf.length) {
-      if (buf[pos] === 0x23 /* # annotation */) {
-        const nl = buf.indexOf(10, pos)
-        if (nl < 0) throw new Truncated()
-        pos = nl + 1
+    for (;;) {
+      if (pos() >= buf().length && !more()) break
+      let parsed: [string[] | null, number]
+      try {
+        parsed = parseNext(buf(), pos())
+      } catch (e) {
+        if (e instanceof Truncated && more()) continue
+        throw e
+      }
+      const [argv, next] = parsed
+      if (argv === null) {
+        setPos(next) // an annotation line
         continue
       }
-      const [argv, next] = parseCommand(buf, pos)
       const spec = server.commands.lookup(argv[0])
       if (spec === undefined) {
         server.log.warning(`Unknown command '${argv[0]}' reading the append only file ${name}`)
@@ -159,8 +213,8 @@ async function loadSingleFile(server: NodeServer, aofDir: string, name: string, 
       const res = dispatch(s, argv)
       if (res !== undefined) await res
       s.reply.out = ''
-      pos = next
-      validUpTo = pos
+      setPos(next)
+      validUpTo = base() + next
     }
     if (s.multi !== null) {
       server.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`)
@@ -177,6 +231,16 @@ async function loadSingleFile(server: NodeServer, aofDir: string, name: string, 
     if (!(e instanceof Truncated)) throw e
     return truncatedTail(server, path, name, validUpTo)
   }
+}
+
+/** The next command, or [null, next] for a "#..." annotation line. */
+function parseNext(buf: Buffer, pos: number): [string[] | null, number] {
+  if (buf[pos] === 0x23 /* # */) {
+    const nl = buf.indexOf(10, pos)
+    if (nl < 0) throw new Truncated()
+    return [null, nl + 1]
+  }
+  return parseCommand(buf, pos)
 }
 
 function truncatedTail(server: NodeServer, path: string, name: string, validUpTo: number): FileStatus {

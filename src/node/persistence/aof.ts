@@ -4,6 +4,7 @@
 // fsync policy) is aof-writer.ts. A rewrite switches to a new INCR file and takes the
 // point-in-time view in one synchronous step, writes the BASE from it in slices between
 // event-loop turns, then swaps the manifest atomically and deletes the history files.
+import {PROPAGATE_ALL, PROPAGATE_AOF} from '../propagate.js'
 import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {NodeServer} from '../server.js'
@@ -69,7 +70,8 @@ export class Aof {
     this.deleteHistory()
     const w = (this.w = new AofWriter(server, () => this.rewrite !== null && server.config.bool('no-appendfsync-on-rewrite')))
     // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
-    server.propagateHooks.push((db, argv) => {
+    server.propagateHooks.push((db, argv, target = PROPAGATE_ALL) => {
+      if (!(target & PROPAGATE_AOF)) return // e.g. PUBLISH: replicas only, never the AOF
       if (this.state === 'on' || (this.state === 'wait-rewrite' && this.rewrite !== null)) w.append(db, argv)
     })
     server.beforeReply.push((s) => w.beforeReply(s))

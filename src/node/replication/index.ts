@@ -1,6 +1,7 @@
 // installReplication(server): plugs replication into the node — the propagate hook (the stream),
 // the command guards (READONLY, NOREPLICAS, MASTERDOWN), the commands, INFO lines, the 1 s cron,
 // and `replicaof` from the configuration. No command handler knows about replicas.
+import {PROPAGATE_ALL, PROPAGATE_REPL} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
@@ -24,7 +25,9 @@ function isWriteCommand(s: Session, spec: CommandSpec): boolean {
 export function installReplication(server: NodeServer): Replication {
   const repl = new Replication(server)
   server.replication = repl
-  server.propagateHooks.push((db, argv) => repl.feed(db, argv))
+  server.propagateHooks.push((db, argv, target = PROPAGATE_ALL) => {
+    if (target & PROPAGATE_REPL) repl.feed(db, argv)
+  })
   const cfg = server.config
   let minReplicas = cfg.int('min-replicas-to-write')
   let minLag = cfg.int('min-replicas-max-lag')

@@ -235,6 +235,13 @@ export class Replication {
     this.flushStream()
   }
 
+  /** What a cluster election needs: link state, last I/O, down-since, and the offset to rank by. */
+  view(): {connected: boolean; lastIo: number; downSince: number; offset: number} {
+    const m = this.master
+    if (!m) return {connected: false, lastIo: 0, downSince: 0, offset: this.offset}
+    return {connected: m.connected, lastIo: m.lastIo, downSince: m.downSince, offset: m.connected || m.cached ? m.reploff : this.offset}
+  }
+
   // ---- persistence (rdbPopulateSaveInfo / loadDataFromDisk) --------------------------------
 
   /** AUX fields that let a restarted node continue its replication history; null when there is none. */

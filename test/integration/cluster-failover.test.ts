@@ -1,0 +1,203 @@
+// Automatic and manual failover of embedded clusters, and with redis-server nodes as replicas or
+// voters: kill -9 a master under a writer, the replica is promoted, every survivor reports ok, no
+// acknowledged write is lost; the victim comes back as a replica of the winner. CLUSTER FAILOVER
+// (default, FORCE, TAKEOVER) moves mastership; replica migration gives an orphaned master a spare.
+import {after, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Cluster, Redis} from 'ioredis'
+import {spawnNode, stopPids, type SpawnedNode} from '../../src/local/launcher.js'
+import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
+import {freePortPair} from '../helpers/ports.js'
+import {haveRedisServer} from '../helpers/redis-server.js'
+import {runCli} from '../helpers/cli.js'
+import {waitFor} from '../helpers/repl.js'
+
+const NT = 2000
+const root = mkdtempSync(join(tmpdir(), 'redis-ts-failover-'))
+const spawned: SpawnedNode[] = []
+const conns: Redis[] = []
+after(async () => {
+  for (const c of conns) c.disconnect()
+  await stopPids(spawned.map((n) => n.pid), 10000)
+  rmSync(root, {recursive: true, force: true})
+})
+
+function conn(port: number): Redis {
+  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: false})
+  c.on('error', () => {})
+  conns.push(c)
+  return c
+}
+
+async function start(kind: 'embedded' | 'redis'): Promise<SpawnedNode> {
+  const {port, busPort} = await freePortPair()
+  const n = spawnNode({port, busPort, dir: join(root, String(port)), nodeTimeoutMs: NT, server: kind === 'embedded' ? 'embedded' : 'redis-server', detached: false})
+  spawned.push(n)
+  await waitFor(async () => (await conn(port).ping()) === 'PONG', 15000, `node ${port} up`)
+  return n
+}
+
+function restart(n: SpawnedNode, kind: 'embedded' | 'redis'): SpawnedNode {
+  const again = spawnNode({port: n.port, busPort: n.busPort, dir: n.dir, nodeTimeoutMs: NT, server: kind === 'embedded' ? 'embedded' : 'redis-server', detached: false})
+  spawned.push(again)
+  return again
+}
+
+async function nodes(port: number) {
+  return parseClusterNodes(String(await conn(port).call('CLUSTER', 'NODES')))
+}
+
+async function allOk(ports: number[]): Promise<boolean> {
+  for (const p of ports) if (!String(await conn(p).call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false
+  return true
+}
+
+/** masters = first three, replicas = the rest, in the order create pairs them. */
+async function cluster(kinds: ('embedded' | 'redis')[]): Promise<SpawnedNode[]> {
+  const ns: SpawnedNode[] = []
+  for (const k of kinds) ns.push(await start(k))
+  const r = await runCli(['create', ...ns.map((n) => `127.0.0.1:${n.port}`), '--replicas', '1', '--yes'], {timeoutMs: 90000})
+  assert.equal(r.code, 0, r.stderr)
+  return ns
+}
+
+/** A writer doing read-before-write increments on keys of one master's slots. */
+function writer(seeds: number[], keys: string[]) {
+  const c = new Cluster(seeds.map((port) => ({host: '127.0.0.1', port})), {redisOptions: {maxRetriesPerRequest: 1}, clusterRetryStrategy: () => 50, retryDelayOnClusterDown: 50, retryDelayOnFailover: 50})
+  c.on('error', () => {})
+  const acked = new Map<string, number>()
+  let stop = false
+  let errors = 0
+  let longestGap = 0
+  let last = Date.now()
+  const loop = (async () => {
+    for (let i = 0; !stop; i++) {
+      const k = keys[i % keys.length]
+      try {
+        const cur = Number((await c.get(k)) ?? 0)
+        await c.set(k, String(cur + 1))
+        acked.set(k, cur + 1)
+        const now = Date.now()
+        longestGap = Math.max(longestGap, now - last)
+        last = now
+      } catch {
+        errors++
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+  })()
+  return {
+    acked,
+    get errors() {
+      return errors
+    },
+    get longestGap() {
+      return longestGap
+    },
+    async stop() {
+      stop = true
+      await loop
+      // acknowledged writes lost: a key whose value is below the last acknowledged one
+      const lost: string[] = []
+      for (const [k, v] of acked) {
+        const got = Number((await c.get(k)) ?? 0)
+        if (got < v) lost.push(`${k}: ${got} < ${v}`)
+      }
+      c.disconnect()
+      return lost
+    },
+  }
+}
+
+/** Keys whose slots belong to the master on `port`. */
+async function keysOf(port: number, n: number): Promise<string[]> {
+  const me = (await nodes(port)).find((e) => e.myself)!
+  const out: string[] = []
+  for (let i = 0; out.length < n; i++) {
+    const k = `fo:${i}`
+    const slot = Number(await conn(port).call('CLUSTER', 'KEYSLOT', k))
+    if (me.slots.some(([a, b]) => slot >= a && slot <= b)) out.push(k)
+  }
+  return out
+}
+
+async function killAndCheck(ns: SpawnedNode[], kinds: ('embedded' | 'redis')[], victimIndex: number) {
+  const victim = ns[victimIndex]
+  const before = await nodes(victim.port)
+  const me = before.find((e) => e.myself)!
+  const replica = before.find((e) => e.masterId === me.id)!
+  const w = writer(ns.filter((n) => n !== victim).map((n) => n.port), await keysOf(victim.port, 20))
+  await new Promise((r) => setTimeout(r, 500))
+  process.kill(victim.pid, 'SIGKILL')
+  await stopPids([victim.pid], 5000)
+  const survivors = ns.filter((n) => n !== victim).map((n) => n.port)
+  const t0 = Date.now()
+  await waitFor(async () => {
+    const view = await nodes(replica.port)
+    return view.find((e) => e.myself)!.role === 'master' && (await allOk(survivors))
+  }, 20000, 'replica promoted and every survivor ok')
+  const recovery = Date.now() - t0
+  await new Promise((r) => setTimeout(r, 500))
+  const lost = await w.stop()
+  assert.deepEqual(lost, [], 'acknowledged writes lost')
+  assert.ok(w.acked.size > 0)
+  // the victim returns as a replica of the winner
+  const again = restart(victim, kinds[victimIndex])
+  ns[victimIndex] = again
+  await waitFor(async () => {
+    const self = (await nodes(again.port)).find((e) => e.myself)
+    return self?.role === 'replica' && self.masterId === replica.id && (await allOk([...survivors, again.port]))
+  }, 30000, 'old master rejoined as a replica of the winner')
+  return {recovery, winner: replica}
+}
+
+describe('failover in embedded clusters', () => {
+  test('kill -9 of a master: its replica takes over, nothing acknowledged is lost, the victim rejoins as a replica', async () => {
+    const kinds = Array(6).fill('embedded') as 'embedded'[]
+    const ns = await cluster(kinds)
+    const {recovery} = await killAndCheck(ns, kinds, 0)
+    assert.ok(recovery < 15000, `recovery took ${recovery} ms`)
+  })
+
+  test('manual failover (default, FORCE, TAKEOVER) moves mastership without losing writes', async () => {
+    const kinds = Array(6).fill('embedded') as 'embedded'[]
+    const ns = await cluster(kinds)
+    for (const mode of [[], ['FORCE'], ['TAKEOVER']] as string[][]) {
+      type Entry = Awaited<ReturnType<typeof nodes>>[number]
+      let master: Entry | undefined
+      let replica: Entry | undefined
+      await waitFor(async () => {
+        const view = await nodes(ns[0].port)
+        master = view.find((e) => e.role === 'master' && e.slots.some(([a]) => a === 0))
+        replica = master && view.find((e) => e.masterId === master!.id)
+        return master !== undefined && replica !== undefined
+      }, 10000, 'the view shows a master of slot 0 with a replica')
+      const mPort = master!.port
+      const rPort = replica!.port
+      const w = writer(ns.map((n) => n.port), await keysOf(mPort, 10))
+      await new Promise((r) => setTimeout(r, 300))
+      assert.equal(await conn(rPort).call('CLUSTER', 'FAILOVER', ...mode), 'OK')
+      await waitFor(async () => (await nodes(rPort)).find((e) => e.myself)!.role === 'master' && (await nodes(mPort)).find((e) => e.myself)!.role === 'replica', 15000, `CLUSTER FAILOVER ${mode.join(' ')}`)
+      await new Promise((r) => setTimeout(r, 300))
+      assert.deepEqual(await w.stop(), [], `writes lost with ${mode.join(' ') || 'default'}`)
+    }
+    await assert.rejects(conn(ns[0].port).call('CLUSTER', 'FAILOVER', 'bogus'), /ERR syntax error/)
+  })
+})
+
+describe('failover with redis-server nodes in the cluster', {skip: !haveRedisServer() && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false}, () => {
+  test('a redis-server replica of an embedded master wins among embedded voters', async () => {
+    const kinds: ('embedded' | 'redis')[] = ['embedded', 'embedded', 'embedded', 'redis', 'redis', 'redis']
+    const ns = await cluster(kinds)
+    await killAndCheck(ns, kinds, 0)
+  })
+
+  test('an embedded replica of a redis-server master wins among redis-server voters', async () => {
+    const kinds: ('embedded' | 'redis')[] = ['redis', 'redis', 'redis', 'embedded', 'embedded', 'embedded']
+    const ns = await cluster(kinds)
+    await killAndCheck(ns, kinds, 1)
+  })
+})
