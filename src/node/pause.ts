@@ -8,6 +8,7 @@
 //
 // API for the runtime (e.g. cluster manual failover, MFSTART on the master):
 //   pauseWrites(server, untilMs, purpose?)  unpause(server, purpose?)  isWritePaused(server)
+//   isPausedFor(server, 'failover')  pauseType(server)  postponedCount(server)
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
@@ -142,6 +143,17 @@ export function pauseType(server: NodeServer): 'off' | PauseType {
 
 export function isWritePaused(server: NodeServer): boolean {
   return pauseType(server) !== 'off'
+}
+
+/**
+ * A live pause event of this purpose. Redis's replicationCron skips the PING to replicas while a
+ * manual failover pause is on (so the master offset the replica must reach stays put), and
+ * WAIT's GETACK waits for the end of any pause: replication can ask here.
+ */
+export function isPausedFor(server: NodeServer, purpose: PausePurpose): boolean {
+  const p = pauses.get(server)
+  if (p === undefined || pauseType(server) === 'off') return false
+  return p.events.has(purpose)
 }
 
 /** Clients whose command is held by a pause (counted in INFO blocked_clients like redis). */

@@ -7,6 +7,9 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
 import {runCli} from '../helpers/cli.js'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 const skip = redisSkip()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -151,3 +154,34 @@ describe('failover (redis-server 3+3)', {skip}, () => {
     assert.equal(l.find((n) => n.id === p.replica.id)!.role, 'master')
   })
 })
+
+describe('failover (embedded 3+3 local cluster)', () => {
+  let dir = ''
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'redis-ts-failover-'))
+    const r = await runCli(['create', '--replicas', '1', '--dir', dir, '--node-timeout', '2000', '--json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+  })
+  after(async () => {
+    await runCli(['local', 'stop', '--dir', dir])
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  test('plain failover of an embedded master: promoted, every node agrees, nothing lost', async (t) => {
+    const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as {nodes?: {port: number}[]; ports?: number[]}
+    const ports = state.ports ?? state.nodes!.map((n) => n.port)
+    const c = await runCli(['check', `127.0.0.1:${ports[0]}`, '--json'])
+    const l: JsonNode[] = JSON.parse(c.stdout).result.nodes
+    const rep = l.find((n) => n.role === 'replica')!
+    const r = await runCli(['failover', rep.address, '--json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const {result} = JSON.parse(r.stdout).result
+    t.diagnostic(`embedded plain: promoted ${result.promotedMs} ms, agreed ${result.agreedMs} ms, write pause ${result.writePause.maxGapMs} ms`)
+    assert.equal(result.agreedBy.length, 6)
+    assert.equal(result.writePause.lost, false)
+    const after = JSON.parse((await runCli(['check', rep.address, '--json'])).stdout).result.nodes as JsonNode[]
+    assert.equal(after.find((n) => n.id === rep.id)!.role, 'master')
+    assert.equal(after.find((n) => n.id === rep.masterId)!.masterId, rep.id)
+  })
+})
+

@@ -132,6 +132,10 @@ function othersThan(ctx: Ctx, ...ids: (string | undefined)[]): Endpoint[] {
 
 /** Phase A: claim unowned slots on their new owners and tell every other master. */
 async function phaseCoverage(ctx: Ctx, repairs: SlotRepair[], deadline: number): Promise<void> {
+  for (const r of repairs.filter((x) => x.ownerOnTarget)) {
+    const T = ctx.byId.get(r.targetId)!
+    await (await ctx.pool.get(T)).call('CLUSTER', 'SETSLOT', String(r.slot), 'NODE', r.ownerOnTarget!)
+  }
   const byTarget = new Map<string, number[]>()
   for (const r of repairs.filter((r) => r.addSlot)) byTarget.set(r.targetId, [...(byTarget.get(r.targetId) ?? []), r.slot])
   if (!byTarget.size) return

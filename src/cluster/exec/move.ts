@@ -12,6 +12,7 @@ import type {Redis} from 'ioredis'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import type {ClusterView} from '../topology/types.js'
+import {followFailover} from './move-failover.js'
 import {
   BatchSizer,
   DEFAULT_MIGRATE_TIMEOUT_MS,
@@ -58,6 +59,10 @@ export interface MoveOptions {
   counts?: Map<number, number>
   /** max slots sharing one pipelined chunk; default 64 */
   chunkSlots?: number
+  /** retry slots whose source/target lost its shard to a failover (default true; see move-failover.ts) */
+  followFailover?: boolean
+  /** how long to wait for a shard being failed over to get a master again (default 30000 ms) */
+  waitMs?: number
 }
 
 export interface SlotFailure extends SlotMove {
@@ -290,6 +295,17 @@ function bump(ctx: Ctx, slot: number, n: number, moved: Map<number, number>): vo
  * a slot listed twice).
  */
 export async function moveSlots(pool: NodePool, view: ClusterView, moves: SlotMove[], opts: MoveOptions = {}): Promise<MoveResult> {
+  const started = Date.now()
+  const result = await moveSlotsOnce(pool, view, moves, opts)
+  // A failover of a source or target mid-move: continue from the masters now serving those shards.
+  if (result.failed.length && opts.followFailover !== false && !opts.signal?.aborted) {
+    await followFailover(pool, view, result, opts, moveSlotsOnce)
+    result.elapsedMs = Date.now() - started
+  }
+  return result
+}
+
+async function moveSlotsOnce(pool: NodePool, view: ClusterView, moves: SlotMove[], opts: MoveOptions): Promise<MoveResult> {
   const started = Date.now()
   const seen = new Set<number>()
   for (const m of moves) {

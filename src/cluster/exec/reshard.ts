@@ -53,21 +53,36 @@ export interface ApplyMovesResult {
 }
 
 /** Move, then wait until every node agrees on the new slot map (bounded), then re-check. */
+/** The nodes of `view` that answer now (from a fresh load through the first seed that does). */
+async function liveNodes(pool: NodePool, view: ClusterView): Promise<ClusterView['nodes']> {
+  for (const n of view.nodes.filter((x) => x.reachable)) {
+    try {
+      const v = await loadCluster({host: n.host, port: n.port}, pool)
+      return v.nodes.filter((x) => x.reachable)
+    } catch {
+      // this one is gone: try the next
+    }
+  }
+  return view.nodes.filter((n) => n.reachable)
+}
+
 export async function applyMoves(pool: NodePool, view: ClusterView, moves: SlotMove[], opts: MoveOptions & {convergeTimeoutMs?: number}): Promise<ApplyMovesResult> {
   const move = await moveSlots(pool, view, moves, opts)
   const keysPerSecond = move.elapsedMs > 0 ? Math.round((move.keysMoved * 1000) / move.elapsedMs) : 0
-  const reachable = view.nodes.filter((n) => n.reachable)
+  // A failover during the move may have taken a node down: poll and re-read from the survivors.
+  const survivors = move.warnings.some((w) => w.startsWith('Failover during the move')) ? await liveNodes(pool, view) : view.nodes.filter((n) => n.reachable)
+  const down = view.nodes.filter((n) => !survivors.some((s) => s.id === n.id)).map((n) => n.id)
   let converged = false
   let convergedMs: number | undefined
   if (move.slotsMoved > 0) {
     try {
-      const w = await waitForConvergence(pool, reachable.map((n) => ({host: n.host, port: n.port})), {nodeCount: view.nodes.length, stateOk: true}, {timeoutMs: opts.convergeTimeoutMs ?? 20000})
+      const w = await waitForConvergence(pool, survivors.map((n) => ({host: n.host, port: n.port})), {nodeCount: view.nodes.length, stateOk: true, down}, {timeoutMs: opts.convergeTimeoutMs ?? 20000})
       converged = true
       convergedMs = w.elapsedMs
     } catch (err) {
       if (!(err instanceof RedisTsError && err.kind === 'timeout')) throw err
     }
   } else converged = true
-  const after = await loadCluster({host: reachable[0].host, port: reachable[0].port}, pool)
+  const after = await loadCluster({host: survivors[0].host, port: survivors[0].port}, pool)
   return {move, converged, ...(convergedMs === undefined ? {} : {convergedMs}), findings: blockingFindings(after, runChecks(after).findings), keysPerSecond}
 }

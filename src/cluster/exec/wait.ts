@@ -36,6 +36,8 @@ export interface ConvergeExpectation {
   stateOk: boolean
   /** replica id → master id that must be shown by every node */
   replicaOf?: Map<string, string>
+  /** ids of nodes known to be down: their fail flags do not count (a failover happened meanwhile) */
+  down?: string[]
   /** ids that must not be known any more (del-node) */
   forgotten?: string[]
   /** the nodes that must all know each other (for the timeout diagnosis) */
@@ -48,7 +50,7 @@ export function converged(snaps: NodeSnapshot[], exp: ConvergeExpectation): {ok:
     if (!s.view || !s.info) return {ok: false, reason: `${s.address}: ${s.error ?? 'no reply'}`}
     const known = s.view.filter((e) => !e.flags.includes('handshake') && !e.flags.includes('noaddr'))
     if (known.length !== exp.nodeCount || s.view.length !== exp.nodeCount) return {ok: false, reason: `${s.address} knows ${known.length}/${exp.nodeCount} nodes`}
-    const bad = s.view.find((e) => e.flags.includes('fail') || e.flags.includes('fail?'))
+    const bad = s.view.find((e) => (e.flags.includes('fail') || e.flags.includes('fail?')) && !exp.down?.includes(e.id))
     if (bad) return {ok: false, reason: `${s.address} sees ${bad.host}:${bad.port} as failing`}
     const mySig = configSignature(s.view)
     if (sig === undefined) sig = mySig

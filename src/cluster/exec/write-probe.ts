@@ -128,8 +128,9 @@ export class WriteProbe {
   async stop(): Promise<ProbeResult> {
     this.running = false
     await this.loop
-    const now = Date.now()
-    if (this.writes === 0) this.maxGap = now - this.startAt
+    // The stretch since the last acknowledged write counts too: a write still held (or failing)
+    // when we stop is part of the pause, not a gap that never happened.
+    this.maxGap = Math.max(this.maxGap, Date.now() - this.lastAckAt)
     let readBack: number | null = null
     let addr = this.servedBy ?? this.target
     for (let i = 0; i < 3 && readBack === null; i++) {

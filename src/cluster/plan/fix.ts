@@ -40,6 +40,13 @@ export interface SlotRepair {
   targetId: string
   /** target's own view has no owner for the slot: ADDSLOTS on it first */
   addSlot: boolean
+  /**
+   * target's own view has no owner but the primary claims the slot (a target that was importing
+   * from a master that then failed over drops the slot, issue 8): SETSLOT NODE <primary> on the
+   * target instead of ADDSLOTS, which would clear its importing state and lose to the primary's
+   * higher epoch (the target then deletes the keys it received)
+   */
+  ownerOnTarget?: string
   /** node clients are routed to (MIGRATING -> target), moved with the mover */
   primaryId?: string
   primaryKeys: number
@@ -168,7 +175,8 @@ function planSlot(f: SlotFacts, byId: Map<string, ClusterNode>, masters: Cluster
     state: describe(f, byId),
     action,
     targetId: T.id,
-    addSlot: viewOwner(T, f.s) === undefined && !claims(T),
+    addSlot: viewOwner(T, f.s) === undefined && !claims(T) && !(P && claims(P)),
+    ...(P && claims(P) && viewOwner(T, f.s) === undefined && !claims(T) ? {ownerOnTarget: P.id} : {}),
     ...(P ? {primaryId: P.id} : {}),
     primaryKeys: P ? f.keys(P) : 0,
     secondaries,
