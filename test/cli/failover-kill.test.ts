@@ -1,7 +1,7 @@
 // kill -9 of a master in a 3+3 cluster (cluster-node-timeout 2000) under a read-before-write writer,
 // and a failover loop (reliability.md §7.1 #1 and #3, issue 8). Parameterised over the engine: the same
 // code runs against redis-server (the oracle) and the embedded runtime; the embedded variant runs only
-// with REDIS_TS_EMBEDDED_FAILOVER=1 until its automatic failover is switched on (test/helpers/failover.ts).
+//.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ENGINES, FailoverCluster, engineSkip, killTrial, readBack} from '../helpers/failover.js'

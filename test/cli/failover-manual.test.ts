@@ -1,7 +1,7 @@
 // Manual failover under writes in a 3+3 cluster (reliability.md §7.1 #7, issue 8): default CLUSTER FAILOVER
 // loses no acknowledged write (the master pauses writes until the replica has its offset), FORCE and
 // TAKEOVER promote the replica and the old master follows it. Parameterised over the engine like
-// failover-kill.test.ts; the embedded variant runs only with REDIS_TS_EMBEDDED_FAILOVER=1.
+// failover-kill.test.ts.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ENGINES, FailoverCluster, engineSkip, manualFailoverTrial} from '../helpers/failover.js'

@@ -18,11 +18,10 @@ import {redisSkip, waitReady} from './redis-server.js'
 export type Engine = 'redis-server' | 'embedded'
 export const ENGINES: Engine[] = ['redis-server', 'embedded']
 
-/** node:test `skip` for an engine. Embedded runs only with REDIS_TS_EMBEDDED_FAILOVER=1 until its election is switched on. */
+/** node:test `skip` for an engine: redis-server variants need it on PATH; embedded ones always run. */
 export function engineSkip(engine: Engine): string | false {
   if (engine === 'redis-server') return redisSkip()
-  if (process.env.REDIS_TS_EMBEDDED_FAILOVER === '1') return false
-  return 'embedded automatic failover not switched on yet: set REDIS_TS_EMBEDDED_FAILOVER=1 to run it (issue 8)'
+  return false
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))

@@ -344,6 +344,7 @@ export function failoverCron(st: ClusterState): void {
 
 /** clusterBeforeSleep's failover part. */
 export function installFailoverHooks(st: ClusterState): void {
+  st.onResetManualFailover = () => resetManualFailover(st)
   st.onFailoverPacket = (sender, h, link) => {
     onPausedMasterOffset(st, sender, h)
     if (h.type === MsgType.FAILOVER_AUTH_REQUEST) sendFailoverAuthIfNeeded(st, sender, h)

@@ -211,6 +211,8 @@ export class ClusterState {
     me.masterId = n.id
     n.flags |= NodeFlag.MIGRATE_TO
     this.hooks.onSetMaster?.(n)
+    // clusterSetMaster ends with resetManualFailover: an old master lifts its write pause at once.
+    this.onResetManualFailover?.()
     this.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE)
   }
 
@@ -334,6 +336,8 @@ export class ClusterState {
    * every packet of a known sender after its header was applied.
    */
   onFailoverPacket: ((sender: ClusterNode, h: BusHeader, link: BusLink) => void) | null = null
+  /** Set by failover.ts: resetManualFailover (avoids an import cycle). */
+  onResetManualFailover: (() => void) | null = null
   /** Set by failover.ts: run the election / manual failover step now (clusterBeforeSleep). */
   onHandleFailover: ((manual: boolean) => void) | null = null
   /** Set by format.ts users; returns the nodes.conf text. */

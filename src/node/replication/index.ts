@@ -39,6 +39,13 @@ export function installReplication(server: NodeServer): Replication {
       repl.backlog = repl.backlog.resize(Number(value), repl.offset)
     }
   })
+  // A reply must not leave before the write it acknowledges is on its way to the replicas: flush the
+  // stream first (redis writes both in the same beforeSleep), so a kill -9 right after the reply
+  // cannot lose a write a client saw acknowledged while a replica was in sync.
+  server.beforeReply.unshift(() => {
+    repl.flushStream()
+    return false
+  })
   server.guards.push((s, spec) => {
     if (s.fromMaster) return null
     if (repl.master !== null) {

@@ -3,6 +3,7 @@
 // replicas (master side, ./master.ts) and the link to our own master (replica side, ./replica.ts).
 // A replica proxies its master's bytes verbatim to its own replicas, so offsets and replids are
 // the same along a chain (PSYNC2).
+import {isPausedFor, isWritePaused} from '../pause.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import {Backlog} from './backlog.js'
@@ -230,7 +231,7 @@ export class Replication {
   }
 
   sendGetAck(): void {
-    if (this.master !== null || this.backlog === null) return
+    if (this.master !== null || this.backlog === null || isWritePaused(this.server)) return
     this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['REPLCONF', 'GETACK', '*'])
     this.flushStream()
   }
@@ -274,7 +275,9 @@ export class Replication {
   cron(): void {
     const now = this.server.clock.now()
     const cfg = this.server.config
-    if (this.master === null && this.replicas.length > 0) {
+    // No PING during a manual failover's pause: the paused offset must stay the final one the
+    // replica has to reach (redis replicationCron: manual_failover_in_progress).
+    if (this.master === null && this.replicas.length > 0 && !isPausedFor(this.server, 'failover')) {
       const period = cfg.int('repl-ping-replica-period') * 1000
       if (now - this.lastPingMs >= period) {
         this.lastPingMs = now
