@@ -62,3 +62,21 @@ export function fmt(ms: number): string {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A connected client once something answers PING on `port` (polls for up to 20 s). */
+export async function connect(port: number): Promise<Redis> {
+  const deadline = Date.now() + 20000
+  for (;;) {
+    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      await c.ping()
+      return c
+    } catch {
+      c.disconnect()
+      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
+      await sleep(50)
+    }
+  }
+}

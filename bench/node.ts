@@ -17,7 +17,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {Redis} from 'ioredis'
 import {freePortPair} from '../test/helpers/ports.js'
-import {run, sleep} from './lib.js'
+import {run, sleep, connect} from './lib.js'
 
 const N = Number(process.env.N ?? 1_000_000)
 const KEYS = Number(process.env.KEYS ?? 1_000_000)
@@ -73,23 +73,6 @@ async function start(kind: Kind, dir: string): Promise<Target> {
     c.disconnect()
   }
   return t
-}
-
-async function connect(port: number): Promise<Redis> {
-  const deadline = Date.now() + 20000
-  for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
-    c.on('error', () => {})
-    try {
-      await c.connect()
-      await c.ping()
-      return c
-    } catch {
-      c.disconnect()
-      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
-      await sleep(50)
-    }
-  }
 }
 
 function rssBytes(pid: number): number {

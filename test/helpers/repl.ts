@@ -120,3 +120,31 @@ export async function fillAllTypes(c: Redis, n: number, prefix = 'k'): Promise<v
   p.hset(`${prefix}:bighash`, ...many)
   await p.exec()
 }
+
+/** Embedded nodes (each with a client) started by one test file and all stopped by `stopAll()`. */
+export class Fleet {
+  readonly nodes: RunningNode[] = []
+  readonly clients: Redis[] = []
+
+  async node(overrides: Record<string, string> = {}, log?: string[]): Promise<{n: RunningNode; c: Redis}> {
+    const n = await embedded(overrides, log)
+    this.nodes.push(n)
+    return {n, c: this.client(n.port)}
+  }
+
+  client(port: number, password?: string): Redis {
+    const c = client(port, password)
+    this.clients.push(c)
+    return c
+  }
+
+  adopt(n: RunningNode): RunningNode {
+    this.nodes.push(n)
+    return n
+  }
+
+  async stopAll(): Promise<void> {
+    for (const c of this.clients) c.disconnect()
+    for (const n of this.nodes) await n.stop()
+  }
+}

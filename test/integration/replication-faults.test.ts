@@ -6,22 +6,14 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import type {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
-import {client, embedded, fillAllTypes, info, waitFor, waitSynced} from '../helpers/repl.js'
+import {Fleet, client, embedded, fillAllTypes, info, waitFor, waitSynced} from '../helpers/repl.js'
 import {freePortPair} from '../helpers/ports.js'
 
-const nodes: RunningNode[] = []
-const clients: Redis[] = []
 const servers: net.Server[] = []
-async function node(overrides: Record<string, string> = {}, log?: string[]): Promise<{n: RunningNode; c: Redis}> {
-  const n = await embedded(overrides, log)
-  nodes.push(n)
-  const c = client(n.port)
-  clients.push(c)
-  return {n, c}
-}
+const fleet = new Fleet()
+const node = (overrides: Record<string, string> = {}, log?: string[]) => fleet.node(overrides, log)
 after(async () => {
-  for (const c of clients) c.disconnect()
-  for (const n of nodes) await n.stop()
+  await fleet.stopAll()
   for (const s of servers) s.close()
 })
 
@@ -82,16 +74,14 @@ describe('replication faults', () => {
   })
 
   test('a wrong masterauth is logged and retried', async () => {
-    const mn = await embedded({requirepass: 'secret'})
-    nodes.push(mn)
+    const mn = fleet.adopt(await embedded({requirepass: 'secret'}))
     const log: string[] = []
     const {c} = await node({masterauth: 'wrong'}, log)
     await c.replicaof('127.0.0.1', String(mn.port))
     await waitFor(() => log.some((l) => l.includes('Unable to AUTH to MASTER: WRONGPASS')), 5000, 'auth error logged')
     assert.equal((await info(c)).master_link_status, 'down')
     await c.config('SET', 'masterauth', 'secret')
-    const m = client(mn.port, 'secret')
-    clients.push(m)
+    const m = fleet.client(mn.port, 'secret')
     await waitSynced(m, c, 10000)
   })
 

@@ -4,20 +4,12 @@ import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
-import {client, digest, embedded, fillAllTypes, info, sameDigest, waitFor, waitSynced} from '../helpers/repl.js'
+import {Fleet, client, digest, embedded, fillAllTypes, info, sameDigest, waitFor, waitSynced} from '../helpers/repl.js'
 
-const nodes: RunningNode[] = []
-const clients: Redis[] = []
-async function node(overrides: Record<string, string> = {}, log?: string[]): Promise<{n: RunningNode; c: Redis}> {
-  const n = await embedded(overrides, log)
-  nodes.push(n)
-  const c = client(n.port)
-  clients.push(c)
-  return {n, c}
-}
+const fleet = new Fleet()
+const node = (overrides: Record<string, string> = {}, log?: string[]) => fleet.node(overrides, log)
 after(async () => {
-  for (const c of clients) c.disconnect()
-  for (const n of nodes) await n.stop()
+  await fleet.stopAll()
 })
 
 async function writeMix(c: Redis, n: number): Promise<void> {
@@ -44,7 +36,7 @@ describe('replication between embedded nodes', () => {
     const {c: m} = await node()
     await fillAllTypes(m, 500)
     const {c: r} = await node()
-    assert.equal(await r.replicaof('127.0.0.1', String(nodes[0].port)), 'OK')
+    assert.equal(await r.replicaof('127.0.0.1', String(fleet.nodes[0].port)), 'OK')
     await waitSynced(m, r)
     assert.equal(sameDigest(await digest(m), await digest(r)), null)
     await writeMix(m, 3000)
@@ -56,7 +48,7 @@ describe('replication between embedded nodes', () => {
     assert.equal(mi.connected_slaves, '1')
     assert.match(mi.slave0, /^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/)
     const role = (await r.call('ROLE')) as unknown[]
-    assert.deepEqual(role.slice(0, 4), ['slave', '127.0.0.1', nodes[0].port, 'connected'])
+    assert.deepEqual(role.slice(0, 4), ['slave', '127.0.0.1', fleet.nodes[0].port, 'connected'])
     assert.equal((await info(m, 'stats')).sync_full, '1')
 
     // read-only replica
@@ -194,9 +186,8 @@ describe('replication between embedded nodes', () => {
   })
 
   test('SHUTDOWN of a master waits until its replica acknowledged everything', async () => {
-    const mn = await embedded()
-    const m = client(mn.port)
-    clients.push(m)
+    const mn = await embedded() // stopped by the test itself
+    const m = fleet.client(mn.port)
     const {c: r} = await node()
     await r.replicaof('127.0.0.1', String(mn.port))
     await waitSynced(m, r)
