@@ -39,12 +39,28 @@ export function installReplication(server: NodeServer): Replication {
       repl.backlog = repl.backlog.resize(Number(value), repl.offset)
     }
   })
-  // A reply must not leave before the write it acknowledges is on its way to the replicas: flush the
-  // stream first (redis writes both in the same beforeSleep), so a kill -9 right after the reply
-  // cannot lose a write a client saw acknowledged while a replica was in sync.
-  server.beforeReply.unshift(() => {
+  // A reply must not leave before the write it acknowledges is on its way to the replicas (redis
+  // writes both in the same beforeSleep), so a kill -9 right after the reply cannot lose a write a
+  // client saw acknowledged while a replica was in sync. Replies are held while stream bytes are
+  // pending and released together at the end of the event-loop turn, right after one write of the
+  // stream: one replica write per turn, not one per client.
+  const held = new Set<Session>()
+  let releaseScheduled = false
+  const release = () => {
+    releaseScheduled = false
     repl.flushStream()
-    return false
+    const list = [...held]
+    held.clear()
+    for (const s of list) if (!s.closed) s.flush()
+  }
+  server.beforeReply.unshift((s) => {
+    if (!repl.hasPending || s.fromMaster) return false
+    held.add(s)
+    if (!releaseScheduled) {
+      releaseScheduled = true
+      setImmediate(release)
+    }
+    return true
   })
   server.guards.push((s, spec) => {
     if (s.fromMaster) return null

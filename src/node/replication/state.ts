@@ -124,6 +124,11 @@ export class Replication {
     })
   }
 
+  /** Encoded writes not yet handed to the backlog and the replicas. */
+  get hasPending(): boolean {
+    return this.pending.length !== 0
+  }
+
   /** Move encoded writes to the backlog and the replicas' sockets (beforeSleep in Redis). */
   flushStream(): void {
     if (this.pending.length === 0) return
