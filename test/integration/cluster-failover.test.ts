@@ -188,6 +188,32 @@ describe('failover in embedded clusters', () => {
   })
 })
 
+describe('replica migration in an embedded cluster', () => {
+  test('a master left without replicas receives the spare replica of a master that has two', async () => {
+    const kinds = Array(7).fill('embedded') as 'embedded'[]
+    const ns = await cluster(kinds)
+    const view = await nodes(ns[0].port)
+    const masters = view.filter((e) => e.role === 'master' && e.slots.length > 0)
+    const count = (m: {id: string}) => view.filter((e) => e.masterId === m.id).length
+    const rich = masters.find((m) => count(m) === 2)!
+    const poor = masters.find((m) => count(m) === 1)!
+    assert.ok(rich && poor, 'create placed the extra replica on one master')
+    const victim = view.find((e) => e.masterId === poor.id)!
+    const vp = ns.find((n) => n.port === victim.port)!
+    process.kill(vp.pid, 'SIGKILL')
+    await stopPids([vp.pid], 5000)
+    const alive = ns.filter((n) => n !== vp).map((n) => n.port)
+    // orphaned for more than 5 s, then the spare with the smallest id moves over
+    await waitFor(async () => {
+      const v = await nodes(rich.port)
+      return v.some((e) => e.masterId === poor.id && e.id !== victim.id && !e.flags.includes('fail')) && v.filter((e) => e.masterId === rich.id).length === 1
+    }, 30000, 'a spare replica migrated to the orphaned master')
+    const migrated = (await nodes(rich.port)).find((e) => e.masterId === poor.id && e.id !== victim.id)!
+    await waitFor(async () => (await conn(migrated.port).info('replication')).includes('master_link_status:up'), 15000, 'migrated replica synced')
+    assert.ok(await allOk(alive))
+  })
+})
+
 describe('failover with redis-server nodes in the cluster', {skip: !haveRedisServer() && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false}, () => {
   test('a redis-server replica of an embedded master wins among embedded voters', async () => {
     const kinds: ('embedded' | 'redis')[] = ['embedded', 'embedded', 'embedded', 'redis', 'redis', 'redis']
