@@ -1,6 +1,7 @@
 // nodes.conf in Redis 7.0's format: the CLUSTER NODES lines (minus handshake nodes) followed
 // by `vars currentEpoch N lastVoteEpoch M`. Parsing mirrors clusterLoadConfig; writing is
 // atomic (temp file, fsync, rename) because epochs and votes must survive a crash (§20).
+import {fsyncDir} from '../fsync.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
@@ -123,14 +124,5 @@ export function writeFileAtomic(file: string, content: string): void {
     fs.closeSync(fd)
   }
   fs.renameSync(tmp, file)
-  try {
-    const dfd = fs.openSync(path.dirname(file), 'r')
-    try {
-      fs.fsyncSync(dfd)
-    } finally {
-      fs.closeSync(dfd)
-    }
-  } catch {
-    // Directory fsync is best effort (not supported on every filesystem).
-  }
+  fsyncDir(path.dirname(file))
 }

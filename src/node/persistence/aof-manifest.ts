@@ -2,6 +2,7 @@
 // deleted, and ordered INCR files, stored as `file <name> seq <n> type b|h|i` lines in
 // <appenddirname>/<appendfilename>.manifest and replaced atomically (temp file, fsync,
 // rename, fsync of the directory) whenever the set of files changes.
+import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, writeSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {splitArgs} from '../../resp/parser.js'
@@ -127,19 +128,6 @@ export class AofManifest {
   }
 }
 
-export function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; redis ignores EINVAL-like failures too.
-  }
-}
-
 function needsRepr(s: string): boolean {
   return /[^\x21-\x7e]|["'\\]/.test(s)
 }
@@ -160,3 +148,4 @@ function repr(s: string): string {
   }
   return out + '"'
 }
+

@@ -3,6 +3,7 @@
 // takes a Snapshot (the fork equivalent) and writes it chunk by chunk between client requests
 // to temp-<pid>.rdb, fsync, rename. The save rules, the MISCONF guard and the final save on
 // SHUTDOWN/SIGTERM are installed by installRdbPersistence (startNode calls it).
+import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {open as openAsync} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -87,19 +88,6 @@ export function saveParams(server: NodeServer): [seconds: number, changes: numbe
 
 function tempPath(server: NodeServer): string {
   return join(server.config.get('dir'), `temp-${process.pid}.rdb`)
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-  } catch {
-    // some filesystems refuse fsync on a directory; the rename is still atomic
-  }
 }
 
 /** SAVE (and the final save on shutdown): the whole file now; true on success. */

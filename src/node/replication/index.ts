@@ -123,4 +123,3 @@ export function startConfiguredReplication(server: NodeServer): void {
   if (host && port && /^\d+$/.test(port)) setMaster(repl, host, Number(port))
 }
 
-export {unsetMaster as replicationUnsetMaster}
