@@ -7,6 +7,7 @@ import {Logger} from './log.js'
 import {NodeServer} from './server.js'
 import {REDIS_VERSION} from './version.js'
 import {installReplication, startConfiguredReplication} from './replication/index.js'
+import {installScripting} from './scripting/index.js'
 import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
 import {installAof} from './persistence/aof.js'
@@ -60,6 +61,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installRdbPersistence(server)
   installAof(server)
   installReplication(server)
+  installScripting(server)
   // Before any client or peer can connect: the dataset is complete or the start fails.
   await loadPersistedData(server)
   server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)

@@ -13,6 +13,7 @@ import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
+import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
 
 export {REDIS_VERSION} from './version.js'
@@ -69,6 +70,8 @@ export class NodeServer extends EventEmitter {
   readonly cronHooks: (() => void)[] = []
   /** Installed by src/node/replication (always present on a running node). */
   replication?: Replication
+  /** Installed by src/node/scripting (EVAL, FUNCTION). */
+  scripting?: Scripting
   /** master_repl_offset as of the last propagated write (WAIT reads it per client) */
   replOffset = 0
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */

@@ -180,10 +180,8 @@ const luaX_token2str = function(ls, token) {
         return lobject.luaO_pushfstring(ls.L, to_luastring("'%c'", true), token);
     } else {
         let s = luaX_tokens[token - FIRST_RESERVED];
-        if (token < TK_EOS)  /* fixed format (symbols and reserved words)? */
-            return lobject.luaO_pushfstring(ls.L, to_luastring("'%s'", true), s);
-        else  /* names, strings, and numerals */
-            return s;
+        /* redis-ts: quoted like every other token, as Lua 5.1 reports it ("near '<eof>'") */
+        return lobject.luaO_pushfstring(ls.L, to_luastring("'%s'", true), s);
     }
 };
 

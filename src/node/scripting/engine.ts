@@ -1,0 +1,560 @@
+// One Lua interpreter as Redis 7.0 sets it up (script_lua.c luaRegisterRedisAPI, eval.c
+// scriptingInit): the libraries Redis loads, the redis.* API, Redis's pcall, globals protection
+// (reading an undeclared global is an error, every table reachable from _G is read-only), and
+// the running of one script body as a coroutine so that a script past busy-reply-threshold can
+// let the event loop answer -BUSY and SCRIPT KILL while keeping its own state.
+import {createHash} from 'node:crypto'
+import type {RespWriter} from '../../resp/writer.js'
+import type {NodeServer} from '../server.js'
+import {errorTableMessage, luaToReply, pushErrorTable, respToLua, ReplyParseError} from './convert.js'
+import {formatG17, fromLua, lauxlib, lstr, lua, lualib, pushBin, pushText, textFromLua, toLua, type LuaCFunction, type LuaState} from './lua.js'
+import {openLibraries} from './libs/index.js'
+
+/** What a running script asks of the server (src/node/scripting/run.ts). */
+export interface ScriptHost {
+  /** Run one command for redis.call/pcall: the RESP reply text, or {error} when refused before running. */
+  call(argv: string[]): {reply: string} | {error: string}
+  /** redis.setresp */
+  resp: 2 | 3
+  /** redis.set_repl: PROPAGATE_AOF | PROPAGATE_REPL */
+  replFlags: number
+  /** SCRIPT KILL / FUNCTION KILL was accepted */
+  killed: boolean
+  /** The hook saw the script run this long (ms since start). */
+  onSlow(elapsedMs: number): void
+  /** May the script give the event loop a turn now (busy mode on, caller can wait)? */
+  canYield(): boolean
+  /** acl_check_cmd: may the caller run argv? */
+  aclCheck(argv: string[]): boolean | null
+}
+
+export const LL_DEBUG = 0
+export const LL_VERBOSE = 1
+export const LL_NOTICE = 2
+export const LL_WARNING = 3
+
+const HOOK_INSTRUCTIONS = 10_000
+/** While timed out, how long a slice of script runs before the event loop gets a turn. */
+const BUSY_SLICE_MS = 20
+
+export type RunOutcome = {done: true} | {done: false; resume: () => RunOutcome}
+
+export class LuaEngine {
+  readonly L: LuaState
+  /** The run in progress (redis.call needs it); null between scripts. */
+  host: ScriptHost | null = null
+  private startedAt = 0
+  private lastYield = 0
+
+  constructor(
+    readonly server: NodeServer,
+    readonly mode: 'eval' | 'function',
+  ) {
+    const L = (this.L = lauxlib.luaL_newstate())
+    // A JavaScript exception thrown inside the VM (a bug of ours) becomes a Lua error, not a crash.
+    lua.lua_atnativeerror(L, (l: LuaState) => {
+      const e = lua.lua_touserdata(l, -1) as unknown
+      server.log.warning(`Lua engine internal error: ${e instanceof Error ? e.stack : String(e)}`)
+      lua.lua_pushstring(l, lstr(`internal error: ${e instanceof Error ? e.message : String(e)}`))
+      return 1
+    })
+    this.loadLibraries()
+    this.registerRedisApi()
+  }
+
+  private loadLibraries(): void {
+    const L = this.L
+    const open = (name: string, fn: LuaCFunction) => {
+      lauxlib.luaL_requiref(L, lstr(name), fn, 1)
+      lua.lua_pop(L, 1)
+    }
+    open('_G', lualib.luaopen_base)
+    open('table', lualib.luaopen_table)
+    open('string', lualib.luaopen_string)
+    open('math', lualib.luaopen_math)
+    open('coroutine', lualib.luaopen_coroutine)
+    // Lua 5.3 registers loaded modules in package.loaded; Redis's 5.1 sandbox has no 'package'.
+    lua.lua_pushnil(L)
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, lstr('_LOADED'))
+    openLibraries(L, this)
+    // The Lua 5.1 base library as Redis exposes it (5.3 renamed or dropped these).
+    const compat = `
+      unpack = table.unpack
+      table.getn = function(t) return #t end
+      table.maxn = table.maxn or function(t) local n = 0 for k in pairs(t) do if type(k) == 'number' and k > n then n = k end end return n end
+      math.mod = math.fmod
+      math.pow = math.pow or function(x, y) return x ^ y end
+      math.log10 = math.log10 or function(x) return math.log(x, 10) end
+      math.ldexp = math.ldexp or function(m, e) return m * 2.0 ^ e end
+      math.cosh = math.cosh or function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+      math.sinh = math.sinh or function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+      math.tanh = math.tanh or function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+      math.frexp = math.frexp or function(x)
+        if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
+        local e = math.floor(math.log(math.abs(x), 2)) + 1
+        local m = x / 2.0 ^ e
+        if math.abs(m) >= 1 then m = m / 2 e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2 e = e - 1 end
+        return m, e
+      end
+      string.gfind = string.gmatch
+      local load = load
+      loadstring = function(s, chunkname) return load(s, chunkname, 't') end
+      gcinfo = function() return math.floor(collectgarbage('count')) end
+      _VERSION = 'Lua 5.1'
+      dofile = nil
+      loadfile = nil
+      print = nil
+      require = nil
+      math.type = nil
+      math.tointeger = nil
+      math.ult = nil
+      math.maxinteger = nil
+      math.mininteger = nil
+      string.pack = nil
+      string.unpack = nil
+      string.packsize = nil
+      table.move = nil
+    `
+    if (lauxlib.luaL_loadbuffer(L, toLua(compat), null, lstr('=compat')) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
+      throw new Error(`Lua compat setup failed: ${textFromLua(lua.lua_tolstring(L, -1))}`)
+    }
+  }
+
+  private registerRedisApi(): void {
+    const L = this.L
+    // Redis's pcall: an error raised as a table ({err=...}) reaches the caller as its message.
+    lua.lua_pushcfunction(L, redisPcall)
+    lua.lua_setglobal(L, lstr('pcall'))
+
+    lua.lua_newtable(L)
+    const fns: Record<string, LuaCFunction> = {
+      call: (l) => this.redisCall(l, true),
+      pcall: (l) => this.redisCall(l, false),
+      log: (l) => this.log(l),
+      setresp: (l) => this.setResp(l),
+      sha1hex: sha1hex,
+      error_reply: errorReply,
+      status_reply: statusReply,
+      set_repl: (l) => this.setRepl(l),
+      acl_check_cmd: (l) => this.aclCheck(l),
+    }
+    if (this.mode === 'eval') {
+      fns.breakpoint = (l) => {
+        lua.lua_pushboolean(l, false) // no debugging session is ever active
+        return 1
+      }
+      fns.debug = () => 0
+      fns.replicate_commands = (l) => {
+        lua.lua_pushboolean(l, true) // 7.0: always effects replication
+        return 1
+      }
+    }
+    for (const [name, fn] of Object.entries(fns)) {
+      lua.lua_pushcfunction(L, fn)
+      lua.lua_setfield(L, -2, lstr(name))
+    }
+    const numbers: [string, number][] = [
+      ['LOG_DEBUG', LL_DEBUG],
+      ['LOG_VERBOSE', LL_VERBOSE],
+      ['LOG_NOTICE', LL_NOTICE],
+      ['LOG_WARNING', LL_WARNING],
+      ['REPL_NONE', 0],
+      ['REPL_AOF', 1],
+      ['REPL_SLAVE', 2],
+      ['REPL_REPLICA', 2],
+      ['REPL_ALL', 3],
+      ['REDIS_VERSION_NUM', 0x07000f],
+    ]
+    for (const [k, v] of numbers) {
+      lua.lua_pushnumber(L, v)
+      lua.lua_setfield(L, -2, lstr(k))
+    }
+    pushText(L, '7.0.15')
+    lua.lua_setfield(L, -2, lstr('REDIS_VERSION'))
+    lua.lua_setglobal(L, lstr('redis'))
+  }
+
+  /** Lock the globals: undeclared reads fail, every reachable table is read-only (scriptingInit's end). */
+  protectGlobals(): void {
+    const L = this.L
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
+    lua.lua_newtable(L)
+    lua.lua_pushcfunction(L, (l: LuaState) => {
+      const name = lua.lua_tolstring(l, -1) as Uint8Array | null
+      return lauxlib.luaL_error(l, lstr('Script attempted to access nonexistent global variable \'%s\''), name ?? lstr('?'))
+    })
+    lua.lua_setfield(L, -2, lstr('__index'))
+    lua.lua_setmetatable(L, -2)
+    protectRecursively(L)
+    lua.lua_pop(L, 1)
+  }
+
+  /**
+   * Compile a chunk and keep it in the registry under `key`. Returns an error message (as Lua
+   * reports it: "user_script:1: ...") or null.
+   */
+  compile(key: string, code: string, chunkname: string): string | null {
+    const L = this.L
+    if (lauxlib.luaL_loadbuffer(L, toLua(code), null, lstr(chunkname)) !== lua.LUA_OK) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? lstr('?'))
+      lua.lua_pop(L, 1)
+      return msg
+    }
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLua(key))
+    return null
+  }
+
+  has(key: string): boolean {
+    lua.lua_getfield(this.L, lua.LUA_REGISTRYINDEX, toLua(key))
+    const ok = lua.lua_type(this.L, -1) === lua.LUA_TFUNCTION
+    lua.lua_pop(this.L, 1)
+    return ok
+  }
+
+  forget(key: string): void {
+    lua.lua_pushnil(this.L)
+    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, toLua(key))
+  }
+
+  /** Kilobytes of Lua heap in use (INFO used_memory_lua is bytes). */
+  memory(): number {
+    return lua.lua_gc(this.L, lua.LUA_GCCOUNT, 0) * 1024
+  }
+
+  /**
+   * Run the function registered under `key` with KEYS/ARGV (eval: as globals; function: as
+   * its two arguments) and write its reply (or error) to `out`. `funcname` names the script in
+   * error texts (the SHA for EVAL, the function name for FCALL). Returns done, or a resume
+   * function when the script gave the event loop a turn (busy mode).
+   */
+  run(key: string, keys: string[], args: string[], host: ScriptHost, out: RespWriter, funcname: string): RunOutcome {
+    const L = this.L
+    const co: LuaState = lua.lua_newthread(L)
+    lua.lua_pop(L, 1) // the JS reference keeps the thread alive
+    lua.lua_getfield(co, lua.LUA_REGISTRYINDEX, toLua(key))
+    let nargs = 0
+    if (this.mode === 'eval') {
+      lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
+      lua.lua_enablereadonlytable(co, -1, false)
+      pushArray(co, keys)
+      lua.lua_setfield(co, -2, lstr('KEYS'))
+      pushArray(co, args)
+      lua.lua_setfield(co, -2, lstr('ARGV'))
+      lua.lua_enablereadonlytable(co, -1, true)
+      lua.lua_pop(co, 1)
+    } else {
+      pushArray(co, keys)
+      pushArray(co, args)
+      nargs = 2
+    }
+    this.host = host
+    this.startedAt = this.lastYield = Date.now()
+    lua.lua_sethook(co, (l: LuaState) => this.hook(l), lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS)
+    const step = (n: number): RunOutcome => {
+      this.host = host
+      const status = lua.lua_resume(co, L, n)
+      if (status === lua.LUA_YIELD) {
+        this.host = null
+        return {done: false, resume: () => step(0)}
+      }
+      this.finish(co, status, host, out, funcname)
+      this.host = null
+      return {done: true}
+    }
+    return step(nargs)
+  }
+
+  private finish(co: LuaState, status: number, host: ScriptHost, out: RespWriter, funcname: string): void {
+    const L = this.L
+    if (status === lua.LUA_OK) {
+      if (lua.lua_gettop(co) === 0) lua.lua_pushnil(L)
+      else {
+        lua.lua_settop(co, 1)
+        lua.lua_xmove(co, L, 1)
+      }
+      luaToReply(L, out, host.resp)
+      return
+    }
+    // redis's __redis__err__handler: where the error was raised (the Lua caller of a C function).
+    // The dead coroutine's stack has no room left: the error object moves to the main thread.
+    const where = errorPosition(co)
+    lua.lua_xmove(co, L, 1)
+    this.reportError(L, where, out, funcname)
+  }
+
+  private reportError(co: LuaState, where: {source: string; line: number} | null, out: RespWriter, funcname: string): void {
+    if (lua.lua_type(co, -1) !== lua.LUA_TTABLE) {
+      const msg = lua.lua_type(co, -1) === lua.LUA_TSTRING || lua.lua_type(co, -1) === lua.LUA_TNUMBER ? fromLua(lua.lua_tolstring(co, -1)) : lua.lua_type(co, -1) === lua.LUA_TNIL ? 'nil' : luaTypeText(co, -1)
+      lua.lua_pop(co, 1)
+      pushErrorTable(co, `-ERR ${msg}`)
+    }
+    const msg = errorTableMessage(co) ?? 'ERR execution failure'
+    let text = msg
+    if (where !== null) text += ` script: ${funcname}, on ${where.source}:${where.line}.`
+    out.error(text.replace(/\r|\n/g, ' '))
+    lua.lua_pop(co, 1)
+  }
+
+  private hook(L: LuaState): void {
+    const host = this.host
+    if (host === null) return
+    if (host.killed) {
+      // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
+      lua.lua_sethook(L, (l: LuaState) => this.killAgain(l), lua.LUA_MASKLINE, 0)
+      this.server.log.warning('Lua script killed by user with SCRIPT KILL.')
+      pushErrorTable(L, 'Script killed by user with SCRIPT KILL...')
+      lua.lua_error(L)
+      return
+    }
+    const now = Date.now()
+    host.onSlow(now - this.startedAt)
+    if (now - this.lastYield >= BUSY_SLICE_MS && host.canYield() && lua.lua_isyieldable(L)) {
+      this.lastYield = now
+      lua.lua_yield(L, 0)
+    }
+  }
+
+  private killAgain(L: LuaState): void {
+    pushErrorTable(L, 'Script killed by user with SCRIPT KILL...')
+    lua.lua_error(L)
+  }
+
+  // ---- redis.* -------------------------------------------------------------------------------
+
+  private redisCall(L: LuaState, raise: boolean): number {
+    const host = this.host
+    if (host === null) {
+      pushErrorTable(L, 'redis.call/pcall can only be called inside a script invocation')
+      return lua.lua_error(L)
+    }
+    const argc = lua.lua_gettop(L)
+    if (argc === 0) {
+      pushErrorTable(L, 'Please specify at least one argument for this redis lib call')
+      return raise ? lua.lua_error(L) : 1
+    }
+    const argv = luaArgv(L, argc)
+    lua.lua_settop(L, 0)
+    if (argv === null) {
+      pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers')
+      return raise ? lua.lua_error(L) : 1
+    }
+    const r = host.call(argv)
+    if ('error' in r) {
+      pushErrorTable(L, r.error)
+      pushText(L, 'ignore_error_stats_update')
+      lua.lua_pushboolean(L, true)
+      lua.lua_settable(L, -3)
+      return raise ? lua.lua_error(L) : 1
+    }
+    let isError: boolean
+    try {
+      isError = respToLua(L, r.reply)
+    } catch (e) {
+      if (!(e instanceof ReplyParseError)) throw e
+      lua.lua_settop(L, 0)
+      pushErrorTable(L, e.message)
+      isError = true
+    }
+    return raise && isError ? lua.lua_error(L) : 1
+  }
+
+  private log(L: LuaState): number {
+    const argc = lua.lua_gettop(L)
+    if (argc < 2) {
+      pushErrorTable(L, 'redis.log() requires two arguments or more.')
+      return lua.lua_error(L)
+    }
+    if (!lua.lua_isnumber(L, 1)) {
+      pushErrorTable(L, 'First argument must be a number (log level).')
+      return lua.lua_error(L)
+    }
+    const level = Math.trunc(lua.lua_tonumber(L, 1))
+    if (level < LL_DEBUG || level > LL_WARNING) {
+      pushErrorTable(L, 'Invalid debug level.')
+      return lua.lua_error(L)
+    }
+    const parts: string[] = []
+    for (let j = 2; j <= argc; j++) {
+      const s = lua.lua_tolstring(L, j) as Uint8Array | null
+      if (s) parts.push(textFromLua(s))
+    }
+    const text = parts.join(' ')
+    const logger = this.server.log
+    if (level === LL_DEBUG) logger.debug(text)
+    else if (level === LL_VERBOSE) logger.verbose(text)
+    else if (level === LL_NOTICE) logger.notice(text)
+    else logger.warning(text)
+    return 0
+  }
+
+  private setResp(L: LuaState): number {
+    const host = this.host
+    if (host === null) {
+      pushErrorTable(L, 'redis.setresp can only be called inside a script invocation')
+      return lua.lua_error(L)
+    }
+    if (lua.lua_gettop(L) !== 1) {
+      pushErrorTable(L, 'redis.setresp() requires one argument.')
+      return lua.lua_error(L)
+    }
+    const resp = Math.trunc(lua.lua_tonumber(L, 1))
+    if (resp !== 2 && resp !== 3) {
+      pushErrorTable(L, 'RESP version must be 2 or 3.')
+      return lua.lua_error(L)
+    }
+    host.resp = resp
+    return 0
+  }
+
+  private setRepl(L: LuaState): number {
+    const host = this.host
+    if (host === null) {
+      pushErrorTable(L, 'redis.set_repl can only be called inside a script invocation')
+      return lua.lua_error(L)
+    }
+    if (lua.lua_gettop(L) !== 1) {
+      pushErrorTable(L, 'redis.set_repl() requires two arguments.')
+      return lua.lua_error(L)
+    }
+    const flags = Math.trunc(lua.lua_tonumber(L, -1))
+    if ((flags & ~3) !== 0) {
+      pushErrorTable(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.')
+      return lua.lua_error(L)
+    }
+    host.replFlags = flags
+    return 0
+  }
+
+  private aclCheck(L: LuaState): number {
+    const host = this.host
+    if (host === null) {
+      pushErrorTable(L, 'redis.acl_check_cmd can only be called inside a script invocation')
+      return lua.lua_error(L)
+    }
+    const argc = lua.lua_gettop(L)
+    if (argc === 0) {
+      pushErrorTable(L, 'Please specify at least one argument for this redis lib call')
+      return lua.lua_error(L)
+    }
+    const argv = luaArgv(L, argc)
+    lua.lua_settop(L, 0)
+    if (argv === null) {
+      pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers')
+      return lua.lua_error(L)
+    }
+    const ok = host.aclCheck(argv)
+    if (ok === null) {
+      pushErrorTable(L, 'Invalid command passed to redis.acl_check_cmd()')
+      return lua.lua_error(L)
+    }
+    lua.lua_pushboolean(L, ok)
+    return 1
+  }
+}
+
+/** Arguments of redis.call: strings as they are, numbers as "%.17g"; null if another type. */
+function luaArgv(L: LuaState, argc: number): string[] | null {
+  const argv: string[] = new Array(argc)
+  for (let j = 1; j <= argc; j++) {
+    const t = lua.lua_type(L, j)
+    if (t === lua.LUA_TNUMBER) argv[j - 1] = formatG17(lua.lua_tonumber(L, j))
+    else if (t === lua.LUA_TSTRING) argv[j - 1] = fromLua(lua.lua_tolstring(L, j))
+    else return null
+  }
+  return argv
+}
+
+function pushArray(L: LuaState, items: string[]): void {
+  lua.lua_createtable(L, items.length, 0)
+  for (let i = 0; i < items.length; i++) {
+    pushBin(L, items[i])
+    lua.lua_rawseti(L, -2, i + 1)
+  }
+}
+
+function protectRecursively(L: LuaState): void {
+  if (lua.lua_isreadonlytable(L, -1)) return
+  lua.lua_enablereadonlytable(L, -1, true)
+  lua.lua_checkstack(L, 2)
+  lua.lua_pushnil(L)
+  while (lua.lua_next(L, -2)) {
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) protectRecursively(L)
+    lua.lua_pop(L, 1)
+  }
+  if (lua.lua_getmetatable(L, -1)) {
+    protectRecursively(L)
+    lua.lua_pop(L, 1)
+  }
+}
+
+function finishPcall(L: LuaState, status: number): number {
+  if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
+    lua.lua_remove(L, 1) // the result placeholder
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      lua.lua_getfield(L, -1, lstr('err'))
+      if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2)
+      else lua.lua_pop(L, 1)
+    }
+    lua.lua_pushboolean(L, false)
+    lua.lua_insert(L, 1)
+  }
+  return lua.lua_gettop(L)
+}
+
+const redisPcall: LuaCFunction = (L) => {
+  lauxlib.luaL_checkany(L, 1)
+  const argc = lua.lua_gettop(L)
+  lua.lua_pushboolean(L, true)
+  lua.lua_insert(L, 1)
+  return finishPcall(L, lua.lua_pcallk(L, argc - 1, lua.LUA_MULTRET, 0, 0, (l: LuaState, status: number) => finishPcall(l, status)))
+}
+
+const sha1hex: LuaCFunction = (L) => {
+  if (lua.lua_gettop(L) !== 1) {
+    pushErrorTable(L, 'wrong number of arguments')
+    return lua.lua_error(L)
+  }
+  const s = lua.lua_tolstring(L, 1) as Uint8Array | null
+  lua.lua_pushstring(L, lstr(createHash('sha1').update(s ?? new Uint8Array(0)).digest('hex')))
+  return 1
+}
+
+const errorReply: LuaCFunction = (L) => {
+  if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+    pushErrorTable(L, 'wrong number or type of arguments')
+    return 1
+  }
+  const err = fromLua(lua.lua_tolstring(L, -1))
+  pushErrorTable(L, err.startsWith('-') ? err : `-${err}`)
+  return 1
+}
+
+const statusReply: LuaCFunction = (L) => {
+  if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+    pushErrorTable(L, 'wrong number or type of arguments')
+    return 1
+  }
+  lua.lua_newtable(L)
+  pushText(L, 'ok')
+  lua.lua_pushvalue(L, -3)
+  lua.lua_settable(L, -3)
+  return 1
+}
+
+/** Where the error of a dead coroutine was raised: the innermost Lua frame (C frames skipped once). */
+function errorPosition(co: LuaState): {source: string; line: number} | null {
+  const ar = new lua.lua_Debug()
+  if (!lua.lua_getstack(co, 0, ar)) return null
+  lua.lua_getinfo(co, lstr('nSl'), ar)
+  // Fengari marks JavaScript functions (our C functions: redis.call, error ...) with what = "J".
+  if (ar.what && (textFromLua(ar.what) === 'C' || textFromLua(ar.what) === 'J')) {
+    if (!lua.lua_getstack(co, 1, ar)) return null
+    lua.lua_getinfo(co, lstr('nSl'), ar)
+  }
+  if (!ar.source) return null
+  return {source: textFromLua(ar.source), line: ar.currentline}
+}
+
+function luaTypeText(L: LuaState, idx: number): string {
+  return textFromLua(lua.lua_typename(L, lua.lua_type(L, idx)))
+}

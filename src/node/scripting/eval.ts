@@ -1,0 +1,130 @@
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.0 eval.c).
+import {E} from '../errors.js'
+import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import type {Scripting} from './scripting.js'
+
+const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.'
+
+/** Keys of EVAL/FCALL-style commands: argv[2] is numkeys, the keys follow. */
+export function numkeysKeys(argv: string[]): number[] {
+  const n = Number(argv[2])
+  if (!Number.isInteger(n) || n <= 0 || n > argv.length - 3) return []
+  const out: number[] = []
+  for (let i = 0; i < n; i++) out.push(3 + i)
+  return out
+}
+
+/** numkeys validation shared by EVAL and FCALL; null when fine (the error has been replied). */
+export function parseNumkeys(ctx: CommandContext, argv: string[]): number | null {
+  const raw = argv[2]
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    ctx.reply.error(E.NOT_INTEGER)
+    return null
+  }
+  const n = Number(raw)
+  if (n > argv.length - 3) {
+    ctx.reply.error("ERR Number of keys can't be greater than number of args")
+    return null
+  }
+  if (n < 0) {
+    ctx.reply.error("ERR Number of keys can't be negative")
+    return null
+  }
+  return n
+}
+
+const SCRIPT_HELP = [
+  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+  'HELP',
+  '    Prints this help.',
+]
+
+export function evalCommands(sc: Scripting): CommandSpec[] {
+  const F = ['noscript', 'stale'] as const
+  const keyed = {keys: numkeysKeys, categories: ['@slow', '@scripting']}
+  const sub = (name: string, arity: number, flags: CommandSpec['flags'], handler: CommandSpec['handler']) => cmd(name, arity, flags, 0, handler, {categories: ['@slow', '@scripting']})
+  return [
+    cmd('eval', -3, [...F], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, false, false), keyed),
+    cmd('evalsha', -3, [...F], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, true, false), keyed),
+    cmd('eval_ro', -3, [...F, 'readonly'], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, false, true), keyed),
+    cmd('evalsha_ro', -3, [...F, 'readonly'], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, true, true), keyed),
+    cmd('script', -2, [], 0, () => undefined, {
+      categories: ['@slow'],
+      subcommands: [
+        sub('load', 3, ['noscript'], (ctx, argv) => {
+          const r = sc.create(argv[2])
+          if ('error' in r) return ctx.reply.error(r.error)
+          ctx.reply.bulk(r.sha)
+        }),
+        sub('exists', -3, ['noscript'], (ctx, argv) => {
+          ctx.reply.array(argv.length - 2)
+          for (let i = 2; i < argv.length; i++) ctx.reply.integer(sc.scripts.has(argv[i].toLowerCase()) ? 1 : 0)
+        }),
+        sub('flush', -2, ['noscript'], (ctx, argv) => {
+          const mode = argv.length === 3 ? argv[2].toLowerCase() : ''
+          if (argv.length > 3 || (argv.length === 3 && mode !== 'sync' && mode !== 'async')) return ctx.reply.error('ERR SCRIPT FLUSH only support SYNC|ASYNC option')
+          sc.flush()
+          ctx.reply.ok()
+        }),
+        sub('kill', 2, ['noscript'], (ctx) => {
+          const err = sc.kill(true)
+          if (err !== null) return ctx.reply.error(err)
+          ctx.reply.ok()
+        }),
+        sub('debug', 3, ['noscript'], (ctx, argv) => {
+          const mode = argv[2].toLowerCase()
+          if (mode === 'no') return ctx.reply.ok()
+          if (mode === 'yes' || mode === 'sync') return ctx.reply.error('ERR SCRIPT DEBUG (the Lua debugger) is not available on redis-ts nodes')
+          ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
+        }),
+        sub('help', 2, ['loading', 'stale'], (ctx) => {
+          ctx.reply.array(SCRIPT_HELP.length)
+          for (const l of SCRIPT_HELP) ctx.reply.simple(l)
+        }),
+      ],
+    }),
+  ]
+}
+
+function evalGeneric(sc: Scripting, ctx: CommandContext, argv: string[], bySha: boolean, ro: boolean): void | Promise<void> {
+  const numkeys = parseNumkeys(ctx, argv)
+  if (numkeys === null) return
+  let sha: string
+  if (bySha) {
+    sha = argv[1].toLowerCase()
+    if (argv[1].length !== 40 || !sc.scripts.has(sha)) return ctx.reply.error(NOSCRIPT)
+  } else {
+    const r = sc.create(argv[1])
+    if ('error' in r) return ctx.reply.error(r.error)
+    sha = r.sha
+  }
+  const script = sc.scripts.get(sha)!
+  const err = sc.prepareError(ctx.session, script.flags, ro)
+  if (err !== null) return ctx.reply.error(err)
+  return sc.execute({
+    engine: sc.engine,
+    key: `f_${sha}`,
+    keys: argv.slice(3, 3 + numkeys),
+    args: argv.slice(3 + numkeys),
+    caller: ctx.session,
+    out: ctx.reply,
+    flags: script.flags,
+    ro,
+    evalMode: true,
+    funcname: sha,
+  })
+}

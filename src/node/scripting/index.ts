@@ -1,0 +1,23 @@
+// Lua scripting in the embedded node: EVAL/EVALSHA/SCRIPT (eval.ts) and FUNCTION/FCALL
+// (functions.ts) over one Scripting state per node (scripting.ts); `-BUSY` for other clients
+// while a script runs past busy-reply-threshold.
+import type {NodeServer} from '../server.js'
+import {evalCommands} from './eval.js'
+import {BUSY_EVAL, BUSY_FUNCTION, Scripting} from './scripting.js'
+
+/** Commands a client may still run while a script is busy (Redis CMD_ALLOW_BUSY). */
+const ALLOW_BUSY = new Set(['auth', 'hello', 'quit', 'reset', 'replconf', 'shutdown', 'discard', 'multi', 'unwatch', 'watch', 'script|kill', 'function|kill', 'function|stats'])
+
+export function installScripting(server: NodeServer): Scripting {
+  const sc = new Scripting(server)
+  server.scripting = sc
+  server.registerCommands(evalCommands(sc))
+  server.guards.unshift((s, spec) => {
+    const run = sc.current
+    if (run === null || !run.timedOut || s === run.caller) return null
+    if (ALLOW_BUSY.has(spec.fullname ?? spec.name)) return null
+    return run.init.evalMode ? BUSY_EVAL : BUSY_FUNCTION
+  })
+  server.infoProviders.set('scripting', () => [`number_of_cached_scripts:${sc.scripts.size}`])
+  return sc
+}

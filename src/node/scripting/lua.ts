@@ -1,0 +1,81 @@
+// Typed helpers over the vendored Lua VM (./fengari): Redis values are latin1 strings (one char
+// = one byte), Lua strings are Uint8Array; these convert without loss in both directions.
+import fengari from './fengari/index.cjs'
+import type {LuaState as State} from './fengari/index.cjs'
+
+export const {lua, lauxlib, lualib} = fengari
+export type LuaState = State
+
+const cache = new Map<string, Uint8Array>()
+
+/** A constant Lua string (field names, messages): cached. */
+export function lstr(s: string): Uint8Array {
+  let v = cache.get(s)
+  if (v === undefined) {
+    v = fengari.to_luastring(s, true)
+    cache.set(s, v)
+  }
+  return v
+}
+
+/** Bytes of a latin1 (binary) string as a Lua string. */
+export function toLua(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1')
+}
+
+/** A Lua string back to a latin1 (binary) string. */
+export function fromLua(u: Uint8Array): string {
+  return Buffer.from(u.buffer, u.byteOffset, u.length).toString('latin1')
+}
+
+/** UTF-8 JavaScript text (log lines, messages) from a Lua string. */
+export function textFromLua(u: Uint8Array): string {
+  return Buffer.from(u.buffer, u.byteOffset, u.length).toString('utf8')
+}
+
+export function pushBin(L: LuaState, s: string): void {
+  lua.lua_pushstring(L, toLua(s))
+}
+
+export function pushText(L: LuaState, s: string): void {
+  lua.lua_pushstring(L, lstr(s))
+}
+
+/** lua_tolstring as a latin1 string (numbers are converted in place, as in C); null when not a string/number. */
+export function toBin(L: LuaState, idx: number): string | null {
+  const u = lua.lua_tolstring(L, idx) as Uint8Array | null
+  return u == null ? null : fromLua(u)
+}
+
+/** t[field] = value (string) for the table on top of the stack. */
+export function setStringField(L: LuaState, field: string, value: string): void {
+  pushText(L, field)
+  pushBin(L, value)
+  lua.lua_settable(L, -3)
+}
+
+export type LuaCFunction = (L: LuaState) => number
+
+/** Register functions into the table on top of the stack. */
+export function setFunctions(L: LuaState, fns: Record<string, LuaCFunction>): void {
+  for (const [name, fn] of Object.entries(fns)) {
+    lua.lua_pushcfunction(L, fn)
+    lua.lua_setfield(L, -2, lstr(name))
+  }
+}
+
+/** C's "%.17g" (how Redis turns a Lua number argument into a command argument). */
+export function formatG17(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf'
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0'
+  const exp = Number(n.toExponential(16).split('e')[1])
+  if (exp < -4 || exp >= 17) {
+    let [m, x] = n.toExponential(16).split('e')
+    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '')
+    const xi = Number(x)
+    return `${m}e${xi < 0 ? '-' : '+'}${String(Math.abs(xi)).padStart(2, '0')}`
+  }
+  let f = n.toFixed(Math.max(0, 16 - exp))
+  if (f.includes('.')) f = f.replace(/0+$/, '').replace(/\.$/, '')
+  return f
+}

@@ -1,0 +1,190 @@
+// One script invocation (Redis script.c scriptRunCtx): the checks before a script may start
+// (scriptPrepareForRun), the checks and the call behind every redis.call (scriptCall), busy
+// mode once the script outlives busy-reply-threshold, and SCRIPT KILL / FUNCTION KILL.
+import {call} from '../dispatcher.js'
+import {keysOf} from '../dispatcher.js'
+import {activeBatch, PROPAGATE_ALL, type Batch} from '../propagate.js'
+import type {CommandSpec} from '../commands/types.js'
+import type {NodeServer} from '../server.js'
+import {Session} from '../session.js'
+import {keySlot} from '../keyspace/slot.js'
+import type {ScriptHost} from './engine.js'
+
+export const FLAG_NO_WRITES = 1
+export const FLAG_ALLOW_OOM = 2
+export const FLAG_ALLOW_STALE = 4
+export const FLAG_NO_CLUSTER = 8
+export const FLAG_ALLOW_CROSS_SLOT = 16
+/** EVAL without a shebang: pre-7.0 semantics (the command's own flags decide). */
+export const FLAG_EVAL_COMPAT = 32
+
+export const SCRIPT_FLAG_NAMES: [string, number][] = [
+  ['no-writes', FLAG_NO_WRITES],
+  ['allow-oom', FLAG_ALLOW_OOM],
+  ['allow-stale', FLAG_ALLOW_STALE],
+  ['no-cluster', FLAG_NO_CLUSTER],
+  ['allow-cross-slot-keys', FLAG_ALLOW_CROSS_SLOT],
+]
+
+/** Commands Redis flags may-replicate: a read-only script may not call them either. */
+const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore'])
+/** Commands whose handler waits on the network: a script cannot wait. */
+const CANNOT_WAIT = new Set(['migrate'])
+
+const READONLY_REPLICA = "-READONLY You can't write against a read only replica."
+
+/** The session that runs a script's commands (Redis's lua client): no socket, never blocks. */
+export function scriptSession(server: NodeServer): Session {
+  const s = new Session(server, null)
+  s.authenticated = true
+  s.flags.add('script')
+  return s
+}
+
+export interface RunInit {
+  caller: Session
+  session: Session
+  flags: number
+  readOnly: boolean
+  evalMode: boolean
+  funcname: string
+  /** slot of the keys the caller declared (-1: none) */
+  slot: number
+  busyThresholdMs: number
+  /** may the script give the event loop turns (false inside EXEC / for the master link) */
+  canWait: boolean
+}
+
+export class ScriptRun implements ScriptHost {
+  resp: 2 | 3 = 2
+  replFlags = PROPAGATE_ALL
+  killed = false
+  timedOut = false
+  writeDirty = false
+  readonly startedAt = Date.now()
+  private slot: number
+
+  constructor(
+    readonly server: NodeServer,
+    readonly init: RunInit,
+    private readonly onTimedOut: (run: ScriptRun) => void,
+  ) {
+    this.slot = init.slot
+    const s = init.session
+    s.dbIndex = init.caller.dbIndex
+    s.resp = 2
+    s.user = init.caller.user
+    s.fromMaster = init.caller.fromMaster
+    s.asking = init.caller.asking
+    s.readonlyMode = init.caller.readonlyMode
+    s.multi = null
+  }
+
+  get caller(): Session {
+    return this.init.caller
+  }
+
+  get mustObey(): boolean {
+    return this.init.caller.fromMaster || this.init.caller.socket === null
+  }
+
+  onSlow(elapsedMs: number): void {
+    if (this.timedOut || this.init.busyThresholdMs <= 0 || elapsedMs < this.init.busyThresholdMs) return
+    this.timedOut = true
+    this.server.log.warning(
+      `Slow script detected: still in execution after ${elapsedMs} milliseconds. You can try killing the script using the ${this.init.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${this.init.funcname}.`,
+    )
+    this.onTimedOut(this)
+  }
+
+  canYield(): boolean {
+    return this.timedOut && this.init.canWait
+  }
+
+  aclCheck(argv: string[]): boolean | null {
+    return lookup(this.server, argv) === undefined ? null : true
+  }
+
+  call(argv: string[]): {reply: string} | {error: string} {
+    const server = this.server
+    const s = this.init.session
+    const spec = lookup(server, argv)
+    if (spec === undefined) return {error: 'Unknown Redis command called from script'}
+    const argc = argv.length
+    if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return {error: 'Wrong number of args calling Redis command from script'}
+    const name = spec.fullname ?? spec.name
+    if (spec.flags.includes('noscript') || CANNOT_WAIT.has(name)) return {error: 'This Redis command is not allowed from script'}
+    const isWrite = spec.flags.includes('write')
+    if (this.init.readOnly && (isWrite || MAY_REPLICATE.has(name))) return {error: 'Write commands are not allowed from read-only scripts.'}
+    // Stale replica, read-only replica, disk errors, min-replicas: the node's own guards, except
+    // that a script that already wrote cannot be stopped half way by a write check.
+    if (!(isWrite && this.writeDirty)) {
+      for (const guard of server.guards) {
+        const err = guard(s, spec, argv)
+        if (err === null || err === '') continue
+        if (err.startsWith('MASTERDOWN')) return {error: 'Can not execute the command on a stale replica'}
+        if (!isWrite && !err.startsWith('LOADING')) continue
+        return {error: err.startsWith('READONLY') ? READONLY_REPLICA : `-${err}`}
+      }
+    }
+    if (isWrite) this.writeDirty = true
+    const clusterErr = this.clusterCheck(spec, argv)
+    if (clusterErr !== null) return {error: clusterErr}
+
+    const batch = activeBatch(server)
+    const opsBefore = batch?.ops.length ?? 0
+    s.reply.resp = this.resp
+    s.reply.out = ''
+    const res = call(s, spec, argv)
+    if (res !== undefined) {
+      void res.then(() => undefined)
+      s.reply.out = ''
+      return {error: 'This Redis command is not allowed from script'}
+    }
+    if (batch !== null && this.replFlags !== PROPAGATE_ALL) retarget(batch, opsBefore, this.replFlags)
+    return {reply: s.reply.take()}
+  }
+
+  /** scriptVerifyClusterState: only keys this node serves, and one slot unless allowed. */
+  private clusterCheck(spec: CommandSpec, argv: string[]): string | null {
+    const cluster = this.server.cluster
+    if (cluster === undefined || this.mustObey) return null
+    let keys: string[]
+    try {
+      keys = keysOf(spec, argv)
+    } catch {
+      keys = []
+    }
+    const v = cluster.verdict(this.init.session, spec, argv, keys)
+    if (v !== null && v.kind !== 'ok') {
+      if (v.kind === 'clusterdown' && v.reason === 'readonly') return 'Script attempted to execute a write command while the cluster is down and readonly'
+      if (v.kind === 'clusterdown' && v.reason !== 'unbound') return 'Script attempted to execute a command while the cluster is down'
+      return 'Script attempted to access a non local key in a cluster node'
+    }
+    if (keys.length !== 0 && !(this.init.flags & (FLAG_ALLOW_CROSS_SLOT | FLAG_EVAL_COMPAT))) {
+      const slot = keySlot(keys[0])
+      if (this.slot === -1) this.slot = slot
+      else if (this.slot !== slot) return 'Script attempted to access keys that do not hash to the same slot'
+    }
+    return null
+  }
+}
+
+function lookup(server: NodeServer, argv: string[]): CommandSpec | undefined {
+  const spec = server.commands.lookup(argv[0])
+  if (spec === undefined || spec.subcommands === undefined) return spec
+  if (argv.length < 2) return spec
+  return server.commands.lookupSub(spec, argv[1])
+}
+
+/** redis.set_repl: the commands just propagated go only where the script asked. */
+function retarget(batch: Batch, from: number, flags: number): void {
+  const kept = batch.ops.slice(0, from)
+  for (let i = from; i < batch.ops.length; i++) {
+    const op = batch.ops[i]
+    const target = (op[2] ?? PROPAGATE_ALL) & flags
+    if (target !== 0) kept.push([op[0], op[1], target])
+  }
+  batch.ops.length = 0
+  for (const op of kept) batch.ops.push(op)
+}

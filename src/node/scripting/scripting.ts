@@ -1,0 +1,219 @@
+// The scripting state of one node (Redis eval.c + script.c): the EVAL interpreter and its
+// script cache, the script running now, busy mode, and the shared start-up checks of EVAL and
+// FCALL (scriptPrepareForRun).
+import {createHash} from 'node:crypto'
+import {activeBatch, resumeBatch, suspendBatch, type Batch} from '../propagate.js'
+import type {NodeServer} from '../server.js'
+import type {Session} from '../session.js'
+import type {RespWriter} from '../../resp/writer.js'
+import {keySlot} from '../keyspace/slot.js'
+import {LuaEngine, type RunOutcome} from './engine.js'
+import {FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
+
+export interface CachedScript {
+  body: string
+  flags: number
+}
+
+export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'
+export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.'
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex')
+}
+
+/** Parse "#!lua flags=a,b" (evalExtractShebangFlags); returns flags and the shebang length. */
+export function parseShebang(body: string): {flags: number; length: number} | {error: string} {
+  if (!body.startsWith('#!')) return {flags: FLAG_EVAL_COMPAT, length: 0}
+  const end = body.indexOf('\n')
+  if (end < 0) return {error: 'Invalid script shebang'}
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '')
+  if (parts.length === 0) return {error: 'Invalid engine in script shebang'}
+  if (parts[0] !== '#!lua') return {error: `Unexpected engine in script shebang: ${parts[0]}`}
+  let flags = 0
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return {error: `Unknown lua shebang option: ${part}`}
+    const list = part.slice(6)
+    for (const f of list === '' ? [''] : list.split(',')) {
+      const def = SCRIPT_FLAG_NAMES.find(([n]) => n === f)
+      if (def === undefined) return {error: `Unexpected flag in script shebang: ${f}`}
+      flags |= def[1]
+    }
+  }
+  return {flags, length: end}
+}
+
+export class Scripting {
+  engine: LuaEngine
+  readonly scripts = new Map<string, CachedScript>()
+  /** the script running now (at most one per node) */
+  current: ScriptRun | null = null
+  private readonly session: Session
+
+  constructor(readonly server: NodeServer) {
+    this.engine = this.newEngine()
+    this.session = scriptSession(server)
+  }
+
+  private newEngine(): LuaEngine {
+    const e = new LuaEngine(this.server, 'eval')
+    e.protectGlobals()
+    return e
+  }
+
+  /** SCRIPT FLUSH: a fresh interpreter and an empty cache. */
+  flush(): void {
+    this.scripts.clear()
+    this.engine = this.newEngine()
+  }
+
+  /** Compile a script into the cache (luaCreateFunction); returns its SHA or an error reply text. */
+  create(body: string): {sha: string} | {error: string} {
+    const sha = sha1hex(body)
+    if (this.scripts.has(sha)) return {sha}
+    const sb = parseShebang(body)
+    if ('error' in sb) return {error: `ERR ${sb.error}`}
+    const err = this.engine.compile(`f_${sha}`, body.slice(sb.length), '@user_script')
+    if (err !== null) return {error: `ERR Error compiling script (new function): ${err}`}
+    this.scripts.set(sha, {body, flags: sb.flags})
+    return {sha}
+  }
+
+  get busy(): boolean {
+    return this.current !== null && this.current.timedOut
+  }
+
+  /**
+   * scriptPrepareForRun: may a script with these flags start for this caller? An error reply
+   * text, or null.
+   */
+  prepareError(caller: Session, flags: number, ro: boolean): string | null {
+    const server = this.server
+    const repl = server.replication
+    const isReplica = repl !== undefined && repl.master !== null
+    const stale = isReplica && !repl.master!.connected && !server.config.bool('replica-serve-stale-data')
+    const obey = caller.fromMaster || caller.socket === null
+    if (!(flags & FLAG_EVAL_COMPAT)) {
+      if (flags & FLAG_NO_CLUSTER && server.clusterEnabled) return "ERR Can not run script on cluster, 'no-cluster' flag is set."
+      if (stale && !(flags & FLAG_ALLOW_STALE)) return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
+      if (!(flags & FLAG_NO_WRITES)) {
+        if (isReplica && server.config.bool('replica-read-only') && !obey) return 'READONLY Can not run script with write flag on readonly replica'
+        const misconf = this.diskError(caller)
+        if (misconf !== null && !obey) return misconf
+        if (ro) return 'ERR Can not execute a script with write flag using *_ro command.'
+        if (!isReplica && repl !== undefined) {
+          const min = server.config.int('min-replicas-to-write')
+          if (min > 0 && server.config.int('min-replicas-max-lag') > 0) {
+            repl.refreshGoodReplicas()
+            if (repl.goodReplicas < min) return 'NOREPLICAS Not enough good replicas to write.'
+          }
+        }
+      }
+    } else if (stale) return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+    return null
+  }
+
+  /** The MISCONF refusal the node's guards give a write, reworded for scripts. */
+  private diskError(caller: Session): string | null {
+    const write = {name: 'set', arity: -3, flags: ['write'], firstKey: 1, lastKey: 1, step: 1, handler: () => undefined} as const
+    for (const guard of this.server.guards) {
+      const err = guard(caller, {...write, flags: ['write']}, ['set', 'k', 'v'])
+      if (err?.startsWith('MISCONF')) {
+        return err.includes('AOF')
+          ? `MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${err.replace(/^.*AOF error: /, '')}`
+          : "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+      }
+    }
+    return null
+  }
+
+  /**
+   * Run a compiled function of `engine` for `caller` and answer it. Synchronous unless the
+   * script outlives busy-reply-threshold: then it continues in slices between event-loop turns
+   * (other clients get -BUSY meanwhile) and the returned promise settles when it ends.
+   */
+  execute(opts: {
+    engine: LuaEngine
+    key: string
+    keys: string[]
+    args: string[]
+    caller: Session
+    out: RespWriter
+    flags: number
+    ro: boolean
+    evalMode: boolean
+    funcname: string
+  }): void | Promise<void> {
+    const {caller, flags} = opts
+    const readOnly = opts.ro || (!(flags & FLAG_EVAL_COMPAT) && (flags & FLAG_NO_WRITES) !== 0)
+    const canWait = !caller.flags.has('exec') && !caller.fromMaster && caller.socket !== null
+    const run = new ScriptRun(
+      this.server,
+      {
+        caller,
+        session: this.session,
+        flags,
+        readOnly,
+        evalMode: opts.evalMode,
+        funcname: opts.funcname,
+        slot: this.server.clusterEnabled && opts.keys.length !== 0 ? keySlot(opts.keys[0]) : -1,
+        busyThresholdMs: this.server.config.int('lua-time-limit'),
+        canWait,
+      },
+      () => this.server.emit('scriptTimedOut'),
+    )
+    this.current = run
+    let outcome: RunOutcome
+    try {
+      outcome = opts.engine.run(opts.key, opts.keys, opts.args, run, opts.out, opts.funcname)
+    } catch (e) {
+      this.current = null
+      throw e
+    }
+    // The script's effects reach replicas and the AOF as themselves, never as EVAL/FCALL.
+    caller.propagateOverride = []
+    if (outcome.done) {
+      this.current = null
+      return
+    }
+    const batch: Batch | null = activeBatch(this.server)
+    if (batch !== null) batch.deferred = true
+    return new Promise<void>((resolve, reject) => {
+      const slice = (next: () => RunOutcome) => {
+        setImmediate(() => {
+          if (batch !== null) resumeBatch(batch)
+          let o: RunOutcome
+          try {
+            o = next()
+          } catch (e) {
+            if (batch !== null) suspendBatch(batch)
+            this.current = null
+            reject(e)
+            return
+          }
+          if (batch !== null) suspendBatch(batch)
+          if (o.done) {
+            this.current = null
+            caller.propagateOverride = []
+            resolve()
+          } else slice(o.resume)
+        })
+      }
+      if (batch !== null) suspendBatch(batch)
+      slice(outcome.resume)
+    })
+  }
+
+  /** SCRIPT KILL / FUNCTION KILL (scriptKill). */
+  kill(isEval: boolean): string | null {
+    const run = this.current
+    if (run === null) return 'NOTBUSY No scripts in execution right now.'
+    if (run.caller.fromMaster) return 'UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.'
+    if (run.writeDirty)
+      return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.'
+    if (isEval && !run.init.evalMode) return BUSY_FUNCTION
+    if (!isEval && run.init.evalMode) return BUSY_EVAL
+    run.killed = true
+    return null
+  }
+}
