@@ -45,7 +45,12 @@ class CommandBase implements BaseSource {
   constructor(server: NodeServer) {
     // No LZF and no CRC: the bytes only travel from the snapshot to the parser below.
     this.snap = new Snapshot(server, {compress: false, checksum: false, chunkSize: CHUNK})
-    this.parser = new RdbStreamParser({onEntry: (db, e) => this.entry(db, e), skipChecksum: true})
+    this.parser = new RdbStreamParser({
+      onEntry: (db, e) => this.entry(db, e),
+      // redis rewriteFunctions: each library as the FUNCTION LOAD that recreates it.
+      onFunction: (code) => void (this.text += respCommand(['FUNCTION', 'LOAD', code])),
+      skipChecksum: true,
+    })
   }
 
   next(): Buffer | null {

@@ -11,7 +11,7 @@ import type {NodeServer} from '../server.js'
 import {Session} from '../session.js'
 import {dispatch} from '../dispatcher.js'
 import {AofManifest, AofManifestError} from './aof-manifest.js'
-import {loadEntry} from './load.js'
+import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
 
@@ -298,14 +298,12 @@ function parseCommand(buf: Buffer, pos: number): [string[], number] {
  * RdbFormatError on corrupt or truncated data (nothing after the RDB is read as RDB).
  */
 function loadRdbPart(server: NodeServer, fd: number, size: number, first: Buffer): number {
+  const functions: string[] = []
   const parser = new RdbStreamParser({
     // RDBFLAGS_AOF_PREAMBLE: keys already expired are kept (the INCR's DEL or expiry follows).
     onEntry: (db, e) => void loadEntry(server, db, e, {keepExpired: true}),
     // Never a silent partial dataset (as start-up RDB loading and replication refuse them too).
-    onFunction: (code) => {
-      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
-      throw new RdbFormatError(`Unsupported RDB content: function library '${name}' (FUNCTION2): this node does not implement functions`)
-    },
+    onFunction: (code) => void functions.push(code),
     skipChecksum: !server.config.bool('rdbchecksum'),
   })
   parser.feed(first)
@@ -317,5 +315,6 @@ function loadRdbPart(server: NodeServer, fd: number, size: number, first: Buffer
     at += chunk.length
   }
   parser.end()
+  if (functions.length !== 0) installFunctions(server, functions)
   return parser.offset
 }

@@ -28,3 +28,16 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
   return true
 }
+
+/** The function libraries of a loaded RDB replace the node's (none are left from before). */
+export function installFunctions(server: NodeServer, codes: string[]): void {
+  const fx = server.scripting?.functions
+  if (fx === undefined) throw new RdbFormatError('Unsupported RDB content: function libraries (FUNCTION2) on a node without scripting')
+  let commit: () => void
+  try {
+    commit = fx.prepare(codes)
+  } catch (e) {
+    throw new RdbFormatError(e instanceof Error ? e.message : String(e))
+  }
+  commit()
+}

@@ -76,7 +76,7 @@ export class Snapshot {
     }
     // The header is encoded now: ctime and used-mem describe the point in time.
     const w = new ByteWriter(256)
-    writePreamble(w, auxFields(server, opts.aux ?? []), opts.functions ?? [], this.compress)
+    writePreamble(w, auxFields(server, opts.aux ?? []), opts.functions ?? server.scripting?.functions.codes() ?? [], this.compress)
     this.preamble = w.take()
     this.hook = (db, keys) => this.beforeWrite(db, keys)
     server.beforeWriteHooks.push(this.hook)

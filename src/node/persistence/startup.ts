@@ -6,7 +6,7 @@
 import {closeSync, existsSync, fstatSync, openSync, readSync} from 'node:fs'
 import {NodeStartError} from '../errors.js'
 import type {NodeServer} from '../server.js'
-import {loadEntry} from './load.js'
+import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
 import {rdbPath, rdbState, saveSync} from './rdb-save.js'
@@ -33,6 +33,7 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
   const started = Date.now()
   const fd = openSync(file, 'r')
   const result: RdbLoadResult = {keysLoaded: 0, keysExpired: 0, aux: new Map(), seconds: 0}
+  const functions: string[] = []
   const parser = new RdbStreamParser({
     onEntry: (db, e) => {
       if (loadEntry(server, db, e, {allowDuplicates: opts.allowDuplicates})) result.keysLoaded++
@@ -44,10 +45,7 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
       else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`)
       else if (k === 'used-mem') server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`)
     },
-    onFunction: (code) => {
-      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
-      throw new RdbFormatError(`Unsupported RDB content: function library '${name}' (FUNCTION2): this node does not implement functions`)
-    },
+    onFunction: (code) => void functions.push(code),
     skipChecksum: !server.config.bool('rdbchecksum'),
   })
   try {
@@ -63,6 +61,7 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
       if (parser.finished) break
     }
     parser.end()
+    if (functions.length !== 0) installFunctions(server, functions)
   } finally {
     closeSync(fd)
     st.loading = null

@@ -361,8 +361,11 @@ export class MasterLink {
     const server = repl.server
     this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
     t.sink.end() // throws on a truncated or corrupt RDB: the link is dropped, old data kept
+    // Libraries compile before anything is replaced: one that fails keeps the old state whole.
+    const commitFunctions = server.scripting?.functions.prepare(t.sink.functions)
     this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
     server.replaceDatabases(t.sink.dbs)
+    commitFunctions?.()
     server.emit('replicaFullSyncLoaded')
     this.transfer = null
     repl.disconnectReplicas()

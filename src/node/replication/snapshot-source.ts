@@ -46,12 +46,15 @@ export interface RdbSink {
   aux: Map<string, string>
   /** the databases loaded aside, to be swapped in at the end */
   dbs: Map<number, Keyspace>
+  /** the master's function libraries (FUNCTION2 records), replacing ours with the data */
+  functions: string[]
 }
 
 /** Loads an RDB as it streams in, into databases that are not visible until the caller swaps them in. */
 export function openLoader(server: NodeServer): RdbSink {
   const dbs = new Map<number, Keyspace>()
   const aux = new Map<string, string>()
+  const functions: string[] = []
   const target = (i: number): Keyspace => {
     let d = dbs.get(i)
     if (!d) {
@@ -73,11 +76,7 @@ export function openLoader(server: NodeServer): RdbSink {
   const parser = new RdbStreamParser({
     onEntry: load,
     onAux: (k, v) => void aux.set(k, v),
-    // Never a silent partial dataset: a master with function libraries cannot be followed yet.
-    onFunction: (code) => {
-      const name = /^#!\w+\s+name=(\S+)/.exec(code)?.[1] ?? '?'
-      throw new Error(`the master's RDB holds function library '${name}' (FUNCTION2), which this node does not implement`)
-    },
+    onFunction: (code) => void functions.push(code),
     skipChecksum: !server.config.bool('rdbchecksum'),
   })
   return {
@@ -85,5 +84,6 @@ export function openLoader(server: NodeServer): RdbSink {
     end: () => parser.end(),
     aux,
     dbs,
+    functions,
   }
 }

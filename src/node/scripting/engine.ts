@@ -34,6 +34,8 @@ export const LL_NOTICE = 2
 export const LL_WARNING = 3
 
 const HOOK_INSTRUCTIONS = 10_000
+const LIBRARY_API = '__LIBRARY_API__'
+const GLOBALS_API = '__GLOBALS_API__'
 /** While timed out, how long a slice of script runs before the event loop gets a turn. */
 const BUSY_SLICE_MS = 20
 
@@ -178,15 +180,112 @@ export class LuaEngine {
   protectGlobals(): void {
     const L = this.L
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
-    lua.lua_newtable(L)
-    lua.lua_pushcfunction(L, (l: LuaState) => {
-      const name = lua.lua_tolstring(l, -1) as Uint8Array | null
-      return lauxlib.luaL_error(l, lstr('Script attempted to access nonexistent global variable \'%s\''), name ?? lstr('?'))
-    })
-    lua.lua_setfield(L, -2, lstr('__index'))
-    lua.lua_setmetatable(L, -2)
+    setErrorMetatable(L)
     protectRecursively(L)
     lua.lua_pop(L, 1)
+  }
+
+  /**
+   * The function engine's environments (function_lua.c luaEngineInitEngine): library code runs
+   * with only redis.register_function / redis.log / the version fields visible; functions run
+   * with the full API. Globals are an empty read-only table whose __index is switched between
+   * the two.
+   */
+  setupFunctionEnv(register: LuaCFunction): void {
+    const L = this.L
+    lua.lua_newtable(L) // the library-loading globals
+    lua.lua_newtable(L) // their `redis`
+    lua.lua_pushcfunction(L, register)
+    lua.lua_setfield(L, -2, lstr('register_function'))
+    lua.lua_pushcfunction(L, (l: LuaState) => this.log(l))
+    lua.lua_setfield(L, -2, lstr('log'))
+    for (const [k, v] of [['LOG_DEBUG', LL_DEBUG], ['LOG_VERBOSE', LL_VERBOSE], ['LOG_NOTICE', LL_NOTICE], ['LOG_WARNING', LL_WARNING], ['REDIS_VERSION_NUM', 0x07000f]] as const) {
+      lua.lua_pushnumber(L, v)
+      lua.lua_setfield(L, -2, lstr(k))
+    }
+    pushText(L, '7.0.15')
+    lua.lua_setfield(L, -2, lstr('REDIS_VERSION'))
+    setErrorMetatable(L)
+    lua.lua_setfield(L, -2, lstr('redis'))
+    setErrorMetatable(L)
+    protectRecursively(L)
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, lstr(LIBRARY_API))
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
+    setErrorMetatable(L)
+    protectRecursively(L)
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, lstr(GLOBALS_API))
+    lua.lua_newtable(L) // new globals
+    lua.lua_newtable(L) // their metatable
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, lstr(GLOBALS_API))
+    lua.lua_setfield(L, -2, lstr('__index'))
+    lua.lua_enablereadonlytable(L, -1, true)
+    lua.lua_setmetatable(L, -2)
+    lua.lua_enablereadonlytable(L, -1, true)
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
+  }
+
+  private switchGlobals(api: string): void {
+    const L = this.L
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
+    lua.lua_getmetatable(L, -1)
+    lua.lua_enablereadonlytable(L, -1, false)
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, lstr(api))
+    lua.lua_setfield(L, -2, lstr('__index'))
+    lua.lua_enablereadonlytable(L, -1, true)
+    lua.lua_pop(L, 2)
+  }
+
+  /**
+   * Run a library's top-level code (luaEngineCreate) so it can register its functions. Returns
+   * null, or the error text ("Error compiling function: ..." / "Error registering functions: ...").
+   */
+  loadLibrary(code: string, timeoutMs: number): string | null {
+    const L = this.L
+    this.switchGlobals(LIBRARY_API)
+    try {
+      if (lauxlib.luaL_loadbuffer(L, toLua(code), null, lstr('@user_function')) !== lua.LUA_OK) {
+        const msg = fromLua(lua.lua_tolstring(L, -1) ?? lstr('?'))
+        lua.lua_pop(L, 1)
+        return `Error compiling function: ${msg}`
+      }
+      const start = Date.now()
+      lua.lua_sethook(
+        L,
+        (l: LuaState) => {
+          if (timeoutMs > 0 && Date.now() - start > timeoutMs) {
+            lua.lua_sethook(l, (l2: LuaState) => this.loadTimeout(l2), lua.LUA_MASKLINE, 0)
+            this.loadTimeout(l)
+          }
+        },
+        lua.LUA_MASKCOUNT,
+        HOOK_INSTRUCTIONS,
+      )
+      if (lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
+        let msg: string
+        if (lua.lua_type(L, -1) === lua.LUA_TSTRING || lua.lua_type(L, -1) === lua.LUA_TNUMBER) msg = `ERR ${fromLua(lua.lua_tolstring(L, -1))}`
+        else msg = errorTableMessage(L) ?? '(null)'
+        lua.lua_pop(L, 1)
+        return `Error registering functions: ${msg}`
+      }
+      return null
+    } finally {
+      lua.lua_sethook(L, null, 0, 0)
+      this.switchGlobals(GLOBALS_API)
+    }
+  }
+
+  private loadTimeout(L: LuaState): void {
+    pushErrorTable(L, 'FUNCTION LOAD timeout')
+    lua.lua_error(L)
+  }
+
+  /** Keep the function on top of the stack; returns its reference (luaL_ref). */
+  ref(): number {
+    return lauxlib.luaL_ref(this.L, lua.LUA_REGISTRYINDEX)
+  }
+
+  unref(ref: number): void {
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref)
   }
 
   /**
@@ -227,11 +326,12 @@ export class LuaEngine {
    * error texts (the SHA for EVAL, the function name for FCALL). Returns done, or a resume
    * function when the script gave the event loop a turn (busy mode).
    */
-  run(key: string, keys: string[], args: string[], host: ScriptHost, out: RespWriter, funcname: string): RunOutcome {
+  run(key: string | number, keys: string[], args: string[], host: ScriptHost, out: RespWriter, funcname: string): RunOutcome {
     const L = this.L
     const co: LuaState = lua.lua_newthread(L)
     lua.lua_pop(L, 1) // the JS reference keeps the thread alive
-    lua.lua_getfield(co, lua.LUA_REGISTRYINDEX, toLua(key))
+    if (typeof key === 'number') lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, key)
+    else lua.lua_getfield(co, lua.LUA_REGISTRYINDEX, toLua(key))
     let nargs = 0
     if (this.mode === 'eval') {
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS)
@@ -470,6 +570,17 @@ function pushArray(L: LuaState, items: string[]): void {
     pushBin(L, items[i])
     lua.lua_rawseti(L, -2, i + 1)
   }
+}
+
+/** Reading a missing field of the table on top of the stack raises Redis's global-variable error. */
+function setErrorMetatable(L: LuaState): void {
+  lua.lua_newtable(L)
+  lua.lua_pushcfunction(L, (l: LuaState) => {
+    const name = lua.lua_tolstring(l, -1) as Uint8Array | null
+    return lauxlib.luaL_error(l, lstr("Script attempted to access nonexistent global variable '%s'"), name ?? lstr('?'))
+  })
+  lua.lua_setfield(L, -2, lstr('__index'))
+  lua.lua_setmetatable(L, -2)
 }
 
 function protectRecursively(L: LuaState): void {

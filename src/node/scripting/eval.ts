@@ -126,5 +126,6 @@ function evalGeneric(sc: Scripting, ctx: CommandContext, argv: string[], bySha: 
     ro,
     evalMode: true,
     funcname: sha,
+    argv,
   })
 }

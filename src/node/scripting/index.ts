@@ -3,7 +3,9 @@
 // while a script runs past busy-reply-threshold.
 import type {NodeServer} from '../server.js'
 import {evalCommands} from './eval.js'
-import {BUSY_EVAL, BUSY_FUNCTION, Scripting} from './scripting.js'
+import {functionCommands} from './functions.js'
+import {BUSY_EVAL, BUSY_FUNCTION} from './run.js'
+import {Scripting} from './scripting.js'
 
 /** Commands a client may still run while a script is busy (Redis CMD_ALLOW_BUSY). */
 const ALLOW_BUSY = new Set(['auth', 'hello', 'quit', 'reset', 'replconf', 'shutdown', 'discard', 'multi', 'unwatch', 'watch', 'script|kill', 'function|kill', 'function|stats'])
@@ -12,12 +14,13 @@ export function installScripting(server: NodeServer): Scripting {
   const sc = new Scripting(server)
   server.scripting = sc
   server.registerCommands(evalCommands(sc))
+  server.registerCommands(functionCommands(sc, sc.functions))
   server.guards.unshift((s, spec) => {
     const run = sc.current
     if (run === null || !run.timedOut || s === run.caller) return null
     if (ALLOW_BUSY.has(spec.fullname ?? spec.name)) return null
     return run.init.evalMode ? BUSY_EVAL : BUSY_FUNCTION
   })
-  server.infoProviders.set('scripting', () => [`number_of_cached_scripts:${sc.scripts.size}`])
+  server.infoProviders.set('scripting', () => [`number_of_cached_scripts:${sc.scripts.size}`, `number_of_functions:${sc.functions.current.functions.size}`, `number_of_libraries:${sc.functions.current.libraries.size}`])
   return sc
 }

@@ -31,6 +31,9 @@ const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsh
 /** Commands whose handler waits on the network: a script cannot wait. */
 const CANNOT_WAIT = new Set(['migrate'])
 
+export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'
+export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.'
+
 const READONLY_REPLICA = "-READONLY You can't write against a read only replica."
 
 /** The session that runs a script's commands (Redis's lua client): no socket, never blocks. */
@@ -48,6 +51,8 @@ export interface RunInit {
   readOnly: boolean
   evalMode: boolean
   funcname: string
+  /** the EVAL/FCALL command line */
+  argv: string[]
   /** slot of the keys the caller declared (-1: none) */
   slot: number
   busyThresholdMs: number

@@ -8,15 +8,14 @@ import type {Session} from '../session.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {keySlot} from '../keyspace/slot.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
-import {FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
+import {Functions} from './functions.js'
+import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
 
 export interface CachedScript {
   body: string
   flags: number
 }
 
-export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'
-export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.'
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex')
@@ -46,6 +45,7 @@ export function parseShebang(body: string): {flags: number; length: number} | {e
 export class Scripting {
   engine: LuaEngine
   readonly scripts = new Map<string, CachedScript>()
+  readonly functions: Functions
   /** the script running now (at most one per node) */
   current: ScriptRun | null = null
   private readonly session: Session
@@ -53,6 +53,7 @@ export class Scripting {
   constructor(readonly server: NodeServer) {
     this.engine = this.newEngine()
     this.session = scriptSession(server)
+    this.functions = new Functions(server)
   }
 
   private newEngine(): LuaEngine {
@@ -134,7 +135,8 @@ export class Scripting {
    */
   execute(opts: {
     engine: LuaEngine
-    key: string
+    /** registry name (EVAL's f_<sha>) or reference (a function's callback) */
+    key: string | number
     keys: string[]
     args: string[]
     caller: Session
@@ -143,6 +145,8 @@ export class Scripting {
     ro: boolean
     evalMode: boolean
     funcname: string
+    /** the caller's command (FUNCTION STATS shows it) */
+    argv: string[]
   }): void | Promise<void> {
     const {caller, flags} = opts
     const readOnly = opts.ro || (!(flags & FLAG_EVAL_COMPAT) && (flags & FLAG_NO_WRITES) !== 0)
@@ -156,6 +160,7 @@ export class Scripting {
         readOnly,
         evalMode: opts.evalMode,
         funcname: opts.funcname,
+        argv: opts.argv,
         slot: this.server.clusterEnabled && opts.keys.length !== 0 ? keySlot(opts.keys[0]) : -1,
         busyThresholdMs: this.server.config.int('lua-time-limit'),
         canWait,
