@@ -35,16 +35,21 @@ export interface LibraryInfo {
 /** A set of libraries (Redis functionsLibCtx): the live one, or one being restored aside. */
 export class LibraryCtx {
   readonly libraries = new Map<string, LibraryInfo>()
+  /** by lower-cased name: FCALL finds functions case-insensitively (Redis functionDictType) */
   readonly functions = new Map<string, FunctionInfo>()
 
   link(li: LibraryInfo): void {
     this.libraries.set(li.name, li)
-    for (const fi of li.functions.values()) this.functions.set(fi.name, fi)
+    for (const fi of li.functions.values()) this.functions.set(fi.name.toLowerCase(), fi)
   }
 
   unlink(li: LibraryInfo): void {
     this.libraries.delete(li.name)
-    for (const fi of li.functions.values()) this.functions.delete(fi.name)
+    for (const fi of li.functions.values()) this.functions.delete(fi.name.toLowerCase())
+  }
+
+  findFunction(name: string): FunctionInfo | undefined {
+    return this.functions.get(name.toLowerCase())
   }
 }
 
@@ -92,7 +97,7 @@ export class Functions {
     }
     if (err !== null) return fail(err)
     if (li.functions.size === 0) return fail('No functions registered')
-    for (const fi of li.functions.values()) if (ctx.functions.has(fi.name)) return fail(`Function ${fi.name} already exists`)
+    for (const fi of li.functions.values()) if (ctx.findFunction(fi.name)) return fail(`Function ${fi.name} already exists`)
     ctx.link(li)
     if (old !== undefined) this.free(old)
     return {name: md.name}
@@ -130,7 +135,7 @@ export class Functions {
       replaced.push(old)
     }
     for (const fi of src.functions.values()) {
-      if (dst.functions.has(fi.name)) {
+      if (dst.findFunction(fi.name)) {
         for (const r of replaced) dst.link(r)
         return `Function ${fi.name} already exists`
       }
@@ -533,7 +538,7 @@ function functionRestore(fx: Functions, ctx: CommandContext, argv: string[]): vo
 }
 
 function fcall(sc: Scripting, fx: Functions, ctx: CommandContext, argv: string[], ro: boolean): void | Promise<void> {
-  const fi = fx.current.functions.get(argv[1])
+  const fi = fx.current.findFunction(argv[1])
   if (fi === undefined) return ctx.reply.error('ERR Function not found')
   const raw = argv[2]
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) return ctx.reply.error('ERR Bad number of keys provided')

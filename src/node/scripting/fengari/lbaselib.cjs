@@ -309,7 +309,7 @@ const luaB_tonumber = function(L) {
 const luaB_error = function(L) {
     let level = luaL_optinteger(L, 2, 1);
     lua_settop(L, 1);
-    if (lua_type(L, 1) === LUA_TSTRING && level > 0) {
+    if (lua_isstring(L, 1) && level > 0) {  /* redis-ts: numbers too, as Lua 5.1 does */
         luaL_where(L, level);  /* add extra information */
         lua_pushvalue(L, 1);
         lua_concat(L, 2);
