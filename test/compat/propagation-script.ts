@@ -202,4 +202,27 @@ const misc: Step[] = [
   'FLUSHALL', 'FLUSHALL', 'SET fa v', 'FLUSHALL ASYNC', 'FLUSHALL SYNC', 'FLUSHALL FOO',
 ]
 
-export const SCRIPT: Step[] = [...strings, ...keys, ...dbs, ...lists, ...hashes, ...sets, ...zsets, ...transactions, ...expiry, ...restore, ...migrate, ...misc]
+// Scripts replicate as their effects, wrapped in MULTI/EXEC when there are several; functions
+// replicate as the FUNCTION commands themselves.
+const scripting: Step[] = [
+  `EVAL "redis.call('SET', KEYS[1], ARGV[1]) return 1" 1 sc1 v`,
+  `EVAL "redis.call('SET', 'sc2', 'a') redis.call('INCR', 'sc3') return 1" 0`,
+  `EVAL "return redis.call('GET', 'sc1')" 0`,
+  `EVAL "redis.call('SET', 'sc4', 'a') redis.call('LPUSH', 'sc4', 'x')" 0`,
+  `EVAL "redis.call('EXPIRE', 'sc1', 100) redis.call('INCRBYFLOAT', 'sc3', 1.5) return 1" 0`,
+  `EVAL "redis.set_repl(redis.REPL_NONE) redis.call('SET', 'sc5', 'x') redis.set_repl(redis.REPL_ALL) redis.call('SET', 'sc6', 'y')" 0`,
+  `EVAL "redis.set_repl(redis.REPL_AOF) redis.call('SET', 'sc7', 'x') redis.set_repl(redis.REPL_REPLICA) redis.call('SET', 'sc7b', 'x')" 0`,
+  `EVAL "redis.call('SELECT', 1) redis.call('SET', 'sc8', 'x') return 1" 0`,
+  'SET sc8b after',
+  ['MULTI', `EVAL "redis.call('SET', 'sc9', 'a')" 0`, 'SET sc10 b', 'EXEC'],
+  `SCRIPT LOAD "redis.call('INCR', 'sc11')"`,
+  'EVALSHA 5c3a1a4ab5d4e4ecc1f2ef3e3a5bb1b7c56e4ff9 0',
+  `EVAL "#!lua flags=no-writes\nreturn redis.call('GET', 'sc1')" 0`,
+  `EVAL "redis.call('DEL', 'nosuchkey') return 1" 0`,
+  'FUNCTION LOAD "#!lua name=plib\nredis.register_function(\'pf\', function(k) return redis.call(\'INCR\', k[1]) end)"',
+  'FCALL pf 1 sc12', 'FCALL pf 1 sc12',
+  'FUNCTION LOAD "#!lua name=plib\nbad code"',
+  'FUNCTION DELETE plib', 'FUNCTION DELETE plib', 'FUNCTION FLUSH',
+]
+
+export const SCRIPT: Step[] = [...strings, ...keys, ...dbs, ...lists, ...hashes, ...sets, ...zsets, ...transactions, ...expiry, ...restore, ...migrate, ...scripting, ...misc]

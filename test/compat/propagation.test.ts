@@ -12,12 +12,11 @@ import assert from 'node:assert/strict'
 import {splitArgs} from '../../src/resp/parser.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {RawClient, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
-import {hookCapture, ReplCapture, wireCapture, type PropagationSource} from '../helpers/repl-capture.js'
+import {ReplCapture, wireCapture, type PropagationSource} from '../helpers/repl-capture.js'
 import {SCRIPT, type Step} from './propagation-script.js'
 
-// The embedded side's capture. Once the embedded master serves PSYNC, switch to:
-//   const embeddedCapture = (n: RunningNode) => wireCapture(n.port)
-const embeddedCapture = async (n: RunningNode): Promise<PropagationSource> => hookCapture(n.server)
+// Both sides are captured the same way: a replica connection (PSYNC) reading the stream.
+const embeddedCapture = async (n: RunningNode): Promise<PropagationSource> => wireCapture(n.port)
 
 const MARK = '__propagation_mark__'
 const TIME_TOLERANCE_MS = 3000
@@ -121,7 +120,7 @@ describe('compat: propagation (replication stream) vs redis-server 7.0', {skip: 
     real = await startRedisServer(['--repl-diskless-sync-delay', '0', '--databases', '16', '--enable-debug-command', 'yes'])
     target = await startRedisServer()
     targetPort = target.port
-    node = await startNode({overrides: {port: '0', save: '', databases: '16', 'enable-debug-command': 'yes'}, silent: true})
+    node = await startNode({overrides: {port: '0', save: '', databases: '16', 'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'}, silent: true})
     for (const [name, port] of [['redis-server', real.port], ['embedded', node.port]] as const) {
       const client = await RawClient.connect(port)
       await client.call(['FLUSHALL'])

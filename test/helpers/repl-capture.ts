@@ -124,7 +124,8 @@ export class ReplCapture {
     if (o.password) expectOk(await this.request(['AUTH', o.password]), 'AUTH')
     if (o.listeningPort) expectOk(await this.request(['REPLCONF', 'listening-port', String(o.listeningPort)]), 'REPLCONF listening-port')
     expectOk(await this.request(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']), 'REPLCONF capa')
-    const reply = await this.request(o.replid === undefined ? ['PSYNC', '?', '-1'] : ['PSYNC', o.replid, String((o.offset ?? 0) + 1)])
+    // A master may send bare newlines (keep-alives) before its PSYNC reply; replicas skip them.
+    const reply = (await this.request(o.replid === undefined ? ['PSYNC', '?', '-1'] : ['PSYNC', o.replid, String((o.offset ?? 0) + 1)])).replace(/^\n+/, '')
     this.syncReply = reply
     const full = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)$/.exec(reply)
     if (full) {

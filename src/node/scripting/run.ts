@@ -3,7 +3,7 @@
 // mode once the script outlives busy-reply-threshold, and SCRIPT KILL / FUNCTION KILL.
 import {call} from '../dispatcher.js'
 import {keysOf} from '../dispatcher.js'
-import {activeBatch, PROPAGATE_ALL, type Batch} from '../propagate.js'
+import {activeBatch, PROPAGATE_ALL, PROPAGATE_AOF, PROPAGATE_REPL, type Batch} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
 import {Session} from '../session.js'
@@ -146,7 +146,7 @@ export class ScriptRun implements ScriptHost {
       s.reply.out = ''
       return {error: 'This Redis command is not allowed from script'}
     }
-    if (batch !== null && this.replFlags !== PROPAGATE_ALL) retarget(batch, opsBefore, this.replFlags)
+    if (batch !== null && this.replFlags !== PROPAGATE_ALL) retarget(batch, opsBefore, this.replFlags & activeTargets(server))
     return {reply: s.reply.take()}
   }
 
@@ -180,6 +180,19 @@ function lookup(server: NodeServer, argv: string[]): CommandSpec | undefined {
   if (spec === undefined || spec.subcommands === undefined) return spec
   if (argv.length < 2) return spec
   return server.commands.lookupSub(spec, argv[1])
+}
+
+/**
+ * Where propagation goes right now (redis shouldPropagate): the AOF when it is on, replicas when
+ * this node is a master with a backlog or replicas. An op for neither is dropped, so it cannot
+ * make a lone write look like a transaction.
+ */
+function activeTargets(server: NodeServer): number {
+  let t = 0
+  if (server.config.bool('appendonly')) t |= PROPAGATE_AOF
+  const repl = server.replication
+  if (repl !== undefined && repl.master === null && (repl.backlog !== null || repl.replicas.length !== 0)) t |= PROPAGATE_REPL
+  return t
 }
 
 /** redis.set_repl: the commands just propagated go only where the script asked. */
