@@ -29,15 +29,16 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   return true
 }
 
-/** The function libraries of a loaded RDB replace the node's (none are left from before). */
-export function installFunctions(server: NodeServer, codes: string[]): void {
+/**
+ * The function libraries of a loaded RDB join the node's (redis rdbFunctionLoad into the current
+ * library set): at start-up there are none yet; DEBUG RELOAD MERGE replaces same-named ones,
+ * without MERGE a library that exists already fails the load.
+ */
+export function installFunctions(server: NodeServer, codes: string[], replace = false): void {
   const fx = server.scripting?.functions
   if (fx === undefined) throw new RdbFormatError('Unsupported RDB content: function libraries (FUNCTION2) on a node without scripting')
-  let commit: () => void
-  try {
-    commit = fx.prepare(codes)
-  } catch (e) {
-    throw new RdbFormatError(e instanceof Error ? e.message : String(e))
+  for (const code of codes) {
+    const r = fx.create(code, replace, fx.current, 0)
+    if ('error' in r) throw new RdbFormatError(`Failed loading library: ${r.error}`)
   }
-  commit()
 }

@@ -61,7 +61,7 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
       if (parser.finished) break
     }
     parser.end()
-    if (functions.length !== 0) installFunctions(server, functions)
+    if (functions.length !== 0) installFunctions(server, functions, opts.allowDuplicates)
   } finally {
     closeSync(fd)
     st.loading = null
@@ -85,9 +85,12 @@ export function loadErrorText(e: unknown): string {
   return `Fatal error loading the DB: ${msg}. Exiting.`
 }
 
+/** redis emptyData without EMPTYDB_NOFUNCTIONS: keys and function libraries. */
 function flushAll(server: NodeServer): void {
   server.beforeWrite(-1, null)
   for (const [, d] of server.databases()) d.flush()
+  const fx = server.scripting?.functions
+  fx?.clear(fx.current)
 }
 
 /**
