@@ -225,5 +225,28 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     for (let i = 0; i < ctx.server.databaseCount; i++) ctx.server.db(i).activeExpireEnabled = argv[2] !== '0'
     return ctx.reply.ok()
   }
-  ctx.reply.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`)
+  if (sub === 'help' && argv.length === 2) return debugHelp(ctx)
+  const ext = ctx.server.debugSubcommands.get(sub)
+  if (ext) return ext.handler(ctx, argv)
+  ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
+
+const DEBUG_HELP = [
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory (options MERGE, NOFLUSH, NOSAVE).',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+]
+
+/** addReplyHelp: status lines, the modules' subcommands after the built-in ones, HELP last. */
+function debugHelp(ctx: CommandContext): void {
+  const lines = ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP]
+  for (const d of ctx.server.debugSubcommands.values()) lines.push(...d.help)
+  lines.push('HELP', '    Print this help.')
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
 }
