@@ -71,7 +71,7 @@ describe('replication between embedded nodes', () => {
     assert.equal(await r.get('after-master-kill'), '1')
 
     // the master client's addr is the master's address, as in redis (old form CLIENT KILL ip:port)
-    const masterLine = String(await r.client('LIST', 'TYPE', 'master'))
+    const masterLine = String(await r.call('CLIENT', 'LIST', 'TYPE', 'master'))
     assert.match(masterLine, new RegExp(`addr=127\\.0\\.0\\.1:${fleet.nodes[0].port} `))
     assert.equal(await r.client('KILL', `127.0.0.1:${fleet.nodes[0].port}`), 'OK')
     await m.set('after-addr-kill', '1')

@@ -3,7 +3,7 @@
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {createHash} from 'node:crypto'
 import {ConfigError, NodeConfig} from '../config.js'
-import {E} from '../errors.js'
+import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -228,15 +228,48 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     for (let i = 0; i < ctx.server.databaseCount; i++) ctx.server.db(i).activeExpireEnabled = argv[2] !== '0'
     return ctx.reply.ok()
   }
+  if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv)
   if (sub === 'help' && argv.length === 2) return debugHelp(ctx)
   const ext = ctx.server.debugSubcommands.get(sub)
   if (ext) return ext.handler(ctx, argv)
   ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
 }
 
+/** getPositiveLongFromObjectOrReply. */
+function positiveArg(s: string): number {
+  const n = intArg(s)
+  if (n < 0) throw new ReplyError('ERR value is out of range, must be positive')
+  return n
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: prefix:0..count-1 = "value:<j>" (cut or zero-padded to size),
+ * existing keys skipped. Like Redis's dbAdd here: not propagated, dirty untouched, slots ignored.
+ */
+function debugPopulate(ctx: CommandContext, argv: string[]): void {
+  const count = positiveArg(argv[2])
+  const size = argv.length === 5 ? positiveArg(argv[4]) : 0
+  const prefix = argv.length === 3 ? 'key' : argv[3]
+  const dbIndex = ctx.session.dbIndex
+  // signalModifiedKey without server.dirty++: the dispatcher propagates a command that moved dirty.
+  const dirty = ctx.server.dirty
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`
+    if (ctx.db.has(key)) continue
+    const v = `value:${j}`
+    ctx.server.beforeWrite(dbIndex, [key])
+    ctx.db.set(key, size === 0 ? v : v.slice(0, size).padEnd(size, '\0'))
+    ctx.server.keyModified(dbIndex, key)
+  }
+  ctx.server.dirty = dirty
+  ctx.reply.ok()
+}
+
 const DEBUG_HELP = [
   'DIGEST-VALUE <key> [<key> ...]',
   '    Output a hex signature of the values of all the specified keys.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>, not propagated to replicas.',
   'RELOAD [option ...]',
   '    Save the RDB on disk and reload it back to memory (options MERGE, NOFLUSH, NOSAVE).',
   'SET-ACTIVE-EXPIRE <0|1>',
