@@ -115,6 +115,15 @@ export function createCluster(server: NodeServer): ClusterModule {
     else if (name === 'cluster-replica-validity-factor') rt.st.config.replicaValidityFactor = Number(value)
     else if (name === 'repl-ping-replica-period') rt.st.config.replPingPeriod = Number(value)
     else if (name === 'cluster-migration-barrier') rt.st.config.migrationBarrier = Number(value)
+    else if (name === 'cluster-preferred-endpoint-type') rt.st.config.preferredEndpointType = value as ClusterConfig['preferredEndpointType']
+    else if (name === 'cluster-announce-hostname') {
+      // clusterUpdateMyselfHostname: the next PING/PONG carries the hostname extension.
+      rt.st.config.announceHostname = value
+      if (rt.st.myself.hostname !== value) {
+        rt.st.myself.hostname = value
+        rt.st.mark(Todo.SAVE_CONFIG)
+      }
+    }
     else if (name === 'cluster-replica-no-failover') {
       rt.st.config.replicaNoFailover = value === 'yes'
       updateMyselfFlags()
