@@ -98,6 +98,15 @@ describe('RDB persistence (embedded node)', () => {
     assert.equal(await c.get('z:0'), 'value:0\0\0\0')
     assert.equal(await infoField(c, 'rdb_changes_since_last_save'), dirty)
     await assert.rejects(c.call('DEBUG', 'POPULATE', '-1'), /ERR value is out of range, must be positive/)
+
+    // DEBUG DIGEST: a function of the contents only; 40 zeros for an empty dataset, as Redis
+    const d1 = await c.call('DEBUG', 'DIGEST')
+    await c.set('extra', '1')
+    assert.notEqual(await c.call('DEBUG', 'DIGEST'), d1)
+    await c.del('extra')
+    assert.equal(await c.call('DEBUG', 'DIGEST'), d1)
+    await c.flushall()
+    assert.equal(await c.call('DEBUG', 'DIGEST'), '0'.repeat(40))
   })
 
   test('BGSAVE while clients keep writing saves the point in time', async () => {
