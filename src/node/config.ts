@@ -134,6 +134,12 @@ function canonicalSave(raw: string): string {
   return words.map((w) => String(Number(w))).join(' ')
 }
 
+/** isValidAnnouncedHostname (redis 7.0 config.c): shorter than NET_HOST_STR_LEN, [A-Za-z0-9.-] only. */
+function checkAnnouncedHostname(v: string): void {
+  if (v.length >= 256) throw new ConfigError('Hostnames must be less than 256 characters')
+  if (!/^[A-Za-z0-9.-]*$/.test(v)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots')
+}
+
 function parseMemory(v: string): number {
   const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v.trim())
   if (!m) return NaN
@@ -206,6 +212,7 @@ export class NodeConfig {
         if (key === 'dir' && raw !== '') v = resolve(raw)
         // --- rdb helper: save points, validated like redis setConfigSaveOption ---
         if (key === 'save') v = canonicalSave(raw)
+        if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)

@@ -21,6 +21,14 @@ describe('node config', () => {
     assert.ok(cfg.names().includes('repl-diskless-load'))
   })
 
+  test('cluster-announce-hostname is validated as in redis 7.0', () => {
+    const cfg = new NodeConfig()
+    assert.throws(() => cfg.set('cluster-announce-hostname', 'x'.repeat(256), true), /Hostnames must be less than 256 characters/)
+    assert.throws(() => cfg.set('cluster-announce-hostname', '?.com', true), /Hostnames may only contain alphanumeric characters, hyphens or dots/)
+    cfg.set('cluster-announce-hostname', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.', true)
+    cfg.set('cluster-announce-hostname', '', true)
+  })
+
   test('redis-server style command line', () => {
     const {file, directives} = parseCommandLine(['redis.conf', '--port', '7000', '--save', '', '--bind', '127.0.0.1', '::1', '--cluster-enabled', 'yes'])
     assert.equal(file, 'redis.conf')
