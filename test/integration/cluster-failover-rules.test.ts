@@ -16,6 +16,7 @@ import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
 import type {NodeEntry} from '../../src/cluster/topology/types.js'
 import {freePortPair} from '../helpers/ports.js'
 import {embedded} from '../helpers/repl.js'
+import {Redis} from 'ioredis'
 import {runCli} from '../helpers/cli.js'
 import {Conns, keysInSlots, parseInfoText, sleep, waitUntil} from '../helpers/failover.js'
 
@@ -155,19 +156,28 @@ describe('failover rules in an embedded cluster (3 masters, 4 replicas)', {timeo
     assert.match(help, /CLUSTER-DROP-PEERS \[<node-id> \.\.\.\]\n {4}redis-ts only/)
     await assert.rejects(call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', 'pong'), /value is not an integer or out of range/)
     await assert.rejects(call(x, 'DEBUG', 'CLUSTER-DROP-PEERS', 'f'.repeat(40)), /Unknown node f{40}/)
-    const pongs = async () => Number(parseInfoText(String(await call(x, 'CLUSTER', 'INFO'))).cluster_stats_messages_pong_received)
-    // Type 1 = PONG: the replica keeps counting PONGs but never processes one, so each of its pings
-    // stays pending (ping_sent set) — peers' PINGs still arrive, so no PFAIL, as in Redis.
-    assert.equal(await call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '1'), 'OK')
-    const before = await pongs()
-    await sleep(NT + 500)
-    const now = Date.now()
-    const peers = (await view(x)).filter((e) => !e.myself)
-    assert.equal(peers.length, 6)
-    for (const e of peers) assert.ok(e.pingSent > 0 && e.pingSent < now - 400, `ping to ${e.port} answered while PONGs are filtered`)
-    assert.ok((await pongs()) > before, 'dropped PONGs still counted as received')
-    assert.equal(await call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '-1'), 'OK')
-    await waitUntil(async () => (await view(x)).every((e) => e.pingSent === 0 || e.pingSent > Date.now() - 300), 3 * NT, 'PONGs processed again', 50)
+    // Type 4 = PUBLISH: a message published elsewhere is counted as received by the filtering node but
+    // never reaches its subscribers; -1 lets the next one through.
+    const other = live().find((p) => p !== x)!
+    const received = async () => Number(parseInfoText(String(await call(x, 'CLUSTER', 'INFO'))).cluster_stats_messages_publish_received ?? 0)
+    const sub = new Redis({host: '127.0.0.1', port: x.port, maxRetriesPerRequest: 1})
+    const got: string[] = []
+    try {
+      await sub.subscribe('drop-filter')
+      sub.on('message', (_ch, m) => got.push(m))
+      assert.equal(await call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '4'), 'OK')
+      const before = await received()
+      await call(other, 'PUBLISH', 'drop-filter', 'dropped')
+      await waitUntil(async () => (await received()) > before, 5000, 'the PUBLISH packet counted as received')
+      await sleep(300)
+      assert.deepEqual(got, [], 'a filtered PUBLISH was delivered')
+      assert.equal(await call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '-1'), 'OK')
+      await call(other, 'PUBLISH', 'drop-filter', 'delivered')
+      await waitUntil(async () => got.length > 0, 5000, 'PUBLISH delivered once the filter is off')
+      assert.deepEqual(got, ['delivered'])
+    } finally {
+      sub.disconnect()
+    }
     await waitHealthy()
   })
 
