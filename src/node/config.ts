@@ -15,6 +15,8 @@ interface OptDef {
   max?: number
   /** hidden from CONFIG GET * (secrets are still returned by exact name, like redis) */
   alias?: string
+  /** redis HIDDEN_CONFIG: CONFIG GET answers it only by its exact name, never for a pattern */
+  hidden?: boolean
 }
 
 const MB = 1024 * 1024
@@ -108,6 +110,11 @@ const DEFS: Record<string, OptDef> = {
   'stop-writes-on-bgsave-error': {kind: 'bool', def: 'yes'},
   'rdbcompression': {kind: 'bool', def: 'yes'},
   'rdbchecksum': {kind: 'bool', def: 'yes'},
+  // Redis's test-only knobs for slow loading/saving (its test suites set them). Accepted with
+  // Redis's ranges; the embedded node loads and saves at full speed whatever they say.
+  'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), min: 1024, max: 2147483647, hidden: true},
+  'key-load-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
+  'rdb-key-save-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
   'unixsocket': {kind: 'string', def: '', immutable: true},
   'supervised': {kind: 'enum', def: 'no', values: ['no', 'upstart', 'systemd', 'auto'], immutable: true},
 }
@@ -125,6 +132,12 @@ function canonicalSave(raw: string): string {
     if (!/^[+-]?\d+$/.test(words[j]) || Number(words[j]) < (j % 2 === 0 ? 1 : 0)) throw new ConfigError('Invalid save parameters')
   }
   return words.map((w) => String(Number(w))).join(' ')
+}
+
+/** isValidAnnouncedHostname (redis 7.0 config.c): shorter than NET_HOST_STR_LEN, [A-Za-z0-9.-] only. */
+function checkAnnouncedHostname(v: string): void {
+  if (v.length >= 256) throw new ConfigError('Hostnames must be less than 256 characters')
+  if (!/^[A-Za-z0-9.-]*$/.test(v)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots')
 }
 
 function parseMemory(v: string): number {
@@ -199,6 +212,7 @@ export class NodeConfig {
         if (key === 'dir' && raw !== '') v = resolve(raw)
         // --- rdb helper: save points, validated like redis setConfigSaveOption ---
         if (key === 'save') v = canonicalSave(raw)
+        if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)
@@ -206,7 +220,7 @@ export class NodeConfig {
 
   /** name/value pairs matching a CONFIG GET glob (aliases answer by their own name too). */
   names(): string[] {
-    return [...this.values.keys(), ...ALIASES.keys()]
+    return [...this.values.keys(), ...ALIASES.keys()].filter((n) => !DEFS[NodeConfig.canonicalName(n)]?.hidden)
   }
 
   /** Apply a list of directives (from a file and/or the command line). */

@@ -4,7 +4,7 @@
 import net from 'node:net'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
-import type {ClusterHooks, CommandSpec} from './commands/types.js'
+import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
 import {systemClock, type Clock} from './clock.js'
 import {NodeConfig} from './config.js'
 import {Keyspace} from './keyspace/keyspace.js'
@@ -85,6 +85,8 @@ export class NodeServer extends EventEmitter {
   readonly beforeReply: ((s: Session) => boolean)[] = []
   /** INFO persistence aof_* lines (the AOF module sets it). */
   aofInfo?: () => string[]
+  /** DEBUG subcommands other modules add (the cluster's packet filters): lower-case name -> spec. */
+  readonly debugSubcommands = new Map<string, DebugSubcommand>()
   /** Lines appended to INFO sections by other modules: section name (lower-case) -> provider. */
   readonly infoProviders = new Map<string, () => string[]>()
   stats = {

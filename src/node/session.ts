@@ -91,14 +91,16 @@ export class Session {
   constructor(
     readonly server: NodeServer,
     readonly socket: Socket | null,
+    /** The connection addr/laddr describe when it is not `socket` (the master link: replies go nowhere). */
+    peer: Socket | null = socket,
   ) {
     this.id = server.nextClientId++
     this.ctx = new SessionContext(this, server)
     this.authenticated = server.config.get('requirepass') === ''
     this.createdAt = this.lastInteraction = server.clock.now()
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
-    this.addr = socket ? fmtAddr(socket.remoteAddress, socket.remotePort) : ''
-    this.laddr = socket ? fmtAddr(socket.localAddress, socket.localPort) : ''
+    this.addr = peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
+    this.laddr = peer ? fmtAddr(peer.localAddress, peer.localPort) : ''
     this.fd = socket ? ((socket as unknown as {_handle?: {fd?: number}})._handle?.fd ?? -1) : -1
   }
 

@@ -79,6 +79,15 @@ describe('embedded 3-node cluster', () => {
     assert.deepEqual(first, [0, 5460, ['127.0.0.1', nodes[0].port, ids[0], ['hostname', 'node0.test']]])
   })
 
+  test('CONFIG SET cluster-announce-hostname reaches the other nodes (and "" removes it)', async () => {
+    const hostOf = async (from: number, id: string) => ((await call(from, 'cluster', 'nodes')) as string).split('\n').find((l) => l.startsWith(id))!.split(' ')[1].split(',')[1] ?? ''
+    assert.equal(await call(1, 'config', 'set', 'cluster-announce-hostname', 'node1.test'), 'OK')
+    await waitFor(async () => (await hostOf(2, ids[1])) === 'node1.test', 5000, 'hostname gossiped')
+    assert.equal(await hostOf(1, ids[1]), 'node1.test')
+    assert.equal(await call(1, 'config', 'set', 'cluster-announce-hostname', ''), 'OK')
+    await waitFor(async () => (await hostOf(2, ids[1])) === '', 5000, 'hostname removed')
+  })
+
   test('ASK / ASKING / TRYAGAIN during a slot migration, then SETSLOT NODE', async () => {
     // Move slot 12182 (foo) from node 2 to node 1.
     assert.equal(await call(1, 'cluster', 'setslot', 12182, 'importing', ids[2]), 'OK')

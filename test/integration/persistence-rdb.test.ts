@@ -86,6 +86,29 @@ describe('RDB persistence (embedded node)', () => {
     assert.deepEqual(await c.config('GET', 'save'), ['save', '900 1 300 10'])
   })
 
+  test('DEBUG POPULATE: key:<j> = value:<j> (cut or zero-padded to size), existing keys kept, not counted as changes', async () => {
+    const {c} = await start({save: ''})
+    await c.set('key:1', 'mine')
+    const dirty = await infoField(c, 'rdb_changes_since_last_save')
+    assert.equal(await c.call('DEBUG', 'POPULATE', '3'), 'OK')
+    assert.deepEqual(await c.mget('key:0', 'key:1', 'key:2', 'key:3'), ['value:0', 'mine', 'value:2', null])
+    assert.equal(await c.call('DEBUG', 'POPULATE', '2', 'p', '3'), 'OK')
+    assert.equal(await c.get('p:1'), 'val')
+    assert.equal(await c.call('DEBUG', 'POPULATE', '1', 'z', '10'), 'OK')
+    assert.equal(await c.get('z:0'), 'value:0\0\0\0')
+    assert.equal(await infoField(c, 'rdb_changes_since_last_save'), dirty)
+    await assert.rejects(c.call('DEBUG', 'POPULATE', '-1'), /ERR value is out of range, must be positive/)
+
+    // DEBUG DIGEST: a function of the contents only; 40 zeros for an empty dataset, as Redis
+    const d1 = await c.call('DEBUG', 'DIGEST')
+    await c.set('extra', '1')
+    assert.notEqual(await c.call('DEBUG', 'DIGEST'), d1)
+    await c.del('extra')
+    assert.equal(await c.call('DEBUG', 'DIGEST'), d1)
+    await c.flushall()
+    assert.equal(await c.call('DEBUG', 'DIGEST'), '0'.repeat(40))
+  })
+
   test('BGSAVE while clients keep writing saves the point in time', async () => {
     const {n, c, dir} = await start({save: ''})
     const N = 100_000

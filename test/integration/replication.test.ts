@@ -69,6 +69,15 @@ describe('replication between embedded nodes', () => {
     await waitFor(async () => (await info(m, 'stats')).sync_partial_ok === String(Number(before.sync_partial_ok) + 2), 10000, 'partial resync 2')
     await waitSynced(m, r)
     assert.equal(await r.get('after-master-kill'), '1')
+
+    // the master client's addr is the master's address, as in redis (old form CLIENT KILL ip:port)
+    const masterLine = String(await r.call('CLIENT', 'LIST', 'TYPE', 'master'))
+    assert.match(masterLine, new RegExp(`addr=127\\.0\\.0\\.1:${fleet.nodes[0].port} `))
+    assert.equal(await r.client('KILL', `127.0.0.1:${fleet.nodes[0].port}`), 'OK')
+    await m.set('after-addr-kill', '1')
+    await waitFor(async () => (await info(m, 'stats')).sync_partial_ok === String(Number(before.sync_partial_ok) + 3), 10000, 'partial resync 3')
+    await waitSynced(m, r)
+    assert.equal(await r.get('after-addr-kill'), '1')
   })
 
   test('writes during a full sync reach the replica through the stream, none lost or doubled', async () => {

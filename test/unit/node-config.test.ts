@@ -9,6 +9,26 @@ import {verdictError} from '../../src/node/verdict.js'
 import {unknownCommand, wrongArity} from '../../src/node/errors.js'
 
 describe('node config', () => {
+  test("Redis's hidden test knobs: ranges as in 7.0.15, left out of pattern matches", () => {
+    const cfg = new NodeConfig()
+    assert.equal(cfg.get('loading-process-events-interval-bytes'), '2097152')
+    cfg.set('loading-process-events-interval-bytes', '1024', true)
+    assert.throws(() => cfg.set('loading-process-events-interval-bytes', '1023', true), /between 1024 and 2147483647/)
+    cfg.set('key-load-delay', '-5', true)
+    assert.equal(cfg.get('key-load-delay'), '-5')
+    assert.throws(() => cfg.set('rdb-key-save-delay', '2147483648', true), /between -2147483648 and 2147483647/)
+    for (const n of ['key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes']) assert.ok(!cfg.names().includes(n), n)
+    assert.ok(cfg.names().includes('repl-diskless-load'))
+  })
+
+  test('cluster-announce-hostname is validated as in redis 7.0', () => {
+    const cfg = new NodeConfig()
+    assert.throws(() => cfg.set('cluster-announce-hostname', 'x'.repeat(256), true), /Hostnames must be less than 256 characters/)
+    assert.throws(() => cfg.set('cluster-announce-hostname', '?.com', true), /Hostnames may only contain alphanumeric characters, hyphens or dots/)
+    cfg.set('cluster-announce-hostname', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.', true)
+    cfg.set('cluster-announce-hostname', '', true)
+  })
+
   test('redis-server style command line', () => {
     const {file, directives} = parseCommandLine(['redis.conf', '--port', '7000', '--save', '', '--bind', '127.0.0.1', '::1', '--cluster-enabled', 'yes'])
     assert.equal(file, 'redis.conf')

@@ -126,6 +126,8 @@ export function processFrame(st: ClusterState, link: BusLink, frame: Buffer): bo
     st.log(`Dropping bus link: ${(e as Error).message}`)
     return false
   }
+  // A partition (DEBUG CLUSTER-DROP-PEERS) loses the packet before anything looks at it.
+  if (st.dropsTraffic(link, msg.header.sender)) return true
   processPacket(st, link, msg)
   return true
 }
@@ -135,6 +137,11 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
   const type = h.type
   const now = st.now()
   if (type < MSG_TYPE_COUNT) st.statsReceived[type]++
+  // Redis 7.0.15 clusterProcessPacket: counted as received, then ignored (DEBUG DROP-CLUSTER-PACKET-FILTER).
+  if (type === st.dropPacketType) {
+    st.log('Dropping packet that matches debug drop filter')
+    return
+  }
   let sender = st.lookup(h.sender)
   if (sender && sender.inHandshake) sender = undefined
   if (sender && link.inbound && !link.node) {

@@ -10,6 +10,7 @@ import type {Session} from '../session.js'
 import {keySlot} from '../keyspace/slot.js'
 import {clusterCommands} from '../commands/cluster.js'
 import {ClusterRuntime} from './runtime.js'
+import {clusterDebugSubcommands} from './debug.js'
 import {NodeFlag} from './bus/codec.js'
 import {defaultClusterConfig, Todo, type ClusterConfig} from './state.js'
 import {slotVerdict} from './verdict.js'
@@ -93,6 +94,7 @@ export function createCluster(server: NodeServer): ClusterModule {
     if (me.flags !== before) rt.st.mark(Todo.SAVE_CONFIG)
   }
   updateMyselfFlags()
+  for (const [name, sub] of clusterDebugSubcommands(rt.st)) server.debugSubcommands.set(name, sub)
   // clusterCron: a replica whose master's address is known replicates from it (at start-up from
   // nodes.conf, or once gossip taught us the address).
   const followMaster = () => {
@@ -113,6 +115,15 @@ export function createCluster(server: NodeServer): ClusterModule {
     else if (name === 'cluster-replica-validity-factor') rt.st.config.replicaValidityFactor = Number(value)
     else if (name === 'repl-ping-replica-period') rt.st.config.replPingPeriod = Number(value)
     else if (name === 'cluster-migration-barrier') rt.st.config.migrationBarrier = Number(value)
+    else if (name === 'cluster-preferred-endpoint-type') rt.st.config.preferredEndpointType = value as ClusterConfig['preferredEndpointType']
+    else if (name === 'cluster-announce-hostname') {
+      // clusterUpdateMyselfHostname: the next PING/PONG carries the hostname extension.
+      rt.st.config.announceHostname = value
+      if (rt.st.myself.hostname !== value) {
+        rt.st.myself.hostname = value
+        rt.st.mark(Todo.SAVE_CONFIG)
+      }
+    }
     else if (name === 'cluster-replica-no-failover') {
       rt.st.config.replicaNoFailover = value === 'yes'
       updateMyselfFlags()

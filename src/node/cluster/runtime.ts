@@ -36,6 +36,7 @@ export class ClusterRuntime {
         if (link.node && link.node.link === link) linkConnected(this.st, link.node)
       },
       onClose: (link: SocketLink) => this.st.linkClosed(link),
+      dropOutgoing: (link: SocketLink) => this.st.dropsTraffic(link),
       log,
     }, () => opts.clock.now())
     this.st = new ClusterState(opts.clock, opts.config, {

@@ -97,6 +97,10 @@ export class ClusterState {
   cronIteration = 0
   /** election and manual failover (failover.ts) */
   readonly fo = new FailoverState()
+  /** DEBUG DROP-CLUSTER-PACKET-FILTER (server.cluster_drop_packet_filter): received packets of this type are ignored; -1 = none. */
+  dropPacketType = -1
+  /** DEBUG CLUSTER-DROP-PEERS (redis-ts only, for partition tests): node ids whose bus traffic is dropped both ways. */
+  readonly dropPeers = new Set<string>()
 
   constructor(readonly clock: Clock, readonly config: ClusterConfig, readonly hooks: ClusterHooks, id = randomNodeId()) {
     this.myself = new ClusterNode(id, NodeFlag.MYSELF | NodeFlag.MASTER, clock.now())
@@ -120,6 +124,12 @@ export class ClusterState {
     const had = this.todo
     this.todo |= bits
     if (had === 0 && bits !== 0) this.hooks.schedule?.()
+  }
+
+  /** A partition made with DEBUG CLUSTER-DROP-PEERS cuts this link (or this sender). */
+  dropsTraffic(link: BusLink, sender?: string): boolean {
+    if (this.dropPeers.size === 0) return false
+    return (link.node !== null && this.dropPeers.has(link.node.id)) || (sender !== undefined && this.dropPeers.has(sender))
   }
 
   lookup(id: string): ClusterNode | undefined {

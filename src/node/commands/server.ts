@@ -3,7 +3,7 @@
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {createHash} from 'node:crypto'
 import {ConfigError, NodeConfig} from '../config.js'
-import {E} from '../errors.js'
+import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -205,9 +205,13 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     )
   const sub = argv[1].toLowerCase()
   if (sub === 'sleep' && argv.length === 3) {
-    const ms = Number(argv[2]) * 1000
-    return new Promise((r) => setTimeout(r, ms)).then(() => ctx.reply.ok())
+    // Redis nanosleeps in the main thread: the whole node stops (no clients, no bus, no replication
+    // link), which Redis's tests rely on to hold a replica back. strtod: junk reads as 0.
+    const ms = Number.parseFloat(argv[2]) * 1000
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+    return ctx.reply.ok()
   }
+  if (sub === 'digest' && argv.length === 2) return ctx.reply.simple(datasetDigest(ctx))
   if (sub === 'digest-value') {
     ctx.reply.array(argv.length - 2)
     for (const k of argv.slice(2)) {
@@ -225,5 +229,79 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     for (let i = 0; i < ctx.server.databaseCount; i++) ctx.server.db(i).activeExpireEnabled = argv[2] !== '0'
     return ctx.reply.ok()
   }
-  ctx.reply.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`)
+  if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv)
+  if (sub === 'help' && argv.length === 2) return debugHelp(ctx)
+  const ext = ctx.server.debugSubcommands.get(sub)
+  if (ext) return ext.handler(ctx, argv)
+  ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
+
+/**
+ * DEBUG DIGEST: one hex signature of every db's keys, values and expiries; equal datasets give equal
+ * digests whatever the insertion order (per-key hashes XOR-ed), an empty dataset gives 40 zeros as
+ * in Redis. Compares embedded nodes with each other (not with redis-server's digest).
+ */
+function datasetDigest(ctx: CommandContext): string {
+  const acc = Buffer.alloc(20)
+  for (const [i, db] of ctx.server.databases()) {
+    for (const [k, v] of db.entries()) {
+      const h = createHash('sha1').update(`${i}:${k.length}:${k}:${digestValue(v)}:${db.getExpire(k) ?? -1}`, 'latin1').digest()
+      for (let b = 0; b < 20; b++) acc[b] ^= h[b]
+    }
+  }
+  return acc.toString('hex')
+}
+
+/** getPositiveLongFromObjectOrReply. */
+function positiveArg(s: string): number {
+  const n = intArg(s)
+  if (n < 0) throw new ReplyError('ERR value is out of range, must be positive')
+  return n
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: prefix:0..count-1 = "value:<j>" (cut or zero-padded to size),
+ * existing keys skipped. Like Redis's dbAdd here: not propagated, dirty untouched, slots ignored.
+ */
+function debugPopulate(ctx: CommandContext, argv: string[]): void {
+  const count = positiveArg(argv[2])
+  const size = argv.length === 5 ? positiveArg(argv[4]) : 0
+  const prefix = argv.length === 3 ? 'key' : argv[3]
+  const dbIndex = ctx.session.dbIndex
+  // signalModifiedKey without server.dirty++: the dispatcher propagates a command that moved dirty.
+  const dirty = ctx.server.dirty
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`
+    if (ctx.db.has(key)) continue
+    const v = `value:${j}`
+    ctx.server.beforeWrite(dbIndex, [key])
+    ctx.db.set(key, size === 0 ? v : v.slice(0, size).padEnd(size, '\0'))
+    ctx.server.keyModified(dbIndex, key)
+  }
+  ctx.server.dirty = dirty
+  ctx.reply.ok()
+}
+
+const DEBUG_HELP = [
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>, not propagated to replicas.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory (options MERGE, NOFLUSH, NOSAVE).',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+]
+
+/** addReplyHelp: status lines, the modules' subcommands after the built-in ones, HELP last. */
+function debugHelp(ctx: CommandContext): void {
+  const lines = ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP]
+  for (const d of ctx.server.debugSubcommands.values()) lines.push(...d.help)
+  lines.push('HELP', '    Print this help.')
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
 }

@@ -92,6 +92,14 @@ export interface CommandContext {
   propagateAs(argv: string[]): void
 }
 
+/** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case name). */
+export interface DebugSubcommand {
+  /** Lines for DEBUG HELP: the usage line, then indented explanation lines. */
+  help: string[]
+  /** argv as received (argv[1] is the subcommand); replies exactly once. */
+  handler: Handler
+}
+
 /** Installed by the cluster module (src/node/cluster) when cluster-enabled; absent otherwise. */
 export interface ClusterHooks {
   /**

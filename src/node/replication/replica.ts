@@ -395,7 +395,8 @@ export class MasterLink {
     this.failures = 0
     this.repl.ensureBacklog()
     if (this.reploff === 0 && this.readReploff === 0) this.reploff = this.readReploff = this.repl.offset
-    const s = new Session(server, null)
+    // addr is the master's address, as redis's master client: `CLIENT KILL <master ip:port>` drops the link.
+    const s = new Session(server, null, this.sock)
     s.authenticated = true
     s.fromMaster = true
     s.flags.add('master')

@@ -10,6 +10,8 @@ export interface LinkHandlers {
   onFrame(link: BusLink, frame: Buffer): boolean
   onConnect(link: SocketLink): void
   onClose(link: SocketLink): void
+  /** True when frames to this link's node must be silently discarded (a test partition). */
+  dropOutgoing?(link: SocketLink): boolean
   log(msg: string): void
 }
 
@@ -60,7 +62,7 @@ export class SocketLink implements BusLink {
   }
 
   send(frame: Buffer): void {
-    if (this.closed) return
+    if (this.closed || this.h.dropOutgoing?.(this)) return
     if (!this.connected) {
       this.pending.push(frame)
       return
