@@ -61,12 +61,8 @@ export function optInteger(L: LuaState, arg: number, def: number): number {
 }
 
 /** Creates a table of functions (luaL_newlib) and stores it as global `name`; the stack is unchanged. */
-export function setGlobalLib(L: LuaState, name: string, funcs: Record<string, LuaFn>, fields: Record<string, string> = {}): void {
+export function setGlobalLib(L: LuaState, name: string, funcs: Record<string, LuaFn>): void {
   lauxlib.luaL_newlib(L, funcs)
-  for (const [k, v] of Object.entries(fields)) {
-    lua.lua_pushstring(L, to_luastring(v))
-    lua.lua_setfield(L, -2, to_luastring(k))
-  }
   lua.lua_setglobal(L, to_luastring(name))
 }
 
