@@ -232,8 +232,15 @@ export function errorTableMessage(L: LuaState): string | null {
  * Write the Lua value on top of the stack as a reply and pop it (Redis luaReplyToRedisReply).
  * `scriptResp` is the RESP version the script chose with redis.setresp (booleans differ).
  */
+/**
+ * How deep nested tables may go in a reply. Redis stops where Lua 5.1's C stack would overflow
+ * (a self-referencing table ends in "-ERR reached lua stack limit" deep inside the reply).
+ */
+const MAX_REPLY_DEPTH = 2000
+let replyDepth = 0
+
 export function luaToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
-  if (!lua.lua_checkstack(L, 4)) {
+  if (replyDepth >= MAX_REPLY_DEPTH || !lua.lua_checkstack(L, 4)) {
     out.error('ERR reached lua stack limit')
     lua.lua_pop(L, 1)
     return
@@ -253,7 +260,12 @@ export function luaToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): voi
       out.integer(truncate(lua.lua_tonumber(L, -1)))
       break
     case lua.LUA_TTABLE:
-      tableToReply(L, out, scriptResp)
+      replyDepth++
+      try {
+        tableToReply(L, out, scriptResp)
+      } finally {
+        replyDepth--
+      }
       return // tableToReply pops
     default:
       out.nil()

@@ -399,8 +399,9 @@ export class LuaEngine {
     const host = this.host
     if (host === null) return
     if (host.killed) {
-      // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
-      lua.lua_sethook(L, (l: LuaState) => this.killAgain(l), lua.LUA_MASKLINE, 0)
+      // Every instruction from now on raises again (a count hook of 1: Redis uses a line hook,
+      // which Fengari does not fire on every backward jump), so a pcall cannot swallow it.
+      lua.lua_sethook(L, (l: LuaState) => this.killAgain(l), lua.LUA_MASKCOUNT, 1)
       this.server.log.warning('Lua script killed by user with SCRIPT KILL.')
       pushErrorTable(L, 'Script killed by user with SCRIPT KILL...')
       lua.lua_error(L)

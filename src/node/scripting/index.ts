@@ -21,6 +21,15 @@ export function installScripting(server: NodeServer): Scripting {
     if (ALLOW_BUSY.has(spec.fullname ?? spec.name)) return null
     return run.init.evalMode ? BUSY_EVAL : BUSY_FUNCTION
   })
+  // redis DEBUG SET-DISABLE-DENY-SCRIPTS: let scripts call commands flagged noscript (tests only).
+  server.debugSubcommands.set('set-disable-deny-scripts', {
+    help: ['SET-DISABLE-DENY-SCRIPTS <0|1>', '    Enable or disable calling commands flagged no-script from scripts (tests only).'],
+    handler: (ctx, argv) => {
+      if (argv.length !== 3) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'set-disable-deny-scripts'. Try DEBUG HELP.")
+      sc.allowNoscript = argv[2] !== '0'
+      ctx.reply.ok()
+    },
+  })
   server.infoProviders.set('scripting', () => [`number_of_cached_scripts:${sc.scripts.size}`, `number_of_functions:${sc.functions.current.functions.size}`, `number_of_libraries:${sc.functions.current.libraries.size}`])
   return sc
 }

@@ -56,6 +56,8 @@ export interface RunInit {
   /** slot of the keys the caller declared (-1: none) */
   slot: number
   busyThresholdMs: number
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS 1 */
+  allowNoscript: boolean
   /** may the script give the event loop turns (false inside EXEC / for the master link) */
   canWait: boolean
 }
@@ -118,7 +120,7 @@ export class ScriptRun implements ScriptHost {
     const argc = argv.length
     if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return {error: 'Wrong number of args calling Redis command from script'}
     const name = spec.fullname ?? spec.name
-    if (spec.flags.includes('noscript') || CANNOT_WAIT.has(name)) return {error: 'This Redis command is not allowed from script'}
+    if ((spec.flags.includes('noscript') && !this.init.allowNoscript) || CANNOT_WAIT.has(name)) return {error: 'This Redis command is not allowed from script'}
     const isWrite = spec.flags.includes('write')
     if (this.init.readOnly && (isWrite || MAY_REPLICATE.has(name))) return {error: 'Write commands are not allowed from read-only scripts.'}
     // Stale replica, read-only replica, disk errors, min-replicas: the node's own guards, except

@@ -46,6 +46,8 @@ export class Scripting {
   engine: LuaEngine
   readonly scripts = new Map<string, CachedScript>()
   readonly functions: Functions
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: noscript commands allowed from scripts */
+  allowNoscript = false
   /** the script running now (at most one per node) */
   current: ScriptRun | null = null
   private readonly session: Session
@@ -163,6 +165,7 @@ export class Scripting {
         argv: opts.argv,
         slot: this.server.clusterEnabled && opts.keys.length !== 0 ? keySlot(opts.keys[0]) : -1,
         busyThresholdMs: this.server.config.int('lua-time-limit'),
+        allowNoscript: this.allowNoscript,
         canWait,
       },
       () => this.server.emit('scriptTimedOut'),

@@ -1019,7 +1019,8 @@ const lua_pcallk = function(L, nargs, nresults, errfunc, ctx, k) {
         ci.extra = funcOff;
         ci.c_old_errfunc = L.errfunc;
         L.errfunc = func;
-        ci.callstatus &= ~lstate.CIST_OAH | L.allowhook;
+        /* redis-ts: fixed setoah (upstream never set the bit, so hooks stayed off after a caught error) */
+        ci.callstatus = (ci.callstatus & ~lstate.CIST_OAH) | (L.allowhook ? lstate.CIST_OAH : 0);
         ci.callstatus |= lstate.CIST_YPCALL;  /* function can do error recovery */
         ldo.luaD_call(L, funcOff, nresults);  /* do the call */
         ci.callstatus &= ~lstate.CIST_YPCALL;

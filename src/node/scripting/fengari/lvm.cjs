@@ -653,8 +653,9 @@ const luaV_execute = function(L) {
                 let h = L.stack[ra].value;
                 let last = ((c - 1) * LFIELDS_PER_FLUSH) + n;
 
-                for (; n > 0; n--) {
-                    ltable.luaH_setint(h, last--, L.stack[ra + n]);
+                /* redis-ts: ascending, so a constructor's items iterate (pairs/next) in index order as in C Lua */
+                for (let j = 1; j <= n; j++) {
+                    ltable.luaH_setint(h, last - n + j, L.stack[ra + j]);
                 }
                 ldo.adjust_top(L, ci.top);  /* correct top (in case of previous open call) */
                 break;
