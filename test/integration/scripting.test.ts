@@ -211,6 +211,14 @@ describe('functions between redis-server and embedded nodes', {skip: redisSkip()
     await er.c.replicaof('127.0.0.1', String(rm.port))
     await waitSynced(rmc, er.c)
     assert.equal(await er.c.fcall_ro('peek', 1, 'nokey'), null)
+    // FUNCTION DUMP / RESTORE payloads are interchangeable both ways.
+    const fromEmbedded = (await em.c.callBuffer('FUNCTION', 'DUMP')) as Buffer
+    assert.equal(String(await rc.callBuffer('FUNCTION', 'RESTORE', fromEmbedded, 'FLUSH').catch((e: Error) => e.message)), 'READONLY You can\'t write against a read only replica.')
+    assert.equal(String(await rmc.callBuffer('FUNCTION', 'RESTORE', fromEmbedded, 'REPLACE')), 'OK')
+    const fromReal = (await rmc.callBuffer('FUNCTION', 'DUMP')) as Buffer
+    const scratch = await fleet.node()
+    assert.equal(String(await scratch.c.callBuffer('FUNCTION', 'RESTORE', fromReal)), 'OK')
+    assert.equal(await scratch.c.fcall('bump', 1, 'z', 4), 4)
     await rmc.function('LOAD', "#!lua name=later\nredis.register_function{function_name='later', callback=function() return 'late' end, flags={'no-writes'}}")
     await waitSynced(rmc, er.c)
     assert.equal(await er.c.fcall('later', 0), 'late')
