@@ -56,8 +56,9 @@ function stop(t: Target): Promise<void> {
 async function bench(port: number, args: string[]): Promise<number> {
   const r = await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(N), '--csv', ...args])
   if (r.code !== 0) throw new Error(`redis-benchmark failed: ${r.stdout}\n${r.stderr}`)
+  // "test name","rps",...: the name may hold commas (a script), so match the quoted fields.
   const line = r.stdout.trim().split('\n').pop() ?? ''
-  return Number(line.split(',')[1]?.replace(/"/g, ''))
+  return Number(/^".*","([\d.]+)"/.exec(line)?.[1])
 }
 
 const SCRIPT10 = "for i = 1, 5 do redis.call('INCR', KEYS[1]) redis.call('GET', KEYS[1]) end return 1"

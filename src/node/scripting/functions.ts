@@ -58,14 +58,20 @@ const NAME_RE = /^[A-Za-z0-9_]+$/
 const BAD_NAME = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long'
 
 export class Functions {
-  readonly engine: LuaEngine
+  /** created on first use (FUNCTION LOAD, an RDB with libraries) */
+  private eng: LuaEngine | null = null
   current = new LibraryCtx()
   /** the library FUNCTION LOAD is running now (redis.register_function adds to it) */
   private loading: LibraryInfo | null = null
 
-  constructor(readonly server: NodeServer) {
-    this.engine = new LuaEngine(server, 'function')
-    this.engine.setupFunctionEnv((L) => this.registerFunction(L))
+  constructor(readonly server: NodeServer) {}
+
+  get engine(): LuaEngine {
+    if (this.eng === null) {
+      this.eng = new LuaEngine(this.server, 'function')
+      this.eng.setupFunctionEnv((L) => this.registerFunction(L))
+    }
+    return this.eng
   }
 
   /** Library codes in load order (RDB FUNCTION2 records, FUNCTION DUMP). */

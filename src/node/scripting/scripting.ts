@@ -43,7 +43,8 @@ export function parseShebang(body: string): {flags: number; length: number} | {e
 }
 
 export class Scripting {
-  engine: LuaEngine
+  /** created on first use: a node that never runs a script never builds a Lua state */
+  private eng: LuaEngine | null = null
   readonly scripts = new Map<string, CachedScript>()
   readonly functions: Functions
   /** DEBUG SET-DISABLE-DENY-SCRIPTS: noscript commands allowed from scripts */
@@ -53,9 +54,12 @@ export class Scripting {
   private readonly session: Session
 
   constructor(readonly server: NodeServer) {
-    this.engine = this.newEngine()
     this.session = scriptSession(server)
     this.functions = new Functions(server)
+  }
+
+  get engine(): LuaEngine {
+    return (this.eng ??= this.newEngine())
   }
 
   private newEngine(): LuaEngine {
@@ -67,7 +71,7 @@ export class Scripting {
   /** SCRIPT FLUSH: a fresh interpreter and an empty cache. */
   flush(): void {
     this.scripts.clear()
-    this.engine = this.newEngine()
+    this.eng = null
   }
 
   /** Compile a script into the cache (luaCreateFunction); returns its SHA or an error reply text. */
