@@ -58,7 +58,7 @@ async function bench(port: number, args: string[]): Promise<number> {
   if (r.code !== 0) throw new Error(`redis-benchmark failed: ${r.stdout}\n${r.stderr}`)
   // "test name","rps",...: the name may hold commas (a script), so match the quoted fields.
   const line = r.stdout.trim().split('\n').pop() ?? ''
-  return Number(/^".*","([\d.]+)"/.exec(line)?.[1])
+  return Number(/^"(?:[^"]|"")*","([\d.]+)"/.exec(line)?.[1])
 }
 
 const SCRIPT10 = "for i = 1, 5 do redis.call('INCR', KEYS[1]) redis.call('GET', KEYS[1]) end return 1"

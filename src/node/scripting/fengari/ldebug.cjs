@@ -558,12 +558,18 @@ const varinfo = function(L, o) {
             kind = getobjname(ci.func.value.p, currentpc(ci), stkid - ci.l_base);
     }
 
-    return kind ? lobject.luaO_pushfstring(L, to_luastring(" (%s '%s')", true), kind.funcname, kind.name) : to_luastring("", true);
+    return kind;
 };
 
+/* redis-ts: Lua 5.1's wording, "attempt to call field 'x' (a nil value)" (5.3 says
+   "attempt to call a nil value (field 'x')"); Redis's tests and users match on it. */
 const luaG_typeerror = function(L, o, op) {
     let t = ltm.luaT_objtypename(L, o);
-    luaG_runerror(L, to_luastring("attempt to %s a %s value%s", true), op, t, varinfo(L, o));
+    let kind = varinfo(L, o);
+    if (kind)
+        luaG_runerror(L, to_luastring("attempt to %s %s '%s' (a %s value)", true), op, kind.funcname, kind.name, t);
+    else
+        luaG_runerror(L, to_luastring("attempt to %s a %s value", true), op, t);
 };
 
 const luaG_concaterror = function(L, p1, p2) {
@@ -626,7 +632,8 @@ const luaG_tointerror = function(L, p1, p2) {
     let temp = lvm.tointeger(p1);
     if (temp === false)
         p2 = p1;
-    luaG_runerror(L, to_luastring("number%s has no integer representation", true), varinfo(L, p2));
+    let kind = varinfo(L, p2);
+    luaG_runerror(L, to_luastring("number%s has no integer representation", true), kind ? lobject.luaO_pushfstring(L, to_luastring(" (%s '%s')", true), kind.funcname, kind.name) : to_luastring("", true));
 };
 
 const luaG_traceexec = function(L) {
