@@ -12,6 +12,11 @@ export const RDB_VERSION = 10
 export function createDumpPayload(v: RdbValue, opts?: EncodeOptions): Buffer {
   const w = new ByteWriter()
   writeObject(w, v, opts)
+  return finishDumpPayload(w)
+}
+
+/** Append the DUMP footer (RDB version, CRC-64 of everything before) and take the bytes. */
+export function finishDumpPayload(w: ByteWriter): Buffer {
   w.ensure(10)
   w.buf.writeUInt16LE(RDB_VERSION, w.pos)
   w.pos += 2

@@ -5,8 +5,7 @@
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {globMatch} from '../keyspace/glob.js'
 import {ByteReader, ByteWriter} from '../persistence/byte-io.js'
-import {Crc64} from '../persistence/crc64.js'
-import {RDB_VERSION} from '../persistence/dump.js'
+import {finishDumpPayload, verifyDumpPayload} from '../persistence/dump.js'
 import {RDB_OPCODE} from '../persistence/rdb-file.js'
 import {readString, writeString} from '../persistence/rdb-primitives.js'
 import type {NodeServer} from '../server.js'
@@ -306,17 +305,14 @@ export function dumpFunctions(codes: string[], compress: boolean): Buffer {
     w.u8(RDB_OPCODE.FUNCTION2)
     writeString(w, c, compress)
   }
-  w.ensure(10)
-  w.buf.writeUInt16LE(RDB_VERSION, w.pos)
-  w.pos += 2
-  new Crc64().update(w.buf, 0, w.pos).writeLE(w.buf, w.pos)
-  w.pos += 8
-  return w.take()
+  return finishDumpPayload(w)
 }
 
 /** The library codes of a FUNCTION RESTORE payload, or the error Redis gives. */
 export function parseFunctionsPayload(buf: Buffer): string[] | {error: string} {
-  if (buf.length < 10 || buf.readUInt16LE(buf.length - 10) > RDB_VERSION || !new Crc64().update(buf, 0, buf.length - 8).matchesLE(buf, buf.length - 8)) {
+  try {
+    verifyDumpPayload(buf)
+  } catch {
     return {error: 'DUMP payload version or checksum are wrong'}
   }
   const r = new ByteReader(buf.subarray(0, buf.length - 10))

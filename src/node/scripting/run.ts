@@ -1,8 +1,7 @@
 // One script invocation (Redis script.c scriptRunCtx): the checks before a script may start
 // (scriptPrepareForRun), the checks and the call behind every redis.call (scriptCall), busy
 // mode once the script outlives busy-reply-threshold, and SCRIPT KILL / FUNCTION KILL.
-import {call} from '../dispatcher.js'
-import {keysOf} from '../dispatcher.js'
+import {call, keysOf} from '../dispatcher.js'
 import {activeBatch, PROPAGATE_ALL, PROPAGATE_AOF, PROPAGATE_REPL, type Batch} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
