@@ -8,7 +8,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {NodePool} from '../src/index.js'
-import {moveSlots, type SlotMove} from '../src/cluster/exec/move.js'
+import {moveSlots, type SlotMove} from '../src/admin/exec/move.js'
 import {RedisNodes} from '../test/helpers/redis-server.js'
 import {keyEntries, loadKeys, makeCluster, ownerMap, tagForSlot, viewOf, waitStable} from '../test/integration/admin-move-helpers.js'
 

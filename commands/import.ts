@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {NodePool, parseAddress} from '../src/index.js'
-import {applyImport, importError, prepareImport} from '../src/cluster/exec/import.js'
+import {applyImport, importError, prepareImport} from '../src/admin/exec/import.js'
 import {usageError} from '../src/errors.js'
 import {createProgress, interruptSignal} from '../src/ui/progress.js'
 

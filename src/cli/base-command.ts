@@ -2,7 +2,7 @@
 // one-line errors and the exit-code table (also under --json, where one document goes to stdout).
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {ExitCode, RedisTsError, errorMessage, exitCodeOf} from '../errors.js'
-import type {ConnectOptions} from '../cluster/connection.js'
+import type {ConnectOptions} from '../admin/connection.js'
 import {colorWanted, Output} from '../ui/output.js'
 import {canPrompt, promptConfirm} from '../ui/prompt.js'
 

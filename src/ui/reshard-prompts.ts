@@ -1,6 +1,6 @@
 // Interactive questions of `reshard` when flags are missing (stdin and stdout are TTYs).
 // Prompt functions are injectable so the flow is unit-testable without a terminal.
-import type {ClusterView} from '../cluster/topology/types.js'
+import type {ClusterView} from '../admin/topology/types.js'
 import {promptCheckbox, promptInput, promptSelect} from './prompt.js'
 
 export interface Prompter {

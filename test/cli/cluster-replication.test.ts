@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
 import {startLocalCluster, type LocalCluster} from '../../src/local/cluster.js'
-import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
+import {parseClusterNodes} from '../../src/admin/topology/parse.js'
 import {runCli} from '../helpers/cli.js'
 import {canonical, info, waitFor} from '../helpers/repl.js'
 

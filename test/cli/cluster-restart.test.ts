@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
 import {startLocalCluster, type LocalCluster} from '../../src/local/cluster.js'
 import {spawnNode, stopPids, type SpawnedNode} from '../../src/local/launcher.js'
-import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
+import {parseClusterNodes} from '../../src/admin/topology/parse.js'
 import {info, waitFor} from '../helpers/repl.js'
 
 describe('restarting every node of an embedded local cluster', () => {

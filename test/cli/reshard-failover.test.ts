@@ -9,7 +9,7 @@ import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
 import {spawn} from 'node:child_process'
 import {BIN, ROOT, runCli} from '../helpers/cli.js'
 import {loadKeys, makeCluster, tagForSlot, verifyKeys, viewOf} from '../integration/admin-move-helpers.js'
-import type {ClusterView} from '../../src/cluster/topology/types.js'
+import type {ClusterView} from '../../src/admin/topology/types.js'
 
 const skip = redisSkip()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -10,8 +10,8 @@ import {Redis} from 'ioredis'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
 import {BIN, ROOT, runCli} from '../helpers/cli.js'
 import {NodePool} from '../../src/index.js'
-import {moveSlots, resumableMoves} from '../../src/cluster/exec/move.js'
-import type {ClusterView} from '../../src/cluster/topology/types.js'
+import {moveSlots, resumableMoves} from '../../src/admin/exec/move.js'
+import type {ClusterView} from '../../src/admin/topology/types.js'
 import {loadKeys, makeCluster, tagForSlot, verifyKeys, viewOf, waitStable} from '../integration/admin-move-helpers.js'
 
 const skip = redisSkip()

@@ -1,10 +1,10 @@
 // Builds ClusterViews from CLUSTER NODES fixture text for pure tests (no sockets).
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {buildNode, sortNodes} from '../../src/cluster/topology/load.js'
-import {parseClusterNodes, parseInfo} from '../../src/cluster/topology/parse.js'
-import {attachReplicaLag} from '../../src/cluster/topology/replication.js'
-import type {ClusterView, NodeEntry} from '../../src/cluster/topology/types.js'
+import {buildNode, sortNodes} from '../../src/admin/topology/load.js'
+import {parseClusterNodes, parseInfo} from '../../src/admin/topology/parse.js'
+import {attachReplicaLag} from '../../src/admin/topology/replication.js'
+import type {ClusterView, NodeEntry} from '../../src/admin/topology/types.js'
 
 export function fixture(name: string): string {
   return readFileSync(join(import.meta.dirname, '..', 'fixtures', 'topologies', name), 'utf8')

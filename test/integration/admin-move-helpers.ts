@@ -3,7 +3,7 @@
 import calculateSlot from 'cluster-key-slot'
 import {Redis} from 'ioredis'
 import {NodePool, applyCreate, loadCluster, planCreate, validateCreateNodes} from '../../src/index.js'
-import type {ClusterView} from '../../src/cluster/topology/types.js'
+import type {ClusterView} from '../../src/admin/topology/types.js'
 import type {RedisNodes, TestNode} from '../helpers/redis-server.js'
 
 export async function makeCluster(rn: RedisNodes, masters = 3, opts: {nodeTimeout?: number; replicas?: number; extra?: string[]} = {}): Promise<TestNode[]> {

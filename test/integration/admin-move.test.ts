@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
 import {NodePool} from '../../src/index.js'
-import {migrateKeysInSlot, moveError, moveSlots, openSlot, resumableMoves, setSlotNode, type MoveEvent} from '../../src/cluster/exec/move.js'
+import {migrateKeysInSlot, moveError, moveSlots, openSlot, resumableMoves, setSlotNode, type MoveEvent} from '../../src/admin/exec/move.js'
 import {keyEntries, loadKeys, makeCluster, tagForSlot, verifyKeys, viewOf, waitStable} from './admin-move-helpers.js'
 
 const skip = redisSkip()

@@ -1,7 +1,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {configSignature, runChecks, uncoveredSlots} from '../../src/cluster/check/checks.js'
-import {parseClusterNodes} from '../../src/cluster/topology/parse.js'
+import {configSignature, runChecks, uncoveredSlots} from '../../src/admin/check/checks.js'
+import {parseClusterNodes} from '../../src/admin/topology/parse.js'
 import {fixture, viewFrom} from '../helpers/view.js'
 
 const codes = (r: ReturnType<typeof runChecks>) => r.findings.map((f) => `${f.severity}:${f.code}`).sort()

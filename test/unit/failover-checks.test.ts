@@ -1,11 +1,11 @@
-// Table-driven tests of the failover / placement checks (src/cluster/check/failover.ts) on fixture
+// Table-driven tests of the failover / placement checks (src/admin/check/failover.ts) on fixture
 // topologies: a promotion half propagated, a FAIL master whose replica waits, a master in the
 // minority, and replica placement across hosts.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {runChecks} from '../../src/cluster/check/checks.js'
+import {runChecks} from '../../src/admin/check/checks.js'
 import {fixture, viewFrom} from '../helpers/view.js'
-import type {ClusterView} from '../../src/cluster/topology/types.js'
+import type {ClusterView} from '../../src/admin/topology/types.js'
 
 const M1 = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca' // 30001 master 0-5460
 const R1 = '07c37dfeb235213a872192d90877d0cd55635b91' // 30004 replica of M1
@@ -75,7 +75,7 @@ describe('failover and placement checks', () => {
   })
 
   test('same-host placement never blocks moving slots', async () => {
-    const {blockingFindings} = await import('../../src/cluster/exec/reshard.js')
+    const {blockingFindings} = await import('../../src/admin/exec/reshard.js')
     const v = viewFrom(hosts({30001: '10.0.0.1', 30004: '10.0.0.1', 30002: '10.0.0.2', 30005: '10.0.0.3', 30003: '10.0.0.3', 30006: '10.0.0.1'}))
     assert.deepEqual(blockingFindings(v, runChecks(v).findings), [])
   })

@@ -3,8 +3,8 @@
 // (SETSLOT NODE <new owner> on the target instead of ADDSLOTS).
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {currentMaster} from '../../src/cluster/exec/move-failover.js'
-import {planFix, type KeyCounts} from '../../src/cluster/plan/fix.js'
+import {currentMaster} from '../../src/admin/exec/move-failover.js'
+import {planFix, type KeyCounts} from '../../src/admin/plan/fix.js'
 import {fixture, viewFrom} from '../helpers/view.js'
 
 const M1 = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca' // 30001 master 0-5460

@@ -2,9 +2,9 @@
 // pickMasterForReplica (add-node --replica), table-driven on the healthy 3x1 fixture re-hosted.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {planReplicaPlacement} from '../../src/cluster/plan/placement.js'
-import {pickMasterForReplica} from '../../src/cluster/plan/add-node.js'
-import {planRebalance} from '../../src/cluster/plan/rebalance.js'
+import {planReplicaPlacement} from '../../src/admin/plan/placement.js'
+import {pickMasterForReplica} from '../../src/admin/plan/add-node.js'
+import {planRebalance} from '../../src/admin/plan/rebalance.js'
 import {fixture, viewFrom} from '../helpers/view.js'
 
 const M1 = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca' // 30001 master 0-5460, replica 30004

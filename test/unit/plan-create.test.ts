@@ -1,6 +1,6 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {allocateSlots, interleaveByHost, planCreate, CreatePlanError, type CreateCandidate} from '../../src/cluster/plan/create.js'
+import {allocateSlots, interleaveByHost, planCreate, CreatePlanError, type CreateCandidate} from '../../src/admin/plan/create.js'
 
 const nodes = (spec: [string, number][]): CreateCandidate[] => spec.map(([host, port]) => ({host, port, address: `${host}:${port}`}))
 const hostsLayout = (hosts: string[], perHost: number) => nodes(hosts.flatMap((h) => Array.from({length: perHost}, (_, i) => [h, 7000 + i] as [string, number])))

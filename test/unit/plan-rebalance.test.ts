@@ -2,7 +2,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {fixture, viewFrom} from '../helpers/view.js'
-import {planRebalance} from '../../src/cluster/plan/rebalance.js'
+import {planRebalance} from '../../src/admin/plan/rebalance.js'
 
 const A = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca'
 const B = '67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1'

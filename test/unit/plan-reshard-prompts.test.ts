@@ -5,7 +5,7 @@ import {PassThrough} from 'node:stream'
 import {fixture, viewFrom} from '../helpers/view.js'
 import {askReshard, type Prompter} from '../../src/ui/reshard-prompts.js'
 import {createProgress} from '../../src/ui/progress.js'
-import {planReshard} from '../../src/cluster/plan/reshard.js'
+import {planReshard} from '../../src/admin/plan/reshard.js'
 
 const view = viewFrom(fixture('healthy-3x1.txt'))
 const A = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca'

@@ -2,7 +2,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {fixture, viewFrom} from '../helpers/view.js'
-import {apportion, planReshard, planReshardSlots, resolveNodeId} from '../../src/cluster/plan/reshard.js'
+import {apportion, planReshard, planReshardSlots, resolveNodeId} from '../../src/admin/plan/reshard.js'
 import {RedisTsError} from '../../src/errors.js'
 
 const healthy = viewFrom(fixture('healthy-3x1.txt'))

@@ -3,14 +3,14 @@
 // that they never block moving slots or adding nodes, the info summary, and create's sync predicate.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {REPLICATION_CODES, runChecks} from '../../src/cluster/check/checks.js'
-import {blockingFindings} from '../../src/cluster/exec/reshard.js'
-import {assertHealthy} from '../../src/cluster/exec/add-node.js'
-import {replicaNotSynced} from '../../src/cluster/exec/wait.js'
-import {summarize} from '../../src/cluster/ops.js'
-import {parseInfo} from '../../src/cluster/topology/parse.js'
-import {linkSummary, parseReplication} from '../../src/cluster/topology/replication.js'
-import type {ClusterView} from '../../src/cluster/topology/types.js'
+import {REPLICATION_CODES, runChecks} from '../../src/admin/check/checks.js'
+import {blockingFindings} from '../../src/admin/exec/reshard.js'
+import {assertHealthy} from '../../src/admin/exec/add-node.js'
+import {replicaNotSynced} from '../../src/admin/exec/wait.js'
+import {summarize} from '../../src/admin/ops.js'
+import {parseInfo} from '../../src/admin/topology/parse.js'
+import {linkSummary, parseReplication} from '../../src/admin/topology/replication.js'
+import type {ClusterView} from '../../src/admin/topology/types.js'
 import {fixture, infoFixture, viewFrom} from '../helpers/view.js'
 
 const M1 = 'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca' // 127.0.0.1:30001, replica R1

@@ -1,7 +1,7 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {countSlots, formatRanges, parseClusterNodes, parseClusterNodesLine, parseInfo, parseSlotList, slotsToRanges} from '../../src/cluster/topology/parse.js'
-import {formatAddress, parseAddress} from '../../src/cluster/address.js'
+import {countSlots, formatRanges, parseClusterNodes, parseClusterNodesLine, parseInfo, parseSlotList, slotsToRanges} from '../../src/admin/topology/parse.js'
+import {formatAddress, parseAddress} from '../../src/admin/address.js'
 import {fixture} from '../helpers/view.js'
 
 describe('CLUSTER NODES parser', () => {

@@ -1,4 +1,4 @@
-// Executor for `failover`: load the topology, plan (src/cluster/plan/failover.ts), start a write
+// Executor for `failover`: load the topology, plan (src/admin/plan/failover.ts), start a write
 // probe on one of the master's slots, send CLUSTER FAILOVER [FORCE|TAKEOVER] to the replica, poll
 // every reachable node's CLUSTER NODES until all agree the replica is master (and, when the old
 // master is reachable, that it follows the replica), then report the longest gap between
