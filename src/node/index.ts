@@ -3,6 +3,7 @@
 import type {ClusterFactory, ClusterModule} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {loadConfig, NodeConfig} from './config.js'
+import {logfilePath} from './log.js'
 import {Logger} from './log.js'
 import {NodeServer} from './server.js'
 import {REDIS_VERSION} from './version.js'
@@ -56,7 +57,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const logger = opts.logger ?? new Logger()
   if (opts.silent) logger.silent = true
   const server = new NodeServer({config, clock: opts.clock, logger})
-  if (!opts.logger) logger.file = config.get('logfile')
+  if (!opts.logger) logger.file = logfilePath(config)
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
   installRdbPersistence(server)
   installAof(server)

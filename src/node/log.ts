@@ -1,5 +1,6 @@
 // redis-server style log lines: "PID:M 22 Nov 2026 10:00:00.123 * message", to a file or stdout.
 import {appendFileSync} from 'node:fs'
+import {isAbsolute, join} from 'node:path'
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning'
 const RANK: Record<LogLevel, number> = {debug: 0, verbose: 1, notice: 2, warning: 3}
@@ -13,6 +14,14 @@ function pad(n: number, w = 2): string {
 export function formatLogLine(level: LogLevel, msg: string, role: string, date: Date, pid = process.pid): string {
   const ts = `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`
   return `${pid}:${role} ${ts} ${MARK[level]} ${msg}`
+}
+
+/** The `logfile` setting as a path: redis-server chdir()s into `dir` while loading its config, so a
+ * relative logfile lands in `dir`. The embedded node never changes the process's cwd (several
+ * nodes may share a process), so it resolves the name against `dir` instead. '' = stdout. */
+export function logfilePath(config: {get(name: string): string}): string {
+  const f = config.get('logfile')
+  return f === '' || isAbsolute(f) ? f : join(config.get('dir'), f)
 }
 
 export class Logger {

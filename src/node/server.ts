@@ -6,6 +6,7 @@ import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
 import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
 import {systemClock, type Clock} from './clock.js'
+import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
@@ -96,6 +97,8 @@ export class NodeServer extends EventEmitter {
     rejectedCalls: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    readsProcessed: 0,
+    writesProcessed: 0,
     keyspaceHits: 0,
     keyspaceMisses: 0,
   }
@@ -112,7 +115,7 @@ export class NodeServer extends EventEmitter {
     this.clock = opts.clock ?? systemClock
     this.log = opts.logger ?? new Logger()
     this.log.level = this.config.get('loglevel') as LogLevel
-    if (!opts.logger) this.log.file = this.config.get('logfile')
+    if (!opts.logger) this.log.file = logfilePath(this.config)
     this.startTime = this.lastSaveTime = this.clock.now()
     this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
     this.config.onChange.push((name, value) => {

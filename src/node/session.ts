@@ -122,6 +122,7 @@ export class Session {
 
   onData(chunk: Buffer): void {
     this.server.stats.netInputBytes += chunk.length
+    this.server.stats.readsProcessed++
     this.parser.feed(chunk)
     // redis sets lastinteraction once per read (readQueryFromClient), not per command.
     this.lastInteraction = this.server.clock.now()
@@ -170,6 +171,7 @@ export class Session {
       this.reply.out = ''
       if (this.socket && !this.closed) {
         this.server.stats.netOutputBytes += out.length
+        this.server.stats.writesProcessed++
         this.socket.write(out, 'latin1')
         if (!this.authenticated && this.socket.writableLength > UNAUTH_OUTPUT_LIMIT && this.authRequired()) this.close()
       }

@@ -4,7 +4,7 @@ import {mkdtempSync, writeFileSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {NodeConfig, loadConfig, parseCommandLine, parseConfigText, ConfigError} from '../../src/node/config.js'
-import {formatLogLine} from '../../src/node/log.js'
+import {formatLogLine, logfilePath} from '../../src/node/log.js'
 import {verdictError} from '../../src/node/verdict.js'
 import {unknownCommand, wrongArity} from '../../src/node/errors.js'
 
@@ -91,5 +91,17 @@ describe('wording', () => {
   test('log line format', () => {
     const line = formatLogLine('notice', 'Ready to accept connections tcp', 'M', new Date(2026, 10, 22, 10, 0, 0, 123), 42)
     assert.equal(line, '42:M 22 Nov 2026 10:00:00.123 * Ready to accept connections tcp')
+  })
+
+  test('a relative logfile lives in dir, as with redis-server (which chdir()s into dir); absolute and empty stay', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-logfile-'))
+    try {
+      const c = loadConfig(['--dir', dir, '--logfile', 'log.txt'])
+      assert.equal(logfilePath(c), path.join(dir, 'log.txt'))
+      assert.equal(logfilePath(loadConfig(['--dir', dir, '--logfile', '/var/tmp/x.log'])), '/var/tmp/x.log')
+      assert.equal(logfilePath(loadConfig(['--dir', dir])), '')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
