@@ -2,6 +2,8 @@
 // and returns its bound address and a stop() function. `redis-ts node` is a thin wrapper.
 import type {ClusterFactory, ClusterModule} from './commands/types.js'
 import type {Clock} from './clock.js'
+import {readFileSync} from 'node:fs'
+import {resolve as resolvePath} from 'node:path'
 import {loadConfig, NodeConfig} from './config.js'
 import {logfilePath} from './log.js'
 import {Logger} from './log.js'
@@ -51,6 +53,26 @@ async function defaultClusterFactory(): Promise<ClusterFactory> {
   return mod.createCluster
 }
 
+/** The role the node will have once configured: replicaof set, or nodes.conf saying myself is a replica. */
+async function startsAsReplica(config: NodeConfig): Promise<boolean> {
+  if (config.get('replicaof') !== '') return true
+  if (!config.bool('cluster-enabled')) return false
+  const file = resolvePath(config.get('dir'), config.get('cluster-config-file'))
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return false
+  }
+  const {parseNodesConf} = await import('./cluster/nodes-conf.js')
+  try {
+    const me = parseNodesConf(text).nodes.find((n) => n.flags.includes('myself'))
+    return me !== undefined && (me.flags.includes('slave') || me.flags.includes('replica')) && me.masterId !== null
+  } catch {
+    return false // the cluster layer reports a broken nodes.conf when it starts
+  }
+}
+
 export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNode> {
   const config = opts.config ?? loadConfig(opts.args ?? [])
   for (const [k, v] of Object.entries(opts.overrides ?? {})) config.set(k, v)
@@ -63,6 +85,9 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installAof(server)
   installReplication(server)
   installScripting(server)
+  // Redis loads its data after its role is known (replicaof / nodes.conf): a replica keeps keys
+  // whose expiry passed while it was down, because its master's DELs will follow.
+  server.startsAsReplica = await startsAsReplica(config)
   // Before any client or peer can connect: the dataset is complete or the start fails.
   await loadPersistedData(server)
   server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)

@@ -54,6 +54,8 @@ export class NodeServer extends EventEmitter {
   readonly commands = new CommandTable()
   readonly pubsub = new PubSubHub()
   cluster?: ClusterHooks
+  /** Set before the data is loaded: the node comes up as a replica (keeps already-expired keys). */
+  startsAsReplica = false
   readonly sessions = new Map<number, Session>()
   nextClientId = 1
   /** writes since the last save (redis server.dirty) */

@@ -191,6 +191,23 @@ describe('RDB persistence (embedded node)', () => {
     assert.equal(await c.call('SAVE'), 'OK')
     assert.equal(await c.set('k', 'x'), 'OK')
   })
+
+  test('keys that expired while the node was down: dropped by a master, kept by a replica (its master sends the DELs)', async () => {
+    const dir = mkdtempSync(join(root, 'expired-'))
+    const first = await start({dir})
+    await first.c.set('gone', 'v', 'PX', 150)
+    await first.c.set('stays', 'v')
+    assert.equal(await first.c.call('SAVE'), 'OK')
+    await first.n.stop()
+    await new Promise((r) => setTimeout(r, 300))
+    const asMaster = await start({dir, save: ''})
+    assert.equal(await asMaster.c.dbsize(), 1)
+    await asMaster.n.stop()
+    // no save points: the master above did not rewrite the RDB on stop, so 'gone' is still in it
+    const asReplica = await start({dir, save: '', replicaof: `127.0.0.1 ${(await freePortPair()).port}`})
+    assert.equal(await asReplica.c.dbsize(), 2)
+    assert.equal(await asReplica.c.exists('gone'), 0, 'expired keys still read as missing on a replica')
+  })
 })
 
 describe('RDB persistence across restarts (node processes)', () => {

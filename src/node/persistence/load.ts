@@ -18,7 +18,7 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   if (db < 0 || db >= server.databaseCount) {
     throw new RdbFormatError(`Data file was created with a Redis server configured to handle more than ${server.databaseCount} databases (key '${e.key}' is in DB ${db})`)
   }
-  const keepExpired = opts.keepExpired ?? server.cluster?.isReplica?.() ?? false
+  const keepExpired = opts.keepExpired ?? server.cluster?.isReplica?.() ?? server.startsAsReplica
   if (e.expireAt !== undefined && !keepExpired && e.expireAt < server.clock.now()) return false
   const ks = server.db(db)
   // The key count grows exactly when the key is new: one hash lookup, no separate has().
