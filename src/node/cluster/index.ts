@@ -101,7 +101,7 @@ export function createCluster(server: NodeServer): ClusterModule {
     const me = rt.st.myself
     const repl = server.replication
     // The bus header's offset field: election rank, CLUSTER SHARDS replication-offset.
-    if (repl) me.replOffset = repl.offset
+    if (repl) me.replOffset = me.isReplica && repl.master ? repl.view().offset : repl.offset
     if (!repl || !me.isReplica || !me.masterId) return
     const m = rt.st.lookup(me.masterId)
     if (!m || !m.ip || !m.port) return

@@ -11,7 +11,7 @@ import {E, ShutdownRefused} from '../errors.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer, ShutdownOptions} from '../server.js'
 import type {Session} from '../session.js'
-import {Snapshot, type SnapshotOptions} from './snapshot.js'
+import {keyDelayMs, pacedChunkSize, Snapshot, type SnapshotOptions} from './snapshot.js'
 
 /** redis CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
 const BGSAVE_RETRY_DELAY_MS = 5000
@@ -137,7 +137,7 @@ export function startBgsave(server: NodeServer): boolean {
   st.lastBgsaveTry = server.clock.now()
   st.scheduled = false
   const job: BgsaveJob = {
-    snap: new Snapshot(server, snapshotOptions(server, {chunkSize: 64 * 1024})),
+    snap: new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)})),
     start: Date.now(),
     tmp: join(server.config.get('dir'), `temp-bg-${process.pid}-${++bgsaveSeq}.rdb`),
     dirtyBefore: server.dirty,
@@ -155,7 +155,17 @@ async function writeInBackground(server: NodeServer, job: BgsaveJob): Promise<bo
   try {
     fh = await openAsync(job.tmp, 'w')
     // One chunk per turn of the event loop: clients are served between chunks.
-    for (let c = job.snap.next(); c !== null && !job.aborted; c = job.snap.next()) await fh.write(c)
+    let keys = 0
+    let owed = 0
+    for (let c = job.snap.next(); c !== null && !job.aborted; c = job.snap.next()) {
+      await fh.write(c)
+      owed += keyDelayMs(server.config.int('rdb-key-save-delay'), job.snap.keysWritten - keys)
+      keys = job.snap.keysWritten
+      if (owed >= 1) {
+        await new Promise((r) => setTimeout(r, owed))
+        owed = 0
+      }
+    }
     if (job.aborted) throw new Error('aborted')
     await fh.sync()
     await fh.close()
@@ -304,7 +314,8 @@ export function installRdbPersistence(server: NodeServer): void {
 export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: string[]; loadingDetails: string[]} {
   const st = rdbState(server)
   const now = Date.now()
-  const loading = [`loading:${st.loading ? 1 : 0}`, 'async_loading:0']
+  const sync = server.replication?.master?.loadingState() ?? null
+  const loading = [`loading:${st.loading || sync === 'sync' ? 1 : 0}`, `async_loading:${sync === 'async' ? 1 : 0}`]
   const loadingDetails: string[] = []
   if (st.loading) {
     const l = st.loading

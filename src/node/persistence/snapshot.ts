@@ -87,6 +87,9 @@ export class Snapshot {
     return this.released && this.pending.length === 0
   }
 
+  /** Keys serialised so far (pre-images included): drives the rdb-key-save-delay pacing. */
+  keysWritten = 0
+
   /** The next ~chunkSize bytes of the file; null after the last one. */
   next(): Buffer | null {
     if (this.pending.length !== 0) return this.pending.shift()!
@@ -199,11 +202,16 @@ export class Snapshot {
       const hasExpires = ks.expiresCount !== 0
       for (const [key, v] of bucket) {
         if (pre !== undefined && pre.has(key)) continue
+        this.keysWritten++
         writeEntry(this.w, {key, value: toRdbValue(v), expireAt: hasExpires ? ks.getExpire(key) : undefined}, this.compress)
       }
     }
     if (pre !== undefined) {
-      for (const rec of pre.values()) if (rec !== null) this.w.bytes(rec)
+      for (const rec of pre.values()) {
+        if (rec === null) continue
+        this.keysWritten++
+        this.w.bytes(rec)
+      }
       st.pre.delete(slot)
     }
   }
@@ -221,4 +229,20 @@ function auxFields(server: NodeServer, extra: [string, string][]): [string, stri
     else base.push([k, v])
   }
   return [...base, aofBase]
+}
+
+/**
+ * The debugging configs `rdb-key-save-delay` / `key-load-delay` (redis debugDelay): a delay per
+ * key, in microseconds, or in nanoseconds when negative. Returns milliseconds for `keys` keys.
+ * Redis sleeps in the forked child or the loading loop; the embedded node waits that long
+ * between chunks instead, so clients and the cluster bus keep being served meanwhile.
+ */
+export function keyDelayMs(setting: number, keys: number): number {
+  if (setting === 0 || keys === 0) return 0
+  return setting > 0 ? (setting * keys) / 1000 : (-setting * keys) / 1e6
+}
+
+/** Chunk size while a per-key delay is configured: small, so the pacing is smooth. */
+export function pacedChunkSize(server: {config: {int(name: string): number}}, normal: number): number {
+  return server.config.int('rdb-key-save-delay') !== 0 ? 4 * 1024 : normal
 }

@@ -190,6 +190,11 @@ export class FullSyncJob {
         blocked.session.socket!.once('drain', () => this.pump())
         return
       }
+      const wait = this.snapshot!.owedDelay()
+      if (wait > 0) {
+        setTimeout(() => this.pump(), wait)
+        return
+      }
     }
     setImmediate(() => this.pump())
   }
@@ -207,6 +212,8 @@ export class FullSyncJob {
         const chunk = this.snapshot!.next()
         if (chunk === null) break
         await fd.write(chunk)
+        const wait = this.snapshot!.owedDelay()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       }
       await fd.close()
       fd = null

@@ -36,6 +36,9 @@ export class MasterLink {
   private step = 0
   private steps: {send: string[] | null; onReply: (line: string) => boolean}[] = []
   private transfer: Transfer | null = null
+  /** key-load-delay pacing: the socket is paused and received bytes wait here, in order */
+  private throttled = false
+  private held: Buffer[] = []
   private session: Session | null = null
   private parser = new RequestParser()
   private raw: Buffer[] = []
@@ -110,6 +113,8 @@ export class MasterLink {
     this.sock = null
     s?.destroy()
     this.transfer = null
+    this.throttled = false
+    this.held = []
     this.closeSession()
   }
 
@@ -139,6 +144,8 @@ export class MasterLink {
     }
     this.sock = null
     this.transfer = null
+    this.throttled = false
+    this.held = []
     this.closeSession()
     this.state = 'connect'
     this.scheduleRetry()
@@ -272,13 +279,69 @@ export class MasterLink {
   private onData(d: Buffer): void {
     this.lastIo = this.repl.server.clock.now()
     this.repl.server.stats.netInputBytes += d.length
+    if (this.throttled) {
+      this.held.push(d)
+      return
+    }
     try {
-      if (this.state === 'handshake') return this.onHandshakeData(d)
-      if (this.state === 'transfer') return this.onTransferData(d)
-      if (this.state === 'connected') return this.applyStream(d)
+      this.dispatch(d)
     } catch (e) {
       this.fail(`MASTER <-> REPLICA sync: ${(e as Error).message}`)
     }
+  }
+
+  private dispatch(d: Buffer): void {
+    if (this.state === 'handshake') return this.onHandshakeData(d)
+    if (this.state === 'transfer') return this.feedTransfer(d)
+    if (this.state === 'connected') return this.applyStream(d)
+  }
+
+  /**
+   * The payload, paced by key-load-delay when it is set (a debugging config the Redis test
+   * suites use to watch a replica while it loads): in 4 KiB steps, pausing the socket for as
+   * long as the keys loaded so far owe; bytes already received wait in `held`, in order.
+   */
+  private feedTransfer(d: Buffer): void {
+    if (this.repl.server.config.int('key-load-delay') === 0) return this.onTransferData(d)
+    let off = 0
+    while (off < d.length) {
+      if (this.state !== 'transfer') return this.dispatch(d.subarray(off))
+      const step = d.subarray(off, off + 4096)
+      off += step.length
+      this.onTransferData(step)
+      const wait = this.transfer?.sink.owedDelay() ?? 0
+      if (wait > 0) {
+        if (off < d.length) this.held.push(d.subarray(off))
+        this.throttle(wait)
+        return
+      }
+    }
+  }
+
+  private throttle(wait: number): void {
+    const sock = this.sock
+    if (!sock) return
+    this.throttled = true
+    sock.pause()
+    setTimeout(() => {
+      if (this.sock !== sock || sock.destroyed) return
+      this.throttled = false
+      const q = this.held
+      this.held = []
+      try {
+        for (let i = 0; i < q.length; i++) {
+          if (this.throttled) {
+            this.held.push(...q.slice(i))
+            return
+          }
+          this.dispatch(q[i])
+        }
+      } catch (e) {
+        this.fail(`MASTER <-> REPLICA sync: ${(e as Error).message}`)
+        return
+      }
+      if (!this.throttled) sock.resume()
+    }, wait)
   }
 
   private onHandshakeData(d: Buffer): void {
@@ -353,6 +416,20 @@ export class MasterLink {
     if (all.length > keep) t.sink.feed(all.subarray(0, all.length - keep))
     t.read += all.length - keep
     t.held = Buffer.from(all.subarray(all.length - keep))
+  }
+
+  /**
+   * INFO's loading / async_loading during a full sync. The payload is parsed into databases set
+   * aside while it arrives, and swapped in at the end; the old data stays readable meanwhile.
+   * As in redis 7.0, that is "async loading" with repl-diskless-load swapdb when the master's
+   * replication id is the one we had (the old data is an earlier point of the same history);
+   * otherwise redis would be loading with the dataset unavailable, and the node says loading.
+   */
+  loadingState(): 'sync' | 'async' | null {
+    const t = this.transfer
+    if (this.state !== 'transfer' || !t || t.size === -2) return null
+    const swapdb = this.repl.server.config.get('repl-diskless-load') === 'swapdb'
+    return swapdb && t.replid === this.repl.replid ? 'async' : 'sync'
   }
 
   private finishTransfer(rest: Buffer): void {

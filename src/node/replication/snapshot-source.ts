@@ -4,12 +4,14 @@
 import type {NodeServer} from '../server.js'
 import {Keyspace} from '../keyspace/keyspace.js'
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
-import {Snapshot} from '../persistence/snapshot.js'
+import {keyDelayMs, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
 import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
 
 export interface SnapshotSource {
   /** Next RDB bytes, null after the last chunk (EOF + checksum). */
   next(): Buffer | null
+  /** Milliseconds to wait before the next chunk (rdb-key-save-delay for the keys just written). */
+  owedDelay(): number
   abort(): void
 }
 
@@ -34,13 +36,28 @@ export function openSnapshot(server: NodeServer, aux: [string, string][]): Snaps
     aux,
     compress: server.config.bool('rdbcompression'),
     checksum: server.config.bool('rdbchecksum'),
-    chunkSize: 64 * 1024,
+    chunkSize: pacedChunkSize(server, 64 * 1024),
   })
-  return {next: () => snap.next(), abort: () => snap.abort()}
+  let keys = 0
+  let owed = 0
+  return {
+    next: () => snap.next(),
+    owedDelay: () => {
+      owed += keyDelayMs(server.config.int('rdb-key-save-delay'), snap.keysWritten - keys)
+      keys = snap.keysWritten
+      if (owed < 1) return 0
+      const wait = owed
+      owed = 0
+      return wait
+    },
+    abort: () => snap.abort(),
+  }
 }
 
 export interface RdbSink {
   feed(chunk: Buffer): void
+  /** Milliseconds the caller should pause the transfer for (key-load-delay for the keys just loaded). */
+  owedDelay(): number
   /** Throws unless a complete, valid RDB was fed. */
   end(): void
   aux: Map<string, string>
@@ -64,7 +81,11 @@ export function openLoader(server: NodeServer): RdbSink {
     }
     return d
   }
+  let loaded = 0
+  let counted = 0
+  let owed = 0
   const load = (db: number, e: RdbEntry) => {
+    loaded++
     if (db < 0 || db >= server.databaseCount) {
       throw new Error(`the master sent DB ${db} but this node has ${server.databaseCount} databases`)
     }
@@ -81,6 +102,14 @@ export function openLoader(server: NodeServer): RdbSink {
   })
   return {
     feed: (c) => parser.feed(c),
+    owedDelay: () => {
+      owed += keyDelayMs(server.config.int('key-load-delay'), loaded - counted)
+      counted = loaded
+      if (owed < 1) return 0
+      const wait = owed
+      owed = 0
+      return wait
+    },
     end: () => parser.end(),
     aux,
     dbs,

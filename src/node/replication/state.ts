@@ -245,7 +245,9 @@ export class Replication {
   view(): {connected: boolean; lastIo: number; downSince: number; offset: number} {
     const m = this.master
     if (!m) return {connected: false, lastIo: 0, downSince: 0, offset: this.offset}
-    return {connected: m.connected, lastIo: m.lastIo, downSince: m.downSince, offset: m.connected || m.cached ? m.reploff : this.offset}
+    // redis replicationGetSlaveOffset: 0 without a master client or a cached one (a full sync in
+    // progress): the replica ranks last in elections and CLUSTER SLOTS/SHARDS hide it as loading.
+    return {connected: m.connected, lastIo: m.lastIo, downSince: m.downSince, offset: m.connected || m.cached ? m.reploff : 0}
   }
 
   // ---- persistence (rdbPopulateSaveInfo / loadDataFromDisk) --------------------------------
