@@ -2,7 +2,7 @@
 // WAIT, min-replicas-to-write, read-only replicas, replica expiry semantics, disk-based sync.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import type {Redis} from 'ioredis'
+import {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
 import {Fleet, client, digest, embedded, fillAllTypes, info, sameDigest, waitFor, waitSynced} from '../helpers/repl.js'
 
@@ -267,5 +267,29 @@ describe('replication between embedded nodes', () => {
     await waitFor(async () => (await info(m, 'persistence')).rdb_bgsave_in_progress === '0', 20000, 'bgsave end')
     assert.ok(Date.now() - t0 >= 1000, `60 keys x 20 ms took ${Date.now() - t0} ms`)
     await m.config('SET', 'rdb-key-save-delay', '0')
+  })
+
+  test('a busy read-only script on a replica holds the replication stream: nothing lost, nothing interleaved', async () => {
+    const {n: mn, c: m} = await node()
+    const {c: r} = await node({'busy-reply-threshold': '100'})
+    await r.replicaof('127.0.0.1', String(mn.port))
+    await m.set('k', 'before')
+    await waitSynced(m, r)
+    const spin = r.call('EVAL_RO', `local a = redis.call('GET', KEYS[1])
+local t0 = redis.call('TIME')
+local t = t0
+while (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) < 800000 do t = redis.call('TIME') end
+return {a, redis.call('GET', KEYS[1])}`, 1, 'k') as Promise<string[]>
+    await new Promise((res) => setTimeout(res, 250)) // the script is past the threshold now
+    const other = new Redis({port: r.options.port!, host: '127.0.0.1', enableReadyCheck: false, maxRetriesPerRequest: 1})
+    await assert.rejects(other.get('k'), /BUSY Redis is busy running a script/)
+    other.disconnect()
+    for (let i = 0; i < 20; i++) await m.incr('n')
+    await m.set('k', 'after')
+    await new Promise((res) => setTimeout(res, 100)) // the stream reached the replica during the script
+    assert.deepEqual(await spin, ['before', 'before'])
+    await waitSynced(m, r)
+    assert.equal(await r.get('n'), '20', 'every write of the stream applied once')
+    assert.equal(await r.get('k'), 'after')
   })
 })

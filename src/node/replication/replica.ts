@@ -516,6 +516,16 @@ export class MasterLink {
     const server = repl.server
     let applied = 0
     while (!this.paused && this.state === 'connected') {
+      // A script yielding past busy-reply-threshold: hold the stream (redis processInputBuffer
+      // does not read the master while a busy script runs), never -BUSY it away, never interleave.
+      if (server.scripting?.current) {
+        this.paused = true
+        server.once('scriptFinished', () => {
+          this.paused = false
+          this.drain()
+        })
+        break
+      }
       const argv = this.parser.next(false)
       if (argv === null) break
       if (argv instanceof ProtocolError) {

@@ -33,7 +33,7 @@ export const LL_VERBOSE = 1
 export const LL_NOTICE = 2
 export const LL_WARNING = 3
 
-const HOOK_INSTRUCTIONS = 10_000
+const HOOK_INSTRUCTIONS = 1_000
 const LIBRARY_API = '__LIBRARY_API__'
 const GLOBALS_API = '__GLOBALS_API__'
 /** While timed out, how long a slice of script runs before the event loop gets a turn. */

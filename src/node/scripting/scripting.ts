@@ -200,6 +200,7 @@ export class Scripting {
           } catch (e) {
             if (batch !== null) suspendBatch(batch)
             this.current = null
+            this.server.emit('scriptFinished')
             reject(e)
             return
           }
@@ -207,6 +208,7 @@ export class Scripting {
           if (o.done) {
             this.current = null
             caller.propagateOverride = []
+            this.server.emit('scriptFinished')
             resolve()
           } else slice(o.resume)
         })
