@@ -16,8 +16,9 @@ import {commands as sets} from './sets.js'
 import {commands as zsets} from './zsets.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
+import {commands as bitmaps} from './bitmaps.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, bitmaps}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()

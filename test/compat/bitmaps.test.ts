@@ -1,0 +1,193 @@
+// Bitmap commands (SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO): replies, RESP2 and
+// RESP3 byte for byte, vs a real redis-server 7.0, errors included.
+import {test, before, after} from 'node:test'
+import assert from 'node:assert/strict'
+import {redisSkip} from '../helpers/redis-server.js'
+import {compareBoth, startPair, type Pair} from './types-harness.js'
+
+const skip = redisSkip()
+let p: Pair
+before(async () => {
+  if (!skip) p = await startPair()
+})
+after(async () => {
+  await p?.stop()
+})
+
+const SETBIT_GETBIT = `
+SETBIT b 7 1
+SETBIT b 7 1
+SETBIT b 7 0
+SETBIT b 100 1
+GET b
+STRLEN b
+GETBIT b 100
+GETBIT b 101
+GETBIT b 100000
+GETBIT nokey 3
+SETBIT b -1 1
+SETBIT b abc 1
+SETBIT b 1 2
+SETBIT b 1 -1
+SETBIT b 1 x
+SETBIT b 4294967296 1
+SETBIT b 40000 1
+STRLEN b
+GETBIT b -1
+GETBIT b 4294967296
+SET n 123
+SETBIT n 0 1
+GET n
+GETBIT n 1
+LPUSH l a
+SETBIT l 0 1
+GETBIT l 0
+SET e ""
+GETBIT e 0
+SETBIT e 3 1
+GET e
+`
+
+const COUNT_POS = `
+SET s foobar
+BITCOUNT s
+BITCOUNT s 0 0
+BITCOUNT s 1 1
+BITCOUNT s 1 1 BYTE
+BITCOUNT s 5 30 BIT
+BITCOUNT s -3 -1
+BITCOUNT s -1 -3
+BITCOUNT s -100 100
+BITCOUNT s 2 1
+BITCOUNT s 0 -1 BIT
+BITCOUNT s 0 -1 bit
+BITCOUNT s 0 -1 FOO
+BITCOUNT s 0
+BITCOUNT s a b
+BITCOUNT s 0 1 BIT extra
+BITCOUNT nokey
+BITCOUNT nokey 0 -1 BIT
+BITCOUNT l
+SET z "\\x00\\xff\\xf0"
+SET e ""
+BITCOUNT e
+BITCOUNT e 0 -1
+BITPOS z 1
+BITPOS z 0
+BITPOS z 1 2
+BITPOS z 0 1 1
+BITPOS z 0 1
+BITPOS z 1 7 15 BIT
+BITPOS z 0 8 15 BIT
+BITPOS z 0 8 -1 BIT
+BITPOS z 0 12 15 BIT
+BITPOS z 1 1 0
+BITPOS z 1 -1
+BITPOS z 2
+BITPOS z x
+BITPOS z 1 0 1 FOO
+BITPOS z 1 a
+BITPOS z 1 0 b
+BITPOS z 1 0 1 BIT extra
+BITPOS nokey 1
+BITPOS nokey 0
+BITPOS nokey 0 5 10
+SET ones "\\xff\\xff"
+BITPOS ones 0
+BITPOS ones 0 0
+BITPOS ones 0 0 -1
+BITPOS ones 0 0 15 BIT
+BITPOS ones 1 3 9 BIT
+BITPOS e 0
+BITPOS e 1
+BITPOS l 1
+`
+
+const BITOP = `
+SET a "\\x0f\\xf0\\xaa"
+SET b "\\xff\\x0f"
+BITOP AND d a b
+GET d
+BITOP OR d a b
+GET d
+BITOP XOR d a b
+GET d
+BITOP NOT d a
+GET d
+BITOP and d a b nokey
+GET d
+BITOP or d a
+GET d
+BITOP NOT d a b
+BITOP FOO d a
+BITOP AND d nokey nokey2
+EXISTS d
+BITOP NOT d nokey
+EXISTS d
+LPUSH l x
+BITOP AND d a l
+BITOP OR l a
+TYPE l
+SET long "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop"
+SET long2 "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvutsrqponmlkjihgf"
+BITOP AND d long long2
+GET d
+BITOP XOR d long long2 a
+GET d
+`
+
+const BITFIELD = `
+BITFIELD f SET i8 0 -100
+BITFIELD f GET i8 0 GET u8 0 GET u4 4 GET i4 4
+BITFIELD f INCRBY u2 100 1 OVERFLOW SAT INCRBY u2 102 1
+BITFIELD f INCRBY i5 100 1 GET u4 0
+BITFIELD f OVERFLOW WRAP INCRBY u8 #1 300
+BITFIELD f OVERFLOW SAT INCRBY u8 #1 300 INCRBY i8 #1 -300
+BITFIELD f OVERFLOW FAIL INCRBY u8 #1 300 GET u8 #1
+BITFIELD f OVERFLOW FAIL SET i8 0 1000
+BITFIELD f OVERFLOW SAT SET i8 0 1000 SET u8 0 -1
+BITFIELD f OVERFLOW WRAP SET u8 0 -1 GET u8 0
+BITFIELD f SET i64 0 -9223372036854775808 GET i64 0
+BITFIELD f INCRBY i64 0 -1
+BITFIELD f OVERFLOW SAT INCRBY i64 0 -1
+BITFIELD f SET u63 0 9223372036854775807 INCRBY u63 0 1
+BITFIELD f OVERFLOW SAT SET i8 0 -9223372036854775808
+BITFIELD f GET u64 0
+BITFIELD f GET i65 0
+BITFIELD f GET x8 0
+BITFIELD f GET u0 0
+BITFIELD f GET u8 -1
+BITFIELD f GET u8 #-1
+BITFIELD f GET u8 abc
+BITFIELD f GET u8 4294967296
+BITFIELD f GET u8 #536870912
+BITFIELD f OVERFLOW FOO
+BITFIELD f FOO u8 0
+BITFIELD f GET u8
+BITFIELD f SET u8 0
+BITFIELD f SET u8 0 x
+BITFIELD f
+BITFIELD nokey GET u8 0 GET i16 100
+EXISTS nokey
+BITFIELD_RO f GET u8 0 GET i3 5
+BITFIELD_RO f SET u8 0 1
+BITFIELD_RO nokey GET u8 0
+BITFIELD_RO f
+LPUSH l x
+BITFIELD l GET u8 0
+BITFIELD l SET u8 0 1
+BITFIELD_RO l GET u8 0
+BITFIELD nf OVERFLOW FAIL INCRBY u2 0 10
+EXISTS nf
+GET nf
+SET short a
+BITFIELD short GET u32 4 GET i64 5
+BITFIELD short SET u16 20 65535
+GET short
+`
+
+for (const [name, script] of Object.entries({SETBIT_GETBIT, COUNT_POS, BITOP, BITFIELD})) {
+  test(`${name} matches redis-server`, {skip}, async () => {
+    assert.equal(await compareBoth(p, script), '')
+  })
+}
