@@ -39,6 +39,7 @@ const DEFS: Record<string, OptDef> = {
   'replica-read-only': {kind: 'bool', def: 'yes', alias: 'slave-read-only'},
   'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB), min: MB},
   'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB), min: 1024 * 1024},
+  'hll-sparse-max-bytes': {kind: 'memory', def: '3000', min: 0},
   maxclients: {kind: 'int', def: '10000', min: 1},
   maxmemory: {kind: 'memory', def: '0'},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},

@@ -25,7 +25,8 @@ const INT64_MAX = 9223372036854775807n
 function dump(ctx: CommandContext, argv: string[]): void {
   const v = ctx.db.get(argv[1])
   if (v === undefined) return ctx.reply.nil()
-  ctx.reply.bulk(createDumpPayload(toRdbValue(v)).toString('latin1'))
+  // redis rdbSaveRawString compresses only with rdbcompression yes, for DUMP as for RDB files.
+  ctx.reply.bulk(createDumpPayload(toRdbValue(v), {compress: ctx.server.config.bool('rdbcompression')}).toString('latin1'))
 }
 
 /** restoreCommand: option parsing, then BUSYKEY, then TTL, then the payload (that order). */
@@ -151,7 +152,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
     // MIGRATE sends the remaining TTL, at least 1 ms so the target does not make it persistent.
     const ttl = at === undefined ? 0 : Math.max(1, at - now)
     values.push(v)
-    items.push({key, ttl, payload: createDumpPayload(toRdbValue(v))})
+    items.push({key, ttl, payload: createDumpPayload(toRdbValue(v), {compress: ctx.server.config.bool('rdbcompression')})})
   }
   if (items.length === 0) return ctx.reply.simple('NOKEY')
 
