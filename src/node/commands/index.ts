@@ -19,8 +19,9 @@ import {commands as persistence} from './persistence.js'
 import {commands as bitmaps} from './bitmaps.js'
 import {commands as hyperloglog} from './hyperloglog.js'
 import {commands as geo} from './geo.js'
+import {commands as sort} from './sort.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, bitmaps, hyperloglog, geo}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, bitmaps, hyperloglog, geo, sort}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()
