@@ -23,7 +23,7 @@ const FLAGS = ['write', 'readonly', 'denyoom', 'fast', 'blocking', 'noscript']
 
 test('arity, key positions and flags match COMMAND INFO', {skip}, async () => {
   const problems: string[] = []
-  for (const g of ['hashes', 'lists', 'listsBlocking', 'sets', 'zsets']) {
+  for (const g of ['hashes', 'lists', 'listsBlocking', 'sets', 'zsets', 'bitmaps', 'hyperloglog', 'geo', 'sort']) {
     for (const spec of GROUPS[g]) {
       const [info] = (await r.call('COMMAND', 'INFO', spec.name)) as [string, number, string[], number, number, number][]
       const [, arity, flags, first, last, step] = info
