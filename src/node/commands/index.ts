@@ -14,14 +14,17 @@ import {commands as lists} from './lists.js'
 import {commands as listsBlocking} from './lists-blocking.js'
 import {commands as sets} from './sets.js'
 import {commands as zsets} from './zsets.js'
-import {commands as migrate} from './migrate.js'
-import {commands as persistence} from './persistence.js'
 import {commands as bitmaps} from './bitmaps.js'
 import {commands as hyperloglog} from './hyperloglog.js'
 import {commands as geo} from './geo.js'
 import {commands as sort} from './sort.js'
+import {commands as migrate} from './migrate.js'
+import {commands as persistence} from './persistence.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, bitmaps, hyperloglog, geo, sort}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence}
+
+// Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
+Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()

@@ -25,7 +25,7 @@ const INT64_MAX = 9223372036854775807n
 function dump(ctx: CommandContext, argv: string[]): void {
   const v = ctx.db.get(argv[1])
   if (v === undefined) return ctx.reply.nil()
-  // redis rdbSaveRawString compresses only with rdbcompression yes, for DUMP as for RDB files.
+  // rdbSaveRawString compresses only under rdbcompression yes, DUMP included.
   ctx.reply.bulk(createDumpPayload(toRdbValue(v), {compress: ctx.server.config.bool('rdbcompression')}).toString('latin1'))
 }
 
