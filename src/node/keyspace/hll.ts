@@ -30,15 +30,17 @@ let H = 0
 let L = 0
 /** (ah:al) * (bh:bl) mod 2^64 into H:L. */
 function mul64(ah: number, al: number, bh: number, bl: number): void {
+  // 16-bit limbs keep every partial product exact in a double; the carries are small integers.
   const a0 = al & 0xffff
   const a1 = al >>> 16
   const b0 = bl & 0xffff
   const b1 = bl >>> 16
+  const p00 = a0 * b0
   const mid = a0 * b1 + a1 * b0
-  const lo = a0 * b0 + (mid % 65536) * 65536
-  const hi = a1 * b1 + Math.floor(mid / 65536) + Math.floor(lo / 4294967296)
+  const lo = p00 + (mid & 0xffff) * 65536
+  const carry = (lo / 4294967296) | 0
   L = lo >>> 0
-  H = (hi + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0
+  H = (a1 * b1 + ((mid / 65536) | 0) + carry + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0
 }
 
 const MH = 0xc6a4a793
