@@ -5,7 +5,7 @@
 import {lookup} from 'node:dns/promises'
 import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
-import type {NodeAddress} from '../address.js'
+import {formatAddress, type NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {REPLICATION_CODES, runChecks} from '../check/checks.js'
@@ -105,6 +105,10 @@ export async function addNode(newAddr: NodeAddress, seed: NodeAddress, pool: Nod
   const emit = opts.onEvent ?? (() => {})
   const view = await loadCluster(seed, pool)
   assertHealthy(view, 'adding a node')
+  // A member is also "not empty" (it knows other nodes): say what it really is first.
+  const myId = await pool.get(newAddr).then((c) => c.call('CLUSTER', 'MYID')).catch(() => undefined)
+  const member = view.nodes.find((n) => n.id === String(myId))
+  if (member) throw new RedisTsError('invalid-node', `Node ${formatAddress(newAddr)} already belongs to this cluster (id ${member.id}, ${member.role})`)
   const [node] = await validateCreateNodes([newAddr], pool)
   if (view.nodes.some((n) => n.id === node.id)) throw new RedisTsError('invalid-node', `Node ${node.address} is already part of this cluster`)
   const chosen = opts.replica ? chooseMaster(view, node, opts.masterId) : undefined
