@@ -126,12 +126,18 @@ export function spawnNode(s: NodeProcessSpec): SpawnedNode {
   return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child})}
 }
 
+/** Running (a zombie — exited, not yet reaped by a parent that never waits — counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return existsSync('/proc/self/stat') ? false : true
   }
 }
 

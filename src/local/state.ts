@@ -5,6 +5,7 @@
 import {chmodSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {isAlive} from './launcher.js'
 
 export type Persistence = 'none' | 'rdb' | 'aof'
 
@@ -63,12 +64,7 @@ export function writeState(s: LocalClusterState): void {
 
 /** Is `pid` alive and (where /proc exists) still a node of this port, not a reused pid? */
 export function nodeAlive(n: {pid: number; port: number}): boolean {
-  if (!n.pid) return false
-  try {
-    process.kill(n.pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  if (!n.pid || !isAlive(n.pid)) return false
   const cmdline = `/proc/${n.pid}/cmdline`
   if (!existsSync('/proc/self/cmdline')) return true
   try {

@@ -111,7 +111,10 @@ export function renderInfo(out: Output, info: InfoResult): void {
   for (const m of info.masters) {
     out.line(`${m.address} (${m.id.slice(0, 8)}...) -> ${m.keys ?? '?'} keys | ${m.slots} slots | ${m.replicas} slaves.${m.reachable ? '' : ' (unreachable)'}`)
   }
-  out.ok(`${info.totals.keys} keys in ${info.totals.masters} masters.`)
+  // A master down means the key count is partial: say so, never [OK] (the command exits 3).
+  const down = info.masters.filter((m) => !m.reachable)
+  if (down.length) out.warning(`${info.totals.keys} keys in ${info.totals.masters - down.length} reachable master(s); ${down.length} master(s) unreachable: ${down.map((m) => m.address).join(', ')} (their keys are not counted).`)
+  else out.ok(`${info.totals.keys} keys in ${info.totals.masters} masters.`)
   out.line(`${info.keysPerSlot.toFixed(2)} keys per slot on average.`)
   out.line(
     renderTable(
