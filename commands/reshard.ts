@@ -123,14 +123,15 @@ Exit codes: 0 done, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slo
   private report(res: Awaited<ReturnType<typeof applyMoves>>, planDoc: unknown): void {
     const m = res.move
     const secs = (m.elapsedMs / 1000).toFixed(2)
-    const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
+    const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, slotsPerSecond: m.elapsedMs > 0 ? Math.round((m.slotsMoved * 1000) / m.elapsedMs) : m.slotsMoved, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
     for (const w of m.warnings) this.out.warn(w)
     const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
     if (err) {
       this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s before stopping.`)
       throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
     }
-    this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s (${res.keysPerSecond} keys/s).`)
+    const slotsPerSecond = m.elapsedMs > 0 ? Math.round((m.slotsMoved * 1000) / m.elapsedMs) : m.slotsMoved
+    this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s (${slotsPerSecond} slots/s, ${res.keysPerSecond} keys/s).`)
     if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
     for (const finding of res.findings) this.out.warning(finding.message)
     this.finish({plan: planDoc, result: summary})

@@ -3,7 +3,7 @@ import type {Output} from '../../ui/output.js'
 import {renderTable} from '../../ui/table.js'
 import type {CheckReport, Finding} from '../check/checks.js'
 import type {InfoResult} from '../ops.js'
-import {formatRanges} from '../topology/parse.js'
+import {formatRanges, formatRangesCompact, slotsToRanges} from '../topology/parse.js'
 import {linkSummary, replicaSummaries, type ReplicaSummary} from '../topology/replication.js'
 import type {ClusterView} from '../topology/types.js'
 
@@ -88,10 +88,11 @@ export function renderCheck(out: Output, view: ClusterView, report: CheckReport,
   else out.ok('All nodes agree about slots configuration.')
   out.info('Check for open slots...')
   const open = by(['open-slot'])
-  open.forEach((f) => emitFinding(out, f))
   if (open.length) {
+    // Per node a count, then the slots once, as ranges (the findings' messages carry them for --json).
+    for (const f of open) out.warning(`Node ${f.nodes?.[0]} has ${f.slots?.length ?? 0} slot(s) in ${/importing/.test(f.message) ? 'importing' : 'migrating'} state.`)
     const slots = [...new Set(open.flatMap((f) => f.slots ?? []))].sort((a, b) => a - b)
-    out.warning(`The following slots are open: ${slots.join(',')}.`)
+    out.warning(`The following slots are open: ${formatRangesCompact(slotsToRanges(slots))}.`)
   }
   out.info('Check slots coverage...')
   const cov = by(['uncovered-slots', 'slots-on-failed-node'])
