@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {slotsPerSecond} from '../src/admin/format/reshard.js'
 import {NodePool, parseAddress} from '../src/index.js'
 import {moveError, type MoveEvent} from '../src/admin/exec/move.js'
 import {applyRebalance, applyReplicaMoves, prepareRebalance} from '../src/admin/exec/rebalance.js'
@@ -101,7 +102,7 @@ Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not conf
         this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s before stopping.`)
         throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
       }
-      this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s (${m.elapsedMs > 0 ? Math.round((m.slotsMoved * 1000) / m.elapsedMs) : m.slotsMoved} slots/s, ${res.keysPerSecond} keys/s).`)
+      this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s (${slotsPerSecond(m)} slots/s, ${res.keysPerSecond} keys/s).`)
       if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
       for (const finding of res.findings) this.out.warning(finding.message)
       this.finish({plan: planDoc, result: summary})

@@ -126,3 +126,12 @@ export function renderInfo(out: Output, info: InfoResult): void {
   )
   if (info.replicas.length) out.line(renderTable(REPLICA_HEADERS, replicaRows(info.replicas), out.color))
 }
+
+/** The --json document of `check`: findings (long slot lists as counts) and nodes without raw views. */
+export function checkJson(view: ClusterView, report: CheckReport): {healthy: boolean; findings: unknown[]; nodes: unknown[]} {
+  return {
+    healthy: report.healthy,
+    findings: report.findings.map(({slots, ...f}) => ({...f, ...(slots ? {slots: slots.length > 64 ? undefined : slots, slotCount: slots.length} : {})})),
+    nodes: view.nodes.map(({view: _v, clusterInfo: _c, ...n}) => n),
+  }
+}
