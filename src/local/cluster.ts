@@ -74,6 +74,7 @@ async function choosePorts(count: number, base: number | undefined, host: string
   if (!base) {
     const ports: number[] = []
     for (let i = 0; i < count; i++) ports.push((await freePortPair(undefined, host)).port)
+    ports.sort((a, b) => a - b)
     onEvent?.({type: 'ports', ports})
     return ports
   }
@@ -141,7 +142,10 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     ...(opts.password ? {password: opts.password} : {}),
   }
   const host = connectHost(state)
-  const untrack = detached ? () => {} : trackForExit({pids: () => spawned.map((n) => n.pid), ...(ephemeral ? {removeDir: dir} : {})})
+  // Until the cluster is built, an interrupted create (Ctrl-C, uncaught error) leaves nothing behind;
+  // afterwards only an ephemeral cluster's directory goes with the process.
+  const tracked: {pids: () => number[]; removeDir?: string} = {pids: () => spawned.map((n) => n.pid), removeDir: dir}
+  const untrack = trackForExit(detached ? {pids: () => spawned.map((n) => n.pid), removeDir: dir} : tracked)
   const pool = new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
   const stopAll = async () => {
     await stopPids(spawned.map((n) => n.pid))
@@ -170,6 +174,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     })
     for (const n of state.nodes) n.id = valid.find((v) => v.port === n.port)?.id ?? nodeIdFromConf(n.dir)
     writeState(state)
+    if (!ephemeral) tracked.removeDir = undefined
+    if (detached) untrack()
     opts.onEvent?.({type: 'created'})
     const startupNodes = state.nodes.map((n) => ({host, port: n.port}))
     return {
@@ -180,7 +186,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       async stop(o: {clean?: boolean} = {}) {
         const now = readState(dir)
         await stopPids([...new Set([...spawned.map((n) => n.pid), ...(now?.nodes.map((n) => n.pid) ?? [])])].filter((pid) => pid > 0))
-        untrack()
+        if (!detached) untrack()
         if (o.clean ?? !detached) rmSync(dir, {recursive: true, force: true})
       },
     }

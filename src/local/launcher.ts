@@ -113,10 +113,13 @@ export function resolveServer(server: string): string {
 export function spawnNode(s: NodeProcessSpec): SpawnedNode {
   const conf = writeNodeConfig(s)
   const {cmd, args} = s.server === 'embedded' ? embeddedCommand() : {cmd: resolveServer(s.server), args: []}
+  // A node started from inside a `node --test` file must not inherit the test runner's channel.
+  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
   const child = spawn(cmd, [...args, conf], {
     detached: s.detached,
     stdio: 'ignore',
     cwd: s.dir,
+    env,
   })
   // Spawn failures (ENOENT, EACCES) arrive as an event; without a listener they crash the process.
   child.on('error', () => {})
