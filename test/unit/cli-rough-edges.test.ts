@@ -11,7 +11,7 @@ import {renderCheck} from '../../src/admin/format/view.js'
 import {Output} from '../../src/ui/output.js'
 import {envLines} from '../../src/ui/local.js'
 import {randomPortRange} from '../../src/local/ports.js'
-import {defaultBaseDir, nodeIdFromConf} from '../../src/local/state.js'
+import {defaultBaseDir, nodeAlive, nodeIdFromConf} from '../../src/local/state.js'
 import {fixture, viewFrom} from '../helpers/view.js'
 
 const create = {id: 'create', args: {nodes: {required: false}}}
@@ -74,5 +74,12 @@ describe('CLI rough edges', () => {
     } finally {
       rmSync(d, {recursive: true, force: true})
     }
+  })
+
+  test('a stale pid (process gone, or reused by another program) reads as down', () => {
+    assert.equal(nodeAlive({pid: 0, port: 7000}), false)
+    assert.equal(nodeAlive({pid: 2 ** 22 + 12345, port: 7000}), false)
+    // This test process is alive but is not a node of port 65011.
+    if (process.platform === 'linux') assert.equal(nodeAlive({pid: process.pid, port: 65011}), false)
   })
 })
