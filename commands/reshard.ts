@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {NodePool, parseAddress, parseSlotList} from '../src/index.js'
-import {countSlotKeys, moveError, type MoveEvent} from '../src/admin/exec/move.js'
+import {countSlotKeys} from '../src/admin/exec/move.js'
 import {applyMoves, loadStableCluster, planReshardFor, type ReshardInput} from '../src/admin/exec/reshard.js'
-import {renderReshardPlan, reshardPlanDoc, slotsPerSecond} from '../src/admin/format/reshard.js'
+import {renderReshardPlan, reshardPlanDoc} from '../src/admin/format/reshard.js'
+import {reportMove, withMoveProgress} from '../src/cli/moves.js'
 import {RedisTsError, usageError} from '../src/errors.js'
 import {canPrompt} from '../src/ui/prompt.js'
-import {createProgress, interruptSignal} from '../src/ui/progress.js'
 import {askReshard} from '../src/ui/reshard-prompts.js'
 
 export const moveFlags = {
@@ -76,45 +76,13 @@ Exit codes: 0 done, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slo
         return
       }
       await this.confirm('Do you want to proceed with the proposed reshard plan?')
-      const progress = createProgress({json: this.json, label: 'Resharding'})
-      const intr = interruptSignal(() => progress.note('Interrupted: finishing the batch in flight, then stopping (slots stay resumable)...'))
-      let res
-      try {
-        res = await applyMoves(pool, view, plan.moves, {
-          parallel: f.parallel,
-          pipeline: f.pipeline,
-          migrateTimeoutMs: f.timeout,
-          replace: f.replace,
-          signal: intr.signal,
-          counts,
-          onEvent: (e: MoveEvent) => {
-            progress.onEvent(e)
-            if (e.type === 'slot-failed') progress.note(`[ERR] Slot ${e.slot}: ${e.error}${e.conflicts ? `: ${e.conflicts.slice(0, 20).join(' ')}` : ''}`)
-          },
-        })
-      } finally {
-        progress.stop()
-        intr.dispose()
-      }
-      this.report(res, planDoc)
+      const res = await withMoveProgress(this.json, 'Resharding', (signal, onEvent) =>
+        applyMoves(pool, view, plan.moves, {parallel: f.parallel, pipeline: f.pipeline, migrateTimeoutMs: f.timeout, replace: f.replace, signal, counts, onEvent}),
+      )
+      const result = reportMove(this.out, res, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
+      this.finish({plan: planDoc, result})
     } finally {
       await pool.close()
     }
-  }
-
-  private report(res: Awaited<ReturnType<typeof applyMoves>>, planDoc: unknown): void {
-    const m = res.move
-    const secs = (m.elapsedMs / 1000).toFixed(2)
-    const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, slotsPerSecond: slotsPerSecond(m), keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
-    for (const w of m.warnings) this.out.warn(w)
-    const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
-    if (err) {
-      this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s before stopping.`)
-      throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
-    }
-    this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s (${slotsPerSecond(m)} slots/s, ${res.keysPerSecond} keys/s).`)
-    if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
-    for (const finding of res.findings) this.out.warning(finding.message)
-    this.finish({plan: planDoc, result: summary})
   }
 }
