@@ -2,10 +2,8 @@
 // master, CLUSTER MEET, and wait until every node knows the newcomer and agrees, so that a second
 // add-node straight after succeeds (redis-cli 7.0.15 returns before gossip and the next one fails);
 // a new replica also until its initial sync is done.
-import {lookup} from 'node:dns/promises'
-import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
-import {formatAddress, type NodeAddress} from '../address.js'
+import {formatAddress, resolveIp, type NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {REPLICATION_CODES, runChecks} from '../check/checks.js'
@@ -39,10 +37,6 @@ export interface AddNodeResult {
   master?: {address: string; id: string}
   functionsCopied: number
   elapsedMs: number
-}
-
-async function resolveIp(host: string): Promise<string> {
-  return isIP(host) ? host : (await lookup(host)).address
 }
 
 const unknownCommand = (err: unknown) => /unknown (sub)?command|unknown command/i.test((err as Error).message)
