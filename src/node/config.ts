@@ -33,6 +33,13 @@ const DEFS: Record<string, OptDef> = {
   pidfile: {kind: 'string', def: '', immutable: true},
   databases: {kind: 'int', def: '16', min: 1, max: 1 << 30, immutable: true},
   requirepass: {kind: 'string', def: ''},
+  // ACL (src/node/acl): `user` lines are collected in NodeConfig.users
+  aclfile: {kind: 'string', def: '', immutable: true},
+  'acllog-max-len': {kind: 'int', def: '128', min: 0, max: 2147483647},
+  'acl-pubsub-default': {kind: 'enum', def: 'resetchannels', values: ['allchannels', 'resetchannels']},
+  // Set by Redis's test-suite default.conf; accepted (no incremental rehashing / panics here).
+  activerehashing: {kind: 'bool', def: 'yes'},
+  'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
   masteruser: {kind: 'string', def: ''},
   replicaof: {kind: 'string', def: '', alias: 'slaveof'},
@@ -234,6 +241,10 @@ export class NodeConfig {
         this.applyDirectives(parseConfigText(readFileSync(path, 'latin1')), dirname(path))
         continue
       }
+      if (name === 'user') {
+        this.users.push(argv.slice(1))
+        continue
+      }
       if (!NodeConfig.isKnown(name)) throw new ConfigError(`Bad directive or wrong number of arguments ('${argv[0]}')`)
       // save "" / save 3600 1 300 100, bind a b c: multi-arg values are space-joined.
       const key = NodeConfig.canonicalName(name)
@@ -248,6 +259,8 @@ export class NodeConfig {
     }
   }
   private saveSeen = false
+  /** `user <name> <rules...>` directives, loaded by the ACL at startup (redis UsersToLoad). */
+  readonly users: string[][] = []
 
   /** CONFIG REWRITE: write every non-default option back to the config file atomically. */
   rewrite(): void {

@@ -6,6 +6,7 @@ import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
+import {ACL_OK, nopermError} from './acl/acl.js'
 import {pausedServers, postponeIfPaused} from './pause.js'
 
 /** argv indexes of the keys of a command, from its registration table. */
@@ -70,6 +71,14 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const flags = spec.flags
   if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH)
   if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction')
+  if (!s.aclUser.unrestricted && !s.fromMaster) {
+    // redis ACLCheckAllPerm (the default all-permissions user skips it entirely)
+    const r = server.acl.check(s.aclUser, spec, argv)
+    if (r.result !== ACL_OK) {
+      server.acl.logDenied(s, r, spec, argv, s.multi !== null ? 'multi' : 'toplevel')
+      return reject(s, nopermError(r.result, fullname))
+    }
+  }
 
   const cluster = server.cluster
   if (cluster !== undefined && !s.fromMaster && (hasKeys(spec) || spec.name === 'exec')) {

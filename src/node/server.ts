@@ -16,6 +16,7 @@ import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
+import {Acl} from './acl/acl.js'
 
 export {REDIS_VERSION} from './version.js'
 
@@ -53,6 +54,8 @@ export class NodeServer extends EventEmitter {
   readonly log: Logger
   readonly commands = new CommandTable()
   readonly pubsub = new PubSubHub()
+  /** Users, permissions and the ACL log (src/node/acl). */
+  readonly acl: Acl
   cluster?: ClusterHooks
   /** Set before the data is loaded: the node comes up as a replica (keeps already-expired keys). */
   startsAsReplica = false
@@ -120,8 +123,10 @@ export class NodeServer extends EventEmitter {
     if (!opts.logger) this.log.file = logfilePath(this.config)
     this.startTime = this.lastSaveTime = this.clock.now()
     this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
+    this.acl = new Acl(this)
     this.config.onChange.push((name, value) => {
       if (name === 'loglevel') this.log.level = value as LogLevel
+      if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
   }
 
@@ -282,7 +287,7 @@ export class NodeServer extends EventEmitter {
       this.stats.rejectedConnections++
       return
     }
-    if (this.config.bool('protected-mode') && this.config.get('requirepass') === '' && !isLoopback(sock.remoteAddress)) {
+    if (this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLoopback(sock.remoteAddress)) {
       sock.end(PROTECTED_MODE_DENIED)
       this.stats.rejectedConnections++
       return
