@@ -49,6 +49,13 @@ const DEFS: Record<string, OptDef> = {
   'hll-sparse-max-bytes': {kind: 'memory', def: '3000', min: 0},
   maxclients: {kind: 'int', def: '10000', min: 1},
   maxmemory: {kind: 'memory', def: '0'},
+  // src/node/memory: eviction sampling and LFU tuning; maxmemory-clients is accepted but client
+  // eviction is not implemented (only keys are evicted)
+  'maxmemory-samples': {kind: 'int', def: '5', min: 1, max: 64},
+  'maxmemory-eviction-tenacity': {kind: 'int', def: '10', min: 0, max: 100},
+  'maxmemory-clients': {kind: 'memory', def: '0'},
+  'lfu-log-factor': {kind: 'int', def: '10', min: 0, max: 2147483647},
+  'lfu-decay-time': {kind: 'int', def: '1', min: 0, max: 2147483647},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},
   timeout: {kind: 'int', def: '0', min: 0},
   'tcp-keepalive': {kind: 'int', def: '300', min: 0},
@@ -261,6 +268,8 @@ export class NodeConfig {
   private saveSeen = false
   /** `user <name> <rules...>` directives, loaded by the ACL at startup (redis UsersToLoad). */
   readonly users: string[][] = []
+  /** Extra lines for CONFIG REWRITE (the ACL's `user` lines). */
+  readonly rewriteHooks: (() => string[])[] = []
 
   /** CONFIG REWRITE: write every non-default option back to the config file atomically. */
   rewrite(): void {
@@ -271,6 +280,7 @@ export class NodeConfig {
       if (v === d.def) continue
       lines.push(`${name} ${quote(v, name === 'save' || name === 'bind')}`)
     }
+    for (const f of this.rewriteHooks) lines.push(...f())
     const tmp = `${this.file}.tmp-${process.pid}`
     writeFileSync(tmp, lines.join('\n') + '\n')
     renameSync(tmp, this.file)

@@ -15,6 +15,7 @@ import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
 import {installAof} from './persistence/aof.js'
 import {NodeStartError} from './errors.js'
+import {installMemory} from './memory/index.js'
 
 export {NodeServer} from './server.js'
 export {REDIS_VERSION} from './version.js'
@@ -86,6 +87,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installAof(server)
   installReplication(server)
   installScripting(server)
+  installMemory(server)
   try {
     server.acl.loadAtStartup(config.users)
   } catch (e) {

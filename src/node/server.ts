@@ -106,7 +106,14 @@ export class NodeServer extends EventEmitter {
     writesProcessed: 0,
     keyspaceHits: 0,
     keyspaceMisses: 0,
+    evictedKeys: 0,
   }
+  /** used_memory (src/node/memory installs the dataset estimate) */
+  memoryUsage: () => number = () => process.memoryUsage().heapUsed
+  /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
+  preCommandOom = false
+  /** LRU/LFU stamp for keyspace lookups (src/node/memory picks it from maxmemory-policy) */
+  accessStamp?: (key: string, prev: number | undefined) => number
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
   private netServers: net.Server[] = []
@@ -139,6 +146,7 @@ export class NodeServer extends EventEmitter {
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.clock)
       d.expireEnabled = this.expireMode === 'master'
+      if (this.accessStamp) d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
     }
     return d

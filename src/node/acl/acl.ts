@@ -72,6 +72,10 @@ export class Acl {
     const pass = server.config.get('requirepass')
     if (pass !== '') this.updateDefaultPassword(pass)
     this.changed()
+    // redis rewriteConfigUserOption: users go to the config file unless an ACL file holds them.
+    server.config.rewriteHooks.push(() =>
+      server.config.get('aclfile') !== '' ? [] : this.sortedUsers().map((u) => `user ${u.name} ${u.describe(this.universe)}`),
+    )
   }
 
   private get pubsubDefaultAll(): boolean {
@@ -305,7 +309,7 @@ export class Acl {
   }
 
   /** ACLLoadFromFile: all users or nothing; returns the error text or null. */
-  loadFile(): string | null {
+  loadFile(caller?: Session): string | null {
     const fname = this.server.config.get('aclfile')
     let text: string
     try {
@@ -361,10 +365,13 @@ export class Acl {
     users.set('default', this.defaultUser)
     // Clients of users that no longer exist (or were replaced) are disconnected, like redis
     // freeing the old users set.
-    for (const [name, u] of this.users) {
+    for (const u of this.users.values()) {
       if (u === this.defaultUser) continue
-      for (const s of [...this.server.sessions.values()]) if (s.aclUser === u) s.close()
-      void name
+      for (const s of [...this.server.sessions.values()]) {
+        if (s.aclUser !== u) continue
+        if (s === caller) s.closeAfterReply = true
+        else s.close()
+      }
     }
     this.users.clear()
     for (const [n, u] of [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) this.users.set(n, u)

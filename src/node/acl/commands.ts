@@ -33,7 +33,7 @@ export const aclCommand: CommandSpec = {
     cmd('dryrun', -4, [...A], 0, dryrun),
     cmd('load', 2, [...A], 0, (ctx) => {
       if (!fileConfigured(ctx)) return
-      const err = ctx.server.acl.loadFile()
+      const err = ctx.server.acl.loadFile(ctx.session)
       if (err === null) ctx.reply.ok()
       else ctx.reply.error(`ERR ${err}`)
     }),

@@ -77,7 +77,7 @@ function section(server: NodeServer, name: string): string[] | null {
       ]
     }
     case 'memory': {
-      const used = usedMemory()
+      const used = server.memoryUsage()
       const rss = process.memoryUsage().rss
       const max = cfg.int('maxmemory')
       return [
@@ -129,7 +129,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'expired_stale_perc:0.00',
         'expired_time_cap_reached_count:0',
         'expire_cycle_cpu_milliseconds:0',
-        'evicted_keys:0',
+        `evicted_keys:${server.stats.evictedKeys}`,
         'evicted_clients:0',
         'total_eviction_exceeded_time:0',
         'current_eviction_exceeded_time:0',

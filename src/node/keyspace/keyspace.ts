@@ -25,6 +25,14 @@ export function typeOf(v: RedisValue): TypeName {
   return 'zset'
 }
 
+/** Per-key bytes beyond key and value in the used_memory estimate (dict entry, object, expiry slot). */
+export const KEY_OVERHEAD = 72
+
+/** LRU clock in seconds (redis LRU_CLOCK resolution is 1 s with hz >= 1). */
+function defaultStamp(): number {
+  return Math.floor(Date.now() / 1000) & 0xffffff
+}
+
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
   expired?(key: string): void
@@ -51,6 +59,18 @@ export class Keyspace {
   /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
   expiryPaused = false
   stats = {expiredKeys: 0, hits: 0, misses: 0}
+  /**
+   * Dataset bytes estimate for used_memory / maxmemory (src/node/memory): per key a fixed
+   * overhead plus the key's bytes, plus string values' bytes; aggregates' contents are estimated
+   * on demand by the memory module. Maintained here because only here old and new values meet.
+   */
+  bytes = 0
+  /** keys holding an aggregate (their contents are not in `bytes`) */
+  aggregates = 0
+  /** key -> LRU clock (s) or LFU counter (src/node/memory/access.ts); written on every lookup */
+  readonly access = new Map<string, number>()
+  /** the value the access map gets for a key just read or written (set by the memory module) */
+  accessStamp: (key: string, prev: number | undefined) => number = defaultStamp
 
   constructor(readonly clock: Clock) {}
 
@@ -74,6 +94,14 @@ export class Keyspace {
   }
 
   get(key: string): RedisValue | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
+    const v = this.slots[keySlot(key)]?.get(key)
+    if (v !== undefined) this.access.set(key, this.accessStamp(key, this.access.get(key)))
+    return v
+  }
+
+  /** Lookup without touching the key's LRU/LFU data (OBJECT, eviction sampling). */
+  peek(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     return this.slots[keySlot(key)]?.get(key)
   }
@@ -131,16 +159,27 @@ export class Keyspace {
   set(key: string, value: RedisValue, keepTtl = false): void {
     const slot = keySlot(key)
     const m = this.slots[slot]
+    this.access.set(key, this.accessStamp(key, this.access.get(key)))
     if (m === undefined) {
       this.slots[slot] = new Map([[key, value]])
       this.count++
+      this.account(key, undefined, value)
       return
     }
-    // One hash lookup instead of has()+set(): the size grows exactly when the key is new.
-    const before = m.size
+    const old = m.get(key)
     m.set(key, value)
-    if (m.size !== before) this.count++
+    this.account(key, old, value)
+    if (old === undefined) this.count++
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+  }
+
+  private account(key: string, old: RedisValue | undefined, value: RedisValue | undefined): void {
+    if (old === undefined) this.bytes += KEY_OVERHEAD + key.length
+    else if (typeof old === 'string') this.bytes -= old.length
+    else this.aggregates--
+    if (value === undefined) this.bytes -= KEY_OVERHEAD + key.length
+    else if (typeof value === 'string') this.bytes += value.length
+    else this.aggregates++
   }
 
   /** Delete without expiry check; true if the key existed (and had not expired). */
@@ -154,7 +193,10 @@ export class Keyspace {
     this.expires.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
-    if (m !== undefined && m.delete(key)) {
+    const old = m?.get(key)
+    if (m !== undefined && old !== undefined && m.delete(key)) {
+      this.account(key, old, undefined)
+      this.access.delete(key)
       this.count--
       if (m.size === 0) this.slots[slot] = undefined
     }
@@ -168,6 +210,10 @@ export class Keyspace {
   adopt(other: Keyspace): void {
     for (let i = 0; i < SLOTS; i++) this.slots[i] = other.slots[i]
     this.count = other.count
+    this.bytes = other.bytes
+    this.aggregates = other.aggregates
+    this.access.clear()
+    for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
@@ -177,6 +223,9 @@ export class Keyspace {
   flush(): number {
     const n = this.count
     this.count = 0
+    this.bytes = 0
+    this.aggregates = 0
+    this.access.clear()
     this.expires.clear()
     this.slots.fill(undefined)
     this.expireCursor = null
@@ -275,6 +324,15 @@ export class Keyspace {
       }
     }
     return slot >= SLOTS ? 0 : slot
+  }
+
+  /** A random key with a TTL (volatile-* eviction): a random start in the expires map. */
+  randomVolatileKey(): string | undefined {
+    const n = this.expires.size
+    if (n === 0) return undefined
+    let i = Math.floor(Math.random() * Math.min(n, 256))
+    for (const k of this.expires.keys()) if (i-- === 0) return k
+    return undefined
   }
 
   randomKey(): string | undefined {

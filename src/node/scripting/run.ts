@@ -2,6 +2,7 @@
 // (scriptPrepareForRun), the checks and the call behind every redis.call (scriptCall), busy
 // mode once the script outlives busy-reply-threshold, and SCRIPT KILL / FUNCTION KILL.
 import {ACL_OK, aclErrorMessage} from '../acl/acl.js'
+import {OOM_ERROR} from '../memory/index.js'
 import {call, keysOf} from '../dispatcher.js'
 import {activeBatch, PROPAGATE_ALL, PROPAGATE_AOF, PROPAGATE_REPL, type Batch} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
@@ -147,6 +148,10 @@ export class ScriptRun implements ScriptHost {
         return {error: err.startsWith('READONLY') ? READONLY_REPLICA : `-${err}`}
       }
     }
+    // scriptVerifyOOM: a deny-oom command is refused when the script started over maxmemory,
+    // unless the script has the allow-oom flag or already wrote.
+    if (!(this.init.flags & FLAG_ALLOW_OOM) && !this.mustObey && !this.writeDirty && server.preCommandOom && server.config.int('maxmemory') > 0 && spec.flags.includes('denyoom'))
+      return {error: `-${OOM_ERROR}`}
     if (isWrite) this.writeDirty = true
     const clusterErr = this.clusterCheck(spec, argv)
     if (clusterErr !== null) return {error: clusterErr}
