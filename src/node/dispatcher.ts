@@ -45,6 +45,18 @@ function reject(s: Session, err: string): void {
   s.server.stats.rejectedCalls++
 }
 
+/** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
+function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
+  if (spec.name === 'exec') {
+    if (s.multi !== null) {
+      s.multi = null
+      s.server.unwatchAll(s)
+    }
+    return reject(s, `EXECABORT Transaction discarded because of: ${err}`)
+  }
+  reject(s, err)
+}
+
 /** Resolve command + subcommand; writes the error reply and returns null when unknown. */
 export function resolveCommand(s: Session, argv: string[]): CommandSpec | null {
   const spec = s.server.commands.lookup(argv[0])
@@ -76,7 +88,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const r = server.acl.check(s.aclUser, spec, argv)
     if (r.result !== ACL_OK) {
       server.acl.logDenied(s, r, spec, argv, s.multi !== null ? 'multi' : 'toplevel')
-      return reject(s, nopermError(r.result, fullname))
+      return rejectCommand(s, spec, nopermError(r.result, fullname))
     }
   }
 
@@ -97,7 +109,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const guards = server.guards
   for (let i = 0; i < guards.length; i++) {
     const err = guards[i](s, spec, argv)
-    if (err) return reject(s, err)
+    if (err) return rejectCommand(s, spec, err)
   }
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`)

@@ -202,8 +202,10 @@ function help(ctx: CommandContext): void {
     'WHOAMI',
     '    Return the current connection username.',
     'HELP',
-    '    Print this help.',
+    '    Prints this help.',
   ]
-  ctx.reply.bulks(lines, lines.length)
+  // redis addReplyHelp: status replies
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
 }
 

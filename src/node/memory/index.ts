@@ -188,7 +188,12 @@ export function installMemory(server: NodeServer): void {
   })
   server.memoryUsage = () => usedMemory(server)
   server.guards.push((s: Session, spec: CommandSpec) => {
-    if (server.config.int('maxmemory') <= 0 || s.fromMaster || s.socket === null) return null
+    if (server.config.int('maxmemory') <= 0) {
+      server.preCommandOom = false
+      return null
+    }
+    // the master link, the AOF and scripts' calls (checked by the script runner) are not refused
+    if (s.fromMaster || s.socket === null) return null
     const ok = performEvictions(server)
     server.preCommandOom = !ok
     if (ok) return null
