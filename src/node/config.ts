@@ -39,6 +39,8 @@ const DEFS: Record<string, OptDef> = {
   'acl-pubsub-default': {kind: 'enum', def: 'resetchannels', values: ['allchannels', 'resetchannels']},
   // Set by Redis's test-suite default.conf; accepted (no incremental rehashing / panics here).
   activerehashing: {kind: 'bool', def: 'yes'},
+  // latency percentiles per command are not tracked; the switch is accepted (tests turn it off)
+  'latency-tracking': {kind: 'bool', def: 'yes'},
   'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
   masteruser: {kind: 'string', def: ''},

@@ -108,8 +108,6 @@ export class NodeServer extends EventEmitter {
     keyspaceMisses: 0,
     evictedKeys: 0,
   }
-  /** used_memory (src/node/memory installs the dataset estimate) */
-  memoryUsage: () => number = () => process.memoryUsage().heapUsed
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false
   /** LRU/LFU stamp for keyspace lookups (src/node/memory picks it from maxmemory-policy) */

@@ -50,12 +50,40 @@ function dbBytes(db: Keyspace): number {
   return n
 }
 
+export interface MemoryBreakdown {
+  used: number
+  dataset: number
+  clientsNormal: number
+  clientsReplicas: number
+  /** redis freeMemoryGetNotCountedMemory: replicas' output buffers do not drive eviction */
+  notCounted: number
+}
+
+export function memoryBreakdown(server: NodeServer): MemoryBreakdown {
+  let dataset = 0
+  for (const [, db] of server.databases()) dataset += dbBytes(db) + db.expiresCount * 16
+  let clientsNormal = 0
+  let clientsReplicas = 0
+  let notCounted = 0
+  for (const s of server.sessions.values()) {
+    const out = (s.socket?.writableLength ?? 0) + s.reply.out.length
+    if (s.replica !== null || s.flags.has('replica')) {
+      clientsReplicas += s.parser.heldBytes + out
+      notCounted += out
+    } else clientsNormal += s.parser.heldBytes + out
+  }
+  return {used: BASE_MEMORY + dataset + clientsNormal + clientsReplicas, dataset, clientsNormal, clientsReplicas, notCounted}
+}
+
 /** The node's used_memory (see the header). */
 export function usedMemory(server: NodeServer): number {
-  let n = BASE_MEMORY
-  for (const [, db] of server.databases()) n += dbBytes(db) + db.expiresCount * 16
-  for (const s of server.sessions.values()) n += s.parser.pending + (s.socket?.writableLength ?? 0) + s.reply.out.length
-  return n
+  return memoryBreakdown(server).used
+}
+
+/** What eviction compares with maxmemory (used_memory less the replicas' output buffers). */
+function evictableMemory(server: NodeServer): number {
+  const b = memoryBreakdown(server)
+  return b.used - b.notCounted
 }
 
 // ---- LRU / LFU --------------------------------------------------------------------------
@@ -150,7 +178,7 @@ function pickVictim(server: NodeServer, policy: string): [number, string] | null
 export function performEvictions(server: NodeServer): boolean {
   const max = server.config.int('maxmemory')
   if (max <= 0) return true
-  let used = usedMemory(server)
+  let used = evictableMemory(server)
   if (used <= max) return true
   const policy = server.config.get('maxmemory-policy')
   if (policy === 'noeviction') return false
@@ -168,7 +196,7 @@ export function performEvictions(server: NodeServer): boolean {
     propagate(server, i, ['DEL', key])
     used -= before - db.bytes
     // Aggregates and client buffers are re-measured now and then rather than per key.
-    if (++guard % 64 === 0 || db.aggregates !== 0) used = usedMemory(server)
+    if (++guard % 64 === 0 || db.aggregates !== 0) used = evictableMemory(server)
   }
   return true
 }
@@ -186,7 +214,6 @@ export function installMemory(server: NodeServer): void {
   server.cronHooks.push(() => {
     if (server.config.int('maxmemory') > 0) performEvictions(server)
   })
-  server.memoryUsage = () => usedMemory(server)
   server.guards.push((s: Session, spec: CommandSpec) => {
     if (server.config.int('maxmemory') <= 0) {
       server.preCommandOom = false
