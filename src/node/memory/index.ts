@@ -209,7 +209,9 @@ export function installMemory(server: NodeServer): void {
   extendObjectCommand(server)
   server.config.onChange.push((name) => {
     if (name === 'maxmemory-policy') installStamp(server)
-    if (name === 'maxmemory') performEvictions(server)
+    // redis startEvictionTimeProc: evict from the event loop, not inside CONFIG SET (nor an EXEC
+    // running it), each DEL propagated on its own
+    if (name === 'maxmemory') setImmediate(() => performEvictions(server))
   })
   server.cronHooks.push(() => {
     if (server.config.int('maxmemory') > 0) performEvictions(server)
