@@ -110,8 +110,8 @@ export class NodeServer extends EventEmitter {
   }
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false
-  /** LRU/LFU stamp for keyspace lookups (src/node/memory picks it from maxmemory-policy) */
-  accessStamp?: (key: string, prev: number | undefined) => number
+  /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
+  accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
   private netServers: net.Server[] = []
@@ -144,7 +144,7 @@ export class NodeServer extends EventEmitter {
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.clock)
       d.expireEnabled = this.expireMode === 'master'
-      if (this.accessStamp) d.accessStamp = this.accessStamp
+      d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
     }
     return d

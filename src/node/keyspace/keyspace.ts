@@ -28,11 +28,6 @@ export function typeOf(v: RedisValue): TypeName {
 /** Per-key bytes beyond key and value in the used_memory estimate (dict entry, object, expiry slot). */
 export const KEY_OVERHEAD = 72
 
-/** LRU clock in seconds (redis LRU_CLOCK resolution is 1 s with hz >= 1). */
-function defaultStamp(): number {
-  return Math.floor(Date.now() / 1000) & 0xffffff
-}
-
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
   expired?(key: string): void
@@ -67,10 +62,12 @@ export class Keyspace {
   bytes = 0
   /** keys holding an aggregate (their contents are not in `bytes`) */
   aggregates = 0
-  /** key -> LRU clock (s) or LFU counter (src/node/memory/access.ts); written on every lookup */
+  /**
+   * key -> LRU clock (s) or LFU counter (src/node/memory), written on every lookup while an
+   * LRU/LFU maxmemory-policy is set (accessStamp non-null); otherwise empty, so keys cost nothing extra.
+   */
   readonly access = new Map<string, number>()
-  /** the value the access map gets for a key just read or written (set by the memory module) */
-  accessStamp: (key: string, prev: number | undefined) => number = defaultStamp
+  accessStamp: ((key: string, prev: number | undefined) => number) | null = null
 
   constructor(readonly clock: Clock) {}
 
@@ -96,7 +93,8 @@ export class Keyspace {
   get(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     const v = this.slots[keySlot(key)]?.get(key)
-    if (v !== undefined) this.access.set(key, this.accessStamp(key, this.access.get(key)))
+    // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
+    if (v !== undefined && this.accessStamp !== null) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
     return v
   }
 
@@ -159,14 +157,17 @@ export class Keyspace {
   set(key: string, value: RedisValue, keepTtl = false): void {
     const slot = keySlot(key)
     const m = this.slots[slot]
-    this.access.set(key, this.accessStamp(key, this.access.get(key)))
     if (m === undefined) {
       this.slots[slot] = new Map([[key, value]])
       this.count++
       this.account(key, undefined, value)
+      if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, undefined))
       return
     }
     const old = m.get(key)
+    // a new key starts fresh (prev undefined: LFU_INIT_VAL); an overwrite was just looked up (or is
+    // a blind SET): the stamp function decides (LFU keeps the counter, redis dbSetValue)
+    if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, old === undefined ? undefined : -1 - (this.access.get(key) ?? 0)))
     m.set(key, value)
     this.account(key, old, value)
     if (old === undefined) this.count++
@@ -196,7 +197,7 @@ export class Keyspace {
     const old = m?.get(key)
     if (m !== undefined && old !== undefined && m.delete(key)) {
       this.account(key, old, undefined)
-      this.access.delete(key)
+      if (this.access.size !== 0) this.access.delete(key)
       this.count--
       if (m.size === 0) this.slots[slot] = undefined
     }

@@ -117,13 +117,34 @@ export function isLfu(server: NodeServer): boolean {
   return server.config.get('maxmemory-policy').endsWith('-lfu')
 }
 
+/** LRU clock when tracking started: keys not stamped since then count as idle from that moment. */
+const trackingSince = new WeakMap<NodeServer, number>()
+const trackingKind = new WeakMap<NodeServer, string>()
+
+/**
+ * Per-key access data costs a map entry per key (~90 B), so it is kept only while the policy
+ * uses it: under an LRU or LFU maxmemory-policy. Redis keeps it always; see the README.
+ */
 function installStamp(server: NodeServer): void {
-  const stamp = isLfu(server)
-    ? (_key: string, prev: number | undefined) => {
-        const c = prev === undefined ? LFU_INIT_VAL : lfuLogIncr(server, lfuDecr(server, prev))
-        return (lfuMinutes() << 8) | c
-      }
-    : () => lruClock()
+  const policy = server.config.get('maxmemory-policy')
+  const tracking = policy.endsWith('-lru') || policy.endsWith('-lfu')
+  const stamp = !tracking
+    ? null
+    : isLfu(server)
+      ? (_key: string, prev: number | undefined) => {
+          // prev < 0: an overwrite of the value stamped -1 - prev, which keeps its counter
+          if (prev !== undefined && prev < 0) return -1 - prev
+          const c = prev === undefined ? LFU_INIT_VAL : lfuLogIncr(server, lfuDecr(server, prev))
+          return (lfuMinutes() << 8) | c
+        }
+      : () => lruClock()
+  const kind = !tracking ? 'off' : isLfu(server) ? 'lfu' : 'lru'
+  if (trackingKind.get(server) !== kind) {
+    // switching between LRU and LFU (or off) starts the data over (Redis reinterprets the bits)
+    for (const [, db] of server.databases()) db.access.clear()
+    trackingSince.set(server, lruClock())
+    trackingKind.set(server, kind)
+  }
   server.accessStamp = stamp
   for (const [, db] of server.databases()) db.accessStamp = stamp
 }
@@ -134,15 +155,15 @@ function lruClock(): number {
 }
 
 /** estimateObjectIdleTime, in seconds (the 24-bit clock wraps). */
-export function idleSeconds(db: Keyspace, key: string): number {
-  const at = db.access.get(key)
-  if (at === undefined) return 0
+export function idleSeconds(server: NodeServer, db: Keyspace, key: string): number {
+  const at = db.access.get(key) ?? trackingSince.get(server) ?? lruClock()
   const now = lruClock()
   return now >= at ? now - at : 0xffffff - at + now
 }
 
 /** RESTORE ... IDLETIME / FREQ (redis objectSetLRUOrLFU). */
 export function setIdleOrFreq(server: NodeServer, db: Keyspace, key: string, idle: number, freq: number): void {
+  if (server.accessStamp === null) return
   if (freq >= 0 && isLfu(server)) db.access.set(key, (lfuMinutes() << 8) | Math.min(255, freq))
   else if (idle >= 0 && !isLfu(server)) db.access.set(key, (lruClock() - idle) & 0xffffff)
 }
@@ -164,7 +185,7 @@ function pickVictim(server: NodeServer, policy: string): [number, string] | null
       if (policy.endsWith('-random')) return [i, key]
       if (policy === 'volatile-ttl') score = db.getExpire(key) ?? Infinity
       else if (policy.endsWith('-lfu')) score = lfuDecr(server, db.access.get(key) ?? 0)
-      else score = -idleSeconds(db, key) // LRU: the longest idle
+      else score = -idleSeconds(server, db, key) // LRU: the longest idle
       if (score < bestScore) {
         bestScore = score
         best = [i, key]
@@ -249,7 +270,7 @@ export function objectSubcommands(server: NodeServer): CommandSpec[] {
       const db = lookup(ctx, a[2])
       if (db === null) return ctx.reply.nil()
       if (isLfu(server)) return ctx.reply.error(LFU_SELECTED)
-      ctx.reply.integer(idleSeconds(db, a[2]))
+      ctx.reply.integer(idleSeconds(server, db, a[2]))
     }),
     cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) => {
       const db = lookup(ctx, a[2])
