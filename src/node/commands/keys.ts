@@ -39,7 +39,7 @@ export const commands: CommandSpec[] = [
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
       cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v)))),
-      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) ? 2147483647 : 1))),
+      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) ? 2147483647 : 1))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
         objectInfo(ctx, a[2], () =>
@@ -284,4 +284,10 @@ export function encodingOf(v: RedisValue): string {
   if (v.size > 128) return 'skiplist'
   for (const [m] of v.entries()) if (m.length > 64) return 'skiplist'
   return 'listpack'
+}
+
+/** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */
+function sharedIntsInUse(ctx: CommandContext): boolean {
+  const policy = ctx.server.config.get('maxmemory-policy')
+  return ctx.server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
 }
