@@ -22,6 +22,8 @@ export function canonical(payload: Buffer): string {
       return key({type: 'hash', entries: [...v.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))})
     case 'zset':
       return key({type: 'zset', entries: [...v.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))})
+    case 'stream': // deterministic encoding: the payload body is the canonical form
+      return 'stream:' + payload.subarray(0, payload.length - 10).toString('hex')
   }
 }
 

@@ -2,7 +2,7 @@
 // SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
@@ -186,6 +186,7 @@ function cloneValue(v: RedisValue): RedisValue {
   if (v instanceof Deque) return Deque.from(v)
   if (v instanceof Map) return new Map(v)
   if (v instanceof Set) return new Set(v)
+  if (v instanceof Stream) return v.clone()
   const z = new ZSet()
   for (const [m, s] of v.entries()) z.add(m, s)
   return z
@@ -271,6 +272,7 @@ export function encodingOf(v: RedisValue): string {
     return v.length <= 44 ? 'embstr' : 'raw'
   }
   if (v instanceof Deque) return 'quicklist'
+  if (v instanceof Stream) return 'stream'
   if (v instanceof Map) {
     if (v.size > 128) return 'hashtable'
     for (const [f, x] of v) if (f.length > 64 || x.length > 64) return 'hashtable'
