@@ -4,6 +4,7 @@ import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
 
@@ -239,11 +240,15 @@ function move(ctx: CommandContext, argv: string[]): void {
 function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
   if (all) {
-    for (const [, d] of ctx.server.databases()) d.flush()
+    for (const [i, d] of ctx.server.databases()) {
+      d.flush()
+      signalDbReady(ctx.server, i) // redis signalFlushedDb: XREADGROUP waiters learn their key is gone
+    }
     ctx.server.touchAllWatched(-1)
     flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
     ctx.db.flush()
+    signalDbReady(ctx.server, ctx.session.dbIndex)
     ctx.server.touchAllWatched(ctx.session.dbIndex)
   }
   ctx.afterWriteAll()
