@@ -43,7 +43,7 @@ class TailReader extends ByteReader {
 const UNSUPPORTED_TYPES: Record<number, string> = {
   [RDB_TYPE.MODULE]: 'module (pre-GA)',
   [RDB_TYPE.MODULE_2]: 'module',
-  [RDB_TYPE.STREAM_LISTPACKS_3]: 'stream (7.2 encoding)',
+  [RDB_TYPE.STREAM_LISTPACKS_3]: 'stream', // 7.2's encoding
 }
 
 export class RdbStreamParser {
