@@ -12,26 +12,28 @@ import {parseStreamId} from '../keyspace/stream.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
 
-const G = (name: string, arity: number, flags: CommandSpec['flags']) => cmd(name, arity, flags, [2, 2, 1], xgroup)
-const I = (name: string, arity: number) => cmd(name, arity, ['readonly'], [2, 2, 1], xinfo)
+const G = (name: string, arity: number, flags: CommandSpec['flags']) => cmd(name, arity, flags, [2, 2, 1], xgroup, {categories: ['@write', '@stream', '@slow']})
+const I = (name: string, arity: number) => cmd(name, arity, ['readonly'], [2, 2, 1], xinfo, {categories: ['@read', '@stream', '@slow']})
 
 export const commands: CommandSpec[] = [
   cmd('xgroup', -2, [], 0, () => {}, {
+    categories: ['@slow'],
     subcommands: [
       G('create', -5, ['write', 'denyoom']),
       G('setid', -5, ['write']),
       G('destroy', 4, ['write']),
       G('createconsumer', 5, ['write', 'denyoom']),
       G('delconsumer', 5, ['write']),
-      cmd('help', 2, ['loading', 'stale'], 0, xgroup),
+      cmd('help', 2, ['loading', 'stale'], 0, xgroup, {categories: ['@stream', '@slow']}),
     ],
   }),
-  cmd('xack', -4, ['write', 'fast'], [1, 1, 1], xack),
-  cmd('xpending', -3, ['readonly'], [1, 1, 1], xpending),
-  cmd('xclaim', -6, ['write', 'fast'], [1, 1, 1], xclaim),
-  cmd('xautoclaim', -6, ['write', 'fast'], [1, 1, 1], xautoclaim),
+  cmd('xack', -4, ['write', 'fast'], [1, 1, 1], xack, {categories: ['@write', '@stream', '@fast']}),
+  cmd('xpending', -3, ['readonly'], [1, 1, 1], xpending, {categories: ['@read', '@stream', '@slow']}),
+  cmd('xclaim', -6, ['write', 'fast'], [1, 1, 1], xclaim, {categories: ['@write', '@stream', '@fast']}),
+  cmd('xautoclaim', -6, ['write', 'fast'], [1, 1, 1], xautoclaim, {categories: ['@write', '@stream', '@fast']}),
   cmd('xinfo', -2, [], 0, () => {}, {
-    subcommands: [I('consumers', 4), I('groups', 3), I('stream', -3), cmd('help', 2, ['loading', 'stale'], 0, xinfo)],
+    categories: ['@slow'],
+    subcommands: [I('consumers', 4), I('groups', 3), I('stream', -3), cmd('help', 2, ['loading', 'stale'], 0, xinfo, {categories: ['@stream', '@slow']})],
   }),
 ]
 

@@ -14,8 +14,8 @@ import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
 
 export const commands: CommandSpec[] = [
-  cmd('xread', -4, ['readonly', 'blocking'], 0, (ctx, a) => xread(ctx, a, false), {keys: xreadKeys}),
-  cmd('xreadgroup', -7, ['write', 'blocking'], 0, (ctx, a) => xread(ctx, a, true), {keys: xreadKeys}),
+  cmd('xread', -4, ['readonly', 'blocking'], 0, (ctx, a) => xread(ctx, a, false), {keys: xreadKeys, categories: ['@read', '@stream', '@slow', '@blocking']}),
+  cmd('xreadgroup', -7, ['write', 'blocking'], 0, (ctx, a) => xread(ctx, a, true), {keys: xreadKeys, categories: ['@write', '@stream', '@slow', '@blocking']}),
 ]
 
 /** redis xreadGetKeys: the first half of the arguments after STREAMS. */

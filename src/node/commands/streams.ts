@@ -12,13 +12,13 @@ import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
 
 export const commands: CommandSpec[] = [
-  cmd('xadd', -5, ['write', 'denyoom', 'fast'], [1, 1, 1], xadd),
-  cmd('xrange', -4, ['readonly'], [1, 1, 1], (ctx, a) => xrange(ctx, a, false)),
-  cmd('xrevrange', -4, ['readonly'], [1, 1, 1], (ctx, a) => xrange(ctx, a, true)),
-  cmd('xlen', 2, ['readonly', 'fast'], [1, 1, 1], xlen),
-  cmd('xdel', -3, ['write', 'fast'], [1, 1, 1], xdel),
-  cmd('xtrim', -4, ['write'], [1, 1, 1], xtrim),
-  cmd('xsetid', -3, ['write', 'denyoom', 'fast'], [1, 1, 1], xsetid),
+  cmd('xadd', -5, ['write', 'denyoom', 'fast'], [1, 1, 1], xadd, {categories: ['@write', '@stream', '@fast']}),
+  cmd('xrange', -4, ['readonly'], [1, 1, 1], (ctx, a) => xrange(ctx, a, false), {categories: ['@read', '@stream', '@slow']}),
+  cmd('xrevrange', -4, ['readonly'], [1, 1, 1], (ctx, a) => xrange(ctx, a, true), {categories: ['@read', '@stream', '@slow']}),
+  cmd('xlen', 2, ['readonly', 'fast'], [1, 1, 1], xlen, {categories: ['@read', '@stream', '@fast']}),
+  cmd('xdel', -3, ['write', 'fast'], [1, 1, 1], xdel, {categories: ['@write', '@stream', '@fast']}),
+  cmd('xtrim', -4, ['write'], [1, 1, 1], xtrim, {categories: ['@write', '@stream', '@slow']}),
+  cmd('xsetid', -3, ['write', 'denyoom', 'fast'], [1, 1, 1], xsetid, {categories: ['@write', '@stream', '@fast']}),
 ]
 
 // ---- shared helpers ----------------------------------------------------------------------
