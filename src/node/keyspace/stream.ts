@@ -245,6 +245,14 @@ export class Stream {
     return c
   }
 
+  /** lazyfreeGetFreeEffort: rax nodes, plus groups times (1 + the first group's PEL size). */
+  freeEffort(): number {
+    let effort = this.raxNodes()
+    const first = this.sortedGroups()[0]
+    if (first !== undefined) effort += this.groups.size * (1 + first[1].pel.size)
+    return effort
+  }
+
   sortedGroups(): [string, StreamGroup][] {
     return [...this.groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   }
