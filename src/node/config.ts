@@ -75,6 +75,8 @@ const DEFS: Record<string, OptDef> = {
   'no-appendfsync-on-rewrite': {kind: 'bool', def: 'no'},
   'auto-aof-rewrite-percentage': {kind: 'int', def: '100', min: 0},
   'auto-aof-rewrite-min-size': {kind: 'memory', def: String(64 * MB)},
+  'stream-node-max-bytes': {kind: 'memory', def: '4096', min: 0},
+  'stream-node-max-entries': {kind: 'int', def: '100', min: 0},
   'cluster-enabled': {kind: 'bool', def: 'no', immutable: true},
   'cluster-config-file': {kind: 'string', def: 'nodes.conf', immutable: true},
   'cluster-node-timeout': {kind: 'int', def: '15000', min: 1},

@@ -22,8 +22,11 @@ import {commands as sort} from './sort.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
 import {aclCommand} from '../acl/commands.js'
+import {commands as streams} from './streams.js'
+import {commands as streamsRead} from './streams-read.js'
+import {commands as streamsGroups} from './streams-groups.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand]}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups}
 
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})

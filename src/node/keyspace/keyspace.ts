@@ -10,18 +10,20 @@ import type {Clock} from '../clock.js'
 import {Deque} from './deque.js'
 import {keySlot, SLOTS} from './slot.js'
 import {ZSet} from './zset.js'
+import {Stream} from './stream.js'
 
-export {Deque, ZSet}
+export {Deque, ZSet, Stream}
 export type HashValue = Map<string, string>
 export type SetValue = Set<string>
-export type RedisValue = string | Deque | HashValue | SetValue | ZSet
-export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset'
+export type RedisValue = string | Deque | HashValue | SetValue | ZSet | Stream
+export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream'
 
 export function typeOf(v: RedisValue): TypeName {
   if (typeof v === 'string') return 'string'
   if (v instanceof Deque) return 'list'
   if (v instanceof Map) return 'hash'
   if (v instanceof Set) return 'set'
+  if (v instanceof Stream) return 'stream'
   return 'zset'
 }
 
@@ -125,6 +127,9 @@ export class Keyspace {
   }
   getZSet(key: string): ZSet | undefined {
     return this.typed(key, ZSet)
+  }
+  getStream(key: string): Stream | undefined {
+    return this.typed(key, Stream)
   }
   private typed<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
     const v = this.get(key)

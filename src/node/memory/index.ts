@@ -8,6 +8,7 @@
 // their size and a sample of their elements, and the clients' query and output buffers.
 import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
 import {propagate} from '../propagate.js'
+import {Stream} from '../keyspace/stream.js'
 import type {NodeServer} from '../server.js'
 import {cmd, type CommandSpec} from '../commands/types.js'
 import type {Session} from '../session.js'
@@ -22,6 +23,12 @@ const aggregateCache = new WeakMap<object, {size: number; bytes: number}>()
 
 /** Bytes of an aggregate value: elements x (overhead + sampled average element bytes). */
 export function aggregateBytes(v: Exclude<ReturnType<Keyspace['peek']>, string | undefined>): number {
+  if (v instanceof Stream) {
+    // listpack nodes as the RDB/radix tree hold them: their byte sizes are kept exactly
+    let b = 0
+    for (const n of v.nodes) b += n.lpBytes + ELEMENT_OVERHEAD
+    return b
+  }
   const size = v instanceof Deque ? v.length : v instanceof ZSet ? v.size : v.size
   const cached = aggregateCache.get(v)
   if (cached && cached.size === size) return cached.bytes
