@@ -132,6 +132,17 @@ const DEFS: Record<string, OptDef> = {
   'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), min: 1024, max: 2147483647, hidden: true},
   'key-load-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
   'rdb-key-save-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
+  // Encoding thresholds (src/node/keyspace/encoding.ts applies them; redis 7.0.15 config.c).
+  'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-entries'},
+  'hash-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-value'},
+  'set-max-intset-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER},
+  'zset-max-listpack-entries': {kind: 'int', def: '128', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'zset-max-ziplist-entries'},
+  'zset-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'zset-max-ziplist-value'},
+  'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
+  'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
+  // Accepted for the stream type (its node sizes do not change what a client sees).
+  'stream-node-max-bytes': {kind: 'memory', def: '4096', min: 0, max: Number.MAX_SAFE_INTEGER},
+  'stream-node-max-entries': {kind: 'int', def: '100', min: 0, max: Number.MAX_SAFE_INTEGER},
   'unixsocket': {kind: 'string', def: '', immutable: true},
   'supervised': {kind: 'enum', def: 'no', values: ['no', 'upstart', 'systemd', 'auto'], immutable: true},
 }

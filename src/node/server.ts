@@ -8,6 +8,8 @@ import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.
 import {systemClock, type Clock} from './clock.js'
 import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
+import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
+import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -133,6 +135,9 @@ export class NodeServer extends EventEmitter {
       if (name === 'loglevel') this.log.level = value as LogLevel
       if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
+    installEncodingConfig(this.config)
+    this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
+    for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
   }
 
   get clusterEnabled(): boolean {

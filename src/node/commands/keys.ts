@@ -2,6 +2,7 @@
 // SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
+import {encodingOf} from '../keyspace/encoding.js'
 import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {flushallSave} from '../persistence/rdb-save.js'
@@ -38,7 +39,7 @@ export const commands: CommandSpec[] = [
   {
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
-      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v)))),
+      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v, ctx.db.isRaw(a[2]))))),
       cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) ? 2147483647 : 1))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
@@ -257,33 +258,6 @@ function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void
 
 function isSharedInt(v: string): boolean {
   return /^(0|[1-9]\d{0,3})$/.test(v)
-}
-
-const LL_RE = /^-?[1-9]\d*$|^0$/
-
-/** What redis 7.0 reports for the value with default *-max-* settings. */
-export function encodingOf(v: RedisValue): string {
-  if (typeof v === 'string') {
-    if (v.length <= 20 && LL_RE.test(v)) {
-      const n = BigInt(v)
-      if (n <= 9223372036854775807n && n >= -9223372036854775808n) return 'int'
-    }
-    return v.length <= 44 ? 'embstr' : 'raw'
-  }
-  if (v instanceof Deque) return 'quicklist'
-  if (v instanceof Map) {
-    if (v.size > 128) return 'hashtable'
-    for (const [f, x] of v) if (f.length > 64 || x.length > 64) return 'hashtable'
-    return 'listpack'
-  }
-  if (v instanceof Set) {
-    if (v.size > 512) return 'hashtable'
-    for (const m of v) if (!LL_RE.test(m) || m.length > 20) return 'hashtable'
-    return 'intset'
-  }
-  if (v.size > 128) return 'skiplist'
-  for (const [m] of v.entries()) if (m.length > 64) return 'skiplist'
-  return 'listpack'
 }
 
 /** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */

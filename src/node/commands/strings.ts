@@ -263,6 +263,7 @@ function append(ctx: CommandContext, argv: string[]): void {
   checkSize(ctx, next.length)
   // Flatten: repeated APPEND would otherwise build deep cons-strings (memory, later copies).
   ctx.db.set(argv[1], cur === undefined ? next : flatten(next), true)
+  if (cur !== undefined) ctx.db.markRaw(argv[1]) // appendCommand unshares into a raw sds
   ctx.afterWrite(argv[1])
   ctx.reply.integer(next.length)
 }
@@ -298,6 +299,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
     if (val.length === 0) return ctx.reply.integer(0)
     checkSize(ctx, offset + val.length)
     ctx.db.set(key, '\0'.repeat(offset) + val)
+    ctx.db.markRaw(key)
     ctx.afterWrite(key)
     return ctx.reply.integer(offset + val.length)
   }
@@ -306,6 +308,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   const padded = cur.length < offset ? cur + '\0'.repeat(offset - cur.length) : cur
   const next = flatten(padded.slice(0, offset) + val + padded.slice(offset + val.length))
   ctx.db.set(key, next, true)
+  ctx.db.markRaw(key)
   ctx.afterWrite(key)
   ctx.reply.integer(next.length)
 }

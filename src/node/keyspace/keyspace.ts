@@ -68,6 +68,8 @@ export class Keyspace {
    */
   readonly access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
+  /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
+  private readonly rawStrings = new Set<string>()
 
   constructor(readonly clock: Clock) {}
 
@@ -171,7 +173,23 @@ export class Keyspace {
     m.set(key, value)
     this.account(key, old, value)
     if (old === undefined) this.count++
-    else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+    else {
+      if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+      if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
+    }
+  }
+
+  /** After an in-place string edit (set() first): the value now reports the raw encoding. */
+  markRaw(key: string): void {
+    this.rawStrings.add(key)
+  }
+  isRaw(key: string): boolean {
+    return this.rawStrings.size !== 0 && this.rawStrings.has(key)
+  }
+
+  /** The value without lazy expiry, stats or LRU/LFU (encoding bookkeeping after a write, DEBUG OBJECT). */
+  peekRaw(key: string): RedisValue | undefined {
+    return this.slots[keySlot(key)]?.get(key)
   }
 
   private account(key: string, old: RedisValue | undefined, value: RedisValue | undefined): void {
@@ -192,6 +210,7 @@ export class Keyspace {
 
   private remove(key: string): void {
     this.expires.delete(key)
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     const old = m?.get(key)
@@ -216,6 +235,7 @@ export class Keyspace {
     this.access.clear()
     for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
+    this.rawStrings.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
     other.flush()
@@ -228,6 +248,7 @@ export class Keyspace {
     this.aggregates = 0
     this.access.clear()
     this.expires.clear()
+    this.rawStrings.clear()
     this.slots.fill(undefined)
     this.expireCursor = null
     return n
