@@ -48,6 +48,15 @@ class Registry {
     })
   }
 
+  /** Every waiter of a database becomes ready (SWAPDB: scanDatabaseForReadyKeys). */
+  markDbReady(db: number): void {
+    for (const id of this.byKey.keys()) if (id.startsWith(db + '\0')) this.ready.add(id)
+    if (this.ready.size !== 0 && !this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.serveReady())
+    }
+  }
+
   add(w: Waiter): void {
     for (const id of w.ids) {
       const q = this.byKey.get(id)
@@ -192,6 +201,11 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
     }
     reg.add(w)
   })
+}
+
+/** SWAPDB: clients blocked on keys of this database try again (they may now find data). */
+export function signalDbReady(server: NodeServer, dbIndex: number): void {
+  registries.get(server)?.markDbReady(dbIndex)
 }
 
 /** Number of clients currently blocked on keys (INFO blocked_clients also counts flags). */

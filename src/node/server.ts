@@ -175,6 +175,22 @@ export class NodeServer extends EventEmitter {
     this.dirty++
   }
 
+  /** SWAPDB (redis dbSwapDatabases): watchers of a key present on either side are touched. */
+  swapDatabases(a: number, b: number): void {
+    this.beforeWrite(-1, null)
+    const da = this.db(a)
+    const dbb = this.db(b)
+    for (const [id, set] of this.watchers) {
+      const i = id.indexOf('\0')
+      const db = Number(id.slice(0, i))
+      if (db !== a && db !== b) continue
+      const key = id.slice(i + 1)
+      if (da.peek(key) !== undefined || dbb.peek(key) !== undefined) for (const s of set) s.dirtyCas = true
+    }
+    da.swapWith(dbb)
+    this.dirty++
+  }
+
   /** Databases that exist (created lazily); index -> keyspace. */
   databases(): [number, Keyspace][] {
     const out: [number, Keyspace][] = []

@@ -84,12 +84,20 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
   }
   if (nx && (xx || gt || lt)) return ctx.reply.error('ERR NX and XX, GT or LT options at the same time are not compatible')
   if (gt && lt) return ctx.reply.error('ERR GT and LT options at the same time are not compatible')
-  const n = intArg(argv[2])
+  intArg(argv[2]) // "value is not an integer or out of range" first
   const name = argv[0].toLowerCase()
   const invalid = `ERR invalid expire time in '${name}' command`
-  if (Math.abs(n) > 9223372036854775807 / unitMs) return ctx.reply.error(invalid)
-  const at = n * unitMs + (absolute ? 0 : ctx.clock.now())
-  if (Math.abs(at) > 9223372036854775807) return ctx.reply.error(invalid)
+  // expireGenericCommand, in exact 64-bit arithmetic: when > LLONG_MAX/1000 || when < LLONG_MIN/1000
+  // (seconds), then when > LLONG_MAX - basetime.
+  let when = BigInt(argv[2])
+  const LLONG_MAX = 9223372036854775807n
+  if (unitMs === 1000) {
+    if (when > LLONG_MAX / 1000n || when < -LLONG_MAX / 1000n) return ctx.reply.error(invalid)
+    when *= 1000n
+  }
+  const base = absolute ? 0n : BigInt(ctx.clock.now())
+  if (when > LLONG_MAX - base) return ctx.reply.error(invalid)
+  const at = Number(when + base)
   if (!ctx.db.has(key)) return ctx.reply.integer(0)
   const cur = ctx.db.getExpire(key)
   if (nx && cur !== undefined) return ctx.reply.integer(0)

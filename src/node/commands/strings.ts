@@ -244,8 +244,11 @@ function incrByFloat(ctx: CommandContext, argv: string[]): void {
     base = v
   }
   const incr = floatArg(argv[2])
-  const next = base + incr
+  let next = base + incr
   if (!Number.isFinite(next)) return ctx.reply.error(E.INCR_NAN)
+  // Redis adds in long double and prints 17 decimals: a cancellation residue below the operands'
+  // double precision (1/41 - 1/41 as typed) is 0 there, never -0.00000000000000002.
+  if (Math.abs(next) < Math.max(Math.abs(base), Math.abs(incr)) * 1e-15) next = 0
   const s = formatIncrFloat(next)
   ctx.db.set(key, s, true)
   ctx.propagateAs(['SET', key, s, 'KEEPTTL'])

@@ -35,9 +35,9 @@ export interface KeyspaceEvents {
 
 export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
-  private readonly slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
+  private slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
   private count = 0
-  private readonly expires = new Map<string, number>()
+  private expires = new Map<string, number>()
   private expireCursor: IterableIterator<string> | null = null
   /** Bumped on every key removal; SCAN uses nothing else so it stays stable. */
   events: KeyspaceEvents = {}
@@ -69,7 +69,7 @@ export class Keyspace {
   readonly access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
-  private readonly rawStrings = new Set<string>()
+  private rawStrings = new Set<string>()
 
   constructor(readonly clock: Clock) {}
 
@@ -239,6 +239,15 @@ export class Keyspace {
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
     other.flush()
+  }
+
+  /** SWAPDB: exchange contents (keys, expiries) with another database; settings stay put. */
+  swapWith(other: Keyspace): void {
+    ;[this.slots, other.slots] = [other.slots, this.slots]
+    ;[this.count, other.count] = [other.count, this.count]
+    ;[this.expires, other.expires] = [other.expires, this.expires]
+    ;[this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings]
+    this.expireCursor = other.expireCursor = null
   }
 
   flush(): number {
