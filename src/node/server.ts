@@ -109,6 +109,8 @@ export class NodeServer extends EventEmitter {
     keyspaceHits: 0,
     keyspaceMisses: 0,
     evictedKeys: 0,
+    /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
+    lazyfreedObjects: 0,
   }
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false

@@ -188,7 +188,10 @@ export class Session {
     }
     if (this.closeAfterReply && this.socket && !this.closed) {
       this.closed = true
-      this.socket.end()
+      // Like redis's close() once the reply is written: further input is not read, so a client
+      // still sending (a protocol desync) sees the connection reset, not a half-open socket.
+      const sock = this.socket
+      sock.end(() => sock.destroy())
       this.server.sessionClosed(this)
     }
   }

@@ -100,6 +100,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
         'mem_allocator:v8',
+        'lazyfree_pending_objects:0',
+        `lazyfreed_objects:${server.stats.lazyfreedObjects}`,
       ]
     }
     case 'persistence': {

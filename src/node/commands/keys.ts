@@ -3,6 +3,7 @@
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {encodingOf} from '../keyspace/encoding.js'
+import {freedLazily} from '../keyspace/lazyfree.js'
 import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {flushallSave} from '../persistence/rdb-save.js'
@@ -59,7 +60,10 @@ export const commands: CommandSpec[] = [
 
 function del(ctx: CommandContext, argv: string[]): void {
   let n = 0
+  const lazy = is(argv[0], 'unlink') || ctx.server.config.bool('lazyfree-lazy-user-del')
   for (let i = 1; i < argv.length; i++) {
+    const v = lazy ? ctx.db.get(argv[i]) : undefined
+    if (v !== undefined && freedLazily(v)) ctx.server.stats.lazyfreedObjects++
     if (ctx.db.delete(argv[i])) {
       ctx.afterWrite(argv[i])
       n++
@@ -246,6 +250,8 @@ function move(ctx: CommandContext, argv: string[]): void {
 
 function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
+  const lazy = argv.length === 2 ? is(argv[1], 'async') : ctx.server.config.bool('lazyfree-lazy-user-flush')
+  if (lazy) for (const [i, d] of ctx.server.databases()) if (all || i === ctx.session.dbIndex) ctx.server.stats.lazyfreedObjects += d.size
   if (all) {
     for (const [, d] of ctx.server.databases()) d.flush()
     ctx.server.touchAllWatched(-1)
