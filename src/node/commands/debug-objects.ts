@@ -165,7 +165,7 @@ function replyBuffer(ctx: CommandContext, argv: string[]): void {
     const t = argv[3].toLowerCase()
     if (t !== 'never' && t !== 'reset') intArg(argv[3])
   } else if (what !== 'resizing') {
-    return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[2]}'. Try DEBUG HELP.`)
+    return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
   }
   ctx.reply.ok()
 }
