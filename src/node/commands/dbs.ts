@@ -3,7 +3,7 @@ import {E, ReplyError} from '../errors.js'
 import {signalDbReady} from '../blocking.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 
-export const commands: CommandSpec[] = [cmd('swapdb', 3, ['write', 'fast'], 0, swapdb)]
+export const commands: CommandSpec[] = [cmd('swapdb', 3, ['write', 'fast'], 0, swapdb, {categories: ['@keyspace', '@write', '@fast', '@dangerous']})]
 
 /** getIntFromObjectOrReply with a custom message: a 32-bit integer or "-ERR <msg>". */
 function dbIndexArg(raw: string, msg: string): number {

@@ -22,12 +22,13 @@ import {commands as sort} from './sort.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
 import {commands as dbs} from './dbs.js'
+import {commands as lcs} from './lcs.js'
 import {aclCommand} from '../acl/commands.js'
 
 export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand]}
 
 // SWAPDB, LCS, MODULE (their own statement, so parallel edits of GROUPS merge).
-Object.assign(GROUPS, {dbs})
+Object.assign(GROUPS, {dbs, lcs})
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
 
