@@ -233,6 +233,28 @@ SWAPDB 0 1
 EXPIRE s -9223372036854776
 EXPIRE s 9223372036854776
 PEXPIRE s 9223372036854770000
+MSET key1 ohmytext key2 mynewtext
+LCS key1 key2
+LCS key1 key2 LEN
+LCS key1 key2 IDX
+LCS key1 key2 IDX MINMATCHLEN 4
+LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN
+LCS key1 key2 IDX WITHMATCHLEN
+LCS key1 key2 LEN IDX
+LCS key1 key2 MINMATCHLEN
+LCS key1 key2 MINMATCHLEN x
+LCS key1 nokey
+LCS key1 key2 nope
+HSET hh a b
+LCS key1 hh
+COMMAND INFO get|key
+COMMAND INFO config|get|key
+COMMAND GETKEYS lcs key1 key2
+MODULE LIST
+MODULE LOAD /nonexistent.so
+MODULE UNLOAD foo
+MODULE HELP
+MODULE nope
 `
   assert.equal(await both(script), '')
 })

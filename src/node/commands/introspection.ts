@@ -125,7 +125,7 @@ function info(ctx: CommandContext, argv: string[]): void {
   for (const n of names) {
     const f = find(ctx, n)
     if (f) writeInfo(ctx, f.spec, f.fullname)
-    else ctx.reply.nullArray()
+    else ctx.reply.nil() // addReplyNull: $-1 in RESP2
   }
 }
 
