@@ -10,6 +10,7 @@ import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
+import {installQueryBufferCron} from './querybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -140,6 +141,7 @@ export class NodeServer extends EventEmitter {
     installEncodingConfig(this.config)
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
+    installQueryBufferCron(this)
   }
 
   get clusterEnabled(): boolean {

@@ -1,6 +1,7 @@
 // One client connection: parser in, writer out, and the client state commands read
 // (db, RESP version, auth, MULTI/WATCH, ASKING/READONLY, subscriptions). A session without a
 // socket is valid: replication and AOF loading run commands through it and drop the output.
+import {noteRead} from './querybuf.js'
 import type {Socket} from 'node:net'
 import {RequestParser, ProtocolError} from '../resp/parser.js'
 import {RespWriter} from '../resp/writer.js'
@@ -134,6 +135,7 @@ export class Session {
     this.server.stats.netInputBytes += chunk.length
     this.server.stats.readsProcessed++
     this.parser.feed(chunk)
+    noteRead(this, chunk.length, this.parser.pending)
     // redis sets lastinteraction once per read (readQueryFromClient), not per command.
     this.lastInteraction = this.server.clock.now()
     const pending = this.parser.pending
