@@ -189,7 +189,7 @@ export class NodeServer extends EventEmitter {
       const db = Number(id.slice(0, i))
       if (db !== a && db !== b) continue
       const key = id.slice(i + 1)
-      if (da.peek(key) !== undefined || dbb.peek(key) !== undefined) for (const s of set) s.dirtyCas = true
+      if (da.peekRaw(key) !== undefined || dbb.peekRaw(key) !== undefined) for (const s of set) s.dirtyCas = true
     }
     da.swapWith(dbb)
     this.dirty++

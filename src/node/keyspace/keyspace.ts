@@ -66,7 +66,7 @@ export class Keyspace {
    * key -> LRU clock (s) or LFU counter (src/node/memory), written on every lookup while an
    * LRU/LFU maxmemory-policy is set (accessStamp non-null); otherwise empty, so keys cost nothing extra.
    */
-  readonly access = new Map<string, number>()
+  access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
   private rawStrings = new Set<string>()
@@ -247,6 +247,9 @@ export class Keyspace {
     ;[this.count, other.count] = [other.count, this.count]
     ;[this.expires, other.expires] = [other.expires, this.expires]
     ;[this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings]
+    ;[this.bytes, other.bytes] = [other.bytes, this.bytes]
+    ;[this.aggregates, other.aggregates] = [other.aggregates, this.aggregates]
+    ;[this.access, other.access] = [other.access, this.access]
     this.expireCursor = other.expireCursor = null
   }
 
