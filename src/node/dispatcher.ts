@@ -145,7 +145,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   // A top-level command collects what it propagates in one batch (src/node/propagate.ts); a
   // command run by EXEC adds to EXEC's batch.
   const outer = activeBatch(server)
-  const batch = outer ?? (server.propagateHooks.length !== 0 ? openBatch(server) : null)
+  const batch = outer ?? (server.propagateHooks.length !== 0 ? openBatch(server, spec.name === 'scan' || spec.name === 'randomkey') : null)
   let res: HandlerResult
   try {
     res = spec.handler(s.ctx, argv)

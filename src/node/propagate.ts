@@ -27,6 +27,8 @@ export interface Batch {
   prev: Batch | null
   /** EXEC went async: the batch stays open until EXEC settles (see dispatcher call) */
   deferred: boolean
+  /** Never wrapped in MULTI/EXEC: a top-level SCAN or RANDOMKEY (CMD_TOUCHES_ARBITRARY_KEYS). */
+  noMulti?: boolean
 }
 
 let current: Batch | null = null
@@ -44,8 +46,8 @@ export function activeBatch(server: NodeServer): Batch | null {
 }
 
 /** Start collecting for a top-level command. */
-export function openBatch(server: NodeServer): Batch {
-  const b: Batch = {server, ops: [], prev: current, deferred: false}
+export function openBatch(server: NodeServer, noMulti = false): Batch {
+  const b: Batch = {server, ops: [], prev: current, deferred: false, noMulti}
   current = b
   return b
 }
@@ -64,7 +66,7 @@ export function resumeBatch(b: Batch): void {
 export function closeBatch(b: Batch): void {
   if (current === b) current = b.prev
   b.prev = null
-  if (b.ops.length !== 0) emit(b.server, b.ops)
+  if (b.ops.length !== 0) emit(b.server, b.ops, b.noMulti)
 }
 
 /** Add ops to a batch, or emit them as their own unit when there is none. */
@@ -74,10 +76,10 @@ export function propagateOps(server: NodeServer, batch: Batch | null, ops: Op[])
   else emit(server, ops)
 }
 
-function emit(server: NodeServer, ops: Op[]): void {
+function emit(server: NodeServer, ops: Op[], noMulti = false): void {
   const hooks = server.propagateHooks as TargetedHook[]
   if (hooks.length === 0) return
-  const wrap = ops.length > 1
+  const wrap = ops.length > 1 && !noMulti
   for (const h of hooks) {
     if (wrap) h(ops[0][0], ['MULTI'], PROPAGATE_ALL)
     for (const [db, argv, target] of ops) h(db, argv, target ?? PROPAGATE_ALL)

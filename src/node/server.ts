@@ -8,6 +8,9 @@ import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.
 import {systemClock, type Clock} from './clock.js'
 import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
+import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
+import {objectDebugSubcommands} from './commands/debug-objects.js'
+import {installQueryBufferCron} from './querybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -107,6 +110,8 @@ export class NodeServer extends EventEmitter {
     keyspaceHits: 0,
     keyspaceMisses: 0,
     evictedKeys: 0,
+    /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
+    lazyfreedObjects: 0,
   }
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false
@@ -133,6 +138,10 @@ export class NodeServer extends EventEmitter {
       if (name === 'loglevel') this.log.level = value as LogLevel
       if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
+    installEncodingConfig(this.config)
+    this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
+    for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
+    installQueryBufferCron(this)
   }
 
   get clusterEnabled(): boolean {
@@ -167,6 +176,22 @@ export class NodeServer extends EventEmitter {
     for (let i = 0; i < this.dbs.length; i++) if (this.dbs[i] && !next.has(i)) this.dbs[i].flush()
     for (const [i, ks] of next) this.db(i).adopt(ks)
     this.touchAllWatched(-1)
+    this.dirty++
+  }
+
+  /** SWAPDB (redis dbSwapDatabases): watchers of a key present on either side are touched. */
+  swapDatabases(a: number, b: number): void {
+    this.beforeWrite(-1, null)
+    const da = this.db(a)
+    const dbb = this.db(b)
+    for (const [id, set] of this.watchers) {
+      const i = id.indexOf('\0')
+      const db = Number(id.slice(0, i))
+      if (db !== a && db !== b) continue
+      const key = id.slice(i + 1)
+      if (da.peekRaw(key) !== undefined || dbb.peekRaw(key) !== undefined) for (const s of set) s.dirtyCas = true
+    }
+    da.swapWith(dbb)
     this.dirty++
   }
 

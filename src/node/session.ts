@@ -1,6 +1,7 @@
 // One client connection: parser in, writer out, and the client state commands read
 // (db, RESP version, auth, MULTI/WATCH, ASKING/READONLY, subscriptions). A session without a
 // socket is valid: replication and AOF loading run commands through it and drop the output.
+import {noteRead} from './querybuf.js'
 import type {Socket} from 'node:net'
 import {RequestParser, ProtocolError} from '../resp/parser.js'
 import {RespWriter} from '../resp/writer.js'
@@ -134,6 +135,7 @@ export class Session {
     this.server.stats.netInputBytes += chunk.length
     this.server.stats.readsProcessed++
     this.parser.feed(chunk)
+    noteRead(this, chunk.length, this.parser.pending)
     // redis sets lastinteraction once per read (readQueryFromClient), not per command.
     this.lastInteraction = this.server.clock.now()
     const pending = this.parser.pending
@@ -188,7 +190,10 @@ export class Session {
     }
     if (this.closeAfterReply && this.socket && !this.closed) {
       this.closed = true
-      this.socket.end()
+      // Like redis's close() once the reply is written: further input is not read, so a client
+      // still sending (a protocol desync) sees the connection reset, not a half-open socket.
+      const sock = this.socket
+      sock.end(() => sock.destroy())
       this.server.sessionClosed(this)
     }
   }

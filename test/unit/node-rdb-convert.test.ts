@@ -63,7 +63,7 @@ describe('rdb-convert', () => {
     const z = zset([['m', 1]])
     const rz = toRdbValue(z)
     z.add('n', 2)
-    assert.deepEqual(rz, {type: 'zset', entries: [['m', 1]]})
+    assert.deepEqual(rz, {type: 'zset', entries: [['m', 1]], compact: true})
   })
 
   test('fromRdbValue sorts zset entries given in any order', () => {

@@ -49,6 +49,7 @@ function bufferForWrite(ctx: CommandContext, key: string, maxbit: number): {buf:
 
 function store(ctx: CommandContext, key: string, buf: Buffer): void {
   ctx.db.set(key, buf.toString('latin1'), true)
+  ctx.db.markRaw(key) // an unshared sds: OBJECT ENCODING says raw (src/node/keyspace/encoding.ts)
   ctx.afterWrite(key)
 }
 
@@ -231,6 +232,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
     out[j] = o
   }
   ctx.db.set(dest, out.toString('latin1'))
+  ctx.db.markRaw(dest)
   ctx.afterWrite(dest)
   ctx.reply.integer(maxlen)
 }
@@ -393,5 +395,8 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
   if (buf === null || readonly) return
   if (changes > 0) store(ctx, key, buf)
   // redis creates/pads the string before running the ops even when every one failed (not dirty).
-  else if (grown) ctx.db.set(key, buf.toString('latin1'), true)
+  else if (grown) {
+    ctx.db.set(key, buf.toString('latin1'), true)
+    ctx.db.markRaw(key)
+  }
 }

@@ -1,4 +1,5 @@
 // CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
+import {queryBufferFree} from '../querybuf.js'
 import {unblockClient} from '../blocking.js'
 import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
@@ -96,7 +97,7 @@ export function clientLine(ctx: CommandContext, s: Session): string {
   return (
     `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=0 ` +
-    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 ` +
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 ` +
     `obl=0 oll=0 omem=${s.socket?.writableLength ?? 0} tot-mem=${20000 + qbuf} events=r cmd=${s.lastCommand} user=${s.user} redir=-1 resp=${s.resp}` +
     (s.libName || s.libVer ? ` lib-name=${s.libName} lib-ver=${s.libVer}` : '')
   )

@@ -21,6 +21,9 @@ import {commands as geo} from './geo.js'
 import {commands as sort} from './sort.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
+import {commands as dbs} from './dbs.js'
+import {commands as lcs} from './lcs.js'
+import {commands as module} from './module.js'
 import {aclCommand} from '../acl/commands.js'
 import {commands as streams} from './streams.js'
 import {commands as streamsRead} from './streams-read.js'
@@ -28,6 +31,8 @@ import {commands as streamsGroups} from './streams-groups.js'
 
 export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups}
 
+// SWAPDB, LCS, MODULE (their own statement, so parallel edits of GROUPS merge).
+Object.assign(GROUPS, {dbs, lcs, module})
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
 

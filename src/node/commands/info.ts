@@ -1,6 +1,7 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
 import {memoryBreakdown} from '../memory/index.js'
+import {migrateCachedSockets} from './migrate-client.js'
 import os from 'node:os'
 import type {NodeServer} from '../server.js'
 import {REDIS_VERSION} from '../version.js'
@@ -100,6 +101,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
         'mem_allocator:v8',
+        'lazyfree_pending_objects:0',
+        `lazyfreed_objects:${server.stats.lazyfreedObjects}`,
       ]
     }
     case 'persistence': {
@@ -147,7 +150,7 @@ function section(server: NodeServer, name: string): string[] | null {
         // no fork: snapshots are written in-process
         'latest_fork_usec:0',
         'total_forks:0',
-        'migrate_cached_sockets:0',
+        `migrate_cached_sockets:${migrateCachedSockets(server)}`,
         'slave_expires_tracked_keys:0',
         'active_defrag_hits:0',
         'active_defrag_misses:0',

@@ -103,7 +103,9 @@ function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): vo
 }
 
 function find(ctx: CommandContext, name: string): {spec: CommandSpec; fullname: string} | null {
-  const [top, sub] = name.toLowerCase().split('|')
+  const parts = name.toLowerCase().split('|')
+  if (parts.length > 2) return null
+  const [top, sub] = parts
   const spec = ctx.server.commands.lookup(top)
   if (!spec) return null
   if (sub === undefined) return {spec, fullname: spec.name}
@@ -123,7 +125,7 @@ function info(ctx: CommandContext, argv: string[]): void {
   for (const n of names) {
     const f = find(ctx, n)
     if (f) writeInfo(ctx, f.spec, f.fullname)
-    else ctx.reply.nullArray()
+    else ctx.reply.nil() // addReplyNull: $-1 in RESP2
   }
 }
 
@@ -159,17 +161,33 @@ function docs(ctx: CommandContext, argv: string[]): void {
   }
 }
 
+/** Every command and, after it, its subcommands as "parent|sub" (commandListWithoutFilter). */
+function allNames(ctx: CommandContext): {spec: CommandSpec; fullname: string}[] {
+  const out: {spec: CommandSpec; fullname: string}[] = []
+  for (const spec of ctx.server.commands.all()) {
+    out.push({spec, fullname: spec.name})
+    for (const sub of spec.subcommands ?? []) out.push({spec: sub, fullname: `${spec.name}|${sub.name}`})
+  }
+  return out
+}
+
 function list(ctx: CommandContext, argv: string[]): void {
-  let names = ctx.server.commands.all().map((s) => s.name)
+  let all = allNames(ctx)
   if (argv.length > 2) {
     if (argv.length !== 5 || !is(argv[2], 'filterby')) return ctx.reply.error(E.SYNTAX)
     const kind = argv[3].toLowerCase()
-    if (kind === 'pattern') names = names.filter((n) => globMatch(argv[4], n, true))
-    else if (kind === 'aclcat') names = ctx.server.commands.all().filter((s) => s.categories?.includes('@' + argv[4].toLowerCase())).map((s) => s.name)
-    else if (kind === 'module') names = []
+    const arg = argv[4]
+    if (kind === 'pattern') all = all.filter((c) => globMatch(arg, c.fullname, true))
+    else if (kind === 'aclcat') {
+      const cat = '@' + arg.toLowerCase()
+      all = all.filter((c) => (c.spec.categories ?? defaultCategories(c.spec)).includes(cat))
+    } else if (kind === 'module') all = []
     else return ctx.reply.error(E.SYNTAX)
   }
-  ctx.reply.bulks(names, names.length)
+  ctx.reply.bulks(
+    all.map((c) => c.fullname),
+    all.length,
+  )
 }
 
 function getkeys(ctx: CommandContext, argv: string[]): void {

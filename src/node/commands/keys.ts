@@ -2,6 +2,8 @@
 // SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
+import {encodingOf} from '../keyspace/encoding.js'
+import {freedLazily} from '../keyspace/lazyfree.js'
 import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
@@ -39,7 +41,7 @@ export const commands: CommandSpec[] = [
   {
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
-      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v)))),
+      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v, ctx.db.isRaw(a[2]))))),
       cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) ? 2147483647 : 1))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
@@ -59,7 +61,10 @@ export const commands: CommandSpec[] = [
 
 function del(ctx: CommandContext, argv: string[]): void {
   let n = 0
+  const lazy = is(argv[0], 'unlink') || ctx.server.config.bool('lazyfree-lazy-user-del')
   for (let i = 1; i < argv.length; i++) {
+    const v = lazy ? ctx.db.get(argv[i]) : undefined
+    if (v !== undefined && freedLazily(v)) ctx.server.stats.lazyfreedObjects++
     if (ctx.db.delete(argv[i])) {
       ctx.afterWrite(argv[i])
       n++
@@ -84,12 +89,20 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
   }
   if (nx && (xx || gt || lt)) return ctx.reply.error('ERR NX and XX, GT or LT options at the same time are not compatible')
   if (gt && lt) return ctx.reply.error('ERR GT and LT options at the same time are not compatible')
-  const n = intArg(argv[2])
+  intArg(argv[2]) // "value is not an integer or out of range" first
   const name = argv[0].toLowerCase()
   const invalid = `ERR invalid expire time in '${name}' command`
-  if (Math.abs(n) > 9223372036854775807 / unitMs) return ctx.reply.error(invalid)
-  const at = n * unitMs + (absolute ? 0 : ctx.clock.now())
-  if (Math.abs(at) > 9223372036854775807) return ctx.reply.error(invalid)
+  // expireGenericCommand, in exact 64-bit arithmetic: when > LLONG_MAX/1000 || when < LLONG_MIN/1000
+  // (seconds), then when > LLONG_MAX - basetime.
+  let when = BigInt(argv[2])
+  const LLONG_MAX = 9223372036854775807n
+  if (unitMs === 1000) {
+    if (when > LLONG_MAX / 1000n || when < -LLONG_MAX / 1000n) return ctx.reply.error(invalid)
+    when *= 1000n
+  }
+  const base = absolute ? 0n : BigInt(ctx.clock.now())
+  if (when > LLONG_MAX - base) return ctx.reply.error(invalid)
+  const at = Number(when + base)
   if (!ctx.db.has(key)) return ctx.reply.integer(0)
   const cur = ctx.db.getExpire(key)
   if (nx && cur !== undefined) return ctx.reply.integer(0)
@@ -239,6 +252,8 @@ function move(ctx: CommandContext, argv: string[]): void {
 
 function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
+  const lazy = argv.length === 2 ? is(argv[1], 'async') : ctx.server.config.bool('lazyfree-lazy-user-flush')
+  if (lazy) for (const [i, d] of ctx.server.databases()) if (all || i === ctx.session.dbIndex) ctx.server.stats.lazyfreedObjects += d.size
   if (all) {
     for (const [i, d] of ctx.server.databases()) {
       d.flush()
@@ -263,34 +278,6 @@ function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void
 
 function isSharedInt(v: string): boolean {
   return /^(0|[1-9]\d{0,3})$/.test(v)
-}
-
-const LL_RE = /^-?[1-9]\d*$|^0$/
-
-/** What redis 7.0 reports for the value with default *-max-* settings. */
-export function encodingOf(v: RedisValue): string {
-  if (typeof v === 'string') {
-    if (v.length <= 20 && LL_RE.test(v)) {
-      const n = BigInt(v)
-      if (n <= 9223372036854775807n && n >= -9223372036854775808n) return 'int'
-    }
-    return v.length <= 44 ? 'embstr' : 'raw'
-  }
-  if (v instanceof Deque) return 'quicklist'
-  if (v instanceof Stream) return 'stream'
-  if (v instanceof Map) {
-    if (v.size > 128) return 'hashtable'
-    for (const [f, x] of v) if (f.length > 64 || x.length > 64) return 'hashtable'
-    return 'listpack'
-  }
-  if (v instanceof Set) {
-    if (v.size > 512) return 'hashtable'
-    for (const m of v) if (!LL_RE.test(m) || m.length > 20) return 'hashtable'
-    return 'intset'
-  }
-  if (v.size > 128) return 'skiplist'
-  for (const [m] of v.entries()) if (m.length > 64) return 'skiplist'
-  return 'listpack'
 }
 
 /** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */

@@ -49,6 +49,11 @@ type Reply = {ok: true} | {ok: false; text: string} | null // null: no reply (so
 
 const pools = new WeakMap<NodeServer, MigratePool>()
 
+/** INFO migrate_cached_sockets: open cached connections (0 before any MIGRATE). */
+export function migrateCachedSockets(server: NodeServer): number {
+  return pools.get(server)?.size ?? 0
+}
+
 export function migratePool(server: NodeServer): MigratePool {
   let p = pools.get(server)
   if (!p) {

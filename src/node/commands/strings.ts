@@ -244,8 +244,11 @@ function incrByFloat(ctx: CommandContext, argv: string[]): void {
     base = v
   }
   const incr = floatArg(argv[2])
-  const next = base + incr
+  let next = base + incr
   if (!Number.isFinite(next)) return ctx.reply.error(E.INCR_NAN)
+  // Redis adds in long double and prints 17 decimals: a cancellation residue below the operands'
+  // double precision (1/41 - 1/41 as typed) is 0 there, never -0.00000000000000002.
+  if (Math.abs(next) < Math.max(Math.abs(base), Math.abs(incr)) * 1e-15) next = 0
   const s = formatIncrFloat(next)
   ctx.db.set(key, s, true)
   ctx.propagateAs(['SET', key, s, 'KEEPTTL'])
@@ -263,6 +266,7 @@ function append(ctx: CommandContext, argv: string[]): void {
   checkSize(ctx, next.length)
   // Flatten: repeated APPEND would otherwise build deep cons-strings (memory, later copies).
   ctx.db.set(argv[1], cur === undefined ? next : flatten(next), true)
+  if (cur !== undefined) ctx.db.markRaw(argv[1]) // appendCommand unshares into a raw sds
   ctx.afterWrite(argv[1])
   ctx.reply.integer(next.length)
 }
@@ -298,6 +302,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
     if (val.length === 0) return ctx.reply.integer(0)
     checkSize(ctx, offset + val.length)
     ctx.db.set(key, '\0'.repeat(offset) + val)
+    ctx.db.markRaw(key)
     ctx.afterWrite(key)
     return ctx.reply.integer(offset + val.length)
   }
@@ -306,6 +311,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   const padded = cur.length < offset ? cur + '\0'.repeat(offset - cur.length) : cur
   const next = flatten(padded.slice(0, offset) + val + padded.slice(offset + val.length))
   ctx.db.set(key, next, true)
+  ctx.db.markRaw(key)
   ctx.afterWrite(key)
   ctx.reply.integer(next.length)
 }

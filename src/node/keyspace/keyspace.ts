@@ -37,9 +37,9 @@ export interface KeyspaceEvents {
 
 export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
-  private readonly slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
+  private slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
   private count = 0
-  private readonly expires = new Map<string, number>()
+  private expires = new Map<string, number>()
   private expireCursor: IterableIterator<string> | null = null
   /** Bumped on every key removal; SCAN uses nothing else so it stays stable. */
   events: KeyspaceEvents = {}
@@ -68,8 +68,10 @@ export class Keyspace {
    * key -> LRU clock (s) or LFU counter (src/node/memory), written on every lookup while an
    * LRU/LFU maxmemory-policy is set (accessStamp non-null); otherwise empty, so keys cost nothing extra.
    */
-  readonly access = new Map<string, number>()
+  access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
+  /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
+  private rawStrings = new Set<string>()
 
   constructor(readonly clock: Clock) {}
 
@@ -176,7 +178,23 @@ export class Keyspace {
     m.set(key, value)
     this.account(key, old, value)
     if (old === undefined) this.count++
-    else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+    else {
+      if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+      if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
+    }
+  }
+
+  /** After an in-place string edit (set() first): the value now reports the raw encoding. */
+  markRaw(key: string): void {
+    this.rawStrings.add(key)
+  }
+  isRaw(key: string): boolean {
+    return this.rawStrings.size !== 0 && this.rawStrings.has(key)
+  }
+
+  /** The value without lazy expiry, stats or LRU/LFU (encoding bookkeeping after a write, DEBUG OBJECT). */
+  peekRaw(key: string): RedisValue | undefined {
+    return this.slots[keySlot(key)]?.get(key)
   }
 
   private account(key: string, old: RedisValue | undefined, value: RedisValue | undefined): void {
@@ -197,6 +215,7 @@ export class Keyspace {
 
   private remove(key: string): void {
     this.expires.delete(key)
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     const old = m?.get(key)
@@ -221,9 +240,22 @@ export class Keyspace {
     this.access.clear()
     for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
+    this.rawStrings.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
     other.flush()
+  }
+
+  /** SWAPDB: exchange contents (keys, expiries) with another database; settings stay put. */
+  swapWith(other: Keyspace): void {
+    ;[this.slots, other.slots] = [other.slots, this.slots]
+    ;[this.count, other.count] = [other.count, this.count]
+    ;[this.expires, other.expires] = [other.expires, this.expires]
+    ;[this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings]
+    ;[this.bytes, other.bytes] = [other.bytes, this.bytes]
+    ;[this.aggregates, other.aggregates] = [other.aggregates, this.aggregates]
+    ;[this.access, other.access] = [other.access, this.access]
+    this.expireCursor = other.expireCursor = null
   }
 
   flush(): number {
@@ -233,6 +265,7 @@ export class Keyspace {
     this.aggregates = 0
     this.access.clear()
     this.expires.clear()
+    this.rawStrings.clear()
     this.slots.fill(undefined)
     this.expireCursor = null
     return n

@@ -3,18 +3,19 @@
 // through untouched: no re-encoding, binary-safe.
 import type {RdbValue} from '../persistence/rdb-value.js'
 import {Deque, Stream, ZSet, type RedisValue} from './keyspace.js'
+import {isCompact} from './encoding.js'
 
 /** Snapshot a keyspace value (copies: later writes to the key do not change the result). */
 export function toRdbValue(v: RedisValue): RdbValue {
   if (typeof v === 'string') return {type: 'string', value: v}
   if (v instanceof Deque) return {type: 'list', items: v.toArray()}
-  if (v instanceof Map) return {type: 'hash', entries: [...v]}
-  if (v instanceof Set) return {type: 'set', members: [...v]}
+  if (v instanceof Map) return {type: 'hash', entries: [...v], compact: isCompact(v)}
+  if (v instanceof Set) return {type: 'set', members: [...v], compact: isCompact(v)}
   // Not copied: every caller encodes the value before the key can change again.
   if (v instanceof Stream) return {type: 'stream', stream: v}
   const entries: [string, number][] = new Array(v.size)
   for (let i = 0; i < v.size; i++) entries[i] = [v.memberAt(i), v.scoreAt(i)]
-  return {type: 'zset', entries}
+  return {type: 'zset', entries, compact: isCompact(v)}
 }
 
 /**

@@ -90,9 +90,43 @@ export class Aof {
       else if (value === 'no' && this.state !== 'off') this.stopAppendOnly()
     })
     server.aofInfo = () => this.infoLines()
+    server.debugSubcommands.set('loadaof', {
+      help: ['LOADAOF', '    Flush the AOF buffers on disk and reload the AOF in memory.'],
+      handler: (ctx) =>
+        this.debugLoad().then((err) => {
+          ctx.session.propagateOverride = [] // dirty went back to 0: nothing to propagate (redis call())
+          err === null ? ctx.reply.ok() : ctx.reply.error(err)
+        }),
+    })
     server.shutdownHooks.push(() => this.shutdown())
     this.cron = setInterval(() => this.tick(), 100)
     this.cron.unref()
+  }
+
+  /**
+   * DEBUG LOADAOF (debug.c): flush the buffer, empty the dataset (functions included, emptyData),
+   * load the files the manifest on disk lists; nothing is propagated and dirty is reset. Redis exits
+   * when that load fails; the embedded node replies with an error instead.
+   */
+  async debugLoad(): Promise<string | null> {
+    const server = this.server
+    if (this.state !== 'off') this.w.flush()
+    server.beforeWrite(-1, null)
+    for (const [i, d] of server.databases()) {
+      d.flush()
+      server.touchAllWatched(i)
+    }
+    const fx = server.scripting?.functions
+    fx?.clear(fx.current)
+    try {
+      await loadAofFiles(server, readManifest(server))
+    } catch (e) {
+      server.log.warning(`DEBUG LOADAOF failed: ${(e as Error).message}`)
+      return `ERR ${(e as Error).message.replace(/[\r\n]+/g, ' ')}`
+    }
+    server.dirty = 0
+    server.log.warning('Append Only File loaded by DEBUG LOADAOF')
+    return null
   }
 
   private get paths() {

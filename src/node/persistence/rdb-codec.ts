@@ -68,11 +68,11 @@ export function writeObject(w: ByteWriter, v: RdbValue, opts: EncodeOptions = {}
     case 'list':
       return writeList(w, v.items, c)
     case 'set':
-      return writeSet(w, v.members, c)
+      return writeSet(w, v.members, c, v.compact)
     case 'hash':
-      return writeHash(w, v.entries, c)
+      return writeHash(w, v.entries, c, v.compact)
     case 'zset':
-      return writeZset(w, v.entries, c)
+      return writeZset(w, v.entries, c, v.compact)
     case 'stream':
       return writeStream(w, v.stream, c)
   }
@@ -85,29 +85,56 @@ export function encodeValue(v: RdbValue, opts?: EncodeOptions): Buffer {
   return w.take()
 }
 
-// QUICKLIST_2 of listpack nodes split at 8 KiB, like list-max-listpack-size -2.
+// QUICKLIST_2 nodes filled the way quicklistPush fills them (quicklist.c _quicklistNodeAllowInsert),
+// so a list built by pushes dumps byte for byte like redis-server's.
+const QL_OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
+const QL_SIZE_SAFETY_LIMIT = 8192
+const QL_SIZE_ESTIMATE_OVERHEAD = 8
+
+function quicklistAllowInsert(nodeBytes: number, nodeCount: number, sz: number): boolean {
+  let fill = LIMITS.listMaxListpackSize
+  if (fill > 1 << 15) fill = 1 << 15
+  else if (fill < -5) fill = -5
+  const newSz = nodeBytes + sz + QL_SIZE_ESTIMATE_OVERHEAD
+  if (fill < 0 && newSz <= QL_OPTIMIZATION_LEVEL[-fill - 1]) return true
+  if (newSz > QL_SIZE_SAFETY_LIMIT) return false
+  return nodeCount < fill
+}
+
+/** The quicklist nodes redis 7.0 would hold for these items, pushed one by one: [container, bytes]. */
+export function quicklistNodes(items: Iterable<string>): [number, Buffer][] {
+  const nodes: [number, Buffer][] = []
+  let lp: ListpackBuilder | null = null
+  for (const item of items) {
+    if (item.length >= LIMITS.quicklistPackedThreshold) {
+      if (lp !== null) nodes.push([QUICKLIST_NODE_PACKED, lp.finish()])
+      lp = null
+      nodes.push([QUICKLIST_NODE_PLAIN, Buffer.from(item, 'latin1')])
+      continue
+    }
+    if (lp !== null && !quicklistAllowInsert(lp.bytes, lp.length, item.length)) {
+      nodes.push([QUICKLIST_NODE_PACKED, lp.finish()])
+      lp = null
+    }
+    ;(lp ??= new ListpackBuilder()).add(item)
+  }
+  if (lp !== null) nodes.push([QUICKLIST_NODE_PACKED, lp.finish()])
+  return nodes
+}
+
 function writeList(w: ByteWriter, items: string[], c: boolean): void {
   w.u8(RDB_TYPE.LIST_QUICKLIST_2)
-  const nodes: Buffer[] = []
-  let lp = new ListpackBuilder()
-  for (const item of items) {
-    if (lp.length > 0 && lp.bytes + listpackEntrySize(item) > LIMITS.listMaxListpackBytes) {
-      nodes.push(lp.finish())
-      lp = new ListpackBuilder()
-    }
-    lp.add(item)
-  }
-  if (lp.length > 0) nodes.push(lp.finish())
+  const nodes = quicklistNodes(items)
   writeLength(w, nodes.length)
-  for (const node of nodes) {
-    writeLength(w, QUICKLIST_NODE_PACKED)
+  for (const [container, node] of nodes) {
+    writeLength(w, container)
     writeBlob(w, node, c)
   }
 }
 
-function writeSet(w: ByteWriter, members: string[], c: boolean): void {
+function writeSet(w: ByteWriter, members: string[], c: boolean, compact?: boolean): void {
   const n = members.length
-  if (n > 0 && n <= LIMITS.setMaxIntsetEntries) {
+  if (n > 0 && (compact ?? n <= LIMITS.setMaxIntsetEntries)) {
     const ints: (number | bigint)[] = []
     for (const m of members) {
       const iv = canonicalInt(m)
@@ -125,10 +152,10 @@ function writeSet(w: ByteWriter, members: string[], c: boolean): void {
   for (const m of members) writeString(w, m, c)
 }
 
-function writeHash(w: ByteWriter, entries: [string, string][], c: boolean): void {
+function writeHash(w: ByteWriter, entries: [string, string][], c: boolean, compact?: boolean): void {
   const n = entries.length
-  let small = n <= LIMITS.hashMaxListpackEntries
-  for (let i = 0; small && i < n; i++) {
+  let small = compact ?? n <= LIMITS.hashMaxListpackEntries
+  for (let i = 0; compact === undefined && small && i < n; i++) {
     const [f, v] = entries[i]
     if (f.length > LIMITS.hashMaxListpackValue || v.length > LIMITS.hashMaxListpackValue) small = false
   }
@@ -150,12 +177,12 @@ function writeHash(w: ByteWriter, entries: [string, string][], c: boolean): void
   }
 }
 
-function writeZset(w: ByteWriter, entries: [string, number][], c: boolean): void {
+function writeZset(w: ByteWriter, entries: [string, number][], c: boolean, compact?: boolean): void {
   const n = entries.length
-  let small = n <= LIMITS.zsetMaxListpackEntries
+  let small = compact ?? n <= LIMITS.zsetMaxListpackEntries
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(entries[i][1])) throw new RangeError('zset score is NaN')
-    if (entries[i][0].length > LIMITS.zsetMaxListpackValue) small = false
+    if (compact === undefined && entries[i][0].length > LIMITS.zsetMaxListpackValue) small = false
   }
   if (small) {
     // A zset listpack must be ordered by (score, member bytes); latin1 code units compare like memcmp.
@@ -169,9 +196,11 @@ function writeZset(w: ByteWriter, entries: [string, number][], c: boolean): void
     writeBlob(w, lp.finish(), c)
     return
   }
+  // rdbSaveObject walks the skiplist from the tail: greatest (score, member) first.
+  const desc = entries.slice().sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0))
   w.u8(RDB_TYPE.ZSET_2)
   writeLength(w, n)
-  for (const [m, s] of entries) {
+  for (const [m, s] of desc) {
     writeString(w, m, c)
     w.f64le(s)
   }

@@ -14,7 +14,11 @@ export const LIMITS = {
   hashMaxListpackValue: 64,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
-  listMaxListpackBytes: 8192, // list-max-listpack-size -2
+  /** list-max-listpack-size: < 0 a node byte limit (-1 4 KiB .. -5 64 KiB), > 0 an entry count. */
+  listMaxListpackSize: -2,
+  listCompressDepth: 0,
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements at least this long get a plain node of their own. */
+  quicklistPackedThreshold: 1 << 30,
   /** proto-max-bulk-len: no string in a payload may claim more. */
   maxStringBytes: 512 * 1024 * 1024,
 }

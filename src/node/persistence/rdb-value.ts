@@ -6,10 +6,11 @@ import type {Stream} from '../keyspace/stream.js'
 export type RdbValue =
   | {type: 'string'; value: string}
   | {type: 'list'; items: string[]}
-  | {type: 'set'; members: string[]}
-  | {type: 'hash'; entries: [string, string][]}
+  /** compact: the encoding to write (intset / listpack or not); judged by content when absent. */
+  | {type: 'set'; members: string[]; compact?: boolean}
+  | {type: 'hash'; entries: [string, string][]; compact?: boolean}
   /** member, score; ±Infinity allowed, NaN rejected. Order is unspecified. */
-  | {type: 'zset'; entries: [string, number][]}
+  | {type: 'zset'; entries: [string, number][]; compact?: boolean}
   /** A stream is its own model (nodes, groups, PELs): see persistence/rdb-stream-value.ts. */
   | {type: 'stream'; stream: Stream}
 

@@ -1,0 +1,211 @@
+// DEBUG subcommands about objects, encodings and the reply protocol (redis 7.0.15 debug.c), which
+// Redis's own test suite uses: OBJECT, PROTOCOL, QUICKLIST-PACKED-THRESHOLD, LISTPACK, QUICKLIST,
+// REPLYBUFFER, CHANGE-REPL-ID, STRINGMATCH-TEST, PAUSE-CRON and a few switches the embedded node
+// accepts without effect. Registered in server.debugSubcommands, so DEBUG's enable-debug-command
+// gate applies.
+import {Deque, type RedisValue} from '../keyspace/keyspace.js'
+import {encodingOf} from '../keyspace/encoding.js'
+import {toRdbValue} from '../keyspace/rdb-convert.js'
+import {encodeValue, quicklistNodes} from '../persistence/rdb-codec.js'
+import {LIMITS} from '../persistence/rdb-primitives.js'
+import {ReplyError} from '../errors.js'
+import type {CommandContext, DebugSubcommand} from './types.js'
+import {intArg} from './util.js'
+
+const NO_KEY = 'ERR no such key'
+
+function wrongArgs(argv: string[]): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
+
+/** Raw dictFind: no lazy expiry, no stats (debug.c looks the key up in the dict directly). */
+function lookup(ctx: CommandContext, key: string): RedisValue {
+  const v = ctx.db.peekRaw(key)
+  if (v === undefined) throw new ReplyError(NO_KEY)
+  return v
+}
+
+// A stable pseudo address per object (per db/key for strings, which are not objects here): tests
+// only compare addresses of the same key before and after an in-place change.
+const addresses = new WeakMap<object, number>()
+let nextAddress = 0x1000
+function addressOf(dbIndex: number, key: string, v: RedisValue): string {
+  let n: number
+  if (typeof v === 'string') {
+    n = 2166136261 ^ dbIndex
+    for (let i = 0; i < key.length; i++) n = Math.imul(n ^ key.charCodeAt(i), 16777619)
+    n = n >>> 4
+  } else {
+    n = addresses.get(v) ?? nextAddress++ * 16
+    addresses.set(v, n)
+  }
+  return '0x7f' + (n >>> 0).toString(16).padStart(10, '0')
+}
+
+function quicklistFill(): number {
+  const f = LIMITS.listMaxListpackSize
+  return f > 1 << 15 ? 1 << 15 : f < -5 ? -5 : f
+}
+
+/** DEBUG OBJECT key: "Value at:<addr> refcount:<n> encoding:<enc> serializedlength:<n> lru:<n> lru_seconds_idle:<n>". */
+function debugObject(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const key = argv[2]
+  const v = lookup(ctx, key)
+  const enc = encodingOf(v, ctx.db.isRaw(key))
+  const shared = enc === 'int' && /^(0|[1-9]\d{0,3})$/.test(v as string)
+  const compress = ctx.server.config.get('rdbcompression') === 'yes'
+  // rdbSavedObjectLen: the object body as the RDB writes it, without its type byte.
+  const serialized = encodeValue(toRdbValue(v), {compress}).length - 1
+  const lru = Math.floor(ctx.clock.now() / 1000) & 0xffffff
+  let extra = ''
+  if (v instanceof Deque) {
+    const nodes = quicklistNodes(v)
+    const len = nodes.length
+    const size = nodes.reduce((n, [, b]) => n + b.length, 0)
+    const avg = len === 0 ? 'nan' : (v.length / len).toFixed(2)
+    extra = ` ql_nodes:${len} ql_avg_node:${avg} ql_listpack_max:${quicklistFill()} ql_compressed:${LIMITS.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
+  }
+  ctx.reply.simple(
+    `Value at:${addressOf(ctx.session.dbIndex, key, v)} refcount:${shared ? 2147483647 : 1} encoding:${enc} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0${extra}`,
+  )
+}
+
+/** DEBUG PROTOCOL <type>: one reply of each RESP type. */
+function debugProtocol(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const r = ctx.reply
+  const resp3 = r.resp === 3
+  switch (argv[2].toLowerCase()) {
+    case 'string':
+      return r.bulk('Hello World')
+    case 'integer':
+      return r.integer(12345)
+    case 'double':
+      return r.double(3.141)
+    case 'bignum': {
+      const n = '1234567999999999999999999999999999999'
+      return resp3 ? r.raw(`(${n}\r\n`) : r.bulk(n)
+    }
+    case 'null':
+      return r.nil()
+    case 'array':
+    case 'set':
+      argv[2].toLowerCase() === 'set' ? r.set(3) : r.array(3)
+      for (let j = 0; j < 3; j++) r.integer(j)
+      return
+    case 'map':
+      r.map(3)
+      for (let j = 0; j < 3; j++) {
+        r.integer(j)
+        r.bool(j === 1)
+      }
+      return
+    case 'attrib':
+      if (resp3) {
+        r.raw('|1\r\n')
+        r.bulk('key-popularity')
+        r.array(2)
+        r.bulk('key:123')
+        r.integer(90)
+      }
+      return r.bulk('Some real reply following the attribute')
+    case 'push':
+      if (!resp3) return r.error('ERR RESP2 is not supported by this command')
+      r.push(2)
+      r.bulk('server-cpu-usage')
+      r.integer(42)
+      return r.bulk('Some real reply following the push reply')
+    case 'true':
+      return r.bool(true)
+    case 'false':
+      return r.bool(false)
+    case 'verbatim':
+      return r.verbatim('This is a verbatim\nstring', 'txt')
+  }
+  r.error('ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false')
+}
+
+/** memtoull: a number with an optional b/k/kb/m/mb/g/gb unit; null on error. */
+function memToBytes(s: string): number | null {
+  const m = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(s)
+  if (!m) return null
+  const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30}
+  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]
+}
+
+function packedThreshold(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const sz = memToBytes(argv[2])
+  // quicklistisSetPackedThreshold: 0 restores the 1 GiB default; at most 4 GiB.
+  if (sz === null || sz > 2 ** 32) return ctx.reply.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb')
+  LIMITS.quicklistPackedThreshold = sz === 0 ? 1 << 30 : sz
+  ctx.reply.ok()
+}
+
+function debugListpack(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const v = lookup(ctx, argv[2])
+  if (encodingOf(v) !== 'listpack') return ctx.reply.error('ERR Not a listpack encoded object.')
+  ctx.reply.simple('Listpack structure printed on stdout')
+}
+
+function debugQuicklist(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3 && argv.length !== 4) throw wrongArgs(argv)
+  const v = lookup(ctx, argv[2])
+  if (!(v instanceof Deque)) return ctx.reply.error('ERR Not a quicklist encoded object.')
+  // redis replies with the hex of a (never filled) 20-byte digest buffer.
+  ctx.reply.simple('0'.repeat(40))
+}
+
+function replyBuffer(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 4) throw wrongArgs(argv)
+  const what = argv[2].toLowerCase()
+  if (what === 'peak-reset-time') {
+    const t = argv[3].toLowerCase()
+    if (t !== 'never' && t !== 'reset') intArg(argv[3])
+  } else if (what !== 'resizing') {
+    return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+  }
+  ctx.reply.ok()
+}
+
+function changeReplId(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 2) throw wrongArgs(argv)
+  const repl = ctx.server.replication
+  if (repl !== undefined) {
+    // changeReplicationId + clearReplicationId2
+    repl.shiftReplicationId()
+    repl.replid2 = '0'.repeat(40)
+    repl.secondOffset = -1
+  }
+  ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id')
+  ctx.reply.ok()
+}
+
+/** A switch the embedded node accepts (argc checked like redis) and has nothing to apply to. */
+function accept(argc: number): DebugSubcommand['handler'] {
+  return (ctx, argv) => {
+    if (argv.length !== argc) throw wrongArgs(argv)
+    ctx.reply.ok()
+  }
+}
+
+export function objectDebugSubcommands(): [string, DebugSubcommand][] {
+  return [
+    ['object', {help: ['OBJECT <key>', '    Show low level info about the `key` and associated value.'], handler: debugObject}],
+    ['protocol', {help: ['PROTOCOL <type>', '    Reply with a test value of the specified type. <type> can be: string,', '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,', '    true, false.'], handler: debugProtocol}],
+    ['quicklist-packed-threshold', {help: ['QUICKLIST-PACKED-THRESHOLD <size>', '    Sets the threshold for elements to be inserted as plain vs packed nodes', '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.'], handler: packedThreshold}],
+    ['listpack', {help: ['LISTPACK <key>', '    Show low level info about the listpack encoding of <key>.'], handler: debugListpack}],
+    ['quicklist', {help: ['QUICKLIST <key> [<0|1>]', '    Show low level info about the quicklist encoding of <key>.', '    The 0 option prints only the quicklist header (default).'], handler: debugQuicklist}],
+    ['replybuffer', {help: ['REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>', '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.', 'REPLYBUFFER RESIZING <0|1>', '    Enable or disable the reply buffer resize cron job'], handler: replyBuffer}],
+    ['change-repl-id', {help: ['CHANGE-REPL-ID', '    Change the replication IDs of the instance.', '    Dangerous: should be used only for testing the replication subsystem.'], handler: changeReplId}],
+    ['stringmatch-test', {help: ['STRINGMATCH-TEST', '    Run a fuzz tester against the stringmatchlen() function.'], handler: (ctx, argv) => {
+      if (argv.length !== 2) throw wrongArgs(argv)
+      ctx.reply.simple('Apparently Redis did not crash: test passed')
+    }}],
+    ['pause-cron', {help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'], handler: accept(3)}],
+    ['set-skip-checksum-validation', {help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.'], handler: accept(3)}],
+    ['aof-flush-sleep', {help: ['AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.'], handler: accept(3)}],
+  ]
+}

@@ -1,0 +1,52 @@
+// MODULE (redis 7.0 module.c) for a server that cannot load modules: LIST is empty, LOAD/LOADEX
+// fail as a failed dlopen does, UNLOAD finds nothing. LOAD/LOADEX/UNLOAD are protected commands,
+// gated by enable-module-command like DEBUG by enable-debug-command.
+import {cmd, type CommandContext, type CommandSpec, type Handler} from './types.js'
+
+const GATE =
+  'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
+
+function isLocal(ctx: CommandContext): boolean {
+  return !ctx.session.socket || ['127.', '::1', '::ffff:127.'].some((p) => ctx.session.addr.startsWith(p))
+}
+
+function gated(h: Handler): Handler {
+  return (ctx, argv) => {
+    const mode = ctx.server.config.get('enable-module-command')
+    if (mode === 'no' || (mode === 'local' && !isLocal(ctx))) return ctx.reply.error(GATE)
+    return h(ctx, argv)
+  }
+}
+
+const HELP = [
+  'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LIST',
+  '    Return a list of loaded modules.',
+  'LOAD <path> [<arg> ...]',
+  '    Load a module library from <path>, passing to it any optional arguments.',
+  'LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]',
+  '    Load a module library from <path>, while passing it module configurations and optional arguments.',
+  'UNLOAD <name>',
+  '    Unload a module.',
+  'HELP',
+  '    Prints this help.',
+]
+
+const loadFailed: Handler = (ctx) => ctx.reply.error('ERR Error loading the extension. Please check the server logs.')
+const A = ['admin', 'noscript'] as const
+
+export const commands: CommandSpec[] = [
+  {
+    ...cmd('module', -2, [], 0, () => undefined),
+    subcommands: [
+      cmd('list', 2, [...A], 0, (ctx) => ctx.reply.array(0)),
+      cmd('load', -3, [...A], 0, gated(loadFailed)),
+      cmd('loadex', -3, [...A], 0, gated(loadFailed)),
+      cmd('unload', 3, [...A], 0, gated((ctx) => ctx.reply.error('ERR Error unloading module: no such module with that name'))),
+      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
+        ctx.reply.array(HELP.length)
+        for (const l of HELP) ctx.reply.simple(l)
+      }),
+    ],
+  },
+]

@@ -1,0 +1,112 @@
+// Object encodings as redis 7.0 reports them (OBJECT ENCODING, DEBUG OBJECT) and as the RDB/DUMP
+// writer emits them. Values are plain Map / Set / ZSet / Deque / string; this module remembers, per
+// aggregate object, whether it has been converted to its big encoding (hashtable, skiplist).
+//
+// Redis 7.0 converts one way only while a key lives: a hash leaves listpack once it has more than
+// hash-max-listpack-entries fields or a field/value longer than hash-max-listpack-value, a set
+// leaves intset on a non-integer member or more than set-max-intset-entries members, a zset leaves
+// listpack like a hash (t_hash.c hashTypeTryConversion, t_set.c setTypeAdd, t_zset.c zsetAdd).
+// Deleting elements never converts back. Loading (RDB, RESTORE, DEBUG RELOAD, a full sync) builds
+// the object again and re-evaluates from its contents (rdb.c rdbLoadObject): an object this module
+// has never seen is judged by its contents.
+//
+// The thresholds are LIMITS in persistence/rdb-primitives.ts, set from the node's config
+// (installEncodingConfig): process-wide, like the codec that reads them.
+import {LIMITS} from '../persistence/rdb-primitives.js'
+import {Deque, Stream, type RedisValue} from './keyspace.js'
+import type {ZSet} from './zset.js'
+
+/** true: converted (hashtable / skiplist); false: compact as of its last write. */
+const converted = new WeakMap<object, boolean>()
+
+const INT_RE = /^-?[1-9]\d{0,18}$|^0$/
+
+/** string2ll: canonical decimal inside the signed 64-bit range. */
+export function isInt64String(s: string): boolean {
+  if (s.length > 20 || !INT_RE.test(s)) return false
+  if (s.length < 19) return true
+  const n = BigInt(s)
+  return n <= 9223372036854775807n && n >= -9223372036854775808n
+}
+
+function hashExceeds(h: Map<string, string>): boolean {
+  if (h.size > LIMITS.hashMaxListpackEntries) return true
+  const max = LIMITS.hashMaxListpackValue
+  for (const [f, v] of h) if (f.length > max || v.length > max) return true
+  return false
+}
+
+function setExceeds(s: Set<string>): boolean {
+  if (s.size > LIMITS.setMaxIntsetEntries) return true
+  for (const m of s) if (!isInt64String(m)) return true
+  return false
+}
+
+function zsetExceeds(z: ZSet): boolean {
+  if (z.size > LIMITS.zsetMaxListpackEntries) return true
+  const max = LIMITS.zsetMaxListpackValue
+  for (let i = 0; i < z.size; i++) if (z.memberAt(i).length > max) return true
+  return false
+}
+
+function exceeds(v: Map<string, string> | Set<string> | ZSet): boolean {
+  if (v instanceof Map) return hashExceeds(v)
+  if (v instanceof Set) return setExceeds(v)
+  return zsetExceeds(v)
+}
+
+/**
+ * After a write to a key: convert (for good) an aggregate that has outgrown its compact encoding.
+ * Costs at most one pass over a compact object, whose size the thresholds bound.
+ */
+export function noteWrite(v: RedisValue | undefined): void {
+  if (v === undefined || typeof v === 'string' || v instanceof Deque || v instanceof Stream) return
+  if (converted.get(v) === true) return
+  converted.set(v, exceeds(v))
+}
+
+/** Whether a hash/set/zset is in its compact encoding (listpack / intset). */
+export function isCompact(v: Map<string, string> | Set<string> | ZSet): boolean {
+  const c = converted.get(v)
+  return c === undefined ? !exceeds(v) : !c
+}
+
+/** A copy (COPY, SORT ... STORE of a set) keeps the source's encoding, like redis's dup functions. */
+export function inheritEncoding(from: object, to: object): void {
+  const c = converted.get(from)
+  if (c !== undefined) converted.set(to, c)
+}
+
+/** OBJECT ENCODING. `raw`: a string modified in place (APPEND, SETRANGE, SETBIT) stays raw. */
+export function encodingOf(v: RedisValue, raw = false): string {
+  if (typeof v === 'string') {
+    if (raw) return 'raw'
+    if (v.length <= 20 && isInt64String(v)) return 'int'
+    return v.length <= 44 ? 'embstr' : 'raw'
+  }
+  if (v instanceof Deque) return 'quicklist'
+  if (v instanceof Stream) return 'stream'
+  if (v instanceof Map) return isCompact(v) ? 'listpack' : 'hashtable'
+  if (v instanceof Set) return isCompact(v) ? 'intset' : 'hashtable'
+  return isCompact(v) ? 'listpack' : 'skiplist'
+}
+
+/** Config names -> LIMITS fields (numbers as CONFIG GET shows them). */
+const CONFIG_LIMITS: Record<string, keyof typeof LIMITS> = {
+  'hash-max-listpack-entries': 'hashMaxListpackEntries',
+  'hash-max-listpack-value': 'hashMaxListpackValue',
+  'set-max-intset-entries': 'setMaxIntsetEntries',
+  'zset-max-listpack-entries': 'zsetMaxListpackEntries',
+  'zset-max-listpack-value': 'zsetMaxListpackValue',
+  'list-max-listpack-size': 'listMaxListpackSize',
+  'list-compress-depth': 'listCompressDepth',
+}
+
+/** Apply the config's thresholds now and on every CONFIG SET. */
+export function installEncodingConfig(config: {get(name: string): string; onChange: ((name: string, value: string) => void)[]}): void {
+  for (const [name, field] of Object.entries(CONFIG_LIMITS)) LIMITS[field] = Number(config.get(name))
+  config.onChange.push((name, value) => {
+    const field = CONFIG_LIMITS[name]
+    if (field !== undefined) LIMITS[field] = Number(value)
+  })
+}

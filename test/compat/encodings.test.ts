@@ -1,0 +1,260 @@
+// Object encodings vs a real redis-server 7.0: CONFIG SET/GET of the thresholds (and their ziplist
+// aliases), OBJECT ENCODING as values grow past them and shrink again (no conversion back), what a
+// reload re-evaluates, and DUMP payloads byte for byte for the compact encodings and skiplists
+// (hash tables dump in dict order, which only redis-server knows). Plus the DEBUG subcommands that
+// reply deterministically (PROTOCOL in RESP2 and RESP3, QUICKLIST-PACKED-THRESHOLD, LISTPACK).
+import {test, before, after} from 'node:test'
+import assert from 'node:assert/strict'
+import {redisSkip} from '../helpers/redis-server.js'
+import {compareScript, showMismatches, type Pair} from './types-harness.js'
+
+const skip = redisSkip()
+let p: Pair
+before(async () => {
+  if (skip) return
+  const {RedisNodes} = await import('../helpers/redis-server.js')
+  const {startNode} = await import('../../src/node/index.js')
+  const real = new RedisNodes()
+  const [n] = await real.start(1, {cluster: false, extra: ['--enable-debug-command', 'yes']})
+  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: '', 'enable-debug-command': 'yes'}, silent: true})
+  p = {
+    redisPort: n.port,
+    ourPort: ours.port,
+    async stop() {
+      await ours.stop()
+      await real.stop()
+    },
+  }
+})
+after(async () => {
+  await p?.stop()
+})
+
+async function both(script: string): Promise<string> {
+  const lines = script.split('\n')
+  const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
+  return showMismatches(ms)
+}
+
+const DEFAULTS = `
+CONFIG SET hash-max-listpack-entries 512 hash-max-listpack-value 64 set-max-intset-entries 512
+CONFIG SET zset-max-listpack-entries 128 zset-max-listpack-value 64 list-max-listpack-size -2 list-compress-depth 0
+`
+
+test('encoding thresholds: CONFIG SET/GET, aliases and errors match redis-server', {skip}, async () => {
+  const script = `${DEFAULTS}
+CONFIG GET hash-max-listpack-entries
+CONFIG GET hash-max-ziplist-entries
+CONFIG SET hash-max-ziplist-entries 4
+CONFIG GET hash-max-listpack-entries
+CONFIG SET hash-max-ziplist-value 1kb
+CONFIG GET hash-max-listpack-value
+CONFIG SET zset-max-ziplist-entries 3
+~CONFIG GET zset-max-*
+CONFIG SET list-max-ziplist-size 5
+CONFIG GET list-max-listpack-size
+CONFIG SET list-compress-depth -1
+CONFIG SET set-max-intset-entries abc
+CONFIG SET set-max-intset-entries 7
+CONFIG GET set-max-intset-entries
+CONFIG SET stream-node-max-bytes 8kb stream-node-max-entries 50
+~CONFIG GET stream-node-max-*
+CONFIG SET stream-node-max-bytes 4096 stream-node-max-entries 100
+${DEFAULTS}`
+  assert.equal(await both(script), '')
+})
+
+test('OBJECT ENCODING follows the thresholds one way, like redis-server', {skip}, async () => {
+  const script = `${DEFAULTS}
+CONFIG SET hash-max-listpack-entries 4 hash-max-listpack-value 8
+HSET h a 1 b 2
+OBJECT ENCODING h
+DUMP h
+HSET h c 3 d 4
+OBJECT ENCODING h
+HSET h e 5
+OBJECT ENCODING h
+HDEL h a b c d
+OBJECT ENCODING h
+HSET h2 f 123456789
+OBJECT ENCODING h2
+HSET h3 f 12345678
+OBJECT ENCODING h3
+DUMP h3
+CONFIG SET set-max-intset-entries 3
+SADD s 1 2 3
+OBJECT ENCODING s
+DUMP s
+SADD s 4
+OBJECT ENCODING s
+SREM s 4 3
+OBJECT ENCODING s
+SADD s2 1 x
+OBJECT ENCODING s2
+SADD s3 -9223372036854775808 9223372036854775807
+OBJECT ENCODING s3
+CONFIG SET rdbcompression no
+DUMP s3
+CONFIG SET rdbcompression yes
+SADD s4 9223372036854775808
+OBJECT ENCODING s4
+SADD s5 01
+OBJECT ENCODING s5
+CONFIG SET zset-max-listpack-entries 3 zset-max-listpack-value 5
+ZADD z 1 a 2 b 3 c
+OBJECT ENCODING z
+DUMP z
+ZADD z 4 d
+OBJECT ENCODING z
+DUMP z
+ZREM z a b
+OBJECT ENCODING z
+ZADD z2 1 abcdef
+OBJECT ENCODING z2
+ZADD z3 1 abcde -inf m +inf n
+OBJECT ENCODING z3
+DUMP z3
+ZUNIONSTORE z4 1 z
+OBJECT ENCODING z4
+ZRANGESTORE z5 z 0 0
+OBJECT ENCODING z5
+SET str 12345
+OBJECT ENCODING str
+SET str -9223372036854775808
+OBJECT ENCODING str
+SET str 9223372036854775808
+OBJECT ENCODING str
+SET str 0123
+OBJECT ENCODING str
+SET str ${'x'.repeat(44)}
+OBJECT ENCODING str
+SET str ${'x'.repeat(45)}
+OBJECT ENCODING str
+SET str 1234
+SETRANGE str 0 ""
+OBJECT ENCODING str
+SETRANGE str 1 5
+OBJECT ENCODING str
+SET str abc
+APPEND str d
+OBJECT ENCODING str
+APPEND newstr 10
+OBJECT ENCODING newstr
+INCR newstr
+OBJECT ENCODING newstr
+RPUSH l a b c
+OBJECT ENCODING l
+${DEFAULTS}`
+  assert.equal(await both(script), '')
+})
+
+test('DEBUG RELOAD re-evaluates encodings from contents, like redis-server', {skip}, async () => {
+  const script = `${DEFAULTS}
+CONFIG SET hash-max-listpack-entries 2 zset-max-listpack-entries 2 set-max-intset-entries 2
+HSET h a 1 b 2 c 3
+ZADD z 1 a 2 b 3 c
+SADD s 1 2 3
+HDEL h a
+ZREM z a
+SREM s 1
+OBJECT ENCODING h
+OBJECT ENCODING z
+OBJECT ENCODING s
+DEBUG RELOAD
+OBJECT ENCODING h
+OBJECT ENCODING z
+OBJECT ENCODING s
+DUMP z
+DUMP s
+${DEFAULTS}`
+  assert.equal(await both(script), '')
+})
+
+test('list DUMP payloads split quicklist nodes like redis-server', {skip}, async () => {
+  const big = 'v'.repeat(500)
+  const script = `${DEFAULTS}
+RPUSH l1 a b c 1 2 3 -5 100000 ${big}
+DUMP l1
+CONFIG SET list-max-listpack-size 2
+RPUSH l2 a b c d e
+DUMP l2
+DEBUG OBJECT nokey
+CONFIG SET list-max-listpack-size -1
+RPUSH l3 ${Array.from({length: 12}, () => big).join(' ')}
+DUMP l3
+LPUSH l3 x
+DUMP l3
+CONFIG SET rdbcompression no
+DUMP l3
+CONFIG SET rdbcompression yes
+CONFIG SET list-max-listpack-size -2
+DEBUG QUICKLIST-PACKED-THRESHOLD 100
+RPUSH l4 a ${big} b
+CONFIG SET rdbcompression no
+DUMP l4
+CONFIG SET rdbcompression yes
+DEBUG QUICKLIST-PACKED-THRESHOLD 0
+DEBUG QUICKLIST-PACKED-THRESHOLD 5gb
+DEBUG QUICKLIST-PACKED-THRESHOLD abc
+${DEFAULTS}`
+  assert.equal(await both(script), '')
+})
+
+test('DEBUG PROTOCOL, LISTPACK and friends reply like redis-server (RESP2 and RESP3)', {skip}, async () => {
+  const script = `
+DEBUG PROTOCOL string
+DEBUG PROTOCOL integer
+DEBUG PROTOCOL double
+DEBUG PROTOCOL bignum
+DEBUG PROTOCOL null
+DEBUG PROTOCOL array
+DEBUG PROTOCOL set
+DEBUG PROTOCOL map
+DEBUG PROTOCOL true
+DEBUG PROTOCOL false
+DEBUG PROTOCOL verbatim
+DEBUG PROTOCOL nope
+HSET h a 1
+DEBUG LISTPACK h
+DEBUG LISTPACK nokey
+SET s x
+DEBUG LISTPACK s
+DEBUG QUICKLIST s
+DEBUG REPLYBUFFER resizing 0
+DEBUG REPLYBUFFER peak-reset-time never
+DEBUG REPLYBUFFER peak-reset-time abc
+DEBUG REPLYBUFFER nope 1
+DEBUG REPLYBUFFER resizing 1
+SWAPDB 0 1
+SWAPDB 0 abc
+SWAPDB x 1
+SWAPDB 0 99
+SWAPDB 0 1
+EXPIRE s -9223372036854776
+EXPIRE s 9223372036854776
+PEXPIRE s 9223372036854770000
+MSET key1 ohmytext key2 mynewtext
+LCS key1 key2
+LCS key1 key2 LEN
+LCS key1 key2 IDX
+LCS key1 key2 IDX MINMATCHLEN 4
+LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN
+LCS key1 key2 IDX WITHMATCHLEN
+LCS key1 key2 LEN IDX
+LCS key1 key2 MINMATCHLEN
+LCS key1 key2 MINMATCHLEN x
+LCS key1 nokey
+LCS key1 key2 nope
+HSET hh a b
+LCS key1 hh
+COMMAND INFO get|key
+COMMAND INFO config|get|key
+COMMAND GETKEYS lcs key1 key2
+MODULE LIST
+MODULE LOAD /nonexistent.so
+MODULE UNLOAD foo
+MODULE HELP
+MODULE nope
+`
+  assert.equal(await both(script), '')
+})
