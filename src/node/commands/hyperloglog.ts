@@ -45,6 +45,7 @@ function syncConfig(ctx: CommandContext): void {
 
 function save(ctx: CommandContext, key: string, h: Hll): void {
   ctx.db.set(key, h.toString(), true)
+  ctx.db.markRaw(key) // createHLLObject makes a raw sds: OBJECT ENCODING says raw
   ctx.afterWrite(key)
 }
 
