@@ -20,8 +20,9 @@ import {commands as geo} from './geo.js'
 import {commands as sort} from './sort.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
+import {commands as observe} from './observe.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, observe}
 
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
