@@ -4,6 +4,7 @@
 import {readFileSync, writeFileSync, renameSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {splitArgs} from '../resp/parser.js'
+import {canonicalNotify} from './notify.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -144,6 +145,14 @@ function checkAnnouncedHostname(v: string): void {
   if (!/^[A-Za-z0-9.-]*$/.test(v)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots')
 }
 
+function canonicalNotifyConfig(raw: string): string {
+  try {
+    return canonicalNotify(raw)
+  } catch (e) {
+    throw new ConfigError((e as Error).message)
+  }
+}
+
 function parseMemory(v: string): number {
   const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v.trim())
   if (!m) return NaN
@@ -217,6 +226,7 @@ export class NodeConfig {
         // --- rdb helper: save points, validated like redis setConfigSaveOption ---
         if (key === 'save') v = canonicalSave(raw)
         if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
+        if (key === 'notify-keyspace-events') v = canonicalNotifyConfig(raw)
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)

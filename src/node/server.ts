@@ -17,6 +17,7 @@ import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
 import {Insight} from './insight.js'
+import {installNotify} from './notify.js'
 
 export {REDIS_VERSION} from './version.js'
 
@@ -56,6 +57,8 @@ export class NodeServer extends EventEmitter {
   readonly pubsub = new PubSubHub()
   /** commandstats, errorstats, slowlog, latency monitor, MONITOR clients */
   readonly insight: Insight
+  /** notify-keyspace-events as bits (src/node/notify.ts) */
+  notifyFlags = 0
   cluster?: ClusterHooks
   /** Set before the data is loaded: the node comes up as a replica (keeps already-expired keys). */
   startsAsReplica = false
@@ -125,6 +128,7 @@ export class NodeServer extends EventEmitter {
     if (!opts.logger) this.log.file = logfilePath(this.config)
     this.startTime = this.lastSaveTime = this.clock.now()
     this.insight = new Insight(this)
+    installNotify(this)
     this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
     this.config.onChange.push((name, value) => {
       if (name === 'loglevel') this.log.level = value as LogLevel
@@ -141,6 +145,7 @@ export class NodeServer extends EventEmitter {
       d = this.dbs[i] = new Keyspace(this.clock)
       d.expireEnabled = this.expireMode === 'master'
       d.events.expired = (key) => this.keyExpired(i, key)
+      this.emit('dbCreated', i, d)
     }
     return d
   }

@@ -46,7 +46,7 @@ export class Tracking {
 
   constructor(readonly server: NodeServer) {
     server.keyModifiedHooks.push((_db, key) => this.invalidateKey(key, true))
-    server.keyExpiredHooks.push((_db, key) => this.invalidateKey(key, true))
+    server.keyExpiredHooks.push((_db, key) => this.invalidateKey(key, true, null))
     server.on('flush', () => this.invalidateOnFlush())
     server.on('sessionClosed', (s: Session) => this.disable(s))
   }
@@ -135,12 +135,13 @@ export class Tracking {
     }
   }
 
-  invalidateKey(key: string, bcast: boolean): void {
+  /** `by`: the client whose write it is (NOLOOP in BCAST mode); null for expiry and eviction. */
+  invalidateKey(key: string, bcast: boolean, by: Session | null = this.executing): void {
     if (this.clients === 0 && this.table.size === 0) return
     if (bcast && this.prefixes.size !== 0) {
       for (const [p, ps] of this.prefixes) {
         if (p.length > key.length || !key.startsWith(p)) continue
-        ps.keys.set(key, this.executing)
+        ps.keys.set(key, by)
         this.scheduleBroadcast()
       }
     }

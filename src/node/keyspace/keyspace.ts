@@ -28,6 +28,8 @@ export function typeOf(v: RedisValue): TypeName {
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
   expired?(key: string): void
+  /** A key was created (keyspace notification "new"; set only while that class is on). */
+  added?: (key: string) => void
 }
 
 export class Keyspace {
@@ -134,13 +136,16 @@ export class Keyspace {
     if (m === undefined) {
       this.slots[slot] = new Map([[key, value]])
       this.count++
+      if (this.events.added !== undefined) this.events.added(key)
       return
     }
     // One hash lookup instead of has()+set(): the size grows exactly when the key is new.
     const before = m.size
     m.set(key, value)
-    if (m.size !== before) this.count++
-    else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+    if (m.size !== before) {
+      this.count++
+      if (this.events.added !== undefined) this.events.added(key)
+    } else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
   }
 
   /** Delete without expiry check; true if the key existed (and had not expired). */
