@@ -35,6 +35,8 @@ const SLOWLOG_MAX_ARGC = 32
 const SLOWLOG_MAX_STRING = 128
 const LATENCY_SAMPLES = 160
 const ERRORSTATS_MAX = 128
+/** 1024 ns * 2^47 is far beyond any command: the histogram never grows (a packed SMI array) */
+const HIST_BUCKETS = 48
 /** Fed before they run (their script's commands follow them): eval.c / functions.c. */
 const MONITOR_BEFORE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
 
@@ -77,7 +79,7 @@ export class Insight {
   stats(spec: CommandSpec): CommandStats {
     let st = spec.stats
     if (st === undefined) {
-      st = spec.stats = {calls: 0, usec: 0, rejected: 0, failed: 0, hist: []}
+      st = spec.stats = {calls: 0, usec: 0, rejected: 0, failed: 0, hist: new Array<number>(HIST_BUCKETS).fill(0)}
       this.used.add(spec)
     }
     return st
@@ -166,10 +168,10 @@ export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: nu
   if (ins.trackLatency) {
     // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns
     const k = Math.ceil((usec * 1000) / 1024)
-    const b = k <= 1 ? 0 : 32 - Math.clz32(k - 1)
-    st.hist[b] = (st.hist[b] ?? 0) + 1
+    const b = k <= 1 ? 0 : k > 0x7fffffff ? HIST_BUCKETS - 1 : 32 - Math.clz32(k - 1)
+    st.hist[b]++
   }
-  if (s.flags.has('script')) {
+  if (s.socket === null && s.flags.has('script')) {
     // Commands run by a script: no slowlog / latency entry of their own (CMD_CALL_SLOWLOG unset).
     if (ins.monitors.size !== 0) ins.feedMonitors(s, argv)
     return

@@ -89,6 +89,8 @@ export class Session {
   replyMode = 0
   /** push messages written while this session's own reply is being suppressed */
   private kept = ''
+  /** query buffer bytes when the running command started (CLIENT LIST qbuf counts the command itself) */
+  qbuf = 0
   private inCommand = false
   readonly sharded = new Set<string>()
   /** CLIENT TRACKING state (src/node/tracking.ts); null when off */
@@ -172,6 +174,7 @@ export class Session {
 
   processInput(): void {
     while (!this.closed && !this.paused && !this.closeAfterReply) {
+      this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
       if (argv === null) break
       if (argv instanceof ProtocolError) {

@@ -49,7 +49,13 @@ export class Tracking {
     server.keyExpiredHooks.push((_db, key) => this.invalidateKey(key, true, null))
     server.on('flush', () => this.invalidateOnFlush())
     server.on('sessionClosed', (s: Session) => this.disable(s))
+    this.maxKeys = server.config.int('tracking-table-max-keys')
+    server.config.onChange.push((name, value) => {
+      if (name === 'tracking-table-max-keys') this.maxKeys = Number(value)
+    })
+    server.cronHooks.push(() => this.limit())
   }
+  maxKeys: number
 
   enable(s: Session, redirect: number, opts: {bcast: boolean; optin: boolean; optout: boolean; noloop: boolean}, prefixes: string[]): void {
     if (s.tracking === null) {
@@ -126,13 +132,17 @@ export class Tracking {
   }
 
   /** trackingLimitUsedSlots: evict (invalidate) keys over tracking-table-max-keys. */
-  private limit(): void {
-    const max = this.server.config.int('tracking-table-max-keys')
+  limit(): void {
+    const max = this.maxKeys
     if (max === 0 || this.table.size <= max) return
+    // Like redis's cron path: no current client, so NOLOOP does not hide these invalidations.
+    const running = this.executing
+    this.executing = null
     for (const k of this.table.keys()) {
       this.invalidateKey(k, false)
       if (this.table.size <= max) break
     }
+    this.executing = running
   }
 
   /** `by`: the client whose write it is (NOLOOP in BCAST mode); null for expiry and eviction. */
@@ -153,7 +163,7 @@ export class Tracking {
       if (target === this.executing) {
         if (target.tracking.noloop) continue
         this.pending.push(key)
-      } else this.send(target, array1(key))
+      } else this.post(target, array1(key))
     }
     this.totalItems -= ids.size
     this.table.delete(key)
@@ -163,10 +173,25 @@ export class Tracking {
     for (const s of this.server.sessions.values()) {
       if (s.tracking === null) continue
       if (s === this.executing) this.pending.push(null)
-      else this.send(s, s.resp === 3 ? '_\r\n' : '*-1\r\n')
+      else this.post(s, s.resp === 3 ? '_\r\n' : '*-1\r\n')
     }
     this.table.clear()
     this.totalItems = 0
+  }
+
+  private readonly deferred: [Session, string][] = []
+
+  /**
+   * An invalidation for a client other than the one running: sent at the end of this microtask
+   * run, so a blocked client served right now (BLMOVE) gets its reply first, as in redis.
+   */
+  private post(s: Session, proto: string): void {
+    if (this.deferred.push([s, proto]) === 1) {
+      queueMicrotask(() => {
+        const d = this.deferred.splice(0)
+        for (const [t, p] of d) if (!t.closed && t.tracking !== null) this.send(t, p)
+      })
+    }
   }
 
   /** sendTrackingMessage: `proto` is the encoded key array (or a null for a flush). */
@@ -261,9 +286,18 @@ export function trackAfterCall(s: Session, spec: CommandSpec, argv: string[]): v
   if (!spec.flags.includes('readonly')) return
   const n = spec.name
   if (n === 'eval_ro' || n === 'evalsha_ro' || n === 'fcall_ro') return
-  const caller = s.flags.has('script') ? (s.server.scripting?.current?.caller ?? s) : s
-  if (caller.tracking === null || caller.tracking.bcast) return
-  trackingOf(s.server).remember(caller, spec, argv)
+  if (s.flags.has('script')) {
+    // A script's read remembers the keys its EVAL / FCALL declared, for the calling client.
+    const run = s.server.scripting?.current
+    if (run === undefined || run === null) return
+    const caller = run.caller
+    if (caller.tracking === null || caller.tracking.bcast) return
+    const top = s.server.commands.lookup(run.init.argv[0])
+    if (top !== undefined) trackingOf(s.server).remember(caller, top, run.init.argv)
+    return
+  }
+  if (s.tracking === null || s.tracking.bcast) return
+  trackingOf(s.server).remember(s, spec, argv)
 }
 
 /** Session hooks around one top-level command (only while some client tracks). */

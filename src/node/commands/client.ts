@@ -106,7 +106,7 @@ export function clientLine(ctx: CommandContext, s: Session): string {
   if (s.readonlyMode) flags += 'r'
   if (s.flags.has('no-evict')) flags += 'e'
   if (flags === '') flags = 'N'
-  const qbuf = s.parser.pending
+  const qbuf = s === ctx.session ? s.qbuf : s.parser.pending
   const multiMem = s.multi ? s.multi.queue.reduce((n, q) => n + q.argv.reduce((m, a) => m + a.length, 0), 0) : 0
   const omem = s.socket?.writableLength ?? 0
   const events = omem > 0 || s.reply.out.length > 0 ? 'rw' : 'r'

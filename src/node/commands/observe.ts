@@ -173,7 +173,7 @@ function histogram(ctx: CommandContext, argv: string[]): void {
   const picked: [string, CommandStats][] = []
   const add = (name: string, spec: CommandSpec) => {
     const st = spec.stats
-    if (st !== undefined && st.calls !== 0 && st.hist.length !== 0 && !picked.some(([n]) => n === name)) picked.push([name, st])
+    if (st !== undefined && st.calls !== 0 && st.hist.some((c) => c > 0) && !picked.some(([n]) => n === name)) picked.push([name, st])
   }
   const addWithSubs = (spec: CommandSpec) => {
     add(spec.name, spec)
