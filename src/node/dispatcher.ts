@@ -156,7 +156,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     })
   }
   finishCall(s, spec, argv, t0, errors)
-  if (trackingClients !== 0) trackAfterCall(s, spec, argv)
+  if (trackingClients !== 0) trackAfterCall(s, spec, argv, keysOf)
   afterCall(s, argv, dirtyBefore, batch)
   if (outer === null && batch !== null) closeBatch(batch)
   // WAIT: the offset this client's last write reached (redis c->woff).

@@ -7,7 +7,6 @@
 // `message` on `__redis__:invalidate` when it is in pub/sub mode). Writes reach this module
 // through the server's single write path (keyModified / expiry / flush hooks), never per command.
 import type {CommandSpec} from './commands/types.js'
-import {keysOf} from './dispatcher.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
 
@@ -22,6 +21,9 @@ export interface TrackingState {
   brokenRedir: boolean
   prefixes: string[]
 }
+
+/** The dispatcher's key extraction (passed in: this module must not import the dispatcher). */
+type KeysOf = (spec: CommandSpec, argv: string[]) => string[]
 
 interface PrefixState {
   clients: Set<Session>
@@ -110,7 +112,7 @@ export class Tracking {
   }
 
   /** trackingRememberKeys: after a read-only command of a tracking client (not BCAST). */
-  remember(s: Session, spec: CommandSpec, argv: string[]): void {
+  remember(s: Session, spec: CommandSpec, argv: string[], keysOf: KeysOf): void {
     const t = s.tracking!
     if ((t.optin && !t.caching) || (t.optout && t.caching)) return
     if (spec.flags.includes('pubsub')) return
@@ -282,7 +284,7 @@ export function existingTracking(server: NodeServer): Tracking | undefined {
 }
 
 /** call(): remember the keys a read-only command of a tracking client fetched (redis call()). */
-export function trackAfterCall(s: Session, spec: CommandSpec, argv: string[]): void {
+export function trackAfterCall(s: Session, spec: CommandSpec, argv: string[], keysOf: KeysOf): void {
   if (!spec.flags.includes('readonly')) return
   const n = spec.name
   if (n === 'eval_ro' || n === 'evalsha_ro' || n === 'fcall_ro') return
@@ -293,11 +295,11 @@ export function trackAfterCall(s: Session, spec: CommandSpec, argv: string[]): v
     const caller = run.caller
     if (caller.tracking === null || caller.tracking.bcast) return
     const top = s.server.commands.lookup(run.init.argv[0])
-    if (top !== undefined) trackingOf(s.server).remember(caller, top, run.init.argv)
+    if (top !== undefined) trackingOf(s.server).remember(caller, top, run.init.argv, keysOf)
     return
   }
   if (s.tracking === null || s.tracking.bcast) return
-  trackingOf(s.server).remember(s, spec, argv)
+  trackingOf(s.server).remember(s, spec, argv, keysOf)
 }
 
 /** Session hooks around one top-level command (only while some client tracks). */
