@@ -98,7 +98,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
 
   if (pausedServers !== 0) {
     // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
-    const held = postponeIfPaused(s, spec, () => dispatch(s, argv))
+    const held = postponeIfPaused(s, spec, () => dispatch(s, argv), argv)
     if (held !== undefined) return held
   }
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
