@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode, NodePool, checkCluster, parseAddress} from '../src/index.js'
-import {renderCheck} from '../src/admin/format/view.js'
+import {checkJson, renderCheck} from '../src/admin/format/view.js'
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Check the health of a Redis Cluster'
@@ -26,7 +26,7 @@ Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
       const {view, report} = await checkCluster(seed, pool, {multipleOwners})
       renderCheck(this.out, view, report, {multipleOwners})
       const code = report.healthy ? ExitCode.OK : ExitCode.CLUSTER_PROBLEMS
-      this.finish({healthy: report.healthy, findings: report.findings.map(({slots, ...f}) => ({...f, ...(slots ? {slots: slots.length > 64 ? undefined : slots, slotCount: slots.length} : {})})), nodes: view.nodes.map(({view: _v, clusterInfo: _c, ...n}) => n)}, code)
+      this.finish(checkJson(view, report), code)
     } finally {
       await pool.close()
     }

@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {reportMove, withMoveProgress} from '../src/cli/moves.js'
 import {NodePool, parseAddress} from '../src/index.js'
-import {moveError, type MoveEvent} from '../src/admin/exec/move.js'
 import {applyRebalance, applyReplicaMoves, prepareRebalance} from '../src/admin/exec/rebalance.js'
 import {formatRangesCompact} from '../src/admin/topology/parse.js'
 import {ExitCode, RedisTsError} from '../src/errors.js'
-import {createProgress, interruptSignal} from '../src/ui/progress.js'
 import {renderTable} from '../src/ui/table.js'
 import {moveFlags} from './reshard.js'
 
@@ -71,39 +70,14 @@ Exit codes: 0 done or nothing to do, 2 bad input, 3 unstable cluster, 5 not conf
         return
       }
       await this.confirm(`Move ${plan.moves.length} slots as planned above?`)
-      const progress = createProgress({json: this.json, label: 'Rebalancing'})
-      const intr = interruptSignal(() => progress.note('Interrupted: finishing the batch in flight, then stopping (slots stay resumable)...'))
-      let res
-      try {
-        res = await applyRebalance(pool, view, plan, {
-          parallel: f.parallel,
-          pipeline: f.pipeline,
-          migrateTimeoutMs: f.timeout,
-          replace: f.replace,
-          signal: intr.signal,
-          onEvent: (e: MoveEvent) => {
-            progress.onEvent(e)
-            if (e.type === 'slot-failed') progress.note(`[ERR] Slot ${e.slot}: ${e.error}${e.conflicts ? `: ${e.conflicts.slice(0, 20).join(' ')}` : ''}`)
-          },
-        })
-      } finally {
-        progress.stop()
-        intr.dispose()
-      }
+      const res = await withMoveProgress(this.json, 'Rebalancing', (signal, onEvent) =>
+        applyRebalance(pool, view, plan, {parallel: f.parallel, pipeline: f.pipeline, migrateTimeoutMs: f.timeout, replace: f.replace, signal, onEvent}),
+      )
       const m = res.move
       const replicas = m.failed.length || m.pending.length ? undefined : await applyReplicaMoves(pool, view, plan.replicaMoves)
       for (const x of replicas?.failures ?? []) this.out.warning(`${x.address}: ${x.error}`)
       if (replicas?.moved.length) this.out.ok(`${replicas.moved.length} replica(s) re-pointed.`)
-      const summary = {replicas,slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
-      for (const w of m.warnings) this.out.warn(w)
-      const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run rebalance.`)
-      if (err) {
-        this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s before stopping.`)
-        throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
-      }
-      this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${(m.elapsedMs / 1000).toFixed(2)}s (${res.keysPerSecond} keys/s).`)
-      if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
-      for (const finding of res.findings) this.out.warning(finding.message)
+      const summary = reportMove(this.out, res, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run rebalance.`, {replicas})
       this.finish({plan: planDoc, result: summary})
     } finally {
       await pool.close()

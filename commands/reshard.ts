@@ -1,14 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {NodePool, parseAddress, parseSlotList} from '../src/index.js'
-import {countSlotKeys, moveError, type MoveEvent} from '../src/admin/exec/move.js'
+import {countSlotKeys} from '../src/admin/exec/move.js'
 import {applyMoves, loadStableCluster, planReshardFor, type ReshardInput} from '../src/admin/exec/reshard.js'
-import {formatRangesCompact} from '../src/admin/topology/parse.js'
+import {renderReshardPlan, reshardPlanDoc} from '../src/admin/format/reshard.js'
+import {reportMove, withMoveProgress} from '../src/cli/moves.js'
 import {RedisTsError, usageError} from '../src/errors.js'
 import {canPrompt} from '../src/ui/prompt.js'
-import {createProgress, interruptSignal} from '../src/ui/progress.js'
 import {askReshard} from '../src/ui/reshard-prompts.js'
-import {renderTable} from '../src/ui/table.js'
 
 export const moveFlags = {
   parallel: Flags.integer({default: 4, min: 1, max: 64, description: 'slot chunks moved concurrently'}),
@@ -69,70 +68,21 @@ Exit codes: 0 done, 2 bad input, 3 unstable cluster, 5 not confirmed, 6 some slo
       const plan = planReshardFor(view, req)
       if (!plan.moves.length) throw new RedisTsError('usage', 'Nothing to move: the receiving node already owns every requested slot')
       const counts = await countSlotKeys(pool, view, plan.moves)
-      const keysOf = (ranges2: [number, number][]) => ranges2.reduce((a, [x, y]) => a + Array.from({length: y - x + 1}, (_, i) => counts.get(x + i) ?? 0).reduce((p, q) => p + q, 0), 0)
-      const planDoc = {
-        targetId: plan.targetId,
-        targetAddress: plan.targetAddress,
-        slots: plan.slots,
-        keys: [...counts.values()].reduce((a, b) => a + b, 0),
-        sources: plan.sources.map((s) => ({...s, keys: keysOf(s.ranges)})),
-        ...(plan.skipped?.length ? {skipped: plan.skipped} : {}),
-      }
-      this.out.line(`Ready to move ${plan.slots} slots (${planDoc.keys} keys).`)
-      this.out.line(`  Destination node: ${plan.targetAddress} (${plan.targetId})`)
-      this.out.line(
-        renderTable(
-          ['source', 'id', 'slots', 'keys', 'ranges'],
-          planDoc.sources.map((s) => [s.address, s.id.slice(0, 12), s.count, s.keys, formatRangesCompact(s.ranges).slice(0, 80)]),
-          this.out.color,
-        ),
-      )
-      if (plan.skipped?.length) this.out.warn(`${plan.skipped.length} slot(s) already on the receiving node are skipped.`)
+      const planDoc = reshardPlanDoc(plan, counts)
+      renderReshardPlan(this.out, planDoc)
       if (f['dry-run']) {
         this.out.info('Dry run: nothing was changed.')
         this.finish({dryRun: true, plan: planDoc})
         return
       }
       await this.confirm('Do you want to proceed with the proposed reshard plan?')
-      const progress = createProgress({json: this.json, label: 'Resharding'})
-      const intr = interruptSignal(() => progress.note('Interrupted: finishing the batch in flight, then stopping (slots stay resumable)...'))
-      let res
-      try {
-        res = await applyMoves(pool, view, plan.moves, {
-          parallel: f.parallel,
-          pipeline: f.pipeline,
-          migrateTimeoutMs: f.timeout,
-          replace: f.replace,
-          signal: intr.signal,
-          counts,
-          onEvent: (e: MoveEvent) => {
-            progress.onEvent(e)
-            if (e.type === 'slot-failed') progress.note(`[ERR] Slot ${e.slot}: ${e.error}${e.conflicts ? `: ${e.conflicts.slice(0, 20).join(' ')}` : ''}`)
-          },
-        })
-      } finally {
-        progress.stop()
-        intr.dispose()
-      }
-      this.report(res, planDoc)
+      const res = await withMoveProgress(this.json, 'Resharding', (signal, onEvent) =>
+        applyMoves(pool, view, plan.moves, {parallel: f.parallel, pipeline: f.pipeline, migrateTimeoutMs: f.timeout, replace: f.replace, signal, counts, onEvent}),
+      )
+      const result = reportMove(this.out, res, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
+      this.finish({plan: planDoc, result})
     } finally {
       await pool.close()
     }
-  }
-
-  private report(res: Awaited<ReturnType<typeof applyMoves>>, planDoc: unknown): void {
-    const m = res.move
-    const secs = (m.elapsedMs / 1000).toFixed(2)
-    const summary = {slotsMoved: m.slotsMoved, keysMoved: m.keysMoved, elapsedMs: m.elapsedMs, keysPerSecond: res.keysPerSecond, converged: res.converged, failed: m.failed, pending: m.pending, warnings: m.warnings, findings: res.findings}
-    for (const w of m.warnings) this.out.warn(w)
-    const err = moveError(m, `Run \`redis-ts fix ${this.args.node}\` (rolls open slots forward) or re-run the same reshard.`)
-    if (err) {
-      this.out.err(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s before stopping.`)
-      throw new RedisTsError(err.kind, err.message, {hint: err.hint, details: {...summary, ...(err.details as object)}})
-    }
-    this.out.ok(`Moved ${m.slotsMoved} slots and ${m.keysMoved} keys in ${secs}s (${res.keysPerSecond} keys/s).`)
-    if (!res.converged) this.out.warning('The nodes did not agree on the new slot map within 20s; run `redis-ts check` again shortly.')
-    for (const finding of res.findings) this.out.warning(finding.message)
-    this.finish({plan: planDoc, result: summary})
   }
 }

@@ -3,11 +3,17 @@ import {listLocalClusters} from '../../src/local/cluster.js'
 import {renderTable} from '../../src/ui/table.js'
 
 export default class LocalList extends BaseCommand<typeof LocalList> {
-  static override summary = 'List local clusters and how many of their nodes are running'
+  static override summary = 'List local clusters, how many of their nodes run and which are down'
 
   async run(): Promise<void> {
     const all = listLocalClusters()
-    this.out.line(renderTable(['name', 'nodes running', 'ports', 'server', 'dir'], all.map((c) => [c.name, `${c.running}/${c.nodes.length}`, c.nodes.map((n) => n.port).join(','), c.server, c.dir]), this.out.color))
-    this.finish({clusters: all})
+    this.out.line(
+      renderTable(
+        ['name', 'running', 'down', 'ports', 'server', 'dir'],
+        all.map((c) => [c.name, `${c.running}/${c.nodes.length}`, c.down.length === 0 ? '-' : c.down.length === c.nodes.length ? 'all (stopped)' : c.down.join(','), c.nodes.map((n) => n.port).join(','), c.server, c.dir]),
+        this.out.color,
+      ),
+    )
+    this.finish({clusters: all.map(({password: _p, ...c}) => c)})
   }
 }

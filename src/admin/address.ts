@@ -1,5 +1,7 @@
 // Node addresses: parsing `host:port`, `[v6]:port`, `host:port@bus` and formatting them back.
 // redis-cli splits at the last ':' (so bare `::1:7000` works); we accept that and brackets.
+import {isIP} from 'node:net'
+import {lookup} from 'node:dns/promises'
 import {usageError} from '../errors.js'
 
 export interface NodeAddress {
@@ -49,4 +51,9 @@ export function formatAddress(a: {host: string; port: number}): string {
 export function addressKey(a: {host: string; port: number}): string {
   const host = a.host.toLowerCase() === 'localhost' ? '127.0.0.1' : a.host.toLowerCase()
   return `${host}|${a.port}`
+}
+
+/** CLUSTER MEET takes an IP address: resolve a hostname first. */
+export async function resolveIp(host: string): Promise<string> {
+  return isIP(host) ? host : (await lookup(host)).address
 }

@@ -54,6 +54,9 @@ export function redisOptions(addr: NodeAddress, opts: ConnectOptions): RedisOpti
     reconnectOnError: () => false,
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
+    // ioredis sends CLIENT SETINFO inside connect(): a node that accepts and never answers would
+    // cost one command timeout there and another on the PING below. One timeout, the documented one.
+    disableClientInfo: true,
     // ioredis 6 defaults to RESP3; admin replies are parsed as RESP2 text/arrays.
     ...({protocol: 2} as Record<string, unknown>),
   }
@@ -65,7 +68,9 @@ export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Prom
   // Errors surface through command promises; remember the last one because a failed AUTH during
   // connect only rejects connect() with "Connection is closed".
   let lastError: Error | undefined
+  let connected = false
   client.on('error', (e: Error) => (lastError = e))
+  client.once('connect', () => (connected = true))
   try {
     await client.connect()
     // connect() can resolve before a failed AUTH closes the link: one PING settles it, so the
@@ -76,6 +81,9 @@ export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Prom
     client.disconnect()
     const closed = err instanceof Error && /Connection is closed/.test(err.message)
     const msg = closed && lastError ? lastError.message : err instanceof Error ? err.message : String(err)
+    if (connected && /Command timed out/.test(msg)) {
+      throw new Error(`Node ${formatAddress(addr)} accepted the connection but did not answer PING within ${opts.commandTimeoutMs} ms (--command-timeout)`)
+    }
     throw new Error(`Could not connect to Redis at ${formatAddress(addr)}: ${msg}`)
   }
 }

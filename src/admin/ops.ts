@@ -100,7 +100,10 @@ export function normalizeReply(r: unknown): unknown {
 
 export interface SetTimeoutResult {
   address: string
+  /** the new value is in effect (CONFIG SET succeeded) */
   ok: boolean
+  /** CONFIG REWRITE saved it to the node's config file (false: applied, lost at restart) */
+  persisted?: boolean
   error?: string
 }
 
@@ -113,8 +116,13 @@ export async function setNodeTimeout(seed: NodeAddress, pool: NodePool, ms: numb
       try {
         const c = await pool.get({host: n.host, port: n.port})
         await c.call('CONFIG', 'SET', 'cluster-node-timeout', String(ms))
-        await c.call('CONFIG', 'REWRITE')
-        return {address: n.address, ok: true}
+        try {
+          await c.call('CONFIG', 'REWRITE')
+        } catch (err) {
+          // e.g. a node started without a config file: the value is live, just not saved.
+          return {address: n.address, ok: true, persisted: false, error: (err as Error).message}
+        }
+        return {address: n.address, ok: true, persisted: true}
       } catch (err) {
         return {address: n.address, ok: false, error: (err as Error).message}
       }

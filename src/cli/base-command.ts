@@ -5,6 +5,7 @@ import {ExitCode, RedisTsError, errorMessage, exitCodeOf} from '../errors.js'
 import type {ConnectOptions} from '../admin/connection.js'
 import {colorWanted, Output} from '../ui/output.js'
 import {canPrompt, promptConfirm} from '../ui/prompt.js'
+import {describeParseError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -48,8 +49,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.jsonMode = Boolean(this.flags.json)
-    const stream = this.jsonMode ? process.stderr : process.stdout
-    this.out = new Output({json: this.jsonMode, color: colorWanted(this.flags.color, this.jsonMode, stream)})
+    // --env (create, local status) prints KEY=value lines on stdout: the report steps aside like --json.
+    const machine = this.jsonMode || (this.flags as {env?: boolean}).env === true
+    const stream = machine ? process.stderr : process.stdout
+    this.out = new Output({json: machine, color: colorWanted(this.flags.color, machine, stream)})
     if (this.flags.password !== undefined) {
       process.stderr.write('Warning: Using a password with \'-a\' or \'--password\' on the command line may not be safe; use REDISCLI_AUTH.\n')
     }
@@ -103,8 +106,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     const code = exitCodeOf(err)
-    const message = errorMessage(err).split('\n')[0]
-    const hint = err instanceof RedisTsError ? err.hint : undefined
+    const parsed = err instanceof RedisTsError ? {message: errorMessage(err).split('\n')[0]} : describeParseError(errorMessage(err), {id: this.id, args: this.ctor.args}, this.config.bin)
+    const message = parsed.message
+    const hint = err instanceof RedisTsError ? err.hint : parsed.hint
     if (this.jsonMode) {
       const kind = err instanceof RedisTsError ? err.kind : err.oclif ? 'usage' : 'internal'
       const details = err instanceof RedisTsError ? err.details : undefined

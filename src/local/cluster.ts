@@ -1,144 +1,168 @@
 // Local clusters: probe ports, start N nodes (embedded or redis-server), then build the cluster with
-// the same planner and executor as `redis-ts create`. A state file records PIDs and ports so
-// `redis-ts local stop` can tear it down; test suites get an attached cluster with stop().
-import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+// the same planner and executor as `redis-ts create`. A state file records ports, pids and settings
+// so the lifecycle commands (src/local/lifecycle.ts) can stop, start, kill, restart and grow it;
+// test suites get an attached cluster whose nodes die with the process.
+import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {planCreate} from '../admin/plan/create.js'
 import {applyCreate, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
 import {RedisTsError} from '../errors.js'
-import {freePortPair} from './ports.js'
-import {isAlive, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
+import {busPortFor, freePortPair, portFree} from './ports.js'
+import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
+import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
+import {trackForExit} from './exit-hooks.js'
+import {connectHost, waitAnswering} from './wait.js'
+
+export {defaultBaseDir, stateDir, readState, type LocalClusterState, type LocalNodeState, type Persistence}
 
 export interface LocalClusterOptions {
+  /** cluster name; its state lives in <state root>/<name>. Without name or dir the programmatic
+   * API uses a fresh temporary directory that stop() (or process exit) removes. */
   name?: string
-  /** state directory; default <tmpdir>/redis-ts/<name> */
+  /** state directory */
   dir?: string
   masters?: number
   replicas?: number
-  /** first data port to try; default: random free ports */
+  /** first data port (a block of masters*(replicas+1) ports from it, moved up when busy);
+   * default (and 0): random free ports */
   portBase?: number
   nodeTimeoutMs?: number
   password?: string
-  /** 'embedded' (default) or the path of a redis-server binary */
+  /** 'embedded' (default) or the path (or PATH name) of a redis-server binary */
   server?: string
-  /** detached processes outlive this process (CLI); attached ones are stopped with stop() */
+  /** listen address, default 127.0.0.1 (::1 for IPv6) */
+  bind?: string
+  /** cluster-announce-ip / replica-announce-ip (containers, NAT) */
+  announceIp?: string
+  /** none | rdb (default: SIGTERM saves, `local start` brings the data back) | aof */
+  persistence?: Persistence
+  /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
   timeoutMs?: number
   onEvent?: (e: LocalEvent) => void
 }
 
 export type LocalEvent =
+  | {type: 'ports'; ports: number[]; requestedBase?: number; busy?: number[]}
   | {type: 'spawned'; nodes: number}
   | {type: 'ready'}
   | {type: 'replicas-synced'; replicas: number; unreported: string[]}
   | {type: 'created'}
 
-export interface LocalNodeState {
-  port: number
-  busPort: number
-  pid: number
-  dir: string
-}
-
-export interface LocalClusterState {
-  name: string
-  dir: string
-  server: string
-  createdAt: string
-  nodes: LocalNodeState[]
-}
-
 export interface LocalCluster extends LocalClusterState {
+  /** host:port of every node */
   addresses: string[]
+  /** host and port of every node, for ioredis's Cluster([...]) */
+  startupNodes: {host: string; port: number}[]
   create: CreateResult
+  /** Stop the nodes; `clean` (default for attached clusters) also removes the state directory. */
   stop(opts?: {clean?: boolean}): Promise<void>
 }
 
-export function defaultBaseDir(): string {
-  return join(tmpdir(), 'redis-ts')
+async function blockFree(base: number, count: number, host: string): Promise<number[]> {
+  const busy: number[] = []
+  for (let p = base; p < base + count; p++) {
+    if (p > 65535 || !(await portFree(p, host)) || !(await portFree(busPortFor(p), host))) busy.push(p)
+  }
+  return busy
 }
 
-export function stateDir(opts: {name?: string; dir?: string}): string {
-  return resolve(opts.dir ?? join(defaultBaseDir(), opts.name ?? 'default'))
+/** Ports for `count` nodes: the block at `base` (moved up a block at a time when busy) or random ones. */
+async function choosePorts(count: number, base: number | undefined, host: string, onEvent?: (e: LocalEvent) => void): Promise<number[]> {
+  if (!base) {
+    const ports: number[] = []
+    for (let i = 0; i < count; i++) ports.push((await freePortPair(undefined, host)).port)
+    ports.sort((a, b) => a - b)
+    onEvent?.({type: 'ports', ports})
+    return ports
+  }
+  let firstBusy: number[] | undefined
+  for (let b = base; b + count - 1 <= 65535; b += count) {
+    const busy = await blockFree(b, count, host)
+    if (busy.length === 0) {
+      const ports = Array.from({length: count}, (_, i) => b + i)
+      onEvent?.({type: 'ports', ports, requestedBase: base, ...(firstBusy ? {busy: firstBusy} : {})})
+      return ports
+    }
+    firstBusy ??= busy
+  }
+  throw new RedisTsError('conflict', `No ${count} free consecutive ports (and bus ports) at or above ${base}`, {hint: 'Pick another base with --port, or --port 0 for random free ports.'})
 }
 
-export function readState(dir: string): LocalClusterState | undefined {
-  const f = join(dir, 'cluster.json')
-  if (!existsSync(f)) return undefined
-  return JSON.parse(readFileSync(f, 'utf8')) as LocalClusterState
+export function nodeSpec(state: LocalClusterState, n: {port: number; busPort: number; dir: string}, detached: boolean) {
+  return {
+    port: n.port,
+    busPort: n.busPort,
+    dir: n.dir,
+    nodeTimeoutMs: state.nodeTimeoutMs,
+    server: state.server,
+    detached,
+    bind: state.bind,
+    persistence: state.persistence,
+    ...(state.password ? {password: state.password} : {}),
+    ...(state.announceIp ? {announceIp: state.announceIp} : {}),
+  }
 }
 
-function writeState(s: LocalClusterState): void {
-  const f = join(s.dir, 'cluster.json')
-  writeFileSync(f + '.tmp', JSON.stringify(s, null, 2) + '\n')
-  rmSync(f, {force: true})
-  writeFileSync(f, JSON.stringify(s, null, 2) + '\n')
-  rmSync(f + '.tmp', {force: true})
-}
-
-async function waitAnswering(pool: NodePool, nodes: SpawnedNode[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  await Promise.all(
-    nodes.map(async (n) => {
-      for (;;) {
-        try {
-          const c = await pool.get({host: '127.0.0.1', port: n.port})
-          await c.ping()
-          return
-        } catch (err) {
-          if (!isAlive(n.pid) || (n.child && n.child.exitCode !== null)) {
-            throw new RedisTsError('internal', `node on port ${n.port} exited during start-up (see ${join(n.dir, 'node.log')})`)
-          }
-          if (Date.now() > deadline) throw new RedisTsError('timeout', `node on port ${n.port} did not answer within ${timeoutMs} ms: ${(err as Error).message}`)
-          pool.forget({host: '127.0.0.1', port: n.port})
-          await new Promise((r) => setTimeout(r, 20))
-        }
-      }
-    }),
-  )
+export function runningHint(state: {name: string; dir: string}, dirGiven: boolean): string {
+  return dirGiven ? ` --dir ${state.dir}` : state.name !== 'default' ? ` --name ${state.name}` : ''
 }
 
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const ephemeral = opts.name === undefined && opts.dir === undefined && !opts.detached
   const name = opts.name ?? 'default'
-  const dir = stateDir({name, dir: opts.dir})
+  const dir = ephemeral ? mkdtempSync(join(tmpdir(), 'redis-ts-local-')) : stateDir({name, dir: opts.dir})
   const masters = opts.masters ?? 3
   const replicas = opts.replicas ?? 0
-  if (!Number.isInteger(masters) || masters < 3) throw new RedisTsError('usage', 'A cluster needs at least 3 masters (--masters)')
-  if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', '--replicas must be a non-negative integer')
-  const existing = readState(dir)
-  if (existing && existing.nodes.some((n) => isAlive(n.pid))) {
-    throw new RedisTsError('usage', `Local cluster "${existing.name}" is already running in ${dir} (ports ${existing.nodes.map((n) => n.port).join(', ')})`, {
-      hint: `Stop it first: redis-ts local stop${opts.dir ? ` --dir ${dir}` : name !== 'default' ? ` --name ${name}` : ''}`,
-    })
+  if (!Number.isInteger(masters) || masters < 3) throw new RedisTsError('usage', `A cluster needs at least 3 masters (--masters ${masters})`)
+  if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', `--replicas must be a non-negative integer (got ${replicas})`)
+  const server = resolveServer(opts.server ?? 'embedded')
+  const bind = opts.bind ?? '127.0.0.1'
+  const existing = ephemeral ? undefined : readState(dir)
+  if (existing) {
+    const running = existing.nodes.filter(nodeAlive).length
+    const hint = runningHint(existing, opts.dir !== undefined)
+    if (running > 0) {
+      throw new RedisTsError('usage', `Local cluster "${existing.name}" is already running in ${dir} (ports ${existing.nodes.map((n) => n.port).join(', ')})`, {hint: `Stop it first: redis-ts local stop${hint} (or local destroy${hint})`})
+    }
+    throw new RedisTsError('usage', `Local cluster "${existing.name}" exists in ${dir} (stopped)`, {hint: `Start it again with: redis-ts local start${hint}, or remove it with: redis-ts local destroy${hint}`})
   }
-  if (existsSync(dir)) rmSync(dir, {recursive: true, force: true})
-  mkdirSync(dir, {recursive: true})
+  if (!ephemeral) {
+    if (existsSync(dir)) rmSync(dir, {recursive: true, force: true})
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+  }
   const total = masters * (replicas + 1)
-  const server = opts.server ?? 'embedded'
   const detached = opts.detached ?? false
   const spawned: SpawnedNode[] = []
-  let nextBase = opts.portBase
-  const state: LocalClusterState = {name, dir, server, createdAt: new Date().toISOString(), nodes: []}
+  const state: LocalClusterState = {
+    name, dir, server, createdAt: new Date().toISOString(), bind, persistence: opts.persistence ?? 'rdb', nodeTimeoutMs: opts.nodeTimeoutMs ?? 2000, masters, replicas, nodes: [],
+    ...(opts.announceIp ? {announceIp: opts.announceIp} : {}),
+    ...(opts.password ? {password: opts.password} : {}),
+  }
+  const host = connectHost(state)
+  // Until the cluster is built, an interrupted create (Ctrl-C, uncaught error) leaves nothing behind;
+  // afterwards only an ephemeral cluster's directory goes with the process.
+  const tracked: {pids: () => number[]; removeDir?: string} = {pids: () => spawned.map((n) => n.pid), removeDir: dir}
+  const untrack = trackForExit(detached ? {pids: () => spawned.map((n) => n.pid), removeDir: dir} : tracked)
   const pool = new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
   const stopAll = async () => {
     await stopPids(spawned.map((n) => n.pid))
-    await Promise.all(spawned.filter((n) => n.child).map((n) => (n.child!.exitCode === null && n.child!.signalCode === null ? new Promise((r) => n.child!.once('exit', r)) : undefined)))
   }
   try {
-    for (let i = 0; i < total; i++) {
-      const {port, busPort} = await freePortPair(nextBase)
-      if (nextBase !== undefined) nextBase = port + 1
-      const n = spawnNode({port, busPort, dir: join(dir, String(port)), nodeTimeoutMs: opts.nodeTimeoutMs ?? 2000, password: opts.password, server, detached})
+    const ports = await choosePorts(total, opts.portBase, host, opts.onEvent)
+    for (const port of ports) {
+      const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
+      const n = spawnNode(nodeSpec(state, node, detached))
       spawned.push(n)
-      state.nodes.push({port, busPort, pid: n.pid, dir: n.dir})
+      state.nodes.push({...node, pid: n.pid})
     }
     writeState(state)
     opts.onEvent?.({type: 'spawned', nodes: total})
-    await waitAnswering(pool, spawned, opts.timeoutMs ?? 30000)
+    await waitAnswering(pool, state, state.nodes, opts.timeoutMs ?? 30000)
     opts.onEvent?.({type: 'ready'})
-    const addrs = spawned.map((n) => ({host: '127.0.0.1', port: n.port}))
+    const addrs = state.nodes.map((n) => ({host, port: n.port}))
     const valid = await validateCreateNodes(addrs, pool)
     const plan = planCreate(valid.map((v) => ({address: v.address, host: v.host, port: v.port})), replicas)
     // Returns once the cluster is ok everywhere and every replica finished its initial sync.
@@ -148,18 +172,27 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         if (e.type === 'replicas-synced') opts.onEvent?.(e)
       },
     })
+    for (const n of state.nodes) n.id = valid.find((v) => v.port === n.port)?.id ?? nodeIdFromConf(n.dir)
+    writeState(state)
+    if (!ephemeral) tracked.removeDir = undefined
+    if (detached) untrack()
     opts.onEvent?.({type: 'created'})
+    const startupNodes = state.nodes.map((n) => ({host, port: n.port}))
     return {
       ...state,
-      addresses: spawned.map((n) => `127.0.0.1:${n.port}`),
+      addresses: create.nodes.map((n) => n.address),
+      startupNodes,
       create,
       async stop(o: {clean?: boolean} = {}) {
-        await stopAll()
+        const now = readState(dir)
+        await stopPids([...new Set([...spawned.map((n) => n.pid), ...(now?.nodes.map((n) => n.pid) ?? [])])].filter((pid) => pid > 0))
+        if (!detached) untrack()
         if (o.clean ?? !detached) rmSync(dir, {recursive: true, force: true})
       },
     }
   } catch (err) {
     await stopAll()
+    untrack()
     rmSync(dir, {recursive: true, force: true})
     throw err
   } finally {
@@ -168,19 +201,19 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 }
 
 /** Stop a local cluster by its state file; `clean` also removes its directory. */
-export async function stopLocalCluster(opts: {name?: string; dir?: string; clean?: boolean}): Promise<LocalClusterState> {
+export async function stopLocalCluster(opts: {name?: string; dir?: string; clean?: boolean}): Promise<LocalClusterState & {stopped: number}> {
   const dir = stateDir(opts)
   const state = readState(dir)
-  if (!state) throw new RedisTsError('usage', `No local cluster in ${dir}`)
-  await stopPids(state.nodes.map((n) => n.pid))
-  if (opts.clean ?? true) rmSync(dir, {recursive: true, force: true})
-  return state
+  if (!state) throw new RedisTsError('usage', `No local cluster in ${dir}`, {hint: 'List them with: redis-ts local list'})
+  const running = state.nodes.filter(nodeAlive)
+  await stopPids(running.map((n) => n.pid))
+  if (opts.clean) rmSync(dir, {recursive: true, force: true})
+  return {...state, stopped: running.length}
 }
 
-export function listLocalClusters(baseDir = defaultBaseDir()): (LocalClusterState & {running: number})[] {
-  if (!existsSync(baseDir)) return []
-  return readdirSync(baseDir)
-    .map((d) => readState(join(baseDir, d)))
-    .filter((s): s is LocalClusterState => s !== undefined)
-    .map((s) => ({...s, running: s.nodes.filter((n) => isAlive(n.pid)).length}))
+export function listLocalClusters(baseDir = defaultBaseDir()): (LocalClusterState & {running: number; down: number[]})[] {
+  return listStates(baseDir).map((s) => {
+    const down = s.nodes.filter((n) => !nodeAlive(n)).map((n) => n.port)
+    return {...s, password: undefined, running: s.nodes.length - down.length, down}
+  })
 }

@@ -22,6 +22,8 @@ interface Waiter {
   onTimeout: () => void
   resolve: () => void
   timer: NodeJS.Timeout | null
+  /** A waiter that cannot be served does not stop later ones (XREAD: each waits for its own ID). */
+  independent: boolean
 }
 
 class Registry {
@@ -46,6 +48,15 @@ class Registry {
       const w = this.bySession.get(s)
       if (w) this.finish(w)
     })
+  }
+
+  /** Every waiter of a database becomes ready (SWAPDB: scanDatabaseForReadyKeys). */
+  markDbReady(db: number): void {
+    for (const id of this.byKey.keys()) if (id.startsWith(db + '\0')) this.ready.add(id)
+    if (this.ready.size !== 0 && !this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.serveReady())
+    }
   }
 
   add(w: Waiter): void {
@@ -93,7 +104,10 @@ class Registry {
             w.session.reply.error(e instanceof ReplyError ? e.reply : `ERR ${(e as Error).message}`)
             served = true
           }
-          if (!served) break // the key is empty (or of another type): later waiters cannot be served either
+          if (!served) {
+            if (w.independent) continue
+            break // the key is empty (or of another type): later waiters cannot be served either
+          }
           this.finish(w)
         }
       }
@@ -146,6 +160,8 @@ export interface BlockRequest {
   onTimeout: () => void
   /** Reply when the command may not block (MULTI); defaults to onTimeout. BLMOVE differs (null bulk). */
   onNoBlock?: () => void
+  /** Serve later waiters of the key even when this one stays blocked (streams). */
+  independent?: boolean
 }
 
 /**
@@ -175,6 +191,7 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
         resolve()
       },
       timer: null,
+      independent: req.independent === true,
     }
     if (req.timeoutMs > 0) {
       const deadline = Date.now() + req.timeoutMs
@@ -192,6 +209,11 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
     }
     reg.add(w)
   })
+}
+
+/** SWAPDB: clients blocked on keys of this database try again (they may now find data). */
+export function signalDbReady(server: NodeServer, dbIndex: number): void {
+  registries.get(server)?.markDbReady(dbIndex)
 }
 
 /** Number of clients currently blocked on keys (INFO blocked_clients also counts flags). */

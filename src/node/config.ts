@@ -34,6 +34,15 @@ const DEFS: Record<string, OptDef> = {
   pidfile: {kind: 'string', def: '', immutable: true},
   databases: {kind: 'int', def: '16', min: 1, max: 1 << 30, immutable: true},
   requirepass: {kind: 'string', def: ''},
+  // ACL (src/node/acl): `user` lines are collected in NodeConfig.users
+  aclfile: {kind: 'string', def: '', immutable: true},
+  'acllog-max-len': {kind: 'int', def: '128', min: 0, max: 2147483647},
+  'acl-pubsub-default': {kind: 'enum', def: 'resetchannels', values: ['allchannels', 'resetchannels']},
+  // Set by Redis's test-suite default.conf; accepted (no incremental rehashing / panics here).
+  activerehashing: {kind: 'bool', def: 'yes'},
+  // latency percentiles per command (INFO latencystats, src/node/insight.ts)
+  'latency-tracking': {kind: 'bool', def: 'yes'},
+  'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
   masteruser: {kind: 'string', def: ''},
   replicaof: {kind: 'string', def: '', alias: 'slaveof'},
@@ -43,6 +52,13 @@ const DEFS: Record<string, OptDef> = {
   'hll-sparse-max-bytes': {kind: 'memory', def: '3000', min: 0},
   maxclients: {kind: 'int', def: '10000', min: 1},
   maxmemory: {kind: 'memory', def: '0'},
+  // src/node/memory: eviction sampling and LFU tuning; maxmemory-clients is accepted but client
+  // eviction is not implemented (only keys are evicted)
+  'maxmemory-samples': {kind: 'int', def: '5', min: 1, max: 64},
+  'maxmemory-eviction-tenacity': {kind: 'int', def: '10', min: 0, max: 100},
+  'maxmemory-clients': {kind: 'memory', def: '0'},
+  'lfu-log-factor': {kind: 'int', def: '10', min: 0, max: 2147483647},
+  'lfu-decay-time': {kind: 'int', def: '1', min: 0, max: 2147483647},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},
   timeout: {kind: 'int', def: '0', min: 0},
   'tcp-keepalive': {kind: 'int', def: '300', min: 0},
@@ -60,6 +76,8 @@ const DEFS: Record<string, OptDef> = {
   'no-appendfsync-on-rewrite': {kind: 'bool', def: 'no'},
   'auto-aof-rewrite-percentage': {kind: 'int', def: '100', min: 0},
   'auto-aof-rewrite-min-size': {kind: 'memory', def: String(64 * MB)},
+  'stream-node-max-bytes': {kind: 'memory', def: '4096', min: 0},
+  'stream-node-max-entries': {kind: 'int', def: '100', min: 0},
   'cluster-enabled': {kind: 'bool', def: 'no', immutable: true},
   'cluster-config-file': {kind: 'string', def: 'nodes.conf', immutable: true},
   'cluster-node-timeout': {kind: 'int', def: '15000', min: 1},
@@ -105,7 +123,6 @@ const DEFS: Record<string, OptDef> = {
   'slowlog-log-slower-than': {kind: 'int', def: '10000'},
   'slowlog-max-len': {kind: 'int', def: '128', min: 0},
   'latency-monitor-threshold': {kind: 'int', def: '0', min: 0},
-  'latency-tracking': {kind: 'bool', def: 'yes'},
   'tracking-table-max-keys': {kind: 'int', def: '1000000', min: 0},
   'latency-tracking-info-percentiles': {kind: 'string', def: '50 99 99.9'},
   'lua-time-limit': {kind: 'int', def: '5000', alias: 'busy-reply-threshold'},
@@ -247,6 +264,10 @@ export class NodeConfig {
         this.applyDirectives(parseConfigText(readFileSync(path, 'latin1')), dirname(path))
         continue
       }
+      if (name === 'user') {
+        this.users.push(argv.slice(1))
+        continue
+      }
       if (!NodeConfig.isKnown(name)) throw new ConfigError(`Bad directive or wrong number of arguments ('${argv[0]}')`)
       // save "" / save 3600 1 300 100, bind a b c: multi-arg values are space-joined.
       const key = NodeConfig.canonicalName(name)
@@ -261,6 +282,10 @@ export class NodeConfig {
     }
   }
   private saveSeen = false
+  /** `user <name> <rules...>` directives, loaded by the ACL at startup (redis UsersToLoad). */
+  readonly users: string[][] = []
+  /** Extra lines for CONFIG REWRITE (the ACL's `user` lines). */
+  readonly rewriteHooks: (() => string[])[] = []
 
   /** CONFIG REWRITE: write every non-default option back to the config file atomically. */
   rewrite(): void {
@@ -271,6 +296,7 @@ export class NodeConfig {
       if (v === d.def) continue
       lines.push(`${name} ${quote(v, name === 'save' || name === 'bind')}`)
     }
+    for (const f of this.rewriteHooks) lines.push(...f())
     const tmp = `${this.file}.tmp-${process.pid}`
     writeFileSync(tmp, lines.join('\n') + '\n')
     renameSync(tmp, this.file)

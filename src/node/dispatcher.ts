@@ -6,6 +6,7 @@ import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
+import {ACL_OK, nopermError} from './acl/acl.js'
 import {pausedServers, postponeIfPaused} from './pause.js'
 import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
 import {trackAfterCall, trackingClients} from './tracking.js'
@@ -47,6 +48,18 @@ function reject(s: Session, err: string, spec?: CommandSpec): void {
   if (spec !== undefined) rejectedCall(s, spec)
 }
 
+/** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
+function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
+  if (spec.name === 'exec') {
+    if (s.multi !== null) {
+      s.multi = null
+      s.server.unwatchAll(s)
+    }
+    return reject(s, `EXECABORT Transaction discarded because of: ${err}`)
+  }
+  reject(s, err, spec)
+}
+
 /** Resolve command + subcommand; writes the error reply and returns null when unknown. */
 export function resolveCommand(s: Session, argv: string[]): CommandSpec | null {
   const spec = s.server.commands.lookup(argv[0])
@@ -73,6 +86,14 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const flags = spec.flags
   if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH, spec)
   if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction', spec)
+  if (!s.aclUser.unrestricted && !s.fromMaster) {
+    // redis ACLCheckAllPerm (the default all-permissions user skips it entirely)
+    const r = server.acl.check(s.aclUser, spec, argv)
+    if (r.result !== ACL_OK) {
+      server.acl.logDenied(s, r, spec, argv, s.multi !== null ? 'multi' : 'toplevel')
+      return rejectCommand(s, spec, nopermError(r.result, fullname))
+    }
+  }
 
   const cluster = server.cluster
   if (cluster !== undefined && !s.fromMaster && (hasKeys(spec) || spec.name === 'exec')) {
@@ -91,7 +112,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const guards = server.guards
   for (let i = 0; i < guards.length; i++) {
     const err = guards[i](s, spec, argv)
-    if (err) return reject(s, err, spec)
+    if (err) return rejectCommand(s, spec, err)
   }
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)

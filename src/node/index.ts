@@ -14,6 +14,8 @@ import {installScripting} from './scripting/index.js'
 import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
 import {installAof} from './persistence/aof.js'
+import {NodeStartError} from './errors.js'
+import {installMemory} from './memory/index.js'
 
 export {NodeServer} from './server.js'
 export {REDIS_VERSION} from './version.js'
@@ -85,6 +87,12 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installAof(server)
   installReplication(server)
   installScripting(server)
+  installMemory(server)
+  try {
+    server.acl.loadAtStartup(config.users)
+  } catch (e) {
+    throw new NodeStartError((e as Error).message)
+  }
   // Redis loads its data after its role is known (replicaof / nodes.conf): a replica keeps keys
   // whose expiry passed while it was down, because its master's DELs will follow.
   server.startsAsReplica = await startsAsReplica(config)

@@ -16,6 +16,7 @@ import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
+import {Acl} from './acl/acl.js'
 import {Insight} from './insight.js'
 import {installNotify} from './notify.js'
 
@@ -55,6 +56,8 @@ export class NodeServer extends EventEmitter {
   readonly log: Logger
   readonly commands = new CommandTable()
   readonly pubsub = new PubSubHub()
+  /** Users, permissions and the ACL log (src/node/acl). */
+  readonly acl: Acl
   /** commandstats, errorstats, slowlog, latency monitor, MONITOR clients */
   readonly insight: Insight
   /** notify-keyspace-events as bits (src/node/notify.ts) */
@@ -111,7 +114,12 @@ export class NodeServer extends EventEmitter {
     writesProcessed: 0,
     keyspaceHits: 0,
     keyspaceMisses: 0,
+    evictedKeys: 0,
   }
+  /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
+  preCommandOom = false
+  /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
+  accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
   private netServers: net.Server[] = []
@@ -130,8 +138,10 @@ export class NodeServer extends EventEmitter {
     this.insight = new Insight(this)
     installNotify(this)
     this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
+    this.acl = new Acl(this)
     this.config.onChange.push((name, value) => {
       if (name === 'loglevel') this.log.level = value as LogLevel
+      if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
   }
 
@@ -144,6 +154,7 @@ export class NodeServer extends EventEmitter {
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.clock)
       d.expireEnabled = this.expireMode === 'master'
+      d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
       this.emit('dbCreated', i, d)
     }
@@ -295,7 +306,7 @@ export class NodeServer extends EventEmitter {
       this.stats.rejectedConnections++
       return
     }
-    if (this.config.bool('protected-mode') && this.config.get('requirepass') === '' && !isLoopback(sock.remoteAddress)) {
+    if (this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLoopback(sock.remoteAddress)) {
       sock.end(PROTECTED_MODE_DENIED)
       this.stats.rejectedConnections++
       return

@@ -11,6 +11,7 @@ import {trackingBegin, trackingClients, trackingEnd} from './tracking.js'
 import type {Keyspace} from './keyspace/keyspace.js'
 import type {NodeServer} from './server.js'
 import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
+import type {AclUser} from './acl/user.js'
 
 export interface MultiState {
   queue: {spec: CommandSpec; argv: string[]}[]
@@ -53,7 +54,10 @@ export class Session {
   readonly ctx: SessionContext
   readonly parser = new RequestParser()
   authenticated: boolean
-  user = 'default'
+  /** the ACL user this connection runs as (redis c->user) */
+  aclUser: AclUser
+  /** set on a script's fake client: the client that ran EVAL/FCALL (ACL LOG's client-info) */
+  scriptCaller: Session | null = null
   dbIndex = 0
   multi: MultiState | null = null
   /** watched "db\0key" -> whether the key existed (for 7.0's expired-watched-key rule) */
@@ -107,7 +111,9 @@ export class Session {
   ) {
     this.id = server.nextClientId++
     this.ctx = new SessionContext(this, server)
-    this.authenticated = server.config.get('requirepass') === ''
+    this.aclUser = server.acl.defaultUser
+    // redis createClient: authenticated when the default user needs no password and is on.
+    this.authenticated = !server.acl.defaultAuthRequired
     this.createdAt = this.lastInteraction = server.clock.now()
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
     this.addr = peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
@@ -123,9 +129,13 @@ export class Session {
     this.reply.resp = v
   }
 
-  /** True when AUTH is still required before most commands (requirepass set, not authed). */
+  get user(): string {
+    return this.aclUser.name
+  }
+
+  /** True when AUTH is still required before most commands (redis authRequired()). */
   authRequired(): boolean {
-    return !this.authenticated && this.server.config.get('requirepass') !== ''
+    return !this.authenticated && this.server.acl.defaultAuthRequired
   }
 
   subscriptionCount(): number {

@@ -111,6 +111,13 @@ export class RequestParser {
     return this.buf.length - this.pos + this.chunkBytes
   }
 
+  /** Query-buffer memory: pending bytes plus the arguments already parsed for an incomplete command. */
+  get heldBytes(): number {
+    let n = this.pending
+    for (let i = 0; i < this.argc; i++) n += this.argv[i]?.length ?? 0
+    return n
+  }
+
   feed(chunk: Buffer): void {
     if (this.pos >= this.buf.length && this.chunkBytes === 0) {
       this.buf = chunk

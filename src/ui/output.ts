@@ -1,5 +1,7 @@
 // Human output in redis-cli's familiar style (>>> / *** / [OK] / [WARNING] / [ERR]) with colour rules:
 // colour only on a TTY, never under --json, --no-color or NO_COLOR (chalk ignores NO_COLOR on its own).
+// Under --json (and --env) stdout holds the machine output only and stderr carries progress (>>>)
+// and warnings (***, [WARNING]) only: the human report is left out, it is all in the document.
 import {Chalk, type ChalkInstance} from 'chalk'
 
 export interface OutputOptions {
@@ -34,21 +36,27 @@ export class Output {
     this.quiet = opts.quiet ?? false
   }
 
-  line(text = ''): void {
+  private write(text: string): void {
     if (this.quiet) return
     this.stream.write(text + '\n')
   }
 
+  /** A line of the human report (left out in machine mode). */
+  line(text = ''): void {
+    if (!this.json) this.write(text)
+  }
+
+  /** Progress (`>>>`): kept on stderr in machine mode. */
   info(text: string): void {
-    this.line(this.c.bold(`>>> ${text}`))
+    this.write(this.c.bold(`>>> ${text}`))
   }
 
   warn(text: string): void {
-    this.line(this.c.yellow(`*** ${text}`))
+    this.write(this.c.yellow(`*** ${text}`))
   }
 
   warning(text: string): void {
-    this.line(this.c.red(`[WARNING] ${text}`))
+    this.write(this.c.red(`[WARNING] ${text}`))
   }
 
   err(text: string): void {

@@ -65,7 +65,8 @@ class Counters {
     return this.slots > 0 ? ((this.slotsTotal - this.slots) * s) / this.slots : NaN
   }
   line(label: string): string {
-    const slots = this.slotsTotal ? ` ${this.slots}/${this.slotsTotal} slots,` : ''
+    const secs = (Date.now() - this.started) / 1000
+    const slots = this.slotsTotal ? ` ${this.slots}/${this.slotsTotal} slots (${formatRate(secs > 0 ? this.slots / secs : 0)} slots/s),` : ''
     return `${label}${slots} ${this.keys}/${this.keysTotal} keys, ${formatRate(this.rate())} keys/s, ETA ${formatEta(this.eta())}`
   }
 }
@@ -83,7 +84,9 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
         stream,
         format: byKeys ? `${label} [{bar}] {value}/{total} keys | {rate} keys/s | ETA {etaText}` : `${label} [{bar}] {value}/{total} slots | {keys}/{keysTotal} keys | {rate} keys/s | ETA {etaText}`,
         hideCursor: true,
-        clearOnComplete: false,
+        // Cleared on stop, then one plain summary line: nothing of the bar may tangle with the
+        // final message (it goes to stdout right after).
+        clearOnComplete: true,
         fps: 10,
       },
       cliProgress.Presets.shades_classic,
@@ -99,7 +102,10 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
         } else if (running) bar.update(byKeys ? Math.min(c.keys, c.keysTotal) : c.slots, payload())
       },
       stop() {
-        if (running) bar.stop()
+        if (running) {
+          bar.stop()
+          stream.write('\r\x1b[2K' + c.line(label) + '\n')
+        }
         running = false
       },
       note(text) {

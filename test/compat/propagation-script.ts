@@ -202,6 +202,26 @@ const misc: Step[] = [
   'FLUSHALL', 'FLUSHALL', 'SET fa v', 'FLUSHALL ASYNC', 'FLUSHALL SYNC', 'FLUSHALL FOO',
 ]
 
+// Streams: XADD carries the ID it generated, "~" trimming becomes "= <result>", consumer-group
+// reads and claims become idempotent XCLAIM ... FORCE JUSTID LASTID (XGROUP SETID for NOACK).
+const streams: Step[] = [
+  'XADD ps 1-1 a 1', 'XADD ps 1-* a 2', 'XADD ps 5-* a 3', 'XADD ps 1-1 a 1', 'XADD ps NOMKSTREAM 6-0 a 1', 'XADD nops NOMKSTREAM 6-0 a 1',
+  'XADD ps MAXLEN ~ 1 7-0 a 4', 'XADD ps MAXLEN = 3 8-0 a 5', 'XADD ps MINID ~ 2 9-0 a 6', 'XTRIM ps MAXLEN ~ 0', 'XTRIM ps MAXLEN 2', 'XTRIM ps MAXLEN 2',
+  'XTRIM ps MINID 8-0', 'XDEL ps 1-1', 'XDEL ps 9-0', 'XSETID ps 20-0', 'XSETID ps 20-0 ENTRIESADDED 30 MAXDELETEDID 10-0',
+  'XADD ps 21-0 b 1', 'XADD ps 22-0 b 2', 'XADD ps 23-0 b 3',
+  'XGROUP CREATE ps g 0', 'XGROUP CREATE ps g 0', 'XGROUP CREATE ps g2 $ ENTRIESREAD 3', 'XGROUP CREATE nops g $ MKSTREAM',
+  'XREADGROUP GROUP g alice COUNT 2 STREAMS ps >', 'XREADGROUP GROUP g alice STREAMS ps 0', 'XREADGROUP GROUP g bob NOACK STREAMS ps >', 'XREADGROUP GROUP g bob STREAMS ps >',
+  'XREADGROUP GROUP g2 carol NOACK STREAMS ps >',
+  'XACK ps g 8-0 99-0', 'XACK ps g 8-0', 'XCLAIM ps g dave 0 21-0 TIME 1000 RETRYCOUNT 3', 'XCLAIM ps g dave 0 21-0 JUSTID LASTID 30-0', 'XCLAIM ps g dave 0 99-0',
+  'XDEL ps 22-0', 'XGROUP SETID ps g 0', 'XREADGROUP GROUP g erin STREAMS ps >', 'XAUTOCLAIM ps g frank 0 0 COUNT 10 JUSTID',
+  'XGROUP CREATECONSUMER ps g gina', 'XGROUP CREATECONSUMER ps g gina', 'XGROUP DELCONSUMER ps g gina', 'XGROUP SETID ps g2 21-0 ENTRIESREAD 1', 'XGROUP DESTROY ps g2', 'XGROUP DESTROY ps g2',
+  {cmds: ['XADD ps 40-0 c 1'], blocked: 'XREADGROUP GROUP g hal BLOCK 0 STREAMS ps >'},
+  {cmds: ['XADD ps 41-0 c 2'], blocked: 'XREADGROUP GROUP g ida BLOCK 0 NOACK STREAMS ps >'},
+  {cmds: ['XADD ps 42-0 c 3'], blocked: 'XREAD BLOCK 0 STREAMS ps $'},
+  ['MULTI', 'XADD ps 43-0 d 1', 'XREADGROUP GROUP g jo STREAMS ps >', 'EXEC'],
+  'XRANGE ps - +', 'XLEN ps', 'XINFO STREAM ps',
+]
+
 // Scripts replicate as their effects, wrapped in MULTI/EXEC when there are several; functions
 // replicate as the FUNCTION commands themselves.
 const scripting: Step[] = [
@@ -225,4 +245,4 @@ const scripting: Step[] = [
   'FUNCTION DELETE plib', 'FUNCTION DELETE plib', 'FUNCTION FLUSH',
 ]
 
-export const SCRIPT: Step[] = [...strings, ...keys, ...dbs, ...lists, ...hashes, ...sets, ...zsets, ...transactions, ...expiry, ...restore, ...migrate, ...scripting, ...misc]
+export const SCRIPT: Step[] = [...strings, ...keys, ...dbs, ...lists, ...hashes, ...sets, ...zsets, ...transactions, ...expiry, ...restore, ...migrate, ...streams, ...scripting, ...misc]

@@ -6,6 +6,7 @@ import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {parseDumpPayload} from '../../src/node/persistence/dump.js'
 import type {RdbValue} from '../../src/node/persistence/rdb-value.js'
+import {encodeValue} from '../../src/node/persistence/rdb-codec.js'
 
 /** A DUMP payload as an engine-neutral value (encodings may differ between engines, contents may not). */
 export function canonical(payload: Buffer): string {
@@ -22,6 +23,12 @@ export function canonical(payload: Buffer): string {
       return key({type: 'hash', entries: [...v.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))})
     case 'zset':
       return key({type: 'zset', entries: [...v.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))})
+    case 'stream': {
+      // Deterministic encoding, except a consumer's seen-time: a replica sets it when it applies
+      // the propagated XCLAIM / XGROUP CREATECONSUMER (redis does the same), so it is not compared.
+      for (const g of v.stream.groups.values()) for (const c of g.consumers.values()) c.seenTime = 0
+      return 'stream:' + encodeValue(v, {compress: false}).toString('hex')
+    }
   }
 }
 

@@ -19,6 +19,7 @@ function plain(v: RedisValue): unknown {
   if (v instanceof Deque) return ['list', v.toArray()]
   if (v instanceof Map) return ['hash', [...v].sort()]
   if (v instanceof Set) return ['set', [...v].sort()]
+  if (!('memberAt' in v)) return ['stream', v.length]
   const out: unknown[] = []
   for (let i = 0; i < v.size; i++) out.push([v.memberAt(i), Object.is(v.scoreAt(i), -0) ? '-0' : v.scoreAt(i)])
   return ['zset', out]

@@ -66,7 +66,7 @@ describe('progress renderer', () => {
     p.onEvent({type: 'keys-moved', count: 10})
     p.onEvent({type: 'slot-done'})
     p.stop()
-    assert.match(text(), /Resharding 1\/2 slots, 10\/10 keys, \d+k? keys\/s, ETA/)
+    assert.match(text(), /Resharding 1\/2 slots \(\d+k? slots\/s\), 10\/10 keys, \d+k? keys\/s, ETA/)
     const j = new PassThrough()
     const jt = collect(j)
     const q = createProgress({json: true, stream: j as unknown as NodeJS.WriteStream, tty: false, intervalMs: 0})
@@ -74,5 +74,21 @@ describe('progress renderer', () => {
     q.onEvent({type: 'slot-done'})
     q.stop()
     assert.equal(jt(), '')
+  })
+})
+
+describe('progress renderer on a TTY', () => {
+  test('stop() clears the bar line and prints one summary line, so nothing tangles with the final message', () => {
+    const s = new PassThrough()
+    let text = ''
+    s.on('data', (d) => (text += d))
+    const stream = Object.assign(s, {isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true}) as unknown as NodeJS.WriteStream
+    const p = createProgress({json: false, stream, tty: true, label: 'Resharding'})
+    p.onEvent({type: 'start', slots: 2, keys: 10})
+    p.onEvent({type: 'slot-done'})
+    p.note('Interrupted: finishing the batch in flight')
+    p.stop()
+    const tail = text.slice(text.lastIndexOf('Interrupted'))
+    assert.match(tail, /\r\x1b\[2KResharding 1\/2 slots \(\d+k? slots\/s\), 0\/10 keys, .*\n$/)
   })
 })

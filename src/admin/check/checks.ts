@@ -74,8 +74,9 @@ export function checkOpenSlots(view: ClusterView): Finding[] {
   for (const n of view.nodes) {
     const mig = Object.keys(n.migrating).map(Number)
     const imp = Object.keys(n.importing).map(Number)
-    if (mig.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in migrating state ${mig.join(',')}.`, nodes: [n.address], slots: mig})
-    if (imp.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in importing state ${imp.join(',')}.`, nodes: [n.address], slots: imp})
+    // Ranges, not one number per slot: an interrupted reshard can leave hundreds open.
+    if (mig.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in migrating state ${formatRangesCompact(slotsToRanges(mig))}.`, nodes: [n.address], slots: mig})
+    if (imp.length) out.push({code: 'open-slot', severity: 'warning', message: `Node ${n.address} has slots in importing state ${formatRangesCompact(slotsToRanges(imp))}.`, nodes: [n.address], slots: imp})
   }
   return out
 }

@@ -2,10 +2,8 @@
 // master, CLUSTER MEET, and wait until every node knows the newcomer and agrees, so that a second
 // add-node straight after succeeds (redis-cli 7.0.15 returns before gossip and the next one fails);
 // a new replica also until its initial sync is done.
-import {lookup} from 'node:dns/promises'
-import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
-import type {NodeAddress} from '../address.js'
+import {formatAddress, resolveIp, type NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {REPLICATION_CODES, runChecks} from '../check/checks.js'
@@ -39,10 +37,6 @@ export interface AddNodeResult {
   master?: {address: string; id: string}
   functionsCopied: number
   elapsedMs: number
-}
-
-async function resolveIp(host: string): Promise<string> {
-  return isIP(host) ? host : (await lookup(host)).address
 }
 
 const unknownCommand = (err: unknown) => /unknown (sub)?command|unknown command/i.test((err as Error).message)
@@ -105,6 +99,10 @@ export async function addNode(newAddr: NodeAddress, seed: NodeAddress, pool: Nod
   const emit = opts.onEvent ?? (() => {})
   const view = await loadCluster(seed, pool)
   assertHealthy(view, 'adding a node')
+  // A member is also "not empty" (it knows other nodes): say what it really is first.
+  const myId = await pool.get(newAddr).then((c) => c.call('CLUSTER', 'MYID')).catch(() => undefined)
+  const member = view.nodes.find((n) => n.id === String(myId))
+  if (member) throw new RedisTsError('invalid-node', `Node ${formatAddress(newAddr)} already belongs to this cluster (id ${member.id}, ${member.role})`)
   const [node] = await validateCreateNodes([newAddr], pool)
   if (view.nodes.some((n) => n.id === node.id)) throw new RedisTsError('invalid-node', `Node ${node.address} is already part of this cluster`)
   const chosen = opts.replica ? chooseMaster(view, node, opts.masterId) : undefined

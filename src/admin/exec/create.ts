@@ -1,10 +1,8 @@
 // Executor for `create`: validate every node (nothing is changed until all pass), then ADDSLOTSRANGE,
 // SET-CONFIG-EPOCH, MEET, REPLICATE as soon as each master is known, wait for convergence and for
 // every replica's initial sync.
-import {lookup} from 'node:dns/promises'
-import {isIP} from 'node:net'
 import type {Redis} from 'ioredis'
-import {addressKey, formatAddress, type NodeAddress} from '../address.js'
+import {addressKey, formatAddress, resolveIp, type NodeAddress} from '../address.js'
 import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
@@ -84,12 +82,6 @@ export async function validateCreateNodes(addrs: NodeAddress[], pool: NodePool):
     byId.set(n.id, n.address)
   }
   return nodes
-}
-
-async function resolveIp(host: string): Promise<string> {
-  if (isIP(host)) return host
-  const r = await lookup(host)
-  return r.address
 }
 
 export interface CreateResult {
@@ -220,10 +212,17 @@ async function applyCreateSteps(
       const master = byAddr.get(r.masterAddress)!
       replicaOf.set(rep.id, master.id)
       const c = await client(rep)
-      // REPLICATE fails until the replica knows the master; poll its view quickly.
+      // REPLICATE fails until the replica knows the master; poll its view quickly. A replica whose
+      // handshake timed out knows no one: after 1.5 s it is told to MEET its master directly.
+      const since = Date.now()
+      let lastMeet = since
       for (;;) {
         const view = parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))
         const known = view.find((e) => e.id === master.id && !e.flags.includes('handshake'))
+        if (!view.some((e) => e.id === master.id) && Date.now() - lastMeet > 1500) {
+          lastMeet = Date.now()
+          await c.call('CLUSTER', 'MEET', await resolveIp(master.host), String(master.port), String(master.busPort)).catch(() => undefined)
+        }
         if (known) {
           try {
             await c.call('CLUSTER', 'REPLICATE', master.id)

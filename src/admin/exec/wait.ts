@@ -1,7 +1,7 @@
 // Waiting for a cluster to converge: fast polling (25 ms, not redis-cli's 1 s) with a deadline and,
 // on timeout, a diagnosis naming the bus ports that peers cannot reach instead of hanging forever.
 import {connect as netConnect} from 'node:net'
-import {formatAddress, type NodeAddress} from '../address.js'
+import {formatAddress, resolveIp, type NodeAddress} from '../address.js'
 import {configSignature} from '../check/checks.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
@@ -77,11 +77,13 @@ export async function waitForConvergence(
 ): Promise<{elapsedMs: number; snapshots: NodeSnapshot[]}> {
   const start = Date.now()
   const interval = opts.intervalMs ?? 25
+  const lastMeet = new Map<string, number>()
   for (;;) {
     const snaps = await snapshot(pool, addrs)
     const c = converged(snaps, exp)
     if (c.ok) return {elapsedMs: Date.now() - start, snapshots: snaps}
     opts.onPoll?.(c.reason ?? '')
+    if (exp.members && Date.now() - start > REMEET_AFTER_MS) await remeet(pool, addrs, snaps, exp.members, lastMeet)
     if (Date.now() - start > opts.timeoutMs) {
       const diag = await diagnose(snaps, exp.members)
       throw new RedisTsError('timeout', `Timed out after ${((Date.now() - start) / 1000).toFixed(1)}s waiting for the cluster to converge (${c.reason}).${diag ? ' ' + diag : ''}`, {
@@ -91,6 +93,36 @@ export async function waitForConvergence(
     }
     await sleep(interval)
   }
+}
+
+/** How long gossip gets to spread a MEET before a node that still lacks a member is told again. */
+const REMEET_AFTER_MS = 1500
+
+/**
+ * A handshake can time out (a loaded machine, a node slow to start): the node then forgets the
+ * peer, and if it knew no one else, gossip cannot bring it back. Redis tolerates repeated MEETs,
+ * so a node that does not know a member at all is told to MEET it again (at most every 1.5 s).
+ */
+async function remeet(pool: NodePool, addrs: NodeAddress[], snaps: NodeSnapshot[], members: NonNullable<ConvergeExpectation['members']>, last: Map<string, number>): Promise<void> {
+  const now = Date.now()
+  await Promise.all(
+    snaps.map(async (s, i) => {
+      if (!s.view) return
+      for (const m of members) {
+        if (m.address === s.address || s.view.some((e) => e.id === m.id)) continue
+        const key = `${s.address}>${m.id}`
+        if (now - (last.get(key) ?? 0) < REMEET_AFTER_MS) continue
+        last.set(key, now)
+        try {
+          const c = await pool.get(addrs[i])
+          const port = Number(m.address.slice(m.address.lastIndexOf(':') + 1))
+          await c.call('CLUSTER', 'MEET', await resolveIp(m.host), String(port), String(m.busPort))
+        } catch {
+          // the next poll reports what is wrong; a failed MEET is retried on the next round
+        }
+      }
+    }),
+  )
 }
 
 function probeTcp(host: string, port: number, timeoutMs = 500): Promise<boolean> {

@@ -3,7 +3,7 @@ import type {Output} from '../../ui/output.js'
 import {renderTable} from '../../ui/table.js'
 import type {CheckReport, Finding} from '../check/checks.js'
 import type {InfoResult} from '../ops.js'
-import {formatRanges} from '../topology/parse.js'
+import {formatRanges, formatRangesCompact, slotsToRanges} from '../topology/parse.js'
 import {linkSummary, replicaSummaries, type ReplicaSummary} from '../topology/replication.js'
 import type {ClusterView} from '../topology/types.js'
 
@@ -88,10 +88,11 @@ export function renderCheck(out: Output, view: ClusterView, report: CheckReport,
   else out.ok('All nodes agree about slots configuration.')
   out.info('Check for open slots...')
   const open = by(['open-slot'])
-  open.forEach((f) => emitFinding(out, f))
   if (open.length) {
+    // Per node a count, then the slots once, as ranges (the findings' messages carry them for --json).
+    for (const f of open) out.warning(`Node ${f.nodes?.[0]} has ${f.slots?.length ?? 0} slot(s) in ${/importing/.test(f.message) ? 'importing' : 'migrating'} state.`)
     const slots = [...new Set(open.flatMap((f) => f.slots ?? []))].sort((a, b) => a - b)
-    out.warning(`The following slots are open: ${slots.join(',')}.`)
+    out.warning(`The following slots are open: ${formatRangesCompact(slotsToRanges(slots))}.`)
   }
   out.info('Check slots coverage...')
   const cov = by(['uncovered-slots', 'slots-on-failed-node'])
@@ -111,7 +112,10 @@ export function renderInfo(out: Output, info: InfoResult): void {
   for (const m of info.masters) {
     out.line(`${m.address} (${m.id.slice(0, 8)}...) -> ${m.keys ?? '?'} keys | ${m.slots} slots | ${m.replicas} slaves.${m.reachable ? '' : ' (unreachable)'}`)
   }
-  out.ok(`${info.totals.keys} keys in ${info.totals.masters} masters.`)
+  // A master down means the key count is partial: say so, never [OK] (the command exits 3).
+  const down = info.masters.filter((m) => !m.reachable)
+  if (down.length) out.warning(`${info.totals.keys} keys in ${info.totals.masters - down.length} reachable master(s); ${down.length} master(s) unreachable: ${down.map((m) => m.address).join(', ')} (their keys are not counted).`)
+  else out.ok(`${info.totals.keys} keys in ${info.totals.masters} masters.`)
   out.line(`${info.keysPerSlot.toFixed(2)} keys per slot on average.`)
   out.line(
     renderTable(
@@ -121,4 +125,13 @@ export function renderInfo(out: Output, info: InfoResult): void {
     ),
   )
   if (info.replicas.length) out.line(renderTable(REPLICA_HEADERS, replicaRows(info.replicas), out.color))
+}
+
+/** The --json document of `check`: findings (long slot lists as counts) and nodes without raw views. */
+export function checkJson(view: ClusterView, report: CheckReport): {healthy: boolean; findings: unknown[]; nodes: unknown[]} {
+  return {
+    healthy: report.healthy,
+    findings: report.findings.map(({slots, ...f}) => ({...f, ...(slots ? {slots: slots.length > 64 ? undefined : slots, slotCount: slots.length} : {})})),
+    nodes: view.nodes.map(({view: _v, clusterInfo: _c, ...n}) => n),
+  }
 }

@@ -165,8 +165,10 @@ function kill(ctx: CommandContext, argv: string[]): void {
       if (id <= 0) return ctx.reply.error('ERR client-id should be greater than 0')
     } else if (opt === 'addr') addr = val
     else if (opt === 'laddr') laddr = val
-    else if (opt === 'user') user = val
-    else if (opt === 'type') {
+    else if (opt === 'user') {
+      if (!server.acl.users.has(val)) return ctx.reply.error(`ERR No such user '${val}'`)
+      user = val
+    }    else if (opt === 'type') {
       type = val.toLowerCase() === 'slave' ? 'replica' : val.toLowerCase()
       if (!['normal', 'master', 'replica', 'pubsub'].includes(type)) return ctx.reply.error(`ERR Unknown client type '${val}'`)
     } else if (opt === 'skipme') {

@@ -56,29 +56,21 @@ function reset(ctx: CommandContext): void {
     s.flags.delete('replica')
     ctx.server.insight.monitors.delete(s)
   }
-  s.user = 'default'
-  s.authenticated = ctx.server.config.get('requirepass') === ''
+  // redis clientSetDefaultAuth
+  s.aclUser = ctx.server.acl.defaultUser
+  s.authenticated = !ctx.server.acl.defaultAuthRequired
   ctx.reply.simple('RESET')
-}
-
-/** Check user/pass against the only user we have: "default" with requirepass. */
-function checkPassword(ctx: CommandContext, user: string, pass: string): boolean {
-  const required = ctx.server.config.get('requirepass')
-  if (user !== 'default') return false
-  return required === '' || pass === required
 }
 
 function auth(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 3) return ctx.reply.error(E.SYNTAX)
   const s = ctx.session
-  if (argv.length === 2 && ctx.server.config.get('requirepass') === '') return ctx.reply.error(E.AUTH_NOPASS)
+  if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) return ctx.reply.error(E.AUTH_NOPASS)
   const [user, pass] = argv.length === 2 ? ['default', argv[1]] : [argv[1], argv[2]]
-  if (!checkPassword(ctx, user, pass)) {
+  if (!ctx.server.acl.authenticate(s, user, pass, argv[0])) {
     ctx.server.log.verbose(`AUTH failed for client id=${s.id} addr=${s.addr}`)
     return ctx.reply.error(E.WRONGPASS)
   }
-  s.authenticated = true
-  s.user = user
   ctx.reply.ok()
 }
 
@@ -104,9 +96,7 @@ function hello(ctx: CommandContext, argv: string[]): void {
     } else return ctx.reply.error(`ERR Syntax error in HELLO option '${argv[i]}'`)
   }
   if (authPair) {
-    if (!checkPassword(ctx, authPair[0], authPair[1])) return ctx.reply.error(E.WRONGPASS)
-    s.authenticated = true
-    s.user = authPair[0]
+    if (!ctx.server.acl.authenticate(s, authPair[0], authPair[1], argv[0])) return ctx.reply.error(E.WRONGPASS)
   }
   if (s.authRequired()) return ctx.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time')
   if (setname !== null) {

@@ -2,6 +2,7 @@
 // src/node/commands/<group>.ts exporting `commands: CommandSpec[]` and list it in GROUPS.
 // Runtime modules (cluster, persistence, replication) call server.commands.register().
 import type {CommandSpec} from './types.js'
+import {redisCategories} from '../acl/universe.js'
 import {commands as connection} from './connection.js'
 import {commands as strings} from './strings.js'
 import {commands as keys} from './keys.js'
@@ -20,9 +21,14 @@ import {commands as geo} from './geo.js'
 import {commands as sort} from './sort.js'
 import {commands as migrate} from './migrate.js'
 import {commands as persistence} from './persistence.js'
+import {aclCommand} from '../acl/commands.js'
+import {commands as streams} from './streams.js'
+import {commands as streamsRead} from './streams-read.js'
+import {commands as streamsGroups} from './streams-groups.js'
+
 import {commands as observe} from './observe.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, observe}
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups, observe}
 
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
@@ -32,17 +38,25 @@ export class CommandTable {
   /** raw argv[0] spellings seen ("GET", "get", "Get") -> spec: avoids toLowerCase per call */
   private readonly cache = new Map<string, CommandSpec>()
   private readonly subs = new Map<CommandSpec, Map<string, CommandSpec>>()
+  /** bumped by every register(): the ACL command universe rebuilds when it moves */
+  version = 0
 
   constructor(withDefaults = true) {
     if (withDefaults) for (const [group, specs] of Object.entries(GROUPS)) this.register(specs, group)
   }
 
   register(specs: CommandSpec[], group?: string): void {
+    this.version++
     for (const spec of specs) {
       if (group && !spec.group) spec.group = group
+      // Redis's own ACL categories for every command it has (COMMAND INFO, ACL CAT, +@category).
+      spec.categories = redisCategories(spec.name) ?? spec.categories
       this.byName.set(spec.name.toLowerCase(), spec)
       if (spec.subcommands) {
-        for (const sub of spec.subcommands) sub.fullname = `${spec.name}|${sub.name}`
+        for (const sub of spec.subcommands) {
+          sub.fullname = `${spec.name}|${sub.name}`
+          sub.categories = redisCategories(sub.fullname) ?? sub.categories
+        }
         this.subs.set(spec, new Map(spec.subcommands.map((s) => [s.name.toLowerCase(), s])))
       }
     }

@@ -1,5 +1,6 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
+import {memoryBreakdown} from '../memory/index.js'
 import os from 'node:os'
 import type {NodeServer} from '../server.js'
 import {REDIS_VERSION} from '../version.js'
@@ -79,7 +80,8 @@ function section(server: NodeServer, name: string): string[] | null {
       ]
     }
     case 'memory': {
-      const used = usedMemory()
+      const mem = memoryBreakdown(server)
+      const used = mem.used
       const rss = process.memoryUsage().rss
       const max = cfg.int('maxmemory')
       return [
@@ -94,6 +96,10 @@ function section(server: NodeServer, name: string): string[] | null {
         `maxmemory:${max}`,
         `maxmemory_human:${humanBytes(max)}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
+        // the estimate's parts (src/node/memory): client buffers and what eviction ignores
+        `mem_not_counted_for_evict:${mem.notCounted}`,
+        `mem_clients_slaves:${mem.clientsReplicas}`,
+        `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
         'mem_allocator:v8',
       ]
@@ -131,8 +137,8 @@ function section(server: NodeServer, name: string): string[] | null {
         'expired_stale_perc:0.00',
         'expired_time_cap_reached_count:0',
         'expire_cycle_cpu_milliseconds:0',
-        'evicted_keys:0',
-        'evicted_clients:0',
+        `evicted_keys:${server.stats.evictedKeys}`,
+        'evicted_clients:0', // client eviction (maxmemory-clients) is not implemented
         'total_eviction_exceeded_time:0',
         'current_eviction_exceeded_time:0',
         `keyspace_hits:${st.keyspaceHits}`,

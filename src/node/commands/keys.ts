@@ -2,8 +2,9 @@
 // SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {Deque, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
 import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
@@ -40,7 +41,7 @@ export const commands: CommandSpec[] = [
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
       cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v)))),
-      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) ? 2147483647 : 1))),
+      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) ? 2147483647 : 1))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
         objectInfo(ctx, a[2], () =>
@@ -191,6 +192,7 @@ function cloneValue(v: RedisValue): RedisValue {
   if (v instanceof Deque) return Deque.from(v)
   if (v instanceof Map) return new Map(v)
   if (v instanceof Set) return new Set(v)
+  if (v instanceof Stream) return v.clone()
   const z = new ZSet()
   for (const [m, s] of v.entries()) z.add(m, s)
   return z
@@ -246,11 +248,15 @@ function move(ctx: CommandContext, argv: string[]): void {
 function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
   if (all) {
-    for (const [, d] of ctx.server.databases()) d.flush()
+    for (const [i, d] of ctx.server.databases()) {
+      d.flush()
+      signalDbReady(ctx.server, i) // redis signalFlushedDb: XREADGROUP waiters learn their key is gone
+    }
     ctx.server.touchAllWatched(-1)
     flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
     ctx.db.flush()
+    signalDbReady(ctx.server, ctx.session.dbIndex)
     ctx.server.touchAllWatched(ctx.session.dbIndex)
   }
   ctx.afterWriteAll()
@@ -279,6 +285,7 @@ export function encodingOf(v: RedisValue): string {
     return v.length <= 44 ? 'embstr' : 'raw'
   }
   if (v instanceof Deque) return 'quicklist'
+  if (v instanceof Stream) return 'stream'
   if (v instanceof Map) {
     if (v.size > 128) return 'hashtable'
     for (const [f, x] of v) if (f.length > 64 || x.length > 64) return 'hashtable'
@@ -292,4 +299,10 @@ export function encodingOf(v: RedisValue): string {
   if (v.size > 128) return 'skiplist'
   for (const [m] of v.entries()) if (m.length > 64) return 'skiplist'
   return 'listpack'
+}
+
+/** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */
+function sharedIntsInUse(ctx: CommandContext): boolean {
+  const policy = ctx.server.config.get('maxmemory-policy')
+  return ctx.server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
 }

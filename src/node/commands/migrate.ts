@@ -2,6 +2,7 @@
 // Payloads are the RDB codec's (src/node/persistence/dump.ts); the outbound connection lives in
 // migrate-client.ts. MIGRATE is asynchronous here (redis blocks the whole server): the session
 // waits for the target while the node keeps serving other clients.
+import {setIdleOrFreq} from '../memory/index.js'
 import {E} from '../errors.js'
 import {createDumpPayload, parseDumpPayload} from '../persistence/dump.js'
 import {restoreErrorText} from '../persistence/rdb-value.js'
@@ -76,6 +77,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
     return ctx.reply.ok()
   }
   db.set(key, value)
+  setIdleOrFreq(ctx.server, db, key, idle, freq)
   if (at !== 0n) {
     db.setExpire(key, Number(at))
     // Replicas and the AOF get the absolute time, as redis rewrites the command.

@@ -5,7 +5,8 @@ import {createHash} from 'node:crypto'
 import {ConfigError, NodeConfig} from '../config.js'
 import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {Deque, type RedisValue} from '../keyspace/keyspace.js'
+import {Deque, Stream, type RedisValue} from '../keyspace/keyspace.js'
+import {formatId, ID_MAX} from '../keyspace/stream.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
@@ -157,6 +158,7 @@ export function valueSize(v: RedisValue): number {
   if (v instanceof Deque) return [...v].reduce((n, x) => n + x.length + 11, 24)
   if (v instanceof Map) return [...v].reduce((n, [f, x]) => n + f.length + x.length + 24, 48)
   if (v instanceof Set) return [...v].reduce((n, x) => n + x.length + 16, 48)
+  if (v instanceof Stream) return v.nodes.reduce((n, nd) => n + nd.lpBytes + 48, 64)
   return [...v.entries()].reduce((n, [m]) => n + m.length + 32, 64)
 }
 
@@ -174,6 +176,7 @@ export function digestValue(v: RedisValue): string {
   else if (v instanceof Deque) for (const x of v) h.update('l' + x.length + ':' + x, 'latin1')
   else if (v instanceof Map) for (const [f, x] of [...v].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`h${f.length}:${f}${x.length}:${x}`, 'latin1')
   else if (v instanceof Set) for (const x of [...v].sort()) h.update('e' + x.length + ':' + x, 'latin1')
+  else if (v instanceof Stream) v.range(0n, ID_MAX, false, 0, (id, fv) => void h.update(`x${formatId(id)}:${fv.map((x) => x.length + ':' + x).join('')}`, 'latin1'))
   else for (const [m, s] of v.entries()) h.update(`z${m.length}:${m}${s}`, 'latin1')
   return h.digest('hex')
 }

@@ -2,6 +2,7 @@
 // dispatcher (commands are validated when queued; a rejected one makes EXEC fail with EXECABORT).
 import {E} from '../errors.js'
 import {call} from '../dispatcher.js'
+import {ACL_OK, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY} from '../acl/acl.js'
 import {activeBatch, resumeBatch, suspendBatch} from '../propagate.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -74,7 +75,7 @@ function exec(ctx: CommandContext): void | Promise<void> {
   s.flags.add('exec')
   for (let i = 0; i < m.queue.length; i++) {
     const {spec, argv} = m.queue[i]
-    const r = call(s, spec, argv)
+    const r = execOne(s, spec, argv)
     if (r !== undefined) {
       // A handler went async (MIGRATE inside MULTI): finish the rest in order, in the same batch.
       if (batch !== null) batch.deferred = true
@@ -83,7 +84,7 @@ function exec(ctx: CommandContext): void | Promise<void> {
         await r
         for (let j = i + 1; j < m.queue.length; j++) {
           if (batch !== null) resumeBatch(batch)
-          const rj = call(s, m.queue[j].spec, m.queue[j].argv)
+          const rj = execOne(s, m.queue[j].spec, m.queue[j].argv)
           if (batch !== null) suspendBatch(batch)
           await rj
         }
@@ -92,4 +93,25 @@ function exec(ctx: CommandContext): void | Promise<void> {
     }
   }
   done()
+}
+
+const EXEC_ACL_REASON: Record<number, string> = {
+  [DENIED_CMD]: 'no permission to execute the command or subcommand',
+  [DENIED_KEY]: 'no permission to touch the specified keys',
+  [DENIED_CHANNEL]: 'no permission to access one of the channels used as arguments',
+}
+
+/** One queued command: ACLs are checked again at EXEC time (they may have changed since queuing). */
+function execOne(s: Session, spec: CommandSpec, argv: string[]): void | Promise<void> {
+  if (!s.aclUser.unrestricted && !s.fromMaster) {
+    const r = s.server.acl.check(s.aclUser, spec, argv)
+    if (r.result !== ACL_OK) {
+      s.server.acl.logDenied(s, r, spec, argv, 'multi')
+      s.reply.error(
+        `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${EXEC_ACL_REASON[r.result] ?? 'no permission'}`,
+      )
+      return
+    }
+  }
+  return call(s, spec, argv)
 }

@@ -10,20 +10,25 @@ import type {Clock} from '../clock.js'
 import {Deque} from './deque.js'
 import {keySlot, SLOTS} from './slot.js'
 import {ZSet} from './zset.js'
+import {Stream} from './stream.js'
 
-export {Deque, ZSet}
+export {Deque, ZSet, Stream}
 export type HashValue = Map<string, string>
 export type SetValue = Set<string>
-export type RedisValue = string | Deque | HashValue | SetValue | ZSet
-export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset'
+export type RedisValue = string | Deque | HashValue | SetValue | ZSet | Stream
+export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream'
 
 export function typeOf(v: RedisValue): TypeName {
   if (typeof v === 'string') return 'string'
   if (v instanceof Deque) return 'list'
   if (v instanceof Map) return 'hash'
   if (v instanceof Set) return 'set'
+  if (v instanceof Stream) return 'stream'
   return 'zset'
 }
+
+/** Per-key bytes beyond key and value in the used_memory estimate (dict entry, object, expiry slot). */
+export const KEY_OVERHEAD = 72
 
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
@@ -53,6 +58,20 @@ export class Keyspace {
   /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
   expiryPaused = false
   stats = {expiredKeys: 0, hits: 0, misses: 0}
+  /**
+   * Dataset bytes estimate for used_memory / maxmemory (src/node/memory): per key a fixed
+   * overhead plus the key's bytes, plus string values' bytes; aggregates' contents are estimated
+   * on demand by the memory module. Maintained here because only here old and new values meet.
+   */
+  bytes = 0
+  /** keys holding an aggregate (their contents are not in `bytes`) */
+  aggregates = 0
+  /**
+   * key -> LRU clock (s) or LFU counter (src/node/memory), written on every lookup while an
+   * LRU/LFU maxmemory-policy is set (accessStamp non-null); otherwise empty, so keys cost nothing extra.
+   */
+  readonly access = new Map<string, number>()
+  accessStamp: ((key: string, prev: number | undefined) => number) | null = null
 
   constructor(readonly clock: Clock) {}
 
@@ -76,6 +95,15 @@ export class Keyspace {
   }
 
   get(key: string): RedisValue | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
+    const v = this.slots[keySlot(key)]?.get(key)
+    // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
+    if (v !== undefined && this.accessStamp !== null) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
+    return v
+  }
+
+  /** Lookup without touching the key's LRU/LFU data (OBJECT, eviction sampling). */
+  peek(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     return this.slots[keySlot(key)]?.get(key)
   }
@@ -101,6 +129,9 @@ export class Keyspace {
   }
   getZSet(key: string): ZSet | undefined {
     return this.typed(key, ZSet)
+  }
+  getStream(key: string): Stream | undefined {
+    return this.typed(key, Stream)
   }
   private typed<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
     const v = this.get(key)
@@ -136,16 +167,30 @@ export class Keyspace {
     if (m === undefined) {
       this.slots[slot] = new Map([[key, value]])
       this.count++
+      this.account(key, undefined, value)
+      if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, undefined))
       if (this.events.added !== undefined) this.events.added(key)
       return
     }
-    // One hash lookup instead of has()+set(): the size grows exactly when the key is new.
-    const before = m.size
+    const old = m.get(key)
+    // a new key starts fresh (prev undefined: LFU_INIT_VAL); an overwrite was just looked up (or is
+    // a blind SET): the stamp function decides (LFU keeps the counter, redis dbSetValue)
+    if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, old === undefined ? undefined : -1 - (this.access.get(key) ?? 0)))
     m.set(key, value)
-    if (m.size !== before) {
+    this.account(key, old, value)
+    if (old === undefined) {
       this.count++
       if (this.events.added !== undefined) this.events.added(key)
     } else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+  }
+
+  private account(key: string, old: RedisValue | undefined, value: RedisValue | undefined): void {
+    if (old === undefined) this.bytes += KEY_OVERHEAD + key.length
+    else if (typeof old === 'string') this.bytes -= old.length
+    else this.aggregates--
+    if (value === undefined) this.bytes -= KEY_OVERHEAD + key.length
+    else if (typeof value === 'string') this.bytes += value.length
+    else this.aggregates++
   }
 
   /** Delete without expiry check; true if the key existed (and had not expired). */
@@ -159,7 +204,10 @@ export class Keyspace {
     this.expires.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
-    if (m !== undefined && m.delete(key)) {
+    const old = m?.get(key)
+    if (m !== undefined && old !== undefined && m.delete(key)) {
+      this.account(key, old, undefined)
+      if (this.access.size !== 0) this.access.delete(key)
       this.count--
       if (m.size === 0) this.slots[slot] = undefined
     }
@@ -173,6 +221,10 @@ export class Keyspace {
   adopt(other: Keyspace): void {
     for (let i = 0; i < SLOTS; i++) this.slots[i] = other.slots[i]
     this.count = other.count
+    this.bytes = other.bytes
+    this.aggregates = other.aggregates
+    this.access.clear()
+    for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
@@ -182,6 +234,9 @@ export class Keyspace {
   flush(): number {
     const n = this.count
     this.count = 0
+    this.bytes = 0
+    this.aggregates = 0
+    this.access.clear()
     this.expires.clear()
     this.slots.fill(undefined)
     this.expireCursor = null
@@ -280,6 +335,15 @@ export class Keyspace {
       }
     }
     return slot >= SLOTS ? 0 : slot
+  }
+
+  /** A random key with a TTL (volatile-* eviction): a random start in the expires map. */
+  randomVolatileKey(): string | undefined {
+    const n = this.expires.size
+    if (n === 0) return undefined
+    let i = Math.floor(Math.random() * Math.min(n, 256))
+    for (const k of this.expires.keys()) if (i-- === 0) return k
+    return undefined
   }
 
   randomKey(): string | undefined {

@@ -2,7 +2,7 @@
 // other code that serialises keys). Both sides use latin1 strings, so members and values pass
 // through untouched: no re-encoding, binary-safe.
 import type {RdbValue} from '../persistence/rdb-value.js'
-import {Deque, ZSet, type RedisValue} from './keyspace.js'
+import {Deque, Stream, ZSet, type RedisValue} from './keyspace.js'
 
 /** Snapshot a keyspace value (copies: later writes to the key do not change the result). */
 export function toRdbValue(v: RedisValue): RdbValue {
@@ -10,6 +10,8 @@ export function toRdbValue(v: RedisValue): RdbValue {
   if (v instanceof Deque) return {type: 'list', items: v.toArray()}
   if (v instanceof Map) return {type: 'hash', entries: [...v]}
   if (v instanceof Set) return {type: 'set', members: [...v]}
+  // Not copied: every caller encodes the value before the key can change again.
+  if (v instanceof Stream) return {type: 'stream', stream: v}
   const entries: [string, number][] = new Array(v.size)
   for (let i = 0; i < v.size; i++) entries[i] = [v.memberAt(i), v.scoreAt(i)]
   return {type: 'zset', entries}
@@ -31,6 +33,8 @@ export function fromRdbValue(v: RdbValue): RedisValue {
       return new Set(v.members)
     case 'zset':
       return zsetFrom(v.entries)
+    case 'stream':
+      return v.stream
   }
 }
 

@@ -11,6 +11,7 @@ import type {NodeServer} from '../server.js'
 import {formatG17} from '../../resp/writer.js'
 import {RdbStreamParser, type RdbEntry} from './rdb-stream.js'
 import type {RdbValue} from './rdb-value.js'
+import {formatId, ID_MAX, type Stream} from '../keyspace/stream.js'
 import {Snapshot} from './snapshot.js'
 
 /** Snapshot's consumer side (next() until null; abort() to drop early). */
@@ -120,5 +121,29 @@ function rebuild(key: string, v: RdbValue): string {
       for (const [m, s] of sorted) args.push(g17(s), m)
       return batched('ZADD', key, args, 2)
     }
+    case 'stream':
+      return rebuildStream(key, v.stream)
   }
+}
+
+/** redis aof.c rewriteStreamObject: XADDs (or the MAXLEN 0 trick), XSETID, groups, PELs. */
+function rebuildStream(key: string, s: Stream): string {
+  let out = ''
+  if (s.length) s.range(0n, ID_MAX, false, 0, (id, fv) => void (out += respCommand(['XADD', key, formatId(id), ...fv])))
+  else out += respCommand(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y'])
+  out += respCommand(['XSETID', key, formatId(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', formatId(s.maxDeletedId)])
+  for (const [name, g] of s.sortedGroups()) {
+    out += respCommand(['XGROUP', 'CREATE', key, name, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)])
+    for (const c of g.sortedConsumers()) {
+      if (c.pel.size === 0) {
+        out += respCommand(['XGROUP', 'CREATECONSUMER', key, name, c.name])
+        continue
+      }
+      for (let i = 0; i < c.pel.size; i++) {
+        const n = c.pel.values[i]
+        out += respCommand(['XCLAIM', key, name, c.name, '0', formatId(c.pel.keys[i]), 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'JUSTID', 'FORCE'])
+      }
+    }
+  }
+  return out
 }

@@ -43,86 +43,110 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
   return out
 }
 
-let htab = new Int32Array(0)
+// Compression follows liblzf 3.6 exactly as Redis builds it (lzfP.h: HLOG 16, VERY_FAST,
+// not ULTRA_FAST), so DUMP/RDB payloads carry the same bytes as redis-server's: same hash, same
+// greedy match rule (never a reference to offset 0), same match extension and re-hashing of the
+// last two positions of a match, same output-space checks. Redis does not clear its hash table
+// (INIT_HTAB 0); a stale slot only matters if it points into the current input, so a cleared
+// table gives redis's output.
+const HSIZE = 1 << 16
+const htab = new Int32Array(HSIZE)
+/** A slot is set only when its stamp is the current call's: no 64K clear per string. */
+const stamp = new Uint32Array(HSIZE)
+let call = 0
+
+const idx = (h: number): number => ((h >>> 8) - Math.imul(h, 5)) & (HSIZE - 1)
 
 /**
- * Greedy LZF compression. Returns null when the result would exceed `maxOut` bytes
- * (Redis only stores the compressed form when it saves at least 4 bytes, rdb.c
- * rdbSaveLzfStringObject, so callers pass input.length - 4).
+ * LZF-compress into at most `maxOut` bytes; null when it does not fit (Redis stores the
+ * compressed form only when it saves at least 4 bytes, rdb.c rdbSaveLzfStringObject, so callers
+ * pass input.length - 4).
  */
 export function lzfCompress(input: Uint8Array, maxOut = input.length - 4): Buffer | null {
-  const n = input.length
-  if (n < 4 || maxOut <= 0) return null
-  let hlog = 8
-  while (hlog < 14 && 1 << hlog < n) hlog++
-  const hsize = 1 << hlog
-  if (htab.length < hsize) htab = new Int32Array(1 << 14)
-  htab.fill(-1, 0, hsize)
-  const shift = 32 - hlog
-  // A literal run costs one control byte per 32 bytes: bound the scratch buffer by that.
-  const limit = Math.min(maxOut, n + (n >> 5) + 2)
-  const out = Buffer.allocUnsafe(limit + 4)
+  const inLen = input.length
+  if (inLen < 4 || maxOut <= 0) return null
+  if (++call === 0xffffffff) {
+    stamp.fill(0)
+    call = 1
+  }
+  const out = Buffer.allocUnsafe(maxOut + 4)
+  const outEnd = maxOut
+  const inEnd = inLen
+  let ip = 0
   let op = 0
   let lit = 0
-  let litPos = op++
-  let ip = 0
-  while (ip + 2 < n) {
-    const v = (input[ip] << 16) | (input[ip + 1] << 8) | input[ip + 2]
-    const h = Math.imul(v, 0x9e3779b1) >>> shift
-    const ref = htab[h]
-    htab[h] = ip
-    const off = ip - ref - 1
-    if (
-      ref >= 0 &&
-      off < MAX_OFF &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
-    ) {
-      const maxLen = Math.min(MAX_REF, n - ip)
-      let len = 3
-      while (len < maxLen && input[ref + len] === input[ip + len]) len++
-      if (lit > 0) out[litPos] = lit - 1
-      else op-- // drop the unused literal-length slot
-      if (op + 3 + 1 > limit) return null
-      const l = len - 2
-      if (l < 7) {
-        out[op++] = (l << 5) | (off >> 8)
-      } else {
-        out[op++] = (7 << 5) | (off >> 8)
-        out[op++] = l - 7
+  op++ // start run
+  let hval = ((input[0] << 8) | input[1]) >>> 0
+  while (ip < inEnd - 2) {
+    hval = ((hval << 8) | input[ip + 2]) >>> 0
+    const slot = idx(hval)
+    const ref = stamp[slot] === call ? htab[slot] : -1
+    htab[slot] = ip
+    stamp[slot] = call
+    let off = 0
+    if (ref >= 0 && (off = ip - ref - 1) < MAX_OFF && ref > 0 && input[ref + 2] === input[ip + 2] && input[ref] === input[ip] && input[ref + 1] === input[ip + 1]) {
+      let len = 2
+      let maxlen = inEnd - ip - len
+      if (maxlen > MAX_REF) maxlen = MAX_REF
+      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null
+      out[op - lit - 1] = lit - 1
+      if (lit === 0) op--
+      matched: {
+        if (maxlen > 16) {
+          for (let k = 0; k < 16; k++) {
+            len++
+            if (input[ref + len] !== input[ip + len]) break matched
+          }
+        }
+        do len++
+        while (len < maxlen && input[ref + len] === input[ip + len])
+      }
+      len -= 2
+      ip++
+      if (len < 7) out[op++] = (off >> 8) + (len << 5)
+      else {
+        out[op++] = (off >> 8) + (7 << 5)
+        out[op++] = len - 7
       }
       out[op++] = off & 0xff
-      // Index the positions inside the match so later repeats can find them.
-      const stop = Math.min(ip + len, n - 2)
-      for (let p = ip + 1; p < stop; p++) {
-        const w = (input[p] << 16) | (input[p + 1] << 8) | input[p + 2]
-        htab[Math.imul(w, 0x9e3779b1) >>> shift] = p
-      }
-      ip += len
       lit = 0
-      litPos = op++
+      op++
+      ip += len + 1
+      if (ip >= inEnd - 2) break
+      ip -= 2
+      hval = ((input[ip] << 8) | input[ip + 1]) >>> 0
+      hval = ((hval << 8) | input[ip + 2]) >>> 0
+      let h = idx(hval)
+      htab[h] = ip
+      stamp[h] = call
+      ip++
+      hval = ((hval << 8) | input[ip + 2]) >>> 0
+      h = idx(hval)
+      htab[h] = ip
+      stamp[h] = call
+      ip++
     } else {
-      if (op + 1 > limit) return null
+      if (op >= outEnd) return null
+      lit++
       out[op++] = input[ip++]
-      if (++lit === MAX_LIT) {
-        out[litPos] = MAX_LIT - 1
+      if (lit === MAX_LIT) {
+        out[op - lit - 1] = lit - 1
         lit = 0
-        litPos = op++
+        op++
       }
     }
   }
-  while (ip < n) {
-    if (op + 1 > limit) return null
+  if (op + 3 > outEnd) return null
+  while (ip < inEnd) {
+    lit++
     out[op++] = input[ip++]
-    if (++lit === MAX_LIT) {
-      out[litPos] = MAX_LIT - 1
+    if (lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1
       lit = 0
-      litPos = op++
+      op++
     }
   }
-  if (lit > 0) out[litPos] = lit - 1
-  else op--
-  if (op > limit) return null
+  out[op - lit - 1] = lit - 1
+  if (lit === 0) op--
   return Buffer.from(out.subarray(0, op))
 }

@@ -6,6 +6,7 @@
 import {ByteReader, ByteWriter} from './byte-io.js'
 import {canonicalInt, decodeListpack, ListpackBuilder, listpackEntrySize} from './listpack.js'
 import {RdbFormatError, type RdbValue} from './rdb-value.js'
+import {readStream, writeStream} from './rdb-stream-value.js'
 import {decodeIntset, decodeZiplist, decodeZipmap, encodeIntset} from './ziplist.js'
 import {
   LIMITS,
@@ -72,6 +73,8 @@ export function writeObject(w: ByteWriter, v: RdbValue, opts: EncodeOptions = {}
       return writeHash(w, v.entries, c)
     case 'zset':
       return writeZset(w, v.entries, c)
+    case 'stream':
+      return writeStream(w, v.stream, c)
   }
 }
 
@@ -236,6 +239,9 @@ export function readObject(r: ByteReader, type: number): RdbValue {
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2:
       return readQuicklist(r, type === RDB_TYPE.LIST_QUICKLIST_2)
+    case RDB_TYPE.STREAM_LISTPACKS:
+    case RDB_TYPE.STREAM_LISTPACKS_2:
+      return {type: 'stream', stream: readStream(r, type)}
   }
   throw new RdbFormatError(`unsupported RDB object type ${type}`)
 }

@@ -2,7 +2,7 @@
 // full sync and start-up loading, so a large RDB never needs to be in memory whole. Only the
 // unparsed tail is kept (a record is parsed once all of its bytes have arrived); the CRC-64 is
 // folded over the bytes as they are consumed and checked at EOF. Types and opcodes the runtime
-// cannot represent (streams, modules, MODULE_AUX, pre-GA functions) fail with a clear error
+// cannot represent (7.2 streams, modules, MODULE_AUX, pre-GA functions) fail with a clear error
 // naming the type and key instead of producing a partial dataset.
 import {ByteReader} from './byte-io.js'
 import {Crc64} from './crc64.js'
@@ -43,9 +43,7 @@ class TailReader extends ByteReader {
 const UNSUPPORTED_TYPES: Record<number, string> = {
   [RDB_TYPE.MODULE]: 'module (pre-GA)',
   [RDB_TYPE.MODULE_2]: 'module',
-  [RDB_TYPE.STREAM_LISTPACKS]: 'stream',
-  [RDB_TYPE.STREAM_LISTPACKS_2]: 'stream',
-  [RDB_TYPE.STREAM_LISTPACKS_3]: 'stream',
+  [RDB_TYPE.STREAM_LISTPACKS_3]: 'stream', // 7.2's encoding
 }
 
 export class RdbStreamParser {

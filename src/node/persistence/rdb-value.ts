@@ -1,6 +1,7 @@
 // The neutral value model exchanged between the RDB codec and the keyspace, plus the
 // codec's error classes. Strings are latin1 JS strings: one char per byte, so
 // Buffer.from(s, 'latin1') round-trips any binary value (house rule 8).
+import type {Stream} from '../keyspace/stream.js'
 
 export type RdbValue =
   | {type: 'string'; value: string}
@@ -9,6 +10,8 @@ export type RdbValue =
   | {type: 'hash'; entries: [string, string][]}
   /** member, score; ±Infinity allowed, NaN rejected. Order is unspecified. */
   | {type: 'zset'; entries: [string, number][]}
+  /** A stream is its own model (nodes, groups, PELs): see persistence/rdb-stream-value.ts. */
+  | {type: 'stream'; stream: Stream}
 
 export type RdbValueType = RdbValue['type']
 
@@ -49,6 +52,7 @@ export function restoreErrorText(err: unknown): string | undefined {
 export function isEmptyCollection(v: RdbValue): boolean {
   switch (v.type) {
     case 'string':
+    case 'stream': // redis keeps (and restores) empty streams
       return false
     case 'list':
       return v.items.length === 0

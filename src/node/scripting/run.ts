@@ -1,6 +1,8 @@
 // One script invocation (Redis script.c scriptRunCtx): the checks before a script may start
 // (scriptPrepareForRun), the checks and the call behind every redis.call (scriptCall), busy
 // mode once the script outlives busy-reply-threshold, and SCRIPT KILL / FUNCTION KILL.
+import {ACL_OK, aclErrorMessage} from '../acl/acl.js'
+import {OOM_ERROR} from '../memory/index.js'
 import {call, keysOf} from '../dispatcher.js'
 import {activeBatch, PROPAGATE_ALL, PROPAGATE_AOF, PROPAGATE_REPL, type Batch} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
@@ -79,7 +81,9 @@ export class ScriptRun implements ScriptHost {
     const s = init.session
     s.dbIndex = init.caller.dbIndex
     s.resp = 2
-    s.user = init.caller.user
+    // redis scriptCall: the fake client runs as the caller's ACL user
+    s.aclUser = init.caller.aclUser
+    s.scriptCaller = init.caller
     s.fromMaster = init.caller.fromMaster
     s.asking = init.caller.asking
     s.readonlyMode = init.caller.readonlyMode
@@ -108,7 +112,10 @@ export class ScriptRun implements ScriptHost {
   }
 
   aclCheck(argv: string[]): boolean | null {
-    return lookup(this.server, argv) === undefined ? null : true
+    const spec = lookup(this.server, argv)
+    if (spec === undefined) return null
+    const user = this.init.caller.aclUser
+    return user.unrestricted || this.server.acl.check(user, spec, argv).result === ACL_OK
   }
 
   call(argv: string[]): {reply: string} | {error: string} {
@@ -120,6 +127,14 @@ export class ScriptRun implements ScriptHost {
     if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return {error: 'Wrong number of args calling Redis command from script'}
     const name = spec.fullname ?? spec.name
     if ((spec.flags.includes('noscript') && !this.init.allowNoscript) || CANNOT_WAIT.has(name)) return {error: 'This Redis command is not allowed from script'}
+    const user = s.aclUser
+    if (!user.unrestricted) {
+      const r = server.acl.check(user, spec, argv)
+      if (r.result !== ACL_OK) {
+        server.acl.logDenied(s, r, spec, argv, 'lua')
+        return {error: `The user executing the script ${aclErrorMessage(r.result)}`}
+      }
+    }
     const isWrite = spec.flags.includes('write')
     if (this.init.readOnly && (isWrite || MAY_REPLICATE.has(name))) return {error: 'Write commands are not allowed from read-only scripts.'}
     // Stale replica, read-only replica, disk errors, min-replicas: the node's own guards, except
@@ -133,6 +148,10 @@ export class ScriptRun implements ScriptHost {
         return {error: err.startsWith('READONLY') ? READONLY_REPLICA : `-${err}`}
       }
     }
+    // scriptVerifyOOM: a deny-oom command is refused when the script started over maxmemory,
+    // unless the script has the allow-oom flag or already wrote.
+    if (!(this.init.flags & FLAG_ALLOW_OOM) && !this.mustObey && !this.writeDirty && server.preCommandOom && server.config.int('maxmemory') > 0 && spec.flags.includes('denyoom'))
+      return {error: `-${OOM_ERROR}`}
     if (isWrite) this.writeDirty = true
     const clusterErr = this.clusterCheck(spec, argv)
     if (clusterErr !== null) return {error: clusterErr}

@@ -9,7 +9,8 @@ import type {RespWriter} from '../../resp/writer.js'
 import {keySlot} from '../keyspace/slot.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
 import {Functions} from './functions.js'
-import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
+import {OOM_ERROR} from '../memory/index.js'
+import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
 
 export interface CachedScript {
   body: string
@@ -115,6 +116,9 @@ export class Scripting {
             if (repl.goodReplicas < min) return 'NOREPLICAS Not enough good replicas to write.'
           }
         }
+        // Redis derives deny-oom for EVAL/FCALL from the script flags (no-writes implies allow-oom)
+        // and processCommand rejects it with the plain OOM error before the script is prepared.
+        if (server.preCommandOom && server.config.int('maxmemory') > 0 && !(flags & FLAG_ALLOW_OOM)) return OOM_ERROR
       }
     } else if (stale) return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
     return null

@@ -1,0 +1,23 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {clusterFlags, clusterRef} from '../../src/cli/local-flags.js'
+import {ExitCode} from '../../src/errors.js'
+import {clusterStatus} from '../../src/local/lifecycle.js'
+import {envLines, renderStatus, statusJson} from '../../src/ui/local.js'
+
+export default class LocalStatus extends BaseCommand<typeof LocalStatus> {
+  static override summary = 'Show the nodes of a local cluster: address, role, id, slots, keys, link, pid, health'
+  static override description = 'Exit code 0 when every node runs and is healthy, 3 otherwise. --env prints REDIS_CLUSTER_NODES / REDIS_CLUSTER_SEED lines (for $GITHUB_ENV) of the running nodes.'
+  static override examples = ['<%= config.bin %> local status', '<%= config.bin %> local status --name ci --json', '<%= config.bin %> local status --env >> "$GITHUB_ENV"']
+  static override flags = {
+    ...clusterFlags,
+    env: Flags.boolean({description: 'print REDIS_CLUSTER_NODES=… and REDIS_CLUSTER_SEED=… lines on stdout'}),
+  }
+
+  async run(): Promise<void> {
+    const s = await clusterStatus(clusterRef(this.flags))
+    renderStatus(this.out, s)
+    if (this.flags.env) process.stdout.write(envLines(s.nodes.filter((n) => n.pid !== null)).join('\n') + '\n')
+    this.finish(statusJson(s), s.healthy ? ExitCode.OK : ExitCode.CLUSTER_PROBLEMS)
+  }
+}

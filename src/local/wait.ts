@@ -1,0 +1,34 @@
+// Waiting for local node processes to answer PING, failing fast (with the log path) when one exits.
+import {join} from 'node:path'
+import type {NodePool} from '../admin/pool.js'
+import {RedisTsError} from '../errors.js'
+import {nodeAlive, type LocalClusterState, type LocalNodeState} from './state.js'
+
+/** The address clients use to reach nodes listening on `bind` (wildcards map to loopback). */
+export function connectHost(state: {bind: string}): string {
+  const b = state.bind.split(/\s+/)[0]
+  if (b === '0.0.0.0' || b === '*') return '127.0.0.1'
+  if (b === '::' || b === '-::*' || b === '::*') return '::1'
+  return b.replace(/^-/, '')
+}
+
+export async function waitAnswering(pool: NodePool, state: LocalClusterState, nodes: LocalNodeState[], timeoutMs: number): Promise<void> {
+  const host = connectHost(state)
+  const deadline = Date.now() + timeoutMs
+  await Promise.all(
+    nodes.map(async (n) => {
+      for (;;) {
+        try {
+          const c = await pool.get({host, port: n.port})
+          await c.ping()
+          return
+        } catch (err) {
+          if (!nodeAlive(n)) throw new RedisTsError('internal', `node on port ${n.port} exited during start-up (see ${join(n.dir, 'node.log')})`)
+          if (Date.now() > deadline) throw new RedisTsError('timeout', `node on port ${n.port} did not answer within ${timeoutMs} ms: ${(err as Error).message}`)
+          pool.forget({host, port: n.port})
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      }
+    }),
+  )
+}

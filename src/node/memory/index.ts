@@ -1,0 +1,297 @@
+// maxmemory (redis evict.c): the used-memory figure, the eviction loop for every
+// maxmemory-policy, the OOM rejection of deny-oom commands, LRU/LFU data per key
+// (OBJECT IDLETIME / OBJECT FREQ, RESTORE IDLETIME / FREQ).
+//
+// used_memory is an estimate, not the V8 heap (which moves with garbage collection and JIT
+// state, so a limit on it would evict at random): a fixed base, per key KEY_OVERHEAD + key bytes
+// + string value bytes (kept incrementally by the keyspace), aggregates' elements estimated from
+// their size and a sample of their elements, and the clients' query and output buffers.
+import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
+import {propagate} from '../propagate.js'
+import {Stream} from '../keyspace/stream.js'
+import type {NodeServer} from '../server.js'
+import {cmd, type CommandSpec} from '../commands/types.js'
+import type {Session} from '../session.js'
+
+/** What an empty node reports (redis 7.0 starts near 0.9 MB). */
+export const BASE_MEMORY = 900 * 1024
+const ELEMENT_OVERHEAD = 48
+const LFU_INIT_VAL = 5
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'."
+
+const aggregateCache = new WeakMap<object, {size: number; bytes: number}>()
+
+/** Bytes of an aggregate value: elements x (overhead + sampled average element bytes). */
+export function aggregateBytes(v: Exclude<ReturnType<Keyspace['peek']>, string | undefined>): number {
+  if (v instanceof Stream) {
+    // listpack nodes as the RDB/radix tree hold them: their byte sizes are kept exactly
+    let b = 0
+    for (const n of v.nodes) b += n.lpBytes + ELEMENT_OVERHEAD
+    return b
+  }
+  const size = v instanceof Deque ? v.length : v instanceof ZSet ? v.size : v.size
+  const cached = aggregateCache.get(v)
+  if (cached && cached.size === size) return cached.bytes
+  let sampled = 0
+  let total = 0
+  const it: Iterable<unknown> = v instanceof Map ? v.entries() : v instanceof ZSet ? (v as unknown as Iterable<unknown>) : (v as Iterable<unknown>)
+  for (const e of it) {
+    if (sampled === 16) break
+    total += Array.isArray(e) ? String(e[0]).length + String(e[1] ?? '').length : String(e).length
+    sampled++
+  }
+  const avg = sampled === 0 ? 0 : total / sampled
+  const bytes = Math.round(size * (ELEMENT_OVERHEAD + avg))
+  aggregateCache.set(v, {size, bytes})
+  return bytes
+}
+
+function dbBytes(db: Keyspace): number {
+  let n = db.bytes
+  if (db.aggregates !== 0) {
+    for (const key of db.keys()) {
+      const v = db.peek(key)
+      if (v !== undefined && typeof v !== 'string') n += aggregateBytes(v)
+    }
+  }
+  return n
+}
+
+export interface MemoryBreakdown {
+  used: number
+  dataset: number
+  clientsNormal: number
+  clientsReplicas: number
+  /** redis freeMemoryGetNotCountedMemory: replicas' output buffers do not drive eviction */
+  notCounted: number
+}
+
+export function memoryBreakdown(server: NodeServer): MemoryBreakdown {
+  let dataset = 0
+  for (const [, db] of server.databases()) dataset += dbBytes(db) + db.expiresCount * 16
+  let clientsNormal = 0
+  let clientsReplicas = 0
+  let notCounted = 0
+  for (const s of server.sessions.values()) {
+    const out = (s.socket?.writableLength ?? 0) + s.reply.out.length
+    if (s.replica !== null || s.flags.has('replica')) {
+      clientsReplicas += s.parser.heldBytes + out
+      notCounted += out
+    } else clientsNormal += s.parser.heldBytes + out
+  }
+  return {used: BASE_MEMORY + dataset + clientsNormal + clientsReplicas, dataset, clientsNormal, clientsReplicas, notCounted}
+}
+
+/** The node's used_memory (see the header). */
+export function usedMemory(server: NodeServer): number {
+  return memoryBreakdown(server).used
+}
+
+/** What eviction compares with maxmemory (used_memory less the replicas' output buffers). */
+function evictableMemory(server: NodeServer): number {
+  const b = memoryBreakdown(server)
+  return b.used - b.notCounted
+}
+
+// ---- LRU / LFU --------------------------------------------------------------------------
+
+function lfuMinutes(): number {
+  return Math.floor(Date.now() / 60000) & 65535
+}
+
+function lfuElapsed(ldt: number): number {
+  const now = lfuMinutes()
+  return now >= ldt ? now - ldt : 65535 - ldt + now
+}
+
+/** LFUDecrAndReturn: the counter after lfu-decay-time periods elapsed. */
+export function lfuDecr(server: NodeServer, packed: number): number {
+  const ldt = (packed >>> 8) & 0xffff
+  const counter = packed & 255
+  const decay = server.config.int('lfu-decay-time')
+  const periods = decay ? Math.floor(lfuElapsed(ldt) / decay) : 0
+  return periods ? Math.max(0, counter - periods) : counter
+}
+
+function lfuLogIncr(server: NodeServer, counter: number): number {
+  if (counter === 255) return 255
+  const base = Math.max(0, counter - LFU_INIT_VAL)
+  const p = 1.0 / (base * server.config.int('lfu-log-factor') + 1)
+  return Math.random() < p ? counter + 1 : counter
+}
+
+export function isLfu(server: NodeServer): boolean {
+  return server.config.get('maxmemory-policy').endsWith('-lfu')
+}
+
+/** LRU clock when tracking started: keys not stamped since then count as idle from that moment. */
+const trackingSince = new WeakMap<NodeServer, number>()
+const trackingKind = new WeakMap<NodeServer, string>()
+
+/**
+ * Per-key access data costs a map entry per key (~90 B), so it is kept only while the policy
+ * uses it: under an LRU or LFU maxmemory-policy. Redis keeps it always; see the README.
+ */
+function installStamp(server: NodeServer): void {
+  const policy = server.config.get('maxmemory-policy')
+  const tracking = policy.endsWith('-lru') || policy.endsWith('-lfu')
+  const stamp = !tracking
+    ? null
+    : isLfu(server)
+      ? (_key: string, prev: number | undefined) => {
+          // prev < 0: an overwrite of the value stamped -1 - prev, which keeps its counter
+          if (prev !== undefined && prev < 0) return -1 - prev
+          const c = prev === undefined ? LFU_INIT_VAL : lfuLogIncr(server, lfuDecr(server, prev))
+          return (lfuMinutes() << 8) | c
+        }
+      : () => lruClock()
+  const kind = !tracking ? 'off' : isLfu(server) ? 'lfu' : 'lru'
+  if (trackingKind.get(server) !== kind) {
+    // switching between LRU and LFU (or off) starts the data over (Redis reinterprets the bits)
+    for (const [, db] of server.databases()) db.access.clear()
+    trackingSince.set(server, lruClock())
+    trackingKind.set(server, kind)
+  }
+  server.accessStamp = stamp
+  for (const [, db] of server.databases()) db.accessStamp = stamp
+}
+
+/** redis LRU_CLOCK: seconds, 24 bits (the field LFU data shares). */
+function lruClock(): number {
+  return Math.floor(Date.now() / 1000) & 0xffffff
+}
+
+/** estimateObjectIdleTime, in seconds (the 24-bit clock wraps). */
+export function idleSeconds(server: NodeServer, db: Keyspace, key: string): number {
+  const at = db.access.get(key) ?? trackingSince.get(server) ?? lruClock()
+  const now = lruClock()
+  return now >= at ? now - at : 0xffffff - at + now
+}
+
+/** RESTORE ... IDLETIME / FREQ (redis objectSetLRUOrLFU). */
+export function setIdleOrFreq(server: NodeServer, db: Keyspace, key: string, idle: number, freq: number): void {
+  if (server.accessStamp === null) return
+  if (freq >= 0 && isLfu(server)) db.access.set(key, (lfuMinutes() << 8) | Math.min(255, freq))
+  else if (idle >= 0 && !isLfu(server)) db.access.set(key, (lruClock() - idle) & 0xffffff)
+}
+
+// ---- eviction ---------------------------------------------------------------------------
+
+/** One victim per call by the policy, sampling maxmemory-samples keys per database. */
+function pickVictim(server: NodeServer, policy: string): [number, string] | null {
+  const samples = Math.max(1, server.config.int('maxmemory-samples'))
+  const volatile = policy.startsWith('volatile-')
+  let best: [number, string] | null = null
+  let bestScore = Infinity
+  for (const [i, db] of server.databases()) {
+    if (db.size === 0 || (volatile && db.expiresCount === 0)) continue
+    for (let n = 0; n < samples; n++) {
+      const key = volatile ? db.randomVolatileKey() : db.randomKey()
+      if (key === undefined) break
+      let score: number
+      if (policy.endsWith('-random')) return [i, key]
+      if (policy === 'volatile-ttl') score = db.getExpire(key) ?? Infinity
+      else if (policy.endsWith('-lfu')) score = lfuDecr(server, db.access.get(key) ?? 0)
+      else score = -idleSeconds(server, db, key) // LRU: the longest idle
+      if (score < bestScore) {
+        bestScore = score
+        best = [i, key]
+      }
+    }
+  }
+  return best
+}
+
+/** performEvictions: false when memory is over the limit and nothing more can be evicted. */
+export function performEvictions(server: NodeServer): boolean {
+  const max = server.config.int('maxmemory')
+  if (max <= 0) return true
+  let used = evictableMemory(server)
+  if (used <= max) return true
+  const policy = server.config.get('maxmemory-policy')
+  if (policy === 'noeviction') return false
+  let guard = 0
+  while (used > max) {
+    const victim = pickVictim(server, policy)
+    if (victim === null) return false
+    const [i, key] = victim
+    const db = server.db(i)
+    const before = db.bytes
+    if (!db.delete(key)) continue
+    server.stats.evictedKeys = (server.stats.evictedKeys ?? 0) + 1
+    server.keyModified(i, key)
+    server.dirty-- // an eviction is not a client write (redis does not count it in dirty)
+    propagate(server, i, ['DEL', key])
+    used -= before - db.bytes
+    // Aggregates and client buffers are re-measured now and then rather than per key.
+    if (++guard % 64 === 0 || db.aggregates !== 0) used = evictableMemory(server)
+  }
+  return true
+}
+
+/** Commands that keep running under OOM inside MULTI (redis processCommand). */
+const MULTI_OK = new Set(['exec', 'discard', 'quit', 'reset'])
+
+export function installMemory(server: NodeServer): void {
+  installStamp(server)
+  extendObjectCommand(server)
+  server.config.onChange.push((name) => {
+    if (name === 'maxmemory-policy') installStamp(server)
+    // redis startEvictionTimeProc: evict from the event loop, not inside CONFIG SET (nor an EXEC
+    // running it), each DEL propagated on its own
+    if (name === 'maxmemory') setImmediate(() => performEvictions(server))
+  })
+  server.cronHooks.push(() => {
+    if (server.config.int('maxmemory') > 0) performEvictions(server)
+  })
+  server.guards.push((s: Session, spec: CommandSpec) => {
+    if (server.config.int('maxmemory') <= 0) {
+      server.preCommandOom = false
+      return null
+    }
+    // the master link, the AOF and scripts' calls (checked by the script runner) are not refused
+    if (s.fromMaster || s.socket === null) return null
+    const ok = performEvictions(server)
+    server.preCommandOom = !ok
+    if (ok) return null
+    let deny = spec.flags.includes('denyoom')
+    if (spec.name === 'exec' && s.multi) deny = s.multi.queue.some((q) => q.spec.flags.includes('denyoom'))
+    if (s.multi !== null && !MULTI_OK.has(spec.name)) deny = true
+    return deny ? OOM_ERROR : null
+  })
+}
+
+const LFU_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.'
+const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.'
+
+/** OBJECT IDLETIME / OBJECT FREQ, added to the OBJECT container of commands/keys.ts. */
+export function objectSubcommands(server: NodeServer): CommandSpec[] {
+  const lookup = (ctx: {session: Session}, key: string) => {
+    const db = server.db(ctx.session.dbIndex)
+    return db.peek(key) === undefined ? null : db
+  }
+  return [
+    cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => {
+      const db = lookup(ctx, a[2])
+      if (db === null) return ctx.reply.nil()
+      if (isLfu(server)) return ctx.reply.error(LFU_SELECTED)
+      ctx.reply.integer(idleSeconds(server, db, a[2]))
+    }),
+    cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) => {
+      const db = lookup(ctx, a[2])
+      if (db === null) return ctx.reply.nil()
+      if (!isLfu(server)) return ctx.reply.error(LFU_NOT_SELECTED)
+      ctx.reply.integer(lfuDecr(server, db.access.get(a[2]) ?? LFU_INIT_VAL))
+    }),
+  ]
+}
+
+function extendObjectCommand(server: NodeServer): void {
+  const object = server.commands.lookup('object')
+  if (!object?.subcommands) return
+  const mine = objectSubcommands(server)
+  object.subcommands = [...object.subcommands.filter((s) => !mine.some((m) => m.name === s.name)), ...mine]
+  server.commands.register([object])
+}

@@ -1,0 +1,147 @@
+// `redis-ts local …` end to end on embedded and redis-server clusters: create, status, kill-node,
+// restart-node, stop (data kept), start (same ports, same ids, data back), add-node, set-timeout,
+// logs, destroy (no process, no file); two named clusters side by side; busy ports.
+import {after, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {createServer, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Cluster} from 'ioredis'
+import {runCli} from '../helpers/cli.js'
+import {redisSkip} from '../helpers/redis-server.js'
+import {isAlive} from '../../src/local/launcher.js'
+import {freePortPair} from '../helpers/ports.js'
+
+const root = mkdtempSync(join(tmpdir(), 'redis-ts-lifecycle-'))
+const env = {XDG_STATE_HOME: join(root, 'state')}
+const cli = (args: string[]) => runCli(args, {env})
+const json = async (args: string[], code = 0) => {
+  const r = await cli([...args, '--json'])
+  assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+async function withCluster(nodes: {host: string; port: number}[], fn: (c: Cluster) => Promise<void>): Promise<void> {
+  const c = new Cluster(nodes, {clusterRetryStrategy: () => 100})
+  try {
+    await fn(c)
+  } finally {
+    c.disconnect()
+  }
+}
+
+async function lifecycle(name: string, server: string): Promise<void> {
+  const created = await json(['create', '--name', name, '--replicas', '1', '--yes', '--server', server])
+  const nodes: {host: string; port: number; id: string; role: string; pid: number}[] = created.result.nodes
+  assert.equal(nodes.length, 6)
+  assert.match(created.result.env.REDIS_CLUSTER_NODES, /^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+){5}$/)
+  const pids = nodes.map((n) => n.pid)
+  const dir = created.result.dir
+  assert.ok(dir.startsWith(env.XDG_STATE_HOME), dir)
+  try {
+    await withCluster(nodes, async (c) => {
+      for (let i = 0; i < 100; i++) await c.set(`k${i}`, `v${i}`)
+    })
+    // set-timeout works on local nodes: they have a config file, so CONFIG REWRITE succeeds.
+    const st = await cli(['set-timeout', nodes[0].host + ':' + nodes[0].port, '3000'])
+    assert.equal(st.code, 0, st.stdout + st.stderr)
+    assert.match(st.stdout, /6 OK, 0 ERR/)
+
+    const status = await json(['local', 'status', '--name', name])
+    assert.equal(status.result.running, 6)
+    assert.deepEqual(status.result.nodes.map((n: {id: string}) => n.id).sort(), nodes.map((n) => n.id).sort())
+    assert.equal(status.result.nodes.reduce((a: number, n: {role: string; keys: number}) => a + (n.role === 'master' ? n.keys : 0), 0), 100)
+
+    const replica = nodes.find((n) => n.role === 'replica')!
+    await json(['local', 'kill-node', String(replica.port), '--name', name])
+    assert.equal(isAlive(replica.pid), false)
+    const list = await json(['local', 'list'])
+    const mine = list.result.clusters.find((c: {name: string}) => c.name === name)
+    assert.deepEqual(mine.down, [replica.port])
+    const degraded = await json(['local', 'status', '--name', name], 3)
+    assert.equal(degraded.result.nodes.find((n: {port: number}) => n.port === replica.port).health, 'down')
+    await json(['local', 'restart-node', replica.id.slice(0, 10), '--name', name])
+
+    const stop = await json(['local', 'stop', '--name', name])
+    assert.equal(stop.result.stopped, 6)
+    assert.ok(existsSync(dir))
+    const again = await json(['local', 'stop', '--name', name])
+    assert.equal(again.result.stopped, 0, 'a stopped cluster has nothing left to stop')
+    const start = await json(['local', 'start', '--name', name])
+    assert.equal(start.result.started, 6)
+    assert.deepEqual(start.result.nodes.map((n: {port: number}) => n.port), nodes.map((n) => n.port))
+    assert.deepEqual(start.result.nodes.map((n: {id: string}) => n.id), nodes.map((n) => n.id))
+    await withCluster(nodes, async (c) => {
+      for (let i = 0; i < 100; i += 7) assert.equal(await c.get(`k${i}`), `v${i}`)
+    })
+
+    const added = await json(['local', 'add-node', '--replica', '--name', name])
+    assert.equal(added.result.role, 'replica')
+    const grown = await json(['local', 'status', '--name', name])
+    assert.equal(grown.result.total, 7)
+    assert.equal(grown.result.healthy, true)
+    const member = await cli(['add-node', added.result.address, `${nodes[0].host}:${nodes[0].port}`])
+    assert.equal(member.code, 2)
+    assert.match(member.stderr, /already belongs to this cluster/)
+
+    const logs = await cli(['local', 'logs', String(nodes[0].port), '--name', name, '-n', '5'])
+    assert.equal(logs.code, 0)
+    assert.ok(logs.stdout.trim().split('\n').length >= 1 && logs.stdout.trim().split('\n').length <= 5, logs.stdout)
+    pids.push(added.result.pid, ...start.result.nodes.map((n: {pid: number}) => n.pid))
+  } finally {
+    const d = await cli(['local', 'destroy', '--name', name])
+    assert.equal(d.code, 0, d.stderr)
+  }
+  assert.ok(pids.every((p) => !isAlive(p)), 'destroy leaves no process')
+  assert.equal(existsSync(dir), false, 'destroy leaves no file')
+}
+
+describe('local cluster lifecycle', () => {
+  after(() => rmSync(root, {recursive: true, force: true}))
+
+  test('embedded: create, status, kill-node, restart-node, stop, start (same ids, data back), add-node, logs, destroy', {timeout: 110000}, async () => {
+    await lifecycle('emb', 'embedded')
+  })
+
+  test('redis-server: the same lifecycle', {timeout: 110000, skip: redisSkip()}, async () => {
+    await lifecycle('real', 'redis-server')
+  })
+
+  test('two named clusters side by side; busy ports are skipped with a message; start refuses a taken port', {timeout: 90000}, async () => {
+    const {port: base} = await freePortPair()
+    const blocker: Server = createServer()
+    await new Promise<void>((r) => blocker.listen({port: base + 1, host: '127.0.0.1'}, r))
+    try {
+      const a = await cli(['create', '--name', 'a', '--port', String(base), '--persistence', 'none', '--yes', '--env'])
+      assert.equal(a.code, 0, a.stderr)
+      assert.match(a.stderr, new RegExp(`Port\\(s\\) ${base + 1} .*in use: using ${base + 3}-${base + 5}`))
+      assert.match(a.stdout, new RegExp(`^REDIS_CLUSTER_NODES=127\\.0\\.0\\.1:${base + 3},127\\.0\\.0\\.1:${base + 4},127\\.0\\.0\\.1:${base + 5}\\nREDIS_CLUSTER_SEED=redis://127\\.0\\.0\\.1:${base + 3},`))
+      const b = await json(['create', '--name', 'b', '--port', '0', '--yes'])
+      const list = await json(['local', 'list'])
+      assert.deepEqual(list.result.clusters.map((c: {name: string; running: number}) => [c.name, c.running]).sort(), [['a', 3], ['b', 3]])
+      const dup = await cli(['create', '--name', 'b', '--yes'])
+      assert.equal(dup.code, 2)
+      assert.match(dup.stderr, /already running/)
+      await json(['local', 'stop', '--name', 'b'])
+      const stopped = await cli(['create', '--name', 'b', '--yes'])
+      assert.equal(stopped.code, 2)
+      assert.match(stopped.stderr, /exists .*stopped/)
+      // A port of b taken while it is stopped: start says which one.
+      const taken: Server = createServer()
+      await new Promise<void>((r) => taken.listen({port: b.result.nodes[0].port, host: '127.0.0.1'}, r))
+      try {
+        const s = await cli(['local', 'start', '--name', 'b'])
+        assert.equal(s.code, 8, s.stderr)
+        assert.match(s.stderr, new RegExp(`Port ${b.result.nodes[0].port} .*in use`))
+      } finally {
+        taken.close()
+      }
+      await json(['local', 'destroy', '--name', 'a'])
+      await json(['local', 'destroy', '--name', 'b'])
+      assert.deepEqual((await json(['local', 'list'])).result.clusters, [])
+    } finally {
+      blocker.close()
+    }
+  })
+})
