@@ -224,7 +224,7 @@ export function redact(argv: string[]): string[] {
     }
     return out
   }
-  if (cmd === 'acl' && argv.length > 3 && argv[1].toLowerCase() === 'setuser') return argv.map((a, i) => (i < 3 ? a : R))
+  if (cmd === 'acl' && argv.length > 2 && argv[1].toLowerCase() === 'setuser') return argv.map((a, i) => (i < 2 ? a : R))
   if (cmd === 'config' && argv.length > 3 && argv[1].toLowerCase() === 'set') {
     const out = argv.slice()
     for (let i = 2; i + 1 < out.length; i += 2) if (SENSITIVE_CONFIGS.has(out[i].toLowerCase())) out[i + 1] = R
