@@ -4,6 +4,7 @@
 import {readFileSync, writeFileSync, renameSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {splitArgs} from '../resp/parser.js'
+import {canonicalNotify} from './notify.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -39,7 +40,7 @@ const DEFS: Record<string, OptDef> = {
   'acl-pubsub-default': {kind: 'enum', def: 'resetchannels', values: ['allchannels', 'resetchannels']},
   // Set by Redis's test-suite default.conf; accepted (no incremental rehashing / panics here).
   activerehashing: {kind: 'bool', def: 'yes'},
-  // latency percentiles per command are not tracked; the switch is accepted (tests turn it off)
+  // latency percentiles per command (INFO latencystats, src/node/insight.ts)
   'latency-tracking': {kind: 'bool', def: 'yes'},
   'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
@@ -122,6 +123,8 @@ const DEFS: Record<string, OptDef> = {
   'slowlog-log-slower-than': {kind: 'int', def: '10000'},
   'slowlog-max-len': {kind: 'int', def: '128', min: 0},
   'latency-monitor-threshold': {kind: 'int', def: '0', min: 0},
+  'tracking-table-max-keys': {kind: 'int', def: '1000000', min: 0},
+  'latency-tracking-info-percentiles': {kind: 'string', def: '50 99 99.9'},
   'lua-time-limit': {kind: 'int', def: '5000', alias: 'busy-reply-threshold'},
   'io-threads': {kind: 'int', def: '1', min: 1, immutable: true},
   'always-show-logo': {kind: 'bool', def: 'no', immutable: true},
@@ -169,6 +172,14 @@ function canonicalSave(raw: string): string {
 function checkAnnouncedHostname(v: string): void {
   if (v.length >= 256) throw new ConfigError('Hostnames must be less than 256 characters')
   if (!/^[A-Za-z0-9.-]*$/.test(v)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots')
+}
+
+function canonicalNotifyConfig(raw: string): string {
+  try {
+    return canonicalNotify(raw)
+  } catch (e) {
+    throw new ConfigError((e as Error).message)
+  }
 }
 
 function parseMemory(v: string): number {
@@ -244,6 +255,7 @@ export class NodeConfig {
         // --- rdb helper: save points, validated like redis setConfigSaveOption ---
         if (key === 'save') v = canonicalSave(raw)
         if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
+        if (key === 'notify-keyspace-events') v = canonicalNotifyConfig(raw)
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)

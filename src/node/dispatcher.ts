@@ -8,6 +8,8 @@ import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
 import {ACL_OK, nopermError} from './acl/acl.js'
 import {pausedServers, postponeIfPaused} from './pause.js'
+import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
+import {trackAfterCall, trackingClients} from './tracking.js'
 
 /** argv indexes of the keys of a command, from its registration table. */
 export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
@@ -39,10 +41,11 @@ export function hasKeys(spec: CommandSpec): boolean {
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
 
-function reject(s: Session, err: string): void {
+function reject(s: Session, err: string, spec?: CommandSpec): void {
   s.reply.error(err)
   if (s.multi) s.multi.aborted = true
   s.server.stats.rejectedCalls++
+  if (spec !== undefined) rejectedCall(s, spec)
 }
 
 /** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
@@ -54,7 +57,7 @@ function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
     }
     return reject(s, `EXECABORT Transaction discarded because of: ${err}`)
   }
-  reject(s, err)
+  reject(s, err, spec)
 }
 
 /** Resolve command + subcommand; writes the error reply and returns null when unknown. */
@@ -79,10 +82,10 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   if (spec === null) return
   const fullname = spec.fullname ?? spec.name
   const argc = argv.length
-  if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname))
+  if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname), spec)
   const flags = spec.flags
-  if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH)
-  if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction')
+  if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH, spec)
+  if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction', spec)
   if (!s.aclUser.unrestricted && !s.fromMaster) {
     // redis ACLCheckAllPerm (the default all-permissions user skips it entirely)
     const r = server.acl.check(s.aclUser, spec, argv)
@@ -103,7 +106,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const err = v ? verdictError(v) : null
     if (err !== null) {
       if (spec.name === 'exec') s.multi = null // redis discards the transaction (execCommandAbort)
-      return reject(s, err)
+      return reject(s, err, spec)
     }
   }
   const guards = server.guards
@@ -112,11 +115,11 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     if (err) return rejectCommand(s, spec, err)
   }
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
-    return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`)
+    return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
 
   if (pausedServers !== 0) {
     // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
-    const held = postponeIfPaused(s, spec, () => dispatch(s, argv))
+    const held = postponeIfPaused(s, spec, () => dispatch(s, argv), argv)
     if (held !== undefined) return held
   }
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
@@ -147,6 +150,9 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   const outer = activeBatch(server)
   const batch = outer ?? (server.propagateHooks.length !== 0 ? openBatch(server, spec.name === 'scan' || spec.name === 'randomkey') : null)
   let res: HandlerResult
+  const errors = s.reply.errors
+  if (server.insight.monitors.size !== 0) feedBeforeRun(s, spec, argv)
+  const t0 = performance.now()
   try {
     res = spec.handler(s.ctx, argv)
   } catch (e) {
@@ -160,6 +166,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     const target = outer ?? (own?.deferred ? own : null)
     if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
     const settle = () => {
+      finishCall(s, spec, argv, t0, errors)
       afterCall(s, argv, dirtyBefore, target)
       if (own?.deferred) closeBatch(own)
       if (server.dirty !== dirtyBefore) s.woff = server.replOffset
@@ -169,6 +176,8 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
       settle()
     })
   }
+  finishCall(s, spec, argv, t0, errors)
+  if (trackingClients !== 0) trackAfterCall(s, spec, argv, keysOf)
   afterCall(s, argv, dirtyBefore, batch)
   if (outer === null && batch !== null) closeBatch(batch)
   // WAIT: the offset this client's last write reached (redis c->woff).

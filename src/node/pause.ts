@@ -84,18 +84,38 @@ class ClientPause {
     }
   }
 
-  mustPostpone(s: Session, spec: CommandSpec): boolean {
+  mustPostpone(s: Session, spec: CommandSpec, argv: string[]): boolean {
     if (this.type === 'off' || s.fromMaster || s.replica !== null || s.flags.has('replica')) return false
     if (this.type === 'all') return true
-    return maybeReplicates(s, spec)
+    return maybeReplicates(s, spec, argv)
   }
 }
 
-function maybeReplicates(s: Session, spec: CommandSpec): boolean {
-  if (spec.flags.includes('write') || MAY_REPLICATE.has(spec.name)) return true
+function maybeReplicates(s: Session, spec: CommandSpec, argv: string[]): boolean {
+  if (spec.flags.includes('write')) return true
+  if (MAY_REPLICATE.has(spec.name)) return !noWritesScript(s, spec.name, argv)
   if (spec.name === 'exec' && s.multi !== null) {
-    for (const q of s.multi.queue) if (q.spec.flags.includes('write') || MAY_REPLICATE.has(q.spec.name)) return true
+    for (const q of s.multi.queue) if (q.spec.flags.includes('write') || (MAY_REPLICATE.has(q.spec.name) && !noWritesScript(s, q.spec.name, q.argv))) return true
   }
+  return false
+}
+
+/**
+ * evalGetCommandFlags / fcallGetCommandFlags: a script or function declaring `no-writes` is a
+ * read-only command, so a WRITE pause does not hold it (FLAG_NO_WRITES = 1 in scripting/run.ts).
+ */
+function noWritesScript(s: Session, name: string, argv: string[]): boolean {
+  const sc = s.server.scripting
+  if (argv.length < 2) return false
+  if (name === 'eval') {
+    const body = argv[1]
+    if (!body.startsWith('#!')) return false
+    const nl = body.indexOf('\n')
+    const m = /(?:^|\s)flags=(\S*)/.exec(body.slice(0, nl < 0 ? body.length : nl))
+    return m !== null && m[1].split(',').includes('no-writes')
+  }
+  if (name === 'evalsha') return ((sc?.scripts.get(argv[1].toLowerCase())?.flags ?? 0) & 1) !== 0
+  if (name === 'fcall') return ((sc?.functions.current.findFunction(argv[1])?.flags ?? 0) & 1) !== 0
   return false
 }
 
@@ -165,12 +185,12 @@ export function postponedCount(server: NodeServer): number {
  * Dispatcher hook (after the guards, before MULTI queueing, as in processCommand): returns a
  * Promise that re-runs the command when the pause lets it through, or undefined to go on now.
  */
-export function postponeIfPaused(s: Session, spec: CommandSpec, rerun: () => HandlerResult): Promise<void> | undefined {
+export function postponeIfPaused(s: Session, spec: CommandSpec, rerun: () => HandlerResult, argv: string[] = []): Promise<void> | undefined {
   const p = pauses.get(s.server)
-  if (p === undefined || !p.mustPostpone(s, spec)) return undefined
+  if (p === undefined || !p.mustPostpone(s, spec, argv)) return undefined
   if (p.end < s.server.clock.now()) {
     p.update()
-    if (!p.mustPostpone(s, spec)) return undefined
+    if (!p.mustPostpone(s, spec, argv)) return undefined
   }
   s.lastCommand = spec.fullname ?? spec.name
   s.flags.add('blocked')

@@ -20,6 +20,8 @@ import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
 import {Acl} from './acl/acl.js'
+import {Insight} from './insight.js'
+import {installNotify} from './notify.js'
 
 export {REDIS_VERSION} from './version.js'
 
@@ -59,6 +61,10 @@ export class NodeServer extends EventEmitter {
   readonly pubsub = new PubSubHub()
   /** Users, permissions and the ACL log (src/node/acl). */
   readonly acl: Acl
+  /** commandstats, errorstats, slowlog, latency monitor, MONITOR clients */
+  readonly insight: Insight
+  /** notify-keyspace-events as bits (src/node/notify.ts) */
+  notifyFlags = 0
   cluster?: ClusterHooks
   /** Set before the data is loaded: the node comes up as a replica (keeps already-expired keys). */
   startsAsReplica = false
@@ -71,6 +77,8 @@ export class NodeServer extends EventEmitter {
   readonly runId: string
   readonly propagateHooks: PropagateHook[] = []
   readonly keyModifiedHooks: KeyModifiedHook[] = []
+  /** A key expired (lazily or actively): client tracking, keyspace notifications. */
+  readonly keyExpiredHooks: KeyModifiedHook[] = []
   readonly beforeWriteHooks: BeforeWriteHook[] = []
   readonly guards: CommandGuard[] = []
   /** Run in order on SHUTDOWN/SIGTERM; a hook throwing ShutdownRefused cancels it unless FORCE. */
@@ -132,6 +140,8 @@ export class NodeServer extends EventEmitter {
     this.log.level = this.config.get('loglevel') as LogLevel
     if (!opts.logger) this.log.file = logfilePath(this.config)
     this.startTime = this.lastSaveTime = this.clock.now()
+    this.insight = new Insight(this)
+    installNotify(this)
     this.runId = Array.from({length: 40}, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
     this.acl = new Acl(this)
     this.config.onChange.push((name, value) => {
@@ -155,6 +165,7 @@ export class NodeServer extends EventEmitter {
       d.expireEnabled = this.expireMode === 'master'
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
+      this.emit('dbCreated', i, d)
     }
     return d
   }
@@ -224,6 +235,7 @@ export class NodeServer extends EventEmitter {
 
   private keyExpired(dbIndex: number, key: string): void {
     if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
+    for (let i = 0; i < this.keyExpiredHooks.length; i++) this.keyExpiredHooks[i](dbIndex, key)
     // redis propagates expirations as DEL so replicas and the AOF stay consistent.
     propagate(this, dbIndex, ['DEL', key])
   }
@@ -257,6 +269,7 @@ export class NodeServer extends EventEmitter {
 
   /** FLUSHDB/FLUSHALL: every watcher of that db (or all dbs when dbIndex is -1) is invalidated. */
   touchAllWatched(dbIndex: number): void {
+    this.emit('flush', dbIndex) // client tracking: every tracking client gets a null invalidation
     for (const [id, set] of this.watchers) {
       if (dbIndex !== -1 && !id.startsWith(dbIndex + '\0')) continue
       for (const s of set) s.dirtyCas = true

@@ -8,6 +8,7 @@ import {RespWriter} from '../resp/writer.js'
 import type {CommandContext, CommandSpec} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {dispatch} from './dispatcher.js'
+import {trackingBegin, trackingClients, trackingEnd} from './tracking.js'
 import type {Keyspace} from './keyspace/keyspace.js'
 import type {NodeServer} from './server.js'
 import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
@@ -89,6 +90,16 @@ export class Session {
   woff = 0
   /** Extra per-session state for other modules (replication marks replicas etc.). */
   flags = new Set<string>()
+  /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */
+  replyMode = 0
+  /** push messages written while this session's own reply is being suppressed */
+  private kept = ''
+  /** query buffer bytes when the running command started (CLIENT LIST qbuf counts the command itself) */
+  qbuf = 0
+  private inCommand = false
+  readonly sharded = new Set<string>()
+  /** CLIENT TRACKING state (src/node/tracking.ts); null when off */
+  tracking: import('./tracking.js').TrackingState | null = null
   readonly addr: string
   readonly laddr: string
   readonly fd: number
@@ -109,6 +120,7 @@ export class Session {
     this.addr = peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
     this.laddr = peer ? fmtAddr(peer.localAddress, peer.localPort) : ''
     this.fd = socket ? ((socket as unknown as {_handle?: {fd?: number}})._handle?.fd ?? -1) : -1
+    this.reply.onError = server.insight.onError
   }
 
   get resp(): 2 | 3 {
@@ -128,7 +140,30 @@ export class Session {
   }
 
   subscriptionCount(): number {
-    return this.channels.size + this.patterns.size
+    return this.channels.size + this.patterns.size + this.sharded.size
+  }
+
+  /**
+   * Push data (pub/sub messages, subscribe confirmations, invalidations) written from `mark`
+   * on: kept even when CLIENT REPLY OFF/SKIP drops this command's reply (redis CLIENT_PUSHING).
+   */
+  keepPush(mark: number): void {
+    if (this.replyMode === 0 || !this.inCommand) return
+    this.kept += this.reply.out.slice(mark)
+    this.reply.out = this.reply.out.slice(0, mark)
+  }
+
+  /** resetClient's CLIENT REPLY bookkeeping after a command: drop a suppressed reply, advance SKIP. */
+  private replyDone(mark: number): void {
+    this.inCommand = false
+    const m = this.replyMode
+    if (m === 1 || m === 3) this.reply.out = this.reply.out.slice(0, mark)
+    if (this.kept !== '') {
+      this.reply.out += this.kept
+      this.kept = ''
+    }
+    if (m === 3) this.replyMode = 0
+    else if (m === 2) this.replyMode = 3
   }
 
   onData(chunk: Buffer): void {
@@ -151,6 +186,7 @@ export class Session {
 
   processInput(): void {
     while (!this.closed && !this.paused && !this.closeAfterReply) {
+      this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
       if (argv === null) break
       if (argv instanceof ProtocolError) {
@@ -159,17 +195,25 @@ export class Session {
         this.closeAfterReply = true
         break
       }
+      const muted = this.replyMode !== 0
+      const mark = this.reply.out.length
+      if (muted) this.inCommand = true
+      const tracking = trackingClients !== 0
+      if (tracking) trackingBegin(this)
       const res = dispatch(this, argv)
+      if (tracking) trackingEnd(this, argv)
       if (res !== undefined) {
         this.paused = true
-        this.flush()
+        if (!muted && this.replyMode === 0) this.flush()
         res.then(() => {
+          if (muted || this.replyMode !== 0) this.replyDone(mark)
           this.paused = false
           this.flush()
           this.processInput()
         })
         return
       }
+      if (muted || this.replyMode !== 0) this.replyDone(mark)
     }
     this.flush()
   }

@@ -35,6 +35,10 @@ function stripZeros(s: string): string {
 
 export class RespWriter {
   out = ''
+  /** error replies written so far (a command failed when it moved this: INFO commandstats) */
+  errors = 0
+  /** told about every error reply (INFO errorstats); set by the session */
+  onError: ((s: string) => void) | null = null
   constructor(public resp: 2 | 3 = 2) {}
 
   take(): string {
@@ -52,6 +56,8 @@ export class RespWriter {
   /** Full error text including its code word, e.g. "ERR syntax error". */
   error(s: string): void {
     this.out += '-' + s + CRLF
+    this.errors++
+    if (this.onError !== null) this.onError(s)
   }
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF

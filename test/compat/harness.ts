@@ -164,6 +164,18 @@ export class RawClient {
     }
   }
 
+  /** A reply if one starts arriving within `ms`, else undefined (nothing is consumed). */
+  async readWithin(ms: number): Promise<Reply | undefined> {
+    if (this.buf.length === 0 && !this.closed) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, ms)
+        this.waiters.push(() => (clearTimeout(t), r()))
+      })
+      if (this.buf.length === 0) return undefined
+    }
+    return this.read()
+  }
+
   async call(argv: string[]): Promise<Reply> {
     this.sock.write(Buffer.from(encode.command(argv), 'latin1'))
     return this.read()

@@ -72,7 +72,9 @@ export function createCluster(server: NodeServer): ClusterModule {
       },
       onPublish: (channel, message, shard) => {
         if (!shard) server.pubsub.deliver(channel.toString('latin1'), message.toString('latin1'))
+        else server.pubsub.deliverShard(channel.toString('latin1'), message.toString('latin1'))
       },
+      onShardSlotLost: (slot) => server.pubsub.removeShardSlot(slot),
       log: (m) => server.log.notice(m),
       replication: () => server.replication?.view() ?? {connected: false, lastIo: 0, downSince: 0, offset: 0},
       pauseWrites: (untilMs) => pauseWrites(server, untilMs, 'failover'),
@@ -163,6 +165,7 @@ export function createCluster(server: NodeServer): ClusterModule {
         })
       },
       publish: (channel, message) => rt.publish(channel, message),
+      publishShard: (channel, message) => rt.publishShard(channel, message),
       infoLines: () => ['cluster_enabled:1'],
       shutdown: () => rt.stop(),
       isReplica: () => rt.st.myself.isReplica,

@@ -60,6 +60,8 @@ export interface ClusterHooks {
   deleteKeysInSlot(slot: number): void
   /** A PUBLISH / PUBLISHSHARD arrived over the bus: deliver it to local subscribers. */
   onPublish?(channel: Buffer, message: Buffer, shard: boolean): void
+  /** A slot my shard served was deleted: its sharded pub/sub channels are unsubscribed (7.0 removeChannelsInSlot). */
+  onShardSlotLost?(slot: number): void
   /** myself became a replica of `master` (replication attaches here, later). */
   onSetMaster?(master: ClusterNode | null): void
   /** Persist nodes.conf; `fsync` is set for epoch/vote changes. */
@@ -239,6 +241,8 @@ export class ClusterState {
   delSlot(slot: number): boolean {
     const n = this.slots[slot]
     if (!n) return false
+    const me = this.myself
+    if (this.hooks.onShardSlotLost && (n === me || (me.isReplica && me.masterId === n.id))) this.hooks.onShardSlotLost(slot)
     if (bitTest(n.slots, slot)) {
       bitClear(n.slots, slot)
       n.numSlots--

@@ -4,6 +4,7 @@
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
@@ -51,6 +52,7 @@ function store(ctx: CommandContext, key: string, buf: Buffer): void {
   ctx.db.set(key, buf.toString('latin1'), true)
   ctx.db.markRaw(key) // an unshared sds: OBJECT ENCODING says raw (src/node/keyspace/encoding.ts)
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'setbit', key) // SETBIT and BITFIELD alike
 }
 
 function setbit(ctx: CommandContext, argv: string[]): void {
@@ -217,7 +219,10 @@ function bitop(ctx: CommandContext, argv: string[]): void {
   }
   const dest = argv[2]
   if (maxlen === 0) {
-    if (ctx.db.delete(dest)) ctx.afterWrite(dest)
+    if (ctx.db.delete(dest)) {
+      ctx.afterWrite(dest)
+      ev(ctx, N.GENERIC, 'del', dest)
+    }
     return ctx.reply.integer(0)
   }
   const bufs = srcs.map((s) => Buffer.from(s, 'latin1'))
@@ -234,6 +239,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
   ctx.db.set(dest, out.toString('latin1'))
   ctx.db.markRaw(dest)
   ctx.afterWrite(dest)
+  ev(ctx, N.STRING, 'set', dest)
   ctx.reply.integer(maxlen)
 }
 

@@ -6,6 +6,7 @@ import {E} from '../errors.js'
 import type {Session} from '../session.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, parseIntStrict, validateClientName} from './util.js'
+import {caching, getredir, reply, tracking, trackinginfo} from './client-tracking.js'
 
 const container = (name: string, arity: number) => cmd(name, arity, [], 0, () => undefined)
 
@@ -27,7 +28,11 @@ export const clientCommand: CommandSpec = {
       unpause(ctx.server, 'client')
       ctx.reply.ok()
     }),
-    cmd('getredir', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(-1)),
+    cmd('getredir', 2, ['noscript', 'loading', 'stale'], 0, getredir),
+    cmd('tracking', -3, ['noscript', 'loading', 'stale'], 0, tracking),
+    cmd('trackinginfo', 2, ['noscript', 'loading', 'stale'], 0, trackinginfo),
+    cmd('caching', 3, ['noscript', 'loading', 'stale'], 0, caching),
+    cmd('reply', 3, ['noscript', 'loading', 'stale'], 0, reply),
     cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
       const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'UNPAUSE', 'PAUSE <timeout> [WRITE|ALL]', 'HELP']
       ctx.reply.bulks(lines.map((l) => l), lines.length)
@@ -70,12 +75,15 @@ function setinfo(ctx: CommandContext, argv: string[]): void {
 }
 
 function onOff(ctx: CommandContext, argv: string[]): void {
-  if (is(argv[2], 'on') || is(argv[2], 'off')) ctx.reply.ok()
-  else ctx.reply.error(E.SYNTAX)
+  const flag = argv[1].toLowerCase()
+  if (is(argv[2], 'on')) ctx.session.flags.add(flag)
+  else if (is(argv[2], 'off')) ctx.session.flags.delete(flag)
+  else return ctx.reply.error(E.SYNTAX)
+  ctx.reply.ok()
 }
 
 function clientType(s: Session): string {
-  if (s.flags.has('replica')) return 'replica'
+  if (s.flags.has('replica') && !s.flags.has('monitor')) return 'replica'
   if (s.flags.has('master')) return 'master'
   return s.subscriptionCount() > 0 ? 'pubsub' : 'normal'
 }
@@ -83,22 +91,31 @@ function clientType(s: Session): string {
 /** One CLIENT LIST line in redis 7.0.15's field order (memory fields are estimates). */
 export function clientLine(ctx: CommandContext, s: Session): string {
   const now = ctx.server.clock.now()
+  const t = s.tracking
   let flags = ''
-  if (s.flags.has('replica')) flags += 'S'
+  if (s.flags.has('monitor')) flags += 'O'
+  else if (s.flags.has('replica')) flags += 'S'
   if (s.flags.has('master')) flags += 'M'
   if (s.subscriptionCount() > 0) flags += 'P'
   if (s.multi) flags += 'x'
   if (s.flags.has('blocked')) flags += 'b'
+  if (t !== null) flags += 't'
+  if (t?.brokenRedir) flags += 'R'
+  if (t?.bcast) flags += 'B'
   if (s.dirtyCas) flags += 'd'
+  if (s.closeAfterReply) flags += 'c'
   if (s.readonlyMode) flags += 'r'
-  if (s.asking) flags += 'A'
+  if (s.flags.has('no-evict')) flags += 'e'
   if (flags === '') flags = 'N'
-  const qbuf = s.parser.pending
+  const qbuf = s === ctx.session ? s.qbuf : s.parser.pending
+  const multiMem = s.multi ? s.multi.queue.reduce((n, q) => n + q.argv.reduce((m, a) => m + a.length, 0), 0) : 0
+  const omem = s.socket?.writableLength ?? 0
+  const events = omem > 0 || s.reply.out.length > 0 ? 'rw' : 'r'
   return (
     `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
-    `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=0 ` +
-    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 ` +
-    `obl=0 oll=0 omem=${s.socket?.writableLength ?? 0} tot-mem=${20000 + qbuf} events=r cmd=${s.lastCommand} user=${s.user} redir=-1 resp=${s.resp}` +
+    `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=${multiMem} rbs=16384 rbp=0 ` +
+    `obl=0 oll=0 omem=${omem} tot-mem=${20000 + qbuf + multiMem + omem} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}` +
     (s.libName || s.libVer ? ` lib-name=${s.libName} lib-ver=${s.libVer}` : '')
   )
 }

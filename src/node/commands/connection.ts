@@ -4,6 +4,7 @@ import {REDIS_VERSION} from '../version.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, validateClientName} from './util.js'
 import {clientCommand} from './client.js'
+import {existingTracking} from '../tracking.js'
 
 export const commands: CommandSpec[] = [
   cmd('ping', -1, ['fast', 'subscribed-ok', 'stale'], 0, ping),
@@ -48,6 +49,13 @@ function reset(ctx: CommandContext): void {
   s.name = ''
   s.asking = false
   s.readonlyMode = false
+  // clearClientConnectionState: tracking off, replies on, no longer a MONITOR.
+  existingTracking(ctx.server)?.disable(s)
+  s.replyMode = 0
+  if (s.flags.delete('monitor')) {
+    s.flags.delete('replica')
+    ctx.server.insight.monitors.delete(s)
+  }
   // redis clientSetDefaultAuth
   s.aclUser = ctx.server.acl.defaultUser
   s.authenticated = !ctx.server.acl.defaultAuthRequired

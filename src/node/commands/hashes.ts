@@ -6,6 +6,7 @@ import {formatIncrFloat} from './strings.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseFloatStrict, parseIntStrict} from './util.js'
 import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -45,6 +46,7 @@ function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
     h.set(argv[i], argv[i + 1])
   }
   ctx.afterWrite(key)
+  ev(ctx, N.HASH, 'hset', key)
   if (legacy) ctx.reply.ok()
   else ctx.reply.integer(created)
 }
@@ -54,6 +56,7 @@ function hsetnx(ctx: CommandContext, argv: string[]): void {
   if (h.has(argv[2])) return ctx.reply.integer(0)
   h.set(argv[2], argv[3])
   ctx.afterWrite(argv[1])
+  ev(ctx, N.HASH, 'hset', argv[1])
   ctx.reply.integer(1)
 }
 
@@ -72,6 +75,8 @@ function hdel(ctx: CommandContext, argv: string[]): void {
   if (n > 0) {
     if (h.size === 0) ctx.db.delete(key)
     ctx.afterWrite(key)
+    ev(ctx, N.HASH, 'hdel', key)
+    if (h.size === 0) ev(ctx, N.GENERIC, 'del', key)
   }
   ctx.reply.integer(n)
 }
@@ -106,6 +111,7 @@ function hincrby(ctx: CommandContext, argv: string[]): void {
   if (next > I64_MAX || next < I64_MIN) return errorKeepingHash(ctx, key, h, E.OVERFLOW)
   h.set(argv[2], next.toString())
   ctx.afterWrite(key)
+  ev(ctx, N.HASH, 'hincrby', key)
   ctx.reply.integer(next)
 }
 
@@ -135,6 +141,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   // Replicas must not redo float math (redis propagates HSET with the final text).
   ctx.propagateAs(['HSET', key, argv[2], s])
   ctx.afterWrite(key)
+  ev(ctx, N.HASH, 'hincrbyfloat', key)
   ctx.reply.bulk(s)
 }
 

@@ -29,7 +29,9 @@ import {commands as streams} from './streams.js'
 import {commands as streamsRead} from './streams-read.js'
 import {commands as streamsGroups} from './streams-groups.js'
 
-export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups}
+import {commands as observe} from './observe.js'
+
+export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups, observe}
 
 // SWAPDB, LCS, MODULE (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {dbs, lcs, module})

@@ -6,6 +6,8 @@ import os from 'node:os'
 import type {NodeServer} from '../server.js'
 import {REDIS_VERSION} from '../version.js'
 import {rdbInfoLines} from '../persistence/rdb-save.js'
+import {commandStatsLines, errorStatsLines, latencyStatsLines} from '../insight-info.js'
+import {existingTracking} from '../tracking.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -74,7 +76,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'client_recent_max_input_buffer:0',
         'client_recent_max_output_buffer:0',
         `blocked_clients:${blocked}`,
-        'tracking_clients:0',
+        `tracking_clients:${existingTracking(server)?.clients ?? 0}`,
         'clients_in_timeout_table:0',
       ]
     }
@@ -146,7 +148,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `keyspace_misses:${st.keyspaceMisses}`,
         `pubsub_channels:${server.pubsub.channels.size}`,
         `pubsub_patterns:${server.pubsub.patterns.size}`,
-        'pubsubshard_channels:0',
+        `pubsubshard_channels:${server.pubsub.shardChannels.size}`,
         // no fork: snapshots are written in-process
         'latest_fork_usec:0',
         'total_forks:0',
@@ -158,11 +160,11 @@ function section(server: NodeServer, name: string): string[] | null {
         'active_defrag_key_misses:0',
         'total_active_defrag_time:0',
         'current_active_defrag_time:0',
-        'tracking_total_keys:0',
-        'tracking_total_items:0',
-        'tracking_total_prefixes:0',
+        `tracking_total_keys:${existingTracking(server)?.table.size ?? 0}`,
+        `tracking_total_items:${existingTracking(server)?.totalItems ?? 0}`,
+        `tracking_total_prefixes:${existingTracking(server)?.prefixes.size ?? 0}`,
         'unexpected_error_replies:0',
-        `total_error_replies:${st.rejectedCalls}`,
+        `total_error_replies:${server.insight.totalErrors}`,
         // payloads are always validated in full before anything is stored (see persistence/dump.ts),
         // which is Redis's sanitize-dump-payload=no path: no deep sanitisation pass is counted
         'dump_payload_sanitizations:0',
@@ -193,10 +195,13 @@ function section(server: NodeServer, name: string): string[] | null {
       return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
     }
     case 'modules':
-    case 'errorstats':
-    case 'commandstats':
-    case 'latencystats':
       return []
+    case 'errorstats':
+      return errorStatsLines(server)
+    case 'commandstats':
+      return commandStatsLines(server)
+    case 'latencystats':
+      return latencyStatsLines(server)
     case 'cluster':
       return server.cluster?.infoLines?.() ?? [`cluster_enabled:${server.clusterEnabled ? 1 : 0}`]
     case 'keyspace': {

@@ -9,6 +9,7 @@ import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
+import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
 
 export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
@@ -67,6 +68,7 @@ function del(ctx: CommandContext, argv: string[]): void {
     if (v !== undefined && freedLazily(v)) ctx.server.stats.lazyfreedObjects++
     if (ctx.db.delete(argv[i])) {
       ctx.afterWrite(argv[i])
+      ev(ctx, N.GENERIC, 'del', argv[i])
       n++
     }
   }
@@ -127,6 +129,7 @@ function ttl(ctx: CommandContext, key: string, unitMs: number, absolute: boolean
 function persist(ctx: CommandContext, argv: string[]): void {
   if (!ctx.db.has(argv[1]) || !ctx.db.persist(argv[1])) return ctx.reply.integer(0)
   ctx.afterWrite(argv[1])
+  ev(ctx, N.GENERIC, 'persist', argv[1])
   ctx.reply.integer(1)
 }
 
@@ -143,6 +146,8 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
   if (at !== undefined) ctx.db.setExpire(dst, at)
   ctx.afterWrite(src)
   ctx.afterWrite(dst)
+  ev(ctx, N.GENERIC, 'rename_from', src)
+  ev(ctx, N.GENERIC, 'rename_to', dst)
   if (nx) ctx.reply.integer(1)
   else ctx.reply.ok()
 }
@@ -230,6 +235,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
   const at = ctx.db.getExpire(src)
   if (at !== undefined) target.setExpire(dst, at)
   ctx.server.keyModified(dbIndex, dst)
+  notifyDb(ctx.server, N.GENERIC, 'copy_to', dst, dbIndex)
   ctx.reply.integer(1)
 }
 
@@ -247,6 +253,8 @@ function move(ctx: CommandContext, argv: string[]): void {
   if (at !== undefined) target.setExpire(argv[1], at)
   ctx.afterWrite(argv[1])
   ctx.server.keyModified(dbIndex, argv[1])
+  ev(ctx, N.GENERIC, 'move_from', argv[1])
+  notifyDb(ctx.server, N.GENERIC, 'move_to', argv[1], dbIndex)
   ctx.reply.integer(1)
 }
 

@@ -8,6 +8,7 @@ import type {Deque} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, propagateNothing} from './util.js'
 import {numkeysKeys} from './type-util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const K: [number, number, number] = [1, 1, 1]
@@ -55,6 +56,7 @@ function push(ctx: CommandContext, argv: string[], head: boolean, onlyIfExists: 
     else list.pushBack(argv[i])
   }
   ctx.afterWrite(key)
+  ev(ctx, N.LIST, head ? 'lpush' : 'rpush', key)
   ctx.reply.integer(list.length)
 }
 
@@ -69,6 +71,7 @@ function linsert(ctx: CommandContext, argv: string[]): void {
   items.splice(where === 'before' ? i : i + 1, 0, argv[4])
   list.replaceAll(items)
   ctx.afterWrite(argv[1])
+  ev(ctx, N.LIST, 'linsert', argv[1])
   ctx.reply.integer(list.length)
 }
 
@@ -76,8 +79,11 @@ function linsert(ctx: CommandContext, argv: string[]): void {
 export function popN(ctx: CommandContext, key: string, list: Deque, head: boolean, n: number): string[] {
   const out: string[] = []
   for (let i = 0; i < n && list.length > 0; i++) out.push((head ? list.popFront() : list.popBack()) as string)
-  if (list.length === 0) ctx.db.delete(key)
+  const emptied = list.length === 0
+  if (emptied) ctx.db.delete(key)
   ctx.afterWrite(key)
+  ev(ctx, N.LIST, head ? 'lpop' : 'rpop', key)
+  if (emptied) ev(ctx, N.GENERIC, 'del', key)
   return out
 }
 
@@ -116,6 +122,7 @@ function lset(ctx: CommandContext, argv: string[]): void {
   if (i < 0) return ctx.reply.error(E.OUT_OF_RANGE)
   list.set(i, argv[3])
   ctx.afterWrite(argv[1])
+  ev(ctx, N.LIST, 'lset', argv[1])
   ctx.reply.ok()
 }
 
@@ -152,6 +159,8 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   // redis ltrimCommand: dirty += removed elements, so a trim that removes nothing is not propagated.
   else propagateNothing(ctx)
   ctx.afterWrite(key)
+  ev(ctx, N.LIST, 'ltrim', key)
+  if (!r) ev(ctx, N.GENERIC, 'del', key)
   ctx.reply.ok()
 }
 
@@ -174,6 +183,8 @@ function lrem(ctx: CommandContext, argv: string[]): void {
     if (kept.length === 0) ctx.db.delete(key)
     else list.replaceAll(kept)
     ctx.afterWrite(key)
+    ev(ctx, N.LIST, 'lrem', key)
+    if (kept.length === 0) ev(ctx, N.GENERIC, 'del', key)
   }
   ctx.reply.integer(removed)
 }
@@ -236,6 +247,10 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   else target.pushBack(v)
   ctx.afterWrite(src)
   if (dst !== src) ctx.afterWrite(dst)
+  // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.
+  ev(ctx, N.LIST, toHead ? 'lpush' : 'rpush', dst)
+  ev(ctx, N.LIST, fromHead ? 'lpop' : 'rpop', src)
+  if (!ctx.db.has(src)) ev(ctx, N.GENERIC, 'del', src)
   return v
 }
 

@@ -11,6 +11,7 @@ import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
 import {migratePool, type RestoreItem} from './migrate-client.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, parseIntStrict} from './util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 export const commands: CommandSpec[] = [
   cmd('dump', 2, ['readonly'], [1, 1, 1], dump),
@@ -83,6 +84,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
     if (!absttl) ctx.propagateAs([argv[0], key, String(at), ...argv.slice(3), 'ABSTTL'])
   }
   ctx.afterWrite(key)
+  ev(ctx, N.GENERIC, 'restore', key)
   ctx.reply.ok()
 }
 
@@ -178,6 +180,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
       if (db.get(key) !== values[i]) continue
       db.delete(key)
       ctx.afterWrite(key)
+      ev(ctx, N.GENERIC, 'del', key)
       deleted.push(key)
     }
   }

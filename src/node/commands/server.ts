@@ -1,4 +1,4 @@
-// Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY LATENCY SLOWLOG DEBUG.
+// Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY DEBUG (SLOWLOG LATENCY MONITOR: observe.ts).
 // WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {createHash} from 'node:crypto'
@@ -26,6 +26,7 @@ export const commands: CommandSpec[] = [
       cmd('rewrite', 2, [...A], 0, configRewrite),
       cmd('resetstat', 2, [...A], 0, (ctx) => {
         for (const k of Object.keys(ctx.server.stats) as (keyof typeof ctx.server.stats)[]) ctx.server.stats[k] = 0
+        ctx.server.insight.resetStats()
         ctx.reply.ok()
       }),
       cmd('help', 2, ['loading', 'stale'], 0, help(['CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET <pattern>', 'SET <directive> <value>', 'RESETSTAT', 'REWRITE', 'HELP'])),
@@ -68,25 +69,6 @@ export const commands: CommandSpec[] = [
       }),
       cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
       cmd('help', 2, ['loading', 'stale'], 0, help(['MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'DOCTOR', 'STATS', 'PURGE', 'USAGE <key> [SAMPLES <count>]', 'HELP'])),
-    ],
-  },
-  {
-    ...cmd('slowlog', -2, [], 0, () => undefined),
-    subcommands: [
-      cmd('get', -2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.array(0)),
-      cmd('len', 2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(0)),
-      cmd('reset', 2, ['admin', 'loading', 'stale'], 0, (ctx) => ctx.reply.ok()),
-      cmd('help', 2, ['loading', 'stale'], 0, help(['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', 'LEN', 'RESET', 'HELP'])),
-    ],
-  },
-  {
-    ...cmd('latency', -2, [], 0, () => undefined),
-    subcommands: [
-      cmd('latest', 2, [...A], 0, (ctx) => ctx.reply.array(0)),
-      cmd('history', 3, [...A], 0, (ctx) => ctx.reply.array(0)),
-      cmd('reset', -2, [...A], 0, (ctx) => ctx.reply.integer(0)),
-      cmd('doctor', 2, [...A], 0, (ctx) => ctx.reply.verbatim('Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep better.\n')),
-      cmd('help', 2, ['loading', 'stale'], 0, help(['LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'DOCTOR', 'HISTORY <event>', 'LATEST', 'RESET [<event> ...]', 'HELP'])),
     ],
   },
   cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),

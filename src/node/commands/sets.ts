@@ -6,6 +6,7 @@ import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg} from './util.js'
 import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection} from './type-util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -23,11 +24,11 @@ export const commands: CommandSpec[] = [
   // SINTER replies in the smallest input's order (redis iterates it); the others build a new set.
   cmd('sinter', -2, ['readonly'], [1, -1, 1], (ctx, a) => replySet(ctx, inter(ctx, a.slice(1)), false)),
   cmd('sintercard', -3, ['readonly'], 0, sintercard, {keys: numkeysKeys(1)}),
-  cmd('sinterstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], inter(ctx, a.slice(2)))),
+  cmd('sinterstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], inter(ctx, a.slice(2)), 'sinterstore')),
   cmd('sunion', -2, ['readonly'], [1, -1, 1], (ctx, a) => replySet(ctx, union(ctx, a.slice(1)))),
-  cmd('sunionstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], union(ctx, a.slice(2)))),
+  cmd('sunionstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], union(ctx, a.slice(2)), 'sunionstore')),
   cmd('sdiff', -2, ['readonly'], [1, -1, 1], (ctx, a) => replySet(ctx, diff(ctx, a.slice(1)))),
-  cmd('sdiffstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], diff(ctx, a.slice(2)))),
+  cmd('sdiffstore', -3, ['write', 'denyoom'], [1, -1, 1], (ctx, a) => store(ctx, a[1], diff(ctx, a.slice(2)), 'sdiffstore')),
   cmd('sscan', -3, ['readonly'], K, sscan),
 ]
 
@@ -76,6 +77,7 @@ function sadd(ctx: CommandContext, argv: string[]): void {
     }
   }
   if (n > 0) ctx.afterWrite(argv[1])
+  if (n > 0) ev(ctx, N.SET, 'sadd', argv[1])
   ctx.reply.integer(n)
 }
 
@@ -87,6 +89,8 @@ function srem(ctx: CommandContext, argv: string[]): void {
   if (n > 0) {
     if (s.size === 0) ctx.db.delete(argv[1])
     ctx.afterWrite(argv[1])
+    ev(ctx, N.SET, 'srem', argv[1])
+    if (s.size === 0) ev(ctx, N.GENERIC, 'del', argv[1])
   }
   ctx.reply.integer(n)
 }
@@ -109,6 +113,8 @@ function spop(ctx: CommandContext, argv: string[]): void {
     // Replicas must remove the same member (redis rewrites SPOP as SREM).
     ctx.propagateAs(['SREM', key, m])
     ctx.afterWrite(key)
+    ev(ctx, N.SET, 'spop', key)
+    if (s.size === 0) ev(ctx, N.GENERIC, 'del', key)
     return ctx.reply.bulk(m)
   }
   const msg = 'ERR value is out of range, must be positive'
@@ -121,6 +127,8 @@ function spop(ctx: CommandContext, argv: string[]): void {
     ctx.db.delete(key)
     ctx.propagateAs(['DEL', key])
     ctx.afterWrite(key)
+    ev(ctx, N.SET, 'spop', key)
+    ev(ctx, N.GENERIC, 'del', key)
     ctx.reply.set(all.length)
     for (const m of all) ctx.reply.bulk(m)
     return
@@ -133,6 +141,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
     ctx.propagateAs(['SREM', key, m])
   }
   ctx.afterWrite(key)
+  ev(ctx, N.SET, 'spop', key)
   ctx.reply.set(out.length)
   for (const m of out) ctx.reply.bulk(m)
 }
@@ -177,8 +186,11 @@ function smove(ctx: CommandContext, argv: string[]): void {
   if (!from.delete(member)) return ctx.reply.integer(0)
   if (from.size === 0) ctx.db.delete(src)
   ctx.afterWrite(src)
+  ev(ctx, N.SET, 'srem', src)
+  if (from.size === 0) ev(ctx, N.GENERIC, 'del', src)
   ;(to ?? ctx.db.setForWrite(dst)).add(member)
   ctx.afterWrite(dst)
+  ev(ctx, N.SET, 'sadd', dst)
   ctx.reply.integer(1)
 }
 
@@ -224,10 +236,12 @@ function diff(ctx: CommandContext, keys: string[]): SetValue {
   return out
 }
 
-function store(ctx: CommandContext, dst: string, result: SetValue): void {
+function store(ctx: CommandContext, dst: string, result: SetValue, event: string): void {
   const existed = ctx.db.delete(dst)
   if (result.size > 0) ctx.db.set(dst, result)
   if (existed || result.size > 0) ctx.afterWrite(dst)
+  if (result.size > 0) ev(ctx, N.SET, event, dst)
+  else if (existed) ev(ctx, N.GENERIC, 'del', dst)
   ctx.reply.integer(result.size)
 }
 

@@ -6,6 +6,7 @@ import {E, ReplyError} from '../errors.js'
 import {Deque, ZSet} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const CATS = ['@set', '@sortedset', '@list', '@slow', '@dangerous']
 export const commands: CommandSpec[] = [
@@ -185,7 +186,11 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
   if (outputLen > 0) {
     ctx.db.set(storeKey, out)
     ctx.afterWrite(storeKey)
-  } else if (ctx.db.delete(storeKey)) ctx.afterWrite(storeKey)
+    ev(ctx, N.LIST, 'sortstore', storeKey)
+  } else if (ctx.db.delete(storeKey)) {
+    ctx.afterWrite(storeKey)
+    ev(ctx, N.GENERIC, 'del', storeKey)
+  }
   ctx.reply.integer(outputLen)
 }
 

@@ -2,6 +2,7 @@
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {expireKeyAt, floatArg, intArg, parseFloatStrict, storedInt} from './util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
@@ -82,6 +83,7 @@ function set(ctx: CommandContext, argv: string[]): void {
     if (db.expiresCount !== 0) db.has(key)
     db.set(key, argv[2], false)
     ctx.afterWrite(key)
+    ev(ctx, N.STRING, 'set', key)
     return ctx.reply.ok()
   }
   const old = db.get(key)
@@ -102,6 +104,8 @@ function set(ctx: CommandContext, argv: string[]): void {
     ctx.propagateAs(argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== 'get'))
   }
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'set', key)
+  if (expireAt !== null) ev(ctx, N.GENERIC, 'expire', key)
   if (get) ctx.reply.bulk(old as string | undefined)
   else ctx.reply.ok()
 }
@@ -110,6 +114,7 @@ function setnx(ctx: CommandContext, key: string, value: string): void {
   if (ctx.db.has(key)) return ctx.reply.integer(0)
   ctx.db.set(key, value)
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'set', key)
   ctx.reply.integer(1)
 }
 
@@ -120,6 +125,8 @@ function setWithTtl(ctx: CommandContext, argv: string[], unitMs: number): void {
   // SETEX/PSETEX run redis's SET code: propagated as SET key value PXAT ms.
   ctx.propagateAs(['SET', argv[1], argv[3], 'PXAT', String(at)])
   ctx.afterWrite(argv[1])
+  ev(ctx, N.STRING, 'set', argv[1])
+  ev(ctx, N.GENERIC, 'expire', argv[1])
   ctx.reply.ok()
 }
 
@@ -128,6 +135,7 @@ function getset(ctx: CommandContext, argv: string[]): void {
   ctx.db.set(argv[1], argv[2])
   ctx.propagateAs(['SET', argv[1], argv[2]]) // redis getsetCommand rewrites the name to SET
   ctx.afterWrite(argv[1])
+  ev(ctx, N.STRING, 'set', argv[1])
   ctx.reply.bulk(old)
 }
 
@@ -137,6 +145,7 @@ function getdel(ctx: CommandContext, argv: string[]): void {
     ctx.db.delete(argv[1])
     ctx.propagateAs([ctx.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', argv[1]])
     ctx.afterWrite(argv[1])
+    ev(ctx, N.GENERIC, 'del', argv[1])
   }
   ctx.reply.bulk(old)
 }
@@ -162,6 +171,7 @@ function getex(ctx: CommandContext, argv: string[]): void {
   else if (persist && ctx.db.persist(key)) {
     ctx.propagateAs(['PERSIST', key])
     ctx.afterWrite(key)
+    ev(ctx, N.GENERIC, 'persist', key)
   }
   ctx.reply.bulk(v)
 }
@@ -180,6 +190,7 @@ function mset(ctx: CommandContext, argv: string[], nx: boolean): void {
   for (let i = 1; i < argv.length; i += 2) {
     ctx.db.set(argv[i], argv[i + 1])
     ctx.afterWrite(argv[i])
+    ev(ctx, N.STRING, 'set', argv[i])
   }
   if (nx) ctx.reply.integer(1)
   else ctx.reply.ok()
@@ -214,6 +225,7 @@ function incrBy(ctx: CommandContext, key: string, delta: bigint): void {
   const s = next.toString()
   ctx.db.set(key, s, true)
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'incrby', key)
   ctx.reply.integer(next)
 }
 
@@ -253,6 +265,7 @@ function incrByFloat(ctx: CommandContext, argv: string[]): void {
   ctx.db.set(key, s, true)
   ctx.propagateAs(['SET', key, s, 'KEEPTTL'])
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'incrbyfloat', key)
   ctx.reply.bulk(s)
 }
 
@@ -268,6 +281,7 @@ function append(ctx: CommandContext, argv: string[]): void {
   ctx.db.set(argv[1], cur === undefined ? next : flatten(next), true)
   if (cur !== undefined) ctx.db.markRaw(argv[1]) // appendCommand unshares into a raw sds
   ctx.afterWrite(argv[1])
+  ev(ctx, N.STRING, 'append', argv[1])
   ctx.reply.integer(next.length)
 }
 
@@ -304,6 +318,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
     ctx.db.set(key, '\0'.repeat(offset) + val)
     ctx.db.markRaw(key)
     ctx.afterWrite(key)
+    ev(ctx, N.STRING, 'setrange', key)
     return ctx.reply.integer(offset + val.length)
   }
   if (val.length === 0) return ctx.reply.integer(cur.length)
@@ -313,6 +328,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   ctx.db.set(key, next, true)
   ctx.db.markRaw(key)
   ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'setrange', key)
   ctx.reply.integer(next.length)
 }
 

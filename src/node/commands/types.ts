@@ -69,6 +69,8 @@ export interface CommandSpec {
   group?: string
   /** Set by the command table for subcommands: "config|get" (used in error texts). */
   fullname?: string
+  /** INFO commandstats counters (src/node/insight.ts), created on first call */
+  stats?: import('../insight.js').CommandStats
 }
 
 export interface CommandContext {
@@ -110,6 +112,8 @@ export interface ClusterHooks {
   verdict(session: Session, spec: CommandSpec, argv: string[], keys: string[]): Verdict | null
   /** PUBLISH fan-out over the bus (local delivery is done by the node itself). */
   publish?(channel: string, message: string): void
+  /** SPUBLISH: PUBLISHSHARD to the other nodes of this shard only. */
+  publishShard?(channel: string, message: string): void
   /** Text of INFO's "# Cluster" section body lines (default "cluster_enabled:1"). */
   infoLines?(): string[]
   /** Called on shutdown (SHUTDOWN, SIGTERM) before the process exits: save nodes.conf etc. */

@@ -1,6 +1,7 @@
 // Argument parsing and small write helpers shared by command groups, with redis's exact error replies.
 import {E, ReplyError} from '../errors.js'
 import type {CommandContext} from './types.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const INT_RE = /^-?[1-9][0-9]*$/
 
@@ -80,6 +81,7 @@ export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?:
     else if (argv[0].toLowerCase() !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(at), ...argv.slice(3)])
   }
   ctx.afterWrite(key)
+  ev(ctx, N.GENERIC, at <= ctx.clock.now() ? 'del' : 'expire', key)
 }
 
 /** The command changed nothing worth replicating (redis: dirty unchanged), though it touched the key. */

@@ -7,6 +7,7 @@ import type {LexBound, ScoreBound} from '../keyspace/zset.js'
 import type {RespWriter} from '../../resp/writer.js'
 import type {CommandContext} from './types.js'
 import {intArg} from './util.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const FLOAT_BODY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?\d+)?$|^[+-]?(inf|infinity)$/i
 
@@ -167,7 +168,7 @@ export function zrangeGeneric(ctx: CommandContext, argv: string[], argStart: num
     } else span = scores ? scoreSpan(z, scores) : lexSpan(z, lex!)
     if (span && span[0] <= span[1]) items = collect(z, span, rev, ranks ? 0 : offset, ranks ? -1 : limit)
   }
-  if (store !== null) return storeResult(ctx, store, items)
+  if (store !== null) return storeResult(ctx, store, items, 'zrangestore')
   replyScored(ctx.reply, items, withScores)
 }
 
@@ -186,7 +187,7 @@ function collect(z: ZSet, [first, last]: [number, number], rev: boolean, offset:
   return out
 }
 
-export function storeResult(ctx: CommandContext, dst: string, items: [string, number][]): void {
+export function storeResult(ctx: CommandContext, dst: string, items: [string, number][], event: string): void {
   const existed = ctx.db.delete(dst)
   if (items.length > 0) {
     const z = new ZSet()
@@ -194,6 +195,8 @@ export function storeResult(ctx: CommandContext, dst: string, items: [string, nu
     ctx.db.set(dst, z)
   }
   if (existed || items.length > 0) ctx.afterWrite(dst)
+  if (items.length > 0) ev(ctx, N.ZSET, event, dst)
+  else if (existed) ev(ctx, N.GENERIC, 'del', dst)
   ctx.reply.integer(items.length)
 }
 
@@ -220,5 +223,7 @@ export function zremrange(ctx: CommandContext, argv: string[], type: 'rank' | 's
   const removed = z.removeRange(span[0], span[1]).length
   if (z.size === 0) ctx.db.delete(key)
   ctx.afterWrite(key)
+  ev(ctx, N.ZSET, 'zremrangeby' + type, key)
+  if (z.size === 0) ev(ctx, N.GENERIC, 'del', key)
   ctx.reply.integer(removed)
 }

@@ -127,6 +127,6 @@ export function zsetOp(ctx: CommandContext, argv: string[], numkeysAt: number, o
   const z = new ZSet()
   for (const [m, s] of out) z.add(m, s)
   const items = [...z.entries()]
-  if (dst !== null) return storeResult(ctx, dst, items)
+  if (dst !== null) return storeResult(ctx, dst, items, argv[0].toLowerCase())
   replyScored(ctx.reply, items, withScores)
 }

@@ -11,6 +11,7 @@ import {intArg} from './util.js'
 import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
 import {doubleArg, zcount, zrangeGeneric, zremrange} from './zsets-range.js'
 import {zsetOp} from './zsets-store.js'
+import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -128,6 +129,7 @@ function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
     }
   }
   if (added + updated > 0) ctx.afterWrite(key)
+  if (added + updated > 0) ev(ctx, N.ZSET, f.incr ? 'zincr' : 'zadd', key)
   if (f.incr) return processed ? ctx.reply.double(score) : ctx.reply.nil()
   ctx.reply.integer(f.ch ? added + updated : added)
 }
@@ -140,6 +142,8 @@ function zrem(ctx: CommandContext, argv: string[]): void {
   if (n > 0) {
     if (z.size === 0) ctx.db.delete(argv[1])
     ctx.afterWrite(argv[1])
+    ev(ctx, N.ZSET, 'zrem', argv[1])
+    if (z.size === 0) ev(ctx, N.GENERIC, 'del', argv[1])
   }
   ctx.reply.integer(n)
 }
@@ -179,6 +183,8 @@ function popEnd(ctx: CommandContext, key: string, z: ZSet, min: boolean, count: 
   else z.removeRange(z.size - n, z.size - 1)
   if (z.size === 0) ctx.db.delete(key)
   ctx.afterWrite(key)
+  ev(ctx, N.ZSET, min ? 'zpopmin' : 'zpopmax', key)
+  if (z.size === 0) ev(ctx, N.GENERIC, 'del', key)
   return out
 }
 

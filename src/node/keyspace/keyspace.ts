@@ -33,6 +33,8 @@ export const KEY_OVERHEAD = 72
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
   expired?(key: string): void
+  /** A key was created (keyspace notification "new"; set only while that class is on). */
+  added?: (key: string) => void
 }
 
 export class Keyspace {
@@ -169,6 +171,7 @@ export class Keyspace {
       this.count++
       this.account(key, undefined, value)
       if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, undefined))
+      if (this.events.added !== undefined) this.events.added(key)
       return
     }
     const old = m.get(key)
@@ -177,8 +180,10 @@ export class Keyspace {
     if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, old === undefined ? undefined : -1 - (this.access.get(key) ?? 0)))
     m.set(key, value)
     this.account(key, old, value)
-    if (old === undefined) this.count++
-    else {
+    if (old === undefined) {
+      this.count++
+      if (this.events.added !== undefined) this.events.added(key)
+    } else {
       if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
       if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     }

@@ -1,0 +1,262 @@
+// What the node records about the commands it runs (redis server.c call(), slowlog.c,
+// latency.c, replication.c replicationFeedMonitors): INFO commandstats / errorstats /
+// latencystats, SLOWLOG, the LATENCY monitor and MONITOR feeds. The dispatcher calls
+// finishCall() once per executed command; everything here is O(1) per call unless a feature
+// is switched on (a monitor attached, slowlog threshold reached).
+import type {CommandSpec} from './commands/types.js'
+import type {NodeServer} from './server.js'
+import type {Session} from './session.js'
+
+export interface CommandStats {
+  calls: number
+  usec: number
+  rejected: number
+  failed: number
+  /** log2 latency histogram: hist[b] counts calls of up to 1024 * 2^b ns (insight-info.ts) */
+  hist: number[]
+}
+
+export interface SlowlogEntry {
+  id: number
+  time: number
+  usec: number
+  argv: string[]
+  peer: string
+  name: string
+}
+
+interface LatencyEvent {
+  /** [unix seconds, ms] samples, one per second, oldest first (redis keeps 160) */
+  samples: [number, number][]
+  max: number
+}
+
+const SLOWLOG_MAX_ARGC = 32
+const SLOWLOG_MAX_STRING = 128
+const LATENCY_SAMPLES = 160
+const ERRORSTATS_MAX = 128
+/** 1024 ns * 2^47 is far beyond any command: the histogram never grows (a packed SMI array) */
+const HIST_BUCKETS = 48
+/** Fed before they run (their script's commands follow them): eval.c / functions.c. */
+const MONITOR_BEFORE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
+
+export class Insight {
+  /** specs that have stats (so RESETSTAT and INFO need not walk the whole table) */
+  readonly used = new Set<CommandSpec>()
+  readonly errorStats = new Map<string, number>()
+  errorStatsDisabled = false
+  totalErrors = 0
+  slowlog: SlowlogEntry[] = []
+  slowlogNextId = 0
+  readonly latency = new Map<string, LatencyEvent>()
+  readonly monitors = new Set<Session>()
+  slowerThan: number
+  slowlogMax: number
+  latencyThreshold: number
+  trackLatency: boolean
+  percentiles: number[]
+  readonly onError = (msg: string): void => this.countError(msg)
+
+  constructor(readonly server: NodeServer) {
+    const cfg = server.config
+    this.slowerThan = cfg.int('slowlog-log-slower-than')
+    this.slowlogMax = cfg.int('slowlog-max-len')
+    this.latencyThreshold = cfg.int('latency-monitor-threshold')
+    this.trackLatency = cfg.bool('latency-tracking')
+    this.percentiles = parsePercentiles(cfg.get('latency-tracking-info-percentiles'))
+    cfg.onChange.push((name, value) => {
+      if (name === 'slowlog-log-slower-than') this.slowerThan = Number(value)
+      else if (name === 'slowlog-max-len') {
+        this.slowlogMax = Number(value)
+        if (this.slowlog.length > this.slowlogMax) this.slowlog.length = this.slowlogMax
+      } else if (name === 'latency-monitor-threshold') this.latencyThreshold = Number(value)
+      else if (name === 'latency-tracking') this.trackLatency = value === 'yes'
+      else if (name === 'latency-tracking-info-percentiles') this.percentiles = parsePercentiles(value)
+    })
+    server.on('sessionClosed', (s: Session) => this.monitors.delete(s))
+  }
+
+  stats(spec: CommandSpec): CommandStats {
+    let st = spec.stats
+    if (st === undefined) {
+      st = spec.stats = {calls: 0, usec: 0, rejected: 0, failed: 0, hist: new Array<number>(HIST_BUCKETS).fill(0)}
+      this.used.add(spec)
+    }
+    return st
+  }
+
+  /** afterErrorReply: total_error_replies and the per-code errorstats (first word of the error). */
+  countError(msg: string): void {
+    this.totalErrors++
+    let sp = msg.indexOf(' ')
+    if (sp < 0) sp = msg.length
+    const code = msg.slice(0, sp)
+    const n = this.errorStats.get(code)
+    if (n !== undefined) this.errorStats.set(code, n + 1)
+    else if (this.errorStats.size >= ERRORSTATS_MAX) {
+      if (!this.errorStatsDisabled) {
+        this.errorStatsDisabled = true
+        this.server.log.warning('Errorstats stopped adding new errors because the number of different errors reached 128; see the \'errorstat_*\' section of INFO.')
+      }
+    } else this.errorStats.set(code, 1)
+  }
+
+  resetStats(): void {
+    for (const spec of this.used) spec.stats = undefined
+    this.used.clear()
+    this.errorStats.clear()
+    this.errorStatsDisabled = false
+    this.totalErrors = 0
+  }
+
+  latencySample(event: string, ms: number): void {
+    if (this.latencyThreshold === 0 || ms < this.latencyThreshold) return
+    const now = Math.floor(Date.now() / 1000)
+    let ev = this.latency.get(event)
+    if (ev === undefined) this.latency.set(event, (ev = {samples: [], max: 0}))
+    if (ms > ev.max) ev.max = ms
+    const last = ev.samples[ev.samples.length - 1]
+    if (last !== undefined && last[0] === now) {
+      if (ms > last[1]) last[1] = ms
+      return
+    }
+    ev.samples.push([now, ms])
+    if (ev.samples.length > LATENCY_SAMPLES) ev.samples.shift()
+  }
+
+  slowlogPush(s: Session, argv: string[], usec: number): void {
+    const n = Math.min(argv.length, SLOWLOG_MAX_ARGC)
+    const args: string[] = []
+    for (let j = 0; j < n; j++) {
+      if (n !== argv.length && j === n - 1) args.push(`... (${argv.length - n + 1} more arguments)`)
+      else {
+        const a = argv[j]
+        args.push(a.length > SLOWLOG_MAX_STRING ? a.slice(0, SLOWLOG_MAX_STRING) + `... (${a.length - SLOWLOG_MAX_STRING} more bytes)` : a)
+      }
+    }
+    this.slowlog.unshift({id: this.slowlogNextId++, time: Math.floor(Date.now() / 1000), usec, argv: args, peer: s.addr, name: s.name})
+    if (this.slowlog.length > this.slowlogMax) this.slowlog.length = this.slowlogMax
+  }
+
+  /** replicationFeedMonitors: one status line per command to every MONITOR client. */
+  feedMonitors(s: Session, argv: string[]): void {
+    const t = performance.timeOrigin + performance.now()
+    const sec = Math.floor(t / 1000)
+    const usec = Math.floor((t - sec * 1000) * 1000)
+    let line = `+${sec}.${String(usec).padStart(6, '0')} [${s.dbIndex} ${s.flags.has('script') ? 'lua' : s.addr}]`
+    for (const a of redact(argv)) line += ' ' + repr(a)
+    line += '\r\n'
+    for (const m of this.monitors) {
+      m.reply.raw(line)
+      m.flushSoon()
+    }
+  }
+}
+
+/**
+ * call()'s bookkeeping after a command ran: commandstats, latency histogram, failed calls,
+ * LATENCY "command"/"fast-command" samples, SLOWLOG and MONITOR. `t0` is performance.now() at
+ * the start, `errors` the session writer's error count then.
+ */
+export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number): void {
+  const usec = Math.round((performance.now() - t0) * 1000)
+  const ins = s.server.insight
+  const st = spec.stats ?? ins.stats(spec)
+  st.calls++
+  st.usec += usec
+  if (s.reply.errors !== errors) st.failed++
+  if (ins.trackLatency) {
+    // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns
+    const k = Math.ceil((usec * 1000) / 1024)
+    const b = k <= 1 ? 0 : k > 0x7fffffff ? HIST_BUCKETS - 1 : 32 - Math.clz32(k - 1)
+    st.hist[b]++
+  }
+  if (s.socket === null && s.flags.has('script')) {
+    // Commands run by a script: no slowlog / latency entry of their own (CMD_CALL_SLOWLOG unset).
+    if (ins.monitors.size !== 0) ins.feedMonitors(s, argv)
+    return
+  }
+  if (ins.latencyThreshold !== 0) ins.latencySample(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000))
+  if (ins.slowerThan >= 0 && usec >= ins.slowerThan && ins.slowlogMax !== 0 && spec.name !== 'exec') ins.slowlogPush(s, redact(argv), usec)
+  if (ins.monitors.size !== 0 && !spec.flags.includes('admin') && !MONITOR_BEFORE.has(spec.name)) ins.feedMonitors(s, argv)
+}
+
+/** The dispatcher rejected a known command (arity, auth, cluster verdict, guards): rejected_calls. */
+export function rejectedCall(s: Session, spec: CommandSpec): void {
+  s.server.insight.stats(spec).rejected++
+}
+
+/** EVAL / FCALL feed MONITOR before their script's commands (redis eval.c evalCommand). */
+export function feedBeforeRun(s: Session, spec: CommandSpec, argv: string[]): void {
+  const ins = s.server.insight
+  if (ins.monitors.size !== 0 && MONITOR_BEFORE.has(spec.name)) ins.feedMonitors(s, argv)
+}
+
+/**
+ * The arguments SLOWLOG and MONITOR show: passwords replaced by "(redacted)" as redis 7.0's
+ * redactClientCommandArgument does (AUTH, HELLO ... AUTH, MIGRATE AUTH/AUTH2, ACL SETUSER,
+ * CONFIG SET of masterauth / masteruser / requirepass).
+ */
+export function redact(argv: string[]): string[] {
+  const cmd = argv[0].toLowerCase()
+  const R = '(redacted)'
+  if (cmd === 'auth') return argv.map((a, i) => (i === 0 ? a : R))
+  if (cmd === 'hello') {
+    const out = argv.slice()
+    for (let i = 2; i < out.length; i++) {
+      const o = out[i].toLowerCase()
+      if (o === 'auth' && i + 2 < out.length) {
+        out[i + 1] = out[i + 2] = R
+        i += 2
+      } else if (o === 'setname') i++
+    }
+    return out
+  }
+  if (cmd === 'migrate') {
+    const out = argv.slice()
+    for (let i = 6; i < out.length; i++) {
+      const o = out[i].toLowerCase()
+      if (o === 'auth' && i + 1 < out.length) out[++i] = R
+      else if (o === 'auth2' && i + 2 < out.length) {
+        out[i + 1] = out[i + 2] = R
+        i += 2
+      } else if (o === 'keys') break
+    }
+    return out
+  }
+  if (cmd === 'acl' && argv.length > 2 && argv[1].toLowerCase() === 'setuser') return argv.map((a, i) => (i < 2 ? a : R))
+  if (cmd === 'config' && argv.length > 3 && argv[1].toLowerCase() === 'set') {
+    const out = argv.slice()
+    for (let i = 2; i + 1 < out.length; i += 2) if (SENSITIVE_CONFIGS.has(out[i].toLowerCase())) out[i + 1] = R
+    return out
+  }
+  return argv
+}
+
+const SENSITIVE_CONFIGS = new Set(['masterauth', 'masteruser', 'requirepass'])
+
+/** sdscatrepr: double-quoted, C escapes, \xhh for bytes outside printable ASCII. */
+export function repr(s: string): string {
+  let out = '"'
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x5c) out += '\\\\'
+    else if (c === 0x22) out += '\\"'
+    else if (c === 0x0a) out += '\\n'
+    else if (c === 0x0d) out += '\\r'
+    else if (c === 0x09) out += '\\t'
+    else if (c === 0x07) out += '\\a'
+    else if (c === 0x08) out += '\\b'
+    else if (c >= 0x20 && c <= 0x7e) out += s[i]
+    else out += '\\x' + c.toString(16).padStart(2, '0')
+  }
+  return out + '"'
+}
+
+function parsePercentiles(v: string): number[] {
+  return v
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => !Number.isNaN(n))
+}
