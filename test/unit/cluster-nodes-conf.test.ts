@@ -89,4 +89,21 @@ describe('nodes.conf', () => {
     assert.deepEqual(bitmapRanges(new Uint8Array(2048).fill(0xff)), [[0, 16383]])
     assert.deepEqual(bitmapRanges(new Uint8Array(2048)), [])
   })
+
+  test('writable delay: a restarted master waits 2 s before ok, a node with a brand-new id does not', () => {
+    for (const fresh of [false, true]) {
+      const clock = new ManualClock()
+      const cfg = {...defaultClusterConfig(25934), nodeTimeout: 500}
+      const st = new ClusterState(clock, cfg, {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}})
+      st.freshIdentity = fresh
+      st.updateState() // start-up: no slots, minority
+      for (let j = 0; j < 16384; j++) st.addSlot(st.myself, j)
+      clock.advance(600) // past the rejoin delay (node timeout 500), not past the 2 s writable delay
+      st.updateState()
+      assert.equal(st.ok, fresh, `fresh=${fresh}`)
+      clock.advance(1500)
+      st.updateState()
+      assert.equal(st.ok, true)
+    }
+  })
 })
