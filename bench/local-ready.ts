@@ -30,7 +30,7 @@ interface LocalState {
 async function localCreate(server: string | undefined, measureRss: boolean): Promise<Sample & {rssKb?: number[]}> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-bench-ready-'))
   try {
-    const args = [BIN, 'create', '--replicas', '1', '--yes', '--dir', dir, ...(server ? ['--server', server] : [])]
+    const args = [BIN, 'create', '--replicas', '1', '--yes', '--port', '0', '--dir', dir, ...(server ? ['--server', server] : [])]
     const r = await run(process.execPath, args)
     if (r.code !== 0) throw new Error(`create ${server ?? 'embedded'} failed: ${r.stdout}\n${r.stderr}`)
     const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as LocalState
@@ -42,7 +42,7 @@ async function localCreate(server: string | undefined, measureRss: boolean): Pro
     }
     return {ms: r.ms, cpuMs: cpu, ...(rssKb ? {rssKb} : {})}
   } finally {
-    await run(process.execPath, [BIN, 'local', 'stop', '--dir', dir])
+    await run(process.execPath, [BIN, 'local', 'destroy', '--dir', dir])
     rmSync(dir, {recursive: true, force: true})
   }
 }
