@@ -1,5 +1,6 @@
 // Shared benchmark helpers: spawn real redis-server nodes on free ports, time child processes, medians.
 import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {Redis} from 'ioredis'
 import {RedisNodes, type TestNode} from '../test/helpers/redis-server.js'
 
@@ -78,5 +79,16 @@ export async function connect(port: number): Promise<Redis> {
       if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
       await sleep(50)
     }
+  }
+}
+
+/** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
+export function processCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return 0
   }
 }

@@ -42,6 +42,7 @@ the replica finished its initial sync (master_link_status:up); --timeout bounds 
           else if (e.type === 'joined') this.out.info(`All nodes know the new node and agree (${(e.elapsedMs / 1000).toFixed(2)}s)`)
           else if (e.type === 'replicate') this.out.info(`Configure node as replica of ${e.master}.`)
           else if (e.type === 'synced') this.out.info(`The replica finished its initial sync (${(e.elapsedMs / 1000).toFixed(2)}s)`)
+          else if (e.type === 'restore-failed') this.out.warn(`Could not restore cluster-node-timeout on ${e.node}: ${e.error}`)
         },
       })
       this.out.ok(`New node added correctly: ${result.address} (${result.id}) as ${result.role}${result.master ? ` of ${result.master.address}` : ''}.`)

@@ -40,6 +40,12 @@ describe('add-node against redis-server', {skip}, () => {
     assert.equal(doc.result.role, 'master')
     assert.equal(doc.result.id, await myid(spares[1]))
     for (const n of [...cluster, spares[0], spares[1]]) assert.equal(await knownBy(n), 5, n.address)
+    // Returned only on real agreement: the new masters already report ok (their rejoin delay was cut
+    // by the fast join), and their own cluster-node-timeout is back to what it was.
+    for (const n of [spares[0], spares[1]]) {
+      assert.match(String(await rn.call(n, 'CLUSTER', 'INFO')), /cluster_state:ok/, n.address)
+      assert.deepEqual(await rn.call(n, 'CONFIG', 'GET', 'cluster-node-timeout'), ['cluster-node-timeout', '2000'])
+    }
     const chk = await runCli(['check', cluster[2].address])
     assert.equal(chk.code, 0, chk.stdout)
   })

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {parseNodesConf, formatNodesConfLine, serializeNodesConf, writeFileAtomic, parseAddress, NodesConfError} from '../../src/node/cluster/nodes-conf.js'
+import {bitmapRanges, slotRanges} from '../../src/node/cluster/node.js'
+import {parseNodesConf, formatNodesConfLine, serializeNodesConf, writeConfigInPlace, parseAddress, NodesConfError} from '../../src/node/cluster/nodes-conf.js'
 import {ClusterState, defaultClusterConfig} from '../../src/node/cluster/state.js'
 import {loadNodesConf, renderNodesConf} from '../../src/node/cluster/format.js'
 import {ManualClock} from '../../src/node/clock.js'
@@ -61,16 +62,48 @@ describe('nodes.conf', () => {
     assert.throws(() => parseNodesConf('short line\n'), NodesConfError)
   })
 
-  test('atomic write replaces the file and leaves no temp file', () => {
+  test('in-place write (clusterSaveConfig): shorter text truncates, longer grows, no temp file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-ts-conf-'))
     try {
       const file = path.join(dir, 'nodes.conf')
-      writeFileAtomic(file, 'old\n')
-      writeFileAtomic(file, TEXT)
+      writeConfigInPlace(file, 'x'.repeat(5000) + '\n', true)
+      writeConfigInPlace(file, TEXT, false)
       assert.equal(fs.readFileSync(file, 'utf8'), TEXT)
+      writeConfigInPlace(file, TEXT + TEXT, true)
+      assert.equal(fs.readFileSync(file, 'utf8'), TEXT + TEXT)
+      writeConfigInPlace(file, 'old\n', true)
+      assert.equal(fs.readFileSync(file, 'utf8'), 'old\n')
       assert.deepEqual(fs.readdirSync(dir), ['nodes.conf'])
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  test('bitmapRanges matches a bit-by-bit scan', () => {
+    const bm = new Uint8Array(2048)
+    const set = new Set<number>()
+    for (const [a, b] of [[0, 0], [2, 9], [15, 16], [100, 5000], [8000, 8007], [16383, 16383]]) for (let j = a; j <= b; j++) set.add(j)
+    for (const j of set) bm[j >> 3] |= 1 << (j & 7)
+    assert.deepEqual(bitmapRanges(bm), slotRanges((j) => set.has(j)))
+    assert.deepEqual(bitmapRanges(bm)[0], [0, 0])
+    assert.deepEqual(bitmapRanges(new Uint8Array(2048).fill(0xff)), [[0, 16383]])
+    assert.deepEqual(bitmapRanges(new Uint8Array(2048)), [])
+  })
+
+  test('writable delay: a restarted master waits 2 s before ok, a node with a brand-new id does not', () => {
+    for (const fresh of [false, true]) {
+      const clock = new ManualClock()
+      const cfg = {...defaultClusterConfig(25934), nodeTimeout: 500}
+      const st = new ClusterState(clock, cfg, {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}})
+      st.freshIdentity = fresh
+      st.updateState() // start-up: no slots, minority
+      for (let j = 0; j < 16384; j++) st.addSlot(st.myself, j)
+      clock.advance(600) // past the rejoin delay (node timeout 500), not past the 2 s writable delay
+      st.updateState()
+      assert.equal(st.ok, fresh, `fresh=${fresh}`)
+      clock.advance(1500)
+      st.updateState()
+      assert.equal(st.ok, true)
     }
   })
 })

@@ -2,7 +2,7 @@
 // CLUSTER INFO, and nodes.conf (the same lines minus handshake nodes + the vars line), plus
 // loading a ClusterState back from nodes.conf.
 import {MSG_TYPE_NAMES, NodeFlag} from './bus/codec.js'
-import {ClusterNode, CLUSTER_SLOTS, bitTest, flagsFromString, flagsToString, slotRanges} from './node.js'
+import {ClusterNode, CLUSTER_SLOTS, bitmapRanges, flagsFromString, flagsToString} from './node.js'
 import {formatAddress, serializeNodesConf, type NodesConf} from './nodes-conf.js'
 import type {ClusterState} from './state.js'
 
@@ -20,7 +20,7 @@ export function nodeLine(st: ClusterState, n: ClusterNode): string {
   let s = `${n.id} ${formatAddress(n.ip, n.port, n.cport, n.hostname)} ${flagsToString(n.flags)} ${n.masterId ?? '-'} ` +
     `${n.pingSent} ${n.pongReceived} ${nodeEpoch(st, n)} ${n.link || n.isMyself ? 'connected' : 'disconnected'}`
   if (n.numSlots > 0) {
-    for (const [a, b] of slotRanges((j) => bitTest(n.slots, j))) s += a === b ? ` ${a}` : ` ${a}-${b}`
+    for (const [a, b] of bitmapRanges(n.slots)) s += a === b ? ` ${a}` : ` ${a}-${b}`
   }
   if (n.isMyself) {
     // Open slots only on the myself line: [slot->-target] / [slot-<-source].

@@ -123,6 +123,34 @@ export function flagsFromString(s: string): number {
 }
 
 /** Ranges of set bits as [start, end] pairs, ascending. */
+/** Ranges of set bits in a slot bitmap; whole 0x00/0xff bytes are skipped 8 slots at a time. */
+export function bitmapRanges(bitmap: Uint8Array): [number, number][] {
+  const out: [number, number][] = []
+  let start = -1
+  for (let i = 0; i < bitmap.length; i++) {
+    const b = bitmap[i]
+    if (b === 0 || b === 0xff) {
+      if (b === 0xff && start === -1) start = i << 3
+      else if (b === 0 && start !== -1) {
+        out.push([start, (i << 3) - 1])
+        start = -1
+      }
+      continue
+    }
+    for (let k = 0; k < 8; k++) {
+      const j = (i << 3) | k
+      if (b & (1 << k)) {
+        if (start === -1) start = j
+      } else if (start !== -1) {
+        out.push([start, j - 1])
+        start = -1
+      }
+    }
+  }
+  if (start !== -1) out.push([start, bitmap.length * 8 - 1])
+  return out
+}
+
 export function slotRanges(isSet: (slot: number) => boolean): [number, number][] {
   const out: [number, number][] = []
   let start = -1

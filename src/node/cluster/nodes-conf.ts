@@ -1,9 +1,7 @@
 // nodes.conf in Redis 7.0's format: the CLUSTER NODES lines (minus handshake nodes) followed
-// by `vars currentEpoch N lastVoteEpoch M`. Parsing mirrors clusterLoadConfig; writing is
-// atomic (temp file, fsync, rename) because epochs and votes must survive a crash (§20).
-import {fsyncDir} from '../fsync.js'
+// by `vars currentEpoch N lastVoteEpoch M`. Parsing mirrors clusterLoadConfig; writing mirrors
+// clusterSaveConfig: one write in place, fsync when epochs and votes must survive a crash (§20).
 import * as fs from 'node:fs'
-import * as path from 'node:path'
 
 export interface NodesConfLine {
   id: string
@@ -113,16 +111,22 @@ export function serializeNodesConf(lines: string[], currentEpoch: number, lastVo
   return lines.map((l) => l + '\n').join('') + `vars currentEpoch ${currentEpoch} lastVoteEpoch ${lastVoteEpoch}\n`
 }
 
-/** Write-to-temp, fsync, rename, fsync dir: a crash leaves either the old or the new file. */
-export function writeFileAtomic(file: string, content: string): void {
-  const tmp = `${file}.tmp-${process.pid}`
-  const fd = fs.openSync(tmp, 'w', 0o644)
+/**
+ * redis 7.0 clusterSaveConfig: the whole text in one write at offset 0, padded with '\n' up to the
+ * old file size so no stale tail survives even before the truncate, fsync when asked, then the
+ * padding truncated away. A crash leaves the old or the new content (plus blank lines, ignored).
+ */
+export function writeConfigInPlace(file: string, content: string, fsync: boolean): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644)
   try {
-    fs.writeSync(fd, content)
-    fs.fsyncSync(fd)
+    const body = Buffer.from(content, 'latin1')
+    const old = fs.fstatSync(fd).size
+    const buf = old > body.length ? Buffer.concat([body, Buffer.alloc(old - body.length, 0x0a)]) : body
+    let off = 0
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off, off)
+    if (fsync) fs.fsyncSync(fd)
+    if (buf.length !== body.length) fs.ftruncateSync(fd, body.length)
   } finally {
     fs.closeSync(fd)
   }
-  fs.renameSync(tmp, file)
-  fsyncDir(path.dirname(file))
 }

@@ -179,11 +179,14 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
     if (keys === 0 && st.migratingTo[slot]) st.migratingTo[slot] = null
     if (n === me && st.importingFrom[slot]) {
       // Manually migrated slot: claim it under a new epoch so the cluster adopts our claim.
-      if (st.bumpEpochWithoutConsensus()) st.log(`configEpoch updated after importing slot ${slot}`)
+      const bumped = st.bumpEpochWithoutConsensus()
+      if (bumped) st.log(`configEpoch updated after importing slot ${slot}`)
       st.importingFrom[slot] = null
       st.delSlot(slot)
       st.addSlot(n, slot)
-      st.saveNow(true)
+      // A new epoch is on disk before the PONG announces it (redis saves in beforeSleep, before the
+      // bus write handler runs). Without a bump, redis only marks a plain save: no fsync per slot.
+      if (bumped) st.saveNow(true)
       broadcastPong(st)
     } else {
       st.delSlot(slot)

@@ -3,9 +3,21 @@
 // MIGRATE_SOCKET_CACHE_TTL), one pipelined write of [AUTH] [SELECT] RESTORE..., replies read
 // in order with the MIGRATE timeout applied between replies, and Redis's retry rule: one
 // reconnect when the socket fails before anything was acknowledged (not on timeouts).
-import {Command, Redis, type Pipeline} from 'ioredis'
+import type {Command as CommandT, Pipeline, Redis} from 'ioredis'
 import {E} from '../errors.js'
 import type {NodeServer} from '../server.js'
+
+// ioredis is loaded on the first MIGRATE, not at node start-up (its module init is a tenth of an
+// embedded node's start-up CPU, and most nodes never migrate a key).
+type IoRedis = {Redis: typeof Redis; Command: typeof CommandT}
+let ioredis: IoRedis | undefined
+async function loadIoredis(): Promise<IoRedis> {
+  if (!ioredis) {
+    const m = await import('ioredis')
+    ioredis = {Redis: m.Redis, Command: m.Command}
+  }
+  return ioredis
+}
 
 /** redis MIGRATE_SOCKET_CACHE_TTL (seconds) and MIGRATE_SOCKET_CACHE_ITEMS. */
 const CACHE_TTL_MS = 10_000
@@ -151,6 +163,7 @@ export class MigratePool {
     }
     if (hit) this.close(name)
     if (this.cache.size >= CACHE_ITEMS) this.close(this.cache.keys().next().value!)
+    const {Redis} = await loadIoredis()
     const conn = new Redis({
       host: req.host,
       port: Number.parseInt(req.port, 10) || 0,
@@ -228,7 +241,8 @@ function send(c: Cached, req: MigrateRequest): Promise<Sent> {
   // Pipeline (not the ChainableCommander facade) exposes sendCommand for prebuilt Commands,
   // whose promises settle one by one as replies arrive.
   const pipe = c.conn.pipeline() as unknown as Pipeline
-  const cmds: Command[] = []
+  const cmds: CommandT[] = []
+  const {Command} = ioredis! // loaded by socket() before any send
   const add = (name: string, args: (string | Buffer)[]) => {
     const cmd = new Command(name, args, {replyEncoding: null})
     cmds.push(cmd)

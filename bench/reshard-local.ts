@@ -1,0 +1,110 @@
+// Side-by-side benchmark (issue 10): `redis-ts reshard` and `redis-ts rebalance` on an embedded local
+// cluster vs a local cluster of real redis-server nodes (`create --server redis-server`), same tool,
+// same keys, one run. Run: npm run build && node --import tsx bench/reshard-local.ts
+// Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
+// BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
+// BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling).
+// Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Redis} from 'ioredis'
+import {NodePool, loadCluster, startLocalCluster} from '../src/index.js'
+import {keyEntries, loadKeys} from '../test/integration/admin-move-helpers.js'
+import {BIN, processCpuMs, run} from './lib.js'
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
+const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
+const ONLY = process.env.BENCH_ONLY
+
+interface Result {
+  server: string
+  reshardS: number
+  rebalanceS: number
+  /** CPU seconds the cluster's node processes spent on the reshard / the rebalance */
+  reshardCpuS: number
+  rebalanceCpuS: number
+}
+
+async function masterKeys(addresses: string[]): Promise<number> {
+  let n = 0
+  for (const a of addresses) {
+    const [host, port] = a.split(':')
+    const c = new Redis({host, port: Number(port), maxRetriesPerRequest: 0})
+    try {
+      if (String(await c.call('ROLE').then((r) => (r as string[])[0])) === 'master') n += Number(await c.dbsize())
+    } finally {
+      c.disconnect()
+    }
+  }
+  return n
+}
+
+async function timed(args: string[]): Promise<number> {
+  const r = await run(process.execPath, [BIN, ...args])
+  if (r.code !== 0) throw new Error(`redis-ts ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-800)} ${r.stdout.slice(-800)}`)
+  return r.ms / 1000
+}
+
+async function one(server: string): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-bench-reshard-'))
+  const cluster = await startLocalCluster({dir, masters: 3, replicas: REPLICAS, server})
+  const pool = new NodePool({})
+  try {
+    const seed = cluster.addresses[0]
+    const [host, port] = seed.split(':')
+    const view = await loadCluster({host, port: Number(port)}, pool)
+    await loadKeys(view, keyEntries(KEYS))
+    const target = view.nodes.filter((n) => n.role === 'master')[0]
+    const cpu = () => cluster.nodes.reduce((a, n) => a + processCpuMs(n.pid), 0) / 1000
+    let best: Result = {server, reshardS: Infinity, rebalanceS: Infinity, reshardCpuS: Infinity, rebalanceCpuS: Infinity}
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`${server} round ${round + 1}: reshard ${SLOTS} slots + rebalance...\n`)
+      const c0 = cpu()
+      const reshardS = await timed(['reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes'])
+      const c1 = cpu()
+      const afterReshard = await masterKeys(cluster.addresses)
+      const c2 = cpu()
+      const rebalanceS = await timed(['rebalance', seed, '--yes'])
+      const c3 = cpu()
+      const afterRebalance = await masterKeys(cluster.addresses)
+      if (afterReshard !== KEYS || afterRebalance !== KEYS) throw new Error(`${server}: keys lost (${afterReshard}, ${afterRebalance} of ${KEYS})`)
+      process.stderr.write(`  reshard ${reshardS.toFixed(2)} s (nodes CPU ${(c1 - c0).toFixed(2)} s), rebalance ${rebalanceS.toFixed(2)} s (nodes CPU ${(c3 - c2).toFixed(2)} s)\n`)
+      best = {
+        server,
+        reshardS: Math.min(best.reshardS, reshardS),
+        rebalanceS: Math.min(best.rebalanceS, rebalanceS),
+        reshardCpuS: Math.min(best.reshardCpuS, c1 - c0),
+        rebalanceCpuS: Math.min(best.rebalanceCpuS, c3 - c2),
+      }
+    }
+    return best
+  } finally {
+    await pool.close()
+    await cluster.stop({clean: true})
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+async function main(): Promise<void> {
+  const servers = ['embedded', '/usr/bin/redis-server'].filter((s) => !ONLY || s.endsWith(ONLY))
+  const results: Result[] = []
+  for (const s of servers) results.push(await one(s))
+  const out = ['| cluster | reshard (s) | keys/s | nodes CPU (s) | rebalance (s) | keys/s | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
+  const moved = (KEYS * SLOTS) / 16384
+  for (const r of results) {
+    const name = r.server === 'embedded' ? 'embedded' : '--server redis-server'
+    out.push(`| ${name} | ${r.reshardS.toFixed(2)} | ${Math.round(moved / r.reshardS)} | ${r.reshardCpuS.toFixed(2)} | ${r.rebalanceS.toFixed(2)} | ${Math.round(moved / r.rebalanceS)} | ${r.rebalanceCpuS.toFixed(2)} |`)
+  }
+  if (results.length === 2) {
+    const [e, s] = results
+    const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`
+    out.push(`| embedded / redis-server | ${x(e.reshardS, s.reshardS)} | | ${x(e.reshardCpuS, s.reshardCpuS)} | ${x(e.rebalanceS, s.rebalanceS)} | | ${x(e.rebalanceCpuS, s.rebalanceCpuS)} |`)
+  }
+  console.log(out.join('\n'))
+  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; reshard of ${SLOTS} slots (about ${Math.round((KEYS * SLOTS) / 16384)} keys) --from all, then rebalance; wall time of each redis-ts command, process start included; best of ${ROUNDS}.`)
+}
+
+await main()
