@@ -24,7 +24,8 @@ export default class Node extends Command {
       return
     }
     try {
-      await runNodeForeground(argv)
+      if (argv.includes('--sentinel')) await (await import('../src/node/sentinel/index.js')).runSentinelForeground(argv)
+      else await runNodeForeground(argv)
     } catch (e) {
       if (e instanceof NodeStartError) this.error(e.message, {exit: 2})
       throw e

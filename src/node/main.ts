@@ -1,7 +1,10 @@
-// Lean process entry for one embedded node: `node dist/src/node/main.js [redis.conf] --port ...`.
+// Lean process entry for one embedded node: `node dist/src/node/main.js [redis.conf] --port ...`,
+// or a Sentinel with `--sentinel` anywhere in argv (like redis-server --sentinel).
 import {NodeStartError, runNodeForeground} from './run.js'
 
-runNodeForeground(process.argv.slice(2)).catch((err: unknown) => {
+const argv = process.argv.slice(2)
+const run = argv.includes('--sentinel') ? import('./sentinel/index.js').then((m) => m.runSentinelForeground(argv)) : runNodeForeground(argv)
+run.catch((err: unknown) => {
   process.stderr.write(`${err instanceof NodeStartError ? err.message : err instanceof Error ? err.stack : String(err)}\n`)
   process.exit(err instanceof NodeStartError ? 2 : 1)
 })

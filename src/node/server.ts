@@ -51,13 +51,15 @@ export interface NodeServerOptions {
   config?: NodeConfig
   clock?: Clock
   logger?: Logger
+  /** A different command table (the Sentinel's); default: every command group. */
+  commands?: CommandTable
 }
 
 export class NodeServer extends EventEmitter {
   readonly config: NodeConfig
   readonly clock: Clock
   readonly log: Logger
-  readonly commands = new CommandTable()
+  readonly commands: CommandTable
   readonly pubsub = new PubSubHub()
   /** Users, permissions and the ACL log (src/node/acl). */
   readonly acl: Acl
@@ -135,6 +137,7 @@ export class NodeServer extends EventEmitter {
   constructor(opts: NodeServerOptions = {}) {
     super()
     this.config = opts.config ?? new NodeConfig()
+    this.commands = opts.commands ?? new CommandTable()
     this.clock = opts.clock ?? systemClock
     this.log = opts.logger ?? new Logger()
     this.log.level = this.config.get('loglevel') as LogLevel

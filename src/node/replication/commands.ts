@@ -16,8 +16,8 @@ export function replicationCommands(repl: Replication): CommandSpec[] {
     cmd('replconf', -1, ['admin', 'noscript', 'loading', 'stale'], 0, (ctx, argv) => replconf(repl, ctx, argv)),
     cmd('psync', -3, ['admin', 'noscript', 'no-multi'], 0, (ctx, argv) => sync(repl, ctx, argv)),
     cmd('sync', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx, argv) => sync(repl, ctx, argv)),
-    cmd('replicaof', 3, ['admin', 'noscript', 'stale', 'no-multi'], 0, replicaof),
-    cmd('slaveof', 3, ['admin', 'noscript', 'stale', 'no-multi'], 0, replicaof),
+    cmd('replicaof', 3, ['admin', 'noscript', 'stale'], 0, replicaof),
+    cmd('slaveof', 3, ['admin', 'noscript', 'stale'], 0, replicaof),
     cmd('wait', 3, ['noscript'], 0, (ctx, argv) => waits.wait(ctx, argv)),
     cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => role(repl, ctx)),
   ]
