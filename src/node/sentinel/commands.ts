@@ -360,7 +360,10 @@ function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void {
       }
       return r.ok()
   }
-  r.error(`ERR unknown subcommand or wrong number of arguments for '${a[1]}'. Try SENTINEL HELP.`)
+  // Subcommands are looked up like redis 7.0's container commands: a known one with the wrong
+  // number of arguments is an arity error, anything else an unknown subcommand.
+  if (sub === 'help' || sub === 'myid') return arityErr(r, sub)
+  r.error(`ERR unknown subcommand '${a[1]}'. Try SENTINEL HELP.`)
 }
 
 function sentinelSet(s: Sentinel, ctx: CommandContext, a: string[]): void {

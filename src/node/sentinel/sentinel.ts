@@ -82,11 +82,11 @@ export class Sentinel {
   // ---- instances -------------------------------------------------------------------------
 
   createInstance(kind: Kind, name: string | null, host: string, port: number, quorum: number, master: Instance | null): Instance {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SentinelError('Invalid port number')
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SentinelError('Invalid port number.')
     if (!this.resolveHostnames && !isIpAddress(host)) throw new SentinelError("Can't resolve instance hostname.")
     const table = kind === 'master' ? this.masters : kind === 'slave' ? master!.slaves : master!.sentinels
     const key = kind === 'slave' ? slaveName(host, port) : name!
-    if (table.has(key)) throw new SentinelError(kind === 'master' ? 'Duplicated master name.' : kind === 'slave' ? 'Duplicate slave.' : 'Duplicate sentinel.')
+    if (table.has(key)) throw new SentinelError(kind === 'master' ? 'Duplicate master name.' : kind === 'slave' ? 'Duplicate hostname and port for replica.' : 'Duplicate runid for sentinel.')
     const now = this.now()
     const ri: Instance = {
       kind,
