@@ -13,12 +13,17 @@ I/O, full sync in progress): a link down or a full sync running is a warning.
 
 Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
   static override examples = ['<%= config.bin %> check 127.0.0.1:7000', '<%= config.bin %> check 127.0.0.1:7000 --json']
-  static override args = {node: Args.string({required: true, description: 'any node of the cluster (host:port)'})}
+  static override args = {
+    node: Args.string({required: true, description: 'any node of the cluster (host:port); with --sentinel: a Sentinel'}),
+    master: Args.string({required: false, description: 'with --sentinel: the master name'}),
+  }
   static override flags = {
+    sentinel: Flags.boolean({description: 'check a Sentinel-managed master group instead: check --sentinel <sentinel-addr> <master-name>'}),
     'search-multiple-owners': Flags.boolean({aliases: ['cluster-search-multiple-owners'], description: 'Also look for slots with keys on more than one master (one pipeline per master)'}),
   }
 
   async run(): Promise<void> {
+    if (this.flags.sentinel) return (await import('../src/admin/sentinel/command.js')).sentinelCheckCommand(this.out, (r, c) => this.finish(r, c), this.args.node, this.args.master, this.connectOptions())
     const seed = parseAddress(this.args.node)
     const pool = new NodePool(this.connectOptions())
     try {

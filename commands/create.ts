@@ -44,11 +44,14 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     persistence: Flags.string({default: 'rdb', options: ['none', 'rdb', 'aof'], helpGroup: LOCAL, description: 'rdb: data saved on stop and back on start; aof: appendonly; none: nothing but nodes.conf'}),
     foreground: Flags.boolean({helpGroup: LOCAL, description: 'stay attached: Ctrl-C stops every node and removes the files (docker run style)'}),
     env: Flags.boolean({helpGroup: LOCAL, description: 'print REDIS_CLUSTER_NODES=… / REDIS_CLUSTER_SEED=… lines on stdout (append to $GITHUB_ENV)'}),
+    sentinel: Flags.boolean({helpGroup: 'SENTINEL', description: 'start a local master + replicas + Sentinels instead of a cluster (--replicas default 2, --sentinels, --name, --server)'}),
+    sentinels: Flags.integer({default: 3, min: 1, helpGroup: 'SENTINEL', description: 'with --sentinel: number of Sentinels'}),
   }
 
   async run(): Promise<void> {
     const {argv} = await this.parse(Create)
     const addrs = (argv as string[]).map(parseAddress)
+    if (this.flags.sentinel) return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), {name: this.flags.name === 'default' ? 'mymaster' : this.flags.name, replicas: this.flags.replicas || 2, sentinels: this.flags.sentinels, dir: this.flags.dir, server: this.flags.server, downAfterMs: 5000, failoverTimeoutMs: 60000, timeoutS: this.flags.timeout})
     if (addrs.length === 0) {
       const {doc, cluster} = await createLocal(this.out, this.flags, this.connectOptions().password)
       this.finish(doc)

@@ -2,6 +2,7 @@
 // HELLO, CLIENT, COMMAND, SHUTDOWN, (P)SUBSCRIBE ...) taken from the node's groups, plus
 // SENTINEL, and the Sentinel versions of INFO, ROLE and PUBLISH (sentinelCommand,
 // sentinelInfoCommand, sentinelRoleCommand, sentinelPublishCommand in sentinel.c).
+import {accessSync, constants} from 'node:fs'
 import {CommandTable, GROUPS} from '../commands/index.js'
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {infoText} from '../commands/info.js'
@@ -35,6 +36,15 @@ export function sentinelCommandTable(s: Sentinel): CommandTable {
   return table
 }
 
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const INFO_SECTIONS = ['server', 'clients', 'cpu', 'stats', 'sentinel']
 
 function sentinelInfo(s: Sentinel, ctx: CommandContext, args: string[]): string {
@@ -50,7 +60,7 @@ function sentinelInfo(s: Sentinel, ctx: CommandContext, args: string[]): string 
       `sentinel_masters:${s.masters.size}`,
       `sentinel_tilt:${s.tilt ? 1 : 0}`,
       `sentinel_tilt_since_seconds:${s.tilt ? Math.floor((s.now() - s.tiltStartTime) / 1000) : -1}`,
-      'sentinel_running_scripts:0',
+      `sentinel_running_scripts:${s.runningScripts}`,
       'sentinel_scripts_queue_length:0',
       `sentinel_simulate_failure_flags:${(s.simFailure.crashAfterElection ? 1 : 0) | (s.simFailure.crashAfterPromotion ? 2 : 0)}`,
     ]
@@ -396,9 +406,11 @@ function sentinelSet(s: Sentinel, ctx: CommandContext, a: string[]): void {
       if (v === null) return badfmt()
       m.parallelSyncs = v
     } else if ((o === 'notification-script' || o === 'client-reconfig-script') && more > 0) {
-      j++
+      const v = a[++j]
       if (s.denyScriptsReconfig) return r.error('ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration')
-      return r.error(o === 'notification-script' ? 'ERR Notification script seems non existing or non executable' : 'ERR Client reconfiguration script seems non existing or non executable')
+      if (v !== '' && !isExecutable(v)) return r.error(o === 'notification-script' ? 'ERR Notification script seems non existing or non executable' : 'ERR Client reconfiguration script seems non existing or non executable')
+      if (o === 'notification-script') m.notificationScript = v === '' ? null : v
+      else m.clientReconfigScript = v === '' ? null : v
     } else if (o === 'auth-pass' && more > 0) {
       const v = a[++j]
       m.authPass = v === '' ? null : v

@@ -23,7 +23,7 @@ export interface RunningSentinel {
 }
 
 /** argv as redis-sentinel takes it: sentinel.conf first, then --directive value pairs. */
-export async function startSentinel(argv: string[], opts: {silent?: boolean} = {}): Promise<RunningSentinel> {
+export async function startSentinel(argv: string[], opts: {silent?: boolean; chdir?: boolean} = {}): Promise<RunningSentinel> {
   const parsed = parseCommandLine(argv.filter((a) => a !== '--sentinel'))
   if (!parsed.file) throw new NodeStartError('Sentinel needs config file on disk to save state. Exiting...')
   const file = resolve(parsed.file)
@@ -45,6 +45,8 @@ export async function startSentinel(argv: string[], opts: {silent?: boolean} = {
     throw e
   }
   config.file = file
+  // redis-server changes into `dir`: relative logfile and script paths resolve from there.
+  if (opts.chdir) process.chdir(config.get('dir'))
   const logger = new Logger()
   logger.role = 'X'
   if (opts.silent) logger.silent = true
@@ -91,7 +93,7 @@ export async function startSentinel(argv: string[], opts: {silent?: boolean} = {
 }
 
 export async function runSentinelForeground(argv: string[]): Promise<never> {
-  const running = await startSentinel(argv)
+  const running = await startSentinel(argv, {chdir: true})
   const pidfile = running.server.config.get('pidfile')
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
   const stop = (signal: string) => {

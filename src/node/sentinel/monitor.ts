@@ -231,6 +231,7 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
       s.event('warning', '+promoted-slave', ri)
       if (s.simFailure.crashAfterPromotion) simFailureCrash(s)
       s.event('warning', '+failover-state-reconf-slaves', master)
+      s.clientReconfScript(master, 'leader', master, ri)
       forceHelloUpdate(s, master)
     } else {
       const wait = s.t['publish-period'] * 4
@@ -314,7 +315,9 @@ export function processHello(s: Sentinel, hello: string): void {
     if (masterPort !== master.port || master.host.toLowerCase() !== tok[5].toLowerCase()) {
       s.event('warning', '+config-update-from', si)
       s.event('warning', '+switch-master', master, `${master.name} ${master.host} ${master.port} ${tok[5]} ${masterPort}`, false)
+      const from = {host: master.host, port: master.port}
       s.resetMasterAndChangeAddress(master, tok[5], masterPort)
+      s.clientReconfScript(master, 'observer', from, master)
     }
   }
   if (si) si.lastHelloTime = s.now()

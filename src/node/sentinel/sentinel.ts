@@ -2,6 +2,7 @@
 // replicas and fellow Sentinels, the epoch, TILT, announce settings, timing parameters
 // (SENTINEL DEBUG), events (log + Pub/Sub on the Sentinel's own port) and the timer that
 // drives monitor.ts and failover.ts. Config loading/rewriting is in config.ts.
+import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import type {NodeServer} from '../server.js'
 import {F, FS, slaveName, type Instance, type Kind} from './instance.js'
@@ -77,7 +78,34 @@ export class Sentinel {
     } else msg = rest
     this.server.log.log(level, `${type} ${msg}`)
     if (level !== 'debug') this.server.pubsub.deliver(type, msg)
+    const master = ri ? (ri.kind === 'master' ? ri : ri.master) : null
+    if (level === 'warning' && master?.notificationScript) this.runScript(master.notificationScript, [type, msg])
   }
+
+  /** client-reconfig-script <master> <leader|observer> <state> <from-ip> <from-port> <to-ip> <to-port> */
+  clientReconfScript(m: Instance, role: 'leader' | 'observer', from: {host: string; port: number}, to: {host: string; port: number}): void {
+    if (m.clientReconfigScript) this.runScript(m.clientReconfigScript, [m.name, role, 'start', from.host, String(from.port), to.host, String(to.port)])
+  }
+
+  /** Scripts run detached with no inherited descriptors (redis: fork + execve, up to 16 at once). */
+  runScript(path: string, args: string[]): void {
+    if (this.runningScripts >= 16) return
+    try {
+      const child = spawn(path, args, {stdio: 'ignore', detached: false})
+      this.runningScripts++
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.t['script-max-runtime'])
+      timer.unref()
+      child.on('error', () => undefined)
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer)
+        this.runningScripts--
+        if (code !== 0 || signal) this.server.log.warning(`-script-error ${path} ${signal ? 1 : 0} ${code ?? 0}`)
+      })
+    } catch (e) {
+      this.server.log.warning(`-script-error ${path}: ${(e as Error).message}`)
+    }
+  }
+  runningScripts = 0
 
   // ---- instances -------------------------------------------------------------------------
 
