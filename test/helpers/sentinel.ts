@@ -84,6 +84,7 @@ export class AckedWriter {
     })()
   }
   async stop(): Promise<void> {
+    if (this.stopped) return
     this.stopped = true
     await this.done
     this.redis.disconnect()

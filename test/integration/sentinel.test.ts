@@ -54,6 +54,11 @@ describe('embedded Sentinel', {timeout: 110000}, () => {
     sub.on('pmessage', (_p: string, ch: string, msg: string) => events.push(`${ch} ${msg}`))
     const writer = new AckedWriter(sPorts(), NAME)
     writer.start()
+    // A failed assertion must not leave the writer and subscriber holding the test process open.
+    after(async () => {
+      await writer.stop()
+      sub.disconnect()
+    })
     await waitFor('some acknowledged writes', async () => writer.acked.length > 20)
     setup.kill(old)
     await setup.waitGone(old)
@@ -76,8 +81,11 @@ describe('embedded Sentinel', {timeout: 110000}, () => {
     const vals = await c.mget(...writer.acked.map((i) => `k${i}`))
     c.disconnect()
     assert.equal(vals.filter((v, j) => v !== String(writer.acked[j])).length, 0, `all ${writer.acked.length} acknowledged writes (up to k${last}) survive`)
-    for (const e of ['+sdown master', '+odown master', '+switch-master', '+slave ']) assert.ok(events.some((x) => x.startsWith(e)), `event ${e}`)
-    assert.ok(events.some((x) => x === `+switch-master ${NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${newPort}`))
+    // The leader answers with the new address as soon as the replica is promoted and publishes
+    // +switch-master only when the other replicas are reconfigured: wait for it.
+    const switched = `+switch-master ${NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${newPort}`
+    await waitFor('+switch-master on the Sentinel', async () => events.includes(switched), 30000)
+    for (const e of ['+sdown master', '+odown master', '+slave ']) assert.ok(events.some((x) => x.startsWith(e)), `event ${e}`)
     sub.disconnect()
     // The old master comes back (empty, as a master) and is turned into a replica of the new one.
     const back = await setup.restart(old)
