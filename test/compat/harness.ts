@@ -229,7 +229,7 @@ export function compatSuite(name: string, steps: Step[], opts: {redisArgs?: stri
     before(async () => {
       if (!available) throw new Error('REDIS_TS_REQUIRE_REDIS=1 but redis-server is not on PATH')
       real = await startRedisServer(opts.redisArgs)
-      node = await startNode({overrides: {port: '0', save: '', ...opts.nodeOverrides}, silent: true})
+      node = await startNode({overrides: {port: '0', save: '', dir: mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-')), ...opts.nodeOverrides}, silent: true})
     })
     after(async () => {
       await real?.stop()

@@ -9,6 +9,9 @@
 // pop/draw chose (same commands, same keys, same argument count).
 import {describe, test, before, after} from 'node:test'
 import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {splitArgs} from '../../src/resp/parser.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {RawClient, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
@@ -120,7 +123,7 @@ describe('compat: propagation (replication stream) vs redis-server 7.0', {skip: 
     real = await startRedisServer(['--repl-diskless-sync-delay', '0', '--databases', '16', '--enable-debug-command', 'yes'])
     target = await startRedisServer()
     targetPort = target.port
-    node = await startNode({overrides: {port: '0', save: '', databases: '16', 'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'}, silent: true})
+    node = await startNode({overrides: {port: '0', save: '', dir: mkdtempSync(join(tmpdir(), 'redis-ts-propagation-')), databases: '16', 'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'}, silent: true})
     for (const [name, port] of [['redis-server', real.port], ['embedded', node.port]] as const) {
       const client = await RawClient.connect(port)
       await client.call(['FLUSHALL'])
