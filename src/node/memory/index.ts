@@ -34,7 +34,7 @@ export function aggregateBytes(v: Exclude<ReturnType<Keyspace['peek']>, string |
   if (cached && cached.size === size) return cached.bytes
   let sampled = 0
   let total = 0
-  const it: Iterable<unknown> = v instanceof Map ? v.entries() : v instanceof ZSet ? (v as unknown as Iterable<unknown>) : (v as Iterable<unknown>)
+  const it: Iterable<unknown> = v instanceof Map ? v.entries() : v instanceof ZSet ? v.entries() : (v as Iterable<unknown>)
   for (const e of it) {
     if (sampled === 16) break
     total += Array.isArray(e) ? String(e[0]).length + String(e[1] ?? '').length : String(e).length
