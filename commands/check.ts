@@ -14,7 +14,7 @@ I/O, full sync in progress): a link down or a full sync running is a warning.
 Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
   static override examples = ['<%= config.bin %> check 127.0.0.1:7000', '<%= config.bin %> check 127.0.0.1:7000 --json']
   static override args = {
-    node: Args.string({required: true, description: 'any node of the cluster (host:port); with --sentinel: a Sentinel'}),
+    node: Args.string({required: true, description: 'a node of the cluster, or a Sentinel with --sentinel (host:port)'}),
     master: Args.string({required: false, description: 'with --sentinel: the master name'}),
   }
   static override flags = {

@@ -24,7 +24,7 @@ describe('CLI rough edges', () => {
       [['create', '--masters', '2'], '--masters 2: must be at least 3 (a cluster needs at least 3 masters)'],
       [['create', '--replicas', '-1'], '--replicas -1: must be a non-negative integer'],
       [['create', '--masters', 'abc'], '--masters abc: not a number (expected an integer)'],
-      [['check'], 'Missing required argument: NODE (any node of the cluster (host:port))'],
+      [['check'], 'Missing required argument: NODE (a node of the cluster, or a Sentinel with --sentinel (host:port))'],
     ] as const) {
       const r = await runCli([...args], {env})
       assert.equal(r.code, 2)
