@@ -2,9 +2,8 @@
 // (IS-MASTER-DOWN-BY-ADDR), votes and leader election by epoch, replica selection and the
 // failover state machine: wait_start -> select_slave -> send_slaveof_noone -> wait_promotion
 // -> reconf_slaves -> update_config (+switch-master).
-import {F, FS, type Instance} from './instance.js'
-import {MAX_DESYNC, type Sentinel} from './sentinel.js'
-import {forceHelloUpdate, simFailureCrash} from './monitor.js'
+import {F, FS, MAX_DESYNC, forceHelloUpdate, simFailureCrash, type Instance} from './instance.js'
+import type {Sentinel} from './sentinel.js'
 
 /** SLAVEOF host port (or NO ONE) + CONFIG REWRITE + CLIENT KILL TYPE normal/pubsub, in MULTI. */
 export function sendSlaveOf(s: Sentinel, ri: Instance, to: {host: string; port: number} | null): boolean {

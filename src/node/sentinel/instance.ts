@@ -2,6 +2,7 @@
 // a master, one of its replicas, or another Sentinel watching it. Plain data plus the link;
 // the behaviour lives in monitor.ts (monitoring), failover.ts (election and failover).
 import type {Link} from './link.js'
+import type {Sentinel} from './sentinel.js'
 
 /** Instance flags (SRI_* in sentinel.c); the names are what SENTINEL MASTERS shows. */
 export const F = {
@@ -113,4 +114,21 @@ export function currentMasterAddr(m: Instance): {host: string; port: number} {
 
 export function sameAddr(a: {host: string; port: number}, host: string, port: number): boolean {
   return a.port === port && a.host.toLowerCase() === host.toLowerCase()
+}
+
+/** sentinel.c SENTINEL_MAX_DESYNC: random delay (ms) before a non-leader may start its own failover. */
+export const MAX_DESYNC = 1000
+/** sentinel.c SENTINEL_MAX_PENDING_COMMANDS: no new periodic command to a link with this many pending. */
+export const MAX_PENDING_COMMANDS = 100
+
+export function forceHelloUpdate(s: Sentinel, master: Instance): void {
+  const period = s.t['publish-period']
+  for (const ri of [master, ...master.sentinels.values(), ...master.slaves.values()]) {
+    if (ri.lastPubTime >= period + 1) ri.lastPubTime -= period + 1
+  }
+}
+
+export function simFailureCrash(s: Sentinel): never {
+  s.server.log.warning('Sentinel CRASH because of SENTINEL simulate-failure')
+  process.exit(99)
 }

@@ -1,9 +1,9 @@
 // The monitoring half of the Sentinel (sentinel.c): keep links up, send PING / INFO / hello on
 // their periods, parse INFO (discover replicas, track roles and offsets), process hello
 // messages (discover Sentinels, adopt newer configurations), and decide SDOWN / ODOWN.
-import {F, FS, currentMasterAddr, sameAddr, type Instance} from './instance.js'
+import {F, FS, MAX_PENDING_COMMANDS, currentMasterAddr, forceHelloUpdate, sameAddr, simFailureCrash, type Instance} from './instance.js'
 import {HELLO_CHANNEL} from './link.js'
-import {MAX_PENDING_COMMANDS, type Sentinel} from './sentinel.js'
+import type {Sentinel} from './sentinel.js'
 import {askMasterStateToOtherSentinels, failoverStateMachine, sendSlaveOf, startFailoverIfNeeded} from './failover.js'
 
 export function isReplyError(r: unknown): r is Error {
@@ -90,12 +90,6 @@ export function sendHello(s: Sentinel, ri: Instance): boolean {
   return true
 }
 
-export function forceHelloUpdate(s: Sentinel, master: Instance): void {
-  const period = s.t['publish-period']
-  for (const ri of [master, ...master.sentinels.values(), ...master.slaves.values()]) {
-    if (ri.lastPubTime >= period + 1) ri.lastPubTime -= period + 1
-  }
-}
 
 function sendPeriodicCommands(s: Sentinel, ri: Instance): void {
   const link = ri.link
@@ -260,10 +254,6 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
   }
 }
 
-export function simFailureCrash(s: Sentinel): never {
-  s.server.log.warning('Sentinel CRASH because of SENTINEL simulate-failure')
-  process.exit(99)
-}
 
 // ---- hello -------------------------------------------------------------------------------
 

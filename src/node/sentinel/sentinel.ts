@@ -30,8 +30,6 @@ export const DEFAULT_TIMINGS = {
 }
 export type Timings = typeof DEFAULT_TIMINGS
 
-export const MAX_DESYNC = 1000
-export const MAX_PENDING_COMMANDS = 100
 
 export class SentinelError extends Error {}
 
