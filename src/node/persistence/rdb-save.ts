@@ -11,7 +11,7 @@ import {E, ShutdownRefused} from '../errors.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer, ShutdownOptions} from '../server.js'
 import type {Session} from '../session.js'
-import {keyDelayMs, pacedChunkSize, Snapshot, type SnapshotOptions} from './snapshot.js'
+import {KeyPacer, pacedChunkSize, Snapshot, type SnapshotOptions} from './snapshot.js'
 
 /** redis CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
 const BGSAVE_RETRY_DELAY_MS = 5000
@@ -155,16 +155,11 @@ async function writeInBackground(server: NodeServer, job: BgsaveJob): Promise<bo
   try {
     fh = await openAsync(job.tmp, 'w')
     // One chunk per turn of the event loop: clients are served between chunks.
-    let keys = 0
-    let owed = 0
+    const pacer = new KeyPacer(() => server.config.int('rdb-key-save-delay'))
     for (let c = job.snap.next(); c !== null && !job.aborted; c = job.snap.next()) {
       await fh.write(c)
-      owed += keyDelayMs(server.config.int('rdb-key-save-delay'), job.snap.keysWritten - keys)
-      keys = job.snap.keysWritten
-      if (owed >= 1) {
-        await new Promise((r) => setTimeout(r, owed))
-        owed = 0
-      }
+      const wait = pacer.owe(job.snap.keysWritten)
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     }
     if (job.aborted) throw new Error('aborted')
     await fh.sync()

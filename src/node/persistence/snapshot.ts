@@ -242,6 +242,25 @@ export function keyDelayMs(setting: number, keys: number): number {
   return setting > 0 ? (setting * keys) / 1000 : (-setting * keys) / 1e6
 }
 
+/**
+ * Turns a running key count into waits for a per-key delay setting: fractions of a millisecond
+ * add up until at least one whole millisecond is owed, which `owe` then hands out (0 otherwise).
+ */
+export class KeyPacer {
+  private seen = 0
+  private owed = 0
+  constructor(private readonly setting: () => number) {}
+
+  owe(keysSoFar: number): number {
+    this.owed += keyDelayMs(this.setting(), keysSoFar - this.seen)
+    this.seen = keysSoFar
+    if (this.owed < 1) return 0
+    const wait = this.owed
+    this.owed = 0
+    return wait
+  }
+}
+
 /** Chunk size while a per-key delay is configured: small, so the pacing is smooth. */
 export function pacedChunkSize(server: {config: {int(name: string): number}}, normal: number): number {
   return server.config.int('rdb-key-save-delay') !== 0 ? 4 * 1024 : normal

@@ -4,7 +4,7 @@
 import type {NodeServer} from '../server.js'
 import {Keyspace} from '../keyspace/keyspace.js'
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
-import {keyDelayMs, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
+import {KeyPacer, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
 import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
 
 export interface SnapshotSource {
@@ -38,18 +38,10 @@ export function openSnapshot(server: NodeServer, aux: [string, string][]): Snaps
     checksum: server.config.bool('rdbchecksum'),
     chunkSize: pacedChunkSize(server, 64 * 1024),
   })
-  let keys = 0
-  let owed = 0
+  const pacer = new KeyPacer(() => server.config.int('rdb-key-save-delay'))
   return {
     next: () => snap.next(),
-    owedDelay: () => {
-      owed += keyDelayMs(server.config.int('rdb-key-save-delay'), snap.keysWritten - keys)
-      keys = snap.keysWritten
-      if (owed < 1) return 0
-      const wait = owed
-      owed = 0
-      return wait
-    },
+    owedDelay: () => pacer.owe(snap.keysWritten),
     abort: () => snap.abort(),
   }
 }
@@ -82,8 +74,7 @@ export function openLoader(server: NodeServer): RdbSink {
     return d
   }
   let loaded = 0
-  let counted = 0
-  let owed = 0
+  const pacer = new KeyPacer(() => server.config.int('key-load-delay'))
   const load = (db: number, e: RdbEntry) => {
     loaded++
     if (db < 0 || db >= server.databaseCount) {
@@ -102,14 +93,7 @@ export function openLoader(server: NodeServer): RdbSink {
   })
   return {
     feed: (c) => parser.feed(c),
-    owedDelay: () => {
-      owed += keyDelayMs(server.config.int('key-load-delay'), loaded - counted)
-      counted = loaded
-      if (owed < 1) return 0
-      const wait = owed
-      owed = 0
-      return wait
-    },
+    owedDelay: () => pacer.owe(loaded),
     end: () => parser.end(),
     aux,
     dbs,
