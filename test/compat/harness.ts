@@ -226,14 +226,17 @@ export function compatSuite(name: string, steps: Step[], opts: {redisArgs?: stri
   describe(`compat: ${name}`, {skip: !available && !required ? 'redis-server not on PATH' : false}, () => {
     let real: RealRedis
     let node: RunningNode
+    let dir: string | undefined
     before(async () => {
       if (!available) throw new Error('REDIS_TS_REQUIRE_REDIS=1 but redis-server is not on PATH')
       real = await startRedisServer(opts.redisArgs)
-      node = await startNode({overrides: {port: '0', save: '', dir: mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-')), ...opts.nodeOverrides}, silent: true})
+      dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
+      node = await startNode({overrides: {port: '0', save: '', dir, ...opts.nodeOverrides}, silent: true})
     })
     after(async () => {
       await real?.stop()
       await node?.stop()
+      if (dir) rmSync(dir, {recursive: true, force: true})
     })
     test(`${name}: replies match redis-server`, async () => {
       const expected = await runScript(real.port, steps)

@@ -9,7 +9,7 @@
 // pop/draw chose (same commands, same keys, same argument count).
 import {describe, test, before, after} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {splitArgs} from '../../src/resp/parser.js'
@@ -118,12 +118,14 @@ describe('compat: propagation (replication stream) vs redis-server 7.0', {skip: 
   let node: RunningNode
   let target: RealRedis
   const sides: Side[] = []
+  let dir: string | undefined
 
   before(async () => {
     real = await startRedisServer(['--repl-diskless-sync-delay', '0', '--databases', '16', '--enable-debug-command', 'yes'])
     target = await startRedisServer()
     targetPort = target.port
-    node = await startNode({overrides: {port: '0', save: '', dir: mkdtempSync(join(tmpdir(), 'redis-ts-propagation-')), databases: '16', 'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'}, silent: true})
+    dir = mkdtempSync(join(tmpdir(), 'redis-ts-propagation-'))
+    node = await startNode({overrides: {port: '0', save: '', dir, databases: '16', 'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'}, silent: true})
     for (const [name, port] of [['redis-server', real.port], ['embedded', node.port]] as const) {
       const client = await RawClient.connect(port)
       await client.call(['FLUSHALL'])
@@ -145,6 +147,7 @@ describe('compat: propagation (replication stream) vs redis-server 7.0', {skip: 
     await target?.stop()
     await node?.stop()
     await real?.stop()
+    if (dir) rmSync(dir, {recursive: true, force: true})
   })
 
   test(`${SCRIPT.length} steps propagate what redis-server propagates`, async () => {
