@@ -258,3 +258,35 @@ export function redirectBlocked(server: NodeServer, check: (session: Session, db
   return n
 }
 
+
+/**
+ * The value a blocked pop may serve from: the typed getter normally (WRONGTYPE for another
+ * type), but on a wake-up a key of another type is skipped and the client stays blocked.
+ */
+export function poppableAt<T>(ctx: CommandContext, key: string, wake: boolean, type: abstract new (...args: never[]) => T, get: (key: string) => T | undefined): T | undefined {
+  if (!wake) return get(key)
+  const v = ctx.db.get(key)
+  return v instanceof type ? v : undefined
+}
+
+/**
+ * BLPOP / BRPOP / BZPOPMIN / BZPOPMAX (`KEY [KEY ...] TIMEOUT`): pop one element from the first
+ * non-empty key — on a wake-up from the key that became ready — or block; a null array on timeout.
+ */
+export function popFromFirstReady<T>(ctx: CommandContext, argv: string[], at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T) => void): void | Promise<void> {
+  const keys = argv.slice(1, -1)
+  return serveOrBlock(ctx, {
+    keys,
+    timeoutMs: parseTimeout(argv[argv.length - 1]),
+    serve: (ready) => {
+      for (const key of ready !== undefined ? [ready] : keys) {
+        const v = at(key, ready !== undefined)
+        if (v === undefined || size(v) === 0) continue
+        pop(key, v)
+        return true
+      }
+      return false
+    },
+    onTimeout: () => ctx.reply.nullArray(),
+  })
+}

@@ -2,7 +2,7 @@
 // BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP. Parking, wake-ups and timeouts are src/node/blocking.ts;
 // here is only "try to serve now" plus the replies. A served client is propagated as the
 // equivalent non-blocking command (LPOP/RPOP/LMOVE/RPOPLPUSH), like redis does.
-import {parseTimeout, serveOrBlock} from '../blocking.js'
+import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {Deque} from '../keyspace/keyspace.js'
 import {moveElement, parseMpop, popN, serveMpop, side} from './lists.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -17,33 +17,15 @@ export const commands: CommandSpec[] = [
   cmd('blmpop', -5, ['write', 'blocking'], 0, blmpop, {keys: numkeysKeys(2)}),
 ]
 
-/** On a wake-up only the ready key is tried, and a key of another type is skipped (stays blocked). */
-function listAt(ctx: CommandContext, key: string, wake: boolean): Deque | undefined {
-  if (!wake) return ctx.db.getList(key)
-  const v = ctx.db.get(key)
-  return v instanceof Deque ? v : undefined
-}
+const listAt = (ctx: CommandContext, key: string, wake: boolean): Deque | undefined => poppableAt(ctx, key, wake, Deque, (k) => ctx.db.getList(k))
 
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
-  const timeoutMs = parseTimeout(argv[argv.length - 1])
-  const keys = argv.slice(1, -1)
-  return serveOrBlock(ctx, {
-    keys,
-    timeoutMs,
-    serve: (ready) => {
-      for (const key of ready !== undefined ? [ready] : keys) {
-        const list = listAt(ctx, key, ready !== undefined)
-        if (!list || list.length === 0) continue
-        const v = popN(ctx, key, list, head, 1)[0]
-        ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
-        ctx.reply.array(2)
-        ctx.reply.bulk(key)
-        ctx.reply.bulk(v)
-        return true
-      }
-      return false
-    },
-    onTimeout: () => ctx.reply.nullArray(),
+  return popFromFirstReady(ctx, argv, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list) => {
+    const v = popN(ctx, key, list, head, 1)[0]
+    ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
+    ctx.reply.array(2)
+    ctx.reply.bulk(key)
+    ctx.reply.bulk(v)
   })
 }
 

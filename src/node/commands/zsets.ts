@@ -2,7 +2,7 @@
 // member lookups, pops (ZPOP*, BZPOP*, ZMPOP, BZMPOP), ZRANDMEMBER and ZSCAN. Ranges are in
 // zsets-range.ts, set algebra in zsets-store.ts. Scores are replied with reply.double
 // (%.17g like redis 7.0; RESP3 double type).
-import {parseTimeout, serveOrBlock} from '../blocking.js'
+import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -211,32 +211,15 @@ function zpop(ctx: CommandContext, argv: string[], min: boolean): void {
   emitPairs(ctx, items, nested)
 }
 
-function zsetAt(ctx: CommandContext, key: string, wake: boolean): ZSet | undefined {
-  if (!wake) return ctx.db.getZSet(key)
-  const v = ctx.db.get(key)
-  return v instanceof ZSet ? v : undefined
-}
+const zsetAt = (ctx: CommandContext, key: string, wake: boolean): ZSet | undefined => poppableAt(ctx, key, wake, ZSet, (k) => ctx.db.getZSet(k))
 
 function bzpop(ctx: CommandContext, argv: string[], min: boolean): void | Promise<void> {
-  const timeoutMs = parseTimeout(argv[argv.length - 1])
-  const keys = argv.slice(1, -1)
-  return serveOrBlock(ctx, {
-    keys,
-    timeoutMs,
-    serve: (ready) => {
-      for (const key of ready !== undefined ? [ready] : keys) {
-        const z = zsetAt(ctx, key, ready !== undefined)
-        if (!z || z.size === 0) continue
-        const items = popEnd(ctx, key, z, min, 1)
-        ctx.propagateAs([min ? 'ZPOPMIN' : 'ZPOPMAX', key])
-        ctx.reply.array(3)
-        ctx.reply.bulk(key)
-        emitPairs(ctx, items, false)
-        return true
-      }
-      return false
-    },
-    onTimeout: () => ctx.reply.nullArray(),
+  return popFromFirstReady(ctx, argv, (key, wake) => zsetAt(ctx, key, wake), (z) => z.size, (key, z) => {
+    const items = popEnd(ctx, key, z, min, 1)
+    ctx.propagateAs([min ? 'ZPOPMIN' : 'ZPOPMAX', key])
+    ctx.reply.array(3)
+    ctx.reply.bulk(key)
+    emitPairs(ctx, items, false)
   })
 }
 
