@@ -2,33 +2,15 @@
 // own ID (a reader that cannot be served does not hold back the next one), timeouts and CLIENT
 // UNBLOCK, XREADGROUP told when its key is deleted, retyped or flushed (-UNBLOCKED) or its group
 // destroyed (-NOGROUP), no blocking inside MULTI or scripts, and what a served read propagates.
-import {test, describe, before, after} from 'node:test'
+import {test, describe} from 'node:test'
 import assert from 'node:assert/strict'
-import {Redis} from 'ioredis'
-import {startNode, type RunningNode} from '../../src/node/index.js'
 import {blockedCount} from '../../src/node/blocking.js'
+import {blockingNodeFixture, sleep} from '../helpers/blocking-node.js'
 
-let node: RunningNode
-const clients: Redis[] = []
-function client(): Redis {
-  const c = new Redis({host: '127.0.0.1', port: node.port, maxRetriesPerRequest: 0, lazyConnect: false})
-  clients.push(c)
-  return c
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-async function waitBlocked(n: number): Promise<void> {
-  for (let i = 0; i < 400 && blockedCount(node.server) !== n; i++) await sleep(5)
-  assert.equal(blockedCount(node.server), n)
-}
+const fx = blockingNodeFixture()
+const client = fx.client
+const waitBlocked = fx.waitBlocked
 const errOf = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => e.message)
-
-before(async () => {
-  node = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
-})
-after(async () => {
-  for (const c of clients) c.disconnect()
-  await node.stop()
-})
 
 describe('blocking stream reads', () => {
   test('readers blocked on different IDs of one key are each served when their ID is passed', async () => {
@@ -85,17 +67,17 @@ describe('blocking stream reads', () => {
     await waitBlocked(1)
     await w.del('s2')
     await sleep(20)
-    assert.equal(blockedCount(node.server), 1)
+    assert.equal(blockedCount(fx.node().server), 1)
     await w.xadd('s2', '3-0', 'f', 'too-low') // not past the ID it blocked for (5-0)
     await sleep(20)
-    assert.equal(blockedCount(node.server), 1)
+    assert.equal(blockedCount(fx.node().server), 1)
     await w.xadd('s2', '6-0', 'f', 'again')
     assert.deepEqual(await p, [['s2', [['6-0', ['f', 'again']]]]])
   })
 
   test('a served XREADGROUP propagates XCLAIM ... LASTID, not itself', async () => {
     const seen: string[][] = []
-    node.server.propagateHooks.push((_db: number, argv: string[]) => void seen.push(argv))
+    fx.node().server.propagateHooks.push((_db: number, argv: string[]) => void seen.push(argv))
     try {
       const w = client()
       await w.xgroup('CREATE', 's3', 'g', '$', 'MKSTREAM')
@@ -109,7 +91,7 @@ describe('blocking stream reads', () => {
       assert.deepEqual(claims[0].filter((_, i) => i !== 7), ['XCLAIM', 's3', 'g', 'alice', '0', '7-0', 'TIME', 'RETRYCOUNT', '1', 'FORCE', 'JUSTID', 'LASTID', '7-0'])
       assert.equal(seen.some((a) => a[0].toUpperCase() === 'XREADGROUP'), false)
     } finally {
-      node.server.propagateHooks.pop()
+      fx.node().server.propagateHooks.pop()
     }
   })
 })

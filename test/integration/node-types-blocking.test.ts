@@ -1,31 +1,13 @@
 // Blocking list/zset commands against an in-process node over ioredis: wake-ups by pushes
 // from another client, timeouts, FIFO order, MULTI, disconnect cleanup, propagation.
-import {test, describe, before, after} from 'node:test'
+import {test, describe} from 'node:test'
 import assert from 'node:assert/strict'
-import {Redis} from 'ioredis'
-import {startNode, type RunningNode} from '../../src/node/index.js'
 import {blockedCount} from '../../src/node/blocking.js'
+import {blockingNodeFixture, sleep} from '../helpers/blocking-node.js'
 
-let node: RunningNode
-const clients: Redis[] = []
-function client(): Redis {
-  const c = new Redis({host: '127.0.0.1', port: node.port, maxRetriesPerRequest: 0, lazyConnect: false})
-  clients.push(c)
-  return c
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-async function waitBlocked(n: number): Promise<void> {
-  for (let i = 0; i < 200 && blockedCount(node.server) !== n; i++) await sleep(5)
-  assert.equal(blockedCount(node.server), n)
-}
-
-before(async () => {
-  node = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
-})
-after(async () => {
-  for (const c of clients) c.disconnect()
-  await node.stop()
-})
+const fx = blockingNodeFixture()
+const client = fx.client
+const waitBlocked = fx.waitBlocked
 
 describe('blocking pops', () => {
   test('BLPOP is woken by a push from another client; the pusher sees its own length first', async () => {
@@ -36,7 +18,7 @@ describe('blocking pops', () => {
     assert.equal(await b.rpush('bl1', 'x', 'y'), 2)
     assert.deepEqual(await p, ['bl1', 'x'])
     assert.deepEqual(await b.lrange('bl1', 0, -1), ['y'])
-    assert.equal(blockedCount(node.server), 0)
+    assert.equal(blockedCount(fx.node().server), 0)
   })
 
   test('timeout returns a null reply after about the timeout', async () => {
@@ -46,7 +28,7 @@ describe('blocking pops', () => {
     const dt = Date.now() - t0
     assert.ok(dt >= 90 && dt < 1000, `took ${dt}ms`)
     assert.equal(await a.brpoplpush('never', 'dst', 0.05), null)
-    assert.equal(blockedCount(node.server), 0)
+    assert.equal(blockedCount(fx.node().server), 0)
   })
 
   test('two blocked clients are served FIFO', async () => {
@@ -137,7 +119,7 @@ describe('blocking pops', () => {
     await waitBlocked(1)
     await client().set('typed', 'str')
     await sleep(30)
-    assert.equal(blockedCount(node.server), 1)
+    assert.equal(blockedCount(fx.node().server), 1)
     assert.equal(await p, null)
   })
 
@@ -150,7 +132,7 @@ describe('blocking pops', () => {
   test('served blocked pops propagate as LPOP; a timed-out one propagates nothing', async () => {
     const seen: string[][] = []
     const hook = (_db: number, argv: string[]) => void seen.push(argv)
-    node.server.propagateHooks.push(hook)
+    fx.node().server.propagateHooks.push(hook)
     try {
       const a = client()
       const p = a.blpop('prop', 0)
@@ -161,7 +143,7 @@ describe('blocking pops', () => {
       await client().set('unrelated', '1')
       assert.equal(await q, null)
     } finally {
-      node.server.propagateHooks.splice(node.server.propagateHooks.indexOf(hook), 1)
+      fx.node().server.propagateHooks.splice(fx.node().server.propagateHooks.indexOf(hook), 1)
     }
     assert.deepEqual(seen, [['rpush', 'prop', 'v'], ['LPOP', 'prop'], ['set', 'unrelated', '1']])
   })
