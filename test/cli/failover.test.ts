@@ -9,10 +9,10 @@ import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
 import {runCli} from '../helpers/cli.js'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
+import {waitFor} from '../helpers/repl.js'
 import {join} from 'node:path'
 
 const skip = redisSkip()
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface JsonNode {
   id: string
@@ -21,13 +21,7 @@ interface JsonNode {
   masterId?: string
 }
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 20000): Promise<void> => waitFor(fn, ms, what)
 
 describe('failover (redis-server 3+3)', {skip}, () => {
   const nodes = new RedisNodes()

@@ -5,10 +5,10 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
+import {waitFor} from '../helpers/repl.js'
 import {runCli} from '../helpers/cli.js'
 
 const skip = redisSkip()
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface JsonNode {
   id: string
@@ -18,13 +18,7 @@ interface JsonNode {
   replication?: Record<string, unknown>
 }
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 20000): Promise<void> => waitFor(fn, ms, what)
 
 describe('replica health in check / info, and create waiting for replica sync (redis-server)', {skip}, () => {
   const nodes = new RedisNodes()

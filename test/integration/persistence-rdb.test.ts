@@ -14,17 +14,12 @@ import {startNode, type RunningNode} from '../../src/node/index.js'
 import {readRdb} from '../../src/node/persistence/rdb-file.js'
 import {BIN, ROOT} from '../helpers/cli.js'
 import {freePortPair} from '../helpers/ports.js'
+import {waitFor} from '../helpers/repl.js'
 import {waitReady} from '../helpers/redis-server.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function until(what: string, f: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 10_000): Promise<void> => waitFor(fn, ms, what)
 
 /** No reconnects: these nodes are shut down under the client's feet on purpose. */
 function client(port: number): Redis {
