@@ -187,24 +187,19 @@ export class NodeServer extends EventEmitter {
   /** Replace every database with the given ones (a replica's full sync), in one step. */
   replaceDatabases(next: Map<number, Keyspace>): void {
     this.beforeWrite(-1, null) // a snapshot in progress (BGSAVE, a sub-replica's sync) finishes first
+    this.touchAllWatched(-1)
     for (let i = 0; i < this.dbs.length; i++) if (this.dbs[i] && !next.has(i)) this.dbs[i].flush()
     for (const [i, ks] of next) this.db(i).adopt(ks)
-    this.touchAllWatched(-1)
     this.dirty++
   }
 
-  /** SWAPDB (redis dbSwapDatabases): watchers of a key present on either side are touched. */
+  /** SWAPDB (redis dbSwapDatabases): watchers are touched as redis touchAllWatchedKeysInDb decides. */
   swapDatabases(a: number, b: number): void {
     this.beforeWrite(-1, null)
     const da = this.db(a)
     const dbb = this.db(b)
-    for (const [id, set] of this.watchers) {
-      const i = id.indexOf('\0')
-      const db = Number(id.slice(0, i))
-      if (db !== a && db !== b) continue
-      const key = id.slice(i + 1)
-      if (da.peekRaw(key) !== undefined || dbb.peekRaw(key) !== undefined) for (const s of set) s.dirtyCas = true
-    }
+    this.touchAllWatched(a, b)
+    this.touchAllWatched(b, a)
     da.swapWith(dbb)
     this.dirty++
   }
@@ -243,10 +238,11 @@ export class NodeServer extends EventEmitter {
     propagate(this, dbIndex, ['DEL', key])
   }
 
+  /** WATCH (redis watchForKey): remembers whether the key was already logically expired. */
   watch(s: Session, dbIndex: number, key: string): void {
     const id = dbIndex + '\0' + key
     if (s.watched?.has(id)) return
-    ;(s.watched ??= new Map()).set(id, {db: dbIndex, key, existed: this.db(dbIndex).has(key)})
+    ;(s.watched ??= new Map()).set(id, {db: dbIndex, key, expired: this.db(dbIndex).isStale(key)})
     let set = this.watchers.get(id)
     if (!set) this.watchers.set(id, (set = new Set()))
     set.add(s)
@@ -265,17 +261,57 @@ export class NodeServer extends EventEmitter {
     s.dirtyCas = false
   }
 
+  /**
+   * redis touchWatchedKey. A key watched while already expired changes nothing when it is
+   * deleted (its flag is cleared); while it still sits in the keyspace, redis 7.0 stops there.
+   */
   private touchWatched(dbIndex: number, key: string): void {
-    const set = this.watchers.get(dbIndex + '\0' + key)
-    if (set) for (const s of set) s.dirtyCas = true
+    const id = dbIndex + '\0' + key
+    const set = this.watchers.get(id)
+    if (!set) return
+    for (const s of set) {
+      const w = s.watched?.get(id)
+      if (w?.expired) {
+        if (this.db(dbIndex).peekRaw(key) !== undefined) break
+        w.expired = false
+        continue
+      }
+      s.dirtyCas = true
+    }
   }
 
-  /** FLUSHDB/FLUSHALL: every watcher of that db (or all dbs when dbIndex is -1) is invalidated. */
-  touchAllWatched(dbIndex: number): void {
-    this.emit('flush', dbIndex) // client tracking: every tracking client gets a null invalidation
+  /**
+   * FLUSHDB/FLUSHALL (dbIndex -1: every db), called before the db is emptied, and SWAPDB /
+   * a full sync (replacedWith: the db whose contents take its place), as redis
+   * touchAllWatchedKeysInDb: only watchers of a key that exists on either side are touched, and
+   * a key that was and stays logically expired (or is replaced by an expired one) is no change.
+   */
+  touchAllWatched(dbIndex: number, replacedWith = -1): void {
+    if (replacedWith === -1) this.emit('flush', dbIndex) // client tracking: every tracking client gets a null invalidation
+    if (this.watchers.size === 0) return
     for (const [id, set] of this.watchers) {
-      if (dbIndex !== -1 && !id.startsWith(dbIndex + '\0')) continue
-      for (const s of set) s.dirtyCas = true
+      const i = id.indexOf('\0')
+      const db = Number(id.slice(0, i))
+      if (dbIndex !== -1 && db !== dbIndex) continue
+      const key = id.slice(i + 1)
+      const inEmptied = this.db(db).peekRaw(key) !== undefined
+      const other = replacedWith === -1 ? null : this.db(replacedWith)
+      const inReplacement = other !== null && other.peekRaw(key) !== undefined
+      if (!inEmptied && !inReplacement) continue
+      for (const s of set) {
+        const w = s.watched?.get(id)
+        if (w?.expired) {
+          if (!inReplacement) {
+            w.expired = false
+            continue
+          }
+          if (other!.isStale(key)) continue
+        } else if (w !== undefined && !inEmptied && other !== null && other.isStale(key)) {
+          w.expired = true
+          continue
+        }
+        s.dirtyCas = true
+      }
     }
   }
 

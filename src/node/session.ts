@@ -61,8 +61,8 @@ export class Session {
   scriptCaller: Session | null = null
   dbIndex = 0
   multi: MultiState | null = null
-  /** watched "db\0key" -> whether the key existed (for 7.0's expired-watched-key rule) */
-  watched: Map<string, {db: number; key: string; existed: boolean}> | null = null
+  /** watched "db\0key" -> whether the key was already expired when watched (redis watchedKey.expired) */
+  watched: Map<string, {db: number; key: string; expired: boolean}> | null = null
   /** set when a watched key was touched: EXEC returns a null array */
   dirtyCas = false
   asking = false

@@ -7,8 +7,8 @@ import {clientCommand} from './client.js'
 import {existingTracking} from '../tracking.js'
 
 export const commands: CommandSpec[] = [
-  cmd('ping', -1, ['fast', 'subscribed-ok', 'stale'], 0, ping),
-  cmd('echo', 2, ['fast'], 0, (ctx, argv) => ctx.reply.bulk(argv[1])),
+  cmd('ping', -1, ['fast', 'subscribed-ok'], 0, ping),
+  cmd('echo', 2, ['fast', 'loading', 'stale'], 0, (ctx, argv) => ctx.reply.bulk(argv[1])),
   cmd('quit', -1, ['noauth', 'loading', 'stale', 'fast', 'subscribed-ok', 'noscript'], 0, quit),
   cmd('reset', 1, ['noauth', 'loading', 'stale', 'fast', 'subscribed-ok', 'noscript'], 0, reset),
   cmd('auth', -2, ['noauth', 'loading', 'stale', 'fast', 'noscript'], 0, auth),

@@ -262,17 +262,17 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync'))) return ctx.reply.error(E.SYNTAX)
   const lazy = argv.length === 2 ? is(argv[1], 'async') : ctx.server.config.bool('lazyfree-lazy-user-flush')
   if (lazy) for (const [i, d] of ctx.server.databases()) if (all || i === ctx.session.dbIndex) ctx.server.stats.lazyfreedObjects += d.size
+  // redis signalFlushedDb runs before the data is emptied (watchers of existing keys are touched)
+  ctx.server.touchAllWatched(all ? -1 : ctx.session.dbIndex)
   if (all) {
     for (const [i, d] of ctx.server.databases()) {
       d.flush()
       signalDbReady(ctx.server, i) // redis signalFlushedDb: XREADGROUP waiters learn their key is gone
     }
-    ctx.server.touchAllWatched(-1)
     flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
     ctx.db.flush()
     signalDbReady(ctx.server, ctx.session.dbIndex)
-    ctx.server.touchAllWatched(ctx.session.dbIndex)
   }
   ctx.afterWriteAll()
   ctx.reply.ok()

@@ -38,13 +38,11 @@ function watch(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok()
 }
 
-/** redis 7.0 isWatchedKeyExpired: a watched key that existed and has since expired aborts EXEC. */
+/** redis 7.0 isWatchedKeyExpired: a watched key that was live then and is expired now aborts EXEC. */
 function watchedKeyExpired(ctx: CommandContext, s: Session): boolean {
   if (!s.watched) return false
   for (const w of s.watched.values()) {
-    if (!w.existed) continue
-    const at = ctx.server.db(w.db).getExpire(w.key)
-    if (at !== undefined && at <= ctx.clock.now()) return true
+    if (!w.expired && ctx.server.db(w.db).isStale(w.key)) return true
   }
   return false
 }

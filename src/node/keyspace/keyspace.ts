@@ -197,6 +197,13 @@ export class Keyspace {
     return this.rawStrings.size !== 0 && this.rawStrings.has(key)
   }
 
+  /** redis keyIsExpired: the key is still stored but its TTL has passed (no lazy deletion here). */
+  isStale(key: string): boolean {
+    if (this.expires.size === 0) return false
+    const at = this.expires.get(key)
+    return at !== undefined && at <= this.clock.now() && this.hasRaw(key)
+  }
+
   /** The value without lazy expiry, stats or LRU/LFU (encoding bookkeeping after a write, DEBUG OBJECT). */
   peekRaw(key: string): RedisValue | undefined {
     return this.slots[keySlot(key)]?.get(key)

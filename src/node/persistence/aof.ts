@@ -113,8 +113,8 @@ export class Aof {
     if (this.state !== 'off') this.w.flush()
     server.beforeWrite(-1, null)
     for (const [i, d] of server.databases()) {
-      d.flush()
       server.touchAllWatched(i)
+      d.flush()
     }
     const fx = server.scripting?.functions
     fx?.clear(fx.current)

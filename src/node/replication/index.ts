@@ -17,6 +17,12 @@ const READONLY = "READONLY You can't write against a read only replica."
 const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.'
 const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 
+/** redis is_denystale_command: EXEC is refused on a stale replica when any queued command lacks the stale flag. */
+function deniedWhenStale(s: Session, spec: CommandSpec): boolean {
+  if (!spec.flags.includes('stale')) return true
+  return spec.name === 'exec' && (s.multi?.queue.some((q) => !q.spec.flags.includes('stale')) ?? false)
+}
+
 function isWriteCommand(s: Session, spec: CommandSpec): boolean {
   if (spec.flags.includes('write')) return true
   return spec.name === 'exec' && (s.multi?.queue.some((q) => q.spec.flags.includes('write')) ?? false)
@@ -65,8 +71,9 @@ export function installReplication(server: NodeServer): Replication {
   server.guards.push((s, spec) => {
     if (s.fromMaster) return null
     if (repl.master !== null) {
-      if (!repl.master.connected && !cfg.bool('replica-serve-stale-data') && !spec.flags.includes('stale')) return MASTERDOWN
+      // processCommand order: READONLY before MASTERDOWN
       if (cfg.bool('replica-read-only') && isWriteCommand(s, spec)) return READONLY
+      if (!repl.master.connected && !cfg.bool('replica-serve-stale-data') && deniedWhenStale(s, spec)) return MASTERDOWN
       return null
     }
     if (minReplicas > 0 && minLag > 0 && isWriteCommand(s, spec)) {

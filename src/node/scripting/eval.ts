@@ -65,7 +65,7 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
     cmd('script', -2, [], 0, () => undefined, {
       categories: ['@slow'],
       subcommands: [
-        sub('load', 3, ['noscript'], (ctx, argv) => {
+        sub('load', 3, ['noscript', 'stale'], (ctx, argv) => {
           const r = sc.create(argv[2])
           if ('error' in r) return ctx.reply.error(r.error)
           ctx.reply.bulk(r.sha)
