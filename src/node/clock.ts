@@ -20,3 +20,22 @@ export class ManualClock implements Clock {
     this.t = ms
   }
 }
+
+/**
+ * The time key expiry compares against: the server's clock, except while a script runs, when it
+ * stays at the script's start (redis keyIsExpired with scriptTimeSnapshot), so a key cannot
+ * expire half way through a script.
+ */
+export class ExpiryClock implements Clock {
+  private frozen: number | null = null
+  constructor(private readonly base: Clock) {}
+  now(): number {
+    return this.frozen ?? this.base.now()
+  }
+  freeze(): void {
+    this.frozen = this.base.now()
+  }
+  thaw(): void {
+    this.frozen = null
+  }
+}

@@ -110,6 +110,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   // With an explicit port the cluster is ready before the first client can connect (a client
   // must never see a cluster-enabled node without CLUSTER commands); port 0 needs the bound port.
   const clusterFirst = config.bool('cluster-enabled') && config.int('port') !== 0
+  // a standalone node still knows CLUSTER (its table, each subcommand refused as redis does)
+  if (!config.bool('cluster-enabled')) server.registerCommands((await import('./commands/cluster.js')).standaloneClusterCommands())
   if (clusterFirst) await initCluster()
   const {host, port} = await server.listen()
   if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()

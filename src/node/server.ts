@@ -5,7 +5,7 @@ import net from 'node:net'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
 import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
-import {systemClock, type Clock} from './clock.js'
+import {ExpiryClock, systemClock, type Clock} from './clock.js'
 import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
@@ -58,6 +58,8 @@ export interface NodeServerOptions {
 export class NodeServer extends EventEmitter {
   readonly config: NodeConfig
   readonly clock: Clock
+  /** what key expiry compares against (frozen while a script runs) */
+  readonly expiryClock: ExpiryClock
   readonly log: Logger
   readonly commands: CommandTable
   readonly pubsub = new PubSubHub()
@@ -139,6 +141,7 @@ export class NodeServer extends EventEmitter {
     this.config = opts.config ?? new NodeConfig()
     this.commands = opts.commands ?? new CommandTable()
     this.clock = opts.clock ?? systemClock
+    this.expiryClock = new ExpiryClock(this.clock)
     this.log = opts.logger ?? new Logger()
     this.log.level = this.config.get('loglevel') as LogLevel
     if (!opts.logger) this.log.file = logfilePath(this.config)
@@ -164,7 +167,7 @@ export class NodeServer extends EventEmitter {
   db(i: number): Keyspace {
     let d = this.dbs[i]
     if (d === undefined) {
-      d = this.dbs[i] = new Keyspace(this.clock)
+      d = this.dbs[i] = new Keyspace(this.expiryClock)
       d.expireEnabled = this.expireMode === 'master'
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)

@@ -44,6 +44,8 @@ export class Tracking {
   executing: Session | null = null
   /** invalidations for `executing` (null: a flush) */
   pending: (string | null)[] = []
+  /** inside outsideCommand(): invalidations are written at once */
+  immediate = false
   private broadcastScheduled = false
 
   constructor(readonly server: NodeServer) {
@@ -165,7 +167,8 @@ export class Tracking {
       if (target === this.executing) {
         if (target.tracking.noloop) continue
         this.pending.push(key)
-      } else this.post(target, array1(key))
+      } else if (this.immediate) this.send(target, array1(key))
+      else this.post(target, array1(key))
     }
     this.totalItems -= ids.size
     this.table.delete(key)
@@ -300,6 +303,26 @@ export function trackAfterCall(s: Session, spec: CommandSpec, argv: string[], ke
   }
   if (s.tracking === null || s.tracking.bcast) return
   trackingOf(s.server).remember(s, spec, argv, keysOf)
+}
+
+/**
+ * Run `fn` as redis runs evictions: in processCommand before the command is called, with no
+ * current client (NOLOOP hides nothing), each invalidation written at once, so the client whose
+ * command triggered the eviction reads it before that command's reply.
+ */
+export function outsideCommand<T>(server: NodeServer, fn: () => T): T {
+  const t = instances.get(server)
+  if (t === undefined) return fn()
+  const running = t.executing
+  const immediate = t.immediate
+  t.executing = null
+  t.immediate = true
+  try {
+    return fn()
+  } finally {
+    t.executing = running
+    t.immediate = immediate
+  }
 }
 
 /** Session hooks around one top-level command (only while some client tracks). */

@@ -38,7 +38,7 @@ const TABLE: [string, number, CommandSpec['flags'], Sub][] = [
   ['replicate', 3, ['admin', 'stale'], replicate],
   ['replicas', 3, ['admin', 'stale'], replicas],
   ['slaves', 3, ['admin', 'stale'], replicas],
-  ['reset', -2, ['admin', 'stale'], reset],
+  ['reset', -2, ['admin', 'stale', 'noscript'], reset],
   ['bumpepoch', 2, ['admin', 'stale'], bumpEpoch],
   ['set-config-epoch', 3, ['admin', 'stale'], setConfigEpoch],
   ['saveconfig', 2, ['admin', 'stale'], saveConfig],
@@ -63,6 +63,16 @@ export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
   })
   const container = cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})
   return [container]
+}
+
+/**
+ * CLUSTER on a node started without cluster-enabled: the same table (arity, flags, unknown
+ * subcommands are checked as usual), every subcommand refused as redis clusterCommand does.
+ */
+export function standaloneClusterCommands(): CommandSpec[] {
+  const disabled: Handler = (ctx) => ctx.reply.error('ERR This instance has cluster support disabled')
+  const subcommands = TABLE.map(([name, arity, flags]) => cmd(name, arity, flags, 0, disabled))
+  return [cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})]
 }
 
 // ---- argument helpers ------------------------------------------------------------------------

@@ -94,6 +94,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `used_memory_peak_human:${humanBytes(used)}`,
         `total_system_memory:${os.totalmem()}`,
         `total_system_memory_human:${humanBytes(os.totalmem())}`,
+        ...(server.scripting?.memoryInfoLines(humanBytes) ?? []),
         `maxmemory:${max}`,
         `maxmemory_human:${humanBytes(max)}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,

@@ -12,6 +12,7 @@ import {Stream} from '../keyspace/stream.js'
 import type {NodeServer} from '../server.js'
 import {cmd, type CommandSpec} from '../commands/types.js'
 import type {Session} from '../session.js'
+import {outsideCommand} from '../tracking.js'
 
 /** What an empty node reports (redis 7.0 starts near 0.9 MB). */
 export const BASE_MEMORY = 900 * 1024
@@ -210,6 +211,10 @@ export function performEvictions(server: NodeServer): boolean {
   if (used <= max) return true
   const policy = server.config.get('maxmemory-policy')
   if (policy === 'noeviction') return false
+  return outsideCommand(server, () => evictUntil(server, policy, max, used))
+}
+
+function evictUntil(server: NodeServer, policy: string, max: number, used: number): boolean {
   let guard = 0
   while (used > max) {
     const victim = pickVictim(server, policy)

@@ -67,7 +67,7 @@ export function openLoader(server: NodeServer): RdbSink {
   const target = (i: number): Keyspace => {
     let d = dbs.get(i)
     if (!d) {
-      d = new Keyspace(server.clock)
+      d = new Keyspace(server.expiryClock)
       d.expireEnabled = false
       dbs.set(i, d)
     }

@@ -9,6 +9,7 @@ import {finishDumpPayload, verifyDumpPayload} from '../persistence/dump.js'
 import {RDB_OPCODE} from '../persistence/rdb-file.js'
 import {readString, writeString} from '../persistence/rdb-primitives.js'
 import type {NodeServer} from '../server.js'
+import {splitArgs} from '../../resp/parser.js'
 import {numkeysKeys} from './eval.js'
 import {LuaEngine} from './engine.js'
 import {pushErrorTable} from './convert.js'
@@ -71,6 +72,11 @@ export class Functions {
       this.eng.setupFunctionEnv((L) => this.registerFunction(L))
     }
     return this.eng
+  }
+
+  /** Bytes of the functions' Lua heap (0 before the engine exists); INFO used_memory_vm_functions. */
+  vmMemory(): number {
+    return this.eng === null ? 0 : this.eng.memory()
   }
 
   /** Library codes in load order (RDB FUNCTION2 records, FUNCTION DUMP). */
@@ -200,8 +206,8 @@ function parseMetadata(code: string): {engine: string; name: string; body: strin
   if (!code.startsWith('#!')) return {error: 'Missing library metadata'}
   const end = code.indexOf('\n')
   if (end < 0) return {error: 'Invalid library metadata'}
-  const parts = code.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '')
-  if (parts.length === 0) return {error: 'Invalid library metadata'}
+  const parts = splitArgs(code.slice(0, end)) // sdssplitargs: name="x" is the name x
+  if (parts === null || parts.length === 0) return {error: 'Invalid library metadata'}
   const engine = parts[0].slice(2)
   let name: string | null = null
   for (const part of parts.slice(1)) {

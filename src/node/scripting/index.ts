@@ -30,6 +30,5 @@ export function installScripting(server: NodeServer): Scripting {
       ctx.reply.ok()
     },
   })
-  server.infoProviders.set('scripting', () => [`number_of_cached_scripts:${sc.scripts.size}`, `number_of_functions:${sc.functions.current.functions.size}`, `number_of_libraries:${sc.functions.current.libraries.size}`])
   return sc
 }

@@ -4,6 +4,7 @@
 import {ACL_OK, aclErrorMessage} from '../acl/acl.js'
 import {OOM_ERROR} from '../memory/index.js'
 import {call, keysOf} from '../dispatcher.js'
+import {rejectedCall} from '../insight.js'
 import {activeBatch, PROPAGATE_ALL, PROPAGATE_AOF, PROPAGATE_REPL, type Batch} from '../propagate.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
@@ -123,38 +124,43 @@ export class ScriptRun implements ScriptHost {
     const s = this.init.session
     const spec = lookup(server, argv)
     if (spec === undefined) return {error: 'Unknown Redis command called from script'}
+    // redis scriptCall: a call refused by these checks counts as a rejected call of that command
+    const reject = (error: string) => {
+      rejectedCall(s, spec)
+      return {error}
+    }
     const argc = argv.length
-    if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return {error: 'Wrong number of args calling Redis command from script'}
+    if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject('Wrong number of args calling Redis command from script')
     const name = spec.fullname ?? spec.name
-    if ((spec.flags.includes('noscript') && !this.init.allowNoscript) || CANNOT_WAIT.has(name)) return {error: 'This Redis command is not allowed from script'}
+    if ((spec.flags.includes('noscript') && !this.init.allowNoscript) || CANNOT_WAIT.has(name)) return reject('This Redis command is not allowed from script')
     const user = s.aclUser
     if (!user.unrestricted) {
       const r = server.acl.check(user, spec, argv)
       if (r.result !== ACL_OK) {
         server.acl.logDenied(s, r, spec, argv, 'lua')
-        return {error: `The user executing the script ${aclErrorMessage(r.result)}`}
+        return reject(`The user executing the script ${aclErrorMessage(r.result)}`)
       }
     }
     const isWrite = spec.flags.includes('write')
-    if (this.init.readOnly && (isWrite || MAY_REPLICATE.has(name))) return {error: 'Write commands are not allowed from read-only scripts.'}
+    if (this.init.readOnly && (isWrite || MAY_REPLICATE.has(name))) return reject('Write commands are not allowed from read-only scripts.')
     // Stale replica, read-only replica, disk errors, min-replicas: the node's own guards, except
     // that a script that already wrote cannot be stopped half way by a write check.
     if (!(isWrite && this.writeDirty)) {
       for (const guard of server.guards) {
         const err = guard(s, spec, argv)
         if (err === null || err === '') continue
-        if (err.startsWith('MASTERDOWN')) return {error: 'Can not execute the command on a stale replica'}
+        if (err.startsWith('MASTERDOWN')) return reject('Can not execute the command on a stale replica')
         if (!isWrite && !err.startsWith('LOADING')) continue
-        return {error: err.startsWith('READONLY') ? READONLY_REPLICA : `-${err}`}
+        return reject(err.startsWith('READONLY') ? READONLY_REPLICA : `-${err}`)
       }
     }
     // scriptVerifyOOM: a deny-oom command is refused when the script started over maxmemory,
     // unless the script has the allow-oom flag or already wrote.
     if (!(this.init.flags & FLAG_ALLOW_OOM) && !this.mustObey && !this.writeDirty && server.preCommandOom && server.config.int('maxmemory') > 0 && spec.flags.includes('denyoom'))
-      return {error: `-${OOM_ERROR}`}
+      return reject(`-${OOM_ERROR}`)
     if (isWrite) this.writeDirty = true
     const clusterErr = this.clusterCheck(spec, argv)
-    if (clusterErr !== null) return {error: clusterErr}
+    if (clusterErr !== null) return reject(clusterErr)
 
     const batch = activeBatch(server)
     const opsBefore = batch?.ops.length ?? 0

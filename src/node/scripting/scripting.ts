@@ -7,6 +7,7 @@ import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {keySlot} from '../keyspace/slot.js'
+import {splitArgs} from '../../resp/parser.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
 import {Functions} from './functions.js'
 import {OOM_ERROR} from '../memory/index.js'
@@ -27,14 +28,15 @@ export function parseShebang(body: string): {flags: number; length: number} | {e
   if (!body.startsWith('#!')) return {flags: FLAG_EVAL_COMPAT, length: 0}
   const end = body.indexOf('\n')
   if (end < 0) return {error: 'Invalid script shebang'}
-  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '')
-  if (parts.length === 0) return {error: 'Invalid engine in script shebang'}
+  // sdssplitargs: quotes are honoured (name="x"); unbalanced quotes are an invalid shebang
+  const parts = splitArgs(body.slice(0, end))
+  if (parts === null || parts.length === 0) return {error: 'Invalid engine in script shebang'}
   if (parts[0] !== '#!lua') return {error: `Unexpected engine in script shebang: ${parts[0]}`}
   let flags = 0
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) return {error: `Unknown lua shebang option: ${part}`}
     const list = part.slice(6)
-    for (const f of list === '' ? [''] : list.split(',')) {
+    for (const f of list === '' ? [] : list.split(',')) {
       const def = SCRIPT_FLAG_NAMES.find(([n]) => n === f)
       if (def === undefined) return {error: `Unexpected flag in script shebang: ${f}`}
       flags |= def[1]
@@ -57,6 +59,34 @@ export class Scripting {
   constructor(readonly server: NodeServer) {
     this.session = scriptSession(server)
     this.functions = new Functions(server)
+  }
+
+  /**
+   * The scripting lines of INFO memory (redis 7.0 genRedisInfoString): Lua heaps as the
+   * interpreters report them, cached scripts' and libraries' sizes as their source lengths.
+   */
+  memoryInfoLines(humanBytes: (n: number) => string): string[] {
+    const vmEval = this.eng === null ? 0 : this.eng.memory()
+    const vmFunctions = this.functions.vmMemory()
+    let scripts = 0
+    for (const [sha, sc] of this.scripts) scripts += sha.length + sc.body.length
+    let functions = 0
+    for (const lib of this.functions.current.libraries.values()) functions += lib.name.length + lib.code.length
+    return [
+      `used_memory_lua:${vmEval}`,
+      `used_memory_vm_eval:${vmEval}`,
+      `used_memory_lua_human:${humanBytes(vmEval)}`,
+      `used_memory_scripts_eval:${scripts}`,
+      `number_of_cached_scripts:${this.scripts.size}`,
+      `number_of_functions:${this.functions.current.functions.size}`,
+      `number_of_libraries:${this.functions.current.libraries.size}`,
+      `used_memory_vm_functions:${vmFunctions}`,
+      `used_memory_vm_total:${vmEval + vmFunctions}`,
+      `used_memory_vm_total_human:${humanBytes(vmEval + vmFunctions)}`,
+      `used_memory_functions:${functions}`,
+      `used_memory_scripts:${scripts + functions}`,
+      `used_memory_scripts_human:${humanBytes(scripts + functions)}`,
+    ]
   }
 
   get engine(): LuaEngine {
@@ -179,17 +209,23 @@ export class Scripting {
       () => this.server.emit('scriptTimedOut'),
     )
     this.current = run
+    const clock = this.server.expiryClock
+    clock.freeze()
+    const end = () => {
+      this.current = null
+      clock.thaw()
+    }
     let outcome: RunOutcome
     try {
       outcome = opts.engine.run(opts.key, opts.keys, opts.args, run, opts.out, opts.funcname)
     } catch (e) {
-      this.current = null
+      end()
       throw e
     }
     // The script's effects reach replicas and the AOF as themselves, never as EVAL/FCALL.
     caller.propagateOverride = []
     if (outcome.done) {
-      this.current = null
+      end()
       return
     }
     const batch: Batch | null = activeBatch(this.server)
@@ -203,14 +239,14 @@ export class Scripting {
             o = next()
           } catch (e) {
             if (batch !== null) suspendBatch(batch)
-            this.current = null
+            end()
             this.server.emit('scriptFinished')
             reject(e)
             return
           }
           if (batch !== null) suspendBatch(batch)
           if (o.done) {
-            this.current = null
+            end()
             caller.propagateOverride = []
             this.server.emit('scriptFinished')
             resolve()
