@@ -9,7 +9,7 @@ import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Bat
 import {ACL_OK, nopermError} from './acl/acl.js'
 import {pausedServers, postponeIfPaused} from './pause.js'
 import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
-import {trackAfterCall, trackingClients} from './tracking.js'
+import {trackAfterCall, trackingClients, trackingLimitBeforeCommand} from './tracking.js'
 
 /** argv indexes of the keys of a command, from its registration table. */
 export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
@@ -114,6 +114,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const err = guards[i](s, spec, argv)
     if (err) return rejectCommand(s, spec, err)
   }
+  if (trackingClients !== 0) trackingLimitBeforeCommand(server)
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
 

@@ -135,18 +135,24 @@ export class Tracking {
     this.limit()
   }
 
-  /** trackingLimitUsedSlots: evict (invalidate) keys over tracking-table-max-keys. */
+  /**
+   * trackingLimitUsedSlots: evict (invalidate) keys over tracking-table-max-keys. Like redis (the
+   * cron, or processCommand before the command runs) there is no current client: NOLOOP hides
+   * nothing and the invalidations are written at once.
+   */
   limit(): void {
     const max = this.maxKeys
     if (max === 0 || this.table.size <= max) return
-    // Like redis's cron path: no current client, so NOLOOP does not hide these invalidations.
     const running = this.executing
+    const immediate = this.immediate
     this.executing = null
+    this.immediate = true
     for (const k of this.table.keys()) {
       this.invalidateKey(k, false)
       if (this.table.size <= max) break
     }
     this.executing = running
+    this.immediate = immediate
   }
 
   /** `by`: the client whose write it is (NOLOOP in BCAST mode); null for expiry and eviction. */
@@ -323,6 +329,11 @@ export function outsideCommand<T>(server: NodeServer, fn: () => T): T {
     t.executing = running
     t.immediate = immediate
   }
+}
+
+/** processCommand: the tracking table is brought under tracking-table-max-keys before each command. */
+export function trackingLimitBeforeCommand(server: NodeServer): void {
+  instances.get(server)?.limit()
 }
 
 /** Session hooks around one top-level command (only while some client tracks). */

@@ -59,6 +59,11 @@ export class RespWriter {
     this.errors++
     if (this.onError !== null) this.onError(s)
   }
+  /** An error already counted where it arose (redis ERR_REPLY_FLAG_NO_STATS_UPDATE): still a failed call. */
+  errorUncounted(s: string): void {
+    this.out += '-' + s + CRLF
+    this.errors++
+  }
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF
   }

@@ -220,6 +220,15 @@ function toStr(L: LuaState, idx: number): string {
 }
 
 /** The error text of an error table/string at the top of the stack ("CODE message"), without popping. */
+/** The error table on top of the stack says its error was counted already (ignore_error_stats_update). */
+export function errorTableCounted(L: LuaState): boolean {
+  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) return false
+  rawField(L, -1, 'ignore_error_stats_update')
+  const counted = lua.lua_toboolean(L, -1)
+  lua.lua_pop(L, 1)
+  return counted
+}
+
 export function errorTableMessage(L: LuaState): string | null {
   if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) return null
   const t = rawField(L, -1, 'err')
@@ -285,9 +294,12 @@ function truncate(n: number): bigint | number {
 function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
   let t = rawField(L, -1, 'err')
   if (t === lua.LUA_TSTRING) {
-    const msg = toStr(L, -1)
-    lua.lua_pop(L, 2)
-    out.error(msg.replace(/\r|\n/g, ' '))
+    const msg = toStr(L, -1).replace(/\r|\n/g, ' ')
+    lua.lua_pop(L, 1)
+    const counted = errorTableCounted(L)
+    lua.lua_pop(L, 1)
+    if (counted) out.errorUncounted(msg)
+    else out.error(msg)
     return
   }
   lua.lua_pop(L, 1)

@@ -6,7 +6,7 @@
 import {createHash} from 'node:crypto'
 import type {RespWriter} from '../../resp/writer.js'
 import type {NodeServer} from '../server.js'
-import {errorTableMessage, luaToReply, pushErrorTable, respToLua, ReplyParseError} from './convert.js'
+import {errorTableCounted, errorTableMessage, luaToReply, pushErrorTable, respToLua, ReplyParseError} from './convert.js'
 import {formatG17, fromLua, lauxlib, lstr, lua, lualib, pushBin, pushText, textFromLua, toLua, type LuaCFunction, type LuaState} from './lua.js'
 import {openLibraries} from './libs/index.js'
 
@@ -398,7 +398,9 @@ export class LuaEngine {
     const msg = errorTableMessage(co) ?? 'ERR execution failure'
     let text = msg
     if (where !== null) text += ` script: ${funcname}, on ${where.source}:${where.line}.`
-    out.error(text.replace(/\r|\n/g, ' '))
+    // an error a redis.call met was counted then (redis luaCallFunction: no second stats update)
+    if (errorTableCounted(co)) out.errorUncounted(text.replace(/\r|\n/g, ' '))
+    else out.error(text.replace(/\r|\n/g, ' '))
     lua.lua_pop(co, 1)
   }
 

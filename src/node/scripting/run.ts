@@ -123,10 +123,15 @@ export class ScriptRun implements ScriptHost {
     const server = this.server
     const s = this.init.session
     const spec = lookup(server, argv)
-    if (spec === undefined) return {error: 'Unknown Redis command called from script'}
+    if (spec === undefined) {
+      server.insight.countError('ERR Unknown Redis command called from script')
+      return {error: 'Unknown Redis command called from script'}
+    }
     // redis scriptCall: a call refused by these checks counts as a rejected call of that command
+    // and its error is counted in errorstats here (afterErrorReply), not again in the script's reply
     const reject = (error: string) => {
       rejectedCall(s, spec)
+      server.insight.countError(error.startsWith('-') && error.includes(' ') ? error.slice(1) : `ERR ${error}`)
       return {error}
     }
     const argc = argv.length
