@@ -8,6 +8,7 @@
 // their size and a sample of their elements, and the clients' query and output buffers.
 import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
 import {propagate} from '../propagate.js'
+import {N, notifyDb} from '../notify.js'
 import {Stream} from '../keyspace/stream.js'
 import type {NodeServer} from '../server.js'
 import {cmd, type CommandSpec} from '../commands/types.js'
@@ -220,6 +221,7 @@ export function performEvictions(server: NodeServer): boolean {
     if (!db.delete(key)) continue
     server.stats.evictedKeys = (server.stats.evictedKeys ?? 0) + 1
     server.keyModified(i, key)
+    notifyDb(server, N.EVICTED, 'evicted', key, i)
     server.dirty-- // an eviction is not a client write (redis does not count it in dirty)
     propagate(server, i, ['DEL', key])
     used -= before - db.bytes
