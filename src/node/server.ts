@@ -11,6 +11,7 @@ import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {installQueryBufferCron} from './querybuf.js'
+import {installReplyBufferCron} from './replybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -155,6 +156,7 @@ export class NodeServer extends EventEmitter {
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
+    installReplyBufferCron(this)
   }
 
   get clusterEnabled(): boolean {
@@ -380,7 +382,10 @@ export class NodeServer extends EventEmitter {
   }
 
   private serverCron(): void {
+    const t0 = performance.now()
     for (const [, d] of this.databases()) d.activeExpire(200)
+    // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
+    if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))
     for (const h of this.cronHooks) {
       try {
         h()

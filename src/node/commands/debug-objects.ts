@@ -11,6 +11,7 @@ import {LIMITS} from '../persistence/rdb-primitives.js'
 import {ReplyError} from '../errors.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
 import {intArg} from './util.js'
+import {replyBufferPolicy} from '../replybuf.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -161,10 +162,13 @@ function debugQuicklist(ctx: CommandContext, argv: string[]): void {
 function replyBuffer(ctx: CommandContext, argv: string[]): void {
   if (argv.length !== 4) throw wrongArgs(argv)
   const what = argv[2].toLowerCase()
+  const policy = replyBufferPolicy(ctx.server)
   if (what === 'peak-reset-time') {
     const t = argv[3].toLowerCase()
-    if (t !== 'never' && t !== 'reset') intArg(argv[3])
-  } else if (what !== 'resizing') {
+    policy.setPeakResetTime(t === 'never' || t === 'reset' ? t : intArg(argv[3]))
+  } else if (what === 'resizing') {
+    policy.resizing = (parseInt(argv[3], 10) || 0) !== 0 // atoi
+  } else {
     return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
   }
   ctx.reply.ok()
