@@ -103,11 +103,12 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     const name = argv[i]
     if (!NodeConfig.isKnown(name)) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`)
     const canonical = NodeConfig.canonicalName(name)
-    const why = NodeConfig.isImmutable(name) ? "can't set immutable config" : seen.has(canonical) ? 'duplicate parameter' : null
+    // an alias is its own table entry in redis: "x-ziplist-y" and "x-listpack-y" are not duplicates
+    const why = NodeConfig.isImmutable(name) ? "can't set immutable config" : seen.has(name.toLowerCase()) ? 'duplicate parameter' : null
     if (why !== null) {
       return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
     }
-    seen.add(canonical)
+    seen.add(name.toLowerCase())
     pairs.push([canonical, argv[i + 1]])
   }
   // All-or-nothing: set in order; the first value refused restores every earlier one.
