@@ -1,6 +1,7 @@
 // CONFIG SET port / bind re-listen at runtime (redis changeListenPort / changeBindAddr, with the
 // rollback when the new address is taken), and the reply buffer sizing CLIENT LIST reports
-// (rbs shrinks for an idle client, grows back under big replies).
+// (rbs shrinks for an idle client, grows back under big replies), and the per-key access time
+// behind OBJECT IDLETIME under the default policy.
 import {test, describe, before, after} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
@@ -73,6 +74,23 @@ describe('embedded node: listeners and reply buffers', () => {
     assert.equal(await canConnect(Number(port)), false)
     assert.equal(await r.config('SET', 'bind', '127.0.0.1'), 'OK')
     assert.equal(await canConnect(Number(port)), true)
+  })
+
+  test('OBJECT IDLETIME under noeviction: TOUCH and GET refresh it, EXISTS/TYPE/TTL do not', async () => {
+    await r.set('foo', 'bar')
+    const dump = (await r.dumpBuffer('foo'))!
+    await r.call('RESTORE', 'foo', '0', dump, 'REPLACE', 'IDLETIME', '100')
+    const idle = async () => Number(await r.object('IDLETIME', 'foo'))
+    assert.ok((await idle()) >= 100)
+    await r.exists('foo')
+    await r.type('foo')
+    await r.ttl('foo')
+    assert.ok((await idle()) >= 100, 'EXISTS, TYPE and TTL do not touch the key')
+    assert.equal(await r.touch('foo', 'nokey'), 1)
+    assert.ok((await idle()) < 2, 'TOUCH refreshes the access time')
+    await r.call('RESTORE', 'foo', '0', dump, 'REPLACE', 'IDLETIME', '100')
+    await r.get('foo')
+    assert.ok((await idle()) < 2, 'a read refreshes the access time')
   })
 
   test('an idle client reply buffer shrinks to 1 KiB, big replies grow it back to 16 KiB', async () => {
