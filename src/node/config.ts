@@ -18,13 +18,16 @@ interface OptDef {
   alias?: string
   /** redis HIDDEN_CONFIG: CONFIG GET answers it only by its exact name, never for a pattern */
   hidden?: boolean
+  /** redis PERCENT_CONFIG: also accepts "N%" (kept as that text), at most -min percent */
+  percent?: boolean
 }
 
 const MB = 1024 * 1024
 // Defaults follow redis 7.0.15's built-in defaults, except bind (loopback, like the shipped redis.conf).
 const DEFS: Record<string, OptDef> = {
-  port: {kind: 'int', def: '6379', min: 0, max: 65535, immutable: true},
-  bind: {kind: 'string', def: '127.0.0.1 -::1', immutable: true},
+  // port and bind are mutable as in 7.0: CONFIG SET re-listens (NodeServer.relisten)
+  port: {kind: 'int', def: '6379', min: 0, max: 65535},
+  bind: {kind: 'string', def: '127.0.0.1 -::1'},
   'protected-mode': {kind: 'bool', def: 'yes'},
   dir: {kind: 'string', def: ''},
   dbfilename: {kind: 'string', def: 'dump.rdb'},
@@ -56,7 +59,7 @@ const DEFS: Record<string, OptDef> = {
   // eviction is not implemented (only keys are evicted)
   'maxmemory-samples': {kind: 'int', def: '5', min: 1, max: 64},
   'maxmemory-eviction-tenacity': {kind: 'int', def: '10', min: 0, max: 100},
-  'maxmemory-clients': {kind: 'memory', def: '0'},
+  'maxmemory-clients': {kind: 'memory', def: '0', min: -100, percent: true},
   'lfu-log-factor': {kind: 'int', def: '10', min: 0, max: 2147483647},
   'lfu-decay-time': {kind: 'int', def: '1', min: 0, max: 2147483647},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},
@@ -174,6 +177,13 @@ function checkAnnouncedHostname(v: string): void {
   if (!/^[A-Za-z0-9.-]*$/.test(v)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots')
 }
 
+/** setConfigBindOption (redis 7.0): at most CONFIG_BINDADDR_MAX (16) addresses, space separated. */
+function canonicalBind(raw: string): string {
+  const words = raw.split(/\s+/).filter(Boolean)
+  if (words.length > 16) throw new ConfigError('Too many bind addresses specified.')
+  return words.join(' ')
+}
+
 function canonicalNotifyConfig(raw: string): string {
   try {
     return canonicalNotify(raw)
@@ -210,6 +220,10 @@ export class NodeConfig {
     return NodeConfig.canonicalName(name) in DEFS
   }
 
+  static isImmutable(name: string): boolean {
+    return DEFS[NodeConfig.canonicalName(name)]?.immutable === true
+  }
+
   get(name: string): string {
     // Exact canonical names hit the map directly (hot path: per-read limits).
     return this.values.get(name) ?? this.values.get(NodeConfig.canonicalName(name)) ?? ''
@@ -238,7 +252,16 @@ export class NodeConfig {
       case 'int':
       case 'memory': {
         const n = d.kind === 'int' ? (/^-?\d+$/.test(raw) ? Number(raw) : NaN) : parseMemory(raw)
+        if (d.percent && !Number.isSafeInteger(n)) {
+          // numericParseString / numericBoundaryCheck (redis 7.0): "N%" with 0 <= N <= -min
+          const pct = /^\+?\d+%$/.test(raw) ? Number(raw.slice(0, -1)) : NaN
+          if (!Number.isSafeInteger(pct)) throw new ConfigError('argument must be a memory or percent value')
+          if (-pct < d.min!) throw new ConfigError(`percentage argument must be less or equal to ${-d.min!}`)
+          v = `${pct}%`
+          break
+        }
         if (!Number.isSafeInteger(n)) throw new ConfigError(d.kind === 'int' ? 'argument couldn\'t be parsed into an integer' : 'argument must be a memory value')
+        if (d.percent && n < 0) throw new ConfigError('argument must be a memory or percent value')
         if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max))
           throw new ConfigError(`argument must be between ${d.min ?? '-inf'} and ${d.max ?? 'inf'} inclusive`)
         v = String(n)
@@ -255,6 +278,7 @@ export class NodeConfig {
         // --- rdb helper: save points, validated like redis setConfigSaveOption ---
         if (key === 'save') v = canonicalSave(raw)
         if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
+        if (key === 'bind') v = canonicalBind(raw)
         if (key === 'notify-keyspace-events') v = canonicalNotifyConfig(raw)
     }
     this.values.set(key, v)

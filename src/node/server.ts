@@ -11,6 +11,7 @@ import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {installQueryBufferCron} from './querybuf.js'
+import {installReplyBufferCron} from './replybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -158,6 +159,7 @@ export class NodeServer extends EventEmitter {
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
+    installReplyBufferCron(this)
   }
 
   get clusterEnabled(): boolean {
@@ -326,27 +328,52 @@ export class NodeServer extends EventEmitter {
 
   /** Bind every address of `bind` ("-addr" = optional). Resolves with the bound port. */
   async listen(): Promise<{host: string; port: number}> {
+    const {host, port} = await this.bindAll(this.config.int('port'))
+    this.config.set('port', String(port))
+    this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
+    this.cron.unref()
+    return {host, port}
+  }
+
+  private async bindAll(wanted: number): Promise<{host: string; port: number}> {
     const addrs = this.config.get('bind').split(/\s+/).filter(Boolean)
-    let port = this.config.int('port')
+    let port = wanted
     let first: string | undefined
+    const opened: net.Server[] = []
     for (const raw of addrs) {
       const optional = raw.startsWith('-')
       const addr = optional ? raw.slice(1) : raw
       const host = addr === '*' ? '0.0.0.0' : addr
       try {
         const srv = await this.listenOne(host === '::*' ? '::' : host, port)
+        opened.push(srv)
         port = (srv.address() as net.AddressInfo).port
         first ??= host
       } catch (e) {
-        if (!optional) throw e
+        if (optional) continue
+        for (const l of opened) l.close()
+        throw e
       }
     }
     if (first === undefined) throw new Error(`Could not bind to any of: ${addrs.join(' ')}`)
+    this.netServers.push(...opened)
     this.boundPort = port
-    this.config.set('port', String(port))
-    this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
-    this.cron.unref()
     return {host: first, port}
+  }
+
+  /**
+   * CONFIG SET port / bind (redis changeListenPort, changeBindAddr): close the TCP listeners and
+   * listen again on the configured addresses; port 0 leaves the node without a TCP listener.
+   * Connected clients stay. Throws when a required address cannot be bound (nothing is left open).
+   */
+  async relisten(): Promise<void> {
+    for (const l of this.netServers) l.close()
+    this.netServers = []
+    this.boundPort = 0
+    const port = this.config.int('port')
+    // `bind ""` leaves no TCP listener either (redis listenToPort with no address)
+    if (port !== 0 && this.config.get('bind') !== '') await this.bindAll(port)
+    this.emit('relisten', this.boundPort)
   }
 
   get port(): number {
@@ -360,7 +387,6 @@ export class NodeServer extends EventEmitter {
       srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
         srv.off('error', reject)
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
-        this.netServers.push(srv)
         resolve(srv)
       })
     })
@@ -395,7 +421,10 @@ export class NodeServer extends EventEmitter {
   }
 
   private serverCron(): void {
+    const t0 = performance.now()
     for (const [, d] of this.databases()) d.activeExpire(200)
+    // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
+    if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))
     for (const h of this.cronHooks) {
       try {
         h()

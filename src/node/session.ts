@@ -13,6 +13,7 @@ import type {Keyspace} from './keyspace/keyspace.js'
 import type {NodeServer} from './server.js'
 import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
 import type {AclUser} from './acl/user.js'
+import {noteReply} from './replybuf.js'
 
 export interface MultiState {
   queue: {spec: CommandSpec; argv: string[]}[]
@@ -96,6 +97,10 @@ export class Session {
   private kept = ''
   /** query buffer bytes when the running command started (CLIENT LIST qbuf counts the command itself) */
   qbuf = 0
+  /** redis's reply buffer size and peak (src/node/replybuf.ts: CLIENT LIST rbs / rbp) */
+  rbSize = 16384
+  rbPeak = 0
+  rbPeakReset: number
   private inCommand = false
   readonly sharded = new Set<string>()
   /** CLIENT TRACKING state (src/node/tracking.ts); null when off */
@@ -116,6 +121,7 @@ export class Session {
     // redis createClient: authenticated when the default user needs no password and is on.
     this.authenticated = !server.acl.defaultAuthRequired
     this.createdAt = this.lastInteraction = server.clock.now()
+    this.rbPeakReset = this.createdAt
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
     this.addr = peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
     this.laddr = peer ? fmtAddr(peer.localAddress, peer.localPort) : ''
@@ -225,6 +231,7 @@ export class Session {
       const before = this.server.beforeReply
       for (let i = 0; i < before.length; i++) if (before[i](this)) return
       this.reply.out = ''
+      if (out.length > this.rbPeak) noteReply(this, out.length)
       if (this.socket && !this.closed) {
         this.server.stats.netOutputBytes += out.length
         this.server.stats.writesProcessed++

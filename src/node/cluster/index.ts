@@ -109,6 +109,11 @@ export function createCluster(server: NodeServer): ClusterModule {
     if (!m || !m.ip || !m.port) return
     if (repl.master === null || repl.master.host !== m.ip || repl.master.port !== m.port) setMaster(repl, m.ip, m.port)
   }
+  // CONFIG SET port: redis builds every bus header from the current port (deriveAnnouncedPorts);
+  // the bus listener itself stays where it was bound at start.
+  server.on('relisten', (port: number) => {
+    if (port !== 0 && c.int('cluster-announce-port') === 0) rt.st.config.port = port
+  })
   c.onChange.push((name, value) => {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'

@@ -114,7 +114,7 @@ export function clientLine(ctx: CommandContext, s: Session): string {
   return (
     `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
-    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=${multiMem} rbs=16384 rbp=0 ` +
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=${multiMem} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
     `obl=0 oll=0 omem=${omem} tot-mem=${20000 + qbuf + multiMem + omem} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}` +
     (s.libName || s.libVer ? ` lib-name=${s.libName} lib-ver=${s.libVer}` : '')
   )

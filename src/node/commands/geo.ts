@@ -7,6 +7,7 @@ import {ZSet} from '../keyspace/keyspace.js'
 import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseFloatStrict, parseIntStrict} from './util.js'
+import {N, notifyKeyspaceEvent} from '../notify.js'
 
 const GEO = ['@geo', '@slow']
 export const commands: CommandSpec[] = [
@@ -166,6 +167,7 @@ function geoadd(ctx: CommandContext, argv: string[]): void {
     // redis rewrites GEOADD into ZADD before running it, so that is what replicas and the AOF see.
     ctx.propagateAs(['zadd', ...argv.slice(1, i), ...pairs.flatMap(([s, m]) => [String(s), m])])
     ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.ZSET, 'zadd', key) // the ZADD it became
   }
   ctx.reply.integer(ch ? added + changed : added)
 }
@@ -307,7 +309,10 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
   if (o.any && !o.count) throw new ReplyError('ERR the ANY argument requires COUNT argument')
   if (z === undefined) {
     if (o.storeKey === null) return ctx.reply.array(0)
-    if (ctx.db.delete(o.storeKey)) ctx.afterWrite(o.storeKey)
+    if (ctx.db.delete(o.storeKey)) {
+      ctx.afterWrite(o.storeKey)
+      notifyKeyspaceEvent(ctx, N.GENERIC, 'del', o.storeKey)
+    }
     return ctx.reply.integer(0)
   }
   if (o.count !== 0 && o.sort === 0 && !o.any) o.sort = 1
@@ -326,7 +331,11 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
     }
     ctx.db.set(key, out)
     ctx.afterWrite(key)
-  } else if (ctx.db.delete(key)) ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', key)
+  } else if (ctx.db.delete(key)) {
+    ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.GENERIC, 'del', key)
+  }
   ctx.reply.integer(n)
 }
 

@@ -20,6 +20,7 @@ import {
   sparseMaxBytes,
 } from '../keyspace/hll.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {N, notifyKeyspaceEvent} from '../notify.js'
 
 export const commands: CommandSpec[] = [
   cmd('pfadd', -2, ['write', 'denyoom', 'fast'], [1, 1, 1], pfadd, {categories: ['@write', '@hyperloglog', '@fast']}),
@@ -65,6 +66,7 @@ function pfadd(ctx: CommandContext, argv: string[]): void {
   if (updated) {
     h.invalidateCache()
     save(ctx, key, h)
+    notifyKeyspaceEvent(ctx, N.STRING, 'pfadd', key)
   }
   ctx.reply.integer(updated ? 1 : 0)
 }
@@ -108,6 +110,7 @@ function pfmerge(ctx: CommandContext, argv: string[]): void {
   for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) o.set(j, max[j])
   o.invalidateCache()
   save(ctx, argv[1], o)
+  notifyKeyspaceEvent(ctx, N.STRING, 'pfadd', argv[1]) // redis pfmergeCommand's event name
   ctx.reply.ok()
 }
 

@@ -8,6 +8,7 @@ import {REDIS_VERSION} from '../version.js'
 import {rdbInfoLines} from '../persistence/rdb-save.js'
 import {commandStatsLines, errorStatsLines, latencyStatsLines} from '../insight-info.js'
 import {existingTracking} from '../tracking.js'
+import {replyBufferPolicy} from '../replybuf.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -173,8 +174,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `total_writes_processed:${st.writesProcessed}`,
         'io_threaded_reads_processed:0',
         'io_threaded_writes_processed:0',
-        'reply_buffer_shrinks:0',
-        'reply_buffer_expands:0',
+        `reply_buffer_shrinks:${replyBufferPolicy(server).shrinks}`,
+        `reply_buffer_expands:${replyBufferPolicy(server).expands}`,
       ]
     }
     case 'replication':

@@ -1,9 +1,9 @@
 // COMMAND, COMMAND COUNT/LIST/INFO/DOCS/GETKEYS: built from the registration table so clients
 // (redis-cli hints, redis-py cluster key lookup) see what the node really implements.
 import {E} from '../errors.js'
-import {keyIndexes} from '../dispatcher.js'
 import {globMatch} from '../keyspace/glob.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {getkeysCommand} from './getkeys.js'
 import {is} from './util.js'
 
 const F = ['loading', 'stale'] as const
@@ -19,8 +19,8 @@ export const commands: CommandSpec[] = [
       cmd('list', -2, [...F], 0, list),
       cmd('info', -2, [...F], 0, info),
       cmd('docs', -2, [...F], 0, docs),
-      cmd('getkeys', -4, [...F], 0, getkeys),
-      cmd('getkeysandflags', -4, [...F], 0, getkeys),
+      cmd('getkeys', -4, [...F], 0, getkeysCommand(false)),
+      cmd('getkeysandflags', -4, [...F], 0, getkeysCommand(true)),
       cmd('help', 2, [...F], 0, (ctx) => {
         const l = ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'DOCS [<command-name> ...]', 'GETKEYS <full-command>', 'INFO [<command-name> ...]', 'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]', 'HELP']
         ctx.reply.bulks(l, l.length)
@@ -188,17 +188,4 @@ function list(ctx: CommandContext, argv: string[]): void {
     all.map((c) => c.fullname),
     all.length,
   )
-}
-
-function getkeys(ctx: CommandContext, argv: string[]): void {
-  const target = argv.slice(2)
-  const top = ctx.server.commands.lookup(target[0])
-  if (!top) return ctx.reply.error('ERR Invalid command specified')
-  let spec = top
-  if (top.subcommands && target.length > 1) spec = ctx.server.commands.lookupSub(top, target[1]) ?? top
-  if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) return ctx.reply.error('ERR Invalid number of arguments specified for command')
-  const idx = keyIndexes(spec, target)
-  if (idx.length === 0) return ctx.reply.error('ERR The command has no key arguments')
-  ctx.reply.array(idx.length)
-  for (const i of idx) ctx.reply.bulk(target[i])
 }

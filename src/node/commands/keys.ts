@@ -14,10 +14,11 @@ import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
 export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
   cmd('unlink', -2, ['write', 'fast'], [1, -1, 1], del),
-  cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.has(k)).length)),
+  // EXISTS, TYPE and the TTL family look keys up without touching their access time (LOOKUP_NOTOUCH)
+  cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.peek(k) !== undefined).length)),
   cmd('touch', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.has(k)).length)),
   cmd('type', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => {
-    const v = ctx.db.get(a[1])
+    const v = ctx.db.peek(a[1])
     ctx.reply.simple(v === undefined ? 'none' : typeOf(v))
   }),
   cmd('expire', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1000, false)),
@@ -117,7 +118,7 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
 }
 
 function ttl(ctx: CommandContext, key: string, unitMs: number, absolute: boolean): void {
-  if (!ctx.db.has(key)) return ctx.reply.integer(-2)
+  if (ctx.db.peek(key) === undefined) return ctx.reply.integer(-2)
   const at = ctx.db.getExpire(key)
   if (at === undefined) return ctx.reply.integer(-1)
   if (absolute) return ctx.reply.integer(unitMs === 1 ? at : Math.floor(at / 1000))

@@ -92,32 +92,63 @@ function configGet(ctx: CommandContext, argv: string[]): void {
   }
 }
 
-function configSet(ctx: CommandContext, argv: string[]): void {
-  if (argv.length % 2 !== 0) return ctx.reply.error(`ERR wrong number of arguments for 'config|set' command`)
+function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
+  if (argv.length % 2 !== 0) return ctx.reply.error('ERR syntax error')
   const cfg = ctx.server.config
   const pairs: [string, string][] = []
+  // redis configSetCommand: the first bad name (unknown, immutable, repeated) fails the command
+  // before anything is set; an unknown name has its own error text.
+  const seen = new Set<string>()
   for (let i = 2; i < argv.length; i += 2) {
-    if (!NodeConfig.isKnown(argv[i])) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`)
-    pairs.push([argv[i], argv[i + 1]])
+    const name = argv[i]
+    if (!NodeConfig.isKnown(name)) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`)
+    const canonical = NodeConfig.canonicalName(name)
+    // an alias is its own table entry in redis: "x-ziplist-y" and "x-listpack-y" are not duplicates
+    const why = NodeConfig.isImmutable(name) ? "can't set immutable config" : seen.has(name.toLowerCase()) ? 'duplicate parameter' : null
+    if (why !== null) {
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
+    }
+    seen.add(name.toLowerCase())
+    pairs.push([canonical, argv[i + 1]])
   }
-  // All-or-nothing like redis 7.0: validate on a scratch copy first.
+  // All-or-nothing: set in order; the first value refused restores every earlier one.
   const before = pairs.map(([n]) => [n, cfg.get(n)] as const)
-  try {
-    for (const [n, v] of pairs) cfg.set(n, v, true)
-  } catch (e) {
-    for (const [n, v] of before) cfg.set(n, v)
-    const name = pairs.find(([n, v]) => {
-      try {
-        new NodeConfig().set(n, v, true)
-        return false
-      } catch {
-        return true
-      }
-    })?.[0]
-    const reason = e instanceof ConfigError ? e.message : String(e)
-    return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name ?? pairs[0][0]}') - ${reason}`)
+  for (const [n, v] of pairs) {
+    try {
+      cfg.set(n, v, true)
+    } catch (e) {
+      for (const [bn, bv] of before) cfg.set(bn, bv, true) // listeners see the old values again
+      const reason = e instanceof ConfigError ? e.message : String(e)
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${n}') - ${reason}`)
+    }
   }
-  ctx.reply.ok()
+  const moved = listenerChange(before, cfg)
+  if (moved === null) return ctx.reply.ok()
+  return relistenOrRestore(ctx, before, moved)
+}
+
+/** The option whose new value moves the TCP listeners (redis applyBind before updatePort), or null. */
+function listenerChange(before: readonly (readonly [string, string])[], cfg: NodeConfig): 'bind' | 'port' | null {
+  let moved: 'bind' | 'port' | null = null
+  for (const [n, v] of before) {
+    const key = NodeConfig.canonicalName(n)
+    if ((key === 'bind' || key === 'port') && cfg.get(key) !== v && moved !== 'bind') moved = key
+  }
+  return moved
+}
+
+/** redis configSetCommand's apply step: on failure every option goes back and is applied again. */
+async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port'): Promise<void> {
+  try {
+    await ctx.server.relisten()
+    return ctx.reply.ok()
+  } catch (e) {
+    ctx.server.log.warning(`Failed applying new configuration (${(e as Error).message}). Possibly related to new ${moved} setting. Restoring previous settings.`)
+    for (const [n, v] of before) ctx.server.config.set(n, v, true)
+    await ctx.server.relisten().catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
+    const reason = moved === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
+    return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
+  }
 }
 
 function configRewrite(ctx: CommandContext): void {

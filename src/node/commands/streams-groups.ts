@@ -11,6 +11,7 @@ import {collect, llArg, parseId, rangeEnd, rangeStart, streamAt, writeEntry} fro
 import {parseStreamId} from '../keyspace/stream.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
+import {N, notifyKeyspaceEvent} from '../notify.js'
 
 const G = (name: string, arity: number, flags: CommandSpec['flags']) => cmd(name, arity, flags, [2, 2, 1], xgroup, {categories: ['@write', '@stream', '@slow']})
 const I = (name: string, arity: number) => cmd(name, arity, ['readonly'], [2, 2, 1], xinfo, {categories: ['@read', '@stream', '@slow']})
@@ -110,6 +111,7 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     if (s.groups.has(name)) throw new ReplyError('BUSYGROUP Consumer Group name already exists')
     s.groups.set(name, new StreamGroup(id, entriesRead))
     ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-create', key)
     return ctx.reply.ok()
   }
   if (opt === 'setid' && (argv.length === 5 || argv.length === 7)) {
@@ -117,18 +119,21 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     g!.lastId = id
     g!.entriesRead = entriesRead
     ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-setid', key)
     return ctx.reply.ok()
   }
   if (opt === 'destroy' && argv.length === 4) {
     if (g === undefined) return ctx.reply.integer(0)
     s!.groups.delete(name)
     ctx.afterWrite(key) // also wakes XREADGROUP clients blocked on it: they get -NOGROUP
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-destroy', key)
     return ctx.reply.integer(1)
   }
   if (opt === 'createconsumer' && argv.length === 5) {
     if (g!.consumers.has(argv[4])) return ctx.reply.integer(0)
     g!.consumers.set(argv[4], new StreamConsumer(argv[4], ctx.clock.now()))
     ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-createconsumer', key)
     return ctx.reply.integer(1)
   }
   if (opt === 'delconsumer' && argv.length === 5) {
@@ -137,6 +142,7 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     const pending = c.pel.size
     g!.deleteConsumer(c)
     ctx.afterWrite(key)
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-delconsumer', key)
     return ctx.reply.integer(pending)
   }
   throw subcommandSyntax(argv)
@@ -236,7 +242,7 @@ function xpending(ctx: CommandContext, argv: string[]): void {
   }
 }
 
-function consumerFor(ctx: CommandContext, g: StreamGroup, name: string): StreamConsumer {
+function consumerFor(ctx: CommandContext, key: string, g: StreamGroup, name: string): StreamConsumer {
   let c = g.consumers.get(name)
   if (c !== undefined) {
     c.seenTime = ctx.clock.now()
@@ -245,6 +251,7 @@ function consumerFor(ctx: CommandContext, g: StreamGroup, name: string): StreamC
   c = new StreamConsumer(name, ctx.clock.now())
   g.consumers.set(name, c)
   ctx.server.dirty++
+  notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-createconsumer', key)
   return c
 }
 
@@ -310,7 +317,7 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
     }
     if (nack === undefined) continue
     if (nack.consumer && minidle && now - nack.deliveryTime < minidle) continue
-    consumer ??= consumerFor(ctx, g, argv[3])
+    consumer ??= consumerFor(ctx, argv[1], g, argv[3])
     if (nack.consumer !== consumer) nack.consumer?.pel.delete(id)
     nack.deliveryTime = deliveryTime
     if (retry >= 0) nack.deliveryCount = retry
@@ -378,7 +385,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
     }
     i++
     if (minidle && now - nack.deliveryTime < minidle) continue
-    consumer ??= consumerFor(ctx, g, argv[3])
+    consumer ??= consumerFor(ctx, argv[1], g, argv[3])
     if (nack.consumer !== consumer) nack.consumer?.pel.delete(id)
     nack.deliveryTime = now
     if (!justid) nack.deliveryCount++

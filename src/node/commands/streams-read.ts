@@ -12,6 +12,7 @@ import {formatId, ID_MAX, StreamConsumer, type StreamGroup, type StreamId, type 
 import {collect, lastValidId, llArg, parseId, streamAt, writeEntry} from './streams.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
+import {N, notifyKeyspaceEvent} from '../notify.js'
 
 export const commands: CommandSpec[] = [
   cmd('xread', -4, ['readonly', 'blocking'], 0, (ctx, a) => xread(ctx, a, false), {keys: xreadKeys, categories: ['@read', '@stream', '@slow', '@blocking']}),
@@ -206,6 +207,7 @@ function lookupConsumer(ctx: CommandContext, a: ReadArgs, key: string, g: Stream
   c = new StreamConsumer(a.consumer, now)
   g.consumers.set(a.consumer, c)
   ctx.server.dirty++
+  notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-createconsumer', key)
   if (a.noack) ctx.propagateAs(['XGROUP', 'CREATECONSUMER', key, a.group!, a.consumer])
   return c
 }

@@ -10,6 +10,7 @@ import {formatId, ID_MAX, idMs, idSeq, makeId, MASK64, parseStreamId, type Strea
 import type {RespWriter} from '../../resp/writer.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
+import {N, notifyKeyspaceEvent} from '../notify.js'
 
 export const commands: CommandSpec[] = [
   cmd('xadd', -5, ['write', 'denyoom', 'fast'], [1, 1, 1], xadd, {categories: ['@write', '@stream', '@fast']}),
@@ -214,9 +215,10 @@ function xadd(ctx: CommandContext, argv: string[]): void {
   const idText = formatId(id)
   ctx.reply.bulk(idText)
   ctx.afterWrite(key)
+  notifyKeyspaceEvent(ctx, N.STREAM, 'xadd', key)
   let out: string[] | null = null
   if (a.trim !== null) {
-    s.trim(a.trim)
+    if (s.trim(a.trim)) notifyKeyspaceEvent(ctx, N.STREAM, 'xtrim', key)
     if (a.trim.approx) rewriteApprox((out = argv.slice()), a, s)
   }
   if (!a.idGiven || !a.seqGiven) (out ??= argv.slice())[a.idPos] = idText
@@ -265,6 +267,7 @@ function xdel(ctx: CommandContext, argv: string[]): void {
     if (s.length === 0) s.firstId = 0n
     else if (firstGone) s.firstId = s.edgeId(true)!
     ctx.afterWrite(argv[1])
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xdel', argv[1])
   }
   ctx.reply.integer(deleted)
 }
@@ -281,6 +284,7 @@ function xtrim(ctx: CommandContext, argv: string[]): void {
       ctx.propagateAs(out)
     }
     ctx.afterWrite(argv[1])
+    notifyKeyspaceEvent(ctx, N.STREAM, 'xtrim', argv[1])
   }
   ctx.reply.integer(deleted)
 }
@@ -310,5 +314,6 @@ function xsetid(ctx: CommandContext, argv: string[]): void {
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded
   if (maxDel !== 0n) s.maxDeletedId = maxDel
   ctx.afterWrite(argv[1])
+  notifyKeyspaceEvent(ctx, N.STREAM, 'xsetid', argv[1])
   ctx.reply.ok()
 }

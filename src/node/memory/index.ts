@@ -8,6 +8,7 @@
 // their size and a sample of their elements, and the clients' query and output buffers.
 import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
 import {propagate} from '../propagate.js'
+import {N, notifyDb} from '../notify.js'
 import {Stream} from '../keyspace/stream.js'
 import type {NodeServer} from '../server.js'
 import {cmd, type CommandSpec} from '../commands/types.js'
@@ -130,25 +131,23 @@ const trackingSince = new WeakMap<NodeServer, number>()
 const trackingKind = new WeakMap<NodeServer, string>()
 
 /**
- * Per-key access data costs a map entry per key (~90 B), so it is kept only while the policy
- * uses it: under an LRU or LFU maxmemory-policy. Redis keeps it always; see the README.
+ * Per-key access data (redis keeps a 24-bit LRU clock or LFU counter in every object): LRU seconds
+ * unless an LFU policy is set, so OBJECT IDLETIME, TOUCH and RESTORE ... IDLETIME work under every
+ * policy, as in Redis. It costs a map entry per key.
  */
 function installStamp(server: NodeServer): void {
-  const policy = server.config.get('maxmemory-policy')
-  const tracking = policy.endsWith('-lru') || policy.endsWith('-lfu')
-  const stamp = !tracking
-    ? null
-    : isLfu(server)
-      ? (_key: string, prev: number | undefined) => {
-          // prev < 0: an overwrite of the value stamped -1 - prev, which keeps its counter
-          if (prev !== undefined && prev < 0) return -1 - prev
-          const c = prev === undefined ? LFU_INIT_VAL : lfuLogIncr(server, lfuDecr(server, prev))
-          return (lfuMinutes() << 8) | c
-        }
-      : () => lruClock()
-  const kind = !tracking ? 'off' : isLfu(server) ? 'lfu' : 'lru'
+  const lfu = isLfu(server)
+  const stamp = lfu
+    ? (_key: string, prev: number | undefined) => {
+        // prev < 0: an overwrite of the value stamped -1 - prev, which keeps its counter
+        if (prev !== undefined && prev < 0) return -1 - prev
+        const c = prev === undefined ? LFU_INIT_VAL : lfuLogIncr(server, lfuDecr(server, prev))
+        return (lfuMinutes() << 8) | c
+      }
+    : () => lruClock()
+  const kind = lfu ? 'lfu' : 'lru'
   if (trackingKind.get(server) !== kind) {
-    // switching between LRU and LFU (or off) starts the data over (Redis reinterprets the bits)
+    // switching between LRU and LFU starts the data over (Redis reinterprets the bits)
     for (const [, db] of server.databases()) db.access.clear()
     trackingSince.set(server, lruClock())
     trackingKind.set(server, kind)
@@ -225,6 +224,7 @@ function evictUntil(server: NodeServer, policy: string, max: number, used: numbe
     if (!db.delete(key)) continue
     server.stats.evictedKeys = (server.stats.evictedKeys ?? 0) + 1
     server.keyModified(i, key)
+    notifyDb(server, N.EVICTED, 'evicted', key, i)
     server.dirty-- // an eviction is not a client write (redis does not count it in dirty)
     propagate(server, i, ['DEL', key])
     used -= before - db.bytes
