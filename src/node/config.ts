@@ -150,6 +150,7 @@ const DEFS: Record<string, OptDef> = {
   'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
   'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
   'unixsocket': {kind: 'string', def: '', immutable: true},
+  'unixsocketperm': {kind: 'string', def: '0', immutable: true},
   'supervised': {kind: 'enum', def: 'no', values: ['no', 'upstart', 'systemd', 'auto'], immutable: true},
 }
 const ALIASES = new Map<string, string>()

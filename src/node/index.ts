@@ -5,7 +5,7 @@ import type {Clock} from './clock.js'
 import {readFileSync} from 'node:fs'
 import {resolve as resolvePath} from 'node:path'
 import {loadConfig, NodeConfig} from './config.js'
-import {logfilePath} from './log.js'
+import {logfilePath, logStartBanner} from './log.js'
 import {Logger} from './log.js'
 import {NodeServer} from './server.js'
 import {REDIS_VERSION} from './version.js'
@@ -113,7 +113,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (clusterFirst) await initCluster()
   const {host, port} = await server.listen()
   if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
-  logger.notice(`Running mode=${cluster ? 'cluster' : 'standalone'}, port=${port}.`)
+  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined

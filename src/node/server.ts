@@ -2,6 +2,7 @@
 // runtime modules plug into (cluster verdicts, propagation for replication/AOF, key
 // modification for blocking commands, guards, shutdown).
 import net from 'node:net'
+import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
 import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
@@ -130,6 +131,8 @@ export class NodeServer extends EventEmitter {
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
   private netServers: net.Server[] = []
+  /** The bound `unixsocket` path, '' when none. */
+  unixsocketPath = ''
   private cron?: NodeJS.Timeout
   private boundPort = 0
   private shuttingDown = false
@@ -299,12 +302,18 @@ export class NodeServer extends EventEmitter {
         port = (srv.address() as net.AddressInfo).port
         first ??= host
       } catch (e) {
-        if (!optional) throw e
+        if (optional) continue
+        // redis listenToPort / initServer: these two lines are what supervisors and Redis's test
+        // harness read ("Failed listening on port" makes it retry with another port).
+        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
+        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
+        throw e
       }
     }
     if (first === undefined) throw new Error(`Could not bind to any of: ${addrs.join(' ')}`)
     this.boundPort = port
     this.config.set('port', String(port))
+    if (this.config.get('unixsocket') !== '') await this.listenUnix(this.config.get('unixsocket'))
     this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
     this.cron.unref()
     return {host: first, port}
@@ -312,6 +321,32 @@ export class NodeServer extends EventEmitter {
 
   get port(): number {
     return this.boundPort
+  }
+
+  /** The `unixsocket` listener (redis anetUnixServer: a stale socket file is replaced; mode from
+   * `unixsocketperm`, octal, when not 0). Its clients show `addr=<path>:0` like Redis's. */
+  private listenUnix(path: string): Promise<void> {
+    try {
+      if (statSync(path).isSocket()) unlinkSync(path)
+    } catch {
+      // no stale socket
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({noDelay: true}, (sock) => this.accept(sock))
+      srv.once('error', (e) => {
+        this.log.warning(`Failed opening Unix socket: ${e.message}`)
+        reject(e)
+      })
+      srv.listen({path, backlog: this.config.int('tcp-backlog')}, () => {
+        srv.removeAllListeners('error')
+        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
+        const perm = parseInt(this.config.get('unixsocketperm'), 8)
+        if (perm > 0) chmodSync(path, perm)
+        this.unixsocketPath = path
+        this.netServers.push(srv)
+        resolve()
+      })
+    })
   }
 
   private listenOne(host: string, port: number): Promise<net.Server> {
