@@ -36,7 +36,8 @@ BASEPORT=${BASEPORT:-28000}
 FILE_TIMEOUT=${FILE_TIMEOUT:-900}
 EXTRA_ARGS=${EXTRA_ARGS:-}
 RESUME=${RESUME:-0}
-EMB_MAIN="$PROJ/dist/src/node/main.js"
+# the built node entry: main.cjs where the build makes one (CommonJS + code cache), else main.js
+EMB_MAIN="$PROJ/dist/src/node/main.cjs"; [ -f "$EMB_MAIN" ] || EMB_MAIN="$PROJ/dist/src/node/main.js"
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)

@@ -45,7 +45,7 @@ function reject(s: Session, err: string, spec?: CommandSpec): void {
   s.reply.error(err)
   if (s.multi) s.multi.aborted = true
   s.server.stats.rejectedCalls++
-  if (spec !== undefined) rejectedCall(s, spec)
+  rejectedCall(s, spec)
 }
 
 /** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */

@@ -16,6 +16,7 @@ import {loadPersistedData} from './persistence/startup.js'
 import {installAof} from './persistence/aof.js'
 import {NodeStartError} from './errors.js'
 import {installMemory} from './memory/index.js'
+import {installProcessConfigs} from './process-configs.js'
 
 export {NodeServer} from './server.js'
 export {REDIS_VERSION} from './version.js'
@@ -88,6 +89,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installReplication(server)
   installScripting(server)
   installMemory(server)
+  installProcessConfigs(server)
   try {
     server.acl.loadAtStartup(config.users)
   } catch (e) {
@@ -113,6 +115,9 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (clusterFirst) await initCluster()
   const {host, port} = await server.listen()
   if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
+  for (const [from, to] of config.renamedCommands) {
+    if (!server.commands.rename(from, to)) throw new NodeStartError(`rename-command ${from} ${to}: ${server.commands.lookup(from) ? 'Target command name already exists' : 'No such command in rename-command'}`)
+  }
   logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')

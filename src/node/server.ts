@@ -11,6 +11,7 @@ import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
+import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
@@ -157,6 +158,7 @@ export class NodeServer extends EventEmitter {
     installEncodingConfig(this.config)
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
+    for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
   }
 
@@ -290,33 +292,71 @@ export class NodeServer extends EventEmitter {
 
   /** Bind every address of `bind` ("-addr" = optional). Resolves with the bound port. */
   async listen(): Promise<{host: string; port: number}> {
-    const addrs = this.config.get('bind').split(/\s+/).filter(Boolean)
     let port = this.config.int('port')
     let first: string | undefined
-    for (const raw of addrs) {
-      const optional = raw.startsWith('-')
-      const addr = optional ? raw.slice(1) : raw
-      const host = addr === '*' ? '0.0.0.0' : addr
-      try {
-        const srv = await this.listenOne(host === '::*' ? '::' : host, port)
-        port = (srv.address() as net.AddressInfo).port
-        first ??= host
-      } catch (e) {
-        if (optional) continue
-        // redis listenToPort / initServer: these two lines are what supervisors and Redis's test
-        // harness read ("Failed listening on port" makes it retry with another port).
-        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
-        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
-        throw e
-      }
+    try {
+      const bound = await this.bindTcp(port)
+      port = bound.port
+      first = bound.host
+    } catch (e) {
+      // redis initServer: the line supervisors and Redis's test harness read ("Failed listening
+      // on port" makes it retry with another port).
+      this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
+      throw e
     }
-    if (first === undefined) throw new Error(`Could not bind to any of: ${addrs.join(' ')}`)
+    // `bind ""`: no TCP listener (the unixsocket serves, as with redis-server)
+    const noTcp = this.config.get('bind').trim() === '' && this.config.get('unixsocket') !== ''
+    if (first === undefined && !noTcp) throw new Error(`Could not bind to any of: ${this.config.get('bind')}`)
+    first ??= '127.0.0.1'
     this.boundPort = port
     this.config.set('port', String(port))
     if (this.config.get('unixsocket') !== '') await this.listenUnix(this.config.get('unixsocket'))
     this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
     this.cron.unref()
     return {host: first, port}
+  }
+
+  /** redis listenToPort: every `bind` address on `port`, all or nothing. Port 0 picks a free
+   * port at start-up (embedding, tests) and means no TCP listener on CONFIG SET (as in Redis). */
+  private async bindTcp(port: number, zeroIsNone = false): Promise<{host?: string; port: number; servers: net.Server[]}> {
+    const servers: net.Server[] = []
+    let first: string | undefined
+    if (port === 0 && zeroIsNone) return {port, servers}
+    for (const raw of this.config.get('bind').split(/\s+/).filter(Boolean)) {
+      const optional = raw.startsWith('-')
+      const addr = optional ? raw.slice(1) : raw
+      const host = addr === '*' ? '0.0.0.0' : addr
+      try {
+        const srv = await this.listenOne(host === '::*' ? '::' : host, port)
+        servers.push(srv)
+        port = (srv.address() as net.AddressInfo).port
+        first ??= host
+      } catch (e) {
+        if (optional) continue
+        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
+        await closeListeners(servers)
+        this.netServers = this.netServers.filter((l) => !servers.includes(l))
+        throw e
+      }
+    }
+    return {host: first, port, servers}
+  }
+
+  /**
+   * CONFIG SET port / bind: listen as the config now says. A new port is bound before the old
+   * listeners close (redis changeListenPort); new bind addresses after they closed (changeBindAddr).
+   * Throws when something cannot be bound; the caller restores the old values and calls it again.
+   */
+  async relisten(closeFirst: boolean): Promise<void> {
+    const old = this.netServers.filter((l) => typeof l.address() !== 'string')
+    const drop = async () => {
+      this.netServers = this.netServers.filter((l) => !old.includes(l))
+      await closeListeners(old)
+    }
+    if (closeFirst) await drop()
+    const bound = await this.bindTcp(this.config.int('port'), true)
+    if (!closeFirst) await drop()
+    this.boundPort = bound.port
   }
 
   get port(): number {
@@ -444,6 +484,13 @@ export class NodeServer extends EventEmitter {
     this.emit('shutdown')
     return true
   }
+}
+
+/** Stop accepting on these listeners; their connections stay (net.Server's close callback would
+ * wait for them to end). */
+function closeListeners(list: net.Server[]): Promise<void> {
+  for (const l of list) l.close()
+  return Promise.resolve()
 }
 
 export function isLoopback(addr: string | undefined): boolean {

@@ -29,7 +29,9 @@ interface CompiledSpec {
 const compiled = new Map<string, CompiledSpec[] | null>()
 
 function compile(rows: KeySpecRow[]): CompiledSpec[] {
-  return rows.map((r) => {
+  // redis GET_KEYSPEC_DEFAULT leaves out NOT_KEY specs (SPUBLISH's and SSUBSCRIBE's shard
+  // channels): the ACL checks those as channels, never as keys.
+  return rows.filter((r) => !String(r[0]).split(' ').includes('not_key')).map((r) => {
     const flags = String(r[0]).split(' ')
     let perm = 0
     if (flags.includes('access')) perm |= KEY_ACCESS
@@ -125,8 +127,18 @@ export function aclKeys(spec: CommandSpec, fullname: string, argv: string[]): Ke
     if (fullname === 'set' || fullname === 'bitfield') for (const k of out) k.perm = variablePerm(fullname, argv)
     return out
   }
+  // redis sortGetKeys: the sorted key is read, the STORE key only written.
+  if (fullname === 'sort' || fullname === 'sort_ro') {
+    let idx: number[]
+    try {
+      idx = nodeKeyIndexes(spec, argv)
+    } catch {
+      idx = [1]
+    }
+    return idx.map((pos) => ({pos, perm: pos === 1 ? KEY_ACCESS : KEY_WRITE}))
+  }
   // Movable keys Redis finds with a command-specific procedure: use the node's positions; the
-  // access is the union of the command's specs (SORT ... STORE: read and write).
+  // access is the union of the command's specs.
   let perm = 0
   if (specs) for (const s of specs) perm |= s.perm
   if (perm === 0) perm = spec.flags.includes('write') ? KEY_ACCESS | KEY_WRITE : KEY_ACCESS

@@ -92,7 +92,7 @@ function configGet(ctx: CommandContext, argv: string[]): void {
   }
 }
 
-function configSet(ctx: CommandContext, argv: string[]): void {
+function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
   if (argv.length % 2 !== 0) return ctx.reply.error(`ERR wrong number of arguments for 'config|set' command`)
   const cfg = ctx.server.config
   const pairs: [string, string][] = []
@@ -117,7 +117,25 @@ function configSet(ctx: CommandContext, argv: string[]): void {
     const reason = e instanceof ConfigError ? e.message : String(e)
     return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name ?? pairs[0][0]}') - ${reason}`)
   }
-  ctx.reply.ok()
+  // Apply phase (redis applyBind / updatePort): the listeners follow the new port and bind; if
+  // they cannot, every value of this CONFIG SET goes back and is applied again.
+  // Only a value that changed is applied (redis performInterfaceSet).
+  const changed = before.filter(([n, v]) => cfg.get(n) !== v).map(([n]) => NodeConfig.canonicalName(n))
+  const listen = changed.find((n) => n === 'port' || n === 'bind')
+  if (listen === undefined) return ctx.reply.ok()
+  const bindChanged = changed.includes('bind')
+  return ctx.server.relisten(bindChanged).then(
+    () => ctx.reply.ok(),
+    async (e: Error) => {
+      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${listen} setting. Restoring previous settings.`)
+      for (const [n, v] of before) cfg.set(n, v, true)
+      // a new port never closed the old listeners; new bind addresses did
+      if (bindChanged) await ctx.server.relisten(true).catch((e2: Error) => ctx.server.log.warning(`Failed to restore the previous listeners: ${e2.message}`))
+      const reason = listen === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
+      ctx.server.log.warning(`Failed to bind: ${e.message}`)
+      ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${listen}') - ${reason}`)
+    },
+  )
 }
 
 function configRewrite(ctx: CommandContext): void {
