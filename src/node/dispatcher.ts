@@ -166,7 +166,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     const target = outer ?? (own?.deferred ? own : null)
     if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
     const settle = () => {
-      finishCall(s, spec, argv, t0, errors)
+      finishCall(s, spec, argv, t0, errors, true)
       afterCall(s, argv, dirtyBefore, target)
       if (own?.deferred) closeBatch(own)
       if (server.dirty !== dirtyBefore) s.woff = server.replOffset

@@ -161,15 +161,17 @@ export class Insight {
  * LATENCY "command"/"fast-command" samples, SLOWLOG and MONITOR. `t0` is performance.now() at
  * the start, `errors` the session writer's error count then.
  */
-export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number): void {
+export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number, deferred = false): void {
   const usec = Math.round((performance.now() - t0) * 1000)
   const ins = s.server.insight
   const st = spec.stats ?? ins.stats(spec)
   st.calls++
   st.usec += usec
   // redis incrCommandStatsOnError: failed only if an error reply came after the last command's
-  // accounting, so EXEC is not failed by the error of a command it ran (that one is)
-  if (s.reply.errors !== errors && ins.totalErrors !== ins.prevErrCount) st.failed++
+  // accounting, so EXEC is not failed by the error of a command it ran (that one is). A command
+  // that finishes later (blocked, then unblocked) failed if its own reply was an error
+  // (updateStatsOnUnblock).
+  if (s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount)) st.failed++
   ins.prevErrCount = ins.totalErrors
   if (ins.trackLatency) {
     // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns

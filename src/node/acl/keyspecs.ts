@@ -87,7 +87,6 @@ function applySpec(ks: CompiledSpec, argv: string[], out: KeyRef[]): boolean {
     }
     if (first === 0) return true // keyword absent: no keys from this spec
   } else return false
-  if (first >= argc) return true
   let last: number
   let step: number
   if (ks.range) {
@@ -104,6 +103,8 @@ function applySpec(ks: CompiledSpec, argv: string[], out: KeyRef[]): boolean {
     step = keystep
     last = first + (n - 1) * keystep
   } else return false
+  // out of bounds: a syntax error the command reports; as a spec it is invalid
+  if (last >= argc || last < first || first >= argc) return false
   for (let i = first; i <= last && i < argc; i += step || 1) out.push({pos: i, perm: ks.perm})
   return true
 }
@@ -123,9 +124,12 @@ export function aclKeys(spec: CommandSpec, fullname: string, argv: string[]): Ke
   const specs = specsFor(fullname)
   const out: KeyRef[] = []
   if (specs !== null && specs.length !== 0 && !specs.some((s) => s.incomplete)) {
-    for (const ks of specs) applySpec(ks, argv, out)
-    if (fullname === 'set' || fullname === 'bitfield') for (const k of out) k.perm = variablePerm(fullname, argv)
-    return out
+    // redis getKeysFromCommandWithSpecs: an invalid spec sends it to the command's getkeys procedure
+    if (specs.every((ks) => applySpec(ks, argv, out))) {
+      if (fullname === 'set' || fullname === 'bitfield') for (const k of out) k.perm = variablePerm(fullname, argv)
+      return out
+    }
+    out.length = 0
   }
   // redis sortGetKeys: the sorted key is read, the STORE key only written.
   if (fullname === 'sort' || fullname === 'sort_ro') {

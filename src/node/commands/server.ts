@@ -98,6 +98,8 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
   const pairs: [string, string][] = []
   for (let i = 2; i < argv.length; i += 2) {
     if (!NodeConfig.isKnown(argv[i])) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`)
+    if (PROTECTED_CONFIGS.has(NodeConfig.canonicalName(argv[i])) && !allowProtectedAction(ctx, 'enable-protected-configs'))
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set protected config`)
     pairs.push([argv[i], argv[i + 1]])
   }
   // All-or-nothing like redis 7.0: validate on a scratch copy first.
@@ -136,6 +138,18 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
       ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${listen}') - ${reason}`)
     },
   )
+}
+
+/** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
+const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
+
+/** redis allowProtectedAction: `yes`, or `local` and a loopback / unix-socket client. */
+function allowProtectedAction(ctx: CommandContext, setting: string): boolean {
+  const mode = ctx.server.config.get(setting)
+  if (mode === 'yes') return true
+  if (mode !== 'local') return false
+  const s = ctx.session
+  return !s.socket || s.socket.remoteAddress === undefined || ['127.', '::1', '::ffff:127.'].some((p) => s.addr.startsWith(p))
 }
 
 function configRewrite(ctx: CommandContext): void {
@@ -200,9 +214,7 @@ export function digestValue(v: RedisValue): string {
 }
 
 function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
-  const mode = ctx.server.config.get('enable-debug-command')
-  const local = !ctx.session.socket || ['127.', '::1', '::ffff:127.'].some((p) => ctx.session.addr.startsWith(p))
-  if (mode === 'no' || (mode === 'local' && !local))
+  if (!allowProtectedAction(ctx, 'enable-debug-command'))
     return ctx.reply.error(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
     )
