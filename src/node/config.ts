@@ -5,6 +5,8 @@ import {readFileSync, writeFileSync, renameSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {splitArgs} from '../resp/parser.js'
 import {canonicalNotify} from './notify.js'
+import {REDIS_VERSION} from './version.js'
+import {rewriteConfigFile} from './config-rewrite.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -153,8 +155,52 @@ const DEFS: Record<string, OptDef> = {
   'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
   'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
   'unixsocket': {kind: 'string', def: '', immutable: true},
+  'unixsocketperm': {kind: 'string', def: '0', immutable: true},
   'supervised': {kind: 'enum', def: 'no', values: ['no', 'upstart', 'systemd', 'auto'], immutable: true},
+  // Process-level configs (src/node/process-configs.ts applies them)
+  'shutdown-on-sigint': {kind: 'string', def: 'default'},
+  'shutdown-on-sigterm': {kind: 'string', def: 'default'},
+  'oom-score-adj': {kind: 'enum', def: 'no', values: ['no', 'yes', 'relative', 'absolute']},
+  'oom-score-adj-values': {kind: 'string', def: '0 200 800'},
+  'proc-title-template': {kind: 'string', def: '{title} {listen-addr} {server-mode}'},
+  'set-proc-title': {kind: 'bool', def: 'yes', immutable: true},
+  'bind-source-addr': {kind: 'string', def: ''},
+  // Accepted with Redis's defaults and ranges so that Redis's config files and tests load; they
+  // tune things a V8 process does not have (allocator, defrag, fork, syslog, CPU pinning).
+  'activedefrag': {kind: 'bool', def: 'no'},
+  'active-defrag-cycle-min': {kind: 'int', def: '1', min: 1, max: 99},
+  'active-defrag-cycle-max': {kind: 'int', def: '25', min: 1, max: 99},
+  'active-defrag-ignore-bytes': {kind: 'memory', def: String(100 * MB), min: 1},
+  'active-defrag-max-scan-fields': {kind: 'int', def: '1000', min: 1},
+  'active-defrag-threshold-lower': {kind: 'int', def: '10', min: 0, max: 1000},
+  'active-defrag-threshold-upper': {kind: 'int', def: '100', min: 0, max: 1000},
+  'active-expire-effort': {kind: 'int', def: '1', min: 1, max: 10},
+  'aof-disable-auto-gc': {kind: 'bool', def: 'no', hidden: true},
+  'crash-log-enabled': {kind: 'bool', def: 'yes'},
+  'crash-memcheck-enabled': {kind: 'bool', def: 'yes'},
+  'disable-thp': {kind: 'bool', def: 'yes', immutable: true},
+  'dynamic-hz': {kind: 'bool', def: 'yes'},
+  'ignore-warnings': {kind: 'string', def: ''},
+  'io-threads-do-reads': {kind: 'bool', def: 'no', immutable: true},
+  'jemalloc-bg-thread': {kind: 'bool', def: 'yes'},
+  'rdb-del-sync-files': {kind: 'bool', def: 'no'},
+  'rdb-save-incremental-fsync': {kind: 'bool', def: 'yes'},
+  'replica-ignore-disk-write-errors': {kind: 'bool', def: 'no'},
+  'replica-ignore-maxmemory': {kind: 'bool', def: 'yes', alias: 'slave-ignore-maxmemory'},
+  'sanitize-dump-payload': {kind: 'enum', def: 'no', values: ['no', 'yes', 'clients']},
+  'socket-mark-id': {kind: 'int', def: '0', min: 0, immutable: true},
+  'syslog-enabled': {kind: 'bool', def: 'no', immutable: true},
+  'syslog-facility': {kind: 'enum', def: 'local0', values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], immutable: true},
+  'syslog-ident': {kind: 'string', def: 'redis', immutable: true},
+  'server_cpulist': {kind: 'string', def: '', immutable: true},
+  'bio_cpulist': {kind: 'string', def: '', immutable: true},
+  'aof_rewrite_cpulist': {kind: 'string', def: '', immutable: true},
+  'bgsave_cpulist': {kind: 'string', def: '', immutable: true},
 }
+/** redis MULTI_ARG_CONFIG: configs whose value is several words on a config line. */
+const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'oom-score-adj-values', 'bind', 'replicaof', 'latency-tracking-info-percentiles', 'shutdown-on-sigint', 'shutdown-on-sigterm'])
+/** Config-file directives of older versions that redis 7.0 still accepts and ignores. */
+const DEPRECATED_NOOPS = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands'])
 const ALIASES = new Map<string, string>()
 for (const [name, d] of Object.entries(DEFS)) if (d.alias) ALIASES.set(d.alias, name)
 
@@ -182,6 +228,95 @@ function canonicalBind(raw: string): string {
   const words = raw.split(/\s+/).filter(Boolean)
   if (words.length > 16) throw new ConfigError('Too many bind addresses specified.')
   return words.join(' ')
+}
+
+/** shutdown-on-sigint/sigterm: flags of default|save|nosave|now|force, shown in that order. */
+function canonicalShutdownFlags(raw: string): string {
+  const names = ['save', 'nosave', 'now', 'force']
+  const words = raw.toLowerCase().split(/\s+/).filter(Boolean)
+  if (words.length === 0 || words.some((w) => w !== 'default' && !names.includes(w)))
+    throw new ConfigError('argument(s) must be one of the following: default, save, nosave, now, force')
+  if (words.includes('save') && words.includes('nosave')) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
+  const set = names.filter((n) => words.includes(n))
+  return set.length === 0 ? 'default' : set.join(' ')
+}
+
+/** oom-score-adj-values: three integers in [-2000, 2000] (master, replica, background child). */
+function canonicalOomValues(raw: string): string {
+  const words = raw.split(/\s+/).filter(Boolean)
+  if (words.length !== 3) throw new ConfigError('wrong number of arguments')
+  for (const w of words) {
+    if (!/^[+-]?\d+$/.test(w) || Math.abs(Number(w)) > 2000) throw new ConfigError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.')
+  }
+  return words.map((w) => String(Number(w))).join(' ')
+}
+
+/** latency-tracking-info-percentiles: doubles in [0, 100], shown like "%f" with trailing zeros cut. */
+function canonicalPercentiles(raw: string): string {
+  const words = raw.split(/\s+/).filter(Boolean)
+  return words
+    .map((w) => {
+      const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN
+      if (Number.isNaN(n)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters')
+      if (n > 100 || n < 0) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]')
+      return n.toFixed(6).replace(/\.?0+$/, '')
+    })
+    .join(' ')
+}
+
+/** redis sdstemplate: `{name}` replaced by lookup(name) (null = unknown: the whole expansion
+ * fails), `{{` is a literal brace; null on an unterminated variable. */
+export function expandTemplate(template: string, lookup: (name: string) => string | null): string | null {
+  let out = ''
+  let p = 0
+  while (p < template.length) {
+    const sv = template.indexOf('{', p)
+    if (sv === -1) return out + template.slice(p)
+    out += template.slice(p, sv)
+    if (sv + 1 >= template.length) return null
+    if (template[sv + 1] === '{') {
+      out += '{'
+      p = sv + 2
+      continue
+    }
+    const ev = template.indexOf('}', sv + 1)
+    if (ev === -1) return null
+    const value = lookup(template.slice(sv + 1, ev))
+    if (value === null) return null
+    out += value
+    p = ev + 1
+  }
+  return out
+}
+
+const PROC_TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'config-file', 'port', 'tls-port', 'unixsocket'])
+
+/** redis validateProcTitleTemplate: known variables only, and a non-empty result. */
+function validProcTitleTemplate(t: string): boolean {
+  const r = expandTemplate(t, (n) => (PROC_TITLE_VARS.has(n) ? '' : null))
+  return r !== null && r.length > 0
+}
+
+/** redis updateClientOutputBufferLimit: <class> <hard> <soft> <seconds> groups replace those
+ * classes and keep the others; CONFIG GET's form is "normal h s t slave h s t pubsub h s t" in bytes. */
+export function mergeObufLimits(current: string, args: string[]): string {
+  if (args.length % 4 !== 0) throw new ConfigError('Wrong number of arguments in buffer limit configuration.')
+  const classes = new Map<string, string[]>()
+  const cur = current.split(/\s+/).filter(Boolean)
+  for (let i = 0; i + 3 < cur.length; i += 4) classes.set(cur[i], cur.slice(i + 1, i + 4))
+  const updates: [string, string[]][] = []
+  for (let i = 0; i < args.length; i += 4) {
+    const name = args[i].toLowerCase()
+    const cls = name === 'replica' ? 'slave' : name
+    if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new ConfigError('Invalid client class specified in buffer limit configuration.')
+    const hard = parseMemory(args[i + 1])
+    const soft = parseMemory(args[i + 2])
+    const secs = /^-?\d+$/.test(args[i + 3]) ? Number(args[i + 3]) : NaN
+    if (!(hard >= 0) || !(soft >= 0) || !(secs >= 0)) throw new ConfigError('Error in hard, soft or soft_seconds setting in buffer limit configuration.')
+    updates.push([cls, [String(hard), String(soft), String(secs)]])
+  }
+  for (const [cls, v] of updates) classes.set(cls, v)
+  return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${(classes.get(c) ?? ['0', '0', '0']).join(' ')}`).join(' ')
 }
 
 function canonicalNotifyConfig(raw: string): string {
@@ -222,6 +357,17 @@ export class NodeConfig {
 
   static isImmutable(name: string): boolean {
     return DEFS[NodeConfig.canonicalName(name)]?.immutable === true
+  }
+
+  /** Kind and default of a config (canonical name), for CONFIG REWRITE; undefined when unknown. */
+  static spec(name: string): {kind: Kind; def: string; hidden: boolean} | undefined {
+    const d = DEFS[NodeConfig.canonicalName(name)]
+    return d && {kind: d.kind, def: d.def, hidden: d.hidden === true}
+  }
+
+  /** Every canonical config name (no aliases). */
+  static canonicalNames(): string[] {
+    return Object.keys(DEFS)
   }
 
   get(name: string): string {
@@ -270,7 +416,8 @@ export class NodeConfig {
       case 'enum': {
         const l = raw.toLowerCase()
         if (!d.values!.includes(l)) throw new ConfigError(`argument(s) must be one of the following: ${d.values!.join(', ')}`)
-        v = l
+        // oom-score-adj: "relative" is the value "yes" names (redis shows the first name)
+        v = key === 'oom-score-adj' && l === 'relative' ? 'yes' : l
         break
       }
       default:
@@ -280,6 +427,11 @@ export class NodeConfig {
         if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
         if (key === 'bind') v = canonicalBind(raw)
         if (key === 'notify-keyspace-events') v = canonicalNotifyConfig(raw)
+        if (key === 'client-output-buffer-limit') v = mergeObufLimits(this.get(key), raw.split(/\s+/).filter(Boolean))
+        if (key === 'shutdown-on-sigint' || key === 'shutdown-on-sigterm') v = canonicalShutdownFlags(raw)
+        if (key === 'oom-score-adj-values') v = canonicalOomValues(raw)
+        if (key === 'latency-tracking-info-percentiles') v = canonicalPercentiles(raw)
+        if (key === 'proc-title-template' && !validProcTitleTemplate(raw)) throw new ConfigError('template format is invalid or contains unknown variables')
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)
@@ -292,57 +444,81 @@ export class NodeConfig {
 
   /** Apply a list of directives (from a file and/or the command line). */
   applyDirectives(directives: string[][], baseDir = process.cwd()): void {
-    for (const argv of directives) {
-      const name = argv[0].toLowerCase()
-      if (name === 'include') {
-        if (argv.length !== 2) throw new ConfigError(`Bad directive or wrong number of arguments`)
-        const path = resolve(baseDir, argv[1])
-        this.applyDirectives(parseConfigText(readFileSync(path, 'latin1')), dirname(path))
-        continue
-      }
-      if (name === 'user') {
-        this.users.push(argv.slice(1))
-        continue
-      }
-      if (!NodeConfig.isKnown(name)) throw new ConfigError(`Bad directive or wrong number of arguments ('${argv[0]}')`)
-      // save "" / save 3600 1 300 100, bind a b c: multi-arg values are space-joined.
-      const key = NodeConfig.canonicalName(name)
-      const value = argv.slice(1).join(' ')
-      if (key === 'save') {
-        // The first `save` line replaces the default; later ones append; `save ""` clears.
-        const cur = this.saveSeen ? this.get('save') : ''
-        this.saveSeen = true
-        const v = value === '' || value === '""' ? '' : cur === '' ? value : `${cur} ${value}`
-        this.set('save', v)
-      } else this.set(key, value)
-    }
+    for (const argv of directives) this.applyLine(argv, baseDir)
   }
+
+  /**
+   * One config-file line, split (redis loadServerConfigFromString): a config takes exactly one
+   * argument unless it is one of Redis's multi-argument configs, whose single argument is split on
+   * spaces ("--save '100 10'"); `include`, `rename-command`, `user` and the deprecated no-ops are
+   * directives of the file only. Throws ConfigError with Redis's reason.
+   */
+  applyLine(argv: string[], baseDir = process.cwd()): void {
+    const name = argv[0].toLowerCase()
+    if (NodeConfig.isKnown(name)) {
+      const key = NodeConfig.canonicalName(name)
+      let args = argv.slice(1)
+      if (!MULTI_ARG.has(key)) {
+        if (args.length !== 1) throw new ConfigError('wrong number of arguments')
+      } else if (args.length === 1 && args[0] !== '') args = splitArgs(args[0]) ?? args
+      if (key === 'save') return this.loadSave(args)
+      if (key === 'replicaof') {
+        if (args.length !== 2) throw new ConfigError('wrong number of arguments')
+        if (args[0].toLowerCase() === 'no' && args[1].toLowerCase() === 'one') return this.set(key, '')
+        const port = /^-?\d+$/.test(args[1]) ? Number(args[1]) : NaN
+        if (!(port >= 0 && port <= 65535)) throw new ConfigError('Invalid master port')
+        return this.set(key, `${args[0]} ${port}`)
+      }
+      return this.set(key, args.join(' '))
+    }
+    if (DEPRECATED_NOOPS.has(name) && argv.length === 2) return
+    if (name === 'include' && argv.length === 2) {
+      const path = resolve(baseDir, argv[1])
+      let text: string
+      try {
+        text = readFileSync(path, 'latin1')
+      } catch (e) {
+        throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as Error).message}`)
+      }
+      this.applyDirectives(parseConfigText(text), dirname(path))
+      return
+    }
+    if (name === 'rename-command' && argv.length === 3) {
+      this.renamedCommands.push([argv[1].toLowerCase(), argv[2]])
+      return
+    }
+    if (name === 'user' && argv.length >= 2) {
+      this.users.push(argv.slice(1))
+      return
+    }
+    if (name === 'sentinel' && argv.length !== 1) throw new ConfigError('sentinel directive while not in sentinel mode')
+    throw new ConfigError('Bad directive or wrong number of arguments')
+  }
+
+  /** redis setConfigSaveOption while reading the config: the first `save` line replaces the
+   * defaults, later ones append; `save ""` clears. */
+  private loadSave(args: string[]): void {
+    if (args.length === 1 && args[0] === '') args = []
+    const v = canonicalSave(args.length === 0 ? '""' : args.join(' '))
+    const cur = this.saveSeen ? this.get('save') : ''
+    this.saveSeen = true
+    this.set('save', v === '' ? '' : cur === '' ? v : `${cur} ${v}`)
+  }
+  /** `rename-command <name> <new-name>` lines in file order (new-name '' removes the command). */
+  readonly renamedCommands: [string, string][] = []
   private saveSeen = false
   /** `user <name> <rules...>` directives, loaded by the ACL at startup (redis UsersToLoad). */
   readonly users: string[][] = []
   /** Extra lines for CONFIG REWRITE (the ACL's `user` lines). */
   readonly rewriteHooks: (() => string[])[] = []
 
-  /** CONFIG REWRITE: write every non-default option back to the config file atomically. */
-  rewrite(): void {
+  /** CONFIG REWRITE (src/node/config-rewrite.ts): the file keeps its comments and unknown lines,
+   * changed options replace their old lines, new ones go after a "# Generated by CONFIG REWRITE"
+   * line. `forceAll` (DEBUG CONFIG-REWRITE-FORCE-ALL) writes every option. */
+  rewrite(forceAll = false): void {
     if (!this.file) throw new ConfigError('The server is running without a config file')
-    const lines = ['# Generated by redis-ts CONFIG REWRITE']
-    for (const [name, d] of Object.entries(DEFS)) {
-      const v = this.values.get(name)!
-      if (v === d.def) continue
-      lines.push(`${name} ${quote(v, name === 'save' || name === 'bind')}`)
-    }
-    for (const f of this.rewriteHooks) lines.push(...f())
-    const tmp = `${this.file}.tmp-${process.pid}`
-    writeFileSync(tmp, lines.join('\n') + '\n')
-    renameSync(tmp, this.file)
+    rewriteConfigFile(this, this.file, forceAll)
   }
-}
-
-function quote(v: string, multi: boolean): string {
-  if (v === '') return '""'
-  if (multi) return v
-  return /[\s"'\\]/.test(v) ? JSON.stringify(v) : v
 }
 
 export function parseConfigText(text: string): string[][] {
@@ -358,32 +534,120 @@ export function parseConfigText(text: string): string[][] {
 }
 
 /**
- * redis-server's argv convention: an optional config file first, then `--name value...`
- * groups. `--save ''` and `--save` alone both mean "no snapshots".
+ * redis-server's argv (server.c main): an optional config file first (an argument not starting
+ * with '-'), then options that Redis turns into config-file text appended after the file: each
+ * `--name` starts a line, the arguments after it are appended quoted. An argument right after a
+ * bare `--name` is its value even when it starts with `--` (`--port --bla`); `--save` followed by
+ * another option or nothing means `save ""`. `directives` are the same lines, split.
  */
-export function parseCommandLine(args: string[]): {file?: string; directives: string[][]} {
-  let i = 0
+export function parseCommandLine(args: string[]): {file?: string; directives: string[][]; options: string} {
+  let j = 0
   let file: string | undefined
-  if (args.length > 0 && !args[0].startsWith('--')) file = args[i++]
-  const directives: string[][] = []
-  for (; i < args.length; i++) {
-    const a = args[i]
-    if (a.startsWith('--')) directives.push([a.slice(2)])
-    else if (directives.length === 0) throw new ConfigError(`Unexpected argument '${a}'`)
-    else directives[directives.length - 1].push(a)
+  if (args.length > 0 && !args[0].startsWith('-')) file = args[j++]
+  let options = ''
+  let handledLastArg = true
+  for (; j < args.length; j++) {
+    const a = args[j]
+    if (handledLastArg && a.startsWith('--')) {
+      if (options.length > 0) options += '\n'
+      options += a.slice(2) + ' '
+      const words = splitArgs(a)
+      if (words !== null && words.length === 1) {
+        // only the option name: the next argument is its value, whatever it looks like
+        handledLastArg = false
+        const last = j === args.length - 1
+        const nextIsOption = !last && args[j + 1].startsWith('--')
+        const lower = a.toLowerCase()
+        if (lower === '--save' && (last || nextIsOption)) {
+          options += '""'
+          handledLastArg = true
+        } else if (lower === '--sentinel' && nextIsOption) handledLastArg = true
+      } else handledLastArg = true
+    } else {
+      options += reprArg(a) + ' '
+      handledLastArg = true
+    }
   }
-  return {file, directives}
+  const directives: string[][] = []
+  for (const line of options.split('\n')) {
+    const argv = splitArgs(line.trim())
+    if (argv !== null && argv.length > 0) directives.push(argv)
+  }
+  return {file, directives, options}
 }
 
-/** Build a config from a file (optional) plus command-line directives; file values first. */
-export function loadConfig(args: string[] | {file?: string; directives: string[][]}): NodeConfig {
+/** sdscatrepr: double-quoted with C escapes, \xhh outside printable ASCII. */
+function reprArg(s: string): string {
+  let out = '"'
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x5c) out += '\\\\'
+    else if (c === 0x22) out += '\\"'
+    else if (c === 0x0a) out += '\\n'
+    else if (c === 0x0d) out += '\\r'
+    else if (c === 0x09) out += '\\t'
+    else if (c === 0x07) out += '\\a'
+    else if (c === 0x08) out += '\\b'
+    else if (c >= 0x20 && c <= 0x7e) out += s[i]
+    else out += '\\x' + c.toString(16).padStart(2, '0')
+  }
+  return out + '"'
+}
+
+/** A config the node cannot start with, worded like redis-server's report on stderr. */
+export class ConfigFileError extends ConfigError {}
+
+/** redis loadServerConfigFromString's fatal report for one line. */
+function fatalConfigError(lineNumber: number | null, line: string, reason: string): ConfigFileError {
+  const where = lineNumber === null ? '' : `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`
+  return new ConfigFileError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n${where}${reason}`)
+}
+
+/**
+ * Apply config-file text line by line (redis loadServerConfigFromString): comments and blank
+ * lines skipped, each line split with Redis's quoting rules; the first bad line stops the load
+ * with a ConfigFileError naming its number and text.
+ */
+export function applyConfigText(cfg: NodeConfig, text: string, baseDir = process.cwd()): void {
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '')
+    if (line === '' || line.startsWith('#')) continue
+    const argv = splitArgs(line)
+    if (argv === null) throw fatalConfigError(i + 1, line, 'Unbalanced quotes in configuration line')
+    if (argv.length === 0) continue
+    try {
+      cfg.applyLine(argv, baseDir)
+    } catch (e) {
+      if (e instanceof ConfigFileError) throw e
+      if (e instanceof ConfigError) throw fatalConfigError(i + 1, line, e.message)
+      throw e
+    }
+  }
+}
+
+/** Build a config like redis-server: the file's text, then the command-line options as more
+ * lines of the same text (so their line numbers follow the file's in error reports). */
+export function loadConfig(args: string[] | {file?: string; directives: string[][]; options?: string}): NodeConfig {
   const parsed = Array.isArray(args) ? parseCommandLine(args) : args
   const cfg = new NodeConfig()
+  let text = ''
+  let baseDir = process.cwd()
   if (parsed.file) {
     const path = resolve(parsed.file)
     cfg.file = path
-    cfg.applyDirectives(parseConfigText(readFileSync(path, 'latin1')), dirname(path))
+    baseDir = dirname(path)
+    try {
+      text = readFileSync(path, 'latin1')
+    } catch (e) {
+      throw new ConfigFileError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`)
+    }
   }
-  cfg.applyDirectives(parsed.directives)
+  if (parsed.options !== undefined) {
+    applyConfigText(cfg, text + '\n' + parsed.options, baseDir)
+  } else {
+    applyConfigText(cfg, text, baseDir)
+    cfg.applyDirectives(parsed.directives)
+  }
   return cfg
 }

@@ -45,7 +45,7 @@ function reject(s: Session, err: string, spec?: CommandSpec): void {
   s.reply.error(err)
   if (s.multi) s.multi.aborted = true
   s.server.stats.rejectedCalls++
-  if (spec !== undefined) rejectedCall(s, spec)
+  rejectedCall(s, spec)
 }
 
 /** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
@@ -167,7 +167,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     const target = outer ?? (own?.deferred ? own : null)
     if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
     const settle = () => {
-      finishCall(s, spec, argv, t0, errors)
+      finishCall(s, spec, argv, t0, errors, true)
       afterCall(s, argv, dirtyBefore, target)
       if (own?.deferred) closeBatch(own)
       if (server.dirty !== dirtyBefore) s.woff = server.replOffset

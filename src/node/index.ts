@@ -5,7 +5,7 @@ import type {Clock} from './clock.js'
 import {readFileSync} from 'node:fs'
 import {resolve as resolvePath} from 'node:path'
 import {loadConfig, NodeConfig} from './config.js'
-import {logfilePath} from './log.js'
+import {logfilePath, logStartBanner} from './log.js'
 import {Logger} from './log.js'
 import {NodeServer} from './server.js'
 import {REDIS_VERSION} from './version.js'
@@ -16,6 +16,7 @@ import {loadPersistedData} from './persistence/startup.js'
 import {installAof} from './persistence/aof.js'
 import {NodeStartError} from './errors.js'
 import {installMemory} from './memory/index.js'
+import {installProcessConfigs} from './process-configs.js'
 
 export {NodeServer} from './server.js'
 export {REDIS_VERSION} from './version.js'
@@ -88,6 +89,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installReplication(server)
   installScripting(server)
   installMemory(server)
+  installProcessConfigs(server)
   try {
     server.acl.loadAtStartup(config.users)
   } catch (e) {
@@ -115,7 +117,10 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (clusterFirst) await initCluster()
   const {host, port} = await server.listen()
   if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
-  logger.notice(`Running mode=${cluster ? 'cluster' : 'standalone'}, port=${port}.`)
+  for (const [from, to] of config.renamedCommands) {
+    if (!server.commands.rename(from, to)) throw new NodeStartError(`rename-command ${from} ${to}: ${server.commands.lookup(from) ? 'Target command name already exists' : 'No such command in rename-command'}`)
+  }
+  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined

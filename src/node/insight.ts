@@ -56,6 +56,8 @@ export class Insight {
   trackLatency: boolean
   percentiles: number[]
   readonly onError = (msg: string): void => this.countError(msg)
+  /** total error replies when the last command was accounted for (redis prev_err_count) */
+  prevErrCount = 0
 
   constructor(readonly server: NodeServer) {
     const cfg = server.config
@@ -107,6 +109,7 @@ export class Insight {
     this.errorStats.clear()
     this.errorStatsDisabled = false
     this.totalErrors = 0
+    this.prevErrCount = 0
   }
 
   latencySample(event: string, ms: number): void {
@@ -158,13 +161,18 @@ export class Insight {
  * LATENCY "command"/"fast-command" samples, SLOWLOG and MONITOR. `t0` is performance.now() at
  * the start, `errors` the session writer's error count then.
  */
-export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number): void {
+export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number, deferred = false): void {
   const usec = Math.round((performance.now() - t0) * 1000)
   const ins = s.server.insight
   const st = spec.stats ?? ins.stats(spec)
   st.calls++
   st.usec += usec
-  if (s.reply.errors !== errors) st.failed++
+  // redis incrCommandStatsOnError: failed only if an error reply came after the last command's
+  // accounting, so EXEC is not failed by the error of a command it ran (that one is). A command
+  // that finishes later (blocked, then unblocked) failed if its own reply was an error
+  // (updateStatsOnUnblock).
+  if (s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount)) st.failed++
+  ins.prevErrCount = ins.totalErrors
   if (ins.trackLatency) {
     // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns
     const k = Math.ceil((usec * 1000) / 1024)
@@ -182,8 +190,10 @@ export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: nu
 }
 
 /** The dispatcher rejected a known command (arity, auth, cluster verdict, guards): rejected_calls. */
-export function rejectedCall(s: Session, spec: CommandSpec): void {
-  s.server.insight.stats(spec).rejected++
+export function rejectedCall(s: Session, spec: CommandSpec | undefined): void {
+  const ins = s.server.insight
+  if (spec !== undefined) ins.stats(spec).rejected++
+  ins.prevErrCount = ins.totalErrors
 }
 
 /** EVAL / FCALL feed MONITOR before their script's commands (redis eval.c evalCommand). */

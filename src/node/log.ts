@@ -1,6 +1,7 @@
 // redis-server style log lines: "PID:M 22 Nov 2026 10:00:00.123 * message", to a file or stdout.
 import {appendFileSync} from 'node:fs'
 import {isAbsolute, join} from 'node:path'
+import {REDIS_VERSION} from './version.js'
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning'
 const RANK: Record<LogLevel, number> = {debug: 0, verbose: 1, notice: 2, warning: 3}
@@ -36,7 +37,14 @@ export class Logger {
 
   log(level: LogLevel, msg: string): void {
     if (RANK[level] < RANK[this.level] || this.silent) return
-    const line = formatLogLine(level, msg, this.role, new Date())
+    this.write(formatLogLine(level, msg, this.role, new Date()))
+  }
+  /** A message without the "pid:role date mark" prefix (redis LL_RAW), e.g. the start-up banner. */
+  raw(level: LogLevel, text: string): void {
+    if (RANK[level] < RANK[this.level] || this.silent) return
+    this.write(text)
+  }
+  private write(line: string): void {
     if (this.sink) this.sink(line)
     else if (this.file) {
       try {
@@ -58,4 +66,24 @@ export class Logger {
   warning(msg: string): void {
     this.log('warning', msg)
   }
+}
+
+/** redis redisAsciiArt: one "Running mode=..., port=N." line, or, when `always-show-logo` is yes
+ * or the log is an interactive stdout, a raw multi-line banner naming the mode, the port and the
+ * PID (Redis's test harness waits for " PID: <pid>" in the server's stdout before it connects).
+ * The banner's words are ours; only the "Port: N" / "PID: N" lines follow Redis. */
+export function logStartBanner(logger: Logger, config: {get(name: string): string; bool(name: string): boolean}, mode: string, port: number): void {
+  const show = config.bool('always-show-logo') || (config.get('logfile') === '' && process.stdout.isTTY === true)
+  if (!show) {
+    logger.notice(`Running mode=${mode}, port=${port}.`)
+    return
+  }
+  logger.raw('notice', [
+    '',
+    `    redis-ts embedded node (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    `    Running in ${mode} mode`,
+    `    Port: ${port}`,
+    `    PID: ${process.pid}`,
+    '',
+  ].join('\n'))
 }

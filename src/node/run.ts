@@ -1,7 +1,10 @@
 // Foreground runner shared by `redis-ts node` and the lean entry src/node/main.ts (used when the
 // local-cluster launcher spawns nodes: no oclif start-up cost per node).
 import {rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {signalShutdownOptions} from './process-configs.js'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
+import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
 import {AofLoadError} from './persistence/aof-load.js'
 
@@ -12,6 +15,8 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   try {
     config = loadConfig(parseCommandLine(argv))
   } catch (e) {
+    // redis-server's own report ("*** FATAL CONFIG FILE ERROR ***", the line and the reason)
+    if (e instanceof ConfigFileError) throw new NodeStartError(e.message)
     if (e instanceof ConfigError) throw new NodeStartError(`Bad configuration: ${e.message}`)
     throw e
   }
@@ -25,9 +30,17 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
   let stopping = false
   const stop = (signal: string) => {
-    if (stopping) return
+    if (stopping) {
+      // redis sigShutdownHandler: a second SIGINT while shutting down exits at once
+      if (signal === 'SIGINT') {
+        node.server.log.warning('You insist... exiting now.')
+        rmSync(join(node.server.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
+        process.exit(1)
+      }
+      return
+    }
     stopping = true
-    void node.server.shutdown(`Received ${signal} scheduling shutdown...`).then(async (ok) => {
+    void node.server.shutdown(`Received ${signal} scheduling shutdown...`, signalShutdownOptions(node.server, signal)).then(async (ok) => {
       if (!ok) {
         // redis: the final save failed, so the server keeps running (a second signal retries).
         node.server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)

@@ -2,6 +2,7 @@
 // runtime modules plug into (cluster verdicts, propagation for replication/AOF, key
 // modification for blocking commands, guards, shutdown).
 import net from 'node:net'
+import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
 import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
@@ -10,6 +11,7 @@ import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
+import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
 import {Keyspace} from './keyspace/keyspace.js'
@@ -133,6 +135,8 @@ export class NodeServer extends EventEmitter {
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new Map<string, Set<Session>>()
   private netServers: net.Server[] = []
+  /** The bound `unixsocket` path, '' when none. */
+  unixsocketPath = ''
   private cron?: NodeJS.Timeout
   private boundPort = 0
   private shuttingDown = false
@@ -158,6 +162,7 @@ export class NodeServer extends EventEmitter {
     installEncodingConfig(this.config)
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
+    for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
     installReplyBufferCron(this)
   }
@@ -328,56 +333,102 @@ export class NodeServer extends EventEmitter {
 
   /** Bind every address of `bind` ("-addr" = optional). Resolves with the bound port. */
   async listen(): Promise<{host: string; port: number}> {
-    const {host, port} = await this.bindAll(this.config.int('port'))
+    let port = this.config.int('port')
+    let first: string | undefined
+    try {
+      const bound = await this.bindTcp(port)
+      port = bound.port
+      first = bound.host
+    } catch (e) {
+      // redis initServer: the line supervisors and Redis's test harness read ("Failed listening
+      // on port" makes it retry with another port).
+      this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
+      throw e
+    }
+    // `bind ""`: no TCP listener (the unixsocket serves, as with redis-server)
+    const noTcp = this.config.get('bind').trim() === '' && this.config.get('unixsocket') !== ''
+    if (first === undefined && !noTcp) throw new Error(`Could not bind to any of: ${this.config.get('bind')}`)
+    first ??= '127.0.0.1'
+    this.boundPort = port
     this.config.set('port', String(port))
+    if (this.config.get('unixsocket') !== '') await this.listenUnix(this.config.get('unixsocket'))
     this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
     this.cron.unref()
-    return {host, port}
+    return {host: first, port}
   }
 
-  private async bindAll(wanted: number): Promise<{host: string; port: number}> {
-    const addrs = this.config.get('bind').split(/\s+/).filter(Boolean)
-    let port = wanted
+  /** redis listenToPort: every `bind` address on `port`, all or nothing. Port 0 picks a free
+   * port at start-up (embedding, tests) and means no TCP listener on CONFIG SET (as in Redis). */
+  private async bindTcp(port: number, zeroIsNone = false): Promise<{host?: string; port: number; servers: net.Server[]}> {
+    const servers: net.Server[] = []
     let first: string | undefined
-    const opened: net.Server[] = []
-    for (const raw of addrs) {
+    if (port === 0 && zeroIsNone) return {port, servers}
+    for (const raw of this.config.get('bind').split(/\s+/).filter(Boolean)) {
       const optional = raw.startsWith('-')
       const addr = optional ? raw.slice(1) : raw
       const host = addr === '*' ? '0.0.0.0' : addr
       try {
         const srv = await this.listenOne(host === '::*' ? '::' : host, port)
-        opened.push(srv)
+        servers.push(srv)
         port = (srv.address() as net.AddressInfo).port
         first ??= host
       } catch (e) {
         if (optional) continue
-        for (const l of opened) l.close()
+        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
+        await closeListeners(servers)
+        this.netServers = this.netServers.filter((l) => !servers.includes(l))
         throw e
       }
     }
-    if (first === undefined) throw new Error(`Could not bind to any of: ${addrs.join(' ')}`)
-    this.netServers.push(...opened)
-    this.boundPort = port
-    return {host: first, port}
+    return {host: first, port, servers}
   }
 
   /**
-   * CONFIG SET port / bind (redis changeListenPort, changeBindAddr): close the TCP listeners and
-   * listen again on the configured addresses; port 0 leaves the node without a TCP listener.
-   * Connected clients stay. Throws when a required address cannot be bound (nothing is left open).
+   * CONFIG SET port / bind: listen as the config now says. A new port is bound before the old
+   * listeners close (redis changeListenPort); new bind addresses after they closed (changeBindAddr).
+   * Throws when something cannot be bound; the caller restores the old values and calls it again.
    */
-  async relisten(): Promise<void> {
-    for (const l of this.netServers) l.close()
-    this.netServers = []
-    this.boundPort = 0
-    const port = this.config.int('port')
-    // `bind ""` leaves no TCP listener either (redis listenToPort with no address)
-    if (port !== 0 && this.config.get('bind') !== '') await this.bindAll(port)
+  async relisten(closeFirst: boolean): Promise<void> {
+    const old = this.netServers.filter((l) => typeof l.address() !== 'string')
+    const drop = async () => {
+      this.netServers = this.netServers.filter((l) => !old.includes(l))
+      await closeListeners(old)
+    }
+    if (closeFirst) await drop()
+    const bound = await this.bindTcp(this.config.int('port'), true)
+    if (!closeFirst) await drop()
+    this.boundPort = bound.port
     this.emit('relisten', this.boundPort)
   }
 
   get port(): number {
     return this.boundPort
+  }
+
+  /** The `unixsocket` listener (redis anetUnixServer: a stale socket file is replaced; mode from
+   * `unixsocketperm`, octal, when not 0). Its clients show `addr=<path>:0` like Redis's. */
+  private listenUnix(path: string): Promise<void> {
+    try {
+      if (statSync(path).isSocket()) unlinkSync(path)
+    } catch {
+      // no stale socket
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({noDelay: true}, (sock) => this.accept(sock))
+      srv.once('error', (e) => {
+        this.log.warning(`Failed opening Unix socket: ${e.message}`)
+        reject(e)
+      })
+      srv.listen({path, backlog: this.config.int('tcp-backlog')}, () => {
+        srv.removeAllListeners('error')
+        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
+        const perm = parseInt(this.config.get('unixsocketperm'), 8)
+        if (perm > 0) chmodSync(path, perm)
+        this.unixsocketPath = path
+        this.netServers.push(srv)
+        resolve()
+      })
+    })
   }
 
   private listenOne(host: string, port: number): Promise<net.Server> {
@@ -387,6 +438,7 @@ export class NodeServer extends EventEmitter {
       srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
         srv.off('error', reject)
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
+        this.netServers.push(srv)
         resolve(srv)
       })
     })
@@ -477,6 +529,13 @@ export class NodeServer extends EventEmitter {
     this.emit('shutdown')
     return true
   }
+}
+
+/** Stop accepting on these listeners; their connections stay (net.Server's close callback would
+ * wait for them to end). */
+function closeListeners(list: net.Server[]): Promise<void> {
+  for (const l of list) l.close()
+  return Promise.resolve()
 }
 
 export function isLoopback(addr: string | undefined): boolean {

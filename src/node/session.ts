@@ -123,8 +123,10 @@ export class Session {
     this.createdAt = this.lastInteraction = server.clock.now()
     this.rbPeakReset = this.createdAt
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
-    this.addr = peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
-    this.laddr = peer ? fmtAddr(peer.localAddress, peer.localPort) : ''
+    // A unix-socket client has no IP address: Redis shows the socket path with port 0.
+    const unix = peer !== null && peer.remoteAddress === undefined && peer.localAddress === undefined && server.unixsocketPath !== ''
+    this.addr = unix ? `${server.unixsocketPath}:0` : peer ? fmtAddr(peer.remoteAddress, peer.remotePort) : ''
+    this.laddr = unix ? `${server.unixsocketPath}:0` : peer ? fmtAddr(peer.localAddress, peer.localPort) : ''
     this.fd = socket ? ((socket as unknown as {_handle?: {fd?: number}})._handle?.fd ?? -1) : -1
     this.reply.onError = server.insight.onError
   }

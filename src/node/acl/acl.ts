@@ -195,6 +195,17 @@ export class Acl {
     return {result: ACL_OK, pos: 0}
   }
 
+  /** ACLUserCheckCmdWithUnrestrictedKeyAccess (SORT's BY and GET patterns): a selector that
+   * allows this command must also grant `perm` on every key (`~*`, `%R~*`, allkeys). */
+  userHasUnrestrictedKeyAccess(user: AclUser, spec: CommandSpec, argv: string[], perm: number): boolean {
+    if (user.unrestricted) return true
+    const fullname = spec.fullname ?? spec.name
+    let keys: KeyRef[] | null = null
+    return user.selectors.some(
+      (sel) => this.checkSelector(sel, spec, fullname, argv, () => (keys ??= aclKeys(spec, fullname, argv))).result === ACL_OK && selectorUnrestricted(sel, perm),
+    )
+  }
+
   /** ACLUserCheckKeyPerm (scripts' key checks, MIGRATE ...): any selector granting `perm`. */
   userCanAccessKey(user: AclUser, key: string, perm: number): boolean {
     return user.selectors.some((s) => selectorKeyOk(s, key, perm))
@@ -219,12 +230,12 @@ export class Acl {
     if (match) return
     for (const c of [...this.server.sessions.values()]) {
       if (c.aclUser !== original) continue
-      const shard = (c as {shardChannels?: Set<string>}).shardChannels
-      if (c.subscriptionCount() === 0 && !shard?.size) continue
+      const shard = c.sharded
+      if (c.subscriptionCount() === 0 && shard.size === 0) continue
       let kill = false
       for (const p of c.patterns) if (!channelAllowed(upcoming, p, true)) kill = true
       for (const ch of c.channels) if (!kill && !channelAllowed(upcoming, ch, false)) kill = true
-      if (shard) for (const ch of shard) if (!kill && !channelAllowed(upcoming, ch, false)) kill = true
+      for (const ch of shard) if (!kill && !channelAllowed(upcoming, ch, false)) kill = true
       if (kill) c.close()
     }
   }
@@ -410,6 +421,15 @@ function selectorKeyOk(sel: Selector, key: string, keyPerm: number): boolean {
     if (globMatch(p.pattern, key)) return true
   }
   return false
+}
+
+/** ACLSelectorHasUnrestrictedKeyAccess: allkeys, or a `*` pattern with the needed permissions. */
+function selectorUnrestricted(sel: Selector, keyPerm: number): boolean {
+  if (sel.allKeys) return true
+  let need = 0
+  if (keyPerm & KEY_ACCESS) need |= PERM_R
+  if (keyPerm & KEY_WRITE) need |= PERM_W
+  return sel.patterns.some((p) => (p.flags & need) === need && p.pattern === '*')
 }
 
 /** ACLCheckChannelAgainstList: a pattern subscription must be listed literally. */

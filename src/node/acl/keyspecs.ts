@@ -29,7 +29,9 @@ interface CompiledSpec {
 const compiled = new Map<string, CompiledSpec[] | null>()
 
 function compile(rows: KeySpecRow[]): CompiledSpec[] {
-  return rows.map((r) => {
+  // redis GET_KEYSPEC_DEFAULT leaves out NOT_KEY specs (SPUBLISH's and SSUBSCRIBE's shard
+  // channels): the ACL checks those as channels, never as keys.
+  return rows.filter((r) => !String(r[0]).split(' ').includes('not_key')).map((r) => {
     const flags = String(r[0]).split(' ')
     let perm = 0
     if (flags.includes('access')) perm |= KEY_ACCESS
@@ -85,7 +87,6 @@ function applySpec(ks: CompiledSpec, argv: string[], out: KeyRef[]): boolean {
     }
     if (first === 0) return true // keyword absent: no keys from this spec
   } else return false
-  if (first >= argc) return true
   let last: number
   let step: number
   if (ks.range) {
@@ -102,6 +103,8 @@ function applySpec(ks: CompiledSpec, argv: string[], out: KeyRef[]): boolean {
     step = keystep
     last = first + (n - 1) * keystep
   } else return false
+  // out of bounds: a syntax error the command reports; as a spec it is invalid
+  if (last >= argc || last < first || first >= argc) return false
   for (let i = first; i <= last && i < argc; i += step || 1) out.push({pos: i, perm: ks.perm})
   return true
 }
@@ -121,12 +124,25 @@ export function aclKeys(spec: CommandSpec, fullname: string, argv: string[]): Ke
   const specs = specsFor(fullname)
   const out: KeyRef[] = []
   if (specs !== null && specs.length !== 0 && !specs.some((s) => s.incomplete)) {
-    for (const ks of specs) applySpec(ks, argv, out)
-    if (fullname === 'set' || fullname === 'bitfield') for (const k of out) k.perm = variablePerm(fullname, argv)
-    return out
+    // redis getKeysFromCommandWithSpecs: an invalid spec sends it to the command's getkeys procedure
+    if (specs.every((ks) => applySpec(ks, argv, out))) {
+      if (fullname === 'set' || fullname === 'bitfield') for (const k of out) k.perm = variablePerm(fullname, argv)
+      return out
+    }
+    out.length = 0
+  }
+  // redis sortGetKeys: the sorted key is read, the STORE key only written.
+  if (fullname === 'sort' || fullname === 'sort_ro') {
+    let idx: number[]
+    try {
+      idx = nodeKeyIndexes(spec, argv)
+    } catch {
+      idx = [1]
+    }
+    return idx.map((pos) => ({pos, perm: pos === 1 ? KEY_ACCESS : KEY_WRITE}))
   }
   // Movable keys Redis finds with a command-specific procedure: use the node's positions; the
-  // access is the union of the command's specs (SORT ... STORE: read and write).
+  // access is the union of the command's specs.
   let perm = 0
   if (specs) for (const s of specs) perm |= s.perm
   if (perm === 0) perm = spec.flags.includes('write') ? KEY_ACCESS | KEY_WRITE : KEY_ACCESS

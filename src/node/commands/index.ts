@@ -68,6 +68,18 @@ export class CommandTable {
     this.cache.clear()
   }
 
+  /** redis `rename-command`: the command answers to `to` only ('' removes it); false when `from`
+   * is unknown or `to` taken. */
+  rename(from: string, to: string): boolean {
+    const spec = this.byName.get(from.toLowerCase())
+    if (spec === undefined || (to !== '' && this.byName.has(to.toLowerCase()))) return false
+    this.byName.delete(from.toLowerCase())
+    if (to !== '') this.byName.set(to.toLowerCase(), spec)
+    this.cache.clear()
+    this.version++
+    return true
+  }
+
   lookup(name: string): CommandSpec | undefined {
     const hit = this.cache.get(name)
     if (hit !== undefined) return hit

@@ -90,14 +90,18 @@ function restore(ctx: CommandContext, argv: string[]): void {
 
 /** migrateGetKeys: argv[3], or everything after KEYS when argv[3] is empty. */
 export function migrateKeyIndexes(argv: string[]): number[] {
-  if (argv.length > 6 && argv[3] === '') {
-    for (let i = 6; i < argv.length; i++) {
-      if (is(argv[i], 'keys')) {
-        const out: number[] = []
-        for (let k = i + 1; k < argv.length; k++) out.push(k)
-        return out
-      }
+  // redis migrateGetKeys: KEYS after the options (AUTH <pass> and AUTH2 <user> <pass> skipped,
+  // so a password spelled "KEYS" is not the keyword); KEYS with a non-empty key argument is a
+  // syntax error MIGRATE reports, with no keys meanwhile.
+  for (let i = 6; i < argv.length; i++) {
+    if (is(argv[i], 'keys')) {
+      if (argv[3] !== '') return []
+      const out: number[] = []
+      for (let k = i + 1; k < argv.length; k++) out.push(k)
+      return out
     }
+    if (is(argv[i], 'auth')) i += 1
+    else if (is(argv[i], 'auth2')) i += 2
   }
   return [3]
 }

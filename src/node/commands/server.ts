@@ -108,6 +108,8 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     if (why !== null) {
       return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
     }
+    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx, 'enable-protected-configs'))
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`)
     seen.add(name.toLowerCase())
     pairs.push([canonical, argv[i + 1]])
   }
@@ -139,16 +141,31 @@ function listenerChange(before: readonly (readonly [string, string])[], cfg: Nod
 
 /** redis configSetCommand's apply step: on failure every option goes back and is applied again. */
 async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port'): Promise<void> {
+  // a new port is bound before the old listeners close (redis changeListenPort); new bind
+  // addresses after they closed (changeBindAddr), so only then is there something to reopen
+  const closeFirst = moved === 'bind'
   try {
-    await ctx.server.relisten()
+    await ctx.server.relisten(closeFirst)
     return ctx.reply.ok()
   } catch (e) {
     ctx.server.log.warning(`Failed applying new configuration (${(e as Error).message}). Possibly related to new ${moved} setting. Restoring previous settings.`)
     for (const [n, v] of before) ctx.server.config.set(n, v, true)
-    await ctx.server.relisten().catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
+    if (closeFirst) await ctx.server.relisten(true).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
     const reason = moved === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
     return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
   }
+}
+
+/** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
+const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
+
+/** redis allowProtectedAction: `yes`, or `local` and a loopback / unix-socket client. */
+function allowProtectedAction(ctx: CommandContext, setting: string): boolean {
+  const mode = ctx.server.config.get(setting)
+  if (mode === 'yes') return true
+  if (mode !== 'local') return false
+  const s = ctx.session
+  return !s.socket || s.socket.remoteAddress === undefined || ['127.', '::1', '::ffff:127.'].some((p) => s.addr.startsWith(p))
 }
 
 function configRewrite(ctx: CommandContext): void {
@@ -213,9 +230,7 @@ export function digestValue(v: RedisValue): string {
 }
 
 function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
-  const mode = ctx.server.config.get('enable-debug-command')
-  const local = !ctx.session.socket || ['127.', '::1', '::ffff:127.'].some((p) => ctx.session.addr.startsWith(p))
-  if (mode === 'no' || (mode === 'local' && !local))
+  if (!allowProtectedAction(ctx, 'enable-debug-command'))
     return ctx.reply.error(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
     )

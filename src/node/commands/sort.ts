@@ -2,6 +2,7 @@
 // "don't sort"; `->` dereferences a hash field), GET (`#` = the element), LIMIT, ASC/DESC, ALPHA,
 // STORE (a list). Ties behave as redis's: numeric ties fall back to comparing the elements' bytes,
 // ALPHA ties (BY values equal or missing) keep the input order (a stable sort, like glibc's qsort).
+import {KEY_ACCESS} from '../acl/keyspecs.js'
 import {E, ReplyError} from '../errors.js'
 import {Deque, ZSet} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -96,6 +97,13 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
   let dontSort = false
   const gets: string[] = []
   const cluster = ctx.server.clusterEnabled
+  // redis: BY/GET patterns may read any key, so the user needs read access to all keys
+  let full: boolean | undefined
+  const fullKeyAccess = (): boolean => {
+    const user = ctx.session.aclUser
+    const spec = ctx.server.commands.lookup(readonly ? 'sort_ro' : 'sort')
+    return (full ??= user.unrestricted || ctx.session.fromMaster || spec === undefined || ctx.server.acl.userHasUnrestrictedKeyAccess(user, spec, argv, KEY_ACCESS))
+  }
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1
     const a = argv[j].toLowerCase()
@@ -114,8 +122,10 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
       sortBy = argv[++j]
       if (!sortBy.includes('*')) dontSort = true
       else if (cluster) throw new ReplyError('ERR BY option of SORT denied in Cluster mode.')
+      else if (!fullKeyAccess()) throw new ReplyError('ERR BY option of SORT denied due to insufficient ACL permissions.')
     } else if (a === 'get' && left >= 1) {
       if (cluster) throw new ReplyError('ERR GET option of SORT denied in Cluster mode.')
+      if (!fullKeyAccess()) throw new ReplyError('ERR GET option of SORT denied due to insufficient ACL permissions.')
       gets.push(argv[++j])
     } else throw new ReplyError(E.SYNTAX)
   }

@@ -90,7 +90,9 @@ export class MasterLink {
     if (this.closed) return
     this.state = 'connecting'
     this.inbuf = Buffer.alloc(0)
-    const sock = net.connect({host: this.host, port: this.port})
+    // bind-source-addr: the address the link connects from (redis connectWithMaster)
+    const source = this.repl.server.config.get('bind-source-addr')
+    const sock = net.connect({host: this.host, port: this.port, ...(source !== '' ? {localAddress: source} : {})})
     sock.setNoDelay(true)
     this.sock = sock
     this.lastIo = this.repl.server.clock.now()

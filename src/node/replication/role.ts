@@ -52,4 +52,5 @@ function setReplicaMode(repl: Replication, replica: boolean): void {
   server.log.role = replica ? 'S' : 'M'
   // Replicas never expire keys themselves: the master's DEL does (reads still hide expired keys).
   server.setExpireMode(replica ? 'replica' : 'master')
+  server.emit('role-change', replica)
 }
