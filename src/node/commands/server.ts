@@ -72,7 +72,7 @@ export const commands: CommandSpec[] = [
     ctx.reply.array(0)
   }),
   cmd('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no-multi'], 0, shutdown),
-  cmd('bgrewriteaof', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
+  cmd('bgrewriteaof', 1, ['admin', 'noscript'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
   {
     ...cmd('memory', -2, [], 0, () => undefined),
     subcommands: [
