@@ -72,7 +72,7 @@ export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
 export function standaloneClusterCommands(): CommandSpec[] {
   const disabled: Handler = (ctx) => ctx.reply.error('ERR This instance has cluster support disabled')
   const subcommands = TABLE.map(([name, arity, flags]) => cmd(name, arity, flags, 0, disabled))
-  return [cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})]
+  return [cmd('cluster', -2, [], 0, () => {}, {subcommands})]
 }
 
 // ---- argument helpers ------------------------------------------------------------------------

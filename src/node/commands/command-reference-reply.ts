@@ -19,12 +19,6 @@ export function referenceInfo(fullname: string): Tree[] | undefined {
   return info[fullname]
 }
 
-/** Reference command names starting with `prefix` ("cluster|" lists CLUSTER's subcommands), sorted. */
-export function referenceNames(prefix: string): string[] {
-  info ??= JSON.parse(COMMAND_INFO_JSON) as Record<string, Tree[]>
-  return Object.keys(info).filter((n) => n.startsWith(prefix))
-}
-
 export function referenceDocs(fullname: string): {map: Tree[]} | undefined {
   docs ??= JSON.parse(COMMAND_DOCS_JSON) as Record<string, {map: Tree[]}>
   return docs[fullname]
