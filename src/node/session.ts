@@ -70,8 +70,6 @@ export class Session {
   readonlyMode = false
   readonly channels = new Set<string>()
   readonly patterns = new Set<string>()
-  libName = ''
-  libVer = ''
   readonly createdAt: number
   lastInteraction: number
   lastCommand = 'NULL'

@@ -1,4 +1,4 @@
-// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
+// CLIENT subcommands: ID SETNAME GETNAME LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
 import {queryBufferFree} from '../querybuf.js'
 import {unblockClient} from '../blocking.js'
 import {pauseClients, unpause} from '../pause.js'
@@ -16,12 +16,10 @@ export const clientCommand: CommandSpec = {
     cmd('id', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.integer(ctx.session.id)),
     cmd('getname', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.bulk(ctx.session.name || null)),
     cmd('setname', 3, ['noscript', 'loading', 'stale'], 0, setname),
-    cmd('setinfo', 4, ['noscript', 'loading', 'stale'], 0, setinfo),
     cmd('list', -2, ['admin', 'noscript', 'loading', 'stale'], 0, list),
     cmd('info', 2, ['noscript', 'loading', 'stale'], 0, (ctx) => ctx.reply.verbatim(clientLine(ctx, ctx.session) + '\n')),
     cmd('kill', -3, ['admin', 'noscript', 'loading', 'stale'], 0, kill),
     cmd('no-evict', 3, ['admin', 'noscript', 'loading', 'stale'], 0, onOff),
-    cmd('no-touch', 3, ['noscript', 'loading', 'stale'], 0, onOff),
     cmd('unblock', -3, ['admin', 'noscript', 'loading', 'stale'], 0, unblock),
     cmd('pause', -3, ['admin', 'noscript', 'loading', 'stale'], 0, pause),
     cmd('unpause', 2, ['admin', 'noscript', 'loading', 'stale'], 0, (ctx) => {
@@ -66,14 +64,6 @@ function setname(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok()
 }
 
-function setinfo(ctx: CommandContext, argv: string[]): void {
-  const attr = argv[2].toLowerCase()
-  if (attr !== 'lib-name' && attr !== 'lib-ver') return ctx.reply.error(`ERR Unrecognized option '${argv[2]}'`)
-  if (attr === 'lib-name') ctx.session.libName = argv[3]
-  else ctx.session.libVer = argv[3]
-  ctx.reply.ok()
-}
-
 function onOff(ctx: CommandContext, argv: string[]): void {
   const flag = argv[1].toLowerCase()
   if (is(argv[2], 'on')) ctx.session.flags.add(flag)
@@ -115,8 +105,7 @@ export function clientLine(ctx: CommandContext, s: Session): string {
     `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
     `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=${multiMem} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
-    `obl=0 oll=0 omem=${omem} tot-mem=${20000 + qbuf + multiMem + omem} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}` +
-    (s.libName || s.libVer ? ` lib-name=${s.libName} lib-ver=${s.libVer}` : '')
+    `obl=0 oll=0 omem=${omem} tot-mem=${20000 + qbuf + multiMem + omem} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}`
   )
 }
 

@@ -45,7 +45,7 @@ const TABLE: [string, number, CommandSpec['flags'], Sub][] = [
   ['count-failure-reports', 3, ['admin', 'stale'], countFailureReports],
   ['links', 2, ['stale'], links],
   ['failover', -2, ['admin', 'stale'], failover],
-  ['help', 2, ['stale'], (_rt, ctx) => {
+  ['help', 2, ['loading', 'stale'], (_rt, ctx) => {
     const lines = ['CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...TABLE.map(([n]) => n.toUpperCase())]
     ctx.reply.array(lines.length)
     for (const l of lines) ctx.reply.simple(l)
@@ -61,7 +61,7 @@ export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
     }
     return cmd(name, arity, flags, 0, handler)
   })
-  const container = cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})
+  const container = cmd('cluster', -2, [], 0, () => {}, {subcommands})
   return [container]
 }
 
@@ -72,7 +72,7 @@ export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
 export function standaloneClusterCommands(): CommandSpec[] {
   const disabled: Handler = (ctx) => ctx.reply.error('ERR This instance has cluster support disabled')
   const subcommands = TABLE.map(([name, arity, flags]) => cmd(name, arity, flags, 0, disabled))
-  return [cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})]
+  return [cmd('cluster', -2, [], 0, () => {}, {subcommands})]
 }
 
 // ---- argument helpers ------------------------------------------------------------------------

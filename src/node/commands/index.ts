@@ -30,6 +30,7 @@ import {commands as streamsRead} from './streams-read.js'
 import {commands as streamsGroups} from './streams-groups.js'
 
 import {commands as observe} from './observe.js'
+import {commands as lolwut} from './lolwut.js'
 
 export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys, transactions, pubsub, server, introspection, hashes, lists, listsBlocking, sets, zsets, migrate, persistence, acl: [aclCommand], streams, streamsRead, streamsGroups, observe}
 
@@ -37,6 +38,8 @@ export const GROUPS: Record<string, CommandSpec[]> = {connection, strings, keys,
 Object.assign(GROUPS, {dbs, lcs, module})
 // Bitmap, HyperLogLog, GEO and SORT groups (their own statement, so parallel edits of GROUPS merge).
 Object.assign(GROUPS, {bitmaps, hyperloglog, geo, sort})
+// LOLWUT (CLUSTER of a standalone node: standaloneClusterCommands, registered by startNode).
+Object.assign(GROUPS, {lolwut})
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()

@@ -5,6 +5,7 @@ import {globMatch} from '../keyspace/glob.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {getkeysCommand} from './getkeys.js'
 import {is} from './util.js'
+import {writeReferenceDocs, writeReferenceInfo, writeSubcommands} from './command-reference-reply.js'
 
 const F = ['loading', 'stale'] as const
 export const commands: CommandSpec[] = [
@@ -55,8 +56,10 @@ function defaultCategories(spec: CommandSpec): string[] {
   return out
 }
 
-/** One COMMAND INFO entry (10 fields, redis 7.0 layout). */
+/** One COMMAND INFO entry (10 fields, redis 7.0 layout): Redis's own entry when it has the command. */
 function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): void {
+  const sub = (s: CommandSpec, name: string) => writeInfo(ctx, s, name)
+  if (writeReferenceInfo(ctx.reply, spec, fullname, sub)) return
   const r = ctx.reply
   r.array(10)
   r.bulk(fullname)
@@ -70,9 +73,9 @@ function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): vo
   const cats = spec.categories ?? defaultCategories(spec)
   r.set(cats.length)
   for (const c of cats) r.simple(c)
-  r.array(0) // tips
+  r.set(0) // tips
   if (spec.firstKey > 0) {
-    r.array(1)
+    r.set(1)
     r.map(3)
     r.bulk('flags')
     r.set(0)
@@ -96,10 +99,8 @@ function writeInfo(ctx: CommandContext, spec: CommandSpec, fullname: string): vo
     r.integer(spec.step)
     r.bulk('limit')
     r.integer(0)
-  } else r.array(0)
-  const subs = spec.subcommands ?? []
-  r.array(subs.length)
-  for (const s of subs) writeInfo(ctx, s, `${spec.name}|${s.name}`)
+  } else r.set(0)
+  writeSubcommands(r, spec, fullname, sub, false)
 }
 
 function find(ctx: CommandContext, name: string): {spec: CommandSpec; fullname: string} | null {
@@ -129,10 +130,12 @@ function info(ctx: CommandContext, argv: string[]): void {
   }
 }
 
-function writeDoc(ctx: CommandContext, spec: CommandSpec): void {
+function writeDoc(ctx: CommandContext, spec: CommandSpec, fullname: string): void {
+  const sub = (s: CommandSpec, name: string) => writeDoc(ctx, s, name)
+  if (writeReferenceDocs(ctx.reply, spec, fullname, sub)) return
   const r = ctx.reply
-  const subs = spec.subcommands ?? []
-  r.map(subs.length > 0 ? 5 : 4)
+  const hasSubs = (spec.subcommands?.length ?? 0) > 0
+  r.map(hasSubs ? 5 : 4)
   r.bulk('summary')
   r.bulk(spec.summary ?? `${spec.name.toUpperCase()} command`)
   r.bulk('since')
@@ -141,13 +144,9 @@ function writeDoc(ctx: CommandContext, spec: CommandSpec): void {
   r.bulk(spec.group ?? 'generic')
   r.bulk('complexity')
   r.bulk('O(1)')
-  if (subs.length > 0) {
+  if (hasSubs) {
     r.bulk('subcommands')
-    r.map(subs.length)
-    for (const s of subs) {
-      r.bulk(`${spec.name}|${s.name}`)
-      writeDoc(ctx, s)
-    }
+    writeSubcommands(r, spec, fullname, sub, true)
   }
 }
 
@@ -157,7 +156,7 @@ function docs(ctx: CommandContext, argv: string[]): void {
   ctx.reply.map(specs.length)
   for (const {spec, fullname} of specs) {
     ctx.reply.bulk(fullname)
-    writeDoc(ctx, spec)
+    writeDoc(ctx, spec, fullname)
   }
 }
 

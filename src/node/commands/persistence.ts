@@ -10,7 +10,7 @@ const A = ['admin', 'noscript', 'no-multi'] as const
 
 export const commands: CommandSpec[] = [
   cmd('save', 1, [...A], 0, save),
-  cmd('bgsave', -1, [...A], 0, bgsave),
+  cmd('bgsave', -1, ['admin', 'noscript'], 0, bgsave), // allowed in MULTI (runs at EXEC), as in 7.0
   cmd('lastsave', 1, ['loading', 'stale', 'fast'], 0, (ctx) => ctx.reply.integer(Math.floor(ctx.server.lastSaveTime / 1000))),
 ]
 

@@ -14,7 +14,28 @@ import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 
 const A = ['admin', 'noscript', 'loading', 'stale'] as const
-const help = (lines: string[]) => (ctx: CommandContext) => ctx.reply.bulks(lines, lines.length)
+// addReplyHelp: one status line per entry.
+const help = (lines: string[]) => (ctx: CommandContext) => {
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
+}
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return memory problems reports.',
+  'MALLOC-STATS',
+  '    Return internal statistics report from the memory allocator.',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'STATS',
+  '    Return information about the memory usage of the server.',
+  'USAGE <key> [SAMPLES <count>]',
+  '    Return memory in bytes used by <key> and its value. Nested values are',
+  '    sampled up to <count> times (default: 5, 0 means sample all).',
+  'HELP',
+  '    Prints this help.',
+]
 
 export const commands: CommandSpec[] = [
   cmd('info', -1, ['loading', 'stale'], 0, (ctx, a) => ctx.reply.verbatim(infoText(ctx.server, a.slice(1)))),
@@ -51,7 +72,7 @@ export const commands: CommandSpec[] = [
     ctx.reply.array(0)
   }),
   cmd('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no-multi'], 0, shutdown),
-  cmd('bgrewriteaof', 1, ['admin', 'noscript', 'no-multi'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
+  cmd('bgrewriteaof', 1, ['admin', 'noscript'], 0, (ctx) => ctx.reply.error('ERR persistence is not available in this node build')),
   {
     ...cmd('memory', -2, [], 0, () => undefined),
     subcommands: [
@@ -68,7 +89,9 @@ export const commands: CommandSpec[] = [
         ctx.reply.integer(ctx.server.databases().reduce((n, [, d]) => n + d.size, 0))
       }),
       cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
-      cmd('help', 2, ['loading', 'stale'], 0, help(['MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'DOCTOR', 'STATS', 'PURGE', 'USAGE <key> [SAMPLES <count>]', 'HELP'])),
+      // What a redis-server built without jemalloc (MALLOC=libc) answers: V8 owns the heap here.
+      cmd('malloc-stats', 2, [], 0, (ctx) => ctx.reply.bulk('Stats not supported for the current allocator')),
+      cmd('help', 2, ['loading', 'stale'], 0, help(MEMORY_HELP)),
     ],
   },
   cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),

@@ -22,7 +22,7 @@ export const commands: CommandSpec[] = [
   cmd('incrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], bigArg(a[2]))),
   cmd('decrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], decrDelta(a[2]))),
   cmd('incrbyfloat', 3, [...W, 'fast'], [1, 1, 1], incrByFloat),
-  cmd('append', 3, [...W], [1, 1, 1], append),
+  cmd('append', 3, [...W, 'fast'], [1, 1, 1], append),
   cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.getString(a[1])?.length ?? 0)),
   cmd('getrange', 4, ['readonly'], [1, 1, 1], getrange),
   cmd('substr', 4, ['readonly'], [1, 1, 1], getrange),

@@ -5,6 +5,7 @@ import type {Session} from '../session.js'
 import {handleSync} from './master.js'
 import {setMaster, unsetMaster} from './role.js'
 import type {Replication} from './state.js'
+import {Failover, failoverCommand} from './failover.js'
 
 const WAIT_REPLICA_ERR =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.'
@@ -12,6 +13,7 @@ const WAIT_REPLICA_ERR =
 export function replicationCommands(repl: Replication): CommandSpec[] {
   const waits = new WaitQueue(repl)
   const replicaof = (ctx: CommandContext, argv: string[]) => replicaOf(repl, ctx, argv)
+  repl.failover ??= new Failover(repl)
   return [
     cmd('replconf', -1, ['admin', 'noscript', 'loading', 'stale'], 0, (ctx, argv) => replconf(repl, ctx, argv)),
     cmd('psync', -3, ['admin', 'noscript', 'no-multi'], 0, (ctx, argv) => sync(repl, ctx, argv)),
@@ -20,6 +22,7 @@ export function replicationCommands(repl: Replication): CommandSpec[] {
     cmd('slaveof', 3, ['admin', 'noscript', 'stale'], 0, replicaof),
     cmd('wait', 3, ['noscript'], 0, (ctx, argv) => waits.wait(ctx, argv)),
     cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => role(repl, ctx)),
+    failoverCommand(repl.failover),
   ]
 }
 
@@ -63,6 +66,7 @@ function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void 
 function replicaOf(repl: Replication, ctx: CommandContext, argv: string[]): void {
   const server = ctx.server
   if (server.clusterEnabled) return ctx.reply.error('ERR REPLICAOF not allowed in cluster mode.')
+  if (repl.failover && repl.failover.state !== 'no-failover') return ctx.reply.error('ERR REPLICAOF not allowed while failing over.')
   const client = `id=${ctx.session.id} addr=${ctx.session.addr} laddr=${ctx.session.laddr} fd=${ctx.session.fd} name=${ctx.session.name}`
   if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
     if (repl.master) {

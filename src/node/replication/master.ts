@@ -7,6 +7,7 @@ import type {Session} from '../session.js'
 import {randomHex40} from './resp.js'
 import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-source.js'
 import type {Replication, ReplicaClient} from './state.js'
+import {unsetMaster} from './role.js'
 
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
 const CHUNKS_PER_TURN = 4
@@ -40,6 +41,15 @@ function hostOf(addr: string): string {
 /** PSYNC <replid> <offset> / SYNC. Returns an error text, or null when the session became a replica. */
 export function handleSync(repl: Replication, s: Session, argv: string[]): string | null {
   if (s.replica) return null // already a replica: ignore (redis does the same)
+  // PSYNC <replid> <offset> FAILOVER: our master hands over to us (FAILOVER, failover.ts).
+  if (argv.length > 3 && argv[0].toLowerCase() === 'psync' && argv[3].toLowerCase() === 'failover') {
+    repl.server.log.warning(`Failover request received for replid ${argv[1]}.`)
+    if (repl.master === null) return "ERR PSYNC FAILOVER can't be sent to a master."
+    if (argv[1].toLowerCase() !== repl.replid) return 'ERR PSYNC FAILOVER replid must match my replid.'
+    unsetMaster(repl)
+    repl.server.log.notice(`MASTER MODE enabled (failover request from 'id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name}')`)
+  }
+  if (repl.failover !== null && repl.failover.state !== 'no-failover') return "NOMASTERLINK Can't SYNC while failing over"
   if (repl.master !== null && !repl.master.connected) return "NOMASTERLINK Can't SYNC while not connected with my master"
   const psync = argv[0].toLowerCase() === 'psync'
   const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${s.replInfo?.listeningPort ?? 0}`

@@ -212,7 +212,23 @@ export class MasterLink {
     if (ip) steps.push({send: ['REPLCONF', 'ip-address', ip], onReply: (l) => this.nonCritical(l, 'ip-address')})
     steps.push({send: ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], onReply: (l) => this.nonCritical(l, 'capa')})
     const psyncArgs = this.cached ? [this.cached.replid, String(this.cached.offset + 1)] : ['?', '-1']
-    steps.push({send: ['PSYNC', ...psyncArgs], onReply: (l) => this.onPsyncReply(l)})
+    // A master handing over with FAILOVER asks the target to promote itself (failover.ts).
+    if (this.repl.failover?.state === 'failover-in-progress') psyncArgs.push('FAILOVER')
+    steps.push({
+      send: ['PSYNC', ...psyncArgs],
+      onReply: (l) => {
+        const failingOver = this.repl.failover?.state === 'failover-in-progress'
+        const accepted = /^\+(FULLRESYNC|CONTINUE)/i.test(l)
+        // An unaccepted PSYNC FAILOVER makes us a master again: nothing more to do on this link.
+        if (failingOver && !accepted) {
+          this.repl.failover!.psyncReplied(false)
+          return false
+        }
+        const ok = this.onPsyncReply(l)
+        if (failingOver) this.repl.failover!.psyncReplied(true)
+        return ok
+      },
+    })
     this.steps = steps
     this.step = 0
     this.sendStep()

@@ -10,6 +10,7 @@ import {Backlog} from './backlog.js'
 import {encodeCommand, randomHex40} from './resp.js'
 import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
+import type {Failover} from './failover.js'
 
 export const NULL_REPLID = '0000000000000000000000000000000000000000'
 
@@ -68,6 +69,8 @@ export class Replication {
   readonly replicas: ReplicaClient[] = []
   /** replica side: the link to our master, null when we are a master */
   master: MasterLink | null = null
+  /** FAILOVER's state machine (failover.ts), set when the commands are installed */
+  failover: Failover | null = null
   /** db the stream last SELECTed (-1: next write emits SELECT) */
   selectedDb = -1
   /** true while commands from our master are applied (their bytes are proxied, not re-encoded) */
@@ -338,7 +341,7 @@ export class Replication {
     }
     const b = this.backlog
     out.push(
-      'master_failover_state:no-failover',
+      `master_failover_state:${this.failover?.state ?? 'no-failover'}`,
       `master_replid:${this.replid}`,
       `master_replid2:${this.replid2}`,
       `master_repl_offset:${this.offset}`,
