@@ -19,6 +19,8 @@
 #   DATA=/tmp/rt-cm-data       data dirs (<DATA>-real, <DATA>-embedded), wiped per file
 #   FILE_TIMEOUT=900           wall-clock limit per file (runtest itself gets --timeout 120)
 #   EXTRA_ARGS=""              more runtest args (e.g. "--tags -slow")
+#   HARNESS_PORT=21111         runtest --baseport: its test server listens on a free port in the 32
+#                              below it; give concurrent runs on one machine different values
 # Output: <outdir>/results.tsv, <outdir>/logs/<server>/<file>.log (+ .server.log) and a table.
 set -u
 PROJ=${1:?usage: unit-cluster-mode.sh <redis-ts checkout> [outdir]}
@@ -31,6 +33,7 @@ PORT_EMB=${PORT_EMB:-20200}
 DATA=${DATA:-/tmp/rt-cm-data}
 FILE_TIMEOUT=${FILE_TIMEOUT:-900}
 EXTRA_ARGS=${EXTRA_ARGS:-}
+HARNESS_PORT=${HARNESS_PORT:-21111}
 TAG=7.0.15
 EMB_MAIN="$PROJ/dist/src/node/main.js"
 mkdir -p "$OUT/logs"
@@ -99,7 +102,7 @@ for f in $FILES; do
     fi
     t0=$(date +%s)
     (cd "$WORK" && TERM=dumb timeout -k 10 "$FILE_TIMEOUT" ./runtest --host 127.0.0.1 --port "$port" \
-       --single "$f" --clients 1 --timeout 120 --cluster-mode $EXTRA_ARGS >"$log" 2>&1 </dev/null)
+       --single "$f" --clients 1 --timeout 120 --cluster-mode --baseport "$HARNESS_PORT" --portcount 32 $EXTRA_ARGS >"$log" 2>&1 </dev/null)
     rc=$?
     t1=$(date +%s)
     died=no; stop_server || died=yes
