@@ -150,9 +150,12 @@ export function createCluster(server: NodeServer): ClusterModule {
   const redirectBlockedClientsNow = () =>
     redirectBlocked(server, (session, _db, keys) => {
       if (keys.length === 0) return null
+      // A READONLY client blocked in a read (XREAD) on a replica of the slot's owner stays
+      // blocked there (clusterRedirectBlockedClientIfNeeded); only a blocked write is redirected.
+      const spec = server.commands.lookup(session.lastCommand.split('|')[0])
       const v = slotVerdict(rt.st, {
         keys: keys.slice(0, 1), slotOf: keySlot, exists: () => true, asking: session.asking,
-        readonlySession: session.readonlyMode, write: true, isMigrate: false, pubsubShard: false,
+        readonlySession: session.readonlyMode, write: spec === undefined || spec.flags.includes('write'), isMigrate: false, pubsubShard: false,
       })
       return v.kind === 'moved' || v.kind === 'clusterdown' ? verdictError(v) : null
     })
