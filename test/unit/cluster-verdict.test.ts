@@ -10,8 +10,8 @@ import {keySlot} from '../../src/node/keyspace/slot.js'
 import {verdictError} from '../../src/node/verdict.js'
 
 // foo -> 12182, {foo}x -> 12182, bar -> 5061
-function world(opts: {replica?: boolean; ok?: boolean; readsWhenDown?: boolean; migrating?: boolean; importing?: boolean; unbound?: boolean} = {}) {
-  const st = new ClusterState(new ManualClock(), {...defaultClusterConfig(7000), allowReadsWhenDown: !!opts.readsWhenDown}, {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}}, 'a'.repeat(40))
+function world(opts: {replica?: boolean; ok?: boolean; readsWhenDown?: boolean; migrating?: boolean; importing?: boolean; unbound?: boolean; pubsubDown?: boolean} = {}) {
+  const st = new ClusterState(new ManualClock(), {...defaultClusterConfig(7000), allowReadsWhenDown: !!opts.readsWhenDown, allowPubsubshardWhenDown: opts.pubsubDown ?? true}, {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}}, 'a'.repeat(40))
   const other = new ClusterNode('b'.repeat(40), NodeFlag.MASTER, 0)
   other.ip = '10.0.0.2'
   other.port = 7001
@@ -55,6 +55,9 @@ const cases: [string, Parameters<typeof world>[0], VerdictQuery, string | null][
   ['migrating: missing key -> ASK', {migrating: true}, q(['{foo}x']), 'ASK 12182 10.0.0.2:7001'],
   ['migrating: some missing -> TRYAGAIN', {migrating: true}, q(['foo', '{foo}x']), 'TRYAGAIN Multiple keys request during rehashing of slot'],
   ['migrating: MIGRATE runs locally', {migrating: true}, q(['{foo}x'], {isMigrate: true}), null],
+  ['migrating: sharded pub/sub channel served, no ASK', {migrating: true}, q(['{foo}x'], {pubsubShard: true}), null],
+  ['down: sharded pub/sub served (allow-pubsubshard-when-down yes)', {ok: false}, q(['foo'], {pubsubShard: true}), null],
+  ['down: sharded pub/sub refused when not allowed', {ok: false, pubsubDown: false}, q(['foo'], {pubsubShard: true}), 'CLUSTERDOWN The cluster is down'],
   ['importing without ASKING -> MOVED', {importing: true}, q(['foo']), 'MOVED 12182 10.0.0.2:7001'],
   ['importing with ASKING served', {importing: true}, q(['{foo}x'], {asking: true}), null],
   ['importing with ASKING, multi-key missing -> TRYAGAIN', {importing: true}, q(['foo', '{foo}x'], {asking: true}), 'TRYAGAIN Multiple keys request during rehashing of slot'],

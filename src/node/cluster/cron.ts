@@ -25,6 +25,23 @@ function reconnect(st: ClusterState, node: ClusterNode, now: number): void {
   node.link = st.hooks.connect(node)
 }
 
+/**
+ * clusterNodeCronFreeLinkOnBufferLimitReached: a link whose unsent data exceeds
+ * cluster-link-sendbuf-limit is freed (an outbound one is reconnected right after).
+ */
+function freeLinksOverLimit(st: ClusterState, node: ClusterNode): void {
+  const limit = st.config.linkSendbufLimit
+  if (limit <= 0) return
+  for (const link of [node.link, node.inboundLink]) {
+    if (link === null || (link.sendBufferUsed ?? 0) <= limit) continue
+    st.log(`Freeing cluster link(${link.inbound ? 'from' : 'to'} node ${node.id}), used memory: ${link.sendBufferUsed}`)
+    st.statsLinksBufferLimitExceeded++
+    if (node.link === link) node.link = null
+    if (node.inboundLink === link) node.inboundLink = null
+    link.close()
+  }
+}
+
 export function clusterCron(st: ClusterState): void {
   const now = st.now()
   const timeout = st.config.nodeTimeout
@@ -40,6 +57,7 @@ export function clusterCron(st: ClusterState): void {
       st.delNode(node)
       continue
     }
+    freeLinksOverLimit(st, node)
     reconnect(st, node, now)
   }
 

@@ -81,7 +81,7 @@ export function clusterInfoText(st: ClusterState): string {
     received += c
   })
   lines.push(`cluster_stats_messages_received:${received}`)
-  lines.push('total_cluster_links_buffer_limit_exceeded:0')
+  lines.push(`total_cluster_links_buffer_limit_exceeded:${st.statsLinksBufferLimitExceeded}`)
   return lines.join('\r\n') + '\r\n'
 }
 

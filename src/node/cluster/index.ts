@@ -35,6 +35,7 @@ export function clusterConfigFrom(server: NodeServer): ClusterConfig {
     nodeTimeout: c.int('cluster-node-timeout'),
     requireFullCoverage: c.bool('cluster-require-full-coverage'),
     allowReadsWhenDown: c.bool('cluster-allow-reads-when-down'),
+    allowPubsubshardWhenDown: c.bool('cluster-allow-pubsubshard-when-down'),
     allowReplicaMigration: c.bool('cluster-allow-replica-migration'),
     announceIp: c.get('cluster-announce-ip'),
     announceHostname: c.get('cluster-announce-hostname'),
@@ -43,6 +44,7 @@ export function clusterConfigFrom(server: NodeServer): ClusterConfig {
     replPingPeriod: c.int('repl-ping-replica-period'),
     replicaNoFailover: c.bool('cluster-replica-no-failover'),
     migrationBarrier: c.int('cluster-migration-barrier'),
+    linkSendbufLimit: c.int('cluster-link-sendbuf-limit'),
   }
 }
 
@@ -118,10 +120,12 @@ export function createCluster(server: NodeServer): ClusterModule {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
     else if (name === 'cluster-allow-reads-when-down') rt.st.config.allowReadsWhenDown = value === 'yes'
+    else if (name === 'cluster-allow-pubsubshard-when-down') rt.st.config.allowPubsubshardWhenDown = value === 'yes'
     else if (name === 'cluster-allow-replica-migration') rt.st.config.allowReplicaMigration = value === 'yes'
     else if (name === 'cluster-replica-validity-factor') rt.st.config.replicaValidityFactor = Number(value)
     else if (name === 'repl-ping-replica-period') rt.st.config.replPingPeriod = Number(value)
     else if (name === 'cluster-migration-barrier') rt.st.config.migrationBarrier = Number(value)
+    else if (name === 'cluster-link-sendbuf-limit') rt.st.config.linkSendbufLimit = c.int('cluster-link-sendbuf-limit')
     else if (name === 'cluster-preferred-endpoint-type') rt.st.config.preferredEndpointType = value as ClusterConfig['preferredEndpointType']
     else if (name === 'cluster-announce-hostname') {
       // clusterUpdateMyselfHostname: the next PING/PONG carries the hostname extension.
@@ -146,9 +150,12 @@ export function createCluster(server: NodeServer): ClusterModule {
   const redirectBlockedClientsNow = () =>
     redirectBlocked(server, (session, _db, keys) => {
       if (keys.length === 0) return null
+      // A READONLY client blocked in a read (XREAD) on a replica of the slot's owner stays
+      // blocked there (clusterRedirectBlockedClientIfNeeded); only a blocked write is redirected.
+      const spec = server.commands.lookup(session.lastCommand.split('|')[0])
       const v = slotVerdict(rt.st, {
         keys: keys.slice(0, 1), slotOf: keySlot, exists: () => true, asking: session.asking,
-        readonlySession: session.readonlyMode, write: true, isMigrate: false, pubsubShard: false,
+        readonlySession: session.readonlyMode, write: spec === undefined || spec.flags.includes('write'), isMigrate: false, pubsubShard: false,
       })
       return v.kind === 'moved' || v.kind === 'clusterdown' ? verdictError(v) : null
     })

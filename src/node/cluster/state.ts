@@ -22,6 +22,8 @@ export interface ClusterConfig {
   nodeTimeout: number
   requireFullCoverage: boolean
   allowReadsWhenDown: boolean
+  /** cluster-allow-pubsubshard-when-down */
+  allowPubsubshardWhenDown: boolean
   allowReplicaMigration: boolean
   announceIp: string
   announceHostname: string
@@ -34,12 +36,15 @@ export interface ClusterConfig {
   replicaNoFailover: boolean
   /** cluster-migration-barrier */
   migrationBarrier: number
+  /** cluster-link-sendbuf-limit, bytes (0 = no limit) */
+  linkSendbufLimit: number
 }
 
 export const defaultClusterConfig = (port: number): ClusterConfig => ({
   port, cport: port + 10000, pport: 0, nodeTimeout: 15000, requireFullCoverage: true,
-  allowReadsWhenDown: false, allowReplicaMigration: true, announceIp: '', announceHostname: '',
+  allowReadsWhenDown: false, allowPubsubshardWhenDown: true, allowReplicaMigration: true, announceIp: '', announceHostname: '',
   preferredEndpointType: 'ip', replicaValidityFactor: 10, replPingPeriod: 10, replicaNoFailover: false, migrationBarrier: 1,
+  linkSendbufLimit: 0,
 })
 
 /** What an election needs to know about this node's replication (replication.c). */
@@ -91,6 +96,8 @@ export class ClusterState {
   todo = 0
   blacklist = new Map<string, number>()
   statsPfailNodes = 0
+  /** total_cluster_links_buffer_limit_exceeded */
+  statsLinksBufferLimitExceeded = 0
   statsSent = new Array<number>(11).fill(0)
   statsReceived = new Array<number>(11).fill(0)
   /** clusterUpdateState's statics. */

@@ -56,15 +56,18 @@ export function slotVerdict(st: ClusterState, q: VerdictQuery): Verdict {
       if (s !== slot) return {kind: 'crossslot'}
       multipleKeys = true
     }
-    if (migrating || importing) {
+    // Sharded pub/sub has no keys to look up: a channel of an open slot is served here.
+    if ((migrating || importing) && !q.pubsubShard) {
       if (q.exists(key)) existing++
       else missing++
     }
   }
   if (n === null) return OK
   if (!st.ok) {
-    if (!st.config.allowReadsWhenDown) return {kind: 'clusterdown', reason: 'down'}
-    if (q.write) return {kind: 'clusterdown', reason: 'readonly'}
+    if (q.pubsubShard) {
+      if (!st.config.allowPubsubshardWhenDown) return {kind: 'clusterdown', reason: 'down'}
+    } else if (!st.config.allowReadsWhenDown) return {kind: 'clusterdown', reason: 'down'}
+    else if (q.write) return {kind: 'clusterdown', reason: 'readonly'}
   }
   if ((migrating || importing) && q.isMigrate) return OK
   if (migrating && missing > 0) {

@@ -424,10 +424,10 @@ function shardNode(st: ClusterState, ctx: CommandContext, n: ClusterNode): void 
 }
 
 function links(rt: ClusterRuntime, ctx: CommandContext): void {
-  const all: {dir: string; node: ClusterNode; ctime: number}[] = []
+  const all: {dir: string; node: ClusterNode; ctime: number; used: number}[] = []
   for (const n of rt.st.nodes.values()) {
-    if (n.link) all.push({dir: 'to', node: n, ctime: n.link.ctime})
-    if (n.inboundLink) all.push({dir: 'from', node: n, ctime: n.inboundLink.ctime})
+    if (n.link) all.push({dir: 'to', node: n, ctime: n.link.ctime, used: n.link.sendBufferUsed ?? 0})
+    if (n.inboundLink) all.push({dir: 'from', node: n, ctime: n.inboundLink.ctime, used: n.inboundLink.sendBufferUsed ?? 0})
   }
   ctx.reply.array(all.length)
   for (const l of all) {
@@ -441,9 +441,9 @@ function links(rt: ClusterRuntime, ctx: CommandContext): void {
     ctx.reply.bulk('events')
     ctx.reply.bulk(l.dir === 'to' ? 'rw' : 'r')
     ctx.reply.bulk('send-buffer-allocated')
-    ctx.reply.integer(0)
+    ctx.reply.integer(l.used)
     ctx.reply.bulk('send-buffer-used')
-    ctx.reply.integer(0)
+    ctx.reply.integer(l.used)
   }
 }
 

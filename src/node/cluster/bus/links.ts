@@ -57,6 +57,11 @@ export class SocketLink implements BusLink {
   get remoteIp(): string {
     return normalizeIp(this.sock.remoteAddress)
   }
+  get sendBufferUsed(): number {
+    let n = this.sock.writableLength
+    for (const b of this.pending) n += b.length
+    return n
+  }
   get isConnected(): boolean {
     return this.connected && !this.closed
   }
