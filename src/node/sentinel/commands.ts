@@ -7,6 +7,7 @@ import {CommandTable, GROUPS} from '../commands/index.js'
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {infoText} from '../commands/info.js'
 import {globMatch} from '../keyspace/glob.js'
+import {COMMAND_META} from '../acl/command-meta.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {F, FS_NAMES, flagsText, currentMasterAddr, type Instance} from './instance.js'
 import {HELLO_CHANNEL} from './link.js'
@@ -18,9 +19,11 @@ const GENERIC = new Set(['ping', 'auth', 'hello', 'client', 'command', 'shutdown
 
 export function sentinelCommandTable(s: Sentinel): CommandTable {
   const table = new CommandTable(false)
-  for (const specs of Object.values(GROUPS)) table.register(specs.filter((c) => GENERIC.has(c.name)))
+  // Subcommands redis-sentinel 7.0 lacks (CLIENT NO-TOUCH/SETINFO of 7.2) are left out, so COMMAND and ACL match it.
+  const only70 = (c: CommandSpec): CommandSpec => (c.subcommands ? {...c, subcommands: c.subcommands.filter((x) => COMMAND_META[`${c.name}|${x.name}`] !== undefined)} : c)
+  for (const specs of Object.values(GROUPS)) table.register(specs.filter((c) => GENERIC.has(c.name)).map(only70))
   table.register([
-    cmd('sentinel', -2, ['admin', 'loading', 'stale'], 0, (ctx, a) => sentinelCommand(s, ctx, a), {subcommands: sentinelSubcommands(s)}),
+    cmd('sentinel', -2, ['admin'], 0, (ctx, a) => sentinelCommand(s, ctx, a), {subcommands: sentinelSubcommands(s)}),
     cmd('info', -1, ['loading', 'stale'], 0, (ctx, a) => ctx.reply.verbatim(sentinelInfo(s, ctx, a.slice(1)))),
     cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => {
       ctx.reply.array(2)
