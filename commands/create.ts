@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {createLocal, waitForeground} from '../src/cli/create-local.js'
-import {ExitCode, NodePool, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
+import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
 import {createPlanDoc, renderCreatePlan} from '../src/admin/format/create.js'
 import {renderCheck} from '../src/admin/format/view.js'
@@ -47,6 +47,7 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     sentinel: Flags.boolean({helpGroup: 'SENTINEL', description: 'start a local master + replicas + Sentinels instead of a cluster (--replicas default 2, --sentinels, --name, --server); the local commands manage it'}),
     sentinels: Flags.integer({default: 3, min: 1, helpGroup: 'SENTINEL', description: 'with --sentinel: number of Sentinels'}),
     'master-name': Flags.string({helpGroup: 'SENTINEL', description: 'with --sentinel: the name the Sentinels monitor (default mymaster, or --name when given)'}),
+    'sentinel-port': Flags.integer({min: 0, max: 65535, helpGroup: 'SENTINEL', description: 'with --sentinel: first Sentinel port (default 26379 when the data ports are a block, random with --port 0 or a name; 0: random)'}),
     'down-after': Flags.integer({default: 5000, min: 100, helpGroup: 'SENTINEL', description: 'with --sentinel: down-after-milliseconds (ms without a reply before a Sentinel sees the master down)'}),
   }
 
@@ -55,7 +56,9 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     const addrs = (argv as string[]).map(parseAddress)
     if (this.flags.sentinel) {
       const f = this.flags
-      const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env}
+      const unsupported = [f.foreground && '--foreground', f['password-env'] && '--password-env', f.bind !== '127.0.0.1' && '--bind', f['announce-ip'] && '--announce-ip', addrs.length > 0 && 'node addresses'].filter(Boolean)
+      if (unsupported.length) throw new RedisTsError('usage', `create --sentinel starts a local setup on 127.0.0.1 and does not take ${unsupported.join(', ')}`)
+      const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env}
       return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)
     }
     if (addrs.length === 0) {

@@ -36,6 +36,7 @@ export interface SentinelCreateFlags {
   dir?: string
   server: string
   port?: number
+  sentinelPort?: number
   persistence: string
   downAfterMs: number
   failoverTimeoutMs: number
@@ -58,7 +59,7 @@ export async function sentinelCreateCommand(out: Output, finish: Finish, f: Sent
     sentinels: f.sentinels,
     server: f.server,
     portBase: base,
-    sentinelPortBase: base ? 26379 : 0,
+    sentinelPortBase: f.sentinelPort ?? (base ? 26379 : 0),
     persistence: f.persistence as Persistence,
     downAfterMs: f.downAfterMs,
     failoverTimeoutMs: f.failoverTimeoutMs,
