@@ -524,7 +524,9 @@ export async function sentinelStatus(state: LocalClusterState): Promise<Sentinel
   const nodes = rows.map(({n, alive, r}): SentinelNodeStatus => {
     const base = {address: `${HOST}:${n.port}`, host: HOST, port: n.port, pid: alive ? n.pid : null, dir: n.dir}
     if (!alive || !r) {
-      return {...base, role: n.sentinel ? 'sentinel' : 'unknown', id: n.id ?? null, master: null, link: '-', offset: null, health: alive ? 'unreachable' : 'down'}
+      // A data node that does not answer has the role the Sentinels give it (a dead master stays master until they fail over).
+      const role = n.sentinel ? 'sentinel' : master === null ? 'unknown' : base.address === master ? 'master' : 'replica'
+      return {...base, role, id: n.id ?? null, master: role === 'replica' ? master : null, link: '-', offset: null, health: alive ? 'unreachable' : 'down'}
     }
     if (n.sentinel) {
       const m = `${r.ip}:${r.port}`
