@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {createLocal, waitForeground} from '../src/cli/create-local.js'
-import {ExitCode, NodePool, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
+import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
 import {createPlanDoc, renderCreatePlan} from '../src/admin/format/create.js'
 import {renderCheck} from '../src/admin/format/view.js'
@@ -44,14 +44,23 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     persistence: Flags.string({default: 'rdb', options: ['none', 'rdb', 'aof'], helpGroup: LOCAL, description: 'rdb: data saved on stop and back on start; aof: appendonly; none: nothing but nodes.conf'}),
     foreground: Flags.boolean({helpGroup: LOCAL, description: 'stay attached: Ctrl-C stops every node and removes the files (docker run style)'}),
     env: Flags.boolean({helpGroup: LOCAL, description: 'print REDIS_CLUSTER_NODES=… / REDIS_CLUSTER_SEED=… lines on stdout (append to $GITHUB_ENV)'}),
-    sentinel: Flags.boolean({helpGroup: 'SENTINEL', description: 'start a local master + replicas + Sentinels instead of a cluster (--replicas default 2, --sentinels, --name, --server)'}),
+    sentinel: Flags.boolean({helpGroup: 'SENTINEL', description: 'start a local master + replicas + Sentinels instead of a cluster (--replicas default 2, --sentinels, --name, --server); the local commands manage it'}),
     sentinels: Flags.integer({default: 3, min: 1, helpGroup: 'SENTINEL', description: 'with --sentinel: number of Sentinels'}),
+    'master-name': Flags.string({helpGroup: 'SENTINEL', description: 'with --sentinel: the name the Sentinels monitor (default mymaster, or --name when given)'}),
+    'sentinel-port': Flags.integer({min: 0, max: 65535, helpGroup: 'SENTINEL', description: 'with --sentinel: first Sentinel port (default 26379 when the data ports are a block, random with --port 0 or a name; 0: random)'}),
+    'down-after': Flags.integer({default: 5000, min: 100, helpGroup: 'SENTINEL', description: 'with --sentinel: down-after-milliseconds (ms without a reply before a Sentinel sees the master down)'}),
   }
 
   async run(): Promise<void> {
     const {argv} = await this.parse(Create)
     const addrs = (argv as string[]).map(parseAddress)
-    if (this.flags.sentinel) return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), {name: this.flags.name === 'default' ? 'mymaster' : this.flags.name, replicas: this.flags.replicas || 2, sentinels: this.flags.sentinels, dir: this.flags.dir, server: this.flags.server, downAfterMs: 5000, failoverTimeoutMs: 60000, timeoutS: this.flags.timeout})
+    if (this.flags.sentinel) {
+      const f = this.flags
+      const unsupported = [f.foreground && '--foreground', f['password-env'] && '--password-env', f.bind !== '127.0.0.1' && '--bind', f['announce-ip'] && '--announce-ip', addrs.length > 0 && 'node addresses'].filter(Boolean)
+      if (unsupported.length) throw new RedisTsError('usage', `create --sentinel starts a local setup on 127.0.0.1 and does not take ${unsupported.join(', ')}`)
+      const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env}
+      return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)
+    }
     if (addrs.length === 0) {
       const {doc, cluster} = await createLocal(this.out, this.flags, this.connectOptions().password)
       this.finish(doc)

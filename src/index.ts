@@ -21,6 +21,7 @@ export {prepareFix, applyFix, assertFixAllowed, type FixResult, type FixEvent} f
 export {startLocalCluster, stopLocalCluster, listLocalClusters, type LocalCluster, type LocalClusterOptions, type LocalEvent} from './local/cluster.js'
 export {startCluster as startStoppedLocalCluster, destroyCluster as destroyLocalCluster, clusterStatus as localClusterStatus, killNode as killLocalNode, restartNode as restartLocalNode, addLocalNode, type ClusterStatus as LocalClusterStatus, type NodeStatus as LocalNodeStatus} from './local/lifecycle.js'
 export {defaultBaseDir as localStateRoot, type LocalClusterState, type Persistence} from './local/state.js'
+export {startLocalSentinel, sentinelStatus as localSentinelStatus, type LocalSentinel, type LocalSentinelOptions, type SentinelSetupStatus as LocalSentinelStatus} from './local/sentinel-local.js'
 export {startNode, type RunningNode, type StartNodeOptions} from './node/index.js'
 export {planFailover, findTarget, failoverSeenBy, DEFAULT_MAX_LAG, type FailoverPlan, type FailoverMode, type FailoverOptions} from './admin/plan/failover.js'
 export {prepareFailover, applyFailover, type FailoverResult, type FailoverEvent} from './admin/exec/failover.js'

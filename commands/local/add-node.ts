@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {clusterFlags, clusterRef} from '../../src/cli/local-flags.js'
+import {clusterFlags, clusterRef, kindWord} from '../../src/cli/local-flags.js'
 import {addLocalNode} from '../../src/local/lifecycle.js'
 
 export default class LocalAddNode extends BaseCommand<typeof LocalAddNode> {
   static override summary = 'Start a new node next to a local cluster and add it (as a master, or a replica with --replica)'
-  static override description = 'The node is joined through the same executor as `redis-ts add-node` and recorded in the state file, so stop, start and destroy include it. A new master has no slots: move some with `redis-ts reshard` or `rebalance --use-empty-masters`.'
+  static override description = 'On a Sentinel setup only --replica: a new replica of the current master, which every Sentinel then lists. The node is joined through the same executor as `redis-ts add-node` and recorded in the state file, so stop, start and destroy include it. A new master has no slots: move some with `redis-ts reshard` or `rebalance --use-empty-masters`.'
   static override examples = ['<%= config.bin %> local add-node', '<%= config.bin %> local add-node --replica']
   static override flags = {
     ...clusterFlags,
@@ -25,7 +25,7 @@ export default class LocalAddNode extends BaseCommand<typeof LocalAddNode> {
         else if (e.type === 'replicate') this.out.info(`Configured as replica of ${e.master}`)
       },
     })
-    this.out.ok(`Added ${result.address} (${result.id}) to local cluster "${state.name}" as ${result.role}${result.master ? ` of ${result.master.address}` : ''}.`)
+    this.out.ok(`Added ${result.address} (${result.id}) to ${kindWord(state)} "${state.name}" as ${result.role}${result.master ? ` of ${result.master.address}` : ''}.`)
     this.finish({name: state.name, port: node.port, pid: node.pid, ...result})
   }
 }

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {clusterFlags, clusterRef} from '../../src/cli/local-flags.js'
+import {clusterFlags, clusterRef, kindWord} from '../../src/cli/local-flags.js'
 import {destroyCluster} from '../../src/local/lifecycle.js'
 
 export default class LocalDestroy extends BaseCommand<typeof LocalDestroy> {
@@ -9,7 +9,7 @@ export default class LocalDestroy extends BaseCommand<typeof LocalDestroy> {
 
   async run(): Promise<void> {
     const {state, stopped} = await destroyCluster(clusterRef(this.flags))
-    this.out.ok(`Destroyed local cluster "${state.name}": ${stopped} running node(s) stopped, ${state.dir} removed.`)
+    this.out.ok(`Destroyed ${kindWord(state)} "${state.name}": ${stopped} running node(s) stopped, ${state.dir} removed.`)
     this.finish({name: state.name, dir: state.dir, stopped, total: state.nodes.length})
   }
 }

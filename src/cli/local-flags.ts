@@ -14,3 +14,8 @@ export function clusterRef(flags: {name?: string; dir?: string}): {name?: string
 export function refFlags(flags: {name?: string; dir?: string}): string {
   return flags.dir ? ` --dir ${flags.dir}` : flags.name && flags.name !== 'default' ? ` --name ${flags.name}` : ''
 }
+
+/** "local cluster" or "local Sentinel setup", for messages about a state of either kind. */
+export function kindWord(state: {kind?: string}): string {
+  return state.kind === 'sentinel' ? 'local Sentinel setup' : 'local cluster'
+}

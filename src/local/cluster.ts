@@ -70,7 +70,7 @@ async function blockFree(base: number, count: number, host: string): Promise<num
 }
 
 /** Ports for `count` nodes: the block at `base` (moved up a block at a time when busy) or random ones. */
-async function choosePorts(count: number, base: number | undefined, host: string, onEvent?: (e: LocalEvent) => void): Promise<number[]> {
+export async function choosePorts(count: number, base: number | undefined, host: string, onEvent?: (e: LocalEvent) => void): Promise<number[]> {
   if (!base) {
     const ports: number[] = []
     for (let i = 0; i < count; i++) ports.push((await freePortPair(undefined, host)).port)
@@ -206,7 +206,9 @@ export async function stopLocalCluster(opts: {name?: string; dir?: string; clean
   const state = readState(dir)
   if (!state) throw new RedisTsError('usage', `No local cluster in ${dir}`, {hint: 'List them with: redis-ts local list'})
   const running = state.nodes.filter(nodeAlive)
-  await stopPids(running.map((n) => n.pid))
+  // Sentinels go first, so none of them starts a failover while the data nodes go down.
+  await stopPids(running.filter((n) => n.sentinel).map((n) => n.pid))
+  await stopPids(running.filter((n) => !n.sentinel).map((n) => n.pid))
   if (opts.clean) rmSync(dir, {recursive: true, force: true})
   return {...state, stopped: running.length}
 }

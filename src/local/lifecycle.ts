@@ -15,6 +15,7 @@ import {spawnNode, stopPids} from './launcher.js'
 import {busPortFor, portFree} from './ports.js'
 import {nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState} from './state.js'
 import {connectHost, waitAnswering} from './wait.js'
+import {addSentinelReplica, restartSentinelNode, startSentinelNodes} from './sentinel-local.js'
 
 export interface ClusterRef {
   name?: string
@@ -80,6 +81,7 @@ export interface StartResult {
 export async function startCluster(ref: ClusterRef, opts: {timeoutMs?: number; detached?: boolean} = {}): Promise<StartResult> {
   const t0 = Date.now()
   const state = loadState(ref)
+  if (state.kind === 'sentinel') return {state, ...(await startSentinelNodes(state, opts)), elapsedMs: Date.now() - t0}
   const down = state.nodes.filter((n) => !nodeAlive(n))
   const pool = poolFor(state)
   try {
@@ -218,6 +220,10 @@ export async function restartNode(ref: ClusterRef, node: string, opts: {timeoutM
   const t0 = Date.now()
   const state = loadState(ref)
   const n = findNode(state, node)
+  if (state.kind === 'sentinel') {
+    await restartSentinelNode(state, n, opts)
+    return {state, node: n, elapsedMs: Date.now() - t0}
+  }
   if (nodeAlive(n)) await stopPids([n.pid])
   const pool = poolFor(state)
   try {
@@ -240,6 +246,14 @@ export async function addLocalNode(
   opts: {replica?: boolean; masterId?: string; timeoutMs?: number; detached?: boolean; onEvent?: (e: AddNodeEvent | {type: 'spawned'; port: number}) => void} = {},
 ): Promise<{state: LocalClusterState; node: LocalNodeState; result: AddNodeResult}> {
   const state = loadState(ref)
+  if (state.kind === 'sentinel') {
+    if (!opts.replica || opts.masterId) throw new RedisTsError('usage', `Local Sentinel setup "${state.name}" grows by replicas of its current master: use add-node --replica (no --master-id)`)
+    const t0 = Date.now()
+    const {node: n, master} = await addSentinelReplica(state, opts)
+    const masterNode = state.nodes.find((x) => x.port === master)
+    const result: AddNodeResult = {address: addressOf(state, n), id: n.id ?? '', role: 'replica', master: {address: addressOf(state, {port: master}), id: masterNode?.id ?? ''}, functionsCopied: 0, elapsedMs: Date.now() - t0}
+    return {state, node: n, result}
+  }
   const host = connectHost(state)
   const seed = state.nodes.find(nodeAlive)
   if (!seed) throw new RedisTsError('usage', `Local cluster "${state.name}" is not running`, {hint: `Start it with: redis-ts local start${runningHint(state, false)}`})

@@ -18,9 +18,16 @@ export interface LocalNodeState {
   id?: string
   /** added after create with `local add-node` */
   added?: boolean
+  /** kind sentinel: this process is a Sentinel (else a data node: master or replica) */
+  sentinel?: boolean
 }
 
+/** 'cluster' (Redis Cluster) or 'sentinel' (one master, replicas and Sentinels watching it). */
+export type LocalKind = 'cluster' | 'sentinel'
+
 export interface LocalClusterState {
+  /** absent in files written before Sentinel setups: 'cluster' */
+  kind?: LocalKind
   name: string
   dir: string
   server: string
@@ -34,6 +41,11 @@ export interface LocalClusterState {
   masters: number
   replicas: number
   nodes: LocalNodeState[]
+  /** kind sentinel: the master name the Sentinels monitor, their quorum and timings */
+  masterName?: string
+  quorum?: number
+  downAfterMs?: number
+  failoverTimeoutMs?: number
 }
 
 export function defaultBaseDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,13 +1,12 @@
 // The command side of `check --sentinel` and `create --sentinel` (kept out of commands/check.ts
 // and commands/create.ts so those stay thin): run the library call, render, pick the exit code.
-import {join} from 'node:path'
-import {tmpdir} from 'node:os'
-import {mkdirSync, writeFileSync} from 'node:fs'
 import type {Output} from '../../ui/output.js'
 import {ExitCode, RedisTsError} from '../../errors.js'
 import {parseAddress} from '../address.js'
 import {checkSentinel, SentinelUnreachable} from './check.js'
-import {startSentinelSetup, waitSentinelsDiscovered} from '../../local/sentinel.js'
+import {sentinelEnvLines, startLocalSentinel} from '../../local/sentinel-local.js'
+import type {Persistence} from '../../local/state.js'
+import {renderSentinelConnect} from '../../ui/local-sentinel.js'
 
 type Finish = (result: unknown, code?: number) => void
 
@@ -31,36 +30,64 @@ export async function sentinelCheckCommand(out: Output, finish: Finish, addr: st
 
 export interface SentinelCreateFlags {
   name: string
+  masterName?: string
   replicas: number
   sentinels: number
   dir?: string
   server: string
+  port?: number
+  sentinelPort?: number
+  persistence: string
   downAfterMs: number
   failoverTimeoutMs: number
   timeoutS: number
+  env: boolean
 }
 
-/** Local master + replicas + Sentinels, detached; waits until every Sentinel knows everything. */
+/** Local master + replicas + Sentinels, detached and recorded like a local cluster (kind sentinel); waits until every Sentinel knows everything. */
 export async function sentinelCreateCommand(out: Output, finish: Finish, f: SentinelCreateFlags): Promise<void> {
-  const root = f.dir ?? join(tmpdir(), 'redis-ts', `${f.name}-sentinel`)
-  mkdirSync(root, {recursive: true})
-  const engine = f.server === 'embedded' ? 'embedded' : f.server
-  out.info(`Starting "${f.name}": 1 master, ${f.replicas} replica(s), ${f.sentinels} Sentinel(s), ${engine === 'embedded' ? 'embedded redis-ts' : engine} (state in ${root})`)
-  const setup = await startSentinelSetup({root, name: f.name, replicas: f.replicas, sentinels: f.sentinels, engine, downAfterMs: f.downAfterMs, failoverTimeoutMs: f.failoverTimeoutMs, detached: true})
-  const ports = setup.sentinels.map((s) => s.port)
-  const state = {name: f.name, dir: root, master: setup.master.port, procs: setup.procs.map((p) => ({role: p.role, port: p.port, pid: p.pid, dir: p.dir}))}
-  writeFileSync(join(root, 'sentinel-state.json'), JSON.stringify(state, null, 2) + '\n')
-  if (!(await waitSentinelsDiscovered(ports, f.name, f.replicas, f.timeoutS * 1000))) {
-    out.warn(`Not every Sentinel knows every replica and Sentinel after ${f.timeoutS} s (processes left running: ${setup.procs.map((p) => p.pid).join(' ')})`)
-    finish(state, ExitCode.TIMEOUT)
-    return
-  }
-  const sentinels = ports.map((p) => `127.0.0.1:${p}`)
-  out.ok(`Every Sentinel knows the master, ${f.replicas} replica(s) and the ${f.sentinels - 1} other Sentinel(s).`)
-  out.line(`Master name: ${f.name}   master: 127.0.0.1:${setup.master.port}   replicas: ${setup.dataNodes.filter((n) => n.role === 'replica').map((n) => `127.0.0.1:${n.port}`).join(' ')}`)
-  out.line(`Sentinels:   ${sentinels.join(' ')}`)
-  out.line(`Connect (ioredis): new Redis({sentinels: [${ports.map((p) => `{host: '127.0.0.1', port: ${p}}`).join(', ')}], name: '${f.name}'})`)
-  out.line(`Check:       redis-ts check --sentinel ${sentinels[0]} ${f.name}`)
-  out.line(`Stop:        kill ${setup.procs.map((p) => p.pid).join(' ')}   (PIDs also in ${join(root, 'sentinel-state.json')})`)
-  finish({...state, sentinels})
+  const isDefault = f.name === 'default' && !f.dir
+  // The default setup gets stable addresses (7000…, Sentinels 26379…); named ones and --port 0 random free ports.
+  const base = f.port ?? (isDefault ? 7000 : 0)
+  const t0 = Date.now()
+  out.info(`Starting local Sentinel setup "${f.name}": 1 master, ${f.replicas} replica(s), ${f.sentinels} Sentinel(s), ${f.server === 'embedded' ? 'embedded redis-ts' : f.server}`)
+  const s = await startLocalSentinel({
+    name: f.name,
+    ...(f.dir ? {dir: f.dir} : {}),
+    ...(f.masterName ? {masterName: f.masterName} : {}),
+    replicas: f.replicas,
+    sentinels: f.sentinels,
+    server: f.server,
+    portBase: base,
+    sentinelPortBase: f.sentinelPort ?? (base ? 26379 : 0),
+    persistence: f.persistence as Persistence,
+    downAfterMs: f.downAfterMs,
+    failoverTimeoutMs: f.failoverTimeoutMs,
+    timeoutMs: f.timeoutS * 1000,
+    detached: true,
+    onEvent: (e) => {
+      if (e.type === 'replicas-synced') out.info('Master and replicas up, replicas synced; starting the Sentinels')
+      else if (e.type === 'discovered') out.info(`Every Sentinel knows the master, the replicas and the other Sentinels (${(e.elapsedMs / 1000).toFixed(2)}s)`)
+    },
+  })
+  const ref = f.dir ? ` --dir ${f.dir}` : f.name !== 'default' ? ` --name ${f.name}` : ''
+  out.ok(`Local Sentinel setup "${s.name}" ready in ${((Date.now() - t0) / 1000).toFixed(2)}s (state in ${s.dir}).`)
+  renderSentinelConnect(out, s, ref)
+  const env = sentinelEnvLines(s.masterName, s.sentinels)
+  if (f.env) process.stdout.write(env.join('\n') + '\n')
+  finish({
+    local: true,
+    kind: 'sentinel',
+    name: s.name,
+    dir: s.dir,
+    server: s.server,
+    masterName: s.masterName,
+    quorum: s.quorum,
+    master: {...s.master, address: `${s.master.host}:${s.master.port}`},
+    replicas: s.replicaNodes.map((r) => ({...r, address: `${r.host}:${r.port}`})),
+    sentinels: s.sentinels.map((r) => ({...r, address: `${r.host}:${r.port}`})),
+    nodes: s.nodes.map((n) => ({port: n.port, role: n.sentinel ? 'sentinel' : n.port === s.master.port ? 'master' : 'replica', id: n.id ?? null, pid: n.pid})),
+    env: Object.fromEntries(env.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    elapsedMs: Date.now() - t0,
+  })
 }

@@ -34,7 +34,7 @@ export class CommandUniverse {
     this.builtFor = this.table.version
     this.byName.clear()
     this.top.length = 0
-    for (const [name, [cats]] of Object.entries(COMMAND_META)) this.add(name, cats.split(' '))
+    if (!this.table.ownAclUniverse) for (const [name, [cats]] of Object.entries(COMMAND_META)) this.add(name, cats.split(' '))
     for (const spec of this.table.all()) {
       if (!this.byName.has(spec.name)) this.add(spec.name, nodeCategories(spec))
       for (const sub of spec.subcommands ?? []) {

@@ -48,6 +48,8 @@ export class CommandTable {
   private readonly subs = new Map<CommandSpec, Map<string, CommandSpec>>()
   /** bumped by every register(): the ACL command universe rebuilds when it moves */
   version = 0
+  /** ACL rules and categories cover only this table's commands, not all of Redis's (a Sentinel's table) */
+  ownAclUniverse = false
 
   constructor(withDefaults = true) {
     if (withDefaults) for (const [group, specs] of Object.entries(GROUPS)) this.register(specs, group)

@@ -7,6 +7,7 @@ import {CommandTable, GROUPS} from '../commands/index.js'
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {infoText} from '../commands/info.js'
 import {globMatch} from '../keyspace/glob.js'
+import {COMMAND_META} from '../acl/command-meta.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {F, FS_NAMES, flagsText, currentMasterAddr, type Instance} from './instance.js'
 import {HELLO_CHANNEL} from './link.js'
@@ -18,9 +19,11 @@ const GENERIC = new Set(['ping', 'auth', 'hello', 'client', 'command', 'shutdown
 
 export function sentinelCommandTable(s: Sentinel): CommandTable {
   const table = new CommandTable(false)
-  for (const specs of Object.values(GROUPS)) table.register(specs.filter((c) => GENERIC.has(c.name)))
+  // Subcommands redis-sentinel 7.0 lacks (CLIENT NO-TOUCH/SETINFO of 7.2) are left out, so COMMAND and ACL match it.
+  const only70 = (c: CommandSpec): CommandSpec => (c.subcommands ? {...c, subcommands: c.subcommands.filter((x) => COMMAND_META[`${c.name}|${x.name}`] !== undefined)} : c)
+  for (const specs of Object.values(GROUPS)) table.register(specs.filter((c) => GENERIC.has(c.name)).map(only70))
   table.register([
-    cmd('sentinel', -2, ['admin', 'loading', 'stale'], 0, (ctx, a) => sentinelCommand(s, ctx, a)),
+    cmd('sentinel', -2, ['admin'], 0, (ctx, a) => sentinelCommand(s, ctx, a), {subcommands: sentinelSubcommands(s)}),
     cmd('info', -1, ['loading', 'stale'], 0, (ctx, a) => ctx.reply.verbatim(sentinelInfo(s, ctx, a.slice(1)))),
     cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], 0, (ctx) => {
       ctx.reply.array(2)
@@ -33,7 +36,29 @@ export function sentinelCommandTable(s: Sentinel): CommandTable {
       ctx.reply.integer(1)
     }),
   ])
+  // ACL rules, ACL CAT and COMMAND speak about this table only, as in redis-sentinel (+get is unknown here).
+  table.ownAclUniverse = true
   return table
+}
+
+/**
+ * SENTINEL's subcommands with Redis 7.0's arities, flags and categories (sentinel.json and the
+ * sentinel-*.json files): COMMAND LIST/INFO show them, ACL rules name them (+sentinel|masters) and
+ * NOPERM / arity errors say "sentinel|master" like redis-sentinel.
+ */
+const SUBCOMMANDS: [string, number][] = [
+  ['ckquorum', 3], ['config', -3], ['debug', -2], ['failover', 3], ['flushconfig', 2], ['get-master-addr-by-name', 3],
+  ['info-cache', -3], ['is-master-down-by-addr', 6], ['master', 3], ['masters', 2], ['monitor', 6], ['myid', 2],
+  ['pending-scripts', 2], ['remove', 3], ['replicas', 3], ['reset', 3], ['sentinels', 3], ['set', -5],
+  ['simulate-failure', -3], ['slaves', 3],
+]
+
+function sentinelSubcommands(s: Sentinel): CommandSpec[] {
+  const run = (ctx: CommandContext, a: string[]) => sentinelCommand(s, ctx, a)
+  return [
+    ...SUBCOMMANDS.map(([name, arity]) => cmd(name, arity, ['admin'], 0, run, {categories: ['@admin', '@slow', '@dangerous']})),
+    cmd('help', 2, ['loading', 'stale'], 0, run, {categories: ['@slow']}),
+  ]
 }
 
 export function isExecutable(path: string): boolean {

@@ -1,0 +1,562 @@
+// Local Sentinel setups managed like local clusters: one master, N replicas and M Sentinels, each a
+// process in its own directory (<dir>/<port>: redis.conf or sentinel.conf, data, node.log,
+// node.pid), recorded in the same cluster.json as a cluster with kind "sentinel". `create
+// --sentinel` and startLocalSentinel start one; src/local/lifecycle.ts hands the kind-specific
+// steps (start, status, restart-node, add-node) to the functions here; stop, destroy, kill-node,
+// logs and list are the cluster ones unchanged.
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {Redis} from 'ioredis'
+import {RedisTsError} from '../errors.js'
+import {choosePorts, runningHint} from './cluster.js'
+import {trackForExit} from './exit-hooks.js'
+import {embeddedCommand, resolveServer, stopPids} from './launcher.js'
+import {portFree} from './ports.js'
+import {nodeAlive, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
+
+export interface LocalSentinelOptions {
+  /** setup name (state in <state root>/<name>); without name or dir: a temporary directory that stop() or process exit removes */
+  name?: string
+  dir?: string
+  /** the name the Sentinels monitor (default mymaster, or the setup name when one is given) */
+  masterName?: string
+  replicas?: number
+  sentinels?: number
+  /** default: a majority of the Sentinels */
+  quorum?: number
+  /** first data port (block of replicas+1, moved up when busy); default and 0: random free ports */
+  portBase?: number
+  /** first Sentinel port (block, moved up when busy); default and 0: random free ports */
+  sentinelPortBase?: number
+  /** 'embedded' (default) or a redis-server binary (Sentinels run it with --sentinel) */
+  server?: string
+  persistence?: Persistence
+  downAfterMs?: number
+  failoverTimeoutMs?: number
+  detached?: boolean
+  timeoutMs?: number
+  onEvent?: (e: SentinelLocalEvent) => void
+}
+
+export type SentinelLocalEvent =
+  | {type: 'ports'; data: number[]; sentinels: number[]}
+  | {type: 'data-ready'}
+  | {type: 'replicas-synced'}
+  | {type: 'discovered'; elapsedMs: number}
+
+export interface HostPort {
+  host: string
+  port: number
+}
+
+export interface LocalSentinel extends LocalClusterState {
+  masterName: string
+  master: HostPort
+  replicaNodes: HostPort[]
+  /** for ioredis: new Redis({sentinels, name: masterName}) */
+  sentinels: HostPort[]
+  /** Stop every process; `clean` (default for attached setups) also removes the directory. */
+  stop(opts?: {clean?: boolean}): Promise<void>
+}
+
+const HOST = '127.0.0.1'
+
+function client(port: number, timeoutMs = 2000): Redis {
+  const c = new Redis({host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableReadyCheck: false})
+  c.on('error', () => {})
+  return c
+}
+
+async function ask<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T | Error> {
+  const c = client(port)
+  try {
+    await c.connect()
+    return await f(c)
+  } catch (e) {
+    return e as Error
+  } finally {
+    c.disconnect()
+  }
+}
+
+function fields(text: string): Record<string, string> {
+  const o: Record<string, string> = {}
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':')
+    if (i > 0 && !line.startsWith('#')) o[line.slice(0, i)] = line.slice(i + 1)
+  }
+  return o
+}
+
+function pairs(r: unknown): Record<string, string> {
+  const a = r as string[]
+  const o: Record<string, string> = {}
+  for (let i = 0; i + 1 < a.length; i += 2) o[a[i]] = String(a[i + 1])
+  return o
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function confFile(n: LocalNodeState): string {
+  return join(n.dir, n.sentinel ? 'sentinel.conf' : 'redis.conf')
+}
+
+function dataConfText(state: LocalClusterState, n: LocalNodeState, replicaOf: number | null): string {
+  const dir = resolve(n.dir)
+  return [
+    '# Written by redis-ts for a local Sentinel setup; CONFIG REWRITE (and the Sentinels) update it.',
+    `port ${n.port}`,
+    `bind ${state.bind}`,
+    `dir ${dir}`,
+    `logfile ${join(dir, 'node.log')}`,
+    `pidfile ${join(dir, 'node.pid')}`,
+    ...(state.persistence === 'none' ? ['save ""'] : []),
+    `appendonly ${state.persistence === 'aof' ? 'yes' : 'no'}`,
+    'repl-diskless-sync-delay 0',
+    ...(replicaOf === null ? [] : [`replicaof ${HOST} ${replicaOf}`]),
+    '',
+  ].join('\n')
+}
+
+function sentinelConfText(state: LocalClusterState, n: LocalNodeState, masterPort: number): string {
+  const dir = resolve(n.dir)
+  const m = state.masterName!
+  return [
+    '# Written by redis-ts for a local Sentinel; the Sentinel rewrites it (myid, epochs, known replicas and Sentinels).',
+    `port ${n.port}`,
+    `bind ${state.bind}`,
+    `dir ${dir}`,
+    `logfile ${join(dir, 'node.log')}`,
+    `pidfile ${join(dir, 'node.pid')}`,
+    `sentinel monitor ${m} ${HOST} ${masterPort} ${state.quorum}`,
+    `sentinel down-after-milliseconds ${m} ${state.downAfterMs}`,
+    `sentinel failover-timeout ${m} ${state.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${m} 1`,
+    '',
+  ].join('\n')
+}
+
+/** Point a data node's redis.conf at `masterPort` (or make it a master): replicaof lines replaced. */
+export function setReplicaOf(n: LocalNodeState, masterPort: number | null): void {
+  const file = confFile(n)
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => !/^\s*(replicaof|slaveof)\s/i.test(l))
+  while (lines.length && lines[lines.length - 1] === '') lines.pop()
+  if (masterPort !== null) lines.push(`replicaof ${HOST} ${masterPort}`)
+  writeFileSync(file, lines.join('\n') + '\n')
+}
+
+function spawnProc(state: LocalClusterState, n: LocalNodeState, detached: boolean): number {
+  const {cmd, args} = state.server === 'embedded' ? embeddedCommand() : {cmd: state.server, args: []}
+  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
+  rmSync(join(n.dir, 'node.pid'), {force: true})
+  const child = spawn(cmd, [...args, confFile(n), ...(n.sentinel ? ['--sentinel'] : [])], {detached, stdio: 'ignore', cwd: n.dir, env})
+  child.on('error', () => {})
+  child.unref()
+  if (child.pid === undefined) throw new RedisTsError('usage', `could not start ${cmd}`)
+  return child.pid
+}
+
+async function waitAnswering(nodes: LocalNodeState[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  await Promise.all(
+    nodes.map(async (n) => {
+      for (;;) {
+        const r = await ask(n.port, (c) => c.ping())
+        if (!(r instanceof Error)) return
+        if (!nodeAlive(n)) throw new RedisTsError('internal', `${n.sentinel ? 'Sentinel' : 'node'} on port ${n.port} exited during start-up (see ${join(n.dir, 'node.log')})`)
+        if (Date.now() > deadline) throw new RedisTsError('timeout', `${n.sentinel ? 'Sentinel' : 'node'} on port ${n.port} did not answer within ${timeoutMs} ms: ${r.message}`)
+        await sleep(25)
+      }
+    }),
+  )
+}
+
+async function until(what: string, timeoutMs: number, f: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new RedisTsError('timeout', `${what} within ${Math.round(timeoutMs / 1000)} s`)
+    await sleep(100)
+  }
+}
+
+export const dataNodes = (s: LocalClusterState) => s.nodes.filter((n) => !n.sentinel)
+export const sentinelNodes = (s: LocalClusterState) => s.nodes.filter((n) => n.sentinel)
+
+/** Each running Sentinel's answer to GET-MASTER-ADDR-BY-NAME (port of the master, null when it has none or does not answer). */
+async function sentinelMasterPorts(state: LocalClusterState): Promise<(number | null)[]> {
+  return Promise.all(
+    sentinelNodes(state)
+      .filter(nodeAlive)
+      .map(async (n) => {
+        const r = await ask(n.port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', state.masterName!) as Promise<string[] | null>)
+        return r instanceof Error || !r ? null : Number(r[1])
+      }),
+  )
+}
+
+function majority(ports: (number | null)[]): number | null {
+  const count = new Map<number, number>()
+  for (const p of ports) if (p !== null) count.set(p, (count.get(p) ?? 0) + 1)
+  let best: number | null = null
+  for (const [p, c] of count) if (best === null || c > count.get(best)!) best = p
+  return best
+}
+
+/** The master as the Sentinels' files record it: the monitor line with the highest config epoch. */
+export function masterFromConfs(state: LocalClusterState): number | null {
+  let best: {port: number; epoch: number} | null = null
+  for (const n of sentinelNodes(state)) {
+    let text: string
+    try {
+      text = readFileSync(confFile(n), 'utf8')
+    } catch {
+      continue
+    }
+    let port: number | undefined
+    let epoch = 0
+    for (const line of text.split('\n')) {
+      const w = line.trim().split(/\s+/)
+      if (w[0]?.toLowerCase() !== 'sentinel' || w[2] !== state.masterName) continue
+      if (w[1]?.toLowerCase() === 'monitor') port = Number(w[4])
+      if (w[1]?.toLowerCase() === 'config-epoch') epoch = Number(w[3])
+    }
+    if (port !== undefined && (best === null || epoch > best.epoch)) best = {port, epoch}
+  }
+  return best?.port ?? null
+}
+
+/** The current master: what the running Sentinels say (majority), else their files, else the data node configured as master. */
+export async function currentMasterPort(state: LocalClusterState): Promise<number | null> {
+  const live = majority(await sentinelMasterPorts(state))
+  if (live !== null) return live
+  const fromConf = masterFromConfs(state)
+  if (fromConf !== null) return fromConf
+  const m = dataNodes(state).find((n) => existsSync(confFile(n)) && !/^\s*(replicaof|slaveof)\s/im.test(readFileSync(confFile(n), 'utf8')))
+  return m?.port ?? null
+}
+
+async function replicationInfo(port: number): Promise<Record<string, string> | null> {
+  const r = await ask(port, (c) => c.info())
+  return r instanceof Error ? null : fields(r)
+}
+
+async function waitReplicaSynced(n: LocalNodeState, masterPort: number, timeoutMs: number): Promise<void> {
+  await until(`replica ${n.port} did not finish its sync with ${HOST}:${masterPort}`, timeoutMs, async () => {
+    const i = await replicationInfo(n.port)
+    return i?.role === 'slave' && Number(i.master_port) === masterPort && i.master_link_status === 'up'
+  })
+}
+
+/** Every running Sentinel knows `replicas` replicas (not down) and every other running Sentinel, and names the same master. */
+async function waitDiscovered(state: LocalClusterState, timeoutMs: number, replicaPorts?: number[]): Promise<void> {
+  const live = sentinelNodes(state).filter(nodeAlive)
+  if (live.length === 0) return
+  const liveData = dataNodes(state).filter(nodeAlive).length
+  await until('the Sentinels did not discover every replica and every other Sentinel', timeoutMs, async () => {
+    const views = await Promise.all(
+      live.map((n) =>
+        ask(n.port, async (c) => ({
+          master: pairs(await c.call('SENTINEL', 'MASTER', state.masterName!)),
+          replicas: ((await c.call('SENTINEL', 'REPLICAS', state.masterName!)) as unknown[]).map(pairs),
+        })),
+      ),
+    )
+    if (views.some((v) => v instanceof Error)) return false
+    const ok = views as {master: Record<string, string>; replicas: Record<string, string>[]}[]
+    if (new Set(ok.map((v) => v.master.port)).size !== 1) return false
+    return ok.every((v) => {
+      const up = v.replicas.filter((r) => !/s_down|disconnected/.test(r.flags)).map((r) => Number(r.port))
+      if (Number(v.master['num-other-sentinels']) < live.length - 1) return false
+      if (replicaPorts) return replicaPorts.every((p) => up.includes(p))
+      return up.length >= liveData - 1
+    })
+  })
+}
+
+async function recordIds(state: LocalClusterState, nodes: LocalNodeState[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async (n) => {
+      const r = n.sentinel ? await ask(n.port, (c) => c.call('SENTINEL', 'MYID') as Promise<string>) : await ask(n.port, async (c) => fields(await c.info('server')).run_id)
+      if (!(r instanceof Error) && r) n.id = r
+    }),
+  )
+}
+
+async function portsFreeOrThrow(state: LocalClusterState, nodes: LocalNodeState[]): Promise<void> {
+  for (const n of nodes) {
+    if (!(await portFree(n.port, HOST))) {
+      throw new RedisTsError('conflict', `Port ${n.port} of local Sentinel setup "${state.name}" is in use by another process`, {hint: `Free the port, or remove the setup with: redis-ts local destroy${runningHint(state, false)}`})
+    }
+  }
+}
+
+export async function startLocalSentinel(opts: LocalSentinelOptions = {}): Promise<LocalSentinel> {
+  const ephemeral = opts.name === undefined && opts.dir === undefined && !opts.detached
+  const name = opts.name ?? 'default'
+  const dir = ephemeral ? mkdtempSync(join(tmpdir(), 'redis-ts-sentinel-')) : stateDir({name, dir: opts.dir})
+  const replicas = opts.replicas ?? 2
+  const sentinels = opts.sentinels ?? 3
+  if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', `--replicas must be a non-negative integer (got ${replicas})`)
+  if (!Number.isInteger(sentinels) || sentinels < 1) throw new RedisTsError('usage', `--sentinels must be at least 1 (got ${sentinels})`)
+  const quorum = opts.quorum ?? Math.floor(sentinels / 2) + 1
+  if (!Number.isInteger(quorum) || quorum < 1 || quorum > sentinels) throw new RedisTsError('usage', `the quorum must be between 1 and the number of Sentinels (got ${quorum})`)
+  const server = resolveServer(opts.server ?? 'embedded')
+  const existing = ephemeral ? undefined : readState(dir)
+  if (existing) {
+    const hint = runningHint(existing, opts.dir !== undefined)
+    const running = existing.nodes.some(nodeAlive)
+    throw new RedisTsError('usage', `Local ${existing.kind === 'sentinel' ? 'Sentinel setup' : 'cluster'} "${existing.name}" ${running ? 'is already running' : 'exists (stopped)'} in ${dir}`, {
+      hint: running ? `Stop it first: redis-ts local stop${hint} (or local destroy${hint})` : `Start it again with: redis-ts local start${hint}, or remove it with: redis-ts local destroy${hint}`,
+    })
+  }
+  if (!ephemeral) {
+    if (existsSync(dir)) rmSync(dir, {recursive: true, force: true})
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+  }
+  const detached = opts.detached ?? false
+  const timeoutMs = opts.timeoutMs ?? 60000
+  const state: LocalClusterState = {
+    kind: 'sentinel', name, dir, server, createdAt: new Date().toISOString(), bind: HOST, persistence: opts.persistence ?? 'rdb',
+    nodeTimeoutMs: opts.downAfterMs ?? 5000, masters: 1, replicas, nodes: [],
+    masterName: opts.masterName ?? (ephemeral || name === 'default' ? 'mymaster' : name), quorum, downAfterMs: opts.downAfterMs ?? 5000, failoverTimeoutMs: opts.failoverTimeoutMs ?? 60000,
+  }
+  const tracked = {pids: () => state.nodes.map((n) => n.pid).filter((p) => p > 0), removeDir: dir as string | undefined}
+  const untrack = trackForExit(tracked)
+  try {
+    const dataPorts = await choosePorts(replicas + 1, opts.portBase || undefined, HOST)
+    const sentinelPorts = await choosePorts(sentinels, opts.sentinelPortBase || undefined, HOST)
+    opts.onEvent?.({type: 'ports', data: dataPorts, sentinels: sentinelPorts})
+    const masterPort = dataPorts[0]
+    for (const port of dataPorts) {
+      const n: LocalNodeState = {port, busPort: 0, dir: join(dir, String(port)), pid: 0}
+      mkdirSync(n.dir, {recursive: true})
+      writeFileSync(confFile(n), dataConfText(state, n, port === masterPort ? null : masterPort))
+      n.pid = spawnProc(state, n, detached)
+      state.nodes.push(n)
+    }
+    writeState(state)
+    const data = dataNodes(state)
+    await waitAnswering(data, timeoutMs)
+    opts.onEvent?.({type: 'data-ready'})
+    await Promise.all(data.slice(1).map((n) => waitReplicaSynced(n, masterPort, timeoutMs)))
+    opts.onEvent?.({type: 'replicas-synced'})
+    const t0 = Date.now()
+    for (const port of sentinelPorts) {
+      const n: LocalNodeState = {port, busPort: 0, dir: join(dir, String(port)), pid: 0, sentinel: true}
+      mkdirSync(n.dir, {recursive: true})
+      writeFileSync(confFile(n), sentinelConfText(state, n, masterPort))
+      n.pid = spawnProc(state, n, detached)
+      state.nodes.push(n)
+    }
+    writeState(state)
+    await waitAnswering(sentinelNodes(state), timeoutMs)
+    await waitDiscovered(state, timeoutMs)
+    opts.onEvent?.({type: 'discovered', elapsedMs: Date.now() - t0})
+    await recordIds(state, state.nodes)
+    writeState(state)
+    if (!ephemeral) tracked.removeDir = undefined
+    if (detached) untrack()
+    return {
+      ...state,
+      masterName: state.masterName!,
+      master: {host: HOST, port: masterPort},
+      replicaNodes: dataPorts.slice(1).map((port) => ({host: HOST, port})),
+      sentinels: sentinelPorts.map((port) => ({host: HOST, port})),
+      async stop(o: {clean?: boolean} = {}) {
+        const now = readState(dir) ?? state
+        // Sentinels first, so none of them starts a failover while the data nodes go down.
+        await stopPids(sentinelNodes(now).filter(nodeAlive).map((n) => n.pid))
+        await stopPids(dataNodes(now).filter(nodeAlive).map((n) => n.pid))
+        if (!detached) untrack()
+        if (o.clean ?? !detached) rmSync(dir, {recursive: true, force: true})
+      },
+    }
+  } catch (err) {
+    await stopPids(state.nodes.map((n) => n.pid).filter((p) => p > 0))
+    untrack()
+    rmSync(dir, {recursive: true, force: true})
+    throw err
+  }
+}
+
+/** `local start` of a Sentinel setup: data nodes first, each with the role the Sentinels last recorded, then the Sentinels. */
+export async function startSentinelNodes(state: LocalClusterState, opts: {timeoutMs?: number; detached?: boolean} = {}): Promise<{started: number; alreadyRunning: number}> {
+  const timeoutMs = opts.timeoutMs ?? 60000
+  const down = state.nodes.filter((n) => !nodeAlive(n))
+  await portsFreeOrThrow(state, down)
+  const master = await currentMasterPort(state)
+  const downData = down.filter((n) => !n.sentinel)
+  // The current master must come back as master, everything else as its replica.
+  if (master !== null) for (const n of downData) setReplicaOf(n, n.port === master ? null : master)
+  for (const n of downData) n.pid = spawnProc(state, n, opts.detached ?? true)
+  writeState(state)
+  await waitAnswering(downData, timeoutMs)
+  if (master !== null && dataNodes(state).some((d) => d.port === master && nodeAlive(d))) {
+    await Promise.all(downData.filter((n) => n.port !== master).map((n) => waitReplicaSynced(n, master, timeoutMs)))
+  }
+  const downSentinels = down.filter((n) => n.sentinel)
+  for (const n of downSentinels) n.pid = spawnProc(state, n, opts.detached ?? true)
+  writeState(state)
+  await waitAnswering(downSentinels, timeoutMs)
+  await waitDiscovered(state, timeoutMs)
+  await recordIds(state, down)
+  writeState(state)
+  return {started: down.length, alreadyRunning: state.nodes.length - down.length}
+}
+
+/**
+ * `local restart-node` on a Sentinel setup: the process is stopped if it runs and started from its
+ * own config. A data node that the Sentinels no longer see as master (an old master after a
+ * failover) is turned into a replica by the Sentinels themselves (+convert-to-slave); this waits
+ * until it replicates the current master and every running Sentinel lists it. A Sentinel comes
+ * back with its sentinel.conf (same myid, epoch, known replicas and Sentinels).
+ */
+export async function restartSentinelNode(state: LocalClusterState, n: LocalNodeState, opts: {timeoutMs?: number; detached?: boolean} = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 60000
+  if (nodeAlive(n)) await stopPids([n.pid])
+  await portsFreeOrThrow(state, [n])
+  n.pid = spawnProc(state, n, opts.detached ?? true)
+  writeState(state)
+  await waitAnswering([n], timeoutMs)
+  if (n.sentinel) {
+    await waitDiscovered(state, timeoutMs)
+  } else {
+    const master = majority(await sentinelMasterPorts(state))
+    if (master !== null && master !== n.port) {
+      await waitReplicaSynced(n, master, timeoutMs)
+      await waitDiscovered(state, timeoutMs, [n.port])
+    }
+  }
+  await recordIds(state, [n])
+  writeState(state)
+}
+
+/** `local add-node --replica` on a Sentinel setup: a new replica of the current master, discovered by every running Sentinel. */
+export async function addSentinelReplica(state: LocalClusterState, opts: {timeoutMs?: number; detached?: boolean; onEvent?: (e: {type: 'spawned'; port: number}) => void} = {}): Promise<{node: LocalNodeState; master: number}> {
+  const timeoutMs = opts.timeoutMs ?? 60000
+  const master = await currentMasterPort(state)
+  if (master === null || !dataNodes(state).some((d) => d.port === master && nodeAlive(d))) {
+    throw new RedisTsError('usage', `Local Sentinel setup "${state.name}" has no running master`, {hint: `Start it with: redis-ts local start${runningHint(state, false)}`})
+  }
+  let port = Math.max(...dataNodes(state).map((n) => n.port)) + 1
+  while (state.nodes.some((n) => n.port === port) || !(await portFree(port, HOST))) port++
+  const n: LocalNodeState = {port, busPort: 0, dir: join(state.dir, String(port)), pid: 0, added: true}
+  mkdirSync(n.dir, {recursive: true})
+  writeFileSync(confFile(n), dataConfText(state, n, master))
+  n.pid = spawnProc(state, n, opts.detached ?? true)
+  state.nodes.push(n)
+  state.replicas++
+  writeState(state)
+  opts.onEvent?.({type: 'spawned', port})
+  try {
+    await waitAnswering([n], timeoutMs)
+    await waitReplicaSynced(n, master, timeoutMs)
+    await waitDiscovered(state, timeoutMs, [port])
+    await recordIds(state, [n])
+    writeState(state)
+    return {node: n, master}
+  } catch (err) {
+    await stopPids([n.pid])
+    state.nodes = state.nodes.filter((x) => x !== n)
+    state.replicas--
+    writeState(state)
+    rmSync(n.dir, {recursive: true, force: true})
+    throw err
+  }
+}
+
+export interface SentinelNodeStatus {
+  address: string
+  host: string
+  port: number
+  role: 'master' | 'replica' | 'sentinel' | 'unknown'
+  /** data nodes: run_id (new at every start, as in Redis); Sentinels: their myid (kept) */
+  id: string | null
+  /** replicas: the master they replicate; Sentinels: the master they name */
+  master: string | null
+  link: string
+  /** replication offset (data nodes) */
+  offset: number | null
+  pid: number | null
+  health: 'ok' | 'down' | 'unreachable' | 'syncing' | 'link down' | 'wrong master' | 'not master' | 'disagrees' | 'master down'
+  dir: string
+}
+
+export interface SentinelSetupStatus {
+  kind: 'sentinel'
+  name: string
+  dir: string
+  server: string
+  persistence: string
+  masterName: string
+  quorum: number
+  /** the master the running Sentinels name (majority), null when none answers */
+  master: string | null
+  sentinelsAgree: boolean
+  running: number
+  total: number
+  healthy: boolean
+  nodes: SentinelNodeStatus[]
+  env: Record<string, string>
+}
+
+export function sentinelEnvLines(masterName: string, sentinels: HostPort[]): string[] {
+  return [`REDIS_SENTINELS=${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`, `REDIS_SENTINEL_MASTER=${masterName}`]
+}
+
+export async function sentinelStatus(state: LocalClusterState): Promise<SentinelSetupStatus> {
+  const name = state.masterName!
+  const rows = await Promise.all(
+    state.nodes.map(async (n) => {
+      const alive = nodeAlive(n)
+      if (!alive) return {n, alive, r: null as Record<string, string> | null}
+      const r = n.sentinel
+        ? await ask(n.port, async (c): Promise<Record<string, string>> => ({...pairs(await c.call('SENTINEL', 'MASTER', name)), myid: String(await c.call('SENTINEL', 'MYID'))}))
+        : await ask(n.port, async (c): Promise<Record<string, string>> => fields(await c.info()))
+      return {n, alive, r: r instanceof Error ? null : r}
+    }),
+  )
+  const named = rows.filter((x) => x.n.sentinel && x.r).map((x) => `${x.r!.ip}:${x.r!.port}`)
+  const agreedPort = majority(named.map((a) => Number(a.slice(a.lastIndexOf(':') + 1))))
+  const master = agreedPort === null ? null : `${HOST}:${agreedPort}`
+  const nodes = rows.map(({n, alive, r}): SentinelNodeStatus => {
+    const base = {address: `${HOST}:${n.port}`, host: HOST, port: n.port, pid: alive ? n.pid : null, dir: n.dir}
+    if (!alive || !r) {
+      // A data node that does not answer has the role the Sentinels give it (a dead master stays master until they fail over).
+      const role = n.sentinel ? 'sentinel' : master === null ? 'unknown' : base.address === master ? 'master' : 'replica'
+      return {...base, role, id: n.id ?? null, master: role === 'replica' ? master : null, link: '-', offset: null, health: alive ? 'unreachable' : 'down'}
+    }
+    if (n.sentinel) {
+      const m = `${r.ip}:${r.port}`
+      const health = master !== null && m !== master ? 'disagrees' : /s_down|o_down/.test(r.flags ?? '') ? 'master down' : 'ok'
+      return {...base, role: 'sentinel', id: r.myid, master: m, link: `${r.flags}, ${r['num-slaves']} replica(s), ${r['num-other-sentinels']} other Sentinel(s), epoch ${r['config-epoch']}`, offset: null, health}
+    }
+    if (r.role === 'master') {
+      return {...base, role: 'master', id: r.run_id ?? null, master: null, link: `${r.connected_slaves ?? 0} replica(s) connected`, offset: Number(r.master_repl_offset ?? 0), health: master !== null && base.address !== master ? 'not master' : 'ok'}
+    }
+    const m = `${r.master_host}:${r.master_port}`
+    const health = r.master_sync_in_progress === '1' ? 'syncing' : r.master_link_status !== 'up' ? 'link down' : master !== null && m !== master ? 'wrong master' : 'ok'
+    return {...base, role: 'replica', id: r.run_id ?? null, master: m, link: `master link ${r.master_link_status}`, offset: Number(r.slave_repl_offset ?? 0), health}
+  })
+  const running = nodes.filter((n) => n.pid !== null).length
+  const sentinelsAgree = master !== null && new Set(named).size === 1
+  const liveSentinels = nodes.filter((n) => n.role === 'sentinel' && n.pid !== null).map((n) => ({host: n.host, port: n.port}))
+  return {
+    kind: 'sentinel',
+    name: state.name,
+    dir: state.dir,
+    server: state.server,
+    persistence: state.persistence,
+    masterName: name,
+    quorum: state.quorum ?? 0,
+    master,
+    sentinelsAgree,
+    running,
+    total: nodes.length,
+    healthy: running === nodes.length && sentinelsAgree && nodes.every((n) => n.health === 'ok') && nodes.some((n) => n.role === 'master' && n.address === master),
+    nodes,
+    env: Object.fromEntries(sentinelEnvLines(name, liveSentinels).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+  }
+}
