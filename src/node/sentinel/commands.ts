@@ -314,7 +314,7 @@ function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void | 
       return r.error(e)
     }
     case 'set':
-      if (argc < 3) return arityErr(r, sub)
+      if (argc < 5) return arityErr(r, sub)
       return sentinelSet(s, ctx, a)
     case 'config':
       if (argc < 3) return arityErr(r, sub)
