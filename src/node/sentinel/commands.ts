@@ -9,7 +9,8 @@ import {infoText} from '../commands/info.js'
 import {globMatch} from '../keyspace/glob.js'
 import {COMMAND_META} from '../acl/command-meta.js'
 import type {RespWriter} from '../../resp/writer.js'
-import {F, FS_NAMES, flagsText, currentMasterAddr, type Instance} from './instance.js'
+import {F, FS_NAMES, announceAddr, flagsText, currentMasterAddr, type Instance} from './instance.js'
+import {resolveHost} from './resolve.js'
 import {HELLO_CHANNEL} from './link.js'
 import {processHello} from './monitor.js'
 import {selectSlave, startFailover, voteLeader} from './failover.js'
@@ -92,7 +93,7 @@ function sentinelInfo(s: Sentinel, ctx: CommandContext, args: string[]): string 
     let i = 0
     for (const m of s.masters.values()) {
       const status = m.flags & F.O_DOWN ? 'odown' : m.flags & F.S_DOWN ? 'sdown' : 'ok'
-      lines.push(`master${i++}:name=${m.name},status=${status},address=${m.host}:${m.port},slaves=${m.slaves.size},sentinels=${m.sentinels.size + 1}`)
+      lines.push(`master${i++}:name=${m.name},status=${status},address=${announceAddr(s, m)}:${m.port},slaves=${m.slaves.size},sentinels=${m.sentinels.size + 1}`)
     }
     text += lines.map((l) => l + '\r\n').join('')
   }
@@ -103,7 +104,7 @@ function replyInstance(s: Sentinel, r: RespWriter, ri: Instance): void {
   const now = s.now()
   const f: [string, string | number][] = [
     ['name', ri.name],
-    ['ip', ri.host],
+    ['ip', announceAddr(s, ri)],
     ['port', ri.port],
     ['runid', ri.runid ?? ''],
     ['flags', flagsText(ri)],
@@ -211,7 +212,7 @@ function toInt(v: string): number | null {
   return /^-?\d+$/.test(v) ? Number(v) : null
 }
 
-function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void {
+function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void | Promise<void> {
   const r = ctx.reply
   const sub = a[1].toLowerCase()
   const argc = a.length
@@ -270,7 +271,7 @@ function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void {
       if (!m) return r.nullArray()
       const addr = currentMasterAddr(m)
       r.array(2)
-      r.bulk(addr.host)
+      r.bulk(announceAddr(s, addr))
       r.bulk(String(addr.port))
       return
     }
@@ -296,16 +297,20 @@ function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void {
       if (port === null) return r.error('ERR Invalid port')
       if (quorum <= 0) return r.error('ERR Quorum must be 1 or greater.')
       if (!s.resolveHostnames && !isIpAddress(a[3])) return r.error('ERR Invalid IP address or hostname specified')
-      let m: Instance
-      try {
-        m = s.createInstance('master', a[2], a[3], port, quorum, null)
-      } catch (e) {
-        if (e instanceof SentinelError) return r.error(`ERR ${e.message}`)
-        throw e
+      const monitor = () => {
+        let m: Instance
+        try {
+          m = s.createInstance('master', a[2], a[3], port, quorum, null)
+        } catch (e) {
+          if (e instanceof SentinelError) return r.error(`ERR ${e.message}`)
+          throw e
+        }
+        flushAndReply(s, r)
+        s.event('warning', '+monitor', m, `quorum ${m.quorum}`)
       }
-      flushAndReply(s, r)
-      s.event('warning', '+monitor', m, `quorum ${m.quorum}`)
-      return
+      if (isIpAddress(a[3])) return monitor()
+      // A host name must resolve now (redis anetResolve); the lookup also fills the cache.
+      return resolveHost(a[3]).then((ip) => (ip ? monitor() : r.error('ERR Invalid IP address or hostname specified')))
     }
     case 'flushconfig':
       if (argc !== 2) return arityErr(r, sub)
@@ -334,7 +339,7 @@ function sentinelCommand(s: Sentinel, ctx: CommandContext, a: string[]): void {
       return r.error(e)
     }
     case 'set':
-      if (argc < 3) return arityErr(r, sub)
+      if (argc < 5) return arityErr(r, sub)
       return sentinelSet(s, ctx, a)
     case 'config':
       if (argc < 3) return arityErr(r, sub)

@@ -4,7 +4,7 @@
 import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {ConfigError, parseConfigText} from '../config.js'
 import {splitArgs} from '../../resp/parser.js'
-import {currentMasterAddr, sameAddr} from './instance.js'
+import {addrEqual, announceAddr, currentMasterAddr} from './instance.js'
 import {SentinelError, type Sentinel} from './sentinel.js'
 import {isExecutable} from './commands.js'
 
@@ -157,7 +157,7 @@ export function sentinelConfigLines(s: Sentinel): string[] {
   if (s.announceHostnames) out.push('sentinel announce-hostnames yes')
   for (const m of s.masters.values()) {
     const addr = currentMasterAddr(m)
-    out.push(`sentinel monitor ${m.name} ${addr.host} ${addr.port} ${m.quorum}`)
+    out.push(`sentinel monitor ${m.name} ${announceAddr(s, addr)} ${addr.port} ${m.quorum}`)
     if (m.downAfter !== s.t['default-down-after']) out.push(`sentinel down-after-milliseconds ${m.name} ${m.downAfter}`)
     if (m.failoverTimeout !== s.t['default-failover-timeout']) out.push(`sentinel failover-timeout ${m.name} ${m.failoverTimeout}`)
     if (m.parallelSyncs !== 1) out.push(`sentinel parallel-syncs ${m.name} ${m.parallelSyncs}`)
@@ -170,10 +170,10 @@ export function sentinelConfigLines(s: Sentinel): string[] {
     out.push(`sentinel leader-epoch ${m.name} ${m.leaderEpoch}`)
     for (const sl of m.slaves.values()) {
       // The promoted replica is written as the old master (failover in progress).
-      const a = sameAddr(sl, addr.host, addr.port) ? m : sl
-      out.push(`sentinel known-replica ${m.name} ${a.host} ${a.port}`)
+      const a = addrEqual(sl, addr) ? m : sl
+      out.push(`sentinel known-replica ${m.name} ${announceAddr(s, a)} ${a.port}`)
     }
-    for (const si of m.sentinels.values()) if (si.runid) out.push(`sentinel known-sentinel ${m.name} ${si.host} ${si.port} ${si.runid}`)
+    for (const si of m.sentinels.values()) if (si.runid) out.push(`sentinel known-sentinel ${m.name} ${announceAddr(s, si)} ${si.port} ${si.runid}`)
     for (const [from, to] of m.renamedCommands) out.push(`sentinel rename-command ${m.name} ${from} ${to}`)
   }
   out.push(`sentinel current-epoch ${s.currentEpoch}`)

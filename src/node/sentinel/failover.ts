@@ -2,24 +2,23 @@
 // (IS-MASTER-DOWN-BY-ADDR), votes and leader election by epoch, replica selection and the
 // failover state machine: wait_start -> select_slave -> send_slaveof_noone -> wait_promotion
 // -> reconf_slaves -> update_config (+switch-master).
-import {F, FS, MAX_DESYNC, forceHelloUpdate, simFailureCrash, type Instance} from './instance.js'
+import {F, FS, MAX_DESYNC, announceAddr, forceHelloUpdate, simFailureCrash, type Addr, type Instance} from './instance.js'
 import type {Sentinel} from './sentinel.js'
 
 /** SLAVEOF host port (or NO ONE) + CONFIG REWRITE + CLIENT KILL TYPE normal/pubsub, in MULTI. */
-export function sendSlaveOf(s: Sentinel, ri: Instance, to: {host: string; port: number} | null): boolean {
+export function sendSlaveOf(s: Sentinel, ri: Instance, to: Addr | null): boolean {
   const cc = ri.link.cc
   if (!cc) return false
   const master = ri.kind === 'master' ? ri : ri.master!
   const name = (c: string) => master.renamedCommands.get(c.toLowerCase()) ?? c
-  const args = to ? [to.host, String(to.port)] : ['NO', 'ONE']
+  const args = to ? [announceAddr(s, to), String(to.port)] : ['NO', 'ONE']
   ri.link.pendingCommands += 6
   cc.multi([
-    ['call', name('SLAVEOF'), ...args],
-    ['call', name('CONFIG'), 'REWRITE'],
-    ['call', name('CLIENT'), 'KILL', 'TYPE', 'normal'],
-    ['call', name('CLIENT'), 'KILL', 'TYPE', 'pubsub'],
-  ])
-    .exec()
+    [name('SLAVEOF'), ...args],
+    [name('CONFIG'), 'REWRITE'],
+    [name('CLIENT'), 'KILL', 'TYPE', 'normal'],
+    [name('CLIENT'), 'KILL', 'TYPE', 'pubsub'],
+  ], name)
     .then(
       () => undefined,
       () => undefined,
@@ -42,7 +41,7 @@ export function askMasterStateToOtherSentinels(s: Sentinel, m: Instance, forced:
     if (!forced && s.now() - ri.lastMasterDownReplyTime < s.t['ask-period']) continue
     const cc = ri.link.cc
     const runid = m.failoverState > FS.NONE ? s.myid : '*'
-    const p = ri.link.send(['SENTINEL', 'is-master-down-by-addr', m.host, m.port, s.currentEpoch, runid])
+    const p = ri.link.send(['SENTINEL', 'is-master-down-by-addr', announceAddr(s, m), m.port, s.currentEpoch, runid])
     void p?.then((r) => {
       if (ri.link.cc !== cc || !Array.isArray(r) || r.length !== 3) return
       const [down, leader, epoch] = r as unknown[]
@@ -281,7 +280,7 @@ function reconfNextSlave(s: Sentinel, m: Instance): void {
 
 export function switchToPromoted(s: Sentinel, m: Instance): void {
   const ref = m.promoted ?? m
-  s.event('warning', '+switch-master', m, `${m.name} ${m.host} ${m.port} ${ref.host} ${ref.port}`, false)
+  s.event('warning', '+switch-master', m, `${m.name} ${announceAddr(s, m)} ${m.port} ${announceAddr(s, ref)} ${ref.port}`, false)
   s.resetMasterAndChangeAddress(m, ref.host, ref.port)
 }
 

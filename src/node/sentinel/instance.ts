@@ -2,6 +2,7 @@
 // a master, one of its replicas, or another Sentinel watching it. Plain data plus the link;
 // the behaviour lives in monitor.ts (monitoring), failover.ts (election and failover).
 import type {Link} from './link.js'
+import {resolveCached} from './resolve.js'
 import type {Sentinel} from './sentinel.js'
 
 /** Instance flags (SRI_* in sentinel.c); the names are what SENTINEL MASTERS shows. */
@@ -33,7 +34,10 @@ export interface Instance {
   flags: number
   /** master: its configured name; slave: "ip:port"; sentinel: its run id */
   name: string
+  /** the address as given (a host name with resolve-hostnames yes) */
   host: string
+  /** host resolved ('' while unresolved); what links connect to and what is announced without announce-hostnames */
+  ip: string
   port: number
   runid: string | null
   configEpoch: number
@@ -106,14 +110,34 @@ export function flagsText(ri: Instance): string {
   return out.join(',')
 }
 
-/** The address clients should use: the promoted replica once it acknowledged (RECONF_SLAVES+). */
-export function currentMasterAddr(m: Instance): {host: string; port: number} {
-  if (m.flags & F.FAILOVER_IN_PROGRESS && m.promoted && m.failoverState >= FS.RECONF_SLAVES) return {host: m.promoted.host, port: m.promoted.port}
-  return {host: m.host, port: m.port}
+export interface Addr {
+  host: string
+  ip: string
+  port: number
 }
 
-export function sameAddr(a: {host: string; port: number}, host: string, port: number): boolean {
-  return a.port === port && a.host.toLowerCase() === host.toLowerCase()
+/** The address clients should use: the promoted replica once it acknowledged (RECONF_SLAVES+). */
+export function currentMasterAddr(m: Instance): Addr {
+  if (m.flags & F.FAILOVER_IN_PROGRESS && m.promoted && m.failoverState >= FS.RECONF_SLAVES) return m.promoted
+  return m
+}
+
+/** announceSentinelAddr: the host name with announce-hostnames yes, else the IP. */
+export function announceAddr(s: Sentinel, a: Addr): string {
+  return s.announceHostnames ? a.host : a.ip
+}
+
+/** sentinelAddrOrHostnameEqual: same port and same IP or (when unresolved) same name. */
+export function addrEqual(a: Addr, b: Addr): boolean {
+  return a.port === b.port && ((a.ip !== '' && a.ip.toLowerCase() === b.ip.toLowerCase()) || a.host.toLowerCase() === b.host.toLowerCase())
+}
+
+/** sentinelAddrEqualsHostname (+ port): `host` as an instance reports it (INFO, hello). */
+export function addrEqualsHost(a: Addr, host: string, port: number): boolean {
+  if (a.port !== port) return false
+  if (a.host.toLowerCase() === host.toLowerCase()) return true
+  const ip = resolveCached(host)
+  return !!ip && a.ip.toLowerCase() === ip.toLowerCase()
 }
 
 /** sentinel.c SENTINEL_MAX_DESYNC: random delay (ms) before a non-leader may start its own failover. */

@@ -1,9 +1,9 @@
 // The two connections a Sentinel keeps to every instance (sentinel.c instanceLink): a command
 // link (PING, INFO, PUBLISH hello, SLAVEOF ...) and, for masters and replicas, a Pub/Sub link
-// subscribed to __sentinel__:hello. Both are ioredis clients that never reconnect by
+// subscribed to __sentinel__:hello. Both are RespClients (client.ts) that never reconnect by
 // themselves: the Sentinel timer notices a dead link and opens a new one (at most once per
 // ping period), exactly like redis's own reconnect logic.
-import {Redis} from 'ioredis'
+import {RespClient} from './client.js'
 
 export const HELLO_CHANNEL = '__sentinel__:hello'
 
@@ -19,8 +19,8 @@ export interface LinkOptions {
 }
 
 export class Link {
-  cc: Redis | null = null
-  pc: Redis | null = null
+  cc: RespClient | null = null
+  pc: RespClient | null = null
   disconnected = true
   pendingCommands = 0
   ccConnTime = 0
@@ -40,41 +40,25 @@ export class Link {
   }
 
   connect(opts: LinkOptions, now: number): void {
-    const base = {
-      host: opts.host,
-      port: opts.port,
-      username: opts.username,
-      password: opts.password,
-      lazyConnect: false,
-      enableReadyCheck: false,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-      autoResubscribe: false,
-      connectTimeout: opts.connectTimeout,
-      showFriendlyErrorStack: false,
-    }
+    const base = {host: opts.host, port: opts.port, username: opts.username, password: opts.password, connectTimeout: opts.connectTimeout}
     if (!this.cc) {
-      const cc = new Redis({...base, connectionName: opts.clientName('cmd')})
+      const cc = new RespClient({...base, name: opts.clientName('cmd')})
       this.cc = cc
       this.ccConnTime = now
       this.pendingCommands = 0
-      cc.on('error', () => {})
-      cc.on('close', () => this.closeConnection(cc))
-      cc.on('end', () => this.closeConnection(cc))
+      cc.onClose = () => this.closeConnection(cc)
     }
     if (opts.onHello && !this.pc) {
-      const pc = new Redis({...base, connectionName: opts.clientName('pubsub')})
+      const pc = new RespClient({...base, name: opts.clientName('pubsub')})
       this.pc = pc
       this.pcConnTime = now
       this.pcLastActivity = now
-      pc.on('error', () => {})
-      pc.on('close', () => this.closeConnection(pc))
-      pc.on('end', () => this.closeConnection(pc))
+      pc.onClose = () => this.closeConnection(pc)
       const onHello = opts.onHello
-      pc.on('message', (channel: string, message: string) => {
+      pc.onMessage = (channel, message) => {
         this.pcLastActivity = Date.now()
         if (channel === HELLO_CHANNEL) onHello(message)
-      })
+      }
       pc.subscribe(HELLO_CHANNEL).then(
         () => (this.pcLastActivity = Date.now()),
         () => this.closeConnection(pc),
@@ -84,7 +68,7 @@ export class Link {
   }
 
   /** Drop one connection (or both when c is undefined); the timer reconnects later. */
-  closeConnection(c?: Redis | null): void {
+  closeConnection(c?: RespClient | null): void {
     if (c === undefined) {
       this.closeConnection(this.cc)
       this.closeConnection(this.pc)
@@ -97,10 +81,9 @@ export class Link {
     } else if (c === this.pc) this.pc = null
     else return
     this.disconnected = true
-    c.removeAllListeners('close')
-    c.removeAllListeners('end')
-    c.removeAllListeners('message')
-    c.disconnect()
+    c.onClose = null
+    c.onMessage = null
+    c.close()
   }
 
   /** Send a command on the command link; resolves with the reply or an Error (never rejects). */
@@ -108,7 +91,7 @@ export class Link {
     const cc = this.cc
     if (!cc) return null
     this.pendingCommands++
-    return cc.call(String(argv[0]), ...argv.slice(1).map(String)).then(
+    return cc.call(argv).then(
       (r) => {
         if (this.cc === cc) this.pendingCommands--
         return r
@@ -122,6 +105,6 @@ export class Link {
 
   /** Local address of the command link (the IP announced in hello messages). */
   localAddress(): string | undefined {
-    return (this.cc as unknown as {stream?: {localAddress?: string}} | null)?.stream?.localAddress
+    return this.cc?.localAddress
   }
 }

@@ -1,7 +1,8 @@
 // The monitoring half of the Sentinel (sentinel.c): keep links up, send PING / INFO / hello on
 // their periods, parse INFO (discover replicas, track roles and offsets), process hello
 // messages (discover Sentinels, adopt newer configurations), and decide SDOWN / ODOWN.
-import {F, FS, MAX_PENDING_COMMANDS, currentMasterAddr, forceHelloUpdate, sameAddr, simFailureCrash, type Instance} from './instance.js'
+import {F, FS, MAX_PENDING_COMMANDS, addrEqualsHost, announceAddr, currentMasterAddr, forceHelloUpdate, simFailureCrash, type Instance} from './instance.js'
+import {resolveCached} from './resolve.js'
 import {HELLO_CHANNEL} from './link.js'
 import type {Sentinel} from './sentinel.js'
 import {askMasterStateToOtherSentinels, failoverStateMachine, sendSlaveOf, startFailoverIfNeeded} from './failover.js'
@@ -16,6 +17,13 @@ export function refreshLinks(s: Sentinel, ri: Instance): void {
   if (!link.disconnected || ri.port === 0) return
   const now = s.now()
   if (now - link.lastReconnTime < s.t['ping-period']) return
+  // resolve-hostnames: the name is resolved again before every reconnection (a first lookup
+  // still under way postpones the attempt to a later tick).
+  if (s.resolveHostnames && !link.cc) {
+    const ip = resolveCached(ri.host)
+    if (ip === undefined) return
+    if (ip) ri.ip = ip
+  }
   link.lastReconnTime = now
   const master = ri.kind === 'master' ? ri : ri.master!
   let username: string | undefined
@@ -30,7 +38,7 @@ export function refreshLinks(s: Sentinel, ri: Instance): void {
   }
   link.connect(
     {
-      host: ri.host,
+      host: ri.ip || ri.host,
       port: ri.port,
       username,
       password,
@@ -81,7 +89,7 @@ export function sendHello(s: Sentinel, ri: Instance): boolean {
   const ip = s.announceIp || ri.link.localAddress()?.replace(/^::ffff:/, '')
   if (!ip) return false
   const port = s.announcePort || s.server.port
-  const payload = `${ip},${port},${s.myid},${s.currentEpoch},${master.name},${addr.host},${addr.port},${master.configEpoch}`
+  const payload = `${ip},${port},${s.myid},${s.currentEpoch},${master.name},${announceAddr(s, addr)},${addr.port},${master.configEpoch}`
   const p = ri.link.send([mapCommand(ri, 'PUBLISH'), HELLO_CHANNEL, payload])
   if (!p) return false
   void p.then((r) => {
@@ -234,14 +242,14 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
       }
     }
   }
-  if (ri.kind === 'slave' && role === 'slave' && master && (ri.slaveMasterPort !== master.port || (ri.slaveMasterHost ?? '').toLowerCase() !== master.host.toLowerCase())) {
+  if (ri.kind === 'slave' && role === 'slave' && master && !addrEqualsHost(master, ri.slaveMasterHost ?? '', ri.slaveMasterPort)) {
     const wait = master.failoverTimeout
     if (masterLooksSane(s, master) && noDownFor(s, ri, wait) && now - ri.slaveConfChangeTime > wait) {
       if (sendSlaveOf(s, ri, master)) s.event('notice', '+fix-slave-config', ri)
     }
   }
   if (ri.kind === 'slave' && role === 'slave' && master && ri.flags & (F.RECONF_SENT | F.RECONF_INPROG) && master.promoted) {
-    if (ri.flags & F.RECONF_SENT && ri.slaveMasterHost !== null && sameAddr(master.promoted, ri.slaveMasterHost, ri.slaveMasterPort)) {
+    if (ri.flags & F.RECONF_SENT && ri.slaveMasterHost !== null && addrEqualsHost(master.promoted, ri.slaveMasterHost, ri.slaveMasterPort)) {
       ri.flags &= ~F.RECONF_SENT
       ri.flags |= F.RECONF_INPROG
       s.event('notice', '+slave-reconf-inprog', ri)
@@ -302,10 +310,10 @@ export function processHello(s: Sentinel, hello: string): void {
   }
   if (si && master.configEpoch < masterConfigEpoch) {
     master.configEpoch = masterConfigEpoch
-    if (masterPort !== master.port || master.host.toLowerCase() !== tok[5].toLowerCase()) {
+    if (!addrEqualsHost(master, tok[5], masterPort)) {
       s.event('warning', '+config-update-from', si)
-      s.event('warning', '+switch-master', master, `${master.name} ${master.host} ${master.port} ${tok[5]} ${masterPort}`, false)
-      const from = {host: master.host, port: master.port}
+      s.event('warning', '+switch-master', master, `${master.name} ${announceAddr(s, master)} ${master.port} ${tok[5]} ${masterPort}`, false)
+      const from = {host: master.host, ip: master.ip, port: master.port}
       s.resetMasterAndChangeAddress(master, tok[5], masterPort)
       s.clientReconfScript(master, 'observer', from, master)
     }
@@ -321,8 +329,9 @@ function updateSentinelAddressInAllMasters(s: Sentinel, si: Instance): void {
     if (!match || (match.host === si.host && match.port === si.port)) continue
     match.link.closeConnection()
     match.host = si.host
+    match.ip = si.ip
     match.port = si.port
-    s.event('notice', '+sentinel-address-update', match, `${si.host} ${si.port}`)
+    s.event('notice', '+sentinel-address-update', match, `${announceAddr(s, si)} ${si.port}`)
   }
 }
 

@@ -5,7 +5,8 @@
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import type {NodeServer} from '../server.js'
-import {F, FS, slaveName, type Instance, type Kind} from './instance.js'
+import {F, FS, addrEqual, addrEqualsHost, announceAddr, slaveName, type Addr, type Instance, type Kind} from './instance.js'
+import {resolveCached} from './resolve.js'
 import {Link} from './link.js'
 import {handleInstance, refreshLinks} from './monitor.js'
 import {switchToPromoted} from './failover.js'
@@ -70,8 +71,8 @@ export class Sentinel {
   event(level: Level, type: string, ri: Instance | null, rest = '', withAddr = true): void {
     let msg = ''
     if (ri && withAddr) {
-      msg = `${ri.kind} ${ri.name} ${ri.host} ${ri.port}`
-      if (ri.master) msg += ` @ ${ri.master.name} ${ri.master.host} ${ri.master.port}`
+      msg = `${ri.kind} ${ri.name} ${announceAddr(this, ri)} ${ri.port}`
+      if (ri.master) msg += ` @ ${ri.master.name} ${announceAddr(this, ri.master)} ${ri.master.port}`
       if (rest) msg += ` ${rest}`
     } else msg = rest
     this.server.log.log(level, `${type} ${msg}`)
@@ -81,8 +82,8 @@ export class Sentinel {
   }
 
   /** client-reconfig-script <master> <leader|observer> <state> <from-ip> <from-port> <to-ip> <to-port> */
-  clientReconfScript(m: Instance, role: 'leader' | 'observer', from: {host: string; port: number}, to: {host: string; port: number}): void {
-    if (m.clientReconfigScript) this.runScript(m.clientReconfigScript, [m.name, role, 'start', from.host, String(from.port), to.host, String(to.port)])
+  clientReconfScript(m: Instance, role: 'leader' | 'observer', from: Addr, to: Addr): void {
+    if (m.clientReconfigScript) this.runScript(m.clientReconfigScript, [m.name, role, 'start', announceAddr(this, from), String(from.port), announceAddr(this, to), String(to.port)])
   }
 
   /** Scripts run detached with no inherited descriptors (redis: fork + execve, up to 16 at once). */
@@ -110,8 +111,10 @@ export class Sentinel {
   createInstance(kind: Kind, name: string | null, host: string, port: number, quorum: number, master: Instance | null): Instance {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SentinelError('Invalid port number.')
     if (!this.resolveHostnames && !isIpAddress(host)) throw new SentinelError("Can't resolve instance hostname.")
+    // createSentinelAddr(..., accept_unresolved): a name not resolved yet gets its IP later.
+    const ip = isIpAddress(host) ? host : (resolveCached(host) ?? '')
     const table = kind === 'master' ? this.masters : kind === 'slave' ? master!.slaves : master!.sentinels
-    const key = kind === 'slave' ? slaveName(host, port) : name!
+    const key = kind === 'slave' ? slaveName(announceAddr(this, {host, ip, port}), port) : name!
     if (table.has(key)) throw new SentinelError(kind === 'master' ? 'Duplicate master name.' : kind === 'slave' ? 'Duplicate hostname and port for replica.' : 'Duplicate runid for sentinel.')
     const now = this.now()
     const ri: Instance = {
@@ -119,6 +122,7 @@ export class Sentinel {
       flags: kind === 'master' ? F.MASTER : kind === 'slave' ? F.SLAVE : F.SENTINEL,
       name: key,
       host,
+      ip,
       port,
       runid: null,
       configEpoch: 0,
@@ -186,7 +190,7 @@ export class Sentinel {
   findByAddrAndRunid(table: Map<string, Instance>, host: string | null, port: number, runid: string | null): Instance | undefined {
     for (const ri of table.values()) {
       if (runid !== null && ri.runid !== runid) continue
-      if (host !== null && !(ri.port === port && ri.host.toLowerCase() === host.toLowerCase())) continue
+      if (host !== null && !addrEqualsHost(ri, host, port)) continue
       return ri
     }
     return undefined
@@ -244,11 +248,13 @@ export class Sentinel {
 
   /** +switch-master: the master keeps its name, moves to host:port; replicas (and the old master) are re-added. */
   resetMasterAndChangeAddress(m: Instance, host: string, port: number): void {
+    const next: Addr = {host, ip: isIpAddress(host) ? host : (resolveCached(host) ?? ''), port}
     const addrs: [string, number][] = []
-    for (const s of m.slaves.values()) if (!(s.port === port && s.host.toLowerCase() === host.toLowerCase())) addrs.push([s.host, s.port])
-    if (!(m.port === port && m.host.toLowerCase() === host.toLowerCase())) addrs.push([m.host, m.port])
+    for (const s of m.slaves.values()) if (!addrEqual(s, next)) addrs.push([s.host, s.port])
+    if (!addrEqual(m, next)) addrs.push([m.host, m.port])
     this.resetMaster(m, true, false)
     m.host = host
+    m.ip = next.ip
     m.port = port
     m.oDownSince = 0
     m.sDownSince = 0
