@@ -314,6 +314,10 @@ function updateSlots(st: ClusterState, sender: ClusterNode, h: BusHeader): void 
   if (sender.isMaster) updateSlotsConfigWith(st, sender, h.configEpoch, h.myslots)
   // The sender claims slots we believe are served by a node with a newer config: tell it.
   for (let j = 0; j < CLUSTER_SLOTS; j++) {
+    if (h.myslots[j >> 3] === 0) {
+      j |= 7 // a whole empty byte: skip its 8 slots
+      continue
+    }
     if (!bitTest(h.myslots, j)) continue
     const owner = st.slots[j]
     if (owner === sender || owner === null) continue
@@ -336,6 +340,10 @@ export function updateSlotsConfigWith(st: ClusterState, sender: ClusterNode, sen
   let senderSlots = 0
   const dirty: number[] = []
   for (let j = 0; j < CLUSTER_SLOTS; j++) {
+    if (slots[j >> 3] === 0) {
+      j |= 7 // a whole empty byte: skip its 8 slots
+      continue
+    }
     if (!bitTest(slots, j)) continue
     senderSlots++
     const owner = st.slots[j]

@@ -169,12 +169,12 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
     if (st.slots[slot] !== me) throw new ReplyError(`ERR I'm not the owner of hash slot ${slot}`)
     const n = nodeArg(st, argv[4], "I don't know about node")
     if (n.isReplica) throw new ReplyError('ERR Target node is not a master')
-    st.migratingTo[slot] = n
+    st.setMigrating(slot, n)
   } else if (action === 'importing' && argv.length === 5) {
     if (st.slots[slot] === me) throw new ReplyError(`ERR I'm already the owner of hash slot ${slot}`)
     const n = nodeArg(st, argv[4], "I don't know about node")
     if (n.isReplica) throw new ReplyError('ERR Target node is not a master')
-    st.importingFrom[slot] = n
+    st.setImporting(slot, n)
   } else if (action === 'stable' && argv.length === 4) {
     st.importingFrom[slot] = null
     st.migratingTo[slot] = null
