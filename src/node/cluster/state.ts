@@ -78,6 +78,8 @@ export interface ClusterHooks {
   log?(msg: string): void
 }
 
+const NO_SLOTS: number[] = []
+
 export class ClusterState {
   myself: ClusterNode
   nodes = new Map<string, ClusterNode>()
@@ -265,6 +267,7 @@ export class ClusterState {
 
   /** Open slots in ascending order (migrating and/or importing). */
   openSlots(): number[] {
+    if (this.openSlotHints.size === 0) return NO_SLOTS
     const out: number[] = []
     for (const j of this.openSlotHints) {
       if (this.migratingTo[j] || this.importingFrom[j]) out.push(j)

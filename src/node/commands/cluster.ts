@@ -54,11 +54,9 @@ const TABLE: [string, number, CommandSpec['flags'], Sub][] = [
 
 export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
   const subcommands = TABLE.map(([name, arity, flags, fn]) => {
-    const handler: Handler = (ctx, argv) => {
-      fn(rt, ctx, argv)
-      // Apply deferred changes before the reply leaves, as Redis's beforeSleep does.
-      rt.st.beforeSleep()
-    }
+    // Deferred changes (nodes.conf save, state update) are applied before the reply leaves, once per
+    // batch of pipelined commands (server.beforeReply, installed by createCluster), as Redis's beforeSleep.
+    const handler: Handler = (ctx, argv) => fn(rt, ctx, argv)
     return cmd(name, arity, flags, 0, handler)
   })
   const container = cmd('cluster', -2, ['stale'], 0, () => {}, {subcommands})
