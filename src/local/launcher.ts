@@ -47,9 +47,14 @@ export function packageRoot(): string {
 /** How to start one embedded node process: the compiled lean entry, else the sources through tsx. */
 export function embeddedCommand(): {cmd: string; args: string[]} {
   const root = packageRoot()
-  const built = join(root, 'dist', 'src', 'node', 'main.js')
-  if (existsSync(built)) return {cmd: process.execPath, args: [built]}
-  return {cmd: process.execPath, args: ['--import', 'tsx', join(root, 'src', 'node', 'main.ts')]}
+  // REDIS_TS_NODE_ARGS: extra Node.js flags for every embedded node (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
+  const extra = (process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  // main.cjs: the built entry as CommonJS (no ES module loader to start); main.js: the same, as ESM.
+  for (const entry of ['main.cjs', 'main.js']) {
+    const built = join(root, 'dist', 'src', 'node', entry)
+    if (existsSync(built)) return {cmd: process.execPath, args: [...extra, built]}
+  }
+  return {cmd: process.execPath, args: [...extra, '--import', 'tsx', join(root, 'src', 'node', 'main.ts')]}
 }
 
 /** Directives as [name, ...values]; the same list feeds the command line and redis.conf. */

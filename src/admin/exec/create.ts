@@ -194,12 +194,20 @@ async function applyCreateSteps(
   emit({type: 'epochs-set'})
   const first = byAddr.get(order[0])!
   const firstIp = await resolveIp(first.host)
+  const masterOf = new Map(plan.replicas.map((r) => [r.address, byAddr.get(r.masterAddress)!]))
   await Promise.all(
     order.slice(1).map(async (a) => {
       const c = await client(byAddr.get(a)!)
       const args = ['MEET', firstIp, String(first.port)]
       if (first.busPort !== first.port + 10000) args.push(String(first.busPort))
       await c.call('CLUSTER', ...args)
+      // A replica also MEETs its own master, so REPLICATE need not wait for gossip to introduce them.
+      const m = masterOf.get(a)
+      if (m && m !== first) {
+        const margs = ['MEET', await resolveIp(m.host), String(m.port)]
+        if (m.busPort !== m.port + 10000) margs.push(String(m.busPort))
+        await c.call('CLUSTER', ...margs)
+      }
     }),
   )
   emit({type: 'meet-sent'})

@@ -2,7 +2,7 @@
 // CLUSTER INFO, and nodes.conf (the same lines minus handshake nodes + the vars line), plus
 // loading a ClusterState back from nodes.conf.
 import {MSG_TYPE_NAMES, NodeFlag} from './bus/codec.js'
-import {ClusterNode, CLUSTER_SLOTS, bitmapRanges, flagsFromString, flagsToString} from './node.js'
+import {ClusterNode, bitmapRanges, flagsFromString, flagsToString} from './node.js'
 import {formatAddress, serializeNodesConf, type NodesConf} from './nodes-conf.js'
 import type {ClusterState} from './state.js'
 
@@ -20,11 +20,17 @@ export function nodeLine(st: ClusterState, n: ClusterNode): string {
   let s = `${n.id} ${formatAddress(n.ip, n.port, n.cport, n.hostname)} ${flagsToString(n.flags)} ${n.masterId ?? '-'} ` +
     `${n.pingSent} ${n.pongReceived} ${nodeEpoch(st, n)} ${n.link || n.isMyself ? 'connected' : 'disconnected'}`
   if (n.numSlots > 0) {
-    for (const [a, b] of bitmapRanges(n.slots)) s += a === b ? ` ${a}` : ` ${a}-${b}`
+    if (n.slotsTextVersion !== n.slotsVersion) {
+      let t = ''
+      for (const [a, b] of bitmapRanges(n.slots)) t += a === b ? ` ${a}` : ` ${a}-${b}`
+      n.slotsText = t
+      n.slotsTextVersion = n.slotsVersion
+    }
+    s += n.slotsText
   }
   if (n.isMyself) {
     // Open slots only on the myself line: [slot->-target] / [slot-<-source].
-    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+    for (const j of st.openSlots()) {
       const to = st.migratingTo[j]
       if (to) s += ` [${j}->-${to.id}]`
       const from = st.importingFrom[j]
@@ -50,17 +56,17 @@ export function renderNodesConf(st: ClusterState): string {
 }
 
 export function clusterInfoText(st: ClusterState): string {
+  // Per owner rather than per slot: the owners of slots are the nodes with numSlots > 0.
   let assigned = 0
   let ok = 0
   let pfail = 0
   let fail = 0
-  for (let j = 0; j < CLUSTER_SLOTS; j++) {
-    const n = st.slots[j]
-    if (!n) continue
-    assigned++
-    if (n.failed) fail++
-    else if (n.timedOut) pfail++
-    else ok++
+  for (const n of st.nodes.values()) {
+    if (n.numSlots === 0) continue
+    assigned += n.numSlots
+    if (n.failed) fail += n.numSlots
+    else if (n.timedOut) pfail += n.numSlots
+    else ok += n.numSlots
   }
   const me = st.myself
   const myEpoch = nodeEpoch(st, me)
@@ -123,8 +129,8 @@ export function loadNodesConf(st: ClusterState, conf: NodesConf): void {
     if (line.pongReceived) n.pongReceived = now
     n.configEpoch = line.configEpoch
     for (const [a, b] of line.slots) for (let j = a; j <= b; j++) st.addSlot(n, j)
-    for (const [s, id] of line.migrating) st.migratingTo[s] = get(id)
-    for (const [s, id] of line.importing) st.importingFrom[s] = get(id)
+    for (const [s, id] of line.migrating) st.setMigrating(s, get(id))
+    for (const [s, id] of line.importing) st.setImporting(s, get(id))
   }
   // clusterNodeAddSlave: a master that has (had) replicas may receive a migrated one later.
   for (const n of st.nodes.values()) if (n.masterId) st.lookup(n.masterId)!.flags |= NodeFlag.MIGRATE_TO

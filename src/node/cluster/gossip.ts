@@ -5,7 +5,7 @@ import {
   decode, encode, hostnameExt, extHostname, isGossipType, MFlag0, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
   type BusBody, type BusHeader, type BusMessage, type GossipEntry,
 } from './bus/codec.js'
-import {ClusterNode, CLUSTER_SLOTS, bitTest, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
+import {ClusterNode, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
 import {Todo, type ClusterState} from './state.js'
 import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureReportsCount, markNodeAsFailingIfNeeded} from './failure.js'
 
@@ -313,18 +313,31 @@ function updateSlots(st: ClusterState, sender: ClusterNode, h: BusHeader): void 
   if (!dirty) return
   if (sender.isMaster) updateSlotsConfigWith(st, sender, h.configEpoch, h.myslots)
   // The sender claims slots we believe are served by a node with a newer config: tell it.
-  for (let j = 0; j < CLUSTER_SLOTS; j++) {
-    if (!bitTest(h.myslots, j)) continue
-    const owner = st.slots[j]
-    if (owner === sender || owner === null) continue
-    if (owner.configEpoch > h.configEpoch) {
-      st.log(`Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`)
-      sendUpdate(st, sender.link, owner)
-      break
+  // Only claimed slots the sender does not own in our table can name another owner: whole bytes at a
+  // time (sender.slots has bit j set exactly when st.slots[j] === sender).
+  update: for (let b = 0; b < SLOT_BYTES; b++) {
+    const others = h.myslots[b] & ~sender.slots[b]
+    if (others === 0) continue
+    for (let k = 0; k < 8; k++) {
+      if (!(others & (1 << k))) continue
+      const owner = st.slots[(b << 3) | k]
+      if (owner === sender || owner === null) continue
+      if (owner.configEpoch > h.configEpoch) {
+        st.log(`Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`)
+        sendUpdate(st, sender.link, owner)
+        break update
+      }
     }
   }
   if (sender.isMaster && st.myself.isMaster && h.configEpoch === st.myself.configEpoch) st.handleEpochCollision(sender)
 }
+
+/** Set bits per byte value. */
+const POPCOUNT = Uint8Array.from({length: 256}, (_, v) => {
+  let c = 0
+  for (let x = v; x; x &= x - 1) c++
+  return c
+})
 
 /** Rule 2 of §8: a claim with a greater configEpoch rebinds the slot. */
 export function updateSlotsConfigWith(st: ClusterState, sender: ClusterNode, senderEpoch: number, slots: Uint8Array): void {
@@ -335,11 +348,23 @@ export function updateSlotsConfigWith(st: ClusterState, sender: ClusterNode, sen
   let migratedOurs = 0
   let senderSlots = 0
   const dirty: number[] = []
-  for (let j = 0; j < CLUSTER_SLOTS; j++) {
-    if (!bitTest(slots, j)) continue
-    senderSlots++
+  // Slots the sender already owns in our table are skipped a byte at a time (sender.slots has bit j set
+  // exactly when st.slots[j] === sender); every claimed slot still counts in senderSlots.
+  for (let b = 0; b < SLOT_BYTES; b++) {
+    const claimed = slots[b]
+    if (claimed === 0) continue
+    senderSlots += POPCOUNT[claimed]
+    const news = claimed & ~sender.slots[b]
+    if (news === 0) continue
+    for (let k = 0; k < 8; k++) {
+      if (!(news & (1 << k))) continue
+      const j = (b << 3) | k
+      rebind(j)
+    }
+  }
+  function rebind(j: number): void {
     const owner = st.slots[j]
-    if (owner === sender || st.importingFrom[j]) continue
+    if (owner === sender || st.importingFrom[j]) return
     if (owner === null || owner.configEpoch < senderEpoch) {
       if (owner === me && st.hooks.countKeysInSlot(j) > 0) dirty.push(j)
       if (owner && owner === curMaster) {

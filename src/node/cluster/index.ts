@@ -99,6 +99,13 @@ export function createCluster(server: NodeServer): ClusterModule {
   }
   updateMyselfFlags()
   for (const [name, sub] of clusterDebugSubcommands(rt.st)) server.debugSubcommands.set(name, sub)
+  // clusterBeforeSleep runs before any reply leaves (Redis: beforeSleep, then the client writes), once
+  // per batch of input: a pipeline of CLUSTER SETSLOT commands saves nodes.conf once, as in Redis,
+  // not once per command. Bus packets and muted replies are covered by the end-of-turn schedule.
+  server.beforeReply.unshift(() => {
+    if (rt.st.todo !== 0) rt.st.beforeSleep()
+    return false
+  })
   // clusterCron: a replica whose master's address is known replicates from it (at start-up from
   // nodes.conf, or once gossip taught us the address).
   const followMaster = () => {

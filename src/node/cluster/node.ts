@@ -47,6 +47,11 @@ export class ClusterNode {
   readonly ctime: number
   slots = new Uint8Array(SLOT_BYTES)
   numSlots = 0
+  /** Bumped by ClusterState.addSlot/delSlot (the only writers of `slots`): keys the cached range text. */
+  slotsVersion = 0
+  /** ` a-b c ...` for CLUSTER NODES / nodes.conf, valid while slotsTextVersion === slotsVersion */
+  slotsText = ''
+  slotsTextVersion = -1
   failReports: FailReport[] = []
   link: BusLink | null = null
   inboundLink: BusLink | null = null

@@ -83,12 +83,22 @@ export interface ClusterHooks {
   log?(msg: string): void
 }
 
+const NO_SLOTS: number[] = []
+
 export class ClusterState {
   myself: ClusterNode
   nodes = new Map<string, ClusterNode>()
   slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
   migratingTo: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
   importingFrom: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null)
+  /**
+   * Slots that may be open (migrating or importing): every non-null write to migratingTo /
+   * importingFrom goes through setMigrating/setImporting, so no other slot is open. Lets nodes.conf
+   * rendering (every save) skip a 16,384-slot scan; closed slots are pruned when listed.
+   */
+  openSlotHints = new Set<number>()
+  /** Slots with an owner (kept by addSlot/delSlot). */
+  assignedSlots = 0
   currentEpoch = 0
   lastVoteEpoch = 0
   ok = false
@@ -246,8 +256,31 @@ export class ClusterState {
     if (this.slots[slot]) return false
     bitSet(node.slots, slot)
     node.numSlots++
+    node.slotsVersion++
     this.slots[slot] = node
+    this.assignedSlots++
     return true
+  }
+
+  setMigrating(slot: number, to: ClusterNode | null): void {
+    this.migratingTo[slot] = to
+    if (to) this.openSlotHints.add(slot)
+  }
+
+  setImporting(slot: number, from: ClusterNode | null): void {
+    this.importingFrom[slot] = from
+    if (from) this.openSlotHints.add(slot)
+  }
+
+  /** Open slots in ascending order (migrating and/or importing). */
+  openSlots(): number[] {
+    if (this.openSlotHints.size === 0) return NO_SLOTS
+    const out: number[] = []
+    for (const j of this.openSlotHints) {
+      if (this.migratingTo[j] || this.importingFrom[j]) out.push(j)
+      else this.openSlotHints.delete(j)
+    }
+    return out.sort((a, b) => a - b)
   }
 
   delSlot(slot: number): boolean {
@@ -258,8 +291,10 @@ export class ClusterState {
     if (bitTest(n.slots, slot)) {
       bitClear(n.slots, slot)
       n.numSlots--
+      n.slotsVersion++
     }
     this.slots[slot] = null
+    this.assignedSlots--
     return true
   }
 
@@ -272,6 +307,7 @@ export class ClusterState {
   closeAllSlots(): void {
     this.migratingTo.fill(null)
     this.importingFrom.fill(null)
+    this.openSlotHints.clear()
   }
 
   // ---- epochs ----------------------------------------------------------------------------
@@ -315,14 +351,10 @@ export class ClusterState {
     // skipping the delay lets a new cluster report ok ~2 s sooner (local clusters, create).
     if (this.myself.isMaster && !this.ok && !this.freshIdentity && now - this.firstUpdateTime < CLUSTER_WRITABLE_DELAY) return
     let ok = true
+    // Every slot has an owner and no owner is failed (the owners are the nodes with numSlots > 0).
     if (this.config.requireFullCoverage) {
-      for (let j = 0; j < CLUSTER_SLOTS; j++) {
-        const n = this.slots[j]
-        if (!n || n.failed) {
-          ok = false
-          break
-        }
-      }
+      if (this.assignedSlots !== CLUSTER_SLOTS) ok = false
+      else for (const n of this.nodes.values()) if (n.numSlots > 0 && n.failed) ok = false
     }
     let size = 0
     let reachable = 0

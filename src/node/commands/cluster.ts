@@ -54,11 +54,9 @@ const TABLE: [string, number, CommandSpec['flags'], Sub][] = [
 
 export function clusterCommands(rt: ClusterRuntime): CommandSpec[] {
   const subcommands = TABLE.map(([name, arity, flags, fn]) => {
-    const handler: Handler = (ctx, argv) => {
-      fn(rt, ctx, argv)
-      // Apply deferred changes before the reply leaves, as Redis's beforeSleep does.
-      rt.st.beforeSleep()
-    }
+    // Deferred changes (nodes.conf save, state update) are applied before the reply leaves, once per
+    // batch of pipelined commands (server.beforeReply, installed by createCluster), as Redis's beforeSleep.
+    const handler: Handler = (ctx, argv) => fn(rt, ctx, argv)
     return cmd(name, arity, flags, 0, handler)
   })
   const container = cmd('cluster', -2, [], 0, () => {}, {subcommands})
@@ -169,12 +167,12 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
     if (st.slots[slot] !== me) throw new ReplyError(`ERR I'm not the owner of hash slot ${slot}`)
     const n = nodeArg(st, argv[4], "I don't know about node")
     if (n.isReplica) throw new ReplyError('ERR Target node is not a master')
-    st.migratingTo[slot] = n
+    st.setMigrating(slot, n)
   } else if (action === 'importing' && argv.length === 5) {
     if (st.slots[slot] === me) throw new ReplyError(`ERR I'm already the owner of hash slot ${slot}`)
     const n = nodeArg(st, argv[4], "I don't know about node")
     if (n.isReplica) throw new ReplyError('ERR Target node is not a master')
-    st.importingFrom[slot] = n
+    st.setImporting(slot, n)
   } else if (action === 'stable' && argv.length === 4) {
     st.importingFrom[slot] = null
     st.migratingTo[slot] = null
