@@ -7,6 +7,7 @@ import {splitArgs} from '../resp/parser.js'
 import {canonicalNotify} from './notify.js'
 import {REDIS_VERSION} from './version.js'
 import {rewriteConfigFile} from './config-rewrite.js'
+import {sdsRepr} from './sds-repr.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -564,7 +565,7 @@ export function parseCommandLine(args: string[]): {file?: string; directives: st
         } else if (lower === '--sentinel' && nextIsOption) handledLastArg = true
       } else handledLastArg = true
     } else {
-      options += reprArg(a) + ' '
+      options += sdsRepr(a) + ' '
       handledLastArg = true
     }
   }
@@ -574,24 +575,6 @@ export function parseCommandLine(args: string[]): {file?: string; directives: st
     if (argv !== null && argv.length > 0) directives.push(argv)
   }
   return {file, directives, options}
-}
-
-/** sdscatrepr: double-quoted with C escapes, \xhh outside printable ASCII. */
-function reprArg(s: string): string {
-  let out = '"'
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 0x5c) out += '\\\\'
-    else if (c === 0x22) out += '\\"'
-    else if (c === 0x0a) out += '\\n'
-    else if (c === 0x0d) out += '\\r'
-    else if (c === 0x09) out += '\\t'
-    else if (c === 0x07) out += '\\a'
-    else if (c === 0x08) out += '\\b'
-    else if (c >= 0x20 && c <= 0x7e) out += s[i]
-    else out += '\\x' + c.toString(16).padStart(2, '0')
-  }
-  return out + '"'
 }
 
 /** A config the node cannot start with, worded like redis-server's report on stderr. */

@@ -6,6 +6,7 @@
 import type {CommandSpec} from './commands/types.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
+import {sdsRepr} from './sds-repr.js'
 
 export interface CommandStats {
   calls: number
@@ -147,7 +148,7 @@ export class Insight {
     const sec = Math.floor(t / 1000)
     const usec = Math.floor((t - sec * 1000) * 1000)
     let line = `+${sec}.${String(usec).padStart(6, '0')} [${s.dbIndex} ${s.flags.has('script') ? 'lua' : s.addr}]`
-    for (const a of redact(argv)) line += ' ' + repr(a)
+    for (const a of redact(argv)) line += ' ' + sdsRepr(a)
     line += '\r\n'
     for (const m of this.monitors) {
       m.reply.raw(line)
@@ -244,24 +245,6 @@ export function redact(argv: string[]): string[] {
 }
 
 const SENSITIVE_CONFIGS = new Set(['masterauth', 'masteruser', 'requirepass'])
-
-/** sdscatrepr: double-quoted, C escapes, \xhh for bytes outside printable ASCII. */
-export function repr(s: string): string {
-  let out = '"'
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 0x5c) out += '\\\\'
-    else if (c === 0x22) out += '\\"'
-    else if (c === 0x0a) out += '\\n'
-    else if (c === 0x0d) out += '\\r'
-    else if (c === 0x09) out += '\\t'
-    else if (c === 0x07) out += '\\a'
-    else if (c === 0x08) out += '\\b'
-    else if (c >= 0x20 && c <= 0x7e) out += s[i]
-    else out += '\\x' + c.toString(16).padStart(2, '0')
-  }
-  return out + '"'
-}
 
 function parsePercentiles(v: string): number[] {
   return v

@@ -6,6 +6,7 @@ import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, writeSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {splitArgs} from '../../resp/parser.js'
+import {sdsRepr} from '../sds-repr.js'
 
 export type AofFileType = 'b' | 'h' | 'i'
 export interface AofFileInfo {
@@ -43,7 +44,7 @@ export class AofManifest {
 
   /** aofInfoFormat order: base, history, incr. Names needing quotes are written as redis's sdscatrepr. */
   format(): string {
-    const line = (f: AofFileInfo) => `file ${needsRepr(f.name) ? repr(f.name) : f.name} seq ${f.seq} type ${f.type}\n`
+    const line = (f: AofFileInfo) => `file ${needsRepr(f.name) ? sdsRepr(f.name) : f.name} seq ${f.seq} type ${f.type}\n`
     return (this.base ? line(this.base) : '') + this.history.map(line).join('') + this.incr.map(line).join('')
   }
 
@@ -130,22 +131,5 @@ export class AofManifest {
 
 function needsRepr(s: string): boolean {
   return /[^\x21-\x7e]|["'\\]/.test(s)
-}
-
-/** sdscatrepr: a double-quoted string with C escapes. */
-function repr(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    const c = ch.charCodeAt(0)
-    if (ch === '\\' || ch === '"') out += '\\' + ch
-    else if (ch === '\n') out += '\\n'
-    else if (ch === '\r') out += '\\r'
-    else if (ch === '\t') out += '\\t'
-    else if (ch === '\x07') out += '\\a'
-    else if (ch === '\b') out += '\\b'
-    else if (c < 0x20 || c > 0x7e) out += '\\x' + c.toString(16).padStart(2, '0')
-    else out += ch
-  }
-  return out + '"'
 }
 
