@@ -1,0 +1,45 @@
+// A redis-server and an embedded node, each cluster-enabled and owning all 16384 slots, for compat
+// tests of cluster-mode behaviour. Registers before/after hooks in the calling file.
+import {after, before} from 'node:test'
+import assert from 'node:assert/strict'
+import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
+import {embedded} from '../helpers/repl.js'
+import {freePort} from './harness.js'
+import {RawClient} from './types-harness.js'
+import type {RunningNode} from '../../src/node/index.js'
+
+export interface AllSlotsPair {
+  /** redis-server's port and the embedded node's, once `before` has run */
+  ports: () => {real: number; emb: number}
+}
+
+export function allSlotsPair(): AllSlotsPair {
+  let rn: RedisNodes | undefined
+  let emb: RunningNode | undefined
+  let realPort = 0
+  before(async () => {
+    if (redisSkip()) return
+    rn = new RedisNodes()
+    const [n] = await rn.start(1, {cluster: true})
+    realPort = n.port
+    const port = await freePort()
+    emb = await embedded({'cluster-enabled': 'yes', port: String(port), 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf'})
+    for (const p of [realPort, emb.port]) {
+      const c = await RawClient.connect(p)
+      try {
+        assert.equal(await c.call(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']), '+OK\r\n')
+        for (let i = 0; !(await c.call(['CLUSTER', 'INFO'])).includes('cluster_state:ok'); i++) {
+          if (i > 200) throw new Error(`cluster on port ${p} never became ok`)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      } finally {
+        c.close()
+      }
+    }
+  })
+  after(async () => {
+    await emb?.stop()
+    await rn?.stop()
+  })
+  return {ports: () => ({real: realPort, emb: emb?.port ?? 0})}
+}
