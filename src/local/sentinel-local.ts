@@ -15,6 +15,7 @@ import {trackForExit} from './exit-hooks.js'
 import {embeddedCommand, resolveServer, stopPids} from './launcher.js'
 import {portFree} from './ports.js'
 import {nodeAlive, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
+import {ask as askInstance} from '../admin/sentinel/check.js'
 
 export interface LocalSentinelOptions {
   /** setup name (state in <state root>/<name>); without name or dir: a temporary directory that stop() or process exit removes */
@@ -63,23 +64,7 @@ export interface LocalSentinel extends LocalClusterState {
 
 const HOST = '127.0.0.1'
 
-function client(port: number, timeoutMs = 2000): Redis {
-  const c = new Redis({host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableReadyCheck: false})
-  c.on('error', () => {})
-  return c
-}
-
-async function ask<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T | Error> {
-  const c = client(port)
-  try {
-    await c.connect()
-    return await f(c)
-  } catch (e) {
-    return e as Error
-  } finally {
-    c.disconnect()
-  }
-}
+const ask = <T>(port: number, f: (c: Redis) => Promise<T>): Promise<T | Error> => askInstance(HOST, port, {connectTimeoutMs: 2000, commandTimeoutMs: 2000}, f)
 
 function fields(text: string): Record<string, string> {
   const o: Record<string, string> = {}

@@ -37,8 +37,14 @@ export interface SentinelCheckReport {
 
 export class SentinelUnreachable extends Error {}
 
-function conn(host: string, port: number, o: {password?: string; connectTimeoutMs?: number}): Redis {
-  const c = new Redis({host, port, password: o.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: o.connectTimeoutMs ?? 3000, enableReadyCheck: false})
+interface AskOptions {
+  password?: string
+  connectTimeoutMs?: number
+  commandTimeoutMs?: number
+}
+
+function conn(host: string, port: number, o: AskOptions): Redis {
+  const c = new Redis({host, port, password: o.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: o.connectTimeoutMs ?? 3000, commandTimeout: o.commandTimeoutMs, enableReadyCheck: false})
   c.on('error', () => {})
   return c
 }
@@ -50,7 +56,8 @@ function pairs(r: unknown): Record<string, string> {
   return o
 }
 
-async function ask<T>(host: string, port: number, o: {password?: string; connectTimeoutMs?: number}, f: (c: Redis) => Promise<T>): Promise<T | Error> {
+/** One short-lived connection to an instance: f's result, or the error (never thrown). */
+export async function ask<T>(host: string, port: number, o: AskOptions, f: (c: Redis) => Promise<T>): Promise<T | Error> {
   const c = conn(host, port, o)
   try {
     await c.connect()
