@@ -63,7 +63,10 @@ export class RespWriter {
   errorUncounted(s: string): void {
     this.out += '-' + s + CRLF
     this.errors++
+    this.uncountedError = true
   }
+  /** Set by errorUncounted; the command's bookkeeping reads and clears it (failed_calls). */
+  uncountedError = false
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF
   }

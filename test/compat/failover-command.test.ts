@@ -67,6 +67,9 @@ describe('FAILOVER hand-over', {skip}, () => {
       const r = await start(rk, m.port)
       await m.c.set('k', 'v1')
       await waitSynced(m.c, r.c)
+      // redis 7.0 puts a replica online on its first REPLCONF ACK after the sync (up to a second
+      // later); FAILOVER TO refuses a replica that is not online yet.
+      await waitFor(async () => /slave0:.*state=online/.test(String(await m.c.info('replication'))), 15000, 'replica online on its master')
       await assert.rejects(r.c.call('FAILOVER'), /FAILOVER is not valid when server is a replica/)
       await assert.rejects(m.c.call('FAILOVER', 'TO', '127.0.0.1', '1'), /FAILOVER target HOST and PORT is not a replica/)
       const replid = (await info(m.c)).master_replid
