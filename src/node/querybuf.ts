@@ -25,10 +25,10 @@ export function noteRead(s: Session, chunk: number, used: number): void {
   if (need > q.peak) q.peak = need
 }
 
-/** The free part of the modelled buffer (qbuf-free). */
-export function queryBufferFree(s: Session): number {
+/** The modelled buffer's allocation (qbuf + qbuf-free; client eviction counts it). */
+export function queryBufferAlloc(s: Session): number {
   const q = buffers.get(s)
-  return q === undefined ? 0 : Math.max(0, q.alloc - s.parser.pending)
+  return q === undefined ? 0 : Math.max(q.alloc, s.parser.pending)
 }
 
 /** clientsCronResizeQueryBuffer for every client, from the server cron. */

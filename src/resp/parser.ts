@@ -111,6 +111,11 @@ export class RequestParser {
     return this.buf.length - this.pos + this.chunkBytes
   }
 
+  /** Arguments already parsed of an incomplete command (redis c->argc while it reads the rest). */
+  get partialArgc(): number {
+    return this.argv === NO_ARGV ? 0 : this.argc
+  }
+
   /** Query-buffer memory: pending bytes plus the arguments already parsed for an incomplete command. */
   get heldBytes(): number {
     let n = this.pending
