@@ -18,8 +18,8 @@ const CLIENT_STRUCT = 768
 const PTR = 8
 const LIST_NODE = 24
 const DICT_ENTRY = 24
-/** listNode + watchedKey (key, db pointers and the expired flag) */
-const WATCHED_KEY = LIST_NODE + 24
+/** listNode + watchedKey (key, db and client pointers and the expired flag) */
+const WATCHED_KEY = LIST_NODE + 32
 const MULTI_CMD = 24
 
 /** jemalloc's size class for an allocation of n bytes (4 classes per power of two above 128). */
