@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import * as net from 'node:net'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
+import type {Redis} from 'ioredis'
 import {client, waitFor} from '../helpers/repl.js'
 
 const available = redisServerAvailable()
@@ -28,14 +29,10 @@ function field(line: string, f: string): string {
   return m[1]
 }
 
-async function clientLine(port: number, name: string): Promise<string | undefined> {
-  const c = client(port)
-  try {
-    const list = (await c.call('CLIENT', 'LIST')) as string
-    return list.split('\n').find((l) => l.includes(` name=${name} `))
-  } finally {
-    c.disconnect()
-  }
+/** The CLIENT LIST line of the client named `name`, asked over `c` (a CLIENT NO-EVICT client). */
+async function clientLine(c: Redis, name: string): Promise<string | undefined> {
+  const list = (await c.call('CLIENT', 'LIST')) as string
+  return list.split('\n').find((l) => l.includes(` name=${name} `))
 }
 
 const MEM_FIELDS = ['qbuf', 'qbuf-free', 'argv-mem', 'multi-mem', 'omem']
@@ -53,10 +50,10 @@ async function memoryStates(port: number): Promise<Record<string, string>> {
   // a client in MULTI with queued commands and a watched key
   const tx = await raw(port)
   tx.sock.write('CLIENT SETNAME tx\r\nWATCH w1\r\nMULTI\r\nSET a 1\r\nSET bb 22\r\nSET ccc 333\r\n')
-  await waitFor(async () => field((await clientLine(port, 'big')) ?? 'qbuf=0', 'qbuf') === '600000', 5000, 'big qbuf')
-  await waitFor(async () => field((await clientLine(port, 'tx')) ?? 'multi=0', 'multi') === '3', 5000, 'tx queued')
+  await waitFor(async () => field((await clientLine(c, 'big')) ?? 'qbuf=0', 'qbuf') === '600000', 5000, 'big qbuf')
+  await waitFor(async () => field((await clientLine(c, 'tx')) ?? 'multi=0', 'multi') === '3', 5000, 'tx queued')
   for (const name of ['big', 'tx']) {
-    const l = (await clientLine(port, name))!
+    const l = (await clientLine(c, name))!
     for (const f of MEM_FIELDS) out[`${name}.${f}`] = field(l, f)
     out[`${name}.tot-mem-rbs`] = String(Number(field(l, 'tot-mem')) - Number(field(l, 'rbs')))
   }
@@ -104,12 +101,17 @@ async function outputLimits(port: number): Promise<LimitOutcome> {
   // a subscriber that does not read, over the pub/sub hard limit
   await c.config('SET', 'client-output-buffer-limit', 'pubsub 100000 0 0')
   const s = await raw(port)
-  s.sock.write('SUBSCRIBE ch\r\n')
+  s.sock.write('CLIENT SETNAME sub\r\nSUBSCRIBE ch\r\n')
   await waitFor(() => s.got() > 0, 5000, 'subscribed')
   s.sock.pause()
   const payload = 'z'.repeat(10000)
-  for (let i = 0; i < 5000 && !s.closed(); i++) await c.publish('ch', payload)
-  await waitFor(() => s.closed(), 10000, 'subscriber closed')
+  // (a paused socket never sees the server's close: ask the server)
+  let subscriberClosed = false
+  for (let i = 0; i < 5000 && !subscriberClosed; i++) {
+    await c.publish('ch', payload)
+    if (i % 50 === 49) subscriberClosed = (await clientLine(c, 'sub')) === undefined
+  }
+  for (const r of [a, b, t, h, s]) r.sock.destroy()
   const k3 = await c.get('k3')
   await c.config('SET', 'client-output-buffer-limit', 'normal 0 0 0 pubsub 33554432 8388608 60')
   c.disconnect()
@@ -121,7 +123,7 @@ async function outputLimits(port: number): Promise<LimitOutcome> {
     execClosed: t.closed(),
     k3,
     hrandClosed: h.closed(),
-    subscriberClosed: s.closed(),
+    subscriberClosed,
   }
 }
 
@@ -144,8 +146,8 @@ async function eviction(port: number): Promise<EvictionOutcome> {
   // the same with CLIENT NO-EVICT on: kept
   const b = await raw(port)
   b.sock.write('CLIENT NO-EVICT on\r\nCLIENT SETNAME keeper\r\n*2\r\n$400000\r\n' + 'v'.repeat(400000))
-  await waitFor(async () => field((await clientLine(port, 'keeper')) ?? 'qbuf=0', 'qbuf') === '400000', 5000, 'keeper qbuf')
-  const keptNoEvict = !b.closed() && Number(field((await clientLine(port, 'keeper'))!, 'tot-mem')) > 300000
+  await waitFor(async () => field((await clientLine(c, 'keeper')) ?? 'qbuf=0', 'qbuf') === '400000', 5000, 'keeper qbuf')
+  const keptNoEvict = !b.closed() && Number(field((await clientLine(c, 'keeper'))!, 'tot-mem')) > 300000
   b.sock.destroy()
   const evicted = Number(/evicted_clients:(\d+)/.exec(await c.info('stats'))![1]) - before
   await c.config('SET', 'maxmemory-clients', '0')
