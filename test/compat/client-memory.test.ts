@@ -2,11 +2,10 @@
 // multi-mem, tot-mem) for the same client states, client-output-buffer-limit for normal and
 // pub/sub clients (closed with no reply, stopped mid-command), and client eviction
 // (maxmemory-clients, CLIENT NO-EVICT, INFO evicted_clients), run on both engines side by side.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import * as net from 'node:net'
-import {startNode, type RunningNode} from '../../src/node/index.js'
-import {redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
+import {redisServerAvailable, serverPair} from './harness.js'
 import type {Redis} from 'ioredis'
 import {client, waitFor} from '../helpers/repl.js'
 
@@ -157,30 +156,21 @@ async function eviction(port: number): Promise<EvictionOutcome> {
 }
 
 describe('compat: client memory, output buffer limits, client eviction', {skip: !available ? 'redis-server not on PATH' : false}, () => {
-  let real: RealRedis
-  let node: RunningNode
-  before(async () => {
-    real = await startRedisServer()
-    node = await startNode({overrides: {port: '0', save: ''}, silent: true})
-  })
-  after(async () => {
-    await real?.stop()
-    await node?.stop()
-  })
+  const pair = serverPair()
 
   test('CLIENT LIST memory fields of the same client states', async () => {
-    assert.deepEqual(await memoryStates(node.port), await memoryStates(real.port))
+    assert.deepEqual(await memoryStates(pair.node.port), await memoryStates(pair.real.port))
   })
 
   test('client-output-buffer-limit normal and pubsub: closed without a reply, transactions complete', async () => {
-    const [n, r] = [await outputLimits(node.port), await outputLimits(real.port)]
+    const [n, r] = [await outputLimits(pair.node.port), await outputLimits(pair.real.port)]
     assert.deepEqual(n, r)
     assert.equal(n.lrangeBytes, 0)
     assert.equal(n.k3, 'v3')
   })
 
   test('maxmemory-clients evicts the client over it, not a CLIENT NO-EVICT one', async () => {
-    const [n, r] = [await eviction(node.port), await eviction(real.port)]
+    const [n, r] = [await eviction(pair.node.port), await eviction(pair.real.port)]
     assert.deepEqual(n, r)
     assert.deepEqual(n, {evictedBig: true, keptNoEvict: true, evictedClients: '1', controlAlive: 'PONG'})
   })
