@@ -9,6 +9,7 @@ import type {Session} from './session.js'
 const READ_ROOM = 20474
 const RESIZE_THRESHOLD = 32 * 1024
 const MIN_WASTE = 4 * 1024
+const BIG_ARG = 32 * 1024
 
 interface QueryBuffer {
   alloc: number
@@ -25,10 +26,14 @@ export function noteRead(s: Session, chunk: number, used: number): void {
   if (need > q.peak) q.peak = need
 }
 
-/** The free part of the modelled buffer (qbuf-free). */
-export function queryBufferFree(s: Session): number {
+/** The modelled buffer's allocation (qbuf + qbuf-free; client eviction counts it). */
+export function queryBufferAlloc(s: Session): number {
   const q = buffers.get(s)
-  return q === undefined ? 0 : Math.max(0, q.alloc - s.parser.pending)
+  if (q === undefined) return 0
+  // redis processMultibulkBuffer: a bulk of PROTO_MBULK_BIG_ARG or more gets a buffer of exactly
+  // its length (+CRLF) as soon as its $<len> line is read
+  const big = s.parser.partialBulkLen
+  return Math.max(q.alloc, s.parser.pending, big >= BIG_ARG ? big + 2 : 0)
 }
 
 /** clientsCronResizeQueryBuffer for every client, from the server cron. */

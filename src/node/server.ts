@@ -14,6 +14,7 @@ import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
+import {installClientMemCron} from './clientmem.js'
 import {Keyspace} from './keyspace/keyspace.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
@@ -125,6 +126,8 @@ export class NodeServer extends EventEmitter {
     keyspaceHits: 0,
     keyspaceMisses: 0,
     evictedKeys: 0,
+    /** INFO evicted_clients (maxmemory-clients, src/node/clientmem.ts) */
+    evictedClients: 0,
     /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
     lazyfreedObjects: 0,
   }
@@ -165,6 +168,7 @@ export class NodeServer extends EventEmitter {
     for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
     installReplyBufferCron(this)
+    installClientMemCron(this)
   }
 
   get clusterEnabled(): boolean {

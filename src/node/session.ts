@@ -14,6 +14,7 @@ import type {NodeServer} from './server.js'
 import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
 import type {AclUser} from './acl/user.js'
 import {noteReply} from './replybuf.js'
+import {checkOutputLimit, evictClients} from './clientmem.js'
 
 export interface MultiState {
   queue: {spec: CommandSpec; argv: string[]}[]
@@ -100,6 +101,12 @@ export class Session {
   rbPeak = 0
   rbPeakReset: number
   private inCommand = false
+  /** the arguments of the command running now (CLIENT LIST argv-mem, client memory) */
+  currentArgv: string[] | null = null
+  /** redis CLIENT_CLOSE_ASAP: over its output buffer limit, nothing more is written (src/node/clientmem.ts) */
+  closeAsap = false
+  /** unix second the output buffer went over its soft limit (0: it is not) */
+  readonly obufSoft = {softSince: 0}
   readonly sharded = new Set<string>()
   /** CLIENT TRACKING state (src/node/tracking.ts); null when off */
   tracking: import('./tracking.js').TrackingState | null = null
@@ -188,9 +195,12 @@ export class Session {
       return
     }
     if (!this.paused) this.processInput()
+    // redis beforeSleep: evictClients once the read's commands ran (maxmemory-clients)
+    if (this.server.config.get('maxmemory-clients') !== '0') evictClients(this.server, this)
   }
 
   processInput(): void {
+    const evict = this.server.config.get('maxmemory-clients') !== '0'
     while (!this.closed && !this.paused && !this.closeAfterReply) {
       this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
@@ -201,12 +211,16 @@ export class Session {
         this.closeAfterReply = true
         break
       }
+      // redis processCommand: free clients over maxmemory-clients first (maybe this one)
+      if (evict && evictClients(this.server, this)) return
       const muted = this.replyMode !== 0
       const mark = this.reply.out.length
       if (muted) this.inCommand = true
       const tracking = trackingClients !== 0
       if (tracking) trackingBegin(this)
+      this.currentArgv = argv
       const res = dispatch(this, argv)
+      this.currentArgv = null
       if (tracking) trackingEnd(this, argv)
       if (res !== undefined) {
         this.paused = true
@@ -220,6 +234,9 @@ export class Session {
         return
       }
       if (muted || this.replyMode !== 0) this.replyDone(mark)
+      // the reply outgrew the static buffer: check the output buffer limit before the next
+      // command (a client over it gets nothing more: no reply, no further commands run)
+      if (this.reply.out.length > this.rbSize && checkOutputLimit(this, true)) return
     }
     this.flush()
   }
@@ -228,6 +245,7 @@ export class Session {
   flush(): void {
     const out = this.reply.out
     if (out.length !== 0) {
+      if (this.socket !== null && out.length + this.socket.writableLength > this.rbSize && checkOutputLimit(this, true)) return
       const before = this.server.beforeReply
       for (let i = 0; i < before.length; i++) if (before[i](this)) return
       this.reply.out = ''

@@ -111,6 +111,16 @@ export class RequestParser {
     return this.buf.length - this.pos + this.chunkBytes
   }
 
+  /** Length of the bulk argument being received (-1 when not inside one). */
+  get partialBulkLen(): number {
+    return this.multibulk > 0 ? this.bulkLen : -1
+  }
+
+  /** Arguments already parsed of an incomplete command (redis c->argc while it reads the rest). */
+  get partialArgc(): number {
+    return this.argv === NO_ARGV ? 0 : this.argc
+  }
+
   /** Query-buffer memory: pending bytes plus the arguments already parsed for an incomplete command. */
   get heldBytes(): number {
     let n = this.pending

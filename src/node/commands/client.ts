@@ -1,5 +1,7 @@
 // CLIENT subcommands: ID SETNAME GETNAME LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
-import {queryBufferFree} from '../querybuf.js'
+import {queryBufferAlloc} from '../querybuf.js'
+import {argvMemory, clientMemory, sdsUsable, multiMemory, outputMemory, pendingOutput} from '../clientmem.js'
+import type {NodeServer} from '../server.js'
 import {unblockClient} from '../blocking.js'
 import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
@@ -78,9 +80,14 @@ function clientType(s: Session): string {
   return s.subscriptionCount() > 0 ? 'pubsub' : 'normal'
 }
 
-/** One CLIENT LIST line in redis 7.0.15's field order (memory fields are estimates). */
+/** One CLIENT LIST line in redis 7.0.15's field order (memory fields: src/node/clientmem.ts). */
 export function clientLine(ctx: CommandContext, s: Session): string {
-  const now = ctx.server.clock.now()
+  return clientInfoLine(ctx.server, s, ctx.session)
+}
+
+/** catClientInfoString; `current` is the client running the command (its qbuf counts the command). */
+export function clientInfoLine(server: NodeServer, s: Session, current: Session | null): string {
+  const now = server.clock.now()
   const t = s.tracking
   let flags = ''
   if (s.flags.has('monitor')) flags += 'O'
@@ -94,18 +101,18 @@ export function clientLine(ctx: CommandContext, s: Session): string {
   if (t?.bcast) flags += 'B'
   if (s.dirtyCas) flags += 'd'
   if (s.closeAfterReply) flags += 'c'
+  if (s.closeAsap) flags += 'A'
   if (s.readonlyMode) flags += 'r'
   if (s.flags.has('no-evict')) flags += 'e'
   if (flags === '') flags = 'N'
-  const qbuf = s === ctx.session ? s.qbuf : s.parser.pending
-  const multiMem = s.multi ? s.multi.queue.reduce((n, q) => n + q.argv.reduce((m, a) => m + a.length, 0), 0) : 0
-  const omem = s.socket?.writableLength ?? 0
-  const events = omem > 0 || s.reply.out.length > 0 ? 'rw' : 'r'
+  const qbuf = s === current ? s.qbuf : s.parser.pending
+  const omem = outputMemory(s)
+  const events = pendingOutput(s) > 0 ? 'rw' : 'r'
   return (
     `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
-    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufferFree(s)} argv-mem=0 multi-mem=${multiMem} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
-    `obl=0 oll=0 omem=${omem} tot-mem=${20000 + qbuf + multiMem + omem} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}`
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, sdsUsable(queryBufferAlloc(s)) - qbuf)} argv-mem=${argvMemory(s).bytes} multi-mem=${multiMemory(s).argv} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
+    `obl=${Math.min(pendingOutput(s), s.rbSize)} oll=${Math.ceil(omem / 16384)} omem=${omem} tot-mem=${clientMemory(s)} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}`
   )
 }
 

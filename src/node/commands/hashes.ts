@@ -1,5 +1,6 @@
 // Hash commands (redis t_hash.c). A hash is a Map<field, value> of latin1 strings; empty
 // hashes are deleted. Encoding (listpack vs hashtable) is only reported, see keys.ts encodingOf.
+import {replyOverLimit} from '../clientmem.js'
 import {E, wrongArity} from '../errors.js'
 import type {HashValue} from '../keyspace/keyspace.js'
 import {formatIncrFloat} from './strings.js'
@@ -174,7 +175,10 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   if (l < 0 || l === 1) {
     const n = Math.abs(l)
     header(n)
-    for (let k = 0; k < n; k++) emit(randomInt(entries.length))
+    for (let k = 0; k < n; k++) {
+      if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
+      emit(randomInt(entries.length))
+    }
     return
   }
   if (l >= entries.length) {

@@ -143,7 +143,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'expired_time_cap_reached_count:0',
         'expire_cycle_cpu_milliseconds:0',
         `evicted_keys:${server.stats.evictedKeys}`,
-        'evicted_clients:0', // client eviction (maxmemory-clients) is not implemented
+        `evicted_clients:${server.stats.evictedClients}`,
         'total_eviction_exceeded_time:0',
         'current_eviction_exceeded_time:0',
         `keyspace_hits:${st.keyspaceHits}`,

@@ -1,6 +1,7 @@
 // Set commands (redis t_set.c). A set is a Set<string>; empty sets are deleted. Sets redis
 // would keep as an intset (<= 512 integers) are replied in ascending numeric order, as redis
 // does; larger or non-integer sets come out in insertion order (redis: hash-table order).
+import {replyOverLimit} from '../clientmem.js'
 import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -164,7 +165,10 @@ function srandmember(ctx: CommandContext, argv: string[]): void {
   if (l < 0) {
     const arr = [...s]
     ctx.reply.array(-l)
-    for (let k = 0; k < -l; k++) ctx.reply.bulk(arr[randomInt(arr.length)])
+    for (let k = 0; k < -l; k++) {
+      if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
+      ctx.reply.bulk(arr[randomInt(arr.length)])
+    }
     return
   }
   if (l >= s.size) {

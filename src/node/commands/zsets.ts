@@ -2,6 +2,7 @@
 // member lookups, pops (ZPOP*, BZPOP*, ZMPOP, BZMPOP), ZRANDMEMBER and ZSCAN. Ranges are in
 // zsets-range.ts, set algebra in zsets-store.ts. Scores are replied with reply.double
 // (%.17g like redis 7.0; RESP3 double type).
+import {replyOverLimit} from '../clientmem.js'
 import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
@@ -283,7 +284,10 @@ function zrandmember(ctx: CommandContext, argv: string[]): void {
   const header = (n: number) => r.array(withScores && r.resp === 2 ? n * 2 : n)
   if (l < 0 || l === 1) {
     header(Math.abs(l))
-    for (let k = 0; k < Math.abs(l); k++) emit(randomInt(z.size))
+    for (let k = 0; k < Math.abs(l); k++) {
+      if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
+      emit(randomInt(z.size))
+    }
     return
   }
   if (l >= z.size) {

@@ -25,7 +25,7 @@ export function newReplicaClient(session: Session, legacySync: boolean): Replica
     ackTime: session.server.clock.now(),
     pending: null,
     pendingBytes: 0,
-    softLimitSince: 0,
+    obufSoft: {softSince: 0},
     job: null,
     legacySync,
     waitFirstAck: false,

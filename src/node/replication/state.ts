@@ -7,6 +7,8 @@ import {isPausedFor, isWritePaused} from '../pause.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import {Backlog} from './backlog.js'
+import {clientInfoLine} from '../commands/client.js'
+import {obufLimitReached, obufLimits, type ObufLimit} from '../clientmem.js'
 import {encodeCommand, randomHex40} from './resp.js'
 import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
@@ -32,7 +34,8 @@ export interface ReplicaClient {
   pending: Buffer[] | null
   pendingBytes: number
   /** when the output buffer first went over the soft limit (ms), 0 = not over */
-  softLimitSince: number
+  /** unix second its output went over the soft limit (src/node/clientmem.ts obufLimitReached) */
+  obufSoft: {softSince: number}
   job: FullSyncJob | null
   /** diskless sync done: the stream starts with the replica's first ACK (redis 7.0 repl_start_cmd_stream_on_ack) */
   waitFirstAck: boolean
@@ -165,17 +168,12 @@ export class Replication {
   /** client-output-buffer-limit replica <hard> <soft> <seconds>: drop a replica that cannot keep up. */
   checkOutputLimits(r: ReplicaClient): void {
     const used = (r.session.socket?.writableLength ?? 0) + r.pendingBytes
-    const {hard, soft, seconds} = replicaLimits(this.server.config.get('client-output-buffer-limit'))
-    const now = this.server.clock.now()
-    let over = hard > 0 && used >= hard
-    if (!over && soft > 0 && used >= soft) {
-      if (r.softLimitSince === 0) r.softLimitSince = now
-      else if (now - r.softLimitSince >= seconds * 1000) over = true
-    } else if (used < soft) r.softLimitSince = 0
-    if (over) {
-      this.server.log.warning(
-        `Client id=${r.session.id} addr=${r.session.addr} laddr=${r.session.laddr} name=${r.session.name} flags=S scheduled to be closed ASAP for overcoming of output buffer limits.`,
-      )
+    let limit = obufLimits(this.server.config.get('client-output-buffer-limit')).slave
+    // redis: a replica hard limit under repl-backlog-size would defeat partial resync; the backlog size wins
+    const backlog = this.server.config.int('repl-backlog-size')
+    if (limit.hard > 0 && limit.hard < backlog) limit = {...limit, hard: backlog}
+    if (obufLimitReached(limit, used, r.obufSoft, this.server.clock.now())) {
+      this.server.log.warning(`Client ${clientInfoLine(this.server, r.session, null)} scheduled to be closed ASAP for overcoming of output buffer limits.`)
       r.session.close()
     }
   }
@@ -356,17 +354,6 @@ export class Replication {
 }
 
 /** Parse the replica class of client-output-buffer-limit ("normal 0 0 0 slave 268435456 67108864 60 pubsub …"). */
-export function replicaLimits(v: string): {hard: number; soft: number; seconds: number} {
-  const t = v.split(/\s+/)
-  for (let i = 0; i + 3 < t.length; i += 4) {
-    if (t[i] === 'slave' || t[i] === 'replica') return {hard: memNum(t[i + 1]), soft: memNum(t[i + 2]), seconds: Number(t[i + 3]) || 0}
-  }
-  return {hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, seconds: 60}
-}
-
-function memNum(s: string): number {
-  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(s)
-  if (!m) return 0
-  const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30}
-  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]
+export function replicaLimits(v: string): ObufLimit {
+  return {...obufLimits(v).slave}
 }

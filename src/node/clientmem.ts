@@ -1,0 +1,276 @@
+// Per-client memory as redis 7.0 counts it, and the two policies built on it:
+// - client-output-buffer-limit for normal and pub/sub clients (networking.c
+//   checkClientOutputBufferLimits / closeClientOnOutputBufferLimitReached; the replica class is
+//   enforced by src/node/replication with the same limit check);
+// - client eviction, maxmemory-clients (networking.c getClientMemoryUsage / evictClients,
+//   server.c updateClientMemUsageAndBucket).
+// The figures are derived from the buffers the node really holds: the reply bytes not yet taken
+// by the kernel (the session's unflushed reply plus socket.writableLength), the unparsed query
+// bytes and the arguments already parsed, MULTI queues, watched keys and subscriptions. What a C
+// struct or jemalloc would add on top of them is counted as redis-server 7.0.15 (jemalloc) counts it.
+import type {NodeServer} from './server.js'
+import type {Session} from './session.js'
+import {queryBufferAlloc} from './querybuf.js'
+import {clientInfoLine} from './commands/client.js'
+
+/** zmalloc_size(client) of redis 7.0.15 on x86-64 (tot-mem of a fresh client less its buffers) */
+const CLIENT_STRUCT = 768
+const PTR = 8
+const LIST_NODE = 24
+const DICT_ENTRY = 24
+/** listNode + watchedKey (key, db and client pointers and the expired flag) */
+const WATCHED_KEY = LIST_NODE + 32
+const MULTI_CMD = 24
+
+/** jemalloc's size class for an allocation of n bytes (4 classes per power of two above 128). */
+export function mallocSize(n: number): number {
+  if (n <= 8) return 8
+  if (n <= 128) return (n + 15) & ~15
+  const step = 2 ** Math.floor(Math.log2(n - 1)) / 4
+  return Math.ceil(n / step) * step
+}
+
+function sdsHeader(alloc: number): number {
+  return alloc < 256 ? 3 : alloc < 65536 ? 5 : 9
+}
+
+/** sdsZmallocSize: header (by size class of the string) + alloc + terminator, rounded by jemalloc. */
+function sdsMallocSize(alloc: number): number {
+  return mallocSize(alloc + sdsHeader(alloc) + 1)
+}
+
+/** The sds alloc redis records for a buffer asked to hold `alloc` bytes (jemalloc's usable size). */
+export function sdsUsable(alloc: number): number {
+  // a freed query buffer is sdsempty(): nothing to spare
+  if (alloc === 0) return 0
+  return sdsMallocSize(alloc) - sdsHeader(alloc) - 1
+}
+
+// ---- output buffer --------------------------------------------------------------------------
+
+/** Reply bytes produced for the client and not yet taken by the kernel. */
+export function pendingOutput(s: Session): number {
+  return s.reply.out.length + (s.socket?.writableLength ?? 0)
+}
+
+/**
+ * CLIENT LIST omem (getClientOutputBufferMemoryUsage): what does not fit redis's static reply
+ * buffer (rbs) goes to its reply list; a client whose socket keeps up shows 0.
+ */
+export function outputMemory(s: Session): number {
+  const n = pendingOutput(s) - s.rbSize
+  return n > 0 ? n : 0
+}
+
+export interface ObufLimit {
+  hard: number
+  soft: number
+  seconds: number
+}
+export type ObufClass = 'normal' | 'slave' | 'pubsub'
+
+let parsedFrom = ''
+let parsed: Record<ObufClass, ObufLimit> | null = null
+
+/** The three classes of a client-output-buffer-limit value (cached: it is read on every big reply). */
+export function obufLimits(v: string): Record<ObufClass, ObufLimit> {
+  if (parsed !== null && v === parsedFrom) return parsed
+  const out: Record<ObufClass, ObufLimit> = {
+    normal: {hard: 0, soft: 0, seconds: 0},
+    slave: {hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, seconds: 60},
+    pubsub: {hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, seconds: 60},
+  }
+  const t = v.split(/\s+/)
+  for (let i = 0; i + 3 < t.length; i += 4) {
+    const cls = t[i].toLowerCase() === 'replica' ? 'slave' : (t[i].toLowerCase() as ObufClass)
+    if (cls in out) out[cls] = {hard: memNum(t[i + 1]), soft: memNum(t[i + 2]), seconds: Number(t[i + 3]) || 0}
+  }
+  parsedFrom = v
+  return (parsed = out)
+}
+
+function memNum(s: string): number {
+  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(s)
+  if (!m) return 0
+  const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30}
+  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]
+}
+
+/**
+ * checkClientOutputBufferLimits: the hard limit at once; the soft limit once it has been reached
+ * continuously for more than `seconds` (counted in whole unix seconds like server.unixtime).
+ * `state.softSince` (unix seconds, 0 = not over) is updated as a side effect.
+ */
+export function obufLimitReached(limit: ObufLimit, used: number, state: {softSince: number}, nowMs: number): boolean {
+  if (limit.hard > 0 && used >= limit.hard) return true
+  if (limit.soft > 0 && used >= limit.soft) {
+    const now = Math.floor(nowMs / 1000)
+    if (state.softSince === 0) {
+      state.softSince = now
+      return false
+    }
+    return now - state.softSince > limit.seconds
+  }
+  state.softSince = 0
+  return false
+}
+
+/** The limit class of a client that is not a replica (masters count as normal clients). */
+function obufClass(s: Session): ObufClass {
+  return s.subscriptionCount() > 0 ? 'pubsub' : 'normal'
+}
+
+/**
+ * closeClientOnOutputBufferLimitReached for a normal or pub/sub client. `async`: from a command
+ * or a write (redis flags CLIENT_CLOSE_ASAP and logs "scheduled to be closed ASAP"); else from
+ * the cron ("closed"). Nothing more is written to a client once it is over its limit.
+ */
+export function checkOutputLimit(s: Session, async: boolean): boolean {
+  if (s.closeAsap) return true
+  if (s.replica !== null || s.socket === null || s.closed) return false
+  const used = outputMemory(s)
+  if (used === 0) return false
+  const limit = obufLimits(s.server.config.get('client-output-buffer-limit'))[obufClass(s)]
+  if (!obufLimitReached(limit, used, s.obufSoft, s.server.clock.now())) return false
+  const info = clientInfoLine(s.server, s, null)
+  s.closeAsap = true
+  s.reply.out = ''
+  s.server.log.warning(
+    async
+      ? `Client ${info} scheduled to be closed ASAP for overcoming of output buffer limits.`
+      : `Client ${info} closed for overcoming of output buffer limits.`,
+  )
+  s.close()
+  return true
+}
+
+// ---- total client memory --------------------------------------------------------------------
+
+/** dictSlots of a dict holding n entries (power of two, at least 4; 0 when never used). */
+function dictSlots(n: number): number {
+  if (n === 0) return 0
+  let slots = 4
+  while (slots < n) slots *= 2
+  return slots
+}
+
+/** multiStateMemOverhead: queued argv, the multiCmd array, watched keys. */
+export function multiMemory(s: Session): {argv: number; overhead: number} {
+  let argv = 0
+  let alloc = 0
+  if (s.multi !== null && s.multi.queue.length > 0) {
+    for (const q of s.multi.queue) {
+      argv += PTR * q.argv.length
+      for (const a of q.argv) argv += a.length
+    }
+    alloc = 2
+    while (alloc < s.multi.queue.length) alloc *= 2
+  }
+  return {argv, overhead: argv + alloc * MULTI_CMD + (s.watched?.size ?? 0) * WATCHED_KEY}
+}
+
+/** The command arguments the client holds: the running command's, or those parsed of an incomplete one. */
+export function argvMemory(s: Session): {bytes: number; count: number} {
+  const a = s.currentArgv
+  if (a !== null) {
+    let bytes = 0
+    for (let i = 0; i < a.length; i++) bytes += a[i].length
+    return {bytes, count: a.length}
+  }
+  return {bytes: s.parser.heldBytes - s.parser.pending, count: s.parser.partialArgc}
+}
+
+/** getClientMemoryUsage: CLIENT LIST tot-mem and the figure client eviction compares. */
+export function clientMemory(s: Session): number {
+  const argv = argvMemory(s)
+  let mem = outputMemory(s) + sdsMallocSize(queryBufferAlloc(s)) + CLIENT_STRUCT + s.rbSize
+  mem += argv.bytes + PTR * argv.count + multiMemory(s).overhead
+  // pubsubMemOverhead: list nodes of patterns, dict entries and slots of (sharded) channels
+  mem += s.patterns.size * LIST_NODE
+  mem += s.channels.size * DICT_ENTRY + dictSlots(s.channels.size) * PTR
+  mem += s.sharded.size * DICT_ENTRY + dictSlots(s.sharded.size) * PTR
+  // the tracking prefixes this node keeps for the client (redis counts its rax nodes instead)
+  const prefixes = s.tracking?.prefixes
+  if (prefixes !== undefined) for (const p of prefixes) mem += p.length + PTR
+  return mem
+}
+
+// ---- client eviction ------------------------------------------------------------------------
+
+/** getClientEvictionLimit: maxmemory-clients in bytes ("N%" is a share of maxmemory), 0 = off. */
+export function clientEvictionLimit(server: NodeServer): number {
+  const v = server.config.get('maxmemory-clients')
+  if (v === '0') return 0
+  let limit: number
+  if (v.endsWith('%')) {
+    const maxmemory = server.config.int('maxmemory')
+    if (maxmemory <= 0) return 0
+    limit = Math.floor((maxmemory * Number(v.slice(0, -1))) / 100)
+  } else limit = Number(v)
+  if (!(limit > 0)) return 0
+  // too small a limit would leave nobody able to talk to the server
+  return Math.max(limit, 128 * 1024)
+}
+
+function evictable(s: Session): boolean {
+  if (s.socket === null || s.closed || s.replica !== null || s.fromMaster || s.flags.has('master')) return false
+  // MONITOR clients are flagged as replicas but count as normal clients (getClientType)
+  return !s.flags.has('replica') || s.flags.has('monitor')
+}
+
+/** log2 bucket of redis's client-eviction lists (CLIENT_MEM_USAGE_BUCKET_MIN_LOG 15 .. MAX_LOG 33) */
+function bucket(mem: number): number {
+  const b = mem > 0 ? Math.floor(Math.log2(mem)) + 1 : 0
+  return Math.min(33, Math.max(15, b))
+}
+
+/**
+ * evictClients: while normal and pub/sub clients together use maxmemory-clients or more, free
+ * the clients of the largest memory bucket first (CLIENT NO-EVICT ones are counted, never freed).
+ * Returns whether `current` was evicted. Cost: one pass over the clients, only when enabled.
+ */
+export function evictClients(server: NodeServer, current: Session | null = null): boolean {
+  const limit = clientEvictionLimit(server)
+  if (limit === 0) return false
+  let total = 0
+  const mems = new Map<Session, number>()
+  for (const s of server.sessions.values()) {
+    if (!evictable(s)) continue
+    const m = clientMemory(s)
+    total += m
+    if (!s.flags.has('no-evict')) mems.set(s, m)
+  }
+  if (total < limit) return false
+  const order = [...mems].sort((a, b) => bucket(b[1]) - bucket(a[1]) || a[0].id - b[0].id)
+  let evictedCurrent = false
+  for (const [s, m] of order) {
+    if (total < limit) break
+    server.log.notice(`Evicting client: ${clientInfoLine(server, s, current)}`)
+    total -= m
+    server.stats.evictedClients++
+    if (s === current) evictedCurrent = true
+    s.close()
+  }
+  if (total >= limit) server.log.warning('Over client maxmemory after evicting all evictable clients')
+  return evictedCurrent
+}
+
+/**
+ * The clientsCron part: a client over its soft limit is closed once the time is up even when no
+ * traffic reaches it any more; clients over maxmemory-clients go even when nobody sends a command.
+ */
+export function installClientMemCron(server: NodeServer): void {
+  server.cronHooks.push(() => {
+    for (const s of server.sessions.values()) if (!s.closed && pendingOutput(s) > s.rbSize) checkOutputLimit(s, false)
+    evictClients(server)
+  })
+}
+
+/**
+ * For commands that emit a reply of a client-chosen size (HRANDFIELD/SRANDMEMBER/ZRANDMEMBER
+ * with a negative count): redis stops them once the client is flagged CLIENT_CLOSE_ASAP. Checked
+ * every 1024 elements by the caller; true when the client is over its output buffer limit.
+ */
+export function replyOverLimit(s: Session): boolean {
+  return s.closed || (s.reply.out.length > s.rbSize && checkOutputLimit(s, true))
+}
