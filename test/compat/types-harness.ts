@@ -187,7 +187,7 @@ export async function startPair(): Promise<Pair> {
 }
 
 /** Both RESP versions; returns the formatted mismatches ('' when identical). */
-export async function compareBoth(p: Pair, script: string): Promise<string> {
+export async function compareBoth(p: Pick<Pair, 'redisPort' | 'ourPort'>, script: string): Promise<string> {
   const lines = script.split('\n')
   const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
   return showMismatches(ms)
