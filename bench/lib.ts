@@ -2,6 +2,7 @@
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {Redis} from 'ioredis'
+import {connectAnswering} from '../src/local/wait.js'
 import {RedisNodes, type TestNode} from '../test/helpers/redis-server.js'
 
 export {RedisNodes, type TestNode}
@@ -65,22 +66,7 @@ export function fmt(ms: number): string {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A connected client once something answers PING on `port` (polls for up to 20 s). */
-export async function connect(port: number): Promise<Redis> {
-  const deadline = Date.now() + 20000
-  for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
-    c.on('error', () => {})
-    try {
-      await c.connect()
-      await c.ping()
-      return c
-    } catch {
-      c.disconnect()
-      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
-      await sleep(50)
-    }
-  }
-}
+export const connect = (port: number): Promise<Redis> => connectAnswering(port)
 
 /** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
 export function processCpuMs(pid: number): number {

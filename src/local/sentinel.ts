@@ -7,6 +7,9 @@ import {join, resolve} from 'node:path'
 import {Redis} from 'ioredis'
 import {embeddedCommand, isAlive, stopPids} from './launcher.js'
 import {freePortPair} from './ports.js'
+import {waitAnswers} from './wait.js'
+
+export {waitAnswers}
 
 /** 'embedded' or the path of a redis-server binary (Sentinels run it with --sentinel). */
 export type Engine = string
@@ -81,24 +84,6 @@ export function startSentinelProc(engine: Engine, port: number, dir: string, con
 export function restartProc(p: SentinelProc, detached = false): SentinelProc {
   const again = p.role === 'sentinel' ? startSentinelProc(p.engine, p.port, p.dir, p.conf!, detached) : startDataNode(p.engine, p.role, p.port, p.dir, p.extra, detached)
   return again
-}
-
-export async function waitAnswers(port: number, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null})
-    c.on('error', () => {})
-    try {
-      await c.connect()
-      await c.ping()
-      c.disconnect()
-      return
-    } catch {
-      c.disconnect()
-      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
 }
 
 /** SENTINEL MASTER <name> as a plain object (null when the Sentinel does not answer). */

@@ -1,5 +1,7 @@
 // Waiting for local node processes to answer PING, failing fast (with the log path) when one exits.
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {Redis} from 'ioredis'
 import type {NodePool} from '../admin/pool.js'
 import {RedisTsError} from '../errors.js'
 import {nodeAlive, type LocalClusterState, type LocalNodeState} from './state.js'
@@ -31,4 +33,37 @@ export async function waitAnswering(pool: NodePool, state: LocalClusterState, no
       }
     }),
   )
+}
+
+export interface AnswerOptions {
+  /** connect with TLS, trusting this CA file */
+  tls?: {ca: string}
+  password?: string
+  /** give up (throw) after this long; default 20 s */
+  timeoutMs?: number
+  /** pause between attempts; default 50 ms */
+  intervalMs?: number
+}
+
+/** A client connected to 127.0.0.1:`port` once something there answers PING (redis-server or an embedded node). */
+export async function connectAnswering(port: number, opts: AnswerOptions = {}): Promise<Redis> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20000)
+  for (;;) {
+    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      await c.ping()
+      return c
+    } catch {
+      c.disconnect()
+      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50))
+    }
+  }
+}
+
+/** Resolves once something on 127.0.0.1:`port` answers PING. */
+export async function waitAnswers(port: number, opts: AnswerOptions = {}): Promise<void> {
+  ;(await connectAnswering(port, opts)).disconnect()
 }

@@ -5,12 +5,15 @@ import assert from 'node:assert/strict'
 import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
 import {embedded} from '../helpers/repl.js'
 import {freePort} from './harness.js'
-import {RawClient} from './types-harness.js'
+import {compareBoth, RawClient} from './types-harness.js'
 import type {RunningNode} from '../../src/node/index.js'
 
 export interface AllSlotsPair {
   /** redis-server's port and the embedded node's, once `before` has run */
   ports: () => {real: number; emb: number}
+  /** Compares `script` on both nodes in RESP2 and RESP3 (asserts no mismatch), then runs `check` on
+   *  a connection to each node: proof the script ran against served slots, not CLUSTERDOWN on both. */
+  compareThenCheck: (script: string, check: (c: RawClient) => Promise<void>) => Promise<void>
 }
 
 export function allSlotsPair(): AllSlotsPair {
@@ -41,5 +44,20 @@ export function allSlotsPair(): AllSlotsPair {
     await emb?.stop()
     await rn?.stop()
   })
-  return {ports: () => ({real: realPort, emb: emb?.port ?? 0})}
+  const ports = () => ({real: realPort, emb: emb?.port ?? 0})
+  return {
+    ports,
+    async compareThenCheck(script, check) {
+      const {real, emb} = ports()
+      assert.equal(await compareBoth({redisPort: real, ourPort: emb}, script), '')
+      for (const port of [real, emb]) {
+        const c = await RawClient.connect(port)
+        try {
+          await check(c)
+        } finally {
+          c.close()
+        }
+      }
+    },
+  }
 }

@@ -1,11 +1,11 @@
 // CLIENT PAUSE / UNPAUSE against redis-server 7.0: argument errors byte for byte, and the same
 // scenario on both engines (which commands are held, for how long, in which order, what INFO and
 // CLIENT LIST show meanwhile, expiry frozen), compared with a timing tolerance.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
-import {startNode, type RunningNode} from '../../src/node/index.js'
-import {compatSuite, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
+import {startNode} from '../../src/node/index.js'
+import {compatSuite, pairSuite} from './harness.js'
 import {client} from '../helpers/repl.js'
 
 compatSuite('client pause arguments', [
@@ -109,22 +109,10 @@ async function scenario(port: number): Promise<Observed> {
   }
 }
 
-const available = redisServerAvailable()
-describe('compat: client pause behaviour', {skip: !available ? 'redis-server not on PATH' : false}, () => {
-  let real: RealRedis
-  let node: RunningNode
-  before(async () => {
-    real = await startRedisServer()
-    node = await startNode({overrides: {port: '0', save: ''}, silent: true})
-  })
-  after(async () => {
-    await real?.stop()
-    await node?.stop()
-  })
-
+pairSuite('client pause behaviour', {}, (p) => {
   test('same holds, order, INFO and expiry on both engines', async () => {
-    const expected = await scenario(real.port)
-    const actual = await scenario(node.port)
+    const expected = await scenario(p.redisPort)
+    const actual = await scenario(p.ourPort)
     // redis ends a pause from serverCron (up to 100 ms late); the embedded node uses a timer.
     assert.ok(expected.setHeldMs >= 250 && expected.setHeldMs < 600, `redis held SET ${expected.setHeldMs} ms`)
     assert.ok(actual.setHeldMs >= 250 && actual.setHeldMs < 600, `embedded held SET ${actual.setHeldMs} ms`)
@@ -137,7 +125,7 @@ describe('compat: client pause behaviour', {skip: !available ? 'redis-server not
   })
 
   test('UNPAUSE releases held writes at once, in arrival order', async () => {
-    for (const port of [real.port, node.port]) {
+    for (const port of [p.redisPort, p.ourPort]) {
       const [a, b, c] = [client(port), client(port), client(port)]
       try {
         await a.call('CLIENT', 'PAUSE', '5000', 'WRITE')

@@ -1,12 +1,11 @@
 // Client-side caching, CLIENT REPLY, keyspace notifications, sharded pub/sub, MONITOR, SLOWLOG
 // and LATENCY against redis-server 7.0: argument errors reply for reply, then multi-connection
 // scenarios (RESP2 and RESP3, push messages included) whose full transcripts must match.
-import {after, before, describe, test} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {encode} from '../../src/resp/writer.js'
-import {startNode, type RunningNode} from '../../src/node/index.js'
-import {compatSuite, RawClient, redisServerAvailable, startRedisServer, type RealRedis, type Reply} from './harness.js'
+import {compatSuite, pairSuite, RawClient, type Reply} from './harness.js'
 
 compatSuite('client tracking and reply arguments', [
   'CLIENT TRACKING',
@@ -241,35 +240,24 @@ async function monitor(port: number): Promise<Reply[]> {
   }
 }
 
-const available = redisServerAvailable()
-describe('compat: tracking, notifications, monitor scenarios', {skip: !available && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false}, () => {
-  let real: RealRedis
-  let node: RunningNode
-  before(async () => {
-    real = await startRedisServer()
-    node = await startNode({overrides: {port: '0', save: ''}, silent: true})
-  })
-  after(async () => {
-    await real?.stop()
-    await node?.stop()
-  })
+pairSuite('tracking, notifications, monitor scenarios', {}, (p) => {
   test('tracking, redirect, BCAST, OPTIN and CLIENT REPLY transcripts match', async () => {
-    const expected = await scenario(real.port)
-    const actual = await scenario(node.port)
+    const expected = await scenario(p.redisPort)
+    const actual = await scenario(p.ourPort)
     assert.deepEqual(actual, expected)
     // The scenario really saw invalidations (RESP3 pushes and a RESP2 redirect message).
     assert.ok(JSON.stringify(expected).includes('"invalidate"'))
     assert.ok(JSON.stringify(expected).includes('__redis__:invalidate'))
   })
   test('keyspace notifications and sharded pub/sub transcripts match', async () => {
-    const expected = await notifications(real.port)
-    const actual = await notifications(node.port)
+    const expected = await notifications(p.redisPort)
+    const actual = await notifications(p.ourPort)
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) assert.deepEqual(actual[i], expected[i], `entry ${i}`)
     assert.ok(expected.length > 100)
   })
   test('MONITOR lines match (quoting, redaction, MULTI/EXEC, scripts)', async () => {
-    const expected = await monitor(real.port)
-    const actual = await monitor(node.port)
+    const expected = await monitor(p.redisPort)
+    const actual = await monitor(p.ourPort)
     assert.deepEqual(actual, expected)
     assert.ok(expected.length >= 8)
   })

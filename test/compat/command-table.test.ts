@@ -7,13 +7,10 @@
 // lists them in its dict's (per-process random) order.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import {startNode, type RunningNode} from '../../src/node/index.js'
-import {RawClient, redisServerAvailable, startRedisServer, type RealRedis, type Reply} from './harness.js'
+import {redisSkip} from '../helpers/redis-server.js'
+import {RawClient, startPair, type Pair, type Reply} from './harness.js'
 
-const skip = !redisServerAvailable() && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false
+const skip = redisSkip()
 
 function canon(x: Reply): Reply {
   if (Array.isArray(x)) return x.map(canon)
@@ -40,19 +37,15 @@ function sortSubs(entry: Reply): Reply {
 
 for (const mode of ['standalone', 'cluster'] as const) {
   describe(`compat: command table (${mode})`, {skip}, () => {
-    let real: RealRedis
-    let node: RunningNode
-    let dir: string
+    let pair: Pair | undefined
     const rc: Record<2 | 3, RawClient> = {} as never
     const ec: Record<2 | 3, RawClient> = {} as never
     let names: string[] = []
     before(async () => {
-      real = await startRedisServer(mode === 'cluster' ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] : [])
-      dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
-      node = await startNode({overrides: {port: '0', save: '', dir, ...(mode === 'cluster' ? {'cluster-enabled': 'yes'} : {})}, silent: true})
+      pair = await startPair(mode === 'cluster' ? {redisArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'], nodeOverrides: {'cluster-enabled': 'yes'}} : {})
       for (const proto of [2, 3] as const) {
-        rc[proto] = await RawClient.connect(real.port)
-        ec[proto] = await RawClient.connect(node.port)
+        rc[proto] = await RawClient.connect(pair.redisPort)
+        ec[proto] = await RawClient.connect(pair.ourPort)
         if (proto === 3) {
           await rc[3].call(['HELLO', '3'])
           await ec[3].call(['HELLO', '3'])
@@ -62,9 +55,7 @@ for (const mode of ['standalone', 'cluster'] as const) {
     })
     after(async () => {
       for (const c of [...Object.values(rc), ...Object.values(ec)]) c.close()
-      await real?.stop()
-      await node?.stop()
-      if (dir) rmSync(dir, {recursive: true, force: true})
+      await pair?.stop()
     })
 
     test('every command and subcommand redis-server lists exists, and nothing else', async () => {

@@ -2,14 +2,11 @@
 // listening on the old one (open connections stay); a port that cannot be bound is refused with
 // redis-server's error and the old port keeps serving; so is a `bind` that cannot be bound; the same
 // config twice is refused. Errors byte for byte against redis-server.
-import {after, before, test} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import {mkdtempSync, rmSync} from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import {startNode, type RunningNode} from '../../src/node/index.js'
-import {compatSuite, freePort, RawClient, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
+import {redisSkip} from '../helpers/redis-server.js'
+import {compatSuite, freePort, pairHooks, RawClient} from './harness.js'
 
 compatSuite('config set port arguments', [
   'CONFIG SET port abc',
@@ -31,21 +28,8 @@ compatSuite('config set port arguments', [
   'CONFIG GET maxmemory-clients',
 ])
 
-const skip = !redisServerAvailable() && process.env.REDIS_TS_REQUIRE_REDIS !== '1' ? 'redis-server not on PATH' : false
-let node: RunningNode
-let real: RealRedis
-let dir: string
-before(async () => {
-  if (skip) return
-  real = await startRedisServer()
-  dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-port-'))
-  node = await startNode({overrides: {port: '0', save: '', dir}, silent: true})
-})
-after(async () => {
-  await node?.stop()
-  await real?.stop()
-  if (dir) rmSync(dir, {recursive: true, force: true})
-})
+const skip = redisSkip()
+const p = pairHooks()
 
 const reachable = (port: number) =>
   new Promise<boolean>((res) => {
@@ -55,11 +39,11 @@ const reachable = (port: number) =>
   })
 
 test('CONFIG SET port moves the listener; a busy port is refused as by redis-server', {skip}, async () => {
-  const oldPort = node.port
+  const oldPort = p.ourPort
   const c = await RawClient.connect(oldPort)
   try {
     // A port already taken (the real server's): both refuse with the same error, old port kept.
-    const r = await RawClient.connect(real.port)
+    const r = await RawClient.connect(p.redisPort)
     const busy = await freePort()
     const blocker = net.createServer().listen(busy, '127.0.0.1')
     await new Promise((res) => blocker.once('listening', res))

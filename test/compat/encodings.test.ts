@@ -3,38 +3,13 @@
 // reload re-evaluates, and DUMP payloads byte for byte for the compact encodings and skiplists
 // (hash tables dump in dict order, which only redis-server knows). Plus the DEBUG subcommands that
 // reply deterministically (PROTOCOL in RESP2 and RESP3, QUICKLIST-PACKED-THRESHOLD, LISTPACK).
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareScript, showMismatches, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (skip) return
-  const {RedisNodes} = await import('../helpers/redis-server.js')
-  const {startNode} = await import('../../src/node/index.js')
-  const real = new RedisNodes()
-  const [n] = await real.start(1, {cluster: false, extra: ['--enable-debug-command', 'yes']})
-  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: '', 'enable-debug-command': 'yes'}, silent: true})
-  p = {
-    redisPort: n.port,
-    ourPort: ours.port,
-    async stop() {
-      await ours.stop()
-      await real.stop()
-    },
-  }
-})
-after(async () => {
-  await p?.stop()
-})
-
-async function both(script: string): Promise<string> {
-  const lines = script.split('\n')
-  const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
-  return showMismatches(ms)
-}
+const p = pairHooks({redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}})
 
 const DEFAULTS = `
 CONFIG SET hash-max-listpack-entries 512 hash-max-listpack-value 64 set-max-intset-entries 512
@@ -61,7 +36,7 @@ CONFIG SET stream-node-max-bytes 8kb stream-node-max-entries 50
 ~CONFIG GET stream-node-max-*
 CONFIG SET stream-node-max-bytes 4096 stream-node-max-entries 100
 ${DEFAULTS}`
-  assert.equal(await both(script), '')
+  assert.equal(await compareBoth(p, script), '')
 })
 
 test('OBJECT ENCODING follows the thresholds one way, like redis-server', {skip}, async () => {
@@ -145,7 +120,7 @@ OBJECT ENCODING newstr
 RPUSH l a b c
 OBJECT ENCODING l
 ${DEFAULTS}`
-  assert.equal(await both(script), '')
+  assert.equal(await compareBoth(p, script), '')
 })
 
 test('DEBUG RELOAD re-evaluates encodings from contents, like redis-server', {skip}, async () => {
@@ -167,7 +142,7 @@ OBJECT ENCODING s
 DUMP z
 DUMP s
 ${DEFAULTS}`
-  assert.equal(await both(script), '')
+  assert.equal(await compareBoth(p, script), '')
 })
 
 test('list DUMP payloads split quicklist nodes like redis-server', {skip}, async () => {
@@ -197,7 +172,7 @@ DEBUG QUICKLIST-PACKED-THRESHOLD 0
 DEBUG QUICKLIST-PACKED-THRESHOLD 5gb
 DEBUG QUICKLIST-PACKED-THRESHOLD abc
 ${DEFAULTS}`
-  assert.equal(await both(script), '')
+  assert.equal(await compareBoth(p, script), '')
 })
 
 test('DEBUG PROTOCOL, LISTPACK and friends reply like redis-server (RESP2 and RESP3)', {skip}, async () => {
@@ -256,5 +231,5 @@ MODULE UNLOAD foo
 MODULE HELP
 MODULE nope
 `
-  assert.equal(await both(script), '')
+  assert.equal(await compareBoth(p, script), '')
 })

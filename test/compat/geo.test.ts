@@ -1,19 +1,13 @@
 // GEO commands vs a real redis-server 7.0 (RESP2 and RESP3, byte for byte): scores (the 52-bit
 // geohash), GEOPOS/GEODIST/GEOHASH texts, search results in redis's own order (unsorted replies
 // follow its neighbour-cell walk), STORE/STOREDIST results, DUMP of a geo set, and errors.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, startPair, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const BASICS = `
 CONFIG SET rdbcompression no

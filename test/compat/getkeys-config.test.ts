@@ -1,19 +1,13 @@
 // COMMAND GETKEYS / GETKEYSANDFLAGS (key specs, key procedures, flags, errors) and CONFIG SET's
 // argument checks (syntax, unknown, immutable, duplicate, percent values): replies (RESP2 and
 // RESP3, byte for byte) vs a real redis-server 7.0.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, startPair, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const GETKEYS = `
 COMMAND GETKEYS get key

@@ -15,13 +15,15 @@
 import {describe, test, before, after} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {splitArgs} from '../../src/resp/parser.js'
 import {encode} from '../../src/resp/writer.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
+import {waitAnswers} from '../../src/local/wait.js'
+import {haveRedisServer, redisSkip} from '../helpers/redis-server.js'
 
 export type Reply = string | number | null | Reply[] | {map: Reply[]} | {set: Reply[]} | {push: Reply[]}
 export type Step =
@@ -31,10 +33,7 @@ export type Step =
 // `replies`: how many replies the command produces (default 1; (P)SUBSCRIBE/(P)UNSUBSCRIBE with
 // channel arguments are counted automatically; give it explicitly for a bare UNSUBSCRIBE).
 
-export function redisServerAvailable(): boolean {
-  const r = spawnSync('redis-server', ['--version'], {encoding: 'utf8'})
-  return r.status === 0
-}
+export {haveRedisServer as redisServerAvailable}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,26 +57,99 @@ export async function startRedisServer(extra: string[] = []): Promise<RealRedis>
   const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
   const port = await freePort()
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {stdio: 'ignore'})
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => (s.destroy(), res(true)))
-      s.once('error', () => res(false))
+  const stop = () =>
+    new Promise<void>((res) => {
+      if (proc.exitCode !== null) return res(rmSync(dir, {recursive: true, force: true}))
+      proc.once('exit', () => res(rmSync(dir, {recursive: true, force: true})))
+      proc.kill('SIGKILL')
     })
-    if (ok) break
-    await new Promise((r) => setTimeout(r, 50))
+  try {
+    await waitAnswers(port, {timeoutMs: 10000})
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return {port, proc, dir, stop}
+}
+
+export interface PairOptions {
+  /** extra redis-server arguments */
+  redisArgs?: string[]
+  /** extra embedded-node directives */
+  nodeOverrides?: Record<string, string>
+}
+
+/** A real redis-server and an embedded node, alike (loopback, no persistence, own temp dirs), for
+ *  one compat suite or test file. */
+export interface Pair {
+  redisPort: number
+  ourPort: number
+  real: RealRedis
+  node: RunningNode
+  stop(): Promise<void>
+}
+
+export async function startPair(opts: PairOptions = {}): Promise<Pair> {
+  if (!haveRedisServer()) throw new Error('redis-server is required for this test but is not on PATH')
+  const real = await startRedisServer(opts.redisArgs)
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
+  let node: RunningNode
+  try {
+    node = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: '', dir, ...opts.nodeOverrides}, silent: true})
+  } catch (err) {
+    await real.stop()
+    rmSync(dir, {recursive: true, force: true})
+    throw err
   }
   return {
-    port,
-    proc,
-    dir,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (proc.exitCode !== null) return res(rmSync(dir, {recursive: true, force: true}))
-        proc.once('exit', () => res(rmSync(dir, {recursive: true, force: true})))
-        proc.kill('SIGKILL')
-      }),
+    redisPort: real.port,
+    ourPort: node.port,
+    real,
+    node,
+    async stop() {
+      await real.stop()
+      await node.stop()
+      rmSync(dir, {recursive: true, force: true})
+    },
   }
+}
+
+/** Registers before/after hooks (in the calling file or describe()) that start a Pair and stop it;
+ *  the Pair returned is usable inside the tests. Nothing starts when redis-server is missing and
+ *  not required (the tests skip with redisSkip()). */
+export function pairHooks(opts: PairOptions = {}): Pair {
+  let p: Pair | undefined
+  before(async () => {
+    if (!redisSkip()) p = await startPair(opts)
+  })
+  after(async () => {
+    await p?.stop()
+  })
+  const started = (): Pair => {
+    if (!p) throw new Error('the redis-server / embedded node pair has not started')
+    return p
+  }
+  return {
+    get redisPort() {
+      return started().redisPort
+    },
+    get ourPort() {
+      return started().ourPort
+    },
+    get real() {
+      return started().real
+    },
+    get node() {
+      return started().node
+    },
+    stop: () => started().stop(),
+  }
+}
+
+/** A describe() (skipped without redis-server, unless REDIS_TS_REQUIRE_REDIS=1) whose tests get a
+ *  started Pair. */
+export function pairSuite(name: string, opts: PairOptions, body: (p: Pair) => void): void {
+  describe(`compat: ${name}`, {skip: redisSkip()}, () => body(pairHooks(opts)))
 }
 
 /** Minimal RESP2/RESP3 reply reader that keeps types visible: '+OK', '-ERR..', ':1', bulk as plain string. */
@@ -220,27 +292,11 @@ export async function runScript(port: number, steps: Step[]): Promise<{argv: str
 }
 
 /** Declare a describe() that compares a script on redis-server and on an embedded node. */
-export function compatSuite(name: string, steps: Step[], opts: {redisArgs?: string[]; nodeOverrides?: Record<string, string>} = {}): void {
-  const available = redisServerAvailable()
-  const required = process.env.REDIS_TS_REQUIRE_REDIS === '1'
-  describe(`compat: ${name}`, {skip: !available && !required ? 'redis-server not on PATH' : false}, () => {
-    let real: RealRedis
-    let node: RunningNode
-    let dir: string | undefined
-    before(async () => {
-      if (!available) throw new Error('REDIS_TS_REQUIRE_REDIS=1 but redis-server is not on PATH')
-      real = await startRedisServer(opts.redisArgs)
-      dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ts-compat-'))
-      node = await startNode({overrides: {port: '0', save: '', dir, ...opts.nodeOverrides}, silent: true})
-    })
-    after(async () => {
-      await real?.stop()
-      await node?.stop()
-      if (dir) rmSync(dir, {recursive: true, force: true})
-    })
+export function compatSuite(name: string, steps: Step[], opts: PairOptions = {}): void {
+  pairSuite(name, opts, (p) => {
     test(`${name}: replies match redis-server`, async () => {
-      const expected = await runScript(real.port, steps)
-      const actual = await runScript(node.port, steps)
+      const expected = await runScript(p.redisPort, steps)
+      const actual = await runScript(p.ourPort, steps)
       for (let i = 0; i < steps.length; i++) {
         assert.deepEqual(actual[i].reply, expected[i].reply, `step ${i}: ${actual[i].argv.join(' ')}`)
       }

@@ -1,19 +1,13 @@
 // HyperLogLog (PFADD PFCOUNT PFMERGE PFDEBUG): replies vs a real redis-server 7.0, RESP2 and RESP3,
 // and the stored bytes themselves (GET and DUMP of sparse and dense HLLs are compared too), so a
 // value made on either side reads the same on the other.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, RawClient, startPair, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks, RawClient} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const elems = (prefix: string, from: number, to: number): string => {
   const out: string[] = []

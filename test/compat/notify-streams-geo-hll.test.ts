@@ -1,19 +1,13 @@
 // Keyspace notifications of streams, GEO, HyperLogLog and bitmaps: the bytes a `PSUBSCRIBE *`
 // client receives (RESP2) vs a real redis-server 7.0, for the same command script.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {redisSkip} from '../helpers/redis-server.js'
-import {RawClient, startPair, words, type Pair} from './types-harness.js'
+import {pairHooks, RawClient, words} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const SCRIPT = `
 XGROUP CREATE mystream mygroup $ MKSTREAM

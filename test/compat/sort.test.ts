@@ -2,19 +2,13 @@
 // sorts of lists, sets and sorted sets, BY patterns (constant = no sort, hash fields), GET
 // patterns, LIMIT edge cases, STORE, tie-breaking, and errors. Set inputs are intsets or sorted
 // before comparison where redis's hash-table order would show through.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, startPair, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const LISTS = `
 RPUSH l 3 1 2 10 -5 2.5 1e2 0x10

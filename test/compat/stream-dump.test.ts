@@ -6,10 +6,10 @@
 // introspection reply (XINFO STREAM FULL carries the PEL times and seen-times of the payload)
 // must be equal on both sides. A type-15 payload (redis 5.0-6.2) loads with the same derived
 // counters as on redis-server.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {RawClient, startPair, compareScript, showMismatches, type Pair} from './types-harness.js'
+import {compareScript, pairHooks, RawClient, showMismatches} from './types-harness.js'
 import {parseDumpPayload, finishDumpPayload} from '../../src/node/persistence/dump.js'
 import {ByteWriter} from '../../src/node/persistence/byte-io.js'
 import {encodeStreamNode} from '../../src/node/persistence/rdb-stream-value.js'
@@ -17,13 +17,7 @@ import {writeBlob, writeLength} from '../../src/node/persistence/rdb-primitives.
 import type {Stream} from '../../src/node/keyspace/stream.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 function bulk(raw: string): string {
   assert.match(raw, /^\$\d+\r\n/, `not a bulk reply: ${raw.slice(0, 80)}`)

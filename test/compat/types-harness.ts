@@ -2,6 +2,7 @@
 // and to an embedded node over raw sockets, and the raw RESP replies are compared byte for
 // byte (so reply *types* — set vs array, double vs bulk, *-1 vs $-1 — are checked too).
 import net from 'node:net'
+import type {Pair} from './harness.js'
 
 /** Length of the first complete RESP reply in buf, or -1 when incomplete. */
 export function replyLength(buf: string, at = 0): number {
@@ -163,31 +164,10 @@ export function showMismatches(ms: Mismatch[]): string {
   return ms.map((m) => `RESP${m.resp} ${m.command}\n  redis: ${JSON.stringify(m.redis)}\n  ours:  ${JSON.stringify(m.ours)}`).join('\n')
 }
 
-/** A real redis-server (standalone) and an embedded node, for one compat test file. */
-export interface Pair {
-  redisPort: number
-  ourPort: number
-  stop(): Promise<void>
-}
-
-export async function startPair(): Promise<Pair> {
-  const {RedisNodes} = await import('../helpers/redis-server.js')
-  const {startNode} = await import('../../src/node/index.js')
-  const real = new RedisNodes()
-  const [n] = await real.start(1, {cluster: false})
-  const ours = await startNode({overrides: {port: '0', bind: '127.0.0.1', save: ''}, silent: true})
-  return {
-    redisPort: n.port,
-    ourPort: ours.port,
-    async stop() {
-      await ours.stop()
-      await real.stop()
-    },
-  }
-}
+export {pairHooks, startPair, type Pair} from './harness.js'
 
 /** Both RESP versions; returns the formatted mismatches ('' when identical). */
-export async function compareBoth(p: Pair, script: string): Promise<string> {
+export async function compareBoth(p: Pick<Pair, 'redisPort' | 'ourPort'>, script: string): Promise<string> {
   const lines = script.split('\n')
   const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
   return showMismatches(ms)

@@ -1,19 +1,13 @@
 // Stream commands: replies (RESP2 and RESP3, byte for byte) vs a real redis-server 7.0. Scripts
 // use explicit IDs (and TIME for PEL delivery times) so every reply is deterministic; replies
 // that carry idle times or seen-times are left to the integration tests.
-import {test, before, after} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, startPair, type Pair} from './types-harness.js'
+import {compareBoth, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
-let p: Pair
-before(async () => {
-  if (!skip) p = await startPair()
-})
-after(async () => {
-  await p?.stop()
-})
+const p = pairHooks()
 
 const BASIC = `
 XADD s 1-1 a 1 b 2

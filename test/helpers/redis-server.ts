@@ -1,10 +1,11 @@
 // Starts real redis-server processes for tests (cluster-enabled, free ports, own temp dir) and stops them by PID.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {freePortPair} from './ports.js'
+import {waitAnswers} from '../../src/local/wait.js'
 
 export interface TestNode {
   host: string
@@ -99,21 +100,7 @@ export interface TlsFiles {
 
 /** Resolves once something on `port` answers PING (redis-server or an embedded node). */
 export async function waitReady(port: number, tls?: TlsFiles, password?: string, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? {password} : {}), ...(tls ? {tls: {ca: readFileSync(tls.ca)}} : {})})
-    c.on('error', () => {})
-    try {
-      await c.connect()
-      await c.ping()
-      c.disconnect()
-      return
-    } catch {
-      c.disconnect()
-      if (Date.now() > deadline) throw new Error(`nothing answers on port ${port}`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+  await waitAnswers(port, {tls, password, timeoutMs, intervalMs: 20})
 }
 
 /** A throwaway CA and server certificate for 127.0.0.1 (openssl), written to `dir`. */
