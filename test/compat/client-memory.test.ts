@@ -2,14 +2,12 @@
 // multi-mem, tot-mem) for the same client states, client-output-buffer-limit for normal and
 // pub/sub clients (closed with no reply, stopped mid-command), and client eviction
 // (maxmemory-clients, CLIENT NO-EVICT, INFO evicted_clients), run on both engines side by side.
-import {describe, test} from 'node:test'
+import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import * as net from 'node:net'
-import {redisServerAvailable, serverPair} from './harness.js'
+import {pairSuite} from './harness.js'
 import type {Redis} from 'ioredis'
 import {client, waitFor} from '../helpers/repl.js'
-
-const available = redisServerAvailable()
 
 async function raw(port: number): Promise<{sock: net.Socket; got: () => number; closed: () => boolean}> {
   const sock = net.connect(port, '127.0.0.1')
@@ -155,8 +153,7 @@ async function eviction(port: number): Promise<EvictionOutcome> {
   return {evictedBig: a.closed(), keptNoEvict, evictedClients: String(evicted), controlAlive: alive}
 }
 
-describe('compat: client memory, output buffer limits, client eviction', {skip: !available ? 'redis-server not on PATH' : false}, () => {
-  const pair = serverPair()
+pairSuite('client memory, output buffer limits, client eviction', {}, (pair) => {
 
   test('CLIENT LIST memory fields of the same client states', async () => {
     assert.deepEqual(await memoryStates(pair.node.port), await memoryStates(pair.real.port))

@@ -303,17 +303,3 @@ export function compatSuite(name: string, steps: Step[], opts: PairOptions = {})
     })
   })
 }
-
-/** Hooks of the enclosing describe block: one redis-server and one embedded node for its tests. */
-export function serverPair(): {real: RealRedis; node: RunningNode} {
-  const pair = {} as {real: RealRedis; node: RunningNode}
-  before(async () => {
-    pair.real = await startRedisServer()
-    pair.node = await startNode({overrides: {port: '0', save: ''}, silent: true})
-  })
-  after(async () => {
-    await pair.real?.stop()
-    await pair.node?.stop()
-  })
-  return pair
-}
