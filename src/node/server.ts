@@ -478,7 +478,7 @@ export class NodeServer extends EventEmitter {
     let freed = 0
     const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
     for (const [, d] of this.databases()) d.activeExpire(200, onFreed)
-    reclaimFreed(freed)
+    reclaimFreed(this, freed)
     // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
     if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))
     for (const h of this.cronHooks) {

@@ -6,12 +6,13 @@ import {Keyspace} from '../../src/node/keyspace/keyspace.js'
 import {freedAggregateBytes, worthCollecting} from '../../src/node/memory/reclaim.js'
 import type {Clock} from '../../src/node/clock.js'
 
-test('a collection runs only when the freed bytes are at least the rest of the heap', () => {
-  assert.equal(worthCollecting(0, 0), false)
-  assert.equal(worthCollecting(10, 21), false)
-  assert.equal(worthCollecting(10, 20), true)
-  assert.equal(worthCollecting(60e6, 80e6), true)
-  assert.equal(worthCollecting(100_000, 30e6), false)
+test('a collection runs only when the freed bytes cover what the node holds and the runtime floor', () => {
+  assert.equal(worthCollecting(0, 0, 0), false)
+  assert.equal(worthCollecting(10, 11, 5), false)
+  assert.equal(worthCollecting(10, 10, 5), true)
+  assert.equal(worthCollecting(10, 5, 11), false)
+  assert.equal(worthCollecting(50e6, 1e6, 20e6), true)
+  assert.equal(worthCollecting(100_000, 1e6, 20e6), false)
 })
 
 test('the active expire cycle hands each expired value to the freed callback; strings weigh nothing', () => {
