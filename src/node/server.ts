@@ -15,7 +15,8 @@ import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
 import {installClientMemCron} from './clientmem.js'
-import {Keyspace} from './keyspace/keyspace.js'
+import {Keyspace, type RedisValue} from './keyspace/keyspace.js'
+import {reclaimFreed, freedAggregateBytes} from './memory/reclaim.js'
 import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
@@ -478,7 +479,10 @@ export class NodeServer extends EventEmitter {
 
   private serverCron(): void {
     const t0 = performance.now()
-    for (const [, d] of this.databases()) d.activeExpire(200)
+    let freed = 0
+    const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
+    for (const [, d] of this.databases()) d.activeExpire(200, onFreed)
+    reclaimFreed(this, freed)
     // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
     if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))
     for (const h of this.cronHooks) {

@@ -303,8 +303,9 @@ export class Keyspace {
   /**
    * Active expiry (redis activeExpireCycle, simplified): walk the expires map with a cursor
    * that survives between calls, checking at most `budget` keys. Returns keys expired.
+   * `freed` sees each expired value (the cycle's synchronous free: src/node/memory/reclaim.ts).
    */
-  activeExpire(budget = 200): number {
+  activeExpire(budget = 200, freed?: (v: RedisValue) => void): number {
     if (this.expires.size === 0 || !this.expireEnabled || !this.activeExpireEnabled || this.expiryPaused) return 0
     const now = this.clock.now()
     let expired = 0
@@ -317,6 +318,10 @@ export class Keyspace {
       }
       const at = this.expires.get(r.value)
       if (at !== undefined && at <= now) {
+        if (freed !== undefined) {
+          const v = this.slots[keySlot(r.value)]?.get(r.value)
+          if (v !== undefined) freed(v)
+        }
         this.remove(r.value)
         this.stats.expiredKeys++
         expired++
