@@ -4,12 +4,11 @@
 // to the master (tests/cluster 16-transactions-on-replica), a script without keys gets -READONLY,
 // and inside MULTI the refusal aborts the transaction; on a standalone replica it is -READONLY
 // before the script is prepared. Replies compared with redis-server 7.0 replicas side by side.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
-import type {RunningNode} from '../../src/node/index.js'
-import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
-import {client, embedded, waitFor, waitSynced} from '../helpers/repl.js'
+import {redisSkip} from '../helpers/redis-server.js'
+import {client, embedded, mixedNodes, waitFor, waitSynced} from '../helpers/repl.js'
 import {freePort, runScript, type Reply, type Step} from './harness.js'
 
 const WRITE = "#!lua\nreturn redis.call('del','a')"
@@ -78,14 +77,7 @@ async function seed(m: Redis, r: Redis): Promise<string> {
 const skip = redisSkip()
 
 describe('script flags on a replica, vs redis-server', {skip}, () => {
-  const real = new RedisNodes()
-  const nodes: RunningNode[] = []
-  const clients: Redis[] = []
-  after(async () => {
-    for (const c of clients) c.disconnect()
-    await Promise.all(nodes.map((n) => n.stop()))
-    await real.stop()
-  })
+  const {real, nodes, clients} = mixedNodes()
 
   /** Two nodes of one kind: [port, bus port] each. */
   async function startTwo(kind: 'real' | 'embedded', cluster: boolean): Promise<[number, number][]> {
