@@ -95,6 +95,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     }
   }
 
+  // getCommandFlags: the checks below see the flags a script declares (the handler is unchanged)
+  const declared = spec.flagsOf === undefined ? null : spec.flagsOf(server, argv)
+  const checked = declared === null ? spec : {...spec, flags: declared}
   const cluster = server.cluster
   if (cluster !== undefined && !s.fromMaster && (hasKeys(spec) || spec.name === 'exec')) {
     let keys: string[]
@@ -102,7 +105,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
       keys = []
       if (s.multi) for (const q of s.multi.queue) for (const k of keysOf(q.spec, q.argv)) keys.push(k)
     } else keys = keysOf(spec, argv)
-    const v = cluster.verdict(s, spec, argv, keys)
+    const v = cluster.verdict(s, checked, argv, keys)
     const err = v ? verdictError(v) : null
     if (err !== null) {
       if (spec.name === 'exec') s.multi = null // redis discards the transaction (execCommandAbort)
@@ -111,7 +114,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   }
   const guards = server.guards
   for (let i = 0; i < guards.length; i++) {
-    const err = guards[i](s, spec, argv)
+    const err = guards[i](s, checked, argv)
     if (err) return rejectCommand(s, spec, err)
   }
   if (trackingClients !== 0) trackingLimitBeforeCommand(server)
@@ -120,11 +123,11 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
 
   if (pausedServers !== 0) {
     // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
-    const held = postponeIfPaused(s, spec, () => dispatch(s, argv), argv)
+    const held = postponeIfPaused(s, checked, () => dispatch(s, argv), argv)
     if (held !== undefined) return held
   }
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
-    s.multi.queue.push({spec, argv})
+    s.multi.queue.push({spec, argv, flags: checked.flags})
     s.reply.simple('QUEUED')
     return
   }

@@ -91,32 +91,16 @@ class ClientPause {
   }
 }
 
+/** is_may_replicate_command; `spec` carries the flags a script declares (getCommandFlags). */
 function maybeReplicates(s: Session, spec: CommandSpec, argv: string[]): boolean {
-  if (spec.flags.includes('write')) return true
-  if (MAY_REPLICATE.has(spec.name)) return !noWritesScript(s, spec.name, argv)
-  if (spec.name === 'exec' && s.multi !== null) {
-    for (const q of s.multi.queue) if (q.spec.flags.includes('write') || (MAY_REPLICATE.has(q.spec.name) && !noWritesScript(s, q.spec.name, q.argv))) return true
-  }
-  return false
+  if (spec.name === 'exec' && s.multi !== null) return s.multi.queue.some((q) => mayReplicate(s, q.spec, q.flags, q.argv))
+  return mayReplicate(s, spec, spec.flags, argv)
 }
 
-/**
- * evalGetCommandFlags / fcallGetCommandFlags: a script or function declaring `no-writes` is a
- * read-only command, so a WRITE pause does not hold it (FLAG_NO_WRITES = 1 in scripting/run.ts).
- */
-function noWritesScript(s: Session, name: string, argv: string[]): boolean {
-  const sc = s.server.scripting
-  if (argv.length < 2) return false
-  if (name === 'eval') {
-    const body = argv[1]
-    if (!body.startsWith('#!')) return false
-    const nl = body.indexOf('\n')
-    const m = /(?:^|\s)flags=(\S*)/.exec(body.slice(0, nl < 0 ? body.length : nl))
-    return m !== null && m[1].split(',').includes('no-writes')
-  }
-  if (name === 'evalsha') return ((sc?.scripts.get(argv[1].toLowerCase())?.flags ?? 0) & 1) !== 0
-  if (name === 'fcall') return ((sc?.functions.current.findFunction(argv[1])?.flags ?? 0) & 1) !== 0
-  return false
+/** A script that declares its flags replicates only when it may write (scriptFlagsToCmdFlags drops may-replicate). */
+function mayReplicate(s: Session, spec: CommandSpec, flags: readonly string[], argv: string[]): boolean {
+  if (flags.includes('write')) return true
+  return MAY_REPLICATE.has(spec.name) && (spec.flagsOf?.(s.server, argv) ?? null) === null
 }
 
 const pauses = new WeakMap<NodeServer, ClientPause>()

@@ -5,7 +5,7 @@ import {noteRead} from './querybuf.js'
 import type {Socket} from 'node:net'
 import {RequestParser, ProtocolError} from '../resp/parser.js'
 import {RespWriter} from '../resp/writer.js'
-import type {CommandContext, CommandSpec} from './commands/types.js'
+import type {CommandContext, CommandFlag, CommandSpec} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {dispatch} from './dispatcher.js'
 import {trackingBegin, trackingClients, trackingEnd} from './tracking.js'
@@ -17,7 +17,8 @@ import {noteReply} from './replybuf.js'
 import {checkOutputLimit, evictClients} from './clientmem.js'
 
 export interface MultiState {
-  queue: {spec: CommandSpec; argv: string[]}[]
+  /** flags: the command's flags when it was queued (redis queueMultiCommand's cmd_flags) */
+  queue: {spec: CommandSpec; argv: string[]; flags: readonly CommandFlag[]}[]
   /** a command was rejected while queuing -> EXECABORT */
   aborted: boolean
 }

@@ -3,12 +3,12 @@
 // between an embedded node and redis-server (the target promotes itself on PSYNC ... FAILOVER and
 // the old master continues as its replica with a partial resync), and ABORT / TIMEOUT while the
 // target cannot catch up (a SIGSTOPped redis-server replica): writes resume on the old master.
-import {after, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
-import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
-import {client, embedded, info, waitFor, waitSynced} from '../helpers/repl.js'
+import {redisSkip, type TestNode} from '../helpers/redis-server.js'
+import {client, embedded, info, mixedNodes, waitFor, waitSynced} from '../helpers/repl.js'
 import {compatSuite} from './harness.js'
 
 compatSuite('failover arguments without replicas', [
@@ -34,14 +34,7 @@ const skip = redisSkip()
 type Side = {kind: 'embedded'; node: RunningNode} | {kind: 'real'; node: TestNode}
 
 describe('FAILOVER hand-over', {skip}, () => {
-  const real = new RedisNodes()
-  const nodes: RunningNode[] = []
-  const clients: Redis[] = []
-  after(async () => {
-    for (const c of clients) c.disconnect()
-    await Promise.all(nodes.map((n) => n.stop()))
-    await real.stop()
-  })
+  const {real, nodes, clients} = mixedNodes()
 
   async function start(kind: 'embedded' | 'real', replicaOf?: number): Promise<Side & {port: number; c: Redis}> {
     if (kind === 'embedded') {

@@ -7,6 +7,8 @@ import {startNode, type RunningNode} from '../../src/node/index.js'
 import {parseDumpPayload} from '../../src/node/persistence/dump.js'
 import type {RdbValue} from '../../src/node/persistence/rdb-value.js'
 import {encodeValue} from '../../src/node/persistence/rdb-codec.js'
+import {after} from 'node:test'
+import {RedisNodes} from './redis-server.js'
 
 /** A DUMP payload as an engine-neutral value (encodings may differ between engines, contents may not). */
 export function canonical(payload: Buffer): string {
@@ -40,6 +42,20 @@ export async function embedded(overrides: Record<string, string> = {}, capture?:
     node.server.log.sink = (l) => void capture.push(l)
   }
   return node
+}
+
+/**
+ * Redis-servers, embedded nodes and clients a test file starts side by side; an after() hook
+ * registered by the call disconnects the clients and stops every node.
+ */
+export function mixedNodes(): {real: RedisNodes; nodes: RunningNode[]; clients: Redis[]} {
+  const out = {real: new RedisNodes(), nodes: [] as RunningNode[], clients: [] as Redis[]}
+  after(async () => {
+    for (const c of out.clients) c.disconnect()
+    await Promise.all(out.nodes.map((n) => n.stop()))
+    await out.real.stop()
+  })
+  return out
 }
 
 export function client(port: number, password?: string): Redis {

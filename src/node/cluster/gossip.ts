@@ -272,6 +272,8 @@ function processHandshakeAndAddress(st: ClusterState, link: BusLink, h: BusHeade
 function updateAddressIfNeeded(st: ClusterState, node: ClusterNode, link: BusLink, h: BusHeader): boolean {
   if (node === st.myself || link === node.link) return false
   const ip = h.myip || link.remoteIp
+  // nodeIp2String failed (the peer's address is unknown): nothing to learn from this packet
+  if (ip === '') return false
   if (node.port === h.port && node.cport === h.cport && node.pport === h.pport && node.ip === ip) return false
   node.ip = ip
   node.port = h.port

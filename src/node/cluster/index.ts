@@ -21,7 +21,7 @@ import {setMaster, unsetMaster} from '../replication/role.js'
 const SHARD_PUBSUB = new Set(['spublish', 'ssubscribe', 'sunsubscribe'])
 
 function isWrite(session: Session, spec: CommandSpec): boolean {
-  if (spec.name === 'exec') return session.multi?.queue.some((q) => q.spec.flags.includes('write')) ?? false
+  if (spec.name === 'exec') return session.multi?.queue.some((q) => q.flags.includes('write')) ?? false
   return spec.flags.includes('write')
 }
 

@@ -69,6 +69,12 @@ export interface CommandSpec {
   group?: string
   /** Set by the command table for subcommands: "config|get" (used in error texts). */
   fullname?: string
+  /**
+   * redis getCommandFlags: flags that depend on the arguments (EVAL/EVALSHA/FCALL take the flags
+   * their script declares); null when the registered flags apply. The dispatcher's checks
+   * (cluster verdict, guards, MULTI queueing) use them; the handler is not affected.
+   */
+  flagsOf?: (server: NodeServer, argv: string[]) => CommandFlag[] | null
   /** INFO commandstats counters (src/node/insight.ts), created on first call */
   stats?: import('../insight.js').CommandStats
 }

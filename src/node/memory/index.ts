@@ -260,7 +260,7 @@ export function installMemory(server: NodeServer): void {
     server.preCommandOom = !ok
     if (ok) return null
     let deny = spec.flags.includes('denyoom')
-    if (spec.name === 'exec' && s.multi) deny = s.multi.queue.some((q) => q.spec.flags.includes('denyoom'))
+    if (spec.name === 'exec' && s.multi) deny = s.multi.queue.some((q) => q.flags.includes('denyoom'))
     if (s.multi !== null && !MULTI_OK.has(spec.name)) deny = true
     return deny ? OOM_ERROR : null
   })

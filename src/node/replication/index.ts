@@ -20,12 +20,12 @@ const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-
 /** redis is_denystale_command: EXEC is refused on a stale replica when any queued command lacks the stale flag. */
 function deniedWhenStale(s: Session, spec: CommandSpec): boolean {
   if (!spec.flags.includes('stale')) return true
-  return spec.name === 'exec' && (s.multi?.queue.some((q) => !q.spec.flags.includes('stale')) ?? false)
+  return spec.name === 'exec' && (s.multi?.queue.some((q) => !q.flags.includes('stale')) ?? false)
 }
 
 function isWriteCommand(s: Session, spec: CommandSpec): boolean {
   if (spec.flags.includes('write')) return true
-  return spec.name === 'exec' && (s.multi?.queue.some((q) => q.spec.flags.includes('write')) ?? false)
+  return spec.name === 'exec' && (s.multi?.queue.some((q) => q.flags.includes('write')) ?? false)
 }
 
 export function installReplication(server: NodeServer): Replication {

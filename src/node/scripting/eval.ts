@@ -1,6 +1,7 @@
 // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.0 eval.c).
 import {E} from '../errors.js'
-import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import {cmd, type CommandContext, type CommandFlag, type CommandSpec} from '../commands/types.js'
+import {scriptCommandFlags} from './shebang.js'
 import type {Scripting} from './scripting.js'
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.'
@@ -33,6 +34,11 @@ export function parseNumkeys(ctx: CommandContext, argv: string[]): number | null
   return n
 }
 
+/** EVAL, EVALSHA, FCALL and their _RO forms: numkeys-style keys, flags from the script they run. */
+export function scriptCommand(name: string, flags: CommandFlag[], handler: CommandSpec['handler']): CommandSpec {
+  return cmd(name, -3, flags, 0, handler, {keys: numkeysKeys, categories: ['@slow', '@scripting'], flagsOf: scriptCommandFlags(name, flags)})
+}
+
 const SCRIPT_HELP = [
   'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DEBUG (YES|SYNC|NO)',
@@ -55,13 +61,12 @@ const SCRIPT_HELP = [
 
 export function evalCommands(sc: Scripting): CommandSpec[] {
   const F = ['noscript', 'stale'] as const
-  const keyed = {keys: numkeysKeys, categories: ['@slow', '@scripting']}
   const sub = (name: string, arity: number, flags: CommandSpec['flags'], handler: CommandSpec['handler']) => cmd(name, arity, flags, 0, handler, {categories: ['@slow', '@scripting']})
   return [
-    cmd('eval', -3, [...F], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, false, false), keyed),
-    cmd('evalsha', -3, [...F], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, true, false), keyed),
-    cmd('eval_ro', -3, [...F, 'readonly'], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, false, true), keyed),
-    cmd('evalsha_ro', -3, [...F, 'readonly'], 0, (ctx, argv) => evalGeneric(sc, ctx, argv, true, true), keyed),
+    scriptCommand('eval', [...F], (ctx, argv) => evalGeneric(sc, ctx, argv, false, false)),
+    scriptCommand('evalsha', [...F], (ctx, argv) => evalGeneric(sc, ctx, argv, true, false)),
+    scriptCommand('eval_ro', [...F, 'readonly'], (ctx, argv) => evalGeneric(sc, ctx, argv, false, true)),
+    scriptCommand('evalsha_ro', [...F, 'readonly'], (ctx, argv) => evalGeneric(sc, ctx, argv, true, true)),
     cmd('script', -2, [], 0, () => undefined, {
       categories: ['@slow'],
       subcommands: [

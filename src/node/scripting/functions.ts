@@ -10,7 +10,7 @@ import {RDB_OPCODE} from '../persistence/rdb-file.js'
 import {readString, writeString} from '../persistence/rdb-primitives.js'
 import type {NodeServer} from '../server.js'
 import {splitArgs} from '../../resp/parser.js'
-import {numkeysKeys} from './eval.js'
+import {numkeysKeys, scriptCommand} from './eval.js'
 import {LuaEngine} from './engine.js'
 import {pushErrorTable} from './convert.js'
 import {fromLua, lauxlib, lua, type LuaState} from './lua.js'
@@ -384,10 +384,9 @@ const FUNCTION_HELP = [
 export function functionCommands(sc: Scripting, fx: Functions): CommandSpec[] {
   const cat = {categories: ['@slow', '@scripting']}
   const sub = (name: string, arity: number, flags: CommandSpec['flags'], handler: CommandSpec['handler']) => cmd(name, arity, flags, 0, handler, cat)
-  const keyed = {keys: numkeysKeys, categories: ['@slow', '@scripting']}
   return [
-    cmd('fcall', -3, ['noscript', 'stale'], 0, (ctx, argv) => fcall(sc, fx, ctx, argv, false), keyed),
-    cmd('fcall_ro', -3, ['noscript', 'stale', 'readonly'], 0, (ctx, argv) => fcall(sc, fx, ctx, argv, true), keyed),
+    scriptCommand('fcall', ['noscript', 'stale'], (ctx, argv) => fcall(sc, fx, ctx, argv, false)),
+    scriptCommand('fcall_ro', ['noscript', 'stale', 'readonly'], (ctx, argv) => fcall(sc, fx, ctx, argv, true)),
     cmd('function', -2, [], 0, () => undefined, {
       categories: ['@slow'],
       subcommands: [

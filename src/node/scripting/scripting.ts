@@ -7,11 +7,11 @@ import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {keySlot} from '../keyspace/slot.js'
-import {splitArgs} from '../../resp/parser.js'
+import {parseShebang} from './shebang.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
 import {Functions} from './functions.js'
 import {OOM_ERROR} from '../memory/index.js'
-import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES, ScriptRun, scriptSession} from './run.js'
+import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, ScriptRun, scriptSession} from './run.js'
 
 export interface CachedScript {
   body: string
@@ -21,28 +21,6 @@ export interface CachedScript {
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex')
-}
-
-/** Parse "#!lua flags=a,b" (evalExtractShebangFlags); returns flags and the shebang length. */
-export function parseShebang(body: string): {flags: number; length: number} | {error: string} {
-  if (!body.startsWith('#!')) return {flags: FLAG_EVAL_COMPAT, length: 0}
-  const end = body.indexOf('\n')
-  if (end < 0) return {error: 'Invalid script shebang'}
-  // sdssplitargs: quotes are honoured (name="x"); unbalanced quotes are an invalid shebang
-  const parts = splitArgs(body.slice(0, end))
-  if (parts === null || parts.length === 0) return {error: 'Invalid engine in script shebang'}
-  if (parts[0] !== '#!lua') return {error: `Unexpected engine in script shebang: ${parts[0]}`}
-  let flags = 0
-  for (const part of parts.slice(1)) {
-    if (!part.startsWith('flags=')) return {error: `Unknown lua shebang option: ${part}`}
-    const list = part.slice(6)
-    for (const f of list === '' ? [] : list.split(',')) {
-      const def = SCRIPT_FLAG_NAMES.find(([n]) => n === f)
-      if (def === undefined) return {error: `Unexpected flag in script shebang: ${f}`}
-      flags |= def[1]
-    }
-  }
-  return {flags, length: end}
 }
 
 export class Scripting {

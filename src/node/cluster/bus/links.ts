@@ -37,6 +37,7 @@ export class SocketLink implements BusLink {
     this.ctime = now
     this.connected = inbound
     sock.setNoDelay(true)
+    if (inbound) this.rememberAddresses()
     sock.on('data', (chunk: Buffer) => this.onData(chunk))
     sock.on('error', () => this.close())
     sock.on('close', () => this.close())
@@ -44,6 +45,7 @@ export class SocketLink implements BusLink {
       sock.once('connect', () => {
         if (this.closed) return
         this.connected = true
+        this.rememberAddresses()
         for (const b of this.pending) sock.write(b)
         this.pending = []
         h.onConnect(this)
@@ -51,11 +53,23 @@ export class SocketLink implements BusLink {
     }
   }
 
+  // Both addresses are read once the socket is connected and kept: Node.js stops reporting them
+  // when the peer resets the connection, while frames it sent before are still being processed
+  // (a busy peer freeing a link on timeout), and an empty peer address must never become a
+  // node's address (redis nodeIp2String fails instead and the address is left alone).
+  private local = ''
+  private remote = ''
   get localIp(): string {
-    return normalizeIp(this.sock.localAddress)
+    if (this.local === '') this.local = normalizeIp(this.sock.localAddress)
+    return this.local
   }
   get remoteIp(): string {
-    return normalizeIp(this.sock.remoteAddress)
+    if (this.remote === '') this.remote = normalizeIp(this.sock.remoteAddress)
+    return this.remote
+  }
+  private rememberAddresses(): void {
+    void this.localIp
+    void this.remoteIp
   }
   get sendBufferUsed(): number {
     let n = this.sock.writableLength
