@@ -257,7 +257,7 @@ class MigrateConn {
       return
     }
     this.waiter = (line) => {
-      if (line === null || !onLine(line)) this.waiter = null
+      if (!onLine(line) || line === null) this.waiter = null
     }
     this.drain()
   }
