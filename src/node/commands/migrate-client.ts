@@ -321,14 +321,12 @@ function send(c: Cached, req: MigrateRequest): Promise<Sent> {
       resolve(out)
     }
     if (count === 0) return finish()
-    const arm = () => {
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(() => {
-        timedOut = true
-        c.conn.close() // the reader gets null: every missing reply stays null
-      }, req.timeoutMs)
-    }
-    arm()
+    // One timer, restarted at each reply (refresh() reuses it instead of a new one per line).
+    timer = setTimeout(() => {
+      timedOut = true
+      c.conn.close() // the reader gets null: every missing reply stays null
+    }, req.timeoutMs)
+    const arm = () => timer!.refresh()
     c.conn.write(Buffer.concat(chunks))
     c.conn.read((line) => {
       if (line === null) {
