@@ -229,7 +229,8 @@ export class Session {
         res.then(() => {
           if (muted || this.replyMode !== 0) this.replyDone(mark)
           this.paused = false
-          this.flush()
+          // processInput flushes this reply together with those of the commands that follow it
+          // in the input already read (one socket write per batch, as Redis's beforeSleep does).
           this.processInput()
         })
         return

@@ -328,6 +328,24 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
     }
   })
 
+  test('pipelined MIGRATEs: each reply leaves with the replies of the commands read after it', async () => {
+    await ca.flushall()
+    await cb.flushall()
+    const n = 20
+    await ca.mset(...Array.from({length: n}, (_, i) => [`p${i}`, String(i)]).flat())
+    const writes = async () => Number(/total_writes_processed:(\d+)/.exec((await ca.info('stats')) as string)![1])
+    const before = await writes()
+    const p = ca.pipeline()
+    for (let i = 0; i < n; i++) p.call('migrate', '127.0.0.1', String(b.port), `p${i}`, '0', '5000').ping()
+    const res = (await p.exec())!
+    assert.deepEqual(res.map(([e, r]) => e ?? r), Array.from({length: n}, () => ['OK', 'PONG']).flat())
+    assert.equal(await cb.dbsize(), n)
+    // One write per MIGRATE (its reply plus the PING after it), not one per reply; the INFO
+    // reply itself is the last write counted.
+    const used = (await writes()) - before
+    assert.ok(used <= n + 1, `${used} socket writes for ${n} MIGRATE+PING pairs`)
+  })
+
   test('MIGRATE inside MULTI', async () => {
     await ca.flushall()
     await cb.flushall()

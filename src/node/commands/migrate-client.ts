@@ -1,23 +1,12 @@
 // The outbound side of MIGRATE (redis 7.0 cluster.c migrateCommand / migrateGetSocket): a
-// per-node cache of ioredis connections keyed "host:port" (closed after 10 s idle, like
-// MIGRATE_SOCKET_CACHE_TTL), one pipelined write of [AUTH] [SELECT] RESTORE..., replies read
-// in order with the MIGRATE timeout applied between replies, and Redis's retry rule: one
+// per-node cache of plain TCP connections keyed "host:port" (closed after 10 s idle, like
+// MIGRATE_SOCKET_CACHE_TTL), one write of [AUTH] [SELECT] RESTORE... built as a single buffer,
+// replies read as lines (syncReadLine: a line starting with '-' is an error, anything else is
+// accepted) with the MIGRATE timeout applied between replies, and Redis's retry rule: one
 // reconnect when the socket fails before anything was acknowledged (not on timeouts).
-import type {Command as CommandT, Pipeline, Redis} from 'ioredis'
+import net from 'node:net'
 import {E} from '../errors.js'
 import type {NodeServer} from '../server.js'
-
-// ioredis is loaded on the first MIGRATE, not at node start-up (its module init is a tenth of an
-// embedded node's start-up CPU, and most nodes never migrate a key).
-type IoRedis = {Redis: typeof Redis; Command: typeof CommandT}
-let ioredis: IoRedis | undefined
-async function loadIoredis(): Promise<IoRedis> {
-  if (!ioredis) {
-    const m = await import('ioredis')
-    ioredis = {Redis: m.Redis, Command: m.Command}
-  }
-  return ioredis
-}
 
 /** redis MIGRATE_SOCKET_CACHE_TTL (seconds) and MIGRATE_SOCKET_CACHE_ITEMS. */
 const CACHE_TTL_MS = 10_000
@@ -50,7 +39,7 @@ export interface MigrateResult {
 }
 
 interface Cached {
-  conn: Redis
+  conn: MigrateConn
   lastDb: number
   lastUse: number
   /** a MIGRATE is using it: the idle sweeper must not close it under our feet */
@@ -115,11 +104,11 @@ export class MigratePool {
         }
         return {error: E.IOERR_WRITE, acked: []}
       }
-      c.conn.stream?.ref()
+      c.conn.sock.ref()
       c.busy = true
       const sent = await send(c, req).finally(() => (c.busy = false))
       c.lastUse = Date.now()
-      if (c.conn.status === 'ready') c.conn.stream?.unref()
+      if (c.conn.alive) c.conn.sock.unref()
       const {auth, select, restores, timedOut} = sent
       const n = req.items.length
       const prefixLost = (req.password !== undefined && auth === null) || (select !== undefined && select === null)
@@ -157,40 +146,13 @@ export class MigratePool {
 
   private async socket(name: string, req: MigrateRequest): Promise<Cached> {
     const hit = this.cache.get(name)
-    if (hit && hit.conn.status === 'ready') {
+    if (hit && hit.conn.alive) {
       hit.lastUse = Date.now()
       return hit
     }
     if (hit) this.close(name)
     if (this.cache.size >= CACHE_ITEMS) this.close(this.cache.keys().next().value!)
-    const {Redis} = await loadIoredis()
-    const conn = new Redis({
-      host: req.host,
-      port: Number.parseInt(req.port, 10) || 0,
-      connectTimeout: req.timeoutMs,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      // No CLIENT SETINFO handshake: redis's migrate socket sends nothing but the MIGRATE
-      // traffic, and ioredis would wait for those replies before it reports ready.
-      disableClientInfo: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      reconnectOnError: () => false,
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      disconnectTimeout: 50,
-      // Replies are status lines or errors; pin RESP2 whatever the ioredis default becomes.
-      ...({protocol: 2} as Record<string, unknown>),
-    })
-    let lastError: Error | undefined
-    conn.on('error', (e: Error) => (lastError = e))
-    try {
-      await conn.connect()
-    } catch (e) {
-      conn.disconnect()
-      throw lastError ?? e
-    }
+    const conn = await MigrateConn.connect(req.host, Number.parseInt(req.port, 10) || 0, req.timeoutMs)
     const c: Cached = {conn, lastDb: -1, lastUse: Date.now(), busy: false}
     this.cache.set(name, c)
     this.startSweeper()
@@ -201,7 +163,7 @@ export class MigratePool {
     const c = this.cache.get(name)
     if (!c) return
     this.cache.delete(name)
-    c.conn.disconnect()
+    c.conn.close()
   }
 
   closeAll(): void {
@@ -229,6 +191,101 @@ function isTimeout(e: unknown): boolean {
   return e instanceof Error && /ETIMEDOUT|timed? ?out/i.test(e.message)
 }
 
+/**
+ * One cached MIGRATE connection: a socket (TCP_NODELAY, as connEnableTcpNoDelay) and the bytes
+ * read but not yet consumed as reply lines. Replies are only read while a MIGRATE waits for them.
+ */
+class MigrateConn {
+  alive = true
+  private buf: Buffer = Buffer.alloc(0)
+  /** the MIGRATE waiting for reply lines: called for each line, or with null when the socket is gone */
+  private waiter: ((line: Buffer | null) => void) | null = null
+
+  private constructor(readonly sock: net.Socket) {
+    sock.setNoDelay(true)
+    sock.on('data', (d: Buffer) => {
+      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d])
+      this.drain()
+    })
+    const gone = () => {
+      this.alive = false
+      const w = this.waiter
+      this.waiter = null
+      w?.(null)
+    }
+    sock.on('error', gone)
+    sock.on('close', gone)
+  }
+
+  /** connBlockingConnect with the MIGRATE timeout. */
+  static connect(host: string, port: number, timeoutMs: number): Promise<MigrateConn> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({host, port})
+      const timer = setTimeout(() => {
+        sock.destroy()
+        reject(new Error('connect ETIMEDOUT'))
+      }, timeoutMs)
+      sock.once('error', (e) => {
+        clearTimeout(timer)
+        sock.destroy()
+        reject(e)
+      })
+      sock.once('connect', () => {
+        clearTimeout(timer)
+        sock.removeAllListeners('error')
+        resolve(new MigrateConn(sock))
+      })
+    })
+  }
+
+  /** Consume complete CRLF-terminated lines while a reader waits. */
+  private drain(): void {
+    while (this.waiter !== null) {
+      const nl = this.buf.indexOf(10)
+      if (nl < 0) return
+      const end = nl > 0 && this.buf[nl - 1] === 13 ? nl - 1 : nl
+      const line = this.buf.subarray(0, end)
+      this.buf = this.buf.subarray(nl + 1)
+      this.waiter(line)
+    }
+  }
+
+  /** Receive reply lines through `onLine` until it returns false (or the socket is gone: null). */
+  read(onLine: (line: Buffer | null) => boolean): void {
+    if (!this.alive) {
+      onLine(null)
+      return
+    }
+    this.waiter = (line) => {
+      if (!onLine(line) || line === null) this.waiter = null
+    }
+    this.drain()
+  }
+
+  write(data: Buffer): void {
+    this.sock.write(data)
+  }
+
+  close(): void {
+    this.alive = false
+    this.sock.destroy()
+  }
+}
+
+/** RESP multibulk of one command, appended to `out` (a list of chunks written as one buffer). */
+function pushCommand(out: Buffer[], args: (string | Buffer)[]): void {
+  let head = `*${args.length}\r\n`
+  for (const a of args) {
+    if (typeof a === 'string') {
+      head += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`
+      continue
+    }
+    out.push(Buffer.from(`${head}$${a.length}\r\n`, 'latin1'), a)
+    head = '\r\n'
+  }
+  out.push(Buffer.from(head, 'latin1'))
+}
+
 interface Sent {
   auth?: Reply
   select?: Reply
@@ -236,31 +293,22 @@ interface Sent {
   timedOut: boolean
 }
 
-/** Pipeline everything in one write; the timeout restarts at each reply (syncReadLine). */
+/** Everything in one write; the timeout restarts at each reply (syncReadLine). */
 function send(c: Cached, req: MigrateRequest): Promise<Sent> {
-  // Pipeline (not the ChainableCommander facade) exposes sendCommand for prebuilt Commands,
-  // whose promises settle one by one as replies arrive.
-  const pipe = c.conn.pipeline() as unknown as Pipeline
-  const cmds: CommandT[] = []
-  const {Command} = ioredis! // loaded by socket() before any send
-  const add = (name: string, args: (string | Buffer)[]) => {
-    const cmd = new Command(name, args, {replyEncoding: null})
-    cmds.push(cmd)
-    pipe.sendCommand(cmd)
+  const chunks: Buffer[] = []
+  let count = 0
+  const add = (args: (string | Buffer)[]) => {
+    pushCommand(chunks, args)
+    count++
   }
-  const latin1 = (s: string) => Buffer.from(s, 'latin1')
-  if (req.password !== undefined) add('auth', req.username !== undefined ? [latin1(req.username), latin1(req.password)] : [latin1(req.password)])
+  if (req.password !== undefined) add(req.username !== undefined ? ['AUTH', req.username, req.password] : ['AUTH', req.password])
   const doSelect = c.lastDb !== req.db
-  if (doSelect) add('select', [String(req.db)])
-  const restore = req.asking ? 'restore-asking' : 'restore'
-  for (const it of req.items) {
-    const args: (string | Buffer)[] = [latin1(it.key), String(it.ttl), it.payload]
-    if (req.replace) args.push('REPLACE')
-    add(restore, args)
-  }
+  if (doSelect) add(['SELECT', String(req.db)])
+  const restore = req.asking ? 'RESTORE-ASKING' : 'RESTORE'
+  for (const it of req.items) add(req.replace ? [restore, it.key, String(it.ttl), it.payload, 'REPLACE'] : [restore, it.key, String(it.ttl), it.payload])
   return new Promise((resolve) => {
-    const replies: Reply[] = new Array(cmds.length).fill(null)
-    let pending = cmds.length
+    const replies: Reply[] = new Array(count).fill(null)
+    let got = 0
     let timedOut = false
     let timer: NodeJS.Timeout | null = null
     const finish = () => {
@@ -272,27 +320,26 @@ function send(c: Cached, req: MigrateRequest): Promise<Sent> {
       out.restores = replies.slice(i)
       resolve(out)
     }
-    if (pending === 0) return finish()
-    const arm = () => {
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(() => {
-        timedOut = true
-        c.conn.disconnect() // rejects every pending command with "Connection is closed."
-      }, req.timeoutMs)
-    }
-    cmds.forEach((cmd, i) => {
-      cmd.promise.then(
-        () => (replies[i] = {ok: true}),
-        (e: Error) => {
-          // ReplyError = an error line from the target; anything else = no reply at all.
-          if (e?.name === 'ReplyError') replies[i] = {ok: false, text: e.message}
-        },
-      ).finally(() => {
-        if (--pending === 0) finish()
-        else if (!timedOut) arm()
-      })
+    if (count === 0) return finish()
+    // One timer, restarted at each reply (refresh() reuses it instead of a new one per line).
+    timer = setTimeout(() => {
+      timedOut = true
+      c.conn.close() // the reader gets null: every missing reply stays null
+    }, req.timeoutMs)
+    const arm = () => timer!.refresh()
+    c.conn.write(Buffer.concat(chunks))
+    c.conn.read((line) => {
+      if (line === null) {
+        finish()
+        return false
+      }
+      replies[got++] = line[0] === 45 /* '-' */ ? {ok: false, text: line.toString('latin1', 1)} : {ok: true}
+      if (got === count) {
+        finish()
+        return false
+      }
+      arm()
+      return true
     })
-    arm()
-    pipe.exec().catch(() => undefined)
   })
 }

@@ -30,6 +30,7 @@ export class SocketLink implements BusLink {
   private connected: boolean
   private pending: Buffer[] = []
   private closed = false
+  private corked = false
   private readonly framer = new BusFramer()
 
   constructor(private readonly sock: net.Socket, readonly inbound: boolean, node: ClusterNode | null, now: number, private readonly h: LinkHandlers) {
@@ -90,6 +91,16 @@ export class SocketLink implements BusLink {
       this.h.log('Freeing cluster link: output buffer limit reached')
       this.close()
       return
+    }
+    // Frames sent in one event-loop turn (a pipeline of SETSLOT NODE broadcasts a PONG per slot)
+    // leave in one writev, as Redis's write handler drains a link's send queue at once.
+    if (!this.corked) {
+      this.corked = true
+      this.sock.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.sock.uncork()
+      })
     }
     this.sock.write(frame)
   }
