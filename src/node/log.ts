@@ -39,6 +39,11 @@ export class Logger {
     if (RANK[level] < RANK[this.level] || this.silent) return
     this.write(formatLogLine(level, msg, this.role, new Date()))
   }
+  /** A line a background-save child reported: its pid, role C (redis' child logs as itself). */
+  child(level: LogLevel, msg: string, pid: number): void {
+    if (RANK[level] < RANK[this.level] || this.silent) return
+    this.write(formatLogLine(level, msg, 'C', new Date(), pid))
+  }
   /** A message without the "pid:role date mark" prefix (redis LL_RAW), e.g. the start-up banner. */
   raw(level: LogLevel, text: string): void {
     if (RANK[level] < RANK[this.level] || this.silent) return

@@ -13,18 +13,32 @@ class OomScoreAdj {
   private base: number | null = null
   constructor(private readonly server: NodeServer) {}
 
+  /** The score of a process of this class (0 master, 1 replica, 2 background child) while enabled. */
+  private classValue(cls: number): number {
+    const cfg = this.server.config
+    this.base ??= Number.parseInt(readFileSync(OOM_FILE, 'latin1'), 10) || 0
+    let val = cfg.get('oom-score-adj-values').split(' ').map(Number)[cls]
+    if (cfg.get('oom-score-adj') === 'yes') val += this.base
+    return Math.max(-1000, Math.min(1000, val))
+  }
+
+  /** setOOMScoreAdj(CONFIG_OOM_BGCHILD) as the forked child runs it: null when redis leaves it. */
+  childValue(): number | null {
+    if (this.server.config.get('oom-score-adj') === 'no') return null
+    try {
+      return this.classValue(2)
+    } catch {
+      return null
+    }
+  }
+
   /** setOOMScoreAdj(-1): false when /proc could not be read or written (logged). */
   apply(): boolean {
-    const cfg = this.server.config
-    const mode = cfg.get('oom-score-adj')
+    const mode = this.server.config.get('oom-score-adj')
     let val: number
     try {
       if (mode !== 'no') {
-        this.base ??= Number.parseInt(readFileSync(OOM_FILE, 'latin1'), 10) || 0
-        const values = cfg.get('oom-score-adj-values').split(' ').map(Number)
-        val = values[this.server.replication?.isReplica ? 1 : 0]
-        if (mode === 'yes') val += this.base
-        val = Math.max(-1000, Math.min(1000, val))
+        val = this.classValue(this.server.replication?.isReplica ? 1 : 0)
       } else if (this.base !== null) {
         val = this.base
         this.base = null
@@ -38,9 +52,17 @@ class OomScoreAdj {
   }
 }
 
+const oomByServer = new WeakMap<NodeServer, OomScoreAdj>()
+
+/** The oom_score_adj a background-save child sets on itself (null: leave the inherited one). */
+export function bgchildOomScoreAdj(server: NodeServer): number | null {
+  return oomByServer.get(server)?.childValue() ?? null
+}
+
 export function installProcessConfigs(server: NodeServer): void {
   if (process.platform !== 'linux') return
   const oom = new OomScoreAdj(server)
+  oomByServer.set(server, oom)
   server.config.onChange.push((name) => {
     if ((name === 'oom-score-adj' || name === 'oom-score-adj-values') && !oom.apply()) throw new ConfigError('Failed to set current oom_score_adj. Check server logs.')
   })

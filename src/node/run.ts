@@ -2,7 +2,6 @@
 // local-cluster launcher spawns nodes: no oclif start-up cost per node).
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {signalShutdownOptions} from './process-configs.js'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
@@ -28,36 +27,27 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   })
   const pidfile = config.get('pidfile')
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) {
-      // redis sigShutdownHandler: a second SIGINT while shutting down exits at once
-      if (signal === 'SIGINT') {
-        node.server.log.warning('You insist... exiting now.')
-        rmSync(join(node.server.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
-        process.exit(1)
-      }
-      return
+  // redis sigShutdownHandler: the signal is only recorded; the server cron runs the shutdown.
+  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+    const server = node.server
+    if (server.shutdownAsap && signal === 'SIGINT') {
+      // A second SIGINT while shutting down exits at once, without the final save.
+      server.log.warning('You insist... exiting now.')
+      rmSync(join(server.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
+      process.exit(1)
     }
-    stopping = true
-    void node.server.shutdown(`Received ${signal} scheduling shutdown...`, signalShutdownOptions(node.server, signal)).then(async (ok) => {
-      if (!ok) {
-        // redis: the final save failed, so the server keeps running (a second signal retries).
-        node.server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)
-        stopping = false
-        return
-      }
-      await node.cluster?.stop?.()
-      if (pidfile) rmSync(pidfile, {force: true})
-      process.exit(0)
-    })
+    server.log.warning(`Received ${signal} scheduling shutdown...`)
+    server.shutdownAsap = {signal}
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  // SHUTDOWN from a client ends the process too.
+  // SHUTDOWN from a client or a signal ends the process.
   node.server.once('shutdown', () => {
-    if (pidfile) rmSync(pidfile, {force: true})
-    if (!stopping) process.exit(0)
+    void (async () => {
+      await node.cluster?.stop?.()
+      if (pidfile) rmSync(pidfile, {force: true})
+      process.exit(0)
+    })()
   })
   return new Promise<never>(() => {})
 }

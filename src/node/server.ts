@@ -24,6 +24,7 @@ import {Session} from './session.js'
 import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
+import {signalShutdownOptions} from './process-configs.js'
 import {Acl} from './acl/acl.js'
 import {Insight} from './insight.js'
 import {installNotify} from './notify.js'
@@ -144,6 +145,13 @@ export class NodeServer extends EventEmitter {
   private cron?: NodeJS.Timeout
   private boundPort = 0
   private shuttingDown = false
+  /** DEBUG PAUSE-CRON 1: the periodic cron does nothing (redis server.pause_cron). */
+  cronPaused = false
+  /**
+   * A SIGTERM/SIGINT not yet acted on (redis server.shutdown_asap): the signal handler only
+   * records it, the next cron tick runs the shutdown, SHUTDOWN ABORT can still clear it.
+   */
+  shutdownAsap: {signal: 'SIGTERM' | 'SIGINT'} | null = null
 
   constructor(opts: NodeServerOptions = {}) {
     super()
@@ -478,6 +486,8 @@ export class NodeServer extends EventEmitter {
   }
 
   private serverCron(): void {
+    if (this.cronPaused) return
+    if (this.shutdownAsap && !this.shuttingDown) this.shutdownFromSignal(this.shutdownAsap.signal)
     const t0 = performance.now()
     let freed = 0
     const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
@@ -515,10 +525,10 @@ export class NodeServer extends EventEmitter {
    * close. Resolves false when a hook refused (redis prepareForShutdown: the final save failed
    * and FORCE was not given): the node keeps running.
    */
-  async shutdown(reason = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
+  async shutdown(reason: string | null = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
     if (this.shuttingDown) return true
     this.shuttingDown = true
-    this.log.warning(reason)
+    if (reason !== null) this.log.warning(reason)
     for (const h of this.shutdownHooks) {
       try {
         await h(opts)
@@ -532,10 +542,21 @@ export class NodeServer extends EventEmitter {
       }
     }
     if (this.cluster?.shutdown) await this.cluster.shutdown()
+    this.shutdownAsap = null
     await this.close()
     this.log.warning('Redis is now ready to exit, bye bye...')
     this.emit('shutdown')
     return true
+  }
+
+  /** serverCron's shutdown_asap branch: prepareForShutdown with the flags the signal implies. */
+  private shutdownFromSignal(signal: 'SIGTERM' | 'SIGINT'): void {
+    void this.shutdown(null, signalShutdownOptions(this, signal)).then((ok) => {
+      if (ok) return
+      // The final save failed: keep running (a second signal retries).
+      this.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)
+      this.shutdownAsap = null
+    })
   }
 }
 

@@ -209,7 +209,11 @@ export function objectDebugSubcommands(): [string, DebugSubcommand][] {
       if (argv.length !== 2) throw wrongArgs(argv)
       ctx.reply.simple('Apparently Redis did not crash: test passed')
     }}],
-    ['pause-cron', {help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'], handler: accept(3)}],
+    ['pause-cron', {help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'], handler: (ctx, argv) => {
+      if (argv.length !== 3) throw wrongArgs(argv)
+      ctx.server.cronPaused = (Number.parseInt(argv[2], 10) || 0) !== 0 // atoi
+      ctx.reply.ok()
+    }}],
     ['set-skip-checksum-validation', {help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.'], handler: accept(3)}],
     ['aof-flush-sleep', {help: ['AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.'], handler: accept(3)}],
   ]

@@ -215,7 +215,11 @@ function shutdown(ctx: CommandContext, argv: string[]): void | Promise<void> {
   if (opts.save && opts.nosave) return ctx.reply.error(E.SYNTAX)
   if (argv.some((a) => is(a, 'abort'))) {
     if (argv.length !== 2) return ctx.reply.error(E.SYNTAX)
-    return ctx.reply.error('ERR No shutdown in progress.')
+    // abortShutdown: a signal the cron has not acted on yet is forgotten.
+    if (!ctx.server.shutdownAsap) return ctx.reply.error('ERR No shutdown in progress.')
+    ctx.server.shutdownAsap = null
+    ctx.server.log.notice('Shutdown manually aborted.')
+    return ctx.reply.ok()
   }
   // On success there is no reply: server.close() drops the connection, as with redis-server.
   return ctx.server.shutdown('User requested shutdown...', opts).then((ok) => {

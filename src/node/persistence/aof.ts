@@ -13,6 +13,7 @@ import {AofManifest} from './aof-manifest.js'
 import {openBaseSource, type BaseSource} from './aof-base.js'
 import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
+import {rdbState} from './rdb-save.js'
 
 export {AofLoadError} from './aof-load.js'
 
@@ -99,6 +100,8 @@ export class Aof {
         }),
     })
     server.shutdownHooks.push(() => this.shutdown())
+    // One background child at a time (redis hasActiveChildProcess): BGSAVE waits for a rewrite.
+    rdbState(server).otherChildActive = () => this.rewrite !== null
     this.cron = setInterval(() => this.tick(), 100)
     this.cron.unref()
   }
@@ -191,7 +194,7 @@ export class Aof {
   private tick(): void {
     if (this.state === 'off' && !this.rewriteScheduled) return
     this.w.tick()
-    if (this.rewrite !== null) return
+    if (this.rewrite !== null || this.bgsaveRunning()) return
     if (this.rewriteScheduled) {
       this.startRewrite()
       return
@@ -211,7 +214,7 @@ export class Aof {
 
   private bgrewriteaofCommand(ctx: CommandContext): void {
     if (this.rewrite !== null) return ctx.reply.error('ERR Background append only file rewriting already in progress')
-    if (ctx.session.flags.has('exec')) {
+    if (ctx.session.flags.has('exec') || this.bgsaveRunning()) {
       this.rewriteScheduled = true
       this.consecutiveFailures = 0
       return ctx.reply.simple('Background append only file rewriting scheduled')
@@ -419,8 +422,18 @@ export class Aof {
   // ---- CONFIG SET appendonly ------------------------------------------------------------
 
   /** startAppendOnly: WAIT_REWRITE until a rewrite's BASE exists, writes meanwhile go to a temp INCR. */
+  /** A BGSAVE child is running: a rewrite now would be a second child (redis schedules it). */
+  private bgsaveRunning(): boolean {
+    return rdbState(this.server).bgsave !== null
+  }
+
   private startAppendOnly(): void {
     this.state = 'wait-rewrite'
+    if (this.bgsaveRunning()) {
+      this.rewriteScheduled = true
+      this.server.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.')
+      return
+    }
     if (this.rewrite !== null) {
       this.server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.')
       this.abortRewrite()

@@ -5,23 +5,29 @@
 // SHUTDOWN/SIGTERM are installed by installRdbPersistence (startNode calls it).
 import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {open as openAsync} from 'node:fs/promises'
 import {join} from 'node:path'
 import {E, ShutdownRefused} from '../errors.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer, ShutdownOptions} from '../server.js'
 import type {Session} from '../session.js'
 import {KeyPacer, pacedChunkSize, Snapshot, type SnapshotOptions} from './snapshot.js'
+import {SaveChild} from './save-child.js'
+import {pauseClients, unpause} from '../pause.js'
+import {bgchildOomScoreAdj} from '../process-configs.js'
+import {constants as osConstants} from 'node:os'
 
 /** redis CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
 const BGSAVE_RETRY_DELAY_MS = 5000
 
 interface BgsaveJob {
   snap: Snapshot
+  child: SaveChild
   start: number
-  tmp: string
   dirtyBefore: number
-  aborted: boolean
+  /** Keys in the point in time (current_save_keys_total). */
+  keysTotal: number
+  /** Killed by the node itself (redis kills with SIGUSR1): not an error. */
+  killed: boolean
   done: Promise<boolean>
 }
 
@@ -43,7 +49,6 @@ export interface RdbState {
   installed: boolean
 }
 
-let bgsaveSeq = 0
 const states = new WeakMap<NodeServer, RdbState>()
 
 export function rdbState(server: NodeServer): RdbState {
@@ -90,28 +95,30 @@ function tempPath(server: NodeServer): string {
   return join(server.config.get('dir'), `temp-${process.pid}.rdb`)
 }
 
-/** SAVE (and the final save on shutdown): the whole file now; true on success. */
-export function saveSync(server: NodeServer): boolean {
+interface ForegroundSave {
+  snap: Snapshot
+  /** false once a write failed (logged, temp file removed). */
+  write(chunk: Buffer): boolean
+  /** fsync, rename over dbfilename, fsync the directory; true on success. */
+  commit(): boolean
+}
+
+/** rdbSave's steps in the server's own process: temp-<pid>.rdb, write, fsync, rename. */
+function beginForegroundSave(server: NodeServer, chunkSize: number): ForegroundSave | null {
   const st = rdbState(server)
   // A background save still running would rename an older point in time over this file.
   abortBgsave(server)
   const tmp = tempPath(server)
-  const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: 1 << 20}))
+  const snap = new Snapshot(server, snapshotOptions(server, {chunkSize}))
   let fd: number
   try {
     fd = openSync(tmp, 'w')
   } catch (e) {
     snap.abort()
     server.log.warning(`Failed opening the temp RDB file ${`temp-${process.pid}.rdb`} (in server root dir ${server.config.get('dir')}) for saving: ${(e as Error).message}`)
-    return false
+    return null
   }
-  try {
-    for (let c = snap.next(); c !== null; c = snap.next()) writeSync(fd, c)
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(tmp, rdbPath(server))
-    fsyncDir(server.config.get('dir'))
-  } catch (e) {
+  const failed = (op: string, e: unknown): false => {
     snap.abort()
     try {
       closeSync(fd)
@@ -119,105 +126,169 @@ export function saveSync(server: NodeServer): boolean {
       // already closed
     }
     rmSync(tmp, {force: true})
-    server.log.warning(`Write error saving DB on disk: ${(e as Error).message}`)
+    server.log.warning(`Write error saving DB on disk(${op}): ${(e as Error).message}`)
     return false
   }
-  server.log.notice('DB saved on disk')
-  server.dirty = 0
-  server.lastSaveTime = server.clock.now()
-  st.lastBgsaveOk = true
-  st.saves++
-  return true
+  return {
+    snap,
+    write(chunk) {
+      try {
+        writeSync(fd, chunk)
+        return true
+      } catch (e) {
+        return failed('rdbSaveRio', e)
+      }
+    },
+    commit() {
+      let op = 'fsync'
+      try {
+        fsyncSync(fd)
+        op = 'fclose'
+        closeSync(fd)
+      } catch (e) {
+        return failed(op, e)
+      }
+      try {
+        renameSync(tmp, rdbPath(server))
+      } catch (e) {
+        server.log.warning(`Error moving temp DB file temp-${process.pid}.rdb on the final destination ${server.config.get('dbfilename')} (in server root dir ${server.config.get('dir')}): ${(e as Error).message}`)
+        rmSync(tmp, {force: true})
+        return false
+      }
+      fsyncDir(server.config.get('dir'))
+      server.log.notice('DB saved on disk')
+      server.dirty = 0
+      server.lastSaveTime = server.clock.now()
+      st.lastBgsaveOk = true
+      st.saves++
+      return true
+    },
+  }
 }
 
-/** BGSAVE: false (and a logged reason) when it could not start. */
+/** SAVE: the whole file now, blocking, as redis' rdbSave; true on success. */
+export function saveSync(server: NodeServer): boolean {
+  const save = beginForegroundSave(server, 1 << 20)
+  if (!save) return false
+  for (let c = save.snap.next(); c !== null; c = save.snap.next()) if (!save.write(c)) return false
+  return save.commit()
+}
+
+/**
+ * The final save on SHUTDOWN / SIGTERM / SIGINT. Redis blocks in rdbSave there (sleeping per key
+ * under rdb-key-save-delay, a second SIGINT still removes temp-<pid>.rdb and exits from the
+ * signal handler). The node does the same steps with the event loop turning between chunks, so
+ * signals are handled, while every client is paused: no command runs after the point in time.
+ */
+async function saveFinal(server: NodeServer): Promise<boolean> {
+  pauseClients(server, 'shutdown', Number.MAX_SAFE_INTEGER, 'all')
+  const save = beginForegroundSave(server, pacedChunkSize(server, 1 << 20))
+  let ok = false
+  if (save) {
+    const pacer = new KeyPacer(() => server.config.int('rdb-key-save-delay'))
+    ok = true
+    for (let c = save.snap.next(); c !== null && ok; c = save.snap.next()) {
+      ok = save.write(c)
+      const wait = pacer.owe(save.snap.keysWritten)
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)))
+    }
+    ok &&= save.commit()
+  }
+  // Saved: the node closes with the held commands never run. Not saved: it keeps serving them.
+  if (!ok) unpause(server, 'shutdown')
+  return ok
+}
+
+/** BGSAVE (rdbSaveBackground): false (and a logged reason) when it could not start. */
 export function startBgsave(server: NodeServer): boolean {
   const st = rdbState(server)
   if (st.bgsave) return false
+  st.saves++
   st.lastBgsaveTry = server.clock.now()
   st.scheduled = false
-  const job: BgsaveJob = {
-    snap: new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)})),
-    start: Date.now(),
-    tmp: join(server.config.get('dir'), `temp-bg-${process.pid}-${++bgsaveSeq}.rdb`),
-    dirtyBefore: server.dirty,
-    aborted: false,
-    done: Promise.resolve(false),
+  let child: SaveChild
+  try {
+    child = new SaveChild({
+      dir: server.config.get('dir'),
+      target: rdbPath(server),
+      oomScoreAdj: bgchildOomScoreAdj(server),
+      onLog: (level, msg, pid) => server.log.child(level, msg, pid),
+    })
+  } catch (e) {
+    st.lastBgsaveOk = false
+    server.log.warning(`Can't save in background: fork: ${(e as Error).message}`)
+    return false
   }
+  // The Snapshot's construction is the point in time, the moment redis forks.
+  const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)}))
+  let keysTotal = 0
+  for (const [, ks] of server.databases()) keysTotal += ks.size
+  const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
   st.bgsave = job
-  server.log.notice(`Background saving started by pid ${process.pid}`)
-  job.done = writeInBackground(server, job).then((ok) => finishBgsave(server, job, ok))
+  server.log.notice(`Background saving started by pid ${child.pid}`)
+  job.done = streamToChild(server, job).then(() => finishBgsave(server, job))
   return true
 }
 
-async function writeInBackground(server: NodeServer, job: BgsaveJob): Promise<boolean> {
-  let fh: Awaited<ReturnType<typeof openAsync>> | undefined
-  try {
-    fh = await openAsync(job.tmp, 'w')
-    // One chunk per turn of the event loop: clients are served between chunks.
-    const pacer = new KeyPacer(() => server.config.int('rdb-key-save-delay'))
-    for (let c = job.snap.next(); c !== null && !job.aborted; c = job.snap.next()) {
-      await fh.write(c)
-      const wait = pacer.owe(job.snap.keysWritten)
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    }
-    if (job.aborted) throw new Error('aborted')
-    await fh.sync()
-    await fh.close()
-    fh = undefined
-    // Synchronous check-and-rename: a FLUSHALL or SAVE that aborted us cannot be overwritten.
-    if (job.aborted) throw new Error('aborted')
-    renameSync(job.tmp, rdbPath(server))
-    fsyncDir(server.config.get('dir'))
-    server.log.notice('DB saved on disk')
-    return true
-  } catch (e) {
-    job.snap.abort()
-    await fh?.close().catch(() => undefined)
-    rmSync(job.tmp, {force: true})
-    if (!job.aborted) server.log.warning(`Write error saving DB on disk: ${(e as Error).message}`)
-    return false
+/**
+ * Feed the child the snapshot, one chunk per turn of the event loop (clients are served between
+ * chunks), paced by rdb-key-save-delay as the forked child sleeps per key: the value at the
+ * fork counts, a later CONFIG SET does not reach a running child.
+ */
+async function streamToChild(server: NodeServer, job: BgsaveJob): Promise<void> {
+  const delay = server.config.int('rdb-key-save-delay')
+  const pacer = new KeyPacer(() => delay)
+  for (let c = job.snap.next(); c !== null; c = job.snap.next()) {
+    if (!(await job.child.write(c))) break
+    const wait = pacer.owe(job.snap.keysWritten)
+    if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), job.child.exited])
+    if (!job.child.running) break
   }
+  if (job.snap.done && job.child.running) job.child.commit()
+  else job.snap.abort()
 }
 
-function finishBgsave(server: NodeServer, job: BgsaveJob, ok: boolean): boolean {
+/** backgroundSaveDoneHandlerDisk, once the child is reaped. */
+async function finishBgsave(server: NodeServer, job: BgsaveJob): Promise<boolean> {
+  const {code, signal} = await job.child.exited
+  job.snap.abort()
   const st = rdbState(server)
   if (st.bgsave === job) st.bgsave = null
   st.lastBgsaveTimeSec = Math.round((Date.now() - job.start) / 1000)
-  if (job.aborted) {
-    server.log.warning('Background saving terminated by signal 10')
-    return false
-  }
-  if (ok) {
+  if (signal === null && code === 0) {
     server.log.notice('Background saving terminated with success')
     server.dirty -= job.dirtyBefore
     server.lastSaveTime = server.clock.now()
     st.lastBgsaveOk = true
-    st.saves++
-  } else {
+    return true
+  }
+  if (signal === null) {
     server.log.warning('Background saving error')
     st.lastBgsaveOk = false
+  } else {
+    server.log.warning(`Background saving terminated by signal ${osConstants.signals[signal] ?? signal}`)
+    job.child.removeTemp()
+    // The node's own kill (redis SIGUSR1) is not an error; any other signal is.
+    if (!job.killed) st.lastBgsaveOk = false
   }
-  return ok
+  return false
 }
 
-/** Stop a BGSAVE now (synchronously): its file can no longer replace dump.rdb. */
-function abortBgsave(server: NodeServer): void {
+/** killRDBChild + rdbRemoveTempFile, synchronously: the child can no longer replace dump.rdb. */
+function abortBgsave(server: NodeServer): BgsaveJob | null {
   const st = rdbState(server)
   const job = st.bgsave
-  if (!job) return
-  job.aborted = true
+  if (!job) return null
+  job.killed = true
   job.snap.abort()
+  job.child.kill()
   st.bgsave = null
+  return job
 }
 
-/** killRDBChild: drop a BGSAVE in progress (its writer removes the temp file). */
+/** killRDBChild and wait until it is reaped. */
 export async function killBgsave(server: NodeServer): Promise<void> {
-  const job = rdbState(server).bgsave
-  if (!job) return
-  job.aborted = true
-  job.snap.abort()
-  await job.done
+  await abortBgsave(server)?.done
 }
 
 /**
@@ -281,7 +352,7 @@ async function shutdownSave(server: NodeServer, opts: ShutdownOptions): Promise<
   }
   if (opts.nosave || (!opts.save && saveParams(server).length === 0)) return
   server.log.notice('Saving the final RDB snapshot before exiting.')
-  if (saveSync(server)) return
+  if (await saveFinal(server)) return
   if (opts.force) {
     server.log.warning('Error trying to save the DB. Exit anyway.')
     return
@@ -331,9 +402,9 @@ export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: strin
     'current_cow_peak:0',
     'current_cow_size:0',
     'current_cow_size_age:0',
-    'current_fork_perc:0.00',
-    'current_save_keys_processed:0',
-    'current_save_keys_total:0',
+    `current_fork_perc:${job && job.keysTotal ? ((Math.min(job.snap.keysWritten, job.keysTotal) / job.keysTotal) * 100).toFixed(2) : '0.00'}`,
+    `current_save_keys_processed:${job ? job.snap.keysWritten : 0}`,
+    `current_save_keys_total:${job ? job.keysTotal : 0}`,
     `rdb_changes_since_last_save:${server.dirty}`,
     `rdb_bgsave_in_progress:${job ? 1 : 0}`,
     `rdb_last_save_time:${Math.floor(server.lastSaveTime / 1000)}`,
