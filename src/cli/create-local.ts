@@ -1,5 +1,6 @@
 // `redis-ts create` with no addresses: start a local cluster (flags → startLocalCluster), print how
 // to connect (or --env lines / one JSON document), and with --foreground stay attached until Ctrl-C.
+import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {loadCluster} from '../admin/topology/load.js'
 import {runChecks} from '../admin/check/checks.js'
@@ -12,6 +13,7 @@ import {connectHost} from '../local/wait.js'
 import {envLines, envObject, renderConnect} from '../ui/local.js'
 import type {Output} from '../ui/output.js'
 import {refFlags} from './local-flags.js'
+import {mark, printTimeline} from '../timing.js'
 
 export interface CreateLocalFlags {
   masters: number
@@ -41,6 +43,17 @@ function localPassword(f: CreateLocalFlags, flagPassword: string | undefined): s
 
 export async function createLocal(out: Output, f: CreateLocalFlags, flagPassword: string | undefined): Promise<{doc: unknown; cluster: LocalCluster}> {
   if (f['dry-run']) throw usageError('--dry-run needs node addresses (a local cluster has nothing to plan against yet)')
+  mark('create command running (CLI loaded, flags parsed)')
+  let logs: {label: string; log: string}[] = []
+  try {
+    return await createLocalCluster(out, f, flagPassword, (l) => (logs = l))
+  } finally {
+    mark('create finished')
+    printTimeline(logs)
+  }
+}
+
+async function createLocalCluster(out: Output, f: CreateLocalFlags, flagPassword: string | undefined, onNodes: (logs: {label: string; log: string}[]) => void): Promise<{doc: unknown; cluster: LocalCluster}> {
   const started = Date.now()
   const password = localPassword(f, flagPassword)
   const isDefault = f.name === 'default' && f.dir === undefined
@@ -67,11 +80,13 @@ export async function createLocal(out: Output, f: CreateLocalFlags, flagPassword
       else if (e.type === 'replicas-synced') renderReplicasSynced(out, e)
     },
   })
+  onNodes(cluster.nodes.map((n) => ({label: String(n.port), log: join(n.dir, 'node.log')})))
   const host = connectHost(cluster)
   const pool = new NodePool({...(password ? {password} : {}), connectTimeoutMs: 3000})
   try {
     const view = await loadCluster({host, port: cluster.nodes[0].port}, pool, {details: true})
     renderCheck(out, view, runChecks(view), {multipleOwners: false})
+    mark('final check done')
   } finally {
     await pool.close()
   }

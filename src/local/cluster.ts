@@ -14,6 +14,7 @@ import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.j
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
 import {connectHost, waitAnswering} from './wait.js'
+import {mark} from '../timing.js'
 
 export {defaultBaseDir, stateDir, readState, type LocalClusterState, type LocalNodeState, type Persistence}
 
@@ -152,6 +153,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   }
   try {
     const ports = await choosePorts(total, opts.portBase, host, opts.onEvent)
+    mark(`ports chosen: ${ports.join(' ')}`)
     for (const port of ports) {
       const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
       const n = spawnNode(nodeSpec(state, node, detached))
@@ -159,11 +161,14 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       state.nodes.push({...node, pid: n.pid})
     }
     writeState(state)
+    mark(`${total} node processes spawned (${server === 'embedded' ? 'embedded' : server})`)
     opts.onEvent?.({type: 'spawned', nodes: total})
     await waitAnswering(pool, state, state.nodes, opts.timeoutMs ?? 30000)
+    mark('every node answers PING')
     opts.onEvent?.({type: 'ready'})
     const addrs = state.nodes.map((n) => ({host, port: n.port}))
     const valid = await validateCreateNodes(addrs, pool)
+    mark('nodes validated (empty, cluster-enabled)')
     const plan = planCreate(valid.map((v) => ({address: v.address, host: v.host, port: v.port})), replicas)
     // Returns once the cluster is ok everywhere and every replica finished its initial sync.
     const create = await applyCreate(plan, valid, pool, {
@@ -176,6 +181,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     writeState(state)
     if (!ephemeral) tracked.removeDir = undefined
     if (detached) untrack()
+    mark('local cluster created (state file written)')
     opts.onEvent?.({type: 'created'})
     const startupNodes = state.nodes.map((n) => ({host, port: n.port}))
     return {

@@ -7,6 +7,7 @@ import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
 import type {CreatePlan} from '../plan/create.js'
+import {mark} from '../../timing.js'
 import {diagnose, snapshot, waitForConvergence, waitForReplicaSync} from './wait.js'
 
 export interface ValidNode {
@@ -120,11 +121,13 @@ export async function applyCreate(
   }
   try {
     await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
+    mark(`fast-join settings lowered (${lowered.length} CONFIG SET)`)
     return await applyCreateSteps(plan, nodes, pool, opts)
   } finally {
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
     const failed = await restore()
+    mark('fast-join settings restored')
     if (failed.length) opts.onEvent?.({type: 'restore-failed', nodes: failed})
   }
 }
@@ -183,6 +186,7 @@ async function applyCreateSteps(
       }
     }),
   )
+  mark('slots assigned (ADDSLOTSRANGE)')
   emit({type: 'slots-assigned'})
   const order = [...plan.masters.map((m) => m.address), ...plan.replicas.map((r) => r.address)]
   await Promise.all(
@@ -191,6 +195,7 @@ async function applyCreateSteps(
       await c.call('CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)).catch(() => undefined)
     }),
   )
+  mark('config epochs set')
   emit({type: 'epochs-set'})
   const first = byAddr.get(order[0])!
   const firstIp = await resolveIp(first.host)
@@ -210,6 +215,7 @@ async function applyCreateSteps(
       }
     }),
   )
+  mark('CLUSTER MEET sent')
   emit({type: 'meet-sent'})
 
   const replicaOf = new Map<string, string>()
@@ -234,6 +240,7 @@ async function applyCreateSteps(
         if (known) {
           try {
             await c.call('CLUSTER', 'REPLICATE', master.id)
+            mark(`${r.address} replicates ${r.masterAddress}`)
             emit({type: 'replicate', replica: r.address, master: r.masterAddress})
             return
           } catch (err) {
@@ -256,12 +263,14 @@ async function applyCreateSteps(
     {nodeCount: nodes.length, stateOk: true, replicaOf, members: nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort}))},
     {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
   )
+  mark('converged: all nodes agree, cluster_state:ok everywhere')
   // The slot map is agreed; the replicas must also hold the data (their initial sync runs meanwhile).
   const synced = await waitForReplicaSync(
     pool,
     plan.replicas.map((r) => ({address: r.address, host: byAddr.get(r.address)!.host, port: byAddr.get(r.address)!.port, masterAddress: r.masterAddress})),
     {deadline, onPoll: (reason) => emit({type: 'waiting', reason})},
   )
+  mark('replicas synced')
   if (plan.replicas.length) emit({type: 'replicas-synced', replicas: plan.replicas.length, unreported: synced.unreported})
   return {
     nodes: [
