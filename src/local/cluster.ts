@@ -7,7 +7,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {planCreate} from '../admin/plan/create.js'
-import {applyCreate, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
+import {applyCreate, distinctNodes, prepareMaster, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
+import {formatAddress} from '../admin/address.js'
 import {RedisTsError} from '../errors.js'
 import {busPortFor, freePortPair, portFree} from './ports.js'
 import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
@@ -111,6 +112,8 @@ export function runningHint(state: {name: string; dir: string}, dirGiven: boolea
   return dirGiven ? ` --dir ${state.dir}` : state.name !== 'default' ? ` --name ${state.name}` : ''
 }
 
+const LOCAL_FAST_JOIN_TIMEOUT_MS = 500
+
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const ephemeral = opts.name === undefined && opts.dir === undefined && !opts.detached
   const name = opts.name ?? 'default'
@@ -154,25 +157,45 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   try {
     const ports = await choosePorts(total, opts.portBase, host, opts.onEvent)
     mark(`ports chosen: ${ports.join(' ')}`)
-    for (const port of ports) {
-      const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
-      const n = spawnNode(nodeSpec(state, node, detached))
-      spawned.push(n)
-      state.nodes.push({...node, pid: n.pid})
+    // The plan needs only addresses, so it is made before any node runs.
+    const plan = planCreate(ports.map((port) => ({address: formatAddress({host, port}), host, port})), replicas)
+    const spawnGroup = (group: number[]): LocalNodeState[] => {
+      const started = group.map((port) => {
+        const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
+        const n = spawnNode(nodeSpec(state, node, detached))
+        spawned.push(n)
+        return {...node, pid: n.pid}
+      })
+      state.nodes.push(...started)
+      state.nodes.sort((a, b) => a.port - b.port)
+      writeState(state)
+      return started
     }
-    writeState(state)
-    mark(`${total} node processes spawned (${server === 'embedded' ? 'embedded' : server})`)
+    const validate = (group: LocalNodeState[]) => validateCreateNodes(group.map((n) => ({host, port: n.port})), pool)
+    // Masters first, with the machine to themselves: once they answer they get their slots and
+    // epochs while the replicas start, so the rejoin delay each master sits out after getting its
+    // slots (before cluster_state:ok) overlaps the replicas' start-up instead of following it.
+    const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
+    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server})`)
+    await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)
+    const replicaNodes = spawnGroup(plan.replicas.map((r) => r.port))
+    mark(`${replicaNodes.length} replica processes spawned`)
     opts.onEvent?.({type: 'spawned', nodes: total})
-    await waitAnswering(pool, state, state.nodes, opts.timeoutMs ?? 30000)
+    const masters = await validate(masterNodes)
+    await Promise.all(masters.map((m) => prepareMaster(plan, m, pool)))
+    mark('masters validated, slots and epochs assigned')
+    await waitAnswering(pool, state, replicaNodes, opts.timeoutMs ?? 30000)
     mark('every node answers PING')
     opts.onEvent?.({type: 'ready'})
-    const addrs = state.nodes.map((n) => ({host, port: n.port}))
-    const valid = await validateCreateNodes(addrs, pool)
+    const valid = distinctNodes([...masters, ...(await validate(replicaNodes))])
     mark('nodes validated (empty, cluster-enabled)')
-    const plan = planCreate(valid.map((v) => ({address: v.address, host: v.host, port: v.port})), replicas)
     // Returns once the cluster is ok everywhere and every replica finished its initial sync.
     const create = await applyCreate(plan, valid, pool, {
       timeoutMs: opts.timeoutMs ?? 30000,
+      preparedMasters: masters.map((m) => m.address),
+      // The rejoin delay's floor (CLUSTER_MIN_REJOIN_DELAY): nodes on one machine answer a PING
+      // within 500 ms unless it is badly overloaded; the nodes' own timeout is back once ready.
+      fastJoinTimeoutMs: LOCAL_FAST_JOIN_TIMEOUT_MS,
       onEvent: (e) => {
         if (e.type === 'replicas-synced') opts.onEvent?.(e)
       },
