@@ -45,21 +45,25 @@ export async function createLocal(out: Output, f: CreateLocalFlags, flagPassword
   if (f['dry-run']) throw usageError('--dry-run needs node addresses (a local cluster has nothing to plan against yet)')
   mark('create command running (CLI loaded, flags parsed)')
   let logs: {label: string; log: string}[] = []
+  const password = localPassword(f, flagPassword)
+  // One pool for building the cluster and checking it: the final check needs no new connections.
+  const pool = new NodePool({...(password ? {password} : {}), connectTimeoutMs: 3000})
   try {
-    return await createLocalCluster(out, f, flagPassword, (l) => (logs = l))
+    return await createLocalCluster(out, f, password, pool, (l) => (logs = l))
   } finally {
+    await pool.close()
     mark('create finished')
     printTimeline(logs)
   }
 }
 
-async function createLocalCluster(out: Output, f: CreateLocalFlags, flagPassword: string | undefined, onNodes: (logs: {label: string; log: string}[]) => void): Promise<{doc: unknown; cluster: LocalCluster}> {
+async function createLocalCluster(out: Output, f: CreateLocalFlags, password: string | undefined, pool: NodePool, onNodes: (logs: {label: string; log: string}[]) => void): Promise<{doc: unknown; cluster: LocalCluster}> {
   const started = Date.now()
-  const password = localPassword(f, flagPassword)
   const isDefault = f.name === 'default' && f.dir === undefined
   const base = f.port ?? f['port-base'] ?? (isDefault ? 7000 : 0)
   out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}`)
   const cluster = await startLocalCluster({
+    pool,
     name: f.name,
     ...(f.dir ? {dir: f.dir} : {}),
     masters: f.masters,
@@ -82,14 +86,9 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, flagPassword
   })
   onNodes(cluster.nodes.map((n) => ({label: String(n.port), log: join(n.dir, 'node.log')})))
   const host = connectHost(cluster)
-  const pool = new NodePool({...(password ? {password} : {}), connectTimeoutMs: 3000})
-  try {
-    const view = await loadCluster({host, port: cluster.nodes[0].port}, pool, {details: true})
-    renderCheck(out, view, runChecks(view), {multipleOwners: false})
-    mark('final check done')
-  } finally {
-    await pool.close()
-  }
+  const view = await loadCluster({host, port: cluster.nodes[0].port}, pool, {details: true})
+  renderCheck(out, view, runChecks(view), {multipleOwners: false})
+  mark('final check done')
   const elapsedMs = Date.now() - started
   out.ok(`Local cluster ready in ${(elapsedMs / 1000).toFixed(2)}s: ${cluster.addresses.join(' ')}`)
   const nodes = cluster.create.nodes.map((n) => {

@@ -43,6 +43,8 @@ export interface LocalClusterOptions {
   /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
   timeoutMs?: number
+  /** connections to use and leave open (the CLI checks the new cluster through them); default: its own, closed on return */
+  pool?: NodePool
   onEvent?: (e: LocalEvent) => void
 }
 
@@ -150,7 +152,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   // afterwards only an ephemeral cluster's directory goes with the process.
   const tracked: {pids: () => number[]; removeDir?: string} = {pids: () => spawned.map((n) => n.pid), removeDir: dir}
   const untrack = trackForExit(detached ? {pids: () => spawned.map((n) => n.pid), removeDir: dir} : tracked)
-  const pool = new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
+  const pool = opts.pool ?? new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
   const stopAll = async () => {
     await stopPids(spawned.map((n) => n.pid))
   }
@@ -225,7 +227,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     rmSync(dir, {recursive: true, force: true})
     throw err
   } finally {
-    await pool.close()
+    if (!opts.pool) await pool.close()
   }
 }
 
