@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {createLocal, waitForeground} from '../src/cli/create-local.js'
+import {printTimeline} from '../src/timing.js'
 import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
 import {createPlanDoc, renderCreatePlan} from '../src/admin/format/create.js'
@@ -87,6 +88,7 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
       this.finish({plan: createPlanDoc(plan, idOf), nodes: result.nodes, elapsedMs: Date.now() - started, healthy: report.healthy}, warnings.length ? ExitCode.PARTIAL_FAILURE : ExitCode.OK, warnings)
     } finally {
       await pool.close()
+      printTimeline()
     }
   }
 }

@@ -1,5 +1,6 @@
 // `redis-ts create` with no addresses: start a local cluster (flags → startLocalCluster), print how
 // to connect (or --env lines / one JSON document), and with --foreground stay attached until Ctrl-C.
+import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {loadCluster} from '../admin/topology/load.js'
 import {runChecks} from '../admin/check/checks.js'
@@ -12,6 +13,7 @@ import {connectHost} from '../local/wait.js'
 import {envLines, envObject, renderConnect} from '../ui/local.js'
 import type {Output} from '../ui/output.js'
 import {refFlags} from './local-flags.js'
+import {mark, printTimeline} from '../timing.js'
 
 export interface CreateLocalFlags {
   masters: number
@@ -41,12 +43,27 @@ function localPassword(f: CreateLocalFlags, flagPassword: string | undefined): s
 
 export async function createLocal(out: Output, f: CreateLocalFlags, flagPassword: string | undefined): Promise<{doc: unknown; cluster: LocalCluster}> {
   if (f['dry-run']) throw usageError('--dry-run needs node addresses (a local cluster has nothing to plan against yet)')
-  const started = Date.now()
+  mark('create command running (CLI loaded, flags parsed)')
+  let logs: {label: string; log: string}[] = []
   const password = localPassword(f, flagPassword)
+  // One pool for building the cluster and checking it: the final check needs no new connections.
+  const pool = new NodePool({...(password ? {password} : {}), connectTimeoutMs: 3000})
+  try {
+    return await createLocalCluster(out, f, password, pool, (l) => (logs = l))
+  } finally {
+    await pool.close()
+    mark('create finished')
+    printTimeline(logs)
+  }
+}
+
+async function createLocalCluster(out: Output, f: CreateLocalFlags, password: string | undefined, pool: NodePool, onNodes: (logs: {label: string; log: string}[]) => void): Promise<{doc: unknown; cluster: LocalCluster}> {
+  const started = Date.now()
   const isDefault = f.name === 'default' && f.dir === undefined
   const base = f.port ?? f['port-base'] ?? (isDefault ? 7000 : 0)
   out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}`)
   const cluster = await startLocalCluster({
+    pool,
     name: f.name,
     ...(f.dir ? {dir: f.dir} : {}),
     masters: f.masters,
@@ -67,14 +84,11 @@ export async function createLocal(out: Output, f: CreateLocalFlags, flagPassword
       else if (e.type === 'replicas-synced') renderReplicasSynced(out, e)
     },
   })
+  onNodes(cluster.nodes.map((n) => ({label: String(n.port), log: join(n.dir, 'node.log')})))
   const host = connectHost(cluster)
-  const pool = new NodePool({...(password ? {password} : {}), connectTimeoutMs: 3000})
-  try {
-    const view = await loadCluster({host, port: cluster.nodes[0].port}, pool, {details: true})
-    renderCheck(out, view, runChecks(view), {multipleOwners: false})
-  } finally {
-    await pool.close()
-  }
+  const view = await loadCluster({host, port: cluster.nodes[0].port}, pool, {details: true})
+  renderCheck(out, view, runChecks(view), {multipleOwners: false})
+  mark('final check done')
   const elapsedMs = Date.now() - started
   out.ok(`Local cluster ready in ${(elapsedMs / 1000).toFixed(2)}s: ${cluster.addresses.join(' ')}`)
   const nodes = cluster.create.nodes.map((n) => {

@@ -3,17 +3,19 @@
 // so the lifecycle commands (src/local/lifecycle.ts) can stop, start, kill, restart and grow it;
 // test suites get an attached cluster whose nodes die with the process.
 import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {availableParallelism, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {planCreate} from '../admin/plan/create.js'
-import {applyCreate, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
+import {applyCreate, distinctNodes, prepareMaster, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
+import {formatAddress} from '../admin/address.js'
 import {RedisTsError} from '../errors.js'
 import {busPortFor, freePortPair, portFree} from './ports.js'
 import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
 import {connectHost, waitAnswering} from './wait.js'
+import {mark} from '../timing.js'
 
 export {defaultBaseDir, stateDir, readState, type LocalClusterState, type LocalNodeState, type Persistence}
 
@@ -41,6 +43,8 @@ export interface LocalClusterOptions {
   /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
   timeoutMs?: number
+  /** connections to use and leave open (the CLI checks the new cluster through them); default: its own, closed on return */
+  pool?: NodePool
   onEvent?: (e: LocalEvent) => void
 }
 
@@ -110,6 +114,8 @@ export function runningHint(state: {name: string; dir: string}, dirGiven: boolea
   return dirGiven ? ` --dir ${state.dir}` : state.name !== 'default' ? ` --name ${state.name}` : ''
 }
 
+const LOCAL_FAST_JOIN_TIMEOUT_MS = 500
+
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const ephemeral = opts.name === undefined && opts.dir === undefined && !opts.detached
   const name = opts.name ?? 'default'
@@ -146,28 +152,59 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   // afterwards only an ephemeral cluster's directory goes with the process.
   const tracked: {pids: () => number[]; removeDir?: string} = {pids: () => spawned.map((n) => n.pid), removeDir: dir}
   const untrack = trackForExit(detached ? {pids: () => spawned.map((n) => n.pid), removeDir: dir} : tracked)
-  const pool = new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
+  const pool = opts.pool ?? new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
   const stopAll = async () => {
     await stopPids(spawned.map((n) => n.pid))
   }
   try {
     const ports = await choosePorts(total, opts.portBase, host, opts.onEvent)
-    for (const port of ports) {
-      const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
-      const n = spawnNode(nodeSpec(state, node, detached))
-      spawned.push(n)
-      state.nodes.push({...node, pid: n.pid})
+    mark(`ports chosen: ${ports.join(' ')}`)
+    // The plan needs only addresses, so it is made before any node runs.
+    const plan = planCreate(ports.map((port) => ({address: formatAddress({host, port}), host, port})), replicas)
+    const spawnGroup = (group: number[]): LocalNodeState[] => {
+      const started = group.map((port) => {
+        const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
+        const n = spawnNode(nodeSpec(state, node, detached))
+        spawned.push(n)
+        return {...node, pid: n.pid}
+      })
+      state.nodes.push(...started)
+      state.nodes.sort((a, b) => a.port - b.port)
+      writeState(state)
+      return started
     }
-    writeState(state)
+    const validate = (group: LocalNodeState[]) => validateCreateNodes(group.map((n) => ({host, port: n.port})), pool)
+    // Masters first, with the machine to themselves: once they answer they get their slots and
+    // epochs while the replicas start, so the rejoin delay each master sits out after getting its
+    // slots (before cluster_state:ok) overlaps the replicas' start-up instead of following it. On a
+    // machine already busier than its cores every process gets its share of CPU whatever we do:
+    // there, all nodes start at once (two start-ups one after the other would take twice as long).
+    const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
+    const busy = loadavg()[0] >= availableParallelism()
+    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server})`)
+    let replicaNodes = busy ? spawnGroup(plan.replicas.map((r) => r.port)) : []
+    if (busy) mark(`${replicaNodes.length} replica processes spawned at once (load average ${loadavg()[0].toFixed(1)} ≥ ${availableParallelism()} cores)`)
+    await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)
+    if (!busy) {
+      replicaNodes = spawnGroup(plan.replicas.map((r) => r.port))
+      mark(`${replicaNodes.length} replica processes spawned`)
+    }
     opts.onEvent?.({type: 'spawned', nodes: total})
-    await waitAnswering(pool, state, state.nodes, opts.timeoutMs ?? 30000)
+    const masters = await validate(masterNodes)
+    await Promise.all(masters.map((m) => prepareMaster(plan, m, pool)))
+    mark('masters validated, slots and epochs assigned')
+    await waitAnswering(pool, state, replicaNodes, opts.timeoutMs ?? 30000)
+    mark('every node answers PING')
     opts.onEvent?.({type: 'ready'})
-    const addrs = state.nodes.map((n) => ({host, port: n.port}))
-    const valid = await validateCreateNodes(addrs, pool)
-    const plan = planCreate(valid.map((v) => ({address: v.address, host: v.host, port: v.port})), replicas)
+    const valid = distinctNodes([...masters, ...(await validate(replicaNodes))])
+    mark('nodes validated (empty, cluster-enabled)')
     // Returns once the cluster is ok everywhere and every replica finished its initial sync.
     const create = await applyCreate(plan, valid, pool, {
       timeoutMs: opts.timeoutMs ?? 30000,
+      preparedMasters: masters.map((m) => m.address),
+      // The rejoin delay's floor (CLUSTER_MIN_REJOIN_DELAY): nodes on one machine answer a PING
+      // within 500 ms unless it is badly overloaded; the nodes' own timeout is back once ready.
+      fastJoinTimeoutMs: LOCAL_FAST_JOIN_TIMEOUT_MS,
       onEvent: (e) => {
         if (e.type === 'replicas-synced') opts.onEvent?.(e)
       },
@@ -176,6 +213,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     writeState(state)
     if (!ephemeral) tracked.removeDir = undefined
     if (detached) untrack()
+    mark('local cluster created (state file written)')
     opts.onEvent?.({type: 'created'})
     const startupNodes = state.nodes.map((n) => ({host, port: n.port}))
     return {
@@ -196,7 +234,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     rmSync(dir, {recursive: true, force: true})
     throw err
   } finally {
-    await pool.close()
+    if (!opts.pool) await pool.close()
   }
 }
 

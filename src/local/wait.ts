@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import type {NodePool} from '../admin/pool.js'
 import {RedisTsError} from '../errors.js'
+import {mark} from '../timing.js'
 import {nodeAlive, type LocalClusterState, type LocalNodeState} from './state.js'
 
 /** The address clients use to reach nodes listening on `bind` (wildcards map to loopback). */
@@ -23,6 +24,7 @@ export async function waitAnswering(pool: NodePool, state: LocalClusterState, no
         try {
           const c = await pool.get({host, port: n.port})
           await c.ping()
+          mark(`node ${n.port} answers PING`)
           return
         } catch (err) {
           if (!nodeAlive(n)) throw new RedisTsError('internal', `node on port ${n.port} exited during start-up (see ${join(n.dir, 'node.log')})`)

@@ -18,9 +18,20 @@ describe('local clusters', () => {
 
   test('create with no addresses starts a 3+3 embedded cluster; local stop tears it down', async () => {
     const dir = join(root, 'cli')
-    const r = await runCli(['create', '--replicas', '1', '--yes', '--json', '--dir', dir])
+    const r = await runCli(['create', '--replicas', '1', '--yes', '--json', '--dir', dir], {env: {REDIS_TS_TIMING: '1'}})
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const doc = JSON.parse(r.stdout)
+    // REDIS_TS_TIMING: the create flow's timeline on stderr, phases and node log events in time order.
+    const timeline = r.stderr.split('\n').filter((l) => l.startsWith('[timing] ') && /\ds /.test(l))
+    const at = (re: RegExp) => {
+      const line = timeline.find((l) => re.test(l))
+      assert.ok(line, `${re} not in the timeline:\n${r.stderr}`)
+      return Number(/(\d+\.\d+)s /.exec(line)![1])
+    }
+    const phases = [/create command running/, /master processes spawned/, /masters validated, slots and epochs assigned/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
+    assert.deepEqual(phases, [...phases].sort((a, b) => a - b))
+    assert.equal(timeline.filter((l) => /node \d+: accepts connections/.test(l)).length, 6)
+    assert.equal(timeline.filter((l) => /node \d+: replica: full sync received/.test(l)).length, 3)
     assert.equal(doc.result.addresses.length, 6)
     const pids: number[] = doc.result.nodes.map((n: {pid: number}) => n.pid)
     assert.ok(pids.every(isAlive))

@@ -7,6 +7,7 @@ import {RedisTsError} from '../../errors.js'
 import type {NodePool} from '../pool.js'
 import {parseClusterNodes, parseInfo} from '../topology/parse.js'
 import type {CreatePlan} from '../plan/create.js'
+import {mark} from '../../timing.js'
 import {diagnose, snapshot, waitForConvergence, waitForReplicaSync} from './wait.js'
 
 export interface ValidNode {
@@ -74,7 +75,11 @@ export async function validateCreateNodes(addrs: NodeAddress[], pool: NodePool):
   const results = await Promise.allSettled(addrs.map((a) => inspectNode(a, pool)))
   const firstBad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
   if (firstBad) throw firstBad.reason
-  const nodes = results.map((r) => (r as PromiseFulfilledResult<ValidNode>).value)
+  return distinctNodes(results.map((r) => (r as PromiseFulfilledResult<ValidNode>).value))
+}
+
+/** Two addresses of one node (same id) are refused; returns the nodes unchanged otherwise. */
+export function distinctNodes(nodes: ValidNode[]): ValidNode[] {
   const byId = new Map<string, string>()
   for (const n of nodes) {
     const other = byId.get(n.id)
@@ -84,18 +89,56 @@ export async function validateCreateNodes(addrs: NodeAddress[], pool: NodePool):
   return nodes
 }
 
+/**
+ * A master's own part of `create`, possible before the other nodes are even up: its slots
+ * (ADDSLOTSRANGE; ADDSLOTS for a server without it) and its config epoch (SET-CONFIG-EPOCH must
+ * precede MEET). A master leaves the "minority" state when it gets slots, which starts the rejoin
+ * delay (clusterUpdateState) it must sit out before reporting cluster_state:ok: the sooner, the
+ * sooner the cluster is usable (a local cluster prepares its masters while the replicas start).
+ */
+export async function prepareMaster(plan: CreatePlan, node: ValidNode, pool: NodePool): Promise<void> {
+  const i = plan.masters.findIndex((m) => m.address === node.address)
+  if (i < 0) throw new Error(`${node.address} is not a master of the plan`)
+  const [first, last] = plan.masters[i].slots
+  const c = await pool.get({host: node.host, port: node.port})
+  try {
+    await c.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last))
+  } catch (err) {
+    if (!/unknown (sub)?command/i.test((err as Error).message)) throw err
+    const slots: string[] = []
+    for (let s = first; s <= last; s++) slots.push(String(s))
+    await c.call('CLUSTER', 'ADDSLOTS', ...slots)
+  }
+  await setConfigEpoch(c, i + 1)
+}
+
+/** Distinct config epochs (masters first, in plan order) so no collision handling is needed. */
+function setConfigEpoch(c: Redis, epoch: number): Promise<unknown> {
+  return c.call('CLUSTER', 'SET-CONFIG-EPOCH', String(epoch)).catch(() => undefined)
+}
+
 export interface CreateResult {
   nodes: {address: string; id: string; role: 'master' | 'replica'; masterId?: string; slots?: [number, number]}[]
   convergedMs: number
+}
+
+export interface CreateOptions {
+  timeoutMs: number
+  onEvent?: (e: CreateEvent) => void
+  fastJoin?: boolean
+  /** cluster-node-timeout while the cluster forms (default FAST_JOIN_TIMEOUT_MS) */
+  fastJoinTimeoutMs?: number
+  /** masters already given their slots and epoch by prepareMaster */
+  preparedMasters?: string[]
 }
 
 export async function applyCreate(
   plan: CreatePlan,
   nodes: ValidNode[],
   pool: NodePool,
-  opts: {timeoutMs: number; onEvent?: (e: CreateEvent) => void; fastJoin?: boolean},
+  opts: CreateOptions,
 ): Promise<CreateResult> {
-  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes)
+  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes, opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
   const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
@@ -120,11 +163,13 @@ export async function applyCreate(
   }
   try {
     await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
+    mark(`fast-join settings lowered (${lowered.length} CONFIG SET)`)
     return await applyCreateSteps(plan, nodes, pool, opts)
   } finally {
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
     const failed = await restore()
+    mark('fast-join settings restored')
     if (failed.length) opts.onEvent?.({type: 'restore-failed', nodes: failed})
   }
 }
@@ -146,23 +191,38 @@ interface Lowered {
  *   for more replicas before a full sync; the masters are empty, so batching buys nothing and create
  *   waits for every replica's initial sync.
  */
-function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[]): Lowered[] {
+function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[], timeoutMs: number): Lowered[] {
   const withReplicas = new Set(plan.replicas.map((r) => r.masterAddress))
   return [
     ...nodes
-      .filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > FAST_JOIN_TIMEOUT_MS)
-      .map((n) => ({node: n, param: 'cluster-node-timeout', original: String(n.nodeTimeoutMs), fast: String(FAST_JOIN_TIMEOUT_MS)})),
+      .filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > timeoutMs)
+      .map((n) => ({node: n, param: 'cluster-node-timeout', original: String(n.nodeTimeoutMs), fast: String(timeoutMs)})),
     ...nodes
       .filter((n) => withReplicas.has(n.address) && n.replSyncDelay !== undefined && n.replSyncDelay > 0)
       .map((n) => ({node: n, param: 'repl-diskless-sync-delay', original: String(n.replSyncDelay), fast: '0'})),
   ]
 }
 
+/** Up to this many nodes, every pair MEETs (once); beyond, the n² handshakes cost more than gossip. */
+const MESH_MAX_NODES = 16
+
+/**
+ * Whom the node at `order[k]` MEETs: every node before it in a small cluster, so each node learns
+ * every master's slots from its own handshake instead of waiting for gossip rounds (cron ticks of
+ * 100 ms each) to introduce them; in a large one the first node (as redis-cli) and a replica's own
+ * master, so CLUSTER REPLICATE need not wait for gossip either.
+ */
+export function meetTargets(order: string[], k: number, masterOf: Map<string, string>): string[] {
+  if (order.length <= MESH_MAX_NODES) return order.slice(0, k)
+  const m = masterOf.get(order[k])
+  return m && m !== order[0] ? [order[0], m] : [order[0]]
+}
+
 async function applyCreateSteps(
   plan: CreatePlan,
   nodes: ValidNode[],
   pool: NodePool,
-  opts: {timeoutMs: number; onEvent?: (e: CreateEvent) => void},
+  opts: CreateOptions,
 ): Promise<CreateResult> {
   const byAddr = new Map(nodes.map((n) => [n.address, n]))
   const addrOf = (n: ValidNode): NodeAddress => ({host: n.host, port: n.port})
@@ -170,46 +230,29 @@ async function applyCreateSteps(
   const emit = opts.onEvent ?? (() => {})
 
   // Slots first: a master leaves the "minority" state (and starts its rejoin delay) when it gets slots.
-  await Promise.all(
-    plan.masters.map(async (m) => {
-      const c = await client(byAddr.get(m.address)!)
-      try {
-        await c.call('CLUSTER', 'ADDSLOTSRANGE', String(m.slots[0]), String(m.slots[1]))
-      } catch (err) {
-        if (!/unknown (sub)?command/i.test((err as Error).message)) throw err
-        const slots: string[] = []
-        for (let s = m.slots[0]; s <= m.slots[1]; s++) slots.push(String(s))
-        await c.call('CLUSTER', 'ADDSLOTS', ...slots)
-      }
-    }),
-  )
+  const prepared = new Set(opts.preparedMasters ?? [])
+  await Promise.all(plan.masters.filter((m) => !prepared.has(m.address)).map((m) => prepareMaster(plan, byAddr.get(m.address)!, pool)))
+  mark('slots assigned (ADDSLOTSRANGE)')
   emit({type: 'slots-assigned'})
   const order = [...plan.masters.map((m) => m.address), ...plan.replicas.map((r) => r.address)]
-  await Promise.all(
-    order.map(async (a, i) => {
-      const c = await client(byAddr.get(a)!)
-      await c.call('CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)).catch(() => undefined)
-    }),
-  )
+  await Promise.all(plan.replicas.map(async (r, i) => setConfigEpoch(await client(byAddr.get(r.address)!), plan.masters.length + i + 1)))
+  mark('config epochs set')
   emit({type: 'epochs-set'})
-  const first = byAddr.get(order[0])!
-  const firstIp = await resolveIp(first.host)
-  const masterOf = new Map(plan.replicas.map((r) => [r.address, byAddr.get(r.masterAddress)!]))
+  const masterOf = new Map(plan.replicas.map((r) => [r.address, r.masterAddress]))
   await Promise.all(
-    order.slice(1).map(async (a) => {
+    order.slice(1).map(async (a, i) => {
       const c = await client(byAddr.get(a)!)
-      const args = ['MEET', firstIp, String(first.port)]
-      if (first.busPort !== first.port + 10000) args.push(String(first.busPort))
-      await c.call('CLUSTER', ...args)
-      // A replica also MEETs its own master, so REPLICATE need not wait for gossip to introduce them.
-      const m = masterOf.get(a)
-      if (m && m !== first) {
-        const margs = ['MEET', await resolveIp(m.host), String(m.port)]
-        if (m.busPort !== m.port + 10000) margs.push(String(m.busPort))
-        await c.call('CLUSTER', ...margs)
-      }
+      await Promise.all(
+        meetTargets(order, i + 1, masterOf).map(async (t) => {
+          const n = byAddr.get(t)!
+          const args = ['MEET', await resolveIp(n.host), String(n.port)]
+          if (n.busPort !== n.port + 10000) args.push(String(n.busPort))
+          await c.call('CLUSTER', ...args)
+        }),
+      )
     }),
   )
+  mark('CLUSTER MEET sent')
   emit({type: 'meet-sent'})
 
   const replicaOf = new Map<string, string>()
@@ -234,6 +277,7 @@ async function applyCreateSteps(
         if (known) {
           try {
             await c.call('CLUSTER', 'REPLICATE', master.id)
+            mark(`${r.address} replicates ${r.masterAddress}`)
             emit({type: 'replicate', replica: r.address, master: r.masterAddress})
             return
           } catch (err) {
@@ -256,12 +300,14 @@ async function applyCreateSteps(
     {nodeCount: nodes.length, stateOk: true, replicaOf, members: nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort}))},
     {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
   )
+  mark('converged: all nodes agree, cluster_state:ok everywhere')
   // The slot map is agreed; the replicas must also hold the data (their initial sync runs meanwhile).
   const synced = await waitForReplicaSync(
     pool,
     plan.replicas.map((r) => ({address: r.address, host: byAddr.get(r.address)!.host, port: byAddr.get(r.address)!.port, masterAddress: r.masterAddress})),
     {deadline, onPoll: (reason) => emit({type: 'waiting', reason})},
   )
+  mark('replicas synced')
   if (plan.replicas.length) emit({type: 'replicas-synced', replicas: plan.replicas.length, unreported: synced.unreported})
   return {
     nodes: [
