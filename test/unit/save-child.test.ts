@@ -1,0 +1,55 @@
+// The background-save child on its own: framed bytes in, temp-<childpid>.rdb fsynced and renamed
+// over the target on the commit frame; a stream that ends without the commit frame (the parent
+// died) leaves the target untouched and no temp file behind.
+import {after, before, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {SaveChild} from '../../src/node/persistence/save-child.js'
+
+let dir: string
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'redis-ts-save-child-'))
+})
+after(() => rmSync(dir, {recursive: true, force: true}))
+
+test('commit: the temp file exists from the start, then is renamed over the target', async () => {
+  const target = join(dir, 'dump.rdb')
+  const logs: string[] = []
+  const child = new SaveChild({dir, target, oomScoreAdj: null, onLog: (level, msg, pid) => logs.push(`${pid} ${level} ${msg}`)})
+  assert.ok(existsSync(child.tmpPath), 'temp-<childpid>.rdb before the child has booted')
+  assert.equal(child.tmpPath, join(dir, `temp-${child.pid}.rdb`))
+  assert.ok(await child.write(Buffer.from('REDIS0010')))
+  assert.ok(await child.write(Buffer.alloc(200_000, 7))) // more than one pipe buffer
+  child.commit()
+  assert.deepEqual(await child.exited, {code: 0, signal: null})
+  const out = readFileSync(target)
+  assert.equal(out.length, 9 + 200_000)
+  assert.equal(out.subarray(0, 9).toString(), 'REDIS0010')
+  assert.ok(!existsSync(child.tmpPath))
+  assert.deepEqual(logs, [`${child.pid} notice DB saved on disk`])
+})
+
+test('a stream cut before the commit frame never replaces the target', async () => {
+  const target = join(dir, 'kept.rdb')
+  writeFileSync(target, 'old')
+  const logs: string[] = []
+  const child = new SaveChild({dir, target, oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
+  await child.write(Buffer.from('partial'))
+  // What the child sees when its parent dies mid-save: end of input, no commit.
+  ;(child as unknown as {proc: {stdin: NodeJS.WritableStream}}).proc.stdin.end()
+  assert.deepEqual(await child.exited, {code: 1, signal: null})
+  assert.equal(readFileSync(target, 'latin1'), 'old')
+  assert.ok(!existsSync(child.tmpPath))
+  assert.deepEqual(logs, ['warning Background save stream ended before the end of the RDB'])
+})
+
+test('kill: the child dies by the signal and its temp file is removed at once', async () => {
+  const child = new SaveChild({dir, target: join(dir, 'never.rdb'), oomScoreAdj: null, onLog: () => undefined})
+  await child.write(Buffer.from('x'))
+  child.kill()
+  assert.ok(!existsSync(child.tmpPath))
+  assert.equal((await child.exited).signal, 'SIGKILL')
+  assert.ok(!existsSync(join(dir, 'never.rdb')))
+})
