@@ -255,13 +255,37 @@ export function evictClients(server: NodeServer, current: Session | null = null)
   return evictedCurrent
 }
 
+/** clientsCronTrackExpansiveClients: the largest input / output buffer seen in each of the last 8 seconds. */
+const PEAK_SLOTS = 8
+const peaks = new WeakMap<NodeServer, {input: number[]; output: number[]}>()
+
+/** INFO clients client_recent_max_input_buffer / client_recent_max_output_buffer. */
+export function recentMaxBuffers(server: NodeServer): {input: number; output: number} {
+  const p = peaks.get(server)
+  return p === undefined ? {input: 0, output: 0} : {input: Math.max(...p.input), output: Math.max(...p.output)}
+}
+
 /**
  * The clientsCron part: a client over its soft limit is closed once the time is up even when no
- * traffic reaches it any more; clients over maxmemory-clients go even when nobody sends a command.
+ * traffic reaches it any more; clients over maxmemory-clients go even when nobody sends a command;
+ * the recent buffer peaks INFO reports.
  */
 export function installClientMemCron(server: NodeServer): void {
+  const p = {input: new Array<number>(PEAK_SLOTS).fill(0), output: new Array<number>(PEAK_SLOTS).fill(0)}
+  peaks.set(server, p)
   server.cronHooks.push(() => {
-    for (const s of server.sessions.values()) if (!s.closed && pendingOutput(s) > s.rbSize) checkOutputLimit(s, false)
+    const slot = Math.floor(server.clock.now() / 1000) % PEAK_SLOTS
+    const next = (slot + 1) % PEAK_SLOTS
+    p.input[next] = p.output[next] = 0
+    for (const s of server.sessions.values()) {
+      if (s.closed) continue
+      const argv = argvMemory(s)
+      const input = sdsMallocSize(queryBufferAlloc(s)) + argv.bytes + (argv.count > 0 ? mallocSize(PTR * argv.count) : 0)
+      const output = outputMemory(s)
+      if (input > p.input[slot]) p.input[slot] = input
+      if (output > p.output[slot]) p.output[slot] = output
+      if (pendingOutput(s) > s.rbSize) checkOutputLimit(s, false)
+    }
     evictClients(server)
   })
 }
