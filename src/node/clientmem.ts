@@ -158,16 +158,25 @@ function dictSlots(n: number): number {
 export function multiMemory(s: Session): {argv: number; overhead: number} {
   let argv = 0
   let alloc = 0
-  if (s.multi !== null && s.multi.queue.length > 0) {
-    for (const q of s.multi.queue) {
-      argv += PTR * q.argv.length
-      for (const a of q.argv) argv += a.length
+  const queue = s.multi?.queue
+  if (queue !== undefined && queue.length > 0) {
+    // the queue only grows until EXEC/DISCARD replaces it: sum the commands added since last time
+    let sum = queuedArgv.get(queue)
+    if (sum === undefined || sum.count > queue.length) sum = {count: 0, bytes: 0}
+    for (let i = sum.count; i < queue.length; i++) {
+      const q = queue[i].argv
+      sum.bytes += PTR * q.length
+      for (const a of q) sum.bytes += a.length
     }
+    sum.count = queue.length
+    queuedArgv.set(queue, sum)
+    argv = sum.bytes
     alloc = 2
-    while (alloc < s.multi.queue.length) alloc *= 2
+    while (alloc < queue.length) alloc *= 2
   }
   return {argv, overhead: argv + alloc * MULTI_CMD + (s.watched?.size ?? 0) * WATCHED_KEY}
 }
+const queuedArgv = new WeakMap<object, {count: number; bytes: number}>()
 
 /** The command arguments the client holds: the running command's, or those parsed of an incomplete one. */
 export function argvMemory(s: Session): {bytes: number; count: number} {
