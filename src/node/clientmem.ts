@@ -1,4 +1,4 @@
-// Per-client memory as redis 7.0 counts it, and the two policies built on it:
+// Per-client memory as redis 7.0 counts it (also the CLIENT LIST line), and the two policies built on it:
 // - client-output-buffer-limit for normal and pub/sub clients (networking.c
 //   checkClientOutputBufferLimits / closeClientOnOutputBufferLimitReached; the replica class is
 //   enforced by src/node/replication with the same limit check);
@@ -11,7 +11,6 @@
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
 import {queryBufferAlloc} from './querybuf.js'
-import {clientInfoLine} from './commands/client.js'
 
 /** zmalloc_size(client) of redis 7.0.15 on x86-64 (tot-mem of a fresh client less its buffers) */
 const CLIENT_STRUCT = 768
@@ -158,16 +157,25 @@ function dictSlots(n: number): number {
 export function multiMemory(s: Session): {argv: number; overhead: number} {
   let argv = 0
   let alloc = 0
-  if (s.multi !== null && s.multi.queue.length > 0) {
-    for (const q of s.multi.queue) {
-      argv += PTR * q.argv.length
-      for (const a of q.argv) argv += a.length
+  const queue = s.multi?.queue
+  if (queue !== undefined && queue.length > 0) {
+    // the queue only grows until EXEC/DISCARD replaces it: sum the commands added since last time
+    let sum = queuedArgv.get(queue)
+    if (sum === undefined || sum.count > queue.length) sum = {count: 0, bytes: 0}
+    for (let i = sum.count; i < queue.length; i++) {
+      const q = queue[i].argv
+      sum.bytes += PTR * q.length
+      for (const a of q) sum.bytes += a.length
     }
+    sum.count = queue.length
+    queuedArgv.set(queue, sum)
+    argv = sum.bytes
     alloc = 2
-    while (alloc < s.multi.queue.length) alloc *= 2
+    while (alloc < queue.length) alloc *= 2
   }
   return {argv, overhead: argv + alloc * MULTI_CMD + (s.watched?.size ?? 0) * WATCHED_KEY}
 }
+const queuedArgv = new WeakMap<object, {count: number; bytes: number}>()
 
 /** The command arguments the client holds: the running command's, or those parsed of an incomplete one. */
 export function argvMemory(s: Session): {bytes: number; count: number} {
@@ -255,13 +263,37 @@ export function evictClients(server: NodeServer, current: Session | null = null)
   return evictedCurrent
 }
 
+/** clientsCronTrackExpansiveClients: the largest input / output buffer seen in each of the last 8 seconds. */
+const PEAK_SLOTS = 8
+const peaks = new WeakMap<NodeServer, {input: number[]; output: number[]}>()
+
+/** INFO clients client_recent_max_input_buffer / client_recent_max_output_buffer. */
+export function recentMaxBuffers(server: NodeServer): {input: number; output: number} {
+  const p = peaks.get(server)
+  return p === undefined ? {input: 0, output: 0} : {input: Math.max(...p.input), output: Math.max(...p.output)}
+}
+
 /**
  * The clientsCron part: a client over its soft limit is closed once the time is up even when no
- * traffic reaches it any more; clients over maxmemory-clients go even when nobody sends a command.
+ * traffic reaches it any more; clients over maxmemory-clients go even when nobody sends a command;
+ * the recent buffer peaks INFO reports.
  */
 export function installClientMemCron(server: NodeServer): void {
+  const p = {input: new Array<number>(PEAK_SLOTS).fill(0), output: new Array<number>(PEAK_SLOTS).fill(0)}
+  peaks.set(server, p)
   server.cronHooks.push(() => {
-    for (const s of server.sessions.values()) if (!s.closed && pendingOutput(s) > s.rbSize) checkOutputLimit(s, false)
+    const slot = Math.floor(server.clock.now() / 1000) % PEAK_SLOTS
+    const next = (slot + 1) % PEAK_SLOTS
+    p.input[next] = p.output[next] = 0
+    for (const s of server.sessions.values()) {
+      if (s.closed) continue
+      const argv = argvMemory(s)
+      const input = sdsMallocSize(queryBufferAlloc(s)) + argv.bytes + (argv.count > 0 ? mallocSize(PTR * argv.count) : 0)
+      const output = outputMemory(s)
+      if (input > p.input[slot]) p.input[slot] = input
+      if (output > p.output[slot]) p.output[slot] = output
+      if (pendingOutput(s) > s.rbSize) checkOutputLimit(s, false)
+    }
     evictClients(server)
   })
 }
@@ -273,4 +305,37 @@ export function installClientMemCron(server: NodeServer): void {
  */
 export function replyOverLimit(s: Session): boolean {
   return s.closed || (s.reply.out.length > s.rbSize && checkOutputLimit(s, true))
+}
+
+// ---- CLIENT LIST / CLIENT INFO line --------------------------------------------------------
+
+/** catClientInfoString; `current` is the client running the command (its qbuf counts the command). */
+export function clientInfoLine(server: NodeServer, s: Session, current: Session | null): string {
+  const now = server.clock.now()
+  const t = s.tracking
+  let flags = ''
+  if (s.flags.has('monitor')) flags += 'O'
+  else if (s.flags.has('replica')) flags += 'S'
+  if (s.flags.has('master')) flags += 'M'
+  if (s.subscriptionCount() > 0) flags += 'P'
+  if (s.multi) flags += 'x'
+  if (s.flags.has('blocked')) flags += 'b'
+  if (t !== null) flags += 't'
+  if (t?.brokenRedir) flags += 'R'
+  if (t?.bcast) flags += 'B'
+  if (s.dirtyCas) flags += 'd'
+  if (s.closeAfterReply) flags += 'c'
+  if (s.closeAsap) flags += 'A'
+  if (s.readonlyMode) flags += 'r'
+  if (s.flags.has('no-evict')) flags += 'e'
+  if (flags === '') flags = 'N'
+  const qbuf = s === current ? s.qbuf : s.parser.pending
+  const omem = outputMemory(s)
+  const events = pendingOutput(s) > 0 ? 'rw' : 'r'
+  return (
+    `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
+    `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
+    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, sdsUsable(queryBufferAlloc(s)) - qbuf)} argv-mem=${argvMemory(s).bytes} multi-mem=${multiMemory(s).argv} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
+    `obl=${Math.min(pendingOutput(s), s.rbSize)} oll=${Math.ceil(omem / 16384)} omem=${omem} tot-mem=${clientMemory(s)} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}`
+  )
 }

@@ -54,6 +54,8 @@ async function memoryStates(port: number): Promise<Record<string, string>> {
     for (const f of MEM_FIELDS) out[`${name}.${f}`] = field(l, f)
     out[`${name}.tot-mem-rbs`] = String(Number(field(l, 'tot-mem')) - Number(field(l, 'rbs')))
   }
+  // clientsCron records the largest input buffer of the last seconds (INFO clients)
+  await waitFor(async () => Number(/client_recent_max_input_buffer:(\d+)/.exec(await c.info('clients'))![1]) >= 1000000, 5000, 'recent max input buffer')
   big.sock.destroy()
   tx.sock.destroy()
   c.disconnect()

@@ -1,7 +1,5 @@
 // CLIENT subcommands: ID SETNAME GETNAME LIST INFO KILL NO-EVICT GETREDIR PAUSE UNPAUSE HELP.
-import {queryBufferAlloc} from '../querybuf.js'
-import {argvMemory, clientMemory, sdsUsable, multiMemory, outputMemory, pendingOutput} from '../clientmem.js'
-import type {NodeServer} from '../server.js'
+import {clientInfoLine} from '../clientmem.js'
 import {unblockClient} from '../blocking.js'
 import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
@@ -83,37 +81,6 @@ function clientType(s: Session): string {
 /** One CLIENT LIST line in redis 7.0.15's field order (memory fields: src/node/clientmem.ts). */
 export function clientLine(ctx: CommandContext, s: Session): string {
   return clientInfoLine(ctx.server, s, ctx.session)
-}
-
-/** catClientInfoString; `current` is the client running the command (its qbuf counts the command). */
-export function clientInfoLine(server: NodeServer, s: Session, current: Session | null): string {
-  const now = server.clock.now()
-  const t = s.tracking
-  let flags = ''
-  if (s.flags.has('monitor')) flags += 'O'
-  else if (s.flags.has('replica')) flags += 'S'
-  if (s.flags.has('master')) flags += 'M'
-  if (s.subscriptionCount() > 0) flags += 'P'
-  if (s.multi) flags += 'x'
-  if (s.flags.has('blocked')) flags += 'b'
-  if (t !== null) flags += 't'
-  if (t?.brokenRedir) flags += 'R'
-  if (t?.bcast) flags += 'B'
-  if (s.dirtyCas) flags += 'd'
-  if (s.closeAfterReply) flags += 'c'
-  if (s.closeAsap) flags += 'A'
-  if (s.readonlyMode) flags += 'r'
-  if (s.flags.has('no-evict')) flags += 'e'
-  if (flags === '') flags = 'N'
-  const qbuf = s === current ? s.qbuf : s.parser.pending
-  const omem = outputMemory(s)
-  const events = pendingOutput(s) > 0 ? 'rw' : 'r'
-  return (
-    `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=${s.fd} name=${s.name} age=${Math.floor((now - s.createdAt) / 1000)} ` +
-    `idle=${Math.floor((now - s.lastInteraction) / 1000)} flags=${flags} db=${s.dbIndex} sub=${s.channels.size} psub=${s.patterns.size} ssub=${s.sharded.size} ` +
-    `multi=${s.multi ? s.multi.queue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, sdsUsable(queryBufferAlloc(s)) - qbuf)} argv-mem=${argvMemory(s).bytes} multi-mem=${multiMemory(s).argv} rbs=${s.rbSize} rbp=${s.rbPeak} ` +
-    `obl=${Math.min(pendingOutput(s), s.rbSize)} oll=${Math.ceil(omem / 16384)} omem=${omem} tot-mem=${clientMemory(s)} events=${events} cmd=${s.lastCommand} user=${s.user} redir=${t === null ? -1 : t.redirect} resp=${s.resp}`
-  )
 }
 
 function list(ctx: CommandContext, argv: string[]): void {

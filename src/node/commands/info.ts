@@ -9,6 +9,7 @@ import {rdbInfoLines} from '../persistence/rdb-save.js'
 import {commandStatsLines, errorStatsLines, latencyStatsLines} from '../insight-info.js'
 import {existingTracking} from '../tracking.js'
 import {replyBufferPolicy} from '../replybuf.js'
+import {recentMaxBuffers} from '../clientmem.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -74,8 +75,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `connected_clients:${server.sessions.size}`,
         'cluster_connections:0',
         `maxclients:${cfg.int('maxclients')}`,
-        'client_recent_max_input_buffer:0',
-        'client_recent_max_output_buffer:0',
+        `client_recent_max_input_buffer:${recentMaxBuffers(server).input}`,
+        `client_recent_max_output_buffer:${recentMaxBuffers(server).output}`,
         `blocked_clients:${blocked}`,
         `tracking_clients:${existingTracking(server)?.clients ?? 0}`,
         'clients_in_timeout_table:0',
