@@ -143,3 +143,17 @@ export function cmd(
   const [firstKey, lastKey, step] = keys === 0 ? [0, 0, 0] : keys
   return {name, arity, flags, firstKey, lastKey, step, handler, ...extra}
 }
+
+/** Flags of the administrative subcommands (CONFIG SET, SLOWLOG RESET, ACL SETUSER, ...). */
+export const ADMIN_FLAGS: readonly CommandFlag[] = ['admin', 'noscript', 'loading', 'stale']
+
+/** redis addReplyHelp: one status line per entry. */
+export function replyHelp(ctx: CommandContext, lines: readonly string[]): void {
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
+}
+
+/** The `<COMMAND> HELP` subcommand of a container command, replying `lines` as addReplyHelp. */
+export function helpSubcommand(lines: readonly string[], extra: Partial<CommandSpec> = {}): CommandSpec {
+  return cmd('help', 2, ['loading', 'stale'], 0, (ctx) => replyHelp(ctx, lines), extra)
+}
