@@ -131,6 +131,16 @@ export interface ClusterModule {
 }
 export type ClusterFactory = (server: NodeServer) => ClusterModule | Promise<ClusterModule>
 
+/** argv indexes of the keys of a command, from its registration table (the node's own key positions). */
+export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.keys) return spec.keys(argv)
+  if (spec.firstKey <= 0) return []
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
+  const out: number[] = []
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i)
+  return out
+}
+
 /** Helper for tables: spec with defaults for keyless commands. */
 export function cmd(
   name: string,
