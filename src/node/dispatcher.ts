@@ -11,15 +11,7 @@ import {pausedServers, postponeIfPaused} from './pause.js'
 import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
 import {trackAfterCall, trackingClients, trackingLimitBeforeCommand} from './tracking.js'
 
-/** argv indexes of the keys of a command, from its registration table. */
-export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
-  if (spec.keys) return spec.keys(argv)
-  if (spec.firstKey <= 0) return []
-  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
-  const out: number[] = []
-  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i)
-  return out
-}
+export {keyIndexes} from './commands/types.js'
 
 /** The key strings of a command; allocation-light for the common single-key case. */
 export function keysOf(spec: CommandSpec, argv: string[]): string[] {

@@ -3,21 +3,19 @@
 // without a config file, --json keeping stderr to progress and warnings, reshard figures.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createServer, type Socket} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {runCli} from '../helpers/cli.js'
+import {isolatedCli, runCli} from '../helpers/cli.js'
 import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
 import {startLocalCluster} from '../../src/local/cluster.js'
 import {isAlive} from '../../src/local/launcher.js'
 import {freePortPair} from '../helpers/ports.js'
 
-const root = mkdtempSync(join(tmpdir(), 'redis-ts-edges-'))
-const env = {XDG_STATE_HOME: join(root, 'state')}
+const {root, env, cleanup} = isolatedCli('redis-ts-edges-')
 
 describe('CLI rough edges', () => {
-  after(() => rmSync(root, {recursive: true, force: true}))
+  after(cleanup)
 
   test('flag and argument errors: one line that says why, the same in --json, exit 2', async () => {
     for (const [args, text] of [

@@ -3,19 +3,17 @@
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
-import {BIN, ROOT, runCli} from '../helpers/cli.js'
+import {BIN, isolatedCli, ROOT, runCli} from '../helpers/cli.js'
 import {isAlive} from '../../src/local/launcher.js'
 import {portFree} from '../helpers/ports.js'
 
-const root = mkdtempSync(join(tmpdir(), 'redis-ts-create-flags-'))
-const env = {XDG_STATE_HOME: join(root, 'state')}
+const {root, env, cleanup} = isolatedCli('redis-ts-create-flags-')
 
 describe('local create flags', () => {
-  after(() => rmSync(root, {recursive: true, force: true}))
+  after(cleanup)
 
   test('--foreground: SIGINT stops every node and removes the files', {timeout: 90000}, async () => {
     const dir = join(root, 'fg')

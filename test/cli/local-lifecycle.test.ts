@@ -3,24 +3,15 @@
 // logs, destroy (no process, no file); two named clusters side by side; busy ports.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {Cluster} from 'ioredis'
-import {runCli} from '../helpers/cli.js'
+import {isolatedCli} from '../helpers/cli.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import {isAlive} from '../../src/local/launcher.js'
 import {freePortPair} from '../helpers/ports.js'
 
-const root = mkdtempSync(join(tmpdir(), 'redis-ts-lifecycle-'))
-const env = {XDG_STATE_HOME: join(root, 'state')}
-const cli = (args: string[]) => runCli(args, {env})
-const json = async (args: string[], code = 0) => {
-  const r = await cli([...args, '--json'])
-  assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
+const {env, cli, json, cleanup} = isolatedCli('redis-ts-lifecycle-')
 
 async function withCluster(nodes: {host: string; port: number}[], fn: (c: Cluster) => Promise<void>): Promise<void> {
   const c = new Cluster(nodes, {clusterRetryStrategy: () => 100})
@@ -98,7 +89,7 @@ async function lifecycle(name: string, server: string): Promise<void> {
 }
 
 describe('local cluster lifecycle', () => {
-  after(() => rmSync(root, {recursive: true, force: true}))
+  after(cleanup)
 
   test('embedded: create, status, kill-node, restart-node, stop, start (same ids, data back), add-node, logs, destroy', {timeout: 110000}, async () => {
     await lifecycle('emb', 'embedded')

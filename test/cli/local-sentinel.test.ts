@@ -6,23 +6,15 @@
 // (listed by every Sentinel), logs, destroy (no process, no file). And startLocalSentinel.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {existsSync} from 'node:fs'
 import {Redis} from 'ioredis'
-import {runCli} from '../helpers/cli.js'
+import {isolatedCli} from '../helpers/cli.js'
 import {redisSkip} from '../helpers/redis-server.js'
+import {waitFor} from '../helpers/sentinel.js'
 import {isAlive} from '../../src/local/launcher.js'
 import {startLocalSentinel} from '../../src/local/sentinel-local.js'
 
-const root = mkdtempSync(join(tmpdir(), 'redis-ts-local-sentinel-'))
-const env = {XDG_STATE_HOME: join(root, 'state')}
-const cli = (args: string[]) => runCli(args, {env})
-const json = async (args: string[], code = 0) => {
-  const r = await cli([...args, '--json'])
-  assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
+const {env, cli, json, cleanup} = isolatedCli('redis-ts-local-sentinel-')
 
 interface StatusNode {
   port: number
@@ -31,16 +23,6 @@ interface StatusNode {
   master: string | null
   pid: number | null
   health: string
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 40000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
 }
 
 async function sentinelClient<T>(sentinels: {host: string; port: number}[], name: string, f: (c: Redis) => Promise<T>): Promise<T> {
@@ -91,10 +73,10 @@ async function lifecycle(name: string, server: string, replicas: number, full: b
     const mine = list.result.clusters.find((c: {name: string}) => c.name === name)
     assert.equal(mine.kind, 'sentinel')
     assert.deepEqual(mine.down, [oldMaster])
-    const promoted = await until('the Sentinels to promote a replica', async () => {
+    const promoted = await waitFor('the Sentinels to promote a replica', async () => {
       const s = await json(['local', 'status', '--name', name], 3)
       return s.result.master !== `127.0.0.1:${oldMaster}` && s.result.sentinelsAgree ? s.result : undefined
-    })
+    }, 40000, 300)
     let newMaster = Number(promoted.master.split(':')[1])
     assert.equal(promoted.nodes.find((n: StatusNode) => n.port === newMaster).role, 'master')
     assert.equal(promoted.nodes.find((n: StatusNode) => n.port === oldMaster).health, 'down')
@@ -165,7 +147,7 @@ async function lifecycle(name: string, server: string, replicas: number, full: b
 }
 
 describe('local Sentinel setup lifecycle', () => {
-  after(() => rmSync(root, {recursive: true, force: true}))
+  after(cleanup)
 
   test('embedded: create --sentinel, status, list, failover drill, Sentinel restart, stop/start, add-node --replica, logs, destroy', {timeout: 180000}, async () => {
     await lifecycle('ha', 'embedded', 2, true)

@@ -69,6 +69,7 @@ const memScript = [
   'EVAL "#!lua\nreturn 1" 0', 'EVAL "#!lua flags=no-writes\nreturn 1" 0', 'EVAL "#!lua flags=allow-oom\nreturn redis.call(\'set\',\'c\',\'x\')" 0',
   'CONFIG SET maxmemory-policy volatile-lru', 'SET d 1', 'DBSIZE',
   'CONFIG SET maxmemory-policy allkeys-random', 'SET e 1', 'DBSIZE', 'CONFIG SET maxmemory 0', 'SET f 1', 'DBSIZE',
+  'MEMORY HELP', 'MEMORY HELP x', 'CONFIG HELP', 'CONFIG HELP x',
 ]
 compatSuite('maxmemory (RESP2)', memScript)
 compatSuite('maxmemory (RESP3)', ['HELLO 3', ...memScript].map((s) => (s === 'HELLO 3' ? {cmd: s, normalize: () => 'HELLO'} : s)))

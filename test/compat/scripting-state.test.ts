@@ -26,6 +26,9 @@ compatSuite('scripting: shebang and library metadata arguments', [
   ev('#!lua flags="no-writes\nreturn 5'),
   ev('#!lua flags=bogus\nreturn 6'),
   ev('#!"lua"\nreturn 7'),
+  'SCRIPT HELP',
+  'SCRIPT HELP x',
+  'FUNCTION HELP',
 ], DEBUG)
 
 compatSuite('scripting: time is frozen while a script runs', [

@@ -2,7 +2,7 @@
 // counted once in errorstats (where it arose, not again in the script's error reply), as redis
 // 7.0's scriptCall does. Its own file: command statistics live on the command table, which every
 // node of one process shares.
-import {compatSuite, type Reply} from './harness.js'
+import {compatSuite, type Reply, type Step} from './harness.js'
 
 const ev = (body: string, ...rest: string[]): string[] => ['EVAL', body, ...(rest.length ? rest : ['0'])]
 const infoFields =
@@ -17,45 +17,25 @@ const cmdstat = (name: string) => (r: Reply): Reply => {
 }
 const DEBUG = {redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}}
 
+/** One case: CONFIG RESETSTAT, the calls, then the INFO probes — the errorstat_<error> lines,
+ *  total_error_replies (unless `stats` is false) and cmdstat_<name> of each of `cmds`. */
+const statsCase = (calls: Step[], errors: string[], {stats = true, cmds = []}: {stats?: boolean; cmds?: string[]} = {}): Step[] => [
+  'CONFIG RESETSTAT',
+  ...calls,
+  {cmd: 'INFO errorstats', normalize: infoFields(...errors.map((e) => `errorstat_${e}`))},
+  ...(stats ? [{cmd: 'INFO stats', normalize: infoFields('total_error_replies')}] : []),
+  ...cmds.map((name) => ({cmd: 'INFO commandstats', normalize: cmdstat(name)})),
+]
+
 compatSuite('scripting: refused calls, rejected_calls and errorstats', [
-  'CONFIG RESETSTAT',
-  'CONFIG SET maxmemory 1',
-  ev("return redis.call('set','x','y')", '1', 'x'),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_OOM', 'errorstat_ERR')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('set')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('eval')},
-  'CONFIG RESETSTAT',
-  ev("local t = redis.pcall('set','x','y')\nreturn t['err']", '1', 'x'),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_OOM', 'errorstat_ERR')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('set')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('eval')},
-  'CONFIG RESETSTAT',
-  ev("return redis.pcall('set','x','y')", '1', 'x'),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_OOM', 'errorstat_ERR')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('eval')},
+  ...statsCase(['CONFIG SET maxmemory 1', ev("return redis.call('set','x','y')", '1', 'x')], ['OOM', 'ERR'], {cmds: ['set', 'eval']}),
+  ...statsCase([ev("local t = redis.pcall('set','x','y')\nreturn t['err']", '1', 'x')], ['OOM', 'ERR'], {cmds: ['set', 'eval']}),
+  ...statsCase([ev("return redis.pcall('set','x','y')", '1', 'x')], ['OOM', 'ERR'], {cmds: ['eval']}),
   'CONFIG SET maxmemory 0',
-  'CONFIG RESETSTAT',
-  ev("return redis.call('select',99)"),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_ERR')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('select')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('eval')},
-  'CONFIG RESETSTAT',
-  ev("return redis.pcall('select',99)['err']"),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_ERR')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
-  'CONFIG RESETSTAT',
-  ['EVAL_RO', "return redis.call('set','x','y')", '1', 'x'],
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_ERR')},
-  {cmd: 'INFO commandstats', normalize: cmdstat('set')},
-  'CONFIG RESETSTAT',
-  ev("return redis.pcall('nosuchcommand')"),
-  ev("return redis.error_reply('MY_ERR_CODE custom msg')"),
-  {cmd: 'INFO errorstats', normalize: infoFields('errorstat_ERR', 'errorstat_MY_ERR_CODE')},
-  {cmd: 'INFO stats', normalize: infoFields('total_error_replies')},
+  ...statsCase([ev("return redis.call('select',99)")], ['ERR'], {cmds: ['select', 'eval']}),
+  ...statsCase([ev("return redis.pcall('select',99)['err']")], ['ERR']),
+  ...statsCase([['EVAL_RO', "return redis.call('set','x','y')", '1', 'x']], ['ERR'], {stats: false, cmds: ['set']}),
+  ...statsCase([ev("return redis.pcall('nosuchcommand')"), ev("return redis.error_reply('MY_ERR_CODE custom msg')")], ['ERR', 'MY_ERR_CODE']),
   ev("return redis.call('cluster','reset','hard')"),
   {cmd: 'INFO commandstats', normalize: cmdstat('cluster|reset')},
 ], DEBUG)

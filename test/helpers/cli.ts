@@ -1,6 +1,9 @@
 // Runs the built CLI (bin/run.js) as a child process, capturing stdout, stderr and the exit code.
+import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {resolve} from 'node:path'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 // REDIS_TS_TEST_DEV=1 runs the TypeScript sources (bin/dev.js) instead of the build.
@@ -34,4 +37,19 @@ export function runCli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: s
     if (opts.input !== undefined) child.stdin.end(opts.input)
     else child.stdin.end()
   })
+}
+
+/** The CLI with a state directory of its own (XDG_STATE_HOME under a fresh temp `root`), for one test
+ *  file: `cli(args)`; `json(args, code)` adds --json, asserts the exit code and parses stdout;
+ *  `cleanup()` removes `root`. */
+export function isolatedCli(prefix: string) {
+  const root = mkdtempSync(join(tmpdir(), prefix))
+  const env = {XDG_STATE_HOME: join(root, 'state')}
+  const cli = (args: string[]) => runCli(args, {env})
+  const json = async (args: string[], code = 0): Promise<any> => {
+    const r = await cli([...args, '--json'])
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`)
+    return JSON.parse(r.stdout)
+  }
+  return {root, env, cli, json, cleanup: () => rmSync(root, {recursive: true, force: true})}
 }

@@ -7,17 +7,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
+import {freePort} from '../compat/harness.js'
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

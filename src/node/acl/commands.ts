@@ -2,14 +2,45 @@
 // (redis 7.0 aclCommand). The state lives in src/node/acl/acl.ts.
 import {randomBytes} from 'node:crypto'
 import {wrongArity} from '../errors.js'
-import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import {ADMIN_FLAGS as A, cmd, helpSubcommand, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {intArg} from '../commands/util.js'
 import {ACL_OK, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY} from './acl.js'
 import {CATEGORIES} from './universe.js'
 import {aclStringHasSpaces, type Selector} from './user.js'
 
-const A = ['admin', 'noscript', 'loading', 'stale'] as const
 const N = ['noscript', 'loading', 'stale'] as const
+
+const ACL_HELP = [
+  'ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CAT [<category>]',
+  '    List all commands that belong to <category>, or all command categories',
+  '    when no category is specified.',
+  'DELUSER <username> [<username> ...]',
+  '    Delete a list of users.',
+  'DRYRUN <username> <command> [<arg> ...]',
+  '    Returns whether the user can execute the given command without executing the command.',
+  'GETUSER <username>',
+  "    Get the user's details.",
+  'GENPASS [<bits>]',
+  '    Generate a secure 256-bit user password. The optional `bits` argument can',
+  '    be used to specify a different size.',
+  'LIST',
+  '    Show users details in config file format.',
+  'LOAD',
+  '    Reload users from the ACL file.',
+  'LOG [<count> | RESET]',
+  '    Show the ACL log entries.',
+  'SAVE',
+  '    Save the current config to the ACL file.',
+  'SETUSER <username> <attribute> [<attribute> ...]',
+  '    Create or modify a user with the specified attributes.',
+  'USERS',
+  '    List all the registered usernames.',
+  'WHOAMI',
+  '    Return the current connection username.',
+  'HELP',
+  '    Prints this help.',
+]
 
 export const aclCommand: CommandSpec = {
   ...cmd('acl', -2, [], 0, () => undefined),
@@ -42,7 +73,7 @@ export const aclCommand: CommandSpec = {
       if (ctx.server.acl.saveFile()) ctx.reply.ok()
       else ctx.reply.error('ERR There was an error trying to save the ACLs. Please check the server logs for more information')
     }),
-    cmd('help', 2, ['loading', 'stale'], 0, help),
+    helpSubcommand(ACL_HELP),
   ],
 }
 
@@ -170,42 +201,5 @@ function dryrun(ctx: CommandContext, argv: string[]): void {
   if (r.result === DENIED_CMD) return ctx.reply.bulk(`This user has no permissions to run the '${fullname}' command`)
   if (r.result === DENIED_KEY) return ctx.reply.bulk(`This user has no permissions to access the '${target[r.pos]}' key`)
   if (r.result === DENIED_CHANNEL) return ctx.reply.bulk(`This user has no permissions to access the '${target[r.pos]}' channel`)
-}
-
-function help(ctx: CommandContext): void {
-  const lines = [
-    'ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-    'CAT [<category>]',
-    '    List all commands that belong to <category>, or all command categories',
-    '    when no category is specified.',
-    'DELUSER <username> [<username> ...]',
-    '    Delete a list of users.',
-    'DRYRUN <username> <command> [<arg> ...]',
-    '    Returns whether the user can execute the given command without executing the command.',
-    'GETUSER <username>',
-    "    Get the user's details.",
-    'GENPASS [<bits>]',
-    '    Generate a secure 256-bit user password. The optional `bits` argument can',
-    '    be used to specify a different size.',
-    'LIST',
-    '    Show users details in config file format.',
-    'LOAD',
-    '    Reload users from the ACL file.',
-    'LOG [<count> | RESET]',
-    '    Show the ACL log entries.',
-    'SAVE',
-    '    Save the current config to the ACL file.',
-    'SETUSER <username> <attribute> [<attribute> ...]',
-    '    Create or modify a user with the specified attributes.',
-    'USERS',
-    '    List all the registered usernames.',
-    'WHOAMI',
-    '    Return the current connection username.',
-    'HELP',
-    '    Prints this help.',
-  ]
-  // redis addReplyHelp: status replies
-  ctx.reply.array(lines.length)
-  for (const l of lines) ctx.reply.simple(l)
 }
 

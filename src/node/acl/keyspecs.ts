@@ -2,7 +2,7 @@
 // with their RO/RW/OW/RM and ACCESS/INSERT/DELETE/UPDATE flags) from the generated command
 // metadata, the same specs COMMAND INFO reports. A spec Redis marks incomplete or unknown (SORT,
 // MIGRATE's KEYS) falls back to the node's own key positions (its getkeys procedure).
-import type {CommandSpec} from '../commands/types.js'
+import {keyIndexes as nodeKeyIndexes, type CommandSpec} from '../commands/types.js'
 import {COMMAND_META, type KeySpecRow} from './command-meta.js'
 
 export const KEY_ACCESS = 1
@@ -109,15 +109,6 @@ function applySpec(ks: CompiledSpec, argv: string[], out: KeyRef[]): boolean {
   return true
 }
 
-/** The node's own key positions (the dispatcher's keyIndexes; not imported: no import cycle). */
-function nodeKeyIndexes(spec: CommandSpec, argv: string[]): number[] {
-  if (spec.keys) return spec.keys(argv)
-  if (spec.firstKey <= 0) return []
-  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
-  const out: number[] = []
-  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i)
-  return out
-}
 
 /** Keys of argv (argv[0] the command) with the access each needs; null when the command has none. */
 export function aclKeys(spec: CommandSpec, fullname: string, argv: string[]): KeyRef[] {

@@ -6,7 +6,7 @@
 import {E, ReplyError, wrongArity} from '../errors.js'
 import type {Deque} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, propagateNothing} from './util.js'
+import {intArg, propagateNothing, rankSpan} from './util.js'
 import {numkeysKeys} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
@@ -126,22 +126,13 @@ function lset(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok()
 }
 
-/** redis clamps LRANGE/LTRIM indexes the same way: returns [start, end] or null when empty. */
-function clampRange(start: number, end: number, len: number): [number, number] | null {
-  if (start < 0) start = len + start
-  if (end < 0) end = len + end
-  if (start < 0) start = 0
-  if (start > end || start >= len) return null
-  if (end >= len) end = len - 1
-  return [start, end]
-}
 
 function lrange(ctx: CommandContext, argv: string[]): void {
   const start = intArg(argv[2])
   const end = intArg(argv[3])
   const list = ctx.db.getList(argv[1])
   if (!list) return ctx.reply.array(0)
-  const r = clampRange(start, end, list.length)
+  const r = rankSpan(start, end, list.length)
   if (!r) return ctx.reply.array(0)
   const out = list.range(r[0], r[1])
   ctx.reply.bulks(out, out.length)
@@ -153,7 +144,7 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const list = ctx.db.getList(key)
   if (!list) return ctx.reply.ok()
-  const r = clampRange(start, end, list.length)
+  const r = rankSpan(start, end, list.length)
   if (!r) ctx.db.delete(key)
   else if (r[0] !== 0 || r[1] !== list.length - 1) list.replaceAll(list.range(r[0], r[1]))
   // redis ltrimCommand: dirty += removed elements, so a trim that removes nothing is not propagated.

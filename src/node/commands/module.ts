@@ -1,7 +1,7 @@
 // MODULE (redis 7.0 module.c) for a server that cannot load modules: LIST is empty, LOAD/LOADEX
 // fail as a failed dlopen does, UNLOAD finds nothing. LOAD/LOADEX/UNLOAD are protected commands,
 // gated by enable-module-command like DEBUG by enable-debug-command.
-import {cmd, type CommandContext, type CommandSpec, type Handler} from './types.js'
+import {cmd, helpSubcommand, type CommandContext, type CommandSpec, type Handler} from './types.js'
 
 const GATE =
   'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
@@ -43,10 +43,7 @@ export const commands: CommandSpec[] = [
       cmd('load', -3, [...A], 0, gated(loadFailed)),
       cmd('loadex', -3, [...A], 0, gated(loadFailed)),
       cmd('unload', 3, [...A], 0, gated((ctx) => ctx.reply.error('ERR Error unloading module: no such module with that name'))),
-      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
-        ctx.reply.array(HELP.length)
-        for (const l of HELP) ctx.reply.simple(l)
-      }),
+      helpSubcommand(HELP),
     ],
   },
 ]

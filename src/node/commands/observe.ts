@@ -1,13 +1,8 @@
 // SLOWLOG, LATENCY and MONITOR (redis 7.0 slowlog.c, latency.c, replication.c monitorCommand).
 // What they read is recorded by src/node/insight.ts from the dispatcher's call().
 import type {CommandStats} from '../insight.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {ADMIN_FLAGS as A, cmd, helpSubcommand, type CommandContext, type CommandSpec} from './types.js'
 
-const A = ['admin', 'noscript', 'loading', 'stale'] as const
-const help = (lines: string[]) => (ctx: CommandContext) => {
-  ctx.reply.array(lines.length)
-  for (const l of lines) ctx.reply.simple(l)
-}
 
 const LATENCY_HELP = [
   'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -39,7 +34,7 @@ export const commands: CommandSpec[] = [
         ctx.server.insight.slowlog = []
         ctx.reply.ok()
       }),
-      cmd('help', 2, ['loading', 'stale'], 0, help(['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', '    Return top <count> entries from the slowlog (default: 10, -1 mean all).', '    Entries are made of:', '    id, timestamp, time in microseconds, arguments array, client IP and port,', '    client name', 'LEN', '    Return the length of the slowlog.', 'RESET', '    Reset the slowlog.', 'HELP', '    Prints this help.'])),
+      helpSubcommand(['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', '    Return top <count> entries from the slowlog (default: 10, -1 mean all).', '    Entries are made of:', '    id, timestamp, time in microseconds, arguments array, client IP and port,', '    client name', 'LEN', '    Return the length of the slowlog.', 'RESET', '    Reset the slowlog.', 'HELP', '    Prints this help.']),
     ],
   },
   {
@@ -51,7 +46,7 @@ export const commands: CommandSpec[] = [
       cmd('graph', 3, [...A], 0, graph),
       cmd('doctor', 2, [...A], 0, (ctx) => ctx.reply.verbatim(doctor(ctx))),
       cmd('histogram', -2, [...A], 0, histogram),
-      cmd('help', 2, ['loading', 'stale'], 0, help(LATENCY_HELP)),
+      helpSubcommand(LATENCY_HELP),
     ],
   },
   cmd('monitor', 1, ['admin', 'noscript', 'loading', 'stale'], 0, monitor),

@@ -4,7 +4,7 @@
 import {globMatch} from '../keyspace/glob.js'
 import {propagate, PROPAGATE_REPL} from '../propagate.js'
 import type {Session} from '../session.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {cmd, helpSubcommand, type CommandContext, type CommandSpec} from './types.js'
 
 type Kind = 'subscribe' | 'psubscribe' | 'ssubscribe'
 const F = ['pubsub', 'noscript', 'loading', 'stale', 'subscribed-ok'] as const
@@ -26,26 +26,22 @@ export const commands: CommandSpec[] = [
       cmd('numpat', 2, [...P], 0, (ctx) => ctx.reply.integer(ctx.server.pubsub.patterns.size)),
       cmd('shardchannels', -2, [...P], 0, (ctx, a) => channelList(ctx, a, ctx.server.pubsub.shardChannels)),
       cmd('shardnumsub', -2, [...P], 0, (ctx, a) => numsub(ctx, a, ctx.server.pubsub.shardChannels)),
-      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
-        const l = [
-          'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-          'CHANNELS [<pattern>]',
-          "    Return the currently active channels matching a <pattern> (default: '*').",
-          'NUMPAT',
-          '    Return number of subscriptions to patterns.',
-          'NUMSUB [<channel> ...]',
-          '    Return the number of subscribers for the specified channels, excluding',
-          '    pattern subscriptions(default: no channels).',
-          'SHARDCHANNELS [<pattern>]',
-          "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-          'SHARDNUMSUB [<shardchannel> ...]',
-          '    Return the number of subscribers for the specified shard level channel(s)',
-          'HELP',
-          '    Prints this help.',
-        ]
-        ctx.reply.array(l.length)
-        for (const x of l) ctx.reply.simple(x)
-      }),
+      helpSubcommand([
+        'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'CHANNELS [<pattern>]',
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        'NUMPAT',
+        '    Return number of subscriptions to patterns.',
+        'NUMSUB [<channel> ...]',
+        '    Return the number of subscribers for the specified channels, excluding',
+        '    pattern subscriptions(default: no channels).',
+        'SHARDCHANNELS [<pattern>]',
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        'SHARDNUMSUB [<shardchannel> ...]',
+        '    Return the number of subscribers for the specified shard level channel(s)',
+        'HELP',
+        '    Prints this help.',
+      ]),
     ],
   },
 ]

@@ -7,18 +7,12 @@ import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, Stream, type RedisValue} from '../keyspace/keyspace.js'
 import {formatId, ID_MAX} from '../keyspace/stream.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {ADMIN_FLAGS as A, cmd, helpSubcommand, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
 import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 
-const A = ['admin', 'noscript', 'loading', 'stale'] as const
-// addReplyHelp: one status line per entry.
-const help = (lines: string[]) => (ctx: CommandContext) => {
-  ctx.reply.array(lines.length)
-  for (const l of lines) ctx.reply.simple(l)
-}
 
 const MEMORY_HELP = [
   'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -50,7 +44,19 @@ export const commands: CommandSpec[] = [
         ctx.server.insight.resetStats()
         ctx.reply.ok()
       }),
-      cmd('help', 2, ['loading', 'stale'], 0, help(['CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET <pattern>', 'SET <directive> <value>', 'RESETSTAT', 'REWRITE', 'HELP'])),
+      helpSubcommand([
+        'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'GET <pattern>',
+        '    Return parameters matching the glob-like <pattern> and their values.',
+        'SET <directive> <value>',
+        '    Set the configuration <directive> to <value>.',
+        'RESETSTAT',
+        '    Reset statistics reported by the INFO command.',
+        'REWRITE',
+        '    Rewrite the configuration file.',
+        'HELP',
+        '    Prints this help.',
+      ]),
     ],
   },
   cmd('time', 1, ['loading', 'stale', 'fast'], 0, (ctx) => {
@@ -91,7 +97,7 @@ export const commands: CommandSpec[] = [
       cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
       // What a redis-server built without jemalloc (MALLOC=libc) answers: V8 owns the heap here.
       cmd('malloc-stats', 2, [], 0, (ctx) => ctx.reply.bulk('Stats not supported for the current allocator')),
-      cmd('help', 2, ['loading', 'stale'], 0, help(MEMORY_HELP)),
+      helpSubcommand(MEMORY_HELP),
     ],
   },
   cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),
@@ -360,6 +366,5 @@ function debugHelp(ctx: CommandContext): void {
   const lines = ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP]
   for (const d of ctx.server.debugSubcommands.values()) lines.push(...d.help)
   lines.push('HELP', '    Print this help.')
-  ctx.reply.array(lines.length)
-  for (const l of lines) ctx.reply.simple(l)
+  replyHelp(ctx, lines)
 }

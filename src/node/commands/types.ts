@@ -137,6 +137,16 @@ export interface ClusterModule {
 }
 export type ClusterFactory = (server: NodeServer) => ClusterModule | Promise<ClusterModule>
 
+/** argv indexes of the keys of a command, from its registration table (the node's own key positions). */
+export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.keys) return spec.keys(argv)
+  if (spec.firstKey <= 0) return []
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
+  const out: number[] = []
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i)
+  return out
+}
+
 /** Helper for tables: spec with defaults for keyless commands. */
 export function cmd(
   name: string,
@@ -148,4 +158,18 @@ export function cmd(
 ): CommandSpec {
   const [firstKey, lastKey, step] = keys === 0 ? [0, 0, 0] : keys
   return {name, arity, flags, firstKey, lastKey, step, handler, ...extra}
+}
+
+/** Flags of the administrative subcommands (CONFIG SET, SLOWLOG RESET, ACL SETUSER, ...). */
+export const ADMIN_FLAGS: readonly CommandFlag[] = ['admin', 'noscript', 'loading', 'stale']
+
+/** redis addReplyHelp: one status line per entry. */
+export function replyHelp(ctx: CommandContext, lines: readonly string[]): void {
+  ctx.reply.array(lines.length)
+  for (const l of lines) ctx.reply.simple(l)
+}
+
+/** The `<COMMAND> HELP` subcommand of a container command, replying `lines` as addReplyHelp. */
+export function helpSubcommand(lines: readonly string[], extra: Partial<CommandSpec> = {}): CommandSpec {
+  return cmd('help', 2, ['loading', 'stale'], 0, (ctx) => replyHelp(ctx, lines), extra)
 }

@@ -5,6 +5,17 @@ import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const INT_RE = /^-?[1-9][0-9]*$/
 
+/** Start/end indexes as redis sanitises them for LRANGE, LTRIM and the rank ranges of sorted sets
+ *  (negative from the end, clamped): [start, end], or null when the range is empty. */
+export function rankSpan(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start = len + start
+  if (end < 0) end = len + end
+  if (start < 0) start = 0
+  if (start > end || start >= len) return null
+  if (end >= len) end = len - 1
+  return [start, end]
+}
+
 /** redis string2ll: strict integer (no '+', no spaces, no leading zeros), int64 range. */
 export function parseIntStrict(s: string): bigint | null {
   if (s === '0') return 0n

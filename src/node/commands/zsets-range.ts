@@ -6,7 +6,7 @@ import {ZSet} from '../keyspace/keyspace.js'
 import type {LexBound, ScoreBound} from '../keyspace/zset.js'
 import type {RespWriter} from '../../resp/writer.js'
 import type {CommandContext} from './types.js'
-import {intArg} from './util.js'
+import {intArg, rankSpan} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const FLOAT_BODY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?\d+)?$|^[+-]?(inf|infinity)$/i
@@ -95,15 +95,6 @@ function lexEmpty(min: LexBound, max: LexBound): boolean {
   return min.value > max.value || (min.value === max.value && (min.exclusive || max.exclusive))
 }
 
-/** Rank indexes as redis sanitises them; null when the range is empty. */
-export function rankSpan(start: number, end: number, len: number): [number, number] | null {
-  if (start < 0) start = len + start
-  if (end < 0) end = len + end
-  if (start < 0) start = 0
-  if (start > end || start >= len) return null
-  if (end >= len) end = len - 1
-  return [start, end]
-}
 
 /** Emit member[/score] list: RESP3 nests [member, score] pairs when withScores. */
 export function replyScored(r: RespWriter, items: [string, number][], withScores: boolean): void {

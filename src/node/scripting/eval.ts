@@ -1,6 +1,6 @@
 // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.0 eval.c).
 import {E} from '../errors.js'
-import {cmd, type CommandContext, type CommandFlag, type CommandSpec} from '../commands/types.js'
+import {cmd, helpSubcommand, type CommandContext, type CommandFlag, type CommandSpec} from '../commands/types.js'
 import {scriptCommandFlags} from './shebang.js'
 import type {Scripting} from './scripting.js'
 
@@ -96,10 +96,7 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
           if (mode === 'yes' || mode === 'sync') return ctx.reply.error('ERR SCRIPT DEBUG (the Lua debugger) is not available on redis-ts nodes')
           ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
         }),
-        sub('help', 2, ['loading', 'stale'], (ctx) => {
-          ctx.reply.array(SCRIPT_HELP.length)
-          for (const l of SCRIPT_HELP) ctx.reply.simple(l)
-        }),
+        helpSubcommand(SCRIPT_HELP, {categories: ['@slow', '@scripting']}),
       ],
     }),
   ]

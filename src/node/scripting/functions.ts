@@ -2,7 +2,7 @@
 // FUNCTION LOAD, called with FCALL / FCALL_RO, listed, deleted, flushed, dumped and restored.
 // Libraries are data: they are written to RDB files (FUNCTION2 records), replicated (FUNCTION
 // LOAD/DELETE/FLUSH/RESTORE propagate like writes) and restored from both.
-import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import {cmd, helpSubcommand, type CommandContext, type CommandSpec} from '../commands/types.js'
 import {globMatch} from '../keyspace/glob.js'
 import {ByteReader, ByteWriter} from '../persistence/byte-io.js'
 import {finishDumpPayload, verifyDumpPayload} from '../persistence/dump.js'
@@ -418,10 +418,7 @@ export function functionCommands(sc: Scripting, fx: Functions): CommandSpec[] {
           ctx.reply.bulk(dumpFunctions(fx.codes(), ctx.server.config.bool('rdbcompression')).toString('latin1'))
         }),
         sub('restore', -3, ['noscript', 'write', 'denyoom'], (ctx, argv) => functionRestore(fx, ctx, argv)),
-        sub('help', 2, ['loading', 'stale'], (ctx) => {
-          ctx.reply.array(FUNCTION_HELP.length)
-          for (const l of FUNCTION_HELP) ctx.reply.simple(l)
-        }),
+        helpSubcommand(FUNCTION_HELP, cat),
       ],
     }),
   ]
