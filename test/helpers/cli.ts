@@ -1,7 +1,7 @@
 // Runs the built CLI (bin/run.js) as a child process, capturing stdout, stderr and the exit code.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -51,5 +51,40 @@ export function isolatedCli(prefix: string) {
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`)
     return JSON.parse(r.stdout)
   }
-  return {root, env, cli, json, cleanup: () => rmSync(root, {recursive: true, force: true})}
+  const cleanup = () => {
+    killProcessesUnder(root)
+    rmSync(root, {recursive: true, force: true})
+  }
+  return {root, env, cli, json, cleanup}
+}
+
+/** SIGKILL every process whose command line names a path under `dir` or whose working directory is
+ *  in it (the nodes a local-cluster test started, embedded or redis-server, even when the test timed
+ *  out before `local destroy`): by PID, never by name. Linux /proc; elsewhere nothing is found. */
+export function killProcessesUnder(dir: string): number[] {
+  const killed: number[] = []
+  let pids: string[] = []
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+  } catch {
+    return killed
+  }
+  for (const pid of pids) {
+    let mine = false
+    try {
+      mine = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').includes(dir)
+    } catch {}
+    if (!mine) {
+      try {
+        const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, '')
+        mine = cwd === dir || cwd.startsWith(dir + '/')
+      } catch {}
+    }
+    if (!mine) continue
+    try {
+      process.kill(Number(pid), 'SIGKILL')
+      killed.push(Number(pid))
+    } catch {}
+  }
+  return killed
 }
