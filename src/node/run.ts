@@ -7,6 +7,9 @@ import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
 import {AofLoadError} from './persistence/aof-load.js'
+import {LoadAborted} from './persistence/loading.js'
+import type {NodeServer} from './server.js'
+import type {ClusterModule} from './commands/types.js'
 
 export {NodeStartError}
 
@@ -21,43 +24,55 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     throw e
   }
   if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
-  const node = await startNode({config}).catch((e: unknown) => {
-    // A corrupt or truncated AOF: refuse to start (redis exits 1 after logging the reason).
-    if (e instanceof AofLoadError) throw new NodeStartError(e.message)
-    throw e
-  })
   const pidfile = config.get('pidfile')
-  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
+  let server: NodeServer | undefined
+  let cluster: ClusterModule | undefined
   let stopping = false
   const stop = (signal: string) => {
+    if (!server) return process.exit(0) // not listening yet: nothing to save
+    const srv = server
     if (stopping) {
       // redis sigShutdownHandler: a second SIGINT while shutting down exits at once
       if (signal === 'SIGINT') {
-        node.server.log.warning('You insist... exiting now.')
-        rmSync(join(node.server.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
+        srv.log.warning('You insist... exiting now.')
+        rmSync(join(srv.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
         process.exit(1)
       }
       return
     }
     stopping = true
-    void node.server.shutdown(`Received ${signal} scheduling shutdown...`, signalShutdownOptions(node.server, signal)).then(async (ok) => {
+    const reason = srv.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`
+    void srv.shutdown(reason, signalShutdownOptions(srv, signal)).then(async (ok) => {
       if (!ok) {
         // redis: the final save failed, so the server keeps running (a second signal retries).
-        node.server.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)
+        srv.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)
         stopping = false
         return
       }
-      await node.cluster?.stop?.()
+      await cluster?.stop?.()
       if (pidfile) rmSync(pidfile, {force: true})
       process.exit(0)
     })
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  // SHUTDOWN from a client ends the process too.
-  node.server.once('shutdown', () => {
-    if (pidfile) rmSync(pidfile, {force: true})
-    if (!stopping) process.exit(0)
+  // Listening comes before loading (redis writes its pidfile and serves -LOADING meanwhile).
+  const onListening = (srv: NodeServer) => {
+    server = srv
+    if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
+    // SHUTDOWN from a client ends the process too.
+    srv.once('shutdown', () => {
+      if (pidfile) rmSync(pidfile, {force: true})
+      if (!stopping) process.exit(0)
+    })
+  }
+  const node = await startNode({config, onListening}).catch((e: unknown) => {
+    // A shutdown while loading: the shutdown path ends the process.
+    if (e instanceof LoadAborted) return new Promise<never>(() => {})
+    // A corrupt or truncated AOF: refuse to start (redis exits 1 after logging the reason).
+    if (e instanceof AofLoadError) throw new NodeStartError(e.message)
+    throw e
   })
+  cluster = node.cluster
   return new Promise<never>(() => {})
 }

@@ -98,6 +98,11 @@ export class NodeServer extends EventEmitter {
   scripting?: Scripting
   /** master_repl_offset as of the last propagated write (WAIT reads it per client) */
   replOffset = 0
+  /**
+   * The start-up load runs (redis server.loading, not async loading): commands without the
+   * `loading` flag are refused with -LOADING, the server cron waits, SHUTDOWN saves nothing.
+   */
+  loading = false
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
@@ -139,7 +144,8 @@ export class NodeServer extends EventEmitter {
   unixsocketPath = ''
   private cron?: NodeJS.Timeout
   private boundPort = 0
-  private shuttingDown = false
+  /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
+  shuttingDown = false
 
   constructor(opts: NodeServerOptions = {}) {
     super()
@@ -473,6 +479,8 @@ export class NodeServer extends EventEmitter {
   }
 
   private serverCron(): void {
+    // redis runs no serverCron while loading (only whileBlockedCron between chunks)
+    if (this.loading) return
     const t0 = performance.now()
     for (const [, d] of this.databases()) d.activeExpire(200)
     // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
@@ -510,6 +518,8 @@ export class NodeServer extends EventEmitter {
   async shutdown(reason = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
     if (this.shuttingDown) return true
     this.shuttingDown = true
+    // redis shutdownCommand / the loading cron: never save a half-loaded dataset over the file
+    if (this.loading) opts = {...opts, save: false, nosave: true}
     this.log.warning(reason)
     for (const h of this.shutdownHooks) {
       try {
