@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {createLocal, waitForeground} from '../src/cli/create-local.js'
+import {createLocal, localPassword, waitForeground} from '../src/cli/create-local.js'
 import {printTimeline} from '../src/timing.js'
 import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
@@ -57,9 +57,9 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     const addrs = (argv as string[]).map(parseAddress)
     if (this.flags.sentinel) {
       const f = this.flags
-      const unsupported = [f.foreground && '--foreground', f['password-env'] && '--password-env', f.bind !== '127.0.0.1' && '--bind', f['announce-ip'] && '--announce-ip', addrs.length > 0 && 'node addresses'].filter(Boolean)
-      if (unsupported.length) throw new RedisTsError('usage', `create --sentinel starts a local setup on 127.0.0.1 and does not take ${unsupported.join(', ')}`)
-      const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env}
+      if (addrs.length > 0) throw new RedisTsError('usage', 'create --sentinel starts a local setup and does not take node addresses')
+      const password = localPassword(f, this.connectOptions().password)
+      const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env, bind: f.bind, announceIp: f['announce-ip'], password, foreground: f.foreground}
       return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)
     }
     if (addrs.length === 0) {

@@ -34,7 +34,7 @@ export interface CreateLocalFlags {
   'dry-run': boolean
 }
 
-function localPassword(f: CreateLocalFlags, flagPassword: string | undefined): string | undefined {
+export function localPassword(f: Pick<CreateLocalFlags, 'password-env'>, flagPassword: string | undefined): string | undefined {
   if (f['password-env'] === undefined) return flagPassword
   const v = process.env[f['password-env']]
   if (!v) throw usageError(`--password-env ${f['password-env']}: that environment variable is not set or empty`)
@@ -103,8 +103,8 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
 }
 
 /** --foreground: keep the nodes attached; Ctrl-C (SIGINT) or SIGTERM stops them and removes the files. */
-export async function waitForeground(out: Output, cluster: LocalCluster): Promise<void> {
-  out.info('Running in the foreground: Ctrl-C stops every node and removes the cluster\'s files')
+export async function waitForeground(out: Output, cluster: Pick<LocalCluster, 'stop'>, what = 'cluster'): Promise<void> {
+  out.info(`Running in the foreground: Ctrl-C stops every node and removes the ${what}'s files`)
   await new Promise<void>((resolve) => {
     const done = () => resolve()
     process.once('SIGINT', done)
@@ -114,6 +114,6 @@ export async function waitForeground(out: Output, cluster: LocalCluster): Promis
     process.once('SIGINT', () => clearInterval(keep))
     process.once('SIGTERM', () => clearInterval(keep))
   })
-  out.info('Stopping the local cluster')
+  out.info(`Stopping the local ${what}`)
   await cluster.stop({clean: true})
 }

@@ -3,7 +3,7 @@
 // node gets a redis.conf in its directory (so CONFIG REWRITE works and a restart reads the same
 // settings) next to its nodes.conf (so it comes back with the same id).
 import {spawn, type ChildProcess} from 'node:child_process'
-import {accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {RedisTsError} from '../errors.js'
@@ -23,6 +23,10 @@ export interface NodeProcessSpec {
   announceIp?: string
   /** default 'rdb' (Redis's default save points; SIGTERM saves) */
   persistence?: Persistence
+  /** false: a standalone node (local Sentinel setups), no cluster directives; default true */
+  cluster?: boolean
+  /** standalone nodes: the master to replicate (`replicaof`) */
+  replicaOf?: {host: string; port: number}
 }
 
 export interface SpawnedNode {
@@ -60,13 +64,18 @@ export function embeddedCommand(): {cmd: string; args: string[]} {
 /** Directives as [name, ...values]; the same list feeds the command line and redis.conf. */
 export function nodeDirectives(s: NodeProcessSpec): string[][] {
   const persistence = s.persistence ?? 'rdb'
+  const cluster = s.cluster ?? true
   const d: string[][] = [
     ['port', String(s.port)],
     ['bind', s.bind ?? '127.0.0.1'],
-    ['cluster-enabled', 'yes'],
-    ['cluster-port', String(s.busPort)],
-    ['cluster-config-file', 'nodes.conf'],
-    ['cluster-node-timeout', String(s.nodeTimeoutMs)],
+    ...(cluster
+      ? [
+          ['cluster-enabled', 'yes'],
+          ['cluster-port', String(s.busPort)],
+          ['cluster-config-file', 'nodes.conf'],
+          ['cluster-node-timeout', String(s.nodeTimeoutMs)],
+        ]
+      : []),
     ['dir', resolve(s.dir)],
     ['logfile', resolve(s.dir, 'node.log')],
     ['pidfile', resolve(s.dir, 'node.pid')],
@@ -77,8 +86,9 @@ export function nodeDirectives(s: NodeProcessSpec): string[][] {
     // A local cluster's replicas sync at once instead of waiting for more replicas to share the snapshot.
     ['repl-diskless-sync-delay', '0'],
   ]
-  if (s.announceIp) d.push(['cluster-announce-ip', s.announceIp], ['replica-announce-ip', s.announceIp])
+  if (s.announceIp) d.push(...(cluster ? [['cluster-announce-ip', s.announceIp]] : []), ['replica-announce-ip', s.announceIp])
   if (s.password) d.push(['requirepass', s.password], ['masterauth', s.password])
+  if (s.replicaOf) d.push(['replicaof', s.replicaOf.host, String(s.replicaOf.port)])
   return d
 }
 
@@ -90,13 +100,19 @@ function confValue(v: string): string {
   return v === '' || /[\s"'\\]/.test(v) ? JSON.stringify(v) : v
 }
 
-/** Write <dir>/redis.conf (mode 0600: it may hold the password) and return its path. */
-export function writeNodeConfig(s: NodeProcessSpec): string {
-  mkdirSync(s.dir, {recursive: true})
-  const file = resolve(s.dir, 'redis.conf')
-  const lines = ['# Written by redis-ts for a local cluster node; CONFIG REWRITE updates it.', ...nodeDirectives(s).map(([k, ...v]) => `${k} ${v.map(confValue).join(' ')}`)]
+/** Write <dir>/<name> (mode 0600: it may hold the password) from directives; returns its path. */
+export function writeConfigFile(dir: string, name: string, header: string, directives: string[][]): string {
+  mkdirSync(dir, {recursive: true})
+  const file = resolve(dir, name)
+  const lines = [`# ${header}`, ...directives.map(([k, ...v]) => `${k} ${v.map(confValue).join(' ')}`)]
   writeFileSync(file, lines.join('\n') + '\n', {mode: 0o600})
   return file
+}
+
+/** Write <dir>/redis.conf and return its path. */
+export function writeNodeConfig(s: NodeProcessSpec): string {
+  const what = (s.cluster ?? true) ? 'a local cluster node' : 'a local Sentinel setup'
+  return writeConfigFile(s.dir, 'redis.conf', `Written by redis-ts for ${what}; CONFIG REWRITE updates it.`, nodeDirectives(s))
 }
 
 /** Resolve and check the server binary before spawning, so a bad --server path is one clear error. */
@@ -115,22 +131,27 @@ export function resolveServer(server: string): string {
   throw new RedisTsError('usage', `--server ${server}: no executable file found${server.includes('/') ? '' : ' on PATH'}`, {hint: 'Pass "embedded" or the path of a redis-server binary (e.g. --server /usr/bin/redis-server).'})
 }
 
-export function spawnNode(s: NodeProcessSpec): SpawnedNode {
-  const conf = writeNodeConfig(s)
-  const {cmd, args} = s.server === 'embedded' ? embeddedCommand() : {cmd: resolveServer(s.server), args: []}
+/**
+ * Start one process of a local setup (cluster node, Sentinel setup node or Sentinel) from its
+ * config file, in its directory; `extra` follows the file (e.g. --sentinel). The old pidfile goes
+ * first, so a stale one is never read as the new process's.
+ */
+export function spawnInstance(server: string, conf: string, dir: string, detached: boolean, extra: string[] = []): ChildProcess & {pid: number} {
+  const {cmd, args} = server === 'embedded' ? embeddedCommand() : {cmd: resolveServer(server), args: []}
   // A node started from inside a `node --test` file must not inherit the test runner's channel.
   const {NODE_TEST_CONTEXT: _t, ...env} = process.env
-  const child = spawn(cmd, [...args, conf], {
-    detached: s.detached,
-    stdio: 'ignore',
-    cwd: s.dir,
-    env,
-  })
+  rmSync(join(dir, 'node.pid'), {force: true})
+  const child = spawn(cmd, [...args, conf, ...extra], {detached, stdio: 'ignore', cwd: dir, env})
   // Spawn failures (ENOENT, EACCES) arrive as an event; without a listener they crash the process.
   child.on('error', () => {})
-  // Never keep the parent alive: attached clusters are stopped by stop() or the exit hooks.
+  // Never keep the parent alive: attached setups are stopped by stop() or the exit hooks.
   child.unref()
   if (child.pid === undefined) throw new RedisTsError('usage', `could not start ${cmd}`)
+  return child as ChildProcess & {pid: number}
+}
+
+export function spawnNode(s: NodeProcessSpec): SpawnedNode {
+  const child = spawnInstance(s.server, writeNodeConfig(s), s.dir, s.detached)
   return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child})}
 }
 

@@ -4,15 +4,15 @@
 // --sentinel` and startLocalSentinel start one; src/local/lifecycle.ts hands the kind-specific
 // steps (start, status, restart-node, add-node) to the functions here; stop, destroy, kill-node,
 // logs and list are the cluster ones unchanged.
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {Redis} from 'ioredis'
 import {RedisTsError} from '../errors.js'
-import {choosePorts, runningHint} from './cluster.js'
+import {choosePorts, nodeSpec, runningHint} from './cluster.js'
 import {trackForExit} from './exit-hooks.js'
-import {embeddedCommand, resolveServer, stopPids} from './launcher.js'
+import {resolveServer, spawnInstance, stopPids, writeConfigFile, writeNodeConfig} from './launcher.js'
+import {connectHost} from './wait.js'
 import {portFree} from './ports.js'
 import {nodeAlive, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {ask as askInstance} from '../admin/sentinel/check.js'
@@ -34,6 +34,12 @@ export interface LocalSentinelOptions {
   /** 'embedded' (default) or a redis-server binary (Sentinels run it with --sentinel) */
   server?: string
   persistence?: Persistence
+  /** listen address of every instance, default 127.0.0.1 (::1 for IPv6) */
+  bind?: string
+  /** replica-announce-ip of the data nodes and announce-ip of the Sentinels (containers, NAT) */
+  announceIp?: string
+  /** requirepass + masterauth on the data nodes; the Sentinels ask for it too and use it (auth-pass) */
+  password?: string
   downAfterMs?: number
   failoverTimeoutMs?: number
   detached?: boolean
@@ -62,9 +68,11 @@ export interface LocalSentinel extends LocalClusterState {
   stop(opts?: {clean?: boolean}): Promise<void>
 }
 
-const HOST = '127.0.0.1'
+/** The setup's listen address as clients dial it, and its password (requirepass on every instance). */
+type Reach = Pick<LocalClusterState, 'bind' | 'password'>
 
-const ask = <T>(port: number, f: (c: Redis) => Promise<T>): Promise<T | Error> => askInstance(HOST, port, {connectTimeoutMs: 2000, commandTimeoutMs: 2000}, f)
+const ask = <T>(state: Reach, port: number, f: (c: Redis) => Promise<T>): Promise<T | Error> =>
+  askInstance(connectHost(state), port, {password: state.password, connectTimeoutMs: 2000, commandTimeoutMs: 2000}, f)
 
 function fields(text: string): Record<string, string> {
   const o: Record<string, string> = {}
@@ -88,67 +96,54 @@ export function confFile(n: LocalNodeState): string {
   return join(n.dir, n.sentinel ? 'sentinel.conf' : 'redis.conf')
 }
 
-function dataConfText(state: LocalClusterState, n: LocalNodeState, replicaOf: number | null): string {
-  const dir = resolve(n.dir)
-  return [
-    '# Written by redis-ts for a local Sentinel setup; CONFIG REWRITE (and the Sentinels) update it.',
-    `port ${n.port}`,
-    `bind ${state.bind}`,
-    `dir ${dir}`,
-    `logfile ${join(dir, 'node.log')}`,
-    `pidfile ${join(dir, 'node.pid')}`,
-    ...(state.persistence === 'none' ? ['save ""'] : []),
-    `appendonly ${state.persistence === 'aof' ? 'yes' : 'no'}`,
-    'repl-diskless-sync-delay 0',
-    ...(replicaOf === null ? [] : [`replicaof ${HOST} ${replicaOf}`]),
-    '',
-  ].join('\n')
+/** A data node's redis.conf: the cluster nodes' directives without cluster mode (src/local/launcher.ts). */
+function writeDataConf(state: LocalClusterState, n: LocalNodeState, replicaOf: number | null): void {
+  writeNodeConfig({...nodeSpec(state, n, false), cluster: false, ...(replicaOf === null ? {} : {replicaOf: {host: connectHost(state), port: replicaOf}})})
 }
 
-function sentinelConfText(state: LocalClusterState, n: LocalNodeState, masterPort: number): string {
+/**
+ * A Sentinel's sentinel.conf. With a password the Sentinel asks for it too (requirepass, which
+ * it also uses with the other Sentinels, as redis-sentinel 7.0 does without sentinel-pass) and
+ * authenticates to the data nodes with it (auth-pass); announce-ip is what it tells the others.
+ */
+function writeSentinelConf(state: LocalClusterState, n: LocalNodeState, masterPort: number): void {
   const dir = resolve(n.dir)
   const m = state.masterName!
-  return [
-    '# Written by redis-ts for a local Sentinel; the Sentinel rewrites it (myid, epochs, known replicas and Sentinels).',
-    `port ${n.port}`,
-    `bind ${state.bind}`,
-    `dir ${dir}`,
-    `logfile ${join(dir, 'node.log')}`,
-    `pidfile ${join(dir, 'node.pid')}`,
-    `sentinel monitor ${m} ${HOST} ${masterPort} ${state.quorum}`,
-    `sentinel down-after-milliseconds ${m} ${state.downAfterMs}`,
-    `sentinel failover-timeout ${m} ${state.failoverTimeoutMs}`,
-    `sentinel parallel-syncs ${m} 1`,
-    '',
-  ].join('\n')
+  writeConfigFile(n.dir, 'sentinel.conf', 'Written by redis-ts for a local Sentinel; the Sentinel rewrites it (myid, epochs, known replicas and Sentinels).', [
+    ['port', String(n.port)],
+    ['bind', state.bind],
+    ['dir', dir],
+    ['logfile', join(dir, 'node.log')],
+    ['pidfile', join(dir, 'node.pid')],
+    ...(state.password ? [['requirepass', state.password]] : []),
+    ...(state.announceIp ? [['sentinel', 'announce-ip', state.announceIp]] : []),
+    ['sentinel', 'monitor', m, connectHost(state), String(masterPort), String(state.quorum)],
+    ['sentinel', 'down-after-milliseconds', m, String(state.downAfterMs)],
+    ['sentinel', 'failover-timeout', m, String(state.failoverTimeoutMs)],
+    ['sentinel', 'parallel-syncs', m, '1'],
+    ...(state.password ? [['sentinel', 'auth-pass', m, state.password]] : []),
+  ])
 }
 
 /** Point a data node's redis.conf at `masterPort` (or make it a master): replicaof lines replaced. */
-export function setReplicaOf(n: LocalNodeState, masterPort: number | null): void {
+export function setReplicaOf(state: Reach, n: LocalNodeState, masterPort: number | null): void {
   const file = confFile(n)
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => !/^\s*(replicaof|slaveof)\s/i.test(l))
   while (lines.length && lines[lines.length - 1] === '') lines.pop()
-  if (masterPort !== null) lines.push(`replicaof ${HOST} ${masterPort}`)
+  if (masterPort !== null) lines.push(`replicaof ${connectHost(state)} ${masterPort}`)
   writeFileSync(file, lines.join('\n') + '\n')
 }
 
 function spawnProc(state: LocalClusterState, n: LocalNodeState, detached: boolean): number {
-  const {cmd, args} = state.server === 'embedded' ? embeddedCommand() : {cmd: state.server, args: []}
-  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
-  rmSync(join(n.dir, 'node.pid'), {force: true})
-  const child = spawn(cmd, [...args, confFile(n), ...(n.sentinel ? ['--sentinel'] : [])], {detached, stdio: 'ignore', cwd: n.dir, env})
-  child.on('error', () => {})
-  child.unref()
-  if (child.pid === undefined) throw new RedisTsError('usage', `could not start ${cmd}`)
-  return child.pid
+  return spawnInstance(state.server, confFile(n), n.dir, detached, n.sentinel ? ['--sentinel'] : []).pid
 }
 
-async function waitAnswering(nodes: LocalNodeState[], timeoutMs: number): Promise<void> {
+async function waitAnswering(state: Reach, nodes: LocalNodeState[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   await Promise.all(
     nodes.map(async (n) => {
       for (;;) {
-        const r = await ask(n.port, (c) => c.ping())
+        const r = await ask(state, n.port, (c) => c.ping())
         if (!(r instanceof Error)) return
         if (!nodeAlive(n)) throw new RedisTsError('internal', `${n.sentinel ? 'Sentinel' : 'node'} on port ${n.port} exited during start-up (see ${join(n.dir, 'node.log')})`)
         if (Date.now() > deadline) throw new RedisTsError('timeout', `${n.sentinel ? 'Sentinel' : 'node'} on port ${n.port} did not answer within ${timeoutMs} ms: ${r.message}`)
@@ -175,7 +170,7 @@ async function sentinelMasterPorts(state: LocalClusterState): Promise<(number | 
     sentinelNodes(state)
       .filter(nodeAlive)
       .map(async (n) => {
-        const r = await ask(n.port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', state.masterName!) as Promise<string[] | null>)
+        const r = await ask(state, n.port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', state.masterName!) as Promise<string[] | null>)
         return r instanceof Error || !r ? null : Number(r[1])
       }),
   )
@@ -222,14 +217,14 @@ export async function currentMasterPort(state: LocalClusterState): Promise<numbe
   return m?.port ?? null
 }
 
-async function replicationInfo(port: number): Promise<Record<string, string> | null> {
-  const r = await ask(port, (c) => c.info())
+async function replicationInfo(state: Reach, port: number): Promise<Record<string, string> | null> {
+  const r = await ask(state, port, (c) => c.info())
   return r instanceof Error ? null : fields(r)
 }
 
-async function waitReplicaSynced(n: LocalNodeState, masterPort: number, timeoutMs: number): Promise<void> {
-  await until(`replica ${n.port} did not finish its sync with ${HOST}:${masterPort}`, timeoutMs, async () => {
-    const i = await replicationInfo(n.port)
+async function waitReplicaSynced(state: Reach, n: LocalNodeState, masterPort: number, timeoutMs: number): Promise<void> {
+  await until(`replica ${n.port} did not finish its sync with ${connectHost(state)}:${masterPort}`, timeoutMs, async () => {
+    const i = await replicationInfo(state, n.port)
     return i?.role === 'slave' && Number(i.master_port) === masterPort && i.master_link_status === 'up'
   })
 }
@@ -242,7 +237,7 @@ async function waitDiscovered(state: LocalClusterState, timeoutMs: number, repli
   await until('the Sentinels did not discover every replica and every other Sentinel', timeoutMs, async () => {
     const views = await Promise.all(
       live.map((n) =>
-        ask(n.port, async (c) => ({
+        ask(state, n.port, async (c) => ({
           master: pairs(await c.call('SENTINEL', 'MASTER', state.masterName!)),
           replicas: ((await c.call('SENTINEL', 'REPLICAS', state.masterName!)) as unknown[]).map(pairs),
         })),
@@ -263,7 +258,7 @@ async function waitDiscovered(state: LocalClusterState, timeoutMs: number, repli
 async function recordIds(state: LocalClusterState, nodes: LocalNodeState[]): Promise<void> {
   await Promise.all(
     nodes.map(async (n) => {
-      const r = n.sentinel ? await ask(n.port, (c) => c.call('SENTINEL', 'MYID') as Promise<string>) : await ask(n.port, async (c) => fields(await c.info('server')).run_id)
+      const r = n.sentinel ? await ask(state, n.port, (c) => c.call('SENTINEL', 'MYID') as Promise<string>) : await ask(state, n.port, async (c) => fields(await c.info('server')).run_id)
       if (!(r instanceof Error) && r) n.id = r
     }),
   )
@@ -271,7 +266,7 @@ async function recordIds(state: LocalClusterState, nodes: LocalNodeState[]): Pro
 
 async function portsFreeOrThrow(state: LocalClusterState, nodes: LocalNodeState[]): Promise<void> {
   for (const n of nodes) {
-    if (!(await portFree(n.port, HOST))) {
+    if (!(await portFree(n.port, connectHost(state)))) {
       throw new RedisTsError('conflict', `Port ${n.port} of local Sentinel setup "${state.name}" is in use by another process`, {hint: `Free the port, or remove the setup with: redis-ts local destroy${runningHint(state, false)}`})
     }
   }
@@ -303,40 +298,43 @@ export async function startLocalSentinel(opts: LocalSentinelOptions = {}): Promi
   const detached = opts.detached ?? false
   const timeoutMs = opts.timeoutMs ?? 60000
   const state: LocalClusterState = {
-    kind: 'sentinel', name, dir, server, createdAt: new Date().toISOString(), bind: HOST, persistence: opts.persistence ?? 'rdb',
+    kind: 'sentinel', name, dir, server, createdAt: new Date().toISOString(), bind: opts.bind ?? '127.0.0.1', persistence: opts.persistence ?? 'rdb',
     nodeTimeoutMs: opts.downAfterMs ?? 5000, masters: 1, replicas, nodes: [],
     masterName: opts.masterName ?? (ephemeral || name === 'default' ? 'mymaster' : name), quorum, downAfterMs: opts.downAfterMs ?? 5000, failoverTimeoutMs: opts.failoverTimeoutMs ?? 60000,
+    ...(opts.announceIp ? {announceIp: opts.announceIp} : {}),
+    ...(opts.password ? {password: opts.password} : {}),
   }
+  const host = connectHost(state)
   const tracked = {pids: () => state.nodes.map((n) => n.pid).filter((p) => p > 0), removeDir: dir as string | undefined}
   const untrack = trackForExit(tracked)
   try {
-    const dataPorts = await choosePorts(replicas + 1, opts.portBase || undefined, HOST)
-    const sentinelPorts = await choosePorts(sentinels, opts.sentinelPortBase || undefined, HOST)
+    const dataPorts = await choosePorts(replicas + 1, opts.portBase || undefined, host)
+    const sentinelPorts = await choosePorts(sentinels, opts.sentinelPortBase || undefined, host)
     opts.onEvent?.({type: 'ports', data: dataPorts, sentinels: sentinelPorts})
     const masterPort = dataPorts[0]
     for (const port of dataPorts) {
       const n: LocalNodeState = {port, busPort: 0, dir: join(dir, String(port)), pid: 0}
       mkdirSync(n.dir, {recursive: true})
-      writeFileSync(confFile(n), dataConfText(state, n, port === masterPort ? null : masterPort))
+      writeDataConf(state, n, port === masterPort ? null : masterPort)
       n.pid = spawnProc(state, n, detached)
       state.nodes.push(n)
     }
     writeState(state)
     const data = dataNodes(state)
-    await waitAnswering(data, timeoutMs)
+    await waitAnswering(state, data, timeoutMs)
     opts.onEvent?.({type: 'data-ready'})
-    await Promise.all(data.slice(1).map((n) => waitReplicaSynced(n, masterPort, timeoutMs)))
+    await Promise.all(data.slice(1).map((n) => waitReplicaSynced(state, n, masterPort, timeoutMs)))
     opts.onEvent?.({type: 'replicas-synced'})
     const t0 = Date.now()
     for (const port of sentinelPorts) {
       const n: LocalNodeState = {port, busPort: 0, dir: join(dir, String(port)), pid: 0, sentinel: true}
       mkdirSync(n.dir, {recursive: true})
-      writeFileSync(confFile(n), sentinelConfText(state, n, masterPort))
+      writeSentinelConf(state, n, masterPort)
       n.pid = spawnProc(state, n, detached)
       state.nodes.push(n)
     }
     writeState(state)
-    await waitAnswering(sentinelNodes(state), timeoutMs)
+    await waitAnswering(state, sentinelNodes(state), timeoutMs)
     await waitDiscovered(state, timeoutMs)
     opts.onEvent?.({type: 'discovered', elapsedMs: Date.now() - t0})
     await recordIds(state, state.nodes)
@@ -346,9 +344,9 @@ export async function startLocalSentinel(opts: LocalSentinelOptions = {}): Promi
     return {
       ...state,
       masterName: state.masterName!,
-      master: {host: HOST, port: masterPort},
-      replicaNodes: dataPorts.slice(1).map((port) => ({host: HOST, port})),
-      sentinels: sentinelPorts.map((port) => ({host: HOST, port})),
+      master: {host, port: masterPort},
+      replicaNodes: dataPorts.slice(1).map((port) => ({host, port})),
+      sentinels: sentinelPorts.map((port) => ({host, port})),
       async stop(o: {clean?: boolean} = {}) {
         const now = readState(dir) ?? state
         // Sentinels first, so none of them starts a failover while the data nodes go down.
@@ -374,17 +372,17 @@ export async function startSentinelNodes(state: LocalClusterState, opts: {timeou
   const master = await currentMasterPort(state)
   const downData = down.filter((n) => !n.sentinel)
   // The current master must come back as master, everything else as its replica.
-  if (master !== null) for (const n of downData) setReplicaOf(n, n.port === master ? null : master)
+  if (master !== null) for (const n of downData) setReplicaOf(state, n, n.port === master ? null : master)
   for (const n of downData) n.pid = spawnProc(state, n, opts.detached ?? true)
   writeState(state)
-  await waitAnswering(downData, timeoutMs)
+  await waitAnswering(state, downData, timeoutMs)
   if (master !== null && dataNodes(state).some((d) => d.port === master && nodeAlive(d))) {
-    await Promise.all(downData.filter((n) => n.port !== master).map((n) => waitReplicaSynced(n, master, timeoutMs)))
+    await Promise.all(downData.filter((n) => n.port !== master).map((n) => waitReplicaSynced(state, n, master, timeoutMs)))
   }
   const downSentinels = down.filter((n) => n.sentinel)
   for (const n of downSentinels) n.pid = spawnProc(state, n, opts.detached ?? true)
   writeState(state)
-  await waitAnswering(downSentinels, timeoutMs)
+  await waitAnswering(state, downSentinels, timeoutMs)
   await waitDiscovered(state, timeoutMs)
   await recordIds(state, down)
   writeState(state)
@@ -404,13 +402,13 @@ export async function restartSentinelNode(state: LocalClusterState, n: LocalNode
   await portsFreeOrThrow(state, [n])
   n.pid = spawnProc(state, n, opts.detached ?? true)
   writeState(state)
-  await waitAnswering([n], timeoutMs)
+  await waitAnswering(state, [n], timeoutMs)
   if (n.sentinel) {
     await waitDiscovered(state, timeoutMs)
   } else {
     const master = majority(await sentinelMasterPorts(state))
     if (master !== null && master !== n.port) {
-      await waitReplicaSynced(n, master, timeoutMs)
+      await waitReplicaSynced(state, n, master, timeoutMs)
       await waitDiscovered(state, timeoutMs, [n.port])
     }
   }
@@ -426,18 +424,18 @@ export async function addSentinelReplica(state: LocalClusterState, opts: {timeou
     throw new RedisTsError('usage', `Local Sentinel setup "${state.name}" has no running master`, {hint: `Start it with: redis-ts local start${runningHint(state, false)}`})
   }
   let port = Math.max(...dataNodes(state).map((n) => n.port)) + 1
-  while (state.nodes.some((n) => n.port === port) || !(await portFree(port, HOST))) port++
+  while (state.nodes.some((n) => n.port === port) || !(await portFree(port, connectHost(state)))) port++
   const n: LocalNodeState = {port, busPort: 0, dir: join(state.dir, String(port)), pid: 0, added: true}
   mkdirSync(n.dir, {recursive: true})
-  writeFileSync(confFile(n), dataConfText(state, n, master))
+  writeDataConf(state, n, master)
   n.pid = spawnProc(state, n, opts.detached ?? true)
   state.nodes.push(n)
   state.replicas++
   writeState(state)
   opts.onEvent?.({type: 'spawned', port})
   try {
-    await waitAnswering([n], timeoutMs)
-    await waitReplicaSynced(n, master, timeoutMs)
+    await waitAnswering(state, [n], timeoutMs)
+    await waitReplicaSynced(state, n, master, timeoutMs)
     await waitDiscovered(state, timeoutMs, [port])
     await recordIds(state, [n])
     writeState(state)
@@ -498,16 +496,17 @@ export async function sentinelStatus(state: LocalClusterState): Promise<Sentinel
       const alive = nodeAlive(n)
       if (!alive) return {n, alive, r: null as Record<string, string> | null}
       const r = n.sentinel
-        ? await ask(n.port, async (c): Promise<Record<string, string>> => ({...pairs(await c.call('SENTINEL', 'MASTER', name)), myid: String(await c.call('SENTINEL', 'MYID'))}))
-        : await ask(n.port, async (c): Promise<Record<string, string>> => fields(await c.info()))
+        ? await ask(state, n.port, async (c): Promise<Record<string, string>> => ({...pairs(await c.call('SENTINEL', 'MASTER', name)), myid: String(await c.call('SENTINEL', 'MYID'))}))
+        : await ask(state, n.port, async (c): Promise<Record<string, string>> => fields(await c.info()))
       return {n, alive, r: r instanceof Error ? null : r}
     }),
   )
   const named = rows.filter((x) => x.n.sentinel && x.r).map((x) => `${x.r!.ip}:${x.r!.port}`)
   const agreedPort = majority(named.map((a) => Number(a.slice(a.lastIndexOf(':') + 1))))
-  const master = agreedPort === null ? null : `${HOST}:${agreedPort}`
+  const host = connectHost(state)
+  const master = agreedPort === null ? null : `${host}:${agreedPort}`
   const nodes = rows.map(({n, alive, r}): SentinelNodeStatus => {
-    const base = {address: `${HOST}:${n.port}`, host: HOST, port: n.port, pid: alive ? n.pid : null, dir: n.dir}
+    const base = {address: `${host}:${n.port}`, host, port: n.port, pid: alive ? n.pid : null, dir: n.dir}
     if (!alive || !r) {
       // A data node that does not answer has the role the Sentinels give it (a dead master stays master until they fail over).
       const role = n.sentinel ? 'sentinel' : master === null ? 'unknown' : base.address === master ? 'master' : 'replica'

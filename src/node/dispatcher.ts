@@ -109,6 +109,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const err = guards[i](s, checked, argv)
     if (err) return rejectCommand(s, spec, err)
   }
+  // processCommand after MASTERDOWN: a command without the `loading` flag (or an EXEC queuing one)
+  // waits for the start-up load; the AOF's own client replays through it
+  if (server.loading && !s.loader && deniedWhileLoading(s, spec)) return rejectCommand(s, spec, E.LOADING)
   if (trackingClients !== 0) trackingLimitBeforeCommand(server)
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
@@ -127,6 +130,11 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const res = call(s, spec, argv)
   if (res !== undefined) return res.then(() => resetAsking(s, spec))
   resetAsking(s, spec)
+}
+
+function deniedWhileLoading(s: Session, spec: CommandSpec): boolean {
+  if (!spec.flags.includes('loading')) return true
+  return spec.name === 'exec' && s.multi !== null && s.multi.queue.some((q) => !q.spec.flags.includes('loading'))
 }
 
 function resetAsking(s: Session, spec: CommandSpec): void {

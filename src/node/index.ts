@@ -38,6 +38,8 @@ export interface StartNodeOptions {
   silent?: boolean
   /** Cluster implementation; default: src/node/cluster/index.ts `createCluster` when cluster-enabled. */
   clusterFactory?: ClusterFactory
+  /** Called once the node listens, before it loads its data (signal handlers, pidfile). */
+  onListening?: (server: NodeServer) => void
 }
 
 export interface RunningNode {
@@ -98,9 +100,20 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   // Redis loads its data after its role is known (replicaof / nodes.conf): a replica keeps keys
   // whose expiry passed while it was down, because its master's DELs will follow.
   server.startsAsReplica = await startsAsReplica(config)
-  // Before any client or peer can connect: the dataset is complete or the start fails.
-  await loadPersistedData(server)
-  server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
+  // A standalone node listens first and loads meanwhile (redis initServer, then loadDataFromDisk:
+  // clients get -LOADING, INFO says loading:1). A cluster node loads before its bus and its
+  // replication start, so neither acts on half a dataset (redis runs no clusterCron while loading).
+  const loadFirst = config.bool('cluster-enabled')
+  const loadData = async () => {
+    server.loading = true
+    try {
+      await loadPersistedData(server)
+    } finally {
+      server.loading = false
+    }
+    server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
+  }
+  if (loadFirst) await loadData()
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())
@@ -109,16 +122,33 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     server.registerCommands(cluster.commands)
     await cluster.start?.()
   }
+  const renameCommands = () => {
+    for (const [from, to] of config.renamedCommands) {
+      if (!server.commands.rename(from, to)) throw new NodeStartError(`rename-command ${from} ${to}: ${server.commands.lookup(from) ? 'Target command name already exists' : 'No such command in rename-command'}`)
+    }
+  }
   // With an explicit port the cluster is ready before the first client can connect (a client
   // must never see a cluster-enabled node without CLUSTER commands); port 0 needs the bound port.
   const clusterFirst = config.bool('cluster-enabled') && config.int('port') !== 0
   // a standalone node still knows CLUSTER (its table, each subcommand refused as redis does)
   if (!config.bool('cluster-enabled')) server.registerCommands((await import('./commands/cluster.js')).standaloneClusterCommands())
   if (clusterFirst) await initCluster()
+  const lateCluster = config.bool('cluster-enabled') && !clusterFirst
+  if (!lateCluster) renameCommands()
   const {host, port} = await server.listen()
-  if (config.bool('cluster-enabled') && !clusterFirst) await initCluster()
-  for (const [from, to] of config.renamedCommands) {
-    if (!server.commands.rename(from, to)) throw new NodeStartError(`rename-command ${from} ${to}: ${server.commands.lookup(from) ? 'Target command name already exists' : 'No such command in rename-command'}`)
+  opts.onListening?.(server)
+  if (lateCluster) {
+    await initCluster()
+    renameCommands()
+  }
+  if (!loadFirst) {
+    try {
+      await loadData()
+    } catch (e) {
+      // a failed load ends the start (a shutdown while loading has closed everything already)
+      if (!server.shuttingDown) await server.close()
+      throw e
+    }
   }
   logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)

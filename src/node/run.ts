@@ -6,6 +6,9 @@ import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
 import {AofLoadError} from './persistence/aof-load.js'
+import {LoadAborted} from './persistence/loading.js'
+import type {NodeServer} from './server.js'
+import type {ClusterModule} from './commands/types.js'
 
 export {NodeStartError}
 
@@ -20,34 +23,45 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     throw e
   }
   if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
-  const node = await startNode({config}).catch((e: unknown) => {
+  const pidfile = config.get('pidfile')
+  let server: NodeServer | undefined
+  let cluster: ClusterModule | undefined
+  // redis sigShutdownHandler: the signal is only recorded; the server cron runs the shutdown (while
+  // loading, between two chunks of the load, without a final save).
+  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (!server) return process.exit(0) // not listening yet: nothing to save
+    const srv = server
+    if (srv.shutdownAsap && signal === 'SIGINT') {
+      // A second SIGINT while shutting down exits at once, without the final save.
+      srv.log.warning('You insist... exiting now.')
+      rmSync(join(srv.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
+      process.exit(1)
+    }
+    srv.log.warning(srv.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`)
+    srv.shutdownAsap = {signal}
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  // Listening comes before loading (redis writes its pidfile and serves -LOADING meanwhile).
+  const onListening = (srv: NodeServer) => {
+    server = srv
+    if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
+    // SHUTDOWN from a client or a signal ends the process.
+    srv.once('shutdown', () => {
+      void (async () => {
+        await cluster?.stop?.()
+        if (pidfile) rmSync(pidfile, {force: true})
+        process.exit(0)
+      })()
+    })
+  }
+  const node = await startNode({config, onListening}).catch((e: unknown) => {
+    // A shutdown while loading: the shutdown path ends the process.
+    if (e instanceof LoadAborted) return new Promise<never>(() => {})
     // A corrupt or truncated AOF: refuse to start (redis exits 1 after logging the reason).
     if (e instanceof AofLoadError) throw new NodeStartError(e.message)
     throw e
   })
-  const pidfile = config.get('pidfile')
-  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
-  // redis sigShutdownHandler: the signal is only recorded; the server cron runs the shutdown.
-  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
-    const server = node.server
-    if (server.shutdownAsap && signal === 'SIGINT') {
-      // A second SIGINT while shutting down exits at once, without the final save.
-      server.log.warning('You insist... exiting now.')
-      rmSync(join(server.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
-      process.exit(1)
-    }
-    server.log.warning(`Received ${signal} scheduling shutdown...`)
-    server.shutdownAsap = {signal}
-  }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
-  // SHUTDOWN from a client or a signal ends the process.
-  node.server.once('shutdown', () => {
-    void (async () => {
-      await node.cluster?.stop?.()
-      if (pidfile) rmSync(pidfile, {force: true})
-      process.exit(0)
-    })()
-  })
+  cluster = node.cluster
   return new Promise<never>(() => {})
 }

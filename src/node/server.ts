@@ -101,6 +101,11 @@ export class NodeServer extends EventEmitter {
   scripting?: Scripting
   /** master_repl_offset as of the last propagated write (WAIT reads it per client) */
   replOffset = 0
+  /**
+   * The start-up load runs (redis server.loading, not async loading): commands without the
+   * `loading` flag are refused with -LOADING, the server cron waits, SHUTDOWN saves nothing.
+   */
+  loading = false
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
@@ -144,7 +149,8 @@ export class NodeServer extends EventEmitter {
   unixsocketPath = ''
   private cron?: NodeJS.Timeout
   private boundPort = 0
-  private shuttingDown = false
+  /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
+  shuttingDown = false
   /** DEBUG PAUSE-CRON 1: the periodic cron does nothing (redis server.pause_cron). */
   cronPaused = false
   /**
@@ -487,7 +493,10 @@ export class NodeServer extends EventEmitter {
 
   private serverCron(): void {
     if (this.cronPaused) return
+    // While loading this is redis's whileBlockedCron between chunks: it acts on a pending signal
+    // (shutdown() saves nothing then) and does nothing else.
     if (this.shutdownAsap && !this.shuttingDown) this.shutdownFromSignal(this.shutdownAsap.signal)
+    if (this.loading) return
     const t0 = performance.now()
     let freed = 0
     const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
@@ -528,6 +537,8 @@ export class NodeServer extends EventEmitter {
   async shutdown(reason: string | null = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
     if (this.shuttingDown) return true
     this.shuttingDown = true
+    // redis shutdownCommand / the loading cron: never save a half-loaded dataset over the file
+    if (this.loading) opts = {...opts, save: false, nosave: true}
     if (reason !== null) this.log.warning(reason)
     for (const h of this.shutdownHooks) {
       try {

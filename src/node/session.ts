@@ -63,6 +63,8 @@ export class Session {
   /** set on a script's fake client: the client that ran EVAL/FCALL (ACL LOG's client-info) */
   scriptCaller: Session | null = null
   dbIndex = 0
+  /** the AOF loading client (redis CLIENT_ID_AOF): runs while the node is loading */
+  loader = false
   multi: MultiState | null = null
   /** watched "db\0key" -> whether the key was already expired when watched (redis watchedKey.expired) */
   watched: Map<string, {db: number; key: string; expired: boolean}> | null = null

@@ -5,15 +5,18 @@ import {binName} from './local.js'
 import type {Output} from './output.js'
 import {renderTable} from './table.js'
 
-export function renderSentinelConnect(out: Output, s: {masterName: string; master: HostPort; replicaNodes: HostPort[]; sentinels: HostPort[]}, refFlags: string): void {
+export function renderSentinelConnect(out: Output, s: {masterName: string; master: HostPort; replicaNodes: HostPort[]; sentinels: HostPort[]; password?: string}, refFlags: string): void {
   const bin = binName()
   const addrs = s.sentinels.map((x) => `${x.host}:${x.port}`)
   out.line('')
   out.line(`Master name: ${s.masterName}   master: ${s.master.host}:${s.master.port}   replicas: ${s.replicaNodes.map((r) => `${r.host}:${r.port}`).join(' ') || '-'}`)
   out.line(`Sentinels:   ${addrs.join(' ')}`)
   out.line('Connect:')
-  out.line(`  redis-cli -p ${s.sentinels[0].port} SENTINEL GET-MASTER-ADDR-BY-NAME ${s.masterName}`)
-  out.line(`  ioredis:   new Redis({sentinels: [${s.sentinels.map((x) => `{host: '${x.host}', port: ${x.port}}`).join(', ')}], name: '${s.masterName}'})`)
+  // The password is never printed: it is the one given (the Sentinels ask for it too).
+  const pw = s.password !== undefined
+  const h = s.sentinels[0].host === '127.0.0.1' ? '' : `-h ${s.sentinels[0].host} `
+  out.line(`  ${pw ? 'REDISCLI_AUTH=<password> ' : ''}redis-cli ${h}-p ${s.sentinels[0].port} SENTINEL GET-MASTER-ADDR-BY-NAME ${s.masterName}`)
+  out.line(`  ioredis:   new Redis({sentinels: [${s.sentinels.map((x) => `{host: '${x.host}', port: ${x.port}}`).join(', ')}], name: '${s.masterName}'${pw ? ', password, sentinelPassword: password' : ''}})`)
   out.line('')
   out.line(`Status: ${bin} local status${refFlags}   Failover drill: ${bin} local kill-node ${s.master.port}${refFlags}   Stop: ${bin} local stop${refFlags}   Remove: ${bin} local destroy${refFlags}`)
 }

@@ -8,7 +8,7 @@ import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
 import {Redis} from 'ioredis'
-import {isolatedCli} from '../helpers/cli.js'
+import {isolatedCli, runCli} from '../helpers/cli.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import {waitFor} from '../helpers/sentinel.js'
 import {isAlive} from '../../src/local/launcher.js'
@@ -173,5 +173,35 @@ describe('local Sentinel setup lifecycle', () => {
     }
     assert.deepEqual(pids.filter(isAlive), [])
     assert.equal(existsSync(s.dir), false)
+  })
+
+  test('create --sentinel --password-env --bind --announce-ip: every instance asks for the password, the Sentinels use it, local status sees it healthy', {timeout: 120000}, async () => {
+    const r = await runCli(['create', '--sentinel', '--name', 'auth', '--replicas', '1', '--password-env', 'SETUP_PW', '--bind', '127.0.0.1', '--announce-ip', '127.0.0.1', '--json'], {env: {...env, SETUP_PW: 'pw-123'}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.doesNotMatch(r.stdout + r.stderr, /pw-123/)
+    const created = JSON.parse(r.stdout).result
+    try {
+      for (const n of created.nodes as {port: number}[]) {
+        const c = new Redis({port: n.port, lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false})
+        c.on('error', () => {})
+        await assert.rejects(c.call('PING'), /NOAUTH/)
+        c.disconnect()
+      }
+      const sentinels = created.sentinels.map((x: {host: string; port: number}) => ({host: x.host, port: x.port}))
+      const c = new Redis({sentinels, name: 'auth', password: 'pw-123', sentinelPassword: 'pw-123', maxRetriesPerRequest: 5})
+      c.on('error', () => {})
+      try {
+        await c.set('k', 'v')
+        assert.equal(await c.get('k'), 'v')
+      } finally {
+        c.disconnect()
+      }
+      const st = await json(['local', 'status', '--name', 'auth'])
+      assert.equal(st.result.healthy, true, JSON.stringify(st.result))
+      const conf = (await cli(['local', 'logs', '--name', 'auth'])).code
+      assert.equal(conf, 0)
+    } finally {
+      await json(['local', 'destroy', '--name', 'auth'])
+    }
   })
 })

@@ -7,6 +7,7 @@ import {checkSentinel, SentinelUnreachable} from './check.js'
 import {sentinelEnvLines, startLocalSentinel} from '../../local/sentinel-local.js'
 import type {Persistence} from '../../local/state.js'
 import {renderSentinelConnect} from '../../ui/local-sentinel.js'
+import {waitForeground} from '../../cli/create-local.js'
 
 type Finish = (result: unknown, code?: number) => void
 
@@ -42,6 +43,11 @@ export interface SentinelCreateFlags {
   failoverTimeoutMs: number
   timeoutS: number
   env: boolean
+  bind: string
+  announceIp?: string
+  password?: string
+  /** stay attached: Ctrl-C stops every process and removes the files */
+  foreground: boolean
 }
 
 /** Local master + replicas + Sentinels, detached and recorded like a local cluster (kind sentinel); waits until every Sentinel knows everything. */
@@ -64,7 +70,10 @@ export async function sentinelCreateCommand(out: Output, finish: Finish, f: Sent
     downAfterMs: f.downAfterMs,
     failoverTimeoutMs: f.failoverTimeoutMs,
     timeoutMs: f.timeoutS * 1000,
-    detached: true,
+    bind: f.bind,
+    ...(f.announceIp ? {announceIp: f.announceIp} : {}),
+    ...(f.password ? {password: f.password} : {}),
+    detached: !f.foreground,
     onEvent: (e) => {
       if (e.type === 'replicas-synced') out.info('Master and replicas up, replicas synced; starting the Sentinels')
       else if (e.type === 'discovered') out.info(`Every Sentinel knows the master, the replicas and the other Sentinels (${(e.elapsedMs / 1000).toFixed(2)}s)`)
@@ -72,7 +81,7 @@ export async function sentinelCreateCommand(out: Output, finish: Finish, f: Sent
   })
   const ref = f.dir ? ` --dir ${f.dir}` : f.name !== 'default' ? ` --name ${f.name}` : ''
   out.ok(`Local Sentinel setup "${s.name}" ready in ${((Date.now() - t0) / 1000).toFixed(2)}s (state in ${s.dir}).`)
-  renderSentinelConnect(out, s, ref)
+  renderSentinelConnect(out, s, f.foreground ? '' : ref)
   const env = sentinelEnvLines(s.masterName, s.sentinels)
   if (f.env) process.stdout.write(env.join('\n') + '\n')
   finish({
@@ -90,4 +99,5 @@ export async function sentinelCreateCommand(out: Output, finish: Finish, f: Sent
     env: Object.fromEntries(env.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     elapsedMs: Date.now() - t0,
   })
+  if (f.foreground) await waitForeground(out, s, 'Sentinel setup')
 }

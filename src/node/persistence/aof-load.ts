@@ -14,6 +14,8 @@ import {AofManifest, AofManifestError} from './aof-manifest.js'
 import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
+import {rdbState} from './rdb-save.js'
+import {LoadBreaks} from './loading.js'
 
 export class AofLoadError extends Error {}
 
@@ -87,6 +89,17 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
   // propagates nothing: the commands are already in these files.
   const guards = server.guards.splice(0)
   const hooks = server.propagateHooks.splice(0)
+  // redis startLoadingFile: INFO's loading_* fields, -LOADING to clients between chunks
+  const wasLoading = server.loading
+  server.loading = true
+  const st = rdbState(server)
+  const loading = (st.loading = {start: Date.now(), totalBytes: total, loadedBytes: 0})
+  const breaks = new LoadBreaks(server)
+  let before = 0
+  const progress = (inFile: number) => {
+    loading.loadedBytes = before + inFile
+    return breaks.after(loading.loadedBytes, 0)
+  }
   // The fake client's commands are not client traffic (total_commands_processed stays put);
   // the dirty counter does move, as in redis.
   const commandsBefore = server.stats.totalCommands
@@ -97,8 +110,10 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
       const f = files[i]
       const last = i === files.length - 1
       const start = performance.now()
-      const r = await loadSingleFile(server, aofDir, f.name, f.name === filename)
-      if (f === m.base) baseSize = statSync(join(aofDir, f.name)).size
+      const r = await loadSingleFile(server, aofDir, f.name, f.name === filename, progress)
+      const size = statSync(join(aofDir, f.name)).size
+      before += size
+      if (f === m.base) baseSize = size
       if (r === 'truncated' && !last) {
         server.log.warning('Fatal error: the truncated file is not the last file')
         throw new AofLoadError(`Fatal error: the truncated AOF file ${f.name} is not the last file`)
@@ -108,6 +123,8 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
       if (r !== 'empty') server.log.notice(`DB loaded from ${kind} file ${f.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     }
   } finally {
+    st.loading = null
+    server.loading = wasLoading
     server.guards.push(...guards)
     server.propagateHooks.push(...hooks)
     server.stats.totalCommands = commandsBefore
@@ -125,7 +142,10 @@ class BadFormat extends Error {}
 /** Files are read 4 MiB at a time (a large BASE or INCR file never sits in memory whole); tests lower it. */
 export const aofReadTuning = {chunk: 4 << 20}
 
-async function loadSingleFile(server: NodeServer, aofDir: string, name: string, oldStyle: boolean): Promise<FileStatus> {
+/** Reports the bytes of the file done so far; a promise means: wait for it (a loading break). */
+type Progress = (bytes: number) => Promise<void> | null
+
+async function loadSingleFile(server: NodeServer, aofDir: string, name: string, oldStyle: boolean, progress: Progress): Promise<FileStatus> {
   const path = join(aofDir, name)
   const fd = openSync(path, 'r')
   try {
@@ -161,7 +181,7 @@ async function loadSingleFile(server: NodeServer, aofDir: string, name: string, 
       pos = 0
       return true
     }
-    return await replayCommands(server, name, path, () => buf, () => pos, (p) => void (pos = p), () => base, more)
+    return await replayCommands(server, name, path, () => buf, () => pos, (p) => void (pos = p), () => base, more, progress)
   } finally {
     closeSync(fd)
   }
@@ -187,9 +207,11 @@ async function replayCommands(
   setPos: (p: number) => void,
   base: () => number,
   more: () => boolean,
+  progress: Progress,
 ): Promise<FileStatus> {
   const s = new Session(server, null)
   s.authenticated = true
+  s.loader = true
   let validUpTo = base() + pos()
   let validBeforeMulti = validUpTo
   try {
@@ -218,6 +240,8 @@ async function replayCommands(
       s.reply.out = ''
       setPos(next)
       validUpTo = base() + next
+      const pause = progress(validUpTo)
+      if (pause !== null) await pause
     }
     if (s.multi !== null) {
       server.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`)

@@ -39,7 +39,7 @@ export interface RdbState {
   lastBgsaveTry: number
   lastBgsaveTimeSec: number
   saves: number
-  loading: {start: number; totalBytes: number; loadedBytes: number} | null
+  loading: {start: number; totalBytes: number; loadedBytes: number; rdbUsedMem?: number} | null
   lastLoadKeysLoaded: number
   lastLoadKeysExpired: number
   /** AUX fields of the last RDB loaded (repl-id / repl-offset let replication resume after restart). */
@@ -391,7 +391,7 @@ export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: strin
     loadingDetails.push(
       `loading_start_time:${Math.floor(l.start / 1000)}`,
       `loading_total_bytes:${l.totalBytes}`,
-      'loading_rdb_used_mem:0',
+      `loading_rdb_used_mem:${l.rdbUsedMem ?? 0}`,
       `loading_loaded_bytes:${l.loadedBytes}`,
       `loading_loaded_perc:${perc.toFixed(2)}`,
       `loading_eta_seconds:${eta}`,

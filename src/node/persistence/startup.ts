@@ -1,6 +1,7 @@
-// Loading persisted data (redis server.c loadDataFromDisk, rdb.c rdbLoad): at start-up, before
-// the node listens, either the AOF (appendonly yes) or dir/dbfilename. The file is streamed
-// through RdbStreamParser in 1 MiB reads, so it never sits in memory whole. A corrupt or
+// Loading persisted data (redis server.c loadDataFromDisk, rdb.c rdbLoad): at start-up, once the
+// node listens (clients get -LOADING meanwhile), either the AOF (appendonly yes) or
+// dir/dbfilename. The file is streamed through RdbStreamParser in reads of at most 1 MiB, so it
+// never sits in memory whole. A corrupt or
 // truncated file refuses the start with redis' wording, and whatever was loaded is dropped:
 // never half a dataset. DEBUG RELOAD (save, flush, load) lives here too.
 import {closeSync, existsSync, fstatSync, openSync, readSync} from 'node:fs'
@@ -10,6 +11,7 @@ import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
 import {rdbPath, rdbState, saveSync} from './rdb-save.js'
+import {LoadAborted, LoadBreaks} from './loading.js'
 import {loadAof} from './aof.js'
 
 export interface RdbLoadResult {
@@ -25,53 +27,117 @@ export interface RdbLoadOptions {
 }
 
 /**
- * Load an RDB file into the (normally empty) keyspace, synchronously. Throws RdbFormatError
- * (message worded like redis' rdbReportError) or a filesystem error.
+ * One RDB load, a chunk at a time (redis rdbLoadRio): `step()` reads and parses the next chunk
+ * and returns true at the end of the file; `finish()` checks the end and installs the function
+ * libraries. INFO's loading_* fields follow it (rdbState.loading) until `close()`.
+ */
+class RdbFileLoad {
+  readonly result: RdbLoadResult = {keysLoaded: 0, keysExpired: 0, aux: new Map(), seconds: 0}
+  private readonly fd: number
+  private readonly parser: RdbStreamParser
+  private readonly functions: string[] = []
+  private readonly buf: Buffer
+  private readonly started = Date.now()
+
+  constructor(
+    private readonly server: NodeServer,
+    file: string,
+    private readonly opts: RdbLoadOptions,
+    chunk: number,
+  ) {
+    const result = this.result
+    this.fd = openSync(file, 'r')
+    this.parser = new RdbStreamParser({
+      onEntry: (db, e) => {
+        if (loadEntry(server, db, e, {allowDuplicates: opts.allowDuplicates})) result.keysLoaded++
+        else result.keysExpired++
+      },
+      onAux: (k, v) => {
+        result.aux.set(k, v)
+        if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`)
+        else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`)
+        else if (k === 'used-mem') {
+          server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`)
+          const l = rdbState(server).loading
+          if (l) l.rdbUsedMem = Number(v) // INFO loading_rdb_used_mem (redis rdbLoadRio)
+        }
+      },
+      onFunction: (code) => void this.functions.push(code),
+      skipChecksum: !server.config.bool('rdbchecksum'),
+    })
+    this.buf = Buffer.allocUnsafe(chunk)
+    try {
+      rdbState(server).loading = {start: this.started, totalBytes: fstatSync(this.fd).size, loadedBytes: 0}
+    } catch (e) {
+      closeSync(this.fd)
+      throw e
+    }
+  }
+
+  /** Keys read so far (loaded or skipped as expired): key-load-delay paces on them. */
+  get keys(): number {
+    return this.result.keysLoaded + this.result.keysExpired
+  }
+
+  step(): boolean {
+    const n = readSync(this.fd, this.buf, 0, this.buf.length, null)
+    if (n === 0) return true
+    // The parser may keep a view of the chunk as its tail: hand it a copy.
+    this.parser.feed(Buffer.from(this.buf.subarray(0, n)))
+    rdbState(this.server).loading!.loadedBytes += n
+    return this.parser.finished
+  }
+
+  finish(): RdbLoadResult {
+    this.parser.end()
+    if (this.functions.length !== 0) installFunctions(this.server, this.functions, this.opts.allowDuplicates)
+    const st = rdbState(this.server)
+    const result = this.result
+    result.seconds = (Date.now() - this.started) / 1000
+    st.lastLoadKeysLoaded = result.keysLoaded
+    st.lastLoadKeysExpired = result.keysExpired
+    st.lastLoadedAux = result.aux
+    this.server.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`)
+    return result
+  }
+
+  close(): void {
+    closeSync(this.fd)
+    rdbState(this.server).loading = null
+  }
+}
+
+/**
+ * Load an RDB file into the (normally empty) keyspace, synchronously (DEBUG RELOAD). Throws
+ * RdbFormatError (message worded like redis' rdbReportError) or a filesystem error.
  */
 export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptions = {}): RdbLoadResult {
-  const st = rdbState(server)
-  const started = Date.now()
-  const fd = openSync(file, 'r')
-  const result: RdbLoadResult = {keysLoaded: 0, keysExpired: 0, aux: new Map(), seconds: 0}
-  const functions: string[] = []
-  const parser = new RdbStreamParser({
-    onEntry: (db, e) => {
-      if (loadEntry(server, db, e, {allowDuplicates: opts.allowDuplicates})) result.keysLoaded++
-      else result.keysExpired++
-    },
-    onAux: (k, v) => {
-      result.aux.set(k, v)
-      if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`)
-      else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`)
-      else if (k === 'used-mem') server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`)
-    },
-    onFunction: (code) => void functions.push(code),
-    skipChecksum: !server.config.bool('rdbchecksum'),
-  })
+  const load = new RdbFileLoad(server, file, opts, 1 << 20)
   try {
-    const size = fstatSync(fd).size
-    st.loading = {start: started, totalBytes: size, loadedBytes: 0}
-    const buf = Buffer.allocUnsafe(1 << 20)
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      // The parser may keep a view of the chunk as its tail: hand it a copy.
-      parser.feed(Buffer.from(buf.subarray(0, n)))
-      st.loading.loadedBytes += n
-      if (parser.finished) break
-    }
-    parser.end()
-    if (functions.length !== 0) installFunctions(server, functions, opts.allowDuplicates)
+    while (!load.step());
+    return load.finish()
   } finally {
-    closeSync(fd)
-    st.loading = null
+    load.close()
   }
-  result.seconds = (Date.now() - started) / 1000
-  st.lastLoadKeysLoaded = result.keysLoaded
-  st.lastLoadKeysExpired = result.keysExpired
-  st.lastLoadedAux = result.aux
-  server.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`)
-  return result
+}
+
+/** Start-up RDB load: like loadRdbFile, with the event loop served between chunks. */
+async function loadRdbFileAtStart(server: NodeServer, file: string): Promise<RdbLoadResult> {
+  const breaks = new LoadBreaks(server)
+  const load = new RdbFileLoad(server, file, {}, breaks.chunk())
+  try {
+    let bytes = 0
+    for (;;) {
+      const done = load.step()
+      bytes = rdbState(server).loading!.loadedBytes
+      if (done) break
+      const pause = breaks.after(bytes, load.keys)
+      if (pause !== null) await pause
+    }
+    return load.finish()
+  } finally {
+    load.close()
+  }
 }
 
 /** redis rdbReportError wording for a load failure. */
@@ -105,10 +171,11 @@ export async function loadPersistedData(server: NodeServer): Promise<void> {
   const file = rdbPath(server)
   if (!existsSync(file)) return
   try {
-    const r = loadRdbFile(server, file)
+    const r = await loadRdbFileAtStart(server, file)
     server.log.notice(`DB loaded from disk: ${r.seconds.toFixed(3)} seconds`)
   } catch (e) {
-    flushAll(server) // never start with half the data
+    flushAll(server)
+    if (e instanceof LoadAborted) throw e // never start with half the data
     const text = loadErrorText(e)
     server.log.warning(text)
     throw new NodeStartError(`${text} (file ${file})`)
