@@ -90,21 +90,26 @@ async function observeLoad(engine: Engine, dir: string): Promise<Seen> {
       const c = await RawClient.connect(port)
       const ping = await c.call(['PING'])
       if (ping === '+PONG') {
-        seen.keysAfter = await c.call(['DBSIZE'])
+        // the loaded keys (a probe's SET may have landed if the load ended during the last round)
+        seen.keysAfter = Number(await c.call(['DBSIZE'])) - Number(await c.call(['EXISTS', 'k']))
         c.close()
         break
       }
       seen.loadingSeen = true
-      for (const argv of PROBES) {
-        const key = argv.join(' ')
-        const set = seen.replies.get(key) ?? new Set<string>()
-        set.add(shape(await c.call(argv)))
-        seen.replies.set(key, set)
-      }
+      const round: [string, string][] = []
+      for (const argv of PROBES) round.push([argv.join(' '), shape(await c.call(argv))])
       const info = String(await c.call(['INFO', 'persistence']))
       const fields = info.split('\r\n').filter((l) => /^(async_)?loading/.test(l))
-      // (the load may have ended since PING)
-      if (fields.includes('loading:1')) seen.infoFields = fields.map((l) => l.split(':')[0])
+      // A round counts only if the load was still running after its last probe (it may end at any
+      // moment in between: then the server rightly served them).
+      if (fields.includes('loading:1')) {
+        seen.infoFields = fields.map((l) => l.split(':')[0])
+        for (const [key, reply] of round) {
+          const set = seen.replies.get(key) ?? new Set<string>()
+          set.add(reply)
+          seen.replies.set(key, set)
+        }
+      }
       c.close()
       await sleep(100)
     }
