@@ -14,7 +14,7 @@ import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
 
 export type PauseType = 'write' | 'all'
-export type PausePurpose = 'client' | 'failover' | 'shutdown'
+export type PausePurpose = 'client' | 'failover' | 'shutdown' | 'migrate'
 
 const RANK = {off: 0, write: 1, all: 2} as const
 

@@ -280,17 +280,59 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
     assert.equal(await ca.ping(), 'PONG')
   })
 
-  test('other clients are served while a MIGRATE waits', async () => {
+  test('while a MIGRATE waits, reads are served and writes wait for it (as redis, which blocks)', async () => {
     await ca.set('w', 'v')
     const other = new Redis(a.port, '127.0.0.1')
     try {
       const pending = err(migrate(hangPort, 'w', 0, 500))
+      await new Promise((r) => setTimeout(r, 50))
       const t = Date.now()
-      assert.equal(await other.set('during', '1'), 'OK')
-      assert.ok(Date.now() - t < 300, 'not blocked behind MIGRATE')
+      assert.equal(await other.get('w'), 'v')
+      assert.ok(Date.now() - t < 300, 'a read is not blocked behind MIGRATE')
+      let wrote = false
+      const write = other.set('during', '1').then((r) => ((wrote = true), r))
+      await new Promise((r) => setTimeout(r, 100))
+      assert.equal(wrote, false, 'a write waits while the MIGRATE is in flight')
       assert.equal(await pending, 'IOERR error or timeout reading to target instance')
+      assert.equal(await write, 'OK')
+      assert.equal(await ca.get('w'), 'v', 'nothing deleted on failure')
     } finally {
       other.disconnect()
+    }
+  })
+
+  test('a write to a key that is being migrated is not lost (slow target)', async () => {
+    await ca.flushall()
+    await cb.flushall()
+    await ca.rpush('moving', 'a', 'b')
+    // A proxy in front of B that delays everything B answers by 200 ms.
+    const socks: net.Socket[] = []
+    const proxy = net.createServer((client) => {
+      const up = net.connect(b.port, '127.0.0.1')
+      socks.push(client, up)
+      client.on('data', (d) => up.write(d))
+      up.on('data', (d) => setTimeout(() => client.writable && client.write(d), 200))
+      client.on('error', () => undefined)
+      up.on('error', () => undefined)
+      client.on('close', () => up.destroy())
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const other = new Redis(a.port, '127.0.0.1')
+    try {
+      const port = (proxy.address() as net.AddressInfo).port
+      const moved = migrate(port, 'moving', 0, 5000)
+      await new Promise((r) => setTimeout(r, 50))
+      // Acknowledged only once the key has moved: ASK-less here (no cluster), so it creates the
+      // key anew on A; what matters is that it is not acknowledged into a copy then deleted.
+      const pushed = other.rpush('moving', 'c')
+      assert.equal(await moved, 'OK')
+      assert.equal(await pushed, 1)
+      assert.deepEqual(await cb.lrange('moving', 0, -1), ['a', 'b'])
+      assert.deepEqual(await ca.lrange('moving', 0, -1), ['c'])
+    } finally {
+      other.disconnect()
+      for (const x of socks) x.destroy()
+      proxy.close()
     }
   })
 

@@ -9,6 +9,7 @@ import {restoreErrorText} from '../persistence/rdb-value.js'
 import type {RedisValue} from '../keyspace/keyspace.js'
 import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
 import {migratePool, type RestoreItem} from './migrate-client.js'
+import {pauseClients, unpause} from '../pause.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, parseIntStrict} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
@@ -164,7 +165,15 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
   }
   if (items.length === 0) return ctx.reply.simple('NOKEY')
 
-  const res = await migratePool(ctx.server).run({
+  // Redis blocks the whole server while MIGRATE waits for the target. Here other clients keep
+  // being served, but a write must not touch a key between its DUMP and its DEL (an RPUSH to a
+  // list being moved would be acknowledged, then deleted with the source's copy): writes wait,
+  // held as under CLIENT PAUSE WRITE, until this MIGRATE has deleted what the target acked.
+  const holdWrites = !o.copy
+  if (holdWrites) pauseClients(ctx.server, 'migrate', now + 60_000 + 2 * timeout, 'write')
+  let res: Awaited<ReturnType<ReturnType<typeof migratePool>['run']>>
+  try {
+    res = await migratePool(ctx.server).run({
     host: argv[1],
     port: argv[2],
     db: dbid,
@@ -175,12 +184,16 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
     asking: ctx.server.clusterEnabled,
     items,
   })
+  } catch (e) {
+    if (holdWrites) unpause(ctx.server, 'migrate')
+    throw e
+  }
   const deleted: string[] = []
   if (!o.copy) {
     for (const i of res.acked) {
       const key = items[i].key
-      // Redis blocks while migrating; we do not, so leave a key another client replaced
-      // meanwhile rather than lose that write.
+      // A key that is no longer the value dumped (expired, or deleted by a replica's master
+      // stream, which is never held) is left alone.
       if (db.get(key) !== values[i]) continue
       db.delete(key)
       ctx.afterWrite(key)
@@ -188,6 +201,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
       deleted.push(key)
     }
   }
+  if (holdWrites) unpause(ctx.server, 'migrate')
   // Replicas/AOF see MIGRATE as DEL of the moved keys, or nothing at all (other clients' writes
   // during the await move the dirty counter, which must not make MIGRATE itself propagate).
   if (deleted.length > 0) ctx.propagateAs(['DEL', ...deleted])
