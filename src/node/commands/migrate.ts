@@ -171,37 +171,35 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
   // held as under CLIENT PAUSE WRITE, until this MIGRATE has deleted what the target acked.
   const holdWrites = !o.copy
   if (holdWrites) pauseClients(ctx.server, 'migrate', now + 60_000 + 2 * timeout, 'write')
+  const deleted: string[] = []
   let res: Awaited<ReturnType<ReturnType<typeof migratePool>['run']>>
   try {
     res = await migratePool(ctx.server).run({
-    host: argv[1],
-    port: argv[2],
-    db: dbid,
-    timeoutMs: timeout,
-    username: o.username,
-    password: o.password,
-    replace: o.replace,
-    asking: ctx.server.clusterEnabled,
-    items,
-  })
-  } catch (e) {
-    if (holdWrites) unpause(ctx.server, 'migrate')
-    throw e
-  }
-  const deleted: string[] = []
-  if (!o.copy) {
-    for (const i of res.acked) {
-      const key = items[i].key
-      // A key that is no longer the value dumped (expired, or deleted by a replica's master
-      // stream, which is never held) is left alone.
-      if (db.get(key) !== values[i]) continue
-      db.delete(key)
-      ctx.afterWrite(key)
-      ev(ctx, N.GENERIC, 'del', key)
-      deleted.push(key)
+      host: argv[1],
+      port: argv[2],
+      db: dbid,
+      timeoutMs: timeout,
+      username: o.username,
+      password: o.password,
+      replace: o.replace,
+      asking: ctx.server.clusterEnabled,
+      items,
+    })
+    if (holdWrites) {
+      for (const i of res.acked) {
+        const key = items[i].key
+        // A key that is no longer the value dumped (expired, or deleted by a replica's master
+        // stream, which is never held) is left alone.
+        if (db.get(key) !== values[i]) continue
+        db.delete(key)
+        ctx.afterWrite(key)
+        ev(ctx, N.GENERIC, 'del', key)
+        deleted.push(key)
+      }
     }
+  } finally {
+    if (holdWrites) unpause(ctx.server, 'migrate')
   }
-  if (holdWrites) unpause(ctx.server, 'migrate')
   // Replicas/AOF see MIGRATE as DEL of the moved keys, or nothing at all (other clients' writes
   // during the await move the dirty counter, which must not make MIGRATE itself propagate).
   if (deleted.length > 0) ctx.propagateAs(['DEL', ...deleted])
