@@ -400,17 +400,27 @@ export async function restartSentinelNode(state: LocalClusterState, n: LocalNode
   const timeoutMs = opts.timeoutMs ?? 60000
   if (nodeAlive(n)) await stopPids([n.pid])
   await portsFreeOrThrow(state, [n])
+  // A data node that is not the Sentinels' master comes back as a replica of that master at once
+  // (its redis.conf pointed there first), as `local start` does: an old master never reappears
+  // as a second master that clients could write to until the Sentinels convert it.
+  const before = n.sentinel ? null : majority(await sentinelMasterPorts(state))
+  if (before !== null && before !== n.port) setReplicaOf(state, n, before)
   n.pid = spawnProc(state, n, opts.detached ?? true)
   writeState(state)
   await waitAnswering(state, [n], timeoutMs)
   if (n.sentinel) {
     await waitDiscovered(state, timeoutMs)
-  } else {
-    const master = majority(await sentinelMasterPorts(state))
-    if (master !== null && master !== n.port) {
-      await waitReplicaSynced(state, n, master, timeoutMs)
-      await waitDiscovered(state, timeoutMs, [n.port])
-    }
+  } else if (before !== null && before !== n.port) {
+    // The Sentinels may fail over again meanwhile (a short down-after on a loaded machine): follow
+    // whichever master they agree on now, and stop waiting if they chose this node.
+    let master: number | null = before
+    await until(`replica ${n.port} did not finish its sync with the Sentinels' master (last ${connectHost(state)}:${before})`, timeoutMs, async () => {
+      master = majority(await sentinelMasterPorts(state)) ?? master
+      if (master === n.port) return true
+      const i = await replicationInfo(state, n.port)
+      return i?.role === 'slave' && Number(i.master_port) === master && i.master_link_status === 'up'
+    })
+    if (master !== n.port) await waitDiscovered(state, timeoutMs, [n.port])
   }
   await recordIds(state, [n])
   writeState(state)

@@ -29,11 +29,17 @@ describe('Lua-based libraries on an embedded cluster', () => {
   const extra: Array<Cluster | Redis> = []
 
   const replicaOf = async (key: string): Promise<Redis> => {
-    // the node serving the key's slot, then one of its replicas, from CLUSTER SHARDS-like data
-    const slots = (await client.cluster('SLOTS')) as unknown as Array<[number, number, ...Array<[string, number, string]>]>
+    // the node serving the key's slot, then one of its replicas, from CLUSTER SLOTS. As in Redis
+    // 7.0, a replica is listed only once the node asked has heard (by gossip) a non-zero
+    // replication offset for it, which on a fresh cluster can lag the first write to its shard.
     const slot = keySlot(key)
-    const range = slots.find(([lo, hi]) => slot >= lo && slot <= hi)!
-    const [, , , replica] = range
+    let replica: [string, number, string] | undefined
+    await waitFor(async () => {
+      const slots = (await client.cluster('SLOTS')) as unknown as Array<[number, number, ...Array<[string, number, string]>]>
+      replica = slots.find(([lo, hi]) => slot >= lo && slot <= hi)?.[3]
+      return replica !== undefined
+    }, 15000, `a replica of slot ${slot} in CLUSTER SLOTS`)
+    if (!replica) throw new Error('unreachable')
     const r = new Redis({host: replica[0], port: replica[1], lazyConnect: true})
     extra.push(r)
     await r.connect()
