@@ -4,6 +4,9 @@
 import {Redis} from 'ioredis'
 import {parseDumpPayload} from '../../src/node/persistence/dump.js'
 import type {RdbValue} from '../../src/node/persistence/rdb-value.js'
+import {waitFor} from './repl.js'
+
+export {waitFor}
 
 export function client(port: number, db = 0): Redis {
   return new Redis({port, host: '127.0.0.1', db, maxRetriesPerRequest: 0, retryStrategy: () => null})
@@ -126,15 +129,6 @@ export async function infoField(port: number, field: string): Promise<string> {
     return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim() ?? ''
   } finally {
     c.disconnect()
-  }
-}
-
-export async function waitFor(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (await pred().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
   }
 }
 

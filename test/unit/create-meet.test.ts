@@ -2,7 +2,7 @@
 // the first node plus a replica's own master in a large one.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {meetTargets} from '../../src/admin/exec/create.js'
+import {meetTargets, relaxer} from '../../src/admin/exec/create.js'
 
 test('small cluster: each node MEETs every node before it, so every pair meets exactly once', () => {
   const order = ['m1', 'm2', 'm3', 'r1', 'r2', 'r3']
@@ -27,4 +27,37 @@ test('large cluster: the first node, and a replica also its own master', () => {
   assert.deepEqual(meetTargets(order, 3, masterOf), ['m0'])
   assert.deepEqual(meetTargets(order, 10, masterOf), ['m0'])
   assert.deepEqual(meetTargets(order, 15, masterOf), ['m0', 'm5'])
+})
+
+test('fast join: a node seen failing doubles the lowered cluster-node-timeout (rate-limited, capped at the node own value)', async () => {
+  const sets: string[] = []
+  const pool = {get: async (a: {host: string; port: number}) => ({call: async (...args: string[]) => void sets.push(`${a.port} ${args.join(' ')}`)})}
+  const node = (port: number, original: number) =>
+    ({node: {host: '127.0.0.1', port} as never, param: 'cluster-node-timeout', original: String(original), fast: '500'})
+  const lowered = [node(1, 15000), node(2, 1500), {node: {host: '127.0.0.1', port: 3} as never, param: 'repl-diskless-sync-delay', original: '5', fast: '0'}]
+  let t = 0
+  const onFailing = relaxer(lowered, pool as never, () => t)
+  const settle = () => new Promise((r) => setImmediate(r))
+  onFailing()
+  await settle()
+  assert.deepEqual(sets, [], 'not before 2 × timeout since lowering')
+  t = 1000
+  onFailing()
+  await settle()
+  assert.deepEqual(sets.sort(), ['1 CONFIG SET cluster-node-timeout 1000', '2 CONFIG SET cluster-node-timeout 1000'])
+  sets.length = 0
+  t = 1500
+  onFailing()
+  await settle()
+  assert.deepEqual(sets, [], 'rate-limited to once per 2 × the new timeout')
+  t = 3000
+  onFailing()
+  await settle()
+  assert.deepEqual(sets.sort(), ['1 CONFIG SET cluster-node-timeout 2000', '2 CONFIG SET cluster-node-timeout 1500'], 'capped at the node own timeout')
+  sets.length = 0
+  t = 7000
+  onFailing()
+  await settle()
+  assert.deepEqual(sets, ['1 CONFIG SET cluster-node-timeout 4000'], 'a node back at its own timeout is left alone')
+  assert.equal(lowered[2].fast, '0', 'other lowered settings untouched')
 })

@@ -164,7 +164,7 @@ export async function applyCreate(
   try {
     await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
     mark(`fast-join settings lowered (${lowered.length} CONFIG SET)`)
-    return await applyCreateSteps(plan, nodes, pool, opts)
+    return await applyCreateSteps(plan, nodes, pool, opts, relaxer(lowered, pool))
   } finally {
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
@@ -176,7 +176,7 @@ export async function applyCreate(
 
 export const FAST_JOIN_TIMEOUT_MS = 1000
 
-interface Lowered {
+export interface Lowered {
   node: ValidNode
   param: string
   original: string
@@ -203,6 +203,30 @@ function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[], timeoutMs: numbe
   ]
 }
 
+/**
+ * On a loaded machine a node can miss a short fast-join timeout: peers flag it PFAIL/FAIL, and a
+ * master with slots keeps FAIL for 2 × timeout after it answers again, so flapping would keep the
+ * cluster from converging. Each time a node is seen failing while the timeout is lowered, it is
+ * doubled on every lowered node (at most once per 2 × timeout, never above the node's own value).
+ */
+export function relaxer(lowered: Lowered[], pool: Pick<NodePool, 'get'>, now: () => number = Date.now): () => void {
+  const timeouts = lowered.filter((l) => l.param === 'cluster-node-timeout')
+  if (timeouts.length === 0) return () => {}
+  let current = Number(timeouts[0].fast)
+  let last = now()
+  return () => {
+    if (now() - last < 2 * current) return
+    const next = current * 2
+    const raise = timeouts.filter((l) => Number(l.fast) < Number(l.original))
+    if (raise.length === 0) return
+    current = next
+    last = now()
+    for (const l of raise) l.fast = String(Math.min(next, Number(l.original)))
+    mark(`a node was seen failing: fast-join cluster-node-timeout raised to ${next} ms`)
+    for (const l of raise) void pool.get({host: l.node.host, port: l.node.port}).then((c) => c.call('CONFIG', 'SET', l.param, l.fast)).catch(() => undefined)
+  }
+}
+
 /** Up to this many nodes, every pair MEETs (once); beyond, the n² handshakes cost more than gossip. */
 const MESH_MAX_NODES = 16
 
@@ -223,6 +247,7 @@ async function applyCreateSteps(
   nodes: ValidNode[],
   pool: NodePool,
   opts: CreateOptions,
+  onFailing: () => void = () => {},
 ): Promise<CreateResult> {
   const byAddr = new Map(nodes.map((n) => [n.address, n]))
   const addrOf = (n: ValidNode): NodeAddress => ({host: n.host, port: n.port})
@@ -298,7 +323,13 @@ async function applyCreateSteps(
     pool,
     nodes.map(addrOf),
     {nodeCount: nodes.length, stateOk: true, replicaOf, members: nodes.map((n) => ({id: n.id, address: n.address, host: n.host, busPort: n.busPort}))},
-    {timeoutMs: Math.max(0, deadline - Date.now()), onPoll: (reason) => emit({type: 'waiting', reason})},
+    {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      onPoll: (reason) => {
+        if (/ as failing$/.test(reason)) onFailing()
+        emit({type: 'waiting', reason})
+      },
+    },
   )
   mark('converged: all nodes agree, cluster_state:ok everywhere')
   // The slot map is agreed; the replicas must also hold the data (their initial sync runs meanwhile).
