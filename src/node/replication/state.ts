@@ -262,14 +262,44 @@ export class Replication {
     return [['repl-stream-db', '0'], ['repl-id', this.replid], ['repl-offset', String(offset)]]
   }
 
+  /** redis loadDataFromDisk on a master: a backlog from offset 0 before the load (createReplicationBacklog). */
+  startLoadAsMaster(): void {
+    this.backlog = new Backlog(this.server.config.int('repl-backlog-size'), this.offset)
+    this.selectedDb = -1
+  }
+
+  /** A key the start-up load skipped as expired: its deletion goes into the backlog (RDBFLAGS_FEED_REPL). */
+  feedLoadExpired(db: number, key: string): void {
+    this.feed(db, [this.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key])
+  }
+
   /**
-   * After loading an RDB that carries repl-id/repl-offset: take that history as ours, so a
-   * replica can PSYNC its master and the replicas of a restarted master can continue with it.
+   * After loading an RDB that carries repl-id/repl-offset (redis loadDataFromDisk). A replica takes
+   * that history as its own, so it can PSYNC its master. A master keeps its new replid and serves
+   * the saved history as replid2 up to that offset, its offset rebased on it (plus the DELs fed
+   * while loading), so the replicas of a restarted master continue with a partial resync; without
+   * valid history the backlog made for the load is dropped.
    */
   restoreFromRdb(aux: Map<string, string>): void {
     const id = aux.get('repl-id')
-    const off = Number(aux.get('repl-offset'))
-    if (!id || !/^[0-9a-f]{40}$/.test(id) || !Number.isSafeInteger(off)) return
+    const off = Number(aux.get('repl-offset') ?? NaN)
+    const streamDb = aux.get('repl-stream-db')
+    const valid = id !== undefined && /^[0-9a-f]{40}$/.test(id) && Number.isSafeInteger(off) && off !== -1 && streamDb !== undefined && streamDb !== '-1'
+    if (this.master === null && this.backlog !== null && !this.server.startsAsReplica) {
+      this.flushStream()
+      if (!valid) {
+        this.backlog = null
+        return
+      }
+      this.replid2 = id
+      this.secondOffset = off + 1
+      this.offset += off
+      this.server.replOffset = this.offset
+      this.backlog.firstByteOffset = this.offset - this.backlog.histlen + 1
+      this.noReplicasSince = this.server.clock.now()
+      return
+    }
+    if (!valid) return
     this.replid = id
     this.offset = off
     this.server.replOffset = off
