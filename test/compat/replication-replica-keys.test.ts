@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
 import {RedisNodes, redisSkip, type TestNode} from '../helpers/redis-server.js'
-import {client, embedded, waitFor, waitSynced} from '../helpers/repl.js'
+import {client, embedded, info, waitFor, waitSynced} from '../helpers/repl.js'
 
 describe('a replica next to redis-server 7.0', {skip: redisSkip()}, () => {
   const real = new RedisNodes()
@@ -13,14 +13,17 @@ describe('a replica next to redis-server 7.0', {skip: redisSkip()}, () => {
   const clients: Redis[] = []
   let m: Redis
   let replicas: {name: string; c: Redis}[] = []
+  const logged: string[] = []
+  let spare: TestNode
   const cl = (port: number) => {
     const c = client(port)
     clients.push(c)
     return c
   }
   before(async () => {
-    const rs: TestNode[] = await real.start(2, {cluster: false, extra: ['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes']})
-    const e = await embedded()
+    const rs: TestNode[] = await real.start(3, {cluster: false, extra: ['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes']})
+    spare = rs[2]
+    const e = await embedded({}, logged)
     nodes.push(e)
     m = cl(rs[0].port)
     replicas = [
@@ -65,5 +68,29 @@ describe('a replica next to redis-server 7.0', {skip: redisSkip()}, () => {
       await r.c.config('SET', 'replica-read-only', 'yes')
     }
     await m.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1')
+  })
+
+  test('DEBUG REPLICATE feeds the stream; a replica logs the error it would send its master as CRITICAL and counts it', async () => {
+    const before = await Promise.all(replicas.map(async (r) => Number((await info(r.c, 'stats')).unexpected_error_replies)))
+    assert.equal(await m.call('DEBUG', 'REPLICATE', 'fake-command-1'), 'OK')
+    await m.set('after-fake', '1')
+    for (const [i, r] of replicas.entries()) {
+      await waitSynced(m, r.c, 30000)
+      assert.equal(await r.c.get('after-fake'), '1', r.name)
+      assert.equal(Number((await info(r.c, 'stats')).unexpected_error_replies), before[i] + 1, r.name)
+    }
+    assert.ok(logged.some((l) => l.includes("== CRITICAL == This replica is sending an error to its master: 'ERR unknown command 'fake-command-1'") && l.endsWith("after processing the command '<unknown>'")), 'CRITICAL line')
+    // the other way round: an embedded master's DEBUG REPLICATE reaches a redis-server replica
+    const em = await embedded({'enable-debug-command': 'yes'})
+    nodes.push(em)
+    const emc = cl(em.port)
+    const rr = cl(spare.port)
+    await rr.replicaof('127.0.0.1', String(em.port))
+    await waitSynced(emc, rr, 30000)
+    assert.equal(await emc.call('DEBUG', 'REPLICATE', 'fake-command-2'), 'OK')
+    await emc.set('after-fake', '2')
+    await waitSynced(emc, rr, 30000)
+    assert.equal(await rr.get('after-fake'), '2')
+    assert.equal((await info(rr, 'stats')).unexpected_error_replies, '1')
   })
 })

@@ -166,7 +166,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `tracking_total_keys:${existingTracking(server)?.table.size ?? 0}`,
         `tracking_total_items:${existingTracking(server)?.totalItems ?? 0}`,
         `tracking_total_prefixes:${existingTracking(server)?.prefixes.size ?? 0}`,
-        'unexpected_error_replies:0',
+        `unexpected_error_replies:${server.insight.unexpectedErrors}`,
         `total_error_replies:${server.insight.totalErrors}`,
         // payloads are always validated in full before anything is stored (see persistence/dump.ts),
         // which is Redis's sanitize-dump-payload=no path: no deep sanitisation pass is counted

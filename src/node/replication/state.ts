@@ -7,6 +7,7 @@ import {isPausedFor, isWritePaused} from '../pause.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import {Backlog} from './backlog.js'
+import {sdsRepr} from '../sds-repr.js'
 import {clientInfoLine, obufLimitReached, obufLimits, type ObufLimit} from '../clientmem.js'
 import {encodeCommand, randomHex40} from './resp.js'
 import type {FullSyncJob} from './master.js'
@@ -197,6 +198,26 @@ export class Replication {
     this.server.log.notice(
       `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondOffset}. New replication ID is ${this.replid}`,
     )
+  }
+
+  /**
+   * redis afterErrorReply for the replication link: an error sent to our master (the reply is
+   * never sent) or to a replica is logged as CRITICAL, with the tail of the backlog for the former.
+   */
+  watchLinkErrors(s: Session, toMaster: boolean): void {
+    const insight = this.server.insight
+    s.reply.onError = (msg) => {
+      insight.countError(msg)
+      const cmd = s.lastCommand === 'NULL' ? '<unknown>' : s.lastCommand
+      const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
+      this.server.log.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${msg.slice(0, 4096)}' after processing the command '${cmd}'`)
+      const b = this.backlog
+      if (toMaster && b !== null && b.histlen > 0) {
+        const tail = Buffer.concat(b.readFrom(b.firstByteOffset + b.histlen - Math.min(256, b.histlen)) ?? [])
+        this.server.log.warning(`Latest backlog is: '${sdsRepr(tail.toString('latin1'))}'`)
+      }
+      insight.unexpectedErrors++
+    }
   }
 
   removeReplica(r: ReplicaClient): void {
