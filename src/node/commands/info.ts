@@ -102,6 +102,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
         // the estimate's parts (src/node/memory): client buffers and what eviction ignores
         `mem_not_counted_for_evict:${mem.notCounted}`,
+        `mem_total_replication_buffers:${server.replication?.replicationBufferBytes() ?? 0}`,
         `mem_clients_slaves:${mem.clientsReplicas}`,
         `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,

@@ -101,11 +101,15 @@ export function installReplication(server: NodeServer): Replication {
   })
   const timer = setInterval(() => repl.cron(), 1000)
   timer.unref()
-  server.shutdownHooks.push(async () => {
+  // redis runs replicationCron in the first serverCron: loop 0 (a PING when a replica is there,
+  // whatever repl-ping-replica-period says) passes before any replica can have attached
+  setImmediate(() => repl.cron())
+  server.shutdownHooks.push(async (opts) => {
     clearInterval(timer)
     repl.flushStream()
     repl.master?.stop()
-    await waitForLaggingReplicas(repl)
+    // SHUTDOWN NOW does not wait for lagging replicas (no GETACK in the stream either)
+    if (!opts.now) await waitForLaggingReplicas(repl)
   })
   return repl
 }

@@ -14,6 +14,9 @@ import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
 
+/** redis PROTO_REPLY_CHUNK_BYTES: the smallest replication buffer block */
+const REPL_BLOCK = 16 * 1024
+
 export const NULL_REPLID = '0000000000000000000000000000000000000000'
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online'
@@ -371,6 +374,17 @@ export class Replication {
     let good = 0
     for (const r of this.replicas) if (r.state === 'online' && now - r.ackTime <= maxLag) good++
     this.goodReplicas = good
+  }
+
+  /**
+   * INFO mem_total_replication_buffers (redis 7.0 server.repl_buffer_mem): the stream is held once
+   * for the backlog and every replica, from the oldest byte someone still needs, in the 16 KiB
+   * blocks redis allocates it in.
+   */
+  replicationBufferBytes(): number {
+    let held = this.backlog?.histlen ?? 0
+    for (const r of this.replicas) held = Math.max(held, r.pendingBytes + (r.session.socket?.writableLength ?? 0))
+    return Math.ceil(held / REPL_BLOCK) * REPL_BLOCK
   }
 
   // ---- INFO / ROLE ---------------------------------------------------------------------------
