@@ -56,12 +56,14 @@ function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
 export function resolveCommand(s: Session, argv: string[]): CommandSpec | null {
   const spec = s.server.commands.lookup(argv[0])
   if (spec === undefined) {
+    s.lastCommand = 'NULL' // redis processCommand: c->lastcmd = NULL (CLIENT LIST cmd=NULL)
     reject(s, unknownCommand(argv))
     return null
   }
   if (spec.subcommands === undefined || argv.length < 2) return spec
   const sub = s.server.commands.lookupSub(spec, argv[1])
   if (sub === undefined) {
+    s.lastCommand = 'NULL'
     reject(s, unknownSubcommand(argv[1], spec.name))
     return null
   }

@@ -111,7 +111,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     } finally {
       server.loading = false
     }
-    server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
+    // a replica's RDB history becomes its cached master (a master's is rebased while it loads)
+    if (server.startsAsReplica && !config.bool('appendonly')) server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
   }
   if (loadFirst) await loadData()
   let cluster: ClusterModule | undefined

@@ -47,6 +47,8 @@ export class Insight {
   readonly errorStats = new Map<string, number>()
   errorStatsDisabled = false
   totalErrors = 0
+  /** errors sent to our master or a replica (redis stat_unexpected_error_replies) */
+  unexpectedErrors = 0
   slowlog: SlowlogEntry[] = []
   slowlogNextId = 0
   readonly latency = new Map<string, LatencyEvent>()
@@ -110,6 +112,7 @@ export class Insight {
     this.errorStats.clear()
     this.errorStatsDisabled = false
     this.totalErrors = 0
+    this.unexpectedErrors = 0
     this.prevErrCount = 0
   }
 

@@ -109,6 +109,8 @@ export class NodeServer extends EventEmitter {
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
+  /** false while a replica applies its master's stream (databases created meanwhile inherit it) */
+  private hideExpired = true
   /**
    * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
    * reply and calls session.flush() again later: the AOF holds replies until the end of the
@@ -195,6 +197,8 @@ export class NodeServer extends EventEmitter {
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.expiryClock)
       d.expireEnabled = this.expireMode === 'master'
+      d.localExpires = this.expireMode === 'master' ? null : new Set()
+      d.hideExpired = this.hideExpired
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
       this.emit('dbCreated', i, d)
@@ -205,11 +209,17 @@ export class NodeServer extends EventEmitter {
   /** A replica does not expire keys itself (the master's DEL does); a master does. */
   setExpireMode(mode: 'master' | 'replica'): void {
     this.expireMode = mode
-    for (const d of this.dbs) if (d) d.expireEnabled = mode === 'master'
+    for (const d of this.dbs) {
+      if (!d) continue
+      d.expireEnabled = mode === 'master'
+      if (mode === 'master') d.localExpires = null
+      else d.localExpires ??= new Set()
+    }
   }
 
   /** While a replica applies its master's stream, expired-but-not-yet-deleted keys are visible. */
   setHideExpired(hide: boolean): void {
+    this.hideExpired = hide
     for (const d of this.dbs) if (d) d.hideExpired = hide
   }
 

@@ -102,6 +102,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
         // the estimate's parts (src/node/memory): client buffers and what eviction ignores
         `mem_not_counted_for_evict:${mem.notCounted}`,
+        `mem_total_replication_buffers:${server.replication?.replicationBufferBytes() ?? 0}`,
         `mem_clients_slaves:${mem.clientsReplicas}`,
         `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
@@ -166,7 +167,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `tracking_total_keys:${existingTracking(server)?.table.size ?? 0}`,
         `tracking_total_items:${existingTracking(server)?.totalItems ?? 0}`,
         `tracking_total_prefixes:${existingTracking(server)?.prefixes.size ?? 0}`,
-        'unexpected_error_replies:0',
+        `unexpected_error_replies:${server.insight.unexpectedErrors}`,
         `total_error_replies:${server.insight.totalErrors}`,
         // payloads are always validated in full before anything is stored (see persistence/dump.ts),
         // which is Redis's sanitize-dump-payload=no path: no deep sanitisation pass is counted

@@ -55,6 +55,12 @@ export class Keyspace {
   hideExpired = true
   /** DEBUG SET-ACTIVE-EXPIRE: only the background cycle stops; lookups still expire lazily. */
   activeExpireEnabled = true
+  /**
+   * A writable replica's own keys with a TTL (redis slaveKeysWithExpire): a replica does not
+   * expire its master's keys, but keys its clients gave a TTL are expired by the cycle
+   * (expireSlaveKeys). Non-null only while the node is a replica.
+   */
+  localExpires: Set<string> | null = null
   /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
   expiryPaused = false
   stats = {expiredKeys: 0, hits: 0, misses: 0}
@@ -184,7 +190,9 @@ export class Keyspace {
       this.count++
       if (this.events.added !== undefined) this.events.added(key)
     } else {
-      if (!keepTtl && this.expires.size !== 0) this.expires.delete(key)
+      // keepTtl over a key whose TTL passed (a writable replica hides it without deleting it):
+      // the write created a new key, without a TTL (redis deletes it first: LOOKUP_WRITE)
+      if (this.expires.size !== 0 && (!keepTtl || (this.hideExpired && this.isStale(key)))) this.expires.delete(key)
       if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     }
   }
@@ -278,6 +286,7 @@ export class Keyspace {
     this.access.clear()
     this.expires.clear()
     this.rawStrings.clear()
+    this.localExpires?.clear()
     this.slots.fill(undefined)
     this.expireCursor = null
     return n
@@ -291,9 +300,11 @@ export class Keyspace {
   }
 
   /** Set an absolute expiry (ms). An expiry in the past deletes the key (caller propagates DEL). */
-  setExpire(key: string, atMs: number): void {
+  setExpire(key: string, atMs: number, fromLoad = false): void {
     if (!this.hasRaw(key)) return
     this.expires.set(key, atMs)
+    // redis setExpire: a client of a replica (not its master, not a load) set it: remember it
+    if (this.localExpires !== null && this.hideExpired && !fromLoad) this.localExpires.add(key)
   }
 
   persist(key: string): boolean {
@@ -306,7 +317,8 @@ export class Keyspace {
    * `freed` sees each expired value (the cycle's synchronous free: src/node/memory/reclaim.ts).
    */
   activeExpire(budget = 200, freed?: (v: RedisValue) => void): number {
-    if (this.expires.size === 0 || !this.expireEnabled || !this.activeExpireEnabled || this.expiryPaused) return 0
+    if (this.expires.size === 0 || !this.activeExpireEnabled || this.expiryPaused) return 0
+    if (!this.expireEnabled) return this.expireLocalKeys(budget, freed)
     const now = this.clock.now()
     let expired = 0
     for (let i = 0; i < budget; i++) {
@@ -318,17 +330,39 @@ export class Keyspace {
       }
       const at = this.expires.get(r.value)
       if (at !== undefined && at <= now) {
-        if (freed !== undefined) {
-          const v = this.slots[keySlot(r.value)]?.get(r.value)
-          if (v !== undefined) freed(v)
-        }
-        this.remove(r.value)
-        this.stats.expiredKeys++
+        this.expireNow(r.value, freed)
         expired++
-        this.events.expired?.(r.value)
       }
     }
     return expired
+  }
+
+  /** redis expireSlaveKeys: on a replica, only the keys its own clients gave a TTL; a key no longer holding one is forgotten. */
+  private expireLocalKeys(budget: number, freed?: (v: RedisValue) => void): number {
+    const local = this.localExpires
+    if (local === null || local.size === 0) return 0
+    const now = this.clock.now()
+    let expired = 0
+    for (const key of local) {
+      if (budget-- <= 0) break
+      const at = this.expires.get(key)
+      if (at !== undefined && at > now) continue
+      local.delete(key)
+      if (at === undefined) continue
+      this.expireNow(key, freed)
+      expired++
+    }
+    return expired
+  }
+
+  private expireNow(key: string, freed?: (v: RedisValue) => void): void {
+    if (freed !== undefined) {
+      const v = this.slots[keySlot(key)]?.get(key)
+      if (v !== undefined) freed(v)
+    }
+    this.remove(key)
+    this.stats.expiredKeys++
+    this.events.expired?.(key)
   }
 
   // ---- iteration ------------------------------------------------------------------------

@@ -406,7 +406,8 @@ export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: strin
     `current_save_keys_processed:${job ? job.snap.keysWritten : 0}`,
     `current_save_keys_total:${job ? job.keysTotal : 0}`,
     `rdb_changes_since_last_save:${server.dirty}`,
-    `rdb_bgsave_in_progress:${job ? 1 : 0}`,
+    // a replication sync's snapshot is an RDB child in redis too (child_type CHILD_TYPE_RDB)
+    `rdb_bgsave_in_progress:${job || server.replication?.job ? 1 : 0}`,
     `rdb_last_save_time:${Math.floor(server.lastSaveTime / 1000)}`,
     `rdb_last_bgsave_status:${st.lastBgsaveOk ? 'ok' : 'err'}`,
     `rdb_last_bgsave_time_sec:${st.lastBgsaveTimeSec}`,

@@ -24,6 +24,8 @@ export interface RdbLoadResult {
 export interface RdbLoadOptions {
   /** DEBUG RELOAD MERGE: replace existing keys instead of failing on duplicates. */
   allowDuplicates?: boolean
+  /** A key skipped because its TTL had passed (redis RDBFLAGS_FEED_REPL: a master's start-up load feeds its DEL to the backlog). */
+  onExpired?: (db: number, key: string) => void
 }
 
 /**
@@ -50,7 +52,10 @@ class RdbFileLoad {
     this.parser = new RdbStreamParser({
       onEntry: (db, e) => {
         if (loadEntry(server, db, e, {allowDuplicates: opts.allowDuplicates})) result.keysLoaded++
-        else result.keysExpired++
+        else {
+          result.keysExpired++
+          opts.onExpired?.(db, e.key)
+        }
       },
       onAux: (k, v) => {
         result.aux.set(k, v)
@@ -122,9 +127,9 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
 }
 
 /** Start-up RDB load: like loadRdbFile, with the event loop served between chunks. */
-async function loadRdbFileAtStart(server: NodeServer, file: string): Promise<RdbLoadResult> {
+async function loadRdbFileAtStart(server: NodeServer, file: string, opts: RdbLoadOptions): Promise<RdbLoadResult> {
   const breaks = new LoadBreaks(server)
-  const load = new RdbFileLoad(server, file, {}, breaks.chunk())
+  const load = new RdbFileLoad(server, file, opts, breaks.chunk())
   try {
     let bytes = 0
     for (;;) {
@@ -168,10 +173,15 @@ export async function loadPersistedData(server: NodeServer): Promise<void> {
     // appendonly yes loads the AOF (manifest, base + incr files), never the RDB, like redis loadDataFromDisk.
     return loadAof(server)
   }
+  // redis loadDataFromDisk: a master loads with a backlog, so the DELs of keys that expired while
+  // it was down are part of its stream; the history saved in the RDB is then rebased on it.
+  const repl = server.startsAsReplica ? undefined : server.replication
+  repl?.startLoadAsMaster()
   const file = rdbPath(server)
-  if (!existsSync(file)) return
+  if (!existsSync(file)) return void repl?.restoreFromRdb(new Map())
   try {
-    const r = await loadRdbFileAtStart(server, file)
+    const r = await loadRdbFileAtStart(server, file, {onExpired: repl && ((db, key) => repl.feedLoadExpired(db, key))})
+    repl?.restoreFromRdb(r.aux)
     server.log.notice(`DB loaded from disk: ${r.seconds.toFixed(3)} seconds`)
   } catch (e) {
     flushAll(server)

@@ -85,6 +85,15 @@ export function installReplication(server: NodeServer): Replication {
   // redis restartAOFAfterSYNC: the AOF must describe the dataset the master just sent.
   server.on('replicaFullSyncLoaded', () => restartAofAfterSync(server))
   server.registerCommands(replicationCommands(repl))
+  server.debugSubcommands.set('replicate', {
+    help: ['REPLICATE <string>', '    Replicates the provided string to replicas, allowing data divergence.'],
+    handler: (ctx, argv) => {
+      if (argv.length < 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+      // redis replicationFeedSlaves(server.slaves, server.slaveseldb, ...): into the stream's current db
+      repl.feed(repl.selectedDb, argv.slice(2))
+      ctx.reply.ok()
+    },
+  })
   server.infoProviders.set('replication', () => repl.infoLines())
   server.on('sessionClosed', (s: Session) => {
     if (s.replica) repl.removeReplica(s.replica)
@@ -92,11 +101,15 @@ export function installReplication(server: NodeServer): Replication {
   })
   const timer = setInterval(() => repl.cron(), 1000)
   timer.unref()
-  server.shutdownHooks.push(async () => {
+  // redis runs replicationCron in the first serverCron: loop 0 (a PING when a replica is there,
+  // whatever repl-ping-replica-period says) passes before any replica can have attached
+  setImmediate(() => repl.cron())
+  server.shutdownHooks.push(async (opts) => {
     clearInterval(timer)
     repl.flushStream()
     repl.master?.stop()
-    await waitForLaggingReplicas(repl)
+    // SHUTDOWN NOW does not wait for lagging replicas (no GETACK in the stream either)
+    if (!opts.now) await waitForLaggingReplicas(repl)
   })
   return repl
 }

@@ -14,6 +14,7 @@ const CHUNKS_PER_TURN = 4
 
 export function newReplicaClient(session: Session, legacySync: boolean): ReplicaClient {
   const st = session.replInfo
+  session.server.replication?.watchLinkErrors(session, false)
   return {
     session,
     state: 'wait_bgsave',

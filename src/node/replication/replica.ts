@@ -495,6 +495,7 @@ export class MasterLink {
     s.authenticated = true
     s.fromMaster = true
     s.flags.add('master')
+    this.repl.watchLinkErrors(s, true)
     // Listed like redis's master client (CLIENT LIST flags=M; CLIENT KILL TYPE master drops the link).
     server.sessions.set(s.id, s)
     this.session = s

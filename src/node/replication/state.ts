@@ -7,11 +7,15 @@ import {isPausedFor, isWritePaused} from '../pause.js'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import {Backlog} from './backlog.js'
+import {sdsRepr} from '../sds-repr.js'
 import {clientInfoLine, obufLimitReached, obufLimits, type ObufLimit} from '../clientmem.js'
 import {encodeCommand, randomHex40} from './resp.js'
 import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
+
+/** redis PROTO_REPLY_CHUNK_BYTES: the smallest replication buffer block */
+const REPL_BLOCK = 16 * 1024
 
 export const NULL_REPLID = '0000000000000000000000000000000000000000'
 
@@ -199,6 +203,26 @@ export class Replication {
     )
   }
 
+  /**
+   * redis afterErrorReply for the replication link: an error sent to our master (the reply is
+   * never sent) or to a replica is logged as CRITICAL, with the tail of the backlog for the former.
+   */
+  watchLinkErrors(s: Session, toMaster: boolean): void {
+    const insight = this.server.insight
+    s.reply.onError = (msg) => {
+      insight.countError(msg)
+      const cmd = s.lastCommand === 'NULL' ? '<unknown>' : s.lastCommand
+      const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
+      this.server.log.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${msg.slice(0, 4096)}' after processing the command '${cmd}'`)
+      const b = this.backlog
+      if (toMaster && b !== null && b.histlen > 0) {
+        const tail = Buffer.concat(b.readFrom(b.firstByteOffset + b.histlen - Math.min(256, b.histlen)) ?? [])
+        this.server.log.warning(`Latest backlog is: '${sdsRepr(tail.toString('latin1'))}'`)
+      }
+      insight.unexpectedErrors++
+    }
+  }
+
   removeReplica(r: ReplicaClient): void {
     const i = this.replicas.indexOf(r)
     if (i < 0) return
@@ -262,14 +286,44 @@ export class Replication {
     return [['repl-stream-db', '0'], ['repl-id', this.replid], ['repl-offset', String(offset)]]
   }
 
+  /** redis loadDataFromDisk on a master: a backlog from offset 0 before the load (createReplicationBacklog). */
+  startLoadAsMaster(): void {
+    this.backlog = new Backlog(this.server.config.int('repl-backlog-size'), this.offset)
+    this.selectedDb = -1
+  }
+
+  /** A key the start-up load skipped as expired: its deletion goes into the backlog (RDBFLAGS_FEED_REPL). */
+  feedLoadExpired(db: number, key: string): void {
+    this.feed(db, [this.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key])
+  }
+
   /**
-   * After loading an RDB that carries repl-id/repl-offset: take that history as ours, so a
-   * replica can PSYNC its master and the replicas of a restarted master can continue with it.
+   * After loading an RDB that carries repl-id/repl-offset (redis loadDataFromDisk). A replica takes
+   * that history as its own, so it can PSYNC its master. A master keeps its new replid and serves
+   * the saved history as replid2 up to that offset, its offset rebased on it (plus the DELs fed
+   * while loading), so the replicas of a restarted master continue with a partial resync; without
+   * valid history the backlog made for the load is dropped.
    */
   restoreFromRdb(aux: Map<string, string>): void {
     const id = aux.get('repl-id')
-    const off = Number(aux.get('repl-offset'))
-    if (!id || !/^[0-9a-f]{40}$/.test(id) || !Number.isSafeInteger(off)) return
+    const off = Number(aux.get('repl-offset') ?? NaN)
+    const streamDb = aux.get('repl-stream-db')
+    const valid = id !== undefined && /^[0-9a-f]{40}$/.test(id) && Number.isSafeInteger(off) && off !== -1 && streamDb !== undefined && streamDb !== '-1'
+    if (this.master === null && this.backlog !== null && !this.server.startsAsReplica) {
+      this.flushStream()
+      if (!valid) {
+        this.backlog = null
+        return
+      }
+      this.replid2 = id
+      this.secondOffset = off + 1
+      this.offset += off
+      this.server.replOffset = this.offset
+      this.backlog.firstByteOffset = this.offset - this.backlog.histlen + 1
+      this.noReplicasSince = this.server.clock.now()
+      return
+    }
+    if (!valid) return
     this.replid = id
     this.offset = off
     this.server.replOffset = off
@@ -320,6 +374,17 @@ export class Replication {
     let good = 0
     for (const r of this.replicas) if (r.state === 'online' && now - r.ackTime <= maxLag) good++
     this.goodReplicas = good
+  }
+
+  /**
+   * INFO mem_total_replication_buffers (redis 7.0 server.repl_buffer_mem): the stream is held once
+   * for the backlog and every replica, from the oldest byte someone still needs, in the 16 KiB
+   * blocks redis allocates it in.
+   */
+  replicationBufferBytes(): number {
+    let held = this.backlog?.histlen ?? 0
+    for (const r of this.replicas) held = Math.max(held, r.pendingBytes + (r.session.socket?.writableLength ?? 0))
+    return Math.ceil(held / REPL_BLOCK) * REPL_BLOCK
   }
 
   // ---- INFO / ROLE ---------------------------------------------------------------------------
