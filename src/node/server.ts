@@ -390,7 +390,8 @@ export class NodeServer extends EventEmitter {
         const srv = await this.listenOne(host === '::*' ? '::' : host, port)
         servers.push(srv)
         port = (srv.address() as net.AddressInfo).port
-        first ??= host
+        // a wildcard listener is reached through loopback (what callers connect to)
+        first ??= host === '0.0.0.0' ? '127.0.0.1' : host === '::*' ? '::1' : host
       } catch (e) {
         if (optional) continue
         this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
