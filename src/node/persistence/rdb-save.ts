@@ -221,6 +221,7 @@ export function startBgsave(server: NodeServer): boolean {
   }
   // The Snapshot's construction is the point in time, the moment redis forks.
   const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)}))
+  server.stats.totalForks++
   let keysTotal = 0
   for (const [, ks] of server.databases()) keysTotal += ks.size
   const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
