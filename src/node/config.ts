@@ -26,11 +26,12 @@ interface OptDef {
 }
 
 const MB = 1024 * 1024
-// Defaults follow redis 7.0.15's built-in defaults, except bind (loopback, like the shipped redis.conf).
+// Defaults follow redis 7.0.15's built-in defaults (bind `* -::*`: every interface, protected-mode
+// keeps non-loopback clients out until a password is set, as in redis-server).
 const DEFS: Record<string, OptDef> = {
   // port and bind are mutable as in 7.0: CONFIG SET re-listens (NodeServer.relisten)
   port: {kind: 'int', def: '6379', min: 0, max: 65535},
-  bind: {kind: 'string', def: '127.0.0.1 -::1'},
+  bind: {kind: 'string', def: '* -::*'},
   'protected-mode': {kind: 'bool', def: 'yes'},
   dir: {kind: 'string', def: ''},
   dbfilename: {kind: 'string', def: 'dump.rdb'},

@@ -149,6 +149,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   const server = s.server
   const dirtyBefore = server.dirty
   s.propagateOverride = null
+  s.forcePropagate = false
   server.stats.totalCommands++
   if (server.beforeWriteHooks.length !== 0) beforeWrite(s, spec, argv)
   // A top-level command collects what it propagates in one batch (src/node/propagate.ts); a
@@ -173,9 +174,9 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
     const settle = () => {
       finishCall(s, spec, argv, t0, errors, true)
-      afterCall(s, argv, dirtyBefore, target)
+      const wrote = afterCall(s, argv, dirtyBefore, target)
       if (own?.deferred) closeBatch(own)
-      if (server.dirty !== dirtyBefore) s.woff = server.replOffset
+      if (wrote) s.woff = server.replOffset
     }
     return (res as Promise<void>).then(settle, (e: unknown) => {
       replyException(s, spec, e)
@@ -184,10 +185,10 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   }
   finishCall(s, spec, argv, t0, errors)
   if (trackingClients !== 0) trackAfterCall(s, spec, argv, keysOf)
-  afterCall(s, argv, dirtyBefore, batch)
+  const wrote = afterCall(s, argv, dirtyBefore, batch)
   if (outer === null && batch !== null) closeBatch(batch)
   // WAIT: the offset this client's last write reached (redis c->woff).
-  if (server.dirty !== dirtyBefore) s.woff = server.replOffset
+  if (wrote) s.woff = server.replOffset
 }
 
 /**
@@ -238,13 +239,18 @@ function crossDbWrite(s: Session, spec: CommandSpec, argv: string[]): void {
   if (Number.isInteger(db) && db >= 0 && db !== s.dbIndex) s.server.beforeWrite(db, [key])
 }
 
-function afterCall(s: Session, argv: string[], dirtyBefore: number, batch: Batch | null): void {
+/** Propagate what the command wrote (the dirty counter moved, or the command forced it, as
+ * redis forceCommandPropagation); true when it counts as a write (WAIT's offset). */
+function afterCall(s: Session, argv: string[], dirtyBefore: number, batch: Batch | null): boolean {
   const server = s.server
   const cmds = s.propagateOverride
   s.propagateOverride = null
-  if (server.dirty === dirtyBefore || server.propagateHooks.length === 0) return
+  const wrote = server.dirty !== dirtyBefore || s.forcePropagate
+  s.forcePropagate = false
+  if (!wrote || server.propagateHooks.length === 0) return wrote
   const db = s.dbIndex
   propagateOps(server, batch, (cmds ?? [argv]).map((c) => [db, c] as [number, string[]]))
+  return wrote
 }
 
 function replyException(s: Session, spec: CommandSpec, e: unknown): void {

@@ -3,7 +3,7 @@
 // pause is the most restrictive live type with the furthest end among that type. A paused
 // client's command is not rejected: the session holds it (BLOCKED_POSTPONE) and re-runs it from
 // scratch, in arrival order, once the pause ends, weakens or is lifted. Replicas' connections are
-// never paused (they must keep reading the stream and acking). While any pause is on, keys are
+// never paused (they must keep reading the stream and acking); our own master's link is. While any pause is on, keys are
 // not expired (lazy or active): reads still treat them as missing (db.c expireIfNeeded).
 //
 // API for the runtime (e.g. cluster manual failover, MFSTART on the master):
@@ -85,7 +85,10 @@ class ClientPause {
   }
 
   mustPostpone(s: Session, spec: CommandSpec, argv: string[]): boolean {
-    if (this.type === 'off' || s.fromMaster || s.replica !== null || s.flags.has('replica')) return false
+    // Only replicas (CLIENT_SLAVE) are exempt: our master's link is held like any client (redis
+    // 7.0 processCommand), so a paused replica reads the stream (slave_read_repl_offset) without
+    // applying it (slave_repl_offset).
+    if (this.type === 'off' || s.replica !== null || s.flags.has('replica')) return false
     if (this.type === 'all') return true
     return maybeReplicates(s, spec, argv)
   }

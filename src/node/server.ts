@@ -139,7 +139,12 @@ export class NodeServer extends EventEmitter {
     evictedClients: 0,
     /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
     lazyfreedObjects: 0,
+    /** INFO total_forks: background saves, AOF rewrites and replication snapshots started (each
+     * one fork() in redis; here a save child or an in-process copy-on-write snapshot) */
+    totalForks: 0,
   }
+  /** EXECs running (redis server.in_exec): config hooks defer what cannot run inside a transaction */
+  inExec = 0
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false
   /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
@@ -400,7 +405,8 @@ export class NodeServer extends EventEmitter {
         const srv = await this.listenOne(host === '::*' ? '::' : host, port)
         servers.push(srv)
         port = (srv.address() as net.AddressInfo).port
-        first ??= host
+        // a wildcard listener is reached through loopback (what callers connect to)
+        first ??= host === '0.0.0.0' ? '127.0.0.1' : host === '::*' ? '::1' : host
       } catch (e) {
         if (optional) continue
         this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)

@@ -49,6 +49,9 @@ class SessionContext implements CommandContext {
   propagateAs(argv: string[]): void {
     ;(this.session.propagateOverride ??= []).push(argv)
   }
+  forcePropagation(): void {
+    this.session.forcePropagate = true
+  }
 }
 
 export class Session {
@@ -83,6 +86,8 @@ export class Session {
   private paused = false
   private flushScheduled = false
   propagateOverride: string[][] | null = null
+  /** redis CLIENT_FORCE_REPL|CLIENT_FORCE_AOF for the command being run */
+  forcePropagate = false
   /** this connection is a replica of ours (after SYNC/PSYNC) */
   replica: ReplicaClient | null = null
   /** REPLCONF listening-port / ip-address / capa, before the PSYNC */

@@ -1,5 +1,6 @@
 // CLIENT PAUSE on an embedded master with an embedded replica: the replica's connection is never
 // held (link stays up, REPLCONF ACKs keep flowing), held writes reach the replica once the pause ends, and the failover-purpose API.
+// CLIENT PAUSE WRITE on the replica holds its master link (redis 7.0): the stream is read, not applied.
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {Redis} from 'ioredis'
@@ -67,5 +68,23 @@ describe('client pause with a replica (embedded)', () => {
     await held
     assert.equal(isPausedFor(master.server, 'failover'), false)
     w.disconnect()
+  })
+
+  test('WRITE pause on the replica: the stream is read (slave_read_repl_offset) but not applied until unpause', async () => {
+    await m.set('foo', 'bar')
+    await waitFor(async () => (await info(r)).slave_repl_offset === (await info(m)).master_repl_offset, 60_000, 'replica caught up')
+    const applied = (await info(r)).slave_repl_offset
+    await r.call('CLIENT', 'PAUSE', '100000', 'WRITE')
+    try {
+      await m.set('foo2', 'bar2')
+      const target = (await info(m)).master_repl_offset
+      await waitFor(async () => (await info(r)).slave_read_repl_offset === target, 60_000, 'replica read the write')
+      assert.equal((await info(r)).slave_repl_offset, applied, 'the held write is not applied')
+      assert.equal(await r.get('foo2'), null)
+    } finally {
+      await r.call('CLIENT', 'UNPAUSE')
+    }
+    await waitFor(async () => (await r.get('foo2')) === 'bar2', 60_000, 'applied after CLIENT UNPAUSE')
+    assert.equal((await info(r)).slave_repl_offset, (await info(m)).master_repl_offset)
   })
 })

@@ -5,7 +5,7 @@ import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import {mkdtempSync, rmSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {networkInterfaces, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {startNode} from '../../src/node/index.js'
@@ -65,6 +65,35 @@ describe('node listeners for a harness that starts the node itself', () => {
       await assert.rejects(c.config('SET', 'bind', '999.999.999.999'), /Failed to bind to specified addresses/)
       assert.equal(await canConnect(next), true, 'the previous bind is restored')
       assert.equal(await u.ping(), 'PONG')
+    } finally {
+      for (const c of clients) c.disconnect()
+      await node.stop()
+    }
+  })
+
+  // redis 7.0's built-in bind is `* -::*` (redis-server without a bind line listens everywhere);
+  // protected-mode then refuses non-loopback clients while the default user has no password.
+  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address
+  test('default bind: every interface, non-loopback clients held off by protected-mode', {skip: external === undefined && 'no non-loopback IPv4 address'}, async () => {
+    const node = await startNode({overrides: {port: '0', dir: root, save: ''}, silent: true})
+    const clients: Redis[] = []
+    try {
+      const local = new Redis({port: node.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null})
+      clients.push(local)
+      assert.deepEqual(await local.config('GET', 'bind'), ['bind', '* -::*'])
+      // redis writes the -DENIED error at accept time and closes the connection
+      const denied = await new Promise<string>((resolve, reject) => {
+        let got = ''
+        const s = net.connect({host: external, port: node.port})
+        s.on('data', (d) => (got += d.toString('latin1')))
+        s.once('error', reject)
+        s.once('close', () => resolve(got))
+      })
+      assert.match(denied, /^-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user\./)
+      assert.equal(await local.config('SET', 'protected-mode', 'no'), 'OK')
+      const far2 = new Redis({port: node.port, host: external, maxRetriesPerRequest: 0, retryStrategy: () => null})
+      clients.push(far2)
+      assert.equal(await far2.ping(), 'PONG')
     } finally {
       for (const c of clients) c.disconnect()
       await node.stop()

@@ -68,7 +68,7 @@ describe('node config', () => {
     assert.throws(() => cfg.set('daemonize', 'yes', true), /can't set immutable config/)
     assert.throws(() => cfg.applyDirectives([['nosuchoption', 'x']]), ConfigError)
     assert.throws(() => parseConfigText('port "7000'), ConfigError)
-    assert.equal(cfg.get('bind'), '127.0.0.1 -::1', 'loopback-only default')
+    assert.equal(cfg.get('bind'), '* -::*', "redis's built-in default: every interface")
     assert.equal(cfg.get('protected-mode'), 'yes')
   })
 })

@@ -53,7 +53,7 @@ export function createCluster(server: NodeServer): ClusterModule {
   const c = server.config
   const config = clusterConfigFrom(server)
   const db = server.db(0)
-  const bind = c.get('bind').split(/\s+/).filter(Boolean).map((a) => a.replace(/^(-?)\*$/, '$10.0.0.0'))
+  const bind = c.get('bind').split(/\s+/).filter(Boolean).map((a) => a.replace(/^(-?)\*$/, '$10.0.0.0').replace(/^(-?)::\*$/, '$1::'))
   const rt = new ClusterRuntime({
     clock: server.clock,
     config,

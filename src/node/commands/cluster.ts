@@ -197,8 +197,15 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
       if (bumped) st.saveNow(true)
       broadcastPong(st)
     } else {
+      const slotWasMine = st.slots[slot] === me
       st.delSlot(slot)
       st.addSlot(n, slot)
+      // redis 7.0: a master left without slots turns into a replica of the slot's new owner
+      if (slotWasMine && n !== me && me.numSlots === 0 && st.config.allowReplicaMigration) {
+        st.log(`Configuration change detected. Reconfiguring myself as a replica of ${n.id}`)
+        st.setMyMaster(n)
+        st.mark(Todo.FSYNC_CONFIG)
+      }
     }
   } else {
     throw new ReplyError(invalid)

@@ -265,17 +265,19 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
   if (lazy) for (const [i, d] of ctx.server.databases()) if (all || i === ctx.session.dbIndex) ctx.server.stats.lazyfreedObjects += d.size
   // redis signalFlushedDb runs before the data is emptied (watchers of existing keys are touched)
   ctx.server.touchAllWatched(all ? -1 : ctx.session.dbIndex)
+  // redis: dirty += the keys removed, and the command is propagated even when there were none
+  // (forceCommandPropagation); FLUSHALL's save (save points configured) then resets dirty to 0.
   if (all) {
     for (const [i, d] of ctx.server.databases()) {
-      d.flush()
+      ctx.server.dirty += d.flush()
       signalDbReady(ctx.server, i) // redis signalFlushedDb: XREADGROUP waiters learn their key is gone
     }
     flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
-    ctx.db.flush()
+    ctx.server.dirty += ctx.db.flush()
     signalDbReady(ctx.server, ctx.session.dbIndex)
   }
-  ctx.afterWriteAll()
+  ctx.forcePropagation()
   ctx.reply.ok()
 }
 

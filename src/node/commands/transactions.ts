@@ -68,9 +68,11 @@ function exec(ctx: CommandContext): void | Promise<void> {
   const batch = activeBatch(ctx.server)
   const done = () => {
     s.flags.delete('exec')
+    ctx.server.inExec--
     s.propagateOverride = []
   }
   s.flags.add('exec')
+  ctx.server.inExec++
   for (let i = 0; i < m.queue.length; i++) {
     const {spec, argv} = m.queue[i]
     const r = execOne(s, spec, argv)

@@ -98,6 +98,8 @@ export interface CommandContext {
    * suppresses it for a write that changed nothing.
    */
   propagateAs(argv: string[]): void
+  /** redis forceCommandPropagation: propagate this command even if the dirty counter did not move. */
+  forcePropagation(): void
 }
 
 /** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case name). */

@@ -245,6 +245,7 @@ export class Aof {
       return false
     }
     this.rewriteScheduled = false
+    this.server.stats.totalForks++ // redis rewriteAppendOnlyFileBackground forks here
     this.server.log.notice(`Background append only file rewriting started by pid ${process.pid}`)
     const rw = this.rewrite
     setImmediate(() => this.rewriteStep(rw))
@@ -432,6 +433,11 @@ export class Aof {
     if (this.bgsaveRunning()) {
       this.rewriteScheduled = true
       this.server.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.')
+      return
+    }
+    if (this.server.inExec > 0) {
+      this.rewriteScheduled = true
+      this.server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.')
       return
     }
     if (this.rewrite !== null) {

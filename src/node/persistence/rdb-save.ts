@@ -221,6 +221,7 @@ export function startBgsave(server: NodeServer): boolean {
   }
   // The Snapshot's construction is the point in time, the moment redis forks.
   const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)}))
+  server.stats.totalForks++
   let keysTotal = 0
   for (const [, ks] of server.databases()) keysTotal += ks.size
   const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
@@ -294,17 +295,15 @@ export async function killBgsave(server: NodeServer): Promise<void> {
 /**
  * FLUSHALL's persistence side (redis flushAllDataAndResetRDB): a BGSAVE in progress is killed
  * and, when save points exist, the now empty dataset is saved at once so a restart cannot bring
- * the flushed keys back. The dirty counter is left alone: FLUSHALL itself must still count as
- * a write for propagation.
+ * the flushed keys back. That save resets the dirty counter to 0 as any save does (FLUSHALL still
+ * propagates: it forces its propagation, as redis flushallCommand).
  */
 export function flushallSave(server: NodeServer): void {
   abortBgsave(server)
   // Only a node with persistence installed (startNode) writes files on its own: a bare
   // NodeServer (unit tests, embedding) never drops a dump.rdb into the working directory.
   if (!rdbState(server).installed || saveParams(server).length === 0) return
-  const dirty = server.dirty
   saveSync(server)
-  server.dirty = dirty
 }
 
 /** BGSAVE in progress, for other modules (replication can wait for it, as redis does). */

@@ -564,18 +564,24 @@ export class MasterLink {
         server.replicationApplying = false
       }
       s.reply.out = '' // replies to the master are never sent (REPLCONF ACK is written directly)
-      this.reploff += consumed
-      applied += consumed
-      if (res !== undefined) {
-        // proxy what was applied so far before waiting (sub-replicas see the same order)
-        if (applied) repl.feedProxied(this.takeRaw(applied))
-        applied = 0
-        this.paused = true
-        res.then(() => {
-          this.paused = false
-          this.drain()
-        })
+      if (res === undefined) {
+        this.reploff += consumed
+        applied += consumed
+        continue
       }
+      // A command that waits (held by CLIENT PAUSE, redis BLOCKED_POSTPONE) counts as processed,
+      // and reaches sub-replicas, only once it has run (redis commandProcessed). Proxy what was
+      // applied so far before waiting (sub-replicas see the same order).
+      if (applied) repl.feedProxied(this.takeRaw(applied))
+      applied = 0
+      this.paused = true
+      res.then(() => {
+        if (this.session !== s) return // the link was dropped meanwhile (a new one starts afresh)
+        this.reploff += consumed
+        repl.feedProxied(this.takeRaw(consumed))
+        this.paused = false
+        this.drain()
+      })
     }
     // One proxy write per batch of applied commands, not one per command.
     if (applied) repl.feedProxied(this.takeRaw(applied))

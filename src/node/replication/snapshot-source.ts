@@ -38,6 +38,7 @@ export function openSnapshot(server: NodeServer, aux: [string, string][]): Snaps
     checksum: server.config.bool('rdbchecksum'),
     chunkSize: pacedChunkSize(server, 64 * 1024),
   })
+  server.stats.totalForks++ // redis forks once per full sync (disk or diskless)
   const pacer = new KeyPacer(() => server.config.int('rdb-key-save-delay'))
   return {
     next: () => snap.next(),
