@@ -228,16 +228,18 @@ function count<K>(m: Map<K, number>, k: K, by: number): void {
 export function holdMigratingKeys(server: NodeServer, keys: readonly string[]): () => void {
   const p = stateOf(server)
   const slots = server.cluster === undefined ? [] : keys.map(keySlot)
-  if (p.migrating.size === 0) pausedServers++
+  const first = p.migrating.size === 0
   for (const k of keys) count(p.migrating, k, 1)
+  if (first && p.migrating.size !== 0) pausedServers++
   for (const slot of slots) count(p.migratingSlots, slot, 1)
   let held = true
   return () => {
     if (!held) return
     held = false
+    const last = p.migrating.size !== 0
     for (const k of keys) count(p.migrating, k, -1)
     for (const slot of slots) count(p.migratingSlots, slot, -1)
-    if (p.migrating.size === 0) pausedServers--
+    if (last && p.migrating.size === 0) pausedServers--
     // Each waiting command runs again from scratch; one that still meets a MIGRATE waits again.
     p.release(p.migrateHeld)
   }
