@@ -9,14 +9,21 @@
 // API for the runtime (e.g. cluster manual failover, MFSTART on the master):
 //   pauseWrites(server, untilMs, purpose?)  unpause(server, purpose?)  isWritePaused(server)
 //   isPausedFor(server, 'failover')  pauseType(server)  postponedCount(server)
+//   holdMigratingKeys(server, keys) -> release   (the per-key hold of an in-flight MIGRATE)
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
+import {hasKeys, keysOf} from './dispatcher.js'
+import {keySlot} from './keyspace/slot.js'
+import {FLAG_ALLOW_CROSS_SLOT} from './scripting/run.js'
+import {declaredScriptFlags} from './scripting/shebang.js'
 
 export type PauseType = 'write' | 'all'
-export type PausePurpose = 'client' | 'failover' | 'shutdown' | 'migrate'
+export type PausePurpose = 'client' | 'failover' | 'shutdown'
 
 const RANK = {off: 0, write: 1, all: 2} as const
+/** May-replicate commands that touch no key (a MIGRATE never holds them). */
+const PUBLISH = new Set(['publish', 'spublish'])
 
 /** Commands that may replicate without the write flag (redis CMD_MAY_REPLICATE in 7.0). */
 const MAY_REPLICATE = new Set(['pfcount', 'publish', 'spublish', 'eval', 'evalsha', 'fcall'])
@@ -31,6 +38,12 @@ class ClientPause {
   type: 'off' | PauseType = 'off'
   end = 0
   readonly held: Held[] = []
+  /** Keys (by name, in every db) of the MIGRATEs in flight, with how many hold each. */
+  readonly migrating = new Map<string, number>()
+  /** Their hash slots (cluster mode): a script is confined to the slot of its declared keys. */
+  readonly migratingSlots = new Map<number, number>()
+  /** Clients whose command waits for a MIGRATE of a key it may write. */
+  readonly migrateHeld: Held[] = []
   private timer: NodeJS.Timeout | undefined
 
   constructor(readonly server: NodeServer) {}
@@ -76,12 +89,43 @@ class ClientPause {
   }
 
   /** unblockPostponedClients: each held command is processed again from scratch, in order. */
-  private release(): void {
-    const held = this.held.splice(0)
-    for (const h of held) {
+  release(held = this.held): void {
+    for (const h of held.splice(0)) {
       h.session.flags.delete('blocked')
       h.resume()
     }
+  }
+
+  /**
+   * A command that may write a key of an in-flight MIGRATE. Only the keys a command is known to
+   * write are compared: a command whose keys cannot be known (FLUSHDB, SWAPDB, a script that
+   * declares no key or may cross slots, a script outside cluster mode that may touch keys it does
+   * not declare) waits for every MIGRATE. EXEC waits when one of its queued commands would;
+   * queueing a command writes nothing.
+   */
+  touchesMigrating(s: Session, spec: CommandSpec, argv: string[]): boolean {
+    if (this.migrating.size === 0 || s.fromMaster || s.replica !== null || s.flags.has('replica')) return false
+    if (spec.name === 'exec') return s.multi !== null && s.multi.queue.some((q) => this.writesMigrating(s, q.spec, q.flags, q.argv))
+    if (s.multi !== null) return false
+    return this.writesMigrating(s, spec, spec.flags, argv)
+  }
+
+  private writesMigrating(s: Session, spec: CommandSpec, flags: readonly string[], argv: string[]): boolean {
+    if (!mayReplicate(s, spec, flags, argv) || PUBLISH.has(spec.name)) return false
+    if (!hasKeys(spec)) return true
+    let keys: string[]
+    try {
+      keys = keysOf(spec, argv)
+    } catch {
+      return true
+    }
+    for (const k of keys) if (this.migrating.has(k)) return true
+    if (spec.flagsOf === undefined) return false
+    // A script may also write keys it does not declare: in cluster mode only in the slot of the
+    // keys it declares (7.0 refuses the others unless the script allows cross-slot keys).
+    if (s.server.cluster === undefined || keys.length === 0) return true
+    if (((declaredScriptFlags(s.server, spec.name, argv) ?? 0) & FLAG_ALLOW_CROSS_SLOT) !== 0) return true
+    return keys.some((k) => this.migratingSlots.has(keySlot(k)))
   }
 
   mustPostpone(s: Session, spec: CommandSpec, argv: string[]): boolean {
@@ -107,7 +151,10 @@ function mayReplicate(s: Session, spec: CommandSpec, flags: readonly string[], a
 }
 
 const pauses = new WeakMap<NodeServer, ClientPause>()
-/** Servers of this process with a pause on: the dispatcher's fast path skips everything at 0. */
+/**
+ * Servers of this process with a pause on or a MIGRATE in flight: the dispatcher's fast path
+ * skips everything at 0.
+ */
 export let pausedServers = 0
 
 function setPaused(server: NodeServer, on: boolean): void {
@@ -165,7 +212,40 @@ export function isPausedFor(server: NodeServer, purpose: PausePurpose): boolean 
 
 /** Clients whose command is held by a pause (counted in INFO blocked_clients like redis). */
 export function postponedCount(server: NodeServer): number {
-  return pauses.get(server)?.held.length ?? 0
+  const p = pauses.get(server)
+  return p === undefined ? 0 : p.held.length + p.migrateHeld.length
+}
+
+function count<K>(m: Map<K, number>, k: K, by: number): void {
+  const n = (m.get(k) ?? 0) + by
+  if (n <= 0) m.delete(k)
+  else m.set(k, n)
+}
+
+/**
+ * Redis blocks the whole server while MIGRATE waits for its target. Here other clients keep being
+ * served; a command that may write one of `keys` (moved by a MIGRATE that deletes them) waits
+ * until the returned release is called (after the deletes, on success or error), so a write
+ * between a key's DUMP and its DEL is never acknowledged and then lost. Release is idempotent.
+ */
+export function holdMigratingKeys(server: NodeServer, keys: readonly string[]): () => void {
+  const p = stateOf(server)
+  const slots = server.cluster === undefined ? [] : keys.map(keySlot)
+  const first = p.migrating.size === 0
+  for (const k of keys) count(p.migrating, k, 1)
+  if (first && p.migrating.size !== 0) pausedServers++
+  for (const slot of slots) count(p.migratingSlots, slot, 1)
+  let held = true
+  return () => {
+    if (!held) return
+    held = false
+    const last = p.migrating.size !== 0
+    for (const k of keys) count(p.migrating, k, -1)
+    for (const slot of slots) count(p.migratingSlots, slot, -1)
+    if (last && p.migrating.size === 0) pausedServers--
+    // Each waiting command runs again from scratch; one that still meets a MIGRATE waits again.
+    p.release(p.migrateHeld)
+  }
 }
 
 /**
@@ -174,22 +254,31 @@ export function postponedCount(server: NodeServer): number {
  */
 export function postponeIfPaused(s: Session, spec: CommandSpec, rerun: () => HandlerResult, argv: string[] = []): Promise<void> | undefined {
   const p = pauses.get(s.server)
-  if (p === undefined || !p.mustPostpone(s, spec, argv)) return undefined
-  if (p.end < s.server.clock.now()) {
-    p.update()
-    if (!p.mustPostpone(s, spec, argv)) return undefined
+  if (p === undefined) return undefined
+  let list: Held[] | null = null
+  if (p.mustPostpone(s, spec, argv)) {
+    if (p.end >= s.server.clock.now()) list = p.held
+    else {
+      p.update()
+      if (p.mustPostpone(s, spec, argv)) list = p.held
+    }
   }
+  if (list === null && p.touchesMigrating(s, spec, argv)) list = p.migrateHeld
+  if (list === null) return undefined
+  const into = list
   s.lastCommand = spec.fullname ?? spec.name
   s.flags.add('blocked')
   return new Promise<void>((resolve) => {
-    p.held.push({session: s, resume: resolve})
+    into.push({session: s, resume: resolve})
   }).then(() => (s.closed ? undefined : rerun()))
 }
 
-/** A closing session leaves the held list (called from the server's sessionClosed event). */
+/** A closing session leaves the held lists (called from the server's sessionClosed event). */
 export function dropHeld(server: NodeServer, s: Session): void {
   const p = pauses.get(server)
   if (p === undefined) return
-  const i = p.held.findIndex((h) => h.session === s)
-  if (i >= 0) p.held.splice(i, 1)
+  for (const list of [p.held, p.migrateHeld]) {
+    const i = list.findIndex((h) => h.session === s)
+    if (i >= 0) list.splice(i, 1)
+  }
 }

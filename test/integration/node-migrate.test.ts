@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import * as net from 'node:net'
 import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
+import {blockedClients, gatedProxy, waitBlocked, waitMigrateInFlight} from '../helpers/gated-proxy.js'
 
 const allBytes = Array.from({length: 256}, (_, i) => String.fromCharCode(i)).join('')
 
@@ -72,7 +73,7 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
   })
 
   after(async () => {
-    for (const c of [ca, cb, cp]) c?.disconnect()
+    for (const c of [ca, cb, cp, watcher]) c?.disconnect()
     for (const s of hangSockets) s.destroy()
     hang?.close()
     await Promise.all([a, b, p].map((n) => n?.stop()))
@@ -280,24 +281,49 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
     assert.equal(await ca.ping(), 'PONG')
   })
 
-  test('while a MIGRATE waits, reads are served and writes wait for it (as redis, which blocks)', async () => {
+  let watcher: Redis | undefined
+  const onA = () => (watcher ??= new Redis(a.port, '127.0.0.1'))
+  const migrateInFlight = () => waitMigrateInFlight(onA())
+  const blockedOnA = () => blockedClients(onA())
+
+  test('while a MIGRATE waits: reads and writes of other keys are served, writes of its keys wait for it', async () => {
+    await ca.flushall()
     await ca.set('w', 'v')
-    const other = new Redis(a.port, '127.0.0.1')
+    await ca.set('free', '0')
+    const clients = Array.from({length: 6}, () => new Redis(a.port, '127.0.0.1'))
+    const [rw, rx, rs, rs0, rf, rfree] = clients
     try {
-      const pending = err(migrate(hangPort, 'w', 0, 500))
-      await new Promise((r) => setTimeout(r, 50))
-      const t = Date.now()
-      assert.equal(await other.get('w'), 'v')
-      assert.ok(Date.now() - t < 300, 'a read is not blocked behind MIGRATE')
-      let wrote = false
-      const write = other.set('during', '1').then((r) => ((wrote = true), r))
-      await new Promise((r) => setTimeout(r, 100))
-      assert.equal(wrote, false, 'a write waits while the MIGRATE is in flight')
-      assert.equal(await pending, 'IOERR error or timeout reading to target instance')
-      assert.equal(await write, 'OK')
-      assert.equal(await ca.get('w'), 'v', 'nothing deleted on failure')
+      let done = false
+      // The silent server never answers: the MIGRATE ends when its connection is cut below.
+      const pending = err(migrate(hangPort, 'w', 0, 60_000)).then((r) => ((done = true), r))
+      await migrateInFlight()
+      assert.equal(await rfree.get('w'), 'v', 'a read of a key being migrated is served')
+      assert.equal(await rfree.set('free', '1'), 'OK', 'a write to another key is served')
+      assert.deepEqual(await rfree.multi().set('free', '2').incr('other').exec(), [[null, 'OK'], [null, 1]])
+      assert.equal(await rfree.publish('ch', 'm'), 0)
+      // Scripts declaring other keys: outside cluster mode a script may touch any key, so it waits too (below).
+      const held: Promise<unknown>[] = []
+      const order: string[] = []
+      const track = (name: string, p: Promise<unknown>) => held.push(p.then((r) => (order.push(name), r)))
+      track('set', rw.set('w', 'new'))
+      track('exec', rx.multi().incr('free').append('w', '!').exec())
+      track('eval', rs.eval("return redis.call('append', KEYS[1], '?')", 1, 'w'))
+      track('eval0', rs0.eval("return redis.call('get', 'free')", 0))
+      track('flushdb', rf.call('flushdb'))
+      await waitBlocked(onA(), 5, 'five writes held')
+      assert.equal(done, false, 'the MIGRATE is still in flight')
+      assert.deepEqual(order, [], 'nothing that may write its key ran')
+      assert.equal(await rfree.get('w'), 'v')
+      assert.equal(await rfree.set('free', '3'), 'OK', 'other writes still go through')
+      for (const s of hangSockets.splice(0)) s.destroy()
+      assert.match(await pending, /^IOERR/)
+      const res = await Promise.all(held)
+      assert.deepEqual(res.slice(0, 3), ['OK', [[null, 4], [null, 4]], 5])
+      assert.deepEqual(order.slice(0, 3), ['set', 'exec', 'eval'], 'held commands run in arrival order')
+      assert.equal(res[4], 'OK')
+      assert.equal(await blockedOnA(), 0)
     } finally {
-      other.disconnect()
+      for (const c of clients) c.disconnect()
     }
   })
 
@@ -305,34 +331,49 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
     await ca.flushall()
     await cb.flushall()
     await ca.rpush('moving', 'a', 'b')
-    // A proxy in front of B that delays everything B answers by 200 ms.
-    const socks: net.Socket[] = []
-    const proxy = net.createServer((client) => {
-      const up = net.connect(b.port, '127.0.0.1')
-      socks.push(client, up)
-      client.on('data', (d) => up.write(d))
-      up.on('data', (d) => setTimeout(() => client.writable && client.write(d), 200))
-      client.on('error', () => undefined)
-      up.on('error', () => undefined)
-      client.on('close', () => up.destroy())
-    })
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const gate = await gatedProxy(b.port)
     const other = new Redis(a.port, '127.0.0.1')
     try {
-      const port = (proxy.address() as net.AddressInfo).port
-      const moved = migrate(port, 'moving', 0, 5000)
-      await new Promise((r) => setTimeout(r, 50))
+      const moved = migrate(gate.port, 'moving', 0, 60_000)
+      await migrateInFlight()
+      const pushed = other.rpush('moving', 'c')
+      await waitBlocked(onA(), 1, 'the RPUSH held')
+      gate.open()
       // Acknowledged only once the key has moved: ASK-less here (no cluster), so it creates the
       // key anew on A; what matters is that it is not acknowledged into a copy then deleted.
-      const pushed = other.rpush('moving', 'c')
       assert.equal(await moved, 'OK')
       assert.equal(await pushed, 1)
       assert.deepEqual(await cb.lrange('moving', 0, -1), ['a', 'b'])
       assert.deepEqual(await ca.lrange('moving', 0, -1), ['c'])
     } finally {
       other.disconnect()
-      for (const x of socks) x.destroy()
-      proxy.close()
+      gate.close()
+    }
+  })
+
+  test('concurrent MIGRATEs: one ending does not release writes to the keys of another', async () => {
+    await ca.flushall()
+    await cb.flushall()
+    await ca.rpush('slow', 'a')
+    await ca.set('fast', 'f')
+    const gate = await gatedProxy(b.port)
+    const [m2, other] = [new Redis(a.port, '127.0.0.1'), new Redis(a.port, '127.0.0.1')]
+    try {
+      const slow = migrate(gate.port, 'slow', 0, 60_000)
+      await migrateInFlight()
+      const pushed = other.rpush('slow', 'b')
+      await waitBlocked(onA(), 1, 'the RPUSH held')
+      assert.equal(await m2.call('migrate', '127.0.0.1', String(b.port), 'fast', '0', '60000'), 'OK')
+      assert.equal(await cb.get('fast'), 'f')
+      assert.equal(await blockedOnA(), 1, 'the RPUSH to the key still in flight is still held')
+      gate.open()
+      assert.equal(await slow, 'OK')
+      assert.equal(await pushed, 1)
+      assert.deepEqual(await cb.lrange('slow', 0, -1), ['a'])
+      assert.deepEqual(await ca.lrange('slow', 0, -1), ['b'])
+    } finally {
+      for (const c of [m2, other]) c.disconnect()
+      gate.close()
     }
   })
 

@@ -9,7 +9,7 @@ import {restoreErrorText} from '../persistence/rdb-value.js'
 import type {RedisValue} from '../keyspace/keyspace.js'
 import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
 import {migratePool, type RestoreItem} from './migrate-client.js'
-import {pauseClients, unpause} from '../pause.js'
+import {holdMigratingKeys} from '../pause.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, parseIntStrict} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
@@ -167,10 +167,10 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
 
   // Redis blocks the whole server while MIGRATE waits for the target. Here other clients keep
   // being served, but a write must not touch a key between its DUMP and its DEL (an RPUSH to a
-  // list being moved would be acknowledged, then deleted with the source's copy): writes wait,
-  // held as under CLIENT PAUSE WRITE, until this MIGRATE has deleted what the target acked.
+  // list being moved would be acknowledged, then deleted with the source's copy): commands that
+  // may write the keys being moved wait until this MIGRATE has deleted what the target acked.
   const holdWrites = !o.copy
-  if (holdWrites) pauseClients(ctx.server, 'migrate', now + 60_000 + 2 * timeout, 'write')
+  const release = holdWrites ? holdMigratingKeys(ctx.server, items.map((it) => it.key)) : null
   const deleted: string[] = []
   let res: Awaited<ReturnType<ReturnType<typeof migratePool>['run']>>
   try {
@@ -198,7 +198,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
       }
     }
   } finally {
-    if (holdWrites) unpause(ctx.server, 'migrate')
+    release?.()
   }
   // Replicas/AOF see MIGRATE as DEL of the moved keys, or nothing at all (other clients' writes
   // during the await move the dirty counter, which must not make MIGRATE itself propagate).

@@ -316,7 +316,9 @@ export function bgsaveInProgress(server: NodeServer): Promise<boolean> | null {
 /** serverCron's save points and scheduled BGSAVE. */
 function rdbCron(server: NodeServer): void {
   const st = rdbState(server)
-  if (st.bgsave || st.otherChildActive?.()) return
+  // Redis shuts down synchronously; here the final save is awaited and the cron must not start
+  // another background save meanwhile (one killed by the shutdown would otherwise be restarted).
+  if (st.bgsave || server.shuttingDown || st.otherChildActive?.()) return
   const now = server.clock.now()
   const mayRetry = now - st.lastBgsaveTry > BGSAVE_RETRY_DELAY_MS || st.lastBgsaveOk
   if (!mayRetry) return
