@@ -28,7 +28,7 @@ describe('local clusters', () => {
       assert.ok(line, `${re} not in the timeline:\n${r.stderr}`)
       return Number(/(\d+\.\d+)s /.exec(line)![1])
     }
-    const phases = [/create command running/, /master processes spawned/, /masters validated, slots and epochs assigned/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
+    const phases = [/create command running/, /master processes spawned/, /masters: fast join, slots, epochs, MEET each other/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
     assert.deepEqual(phases, [...phases].sort((a, b) => a - b))
     assert.equal(timeline.filter((l) => /node \d+: accepts connections/.test(l)).length, 6)
     assert.equal(timeline.filter((l) => /node \d+: replica: full sync received/.test(l)).length, 3)
