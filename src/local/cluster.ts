@@ -14,6 +14,7 @@ import {busPortFor, freePortPair, portFree} from './ports.js'
 import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
+import {discardWarmNodes} from './warm.js'
 import {connectHost, waitAnswering} from './wait.js'
 import {mark} from '../timing.js'
 
@@ -233,6 +234,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     rmSync(dir, {recursive: true, force: true})
     throw err
   } finally {
+    discardWarmNodes()
     if (!opts.pool) await pool.close()
   }
 }
