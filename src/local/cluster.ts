@@ -14,7 +14,7 @@ import {busPortFor, freePortPair, portFree} from './ports.js'
 import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
-import {discardWarmNodes} from './warm.js'
+import {discardWarmNodes, machineBusy} from './warm.js'
 import {connectHost, waitAnswering} from './wait.js'
 import {mark} from '../timing.js'
 
@@ -175,13 +175,12 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       return started
     }
     const validate = (group: LocalNodeState[]) => validateCreateNodes(group.map((n) => ({host, port: n.port})), pool)
-    // Masters first, with the machine to themselves: once they answer they get their slots and
-    // epochs and MEET each other while the replicas start, so the rejoin delay each master sits out after getting its
-    // slots (before cluster_state:ok) overlaps the replicas' start-up instead of following it. On a
-    // machine already busier than its cores every process gets its share of CPU whatever we do:
-    // there, all nodes start at once (two start-ups one after the other would take twice as long).
+    // Masters first, with the machine to themselves (machineBusy: all at once): once they answer they
+    // get their slots and epochs and MEET each other while the replicas start, so the rejoin delay each
+    // master sits out after getting its slots (before cluster_state:ok) overlaps the replicas'
+    // start-up instead of following it. The CLI may have started them already (warm nodes, warm.ts).
     const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
-    const busy = loadavg()[0] >= availableParallelism()
+    const busy = machineBusy()
     mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server})`)
     let replicaNodes = busy ? spawnGroup(plan.replicas.map((r) => r.port)) : []
     if (busy) mark(`${replicaNodes.length} replica processes spawned at once (load average ${loadavg()[0].toFixed(1)} ≥ ${availableParallelism()} cores)`)

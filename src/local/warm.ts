@@ -8,6 +8,7 @@
 // embedded node's entry is (embeddedCommand, re-exported by launcher.ts).
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
+import {availableParallelism, loadavg} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -92,12 +93,12 @@ export interface ManifestFlag {
 }
 
 /**
- * How many warm nodes `create` with these arguments (after the command id) will use: masters ×
- * (replicas + 1) for a local embedded cluster — no node addresses, no --server other than embedded,
- * not --sentinel/--foreground/--dry-run/--help — else 0. Flags are told apart from addresses with
- * the oclif manifest's flags; anything not understood means 0 (the command then spawns as usual).
+ * The local embedded cluster `create` with these arguments (after the command id) will start:
+ * masters and nodes (masters × (replicas + 1)) — no node addresses, no --server other than embedded,
+ * not --sentinel/--foreground/--dry-run/--help —, else undefined. Flags are told apart from addresses
+ * with the oclif manifest's flags; anything not understood means undefined (no warm start).
  */
-export function warmNodeCount(argv: string[], flags: Record<string, ManifestFlag>): number {
+export function localCreateSize(argv: string[], flags: Record<string, ManifestFlag>): {masters: number; nodes: number} | undefined {
   const byName = new Map<string, [string, ManifestFlag]>()
   for (const [name, f] of Object.entries(flags)) {
     byName.set(`--${name}`, [name, f])
@@ -107,28 +108,42 @@ export function warmNodeCount(argv: string[], flags: Record<string, ManifestFlag
   const values = new Map<string, string | true>()
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]
-    if (!tok.startsWith('-')) return 0 // a node address: create on existing nodes
+    if (!tok.startsWith('-')) return undefined // a node address: create on existing nodes
     const eq = tok.indexOf('=')
     const known = byName.get(eq > 0 ? tok.slice(0, eq) : tok)
-    if (!known) return 0
+    if (!known) return undefined
     const [name, f] = known
     if (f.type === 'boolean') values.set(name, true)
     else if (eq > 0) values.set(name, tok.slice(eq + 1))
     else if (i + 1 < argv.length) values.set(name, argv[++i])
-    else return 0
+    else return undefined
   }
-  if (['sentinel', 'foreground', 'dry-run', 'help'].some((n) => values.has(n))) return 0
-  if ((values.get('server') ?? flags.server?.default ?? 'embedded') !== 'embedded') return 0
+  if (['sentinel', 'foreground', 'dry-run', 'help'].some((n) => values.has(n))) return undefined
+  if ((values.get('server') ?? flags.server?.default ?? 'embedded') !== 'embedded') return undefined
   const num = (name: string): number => Number(values.get(name) ?? flags[name]?.default)
   const masters = num('masters')
   const replicas = num('replicas')
-  if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return 0
-  return masters * (replicas + 1)
+  if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return undefined
+  return {masters, nodes: masters * (replicas + 1)}
 }
 
-/** bin/run.js, for `create`: start the warm nodes a local embedded cluster will use (see warmNodeCount). */
+/**
+ * A machine whose load average already reaches its core count: every process gets its share of CPU
+ * whatever we do, so all of a local cluster's nodes start at once (two start-ups in a row would take
+ * longer); otherwise the masters start first, with the machine to themselves.
+ */
+export function machineBusy(): boolean {
+  return loadavg()[0] >= availableParallelism()
+}
+
+/**
+ * bin/run.js, for `create` of a local embedded cluster (localCreateSize): start the masters' processes
+ * now — all the nodes' on a busy machine — so they load while the CLI does. Not more: each node process
+ * competes with the CLI's own start-up for the cores, and the masters get their slots (which starts
+ * their rejoin delay, the rest of the way to ready) as soon as both the CLI and they are up.
+ */
 export function prewarmForCreate(argv: string[]): void {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
-  const count = warmNodeCount(argv, manifest.commands.create?.flags ?? {})
-  if (count > 0) prewarmNodes(count, true)
+  const size = localCreateSize(argv, manifest.commands.create?.flags ?? {})
+  if (size) prewarmNodes(machineBusy() ? size.nodes : size.masters, true)
 }

@@ -62,11 +62,11 @@ describe('local clusters', () => {
         assert.notEqual(rep.replication.masterSyncInProgress, true)
       }
       if (BIN.endsWith('run.js')) {
-        // bin/run.js started the nodes' processes before oclif loaded (warm nodes): each now runs in its directory.
-        for (const n of doc.result.nodes as {pid: number; port: number}[]) {
-          assert.match(readFileSync(`/proc/${n.pid}/cmdline`, 'latin1'), /\0--warm\0$/)
-          assert.equal(readlinkSync(`/proc/${n.pid}/cwd`), realpathSync(join(dir, String(n.port))))
-        }
+        // bin/run.js started the masters' processes (all six on a busy machine) before oclif loaded
+        // (warm nodes): each now runs in its directory.
+        const warm = (doc.result.nodes as {pid: number; port: number}[]).filter((n) => /\0--warm\0$/.test(readFileSync(`/proc/${n.pid}/cmdline`, 'latin1')))
+        assert.ok(warm.length >= 3, JSON.stringify(doc.result.nodes))
+        for (const n of warm) assert.equal(readlinkSync(`/proc/${n.pid}/cwd`), realpathSync(join(dir, String(n.port))))
         // `local status` (another process) counts them as running.
         const status = await runCli(['local', 'status', '--dir', dir, '--json'])
         assert.equal(status.code, 0, status.stderr)
