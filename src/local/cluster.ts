@@ -181,7 +181,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     // start-up instead of following it. The CLI may have started them already (warm nodes, warm.ts).
     const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
     const busy = machineBusy()
-    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server})`)
+    const warmed = spawned.filter((n) => n.warm).length
+    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server}${warmed ? `; ${warmed} warm, started by bin/run.js` : ''})`)
     let replicaNodes = busy ? spawnGroup(plan.replicas.map((r) => r.port)) : []
     if (busy) mark(`${replicaNodes.length} replica processes spawned at once (load average ${loadavg()[0].toFixed(1)} ≥ ${availableParallelism()} cores)`)
     await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)

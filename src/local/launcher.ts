@@ -37,6 +37,8 @@ export interface SpawnedNode {
   dir: string
   pid: number
   child?: ChildProcess
+  /** a warm process the CLI had started (warm.ts), given its configuration */
+  warm?: boolean
 }
 
 /** Directives as [name, ...values]; the same list feeds the command line and redis.conf. */
@@ -133,7 +135,7 @@ export function spawnInstance(server: string, conf: string, dir: string, detache
 
 export function spawnNode(s: NodeProcessSpec): SpawnedNode {
   const child = spawnInstance(s.server, writeNodeConfig(s), s.dir, s.detached)
-  return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child})}
+  return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child}), ...(child.spawnargs.at(-1) === '--warm' ? {warm: true} : {})}
 }
 
 /** Running (a zombie — exited, not yet reaped by a parent that never waits — counts as gone). */
