@@ -7,13 +7,14 @@ import {availableParallelism, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {NodePool} from '../admin/pool.js'
 import {planCreate} from '../admin/plan/create.js'
-import {applyCreate, distinctNodes, prepareMaster, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
+import {applyCreate, distinctNodes, prepareMasters, validateCreateNodes, type CreateResult} from '../admin/exec/create.js'
 import {formatAddress} from '../admin/address.js'
 import {RedisTsError} from '../errors.js'
 import {busPortFor, freePortPair, portFree} from './ports.js'
 import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
+import {discardWarmNodes, machineBusy} from './warm.js'
 import {connectHost, waitAnswering} from './wait.js'
 import {mark} from '../timing.js'
 
@@ -174,14 +175,14 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       return started
     }
     const validate = (group: LocalNodeState[]) => validateCreateNodes(group.map((n) => ({host, port: n.port})), pool)
-    // Masters first, with the machine to themselves: once they answer they get their slots and
-    // epochs while the replicas start, so the rejoin delay each master sits out after getting its
-    // slots (before cluster_state:ok) overlaps the replicas' start-up instead of following it. On a
-    // machine already busier than its cores every process gets its share of CPU whatever we do:
-    // there, all nodes start at once (two start-ups one after the other would take twice as long).
+    // Masters first, with the machine to themselves (machineBusy: all at once): once they answer they
+    // get their slots and epochs and MEET each other while the replicas start, so the rejoin delay each
+    // master sits out after getting its slots (before cluster_state:ok) overlaps the replicas'
+    // start-up instead of following it. The CLI may have started them already (warm nodes, warm.ts).
     const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
-    const busy = loadavg()[0] >= availableParallelism()
-    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server})`)
+    const busy = machineBusy()
+    const warmed = spawned.filter((n) => n.warm).length
+    mark(`${masterNodes.length} master processes spawned (${server === 'embedded' ? 'embedded' : server}${warmed ? `; ${warmed} warm, started by bin/run.js` : ''})`)
     let replicaNodes = busy ? spawnGroup(plan.replicas.map((r) => r.port)) : []
     if (busy) mark(`${replicaNodes.length} replica processes spawned at once (load average ${loadavg()[0].toFixed(1)} ≥ ${availableParallelism()} cores)`)
     await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)
@@ -191,8 +192,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     }
     opts.onEvent?.({type: 'spawned', nodes: total})
     const masters = await validate(masterNodes)
-    await Promise.all(masters.map((m) => prepareMaster(plan, m, pool)))
-    mark('masters validated, slots and epochs assigned')
+    // The rejoin delay's floor (CLUSTER_MIN_REJOIN_DELAY): nodes on one machine answer a PING
+    // within 500 ms unless it is badly overloaded; the nodes' own timeout is back once ready.
+    const prepared = await prepareMasters(plan, masters, pool, {fastJoinTimeoutMs: LOCAL_FAST_JOIN_TIMEOUT_MS})
     await waitAnswering(pool, state, replicaNodes, opts.timeoutMs ?? 30000)
     mark('every node answers PING')
     opts.onEvent?.({type: 'ready'})
@@ -201,9 +203,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     // Returns once the cluster is ok everywhere and every replica finished its initial sync.
     const create = await applyCreate(plan, valid, pool, {
       timeoutMs: opts.timeoutMs ?? 30000,
-      preparedMasters: masters.map((m) => m.address),
-      // The rejoin delay's floor (CLUSTER_MIN_REJOIN_DELAY): nodes on one machine answer a PING
-      // within 500 ms unless it is badly overloaded; the nodes' own timeout is back once ready.
+      prepared,
       fastJoinTimeoutMs: LOCAL_FAST_JOIN_TIMEOUT_MS,
       onEvent: (e) => {
         if (e.type === 'replicas-synced') opts.onEvent?.(e)
@@ -234,6 +234,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     rmSync(dir, {recursive: true, force: true})
     throw err
   } finally {
+    discardWarmNodes()
     if (!opts.pool) await pool.close()
   }
 }

@@ -4,10 +4,12 @@
 // settings) next to its nodes.conf (so it comes back with the same id).
 import {spawn, type ChildProcess} from 'node:child_process'
 import {accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {RedisTsError} from '../errors.js'
 import type {Persistence} from './state.js'
+import {embeddedCommand, startWarmNode} from './warm.js'
+
+export {embeddedCommand, packageRoot} from './warm.js'
 
 export interface NodeProcessSpec {
   port: number
@@ -35,30 +37,8 @@ export interface SpawnedNode {
   dir: string
   pid: number
   child?: ChildProcess
-}
-
-/** The package root (where package.json of redis-ts lives). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++) {
-    const pj = join(dir, 'package.json')
-    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).name === 'redis-ts') return dir
-    dir = dirname(dir)
-  }
-  throw new Error('cannot locate the redis-ts package root')
-}
-
-/** How to start one embedded node process: the compiled lean entry, else the sources through tsx. */
-export function embeddedCommand(): {cmd: string; args: string[]} {
-  const root = packageRoot()
-  // REDIS_TS_NODE_ARGS: extra Node.js flags for every embedded node (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
-  const extra = (process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-  // main.cjs: the built entry as CommonJS (no ES module loader to start); main.js: the same, as ESM.
-  for (const entry of ['main.cjs', 'main.js']) {
-    const built = join(root, 'dist', 'src', 'node', entry)
-    if (existsSync(built)) return {cmd: process.execPath, args: [...extra, built]}
-  }
-  return {cmd: process.execPath, args: [...extra, '--import', 'tsx', join(root, 'src', 'node', 'main.ts')]}
+  /** a warm process the CLI had started (warm.ts), given its configuration */
+  warm?: boolean
 }
 
 /** Directives as [name, ...values]; the same list feeds the command line and redis.conf. */
@@ -137,10 +117,13 @@ export function resolveServer(server: string): string {
  * first, so a stale one is never read as the new process's.
  */
 export function spawnInstance(server: string, conf: string, dir: string, detached: boolean, extra: string[] = []): ChildProcess & {pid: number} {
+  rmSync(join(dir, 'node.pid'), {force: true})
+  // An embedded data node: a warm process the CLI started early (src/local/warm.ts), if any is left.
+  const warm = server === 'embedded' && extra.length === 0 ? startWarmNode([conf], dir, detached) : undefined
+  if (warm) return warm
   const {cmd, args} = server === 'embedded' ? embeddedCommand() : {cmd: resolveServer(server), args: []}
   // A node started from inside a `node --test` file must not inherit the test runner's channel.
   const {NODE_TEST_CONTEXT: _t, ...env} = process.env
-  rmSync(join(dir, 'node.pid'), {force: true})
   const child = spawn(cmd, [...args, conf, ...extra], {detached, stdio: 'ignore', cwd: dir, env})
   // Spawn failures (ENOENT, EACCES) arrive as an event; without a listener they crash the process.
   child.on('error', () => {})
@@ -152,7 +135,7 @@ export function spawnInstance(server: string, conf: string, dir: string, detache
 
 export function spawnNode(s: NodeProcessSpec): SpawnedNode {
   const child = spawnInstance(s.server, writeNodeConfig(s), s.dir, s.detached)
-  return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child})}
+  return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child}), ...(child.spawnargs.at(-1) === '--warm' ? {warm: true} : {})}
 }
 
 /** Running (a zombie — exited, not yet reaped by a parent that never waits — counts as gone). */

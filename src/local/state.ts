@@ -2,7 +2,7 @@
 // ($XDG_STATE_HOME/redis-ts or ~/.local/state/redis-ts), a cluster.json describing it, and one
 // directory per node (redis.conf, nodes.conf, data, node.log, node.pid). Liveness of a recorded pid
 // is checked against the process's command line, so a pid reused by another program reads as down.
-import {chmodSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {isAlive} from './launcher.js'
@@ -75,13 +75,20 @@ export function writeState(s: LocalClusterState): void {
 }
 
 /** Is `pid` alive and (where /proc exists) still a node of this port, not a reused pid? */
-export function nodeAlive(n: {pid: number; port: number}): boolean {
+export function nodeAlive(n: {pid: number; port: number; dir?: string}): boolean {
   if (!n.pid || !isAlive(n.pid)) return false
-  const cmdline = `/proc/${n.pid}/cmdline`
+  const proc = `/proc/${n.pid}`
   if (!existsSync('/proc/self/cmdline')) return true
   try {
     // Embedded nodes run with <dir>/<port>/redis.conf; redis-server retitles itself "host:port".
-    return readFileSync(cmdline, 'latin1').replace(/\0/g, ' ').includes(String(n.port))
+    const cmdline = readFileSync(`${proc}/cmdline`, 'latin1').split('\0')
+    if (cmdline.join(' ').includes(String(n.port))) return true
+    // A warm embedded node (src/local/warm.ts, `main.cjs --warm`) runs in its directory once
+    // configured, and is this process's child until then.
+    if (cmdline[cmdline.length - 2] !== '--warm') return false
+    if (n.dir !== undefined && readlinkSync(`${proc}/cwd`) === realpathSync(n.dir)) return true
+    const stat = readFileSync(`${proc}/stat`, 'latin1')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
   } catch {
     return false
   }

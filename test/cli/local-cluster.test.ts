@@ -1,17 +1,33 @@
 // Local clusters: `create` with no addresses (detached embedded nodes) and the programmatic API.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {Cluster} from 'ioredis'
-import {runCli} from '../helpers/cli.js'
+import {BIN, runCli} from '../helpers/cli.js'
+import {waitFor} from '../helpers/repl.js'
 import {haveRedisServer, redisSkip} from '../helpers/redis-server.js'
 import {isAlive} from '../../src/local/launcher.js'
 import {startLocalCluster} from '../../src/local/cluster.js'
 
 const root = mkdtempSync(join(tmpdir(), 'redis-ts-local-'))
+
+/** Warm embedded node processes (src/local/warm.ts) running in `cwd`. */
+function warmIn(cwd: string): number[] {
+  const want = realpathSync(cwd)
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('\0--warm\0') && readlinkSync(`/proc/${p}/cwd`) === want
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
 
 describe('local clusters', () => {
   after(() => rmSync(root, {recursive: true, force: true}))
@@ -28,7 +44,7 @@ describe('local clusters', () => {
       assert.ok(line, `${re} not in the timeline:\n${r.stderr}`)
       return Number(/(\d+\.\d+)s /.exec(line)![1])
     }
-    const phases = [/create command running/, /master processes spawned/, /masters validated, slots and epochs assigned/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
+    const phases = [/create command running/, /master processes spawned/, /masters: fast join, slots, epochs, MEET each other/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
     assert.deepEqual(phases, [...phases].sort((a, b) => a - b))
     assert.equal(timeline.filter((l) => /node \d+: accepts connections/.test(l)).length, 6)
     assert.equal(timeline.filter((l) => /node \d+: replica: full sync received/.test(l)).length, 3)
@@ -45,9 +61,23 @@ describe('local clusters', () => {
         assert.notEqual(rep.replication.masterLinkStatus, 'down', JSON.stringify(rep.replication))
         assert.notEqual(rep.replication.masterSyncInProgress, true)
       }
-      const again = await runCli(['create', '--yes', '--dir', dir])
+      if (BIN.endsWith('run.js')) {
+        // bin/run.js started the masters' processes (all six on a busy machine) before oclif loaded
+        // (warm nodes): each now runs in its directory.
+        const warm = (doc.result.nodes as {pid: number; port: number}[]).filter((n) => /\0--warm\0$/.test(readFileSync(`/proc/${n.pid}/cmdline`, 'latin1')))
+        assert.ok(warm.length >= 3, JSON.stringify(doc.result.nodes))
+        for (const n of warm) assert.equal(readlinkSync(`/proc/${n.pid}/cwd`), realpathSync(join(dir, String(n.port))))
+        // `local status` (another process) counts them as running.
+        const status = await runCli(['local', 'status', '--dir', dir, '--json'])
+        assert.equal(status.code, 0, status.stderr)
+        assert.match(status.stdout, /"running": 6|"running":6/)
+      }
+      // A create that fails (the cluster runs) leaves none of the warm processes it started.
+      const againCwd = mkdtempSync(join(root, 'again-'))
+      const again = await runCli(['create', '--yes', '--dir', dir], {cwd: againCwd})
       assert.equal(again.code, 2)
       assert.match(again.stderr, /already running/)
+      await waitFor(() => warmIn(againCwd).length === 0, 20000, 'the failed create\'s warm nodes to exit')
       const [host, port] = doc.result.addresses[0].split(':')
       const c = new Cluster([{host, port: Number(port)}])
       try {

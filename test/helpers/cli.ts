@@ -15,12 +15,12 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...opts.env}
     for (const k of ['REDIS_TS_YES', 'REDISCLI_CLUSTER_YES', 'REDISCLI_AUTH', 'REDIS_TS_PASSWORD']) if (!(opts.env && k in opts.env)) delete env[k]
     const nodeArgs = process.env.REDIS_TS_TEST_DEV === '1' ? ['--require', 'tsx/preflight', '--import', 'tsx', '--no-warnings'] : []
-    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -128,8 +128,55 @@ export interface CreateOptions {
   fastJoin?: boolean
   /** cluster-node-timeout while the cluster forms (default FAST_JOIN_TIMEOUT_MS) */
   fastJoinTimeoutMs?: number
-  /** masters already given their slots and epoch by prepareMaster */
-  preparedMasters?: string[]
+  /** masters already prepared by prepareMasters (slots, epochs, fast join, MEET among themselves) */
+  prepared?: PreparedMasters
+}
+
+export interface PreparedMasters {
+  masters: string[]
+  /** settings prepareMasters lowered, restored with the others once the cluster is built */
+  lowered: Lowered[]
+}
+
+/**
+ * The masters' part of `create`, while the replicas are still starting (local clusters): fast-join
+ * settings, slots and epochs (prepareMaster), then every pair of masters MEETs. A master reports
+ * cluster_state:ok a rejoin delay after it got its slots, and only once it knows every slot's owner:
+ * meeting the other masters now, instead of once every node answers, lets that delay run out while
+ * the replicas start. applyCreate (given the result as `prepared`) does the rest and restores the settings.
+ */
+export async function prepareMasters(plan: CreatePlan, masters: ValidNode[], pool: NodePool, opts: {fastJoin?: boolean; fastJoinTimeoutMs?: number} = {}): Promise<PreparedMasters> {
+  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, masters, opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
+  await Promise.all([setLowered(lowered, pool, 'fast'), ...masters.map((m) => prepareMaster(plan, m, pool))])
+  const order = plan.masters.map((m) => m.address).filter((a) => masters.some((m) => m.address === a))
+  await meetInOrder(order, new Map(masters.map((m) => [m.address, m])), pool, new Map(), new Set())
+  mark('masters: fast join, slots, epochs, MEET each other')
+  return {masters: order, lowered}
+}
+
+/** CONFIG SET every lowered setting to its fast value, or back to its original one. */
+async function setLowered(lowered: Lowered[], pool: NodePool, to: 'fast' | 'original'): Promise<void> {
+  await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l[to])))
+}
+
+/** Each node of `order` (but the first) MEETs its meetTargets, except pairs both in `met` (they already did). */
+async function meetInOrder(order: string[], byAddr: Map<string, ValidNode>, pool: NodePool, masterOf: Map<string, string>, met: Set<string>): Promise<void> {
+  await Promise.all(
+    order.slice(1).map(async (a, i) => {
+      const targets = meetTargets(order, i + 1, masterOf).filter((t) => !(met.has(a) && met.has(t)))
+      if (targets.length === 0) return
+      const n0 = byAddr.get(a)!
+      const c = await pool.get({host: n0.host, port: n0.port})
+      await Promise.all(
+        targets.map(async (t) => {
+          const n = byAddr.get(t)!
+          const args = ['MEET', await resolveIp(n.host), String(n.port)]
+          if (n.busPort !== n.port + 10000) args.push(String(n.busPort))
+          await c.call('CLUSTER', ...args)
+        }),
+      )
+    }),
+  )
 }
 
 export async function applyCreate(
@@ -138,11 +185,13 @@ export async function applyCreate(
   pool: NodePool,
   opts: CreateOptions,
 ): Promise<CreateResult> {
-  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes, opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
+  const already = new Set(opts.prepared?.masters ?? [])
+  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes.filter((n) => !already.has(n.address)), opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
+  const restoreList = [...(opts.prepared?.lowered ?? []), ...lowered]
   const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
-      lowered.map(async (l) => {
+      restoreList.map(async (l) => {
         try {
           await (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.original)
         } catch (err) {
@@ -157,12 +206,12 @@ export async function applyCreate(
     process.stderr.write('Interrupted: restoring cluster-node-timeout before exiting...\n')
     void restore().finally(() => process.exit(130))
   }
-  if (lowered.length) {
+  if (restoreList.length) {
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
   }
   try {
-    await Promise.all(lowered.map(async (l) => (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.fast)))
+    await setLowered(lowered, pool, 'fast')
     mark(`fast-join settings lowered (${lowered.length} CONFIG SET)`)
     return await applyCreateSteps(plan, nodes, pool, opts, relaxer(lowered, pool))
   } finally {
@@ -255,7 +304,7 @@ async function applyCreateSteps(
   const emit = opts.onEvent ?? (() => {})
 
   // Slots first: a master leaves the "minority" state (and starts its rejoin delay) when it gets slots.
-  const prepared = new Set(opts.preparedMasters ?? [])
+  const prepared = new Set(opts.prepared?.masters ?? [])
   await Promise.all(plan.masters.filter((m) => !prepared.has(m.address)).map((m) => prepareMaster(plan, byAddr.get(m.address)!, pool)))
   mark('slots assigned (ADDSLOTSRANGE)')
   emit({type: 'slots-assigned'})
@@ -264,19 +313,7 @@ async function applyCreateSteps(
   mark('config epochs set')
   emit({type: 'epochs-set'})
   const masterOf = new Map(plan.replicas.map((r) => [r.address, r.masterAddress]))
-  await Promise.all(
-    order.slice(1).map(async (a, i) => {
-      const c = await client(byAddr.get(a)!)
-      await Promise.all(
-        meetTargets(order, i + 1, masterOf).map(async (t) => {
-          const n = byAddr.get(t)!
-          const args = ['MEET', await resolveIp(n.host), String(n.port)]
-          if (n.busPort !== n.port + 10000) args.push(String(n.busPort))
-          await c.call('CLUSTER', ...args)
-        }),
-      )
-    }),
-  )
+  await meetInOrder(order, byAddr, pool, masterOf, prepared)
   mark('CLUSTER MEET sent')
   emit({type: 'meet-sent'})
 

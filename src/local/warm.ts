@@ -1,0 +1,149 @@
+// Warm node processes (issue 10, local cluster ready time): `redis-ts create` without addresses starts
+// its embedded nodes' processes from bin/run.js, before oclif and the command have loaded (~0.4 s of
+// CLI start-up), as `main.cjs --warm`: each loads the node's code meanwhile and waits on stdin for its
+// command line (src/node/main.ts). spawnInstance then hands a warm process its config file and
+// directory instead of spawning a new one, so a node's own start-up overlaps the CLI's. Whatever was
+// not used exits when its stdin closes (discardWarmNodes, or the CLI exiting).
+// Light on purpose (node built-ins only): bin/run.js imports it before anything else. Also where the
+// embedded node's entry is (embeddedCommand, re-exported by launcher.ts).
+import {spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {availableParallelism, loadavg} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** The package root (where package.json of redis-ts lives). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    const pj = join(dir, 'package.json')
+    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).name === 'redis-ts') return dir
+    dir = dirname(dir)
+  }
+  throw new Error('cannot locate the redis-ts package root')
+}
+
+/** How to start one embedded node process: the compiled lean entry, else the sources through tsx. */
+export function embeddedCommand(): {cmd: string; args: string[]} {
+  const root = packageRoot()
+  // REDIS_TS_NODE_ARGS: extra Node.js flags for every embedded node (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
+  const extra = (process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  // main.cjs: the built entry as CommonJS (no ES module loader to start); main.js: the same, as ESM.
+  for (const entry of ['main.cjs', 'main.js']) {
+    const built = join(root, 'dist', 'src', 'node', entry)
+    if (existsSync(built)) return {cmd: process.execPath, args: [...extra, built]}
+  }
+  return {cmd: process.execPath, args: [...extra, '--import', 'tsx', join(root, 'src', 'node', 'main.ts')]}
+}
+
+type WarmChild = ChildProcess & {pid: number}
+
+interface WarmPool {
+  detached: boolean
+  children: WarmChild[]
+}
+
+// On globalThis: bin/run.js loads this module from dist/src, the command bundle has its own copy.
+const KEY = Symbol.for('redis-ts.warm-nodes')
+const pools = globalThis as unknown as {[KEY]?: WarmPool}
+
+/** Start `count` warm embedded node processes (detached ones outlive the CLI once configured). */
+export function prewarmNodes(count: number, detached: boolean): void {
+  const {cmd, args} = embeddedCommand()
+  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
+  const children: WarmChild[] = []
+  for (let i = 0; i < count; i++) {
+    const child = spawn(cmd, [...args, '--warm'], {detached, stdio: ['pipe', 'ignore', 'ignore'], env})
+    child.on('error', () => {})
+    child.stdin?.on('error', () => {})
+    child.unref()
+    ;(child.stdin as unknown as {unref?: () => void} | null)?.unref?.()
+    if (child.pid !== undefined) children.push(child as WarmChild)
+  }
+  pools[KEY] = {detached, children}
+}
+
+/**
+ * A warm process started with the right detachment, given its command line and directory now; the
+ * caller treats it as just spawned. Undefined when none is left.
+ */
+export function startWarmNode(argv: string[], cwd: string, detached: boolean): WarmChild | undefined {
+  const pool = pools[KEY]
+  if (!pool || pool.detached !== detached) return undefined
+  for (let child = pool.children.shift(); child; child = pool.children.shift()) {
+    if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) continue
+    child.stdin.end(JSON.stringify({argv, cwd}) + '\n')
+    return child
+  }
+  return undefined
+}
+
+/** Let the unused warm processes go (they exit when their stdin closes). */
+export function discardWarmNodes(): void {
+  const pool = pools[KEY]
+  if (!pool) return
+  for (const child of pool.children.splice(0)) child.stdin?.end()
+}
+
+export interface ManifestFlag {
+  type: 'option' | 'boolean'
+  char?: string
+  aliases?: string[]
+  default?: unknown
+}
+
+/**
+ * The local embedded cluster `create` with these arguments (after the command id) will start:
+ * masters and nodes (masters × (replicas + 1)) — no node addresses, no --server other than embedded,
+ * not --sentinel/--foreground/--dry-run/--help —, else undefined. Flags are told apart from addresses
+ * with the oclif manifest's flags; anything not understood means undefined (no warm start).
+ */
+export function localCreateSize(argv: string[], flags: Record<string, ManifestFlag>): {masters: number; nodes: number} | undefined {
+  const byName = new Map<string, [string, ManifestFlag]>()
+  for (const [name, f] of Object.entries(flags)) {
+    byName.set(`--${name}`, [name, f])
+    for (const a of f.aliases ?? []) byName.set(`--${a}`, [name, f])
+    if (f.char) byName.set(`-${f.char}`, [name, f])
+  }
+  const values = new Map<string, string | true>()
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]
+    if (!tok.startsWith('-')) return undefined // a node address: create on existing nodes
+    const eq = tok.indexOf('=')
+    const known = byName.get(eq > 0 ? tok.slice(0, eq) : tok)
+    if (!known) return undefined
+    const [name, f] = known
+    if (f.type === 'boolean') values.set(name, true)
+    else if (eq > 0) values.set(name, tok.slice(eq + 1))
+    else if (i + 1 < argv.length) values.set(name, argv[++i])
+    else return undefined
+  }
+  if (['sentinel', 'foreground', 'dry-run', 'help'].some((n) => values.has(n))) return undefined
+  if ((values.get('server') ?? flags.server?.default ?? 'embedded') !== 'embedded') return undefined
+  const num = (name: string): number => Number(values.get(name) ?? flags[name]?.default)
+  const masters = num('masters')
+  const replicas = num('replicas')
+  if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return undefined
+  return {masters, nodes: masters * (replicas + 1)}
+}
+
+/**
+ * A machine whose load average already reaches its core count: every process gets its share of CPU
+ * whatever we do, so all of a local cluster's nodes start at once (two start-ups in a row would take
+ * longer); otherwise the masters start first, with the machine to themselves.
+ */
+export function machineBusy(): boolean {
+  return loadavg()[0] >= availableParallelism()
+}
+
+/**
+ * bin/run.js, for `create` of a local embedded cluster (localCreateSize): start the masters' processes
+ * now — all the nodes' on a busy machine — so they load while the CLI does. Not more: each node process
+ * competes with the CLI's own start-up for the cores, and the masters get their slots (which starts
+ * their rejoin delay, the rest of the way to ready) as soon as both the CLI and they are up.
+ */
+export function prewarmForCreate(argv: string[]): void {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
+  const size = localCreateSize(argv, manifest.commands.create?.flags ?? {})
+  if (size) prewarmNodes(machineBusy() ? size.nodes : size.masters, true)
+}
