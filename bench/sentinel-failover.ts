@@ -7,6 +7,8 @@
 // (read back from the new master); then the old master is restarted and must rejoin as a replica
 // before the next trial. Markdown table on stdout, progress on stderr.
 // Run: npm run build && node --import tsx bench/sentinel-failover.ts   (env: TRIALS=10 ONLY=embedded|redis)
+// TRACE=1: per trial, on stderr, every event the Sentinels published (ms since the kill, Sentinel
+// index, channel, message) and when every Sentinel agreed / the probe write was accepted.
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -16,6 +18,7 @@ import {median} from './lib.js'
 
 const TRIALS = Number(process.env.TRIALS ?? 10)
 const ONLY = process.env.ONLY ?? ''
+const TRACE = process.env.TRACE === '1'
 const NAME = 'bench'
 type Engine = 'embedded' | 'redis'
 const log = (e: Engine, m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${e}: ${m}\n`)
@@ -50,6 +53,20 @@ async function role(port: number): Promise<string | null> {
   }
 }
 
+/** Pattern-subscribe to every Sentinel's events (all but the hello channel). */
+async function traceEvents(setup: SentinelSetup, note: (m: string) => void): Promise<Redis[]> {
+  return Promise.all(
+    setup.sentinels.map(async (s, i) => {
+      const c = conn(s.port)
+      c.on('pmessage', (_p: string, ch: string, msg: string) => {
+        if (ch !== '__sentinel__:hello') note(`S${i} ${ch} ${msg}`)
+      })
+      await c.psubscribe('*')
+      return c
+    }),
+  )
+}
+
 interface Trial {
   seconds: number
   acked: number
@@ -74,6 +91,9 @@ async function trial(setup: SentinelSetup, e: Engine): Promise<Trial> {
   })()
   await sleep(500)
   const t0 = Date.now()
+  const events: string[] = []
+  const note = (m: string) => events.push(`${String(Date.now() - t0).padStart(6)} ${m}`)
+  const subs = TRACE ? await traceEvents(setup, note) : []
   setup.kill(master)
   stop = true
   await setup.waitGone(master)
@@ -97,6 +117,12 @@ async function trial(setup: SentinelSetup, e: Engine): Promise<Trial> {
     await sleep(20)
   }
   const seconds = (Date.now() - t0) / 1000
+  note(`every Sentinel returns ${winner} and it accepted a write`)
+  if (TRACE) {
+    await sleep(2000) // the end of the failover (+failover-end, the leader's +switch-master)
+    for (const c of subs) c.disconnect()
+    process.stderr.write(`${e}: events since the kill (ms)\n${events.join('\n')}\n`)
+  }
   await writer
   w.disconnect()
   const c = conn(Number(winner.split(':')[1]))

@@ -256,6 +256,13 @@ export class Sentinel {
     m.host = host
     m.ip = next.ip
     m.port = port
+    // The link now points at a different instance: connect to it on the next tick instead of
+    // waiting out the reconnect period of the old (usually dead) address. resetMaster restarted
+    // the PING clock (act-ping-time = now), so a connection delayed by up to a ping period left
+    // the new master's first PONG racing down-after-milliseconds, and a lost race (+sdown, then
+    // +odown from the other Sentinels' still-fresh master-down replies) failed over the master
+    // that had just been promoted.
+    m.link.lastReconnTime = 0
     m.oDownSince = 0
     m.sDownSince = 0
     for (const [h, p] of addrs) {
