@@ -7,5 +7,5 @@ const argv = process.argv.slice(2)
 const run = argv.includes('--sentinel') ? import('./sentinel/index.js').then((m) => m.runSentinelForeground(argv)) : import('./run.js').then((m) => m.runNodeForeground(argv))
 run.catch((err: unknown) => {
   process.stderr.write(`${err instanceof NodeStartError ? err.message : err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(err instanceof NodeStartError ? 2 : 1)
+  process.exit(err instanceof NodeStartError ? err.exitCode : 1)
 })
