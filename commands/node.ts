@@ -27,7 +27,7 @@ export default class Node extends Command {
       if (argv.includes('--sentinel')) await (await import('../src/node/sentinel/index.js')).runSentinelForeground(argv)
       else await runNodeForeground(argv)
     } catch (e) {
-      if (e instanceof NodeStartError) this.error(e.message, {exit: 2})
+      if (e instanceof NodeStartError) this.error(e.message, {exit: e.exitCode})
       throw e
     }
   }

@@ -148,6 +148,8 @@ const DEFS: Record<string, OptDef> = {
   'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), min: 1024, max: 2147483647, hidden: true},
   'key-load-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
   'rdb-key-save-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
+  // redis: exit(1) instead of abort() on a panic (its tests, so valgrind can report leaks); the node never aborts
+  'use-exit-on-panic': {kind: 'bool', def: 'no', hidden: true},
   // Encoding thresholds (src/node/keyspace/encoding.ts applies them; redis 7.0.15 config.c).
   'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-entries'},
   'hash-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-value'},

@@ -45,7 +45,15 @@ export const E = {
 } as const
 
 /** The node cannot start (bad config, unloadable RDB/AOF): the message is printed and the process exits 2. */
-export class NodeStartError extends Error {}
+/** The node cannot start: main prints the message and exits with exitCode (redis exit(1) where it has one). */
+export class NodeStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message)
+  }
+}
 
 /** Thrown by a shutdown hook when the node must not exit (redis: final save failed). */
 export class ShutdownRefused extends Error {}

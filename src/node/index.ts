@@ -142,6 +142,9 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     await initCluster()
     renameCommands()
   }
+  // The banner comes before the data load, as in redis main() (redisAsciiArt, then
+  // loadDataFromDisk): a harness waiting for " PID: <pid>" sees a refused dump.rdb in the log.
+  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   if (!loadFirst) {
     try {
       await loadData()
@@ -151,7 +154,6 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
       throw e
     }
   }
-  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined

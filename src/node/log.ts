@@ -13,7 +13,7 @@ function pad(n: number, w = 2): string {
 }
 
 export function formatLogLine(level: LogLevel, msg: string, role: string, date: Date, pid = process.pid): string {
-  const ts = `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`
+  const ts = `${pad(date.getDate())} ${MONTHS[date.getMonth()]} ${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`
   return `${pid}:${role} ${ts} ${MARK[level]} ${msg}`
 }
 

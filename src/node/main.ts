@@ -36,5 +36,5 @@ const run = warm
     : import('./run.js').then((m) => m.runNodeForeground(process.argv.slice(2)))
 run.catch((err: unknown) => {
   process.stderr.write(`${err instanceof NodeStartError ? err.message : err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(err instanceof NodeStartError ? 2 : 1)
+  process.exit(err instanceof NodeStartError ? err.exitCode : 1)
 })

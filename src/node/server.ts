@@ -25,6 +25,7 @@ import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
 import {signalShutdownOptions} from './process-configs.js'
+import {isWritePaused, pauseClients, unpause} from './pause.js'
 import {Acl} from './acl/acl.js'
 import {Insight} from './insight.js'
 import {installNotify} from './notify.js'
@@ -165,6 +166,14 @@ export class NodeServer extends EventEmitter {
    * records it, the next cron tick runs the shutdown, SHUTDOWN ABORT can still clear it.
    */
   shutdownAsap: {signal: 'SIGTERM' | 'SIGINT'} | null = null
+  /**
+   * A shutdown waiting for lagging replicas (redis server.shutdown_mstime): when it gives up
+   * waiting (server clock, ms); 0 = none. INFO shows shutdown_in_milliseconds meanwhile.
+   */
+  shutdownMstime = 0
+  private shutdownOpts: ShutdownOptions = {}
+  /** SHUTDOWN callers blocked until the pending shutdown ends (redis BLOCKED_SHUTDOWN). */
+  private shutdownWaiters: ((ok: boolean) => void)[] = []
 
   constructor(opts: NodeServerOptions = {}) {
     super()
@@ -511,7 +520,8 @@ export class NodeServer extends EventEmitter {
     if (this.cronPaused) return
     // While loading this is redis's whileBlockedCron between chunks: it acts on a pending signal
     // (shutdown() saves nothing then) and does nothing else.
-    if (this.shutdownAsap && !this.shuttingDown) this.shutdownFromSignal(this.shutdownAsap.signal)
+    if (this.shutdownAsap && !this.shuttingDown && this.shutdownMstime === 0) this.shutdownFromSignal(this.shutdownAsap.signal)
+    else if (this.shutdownMstime !== 0 && !this.shuttingDown && (this.clock.now() >= this.shutdownMstime || this.replicasInSync())) void this.finishPendingShutdown()
     if (this.loading) return
     const t0 = performance.now()
     let freed = 0
@@ -546,16 +556,66 @@ export class NodeServer extends EventEmitter {
   }
 
   /**
-   * SHUTDOWN / SIGTERM: run shutdown hooks (persistence saves, cluster saves nodes.conf), then
-   * close. Resolves false when a hook refused (redis prepareForShutdown: the final save failed
-   * and FORCE was not given): the node keeps running.
+   * SHUTDOWN / SIGTERM (redis prepareForShutdown): unless NOW, with shutdown-timeout > 0 and a
+   * replica that has not acknowledged the whole stream, the shutdown waits for them (writes
+   * paused, a GETACK sent; the cron finishes it once they are in sync or the timeout passes) and
+   * the caller waits with it. Then finishShutdown: run the shutdown hooks (persistence saves,
+   * cluster saves nodes.conf) and close. Resolves false when a hook refused (the final save
+   * failed, the initial AOF is still being written; FORCE not given) or SHUTDOWN ABORT cancelled
+   * the wait: the node keeps running.
    */
   async shutdown(reason: string | null = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
     if (this.shuttingDown) return true
-    this.shuttingDown = true
+    // redis isShutdownInitiated: a second SHUTDOWN blocks with the first
+    if (this.shutdownMstime !== 0) return new Promise((res) => this.shutdownWaiters.push(res))
     // redis shutdownCommand / the loading cron: never save a half-loaded dataset over the file
     if (this.loading) opts = {...opts, save: false, nosave: true}
     if (reason !== null) this.log.warning(reason)
+    const timeout = this.config.int('shutdown-timeout')
+    if (!opts.now && timeout !== 0 && !this.replicasInSync()) {
+      this.shutdownOpts = opts
+      this.shutdownMstime = this.clock.now() + timeout * 1000
+      if (!isWritePaused(this)) this.replication?.sendGetAck()
+      pauseClients(this, 'shutdown', Number.MAX_SAFE_INTEGER, 'write')
+      this.log.notice('Waiting for replicas before shutting down.')
+      return new Promise((res) => this.shutdownWaiters.push(res))
+    }
+    return this.finishShutdown(opts)
+  }
+
+  /** redis isReadyToShutdown: every replica acknowledged the whole replication stream. */
+  private replicasInSync(): boolean {
+    return this.replication?.replicasInSync() ?? true
+  }
+
+  private async finishPendingShutdown(): Promise<void> {
+    const ok = await this.finishShutdown(this.shutdownOpts)
+    const waiters = this.shutdownWaiters.splice(0)
+    for (const w of waiters) w(ok)
+  }
+
+  /** redis cancelShutdown: blocked SHUTDOWN callers get their error, writes resume. */
+  private cancelShutdown(): void {
+    this.shutdownAsap = null
+    this.shutdownOpts = {}
+    this.shutdownMstime = 0
+    for (const w of this.shutdownWaiters.splice(0)) w(false)
+    unpause(this, 'shutdown')
+  }
+
+  /** SHUTDOWN ABORT (redis abortShutdown): false when no shutdown was pending or requested. */
+  abortShutdown(): boolean {
+    if (this.shutdownMstime !== 0) this.cancelShutdown()
+    else if (this.shutdownAsap) this.shutdownAsap = null
+    else return false
+    this.log.notice('Shutdown manually aborted.')
+    return true
+  }
+
+  /** redis finishShutdown. */
+  private async finishShutdown(opts: ShutdownOptions): Promise<boolean> {
+    this.shuttingDown = true
+    this.replication?.logShutdownSync()
     for (const h of this.shutdownHooks) {
       try {
         await h(opts)
@@ -563,6 +623,7 @@ export class NodeServer extends EventEmitter {
         if (e instanceof ShutdownRefused && !opts.force) {
           this.log.warning('Errors trying to shut down the server. Check the logs for more information.')
           this.shuttingDown = false
+          this.cancelShutdown()
           return false
         }
         this.log.warning(`Error during shutdown: ${(e as Error).message}`)

@@ -15,7 +15,7 @@ import {readRdb} from '../../src/node/persistence/rdb-file.js'
 import {BIN, ROOT} from '../helpers/cli.js'
 import {freePortPair} from '../helpers/ports.js'
 import {waitFor} from '../helpers/repl.js'
-import {waitReady} from '../helpers/redis-server.js'
+import {haveRedisServer, waitReady} from '../helpers/redis-server.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -298,16 +298,31 @@ describe('RDB persistence across restarts (node processes)', () => {
     await node.exited
     const good = readFileSync(join(dir, 'dump.rdb'))
 
+    // redis rdbReportError: the reason, then exit(1)
     writeFileSync(join(dir, 'dump.rdb'), good.subarray(0, good.length - 200))
-    node = launch(port, dir)
-    assert.equal(await node.exited, 2)
+    node = launch(port, dir, [], join(dir, 'short.log'))
+    assert.equal(await node.exited, 1)
     assert.match(node.stderr(), /Short read or OOM loading DB\. Unrecoverable error, aborting now\./)
+    assert.match(readFileSync(join(dir, 'short.log'), 'utf8'), /Internal error in RDB reading offset 0, function at rdb\.c:\d+ -> Unexpected EOF reading RDB file/)
 
     const flipped = Buffer.from(good)
     flipped[flipped.length - 2] ^= 0x55
     writeFileSync(join(dir, 'dump.rdb'), flipped)
-    node = launch(port, dir)
-    assert.equal(await node.exited, 2)
-    assert.match(node.stderr(), /Wrong RDB checksum/)
+    node = launch(port, dir, [], join(dir, 'crc.log'))
+    assert.equal(await node.exited, 1)
+    const log = readFileSync(join(dir, 'crc.log'), 'utf8')
+    // the PID banner comes before the load (a harness waiting for it sees the refusal)
+    assert.ok(log.indexOf('Running mode=standalone') < log.indexOf('Wrong RDB checksum'), log)
+    const crcLine = /# (Wrong RDB checksum expected: \([0-9a-f]+\) but got \([0-9a-f]+\)\. Aborting now\.)$/m.exec(log)?.[1]
+    assert.ok(crcLine, log)
+    assert.match(log, /# Internal error in RDB reading offset 0, function at rdb\.c:\d+ -> RDB CRC error\n/)
+    if (!haveRedisServer()) return
+    // redis-server refuses the same file with the same checksum line and exit code
+    const real = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', join(dir, 'real.log')], {stdio: 'ignore'})
+    procs.push(real)
+    assert.equal(await new Promise<number | null>((r) => real.once('exit', (code) => r(code))), 1)
+    const realLog = readFileSync(join(dir, 'real.log'), 'utf8')
+    assert.ok(realLog.includes(crcLine), realLog)
+    assert.match(realLog, /# Internal error in RDB reading offset 0, function at rdb\.c:\d+ -> RDB CRC error/)
   })
 })

@@ -62,17 +62,21 @@ function section(server: NodeServer, name: string): string[] | null {
         `executable:${process.argv[1] ?? ''}`,
         `config_file:${cfg.file ?? ''}`,
         'io_threads_active:0',
+        // conditional, as in redis: a shutdown waiting for lagging replicas
+        ...(server.shutdownMstime !== 0 ? [`shutdown_in_milliseconds:${server.shutdownMstime - now}`] : []),
       ]
     case 'clients': {
       let blocked = 0
       let pubsub = 0
+      let replicas = 0 // redis: listLength(server.clients) - listLength(server.slaves)
       for (const s of server.sessions.values()) {
+        if (s.replica !== null || s.flags.has('replica')) replicas++
         if (s.flags.has('blocked')) blocked++
         if (s.subscriptionCount() > 0) pubsub++
       }
       void pubsub
       return [
-        `connected_clients:${server.sessions.size}`,
+        `connected_clients:${server.sessions.size - replicas}`,
         'cluster_connections:0',
         `maxclients:${cfg.int('maxclients')}`,
         `client_recent_max_input_buffer:${recentMaxBuffers(server).input}`,
@@ -102,7 +106,7 @@ function section(server: NodeServer, name: string): string[] | null {
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
         // the estimate's parts (src/node/memory): client buffers and what eviction ignores
         `mem_not_counted_for_evict:${mem.notCounted}`,
-        `mem_total_replication_buffers:${server.replication?.replicationBufferBytes() ?? 0}`,
+        ...replicationMemoryLines(server),
         `mem_clients_slaves:${mem.clientsReplicas}`,
         `mem_clients_normal:${mem.clientsNormal}`,
         `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
@@ -237,4 +241,16 @@ export function infoText(server: NodeServer, args: string[]): string {
     parts.push(`# ${titled}\r\n` + lines.map((l) => l + '\r\n').join(''))
   }
   return parts.join('\r\n')
+}
+
+/**
+ * redis getMemoryOverheadData's split of the shared replication buffer: the backlog's share is at
+ * most repl-backlog-size while replicas are attached, the rest is the replicas'.
+ */
+function replicationMemoryLines(server: NodeServer): string[] {
+  const repl = server.replication
+  const total = repl?.replicationBufferBytes() ?? 0
+  const backlogSize = server.config.int('repl-backlog-size')
+  const backlog = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize ? backlogSize : total
+  return [`mem_replication_backlog:${backlog}`, `mem_total_replication_buffers:${total}`]
 }

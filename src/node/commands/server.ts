@@ -221,14 +221,15 @@ function shutdown(ctx: CommandContext, argv: string[]): void | Promise<void> {
   if (opts.save && opts.nosave) return ctx.reply.error(E.SYNTAX)
   if (argv.some((a) => is(a, 'abort'))) {
     if (argv.length !== 2) return ctx.reply.error(E.SYNTAX)
-    // abortShutdown: a signal the cron has not acted on yet is forgotten.
-    if (!ctx.server.shutdownAsap) return ctx.reply.error('ERR No shutdown in progress.')
-    ctx.server.shutdownAsap = null
-    ctx.server.log.notice('Shutdown manually aborted.')
+    if (!ctx.server.abortShutdown()) return ctx.reply.error('ERR No shutdown in progress.')
     return ctx.reply.ok()
   }
   // On success there is no reply: server.close() drops the connection, as with redis-server.
+  // While the shutdown waits for lagging replicas the caller is blocked (redis BLOCKED_SHUTDOWN).
+  const s = ctx.session
+  s.flags.add('blocked')
   return ctx.server.shutdown('User requested shutdown...', opts).then((ok) => {
+    s.flags.delete('blocked')
     if (!ok) ctx.reply.error(E.SHUTDOWN_FAILED)
   })
 }

@@ -7,7 +7,8 @@
 import {PROPAGATE_ALL, PROPAGATE_AOF} from '../propagate.js'
 import {closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
-import type {NodeServer} from '../server.js'
+import type {NodeServer, ShutdownOptions} from '../server.js'
+import {ShutdownRefused} from '../errors.js'
 import {cmd, type CommandContext} from '../commands/types.js'
 import {AofManifest} from './aof-manifest.js'
 import {openBaseSource, type BaseSource} from './aof-base.js'
@@ -99,7 +100,8 @@ export class Aof {
           err === null ? ctx.reply.ok() : ctx.reply.error(err)
         }),
     })
-    server.shutdownHooks.push(() => this.shutdown())
+    // before the final RDB save, as in redis finishShutdown
+    server.shutdownHooks.unshift((opts) => this.shutdown(opts))
     // One background child at a time (redis hasActiveChildProcess): BGSAVE waits for a rewrite.
     rdbState(server).otherChildActive = () => this.rewrite !== null
     this.cron = setInterval(() => this.tick(), 100)
@@ -472,7 +474,15 @@ export class Aof {
     if (wasWaiting) tryUnlink(join(this.paths.aofDir, `temp-${this.paths.filename}.incr`))
   }
 
-  private shutdown(): void {
+  private shutdown(opts: ShutdownOptions): void {
+    // redis finishShutdown: with the first AOF still being written, exiting would lose the dataset
+    if (this.state === 'wait-rewrite' && this.rewrite !== null) {
+      if (!opts.force) {
+        this.server.log.warning("Writing initial AOF, can't exit.")
+        throw new ShutdownRefused('initial AOF rewrite in progress')
+      }
+      this.server.log.warning('Writing initial AOF. Exit anyway.')
+    }
     if (this.cron) clearInterval(this.cron)
     this.abortRewrite()
     if (this.state === 'off' || this.w.fd === null) return

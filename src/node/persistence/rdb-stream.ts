@@ -8,7 +8,7 @@ import {ByteReader} from './byte-io.js'
 import {Crc64} from './crc64.js'
 import {readLength, readObject, readString, RDB_TYPE} from './rdb-codec.js'
 import {RDB_OPCODE, type RdbEntry} from './rdb-file.js'
-import {isEmptyCollection, RdbFormatError} from './rdb-value.js'
+import {isEmptyCollection, RdbCrcMismatchError, RdbFormatError} from './rdb-value.js'
 import {RDB_VERSION} from './dump.js'
 
 export type {RdbEntry}
@@ -215,7 +215,7 @@ export class RdbStreamParser {
     if (this.opts.skipChecksum) return
     if (buf.readUInt32LE(at) === 0 && buf.readUInt32LE(at + 4) === 0) return // saved with rdbchecksum no
     if (this.crc.matchesLE(buf, at)) return
-    const got = buf.readBigUInt64LE(at).toString(16)
-    throw new RdbFormatError(`Wrong RDB checksum expected: (${got}) got (${this.crc.digest().toString(16)})`)
+    const footer = buf.readBigUInt64LE(at).toString(16)
+    throw new RdbCrcMismatchError(`Wrong RDB checksum expected: (${this.crc.digest().toString(16)}) but got (${footer}). Aborting now.`)
   }
 }

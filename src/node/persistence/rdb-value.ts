@@ -24,6 +24,14 @@ export class RdbFormatError extends Error {
   override name = 'RdbFormatError'
 }
 
+/**
+ * An RDB file whose CRC-64 footer does not match its bytes. The message is redis rdbLoadRio's
+ * warning ("Wrong RDB checksum expected: (<computed>) but got (<footer>). Aborting now.").
+ */
+export class RdbCrcMismatchError extends RdbFormatError {
+  override name = 'RdbCrcMismatchError'
+}
+
 /** A well-formed body that Redis still refuses: an empty collection (rdb.c "empty keys"). */
 export class RdbEmptyKeyError extends RdbFormatError {
   override name = 'RdbEmptyKeyError'

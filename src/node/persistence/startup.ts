@@ -9,7 +9,7 @@ import {NodeStartError} from '../errors.js'
 import type {NodeServer} from '../server.js'
 import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
-import {RdbFormatError} from './rdb-value.js'
+import {RdbCrcMismatchError, RdbFormatError} from './rdb-value.js'
 import {rdbPath, rdbState, saveSync} from './rdb-save.js'
 import {LoadAborted, LoadBreaks} from './loading.js'
 import {loadAof} from './aof.js'
@@ -127,16 +127,15 @@ export function loadRdbFile(server: NodeServer, file: string, opts: RdbLoadOptio
 }
 
 /** Start-up RDB load: like loadRdbFile, with the event loop served between chunks. */
-async function loadRdbFileAtStart(server: NodeServer, file: string, opts: RdbLoadOptions): Promise<RdbLoadResult> {
+async function loadRdbFileAtStart(server: NodeServer, file: string, opts: RdbLoadOptions, progress: {bytes: number}): Promise<RdbLoadResult> {
   const breaks = new LoadBreaks(server)
   const load = new RdbFileLoad(server, file, opts, breaks.chunk())
   try {
-    let bytes = 0
     for (;;) {
       const done = load.step()
-      bytes = rdbState(server).loading!.loadedBytes
+      progress.bytes = rdbState(server).loading!.loadedBytes
       if (done) break
-      const pause = breaks.after(bytes, load.keys)
+      const pause = breaks.after(progress.bytes, load.keys)
       if (pause !== null) await pause
     }
     return load.finish()
@@ -145,15 +144,21 @@ async function loadRdbFileAtStart(server: NodeServer, file: string, opts: RdbLoa
   }
 }
 
-/** redis rdbReportError wording for a load failure. */
-export function loadErrorText(e: unknown): string {
+/**
+ * The log lines redis writes for a load failure: rdbLoadRio's own warning where it has one
+ * (checksum, short read), then rdbReportError's "Internal error in RDB reading offset N, function
+ * at rdb.c:L -> reason" (offset: redis server.loading_loaded_bytes; L: the 7.0.15 line of the report, known for the checksum and EOF
+ * reports only); a file that cannot be read gives loadDataFromDisk's "Fatal error loading the DB".
+ */
+export function loadErrorLines(e: unknown, offset = 0): string[] {
   const msg = e instanceof Error ? e.message : String(e)
+  const report = (line: string, reason: string) => `Internal error in RDB reading offset ${offset}, function at rdb.c:${line} -> ${reason}`
+  if (e instanceof RdbCrcMismatchError) return [msg, report('3216', 'RDB CRC error')]
   if (e instanceof RdbFormatError) {
-    if (/^truncated/.test(msg)) return `Short read or OOM loading DB. Unrecoverable error, aborting now. (${msg})`
-    if (/^Wrong RDB checksum/.test(msg)) return `${msg}. Aborting now.`
-    return `Internal error in RDB reading -> ${msg}`
+    if (/^truncated/.test(msg)) return ['Short read or OOM loading DB. Unrecoverable error, aborting now.', report('3240', 'Unexpected EOF reading RDB file')]
+    return [`Internal error in RDB reading -> ${msg}`]
   }
-  return `Fatal error loading the DB: ${msg}. Exiting.`
+  return [`Fatal error loading the DB: ${msg}. Exiting.`]
 }
 
 /** redis emptyData without EMPTYDB_NOFUNCTIONS: keys and function libraries. */
@@ -179,16 +184,21 @@ export async function loadPersistedData(server: NodeServer): Promise<void> {
   repl?.startLoadAsMaster()
   const file = rdbPath(server)
   if (!existsSync(file)) return void repl?.restoreFromRdb(new Map())
+  const progress = {bytes: 0} // bytes loaded before a failing read: the offset redis reports
   try {
-    const r = await loadRdbFileAtStart(server, file, {onExpired: repl && ((db, key) => repl.feedLoadExpired(db, key))})
+    const r = await loadRdbFileAtStart(server, file, {onExpired: repl && ((db, key) => repl.feedLoadExpired(db, key))}, progress)
     repl?.restoreFromRdb(r.aux)
     server.log.notice(`DB loaded from disk: ${r.seconds.toFixed(3)} seconds`)
   } catch (e) {
     flushAll(server)
     if (e instanceof LoadAborted) throw e // never start with half the data
-    const text = loadErrorText(e)
-    server.log.warning(text)
-    throw new NodeStartError(`${text} (file ${file})`)
+    // redis updates loading_loaded_bytes once per loading-process-events-interval-bytes read
+    const every = server.config.int('loading-process-events-interval-bytes')
+    const lines = loadErrorLines(e, Math.floor(progress.bytes / every) * every)
+    // redis exits 1 either way (rdbReportError runs redis-check-rdb on the file first, which
+    // prints its own report and exits; the node has no checker to run)
+    for (const l of lines) server.log.warning(l)
+    throw new NodeStartError(`${lines.join('\n')}\n(file ${file})`, 1)
   }
 }
 
@@ -212,7 +222,7 @@ export function debugReload(server: NodeServer, flags: string[]): string | null 
     const r = loadRdbFile(server, rdbPath(server), {allowDuplicates: merge})
     server.log.notice(`DB reloaded by DEBUG RELOAD: ${r.seconds.toFixed(3)} seconds`)
   } catch (e) {
-    server.log.warning(loadErrorText(e))
+    for (const l of loadErrorLines(e)) server.log.warning(l)
     return 'ERR Error trying to load the RDB dump, check server logs.'
   }
   return null

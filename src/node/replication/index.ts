@@ -108,29 +108,8 @@ export function installReplication(server: NodeServer): Replication {
     clearInterval(timer)
     repl.flushStream()
     repl.master?.stop()
-    // SHUTDOWN NOW does not wait for lagging replicas (no GETACK in the stream either)
-    if (!opts.now) await waitForLaggingReplicas(repl)
   })
   return repl
-}
-
-/**
- * redis 7.0 SHUTDOWN: give online replicas up to shutdown-timeout seconds to acknowledge the whole
- * stream, so a graceful restart of a master loses no acknowledged write.
- */
-async function waitForLaggingReplicas(repl: Replication): Promise<void> {
-  const timeoutMs = repl.server.config.int('shutdown-timeout') * 1000
-  const online = repl.replicas.filter((r) => r.state === 'online' && !r.legacySync)
-  if (repl.master !== null || online.length === 0 || timeoutMs <= 0) return
-  if (online.every((r) => r.ackOff >= repl.offset)) return
-  repl.server.log.notice('Waiting for replicas before shutting down.')
-  repl.sendGetAck()
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline && online.some((r) => !r.session.closed && r.ackOff < repl.offset)) {
-    await new Promise((res) => setTimeout(res, 10))
-  }
-  if (online.some((r) => !r.session.closed && r.ackOff < repl.offset)) repl.server.log.warning('Lagging replica(s) did not catch up before shutdown.')
-  else repl.server.log.notice('All replicas are in sync, shutting down.')
 }
 
 /** Standalone `replicaof host port` from the configuration file / command line. */

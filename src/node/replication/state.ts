@@ -260,6 +260,24 @@ export class Replication {
     return n
   }
 
+  /** redis isReadyToShutdown: every replica (whatever its state) acknowledged the whole stream. */
+  replicasInSync(): boolean {
+    return this.replicas.every((r) => r.ackOff === this.offset)
+  }
+
+  /** redis finishShutdown's log: one line per lagging replica, then how many are in sync. */
+  logShutdownSync(): void {
+    if (this.replicas.length === 0) return
+    let lagging = 0
+    for (const r of this.replicas) {
+      if (r.ackOff === this.offset) continue
+      lagging++
+      const lag = r.state === 'online' ? Math.floor((this.server.clock.now() - r.ackTime) / 1000) : 0
+      this.server.log.warning(`Lagging replica ${r.ip}:${r.listeningPort} reported offset ${this.offset - r.ackOff} behind master, lag=${lag}, state=${r.state}.`)
+    }
+    this.server.log.notice(`${this.replicas.length - lagging} of ${this.replicas.length} replicas are in sync when shutting down.`)
+  }
+
   sendGetAck(): void {
     if (this.master !== null || this.backlog === null || isWritePaused(this.server)) return
     this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['REPLCONF', 'GETACK', '*'])
