@@ -8,6 +8,7 @@ import {canonicalNotify} from './notify.js'
 import {REDIS_VERSION} from './version.js'
 import {rewriteConfigFile} from './config-rewrite.js'
 import {sdsRepr} from './sds-repr.js'
+import {strerror} from './errors.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -626,7 +627,7 @@ export function loadConfig(args: string[] | {file?: string; directives: string[]
     try {
       text = readFileSync(path, 'latin1')
     } catch (e) {
-      throw new ConfigFileError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`)
+      throw new ConfigFileError(`Fatal error, can't open config file '${path}': ${strerror(e)}`)
     }
   }
   if (parsed.options !== undefined) {

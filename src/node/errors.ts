@@ -83,3 +83,22 @@ export function unknownSubcommand(sub: string, cmd: string): string {
 export function sanitize(s: string): string {
   return s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s
 }
+
+/** C strerror() text for a Node fs error (redis logs and replies quote it), else the message. */
+export function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  const text = code === undefined ? undefined : ERRNO_TEXT[code]
+  return text ?? (e as Error).message
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EEXIST: 'File exists',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EIO: 'Input/output error',
+  EPERM: 'Operation not permitted',
+}

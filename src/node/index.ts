@@ -13,7 +13,7 @@ import {installReplication, startConfiguredReplication} from './replication/inde
 import {installScripting} from './scripting/index.js'
 import {installRdbPersistence, rdbState} from './persistence/rdb-save.js'
 import {loadPersistedData} from './persistence/startup.js'
-import {installAof} from './persistence/aof.js'
+import {installAof, startupAof} from './persistence/aof.js'
 import {NodeStartError} from './errors.js'
 import {installMemory} from './memory/index.js'
 import {installProcessConfigs} from './process-configs.js'
@@ -107,14 +107,25 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const loadData = async () => {
     server.loading = true
     try {
-      await loadPersistedData(server)
+      await startupAof(server, () => loadPersistedData(server))
     } finally {
       server.loading = false
     }
     // a replica's RDB history becomes its cached master (a master's is rebased while it loads)
     if (server.startsAsReplica && !config.bool('appendonly')) server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
   }
-  if (loadFirst) await loadData()
+  // redis prints its banner (redisAsciiArt) once it listens, before it loads anything: Redis's
+  // test harness waits for " PID: <pid>" even for a start that fails on a broken AOF.
+  const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone'
+  let bannerShown = false
+  const banner = (port: number) => {
+    if (!bannerShown) logStartBanner(logger, config, mode, port)
+    bannerShown = true
+  }
+  if (loadFirst) {
+    if (config.int('port') !== 0) banner(config.int('port'))
+    await loadData()
+  }
   let cluster: ClusterModule | undefined
   const initCluster = async () => {
     const factory = opts.clusterFactory ?? (await defaultClusterFactory())
@@ -138,6 +149,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (!lateCluster) renameCommands()
   const {host, port} = await server.listen()
   opts.onListening?.(server)
+  banner(port)
   if (lateCluster) {
     await initCluster()
     renameCommands()

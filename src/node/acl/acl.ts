@@ -3,6 +3,7 @@
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {globMatch} from '../keyspace/glob.js'
+import {strerror} from '../errors.js'
 import {clientLine} from '../commands/client.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
@@ -326,7 +327,7 @@ export class Acl {
     try {
       text = readFileSync(this.filePath(), 'latin1')
     } catch (e) {
-      return `Error loading ACLs, opening file '${fname}': ${errnoText(e)}`
+      return `Error loading ACLs, opening file '${fname}': ${strerror(e)}`
     }
     const users = new Map<string, AclUser>()
     let errors = ''
@@ -438,9 +439,3 @@ function channelAllowed(list: readonly string[], channel: string, isPattern: boo
   return false
 }
 
-function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'No such file or directory'
-  if (code === 'EACCES') return 'Permission denied'
-  return (e as Error).message
-}

@@ -16,6 +16,7 @@ import {RdbStreamParser} from './rdb-stream.js'
 import {RdbFormatError} from './rdb-value.js'
 import {rdbState} from './rdb-save.js'
 import {LoadBreaks} from './loading.js'
+import {strerror} from '../errors.js'
 
 export class AofLoadError extends Error {}
 
@@ -41,7 +42,7 @@ export function readManifest(server: NodeServer): AofManifest {
   try {
     return AofManifest.parse(readFileSync(path, 'latin1'))
   } catch (e) {
-    if (!(e instanceof AofManifestError)) throw new AofLoadError(`Fatal error: can't open the AOF manifest file ${path} for reading: ${(e as Error).message}`)
+    if (!(e instanceof AofManifestError)) throw new AofLoadError(`Fatal error: can't open the AOF manifest file ${path} for reading: ${strerror(e)}`)
     const log = server.log
     log.warning('\n*** FATAL AOF MANIFEST FILE ERROR ***\n')
     if (e.line !== undefined) {
@@ -79,7 +80,7 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
     try {
       total += statSync(join(aofDir, f.name)).size
     } catch (e) {
-      server.log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${(e as Error).message}`)
+      server.log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e)}`)
       throw new AofLoadError(`The AOF file ${f.name} listed in the manifest is missing`)
     }
   }

@@ -39,9 +39,22 @@ export function installAof(server: NodeServer): Aof {
   return aof
 }
 
-/** Start-up with appendonly yes: load BASE + INCR files, then open the AOF for appending. */
+/**
+ * Start-up (redis main: aofLoadManifestFromDisk, loadDataFromDisk, aofOpenIfNeededOnServerStart,
+ * aofDelHistoryFiles). The manifest is read whatever appendonly says (a broken one stops the
+ * start); `loadData` runs in between: the AOF's BASE + INCR files (appendonly yes) or the RDB.
+ */
+export async function startupAof(server: NodeServer, loadData: () => Promise<void>): Promise<void> {
+  const aof = installAof(server)
+  aof.loadManifest()
+  await loadData()
+  if (server.config.bool('appendonly')) aof.openOnStart()
+  aof.deleteHistory()
+}
+
+/** Start-up with appendonly yes: load BASE + INCR files (the manifest read by loadManifest). */
 export async function loadAof(server: NodeServer): Promise<void> {
-  await installAof(server).loadAndOpen()
+  await installAof(server).load()
 }
 
 /**
@@ -69,10 +82,6 @@ export class Aof {
   private cron: NodeJS.Timeout | null = null
 
   constructor(private readonly server: NodeServer) {
-    // aofLoadManifestFromDisk runs whatever appendonly says (a broken manifest stops the
-    // start); history files a crash left behind are deleted at start-up (aofDelHistoryFiles).
-    this.manifest = readManifest(server)
-    this.deleteHistory()
     const w = (this.w = new AofWriter(server, () => this.rewrite !== null && server.config.bool('no-appendfsync-on-rewrite')))
     // redis feeds the buffer while ON, and while WAIT_REWRITE once the rewrite has started.
     server.propagateHooks.push((db, argv, target = PROPAGATE_ALL) => {
@@ -140,18 +149,22 @@ export class Aof {
 
   // ---- start-up -------------------------------------------------------------------------
 
-  async loadAndOpen(): Promise<void> {
+  /** aofLoadManifestFromDisk (throws AofLoadError with redis's wording for a broken manifest). */
+  loadManifest(): void {
+    this.manifest = readManifest(this.server)
+  }
+
+  async load(): Promise<void> {
     const start = performance.now()
     const r = await loadAofFiles(this.server, this.manifest)
     this.manifest = r.manifest
     this.w.currentSize = r.totalSize
     this.baseSize = r.baseSize
     if (r.status !== 'not-exist') this.server.log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
-    this.openOnStart()
   }
 
   /** aofOpenIfNeededOnServerStart: BASE for an empty start, then the last INCR file (or a new one). */
-  private openOnStart(): void {
+  openOnStart(): void {
     const {aofDir, filename} = this.paths
     try {
       mkdirSync(aofDir, {recursive: true})
@@ -385,9 +398,10 @@ export class Aof {
     this.lastRewriteTimeSec = Math.floor((Date.now() - rw.startedAt) / 1000)
   }
 
-  private deleteHistory(): void {
+  /** aofDelHistoryFiles (not while aof-disable-auto-gc is yes). */
+  deleteHistory(): void {
     const {aofDir, filename} = this.paths
-    if (this.manifest.history.length === 0) return
+    if (this.manifest.history.length === 0 || this.server.config.bool('aof-disable-auto-gc')) return
     for (const f of this.manifest.history) {
       this.server.log.notice(`Removing the history file ${f.name} in the background`)
       tryUnlink(join(aofDir, f.name))
