@@ -186,12 +186,13 @@ export async function applyCreate(
   opts: CreateOptions,
 ): Promise<CreateResult> {
   const already = new Set(opts.prepared?.masters ?? [])
-  const lowered = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes.filter((n) => !already.has(n.address)), opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
-  const restoreList = [...(opts.prepared?.lowered ?? []), ...lowered]
+  const fresh = opts.fastJoin === false ? [] : fastJoinSettings(plan, nodes.filter((n) => !already.has(n.address)), opts.fastJoinTimeoutMs ?? FAST_JOIN_TIMEOUT_MS)
+  // Every lowered setting, prepareMasters' too: all restored at the end.
+  const lowered = [...(opts.prepared?.lowered ?? []), ...fresh]
   const restore = async (): Promise<string[]> => {
     const failed: string[] = []
     await Promise.all(
-      restoreList.map(async (l) => {
+      lowered.map(async (l) => {
         try {
           await (await pool.get({host: l.node.host, port: l.node.port})).call('CONFIG', 'SET', l.param, l.original)
         } catch (err) {
@@ -206,13 +207,13 @@ export async function applyCreate(
     process.stderr.write('Interrupted: restoring cluster-node-timeout before exiting...\n')
     void restore().finally(() => process.exit(130))
   }
-  if (restoreList.length) {
+  if (lowered.length) {
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
   }
   try {
-    await setLowered(lowered, pool, 'fast')
-    mark(`fast-join settings lowered (${lowered.length} CONFIG SET)`)
+    await setLowered(fresh, pool, 'fast')
+    mark(`fast-join settings lowered (${fresh.length} CONFIG SET)`)
     return await applyCreateSteps(plan, nodes, pool, opts, relaxer(lowered, pool))
   } finally {
     process.removeListener('SIGINT', onSignal)
