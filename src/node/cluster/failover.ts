@@ -98,7 +98,9 @@ export function handleReplicaFailover(st: ClusterState): void {
   const authTimeout = Math.max(2000, st.config.nodeTimeout * 2)
   const authRetryTime = authTimeout * 2
   const master = st.masterOf(me)
-  if (me.isMaster || !master || (!master.failed && !manual) || (st.config.replicaNoFailover && !manual) || master.numSlots === 0) {
+  // Redis shuts down synchronously; this node awaits its final saves, and must not start (or win)
+  // an election meanwhile: it would take its master's slots and then exit.
+  if (me.isMaster || !master || (!master.failed && !manual) || (st.config.replicaNoFailover && !manual) || master.numSlots === 0 || st.hooks.shuttingDown?.()) {
     fo.cantReason = CantFailover.NONE
     return
   }

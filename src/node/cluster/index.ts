@@ -79,6 +79,7 @@ export function createCluster(server: NodeServer): ClusterModule {
       onShardSlotLost: (slot) => server.pubsub.removeShardSlot(slot),
       log: (m) => server.log.notice(m),
       replication: () => server.replication?.view() ?? {connected: false, lastIo: 0, downSince: 0, offset: 0},
+      shuttingDown: () => server.shuttingDown,
       pauseWrites: (untilMs) => pauseWrites(server, untilMs, 'failover'),
       unpauseWrites: () => unpause(server, 'failover'),
       onSetMaster: (n) => {

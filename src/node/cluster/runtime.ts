@@ -18,7 +18,7 @@ export interface ClusterRuntimeOptions {
   bindHosts: string[]
   /** nodes.conf path; undefined = no persistence. */
   configFile?: string
-  hooks: Pick<ClusterHooks, 'countKeysInSlot' | 'deleteKeysInSlot' | 'onPublish' | 'onShardSlotLost' | 'onSetMaster' | 'log' | 'replication' | 'pauseWrites' | 'unpauseWrites'>
+  hooks: Pick<ClusterHooks, 'countKeysInSlot' | 'deleteKeysInSlot' | 'onPublish' | 'onShardSlotLost' | 'onSetMaster' | 'log' | 'replication' | 'shuttingDown' | 'pauseWrites' | 'unpauseWrites'>
 }
 
 export class ClusterRuntime {

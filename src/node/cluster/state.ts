@@ -75,6 +75,8 @@ export interface ClusterHooks {
   connect?(node: ClusterNode): BusLink | null
   /** This node's replication state, for elections and the bus header's offset. */
   replication?(): ReplicationView
+  /** The node is shutting down (redis does that synchronously: no election starts meanwhile). */
+  shuttingDown?(): boolean
   /** Manual failover: pause / resume client writes on a master (CLIENT PAUSE WRITE semantics). */
   pauseWrites?(untilMs: number): void
   unpauseWrites?(): void
