@@ -109,6 +109,7 @@ export class NodeServer extends EventEmitter {
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
+  private expiryFrozen = false
   /**
    * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
    * reply and calls session.flush() again later: the AOF holds replies until the end of the
@@ -137,6 +138,8 @@ export class NodeServer extends EventEmitter {
     evictedClients: 0,
     /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
     lazyfreedObjects: 0,
+    /** INFO total_forks: background children started (BGSAVE, AOF rewrite) */
+    totalForks: 0,
   }
   /** the last command started over maxmemory (scripts' deny-oom check, redis pre_command_oom_state) */
   preCommandOom = false
@@ -194,7 +197,8 @@ export class NodeServer extends EventEmitter {
     let d = this.dbs[i]
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.expiryClock)
-      d.expireEnabled = this.expireMode === 'master'
+      d.expireEnabled = this.expireMode === 'master' && !this.expiryFrozen
+      if (this.expiryFrozen) d.hideExpired = false
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
       this.emit('dbCreated', i, d)
@@ -205,7 +209,20 @@ export class NodeServer extends EventEmitter {
   /** A replica does not expire keys itself (the master's DEL does); a master does. */
   setExpireMode(mode: 'master' | 'replica'): void {
     this.expireMode = mode
-    for (const d of this.dbs) if (d) d.expireEnabled = mode === 'master'
+    for (const d of this.dbs) if (d) d.expireEnabled = mode === 'master' && !this.expiryFrozen
+  }
+
+  /**
+   * While the AOF loads nothing expires and expired keys stay visible (redis keyIsExpired says
+   * no while server.loading): `PEXPIREAT k <past>` then `RPUSH k x` extends the key.
+   */
+  freezeExpiry(on: boolean): void {
+    this.expiryFrozen = on
+    for (const d of this.dbs) {
+      if (!d) continue
+      d.expireEnabled = this.expireMode === 'master' && !on
+      d.hideExpired = !on
+    }
   }
 
   /** While a replica applies its master's stream, expired-but-not-yet-deleted keys are visible. */

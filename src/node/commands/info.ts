@@ -152,9 +152,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `pubsub_channels:${server.pubsub.channels.size}`,
         `pubsub_patterns:${server.pubsub.patterns.size}`,
         `pubsubshard_channels:${server.pubsub.shardChannels.size}`,
-        // no fork: snapshots are written in-process
         'latest_fork_usec:0',
-        'total_forks:0',
+        `total_forks:${server.stats.totalForks}`,
         `migrate_cached_sockets:${migrateCachedSockets(server)}`,
         'slave_expires_tracked_keys:0',
         'active_defrag_hits:0',

@@ -219,6 +219,7 @@ export function startBgsave(server: NodeServer): boolean {
     server.log.warning(`Can't save in background: fork: ${(e as Error).message}`)
     return false
   }
+  server.stats.totalForks++
   // The Snapshot's construction is the point in time, the moment redis forks.
   const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)}))
   let keysTotal = 0
