@@ -3,7 +3,7 @@
 // (after the " PID: " banner line Redis's test harness waits for) and leaves every file as it
 // was; keys do not expire while the AOF loads; a rewrite child killed with SIGKILL fails the
 // rewrite and leaves the INCR files the next rewrite folds in; DEBUG LOADAOF re-reads the
-// manifest so INCR numbering restarts as redis's does.
+// manifest so INCR numbering restarts as redis's does; aof-disable-auto-gc keeps history files.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
@@ -96,6 +96,24 @@ const childOf = (pid: number) => {
   }
 }
 
+/** The same steps on redis-server, then on the embedded node, each in a fresh (or `from`'s copy of a) directory. */
+async function sideBySide(from: string | null, body: (p: Proc, c: ReturnType<typeof client>, dir: string) => Promise<unknown>): Promise<Record<Kind, unknown>> {
+  const seen = {} as Record<Kind, unknown>
+  for (const kind of KINDS) {
+    const dir = newDir()
+    if (from === null) mkdirSync(dir, {recursive: true})
+    else cpSync(from, dir, {recursive: true})
+    const p = await launch(kind, dir)
+    try {
+      await waitReady(p.port, undefined, undefined, 60_000)
+      seen[kind] = await body(p, client(p.port), dir)
+    } finally {
+      await stop(p)
+    }
+  }
+  return seen
+}
+
 const base = cmd('SET', 'k1', 'v1')
 const BROKEN: Array<[string, Record<string, string>, RegExp]> = [
   ['a listed file is missing', {'appendonly.aof.1.base.aof': base, 'appendonly.aof.manifest': 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n'}, /Unable to obtain the AOF file appendonly\.aof\.1\.incr\.aof length\. stat: No such file or directory/],
@@ -132,53 +150,32 @@ describe('AOF start-up and rewrite, side by side with redis-server 7.0', {skip},
       'appendonly.aof.1.incr.aof': cmd('RPUSH', 'list', 'foo') + cmd('PEXPIREAT', 'list', '1000') + cmd('RPUSH', 'list', 'bar') + cmd('SET', 'kept', 'v'),
       'appendonly.aof.manifest': 'file appendonly.aof.1.incr.aof seq 1 type i\n',
     })
-    const seen: Record<string, unknown> = {}
-    for (const kind of KINDS) {
-      const copy = newDir()
-      cpSync(dir, copy, {recursive: true})
-      const p = await launch(kind, copy)
-      try {
-        await waitReady(p.port, undefined, undefined, 60_000)
-        const c = client(p.port)
-        await until('loaded', () => c.get('kept').catch(() => null), (v) => v === 'v')
-        seen[kind] = [await c.llen('list'), await c.exists('list'), await c.dbsize()]
-      } finally {
-        await stop(p)
-      }
-    }
+    const seen = await sideBySide(dir, async (_p, c) => {
+      await until('loaded', () => c.get('kept').catch(() => null), (v) => v === 'v')
+      return [await c.llen('list'), await c.exists('list'), await c.dbsize()]
+    })
     assert.deepEqual(seen.embedded, [0, 0, 1])
     assert.deepEqual(seen.embedded, seen.redis)
   })
 
   test('a rewrite child killed by SIGKILL fails the rewrite; the next one folds every INCR file in', {timeout: 300_000}, async () => {
-    const seen: Record<string, unknown> = {}
-    for (const kind of KINDS) {
-      const dir = newDir()
-      mkdirSync(dir, {recursive: true})
-      const p = await launch(kind, dir)
-      try {
-        await waitReady(p.port, undefined, undefined, 60_000)
-        const c = client(p.port)
-        await c.config('SET', 'rdb-key-save-delay', '10000000') // 10 s per key: the child is still at work
-        await c.set('k', 'v')
-        const steps: unknown[] = []
-        for (let i = 0; i < 2; i++) {
-          assert.equal(await c.bgrewriteaof(), 'Background append only file rewriting started')
-          const child = await until('rewrite child', async () => childOf(p.proc.pid!), (v) => v !== '')
-          process.kill(Number(child), 'SIGKILL')
-          await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
-          steps.push(await info(p.port, 'aof_last_bgrewrite_status'), existsSync(join(dir, `temp-rewriteaof-bg-${child}.aof`)))
-        }
-        steps.push(manifest(dir))
-        await c.config('SET', 'rdb-key-save-delay', '0')
-        await c.bgrewriteaof()
+    const seen = await sideBySide(null, async (p, c, dir) => {
+      await c.config('SET', 'rdb-key-save-delay', '10000000') // 10 s per key: the child is still at work
+      await c.set('k', 'v')
+      const steps: unknown[] = []
+      for (let i = 0; i < 2; i++) {
+        assert.equal(await c.bgrewriteaof(), 'Background append only file rewriting started')
+        const child = await until('rewrite child', async () => childOf(p.proc.pid!), (v) => v !== '')
+        process.kill(Number(child), 'SIGKILL')
         await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
-        steps.push(await info(p.port, 'aof_last_bgrewrite_status'), manifest(dir), await info(p.port, 'total_forks'), await c.get('k'))
-        seen[kind] = steps
-      } finally {
-        await stop(p)
+        steps.push(await info(p.port, 'aof_last_bgrewrite_status'), existsSync(join(dir, `temp-rewriteaof-bg-${child}.aof`)))
       }
-    }
+      steps.push(manifest(dir))
+      await c.config('SET', 'rdb-key-save-delay', '0')
+      await c.bgrewriteaof()
+      await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
+      return [...steps, await info(p.port, 'aof_last_bgrewrite_status'), manifest(dir), await info(p.port, 'total_forks'), await c.get('k')]
+    })
     assert.deepEqual(seen.embedded, [
       'err',
       false,
@@ -193,34 +190,43 @@ describe('AOF start-up and rewrite, side by side with redis-server 7.0', {skip},
     assert.deepEqual(seen.embedded, seen.redis)
   })
 
+  test('aof-disable-auto-gc keeps the history files; setting it back to no deletes them at once', {timeout: 300_000}, async () => {
+    const seen = await sideBySide(null, async (p, c, dir) => {
+      await c.config('SET', 'aof-disable-auto-gc', 'yes')
+      await c.set('a', '1')
+      await c.bgrewriteaof()
+      await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
+      const kept = [manifest(dir), existsSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'))]
+      await c.config('SET', 'aof-disable-auto-gc', 'no')
+      return [...kept, manifest(dir), existsSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'))]
+    })
+    assert.deepEqual(seen.embedded, [
+      'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\nfile appendonly.aof.1.base.rdb seq 1 type h\nfile appendonly.aof.2.incr.aof seq 2 type i\n',
+      true,
+      'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n',
+      false,
+    ])
+    assert.deepEqual(seen.embedded, seen.redis)
+  })
+
   test('DEBUG LOADAOF reads the manifest back: INCR numbering restarts after a rewrite with AOF off', {timeout: 300_000}, async () => {
-    const seen: Record<string, unknown> = {}
-    for (const kind of KINDS) {
-      const dir = newDir()
-      mkdirSync(dir, {recursive: true})
-      const p = await launch(kind, dir)
-      try {
-        await waitReady(p.port, undefined, undefined, 60_000)
-        const c = client(p.port)
-        const rewrite = async () => {
-          await until('no rewrite running', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
-          await c.bgrewriteaof()
-          await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
-        }
-        await c.set('a', '1')
-        await rewrite()
-        await c.config('SET', 'appendonly', 'no')
-        await rewrite()
-        const off = manifest(dir)
-        assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK')
-        await c.config('SET', 'appendonly', 'yes')
-        await until('AOF on', () => info(p.port, 'aof_rewrite_in_progress').then(async (r) => r + (await info(p.port, 'aof_enabled'))), (v) => v === '01')
-        await until('manifest with an INCR file', async () => manifest(dir), (m) => m.includes('type i'))
-        seen[kind] = [off, manifest(dir), await c.get('a')]
-      } finally {
-        await stop(p)
+    const seen = await sideBySide(null, async (p, c, dir) => {
+      const rewrite = async () => {
+        await until('no rewrite running', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
+        await c.bgrewriteaof()
+        await until('rewrite over', () => info(p.port, 'aof_rewrite_in_progress'), (v) => v === '0')
       }
-    }
+      await c.set('a', '1')
+      await rewrite()
+      await c.config('SET', 'appendonly', 'no')
+      await rewrite()
+      const off = manifest(dir)
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK')
+      await c.config('SET', 'appendonly', 'yes')
+      await until('AOF on', () => info(p.port, 'aof_rewrite_in_progress').then(async (r) => r + (await info(p.port, 'aof_enabled'))), (v) => v === '01')
+      await until('manifest with an INCR file', async () => manifest(dir), (m) => m.includes('type i'))
+      return [off, manifest(dir), await c.get('a')]
+    })
     assert.deepEqual(seen.embedded, ['file appendonly.aof.3.base.rdb seq 3 type b\n', 'file appendonly.aof.4.base.rdb seq 4 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n', '1'])
     assert.deepEqual(seen.embedded, seen.redis)
   })

@@ -106,6 +106,8 @@ export class Aof {
     w.timestamps = server.config.bool('aof-timestamp-enabled')
     server.config.onChange.push((name, value) => {
       if (name === 'aof-timestamp-enabled') w.timestamps = value === 'yes'
+      // updateAofAutoGCEnabled: turning the GC back on deletes the history files at once
+      if (name === 'aof-disable-auto-gc' && value === 'no') this.deleteHistory()
       if (name !== 'appendonly') return
       if (value === 'yes' && this.state === 'off') this.startAppendOnly()
       else if (value === 'no' && this.state !== 'off') this.stopAppendOnly()
