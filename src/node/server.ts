@@ -112,6 +112,7 @@ export class NodeServer extends EventEmitter {
   private expireMode: 'master' | 'replica' = 'master'
   /** false while a replica applies its master's stream (databases created meanwhile inherit it) */
   private hideExpired = true
+  private expiryFrozen = false
   /**
    * Run by Session.flush before a reply leaves the node. A hook that returns true holds the
    * reply and calls session.flush() again later: the AOF holds replies until the end of the
@@ -141,7 +142,7 @@ export class NodeServer extends EventEmitter {
     /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
     lazyfreedObjects: 0,
     /** INFO total_forks: background saves, AOF rewrites and replication snapshots started (each
-     * one fork() in redis; here a save child or an in-process copy-on-write snapshot) */
+     * one fork() in redis; here a save child, or an in-process copy-on-write snapshot for a full sync) */
     totalForks: 0,
   }
   /** EXECs running (redis server.in_exec): config hooks defer what cannot run inside a transaction */
@@ -210,9 +211,9 @@ export class NodeServer extends EventEmitter {
     let d = this.dbs[i]
     if (d === undefined) {
       d = this.dbs[i] = new Keyspace(this.expiryClock)
-      d.expireEnabled = this.expireMode === 'master'
+      d.expireEnabled = this.expireMode === 'master' && !this.expiryFrozen
       d.localExpires = this.expireMode === 'master' ? null : new Set()
-      d.hideExpired = this.hideExpired
+      d.hideExpired = this.hideExpired && !this.expiryFrozen
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
       this.emit('dbCreated', i, d)
@@ -225,16 +226,29 @@ export class NodeServer extends EventEmitter {
     this.expireMode = mode
     for (const d of this.dbs) {
       if (!d) continue
-      d.expireEnabled = mode === 'master'
+      d.expireEnabled = mode === 'master' && !this.expiryFrozen
       if (mode === 'master') d.localExpires = null
       else d.localExpires ??= new Set()
+    }
+  }
+
+  /**
+   * While the AOF loads nothing expires and expired keys stay visible (redis keyIsExpired says
+   * no while server.loading): `PEXPIREAT k <past>` then `RPUSH k x` extends the key.
+   */
+  freezeExpiry(on: boolean): void {
+    this.expiryFrozen = on
+    for (const d of this.dbs) {
+      if (!d) continue
+      d.expireEnabled = this.expireMode === 'master' && !on
+      d.hideExpired = this.hideExpired && !on
     }
   }
 
   /** While a replica applies its master's stream, expired-but-not-yet-deleted keys are visible. */
   setHideExpired(hide: boolean): void {
     this.hideExpired = hide
-    for (const d of this.dbs) if (d) d.hideExpired = hide
+    for (const d of this.dbs) if (d) d.hideExpired = hide && !this.expiryFrozen
   }
 
   /** Replace every database with the given ones (a replica's full sync), in one step. */

@@ -83,7 +83,9 @@ export function is(arg: string, word: string): boolean {
  * NX/XX/GT/LT flags as typed; PEXPIREAT goes through unchanged. GETEX sends PEXPIREAT key ms.
  */
 export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?: string[]): void {
-  if (at <= ctx.clock.now()) {
+  // checkAlreadyExpired: never while loading the AOF (the key expires once loaded)
+  const gone = at <= ctx.clock.now() && !ctx.session.loader
+  if (gone) {
     ctx.db.delete(key)
     ctx.propagateAs(['DEL', key])
   } else {
@@ -92,7 +94,7 @@ export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?:
     else if (argv[0].toLowerCase() !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(at), ...argv.slice(3)])
   }
   ctx.afterWrite(key)
-  ev(ctx, N.GENERIC, at <= ctx.clock.now() ? 'del' : 'expire', key)
+  ev(ctx, N.GENERIC, gone ? 'del' : 'expire', key)
 }
 
 /** The command changed nothing worth replicating (redis: dirty unchanged), though it touched the key. */

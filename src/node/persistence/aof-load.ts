@@ -104,6 +104,7 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
   // The fake client's commands are not client traffic (total_commands_processed stays put);
   // the dirty counter does move, as in redis.
   const commandsBefore = server.stats.totalCommands
+  server.freezeExpiry(true)
   let status: AofLoadResult['status'] = 'ok'
   let baseSize = 0
   try {
@@ -124,6 +125,7 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
       if (r !== 'empty') server.log.notice(`DB loaded from ${kind} file ${f.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     }
   } finally {
+    server.freezeExpiry(false)
     st.loading = null
     server.loading = wasLoading
     server.guards.push(...guards)

@@ -2,11 +2,13 @@
 // rewrite), the manifest and which INCR file is open, start-up, BGREWRITEAOF, automatic
 // rewrite, CONFIG SET appendonly and INFO. The bytes path (encode, write before replies,
 // fsync policy) is aof-writer.ts. A rewrite switches to a new INCR file and takes the
-// point-in-time view in one synchronous step, writes the BASE from it in slices between
-// event-loop turns, then swaps the manifest atomically and deletes the history files.
+// point-in-time view in one synchronous step, streams the BASE from it to a child process
+// (save-child.ts: killable, like redis's forked child) in slices between event-loop turns, then,
+// once the child exits 0, swaps the manifest atomically and deletes the history files.
 import {PROPAGATE_ALL, PROPAGATE_AOF} from '../propagate.js'
 import {closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
+import {constants as osConstants} from 'node:os'
 import type {NodeServer, ShutdownOptions} from '../server.js'
 import {ShutdownRefused} from '../errors.js'
 import {cmd, type CommandContext} from '../commands/types.js'
@@ -15,6 +17,13 @@ import {openBaseSource, type BaseSource} from './aof-base.js'
 import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
 import {rdbState} from './rdb-save.js'
+import {SaveChild} from './save-child.js'
+import {KeyPacer} from './snapshot.js'
+import {bgchildOomScoreAdj} from '../process-configs.js'
+
+/** aofRewriteLimited: after this many failed rewrites in a row, automatic ones back off. */
+const REWRITE_LIMIT_THRESHOLD = 3
+const REWRITE_LIMIT_MAX_MINUTES = 60
 
 export {AofLoadError} from './aof-load.js'
 
@@ -22,11 +31,10 @@ type State = 'off' | 'on' | 'wait-rewrite'
 
 interface Rewrite {
   source: BaseSource
+  /** The rewrite child (redis forks one): writes, fsyncs and leaves `tmpName` in `dir`. */
+  child: SaveChild
   tmpName: string
-  fd: number
   startedAt: number
-  /** fdatasync of the finished BASE in flight on the thread pool (the fd is closed when it ends). */
-  syncing: boolean
   aborted: boolean
 }
 
@@ -79,6 +87,9 @@ export class Aof {
   private lastBgrewriteOk = true
   private rewrites = 0
   private consecutiveFailures = 0
+  private limitDelayMinutes = 0
+  /** ms epoch before which automatic rewrites stay off (0: not limited) */
+  private limitUntil = 0
   private cron: NodeJS.Timeout | null = null
 
   constructor(private readonly server: NodeServer) {
@@ -96,6 +107,8 @@ export class Aof {
     w.timestamps = server.config.bool('aof-timestamp-enabled')
     server.config.onChange.push((name, value) => {
       if (name === 'aof-timestamp-enabled') w.timestamps = value === 'yes'
+      // updateAofAutoGCEnabled: turning the GC back on deletes the history files at once
+      if (name === 'aof-disable-auto-gc' && value === 'no') this.deleteHistory()
       if (name !== 'appendonly') return
       if (value === 'yes' && this.state === 'off') this.startAppendOnly()
       else if (value === 'no' && this.state !== 'off') this.stopAppendOnly()
@@ -119,7 +132,7 @@ export class Aof {
 
   /**
    * DEBUG LOADAOF (debug.c): flush the buffer, empty the dataset (functions included, emptyData),
-   * load the files the manifest on disk lists; nothing is propagated and dirty is reset. Redis exits
+   * read the manifest back from disk, load the files it lists; nothing is propagated and dirty is reset. Redis exits
    * when that load fails; the embedded node replies with an error instead.
    */
   async debugLoad(): Promise<string | null> {
@@ -133,7 +146,11 @@ export class Aof {
     const fx = server.scripting?.functions
     fx?.clear(fx.current)
     try {
-      await loadAofFiles(server, readManifest(server))
+      // aofLoadManifestFromDisk + aofDelHistoryFiles: the sequence numbers continue from the file
+      this.loadManifest()
+      this.deleteHistory()
+      const r = await loadAofFiles(server, this.manifest)
+      this.manifest = r.manifest
     } catch (e) {
       server.log.warning(`DEBUG LOADAOF failed: ${(e as Error).message}`)
       return `ERR ${(e as Error).message.replace(/[\r\n]+/g, ' ')}`
@@ -218,7 +235,7 @@ export class Aof {
     if (this.state === 'on' && perc > 0 && this.w.currentSize > this.server.config.int('auto-aof-rewrite-min-size')) {
       const base = this.baseSize || 1
       const growth = Math.floor((this.w.currentSize * 100) / base) - 100
-      if (growth >= perc) {
+      if (growth >= perc && !this.rewriteLimited()) {
         this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`)
         this.startRewrite()
       }
@@ -238,32 +255,42 @@ export class Aof {
     else ctx.reply.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
   }
 
-  /** rewriteAppendOnlyFileBackground: new INCR + point-in-time view in one synchronous step. */
+  /**
+   * rewriteAppendOnlyFileBackground: a new INCR file and the point-in-time view in one
+   * synchronous step, then a child process (what redis forks) receives the BASE and writes it to
+   * temp-rewriteaof-bg-<child pid>.aof in `dir`; the node installs it when the child exits 0.
+   */
   startRewrite(): boolean {
     if (this.rewrite !== null) return false
     const {dir, aofDir} = this.paths
-    let tmpFd: number | null = null
+    let child: SaveChild | null = null
     try {
       mkdirSync(aofDir, {recursive: true})
       this.w.forgetDb()
       this.w.flush()
       this.openNewIncr()
-      const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`
-      tmpFd = openSync(join(dir, tmpName), 'w', 0o644)
+      child = new SaveChild({
+        dir,
+        target: '',
+        oomScoreAdj: bgchildOomScoreAdj(this.server),
+        tmpPrefix: 'temp-rewriteaof-bg-',
+        tmpSuffix: '.aof',
+        onLog: (level, msg, pid) => this.server.log.child(level, msg, pid),
+      })
+      this.server.stats.totalForks++
       this.rewrites++
       // The Snapshot's construction is the point in time: the same step as the new INCR file.
-      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now(), syncing: false, aborted: false}
+      const source = openBaseSource(this.server, this.preamble)
+      this.rewrite = {source, child, tmpName: basename(child.tmpPath), startedAt: Date.now(), aborted: false}
     } catch (e) {
-      if (tmpFd !== null) closeSync(tmpFd)
-      this.server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
+      child?.kill()
+      this.server.log.warning(`Can't rewrite append only file in background: fork: ${(e as Error).message}`)
       this.lastBgrewriteOk = false
       return false
     }
     this.rewriteScheduled = false
-    this.server.stats.totalForks++ // redis rewriteAppendOnlyFileBackground forks here
-    this.server.log.notice(`Background append only file rewriting started by pid ${process.pid}`)
-    const rw = this.rewrite
-    setImmediate(() => this.rewriteStep(rw))
+    this.server.log.notice(`Background append only file rewriting started by pid ${child.pid}`)
+    void this.feedChild(this.rewrite)
     return true
   }
 
@@ -291,64 +318,45 @@ export class Aof {
   }
 
   /**
-   * Write the BASE in ~10 ms slices so clients keep being served (the snapshot keeps the
-   * point in time while they write); the final fdatasync runs on the thread pool.
+   * Streams the BASE to the child, a slice per event-loop turn so clients keep being served (the
+   * snapshot keeps the point in time while they write), paced by rdb-key-save-delay as redis's
+   * child sleeps per key (the value when the rewrite started counts); then waits for its exit.
    */
-  private rewriteStep(rw: Rewrite): void {
-    // A step scheduled for an aborted rewrite must not drive the next one.
-    if (rw !== this.rewrite || rw.aborted || rw.syncing) return
-    const until = performance.now() + 5
-    try {
-      for (;;) {
-        const chunk = rw.source.next()
-        if (chunk === null) return this.finishBase(rw)
-        writeAll(rw.fd, chunk)
-        if (performance.now() > until) break
+  private async feedChild(rw: Rewrite): Promise<void> {
+    const delay = this.server.config.int('rdb-key-save-delay')
+    const pacer = new KeyPacer(() => delay)
+    let complete = false
+    let until = performance.now() + 5
+    for (;;) {
+      if (rw.aborted || !rw.child.running) break
+      const chunk = rw.source.next()
+      if (chunk === null) {
+        complete = true
+        break
       }
-    } catch (e) {
-      this.baseWriteFailed(rw, e as Error)
-      return
+      if (!(await rw.child.write(chunk))) break
+      const wait = pacer.owe(rw.source.keysWritten)
+      if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), rw.child.exited])
+      else if (performance.now() > until) {
+        await new Promise((r) => setImmediate(r))
+        until = performance.now() + 5
+      }
     }
-    setImmediate(() => this.rewriteStep(rw))
+    if (complete && !rw.aborted) rw.child.commit()
+    else rw.source.abort()
+    const {code, signal} = await rw.child.exited
+    if (rw.aborted || rw !== this.rewrite) return
+    this.rewriteDone(code, signal)
   }
 
-  private finishBase(rw: Rewrite): void {
-    rw.syncing = true
-    fdatasync(rw.fd, (err) => {
-      rw.syncing = false
-      if (rw.aborted) {
-        // abortRewrite left the fd open for this call.
-        try {
-          closeSync(rw.fd)
-        } catch {}
-        return
-      }
-      if (err) return this.baseWriteFailed(rw, err)
-      try {
-        closeSync(rw.fd)
-      } catch (e) {
-        return this.baseWriteFailed(rw, e as Error)
-      }
-      this.server.log.notice(`Successfully created the temporary AOF base file ${rw.tmpName}`)
-      this.rewriteDone(true)
-    })
-  }
-
-  private baseWriteFailed(rw: Rewrite, e: Error): void {
-    this.server.log.warning(`Write error writing append only file on disk: ${e.message}`)
-    rw.source.abort()
-    try {
-      closeSync(rw.fd)
-    } catch {}
-    this.rewriteDone(false)
-  }
-
-  /** backgroundRewriteDoneHandler. */
-  private rewriteDone(ok: boolean): void {
+  /** backgroundRewriteDoneHandler, once the child is reaped. */
+  private rewriteDone(code: number | null, signal: NodeJS.Signals | null): void {
     const rw = this.rewrite!
     const {dir, aofDir, filename} = this.paths
     const log = this.server.log
+    let ok = code === 0 && signal === null
     if (ok) {
+      log.child('notice', `Successfully created the temporary AOF base file ${rw.tmpName}`, rw.child.pid)
       log.notice('Background AOF rewrite terminated with success')
       const next = this.manifest.clone()
       const baseName = next.newBase(filename, this.preamble)
@@ -386,16 +394,35 @@ export class Aof {
     if (!ok) {
       this.lastBgrewriteOk = false
       this.consecutiveFailures++
-      log.warning('Background AOF rewrite terminated with error')
+      if (signal === null) log.warning('Background AOF rewrite terminated with error')
+      else log.warning(`Background AOF rewrite terminated by signal ${osConstants.signals[signal] ?? signal}`)
     }
     this.rewrite = null
-    tryUnlink(join(dir, rw.tmpName))
+    rw.child.removeTemp()
     if (this.state === 'wait-rewrite') {
       // The temp INCR only made sense with this rewrite's BASE: start over.
       this.dropTempIncr()
       this.rewriteScheduled = true
     }
     this.lastRewriteTimeSec = Math.floor((Date.now() - rw.startedAt) / 1000)
+  }
+
+  /** aofRewriteLimited: automatic rewrites wait 1, 2, 4 ... 60 minutes after 3 failures in a row. */
+  private rewriteLimited(): boolean {
+    if (this.consecutiveFailures < REWRITE_LIMIT_THRESHOLD) {
+      this.limitDelayMinutes = 0
+      this.limitUntil = 0
+      return false
+    }
+    if (this.limitUntil !== 0) {
+      if (Date.now() < this.limitUntil) return true
+      this.limitUntil = 0
+      return false
+    }
+    this.limitDelayMinutes = Math.min(this.limitDelayMinutes === 0 ? 1 : this.limitDelayMinutes * 2, REWRITE_LIMIT_MAX_MINUTES)
+    this.limitUntil = Date.now() + this.limitDelayMinutes * 60_000
+    this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitDelayMinutes} minutes`)
+    return true
   }
 
   /** aofDelHistoryFiles (not while aof-disable-auto-gc is yes). */
@@ -427,12 +454,7 @@ export class Aof {
     this.server.log.notice(`Killing running AOF rewrite child: ${process.pid}`)
     rw.aborted = true
     rw.source.abort()
-    if (!rw.syncing) {
-      try {
-        closeSync(rw.fd)
-      } catch {}
-    }
-    tryUnlink(join(this.paths.dir, rw.tmpName))
+    rw.child.kill()
     this.rewrite = null
   }
 

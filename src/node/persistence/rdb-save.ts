@@ -219,9 +219,9 @@ export function startBgsave(server: NodeServer): boolean {
     server.log.warning(`Can't save in background: fork: ${(e as Error).message}`)
     return false
   }
+  server.stats.totalForks++
   // The Snapshot's construction is the point in time, the moment redis forks.
   const snap = new Snapshot(server, snapshotOptions(server, {chunkSize: pacedChunkSize(server, 64 * 1024)}))
-  server.stats.totalForks++
   let keysTotal = 0
   for (const [, ks] of server.databases()) keysTotal += ks.size
   const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
