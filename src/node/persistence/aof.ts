@@ -6,7 +6,7 @@
 // (save-child.ts: killable, like redis's forked child) in slices between event-loop turns, then,
 // once the child exits 0, swaps the manifest atomically and deletes the history files.
 import {PROPAGATE_ALL, PROPAGATE_AOF} from '../propagate.js'
-import {closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {constants as osConstants} from 'node:os'
 import type {NodeServer, ShutdownOptions} from '../server.js'
