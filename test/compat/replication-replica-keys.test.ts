@@ -92,5 +92,14 @@ describe('a replica next to redis-server 7.0', {skip: redisSkip()}, () => {
     await waitSynced(emc, rr, 30000)
     assert.equal(await rr.get('after-fake'), '2')
     assert.equal((await info(rr, 'stats')).unexpected_error_replies, '1')
+    // CONFIG RESETSTAT clears the sync counters and expired_keys too (redis resetServerStats)
+    for (const [name, c] of [['redis-server', m], ['embedded', emc]] as const) {
+      await c.set('short', '1', 'PX', '1')
+      await waitFor(async () => (await c.exists('short')) === 0 && Number((await info(c, 'stats')).expired_keys) > 0, 10000, `${name}: key expired`)
+      assert.ok(Number((await info(c, 'stats')).sync_full) > 0, name)
+      await c.config('RESETSTAT')
+      const st = await info(c, 'stats')
+      assert.deepEqual([st.sync_full, st.sync_partial_ok, st.sync_partial_err, st.expired_keys, st.unexpected_error_replies], ['0', '0', '0', '0', '0'], name)
+    }
   })
 })

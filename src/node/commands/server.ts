@@ -42,6 +42,10 @@ export const commands: CommandSpec[] = [
       cmd('resetstat', 2, [...A], 0, (ctx) => {
         for (const k of Object.keys(ctx.server.stats) as (keyof typeof ctx.server.stats)[]) ctx.server.stats[k] = 0
         ctx.server.insight.resetStats()
+        // redis resetServerStats: sync_full / sync_partial_ok / sync_partial_err and the keyspace counters too
+        const rs = ctx.server.replication?.stats
+        if (rs) rs.syncFull = rs.syncPartialOk = rs.syncPartialErr = 0
+        for (const [, d] of ctx.server.databases()) d.stats.expiredKeys = d.stats.hits = d.stats.misses = 0
         ctx.reply.ok()
       }),
       helpSubcommand([
