@@ -102,4 +102,24 @@ describe('a replica next to redis-server 7.0', {skip: redisSkip()}, () => {
       assert.deepEqual([st.sync_full, st.sync_partial_ok, st.sync_partial_err, st.expired_keys, st.unexpected_error_replies], ['0', '0', '0', '0', '0'], name)
     }
   })
+
+  test('a partial resync continues the stream in the database it had selected (the cached master keeps its db)', async () => {
+    const okBefore = Number((await info(m, 'stats')).sync_partial_ok)
+    await m.select(12)
+    await m.set('in-db12-before', '1')
+    for (const r of replicas) await waitSynced(m, r.c, 30000)
+    // drop every replica's link; they come back with PSYNC and the master does not SELECT again
+    for (const r of replicas) await r.c.call('CLIENT', 'KILL', 'TYPE', 'master')
+    await waitFor(async () => Number((await info(m, 'stats')).sync_partial_ok) === okBefore + replicas.length, 30000, 'both replicas resynced partially')
+    await m.set('in-db12-after', '2')
+    await m.hset('hash-db12-after', 'f', 'v')
+    await m.select(0)
+    for (const r of replicas) {
+      await waitSynced(m, r.c, 30000)
+      await r.c.select(12)
+      assert.deepEqual([await r.c.get('in-db12-before'), await r.c.get('in-db12-after'), await r.c.hget('hash-db12-after', 'f')], ['1', '2', 'v'], r.name)
+      await r.c.select(0)
+      assert.deepEqual([await r.c.exists('in-db12-after'), await r.c.exists('hash-db12-after')], [0, 0], `${r.name}: nothing landed in db 0`)
+    }
+  })
 })

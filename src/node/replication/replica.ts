@@ -48,7 +48,14 @@ export class MasterLink {
   reploff = 0
   readReploff = 0
   /** (replid, offset) we will PSYNC with; null: PSYNC ? -1 */
-  cached: {replid: string; offset: number} | null = null
+  /**
+   * The cached master (redis replicationCacheMaster): history id, offset and the database the
+   * stream had selected. A partial resync continues the stream where it stopped, without a new
+   * SELECT, so the new master client must start in that database.
+   */
+  cached: {replid: string; offset: number; db?: number} | null = null
+  /** the stream's database when our master client was closed from inside (CLIENT KILL) */
+  private closedDb = 0
   lastIo = 0
   downSince: number
   private retryTimer: NodeJS.Timeout | null = null
@@ -120,6 +127,11 @@ export class MasterLink {
     this.closeSession()
   }
 
+  /** The database the master's stream has selected on our master client. */
+  get streamDb(): number {
+    return this.session?.dbIndex ?? this.closedDb
+  }
+
   private closeSession(): void {
     const s = this.session
     this.session = null
@@ -129,6 +141,7 @@ export class MasterLink {
   /** Our master client was closed from inside (CLIENT KILL TYPE master): reconnect. */
   sessionClosed(s: Session): void {
     if (this.session !== s) return
+    this.closedDb = s.dbIndex
     this.session = null
     this.fail('Connection with master lost.')
   }
@@ -139,7 +152,7 @@ export class MasterLink {
     if (wasConnected) {
       this.log.notice('Connection with master lost.')
       this.log.notice('* Caching the disconnected master state.')
-      this.cached = {replid: this.repl.replid, offset: this.reploff}
+      this.cached = {replid: this.repl.replid, offset: this.reploff, db: this.streamDb}
       this.downSince = this.repl.server.clock.now()
     } else if (this.state === 'transfer') {
       this.log.warning('I/O error trying to sync with MASTER: connection lost')
@@ -271,8 +284,10 @@ export class MasterLink {
         repl.disconnectReplicas()
       }
       this.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.')
+      const db = this.cached?.db ?? 0
       this.cached = null
       this.becomeConnected()
+      this.session!.dbIndex = db
       return true
     }
     if (/^-(NOMASTERLINK|LOADING)/.test(l)) {
