@@ -115,7 +115,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     if (server.startsAsReplica && !config.bool('appendonly')) server.replication?.restoreFromRdb(rdbState(server).lastLoadedAux)
   }
   // redis prints its banner (redisAsciiArt) once it listens, before it loads anything: Redis's
-  // test harness waits for " PID: <pid>" even for a start that fails on a broken AOF.
+  // test harness waits for " PID: <pid>" even for a start that fails on a broken AOF or a
+  // refused dump.rdb.
   const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone'
   let bannerShown = false
   const banner = (port: number) => {
@@ -154,9 +155,6 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     await initCluster()
     renameCommands()
   }
-  // The banner comes before the data load, as in redis main() (redisAsciiArt, then
-  // loadDataFromDisk): a harness waiting for " PID: <pid>" sees a refused dump.rdb in the log.
-  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   if (!loadFirst) {
     try {
       await loadData()

@@ -82,4 +82,45 @@ describe('master restart: PSYNC continues from the RDB aux fields', () => {
       }
     })
   }
+
+  for (const server of servers) {
+    test(`${server}: a restarted replica continues with a partial resync in the database the stream had selected (repl-stream-db)`, {timeout: 180000}, async () => {
+      const mp = await freePortPair()
+      const rp = await freePortPair()
+      await spawn(server, 'm2', mp.port, mp.busPort)
+      let replica = await spawn(server, 'r2', rp.port, rp.busPort, mp.port)
+      const m = client(mp.port)
+      let r = client(rp.port)
+      try {
+        await m.select(9)
+        await r.select(9)
+        for (let i = 0; i < 20; i++) await m.set(`db9:${i}`, String(i))
+        const synced = async () => {
+          const mi = await info(m)
+          const ri = await info(r)
+          return ri.master_link_status === 'up' && ri.slave_repl_offset === mi.master_repl_offset
+        }
+        await waitFor(synced, 60000, 'replica in sync')
+        const fullBefore = Number((await info(m, 'stats')).sync_full)
+        const partialBefore = Number((await info(m, 'stats')).sync_partial_ok)
+        r.disconnect()
+        await stopPids([replica], 60000)
+        // written while the replica is down: the stream goes on in db 9 without a new SELECT
+        for (let i = 20; i < 30; i++) await m.set(`db9:${i}`, String(i))
+        replica = await spawn(server, 'r2', rp.port, rp.busPort, mp.port)
+        r = client(rp.port)
+        await r.select(9)
+        await waitFor(async () => Number((await info(m, 'stats')).sync_partial_ok) === partialBefore + 1, 60000, 'partial resync of the restarted replica')
+        await waitFor(synced, 60000, 'replica caught up')
+        assert.equal(Number((await info(m, 'stats')).sync_full), fullBefore, 'no full sync')
+        assert.equal(await r.dbsize(), 30)
+        assert.equal(await r.get('db9:29'), '29')
+        assert.equal(await r.select(0), 'OK')
+        assert.equal(await r.dbsize(), 0, 'nothing applied in db 0')
+      } finally {
+        m.disconnect()
+        r.disconnect()
+      }
+    })
+  }
 })

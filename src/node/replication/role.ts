@@ -17,7 +17,8 @@ export function setMaster(repl: Replication, host: string, port: number): void {
   } else {
     // replicationCacheMasterUsingMyself: a demoted master can PSYNC from its own offset.
     repl.flushStream()
-    cached = {replid: repl.replid, offset: repl.offset}
+    cached = {replid: repl.replid, offset: repl.offset, db: repl.rdbStreamDb}
+    repl.rdbStreamDb = undefined
     if (repl.backlog === null) repl.backlog = new Backlog(server.config.int('repl-backlog-size'), repl.offset)
   }
   repl.job = null

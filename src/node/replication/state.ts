@@ -295,13 +295,23 @@ export class Replication {
 
   // ---- persistence (rdbPopulateSaveInfo / loadDataFromDisk) --------------------------------
 
+  /**
+   * A replica's repl-stream-db from the RDB it started with (redis loadDataFromDisk selects it on
+   * the cached master it synthesizes); taken by the first setMaster.
+   */
+  rdbStreamDb: number | undefined = undefined
+
   /** AUX fields that let a restarted node continue its replication history; null when there is none. */
   rdbSaveInfo(): [string, string][] | null {
     if (this.master === null && this.backlog === null) return null
     this.flushStream()
-    const offset = this.master ? (this.master.connected || this.master.cached ? this.master.reploff : -1) : this.offset
+    const m = this.master
+    const offset = m ? (m.connected || m.cached ? m.reploff : -1) : this.offset
     if (offset < 0) return null
-    return [['repl-stream-db', '0'], ['repl-id', this.replid], ['repl-offset', String(offset)]]
+    // redis rdbPopulateSaveInfo: the database the stream has selected, so a restarted replica's
+    // cached master continues in it (a master's next write re-SELECTs anyway when it is -1)
+    const streamDb = m ? (m.connected ? m.streamDb : (m.cached?.db ?? 0)) : this.selectedDb === -1 ? 0 : this.selectedDb
+    return [['repl-stream-db', String(streamDb)], ['repl-id', this.replid], ['repl-offset', String(offset)]]
   }
 
   /** redis loadDataFromDisk on a master: a backlog from offset 0 before the load (createReplicationBacklog). */
@@ -344,6 +354,7 @@ export class Replication {
     if (!valid) return
     this.replid = id
     this.offset = off
+    this.rdbStreamDb = Number(streamDb)
     this.server.replOffset = off
     // As a master (until something makes us a replica) keep serving PSYNC for that history.
     this.backlog = new Backlog(this.server.config.int('repl-backlog-size'), off)
