@@ -12,12 +12,14 @@ import {formatG17} from '../../resp/writer.js'
 import {RdbStreamParser, type RdbEntry} from './rdb-stream.js'
 import type {RdbValue} from './rdb-value.js'
 import {formatId, ID_MAX, type Stream} from '../keyspace/stream.js'
-import {Snapshot} from './snapshot.js'
+import {pacedChunkSize, Snapshot} from './snapshot.js'
 
 /** Snapshot's consumer side (next() until null; abort() to drop early). */
 export interface BaseSource {
   next(): Buffer | null
   abort(): void
+  /** Keys serialised so far: rdb-key-save-delay paces the rewrite on them (redis debugDelay per key). */
+  readonly keysWritten: number
 }
 
 const ITEMS_PER_CMD = 64 // AOF_REWRITE_ITEMS_PER_CMD
@@ -29,7 +31,7 @@ export function openBaseSource(server: NodeServer, preamble: boolean): BaseSourc
       compress: server.config.bool('rdbcompression'),
       checksum: server.config.bool('rdbchecksum'),
       aux: [['aof-base', '1']],
-      chunkSize: CHUNK,
+      chunkSize: pacedChunkSize(server, CHUNK),
     })
   }
   return new CommandBase(server)
@@ -45,7 +47,7 @@ class CommandBase implements BaseSource {
 
   constructor(server: NodeServer) {
     // No LZF and no CRC: the bytes only travel from the snapshot to the parser below.
-    this.snap = new Snapshot(server, {compress: false, checksum: false, chunkSize: CHUNK})
+    this.snap = new Snapshot(server, {compress: false, checksum: false, chunkSize: pacedChunkSize(server, CHUNK)})
     this.parser = new RdbStreamParser({
       onEntry: (db, e) => this.entry(db, e),
       // redis rewriteFunctions: each library as the FUNCTION LOAD that recreates it.
@@ -66,6 +68,10 @@ class CommandBase implements BaseSource {
     const out = Buffer.from(this.text, 'latin1')
     this.text = ''
     return out
+  }
+
+  get keysWritten(): number {
+    return this.snap.keysWritten
   }
 
   abort(): void {

@@ -15,6 +15,7 @@ import {openBaseSource, type BaseSource} from './aof-base.js'
 import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
 import {rdbState} from './rdb-save.js'
+import {KeyPacer} from './snapshot.js'
 
 export {AofLoadError} from './aof-load.js'
 
@@ -28,6 +29,7 @@ interface Rewrite {
   /** fdatasync of the finished BASE in flight on the thread pool (the fd is closed when it ends). */
   syncing: boolean
   aborted: boolean
+  pacer: KeyPacer
 }
 
 const instances = new WeakMap<NodeServer, Aof>()
@@ -239,7 +241,7 @@ export class Aof {
       tmpFd = openSync(join(dir, tmpName), 'w', 0o644)
       this.rewrites++
       // The Snapshot's construction is the point in time: the same step as the new INCR file.
-      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now(), syncing: false, aborted: false}
+      this.rewrite = {source: openBaseSource(this.server, this.preamble), tmpName, fd: tmpFd, startedAt: Date.now(), syncing: false, aborted: false, pacer: new KeyPacer(() => this.server.config.int('rdb-key-save-delay'))}
     } catch (e) {
       if (tmpFd !== null) closeSync(tmpFd)
       this.server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
@@ -289,6 +291,9 @@ export class Aof {
         const chunk = rw.source.next()
         if (chunk === null) return this.finishBase(rw)
         writeAll(rw.fd, chunk)
+        // rdb-key-save-delay: redis's rewrite child sleeps per key; the node waits between chunks
+        const wait = rw.pacer.owe(rw.source.keysWritten)
+        if (wait > 0) return void setTimeout(() => this.rewriteStep(rw), wait)
         if (performance.now() > until) break
       }
     } catch (e) {
