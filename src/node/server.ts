@@ -152,6 +152,8 @@ export class NodeServer extends EventEmitter {
   private boundPort = 0
   /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
   shuttingDown = false
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE payloads and RDB files load without their CRC checked. */
+  skipChecksumValidation = false
   /** DEBUG PAUSE-CRON 1: the periodic cron does nothing (redis server.pause_cron). */
   cronPaused = false
   /**

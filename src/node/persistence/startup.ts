@@ -63,7 +63,7 @@ class RdbFileLoad {
         }
       },
       onFunction: (code) => void this.functions.push(code),
-      skipChecksum: !server.config.bool('rdbchecksum'),
+      skipChecksum: !server.config.bool('rdbchecksum') || server.skipChecksumValidation,
     })
     this.buf = Buffer.allocUnsafe(chunk)
     try {
