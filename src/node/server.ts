@@ -476,6 +476,9 @@ export class NodeServer extends EventEmitter {
 
   private accept(sock: net.Socket): void {
     sock.setNoDelay(true)
+    // a refused connection (maxclients, protected mode) may be reset by its peer before it is
+    // closed: without a listener that error would end the process
+    sock.on('error', () => undefined)
     if (this.sessions.size >= this.config.int('maxclients')) {
       sock.end('-ERR max number of clients reached\r\n')
       this.stats.rejectedConnections++
