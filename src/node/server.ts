@@ -160,6 +160,8 @@ export class NodeServer extends EventEmitter {
   private boundPort = 0
   /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
   shuttingDown = false
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE payloads and RDB files load without their CRC checked. */
+  skipChecksumValidation = false
   /** DEBUG PAUSE-CRON 1: the periodic cron does nothing (redis server.pause_cron). */
   cronPaused = false
   /**
@@ -504,6 +506,9 @@ export class NodeServer extends EventEmitter {
 
   private accept(sock: net.Socket): void {
     sock.setNoDelay(true)
+    // a refused connection (maxclients, protected mode) may be reset by its peer before it is
+    // closed: without a listener that error would end the process
+    sock.on('error', () => undefined)
     if (this.sessions.size >= this.config.int('maxclients')) {
       sock.end('-ERR max number of clients reached\r\n')
       this.stats.rejectedConnections++

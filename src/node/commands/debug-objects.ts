@@ -214,7 +214,11 @@ export function objectDebugSubcommands(): [string, DebugSubcommand][] {
       ctx.server.cronPaused = (Number.parseInt(argv[2], 10) || 0) !== 0 // atoi
       ctx.reply.ok()
     }}],
-    ['set-skip-checksum-validation', {help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.'], handler: accept(3)}],
+    ['set-skip-checksum-validation', {help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.'], handler: (ctx, argv) => {
+      if (argv.length !== 3) throw wrongArgs(argv)
+      ctx.server.skipChecksumValidation = (Number.parseInt(argv[2], 10) || 0) !== 0 // atoi
+      ctx.reply.ok()
+    }}],
     ['aof-flush-sleep', {help: ['AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.'], handler: accept(3)}],
   ]
 }

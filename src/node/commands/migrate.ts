@@ -4,8 +4,8 @@
 // waits for the target while the node keeps serving other clients.
 import {setIdleOrFreq} from '../memory/index.js'
 import {E} from '../errors.js'
-import {createDumpPayload, parseDumpPayload} from '../persistence/dump.js'
-import {restoreErrorText} from '../persistence/rdb-value.js'
+import {createDumpPayload, parseDumpPayload, payloadErrorLine} from '../persistence/dump.js'
+import {RdbEmptyKeyError, RdbFormatError, restoreErrorText} from '../persistence/rdb-value.js'
 import type {RedisValue} from '../keyspace/keyspace.js'
 import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
 import {migratePool, type RestoreItem} from './migrate-client.js'
@@ -58,11 +58,13 @@ function restore(ctx: CommandContext, argv: string[]): void {
   if (ttl === null) return ctx.reply.error(E.NOT_INTEGER)
   if (ttl < 0n) return ctx.reply.error(E.RESTORE_TTL)
   let value: RedisValue
+  const payload = Buffer.from(argv[3], 'latin1')
   try {
-    value = fromRdbValue(parseDumpPayload(Buffer.from(argv[3], 'latin1')))
+    value = fromRdbValue(parseDumpPayload(payload, {skipChecksum: ctx.server.skipChecksumValidation}))
   } catch (e) {
     const text = restoreErrorText(e)
     if (text === undefined) throw e
+    if (e instanceof RdbFormatError && !(e instanceof RdbEmptyKeyError)) ctx.server.log.verbose(payloadErrorLine(payload, e))
     return ctx.reply.error(text)
   }
   const deleted = replace && db.delete(key)

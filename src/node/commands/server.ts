@@ -280,6 +280,10 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
     return ctx.reply.ok()
   }
+  if (sub === 'log' && argv.length === 3) {
+    ctx.server.log.warning(`DEBUG LOG: ${argv[2]}`)
+    return ctx.reply.ok()
+  }
   if (sub === 'digest' && argv.length === 2) return ctx.reply.simple(datasetDigest(ctx))
   if (sub === 'digest-value') {
     ctx.reply.array(argv.length - 2)
@@ -356,6 +360,8 @@ const DEBUG_HELP = [
   '    Output a hex signature representing the current DB content.',
   'DIGEST-VALUE <key> [<key> ...]',
   '    Output a hex signature of the values of all the specified keys.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
   'POPULATE <count> [<prefix>] [<size>]',
   '    Create <count> string keys named key:<num>, not propagated to replicas.',
   'RELOAD [option ...]',

@@ -15,6 +15,8 @@ export type {RdbEntry}
 
 export interface RdbStreamOptions {
   onEntry(db: number, e: RdbEntry): void
+  /** An empty collection, skipped (redis rdbLoadRio logs the first ten). */
+  onEmptyKey?(key: string): void
   onAux?(key: string, value: string): void
   onFunction?(code: string): void
   /** RESIZEDB hint (db size, expires size) before a db's keys. */
@@ -207,7 +209,7 @@ export class RdbStreamParser {
     if (this.idle !== undefined) entry.idle = this.idle
     if (this.freq !== undefined) entry.freq = this.freq
     this.expireAt = this.idle = this.freq = undefined
-    if (isEmptyCollection(value)) return // rdb.c skips empty keys
+    if (isEmptyCollection(value)) return void this.opts.onEmptyKey?.(key) // rdb.c skips empty keys
     this.opts.onEntry(this.db, entry)
   }
 

@@ -40,6 +40,7 @@ class RdbFileLoad {
   private readonly functions: string[] = []
   private readonly buf: Buffer
   private readonly started = Date.now()
+  private emptyKeysSkipped = 0
 
   constructor(
     private readonly server: NodeServer,
@@ -67,8 +68,11 @@ class RdbFileLoad {
           if (l) l.rdbUsedMem = Number(v) // INFO loading_rdb_used_mem (redis rdbLoadRio)
         }
       },
+      onEmptyKey: (key) => {
+        if (this.emptyKeysSkipped++ < 10) server.log.warning(`rdbLoadObject skipping empty key: ${key}`)
+      },
       onFunction: (code) => void this.functions.push(code),
-      skipChecksum: !server.config.bool('rdbchecksum'),
+      skipChecksum: !server.config.bool('rdbchecksum') || server.skipChecksumValidation,
     })
     this.buf = Buffer.allocUnsafe(chunk)
     try {
@@ -102,7 +106,8 @@ class RdbFileLoad {
     st.lastLoadKeysLoaded = result.keysLoaded
     st.lastLoadKeysExpired = result.keysExpired
     st.lastLoadedAux = result.aux
-    this.server.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`)
+    if (this.emptyKeysSkipped !== 0) this.server.log.warning(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}, empty keys skipped: ${this.emptyKeysSkipped}.`)
+    else this.server.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`)
     return result
   }
 
