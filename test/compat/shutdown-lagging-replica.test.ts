@@ -18,11 +18,15 @@ const LONG = 120_000
 /** A replica that completed a disk-based full sync and sends REPLCONF ACK only on request. */
 async function fakeReplica(port: number): Promise<{ack: (offset: number) => void; close: () => void}> {
   const sock = net.connect(port, '127.0.0.1')
-  sock.on('data', () => undefined)
   sock.on('error', () => undefined)
   await new Promise((r) => sock.once('connect', r))
   const cmd = (...a: string[]) => sock.write(`*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`)
+  // REPLCONF's +OK first: redis refuses a PSYNC read in the same batch ("SYNC and PSYNC are
+  // invalid with pending output") while that reply is still unsent
+  const ok = new Promise((r) => sock.once('data', r))
   cmd('REPLCONF', 'listening-port', '4321')
+  await ok
+  sock.on('data', () => undefined)
   cmd('PSYNC', '?', '-1')
   return {ack: (offset) => void cmd('REPLCONF', 'ACK', String(offset)), close: () => sock.destroy()}
 }
