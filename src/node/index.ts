@@ -141,7 +141,10 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     await initCluster()
     renameCommands()
   }
+  // redis prints its start banner (with the PID a supervisor or Redis's test harness waits for)
+  // before loadDataFromDisk: a standalone node is reachable, answering -LOADING, while it loads.
   if (!loadFirst) {
+    logStartBanner(logger, config, 'standalone', port)
     try {
       await loadData()
     } catch (e) {
@@ -150,7 +153,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
       throw e
     }
   }
-  logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
+  if (loadFirst) logStartBanner(logger, config, cluster ? 'cluster' : 'standalone', port)
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
   const busPort = cluster ? config.int('cluster-port') || port + 10000 : undefined
