@@ -28,7 +28,6 @@ import {signalShutdownOptions} from './process-configs.js'
 import {Acl} from './acl/acl.js'
 import {Insight} from './insight.js'
 import {installNotify} from './notify.js'
-import {expireReplicaKeys, rememberReplicaKeyWithExpire} from './replica-expire.js'
 
 export {REDIS_VERSION} from './version.js'
 
@@ -203,7 +202,6 @@ export class NodeServer extends EventEmitter {
       d.expireEnabled = this.expireMode === 'master'
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
-      d.events.expireSetUnexpiring = (key) => rememberReplicaKeyWithExpire(this, i, key)
       this.emit('dbCreated', i, d)
     }
     return d
@@ -509,8 +507,6 @@ export class NodeServer extends EventEmitter {
     let freed = 0
     const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
     for (const [, d] of this.databases()) d.activeExpire(200, onFreed)
-    // a replica expires only the keys written on it directly (redis expireSlaveKeys)
-    if (this.expireMode !== 'master' && this.db(0).activeExpireEnabled) expireReplicaKeys(this)
     reclaimFreed(this, freed)
     // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
     if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))

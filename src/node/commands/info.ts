@@ -10,7 +10,6 @@ import {commandStatsLines, errorStatsLines, latencyStatsLines} from '../insight-
 import {existingTracking} from '../tracking.js'
 import {replyBufferPolicy} from '../replybuf.js'
 import {recentMaxBuffers} from '../clientmem.js'
-import {trackedReplicaKeys} from '../replica-expire.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -157,7 +156,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'latest_fork_usec:0',
         `total_forks:${st.totalForks}`,
         `migrate_cached_sockets:${migrateCachedSockets(server)}`,
-        `slave_expires_tracked_keys:${trackedReplicaKeys(server)}`,
+        'slave_expires_tracked_keys:0',
         'active_defrag_hits:0',
         'active_defrag_misses:0',
         'active_defrag_key_hits:0',

@@ -8,7 +8,6 @@ import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
-import {forgetReplicaKeys} from '../replica-expire.js'
 import {expireKeyAt, intArg, is} from './util.js'
 import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
 
@@ -273,7 +272,6 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
       ctx.server.dirty += d.flush()
       signalDbReady(ctx.server, i) // redis signalFlushedDb: XREADGROUP waiters learn their key is gone
     }
-    forgetReplicaKeys(ctx.server) // redis emptyData(-1): flushSlaveKeysWithExpires
     flushallSave(ctx.server) // redis 7.0: kill a BGSAVE, save the empty dataset when save points exist
   } else {
     ctx.server.dirty += ctx.db.flush()

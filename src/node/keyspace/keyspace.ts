@@ -35,9 +35,6 @@ export interface KeyspaceEvents {
   expired?(key: string): void
   /** A key was created (keyspace notification "new"; set only while that class is on). */
   added?: (key: string) => void
-  /** A TTL was set while this db does not expire keys itself (a replica): redis
-   * rememberSlaveKeyWithExpire for keys written on a writable replica (src/node/replica-expire.ts). */
-  expireSetUnexpiring?: (key: string) => void
 }
 
 export class Keyspace {
@@ -293,24 +290,10 @@ export class Keyspace {
     return this.expires.size === 0 ? undefined : this.expires.get(key)
   }
 
-  /** Set an absolute expiry (ms). An expiry in the past deletes the key (caller propagates DEL).
-   * `loaded`: from an RDB being loaded (not a write made on this node). */
-  setExpire(key: string, atMs: number, loaded = false): void {
+  /** Set an absolute expiry (ms). An expiry in the past deletes the key (caller propagates DEL). */
+  setExpire(key: string, atMs: number): void {
     if (!this.hasRaw(key)) return
     this.expires.set(key, atMs)
-    if (!this.expireEnabled && !loaded) this.events.expireSetUnexpiring?.(key)
-  }
-
-  /** Delete `key` now if its TTL has passed, even where this db does not expire keys itself
-   * (redis activeExpireCycleTryExpire from expireSlaveKeys). Undefined: the key has no TTL. */
-  expireIfPast(key: string): boolean | undefined {
-    const at = this.expires.get(key)
-    if (at === undefined) return undefined
-    if (at > this.clock.now() || this.expiryPaused) return false
-    this.remove(key)
-    this.stats.expiredKeys++
-    this.events.expired?.(key)
-    return true
   }
 
   persist(key: string): boolean {

@@ -25,7 +25,7 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   const before = ks.size
   ks.set(e.key, fromRdbValue(e.value))
   if (ks.size === before && !opts.allowDuplicates) throw new RdbFormatError(`RDB has duplicated key '${e.key}' in DB ${db}`)
-  if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt, true)
+  if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
   return true
 }
 

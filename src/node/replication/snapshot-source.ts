@@ -83,7 +83,7 @@ export function openLoader(server: NodeServer): RdbSink {
     }
     const ks = target(db)
     ks.set(e.key, fromRdbValue(e.value))
-    if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt, true)
+    if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
   }
   // Streaming: only the unparsed tail is buffered, never the whole file.
   const parser = new RdbStreamParser({
