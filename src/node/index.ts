@@ -155,6 +155,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
     await initCluster()
     renameCommands()
   }
+  // the banner is out (above): a standalone node is reachable, answering -LOADING, while it loads
   if (!loadFirst) {
     try {
       await loadData()

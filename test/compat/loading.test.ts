@@ -18,7 +18,10 @@ const KEYS = 3000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Commands polled while loading: PING/GET/DBSIZE/REPLICAOF lack the `loading` flag, the rest have it. */
-const PROBES = [['PING'], ['GET', 'key:1'], ['DBSIZE'], ['REPLICAOF', 'NO', 'ONE'], ['SELECT', '0'], ['CONFIG', 'GET', 'port'], ['LASTSAVE'], ['ROLE'], ['CLIENT', 'SETNAME', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['EXEC']]
+const PROBES = [['PING'], ['GET', 'key:1'], ['DBSIZE'], ['REPLICAOF', 'NO', 'ONE'], ['SELECT', '0'], ['CONFIG', 'GET', 'port'], ['LASTSAVE'], ['ROLE'], ['CLIENT', 'SETNAME', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['EXEC'],
+  // CONFIG SET while loading: most configs are allowed, DENY_LOADING_CONFIG ones get -LOADING (a
+  // protected one, dir, still gets its protected-config error first)
+  ['CONFIG', 'SET', 'loglevel', 'notice'], ['CONFIG', 'SET', 'repl-diskless-load', 'disabled'], ['CONFIG', 'SET', 'dir', '/nonexistent/redis-ts-probe']]
 
 interface Engine {
   name: string
@@ -163,6 +166,7 @@ describe('start-up loading (side by side with redis-server 7.0)', {skip}, () => 
       assert.deepEqual([...(e.replies.get(key) ?? [])].sort(), [...(r.replies.get(key) ?? [])].sort(), key)
     }
     assert.deepEqual([...r.replies.get('PING')!], ['-LOADING Redis is loading the dataset in memory'])
+    assert.deepEqual([...r.replies.get('CONFIG SET repl-diskless-load disabled')!], ['-LOADING Redis is loading the dataset in memory'])
   })
 
   test('INFO persistence has the same loading fields', () => {

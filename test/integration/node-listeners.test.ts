@@ -4,7 +4,7 @@
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import {mkdtempSync, rmSync, statSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {networkInterfaces, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -96,6 +96,33 @@ describe('node listeners for a harness that starts the node itself', () => {
       assert.equal(await far2.ping(), 'PONG')
     } finally {
       for (const c of clients) c.disconnect()
+      await node.stop()
+    }
+  })
+
+  // redis prints the banner (" PID: ", what Redis's harness waits for) before loading the dataset,
+  // so `INFO` can show loading:1 right after a restart (tests/unit/introspection "config during loading").
+  test('the start banner comes before the dataset is loaded', async () => {
+    const dir = join(root, 'banner-load')
+    mkdirSync(dir)
+    const first = await startNode({overrides: {port: '0', bind: '127.0.0.1', dir, save: '', 'enable-debug-command': 'yes'}, silent: true})
+    const c = new Redis({port: first.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null})
+    try {
+      assert.equal(await c.call('DEBUG', 'POPULATE', '1000'), 'OK')
+      assert.equal(await c.call('SAVE'), 'OK')
+    } finally {
+      c.disconnect()
+      await first.stop()
+    }
+    const lines: string[] = []
+    const logger = new Logger()
+    logger.sink = (l) => void lines.push(l)
+    const node = await startNode({overrides: {port: '0', bind: '127.0.0.1', dir, save: '', 'always-show-logo': 'yes'}, logger})
+    try {
+      const banner = lines.findIndex((l) => l.includes(` PID: ${process.pid}`))
+      const loaded = lines.findIndex((l) => l.includes('DB loaded from disk'))
+      assert.ok(banner >= 0 && loaded > banner, lines.join('\n'))
+    } finally {
       await node.stop()
     }
   })

@@ -161,7 +161,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'latest_fork_usec:0',
         `total_forks:${st.totalForks}`,
         `migrate_cached_sockets:${migrateCachedSockets(server)}`,
-        'slave_expires_tracked_keys:0',
+        `slave_expires_tracked_keys:${replicaTrackedExpires(server)}`,
         'active_defrag_hits:0',
         'active_defrag_misses:0',
         'active_defrag_key_hits:0',
@@ -247,6 +247,13 @@ export function infoText(server: NodeServer, args: string[]): string {
  * redis getMemoryOverheadData's split of the shared replication buffer: the backlog's share is at
  * most repl-backlog-size while replicas are attached, the rest is the replicas'.
  */
+/** redis getSlaveKeyWithExpireCount: distinct names a writable replica's own clients gave a TTL. */
+function replicaTrackedExpires(server: NodeServer): number {
+  const names = new Set<string>()
+  for (const [, ks] of server.databases()) for (const k of ks.localExpires ?? []) names.add(k)
+  return names.size
+}
+
 function replicationMemoryLines(server: NodeServer): string[] {
   const repl = server.replication
   const total = repl?.replicationBufferBytes() ?? 0

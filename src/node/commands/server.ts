@@ -137,12 +137,12 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     if (!NodeConfig.isKnown(name)) return ctx.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`)
     const canonical = NodeConfig.canonicalName(name)
     // an alias is its own table entry in redis: "x-ziplist-y" and "x-listpack-y" are not duplicates
-    const why = NodeConfig.isImmutable(name) ? "can't set immutable config" : seen.has(name.toLowerCase()) ? 'duplicate parameter' : null
-    if (why !== null) {
-      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
-    }
-    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx, 'enable-protected-configs'))
-      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`)
+    const fail = (why: string) => ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
+    if (NodeConfig.isImmutable(name)) return fail("can't set immutable config")
+    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx, 'enable-protected-configs')) return fail("can't set protected config")
+    // redis DENY_LOADING_CONFIG: refused while the dataset loads (after the two checks above)
+    if (ctx.server.loading && DENY_LOADING_CONFIGS.has(canonical)) return ctx.reply.error(E.LOADING)
+    if (seen.has(name.toLowerCase())) return fail('duplicate parameter')
     seen.add(name.toLowerCase())
     pairs.push([canonical, argv[i + 1]])
   }
@@ -188,6 +188,9 @@ async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly
     return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
   }
 }
+
+/** redis DENY_LOADING_CONFIG */
+const DENY_LOADING_CONFIGS = new Set(['appendonly', 'repl-diskless-load', 'dir'])
 
 /** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
 const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
