@@ -4,7 +4,7 @@
 // steps run against redis-server and the embedded node, and must give the same figures.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {nodeDirectives, spawnInstance, stopPids, writeConfigFile, type NodeProcessSpec} from '../../src/local/launcher.js'
@@ -117,6 +117,52 @@ describe('master restart: PSYNC continues from the RDB aux fields', () => {
         assert.equal(await r.get('db9:29'), '29')
         assert.equal(await r.select(0), 'OK')
         assert.equal(await r.dbsize(), 0, 'nothing applied in db 0')
+      } finally {
+        m.disconnect()
+        r.disconnect()
+      }
+    })
+  }
+
+  for (const server of servers) {
+    test(`${server}: REPLICAOF at run time, CONFIG REWRITE, restart: the replica comes back as a replica and continues with a partial resync`, {timeout: 180000}, async () => {
+      const mp = await freePortPair()
+      const rp = await freePortPair()
+      await spawn(server, 'm3', mp.port, mp.busPort)
+      let replica = await spawn(server, 'r3', rp.port, rp.busPort)
+      const m = client(mp.port)
+      let r = client(rp.port)
+      try {
+        assert.equal(await r.call('REPLICAOF', '127.0.0.1', String(mp.port)), 'OK')
+        assert.deepEqual(await r.config('GET', 'replicaof'), ['replicaof', `127.0.0.1 ${mp.port}`])
+        await m.select(5)
+        for (let i = 0; i < 10; i++) await m.set(`k${i}`, String(i))
+        const synced = async () => {
+          const mi = await info(m)
+          const ri = await info(r)
+          return ri.master_link_status === 'up' && ri.slave_repl_offset === mi.master_repl_offset
+        }
+        await waitFor(synced, 60000, 'replica in sync')
+        assert.equal(await r.config('REWRITE'), 'OK')
+        const conf = join(root, `${server}-r3`, 'redis.conf')
+        assert.match(readFileSync(conf, 'utf8'), new RegExp(`^replicaof 127\\.0\\.0\\.1 ${mp.port}$`, 'm'))
+        const fullBefore = Number((await info(m, 'stats')).sync_full)
+        const partialBefore = Number((await info(m, 'stats')).sync_partial_ok)
+        r.disconnect()
+        await stopPids([replica], 60000)
+        for (let i = 10; i < 15; i++) await m.set(`k${i}`, String(i))
+        // the same file, as the rewrite left it
+        replica = spawnInstance(server, conf, join(root, `${server}-r3`), false).pid
+        pids.push(replica)
+        await waitReady(rp.port, undefined, undefined, 60000)
+        r = client(rp.port)
+        await waitFor(async () => Number((await info(m, 'stats')).sync_partial_ok) === partialBefore + 1, 60000, 'partial resync of the restarted replica')
+        await waitFor(synced, 60000, 'replica caught up')
+        assert.equal(Number((await info(m, 'stats')).sync_full), fullBefore, 'no full sync')
+        await r.select(5)
+        assert.equal(await r.dbsize(), 15)
+        assert.equal(await r.call('REPLICAOF', 'NO', 'ONE'), 'OK')
+        assert.deepEqual(await r.config('GET', 'replicaof'), ['replicaof', ''])
       } finally {
         m.disconnect()
         r.disconnect()

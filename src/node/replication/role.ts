@@ -27,6 +27,8 @@ export function setMaster(repl: Replication, host: string, port: number): void {
   link.cached = cached
   if (cached) link.reploff = link.readReploff = cached.offset
   repl.master = link
+  // redis server.masterhost/masterport: what CONFIG GET replicaof and CONFIG REWRITE report
+  server.config.set('replicaof', `${host} ${port}`)
   setReplicaMode(repl, true)
   if (wasMaster) server.log.notice('Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.')
   link.start()
@@ -41,6 +43,7 @@ export function unsetMaster(repl: Replication): void {
   server.replOffset = repl.offset
   link.stop()
   repl.master = null
+  server.config.set('replicaof', '')
   repl.shiftReplicationId()
   repl.disconnectReplicas()
   repl.ensureBacklog()
