@@ -13,9 +13,9 @@
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
-import {hasKeys, keysOf} from './dispatcher.js'
+import {hasKeys, keysOf} from './command-keys.js'
 import {keySlot} from './keyspace/slot.js'
-import {FLAG_ALLOW_CROSS_SLOT} from './scripting/run.js'
+import {FLAG_ALLOW_CROSS_SLOT} from './scripting/flags.js'
 import {declaredScriptFlags} from './scripting/shebang.js'
 
 export type PauseType = 'write' | 'all'

@@ -12,21 +12,8 @@ import {Session} from '../session.js'
 import {keySlot} from '../keyspace/slot.js'
 import type {ScriptHost} from './engine.js'
 
-export const FLAG_NO_WRITES = 1
-export const FLAG_ALLOW_OOM = 2
-export const FLAG_ALLOW_STALE = 4
-export const FLAG_NO_CLUSTER = 8
-export const FLAG_ALLOW_CROSS_SLOT = 16
-/** EVAL without a shebang: pre-7.0 semantics (the command's own flags decide). */
-export const FLAG_EVAL_COMPAT = 32
-
-export const SCRIPT_FLAG_NAMES: [string, number][] = [
-  ['no-writes', FLAG_NO_WRITES],
-  ['allow-oom', FLAG_ALLOW_OOM],
-  ['allow-stale', FLAG_ALLOW_STALE],
-  ['no-cluster', FLAG_NO_CLUSTER],
-  ['allow-cross-slot-keys', FLAG_ALLOW_CROSS_SLOT],
-]
+export {FLAG_ALLOW_CROSS_SLOT, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES} from './flags.js'
+import {FLAG_ALLOW_CROSS_SLOT, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES} from './flags.js'
 
 /** Commands Redis flags may-replicate: a read-only script may not call them either. */
 const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall', 'script|load', 'script|flush', 'function|load', 'function|delete', 'function|flush', 'function|restore'])

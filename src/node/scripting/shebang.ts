@@ -6,7 +6,7 @@
 import {splitArgs} from '../../resp/parser.js'
 import type {CommandFlag, CommandSpec} from '../commands/types.js'
 import type {NodeServer} from '../server.js'
-import {FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES} from './run.js'
+import {FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_WRITES, SCRIPT_FLAG_NAMES} from './flags.js'
 
 /** Parse "#!lua flags=a,b" (evalExtractShebangFlags); returns flags and the shebang length. */
 export function parseShebang(body: string): {flags: number; length: number} | {error: string} {
