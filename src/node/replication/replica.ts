@@ -127,9 +127,9 @@ export class MasterLink {
     this.closeSession()
   }
 
-  /** The database the master's stream has selected on our master client. */
+  /** The database the master's stream has selected: on our master client, else the cached master's. */
   get streamDb(): number {
-    return this.session?.dbIndex ?? this.closedDb
+    return this.session?.dbIndex ?? this.cached?.db ?? this.closedDb
   }
 
   private closeSession(): void {

@@ -12,7 +12,7 @@ export function setMaster(repl: Replication, host: string, port: number): void {
   let cached: MasterLink['cached'] = null
   if (old) {
     // Keep the history we had with the previous master: the new one may continue it (PSYNC2).
-    cached = old.connected || old.cached ? {replid: repl.replid, offset: old.reploff, db: old.connected ? old.streamDb : old.cached?.db} : old.cached
+    cached = old.connected || old.cached ? {replid: repl.replid, offset: old.reploff, db: old.streamDb} : old.cached
     old.stop()
   } else {
     // replicationCacheMasterUsingMyself: a demoted master can PSYNC from its own offset.

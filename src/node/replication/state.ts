@@ -310,7 +310,7 @@ export class Replication {
     if (offset < 0) return null
     // redis rdbPopulateSaveInfo: the database the stream has selected, so a restarted replica's
     // cached master continues in it (a master's next write re-SELECTs anyway when it is -1)
-    const streamDb = m ? (m.connected ? m.streamDb : (m.cached?.db ?? 0)) : this.selectedDb === -1 ? 0 : this.selectedDb
+    const streamDb = m ? m.streamDb : this.selectedDb === -1 ? 0 : this.selectedDb
     return [['repl-stream-db', String(streamDb)], ['repl-id', this.replid], ['repl-offset', String(offset)]]
   }
 
