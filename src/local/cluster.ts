@@ -247,9 +247,37 @@ export async function stopLocalCluster(opts: {name?: string; dir?: string; clean
   const running = state.nodes.filter(nodeAlive)
   // Sentinels go first, so none of them starts a failover while the data nodes go down.
   await stopPids(running.filter((n) => n.sentinel).map((n) => n.pid))
-  await stopPids(running.filter((n) => !n.sentinel).map((n) => n.pid))
+  // Then the masters, then the replicas: a master's SIGTERM shutdown waits for its replicas to
+  // acknowledge the whole stream, so each replica saves the master's replication id and offset and
+  // continues with a partial resync after `local start`. Stopped together, a replica could exit
+  // before that final ACK and need a full sync (or be refused PSYNC) once restarted.
+  const data = running.filter((n) => !n.sentinel)
+  const replicas = await replicaPorts(state, data)
+  await stopPids(data.filter((n) => !replicas.has(n.port)).map((n) => n.pid))
+  await stopPids(data.filter((n) => replicas.has(n.port)).map((n) => n.pid))
   if (opts.clean) rmSync(dir, {recursive: true, force: true})
   return {...state, stopped: running.length}
+}
+
+/** Ports of the nodes that answer ROLE as a replica now (a node that does not answer counts as a master). */
+async function replicaPorts(state: LocalClusterState, nodes: LocalNodeState[]): Promise<Set<number>> {
+  const pool = new NodePool({...(state.password ? {password: state.password} : {}), connectTimeoutMs: 1000, commandTimeoutMs: 2000})
+  const host = connectHost(state)
+  try {
+    const roles = await Promise.all(
+      nodes.map(async (n) => {
+        try {
+          const reply = (await (await pool.get({host, port: n.port})).call('ROLE')) as unknown[]
+          return reply[0] === 'slave' ? n.port : null
+        } catch {
+          return null
+        }
+      }),
+    )
+    return new Set(roles.filter((p): p is number => p !== null))
+  } finally {
+    await pool.close()
+  }
 }
 
 export function listLocalClusters(baseDir = defaultBaseDir()): (LocalClusterState & {running: number; down: number[]})[] {

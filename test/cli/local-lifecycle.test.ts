@@ -5,7 +5,7 @@ import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
-import {Cluster} from 'ioredis'
+import {Cluster, Redis} from 'ioredis'
 import {isolatedCli} from '../helpers/cli.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import {isAlive} from '../../src/local/launcher.js'
@@ -66,6 +66,21 @@ async function lifecycle(name: string, server: string): Promise<void> {
     await withCluster(nodes, async (c) => {
       for (let i = 0; i < 100; i += 7) assert.equal(await c.get(`k${i}`), `v${i}`)
     })
+    // `local stop` stops the masters before the replicas, so every replica saved its master's whole
+    // stream and continues with a partial resync: no master needed a full sync after `local start`.
+    const masters = nodes.filter((n) => n.role === 'master')
+    const stats = async (): Promise<{full: number; partial: number}[]> =>
+      Promise.all(masters.map(async (m) => {
+        const r = new Redis({host: m.host, port: m.port, lazyConnect: true, maxRetriesPerRequest: 1})
+        const text = await r.info('stats').finally(() => r.disconnect())
+        return {full: Number(/sync_full:(\d+)/.exec(text)?.[1] ?? NaN), partial: Number(/sync_partial_ok:(\d+)/.exec(text)?.[1] ?? NaN)}
+      }))
+    let seen = await stats()
+    for (const deadline = Date.now() + 30000; seen.some((x) => x.partial < 1) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250))
+      seen = await stats()
+    }
+    assert.deepEqual(seen, masters.map(() => ({full: 0, partial: 1})), 'each replica continued with PSYNC after local start')
 
     const added = await json(['local', 'add-node', '--replica', '--name', name])
     assert.equal(added.result.role, 'replica')
