@@ -466,6 +466,8 @@ export class LuaEngine {
       lua.lua_settable(L, -3)
       return raise ? lua.lua_error(L) : 1
     }
+    // redisProtocolToLuaType_Error goes through luaPushErrorBuff, which logs it
+    if (ldb !== null && ldb.logging && r.reply.startsWith('-')) ldb.log(`<error> ${r.reply.slice(0, r.reply.indexOf('\r\n'))}`)
     let isError: boolean
     try {
       isError = respToLua(L, r.reply)
