@@ -113,14 +113,8 @@ async function session(port: number, mode: 'yes' | 'sync', script: string, evalA
   return out
 }
 
-function client(port: number): Redis {
-  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null})
-  c.on('error', () => undefined)
-  return c
-}
-
-describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), timeout: 240_000}, () => {
-  const root = mkdtempSync(join(os.tmpdir(), 'redis-ts-ldb-'))
+/** A redis-server and an embedded node for the tests of the calling describe() (stopped after them). */
+function serverPair(root: string): Server[] {
   const servers: Server[] = []
   before(async () => {
     servers.push(await launch('redis-server', root))
@@ -130,6 +124,18 @@ describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), time
     for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL')
     rmSync(root, {recursive: true, force: true})
   })
+  return servers
+}
+
+function client(port: number): Redis {
+  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null})
+  c.on('error', () => undefined)
+  return c
+}
+
+describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), timeout: 240_000}, () => {
+  const root = mkdtempSync(join(os.tmpdir(), 'redis-ts-ldb-'))
+  const servers = serverPair(root)
   const both = async <T>(fn: (s: Server) => Promise<T>): Promise<[T, T]> => [await fn(servers[0]), await fn(servers[1])]
 
   test('SYNC session: the whole conversation matches, and the writes are kept', async () => {
@@ -225,16 +231,7 @@ describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), time
 })
 
 describe('a busy script and clients blocked on its keys vs redis-server', {skip: redisSkip(), timeout: 120_000}, () => {
-  const root = mkdtempSync(join(os.tmpdir(), 'redis-ts-ldb-busy-'))
-  const servers: Server[] = []
-  before(async () => {
-    servers.push(await launch('redis-server', root))
-    servers.push(await launch('embedded', root))
-  })
-  after(() => {
-    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL')
-    rmSync(root, {recursive: true, force: true})
-  })
+  const servers = serverPair(mkdtempSync(join(os.tmpdir(), 'redis-ts-ldb-busy-')))
 
   test('BLPOP is served only after the timed-out script that pushed ends (eval and fcall)', async () => {
     const body = `
