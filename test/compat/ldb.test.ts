@@ -194,6 +194,20 @@ describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), time
     assert.equal(ours.after, 'v')
   })
 
+  test('a script that runs past lua-time-limit stops with the timeout reason', async () => {
+    for (const s of servers) {
+      const c = client(s.port)
+      await c.config('SET', 'lua-time-limit', '200')
+      const r = await session(s.port, 'sync', 'local i = 0\nwhile true do\n  i = i + 1\nend', ['0'], [['c'], ['a']])
+      await c.config('SET', 'lua-time-limit', '5000')
+      c.disconnect()
+      const stop = r[2] as string[]
+      assert.match(stop[0], /^\+\* Stopped at [23], stop reason = timeout reached, infinite loop\?$/, `${s.kind}: ${JSON.stringify(r)}`)
+      assert.deepEqual(r[3], ['+<endsession>'])
+      assert.match(String(r[4]), /^-ERR script aborted for user request script: \w{40}, on @user_script:[23]\.$/)
+    }
+  })
+
   test('the node serves other clients once a session ends, and a client that leaves mid-session', async () => {
     for (const s of servers) {
       const c = await RawClient.connect(s.port)
