@@ -44,6 +44,13 @@ class Registry {
         queueMicrotask(() => this.serveReady())
       }
     })
+    // Keys a busy script made ready are served once it ends (see serveReady).
+    server.on('scriptFinished', () => {
+      if (this.ready.size !== 0 && !this.scheduled) {
+        this.scheduled = true
+        queueMicrotask(() => this.serveReady())
+      }
+    })
     server.on('sessionClosed', (s: Session) => {
       const w = this.bySession.get(s)
       if (w) this.finish(w)
@@ -86,6 +93,13 @@ class Registry {
   }
 
   private serveReady(): void {
+    // A script past busy-reply-threshold gives the event loop turns, but Redis serves blocked
+    // clients only after a whole command (handleClientsBlockedOnKeys, never from
+    // processEventsWhileBlocked): a BLPOP sees the script's pushes only once the script is over.
+    if (this.server.scripting?.current != null) {
+      this.scheduled = false
+      return
+    }
     // Serving BLMOVE pushes to another key, which may become ready in turn: loop until quiet.
     while (this.ready.size !== 0) {
       const ids = [...this.ready]

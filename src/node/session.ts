@@ -82,6 +82,8 @@ export class Session {
   lastCommand = 'NULL'
   closed = false
   closeAfterReply = false
+  /** SCRIPT DEBUG YES|SYNC: the next EVAL enters the Lua debugger (redis CLIENT_LUA_DEBUG[_SYNC]) */
+  luaDebug: '' | 'yes' | 'sync' = ''
   /** a handler returned a Promise: queue input until it settles */
   private paused = false
   private flushScheduled = false

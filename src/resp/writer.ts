@@ -13,16 +13,21 @@ export function formatDouble(d: number): string {
 
 /** C's printf("%.17g"), which redis 7.0 addReplyDouble uses (7.2 switched to shortest repr). */
 export function formatG17(d: number): string {
+  return formatG(d, 17)
+}
+
+/** C's printf("%.<precision>g") of a finite number. */
+export function formatG(d: number, precision: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0'
-  const e = d.toExponential(16)
+  const e = d.toExponential(precision - 1)
   const at = e.indexOf('e')
   const x = Number(e.slice(at + 1))
-  if (x < -4 || x >= 17) {
+  if (x < -4 || x >= precision) {
     const mant = stripZeros(e.slice(0, at))
     const ax = Math.abs(x)
     return mant + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax))
   }
-  return stripZeros(d.toFixed(16 - x))
+  return stripZeros(d.toFixed(precision - 1 - x))
 }
 
 function stripZeros(s: string): string {

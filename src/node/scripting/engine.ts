@@ -9,6 +9,7 @@ import type {NodeServer} from '../server.js'
 import {errorTableCounted, errorTableMessage, luaToReply, pushErrorTable, respToLua, ReplyParseError} from './convert.js'
 import {formatG17, fromLua, lauxlib, lstr, lua, lualib, pushBin, pushText, textFromLua, toLua, type LuaCFunction, type LuaState} from './lua.js'
 import {openLibraries} from './libs/index.js'
+import type {Ldb} from './ldb.js'
 
 /** What a running script asks of the server (src/node/scripting/run.ts). */
 export interface ScriptHost {
@@ -34,6 +35,7 @@ export const LL_NOTICE = 2
 export const LL_WARNING = 3
 
 const HOOK_INSTRUCTIONS = 1_000
+const LDB_HOOK_INSTRUCTIONS = 100_000
 const LIBRARY_API = '__LIBRARY_API__'
 const GLOBALS_API = '__GLOBALS_API__'
 /** While timed out, how long a slice of script runs before the event loop gets a turn. */
@@ -45,6 +47,8 @@ export class LuaEngine {
   readonly L: LuaState
   /** The run in progress (redis.call needs it); null between scripts. */
   host: ScriptHost | null = null
+  /** The Lua debugger (EVAL's interpreter only): redis.debug(), redis.breakpoint(), call logging. */
+  ldb: Ldb | null = null
   private startedAt = 0
   private lastYield = 0
 
@@ -142,10 +146,11 @@ export class LuaEngine {
     }
     if (this.mode === 'eval') {
       fns.breakpoint = (l) => {
-        lua.lua_pushboolean(l, false) // no debugging session is ever active
+        if (this.ldb !== null) return this.ldb.breakpointCommand(l)
+        lua.lua_pushboolean(l, false)
         return 1
       }
-      fns.debug = () => 0
+      fns.debug = (l) => (this.ldb === null ? 0 : this.ldb.debugCommand(l))
       fns.replicate_commands = (l) => {
         lua.lua_pushboolean(l, true) // 7.0: always effects replication
         return 1
@@ -333,7 +338,7 @@ export class LuaEngine {
    * error texts (the SHA for EVAL, the function name for FCALL). Returns done, or a resume
    * function when the script gave the event loop a turn (busy mode).
    */
-  run(key: string | number, keys: string[], args: string[], host: ScriptHost, out: RespWriter, funcname: string): RunOutcome {
+  run(key: string | number, keys: string[], args: string[], host: ScriptHost, out: RespWriter, funcname: string, debug = false): RunOutcome {
     const L = this.L
     const co: LuaState = lua.lua_newthread(L)
     lua.lua_pop(L, 1) // the JS reference keeps the thread alive
@@ -356,7 +361,10 @@ export class LuaEngine {
     }
     this.host = host
     this.startedAt = this.lastYield = Date.now()
-    lua.lua_sethook(co, (l: LuaState) => this.hook(l), lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS)
+    const ldb = this.ldb
+    // redis luaCallFunction: a debugged script gets the debugger's line hook instead of the busy one
+    if (debug && ldb !== null) lua.lua_sethook(co, (l: LuaState, ar: {event: number}) => ldb.hook(l, ar.event), lua.LUA_MASKLINE | lua.LUA_MASKCOUNT, LDB_HOOK_INSTRUCTIONS)
+    else lua.lua_sethook(co, (l: LuaState) => this.hook(l), lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS)
     const step = (n: number): RunOutcome => {
       this.host = host
       const status = lua.lua_resume(co, L, n)
@@ -439,23 +447,27 @@ export class LuaEngine {
     }
     const argc = lua.lua_gettop(L)
     if (argc === 0) {
-      pushErrorTable(L, 'Please specify at least one argument for this redis lib call')
+      this.pushError(L, 'Please specify at least one argument for this redis lib call')
       return raise ? lua.lua_error(L) : 1
     }
     const argv = luaArgv(L, argc)
     lua.lua_settop(L, 0)
     if (argv === null) {
-      pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers')
+      this.pushError(L, 'Lua redis lib command arguments must be strings or integers')
       return raise ? lua.lua_error(L) : 1
     }
+    const ldb = this.ldb
+    if (ldb !== null && ldb.logging) ldb.log(`<redis>${argv.slice(0, 10).map((a) => ' ' + a).join('')}${argv.length > 10 ? ` ... (${argv.length - 11} more)` : ''}`)
     const r = host.call(argv)
     if ('error' in r) {
-      pushErrorTable(L, r.error)
+      this.pushError(L, r.error)
       pushText(L, 'ignore_error_stats_update')
       lua.lua_pushboolean(L, true)
       lua.lua_settable(L, -3)
       return raise ? lua.lua_error(L) : 1
     }
+    // redisProtocolToLuaType_Error goes through luaPushErrorBuff, which logs it
+    if (ldb !== null && ldb.logging && r.reply.startsWith('-')) ldb.log(`<error> ${r.reply.slice(0, r.reply.indexOf('\r\n'))}`)
     let isError: boolean
     try {
       isError = respToLua(L, r.reply)
@@ -465,7 +477,14 @@ export class LuaEngine {
       pushErrorTable(L, e.message)
       isError = true
     }
+    if (ldb !== null && ldb.logging) ldb.logRedisReply(r.reply)
     return raise && isError ? lua.lua_error(L) : 1
+  }
+
+  /** luaPushError: while the debugger steps, the error is logged too. */
+  private pushError(L: LuaState, error: string): void {
+    if (this.ldb !== null && this.ldb.logging) this.ldb.log(`<error> ${error}`)
+    pushErrorTable(L, error)
   }
 
   private log(L: LuaState): number {

@@ -3,6 +3,7 @@ import {E} from '../errors.js'
 import {cmd, helpSubcommand, type CommandContext, type CommandFlag, type CommandSpec} from '../commands/types.js'
 import {scriptCommandFlags} from './shebang.js'
 import type {Scripting} from './scripting.js'
+import {UndoLog} from './ldb-undo.js'
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.'
 
@@ -63,10 +64,10 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
   const F = ['noscript', 'stale'] as const
   const sub = (name: string, arity: number, flags: CommandSpec['flags'], handler: CommandSpec['handler']) => cmd(name, arity, flags, 0, handler, {categories: ['@slow', '@scripting']})
   return [
-    scriptCommand('eval', [...F], (ctx, argv) => evalGeneric(sc, ctx, argv, false, false)),
-    scriptCommand('evalsha', [...F], (ctx, argv) => evalGeneric(sc, ctx, argv, true, false)),
-    scriptCommand('eval_ro', [...F, 'readonly'], (ctx, argv) => evalGeneric(sc, ctx, argv, false, true)),
-    scriptCommand('evalsha_ro', [...F, 'readonly'], (ctx, argv) => evalGeneric(sc, ctx, argv, true, true)),
+    scriptCommand('eval', [...F], (ctx, argv) => evalCommand(sc, ctx, argv, false, false)),
+    scriptCommand('evalsha', [...F], (ctx, argv) => evalCommand(sc, ctx, argv, true, false)),
+    scriptCommand('eval_ro', [...F, 'readonly'], (ctx, argv) => evalCommand(sc, ctx, argv, false, true)),
+    scriptCommand('evalsha_ro', [...F, 'readonly'], (ctx, argv) => evalCommand(sc, ctx, argv, true, true)),
     cmd('script', -2, [], 0, () => undefined, {
       categories: ['@slow'],
       subcommands: [
@@ -91,10 +92,13 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
           ctx.reply.ok()
         }),
         sub('debug', 3, ['noscript'], (ctx, argv) => {
+          const s = ctx.session
+          if (ctx.reply.out.length !== 0 || (s.socket?.writableLength ?? 0) !== 0) return ctx.reply.error('ERR SCRIPT DEBUG must be called outside a pipeline')
           const mode = argv[2].toLowerCase()
-          if (mode === 'no') return ctx.reply.ok()
-          if (mode === 'yes' || mode === 'sync') return ctx.reply.error('ERR SCRIPT DEBUG (the Lua debugger) is not available on redis-ts nodes')
-          ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
+          if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') return ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
+          if (mode !== 'no') sc.ldb.enable(s.socket)
+          s.luaDebug = mode === 'no' ? '' : mode
+          ctx.reply.ok()
         }),
         helpSubcommand(SCRIPT_HELP, {categories: ['@slow', '@scripting']}),
       ],
@@ -102,7 +106,37 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
   ]
 }
 
-function evalGeneric(sc: Scripting, ctx: CommandContext, argv: string[], bySha: boolean, ro: boolean): void | Promise<void> {
+function evalCommand(sc: Scripting, ctx: CommandContext, argv: string[], bySha: boolean, ro: boolean): void | Promise<void> {
+  const mode = ctx.session.luaDebug
+  if (mode === '') return evalGeneric(sc, ctx, argv, bySha, ro)
+  if (bySha) return ctx.reply.error(argv[1].length !== 40 ? NOSCRIPT : 'ERR Please use EVAL instead of EVALSHA for debugging')
+  return evalWithDebugging(sc, ctx, argv, ro, mode)
+}
+
+/**
+ * redis evalGenericCommandWithDebugging: the session around one EVAL; the client is closed after
+ * the reply. A YES session (a fork()ed child in Redis) keeps none of its writes.
+ */
+function evalWithDebugging(sc: Scripting, ctx: CommandContext, argv: string[], ro: boolean, mode: 'yes' | 'sync'): void {
+  const s = ctx.session
+  const log = s.server.log
+  const forked = mode === 'yes'
+  const undo = forked ? new UndoLog(s.server) : null
+  log.warning(forked ? 'Redis forked for debugging eval' : 'Redis synchronous debugging eval session started')
+  sc.ldb.enableOn(s.socket)
+  sc.ldb.start(forked, argv[1])
+  try {
+    void evalGeneric(sc, ctx, argv, false, ro, {propagate: !forked})
+  } finally {
+    sc.ldb.end()
+    undo?.rollback()
+    log.warning(forked ? 'Lua debugging session child exiting' : 'Redis synchronous debugging eval session ended')
+    s.luaDebug = ''
+    s.closeAfterReply = true
+  }
+}
+
+function evalGeneric(sc: Scripting, ctx: CommandContext, argv: string[], bySha: boolean, ro: boolean, debug?: {propagate: boolean}): void | Promise<void> {
   const numkeys = parseNumkeys(ctx, argv)
   if (numkeys === null) return
   let sha: string
@@ -129,5 +163,6 @@ function evalGeneric(sc: Scripting, ctx: CommandContext, argv: string[], bySha: 
     evalMode: true,
     funcname: sha,
     argv,
+    debug,
   })
 }

@@ -57,6 +57,8 @@ export class ScriptRun implements ScriptHost {
   killed = false
   timedOut = false
   writeDirty = false
+  /** false for a SCRIPT DEBUG YES session: its writes reach neither replicas nor the AOF */
+  propagate = true
   readonly startedAt = Date.now()
   private slot: number
 
@@ -164,7 +166,7 @@ export class ScriptRun implements ScriptHost {
       s.reply.out = ''
       return {error: 'This Redis command is not allowed from script'}
     }
-    if (batch !== null && this.replFlags !== PROPAGATE_ALL) retarget(batch, opsBefore, this.replFlags & activeTargets(server))
+    if (batch !== null && (this.replFlags !== PROPAGATE_ALL || !this.propagate)) retarget(batch, opsBefore, this.propagate ? this.replFlags & activeTargets(server) : 0)
     return {reply: s.reply.take()}
   }
 

@@ -10,6 +10,7 @@ import {keySlot} from '../keyspace/slot.js'
 import {parseShebang} from './shebang.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
 import {Functions} from './functions.js'
+import {Ldb} from './ldb.js'
 import {OOM_ERROR} from '../memory/index.js'
 import {BUSY_EVAL, BUSY_FUNCTION, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, ScriptRun, scriptSession} from './run.js'
 
@@ -33,10 +34,13 @@ export class Scripting {
   /** the script running now (at most one per node) */
   current: ScriptRun | null = null
   private readonly session: Session
+  /** the Lua debugger (one per node, like redis's global ldb) */
+  readonly ldb: Ldb
 
   constructor(readonly server: NodeServer) {
     this.session = scriptSession(server)
     this.functions = new Functions(server)
+    this.ldb = new Ldb(() => server.config.int('lua-time-limit'))
   }
 
   /**
@@ -74,6 +78,7 @@ export class Scripting {
   private newEngine(): LuaEngine {
     const e = new LuaEngine(this.server, 'eval')
     e.protectGlobals()
+    e.ldb = this.ldb
     return e
   }
 
@@ -165,6 +170,8 @@ export class Scripting {
     funcname: string
     /** the caller's command (FUNCTION STATS shows it) */
     argv: string[]
+    /** run under the Lua debugger (a SCRIPT DEBUG session); such a run never yields */
+    debug?: {propagate: boolean}
   }): void | Promise<void> {
     const {caller, flags} = opts
     const readOnly = opts.ro || (!(flags & FLAG_EVAL_COMPAT) && (flags & FLAG_NO_WRITES) !== 0)
@@ -186,6 +193,7 @@ export class Scripting {
       },
       () => this.server.emit('scriptTimedOut'),
     )
+    if (opts.debug !== undefined) run.propagate = opts.debug.propagate
     this.current = run
     const clock = this.server.expiryClock
     clock.freeze()
@@ -195,7 +203,7 @@ export class Scripting {
     }
     let outcome: RunOutcome
     try {
-      outcome = opts.engine.run(opts.key, opts.keys, opts.args, run, opts.out, opts.funcname)
+      outcome = opts.engine.run(opts.key, opts.keys, opts.args, run, opts.out, opts.funcname, opts.debug !== undefined)
     } catch (e) {
       end()
       throw e
