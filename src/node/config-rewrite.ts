@@ -46,7 +46,7 @@ class RewriteState {
 }
 
 /** rewriteConfigFormatMemory: the largest of gb/mb/kb that divides the value. */
-function formatMemory(v: string): string {
+export function formatMemory(v: string): string {
   const n = Number(v)
   if (!Number.isFinite(n) || n === 0) return v
   for (const [unit, size] of [['gb', 1024 ** 3], ['mb', 1024 ** 2], ['kb', 1024]] as const) if (n % size === 0) return `${n / size}${unit}`

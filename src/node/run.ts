@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
+import {installCrashHandlers} from './crash.js'
 import {AofLoadError} from './persistence/aof-load.js'
 import {LoadAborted} from './persistence/loading.js'
 import type {NodeServer} from './server.js'
@@ -45,6 +46,7 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   // Listening comes before loading (redis writes its pidfile and serves -LOADING meanwhile).
   const onListening = (srv: NodeServer) => {
     server = srv
+    installCrashHandlers(srv)
     if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
     // SHUTDOWN from a client or a signal ends the process.
     srv.once('shutdown', () => {

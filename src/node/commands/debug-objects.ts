@@ -1,6 +1,6 @@
 // DEBUG subcommands about objects, encodings and the reply protocol (redis 7.0.15 debug.c), which
 // Redis's own test suite uses: OBJECT, PROTOCOL, QUICKLIST-PACKED-THRESHOLD, LISTPACK, QUICKLIST,
-// REPLYBUFFER, CHANGE-REPL-ID, STRINGMATCH-TEST, PAUSE-CRON and a few switches the embedded node
+// REPLYBUFFER, CHANGE-REPL-ID, HTSTATS(-KEY) (debug-htstats.ts), STRINGMATCH-TEST, PAUSE-CRON and a few switches the embedded node
 // accepts without effect. Registered in server.debugSubcommands, so DEBUG's enable-debug-command
 // gate applies.
 import {Deque, ZSet, type RedisValue} from '../keyspace/keyspace.js'
@@ -12,6 +12,7 @@ import {ReplyError} from '../errors.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
 import {intArg} from './util.js'
 import {replyBufferPolicy} from '../replybuf.js'
+import {htstatsDebugSubcommands} from './debug-htstats.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -201,7 +202,7 @@ export function objectDebugSubcommands(): [string, DebugSubcommand][] {
     ['protocol', {help: ['PROTOCOL <type>', '    Reply with a test value of the specified type. <type> can be: string,', '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,', '    true, false.'], handler: debugProtocol}],
     ['quicklist-packed-threshold', {help: ['QUICKLIST-PACKED-THRESHOLD <size>', '    Sets the threshold for elements to be inserted as plain vs packed nodes', '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.'], handler: packedThreshold}],
     ['listpack', {help: ['LISTPACK <key>', '    Show low level info about the listpack encoding of <key>.'], handler: debugListpack}],
-    ['htstats-key', {help: ['HTSTATS-KEY <key>', '    Like HTSTATS but for the hash table stored at <key>\'s value.'], handler: htstatsKey}],
+    ...htstatsDebugSubcommands(),
     ['quicklist', {help: ['QUICKLIST <key> [<0|1>]', '    Show low level info about the quicklist encoding of <key>.', '    The 0 option prints only the quicklist header (default).'], handler: debugQuicklist}],
     ['replybuffer', {help: ['REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>', '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.', 'REPLYBUFFER RESIZING <0|1>', '    Enable or disable the reply buffer resize cron job'], handler: replyBuffer}],
     ['change-repl-id', {help: ['CHANGE-REPL-ID', '    Change the replication IDs of the instance.', '    Dangerous: should be used only for testing the replication subsystem.'], handler: changeReplId}],
@@ -221,53 +222,4 @@ export function objectDebugSubcommands(): [string, DebugSubcommand][] {
     }}],
     ['aof-flush-sleep', {help: ['AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.'], handler: accept(3)}],
   ]
-}
-
-/**
- * DEBUG HTSTATS-KEY (redis dictGetStats on the value's dict: hashtable sets and hashes, skiplist
- * zsets). The table size follows redis's growth rule (a power of two, at least 4, expanded when
- * full); the slot distribution is that of the members under a stand-in hash (FNV-1a), since the
- * node has no dict of its own — the figures are a model, in redis's format.
- */
-function htstatsKey(ctx: CommandContext, argv: string[]): void {
-  if (argv.length !== 3) throw wrongArgs(argv)
-  const v = lookup(ctx, argv[2])
-  const enc = encodingOf(v)
-  let members: Iterable<string> | null = null
-  if (enc === 'hashtable' && v instanceof Set) members = v as Set<string>
-  else if (enc === 'hashtable' && v instanceof Map) members = (v as Map<string, string>).keys()
-  else if (enc === 'skiplist' && v instanceof ZSet) members = Array.from({length: v.size}, (_, i) => v.memberAt(i))
-  if (members === null) return ctx.reply.error('ERR The value stored at the specified key is not represented using an hash table')
-  ctx.reply.verbatim(dictStats([...members]))
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
-
-/** _dictGetStatsHt for the main table (DICT_STATS_VECTLEN 50). */
-function dictStats(members: string[]): string {
-  const head = 'Hash table 0 stats (main hash table):\n'
-  if (members.length === 0) return head + 'No stats available for empty dictionaries\n'
-  let size = 4
-  while (size < members.length) size *= 2
-  const chains = new Uint32Array(size)
-  for (const m of members) chains[fnv1a(m) & (size - 1)]++
-  const dist = new Array<number>(50).fill(0)
-  let slots = 0
-  let max = 0
-  for (const n of chains) {
-    dist[Math.min(n, 49)]++
-    if (n === 0) continue
-    slots++
-    if (n > max) max = n
-  }
-  let out = head +
-    ` table size: ${size}\n number of elements: ${members.length}\n different slots: ${slots}\n max chain length: ${max}\n` +
-    ` avg chain length (counted): ${(members.length / slots).toFixed(2)}\n avg chain length (computed): ${(members.length / slots).toFixed(2)}\n` +
-    ' Chain length distribution:\n'
-  for (let i = 0; i < 49; i++) if (dist[i] !== 0) out += `   ${i}: ${dist[i]} (${((dist[i] / size) * 100).toFixed(2)}%)\n`
-  return out
 }

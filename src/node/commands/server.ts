@@ -12,6 +12,7 @@ import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
 import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
+import {crashBySignal, serverPanic} from '../crash.js'
 
 
 const MEMORY_HELP = [
@@ -305,6 +306,9 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     for (let i = 0; i < ctx.server.databaseCount; i++) ctx.server.db(i).activeExpireEnabled = argv[2] !== '0'
     return ctx.reply.ok()
   }
+  // redis faults on purpose / panics: the crash report, then death by SIGSEGV / SIGABRT (crash.ts)
+  if (sub === 'segfault') crashBySignal(ctx.server, 'SIGSEGV', new Error().stack, {session: ctx.session, argv})
+  if (sub === 'panic') serverPanic(ctx.server, `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`, new Error().stack, {session: ctx.session, argv})
   if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv)
   if (sub === 'help' && argv.length === 2) return debugHelp(ctx)
   const ext = ctx.server.debugSubcommands.get(sub)

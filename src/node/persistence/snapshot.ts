@@ -31,6 +31,8 @@ export interface SnapshotOptions {
   chunkSize?: number
   /** FUNCTION2 payloads (library code), written before the databases. */
   functions?: string[]
+  /** No databases at all (redis SLAVE_REQ_RDB_EXCLUDE_DATA: header, aux fields, functions, EOF). */
+  excludeData?: boolean
 }
 
 interface DbState {
@@ -68,7 +70,7 @@ export class Snapshot {
     this.checksum = opts.checksum !== false
     this.chunkSize = Math.max(1, opts.chunkSize ?? 64 * 1024)
     this.w = new ByteWriter(Math.min(this.chunkSize * 2, 1 << 20))
-    for (const [index, ks] of server.databases()) {
+    for (const [index, ks] of opts.excludeData === true ? [] : server.databases()) {
       if (ks.size === 0) continue
       const st: DbState = {index, ks, size: ks.size, expires: ks.expiresCount, pre: new Map()}
       this.dbs.push(st)

@@ -4,7 +4,8 @@ import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import type {Session} from '../session.js'
 import {handleSync} from './master.js'
 import {setMaster, unsetMaster} from './role.js'
-import type {Replication} from './state.js'
+import {REQ_EXCLUDE_DATA, REQ_EXCLUDE_FUNCTIONS, type Replication} from './state.js'
+import {splitArgs} from '../../resp/parser.js'
 import {Failover, failoverCommand} from './failover.js'
 
 const WAIT_REPLICA_ERR =
@@ -56,8 +57,18 @@ function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void 
     } else if (opt === 'getack') {
       if (s.fromMaster) repl.master?.sendAck()
       return
-    } else if (opt === 'rdb-only' || opt === 'rdb-filter-only') {
-      // Accepted for compatibility with redis-cli --rdb / --functions-rdb.
+    } else if (opt === 'rdb-only') {
+      // Accepted for compatibility with redis-cli --rdb.
+    } else if (opt === 'rdb-filter-only') {
+      // "include" filters (redis-cli --functions-rdb): everything is out but what is named
+      const filters = splitArgs(val)
+      if (filters === null) return ctx.reply.error('ERR Missing rdb-filter-only values')
+      let req = REQ_EXCLUDE_DATA | REQ_EXCLUDE_FUNCTIONS
+      for (const f of filters) {
+        if (f.toLowerCase() === 'functions') req &= ~REQ_EXCLUDE_FUNCTIONS
+        else return ctx.reply.error(`ERR Unsupported rdb-filter-only option: ${f}`)
+      }
+      info.req = req
     } else return ctx.reply.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`)
   }
   ctx.reply.ok()

@@ -31,6 +31,7 @@ export function newReplicaClient(session: Session, legacySync: boolean): Replica
     legacySync,
     waitFirstAck: false,
     waitSince: session.server.clock.now(),
+    req: st?.req ?? 0,
   }
 }
 
@@ -52,6 +53,11 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   }
   if (repl.failover !== null && repl.failover.state !== 'no-failover') return "NOMASTERLINK Can't SYNC while failing over"
   if (repl.master !== null && !repl.master.connected) return "NOMASTERLINK Can't SYNC while not connected with my master"
+  // clientHasPendingReplies: replies to commands pipelined before it in the same read are still
+  // unsent, and the RDB or +CONTINUE must be the first thing on the link
+  if (s.reply.out.length !== 0) return 'ERR SYNC and PSYNC are invalid with pending output'
+  // a filtered RDB is only ever produced for a socket target
+  if ((s.replInfo?.req ?? 0) !== 0 && !(s.replInfo?.capaEof ?? false)) return 'ERR Filtered replica requires EOF capability'
   const psync = argv[0].toLowerCase() === 'psync'
   const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${s.replInfo?.listeningPort ?? 0}`
   repl.server.log.notice(`Replica ${peer} asks for synchronization`)
@@ -111,11 +117,14 @@ function tryPartial(repl: Replication, s: Session, replid: string, off: number, 
 /** Start a full sync now if the rules allow (diskless delay / max replicas), else arm a timer. */
 export function scheduleFullSync(repl: Replication): void {
   if (repl.job !== null) return
-  const waiting = repl.replicas.filter((r) => r.state === 'wait_bgsave' && r.job === null)
-  if (waiting.length === 0) return
+  const all = repl.replicas.filter((r) => r.state === 'wait_bgsave' && r.job === null)
+  if (all.length === 0) return
+  // one snapshot serves only replicas that asked for the same RDB (redis: slave_req must match)
+  const waiting = all.filter((r) => r.req === all[0].req)
   const cfg = repl.server.config
-  const diskless = cfg.bool('repl-diskless-sync') && waiting.every((r) => r.capaEof)
-  if (diskless) {
+  // a filtered RDB goes to sockets whatever repl-diskless-sync says (startBgsaveForReplication)
+  const diskless = (cfg.bool('repl-diskless-sync') || waiting[0].req !== 0) && waiting.every((r) => r.capaEof)
+  if (diskless && cfg.bool('repl-diskless-sync')) {
     const delayMs = cfg.int('repl-diskless-sync-delay') * 1000
     const max = cfg.int('repl-diskless-sync-max-replicas')
     const oldest = Math.min(...waiting.map((r) => r.waitSince))
@@ -161,7 +170,7 @@ export class FullSyncJob {
     // Redis forces a SELECT at the start of the stream that follows the snapshot.
     repl.selectedDb = -1
     const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
-    this.snapshot = openSnapshot(repl.server, aux)
+    this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
     log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
     for (const r of this.replicas) {
       r.job = this

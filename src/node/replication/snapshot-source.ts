@@ -6,6 +6,7 @@ import {Keyspace} from '../keyspace/keyspace.js'
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
 import {KeyPacer, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
 import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
+import {REQ_EXCLUDE_DATA, REQ_EXCLUDE_FUNCTIONS} from './state.js'
 
 export interface SnapshotSource {
   /** Next RDB bytes, null after the last chunk (EOF + checksum). */
@@ -31,9 +32,11 @@ export function replicationAux(server: NodeServer, replid: string, offset: numbe
 }
 
 /** A copy-on-write point-in-time snapshot (persistence/snapshot.ts): clients keep being served. */
-export function openSnapshot(server: NodeServer, aux: [string, string][]): SnapshotSource {
+export function openSnapshot(server: NodeServer, aux: [string, string][], req = 0): SnapshotSource {
   const snap = new Snapshot(server, {
     aux,
+    excludeData: (req & REQ_EXCLUDE_DATA) !== 0,
+    ...((req & REQ_EXCLUDE_FUNCTIONS) !== 0 ? {functions: []} : {}),
     compress: server.config.bool('rdbcompression'),
     checksum: server.config.bool('rdbchecksum'),
     chunkSize: pacedChunkSize(server, 64 * 1024),

@@ -46,7 +46,13 @@ export interface ReplicaClient {
   legacySync: boolean
   /** ms: when it started waiting for a snapshot (repl-diskless-sync-delay) */
   waitSince: number
+  /** REPLCONF rdb-filter-only (redis slave_req): parts of the RDB it does not want */
+  req: number
 }
+
+/** redis SLAVE_REQ_RDB_EXCLUDE_DATA / _FUNCTIONS: the RDB a filtered replica (redis-cli --functions-rdb) asked for. */
+export const REQ_EXCLUDE_DATA = 1
+export const REQ_EXCLUDE_FUNCTIONS = 2
 
 /** What REPLCONF told us before the PSYNC (redis client slave_listening_port, slave_addr, slave_capa). */
 export interface ReplConfInfo {
@@ -54,6 +60,8 @@ export interface ReplConfInfo {
   ip: string
   capaEof: boolean
   capaPsync2: boolean
+  /** REPLCONF rdb-filter-only: REQ_EXCLUDE_* bits (0 = the whole RDB) */
+  req?: number
 }
 
 export interface ReplStats {

@@ -1,0 +1,75 @@
+// DEBUG HTSTATS <dbid> and DEBUG HTSTATS-KEY <key> (redis 7.0.15 debug.c, dict.c dictGetStats), in
+// redis's format with the figures of the node's own structures, which are not redis dicts:
+// - a database's keys live in 16384 per-slot Maps (keyspace.ts): those are the table's slots, each
+//   slot's Map its chain, so table size 16384 and the slot occupancy are exact;
+// - any other table is one JS Map/Set (the expires, a hashtable set or hash, a skiplist zset's
+//   dict): one slot whose chain is the whole Map. V8's own buckets inside a Map are invisible to
+//   JS, so nothing finer can be reported truthfully. Nothing here ever rehashes incrementally:
+//   no "rehashing target" table is ever printed.
+import {ZSet} from '../keyspace/keyspace.js'
+import {encodingOf} from '../keyspace/encoding.js'
+import {SLOTS} from '../keyspace/slot.js'
+import {ReplyError} from '../errors.js'
+import type {CommandContext, DebugSubcommand} from './types.js'
+import {intArg} from './util.js'
+
+const VECTLEN = 50 // DICT_STATS_VECTLEN
+
+/** _dictGetStatsHt for table 0 from its chain lengths (one per slot, empty slots included or not). */
+export function dictStats(tableSize: number, chains: Iterable<number>): string {
+  const clvector = new Array<number>(VECTLEN).fill(0)
+  let used = 0
+  let slots = 0
+  let maxchain = 0
+  for (const n of chains) {
+    if (n === 0) continue
+    slots++
+    used += n
+    clvector[Math.min(n, VECTLEN - 1)]++
+    if (n > maxchain) maxchain = n
+  }
+  if (used === 0) return 'Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n'
+  clvector[0] = tableSize - slots
+  const avg = (used / slots).toFixed(2)
+  let out = 'Hash table 0 stats (main hash table):\n' +
+    ` table size: ${tableSize}\n number of elements: ${used}\n different slots: ${slots}\n max chain length: ${maxchain}\n` +
+    ` avg chain length (counted): ${avg}\n avg chain length (computed): ${avg}\n Chain length distribution:\n`
+  for (let i = 0; i < VECTLEN - 1; i++) {
+    if (clvector[i] !== 0) out += `   ${i}: ${clvector[i]} (${((clvector[i] / tableSize) * 100).toFixed(2)}%)\n`
+  }
+  return out.slice(0, 4095) // redis formats into a char[4096]
+}
+
+function wrongArgs(argv: string[]): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
+
+function htstats(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const dbid = intArg(argv[2])
+  if (dbid < 0 || dbid >= ctx.server.databaseCount) return ctx.reply.error('ERR Out of range database')
+  const db = ctx.server.db(dbid)
+  const perSlot = function* () {
+    for (let s = 0; s < SLOTS; s++) yield db.countKeysInSlot(s)
+  }
+  ctx.reply.verbatim(`[Dictionary HT]\n${dictStats(SLOTS, perSlot())}[Expires HT]\n${dictStats(1, [db.expiresCount])}`)
+}
+
+function htstatsKey(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const v = ctx.db.peekRaw(argv[2]) // objectCommandLookup: no expiry, no stats
+  if (v === undefined) return ctx.reply.error('ERR no such key')
+  const enc = encodingOf(v)
+  let size = -1
+  if (enc === 'hashtable' && (v instanceof Set || v instanceof Map)) size = v.size
+  else if (enc === 'skiplist' && v instanceof ZSet) size = v.size
+  if (size < 0) return ctx.reply.error('ERR The value stored at the specified key is not represented using an hash table')
+  ctx.reply.verbatim(dictStats(1, [size]))
+}
+
+export function htstatsDebugSubcommands(): [string, DebugSubcommand][] {
+  return [
+    ['htstats', {help: ['HTSTATS <dbid>', '    Return hash table statistics of the specified Redis database.'], handler: htstats}],
+    ['htstats-key', {help: ['HTSTATS-KEY <key>', '    Like HTSTATS but for the hash table stored at <key>\'s value.'], handler: htstatsKey}],
+  ]
+}
