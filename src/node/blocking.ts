@@ -249,6 +249,24 @@ export function unblockClient(server: NodeServer, session: Session, withError: b
   return true
 }
 
+/** redis disconnectAllBlockedClients: the error a client blocked on a master gets when the node becomes a replica. */
+export const UNBLOCKED_ROLE_CHANGE = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'
+
+/**
+ * redis disconnectAllBlockedClients (replicationSetMaster): every client blocked on keys gets
+ * -UNBLOCKED and is closed once the reply is written, so a pop cannot run on what became a
+ * replica's dataset (issue #2473). Clients postponed by CLIENT PAUSE are not affected.
+ */
+export function disconnectAllBlocked(server: NodeServer): void {
+  const reg = registries.get(server)
+  if (!reg) return
+  for (const w of [...reg.bySession.values()]) {
+    w.session.reply.error(UNBLOCKED_ROLE_CHANGE)
+    w.session.closeAfterReply = true
+    reg.finish(w)
+  }
+}
+
 /**
  * Cluster hook (redis clusterRedirectBlockedClientIfNeeded): call when slot ownership changes.
  * `check` returns an error text (e.g. "MOVED 3999 127.0.0.1:7001") for a waiter whose keys are

@@ -1,5 +1,6 @@
 // Replication commands: REPLCONF PSYNC SYNC REPLICAOF SLAVEOF WAIT ROLE (redis replication.c).
 import {ReplyError} from '../errors.js'
+import {UNBLOCKED_ROLE_CHANGE} from '../blocking.js'
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
 import type {Session} from '../session.js'
 import {handleSync} from './master.js'
@@ -129,6 +130,8 @@ interface Waiter {
   offset: number
   num: number
   done: (n: number) => void
+  /** Unblocked with an error reply, the connection closed after it (redis disconnectAllBlockedClients). */
+  fail: (err: string) => void
 }
 
 /** WAIT numreplicas timeout: blocks the client (not the node) until enough replicas acked its last write. */
@@ -137,6 +140,9 @@ class WaitQueue {
 
   constructor(private readonly repl: Replication) {
     repl.onAck = () => this.check()
+    repl.onDemote = () => {
+      for (const w of [...this.waiters]) w.fail(UNBLOCKED_ROLE_CHANGE)
+    }
   }
 
   wait(ctx: CommandContext, argv: string[]): void | Promise<void> {
@@ -152,18 +158,32 @@ class WaitQueue {
     if (acked >= num || s.flags.has('exec')) return ctx.reply.integer(acked)
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined
+      const finish = (): boolean => {
+        if (!this.waiters.includes(w)) return false
+        if (timer) clearTimeout(timer)
+        this.waiters = this.waiters.filter((x) => x !== w)
+        s.flags.delete('blocked')
+        resolve()
+        return true
+      }
       const w: Waiter = {
         session: s,
         offset,
         num,
         done: (n) => {
-          if (timer) clearTimeout(timer)
-          this.waiters = this.waiters.filter((x) => x !== w)
-          ctx.reply.integer(n)
-          resolve()
+          if (this.waiters.includes(w)) ctx.reply.integer(n)
+          finish()
+        },
+        fail: (err) => {
+          if (!this.waiters.includes(w)) return
+          ctx.reply.error(err)
+          s.closeAfterReply = true
+          finish()
         },
       }
       this.waiters.push(w)
+      // a blocked client (redis BLOCKED_WAIT): INFO blocked_clients, CLIENT LIST flag b
+      s.flags.add('blocked')
       if (timeout > 0) timer = setTimeout(() => w.done(repl.countAcked(offset)), timeout)
       s.socket?.once('close', () => w.done(0))
       repl.sendGetAck()

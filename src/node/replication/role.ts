@@ -1,5 +1,6 @@
 // Changing role (redis replicationSetMaster / replicationUnsetMaster): REPLICAOF, CLUSTER
 // REPLICATE and, later, failover all come through these two functions.
+import {disconnectAllBlocked} from '../blocking.js'
 import {Backlog} from './backlog.js'
 import {MasterLink} from './replica.js'
 import type {Replication} from './state.js'
@@ -23,6 +24,9 @@ export function setMaster(repl: Replication, host: string, port: number): void {
   }
   repl.job = null
   repl.disconnectReplicas()
+  // Clients blocked in master, now replica (BLPOP, WAIT): -UNBLOCKED, then closed.
+  disconnectAllBlocked(server)
+  repl.onDemote?.()
   const link = new MasterLink(repl, host, port)
   link.cached = cached
   if (cached) link.reploff = link.readReploff = cached.offset

@@ -261,6 +261,8 @@ export class Replication {
 
   /** WAIT's wake-up (set by the command module). */
   onAck?: () => void
+  /** setMaster: WAIT's clients are unblocked with an error (set by the command module). */
+  onDemote?: () => void
 
   countAcked(offset: number): number {
     let n = 0
