@@ -153,15 +153,17 @@ function bad(why: string): never {
   throw new RdbFormatError(`listpack: ${why}`)
 }
 
-/** Decodes a whole listpack blob into its elements (integers as decimal strings). */
-export function decodeListpack(buf: Buffer): string[] {
+/**
+ * Decodes a whole listpack blob into its elements (integers as decimal strings); `out` receives
+ * them as they are read, so a caller sees the elements before a failure.
+ */
+export function decodeListpack(buf: Buffer, out: string[] = []): string[] {
   if (buf.length < 7) bad('too short')
   const total = buf.readUInt32LE(0)
   if (total !== buf.length) bad('header size mismatch')
   const declared = buf.readUInt16LE(4)
   const end = total - 1 // the 0xFF terminator
   if (buf[end] !== 0xff) bad('missing terminator')
-  const out: string[] = []
   let p = 6
   while (p < end) {
     const start = p

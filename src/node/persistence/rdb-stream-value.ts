@@ -142,12 +142,25 @@ function num(s: string | undefined): bigint {
   return BigInt(s)
 }
 
-/** Rebuild one node from its listpack (streamValidateListpackIntegrity's checks, deep). */
 /** The entry IDs a forward iterator reads (flags and ID come first in an entry), until a failure. */
 type ReadIds = {id: StreamId; deleted: boolean}[]
 
+/** Rebuild one node from its listpack (streamValidateListpackIntegrity's checks, deep). */
 export function decodeStreamNode(master: StreamId, lp: Buffer, readIds?: ReadIds): StreamNode {
-  const e = decodeListpack(lp)
+  const e: string[] = []
+  let broken: unknown = null
+  try {
+    decodeListpack(lp, e)
+  } catch (err) {
+    if (!readIds) throw err
+    broken = err // the entries before the broken element are still read (below), then this is thrown
+  }
+  const node = nodeOfElements(master, e, readIds)
+  if (broken !== null) throw broken
+  return node
+}
+
+function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): StreamNode {
   let p = 0
   const count = Number(num(e[p++]))
   const deleted = Number(num(e[p++]))
