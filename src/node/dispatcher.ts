@@ -1,7 +1,8 @@
 // processCommand (redis server.c) for one parsed request: lookup -> arity -> auth ->
 // cluster slot verdict -> guards -> pub/sub context -> MULTI queueing -> call. `call` runs
 // the handler, turns exceptions into replies, and propagates writes (dirty counter moved).
-import {E, ReplyError, sanitize, unknownCommand, unknownSubcommand, wrongArity} from './errors.js'
+import {E, ReplyError, sanitize, ServerAssertion, unknownCommand, unknownSubcommand, wrongArity} from './errors.js'
+import {logAssertion} from './panic.js'
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
@@ -242,6 +243,12 @@ function afterCall(s: Session, argv: string[], dirtyBefore: number, batch: Batch
 function replyException(s: Session, spec: CommandSpec, e: unknown): void {
   if (e instanceof ReplyError) {
     s.reply.error(e.reply)
+    return
+  }
+  if (e instanceof ServerAssertion) {
+    // the node stops (run.ts): no reply, as redis-server dies inside the command
+    logAssertion(s.server.log, e)
+    s.server.emit('panic', e)
     return
   }
   const msg = e instanceof Error ? e.message : String(e)

@@ -102,3 +102,23 @@ const ERRNO_TEXT: Record<string, string> = {
   EIO: 'Input/output error',
   EPERM: 'Operation not permitted',
 }
+
+/**
+ * redis serverAssert: an invariant of the data does not hold (e.g. a stream listpack loaded
+ * without deep sanitization turns out to be corrupt when it is first read). The command
+ * dispatcher reports it like Redis's bug report and the process stops (panic.ts).
+ */
+export class ServerAssertion extends Error {
+  override name = 'ServerAssertion'
+  constructor(
+    /** where the invariant is checked: a file of this code base */
+    readonly where: string,
+    readonly expr: string,
+    /** serverPanic(expr) rather than serverAssert(expr): "Guru Meditation: expr #where" */
+    readonly panic = false,
+    /** serverLogHexDump before the report: what the bytes are, and the bytes */
+    readonly dump?: {descr: string; bytes: Buffer},
+  ) {
+    super(panic ? `${expr} #${where}` : `${where} '${expr}' is not true`)
+  }
+}

@@ -48,6 +48,11 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     server = srv
     installCrashHandlers(srv)
     if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
+    // A failed assertion (panic.ts) ends the process like redis-server's: exit 1 under use-exit-on-panic, else abort.
+    srv.once('panic', () => {
+      if (srv.config.bool('use-exit-on-panic')) process.exit(1)
+      process.abort()
+    })
     // SHUTDOWN from a client or a signal ends the process.
     srv.once('shutdown', () => {
       void (async () => {

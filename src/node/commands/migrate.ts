@@ -60,11 +60,11 @@ function restore(ctx: CommandContext, argv: string[]): void {
   let value: RedisValue
   const payload = Buffer.from(argv[3], 'latin1')
   try {
-    value = fromRdbValue(parseDumpPayload(payload, {skipChecksum: ctx.server.skipChecksumValidation}))
+    value = fromRdbValue(parseDumpPayload(payload, {skipChecksum: ctx.server.skipChecksumValidation, deep: deepSanitization(ctx)}))
   } catch (e) {
     const text = restoreErrorText(e)
     if (text === undefined) throw e
-    if (e instanceof RdbFormatError && !(e instanceof RdbEmptyKeyError)) ctx.server.log.verbose(payloadErrorLine(payload, e))
+    if (e instanceof RdbFormatError && !(e instanceof RdbEmptyKeyError)) ctx.server.log.verbose(payloadErrorLine(e))
     return ctx.reply.error(text)
   }
   const deleted = replace && db.delete(key)
@@ -89,6 +89,17 @@ function restore(ctx: CommandContext, argv: string[]): void {
   ctx.afterWrite(key)
   ev(ctx, N.GENERIC, 'restore', key)
   ctx.reply.ok()
+}
+
+/**
+ * redis rdbLoadObject's deep_integrity_validation for a RESTORE: sanitize-dump-payload yes, or
+ * clients unless the payload comes from the master, the AOF or a skip-sanitize-payload user.
+ */
+function deepSanitization(ctx: CommandContext): boolean {
+  const mode = ctx.server.config.get('sanitize-dump-payload')
+  if (mode !== 'clients') return mode === 'yes'
+  const s = ctx.session
+  return !s.fromMaster && !s.loader && s.aclUser.sanitize !== 'skip-sanitize-payload'
 }
 
 /** migrateGetKeys: argv[3], or everything after KEYS when argv[3] is empty. */

@@ -9,6 +9,7 @@
 // IDs are one bigint: ms << 64 | seq, so ordering, +1/-1 and the 128-bit big-endian rax key of
 // redis are plain bigint operations.
 import {listpackEntrySize} from '../persistence/listpack.js'
+import {ServerAssertion} from '../errors.js'
 
 export type StreamId = bigint
 export const MASK64 = (1n << 64n) - 1n
@@ -114,6 +115,38 @@ export class StreamNode {
   }
 }
 
+/**
+ * A node loaded without deep sanitization (sanitize-dump-payload no) whose listpack does not parse:
+ * kept as the bytes it came with, as Redis keeps it. DUMP/RDB/COPY carry it unchanged; reading its
+ * entries fails the assertion Redis's listpack iterator makes, which stops the node (panic.ts).
+ */
+export class UnparsedStreamNode extends StreamNode {
+  private readonly fail: () => never
+
+  constructor(
+    master: StreamId,
+    readonly raw: Buffer,
+    why: string,
+    /** the first live entry's ID where a forward iterator reads it before meeting the corruption */
+    private readonly firstLive: StreamId | null,
+  ) {
+    super(master, [])
+    const fail = (this.fail = (): never => {
+      throw new ServerAssertion('keyspace/stream.ts', `stream listpack is valid (${why})`)
+    })
+    for (const f of ['ids', 'flags', 'fv', 'masterFields', 'count', 'deleted']) Object.defineProperty(this, f, {get: fail, configurable: true})
+  }
+
+  override get lpBytes(): number {
+    return this.raw.length
+  }
+
+  /** The first entry that is not a tombstone, read in order: the iterator asserts if it reaches the corruption first. */
+  firstLiveId(): StreamId {
+    return this.firstLive ?? this.fail()
+  }
+}
+
 export interface StreamNack {
   deliveryTime: number
   deliveryCount: number
@@ -213,6 +246,10 @@ export class Stream {
   clone(): Stream {
     const c = new Stream()
     for (const n of this.nodes) {
+      if (n instanceof UnparsedStreamNode) {
+        c.nodes.push(n) // immutable bytes: shared (lpDup)
+        continue
+      }
       const m = new StreamNode(n.master, n.masterFields)
       for (let i = 0; i < n.ids.length; i++) m.push(n.ids[i], n.fv[i], n.flags[i])
       c.nodes.push(m)

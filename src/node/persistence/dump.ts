@@ -4,7 +4,7 @@
 import {ByteWriter} from './byte-io.js'
 import {Crc64} from './crc64.js'
 import {decodeValue, writeObject, type EncodeOptions} from './rdb-codec.js'
-import {isEmptyCollection, RdbChecksumError, RdbEmptyKeyError, type RdbValue} from './rdb-value.js'
+import {isEmptyCollection, RdbChecksumError, RdbEmptyKeyError, type RdbFormatError, type RdbValue} from './rdb-value.js'
 
 /** The RDB version redis 7.0 writes and the newest it accepts. */
 export const RDB_VERSION = 10
@@ -43,35 +43,18 @@ export interface ParseDumpOptions {
   allowEmpty?: boolean
   /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: the footer's CRC is not checked. */
   skipChecksum?: boolean
-}
-
-/**
- * redis rdbLoadObject's report for a packed encoding that fails its integrity check, by RDB type
- * (the 7.0.15 rdb.c line of the report, and its reason).
- */
-const INTEGRITY_REPORTS: Record<number, [number, string]> = {
-  9: [2129, 'Zipmap integrity check failed.'],
-  10: [2187, 'List ziplist integrity check failed.'],
-  11: [2212, 'Intset integrity check failed.'],
-  12: [2227, 'Zset ziplist integrity check failed.'],
-  13: [2273, 'Hash ziplist integrity check failed.'],
-  14: [2080, 'Ziplist integrity check failed.'],
-  15: [2360, 'Stream listpack integrity check failed.'],
-  16: [2299, 'Hash listpack integrity check failed.'],
-  17: [2253, 'Zset listpack integrity check failed.'],
-  18: [2070, 'Listpack integrity check failed.'],
-  19: [2360, 'Stream listpack integrity check failed.'],
-  21: [2360, 'Stream listpack integrity check failed.'],
+  /** Deep sanitization (sanitize-dump-payload yes, or clients for a client without skip-sanitize-payload). */
+  deep?: boolean
 }
 
 /**
  * The line redis logs (at verbose, in a RESTORE) when a payload body is refused: rdbReportError's
- * "Internal error in RDB reading offset 0, function at rdb.c:L -> reason"; for the packed
- * encodings the reason is redis's integrity-check one, otherwise the decoder's own.
+ * "Internal error in RDB reading offset 0, function at rdb.c:L -> reason" where the decoder knows
+ * Redis's report, otherwise the decoder's own reason.
  */
-export function payloadErrorLine(buf: Buffer, err: Error): string {
-  const known = buf.length > 0 ? INTEGRITY_REPORTS[buf[0]] : undefined
-  if (known) return `Internal error in RDB reading offset 0, function at rdb.c:${known[0]} -> ${known[1]}`
+export function payloadErrorLine(err: RdbFormatError): string {
+  const r = err.report
+  if (r) return `Internal error in RDB reading offset 0, function at rdb.c:${r.line} -> ${r.reason}`
   return `Internal error in RDB reading -> ${err.message}`
 }
 
@@ -82,7 +65,7 @@ export function payloadErrorLine(buf: Buffer, err: Error): string {
  */
 export function parseDumpPayload(buf: Buffer, opts: ParseDumpOptions = {}): RdbValue {
   verifyDumpPayload(buf, opts.skipChecksum)
-  const {value} = decodeValue(buf, 0, buf.length - 10)
+  const {value} = decodeValue(buf, 0, buf.length - 10, {deep: opts.deep})
   if (!opts.allowEmpty && isEmptyCollection(value)) throw new RdbEmptyKeyError('empty collection')
   return value
 }

@@ -153,15 +153,17 @@ function bad(why: string): never {
   throw new RdbFormatError(`listpack: ${why}`)
 }
 
-/** Decodes a whole listpack blob into its elements (integers as decimal strings). */
-export function decodeListpack(buf: Buffer): string[] {
+/**
+ * Decodes a whole listpack blob into its elements (integers as decimal strings); `out` receives
+ * them as they are read, so a caller sees the elements before a failure.
+ */
+export function decodeListpack(buf: Buffer, out: string[] = []): string[] {
   if (buf.length < 7) bad('too short')
   const total = buf.readUInt32LE(0)
   if (total !== buf.length) bad('header size mismatch')
   const declared = buf.readUInt16LE(4)
   const end = total - 1 // the 0xFF terminator
   if (buf[end] !== 0xff) bad('missing terminator')
-  const out: string[] = []
   let p = 6
   while (p < end) {
     const start = p
@@ -216,4 +218,41 @@ function checkBacklen(buf: Buffer, p: number, l: number, end: number): number {
     if (buf[q] !== (k === size - 1 ? group : group | 128)) bad('bad backlen')
   }
   return p + size
+}
+
+/** lpValidateIntegrity(deep=0): the header's size is the blob's and the last byte is the terminator. */
+export function listpackHeaderValid(buf: Buffer): boolean {
+  return buf.length >= 7 && buf.readUInt32LE(0) === buf.length && buf[buf.length - 1] === 0xff
+}
+
+/**
+ * lpValidateNext for the entry at p (not the terminator): its encoding is known, and its length
+ * header, data and back-length stay before the terminator and agree with each other.
+ */
+export function listpackEntryValid(buf: Buffer, p: number): boolean {
+  const end = buf.length - 1
+  const b = buf[p]
+  let lenBytes: number
+  let len: number
+  if (b < 0x80) (lenBytes = 1), (len = 1)
+  else if ((b & 0xc0) === 0x80) (lenBytes = 1), (len = 1 + (b & 0x3f))
+  else if ((b & 0xe0) === 0xc0) (lenBytes = 2), (len = 2)
+  else if ((b & 0xf0) === 0xe0) {
+    lenBytes = 2
+    if (p + lenBytes > end) return false
+    len = 2 + (((b & 0x0f) << 8) | buf[p + 1])
+  } else if (b === 0xf0) {
+    lenBytes = 5
+    if (p + lenBytes > end) return false
+    len = 5 + buf.readUInt32LE(p + 1)
+  } else if (b >= 0xf1 && b <= 0xf4) (lenBytes = 1), (len = b === 0xf1 ? 3 : b === 0xf2 ? 4 : b === 0xf3 ? 5 : 9)
+  else return false
+  if (p + lenBytes > end) return false
+  const size = backlenSize(len)
+  if (p + len + size > end) return false
+  for (let k = size - 1, q = p + len; k >= 0; k--, q++) {
+    const group = Math.floor(len / 2 ** (7 * k)) & 127
+    if (buf[q] !== (k === size - 1 ? group : group | 128)) return false
+  }
+  return true
 }

@@ -4,8 +4,9 @@
 // checked against the bytes left before anything is allocated (reliability §21).
 
 import {ByteReader, ByteWriter} from './byte-io.js'
+import {ServerAssertion} from '../errors.js'
 import {canonicalInt, decodeListpack, ListpackBuilder, listpackEntrySize} from './listpack.js'
-import {RdbFormatError, type RdbValue} from './rdb-value.js'
+import {corruptRdb, RdbFormatError, type DecodeOptions, type RdbValue} from './rdb-value.js'
 import {readStream, writeStream} from './rdb-stream-value.js'
 import {decodeIntset, decodeZiplist, decodeZipmap, encodeIntset} from './ziplist.js'
 import {
@@ -209,13 +210,40 @@ function writeZset(w: ByteWriter, entries: [string, number][], c: boolean, compa
 // ---------------------------------------------------------------- decoding
 
 /** Reads type byte + object body at offset; `next` is the offset just past it. */
-export function decodeValue(buf: Buffer, offset = 0, end = buf.length): {value: RdbValue; next: number} {
+export function decodeValue(buf: Buffer, offset = 0, end = buf.length, opts: DecodeOptions = {}): {value: RdbValue; next: number} {
   const r = new ByteReader(buf, offset, end)
-  const value = readObject(r, r.u8())
+  const value = readObject(r, r.u8(), opts)
   return {value, next: r.pos}
 }
 
-export function readObject(r: ByteReader, type: number): RdbValue {
+/**
+ * redis rdbLoadObject's report when a packed encoding fails its integrity check, by RDB type
+ * (the 7.0.15 rdb.c line of the report, and its reason).
+ */
+const INTEGRITY_REPORTS: Record<number, [number, string]> = {
+  [RDB_TYPE.HASH_ZIPMAP]: [2129, 'Zipmap integrity check failed.'],
+  [RDB_TYPE.LIST_ZIPLIST]: [2187, 'List ziplist integrity check failed.'],
+  [RDB_TYPE.SET_INTSET]: [2212, 'Intset integrity check failed.'],
+  [RDB_TYPE.ZSET_ZIPLIST]: [2227, 'Zset ziplist integrity check failed.'],
+  [RDB_TYPE.HASH_ZIPLIST]: [2273, 'Hash ziplist integrity check failed.'],
+  [RDB_TYPE.LIST_QUICKLIST]: [2080, 'Ziplist integrity check failed.'],
+  [RDB_TYPE.HASH_LISTPACK]: [2299, 'Hash listpack integrity check failed.'],
+  [RDB_TYPE.ZSET_LISTPACK]: [2253, 'Zset listpack integrity check failed.'],
+  [RDB_TYPE.LIST_QUICKLIST_2]: [2070, 'Listpack integrity check failed.'],
+}
+
+/** Decode one packed blob; a failure is reported as that encoding's integrity check failing. */
+function packed<T>(type: number, decode: () => T): T {
+  try {
+    return decode()
+  } catch (e) {
+    const known = INTEGRITY_REPORTS[type]
+    if (e instanceof RdbFormatError && e.report === undefined && known) throw new RdbFormatError(e.message, {line: known[0], reason: known[1]})
+    throw e
+  }
+}
+
+export function readObject(r: ByteReader, type: number, opts: DecodeOptions = {}): RdbValue {
   switch (type) {
     case RDB_TYPE.STRING:
       return {type: 'string', value: readString(r)}
@@ -238,41 +266,69 @@ export function readObject(r: ByteReader, type: number): RdbValue {
       for (let i = 0; i < n; i++) {
         flat.push(readString(r))
         const s = type === RDB_TYPE.ZSET ? readDoubleString(r) : r.f64le()
-        if (Number.isNaN(s)) throw new RdbFormatError('zset score is NaN')
+        if (Number.isNaN(s)) corruptRdb(1881, 'Zset with NAN score detected')
         flat.push(s)
       }
-      return zsetValue(flat)
+      return zsetValue(flat, [1893, 'Duplicate zset fields detected'])
     }
     case RDB_TYPE.HASH: {
       const n = readCount(r)
       const flat: string[] = []
       for (let i = 0; i < 2 * n; i++) flat.push(readString(r))
-      return hashValue(flat)
+      return hashValue(flat, [2018, 'Duplicate hash fields detected'])
     }
-    case RDB_TYPE.HASH_ZIPMAP:
-      return hashValue(decodeZipmap(readBlob(r)))
-    case RDB_TYPE.LIST_ZIPLIST:
-      return {type: 'list', items: decodeZiplist(readBlob(r))}
-    case RDB_TYPE.SET_INTSET:
-      return {type: 'set', members: decodeIntset(readBlob(r))}
+    case RDB_TYPE.HASH_ZIPMAP: {
+      const blob = readBlob(r)
+      const flat = packed(type, () => decodeZipmap(blob))
+      return hashValue(flat, [2153, 'Hash zipmap with dup elements, or big length'])
+    }
+    case RDB_TYPE.LIST_ZIPLIST: {
+      const blob = readBlob(r)
+      return {type: 'list', items: packed(type, () => decodeZiplist(blob))}
+    }
+    case RDB_TYPE.SET_INTSET: {
+      const blob = readBlob(r)
+      return {type: 'set', members: packed(type, () => decodeIntset(blob))}
+    }
     case RDB_TYPE.SET_LISTPACK:
       return setValue(decodeListpack(readBlob(r)))
     case RDB_TYPE.ZSET_ZIPLIST:
-      return zsetValue(decodeZiplist(readBlob(r)))
     case RDB_TYPE.ZSET_LISTPACK:
-      return zsetValue(decodeListpack(readBlob(r)))
     case RDB_TYPE.HASH_ZIPLIST:
-      return hashValue(decodeZiplist(readBlob(r)))
-    case RDB_TYPE.HASH_LISTPACK:
-      return hashValue(decodeListpack(readBlob(r)))
+    case RDB_TYPE.HASH_LISTPACK: {
+      // the pairs and their uniqueness are part of the integrity check (ziplistPairsConvertAndValidateIntegrity, lpPairsValidateIntegrityAndDups)
+      const blob = readBlob(r)
+      if (type === RDB_TYPE.HASH_LISTPACK && opts.deep === false) return shallowHashListpack(blob)
+      const zip = type === RDB_TYPE.ZSET_ZIPLIST || type === RDB_TYPE.HASH_ZIPLIST
+      return packed(type, () => {
+        const flat = zip ? decodeZiplist(blob) : decodeListpack(blob)
+        return type === RDB_TYPE.ZSET_ZIPLIST || type === RDB_TYPE.ZSET_LISTPACK ? zsetValue(flat) : hashValue(flat)
+      })
+    }
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2:
       return readQuicklist(r, type === RDB_TYPE.LIST_QUICKLIST_2)
     case RDB_TYPE.STREAM_LISTPACKS:
     case RDB_TYPE.STREAM_LISTPACKS_2:
-      return {type: 'stream', stream: readStream(r, type)}
+      return {type: 'stream', stream: readStream(r, type, opts)}
   }
   throw new RdbFormatError(`unsupported RDB object type ${type}`)
+}
+
+/**
+ * A hash listpack loaded without deep sanitization (lpPairsValidateIntegrityAndDups(deep=0)): the
+ * duplicates are not looked for. Redis keeps such a listpack as it is; when it holds more pairs
+ * than hash-max-listpack-entries it converts it to a hash table at once, and a duplicate found
+ * there is a panic (hashTypeConvertListpack). The node's hash cannot hold duplicates, so below the
+ * threshold it refuses them like the deep check does.
+ */
+function shallowHashListpack(blob: Buffer): RdbValue {
+  const flat = packed(RDB_TYPE.HASH_LISTPACK, () => decodeListpack(blob))
+  if (flat.length % 2 !== 0) corruptRdb(2299, 'Hash listpack integrity check failed.')
+  if (flat.length / 2 > LIMITS.hashMaxListpackEntries && new Set(flat.filter((_, i) => i % 2 === 0)).size !== flat.length / 2) {
+    throw new ServerAssertion('keyspace/rdb-convert.ts', 'Listpack corruption detected', true, {descr: 'listpack with dup elements dump', bytes: blob})
+  }
+  return packed(RDB_TYPE.HASH_LISTPACK, () => hashValue(flat))
 }
 
 function readQuicklist(r: ByteReader, v2: boolean): RdbValue {
@@ -280,27 +336,28 @@ function readQuicklist(r: ByteReader, v2: boolean): RdbValue {
   const items: string[] = []
   for (let i = 0; i < nodes; i++) {
     if (!v2) {
-      for (const s of decodeZiplist(readBlob(r))) items.push(s)
+      const blob = readBlob(r)
+      for (const s of packed(RDB_TYPE.LIST_QUICKLIST, () => decodeZiplist(blob))) items.push(s)
       continue
     }
     const container = readLength(r)
-    if (container === QUICKLIST_NODE_PLAIN) {
-      items.push(readString(r))
-    } else if (container === QUICKLIST_NODE_PACKED) {
-      for (const s of decodeListpack(readBlob(r))) items.push(s)
-    } else {
-      throw new RdbFormatError(`invalid quicklist container ${container}`)
-    }
+    if (container !== QUICKLIST_NODE_PLAIN && container !== QUICKLIST_NODE_PACKED) corruptRdb(2047, 'Quicklist integrity check failed.')
+    // rdbGenericLoadStringObject: an empty node is refused (without a report), plain or packed
+    const blob = readBlob(r)
+    if (blob.length === 0) throw new RdbFormatError('empty quicklist node')
+    if (container === QUICKLIST_NODE_PLAIN) items.push(blob.toString('latin1'))
+    else for (const s of packed(RDB_TYPE.LIST_QUICKLIST_2, () => decodeListpack(blob))) items.push(s)
   }
   return {type: 'list', items}
 }
 
 function setValue(members: string[]): RdbValue {
-  if (new Set(members).size !== members.length) throw new RdbFormatError('duplicate set members')
+  if (new Set(members).size !== members.length) corruptRdb(1808, 'Duplicate set members detected')
   return {type: 'set', members}
 }
 
-function hashValue(flat: string[]): RdbValue {
+/** dup: the report for a duplicate field (absent: the caller's integrity check reports it). */
+function hashValue(flat: string[], dup?: [number, string]): RdbValue {
   if (flat.length % 2 !== 0) throw new RdbFormatError('hash with odd element count')
   const entries: [string, string][] = []
   const seen = new Set<string>()
@@ -308,11 +365,11 @@ function hashValue(flat: string[]): RdbValue {
     seen.add(flat[i])
     entries.push([flat[i], flat[i + 1]])
   }
-  if (seen.size !== entries.length) throw new RdbFormatError('duplicate hash fields')
+  if (seen.size !== entries.length) throw new RdbFormatError('duplicate hash fields', dup && {line: dup[0], reason: dup[1]})
   return {type: 'hash', entries}
 }
 
-function zsetValue(flat: (string | number)[]): RdbValue {
+function zsetValue(flat: (string | number)[], dup?: [number, string]): RdbValue {
   if (flat.length % 2 !== 0) throw new RdbFormatError('zset with odd element count')
   const entries: [string, number][] = []
   const seen = new Set<string>()
@@ -322,6 +379,6 @@ function zsetValue(flat: (string | number)[]): RdbValue {
     seen.add(m)
     entries.push([m, typeof s === 'number' ? s : parseScore(s)])
   }
-  if (seen.size !== entries.length) throw new RdbFormatError('duplicate zset members')
+  if (seen.size !== entries.length) throw new RdbFormatError('duplicate zset members', dup && {line: dup[0], reason: dup[1]})
   return {type: 'zset', entries}
 }

@@ -6,10 +6,11 @@
 // <PEL ids>}*> }*. Each listpack is the node exactly as redis lays it out (master entry, deltas,
 // SAMEFIELDS compression, tombstones), so payloads round-trip byte for byte.
 import {ByteReader, ByteWriter} from './byte-io.js'
-import {decodeListpack, ListpackBuilder} from './listpack.js'
+import {decodeListpack, listpackEntryValid, listpackHeaderValid, ListpackBuilder} from './listpack.js'
 import {readBlob, readLength, readString, writeBlob, writeLength} from './rdb-primitives.js'
-import {RdbFormatError} from './rdb-value.js'
-import {delta64, idMs, idSeq, makeId, MASK64, Stream, StreamConsumer, StreamGroup, StreamNode, type StreamId, type StreamNack} from '../keyspace/stream.js'
+import {corruptRdb, RdbFormatError, type DecodeOptions} from './rdb-value.js'
+import {ServerAssertion} from '../errors.js'
+import {delta64, idMs, idSeq, makeId, MASK64, Stream, StreamConsumer, StreamGroup, StreamNode, UnparsedStreamNode, type StreamId, type StreamNack} from '../keyspace/stream.js'
 
 export const RDB_TYPE_STREAM_LISTPACKS = 15
 export const RDB_TYPE_STREAM_LISTPACKS_2 = 19
@@ -34,6 +35,7 @@ function idBytes(id: StreamId): Buffer {
 }
 
 export function encodeStreamNode(node: StreamNode): Buffer {
+  if (node instanceof UnparsedStreamNode) return node.raw
   const lp = new ListpackBuilder(256)
   lp.addInt(node.count)
   lp.addInt(node.deleted)
@@ -140,9 +142,25 @@ function num(s: string | undefined): bigint {
   return BigInt(s)
 }
 
+/** The entry IDs a forward iterator reads (flags and ID come first in an entry), until a failure. */
+type ReadIds = {id: StreamId; deleted: boolean}[]
+
 /** Rebuild one node from its listpack (streamValidateListpackIntegrity's checks, deep). */
-export function decodeStreamNode(master: StreamId, lp: Buffer): StreamNode {
-  const e = decodeListpack(lp)
+export function decodeStreamNode(master: StreamId, lp: Buffer, readIds?: ReadIds): StreamNode {
+  const e: string[] = []
+  let broken: unknown = null
+  try {
+    decodeListpack(lp, e)
+  } catch (err) {
+    if (!readIds) throw err
+    broken = err // the entries before the broken element are still read (below), then this is thrown
+  }
+  const node = nodeOfElements(master, e, readIds)
+  if (broken !== null) throw broken
+  return node
+}
+
+function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): StreamNode {
   let p = 0
   const count = Number(num(e[p++]))
   const deleted = Number(num(e[p++]))
@@ -158,6 +176,7 @@ export function decodeStreamNode(master: StreamId, lp: Buffer): StreamNode {
   while (p < e.length) {
     const flags = Number(num(e[p++]))
     const id = makeId((mMs + num(e[p++])) & MASK64, (mSeq + num(e[p++])) & MASK64)
+    readIds?.push({id, deleted: (flags & 1) !== 0})
     if (id <= prev || id < master) bad('entry IDs out of order')
     prev = id
     const same = (flags & 2) !== 0
@@ -181,25 +200,51 @@ export function decodeStreamNode(master: StreamId, lp: Buffer): StreamNode {
   return node
 }
 
-export function readStream(r: ByteReader, type: number): Stream {
+/**
+ * One node's listpack as rdbLoadObject takes it: deep, every entry is checked
+ * (streamValidateListpackIntegrity); shallow, only the header and terminator, then lpFirst, which
+ * asserts that the first entry is well formed, and a listpack that still does not parse is kept
+ * unparsed (its entries are never read until a command reads them).
+ */
+function loadStreamNode(master: StreamId, lp: Buffer, deep: boolean): StreamNode {
+  if (!deep && !listpackHeaderValid(lp)) corruptRdb(2360, 'Stream listpack integrity check failed.')
+  if (lp.length >= 7 && lp[6] === 0xff) corruptRdb(2372, 'Empty listpack inside stream')
+  if (!deep && !listpackEntryValid(lp, 6)) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
+  const readIds: ReadIds = []
+  try {
+    return decodeStreamNode(master, lp, readIds)
+  } catch (e) {
+    if (!(e instanceof RdbFormatError)) throw e
+    if (deep) throw new RdbFormatError(e.message, {line: 2360, reason: 'Stream listpack integrity check failed.'})
+    return new UnparsedStreamNode(master, lp, e.message, readIds.find((x) => !x.deleted)?.id ?? null)
+  }
+}
+
+export function readStream(r: ByteReader, type: number, opts: DecodeOptions = {}): Stream {
   const v2 = type === RDB_TYPE_STREAM_LISTPACKS_2
+  const deep = opts.deep !== false
   const s = new Stream()
   const nodes = readLength(r)
   r.bound(nodes, 'stream node count exceeds payload')
   let length = 0
+  let unparsed = false
   for (let i = 0; i < nodes; i++) {
     const key = readBlob(r)
-    if (key.length !== 16) bad('node key is not the size of a stream ID')
+    if (key.length !== 16) corruptRdb(2341, 'Stream node key entry is not the size of a stream ID')
     const master = makeId(key.readBigUInt64BE(0), key.readBigUInt64BE(8))
-    const node = decodeStreamNode(master, Buffer.from(readBlob(r)))
+    const node = loadStreamNode(master, Buffer.from(readBlob(r)), deep)
     const prev = s.nodes[s.nodes.length - 1]
-    if (prev !== undefined && prev.master >= master) bad('listpack re-added with existing or smaller key')
-    if (prev !== undefined && prev.lastId() >= master) bad('overlapping nodes')
+    if (prev !== undefined && prev.master === master) corruptRdb(2384, 'Listpack re-added with existing key')
+    if (prev !== undefined && prev.master > master) bad('listpack added with a smaller key')
+    if (node instanceof UnparsedStreamNode || prev instanceof UnparsedStreamNode) unparsed = true
+    else if (prev !== undefined && prev.lastId() >= master) bad('overlapping nodes')
     s.nodes.push(node)
-    length += node.count
+    if (!unparsed) length += node.count
   }
   s.length = Number(readLen64(r))
-  if (s.length !== length) bad('stream length inconsistent with its nodes')
+  if (s.length !== 0 && s.nodes.length === 0) corruptRdb(2428, 'Stream length inconsistent with rax entries')
+  // ours, stricter: the counts of parsed nodes add up to the length
+  if (!unparsed && s.length !== length) bad('stream length inconsistent with its nodes')
   s.lastId = readId(r)
   if (v2) {
     s.firstId = readId(r)
@@ -207,7 +252,9 @@ export function readStream(r: ByteReader, type: number): Stream {
     s.entriesAdded = Number(readLen64(r))
   } else {
     s.entriesAdded = s.length
-    s.firstId = s.edgeId(true) ?? 0n
+    // streamGetEdgeID reads the entries in order: an unparsed first node is read up to its first live entry
+    const first = s.nodes[0]
+    s.firstId = first instanceof UnparsedStreamNode ? first.firstLiveId() : (s.edgeId(true) ?? 0n)
   }
   const ngroups = readLength(r)
   r.bound(ngroups, 'group count exceeds payload')
@@ -215,7 +262,7 @@ export function readStream(r: ByteReader, type: number): Stream {
     const name = readString(r)
     const gid = readId(r)
     const entriesRead = v2 ? Number(BigInt.asIntN(64, readLen64(r))) : s.estimateDistance(gid)
-    if (s.groups.has(name)) bad('duplicated consumer group name')
+    if (s.groups.has(name)) corruptRdb(2478, `Duplicated consumer group name ${name}`)
     const g = new StreamGroup(gid, entriesRead)
     s.groups.set(name, g)
     const pel = readLength(r)
@@ -223,13 +270,13 @@ export function readStream(r: ByteReader, type: number): Stream {
     for (let i = 0; i < pel; i++) {
       const id = readRawId(r)
       const nack: StreamNack = {deliveryTime: readI64(r), deliveryCount: Number(readLen64(r)), consumer: null}
-      if (!g.pel.tryInsert(id, nack)) bad('duplicated global PEL entry')
+      if (!g.pel.tryInsert(id, nack)) corruptRdb(2514, 'Duplicated global PEL entry loading stream consumer group')
     }
     const nc = readLength(r)
     r.bound(nc, 'consumer count exceeds payload')
     for (let ci = 0; ci < nc; ci++) {
       const cname = readString(r)
-      if (g.consumers.has(cname)) bad('duplicate consumer')
+      if (g.consumers.has(cname)) corruptRdb(2542, 'Duplicate stream consumer detected.')
       const cons = new StreamConsumer(cname, readI64(r))
       g.consumers.set(cname, cons)
       const np = readLength(r)
@@ -237,12 +284,12 @@ export function readStream(r: ByteReader, type: number): Stream {
       for (let i = 0; i < np; i++) {
         const id = readRawId(r)
         const nack = g.pel.get(id)
-        if (nack === undefined) bad('consumer entry not found in group global PEL')
+        if (nack === undefined) corruptRdb(2572, 'Consumer entry not found in group global PEL')
         nack.consumer = cons
-        if (!cons.pel.tryInsert(id, nack)) bad('duplicated consumer PEL entry')
+        if (!cons.pel.tryInsert(id, nack)) corruptRdb(2583, 'Duplicated consumer PEL entry  loading a stream consumer group')
       }
     }
-    for (const nack of g.pel.values) if (nack.consumer === null) bad('PEL entry without a consumer')
+    for (const nack of g.pel.values) if (nack.consumer === null) corruptRdb(2602, 'Stream CG PEL entry without consumer')
   }
   return s
 }

@@ -202,7 +202,7 @@ export class RdbStreamParser {
       if (e === NEED_MORE) throw e
       const msg = e instanceof Error ? e.message : String(e)
       if (/^unsupported RDB object type/.test(msg)) throw new RdbFormatError(`Unknown RDB encoding type ${type} for key '${key}' in DB ${this.db}`)
-      throw new RdbFormatError(`Bad data for key '${key}' in DB ${this.db} (RDB type ${type}): ${msg}`)
+      throw new RdbFormatError(`Bad data for key '${key}' in DB ${this.db} (RDB type ${type}): ${msg}`, e instanceof RdbFormatError ? e.report : undefined)
     }
     const entry: RdbEntry = {key, value}
     if (this.expireAt !== undefined) entry.expireAt = this.expireAt

@@ -22,6 +22,32 @@ export type RdbValueType = RdbValue['type']
  */
 export class RdbFormatError extends Error {
   override name = 'RdbFormatError'
+  /** Redis's rdbReportCorruptRDB for this failure: the 7.0.15 rdb.c line and its reason, when known. */
+  report?: RdbReport
+  constructor(message: string, report?: RdbReport) {
+    super(message)
+    if (report) this.report = report
+  }
+}
+
+export interface RdbReport {
+  line: number
+  reason: string
+}
+
+/** Fails the load the way rdbReportCorruptRDB(reason) at rdb.c:line does. */
+export function corruptRdb(line: number, reason: string): never {
+  throw new RdbFormatError(reason, {line, reason})
+}
+
+/**
+ * How deeply packed encodings are checked while loading (redis rdbLoadObject's
+ * deep_integrity_validation, from sanitize-dump-payload and the client's flags): deep walks every
+ * entry; shallow checks headers and terminators only, as Redis does, and a stream node that only
+ * passes the shallow check is kept unparsed (its first access fails an assertion, as in Redis).
+ */
+export interface DecodeOptions {
+  deep?: boolean
 }
 
 /**

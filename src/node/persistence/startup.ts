@@ -5,7 +5,8 @@
 // truncated file refuses the start with redis' wording, and whatever was loaded is dropped:
 // never half a dataset. DEBUG RELOAD (save, flush, load) lives here too.
 import {closeSync, existsSync, fstatSync, openSync, readSync} from 'node:fs'
-import {NodeStartError} from '../errors.js'
+import {NodeStartError, ServerAssertion} from '../errors.js'
+import {logAssertion} from '../panic.js'
 import type {NodeServer} from '../server.js'
 import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
@@ -157,10 +158,11 @@ async function loadRdbFileAtStart(server: NodeServer, file: string, opts: RdbLoa
  */
 export function loadErrorLines(e: unknown, offset = 0): string[] {
   const msg = e instanceof Error ? e.message : String(e)
-  const report = (line: string, reason: string) => `Internal error in RDB reading offset ${offset}, function at rdb.c:${line} -> ${reason}`
+  const report = (line: number | string, reason: string) => `Internal error in RDB reading offset ${offset}, function at rdb.c:${line} -> ${reason}`
   if (e instanceof RdbCrcMismatchError) return [msg, report('3216', 'RDB CRC error')]
   if (e instanceof RdbFormatError) {
     if (/^truncated/.test(msg)) return ['Short read or OOM loading DB. Unrecoverable error, aborting now.', report('3240', 'Unexpected EOF reading RDB file')]
+    if (e.report) return [report(e.report.line, e.report.reason)]
     return [`Internal error in RDB reading -> ${msg}`]
   }
   return [`Fatal error loading the DB: ${msg}. Exiting.`]
@@ -197,12 +199,23 @@ export async function loadPersistedData(server: NodeServer): Promise<void> {
   } catch (e) {
     flushAll(server)
     if (e instanceof LoadAborted) throw e // never start with half the data
+    if (e instanceof ServerAssertion) {
+      // an assertion or panic while loading (e.g. a hash listpack with duplicates converted)
+      logAssertion(server.log, e)
+      throw new NodeStartError(e.message, 1)
+    }
     // redis updates loading_loaded_bytes once per loading-process-events-interval-bytes read
     const every = server.config.int('loading-process-events-interval-bytes')
     const lines = loadErrorLines(e, Math.floor(progress.bytes / every) * every)
     // redis exits 1 either way (rdbReportError runs redis-check-rdb on the file first, which
     // prints its own report and exits; the node has no checker to run)
     for (const l of lines) server.log.warning(l)
+    if (e instanceof RdbFormatError) {
+      // rdbReportError while loading a file: redis-check-rdb's error block on stdout, then the exit
+      const last = lines[lines.length - 1]
+      process.stdout.write(`--- RDB ERROR DETECTED ---\n[offset ${progress.bytes}] ${last}\n`)
+      server.log.warning('Terminating server after rdb file reading failure.')
+    }
     throw new NodeStartError(`${lines.join('\n')}\n(file ${file})`, 1)
   }
 }

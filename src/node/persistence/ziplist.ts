@@ -117,6 +117,9 @@ export function decodeZipmap(buf: Buffer): string[] {
     p += vlen + free
   }
   if (p !== buf.length) bad('zipmap', 'trailing bytes')
+  // zipmapValidateIntegrity: an empty zipmap is invalid; the count byte must be right unless it is 254 (ZIPMAP_BIGLEN)
+  if (out.length === 0) bad('zipmap', 'empty')
+  if (buf[0] !== 254 && buf[0] !== out.length / 2) bad('zipmap', 'element count mismatch')
   return out
 }
 
