@@ -6,6 +6,7 @@
 // The cache (main.bundle.cjs.v8cache, next to the bundle, or in the temp dir when that is not
 // writable) is written by `npm run bundle` and rewritten by the first node that finds it missing
 // or rejected (another Node.js version); it is only an optimisation: any failure means a plain compile.
+import {isAscii} from 'node:buffer'
 import {readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
@@ -15,7 +16,10 @@ import {Script} from 'node:vm'
 // This file's directory, from argv[1] (no import.meta: the same source is built as CommonJS).
 const here = dirname(realpathSync(process.argv[1]))
 const bundle = join(here, 'main.bundle.cjs')
-const source = readFileSync(bundle, 'utf8')
+// esbuild writes ASCII (non-ASCII characters escaped): as latin1 the 1.8 MB need no UTF-8 decoding
+// (~8 ms of CPU instead of ~25 ms per start); the check keeps any other bundle correct.
+const bytes = readFileSync(bundle)
+const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 const cacheName = `main.bundle.cjs.${process.version}.v8cache`
 const cacheFiles = [join(here, cacheName), join(tmpdir(), `redis-ts-${source.length}-${cacheName}`)]
 let cached: Buffer | undefined
