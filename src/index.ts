@@ -22,6 +22,15 @@ export {startLocalCluster, stopLocalCluster, listLocalClusters, type LocalCluste
 export {startCluster as startStoppedLocalCluster, destroyCluster as destroyLocalCluster, clusterStatus as localClusterStatus, killNode as killLocalNode, restartNode as restartLocalNode, addLocalNode, type ClusterStatus as LocalClusterStatus, type NodeStatus as LocalNodeStatus} from './local/lifecycle.js'
 export {defaultBaseDir as localStateRoot, type LocalClusterState, type Persistence} from './local/state.js'
 export {startLocalSentinel, sentinelStatus as localSentinelStatus, type LocalSentinel, type LocalSentinelOptions, type SentinelSetupStatus as LocalSentinelStatus} from './local/sentinel-local.js'
-export {startNode, type RunningNode, type StartNodeOptions} from './node/index.js'
+export type {RunningNode, StartNodeOptions} from './node/index.js'
 export {planFailover, findTarget, failoverSeenBy, DEFAULT_MAX_LAG, type FailoverPlan, type FailoverMode, type FailoverOptions} from './admin/plan/failover.js'
 export {prepareFailover, applyFailover, type FailoverResult, type FailoverEvent} from './admin/exec/failover.js'
+
+import type {RunningNode, StartNodeOptions} from './node/index.js'
+/**
+ * Start an embedded node in this process. The runtime (command tables, Lua engine, …) is imported on
+ * first call: every CLI command's bundle imports this module, and none but `node` runs a node.
+ */
+export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNode> {
+  return (await import('./node/index.js')).startNode(opts)
+}

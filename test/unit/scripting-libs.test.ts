@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {lua, lauxlib, lualib, to_luastring} from '../../src/node/scripting/fengari/index.cjs'
 import type {LuaState} from '../../src/node/scripting/fengari/index.cjs'
+import {loadLua} from '../../src/node/scripting/lua.js'
 import {openCjson} from '../../src/node/scripting/libs/cjson.js'
 import {openCmsgpack} from '../../src/node/scripting/libs/cmsgpack.js'
 import {openBit} from '../../src/node/scripting/libs/bit.js'
@@ -14,6 +15,9 @@ import {openStruct} from '../../src/node/scripting/libs/struct.js'
 import {openRedisMath, Rand48} from '../../src/node/scripting/libs/random.js'
 import {formatG} from '../../src/node/scripting/libs/util.js'
 import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
+
+// The libraries use the VM through lua.ts, which loads it on first use (as LuaEngine does).
+loadLua()
 
 const latin1 = (u: Uint8Array): string => Buffer.from(u).toString('latin1')
 

@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto'
 import type {RespWriter} from '../../resp/writer.js'
 import type {NodeServer} from '../server.js'
 import {errorTableCounted, errorTableMessage, luaToReply, pushErrorTable, respToLua, ReplyParseError} from './convert.js'
-import {formatG17, fromLua, lauxlib, lstr, lua, lualib, pushBin, pushText, textFromLua, toLua, type LuaCFunction, type LuaState} from './lua.js'
+import {formatG17, fromLua, lauxlib, loadLua, lstr, lua, lualib, pushBin, pushText, textFromLua, toLua, type LuaCFunction, type LuaState} from './lua.js'
 import {openLibraries} from './libs/index.js'
 import type {Ldb} from './ldb.js'
 
@@ -56,6 +56,7 @@ export class LuaEngine {
     readonly server: NodeServer,
     readonly mode: 'eval' | 'function',
   ) {
+    loadLua()
     const L = (this.L = lauxlib.luaL_newstate())
     // A JavaScript exception thrown inside the VM (a bug of ours) becomes a Lua error, not a crash.
     lua.lua_atnativeerror(L, (l: LuaState) => {

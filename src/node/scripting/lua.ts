@@ -1,10 +1,27 @@
 // Typed helpers over the vendored Lua VM (./fengari): Redis values are latin1 strings (one char
 // = one byte), Lua strings are Uint8Array; these convert without loss in both directions.
-import fengari from './fengari/index.cjs'
+// The VM is loaded on first use (loadLua, from the LuaEngine constructor): most nodes never run a
+// script, and setting up Fengari's ~30 modules is a measurable part of a node's start-up.
+import {createRequire} from 'node:module'
+import type * as Fengari from './fengari/index.cjs'
 import type {LuaState as State} from './fengari/index.cjs'
 
-export const {lua, lauxlib, lualib} = fengari
 export type LuaState = State
+type FengariModule = typeof Fengari
+
+// Live bindings, set by loadLua() before any Lua state exists.
+export let lua: FengariModule['lua']
+export let lauxlib: FengariModule['lauxlib']
+export let lualib: FengariModule['lualib']
+export let to_luastring: FengariModule['to_luastring']
+export let to_jsstring: FengariModule['to_jsstring']
+
+/** Load the Lua VM (once). A literal require, so the node's bundle carries the VM and runs it lazily. */
+export function loadLua(): void {
+  if (lua !== undefined) return
+  const fengari = (typeof require === 'function' ? require('./fengari/index.cjs') : createRequire(import.meta.url)('./fengari/index.cjs')) as FengariModule
+  ;({lua, lauxlib, lualib, to_luastring, to_jsstring} = fengari)
+}
 
 const cache = new Map<string, Uint8Array>()
 
@@ -12,7 +29,7 @@ const cache = new Map<string, Uint8Array>()
 export function lstr(s: string): Uint8Array {
   let v = cache.get(s)
   if (v === undefined) {
-    v = fengari.to_luastring(s, true)
+    v = to_luastring(s, true)
     cache.set(s, v)
   }
   return v

@@ -1,7 +1,7 @@
 // The `bit` library as Redis 7.0.15 ships it (LuaBitOp 1.0.2, deps/lua/src/lua_bit.c): 32-bit operations
 // on doubles. An argument is normalised the way the C code does it, by adding 2^52+2^51 and keeping
 // the low 32 bits of the double's representation (round-half-even modulo 2^32); results are signed.
-import {lua, to_luastring} from '../fengari/index.cjs'
+import {lua, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {setGlobalLib, typeError, type LuaFn} from './util.js'
 

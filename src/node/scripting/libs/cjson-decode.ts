@@ -1,7 +1,7 @@
 // cjson.decode: lua-cjson 2.1.0's tokenizer and recursive parser as Redis 7.0.15 builds it. The C code
 // reads a NUL-terminated string, so a NUL byte ends the input; numbers go through C's strtod (hex,
 // inf, nan and a leading '+' are accepted while decode_invalid_numbers is on, the default).
-import {lua} from '../fengari/index.cjs'
+import {lua} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {raise, stackRoom} from './util.js'
 

@@ -1,7 +1,7 @@
 // The `cjson` library as Redis 7.0.15 ships it (lua-cjson 2.1.0, deps/lua/src/lua_cjson.c): encode,
 // decode, the configuration functions, cjson.new and cjson.null. 7.0.15 has no array_mt /
 // decode_array_with_array_mt (those came later). Error texts and character positions follow the C code.
-import {lua, lauxlib, to_jsstring, to_luastring} from '../fengari/index.cjs'
+import {lua, lauxlib, to_jsstring, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {argError, ByteBuf, checkInt, formatG, raise, stackRoom, type LuaFn} from './util.js'
 import {decodeJson, type CjsonConfig} from './cjson-decode.js'

@@ -2,7 +2,7 @@
 // pack, unpack, unpack_one, unpack_limit. Integral doubles in the int64 range encode as the smallest
 // MessagePack int, other numbers as float32 when that is lossless, else float64; a table is an array
 // when its keys are exactly 1..n (int-range numbers), else a map; tables nested 16 deep encode as nil.
-import {lua, lauxlib, to_luastring} from '../fengari/index.cjs'
+import {lua, lauxlib, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {argError, ByteBuf, checkInteger, checkStack, optInteger, raise, stackRoom, toFloat32} from './util.js'
 

@@ -4,7 +4,7 @@
 // redisSrand48(0) before every EVAL; 7.0 removed that with effect replication): successive scripts
 // continue one sequence, it starts from the default lrand48 state at server start, and only
 // math.randomseed changes it. Eval scripts and functions share it, so a node owns one Rand48.
-import {lua, to_luastring} from '../fengari/index.cjs'
+import {lua, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {argError, checkInt, raise} from './util.js'
 

@@ -2,7 +2,7 @@
 // struct 0.2 with Redis's offset check): pack, unpack, size. Sizes and alignment are those of Redis's
 // x86-64 Linux build: native little-endian, long and size_t 8 bytes, int 4, maximum alignment 8;
 // integers are carried in a 64-bit unsigned long, so sizes above 8 keep only 8 significant bytes.
-import {lua, lauxlib, to_luastring} from '../fengari/index.cjs'
+import {lua, lauxlib, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {argError, ByteBuf, checkNumber, checkStack, int64Of, optInteger, raise, setGlobalLib, toFloat32} from './util.js'
 

@@ -1,7 +1,7 @@
 // Shared helpers for the Lua libraries Redis 7.0 loads (cjson, cmsgpack, bit, struct, math.random):
 // C's number conversions as Redis's x86-64 build performs them, C printf "%.<p>g", a growable byte
 // buffer, and error raising through the VM (luaL_error / luaL_argerror never return).
-import {lua, lauxlib, to_jsstring, to_luastring} from '../fengari/index.cjs'
+import {lua, lauxlib, to_jsstring, to_luastring} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 
 export type LuaFn = (L: LuaState) => number
