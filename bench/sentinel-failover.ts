@@ -3,7 +3,8 @@
 // Setup per engine: 1 master + 2 replicas + 3 Sentinels (quorum 2), down-after-milliseconds 1000,
 // failover-timeout 10000. Per trial: a writer counts writes a replica acknowledged (WAIT 1 200),
 // kill -9 of the master by PID, seconds until GET-MASTER-ADDR-BY-NAME returns the new master on
-// every Sentinel AND that master accepts a write (polled every 20 ms); acknowledged writes lost
+// every Sentinel AND that master accepts a write (polled every 20 ms, over one connection per
+// Sentinel opened before the kill; connections without ioredis's INFO ready check); acknowledged writes lost
 // (read back from the new master); then the old master is restarted and must rejoin as a replica
 // before the next trial. Markdown table on stdout, progress on stderr.
 // Run: npm run build && node --import tsx bench/sentinel-failover.ts   (env: TRIALS=10 ONLY=embedded|redis)
@@ -24,19 +25,27 @@ type Engine = 'embedded' | 'redis'
 const log = (e: Engine, m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${e}: ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+// No ready check: ioredis would send INFO on every connection, and the clock must not depend
+// on how fast the instances under test answer the harness's own INFOs.
 function conn(port: number): Redis {
-  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500})
+  const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500, enableReadyCheck: false})
   c.on('error', () => {})
   return c
 }
 
-async function addr(port: number): Promise<string | null> {
-  const c = conn(port)
+async function askAddr(c: Redis): Promise<string | null> {
   try {
     const r = (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as string[] | null
     return r ? `${r[0]}:${r[1]}` : null
   } catch {
     return null
+  }
+}
+
+async function addr(port: number): Promise<string | null> {
+  const c = conn(port)
+  try {
+    return await askAddr(c)
   } finally {
     c.disconnect()
   }
@@ -94,12 +103,16 @@ async function trial(setup: SentinelSetup, e: Engine): Promise<Trial> {
   const events: string[] = []
   const note = (m: string) => events.push(`${String(Date.now() - t0).padStart(6)} ${m}`)
   const subs = TRACE ? await traceEvents(setup, note) : []
+  // One connection per Sentinel, opened before the kill, polled every 20 ms: a new connection per
+  // poll (three every 20 ms) loaded the Sentinels under test during the very failover measured.
+  const watchers = setup.sentinels.map((s) => conn(s.port))
+  await Promise.all(watchers.map((c) => c.ping()))
   setup.kill(master)
   stop = true
   await setup.waitGone(master)
   let winner = ''
   for (;;) {
-    const views = await Promise.all(setup.sentinels.map((s) => addr(s.port)))
+    const views = await Promise.all(watchers.map((c) => askAddr(c)))
     const a = views[0]
     if (a && a !== `127.0.0.1:${master.port}` && views.every((v) => v === a)) {
       const c = conn(Number(a.split(':')[1]))
@@ -117,6 +130,7 @@ async function trial(setup: SentinelSetup, e: Engine): Promise<Trial> {
     await sleep(20)
   }
   const seconds = (Date.now() - t0) / 1000
+  for (const c of watchers) c.disconnect()
   note(`every Sentinel returns ${winner} and it accepted a write`)
   if (TRACE) {
     await sleep(2000) // the end of the failover (+failover-end, the leader's +switch-master)

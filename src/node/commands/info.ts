@@ -25,6 +25,33 @@ export function humanBytes(n: number): string {
   return `${v.toFixed(2)}${units[i]}`
 }
 
+// Fixed for the process's life, computed once as redis does (uname() on the first INFO,
+// zmalloc_get_memory_size() at start-up): os.type()/release() are a uname(2) each and
+// os.totalmem() parses /proc/meminfo, together ~a quarter of an INFO's CPU.
+let osLine = ''
+let systemMemory = -1
+function osInfo(): string {
+  if (osLine === '') osLine = `os:${os.type()} ${os.release()} ${os.machine()}` // uname's machine: x86_64, not Node's x64
+  return osLine
+}
+function totalSystemMemory(): number {
+  if (systemMemory < 0) systemMemory = os.totalmem()
+  return systemMemory
+}
+
+// redis samples the RSS in serverCron (every 100 ms: "a relatively slow call") and INFO shows
+// the sample; reading /proc/self/stat on every INFO cost ~a third of its CPU here. Sampled on
+// demand instead of from a cron, at most once per 100 ms.
+let rssValue = 0
+let rssAt = -Infinity
+function processRss(now: number): number {
+  if (now - rssAt >= 100 || now < rssAt) {
+    rssValue = process.memoryUsage.rss()
+    rssAt = now
+  }
+  return rssValue
+}
+
 export function usedMemory(): number {
   const m = process.memoryUsage()
   return m.heapUsed + m.external
@@ -43,7 +70,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'redis_git_dirty:0',
         'redis_build_id:0',
         `redis_mode:${server.clusterEnabled ? 'cluster' : 'standalone'}`,
-        `os:${os.type()} ${os.release()} ${os.arch()}`,
+        osInfo(),
         'arch_bits:64',
         'monotonic_clock:POSIX clock_gettime',
         'multiplexing_api:epoll',
@@ -66,6 +93,7 @@ function section(server: NodeServer, name: string): string[] | null {
         ...(server.shutdownMstime !== 0 ? [`shutdown_in_milliseconds:${server.shutdownMstime - now}`] : []),
       ]
     case 'clients': {
+      const recent = recentMaxBuffers(server)
       let blocked = 0
       let pubsub = 0
       let replicas = 0 // redis: listLength(server.clients) - listLength(server.slaves)
@@ -79,8 +107,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `connected_clients:${server.sessions.size - replicas}`,
         'cluster_connections:0',
         `maxclients:${cfg.int('maxclients')}`,
-        `client_recent_max_input_buffer:${recentMaxBuffers(server).input}`,
-        `client_recent_max_output_buffer:${recentMaxBuffers(server).output}`,
+        `client_recent_max_input_buffer:${recent.input}`,
+        `client_recent_max_output_buffer:${recent.output}`,
         `blocked_clients:${blocked}`,
         `tracking_clients:${existingTracking(server)?.clients ?? 0}`,
         'clients_in_timeout_table:0',
@@ -89,7 +117,7 @@ function section(server: NodeServer, name: string): string[] | null {
     case 'memory': {
       const mem = memoryBreakdown(server)
       const used = mem.used
-      const rss = process.memoryUsage().rss
+      const rss = processRss(now)
       const max = cfg.int('maxmemory')
       return [
         `used_memory:${used}`,
@@ -98,8 +126,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `used_memory_rss_human:${humanBytes(rss)}`,
         `used_memory_peak:${used}`,
         `used_memory_peak_human:${humanBytes(used)}`,
-        `total_system_memory:${os.totalmem()}`,
-        `total_system_memory_human:${humanBytes(os.totalmem())}`,
+        `total_system_memory:${totalSystemMemory()}`,
+        `total_system_memory_human:${humanBytes(totalSystemMemory())}`,
         ...(server.scripting?.memoryInfoLines(humanBytes) ?? []),
         `maxmemory:${max}`,
         `maxmemory_human:${humanBytes(max)}`,
@@ -238,7 +266,7 @@ export function infoText(server: NodeServer, args: string[]): string {
     const lines = section(server, n)
     if (lines === null) continue
     const titled = n === 'errorstats' ? 'Errorstats' : n === 'commandstats' ? 'Commandstats' : n === 'latencystats' ? 'Latencystats' : title(n)
-    parts.push(`# ${titled}\r\n` + lines.map((l) => l + '\r\n').join(''))
+    parts.push(lines.length === 0 ? `# ${titled}\r\n` : `# ${titled}\r\n${lines.join('\r\n')}\r\n`)
   }
   return parts.join('\r\n')
 }
