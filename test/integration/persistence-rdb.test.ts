@@ -167,6 +167,19 @@ describe('RDB persistence (embedded node)', () => {
     assert.ok(existsSync(join(dir, 'dump.rdb')))
   })
 
+  test('the cron applies the save rules as CONFIG SET last changed them', async () => {
+    const {c} = await start({save: '3600 1', hz: '50'})
+    await c.set('x', '1')
+    await sleep(300) // the cron has read '3600 1' many times: nothing fires
+    assert.equal(await infoField(c, 'rdb_saves'), '0')
+    assert.equal(await c.config('SET', 'save', '1 1'), 'OK')
+    await until('new save rule', async () => (await infoField(c, 'rdb_saves')) === '1' && (await infoField(c, 'rdb_bgsave_in_progress')) === '0')
+    assert.equal(await c.config('SET', 'save', ''), 'OK')
+    await c.set('y', '1')
+    await sleep(1500)
+    assert.equal(await infoField(c, 'rdb_saves'), '1', 'no save rule left')
+  })
+
   test('a failed BGSAVE: MISCONF for writes and PING, reads still served; SAVE recovers', async () => {
     const dir = mkdtempSync(join(root, 'misconf-'))
     const {c} = await start({dir, save: '3600 1'})

@@ -151,6 +151,27 @@ describe('BusFramer', () => {
     const tiny = Buffer.from('RCmb\x00\x00\x00\x10', 'latin1')
     assert.throws(() => new BusFramer().push(tiny), /length/)
   })
+  test('64-bit epochs and offsets: exact above 2^32, out-of-range ones refused', () => {
+    const raw = fixture('ping-from-A-ext')
+    const msg = decode(raw)
+    const big = {...msg, header: {...msg.header, currentEpoch: 2 ** 40 + 7, configEpoch: 0x1fffff * 2 ** 32 + 0xffffffff, offset: 2 ** 32}}
+    const frame = encode(big)
+    assert.equal(frame.readBigUInt64BE(16), 2n ** 40n + 7n)
+    assert.equal(frame.readBigUInt64BE(24), BigInt(Number.MAX_SAFE_INTEGER))
+    assert.equal(frame.readBigUInt64BE(32), 2n ** 32n)
+    const back = decode(frame).header
+    assert.equal(back.currentEpoch, 2 ** 40 + 7)
+    assert.equal(back.configEpoch, Number.MAX_SAFE_INTEGER)
+    assert.equal(back.offset, 2 ** 32)
+    frame.writeBigUInt64BE(BigInt(Number.MAX_SAFE_INTEGER) + 1n, 32)
+    assert.throws(() => decode(frame), /out of range/)
+  })
+  test('the decoded slot bitmap reads the frame (what a frame claims, byte for byte)', () => {
+    const raw = fixture('ping-from-A-ext')
+    const m = decode(raw)
+    assert.equal(m.header.myslots.length, 2048)
+    assert.ok(Buffer.from(m.header.myslots).equals(raw.subarray(80, 80 + 2048)))
+  })
   test('random mutations never throw anything but BusCodecError', () => {
     const base = fixture('ping-from-A-ext')
     let seed = 12345

@@ -103,8 +103,8 @@ export function bitClear(bitmap: Uint8Array, slot: number): void {
   bitmap[slot >> 3] &= ~(1 << (slot & 7))
 }
 export function bitmapsEqual(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+  // memcmp (every received PING/PONG compares 2 KB of slot bits)
+  return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 /** Flag words in Redis's order (representClusterNodeFlags). */

@@ -85,11 +85,18 @@ export function snapshotOptions(server: NodeServer, extra: SnapshotOptions = {})
 
 /** save "3600 1 300 100" -> [[3600, 1], [300, 100]]; empty when saving is off. */
 export function saveParams(server: NodeServer): [seconds: number, changes: number][] {
-  const words = server.config.get('save').split(/\s+/).filter(Boolean)
+  // Read by the cron hz times a second: parsed again only when the `save` text changed.
+  const text = server.config.get('save')
+  const memo = parsedSave.get(server)
+  if (memo !== undefined && memo.text === text) return memo.params
+  const words = text.split(/\s+/).filter(Boolean)
   const out: [number, number][] = []
   for (let i = 0; i + 1 < words.length; i += 2) out.push([Number(words[i]), Number(words[i + 1])])
+  parsedSave.set(server, {text, params: out})
   return out
 }
+
+const parsedSave = new WeakMap<NodeServer, {text: string; params: [number, number][]}>()
 
 function tempPath(server: NodeServer): string {
   return join(server.config.get('dir'), `temp-${process.pid}.rdb`)

@@ -103,10 +103,22 @@ function isZero(buf: Buffer, off: number, len: number): boolean {
   return true
 }
 
+/** A u64 field as a number (epochs, offsets): two 32-bit reads, no BigInt per field and frame. */
 function readU64(buf: Buffer, off: number): number {
-  const v = buf.readBigUInt64BE(off)
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BusCodecError('64-bit field out of range')
-  return Number(v)
+  const hi = buf.readUInt32BE(off)
+  // Number.MAX_SAFE_INTEGER is 2^53 - 1: the high word must fit in 21 bits.
+  if (hi > 0x1fffff) throw new BusCodecError('64-bit field out of range')
+  return hi * 0x100000000 + buf.readUInt32BE(off + 4)
+}
+
+/** writeBigUInt64BE(BigInt(v)) for a safe non-negative integer, without the BigInt. */
+function writeU64(buf: Buffer, v: number, off: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    buf.writeBigUInt64BE(BigInt(v), off) // throws as before for what cannot be written
+    return
+  }
+  buf.writeUInt32BE(Math.floor(v / 0x100000000), off)
+  buf.writeUInt32BE(v >>> 0, off + 4)
 }
 
 function writeStr(buf: Buffer, off: number, len: number, s: string): void {
@@ -204,7 +216,8 @@ export function decode(buf: Buffer): BusMessage {
     configEpoch: readU64(buf, 24),
     offset: readU64(buf, 32),
     sender: readName(buf, 40),
-    myslots: new Uint8Array(buf.subarray(80, 80 + SLOT_BYTES)),
+    // A view of the frame, not a copy (2 KB per PING/PONG): processing reads it and keeps nothing.
+    myslots: buf.subarray(80, 80 + SLOT_BYTES),
     slaveof: isZero(buf, 2128, NAME_LEN) ? null : readName(buf, 2128),
     myip: readStr(buf, 2168, IP_LEN),
     pport: buf.readUInt16BE(2246),
@@ -295,9 +308,9 @@ export function encode(msg: BusMessage): Buffer {
   buf.writeUInt16BE(h.port, 10)
   buf.writeUInt16BE(h.type, 12)
   buf.writeUInt16BE(body.kind === 'gossip' ? body.gossip.length : 0, 14)
-  buf.writeBigUInt64BE(BigInt(h.currentEpoch), 16)
-  buf.writeBigUInt64BE(BigInt(h.configEpoch), 24)
-  buf.writeBigUInt64BE(BigInt(h.offset), 32)
+  writeU64(buf, h.currentEpoch, 16)
+  writeU64(buf, h.configEpoch, 24)
+  writeU64(buf, h.offset, 32)
   writeStr(buf, 40, NAME_LEN, h.sender)
   buf.set(h.myslots, 80)
   if (h.slaveof) writeStr(buf, 2128, NAME_LEN, h.slaveof)
@@ -355,7 +368,7 @@ function encodeBody(buf: Buffer, body: BusBody): void {
       buf.set(body.message, d + 8 + body.channel.length)
       return
     case 'update':
-      buf.writeBigUInt64BE(BigInt(body.configEpoch), d)
+      writeU64(buf, body.configEpoch, d)
       writeStr(buf, d + 8, NAME_LEN, body.nodename)
       buf.set(body.slots, d + 48)
       return
