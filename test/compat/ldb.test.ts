@@ -8,6 +8,7 @@ import {describe, test, before, after} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -192,6 +193,25 @@ describe('Lua debugger (SCRIPT DEBUG) vs redis-server', {skip: redisSkip(), time
     assert.deepEqual(ours.r, real.r)
     assert.equal(real.after, 'v')
     assert.equal(ours.after, 'v')
+  })
+
+  test('SCRIPT DEBUG must be called outside a pipeline', async () => {
+    const replies = await both(
+      (s) =>
+        new Promise<string>((resolve) => {
+          const sock = net.connect(s.port, '127.0.0.1', () => sock.write('PING\r\nSCRIPT DEBUG YES\r\nSCRIPT DEBUG NO\r\nPING\r\n'))
+          let out = ''
+          sock.on('data', (d) => {
+            out += d.toString('latin1')
+            if (out.split('\r\n').length > 4) {
+              sock.destroy()
+              resolve(out)
+            }
+          })
+        }),
+    )
+    assert.equal(replies[0], '+PONG\r\n-ERR SCRIPT DEBUG must be called outside a pipeline\r\n-ERR SCRIPT DEBUG must be called outside a pipeline\r\n+PONG\r\n')
+    assert.equal(replies[1], replies[0])
   })
 
   test('a script that runs past lua-time-limit stops with the timeout reason', async () => {
