@@ -358,7 +358,12 @@ export class Stream {
       }
     } else {
       let ni = this.nodeAtOrBefore(end)
-      if (ni < 0) return 0
+      if (ni < 0) {
+        // streamIteratorStart: no node <= end, so the iterator seeks the last one ("$") and reads it
+        // (a node kept unparsed fails its assertion there, as in Redis)
+        void this.nodes[this.nodes.length - 1].lastId()
+        return 0
+      }
       let node = this.nodes[ni]
       let i = node.lowerBound(end)
       if (i >= node.ids.length || node.ids[i] > end) i--
