@@ -201,8 +201,8 @@ function section(server: NodeServer, name: string): string[] | null {
         `tracking_total_prefixes:${existingTracking(server)?.prefixes.size ?? 0}`,
         `unexpected_error_replies:${server.insight.unexpectedErrors}`,
         `total_error_replies:${server.insight.totalErrors}`,
-        // payloads are always validated in full before anything is stored (see persistence/dump.ts),
-        // which is Redis's sanitize-dump-payload=no path: no deep sanitisation pass is counted
+        // not counted: the node decodes every packed encoding in full whatever sanitize-dump-payload
+        // says (only stream listpacks have a shallow path, persistence/rdb-stream-value.ts)
         'dump_payload_sanitizations:0',
         `total_reads_processed:${st.readsProcessed}`,
         `total_writes_processed:${st.writesProcessed}`,

@@ -342,7 +342,13 @@ export class Stream {
    */
   range(start: StreamId, end: StreamId, rev: boolean, count: number, visit: (id: StreamId, fv: string[]) => void | boolean): number {
     let n = 0
-    if (start > end || this.nodes.length === 0) return 0
+    if (this.nodes.length === 0) return 0
+    if (start > end) {
+      // streamIteratorStart seeks and reads a node even for an empty range (see below)
+      const ni = this.nodeAtOrBefore(rev ? end : start)
+      void this.nodes[ni >= 0 ? ni : rev ? this.nodes.length - 1 : 0].lastId()
+      return 0
+    }
     if (!rev) {
       let ni = Math.max(0, this.nodeAtOrBefore(start))
       let i = this.nodes[ni].lowerBound(start)
@@ -358,7 +364,12 @@ export class Stream {
       }
     } else {
       let ni = this.nodeAtOrBefore(end)
-      if (ni < 0) return 0
+      if (ni < 0) {
+        // streamIteratorStart: no node <= end, so the iterator seeks the last one ("$") and reads it
+        // (a node kept unparsed fails its assertion there, as in Redis)
+        void this.nodes[this.nodes.length - 1].lastId()
+        return 0
+      }
       let node = this.nodes[ni]
       let i = node.lowerBound(end)
       if (i >= node.ids.length || node.ids[i] > end) i--

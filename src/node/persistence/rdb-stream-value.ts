@@ -176,10 +176,12 @@ function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): Strea
   while (p < e.length) {
     const flags = Number(num(e[p++]))
     const id = makeId((mMs + num(e[p++])) & MASK64, (mSeq + num(e[p++])) & MASK64)
+    const same = (flags & 2) !== 0
+    // streamIteratorGetID has the ID once it read the field count too (none when SAMEFIELDS)
+    if (!same && p >= e.length) bad('entry overruns')
     readIds?.push({id, deleted: (flags & 1) !== 0})
     if (id <= prev || id < master) bad('entry IDs out of order')
     prev = id
-    const same = (flags & 2) !== 0
     let fv: string[]
     if (same) {
       if (p + nf > e.length) bad('entry overruns')
