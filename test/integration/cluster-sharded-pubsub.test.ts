@@ -100,6 +100,15 @@ describe('sharded pub/sub on an embedded cluster', () => {
     const onReplica = new Redis(nodes[3].port, '127.0.0.1')
     onReplica.on('smessage', (c: string, m: string) => got.push(`${c} ${m}`))
     await onReplica.ssubscribe(ch)
+    try {
+      await linkKillScenario(ch, got)
+    } finally {
+      onReplica.disconnect()
+    }
+  })
+
+  /** The body of the CLUSTERLINK test (its subscriber is closed by the caller, pass or fail). */
+  async function linkKillScenario(ch: string, got: string[]): Promise<void> {
     const links = async () => ((await call(0, 'cluster', 'links')) as unknown[]).length
     await waitFor(async () => (await links()) === 6, 20000, 'node 0 has both links to its 3 peers')
     const m = clients[0].multi()
@@ -118,11 +127,13 @@ describe('sharded pub/sub on an embedded cluster', () => {
     await assert.rejects(call(0, 'debug', 'clusterlink', 'kill', 'to'), /ERR unknown subcommand or wrong number of arguments for 'clusterlink'/)
     // redis 7.0.15 answers an unknown direction with an error and then +OK
     const raw = await RawClient.connect(nodes[0].port)
-    assert.equal(await raw.call(['DEBUG', 'CLUSTERLINK', 'KILL', 'sideways', ids[1]]), '-ERR Unknown direction sideways')
-    assert.equal(await raw.readWithin(5000), '+OK')
-    raw.close()
-    onReplica.disconnect()
-  })
+    try {
+      assert.equal(await raw.call(['DEBUG', 'CLUSTERLINK', 'KILL', 'sideways', ids[1]]), '-ERR Unknown direction sideways')
+      assert.equal(await raw.readWithin(5000), '+OK')
+    } finally {
+      raw.close()
+    }
+  }
 
   test('a slot that leaves the shard unsubscribes its channels (sunsubscribe push)', async () => {
     const ch = channelIn(100, 200, 'moving')
