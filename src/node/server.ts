@@ -11,6 +11,7 @@ import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
+import {clusterlinkStandalone} from './cluster/debug.js'
 import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
@@ -199,6 +200,7 @@ export class NodeServer extends EventEmitter {
     installEncodingConfig(this.config)
     this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
+    this.debugSubcommands.set('clusterlink', clusterlinkStandalone)
     for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
     installReplyBufferCron(this)

@@ -2,7 +2,7 @@
 // redis-server: SIGABRT from outside and DEBUG SEGFAULT each log the report's markers (what
 // tests/integration/logging.tcl and people grep for) and end the process by that same signal;
 // with crash-log-enabled no there is no report. The node's backtrace is its JavaScript stack.
-import {describe, test} from 'node:test'
+import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
@@ -22,12 +22,16 @@ interface Crashable {
   exited: Promise<NodeJS.Signals | null>
 }
 
+/** Every process started here, killed at the end if a failed test left one running. */
+const started: ChildProcess[] = []
+
 async function startServer(kind: Kind, dir: string, extra: string[] = []): Promise<Crashable> {
   const {port} = await freePortPair()
   const log = join(dir, `${kind}-${port}.log`)
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--logfile', log, '--enable-debug-command', 'yes', '--crash-memcheck-enabled', 'no', ...extra]
   const {cmd, args: pre} = embeddedCommand()
   const proc = kind === 'real' ? spawn('redis-server', args, {stdio: 'ignore'}) : spawn(cmd, [...pre, ...args], {stdio: 'ignore'})
+  started.push(proc)
   const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.once('exit', (_code, sig) => resolve(sig)))
   await waitReady(port, undefined, undefined, 30_000)
   return {proc, port, log, exited}
@@ -41,6 +45,9 @@ async function crashed(s: Crashable): Promise<{signal: NodeJS.Signals | null; lo
 const kinds: Kind[] = haveRedisServer() ? ['embedded', 'real'] : ['embedded']
 
 describe('crash report', {timeout: 120_000}, () => {
+  after(() => {
+    for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
+  })
   for (const kind of kinds) {
     test(`${kind}: SIGABRT logs the report and the process dies by SIGABRT`, {skip: kind === 'real' && redisSkip()}, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))

@@ -30,7 +30,7 @@ describe('sharded pub/sub on an embedded cluster', () => {
 
   before(async () => {
     dir = tmpDir('cluster-spubsub')
-    for (let i = 0; i < 4; i++) nodes.push(await startEmbedded(dir, {nodeTimeout: 2000}))
+    for (let i = 0; i < 4; i++) nodes.push(await startEmbedded(dir, {nodeTimeout: 2000, debug: true}))
     clients = nodes.map((n) => new Redis(n.port, '127.0.0.1', {maxRetriesPerRequest: 1}))
     for (let i = 0; i < 4; i++) ids.push((await call(i, 'cluster', 'myid')) as string)
     for (let i = 0; i < 3; i++) await call(i, 'cluster', 'set-config-epoch', i + 1)
@@ -91,6 +91,49 @@ describe('sharded pub/sub on an embedded cluster', () => {
     onMaster.disconnect()
     onReplica.disconnect()
   })
+
+  test('DEBUG CLUSTERLINK KILL: a message broadcast while the link is down is lost to that peer only', async () => {
+    // tests/unit/cluster/links.tcl: the link to the replica is freed inside the MULTI, so the
+    // SPUBLISH right after it cannot reach the replica; the cron reconnects it for the next one
+    const ch = channelIn(1000, 5000, 'linkkill')
+    const got: string[] = []
+    const onReplica = new Redis(nodes[3].port, '127.0.0.1')
+    onReplica.on('smessage', (c: string, m: string) => got.push(`${c} ${m}`))
+    await onReplica.ssubscribe(ch)
+    try {
+      await linkKillScenario(ch, got)
+    } finally {
+      onReplica.disconnect()
+    }
+  })
+
+  /** The body of the CLUSTERLINK test (its subscriber is closed by the caller, pass or fail). */
+  async function linkKillScenario(ch: string, got: string[]): Promise<void> {
+    const links = async () => ((await call(0, 'cluster', 'links')) as unknown[]).length
+    await waitFor(async () => (await links()) === 6, 20000, 'node 0 has both links to its 3 peers')
+    const m = clients[0].multi()
+    m.call('DEBUG', 'CLUSTERLINK', 'KILL', 'TO', ids[3])
+    m.call('SPUBLISH', ch, 'hello')
+    assert.deepEqual(await m.exec(), [[null, 'OK'], [null, 0]])
+    await waitFor(async () => (await links()) === 6, 20000, 'the freed link reconnected')
+    assert.equal(await call(0, 'spublish', ch, 'world'), 0)
+    await waitFor(async () => got.length > 0, 10000, 'the message sent after the reconnection')
+    assert.deepEqual(got, [`${ch} world`])
+    // FROM and ALL free the inbound link / both; the peer and the cron bring them back
+    assert.equal(await call(0, 'debug', 'clusterlink', 'kill', 'all', ids[1]), 'OK')
+    assert.equal(await call(0, 'debug', 'clusterlink', 'kill', 'from', ids[2]), 'OK')
+    await waitFor(async () => (await links()) === 6, 30000, 'every link back')
+    await assert.rejects(call(0, 'debug', 'clusterlink', 'kill', 'to', 'f'.repeat(40)), /^ReplyError: ERR Unknown node f{40}$/)
+    await assert.rejects(call(0, 'debug', 'clusterlink', 'kill', 'to'), /ERR unknown subcommand or wrong number of arguments for 'clusterlink'/)
+    // redis 7.0.15 answers an unknown direction with an error and then +OK
+    const raw = await RawClient.connect(nodes[0].port)
+    try {
+      assert.equal(await raw.call(['DEBUG', 'CLUSTERLINK', 'KILL', 'sideways', ids[1]]), '-ERR Unknown direction sideways')
+      assert.equal(await raw.readWithin(5000), '+OK')
+    } finally {
+      raw.close()
+    }
+  }
 
   test('a slot that leaves the shard unsubscribes its channels (sunsubscribe push)', async () => {
     const ch = channelIn(100, 200, 'moving')

@@ -36,9 +36,7 @@ function freeLinksOverLimit(st: ClusterState, node: ClusterNode): void {
     if (link === null || (link.sendBufferUsed ?? 0) <= limit) continue
     st.log(`Freeing cluster link(${link.inbound ? 'from' : 'to'} node ${node.id}), used memory: ${link.sendBufferUsed}`)
     st.statsLinksBufferLimitExceeded++
-    if (node.link === link) node.link = null
-    if (node.inboundLink === link) node.inboundLink = null
-    link.close()
+    st.freeLink(node, link)
   }
 }
 

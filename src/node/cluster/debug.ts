@@ -3,8 +3,19 @@
 // redis-ts-only per-peer drop switch that makes partitions for failover tests (reliability.md §7.1).
 import type {DebugSubcommand} from '../commands/types.js'
 import {ReplyError} from '../errors.js'
-import {intArg} from '../commands/util.js'
+import {debugSubcommandError, intArg} from '../commands/util.js'
 import type {ClusterState} from './state.js'
+
+export const CLUSTERLINK_HELP = ['CLUSTERLINK KILL <to|from|all> <node-id>', '    Kills the link based on the direction to/from (both) with the provided node.']
+
+/** DEBUG CLUSTERLINK where cluster mode is off (registered by the node; the cluster layer replaces it). */
+export const clusterlinkStandalone: DebugSubcommand = {
+  help: CLUSTERLINK_HELP,
+  handler: (ctx, argv) => {
+    if (argv.length !== 5 || argv[2].toLowerCase() !== 'kill') throw debugSubcommandError(argv)
+    ctx.reply.error('ERR Debug option only available for cluster mode enabled setup!')
+  },
+}
 
 export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcommand][] {
   return [
@@ -15,8 +26,22 @@ export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcomm
       ],
       // debug.c: argc == 3, any long; clusterProcessPacket compares it with the 16-bit type.
       handler: (ctx, argv) => {
-        if (argv.length !== 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+        if (argv.length !== 3) throw debugSubcommandError(argv)
         st.dropPacketType = intArg(argv[2])
+        ctx.reply.ok()
+      },
+    }],
+    ['clusterlink', {
+      help: CLUSTERLINK_HELP,
+      handler: (ctx, argv) => {
+        if (argv.length !== 5 || argv[2].toLowerCase() !== 'kill') throw debugSubcommandError(argv)
+        const n = st.lookup(argv[4])
+        if (!n) throw new ReplyError(`ERR Unknown node ${argv[4]}`)
+        const dir = argv[3].toLowerCase()
+        if (dir === 'from' || dir === 'all') st.freeLink(n, n.inboundLink)
+        if (dir === 'to' || dir === 'all') st.freeLink(n, n.link)
+        // redis 7.0.15 has no return after this error: +OK follows it (two replies)
+        if (dir !== 'from' && dir !== 'to' && dir !== 'all') ctx.reply.error(`ERR Unknown direction ${argv[3]}`)
         ctx.reply.ok()
       },
     }],

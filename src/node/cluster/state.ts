@@ -191,6 +191,14 @@ export class ClusterState {
     inboundLink?.close()
   }
 
+  /** freeClusterLink: close one of a node's links (null: nothing); the cron reconnects an outbound one. */
+  freeLink(node: ClusterNode, link: BusLink | null): void {
+    if (link === null) return
+    if (node.link === link) node.link = null
+    if (node.inboundLink === link) node.inboundLink = null
+    link.close()
+  }
+
   /** A link died or was dropped: forget it so the cron reconnects. */
   linkClosed(link: BusLink): void {
     const n = link.node

@@ -9,9 +9,8 @@
 import {ZSet} from '../keyspace/keyspace.js'
 import {encodingOf} from '../keyspace/encoding.js'
 import {SLOTS} from '../keyspace/slot.js'
-import {ReplyError} from '../errors.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
-import {intArg} from './util.js'
+import {debugSubcommandError, intArg} from './util.js'
 
 const VECTLEN = 50 // DICT_STATS_VECTLEN
 
@@ -40,12 +39,8 @@ export function dictStats(tableSize: number, chains: Iterable<number>): string {
   return out.slice(0, 4095) // redis formats into a char[4096]
 }
 
-function wrongArgs(argv: string[]): ReplyError {
-  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
-}
-
 function htstats(ctx: CommandContext, argv: string[]): void {
-  if (argv.length !== 3) throw wrongArgs(argv)
+  if (argv.length !== 3) throw debugSubcommandError(argv)
   const dbid = intArg(argv[2])
   if (dbid < 0 || dbid >= ctx.server.databaseCount) return ctx.reply.error('ERR Out of range database')
   const db = ctx.server.db(dbid)
@@ -56,7 +51,7 @@ function htstats(ctx: CommandContext, argv: string[]): void {
 }
 
 function htstatsKey(ctx: CommandContext, argv: string[]): void {
-  if (argv.length !== 3) throw wrongArgs(argv)
+  if (argv.length !== 3) throw debugSubcommandError(argv)
   const v = ctx.db.peekRaw(argv[2]) // objectCommandLookup: no expiry, no stats
   if (v === undefined) return ctx.reply.error('ERR no such key')
   const enc = encodingOf(v)

@@ -10,15 +10,13 @@ import {encodeValue, quicklistNodes} from '../persistence/rdb-codec.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
 import {ReplyError} from '../errors.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
-import {intArg} from './util.js'
+import {debugSubcommandError, intArg} from './util.js'
 import {replyBufferPolicy} from '../replybuf.js'
 import {htstatsDebugSubcommands} from './debug-htstats.js'
 
 const NO_KEY = 'ERR no such key'
 
-function wrongArgs(argv: string[]): ReplyError {
-  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
-}
+const wrongArgs = debugSubcommandError
 
 /** Raw dictFind: no lazy expiry, no stats (debug.c looks the key up in the dict directly). */
 function lookup(ctx: CommandContext, key: string): RedisValue {

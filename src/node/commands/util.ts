@@ -101,3 +101,8 @@ export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?:
 export function propagateNothing(ctx: CommandContext): void {
   ctx.session.propagateOverride = []
 }
+
+/** DEBUG's reply to a subcommand it does not know or got the wrong number of arguments for. */
+export function debugSubcommandError(argv: string[]): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
