@@ -17,6 +17,7 @@ import {REDIS_VERSION} from './version.js'
 import {formatLogLine} from './log.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
+import type {ServerAssertion} from './errors.js'
 
 const SIGNO: Record<string, number> = {SIGILL: 4, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11}
 
@@ -127,16 +128,33 @@ export function crashBySignal(server: NodeServer, signal: keyof typeof SIGNO, st
   dieBy(signal)
 }
 
+/** _serverPanic's head lines: "Guru Meditation: <msg> #<where>". */
+function panicHead(msgAndWhere: string): string[] {
+  return ['------------------------------------------------', '!!! Software Failure. Press left mouse button to continue', `Guru Meditation: ${msgAndWhere}`]
+}
+
 /** _serverPanic (DEBUG PANIC): "Guru Meditation" at the JS location that panicked, then abort(). */
 export function serverPanic(server: NodeServer, msg: string, stack: string | undefined, current: Current = null): never {
   const where = /\(?([^()\s]+):(\d+):\d+\)?$/.exec((stack ?? '').split('\n')[1] ?? '')
   const file = where ? where[1].replace(/^.*\//, '') : 'unknown'
-  bugReport(server, [
-    '------------------------------------------------',
-    '!!! Software Failure. Press left mouse button to continue',
-    `Guru Meditation: ${msg} #${file}:${where ? where[2] : 0}`,
-  ], stack, current)
+  bugReport(server, panicHead(`${msg} #${file}:${where ? where[2] : 0}`), stack, current)
   dieBy('SIGABRT')
+}
+
+/**
+ * _serverAssert / _serverPanic for a failed invariant of the data (ServerAssertion): the hex dump
+ * first when there is one (serverLogHexDump), then the bug report. The caller stops the node
+ * (run.ts: exit 1 under use-exit-on-panic, else abort), as redis' bugReportEnd does.
+ */
+export function logAssertion(server: NodeServer, e: ServerAssertion, current: Current = null): void {
+  if (e.dump) {
+    // serverLogHexDump: 32 bytes a line
+    server.log.warning(`${e.dump.descr} (hexdump of ${e.dump.bytes.length} bytes):`)
+    const hex = e.dump.bytes.toString('hex')
+    for (let i = 0; i < hex.length; i += 64) server.log.raw('warning', hex.slice(i, i + 64))
+    server.log.raw('warning', '\n')
+  }
+  bugReport(server, e.panic ? panicHead(e.message) : ['=== ASSERTION FAILED ===', `==> ${e.message}`], e.stack, current)
 }
 
 /** setupSignalHandlers' SIGABRT part (the node's own process only: run.ts). */

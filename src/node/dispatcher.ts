@@ -2,7 +2,7 @@
 // cluster slot verdict -> guards -> pub/sub context -> MULTI queueing -> call. `call` runs
 // the handler, turns exceptions into replies, and propagates writes (dirty counter moved).
 import {E, ReplyError, sanitize, ServerAssertion, unknownCommand, unknownSubcommand, wrongArity} from './errors.js'
-import {logAssertion} from './panic.js'
+import {logAssertion} from './crash.js'
 import type {CommandSpec, HandlerResult} from './commands/types.js'
 import type {Session} from './session.js'
 import {verdictError} from './verdict.js'
@@ -150,7 +150,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   try {
     res = spec.handler(s.ctx, argv)
   } catch (e) {
-    replyException(s, spec, e)
+    replyException(s, spec, argv, e)
     res = undefined
   }
   if (res !== undefined && typeof (res as Promise<void>).then === 'function') {
@@ -166,7 +166,7 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
       if (wrote) s.woff = server.replOffset
     }
     return (res as Promise<void>).then(settle, (e: unknown) => {
-      replyException(s, spec, e)
+      replyException(s, spec, argv, e)
       settle()
     })
   }
@@ -240,14 +240,14 @@ function afterCall(s: Session, argv: string[], dirtyBefore: number, batch: Batch
   return wrote
 }
 
-function replyException(s: Session, spec: CommandSpec, e: unknown): void {
+function replyException(s: Session, spec: CommandSpec, argv: string[], e: unknown): void {
   if (e instanceof ReplyError) {
     s.reply.error(e.reply)
     return
   }
   if (e instanceof ServerAssertion) {
     // the node stops (run.ts): no reply, as redis-server dies inside the command
-    logAssertion(s.server.log, e)
+    logAssertion(s.server, e, {session: s, argv})
     s.server.emit('panic', e)
     return
   }

@@ -6,7 +6,7 @@
 // never half a dataset. DEBUG RELOAD (save, flush, load) lives here too.
 import {closeSync, existsSync, fstatSync, openSync, readSync} from 'node:fs'
 import {NodeStartError, ServerAssertion} from '../errors.js'
-import {logAssertion} from '../panic.js'
+import {logAssertion} from '../crash.js'
 import type {NodeServer} from '../server.js'
 import {installFunctions, loadEntry} from './load.js'
 import {RdbStreamParser} from './rdb-stream.js'
@@ -201,7 +201,7 @@ export async function loadPersistedData(server: NodeServer): Promise<void> {
     if (e instanceof LoadAborted) throw e // never start with half the data
     if (e instanceof ServerAssertion) {
       // an assertion or panic while loading (e.g. a hash listpack with duplicates converted)
-      logAssertion(server.log, e)
+      logAssertion(server, e)
       throw new NodeStartError(e.message, 1)
     }
     // redis updates loading_loaded_bytes once per loading-process-events-interval-bytes read
