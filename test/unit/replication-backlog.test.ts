@@ -1,7 +1,8 @@
-// The replication backlog ring: absolute offsets, wrap-around, what a partial resync may read.
+// The replication buffer/backlog: absolute offsets, 16 KiB blocks shared with the replicas, trimming
+// that keeps what a lagging replica needs, what a partial resync may read.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {Backlog} from '../../src/node/replication/backlog.js'
+import {Backlog, REPL_BLOCK} from '../../src/node/replication/backlog.js'
 import {replicaLimits} from '../../src/node/replication/state.js'
 
 const text = (bufs: Buffer[] | null) => (bufs === null ? null : Buffer.concat(bufs).toString('latin1'))
@@ -20,42 +21,64 @@ describe('replication backlog', () => {
     assert.equal(b.readFrom(100), null, 'before the backlog')
   })
 
-  test('wrapping keeps the newest bytes and moves the first offset', () => {
+  test('beyond its size, whole head blocks are freed: the history keeps at least `size` bytes, at most one block more', () => {
     const size = 16 * 1024
     const b = new Backlog(size, 0)
     let all = ''
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       const chunk = `<${i}>`.padEnd(300 + (i % 7), String.fromCharCode(97 + (i % 26)))
       all += chunk
       b.append(Buffer.from(chunk, 'latin1'))
+      b.trim(Infinity)
     }
-    assert.equal(b.histlen, size)
-    assert.equal(b.firstByteOffset, all.length - size + 1)
-    assert.equal(text(b.readFrom(b.firstByteOffset)), all.slice(all.length - size))
+    assert.ok(b.histlen >= size && b.histlen <= size + REPL_BLOCK, `histlen ${b.histlen}`)
+    assert.equal(b.firstByteOffset, all.length - b.histlen + 1)
+    assert.equal(text(b.readFrom(b.firstByteOffset)), all.slice(all.length - b.histlen))
     const mid = b.firstByteOffset + 5000
     assert.equal(text(b.readFrom(mid)), all.slice(mid - 1))
     assert.equal(b.readFrom(b.firstByteOffset - 1), null)
+    assert.equal(b.allocated % REPL_BLOCK, 0, 'small writes share 16 KiB blocks')
   })
 
-  test('a write larger than the ring keeps its tail', () => {
+  test('a write larger than a block spans blocks; the history never drops below the size', () => {
     const b = new Backlog(16 * 1024, 0)
     const big = 'x'.repeat(10000) + 'y'.repeat(20000)
-    b.append(Buffer.from(big))
-    assert.equal(b.histlen, 16 * 1024)
-    assert.equal(text(b.readFrom(30000 - 16 * 1024 + 1)), big.slice(30000 - 16 * 1024))
+    const views = b.append(Buffer.from(big))
+    assert.equal(text(views), big, 'the views handed to the replicas are the write')
+    b.trim(Infinity)
+    assert.equal(b.histlen, 30000)
+    assert.equal(text(b.readFrom(1)), big)
   })
 
-  test('resize keeps as much recent history as fits', () => {
-    const b = new Backlog(64 * 1024, 0)
-    const data = 'abcdefghij'.repeat(5000)
+  test('blocks a replica still needs are kept: the history grows beyond the size, and shrinks once released', () => {
+    const b = new Backlog(16 * 1024, 0)
+    const chunk = Buffer.alloc(1000, 'a')
+    for (let i = 0; i < 200; i++) {
+      b.append(chunk)
+      b.trim(1001) // a replica still needs everything from offset 1001
+    }
+    assert.equal(b.firstByteOffset, 1, 'the first block holds offset 1001: nothing freed')
+    assert.equal(b.histlen, 200000)
+    assert.equal(text(b.readFrom(1001))?.length, 199000, 'a partial resync can start anywhere in it')
+    b.trim(Infinity)
+    assert.ok(b.histlen >= 16 * 1024 && b.histlen <= 32 * 1024, `histlen ${b.histlen}`)
+    assert.ok(b.allocated <= 32 * 1024 + 1000)
+  })
+
+  test('a smaller size frees history down to it; a larger one keeps appending', () => {
+    const b = new Backlog(256 * 1024, 0)
+    const data = 'abcdefghij'.repeat(20000)
     b.append(Buffer.from(data))
-    const small = b.resize(16 * 1024, data.length)
-    assert.equal(small.histlen, 16 * 1024)
-    assert.equal(text(small.readFrom(data.length - 16 * 1024 + 1)), data.slice(data.length - 16 * 1024))
-    const bigger = small.resize(128 * 1024, data.length)
-    assert.equal(text(bigger.readFrom(data.length - 16 * 1024 + 1)), data.slice(data.length - 16 * 1024))
-    bigger.append(Buffer.from('Z'))
-    assert.equal(text(bigger.readFrom(data.length + 1)), 'Z')
+    assert.equal(b.histlen, data.length)
+    b.size = 16 * 1024
+    b.trim(Infinity)
+    assert.ok(b.histlen >= 16 * 1024 && b.histlen <= 32 * 1024, `histlen ${b.histlen}`)
+    assert.equal(text(b.readFrom(b.firstByteOffset)), data.slice(data.length - b.histlen))
+    for (let i = 0; i < 40; i++) b.append(Buffer.from(data.slice(0, 1000)))
+    b.trim(Infinity)
+    assert.ok(b.histlen <= 16 * 1024 + REPL_BLOCK, `histlen ${b.histlen}`)
+    b.append(Buffer.from('Z'))
+    assert.equal(text(b.readFrom(b.firstByteOffset + b.histlen - 1)), 'Z')
   })
 
   test('client-output-buffer-limit: the replica class, in bytes and units', () => {

@@ -9,6 +9,7 @@ import {restartAofAfterSync} from '../persistence/aof.js'
 import {replicationCommands} from './commands.js'
 import {setMaster, unsetMaster} from './role.js'
 import {Replication} from './state.js'
+import {REPL_BLOCK} from './backlog.js'
 
 export {Replication} from './state.js'
 export {setMaster, unsetMaster} from './role.js'
@@ -41,8 +42,10 @@ export function installReplication(server: NodeServer): Replication {
     if (name === 'min-replicas-to-write') minReplicas = Number(value)
     else if (name === 'min-replicas-max-lag') minLag = Number(value)
     else if (name === 'repl-backlog-size' && repl.backlog) {
+      // redis resizeReplicationBacklog: a new limit, the history trimmed down to it as blocks free up
       repl.flushStream()
-      repl.backlog = repl.backlog.resize(Number(value), repl.offset)
+      repl.backlog.size = Math.max(REPL_BLOCK, Number(value))
+      repl.trimBacklog()
     }
   })
   // A reply must not leave before the write it acknowledges is on its way to the replicas (redis

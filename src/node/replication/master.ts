@@ -26,6 +26,7 @@ export function newReplicaClient(session: Session, legacySync: boolean): Replica
     ackTime: session.server.clock.now(),
     pending: null,
     pendingBytes: 0,
+    pendingFrom: 0,
     obufSoft: {softSince: 0},
     job: null,
     legacySync,
@@ -176,6 +177,7 @@ export class FullSyncJob {
       r.job = this
       r.pending = []
       r.pendingBytes = 0
+      r.pendingFrom = repl.offset + 1
       const sock = r.session.socket
       r.session.flush()
       if (!r.legacySync) sock?.write(`+FULLRESYNC ${repl.replid} ${this.offset}\r\n`)

@@ -14,9 +14,6 @@ import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
 
-/** redis PROTO_REPLY_CHUNK_BYTES: the smallest replication buffer block */
-const REPL_BLOCK = 16 * 1024
-
 export const NULL_REPLID = '0000000000000000000000000000000000000000'
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online'
@@ -36,6 +33,8 @@ export interface ReplicaClient {
   /** stream bytes produced after this replica's snapshot point, held until its RDB is sent */
   pending: Buffer[] | null
   pendingBytes: number
+  /** offset of the first byte in `pending` (the backlog keeps it and what follows while pending) */
+  pendingFrom: number
   /** when the output buffer first went over the soft limit (ms), 0 = not over */
   /** unix second its output went over the soft limit (src/node/clientmem.ts obufLimitReached) */
   obufSoft: {softSince: number}
@@ -156,16 +155,33 @@ export class Replication {
   }
 
   private distribute(buf: Buffer): void {
-    this.backlog?.append(buf)
+    // the replicas get views of the backlog's copy: the stream is held once (redis feedReplicationBuffer)
+    const views = this.backlog ? this.backlog.append(buf) : [buf]
     for (const r of this.replicas) {
       if (r.pending === null) {
-        if (r.state === 'online') this.writeTo(r, buf)
+        if (r.state === 'online') for (const v of views) this.writeTo(r, v)
       } else {
-        r.pending.push(buf)
+        for (const v of views) r.pending.push(v)
         r.pendingBytes += buf.length
         this.checkOutputLimits(r)
       }
     }
+    this.trimBacklog()
+  }
+
+  /**
+   * redis incrementalTrimReplicationBacklog: free the oldest blocks beyond repl-backlog-size that
+   * no replica still needs (held for its RDB, or not yet written out of its socket).
+   */
+  trimBacklog(): void {
+    const b = this.backlog
+    if (b === null || b.histlen <= b.size) return
+    let keepFrom = Infinity
+    for (const r of this.replicas) {
+      if (r.pending !== null) keepFrom = Math.min(keepFrom, r.pendingFrom)
+      else if (r.state === 'online' && !r.session.closed) keepFrom = Math.min(keepFrom, this.offset + 1 - (r.session.socket?.writableLength ?? 0))
+    }
+    b.trim(keepFrom)
   }
 
   writeTo(r: ReplicaClient, buf: Buffer): void {
@@ -236,6 +252,7 @@ export class Replication {
     if (i < 0) return
     this.replicas.splice(i, 1)
     r.job?.detach(r)
+    this.trimBacklog()
     if (this.replicas.length === 0) this.noReplicasSince = this.server.clock.now()
     this.server.log.notice(`Connection with replica ${r.ip}:${r.listeningPort} lost.`)
   }
@@ -394,6 +411,7 @@ export class Replication {
       }
     }
     this.refreshGoodReplicas()
+    this.trimBacklog()
     this.cronLoops++
     const ttl = cfg.int('repl-backlog-ttl') * 1000
     if (this.master === null && this.replicas.length === 0 && this.backlog !== null && ttl > 0 && now - this.noReplicasSince > ttl) {
@@ -416,14 +434,11 @@ export class Replication {
   }
 
   /**
-   * INFO mem_total_replication_buffers (redis 7.0 server.repl_buffer_mem): the stream is held once
-   * for the backlog and every replica, from the oldest byte someone still needs, in the 16 KiB
-   * blocks redis allocates it in.
+   * INFO mem_total_replication_buffers (redis 7.0 server.repl_buffer_mem): the blocks allocated for
+   * the stream, held once for the backlog and every replica (./backlog.ts).
    */
   replicationBufferBytes(): number {
-    let held = this.backlog?.histlen ?? 0
-    for (const r of this.replicas) held = Math.max(held, r.pendingBytes + (r.session.socket?.writableLength ?? 0))
-    return Math.ceil(held / REPL_BLOCK) * REPL_BLOCK
+    return this.backlog?.allocated ?? 0
   }
 
   // ---- INFO / ROLE ---------------------------------------------------------------------------
