@@ -56,6 +56,21 @@ async function withData(c: Redis): Promise<void> {
   await c.rpush('list', 'a', 'b')
 }
 
+/**
+ * A raw "replica": REPLCONF capa eof, its +OK, then PSYNC ? -1 (sent in one batch, redis refuses the
+ * PSYNC: "SYNC and PSYNC are invalid with pending output").
+ */
+async function fakeReplica(port: number): Promise<net.Socket> {
+  const sock = net.connect(port, '127.0.0.1')
+  await new Promise<void>((r) => sock.once('connect', () => r()))
+  sock.write('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n')
+  await new Promise<void>((resolve, reject) =>
+    sock.once('data', (d) => (d.toString() === '+OK\r\n' ? resolve() : reject(new Error(`REPLCONF: ${d.toString()}`)))),
+  )
+  sock.write('*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n')
+  return sock
+}
+
 describe('replication faults', () => {
   test('an unreachable master: link down, retries, data kept and served', async () => {
     const log: string[] = []
@@ -111,9 +126,7 @@ describe('replication faults', () => {
   test('a replica that disconnects mid-transfer leaves the master healthy', async () => {
     const {n: mn, c: m} = await node({'repl-diskless-sync': 'no'})
     await fillAllTypes(m, 2000)
-    const sock = net.connect(mn.port, '127.0.0.1')
-    await new Promise<void>((r) => sock.once('connect', () => r()))
-    sock.write('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n')
+    const sock = await fakeReplica(mn.port)
     await new Promise<void>((r) => sock.once('data', () => r()))
     sock.destroy()
     await waitFor(async () => (await info(m)).connected_slaves === '0', 5000, 'replica dropped')
@@ -147,9 +160,7 @@ describe('replication faults', () => {
     const log: string[] = []
     const {n: mn, c: m} = await node({'client-output-buffer-limit': 'normal 0 0 0 replica 1mb 0 0 pubsub 0 0 0'}, log)
     // A "replica" that never reads: the master must drop it instead of buffering without bound.
-    const sock = net.connect(mn.port, '127.0.0.1')
-    await new Promise<void>((r) => sock.once('connect', () => r()))
-    sock.write('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n')
+    const sock = await fakeReplica(mn.port)
     await waitFor(async () => (await info(m)).connected_slaves === '1', 5000, 'replica attached')
     sock.pause()
     const big = 'z'.repeat(64 * 1024)
