@@ -42,6 +42,21 @@ async function crashed(s: Crashable): Promise<{signal: NodeJS.Signals | null; lo
   return {signal, log: readFileSync(s.log, 'latin1')}
 }
 
+/** Start a server in a temp dir, send it `DEBUG <sub>` (no reply: it dies), return how it died and its log. */
+async function crashByDebug(kind: Kind, sub: string): Promise<{signal: NodeJS.Signals | null; log: string}> {
+  const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))
+  try {
+    const s = await startServer(kind, dir)
+    const c = new Redis({port: s.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null})
+    c.on('error', () => {})
+    await assert.rejects(c.call('debug', sub))
+    c.disconnect()
+    return await crashed(s)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
 const kinds: Kind[] = haveRedisServer() ? ['embedded', 'real'] : ['embedded']
 
 describe('crash report', {timeout: 120_000}, () => {
@@ -69,41 +84,21 @@ describe('crash report', {timeout: 120_000}, () => {
     })
 
     test(`${kind}: DEBUG SEGFAULT logs the report with the crashing client and dies by SIGSEGV`, {skip: kind === 'real' && redisSkip()}, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))
-      try {
-        const s = await startServer(kind, dir)
-        const c = new Redis({port: s.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null})
-        c.on('error', () => {})
-        await assert.rejects(c.call('debug', 'segfault'))
-        c.disconnect()
-        const {signal, log} = await crashed(s)
-        assert.equal(signal, 'SIGSEGV')
-        assert.match(log, /# Redis 7\.0\.15 crashed by signal: 11, si_code: \d+\n/)
-        assert.match(log, /\n------ STACK TRACE ------\n/)
-        assert.match(log, /\n------ CURRENT CLIENT INFO ------\nid=\d+ .*cmd=debug .*\nargv\[0\]: '"debug"'\nargv\[1\]: '"segfault"'\n/)
-        if (kind === 'embedded') assert.match(log, /Backtrace:\n(.*\n)*at .*debug/, 'the JS stack of the DEBUG command')
-        assert.match(log, /=== REDIS BUG REPORT END/)
-      } finally {
-        rmSync(dir, {recursive: true, force: true})
-      }
+      const {signal, log} = await crashByDebug(kind, 'segfault')
+      assert.equal(signal, 'SIGSEGV')
+      assert.match(log, /# Redis 7\.0\.15 crashed by signal: 11, si_code: \d+\n/)
+      assert.match(log, /\n------ STACK TRACE ------\n/)
+      assert.match(log, /\n------ CURRENT CLIENT INFO ------\nid=\d+ .*cmd=debug .*\nargv\[0\]: '"debug"'\nargv\[1\]: '"segfault"'\n/)
+      if (kind === 'embedded') assert.match(log, /Backtrace:\n(.*\n)*at .*debug/, 'the JS stack of the DEBUG command')
+      assert.match(log, /=== REDIS BUG REPORT END/)
     })
 
     test(`${kind}: DEBUG PANIC logs the Guru Meditation and aborts`, {skip: kind === 'real' && redisSkip()}, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))
-      try {
-        const s = await startServer(kind, dir)
-        const c = new Redis({port: s.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null})
-        c.on('error', () => {})
-        await assert.rejects(c.call('debug', 'panic'))
-        c.disconnect()
-        const {signal, log} = await crashed(s)
-        assert.equal(signal, 'SIGABRT')
-        assert.match(log, /# !!! Software Failure\. Press left mouse button to continue\n.* # Guru Meditation: DEBUG PANIC called at Unix time \d+ #[\w.-]+:\d+\n/)
-        assert.match(log, /\n------ STACK TRACE ------\n/)
-        assert.match(log, /=== REDIS BUG REPORT END/)
-      } finally {
-        rmSync(dir, {recursive: true, force: true})
-      }
+      const {signal, log} = await crashByDebug(kind, 'panic')
+      assert.equal(signal, 'SIGABRT')
+      assert.match(log, /# !!! Software Failure\. Press left mouse button to continue\n.* # Guru Meditation: DEBUG PANIC called at Unix time \d+ #[\w.-]+:\d+\n/)
+      assert.match(log, /\n------ STACK TRACE ------\n/)
+      assert.match(log, /=== REDIS BUG REPORT END/)
     })
 
     test(`${kind}: with crash-log-enabled no, SIGABRT kills without a report`, {skip: kind === 'real' && redisSkip()}, async () => {
