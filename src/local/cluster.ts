@@ -259,9 +259,14 @@ export async function stopLocalCluster(opts: {name?: string; dir?: string; clean
   return {...state, stopped: running.length}
 }
 
+/** Admin connections to a local cluster's nodes (its password, short timeouts). */
+export function poolFor(state: LocalClusterState, commandTimeoutMs = 5000): NodePool {
+  return new NodePool({...(state.password ? {password: state.password} : {}), connectTimeoutMs: 1000, commandTimeoutMs})
+}
+
 /** Ports of the nodes that answer ROLE as a replica now (a node that does not answer counts as a master). */
 async function replicaPorts(state: LocalClusterState, nodes: LocalNodeState[]): Promise<Set<number>> {
-  const pool = new NodePool({...(state.password ? {password: state.password} : {}), connectTimeoutMs: 1000, commandTimeoutMs: 2000})
+  const pool = poolFor(state, 2000)
   const host = connectHost(state)
   try {
     const roles = await Promise.all(

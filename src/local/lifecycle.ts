@@ -10,7 +10,7 @@ import {waitForConvergence} from '../admin/exec/wait.js'
 import {formatAddress} from '../admin/address.js'
 import type {ClusterNode} from '../admin/topology/types.js'
 import {RedisTsError} from '../errors.js'
-import {nodeSpec, runningHint} from './cluster.js'
+import {nodeSpec, poolFor, runningHint} from './cluster.js'
 import {spawnNode, stopPids} from './launcher.js'
 import {busPortFor, portFree} from './ports.js'
 import {nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState} from './state.js'
@@ -30,9 +30,6 @@ export function loadState(ref: ClusterRef): LocalClusterState {
   return state
 }
 
-export function poolFor(state: LocalClusterState): NodePool {
-  return new NodePool({...(state.password ? {password: state.password} : {}), connectTimeoutMs: 1000, commandTimeoutMs: 5000})
-}
 
 export function addressOf(state: LocalClusterState, n: {port: number}): string {
   return formatAddress({host: connectHost(state), port: n.port})
