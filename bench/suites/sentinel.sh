@@ -72,6 +72,10 @@ stop_instances() { # stop every instance a wrapper started (SIGTERM, then SIGKIL
   for pid in $live; do kill -9 "$pid" 2>/dev/null; done
   : > "$PIDS"
 }
+# Interrupted (Ctrl-C, or a kill of the script's process group): stop the instances of the file
+# that was running, as a finished file does, instead of leaving them behind.
+trap 'stop_instances; exit 130' INT
+trap 'stop_instances; exit 143' TERM
 
 count() { # "passed started" of one log: a test passed when its output has OK and no FAILED
   python3 - "$1" <<'PYEOF'

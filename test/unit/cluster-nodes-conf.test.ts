@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {bitmapRanges, slotRanges} from '../../src/node/cluster/node.js'
+import {bitmapRanges, slotRanges, ClusterNode} from '../../src/node/cluster/node.js'
+import {NodeFlag} from '../../src/node/cluster/bus/codec.js'
 import {parseNodesConf, formatNodesConfLine, serializeNodesConf, writeConfigInPlace, parseAddress, NodesConfError} from '../../src/node/cluster/nodes-conf.js'
 import {ClusterState, defaultClusterConfig} from '../../src/node/cluster/state.js'
 import {loadNodesConf, renderNodesConf} from '../../src/node/cluster/format.js'
@@ -105,5 +106,32 @@ describe('nodes.conf', () => {
       st.updateState()
       assert.equal(st.ok, true)
     }
+  })
+
+  test('rejoin delay: a new cluster is ok once its slots are covered; a master back from a minority waits', () => {
+    const clock = new ManualClock()
+    const cfg = {...defaultClusterConfig(25934), nodeTimeout: 2000}
+    const st = new ClusterState(clock, cfg, {countKeysInSlot: () => 0, deleteKeysInSlot: () => {}})
+    st.freshIdentity = true
+    const peers = ['b', 'c'].map((ch) => new ClusterNode(ch.repeat(40), NodeFlag.MASTER, 0))
+    for (const p of peers) st.addNode(p)
+    st.updateState() // no master owns a slot yet (size 0): fail, but no partition to heal
+    assert.equal(st.ok, false)
+    clock.advance(10)
+    for (let j = 0; j < 16384; j++) st.addSlot([st.myself, ...peers][j % 3], j)
+    st.updateState()
+    assert.equal(st.ok, true, 'a new cluster: ok as soon as every slot has an owner')
+    // Two of three masters unreachable: minority, fail.
+    for (const p of peers) p.flags |= NodeFlag.PFAIL
+    st.updateState()
+    assert.equal(st.ok, false)
+    // The partition heals: the master stays down for the rejoin delay (node timeout 2 s).
+    for (const p of peers) p.flags &= ~NodeFlag.PFAIL
+    clock.advance(1000)
+    st.updateState()
+    assert.equal(st.ok, false, 'within the rejoin delay')
+    clock.advance(1100)
+    st.updateState()
+    assert.equal(st.ok, true, 'after the rejoin delay')
   })
 })

@@ -375,9 +375,14 @@ export class ClusterState {
       }
     }
     this.size = size
+    // Redis counts a node that knows no master with slots (size 0: quorum 1, reachable 0) as "among
+    // the minority" too (the state stays fail, as here), so a brand-new cluster's masters wait the rejoin delay after their first
+    // ADDSLOTS. No cluster exists yet that such a node could have been partitioned away from and
+    // failed over by, so the delay (time to receive an UPDATE after a partition heals) has nothing
+    // to protect: a new cluster reports ok as soon as its slots are covered.
     if (reachable < Math.floor(size / 2) + 1) {
       ok = false
-      this.amongMinorityTime = now
+      if (size > 0) this.amongMinorityTime = now
     }
     if (ok !== this.ok) {
       const rejoinDelay = Math.min(5000, Math.max(500, this.config.nodeTimeout))
