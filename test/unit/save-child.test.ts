@@ -1,4 +1,4 @@
-// The background-save child on its own: framed bytes in, temp-<childpid>.rdb fsynced and renamed
+// The background-save child on its own: bytes in, temp-<childpid>.rdb fsynced, then renamed
 // over the target on the commit frame; a stream that ends without the commit frame (the parent
 // died) leaves the target untouched and no temp file behind.
 import {after, before, test} from 'node:test'
@@ -52,4 +52,15 @@ test('kill: the child dies by the signal and its temp file is removed at once', 
   assert.ok(!existsSync(child.tmpPath))
   assert.equal((await child.exited).signal, 'SIGKILL')
   assert.ok(!existsSync(join(dir, 'never.rdb')))
+})
+
+test('a temp file that cannot be opened: the child fails with redis wording and strerror text', async () => {
+  const gone = join(dir, 'no-such-dir')
+  const logs: string[] = []
+  const child = new SaveChild({dir: gone, target: join(gone, 'dump.rdb'), oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
+  await child.write(Buffer.from('x'))
+  child.commit()
+  assert.deepEqual(await child.exited, {code: 1, signal: null})
+  assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${child.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
+  assert.ok(!existsSync(join(gone, 'dump.rdb')))
 })
