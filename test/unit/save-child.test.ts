@@ -1,5 +1,5 @@
 // The background-save child on its own: bytes in, temp-<childpid>.rdb fsynced, then renamed
-// over the target on the commit frame; a stream that ends without the commit frame (the parent
+// over the target after commit(); a stream that ends without commit() (the parent gave up or
 // died) leaves the target untouched and no temp file behind.
 import {after, before, test} from 'node:test'
 import assert from 'node:assert/strict'
