@@ -3,7 +3,7 @@
 // died) leaves the target untouched and no temp file behind.
 import {after, before, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {SaveChild} from '../../src/node/persistence/save-child.js'
@@ -63,4 +63,18 @@ test('a temp file that cannot be opened: the child fails with redis wording and 
   assert.deepEqual(await child.exited, {code: 1, signal: null})
   assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${child.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
   assert.ok(!existsSync(join(gone, 'dump.rdb')))
+})
+
+test('no process could start (no dd on PATH): the constructor throws, nothing is left behind', async () => {
+  const path = process.env.PATH
+  process.env.PATH = join(dir, 'empty-path')
+  try {
+    assert.throws(() => new SaveChild({dir, target: join(dir, 'none.rdb'), oomScoreAdj: null, onLog: () => undefined}))
+  } finally {
+    process.env.PATH = path
+  }
+  // the failed spawn's 'error' event comes a turn later and must not end the process
+  await new Promise((r) => setImmediate(r))
+  await new Promise((r) => setTimeout(r, 50))
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.part') || n === 'none.rdb'), [])
 })

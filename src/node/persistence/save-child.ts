@@ -77,6 +77,8 @@ export class SaveChild {
     } finally {
       if (fd !== null) closeSync(fd)
     }
+    // a spawn that failed (no dd on PATH) reports it as an 'error' event after the throw below
+    proc.on('error', () => undefined)
     const pid = proc.pid
     const tmpPath = join(dir, `${prefix}${pid}${suffix}`)
     try {
