@@ -113,6 +113,8 @@ describe('RDB persistence (embedded node)', () => {
       await p.exec()
     }
     await c.rpush('counter-list', 'start')
+    // 10 µs a key (redis rdbSaveRio's debugDelay): the save lasts ~1 s however fast the child is
+    await c.config('SET', 'rdb-key-save-delay', '10')
     assert.equal(await c.call('BGSAVE'), 'Background saving started')
     await assert.rejects(c.call('BGSAVE'), /Background save already in progress/)
     await assert.rejects(c.call('SAVE'), /Background save already in progress/)

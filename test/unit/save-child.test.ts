@@ -1,9 +1,9 @@
-// The background-save child on its own: framed bytes in, temp-<childpid>.rdb fsynced and renamed
-// over the target on the commit frame; a stream that ends without the commit frame (the parent
+// The background-save child on its own: bytes in, temp-<childpid>.rdb fsynced, then renamed
+// over the target after commit(); a stream that ends without commit() (the parent gave up or
 // died) leaves the target untouched and no temp file behind.
 import {after, before, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {SaveChild} from '../../src/node/persistence/save-child.js'
@@ -52,4 +52,29 @@ test('kill: the child dies by the signal and its temp file is removed at once', 
   assert.ok(!existsSync(child.tmpPath))
   assert.equal((await child.exited).signal, 'SIGKILL')
   assert.ok(!existsSync(join(dir, 'never.rdb')))
+})
+
+test('a temp file that cannot be opened: the child fails with redis wording and strerror text', async () => {
+  const gone = join(dir, 'no-such-dir')
+  const logs: string[] = []
+  const child = new SaveChild({dir: gone, target: join(gone, 'dump.rdb'), oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
+  await child.write(Buffer.from('x'))
+  child.commit()
+  assert.deepEqual(await child.exited, {code: 1, signal: null})
+  assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${child.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
+  assert.ok(!existsSync(join(gone, 'dump.rdb')))
+})
+
+test('no process could start (no dd on PATH): the constructor throws, nothing is left behind', async () => {
+  const path = process.env.PATH
+  process.env.PATH = join(dir, 'empty-path')
+  try {
+    assert.throws(() => new SaveChild({dir, target: join(dir, 'none.rdb'), oomScoreAdj: null, onLog: () => undefined}))
+  } finally {
+    process.env.PATH = path
+  }
+  // the failed spawn's 'error' event comes a turn later and must not end the process
+  await new Promise((r) => setImmediate(r))
+  await new Promise((r) => setTimeout(r, 50))
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.part') || n === 'none.rdb'), [])
 })

@@ -86,9 +86,9 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
   }
   if (total === 0) return {manifest: m, totalSize: 0, baseSize: 0, status: 'empty'}
 
-  // Like redis's fake client, loading bypasses guards (read-only replica, LOADING, ...) and
-  // propagates nothing: the commands are already in these files.
-  const guards = server.guards.splice(0)
+  // Like redis's fake client, loading bypasses guards (read-only replica, LOADING, ...: the
+  // dispatcher skips them for a loader session) and propagates nothing: the commands are already
+  // in these files.
   const hooks = server.propagateHooks.splice(0)
   // redis startLoadingFile: INFO's loading_* fields, -LOADING to clients between chunks
   const wasLoading = server.loading
@@ -128,7 +128,6 @@ export async function loadAofFiles(server: NodeServer, m: AofManifest): Promise<
     server.freezeExpiry(false)
     st.loading = null
     server.loading = wasLoading
-    server.guards.push(...guards)
     server.propagateHooks.push(...hooks)
     server.stats.totalCommands = commandsBefore
   }

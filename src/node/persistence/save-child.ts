@@ -1,89 +1,39 @@
 // The background-save child process: what redis' fork() gives BGSAVE (rdb.c rdbSaveBackground)
-// for a Node.js server that cannot fork. The parent keeps the point in time (a Snapshot,
-// copy-on-write per key) and streams the RDB bytes; the child is a real process (`pgrep -P`,
-// /proc/<pid>, its own oom_score_adj with the bgchild value, killable) that writes
-// temp-<childpid>.rdb in `dir`, fsyncs it, renames it over the target and fsyncs the directory,
-// exactly the steps of redis' rdbSave in its child.
+// and BGREWRITEAOF for a Node.js server that cannot fork. The parent keeps the point in time (a
+// Snapshot, copy-on-write per key) and streams the file's bytes; the child is a real process
+// (`pgrep -P`, /proc/<pid>, the bgchild oom_score_adj, killable) that writes them to
+// temp-<childpid>.rdb in `dir` and fsyncs it. The child is coreutils' dd, not a second Node.js:
+// a Node.js start costs 40 ms of CPU on an idle machine and 150-250 ms on a loaded one (V8 and
+// the bootstrap), dd about 1 ms, so a small save ends within milliseconds as redis's forked child
+// does (Redis's scripting suite shuts down right after the first AOF rewrite of an empty dataset,
+// which redis refuses while that rewrite runs).
 //
-// Framing on the child's stdin: [u32 LE length][bytes] per chunk, a zero-length frame commits.
-// A stream that ends without the commit frame (the parent died or gave up) never replaces the
-// target: the child removes its temp file and exits 1. The child reports on stdout, one
-// "<level> <message>" line each, and the parent logs those lines as redis' child does (its pid,
-// role C). Exit 0 = saved, 1 = error (reported), a signal = killed.
+// dd copies its stdin to the temp file (its stdout, opened by the parent) and fsyncs it
+// (conv=fsync) at the end of the stream. The parent ends the stream with commit(); once dd exited
+// 0 after a commit the parent renames the temp file over the target and fsyncs the directory, the
+// last steps of redis' rdbSave, and logs "DB saved on disk" as the child's line. A stream that
+// ends otherwise (the parent gave up) never replaces the target, and a parent that dies renames
+// nothing. Exit 0 = saved, 1 = error (logged), a signal = killed.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {closeSync, openSync, renameSync, rmSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join, resolve} from 'node:path'
 
-// Plain CommonJS run with `node -e`: no module resolution, no loader, the same under tsx, the
-// tsc output and the esbuild bundle; ~40 ms to start.
-const CHILD_SOURCE = String.raw`
-'use strict';(function main() {
-const fs = require('fs'), path = require('path')
-const [dir, target, oom, tmpPrefix, tmpSuffix, preopened] = process.argv.slice(1)
-const tmpName = tmpPrefix + process.pid + tmpSuffix
-const tmp = path.join(dir, tmpName)
-const say = (level, msg) => process.stdout.write(level + ' ' + msg.replace(/\n/g, ' ') + '\n')
-const fail = (msg) => {
-  say('warning', msg)
-  try { fs.unlinkSync(tmp) } catch {}
-  process.stdout.write('', () => process.exit(1))
-}
-if (oom !== '') {
-  try { fs.writeFileSync('/proc/self/oom_score_adj', oom + '\n') }
-  catch (e) { say('warning', 'Unable to write oom_score_adj: ' + e.message) }
-}
-let fd = 3
-if (preopened !== '1') try { fd = fs.openSync(tmp, 'w', 0o644) }
-catch (e) { fail('Failed opening the temp RDB file ' + tmpName + ' (in server root dir ' + dir + ') for saving: ' + e.message); return }
-let buf = Buffer.alloc(0), committed = false, failed = false
-process.stdin.on('data', (c) => {
-  if (committed || failed) return
-  buf = buf.length ? Buffer.concat([buf, c]) : c
-  let off = 0
-  try {
-    while (buf.length - off >= 4) {
-      const n = buf.readUInt32LE(off)
-      if (n === 0) { committed = true; off += 4; break }
-      if (buf.length - off - 4 < n) break
-      let w = off + 4
-      while (w < off + 4 + n) w += fs.writeSync(fd, buf, w, off + 4 + n - w)
-      off += 4 + n
-    }
-  } catch (e) { failed = true; return fail('Write error saving DB on disk(rdbSaveRio): ' + e.message) }
-  buf = buf.subarray(off)
-  if (committed) finish()
-})
-process.stdin.on('end', () => { if (!committed && !failed) { failed = true; fail('Background save stream ended before the end of the RDB') } })
-function finish() {
-  let op = 'fsync'
-  try {
-    fs.fsyncSync(fd)
-    op = 'fclose'
-    fs.closeSync(fd)
-  } catch (e) { return fail('Write error saving DB on disk(' + op + '): ' + e.message) }
-  if (target === '') { say('done', ''); return process.stdout.write('', () => process.exit(0)) }
-  try { fs.renameSync(tmp, target) }
-  catch (e) { return fail('Error moving temp DB file ' + tmpName + ' on the final destination ' + path.basename(target) + ' (in server root dir ' + dir + '): ' + e.message) }
-  try { const d = fs.openSync(path.dirname(target), 'r'); try { fs.fsyncSync(d) } finally { fs.closeSync(d) } } catch {}
-  say('notice', 'DB saved on disk')
-  process.stdout.write('', () => process.exit(0))
-}
-})()
-`
+/** dd: stdin to stdout in pipe-sized reads, fsync at the end, no transfer statistics. */
+const DD_ARGS = ['bs=64K', 'conv=fsync', 'status=none']
 
 let seq = 0
 
 export interface SaveChildOptions {
   /** The server's `dir`: the temp file is written there. */
   dir: string
-  /** Final path the child renames its temp file to; '' leaves the temp file for the parent. */
+  /** Final path the temp file is renamed to once the child saved it; '' leaves the temp file for the caller. */
   target: string
-  /** oom_score_adj the child sets on itself (redis setOOMScoreAdj(CONFIG_OOM_BGCHILD)); null = leave it. */
+  /** oom_score_adj of the child (redis setOOMScoreAdj(CONFIG_OOM_BGCHILD)); null = leave it. */
   oomScoreAdj: number | null
   /** Temp file name = prefix + child pid + suffix (redis: "temp-", ".rdb"). */
   tmpPrefix?: string
   tmpSuffix?: string
-  /** A "<level> <message>" line the child reported. */
+  /** A line of the child's (redis logs them with the child's pid and role C). */
   onLog: (level: 'notice' | 'warning', msg: string, pid: number) => void
 }
 
@@ -99,17 +49,17 @@ export class SaveChild {
   readonly exited: Promise<SaveChildExit>
   private readonly proc: ChildProcess
   private gone = false
+  private committed = false
 
   /** Throws (redis "Can't save in background: fork: ...") when no process could be started. */
-  constructor(opts: SaveChildOptions) {
+  constructor(private readonly opts: SaveChildOptions) {
     const dir = resolve(opts.dir)
     const prefix = opts.tmpPrefix ?? 'temp-'
     const suffix = opts.tmpSuffix ?? '.rdb'
-    const oom = opts.oomScoreAdj === null ? '' : String(opts.oomScoreAdj)
-    // The parent opens the temp file and hands the child its descriptor, renamed to the child's
-    // pid as soon as it is known: the file exists when BGSAVE replies, as after redis' fork(),
-    // however long the child takes to boot. When it cannot be opened, the child tries itself and
-    // reports redis' "Failed opening the temp RDB file" (BGSAVE still replies "started").
+    // The parent opens the temp file and hands it to the child as its stdout, renamed to the
+    // child's pid as soon as it is known: the file exists when BGSAVE replies, as after redis'
+    // fork(). When it cannot be opened, dd tries itself and fails with the reason, logged as
+    // redis' "Failed opening the temp RDB file" (BGSAVE still replies "started").
     const provisional = join(dir, `${prefix}${process.pid}-${++seq}${suffix}.part`)
     let fd: number | null = null
     try {
@@ -119,45 +69,85 @@ export class SaveChild {
     }
     let proc: ChildProcess
     try {
-      proc = spawn(process.execPath, ['-e', CHILD_SOURCE, dir, opts.target && resolve(opts.target), oom, prefix, suffix, fd === null ? '0' : '1'], {
-        stdio: ['pipe', 'pipe', 'ignore', fd ?? 'ignore'],
+      proc = spawn('dd', fd === null ? [...DD_ARGS, `of=${provisional}`] : DD_ARGS, {
+        stdio: ['pipe', fd ?? 'ignore', 'pipe'],
         // No cwd: a removed `dir` must fail in the child (reported, exit 1), not in spawn.
-        env: {...process.env, NODE_OPTIONS: ''},
+        env: {...process.env, LC_ALL: 'C'},
       })
     } finally {
       if (fd !== null) closeSync(fd)
     }
-    const tmpPath = join(dir, `${prefix}${proc.pid}${suffix}`)
+    // a spawn that failed (no dd on PATH) reports it as an 'error' event after the throw below
+    proc.on('error', () => undefined)
+    const pid = proc.pid
+    const tmpPath = join(dir, `${prefix}${pid}${suffix}`)
     try {
-      if (proc.pid === undefined) throw new Error('no child process')
+      if (pid === undefined) throw new Error('no child process')
       if (fd !== null) renameSync(provisional, tmpPath)
     } catch (e) {
-      if (proc.pid !== undefined) proc.kill('SIGKILL')
+      if (pid !== undefined) proc.kill('SIGKILL')
       rmSync(provisional, {force: true})
       throw e
     }
     this.proc = proc
-    this.pid = proc.pid
-    this.tmpPath = tmpPath
+    this.pid = pid
+    this.tmpPath = fd === null ? provisional : tmpPath
+    // redis setOOMScoreAdj(CONFIG_OOM_BGCHILD) in the child: set from here on its /proc entry
+    if (opts.oomScoreAdj !== null) {
+      try {
+        writeFileSync(`/proc/${pid}/oom_score_adj`, `${opts.oomScoreAdj}\n`)
+      } catch (e) {
+        opts.onLog('warning', `Unable to write oom_score_adj: ${(e as Error).message}`, pid)
+      }
+    }
     // EPIPE after the child died (kill -9): its exit status tells the story.
     proc.stdin!.on('error', () => undefined)
-    let pending = ''
-    proc.stdout!.setEncoding('utf8')
-    proc.stdout!.on('data', (s: string) => {
-      pending += s
-      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-        const line = pending.slice(0, nl)
-        pending = pending.slice(nl + 1)
-        const sp = line.indexOf(' ')
-        const level = line.slice(0, sp)
-        if (level === 'notice' || level === 'warning') opts.onLog(level, line.slice(sp + 1), this.pid)
+    let stderr = ''
+    proc.stderr!.setEncoding('utf8')
+    proc.stderr!.on('data', (s: string) => void (stderr += s))
+    const tmpName = basename(tmpPath)
+    // 'close': the exit status and every line dd printed are in.
+    this.exited = new Promise((res) =>
+      proc.once('close', (code, signal) => {
+        this.gone = true
+        res(signal === null ? {code: this.finish(code ?? 1, stderr, tmpName), signal} : {code, signal})
+      }),
+    )
+  }
+
+  /** After dd exited: the rename of redis' rdbSave on success, the child's error line otherwise. */
+  private finish(code: number, stderr: string, tmpName: string): number {
+    const {dir, target, onLog} = this.opts
+    const fail = (msg: string) => {
+      onLog('warning', msg, this.pid)
+      this.removeTemp()
+      return 1
+    }
+    if (code !== 0) {
+      // "dd: failed to open 'x': No such file or directory", "dd: error writing 'standard output': ..."
+      const line = stderr.trim().split('\n')[0] ?? ''
+      const reason = line.slice(line.lastIndexOf(': ') + 2)
+      if (line.includes('failed to open')) return fail(`Failed opening the temp RDB file ${tmpName} (in server root dir ${resolve(dir)}) for saving: ${reason}`)
+      return fail(`Write error saving DB on disk(${line.includes('fsync') ? 'fsync' : 'rdbSaveRio'}): ${reason}`)
+    }
+    if (!this.committed) return fail('Background save stream ended before the end of the RDB')
+    if (target === '') return 0
+    const dest = resolve(target)
+    try {
+      renameSync(this.tmpPath, dest)
+    } catch (e) {
+      return fail(`Error moving temp DB file ${tmpName} on the final destination ${basename(dest)} (in server root dir ${resolve(dir)}): ${(e as Error).message}`)
+    }
+    try {
+      const d = openSync(dirname(dest), 'r')
+      try {
+        fsyncSync(d)
+      } finally {
+        closeSync(d)
       }
-    })
-    // 'close': the exit status and every line the child printed are in.
-    this.exited = new Promise((res) => proc.once('close', (code, signal) => {
-      this.gone = true
-      res({code, signal})
-    }))
+    } catch {}
+    onLog('notice', 'DB saved on disk', this.pid)
+    return 0
   }
 
   get running(): boolean {
@@ -167,10 +157,7 @@ export class SaveChild {
   /** One chunk of the file; resolves when the pipe can take more (false: the child is gone). */
   async write(chunk: Buffer): Promise<boolean> {
     if (this.gone || chunk.length === 0) return !this.gone
-    const head = Buffer.allocUnsafe(4)
-    head.writeUInt32LE(chunk.length, 0)
     const stdin = this.proc.stdin!
-    stdin.write(head)
     if (stdin.write(chunk)) return true
     await new Promise<void>((r) => {
       const done = () => {
@@ -184,15 +171,16 @@ export class SaveChild {
     return !this.gone
   }
 
-  /** The end of the file: the child fsyncs, renames and exits. */
+  /** The end of the file: the child fsyncs and exits, then the parent renames. */
   commit(): void {
     if (this.gone) return
-    const stdin = this.proc.stdin!
-    stdin.end(Buffer.alloc(4))
+    this.committed = true
+    this.proc.stdin!.end()
   }
 
   /** Kill now (synchronously sent) and remove the temp file, as redis killRDBChild + rdbRemoveTempFile. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.committed = false
     if (!this.gone) this.proc.kill(signal)
     this.removeTemp()
   }

@@ -4,6 +4,7 @@
 import type {NodeServer} from '../server.js'
 import {evalCommands} from './eval.js'
 import {functionCommands} from './functions.js'
+import {deniedWhileLoading} from '../dispatcher.js'
 import {BUSY_EVAL, BUSY_FUNCTION} from './run.js'
 import {Scripting} from './scripting.js'
 
@@ -17,8 +18,11 @@ export function installScripting(server: NodeServer): Scripting {
   server.registerCommands(functionCommands(sc, sc.functions))
   server.guards.unshift((s, spec) => {
     const run = sc.current
-    if (run === null || !run.timedOut || s === run.caller) return null
+    // the script's own calls and its caller are never refused
+    if (run === null || !run.timedOut || s === run.caller || s === run.init.session) return null
     if (ALLOW_BUSY.has(spec.fullname ?? spec.name)) return null
+    // processCommand: -LOADING comes before -BUSY (a script from the AOF timed out while loading)
+    if (server.loading && deniedWhileLoading(s, spec)) return null
     return run.init.evalMode ? BUSY_EVAL : BUSY_FUNCTION
   })
   // redis DEBUG SET-DISABLE-DENY-SCRIPTS: let scripts call commands flagged noscript (tests only).

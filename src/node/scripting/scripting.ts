@@ -175,7 +175,8 @@ export class Scripting {
   }): void | Promise<void> {
     const {caller, flags} = opts
     const readOnly = opts.ro || (!(flags & FLAG_EVAL_COMPAT) && (flags & FLAG_NO_WRITES) !== 0)
-    const canWait = !caller.flags.has('exec') && !caller.fromMaster && caller.socket !== null
+    // the AOF's client too: redis processEventsWhileBlocked answers -LOADING meanwhile
+    const canWait = !caller.flags.has('exec') && !caller.fromMaster && (caller.socket !== null || caller.loader)
     const run = new ScriptRun(
       this.server,
       {
