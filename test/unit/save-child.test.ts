@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {SaveChild} from '../../src/node/persistence/save-child.js'
+import {SaveChild, setDdForTest} from '../../src/node/persistence/save-child.js'
 
 let dir: string
 before(() => {
@@ -65,13 +65,39 @@ test('a temp file that cannot be opened: the child fails with redis wording and 
   assert.ok(!existsSync(join(gone, 'dump.rdb')))
 })
 
-test('no process could start (no dd on PATH): the constructor throws, nothing is left behind', async () => {
+test('no dd on PATH: the Node.js copier saves the same way, and reports a temp file it cannot open as dd does', async () => {
+  const path = process.env.PATH
+  process.env.PATH = join(dir, 'empty-path')
+  setDdForTest(undefined)
+  try {
+    const target = join(dir, 'copier.rdb')
+    const child = new SaveChild({dir, target, oomScoreAdj: null, onLog: () => undefined})
+    assert.ok(await child.write(Buffer.alloc(300_000, 9)))
+    child.commit()
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+    assert.equal(readFileSync(target).length, 300_000)
+    const gone = join(dir, 'no-such-dir')
+    const logs: string[] = []
+    const bad = new SaveChild({dir: gone, target: join(gone, 'dump.rdb'), oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
+    await bad.write(Buffer.from('x'))
+    bad.commit()
+    assert.deepEqual(await bad.exited, {code: 1, signal: null})
+    assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${bad.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
+  } finally {
+    process.env.PATH = path
+    setDdForTest(undefined)
+  }
+})
+
+test('no process could start at all: the constructor throws, nothing is left behind', async () => {
+  setDdForTest(true)
   const path = process.env.PATH
   process.env.PATH = join(dir, 'empty-path')
   try {
     assert.throws(() => new SaveChild({dir, target: join(dir, 'none.rdb'), oomScoreAdj: null, onLog: () => undefined}))
   } finally {
     process.env.PATH = path
+    setDdForTest(undefined)
   }
   // the failed spawn's 'error' event comes a turn later and must not end the process
   await new Promise((r) => setImmediate(r))

@@ -235,8 +235,10 @@ export interface Lowered {
 
 /**
  * Fast join, the settings lowered while the cluster forms and restored afterwards (nothing else changes):
- * - cluster-node-timeout: a master only reports cluster_state:ok a "rejoin delay" after it got its
- *   slots, min(cluster-node-timeout, 5000) ms (clusterUpdateState); 1 s makes the cluster usable sooner;
+ * - cluster-node-timeout: redis-server's masters only report cluster_state:ok a "rejoin delay" after
+ *   they got their slots, min(cluster-node-timeout, 5000) ms (clusterUpdateState; embedded nodes skip
+ *   it for a cluster that never had slots), and a node pings every peer it has not heard from for
+ *   half of it: a low value makes the cluster usable sooner and spreads the replicas' roles faster;
  * - repl-diskless-sync-delay on masters that get replicas: the master waits that long (5 s by default)
  *   for more replicas before a full sync; the masters are empty, so batching buys nothing and create
  *   waits for every replica's initial sync.

@@ -2,7 +2,8 @@
 // and BGREWRITEAOF for a Node.js server that cannot fork. The parent keeps the point in time (a
 // Snapshot, copy-on-write per key) and streams the file's bytes; the child is a real process
 // (`pgrep -P`, /proc/<pid>, the bgchild oom_score_adj, killable) that writes them to
-// temp-<childpid>.rdb in `dir` and fsyncs it. The child is coreutils' dd, not a second Node.js:
+// temp-<childpid>.rdb in `dir` and fsyncs it. The child is coreutils' dd, not a second Node.js
+// (only where no such dd runs: a Node.js copier with dd's contract, below):
 // a Node.js start costs 40 ms of CPU on an idle machine and 150-250 ms on a loaded one (V8 and
 // the bootstrap), dd about 1 ms, so a small save ends within milliseconds as redis's forked child
 // does (Redis's scripting suite shuts down right after the first AOF rewrite of an empty dataset,
@@ -14,12 +15,56 @@
 // last steps of redis' rdbSave, and logs "DB saved on disk" as the child's line. A stream that
 // ends otherwise (the parent gave up) never replaces the target, and a parent that dies renames
 // nothing. Exit 0 = saved, 1 = error (logged), a signal = killed.
-import {spawn, type ChildProcess} from 'node:child_process'
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
+import {tmpdir} from 'node:os'
 
 /** dd: stdin to stdout in pipe-sized reads, fsync at the end, no transfer statistics. */
 const DD_ARGS = ['bs=64K', 'conv=fsync', 'status=none']
+
+// Where no dd with `conv=fsync status=none` runs (Windows, a dd without those operands), the child
+// is a Node.js copier with dd's contract: the same operands, stdin to stdout (or `of=`), fsync at
+// the end, dd's error lines on stderr and exit 1. It costs a Node.js start (~40 ms of CPU idle).
+const COPIER_SOURCE = String.raw`'use strict';(function () {
+const fs = require('fs')
+const why = (e) => { const m = /^[A-Z0-9]+: ([^,]*)/.exec(e.message); const t = m ? m[1] : e.message; return t.charAt(0).toUpperCase() + t.slice(1) }
+const die = (line) => { process.stderr.write('dd: ' + line + '\n', () => process.exit(1)) }
+const of = (process.argv.slice(1).find((a) => a.startsWith('of=')) || '').slice(3)
+let fd = 1
+if (of) try { fd = fs.openSync(of, 'w', 0o644) } catch (e) { return die("failed to open '" + of + "': " + why(e)) }
+const name = of ? "'" + of + "'" : "'standard output'"
+let failed = false
+process.stdin.on('data', (c) => {
+  if (failed) return
+  try { for (let w = 0; w < c.length;) w += fs.writeSync(fd, c, w, c.length - w) }
+  catch (e) { failed = true; die('error writing ' + name + ': ' + why(e)) }
+})
+process.stdin.on('end', () => {
+  if (failed) return
+  try { fs.fsyncSync(fd) } catch (e) { return die('fsync failed for ' + name + ': ' + why(e)) }
+  process.exit(0)
+})
+})()`
+
+let ddWorks: boolean | undefined
+/** Tests: force the copier (false) or re-detect (undefined). */
+export function setDdForTest(v: boolean | undefined): void {
+  ddWorks = v
+}
+/** The child's command: dd when it runs with DD_ARGS here (checked once), else the copier. */
+function childCommand(): [string, string[]] {
+  if (ddWorks === undefined) {
+    try {
+      const probe = join(tmpdir(), `redis-ts-dd-probe-${process.pid}`)
+      ddWorks = spawnSync('dd', [`of=${probe}`, ...DD_ARGS], {stdio: ['ignore', 'ignore', 'ignore'], timeout: 5000}).status === 0
+      rmSync(probe, {force: true})
+    } catch {
+      ddWorks = false
+    }
+  }
+  return ddWorks ? ['dd', DD_ARGS] : [process.execPath, ['-e', COPIER_SOURCE, ...DD_ARGS]]
+}
 
 let seq = 0
 
@@ -69,7 +114,8 @@ export class SaveChild {
     }
     let proc: ChildProcess
     try {
-      proc = spawn('dd', fd === null ? [...DD_ARGS, `of=${provisional}`] : DD_ARGS, {
+      const [cmd, args] = childCommand()
+      proc = spawn(cmd, fd === null ? [...args, `of=${provisional}`] : args, {
         stdio: ['pipe', fd ?? 'ignore', 'pipe'],
         // No cwd: a removed `dir` must fail in the child (reported, exit 1), not in spawn.
         env: {...process.env, LC_ALL: 'C'},
