@@ -396,8 +396,8 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
       await ca.mset(...keys.flatMap((k) => [k, k]))
       const half = keys.length / 2
       const [r1, r2] = await Promise.all([
-        ca.call('migrate', '127.0.0.1', String(b.port), '', '1', '1000', 'KEYS', ...keys.slice(0, half)),
-        other.call('migrate', '127.0.0.1', String(b.port), '', '2', '1000', 'KEYS', ...keys.slice(half)),
+        ca.call('migrate', '127.0.0.1', String(b.port), '', '1', '10000', 'KEYS', ...keys.slice(0, half)),
+        other.call('migrate', '127.0.0.1', String(b.port), '', '2', '10000', 'KEYS', ...keys.slice(half)),
       ])
       assert.deepEqual([r1, r2], ['OK', 'OK'])
       await cb.select(1)
