@@ -3,6 +3,8 @@ import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {Redis} from 'ioredis'
 import {connectAnswering} from '../src/local/wait.js'
+import {loadCluster, type NodePool} from '../src/index.js'
+import {keyEntries, loadKeys} from '../test/integration/admin-move-helpers.js'
 import {RedisNodes, type TestNode} from '../test/helpers/redis-server.js'
 
 export {RedisNodes, type TestNode}
@@ -76,5 +78,25 @@ export function processCpuMs(pid: number): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
   } catch {
     return 0
+  }
+}
+
+/**
+ * Load the keys once the cluster serves them: on a loaded machine (2 s node timeout) a fresh local
+ * cluster can still be settling (CLUSTERDOWN, or MOVED after a failover); SETs are idempotent, so
+ * the load is retried on a fresh view for up to a minute.
+ */
+export async function loadWhenReady(seed: {host: string; port: number}, pool: NodePool, keys: number): Promise<Awaited<ReturnType<typeof loadCluster>>> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const view = await loadCluster(seed, pool)
+    try {
+      await loadKeys(view, keyEntries(keys))
+      return view
+    } catch (e) {
+      if (Date.now() > deadline || !/CLUSTERDOWN|MOVED|TRYAGAIN/.test(String(e))) throw e
+      process.stderr.write(`  cluster not ready (${String(e).slice(0, 80)}), loading again\n`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
   }
 }
