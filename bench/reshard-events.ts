@@ -7,12 +7,8 @@
 // BENCH_ONLY=embedded|redis-server, PERF=<file>: `perf record -g` of the nodes during the reshard
 // (with REDIS_TS_NODE_ARGS=--perf-basic-prof for JavaScript frames).
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {Redis} from 'ioredis'
-import {NodePool, startLocalCluster} from '../src/index.js'
-import {BIN, loadWhenReady, processCpuMs, run} from './lib.js'
+import {BIN, processCpuMs, run, withLoadedCluster} from './lib.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
@@ -44,14 +40,7 @@ async function counts(address: string): Promise<Counts> {
 }
 
 async function one(server: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'rt-bench-events-'))
-  const cluster = await startLocalCluster({dir, masters: 3, replicas: REPLICAS, server})
-  const pool = new NodePool({})
-  try {
-    const seed = cluster.addresses[0]
-    const [host, port] = seed.split(':')
-    const view = await loadWhenReady({host, port: Number(port)}, pool, KEYS)
-    const target = view.nodes.filter((n) => n.role === 'master')[0]
+  await withLoadedCluster(server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
     const before = await Promise.all(cluster.addresses.map(counts))
     const cpu0 = cluster.nodes.map((n) => processCpuMs(n.pid))
     const perf = process.env.PERF ? spawn('perf', ['record', '-F', '297', '-g', '-o', process.env.PERF, '-p', cluster.nodes.map((n) => n.pid).join(',')], {stdio: 'ignore'}) : null
@@ -76,11 +65,7 @@ async function one(server: string): Promise<void> {
     })
     const cpu = cpu1.reduce((s, c, i) => s + c - cpu0[i], 0) / 1000
     console.log(`| all | | ${cpu.toFixed(2)} | ${FIELDS.map((f) => total[f]).join(' | ')} |`)
-  } finally {
-    await pool.close()
-    await cluster.stop({clean: true})
-    rmSync(dir, {recursive: true, force: true})
-  }
+  })
 }
 
 for (const s of ['embedded', '/usr/bin/redis-server'].filter((x) => !ONLY || x.endsWith(ONLY))) await one(s)
