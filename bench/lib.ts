@@ -1,8 +1,12 @@
 // Shared benchmark helpers: spawn real redis-server nodes on free ports, time child processes, medians.
 import {spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {connectAnswering} from '../src/local/wait.js'
+import {NodePool, loadCluster, startLocalCluster} from '../src/index.js'
+import {keyEntries, loadKeys} from '../test/integration/admin-move-helpers.js'
 import {RedisNodes, type TestNode} from '../test/helpers/redis-server.js'
 
 export {RedisNodes, type TestNode}
@@ -76,5 +80,53 @@ export function processCpuMs(pid: number): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
   } catch {
     return 0
+  }
+}
+
+/**
+ * Load the keys once the cluster serves them: on a loaded machine (2 s node timeout) a fresh local
+ * cluster can still be settling (CLUSTERDOWN, or MOVED after a failover); SETs are idempotent, so
+ * the load is retried on a fresh view for up to a minute.
+ */
+export async function loadWhenReady(seed: {host: string; port: number}, pool: NodePool, keys: number): Promise<Awaited<ReturnType<typeof loadCluster>>> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const view = await loadCluster(seed, pool)
+    try {
+      await loadKeys(view, keyEntries(keys))
+      return view
+    } catch (e) {
+      if (Date.now() > deadline || !/CLUSTERDOWN|MOVED|TRYAGAIN/.test(String(e))) throw e
+      process.stderr.write(`  cluster not ready (${String(e).slice(0, 80)}), loading again\n`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+}
+
+type View = Awaited<ReturnType<typeof loadCluster>>
+
+/**
+ * A local cluster of 3 masters (`server`: 'embedded' or a redis-server path) loaded with `keys`
+ * keys, handed to `fn` with its seed address and its first master (the reshard benchmarks' target);
+ * stopped and its directory removed afterwards.
+ */
+export async function withLoadedCluster<T>(
+  server: string,
+  replicas: number,
+  keys: number,
+  fn: (c: {cluster: Awaited<ReturnType<typeof startLocalCluster>>; seed: string; target: View['nodes'][number]}) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-bench-reshard-'))
+  const cluster = await startLocalCluster({dir, masters: 3, replicas, server})
+  const pool = new NodePool({})
+  try {
+    const seed = cluster.addresses[0]
+    const [host, port] = seed.split(':')
+    const view = await loadWhenReady({host, port: Number(port)}, pool, keys)
+    return await fn({cluster, seed, target: view.nodes.filter((n) => n.role === 'master')[0]})
+  } finally {
+    await pool.close()
+    await cluster.stop({clean: true})
+    rmSync(dir, {recursive: true, force: true})
   }
 }

@@ -5,13 +5,8 @@
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
 // BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling).
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {Redis} from 'ioredis'
-import {NodePool, loadCluster, startLocalCluster} from '../src/index.js'
-import {keyEntries, loadKeys} from '../test/integration/admin-move-helpers.js'
-import {BIN, processCpuMs, run} from './lib.js'
+import {BIN, processCpuMs, run, withLoadedCluster} from './lib.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
@@ -42,26 +37,6 @@ async function masterKeys(addresses: string[]): Promise<number> {
   return n
 }
 
-/**
- * Load the keys once the cluster serves them: on a loaded machine (2 s node timeout) a fresh local
- * cluster can still be settling (CLUSTERDOWN, or MOVED after a failover); SETs are idempotent, so
- * the load is retried on a fresh view for up to a minute.
- */
-async function loadWhenReady(seed: {host: string; port: number}, pool: NodePool): Promise<Awaited<ReturnType<typeof loadCluster>>> {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const view = await loadCluster(seed, pool)
-    try {
-      await loadKeys(view, keyEntries(KEYS))
-      return view
-    } catch (e) {
-      if (Date.now() > deadline || !/CLUSTERDOWN|MOVED|TRYAGAIN/.test(String(e))) throw e
-      process.stderr.write(`  cluster not ready (${String(e).slice(0, 80)}), loading again\n`)
-      await new Promise((r) => setTimeout(r, 1000))
-    }
-  }
-}
-
 async function timed(args: string[]): Promise<number> {
   const r = await run(process.execPath, [BIN, ...args])
   if (r.code !== 0) throw new Error(`redis-ts ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-800)} ${r.stdout.slice(-800)}`)
@@ -69,14 +44,7 @@ async function timed(args: string[]): Promise<number> {
 }
 
 async function one(server: string): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), 'rt-bench-reshard-'))
-  const cluster = await startLocalCluster({dir, masters: 3, replicas: REPLICAS, server})
-  const pool = new NodePool({})
-  try {
-    const seed = cluster.addresses[0]
-    const [host, port] = seed.split(':')
-    const view = await loadWhenReady({host, port: Number(port)}, pool)
-    const target = view.nodes.filter((n) => n.role === 'master')[0]
+  return withLoadedCluster(server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
     const cpu = () => cluster.nodes.reduce((a, n) => a + processCpuMs(n.pid), 0) / 1000
     let best: Result = {server, reshardS: Infinity, rebalanceS: Infinity, reshardCpuS: Infinity, rebalanceCpuS: Infinity}
     for (let round = 0; round < ROUNDS; round++) {
@@ -100,11 +68,7 @@ async function one(server: string): Promise<Result> {
       }
     }
     return best
-  } finally {
-    await pool.close()
-    await cluster.stop({clean: true})
-    rmSync(dir, {recursive: true, force: true})
-  }
+  })
 }
 
 async function main(): Promise<void> {

@@ -86,6 +86,14 @@ export class Session {
   luaDebug: '' | 'yes' | 'sync' = ''
   /** a handler returned a Promise: queue input until it settles */
   private paused = false
+  /**
+   * Set by a handler that waits although Redis runs it to completion inside one event-loop turn
+   * (MIGRATE blocks the whole server on its target): the replies of the commands before it stay
+   * buffered and leave with its own, one write per batch as in Redis, instead of a write per
+   * MIGRATE of a pipeline. Blocking commands (BLPOP, WAIT, a paused client) leave it unset: Redis
+   * writes the earlier replies while the client is blocked.
+   */
+  atomicWait = false
   private flushScheduled = false
   propagateOverride: string[][] | null = null
   /** redis CLIENT_FORCE_REPL|CLIENT_FORCE_AOF for the command being run */
@@ -234,8 +242,9 @@ export class Session {
       if (tracking) trackingEnd(this, argv)
       if (res !== undefined) {
         this.paused = true
-        if (!muted && this.replyMode === 0) this.flush()
+        if (!muted && this.replyMode === 0 && !this.atomicWait) this.flush()
         res.then(() => {
+          this.atomicWait = false
           if (muted || this.replyMode !== 0) this.replyDone(mark)
           this.paused = false
           // processInput flushes this reply together with those of the commands that follow it

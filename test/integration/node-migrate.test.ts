@@ -396,8 +396,8 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
       await ca.mset(...keys.flatMap((k) => [k, k]))
       const half = keys.length / 2
       const [r1, r2] = await Promise.all([
-        ca.call('migrate', '127.0.0.1', String(b.port), '', '1', '1000', 'KEYS', ...keys.slice(0, half)),
-        other.call('migrate', '127.0.0.1', String(b.port), '', '2', '1000', 'KEYS', ...keys.slice(half)),
+        ca.call('migrate', '127.0.0.1', String(b.port), '', '1', '10000', 'KEYS', ...keys.slice(0, half)),
+        other.call('migrate', '127.0.0.1', String(b.port), '', '2', '10000', 'KEYS', ...keys.slice(half)),
       ])
       assert.deepEqual([r1, r2], ['OK', 'OK'])
       await cb.select(1)
@@ -427,6 +427,37 @@ describe('DUMP / RESTORE / MIGRATE between embedded nodes', () => {
     // reply itself is the last write counted.
     const used = (await writes()) - before
     assert.ok(used <= n + 1, `${used} socket writes for ${n} MIGRATE+PING pairs`)
+  })
+
+  test('after a MIGRATE, a blocking command still sends the replies before it while it waits', async () => {
+    // MIGRATE holds the earlier replies of its batch until it ends (Redis runs it to completion);
+    // that must not leak to the connection's next wait: a BLPOP blocks, the PING before it answers.
+    await ca.flushall()
+    await cb.flushall()
+    await ca.set('mb', 'v')
+    const sock = net.connect(a.port, '127.0.0.1')
+    sock.setEncoding('latin1')
+    let got = ''
+    sock.on('data', (d: string) => (got += d))
+    const until = async (text: string) => {
+      const deadline = Date.now() + 30_000
+      while (!got.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(text)} in ${JSON.stringify(got)}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    try {
+      sock.write(`MIGRATE 127.0.0.1 ${b.port} mb 0 10000\r\n`)
+      await until('+OK\r\n')
+      sock.write('PING\r\nBLPOP mb-list 0\r\n')
+      await until('+PONG\r\n')
+      assert.equal(got, '+OK\r\n+PONG\r\n')
+      await ca.rpush('mb-list', 'x')
+      await until('x\r\n')
+      assert.equal(got, '+OK\r\n+PONG\r\n*2\r\n$7\r\nmb-list\r\n$1\r\nx\r\n')
+    } finally {
+      sock.destroy()
+    }
   })
 
   test('MIGRATE inside MULTI', async () => {

@@ -183,6 +183,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
   // list being moved would be acknowledged, then deleted with the source's copy): commands that
   // may write the keys being moved wait until this MIGRATE has deleted what the target acked.
   const holdWrites = !o.copy
+  ctx.session.atomicWait = true
   const release = holdWrites ? holdMigratingKeys(ctx.server, items.map((it) => it.key)) : null
   const deleted: string[] = []
   let res: Awaited<ReturnType<ReturnType<typeof migratePool>['run']>>
