@@ -6,10 +6,9 @@
 // <PEL ids>}*> }*. Each listpack is the node exactly as redis lays it out (master entry, deltas,
 // SAMEFIELDS compression, tombstones), so payloads round-trip byte for byte.
 import {ByteReader, ByteWriter} from './byte-io.js'
-import {decodeListpack, listpackEntryValid, listpackHeaderValid, ListpackBuilder} from './listpack.js'
+import {decodeListpack, assertValidEntry, listpackHeaderValid, ListpackBuilder} from './listpack.js'
 import {readBlob, readLength, readString, writeBlob, writeLength} from './rdb-primitives.js'
 import {corruptRdb, RdbFormatError, type DecodeOptions} from './rdb-value.js'
-import {ServerAssertion} from '../errors.js'
 import {delta64, idMs, idSeq, makeId, MASK64, Stream, StreamConsumer, StreamGroup, StreamNode, UnparsedStreamNode, type StreamId, type StreamNack} from '../keyspace/stream.js'
 
 export const RDB_TYPE_STREAM_LISTPACKS = 15
@@ -211,7 +210,7 @@ function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): Strea
 function loadStreamNode(master: StreamId, lp: Buffer, deep: boolean): StreamNode {
   if (!deep && !listpackHeaderValid(lp)) corruptRdb(2360, 'Stream listpack integrity check failed.')
   if (lp.length >= 7 && lp[6] === 0xff) corruptRdb(2372, 'Empty listpack inside stream')
-  if (!deep && !listpackEntryValid(lp, 6)) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
+  if (!deep) assertValidEntry(lp, 6) // lpFirst
   const readIds: ReadIds = []
   try {
     return decodeStreamNode(master, lp, readIds)
