@@ -257,6 +257,23 @@ for (const [kind, skip] of kinds) {
       await assertionCrash(srv)
     })
 
+    test('unsanitized stream whose only entry is a tombstone: XREAD $ panics as streamLastValidID does', {timeout: 180_000}, async () => {
+      // the entry's flags say deleted (3 = DELETED|SAMEFIELDS) while the node's counters and the stream length say live
+      const lp = streamListpack()
+      assert.equal(lp[17], 2)
+      const payload = dumpOf(streamBody(mutate(lp, 17, 3)))
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
+      await withClient(srv, async (c) => {
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.xlen('k'), 1)
+        await c.call('XREAD', 'STREAMS', 'k', '$').catch(() => undefined)
+      })
+      assert.notEqual(await srv.exited, 0)
+      const log = srv.log()
+      assert.match(log, /Guru Meditation: Corrupt stream, length is 1, but no max id #/)
+      assert.doesNotMatch(log, /crashed by signal|ASSERTION FAILED/)
+    })
+
     test('dump.rdb with a corrupt hash ziplist: the load fails with the integrity report', {timeout: 180_000}, async () => {
       const dir = mkdtempSync(join(root, 'rdb-'))
       // REDIS0010, SELECTDB 0, a hash ziplist whose zlbytes does not match its size, EOF, CRC-64

@@ -169,7 +169,12 @@ export function decodeListpack(buf: Buffer, out: string[] = []): string[] {
   while (p < end) {
     const start = p
     p = readEntry(buf, p, end, out)
-    p = checkBacklen(buf, p, p - start, end)
+    try {
+      p = checkBacklen(buf, p, p - start, end)
+    } catch (e) {
+      out.pop() // a caller sees only the elements read whole before the failure
+      throw e
+    }
   }
   if (declared !== 65535 && declared !== out.length) bad('element count mismatch')
   return out
@@ -234,9 +239,10 @@ export function walkListpack(buf: Buffer): string[] {
   return out
 }
 
-/** lpAssertValidEntry: the entry at p is well formed, or Redis's assertion fails. */
+/** lpAssertValidEntry: the entry at p (or the terminator) is inside the listpack and well formed, or Redis's assertion fails. */
 export function assertValidEntry(buf: Buffer, p: number): void {
-  if (!listpackEntryValid(buf, p)) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
+  const inside = p >= 6 && p <= buf.length - 1
+  if (!inside || (buf[p] !== 0xff && !listpackEntryValid(buf, p))) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
 }
 
 /** lpLength: the header's count, or (65535, unknown) the entries counted by a walk. */
@@ -290,4 +296,64 @@ export function listpackEntryValid(buf: Buffer, p: number): boolean {
     if (buf[q] !== (k === size - 1 ? group : group | 128)) return false
   }
   return true
+}
+
+// ---- Redis's listpack navigation over an unsanitized listpack (listpack.c lpFirst, lpNext,
+// lpPrev, lpLast, lpGet), for code that must walk one exactly as Redis does: positions are byte
+// offsets, -1 is NULL, and every step asserts where Redis's does.
+
+/** lpCurrentEncodedSizeUnsafe + its back-length: the bytes of the (validated) entry at p. */
+function entryBytes(buf: Buffer, p: number): number {
+  const b = buf[p]
+  let len: number
+  if (b < 0x80) len = 1
+  else if ((b & 0xc0) === 0x80) len = 1 + (b & 0x3f)
+  else if ((b & 0xe0) === 0xc0) len = 2
+  else if ((b & 0xf0) === 0xe0) len = 2 + (((b & 0x0f) << 8) | buf[p + 1])
+  else if (b === 0xf0) len = 5 + buf.readUInt32LE(p + 1)
+  else len = b === 0xf1 ? 3 : b === 0xf2 ? 4 : b === 0xf3 ? 5 : 9
+  return len + backlenSize(len)
+}
+
+export function lpFirst(buf: Buffer): number {
+  if (buf[6] === 0xff) return -1
+  assertValidEntry(buf, 6)
+  return 6
+}
+
+export function lpNext(buf: Buffer, p: number): number {
+  const q = p + entryBytes(buf, p)
+  if (buf[q] === 0xff) return -1
+  assertValidEntry(buf, q)
+  return q
+}
+
+export function lpPrev(buf: Buffer, p: number): number {
+  if (p === 6) return -1
+  // lpDecodeBacklen from the previous entry's last byte, backwards
+  let q = p - 1
+  let val = 0
+  for (let shift = 0; ; shift += 7, q--) {
+    val += (buf[q] & 127) * 2 ** shift
+    if (!(buf[q] & 128)) break
+    if (shift + 7 > 28) {
+      val = Number.MAX_SAFE_INTEGER
+      break
+    }
+  }
+  const prev = p - 1 - (val + backlenSize(val) - 1)
+  assertValidEntry(buf, prev)
+  return prev
+}
+
+export function lpLast(buf: Buffer): number {
+  return lpPrev(buf, buf.length - 1)
+}
+
+/** lpGet: the element at p as a string (an integer as its decimal form), and whether it was stored as an integer. */
+export function lpGet(buf: Buffer, p: number): {value: string; int: boolean} {
+  const out: string[] = []
+  readEntry(buf, p, buf.length - 1, out)
+  const b = buf[p]
+  return {value: out[0], int: b < 0x80 || (b & 0xe0) === 0xc0 || (b >= 0xf1 && b <= 0xf4)}
 }
