@@ -216,6 +216,9 @@ for (const [kind, skip] of kinds) {
         assert.equal(await c.object('ENCODING', 'k'), 'listpack')
         await c.config('SET', 'rdbcompression', 'no')
         assert.ok(((await c.callBuffer('DUMP', 'k')) as Buffer).includes(lp), 'DUMP carries the same listpack')
+        // COPY duplicates the bytes unread
+        assert.equal(await c.call('COPY', 'k', 'k2'), 1)
+        assert.ok(((await c.callBuffer('DUMP', 'k2')) as Buffer).includes(lp), 'the copy carries the same listpack')
         await c.hget('k', 'f2').catch(() => undefined)
       })
       await assertionCrash(srv)

@@ -170,3 +170,10 @@ export function packedBytes(v: object): number | null {
   for (const node of v.packed) n += node.length
   return n
 }
+
+/** COPY of a value still held as restored: the bytes are shared (never written), as Redis's hashTypeDup/quicklistDup copy them unread; else null. */
+export function clonePacked(v: object): PackedHash | PackedList | null {
+  if (v instanceof PackedHash && v.packed !== null) return new PackedHash(v.packed)
+  if (v instanceof PackedList && v.packed !== null) return new PackedList(v.packed.slice())
+  return null
+}
