@@ -232,20 +232,6 @@ for (const [kind, skip] of kinds) {
       await assertionCrash(srv)
     })
 
-    test('unsanitized hash listpack with a duplicate field: kept, the lookup finds the first', {timeout: 180_000}, async () => {
-      const lp = new ListpackBuilder()
-      for (const e of ['a', '1', 'b', '2', 'a', '3']) lp.add(e)
-      const payload = dumpOf(hashBody(lp.finish()))
-      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
-      await withClient(srv, async (c) => {
-        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
-        assert.equal(await c.hlen('k'), 3)
-        assert.equal(await c.hget('k', 'a'), '1')
-        assert.equal(await c.hget('k', 'b'), '2')
-      })
-      assert.ok(srv.alive())
-    })
-
     test('unsanitized quicklist node: accepted, LLEN from the header, LPOP fails the assertion', {timeout: 180_000}, async () => {
       const lp = new ListpackBuilder()
       for (const e of ['a', 'b', 'c']) lp.add(e)

@@ -28,16 +28,15 @@ test('walkListpack reads what the encoder wrote and asserts on a damaged entry; 
   assert.equal(listpackLength(damaged(lp)), 5) // the header's count: no walk
 })
 
-test('PackedHash: size from the header, DUMP keeps the bytes, a lookup walks (first of a duplicate field wins)', () => {
-  const lp = lpOf('a', '1', 'b', '2', 'a', '3')
+test('PackedHash: size from the header, DUMP keeps the bytes, a lookup walks and asserts where Redis does', () => {
+  const lp = lpOf('a', '1', 'b', '2')
   const h = new PackedHash(lp)
-  assert.equal(h.size, 3)
+  assert.equal(h.size, 2)
   assert.equal(packedBytes(h), lp.length)
   const v = toRdbValue(h)
   assert.ok(v.type === 'hash' && v.packed === lp)
   assert.equal(h.get('a'), '1')
   assert.equal(h.packed, null)
-  assert.equal(h.size, 2)
   assert.deepEqual([...h], [['a', '1'], ['b', '2']])
   assert.equal(packedBytes(h), null)
 
@@ -46,6 +45,12 @@ test('PackedHash: size from the header, DUMP keeps the bytes, a lookup walks (fi
   assert.throws(() => bad.has('g'), isListpackAssertion)
   // an odd element count: hashTypeNext's assertion on the missing value
   assert.throws(() => new PackedHash(lpOf('f', 'v', 'g')).get('f'), (e: unknown) => e instanceof ServerAssertion && e.expr === 'vptr != NULL')
+  // a header count the entries do not match: what a reply sized from it would assert
+  const miscounted = Buffer.from(lpOf('f', 'v', 'g', 'w'))
+  miscounted[4] = 6
+  const m = new PackedHash(miscounted)
+  assert.equal(m.size, 3)
+  assert.throws(() => [...m], (e: unknown) => e instanceof ServerAssertion && e.expr === 'count == length')
 })
 
 test('PackedList: length from the node headers, plain nodes kept, a pop walks every node', () => {

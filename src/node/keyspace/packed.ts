@@ -17,6 +17,17 @@ export function listpackPairs(lp: Buffer): string[] {
   return flat
 }
 
+/**
+ * Every element of one listpack, whose header count a command may already have replied with
+ * (HGETALL, LRANGE ...): fewer or more elements than it says is the assertion Redis makes after
+ * such a reply (serverAssert(count == length), "fail on corrupt data").
+ */
+function walkCounted(lp: Buffer, walk: (lp: Buffer) => string[]): string[] {
+  const items = walk(lp)
+  if (items.length !== listpackLength(lp)) throw new ServerAssertion('keyspace/packed.ts', 'count == length')
+  return items
+}
+
 export class PackedHash extends Map<string, string> {
   /** the listpack while it has not been walked; null once the entries are in the Map */
   private lp: Buffer | null
@@ -31,13 +42,13 @@ export class PackedHash extends Map<string, string> {
     return this.lp
   }
 
-  /** Walks the listpack (asserting like Redis) and keeps its pairs; a field seen twice keeps its first value, as lpFind finds it. */
+  /** Walks the listpack (asserting like Redis) and keeps its pairs (the load refused duplicate fields, rdb-codec.ts). */
   private open(): void {
     const lp = this.lp
     if (lp === null) return
-    const flat = listpackPairs(lp)
+    const flat = walkCounted(lp, listpackPairs)
     this.lp = null
-    for (let i = 0; i < flat.length; i += 2) if (!super.has(flat[i])) super.set(flat[i], flat[i + 1])
+    for (let i = 0; i < flat.length; i += 2) super.set(flat[i], flat[i + 1])
   }
 
   /** hashTypeLength: the listpack header's count, halved (lpLength walks only when it is unknown). */
@@ -107,7 +118,7 @@ export class PackedList extends Deque {
     const items: string[] = []
     for (const n of nodes) {
       if (typeof n === 'string') items.push(n)
-      else for (const s of walkListpack(n)) items.push(s)
+      else for (const s of walkCounted(n, walkListpack)) items.push(s)
     }
     this.nodes = null
     super.replaceAll(items)

@@ -324,8 +324,8 @@ export function readObject(r: ByteReader, type: number, opts: DecodeOptions = {}
  * A hash listpack loaded without deep sanitization (lpPairsValidateIntegrityAndDups(deep=0)): only
  * the header and terminator are checked. Redis keeps such a listpack as it is, unless it holds more
  * pairs than hash-max-listpack-entries: then hashTypeConvert walks it at once (asserting on a
- * malformed entry) and a duplicate field is a panic. One that decodes cleanly, without duplicates,
- * is decoded now like any other; the rest is kept packed (keyspace/packed.ts).
+ * malformed entry) and a duplicate field is a panic. One that decodes cleanly is decoded now like
+ * any other; one that does not is kept packed (keyspace/packed.ts), and its first walk fails.
  */
 function shallowHashListpack(blob: Buffer): RdbValue {
   if (!listpackHeaderValid(blob)) corruptRdb(2299, 'Hash listpack integrity check failed.')
@@ -345,8 +345,10 @@ function shallowHashListpack(blob: Buffer): RdbValue {
     if (e instanceof RdbFormatError) return {type: 'hash', entries: [], packed: blob}
     throw e
   }
-  if (flat.length % 2 !== 0 || new Set(flat.filter((_, i) => i % 2 === 0)).size !== flat.length / 2) return {type: 'hash', entries: [], packed: blob}
-  return hashValue(flat)
+  if (flat.length % 2 !== 0) return {type: 'hash', entries: [], packed: blob}
+  // a field twice: Redis keeps it, the node's hash cannot hold it (and its replies would not match
+  // the header's count), so it is refused as the deep check refuses it
+  return packed(RDB_TYPE.HASH_LISTPACK, () => hashValue(flat))
 }
 
 function readQuicklist(r: ByteReader, v2: boolean, deep: boolean): RdbValue {
