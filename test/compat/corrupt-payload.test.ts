@@ -232,6 +232,20 @@ for (const [kind, skip] of kinds) {
       await assertionCrash(srv)
     })
 
+    test('unsanitized hash listpack whose header miscounts its entries: HLEN says so, HGETALL fails count == length', {timeout: 180_000}, async () => {
+      const lp = new ListpackBuilder()
+      for (const e of ['f', 'v', 'g', 'w']) lp.add(e)
+      const payload = dumpOf(hashBody(mutate(lp.finish(), 4, 6))) // six elements declared, four present
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
+      await withClient(srv, async (c) => {
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.hlen('k'), 3)
+        await c.hgetall('k').catch(() => undefined)
+      })
+      await assertionCrash(srv)
+      assert.match(srv.log(), /'count == length' is not true/)
+    })
+
     test('unsanitized quicklist node: accepted, LLEN from the header, LPOP fails the assertion', {timeout: 180_000}, async () => {
       const lp = new ListpackBuilder()
       for (const e of ['a', 'b', 'c']) lp.add(e)
