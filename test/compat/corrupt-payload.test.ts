@@ -82,7 +82,7 @@ function streamListpack(): Buffer {
 
 const mutate = (b: Buffer, at: number, v: number): Buffer => {
   const c = Buffer.from(b)
-  c[at] = v
+  c[at < 0 ? c.length - 1 + at : at] = v
   return c
 }
 
@@ -184,6 +184,97 @@ for (const [kind, skip] of kinds) {
       const log = srv.log()
       assert.match(log, /=== ASSERTION FAILED ===/)
       assert.doesNotMatch(log, /crashed by signal/)
+    })
+
+    // A hash listpack f1 v1 f2 v2 whose last entry's back-length is wrong: the header and the
+    // terminator are fine (the shallow check passes), a walk over the entries is not.
+    const hashLp = (): Buffer => {
+      const lp = new ListpackBuilder()
+      for (const e of ['f1', 'v1', 'f2', 'v2']) lp.add(e)
+      return mutate(lp.finish(), -1, 0)
+    }
+    // type 16 (hash listpack) / 18 (quicklist 2, one packed node)
+    const hashBody = (lp: Buffer) => Buffer.concat([Buffer.from([16, ...len(lp.length)]), lp])
+    const listBody = (lp: Buffer) => Buffer.concat([Buffer.from([18, 1, 2, ...len(lp.length)]), lp])
+    const assertionCrash = async (srv: Server) => {
+      assert.notEqual(await srv.exited, 0)
+      const log = srv.log()
+      assert.equal(log.split('=== ASSERTION FAILED ===').length, 2, 'one assertion report')
+      assert.doesNotMatch(log, /crashed by signal/)
+    }
+
+    test('unsanitized hash listpack: accepted, header reads answer, a lookup fails the assertion', {timeout: 180_000}, async () => {
+      const lp = hashLp()
+      const payload = dumpOf(hashBody(lp))
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'yes'])
+      await withClient(srv, async (c) => {
+        await refused(c, srv, payload, /-> Hash listpack integrity check failed\./)
+        await c.config('SET', 'sanitize-dump-payload', 'no')
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.hlen('k'), 2)
+        assert.equal(await c.type('k'), 'hash')
+        assert.equal(await c.object('ENCODING', 'k'), 'listpack')
+        await c.config('SET', 'rdbcompression', 'no')
+        assert.ok(((await c.callBuffer('DUMP', 'k')) as Buffer).includes(lp), 'DUMP carries the same listpack')
+        // COPY duplicates the bytes unread
+        assert.equal(await c.call('COPY', 'k', 'k2'), 1)
+        assert.ok(((await c.callBuffer('DUMP', 'k2')) as Buffer).includes(lp), 'the copy carries the same listpack')
+        await c.hget('k', 'f2').catch(() => undefined)
+      })
+      await assertionCrash(srv)
+    })
+
+    test('unsanitized hash listpack over hash-max-listpack-entries: converted at RESTORE, which fails the assertion', {timeout: 180_000}, async () => {
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no', '--hash-max-listpack-entries', '1'])
+      await withClient(srv, async (c) => {
+        await c.call('RESTORE', 'k', '0', dumpOf(hashBody(hashLp()))).catch(() => undefined)
+      })
+      await assertionCrash(srv)
+    })
+
+    test('unsanitized hash listpack whose header miscounts its entries: HLEN says so, HGETALL fails count == length', {timeout: 180_000}, async () => {
+      const lp = new ListpackBuilder()
+      for (const e of ['f', 'v', 'g', 'w']) lp.add(e)
+      const payload = dumpOf(hashBody(mutate(lp.finish(), 4, 6))) // six elements declared, four present
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
+      await withClient(srv, async (c) => {
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.hlen('k'), 3)
+        await c.hgetall('k').catch(() => undefined)
+      })
+      await assertionCrash(srv)
+      assert.match(srv.log(), /'count == length' is not true/)
+    })
+
+    test('unsanitized quicklist node: accepted, LLEN from the header, LPOP fails the assertion', {timeout: 180_000}, async () => {
+      const lp = new ListpackBuilder()
+      for (const e of ['a', 'b', 'c']) lp.add(e)
+      const payload = dumpOf(listBody(mutate(lp.finish(), 8, 0x00))) // the first entry's back-length: 0 instead of 2
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
+      await withClient(srv, async (c) => {
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.llen('k'), 3)
+        assert.equal(await c.type('k'), 'list')
+        await c.lpop('k').catch(() => undefined)
+      })
+      await assertionCrash(srv)
+    })
+
+    test('unsanitized stream whose only entry is a tombstone: XREAD $ panics as streamLastValidID does', {timeout: 180_000}, async () => {
+      // the entry's flags say deleted (3 = DELETED|SAMEFIELDS) while the node's counters and the stream length say live
+      const lp = streamListpack()
+      assert.equal(lp[17], 2)
+      const payload = dumpOf(streamBody(mutate(lp, 17, 3)))
+      const srv = await launch(kind, ['--sanitize-dump-payload', 'no'])
+      await withClient(srv, async (c) => {
+        assert.equal(await c.call('RESTORE', 'k', '0', payload), 'OK')
+        assert.equal(await c.xlen('k'), 1)
+        await c.call('XREAD', 'STREAMS', 'k', '$').catch(() => undefined)
+      })
+      assert.notEqual(await srv.exited, 0)
+      const log = srv.log()
+      assert.match(log, /Guru Meditation: Corrupt stream, length is 1, but no max id #/)
+      assert.doesNotMatch(log, /crashed by signal|ASSERTION FAILED/)
     })
 
     test('dump.rdb with a corrupt hash ziplist: the load fails with the integrity report', {timeout: 180_000}, async () => {

@@ -10,6 +10,7 @@ import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
 import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
+import {clonePacked} from '../keyspace/packed.js'
 
 export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
@@ -203,6 +204,8 @@ function randomkey(ctx: CommandContext): void {
 
 function cloneValue(v: RedisValue): RedisValue {
   if (typeof v === 'string') return v
+  const packed = clonePacked(v)
+  if (packed !== null) return packed
   if (v instanceof Deque) return Deque.from(v)
   if (v instanceof Map) return new Map(v)
   if (v instanceof Set) return new Set(v)

@@ -4,7 +4,7 @@
 // XAUTOCLAIM XINFO). The value type is keyspace/stream.ts.
 // Propagation follows redis 7.0: XADD carries the ID it generated, and MAXLEN/MINID ~ is
 // rewritten to "= <resulting length / first ID>" so replicas and the AOF trim the same entries.
-import {E, ReplyError, wrongArity} from '../errors.js'
+import {E, ReplyError, ServerAssertion, wrongArity} from '../errors.js'
 import {Stream, type RedisValue} from '../keyspace/keyspace.js'
 import {formatId, ID_MAX, idMs, idSeq, makeId, MASK64, parseStreamId, type StreamId, type TrimArgs} from '../keyspace/stream.js'
 import type {RespWriter} from '../../resp/writer.js'
@@ -87,7 +87,10 @@ export function mustObey(ctx: CommandContext): boolean {
 
 /** streamLastValidID (the stream is non-empty). */
 export function lastValidId(s: Stream): StreamId {
-  return s.edgeId(false) ?? 0n
+  const id = s.edgeId(false)
+  // streamLastValidID: a stream with entries but none readable (a corrupt node kept unparsed)
+  if (id === undefined && s.length > 0) throw new ServerAssertion('commands/streams.ts', `Corrupt stream, length is ${s.length}, but no max id`, true)
+  return id ?? 0n
 }
 
 function nodeLimits(ctx: CommandContext): [number, number] {

@@ -14,6 +14,7 @@
 // (installEncodingConfig): process-wide, like the codec that reads them.
 import {LIMITS} from '../persistence/rdb-primitives.js'
 import {Deque, Stream, type RedisValue} from './keyspace.js'
+import {PackedHash} from './packed.js'
 import type {ZSet} from './zset.js'
 
 /** true: converted (hashtable / skiplist); false: compact as of its last write. */
@@ -31,6 +32,7 @@ export function isInt64String(s: string): boolean {
 
 function hashExceeds(h: Map<string, string>): boolean {
   if (h.size > LIMITS.hashMaxListpackEntries) return true
+  if (h instanceof PackedHash && h.packed !== null) return false // a restored listpack, not walked yet
   const max = LIMITS.hashMaxListpackValue
   for (const [f, v] of h) if (f.length > max || v.length > max) return true
   return false

@@ -4,12 +4,19 @@
 import type {RdbValue} from '../persistence/rdb-value.js'
 import {Deque, Stream, ZSet, type RedisValue} from './keyspace.js'
 import {isCompact} from './encoding.js'
+import {PackedHash, PackedList} from './packed.js'
 
 /** Snapshot a keyspace value (copies: later writes to the key do not change the result). */
 export function toRdbValue(v: RedisValue): RdbValue {
   if (typeof v === 'string') return {type: 'string', value: v}
-  if (v instanceof Deque) return {type: 'list', items: v.toArray()}
-  if (v instanceof Map) return {type: 'hash', entries: [...v], compact: isCompact(v)}
+  if (v instanceof Deque) {
+    const nodes = v instanceof PackedList ? v.packed : null
+    return nodes !== null ? {type: 'list', items: [], nodes} : {type: 'list', items: v.toArray()}
+  }
+  if (v instanceof Map) {
+    const packed = v instanceof PackedHash ? v.packed : null
+    return packed !== null ? {type: 'hash', entries: [], packed} : {type: 'hash', entries: [...v], compact: isCompact(v)}
+  }
   if (v instanceof Set) return {type: 'set', members: [...v], compact: isCompact(v)}
   // Not copied: every caller encodes the value before the key can change again.
   if (v instanceof Stream) return {type: 'stream', stream: v}
@@ -27,9 +34,9 @@ export function fromRdbValue(v: RdbValue): RedisValue {
     case 'string':
       return v.value
     case 'list':
-      return Deque.from(v.items)
+      return v.nodes !== undefined ? new PackedList(v.nodes) : Deque.from(v.items)
     case 'hash':
-      return new Map(v.entries)
+      return v.packed !== undefined ? new PackedHash(v.packed) : new Map(v.entries)
     case 'set':
       return new Set(v.members)
     case 'zset':

@@ -10,6 +10,7 @@
 // redis are plain bigint operations.
 import {listpackEntrySize} from '../persistence/listpack.js'
 import {ServerAssertion} from '../errors.js'
+import {iterateRawNode} from './stream-raw.js'
 
 export type StreamId = bigint
 export const MASK64 = (1n << 64n) - 1n
@@ -127,8 +128,6 @@ export class UnparsedStreamNode extends StreamNode {
     master: StreamId,
     readonly raw: Buffer,
     why: string,
-    /** the first live entry's ID where a forward iterator reads it before meeting the corruption */
-    private readonly firstLive: StreamId | null,
   ) {
     super(master, [])
     const fail = (this.fail = (): never => {
@@ -139,11 +138,6 @@ export class UnparsedStreamNode extends StreamNode {
 
   override get lpBytes(): number {
     return this.raw.length
-  }
-
-  /** The first entry that is not a tombstone, read in order: the iterator asserts if it reaches the corruption first. */
-  firstLiveId(): StreamId {
-    return this.firstLive ?? this.fail()
   }
 }
 
@@ -349,12 +343,22 @@ export class Stream {
       void this.nodes[ni >= 0 ? ni : rev ? this.nodes.length - 1 : 0].lastId()
       return 0
     }
+    // a node kept unparsed is walked as Redis's iterator walks its listpack (stream-raw.ts)
+    const raw = (node: UnparsedStreamNode): boolean =>
+      iterateRawNode(node.raw, node.master, start, end, rev, (id, fields) => {
+        n++
+        return visit(id, fields()) !== false && n !== count
+      })
     if (!rev) {
       let ni = Math.max(0, this.nodeAtOrBefore(start))
-      let i = this.nodes[ni].lowerBound(start)
-      for (; ni < this.nodes.length; ni++, i = 0) {
+      let first = true
+      for (; ni < this.nodes.length; ni++, first = false) {
         const node = this.nodes[ni]
-        for (; i < node.ids.length; i++) {
+        if (node instanceof UnparsedStreamNode) {
+          if (!raw(node)) return n
+          continue
+        }
+        for (let i = first ? node.lowerBound(start) : 0; i < node.ids.length; i++) {
           const id = node.ids[i]
           if (id > end) return n
           if (node.isDeleted(i)) continue
@@ -370,10 +374,17 @@ export class Stream {
         void this.nodes[this.nodes.length - 1].lastId()
         return 0
       }
-      let node = this.nodes[ni]
-      let i = node.lowerBound(end)
-      if (i >= node.ids.length || node.ids[i] > end) i--
-      for (; ni >= 0; ) {
+      for (let first = true; ni >= 0; ni--, first = false) {
+        const node = this.nodes[ni]
+        if (node instanceof UnparsedStreamNode) {
+          if (!raw(node)) return n
+          continue
+        }
+        let i = node.ids.length - 1
+        if (first) {
+          i = node.lowerBound(end)
+          if (i >= node.ids.length || node.ids[i] > end) i--
+        }
         for (; i >= 0; i--) {
           const id = node.ids[i]
           if (id < start) return n
@@ -381,9 +392,6 @@ export class Stream {
           n++
           if (visit(id, node.fv[i]) === false || n === count) return n
         }
-        if (--ni < 0) break
-        node = this.nodes[ni]
-        i = node.ids.length - 1
       }
     }
     return n

@@ -7,6 +7,7 @@
 // + string value bytes (kept incrementally by the keyspace), aggregates' elements estimated from
 // their size and a sample of their elements, and the clients' query and output buffers.
 import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
+import {packedBytes} from '../keyspace/packed.js'
 import {propagate} from '../propagate.js'
 import {N, notifyDb} from '../notify.js'
 import {Stream} from '../keyspace/stream.js'
@@ -31,6 +32,8 @@ export function aggregateBytes(v: Exclude<ReturnType<Keyspace['peek']>, string |
     for (const n of v.nodes) b += n.lpBytes + ELEMENT_OVERHEAD
     return b
   }
+  const packed = packedBytes(v)
+  if (packed !== null) return packed + ELEMENT_OVERHEAD // not walked: its entries may be unreadable
   const size = v instanceof Deque ? v.length : v instanceof ZSet ? v.size : v.size
   const cached = aggregateCache.get(v)
   if (cached && cached.size === size) return cached.bytes

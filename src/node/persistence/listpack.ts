@@ -5,6 +5,7 @@
 
 import {RdbFormatError} from './rdb-value.js'
 import {ByteWriter} from './byte-io.js'
+import {ServerAssertion} from '../errors.js'
 
 const INT64_MAX = 0x7fffffffffffffffn
 const INT64_MIN = -0x8000000000000000n
@@ -167,47 +168,87 @@ export function decodeListpack(buf: Buffer, out: string[] = []): string[] {
   let p = 6
   while (p < end) {
     const start = p
-    const b = buf[p]
-    let v: string
-    if (b < 0x80) {
-      v = String(b)
-      p += 1
-    } else if ((b & 0xc0) === 0x80) {
-      const len = b & 0x3f
-      if (p + 1 + len > end) bad('string overruns')
-      v = buf.toString('latin1', p + 1, p + 1 + len)
-      p += 1 + len
-    } else if ((b & 0xe0) === 0xc0) {
-      if (p + 2 > end) bad('int overruns')
-      let n = ((b & 0x1f) << 8) | buf[p + 1]
-      if (n >= 4096) n -= 8192
-      v = String(n)
-      p += 2
-    } else if ((b & 0xf0) === 0xe0) {
-      if (p + 2 > end) bad('length overruns')
-      const len = ((b & 0x0f) << 8) | buf[p + 1]
-      if (p + 2 + len > end) bad('string overruns')
-      v = buf.toString('latin1', p + 2, p + 2 + len)
-      p += 2 + len
-    } else if (b === 0xf0) {
-      if (p + 5 > end) bad('length overruns')
-      const len = buf.readUInt32LE(p + 1)
-      if (len > end - p - 5) bad('string overruns')
-      v = buf.toString('latin1', p + 5, p + 5 + len)
-      p += 5 + len
-    } else if (b >= 0xf1 && b <= 0xf4) {
-      const size = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8
-      if (p + 1 + size > end) bad('int overruns')
-      v = size === 8 ? String(buf.readBigInt64LE(p + 1)) : String(buf.readIntLE(p + 1, size))
-      p += 1 + size
-    } else {
-      bad(`invalid encoding byte 0x${b.toString(16)}`)
+    p = readEntry(buf, p, end, out)
+    try {
+      p = checkBacklen(buf, p, p - start, end)
+    } catch (e) {
+      out.pop() // a caller sees only the elements read whole before the failure
+      throw e
     }
-    p = checkBacklen(buf, p, p - start, end)
-    out.push(v)
   }
   if (declared !== 65535 && declared !== out.length) bad('element count mismatch')
   return out
+}
+
+/** Reads the element (encoding + data) at p into out; returns the offset of its back-length. */
+function readEntry(buf: Buffer, p: number, end: number, out: string[]): number {
+  const b = buf[p]
+  let v: string
+  if (b < 0x80) {
+    v = String(b)
+    p += 1
+  } else if ((b & 0xc0) === 0x80) {
+    const len = b & 0x3f
+    if (p + 1 + len > end) bad('string overruns')
+    v = buf.toString('latin1', p + 1, p + 1 + len)
+    p += 1 + len
+  } else if ((b & 0xe0) === 0xc0) {
+    if (p + 2 > end) bad('int overruns')
+    let n = ((b & 0x1f) << 8) | buf[p + 1]
+    if (n >= 4096) n -= 8192
+    v = String(n)
+    p += 2
+  } else if ((b & 0xf0) === 0xe0) {
+    if (p + 2 > end) bad('length overruns')
+    const len = ((b & 0x0f) << 8) | buf[p + 1]
+    if (p + 2 + len > end) bad('string overruns')
+    v = buf.toString('latin1', p + 2, p + 2 + len)
+    p += 2 + len
+  } else if (b === 0xf0) {
+    if (p + 5 > end) bad('length overruns')
+    const len = buf.readUInt32LE(p + 1)
+    if (len > end - p - 5) bad('string overruns')
+    v = buf.toString('latin1', p + 5, p + 5 + len)
+    p += 5 + len
+  } else if (b >= 0xf1 && b <= 0xf4) {
+    const size = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8
+    if (p + 1 + size > end) bad('int overruns')
+    v = size === 8 ? String(buf.readBigInt64LE(p + 1)) : String(buf.readIntLE(p + 1, size))
+    p += 1 + size
+  } else {
+    bad(`invalid encoding byte 0x${b.toString(16)}`)
+  }
+  out.push(v)
+  return p
+}
+
+/**
+ * Redis's own walk over a listpack that only passed the header check (lpFirst, then lpNext until
+ * the terminator): each entry is checked by lpAssertValidEntry before it is read, so the walk stops
+ * at the first malformed entry with the assertion Redis fails there (listpack.c lpAssertValidEntry).
+ * The header's element count is not checked, as Redis does not check it. Returns the elements.
+ */
+export function walkListpack(buf: Buffer): string[] {
+  const out: string[] = []
+  const end = buf.length - 1
+  for (let p = 6; buf[p] !== 0xff; ) {
+    assertValidEntry(buf, p)
+    const data = readEntry(buf, p, end, out)
+    p = data + backlenSize(data - p)
+  }
+  return out
+}
+
+/** lpAssertValidEntry: the entry at p (or the terminator) is inside the listpack and well formed, or Redis's assertion fails. */
+export function assertValidEntry(buf: Buffer, p: number): void {
+  const inside = p >= 6 && p <= buf.length - 1
+  if (!inside || (buf[p] !== 0xff && !listpackEntryValid(buf, p))) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
+}
+
+/** lpLength: the header's count, or (65535, unknown) the entries counted by a walk. */
+export function listpackLength(buf: Buffer): number {
+  const n = buf.readUInt16LE(4)
+  return n !== 65535 ? n : walkListpack(buf).length
 }
 
 function checkBacklen(buf: Buffer, p: number, l: number, end: number): number {
@@ -255,4 +296,64 @@ export function listpackEntryValid(buf: Buffer, p: number): boolean {
     if (buf[q] !== (k === size - 1 ? group : group | 128)) return false
   }
   return true
+}
+
+// ---- Redis's listpack navigation over an unsanitized listpack (listpack.c lpFirst, lpNext,
+// lpPrev, lpLast, lpGet), for code that must walk one exactly as Redis does: positions are byte
+// offsets, -1 is NULL, and every step asserts where Redis's does.
+
+/** lpCurrentEncodedSizeUnsafe + its back-length: the bytes of the (validated) entry at p. */
+function entryBytes(buf: Buffer, p: number): number {
+  const b = buf[p]
+  let len: number
+  if (b < 0x80) len = 1
+  else if ((b & 0xc0) === 0x80) len = 1 + (b & 0x3f)
+  else if ((b & 0xe0) === 0xc0) len = 2
+  else if ((b & 0xf0) === 0xe0) len = 2 + (((b & 0x0f) << 8) | buf[p + 1])
+  else if (b === 0xf0) len = 5 + buf.readUInt32LE(p + 1)
+  else len = b === 0xf1 ? 3 : b === 0xf2 ? 4 : b === 0xf3 ? 5 : 9
+  return len + backlenSize(len)
+}
+
+export function lpFirst(buf: Buffer): number {
+  if (buf[6] === 0xff) return -1
+  assertValidEntry(buf, 6)
+  return 6
+}
+
+export function lpNext(buf: Buffer, p: number): number {
+  const q = p + entryBytes(buf, p)
+  if (buf[q] === 0xff) return -1
+  assertValidEntry(buf, q)
+  return q
+}
+
+export function lpPrev(buf: Buffer, p: number): number {
+  if (p === 6) return -1
+  // lpDecodeBacklen from the previous entry's last byte, backwards
+  let q = p - 1
+  let val = 0
+  for (let shift = 0; ; shift += 7, q--) {
+    val += (buf[q] & 127) * 2 ** shift
+    if (!(buf[q] & 128)) break
+    if (shift + 7 > 28) {
+      val = Number.MAX_SAFE_INTEGER
+      break
+    }
+  }
+  const prev = p - 1 - (val + backlenSize(val) - 1)
+  assertValidEntry(buf, prev)
+  return prev
+}
+
+export function lpLast(buf: Buffer): number {
+  return lpPrev(buf, buf.length - 1)
+}
+
+/** lpGet: the element at p as a string (an integer as its decimal form), and whether it was stored as an integer. */
+export function lpGet(buf: Buffer, p: number): {value: string; int: boolean} {
+  const out: string[] = []
+  readEntry(buf, p, buf.length - 1, out)
+  const b = buf[p]
+  return {value: out[0], int: b < 0x80 || (b & 0xe0) === 0xc0 || (b >= 0xf1 && b <= 0xf4)}
 }

@@ -5,7 +5,8 @@
 
 import {ByteReader, ByteWriter} from './byte-io.js'
 import {ServerAssertion} from '../errors.js'
-import {canonicalInt, decodeListpack, ListpackBuilder, listpackEntrySize} from './listpack.js'
+import {canonicalInt, decodeListpack, ListpackBuilder, listpackEntrySize, listpackHeaderValid, listpackLength} from './listpack.js'
+import {listpackPairs} from '../keyspace/packed.js'
 import {corruptRdb, RdbFormatError, type DecodeOptions, type RdbValue} from './rdb-value.js'
 import {readStream, writeStream} from './rdb-stream-value.js'
 import {decodeIntset, decodeZiplist, decodeZipmap, encodeIntset} from './ziplist.js'
@@ -67,10 +68,14 @@ export function writeObject(w: ByteWriter, v: RdbValue, opts: EncodeOptions = {}
       writeString(w, v.value, c)
       return
     case 'list':
-      return writeList(w, v.items, c)
+      return writeList(w, v.items, c, v.nodes)
     case 'set':
       return writeSet(w, v.members, c, v.compact)
     case 'hash':
+      if (v.packed !== undefined) {
+        w.u8(RDB_TYPE.HASH_LISTPACK)
+        return writeBlob(w, v.packed, c)
+      }
       return writeHash(w, v.entries, c, v.compact)
     case 'zset':
       return writeZset(w, v.entries, c, v.compact)
@@ -123,9 +128,9 @@ export function quicklistNodes(items: Iterable<string>): [number, Buffer][] {
   return nodes
 }
 
-function writeList(w: ByteWriter, items: string[], c: boolean): void {
+function writeList(w: ByteWriter, items: string[], c: boolean, kept?: (string | Buffer)[]): void {
   w.u8(RDB_TYPE.LIST_QUICKLIST_2)
-  const nodes = quicklistNodes(items)
+  const nodes = kept?.map((n): [number, Buffer] => (typeof n === 'string' ? [QUICKLIST_NODE_PLAIN, Buffer.from(n, 'latin1')] : [QUICKLIST_NODE_PACKED, n])) ?? quicklistNodes(items)
   writeLength(w, nodes.length)
   for (const [container, node] of nodes) {
     writeLength(w, container)
@@ -307,7 +312,7 @@ export function readObject(r: ByteReader, type: number, opts: DecodeOptions = {}
     }
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2:
-      return readQuicklist(r, type === RDB_TYPE.LIST_QUICKLIST_2)
+      return readQuicklist(r, type === RDB_TYPE.LIST_QUICKLIST_2, opts.deep !== false)
     case RDB_TYPE.STREAM_LISTPACKS:
     case RDB_TYPE.STREAM_LISTPACKS_2:
       return {type: 'stream', stream: readStream(r, type, opts)}
@@ -316,24 +321,42 @@ export function readObject(r: ByteReader, type: number, opts: DecodeOptions = {}
 }
 
 /**
- * A hash listpack loaded without deep sanitization (lpPairsValidateIntegrityAndDups(deep=0)): the
- * duplicates are not looked for. Redis keeps such a listpack as it is; when it holds more pairs
- * than hash-max-listpack-entries it converts it to a hash table at once, and a duplicate found
- * there is a panic (hashTypeConvertListpack). The node's hash cannot hold duplicates, so below the
- * threshold it refuses them like the deep check does.
+ * A hash listpack loaded without deep sanitization (lpPairsValidateIntegrityAndDups(deep=0)): only
+ * the header and terminator are checked. Redis keeps such a listpack as it is, unless it holds more
+ * pairs than hash-max-listpack-entries: then hashTypeConvert walks it at once (asserting on a
+ * malformed entry) and a duplicate field is a panic. One that decodes cleanly is decoded now like
+ * any other; one that does not is kept packed (keyspace/packed.ts), and its first walk fails.
  */
 function shallowHashListpack(blob: Buffer): RdbValue {
-  const flat = packed(RDB_TYPE.HASH_LISTPACK, () => decodeListpack(blob))
-  if (flat.length % 2 !== 0) corruptRdb(2299, 'Hash listpack integrity check failed.')
-  if (flat.length / 2 > LIMITS.hashMaxListpackEntries && new Set(flat.filter((_, i) => i % 2 === 0)).size !== flat.length / 2) {
-    throw new ServerAssertion('keyspace/rdb-convert.ts', 'Listpack corruption detected', true, {descr: 'listpack with dup elements dump', bytes: blob})
+  if (!listpackHeaderValid(blob)) corruptRdb(2299, 'Hash listpack integrity check failed.')
+  const pairs = Math.floor(listpackLength(blob) / 2)
+  if (pairs === 0) return {type: 'hash', entries: []} // rdb.c: empty keys
+  if (pairs > LIMITS.hashMaxListpackEntries) {
+    const flat = listpackPairs(blob)
+    if (new Set(flat.filter((_, i) => i % 2 === 0)).size !== flat.length / 2) {
+      throw new ServerAssertion('keyspace/rdb-convert.ts', 'Listpack corruption detected', true, {descr: 'listpack with dup elements dump', bytes: blob})
+    }
+    return hashValue(flat)
   }
+  let flat: string[]
+  try {
+    flat = decodeListpack(blob)
+  } catch (e) {
+    if (e instanceof RdbFormatError) return {type: 'hash', entries: [], packed: blob}
+    throw e
+  }
+  if (flat.length % 2 !== 0) return {type: 'hash', entries: [], packed: blob}
+  // a field twice: Redis keeps it, the node's hash cannot hold it (and its replies would not match
+  // the header's count), so it is refused as the deep check refuses it
   return packed(RDB_TYPE.HASH_LISTPACK, () => hashValue(flat))
 }
 
-function readQuicklist(r: ByteReader, v2: boolean): RdbValue {
+function readQuicklist(r: ByteReader, v2: boolean, deep: boolean): RdbValue {
   const nodes = readCount(r)
   const items: string[] = []
+  // without deep sanitization: the nodes as restored, kept when one of them does not decode cleanly
+  const kept: (string | Buffer)[] | null = deep ? null : []
+  let unsanitized = false
   for (let i = 0; i < nodes; i++) {
     if (!v2) {
       const blob = readBlob(r)
@@ -345,9 +368,27 @@ function readQuicklist(r: ByteReader, v2: boolean): RdbValue {
     // rdbGenericLoadStringObject: an empty node is refused (without a report), plain or packed
     const blob = readBlob(r)
     if (blob.length === 0) throw new RdbFormatError('empty quicklist node')
-    if (container === QUICKLIST_NODE_PLAIN) items.push(blob.toString('latin1'))
-    else for (const s of packed(RDB_TYPE.LIST_QUICKLIST_2, () => decodeListpack(blob))) items.push(s)
+    if (container === QUICKLIST_NODE_PLAIN) {
+      const item = blob.toString('latin1')
+      items.push(item)
+      kept?.push(item)
+    } else if (kept === null) {
+      for (const s of packed(RDB_TYPE.LIST_QUICKLIST_2, () => decodeListpack(blob))) items.push(s)
+    } else {
+      // lpValidateIntegrity(deep=0), then an empty listpack is skipped silently (lpLength)
+      if (!listpackHeaderValid(blob)) corruptRdb(2070, 'Listpack integrity check failed.')
+      if (listpackLength(blob) === 0) continue
+      kept.push(blob)
+      if (unsanitized) continue
+      try {
+        decodeListpack(blob, items)
+      } catch (e) {
+        if (!(e instanceof RdbFormatError)) throw e
+        unsanitized = true
+      }
+    }
   }
+  if (unsanitized && kept !== null) return {type: 'list', items: [], nodes: kept}
   return {type: 'list', items}
 }
 

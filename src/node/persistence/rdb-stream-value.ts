@@ -6,10 +6,9 @@
 // <PEL ids>}*> }*. Each listpack is the node exactly as redis lays it out (master entry, deltas,
 // SAMEFIELDS compression, tombstones), so payloads round-trip byte for byte.
 import {ByteReader, ByteWriter} from './byte-io.js'
-import {decodeListpack, listpackEntryValid, listpackHeaderValid, ListpackBuilder} from './listpack.js'
+import {decodeListpack, assertValidEntry, listpackHeaderValid, ListpackBuilder} from './listpack.js'
 import {readBlob, readLength, readString, writeBlob, writeLength} from './rdb-primitives.js'
 import {corruptRdb, RdbFormatError, type DecodeOptions} from './rdb-value.js'
-import {ServerAssertion} from '../errors.js'
 import {delta64, idMs, idSeq, makeId, MASK64, Stream, StreamConsumer, StreamGroup, StreamNode, UnparsedStreamNode, type StreamId, type StreamNack} from '../keyspace/stream.js'
 
 export const RDB_TYPE_STREAM_LISTPACKS = 15
@@ -142,25 +141,12 @@ function num(s: string | undefined): bigint {
   return BigInt(s)
 }
 
-/** The entry IDs a forward iterator reads (flags and ID come first in an entry), until a failure. */
-type ReadIds = {id: StreamId; deleted: boolean}[]
-
 /** Rebuild one node from its listpack (streamValidateListpackIntegrity's checks, deep). */
-export function decodeStreamNode(master: StreamId, lp: Buffer, readIds?: ReadIds): StreamNode {
-  const e: string[] = []
-  let broken: unknown = null
-  try {
-    decodeListpack(lp, e)
-  } catch (err) {
-    if (!readIds) throw err
-    broken = err // the entries before the broken element are still read (below), then this is thrown
-  }
-  const node = nodeOfElements(master, e, readIds)
-  if (broken !== null) throw broken
-  return node
+export function decodeStreamNode(master: StreamId, lp: Buffer): StreamNode {
+  return nodeOfElements(master, decodeListpack(lp))
 }
 
-function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): StreamNode {
+function nodeOfElements(master: StreamId, e: string[]): StreamNode {
   let p = 0
   const count = Number(num(e[p++]))
   const deleted = Number(num(e[p++]))
@@ -177,9 +163,7 @@ function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): Strea
     const flags = Number(num(e[p++]))
     const id = makeId((mMs + num(e[p++])) & MASK64, (mSeq + num(e[p++])) & MASK64)
     const same = (flags & 2) !== 0
-    // streamIteratorGetID has the ID once it read the field count too (none when SAMEFIELDS)
     if (!same && p >= e.length) bad('entry overruns')
-    readIds?.push({id, deleted: (flags & 1) !== 0})
     if (id <= prev || id < master) bad('entry IDs out of order')
     prev = id
     let fv: string[]
@@ -211,14 +195,13 @@ function nodeOfElements(master: StreamId, e: string[], readIds?: ReadIds): Strea
 function loadStreamNode(master: StreamId, lp: Buffer, deep: boolean): StreamNode {
   if (!deep && !listpackHeaderValid(lp)) corruptRdb(2360, 'Stream listpack integrity check failed.')
   if (lp.length >= 7 && lp[6] === 0xff) corruptRdb(2372, 'Empty listpack inside stream')
-  if (!deep && !listpackEntryValid(lp, 6)) throw new ServerAssertion('persistence/listpack.ts', 'lpValidateNext(lp, &p, lpbytes)')
-  const readIds: ReadIds = []
+  if (!deep) assertValidEntry(lp, 6) // lpFirst
   try {
-    return decodeStreamNode(master, lp, readIds)
+    return decodeStreamNode(master, lp)
   } catch (e) {
     if (!(e instanceof RdbFormatError)) throw e
     if (deep) throw new RdbFormatError(e.message, {line: 2360, reason: 'Stream listpack integrity check failed.'})
-    return new UnparsedStreamNode(master, lp, e.message, readIds.find((x) => !x.deleted)?.id ?? null)
+    return new UnparsedStreamNode(master, lp, e.message)
   }
 }
 
@@ -254,9 +237,8 @@ export function readStream(r: ByteReader, type: number, opts: DecodeOptions = {}
     s.entriesAdded = Number(readLen64(r))
   } else {
     s.entriesAdded = s.length
-    // streamGetEdgeID reads the entries in order: an unparsed first node is read up to its first live entry
-    const first = s.nodes[0]
-    s.firstId = first instanceof UnparsedStreamNode ? first.firstLiveId() : (s.edgeId(true) ?? 0n)
+    // streamGetEdgeID: read in order (an unparsed node as Redis's iterator reads it, stream-raw.ts)
+    s.firstId = s.edgeId(true) ?? 0n
   }
   const ngroups = readLength(r)
   r.bound(ngroups, 'group count exceeds payload')

@@ -5,10 +5,12 @@ import type {Stream} from '../keyspace/stream.js'
 
 export type RdbValue =
   | {type: 'string'; value: string}
-  | {type: 'list'; items: string[]}
+  /** nodes: a quicklist kept as restored, unsanitized (items then empty): see keyspace/packed.ts */
+  | {type: 'list'; items: string[]; nodes?: (string | Buffer)[]}
   /** compact: the encoding to write (intset / listpack or not); judged by content when absent. */
   | {type: 'set'; members: string[]; compact?: boolean}
-  | {type: 'hash'; entries: [string, string][]; compact?: boolean}
+  /** packed: a listpack kept as restored, unsanitized (entries then empty): see keyspace/packed.ts */
+  | {type: 'hash'; entries: [string, string][]; compact?: boolean; packed?: Buffer}
   /** member, score; ±Infinity allowed, NaN rejected. Order is unspecified. */
   | {type: 'zset'; entries: [string, number][]; compact?: boolean}
   /** A stream is its own model (nodes, groups, PELs): see persistence/rdb-stream-value.ts. */
@@ -90,10 +92,11 @@ export function isEmptyCollection(v: RdbValue): boolean {
     case 'stream': // redis keeps (and restores) empty streams
       return false
     case 'list':
-      return v.items.length === 0
+      return v.items.length === 0 && v.nodes === undefined
     case 'set':
       return v.members.length === 0
     case 'hash':
+      return v.entries.length === 0 && v.packed === undefined
     case 'zset':
       return v.entries.length === 0
   }
