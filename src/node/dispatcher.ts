@@ -17,6 +17,7 @@ export {keyIndexes} from './commands/types.js'
 
 export {hasKeys, keysOf} from './command-keys.js'
 import {hasKeys, keysOf} from './command-keys.js'
+import {referenceInfoTable} from './commands/command-reference-reply.js'
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
@@ -103,6 +104,8 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   // processCommand after MASTERDOWN: a command without the `loading` flag (or an EXEC queuing one)
   // waits for the start-up load; the AOF's own client replays through it
   if (server.loading && !s.loader && deniedWhileLoading(s, spec)) return rejectCommand(s, spec, E.LOADING)
+  // redis processCommand: during async loading (a replica's swapdb load) no_async_loading commands wait
+  if (server.replication?.master?.loadingState() === 'async' && noAsyncLoading(fullname)) return rejectCommand(s, spec, E.LOADING)
   if (trackingClients !== 0) trackingLimitBeforeCommand(server)
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
@@ -121,6 +124,20 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const res = call(s, spec, argv)
   if (res !== undefined) return res.then(() => resetAsking(s, spec))
   resetAsking(s, spec)
+}
+
+let noAsyncLoadingNames: Set<string> | null = null
+
+/** The commands redis 7.0 flags no_async_loading (from its COMMAND INFO, command-reference.ts). */
+function noAsyncLoading(fullname: string): boolean {
+  if (noAsyncLoadingNames === null) {
+    noAsyncLoadingNames = new Set()
+    for (const [name, entry] of Object.entries(referenceInfoTable())) {
+      const flags = entry[2]
+      if (flags !== null && typeof flags === 'object' && 'set' in flags && flags.set.includes('+no_async_loading')) noAsyncLoadingNames.add(name)
+    }
+  }
+  return noAsyncLoadingNames.has(fullname)
 }
 
 const NO_GUARDS: CommandGuard[] = []

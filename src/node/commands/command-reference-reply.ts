@@ -14,9 +14,13 @@ type Tree = string | number | null | Tree[] | {map: Tree[]} | {set: Tree[]}
 let info: Record<string, Tree[]> | null = null
 let docs: Record<string, {map: Tree[]}> | null = null
 
-export function referenceInfo(fullname: string): Tree[] | undefined {
+export function referenceInfoTable(): Record<string, Tree[]> {
   info ??= JSON.parse(COMMAND_INFO_JSON) as Record<string, Tree[]>
-  return info[fullname]
+  return info
+}
+
+export function referenceInfo(fullname: string): Tree[] | undefined {
+  return referenceInfoTable()[fullname]
 }
 
 export function referenceDocs(fullname: string): {map: Tree[]} | undefined {
