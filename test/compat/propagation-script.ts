@@ -163,6 +163,8 @@ const expiry: Step[] = [
   'SET lz16 1 PX 30', {cmds: ['INCRBYFLOAT lz16 1.5'], sleep: 60},
   'SET lz17 v PX 30', {cmds: ['EXISTS lz17'], sleep: 60},
   'SET lz18 v PX 30', {cmds: ['SET lz18 w NX'], sleep: 60},
+  // INFO measures memory (an aggregate's contents are sampled): that is no lookup, nothing expires
+  'HSET lzh f v', 'SET lz19 v PX 30', {cmds: ['INFO', 'INFO memory', 'MEMORY STATS'], sleep: 60}, 'DEL lz19',
   'DEBUG SET-ACTIVE-EXPIRE 1',
   'SET ex1 v PX 60', {cmds: ['GET ex1'], sleep: 150},
   'SET ex2 v PX 60', {cmds: ['SET ex2 w'], sleep: 150},

@@ -54,10 +54,8 @@ export function aggregateBytes(v: Exclude<ReturnType<Keyspace['peek']>, string |
 function dbBytes(db: Keyspace): number {
   let n = db.bytes
   if (db.aggregates !== 0) {
-    for (const key of db.keys()) {
-      const v = db.peek(key)
-      if (v !== undefined && typeof v !== 'string') n += aggregateBytes(v)
-    }
+    // raw: measuring memory must not expire keys (a lazy expiry here propagated DELs from INFO)
+    for (const [, v] of db.entries()) if (typeof v !== 'string') n += aggregateBytes(v)
   }
   return n
 }
