@@ -1,0 +1,107 @@
+// The dict model (dict.ts) of hashtable-encoded sets, and the set operations that move it the way
+// redis 7.0.15's t_set.c moves its dict: setTypeAdd (intset -> hashtable conversions presize the
+// dict to the intset's length, setTypeConvert), setTypeRemove (dictDelete, then htNeedsResize +
+// dictResize), setTypeIsMember (dictFind) and setTypeRandomElement (dictGetFairRandomKey: up to 15
+// rehash steps). A set with no model yet that is hashtable-encoded (loaded, RESTOREd, built by a
+// *STORE) gets one presized to its length, as rdbLoadObject builds it.
+import {DictModel} from './dict.js'
+import {encodingOf, isInt64String, markConverted} from './encoding.js'
+import {LIMITS} from '../persistence/rdb-primitives.js'
+import type {SetValue} from './keyspace.js'
+
+const models = new WeakMap<SetValue, DictModel>()
+
+const GETFAIR_NUM_ENTRIES = 15
+
+function convert(s: SetValue): DictModel {
+  const d = new DictModel(() => s.values()).presize(s.size)
+  models.set(s, d)
+  markConverted(s)
+  return d
+}
+
+/** The set's dict model; undefined while the set is an intset. */
+export function setDict(s: SetValue): DictModel | undefined {
+  const d = models.get(s)
+  if (d !== undefined || s.size === 0 || encodingOf(s) !== 'hashtable') return d
+  return convert(s)
+}
+
+/** setTypeAdd: true when added. */
+export function setAdd(s: SetValue, m: string): boolean {
+  let d = models.get(s)
+  if (d === undefined) {
+    if (s.size === 0) {
+      // setTypeCreate: a non-integer first member makes an empty dict, which the add grows to 4
+      if (isInt64String(m)) return intsetAdd(s, m)
+      d = new DictModel(() => s.values())
+      models.set(s, d)
+      markConverted(s)
+    } else {
+      d = setDict(s)
+      if (d === undefined) {
+        if (isInt64String(m)) return intsetAdd(s, m)
+        d = convert(s)
+      }
+    }
+  }
+  if (s.has(m)) {
+    d.probeAdd()
+    return false
+  }
+  d.add(m)
+  s.add(m)
+  return true
+}
+
+/** An intset add: past set-max-intset-entries the set converts, presized to its new length. */
+function intsetAdd(s: SetValue, m: string): boolean {
+  if (s.has(m)) return false
+  s.add(m)
+  if (s.size > Math.min(LIMITS.setMaxIntsetEntries, 1 << 30)) convert(s)
+  return true
+}
+
+/** setTypeRemove: true when removed. */
+export function setRemove(s: SetValue, m: string): boolean {
+  const d = models.get(s) ?? setDict(s)
+  if (!s.delete(m)) {
+    d?.touch()
+    return false
+  }
+  if (d !== undefined) {
+    d.delete(m)
+    d.shrinkIfNeeded()
+  }
+  return true
+}
+
+/** setTypeIsMember. */
+export function setHas(s: SetValue, m: string): boolean {
+  ;(models.get(s) ?? setDict(s))?.touch()
+  return s.has(m)
+}
+
+/** The rehash steps of `picks` setTypeRandomElement calls (the pick itself is the caller's). */
+export function setRandomSteps(s: SetValue, picks: number): void {
+  const d = models.get(s) ?? setDict(s)
+  if (d === undefined) return
+  const steps = Math.min(GETFAIR_NUM_ENTRIES, d.size)
+  for (let i = 0; i < picks && d.rehashing; i++) d.touch(steps)
+}
+
+/**
+ * SPOP's CASE 3 keeps a new set built from the remaining members (setTypeCreate + setTypeAdd
+ * each): the dict is the one those adds grow, in `order`.
+ */
+export function setRebuilt(s: SetValue, order: Iterable<string>): void {
+  if (models.get(s) === undefined) return
+  const tmp: SetValue = new Set()
+  const d = new DictModel(() => tmp.values())
+  for (const m of order) {
+    d.add(m)
+    tmp.add(m)
+  }
+  d.rebind(() => s.values())
+  models.set(s, d)
+}
