@@ -1,11 +1,11 @@
 // DEBUG HTSTATS <dbid> and DEBUG HTSTATS-KEY <key> (redis 7.0.15 debug.c, dict.c dictGetStats), in
-// redis's format with the figures of the node's own structures, which are not redis dicts:
-// - a database's keys live in 16384 per-slot Maps (keyspace.ts): those are the table's slots, each
-//   slot's Map its chain, so table size 16384 and the slot occupancy are exact;
-// - any other table is one JS Map/Set (the expires, a hashtable set or hash, a skiplist zset's
-//   dict): one slot whose chain is the whole Map. V8's own buckets inside a Map are invisible to
-//   JS, so nothing finer can be reported truthfully. Nothing here ever rehashes incrementally:
-//   no "rehashing target" table is ever printed.
+// redis's format:
+// - standalone, a database's keys and expires dicts and a hashtable set are dict.ts models (redis's
+//   table sizes and incremental rehash; buckets from the node's own hash of each element, so chain
+//   lengths are the model's, true for it, not redis's);
+// - in cluster mode a database's keys live in 16384 per-slot Maps (keyspace.ts): reported as the
+//   table's slots, each slot's Map its chain;
+// - a hashtable hash or a skiplist zset's dict is one JS Map: one slot whose chain is the whole Map.
 import {ZSet} from '../keyspace/keyspace.js'
 import {encodingOf} from '../keyspace/encoding.js'
 import {SLOTS} from '../keyspace/slot.js'
@@ -55,6 +55,8 @@ function htstats(ctx: CommandContext, argv: string[]): void {
   const dbid = intArg(argv[2])
   if (dbid < 0 || dbid >= ctx.server.databaseCount) return ctx.reply.error('ERR Out of range database')
   const db = ctx.server.db(dbid)
+  // standalone: one dict per database, as redis; cluster mode reports the per-slot Maps
+  if (!ctx.server.clusterEnabled) return ctx.reply.verbatim(`[Dictionary HT]\n${modelStats(db.dict)}[Expires HT]\n${modelStats(db.expiresDict)}`)
   const perSlot = function* () {
     for (let s = 0; s < SLOTS; s++) yield db.countKeysInSlot(s)
   }

@@ -201,9 +201,11 @@ function smove(ctx: CommandContext, argv: string[]): void {
   ctx.afterWrite(src)
   ev(ctx, N.SET, 'srem', src)
   if (from.size === 0) ev(ctx, N.GENERIC, 'del', src)
-  setAdd(to ?? ctx.db.setForWrite(dst), member)
-  ctx.afterWrite(dst)
-  ev(ctx, N.SET, 'sadd', dst)
+  // redis: the destination counts as modified only when the member was added to it
+  if (setAdd(to ?? ctx.db.setForWrite(dst), member)) {
+    ctx.afterWrite(dst)
+    ev(ctx, N.SET, 'sadd', dst)
+  }
   ctx.reply.integer(1)
 }
 

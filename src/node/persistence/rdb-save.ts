@@ -4,6 +4,7 @@
 // to temp-<pid>.rdb, fsync, rename. The save rules, the MISCONF guard and the final save on
 // SHUTDOWN/SIGTERM are installed by installRdbPersistence (startNode calls it).
 import {ResizePolicy, setDictResizePolicy} from '../keyspace/dict.js'
+import {databasesDictCron} from '../keyspace/db-dicts.js'
 import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
@@ -390,6 +391,7 @@ export function installRdbPersistence(server: NodeServer): void {
   st.installed = true
   server.cronHooks.push(() => {
     updateDictResizePolicy(server)
+    databasesDictCron(server.databases().map(([, db]) => db), hasActiveChild(server), server.config.bool('activerehashing'))
     rdbCron(server)
   })
   server.guards.push(misconfGuard(server))
