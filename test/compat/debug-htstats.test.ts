@@ -77,6 +77,32 @@ describe('DEBUG HTSTATS and HTSTATS-KEY', {skip: redisSkip()}, () => {
     }
   })
 
+  test('MEMORY STATS db.N overheads come from the same table sizes as redis-server\'s', {timeout: 120_000}, async () => {
+    const real = new Redis(pair.redisPort, '127.0.0.1')
+    const ours = new Redis(pair.ourPort, '127.0.0.1')
+    try {
+      const run = async (c: Redis) => {
+        await c.flushall()
+        await c.mset(...Array.from({length: 10}, (_, i) => [`k${i}`, 'v']).flat())
+        for (const k of ['k1', 'k2']) await c.expire(k, 1000)
+        // the 9th key started a rehash 8 -> 16: wait for serverCron to finish it
+        const deadline = Date.now() + 60_000
+        while (String(await c.call('DEBUG', 'HTSTATS', '0')).includes('rehashing target')) {
+          if (Date.now() > deadline) throw new Error('rehash did not finish')
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        const stats = (await c.call('MEMORY', 'STATS')) as unknown[]
+        return stats[stats.indexOf('db.0') + 1]
+      }
+      const [a, b] = await Promise.all([run(ours), run(real)])
+      assert.deepEqual(a, b)
+      assert.deepEqual(a, ['overhead.hashtable.main', 10 * 40 + 16 * 8, 'overhead.hashtable.expires', 2 * 24 + 4 * 8, 'overhead.hashtable.slot-to-keys', 0])
+    } finally {
+      real.disconnect()
+      ours.disconnect()
+    }
+  })
+
   test('the embedded chain figures add up (model invariants)', {timeout: 120_000}, async () => {
     const c = new Redis(pair.ourPort, '127.0.0.1')
     try {

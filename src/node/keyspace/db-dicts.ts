@@ -24,3 +24,18 @@ export function databasesDictCron(dbs: Keyspace[], childActive: boolean, activeR
     rehashDb = (rehashDb + 1) % dbs.length
   }
 }
+
+/**
+ * getMemoryOverheadData's per-database figures (object.c) from the dict models: entries (24 B
+ * dictEntry + 16 B robj per key), bucket pointers (8 B per slot of both tables while rehashing),
+ * and in cluster mode the 16 B slot-to-keys metadata per key.
+ */
+export function dbOverhead(db: Keyspace, clusterMode: boolean): {main: number; expires: number; slotToKeys: number} {
+  const keys = db.dict.size
+  const expires = db.expiresDict.size
+  return {
+    main: keys * 24 + db.dict.slots * 8 + keys * 16,
+    expires: expires * 24 + db.expiresDict.slots * 8,
+    slotToKeys: clusterMode ? keys * 16 : 0,
+  }
+}
