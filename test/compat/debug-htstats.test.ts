@@ -64,6 +64,18 @@ describe('DEBUG HTSTATS and HTSTATS-KEY', {skip: redisSkip()}, () => {
     }
   })
 
+  test('hashes: conversion presizing, growth and shrink equal redis-server\'s', {timeout: 120_000}, async () => {
+    const real = new Redis(pair.redisPort, '127.0.0.1')
+    const ours = new Redis(pair.ourPort, '127.0.0.1')
+    try {
+      const [a, b] = await Promise.all([hashScript(ours), hashScript(real)])
+      assert.deepEqual(a, b)
+    } finally {
+      real.disconnect()
+      ours.disconnect()
+    }
+  })
+
   test('a database\'s keys dict does not grow at 1:1 while a child exists, and grows after (unit/other)', {timeout: 240_000}, async () => {
     const real = new Redis(pair.redisPort, '127.0.0.1')
     const ours = new Redis(pair.ourPort, '127.0.0.1')
@@ -184,6 +196,33 @@ async function geometryScript(c: Redis): Promise<string[]> {
   out.push(String(await c.info('persistence')).match(/rdb_bgsave_in_progress:\d/)![0])
   await untilBgsave(c, false)
   await c.config('SET', 'rdb-key-save-delay', '0')
+  return out
+}
+
+async function hashScript(c: Redis): Promise<string[]> {
+  const out: string[] = []
+  const snap = async (key: string) => void out.push(await geometry(c, 'HTSTATS-KEY', key))
+  const settle = async (key: string) => {
+    const p = c.pipeline()
+    for (let i = 0; i < 300; i++) p.hget(key, 'f0')
+    await p.exec()
+  }
+  await c.flushall()
+  await c.hset('h', ...Array.from({length: 513}, (_, i) => [`f${i}`, 'v']).flat()) // past 512: a dict presized to 513
+  await snap('h')
+  await c.hset('h', ...Array.from({length: 600}, (_, i) => [`g${i}`, 'v']).flat())
+  await settle('h')
+  await snap('h')
+  await c.hdel('h', ...Array.from({length: 600}, (_, i) => `g${i}`), ...Array.from({length: 400}, (_, i) => `f${i}`))
+  await settle('h')
+  await snap('h') // 113 left: shrunk under 10% fill once, at 204
+  await c.hdel('h', ...Array.from({length: 100}, (_, i) => `f${i + 400}`))
+  await settle('h')
+  await snap('h') // 13 left: shrunk again at 25
+  await c.hset('h2', 'f', 'x'.repeat(65)) // a long value converts the new hash first
+  await snap('h2')
+  await c.hincrbyfloat('h3', 'y'.repeat(70), 1.5) // HINCRBYFLOAT: hashTypeSet converts for the long field
+  await snap('h3')
   return out
 }
 

@@ -1,16 +1,17 @@
 // DEBUG HTSTATS <dbid> and DEBUG HTSTATS-KEY <key> (redis 7.0.15 debug.c, dict.c dictGetStats), in
 // redis's format:
-// - standalone, a database's keys and expires dicts and a hashtable set are dict.ts models (redis's
+// - standalone, a database's keys and expires dicts and a hashtable set or hash are dict.ts models (redis's
 //   table sizes and incremental rehash; buckets from the node's own hash of each element, so chain
 //   lengths are the model's, true for it, not redis's);
 // - in cluster mode a database's keys live in 16384 per-slot Maps (keyspace.ts): reported as the
 //   table's slots, each slot's Map its chain;
-// - a hashtable hash or a skiplist zset's dict is one JS Map: one slot whose chain is the whole Map.
+// - a skiplist zset's dict is not modelled: one slot whose chain is the whole zset.
 import {ZSet} from '../keyspace/keyspace.js'
 import {encodingOf} from '../keyspace/encoding.js'
 import {SLOTS} from '../keyspace/slot.js'
 import type {DictModel} from '../keyspace/dict.js'
 import {setDict} from '../keyspace/set-dict.js'
+import {hashDict} from '../keyspace/hash-dict.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
 import {debugSubcommandError, intArg} from './util.js'
 
@@ -70,7 +71,7 @@ function htstatsKey(ctx: CommandContext, argv: string[]): void {
   const enc = encodingOf(v)
   let size = -1
   if (enc === 'hashtable' && v instanceof Set) return ctx.reply.verbatim(modelStats(setDict(v)!))
-  if (enc === 'hashtable' && v instanceof Map) size = v.size
+  if (enc === 'hashtable' && v instanceof Map) return ctx.reply.verbatim(modelStats(hashDict(v)!))
   else if (enc === 'skiplist' && v instanceof ZSet) size = v.size
   if (size < 0) return ctx.reply.error('ERR The value stored at the specified key is not represented using an hash table')
   ctx.reply.verbatim(dictStats(1, [size]).slice(0, 4095))

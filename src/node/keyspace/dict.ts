@@ -110,7 +110,7 @@ export class DictModel {
 
   /** A dict built by loading `n` elements at once (rdbLoadObject, setTypeConvert: dictExpand(n)). */
   presize(n: number): this {
-    this.size0 = n === 0 ? 0 : nextPower(n)
+    this.size0 = nextPower(n)
     this.used0 = n
     return this
   }
@@ -325,4 +325,25 @@ export class DictModel {
     this.scanOrder = {version: this.version, bits, keys, elements: idx.map((i) => elements[i])}
     return this.scanOrder
   }
+}
+
+/** The dict models of aggregate values (hashtable sets and hashes), by value object. */
+const valueModels = new WeakMap<object, DictModel>()
+
+export function valueDict(v: object): DictModel | undefined {
+  return valueModels.get(v)
+}
+
+/** A value's dict from now on: `n` elements at once (a conversion or a load: dictExpand(n)), or an empty dict. */
+export function attachDict(v: object, elements: () => Iterable<string>, n: number | 'empty'): DictModel {
+  const d = new DictModel(elements)
+  if (n !== 'empty') d.presize(n)
+  valueModels.set(v, d)
+  return d
+}
+
+/** dictGetFairRandomKey's rehash steps (dictGetSomeKeys: up to 15) for `picks` random picks. */
+export function randomPickSteps(d: DictModel, picks: number): void {
+  const steps = Math.min(15, d.size)
+  for (let i = 0; i < picks && d.rehashing; i++) d.touch(steps)
 }

@@ -4,39 +4,32 @@
 // dictResize), setTypeIsMember (dictFind) and setTypeRandomElement (dictGetFairRandomKey: up to 15
 // rehash steps). A set with no model yet that is hashtable-encoded (loaded, RESTOREd, built by a
 // *STORE) gets one presized to its length, as rdbLoadObject builds it.
-import {DictModel} from './dict.js'
+import {attachDict, DictModel, randomPickSteps, valueDict} from './dict.js'
 import {encodingOf, isInt64String, markConverted} from './encoding.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
 import type {SetValue} from './keyspace.js'
 
-const models = new WeakMap<SetValue, DictModel>()
-
-const GETFAIR_NUM_ENTRIES = 15
-
 function convert(s: SetValue): DictModel {
-  const d = new DictModel(() => s.values()).presize(s.size)
-  models.set(s, d)
   markConverted(s)
-  return d
+  return attachDict(s, () => s.values(), s.size)
 }
 
 /** The set's dict model; undefined while the set is an intset. */
 export function setDict(s: SetValue): DictModel | undefined {
-  const d = models.get(s)
+  const d = valueDict(s)
   if (d !== undefined || s.size === 0 || encodingOf(s) !== 'hashtable') return d
   return convert(s)
 }
 
 /** setTypeAdd: true when added. */
 export function setAdd(s: SetValue, m: string): boolean {
-  let d = models.get(s)
+  let d = valueDict(s)
   if (d === undefined) {
     if (s.size === 0) {
       // setTypeCreate: a non-integer first member makes an empty dict, which the add grows to 4
       if (isInt64String(m)) return intsetAdd(s, m)
-      d = new DictModel(() => s.values())
-      models.set(s, d)
       markConverted(s)
+      d = attachDict(s, () => s.values(), 'empty')
     } else {
       d = setDict(s)
       if (d === undefined) {
@@ -64,7 +57,7 @@ function intsetAdd(s: SetValue, m: string): boolean {
 
 /** setTypeRemove: true when removed. */
 export function setRemove(s: SetValue, m: string): boolean {
-  const d = models.get(s) ?? setDict(s)
+  const d = setDict(s)
   if (!s.delete(m)) {
     d?.touch()
     return false
@@ -78,16 +71,14 @@ export function setRemove(s: SetValue, m: string): boolean {
 
 /** setTypeIsMember. */
 export function setHas(s: SetValue, m: string): boolean {
-  ;(models.get(s) ?? setDict(s))?.touch()
+  setDict(s)?.touch()
   return s.has(m)
 }
 
 /** The rehash steps of `picks` setTypeRandomElement calls (the pick itself is the caller's). */
 export function setRandomSteps(s: SetValue, picks: number): void {
-  const d = models.get(s) ?? setDict(s)
-  if (d === undefined) return
-  const steps = Math.min(GETFAIR_NUM_ENTRIES, d.size)
-  for (let i = 0; i < picks && d.rehashing; i++) d.touch(steps)
+  const d = setDict(s)
+  if (d !== undefined) randomPickSteps(d, picks)
 }
 
 /**
@@ -95,13 +86,12 @@ export function setRandomSteps(s: SetValue, picks: number): void {
  * each): the dict is the one those adds grow, in `order`.
  */
 export function setRebuilt(s: SetValue, order: Iterable<string>): void {
-  if (models.get(s) === undefined) return
+  if (valueDict(s) === undefined) return
   const tmp: SetValue = new Set()
-  const d = new DictModel(() => tmp.values())
+  const d = attachDict(s, () => tmp.values(), 'empty')
   for (const m of order) {
     d.add(m)
     tmp.add(m)
   }
   d.rebind(() => s.values())
-  models.set(s, d)
 }
