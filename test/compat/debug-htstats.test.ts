@@ -53,66 +53,37 @@ describe('DEBUG HTSTATS and HTSTATS-KEY', {skip: redisSkip()}, () => {
   })
 
   test('table sizes and rehashing state after the same operations equal redis-server\'s', {timeout: 240_000}, async () => {
-    const real = new Redis(pair.redisPort, '127.0.0.1')
-    const ours = new Redis(pair.ourPort, '127.0.0.1')
-    try {
-      const [a, b] = await Promise.all([geometryScript(ours), geometryScript(real)])
-      assert.deepEqual(a, b)
-    } finally {
-      real.disconnect()
-      ours.disconnect()
-    }
+    const [a, b] = await sideBySide(pair, geometryScript)
+    assert.deepEqual(a, b)
   })
 
   test('hashes: conversion presizing, growth and shrink equal redis-server\'s', {timeout: 120_000}, async () => {
-    const real = new Redis(pair.redisPort, '127.0.0.1')
-    const ours = new Redis(pair.ourPort, '127.0.0.1')
-    try {
-      const [a, b] = await Promise.all([hashScript(ours), hashScript(real)])
-      assert.deepEqual(a, b)
-    } finally {
-      real.disconnect()
-      ours.disconnect()
-    }
+    const [a, b] = await sideBySide(pair, hashScript)
+    assert.deepEqual(a, b)
   })
 
   test('a database\'s keys dict does not grow at 1:1 while a child exists, and grows after (unit/other)', {timeout: 240_000}, async () => {
-    const real = new Redis(pair.redisPort, '127.0.0.1')
-    const ours = new Redis(pair.ourPort, '127.0.0.1')
-    try {
-      const [a, b] = await Promise.all([keyspaceScript(ours), keyspaceScript(real)])
-      assert.deepEqual(a, b)
-      assert.deepEqual(a, [[64, 0], [64, 0], [64, 128]].map(([x, y]) => `${x}/${y}`))
-    } finally {
-      real.disconnect()
-      ours.disconnect()
-    }
+    const [a, b] = await sideBySide(pair, keyspaceScript)
+    assert.deepEqual(a, b)
+    assert.deepEqual(a, [[64, 0], [64, 0], [64, 128]].map(([x, y]) => `${x}/${y}`))
   })
 
   test('MEMORY STATS db.N overheads come from the same table sizes as redis-server\'s', {timeout: 120_000}, async () => {
-    const real = new Redis(pair.redisPort, '127.0.0.1')
-    const ours = new Redis(pair.ourPort, '127.0.0.1')
-    try {
-      const run = async (c: Redis) => {
-        await c.flushall()
-        await c.mset(...Array.from({length: 10}, (_, i) => [`k${i}`, 'v']).flat())
-        for (const k of ['k1', 'k2']) await c.expire(k, 1000)
-        // the 9th key started a rehash 8 -> 16: wait for serverCron to finish it
-        const deadline = Date.now() + 60_000
-        while (String(await c.call('DEBUG', 'HTSTATS', '0')).includes('rehashing target')) {
-          if (Date.now() > deadline) throw new Error('rehash did not finish')
-          await new Promise((r) => setTimeout(r, 50))
-        }
-        const stats = (await c.call('MEMORY', 'STATS')) as unknown[]
-        return stats[stats.indexOf('db.0') + 1]
+    const [a, b] = await sideBySide(pair, async (c) => {
+      await c.flushall()
+      await c.mset(...Array.from({length: 10}, (_, i) => [`k${i}`, 'v']).flat())
+      for (const k of ['k1', 'k2']) await c.expire(k, 1000)
+      // the 9th key started a rehash 8 -> 16: wait for serverCron to finish it
+      const deadline = Date.now() + 60_000
+      while (String(await c.call('DEBUG', 'HTSTATS', '0')).includes('rehashing target')) {
+        if (Date.now() > deadline) throw new Error('rehash did not finish')
+        await new Promise((r) => setTimeout(r, 50))
       }
-      const [a, b] = await Promise.all([run(ours), run(real)])
-      assert.deepEqual(a, b)
-      assert.deepEqual(a, ['overhead.hashtable.main', 10 * 40 + 16 * 8, 'overhead.hashtable.expires', 2 * 24 + 4 * 8, 'overhead.hashtable.slot-to-keys', 0])
-    } finally {
-      real.disconnect()
-      ours.disconnect()
-    }
+      const stats = (await c.call('MEMORY', 'STATS')) as unknown[]
+      return stats[stats.indexOf('db.0') + 1]
+    })
+    assert.deepEqual(a, b)
+    assert.deepEqual(a, ['overhead.hashtable.main', 10 * 40 + 16 * 8, 'overhead.hashtable.expires', 2 * 24 + 4 * 8, 'overhead.hashtable.slot-to-keys', 0])
   })
 
   test('the embedded chain figures add up (model invariants)', {timeout: 120_000}, async () => {
@@ -143,6 +114,18 @@ describe('DEBUG HTSTATS and HTSTATS-KEY', {skip: redisSkip()}, () => {
     }
   })
 })
+
+/** The same script on the embedded node and on redis-server, at once: [ours, real]. */
+async function sideBySide<T>(pair: {ourPort: number; redisPort: number}, script: (c: Redis) => Promise<T>): Promise<[T, T]> {
+  const ours = new Redis(pair.ourPort, '127.0.0.1')
+  const real = new Redis(pair.redisPort, '127.0.0.1')
+  try {
+    return await Promise.all([script(ours), script(real)])
+  } finally {
+    ours.disconnect()
+    real.disconnect()
+  }
+}
 
 /** [main table size, rehashing target size or 0] of a key's dict or a database's keys dict. */
 async function geometry(c: Redis, ...args: string[]): Promise<string> {

@@ -347,3 +347,15 @@ export function randomPickSteps(d: DictModel, picks: number): void {
   const steps = Math.min(15, d.size)
   for (let i = 0; i < picks && d.rehashing; i++) d.touch(steps)
 }
+
+/** After the JS structure's own delete of `key` (`removed`): dictDelete, then htNeedsResize + dictResize. */
+export function dictRemoved(d: DictModel | undefined, removed: boolean, key: string): boolean {
+  if (d === undefined) return removed
+  if (!removed) {
+    d.touch() // the failed dictDelete still stepped the rehash
+    return false
+  }
+  d.delete(key)
+  d.shrinkIfNeeded()
+  return true
+}

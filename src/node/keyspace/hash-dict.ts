@@ -5,22 +5,14 @@
 // long field or value of its own, for HINCRBY*), an HT write is a dictFind then a
 // dictAdd or an update, hashTypeDelete shrinks under 10% fill, lookups and random picks step the
 // rehash. A hashtable hash with no model yet (loaded, RESTOREd) gets one presized to its length.
-import {attachDict, randomPickSteps, valueDict, type DictModel} from './dict.js'
-import {encodingOf, markConverted} from './encoding.js'
+import {attachDict, dictRemoved, randomPickSteps, valueDict, type DictModel} from './dict.js'
+import {convertToDict, dictOf} from './value-dict.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
 import type {HashValue} from './keyspace.js'
 
-function convert(h: HashValue): DictModel {
-  markConverted(h)
-  return attachDict(h, () => h.keys(), h.size)
-}
-
 /** The hash's dict model; undefined while the hash is a listpack. */
-export function hashDict(h: HashValue): DictModel | undefined {
-  const d = valueDict(h)
-  if (d !== undefined || h.size === 0 || encodingOf(h) !== 'hashtable') return d
-  return convert(h)
-}
+export const hashDict: (h: HashValue) => DictModel | undefined = dictOf
+const convert = convertToDict
 
 /** hashTypeTryConversion before a write of argv[start..]: a long field or value converts first. */
 export function hashPrepareWrite(h: HashValue, argv: string[], start: number): void {
@@ -57,16 +49,8 @@ export function hashWrite(h: HashValue, f: string, v: string): boolean {
 
 /** hashTypeDelete: true when removed. */
 export function hashDelete(h: HashValue, f: string): boolean {
-  const d = hashDict(h)
-  if (!h.delete(f)) {
-    d?.touch()
-    return false
-  }
-  if (d !== undefined) {
-    d.delete(f)
-    d.shrinkIfNeeded()
-  }
-  return true
+  const d = hashDict(h) // before the delete: a model created now counts the member
+  return dictRemoved(d, h.delete(f), f)
 }
 
 /** hashTypeGetValue: the value, with the lookup's rehash step. */

@@ -4,22 +4,15 @@
 // dictResize), setTypeIsMember (dictFind) and setTypeRandomElement (dictGetFairRandomKey: up to 15
 // rehash steps). A set with no model yet that is hashtable-encoded (loaded, RESTOREd, built by a
 // *STORE) gets one presized to its length, as rdbLoadObject builds it.
-import {attachDict, DictModel, randomPickSteps, valueDict} from './dict.js'
-import {encodingOf, isInt64String, markConverted} from './encoding.js'
+import {attachDict, dictRemoved, DictModel, randomPickSteps, valueDict} from './dict.js'
+import {isInt64String, markConverted} from './encoding.js'
+import {convertToDict, dictOf} from './value-dict.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
 import type {SetValue} from './keyspace.js'
 
-function convert(s: SetValue): DictModel {
-  markConverted(s)
-  return attachDict(s, () => s.values(), s.size)
-}
-
 /** The set's dict model; undefined while the set is an intset. */
-export function setDict(s: SetValue): DictModel | undefined {
-  const d = valueDict(s)
-  if (d !== undefined || s.size === 0 || encodingOf(s) !== 'hashtable') return d
-  return convert(s)
-}
+export const setDict: (s: SetValue) => DictModel | undefined = dictOf
+const convert = convertToDict
 
 /** setTypeAdd: true when added. */
 export function setAdd(s: SetValue, m: string): boolean {
@@ -57,16 +50,8 @@ function intsetAdd(s: SetValue, m: string): boolean {
 
 /** setTypeRemove: true when removed. */
 export function setRemove(s: SetValue, m: string): boolean {
-  const d = setDict(s)
-  if (!s.delete(m)) {
-    d?.touch()
-    return false
-  }
-  if (d !== undefined) {
-    d.delete(m)
-    d.shrinkIfNeeded()
-  }
-  return true
+  const d = setDict(s) // before the delete: a model created now counts the member
+  return dictRemoved(d, s.delete(m), m)
 }
 
 /** setTypeIsMember. */
