@@ -182,6 +182,11 @@ export class DictModel {
     return this.expand(Math.max(this.used0, INITIAL_SIZE))
   }
 
+  /** dictExpand(d, size) from outside (rdbLoad's RESIZEDB hint): refused while rehashing or too small. */
+  expandTo(size: number): boolean {
+    return this.expand(size)
+  }
+
   /** htNeedsResize + dictResize, as t_set/t_hash/t_zset do after a removal and serverCron for the dbs. */
   shrinkIfNeeded(): void {
     if (this.needsResize()) this.resize()

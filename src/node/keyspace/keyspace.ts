@@ -275,6 +275,12 @@ export class Keyspace {
     return true
   }
 
+  /** rdbLoad's RESIZEDB: both dicts expanded to the sizes the file announces before its keys. */
+  presizeDicts(size: number, expires: number): void {
+    this.dict.expandTo(size)
+    this.expiresDict.expandTo(expires)
+  }
+
   /** The dict models follow the contents (SWAPDB, a loaded dataset swapped in). */
   private rebindDicts(): void {
     this.dict.rebind(() => this.keys())
