@@ -233,10 +233,12 @@ export class DictModel {
     const counts = this.counts0!
     let emptyVisits = n * 10
     while (n-- > 0 && this.used0 !== 0) {
-      while (counts[this.rehashidx] === 0) {
+      while (this.rehashidx < s0 && counts[this.rehashidx] === 0) {
         this.rehashidx++
         if (--emptyVisits === 0) return true
       }
+      // never expected (redis asserts it): figures out of step with the elements end the rehash
+      if (this.rehashidx >= s0) return this.resync()
       const c = counts[this.rehashidx]
       counts[this.rehashidx] = 0
       this.used0 -= c
@@ -248,6 +250,15 @@ export class DictModel {
       return false
     }
     return true
+  }
+
+  private resync(): false {
+    let n = 0
+    for (const e of this.elements()) if (e !== undefined) n++
+    this.used0 = 0
+    this.used1 = n
+    this.finishRehash()
+    return false
   }
 
   private finishRehash(): void {
