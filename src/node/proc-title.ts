@@ -5,40 +5,12 @@
 // uv_set_process_title, which can only overwrite the memory of the original command line: a
 // title longer than the node's own command line is cut there (redis's setproctitle also takes
 // over the environment's memory; README, "What still differs").
-import {resolve} from 'node:path'
-import {expandTemplate} from './config.js'
+import {expandProcTitle} from './config.js'
 import type {NodeServer} from './server.js'
 
-/** redisProcTitleGetVariable for one variable; null for an unknown name. */
-function variable(server: NodeServer, name: string, title: string): string | null {
-  const c = server.config
-  const port = server.port
-  switch (name) {
-    case 'title':
-      return title
-    case 'listen-addr': {
-      const bind = c.get('bind').split(/\s+/).filter(Boolean)
-      return port !== 0 ? `${bind.length > 0 ? bind[0] : '*'}:${port}` : `unixsocket:${c.get('unixsocket')}`
-    }
-    case 'server-mode':
-      return server.clusterEnabled ? '[cluster]' : ''
-    case 'config-file':
-      return c.file !== undefined ? resolve(c.file) : ''
-    case 'port':
-      return String(port)
-    case 'tls-port':
-      return '0'
-    case 'unixsocket':
-      return c.get('unixsocket')
-    default:
-      return null
-  }
-}
-
-/** expandProcTitleTemplate: the expansion with spaces trimmed at both ends. */
+/** The title for `template` on this server ({title}: the argv[0] the process was executed with). */
 export function procTitle(server: NodeServer, template: string, title = process.argv0): string | null {
-  const r = expandTemplate(template, (n) => variable(server, n, title))
-  return r === null ? null : r.replace(/^ +| +$/g, '')
+  return expandProcTitle(server.config, template, title, server.port)
 }
 
 /** Set the title now and whenever CONFIG SET changes the template (a node run as its own process). */
