@@ -64,12 +64,13 @@ setup_suite() { # $1 = real | embedded
     printf '#!/bin/sh\necho $$ >> "%s"\nexec "%s" "$@"\n' "$dir/server-pids" "$REAL_SERVER" > "$dir/src/redis-server"
   else
     # The node writes the lines the harness waits for itself (" PID: <pid>" in its start-up banner,
-    # "Ready to accept connections"); the wrapper only answers --version like redis-server.
+    # "Ready to accept connections"); the wrapper only answers --version like redis-server. `exec -a`
+    # keeps the wrapper's path as the process's argv[0], as for redis-server ({title} of proc-title-template).
     cat > "$dir/src/redis-server" <<EOF
-#!/bin/sh
+#!/bin/bash
 case "\${1:-}" in -v|--version) echo "Redis server v=$REDIS_TAG sha=00000000:0 malloc=libc bits=64 build=redis-ts"; exit 0;; esac
 echo \$\$ >> "$dir/server-pids"
-exec node "$EMB_MAIN" "\$@"
+exec -a "\$0" node "$EMB_MAIN" "\$@"
 EOF
   fi
   chmod +x "$dir/src/redis-server"

@@ -294,11 +294,40 @@ export function expandTemplate(template: string, lookup: (name: string) => strin
   return out
 }
 
-const PROC_TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'config-file', 'port', 'tls-port', 'unixsocket'])
+/**
+ * redis expandProcTitleTemplate: sdstemplate over redisProcTitleGetVariable's variables, spaces
+ * trimmed at both ends; null for an unknown variable or a malformed template. `port` is the
+ * server's port (the config's, as redis's server.port).
+ */
+export function expandProcTitle(cfg: NodeConfig, template: string, title: string, port: number): string | null {
+  const r = expandTemplate(template, (name) => {
+    switch (name) {
+      case 'title':
+        return title
+      case 'listen-addr': {
+        const bind = cfg.get('bind').split(/\s+/).filter(Boolean)
+        return port !== 0 ? `${bind.length > 0 ? bind[0] : '*'}:${port}` : `unixsocket:${cfg.get('unixsocket')}`
+      }
+      case 'server-mode':
+        return cfg.bool('cluster-enabled') ? '[cluster]' : ''
+      case 'config-file':
+        return cfg.file !== undefined ? resolve(cfg.file) : ''
+      case 'port':
+        return String(port)
+      case 'tls-port':
+        return '0' // no TLS listener
+      case 'unixsocket':
+        return cfg.get('unixsocket')
+      default:
+        return null
+    }
+  })
+  return r === null ? null : r.replace(/^ +| +$/g, '')
+}
 
-/** redis validateProcTitleTemplate: known variables only, and a non-empty result. */
-function validProcTitleTemplate(t: string): boolean {
-  const r = expandTemplate(t, (n) => (PROC_TITLE_VARS.has(n) ? '' : null))
+/** redis validateProcTitleTemplate: expanded with an empty title, the result must not be empty. */
+function validProcTitleTemplate(cfg: NodeConfig, t: string): boolean {
+  const r = expandProcTitle(cfg, t, '', Number(cfg.get('port')))
   return r !== null && r.length > 0
 }
 
@@ -436,7 +465,7 @@ export class NodeConfig {
         if (key === 'shutdown-on-sigint' || key === 'shutdown-on-sigterm') v = canonicalShutdownFlags(raw)
         if (key === 'oom-score-adj-values') v = canonicalOomValues(raw)
         if (key === 'latency-tracking-info-percentiles') v = canonicalPercentiles(raw)
-        if (key === 'proc-title-template' && !validProcTitleTemplate(raw)) throw new ConfigError('template format is invalid or contains unknown variables')
+        if (key === 'proc-title-template' && !validProcTitleTemplate(this, raw)) throw new ConfigError('template format is invalid or contains unknown variables')
     }
     this.values.set(key, v)
     if (fromCommand) for (const f of this.onChange) f(key, v)

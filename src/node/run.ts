@@ -1,5 +1,6 @@
 // Foreground runner shared by `redis-ts node` and the lean entry src/node/main.ts (used when the
 // local-cluster launcher spawns nodes: no oclif start-up cost per node).
+import {installProcTitle} from './proc-title.js'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
@@ -47,6 +48,7 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
   const onListening = (srv: NodeServer) => {
     server = srv
     installCrashHandlers(srv)
+    installProcTitle(srv)
     if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
     // A failed assertion (panic.ts) ends the process like redis-server's: exit 1 under use-exit-on-panic, else abort.
     srv.once('panic', () => {

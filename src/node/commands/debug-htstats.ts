@@ -1,21 +1,24 @@
 // DEBUG HTSTATS <dbid> and DEBUG HTSTATS-KEY <key> (redis 7.0.15 debug.c, dict.c dictGetStats), in
-// redis's format with the figures of the node's own structures, which are not redis dicts:
-// - a database's keys live in 16384 per-slot Maps (keyspace.ts): those are the table's slots, each
-//   slot's Map its chain, so table size 16384 and the slot occupancy are exact;
-// - any other table is one JS Map/Set (the expires, a hashtable set or hash, a skiplist zset's
-//   dict): one slot whose chain is the whole Map. V8's own buckets inside a Map are invisible to
-//   JS, so nothing finer can be reported truthfully. Nothing here ever rehashes incrementally:
-//   no "rehashing target" table is ever printed.
+// redis's format:
+// - standalone, a database's keys and expires dicts and a hashtable set or hash are dict.ts models (redis's
+//   table sizes and incremental rehash; buckets from the node's own hash of each element, so chain
+//   lengths are the model's, true for it, not redis's);
+// - in cluster mode a database's keys live in 16384 per-slot Maps (keyspace.ts): reported as the
+//   table's slots, each slot's Map its chain;
+// - a skiplist zset's dict is not modelled: one slot whose chain is the whole zset.
 import {ZSet} from '../keyspace/keyspace.js'
 import {encodingOf} from '../keyspace/encoding.js'
 import {SLOTS} from '../keyspace/slot.js'
+import type {DictModel} from '../keyspace/dict.js'
+import {setDict} from '../keyspace/set-dict.js'
+import {hashDict} from '../keyspace/hash-dict.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
 import {debugSubcommandError, intArg} from './util.js'
 
 const VECTLEN = 50 // DICT_STATS_VECTLEN
 
-/** _dictGetStatsHt for table 0 from its chain lengths (one per slot, empty slots included or not). */
-export function dictStats(tableSize: number, chains: Iterable<number>): string {
+/** _dictGetStatsHt for one table from its chain lengths (one per slot, empty slots included or not). */
+export function dictStats(tableSize: number, chains: Iterable<number>, htidx = 0): string {
   const clvector = new Array<number>(VECTLEN).fill(0)
   let used = 0
   let slots = 0
@@ -27,15 +30,24 @@ export function dictStats(tableSize: number, chains: Iterable<number>): string {
     clvector[Math.min(n, VECTLEN - 1)]++
     if (n > maxchain) maxchain = n
   }
-  if (used === 0) return 'Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n'
+  const title = `Hash table ${htidx} stats (${htidx === 0 ? 'main hash table' : 'rehashing target'}):\n`
+  if (used === 0) return `${title}No stats available for empty dictionaries\n`
   clvector[0] = tableSize - slots
   const avg = (used / slots).toFixed(2)
-  let out = 'Hash table 0 stats (main hash table):\n' +
+  let out = title +
     ` table size: ${tableSize}\n number of elements: ${used}\n different slots: ${slots}\n max chain length: ${maxchain}\n` +
     ` avg chain length (counted): ${avg}\n avg chain length (computed): ${avg}\n Chain length distribution:\n`
   for (let i = 0; i < VECTLEN - 1; i++) {
     if (clvector[i] !== 0) out += `   ${i}: ${clvector[i]} (${((clvector[i] / tableSize) * 100).toFixed(2)}%)\n`
   }
+  return out
+}
+
+/** dictGetStats of a modelled dict: the main table, then the rehashing target while rehashing. */
+export function modelStats(d: DictModel): string {
+  const [t0, t1] = d.stats()
+  let out = dictStats(t0.size, t0.chains.values())
+  if (t1 !== null) out += dictStats(t1.size, t1.chains.values(), 1)
   return out.slice(0, 4095) // redis formats into a char[4096]
 }
 
@@ -44,6 +56,8 @@ function htstats(ctx: CommandContext, argv: string[]): void {
   const dbid = intArg(argv[2])
   if (dbid < 0 || dbid >= ctx.server.databaseCount) return ctx.reply.error('ERR Out of range database')
   const db = ctx.server.db(dbid)
+  // standalone: one dict per database, as redis; cluster mode reports the per-slot Maps
+  if (!ctx.server.clusterEnabled) return ctx.reply.verbatim(`[Dictionary HT]\n${modelStats(db.dict)}[Expires HT]\n${modelStats(db.expiresDict)}`)
   const perSlot = function* () {
     for (let s = 0; s < SLOTS; s++) yield db.countKeysInSlot(s)
   }
@@ -56,10 +70,11 @@ function htstatsKey(ctx: CommandContext, argv: string[]): void {
   if (v === undefined) return ctx.reply.error('ERR no such key')
   const enc = encodingOf(v)
   let size = -1
-  if (enc === 'hashtable' && (v instanceof Set || v instanceof Map)) size = v.size
+  if (enc === 'hashtable' && v instanceof Set) return ctx.reply.verbatim(modelStats(setDict(v)!))
+  if (enc === 'hashtable' && v instanceof Map) return ctx.reply.verbatim(modelStats(hashDict(v)!))
   else if (enc === 'skiplist' && v instanceof ZSet) size = v.size
   if (size < 0) return ctx.reply.error('ERR The value stored at the specified key is not represented using an hash table')
-  ctx.reply.verbatim(dictStats(1, [size]))
+  ctx.reply.verbatim(dictStats(1, [size]).slice(0, 4095))
 }
 
 export function htstatsDebugSubcommands(): [string, DebugSubcommand][] {

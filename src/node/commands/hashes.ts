@@ -1,5 +1,6 @@
 // Hash commands (redis t_hash.c). A hash is a Map<field, value> of latin1 strings; empty
 // hashes are deleted. Encoding (listpack vs hashtable) is only reported, see keys.ts encodingOf.
+import {hashDelete, hashDict, hashLookup, hashPrepareWrite, hashRandomSteps, hashWrite} from '../keyspace/hash-dict.js'
 import {replyOverLimit} from '../clientmem.js'
 import {E, wrongArity} from '../errors.js'
 import type {HashValue} from '../keyspace/keyspace.js'
@@ -16,12 +17,12 @@ export const commands: CommandSpec[] = [
   cmd('hset', -4, [...W], K, (ctx, a) => hset(ctx, a, false)),
   cmd('hmset', -4, [...W], K, (ctx, a) => hset(ctx, a, true)),
   cmd('hsetnx', 4, [...W], K, hsetnx),
-  cmd('hget', 3, [...R], K, (ctx, a) => ctx.reply.bulk(ctx.db.getHash(a[1])?.get(a[2]))),
+  cmd('hget', 3, [...R], K, (ctx, a) => ctx.reply.bulk(lookup(ctx, a[1], a[2]))),
   cmd('hmget', -3, [...R], K, hmget),
   cmd('hdel', -3, ['write', 'fast'], K, hdel),
   cmd('hlen', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.size ?? 0)),
-  cmd('hstrlen', 3, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.get(a[2])?.length ?? 0)),
-  cmd('hexists', 3, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.has(a[2]) ? 1 : 0)),
+  cmd('hstrlen', 3, [...R], K, (ctx, a) => ctx.reply.integer(lookup(ctx, a[1], a[2])?.length ?? 0)),
+  cmd('hexists', 3, [...R], K, (ctx, a) => ctx.reply.integer(lookup(ctx, a[1], a[2]) !== undefined ? 1 : 0)),
   cmd('hkeys', 2, ['readonly'], K, (ctx, a) => {
     const h = ctx.db.getHash(a[1])
     ctx.reply.bulks(h ? h.keys() : [], h?.size ?? 0)
@@ -37,15 +38,18 @@ export const commands: CommandSpec[] = [
   cmd('hscan', -3, ['readonly'], K, hscan),
 ]
 
+function lookup(ctx: CommandContext, key: string, field: string): string | undefined {
+  const h = ctx.db.getHash(key)
+  return h === undefined ? undefined : hashLookup(h, field)
+}
+
 function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
   if (argv.length % 2 === 1) return ctx.reply.error(wrongArity(legacy ? 'hmset' : 'hset'))
   const key = argv[1]
   const h = ctx.db.hashForWrite(key)
   let created = 0
-  for (let i = 2; i < argv.length; i += 2) {
-    if (!h.has(argv[i])) created++
-    h.set(argv[i], argv[i + 1])
-  }
+  hashPrepareWrite(h, argv, 2)
+  for (let i = 2; i < argv.length; i += 2) if (hashWrite(h, argv[i], argv[i + 1])) created++
   ctx.afterWrite(key)
   ev(ctx, N.HASH, 'hset', key)
   if (legacy) ctx.reply.ok()
@@ -54,8 +58,9 @@ function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
 
 function hsetnx(ctx: CommandContext, argv: string[]): void {
   const h = ctx.db.hashForWrite(argv[1])
-  if (h.has(argv[2])) return ctx.reply.integer(0)
-  h.set(argv[2], argv[3])
+  if (hashLookup(h, argv[2]) !== undefined) return ctx.reply.integer(0)
+  hashPrepareWrite(h, argv, 2)
+  hashWrite(h, argv[2], argv[3])
   ctx.afterWrite(argv[1])
   ev(ctx, N.HASH, 'hset', argv[1])
   ctx.reply.integer(1)
@@ -64,7 +69,7 @@ function hsetnx(ctx: CommandContext, argv: string[]): void {
 function hmget(ctx: CommandContext, argv: string[]): void {
   const h = ctx.db.getHash(argv[1])
   ctx.reply.array(argv.length - 2)
-  for (let i = 2; i < argv.length; i++) ctx.reply.bulk(h?.get(argv[i]))
+  for (let i = 2; i < argv.length; i++) ctx.reply.bulk(h === undefined ? undefined : hashLookup(h, argv[i]))
 }
 
 function hdel(ctx: CommandContext, argv: string[]): void {
@@ -72,7 +77,7 @@ function hdel(ctx: CommandContext, argv: string[]): void {
   const h = ctx.db.getHash(key)
   if (!h) return ctx.reply.integer(0)
   let n = 0
-  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i])) n++
+  for (let i = 2; i < argv.length; i++) if (hashDelete(h, argv[i])) n++
   if (n > 0) {
     if (h.size === 0) ctx.db.delete(key)
     ctx.afterWrite(key)
@@ -101,7 +106,7 @@ function hincrby(ctx: CommandContext, argv: string[]): void {
   if (incr === null) return ctx.reply.error(E.NOT_INTEGER)
   const key = argv[1]
   const h = ctx.db.hashForWrite(key)
-  const cur = h.get(argv[2])
+  const cur = hashLookup(h, argv[2])
   let base = 0n
   if (cur !== undefined) {
     const v = parseIntStrict(cur)
@@ -110,7 +115,7 @@ function hincrby(ctx: CommandContext, argv: string[]): void {
   }
   const next = base + incr
   if (next > I64_MAX || next < I64_MIN) return errorKeepingHash(ctx, key, h, E.OVERFLOW)
-  h.set(argv[2], next.toString())
+  hashWrite(h, argv[2], next.toString())
   ctx.afterWrite(key)
   ev(ctx, N.HASH, 'hincrby', key)
   ctx.reply.integer(next)
@@ -128,7 +133,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   if (!Number.isFinite(incr)) return ctx.reply.error('ERR value is NaN or Infinity')
   const key = argv[1]
   const h = ctx.db.hashForWrite(key)
-  const cur = h.get(argv[2])
+  const cur = hashLookup(h, argv[2])
   let base = 0
   if (cur !== undefined) {
     const v = parseFloatStrict(cur)
@@ -138,7 +143,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   const next = base + incr
   if (!Number.isFinite(next)) return errorKeepingHash(ctx, key, h, E.INCR_NAN)
   const s = formatIncrFloat(next)
-  h.set(argv[2], s)
+  hashWrite(h, argv[2], s)
   // Replicas must not redo float math (redis propagates HSET with the final text).
   ctx.propagateAs(['HSET', key, argv[2], s])
   ctx.afterWrite(key)
@@ -151,6 +156,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   if (argv.length === 2) {
     const h = ctx.db.getHash(argv[1])
     if (!h) return r.nil()
+    hashRandomSteps(h, 1)
     let i = randomInt(h.size)
     for (const f of h.keys()) if (i-- === 0) return r.bulk(f)
     return
@@ -174,6 +180,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   // Negative count: repetitions allowed (redis CASE 1).
   if (l < 0 || l === 1) {
     const n = Math.abs(l)
+    hashRandomSteps(h, n)
     header(n)
     for (let k = 0; k < n; k++) {
       if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
@@ -186,6 +193,8 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
     for (let i = 0; i < entries.length; i++) emit(i)
     return
   }
+  // CASE 4 (count * 3 <= size) picks from the hash itself; CASE 3 works on a copy
+  if (l * 3 <= entries.length) hashRandomSteps(h, l)
   const picked = distinctIndexes(entries.length, l)
   header(picked.length)
   for (const i of picked) emit(i)
@@ -209,9 +218,13 @@ function hscan(ctx: CommandContext, argv: string[]): void {
   }
   const opts = parseScanOptions(argv, cursor)
   const out: string[] = []
-  const next = scanCollection(h, () => h.entries(), h.size, hashIsSmall(h), opts, ([f, v]) => {
-    if (matches(opts.match, f)) out.push(f, v)
-  })
+  const d = hashDict(h)
+  // a hashtable hash is scanned in its dict's bucket order (dictScan's reverse-binary cursor)
+  const next = d !== undefined
+    ? d.scan(cursor, opts.count, (f) => void (matches(opts.match, f) && out.push(f, h.get(f)!)))
+    : scanCollection(h, () => h.entries(), h.size, hashIsSmall(h), opts, ([f, v]) => {
+      if (matches(opts.match, f)) out.push(f, v)
+    })
   r.array(2)
   r.bulk(String(next))
   r.bulks(out, out.length)

@@ -1,6 +1,7 @@
 // Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY DEBUG (SLOWLOG LATENCY MONITOR: observe.ts).
 // WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
+import {dbOverhead} from '../keyspace/db-dicts.js'
 import {createHash} from 'node:crypto'
 import {ConfigError, NodeConfig} from '../config.js'
 import {E, ReplyError} from '../errors.js'
@@ -91,11 +92,24 @@ export const commands: CommandSpec[] = [
       cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
       cmd('stats', 2, [], 0, (ctx) => {
         const m = process.memoryUsage()
-        ctx.reply.map(3)
+        // redis MEMORY STATS order: allocation figures, one map per non-empty database, keys.count
+        const dbs = ctx.server.databases().filter(([, d]) => d.size > 0)
+        ctx.reply.map(3 + dbs.length)
         ctx.reply.bulk('peak.allocated')
         ctx.reply.integer(m.heapUsed + m.external)
         ctx.reply.bulk('total.allocated')
         ctx.reply.integer(m.heapUsed + m.external)
+        for (const [id, d] of dbs) {
+          const o = dbOverhead(d, ctx.server.clusterEnabled)
+          ctx.reply.bulk(`db.${id}`)
+          ctx.reply.map(3)
+          ctx.reply.bulk('overhead.hashtable.main')
+          ctx.reply.integer(o.main)
+          ctx.reply.bulk('overhead.hashtable.expires')
+          ctx.reply.integer(o.expires)
+          ctx.reply.bulk('overhead.hashtable.slot-to-keys')
+          ctx.reply.integer(o.slotToKeys)
+        }
         ctx.reply.bulk('keys.count')
         ctx.reply.integer(ctx.server.databases().reduce((n, [, d]) => n + d.size, 0))
       }),

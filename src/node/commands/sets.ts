@@ -6,8 +6,9 @@ import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg} from './util.js'
-import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection} from './type-util.js'
+import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection, type ScanOptions} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
+import {setAdd, setDict, setHas, setRandomSteps, setRebuilt, setRemove} from '../keyspace/set-dict.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -16,7 +17,10 @@ export const commands: CommandSpec[] = [
   cmd('sadd', -3, [...W], K, sadd),
   cmd('srem', -3, ['write', 'fast'], K, srem),
   cmd('smembers', 2, ['readonly'], K, (ctx, a) => replySet(ctx, ctx.db.getSet(a[1]) ?? EMPTY)),
-  cmd('sismember', 3, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getSet(a[1])?.has(a[2]) ? 1 : 0)),
+  cmd('sismember', 3, [...R], K, (ctx, a) => {
+    const s = ctx.db.getSet(a[1])
+    ctx.reply.integer(s !== undefined && setHas(s, a[2]) ? 1 : 0)
+  }),
   cmd('smismember', -3, [...R], K, smismember),
   cmd('scard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getSet(a[1])?.size ?? 0)),
   cmd('spop', -2, ['write', 'fast'], K, spop),
@@ -71,12 +75,7 @@ function replySet(ctx: CommandContext, s: SetValue, sort = true): void {
 function sadd(ctx: CommandContext, argv: string[]): void {
   const s = ctx.db.setForWrite(argv[1])
   let n = 0
-  for (let i = 2; i < argv.length; i++) {
-    if (!s.has(argv[i])) {
-      s.add(argv[i])
-      n++
-    }
-  }
+  for (let i = 2; i < argv.length; i++) if (setAdd(s, argv[i])) n++
   if (n > 0) ctx.afterWrite(argv[1])
   if (n > 0) ev(ctx, N.SET, 'sadd', argv[1])
   ctx.reply.integer(n)
@@ -86,7 +85,7 @@ function srem(ctx: CommandContext, argv: string[]): void {
   const s = ctx.db.getSet(argv[1])
   if (!s) return ctx.reply.integer(0)
   let n = 0
-  for (let i = 2; i < argv.length; i++) if (s.delete(argv[i])) n++
+  for (let i = 2; i < argv.length; i++) if (setRemove(s, argv[i])) n++
   if (n > 0) {
     if (s.size === 0) ctx.db.delete(argv[1])
     ctx.afterWrite(argv[1])
@@ -99,7 +98,7 @@ function srem(ctx: CommandContext, argv: string[]): void {
 function smismember(ctx: CommandContext, argv: string[]): void {
   const s = ctx.db.getSet(argv[1])
   ctx.reply.array(argv.length - 2)
-  for (let i = 2; i < argv.length; i++) ctx.reply.integer(s?.has(argv[i]) ? 1 : 0)
+  for (let i = 2; i < argv.length; i++) ctx.reply.integer(s !== undefined && setHas(s, argv[i]) ? 1 : 0)
 }
 
 function spop(ctx: CommandContext, argv: string[]): void {
@@ -109,7 +108,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
     const s = ctx.db.getSet(key)
     if (!s) return ctx.reply.nil()
     const m = pick(s)
-    s.delete(m)
+    setRemove(s, m)
     if (s.size === 0) ctx.db.delete(key)
     // Replicas must remove the same member (redis rewrites SPOP as SREM).
     ctx.propagateAs(['SREM', key, m])
@@ -137,10 +136,15 @@ function spop(ctx: CommandContext, argv: string[]): void {
   const arr = [...s]
   const out = distinctIndexes(arr.length, count).map((i) => arr[i])
   // redis spopWithCountCommand propagates one SREM per member (wrapped in MULTI/EXEC by the batch).
+  // CASE 2 picks and removes `count` members; CASE 3 picks the remaining ones into a new set.
+  const remaining = s.size - count
+  if (remaining * 5 > count) setRandomSteps(s, count)
   for (const m of out) {
-    s.delete(m)
+    if (remaining * 5 > count) setRemove(s, m)
+    else s.delete(m)
     ctx.propagateAs(['SREM', key, m])
   }
+  if (remaining * 5 <= count) setRebuilt(s, s)
   ctx.afterWrite(key)
   ev(ctx, N.SET, 'spop', key)
   ctx.reply.set(out.length)
@@ -148,6 +152,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
 }
 
 function pick(s: SetValue): string {
+  setRandomSteps(s, 1)
   let i = randomInt(s.size)
   for (const m of s) if (i-- === 0) return m
   throw new Error('empty set')
@@ -162,8 +167,10 @@ function srandmember(ctx: CommandContext, argv: string[]): void {
   const l = randCount(argv[2])
   const s = ctx.db.getSet(argv[1])
   if (!s || l === 0) return ctx.reply.array(0)
-  if (l < 0) {
+  if (l < 0 || l === 1) {
+    if (l === 1) return ctx.reply.bulks([pick(s)], 1)
     const arr = [...s]
+    setRandomSteps(s, -l)
     ctx.reply.array(-l)
     for (let k = 0; k < -l; k++) {
       if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
@@ -177,6 +184,8 @@ function srandmember(ctx: CommandContext, argv: string[]): void {
   }
   const arr = [...s]
   const out = distinctIndexes(arr.length, l).map((i) => arr[i])
+  // CASE 4 (count * 3 <= size) picks from the set itself; CASE 3 works on a copy
+  if (l * 3 <= s.size) setRandomSteps(s, l)
   ctx.reply.bulks(out, out.length)
 }
 
@@ -186,15 +195,17 @@ function smove(ctx: CommandContext, argv: string[]): void {
   // redis type-checks the destination only when the source exists.
   if (!from) return ctx.reply.integer(0)
   const to = ctx.db.getSet(dst)
-  if (src === dst) return ctx.reply.integer(from.has(member) ? 1 : 0)
-  if (!from.delete(member)) return ctx.reply.integer(0)
+  if (src === dst) return ctx.reply.integer(setHas(from, member) ? 1 : 0)
+  if (!setRemove(from, member)) return ctx.reply.integer(0)
   if (from.size === 0) ctx.db.delete(src)
   ctx.afterWrite(src)
   ev(ctx, N.SET, 'srem', src)
   if (from.size === 0) ev(ctx, N.GENERIC, 'del', src)
-  ;(to ?? ctx.db.setForWrite(dst)).add(member)
-  ctx.afterWrite(dst)
-  ev(ctx, N.SET, 'sadd', dst)
+  // redis: the destination counts as modified only when the member was added to it
+  if (setAdd(to ?? ctx.db.setForWrite(dst), member)) {
+    ctx.afterWrite(dst)
+    ev(ctx, N.SET, 'sadd', dst)
+  }
   ctx.reply.integer(1)
 }
 
@@ -213,7 +224,7 @@ function inter(ctx: CommandContext, keys: string[], limit = 0): SetValue {
   const [first, ...rest] = sets
   // redis iterates the smallest set, so its (intset: ascending) order is kept.
   for (const m of isIntsetLike(first, first.size) ? ordered(first) : first) {
-    if (rest.every((s) => s.has(m))) {
+    if (rest.every((s) => setHas(s, m))) {
       out.add(m)
       if (limit > 0 && out.size >= limit) break
     }
@@ -275,12 +286,18 @@ function sscan(ctx: CommandContext, argv: string[]): void {
   }
   const opts = parseScanOptions(argv, cursor)
   const out: string[] = []
-  const small = isIntsetLike(s, s.size)
-  const next = scanCollection(s, () => (small ? ordered(s).values() : s.values()), s.size, small, opts, (m) => {
-    if (matches(opts.match, m)) out.push(m)
-  })
+  const d = setDict(s)
+  // a hashtable set is scanned in its dict's bucket order (dictScan's reverse-binary cursor)
+  const next = d !== undefined ? d.scan(cursor, opts.count, (m) => void (matches(opts.match, m) && out.push(m))) : scanSmall(s, opts, out)
   r.array(2)
   r.bulk(String(next))
   r.bulks(out, out.length)
+}
+
+function scanSmall(s: SetValue, opts: ScanOptions, out: string[]): number {
+  const small = isIntsetLike(s, s.size)
+  return scanCollection(s, () => (small ? ordered(s).values() : s.values()), s.size, small, opts, (m) => {
+    if (matches(opts.match, m)) out.push(m)
+  })
 }
 

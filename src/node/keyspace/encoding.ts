@@ -73,6 +73,11 @@ export function isCompact(v: Map<string, string> | Set<string> | ZSet): boolean 
   return c === undefined ? !exceeds(v) : !c
 }
 
+/** The object has just been converted to its big encoding (mid-command, before noteWrite sees it). */
+export function markConverted(v: object): void {
+  converted.set(v, true)
+}
+
 /** A copy (COPY, SORT ... STORE of a set) keeps the source's encoding, like redis's dup functions. */
 export function inheritEncoding(from: object, to: object): void {
   const c = converted.get(from)

@@ -11,6 +11,7 @@ import {Deque} from './deque.js'
 import {keySlot, SLOTS} from './slot.js'
 import {ZSet} from './zset.js'
 import {Stream} from './stream.js'
+import {DictModel} from './dict.js'
 
 export {Deque, ZSet, Stream}
 export type HashValue = Map<string, string>
@@ -81,6 +82,13 @@ export class Keyspace {
   /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
   private rawStrings = new Set<string>()
 
+  /**
+   * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
+   * keys' hashes): DEBUG HTSTATS, MEMORY STATS. Storage stays in the per-slot Maps above.
+   */
+  dict = new DictModel(() => this.keys())
+  expiresDict = new DictModel(() => this.expires.keys())
+
   constructor(readonly clock: Clock) {}
 
   get size(): number {
@@ -93,6 +101,7 @@ export class Keyspace {
   // ---- lookups (all apply lazy expiry) --------------------------------------------------
 
   private expireIfNeeded(key: string): boolean {
+    if (this.expiresDict.rehashidx !== -1) this.expiresDict.touch()
     const at = this.expires.get(key)
     if (at === undefined || at > this.clock.now()) return false
     if (!this.expireEnabled || this.expiryPaused) return this.hideExpired
@@ -104,6 +113,7 @@ export class Keyspace {
 
   get(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
+    if (this.dict.rehashidx !== -1) this.dict.touch()
     const v = this.slots[keySlot(key)]?.get(key)
     // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
     if (v !== undefined && this.accessStamp !== null) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
@@ -173,6 +183,7 @@ export class Keyspace {
     const slot = keySlot(key)
     const m = this.slots[slot]
     if (m === undefined) {
+      this.dict.add(key)
       this.slots[slot] = new Map([[key, value]])
       this.count++
       this.account(key, undefined, value)
@@ -184,6 +195,8 @@ export class Keyspace {
     // a new key starts fresh (prev undefined: LFU_INIT_VAL); an overwrite was just looked up (or is
     // a blind SET): the stamp function decides (LFU keeps the counter, redis dbSetValue)
     if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, old === undefined ? undefined : -1 - (this.access.get(key) ?? 0)))
+    if (old === undefined) this.dict.add(key)
+    else if (this.dict.rehashidx !== -1) this.dict.touch()
     m.set(key, value)
     this.account(key, old, value)
     if (old === undefined) {
@@ -192,7 +205,7 @@ export class Keyspace {
     } else {
       // keepTtl over a key whose TTL passed (a writable replica hides it without deleting it):
       // the write created a new key, without a TTL (redis deletes it first: LOOKUP_WRITE)
-      if (this.expires.size !== 0 && (!keepTtl || (this.hideExpired && this.isStale(key)))) this.expires.delete(key)
+      if (this.expires.size !== 0 && (!keepTtl || (this.hideExpired && this.isStale(key)))) this.unexpire(key)
       if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     }
   }
@@ -234,12 +247,13 @@ export class Keyspace {
   }
 
   private remove(key: string): void {
-    this.expires.delete(key)
+    if (this.expires.size !== 0) this.unexpire(key)
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     const old = m?.get(key)
     if (m !== undefined && old !== undefined && m.delete(key)) {
+      this.dict.delete(key)
       this.account(key, old, undefined)
       if (this.access.size !== 0) this.access.delete(key)
       this.count--
@@ -249,6 +263,28 @@ export class Keyspace {
 
   private hasRaw(key: string): boolean {
     return this.slots[keySlot(key)]?.has(key) ?? false
+  }
+
+  /** The expires dict loses `key` (dictDelete on db->expires). */
+  private unexpire(key: string): boolean {
+    if (!this.expires.delete(key)) {
+      if (this.expiresDict.rehashidx !== -1) this.expiresDict.touch()
+      return false
+    }
+    this.expiresDict.delete(key)
+    return true
+  }
+
+  /** rdbLoad's RESIZEDB: both dicts expanded to the sizes the file announces before its keys. */
+  presizeDicts(size: number, expires: number): void {
+    this.dict.expandTo(size)
+    this.expiresDict.expandTo(expires)
+  }
+
+  /** The dict models follow the contents (SWAPDB, a loaded dataset swapped in). */
+  private rebindDicts(): void {
+    this.dict.rebind(() => this.keys())
+    this.expiresDict.rebind(() => this.expires.keys())
   }
 
   /** Take over another keyspace's contents in one step (a replica swaps in a fully loaded RDB). */
@@ -263,6 +299,10 @@ export class Keyspace {
     this.rawStrings.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
+    ;[this.dict, other.dict] = [other.dict, this.dict]
+    ;[this.expiresDict, other.expiresDict] = [other.expiresDict, this.expiresDict]
+    this.rebindDicts()
+    other.rebindDicts()
     other.flush()
   }
 
@@ -275,6 +315,10 @@ export class Keyspace {
     ;[this.bytes, other.bytes] = [other.bytes, this.bytes]
     ;[this.aggregates, other.aggregates] = [other.aggregates, this.aggregates]
     ;[this.access, other.access] = [other.access, this.access]
+    ;[this.dict, other.dict] = [other.dict, this.dict]
+    ;[this.expiresDict, other.expiresDict] = [other.expiresDict, this.expiresDict]
+    this.rebindDicts()
+    other.rebindDicts()
     this.expireCursor = other.expireCursor = null
   }
 
@@ -288,6 +332,8 @@ export class Keyspace {
     this.rawStrings.clear()
     this.localExpires?.clear()
     this.slots.fill(undefined)
+    this.dict.clear()
+    this.expiresDict.clear()
     this.expireCursor = null
     return n
   }
@@ -302,13 +348,15 @@ export class Keyspace {
   /** Set an absolute expiry (ms). An expiry in the past deletes the key (caller propagates DEL). */
   setExpire(key: string, atMs: number, fromLoad = false): void {
     if (!this.hasRaw(key)) return
+    if (!this.expires.has(key)) this.expiresDict.add(key)
+    else if (this.expiresDict.rehashidx !== -1) this.expiresDict.touch()
     this.expires.set(key, atMs)
     // redis setExpire: a client of a replica (not its master, not a load) set it: remember it
     if (this.localExpires !== null && this.hideExpired && !fromLoad) this.localExpires.add(key)
   }
 
   persist(key: string): boolean {
-    return this.expires.delete(key)
+    return this.unexpire(key)
   }
 
   /**

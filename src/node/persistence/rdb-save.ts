@@ -3,6 +3,8 @@
 // takes a Snapshot (the fork equivalent) and writes it chunk by chunk between client requests
 // to temp-<pid>.rdb, fsync, rename. The save rules, the MISCONF guard and the final save on
 // SHUTDOWN/SIGTERM are installed by installRdbPersistence (startNode calls it).
+import {ResizePolicy, setDictResizePolicy} from '../keyspace/dict.js'
+import {databasesDictCron} from '../keyspace/db-dicts.js'
 import {fsyncDir} from '../fsync.js'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
@@ -233,6 +235,7 @@ export function startBgsave(server: NodeServer): boolean {
   for (const [, ks] of server.databases()) keysTotal += ks.size
   const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
   st.bgsave = job
+  updateDictResizePolicy(server)
   server.log.notice(`Background saving started by pid ${child.pid}`)
   job.done = streamToChild(server, job).then(() => finishBgsave(server, job))
   return true
@@ -262,6 +265,7 @@ async function finishBgsave(server: NodeServer, job: BgsaveJob): Promise<boolean
   job.snap.abort()
   const st = rdbState(server)
   if (st.bgsave === job) st.bgsave = null
+  updateDictResizePolicy(server)
   st.lastBgsaveTimeSec = Math.round((Date.now() - job.start) / 1000)
   if (signal === null && code === 0) {
     server.log.notice('Background saving terminated with success')
@@ -369,12 +373,27 @@ async function shutdownSave(server: NodeServer, opts: ShutdownOptions): Promise<
   throw new ShutdownRefused('final RDB save failed')
 }
 
+/** redis hasActiveChildProcess: a BGSAVE, an AOF rewrite or a full sync's snapshot child. */
+export function hasActiveChild(server: NodeServer): boolean {
+  const st = rdbState(server)
+  return st.bgsave !== null || st.otherChildActive?.() === true || (server.replication?.job ?? null) !== null
+}
+
+/** redis updateDictResizePolicy: dicts avoid resizing while a child process exists (dict.ts). */
+export function updateDictResizePolicy(server: NodeServer): void {
+  setDictResizePolicy(hasActiveChild(server) ? ResizePolicy.AVOID : ResizePolicy.ENABLE)
+}
+
 /** Cron save points, MISCONF guard, final save on shutdown. Idempotent. */
 export function installRdbPersistence(server: NodeServer): void {
   const st = rdbState(server)
   if (st.installed) return
   st.installed = true
-  server.cronHooks.push(() => rdbCron(server))
+  server.cronHooks.push(() => {
+    updateDictResizePolicy(server)
+    databasesDictCron(server.databases().map(([, db]) => db), hasActiveChild(server), server.config.bool('activerehashing'))
+    rdbCron(server)
+  })
   server.guards.push(misconfGuard(server))
   server.shutdownHooks.unshift((opts) => shutdownSave(server, opts))
 }

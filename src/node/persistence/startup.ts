@@ -69,6 +69,9 @@ class RdbFileLoad {
           if (l) l.rdbUsedMem = Number(v) // INFO loading_rdb_used_mem (redis rdbLoadRio)
         }
       },
+      onResizeDb: (db, size, expires) => {
+        if (db < server.databaseCount) server.db(db).presizeDicts(size, expires)
+      },
       onEmptyKey: (key) => {
         if (this.emptyKeysSkipped++ < 10) server.log.warning(`rdbLoadObject skipping empty key: ${key}`)
       },

@@ -91,6 +91,9 @@ export function openLoader(server: NodeServer): RdbSink {
   // Streaming: only the unparsed tail is buffered, never the whole file.
   const parser = new RdbStreamParser({
     onEntry: load,
+    onResizeDb: (db, size, expires) => {
+      if (db >= 0 && db < server.databaseCount) target(db).presizeDicts(size, expires)
+    },
     onAux: (k, v) => void aux.set(k, v),
     onFunction: (code) => void functions.push(code),
     skipChecksum: !server.config.bool('rdbchecksum'),

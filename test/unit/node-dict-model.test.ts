@@ -1,0 +1,158 @@
+// The dict model (src/node/keyspace/dict.ts) against redis 7.0.15's dict.c rules: growth points,
+// rehash steps, shrinks, the resize policy while a child exists, chain figures that add up, and
+// SCAN's reverse-binary bucket order (every element exactly once over a full cursor loop).
+import {afterEach, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {DictModel, ResizePolicy, setDictResizePolicy, strHash} from '../../src/node/keyspace/dict.js'
+import {setAdd, setDict, setRemove} from '../../src/node/keyspace/set-dict.js'
+
+function modelled(): {s: Set<string>; d: DictModel; add(m: string): void; del(m: string): void} {
+  const s = new Set<string>()
+  const d = new DictModel(() => s.values())
+  return {
+    s,
+    d,
+    add(m) {
+      d.add(m)
+      s.add(m)
+    },
+    del(m) {
+      s.delete(m)
+      d.delete(m)
+      d.shrinkIfNeeded()
+    },
+  }
+}
+
+/** The model's figures must describe its elements exactly. */
+function checkInvariants(d: DictModel, n: number): void {
+  assert.equal(d.size, n)
+  const [t0, t1] = d.stats()
+  let total = 0
+  for (const t of t1 === null ? [t0] : [t0, t1]) {
+    let inTable = 0
+    for (const [b, c] of t.chains) {
+      assert.ok(b >= 0 && b < t.size, `bucket ${b} inside a table of ${t.size}`)
+      inTable += c
+    }
+    assert.equal(inTable, t.used)
+    total += inTable
+  }
+  assert.equal(total, n)
+}
+
+function finishRehash(d: DictModel): void {
+  for (let i = 0; i < 1_000_000 && d.rehashing; i++) d.touch()
+  assert.equal(d.rehashing, false)
+}
+
+describe('dict model', () => {
+  afterEach(() => setDictResizePolicy(ResizePolicy.ENABLE))
+
+  test('grows at used >= size to the next power of two, rehashing one bucket per operation', () => {
+    const m = modelled()
+    assert.equal(m.d.size0, 0)
+    m.add('a')
+    assert.deepEqual([m.d.size0, m.d.rehashing], [4, false])
+    for (const e of ['b', 'c', 'd']) m.add(e)
+    assert.deepEqual([m.d.size0, m.d.rehashing], [4, false])
+    m.add('e') // used 4 >= size 4: a new table of 8, this add lands in it
+    assert.deepEqual([m.d.size0, m.d.size1, m.d.used0, m.d.used1, m.d.rehashing], [4, 8, 4, 1, true])
+    checkInvariants(m.d, 5)
+    finishRehash(m.d)
+    assert.deepEqual([m.d.size0, m.d.used0], [8, 5])
+    for (let i = 0; i < 1000; i++) {
+      m.add(`k${i}`)
+      if (i % 97 === 0) checkInvariants(m.d, m.s.size)
+    }
+    finishRehash(m.d)
+    assert.equal(m.d.size0, 1024)
+    checkInvariants(m.d, 1005)
+  })
+
+  test('shrinks under 10% fill to next_power(used), and not while a child exists', () => {
+    const m = modelled()
+    for (let i = 0; i < 200; i++) m.add(`m${i}`)
+    finishRehash(m.d)
+    assert.equal(m.d.size0, 256)
+    setDictResizePolicy(ResizePolicy.AVOID)
+    for (let i = 0; i < 190; i++) m.del(`m${i}`)
+    assert.deepEqual([m.d.size0, m.d.rehashing], [256, false]) // dictResize refused
+    setDictResizePolicy(ResizePolicy.ENABLE)
+    m.del('m190') // 9 left in 256: next_power(9) = 16
+    assert.deepEqual([m.d.size1, m.d.rehashing], [16, true])
+    checkInvariants(m.d, 9)
+    finishRehash(m.d)
+    assert.deepEqual([m.d.size0, m.d.used0], [16, 9])
+  })
+
+  test('with a child: no growth at 1:1, forced growth past ratio 5, rehash only for extreme ratios', () => {
+    const m = modelled()
+    for (let i = 0; i < 4; i++) m.add(`x${i}`)
+    setDictResizePolicy(ResizePolicy.AVOID)
+    for (let i = 4; i < 24; i++) m.add(`x${i}`)
+    assert.deepEqual([m.d.size0, m.d.rehashing], [4, false]) // 24/4 = 6 is not > 5 before this add
+    m.add('x24') // used 24, 24/4 = 6 > 5: next_power(25) = 32, ratio 8 >= 5 so it rehashes
+    assert.deepEqual([m.d.size1, m.d.rehashing], [32, true])
+    finishRehash(m.d)
+    assert.equal(m.d.size0, 32)
+    // a 2x growth started without a child does not move while one exists
+    setDictResizePolicy(ResizePolicy.ENABLE)
+    for (let i = 25; i < 33; i++) m.add(`x${i}`)
+    assert.deepEqual([m.d.size1, m.d.rehashing], [64, true])
+    setDictResizePolicy(ResizePolicy.AVOID)
+    const idx = m.d.rehashidx
+    for (let i = 0; i < 50; i++) m.d.touch()
+    assert.equal(m.d.rehashidx, idx)
+    setDictResizePolicy(ResizePolicy.ENABLE)
+    finishRehash(m.d)
+    checkInvariants(m.d, 33)
+  })
+
+  test('SCAN visits buckets in reverse-binary order and returns every element once', () => {
+    const m = modelled()
+    for (let i = 0; i < 3000; i++) m.add(`m:${i}`)
+    for (const rehashing of [true, false]) {
+      if (!rehashing) finishRehash(m.d)
+      else assert.equal(m.d.rehashing, true) // 3000 > 2048: growing to 4096
+      const seen = new Map<string, number>()
+      let cursor = 0
+      let calls = 0
+      do {
+        cursor = m.d.scan(cursor, 10, (e) => seen.set(e, (seen.get(e) ?? 0) + 1))
+        calls++
+      } while (cursor !== 0)
+      assert.equal(seen.size, 3000)
+      assert.ok([...seen.values()].every((n) => n === 1))
+      assert.ok(calls > 100)
+    }
+    // the first buckets in scan order are 0, size/2, size/4, 3*size/4...
+    const order: number[] = []
+    m.d.scan(0, 40, (e) => order.push(strHash(e) & 4095))
+    const rev = (x: number) => parseInt(x.toString(2).padStart(12, '0').split('').reverse().join(''), 2)
+    for (let i = 1; i < order.length; i++) assert.ok(rev(order[i - 1]) <= rev(order[i]))
+  })
+
+  test('removing a set in scan order leaves its last buckets: one long chain after a shrink (SRANDMEMBER long chain)', () => {
+    const s = new Set<string>()
+    setAdd(s, 'not-an-int')
+    for (let i = 0; i < 20000; i++) setAdd(s, `m:${i}`)
+    const d = setDict(s)!
+    finishRehash(d)
+    assert.equal(d.size0, 32768)
+    setDictResizePolicy(ResizePolicy.AVOID)
+    const order: string[] = []
+    let cursor = 0
+    do cursor = d.scan(cursor, 100, (e) => order.push(e))
+    while (cursor !== 0)
+    for (const e of order.slice(0, order.length - 100)) setRemove(s, e)
+    assert.deepEqual([s.size, d.size0, d.rehashing], [100, 32768, false])
+    setDictResizePolicy(ResizePolicy.ENABLE)
+    setRemove(s, order[order.length - 100]) // 99 left: shrink to 128, the survivors share their low bits
+    assert.deepEqual([d.size1, d.rehashing], [128, true])
+    finishRehash(d)
+    const [t0] = d.stats()
+    assert.deepEqual([t0.chains.size, Math.max(...t0.chains.values())], [1, 99])
+    checkInvariants(d, 99)
+  })
+})
