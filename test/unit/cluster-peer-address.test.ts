@@ -57,3 +57,21 @@ test('a bus socket keeps reporting its addresses after the connection is gone', 
   assert.equal(link.localIp, '127.0.0.1')
   server.close()
 })
+
+test('the PONG that completes a handshake already teaches the peer slots (no wait for its next heartbeat)', () => {
+  const fnet = new FakeNet()
+  const a = fnet.add(7001, ID('a'))
+  const b = fnet.add(7002, ID('b'))
+  for (let j = 0; j < 16384; j++) (j < 8192 ? a : b).addSlot((j < 8192 ? a : b).myself, j)
+  a.startHandshake('127.0.0.1', 7002, 17002)
+  const knows = (x: typeof a, id: string) => {
+    const n = x.nodes.get(id)
+    return n !== undefined && !n.inHandshake
+  }
+  assert.ok(fnet.until(() => knows(a, ID('b')), 5000) >= 0, 'a never completed its handshake with b')
+  const bOnA = a.nodes.get(ID('b'))!
+  assert.equal(bOnA.numSlots, 8192, "b's slots are known as soon as b's id is")
+  assert.equal(a.slots[16383], bOnA)
+  assert.ok(fnet.until(() => knows(b, ID('a')), 5000) >= 0, 'b never completed its handshake with a')
+  assert.equal(b.nodes.get(ID('a'))!.numSlots, 8192)
+})

@@ -150,16 +150,7 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
     sender.inboundLink = link
     link.node = sender
   }
-  if (sender) {
-    sender.dataReceived = now
-    if (h.currentEpoch > st.currentEpoch) st.currentEpoch = h.currentEpoch
-    if (h.configEpoch > sender.configEpoch) {
-      sender.configEpoch = h.configEpoch
-      st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
-    }
-    sender.replOffset = h.offset
-    st.onFailoverPacket?.(sender, h, link)
-  }
+  if (sender) noteSender(st, sender, link, h, now)
 
   if (type === MsgType.PING || type === MsgType.MEET) {
     if ((type === MsgType.MEET || st.myself.ip === '') && !st.config.announceIp && link.localIp) {
@@ -185,6 +176,13 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
 
   if (isGossipType(type)) {
     if (!processHandshakeAndAddress(st, link, h, sender)) return
+    if (!sender && link.node && !link.node.inHandshake && link.node.id === h.sender) {
+      // This PONG completed our handshake with the node. Redis looked the sender up before the
+      // rename and learns its epochs, role, slots and gossip only from its next packet, up to
+      // node-timeout/2 later; this packet already carries them, from the node itself.
+      sender = link.node
+      noteSender(st, sender, link, h, now)
+    }
     if (sender) {
       const noFailover = h.flags & NodeFlag.NOFAILOVER
       sender.flags = (sender.flags & ~NodeFlag.NOFAILOVER) | noFailover
@@ -233,6 +231,18 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
     updateSlotsConfigWith(st, n, body.configEpoch, body.slots)
   }
   // FAILOVER_AUTH_REQUEST / FAILOVER_AUTH_ACK / MFSTART: failover.ts (installed as st.onFailoverPacket).
+}
+
+/** What every packet of a known sender updates: its epochs, its replication offset, the failover state. */
+function noteSender(st: ClusterState, sender: ClusterNode, link: BusLink, h: BusHeader, now: number): void {
+  sender.dataReceived = now
+  if (h.currentEpoch > st.currentEpoch) st.currentEpoch = h.currentEpoch
+  if (h.configEpoch > sender.configEpoch) {
+    sender.configEpoch = h.configEpoch
+    st.mark(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG)
+  }
+  sender.replOffset = h.offset
+  st.onFailoverPacket?.(sender, h, link)
 }
 
 /** Handshake completion, id changes and address updates. Returns false to stop processing. */

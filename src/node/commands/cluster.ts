@@ -254,8 +254,12 @@ function replicate(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): voi
   if (st.myself.isMaster && (st.myself.numSlots !== 0 || ctx.db.size !== 0)) {
     throw new ReplyError('ERR To set a master the node must be empty and without assigned slots.')
   }
+  const changed = st.myself.isMaster || st.myself.masterId !== n.id
   st.setMyMaster(n)
-  st.mark(Todo.UPDATE_STATE | Todo.SAVE_CONFIG)
+  // Redis leaves the new role to the next heartbeats (a peer learns it up to node-timeout/2 later);
+  // the node tells every peer at once with the PONG broadcast Redis sends after a failover, so a
+  // cluster being created or re-shaped agrees on its replicas sooner (the same packet, one more).
+  st.mark(Todo.UPDATE_STATE | Todo.SAVE_CONFIG | (changed ? Todo.BROADCAST_PONG : 0))
   ctx.reply.ok()
 }
 
