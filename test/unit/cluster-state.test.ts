@@ -176,7 +176,9 @@ describe('epochs and slot ownership', () => {
     a.addSlot(a.myself, 0)
     a.startHandshake('127.0.0.1', 7002, 17002)
     net.until(() => knowsAll([a, b]), 5000)
-    b.addSlot(b.myself, 0) // unassigned on b: it just takes it, with the higher epoch
+    // b knows a owns slot 0 (its handshake's PONG said so): b takes it over with the higher epoch
+    b.delSlot(0)
+    b.addSlot(b.myself, 0)
     net.run(2000)
     assert.equal(a.myself.isReplica, true)
     assert.equal(a.myself.masterId, ID('b'))
