@@ -54,7 +54,8 @@ test('kill: the child dies by the signal and its temp file is removed at once', 
   assert.ok(!existsSync(join(dir, 'never.rdb')))
 })
 
-test('a temp file that cannot be opened: the child fails with redis wording and strerror text', async () => {
+/** A save into a directory that does not exist: the child fails with redis wording and strerror text. */
+async function saveIntoMissingDir(): Promise<void> {
   const gone = join(dir, 'no-such-dir')
   const logs: string[] = []
   const child = new SaveChild({dir: gone, target: join(gone, 'dump.rdb'), oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
@@ -63,7 +64,9 @@ test('a temp file that cannot be opened: the child fails with redis wording and 
   assert.deepEqual(await child.exited, {code: 1, signal: null})
   assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${child.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
   assert.ok(!existsSync(join(gone, 'dump.rdb')))
-})
+}
+
+test('a temp file that cannot be opened: the child fails with redis wording and strerror text', saveIntoMissingDir)
 
 test('no dd on PATH: the Node.js copier saves the same way, and reports a temp file it cannot open as dd does', async () => {
   const path = process.env.PATH
@@ -76,13 +79,7 @@ test('no dd on PATH: the Node.js copier saves the same way, and reports a temp f
     child.commit()
     assert.deepEqual(await child.exited, {code: 0, signal: null})
     assert.equal(readFileSync(target).length, 300_000)
-    const gone = join(dir, 'no-such-dir')
-    const logs: string[] = []
-    const bad = new SaveChild({dir: gone, target: join(gone, 'dump.rdb'), oomScoreAdj: null, onLog: (level, msg) => logs.push(`${level} ${msg}`)})
-    await bad.write(Buffer.from('x'))
-    bad.commit()
-    assert.deepEqual(await bad.exited, {code: 1, signal: null})
-    assert.deepEqual(logs, [`warning Failed opening the temp RDB file temp-${bad.pid}.rdb (in server root dir ${gone}) for saving: No such file or directory`])
+    await saveIntoMissingDir()
   } finally {
     process.env.PATH = path
     setDdForTest(undefined)
