@@ -178,9 +178,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     // Every node at once (the CLI may have started them already: warm nodes, warm.ts): a local cluster
     // is ready once the CLI and every node have loaded and the set-up's few round trips are done, so
     // the sum of their start-up CPU on the machine's cores is the floor, and starting some nodes later
-    // only leaves a core idle meanwhile (masters first, replicas once they answered: ~0.35 s slower on
-    // a quiet 2-core machine). The masters still get their slots and epochs and MEET each other as soon
-    // as they answer, while the replicas finish starting.
+    // only leaves a core idle meanwhile (masters first, replicas once they answered, was ~0.4 s slower
+    // on a quiet 2-core machine: README, local cluster ready time). The masters still get their slots
+    // and epochs and MEET each other as soon as they answer, while the replicas finish starting.
     const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
     const replicaNodes = spawnGroup(plan.replicas.map((r) => r.port))
     const warmed = spawned.filter((n) => n.warm).length
