@@ -7,7 +7,7 @@
 // (robust on a shared machine) and the peak RSS (VmHWM) of six idle embedded nodes.
 // Run: npm run build && node --import tsx bench/local-ready.ts    Env: ROUNDS (default 5)
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {BIN, RedisNodes, fmt, median, processCpuMs, run, sleep, timeUntilAllOk, timeUntilReplicasSynced} from './lib.js'
 
@@ -72,24 +72,29 @@ async function main(): Promise<void> {
   ]
   const samples = ways.map(() => [] as Sample[])
   let rss: number[] = []
+  const loads: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no way always gets the quietest moment of a shared machine.
     for (let k = 0; k < ways.length; k++) {
       const w = (round + k) % ways.length
+      const load = loadavg()[0]
+      loads.push(load)
       const s = await ways[w].run(round)
       if (s.rssKb) rss = s.rssKb
       samples[w].push(s)
-      process.stderr.write(`round ${round + 1} ${ways[w].name}: ${fmt(s.ms)} (node CPU ${fmt(s.cpuMs)})\n`)
+      process.stderr.write(`round ${round + 1} ${ways[w].name}: ${fmt(s.ms)} (node CPU ${fmt(s.cpuMs)}; load average ${load.toFixed(2)} before)\n`)
     }
   }
-  console.log('| 3 masters + 3 replicas, ready (all agree, cluster_state:ok, replicas synced) | median wall | node CPU (sum of 6) |')
-  console.log('|---|---:|---:|')
-  ways.forEach((w, i) => console.log(`| ${w.name} | ${fmt(median(samples[i].map((s) => s.ms)))} | ${fmt(median(samples[i].map((s) => s.cpuMs)))} |`))
+  // Every round, not only the median: a bimodal distribution shows (rounds in the order they ran).
+  const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ')
+  console.log('| 3 masters + 3 replicas, ready (all agree, cluster_state:ok, replicas synced) | median wall | rounds (s) | node CPU (sum of 6) | rounds (s) |')
+  console.log('|---|---:|---|---:|---|')
+  ways.forEach((w, i) => console.log(`| ${w.name} | ${fmt(median(samples[i].map((s) => s.ms)))} | ${all(samples[i].map((s) => s.ms))} | ${fmt(median(samples[i].map((s) => s.cpuMs)))} | ${all(samples[i].map((s) => s.cpuMs))} |`))
   if (rss.length) {
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`
     console.log(`\nPeak RSS (VmHWM) of six idle embedded nodes: ${mb(rss.reduce((a, b) => a + b, 0))} in all, ${mb(Math.max(...rss))} the largest.`)
   }
-  console.log(`\nMedian of ${ROUNDS}; wall time from before any process starts, CLI start-up included.`)
+  console.log(`\nMedian of ${ROUNDS}; wall time from before any process starts, CLI start-up included; load average (1 min) before each run ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}.`)
 }
 
 await main()

@@ -1,8 +1,9 @@
 // The one place that opens admin connections: ioredis, RESP2 pinned, no retries, no offline
 // queue, so a dead node fails fast instead of hanging the CLI.
-import {Redis, type RedisOptions} from 'ioredis'
+import type {Redis, RedisOptions} from 'ioredis'
 import {readFileSync} from 'node:fs'
 import {formatAddress, type NodeAddress} from './address.js'
+import {ioredis} from './ioredis.js'
 
 export interface TlsOptions {
   enabled: boolean
@@ -64,7 +65,7 @@ export function redisOptions(addr: NodeAddress, opts: ConnectOptions): RedisOpti
 
 /** A connected admin client. Throws a descriptive error when the node cannot be reached. */
 export async function connectNode(addr: NodeAddress, opts: ConnectOptions): Promise<Redis> {
-  const client = new Redis(redisOptions(addr, opts))
+  const client = new (await ioredis()).Redis(redisOptions(addr, opts))
   // Errors surface through command promises; remember the last one because a failed AUTH during
   // connect only rejects connect() with "Connection is closed".
   let lastError: Error | undefined

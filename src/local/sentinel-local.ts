@@ -7,7 +7,7 @@
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
 import {RedisTsError} from '../errors.js'
 import {choosePorts, nodeSpec, runningHint} from './cluster.js'
 import {trackForExit} from './exit-hooks.js'

@@ -1,7 +1,8 @@
 // Waiting for local node processes to answer PING, failing fast (with the log path) when one exits.
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
+import {ioredis} from '../admin/ioredis.js'
 import type {NodePool} from '../admin/pool.js'
 import {RedisTsError} from '../errors.js'
 import {mark} from '../timing.js'
@@ -51,7 +52,7 @@ export interface AnswerOptions {
 export async function connectAnswering(port: number, opts: AnswerOptions = {}): Promise<Redis> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20000)
   for (;;) {
-    const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
+    const c = new (await ioredis()).Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
     c.on('error', () => {})
     try {
       await c.connect()

@@ -8,7 +8,6 @@
 // embedded node's entry is (embeddedCommand, re-exported by launcher.ts).
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
-import {availableParallelism, loadavg} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -128,22 +127,14 @@ export function localCreateSize(argv: string[], flags: Record<string, ManifestFl
 }
 
 /**
- * A machine whose load average already reaches its core count: every process gets its share of CPU
- * whatever we do, so all of a local cluster's nodes start at once (two start-ups in a row would take
- * longer); otherwise the masters start first, with the machine to themselves.
- */
-export function machineBusy(): boolean {
-  return loadavg()[0] >= availableParallelism()
-}
-
-/**
- * bin/run.js, for `create` of a local embedded cluster (localCreateSize): start the masters' processes
- * now — all the nodes' on a busy machine — so they load while the CLI does. Not more: each node process
- * competes with the CLI's own start-up for the cores, and the masters get their slots (which starts
- * their rejoin delay, the rest of the way to ready) as soon as both the CLI and they are up.
+ * bin/run.js, for `create` of a local embedded cluster (localCreateSize): start every node's process
+ * now, so they load while the CLI does. All of them, whatever the load: the cluster is ready once the
+ * CLI and every node have loaded (plus a few round trips), so what counts is that no core sits idle
+ * meanwhile; the masters-only warm start this replaced (replicas spawned once the masters answered)
+ * left one idle and made the ready time depend on the load average (bimodal around load = cores).
  */
 export function prewarmForCreate(argv: string[]): void {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
   const size = localCreateSize(argv, manifest.commands.create?.flags ?? {})
-  if (size) prewarmNodes(machineBusy() ? size.nodes : size.masters, true)
+  if (size) prewarmNodes(size.nodes, true)
 }

@@ -359,6 +359,7 @@ async function applyCreateSteps(
       }
     }),
   )
+  let lastReason = ''
   const waited = await waitForConvergence(
     pool,
     nodes.map(addrOf),
@@ -366,6 +367,8 @@ async function applyCreateSteps(
     {
       timeoutMs: Math.max(0, deadline - Date.now()),
       onPoll: (reason) => {
+        // The timeline names what convergence waits for, each time that changes.
+        if (reason !== lastReason) mark(`waiting: ${(lastReason = reason)}`)
         if (/ as failing$/.test(reason)) onFailing()
         emit({type: 'waiting', reason})
       },

@@ -2,7 +2,8 @@
 // group needs to survive a failover. From one Sentinel: the group's Sentinels, then every
 // Sentinel's view (GET-MASTER-ADDR-BY-NAME, CKQUORUM), the master's role and offset, and each
 // replica's link and lag. Findings only; the command renders them and picks the exit code.
-import {Redis} from 'ioredis'
+import type {Redis} from 'ioredis'
+import {ioredis} from '../ioredis.js'
 
 export interface SentinelFinding {
   level: 'error' | 'warning'
@@ -43,8 +44,8 @@ interface AskOptions {
   commandTimeoutMs?: number
 }
 
-function conn(host: string, port: number, o: AskOptions): Redis {
-  const c = new Redis({host, port, password: o.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: o.connectTimeoutMs ?? 3000, commandTimeout: o.commandTimeoutMs, enableReadyCheck: false})
+async function conn(host: string, port: number, o: AskOptions): Promise<Redis> {
+  const c = new (await ioredis()).Redis({host, port, password: o.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: o.connectTimeoutMs ?? 3000, commandTimeout: o.commandTimeoutMs, enableReadyCheck: false})
   c.on('error', () => {})
   return c
 }
@@ -58,7 +59,7 @@ function pairs(r: unknown): Record<string, string> {
 
 /** One short-lived connection to an instance: f's result, or the error (never thrown). */
 export async function ask<T>(host: string, port: number, o: AskOptions, f: (c: Redis) => Promise<T>): Promise<T | Error> {
-  const c = conn(host, port, o)
+  const c = await conn(host, port, o)
   try {
     await c.connect()
     return await f(c)
