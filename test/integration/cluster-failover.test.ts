@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
-import {spawnNode, stopPids, type SpawnedNode} from '../../src/local/launcher.js'
+import {isAlive, spawnNode, stopPids, type SpawnedNode} from '../../src/local/launcher.js'
 import {parseClusterNodes} from '../../src/admin/topology/parse.js'
 import {freePortPair} from '../helpers/ports.js'
 import {haveRedisServer} from '../helpers/redis-server.js'
@@ -36,7 +36,12 @@ async function start(kind: 'embedded' | 'redis'): Promise<SpawnedNode> {
   const {port, busPort} = await freePortPair()
   const n = spawnNode({port, busPort, dir: join(root, String(port)), nodeTimeoutMs: NT, server: kind === 'embedded' ? 'embedded' : 'redis-server', detached: false})
   spawned.push(n)
-  await waitFor(async () => (await conn(port).ping()) === 'PONG', 15000, `node ${port} up`)
+  await waitFor(async () => (await conn(port).ping()) === 'PONG', 15000, `node ${port} up`).catch((err: Error) => {
+    // Its output goes nowhere: say at least whether it died or is still starting (CPU-starved).
+    const c = n.child
+    const how = c && (c.exitCode !== null || c.signalCode !== null) ? `exited (code ${c.exitCode}, signal ${c.signalCode})` : isAlive(n.pid) ? 'still running' : 'gone'
+    throw new Error(`${err.message}: the ${kind} process ${n.pid} is ${how}`)
+  })
   return n
 }
 
