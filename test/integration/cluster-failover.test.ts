@@ -2,7 +2,7 @@
 // voters: kill -9 a master under a writer, the replica is promoted, every survivor reports ok, no
 // acknowledged write is lost; the victim comes back as a replica of the winner. CLUSTER FAILOVER
 // (default, FORCE, TAKEOVER) moves mastership; replica migration gives an orphaned master a spare.
-import {after, describe, test} from 'node:test'
+import {after, afterEach, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -18,17 +18,24 @@ import {waitFor} from '../helpers/repl.js'
 const NT = 2000
 const root = mkdtempSync(join(tmpdir(), 'redis-ts-failover-'))
 const spawned: SpawnedNode[] = []
-const conns: Redis[] = []
-after(async () => {
-  for (const c of conns) c.disconnect()
-  await stopPids(spawned.map((n) => n.pid), 10000)
-  rmSync(root, {recursive: true, force: true})
+const conns = new Map<number, Redis>()
+// Each test's nodes (and connections) go when it ends: a finished test's cluster would otherwise keep
+// gossiping, and taking CPU, while the next tests start theirs (on a loaded machine a new node then
+// missed its start-up deadline).
+afterEach(async () => {
+  for (const c of conns.values()) c.disconnect()
+  conns.clear()
+  await stopPids(spawned.splice(0).map((n) => n.pid), 10000)
 })
+after(() => rmSync(root, {recursive: true, force: true}))
 
+/** One connection per port, replaced once closed (a killed or restarted node). */
 function conn(port: number): Redis {
+  const old = conns.get(port)
+  if (old && old.status !== 'end' && old.status !== 'close') return old
   const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: false})
   c.on('error', () => {})
-  conns.push(c)
+  conns.set(port, c)
   return c
 }
 
