@@ -32,7 +32,7 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     replicas: Flags.integer({char: 'r', aliases: ['cluster-replicas'], default: 0, min: 0, description: 'replicas per master'}),
     'dry-run': Flags.boolean({description: 'print the plan and change nothing'}),
     timeout: Flags.integer({default: 60, min: 1, description: 'seconds to wait for the cluster to converge and the replicas to sync'}),
-    'fast-join': Flags.boolean({default: true, allowNo: true, description: 'lower cluster-node-timeout to 1000 ms and repl-diskless-sync-delay to 0 while the cluster forms, then restore them'}),
+    'fast-join': Flags.boolean({default: true, allowNo: true, description: 'lower cluster-node-timeout to 1000 ms and repl-diskless-sync-delay to 0, and keep replicas from failing over or migrating, while the cluster forms, then restore them'}),
     masters: Flags.integer({default: 3, min: 3, helpGroup: LOCAL, description: 'number of masters'}),
     name: Flags.string({default: 'default', helpGroup: LOCAL, description: 'cluster name (state in $XDG_STATE_HOME/redis-ts/<name>)'}),
     dir: Flags.string({helpGroup: LOCAL, description: 'state directory'}),

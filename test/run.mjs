@@ -28,12 +28,17 @@ if (files.length === 0) {
   process.exit(1)
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '1'
+// A file that hangs (a wait without a deadline, a node that never answers) must fail on its own with
+// its name in the log instead of stalling the whole run until CI kills it: node 20's runner applies
+// --test-timeout to each file. 20 min is several times the slowest file on a loaded machine.
+const fileTimeout = process.env.TEST_FILE_TIMEOUT_MS ?? '1200000'
 // spec for humans on stdout; TAP to a file so we can print one plain summary line at the end.
 const tapFile = join(mkdtempSync(join(tmpdir(), 'redis-ts-tap-')), 'results.tap')
 const r = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    // node-logs.ts: each file gets its own TMPDIR; a failing test reports the node logs written there.
+    '--import', 'tsx', '--import', './test/helpers/node-logs.ts', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${fileTimeout}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...files,

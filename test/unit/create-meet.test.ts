@@ -2,7 +2,8 @@
 // the first node plus a replica's own master in a large one.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {meetTargets, relaxer} from '../../src/admin/exec/create.js'
+import {fastJoinSettings, meetTargets, relaxer, type ValidNode} from '../../src/admin/exec/create.js'
+import type {CreatePlan} from '../../src/admin/plan/create.js'
 
 test('small cluster: each node MEETs every node before it, so every pair meets exactly once', () => {
   const order = ['m1', 'm2', 'm3', 'r1', 'r2', 'r3']
@@ -60,4 +61,23 @@ test('fast join: a node seen failing doubles the lowered cluster-node-timeout (r
   await settle()
   assert.deepEqual(sets, ['1 CONFIG SET cluster-node-timeout 4000'], 'a node back at its own timeout is left alone')
   assert.equal(lowered[2].fast, '0', 'other lowered settings untouched')
+})
+
+test('fast join: replicas neither fail over nor migrate while the cluster forms (restored with the rest)', () => {
+  const node = (port: number, extra: Partial<ValidNode> = {}): ValidNode => ({address: `127.0.0.1:${port}`, host: '127.0.0.1', port, id: String(port).repeat(8).slice(0, 40), busPort: port + 10000, nodeTimeoutMs: 2000, replSyncDelay: 5, noFailover: 'no', replicaMigration: 'yes', ...extra})
+  const nodes = [node(1), node(2), node(3, {noFailover: 'yes'}), node(4, {replicaMigration: 'no'})]
+  const plan = {
+    masters: [{address: nodes[0].address, host: '127.0.0.1', port: 1, slots: [[0, 16383]], slotCount: 16384}],
+    replicas: [2, 3, 4].map((port) => ({address: `127.0.0.1:${port}`, host: '127.0.0.1', port, masterAddress: nodes[0].address})),
+    antiAffinity: {replicasWithMasterHost: 3, replicasSharingHost: 3, perfect: false},
+  } as unknown as CreatePlan
+  const lowered = fastJoinSettings(plan, nodes, 1000).map((l) => `${l.node.port} ${l.param} ${l.original}->${l.fast}`)
+  assert.deepEqual(lowered.filter((l) => !/cluster-node-timeout|repl-diskless-sync-delay/.test(l)), [
+    '2 cluster-replica-no-failover no->yes',
+    '4 cluster-replica-no-failover no->yes',
+    '2 cluster-allow-replica-migration yes->no',
+    '3 cluster-allow-replica-migration yes->no',
+  ])
+  // the master (port 1) keeps both: it has no master to fail over from
+  assert.ok(!lowered.some((l) => l.startsWith('1 cluster-replica') || l.startsWith('1 cluster-allow')))
 })

@@ -20,6 +20,9 @@ export interface ValidNode {
   nodeTimeoutMs?: number
   /** repl-diskless-sync-delay in seconds as configured (undefined when CONFIG is not available) */
   replSyncDelay?: number
+  /** cluster-replica-no-failover and cluster-allow-replica-migration as configured (yes/no; undefined when CONFIG is not available) */
+  noFailover?: string
+  replicaMigration?: string
 }
 
 export type CreateEvent =
@@ -56,11 +59,16 @@ async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode
   const self = parseClusterNodes(String(await c.call('CLUSTER', 'NODES'))).find((e) => e.myself)
   if (!self) throw new RedisTsError('invalid-node', `Node ${name}: CLUSTER NODES has no myself line`)
   const configNumber = (param: string) => c.call('CONFIG', 'GET', param).then((r) => Number((r as string[])[1]), () => undefined)
-  const [timeout, syncDelay] = await Promise.all([configNumber('cluster-node-timeout'), configNumber('repl-diskless-sync-delay')])
+  const configFlag = (param: string) => c.call('CONFIG', 'GET', param).then((r) => (r as string[])[1], () => undefined)
+  const [timeout, syncDelay, noFailover, replicaMigration] = await Promise.all([
+    configNumber('cluster-node-timeout'), configNumber('repl-diskless-sync-delay'), configFlag('cluster-replica-no-failover'), configFlag('cluster-allow-replica-migration'),
+  ])
   return {
     address: name, host: addr.host, port: addr.port, id: self.id, busPort: addr.busPort ?? self.busPort,
     ...(timeout !== undefined && Number.isFinite(timeout) ? {nodeTimeoutMs: timeout} : {}),
     ...(syncDelay !== undefined && Number.isFinite(syncDelay) ? {replSyncDelay: syncDelay} : {}),
+    ...(noFailover === 'yes' || noFailover === 'no' ? {noFailover} : {}),
+    ...(replicaMigration === 'yes' || replicaMigration === 'no' ? {replicaMigration} : {}),
   }
 }
 
@@ -241,10 +249,15 @@ export interface Lowered {
  *   half of it: a low value makes the cluster usable sooner and spreads the replicas' roles faster;
  * - repl-diskless-sync-delay on masters that get replicas: the master waits that long (5 s by default)
  *   for more replicas before a full sync; the masters are empty, so batching buys nothing and create
- *   waits for every replica's initial sync.
+ *   waits for every replica's initial sync;
+ * - cluster-replica-no-failover yes and cluster-allow-replica-migration no on replicas: with the low
+ *   timeout, a master of a loaded machine that misses it for a moment is flagged FAIL and its new
+ *   replica wins an election about a second later (or a spare migrates to a master whose replica
+ *   was flagged), and the cluster never takes the planned shape create waits for.
  */
-function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[], timeoutMs: number): Lowered[] {
+export function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[], timeoutMs: number): Lowered[] {
   const withReplicas = new Set(plan.replicas.map((r) => r.masterAddress))
+  const replicas = new Set(plan.replicas.map((r) => r.address))
   return [
     ...nodes
       .filter((n) => n.nodeTimeoutMs !== undefined && n.nodeTimeoutMs > timeoutMs)
@@ -252,6 +265,12 @@ function fastJoinSettings(plan: CreatePlan, nodes: ValidNode[], timeoutMs: numbe
     ...nodes
       .filter((n) => withReplicas.has(n.address) && n.replSyncDelay !== undefined && n.replSyncDelay > 0)
       .map((n) => ({node: n, param: 'repl-diskless-sync-delay', original: String(n.replSyncDelay), fast: '0'})),
+    ...nodes
+      .filter((n) => replicas.has(n.address) && n.noFailover === 'no')
+      .map((n) => ({node: n, param: 'cluster-replica-no-failover', original: 'no', fast: 'yes'})),
+    ...nodes
+      .filter((n) => replicas.has(n.address) && n.replicaMigration === 'yes')
+      .map((n) => ({node: n, param: 'cluster-allow-replica-migration', original: 'yes', fast: 'no'})),
   ]
 }
 
