@@ -157,7 +157,22 @@ export function flagsFromString(s: string): number {
 export function bitmapRanges(bitmap: Uint8Array): [number, number][] {
   const out: [number, number][] = []
   let start = -1
+  // Whole words of 32 empty or full slots at a time where the bitmap is aligned (a node's own
+  // slots: nodes.conf renders the changed nodes' ranges at every save of a reshard).
+  const words = bitmap.byteOffset % 4 === 0 && bitmap.length % 4 === 0 ? new Uint32Array(bitmap.buffer, bitmap.byteOffset, bitmap.length >> 2) : null
   for (let i = 0; i < bitmap.length; i++) {
+    if (words !== null && (i & 3) === 0) {
+      const w = words[i >> 2]
+      if (w === 0 || w === 0xffffffff) {
+        if (w !== 0 && start === -1) start = i << 3
+        else if (w === 0 && start !== -1) {
+          out.push([start, (i << 3) - 1])
+          start = -1
+        }
+        i += 3
+        continue
+      }
+    }
     const b = bitmap[i]
     if (b === 0 || b === 0xff) {
       if (b === 0xff && start === -1) start = i << 3
