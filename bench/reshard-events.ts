@@ -5,7 +5,7 @@
 // Run: npm run build && node --import tsx bench/reshard-events.ts
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ONLY=embedded|redis-server, PERF=<file>: `perf record -g` of the nodes during the reshard
-// (with REDIS_TS_NODE_ARGS=--perf-basic-prof for JavaScript frames).
+// (with REDIS_TS_NODE_ARGS=--perf-basic-prof for JavaScript frames; PERF_FREQ samples per second, default 297).
 import {spawn} from 'node:child_process'
 import {Redis} from 'ioredis'
 import {BIN, processCpuMs, run, withLoadedCluster} from './lib.js'
@@ -43,7 +43,7 @@ async function one(server: string): Promise<void> {
   await withLoadedCluster(server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
     const before = await Promise.all(cluster.addresses.map(counts))
     const cpu0 = cluster.nodes.map((n) => processCpuMs(n.pid))
-    const perf = process.env.PERF ? spawn('perf', ['record', '-F', '297', '-g', '-o', process.env.PERF, '-p', cluster.nodes.map((n) => n.pid).join(',')], {stdio: 'ignore'}) : null
+    const perf = process.env.PERF ? spawn('perf', ['record', '-F', process.env.PERF_FREQ ?? '297', '-g', '-o', process.env.PERF, '-p', cluster.nodes.map((n) => n.pid).join(',')], {stdio: 'ignore'}) : null
     if (perf) await new Promise((r) => setTimeout(r, 1500))
     const r = await run(process.execPath, [BIN, 'reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes'])
     if (perf) {

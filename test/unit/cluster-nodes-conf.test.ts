@@ -89,6 +89,21 @@ describe('nodes.conf', () => {
     assert.deepEqual(bitmapRanges(bm)[0], [0, 0])
     assert.deepEqual(bitmapRanges(new Uint8Array(2048).fill(0xff)), [[0, 16383]])
     assert.deepEqual(bitmapRanges(new Uint8Array(2048)), [])
+    // runs that start and end on 32-slot words, cross them, or span whole words next to partial ones;
+    // the same bits at an unaligned offset (byte loop only) give the same ranges
+    const set2 = new Set<number>()
+    for (const [a, b] of [[32, 95], [96, 100], [127, 191], [224, 224], [255, 320], [16352, 16383]]) for (let j = a; j <= b; j++) set2.add(j)
+    const frame = Buffer.alloc(2048 + 1)
+    const bm2 = frame.subarray(1)
+    const bm3 = new Uint8Array(2048)
+    for (const j of set2) {
+      bm2[j >> 3] |= 1 << (j & 7)
+      bm3[j >> 3] |= 1 << (j & 7)
+    }
+    const want = slotRanges((j) => set2.has(j))
+    assert.deepEqual(want, [[32, 100], [127, 191], [224, 224], [255, 320], [16352, 16383]])
+    assert.deepEqual(bitmapRanges(bm3), want)
+    assert.deepEqual(bitmapRanges(bm2), want)
   })
 
   test('writable delay: a restarted master waits 2 s before ok, a node with a brand-new id does not', () => {

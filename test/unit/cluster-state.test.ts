@@ -7,6 +7,7 @@ import {NodeFlag, MsgType, decode} from '../../src/node/cluster/bus/codec.js'
 import {clusterNodesText, clusterInfoText} from '../../src/node/cluster/format.js'
 import {parseNodesConf} from '../../src/node/cluster/nodes-conf.js'
 import {failureReportsCount} from '../../src/node/cluster/failure.js'
+import {ClusterNode, bytesClaimedBeyond} from '../../src/node/cluster/node.js'
 import type {ClusterState} from '../../src/node/cluster/state.js'
 
 const ID = (c: string) => c.repeat(40)
@@ -182,5 +183,18 @@ describe('epochs and slot ownership', () => {
     net.run(2000)
     assert.equal(a.myself.isReplica, true)
     assert.equal(a.myself.masterId, ID('b'))
+  })
+
+  test('claims beyond a node\'s own slots are found a word at a time, at any offset of the frame', () => {
+    const node = new ClusterNode(ID('a'), NodeFlag.MASTER, 0)
+    for (const j of [0, 9, 100, 16383]) node.slots[j >> 3] |= 1 << (j & 7)
+    // the claim sits at an odd offset of a larger buffer, as in a received frame
+    const frame = Buffer.alloc(2048 + 3)
+    const claimed = frame.subarray(3)
+    for (const j of [0, 9, 100, 16383, 101, 8000, 8001, 8008, 16376]) claimed[j >> 3] |= 1 << (j & 7)
+    assert.deepEqual(bytesClaimedBeyond(claimed, node), [100 >> 3, 1000, 1001, 2047])
+    assert.deepEqual(bytesClaimedBeyond(node.slots, node), [])
+    // slots the node owns but no longer claims are not new claims
+    assert.deepEqual(bytesClaimedBeyond(new Uint8Array(2048), node), [])
   })
 })

@@ -5,7 +5,7 @@ import {
   decode, encode, hostnameExt, extHostname, isGossipType, MFlag0, MsgType, NodeFlag, SLOT_BYTES, MSG_TYPE_COUNT,
   type BusBody, type BusHeader, type BusMessage, type GossipEntry,
 } from './bus/codec.js'
-import {ClusterNode, bitmapsEqual, randomNodeId, type BusLink} from './node.js'
+import {ClusterNode, bitmapsEqual, bytesClaimedBeyond, randomNodeId, type BusLink} from './node.js'
 import {Todo, type ClusterState} from './state.js'
 import {addFailureReport, clearNodeFailureIfNeeded, delFailureReport, failureReportsCount, markNodeAsFailingIfNeeded} from './failure.js'
 
@@ -325,23 +325,25 @@ function updateSlots(st: ClusterState, sender: ClusterNode, h: BusHeader): void 
   if (!dirty) return
   if (sender.isMaster) updateSlotsConfigWith(st, sender, h.configEpoch, h.myslots)
   // The sender claims slots we believe are served by a node with a newer config: tell it.
-  // Only claimed slots the sender does not own in our table can name another owner: whole bytes at a
-  // time (sender.slots has bit j set exactly when st.slots[j] === sender).
-  update: for (let b = 0; b < SLOT_BYTES; b++) {
-    const others = h.myslots[b] & ~sender.slots[b]
-    if (others === 0) continue
-    for (let k = 0; k < 8; k++) {
-      if (!(others & (1 << k))) continue
-      const owner = st.slots[(b << 3) | k]
-      if (owner === sender || owner === null) continue
-      if (owner.configEpoch > h.configEpoch) {
-        st.log(`Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`)
-        sendUpdate(st, sender.link, owner)
-        break update
-      }
+  // Only claimed slots the sender does not own in our table can name another owner.
+  for (const b of bytesClaimedBeyond(h.myslots, sender)) if (staleClaimIn(st, sender, h, b)) break
+  if (sender.isMaster && st.myself.isMaster && h.configEpoch === st.myself.configEpoch) st.handleEpochCollision(sender)
+}
+
+/** Sends UPDATE about the first slot of claim byte `b` whose owner has a newer config; true if sent. */
+function staleClaimIn(st: ClusterState, sender: ClusterNode, h: BusHeader, b: number): boolean {
+  const others = h.myslots[b] & ~sender.slots[b]
+  for (let k = 0; k < 8; k++) {
+    if (!(others & (1 << k))) continue
+    const owner = st.slots[(b << 3) | k]
+    if (owner === sender || owner === null) continue
+    if (owner.configEpoch > h.configEpoch) {
+      st.log(`Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`)
+      sendUpdate(st, sender.link, owner)
+      return true
     }
   }
-  if (sender.isMaster && st.myself.isMaster && h.configEpoch === st.myself.configEpoch) st.handleEpochCollision(sender)
+  return false
 }
 
 /** Set bits per byte value. */
@@ -358,37 +360,29 @@ export function updateSlotsConfigWith(st: ClusterState, sender: ClusterNode, sen
   const curMaster = me.isMaster ? me : st.masterOf(me)
   let newMaster: ClusterNode | null = null
   let migratedOurs = 0
-  let senderSlots = 0
   const dirty: number[] = []
-  // Slots the sender already owns in our table are skipped a byte at a time (sender.slots has bit j set
-  // exactly when st.slots[j] === sender); every claimed slot still counts in senderSlots.
-  for (let b = 0; b < SLOT_BYTES; b++) {
-    const claimed = slots[b]
-    if (claimed === 0) continue
-    senderSlots += POPCOUNT[claimed]
-    const news = claimed & ~sender.slots[b]
-    if (news === 0) continue
+  // Slots the sender already owns in our table are skipped (sender.slots has bit j set exactly when
+  // st.slots[j] === sender): only the bytes with new claims are visited.
+  for (const b of bytesClaimedBeyond(slots, sender)) {
+    const news = slots[b] & ~sender.slots[b]
     for (let k = 0; k < 8; k++) {
       if (!(news & (1 << k))) continue
       const j = (b << 3) | k
-      rebind(j)
-    }
-  }
-  function rebind(j: number): void {
-    const owner = st.slots[j]
-    if (owner === sender || st.importingFrom[j]) return
-    if (owner === null || owner.configEpoch < senderEpoch) {
-      if (owner === me && st.hooks.countKeysInSlot(j) > 0) dirty.push(j)
-      if (owner && owner === curMaster) {
-        newMaster = sender
-        migratedOurs++
+      const owner = st.slots[j]
+      if (owner === sender || st.importingFrom[j]) continue
+      if (owner === null || owner.configEpoch < senderEpoch) {
+        if (owner === me && st.hooks.countKeysInSlot(j) > 0) dirty.push(j)
+        if (owner && owner === curMaster) {
+          newMaster = sender
+          migratedOurs++
+        }
+        st.delSlot(j)
+        st.addSlot(sender, j)
+        st.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG)
       }
-      st.delSlot(j)
-      st.addSlot(sender, j)
-      st.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG)
     }
   }
-  if (newMaster && curMaster && curMaster.numSlots === 0 && (st.config.allowReplicaMigration || senderSlots === migratedOurs)) {
+  if (newMaster && curMaster && curMaster.numSlots === 0 && (st.config.allowReplicaMigration || countBits(slots) === migratedOurs)) {
     st.log(`Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`)
     st.setMyMaster(sender)
     st.mark(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG)
@@ -396,6 +390,13 @@ export function updateSlotsConfigWith(st: ClusterState, sender: ClusterNode, sen
     // Lost slots that still hold keys (e.g. after a failover race): drop the stale keys.
     for (const j of dirty) st.hooks.deleteKeysInSlot(j)
   }
+}
+
+/** Slots claimed in a bitmap (clusterUpdateSlotsConfigWith's sender_slots). */
+function countBits(slots: Uint8Array): number {
+  let n = 0
+  for (let b = 0; b < SLOT_BYTES; b++) n += POPCOUNT[slots[b]]
+  return n
 }
 
 function processGossip(st: ClusterState, link: BusLink, h: BusHeader, gossip: GossipEntry[]): void {

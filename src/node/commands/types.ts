@@ -149,7 +149,13 @@ export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
   return out
 }
 
-/** Helper for tables: spec with defaults for keyless commands. */
+/**
+ * Helper for tables: spec with defaults for keyless commands. Every spec has every field, in one
+ * order, from the start (the command table fills group/fullname/categories, the first call stats):
+ * one object shape for all commands, so the dispatcher's property loads stay monomorphic and a
+ * command's first call does not deoptimise it (a fresh node's reshard met MIGRATE, RESTORE-ASKING,
+ * SETSLOT ... for the first time in optimised code).
+ */
 export function cmd(
   name: string,
   arity: number,
@@ -159,7 +165,16 @@ export function cmd(
   extra: Partial<CommandSpec> = {},
 ): CommandSpec {
   const [firstKey, lastKey, step] = keys === 0 ? [0, 0, 0] : keys
-  return {name, arity, flags, firstKey, lastKey, step, handler, ...extra}
+  return canonicalSpec({name, arity, flags, firstKey, lastKey, step, handler, ...extra})
+}
+
+/** `spec` as an object of the one shape every command spec has (see cmd). */
+export function canonicalSpec(spec: CommandSpec): CommandSpec {
+  return {
+    name: spec.name, arity: spec.arity, flags: spec.flags, firstKey: spec.firstKey, lastKey: spec.lastKey, step: spec.step,
+    keys: spec.keys, handler: spec.handler, subcommands: spec.subcommands, categories: spec.categories, summary: spec.summary,
+    group: spec.group, fullname: spec.fullname, flagsOf: spec.flagsOf, stats: spec.stats,
+  }
 }
 
 /** Flags of the administrative subcommands (CONFIG SET, SLOWLOG RESET, ACL SETUSER, ...). */
