@@ -2,8 +2,10 @@
 // Both are separate processes started the same way (cluster-enabled, owning all 16384 slots):
 //   1. memory per key: RSS delta (/proc/PID/status VmRSS) after loading KEYS small keys
 //      (redis-benchmark -t set -r 100000000 -P 16) divided by DBSIZE;
-//   2. throughput: redis-benchmark -t set / -t get, -n N -c 50, without and with -P 16; the two
-//      servers take turns per test so load from elsewhere on the machine hits both alike.
+//   2. throughput: redis-benchmark -t set / -t get, -n N -c 50, without and with -P 16, and
+//      -t sadd / -t hset -r 100000 (members and fields into one set and one hash, which grow to
+//      ~100000: their dicts double and rehash); the two servers take turns per test so load from
+//      elsewhere on the machine hits both alike.
 // Run: npm run build && node --import tsx bench/node.ts
 // Options (env): N=1000000 KEYS=1000000 CLIENTS=50 PIPELINE=16
 //   NODE_BIN=bin/run.js (default; or bin/dev.js, or a runner script taking redis-server style
@@ -42,6 +44,8 @@ interface Result {
   get: number
   setP: number
   getP: number
+  sadd: number
+  hset: number
   bytesPerKey: number
   keys: number
 }
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
       targets.push(t)
       process.stderr.write(`${kind} on port ${t.port} (pid ${t.proc.pid})\n`)
     }
-    for (const t of targets) results.set(t.kind, {set: 0, get: 0, setP: 0, getP: 0, ...(await memory(t))})
+    for (const t of targets) results.set(t.kind, {set: 0, get: 0, setP: 0, getP: 0, sadd: 0, hset: 0, ...(await memory(t))})
     // Throughput: the two servers take turns per test (and swap who goes first each round), so
     // a burst of load from elsewhere on the machine does not hit only one of them; best of ROUNDS.
     const tests: [keyof Result, string[]][] = [
@@ -139,6 +143,8 @@ async function main(): Promise<void> {
       ['get', ['-t', 'get']],
       ['setP', ['-t', 'set', '-P', String(PIPELINE)]],
       ['getP', ['-t', 'get', '-P', String(PIPELINE)]],
+      ['sadd', ['-t', 'sadd', '-r', '100000']],
+      ['hset', ['-t', 'hset', '-r', '100000']],
     ]
     for (let round = 0; round < ROUNDS; round++) {
       for (const [field, args] of tests) {
@@ -174,6 +180,8 @@ async function main(): Promise<void> {
     `| GET ops/s | ${ops(e?.get)} | ${ops(r?.get)} | ${ratio(e?.get, r?.get)} | >= 0.8x |`,
     `| SET ops/s -P ${PIPELINE} | ${ops(e?.setP)} | ${ops(r?.setP)} | ${ratio(e?.setP, r?.setP)} | >= 0.5x |`,
     `| GET ops/s -P ${PIPELINE} | ${ops(e?.getP)} | ${ops(r?.getP)} | ${ratio(e?.getP, r?.getP)} | >= 0.5x |`,
+    `| SADD ops/s (-r 100000) | ${ops(e?.sadd)} | ${ops(r?.sadd)} | ${ratio(e?.sadd, r?.sadd)} | >= 0.8x |`,
+    `| HSET ops/s (-r 100000) | ${ops(e?.hset)} | ${ops(r?.hset)} | ${ratio(e?.hset, r?.hset)} | >= 0.8x |`,
     `| bytes/key (RSS delta / DBSIZE) | ${e ? e.bytesPerKey.toFixed(0) : '-'} (${e?.keys ?? '-'} keys) | ${r ? r.bytesPerKey.toFixed(0) : '-'} (${r?.keys ?? '-'} keys) | ${ratio(e?.bytesPerKey, r?.bytesPerKey)} | <= 2x |`,
   ]
   console.log(lines.join('\n'))

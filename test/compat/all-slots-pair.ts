@@ -16,17 +16,18 @@ export interface AllSlotsPair {
   compareThenCheck: (script: string, check: (c: RawClient) => Promise<void>) => Promise<void>
 }
 
-export function allSlotsPair(): AllSlotsPair {
+/** `extra`: more redis-server arguments and the same settings as embedded node overrides. */
+export function allSlotsPair(extra: {redisArgs?: string[]; nodeOverrides?: Record<string, string>} = {}): AllSlotsPair {
   let rn: RedisNodes | undefined
   let emb: RunningNode | undefined
   let realPort = 0
   before(async () => {
     if (redisSkip()) return
     rn = new RedisNodes()
-    const [n] = await rn.start(1, {cluster: true})
+    const [n] = await rn.start(1, {cluster: true, extra: extra.redisArgs})
     realPort = n.port
     const port = await freePort()
-    emb = await embedded({'cluster-enabled': 'yes', port: String(port), 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf'})
+    emb = await embedded({'cluster-enabled': 'yes', port: String(port), 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf', ...extra.nodeOverrides})
     for (const p of [realPort, emb.port]) {
       const c = await RawClient.connect(p)
       try {

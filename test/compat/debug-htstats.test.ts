@@ -7,6 +7,7 @@ import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Redis} from 'ioredis'
 import {pairHooks} from './harness.js'
+import {allSlotsPair} from './all-slots-pair.js'
 import {redisSkip} from '../helpers/redis-server.js'
 
 const debugOn = {redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}}
@@ -121,6 +122,48 @@ describe('DEBUG HTSTATS and HTSTATS-KEY', {skip: redisSkip()}, () => {
     }
   })
 })
+
+// 7.0 keeps one keys dict per database in cluster mode too (per-slot dicts came later): DEBUG HTSTATS
+// reports it there the same way, so the node's model runs in cluster mode as well.
+describe('DEBUG HTSTATS in cluster mode', {skip: redisSkip()}, () => {
+  const pair = allSlotsPair(debugOn)
+  test('db 0\'s keys dict: the same report layout and table sizes as redis-server', {timeout: 120_000}, async () => {
+    const {real, emb} = pair.ports()
+    const [a, b] = await sideBySide({ourPort: emb, redisPort: real}, clusterKeyspaceScript)
+    assert.deepEqual(a, b)
+  })
+})
+
+async function clusterKeyspaceScript(c: Redis): Promise<string[]> {
+  // one hash tag: MSET in cluster mode takes keys of one slot
+  const out: string[] = []
+  const snap = async () => void out.push(await geometry(c, 'HTSTATS', '0'))
+  const gets = async (n: number) => {
+    const p = c.pipeline()
+    for (let i = 0; i < n; i++) p.get('{t}a')
+    await p.exec()
+  }
+  // serverCron's 1 ms rehash would race the snapshots: the steps here are the commands' own
+  await c.config('SET', 'activerehashing', 'no')
+  try {
+    await c.flushall()
+    await snap() // no table
+    await c.mset('{t}a', '1', '{t}b', '2', '{t}c', '3', '{t}d', '4')
+    await snap() // 4/0
+    await c.set('{t}e', '5')
+    await snap() // 4/8: the add that reached 1:1 started a rehash
+    await gets(50)
+    await snap() // 8/0
+    await c.mset(...Array.from({length: 300}, (_, i) => [`{t}k${i}`, 'v']).flat())
+    await snap()
+    await gets(600)
+    await snap()
+    out.push(layout(String(await c.call('DEBUG', 'HTSTATS', '0'))))
+  } finally {
+    await c.config('SET', 'activerehashing', 'yes')
+  }
+  return out
+}
 
 /** The same script on the embedded node and on redis-server, at once: [ours, real]. */
 async function sideBySide<T>(pair: {ourPort: number; redisPort: number}, script: (c: Redis) => Promise<T>): Promise<[T, T]> {

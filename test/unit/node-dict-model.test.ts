@@ -1,14 +1,44 @@
 // The dict model (src/node/keyspace/dict.ts) against redis 7.0.15's dict.c rules: growth points,
 // rehash steps, shrinks, the resize policy while a child exists, chain figures that add up, and
-// SCAN's reverse-binary bucket order (every element exactly once over a full cursor loop).
+// SCAN's reverse-binary bucket order (every element exactly once over a full cursor loop); and the
+// bucket counts behind the rehash steps (dict-counts.ts): exact under any mix of operations, and
+// built a bounded number of elements per operation (issue 12: no recount of the dict in one op).
 import {afterEach, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {DictModel, ResizePolicy, setDictResizePolicy, strHash} from '../../src/node/keyspace/dict.js'
+import {DictModel, ResizePolicy, setDictResizePolicy, strHash, type ElementPartitions} from '../../src/node/keyspace/dict.js'
+import {PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
+import {keySlot} from '../../src/node/keyspace/slot.js'
 import {setAdd, setDict, setRemove} from '../../src/node/keyspace/set-dict.js'
 
-function modelled(): {s: Set<string>; d: DictModel; add(m: string): void; del(m: string): void} {
+/** Elements kept in `n` partitions by hash slot (the keyspace keeps its keys per slot). */
+function partitioned(n: number): {parts: Set<string>[]; partitions: ElementPartitions} {
+  const parts = Array.from({length: n}, () => new Set<string>())
+  const of = (e: string) => keySlot(e) % n
+  return {parts, partitions: {count: n, of, each: (p, visit) => parts[p].forEach((e) => visit(e))}}
+}
+
+function modelled(partitions = 0): {s: Set<string>; d: DictModel; add(m: string): void; del(m: string): void} {
   const s = new Set<string>()
-  const d = new DictModel(() => s.values())
+  const p = partitions === 0 ? null : partitioned(partitions)
+  const d = new DictModel(() => s.values(), p?.partitions ?? null)
+  if (p !== null) {
+    // the caller's structure is the partitions; `s` mirrors them for the checks
+    return {
+      s,
+      d,
+      add(m) {
+        d.add(m)
+        s.add(m)
+        p.parts[p.partitions.of(m)].add(m)
+      },
+      del(m) {
+        s.delete(m)
+        p.parts[p.partitions.of(m)].delete(m)
+        d.delete(m)
+        d.shrinkIfNeeded()
+      },
+    }
+  }
   return {
     s,
     d,
@@ -154,5 +184,58 @@ describe('dict model', () => {
     const [t0] = d.stats()
     assert.deepEqual([t0.chains.size, Math.max(...t0.chains.values())], [1, 99])
     checkInvariants(d, 99)
+  })
+
+  for (const [name, partitions] of [['a Set (unpartitioned)', 0], ['partitioned elements', 61]] as const) {
+    test(`bucket counts stay exact through growth, shrinks and deletes during counting passes: ${name}`, () => {
+      const m = modelled(partitions)
+      let seed = 12345
+      const rnd = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+        return seed % n
+      }
+      const rounds: [number, number][] = [[6000, 0.1], [3000, 0.9], [9000, 0.3], [8000, 0.97], [4000, 0.5]]
+      let next = 0
+      let checks = 0
+      for (const [ops, delShare] of rounds) {
+        for (let i = 0; i < ops; i++) {
+          if (i % 500 === 250) setDictResizePolicy(rnd(3) === 0 ? ResizePolicy.AVOID : ResizePolicy.ENABLE)
+          if (m.s.size > 0 && rnd(1000) < delShare * 1000) {
+            const victim = m.s.values().next().value!
+            m.del(victim)
+          } else if (rnd(10) === 0) m.d.touch()
+          else m.add(`e:${next++}`)
+          if (i % 113 === 0) {
+            checkInvariants(m.d, m.s.size)
+            checks++
+          }
+        }
+      }
+      setDictResizePolicy(ResizePolicy.ENABLE)
+      finishRehash(m.d)
+      checkInvariants(m.d, m.s.size)
+      assert.ok(checks > 200)
+    })
+  }
+
+  test('a table doubling counts a bounded number of elements per operation, not the whole dict', () => {
+    for (const partitions of [0, 1024]) {
+      const m = modelled(partitions)
+      let worst = 0
+      let before = 0
+      for (let i = 0; i < 300_000; i++) {
+        m.add(`key:${String(i).padStart(12, '0')}`)
+        worst = Math.max(worst, m.d.counted - before)
+        before = m.d.counted
+      }
+      assert.equal(m.d.size0 + m.d.size1 >= 262144, true)
+      // a partition is walked whole: its ~300 elements at most on top of the budget
+      const bound = PASS_BUDGET + (partitions === 0 ? 0 : 2 * (300_000 / partitions) + 1)
+      assert.ok(worst <= bound, `${worst} elements counted in one add (bound ${bound}), partitions ${partitions}`)
+      // every element is counted once per granularity it needs, not once per operation
+      assert.ok(m.d.counted < 3 * 300_000, `${m.d.counted} elements counted in all`)
+      finishRehash(m.d)
+      checkInvariants(m.d, 300_000)
+    }
   })
 })

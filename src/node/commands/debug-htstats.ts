@@ -1,14 +1,12 @@
 // DEBUG HTSTATS <dbid> and DEBUG HTSTATS-KEY <key> (redis 7.0.15 debug.c, dict.c dictGetStats), in
 // redis's format:
-// - standalone, a database's keys and expires dicts and a hashtable set or hash are dict.ts models (redis's
-//   table sizes and incremental rehash; buckets from the node's own hash of each element, so chain
-//   lengths are the model's, true for it, not redis's);
-// - in cluster mode a database's keys live in 16384 per-slot Maps (keyspace.ts): reported as the
-//   table's slots, each slot's Map its chain;
+// - a database's keys and expires dicts (in cluster mode too: 7.0 keeps one dict per database there
+//   as well) and a hashtable set or hash are dict.ts models (redis's table sizes and incremental
+//   rehash; buckets from the node's own hash of each element, so chain lengths are the model's, true
+//   for it, not redis's);
 // - a skiplist zset's dict is not modelled: one slot whose chain is the whole zset.
 import {ZSet} from '../keyspace/keyspace.js'
 import {encodingOf} from '../keyspace/encoding.js'
-import {SLOTS} from '../keyspace/slot.js'
 import type {DictModel} from '../keyspace/dict.js'
 import {setDict} from '../keyspace/set-dict.js'
 import {hashDict} from '../keyspace/hash-dict.js'
@@ -56,12 +54,7 @@ function htstats(ctx: CommandContext, argv: string[]): void {
   const dbid = intArg(argv[2])
   if (dbid < 0 || dbid >= ctx.server.databaseCount) return ctx.reply.error('ERR Out of range database')
   const db = ctx.server.db(dbid)
-  // standalone: one dict per database, as redis; cluster mode reports the per-slot Maps
-  if (!ctx.server.clusterEnabled) return ctx.reply.verbatim(`[Dictionary HT]\n${modelStats(db.dict)}[Expires HT]\n${modelStats(db.expiresDict)}`)
-  const perSlot = function* () {
-    for (let s = 0; s < SLOTS; s++) yield db.countKeysInSlot(s)
-  }
-  ctx.reply.verbatim(`[Dictionary HT]\n${dictStats(SLOTS, perSlot())}[Expires HT]\n${dictStats(1, [db.expiresCount])}`)
+  ctx.reply.verbatim(`[Dictionary HT]\n${modelStats(db.dict)}[Expires HT]\n${modelStats(db.expiresDict)}`)
 }
 
 function htstatsKey(ctx: CommandContext, argv: string[]): void {

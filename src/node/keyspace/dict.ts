@@ -1,9 +1,10 @@
 // A model of redis 7.0.15's dict (dict.c) for the tables redis keeps as dicts: its two hash
 // tables' sizes and fills, the incremental rehash index, and which bucket every element sits in.
 // The elements themselves stay in the caller's JS Set/Map (storage and membership are not
-// duplicated); the model holds numbers, plus, only while a rehash is in progress, the per-bucket
-// counts of the old table and the set of elements added since the rehash began (redis puts those
-// straight into the new table). Bucket indexes come from the node's own string hash (strHash), so
+// duplicated); the model holds numbers, per-bucket counts kept as elements come and go
+// (dict-counts.ts: a rehash never counts the elements in one operation), and, only while a rehash is
+// in progress, the set of elements added since it began (redis puts those straight into the new
+// table). Bucket indexes come from the node's own string hash (strHash), so
 // chain lengths are the model's own, not redis's (redis seeds siphash randomly anyway), but every
 // rule that moves them is redis's:
 // - tables are powers of two, 4 at least (_dictNextExp); the first add allocates 4;
@@ -13,7 +14,10 @@
 // - every find/add/delete/random pick does one rehash step (one non-empty bucket, at most 10 empty
 //   ones visited) unless the policy forbids it; while a child exists a rehash step only runs when
 //   the two tables' size ratio is >= 5 (dictRehash, DICT_RESIZE_AVOID).
-// Memory: a few numbers per dict; counts0 (4 bytes per old bucket) only while rehashing.
+// Memory: a few numbers per dict and about a byte per bucket of its larger table.
+import {BucketCounts, CountingPass, PASS_BUDGET, type ElementPartitions} from './dict-counts.js'
+
+export type {ElementPartitions}
 
 /** redis dictResizeEnable: updateDictResizePolicy sets AVOID while a child process exists. */
 export const ResizePolicy = {ENABLE: 0, AVOID: 1, FORBID: 2} as const
@@ -80,22 +84,38 @@ export class DictModel {
   used0 = 0
   used1 = 0
   rehashidx = -1
-  /** old table's bucket fills while rehashing */
-  private counts0: Int32Array | null = null
+  /** every element's bucket count at a granularity >= the larger table (null: being counted) */
+  private counts: BucketCounts | null = null
+  /** builds the counts at a new granularity, a few elements per operation */
+  private pass: CountingPass | null = null
   /** elements added while rehashing: in the new table whatever their old bucket */
   private fresh: Set<string> | null = null
+  /** how many of those sit in an old bucket the rehash has not reached (rehashidx and up) */
+  private freshOld: Map<number, number> | null = null
   /** bumped on every add/delete/resize: SCAN's bucket order cache key */
   private version = 0
   private scanOrder: {version: number; bits: number; keys: Int32Array; elements: string[]} | null = null
 
-  /** `elements` walks the current members (the caller's Set/Map keys) when a rehash starts. */
-  constructor(private elements: () => Iterable<string>) {}
+  /**
+   * `elements` walks the current members (the caller's Set/Map keys: HTSTATS, SCAN, counting
+   * passes); `parts`, when the caller keeps them partitioned, lets a counting pass resume exactly.
+   */
+  constructor(private elements: () => Iterable<string>, private parts: ElementPartitions | null = null) {}
 
-  /** The elements now live in another structure (a dict built aside, then kept). */
-  rebind(elements: () => Iterable<string>): void {
+  /** The elements now live in another structure (a dict built aside, then kept; SWAPDB). */
+  rebind(elements: () => Iterable<string>, parts: ElementPartitions | null = this.parts): void {
     this.elements = elements
+    this.parts = parts
     this.version++
+    this.pass = null
+    this.schedule()
   }
+
+  /** Elements walked by counting passes so far (tests bound the work of one operation with it). */
+  get counted(): number {
+    return this.walked + (this.pass?.walked ?? 0)
+  }
+  private walked = 0
 
   get size(): number {
     return this.used0 + this.used1
@@ -112,6 +132,8 @@ export class DictModel {
   presize(n: number): this {
     this.size0 = nextPower(n)
     this.used0 = n
+    this.counts = null
+    this.schedule()
     return this
   }
 
@@ -121,43 +143,65 @@ export class DictModel {
 
   /** dictFind / dictGetRandomKey (`steps` separate _dictRehashStep calls for dictGetSomeKeys). */
   touch(steps = 1): void {
+    if (this.pass !== null) this.work()
     if (this.used0 + this.used1 === 0) return
     for (let i = 0; i < steps && this.rehashidx !== -1; i++) this.rehash(1)
   }
 
   /** dictAddRaw of a key already present: the step and the growth check still happen. */
   probeAdd(): void {
+    if (this.pass !== null) this.work()
     if (this.rehashidx !== -1) this.rehash(1)
     this.expandIfNeeded()
   }
 
   /** dictAdd of a key not present (call before inserting it into the JS structure). */
   add(key: string): void {
+    // the pass walks first: `key` is not in the caller's structure yet, so it is counted here
+    if (this.pass !== null) this.work()
     if (this.rehashidx !== -1) this.rehash(1)
     this.expandIfNeeded()
     this.version++
-    if (this.rehashidx !== -1) {
-      this.used1++
-      ;(this.fresh ??= new Set()).add(key)
-    } else this.used0++
+    const h = strHash(key)
+    this.counts?.inc(h & (this.counts.g - 1))
+    this.pass?.change(key, h, 1)
+    if (this.rehashidx === -1) {
+      this.used0++
+      return
+    }
+    this.used1++
+    ;(this.fresh ??= new Set()).add(key)
+    const b = h & (this.size0 - 1)
+    if (b >= this.rehashidx) (this.freshOld ??= new Map()).set(b, (this.freshOld.get(b) ?? 0) + 1)
   }
 
   /** dictDelete of a present key (after removing it from the JS structure). */
   delete(key: string): void {
+    // the step first, the key still counted in its bucket (dictDelete: _dictRehashStep, then unlink);
+    // the pass hears of the delete before it walks on: `key` has left the caller's structure already
     if (this.rehashidx !== -1) this.rehash(1)
+    const h = strHash(key)
+    this.counts?.dec(h & (this.counts.g - 1))
+    if (this.pass !== null) {
+      this.pass.change(key, h, -1)
+      this.work()
+    }
     this.version++
     if (this.rehashidx === -1) {
       this.used0--
       return
     }
-    const h = strHash(key)
     if (this.inOld(key, h)) {
       // emptied old table: redis swaps the tables at the next rehash step, not here
-      this.counts0![h & (this.size0 - 1)]--
       this.used0--
-    } else {
-      this.used1--
-      this.fresh?.delete(key)
+      return
+    }
+    this.used1--
+    const b = h & (this.size0 - 1)
+    if (this.fresh?.delete(key) && b >= this.rehashidx) {
+      const n = this.freshOld!.get(b)! - 1
+      if (n === 0) this.freshOld!.delete(b)
+      else this.freshOld!.set(b, n)
     }
   }
 
@@ -165,9 +209,39 @@ export class DictModel {
   clear(): void {
     this.size0 = this.size1 = this.used0 = this.used1 = 0
     this.rehashidx = -1
-    this.counts0 = null
+    this.counts = null
+    this.pass = null
     this.fresh = null
+    this.freshOld = null
     this.version++
+  }
+
+  /** One operation's share of a counting pass; the pass's counts take over once complete. */
+  private work(budget = PASS_BUDGET): void {
+    const p = this.pass!
+    if (!p.step(budget, strHash)) return
+    this.walked += p.walked
+    this.counts = p.counts
+    this.pass = null
+  }
+
+  /**
+   * Counts at the granularity the tables now need: none to start from an empty dict, a pass from
+   * the elements when a table outgrew them, a coarsening pass when they are 4x finer than needed.
+   */
+  private schedule(): void {
+    const t = Math.max(this.size0, this.size1)
+    const g = this.counts?.g ?? 0
+    if (this.pass !== null && this.pass.g === t) return
+    this.pass = null
+    if (t === 0 || (g >= t && g < 4 * t)) return
+    if (this.used0 + this.used1 === 0) this.counts = new BucketCounts(t)
+    else this.pass = g > t ? CountingPass.coarsen(t, this.counts!) : CountingPass.fromElements(t, this.parts, this.elements)
+  }
+
+  /** Elements of old bucket i (the rehash step's chain), from counts at least as fine as the old table. */
+  private oldCount(i: number): number {
+    return this.counts!.bucket(i, this.size0) - (this.freshOld?.get(i) ?? 0)
   }
 
   /** server.c htNeedsResize */
@@ -212,15 +286,19 @@ export class DictModel {
     this.version++
     if (this.size0 === 0) {
       this.size0 = next
+      this.schedule()
       return true
     }
-    const counts = new Int32Array(this.size0)
-    const mask = this.size0 - 1
-    for (const e of this.elements()) counts[strHash(e) & mask]++
-    this.counts0 = counts
+    // the rehash reads the old table's chains: counts that fine must be complete now (they are,
+    // unless a table grew again before its pass could finish: then it finishes here)
+    if (this.counts === null || this.counts.g < this.size0) {
+      if (this.pass === null || this.pass.g < this.size0) this.pass = CountingPass.fromElements(this.size0, this.parts, this.elements)
+      this.work(Infinity)
+    }
     this.size1 = next
     this.used1 = 0
     this.rehashidx = 0
+    this.schedule()
     return true
   }
 
@@ -230,17 +308,16 @@ export class DictModel {
     const s0 = this.size0
     const s1 = this.size1
     if (policy === ResizePolicy.AVOID && ((s1 > s0 && s1 / s0 < FORCE_RESIZE_RATIO) || (s1 < s0 && s0 / s1 < FORCE_RESIZE_RATIO))) return false
-    const counts = this.counts0!
     let emptyVisits = n * 10
     while (n-- > 0 && this.used0 !== 0) {
-      while (this.rehashidx < s0 && counts[this.rehashidx] === 0) {
+      let c = 0
+      while (this.rehashidx < s0 && (c = this.oldCount(this.rehashidx)) === 0) {
         this.rehashidx++
         if (--emptyVisits === 0) return true
       }
       // never expected (redis asserts it): figures out of step with the elements end the rehash
       if (this.rehashidx >= s0) return this.resync()
-      const c = counts[this.rehashidx]
-      counts[this.rehashidx] = 0
+      this.freshOld?.delete(this.rehashidx)
       this.used0 -= c
       this.used1 += c
       this.rehashidx++
@@ -267,9 +344,10 @@ export class DictModel {
     this.size1 = 0
     this.used1 = 0
     this.rehashidx = -1
-    this.counts0 = null
     this.fresh = null
+    this.freshOld = null
     this.version++
+    this.schedule()
   }
 
   /** dictRehashMilliseconds: batches of 100 steps until done or `ms` has passed. */

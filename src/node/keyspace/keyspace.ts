@@ -11,7 +11,7 @@ import {Deque} from './deque.js'
 import {keySlot, SLOTS} from './slot.js'
 import {ZSet} from './zset.js'
 import {Stream} from './stream.js'
-import {DictModel} from './dict.js'
+import {DictModel, type ElementPartitions} from './dict.js'
 
 export {Deque, ZSet, Stream}
 export type HashValue = Map<string, string>
@@ -84,9 +84,10 @@ export class Keyspace {
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
-   * keys' hashes): DEBUG HTSTATS, MEMORY STATS. Storage stays in the per-slot Maps above.
+   * keys' hashes): DEBUG HTSTATS, MEMORY STATS. Storage stays in the per-slot Maps above, which
+   * also let the keys dict's counting passes walk the keys a slot at a time (dict-counts.ts).
    */
-  dict = new DictModel(() => this.keys())
+  dict = new DictModel(() => this.keys(), this.slotParts())
   expiresDict = new DictModel(() => this.expires.keys())
 
   constructor(readonly clock: Clock) {}
@@ -283,8 +284,12 @@ export class Keyspace {
 
   /** The dict models follow the contents (SWAPDB, a loaded dataset swapped in). */
   private rebindDicts(): void {
-    this.dict.rebind(() => this.keys())
+    this.dict.rebind(() => this.keys(), this.slotParts())
     this.expiresDict.rebind(() => this.expires.keys())
+  }
+
+  private slotParts(): ElementPartitions {
+    return {count: SLOTS, of: keySlot, each: (p, visit) => this.slots[p]?.forEach((_, k) => visit(k))}
   }
 
   /** Take over another keyspace's contents in one step (a replica swaps in a fully loaded RDB). */
