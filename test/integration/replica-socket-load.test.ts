@@ -3,7 +3,8 @@
 // syncing from a master of its own kind. It logs `to parser` and `Loading DB in memory` when the
 // transfer starts (Redis's rdb-pipe tests wait for that line); a link killed mid-load logs the
 // short read as redis rdbReportError does and reconnects at once; a SIGTERM while it loads shuts
-// down without the final save ("Received shutdown signal during loading").
+// down without the final save ("Received shutdown signal during loading"). And the master's side of
+// a PSYNC with an offset that is no number: an error and redis's log line naming the replica.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
@@ -34,6 +35,13 @@ describe('replica loading from the socket, redis-server and embedded node side b
   }
 
   for (const kind of KINDS) {
+    test(`${kind}: PSYNC with a wrong offset is refused and logged`, {timeout: 60_000}, async () => {
+      const m = await procs.launch(kind)
+      await assert.rejects(m.c.call('PSYNC', 'replicationid', 'offset_str'), /^ReplyError: ERR value is not an integer or out of range$/)
+      await waitFor(() => /Replica 127\.0\.0\.1:<unknown-replica-port> asks for synchronization but with a wrong offset/.test(m.log()), 10_000, `${kind}: logged`)
+      assert.equal(await m.c.ping(), 'PONG')
+    })
+
     test(`${kind}: swapdb logs 'to parser' and 'Loading DB in memory' while the transfer runs`, {timeout: 120_000}, async () => {
       const {r} = await slowLoad(kind, 'swapdb')
       assert.match(r.log(), /receiving streamed RDB from master with EOF to parser/)

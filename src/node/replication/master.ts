@@ -60,11 +60,16 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   // a filtered RDB is only ever produced for a socket target
   if ((s.replInfo?.req ?? 0) !== 0 && !(s.replInfo?.capaEof ?? false)) return 'ERR Filtered replica requires EOF capability'
   const psync = argv[0].toLowerCase() === 'psync'
-  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${s.replInfo?.listeningPort ?? 0}`
+  // redis replicationGetSlaveName
+  const port = s.replInfo?.listeningPort ?? 0
+  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${port !== 0 ? port : '<unknown-replica-port>'}`
   repl.server.log.notice(`Replica ${peer} asks for synchronization`)
   if (psync) {
     const off = Number(argv[2])
-    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) return 'ERR value is not an integer or out of range'
+    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) {
+      repl.server.log.warning(`Replica ${peer} asks for synchronization but with a wrong offset`)
+      return 'ERR value is not an integer or out of range'
+    }
     if (tryPartial(repl, s, argv[1], off, peer)) return null
     if (argv[1] !== '?') repl.stats.syncPartialErr++
   }
