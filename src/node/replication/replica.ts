@@ -491,8 +491,7 @@ export class MasterLink {
    */
   loadingState(): 'sync' | 'async' | null {
     const t = this.transfer
-    // a payload received to disk is loaded only once complete (redis: not loading meanwhile)
-    if (this.state !== 'transfer' || !t || t.size === -2 || !t.parser) return null
+    if (this.state !== 'transfer' || !t || t.size === -2) return null
     const swapdb = this.repl.server.config.get('repl-diskless-load') === 'swapdb'
     return swapdb && t.replid === this.repl.replid ? 'async' : 'sync'
   }
