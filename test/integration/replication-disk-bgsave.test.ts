@@ -2,7 +2,8 @@
 // dbfilename), side by side: redis-server and embedded node processes. The sync has the BGSAVE's
 // child process (`pgrep -P`), writes dump.rdb, and the replicas wait in wait_bgsave meanwhile; the
 // child is killed when the last replica waiting for it leaves, unless save points are set (redis
-// freeClient); the master killed, the child exits on its own.
+// freeClient); the master killed, the child exits on its own. A diskless sync's replica is listed in
+// wait_bgsave too while the RDB streams (redis WAIT_BGSAVE_END), and gets no keep-alive newlines.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
@@ -18,9 +19,9 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
   after(() => procs.stop())
 
   /** A master whose BGSAVE is slowed by rdb-key-save-delay, `replicas` replicas syncing from it (disk-based). */
-  const slowSync = async (kind: Kind, keys: number, delayUs: number, replicas = 1) => {
+  const slowSync = async (kind: Kind, keys: number, delayUs: number, replicas = 1, diskless = false) => {
     const m = await procs.launch(kind)
-    await m.c.config('SET', 'repl-diskless-sync', 'no')
+    await m.c.config('SET', 'repl-diskless-sync', diskless ? 'yes' : 'no')
     await m.c.call('DEBUG', 'POPULATE', String(keys))
     await m.c.config('SET', 'rdb-key-save-delay', String(delayUs))
     const rs: ServerProcess[] = []
@@ -66,6 +67,14 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
       await new Promise((res) => setTimeout(res, 300))
       assert.equal(await field(m, 'persistence', 'rdb_bgsave_in_progress'), '1')
       assert.deepEqual(childrenOf(m.pid), second)
+    })
+
+    test(`${kind}: diskless, the replica is in wait_bgsave while the RDB streams, then online`, {timeout: 120_000}, async () => {
+      const {m, rs} = await slowSync(kind, 2000, 1000, 1, true)
+      await m.c.config('SET', 'rdb-key-save-delay', '0')
+      await waitFor(async () => (await field(rs[0], 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
+      await waitFor(async () => /slave0:.*state=online/.test(await m.c.info('replication')), 20_000, 'online')
+      assert.equal(await rs[0].c.dbsize(), 2000)
     })
 
     test(`${kind}: the child exits when the master is killed`, {timeout: 120_000}, async () => {

@@ -202,10 +202,8 @@ export class FullSyncJob {
       const sock = r.session.socket
       r.session.flush()
       if (!r.legacySync) sock?.write(`+FULLRESYNC ${repl.replid} ${this.offset}\r\n`)
-      if (this.diskless) {
-        r.state = 'send_bulk'
-        sock?.write(`$EOF:${this.mark}\r\n`)
-      }
+      // diskless: INFO keeps saying wait_bgsave until the child is done, as redis (WAIT_BGSAVE_END)
+      if (this.diskless) sock?.write(`$EOF:${this.mark}\r\n`)
     }
     if (this.diskless) this.pump()
     else if (this.usesBgsave) void this.viaBgsave()
