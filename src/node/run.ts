@@ -39,7 +39,7 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
       rmSync(join(srv.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
       process.exit(1)
     }
-    srv.log.warning(srv.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`)
+    srv.log.warning(srv.loadingForShutdown ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`)
     srv.shutdownAsap = {signal}
   }
   process.on('SIGTERM', () => stop('SIGTERM'))

@@ -108,6 +108,13 @@ export class NodeServer extends EventEmitter {
    * `loading` flag are refused with -LOADING, the server cron waits, SHUTDOWN saves nothing.
    */
   loading = false
+  /**
+   * redis server.loading as its shutdown sees it: the start-up load, or a replica loading its
+   * master's payload as it arrives (not async loading): a signal then shuts down without saving.
+   */
+  get loadingForShutdown(): boolean {
+    return this.loading || this.replication?.master?.loadingState() === 'sync'
+  }
   /** true while a replica applies its master's stream (the AOF logs it; the stream proxies it) */
   replicationApplying = false
   private expireMode: 'master' | 'replica' = 'master'
@@ -590,7 +597,7 @@ export class NodeServer extends EventEmitter {
     // redis isShutdownInitiated: a second SHUTDOWN blocks with the first
     if (this.shutdownMstime !== 0) return new Promise((res) => this.shutdownWaiters.push(res))
     // redis shutdownCommand / the loading cron: never save a half-loaded dataset over the file
-    if (this.loading) opts = {...opts, save: false, nosave: true}
+    if (this.loadingForShutdown) opts = {...opts, save: false, nosave: true}
     if (reason !== null) this.log.warning(reason)
     const timeout = this.config.int('shutdown-timeout')
     if (!opts.now && timeout !== 0 && !this.replicasInSync()) {
@@ -660,7 +667,7 @@ export class NodeServer extends EventEmitter {
 
   /** serverCron's shutdown_asap branch: prepareForShutdown with the flags the signal implies. */
   private shutdownFromSignal(signal: 'SIGTERM' | 'SIGINT'): void {
-    void this.shutdown(null, signalShutdownOptions(this, signal)).then((ok) => {
+    void this.shutdown(undefined, signalShutdownOptions(this, signal)).then((ok) => {
       if (ok) return
       // The final save failed: keep running (a second signal retries).
       this.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)

@@ -4,80 +4,22 @@
 // (already in progress / scheduled); kill -9 of the child sets rdb_last_bgsave_status:err and
 // loses nothing; SHUTDOWN NOSAVE kills the child and removes its temp file; a SIGTERM the cron
 // has not acted on (DEBUG PAUSE-CRON) is cancelled by SHUTDOWN ABORT.
-import {after, before, describe, test} from 'node:test'
+import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {Redis} from 'ioredis'
 import {readRdb} from '../../src/node/persistence/rdb-file.js'
-import {BIN, ROOT} from '../helpers/cli.js'
-import {freePortPair} from '../helpers/ports.js'
 import {waitFor} from '../helpers/repl.js'
-import {redisSkip, waitReady} from '../helpers/redis-server.js'
-
-type Kind = 'redis-server' | 'embedded'
-const KINDS: Kind[] = ['redis-server', 'embedded']
-const dev = BIN.endsWith('dev.js') ? ['--require', 'tsx/preflight', '--import', 'tsx', '--no-warnings'] : []
-
-interface Server {
-  proc: ChildProcess
-  c: Redis
-  dir: string
-  pid: number
-  log: () => string
-  exited: Promise<unknown>
-}
-
-/** Direct children of pid (the BGSAVE child), from /proc. */
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number)
-  } catch {
-    return [] // pgrep exits 1 when there is none
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'))
-  } catch {
-    return false
-  }
-}
+import {redisSkip} from '../helpers/redis-server.js'
+import type {Redis} from 'ioredis'
+import {alive, childrenOf, KINDS, ServerProcesses, type ServerProcess as Server} from '../helpers/server-process.js'
 
 const oomOf = (pid: number) => Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'latin1').trim())
 
 describe('BGSAVE child process, redis-server and embedded node side by side', {skip: redisSkip()}, () => {
-  let root: string
-  const servers: Server[] = []
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'redis-ts-bgchild-'))
-  })
-  after(() => {
-    for (const s of servers) {
-      s.c.disconnect()
-      if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL')
-    }
-    rmSync(root, {recursive: true, force: true})
-  })
-
-  const launch = async (kind: Kind): Promise<Server> => {
-    const dir = mkdtempSync(join(root, `${kind}-`))
-    const {port} = await freePortPair()
-    const logfile = join(dir, 'server.log')
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', logfile, '--enable-debug-command', 'yes']
-    const proc = kind === 'redis-server' ? spawn('redis-server', args, {stdio: 'ignore'}) : spawn(process.execPath, [...dev, BIN, 'node', ...args], {cwd: ROOT, stdio: 'ignore'})
-    const exited = new Promise((r) => proc.once('exit', r))
-    await waitReady(port, undefined, undefined, 20_000)
-    const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null})
-    c.on('error', () => undefined)
-    const pid = Number(/process_id:(\d+)/.exec(await c.info('server'))![1])
-    const s = {proc, c, dir, pid, exited, log: () => (existsSync(logfile) ? readFileSync(logfile, 'latin1') : '')}
-    servers.push(s)
-    return s
-  }
+  const procs = new ServerProcesses()
+  after(() => procs.stop())
+  const launch = (kind: (typeof KINDS)[number]) => procs.launch(kind)
 
   const info = async (c: Redis, name: string) => new RegExp(`^${name}:(.*)\r?$`, 'm').exec(await c.info('persistence'))?.[1]
 

@@ -376,7 +376,7 @@ async function shutdownSave(server: NodeServer, opts: ShutdownOptions): Promise<
 /** redis hasActiveChildProcess: a BGSAVE, an AOF rewrite or a full sync's snapshot child. */
 export function hasActiveChild(server: NodeServer): boolean {
   const st = rdbState(server)
-  return st.bgsave !== null || st.otherChildActive?.() === true || (server.replication?.job ?? null) !== null
+  return st.bgsave !== null || st.otherChildActive?.() === true || server.replication?.job?.isChild === true
 }
 
 /** redis updateDictResizePolicy: dicts avoid resizing while a child process exists (dict.ts). */
@@ -434,7 +434,7 @@ export function rdbInfoLines(server: NodeServer): {loading: string[]; rdb: strin
     `current_save_keys_total:${job ? job.keysTotal : 0}`,
     `rdb_changes_since_last_save:${server.dirty}`,
     // a replication sync's snapshot is an RDB child in redis too (child_type CHILD_TYPE_RDB)
-    `rdb_bgsave_in_progress:${job || server.replication?.job ? 1 : 0}`,
+    `rdb_bgsave_in_progress:${job || server.replication?.job?.isChild ? 1 : 0}`,
     `rdb_last_save_time:${Math.floor(server.lastSaveTime / 1000)}`,
     `rdb_last_bgsave_status:${st.lastBgsaveOk ? 'ok' : 'err'}`,
     `rdb_last_bgsave_time_sec:${st.lastBgsaveTimeSec}`,

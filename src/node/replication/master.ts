@@ -8,6 +8,7 @@ import {randomHex40} from './resp.js'
 import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-source.js'
 import type {Replication, ReplicaClient} from './state.js'
 import {unsetMaster} from './role.js'
+import {bgsaveInProgress, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
 
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
 const CHUNKS_PER_TURN = 4
@@ -60,11 +61,16 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   // a filtered RDB is only ever produced for a socket target
   if ((s.replInfo?.req ?? 0) !== 0 && !(s.replInfo?.capaEof ?? false)) return 'ERR Filtered replica requires EOF capability'
   const psync = argv[0].toLowerCase() === 'psync'
-  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${s.replInfo?.listeningPort ?? 0}`
+  // redis replicationGetSlaveName
+  const port = s.replInfo?.listeningPort ?? 0
+  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${port !== 0 ? port : '<unknown-replica-port>'}`
   repl.server.log.notice(`Replica ${peer} asks for synchronization`)
   if (psync) {
     const off = Number(argv[2])
-    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) return 'ERR value is not an integer or out of range'
+    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) {
+      repl.server.log.warning(`Replica ${peer} asks for synchronization but with a wrong offset`)
+      return 'ERR value is not an integer or out of range'
+    }
     if (tryPartial(repl, s, argv[1], off, peer)) return null
     if (argv[1] !== '?') repl.stats.syncPartialErr++
   }
@@ -145,8 +151,20 @@ export function scheduleFullSync(repl: Replication): void {
     clearTimeout(repl.syncTimer)
     repl.syncTimer = null
   }
+  // redis syncCommand: a disk target needs a BGSAVE of its own; one already running (BGSAVE, the
+  // save points) is waited for, then the next starts ("Waiting for next BGSAVE for SYNC")
+  const running = diskless ? null : bgsaveFor(repl)
+  if (running) {
+    void running.then(() => setImmediate(() => scheduleFullSync(repl)))
+    return
+  }
   repl.job = new FullSyncJob(repl, waiting, diskless)
   repl.job.start()
+}
+
+/** The BGSAVE a disk-based sync must wait for; null when none runs or the node saves no files (a bare server). */
+function bgsaveFor(repl: Replication): Promise<boolean> | null {
+  return rdbState(repl.server).installed ? bgsaveInProgress(repl.server) : null
 }
 
 export class FullSyncJob {
@@ -155,6 +173,8 @@ export class FullSyncJob {
   readonly offset: number
   private finished = false
   private tmpFile = ''
+  /** the disk sync runs as a BGSAVE (viaBgsave) */
+  private usesBgsave = false
 
   constructor(
     private readonly repl: Replication,
@@ -170,8 +190,9 @@ export class FullSyncJob {
     repl.flushStream()
     // Redis forces a SELECT at the start of the stream that follows the snapshot.
     repl.selectedDb = -1
+    this.usesBgsave = !this.diskless && rdbState(repl.server).installed
     const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
-    this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
+    if (!this.usesBgsave) this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
     log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
     for (const r of this.replicas) {
       r.job = this
@@ -181,13 +202,41 @@ export class FullSyncJob {
       const sock = r.session.socket
       r.session.flush()
       if (!r.legacySync) sock?.write(`+FULLRESYNC ${repl.replid} ${this.offset}\r\n`)
-      if (this.diskless) {
-        r.state = 'send_bulk'
-        sock?.write(`$EOF:${this.mark}\r\n`)
-      }
+      // diskless: INFO keeps saying wait_bgsave until the child is done, as redis (WAIT_BGSAVE_END)
+      if (this.diskless) sock?.write(`$EOF:${this.mark}\r\n`)
     }
     if (this.diskless) this.pump()
+    else if (this.usesBgsave) void this.viaBgsave()
     else void this.writeFile()
+  }
+
+  /**
+   * Disk-based, as redis rdbSaveBackground(rdb_filename): the sync is a BGSAVE (its child process,
+   * dump.rdb written and renamed), then `$<len>\r\n` + dump.rdb to each replica still waiting.
+   * A node without persistence hooks (a bare server) writes a private file instead (writeFile).
+   */
+  private async viaBgsave(): Promise<void> {
+    const server = this.repl.server
+    // the BGSAVE's snapshot is the point in time: this same turn, at the offset FULLRESYNC gave
+    const done = startBgsave(server) ? bgsaveInProgress(server) : null
+    const ok = done !== null && (await done)
+    try {
+      if (!ok) throw new Error('BGSAVE for replication failed')
+      const size = (await fs.promises.stat(rdbPath(server))).size
+      this.tmpFile = rdbPath(server)
+      const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
+      await Promise.all(live.map((r) => this.sendFile(r, size)))
+    } catch (e) {
+      if (this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
+      for (const r of this.replicas) r.session.close()
+    } finally {
+      this.end()
+    }
+  }
+
+  /** The job itself stands for redis's fork child (diskless); a disk sync's child is its BGSAVE's. */
+  get isChild(): boolean {
+    return !this.usesBgsave && !this.finished
   }
 
   /** Diskless: serialise a few chunks, write them to every replica, continue when they drained. */
@@ -299,6 +348,11 @@ export class FullSyncJob {
   detach(r: ReplicaClient): void {
     const i = this.replicas.indexOf(r)
     if (i >= 0) this.replicas.splice(i, 1)
+    if (this.usesBgsave) {
+      // redis freeClient: a BGSAVE nobody waits for is killed, unless save points make it useful
+      if (r.state === 'wait_bgsave' && this.replicas.length === 0 && saveParams(this.repl.server).length === 0) void killBgsave(this.repl.server)
+      return
+    }
     if (this.replicas.length === 0 && !this.finished) {
       this.repl.server.log.warning('Diskless rdb transfer, last replica dropped, killing fork child.')
       this.end()

@@ -26,6 +26,8 @@ interface Transfer {
   replid: string
   offset: number
   started: number
+  /** redis useDisklessLoad: the payload goes "to parser" (loaded as it arrives) rather than "to disk" */
+  parser?: boolean
 }
 
 export class MasterLink {
@@ -61,6 +63,8 @@ export class MasterLink {
   private retryTimer: NodeJS.Timeout | null = null
   private lastAck = 0
   private closed = false
+  /** the last socket error's code (ECONNRESET ...), for the log of a failed load */
+  private sockError = ''
   /** consecutive failed attempts (retry back-off) */
   private failures = 0
 
@@ -102,6 +106,7 @@ export class MasterLink {
     const sock = net.connect({host: this.host, port: this.port, ...(source !== '' ? {localAddress: source} : {})})
     sock.setNoDelay(true)
     this.sock = sock
+    this.sockError = ''
     this.lastIo = this.repl.server.clock.now()
     sock.on('connect', () => {
       this.log.notice('MASTER <-> REPLICA sync started')
@@ -110,6 +115,7 @@ export class MasterLink {
     })
     sock.on('data', (d: Buffer) => this.onData(d))
     sock.on('error', (e) => {
+      this.sockError = (e as NodeJS.ErrnoException).code ?? ''
       if (this.state === 'connecting') this.log.warning(`Error condition on socket for SYNC: ${e.message}`)
     })
     sock.on('close', () => {
@@ -146,24 +152,40 @@ export class MasterLink {
     this.fail('Connection with master lost.')
   }
 
-  /** The socket closed or we dropped it: cache what we have and retry. */
-  private linkLost(): void {
+  /** The socket closed or we dropped it (fail: already logged why): cache what we have and retry. */
+  private linkLost(failed = false): void {
     const wasConnected = this.state === 'connected'
     if (wasConnected) {
       this.log.notice('Connection with master lost.')
       this.log.notice('* Caching the disconnected master state.')
       this.cached = {replid: this.repl.replid, offset: this.reploff, db: this.streamDb}
       this.downSince = this.repl.server.clock.now()
-    } else if (this.state === 'transfer') {
-      this.log.warning('I/O error trying to sync with MASTER: connection lost')
+    } else if (this.state === 'transfer' && !failed) {
+      this.transferLost()
     }
+    const reconnectNow = this.state === 'transfer'
     this.sock = null
     this.transfer = null
     this.throttled = false
     this.held = []
     this.closeSession()
     this.state = 'connect'
-    this.scheduleRetry()
+    // redis cancelReplicationHandshake(1): a transfer that failed reconnects at once
+    if (reconnectNow && !this.closed) {
+      this.log.notice(`Reconnecting to MASTER ${this.host}:${this.port} after failure`)
+      this.connect()
+    } else this.scheduleRetry()
+  }
+
+  /** The link dropped during the transfer: what redis logs for a load from the socket, or a read to disk. */
+  private transferLost(): void {
+    const t = this.transfer
+    if (!t?.parser) return this.log.warning('I/O error trying to sync with MASTER: connection lost')
+    // rdbLoadRio's eoferr and rdbReportError for a short read from the socket (rdb.c:3249 in redis-server 7.0.15)
+    this.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.')
+    this.log.warning(`Internal error in RDB reading offset ${t.read}, function at rdb.c:3249 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.`)
+    this.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${this.sockError === 'ETIMEDOUT' ? 'Connection timed out' : 'Connection reset by peer'}`)
+    if (this.repl.server.config.get('repl-diskless-load') === 'swapdb') this.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background')
   }
 
   private fail(msg: string): void {
@@ -171,7 +193,7 @@ export class MasterLink {
     const s = this.sock
     this.sock = null
     s?.destroy()
-    this.linkLost()
+    this.linkLost(true)
   }
 
   private scheduleRetry(): void {
@@ -417,14 +439,23 @@ export class MasterLink {
       this.inbuf = Buffer.alloc(0)
       if (line.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${line.slice(1)}`)
       let m: RegExpExecArray | null
+      // the node always parses as the bytes arrive; the log says what redis would do (useDisklessLoad)
+      const load = this.repl.server.config.get('repl-diskless-load')
+      t.parser = load === 'swapdb' || (load === 'on-empty-db' && this.repl.server.databases().every(([, d]) => d.size === 0))
+      const to = t.parser ? 'parser' : 'disk'
       if ((m = /^\$EOF:(.{40})$/.exec(line))) {
         t.size = -1
         t.mark = m[1]
-        this.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk')
+        this.log.notice(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to ${to}`)
       } else if ((m = /^\$(\d+)$/.exec(line))) {
         t.size = Number(m[1])
-        this.log.notice(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master to disk`)
+        this.log.notice(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master to ${to}`)
       } else throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${line.slice(0, 64)}'), are you sure the host and port are right?`)
+      if (t.parser) {
+        // readSyncBulkPayload before rdbLoad: swapdb loads aside, on-empty-db flushes first
+        if (load !== 'swapdb') this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+        this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
+      }
       if (rest.length) this.onTransferData(rest)
       return
     }
@@ -469,11 +500,11 @@ export class MasterLink {
     const t = this.transfer!
     const repl = this.repl
     const server = repl.server
-    this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+    if (!t.parser) this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
     t.sink.end() // throws on a truncated or corrupt RDB: the link is dropped, old data kept
     // Libraries compile before anything is replaced: one that fails keeps the old state whole.
     const commitFunctions = server.scripting?.functions.prepare(t.sink.functions)
-    this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
+    if (!t.parser) this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
     server.replaceDatabases(t.sink.dbs)
     commitFunctions?.()
     server.emit('replicaFullSyncLoaded')

@@ -404,7 +404,8 @@ export class Replication {
     }
     const timeout = cfg.int('repl-timeout') * 1000
     for (const r of [...this.replicas]) {
-      if (r.state === 'wait_bgsave' && r.session.socket) r.session.socket.write('\n')
+      // keep-alive newlines before the payload, never inside a diskless stream (redis replicationCron is_presync)
+      if (r.state === 'wait_bgsave' && !r.job?.diskless && r.session.socket) r.session.socket.write('\n')
       if (r.state === 'online' && !r.legacySync && now - r.ackTime > timeout) {
         this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.listeningPort}`)
         r.session.close()
