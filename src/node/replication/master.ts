@@ -6,7 +6,7 @@ import * as path from 'node:path'
 import type {Session} from '../session.js'
 import {randomHex40} from './resp.js'
 import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-source.js'
-import type {Replication, ReplicaClient} from './state.js'
+import {replicaName, type Replication, type ReplicaClient} from './state.js'
 import {unsetMaster} from './role.js'
 import {bgsaveInProgress, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
 
@@ -21,7 +21,7 @@ export function newReplicaClient(session: Session, legacySync: boolean): Replica
     state: 'wait_bgsave',
     listeningPort: st?.listeningPort ?? 0,
     ip: st?.ip || hostOf(session.addr),
-    capaEof: !legacySync && (st?.capaEof ?? false),
+    capaEof: st?.capaEof ?? false, // redis keeps a SYNC client's REPLCONF capa (redis-cli --rdb sends capa eof)
     capaPsync2: !legacySync && (st?.capaPsync2 ?? false),
     ackOff: 0,
     ackTime: session.server.clock.now(),
@@ -61,9 +61,7 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   // a filtered RDB is only ever produced for a socket target
   if ((s.replInfo?.req ?? 0) !== 0 && !(s.replInfo?.capaEof ?? false)) return 'ERR Filtered replica requires EOF capability'
   const psync = argv[0].toLowerCase() === 'psync'
-  // redis replicationGetSlaveName
-  const port = s.replInfo?.listeningPort ?? 0
-  const peer = `${s.replInfo?.ip || hostOf(s.addr)}:${port !== 0 ? port : '<unknown-replica-port>'}`
+  const peer = replicaName(s.replInfo?.ip || hostOf(s.addr), s.replInfo?.listeningPort ?? 0)
   repl.server.log.notice(`Replica ${peer} asks for synchronization`)
   if (psync) {
     const off = Number(argv[2])

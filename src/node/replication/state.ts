@@ -14,6 +14,11 @@ import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
 
+/** redis replicationGetSlaveName: `ip:port`, or `ip:<unknown-replica-port>` before REPLCONF listening-port. */
+export function replicaName(ip: string, listeningPort: number): string {
+  return `${ip}:${listeningPort !== 0 ? listeningPort : '<unknown-replica-port>'}`
+}
+
 export const NULL_REPLID = '0000000000000000000000000000000000000000'
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online'
@@ -254,7 +259,7 @@ export class Replication {
     r.job?.detach(r)
     this.trimBacklog()
     if (this.replicas.length === 0) this.noReplicasSince = this.server.clock.now()
-    this.server.log.notice(`Connection with replica ${r.ip}:${r.listeningPort} lost.`)
+    this.server.log.warning(`Connection with replica ${replicaName(r.ip, r.listeningPort)} lost.`)
   }
 
   disconnectReplicas(): void {
