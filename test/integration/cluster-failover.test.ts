@@ -186,12 +186,22 @@ describe('failover in embedded clusters', () => {
       type Entry = Awaited<ReturnType<typeof nodes>>[number]
       let master: Entry | undefined
       let replica: Entry | undefined
+      // Every node must already see the previous failover's outcome: a voter that still takes the
+      // replica for a master denies it the vote ("it is a master node", as redis-server does), and a
+      // FORCE or TAKEOVER attempt is not retried.
       await waitFor(async () => {
         const view = await nodes(ns[0].port)
         master = view.find((e) => e.role === 'master' && e.slots.some(([a]) => a === 0))
         replica = master && view.find((e) => e.masterId === master!.id)
-        return master !== undefined && replica !== undefined
-      }, 10000, 'the view shows a master of slot 0 with a replica')
+        if (master === undefined || replica === undefined) return false
+        for (const n of ns) {
+          const v = await nodes(n.port)
+          const m = v.find((e) => e.id === master!.id)
+          const r = v.find((e) => e.id === replica!.id)
+          if (m?.role !== 'master' || !m.slots.some(([a]) => a === 0) || r?.role !== 'replica' || r.masterId !== master.id) return false
+        }
+        return (await conn(replica.port).info('replication')).includes('master_link_status:up')
+      }, 30000, 'every node sees the master of slot 0 and its replica, the replica linked')
       const mPort = master!.port
       const rPort = replica!.port
       const w = writer(ns.map((n) => n.port), await keysOf(mPort, 10))
