@@ -5,10 +5,14 @@
 //   blocked: a command sent first on a second connection, which must block until `cmds` serve it
 //   sleep:   ms to wait before `cmds` (lets TTLs pass)
 //   random:  the step draws at random (SPOP ...): compare commands and keys, not the members
+//   expiry:  a volatile key that the active expire cycle or the step's own lookup may reap first,
+//            depending on timing: a lookup in a write propagates its DEL with the command inside
+//            MULTI/EXEC, the active cycle propagates the DEL alone; both are compared without that
+//            MULTI/EXEC pair (the DEL and the command must still match)
 // `$TARGET` is replaced by the port of a third redis-server (the MIGRATE target).
 
 //   known:   a documented divergence: run on both sides, reported, not failed
-export type Step = string | (string | string[])[] | {cmds: (string | string[])[]; blocked?: string; sleep?: number; random?: boolean; known?: string}
+export type Step = string | (string | string[])[] | {cmds: (string | string[])[]; blocked?: string; sleep?: number; random?: boolean; expiry?: boolean; known?: string}
 
 // Absolute times a few hours ahead, the same for both sides.
 const S = Math.floor(Date.now() / 1000) + 7200
@@ -166,12 +170,12 @@ const expiry: Step[] = [
   // INFO measures memory (an aggregate's contents are sampled): that is no lookup, nothing expires
   'HSET lzh f v', 'SET lz19 v PX 30', {cmds: ['INFO', 'INFO memory', 'MEMORY STATS'], sleep: 60}, 'DEL lz19',
   'DEBUG SET-ACTIVE-EXPIRE 1',
-  'SET ex1 v PX 60', {cmds: ['GET ex1'], sleep: 150},
-  'SET ex2 v PX 60', {cmds: ['SET ex2 w'], sleep: 150},
-  'SET ex3 v PX 60', {cmds: ['EXISTS ex3'], sleep: 150},
-  'RPUSH ex4 a', 'PEXPIRE ex4 60', {cmds: ['RPUSH ex4 b'], sleep: 150},
+  'SET ex1 v PX 60', {cmds: ['GET ex1'], sleep: 150, expiry: true},
+  'SET ex2 v PX 60', {cmds: ['SET ex2 w'], sleep: 150, expiry: true},
+  'SET ex3 v PX 60', {cmds: ['EXISTS ex3'], sleep: 150, expiry: true},
+  'RPUSH ex4 a', 'PEXPIRE ex4 60', {cmds: ['RPUSH ex4 b'], sleep: 150, expiry: true},
   'SET ex5 v PX 60', {cmds: [['MULTI'], ['INCR', 'ex5'], ['EXEC']], sleep: 150},
-  'SET ex6 1 PX 60', {cmds: ['INCRBYFLOAT ex6 1.5'], sleep: 150},
+  'SET ex6 1 PX 60', {cmds: ['INCRBYFLOAT ex6 1.5'], sleep: 150, expiry: true},
 ]
 
 const HELLO = '\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n'
