@@ -51,12 +51,12 @@ function saveCache(): void {
 // `--write-code-cache` (npm run bundle): a real start (a cluster node on a free port, in a temp
 // directory) and the first commands a local cluster's set-up sends it, then the cache of everything
 // compiled by then: the start-up path is in the cache too, not only the modules' set-up.
-const warm = process.argv[2] === '--write-code-cache'
+const writeCodeCache = process.argv[2] === '--write-code-cache'
 const runBundle = (): void => {
   const mod = {exports: {}}
   ;(script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, here)
 }
-if (warm) {
+if (writeCodeCache) {
   process.stderr.write = () => true
   process.stdout.write = () => true
   const dir = mkdtempSync(join(tmpdir(), 'redis-ts-code-cache-'))
