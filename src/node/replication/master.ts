@@ -236,7 +236,10 @@ export class FullSyncJob {
     }
   }
 
-  /** The job itself stands for redis's fork child (diskless); a disk sync's child is its BGSAVE's. */
+  /**
+   * The job itself stands for redis's fork child (diskless, or a bare server's private file:
+   * writeFile); a disk sync of a node that saves files has its BGSAVE's child instead.
+   */
   get isChild(): boolean {
     return !this.usesBgsave && !this.finished
   }
