@@ -2,11 +2,12 @@
 // dbfilename), side by side: redis-server and embedded node processes. The sync has the BGSAVE's
 // child process (`pgrep -P`), writes dump.rdb, and the replicas wait in wait_bgsave meanwhile; the
 // child is killed when the last replica waiting for it leaves, unless save points are set (redis
-// freeClient); the master killed, the child exits on its own. A diskless sync's replica is listed in
+// freeClient); the master killed, the child exits on its own; a child that fails drops the waiting
+// replicas with redis's log line. A diskless sync's replica is listed in
 // wait_bgsave too while the RDB streams (redis WAIT_BGSAVE_END), and gets no keep-alive newlines.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -75,6 +76,22 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
       await waitFor(async () => (await infoField(rs[0].c, 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
       await waitFor(async () => /slave0:.*state=online/.test(await m.c.info('replication')), 20_000, 'online')
       assert.equal(await rs[0].c.dbsize(), 2000)
+    })
+
+    test(`${kind}: a BGSAVE child that fails drops the replicas waiting for it, with redis's log line`, {timeout: 120_000}, async () => {
+      const m = await procs.launch(kind, ['--enable-protected-configs', 'yes'])
+      await m.c.config('SET', 'repl-diskless-sync', 'no')
+      await m.c.call('DEBUG', 'POPULATE', '100')
+      // the child cannot create its temp file: the directory is gone
+      const gone = join(m.dir, 'gone')
+      mkdirSync(gone)
+      await m.c.config('SET', 'dir', gone)
+      rmSync(gone, {recursive: true})
+      const r = await procs.launch(kind)
+      await r.c.replicaof('127.0.0.1', String(m.port))
+      await waitFor(() => /SYNC failed\. BGSAVE child returned an error/.test(m.log()), 30_000, `${kind}: the failed sync logged`)
+      assert.doesNotMatch(m.log(), /BGSAVE for replication failed/) // the BGSAVE did start
+      assert.notEqual(await infoField(r.c, 'replication', 'master_link_status'), 'up')
     })
 
     test(`${kind}: the child exits when the master is killed`, {timeout: 120_000}, async () => {

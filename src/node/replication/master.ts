@@ -221,15 +221,17 @@ export class FullSyncJob {
     const server = this.repl.server
     // the BGSAVE's snapshot is the point in time: this same turn, at the offset FULLRESYNC gave
     const done = startBgsave(server) ? bgsaveInProgress(server) : null
+    // redis startBgsaveForReplication (no child) and updateSlavesWaitingBgsave (the child failed)
+    if (done === null) server.log.warning('BGSAVE for replication failed')
     const ok = done !== null && (await done)
     try {
-      if (!ok) throw new Error('BGSAVE for replication failed')
+      if (!ok) throw new Error('BGSAVE child returned an error')
       const size = (await fs.promises.stat(rdbPath(server))).size
       this.payloadFile = rdbPath(server)
       const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
       await Promise.all(live.map((r) => this.sendFile(r, size)))
     } catch (e) {
-      if (this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
+      if (done !== null && this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
       for (const r of this.replicas) r.session.close()
     } finally {
       this.end()
