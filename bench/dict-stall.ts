@@ -22,7 +22,7 @@ import type {Socket} from 'node:net'
 import {startNode} from '../src/node/index.js'
 import {Session} from '../src/node/session.js'
 import {freePortPair} from '../test/helpers/ports.js'
-import {connect, sleep} from './lib.js'
+import {connect, ownAllSlots, sleep} from './lib.js'
 
 const SIZES = (process.env.SIZES ?? '1000000').split(',').filter(Boolean).map(Number)
 const INPROC = (process.env.INPROC ?? '1000000,4000000').split(',').filter(Boolean).map(Number)
@@ -53,18 +53,8 @@ async function start(kind: Kind, mode: string, dir: string): Promise<{port: numb
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', '--logfile', join(dir, `${port}.log`)]
   if (mode === 'cluster') args.push('--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`)
   const proc = kind === 'embedded' ? spawn(process.execPath, [NODE_MAIN, ...args], {stdio: 'ignore'}) : spawn('redis-server', args, {stdio: 'ignore'})
-  const c = await connect(port)
-  try {
-    if (mode === 'cluster') {
-      await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
-      for (let i = 0; !String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok'); i++) {
-        if (i > 1000) throw new Error(`${kind} on ${port} never reached cluster_state:ok`)
-        await sleep(20)
-      }
-    }
-  } finally {
-    c.disconnect()
-  }
+  if (mode === 'cluster') await ownAllSlots(port, kind)
+  else (await connect(port)).disconnect() // answering
   return {port, proc}
 }
 

@@ -72,6 +72,20 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** A connected client once something answers PING on `port` (polls for up to 20 s). */
 export const connect = (port: number): Promise<Redis> => connectAnswering(port)
 
+/** A single cluster node (`label` for errors) given every slot, once it reports cluster_state:ok. */
+export async function ownAllSlots(port: number, label: string): Promise<void> {
+  const c = await connect(port)
+  try {
+    await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+    for (let i = 0; !String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok'); i++) {
+      if (i > 1000) throw new Error(`${label} on ${port} never reached cluster_state:ok`)
+      await sleep(20)
+    }
+  } finally {
+    c.disconnect()
+  }
+}
+
 /** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
 export function processCpuMs(pid: number): number {
   try {

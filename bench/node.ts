@@ -19,7 +19,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {Redis} from 'ioredis'
 import {freePortPair} from '../test/helpers/ports.js'
-import {run, sleep, connect} from './lib.js'
+import {run, sleep, connect, ownAllSlots} from './lib.js'
 
 const N = Number(process.env.N ?? 1_000_000)
 const KEYS = Number(process.env.KEYS ?? 1_000_000)
@@ -65,17 +65,7 @@ async function start(kind: Kind, dir: string): Promise<Target> {
       ? spawn(process.execPath, [...nodeLoader(), ...NODE_ARGS, NODE_BIN, ...(/(run|dev)\.js$/.test(NODE_BIN) ? ['node'] : []), ...common], {stdio: 'ignore', cwd: ROOT})
       : spawn('redis-server', common, {stdio: 'ignore', cwd: ROOT})
   const t: Target = {kind, port, proc}
-  const c = await connect(port)
-  try {
-    await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
-    for (let i = 0; ; i++) {
-      if (String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break
-      if (i > 500) throw new Error(`${kind} on ${port} never reached cluster_state:ok`)
-      await sleep(20)
-    }
-  } finally {
-    c.disconnect()
-  }
+  await ownAllSlots(port, kind)
   return t
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Test entry point (`npm test`): runs every *.test.ts under test/<tier>/ with node's test runner via tsx.
 // Usage: node test/run.mjs [tier|file ...]   tiers: unit integration cli compat
-import {readdirSync, statSync, existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {readdirSync, statSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {spawnSync} from 'node:child_process'
@@ -33,7 +33,8 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '1'
 // --test-timeout to each file. 20 min is several times the slowest file on a loaded machine.
 const fileTimeout = process.env.TEST_FILE_TIMEOUT_MS ?? '1200000'
 // spec for humans on stdout; TAP to a file so we can print one plain summary line at the end.
-const tapFile = join(mkdtempSync(join(tmpdir(), 'redis-ts-tap-')), 'results.tap')
+const tapDir = mkdtempSync(join(tmpdir(), 'redis-ts-tap-'))
+const tapFile = join(tapDir, 'results.tap')
 const r = spawnSync(
   process.execPath,
   [
@@ -52,6 +53,8 @@ try {
   summary = `${num('pass')} passed, ${num('fail') + num('cancelled')} failed, ${num('skipped')} skipped`
 } catch {
   summary = ''
+} finally {
+  rmSync(tapDir, {recursive: true, force: true})
 }
 if (summary) console.log(`\ntests: ${summary}`)
 process.exit(r.status ?? 1)

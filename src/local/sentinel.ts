@@ -4,7 +4,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import {ioredis} from '../admin/ioredis.js'
+import {lazyClient} from '../admin/ioredis.js'
 import {embeddedCommand, isAlive, stopPids} from './launcher.js'
 import {freePortPair} from './ports.js'
 import {waitAnswers} from './wait.js'
@@ -88,8 +88,7 @@ export function restartProc(p: SentinelProc, detached = false): SentinelProc {
 
 /** SENTINEL MASTER <name> as a plain object (null when the Sentinel does not answer). */
 export async function sentinelMaster(port: number, name: string): Promise<Record<string, string> | null> {
-  const c = new (await ioredis()).Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true})
-  c.on('error', () => {})
+  const c = await lazyClient({port, host: '127.0.0.1'})
   try {
     await c.connect()
     const r = (await c.call('SENTINEL', 'MASTER', name)) as string[]

@@ -2,7 +2,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Redis} from 'ioredis'
-import {ioredis} from '../admin/ioredis.js'
+import {lazyClient} from '../admin/ioredis.js'
 import type {NodePool} from '../admin/pool.js'
 import {RedisTsError} from '../errors.js'
 import {mark} from '../timing.js'
@@ -52,8 +52,7 @@ export interface AnswerOptions {
 export async function connectAnswering(port: number, opts: AnswerOptions = {}): Promise<Redis> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20000)
   for (;;) {
-    const c = new (await ioredis()).Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
-    c.on('error', () => {})
+    const c = await lazyClient({port, host: '127.0.0.1', ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
     try {
       await c.connect()
       await c.ping()

@@ -92,12 +92,12 @@ export interface ManifestFlag {
 }
 
 /**
- * The local embedded cluster `create` with these arguments (after the command id) will start:
- * masters and nodes (masters × (replicas + 1)) — no node addresses, no --server other than embedded,
- * not --sentinel/--foreground/--dry-run/--help —, else undefined. Flags are told apart from addresses
+ * How many nodes (masters × (replicas + 1)) the local embedded cluster `create` with these arguments
+ * (after the command id) will start — no node addresses, no --server other than embedded, not
+ * --sentinel/--foreground/--dry-run/--help —, else undefined. Flags are told apart from addresses
  * with the oclif manifest's flags; anything not understood means undefined (no warm start).
  */
-export function localCreateSize(argv: string[], flags: Record<string, ManifestFlag>): {masters: number; nodes: number} | undefined {
+export function localCreateNodes(argv: string[], flags: Record<string, ManifestFlag>): number | undefined {
   const byName = new Map<string, [string, ManifestFlag]>()
   for (const [name, f] of Object.entries(flags)) {
     byName.set(`--${name}`, [name, f])
@@ -123,11 +123,11 @@ export function localCreateSize(argv: string[], flags: Record<string, ManifestFl
   const masters = num('masters')
   const replicas = num('replicas')
   if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return undefined
-  return {masters, nodes: masters * (replicas + 1)}
+  return masters * (replicas + 1)
 }
 
 /**
- * bin/run.js, for `create` of a local embedded cluster (localCreateSize): start every node's process
+ * bin/run.js, for `create` of a local embedded cluster (localCreateNodes): start every node's process
  * now, so they load while the CLI does. All of them, whatever the load: the cluster is ready once the
  * CLI and every node have loaded (plus a few round trips), so what counts is that no core sits idle
  * meanwhile; the masters-only warm start this replaced (replicas spawned once the masters answered)
@@ -135,6 +135,6 @@ export function localCreateSize(argv: string[], flags: Record<string, ManifestFl
  */
 export function prewarmForCreate(argv: string[]): void {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
-  const size = localCreateSize(argv, manifest.commands.create?.flags ?? {})
-  if (size) prewarmNodes(size.nodes, true)
+  const nodes = localCreateNodes(argv, manifest.commands.create?.flags ?? {})
+  if (nodes) prewarmNodes(nodes, true)
 }

@@ -7,7 +7,7 @@
 // writable) is written by `npm run bundle` and rewritten by the first node that finds it missing
 // or rejected (another Node.js version); it is only an optimisation: any failure means a plain compile.
 import {isAscii} from 'node:buffer'
-import {mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {connect, createServer, type AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
@@ -22,7 +22,11 @@ const bundle = join(here, 'main.bundle.cjs')
 const bytes = readFileSync(bundle)
 const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 const cacheName = `main.bundle.cjs.${process.version}.v8cache`
-const cacheFiles = [join(here, cacheName), join(tmpdir(), `redis-ts-${source.length}-${cacheName}`)]
+// V8 accepts a code cache for any source of the same length (its only check of the source): the
+// shared temp dir's copy is named after the bundle's length and modification time, so another
+// install's bundle of the same length never runs with this one's compiled code.
+const tmpCache = `redis-ts-${source.length}-${Math.trunc(statSync(bundle).mtimeMs)}-${cacheName}`
+const cacheFiles = [join(here, cacheName), join(tmpdir(), tmpCache)]
 let cached: Buffer | undefined
 for (const f of cacheFiles) {
   try {
@@ -51,12 +55,12 @@ function saveCache(): void {
 // `--write-code-cache` (npm run bundle): a real start (a cluster node on a free port, in a temp
 // directory) and the first commands a local cluster's set-up sends it, then the cache of everything
 // compiled by then: the start-up path is in the cache too, not only the modules' set-up.
-const warm = process.argv[2] === '--write-code-cache'
+const writeCodeCache = process.argv[2] === '--write-code-cache'
 const runBundle = (): void => {
   const mod = {exports: {}}
   ;(script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, here)
 }
-if (warm) {
+if (writeCodeCache) {
   process.stderr.write = () => true
   process.stdout.write = () => true
   const dir = mkdtempSync(join(tmpdir(), 'redis-ts-code-cache-'))

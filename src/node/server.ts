@@ -52,6 +52,9 @@ export type ShutdownHook = (opts: ShutdownOptions) => Promise<void> | void
 /** Return an error text to reject the command (e.g. READONLY on a replica, LOADING). */
 export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => string | null
 
+/** What redis prepareForShutdown logs for SHUTDOWN and for a signal's shutdown alike. */
+const USER_SHUTDOWN = 'User requested shutdown...'
+
 const PROTECTED_MODE_DENIED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
@@ -592,7 +595,7 @@ export class NodeServer extends EventEmitter {
    * failed, the initial AOF is still being written; FORCE not given) or SHUTDOWN ABORT cancelled
    * the wait: the node keeps running.
    */
-  async shutdown(reason: string | null = 'User requested shutdown...', opts: ShutdownOptions = {}): Promise<boolean> {
+  async shutdown(reason: string | null = USER_SHUTDOWN, opts: ShutdownOptions = {}): Promise<boolean> {
     if (this.shuttingDown) return true
     // redis isShutdownInitiated: a second SHUTDOWN blocks with the first
     if (this.shutdownMstime !== 0) return new Promise((res) => this.shutdownWaiters.push(res))
@@ -667,7 +670,7 @@ export class NodeServer extends EventEmitter {
 
   /** serverCron's shutdown_asap branch: prepareForShutdown with the flags the signal implies. */
   private shutdownFromSignal(signal: 'SIGTERM' | 'SIGINT'): void {
-    void this.shutdown(undefined, signalShutdownOptions(this, signal)).then((ok) => {
+    void this.shutdown(USER_SHUTDOWN, signalShutdownOptions(this, signal)).then((ok) => {
       if (ok) return
       // The final save failed: keep running (a second signal retries).
       this.log.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`)

@@ -1,5 +1,5 @@
 // Helpers for replication tests: in-process embedded nodes, clients, polling, keyspace digests.
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -34,14 +34,45 @@ export function canonical(payload: Buffer): string {
   }
 }
 
+// embedded()'s temp dirs not removed yet: a node stopped another way (SHUTDOWN, a test that never
+// stops it) has its dir removed when the test file's process exits.
+const liveDirs = new Set<string>()
+process.on('exit', () => {
+  for (const d of liveDirs) rmSync(d, {recursive: true, force: true})
+})
+
+function removeDir(dir: string): void {
+  liveDirs.delete(dir)
+  rmSync(dir, {recursive: true, force: true})
+}
+
+/** An in-process node in a temp dir of its own (removed once it stopped), unless `overrides` names a dir. */
 export async function embedded(overrides: Record<string, string> = {}, capture?: string[]): Promise<RunningNode> {
-  const dir = mkdtempSync(join(tmpdir(), 'redis-ts-repl-'))
-  const node = await startNode({overrides: {port: '0', save: '', dir, 'repl-diskless-sync-delay': '0', ...overrides}, silent: !capture})
+  const dir = overrides.dir === undefined ? mkdtempSync(join(tmpdir(), 'redis-ts-repl-')) : null
+  if (dir !== null) liveDirs.add(dir)
+  let node: RunningNode
+  try {
+    node = await startNode({overrides: {port: '0', save: '', ...(dir !== null ? {dir} : {}), 'repl-diskless-sync-delay': '0', ...overrides}, silent: !capture})
+  } catch (e) {
+    if (dir !== null) removeDir(dir)
+    throw e
+  }
   if (capture) {
     node.server.log.silent = false
     node.server.log.sink = (l) => void capture.push(l)
   }
-  return node
+  if (dir === null) return node
+  const stop = node.stop.bind(node)
+  return {
+    ...node,
+    async stop() {
+      try {
+        await stop()
+      } finally {
+        removeDir(dir)
+      }
+    },
+  }
 }
 
 /**

@@ -23,6 +23,11 @@ export interface ServerProcess {
   exited: Promise<unknown>
 }
 
+/** One field of INFO <section> (undefined when absent). */
+export async function infoField(c: Redis, section: string, name: string): Promise<string | undefined> {
+  return new RegExp(`^${name}:(.*)$`, 'm').exec(await c.info(section))?.[1]
+}
+
 /** Direct children of pid (a fork child), from pgrep as Redis's own tests read them. */
 export function childrenOf(pid: number): number[] {
   try {

@@ -12,7 +12,7 @@ import {readRdb} from '../../src/node/persistence/rdb-file.js'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import type {Redis} from 'ioredis'
-import {alive, childrenOf, KINDS, ServerProcesses, type ServerProcess as Server} from '../helpers/server-process.js'
+import {alive, childrenOf, infoField, KINDS, ServerProcesses, type ServerProcess as Server} from '../helpers/server-process.js'
 
 const oomOf = (pid: number) => Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'latin1').trim())
 
@@ -21,7 +21,7 @@ describe('BGSAVE child process, redis-server and embedded node side by side', {s
   after(() => procs.stop())
   const launch = (kind: (typeof KINDS)[number]) => procs.launch(kind)
 
-  const info = async (c: Redis, name: string) => new RegExp(`^${name}:(.*)\r?$`, 'm').exec(await c.info('persistence'))?.[1]
+  const info = (c: Redis, name: string) => infoField(c, 'persistence', name)
 
   /** BGSAVE kept running by rdb-key-save-delay (20 keys x 100 ms): its child's pid. */
   const slowBgsave = async (s: Server): Promise<number> => {

@@ -148,11 +148,13 @@ async function baseline(): Promise<void> {
   }
   await waitHealthy()
   // A failed case may leave a master without replicas (or a slot-less master): re-home a spare.
-  for (;;) {
+  // Each move places one node for good: seven moves without the shape means something else is wrong.
+  for (let moves = 0; ; moves++) {
     const s = (await shards()).sort((a, b) => a.replicas.length - b.replicas.length)
     const placed = new Set(s.flatMap((x) => [x.master, ...x.replicas]))
     const idle = procs.filter((p) => !placed.has(p))
     if (idle.length === 0 && s[0].replicas.length > 0) break
+    assert.ok(moves < procs.length, `baseline: no master left without a replica after ${moves} moves`)
     const mover = idle[0] ?? s[s.length - 1].replicas[0]
     assert.equal(await call(mover, 'CLUSTER', 'REPLICATE', s[0].master.id), 'OK')
     await waitReplicaOf(mover, s[0].master)

@@ -11,9 +11,7 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
-import {KINDS, ServerProcesses, type Kind, type ServerProcess} from '../helpers/server-process.js'
-
-const field = async (s: ServerProcess, section: string, name: string) => new RegExp(`^${name}:(.*?)\r?$`, 'm').exec(await s.c.info(section))?.[1]
+import {infoField, KINDS, ServerProcesses, type Kind} from '../helpers/server-process.js'
 
 describe('replica loading from the socket, redis-server and embedded node side by side', {skip: redisSkip()}, () => {
   const procs = new ServerProcesses()
@@ -46,10 +44,10 @@ describe('replica loading from the socket, redis-server and embedded node side b
       const {r} = await slowLoad(kind, 'swapdb')
       assert.match(r.log(), /receiving streamed RDB from master with EOF to parser/)
       // 2000 keys at 1 ms each: the load is still running when the line is there
-      assert.equal(await field(r, 'replication', 'master_sync_in_progress'), '1')
+      assert.equal(await infoField(r.c, 'replication', 'master_sync_in_progress'), '1')
       assert.doesNotMatch(r.log(), /Flushing old data/) // swapdb loads aside
       await r.c.config('SET', 'key-load-delay', '0')
-      await waitFor(async () => (await field(r, 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
+      await waitFor(async () => (await infoField(r.c, 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
     })
 
     test(`${kind}: a link killed mid-load logs the short read and reconnects at once`, {timeout: 120_000}, async () => {
@@ -61,13 +59,13 @@ describe('replica loading from the socket, redis-server and embedded node side b
       assert.match(log, /MASTER <-> REPLICA sync: Discarding temporary DB in background/)
       assert.match(log, /Reconnecting to MASTER 127\.0\.0\.1:\d+ after failure/)
       await r.c.config('SET', 'key-load-delay', '0')
-      await waitFor(async () => (await field(r, 'replication', 'master_link_status')) === 'up', 60_000, 'synced again')
+      await waitFor(async () => (await infoField(r.c, 'replication', 'master_link_status')) === 'up', 60_000, 'synced again')
     })
 
     test(`${kind}: SIGTERM while loading (on-empty-db) exits without the final save`, {timeout: 120_000}, async () => {
       const {r} = await slowLoad(kind, 'on-empty-db', ['--save', '900 1'])
       assert.match(r.log(), /MASTER <-> REPLICA sync: Flushing old data/) // on-empty-db empties first
-      assert.equal(await field(r, 'persistence', 'loading'), '1')
+      assert.equal(await infoField(r.c, 'persistence', 'loading'), '1')
       r.proc.kill('SIGTERM')
       await Promise.race([r.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`${kind}: still running 30 s after SIGTERM`)), 30_000))])
       const log = r.log()

@@ -2,17 +2,16 @@
 // dbfilename), side by side: redis-server and embedded node processes. The sync has the BGSAVE's
 // child process (`pgrep -P`), writes dump.rdb, and the replicas wait in wait_bgsave meanwhile; the
 // child is killed when the last replica waiting for it leaves, unless save points are set (redis
-// freeClient); the master killed, the child exits on its own. A diskless sync's replica is listed in
+// freeClient); the master killed, the child exits on its own; a child that fails drops the waiting
+// replicas with redis's log line. A diskless sync's replica is listed in
 // wait_bgsave too while the RDB streams (redis WAIT_BGSAVE_END), and gets no keep-alive newlines.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
-import {alive, childrenOf, KINDS, ServerProcesses, type Kind, type ServerProcess} from '../helpers/server-process.js'
-
-const field = async (s: ServerProcess, section: string, name: string) => new RegExp(`^${name}:(.*?)\r?$`, 'm').exec(await s.c.info(section))?.[1]
+import {alive, childrenOf, infoField, KINDS, ServerProcesses, type Kind, type ServerProcess} from '../helpers/server-process.js'
 
 describe('disk-based sync as a BGSAVE, redis-server and embedded node side by side', {skip: redisSkip()}, () => {
   const procs = new ServerProcesses()
@@ -32,7 +31,7 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
     }
     await waitFor(async () => {
       const repl = await m.c.info('replication')
-      return (await field(m, 'persistence', 'rdb_bgsave_in_progress')) === '1' && (repl.match(/state=wait_bgsave/g) ?? []).length === replicas
+      return (await infoField(m.c, 'persistence', 'rdb_bgsave_in_progress')) === '1' && (repl.match(/state=wait_bgsave/g) ?? []).length === replicas
     }, 20_000, `${kind}: sync child started`)
     return {m, rs}
   }
@@ -41,7 +40,7 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
     test(`${kind}: the sync has a child process and writes dump.rdb`, {timeout: 120_000}, async () => {
       const {m, rs} = await slowSync(kind, 2000, 1000)
       assert.equal(childrenOf(m.pid).length, 1)
-      await waitFor(async () => (await field(rs[0], 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
+      await waitFor(async () => (await infoField(rs[0].c, 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
       assert.equal(existsSync(join(m.dir, 'dump.rdb')), true)
       assert.equal(await rs[0].c.dbsize(), 2000)
       assert.match(m.log(), /Starting BGSAVE for SYNC with target: disk/)
@@ -52,29 +51,47 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
       // 30 keys at 1 s each: a child still running after 8 s was not killed
       const {m, rs} = await slowSync(kind, 30, 1_000_000, 2)
       await rs[0].c.replicaof('NO', 'ONE')
+      // the master has dropped the first replica (a kill would follow at once), and the child lives on
+      await waitFor(async () => (await infoField(m.c, 'replication', 'connected_slaves')) === '1', 20_000, 'first replica gone')
       await new Promise((res) => setTimeout(res, 300))
-      assert.equal(await field(m, 'persistence', 'rdb_bgsave_in_progress'), '1', 'another replica still waits')
+      assert.equal(await infoField(m.c, 'persistence', 'rdb_bgsave_in_progress'), '1', 'another replica still waits')
       const child = childrenOf(m.pid)[0]
       await rs[1].c.replicaof('NO', 'ONE')
-      await waitFor(async () => (await field(m, 'persistence', 'rdb_bgsave_in_progress')) === '0', 8_000, 'child killed')
+      await waitFor(async () => (await infoField(m.c, 'persistence', 'rdb_bgsave_in_progress')) === '0', 8_000, 'child killed')
       await waitFor(() => !alive(child), 10_000, 'child exited')
       await m.c.config('SET', 'save', '900 1')
       for (const r of rs) await r.c.replicaof('127.0.0.1', String(m.port))
-      await waitFor(async () => (await field(m, 'persistence', 'rdb_bgsave_in_progress')) === '1', 20_000, 'second sync child')
+      await waitFor(async () => (await infoField(m.c, 'persistence', 'rdb_bgsave_in_progress')) === '1', 20_000, 'second sync child')
       const second = childrenOf(m.pid)
       for (const r of rs) await r.c.replicaof('NO', 'ONE')
       await waitFor(async () => /connected_slaves:0/.test(await m.c.info('replication')), 20_000, 'replicas gone')
       await new Promise((res) => setTimeout(res, 300))
-      assert.equal(await field(m, 'persistence', 'rdb_bgsave_in_progress'), '1')
+      assert.equal(await infoField(m.c, 'persistence', 'rdb_bgsave_in_progress'), '1')
       assert.deepEqual(childrenOf(m.pid), second)
     })
 
     test(`${kind}: diskless, the replica is in wait_bgsave while the RDB streams, then online`, {timeout: 120_000}, async () => {
       const {m, rs} = await slowSync(kind, 2000, 1000, 1, true)
       await m.c.config('SET', 'rdb-key-save-delay', '0')
-      await waitFor(async () => (await field(rs[0], 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
+      await waitFor(async () => (await infoField(rs[0].c, 'replication', 'master_link_status')) === 'up', 60_000, 'synced')
       await waitFor(async () => /slave0:.*state=online/.test(await m.c.info('replication')), 20_000, 'online')
       assert.equal(await rs[0].c.dbsize(), 2000)
+    })
+
+    test(`${kind}: a BGSAVE child that fails drops the replicas waiting for it, with redis's log line`, {timeout: 120_000}, async () => {
+      const m = await procs.launch(kind, ['--enable-protected-configs', 'yes'])
+      await m.c.config('SET', 'repl-diskless-sync', 'no')
+      await m.c.call('DEBUG', 'POPULATE', '100')
+      // the child cannot create its temp file: the directory is gone
+      const gone = join(m.dir, 'gone')
+      mkdirSync(gone)
+      await m.c.config('SET', 'dir', gone)
+      rmSync(gone, {recursive: true})
+      const r = await procs.launch(kind)
+      await r.c.replicaof('127.0.0.1', String(m.port))
+      await waitFor(() => /SYNC failed\. BGSAVE child returned an error/.test(m.log()), 30_000, `${kind}: the failed sync logged`)
+      assert.doesNotMatch(m.log(), /BGSAVE for replication failed/) // the BGSAVE did start
+      assert.notEqual(await infoField(r.c, 'replication', 'master_link_status'), 'up')
     })
 
     test(`${kind}: the child exits when the master is killed`, {timeout: 120_000}, async () => {

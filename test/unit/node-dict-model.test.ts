@@ -21,33 +21,19 @@ function modelled(partitions = 0): {s: Set<string>; d: DictModel; add(m: string)
   const s = new Set<string>()
   const p = partitions === 0 ? null : partitioned(partitions)
   const d = new DictModel(() => s.values(), p?.partitions ?? null)
-  if (p !== null) {
-    // the caller's structure is the partitions; `s` mirrors them for the checks
-    return {
-      s,
-      d,
-      add(m) {
-        d.add(m)
-        s.add(m)
-        p.parts[p.partitions.of(m)].add(m)
-      },
-      del(m) {
-        s.delete(m)
-        p.parts[p.partitions.of(m)].delete(m)
-        d.delete(m)
-        d.shrinkIfNeeded()
-      },
-    }
-  }
+  // partitioned: the caller's structure is the partitions, `s` mirrors them for the checks
+  const part = (m: string) => p?.parts[p.partitions.of(m)]
   return {
     s,
     d,
     add(m) {
       d.add(m)
       s.add(m)
+      part(m)?.add(m)
     },
     del(m) {
       s.delete(m)
+      part(m)?.delete(m)
       d.delete(m)
       d.shrinkIfNeeded()
     },

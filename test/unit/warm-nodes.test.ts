@@ -4,29 +4,29 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {packageRoot, localCreateSize, type ManifestFlag} from '../../src/local/warm.js'
+import {packageRoot, localCreateNodes, type ManifestFlag} from '../../src/local/warm.js'
 
 const flags = (JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}).commands.create.flags
 
-test('local embedded create: its masters and nodes (masters × (replicas + 1))', () => {
-  assert.deepEqual(localCreateSize([], flags), {masters: 3, nodes: 3})
-  assert.deepEqual(localCreateSize(['--replicas', '1', '--yes'], flags), {masters: 3, nodes: 6})
-  assert.deepEqual(localCreateSize(['-r', '2', '-y', '--masters=4'], flags), {masters: 4, nodes: 12})
-  assert.deepEqual(localCreateSize(['--cluster-replicas', '1', '--port', '7000', '--name', 'ci', '--json'], flags), {masters: 3, nodes: 6})
-  assert.deepEqual(localCreateSize(['--server', 'embedded', '--replicas=1'], flags), {masters: 3, nodes: 6})
+test('local embedded create: its node count (masters × (replicas + 1))', () => {
+  assert.equal(localCreateNodes([], flags), 3)
+  assert.equal(localCreateNodes(['--replicas', '1', '--yes'], flags), 6)
+  assert.equal(localCreateNodes(['-r', '2', '-y', '--masters=4'], flags), 12)
+  assert.equal(localCreateNodes(['--cluster-replicas', '1', '--port', '7000', '--name', 'ci', '--json'], flags), 6)
+  assert.equal(localCreateNodes(['--server', 'embedded', '--replicas=1'], flags), 6)
 })
 
 test('anything else starts none', () => {
-  assert.equal(localCreateSize(['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'], flags), undefined, 'node addresses')
-  assert.equal(localCreateSize(['--replicas', '1', '127.0.0.1:7000'], flags), undefined, 'an address after flags')
-  assert.equal(localCreateSize(['--server', '/usr/bin/redis-server'], flags), undefined)
-  assert.equal(localCreateSize(['--sentinel'], flags), undefined)
-  assert.equal(localCreateSize(['--foreground'], flags), undefined)
-  assert.equal(localCreateSize(['--dry-run'], flags), undefined)
-  assert.equal(localCreateSize(['--help'], flags), undefined, 'not a flag of the manifest')
-  assert.equal(localCreateSize(['--bogus'], flags), undefined)
-  assert.equal(localCreateSize(['--replicas'], flags), undefined, 'a missing value')
-  assert.equal(localCreateSize(['--masters', '2'], flags), undefined)
-  assert.equal(localCreateSize(['--replicas', '-1'], flags), undefined)
-  assert.equal(localCreateSize(['--masters', 'abc'], flags), undefined)
+  assert.equal(localCreateNodes(['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'], flags), undefined, 'node addresses')
+  assert.equal(localCreateNodes(['--replicas', '1', '127.0.0.1:7000'], flags), undefined, 'an address after flags')
+  assert.equal(localCreateNodes(['--server', '/usr/bin/redis-server'], flags), undefined)
+  assert.equal(localCreateNodes(['--sentinel'], flags), undefined)
+  assert.equal(localCreateNodes(['--foreground'], flags), undefined)
+  assert.equal(localCreateNodes(['--dry-run'], flags), undefined)
+  assert.equal(localCreateNodes(['--help'], flags), undefined, 'not a flag of the manifest')
+  assert.equal(localCreateNodes(['--bogus'], flags), undefined)
+  assert.equal(localCreateNodes(['--replicas'], flags), undefined, 'a missing value')
+  assert.equal(localCreateNodes(['--masters', '2'], flags), undefined)
+  assert.equal(localCreateNodes(['--replicas', '-1'], flags), undefined)
+  assert.equal(localCreateNodes(['--masters', 'abc'], flags), undefined)
 })

@@ -58,17 +58,19 @@ async function inspectNode(addr: NodeAddress, pool: NodePool): Promise<ValidNode
   if (Number(cinfo.cluster_slots_assigned ?? '0') > 0) throw new RedisTsError('invalid-node', `Node ${name} is not empty: it already has ${cinfo.cluster_slots_assigned} slot(s) assigned`)
   const self = parseClusterNodes(String(await c.call('CLUSTER', 'NODES'))).find((e) => e.myself)
   if (!self) throw new RedisTsError('invalid-node', `Node ${name}: CLUSTER NODES has no myself line`)
-  const configNumber = (param: string) => c.call('CONFIG', 'GET', param).then((r) => Number((r as string[])[1]), () => undefined)
-  const configFlag = (param: string) => c.call('CONFIG', 'GET', param).then((r) => (r as string[])[1], () => undefined)
-  const [timeout, syncDelay, noFailover, replicaMigration] = await Promise.all([
-    configNumber('cluster-node-timeout'), configNumber('repl-diskless-sync-delay'), configFlag('cluster-replica-no-failover'), configFlag('cluster-allow-replica-migration'),
-  ])
+  // CONFIG GET of each setting fast join may lower (undefined where CONFIG is not available)
+  const config = (param: string) => c.call('CONFIG', 'GET', param).then((r) => (r as string[])[1] as string | undefined, () => undefined)
+  const [timeout, syncDelay, noFailover, replicaMigration] = await Promise.all(
+    ['cluster-node-timeout', 'repl-diskless-sync-delay', 'cluster-replica-no-failover', 'cluster-allow-replica-migration'].map(config),
+  )
+  const finite = (v: string | undefined) => v !== undefined && Number.isFinite(Number(v))
+  const yesNo = (v: string | undefined) => v === 'yes' || v === 'no'
   return {
     address: name, host: addr.host, port: addr.port, id: self.id, busPort: addr.busPort ?? self.busPort,
-    ...(timeout !== undefined && Number.isFinite(timeout) ? {nodeTimeoutMs: timeout} : {}),
-    ...(syncDelay !== undefined && Number.isFinite(syncDelay) ? {replSyncDelay: syncDelay} : {}),
-    ...(noFailover === 'yes' || noFailover === 'no' ? {noFailover} : {}),
-    ...(replicaMigration === 'yes' || replicaMigration === 'no' ? {replicaMigration} : {}),
+    ...(finite(timeout) ? {nodeTimeoutMs: Number(timeout)} : {}),
+    ...(finite(syncDelay) ? {replSyncDelay: Number(syncDelay)} : {}),
+    ...(yesNo(noFailover) ? {noFailover} : {}),
+    ...(yesNo(replicaMigration) ? {replicaMigration} : {}),
   }
 }
 

@@ -3,7 +3,7 @@
 // Sentinel's view (GET-MASTER-ADDR-BY-NAME, CKQUORUM), the master's role and offset, and each
 // replica's link and lag. Findings only; the command renders them and picks the exit code.
 import type {Redis} from 'ioredis'
-import {ioredis} from '../ioredis.js'
+import {lazyClient} from '../ioredis.js'
 
 export interface SentinelFinding {
   level: 'error' | 'warning'
@@ -44,10 +44,8 @@ interface AskOptions {
   commandTimeoutMs?: number
 }
 
-async function conn(host: string, port: number, o: AskOptions): Promise<Redis> {
-  const c = new (await ioredis()).Redis({host, port, password: o.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: o.connectTimeoutMs ?? 3000, commandTimeout: o.commandTimeoutMs, enableReadyCheck: false})
-  c.on('error', () => {})
-  return c
+function conn(host: string, port: number, o: AskOptions): Promise<Redis> {
+  return lazyClient({host, port, password: o.password, connectTimeout: o.connectTimeoutMs ?? 3000, commandTimeout: o.commandTimeoutMs, enableReadyCheck: false})
 }
 
 function pairs(r: unknown): Record<string, string> {

@@ -169,7 +169,7 @@ export function cmd(
 }
 
 /** `spec` as an object of the one shape every command spec has (see cmd). */
-export function canonicalSpec(spec: CommandSpec): CommandSpec {
+function canonicalSpec(spec: CommandSpec): CommandSpec {
   return {
     name: spec.name, arity: spec.arity, flags: spec.flags, firstKey: spec.firstKey, lastKey: spec.lastKey, step: spec.step,
     keys: spec.keys, handler: spec.handler, subcommands: spec.subcommands, categories: spec.categories, summary: spec.summary,

@@ -12,7 +12,10 @@
 //   walked yet is counted when the walk gets there.
 // - An unpartitioned one (a Set's or Map's live iterator, which visits elements added meanwhile and
 //   skips deleted ones) cannot tell whether a deleted element was visited already: a delete during
-//   the pass makes it start over once it reaches the end.
+//   the pass makes it start over once it reaches the end. Under a steady rate of deletes (an expires
+//   dict while keys expire and others get a TTL, a set or hash with churn) it therefore never
+//   finishes on its own, and the next growth completes it in one operation (DictModel.expand):
+//   about 1.3x the dict's elements at each doubling with adds and deletes at 2:1.
 // One byte per count (counts at this granularity average under 1), larger ones in a side map.
 
 /** A fixed partition of a dict's elements (the keyspace's hash slots): a counting pass walks it in order. */

@@ -84,10 +84,16 @@ export class DictModel {
   used0 = 0
   used1 = 0
   rehashidx = -1
-  /** every element's bucket count at a granularity >= the larger table (null: being counted) */
+  /**
+   * every element's bucket count, at a granularity >= the larger table once `pass` is done (until
+   * then at the previous one, which still covers the old table); null: not counted yet (an empty or
+   * cleared dict, or a presized one whose first pass runs)
+   */
   private counts: BucketCounts | null = null
   /** builds the counts at a new granularity, a few elements per operation */
   private pass: CountingPass | null = null
+  /** elements walked by the counting passes that completed */
+  private walked = 0
   /** elements added while rehashing: in the new table whatever their old bucket */
   private fresh: Set<string> | null = null
   /** how many of those sit in an old bucket the rehash has not reached (rehashidx and up) */
@@ -115,7 +121,6 @@ export class DictModel {
   get counted(): number {
     return this.walked + (this.pass?.walked ?? 0)
   }
-  private walked = 0
 
   get size(): number {
     return this.used0 + this.used1

@@ -151,7 +151,7 @@ export function scheduleFullSync(repl: Replication): void {
   }
   // redis syncCommand: a disk target needs a BGSAVE of its own; one already running (BGSAVE, the
   // save points) is waited for, then the next starts ("Waiting for next BGSAVE for SYNC")
-  const running = diskless ? null : bgsaveFor(repl)
+  const running = syncViaBgsave(repl, diskless) ? bgsaveInProgress(repl.server) : null
   if (running) {
     void running.then(() => setImmediate(() => scheduleFullSync(repl)))
     return
@@ -160,9 +160,12 @@ export function scheduleFullSync(repl: Replication): void {
   repl.job.start()
 }
 
-/** The BGSAVE a disk-based sync must wait for; null when none runs or the node saves no files (a bare server). */
-function bgsaveFor(repl: Replication): Promise<boolean> | null {
-  return rdbState(repl.server).installed ? bgsaveInProgress(repl.server) : null
+/**
+ * A disk-based sync runs as a BGSAVE of dump.rdb (FullSyncJob.viaBgsave), and waits for one already
+ * running; a node without persistence installed (a bare server) saves no files and writes a private one.
+ */
+function syncViaBgsave(repl: Replication, diskless: boolean): boolean {
+  return !diskless && rdbState(repl.server).installed
 }
 
 export class FullSyncJob {
@@ -170,7 +173,8 @@ export class FullSyncJob {
   private readonly mark = randomHex40()
   readonly offset: number
   private finished = false
-  private tmpFile = ''
+  /** the RDB file sendFile streams: a private temp file (writeFile) or dump.rdb (viaBgsave) */
+  private payloadFile = ''
   /** the disk sync runs as a BGSAVE (viaBgsave) */
   private usesBgsave = false
 
@@ -188,7 +192,7 @@ export class FullSyncJob {
     repl.flushStream()
     // Redis forces a SELECT at the start of the stream that follows the snapshot.
     repl.selectedDb = -1
-    this.usesBgsave = !this.diskless && rdbState(repl.server).installed
+    this.usesBgsave = syncViaBgsave(repl, this.diskless)
     const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
     if (!this.usesBgsave) this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
     log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
@@ -217,22 +221,27 @@ export class FullSyncJob {
     const server = this.repl.server
     // the BGSAVE's snapshot is the point in time: this same turn, at the offset FULLRESYNC gave
     const done = startBgsave(server) ? bgsaveInProgress(server) : null
+    // redis startBgsaveForReplication (no child) and updateSlavesWaitingBgsave (the child failed)
+    if (done === null) server.log.warning('BGSAVE for replication failed')
     const ok = done !== null && (await done)
     try {
-      if (!ok) throw new Error('BGSAVE for replication failed')
+      if (!ok) throw new Error('BGSAVE child returned an error')
       const size = (await fs.promises.stat(rdbPath(server))).size
-      this.tmpFile = rdbPath(server)
+      this.payloadFile = rdbPath(server)
       const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
       await Promise.all(live.map((r) => this.sendFile(r, size)))
     } catch (e) {
-      if (this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
+      if (done !== null && this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
       for (const r of this.replicas) r.session.close()
     } finally {
       this.end()
     }
   }
 
-  /** The job itself stands for redis's fork child (diskless); a disk sync's child is its BGSAVE's. */
+  /**
+   * The job itself stands for redis's fork child (diskless, or a bare server's private file:
+   * writeFile); a disk sync of a node that saves files has its BGSAVE's child instead.
+   */
   get isChild(): boolean {
     return !this.usesBgsave && !this.finished
   }
@@ -272,10 +281,10 @@ export class FullSyncJob {
   private async writeFile(): Promise<void> {
     const server = this.repl.server
     const dir = server.config.get('dir') || '.'
-    this.tmpFile = path.join(dir, `temp-repl-${process.pid}-${Date.now()}.rdb`)
+    this.payloadFile = path.join(dir, `temp-repl-${process.pid}-${Date.now()}.rdb`)
     let fd: fs.promises.FileHandle | null = null
     try {
-      fd = await fs.promises.open(this.tmpFile, 'w')
+      fd = await fs.promises.open(this.payloadFile, 'w')
       for (;;) {
         if (this.finished) return
         const chunk = this.snapshot!.next()
@@ -286,7 +295,7 @@ export class FullSyncJob {
       }
       await fd.close()
       fd = null
-      const size = (await fs.promises.stat(this.tmpFile)).size
+      const size = (await fs.promises.stat(this.payloadFile)).size
       server.log.notice('Background RDB transfer terminated with success')
       const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
       await Promise.all(live.map((r) => this.sendFile(r, size)))
@@ -295,7 +304,7 @@ export class FullSyncJob {
       for (const r of this.replicas) r.session.close()
     } finally {
       await fd?.close().catch(() => undefined)
-      fs.promises.rm(this.tmpFile, {force: true}).catch(() => undefined)
+      fs.promises.rm(this.payloadFile, {force: true}).catch(() => undefined)
       this.end()
     }
   }
@@ -305,7 +314,7 @@ export class FullSyncJob {
     const sock = r.session.socket!
     sock.write(`$${size}\r\n`)
     return new Promise((resolve) => {
-      const rs = fs.createReadStream(this.tmpFile, {highWaterMark: 256 * 1024})
+      const rs = fs.createReadStream(this.payloadFile, {highWaterMark: 256 * 1024})
       rs.on('error', () => {
         r.session.close()
         resolve()
@@ -339,7 +348,7 @@ export class FullSyncJob {
       r.pendingBytes = 0
       for (const b of pending) repl.writeTo(r, b)
     }
-    repl.server.log.notice(`Synchronization with replica ${r.ip}:${r.listeningPort} succeeded`)
+    repl.server.log.notice(`Synchronization with replica ${replicaName(r.ip, r.listeningPort)} succeeded`)
   }
 
   /** A replica went away mid-transfer. */

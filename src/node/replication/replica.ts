@@ -152,15 +152,15 @@ export class MasterLink {
     this.fail('Connection with master lost.')
   }
 
-  /** The socket closed or we dropped it (fail: already logged why): cache what we have and retry. */
-  private linkLost(failed = false): void {
+  /** The socket closed or we dropped it (`reasonLogged`: fail() has logged why): cache what we have and retry. */
+  private linkLost(reasonLogged = false): void {
     const wasConnected = this.state === 'connected'
     if (wasConnected) {
       this.log.notice('Connection with master lost.')
       this.log.notice('* Caching the disconnected master state.')
       this.cached = {replid: this.repl.replid, offset: this.reploff, db: this.streamDb}
       this.downSince = this.repl.server.clock.now()
-    } else if (this.state === 'transfer' && !failed) {
+    } else if (this.state === 'transfer' && !reasonLogged) {
       this.transferLost()
     }
     const reconnectNow = this.state === 'transfer'

@@ -305,7 +305,7 @@ export class Replication {
       if (r.ackOff === this.offset) continue
       lagging++
       const lag = r.state === 'online' ? Math.floor((this.server.clock.now() - r.ackTime) / 1000) : 0
-      this.server.log.warning(`Lagging replica ${r.ip}:${r.listeningPort} reported offset ${this.offset - r.ackOff} behind master, lag=${lag}, state=${r.state}.`)
+      this.server.log.warning(`Lagging replica ${replicaName(r.ip, r.listeningPort)} reported offset ${this.offset - r.ackOff} behind master, lag=${lag}, state=${r.state}.`)
     }
     this.server.log.notice(`${this.replicas.length - lagging} of ${this.replicas.length} replicas are in sync when shutting down.`)
   }
@@ -412,7 +412,7 @@ export class Replication {
       // keep-alive newlines before the payload, never inside a diskless stream (redis replicationCron is_presync)
       if (r.state === 'wait_bgsave' && !r.job?.diskless && r.session.socket) r.session.socket.write('\n')
       if (r.state === 'online' && !r.legacySync && now - r.ackTime > timeout) {
-        this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.listeningPort}`)
+        this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${replicaName(r.ip, r.listeningPort)}`)
         r.session.close()
       }
     }
