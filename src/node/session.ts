@@ -249,8 +249,8 @@ export class Session {
         if (!muted && this.replyMode === 0 && !this.atomicWait && !wasReplica) this.flush()
         res.then(() => {
           this.atomicWait = false
-          if (wasReplica && this.replicaReplied(mark)) return
           if (muted || this.replyMode !== 0) this.replyDone(mark)
+          if (wasReplica && this.replicaReplied(mark)) return
           this.paused = false
           // processInput flushes this reply together with those of the commands that follow it
           // in the input already read (one socket write per batch, as Redis's beforeSleep does).
@@ -258,8 +258,9 @@ export class Session {
         })
         return
       }
-      if (wasReplica && this.replicaReplied(mark)) return
+      // after CLIENT REPLY OFF/SKIP dropped the reply (redis prepareClientToWrite refuses it first)
       if (muted || this.replyMode !== 0) this.replyDone(mark)
+      if (wasReplica && this.replicaReplied(mark)) return
       // the reply outgrew the static buffer: check the output buffer limit before the next
       // command (a client over it gets nothing more: no reply, no further commands run)
       if (this.reply.out.length > this.rbSize && checkOutputLimit(this, true)) return

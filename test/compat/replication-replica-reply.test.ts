@@ -42,14 +42,14 @@ interface Outcome {
 }
 
 /** Start a sync with `sync` (SYNC or PSYNC), send `argv`, see what the server did and logged. */
-async function replicaSends(port: number, logs: () => string[], sync: string[], argv: string[]): Promise<Outcome> {
+async function replicaSends(port: number, logs: () => string[], sync: string[], ...cmds: string[][]): Promise<Outcome> {
   const from = logs().length
   const c = await raw(port)
   c.sock.write(cmd(...sync))
   // PSYNC: the +FULLRESYNC line comes first (no sync delay); SYNC: the link is a replica at once
   if (sync[0] === 'PSYNC') await waitFor(() => /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n/.test(c.data()), 60000, 'FULLRESYNC')
   else await waitFor(() => logs().slice(from).some((l) => /asks for synchronization/.test(l)), 60000, 'SYNC accepted')
-  c.sock.write(cmd(...argv))
+  c.sock.write(cmds.map((a) => cmd(...a)).join(''))
   await waitFor(() => c.closed(), 60000, 'replica disconnected')
   const admin = client(port)
   try {
@@ -96,6 +96,8 @@ async function scenarios(port: number, logs: () => string[]): Promise<Record<str
     psyncGet: await replicaSends(port, logs, ['PSYNC', 'replicationid', '-1'], ['GET', 'foo']),
     psyncSlowlogGet: await replicaSends(port, logs, ['PSYNC', 'replicationid', '-1'], ['SLOWLOG', 'GET']),
     psyncUnknown: await replicaSends(port, logs, ['PSYNC', 'replicationid', '-1'], ['NOSUCHCOMMAND']),
+    // CLIENT REPLY OFF: PING makes no reply (nothing logged); CLIENT REPLY ON's +OK is the reply
+    psyncReplyOff: await replicaSends(port, logs, ['PSYNC', 'replicationid', '-1'], ['CLIENT', 'REPLY', 'OFF'], ['PING'], ['GET', 'foo'], ['CLIENT', 'REPLY', 'ON']),
     monitorGet: await monitorSends(port, logs),
   }
 }
@@ -116,6 +118,10 @@ describe('compat: a command on a replica link that produces a reply', {skip: red
     assert.deepEqual(want.psyncGet.logs, [
       "Replica generated a reply to command 'get', disconnecting it: ",
       "== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'",
+    ])
+    assert.deepEqual(want.psyncReplyOff.logs, [
+      "== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'",
+      "Replica generated a reply to command 'client|reply', disconnecting it: ",
     ])
     assert.deepEqual(want.monitorGet, {closed: false, tail: "-ERR Replica can't interact with the keyspace\r\n", logs: []})
     assert.deepEqual(got, want)

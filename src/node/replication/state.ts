@@ -241,7 +241,7 @@ export class Replication {
     s.reply.onError = (msg) => {
       insight.countError(msg)
       const cmd = s.lastCommand === 'NULL' ? '<unknown>' : s.lastCommand
-      if (!toMaster) s.logReplicaReply()
+      if (!toMaster && s.replyMode === 0) s.logReplicaReply()
       const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
       // redis logs the text the error was built from: addReplyError(Format) takes it without the
       // generic "ERR " code, the shared error objects carry their own "-CODE"
