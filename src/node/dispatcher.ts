@@ -115,7 +115,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
 
   // redis processCommand: a replica (after SYNC/PSYNC) or a MONITOR (both CLIENT_SLAVE) must not
   // touch the keyspace (it would otherwise slip past CLIENT PAUSE, from which replicas are exempt)
-  if ((s.replica !== null || s.flags.has('monitor')) && touchesKeyspace(s, checked, argv)) return rejectCommand(s, spec, E.REPLICA_KEYSPACE)
+  if ((s.replica !== null || (s.flags.size !== 0 && s.flags.has('monitor'))) && touchesKeyspace(s, checked, argv)) return rejectCommand(s, spec, E.REPLICA_KEYSPACE)
   if (pausedServers !== 0) {
     // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
     const held = postponeIfPaused(s, checked, () => dispatch(s, argv), argv)
