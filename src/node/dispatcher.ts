@@ -9,7 +9,7 @@ import type {CommandGuard} from './server.js'
 import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
 import {ACL_OK, nopermError} from './acl/acl.js'
-import {pausedServers, postponeIfPaused} from './pause.js'
+import {pausedServers, postponeIfPaused, touchesKeyspace} from './pause.js'
 import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
 import {trackAfterCall, trackingClients, trackingLimitBeforeCommand} from './tracking.js'
 
@@ -64,6 +64,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const spec = resolveCommand(s, argv)
   if (spec === null) return
   const fullname = spec.fullname ?? spec.name
+  // redis processCommand sets c->lastcmd at lookup: a rejected command is the one the CRITICAL
+  // and replica-reply log lines name
+  s.lastCommand = fullname
   const argc = argv.length
   if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname), spec)
   const flags = spec.flags
@@ -110,6 +113,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
     return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
 
+  // redis processCommand: a replica (after SYNC/PSYNC) or a MONITOR (both CLIENT_SLAVE) must not
+  // touch the keyspace (it would otherwise slip past CLIENT PAUSE, from which replicas are exempt)
+  if ((s.replica !== null || (s.flags.size !== 0 && s.flags.has('monitor'))) && touchesKeyspace(s, checked, argv)) return rejectCommand(s, spec, E.REPLICA_KEYSPACE)
   if (pausedServers !== 0) {
     // CLIENT PAUSE / manual failover: hold (not reject) the command; it re-runs from scratch.
     const held = postponeIfPaused(s, checked, () => dispatch(s, argv), argv)

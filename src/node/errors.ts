@@ -42,6 +42,7 @@ export const E = {
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   SHUTDOWN_FAILED: 'ERR Errors trying to SHUTDOWN. Check logs.',
   LOADING: 'LOADING Redis is loading the dataset in memory',
+  REPLICA_KEYSPACE: "ERR Replica can't interact with the keyspace",
 } as const
 
 /** The node cannot start (bad config, unloadable RDB/AOF): the message is printed and the process exits 2. */

@@ -138,6 +138,13 @@ class ClientPause {
   }
 }
 
+/** processCommand's is_read_command || is_write_command || is_may_replicate_command (EXEC: its queue's). */
+export function touchesKeyspace(s: Session, spec: CommandSpec, argv: string[]): boolean {
+  if (spec.flags.includes('readonly')) return true
+  if (spec.name === 'exec' && s.multi !== null && s.multi.queue.some((q) => q.flags.includes('readonly'))) return true
+  return maybeReplicates(s, spec, argv)
+}
+
 /** is_may_replicate_command; `spec` carries the flags a script declares (getCommandFlags). */
 function maybeReplicates(s: Session, spec: CommandSpec, argv: string[]): boolean {
   if (spec.name === 'exec' && s.multi !== null) return s.multi.queue.some((q) => mayReplicate(s, q.spec, q.flags, q.argv))

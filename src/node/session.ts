@@ -14,7 +14,7 @@ import type {NodeServer} from './server.js'
 import type {ReplConfInfo, ReplicaClient} from './replication/state.js'
 import type {AclUser} from './acl/user.js'
 import {noteReply} from './replybuf.js'
-import {checkOutputLimit, evictClients} from './clientmem.js'
+import {checkOutputLimit, clientInfoLine, evictClients} from './clientmem.js'
 
 export interface MultiState {
   /** flags: the command's flags when it was queued (redis queueMultiCommand's cmd_flags) */
@@ -108,6 +108,8 @@ export class Session {
   woff = 0
   /** Extra per-session state for other modules (replication marks replicas etc.). */
   flags = new Set<string>()
+  /** a command on this replica's link produced a reply (logged once; the replica is being freed) */
+  private replicaReplyLogged = false
   /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */
   replyMode = 0
   /** push messages written while this session's own reply is being suppressed */
@@ -233,6 +235,8 @@ export class Session {
       if (evict && evictClients(this.server, this)) return
       const muted = this.replyMode !== 0
       const mark = this.reply.out.length
+      // SYNC/PSYNC itself writes its +FULLRESYNC / +CONTINUE and the payload on the socket directly
+      const wasReplica = this.replica !== null
       if (muted) this.inCommand = true
       const tracking = trackingClients !== 0
       if (tracking) trackingBegin(this)
@@ -242,10 +246,11 @@ export class Session {
       if (tracking) trackingEnd(this, argv)
       if (res !== undefined) {
         this.paused = true
-        if (!muted && this.replyMode === 0 && !this.atomicWait) this.flush()
+        if (!muted && this.replyMode === 0 && !this.atomicWait && !wasReplica) this.flush()
         res.then(() => {
           this.atomicWait = false
           if (muted || this.replyMode !== 0) this.replyDone(mark)
+          if (wasReplica && this.replicaReplied(mark)) return
           this.paused = false
           // processInput flushes this reply together with those of the commands that follow it
           // in the input already read (one socket write per batch, as Redis's beforeSleep does).
@@ -253,12 +258,35 @@ export class Session {
         })
         return
       }
+      // after CLIENT REPLY OFF/SKIP dropped the reply (redis prepareClientToWrite refuses it first)
       if (muted || this.replyMode !== 0) this.replyDone(mark)
+      if (wasReplica && this.replicaReplied(mark)) return
       // the reply outgrew the static buffer: check the output buffer limit before the next
       // command (a client over it gets nothing more: no reply, no further commands run)
       if (this.reply.out.length > this.rbSize && checkOutputLimit(this, true)) return
     }
     this.flush()
+  }
+
+  /**
+   * redis _addReplyToBufferOrList / addReplyDeferredLen: nothing is ever written back on a
+   * replica's link (it carries the RDB and the stream), so a command there that produced a reply
+   * is logged, its reply dropped and the replica freed (logInvalidUseAndFreeClientAsync).
+   */
+  private replicaReplied(mark: number): boolean {
+    if (this.reply.out.length <= mark && !this.replicaReplyLogged) return false
+    this.logReplicaReply()
+    this.reply.out = this.reply.out.slice(0, mark)
+    this.close()
+    return true
+  }
+
+  /** The warning of a replica's reply; an error reply logs it before its CRITICAL line, as Redis. */
+  logReplicaReply(): void {
+    if (this.replicaReplyLogged) return
+    this.replicaReplyLogged = true
+    const cmd = this.lastCommand === 'NULL' ? '<unknown>' : this.lastCommand
+    this.server.log.warning(`Replica generated a reply to command '${cmd}', disconnecting it: ${clientInfoLine(this.server, this, this)}`)
   }
 
   /** Write everything accumulated in one socket write. */

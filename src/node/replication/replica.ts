@@ -28,6 +28,8 @@ interface Transfer {
   started: number
   /** redis useDisklessLoad: the payload goes "to parser" (loaded as it arrives) rather than "to disk" */
   parser?: boolean
+  /** attachToNewMaster ran: the load replaced our history */
+  attached?: boolean
 }
 
 export class MasterLink {
@@ -287,8 +289,9 @@ export class MasterLink {
     const now = this.repl.server.clock.now()
     let m: RegExpExecArray | null
     if ((m = /^\+FULLRESYNC ([0-9a-f]{40}) (-?\d+)$/i.exec(l))) {
+      // the cached master stays until the new dataset is loaded (attachToNewMaster): a transfer
+      // that fails leaves us able to PSYNC from where we were
       this.log.notice(`Full resync from master: ${m[1]}:${m[2]}`)
-      this.cached = null
       this.state = 'transfer'
       this.transfer = {size: -2, mark: '', read: 0, held: Buffer.alloc(0), sink: openLoader(this.repl.server), replid: m[1], offset: Number(m[2]), started: now}
       return true
@@ -320,7 +323,6 @@ export class MasterLink {
       this.log.warning(`Unexpected reply to PSYNC from master: ${l}`)
       // An old master without PSYNC: fall back to SYNC (no +FULLRESYNC line follows).
       this.sock?.write(encodeCommand(['SYNC']), 'latin1')
-      this.cached = null
       this.state = 'transfer'
       this.transfer = {size: -2, mark: '', read: 0, held: Buffer.alloc(0), sink: openLoader(this.repl.server), replid: NULL_REPLID, offset: -1, started: now}
       return true
@@ -453,7 +455,10 @@ export class MasterLink {
       } else throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${line.slice(0, 64)}'), are you sure the host and port are right?`)
       if (t.parser) {
         // readSyncBulkPayload before rdbLoad: swapdb loads aside, on-empty-db flushes first
-        if (load !== 'swapdb') this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+        if (load !== 'swapdb') {
+          this.attachToNewMaster(t)
+          this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+        }
         this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
       }
       if (rest.length) this.onTransferData(rest)
@@ -496,20 +501,37 @@ export class MasterLink {
     return swapdb && t.replid === this.repl.replid ? 'async' : 'sync'
   }
 
+  /**
+   * redis replicationAttachToNewMaster, when the new master's dataset starts replacing ours: no
+   * partial resync from the old history any more (the cached master goes), and our replicas must
+   * full-sync from us as well.
+   */
+  private attachToNewMaster(t: Transfer): void {
+    if (t.attached) return
+    t.attached = true
+    if (this.cached !== null) this.log.notice('Discarding previously cached master state.')
+    this.cached = null
+    this.repl.disconnectReplicas()
+  }
+
   private finishTransfer(rest: Buffer): void {
     const t = this.transfer!
     const repl = this.repl
     const server = repl.server
-    if (!t.parser) this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+    // a disk-based load attaches once the whole payload is here, swapdb once it loaded
+    if (!t.parser) {
+      this.attachToNewMaster(t)
+      this.log.notice('MASTER <-> REPLICA sync: Flushing old data')
+    }
     t.sink.end() // throws on a truncated or corrupt RDB: the link is dropped, old data kept
     // Libraries compile before anything is replaced: one that fails keeps the old state whole.
     const commitFunctions = server.scripting?.functions.prepare(t.sink.functions)
     if (!t.parser) this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory')
+    this.attachToNewMaster(t)
     server.replaceDatabases(t.sink.dbs)
     commitFunctions?.()
     server.emit('replicaFullSyncLoaded')
     this.transfer = null
-    repl.disconnectReplicas()
     let offset = t.offset
     let replid = t.replid
     if (offset < 0) {

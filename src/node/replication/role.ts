@@ -22,8 +22,8 @@ export function setMaster(repl: Replication, host: string, port: number): void {
     repl.rdbStreamDb = undefined
     if (repl.backlog === null) repl.backlog = new Backlog(server.config.int('repl-backlog-size'), repl.offset)
   }
-  repl.job = null
-  repl.disconnectReplicas()
+  // redis 7.0 keeps its replicas here: they may continue with us if the new master accepts our
+  // PSYNC; a new history id (+CONTINUE <id>) or a full sync's load (attachToNewMaster) drops them
   // Clients blocked in master, now replica (BLPOP, WAIT): -UNBLOCKED, then closed.
   disconnectAllBlocked(server)
   repl.onDemote?.()

@@ -241,8 +241,12 @@ export class Replication {
     s.reply.onError = (msg) => {
       insight.countError(msg)
       const cmd = s.lastCommand === 'NULL' ? '<unknown>' : s.lastCommand
+      if (!toMaster && s.replyMode === 0) s.logReplicaReply()
       const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
-      this.server.log.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${msg.slice(0, 4096)}' after processing the command '${cmd}'`)
+      // redis logs the text the error was built from: addReplyError(Format) takes it without the
+      // generic "ERR " code, the shared error objects carry their own "-CODE"
+      const text = msg.startsWith('ERR ') ? msg.slice(4) : `-${msg}`
+      this.server.log.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${text.slice(0, 4096)}' after processing the command '${cmd}'`)
       const b = this.backlog
       if (toMaster && b !== null && b.histlen > 0) {
         const tail = Buffer.concat(b.readFrom(b.firstByteOffset + b.histlen - Math.min(256, b.histlen)) ?? [])
