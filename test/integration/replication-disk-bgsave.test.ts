@@ -8,10 +8,42 @@
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
+import {connect, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import {alive, childrenOf, infoField, KINDS, ServerProcesses, type Kind, type ServerProcess} from '../helpers/server-process.js'
+
+/** A connection the server keeps open (null: it closed it within 300 ms of accepting it). */
+function openConnection(port: number): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1')
+    sock.on('error', () => undefined)
+    const timer = setTimeout(() => resolve(sock), 300)
+    sock.once('close', () => {
+      clearTimeout(timer)
+      resolve(null)
+    })
+  })
+}
+
+/** Everything the server writes back to `request` until it closes the connection (10 s at most). */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(request))
+    let out = ''
+    const timer = setTimeout(() => {
+      sock.destroy()
+      reject(new Error(`connection still open, got ${JSON.stringify(out)}`))
+    }, 10_000)
+    sock.on('data', (d) => (out += d.toString('latin1')))
+    sock.on('error', () => undefined)
+    sock.on('close', () => {
+      clearTimeout(timer)
+      resolve(out)
+    })
+  })
+}
 
 describe('disk-based sync as a BGSAVE, redis-server and embedded node side by side', {skip: redisSkip()}, () => {
   const procs = new ServerProcesses()
@@ -35,6 +67,34 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
     }, 20_000, `${kind}: sync child started`)
     return {m, rs}
   }
+
+  // Redis refuses the sync when fork() fails; the node's child fails to start when the process is
+  // out of file descriptors (its pipes): a node under a low limit, its free descriptors taken by
+  // idle connections, then a PSYNC on the last one.
+  test('embedded: a BGSAVE that cannot start refuses the sync as redis: no +FULLRESYNC, the error, closed', {timeout: 60_000}, async () => {
+    const m = await procs.launch('embedded', [], ['prlimit', '--nofile=64:64'])
+    await m.c.config('SET', 'repl-diskless-sync', 'no')
+    await m.c.set('k', 'v')
+    const idle: Socket[] = []
+    try {
+      // connect until the node closes a new connection at once (accept fails: EMFILE), then free one
+      for (let i = 0; ; i++) {
+        assert.ok(i < 100, 'the node never ran out of descriptors')
+        const s = await openConnection(m.port)
+        if (s === null) break
+        idle.push(s)
+      }
+      idle.pop()!.destroy()
+      const reply = await rawExchange(m.port, 'PSYNC ? -1\r\n')
+      assert.equal(reply, "-ERR BGSAVE failed, replication can't continue\r\n")
+    } finally {
+      for (const s of idle) s.destroy()
+    }
+    // (the log lines are lost meanwhile: the log file is opened per line, as redis's serverLogRaw does)
+    // the error reached the client: it was no longer a replica, whose replies are dropped
+    assert.match(await m.c.info('replication'), /connected_slaves:0/)
+    assert.equal(await m.c.get('k'), 'v')
+  })
 
   for (const kind of KINDS) {
     test(`${kind}: the sync has a child process and writes dump.rdb`, {timeout: 120_000}, async () => {

@@ -1,6 +1,7 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
 import {memoryBreakdown} from '../memory/index.js'
+import {processRss} from '../memory/process.js'
 import {migrateCachedSockets} from './migrate-client.js'
 import os from 'node:os'
 import type {NodeServer} from '../server.js'
@@ -37,24 +38,6 @@ function osInfo(): string {
 function totalSystemMemory(): number {
   if (systemMemory < 0) systemMemory = os.totalmem()
   return systemMemory
-}
-
-// redis samples the RSS in serverCron (every 100 ms: "a relatively slow call") and INFO shows
-// the sample; reading /proc/self/stat on every INFO cost ~a third of its CPU here. Sampled on
-// demand instead of from a cron, at most once per 100 ms.
-let rssValue = 0
-let rssAt = -Infinity
-function processRss(now: number): number {
-  if (now - rssAt >= 100 || now < rssAt) {
-    rssValue = process.memoryUsage.rss()
-    rssAt = now
-  }
-  return rssValue
-}
-
-export function usedMemory(): number {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.external
 }
 
 function section(server: NodeServer, name: string): string[] | null {

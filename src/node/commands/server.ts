@@ -14,6 +14,7 @@ import {infoText} from './info.js'
 import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
+import {heapBytes} from '../memory/process.js'
 
 
 const MEMORY_HELP = [
@@ -91,14 +92,14 @@ export const commands: CommandSpec[] = [
       cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsage),
       cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
       cmd('stats', 2, [], 0, (ctx) => {
-        const m = process.memoryUsage()
+        const allocated = heapBytes()
         // redis MEMORY STATS order: allocation figures, one map per non-empty database, keys.count
         const dbs = ctx.server.databases().filter(([, d]) => d.size > 0)
         ctx.reply.map(3 + dbs.length)
         ctx.reply.bulk('peak.allocated')
-        ctx.reply.integer(m.heapUsed + m.external)
+        ctx.reply.integer(allocated)
         ctx.reply.bulk('total.allocated')
-        ctx.reply.integer(m.heapUsed + m.external)
+        ctx.reply.integer(allocated)
         for (const [id, d] of dbs) {
           const o = dbOverhead(d, ctx.server.clusterEnabled)
           ctx.reply.bulk(`db.${id}`)

@@ -15,6 +15,7 @@ import {keySlot, SLOTS} from '../keyspace/slot.js'
 import type {Keyspace, RedisValue} from '../keyspace/keyspace.js'
 // Types only: server.ts imports the command table, which imports the persistence commands.
 import type {BeforeWriteHook, NodeServer} from '../server.js'
+import {heapBytes} from '../memory/process.js'
 
 export interface SnapshotOptions {
   /** rdbcompression (default true). */
@@ -221,8 +222,7 @@ export class Snapshot {
 
 /** rdbSaveInfoAuxFields order, with the caller's fields merged in (see SnapshotOptions.aux). */
 function auxFields(server: NodeServer, extra: [string, string][]): [string, string][] {
-  const m = process.memoryUsage()
-  const base = defaultAux(server.clock.now(), m.heapUsed + m.external)
+  const base = defaultAux(server.clock.now(), heapBytes())
   const aofBase = base.pop()!
   for (const [k, v] of extra) {
     const i = base.findIndex(([bk]) => bk === k)

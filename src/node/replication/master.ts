@@ -196,6 +196,10 @@ export class FullSyncJob {
     const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
     if (!this.usesBgsave) this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
     log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
+    // redis startBgsaveForReplication: a disk target gets +FULLRESYNC only once its BGSAVE started;
+    // the BGSAVE's snapshot is the point in time (this same turn, at this.offset)
+    const bgsave = this.usesBgsave ? (startBgsave(repl.server) ? bgsaveInProgress(repl.server) : null) : null
+    if (this.usesBgsave && bgsave === null) return this.refuse()
     for (const r of this.replicas) {
       r.job = this
       r.pending = []
@@ -208,8 +212,30 @@ export class FullSyncJob {
       if (this.diskless) sock?.write(`$EOF:${this.mark}\r\n`)
     }
     if (this.diskless) this.pump()
-    else if (this.usesBgsave) void this.viaBgsave()
+    else if (bgsave !== null) void this.viaBgsave(bgsave)
     else void this.writeFile()
+  }
+
+  /**
+   * The BGSAVE could not start (no child process): as redis, the waiting replicas stop being
+   * replicas (no "Connection with replica lost" line), get the error and are closed after it.
+   */
+  private refuse(): void {
+    const repl = this.repl
+    repl.server.log.warning('BGSAVE for replication failed')
+    for (const r of this.replicas) {
+      const i = repl.replicas.indexOf(r)
+      if (i >= 0) repl.replicas.splice(i, 1)
+      r.session.replica = null
+      r.session.flags.delete('replica')
+      // no longer a replica link: an error to it is neither CRITICAL nor a "replica generated a reply"
+      r.session.reply.onError = repl.server.insight.onError
+      r.session.reply.error("ERR BGSAVE failed, replication can't continue")
+      r.session.closeAfterReply = true
+      r.session.flush()
+    }
+    this.replicas.length = 0
+    this.end()
   }
 
   /**
@@ -217,13 +243,10 @@ export class FullSyncJob {
    * dump.rdb written and renamed), then `$<len>\r\n` + dump.rdb to each replica still waiting.
    * A node without persistence hooks (a bare server) writes a private file instead (writeFile).
    */
-  private async viaBgsave(): Promise<void> {
+  private async viaBgsave(done: Promise<boolean>): Promise<void> {
     const server = this.repl.server
-    // the BGSAVE's snapshot is the point in time: this same turn, at the offset FULLRESYNC gave
-    const done = startBgsave(server) ? bgsaveInProgress(server) : null
-    // redis startBgsaveForReplication (no child) and updateSlavesWaitingBgsave (the child failed)
-    if (done === null) server.log.warning('BGSAVE for replication failed')
-    const ok = done !== null && (await done)
+    // redis updateSlavesWaitingBgsave: the child failed
+    const ok = await done
     try {
       if (!ok) throw new Error('BGSAVE child returned an error')
       const size = (await fs.promises.stat(rdbPath(server))).size
@@ -231,7 +254,7 @@ export class FullSyncJob {
       const live = this.replicas.filter((r) => !r.session.closed && r.session.socket)
       await Promise.all(live.map((r) => this.sendFile(r, size)))
     } catch (e) {
-      if (done !== null && this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
+      if (this.replicas.length !== 0) server.log.warning(`SYNC failed. ${(e as Error).message}`)
       for (const r of this.replicas) r.session.close()
     } finally {
       this.end()

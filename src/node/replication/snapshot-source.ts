@@ -7,6 +7,7 @@ import {fromRdbValue} from '../keyspace/rdb-convert.js'
 import {KeyPacer, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
 import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
 import {REQ_EXCLUDE_DATA, REQ_EXCLUDE_FUNCTIONS} from './state.js'
+import {heapBytes} from '../memory/process.js'
 
 export interface SnapshotSource {
   /** Next RDB bytes, null after the last chunk (EOF + checksum). */
@@ -18,12 +19,11 @@ export interface SnapshotSource {
 
 /** The AUX fields redis 7.0 writes into a replication RDB (rdbSaveInfoAuxFields + rdbPopulateSaveInfo). */
 export function replicationAux(server: NodeServer, replid: string, offset: number, streamDb: number): [string, string][] {
-  const mem = process.memoryUsage()
   return [
     ['redis-ver', '7.0.15'],
     ['redis-bits', '64'],
     ['ctime', String(Math.floor(server.clock.now() / 1000))],
-    ['used-mem', String(mem.heapUsed + mem.external)],
+    ['used-mem', String(heapBytes())],
     ['repl-stream-db', String(streamDb)],
     ['repl-id', replid],
     ['repl-offset', String(offset)],
