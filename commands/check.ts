@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode, NodePool, checkCluster, parseAddress} from '../src/index.js'
-import {checkJson, renderCheck} from '../src/admin/format/view.js'
+import {checkJson, renderCheck} from '../src/ui/format/view.js'
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Check the health of a Redis Cluster'

@@ -4,8 +4,8 @@ import {createLocal, localPassword, waitForeground} from '../src/cli/create-loca
 import {printTimeline} from '../src/timing.js'
 import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
-import {createPlanDoc, renderCreatePlan} from '../src/admin/format/create.js'
-import {renderCheck} from '../src/admin/format/view.js'
+import {createPlanDoc, renderCreatePlan} from '../src/ui/format/create.js'
+import {renderCheck} from '../src/ui/format/view.js'
 
 const LOCAL = 'LOCAL CLUSTER'
 
