@@ -23,7 +23,7 @@ Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
   }
 
   async run(): Promise<void> {
-    if (this.flags.sentinel) return (await import('../src/admin/sentinel/command.js')).sentinelCheckCommand(this.out, (r, c) => this.finish(r, c), this.args.node, this.args.master, this.connectOptions())
+    if (this.flags.sentinel) return (await import('../src/cli/sentinel.js')).sentinelCheckCommand(this.out, (r, c) => this.finish(r, c), this.args.node, this.args.master, this.connectOptions())
     const seed = parseAddress(this.args.node)
     const pool = new NodePool(this.connectOptions())
     try {
