@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode, NodePool, checkCluster, parseAddress} from '../src/index.js'
-import {checkJson, renderCheck} from '../src/admin/format/view.js'
+import {checkJson, renderCheck} from '../src/ui/format/view.js'
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Check the health of a Redis Cluster'
@@ -23,7 +23,7 @@ Exit codes: 0 healthy, 3 problems found, 4 seed unreachable, 2 bad input.`
   }
 
   async run(): Promise<void> {
-    if (this.flags.sentinel) return (await import('../src/admin/sentinel/command.js')).sentinelCheckCommand(this.out, (r, c) => this.finish(r, c), this.args.node, this.args.master, this.connectOptions())
+    if (this.flags.sentinel) return (await import('../src/cli/sentinel.js')).sentinelCheckCommand(this.out, (r, c) => this.finish(r, c), this.args.node, this.args.master, this.connectOptions())
     const seed = parseAddress(this.args.node)
     const pool = new NodePool(this.connectOptions())
     try {

@@ -4,8 +4,8 @@ import {createLocal, localPassword, waitForeground} from '../src/cli/create-loca
 import {printTimeline} from '../src/timing.js'
 import {ExitCode, NodePool, RedisTsError, checkCluster, parseAddress, validateCreateNodes} from '../src/index.js'
 import {applyCreateWithEvents, planCreateOrUsage} from '../src/cli/create-remote.js'
-import {createPlanDoc, renderCreatePlan} from '../src/admin/format/create.js'
-import {renderCheck} from '../src/admin/format/view.js'
+import {createPlanDoc, renderCreatePlan} from '../src/ui/format/create.js'
+import {renderCheck} from '../src/ui/format/view.js'
 
 const LOCAL = 'LOCAL CLUSTER'
 
@@ -60,7 +60,7 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
       if (addrs.length > 0) throw new RedisTsError('usage', 'create --sentinel starts a local setup and does not take node addresses')
       const password = localPassword(f, this.connectOptions().password)
       const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env, bind: f.bind, announceIp: f['announce-ip'], password, foreground: f.foreground}
-      return (await import('../src/admin/sentinel/command.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)
+      return (await import('../src/cli/sentinel.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)
     }
     if (addrs.length === 0) {
       const {doc, cluster} = await createLocal(this.out, this.flags, this.connectOptions().password)

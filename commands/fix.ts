@@ -1,9 +1,7 @@
-import {DEFAULT_MIGRATE_TIMEOUT_MS} from '../src/admin/exec/move-slot.js'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {ExitCode, NodePool, applyFix, assertFixAllowed, checkCluster, parseAddress, prepareFix, runChecks, type FixPlan, type SlotRepair} from '../src/index.js'
-import {renderCheck} from '../src/admin/format/view.js'
-import {formatRangesCompact, slotsToRanges} from '../src/admin/topology/parse.js'
+import {DEFAULT_MIGRATE_TIMEOUT_MS, ExitCode, NodePool, applyFix, assertFixAllowed, checkCluster, formatRangesCompact, parseAddress, prepareFix, runChecks, slotsToRanges, type FixPlan, type SlotRepair} from '../src/index.js'
+import {renderCheck} from '../src/ui/format/view.js'
 import {renderTable} from '../src/ui/table.js'
 
 export default class Fix extends BaseCommand<typeof Fix> {

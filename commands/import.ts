@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {NodePool, parseAddress} from '../src/index.js'
-import {applyImport, importError, prepareImport} from '../src/admin/exec/import.js'
-import {usageError} from '../src/errors.js'
+import {NodePool, applyImport, importError, parseAddress, prepareImport, usageError} from '../src/index.js'
 import {createProgress, interruptSignal} from '../src/ui/progress.js'
 
 export default class Import extends BaseCommand<typeof Import> {

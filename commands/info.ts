@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode, NodePool, clusterInfo, parseAddress} from '../src/index.js'
-import {renderInfo} from '../src/admin/format/view.js'
+import {renderInfo} from '../src/ui/format/view.js'
 
 export default class Info extends BaseCommand<typeof Info> {
   static override summary = 'Per-master keys, slots, replicas and memory, with totals; per replica its master link and lag'

@@ -1,10 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {reportMove, withMoveProgress} from '../src/cli/moves.js'
-import {NodePool, parseAddress} from '../src/index.js'
-import {applyRebalance, applyReplicaMoves, prepareRebalance} from '../src/admin/exec/rebalance.js'
-import {formatRangesCompact} from '../src/admin/topology/parse.js'
-import {ExitCode, RedisTsError} from '../src/errors.js'
+import {ExitCode, NodePool, RedisTsError, applyRebalance, applyReplicaMoves, formatRangesCompact, parseAddress, prepareRebalance} from '../src/index.js'
 import {renderTable} from '../src/ui/table.js'
 import {moveFlags} from './reshard.js'
 

@@ -1,11 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {NodePool, parseAddress, parseSlotList} from '../src/index.js'
-import {countSlotKeys} from '../src/admin/exec/move.js'
-import {applyMoves, loadStableCluster, planReshardFor, type ReshardInput} from '../src/admin/exec/reshard.js'
-import {renderReshardPlan, reshardPlanDoc} from '../src/admin/format/reshard.js'
+import {NodePool, RedisTsError, applyMoves, countSlotKeys, loadStableCluster, parseAddress, parseSlotList, planReshardFor, usageError, type ReshardInput} from '../src/index.js'
+import {renderReshardPlan, reshardPlanDoc} from '../src/ui/format/reshard.js'
 import {reportMove, withMoveProgress} from '../src/cli/moves.js'
-import {RedisTsError, usageError} from '../src/errors.js'
 import {canPrompt} from '../src/ui/prompt.js'
 import {askReshard} from '../src/ui/reshard-prompts.js'
 

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {ExitCode, NodePool, parseAddress, setNodeTimeout} from '../src/index.js'
-import {usageError} from '../src/errors.js'
+import {ExitCode, NodePool, parseAddress, setNodeTimeout, usageError} from '../src/index.js'
 
 export default class SetTimeout extends BaseCommand<typeof SetTimeout> {
   static override summary = 'Set cluster-node-timeout on every node (CONFIG SET + CONFIG REWRITE)'

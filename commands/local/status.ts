@@ -3,7 +3,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {clusterFlags, clusterRef} from '../../src/cli/local-flags.js'
 import {ExitCode} from '../../src/errors.js'
 import {clusterStatus, loadState} from '../../src/local/lifecycle.js'
-import {sentinelStatus} from '../../src/local/sentinel-local.js'
+import {sentinelStatus} from '../../src/local/sentinel-status.js'
 import {envLines, renderStatus, statusJson} from '../../src/ui/local.js'
 import {renderSentinelStatus} from '../../src/ui/local-sentinel.js'
 

@@ -3,7 +3,7 @@
 import type {NodePool} from '../admin/pool.js'
 import {CreatePlanError, planCreate, type CreatePlan} from '../admin/plan/create.js'
 import {applyCreate, type CreateResult, type ValidNode} from '../admin/exec/create.js'
-import {renderReplicasSynced} from '../admin/format/create.js'
+import {renderReplicasSynced} from '../ui/format/create.js'
 import {RedisTsError} from '../errors.js'
 import type {Output} from '../ui/output.js'
 

@@ -3,7 +3,7 @@
 // interrupted or failed move with the resume hint.
 import {moveError, type MoveEvent, type MoveResult} from '../admin/exec/move.js'
 import type {ApplyMovesResult} from '../admin/exec/reshard.js'
-import {slotsPerSecond} from '../admin/format/reshard.js'
+import {slotsPerSecond} from '../ui/format/reshard.js'
 import {RedisTsError} from '../errors.js'
 import type {Output} from '../ui/output.js'
 import {createProgress, interruptSignal} from '../ui/progress.js'

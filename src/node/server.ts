@@ -22,6 +22,7 @@ import {Logger, type LogLevel} from './log.js'
 import {propagate} from './propagate.js'
 import {PubSubHub} from './pubsub.js'
 import {Session} from './session.js'
+import {WatchTable} from './watch.js'
 import type {Replication} from './replication/state.js'
 import type {Scripting} from './scripting/scripting.js'
 import {ShutdownRefused} from './errors.js'
@@ -163,7 +164,7 @@ export class NodeServer extends EventEmitter {
   /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   private readonly dbs: Keyspace[] = []
-  private readonly watchers = new Map<string, Set<Session>>()
+  private readonly watchers = new WatchTable((i) => this.db(i))
   private netServers: net.Server[] = []
   /** The bound `unixsocket` path, '' when none. */
   unixsocketPath = ''
@@ -308,92 +309,30 @@ export class NodeServer extends EventEmitter {
 
   keyModified(dbIndex: number, key: string): void {
     this.dirty++
-    if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
+    if (this.watchers.size !== 0) this.watchers.touch(dbIndex, key)
     for (let i = 0; i < this.keyModifiedHooks.length; i++) this.keyModifiedHooks[i](dbIndex, key)
   }
 
   private keyExpired(dbIndex: number, key: string): void {
-    if (this.watchers.size !== 0) this.touchWatched(dbIndex, key)
+    if (this.watchers.size !== 0) this.watchers.touch(dbIndex, key)
     for (let i = 0; i < this.keyExpiredHooks.length; i++) this.keyExpiredHooks[i](dbIndex, key)
     // redis propagates expirations as DEL so replicas and the AOF stay consistent.
     propagate(this, dbIndex, ['DEL', key])
   }
 
-  /** WATCH (redis watchForKey): remembers whether the key was already logically expired. */
+  /** WATCH (redis watchForKey); the table lives in watch.ts. */
   watch(s: Session, dbIndex: number, key: string): void {
-    const id = dbIndex + '\0' + key
-    if (s.watched?.has(id)) return
-    ;(s.watched ??= new Map()).set(id, {db: dbIndex, key, expired: this.db(dbIndex).isStale(key)})
-    let set = this.watchers.get(id)
-    if (!set) this.watchers.set(id, (set = new Set()))
-    set.add(s)
+    this.watchers.watch(s, dbIndex, key)
   }
 
   unwatchAll(s: Session): void {
-    if (!s.watched) return
-    for (const id of s.watched.keys()) {
-      const set = this.watchers.get(id)
-      if (set) {
-        set.delete(s)
-        if (set.size === 0) this.watchers.delete(id)
-      }
-    }
-    s.watched = null
-    s.dirtyCas = false
+    this.watchers.unwatchAll(s)
   }
 
-  /**
-   * redis touchWatchedKey. A key watched while already expired changes nothing when it is
-   * deleted (its flag is cleared); while it still sits in the keyspace, redis 7.0 stops there.
-   */
-  private touchWatched(dbIndex: number, key: string): void {
-    const id = dbIndex + '\0' + key
-    const set = this.watchers.get(id)
-    if (!set) return
-    for (const s of set) {
-      const w = s.watched?.get(id)
-      if (w?.expired) {
-        if (this.db(dbIndex).peekRaw(key) !== undefined) break
-        w.expired = false
-        continue
-      }
-      s.dirtyCas = true
-    }
-  }
-
-  /**
-   * FLUSHDB/FLUSHALL (dbIndex -1: every db), called before the db is emptied, and SWAPDB /
-   * a full sync (replacedWith: the db whose contents take its place), as redis
-   * touchAllWatchedKeysInDb: only watchers of a key that exists on either side are touched, and
-   * a key that was and stays logically expired (or is replaced by an expired one) is no change.
-   */
+  /** FLUSHDB/FLUSHALL (dbIndex -1: every db), SWAPDB and full syncs: see WatchTable.touchAll. */
   touchAllWatched(dbIndex: number, replacedWith = -1): void {
     if (replacedWith === -1) this.emit('flush', dbIndex) // client tracking: every tracking client gets a null invalidation
-    if (this.watchers.size === 0) return
-    for (const [id, set] of this.watchers) {
-      const i = id.indexOf('\0')
-      const db = Number(id.slice(0, i))
-      if (dbIndex !== -1 && db !== dbIndex) continue
-      const key = id.slice(i + 1)
-      const inEmptied = this.db(db).peekRaw(key) !== undefined
-      const other = replacedWith === -1 ? null : this.db(replacedWith)
-      const inReplacement = other !== null && other.peekRaw(key) !== undefined
-      if (!inEmptied && !inReplacement) continue
-      for (const s of set) {
-        const w = s.watched?.get(id)
-        if (w?.expired) {
-          if (!inReplacement) {
-            w.expired = false
-            continue
-          }
-          if (other!.isStale(key)) continue
-        } else if (w !== undefined && !inEmptied && other !== null && other.isStale(key)) {
-          w.expired = true
-          continue
-        }
-        s.dirtyCas = true
-      }
-    }
+    this.watchers.touchAll(dbIndex, replacedWith)
   }
 
   registerCommands(specs: CommandSpec[]): void {

@@ -1,6 +1,6 @@
 // Rendering for local Sentinel setups: the status table (master, replicas, Sentinels and what each
 // Sentinel names as master), how to connect, and the --env lines (REDIS_SENTINELS, REDIS_SENTINEL_MASTER).
-import type {HostPort, SentinelSetupStatus} from '../local/sentinel-local.js'
+import type {HostPort, SentinelSetupStatus} from '../local/sentinel-status.js'
 import {binName} from './local.js'
 import type {Output} from './output.js'
 import {renderTable} from './table.js'

@@ -1,11 +1,11 @@
 // Human rendering of a ClusterView and check findings, in redis-cli's familiar layout.
-import type {Output} from '../../ui/output.js'
-import {renderTable} from '../../ui/table.js'
-import type {CheckReport, Finding} from '../check/checks.js'
-import type {InfoResult} from '../ops.js'
-import {formatRanges, formatRangesCompact, slotsToRanges} from '../topology/parse.js'
-import {linkSummary, replicaSummaries, type ReplicaSummary} from '../topology/replication.js'
-import type {ClusterView} from '../topology/types.js'
+import type {Output} from '../output.js'
+import {renderTable} from '../table.js'
+import type {CheckReport, Finding} from '../../admin/check/checks.js'
+import type {InfoResult} from '../../admin/ops.js'
+import {formatRanges, formatRangesCompact, slotsToRanges} from '../../admin/topology/parse.js'
+import {linkSummary, replicaSummaries, type ReplicaSummary} from '../../admin/topology/replication.js'
+import type {ClusterView} from '../../admin/topology/types.js'
 
 const orQ = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '?' : `${v}${unit}`)
 

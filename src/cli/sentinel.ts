@@ -1,13 +1,15 @@
 // The command side of `check --sentinel` and `create --sentinel` (kept out of commands/check.ts
 // and commands/create.ts so those stay thin): run the library call, render, pick the exit code.
-import type {Output} from '../../ui/output.js'
-import {ExitCode, RedisTsError} from '../../errors.js'
-import {parseAddress} from '../address.js'
-import {checkSentinel, SentinelUnreachable} from './check.js'
-import {sentinelEnvLines, startLocalSentinel} from '../../local/sentinel-local.js'
-import type {Persistence} from '../../local/state.js'
-import {renderSentinelConnect} from '../../ui/local-sentinel.js'
-import {waitForeground} from '../../cli/create-local.js'
+import type {Output} from '../ui/output.js'
+import {ExitCode, RedisTsError} from '../errors.js'
+import {parseAddress} from '../admin/address.js'
+import {checkSentinel, SentinelUnreachable} from '../admin/sentinel/check.js'
+import {sentinelEnvLines} from '../local/sentinel-status.js'
+import {startLocalSentinel} from '../local/sentinel-local.js'
+import type {Persistence} from '../local/state.js'
+import {renderSentinelCheck} from '../ui/format/sentinel.js'
+import {renderSentinelConnect} from '../ui/local-sentinel.js'
+import {waitForeground} from './create-local.js'
 
 type Finish = (result: unknown, code?: number) => void
 
@@ -21,11 +23,7 @@ export async function sentinelCheckCommand(out: Output, finish: Finish, addr: st
     if (e instanceof SentinelUnreachable) throw new RedisTsError('unreachable', e.message)
     throw e
   }
-  out.info(`Master group "${name}": master ${report.master ?? '(unknown)'}, ${report.replicas.length} replica(s), ${report.sentinels.length} Sentinel(s)`)
-  for (const s of report.sentinels) out.line(`  Sentinel ${s.address}: ${s.reachable ? `master ${s.master ?? '?'}; ${s.quorum}` : 'unreachable'}`)
-  for (const r of report.replicas) out.line(`  Replica ${r.address}: ${r.flags}, link ${r.linkStatus}, offset ${r.offset}${r.lagBytes === null ? '' : ` (${r.lagBytes} bytes behind)`}, priority ${r.priority}`)
-  for (const f of report.findings) (f.level === 'error' ? out.err.bind(out) : out.warn.bind(out))(f.message)
-  if (report.healthy) out.ok('Quorum reachable, all Sentinels agree on the master, replicas linked.')
+  renderSentinelCheck(out, name, report)
   finish(report, report.healthy ? ExitCode.OK : ExitCode.CLUSTER_PROBLEMS)
 }
 

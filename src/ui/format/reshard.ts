@@ -1,10 +1,10 @@
 // Rendering and JSON shaping of `reshard`: the plan document (per source: slots, keys, ranges),
 // the plan table, and the result summary (slots/s next to keys/s: slot work dominates small moves).
-import type {ReshardPlan} from '../plan/reshard.js'
-import type {MoveResult} from '../exec/move.js'
-import {formatRangesCompact} from '../topology/parse.js'
-import type {Output} from '../../ui/output.js'
-import {renderTable} from '../../ui/table.js'
+import type {ReshardPlan} from '../../admin/plan/reshard.js'
+import type {MoveResult} from '../../admin/exec/move.js'
+import {formatRangesCompact} from '../../admin/topology/parse.js'
+import type {Output} from '../output.js'
+import {renderTable} from '../table.js'
 
 export interface ReshardPlanDoc {
   targetId: string

@@ -1,8 +1,8 @@
 // Rendering and JSON shaping of `create`: the plan (redis-cli's Master[i] lines, anti-affinity, a
 // table) and the plan document that --dry-run and --json return.
-import type {CreatePlan} from '../plan/create.js'
-import type {Output} from '../../ui/output.js'
-import {renderTable} from '../../ui/table.js'
+import type {CreatePlan} from '../../admin/plan/create.js'
+import type {Output} from '../output.js'
+import {renderTable} from '../table.js'
 
 export function createPlanDoc(plan: CreatePlan, idOf: Map<string, string>): unknown {
   return {masters: plan.masters.map((m) => ({...m, id: idOf.get(m.address)})), replicas: plan.replicas.map((r) => ({...r, id: idOf.get(r.address)})), antiAffinity: plan.antiAffinity}
