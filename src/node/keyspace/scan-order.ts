@@ -17,29 +17,37 @@ export function rev32(x: number): number {
   return ((x >>> 16) | (x << 16)) >>> 0
 }
 
-/** Sorted by key (ties in input order): keys and elements in that order. */
-function sortByKey(keys: ArrayLike<number>, elements: string[]): {keys: Uint32Array; elements: string[]} {
-  const n = elements.length
-  const outKeys = new Uint32Array(n)
-  const outElements: string[] = new Array(n)
+/** The indexes of `keys` in ascending key order, ties in index order. */
+function sortedIndex(keys: Uint32Array): Uint32Array {
+  const n = keys.length
+  const index = new Uint32Array(n)
   if (n <= 1 << 21) {
     // key * 2^21 + index stays below 2^53: one native numeric sort, stable by construction
     const packed = new Float64Array(n)
     for (let i = 0; i < n; i++) packed[i] = keys[i] * 2097152 + i
     packed.sort()
-    for (let i = 0; i < n; i++) {
-      const j = packed[i] % 2097152
-      outKeys[i] = keys[j]
-      outElements[i] = elements[j]
-    }
+    for (let i = 0; i < n; i++) index[i] = packed[i] % 2097152
   } else {
-    const idx = Array.from({length: n}, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b)
-    for (let i = 0; i < n; i++) {
-      outKeys[i] = keys[idx[i]]
-      outElements[i] = elements[idx[i]]
-    }
+    index.set(Array.from({length: n}, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b))
   }
-  return {keys: outKeys, elements: outElements}
+  return index
+}
+
+/** Elements sorted by the reversed bits of their hash, with `seqs` (if given) in the same order. */
+function sortByKey(elements: string[], hash: (e: string) => number, seqs?: number[]): Run {
+  const n = elements.length
+  const unsorted = new Uint32Array(n)
+  for (let i = 0; i < n; i++) unsorted[i] = rev32(hash(elements[i]))
+  const index = sortedIndex(unsorted)
+  const keys = new Uint32Array(n)
+  const sortedSeqs = new Uint32Array(seqs === undefined ? 0 : n)
+  const out: string[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    keys[i] = unsorted[index[i]]
+    out[i] = elements[index[i]]
+    if (seqs !== undefined) sortedSeqs[i] = seqs[index[i]]
+  }
+  return {keys, elements: out, seqs: sortedSeqs}
 }
 
 /** First index whose key is >= k. */
@@ -54,24 +62,51 @@ function lowerBound(keys: Uint32Array, k: number): number {
   return lo
 }
 
+/** Additions sorted by key, each with the number of its add (stale once the element left or came back). */
+interface Run {
+  keys: Uint32Array
+  elements: string[]
+  seqs: Uint32Array
+}
+
+/** Two runs merged by key, entries no longer live left out. */
+function mergeRuns(a: Run, b: Run, live: (e: string, seq: number) => boolean): Run {
+  const n = a.keys.length + b.keys.length
+  const keys = new Uint32Array(n)
+  const seqs = new Uint32Array(n)
+  const elements: string[] = []
+  let i = 0
+  let j = 0
+  while (i < a.keys.length || j < b.keys.length) {
+    const fromA = j >= b.keys.length || (i < a.keys.length && a.keys[i] <= b.keys[j])
+    const r = fromA ? a : b
+    const k = fromA ? i++ : j++
+    if (!live(r.elements[k], r.seqs[k])) continue
+    keys[elements.length] = r.keys[k]
+    seqs[elements.length] = r.seqs[k]
+    elements.push(r.elements[k])
+  }
+  return {keys: keys.slice(0, elements.length), elements, seqs: seqs.slice(0, elements.length)}
+}
+
 export class ScanOrder {
   /** base elements removed since the base was built */
   private gone = new Set<string>()
-  /** elements added since the base was built (not in it): the truth the run and pending are filtered by */
-  private extra = new Set<string>()
-  /** additions not merged into the run yet (may hold elements deleted again, or twice) */
+  /** elements added since the base was built (not in it), with the number of their add */
+  private extra = new Map<string, number>()
+  private seq = 0
+  /** additions not sorted into a run yet (with their numbers; may have left again) */
   private pending: string[] = []
-  /** sorted additions (may hold elements deleted since: not in `extra`) */
-  private runKeys = new Uint32Array(0)
-  private runElements: string[] = []
+  private pendingSeqs: number[] = []
+  /** sorted runs of additions, each at most half the size of the one before (merged like a binary counter) */
+  private runs: Run[] = []
+  private inRuns = 0
+  private readonly live = (e: string, seq: number): boolean => this.extra.get(e) === seq
 
   private constructor(private keys: Uint32Array, private elements: string[], private hash: (e: string) => number) {}
 
   static build(elements: Iterable<string>, hash: (e: string) => number): ScanOrder {
-    const list = [...elements]
-    const keys = new Uint32Array(list.length)
-    for (let i = 0; i < list.length; i++) keys[i] = rev32(hash(list[i]))
-    const s = sortByKey(keys, list)
+    const s = sortByKey([...elements], hash)
     return new ScanOrder(s.keys, s.elements, hash)
   }
 
@@ -82,14 +117,15 @@ export class ScanOrder {
 
   /** Too many changes since the base was built: cheaper to rebuild it at the next scan. */
   get stale(): boolean {
-    return this.gone.size + this.runElements.length + this.pending.length > Math.max(256, this.elements.length >>> 3)
+    return this.gone.size + this.inRuns + this.pending.length > Math.max(256, this.elements.length >>> 3)
   }
 
   /** An element not present was added. */
   add(e: string): void {
     if (this.gone.delete(e)) return // back in its place in the base
-    this.extra.add(e)
+    this.extra.set(e, ++this.seq)
     this.pending.push(e)
+    this.pendingSeqs.push(this.seq)
   }
 
   /** A present element was deleted. */
@@ -97,34 +133,24 @@ export class ScanOrder {
     if (!this.extra.delete(e)) this.gone.add(e)
   }
 
-  /** The pending additions sorted into the run (dropping what was deleted again, and repeats). */
+  /** The pending additions sorted into a run; runs of similar size merged (amortized O(log n) an element). */
   private merge(): void {
     if (this.pending.length === 0) return
-    const live = this.pending.filter((e) => this.extra.has(e))
-    const pk = new Uint32Array(live.length)
-    for (let i = 0; i < live.length; i++) pk[i] = rev32(this.hash(live[i]))
-    const p = sortByKey(pk, live)
-    const rk = this.runKeys
-    const re = this.runElements
-    const keys = new Uint32Array(rk.length + p.keys.length)
     const elements: string[] = []
-    let i = 0
-    let j = 0
-    while (i < rk.length || j < p.keys.length) {
-      const fromRun = j >= p.keys.length || (i < rk.length && rk[i] <= p.keys[j])
-      const k = fromRun ? rk[i] : p.keys[j]
-      const e = fromRun ? re[i++] : p.elements[j++]
-      if (fromRun && !this.extra.has(e)) continue
-      // an element deleted and added again sits twice: once among its equal keys
-      let dup = false
-      for (let b = elements.length - 1; b >= 0 && keys[b] === k && !dup; b--) dup = elements[b] === e
-      if (dup) continue
-      keys[elements.length] = k
-      elements.push(e)
+    const seqList: number[] = []
+    for (let i = 0; i < this.pending.length; i++) {
+      if (!this.live(this.pending[i], this.pendingSeqs[i])) continue
+      elements.push(this.pending[i])
+      seqList.push(this.pendingSeqs[i])
     }
-    this.runKeys = keys.slice(0, elements.length)
-    this.runElements = elements
     this.pending = []
+    this.pendingSeqs = []
+    let run = sortByKey(elements, this.hash, seqList)
+    while (this.runs.length > 0 && this.runs[this.runs.length - 1].keys.length <= 2 * run.keys.length) {
+      run = mergeRuns(this.runs.pop()!, run, this.live)
+    }
+    this.runs.push(run)
+    this.inRuns = this.runs.reduce((n, r) => n + r.keys.length, 0)
   }
 
   /**
@@ -136,10 +162,10 @@ export class ScanOrder {
     this.merge()
     const bits = 31 - Math.clz32(small)
     const shift = 32 - bits
-    const {keys, elements, runKeys, runElements, gone, extra} = this
+    const {keys, elements, runs, gone} = this
     let pos = rev32(cursor % small) >>> shift
     let a = lowerBound(keys, pos * 2 ** shift)
-    let b = lowerBound(runKeys, pos * 2 ** shift)
+    const at = runs.map((r) => lowerBound(r.keys, pos * 2 ** shift))
     let emitted = 0
     let maxIterations = count * 10
     for (;;) {
@@ -148,10 +174,15 @@ export class ScanOrder {
         emit(elements[a])
         emitted++
       }
-      for (; b < runKeys.length && runKeys[b] >>> shift === pos; b++) {
-        if (!extra.has(runElements[b])) continue
-        emit(runElements[b])
-        emitted++
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]
+        let b = at[r]
+        for (; b < run.keys.length && run.keys[b] >>> shift === pos; b++) {
+          if (!this.live(run.elements[b], run.seqs[b])) continue
+          emit(run.elements[b])
+          emitted++
+        }
+        at[r] = b
       }
       pos++
       if (pos >= small) return 0
