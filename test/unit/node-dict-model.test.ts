@@ -1,6 +1,7 @@
 // The dict model (src/node/keyspace/dict.ts) against redis 7.0.15's dict.c rules: growth points,
 // rehash steps, shrinks, the resize policy while a child exists, chain figures that add up, and
-// SCAN's reverse-binary bucket order (every element exactly once over a full cursor loop); and the
+// SCAN's reverse-binary bucket order (every element exactly once over a full cursor loop; the order
+// kept across changes walks as a full sort by bucket would, scan-order.ts); and the
 // bucket counts behind the rehash steps (dict-counts.ts): exact under any mix of operations, and
 // built a bounded number of elements per operation (issue 12: no recount of the dict in one op).
 import {afterEach, describe, test} from 'node:test'
