@@ -87,6 +87,7 @@ export class DictModel {
   private freshOld: Map<number, number> | null = null
   /** SCAN's bucket order (scan-order.ts), built at the first scan and kept up to date by add/delete */
   private order: ScanOrder | null = null
+  private scanMeter = {sorted: 0}
 
   /**
    * `elements` walks the current members (the caller's Set/Map keys: HTSTATS, SCAN, counting
@@ -106,6 +107,11 @@ export class DictModel {
   /** Elements walked by counting passes so far (tests bound the work of one operation with it). */
   get counted(): number {
     return this.walked + (this.pass?.walked ?? 0)
+  }
+
+  /** Elements SCAN has sorted or merged into its order so far (tests bound the work of a scan call with it). */
+  get scanSorted(): number {
+    return this.scanMeter.sorted
   }
 
   get size(): number {
@@ -384,7 +390,7 @@ export class DictModel {
     if (n === 0) return 0
     const small = this.rehashidx === -1 ? this.size0 : Math.min(this.size0, this.size1)
     // built from the elements when missing or out of step with the figures (never expected)
-    if (this.order === null || this.order.size !== n) this.order = ScanOrder.build(this.elements(), strHash)
+    if (this.order === null || this.order.size !== n) this.order = ScanOrder.build(this.elements(), strHash, this.scanMeter)
     return this.order.scan(cursor, count, small, emit)
   }
 }

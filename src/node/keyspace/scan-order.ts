@@ -103,11 +103,13 @@ export class ScanOrder {
   private inRuns = 0
   private readonly live = (e: string, seq: number): boolean => this.extra.get(e) === seq
 
-  private constructor(private keys: Uint32Array, private elements: string[], private hash: (e: string) => number) {}
+  private constructor(private keys: Uint32Array, private elements: string[], private hash: (e: string) => number, private meter: {sorted: number}) {}
 
-  static build(elements: Iterable<string>, hash: (e: string) => number): ScanOrder {
+  /** `meter.sorted` counts the elements sorted or merged (tests bound a scan's work with it). */
+  static build(elements: Iterable<string>, hash: (e: string) => number, meter: {sorted: number}): ScanOrder {
     const s = sortByKey([...elements], hash)
-    return new ScanOrder(s.keys, s.elements, hash)
+    meter.sorted += s.keys.length
+    return new ScanOrder(s.keys, s.elements, hash, meter)
   }
 
   /** Elements the order holds now. */
@@ -143,12 +145,15 @@ export class ScanOrder {
       elements.push(this.pending[i])
       seqList.push(this.pendingSeqs[i])
     }
+    let run = sortByKey(elements, this.hash, seqList)
+    this.meter.sorted += this.pending.length
+    while (this.runs.length > 0 && this.runs[this.runs.length - 1].keys.length <= 2 * run.keys.length) {
+      const last = this.runs.pop()!
+      this.meter.sorted += last.keys.length + run.keys.length
+      run = mergeRuns(last, run, this.live)
+    }
     this.pending = []
     this.pendingSeqs = []
-    let run = sortByKey(elements, this.hash, seqList)
-    while (this.runs.length > 0 && this.runs[this.runs.length - 1].keys.length <= 2 * run.keys.length) {
-      run = mergeRuns(this.runs.pop()!, run, this.live)
-    }
     this.runs.push(run)
     this.inRuns = this.runs.reduce((n, r) => n + r.keys.length, 0)
   }
