@@ -16,6 +16,7 @@
 //   the two tables' size ratio is >= 5 (dictRehash, DICT_RESIZE_AVOID).
 // Memory: a few numbers per dict and about a byte per bucket of its larger table.
 import {BucketCounts, CountingPass, PASS_BUDGET, type ElementPartitions} from './dict-counts.js'
+import {ScanOrder} from './scan-order.js'
 
 export type {ElementPartitions}
 
@@ -57,20 +58,6 @@ export function nextPower(size: number): number {
   return p
 }
 
-/** Reverse the low `bits` bits of x (dictScan's rev() restricted to the table mask). */
-function revBits(x: number, bits: number): number {
-  let r = 0
-  for (let i = 0; i < bits; i++) {
-    r = (r << 1) | (x & 1)
-    x >>>= 1
-  }
-  return r >>> 0
-}
-
-function log2(size: number): number {
-  return 31 - Math.clz32(size)
-}
-
 export interface TableStats {
   size: number
   used: number
@@ -98,9 +85,9 @@ export class DictModel {
   private fresh: Set<string> | null = null
   /** how many of those sit in an old bucket the rehash has not reached (rehashidx and up) */
   private freshOld: Map<number, number> | null = null
-  /** bumped on every add/delete/resize: SCAN's bucket order cache key */
-  private version = 0
-  private scanOrder: {version: number; bits: number; keys: Int32Array; elements: string[]} | null = null
+  /** SCAN's bucket order (scan-order.ts), built at the first scan and kept up to date by add/delete */
+  private order: ScanOrder | null = null
+  private scanMeter = {sorted: 0}
 
   /**
    * `elements` walks the current members (the caller's Set/Map keys: HTSTATS, SCAN, counting
@@ -112,7 +99,7 @@ export class DictModel {
   rebind(elements: () => Iterable<string>, parts: ElementPartitions | null = this.parts): void {
     this.elements = elements
     this.parts = parts
-    this.version++
+    this.order = null
     this.pass = null
     this.schedule()
   }
@@ -120,6 +107,11 @@ export class DictModel {
   /** Elements walked by counting passes so far (tests bound the work of one operation with it). */
   get counted(): number {
     return this.walked + (this.pass?.walked ?? 0)
+  }
+
+  /** Elements SCAN has sorted or merged into its order so far (tests bound the work of a scan call with it). */
+  get scanSorted(): number {
+    return this.scanMeter.sorted
   }
 
   get size(): number {
@@ -138,6 +130,7 @@ export class DictModel {
     this.size0 = nextPower(n)
     this.used0 = n
     this.counts = null
+    this.order = null
     this.schedule()
     return this
   }
@@ -166,7 +159,7 @@ export class DictModel {
     if (this.pass !== null) this.work()
     if (this.rehashidx !== -1) this.rehash(1)
     this.expandIfNeeded()
-    this.version++
+    this.changed(key, true)
     const h = strHash(key)
     this.counts?.inc(h & (this.counts.g - 1))
     this.pass?.change(key, h, 1)
@@ -191,7 +184,7 @@ export class DictModel {
       this.pass.change(key, h, -1)
       this.work()
     }
-    this.version++
+    this.changed(key, false)
     if (this.rehashidx === -1) {
       this.used0--
       return
@@ -218,7 +211,16 @@ export class DictModel {
     this.pass = null
     this.fresh = null
     this.freshOld = null
-    this.version++
+    this.order = null
+  }
+
+  /** The scan order follows an add or a delete, or is dropped when a rebuild is cheaper. */
+  private changed(key: string, added: boolean): void {
+    const o = this.order
+    if (o === null) return
+    if (added) o.add(key)
+    else o.delete(key)
+    if (o.stale) this.order = null
   }
 
   /** One operation's share of a counting pass; the pass's counts take over once complete. */
@@ -288,7 +290,6 @@ export class DictModel {
     if (this.rehashidx !== -1 || this.used0 > size) return false
     const next = nextPower(size)
     if (next === this.size0) return false
-    this.version++
     if (this.size0 === 0) {
       this.size0 = next
       this.schedule()
@@ -351,7 +352,6 @@ export class DictModel {
     this.rehashidx = -1
     this.fresh = null
     this.freshOld = null
-    this.version++
     this.schedule()
   }
 
@@ -386,43 +386,12 @@ export class DictModel {
    * visited. Returns the next cursor (0: done).
    */
   scan(cursor: number, count: number, emit: (e: string) => void): number {
-    if (this.used0 + this.used1 === 0) return 0
+    const n = this.used0 + this.used1
+    if (n === 0) return 0
     const small = this.rehashidx === -1 ? this.size0 : Math.min(this.size0, this.size1)
-    const bits = log2(small)
-    const order = this.ordered(bits)
-    let pos = revBits(cursor % small, bits)
-    // first element whose reversed bucket is >= pos
-    let lo = 0
-    let hi = order.keys.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (order.keys[mid] < pos) lo = mid + 1
-      else hi = mid
-    }
-    let emitted = 0
-    let maxIterations = count * 10
-    for (;;) {
-      while (lo < order.keys.length && order.keys[lo] === pos) {
-        emit(order.elements[lo++])
-        emitted++
-      }
-      pos++
-      if (pos >= small) return 0
-      if (!(maxIterations-- && emitted < count)) return revBits(pos, bits)
-    }
-  }
-
-  /** Elements sorted by the bit-reversed index of their bucket in a table of 2^bits (cached until a change). */
-  private ordered(bits: number): {keys: Int32Array; elements: string[]} {
-    const c = this.scanOrder
-    if (c !== null && c.version === this.version && c.bits === bits) return c
-    const mask = (1 << bits) - 1
-    const elements = [...this.elements()]
-    const rk = elements.map((e) => revBits(strHash(e) & mask, bits))
-    const idx = elements.map((_, i) => i).sort((a, b) => rk[a] - rk[b])
-    const keys = Int32Array.from(idx, (i) => rk[i])
-    this.scanOrder = {version: this.version, bits, keys, elements: idx.map((i) => elements[i])}
-    return this.scanOrder
+    // built from the elements when missing or out of step with the figures (never expected)
+    if (this.order === null || this.order.size !== n) this.order = ScanOrder.build(this.elements(), strHash, this.scanMeter)
+    return this.order.scan(cursor, count, small, emit)
   }
 }
 
