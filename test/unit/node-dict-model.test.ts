@@ -6,7 +6,7 @@
 import {afterEach, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {DictModel, ResizePolicy, setDictResizePolicy, strHash, type ElementPartitions} from '../../src/node/keyspace/dict.js'
-import {PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
+import {BucketCounts, CountingPass, PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
 import {keySlot} from '../../src/node/keyspace/slot.js'
 import {setAdd, setDict, setRemove} from '../../src/node/keyspace/set-dict.js'
 
@@ -55,6 +55,25 @@ function checkInvariants(d: DictModel, n: number): void {
     total += inTable
   }
   assert.equal(total, n)
+}
+
+/** Bucket counts at granularity g, from scratch. */
+function recount(elements: Iterable<string>, g: number): Int32Array {
+  const c = new Int32Array(g)
+  for (const e of elements) c[strHash(e) & (g - 1)]++
+  return c
+}
+
+function assertCounts(counts: BucketCounts, elements: Iterable<string>, what: string): void {
+  const want = recount(elements, counts.g)
+  for (let i = 0; i < counts.g; i++) if (counts.get(i) !== want[i]) assert.fail(`${what}: bucket ${i} of ${counts.g} counted ${counts.get(i)}, holds ${want[i]}`)
+}
+
+function lcg(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed % n
+  }
 }
 
 function finishRehash(d: DictModel): void {
@@ -203,6 +222,84 @@ describe('dict model', () => {
       assert.ok(checks > 200)
     })
   }
+
+  test('a Set\'s counting pass counts a frozen snapshot plus every change: exact under any interleaving', () => {
+    // deletes of members walked already (oldest: first in the snapshot), not walked yet (newest),
+    // added during the pass, at random; re-adds of deleted members; adds:deletes at several ratios
+    for (const [adds, dels] of [[2, 1], [1, 1], [1, 2], [5, 1]]) {
+      for (const victim of ['oldest', 'newest', 'random'] as const) {
+        const rnd = lcg(adds * 100 + dels)
+        const s = new Set<string>()
+        for (let i = 0; i < 5000; i++) s.add(`p:${i}`)
+        const gone: string[] = []
+        let next = 5000
+        const pass = CountingPass.fromElements(8192, null, () => s.values())
+        assert.equal(pass.copied, 5000) // the snapshot: copied once, when the pass starts
+        const budget = 7
+        let done = false
+        let ops = 0
+        while (!done) {
+          if (rnd(adds + dels) < adds || s.size === 0) {
+            const e = gone.length > 0 && rnd(3) === 0 ? gone.splice(rnd(gone.length), 1)[0] : `p:${next++}`
+            pass.change(e, strHash(e), 1) // dictAdd: before the member joins the set
+            s.add(e)
+          } else {
+            const members = [...s]
+            const e = victim === 'oldest' ? members[0] : victim === 'newest' ? members[members.length - 1] : members[rnd(members.length)]
+            s.delete(e)
+            pass.change(e, strHash(e), -1) // dictDelete: after it left
+            gone.push(e)
+          }
+          const before = pass.walked
+          done = pass.step(budget, strHash)
+          assert.ok(pass.walked - before <= budget)
+          ops++
+        }
+        assert.ok(ops >= 5000 / budget && ops <= 5000 / budget + 1, `${ops} operations`)
+        assert.equal(pass.copied, 5000)
+        assertCounts(pass.counts, s, `${adds}:${dels} deleting the ${victim}`)
+      }
+    }
+  })
+
+  test('adds and deletes at 2:1 through several doublings: exact counts, no operation counts more than the budget', () => {
+    for (const victim of ['oldest', 'random'] as const) {
+      const m = modelled()
+      const rnd = lcg(victim === 'oldest' ? 1 : 2)
+      const internals = m.d as unknown as {counts: BucketCounts | null; pass: CountingPass | null}
+      const live: string[] = [] // members in insertion order, deletes leave holes ('')
+      let first = 0
+      let worst = 0
+      let checks = 0
+      for (let i = 0; m.s.size < 150_000; i++) {
+        const before = m.d.counted
+        if (i % 3 === 2) {
+          let j = victim === 'oldest' ? first : first + rnd(live.length - first)
+          while (live[j] === '') j++
+          if (j >= live.length) j = first
+          while (live[j] === '') j++
+          m.del(live[j])
+          live[j] = ''
+          while (live[first] === '') first++
+        } else {
+          const e = `c:${i}`
+          m.add(e)
+          live.push(e)
+        }
+        worst = Math.max(worst, m.d.counted - before)
+        if (i % 20011 === 0 && internals.pass === null && internals.counts !== null) {
+          assert.ok(internals.counts.g >= Math.max(m.d.size0, m.d.size1))
+          assertCounts(internals.counts, m.s, `operation ${i}, deleting the ${victim}`)
+          checks++
+        }
+      }
+      assert.ok(m.d.slots >= 131072 && checks >= 10, `${m.d.slots} slots, ${checks} checks`)
+      // before: a delete restarted the pass, and the next growth finished it in one operation
+      assert.ok(worst <= PASS_BUDGET, `${worst} elements counted in one operation (budget ${PASS_BUDGET})`)
+      finishRehash(m.d)
+      checkInvariants(m.d, m.s.size)
+    }
+  })
 
   test('a table doubling counts a bounded number of elements per operation, not the whole dict', () => {
     for (const partitions of [0, 1024]) {

@@ -10,12 +10,18 @@
 // - A partitioned source (the keyspace's hash slots) keeps the pass exact under any interleaving:
 //   an element of a partition already walked is counted as it changes, one of a partition not
 //   walked yet is counted when the walk gets there.
-// - An unpartitioned one (a Set's or Map's live iterator, which visits elements added meanwhile and
-//   skips deleted ones) cannot tell whether a deleted element was visited already: a delete during
-//   the pass makes it start over once it reaches the end. Under a steady rate of deletes (an expires
-//   dict while keys expire and others get a TTL, a set or hash with churn) it therefore never
-//   finishes on its own, and the next growth completes it in one operation (DictModel.expand):
-//   about 1.3x the dict's elements at each doubling with adds and deletes at 2:1.
+// - An unpartitioned one (a Set's or Map's elements: a hashtable set, a hash, the expires dict) is
+//   copied when the pass starts (an array of references, no hashing: about 1 ms per 100k elements
+//   measured, see README "table doubling stalls") and the pass counts that frozen snapshot; every
+//   add (+1) and delete (-1) while it runs goes straight into the counts, whether or not the element
+//   is in the snapshot or was walked yet, so snapshot + changes is exact under any interleaving (an
+//   element added then deleted nets 0, a snapshot element deleted nets 0, re-added +1). Counts may
+//   be negative until the walk is done. The caller reports an add before the element joins its
+//   structure and a delete after it left (the snapshot then never holds an element twice counted).
+// Either way a pass ends in at most elements / PASS_BUDGET operations (a partition is walked whole),
+// while the next growth takes at least the old table's size in adds (used must double again), so a
+// growth meets an unfinished pass (DictModel.expand finishes it in one operation) only for a dict
+// presized or expanded by a hint (a load) before a pass could run.
 // One byte per count (counts at this granularity average under 1), larger ones in a side map.
 
 /** A fixed partition of a dict's elements (the keyspace's hash slots): a counting pass walks it in order. */
@@ -41,8 +47,9 @@ export class BucketCounts {
     return v === 255 ? this.big!.get(i)! : v
   }
 
+  /** n < 0 only transiently, while a snapshot pass counts deletes ahead of its walk */
   private put(i: number, n: number): void {
-    if (n < 255) {
+    if (n >= 0 && n < 255) {
       if (this.a[i] === 255) this.big!.delete(i)
       this.a[i] = n
     } else {
@@ -59,7 +66,7 @@ export class BucketCounts {
 
   dec(i: number): void {
     const v = this.a[i]
-    if (v !== 255) this.a[i] = v - 1
+    if (v !== 255 && v !== 0) this.a[i] = v - 1
     else this.put(i, this.get(i) - 1)
   }
 
@@ -80,40 +87,44 @@ export class BucketCounts {
   }
 }
 
-type PassKind = 'parts' | 'iter' | 'coarse'
+type PassKind = 'parts' | 'snapshot' | 'coarse'
 
 /** Builds the counts at granularity `g`, from the elements or (coarser) from finer counts. */
 export class CountingPass {
   readonly counts: BucketCounts
   private cursor = 0
-  private iter: Iterator<string> | null = null
-  private dirty = false
+  /** an unpartitioned source's elements when the pass started (dropped once walked) */
+  private snap: string[] | null = null
   /** elements (or fine buckets / 16) walked so far: tests bound the work per operation with it */
   walked = 0
+  /** references copied into the snapshot (no hashing): bounded separately from `walked` */
+  copied = 0
 
   private constructor(readonly g: number, private kind: PassKind, private parts: ElementPartitions | null,
-    private elements: () => Iterable<string>, private from: BucketCounts | null) {
+    elements: () => Iterable<string>, private from: BucketCounts | null) {
     this.counts = new BucketCounts(g)
+    if (kind === 'snapshot') {
+      this.snap = Array.from(elements())
+      this.copied = this.snap.length
+    }
   }
 
   static fromElements(g: number, parts: ElementPartitions | null, elements: () => Iterable<string>): CountingPass {
-    return new CountingPass(g, parts === null ? 'iter' : 'parts', parts, elements, null)
+    return new CountingPass(g, parts === null ? 'snapshot' : 'parts', parts, elements, null)
   }
 
   static coarsen(g: number, from: BucketCounts): CountingPass {
     return new CountingPass(g, 'coarse', null, () => [], from)
   }
 
-  /** An element with hash h was added (+1) or removed (-1) from the dict's source: count it if walked. */
+  /**
+   * An element with hash h was added (+1, before it joins the source) or removed (-1, after it
+   * left): counted now if its part was walked already, always for a snapshot (which never changes).
+   */
   change(e: string, h: number, delta: 1 | -1): void {
-    let walked: boolean
+    let walked = true
     if (this.kind === 'parts') walked = this.parts!.of(e) < this.cursor
     else if (this.kind === 'coarse') walked = (h & (this.from!.g - 1)) < this.cursor
-    else {
-      // an add is appended to the iteration order (the iterator gets there); a delete may be behind it
-      if (delta < 0) this.dirty = true
-      return
-    }
     if (!walked) return
     if (delta > 0) this.counts.inc(h & (this.g - 1))
     else this.counts.dec(h & (this.g - 1))
@@ -145,20 +156,13 @@ export class CountingPass {
       this.cursor = end
       return end >= from.g
     }
-    this.iter ??= this.elements()[Symbol.iterator]()
-    for (; work < budget; work++) {
-      const r = this.iter.next()
-      if (r.done) {
-        if (!this.dirty) break
-        // a delete happened while walking: it may have been counted or not, so count again
-        this.dirty = false
-        this.counts.reset()
-        this.iter = this.elements()[Symbol.iterator]()
-        continue
-      }
-      this.counts.inc(hash(r.value) & mask)
-    }
-    this.walked += work
-    return work < budget
+    const snap = this.snap!
+    const end = Math.min(snap.length, this.cursor + budget)
+    for (let j = this.cursor; j < end; j++) this.counts.inc(hash(snap[j]) & mask)
+    this.walked += end - this.cursor
+    this.cursor = end
+    if (end < snap.length) return false
+    this.snap = null
+    return true
   }
 }

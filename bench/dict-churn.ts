@@ -1,0 +1,54 @@
+// Benchmark: a hashtable set growing with churn (SADD:SREM at 2:1, the oldest member removed), in
+// process through the SADD/SREM data path (setAdd/setRemove, no sockets): the slowest single
+// operation, and the slowest among the operations that start a table doubling (issue 12: a counting
+// pass that restarted on every delete was finished by the next growth in one operation, about 1.3x
+// the set's members hashed at once). Also the cost of copying N members into an array (the frozen
+// snapshot a counting pass of a Set/Map starts from).
+// Wall clock per operation (performance.now): the outliers looked for are tens of ms, above the
+// noise of a loaded machine; run it twice when a figure looks off.
+// Run: node --import tsx bench/dict-churn.ts   Options (env): SIZES=1000000,4000000 RATIO=2 (adds per delete)
+//   SRC=<repo root> (whose src/ to measure: a baseline checkout)
+import {resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+const SIZES = (process.env.SIZES ?? '1000000,4000000').split(',').filter(Boolean).map(Number)
+const RATIO = Number(process.env.RATIO ?? 2)
+const SRC = resolve(process.env.SRC ?? resolve(import.meta.dirname, '..'))
+
+type SetDict = typeof import('../src/node/keyspace/set-dict.js')
+
+async function churn(sd: SetDict, size: number): Promise<string> {
+  const s: Set<string> = new Set()
+  sd.setAdd(s, 'not-an-int') // a hashtable set from the start
+  let added = 0
+  let removed = 0
+  let worst = 0
+  let worstGrow = 0
+  let ops = 0
+  while (s.size < size) {
+    const del = ops % (RATIO + 1) === RATIO
+    const d = sd.setDict(s)!
+    const before = d.size1
+    const t0 = performance.now()
+    if (del) sd.setRemove(s, `member:${removed++}`)
+    else sd.setAdd(s, `member:${added++}`)
+    const dt = performance.now() - t0
+    ops++
+    worst = Math.max(worst, dt)
+    if (d.size1 !== before && d.size1 > d.size0) worstGrow = Math.max(worstGrow, dt)
+  }
+  const copy0 = performance.now()
+  const copy = Array.from(s.values())
+  const copyMs = performance.now() - copy0
+  return `| ${size.toLocaleString('en-US')} | ${ops.toLocaleString('en-US')} | ${worst.toFixed(1)} | ${worstGrow.toFixed(1)} | ${copyMs.toFixed(1)} (${copy.length.toLocaleString('en-US')}) |`
+}
+
+async function main(): Promise<void> {
+  const sd = (await import(pathToFileURL(resolve(SRC, 'src/node/keyspace/set-dict.ts')).href)) as SetDict
+  console.log(`SADD:SREM ${RATIO}:1 from ${SRC}`)
+  console.log('| members | operations | slowest op ms | slowest op starting a doubling ms | copying the members ms |')
+  console.log('|---|---|---|---|---|')
+  for (const size of SIZES) console.log(await churn(sd, size))
+}
+
+await main()
