@@ -223,7 +223,7 @@ describe('dict model', () => {
     })
   }
 
-  test('a Set\'s counting pass counts a frozen snapshot plus every change: exact under any interleaving', () => {
+  test('a Set\'s counting pass remembers what it walked: exact under any interleaving, no restart', () => {
     // deletes of members walked already (oldest: first in the snapshot), not walked yet (newest),
     // added during the pass, at random; re-adds of deleted members; adds:deletes at several ratios
     for (const [adds, dels] of [[2, 1], [1, 1], [1, 2], [5, 1]]) {
@@ -234,11 +234,10 @@ describe('dict model', () => {
         const gone: string[] = []
         let next = 5000
         const pass = CountingPass.fromElements(8192, null, () => s.values())
-        assert.equal(pass.copied, 5000) // the snapshot: copied once, when the pass starts
         const budget = 7
         let done = false
         let ops = 0
-        while (!done) {
+        while (!done && ops < 100_000) {
           if (rnd(adds + dels) < adds || s.size === 0) {
             const e = gone.length > 0 && rnd(3) === 0 ? gone.splice(rnd(gone.length), 1)[0] : `p:${next++}`
             pass.change(e, strHash(e), 1) // dictAdd: before the member joins the set
@@ -255,8 +254,8 @@ describe('dict model', () => {
           assert.ok(pass.walked - before <= budget)
           ops++
         }
-        assert.ok(ops >= 5000 / budget && ops <= 5000 / budget + 1, `${ops} operations`)
-        assert.equal(pass.copied, 5000)
+        // the walk also visits the adds meanwhile (at most one per operation): no restart after deletes
+        assert.ok(done && ops <= 5000 / (budget - 1) + 1, `${ops} operations`)
         assertCounts(pass.counts, s, `${adds}:${dels} deleting the ${victim}`)
       }
     }
