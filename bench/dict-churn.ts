@@ -21,29 +21,25 @@ type SetDict = typeof import('../src/node/keyspace/set-dict.js')
 async function churn(sd: SetDict, size: number): Promise<string> {
   const s: Set<string> = new Set()
   sd.setAdd(s, 'not-an-int') // a hashtable set from the start
-  let added = 0
-  let removed = 0
-  let worst = 0
-  let worstGrow = 0
-  let ops = 0
-  let over10 = 0
+  // adds and removes so far, the slowest op, the slowest op starting a doubling, ops over 10 ms
+  const n = {added: 0, removed: 0, ops: 0, worst: 0, grow: 0, over10: 0}
   while (s.size < size) {
-    const del = ops % (RATIO + 1) === RATIO
+    const del = n.ops % (RATIO + 1) === RATIO
     const d = sd.setDict(s)!
     const before = d.size1
     const t0 = performance.now()
-    if (del) sd.setRemove(s, `member:${removed++}`)
-    else sd.setAdd(s, `member:${added++}`)
+    if (del) sd.setRemove(s, `member:${n.removed++}`)
+    else sd.setAdd(s, `member:${n.added++}`)
     const dt = performance.now() - t0
-    ops++
-    worst = Math.max(worst, dt)
-    if (dt > 10) over10++
-    if (d.size1 !== before && d.size1 > d.size0) worstGrow = Math.max(worstGrow, dt)
+    n.ops++
+    n.worst = Math.max(n.worst, dt)
+    if (dt > 10) n.over10++
+    if (d.size1 !== before && d.size1 > d.size0) n.grow = Math.max(n.grow, dt)
   }
   const copy0 = performance.now()
   const copy = Array.from(s.values())
   const copyMs = performance.now() - copy0
-  return `| ${size.toLocaleString('en-US')} | ${ops.toLocaleString('en-US')} | ${worst.toFixed(1)} | ${over10} | ${worstGrow.toFixed(1)} | ${copyMs.toFixed(1)} (${copy.length.toLocaleString('en-US')}) |`
+  return `| ${size.toLocaleString('en-US')} | ${n.ops.toLocaleString('en-US')} | ${n.worst.toFixed(1)} | ${n.over10} | ${n.grow.toFixed(1)} | ${copyMs.toFixed(1)} (${copy.length.toLocaleString('en-US')}) |`
 }
 
 async function main(): Promise<void> {
