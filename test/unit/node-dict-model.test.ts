@@ -261,6 +261,34 @@ describe('dict model', () => {
     }
   })
 
+  test('a growth before a Set\'s pass is done finishes it exactly (a dict presized by a load)', () => {
+    const s = new Set<string>()
+    for (let i = 0; i < 1024; i++) s.add(`l:${i}`)
+    const d = new DictModel(() => s.values()).presize(1024) // counts from a pass: 64 per operation
+    const internals = d as unknown as {counts: BucketCounts | null; pass: CountingPass | null}
+    for (const i of [0, 1, 1000, 5]) {
+      s.delete(`l:${i}`) // walked already, and not yet
+      d.delete(`l:${i}`)
+    }
+    d.add('l:0') // re-added
+    s.add('l:0')
+    for (let i = 1024; i < 1027; i++) {
+      d.add(`l:${i}`)
+      s.add(`l:${i}`)
+    }
+    assert.ok(internals.pass !== null && !d.rehashing)
+    d.add('l:grow') // used 1024 >= 1024: the growth finishes the pass in this operation
+    s.add('l:grow')
+    assert.deepEqual([d.size1, d.rehashing], [2048, true])
+    assert.equal(internals.counts!.g, 1024) // the finished pass's, which the rehash steps read
+    assertCounts(internals.counts!, s, 'the growth\'s counts')
+    checkInvariants(d, s.size)
+    finishRehash(d)
+    checkInvariants(d, s.size)
+    for (let i = 0; i < 200 && internals.pass !== null; i++) d.touch()
+    assertCounts(internals.counts!, s, 'after the growth')
+  })
+
   test('adds and deletes at 2:1 through several doublings: exact counts, no operation counts more than the budget', () => {
     for (const victim of ['oldest', 'random'] as const) {
       const m = modelled()
