@@ -19,9 +19,10 @@
 //   operation, about as much as the hashing it was to spread out). The caller reports an add before
 //   the element joins its structure and a delete after it left.
 // Either way a pass ends within elements / (PASS_BUDGET - 1) operations (a partition is walked
-// whole; a live iterator also walks the adds meanwhile, at most one per operation), while the next growth takes at least the old table's size in adds (used must double again), so a
-// growth meets an unfinished pass (DictModel.expand finishes it in one operation) only for a dict
-// presized or expanded by a hint (a load) before a pass could run.
+// whole; a live iterator also walks the adds meanwhile, at most one per operation), while the next
+// growth takes at least the old table's size in adds (used must double again), so a growth meets
+// an unfinished pass (DictModel.expand finishes it in one operation) only for a dict presized or
+// expanded by a hint (a load) before a pass could run.
 // One byte per count (counts at this granularity average under 1), larger ones in a side map.
 
 /** A fixed partition of a dict's elements (the keyspace's hash slots): a counting pass walks it in order. */
@@ -81,11 +82,6 @@ export class BucketCounts {
     let c = 0
     for (let j = i; j < this.g; j += size) c += this.get(j)
     return c
-  }
-
-  reset(): void {
-    this.a.fill(0)
-    this.big = null
   }
 }
 

@@ -183,12 +183,14 @@ export class DictModel {
   /** dictDelete of a present key (after removing it from the JS structure). */
   delete(key: string): void {
     // the step first, the key still counted in its bucket (dictDelete: _dictRehashStep, then unlink);
-    // the pass hears of the delete first (`key` has left the caller's structure already), then walks on
-    const h = strHash(key)
-    this.pass?.change(key, h, -1)
+    // the pass hears of the delete before it walks on: `key` has left the caller's structure already
     if (this.rehashidx !== -1) this.rehash(1)
+    const h = strHash(key)
     this.counts?.dec(h & (this.counts.g - 1))
-    if (this.pass !== null) this.work()
+    if (this.pass !== null) {
+      this.pass.change(key, h, -1)
+      this.work()
+    }
     this.version++
     if (this.rehashidx === -1) {
       this.used0--
