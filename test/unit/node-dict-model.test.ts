@@ -7,7 +7,7 @@
 import {afterEach, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {DictModel, ResizePolicy, setDictResizePolicy, strHash, type ElementPartitions} from '../../src/node/keyspace/dict.js'
-import {PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
+import {BucketCounts, CountingPass, PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
 import {keySlot} from '../../src/node/keyspace/slot.js'
 import {setAdd, setDict, setRemove} from '../../src/node/keyspace/set-dict.js'
 
@@ -56,6 +56,25 @@ function checkInvariants(d: DictModel, n: number): void {
     total += inTable
   }
   assert.equal(total, n)
+}
+
+/** Bucket counts at granularity g, from scratch. */
+function recount(elements: Iterable<string>, g: number): Int32Array {
+  const c = new Int32Array(g)
+  for (const e of elements) c[strHash(e) & (g - 1)]++
+  return c
+}
+
+function assertCounts(counts: BucketCounts, elements: Iterable<string>, what: string): void {
+  const want = recount(elements, counts.g)
+  for (let i = 0; i < counts.g; i++) if (counts.get(i) !== want[i]) assert.fail(`${what}: bucket ${i} of ${counts.g} counted ${counts.get(i)}, holds ${want[i]}`)
+}
+
+function lcg(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed % n
+  }
 }
 
 function finishRehash(d: DictModel): void {
@@ -298,6 +317,111 @@ describe('dict model', () => {
       assert.ok(checks > 200)
     })
   }
+
+  test('a Set\'s counting pass remembers what it walked: exact under any interleaving, no restart', () => {
+    // deletes of members walked already (oldest: first in the snapshot), not walked yet (newest),
+    // added during the pass, at random; re-adds of deleted members; adds:deletes at several ratios
+    for (const [adds, dels] of [[2, 1], [1, 1], [1, 2], [5, 1]]) {
+      for (const victim of ['oldest', 'newest', 'random'] as const) {
+        const rnd = lcg(adds * 100 + dels)
+        const s = new Set<string>()
+        for (let i = 0; i < 5000; i++) s.add(`p:${i}`)
+        const gone: string[] = []
+        let next = 5000
+        const pass = CountingPass.fromElements(8192, null, () => s.values())
+        const budget = 7
+        let done = false
+        let ops = 0
+        while (!done && ops < 100_000) {
+          if (rnd(adds + dels) < adds || s.size === 0) {
+            const e = gone.length > 0 && rnd(3) === 0 ? gone.splice(rnd(gone.length), 1)[0] : `p:${next++}`
+            pass.change(e, strHash(e), 1) // dictAdd: before the member joins the set
+            s.add(e)
+          } else {
+            const members = [...s]
+            const e = victim === 'oldest' ? members[0] : victim === 'newest' ? members[members.length - 1] : members[rnd(members.length)]
+            s.delete(e)
+            pass.change(e, strHash(e), -1) // dictDelete: after it left
+            gone.push(e)
+          }
+          const before = pass.walked
+          done = pass.step(budget, strHash)
+          assert.ok(pass.walked - before <= budget)
+          ops++
+        }
+        // the walk also visits the adds meanwhile (at most one per operation): no restart after deletes
+        assert.ok(done && ops <= 5000 / (budget - 1) + 1, `${ops} operations`)
+        assertCounts(pass.counts, s, `${adds}:${dels} deleting the ${victim}`)
+      }
+    }
+  })
+
+  test('a growth before a Set\'s pass is done finishes it exactly (a dict presized by a load)', () => {
+    const s = new Set<string>()
+    for (let i = 0; i < 1024; i++) s.add(`l:${i}`)
+    const d = new DictModel(() => s.values()).presize(1024) // counts from a pass: 64 per operation
+    const internals = d as unknown as {counts: BucketCounts | null; pass: CountingPass | null}
+    for (const i of [0, 1, 1000, 5]) {
+      s.delete(`l:${i}`) // walked already, and not yet
+      d.delete(`l:${i}`)
+    }
+    d.add('l:0') // re-added
+    s.add('l:0')
+    for (let i = 1024; i < 1027; i++) {
+      d.add(`l:${i}`)
+      s.add(`l:${i}`)
+    }
+    assert.ok(internals.pass !== null && !d.rehashing)
+    d.add('l:grow') // used 1024 >= 1024: the growth finishes the pass in this operation
+    s.add('l:grow')
+    assert.deepEqual([d.size1, d.rehashing], [2048, true])
+    assert.equal(internals.counts!.g, 1024) // the finished pass's, which the rehash steps read
+    assertCounts(internals.counts!, s, 'the growth\'s counts')
+    checkInvariants(d, s.size)
+    finishRehash(d)
+    checkInvariants(d, s.size)
+    for (let i = 0; i < 200 && internals.pass !== null; i++) d.touch()
+    assertCounts(internals.counts!, s, 'after the growth')
+  })
+
+  test('adds and deletes at 2:1 through several doublings: exact counts, no operation counts more than the budget', () => {
+    for (const victim of ['oldest', 'random'] as const) {
+      const m = modelled()
+      const rnd = lcg(victim === 'oldest' ? 1 : 2)
+      const internals = m.d as unknown as {counts: BucketCounts | null; pass: CountingPass | null}
+      const live: string[] = [] // members in insertion order, deletes leave holes ('')
+      let first = 0
+      let worst = 0
+      let checks = 0
+      for (let i = 0; m.s.size < 150_000; i++) {
+        const before = m.d.counted
+        if (i % 3 === 2) {
+          let j = victim === 'oldest' ? first : first + rnd(live.length - first)
+          while (live[j] === '') j++
+          if (j >= live.length) j = first
+          while (live[j] === '') j++
+          m.del(live[j])
+          live[j] = ''
+          while (live[first] === '') first++
+        } else {
+          const e = `c:${i}`
+          m.add(e)
+          live.push(e)
+        }
+        worst = Math.max(worst, m.d.counted - before)
+        if (i % 20011 === 0 && internals.pass === null && internals.counts !== null) {
+          assert.ok(internals.counts.g >= Math.max(m.d.size0, m.d.size1))
+          assertCounts(internals.counts, m.s, `operation ${i}, deleting the ${victim}`)
+          checks++
+        }
+      }
+      assert.ok(m.d.slots >= 131072 && checks >= 10, `${m.d.slots} slots, ${checks} checks`)
+      // before: a delete restarted the pass, and the next growth finished it in one operation
+      assert.ok(worst <= PASS_BUDGET, `${worst} elements counted in one operation (budget ${PASS_BUDGET})`)
+      finishRehash(m.d)
+      checkInvariants(m.d, m.s.size)
+    }
+  })
 
   test('a table doubling counts a bounded number of elements per operation, not the whole dict', () => {
     for (const partitions of [0, 1024]) {
