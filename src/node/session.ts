@@ -281,12 +281,16 @@ export class Session {
     return true
   }
 
+  /** lastCommand as redis's replica-link log lines name it (`<unknown>` before any lookup) */
+  get lastCommandForLog(): string {
+    return this.lastCommand === 'NULL' ? '<unknown>' : this.lastCommand
+  }
+
   /** The warning of a replica's reply; an error reply logs it before its CRITICAL line, as Redis. */
   logReplicaReply(): void {
     if (this.replicaReplyLogged) return
     this.replicaReplyLogged = true
-    const cmd = this.lastCommand === 'NULL' ? '<unknown>' : this.lastCommand
-    this.server.log.warning(`Replica generated a reply to command '${cmd}', disconnecting it: ${clientInfoLine(this.server, this, this)}`)
+    this.server.log.warning(`Replica generated a reply to command '${this.lastCommandForLog}', disconnecting it: ${clientInfoLine(this.server, this, this)}`)
   }
 
   /** Write everything accumulated in one socket write. */

@@ -193,13 +193,15 @@ export class FullSyncJob {
     // Redis forces a SELECT at the start of the stream that follows the snapshot.
     repl.selectedDb = -1
     this.usesBgsave = syncViaBgsave(repl, this.diskless)
-    const aux = replicationAux(repl.server, repl.replid, this.offset, 0)
-    if (!this.usesBgsave) this.snapshot = openSnapshot(repl.server, aux, this.replicas[0]?.req ?? 0)
+    if (!this.usesBgsave) this.snapshot = openSnapshot(repl.server, replicationAux(repl.server, repl.replid, this.offset, 0), this.replicas[0]?.req ?? 0)
     log.notice(`Starting BGSAVE for SYNC with target: ${this.diskless ? 'replicas sockets' : 'disk'}`)
     // redis startBgsaveForReplication: a disk target gets +FULLRESYNC only once its BGSAVE started;
     // the BGSAVE's snapshot is the point in time (this same turn, at this.offset)
-    const bgsave = this.usesBgsave ? (startBgsave(repl.server) ? bgsaveInProgress(repl.server) : null) : null
-    if (this.usesBgsave && bgsave === null) return this.refuse()
+    let bgsave: Promise<boolean> | null = null
+    if (this.usesBgsave) {
+      if (!startBgsave(repl.server)) return this.refuse()
+      bgsave = bgsaveInProgress(repl.server)! // the job startBgsave just registered
+    }
     for (const r of this.replicas) {
       r.job = this
       r.pending = []

@@ -240,7 +240,7 @@ export class Replication {
     const insight = this.server.insight
     s.reply.onError = (msg) => {
       insight.countError(msg)
-      const cmd = s.lastCommand === 'NULL' ? '<unknown>' : s.lastCommand
+      const cmd = s.lastCommandForLog
       if (!toMaster && s.replyMode === 0) s.logReplicaReply()
       const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
       // redis logs the text the error was built from: addReplyError(Format) takes it without the
