@@ -174,7 +174,7 @@ const expiry: Step[] = [
   'SET ex2 v PX 60', {cmds: ['SET ex2 w'], sleep: 150, expiry: true},
   'SET ex3 v PX 60', {cmds: ['EXISTS ex3'], sleep: 150, expiry: true},
   'RPUSH ex4 a', 'PEXPIRE ex4 60', {cmds: ['RPUSH ex4 b'], sleep: 150, expiry: true},
-  'SET ex5 v PX 60', {cmds: [['MULTI'], ['INCR', 'ex5'], ['EXEC']], sleep: 150},
+  'SET ex5 v PX 60', {cmds: [['MULTI'], ['INCR', 'ex5'], ['EXEC']], sleep: 150, expiry: true},
   'SET ex6 1 PX 60', {cmds: ['INCRBYFLOAT ex6 1.5'], sleep: 150, expiry: true},
 ]
 

@@ -104,7 +104,11 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
     if (when > LLONG_MAX / 1000n || when < -LLONG_MAX / 1000n) return ctx.reply.error(invalid)
     when *= 1000n
   }
-  const base = absolute ? 0n : BigInt(ctx.clock.now())
+  // one reading of the clock for the command: a relative TTL of 1 ms cannot count as already past
+  // because the clock ticked between computing it and checking it (a GC step in between made a
+  // PEXPIRE k 1 delete the key at once about one time in five on a busy heap)
+  const now = ctx.clock.now()
+  const base = absolute ? 0n : BigInt(now)
   if (when > LLONG_MAX - base) return ctx.reply.error(invalid)
   const at = Number(when + base)
   if (!ctx.db.has(key)) return ctx.reply.integer(0)
@@ -114,7 +118,7 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
   // A key without TTL counts as infinite: GT never applies, LT always does.
   if (gt && (cur === undefined || at <= cur)) return ctx.reply.integer(0)
   if (lt && cur !== undefined && at >= cur) return ctx.reply.integer(0)
-  expireKeyAt(ctx, key, at, argv)
+  expireKeyAt(ctx, key, at, argv, now)
   ctx.reply.integer(1)
 }
 

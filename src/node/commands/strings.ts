@@ -47,11 +47,11 @@ function expireErr(name: string): ReplyError {
 }
 
 /** EX/PX/EXAT/PXAT argument -> absolute ms (redis getExpireMillisecondsOrReply). */
-function absExpire(ctx: CommandContext, raw: string, unitMs: number, absolute: boolean, name: string): number {
+function absExpire(ctx: CommandContext, raw: string, unitMs: number, absolute: boolean, name: string, now = ctx.clock.now()): number {
   const n = intArg(raw)
   if (n <= 0 || n > MAX_MS / unitMs) throw expireErr(name)
   const ms = n * unitMs
-  const at = absolute ? ms : ctx.clock.now() + ms
+  const at = absolute ? ms : now + ms
   if (at > MAX_MS) throw expireErr(name)
   return at
 }
@@ -152,13 +152,15 @@ function getdel(ctx: CommandContext, argv: string[]): void {
 
 function getex(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
+  // one reading for computing a relative TTL and deciding it is already past (see expireKeyAt)
+  const now = ctx.clock.now()
   let at: number | null = null
   let persist = false
   let seen = false
   for (let i = 2; i < argv.length; i++) {
     const o = argv[i].toLowerCase()
     if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && !seen && i + 1 < argv.length) {
-      at = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'getex')
+      at = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'getex', now)
       seen = true
     } else if (o === 'persist' && !seen) {
       persist = true
@@ -167,7 +169,7 @@ function getex(ctx: CommandContext, argv: string[]): void {
   }
   const v = ctx.db.getString(key)
   if (v === undefined) return ctx.reply.nil()
-  if (at !== null) expireKeyAt(ctx, key, at)
+  if (at !== null) expireKeyAt(ctx, key, at, undefined, now)
   else if (persist && ctx.db.persist(key)) {
     ctx.propagateAs(['PERSIST', key])
     ctx.afterWrite(key)

@@ -81,10 +81,11 @@ export function is(arg: string, word: string): boolean {
  * does, and replicas/AOF see DEL or PEXPIREAT rather than the relative form. With `argv` (the
  * EXPIRE family) redis 7.0 expireGenericCommand rewrites only the name and the time and keeps the
  * NX/XX/GT/LT flags as typed; PEXPIREAT goes through unchanged. GETEX sends PEXPIREAT key ms.
+ * `now`: the time the command computed a relative TTL from (the same reading decides "already past").
  */
-export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?: string[]): void {
+export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?: string[], now = ctx.clock.now()): void {
   // checkAlreadyExpired: never while loading the AOF (the key expires once loaded)
-  const gone = at <= ctx.clock.now() && !ctx.session.loader
+  const gone = at <= now && !ctx.session.loader
   if (gone) {
     ctx.db.delete(key)
     ctx.propagateAs(['DEL', key])
