@@ -176,12 +176,14 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
 
   if (isGossipType(type)) {
     if (!processHandshakeAndAddress(st, link, h, sender)) return
+    let handshakeDone = false
     if (!sender && link.node && !link.node.inHandshake && link.node.id === h.sender) {
       // This PONG completed our handshake with the node. Redis looked the sender up before the
       // rename and learns its epochs, role, slots and gossip only from its next packet, up to
       // node-timeout/2 later; this packet already carries them, from the node itself.
       sender = link.node
       noteSender(st, sender, link, h, now)
+      handshakeDone = true
     }
     if (sender) {
       const noFailover = h.flags & NodeFlag.NOFAILOVER
@@ -208,6 +210,10 @@ export function processPacket(st: ClusterState, link: BusLink, msg: BusMessage):
         st.mark(Todo.SAVE_CONFIG)
       }
     }
+    // The node knows us from the MEET/PING we sent before the handshake completed: whatever changed
+    // here since (a CLUSTER REPLICATE whose PONG broadcast skipped it as a handshake node) would
+    // reach it only with the next heartbeat, up to node-timeout/2 later. One PING now carries it.
+    if (handshakeDone) sendPing(st, link, MsgType.PING)
     return
   }
   if (!sender) return // only PING/PONG/MEET are accepted from unknown senders

@@ -8,7 +8,13 @@ import type {BusHeader} from './bus/codec.js'
 import type {Clock} from '../clock.js'
 import {FailoverState} from './failover-state.js'
 
-export const Todo = {SAVE_CONFIG: 1, UPDATE_STATE: 2, FSYNC_CONFIG: 4, BROADCAST_PONG: 8, HANDLE_FAILOVER: 16, HANDLE_MANUALFAILOVER: 32} as const
+/**
+ * Deferred side effects, applied by beforeSleep. CONNECT_NEW (not in redis): connect to nodes added
+ * since (MEET, a MEET received, gossip) at the end of this event-loop turn rather than at the next
+ * cron tick, up to 100 ms later, that redis 7.0 waits for; every handshake hop of a forming cluster
+ * saves that wait, and the link and the packets it carries are the same.
+ */
+export const Todo = {SAVE_CONFIG: 1, UPDATE_STATE: 2, FSYNC_CONFIG: 4, BROADCAST_PONG: 8, HANDLE_FAILOVER: 16, HANDLE_MANUALFAILOVER: 32, CONNECT_NEW: 64} as const
 
 export const CLUSTER_WRITABLE_DELAY = 2000
 export const FAIL_REPORT_VALIDITY_MULT = 2
@@ -166,6 +172,20 @@ export class ClusterState {
 
   addNode(node: ClusterNode): void {
     this.nodes.set(node.id, node)
+    if (node !== this.myself && !node.link && !(node.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR))) this.mark(Todo.CONNECT_NEW)
+  }
+
+  /** Todo.CONNECT_NEW: an outbound link to every node without one that no cron tick has tried yet. */
+  private connectNew(): void {
+    const connect = this.hooks.connect
+    if (!connect) return
+    const now = this.now()
+    for (const n of this.nodes.values()) {
+      if (n === this.myself || n.link || n.pingSent !== 0 || n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue
+      // as the cron's reconnect: the attempt counts as a ping in flight
+      n.pingSent = now
+      n.link = connect(n)
+    }
   }
 
   /** clusterDelNode: drop slots it served, open-slot markers, its failure reports, links. */
@@ -402,6 +422,7 @@ export class ClusterState {
     if (todo & Todo.UPDATE_STATE) this.updateState()
     if (todo & Todo.SAVE_CONFIG) this.saveNow((todo & Todo.FSYNC_CONFIG) !== 0)
     if (todo & Todo.BROADCAST_PONG) this.onBroadcastPong?.()
+    if (todo & Todo.CONNECT_NEW) this.connectNew()
   }
 
   /** Set by gossip.ts (avoids an import cycle). */
