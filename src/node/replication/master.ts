@@ -13,9 +13,30 @@ import {bgsaveInProgress, killBgsave, rdbPath, rdbState, saveParams, startBgsave
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
 const CHUNKS_PER_TURN = 4
 
-export function newReplicaClient(session: Session, legacySync: boolean): ReplicaClient {
+/**
+ * The session becomes a replica link (redis: CLIENT_SLAVE, a place in server.slaves, errors sent to
+ * it logged as CRITICAL); detachReplica undoes exactly this.
+ */
+function attachReplica(repl: Replication, session: Session, legacySync: boolean): ReplicaClient {
+  const r = newReplicaClient(session, legacySync)
+  repl.watchLinkErrors(session, false)
+  session.replica = r
+  session.flags.add('replica')
+  repl.replicas.push(r)
+  return r
+}
+
+/** attachReplica undone: a plain client again, whose error replies count as any client's. */
+function detachReplica(repl: Replication, r: ReplicaClient): void {
+  const i = repl.replicas.indexOf(r)
+  if (i >= 0) repl.replicas.splice(i, 1)
+  r.session.replica = null
+  r.session.flags.delete('replica')
+  r.session.reply.onError = repl.server.insight.onError
+}
+
+function newReplicaClient(session: Session, legacySync: boolean): ReplicaClient {
   const st = session.replInfo
-  session.server.replication?.watchLinkErrors(session, false)
   return {
     session,
     state: 'wait_bgsave',
@@ -74,10 +95,7 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   }
   repl.stats.syncFull++
   repl.flushStream()
-  const r = newReplicaClient(s, !psync)
-  s.replica = r
-  s.flags.add('replica')
-  repl.replicas.push(r)
+  attachReplica(repl, s, !psync)
   repl.ensureBacklog()
   scheduleFullSync(repl)
   return null
@@ -101,12 +119,9 @@ function tryPartial(repl: Replication, s: Session, replid: string, off: number, 
     log.notice(`Unable to partial resync with replica ${peer} for lack of backlog (Replica request was: ${off}).`)
     return false
   }
-  const r = newReplicaClient(s, false)
+  const r = attachReplica(repl, s, false)
   r.state = 'online'
   r.ackOff = off - 1
-  s.replica = r
-  s.flags.add('replica')
-  repl.replicas.push(r)
   s.flush()
   const sock = s.socket
   if (sock) {
@@ -226,12 +241,8 @@ export class FullSyncJob {
     const repl = this.repl
     repl.server.log.warning('BGSAVE for replication failed')
     for (const r of this.replicas) {
-      const i = repl.replicas.indexOf(r)
-      if (i >= 0) repl.replicas.splice(i, 1)
-      r.session.replica = null
-      r.session.flags.delete('replica')
-      // no longer a replica link: an error to it is neither CRITICAL nor a "replica generated a reply"
-      r.session.reply.onError = repl.server.insight.onError
+      // no longer a replica link: the error is neither CRITICAL nor a "replica generated a reply"
+      detachReplica(repl, r)
       r.session.reply.error("ERR BGSAVE failed, replication can't continue")
       r.session.closeAfterReply = true
       r.session.flush()
