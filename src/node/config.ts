@@ -210,6 +210,11 @@ const ALIASES = new Map<string, string>()
 for (const [name, d] of Object.entries(DEFS)) if (d.alias) ALIASES.set(d.alias, name)
 
 export class ConfigError extends Error {}
+/**
+ * A value accepted, then refused by what applies it to the running node (redis: the config's apply
+ * function, whose failure CONFIG SET logs before restoring the previous settings).
+ */
+export class ConfigApplyError extends ConfigError {}
 
 /** "3600 1 300 100": an even number of integers, seconds >= 1, changes >= 0; "" = off. */
 function canonicalSave(raw: string): string {

@@ -1,9 +1,11 @@
 // Configs that act on the node's process rather than its data: `oom-score-adj` /
 // `oom-score-adj-values` (redis setOOMScoreAdj: /proc/self/oom_score_adj follows the role, the
-// original score comes back when it is turned off) and `shutdown-on-sigint` / `shutdown-on-sigterm`
-// (the SHUTDOWN flags a signal implies).
+// original score comes back when it is turned off), `maxclients` against the open-files limit
+// (redis adjustOpenFilesLimit) and `shutdown-on-sigint` / `shutdown-on-sigterm` (the SHUTDOWN
+// flags a signal implies).
 import {readFileSync, writeFileSync} from 'node:fs'
-import {ConfigError} from './config.js'
+import {ConfigApplyError} from './config.js'
+import {NodeStartError} from './errors.js'
 import type {NodeServer, ShutdownOptions} from './server.js'
 
 const OOM_FILE = '/proc/self/oom_score_adj'
@@ -59,12 +61,59 @@ export function bgchildOomScoreAdj(server: NodeServer): number | null {
   return oomByServer.get(server)?.childValue() ?? null
 }
 
+/** redis CONFIG_MIN_RESERVED_FDS: descriptors kept beyond the clients' (files, the bus, replication). */
+const RESERVED_FDS = 32
+
+/** The process's open-files limit (soft RLIMIT_NOFILE), or null where /proc does not say. */
+export function openFilesLimit(limits = '/proc/self/limits'): number | null {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(readFileSync(limits, 'latin1'))
+    if (!m) return null
+    return m[1] === 'unlimited' ? Infinity : Number(m[1])
+  } catch {
+    return null
+  }
+}
+
+/**
+ * redis adjustOpenFilesLimit: maxclients + 32 descriptors must fit the open-files limit. Redis
+ * first tries setrlimit up to that; Node.js already raised its soft limit to the hard one when it
+ * started and offers no setrlimit, so the node is where an unprivileged redis-server ends up: with
+ * maxclients reduced to fit and Redis's three warnings (Redis running as root could raise the hard
+ * limit instead). Returns the maxclients that fits; exits the start when not even one client does.
+ */
+export function fitMaxclients(server: NodeServer, maxclients: number, limit: number | null, starting: boolean): number {
+  const maxfiles = maxclients + RESERVED_FDS
+  if (limit === null || limit >= maxfiles) return maxclients
+  const log = server.log
+  if (limit <= RESERVED_FDS) {
+    const msg = `Your current 'ulimit -n' of ${limit} is not enough for the server to start. Please increase your open file limit to at least ${maxfiles}. Exiting.`
+    log.warning(msg)
+    if (starting) throw new NodeStartError(msg, 1)
+    return maxclients
+  }
+  const reduced = limit - RESERVED_FDS
+  log.warning(`You requested maxclients of ${maxclients} requiring at least ${maxfiles} max file descriptors.`)
+  log.warning(`Server can't set maximum open files to ${maxfiles} because of OS error: Operation not permitted.`)
+  log.warning(`Current maximum open files is ${limit}. maxclients has been reduced to ${reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`)
+  return reduced
+}
+
 export function installProcessConfigs(server: NodeServer): void {
   if (process.platform !== 'linux') return
+  const cfg = server.config
+  const fitted = fitMaxclients(server, cfg.int('maxclients'), openFilesLimit(), true)
+  if (fitted !== cfg.int('maxclients')) cfg.set('maxclients', String(fitted))
+  // redis updateMaxclients: a value the limit cannot hold is refused (and the old one restored)
+  cfg.onChange.push((name, value) => {
+    if (name !== 'maxclients') return
+    const fits = fitMaxclients(server, Number(value), openFilesLimit(), false)
+    if (fits !== Number(value)) throw new ConfigApplyError(`The operating system is not able to handle the specified number of clients, try with ${fits}`)
+  })
   const oom = new OomScoreAdj(server)
   oomByServer.set(server, oom)
   server.config.onChange.push((name) => {
-    if ((name === 'oom-score-adj' || name === 'oom-score-adj-values') && !oom.apply()) throw new ConfigError('Failed to set current oom_score_adj. Check server logs.')
+    if ((name === 'oom-score-adj' || name === 'oom-score-adj-values') && !oom.apply()) throw new ConfigApplyError('Failed to set current oom_score_adj. Check server logs.')
   })
   server.on('role-change', () => oom.apply())
   oom.apply()

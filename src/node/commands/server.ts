@@ -3,7 +3,7 @@
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {dbOverhead} from '../keyspace/db-dicts.js'
 import {createHash} from 'node:crypto'
-import {ConfigError, NodeConfig} from '../config.js'
+import {ConfigApplyError, ConfigError, NodeConfig} from '../config.js'
 import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {Deque, Stream, type RedisValue} from '../keyspace/keyspace.js'
@@ -169,6 +169,7 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     try {
       cfg.set(n, v, true)
     } catch (e) {
+      if (e instanceof ConfigApplyError) ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${n} setting. Restoring previous settings.`)
       for (const [bn, bv] of before) cfg.set(bn, bv, true) // listeners see the old values again
       const reason = e instanceof ConfigError ? e.message : String(e)
       return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${n}') - ${reason}`)
