@@ -3,6 +3,7 @@
 // original score comes back when it is turned off), `maxclients` against the open-files limit
 // (redis adjustOpenFilesLimit) and `shutdown-on-sigint` / `shutdown-on-sigterm` (the SHUTDOWN
 // flags a signal implies).
+import {spawnSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {ConfigApplyError} from './config.js'
 import {NodeStartError} from './errors.js'
@@ -76,27 +77,62 @@ export function openFilesLimit(limits = '/proc/self/limits'): number | null {
 }
 
 /**
- * redis adjustOpenFilesLimit: maxclients + 32 descriptors must fit the open-files limit. Redis
- * first tries setrlimit up to that; Node.js already raised its soft limit to the hard one when it
- * started and offers no setrlimit, so the node is where an unprivileged redis-server ends up: with
- * maxclients reduced to fit and Redis's three warnings (Redis running as root could raise the hard
- * limit instead). Returns the maxclients that fits; exits the start when not even one client does.
+ * setrlimit(RLIMIT_NOFILE) of this process to `to` (soft and hard), which Node.js does not offer: through
+ * util-linux's prlimit(1) on our pid. Null on success, else the OS error text ("Operation not
+ * permitted" without CAP_SYS_RESOURCE, as setrlimit's EPERM).
  */
-export function fitMaxclients(server: NodeServer, maxclients: number, limit: number | null, starting: boolean): number {
+function setOpenFilesLimit(to: number): string | null {
+  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${to}:${to}`], {encoding: 'latin1', timeout: 5000})
+  if (r.status === 0) return null
+  const said = /: ([^:\n]+)\n?$/.exec(r.stderr ?? '')?.[1]
+  return said ?? 'Operation not permitted'
+}
+
+/**
+ * redis adjustOpenFilesLimit: maxclients + 32 descriptors must fit the open-files limit. Below it,
+ * Redis raises the limit with setrlimit (possible with CAP_SYS_RESOURCE: "Increased maximum number of
+ * open files ...") down to the kernel's nr_open, else keeps the limit it has and reduces maxclients to
+ * fit, with three warnings. Returns the maxclients that fits; ends the start when not one client does.
+ */
+export function fitMaxclients(server: NodeServer, maxclients: number, limit: number | null, starting: boolean, setLimit = setOpenFilesLimit, nrOpenFile = '/proc/sys/fs/nr_open'): number {
   const maxfiles = maxclients + RESERVED_FDS
   if (limit === null || limit >= maxfiles) return maxclients
   const log = server.log
-  if (limit <= RESERVED_FDS) {
+  // redis tries maxfiles, then 16 less at a time while above the old limit; setrlimit fails with
+  // EPERM above the kernel's nr_open, so the first value that can succeed is tried directly
+  let best = maxfiles
+  const nrOpen = Number.parseInt(readFileSafe(nrOpenFile), 10)
+  if (Number.isFinite(nrOpen) && best > nrOpen) best -= Math.ceil((best - nrOpen) / 16) * 16
+  let error = 'Operation not permitted'
+  let bestlimit = limit
+  if (best > limit) {
+    const failed = setLimit(best)
+    if (failed === null) bestlimit = best
+    else error = failed
+  }
+  if (bestlimit >= maxfiles) {
+    log.notice(`Increased maximum number of open files to ${maxfiles} (it was originally set to ${limit}).`)
+    return maxclients
+  }
+  if (bestlimit <= RESERVED_FDS) {
     const msg = `Your current 'ulimit -n' of ${limit} is not enough for the server to start. Please increase your open file limit to at least ${maxfiles}. Exiting.`
     log.warning(msg)
     if (starting) throw new NodeStartError(msg, 1)
     return maxclients
   }
-  const reduced = limit - RESERVED_FDS
+  const reduced = bestlimit - RESERVED_FDS
   log.warning(`You requested maxclients of ${maxclients} requiring at least ${maxfiles} max file descriptors.`)
-  log.warning(`Server can't set maximum open files to ${maxfiles} because of OS error: Operation not permitted.`)
-  log.warning(`Current maximum open files is ${limit}. maxclients has been reduced to ${reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`)
+  log.warning(`Server can't set maximum open files to ${maxfiles} because of OS error: ${error}.`)
+  log.warning(`Current maximum open files is ${bestlimit}. maxclients has been reduced to ${reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`)
   return reduced
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'latin1')
+  } catch {
+    return ''
+  }
 }
 
 export function installProcessConfigs(server: NodeServer): void {

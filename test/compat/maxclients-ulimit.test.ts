@@ -1,10 +1,9 @@
 // maxclients against the open-files limit (redis adjustOpenFilesLimit / updateMaxclients), both
 // servers started the same way under `ulimit -n`: maxclients reduced to fit with the same three
 // warnings, CONFIG SET of a value that does not fit refused with the same error (the old value
-// kept), and a limit too low to start at all ends the start with exit code 1. redis-server running
-// as root raises its own limit instead (setrlimit), so as root it runs without CAP_SYS_RESOURCE
-// (setpriv), as an unprivileged user would; Node.js cannot call setrlimit, which is where the
-// embedded node always stands.
+// kept), and a limit too low to start at all ends the start with exit code 1. With CAP_SYS_RESOURCE
+// (root) either would raise its limit instead (redis-server with setrlimit, the node through
+// prlimit(1)), so as root both run without it (setpriv), as an unprivileged user would.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
@@ -19,11 +18,12 @@ import {waitUntil} from '../helpers/failover.js'
 
 const root = process.getuid?.() === 0
 const setpriv = spawnSync('setpriv', ['--version']).status === 0
+const unprivileged = root ? ['setpriv', '--bounding-set=-sys_resource'] : []
 const SERVERS: Record<string, () => string[]> = {
-  'redis-server': () => [...(root ? ['setpriv', '--bounding-set=-sys_resource'] : []), 'redis-server'],
+  'redis-server': () => [...unprivileged, 'redis-server'],
   'the embedded node': () => {
     const {cmd, args} = embeddedCommand()
-    return [cmd, ...args]
+    return [...unprivileged, cmd, ...args]
   },
 }
 
