@@ -112,7 +112,9 @@ class Registry {
           let served: boolean
           try {
             this.server.beforeWrite(w.dbIndex, w.writeKeys)
-            served = w.serve(id.slice(id.indexOf('\0') + 1))
+            // redis handleClientsBlockedOnKeys: a fixed reference time while serving (BLMOVE looks
+            // the key up twice; PR #6554)
+            served = this.server.expiryClock.frozenFor(() => w.serve(id.slice(id.indexOf('\0') + 1)))
           } catch (e) {
             // e.g. BLMOVE whose destination became the wrong type: the client gets the error.
             w.session.reply.error(e instanceof ReplyError ? e.reply : `ERR ${(e as Error).message}`)

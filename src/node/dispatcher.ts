@@ -175,11 +175,16 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
   const errors = s.reply.errors
   if (server.insight.monitors.size !== 0) feedBeforeRun(s, spec, argv)
   const t0 = performance.now()
+  // redis call(): keys expire against the time the (outermost) command started, not the wall
+  // clock, for the synchronous part of the handler (a blocked command's later serving freezes again).
+  server.expiryClock.freeze()
   try {
     res = spec.handler(s.ctx, argv)
   } catch (e) {
     replyException(s, spec, argv, e)
     res = undefined
+  } finally {
+    server.expiryClock.thaw()
   }
   if (res !== undefined && typeof (res as Promise<void>).then === 'function') {
     // A command that waits (blocking pop, MIGRATE) emits what it met so far (expired keys) now and

@@ -47,8 +47,10 @@ describe('del-node against redis-server', {skip}, () => {
 
   test('a DEAD node is removed from every node', async () => {
     const id = await myid(empty)
+    // until it has exited (its port closed), not a fixed 200 ms: a loaded machine may not have run it yet
+    const exited = empty.proc.exitCode !== null || empty.proc.signalCode !== null ? Promise.resolve() : new Promise((r) => empty.proc.once('exit', r))
     rn.kill(empty)
-    await new Promise((r) => setTimeout(r, 200))
+    await exited
     const r = await runCli(['del-node', cluster[1].address, id, '--json'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(JSON.parse(r.stdout).result.reachable, false)

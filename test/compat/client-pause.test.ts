@@ -26,7 +26,7 @@ compatSuite('client pause arguments', [
 ])
 
 interface Observed {
-  getMs: number
+  getHeld: boolean
   setHeldMs: number
   publishHeld: boolean
   blockedDuring: string
@@ -39,24 +39,40 @@ interface Observed {
   dbsizeDuring: number
   dbsizeAfter: number
   multiReply: string
+  /**
+   * The scenario's timing assumptions held (not compared): the TTL of 60 ms ran out only after the
+   * pause began, and every observation made during the 400 ms pause was answered before it could
+   * end. On a loaded machine two round trips can take longer than that; the scenario is then re-run.
+   */
+  fitted: boolean
 }
 
-const timed = async <T>(p: Promise<T>): Promise<[T, number]> => {
-  const t = Date.now()
+const PAUSE_MS = 400
+const TTL_MS = 60
+
+const timed = async <T>(p: Promise<T>, t = Date.now()): Promise<[T, number]> => {
   const v = await p
   return [v, Date.now() - t]
 }
+// A command sent after CLIENT PAUSE <ms> was held if its reply came no sooner than <ms> after the
+// PAUSE was sent (the pause cannot end earlier; 10 ms for timer rounding). An unheld reply is sooner
+// unless the machine stalls that long, and then the scenario does not fit its window (re-run).
+const held = (sinceSentMs: number, pauseMs: number) => sinceSentMs >= pauseMs - 10
 
 async function scenario(port: number): Promise<Observed> {
   const [a, b, c, d] = [client(port), client(port), client(port), client(port)]
   try {
     await Promise.all([a.flushall(), b.ping(), c.ping(), d.ping()])
     await a.set('k', '0')
-    await a.set('ttl', 'x', 'PX', 60)
-    await a.call('CLIENT', 'PAUSE', '400', 'WRITE')
-    const [, getMs] = await timed(b.get('k'))
+    const setSent = Date.now()
+    await a.set('ttl', 'x', 'PX', TTL_MS)
+    const pauseSent = Date.now()
+    await a.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE')
+    // the key expires no sooner than TTL_MS after the SET was sent: was the pause on by then?
+    const pausedBeforeExpiry = Date.now() - setSent < TTL_MS
+    const [, getMs] = await timed(b.get('k'), pauseSent)
     const order: string[] = []
-    const setB = timed(b.set('k', 'b').then((r) => (order.push('b'), r)))
+    const setB = timed(b.set('k', 'b').then((r) => (order.push('b'), r)), pauseSent)
     await new Promise((r) => setTimeout(r, 20))
     const setC = c.set('k', 'c').then((r) => (order.push('c'), r))
     let publishDone = false
@@ -70,6 +86,7 @@ async function scenario(port: number): Promise<Observed> {
     const listFlags = /flags=(\S+)/.exec(line)?.[1] ?? '?'
     const expiredGet = await a.get('ttl')
     const dbsizeDuring = await a.dbsize()
+    const withinPause = Date.now() - pauseSent < PAUSE_MS - 10
     const [, setHeldMs] = await setB
     await setC
     await pub
@@ -79,43 +96,59 @@ async function scenario(port: number): Promise<Observed> {
 
     // MULTI: the queued write itself is held (the pause check precedes queuing).
     await b.multi({pipeline: false})
+    const multiPauseSent = Date.now()
     await a.call('CLIENT', 'PAUSE', '150', 'WRITE')
-    const [queued, queuedMs] = await timed(b.set('m', '1') as Promise<unknown>)
+    const [queued, queuedMs] = await timed(b.set('m', '1') as Promise<unknown>, multiPauseSent)
     await b.exec()
-    const multiReply = `${String(queued)}:${queuedMs >= 100 ? 'held' : 'immediate'}`
+    const multiReply = `${String(queued)}:${held(queuedMs, 150) ? 'held' : 'immediate'}`
 
     // ALL: even PING and CLIENT UNPAUSE from another client wait.
+    const allPauseSent = Date.now()
     await a.call('CLIENT', 'PAUSE', '300', 'ALL')
-    const [, pingMs] = await timed(b.ping())
+    const [, pingMs] = await timed(b.ping(), allPauseSent)
+    const unpausePauseSent = Date.now()
     await a.call('CLIENT', 'PAUSE', '300', 'ALL')
-    const [, unpauseMs] = await timed(c.call('CLIENT', 'UNPAUSE'))
+    const [, unpauseMs] = await timed(c.call('CLIENT', 'UNPAUSE'), unpausePauseSent)
     return {
-      getMs: getMs < 100 ? 0 : getMs,
+      getHeld: held(getMs, PAUSE_MS),
       setHeldMs,
       publishHeld,
       blockedDuring,
       listFlags,
       order,
       finalValue,
-      allPingHeld: pingMs >= 200,
-      unpauseHeldInAll: unpauseMs >= 200,
+      allPingHeld: held(pingMs, 300),
+      unpauseHeldInAll: held(unpauseMs, 300),
       expiredGet,
       dbsizeDuring,
       dbsizeAfter,
       multiReply,
+      fitted: pausedBeforeExpiry && withinPause,
     }
   } finally {
     for (const x of [a, b, c, d]) x.disconnect()
   }
 }
 
+/** The scenario until its timing assumptions held (see Observed.fitted), at most 8 runs. */
+async function fittedScenario(port: number): Promise<Observed> {
+  let last: Observed | undefined
+  for (let i = 0; i < 8; i++) {
+    last = await scenario(port)
+    if (last.fitted) return last
+  }
+  assert.fail(`port ${port}: the scenario never fitted its pause window in 8 runs; last ${JSON.stringify(last)}`)
+}
+
 pairSuite('client pause behaviour', {}, (p) => {
-  test('same holds, order, INFO and expiry on both engines', async () => {
-    const expected = await scenario(p.redisPort)
-    const actual = await scenario(p.ourPort)
-    // redis ends a pause from serverCron (up to 100 ms late); the embedded node uses a timer.
-    assert.ok(expected.setHeldMs >= 250 && expected.setHeldMs < 600, `redis held SET ${expected.setHeldMs} ms`)
-    assert.ok(actual.setHeldMs >= 250 && actual.setHeldMs < 600, `embedded held SET ${actual.setHeldMs} ms`)
+  test('same holds, order, INFO and expiry on both engines', {timeout: 120_000}, async () => {
+    const expected = await fittedScenario(p.redisPort)
+    const actual = await fittedScenario(p.ourPort)
+    // SET is held for the whole pause and released when it ends: redis ends a pause from
+    // serverCron (up to 100 ms late), the embedded node uses a timer; 2 s for a loaded machine.
+    for (const [who, o] of [['redis', expected], ['embedded', actual]] as const) {
+      assert.ok(held(o.setHeldMs, PAUSE_MS) && o.setHeldMs < 2000, `${who} held SET ${o.setHeldMs} ms after the PAUSE was sent`)
+    }
     // Replies of different connections may arrive in any order; the final value says B ran first.
     const strip = (o: Observed) => ({...o, setHeldMs: 0, order: [...o.order].sort()})
     assert.deepEqual(strip(actual), strip(expected))
@@ -128,6 +161,8 @@ pairSuite('client pause behaviour', {}, (p) => {
     for (const port of [p.redisPort, p.ourPort]) {
       const [a, b, c] = [client(port), client(port), client(port)]
       try {
+        // both connected first: a connection still opening would send its INCR late (out of order)
+        await Promise.all([b.ping(), c.ping()])
         await a.call('CLIENT', 'PAUSE', '5000', 'WRITE')
         const order: string[] = []
         const t = Date.now()
@@ -138,7 +173,8 @@ pairSuite('client pause behaviour', {}, (p) => {
         assert.deepEqual(order, [])
         await a.call('CLIENT', 'UNPAUSE')
         await Promise.all([p1, p2])
-        assert.ok(Date.now() - t < 1000, `port ${port}: released in ${Date.now() - t} ms`)
+        // well before the 5 s pause would end on its own (a loaded machine can take a second or two)
+        assert.ok(Date.now() - t < 4000, `port ${port}: released in ${Date.now() - t} ms`)
         // executed in arrival order (b's INCR first); replies of two sockets may land either way
         assert.deepEqual(order.sort(), ['b1', 'c2'])
         await a.del('n')

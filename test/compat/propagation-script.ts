@@ -170,12 +170,14 @@ const expiry: Step[] = [
   // INFO measures memory (an aggregate's contents are sampled): that is no lookup, nothing expires
   'HSET lzh f v', 'SET lz19 v PX 30', {cmds: ['INFO', 'INFO memory', 'MEMORY STATS'], sleep: 60}, 'DEL lz19',
   'DEBUG SET-ACTIVE-EXPIRE 1',
-  'SET ex1 v PX 60', {cmds: ['GET ex1'], sleep: 150, expiry: true},
-  'SET ex2 v PX 60', {cmds: ['SET ex2 w'], sleep: 150, expiry: true},
-  'SET ex3 v PX 60', {cmds: ['EXISTS ex3'], sleep: 150, expiry: true},
-  'RPUSH ex4 a', 'PEXPIRE ex4 60', {cmds: ['RPUSH ex4 b'], sleep: 150, expiry: true},
-  'SET ex5 v PX 60', {cmds: [['MULTI'], ['INCR', 'ex5'], ['EXEC']], sleep: 150, expiry: true},
-  'SET ex6 1 PX 60', {cmds: ['INCRBYFLOAT ex6 1.5'], sleep: 150, expiry: true},
+  // With the active cycle on, the TTL must outlast the step's own marker write on a loaded machine
+  // (at 60 ms a stall between the two could let the cycle's DEL fall in the SET's step on one side only).
+  'SET ex1 v PX 500', {cmds: ['GET ex1'], sleep: 700, expiry: true},
+  'SET ex2 v PX 500', {cmds: ['SET ex2 w'], sleep: 700, expiry: true},
+  'SET ex3 v PX 500', {cmds: ['EXISTS ex3'], sleep: 700, expiry: true},
+  'RPUSH ex4 a', 'PEXPIRE ex4 500', {cmds: ['RPUSH ex4 b'], sleep: 700, expiry: true},
+  'SET ex5 v PX 500', {cmds: [['MULTI'], ['INCR', 'ex5'], ['EXEC']], sleep: 700, expiry: true},
+  'SET ex6 1 PX 500', {cmds: ['INCRBYFLOAT ex6 1.5'], sleep: 700, expiry: true},
 ]
 
 const HELLO = '\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n'

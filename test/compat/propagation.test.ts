@@ -64,7 +64,8 @@ async function runStep(side: Side, step: Step, index: number): Promise<void> {
 
 /** Until CLIENT LIST shows a client blocked (flags/cmd show it differently: poll INFO clients). */
 async function waitBlocked(side: Side): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // a deadline in time, not in polls: each poll is a round trip that a loaded machine slows
+  for (const deadline = Date.now() + 20000; Date.now() < deadline; ) {
     const info = String(await side.marker.call(['INFO', 'clients']))
     if (/blocked_clients:[1-9]/.test(info)) return
     await new Promise((r) => setTimeout(r, 5))

@@ -43,6 +43,16 @@ compatSuite('scripting: time is frozen while a script runs', [
   'DEBUG SET-DISABLE-DENY-SCRIPTS 0',
 ], DEBUG)
 
+// redis call() caches the time for the outermost command (fixed_time_expire): EXEC's queued commands
+// see keys as of the EXEC, a key that passes its TTL during the transaction still exists inside it
+compatSuite('transactions: keys expire against the time EXEC started', [
+  'DEBUG SET-ACTIVE-EXPIRE 0',
+  'MULTI', 'SET key value PX 5', 'DEBUG SLEEP 0.05', 'EXISTS key', 'GET key', 'EXEC',
+  'EXISTS key',
+  'SET k2 v PX 5', 'DEBUG SLEEP 0.05', 'MULTI', 'EXISTS k2', 'EXEC',
+  'DEBUG SET-ACTIVE-EXPIRE 1',
+], DEBUG)
+
 compatSuite('scripting: INFO memory fields, CLUSTER on a standalone node', [
   'SCRIPT FLUSH',
   'SCRIPT LOAD "return 1"',

@@ -15,7 +15,8 @@ multiClientSuite('watch over stale and flushed keys', 2, [
   // overwritten by another client: a change
   ...stale(0, 'x'), [0, 'WATCH x'], [1, 'SET x bar'], ...transaction(0),
   // live when watched, expired by EXEC: the transaction fails
-  [0, 'SET x foo PX 30'], [0, 'WATCH x'], ['sleep', 60], ...transaction(0),
+  // (500 ms: the key must still be live at WATCH, the next command, on a loaded machine too)
+  [0, 'SET x foo PX 500'], [0, 'WATCH x'], ['sleep', 600], ...transaction(0),
   // missing key: FLUSHDB/FLUSHALL do not touch it; an existing one is touched
   [0, 'DEL x'], [0, 'WATCH x'], [0, 'FLUSHDB'], ...transaction(0),
   [0, 'DEL x'], [0, 'WATCH x'], [0, 'FLUSHALL'], ...transaction(0),

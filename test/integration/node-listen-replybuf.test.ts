@@ -77,10 +77,11 @@ describe('embedded node: listeners and reply buffers', () => {
     await r.ttl('foo')
     assert.ok((await idle()) >= 100, 'EXISTS, TYPE and TTL do not touch the key')
     assert.equal(await r.touch('foo', 'nokey'), 1)
-    assert.ok((await idle()) < 2, 'TOUCH refreshes the access time')
+    // refreshed: well under the 100 s RESTORE gave it (not < 2: a loaded machine can stall seconds)
+    assert.ok((await idle()) < 50, 'TOUCH refreshes the access time')
     await r.call('RESTORE', 'foo', '0', dump, 'REPLACE', 'IDLETIME', '100')
     await r.get('foo')
-    assert.ok((await idle()) < 2, 'a read refreshes the access time')
+    assert.ok((await idle()) < 50, 'a read refreshes the access time')
   })
 
   test('an idle client reply buffer shrinks to 1 KiB, big replies grow it back to 16 KiB', async () => {

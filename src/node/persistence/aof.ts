@@ -18,7 +18,7 @@ import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
 import {rdbState} from './rdb-save.js'
 import {SaveChild} from './save-child.js'
-import {KeyPacer} from './snapshot.js'
+import {KeyPacer, paceWait} from './snapshot.js'
 import {bgchildOomScoreAdj} from '../process-configs.js'
 
 /** aofRewriteLimited: after this many failed rewrites in a row, automatic ones back off. */
@@ -336,7 +336,7 @@ export class Aof {
       }
       if (!(await rw.child.write(chunk))) break
       const wait = pacer.owe(rw.source.keysWritten)
-      if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), rw.child.exited])
+      if (wait > 0) await paceWait(wait, rw.child.exited)
       else if (performance.now() > until) {
         await new Promise((r) => setImmediate(r))
         until = performance.now() + 5

@@ -12,7 +12,7 @@ import {E, ShutdownRefused} from '../errors.js'
 import type {CommandSpec} from '../commands/types.js'
 import type {NodeServer, ShutdownOptions} from '../server.js'
 import type {Session} from '../session.js'
-import {KeyPacer, pacedChunkSize, Snapshot, type SnapshotOptions} from './snapshot.js'
+import {KeyPacer, pacedChunkSize, paceWait, Snapshot, type SnapshotOptions} from './snapshot.js'
 import {SaveChild} from './save-child.js'
 import {pauseClients, unpause} from '../pause.js'
 import {bgchildOomScoreAdj} from '../process-configs.js'
@@ -252,7 +252,7 @@ async function streamToChild(server: NodeServer, job: BgsaveJob): Promise<void> 
   for (let c = job.snap.next(); c !== null; c = job.snap.next()) {
     if (!(await job.child.write(c))) break
     const wait = pacer.owe(job.snap.keysWritten)
-    if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), job.child.exited])
+    if (wait > 0) await paceWait(wait, job.child.exited)
     if (!job.child.running) break
   }
   if (job.snap.done && job.child.running) job.child.commit()

@@ -263,6 +263,19 @@ export class KeyPacer {
   }
 }
 
+/**
+ * A pacing wait of `ms` that ends early, its timer cleared, once `until` settles (the child exited, the
+ * transfer ended): a stopped node keeps no timer of a snapshot nobody writes any more (a paced
+ * 300-key sync owed one 300 s timer, which held a test process open five minutes after its node stopped).
+ */
+export function paceWait(ms: number, until: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms)
+    const cut = () => (clearTimeout(t), resolve())
+    until.then(cut, cut)
+  })
+}
+
 /** Chunk size while a per-key delay is configured: small, so the pacing is smooth. */
 export function pacedChunkSize(server: {config: {int(name: string): number}}, normal: number): number {
   return server.config.int('rdb-key-save-delay') !== 0 ? 4 * 1024 : normal

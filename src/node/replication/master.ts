@@ -9,6 +9,7 @@ import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-sour
 import {replicaName, type Replication, type ReplicaClient} from './state.js'
 import {unsetMaster} from './role.js'
 import {bgsaveInProgress, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
+import {paceWait} from '../persistence/snapshot.js'
 
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
 const CHUNKS_PER_TURN = 4
@@ -192,6 +193,9 @@ export class FullSyncJob {
   private payloadFile = ''
   /** the disk sync runs as a BGSAVE (viaBgsave) */
   private usesBgsave = false
+  /** settles when the job ends: cuts a pacing wait short (paceWait) */
+  private readonly ended: Promise<void>
+  private markEnded!: () => void
 
   constructor(
     private readonly repl: Replication,
@@ -199,6 +203,7 @@ export class FullSyncJob {
     readonly diskless: boolean,
   ) {
     this.offset = repl.offset
+    this.ended = new Promise<void>((r) => (this.markEnded = r))
   }
 
   start(): void {
@@ -306,7 +311,7 @@ export class FullSyncJob {
       }
       const wait = this.snapshot!.owedDelay()
       if (wait > 0) {
-        setTimeout(() => this.pump(), wait)
+        void paceWait(wait, this.ended).then(() => this.pump())
         return
       }
     }
@@ -327,7 +332,7 @@ export class FullSyncJob {
         if (chunk === null) break
         await fd.write(chunk)
         const wait = this.snapshot!.owedDelay()
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        if (wait > 0) await paceWait(wait, this.ended)
       }
       await fd.close()
       fd = null
@@ -405,6 +410,7 @@ export class FullSyncJob {
   private end(): void {
     if (this.finished) return
     this.finished = true
+    this.markEnded()
     this.snapshot?.abort()
     if (this.repl.job === this) this.repl.job = null
     // Replicas that arrived during this transfer wait for the next snapshot.
