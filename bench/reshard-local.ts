@@ -5,6 +5,9 @@
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
 // BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling).
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
+// With BENCH_ROUNDS > 1 the table also gives the first round's ratios (a fresh cluster: the nodes' JIT
+// is still compiling the move's code then, README: reshard seventh pass), and each round's line the
+// CPU of the nodes' non-main threads (mostly TurboFan).
 import {Redis} from 'ioredis'
 import {BIN, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
 

@@ -22,22 +22,11 @@ export function packageRoot(): string {
   throw new Error('cannot locate the redis-ts package root')
 }
 
-/**
- * V8 flags of every embedded node. A quarter of V8's default interrupt budget (67584 bytes of
- * bytecode run per function between tier-up checks): a fresh node's first reshard runs code no
- * earlier command ran (MIGRATE, RESTORE-ASKING, SETSLOT, the bus's slot updates), and with the
- * default budget much of it ran unoptimised through the whole move: the first round on a fresh
- * cluster cost ~2.5x the nodes' CPU of the next ones (README, reshard seventh pass).
- * `npm run bundle` writes the code cache with the same flags (V8 rejects a cache written under
- * other flags); test/unit/warm-nodes.test.ts holds the two lists together.
- */
-export const NODE_V8_FLAGS = ['--interrupt-budget=16896']
-
 /** How to start one embedded node process: the compiled lean entry, else the sources through tsx. */
 export function embeddedCommand(): {cmd: string; args: string[]} {
   const root = packageRoot()
   // REDIS_TS_NODE_ARGS: extra Node.js flags for every embedded node (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
-  const extra = [...NODE_V8_FLAGS, ...(process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)]
+  const extra = (process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
   // main.cjs: the built entry as CommonJS (no ES module loader to start); main.js: the same, as ESM.
   for (const entry of ['main.cjs', 'main.js']) {
     const built = join(root, 'dist', 'src', 'node', entry)

@@ -4,7 +4,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {NODE_V8_FLAGS, embeddedCommand, packageRoot, localCreateNodes, type ManifestFlag} from '../../src/local/warm.js'
+import {packageRoot, localCreateNodes, type ManifestFlag} from '../../src/local/warm.js'
 
 const flags = (JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}).commands.create.flags
 
@@ -29,14 +29,4 @@ test('anything else starts none', () => {
   assert.equal(localCreateNodes(['--masters', '2'], flags), undefined)
   assert.equal(localCreateNodes(['--replicas', '-1'], flags), undefined)
   assert.equal(localCreateNodes(['--masters', 'abc'], flags), undefined)
-})
-
-test('embedded nodes start with the V8 flags the build writes their code cache with', () => {
-  // V8 rejects a code cache written under other flags: every node would compile the bundle afresh
-  const bundle = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {scripts: Record<string, string>}).scripts.bundle
-  const writer = /node ((?:--\S+ )*)dist\/src\/node\/main\.cjs --write-code-cache/.exec(bundle)
-  assert.ok(writer, 'the bundle script writes the code cache')
-  assert.deepEqual(writer[1].trim().split(' ').filter(Boolean), NODE_V8_FLAGS)
-  const {args} = embeddedCommand()
-  assert.deepEqual(args.slice(0, NODE_V8_FLAGS.length), NODE_V8_FLAGS)
 })
