@@ -1,6 +1,6 @@
 // Shared benchmark helpers: spawn real redis-server nodes on free ports, time child processes, medians.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
@@ -86,15 +86,37 @@ export async function ownAllSlots(port: number, label: string): Promise<void> {
   }
 }
 
-/** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
-export function processCpuMs(pid: number): number {
+/** utime + stime in ms from a /proc stat file (0 once the process or thread is gone). */
+function statCpuMs(path: string): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = readFileSync(path, 'utf8')
     const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
   } catch {
     return 0
   }
+}
+
+/** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
+export function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`)
+}
+
+/**
+ * A Node process's CPU in ms split between its main thread (JavaScript, the GC's main-thread part)
+ * and its other threads (V8's TurboFan compile jobs and GC helpers, libuv's pool): threads that
+ * already exited are counted in neither.
+ */
+export function processThreadCpuMs(pid: number): {main: number; others: number} {
+  let others = 0
+  let tasks: string[] = []
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return {main: 0, others: 0}
+  }
+  for (const t of tasks) if (t !== String(pid)) others += statCpuMs(`/proc/${pid}/task/${t}/stat`)
+  return {main: statCpuMs(`/proc/${pid}/task/${pid}/stat`), others}
 }
 
 /**
