@@ -6,6 +6,7 @@
 // replicas with redis's log line. A diskless sync's replica is listed in
 // wait_bgsave too while the RDB streams (redis WAIT_BGSAVE_END), and gets no keep-alive newlines.
 import {after, describe, test} from 'node:test'
+import {spawnSync} from 'node:child_process'
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
@@ -69,10 +70,14 @@ describe('disk-based sync as a BGSAVE, redis-server and embedded node side by si
   }
 
   // Redis refuses the sync when fork() fails; the node's child fails to start when the process is
-  // out of file descriptors (its pipes): a node under a low limit, its free descriptors taken by
-  // idle connections, then a PSYNC on the last one.
+  // out of file descriptors (its pipes): a node whose limit is lowered once it runs (started under
+  // it, the node would fit maxclients to it with 32 descriptors to spare, as Redis does, and refuse
+  // the idle connections before running out), its free descriptors taken by idle connections, then
+  // a PSYNC on the last one.
   test('embedded: a BGSAVE that cannot start refuses the sync as redis: no +FULLRESYNC, the error, closed', {timeout: 60_000}, async () => {
-    const m = await procs.launch('embedded', [], ['prlimit', '--nofile=64:64'])
+    const m = await procs.launch('embedded')
+    const lowered = spawnSync('prlimit', ['--pid', String(m.pid), '--nofile=64:64'], {encoding: 'utf8'})
+    assert.equal(lowered.status, 0, `prlimit: ${lowered.stderr}`)
     await m.c.config('SET', 'repl-diskless-sync', 'no')
     await m.c.set('k', 'v')
     const idle: Socket[] = []
