@@ -67,13 +67,9 @@ const RESERVED_FDS = 32
 
 /** The process's open-files limit (soft RLIMIT_NOFILE), or null where /proc does not say. */
 export function openFilesLimit(limits = '/proc/self/limits'): number | null {
-  try {
-    const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(readFileSync(limits, 'latin1'))
-    if (!m) return null
-    return m[1] === 'unlimited' ? Infinity : Number(m[1])
-  } catch {
-    return null
-  }
+  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(readFileSafe(limits))
+  if (!m) return null
+  return m[1] === 'unlimited' ? Infinity : Number(m[1])
 }
 
 /**

@@ -1,6 +1,6 @@
 // A redis-server or an embedded node as its own OS process (kill -9, pgrep -P, /proc), started the
 // same way for side-by-side tests of what happens around fork children: BGSAVE, replication syncs.
-import {execFileSync, spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -46,23 +46,18 @@ export function alive(pid: number): boolean {
   }
 }
 
-function spawnUnder(prefix: string[], cmd: string, args: string[], opts: SpawnOptions): ChildProcess {
-  return prefix.length === 0 ? spawn(cmd, args, opts) : spawn(prefix[0], [...prefix.slice(1), cmd, ...args], opts)
-}
-
 /** Servers a test file launches under one temp dir; stop() kills what is left and removes the dir. */
 export class ServerProcesses {
   private root: string | null = null
   private readonly servers: ServerProcess[] = []
 
-  /** `prefix`: a command the server is run under (e.g. `prlimit --nofile=64`). */
-  async launch(kind: Kind, extra: string[] = [], prefix: string[] = []): Promise<ServerProcess> {
+  async launch(kind: Kind, extra: string[] = []): Promise<ServerProcess> {
     this.root ??= mkdtempSync(join(tmpdir(), 'redis-ts-proc-'))
     const dir = mkdtempSync(join(this.root, `${kind}-`))
     const {port} = await freePortPair()
     const logfile = join(dir, 'server.log')
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', logfile, '--enable-debug-command', 'yes', ...extra]
-    const proc = kind === 'redis-server' ? spawnUnder(prefix, 'redis-server', args, {stdio: 'ignore'}) : spawnUnder(prefix, process.execPath, [...dev, BIN, 'node', ...args], {cwd: ROOT, stdio: 'ignore'})
+    const proc = kind === 'redis-server' ? spawn('redis-server', args, {stdio: 'ignore'}) : spawn(process.execPath, [...dev, BIN, 'node', ...args], {cwd: ROOT, stdio: 'ignore'})
     const exited = new Promise((r) => proc.once('exit', r))
     await waitReady(port, undefined, undefined, 20_000)
     const c = new Redis({port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null})

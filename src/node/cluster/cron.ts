@@ -17,14 +17,6 @@ export function linkConnected(st: ClusterState, node: ClusterNode): void {
   node.flags &= ~NodeFlag.MEET
 }
 
-function reconnect(st: ClusterState, node: ClusterNode, now: number): void {
-  if (node.link || !st.hooks.connect) return
-  // Count the connection attempt as a ping in flight so failure detection works even when
-  // the node refuses connections (Redis does this on a synchronous connect error).
-  if (node.pingSent === 0) node.pingSent = now
-  node.link = st.hooks.connect(node)
-}
-
 /**
  * clusterNodeCronFreeLinkOnBufferLimitReached: a link whose unsent data exceeds
  * cluster-link-sendbuf-limit is freed (an outbound one is reconnected right after).
@@ -56,7 +48,7 @@ export function clusterCron(st: ClusterState): void {
       continue
     }
     freeLinksOverLimit(st, node)
-    reconnect(st, node, now)
+    st.connectLink(node, now)
   }
 
   if (st.cronIteration % 10 === 0) {

@@ -172,19 +172,25 @@ export class ClusterState {
 
   addNode(node: ClusterNode): void {
     this.nodes.set(node.id, node)
-    if (node !== this.myself && !node.link && !(node.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR))) this.mark(Todo.CONNECT_NEW)
+    if (!node.link && !(node.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR))) this.mark(Todo.CONNECT_NEW)
+  }
+
+  /**
+   * An outbound link to `node` if it has none (the cron's reconnect, Todo.CONNECT_NEW). The attempt
+   * counts as a ping in flight, so failure detection works even when the node refuses connections
+   * (Redis does this on a synchronous connect error).
+   */
+  connectLink(node: ClusterNode, now: number): void {
+    if (node.link || !this.hooks.connect) return
+    if (node.pingSent === 0) node.pingSent = now
+    node.link = this.hooks.connect(node)
   }
 
   /** Todo.CONNECT_NEW: an outbound link to every node without one that no cron tick has tried yet. */
   private connectNew(): void {
-    const connect = this.hooks.connect
-    if (!connect) return
     const now = this.now()
     for (const n of this.nodes.values()) {
-      if (n === this.myself || n.link || n.pingSent !== 0 || n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue
-      // as the cron's reconnect: the attempt counts as a ping in flight
-      n.pingSent = now
-      n.link = connect(n)
+      if (n.pingSent === 0 && !(n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR))) this.connectLink(n, now)
     }
   }
 
