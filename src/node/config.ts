@@ -316,7 +316,7 @@ export function expandProcTitle(cfg: NodeConfig, template: string, title: string
       case 'server-mode':
         return cfg.bool('cluster-enabled') ? '[cluster]' : ''
       case 'config-file':
-        return cfg.file !== undefined ? resolve(cfg.file) : ''
+        return cfg.file !== undefined ? resolve(cfg.file) : '-'
       case 'port':
         return String(port)
       case 'tls-port':
