@@ -10,6 +10,7 @@ import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {waitFor} from '../helpers/repl.js'
 import {redisSkip} from '../helpers/redis-server.js'
+import {freePortPair} from '../helpers/ports.js'
 import {childrenOf, KINDS, ServerProcesses, type Kind, type ServerProcess} from '../helpers/server-process.js'
 
 const linux = process.platform === 'linux'
@@ -73,6 +74,17 @@ describe('process title, redis-server and embedded node side by side', {skip: re
     // an invalid template changes nothing
     for (const kind of KINDS) await assert.rejects(servers[kind].c.config('SET', 'proc-title-template', '{invalid-var}'), /template format is invalid/)
     await same('after a refused template', ['x', '.'])
+  })
+
+  test('CONFIG SET port retitles (redis changeListenPort)', {timeout: 120_000}, async () => {
+    for (const kind of KINDS) {
+      const s = await procs.launch(kind, ['--proc-title-template', UNIT])
+      const {port} = await freePortPair()
+      assert.equal(await s.c.config('SET', 'port', String(port)), 'OK') // the open connection stays
+      const want = ['TEST', '<title>', `127.0.0.1:${port}`, String(port), '0', '-']
+      let got: string[] = []
+      await waitFor(() => (got = cmdline(s, kind)).join(' ') === want.join(' '), 20_000, `${kind}: the title of the new port`).catch(() => assert.deepEqual(got, want, kind))
+    }
   })
 
   test('embedded: a child the node spawns gets the environment it was started with', {timeout: 120_000}, async () => {
