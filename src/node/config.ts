@@ -314,9 +314,9 @@ export function expandProcTitle(cfg: NodeConfig, template: string, title: string
         return port !== 0 ? `${bind.length > 0 ? bind[0] : '*'}:${port}` : `unixsocket:${cfg.get('unixsocket')}`
       }
       case 'server-mode':
-        return cfg.bool('cluster-enabled') ? '[cluster]' : ''
+        return cfg.bool('cluster-enabled') ? '[cluster]' : cfg.sentinelMode ? '[sentinel]' : ''
       case 'config-file':
-        return cfg.file !== undefined ? resolve(cfg.file) : ''
+        return cfg.file !== undefined ? resolve(cfg.file) : '-'
       case 'port':
         return String(port)
       case 'tls-port':
@@ -377,6 +377,8 @@ export class NodeConfig {
   private values = new Map<string, string>()
   /** Where CONFIG REWRITE writes; undefined when started without a file. */
   file?: string
+  /** A Sentinel's configuration (redis server.sentinel_mode: `{server-mode}` is `[sentinel]`). */
+  sentinelMode = false
   /** Listeners for CONFIG SET (e.g. the server applies loglevel, the cluster node-timeout). */
   onChange: ((name: string, value: string) => void)[] = []
 

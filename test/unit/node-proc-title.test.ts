@@ -24,6 +24,12 @@ test('proc-title-template variables expand as redis-server does', () => {
   assert.equal(procTitle(s, '{title} {listen-addr} {server-mode}', 'redis-server'), 'redis-server unixsocket:/tmp/x/socket')
   assert.equal(procTitle(s, '  {{literal}} {port}  ', 't'), '{literal}} 0') // sdstemplate: only '{{' is an escape
   assert.equal(procTitle(s, '{invalid-var}', 't'), null)
+  // without a config file: '-'; a Sentinel's mode
+  const n = serverWith([['port', '0']])
+  assert.equal(procTitle(n, '{config-file} {server-mode}', 't'), '-')
+  n.config.sentinelMode = true
+  assert.equal(procTitle(n, '{title} {server-mode}', 'redis-sentinel'), 'redis-sentinel [sentinel]')
+  assert.equal(procTitle(serverWith([['port', '0'], ['cluster-enabled', 'yes']]), '{server-mode}', 't'), '[cluster]')
 })
 
 test('CONFIG SET proc-title-template refuses an unknown variable or an empty result', () => {

@@ -6,6 +6,7 @@ import {resolve} from 'node:path'
 import {ConfigError, NodeConfig, parseCommandLine} from '../config.js'
 import {Logger} from '../log.js'
 import {NodeServer} from '../server.js'
+import {installProcTitle} from '../proc-title.js'
 import {NodeStartError} from '../errors.js'
 import {REDIS_VERSION} from '../version.js'
 import {sentinelCommandTable} from './commands.js'
@@ -36,6 +37,7 @@ export async function startSentinel(argv: string[], opts: {silent?: boolean; chd
   const cli = parsed.directives.filter((d) => d[0].toLowerCase() !== 'sentinel')
   const cliSentinel = parsed.directives.filter((d) => d[0].toLowerCase() === 'sentinel').map((d) => d.slice(1))
   const config = new NodeConfig()
+  config.sentinelMode = true
   config.set('port', '26379')
   config.set('protected-mode', 'no') // redis initSentinelConfig: a Sentinel must be reachable
   try {
@@ -94,6 +96,7 @@ export async function startSentinel(argv: string[], opts: {silent?: boolean; chd
 
 export async function runSentinelForeground(argv: string[]): Promise<never> {
   const running = await startSentinel(argv, {chdir: true})
+  installProcTitle(running.server)
   const pidfile = running.server.config.get('pidfile')
   if (pidfile) writeFileSync(pidfile, `${process.pid}\n`)
   const stop = (signal: string) => {
