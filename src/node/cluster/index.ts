@@ -124,6 +124,16 @@ export function createCluster(server: NodeServer): ClusterModule {
   server.on('relisten', (port: number) => {
     if (port !== 0 && c.int('cluster-announce-port') === 0) rt.st.config.port = port
   })
+  // clusterUpdateMyselfAnnouncedPorts (CONFIG SET cluster-announce-port / -bus-port / -tls-port):
+  // myself's entry (CLUSTER NODES, gossip about us) and our bus headers take the announced ports at
+  // once; 0 restores our own. Without TLS, cluster-announce-tls-port is stored but not announced.
+  const updateAnnouncedPorts = () => {
+    const st = rt.st
+    st.config.port = c.int('cluster-announce-port') || server.port || c.int('port')
+    st.config.cport = c.int('cluster-announce-bus-port') || rt.boundBusPort
+    st.myself.port = st.config.port
+    st.myself.cport = st.config.cport
+  }
   c.onChange.push((name, value) => {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
@@ -143,6 +153,7 @@ export function createCluster(server: NodeServer): ClusterModule {
         rt.st.mark(Todo.SAVE_CONFIG)
       }
     }
+    else if (name === 'cluster-announce-port' || name === 'cluster-announce-bus-port' || name === 'cluster-announce-tls-port') updateAnnouncedPorts()
     else if (name === 'cluster-replica-no-failover') {
       rt.st.config.replicaNoFailover = value === 'yes'
       updateMyselfFlags()
