@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core'
-import {NodeStartError, runNodeForeground} from '../src/node/run.js'
+import {NodeStartError} from '../src/node/errors.js'
 
 // `redis-ts node [redis.conf] [--option value ...]`: run one embedded Redis-7.0-compatible node
 // in the foreground, configured like redis-server (config file and/or --name value pairs).
@@ -25,7 +25,7 @@ export default class Node extends Command {
     }
     try {
       if (argv.includes('--sentinel')) await (await import('../src/node/sentinel/index.js')).runSentinelForeground(argv)
-      else await runNodeForeground(argv)
+      else await (await import('../src/node/run.js')).runNodeForeground(argv)
     } catch (e) {
       if (e instanceof NodeStartError) this.error(e.message, {exit: e.exitCode})
       throw e

@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core'
-import {NodeStartError} from '../src/node/run.js'
+import {NodeStartError} from '../src/node/errors.js'
 
 // `redis-ts sentinel sentinel.conf [--port 26379 ...]`: run an embedded Redis Sentinel in the
 // foreground (the same as `redis-server sentinel.conf --sentinel` / `redis-sentinel sentinel.conf`).

@@ -1,44 +1,66 @@
-// CLI start-up (issue 10, local cluster ready time): bin/run.js does @oclif/core's Node.js engines
-// check itself when it is a plain `>=x.y.z`, so importing oclif does not load semver (~47 modules);
-// the variable that skips oclif's check does not leak into the command (or the nodes it spawns), and
-// a user's own setting of it is left alone.
+// CLI start-up (issue 10, local cluster ready time): bin/run.js loads oclif and every command as one
+// bundle through a V8 code cache (src/cli/boot.ts), so no module comes from node_modules at start;
+// it does @oclif/core's Node.js engines check itself when it is a plain `>=x.y.z`, so oclif skips
+// its own (semver); the variable that skips oclif's check does not leak into the command (or the
+// nodes it spawns), and a user's own setting of it is left alone. The bundle's command table is the
+// one oclif lists (package.json's explicit command strategy) and the one commands/ holds.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {runCli} from '../helpers/cli.js'
+import {join, sep} from 'node:path'
+import {ROOT, runCli} from '../helpers/cli.js'
 
 const dev = process.env.REDIS_TS_TEST_DEV === '1'
 
-async function probe(env: NodeJS.ProcessEnv): Promise<{semver: number; leaked: string}> {
+interface Probe {
+  semver: number
+  nodeModules: string[]
+  bundle: boolean
+  leaked: string
+}
+
+async function probe(env: NodeJS.ProcessEnv): Promise<Probe> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-startup-'))
   try {
     const preload = join(dir, 'probe.cjs')
     writeFileSync(
       preload,
-      `process.on('exit', () => process.stderr.write('PROBE ' + JSON.stringify({semver: Object.keys(require.cache).filter((k) => k.includes('/semver/')).length, leaked: String(process.env.OCLIF_DISABLE_ENGINE_WARNING)}) + '\\n'))\n`,
+      `process.on('exit', () => { const k = Object.keys(require.cache); process.stderr.write('PROBE ' + JSON.stringify({semver: k.filter((f) => f.includes('/semver/')).length, nodeModules: k.filter((f) => f.includes('/node_modules/')), bundle: k.some((f) => f.endsWith('/dist/src/cli/bundle.cjs')), leaked: String(process.env.OCLIF_DISABLE_ENGINE_WARNING)}) + '\\n') })\n`,
     )
     const r = await runCli(['--version'], {env: {...env, NODE_OPTIONS: `--require ${preload}`}})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /^redis-ts\/\d/)
     const line = r.stderr.split('\n').find((l) => l.startsWith('PROBE '))
     assert.ok(line, r.stderr)
-    return JSON.parse(line.slice(6)) as {semver: number; leaked: string}
+    return JSON.parse(line.slice(6)) as Probe
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
 }
 
-test('oclif is imported without semver, and the skip variable does not leak', {skip: dev && 'bin/dev.js', timeout: 120_000}, async () => {
+test('the CLI runs from its bundle: no module from node_modules, no semver, and the skip variable does not leak', {skip: dev && 'bin/dev.js', timeout: 120_000}, async () => {
   const {OCLIF_DISABLE_ENGINE_WARNING: _drop, ...env} = process.env
   const p = await probe({...env, OCLIF_DISABLE_ENGINE_WARNING: undefined})
+  assert.ok(p.bundle, 'dist/src/cli/bundle.cjs is the module oclif found')
+  assert.deepEqual(p.nodeModules, [])
   assert.equal(p.semver, 0)
   assert.equal(p.leaked, 'undefined')
 })
 
 test("a user's OCLIF_DISABLE_ENGINE_WARNING is left to oclif", {skip: dev && 'bin/dev.js', timeout: 120_000}, async () => {
   const p = await probe({OCLIF_DISABLE_ENGINE_WARNING: 'false'})
-  assert.ok(p.semver > 0, 'oclif ran its own engines check')
   assert.equal(p.leaked, 'false')
+})
+
+test("the bundle's command table is every command of commands/ and of oclif's manifest, plus help", {skip: dev && 'bin/dev.js'}, () => {
+  const files = readdirSync(join(ROOT, 'commands'), {recursive: true, encoding: 'utf8'})
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, '').split(sep).join(':'))
+  const {COMMANDS} = createRequire(import.meta.url)(join(ROOT, 'dist/src/cli/bundle.cjs')) as {COMMANDS: Record<string, {run?: unknown}>}
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+  assert.deepEqual(Object.keys(COMMANDS).sort(), [...files, 'help'].sort())
+  assert.deepEqual(Object.keys(manifest.commands).sort(), Object.keys(COMMANDS).sort())
+  for (const [id, cls] of Object.entries(COMMANDS)) assert.equal(typeof cls.run, 'function', id)
 })
