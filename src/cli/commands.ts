@@ -1,9 +1,9 @@
 // Every command of the CLI by oclif id, for oclif's explicit command strategy (package.json
 // oclif.commands): the CLI bundle (src/cli/bundle.ts) exports this table, so one file holds every
 // command, `help` included (@oclif/plugin-help's command, in the bundle with the same oclif instead
-// of a plugin loaded at every start with its own copy of oclif). bin/dev.js keeps the pattern
-// strategy over commands/ and the plugin (the sources through tsx); test/cli/startup.test.ts checks
-// that this table, commands/ and oclif's list agree.
+// of a plugin loaded at every start with its own copy of oclif). bin/dev.js points oclif at this file
+// (the sources through tsx); test/cli/startup.test.ts checks that this table, commands/ and oclif's
+// list agree.
 import type {Command} from '@oclif/core'
 import {commands as helpPlugin} from '@oclif/plugin-help'
 import AddNode from '../../commands/add-node.js'
