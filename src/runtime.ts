@@ -3,6 +3,7 @@
 // it is its own bundle, dist/src/node/api.bundle.cjs, through a V8 code cache like the CLI's (written
 // 2 s after the first start that found none); elsewhere (the ES modules of dist/, the sources) a
 // plain import. `npm run bundle` keeps ./node/api.js out of the CLI's bundle (--external).
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {compileCached} from './code-cache.js'
@@ -13,7 +14,10 @@ export type Runtime = typeof Api
 let loading: Promise<Runtime> | undefined
 
 export function runtime(): Promise<Runtime> {
-  return (loading ??= typeof __filename === 'string' && __filename.endsWith('.cjs') ? Promise.resolve(fromBundle(join(dirname(__filename), '..', 'node', 'api.bundle.cjs'))) : import('./node/api.js'))
+  // __filename: only in CommonJS (the CLI's bundle, dist/src/cli/bundle.cjs, or someone else's bundle
+  // of this module, which has no api.bundle.cjs next to it and bundled ./node/api.js itself).
+  const file = typeof __filename === 'string' ? join(dirname(__filename), '..', 'node', 'api.bundle.cjs') : undefined
+  return (loading ??= file !== undefined && existsSync(file) ? Promise.resolve(fromBundle(file)) : import('./node/api.js'))
 }
 
 function fromBundle(file: string): Runtime {

@@ -64,3 +64,15 @@ test("the bundle's command table is every command of commands/ and of oclif's ma
   assert.deepEqual(Object.keys(manifest.commands).sort(), Object.keys(COMMANDS).sort())
   for (const [id, cls] of Object.entries(COMMANDS)) assert.equal(typeof cls.run, 'function', id)
 })
+
+// `node` and `sentinel` take the runtime from its own bundle (src/runtime.ts): its start-up errors are
+// still recognised as such (one error line, exit 2), not reported as a crash.
+test('node and sentinel start-up errors through the runtime bundle: one error line, exit 2', {timeout: 120_000}, async () => {
+  const node = await runCli(['node', '--daemonize', 'yes'])
+  assert.equal(node.code, 2, node.stderr)
+  assert.match(node.stderr, /Error: daemonize yes is not supported/)
+  assert.doesNotMatch(node.stderr, /\n\s+at /)
+  const sentinel = await runCli(['sentinel'])
+  assert.equal(sentinel.code, 2, sentinel.stderr)
+  assert.match(sentinel.stderr, /Error: Sentinel needs config file on disk to save state/)
+})
