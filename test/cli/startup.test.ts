@@ -6,7 +6,8 @@
 // one oclif lists (package.json's explicit command strategy) and the one commands/ holds.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFile} from 'node:child_process'
+import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join, sep} from 'node:path'
@@ -75,4 +76,30 @@ test('node and sentinel start-up errors through the runtime bundle: one error li
   const sentinel = await runCli(['sentinel'])
   assert.equal(sentinel.code, 2, sentinel.stderr)
   assert.match(sentinel.stderr, /Error: Sentinel needs config file on disk to save state/)
+})
+
+// The code cache is only an optimisation: a corrupt or missing one still runs the command, and the run
+// writes a new one as it exits. On a copy of the package (the shared build's cache stays untouched).
+test('a corrupt or missing CLI code cache still runs the command and is rewritten', {skip: dev && 'bin/dev.js', timeout: 120_000}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-cli-cache-'))
+  try {
+    for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, f), join(dir, f), {recursive: true})
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    const cache = join(dir, 'dist/src/cli', `bundle.cjs.${process.version}.v8cache`)
+    const run = (args: string[]) => new Promise<{code: number | null; stdout: string}>((done, fail) => {
+      execFile(process.execPath, [join(dir, 'bin/run.js'), ...args], {env: {...process.env, NO_COLOR: '1'}}, (err, stdout) => (err && typeof err.code !== 'number' ? fail(err) : done({code: err ? (err.code as number) : 0, stdout})))
+    })
+    writeFileSync(cache, 'not a code cache')
+    const version = await run(['--version'])
+    assert.equal(version.code, 0)
+    assert.match(version.stdout, /^redis-ts\/\d/)
+    assert.ok(statSync(cache).size > 100_000, 'the rejected cache was rewritten')
+    rmSync(cache)
+    const help = await run(['check', '--help'])
+    assert.equal(help.code, 0)
+    assert.equal(help.stdout, (await runCli(['check', '--help'])).stdout)
+    assert.ok(existsSync(cache), 'the missing cache was written')
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 })
