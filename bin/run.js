@@ -30,7 +30,14 @@ function nodeSatisfiesOclif() {
 }
 const skipEngineCheck = process.env.OCLIF_DISABLE_ENGINE_WARNING === undefined && nodeSatisfiesOclif()
 if (skipEngineCheck) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-const {execute} = await import('@oclif/core')
+// oclif and the commands: one bundle through a V8 code cache (src/cli/boot.ts); without the build's
+// loader, oclif itself (it requires the same bundle, package.json oclif.commands).
+let execute
+try {
+  ;({execute} = (await import('../dist/src/cli/boot.js')).loadCli())
+} catch {
+  ;({execute} = await import('@oclif/core'))
+}
 if (skipEngineCheck) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
 
 await execute({dir: import.meta.url})

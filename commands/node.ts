@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core'
-import {NodeStartError, runNodeForeground} from '../src/node/run.js'
+import {runtime} from '../src/runtime.js'
 
 // `redis-ts node [redis.conf] [--option value ...]`: run one embedded Redis-7.0-compatible node
 // in the foreground, configured like redis-server (config file and/or --name value pairs).
@@ -23,11 +23,12 @@ export default class Node extends Command {
       this.log(`${Node.summary}\n\n${Node.description}`)
       return
     }
+    const api = await runtime()
     try {
-      if (argv.includes('--sentinel')) await (await import('../src/node/sentinel/index.js')).runSentinelForeground(argv)
-      else await runNodeForeground(argv)
+      if (argv.includes('--sentinel')) await (await api.sentinel()).runSentinelForeground(argv)
+      else await api.runNodeForeground(argv)
     } catch (e) {
-      if (e instanceof NodeStartError) this.error(e.message, {exit: e.exitCode})
+      if (e instanceof api.NodeStartError) this.error(e.message, {exit: e.exitCode})
       throw e
     }
   }

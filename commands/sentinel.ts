@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core'
-import {NodeStartError} from '../src/node/run.js'
+import {runtime} from '../src/runtime.js'
 
 // `redis-ts sentinel sentinel.conf [--port 26379 ...]`: run an embedded Redis Sentinel in the
 // foreground (the same as `redis-server sentinel.conf --sentinel` / `redis-sentinel sentinel.conf`).
@@ -18,11 +18,12 @@ export default class Sentinel extends Command {
       this.log(`${Sentinel.summary}\n\n${Sentinel.description}`)
       return
     }
-    const {runSentinelForeground} = await import('../src/node/sentinel/index.js')
+    const api = await runtime()
+    const {runSentinelForeground} = await api.sentinel()
     try {
       await runSentinelForeground(this.argv)
     } catch (e) {
-      if (e instanceof NodeStartError) this.error(e.message, {exit: 2})
+      if (e instanceof api.NodeStartError) this.error(e.message, {exit: 2})
       throw e
     }
   }

@@ -32,10 +32,11 @@ export {planFailover, findTarget, failoverSeenBy, DEFAULT_MAX_LAG, type Failover
 export {prepareFailover, applyFailover, type FailoverResult, type FailoverEvent} from './admin/exec/failover.js'
 
 import type {RunningNode, StartNodeOptions} from './node/index.js'
+import {runtime} from './runtime.js'
 /**
  * Start an embedded node in this process. The runtime (command tables, Lua engine, …) is imported on
  * first call: every CLI command's bundle imports this module, and none but `node` runs a node.
  */
 export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNode> {
-  return (await import('./node/index.js')).startNode(opts)
+  return (await runtime()).startNode(opts)
 }
