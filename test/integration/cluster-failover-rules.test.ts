@@ -158,6 +158,9 @@ async function baseline(): Promise<void> {
     const mover = idle[0] ?? s[s.length - 1].replicas[0]
     assert.equal(await call(mover, 'CLUSTER', 'REPLICATE', s[0].master.id), 'OK')
     await waitReplicaOf(mover, s[0].master)
+    // The next look reads live()[0]'s view: until it shows the move, it would count the same gap
+    // again (right after a failover, seven moves went by in 181 ms on a stale view).
+    await waitUntil(async () => (await view(live()[0])).find((e) => e.id === mover.id)?.masterId === s[0].master.id, 30000, `${live()[0].port} sees ${mover.port} replicate ${s[0].master.port}`, 50)
     await waitHealthy()
   }
 }
