@@ -94,6 +94,8 @@ export class Session {
    * writes the earlier replies while the client is blocked.
    */
   atomicWait = false
+  /** This batch holds the replication stream's end-of-turn flush (Replication.holdStream). */
+  private holdsStream = false
   private flushScheduled = false
   propagateOverride: string[][] | null = null
   /** redis CLIENT_FORCE_REPL|CLIENT_FORCE_AOF for the command being run */
@@ -220,6 +222,15 @@ export class Session {
   }
 
   processInput(): void {
+    this.processBatch()
+    // a batch that held the replication stream (an atomic wait) releases it once it is done
+    if (this.holdsStream && (!this.paused || !this.atomicWait || this.closed)) {
+      this.holdsStream = false
+      this.server.replication?.releaseStream()
+    }
+  }
+
+  private processBatch(): void {
     const evict = this.server.config.get('maxmemory-clients') !== '0'
     while (!this.closed && !this.paused && !this.closeAfterReply) {
       this.qbuf = this.parser.pending
@@ -247,6 +258,10 @@ export class Session {
       if (res !== undefined) {
         this.paused = true
         if (!muted && this.replyMode === 0 && !this.atomicWait && !wasReplica) this.flush()
+        if (this.atomicWait && !this.holdsStream && this.server.replication) {
+          this.holdsStream = true
+          this.server.replication.holdStream()
+        }
         res.then(() => {
           this.atomicWait = false
           if (muted || this.replyMode !== 0) this.replyDone(mark)
@@ -333,6 +348,10 @@ export class Session {
     if (this.closed) return
     this.closed = true
     this.socket?.destroy()
+    if (this.holdsStream) {
+      this.holdsStream = false
+      this.server.replication?.releaseStream()
+    }
     this.server.sessionClosed(this)
   }
 }

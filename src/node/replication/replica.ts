@@ -336,6 +336,8 @@ export class MasterLink {
   private onData(d: Buffer): void {
     this.lastIo = this.repl.server.clock.now()
     this.repl.server.stats.netInputBytes += d.length
+    // redis readQueryFromClient counts the master client's reads once the link carries the stream
+    if (this.state === 'connected') this.repl.server.stats.readsProcessed++
     if (this.throttled) {
       this.held.push(d)
       return

@@ -14,6 +14,10 @@ import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
 
+/** How long / how much a held stream (holdStream) may wait at most before it is written anyway. */
+const STREAM_HOLD_MAX_MS = 50
+const STREAM_HOLD_MAX_BYTES = 1024 * 1024
+
 /** redis replicationGetSlaveName: `ip:port`, or `ip:<unknown-replica-port>` before REPLCONF listening-port. */
 export function replicaName(ip: string, listeningPort: number): string {
   return `${ip}:${listeningPort !== 0 ? listeningPort : '<unknown-replica-port>'}`
@@ -98,6 +102,11 @@ export class Replication {
   readonly stats: ReplStats = {syncFull: 0, syncPartialOk: 0, syncPartialErr: 0}
   private pending = ''
   private flushScheduled = false
+  /** Batches holding the stream's end-of-turn flush (holdStream), since when, and a flush held. */
+  private streamHolds = 0
+  private streamHeldSince = 0
+  private flushHeld = false
+  private holdTimer: NodeJS.Timeout | null = null
   /** redis replication_cron_loops: PINGs go out when it is a multiple of the period (in seconds). */
   private cronLoops = 0
   goodReplicas = 0
@@ -142,8 +151,43 @@ export class Replication {
     this.flushScheduled = true
     setImmediate(() => {
       this.flushScheduled = false
-      this.flushStream()
+      const held = this.server.clock.now() - this.streamHeldSince
+      if (this.streamHolds !== 0 && this.pending.length < STREAM_HOLD_MAX_BYTES && held < STREAM_HOLD_MAX_MS) {
+        this.flushHeld = true
+        // a MIGRATE stuck on its target (up to its timeout) must not hold the stream that long
+        this.holdTimer ??= setTimeout(() => {
+          this.holdTimer = null
+          this.flushHeldStream()
+        }, STREAM_HOLD_MAX_MS - held).unref()
+        return
+      }
+      this.flushHeldStream()
     })
+  }
+
+  private flushHeldStream(): void {
+    this.flushHeld = false
+    if (this.holdTimer !== null) {
+      clearTimeout(this.holdTimer)
+      this.holdTimer = null
+    }
+    this.streamHeldSince = this.server.clock.now()
+    this.flushStream()
+  }
+
+  /**
+   * A client's batch of input that Redis runs inside one event-loop turn although it waits here (a
+   * pipeline of MIGRATEs: Redis blocks on each target, so their DELs reach the replicas in one write
+   * at the end of that turn) holds the end-of-turn flush until the batch is done (`releaseStream`),
+   * instead of a replica write, and a replica event-loop turn, per MIGRATE. Bounded: past
+   * STREAM_HOLD_MAX_MS or STREAM_HOLD_MAX_BYTES the stream leaves anyway.
+   */
+  holdStream(): void {
+    if (this.streamHolds++ === 0) this.streamHeldSince = this.server.clock.now()
+  }
+
+  releaseStream(): void {
+    if (--this.streamHolds === 0 && this.flushHeld) this.flushHeldStream()
   }
 
   /** Encoded writes not yet handed to the backlog and the replicas. */

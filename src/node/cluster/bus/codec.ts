@@ -301,7 +301,8 @@ function bodyLength(body: BusBody): number {
 export function encode(msg: BusMessage): Buffer {
   const {header: h, body} = msg
   const totlen = HEADER_LEN + bodyLength(body)
-  const buf = Buffer.alloc(totlen)
+  // from Node's pool (a PING/PONG is ~2.3 KB): no ArrayBuffer of its own per frame; zeroed here
+  const buf = Buffer.allocUnsafe(totlen).fill(0)
   buf.write(SIG, 0, 'latin1')
   buf.writeUInt32BE(totlen, 4)
   buf.writeUInt16BE(PROTO_VER, 8)
