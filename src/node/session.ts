@@ -224,10 +224,13 @@ export class Session {
   processInput(): void {
     this.processBatch()
     // a batch that held the replication stream (an atomic wait) releases it once it is done
-    if (this.holdsStream && (!this.paused || !this.atomicWait || this.closed)) {
-      this.holdsStream = false
-      this.server.replication?.releaseStream()
-    }
+    if (!this.paused || !this.atomicWait || this.closed) this.releaseStreamHold()
+  }
+
+  private releaseStreamHold(): void {
+    if (!this.holdsStream) return
+    this.holdsStream = false
+    this.server.replication?.releaseStream()
   }
 
   private processBatch(): void {
@@ -348,10 +351,7 @@ export class Session {
     if (this.closed) return
     this.closed = true
     this.socket?.destroy()
-    if (this.holdsStream) {
-      this.holdsStream = false
-      this.server.replication?.releaseStream()
-    }
+    this.releaseStreamHold()
     this.server.sessionClosed(this)
   }
 }

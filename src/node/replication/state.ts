@@ -102,10 +102,9 @@ export class Replication {
   readonly stats: ReplStats = {syncFull: 0, syncPartialOk: 0, syncPartialErr: 0}
   private pending = ''
   private flushScheduled = false
-  /** Batches holding the stream's end-of-turn flush (holdStream), since when, and a flush held. */
+  /** Batches holding the stream's end-of-turn flush (holdStream), and since when. */
   private streamHolds = 0
   private streamHeldSince = 0
-  private flushHeld = false
   private holdTimer: NodeJS.Timeout | null = null
   /** redis replication_cron_loops: PINGs go out when it is a multiple of the period (in seconds). */
   private cronLoops = 0
@@ -153,7 +152,6 @@ export class Replication {
       this.flushScheduled = false
       const held = this.server.clock.now() - this.streamHeldSince
       if (this.streamHolds !== 0 && this.pending.length < STREAM_HOLD_MAX_BYTES && held < STREAM_HOLD_MAX_MS) {
-        this.flushHeld = true
         // a MIGRATE stuck on its target (up to its timeout) must not hold the stream that long
         this.holdTimer ??= setTimeout(() => {
           this.holdTimer = null
@@ -166,7 +164,6 @@ export class Replication {
   }
 
   private flushHeldStream(): void {
-    this.flushHeld = false
     if (this.holdTimer !== null) {
       clearTimeout(this.holdTimer)
       this.holdTimer = null
@@ -187,7 +184,8 @@ export class Replication {
   }
 
   releaseStream(): void {
-    if (--this.streamHolds === 0 && this.flushHeld) this.flushHeldStream()
+    // what is pending waits for this release (or its end-of-turn flush, still to come)
+    if (--this.streamHolds === 0 && this.pending.length !== 0) this.flushHeldStream()
   }
 
   /** Encoded writes not yet handed to the backlog and the replicas. */
