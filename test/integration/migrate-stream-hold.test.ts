@@ -9,8 +9,33 @@ import type {Redis} from 'ioredis'
 import type {RunningNode} from '../../src/node/index.js'
 import {client, embedded, info, waitFor, waitSynced} from '../helpers/repl.js'
 import {gatedProxy} from '../helpers/gated-proxy.js'
+import {RedisNodes, redisSkip} from '../helpers/redis-server.js'
 
 const N = 64
+
+const reads = async (c: Redis) => Number((await info(c, 'stats')).total_reads_processed)
+
+/**
+ * N keys written on `src` (replicated to `rep`), then moved to `targetPort` by one pipeline of N
+ * MIGRATEs and a SET: how many reads the replica needed to follow, after checking the outcome.
+ */
+async function pipelineOfMigrates(src: Redis, rep: Redis, dst: Redis, targetPort: number, prefix: string): Promise<number> {
+  const keys = Array.from({length: N}, (_, i) => `${prefix}:${i}`)
+  await src.mset(...keys.flatMap((k) => [k, `v-${k}`]))
+  await waitSynced(src, rep)
+  const before = await reads(rep)
+  const p = src.pipeline()
+  for (const k of keys) p.migrate('127.0.0.1', String(targetPort), k, 0, 5000)
+  p.set(`${prefix}:after`, 'yes')
+  const res = await p.exec()
+  assert.deepEqual(res!.map(([e, v]) => e?.message ?? v), [...keys.map(() => 'OK'), 'OK'])
+  await waitSynced(src, rep)
+  const used = (await reads(rep)) - before
+  assert.equal(await rep.exists(...keys), 0, 'the replica dropped every moved key')
+  assert.equal(await rep.get(`${prefix}:after`), 'yes')
+  assert.equal(await dst.exists(...keys), N)
+  return used
+}
 
 describe('MIGRATE pipeline: the source replica gets the DELs in a batch', () => {
   let source: RunningNode
@@ -34,8 +59,6 @@ describe('MIGRATE pipeline: the source replica gets the DELs in a batch', () => 
     await Promise.all([source, replica, target].map((n) => n.stop()))
   })
 
-  const reads = async (c: Redis) => Number((await info(c, 'stats')).total_reads_processed)
-
   test('the replica counts its master link reads (redis readQueryFromClient)', async () => {
     const before = await reads(r)
     await s.set('counted', '1')
@@ -44,22 +67,9 @@ describe('MIGRATE pipeline: the source replica gets the DELs in a batch', () => 
   })
 
   test(`${N} pipelined MIGRATEs reach the replica in far fewer than ${N} reads, all applied`, async () => {
-    const keys = Array.from({length: N}, (_, i) => `mk:${i}`)
-    await s.mset(...keys.flatMap((k) => [k, `v-${k}`]))
-    await waitSynced(s, r)
-    const before = await reads(r)
-    const p = s.pipeline()
-    for (const k of keys) p.migrate('127.0.0.1', String(target.port), k, 0, 5000)
-    p.set('after-pipeline', 'yes')
-    const res = await p.exec()
-    assert.deepEqual(res!.map(([e, v]) => e?.message ?? v), [...keys.map(() => 'OK'), 'OK'])
-    await waitSynced(s, r)
-    const used = (await reads(r)) - before
+    const used = await pipelineOfMigrates(s, r, t, target.port, 'mk')
     // one read per MIGRATE without the hold; with it, one per batch (the 50 ms bound may add a few)
     assert.ok(used < N / 2, `replica reads for ${N} MIGRATEs: ${used}`)
-    assert.equal(await r.exists(...keys), 0, 'the replica dropped every moved key')
-    assert.equal(await r.get('after-pipeline'), 'yes')
-    assert.equal(await t.exists(...keys), N)
   })
 
   test('a MIGRATE stuck on its target holds the stream for a bounded time only', async () => {
@@ -109,5 +119,46 @@ describe('MIGRATE pipeline: the source replica gets the DELs in a batch', () => 
     } finally {
       gate.close()
     }
+  })
+})
+
+describe('MIGRATE pipeline batching, side by side with redis-server', {skip: redisSkip()}, () => {
+  const real = new RedisNodes()
+  const nodes: RunningNode[] = []
+  const clients: Redis[] = []
+  const cl = (port: number) => {
+    const c = client(port)
+    clients.push(c)
+    return c
+  }
+
+  after(async () => {
+    for (const c of clients) c.disconnect()
+    await Promise.all(nodes.map((n) => n.stop()))
+    await real.stop()
+  })
+
+  test('redis-server as source: its replica follows the pipeline in a few reads too (the behaviour matched)', async () => {
+    const [src, rep] = await real.start(2, {cluster: false, extra: ['--repl-diskless-sync-delay', '0']})
+    const target = await embedded()
+    nodes.push(target)
+    const s = cl(src.port)
+    const r = cl(rep.port)
+    await r.replicaof('127.0.0.1', src.port)
+    await waitSynced(s, r)
+    const used = await pipelineOfMigrates(s, r, cl(target.port), target.port, 'real-src')
+    assert.ok(used < N / 2, `redis-server replica reads for ${N} MIGRATEs: ${used}`)
+  })
+
+  test('embedded source, redis-server replica and target: the batched stream applies on a real replica', async () => {
+    const [rep, dst] = await real.start(2, {cluster: false, extra: ['--repl-diskless-sync-delay', '0']})
+    const source = await embedded()
+    nodes.push(source)
+    const s = cl(source.port)
+    const r = cl(rep.port)
+    await r.replicaof('127.0.0.1', source.port)
+    await waitSynced(s, r)
+    const used = await pipelineOfMigrates(s, r, cl(dst.port), dst.port, 'emb-src')
+    assert.ok(used < N / 2, `redis-server replica reads for ${N} MIGRATEs from the embedded node: ${used}`)
   })
 })
