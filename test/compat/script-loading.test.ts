@@ -56,11 +56,15 @@ async function observe(port: number): Promise<Seen> {
       await sleep(5)
     }
     const probes = new Map<string, Set<string>>()
-    // A round counts when the script still ran after its last probe (PING still -LOADING).
+    // A round counts when the script already ran before its first probe (a loading-ok command gets
+    // -BUSY: redis-server also serves clients once as the load starts, before the script, when INFO
+    // still answers) and still ran after its last probe (PING still -LOADING).
     for (;;) {
+      const busyBefore = shape(await b.call(['INFO', 'persistence'])).startsWith('-BUSY')
       const round: [string, string][] = []
       for (const argv of PROBES) round.push([argv.join(' '), shape(await b.call(argv))])
       if ((await b.call(['PING'])) !== LOADING) break
+      if (!busyBefore) continue
       for (const [k, r] of round) probes.set(k, (probes.get(k) ?? new Set()).add(r))
     }
     const loadReply = await loaded
