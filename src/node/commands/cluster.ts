@@ -10,7 +10,6 @@ import {NodeFlag} from '../cluster/bus/codec.js'
 import {CLUSTER_SLOTS, bitTest, randomNodeId, slotRanges, type ClusterNode} from '../cluster/node.js'
 import {Todo, type ClusterState} from '../cluster/state.js'
 import {clusterInfoText, clusterNodesText, nodeLine} from '../cluster/format.js'
-import {broadcastPong} from '../cluster/gossip.js'
 import {startManualFailover} from '../cluster/failover.js'
 import {preferredEndpoint} from '../cluster/verdict.js'
 import type {ClusterRuntime} from '../cluster/runtime.js'
@@ -192,10 +191,12 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
       st.importingFrom[slot] = null
       st.delSlot(slot)
       st.addSlot(n, slot)
-      // A new epoch is on disk before the PONG announces it (redis saves in beforeSleep, before the
-      // bus write handler runs). Without a bump, redis only marks a plain save: no fsync per slot.
-      if (bumped) st.saveNow(true)
-      broadcastPong(st)
+      // Let the other nodes know at once (redis: clusterBroadcastPong here), once per batch: a
+      // pipeline of SETSLOT NODE (a reshard sends hundreds) ends in one PONG per peer carrying every
+      // slot it imported, where redis queues one per slot and the peers replay them all in one read
+      // (5 peers x 4096 slots = 20,000 PONGs per 4096-slot reshard). beforeSleep runs before the
+      // replies leave: the new epoch is saved (fsynced: the bump marked it) before the PONG announces it.
+      st.mark(Todo.BROADCAST_PONG)
     } else {
       const slotWasMine = st.slots[slot] === me
       st.delSlot(slot)
