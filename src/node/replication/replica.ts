@@ -593,14 +593,21 @@ export class MasterLink {
     const s = this.session
     if (!s) return
     server.setHideExpired(false)
+    let applied = 0
     try {
-      this.drainLoop(s)
+      applied = this.drainLoop(s)
     } finally {
       server.setHideExpired(true)
     }
+    // One proxy write per batch of applied commands, not one per command. Here, not at the end of
+    // drainLoop: V8 compiles that hot loop on-stack (OSR), and code after the loop that had not run
+    // yet when it did deoptimised on every entry of the cached OSR code (seen on a replica during a
+    // reshard: hundreds of deopts of the same code, "insufficient type feedback").
+    if (applied) this.repl.feedProxied(this.takeRaw(applied))
   }
 
-  private drainLoop(s: Session): void {
+  /** Applies what the parser holds; returns the bytes applied and not yet proxied to sub-replicas. */
+  private drainLoop(s: Session): number {
     const repl = this.repl
     const server = repl.server
     let applied = 0
@@ -619,7 +626,7 @@ export class MasterLink {
       if (argv === null) break
       if (argv instanceof ProtocolError) {
         this.fail(`Protocol error from MASTER (${argv.message}): dropping the link`)
-        return
+        return 0
       }
       // The parser may have consumed part of this command on an earlier call: count from the
       // total fed so far, not from before this call.
@@ -653,8 +660,7 @@ export class MasterLink {
         this.drain()
       })
     }
-    // One proxy write per batch of applied commands, not one per command.
-    if (applied) repl.feedProxied(this.takeRaw(applied))
+    return applied
   }
 
   private takeRaw(n: number): Buffer {
