@@ -1,6 +1,8 @@
 // Side-by-side benchmark (issue 10): `redis-ts reshard` and `redis-ts rebalance` on an embedded local
 // cluster vs a local cluster of real redis-server nodes (`create --server redis-server`), same tool,
 // same keys, one run. Run: npm run build && node --import tsx bench/reshard-local.ts
+// BENCH_FRESH=N: the first reshard only, on N fresh cluster pairs (what a CI job that reshards once
+// meets), engines alternating which goes first; per-pair ratios and medians.
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
 // BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling).
@@ -16,6 +18,9 @@ const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 const ONLY = process.env.BENCH_ONLY
+/** BENCH_FRESH=N: the first reshard (and rebalance) only, on N fresh cluster pairs, the engines alternating who goes first */
+const FRESH = Number(process.env.BENCH_FRESH ?? 0)
+const REDIS = '/usr/bin/redis-server'
 
 interface Result {
   server: string
@@ -48,13 +53,13 @@ async function timed(args: string[]): Promise<number> {
   return r.ms / 1000
 }
 
-async function one(server: string): Promise<Result> {
+async function one(server: string, rounds = ROUNDS): Promise<Result> {
   return withLoadedCluster(server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
     const cpu = () => cluster.nodes.reduce((a, n) => a + processCpuMs(n.pid), 0) / 1000
     // the nodes' other threads: on a fresh embedded node mostly TurboFan compiling the move's code
     const others = () => cluster.nodes.reduce((a, n) => a + processThreadCpuMs(n.pid).others, 0) / 1000
     let best: Result = {server, reshardS: Infinity, rebalanceS: Infinity, reshardCpuS: Infinity, rebalanceCpuS: Infinity}
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       process.stderr.write(`${server} round ${round + 1}: reshard ${SLOTS} slots + rebalance...\n`)
       const o0 = others()
       const c0 = cpu()
@@ -82,8 +87,31 @@ async function one(server: string): Promise<Result> {
   })
 }
 
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b)
+  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
+
+/** The figure a CI job meets: one reshard on a cluster just created and loaded, N times, medians. */
+async function freshPairs(): Promise<void> {
+  const rows: {e: Result; s: Result}[] = []
+  for (let i = 0; i < FRESH; i++) {
+    const got: Record<string, Result> = {}
+    for (const srv of i % 2 === 0 ? ['embedded', REDIS] : [REDIS, 'embedded']) got[srv] = await one(srv, 1)
+    rows.push({e: got.embedded, s: got[REDIS]})
+  }
+  const r2 = (a: number, b: number) => (a / b).toFixed(2)
+  const out = ['| fresh pair | reshard embedded / redis-server (s) | ratio | nodes CPU (s) | rebalance embedded / redis-server (s) | ratio | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
+  rows.forEach(({e, s}, i) => out.push(`| ${i + 1}${i % 2 ? ' (redis-server first)' : ''} | ${e.reshardS.toFixed(2)} / ${s.reshardS.toFixed(2)} | ${r2(e.reshardS, s.reshardS)}x | ${e.reshardCpuS.toFixed(2)} / ${s.reshardCpuS.toFixed(2)} | ${e.rebalanceS.toFixed(2)} / ${s.rebalanceS.toFixed(2)} | ${r2(e.rebalanceS, s.rebalanceS)}x | ${e.rebalanceCpuS.toFixed(2)} / ${s.rebalanceCpuS.toFixed(2)} |`))
+  const m = (f: (x: {e: Result; s: Result}) => number) => median(rows.map(f)).toFixed(2)
+  out.push(`| median | ${m((x) => x.e.reshardS)} / ${m((x) => x.s.reshardS)} | **${m((x) => x.e.reshardS / x.s.reshardS)}x** | ${m((x) => x.e.reshardCpuS)} / ${m((x) => x.s.reshardCpuS)} | ${m((x) => x.e.rebalanceS)} / ${m((x) => x.s.rebalanceS)} | **${m((x) => x.e.rebalanceS / x.s.rebalanceS)}x** | ${m((x) => x.e.rebalanceCpuS)} / ${m((x) => x.s.rebalanceCpuS)} |`)
+  console.log(out.join('\n'))
+  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.`)
+}
+
 async function main(): Promise<void> {
-  const servers = ['embedded', '/usr/bin/redis-server'].filter((s) => !ONLY || s.endsWith(ONLY))
+  if (FRESH > 0) return freshPairs()
+  const servers = ['embedded', REDIS].filter((s) => !ONLY || s.endsWith(ONLY))
   const results: Result[] = []
   for (const s of servers) results.push(await one(s))
   const out = ['| cluster | reshard (s) | keys/s | nodes CPU (s) | rebalance (s) | keys/s | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
