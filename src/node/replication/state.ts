@@ -368,7 +368,11 @@ export class Replication {
     if (!m) return {connected: false, lastIo: 0, downSince: 0, offset: this.offset}
     // redis replicationGetSlaveOffset: 0 without a master client or a cached one (a full sync in
     // progress): the replica ranks last in elections and CLUSTER SLOTS/SHARDS hide it as loading.
-    return {connected: m.connected, lastIo: m.lastIo, downSince: m.downSince, offset: m.connected || m.cached ? m.reploff : 0}
+    // Redis drops the cached master when the new dataset starts loading; this node loads as the
+    // payload arrives (INFO loading:1 from its first byte), so it reports 0 for as long as it says
+    // loading — the master then hides it from CLUSTER SLOTS, as redis-server's does.
+    const offset = m.connected || (m.cached && m.loadingState() !== 'sync') ? m.reploff : 0
+    return {connected: m.connected, lastIo: m.lastIo, downSince: m.downSince, offset}
   }
 
   // ---- persistence (rdbPopulateSaveInfo / loadDataFromDisk) --------------------------------
