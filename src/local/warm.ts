@@ -8,6 +8,7 @@
 // embedded node's entry is (embeddedCommand, re-exported by launcher.ts).
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -26,13 +27,23 @@ export function packageRoot(): string {
 export function embeddedCommand(): {cmd: string; args: string[]} {
   const root = packageRoot()
   // REDIS_TS_NODE_ARGS: extra Node.js flags for every embedded node (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
-  const extra = (process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  const extra = [`--v8-pool-size=${workerPoolSize()}`, ...(process.env.REDIS_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)]
   // main.cjs: the built entry as CommonJS (no ES module loader to start); main.js: the same, as ESM.
   for (const entry of ['main.cjs', 'main.js']) {
     const built = join(root, 'dist', 'src', 'node', entry)
     if (existsSync(built)) return {cmd: process.execPath, args: [...extra, built]}
   }
   return {cmd: process.execPath, args: [...extra, '--import', 'tsx', join(root, 'src', 'node', 'main.ts')]}
+}
+
+/**
+ * V8's worker threads per local node (Node's default is 4: its JIT compiles, GC helpers). A local
+ * cluster runs its nodes on one machine, six of them by default: with four workers each, 24 threads
+ * contend for the cores while the nodes warm up (a first reshard compiles ~90 functions per node).
+ * About a core per three nodes: 1 on a 2-core machine (README: reshard ninth pass), at most 4.
+ */
+function workerPoolSize(): number {
+  return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 3)))
 }
 
 type WarmChild = ChildProcess & {pid: number}
