@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {Redis, Cluster} from 'ioredis'
-import {startEmbedded, tmpDir, waitFor, type EmbeddedNode} from '../fixtures/bus/embedded.js'
+import {formThreeMasters, startEmbedded, tmpDir, waitFor, type EmbeddedNode} from '../fixtures/bus/embedded.js'
 
 describe('embedded 3-node cluster', () => {
   let dir: string
@@ -27,21 +27,7 @@ describe('embedded 3-node cluster', () => {
     dir = tmpDir('cluster-embedded')
     for (let i = 0; i < 3; i++) nodes.push(await startEmbedded(dir, {nodeTimeout: 2000, hostname: i === 0 ? 'node0.test' : undefined}))
     clients = nodes.map((n) => new Redis(n.port, '127.0.0.1', {maxRetriesPerRequest: 1}))
-    for (let i = 0; i < 3; i++) ids.push((await call(i, 'cluster', 'myid')) as string)
-    await call(0, 'cluster', 'set-config-epoch', 1)
-    await call(1, 'cluster', 'set-config-epoch', 2)
-    await call(2, 'cluster', 'set-config-epoch', 3)
-    await call(0, 'cluster', 'addslotsrange', 0, 5460)
-    await call(1, 'cluster', 'addslotsrange', 5461, 10922)
-    await call(2, 'cluster', 'addslotsrange', 10923, 16383)
-    await call(0, 'cluster', 'meet', '127.0.0.1', nodes[1].port, nodes[1].busPort)
-    await call(0, 'cluster', 'meet', '127.0.0.1', nodes[2].port, nodes[2].busPort)
-    await waitFor(async () => {
-      const infos = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'info') as Promise<string>))
-      const texts = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'nodes') as Promise<string>))
-      return infos.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_known_nodes:3')) &&
-        texts.every((t) => !t.includes('disconnected'))
-    }, 10000, 'cluster_state:ok on all nodes')
+    ids.push(...(await formThreeMasters(nodes, call)))
   })
 
   after(async () => {

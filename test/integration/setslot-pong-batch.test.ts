@@ -7,7 +7,7 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import {Redis} from 'ioredis'
-import {startEmbedded, tmpDir, waitFor, type EmbeddedNode} from '../fixtures/bus/embedded.js'
+import {formThreeMasters, startEmbedded, tmpDir, waitFor, type EmbeddedNode} from '../fixtures/bus/embedded.js'
 
 const SLOTS = 200
 
@@ -24,18 +24,7 @@ describe('a pipeline of SETSLOT NODE: one PONG per peer per batch', () => {
     // a long node timeout: the cron's own PINGs are rare next to what the test counts
     for (let i = 0; i < 3; i++) nodes.push(await startEmbedded(dir, {nodeTimeout: 15000}))
     c = nodes.map((n) => new Redis(n.port, '127.0.0.1', {maxRetriesPerRequest: 1}))
-    for (let i = 0; i < 3; i++) ids.push(String(await call(i, 'cluster', 'myid')))
-    for (let i = 0; i < 3; i++) await call(i, 'cluster', 'set-config-epoch', i + 1)
-    await call(0, 'cluster', 'addslotsrange', 0, 5460)
-    await call(1, 'cluster', 'addslotsrange', 5461, 10922)
-    await call(2, 'cluster', 'addslotsrange', 10923, 16383)
-    await call(0, 'cluster', 'meet', '127.0.0.1', nodes[1].port, nodes[1].busPort)
-    await call(0, 'cluster', 'meet', '127.0.0.1', nodes[2].port, nodes[2].busPort)
-    await waitFor(async () => {
-      const infos = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'info')))
-      const texts = await Promise.all([0, 1, 2].map((i) => call(i, 'cluster', 'nodes')))
-      return infos.every((s) => String(s).includes('cluster_state:ok') && String(s).includes('cluster_known_nodes:3')) && texts.every((t) => !String(t).includes('disconnected'))
-    }, 20000, 'cluster_state:ok on all nodes')
+    ids.push(...(await formThreeMasters(nodes, call)))
   })
 
   after(async () => {
