@@ -24,6 +24,7 @@ import {encode} from '../../src/resp/writer.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {waitAnswers} from '../../src/local/wait.js'
 import {haveRedisServer, redisSkip} from '../helpers/redis-server.js'
+import {freePortPair} from '../helpers/ports.js'
 
 export type Reply = string | number | null | Reply[] | {map: Reply[]} | {set: Reply[]} | {push: Reply[]}
 export type Step =
@@ -35,15 +36,13 @@ export type Step =
 
 export {haveRedisServer as redisServerAvailable}
 
+/**
+ * A free port from the tests' range (10000-29999, or REDIS_TS_TEST_PORT_BASE), never the kernel's
+ * ephemeral range: a port taken from there with listen(0) and closed can be handed to any outgoing
+ * connection before the node binds it (a cluster bus port failed with EADDRINUSE in CI that way).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
+  return (await freePortPair()).port
 }
 
 export interface RealRedis {
