@@ -11,7 +11,7 @@
 // is still compiling the move's code then, README: reshard seventh pass), and each round's line the
 // CPU of the nodes' non-main threads (mostly TurboFan).
 import {Redis} from 'ioredis'
-import {BIN, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
+import {BIN, median, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
@@ -85,11 +85,6 @@ async function one(server: string, rounds = ROUNDS): Promise<Result> {
     }
     return best
   })
-}
-
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b)
-  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
 }
 
 /** The figure a CI job meets: one reshard on a cluster just created and loaded, N times, medians. */
