@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import {Redis} from 'ioredis'
 import {formThreeMasters, startEmbedded, tmpDir, waitFor, type EmbeddedNode} from '../fixtures/bus/embedded.js'
+import {parseClusterNodes, parseInfo} from '../../src/admin/topology/parse.js'
 
 const SLOTS = 200
 
@@ -17,7 +18,7 @@ describe('a pipeline of SETSLOT NODE: one PONG per peer per batch', () => {
   let c: Redis[] = []
   const ids: string[] = []
   const call = (i: number, ...args: (string | number)[]) => c[i].call(String(args[0]), ...args.slice(1).map(String))
-  const stat = async (i: number, name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(String(await call(i, 'cluster', 'info')))?.[1] ?? 0)
+  const stat = async (i: number, name: string) => Number(parseInfo(String(await call(i, 'cluster', 'info')))[name] ?? 0)
 
   before(async () => {
     dir = tmpDir('setslot-pong')
@@ -53,11 +54,8 @@ describe('a pipeline of SETSLOT NODE: one PONG per peer per batch', () => {
 
     // the owner as seen by node 2 (which was told nothing) and node 1 (the source)
     const ownerOf = async (i: number, slot: number) => {
-      const line = String(await call(i, 'cluster', 'nodes')).split('\n').find((l) => l.startsWith(ids[0]))!
-      return line.split(' ').slice(8).some((r) => {
-        const [a, b = a] = r.split('-').map(Number)
-        return slot >= a && slot <= b
-      })
+      const importer = parseClusterNodes(String(await call(i, 'cluster', 'nodes'))).find((n) => n.id === ids[0])!
+      return importer.slots.some(([a, b]) => slot >= a && slot <= b)
     }
     await waitFor(async () => (await ownerOf(2, slots[0])) && (await ownerOf(2, slots[SLOTS - 1])) && (await ownerOf(1, slots[SLOTS - 1])), 5000, 'the peers learn every imported slot')
     const range = (await call(2, 'cluster', 'nodes')) as string
