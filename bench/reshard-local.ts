@@ -5,7 +5,8 @@
 // meets), engines alternating which goes first; per-pair ratios and medians.
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
-// BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling).
+// BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling), BENCH_ARGS (extra flags for
+// reshard and rebalance, e.g. "--parallel 8").
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
 // With BENCH_ROUNDS > 1 the table also gives the first round's ratios (a fresh cluster: the nodes' JIT
 // is still compiling the move's code then, README: reshard seventh pass), and each round's line the
@@ -21,6 +22,8 @@ const ONLY = process.env.BENCH_ONLY
 /** BENCH_FRESH=N: the first reshard (and rebalance) only, on N fresh cluster pairs, the engines alternating who goes first */
 const FRESH = Number(process.env.BENCH_FRESH ?? 0)
 const REDIS = '/usr/bin/redis-server'
+/** BENCH_ARGS: extra flags for both commands (e.g. "--parallel 8"), to compare the mover's settings */
+const EXTRA = (process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)
 
 interface Result {
   server: string
@@ -63,11 +66,11 @@ async function one(server: string, rounds = ROUNDS): Promise<Result> {
       process.stderr.write(`${server} round ${round + 1}: reshard ${SLOTS} slots + rebalance...\n`)
       const o0 = others()
       const c0 = cpu()
-      const reshardS = await timed(['reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes'])
+      const reshardS = await timed(['reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes', ...EXTRA])
       const c1 = cpu()
       const afterReshard = await masterKeys(cluster.addresses)
       const c2 = cpu()
-      const rebalanceS = await timed(['rebalance', seed, '--yes'])
+      const rebalanceS = await timed(['rebalance', seed, '--yes', ...EXTRA])
       const c3 = cpu()
       const o3 = others()
       const afterRebalance = await masterKeys(cluster.addresses)
