@@ -137,7 +137,11 @@ async function phaseCoverage(ctx: Ctx, repairs: SlotRepair[], deadline: number):
     await (await ctx.pool.get(T)).call('CLUSTER', 'SETSLOT', String(r.slot), 'NODE', r.ownerOnTarget!)
   }
   const byTarget = new Map<string, number[]>()
-  for (const r of repairs.filter((r) => r.addSlot)) byTarget.set(r.targetId, [...(byTarget.get(r.targetId) ?? []), r.slot])
+  for (const r of repairs.filter((r) => r.addSlot)) {
+    const list = byTarget.get(r.targetId)
+    if (list) list.push(r.slot)
+    else byTarget.set(r.targetId, [r.slot])
+  }
   if (!byTarget.size) return
   ctx.emit({type: 'phase', name: `Covering ${[...byTarget.values()].reduce((a, l) => a + l.length, 0)} unowned slot(s)`})
   for (const [id, slots] of byTarget) {
@@ -273,7 +277,13 @@ export async function applyFix(pool: NodePool, view: ClusterView, plan: FixPlan,
 /** Phase D: STABLE where an open state is left, BUMPEPOCH on each new owner (so its claim wins). */
 async function closeAndBump(ctx: Ctx, done: SlotRepair[]): Promise<void> {
   const byNode = new Map<string, number[]>()
-  for (const r of done) for (const id of r.stable) byNode.set(id, [...(byNode.get(id) ?? []), r.slot])
+  for (const r of done) {
+    for (const id of r.stable) {
+      const list = byNode.get(id)
+      if (list) list.push(r.slot)
+      else byNode.set(id, [r.slot])
+    }
+  }
   await Promise.all(
     [...byNode].map(async ([id, slots]) => {
       const errs = await pipe(await ctx.pool.get(ctx.byId.get(id)!), slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'STABLE']))

@@ -106,7 +106,11 @@ function endpointOf(view: ClusterView, id: string, what: string): Endpoint {
 /** Read every slot's key count on its source: one pipeline per source, all sources in parallel. */
 export async function countSlotKeys(pool: NodePool, view: ClusterView, moves: SlotMove[]): Promise<Map<number, number>> {
   const bySource = new Map<string, number[]>()
-  for (const m of moves) bySource.set(m.sourceId, [...(bySource.get(m.sourceId) ?? []), m.slot])
+  for (const m of moves) {
+    const list = bySource.get(m.sourceId)
+    if (list) list.push(m.slot)
+    else bySource.set(m.sourceId, [m.slot])
+  }
   const out = new Map<number, number>()
   await Promise.all(
     [...bySource].map(async ([id, slots]) => {
@@ -124,7 +128,9 @@ export function buildChunks(moves: SlotMove[], counts: Map<number, number>, maxK
   const byPair = new Map<string, SlotMove[]>()
   for (const m of moves) {
     const k = `${m.sourceId}>${m.targetId}`
-    byPair.set(k, [...(byPair.get(k) ?? []), m])
+    const list = byPair.get(k)
+    if (list) list.push(m)
+    else byPair.set(k, [m])
   }
   const lanes: Chunk[][] = []
   for (const list of byPair.values()) {

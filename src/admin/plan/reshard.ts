@@ -114,7 +114,11 @@ export function planReshardSlots(view: ClusterView, targetText: string, ranges: 
     const o = owner.get(slot)
     if (!o) unowned.push(slot)
     else if (o.id === target.id) skipped.push(slot)
-    else bySource.set(o.id, [...(bySource.get(o.id) ?? []), slot])
+    else {
+      const list = bySource.get(o.id)
+      if (list) list.push(slot)
+      else bySource.set(o.id, [slot])
+    }
   }
   if (unowned.length) throw new RedisTsError('usage', `Slot(s) ${slotsToRanges(unowned).map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} are not owned by any master (run \`redis-ts fix\`)`)
   const sources: ReshardSource[] = []
