@@ -116,6 +116,25 @@ describe('embedded 3-node cluster', () => {
     }
   })
 
+  test('CLUSTER SLOTS and SHARDS: a moved slot is a range of its own, in slot order, on every node', async () => {
+    // After the ASK test, slot 12182 belongs to node 1 and splits node 2's range.
+    const want = [[0, 5460, ids[0]], [5461, 10922, ids[1]], [10923, 12181, ids[2]], [12182, 12182, ids[1]], [12183, 16383, ids[2]]]
+    await waitFor(async () => {
+      for (let i = 0; i < 3; i++) {
+        const slots = (await call(i, 'cluster', 'slots')) as [number, number, [string, number, string]][]
+        const got = slots.map((r) => [r[0], r[1], r[2][2]])
+        if (JSON.stringify(got) !== JSON.stringify(want)) return false
+      }
+      return true
+    }, 5000, 'every node to list the five ranges in slot order')
+    const shards = (await call(0, 'cluster', 'shards')) as unknown[][]
+    // RESP2 maps as arrays: ['slots', [a, b, ...], 'nodes', [['id', id, ...], ...]]
+    const slotsOf = (id: string) => shards.find((sh) => (sh[3] as unknown[][]).some((n) => n[1] === id))![1] as number[]
+    assert.deepEqual(slotsOf(ids[0]), [0, 5460])
+    assert.deepEqual(slotsOf(ids[1]), [5461, 10922, 12182, 12182])
+    assert.deepEqual(slotsOf(ids[2]), [10923, 12181, 12183, 16383])
+  })
+
   test('COUNTKEYSINSLOT / GETKEYSINSLOT bounded / KEYSLOT', async () => {
     await call(2, 'set', '{x}1', 'a')
     await call(2, 'set', '{x}2', 'b')
