@@ -6,12 +6,14 @@
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
 // BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling), BENCH_ARGS (extra flags for
-// reshard and rebalance, e.g. "--parallel 8").
+// reshard and rebalance, e.g. "--parallel 8"), BENCH_CLIENTS=N (N client loops — an ioredis Cluster
+// client in this process, SET and GET of the loaded keys, every GET checked — run through each move;
+// the tables then give their ops/s during the move and their errors).
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
 // With BENCH_ROUNDS > 1 the table also gives the first round's ratios (a fresh cluster: the nodes' JIT
 // is still compiling the move's code then, README: reshard seventh pass), and each round's line the
 // CPU of the nodes' non-main threads (mostly TurboFan).
-import {Redis} from 'ioredis'
+import {Cluster, Redis} from 'ioredis'
 import {BIN, median, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
@@ -24,6 +26,8 @@ const FRESH = Number(process.env.BENCH_FRESH ?? 0)
 const REDIS = '/usr/bin/redis-server'
 /** BENCH_ARGS: extra flags for both commands (e.g. "--parallel 8"), to compare the mover's settings */
 const EXTRA = (process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)
+/** BENCH_CLIENTS: client loops running through every move (0: none) */
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 0)
 
 interface Result {
   server: string
@@ -34,6 +38,71 @@ interface Result {
   rebalanceCpuS: number
   /** the same figures for the first round alone (a fresh cluster, right after the load) */
   first?: Result
+  /** BENCH_CLIENTS: the clients' commands per second during the reshard / the rebalance, and their errors */
+  reshardOps?: number
+  rebalanceOps?: number
+  clientErrors?: number
+}
+
+interface LoadResult {
+  ops: number
+  errors: number
+  firstError?: string
+}
+
+/**
+ * BENCH_CLIENTS loops of SET and GET on the loaded keys (key:<i> = v<i>, so the values and the key
+ * count stay what the load wrote) through an ioredis Cluster client, which follows MOVED and ASK.
+ * A GET that returns anything else is a lost or wrong value: the run fails.
+ */
+async function clientLoad(seed: string): Promise<{stop(): Promise<LoadResult>}> {
+  const [host, port] = seed.split(':')
+  const c = new Cluster([{host, port: Number(port)}], {redisOptions: {maxRetriesPerRequest: 2}})
+  await c.ping()
+  let running = true
+  let wrong = ''
+  const r: LoadResult = {ops: 0, errors: 0}
+  const loop = async (): Promise<void> => {
+    for (let n = 0; running; n++) {
+      const i = Math.floor(Math.random() * KEYS)
+      try {
+        if (n % 2) await c.set(`key:${i}`, `v${i}`)
+        else {
+          const v = await c.get(`key:${i}`)
+          if (v !== `v${i}`) wrong ||= `GET key:${i} returned ${JSON.stringify(v)}`
+        }
+        r.ops++
+      } catch (e) {
+        r.errors++
+        r.firstError ??= String(e)
+      }
+    }
+  }
+  const loops = Array.from({length: CLIENTS}, loop)
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      c.disconnect()
+      if (wrong) throw new Error(`a client read a wrong value during the move: ${wrong}`)
+      return r
+    },
+  }
+}
+
+/** Time one CLI move, with the client loops running through it when BENCH_CLIENTS is set. */
+async function timedUnderLoad(seed: string, args: string[]): Promise<{s: number; load?: LoadResult}> {
+  const load = CLIENTS > 0 ? await clientLoad(seed) : undefined
+  let s: number
+  try {
+    s = await timed(args)
+  } catch (e) {
+    await load?.stop().catch(() => {})
+    throw e
+  }
+  const r = await load?.stop()
+  if (r) process.stderr.write(`  clients: ${r.ops} commands (${Math.round(r.ops / s)}/s), ${r.errors} errors${r.firstError ? ` (first: ${r.firstError.slice(0, 120)})` : ''}\n`)
+  return {s, load: r}
 }
 
 async function masterKeys(addresses: string[]): Promise<number> {
@@ -66,17 +135,18 @@ async function one(server: string, rounds = ROUNDS): Promise<Result> {
       process.stderr.write(`${server} round ${round + 1}: reshard ${SLOTS} slots + rebalance...\n`)
       const o0 = others()
       const c0 = cpu()
-      const reshardS = await timed(['reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes', ...EXTRA])
+      const {s: reshardS, load: l1} = await timedUnderLoad(seed, ['reshard', seed, '--from', 'all', '--to', target.id, '--slots', String(SLOTS), '--yes', ...EXTRA])
       const c1 = cpu()
       const afterReshard = await masterKeys(cluster.addresses)
       const c2 = cpu()
-      const rebalanceS = await timed(['rebalance', seed, '--yes', ...EXTRA])
+      const {s: rebalanceS, load: l2} = await timedUnderLoad(seed, ['rebalance', seed, '--yes', ...EXTRA])
       const c3 = cpu()
       const o3 = others()
       const afterRebalance = await masterKeys(cluster.addresses)
       if (afterReshard !== KEYS || afterRebalance !== KEYS) throw new Error(`${server}: keys lost (${afterReshard}, ${afterRebalance} of ${KEYS})`)
       process.stderr.write(`  reshard ${reshardS.toFixed(2)} s (nodes CPU ${(c1 - c0).toFixed(2)} s), rebalance ${rebalanceS.toFixed(2)} s (nodes CPU ${(c3 - c2).toFixed(2)} s); of both, nodes' non-main threads ${(o3 - o0).toFixed(2)} s\n`)
-      const now: Result = {server, reshardS, rebalanceS, reshardCpuS: c1 - c0, rebalanceCpuS: c3 - c2}
+      const loadFigures = l1 && l2 ? {reshardOps: l1.ops / reshardS, rebalanceOps: l2.ops / rebalanceS, clientErrors: l1.errors + l2.errors} : {}
+      const now: Result = {server, reshardS, rebalanceS, reshardCpuS: c1 - c0, rebalanceCpuS: c3 - c2, ...loadFigures}
       best = {
         first: best.first ?? now,
         server,
@@ -84,6 +154,8 @@ async function one(server: string, rounds = ROUNDS): Promise<Result> {
         rebalanceS: Math.min(best.rebalanceS, rebalanceS),
         reshardCpuS: Math.min(best.reshardCpuS, c1 - c0),
         rebalanceCpuS: Math.min(best.rebalanceCpuS, c3 - c2),
+        // the clients' figures: the first round's ops/s (as the fresh-pair tables), errors of every round
+        ...(CLIENTS > 0 ? {reshardOps: (best.first ?? now).reshardOps, rebalanceOps: (best.first ?? now).rebalanceOps, clientErrors: (best.clientErrors ?? 0) + (now.clientErrors ?? 0)} : {}),
       }
     }
     return best
@@ -100,11 +172,22 @@ async function freshPairs(): Promise<void> {
   }
   const r2 = (a: number, b: number) => (a / b).toFixed(2)
   const out = ['| fresh pair | reshard embedded / redis-server (s) | ratio | nodes CPU (s) | rebalance embedded / redis-server (s) | ratio | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
-  rows.forEach(({e, s}, i) => out.push(`| ${i + 1}${i % 2 ? ' (redis-server first)' : ''} | ${e.reshardS.toFixed(2)} / ${s.reshardS.toFixed(2)} | ${r2(e.reshardS, s.reshardS)}x | ${e.reshardCpuS.toFixed(2)} / ${s.reshardCpuS.toFixed(2)} | ${e.rebalanceS.toFixed(2)} / ${s.rebalanceS.toFixed(2)} | ${r2(e.rebalanceS, s.rebalanceS)}x | ${e.rebalanceCpuS.toFixed(2)} / ${s.rebalanceCpuS.toFixed(2)} |`))
+  // BENCH_CLIENTS: the clients' commands per second during each move, embedded / redis-server, and their errors
+  const ops = (x: {e: Result; s: Result}) => (CLIENTS > 0 ? ` ${Math.round(x.e.reshardOps ?? 0)} / ${Math.round(x.s.reshardOps ?? 0)} | ${Math.round(x.e.rebalanceOps ?? 0)} / ${Math.round(x.s.rebalanceOps ?? 0)} | ${x.e.clientErrors ?? 0} / ${x.s.clientErrors ?? 0} |` : '')
+  if (CLIENTS > 0) {
+    out[0] += ' clients ops/s, reshard | clients ops/s, rebalance | client errors |'
+    out[1] += '---:|---:|---:|'
+  }
+  rows.forEach((x, i) => {
+    const {e, s} = x
+    out.push(`| ${i + 1}${i % 2 ? ' (redis-server first)' : ''} | ${e.reshardS.toFixed(2)} / ${s.reshardS.toFixed(2)} | ${r2(e.reshardS, s.reshardS)}x | ${e.reshardCpuS.toFixed(2)} / ${s.reshardCpuS.toFixed(2)} | ${e.rebalanceS.toFixed(2)} / ${s.rebalanceS.toFixed(2)} | ${r2(e.rebalanceS, s.rebalanceS)}x | ${e.rebalanceCpuS.toFixed(2)} / ${s.rebalanceCpuS.toFixed(2)} |${ops(x)}`)
+  })
   const m = (f: (x: {e: Result; s: Result}) => number) => median(rows.map(f)).toFixed(2)
   out.push(`| median | ${m((x) => x.e.reshardS)} / ${m((x) => x.s.reshardS)} | **${m((x) => x.e.reshardS / x.s.reshardS)}x** | ${m((x) => x.e.reshardCpuS)} / ${m((x) => x.s.reshardCpuS)} | ${m((x) => x.e.rebalanceS)} / ${m((x) => x.s.rebalanceS)} | **${m((x) => x.e.rebalanceS / x.s.rebalanceS)}x** | ${m((x) => x.e.rebalanceCpuS)} / ${m((x) => x.s.rebalanceCpuS)} |`)
+  const mo = (f: (x: {e: Result; s: Result}) => number) => Math.round(median(rows.map(f)))
+  if (CLIENTS > 0) out[out.length - 1] += ` ${mo((x) => x.e.reshardOps ?? 0)} / ${mo((x) => x.s.reshardOps ?? 0)} | ${mo((x) => x.e.rebalanceOps ?? 0)} / ${mo((x) => x.s.rebalanceOps ?? 0)} | ${rows.reduce((a, x) => a + (x.e.clientErrors ?? 0), 0)} / ${rows.reduce((a, x) => a + (x.s.clientErrors ?? 0), 0)} (all) |`
   console.log(out.join('\n'))
-  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.`)
+  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.${CLIENTS > 0 ? ` ${CLIENTS} client loops (SET/GET, every GET checked) through every move.` : ''}`)
 }
 
 async function main(): Promise<void> {
@@ -117,6 +200,7 @@ async function main(): Promise<void> {
   for (const r of results) {
     const name = r.server === 'embedded' ? 'embedded' : '--server redis-server'
     out.push(`| ${name} | ${r.reshardS.toFixed(2)} | ${Math.round(moved / r.reshardS)} | ${r.reshardCpuS.toFixed(2)} | ${r.rebalanceS.toFixed(2)} | ${Math.round(moved / r.rebalanceS)} | ${r.rebalanceCpuS.toFixed(2)} |`)
+    if (CLIENTS > 0) process.stdout.write(`${name}: clients' commands/s during the first round's reshard ${Math.round(r.reshardOps ?? 0)}, rebalance ${Math.round(r.rebalanceOps ?? 0)}; client errors over all rounds ${r.clientErrors ?? 0}\n`)
   }
   if (results.length === 2) {
     const [e, s] = results
