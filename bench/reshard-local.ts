@@ -8,7 +8,8 @@
 // BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling), BENCH_ARGS (extra flags for
 // reshard and rebalance, e.g. "--parallel 8"), BENCH_CLIENTS=N (N client loops — an ioredis Cluster
 // client in this process, SET and GET of the loaded keys, every GET checked — run through each move;
-// the tables then give their ops/s during the move and their errors).
+// the tables then give their ops/s during the move and their errors), BENCH_RATE=R (the loops together
+// send R commands per second, paced, instead of each as fast as it can: the same work for both engines).
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
 // With BENCH_ROUNDS > 1 the table also gives the first round's ratios (a fresh cluster: the nodes' JIT
 // is still compiling the move's code then, README: reshard seventh pass), and each round's line the
@@ -28,6 +29,8 @@ const REDIS = '/usr/bin/redis-server'
 const EXTRA = (process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)
 /** BENCH_CLIENTS: client loops running through every move (0: none) */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 0)
+/** BENCH_RATE: commands per second of all loops together (0: closed loops, each as fast as it can) */
+const RATE = Number(process.env.BENCH_RATE ?? 0)
 
 interface Result {
   server: string
@@ -62,8 +65,14 @@ async function clientLoad(seed: string): Promise<{stop(): Promise<LoadResult>}> 
   let running = true
   let wrong = ''
   const r: LoadResult = {ops: 0, errors: 0}
+  const t0 = performance.now()
+  const gapMs = RATE > 0 ? (1000 * CLIENTS) / RATE : 0
   const loop = async (): Promise<void> => {
     for (let n = 0; running; n++) {
+      // paced (BENCH_RATE): command n of a loop is due at t0 + n × gap; a late loop catches up
+      const wait = t0 + n * gapMs - performance.now()
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+      if (!running) break
       const i = Math.floor(Math.random() * KEYS)
       try {
         if (n % 2) await c.set(`key:${i}`, `v${i}`)
@@ -187,7 +196,7 @@ async function freshPairs(): Promise<void> {
   const mo = (f: (x: {e: Result; s: Result}) => number) => Math.round(median(rows.map(f)))
   if (CLIENTS > 0) out[out.length - 1] += ` ${mo((x) => x.e.reshardOps ?? 0)} / ${mo((x) => x.s.reshardOps ?? 0)} | ${mo((x) => x.e.rebalanceOps ?? 0)} / ${mo((x) => x.s.rebalanceOps ?? 0)} | ${rows.reduce((a, x) => a + (x.e.clientErrors ?? 0), 0)} / ${rows.reduce((a, x) => a + (x.s.clientErrors ?? 0), 0)} (all) |`
   console.log(out.join('\n'))
-  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.${CLIENTS > 0 ? ` ${CLIENTS} client loops (SET/GET, every GET checked) through every move.` : ''}`)
+  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.${CLIENTS > 0 ? ` ${CLIENTS} client loops (SET/GET, every GET checked)${RATE > 0 ? `, ${RATE} commands/s together,` : ''} through every move.` : ''}`)
 }
 
 async function main(): Promise<void> {
