@@ -4,12 +4,27 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {bitmapRanges, slotRanges, ClusterNode} from '../../src/node/cluster/node.js'
+import {CLUSTER_SLOTS, bitmapRanges, ClusterNode} from '../../src/node/cluster/node.js'
 import {NodeFlag} from '../../src/node/cluster/bus/codec.js'
 import {parseNodesConf, formatNodesConfLine, serializeNodesConf, writeConfigInPlace, parseAddress, NodesConfError} from '../../src/node/cluster/nodes-conf.js'
 import {ClusterState, defaultClusterConfig} from '../../src/node/cluster/state.js'
 import {loadNodesConf, renderNodesConf} from '../../src/node/cluster/format.js'
 import {ManualClock} from '../../src/node/clock.js'
+
+/** The reference for bitmapRanges: a plain scan of every slot. */
+function slotRanges(isSet: (slot: number) => boolean): [number, number][] {
+  const out: [number, number][] = []
+  let start = -1
+  for (let j = 0; j <= CLUSTER_SLOTS; j++) {
+    const on = j < CLUSTER_SLOTS && isSet(j)
+    if (on && start === -1) start = j
+    if (!on && start !== -1) {
+      out.push([start, j - 1])
+      start = -1
+    }
+  }
+  return out
+}
 
 // From redis-server 7.0.15 (capture run + a migrating slot), timestamps as Redis writes them.
 const REAL = [

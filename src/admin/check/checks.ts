@@ -1,5 +1,6 @@
 // Pure checks over a ClusterView. Each finding has a severity; 'error' and 'warning' make check fail,
 // 'info' is reported only. No I/O here: the multiple-owners data is gathered beforehand.
+import {pushTo} from '../group.js'
 import {formatRangesCompact, slotsToRanges} from '../topology/parse.js'
 import {linkSummary} from '../topology/replication.js'
 import type {ClusterNode, ClusterView, NodeEntry} from '../topology/types.js'
@@ -96,11 +97,7 @@ export function slotOwners(view: ClusterView): Map<number, string[]> {
   for (const n of view.nodes) {
     if (n.role !== 'master') continue
     for (const [a, b] of n.slots) {
-      for (let s = a; s <= b; s++) {
-        const list = owners.get(s)
-        if (list) list.push(n.id)
-        else owners.set(s, [n.id])
-      }
+      for (let s = a; s <= b; s++) pushTo(owners, s, n.id)
     }
   }
   return owners

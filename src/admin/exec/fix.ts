@@ -9,6 +9,7 @@
 // slot with both copies kept (exit 8) unless --replace.
 import type {Redis} from 'ioredis'
 import {RedisTsError} from '../../errors.js'
+import {pushTo} from '../group.js'
 import type {NodePool} from '../pool.js'
 import {configSignature} from '../check/checks.js'
 import {gatherKeyHolders} from '../check/gather.js'
@@ -137,11 +138,7 @@ async function phaseCoverage(ctx: Ctx, repairs: SlotRepair[], deadline: number):
     await (await ctx.pool.get(T)).call('CLUSTER', 'SETSLOT', String(r.slot), 'NODE', r.ownerOnTarget!)
   }
   const byTarget = new Map<string, number[]>()
-  for (const r of repairs.filter((r) => r.addSlot)) {
-    const list = byTarget.get(r.targetId)
-    if (list) list.push(r.slot)
-    else byTarget.set(r.targetId, [r.slot])
-  }
+  for (const r of repairs.filter((r) => r.addSlot)) pushTo(byTarget, r.targetId, r.slot)
   if (!byTarget.size) return
   ctx.emit({type: 'phase', name: `Covering ${[...byTarget.values()].reduce((a, l) => a + l.length, 0)} unowned slot(s)`})
   for (const [id, slots] of byTarget) {
@@ -277,13 +274,7 @@ export async function applyFix(pool: NodePool, view: ClusterView, plan: FixPlan,
 /** Phase D: STABLE where an open state is left, BUMPEPOCH on each new owner (so its claim wins). */
 async function closeAndBump(ctx: Ctx, done: SlotRepair[]): Promise<void> {
   const byNode = new Map<string, number[]>()
-  for (const r of done) {
-    for (const id of r.stable) {
-      const list = byNode.get(id)
-      if (list) list.push(r.slot)
-      else byNode.set(id, [r.slot])
-    }
-  }
+  for (const r of done) for (const id of r.stable) pushTo(byNode, id, r.slot)
   await Promise.all(
     [...byNode].map(async ([id, slots]) => {
       const errs = await pipe(await ctx.pool.get(ctx.byId.get(id)!), slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'STABLE']))

@@ -10,6 +10,7 @@
 // the others open and resumable (resumableMoves() + moveSlots, or `redis-ts fix`).
 import type {Redis} from 'ioredis'
 import {RedisTsError} from '../../errors.js'
+import {pushTo} from '../group.js'
 import type {NodePool} from '../pool.js'
 import type {ClusterView} from '../topology/types.js'
 import {followFailover} from './move-failover.js'
@@ -106,11 +107,7 @@ function endpointOf(view: ClusterView, id: string, what: string): Endpoint {
 /** Read every slot's key count on its source: one pipeline per source, all sources in parallel. */
 export async function countSlotKeys(pool: NodePool, view: ClusterView, moves: SlotMove[]): Promise<Map<number, number>> {
   const bySource = new Map<string, number[]>()
-  for (const m of moves) {
-    const list = bySource.get(m.sourceId)
-    if (list) list.push(m.slot)
-    else bySource.set(m.sourceId, [m.slot])
-  }
+  for (const m of moves) pushTo(bySource, m.sourceId, m.slot)
   const out = new Map<number, number>()
   await Promise.all(
     [...bySource].map(async ([id, slots]) => {
@@ -126,12 +123,7 @@ export async function countSlotKeys(pool: NodePool, view: ClusterView, moves: Sl
 
 export function buildChunks(moves: SlotMove[], counts: Map<number, number>, maxKeys: number, resolve: (id: string) => Endpoint, others: (a: string, b: string) => Endpoint[], chunkSlots = CHUNK_SLOTS): Chunk[] {
   const byPair = new Map<string, SlotMove[]>()
-  for (const m of moves) {
-    const k = `${m.sourceId}>${m.targetId}`
-    const list = byPair.get(k)
-    if (list) list.push(m)
-    else byPair.set(k, [m])
-  }
+  for (const m of moves) pushTo(byPair, `${m.sourceId}>${m.targetId}`, m)
   const lanes: Chunk[][] = []
   for (const list of byPair.values()) {
     const {sourceId, targetId} = list[0]

@@ -3,6 +3,7 @@
 // (redis-cli floors every source but the first, so it can move fewer slots than asked), or an
 // explicit slot list taken from whichever master owns each slot. Also node-id prefix resolution.
 import {RedisTsError} from '../../errors.js'
+import {pushTo} from '../group.js'
 import type {SlotMove} from '../exec/move.js'
 import {rangesToSlots, slotsToRanges} from '../topology/parse.js'
 import type {ClusterNode, ClusterView, SlotRange} from '../topology/types.js'
@@ -114,11 +115,7 @@ export function planReshardSlots(view: ClusterView, targetText: string, ranges: 
     const o = owner.get(slot)
     if (!o) unowned.push(slot)
     else if (o.id === target.id) skipped.push(slot)
-    else {
-      const list = bySource.get(o.id)
-      if (list) list.push(slot)
-      else bySource.set(o.id, [slot])
-    }
+    else pushTo(bySource, o.id, slot)
   }
   if (unowned.length) throw new RedisTsError('usage', `Slot(s) ${slotsToRanges(unowned).map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(',')} are not owned by any master (run \`redis-ts fix\`)`)
   const sources: ReshardSource[] = []

@@ -195,17 +195,3 @@ export function bitmapRanges(bitmap: Uint8Array): [number, number][] {
   if (start !== -1) out.push([start, bitmap.length * 8 - 1])
   return out
 }
-
-export function slotRanges(isSet: (slot: number) => boolean): [number, number][] {
-  const out: [number, number][] = []
-  let start = -1
-  for (let j = 0; j <= CLUSTER_SLOTS; j++) {
-    const on = j < CLUSTER_SLOTS && isSet(j)
-    if (on && start === -1) start = j
-    if (!on && start !== -1) {
-      out.push([start, j - 1])
-      start = -1
-    }
-  }
-  return out
-}
