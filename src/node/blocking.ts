@@ -73,11 +73,11 @@ class Registry {
       else this.byKey.set(id, [w])
     }
     this.bySession.set(w.session, w)
-    w.session.flags.add('blocked')
+    w.session.block()
   }
 
-  /** Unpark: drop from every key queue, clear the timer, let the session resume. */
-  finish(w: Waiter): void {
+  /** Unpark: drop from every key queue, clear the timer, let the session resume (`servedAt`: when serving it began). */
+  finish(w: Waiter, servedAt?: number): void {
     if (this.bySession.get(w.session) !== w) return
     this.bySession.delete(w.session)
     for (const id of w.ids) {
@@ -88,7 +88,7 @@ class Registry {
       if (q.length === 0) this.byKey.delete(id)
     }
     if (w.timer) clearTimeout(w.timer)
-    w.session.flags.delete('blocked')
+    w.session.unblock(servedAt)
     w.resolve()
   }
 
@@ -110,6 +110,7 @@ class Registry {
         for (const w of [...q]) {
           if (this.bySession.get(w.session) !== w) continue
           let served: boolean
+          const servedAt = performance.now()
           try {
             this.server.beforeWrite(w.dbIndex, w.writeKeys)
             // redis handleClientsBlockedOnKeys: a fixed reference time while serving (BLMOVE looks
@@ -124,7 +125,7 @@ class Registry {
             if (w.independent) continue
             break // the key is empty (or of another type): later waiters cannot be served either
           }
-          this.finish(w)
+          this.finish(w, servedAt)
         }
       }
     }

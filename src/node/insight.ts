@@ -166,7 +166,9 @@ export class Insight {
  * the start, `errors` the session writer's error count then.
  */
 export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number, deferred = false): void {
-  const usec = Math.round((performance.now() - t0) * 1000)
+  // a blocked command's wait is not its duration (redis updateStatsOnUnblock)
+  const usec = Math.max(0, Math.round((performance.now() - t0 - s.blockedMs) * 1000))
+  s.blockedMs = 0
   const ins = s.server.insight
   const st = spec.stats ?? ins.stats(spec)
   st.calls++

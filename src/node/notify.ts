@@ -75,10 +75,11 @@ export function notifyKeyspaceEvent(ctx: CommandContext, type: number, event: st
   if ((ctx.server.notifyFlags & type) !== 0) notifyDb(ctx.server, type, event, key, ctx.session.dbIndex)
 }
 
-/** Wire the server: flags from the config, expired (x) events from the expiry path, new (n) keys. */
+/** Wire the server: flags from the config, expired (x) events from the expiry path, new (n) keys, read misses (m). */
 export function installNotify(server: NodeServer): void {
   const watchNew = (i: number, d: Keyspace) => {
     d.events.added = server.notifyFlags & N.NEW ? (key) => notifyDb(server, N.NEW, 'new', key, i) : undefined
+    d.events.missed = server.notifyFlags & N.KEY_MISS ? (key) => notifyDb(server, N.KEY_MISS, 'keymiss', key, i) : undefined
   }
   const apply = (v: string) => {
     server.notifyFlags = parseNotifyFlags(v)

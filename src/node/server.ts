@@ -231,6 +231,7 @@ export class NodeServer extends EventEmitter {
       d.hideExpired = this.hideExpired && !this.expiryFrozen
       d.accessStamp = this.accessStamp
       d.events.expired = (key) => this.keyExpired(i, key)
+      d.readStats = this.stats
       this.emit('dbCreated', i, d)
     }
     return d

@@ -110,6 +110,12 @@ export class Session {
   woff = 0
   /** Extra per-session state for other modules (replication marks replicas etc.). */
   flags = new Set<string>()
+  /**
+   * ms the current command spent blocked (on keys, WAIT): commandstats, SLOWLOG and LATENCY leave
+   * it out, as redis's updateStatsOnUnblock counts the command's own execution only.
+   */
+  blockedMs = 0
+  private blockedSince = 0
   /** a command on this replica's link produced a reply (logged once; the replica is being freed) */
   private replicaReplyLogged = false
   /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */
@@ -345,6 +351,18 @@ export class Session {
       this.flushScheduled = false
       this.flush()
     })
+  }
+
+  /** The command blocks (BLPOP and friends, WAIT): flag 'blocked', the wait starts. */
+  block(): void {
+    this.flags.add('blocked')
+    this.blockedSince = performance.now()
+  }
+
+  /** The wait ends at `at` (performance.now(); a served waiter: when its serving began). */
+  unblock(at = performance.now()): void {
+    if (!this.flags.delete('blocked')) return
+    this.blockedMs += at - this.blockedSince
   }
 
   close(): void {

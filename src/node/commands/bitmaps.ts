@@ -76,7 +76,7 @@ function setbit(ctx: CommandContext, argv: string[]): void {
 
 function getbit(ctx: CommandContext, argv: string[]): void {
   const offset = bitOffset(ctx, argv[2])
-  const v = ctx.db.getString(argv[1])
+  const v = ctx.db.readString(argv[1])
   const byte = Math.floor(offset / 8)
   if (v === undefined || byte >= v.length) return ctx.reply.integer(0)
   ctx.reply.integer(v.charCodeAt(byte) & (1 << (7 - (offset & 7))) ? 1 : 0)
@@ -130,7 +130,7 @@ function unitArg(raw: string): boolean {
 }
 
 function bitcount(ctx: CommandContext, argv: string[]): void {
-  const v = ctx.db.getString(argv[1])
+  const v = ctx.db.readString(argv[1])
   if (v === undefined) return ctx.reply.integer(0)
   let r: Range
   if (argv.length === 4 || argv.length === 5) {
@@ -162,7 +162,7 @@ function bitpos(ctx: CommandContext, argv: string[]): void {
   const bitN = longArg(argv[2])
   if (bitN !== 0n && bitN !== 1n) return ctx.reply.error('ERR The bit argument must be 1 or 0.')
   const bit = Number(bitN)
-  const v = ctx.db.getString(argv[1])
+  const v = ctx.db.readString(argv[1])
   if (v === undefined) return ctx.reply.integer(bit ? -1 : 0)
   let r: Range
   let endGiven = false
@@ -213,7 +213,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
   const srcs: string[] = []
   let maxlen = 0
   for (let i = 3; i < argv.length; i++) {
-    const s = ctx.db.getString(argv[i]) ?? ''
+    const s = ctx.db.readString(argv[i]) ?? ''
     srcs.push(s)
     if (s.length > maxlen) maxlen = s.length
   }
@@ -359,7 +359,7 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
   let buf: Buffer | null = null
   let grown = false
   if (readonly) {
-    const v = ctx.db.getString(key)
+    const v = ctx.db.readString(key)
     if (v !== undefined) buf = Buffer.from(v, 'latin1')
   } else {
     if (ro) return ctx.reply.error('ERR BITFIELD_RO only supports the GET subcommand')

@@ -120,7 +120,7 @@ function unit(raw: string): number {
 }
 
 function zsetOrNull(ctx: CommandContext, key: string): ZSet | undefined {
-  return ctx.db.getZSet(key)
+  return ctx.db.readZSet(key)
 }
 
 // ---- GEOADD / GEODIST / GEOHASH / GEOPOS -----------------------------------------------------

@@ -20,15 +20,15 @@ export const commands: CommandSpec[] = [
   cmd('hget', 3, [...R], K, (ctx, a) => ctx.reply.bulk(lookup(ctx, a[1], a[2]))),
   cmd('hmget', -3, [...R], K, hmget),
   cmd('hdel', -3, ['write', 'fast'], K, hdel),
-  cmd('hlen', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getHash(a[1])?.size ?? 0)),
+  cmd('hlen', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.readHash(a[1])?.size ?? 0)),
   cmd('hstrlen', 3, [...R], K, (ctx, a) => ctx.reply.integer(lookup(ctx, a[1], a[2])?.length ?? 0)),
   cmd('hexists', 3, [...R], K, (ctx, a) => ctx.reply.integer(lookup(ctx, a[1], a[2]) !== undefined ? 1 : 0)),
   cmd('hkeys', 2, ['readonly'], K, (ctx, a) => {
-    const h = ctx.db.getHash(a[1])
+    const h = ctx.db.readHash(a[1])
     ctx.reply.bulks(h ? h.keys() : [], h?.size ?? 0)
   }),
   cmd('hvals', 2, ['readonly'], K, (ctx, a) => {
-    const h = ctx.db.getHash(a[1])
+    const h = ctx.db.readHash(a[1])
     ctx.reply.bulks(h ? h.values() : [], h?.size ?? 0)
   }),
   cmd('hgetall', 2, ['readonly'], K, hgetall),
@@ -39,7 +39,7 @@ export const commands: CommandSpec[] = [
 ]
 
 function lookup(ctx: CommandContext, key: string, field: string): string | undefined {
-  const h = ctx.db.getHash(key)
+  const h = ctx.db.readHash(key)
   return h === undefined ? undefined : hashLookup(h, field)
 }
 
@@ -67,7 +67,7 @@ function hsetnx(ctx: CommandContext, argv: string[]): void {
 }
 
 function hmget(ctx: CommandContext, argv: string[]): void {
-  const h = ctx.db.getHash(argv[1])
+  const h = ctx.db.readHash(argv[1])
   ctx.reply.array(argv.length - 2)
   for (let i = 2; i < argv.length; i++) ctx.reply.bulk(h === undefined ? undefined : hashLookup(h, argv[i]))
 }
@@ -88,7 +88,7 @@ function hdel(ctx: CommandContext, argv: string[]): void {
 }
 
 function hgetall(ctx: CommandContext, argv: string[]): void {
-  const h = ctx.db.getHash(argv[1])
+  const h = ctx.db.readHash(argv[1])
   const r = ctx.reply
   if (!h) return r.map(0)
   r.map(h.size)
@@ -154,7 +154,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
 function hrandfield(ctx: CommandContext, argv: string[]): void {
   const r = ctx.reply
   if (argv.length === 2) {
-    const h = ctx.db.getHash(argv[1])
+    const h = ctx.db.readHash(argv[1])
     if (!h) return r.nil()
     hashRandomSteps(h, 1)
     let i = randomInt(h.size)
@@ -168,7 +168,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
     withValues = true
     if (pairCountTooBig(argv[2])) return r.error('ERR value is out of range')
   }
-  const h = ctx.db.getHash(argv[1])
+  const h = ctx.db.readHash(argv[1])
   if (!h || l === 0) return r.array(0)
   const entries = [...h]
   const emit = (i: number) => {
@@ -209,7 +209,7 @@ export function hashIsSmall(h: HashValue): boolean {
 
 function hscan(ctx: CommandContext, argv: string[]): void {
   const cursor = parseCursor(argv[2])
-  const h = ctx.db.getHash(argv[1])
+  const h = ctx.db.readHash(argv[1])
   const r = ctx.reply
   if (!h) {
     r.array(2)

@@ -30,10 +30,13 @@ export const commands: CommandSpec[] = [
   cmd('pfselftest', 1, ['admin'], 0, pfselftest, {categories: ['@hyperloglog', '@admin', '@slow', '@dangerous']}),
 ]
 
-/** The HLL at key (undefined when missing); WRONGTYPE for other types and for strings that are not HLLs. */
-function lookupHll(ctx: CommandContext, key: string): Hll | undefined {
+/**
+ * The HLL at key (undefined when missing); WRONGTYPE for other types and for strings that are not
+ * HLLs. `read`: PFCOUNT's keys and PFMERGE's (redis lookupKeyRead: counted, keymiss).
+ */
+function lookupHll(ctx: CommandContext, key: string, read = false): Hll | undefined {
   syncConfig(ctx)
-  const v = ctx.db.getString(key)
+  const v = read ? ctx.db.readString(key) : ctx.db.getString(key)
   if (v === undefined) return undefined
   if (!Hll.valid(v)) throw new ReplyError(NOT_HLL)
   return Hll.fromString(v)
@@ -75,14 +78,14 @@ function pfcount(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 2) {
     const max = new Uint8Array(HLL_REGISTERS)
     for (let i = 1; i < argv.length; i++) {
-      const h = lookupHll(ctx, argv[i])
+      const h = lookupHll(ctx, argv[i], true)
       if (h === undefined) continue
       if (!h.mergeInto(max)) return ctx.reply.error(INVALID_HLL)
     }
     return ctx.reply.integer(countFromHistogram(histogramOfRaw(max)))
   }
   const key = argv[1]
-  const h = lookupHll(ctx, key)
+  const h = lookupHll(ctx, key, true)
   if (h === undefined) return ctx.reply.integer(0)
   if (h.cacheValid) return ctx.reply.integer(h.cached)
   const hist = h.histogram()
@@ -99,7 +102,7 @@ function pfmerge(ctx: CommandContext, argv: string[]): void {
   let useDense = false
   let dest: Hll | undefined
   for (let i = 1; i < argv.length; i++) {
-    const h = lookupHll(ctx, argv[i])
+    const h = lookupHll(ctx, argv[i], true)
     if (h === undefined) continue
     if (i === 1) dest = h
     if (h.encoding === DENSE) useDense = true

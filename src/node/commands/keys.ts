@@ -4,7 +4,7 @@ import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {encodingOf} from '../keyspace/encoding.js'
 import {freedLazily} from '../keyspace/lazyfree.js'
-import {Deque, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {Deque, READ_NONOTIFY, READ_NOTOUCH, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
@@ -16,10 +16,10 @@ export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
   cmd('unlink', -2, ['write', 'fast'], [1, -1, 1], del),
   // EXISTS, TYPE and the TTL family look keys up without touching their access time (LOOKUP_NOTOUCH)
-  cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.peek(k) !== undefined).length)),
-  cmd('touch', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.has(k)).length)),
+  cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.read(k, READ_NOTOUCH) !== undefined).length)),
+  cmd('touch', -2, ['readonly', 'fast'], [1, -1, 1], (ctx, a) => ctx.reply.integer(a.slice(1).filter((k) => ctx.db.read(k) !== undefined).length)),
   cmd('type', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => {
-    const v = ctx.db.peek(a[1])
+    const v = ctx.db.read(a[1], READ_NOTOUCH)
     ctx.reply.simple(v === undefined ? 'none' : typeOf(v))
   }),
   cmd('expire', -3, ['write', 'fast'], [1, 1, 1], (ctx, a) => expire(ctx, a, 1000, false)),
@@ -123,7 +123,7 @@ function expire(ctx: CommandContext, argv: string[], unitMs: number, absolute: b
 }
 
 function ttl(ctx: CommandContext, key: string, unitMs: number, absolute: boolean): void {
-  if (ctx.db.peek(key) === undefined) return ctx.reply.integer(-2)
+  if (ctx.db.read(key, READ_NOTOUCH) === undefined) return ctx.reply.integer(-2)
   const at = ctx.db.getExpire(key)
   if (at === undefined) return ctx.reply.integer(-1)
   if (absolute) return ctx.reply.integer(unitMs === 1 ? at : Math.floor(at / 1000))
@@ -187,7 +187,8 @@ function scan(ctx: CommandContext, argv: string[]): void {
   const db = ctx.db
   const next = cursor >= 16384 ? 0 : db.scan(cursor, count, (k) => {
     if (match !== null && match !== '*' && !globMatch(match, k)) return
-    const v = db.get(k)
+    // with TYPE, redis scanGenericCommand reads the key (lookupKeyRead: counted, keymiss)
+    const v = type !== null ? db.read(k) : db.get(k)
     if (v === undefined) return
     if (type !== null && typeOf(v) !== type) return
     out.push(k)
@@ -232,7 +233,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
     } else return ctx.reply.error(E.SYNTAX)
   }
   if (src === dst && dbIndex === ctx.session.dbIndex) return ctx.reply.error('ERR source and destination objects are the same')
-  const v = ctx.db.get(src)
+  const v = ctx.db.read(src)
   if (v === undefined) return ctx.reply.integer(0)
   const target = ctx.server.db(dbIndex)
   if (target.has(dst)) {
@@ -289,7 +290,8 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
 }
 
 function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void): void {
-  const v = ctx.db.get(key)
+  // redis objectCommandLookup: a read lookup, counted, without the keymiss event
+  const v = ctx.db.read(key, READ_NONOTIFY)
   if (v === undefined) return ctx.reply.nil()
   f(v)
 }

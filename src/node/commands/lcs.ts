@@ -2,14 +2,13 @@
 // common subsequence of two strings by the classic dynamic-programming table, walked back from
 // the end so matches are reported last-first, as Redis reports them.
 import {E, ReplyError} from '../errors.js'
-import {typeOf} from '../keyspace/keyspace.js'
+import {typeOf, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is} from './util.js'
 
 export const commands: CommandSpec[] = [cmd('lcs', -3, ['readonly'], [1, 2, 1], lcs, {categories: ['@read', '@string', '@slow']})]
 
-function stringOrEmpty(ctx: CommandContext, key: string): string {
-  const v = ctx.db.get(key)
+function stringOrEmpty(v: RedisValue | undefined): string {
   if (v === undefined) return ''
   if (typeOf(v) !== 'string') throw new ReplyError('ERR The specified keys must contain string values')
   return v as string
@@ -18,8 +17,11 @@ function stringOrEmpty(ctx: CommandContext, key: string): string {
 type Match = [aStart: number, aEnd: number, bStart: number, bEnd: number]
 
 function lcs(ctx: CommandContext, argv: string[]): void {
-  const a = stringOrEmpty(ctx, argv[1])
-  const b = stringOrEmpty(ctx, argv[2])
+  // both keys are read (counted) before either is type-checked, as redis lcsCommand does
+  const va = ctx.db.read(argv[1])
+  const vb = ctx.db.read(argv[2])
+  const a = stringOrEmpty(va)
+  const b = stringOrEmpty(vb)
   let getLen = false
   let getIdx = false
   let withMatchLen = false

@@ -20,7 +20,7 @@ export const commands: CommandSpec[] = [
   cmd('linsert', 5, ['write', 'denyoom'], K, linsert),
   cmd('lpop', -2, ['write', 'fast'], K, (ctx, a) => pop(ctx, a, true)),
   cmd('rpop', -2, ['write', 'fast'], K, (ctx, a) => pop(ctx, a, false)),
-  cmd('llen', 2, ['readonly', 'fast'], K, (ctx, a) => ctx.reply.integer(ctx.db.getList(a[1])?.length ?? 0)),
+  cmd('llen', 2, ['readonly', 'fast'], K, (ctx, a) => ctx.reply.integer(ctx.db.readList(a[1])?.length ?? 0)),
   cmd('lindex', 3, ['readonly'], K, lindex),
   cmd('lset', 4, ['write', 'denyoom'], K, lset),
   cmd('lrange', 4, ['readonly'], K, lrange),
@@ -109,7 +109,7 @@ function normIndex(i: number, len: number): number {
 }
 
 function lindex(ctx: CommandContext, argv: string[]): void {
-  const list = ctx.db.getList(argv[1])
+  const list = ctx.db.readList(argv[1])
   if (!list) return ctx.reply.nil()
   const i = normIndex(intArg(argv[2]), list.length)
   ctx.reply.bulk(i < 0 ? null : list.get(i))
@@ -130,7 +130,7 @@ function lset(ctx: CommandContext, argv: string[]): void {
 function lrange(ctx: CommandContext, argv: string[]): void {
   const start = intArg(argv[2])
   const end = intArg(argv[3])
-  const list = ctx.db.getList(argv[1])
+  const list = ctx.db.readList(argv[1])
   if (!list) return ctx.reply.array(0)
   const r = rankSpan(start, end, list.length)
   if (!r) return ctx.reply.array(0)
@@ -204,7 +204,7 @@ function lpos(ctx: CommandContext, argv: string[]): void {
       if (maxlen < 0) return ctx.reply.error("ERR MAXLEN can't be negative")
     } else return ctx.reply.error(E.SYNTAX)
   }
-  const list = ctx.db.getList(argv[1])
+  const list = ctx.db.readList(argv[1])
   if (!list) return count !== -1 ? ctx.reply.array(0) : ctx.reply.nil()
   const len = list.length
   const want = count === -1 ? 1 : count === 0 ? Infinity : count

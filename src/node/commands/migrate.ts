@@ -26,7 +26,7 @@ export const commands: CommandSpec[] = [
 const INT64_MAX = 9223372036854775807n
 
 function dump(ctx: CommandContext, argv: string[]): void {
-  const v = ctx.db.get(argv[1])
+  const v = ctx.db.read(argv[1])
   if (v === undefined) return ctx.reply.nil()
   // rdbSaveRawString compresses only under rdbcompression yes, DUMP included.
   ctx.reply.bulk(createDumpPayload(toRdbValue(v), {compress: ctx.server.config.bool('rdbcompression')}).toString('latin1'))
@@ -168,7 +168,7 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
   const last = o.first === 3 ? 3 : argv.length - 1
   for (let i = o.first; i <= last; i++) {
     const key = argv[i]
-    const v = db.get(key)
+    const v = db.read(key) // redis migrateCommand: lookupKeyRead, counted
     if (v === undefined) continue
     const at = db.getExpire(key)
     // MIGRATE sends the remaining TTL, at least 1 ms so the target does not make it persistent.

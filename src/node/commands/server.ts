@@ -48,7 +48,7 @@ export const commands: CommandSpec[] = [
         // redis resetServerStats: sync_full / sync_partial_ok / sync_partial_err and the keyspace counters too
         const rs = ctx.server.replication?.stats
         if (rs) rs.syncFull = rs.syncPartialOk = rs.syncPartialErr = 0
-        for (const [, d] of ctx.server.databases()) d.stats.expiredKeys = d.stats.hits = d.stats.misses = 0
+        for (const [, d] of ctx.server.databases()) d.stats.expiredKeys = 0
         ctx.reply.ok()
       }),
       helpSubcommand([

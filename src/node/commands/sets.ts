@@ -16,13 +16,13 @@ const K: [number, number, number] = [1, 1, 1]
 export const commands: CommandSpec[] = [
   cmd('sadd', -3, [...W], K, sadd),
   cmd('srem', -3, ['write', 'fast'], K, srem),
-  cmd('smembers', 2, ['readonly'], K, (ctx, a) => replySet(ctx, ctx.db.getSet(a[1]) ?? EMPTY)),
+  cmd('smembers', 2, ['readonly'], K, (ctx, a) => replySet(ctx, ctx.db.readSet(a[1]) ?? EMPTY)),
   cmd('sismember', 3, [...R], K, (ctx, a) => {
-    const s = ctx.db.getSet(a[1])
+    const s = ctx.db.readSet(a[1])
     ctx.reply.integer(s !== undefined && setHas(s, a[2]) ? 1 : 0)
   }),
   cmd('smismember', -3, [...R], K, smismember),
-  cmd('scard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getSet(a[1])?.size ?? 0)),
+  cmd('scard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.readSet(a[1])?.size ?? 0)),
   cmd('spop', -2, ['write', 'fast'], K, spop),
   cmd('srandmember', -2, ['readonly'], K, srandmember),
   cmd('smove', 4, ['write', 'fast'], [1, 2, 1], smove),
@@ -96,7 +96,7 @@ function srem(ctx: CommandContext, argv: string[]): void {
 }
 
 function smismember(ctx: CommandContext, argv: string[]): void {
-  const s = ctx.db.getSet(argv[1])
+  const s = ctx.db.readSet(argv[1])
   ctx.reply.array(argv.length - 2)
   for (let i = 2; i < argv.length; i++) ctx.reply.integer(s !== undefined && setHas(s, argv[i]) ? 1 : 0)
 }
@@ -161,11 +161,11 @@ function pick(s: SetValue): string {
 function srandmember(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 3) return ctx.reply.error(E.SYNTAX)
   if (argv.length === 2) {
-    const s = ctx.db.getSet(argv[1])
+    const s = ctx.db.readSet(argv[1])
     return ctx.reply.bulk(s ? pick(s) : null)
   }
   const l = randCount(argv[2])
-  const s = ctx.db.getSet(argv[1])
+  const s = ctx.db.readSet(argv[1])
   if (!s || l === 0) return ctx.reply.array(0)
   if (l < 0 || l === 1) {
     if (l === 1) return ctx.reply.bulks([pick(s)], 1)
@@ -214,7 +214,7 @@ function inter(ctx: CommandContext, keys: string[], limit = 0): SetValue {
   const sets: SetValue[] = []
   let missing = false
   for (const k of keys) {
-    const s = ctx.db.getSet(k)
+    const s = ctx.db.readSet(k)
     if (s) sets.push(s)
     else missing = true
   }
@@ -235,14 +235,14 @@ function inter(ctx: CommandContext, keys: string[], limit = 0): SetValue {
 function union(ctx: CommandContext, keys: string[]): SetValue {
   const out: SetValue = new Set()
   for (const k of keys) {
-    const s = ctx.db.getSet(k)
+    const s = ctx.db.readSet(k)
     if (s) for (const m of s) out.add(m)
   }
   return out
 }
 
 function diff(ctx: CommandContext, keys: string[]): SetValue {
-  const sets = keys.map((k) => ctx.db.getSet(k))
+  const sets = keys.map((k) => ctx.db.readSet(k))
   const out: SetValue = new Set(sets[0] ?? [])
   for (let i = 1; i < sets.length && out.size > 0; i++) {
     const s = sets[i]
@@ -277,7 +277,7 @@ function sintercard(ctx: CommandContext, argv: string[]): void {
 
 function sscan(ctx: CommandContext, argv: string[]): void {
   const cursor = parseCursor(argv[2])
-  const s = ctx.db.getSet(argv[1])
+  const s = ctx.db.readSet(argv[1])
   const r = ctx.reply
   if (!s) {
     r.array(2)

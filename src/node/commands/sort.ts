@@ -41,7 +41,7 @@ function byPattern(ctx: CommandContext, pattern: string, subst: string): string 
   const arrow = pattern.indexOf('->', star + 1)
   const hasField = arrow >= 0 && arrow + 2 < pattern.length
   const key = pattern.slice(0, star) + subst + pattern.slice(star + 1, hasField ? arrow : pattern.length)
-  const v = ctx.db.get(key)
+  const v = ctx.db.read(key) // lookupKeyRead: each BY/GET lookup is counted
   if (v === undefined) return null
   if (hasField) return v instanceof Map ? (v.get(pattern.slice(arrow + 2)) ?? null) : null
   return typeof v === 'string' ? v : null
@@ -129,7 +129,7 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
       gets.push(argv[++j])
     } else throw new ReplyError(E.SYNTAX)
   }
-  const v = ctx.db.get(argv[1])
+  const v = ctx.db.read(argv[1])
   if (v !== undefined && !(v instanceof Deque) && !(v instanceof Set) && !(v instanceof ZSet)) throw new ReplyError(E.WRONGTYPE)
   // A set has no native order: with STORE (or inside a script) redis sorts it ALPHA instead.
   if (dontSort && v instanceof Set && (storeKey !== null || ctx.session.flags.has('script'))) {

@@ -139,7 +139,7 @@ function xread(ctx: CommandContext, argv: string[], xreadgroup: boolean): void |
 function serveNow(ctx: CommandContext, a: ReadArgs): boolean {
   const served: {key: string; s: Stream; start: StreamId; g: StreamGroup | null; history: boolean}[] = []
   for (let i = 0; i < a.keys.length; i++) {
-    const s = ctx.db.get(a.keys[i])
+    const s = ctx.db.read(a.keys[i]) // xreadCommand reads every key again here (counted twice)
     if (!(s instanceof Stream)) continue
     const g = a.groups[i]
     let gt = a.ids[i]

@@ -60,9 +60,9 @@ export function llArg(raw: string, msg?: string): number {
   return Number(n)
 }
 
-/** The stream at key for a read: undefined when missing, WRONGTYPE for another type. */
+/** The stream at key for a read (redis lookupKeyRead: counted, keymiss): undefined when missing, WRONGTYPE for another type. */
 export function streamAt(ctx: CommandContext, key: string): Stream | undefined {
-  return ctx.db.getStream(key)
+  return ctx.db.readStream(key)
 }
 
 export function writeEntry(r: RespWriter, id: StreamId, fv: string[]): void {
@@ -255,7 +255,7 @@ function xlen(ctx: CommandContext, argv: string[]): void {
 // ---- XDEL / XTRIM / XSETID ---------------------------------------------------------------
 
 function xdel(ctx: CommandContext, argv: string[]): void {
-  const s = streamAt(ctx, argv[1])
+  const s = ctx.db.getStream(argv[1])
   if (s === undefined) return ctx.reply.integer(0)
   const ids = argv.slice(2).map((x) => parseId(x, 0n, true))
   let deleted = 0
@@ -277,7 +277,7 @@ function xdel(ctx: CommandContext, argv: string[]): void {
 
 function xtrim(ctx: CommandContext, argv: string[]): void {
   const a = parseAddTrim(ctx, argv, false)
-  const s = streamAt(ctx, argv[1])
+  const s = ctx.db.getStream(argv[1])
   if (s === undefined) return ctx.reply.integer(0)
   const deleted = s.trim(a.trim!)
   if (deleted) {

@@ -23,20 +23,16 @@ export const commands: CommandSpec[] = [
   cmd('decrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], decrDelta(a[2]))),
   cmd('incrbyfloat', 3, [...W, 'fast'], [1, 1, 1], incrByFloat),
   cmd('append', 3, [...W, 'fast'], [1, 1, 1], append),
-  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.getString(a[1])?.length ?? 0)),
+  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.readString(a[1])?.length ?? 0)),
   cmd('getrange', 4, ['readonly'], [1, 1, 1], getrange),
   cmd('substr', 4, ['readonly'], [1, 1, 1], getrange),
   cmd('setrange', 4, [...W], [1, 1, 1], setrange),
 ]
 
 function get(ctx: CommandContext, argv: string[]): void {
-  const v = ctx.db.get(argv[1])
-  if (v === undefined) {
-    ctx.server.stats.keyspaceMisses++
-    return ctx.reply.nil()
-  }
+  const v = ctx.db.read(argv[1])
+  if (v === undefined) return ctx.reply.nil()
   if (typeof v !== 'string') return ctx.reply.error(E.WRONGTYPE)
-  ctx.server.stats.keyspaceHits++
   ctx.reply.bulk(v)
 }
 
@@ -86,7 +82,8 @@ function set(ctx: CommandContext, argv: string[]): void {
     ev(ctx, N.STRING, 'set', key)
     return ctx.reply.ok()
   }
-  const old = db.get(key)
+  // SET ... GET reads the old value as GET does (redis getGenericCommand: counted, keymiss), first
+  const old = get ? db.read(key) : db.get(key)
   if (get && old !== undefined && typeof old !== 'string') return ctx.reply.error(E.WRONGTYPE)
   if ((nx && old !== undefined) || (xx && old === undefined)) {
     if (get) ctx.reply.bulk(old as string | undefined)
@@ -131,7 +128,7 @@ function setWithTtl(ctx: CommandContext, argv: string[], unitMs: number): void {
 }
 
 function getset(ctx: CommandContext, argv: string[]): void {
-  const old = ctx.db.getString(argv[1])
+  const old = ctx.db.readString(argv[1])
   ctx.db.set(argv[1], argv[2])
   ctx.propagateAs(['SET', argv[1], argv[2]]) // redis getsetCommand rewrites the name to SET
   ctx.afterWrite(argv[1])
@@ -140,7 +137,7 @@ function getset(ctx: CommandContext, argv: string[]): void {
 }
 
 function getdel(ctx: CommandContext, argv: string[]): void {
-  const old = ctx.db.getString(argv[1])
+  const old = ctx.db.readString(argv[1])
   if (old !== undefined) {
     ctx.db.delete(argv[1])
     ctx.propagateAs([ctx.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', argv[1]])
@@ -167,7 +164,7 @@ function getex(ctx: CommandContext, argv: string[]): void {
       seen = true
     } else return ctx.reply.error(E.SYNTAX)
   }
-  const v = ctx.db.getString(key)
+  const v = ctx.db.readString(key)
   if (v === undefined) return ctx.reply.nil()
   if (at !== null) expireKeyAt(ctx, key, at, undefined, now)
   else if (persist && ctx.db.persist(key)) {
@@ -181,7 +178,7 @@ function getex(ctx: CommandContext, argv: string[]): void {
 function mget(ctx: CommandContext, argv: string[]): void {
   ctx.reply.array(argv.length - 1)
   for (let i = 1; i < argv.length; i++) {
-    const v = ctx.db.get(argv[i])
+    const v = ctx.db.read(argv[i])
     ctx.reply.bulk(typeof v === 'string' ? v : null)
   }
 }
@@ -294,7 +291,7 @@ export function flatten(s: string): string {
 function getrange(ctx: CommandContext, argv: string[]): void {
   let start = intArg(argv[2])
   let end = intArg(argv[3])
-  const v = ctx.db.getString(argv[1])
+  const v = ctx.db.readString(argv[1])
   if (v === undefined) return ctx.reply.bulk('')
   const len = v.length
   // redis getrangeCommand: negative start/end both < 0 and start > end -> empty

@@ -148,7 +148,7 @@ export function zrangeGeneric(ctx: CommandContext, argv: string[], argStart: num
   else if (type === 'score') scores = scoreRange(minArg, maxArg)
   else lex = lexRange(minArg, maxArg)
 
-  const z = ctx.db.getZSet(argv[argStart])
+  const z = ctx.db.readZSet(argv[argStart])
   let items: [string, number][] = []
   if (z) {
     let span: [number, number] | null
@@ -193,7 +193,7 @@ export function storeResult(ctx: CommandContext, dst: string, items: [string, nu
 
 export function zcount(ctx: CommandContext, argv: string[], lexical: boolean): void {
   const span = lexical ? lexRange(argv[2], argv[3]) : scoreRange(argv[2], argv[3])
-  const z = ctx.db.getZSet(argv[1])
+  const z = ctx.db.readZSet(argv[1])
   if (!z) return ctx.reply.integer(0)
   const [a, b] = lexical ? lexSpan(z, span as [LexBound, LexBound]) : scoreSpan(z, span as [ScoreBound, ScoreBound])
   ctx.reply.integer(Math.max(0, b - a + 1))

@@ -55,7 +55,7 @@ export function zsetOp(ctx: CommandContext, argv: string[], numkeysAt: number, o
   const src: Src[] = []
   let j = numkeysAt + 1
   for (let i = 0; i < setnum; i++, j++) {
-    const v = ctx.db.get(argv[j])
+    const v = ctx.db.read(argv[j])
     if (v !== undefined && !(v instanceof ZSet) && !(v instanceof Set)) throw new ReplyError(E.WRONGTYPE)
     src.push({z: (v as ZSet | Set<string> | undefined) ?? null, weight: 1})
   }

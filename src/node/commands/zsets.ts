@@ -22,7 +22,7 @@ export const commands: CommandSpec[] = [
   cmd('zadd', -4, [...W], K, (ctx, a) => zadd(ctx, a, false)),
   cmd('zincrby', 4, [...W], K, (ctx, a) => zadd(ctx, a, true)),
   cmd('zrem', -3, ['write', 'fast'], K, zrem),
-  cmd('zcard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.getZSet(a[1])?.size ?? 0)),
+  cmd('zcard', 2, [...R], K, (ctx, a) => ctx.reply.integer(ctx.db.readZSet(a[1])?.size ?? 0)),
   cmd('zcount', 4, [...R], K, (ctx, a) => zcount(ctx, a, false)),
   cmd('zlexcount', 4, [...R], K, (ctx, a) => zcount(ctx, a, true)),
   cmd('zscore', 3, [...R], K, zscore),
@@ -150,13 +150,13 @@ function zrem(ctx: CommandContext, argv: string[]): void {
 }
 
 function zscore(ctx: CommandContext, argv: string[]): void {
-  const s = ctx.db.getZSet(argv[1])?.score(argv[2])
+  const s = ctx.db.readZSet(argv[1])?.score(argv[2])
   if (s === undefined) return ctx.reply.nil()
   ctx.reply.double(s)
 }
 
 function zmscore(ctx: CommandContext, argv: string[]): void {
-  const z = ctx.db.getZSet(argv[1])
+  const z = ctx.db.readZSet(argv[1])
   ctx.reply.array(argv.length - 2)
   for (let i = 2; i < argv.length; i++) {
     const s = z?.score(argv[i])
@@ -166,7 +166,7 @@ function zmscore(ctx: CommandContext, argv: string[]): void {
 }
 
 function zrank(ctx: CommandContext, argv: string[], rev: boolean): void {
-  const z = ctx.db.getZSet(argv[1])
+  const z = ctx.db.readZSet(argv[1])
   const r = z ? z.rank(argv[2]) : -1
   if (r < 0) return ctx.reply.nil()
   ctx.reply.integer(rev ? z!.size - 1 - r : r)
@@ -267,14 +267,14 @@ function zmpop(ctx: CommandContext, argv: string[], blocking: boolean): void | P
 function zrandmember(ctx: CommandContext, argv: string[]): void {
   const r = ctx.reply
   if (argv.length === 2) {
-    const z = ctx.db.getZSet(argv[1])
+    const z = ctx.db.readZSet(argv[1])
     return r.bulk(z ? z.memberAt(randomInt(z.size)) : null)
   }
   const l = randCount(argv[2])
   if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withscores')) return r.error(E.SYNTAX)
   const withScores = argv.length === 4
   if (withScores && pairCountTooBig(argv[2])) return r.error('ERR value is out of range')
-  const z = ctx.db.getZSet(argv[1])
+  const z = ctx.db.readZSet(argv[1])
   if (!z || l === 0) return r.array(0)
   const emit = (i: number) => {
     if (withScores && r.resp === 3) r.array(2)
@@ -310,7 +310,7 @@ export function zsetIsSmall(z: ZSet): boolean {
 
 function zscan(ctx: CommandContext, argv: string[]): void {
   const cursor = parseCursor(argv[2])
-  const z = ctx.db.getZSet(argv[1])
+  const z = ctx.db.readZSet(argv[1])
   const r = ctx.reply
   if (!z) {
     r.array(2)

@@ -36,7 +36,13 @@ export interface KeyspaceEvents {
   expired?(key: string): void
   /** A key was created (keyspace notification "new"; set only while that class is on). */
   added?: (key: string) => void
+  /** A read lookup missed (keyspace notification "keymiss"; set only while that class is on). */
+  missed?: (key: string) => void
 }
+
+/** read() flags: redis LOOKUP_NOTOUCH (the access time is kept) and LOOKUP_NONOTIFY (no keymiss). */
+export const READ_NOTOUCH = 1
+export const READ_NONOTIFY = 2
 
 export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
@@ -64,7 +70,9 @@ export class Keyspace {
   localExpires: Set<string> | null = null
   /** A client pause is on (src/node/pause.ts): keep the dataset static, expired keys read as missing. */
   expiryPaused = false
-  stats = {expiredKeys: 0, hits: 0, misses: 0}
+  stats = {expiredKeys: 0}
+  /** Where read lookups count (the server's INFO keyspace_hits/keyspace_misses, shared by its databases). */
+  readStats = {keyspaceHits: 0, keyspaceMisses: 0}
   /**
    * Dataset bytes estimate for used_memory / maxmemory (src/node/memory): per key a fixed
    * overhead plus the key's bytes, plus string values' bytes; aggregates' contents are estimated
@@ -129,6 +137,48 @@ export class Keyspace {
 
   has(key: string): boolean {
     return this.get(key) !== undefined
+  }
+
+  /**
+   * A command reading `key` (redis lookupKeyRead): get() or, with READ_NOTOUCH, peek(), counted in
+   * keyspace_hits / keyspace_misses, a miss raising the keymiss event unless READ_NONOTIFY. Lookups
+   * for a write (redis lookupKeyWrite) use get() and count nothing.
+   */
+  read(key: string, flags = 0): RedisValue | undefined {
+    const v = flags & READ_NOTOUCH ? this.peek(key) : this.get(key)
+    if (v !== undefined) this.readStats.keyspaceHits++
+    else {
+      if (!(flags & READ_NONOTIFY)) this.events.missed?.(key)
+      this.readStats.keyspaceMisses++
+    }
+    return v
+  }
+  /** read() of a string key: a hit is counted before the WRONGTYPE check, as redis does. */
+  readString(key: string): string | undefined {
+    const v = this.read(key)
+    if (v === undefined || typeof v === 'string') return v
+    throw new ReplyError(E.WRONGTYPE)
+  }
+  readList(key: string): Deque | undefined {
+    return this.readTyped(key, Deque)
+  }
+  readHash(key: string): HashValue | undefined {
+    return this.readTyped(key, Map) as HashValue | undefined
+  }
+  readSet(key: string): SetValue | undefined {
+    return this.readTyped(key, Set) as SetValue | undefined
+  }
+  readZSet(key: string): ZSet | undefined {
+    return this.readTyped(key, ZSet)
+  }
+  readStream(key: string): Stream | undefined {
+    return this.readTyped(key, Stream)
+  }
+  private readTyped<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
+    const v = this.read(key)
+    if (v === undefined) return undefined
+    if (v instanceof ctor) return v as T
+    throw new ReplyError(E.WRONGTYPE)
   }
 
   /** GET-style lookup: undefined when missing, ReplyError(WRONGTYPE) for other types. */

@@ -162,7 +162,7 @@ class WaitQueue {
         if (!this.waiters.includes(w)) return false
         if (timer) clearTimeout(timer)
         this.waiters = this.waiters.filter((x) => x !== w)
-        s.flags.delete('blocked')
+        s.unblock()
         resolve()
         return true
       }
@@ -183,7 +183,7 @@ class WaitQueue {
       }
       this.waiters.push(w)
       // a blocked client (redis BLOCKED_WAIT): INFO blocked_clients, CLIENT LIST flag b
-      s.flags.add('blocked')
+      s.block()
       if (timeout > 0) timer = setTimeout(() => w.done(repl.countAcked(offset)), timeout)
       s.socket?.once('close', () => w.done(0))
       repl.sendGetAck()
