@@ -4,9 +4,8 @@
 // notify-keyspace-events KEm. Writes (lookupKeyWrite), blocked clients and MEMORY USAGE count nothing.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import {redisSkip} from '../helpers/redis-server.js'
-import {pairHooks, RawClient, words} from './types-harness.js'
+import {keyspaceEvents, pairHooks, RawClient, words} from './types-harness.js'
 
 const skip = redisSkip()
 const p = pairHooks()
@@ -202,27 +201,6 @@ async function deltas(port: number): Promise<string[]> {
   return out
 }
 
-/** Everything a PSUBSCRIBE * client receives while SCRIPT runs with notify-keyspace-events KEm. */
-async function keymissEvents(port: number): Promise<string> {
-  const c = await RawClient.connect(port)
-  await c.call(['FLUSHALL'])
-  for (const line of SETUP.trim().split('\n')) await c.call(words(line))
-  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEm'])
-  const sub = net.connect(port, '127.0.0.1')
-  let got = ''
-  sub.setEncoding('latin1')
-  sub.on('data', (d: string) => (got += d))
-  sub.write('*2\r\n$10\r\nPSUBSCRIBE\r\n$1\r\n*\r\n')
-  while (!got.includes('psubscribe')) await new Promise((r) => setTimeout(r, 10))
-  for (const line of SCRIPT.trim().split('\n')) await c.call(words(line))
-  await c.call(['PUBLISH', 'done', 'end'])
-  for (let i = 0; i < 500 && !got.includes('$4\r\ndone\r\n$3\r\nend\r\n'); i++) await new Promise((r) => setTimeout(r, 10))
-  sub.destroy()
-  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', ''])
-  c.close()
-  return got
-}
-
 test('keyspace_hits and keyspace_misses move as redis-server counts read lookups, command by command', {skip}, async () => {
   const theirs = await deltas(p.redisPort)
   const ours = await deltas(p.ourPort)
@@ -233,8 +211,9 @@ test('keyspace_hits and keyspace_misses move as redis-server counts read lookups
 })
 
 test('keymiss events (notify-keyspace-events m) match redis-server', {skip}, async () => {
-  const theirs = await keymissEvents(p.redisPort)
-  const ours = await keymissEvents(p.ourPort)
+  const [setup, lines] = [SETUP.trim().split('\n'), SCRIPT.trim().split('\n')]
+  const theirs = await keyspaceEvents(p.redisPort, 'KEm', lines, setup)
+  const ours = await keyspaceEvents(p.ourPort, 'KEm', lines, setup)
   assert.match(theirs, /__keyevent@0__:keymiss/)
   assert.equal(ours.replace(/\r\n/g, ' '), theirs.replace(/\r\n/g, ' '))
 })

@@ -2,9 +2,8 @@
 // client receives (RESP2) vs a real redis-server 7.0, for the same command script.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import {redisSkip} from '../helpers/redis-server.js'
-import {pairHooks, RawClient, words} from './types-harness.js'
+import {keyspaceEvents, pairHooks} from './types-harness.js'
 
 const skip = redisSkip()
 const p = pairHooks()
@@ -42,31 +41,12 @@ PFMERGE h2 h
 SETBIT b 1 1
 BITOP OR d b
 BITFIELD bf SET u8 0 1
-PUBLISH done end
 `
 
-/** Everything the subscriber receives until the final PUBLISH arrives. */
-async function events(port: number): Promise<string> {
-  const c = await RawClient.connect(port)
-  await c.call(['FLUSHALL'])
-  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'])
-  const sub = net.connect(port, '127.0.0.1')
-  let got = ''
-  sub.setEncoding('latin1')
-  sub.on('data', (d: string) => (got += d))
-  sub.write('*2\r\n$10\r\nPSUBSCRIBE\r\n$1\r\n*\r\n')
-  while (!got.includes('psubscribe')) await new Promise((r) => setTimeout(r, 10))
-  for (const line of SCRIPT.trim().split('\n')) await c.call(words(line))
-  for (let i = 0; i < 500 && !got.includes('$4\r\ndone\r\n$3\r\nend\r\n'); i++) await new Promise((r) => setTimeout(r, 10))
-  sub.destroy()
-  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', ''])
-  c.close()
-  return got
-}
-
 test('stream, geo, hyperloglog and bitmap keyspace events match redis-server', {skip}, async () => {
-  const theirs = await events(p.redisPort)
-  const ours = await events(p.ourPort)
+  const lines = SCRIPT.trim().split('\n')
+  const theirs = await keyspaceEvents(p.redisPort, 'KEA', lines)
+  const ours = await keyspaceEvents(p.ourPort, 'KEA', lines)
   assert.match(theirs, /xgroup-createconsumer/)
   assert.equal(ours.replace(/\r\n/g, ' '), theirs.replace(/\r\n/g, ' '))
 })

@@ -172,3 +172,28 @@ export async function compareBoth(p: Pick<Pair, 'redisPort' | 'ourPort'>, script
   const ms = [...(await compareScript(p.redisPort, p.ourPort, lines, 2)), ...(await compareScript(p.redisPort, p.ourPort, lines, 3))]
   return showMismatches(ms)
 }
+
+/**
+ * Everything a `PSUBSCRIBE *` client receives (RESP2, raw) while `script` runs on another
+ * connection with notify-keyspace-events `classes`, after FLUSHALL and `setup`; ends with a
+ * PUBLISH done end that the subscriber must see. The setting is cleared afterwards.
+ */
+export async function keyspaceEvents(port: number, classes: string, script: string[], setup: string[] = []): Promise<string> {
+  const c = await RawClient.connect(port)
+  await c.call(['FLUSHALL'])
+  for (const line of setup) await c.call(words(line))
+  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', classes])
+  const sub = net.connect(port, '127.0.0.1')
+  let got = ''
+  sub.setEncoding('latin1')
+  sub.on('data', (d: string) => (got += d))
+  sub.write('*2\r\n$10\r\nPSUBSCRIBE\r\n$1\r\n*\r\n')
+  while (!got.includes('psubscribe')) await new Promise((r) => setTimeout(r, 10))
+  for (const line of script) await c.call(words(line))
+  await c.call(['PUBLISH', 'done', 'end'])
+  for (let i = 0; i < 500 && !got.includes('$4\r\ndone\r\n$3\r\nend\r\n'); i++) await new Promise((r) => setTimeout(r, 10))
+  sub.destroy()
+  await c.call(['CONFIG', 'SET', 'notify-keyspace-events', ''])
+  c.close()
+  return got
+}

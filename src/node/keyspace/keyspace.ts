@@ -44,6 +44,19 @@ export interface KeyspaceEvents {
 export const READ_NOTOUCH = 1
 export const READ_NONOTIFY = 2
 
+/** A looked-up value as a string: undefined when missing, WRONGTYPE for another type. */
+function asString(v: RedisValue | undefined): string | undefined {
+  if (v === undefined || typeof v === 'string') return v
+  throw new ReplyError(E.WRONGTYPE)
+}
+
+/** A looked-up value as an instance of `ctor`: undefined when missing, WRONGTYPE for another type. */
+function asType<T>(v: RedisValue | undefined, ctor: new (...a: never[]) => T): T | undefined {
+  if (v === undefined) return undefined
+  if (v instanceof ctor) return v as T
+  throw new ReplyError(E.WRONGTYPE)
+}
+
 export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
   private slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
@@ -155,58 +168,42 @@ export class Keyspace {
   }
   /** read() of a string key: a hit is counted before the WRONGTYPE check, as redis does. */
   readString(key: string): string | undefined {
-    const v = this.read(key)
-    if (v === undefined || typeof v === 'string') return v
-    throw new ReplyError(E.WRONGTYPE)
+    return asString(this.read(key))
   }
   readList(key: string): Deque | undefined {
-    return this.readTyped(key, Deque)
+    return asType(this.read(key), Deque)
   }
   readHash(key: string): HashValue | undefined {
-    return this.readTyped(key, Map) as HashValue | undefined
+    return asType(this.read(key), Map) as HashValue | undefined
   }
   readSet(key: string): SetValue | undefined {
-    return this.readTyped(key, Set) as SetValue | undefined
+    return asType(this.read(key), Set) as SetValue | undefined
   }
   readZSet(key: string): ZSet | undefined {
-    return this.readTyped(key, ZSet)
+    return asType(this.read(key), ZSet)
   }
   readStream(key: string): Stream | undefined {
-    return this.readTyped(key, Stream)
-  }
-  private readTyped<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
-    const v = this.read(key)
-    if (v === undefined) return undefined
-    if (v instanceof ctor) return v as T
-    throw new ReplyError(E.WRONGTYPE)
+    return asType(this.read(key), Stream)
   }
 
   /** GET-style lookup: undefined when missing, ReplyError(WRONGTYPE) for other types. */
   getString(key: string): string | undefined {
-    const v = this.get(key)
-    if (v === undefined || typeof v === 'string') return v
-    throw new ReplyError(E.WRONGTYPE)
+    return asString(this.get(key))
   }
   getList(key: string): Deque | undefined {
-    return this.typed(key, Deque)
+    return asType(this.get(key), Deque)
   }
   getHash(key: string): HashValue | undefined {
-    return this.typed(key, Map) as HashValue | undefined
+    return asType(this.get(key), Map) as HashValue | undefined
   }
   getSet(key: string): SetValue | undefined {
-    return this.typed(key, Set) as SetValue | undefined
+    return asType(this.get(key), Set) as SetValue | undefined
   }
   getZSet(key: string): ZSet | undefined {
-    return this.typed(key, ZSet)
+    return asType(this.get(key), ZSet)
   }
   getStream(key: string): Stream | undefined {
-    return this.typed(key, Stream)
-  }
-  private typed<T>(key: string, ctor: new (...a: never[]) => T): T | undefined {
-    const v = this.get(key)
-    if (v === undefined) return undefined
-    if (v instanceof ctor) return v as T
-    throw new ReplyError(E.WRONGTYPE)
+    return asType(this.get(key), Stream)
   }
 
   /** Create-if-missing helpers for push/add style commands. */
