@@ -116,6 +116,18 @@ export class Insight {
     this.prevErrCount = 0
   }
 
+  /**
+   * Run `fn` and sample how long it took under `event` (redis latencyStartMonitor /
+   * latencyEndMonitor / latencyAddSampleIfNeeded: whole milliseconds, nothing when the monitor is off).
+   */
+  timed<T>(event: string, fn: () => T): T {
+    if (this.latencyThreshold === 0) return fn()
+    const t0 = Date.now()
+    const r = fn()
+    this.latencySample(event, Date.now() - t0)
+    return r
+  }
+
   latencySample(event: string, ms: number): void {
     if (this.latencyThreshold === 0 || ms < this.latencyThreshold) return
     const now = Math.floor(Date.now() / 1000)

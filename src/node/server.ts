@@ -151,6 +151,10 @@ export class NodeServer extends EventEmitter {
     evictedKeys: 0,
     /** INFO evicted_clients (maxmemory-clients, src/node/clientmem.ts) */
     evictedClients: 0,
+    /** INFO total_eviction_exceeded_time: ms spent over maxmemory in finished periods (redis stat_total_eviction_exceeded_time) */
+    evictionExceededMs: 0,
+    /** when the current period over maxmemory began (performance.now()), 0 when none (redis stat_last_eviction_exceeded_time) */
+    evictionExceededSince: 0,
     /** INFO lazyfreed_objects (src/node/keyspace/lazyfree.ts) */
     lazyfreedObjects: 0,
     /** INFO total_forks: background saves, AOF rewrites and replication snapshots started (each

@@ -139,6 +139,8 @@ function section(server: NodeServer, name: string): string[] | null {
       const st = server.stats
       let expired = 0
       for (const [, d] of server.databases()) expired += d.stats.expiredKeys
+      // redis: the time used memory has been over maxmemory, the period still running included
+      const currentExceeded = st.evictionExceededSince === 0 ? 0 : performance.now() - st.evictionExceededSince
       return [
         `total_connections_received:${st.totalConnections}`,
         `total_commands_processed:${st.totalCommands}`,
@@ -161,8 +163,8 @@ function section(server: NodeServer, name: string): string[] | null {
         'expire_cycle_cpu_milliseconds:0',
         `evicted_keys:${server.stats.evictedKeys}`,
         `evicted_clients:${server.stats.evictedClients}`,
-        'total_eviction_exceeded_time:0',
-        'current_eviction_exceeded_time:0',
+        `total_eviction_exceeded_time:${Math.floor(st.evictionExceededMs + currentExceeded)}`,
+        `current_eviction_exceeded_time:${Math.floor(currentExceeded)}`,
         `keyspace_hits:${st.keyspaceHits}`,
         `keyspace_misses:${st.keyspaceMisses}`,
         `pubsub_channels:${server.pubsub.channels.size}`,

@@ -205,24 +205,72 @@ function pickVictim(server: NodeServer, policy: string): [number, string] | null
 
 /** performEvictions: false when memory is over the limit and nothing more can be evicted. */
 export function performEvictions(server: NodeServer): boolean {
-  const max = server.config.int('maxmemory')
-  if (max <= 0) return true
-  let used = evictableMemory(server)
-  if (used <= max) return true
-  const policy = server.config.get('maxmemory-policy')
-  if (policy === 'noeviction') return false
-  return outsideCommand(server, () => evictUntil(server, policy, max, used))
+  return evictionPass(server) !== 'fail'
 }
 
-function evictUntil(server: NodeServer, policy: string, max: number, used: number): boolean {
+/**
+ * redis evictionTimeLimitUs: how long one eviction pass may run before the rest is left to the
+ * event loop (maxmemory-eviction-tenacity: 0..10 linear up to 500 µs, then +15% a step, 100 = no limit).
+ */
+export function evictionTimeLimitUs(tenacity: number): number {
+  if (tenacity <= 10) return 50 * tenacity
+  if (tenacity < 100) return 500 * Math.pow(1.15, tenacity - 10)
+  return Infinity
+}
+
+/**
+ * One pass: 'ok' under the limit, 'running' when the time limit stopped it, 'fail' when nothing is
+ * left to evict; a pass that is not 'ok' starts (or continues) a period over maxmemory, an 'ok'
+ * one ends it (redis performEvictions's update_metrics: INFO *_eviction_exceeded_time).
+ */
+function evictionPass(server: NodeServer): 'ok' | 'running' | 'fail' {
+  const r = evictOnce(server)
+  const st = server.stats
+  if (r !== 'ok') {
+    if (st.evictionExceededSince === 0) st.evictionExceededSince = performance.now()
+  } else if (st.evictionExceededSince !== 0) {
+    st.evictionExceededMs += performance.now() - st.evictionExceededSince
+    st.evictionExceededSince = 0
+  }
+  return r
+}
+
+function evictOnce(server: NodeServer): 'ok' | 'running' | 'fail' {
+  const max = server.config.int('maxmemory')
+  if (max <= 0) return 'ok'
+  let used = evictableMemory(server)
+  if (used <= max) return 'ok'
+  const policy = server.config.get('maxmemory-policy')
+  if (policy === 'noeviction') return 'fail'
+  // redis performEvictions: the whole pass is LATENCY `eviction-cycle`, each delete `eviction-del`
+  return outsideCommand(server, () => server.insight.timed('eviction-cycle', () => evictUntil(server, policy, max, used)))
+}
+
+/** Servers whose eviction continues from the event loop (redis isEvictionProcRunning). */
+const evictionProcs = new WeakSet<NodeServer>()
+
+/** redis startEvictionTimeProc / evictionTimeProc: further passes, one per event-loop turn, until one completes. */
+function startEvictionProc(server: NodeServer): void {
+  if (evictionProcs.has(server)) return
+  evictionProcs.add(server)
+  const step = (): void => {
+    if (evictionPass(server) === 'running') setImmediate(step)
+    else evictionProcs.delete(server)
+  }
+  setImmediate(step)
+}
+
+function evictUntil(server: NodeServer, policy: string, max: number, used: number): 'ok' | 'running' | 'fail' {
+  const limitMs = evictionTimeLimitUs(server.config.int('maxmemory-eviction-tenacity')) / 1000
+  const t0 = performance.now()
   let guard = 0
   while (used > max) {
     const victim = pickVictim(server, policy)
-    if (victim === null) return false
+    if (victim === null) return 'fail'
     const [i, key] = victim
     const db = server.db(i)
     const before = db.bytes
-    if (!db.delete(key)) continue
+    if (!server.insight.timed('eviction-del', () => db.delete(key))) continue
     server.stats.evictedKeys = (server.stats.evictedKeys ?? 0) + 1
     server.keyModified(i, key)
     notifyDb(server, N.EVICTED, 'evicted', key, i)
@@ -231,8 +279,14 @@ function evictUntil(server: NodeServer, policy: string, max: number, used: numbe
     used -= before - db.bytes
     // Aggregates and client buffers are re-measured now and then rather than per key.
     if (++guard % 64 === 0 || db.aggregates !== 0) used = evictableMemory(server)
+    // redis: every 16 keys, a pass over its time limit leaves the rest to the event loop; the
+    // command that asked goes on (EVICT_RUNNING is not out of memory)
+    if (guard % 16 === 0 && used > max && performance.now() - t0 > limitMs) {
+      startEvictionProc(server)
+      return 'running'
+    }
   }
-  return true
+  return 'ok'
 }
 
 /** Commands that keep running under OOM inside MULTI (redis processCommand). */

@@ -9,6 +9,7 @@ import {close, closeSync, fdatasync, fdatasyncSync, writeSync} from 'node:fs'
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import {respCommand} from './aof-base.js'
+import {hasActiveChild} from './rdb-save.js'
 
 export class AofWriter {
   fd: number | null = null
@@ -111,12 +112,20 @@ export class AofWriter {
     const policy = this.policy
     if (this.buf.length !== 0) {
       const data = Buffer.from(this.buf, 'latin1')
+      const t0 = Date.now()
       try {
         let off = 0
         while (off < data.length) off += writeSync(fd, data, off, data.length - off)
       } catch (e) {
         this.writeFailed(e as Error, policy)
         return
+      }
+      const ins = this.server.insight
+      if (ins.latencyThreshold !== 0) {
+        // redis flushAppendOnlyFile: the write's event by what it ran beside, and aof-write for all
+        const ms = Date.now() - t0
+        ins.latencySample(this.fsyncInFlight ? 'aof-write-pending-fsync' : hasActiveChild(this.server) ? 'aof-write-active-child' : 'aof-write-alone', ms)
+        ins.latencySample('aof-write', ms)
       }
       if (this.writeError !== null) {
         this.server.log.warning('AOF write error looks solved, Redis can write again.')
@@ -130,7 +139,7 @@ export class AofWriter {
     if (policy === 'always') {
       if (this.incrFsynced === this.incrSize) return
       try {
-        fdatasyncSync(fd)
+        this.server.insight.timed('aof-fsync-always', () => fdatasyncSync(fd))
       } catch (e) {
         this.server.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${(e as Error).message}. Exiting...`)
         process.exit(1)

@@ -180,6 +180,11 @@ export class Aof {
     if (r.status !== 'not-exist') this.server.log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
   }
 
+  /** redis getAppendOnlyFileSize: a file's size, the stat sampled as LATENCY `aof-fstat`. */
+  private fileSize(path: string): number {
+    return this.server.insight.timed('aof-fstat', () => statSync(path).size)
+  }
+
   /** aofOpenIfNeededOnServerStart: BASE for an empty start, then the last INCR file (or a new one). */
   openOnStart(): void {
     const {aofDir, filename} = this.paths
@@ -190,12 +195,12 @@ export class Aof {
       if (!m.base && !hadIncr) {
         const name = m.newBase(filename, this.preamble)
         this.writeBaseSync(join(aofDir, name))
-        this.baseSize = this.w.currentSize = statSync(join(aofDir, name)).size
+        this.baseSize = this.w.currentSize = this.fileSize(join(aofDir, name))
         this.server.log.notice(`Creating AOF base file ${name} on server start`)
       }
       const incr = hadIncr ? m.incr[m.incr.length - 1].name : m.newIncr(filename)
       const fd = openSync(join(aofDir, incr), 'a', 0o644)
-      this.w.switchTo(fd, statSync(join(aofDir, incr)).size)
+      this.w.switchTo(fd, this.fileSize(join(aofDir, incr)))
       m.persist(aofDir, filename)
       this.server.log.notice(`${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr} on server start`)
     } catch (e) {
@@ -362,13 +367,14 @@ export class Aof {
       const baseName = next.newBase(filename, this.preamble)
       let newIncrPath: string | null = null
       try {
-        renameSync(join(dir, rw.tmpName), join(aofDir, baseName))
+        this.server.insight.timed('aof-rename', () => renameSync(join(dir, rw.tmpName), join(aofDir, baseName)))
         log.notice(`Successfully renamed the temporary AOF base file ${rw.tmpName} into ${baseName}`)
         if (this.state === 'wait-rewrite') {
           const tmpIncr = `temp-${filename}.incr`
           const incrName = next.newIncr(filename)
           newIncrPath = join(aofDir, incrName)
-          renameSync(join(aofDir, tmpIncr), newIncrPath)
+          const to = newIncrPath
+          this.server.insight.timed('aof-rename', () => renameSync(join(aofDir, tmpIncr), to))
           log.notice(`Successfully renamed the temporary AOF incr file ${tmpIncr} into ${incrName}`)
         }
         next.markRewrittenIncrAsHistory(this.w.fd !== null)
@@ -381,7 +387,7 @@ export class Aof {
       if (ok) {
         this.manifest = next
         if (this.state !== 'off') {
-          this.w.currentSize = statSync(join(aofDir, baseName)).size + this.w.incrLength
+          this.w.currentSize = this.fileSize(join(aofDir, baseName)) + this.w.incrLength
           this.baseSize = this.w.currentSize
         }
         this.deleteHistory()
