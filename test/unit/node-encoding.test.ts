@@ -20,7 +20,10 @@ describe('object encodings', () => {
     assert.equal(encodingOf('007'), 'embstr')
     assert.equal(encodingOf('x'.repeat(44)), 'embstr')
     assert.equal(encodingOf('x'.repeat(45)), 'raw')
-    assert.equal(encodingOf('12', true), 'raw')
+    assert.equal(encodingOf('12', 'raw'), 'raw')
+    // INCRBYFLOAT's result is never int-encoded: embstr up to 44 bytes, raw beyond
+    assert.equal(encodingOf('12', 'embstr'), 'embstr')
+    assert.equal(encodingOf('1'.repeat(45), 'embstr'), 'raw')
     assert.equal(isInt64String('-0'), false)
   })
 

@@ -70,7 +70,7 @@ function setbit(ctx: CommandContext, argv: string[]): void {
     const {buf} = bufferForWrite(ctx, key, offset)
     buf[byte] = on === 1n ? old | mask : old & ~mask
     store(ctx, key, buf)
-  }
+  } else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when the bit stays
   ctx.reply.integer(was ? 1 : 0)
 }
 
@@ -404,5 +404,5 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
   else if (grown) {
     ctx.db.set(key, buf.toString('latin1'), true)
     ctx.db.markRaw(key)
-  }
+  } else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when nothing changes
 }

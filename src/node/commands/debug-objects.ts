@@ -52,7 +52,7 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
   if (argv.length !== 3) throw wrongArgs(argv)
   const key = argv[2]
   const v = lookup(ctx, key)
-  const enc = encodingOf(v, ctx.db.isRaw(key))
+  const enc = encodingOf(v, ctx.db.stringEncoding(key))
   const shared = enc === 'int' && /^(0|[1-9]\d{0,3})$/.test(v as string)
   const compress = ctx.server.config.get('rdbcompression') === 'yes'
   // rdbSavedObjectLen: the object body as the RDB writes it, without its type byte.

@@ -4,9 +4,9 @@ import {hashDelete, hashDict, hashLookup, hashPrepareWrite, hashRandomSteps, has
 import {replyOverLimit} from '../clientmem.js'
 import {E, wrongArity} from '../errors.js'
 import type {HashValue} from '../keyspace/keyspace.js'
-import {formatIncrFloat} from './strings.js'
+import {addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble} from '../long-double.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseFloatStrict, parseIntStrict} from './util.js'
+import {parseIntStrict} from './util.js'
 import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
@@ -128,21 +128,22 @@ function errorKeepingHash(ctx: CommandContext, key: string, h: HashValue, err: s
 }
 
 function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
-  const incr = parseFloatStrict(argv[3])
+  // long double arithmetic and output, exactly as Redis's (long-double.ts)
+  const incr = parseLongDouble(argv[3])
   if (incr === null) return ctx.reply.error(E.NOT_FLOAT)
-  if (!Number.isFinite(incr)) return ctx.reply.error('ERR value is NaN or Infinity')
+  if (incr.inf) return ctx.reply.error('ERR value is NaN or Infinity')
   const key = argv[1]
   const h = ctx.db.hashForWrite(key)
   const cur = hashLookup(h, argv[2])
-  let base = 0
+  let base: LongDouble = {neg: false, m: 0n, e: 0}
   if (cur !== undefined) {
-    const v = parseFloatStrict(cur)
+    const v = parseLongDouble(cur)
     if (v === null) return errorKeepingHash(ctx, key, h, 'ERR hash value is not a float')
     base = v
   }
-  const next = base + incr
-  if (!Number.isFinite(next)) return errorKeepingHash(ctx, key, h, E.INCR_NAN)
-  const s = formatIncrFloat(next)
+  const next = addLongDouble(base, incr)
+  if (next === null || next.inf) return errorKeepingHash(ctx, key, h, E.INCR_NAN)
+  const s = formatLongDoubleHuman(next)
   hashWrite(h, argv[2], s)
   // Replicas must not redo float math (redis propagates HSET with the final text).
   ctx.propagateAs(['HSET', key, argv[2], s])

@@ -44,8 +44,8 @@ export const commands: CommandSpec[] = [
   {
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
-      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v, ctx.db.isRaw(a[2]))))),
-      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) ? 2147483647 : 1))),
+      cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v, ctx.db.stringEncoding(a[2]))))),
+      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) && ctx.db.stringEncoding(a[2]) === undefined ? 2147483647 : 1))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
         objectInfo(ctx, a[2], () =>
@@ -146,9 +146,11 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
   if (src === dst) return nx ? ctx.reply.integer(0) : ctx.reply.ok()
   if (nx && ctx.db.has(dst)) return ctx.reply.integer(0)
   const at = ctx.db.getExpire(src)
+  const enc = ctx.db.stringEncoding(src) // the object itself moves: a raw string stays raw
   ctx.db.delete(dst)
   ctx.db.delete(src)
   ctx.db.set(dst, v)
+  ctx.db.keepStringEncoding(dst, enc)
   if (at !== undefined) ctx.db.setExpire(dst, at)
   ctx.afterWrite(src)
   ctx.afterWrite(dst)
@@ -241,6 +243,8 @@ function copy(ctx: CommandContext, argv: string[]): void {
     target.delete(dst)
   }
   target.set(dst, cloneValue(v))
+  // dupStringObject keeps raw/embstr/int, and an integer's copy is not a shared integer
+  target.keepStringEncoding(dst, ctx.db.stringEncoding(src) ?? (typeof v === 'string' && encodingOf(v) === 'int' ? 'int' : undefined))
   const at = ctx.db.getExpire(src)
   if (at !== undefined) target.setExpire(dst, at)
   ctx.server.keyModified(dbIndex, dst)
@@ -257,8 +261,10 @@ function move(ctx: CommandContext, argv: string[]): void {
   const target = ctx.server.db(dbIndex)
   if (v === undefined || target.has(argv[1])) return ctx.reply.integer(0)
   const at = ctx.db.getExpire(argv[1])
+  const enc = ctx.db.stringEncoding(argv[1])
   ctx.db.delete(argv[1])
   target.set(argv[1], v)
+  target.keepStringEncoding(argv[1], enc)
   if (at !== undefined) target.setExpire(argv[1], at)
   ctx.afterWrite(argv[1])
   ctx.server.keyModified(dbIndex, argv[1])

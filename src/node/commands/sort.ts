@@ -5,6 +5,7 @@
 import {KEY_ACCESS} from '../acl/keyspecs.js'
 import {E, ReplyError} from '../errors.js'
 import {Deque, ZSet} from '../keyspace/keyspace.js'
+import {markConverted} from '../keyspace/encoding.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
@@ -52,8 +53,13 @@ const DEC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const HEX = /^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?\d+)?$/
 const INF = /^[+-]?(inf|infinity)$/i
 
-/** strtod over the whole string as sortCommand uses it: null when it is not a number (or ERANGE/NaN). */
+/**
+ * strtod over the whole string as sortCommand uses it: null when it is not a number (or ERANGE/NaN).
+ * C reads the value as a C string: it ends at its first NUL byte ("\0abc" sorts as 0, "12\0x" as 12).
+ */
 function strtod(s: string): number | null {
+  const nul = s.indexOf('\0')
+  if (nul >= 0) s = s.slice(0, nul)
   if (s.length === 0) return 0
   const t = s.slice(SPACE.exec(s)![0].length)
   if (INF.test(t)) return t.startsWith('-') ? -Infinity : Infinity
@@ -131,6 +137,8 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
   }
   const v = ctx.db.read(argv[1])
   if (v !== undefined && !(v instanceof Deque) && !(v instanceof Set) && !(v instanceof ZSet)) throw new ReplyError(E.WRONGTYPE)
+  // redis converts a listpack sorted set to a skiplist for SORT, for good (OBJECT ENCODING shows it)
+  if (v instanceof ZSet) markConverted(v)
   // A set has no native order: with STORE (or inside a script) redis sorts it ALPHA instead.
   if (dontSort && v instanceof Set && (storeKey !== null || ctx.session.flags.has('script'))) {
     dontSort = false

@@ -1,7 +1,10 @@
 // String commands (redis t_string.c). Values are latin1 strings stored bare in the keyspace.
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {expireKeyAt, floatArg, intArg, parseFloatStrict, storedInt} from './util.js'
+import {expireKeyAt, intArg, storedInt, syntaxError} from './util.js'
+import {addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble} from '../long-double.js'
+
+const ZERO: LongDouble = {neg: false, m: 0n, e: 0}
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom'] as const
@@ -52,25 +55,48 @@ function absExpire(ctx: CommandContext, raw: string, unitMs: number, absolute: b
   return at
 }
 
-function set(ctx: CommandContext, argv: string[]): void {
-  let nx = false
-  let xx = false
-  let get = false
-  let keepTtl = false
-  let expireAt: number | null = null
-  let unit = ''
-  for (let i = 3; i < argv.length; i++) {
-    const o = argv[i].toLowerCase()
+interface StringOptions {
+  nx: boolean
+  xx: boolean
+  get: boolean
+  keepTtl: boolean
+  persist: boolean
+  /** the expiry option given last and its argument, validated later (redis checks it after the key's type) */
+  expire: {unit: 'ex' | 'px' | 'exat' | 'pxat'; raw: string} | null
+}
+
+/**
+ * SET's (from argv[3]) and GETEX's (from argv[2]) options as redis 7.0's
+ * parseExtendedStringArgumentsOrReply reads them: each expiry option excludes the others and
+ * KEEPTTL/PERSIST but may repeat itself (the last wins), its argument is taken as it is; anything
+ * else, or an option of the other command, is a syntax error.
+ */
+function stringOptions(argv: string[], forSet: boolean): StringOptions {
+  const o: StringOptions = {nx: false, xx: false, get: false, keepTtl: false, persist: false, expire: null}
+  for (let i = forSet ? 3 : 2; i < argv.length; i++) {
+    const a = argv[i].toLowerCase()
     const hasNext = i + 1 < argv.length
-    if (o === 'nx' && !xx) nx = true
-    else if (o === 'xx' && !nx) xx = true
-    else if (o === 'get') get = true
-    else if (o === 'keepttl' && unit === '') keepTtl = true
-    else if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && unit === '' && !keepTtl && hasNext) {
-      unit = o
-      expireAt = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'set')
-    } else return ctx.reply.error(E.SYNTAX)
+    const unit = o.expire?.unit
+    if (forSet && a === 'nx' && !o.xx) o.nx = true
+    else if (forSet && a === 'xx' && !o.nx) o.xx = true
+    else if (forSet && a === 'get') o.get = true
+    else if (forSet && a === 'keepttl' && !o.persist && !unit) o.keepTtl = true
+    else if (!forSet && a === 'persist' && !o.keepTtl && !unit) o.persist = true
+    else if ((a === 'ex' || a === 'px' || a === 'exat' || a === 'pxat') && (unit === undefined || unit === a) && !o.keepTtl && !o.persist && hasNext) o.expire = {unit: a, raw: argv[++i]}
+    else syntaxError()
   }
+  return o
+}
+
+/** The absolute expiry time of parsed options (null: none), or the error redis gives. */
+function optionsExpireAt(ctx: CommandContext, o: StringOptions, name: string, now?: number): number | null {
+  if (!o.expire) return null
+  const {unit, raw} = o.expire
+  return absExpire(ctx, raw, unit === 'ex' || unit === 'exat' ? 1000 : 1, unit === 'exat' || unit === 'pxat', name, now)
+}
+
+function set(ctx: CommandContext, argv: string[]): void {
+  const opts = argv.length === 3 ? undefined : stringOptions(argv, true)
   const key = argv[1]
   const db = ctx.db
   if (argv.length === 3) {
@@ -82,6 +108,8 @@ function set(ctx: CommandContext, argv: string[]): void {
     ev(ctx, N.STRING, 'set', key)
     return ctx.reply.ok()
   }
+  const {nx, xx, get, keepTtl} = opts!
+  const expireAt = optionsExpireAt(ctx, opts!, 'set')
   // SET ... GET reads the old value as GET does (redis getGenericCommand: counted, keymiss), first
   const old = get ? db.read(key) : db.get(key)
   if (get && old !== undefined && typeof old !== 'string') return ctx.reply.error(E.WRONGTYPE)
@@ -151,23 +179,12 @@ function getex(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   // one reading for computing a relative TTL and deciding it is already past (see expireKeyAt)
   const now = ctx.clock.now()
-  let at: number | null = null
-  let persist = false
-  let seen = false
-  for (let i = 2; i < argv.length; i++) {
-    const o = argv[i].toLowerCase()
-    if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && !seen && i + 1 < argv.length) {
-      at = absExpire(ctx, argv[++i], o === 'ex' || o === 'exat' ? 1000 : 1, o === 'exat' || o === 'pxat', 'getex', now)
-      seen = true
-    } else if (o === 'persist' && !seen) {
-      persist = true
-      seen = true
-    } else return ctx.reply.error(E.SYNTAX)
-  }
+  const opts = stringOptions(argv, false)
   const v = ctx.db.readString(key)
   if (v === undefined) return ctx.reply.nil()
+  const at = optionsExpireAt(ctx, opts, 'getex', now)
   if (at !== null) expireKeyAt(ctx, key, at, undefined, now)
-  else if (persist && ctx.db.persist(key)) {
+  else if (opts.persist && ctx.db.persist(key)) {
     ctx.propagateAs(['PERSIST', key])
     ctx.afterWrite(key)
     ev(ctx, N.GENERIC, 'persist', key)
@@ -228,40 +245,18 @@ function incrBy(ctx: CommandContext, key: string, delta: bigint): void {
   ctx.reply.integer(next)
 }
 
-/** redis prints INCRBYFLOAT results with long double %.17Lf and trims zeros; doubles reliably give 15 digits. */
-export function formatIncrFloat(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 2 ** 53) return String(x)
-  const p = x.toPrecision(15)
-  if (p.includes('e')) {
-    if (Math.abs(x) >= 1) return BigInt(Math.round(x)).toString()
-    return trimZeros(Number(p).toFixed(17))
-  }
-  return trimZeros(p)
-}
-
-function trimZeros(s: string): string {
-  if (!s.includes('.')) return s
-  s = s.replace(/0+$/, '')
-  return s.endsWith('.') ? s.slice(0, -1) : s
-}
-
 function incrByFloat(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const cur = ctx.db.getString(key)
-  let base = 0
-  if (cur !== undefined) {
-    const v = parseFloatStrict(cur)
-    if (v === null) return ctx.reply.error(E.NOT_FLOAT)
-    base = v
-  }
-  const incr = floatArg(argv[2])
-  let next = base + incr
-  if (!Number.isFinite(next)) return ctx.reply.error(E.INCR_NAN)
-  // Redis adds in long double and prints 17 decimals: a cancellation residue below the operands'
-  // double precision (1/41 - 1/41 as typed) is 0 there, never -0.00000000000000002.
-  if (Math.abs(next) < Math.max(Math.abs(base), Math.abs(incr)) * 1e-15) next = 0
-  const s = formatIncrFloat(next)
+  // long double arithmetic and output, exactly as Redis's (long-double.ts)
+  const base = cur === undefined ? ZERO : parseLongDouble(cur)
+  const incr = parseLongDouble(argv[2])
+  if (base === null || incr === null) return ctx.reply.error(E.NOT_FLOAT)
+  const next = addLongDouble(base, incr)
+  if (next === null || next.inf) return ctx.reply.error(E.INCR_NAN)
+  const s = formatLongDoubleHuman(next)
   ctx.db.set(key, s, true)
+  ctx.db.markNotInt(key) // createStringObjectFromLongDouble: never int-encoded
   ctx.propagateAs(['SET', key, s, 'KEEPTTL'])
   ctx.afterWrite(key)
   ev(ctx, N.STRING, 'incrbyfloat', key)

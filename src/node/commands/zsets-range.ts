@@ -3,6 +3,7 @@
 // member/score lists (RESP3: [member, double] pairs; RESP2: flat, scores as %.17g bulks).
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
+import {isCompact} from '../keyspace/encoding.js'
 import type {LexBound, ScoreBound} from '../keyspace/zset.js'
 import type {RespWriter} from '../../resp/writer.js'
 import type {CommandContext} from './types.js'
@@ -84,9 +85,34 @@ export function scoreSpan(z: ZSet, [min, max]: [ScoreBound, ScoreBound]): [numbe
   return [z.firstInScore(min), z.lastInScore(max)]
 }
 
-export function lexSpan(z: ZSet, [min, max]: [LexBound, LexBound]): [number, number] {
-  const empty = lexEmpty(min, max)
-  return empty ? [0, -1] : [z.firstInLex(min), z.lastInLex(max)]
+/**
+ * [first, last] index span of a lex range (last < first when empty). Members of different scores
+ * are not in lex order, where redis leaves the result to its walk: a listpack's (zzlFirstInLexRange /
+ * zzlLastInLexRange and the walk on while in range, `rev` from the end) is deterministic and is
+ * followed exactly; a skiplist's depends on its random levels, so the bisection serves there.
+ */
+export function lexSpan(z: ZSet, [min, max]: [LexBound, LexBound], rev = false): [number, number] {
+  if (lexEmpty(min, max)) return [0, -1]
+  if (!isCompact(z)) return [z.firstInLex(min), z.lastInLex(max)]
+  const n = z.size
+  const gteMin = (i: number) => min.kind === 'min' || (min.kind === 'value' && (min.exclusive ? z.memberAt(i) > min.value : z.memberAt(i) >= min.value))
+  const lteMax = (i: number) => max.kind === 'max' || (max.kind === 'value' && (max.exclusive ? z.memberAt(i) < max.value : z.memberAt(i) <= max.value))
+  // zzlIsInLexRange: the last member must reach min, the first must not pass max
+  if (n === 0 || !gteMin(n - 1) || !lteMax(0)) return [0, -1]
+  if (!rev) {
+    let first = 0
+    while (first < n && !gteMin(first)) first++
+    if (first === n || !lteMax(first)) return [0, -1]
+    let last = first
+    while (last + 1 < n && lteMax(last + 1)) last++
+    return [first, last]
+  }
+  let last = n - 1
+  while (last >= 0 && !lteMax(last)) last--
+  if (last < 0 || !gteMin(last)) return [0, -1]
+  let first = last
+  while (first - 1 >= 0 && gteMin(first - 1)) first--
+  return [first, last]
 }
 
 function lexEmpty(min: LexBound, max: LexBound): boolean {
@@ -156,7 +182,7 @@ export function zrangeGeneric(ctx: CommandContext, argv: string[], argStart: num
       span = rankSpan(ranks[0], ranks[1], z.size)
       // REV by rank counts ranks from the highest score.
       if (span && rev) span = [z.size - 1 - span[1], z.size - 1 - span[0]]
-    } else span = scores ? scoreSpan(z, scores) : lexSpan(z, lex!)
+    } else span = scores ? scoreSpan(z, scores) : lexSpan(z, lex!, rev)
     if (span && span[0] <= span[1]) items = collect(z, span, rev, ranks ? 0 : offset, ranks ? -1 : limit)
   }
   if (store !== null) return storeResult(ctx, store, items, 'zrangestore')

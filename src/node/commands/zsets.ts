@@ -6,6 +6,7 @@ import {replyOverLimit} from '../clientmem.js'
 import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
+import {isCompact} from '../keyspace/encoding.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {formatDouble} from '../../resp/writer.js'
 import {intArg} from './util.js'
@@ -88,11 +89,20 @@ export function parseZaddFlags(argv: string[]): ZaddFlags {
   return f
 }
 
+/**
+ * ZADD's store of a score: a listpack keeps no negative zero (the member then reads 0), the skiplist
+ * does (-0), as in redis 7.0.
+ */
+function storeScore(z: ZSet, member: string, score: number): void {
+  z.add(member, score)
+  if (score === 0 && Object.is(score, -0) && isCompact(z)) z.add(member, 0)
+}
+
 function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
   const f: ZaddFlags = zincrby ? {nx: false, xx: false, gt: false, lt: false, ch: false, incr: true, scoreAt: 2} : parseZaddFlags(argv)
   const scores: number[] = []
   // "+ 0" turns -0 into 0: redis 7.0 never replies "-0" for a stored score.
-  for (let j = f.scoreAt; j < argv.length; j += 2) scores.push(doubleArg(argv[j]) + 0)
+  for (let j = f.scoreAt; j < argv.length; j += 2) scores.push(doubleArg(argv[j]))
   const key = argv[1]
   let z = ctx.db.getZSet(key)
   if (!z) {
@@ -119,18 +129,19 @@ function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
       if ((f.lt && score >= cur) || (f.gt && score <= cur)) continue
       processed++
       if (score !== cur) {
-        z.add(member, score)
+        storeScore(z, member, score)
         updated++
       }
     } else {
       if (f.xx) continue
-      z.add(member, score)
+      storeScore(z, member, score)
       added++
       processed++
     }
   }
   if (added + updated > 0) ctx.afterWrite(key)
   if (added + updated > 0) ev(ctx, N.ZSET, f.incr ? 'zincr' : 'zadd', key)
+  // the score computed, not the one stored: a new member's ZINCRBY -0 answers -0 (and stores 0)
   if (f.incr) return processed ? ctx.reply.double(score) : ctx.reply.nil()
   ctx.reply.integer(f.ch ? added + updated : added)
 }

@@ -84,11 +84,11 @@ export function inheritEncoding(from: object, to: object): void {
   if (c !== undefined) converted.set(to, c)
 }
 
-/** OBJECT ENCODING. `raw`: a string modified in place (APPEND, SETRANGE, SETBIT) stays raw. */
-export function encodingOf(v: RedisValue, raw = false): string {
+/** OBJECT ENCODING. `marked`: the keyspace's stringEncoding() of the key (a string modified in place, INCRBYFLOAT's result). */
+export function encodingOf(v: RedisValue, marked?: 'raw' | 'embstr' | 'int'): string {
   if (typeof v === 'string') {
-    if (raw) return 'raw'
-    if (v.length <= 20 && isInt64String(v)) return 'int'
+    if (marked === 'raw' || marked === 'int') return marked
+    if (marked === undefined && v.length <= 20 && isInt64String(v)) return 'int'
     return v.length <= 44 ? 'embstr' : 'raw'
   }
   if (v instanceof Deque) return 'quicklist'

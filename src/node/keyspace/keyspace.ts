@@ -57,6 +57,9 @@ function asType<T>(v: RedisValue | undefined, ctor: new (...a: never[]) => T): T
   throw new ReplyError(E.WRONGTYPE)
 }
 
+/** A string's encoding where it is not what its value gives (Keyspace.stringEncoding). */
+export type StringEncoding = 'raw' | 'embstr' | 'int'
+
 export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
   private slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
@@ -100,8 +103,14 @@ export class Keyspace {
    */
   access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
-  /** Strings modified in place (APPEND, SETRANGE, SETBIT): OBJECT ENCODING says raw until overwritten. */
-  private rawStrings = new Set<string>()
+  /**
+   * Strings whose encoding is not what redis's tryObjectEncoding gives a value it stores ('int' for
+   * an integer, else embstr/raw by length), until overwritten: 'raw' for strings modified in place
+   * (APPEND, SETRANGE, SETBIT…), 'embstr' for INCRBYFLOAT's result (embstr up to 44 bytes, raw
+   * beyond, even when it reads as an integer), 'int' for an integer that is not one of the shared
+   * integers 0-9999 (COPY's duplicate: OBJECT REFCOUNT 1).
+   */
+  private stringEncodings = new Map<string, StringEncoding>()
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
@@ -254,16 +263,25 @@ export class Keyspace {
       // keepTtl over a key whose TTL passed (a writable replica hides it without deleting it):
       // the write created a new key, without a TTL (redis deletes it first: LOOKUP_WRITE)
       if (this.expires.size !== 0 && (!keepTtl || (this.hideExpired && this.isStale(key)))) this.unexpire(key)
-      if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
+      if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key)
     }
   }
 
   /** After an in-place string edit (set() first): the value now reports the raw encoding. */
   markRaw(key: string): void {
-    this.rawStrings.add(key)
+    this.stringEncodings.set(key, 'raw')
   }
-  isRaw(key: string): boolean {
-    return this.rawStrings.size !== 0 && this.rawStrings.has(key)
+  /** After set() of a string redis creates without trying the int encoding (INCRBYFLOAT). */
+  markNotInt(key: string): void {
+    this.stringEncodings.set(key, 'embstr')
+  }
+  /** Give `key` (just set() from another key: RENAME, COPY, MOVE) that key's stringEncoding(). */
+  keepStringEncoding(key: string, enc: StringEncoding | undefined): void {
+    if (enc !== undefined) this.stringEncodings.set(key, enc)
+  }
+  /** The string's encoding when marked (markRaw, markNotInt), else undefined (as its value gives). */
+  stringEncoding(key: string): StringEncoding | undefined {
+    return this.stringEncodings.size === 0 ? undefined : this.stringEncodings.get(key)
   }
 
   /** redis keyIsExpired: the key is still stored but its TTL has passed (no lazy deletion here). */
@@ -296,7 +314,7 @@ export class Keyspace {
 
   private remove(key: string): void {
     if (this.expires.size !== 0) this.unexpire(key)
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key)
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     const old = m?.get(key)
@@ -348,7 +366,7 @@ export class Keyspace {
     this.access.clear()
     for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
-    this.rawStrings.clear()
+    this.stringEncodings.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
     ;[this.dict, other.dict] = [other.dict, this.dict]
@@ -363,7 +381,7 @@ export class Keyspace {
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.count, other.count] = [other.count, this.count]
     ;[this.expires, other.expires] = [other.expires, this.expires]
-    ;[this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings]
+    ;[this.stringEncodings, other.stringEncodings] = [other.stringEncodings, this.stringEncodings]
     ;[this.bytes, other.bytes] = [other.bytes, this.bytes]
     ;[this.aggregates, other.aggregates] = [other.aggregates, this.aggregates]
     ;[this.access, other.access] = [other.access, this.access]
@@ -381,7 +399,7 @@ export class Keyspace {
     this.aggregates = 0
     this.access.clear()
     this.expires.clear()
-    this.rawStrings.clear()
+    this.stringEncodings.clear()
     this.localExpires?.clear()
     this.slots.fill(undefined)
     this.dict.clear()

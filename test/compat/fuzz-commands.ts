@@ -1,0 +1,336 @@
+// Differential command fuzzer: seeded random command sequences over a handful of keys, every core
+// type, valid and invalid arguments (wrong types, wrong arity, bad numbers, unknown options, edge
+// values), sent to a real redis-server and an embedded node at the same time; the replies must be
+// the same bytes — error texts included — after normalising only what Redis itself leaves unordered
+// (set and hash member order, KEYS) or time-dependent (remaining TTLs).
+//
+// Used by test/compat/fuzz-commands.test.ts (fixed seeds, in `npm test`) and as a tool to look for
+// differences with more seeds and longer runs:
+//   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3]
+import type {Reply} from './harness.js'
+
+export type Rng = () => number
+
+export function prng(seed: number): Rng {
+  let x = (seed * 2654435761) >>> 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 0x100000000
+  }
+}
+
+const KEYS = ['s1', 's2', 'l1', 'l2', 'h1', 'h2', 'z1', 'z2', 'S1', 'S2', 'b1', 'x1', 'p1', 'nokey']
+const NUMS = ['0', '1', '-1', '2', '3', '5', '10', '-10', '100', '1000', '9223372036854775807', '-9223372036854775808', '9223372036854775808', '18446744073709551616', '1.5', '-2.5', '3e2', '0x10', ' 1', '1 ', '', 'abc', 'inf', '-inf', '+inf', 'nan', '00', '-0', '4294967296', '2147483648']
+const VALS = ['a', 'b', 'c', 'abc', '', '1', '2', '10', '-5', '3.14', 'hello world', 'x'.repeat(70), '\x00\xff', 'zz', 'foo', 'bar', '12345678901234567890', '1e5']
+const FIELDS = ['f1', 'f2', 'f3', 'a', 'b', 'c', '1', '2', '']
+const LEX = ['-', '+', '[a', '(a', '[b', '(c', '[zz', 'a', '[', '(', '[1']
+const SCORES = ['0', '1', '2', '-1', '1.5', '(1', '(2', '-inf', '+inf', 'inf', '(-inf', 'nan', 'x', '10', '(10', '3e1']
+
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
+const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
+const some = <T>(r: Rng, xs: readonly T[], lo: number, hi: number): T[] => Array.from({length: int(r, lo, hi)}, () => pick(r, xs))
+
+type Gen = (r: Rng) => string[]
+
+const key = (r: Rng): string => pick(r, KEYS)
+const num = (r: Rng): string => (r() < 0.7 ? String(int(r, -5, 12)) : pick(r, NUMS))
+const val = (r: Rng): string => (r() < 0.3 ? String(int(r, -3, 300)) : pick(r, VALS))
+const maybe = (r: Rng, p: number, xs: () => string[]): string[] => (r() < p ? xs() : [])
+
+const strings: Gen[] = [
+  (r) => ['SET', key(r), val(r), ...maybe(r, 0.3, () => [pick(r, ['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'nx', 'BAD'])]), ...maybe(r, 0.2, () => [pick(r, ['EX', 'PX']), pick(r, ['100', '0', '-1', 'abc', '1000000'])])],
+  (r) => ['GET', key(r)],
+  (r) => ['GETRANGE', key(r), num(r), num(r)],
+  (r) => ['SETRANGE', key(r), pick(r, ['0', '1', '5', '-1', 'x']), val(r)],
+  (r) => ['APPEND', key(r), val(r)],
+  (r) => [pick(r, ['INCR', 'DECR']), key(r)],
+  (r) => [pick(r, ['INCRBY', 'DECRBY']), key(r), num(r)],
+  (r) => ['INCRBYFLOAT', key(r), num(r)],
+  (r) => ['STRLEN', key(r)],
+  (r) => ['GETDEL', key(r)],
+  (r) => ['GETEX', key(r), ...maybe(r, 0.5, () => [pick(r, ['PERSIST', 'EX', 'PX', 'BAD']), ...maybe(r, 0.7, () => [pick(r, ['100', '0', 'x'])])])],
+  (r) => ['MSET', ...some(r, KEYS, 0, 3).flatMap((k) => [k, val(r)]), ...maybe(r, 0.1, () => [key(r)])],
+  (r) => ['MGET', ...some(r, KEYS, 1, 4)],
+  (r) => ['MSETNX', ...some(r, KEYS, 1, 2).flatMap((k) => [k, val(r)])],
+  (r) => ['SETNX', key(r), val(r)],
+  (r) => ['GETSET', key(r), val(r)],
+  (r) => ['SETEX', key(r), pick(r, ['100', '0', '-5', 'x']), val(r)],
+  (r) => ['LCS', key(r), key(r), ...maybe(r, 0.5, () => [pick(r, ['LEN', 'IDX', 'MINMATCHLEN', 'WITHMATCHLEN', 'BAD']), ...maybe(r, 0.4, () => [num(r)])])],
+]
+
+const keyspace: Gen[] = [
+  (r) => ['DEL', ...some(r, KEYS, 1, 3)],
+  (r) => ['UNLINK', ...some(r, KEYS, 1, 2)],
+  (r) => ['EXISTS', ...some(r, KEYS, 1, 3)],
+  (r) => ['TYPE', key(r)],
+  (r) => [pick(r, ['RENAME', 'RENAMENX']), key(r), key(r)],
+  (r) => ['COPY', key(r), key(r), ...maybe(r, 0.4, () => [pick(r, ['REPLACE', 'DB', 'BAD'])])],
+  (r) => [pick(r, ['EXPIRE', 'PEXPIRE']), key(r), pick(r, ['100000', '200000', '0', '-1', 'x', '9223372036854775807']), ...maybe(r, 0.4, () => [pick(r, ['NX', 'XX', 'GT', 'LT', 'BAD'])])],
+  (r) => ['PERSIST', key(r)],
+  (r) => [pick(r, ['TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME']), key(r)],
+  (r) => ['OBJECT', pick(r, ['ENCODING', 'REFCOUNT', 'BAD']), key(r)],
+  (r) => ['TOUCH', ...some(r, KEYS, 1, 3)],
+  (r) => ['DBSIZE'],
+  (r) => ['KEYS', pick(r, ['*', 's*', '?1', '[sl]*', 'x'])],
+  (r) => ['SORT', key(r), ...maybe(r, 0.5, () => [pick(r, ['ALPHA', 'DESC', 'LIMIT', 'BY', 'GET'])]), ...maybe(r, 0.3, () => [pick(r, ['0', '1', 'nosort', '#'])])],
+]
+
+const lists: Gen[] = [
+  (r) => [pick(r, ['LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX']), key(r), ...some(r, VALS, 0, 4)],
+  (r) => [pick(r, ['LPOP', 'RPOP']), key(r), ...maybe(r, 0.4, () => [num(r)])],
+  (r) => ['LRANGE', key(r), num(r), num(r)],
+  (r) => ['LINDEX', key(r), num(r)],
+  (r) => ['LSET', key(r), num(r), val(r)],
+  (r) => ['LINSERT', key(r), pick(r, ['BEFORE', 'AFTER', 'MIDDLE']), val(r), val(r)],
+  (r) => ['LREM', key(r), num(r), val(r)],
+  (r) => ['LTRIM', key(r), num(r), num(r)],
+  (r) => ['LLEN', key(r)],
+  (r) => ['LPOS', key(r), val(r), ...maybe(r, 0.6, () => [pick(r, ['RANK', 'COUNT', 'MAXLEN', 'BAD']), num(r)])],
+  (r) => ['LMOVE', key(r), key(r), pick(r, ['LEFT', 'RIGHT', 'UP']), pick(r, ['LEFT', 'RIGHT'])],
+  (r) => ['RPOPLPUSH', key(r), key(r)],
+  (r) => ['LMPOP', pick(r, ['1', '2', '0', 'x']), key(r), key(r), pick(r, ['LEFT', 'RIGHT', 'X']), ...maybe(r, 0.4, () => ['COUNT', num(r)])],
+]
+
+const hashes: Gen[] = [
+  (r) => ['HSET', key(r), ...some(r, FIELDS, 1, 3).flatMap((f) => [f, val(r)]), ...maybe(r, 0.05, () => ['odd'])],
+  (r) => ['HSETNX', key(r), pick(r, FIELDS), val(r)],
+  (r) => ['HGET', key(r), pick(r, FIELDS)],
+  (r) => ['HMGET', key(r), ...some(r, FIELDS, 1, 3)],
+  (r) => ['HDEL', key(r), ...some(r, FIELDS, 1, 3)],
+  (r) => ['HINCRBY', key(r), pick(r, FIELDS), num(r)],
+  (r) => ['HINCRBYFLOAT', key(r), pick(r, FIELDS), num(r)],
+  (r) => [pick(r, ['HGETALL', 'HKEYS', 'HVALS', 'HLEN']), key(r)],
+  (r) => ['HSTRLEN', key(r), pick(r, FIELDS)],
+  (r) => ['HEXISTS', key(r), pick(r, FIELDS)],
+]
+
+const sets: Gen[] = [
+  (r) => ['SADD', key(r), ...some(r, VALS, 1, 4)],
+  (r) => ['SREM', key(r), ...some(r, VALS, 1, 3)],
+  (r) => ['SISMEMBER', key(r), val(r)],
+  (r) => ['SMISMEMBER', key(r), ...some(r, VALS, 1, 3)],
+  (r) => [pick(r, ['SCARD', 'SMEMBERS']), key(r)],
+  (r) => [pick(r, ['SINTER', 'SUNION', 'SDIFF']), ...some(r, KEYS, 1, 3)],
+  (r) => [pick(r, ['SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']), key(r), ...some(r, KEYS, 1, 3)],
+  (r) => ['SINTERCARD', pick(r, ['1', '2', '3', '0', 'x']), ...some(r, KEYS, 1, 2), ...maybe(r, 0.4, () => ['LIMIT', num(r)])],
+  (r) => ['SMOVE', key(r), key(r), val(r)],
+]
+
+const zsets: Gen[] = [
+  (r) => ['ZADD', key(r), ...maybe(r, 0.4, () => some(r, ['NX', 'XX', 'GT', 'LT', 'CH', 'INCR'], 1, 2)), ...Array.from({length: int(r, 1, 3)}, () => [r() < 0.8 ? String(int(r, -3, 9)) : pick(r, SCORES), val(r)]).flat()],
+  (r) => ['ZSCORE', key(r), val(r)],
+  (r) => ['ZMSCORE', key(r), ...some(r, VALS, 1, 3)],
+  (r) => ['ZINCRBY', key(r), num(r), val(r)],
+  (r) => ['ZCARD', key(r)],
+  (r) => ['ZRANGE', key(r), pick(r, [...SCORES, ...LEX]), pick(r, [...SCORES, ...LEX]), ...maybe(r, 0.5, () => some(r, ['BYSCORE', 'BYLEX', 'REV', 'WITHSCORES'], 1, 2)), ...maybe(r, 0.3, () => ['LIMIT', num(r), num(r)])],
+  (r) => [pick(r, ['ZRANGEBYSCORE', 'ZREVRANGEBYSCORE', 'ZCOUNT']), key(r), pick(r, SCORES), pick(r, SCORES), ...maybe(r, 0.4, () => [pick(r, ['WITHSCORES', 'LIMIT'])]), ...maybe(r, 0.3, () => [num(r), num(r)])],
+  (r) => [pick(r, ['ZRANGEBYLEX', 'ZREVRANGEBYLEX', 'ZLEXCOUNT', 'ZREMRANGEBYLEX']), key(r), pick(r, LEX), pick(r, LEX)],
+  (r) => [pick(r, ['ZRANK', 'ZREVRANK']), key(r), val(r)],
+  (r) => ['ZREM', key(r), ...some(r, VALS, 1, 3)],
+  (r) => [pick(r, ['ZREMRANGEBYRANK']), key(r), num(r), num(r)],
+  (r) => [pick(r, ['ZREMRANGEBYSCORE']), key(r), pick(r, SCORES), pick(r, SCORES)],
+  (r) => [pick(r, ['ZPOPMIN', 'ZPOPMAX']), key(r), ...maybe(r, 0.5, () => [num(r)])],
+  (r) => [pick(r, ['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']), key(r), pick(r, ['1', '2', '0', 'x', '3']), ...some(r, KEYS, 1, 2), ...maybe(r, 0.4, () => [pick(r, ['WEIGHTS', 'AGGREGATE']), pick(r, ['2', 'MAX', 'min', 'SUM', 'x', '1.5'])])],
+  (r) => [pick(r, ['ZUNION', 'ZINTER', 'ZDIFF']), pick(r, ['1', '2', '0', 'x']), ...some(r, KEYS, 1, 2), ...maybe(r, 0.5, () => [pick(r, ['WITHSCORES', 'AGGREGATE', 'WEIGHTS'])]), ...maybe(r, 0.3, () => [pick(r, ['MAX', '2', 'x'])])],
+  (r) => ['ZRANGESTORE', key(r), key(r), num(r), num(r), ...maybe(r, 0.4, () => [pick(r, ['BYSCORE', 'REV', 'WITHSCORES'])])],
+  (r) => ['ZMPOP', pick(r, ['1', '2', '0']), key(r), key(r), pick(r, ['MIN', 'MAX', 'X']), ...maybe(r, 0.4, () => ['COUNT', num(r)])],
+]
+
+const bits: Gen[] = [
+  (r) => ['SETBIT', key(r), pick(r, ['0', '1', '7', '8', '100', '-1', 'x', '4294967296']), pick(r, ['0', '1', '2'])],
+  (r) => ['GETBIT', key(r), pick(r, ['0', '1', '7', '100', '-1'])],
+  (r) => ['BITCOUNT', key(r), ...maybe(r, 0.6, () => [num(r), num(r), ...maybe(r, 0.4, () => [pick(r, ['BYTE', 'BIT', 'bad'])])])],
+  (r) => ['BITPOS', key(r), pick(r, ['0', '1', '2']), ...maybe(r, 0.6, () => [num(r), ...maybe(r, 0.6, () => [num(r), ...maybe(r, 0.4, () => [pick(r, ['BYTE', 'BIT'])])])])],
+  (r) => ['BITOP', pick(r, ['AND', 'OR', 'XOR', 'NOT', 'NAND']), key(r), ...some(r, KEYS, 1, 2)],
+  (r) => ['BITFIELD', key(r), ...Array.from({length: int(r, 1, 2)}, () => [pick(r, ['GET', 'SET', 'INCRBY', 'OVERFLOW']), pick(r, ['u8', 'i8', 'u1', 'i64', 'u63', 'u64', 'x', 'WRAP', 'SAT', 'FAIL']), pick(r, ['0', '#1', '8', '-1']), num(r)]).flat()],
+  (r) => ['PFADD', key(r), ...some(r, VALS, 0, 3)],
+  (r) => ['PFCOUNT', ...some(r, KEYS, 1, 2)],
+]
+
+const streams: Gen[] = [
+  (r) => ['XADD', key(r), ...maybe(r, 0.2, () => [pick(r, ['NOMKSTREAM', 'MAXLEN', 'MINID'])]), pick(r, ['1-1', '2-0', '5', '0-0', '3-*', '7-*', '8', 'x', '18446744073709551615-0']), ...some(r, FIELDS, 1, 2).flatMap((f) => [f, val(r)])],
+  (r) => [pick(r, ['XRANGE', 'XREVRANGE']), key(r), pick(r, ['-', '+', '0', '1-1', '(1-1', '2', 'x']), pick(r, ['-', '+', '5', '2-0', '(5']), ...maybe(r, 0.3, () => ['COUNT', num(r)])],
+  (r) => ['XLEN', key(r)],
+  (r) => ['XDEL', key(r), pick(r, ['1-1', '2-0', '5-0', 'x'])],
+  (r) => ['XTRIM', key(r), pick(r, ['MAXLEN', 'MINID', 'BAD']), ...maybe(r, 0.3, () => [pick(r, ['=', '~'])]), pick(r, ['0', '1', '2-0', 'x'])],
+]
+
+const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams]
+
+/** One random command. */
+export function randomCommand(r: Rng): string[] {
+  const argv = pick(r, pick(r, GROUPS))(r)
+  // now and then a command with an argument missing or one too many (arity and syntax errors)
+  const x = r()
+  if (x < 0.02 && argv.length > 1) argv.pop()
+  else if (x < 0.04) argv.push(pick(r, ['extra', '1', 'WITHSCORES']))
+  return argv
+}
+
+// Replies Redis leaves unordered (dict iteration order, random per process): compared as sorted.
+const UNORDERED = new Set(['smembers', 'sinter', 'sunion', 'sdiff', 'hkeys', 'hvals', 'keys'])
+
+const cmp = (a: Reply, b: Reply): number => {
+  const x = JSON.stringify(a)
+  const y = JSON.stringify(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** The reply as compared: unordered collections sorted, remaining TTLs reduced to their sign. */
+export function normalize(argv: string[], reply: Reply): Reply {
+  const name = argv[0].toLowerCase()
+  const inner = (r: Reply): Reply[] | undefined => (Array.isArray(r) ? r : r && typeof r === 'object' && 'set' in r ? r.set : undefined)
+  if (UNORDERED.has(name)) {
+    const xs = inner(reply)
+    if (xs) return [...xs].sort(cmp)
+  }
+  if (name === 'hgetall') {
+    if (Array.isArray(reply)) {
+      const pairs: Reply[] = []
+      for (let i = 0; i < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]])
+      return pairs.sort(cmp)
+    }
+    if (reply && typeof reply === 'object' && 'map' in reply) {
+      const pairs: Reply[] = []
+      for (let i = 0; i < reply.map.length; i += 2) pairs.push([reply.map[i], reply.map[i + 1]])
+      return {map: pairs.sort(cmp)}
+    }
+  }
+  if (/^p?(ttl|expiretime)$/.test(name) && typeof reply === 'number' && reply > 0) return 'positive'
+  return reply
+}
+
+export interface Mismatch {
+  seed: number
+  step: number
+  argv: string[]
+  real: Reply
+  ours: Reply
+  /** the commands before it since the last FLUSHALL, for a reproduction */
+  before: string[][]
+  /** its keys right after it on both servers (type, encoding, contents), to see where they parted */
+  state?: {real: Reply[]; ours: Reply[]}
+}
+
+const show = (argv: string[]): string => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
+
+export function describeMismatch(m: Mismatch): string {
+  // the commands before it that named one of its keys (the ones that built the state it met)
+  const keys = new Set(m.argv.slice(1).filter((a) => KEYS.includes(a)))
+  const related = m.before.filter((b) => b.slice(1).some((a) => keys.has(a)))
+  const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
+  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
+}
+
+/**
+ * `commands` random commands of `seed` on both servers (RESP `resp`), compared one by one. After a
+ * difference both are flushed (the states may differ from there on) and the run goes on.
+ */
+export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2): Promise<Mismatch[]> {
+  const {RawClient} = await import('./harness.js')
+  const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
+  const out: Mismatch[] = []
+  try {
+    const both = (argv: string[]) => Promise.all([real.call(argv), ours.call(argv)])
+    await both(['FLUSHALL'])
+    if (resp === 3) await both(['HELLO', '3'])
+    const r = prng(seed)
+    let before: string[][] = []
+    for (let step = 0; step < commands; step++) {
+      const argv = randomCommand(r)
+      // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
+      if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
+      const [a, b] = await both(argv)
+      const x = normalize(argv, a)
+      const y = normalize(argv, b)
+      if (JSON.stringify(x) !== JSON.stringify(y)) {
+        const keys = [...new Set(argv.slice(1).filter((a) => KEYS.includes(a)))]
+        const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
+        out.push({seed, step, argv, real: x, ours: y, before, state})
+        await both(['FLUSHALL'])
+        before = []
+      } else before.push(argv)
+    }
+  } finally {
+    real.close()
+    ours.close()
+  }
+  return out
+}
+
+/** Each key's type, encoding and contents (sorted where redis leaves the order open). */
+async function keyStates(c: {call(argv: string[]): Promise<Reply>}, keys: string[]): Promise<Reply[]> {
+  const out: Reply[] = []
+  for (const k of keys) {
+    const type = await c.call(['TYPE', k])
+    const enc = await c.call(['OBJECT', 'ENCODING', k])
+    const read: Record<string, string[]> = {'+string': ['GET', k], '+list': ['LRANGE', k, '0', '-1'], '+hash': ['HGETALL', k], '+set': ['SMEMBERS', k], '+zset': ['ZRANGE', k, '0', '-1', 'WITHSCORES'], '+stream': ['XRANGE', k, '-', '+']}
+    const argv = read[String(type)]
+    out.push([k, type, enc, argv ? normalize(argv, await c.call(argv)) : null])
+  }
+  return out
+}
+
+/**
+ * The shortest command list (greedy delta debugging over `m.before`) after which `m.argv` still
+ * answers differently: a reproduction to read, not 2,000 commands.
+ */
+export async function minimize(ports: {real: number; ours: number}, m: Mismatch): Promise<string[][]> {
+  const {RawClient} = await import('./harness.js')
+  const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
+  const differs = async (cmds: string[][]): Promise<boolean> => {
+    await Promise.all([real.call(['FLUSHALL']), ours.call(['FLUSHALL'])])
+    for (const argv of cmds) await Promise.all([real.call(argv), ours.call(argv)])
+    const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
+    return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
+  }
+  let cmds = m.before
+  try {
+    if (!(await differs(cmds))) return cmds // depends on timing (or the reset before): as it was
+    for (let chunk = Math.ceil(cmds.length / 2); chunk >= 1; chunk = chunk === 1 ? 0 : Math.ceil(chunk / 2)) {
+      for (let i = 0; i < cmds.length; ) {
+        const fewer = [...cmds.slice(0, i), ...cmds.slice(i + chunk)]
+        if (await differs(fewer)) cmds = fewer
+        else i += chunk
+      }
+    }
+  } finally {
+    real.close()
+    ours.close()
+  }
+  return cmds
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string, dflt: string): string => {
+    const i = process.argv.indexOf(`--${name}`)
+    return i > 0 ? process.argv[i + 1] : dflt
+  }
+  const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
+  const commands = Number(arg('commands', '3000'))
+  const resp = Number(arg('resp', '2')) as 2 | 3
+  const {startPair} = await import('./harness.js')
+  const pair = await startPair()
+  let total = 0
+  try {
+    for (let seed = lo; seed <= (hi ?? lo); seed++) {
+      const ms = await fuzzSeed({real: pair.redisPort, ours: pair.ourPort}, seed, commands, resp)
+      total += ms.length
+      for (const m of ms) {
+        console.log(describeMismatch(m))
+        if (process.argv.includes('--minimize')) {
+          const cmds = await minimize({real: pair.redisPort, ours: pair.ourPort}, m)
+          console.log(`  reproduction (${cmds.length} commands, then the one above): ${cmds.map(show).join(' ; ')}`)
+        }
+      }
+    }
+  } finally {
+    await pair.stop()
+  }
+  console.log(`${total} difference(s)`)
+  process.exit(total ? 1 : 0)
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) void main()
