@@ -2,7 +2,8 @@
 // type, valid and invalid arguments (wrong types, wrong arity, bad numbers, unknown options, edge
 // values), sent to a real redis-server and an embedded node at the same time; the replies must be
 // the same bytes — error texts included — after normalising only what Redis itself leaves unordered
-// (set and hash member order, KEYS) or time-dependent (remaining TTLs).
+// (set and hash member order, KEYS) or time-dependent (remaining TTLs). Expiry times are long (no
+// key may expire between two commands: the servers would race).
 //
 // Used by test/compat/fuzz-commands.test.ts (fixed seeds, in `npm test`) and as a tool to look for
 // differences with more seeds and longer runs:
@@ -40,7 +41,7 @@ const val = (r: Rng): string => (r() < 0.3 ? String(int(r, -3, 300)) : pick(r, V
 const maybe = (r: Rng, p: number, xs: () => string[]): string[] => (r() < p ? xs() : [])
 
 const strings: Gen[] = [
-  (r) => ['SET', key(r), val(r), ...maybe(r, 0.3, () => [pick(r, ['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'nx', 'BAD'])]), ...maybe(r, 0.2, () => [pick(r, ['EX', 'PX']), pick(r, ['100', '0', '-1', 'abc', '1000000'])])],
+  (r) => ['SET', key(r), val(r), ...maybe(r, 0.3, () => [pick(r, ['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'nx', 'BAD'])]), ...maybe(r, 0.2, () => [pick(r, ['EX', 'PX']), pick(r, ['100000', '0', '-1', 'abc', '1000000'])])],
   (r) => ['GET', key(r)],
   (r) => ['GETRANGE', key(r), num(r), num(r)],
   (r) => ['SETRANGE', key(r), pick(r, ['0', '1', '5', '-1', 'x']), val(r)],
@@ -50,7 +51,7 @@ const strings: Gen[] = [
   (r) => ['INCRBYFLOAT', key(r), num(r)],
   (r) => ['STRLEN', key(r)],
   (r) => ['GETDEL', key(r)],
-  (r) => ['GETEX', key(r), ...maybe(r, 0.5, () => [pick(r, ['PERSIST', 'EX', 'PX', 'BAD']), ...maybe(r, 0.7, () => [pick(r, ['100', '0', 'x'])])])],
+  (r) => ['GETEX', key(r), ...maybe(r, 0.5, () => [pick(r, ['PERSIST', 'EX', 'PX', 'BAD']), ...maybe(r, 0.7, () => [pick(r, ['100000', '0', 'x'])])])],
   (r) => ['MSET', ...some(r, KEYS, 0, 3).flatMap((k) => [k, val(r)]), ...maybe(r, 0.1, () => [key(r)])],
   (r) => ['MGET', ...some(r, KEYS, 1, 4)],
   (r) => ['MSETNX', ...some(r, KEYS, 1, 2).flatMap((k) => [k, val(r)])],
@@ -157,11 +158,48 @@ const streams: Gen[] = [
   (r) => ['XTRIM', key(r), pick(r, ['MAXLEN', 'MINID', 'BAD']), ...maybe(r, 0.3, () => [pick(r, ['=', '~'])]), pick(r, ['0', '1', '2-0', 'x'])],
 ]
 
-const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams]
+const ID = ['0', '0-0', '$', '1-1', '2-0', '5', '>', 'x']
+const groups: Gen[] = [
+  (r) => ['XGROUP', 'CREATE', key(r), pick(r, ['g1', 'g2']), pick(r, ['0', '$', '1-1', 'x']), ...maybe(r, 0.5, () => ['MKSTREAM']), ...maybe(r, 0.2, () => ['ENTRIESREAD', num(r)])],
+  (r) => ['XGROUP', pick(r, ['DESTROY', 'CREATECONSUMER', 'DELCONSUMER', 'SETID']), key(r), pick(r, ['g1', 'g2']), ...maybe(r, 0.8, () => [pick(r, ['c1', 'c2', '0', '$'])])],
+  (r) => ['XREADGROUP', 'GROUP', pick(r, ['g1', 'g2']), pick(r, ['c1', 'c2']), ...maybe(r, 0.5, () => ['COUNT', num(r)]), ...maybe(r, 0.2, () => ['NOACK']), 'STREAMS', key(r), pick(r, ID)],
+  (r) => ['XREAD', ...maybe(r, 0.5, () => ['COUNT', num(r)]), 'STREAMS', ...some(r, KEYS, 1, 2).flatMap((k, _, ks) => (ks.length ? [k] : [])), pick(r, ID)],
+  (r) => ['XACK', key(r), pick(r, ['g1', 'g2']), ...some(r, ['1-1', '2-0', '5-0', '3-1', 'x'], 1, 2)],
+  (r) => ['XPENDING', key(r), pick(r, ['g1', 'g2'])],
+  (r) => ['XCLAIM', key(r), pick(r, ['g1', 'g2']), pick(r, ['c1', 'c2']), '0', ...some(r, ['1-1', '2-0', '5-0', '3-1'], 1, 2), ...maybe(r, 0.3, () => [pick(r, ['JUSTID', 'FORCE', 'RETRYCOUNT', 'LASTID'])])],
+  (r) => ['XAUTOCLAIM', key(r), pick(r, ['g1', 'g2']), pick(r, ['c1', 'c2']), '0', pick(r, ['0-0', '0', '2-0', 'x']), ...maybe(r, 0.4, () => ['COUNT', num(r)]), ...maybe(r, 0.2, () => ['JUSTID'])],
+  (r) => ['XINFO', pick(r, ['GROUPS', 'STREAM']), key(r)],
+  (r) => ['XSETID', key(r), pick(r, ['0-0', '5-0', '10-1', 'x']), ...maybe(r, 0.3, () => [pick(r, ['ENTRIESADDED', 'MAXDELETEDID']), pick(r, ['1', '5-0', 'x'])])],
+]
 
-/** One random command. */
+const geo: Gen[] = [
+  (r) => ['GEOADD', key(r), ...maybe(r, 0.2, () => [pick(r, ['NX', 'XX', 'CH'])]), ...Array.from({length: int(r, 1, 2)}, () => [pick(r, ['13.361389', '15.087269', '-122.27', '0', '180', '181', 'x']), pick(r, ['38.115556', '37.502669', '37.8', '85.06', '86', '-90']), pick(r, ['Palermo', 'Catania', 'a', 'b'])]).flat()],
+  (r) => ['GEODIST', key(r), pick(r, ['Palermo', 'a', 'b']), pick(r, ['Catania', 'a', 'zz']), ...maybe(r, 0.5, () => [pick(r, ['km', 'm', 'mi', 'ft', 'x'])])],
+  (r) => [pick(r, ['GEOPOS', 'GEOHASH']), key(r), ...some(r, ['Palermo', 'Catania', 'a', 'b', 'zz'], 1, 3)],
+  (r) => ['GEOSEARCH', key(r), ...pick(r, [['FROMMEMBER', pick(r, ['Palermo', 'a', 'zz'])], ['FROMLONLAT', '15', '37']]), ...pick(r, [['BYRADIUS', pick(r, ['200', '10', '0', '-1']), pick(r, ['km', 'm'])], ['BYBOX', '400', '400', 'km']]), ...maybe(r, 0.5, () => [pick(r, ['ASC', 'DESC', 'WITHDIST', 'WITHCOORD', 'WITHHASH'])]), ...maybe(r, 0.3, () => ['COUNT', num(r)])],
+  (r) => ['GEORADIUS', key(r), '15', '37', pick(r, ['200', '10']), 'km', ...maybe(r, 0.6, () => some(r, ['WITHDIST', 'WITHCOORD', 'ASC', 'DESC', 'WITHHASH'], 1, 3))],
+]
+
+const server: Gen[] = [
+  (r) => ['SELECT', pick(r, ['0', '0', '1', '16', 'x'])],
+  (r) => ['MOVE', key(r), pick(r, ['0', '1', '16'])],
+  (r) => ['SWAPDB', pick(r, ['0', '1']), pick(r, ['0', '1', '99'])],
+  (r) => ['DUMP', key(r)],
+  (r) => ['OBJECT', pick(r, ['ENCODING', 'FREQ', 'IDLETIME']), key(r)],
+  (r) => ['PFMERGE', key(r), ...some(r, KEYS, 0, 2)],
+  (r) => [pick(r, ['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']), ...some(r, KEYS, 1, 2), '0.01'],
+  (r) => ['BLMOVE', key(r), key(r), 'LEFT', 'RIGHT', '0.01'],
+]
+
+const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams, groups, geo, server]
+
+/** One random command: now and then MULTI/EXEC/DISCARD around them, or one run by a script. */
 export function randomCommand(r: Rng): string[] {
+  const y = r()
+  if (y < 0.01) return ['MULTI']
+  if (y < 0.02) return [pick(r, ['EXEC', 'EXEC', 'DISCARD'])]
   const argv = pick(r, pick(r, GROUPS))(r)
+  if (y < 0.06) return ['EVAL', pick(r, ['return redis.call(unpack(ARGV))', 'return redis.pcall(unpack(ARGV))']), '0', ...argv]
   // now and then a command with an argument missing or one too many (arity and syntax errors)
   const x = r()
   if (x < 0.02 && argv.length > 1) argv.pop()
@@ -180,6 +218,7 @@ const cmp = (a: Reply, b: Reply): number => {
 
 /** The reply as compared: unordered collections sorted, remaining TTLs reduced to their sign. */
 export function normalize(argv: string[], reply: Reply): Reply {
+  if (argv[0] === 'EVAL' && argv.length > 3) return normalize(argv.slice(3), reply) // the command the script ran
   const name = argv[0].toLowerCase()
   const inner = (r: Reply): Reply[] | undefined => (Array.isArray(r) ? r : r && typeof r === 'object' && 'set' in r ? r.set : undefined)
   if (UNORDERED.has(name)) {
@@ -198,7 +237,12 @@ export function normalize(argv: string[], reply: Reply): Reply {
       return {map: pairs.sort(cmp)}
     }
   }
+  // a hash table's DUMP (RDB set or hash type, 2 or 4) lists it in its iteration order, random per process
+  if (name === 'dump' && typeof reply === 'string' && (reply.charCodeAt(0) === 2 || reply.charCodeAt(0) === 4)) return `hash table dump of ${reply.length} bytes`
   if (/^p?(ttl|expiretime)$/.test(name) && typeof reply === 'number' && reply > 0) return 'positive'
+  // seconds since the last access: a clock of its own, and for the shared integers 0-9999 redis
+  // reports the last access of any key holding the same one (README: differences): a count is a count
+  if (name === 'object' && argv[1]?.toLowerCase() === 'idletime' && typeof reply === 'number' && reply >= 0) return 'seconds'
   return reply
 }
 
@@ -233,22 +277,36 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   const out: Mismatch[] = []
   try {
-    const both = (argv: string[]) => Promise.all([real.call(argv), ours.call(argv)])
+    // a reply that never comes is a difference too (a hang): after 5 s the run stops and names the command
+    const within = <T>(p: Promise<T>, argv: string[], who: string): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`seed ${seed}: no reply from ${who} to ${show(argv)} in 5 s`)), 5000)
+        p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)))
+      })
+    const both = (argv: string[]) => Promise.all([within(real.call(argv), argv, 'redis-server'), within(ours.call(argv), argv, 'the embedded node')])
     await both(['FLUSHALL'])
     if (resp === 3) await both(['HELLO', '3'])
     const r = prng(seed)
     let before: string[][] = []
+    let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
       const argv = randomCommand(r)
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
       const [a, b] = await both(argv)
-      const x = normalize(argv, a)
-      const y = normalize(argv, b)
+      const tx = queued
+      if (argv[0] === 'MULTI' && a === '+OK') queued = []
+      else if (argv[0] === 'EXEC' || argv[0] === 'DISCARD') queued = null
+      else if (queued && a === '+QUEUED') queued.push(argv)
+      const each = (r: Reply): Reply => (argv[0] === 'EXEC' && tx && Array.isArray(r) && r.length === tx.length ? r.map((e, i) => normalize(tx[i], e)) : normalize(argv, r))
+      const x = each(a)
+      const y = each(b)
       if (JSON.stringify(x) !== JSON.stringify(y)) {
         const keys = [...new Set(argv.slice(1).filter((a) => KEYS.includes(a)))]
         const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         out.push({seed, step, argv, real: x, ours: y, before, state})
+        if (queued) await both(['DISCARD'])
+        queued = null
         await both(['FLUSHALL'])
         before = []
       } else before.push(argv)
