@@ -24,9 +24,13 @@ interface OptDef {
   hidden?: boolean
   /** redis PERCENT_CONFIG: also accepts "N%" (kept as that text), at most -min percent */
   percent?: boolean
+  /** the upper bound as redis declares (and prints) it, where it is beyond a safe integer (LONG_MAX) */
+  maxText?: string
 }
 
 const MB = 1024 * 1024
+/** LONG_MAX, the upper bound redis gives its size_t encoding thresholds (printed in range errors). */
+const LONG_MAX = '9223372036854775807'
 // Defaults follow redis 7.0.15's built-in defaults (bind `* -::*`: every interface, protected-mode
 // keeps non-loopback clients out until a password is set, as in redis-server).
 const DEFS: Record<string, OptDef> = {
@@ -71,7 +75,7 @@ const DEFS: Record<string, OptDef> = {
   timeout: {kind: 'int', def: '0', min: 0},
   'tcp-keepalive': {kind: 'int', def: '300', min: 0},
   'tcp-backlog': {kind: 'int', def: '511', immutable: true},
-  hz: {kind: 'int', def: '10', min: 1, max: 500},
+  hz: {kind: 'int', def: '10', min: 0, max: 2147483647},
   save: {kind: 'string', def: '3600 1 300 100 60 10000'},
   appendonly: {kind: 'bool', def: 'no'},
   appendfilename: {kind: 'string', def: 'appendonly.aof', immutable: true},
@@ -152,11 +156,11 @@ const DEFS: Record<string, OptDef> = {
   // redis: exit(1) instead of abort() on a panic (its tests, so valgrind can report leaks); the node never aborts
   'use-exit-on-panic': {kind: 'bool', def: 'no', hidden: true},
   // Encoding thresholds (src/node/keyspace/encoding.ts applies them; redis 7.0.15 config.c).
-  'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-entries'},
-  'hash-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'hash-max-ziplist-value'},
-  'set-max-intset-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER},
-  'zset-max-listpack-entries': {kind: 'int', def: '128', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'zset-max-ziplist-entries'},
-  'zset-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, alias: 'zset-max-ziplist-value'},
+  'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'hash-max-ziplist-entries'},
+  'hash-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'hash-max-ziplist-value'},
+  'set-max-intset-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX},
+  'zset-max-listpack-entries': {kind: 'int', def: '128', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'zset-max-ziplist-entries'},
+  'zset-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'zset-max-ziplist-value'},
   'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
   'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
   'unixsocket': {kind: 'string', def: '', immutable: true},
@@ -366,11 +370,22 @@ function canonicalNotifyConfig(raw: string): string {
   }
 }
 
+/**
+ * redis memtoull: digits, then an optional unit (b, k, kb, m, mb, g, gb, any case); no sign, no
+ * space; no digits at all reads as 0 (strtoull of ""). NaN when redis refuses it.
+ */
 function parseMemory(v: string): number {
-  const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v.trim())
-  if (!m) return NaN
+  const m = /^(\d*)(|b|k|kb|m|mb|g|gb)$/i.exec(v)
+  if (!m || m[1].length >= 128) return NaN
   const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: MB, g: 1e9, gb: 1024 * MB}
-  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()]
+  return (m[1] === '' ? 0 : Number(m[1])) * mul[m[2].toLowerCase()]
+}
+
+/** redis string2ll: an integer without sign '+', leading zeros or "-0", within 64 bits. NaN otherwise. */
+function parseLongLong(v: string): number {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(v)) return NaN
+  const b = BigInt(v)
+  return b > 9223372036854775807n || b < -9223372036854775808n ? NaN : Number(v)
 }
 
 export class NodeConfig {
@@ -438,7 +453,7 @@ export class NodeConfig {
       }
       case 'int':
       case 'memory': {
-        const n = d.kind === 'int' ? (/^-?\d+$/.test(raw) ? Number(raw) : NaN) : parseMemory(raw)
+        const n = d.kind === 'int' ? parseLongLong(raw) : parseMemory(raw)
         if (d.percent && !Number.isSafeInteger(n)) {
           // numericParseString / numericBoundaryCheck (redis 7.0): "N%" with 0 <= N <= -min
           const pct = /^\+?\d+%$/.test(raw) ? Number(raw.slice(0, -1)) : NaN
@@ -450,8 +465,9 @@ export class NodeConfig {
         if (!Number.isSafeInteger(n)) throw new ConfigError(d.kind === 'int' ? 'argument couldn\'t be parsed into an integer' : 'argument must be a memory value')
         if (d.percent && n < 0) throw new ConfigError('argument must be a memory or percent value')
         if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max))
-          throw new ConfigError(`argument must be between ${d.min ?? '-inf'} and ${d.max ?? 'inf'} inclusive`)
-        v = String(n)
+          throw new ConfigError(`argument must be between ${d.min ?? '-inf'} and ${d.maxText ?? d.max ?? 'inf'} inclusive`)
+        // hz: any int is taken, then held to 1..500 (redis updateHz: CONFIG_MIN_HZ / CONFIG_MAX_HZ)
+        v = String(key === 'hz' ? Math.min(500, Math.max(1, n)) : n)
         break
       }
       case 'enum': {

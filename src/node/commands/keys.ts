@@ -2,7 +2,7 @@
 // SCAN RANDOMKEY TOUCH OBJECT COPY MOVE DBSIZE FLUSHALL FLUSHDB.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {encodingOf} from '../keyspace/encoding.js'
+import {encodingOf, inheritEncoding} from '../keyspace/encoding.js'
 import {freedLazily} from '../keyspace/lazyfree.js'
 import {Deque, READ_NONOTIFY, READ_NOTOUCH, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -214,12 +214,17 @@ function cloneValue(v: RedisValue): RedisValue {
   const packed = clonePacked(v)
   if (packed !== null) return packed
   if (v instanceof Deque) return Deque.from(v)
-  if (v instanceof Map) return new Map(v)
-  if (v instanceof Set) return new Set(v)
   if (v instanceof Stream) return v.clone()
-  const z = new ZSet()
-  for (const [m, s] of v.entries()) z.add(m, s)
-  return z
+  let copy: Map<string, string> | Set<string> | ZSet
+  if (v instanceof Map) copy = new Map(v)
+  else if (v instanceof Set) copy = new Set(v)
+  else {
+    copy = new ZSet()
+    for (const [m, s] of v.entries()) copy.add(m, s)
+  }
+  // redis's dup functions keep the encoding: a skiplist stays one even when it would fit a listpack now
+  inheritEncoding(v, copy)
+  return copy
 }
 
 function copy(ctx: CommandContext, argv: string[]): void {
