@@ -122,7 +122,9 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     if (held !== undefined) return held
   }
   if (s.multi !== null && !MULTI_CONTROL.has(spec.name)) {
-    s.multi.queue.push({spec, argv, flags: checked.flags})
+    // redis queueMultiCommand: a transaction already aborted (EXECABORT to come) or whose WATCHed
+    // key changed queues nothing more: EXEC in cluster mode then checks the slots of what was queued
+    if (!s.multi.aborted && !s.dirtyCas) s.multi.queue.push({spec, argv, flags: checked.flags})
     s.reply.simple('QUEUED')
     return
   }

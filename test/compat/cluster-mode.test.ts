@@ -1,7 +1,9 @@
 // Cluster mode (a node owning every slot, real redis-server vs embedded), what Redis's unit suite
 // run with --cluster-mode relies on: commands refused in cluster mode (SELECT, MOVE, SWAPDB,
 // COPY ... DB), CLUSTER RESET refused from a script (noscript), CROSSSLOT, sharded pub/sub and the
-// keyspace commands on one db.
+// keyspace commands on one db; commands whose numkeys is out of range have no keys (no CROSSSLOT
+// before their own error); a transaction aborted at queue time queues nothing more (EXECABORT, not
+// CROSSSLOT over what followed).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -31,6 +33,20 @@ DBSIZE
 RANDOMKEY
 SCAN 0
 KEYS *
+ZUNIONSTORE a 3 a {t}b
+ZINTERSTORE {t}a 2 b
+SINTERCARD 3 a {t}b
+LMPOP 5 a {t}b LEFT
+ZUNIONSTORE a 1 {t}b
+MULTI
+SMOVE {t}a b x
+SET {t}a 1
+GET b
+EXEC
+MULTI
+SET {t}a 1
+GET b
+EXEC
 `
 
 test('cluster-mode refusals and keyspace commands match redis-server', {skip}, async () => {

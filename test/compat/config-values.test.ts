@@ -7,7 +7,7 @@ const steps: string[] = []
 for (const v of ['-5', '" 5"', '""', '5KB', '1.5mb', '5gb', '7B']) steps.push(`CONFIG SET maxmemory ${v}`, 'CONFIG GET maxmemory')
 for (const v of ['007', '-0', '+5', '99999999999999999999', '""', '12', '0']) steps.push(`CONFIG SET hz ${v}`, 'CONFIG GET hz')
 for (const v of ['-2', '-1', '0', '1kb']) steps.push(`CONFIG SET hash-max-listpack-entries ${v}`, `CONFIG SET hash-max-listpack-value ${v}`, `CONFIG SET set-max-intset-entries ${v}`, `CONFIG SET zset-max-listpack-value ${v}`)
-steps.push('CONFIG GET hash-max-listpack-*', 'CONFIG GET zset-max-listpack-value', 'CONFIG GET set-max-intset-entries')
+steps.push('CONFIG GET hash-max-listpack-entries', 'CONFIG GET hash-max-listpack-value', 'CONFIG GET zset-max-listpack-value', 'CONFIG GET set-max-intset-entries')
 for (const v of ['-5', '5%', '"5 %"', '0']) steps.push(`CONFIG SET maxmemory-clients ${v}`, 'CONFIG GET maxmemory-clients')
 steps.push('CONFIG SET maxmemory 0', 'CONFIG SET hz 10', 'CONFIG SET hash-max-listpack-entries 512', 'CONFIG SET hash-max-listpack-value 64', 'CONFIG SET set-max-intset-entries 512', 'CONFIG SET zset-max-listpack-value 64')
 

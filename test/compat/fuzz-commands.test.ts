@@ -1,9 +1,11 @@
 // Seeded random command sequences (test/compat/fuzz-commands.ts) on redis-server and an embedded
 // node side by side: every reply the same, error texts included. Fixed seeds, so a failure names a
-// reproducible run: `node --import tsx test/compat/fuzz-commands.ts --seeds <n> --minimize`.
-import {test} from 'node:test'
+// reproducible run: `node --import tsx test/compat/fuzz-commands.ts --seeds <n> [--resp 3] [--cluster] --minimize`.
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {pairSuite} from './harness.js'
+import {allSlotsPair} from './all-slots-pair.js'
+import {redisSkip} from '../helpers/redis-server.js'
 import {describeMismatch, fuzzSeed, normalize, prng, randomCommand} from './fuzz-commands.js'
 
 pairSuite('random command sequences', {}, (p) => {
@@ -14,6 +16,18 @@ pairSuite('random command sequences', {}, (p) => {
       assert.deepEqual(found.map(describeMismatch), [])
     })
   }
+})
+
+// cluster mode: the keys share one hash tag but `nokey` (CROSSSLOT with it, key extraction of every
+// movable-keys command, MULTI/EXEC across slots, SELECT/MOVE/SWAPDB refused)
+describe('random command sequences in cluster mode', {skip: redisSkip()}, () => {
+  const pair = allSlotsPair()
+  test('seeds 301, 302, RESP2: 2,000 commands each answer as redis-server', {timeout: 600_000}, async () => {
+    const {real, emb} = pair.ports()
+    const found = []
+    for (const seed of [301, 302]) found.push(...(await fuzzSeed({real, ours: emb}, seed, 2000, 2, undefined, true)))
+    assert.deepEqual(found.map(describeMismatch), [])
+  })
 })
 
 test('the generator is reproducible and covers every group', () => {

@@ -7,7 +7,8 @@
 //
 // Used by test/compat/fuzz-commands.test.ts (fixed seeds, in `npm test`) and as a tool to look for
 // differences with more seeds and longer runs:
-//   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3]
+//   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
+//     [--minimize] [--watch <key>]
 import type {Reply} from './harness.js'
 
 export type Rng = () => number
@@ -27,7 +28,12 @@ const NUMS = ['0', '1', '-1', '2', '3', '5', '10', '-10', '100', '1000', '922337
 const VALS = ['a', 'b', 'c', 'abc', '', '1', '2', '10', '-5', '3.14', 'hello world', 'x'.repeat(70), '\x00\xff', 'zz', 'foo', 'bar', '12345678901234567890', '1e5']
 const FIELDS = ['f1', 'f2', 'f3', 'a', 'b', 'c', '1', '2', '']
 const LEX = ['-', '+', '[a', '(a', '[b', '(c', '[zz', 'a', '[', '(', '[1']
-const SCORES = ['0', '1', '2', '-1', '1.5', '(1', '(2', '-inf', '+inf', 'inf', '(-inf', 'nan', 'x', '10', '(10', '3e1']
+const SCORES = ['0', '1', '2', '-1', '-0', '1.5', '(1', '(2', '-inf', '+inf', 'inf', '(-inf', 'nan', 'x', '10', '(10', '3e1']
+
+/** In cluster mode the keys carry one hash tag, all but `nokey` (another slot: CROSSSLOT with it). */
+const TAG = '{t}'
+const isKey = (a: string): boolean => KEYS.includes(a.startsWith(TAG) ? a.slice(TAG.length) : a)
+const tagged = (argv: string[]): string[] => argv.map((a) => (a !== 'nokey' && KEYS.includes(a) ? TAG + a : a))
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
@@ -290,7 +296,7 @@ const show = (argv: string[]): string => argv.map((a) => (/^[\x21-\x7e]+$/.test(
 
 export function describeMismatch(m: Mismatch): string {
   // the commands before it that named one of its keys (the ones that built the state it met)
-  const keys = new Set(m.argv.slice(1).filter((a) => KEYS.includes(a)))
+  const keys = new Set(m.argv.slice(1).filter(isKey))
   const related = m.before.filter((b) => b.slice(1).some((a) => keys.has(a)))
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
   return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
@@ -300,7 +306,7 @@ export function describeMismatch(m: Mismatch): string {
  * `commands` random commands of `seed` on both servers (RESP `resp`), compared one by one. After a
  * difference both are flushed (the states may differ from there on) and the run goes on.
  */
-export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2, watch?: string): Promise<Mismatch[]> {
+export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2, watch?: string, cluster = false): Promise<Mismatch[]> {
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   const out: Mismatch[] = []
@@ -319,7 +325,8 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     let before: string[][] = []
     let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
-      const argv = randomCommand(r)
+      let argv = randomCommand(r)
+      if (cluster) argv = tagged(argv)
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
       const [a, b] = await both(argv)
@@ -331,7 +338,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const x = each(a)
       const y = each(b)
       if (JSON.stringify(x) !== JSON.stringify(y)) {
-        const keys = [...new Set(argv.slice(1).filter((a) => KEYS.includes(a)))]
+        const keys = [...new Set(argv.slice(1).filter(isKey))]
         const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         out.push({seed, step, argv, real: x, ours: y, before, state})
         if (queued) await both(['DISCARD'])
@@ -386,8 +393,8 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   try {
     if (!(await differs(cmds))) return cmds // depends on timing (or the reset before): as it was
     // first try keeping only the commands that name one of its keys, or no key at all (SWAPDB, MULTI…)
-    const keys = new Set(m.argv.slice(1).filter((a) => KEYS.includes(a)))
-    const related = cmds.filter((c) => c.some((a) => keys.has(a)) || !c.slice(1).some((a) => KEYS.includes(a)))
+    const keys = new Set(m.argv.slice(1).filter(isKey))
+    const related = cmds.filter((c) => c.some((a) => keys.has(a)) || !c.slice(1).some(isKey))
     if (related.length < cmds.length && (await differs(related))) cmds = related
     for (let chunk = Math.ceil(cmds.length / 2); chunk >= 1; chunk = chunk === 1 ? 0 : Math.ceil(chunk / 2)) {
       for (let i = 0; i < cmds.length; ) {
@@ -403,6 +410,25 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   return cmds
 }
 
+/** --cluster: both servers cluster-enabled, owning all 16384 slots (keys hash-tagged, CROSSSLOT with nokey). */
+async function startClusterPair(): Promise<{redisPort: number; ourPort: number; stop(): Promise<void>}> {
+  const {startPair, freePort, RawClient} = await import('./harness.js')
+  const pair = await startPair({redisArgs: ['--cluster-enabled', 'yes'], nodeOverrides: {port: String(await freePort()), 'cluster-enabled': 'yes', 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf'}})
+  for (const port of [pair.redisPort, pair.ourPort]) {
+    const c = await RawClient.connect(port)
+    try {
+      await c.call(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383'])
+      for (let i = 0; !String(await c.call(['CLUSTER', 'INFO'])).includes('cluster_state:ok'); i++) {
+        if (i > 200) throw new Error(`the cluster on port ${port} never became ok`)
+        await new Promise((res) => setTimeout(res, 50))
+      }
+    } finally {
+      c.close()
+    }
+  }
+  return pair
+}
+
 async function main(): Promise<void> {
   const arg = (name: string, dflt: string): string => {
     const i = process.argv.indexOf(`--${name}`)
@@ -411,13 +437,13 @@ async function main(): Promise<void> {
   const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
-  const {startPair} = await import('./harness.js')
-  const pair = await startPair()
+  const cluster = process.argv.includes('--cluster')
+  const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair()
   let total = 0
   try {
     for (let seed = lo; seed <= (hi ?? lo); seed++) {
       const w = process.argv.indexOf('--watch')
-      const ms = await fuzzSeed({real: pair.redisPort, ours: pair.ourPort}, seed, commands, resp, w > 0 ? process.argv[w + 1] : undefined)
+      const ms = await fuzzSeed({real: pair.redisPort, ours: pair.ourPort}, seed, commands, resp, w > 0 ? process.argv[w + 1] : undefined, cluster)
       total += ms.length
       for (const m of ms) {
         console.log(describeMismatch(m))

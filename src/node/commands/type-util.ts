@@ -122,10 +122,14 @@ export function pairCountTooBig(raw: string): boolean {
 /** Key positions for "cmd numkeys key ... " layouts (SINTERCARD, ZUNION, LMPOP ...). */
 export function numkeysKeys(numkeysIndex: number, extraBefore: number[] = []): (argv: string[]) => number[] {
   return (argv) => {
+    // redis genericGetKeys: numkeys read by atoi; none at all (not even the destination) when it is
+    // below 1 or more than the arguments left: the command will fail on its own, and cluster routing
+    // must not answer CROSSSLOT for it first
+    const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(argv[numkeysIndex] ?? '')
+    const n = m ? Number(m[1]) : 0
+    if (n < 1 || n > argv.length - numkeysIndex - 1) return []
     const out = [...extraBefore]
-    const n = Number(argv[numkeysIndex])
-    if (!Number.isInteger(n) || n <= 0) return out
-    for (let i = 0; i < n && numkeysIndex + 1 + i < argv.length; i++) out.push(numkeysIndex + 1 + i)
+    for (let i = 0; i < n; i++) out.push(numkeysIndex + 1 + i)
     return out
   }
 }

@@ -95,7 +95,10 @@ export function parseZaddFlags(argv: string[]): ZaddFlags {
  */
 function storeScore(z: ZSet, member: string, score: number): void {
   z.add(member, score)
-  if (score === 0 && Object.is(score, -0) && isCompact(z)) z.add(member, 0)
+  if (score === 0 && Object.is(score, -0) && isCompact(z)) {
+    z.remove(member) // (add() keeps an equal score: -0 === 0)
+    z.add(member, 0)
+  }
 }
 
 function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
