@@ -13,6 +13,9 @@ export interface LongDouble {
   inf?: boolean
 }
 
+/** +0, what a missing key or field counts as. */
+export const LD_ZERO: LongDouble = {neg: false, m: 0n, e: 0}
+
 /** 64 significand bits; the exponent of the last significand bit of subnormals and of the largest finite value. */
 const BITS = 64
 const E_MIN = -16445

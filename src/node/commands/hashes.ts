@@ -4,7 +4,7 @@ import {hashDelete, hashDict, hashLookup, hashPrepareWrite, hashRandomSteps, has
 import {replyOverLimit} from '../clientmem.js'
 import {E, wrongArity} from '../errors.js'
 import type {HashValue} from '../keyspace/keyspace.js'
-import {addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble} from '../long-double.js'
+import {addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble} from '../long-double.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
 import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
@@ -135,12 +135,8 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const h = ctx.db.hashForWrite(key)
   const cur = hashLookup(h, argv[2])
-  let base: LongDouble = {neg: false, m: 0n, e: 0}
-  if (cur !== undefined) {
-    const v = parseLongDouble(cur)
-    if (v === null) return errorKeepingHash(ctx, key, h, 'ERR hash value is not a float')
-    base = v
-  }
+  const base = cur === undefined ? LD_ZERO : parseLongDouble(cur)
+  if (base === null) return errorKeepingHash(ctx, key, h, 'ERR hash value is not a float')
   const next = addLongDouble(base, incr)
   if (next === null || next.inf) return errorKeepingHash(ctx, key, h, E.INCR_NAN)
   const s = formatLongDoubleHuman(next)

@@ -2,9 +2,7 @@
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {expireKeyAt, intArg, storedInt, syntaxError} from './util.js'
-import {addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble} from '../long-double.js'
-
-const ZERO: LongDouble = {neg: false, m: 0n, e: 0}
+import {addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble} from '../long-double.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom'] as const
@@ -249,7 +247,7 @@ function incrByFloat(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const cur = ctx.db.getString(key)
   // long double arithmetic and output, exactly as Redis's (long-double.ts)
-  const base = cur === undefined ? ZERO : parseLongDouble(cur)
+  const base = cur === undefined ? LD_ZERO : parseLongDouble(cur)
   const incr = parseLongDouble(argv[2])
   if (base === null || incr === null) return ctx.reply.error(E.NOT_FLOAT)
   const next = addLongDouble(base, incr)
