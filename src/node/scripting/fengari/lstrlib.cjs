@@ -331,6 +331,46 @@ const addlenmod = function(form, lenmod) {
     // form[l + lm] = 0;
 };
 
+/*
+** Lua 5.1 (Redis's Lua) casts the argument of %d/%i to long and of %o/%u/%x/%X to unsigned long
+** (truncation toward zero, 64 bits, as on x86-64 Linux; out of range as the x86 conversion gives),
+** where Lua 5.3 demands an exact integer and Fengari's are 32 bits: string.format('%d', 3.99) is "3".
+*/
+const TWO63 = 2 ** 63;
+const int51 = function(x, unsigned) {
+    const MIN = -(2n ** 63n);
+    if (Number.isNaN(x) || x === -Infinity) return unsigned ? 2n ** 63n : MIN;
+    if (x === Infinity) return unsigned ? 0n : MIN; /* unsigned: converted as (x - 2^63) ^ 2^63 */
+    const t = Math.trunc(x);
+    if (!unsigned) return (t >= TWO63 || t < -TWO63) ? MIN : BigInt(t);
+    if (t < TWO63) return BigInt.asUintN(64, t < -TWO63 ? MIN : BigInt(t));
+    if (t >= 2 * TWO63) return 0n;
+    return BigInt(t - TWO63) + 2n ** 63n;
+};
+/* C printf of an integer conversion (flags "-+ #0", width, precision) for a BigInt value. */
+const formatInt = function(form, v, conv) {
+    const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?$/.exec(form.slice(0, -1));
+    const flags = m[1];
+    const width = m[2] ? Number(m[2]) : 0;
+    const prec = m[3] !== undefined ? Number(m[3] || 0) : -1;
+    const neg = v < 0n;
+    let digits = (neg ? -v : v).toString(conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10);
+    if (conv === 'X') digits = digits.toUpperCase();
+    if (prec === 0 && v === 0n) digits = '';
+    if (prec > digits.length) digits = '0'.repeat(prec - digits.length) + digits;
+    let prefix = '';
+    if (conv === 'd' || conv === 'i') prefix = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+    else if (flags.includes('#')) {
+        if (conv === 'o' && digits[0] !== '0') digits = '0' + digits;
+        else if ((conv === 'x' || conv === 'X') && v !== 0n) prefix = conv === 'x' ? '0x' : '0X';
+    }
+    const len = prefix.length + digits.length;
+    if (len >= width) return prefix + digits;
+    if (flags.includes('-')) return prefix + digits + ' '.repeat(width - len);
+    if (flags.includes('0') && prec < 0) return prefix + '0'.repeat(width - len) + digits;
+    return ' '.repeat(width - len) + prefix + digits;
+};
+
 const str_format = function(L) {
     let top = lua_gettop(L);
     let arg = 1;
@@ -350,15 +390,23 @@ const str_format = function(L) {
             i = scanformat(L, strfrmt, i, form);
             switch (String.fromCharCode(strfrmt[i++])) {
                 case 'c': {
-                    // sprintf(String.fromCharCode(...form), luaL_checkinteger(L, arg));
-                    luaL_addchar(b, luaL_checkinteger(L, arg));
+                    /* Lua 5.1: (int) of the number, printed as an unsigned char into a C string
+                       (a NUL adds nothing: the buffer is added up to its strlen) */
+                    const c = Number(BigInt.asUintN(8, int51(luaL_checknumber(L, arg), false)));
+                    const m = /^%([-+ #0]*)(\d*)/.exec(String.fromCharCode(...form));
+                    const pad = Math.max(0, (m[2] ? Number(m[2]) : 1) - 1);
+                    const out = m[1].includes('-') ? [c, ...Array(pad).fill(32)] : [...Array(pad).fill(32), c];
+                    for (const ch of out) {
+                        if (ch === 0) break;
+                        luaL_addchar(b, ch);
+                    }
                     break;
                 }
                 case 'd': case 'i':
                 case 'o': case 'u': case 'x': case 'X': {
-                    let n = luaL_checkinteger(L, arg);
-                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));
-                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));
+                    const conv = String.fromCharCode(strfrmt[i - 1]);
+                    const n = int51(luaL_checknumber(L, arg), conv !== 'd' && conv !== 'i');
+                    luaL_addstring(b, to_luastring(formatInt(String.fromCharCode(...form), n, conv)));
                     break;
                 }
                 case 'a': case 'A': {
