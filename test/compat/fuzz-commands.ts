@@ -218,8 +218,8 @@ const server: Gen[] = [
 ]
 
 // Lua values a script returns (the Lua -> RESP2/RESP3 conversions), and library calls of 7.0's
-// scripting environment (no tables with string keys but error/status ones: their order is the table
-// layout's, README: differences)
+// scripting environment (no tables with string keys but error/status ones, and no RESP3 maps or sets
+// read into Lua: their order is the table layout's, README: differences)
 const LUA_ATOMS = ['1', '0', '-1', '1.5', '-2.7', '1e300', '2^53', '2^63', '-0', '0/0', '1/0', '-1/0', "'abc'", "''", 'true', 'false', 'nil', "{err='boom'}", "{err='ERR custom'}", "{ok='fine'}", "redis.error_reply('bad')", "redis.status_reply('good')", "redis.error_reply('-WRONGTYPE x')", "tonumber('0x10')", "tonumber(' 12 ')", "tonumber('1e2')", "string.format('%.3f', 1/3)", "string.format('%d', 3.99)", "string.rep('ab', 3)", 'math.floor(-2.5)', 'math.fmod(7, 3)', "cjson.encode({1, 2, 'a', true})", "cjson.encode({})", "cjson.decode('[1,2.5,\"x\",null]')", "cjson.decode('{\"a\":[1,2]}').a", "cmsgpack.unpack(cmsgpack.pack({1, 'two', 3.5}))", "#cmsgpack.pack(12345678901)", 'bit.band(0xff, 0x0f)', 'bit.tohex(255)', "bit.lshift(1, 40)", "redis.sha1hex('')", "select('#', 1, nil, 3)", "type(redis)", "tostring(1e15)", "tostring(2^63)", "redis.call('ECHO', 'x')", "redis.pcall('INCR', 'hello')", "redis.pcall('NOSUCH')", "redis.pcall('SET')", "{1, nil, 3}", "{nil, 2}", "{1, {2, {3, {4}}}}", "{1, 2, x = 3}", "string.byte('A')", "('x'):upper()", "struct and 1 or 0", "unpack({1, 2, 3})"]
 function luaExpr(r: Rng, depth = 0): string {
   if (depth < 2 && r() < 0.25) return `{${Array.from({length: int(r, 0, 3)}, () => luaExpr(r, depth + 1)).join(', ')}}`
@@ -227,7 +227,7 @@ function luaExpr(r: Rng, depth = 0): string {
 }
 const lua: Gen[] = [
   (r) => ['EVAL', `return ${luaExpr(r)}`, '0'],
-  (r) => ['EVAL', `redis.setresp(3); return ${pick(r, ["redis.call('HGETALL', KEYS[1])", "redis.call('SMEMBERS', KEYS[1])", "redis.call('ZSCORE', KEYS[1], 'a')", "redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')", "redis.call('HELLO')", "redis.call('XINFO', 'STREAM', KEYS[1])", "redis.call('GET', KEYS[1])", luaExpr(r)])}`, '1', key(r)],
+  (r) => ['EVAL', `redis.setresp(3); return ${pick(r, ["redis.call('ZSCORE', KEYS[1], 'a')", "redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')", "redis.call('ZRANDMEMBER', KEYS[1], 0)", "redis.call('GET', KEYS[1])", "redis.call('EXISTS', KEYS[1]) == 1", luaExpr(r)])}`, '1', key(r)],
   (r) => ['EVAL', `return redis.pcall(${pick(r, ["'GET'", "'INCR'", "'LPUSH'", "'HGET'", "'ZADD'"])}, KEYS[1]${pick(r, ['', ", ARGV[1]", ", ARGV[1], ARGV[2]"])})`, '1', key(r), val(r), val(r)],
   (r) => ['EVAL', pick(r, ['return ARGV[1] + 0', "return tonumber(ARGV[1])", 'return #ARGV', "return redis.call('SET', KEYS[1], ARGV[1])", 'return KEYS', "error('oops')", "error({err='ERR mine'})", 'return redis.call(ARGV[1])', 'x = 1', "return redis.call('SET', KEYS[1], 1.5)", "return redis.call('SET', KEYS[1], true)"]), pick(r, ['0', '1', '-1', 'x']), key(r), val(r)],
 ]

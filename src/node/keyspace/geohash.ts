@@ -222,9 +222,15 @@ function boundingBox(s: Shape): [number, number, number, number] {
   return [south ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop, s.lat - latDelta, south ? s.lon + lonDeltaBottom : s.lon + lonDeltaTop, s.lat + latDelta]
 }
 
+/**
+ * redis geohash_move_x / geohash_move_y: only the coordinate moved is wrapped to the step's bits; the
+ * other keeps what it had, so a centre encoded at longitude 180 or latitude 85.05112878 (an index one
+ * past the last cell, an extra bit in the hash, as GEOADD stores it) keeps that bit in the north and
+ * south (or east and west) cells, and the centre itself is not wrapped at all.
+ */
 function move(c: Cell, dLon: number, dLat: number): Cell {
   const mask = 2 ** c.step - 1
-  return {lat: (c.lat + dLat) & mask, lon: (c.lon + dLon) & mask, step: c.step}
+  return {lat: dLat === 0 ? c.lat : (c.lat + dLat) & mask, lon: dLon === 0 ? c.lon : (c.lon + dLon) & mask, step: c.step}
 }
 
 /**
