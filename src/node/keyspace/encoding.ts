@@ -17,8 +17,14 @@ import {Deque, Stream, type RedisValue} from './keyspace.js'
 import {PackedHash} from './packed.js'
 import type {ZSet} from './zset.js'
 
-/** true: converted (hashtable / skiplist); false: compact as of its last write. */
-const converted = new WeakMap<object, boolean>()
+/** A compact object as of its last write: its element count and its longest element (field, value or member). */
+interface Compact {
+  size: number
+  maxLen: number
+}
+/** CONVERTED: converted (hashtable / skiplist); a Compact: compact as of its last write. */
+const CONVERTED = -1
+const converted = new WeakMap<object, Compact | typeof CONVERTED>()
 
 const INT_RE = /^-?[1-9]\d{0,18}$|^0$/
 
@@ -63,25 +69,69 @@ function exceeds(v: Map<string, string> | Set<string> | ZSet): boolean {
  */
 export function noteWrite(v: RedisValue | undefined): void {
   if (v === undefined || typeof v === 'string' || v instanceof Deque || v instanceof Stream) return
-  if (converted.get(v) === true) return
-  converted.set(v, exceeds(v))
+  const prev = converted.get(v)
+  if (prev === CONVERTED) return
+  if (prev === undefined) {
+    converted.set(v, exceeds(v) ? CONVERTED : {size: v.size, maxLen: longest(v)})
+    return
+  }
+  // Redis checks while adding an element (a hash also while updating a field: hashTypeSet), never
+  // while removing one, and checks the length of what is written only: existing elements longer
+  // than a limit lowered since do not convert the object (CONFIG SET of the thresholds)
+  const size = v.size
+  const len = v instanceof PackedHash && v.packed !== null ? prev.maxLen : longest(v)
+  const wrote = size > prev.size || (size === prev.size && v instanceof Map)
+  if (wrote && (sizeExceeds(v) || (len > prev.maxLen && lengthExceeds(v, len)) || (v instanceof Set && !allInts(v)))) {
+    converted.set(v, CONVERTED)
+    return
+  }
+  prev.size = size
+  prev.maxLen = len
+}
+
+/** The longest field or value of a hash, member of a set or sorted set. */
+function longest(v: Map<string, string> | Set<string> | ZSet): number {
+  let max = 0
+  if (v instanceof Map) {
+    if (v instanceof PackedHash && v.packed !== null) return 0 // a restored listpack, not walked yet
+    for (const [f, x] of v) max = Math.max(max, f.length, x.length)
+  } else if (v instanceof Set) for (const m of v) max = Math.max(max, m.length)
+  else for (let i = 0; i < v.size; i++) max = Math.max(max, v.memberAt(i).length)
+  return max
+}
+
+function sizeExceeds(v: Map<string, string> | Set<string> | ZSet): boolean {
+  if (v instanceof Map) return v.size > LIMITS.hashMaxListpackEntries
+  if (v instanceof Set) return v.size > LIMITS.setMaxIntsetEntries
+  return v.size > LIMITS.zsetMaxListpackEntries
+}
+
+function lengthExceeds(v: Map<string, string> | Set<string> | ZSet, len: number): boolean {
+  if (v instanceof Map) return len > LIMITS.hashMaxListpackValue
+  if (v instanceof Set) return false
+  return len > LIMITS.zsetMaxListpackValue
+}
+
+function allInts(s: Set<string>): boolean {
+  for (const m of s) if (!isInt64String(m)) return false
+  return true
 }
 
 /** Whether a hash/set/zset is in its compact encoding (listpack / intset). */
 export function isCompact(v: Map<string, string> | Set<string> | ZSet): boolean {
   const c = converted.get(v)
-  return c === undefined ? !exceeds(v) : !c
+  return c === undefined ? !exceeds(v) : c !== CONVERTED
 }
 
 /** The object has just been converted to its big encoding (mid-command, before noteWrite sees it). */
 export function markConverted(v: object): void {
-  converted.set(v, true)
+  converted.set(v, CONVERTED)
 }
 
 /** A copy (COPY, SORT ... STORE of a set) keeps the source's encoding, like redis's dup functions. */
 export function inheritEncoding(from: object, to: object): void {
   const c = converted.get(from)
-  if (c !== undefined) converted.set(to, c)
+  if (c !== undefined) converted.set(to, c === CONVERTED ? CONVERTED : {...c})
 }
 
 /** OBJECT ENCODING. `marked`: the keyspace's stringEncoding() of the key (a string modified in place, INCRBYFLOAT's result). */
