@@ -138,7 +138,10 @@ describe('misc parsing', () => {
   })
   test('numkeys key positions for the slot check', () => {
     assert.deepEqual(numkeysKeys(2, [1])(['zunionstore', 'dst', '2', 'a', 'b', 'WEIGHTS', '1', '2']), [1, 3, 4])
-    assert.deepEqual(numkeysKeys(1)(['sintercard', '5', 'a']), [2])
+    // redis genericGetKeys: numkeys (atoi) out of range means no keys at all, not even the destination
+    assert.deepEqual(numkeysKeys(1)(['sintercard', '5', 'a']), [])
+    assert.deepEqual(numkeysKeys(2, [1])(['zunionstore', 'dst', '3', 'a', 'b']), [])
+    assert.deepEqual(numkeysKeys(1)(['sintercard', '2abc', 'a', 'b']), [2, 3])
     assert.deepEqual(numkeysKeys(1)(['zunion', 'x', 'a']), [])
   })
   test('scan cursor and options', () => {
