@@ -6,7 +6,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {compareBoth, pairHooks} from './types-harness.js'
+import {compareBoth, pairHooks, RawClient} from './types-harness.js'
 
 const skip = redisSkip()
 const p = pairHooks({redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}})
@@ -232,4 +232,21 @@ MODULE HELP
 MODULE nope
 `
   assert.equal(await compareBoth(p, script), '')
+})
+
+test("DEBUG OBJECT's refcount agrees with OBJECT REFCOUNT: a shared integer, COPY's unshared duplicate, a raw string", {skip}, async () => {
+  const refcounts = async (port: number): Promise<string[]> => {
+    const c = await RawClient.connect(port)
+    try {
+      for (const argv of [['FLUSHALL'], ['SET', 'rc:a', '5'], ['COPY', 'rc:a', 'rc:b'], ['SET', 'rc:c', '7'], ['APPEND', 'rc:c', '1']]) await c.call(argv)
+      const out: string[] = []
+      for (const k of ['rc:a', 'rc:b', 'rc:c']) out.push(String(/refcount:\d+/.exec(String(await c.call(['DEBUG', 'OBJECT', k])))?.[0]), String(await c.call(['OBJECT', 'REFCOUNT', k])).replace(/^:|\r\n$/g, ''))
+      return out
+    } finally {
+      c.close()
+    }
+  }
+  const real = await refcounts(p.redisPort)
+  assert.deepEqual(real, ['refcount:2147483647', '2147483647', 'refcount:1', '1', 'refcount:1', '1'])
+  assert.deepEqual(await refcounts(p.ourPort), real)
 })

@@ -13,6 +13,7 @@ import type {CommandContext, DebugSubcommand} from './types.js'
 import {debugSubcommandError, intArg} from './util.js'
 import {replyBufferPolicy} from '../replybuf.js'
 import {htstatsDebugSubcommands} from './debug-htstats.js'
+import {refcountOf} from './keys.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -53,7 +54,6 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
   const key = argv[2]
   const v = lookup(ctx, key)
   const enc = encodingOf(v, ctx.db.stringEncoding(key))
-  const shared = enc === 'int' && /^(0|[1-9]\d{0,3})$/.test(v as string)
   const compress = ctx.server.config.get('rdbcompression') === 'yes'
   // rdbSavedObjectLen: the object body as the RDB writes it, without its type byte.
   const serialized = encodeValue(toRdbValue(v), {compress}).length - 1
@@ -67,7 +67,7 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
     extra = ` ql_nodes:${len} ql_avg_node:${avg} ql_listpack_max:${quicklistFill()} ql_compressed:${LIMITS.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
   }
   ctx.reply.simple(
-    `Value at:${addressOf(ctx.session.dbIndex, key, v)} refcount:${shared ? 2147483647 : 1} encoding:${enc} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0${extra}`,
+    `Value at:${addressOf(ctx.session.dbIndex, key, v)} refcount:${refcountOf(ctx, key, v)} encoding:${enc} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0${extra}`,
   )
 }
 

@@ -45,7 +45,7 @@ export const commands: CommandSpec[] = [
     ...cmd('object', -2, [], 0, () => undefined),
     subcommands: [
       cmd('encoding', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.bulk(encodingOf(v, ctx.db.stringEncoding(a[2]))))),
-      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) && ctx.db.stringEncoding(a[2]) === undefined ? 2147483647 : 1))),
+      cmd('refcount', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], (v) => ctx.reply.integer(refcountOf(ctx, a[2], v)))),
       cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => objectInfo(ctx, a[2], () => ctx.reply.integer(0))),
       cmd('freq', 3, ['readonly'], [2, 2, 1], (ctx, a) =>
         objectInfo(ctx, a[2], () =>
@@ -305,6 +305,15 @@ function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void
   const v = ctx.db.read(key, READ_NONOTIFY)
   if (v === undefined) return ctx.reply.nil()
   f(v)
+}
+
+/**
+ * OBJECT REFCOUNT and DEBUG OBJECT's refcount: a string holding one of the shared integers 0-9999
+ * (not a COPY's duplicate or a string marked otherwise, and only while shared integers are in use)
+ * is redis's shared object, OBJ_SHARED_REFCOUNT; everything else is the key's own object.
+ */
+export function refcountOf(ctx: CommandContext, key: string, v: RedisValue): number {
+  return typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) && ctx.db.stringEncoding(key) === undefined ? 2147483647 : 1
 }
 
 function isSharedInt(v: string): boolean {
