@@ -4,7 +4,7 @@
 import {readFileSync, writeFileSync, renameSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {splitArgs} from '../resp/parser.js'
-import {canonicalNotify} from './notify.js'
+import {canonicalNotify, parseNotifyFlags} from './notify.js'
 import {REDIS_VERSION} from './version.js'
 import {rewriteConfigFile} from './config-rewrite.js'
 import {sdsRepr} from './sds-repr.js'
@@ -396,6 +396,11 @@ export class NodeConfig {
   sentinelMode = false
   /** Listeners for CONFIG SET (e.g. the server applies loglevel, the cluster node-timeout). */
   onChange: ((name: string, value: string) => void)[] = []
+  /**
+   * notify-keyspace-events as set, in bits. Not derived from the shown value: redis shows "A" for
+   * every class it includes and drops "n" (new key) after it, though the class stays on.
+   */
+  notifyFlags = 0
 
   constructor() {
     for (const [name, d] of Object.entries(DEFS)) this.values.set(name, d.def)
@@ -483,7 +488,10 @@ export class NodeConfig {
         if (key === 'save') v = canonicalSave(raw)
         if (key === 'cluster-announce-hostname') checkAnnouncedHostname(raw)
         if (key === 'bind') v = canonicalBind(raw)
-        if (key === 'notify-keyspace-events') v = canonicalNotifyConfig(raw)
+        if (key === 'notify-keyspace-events') {
+          v = canonicalNotifyConfig(raw)
+          this.notifyFlags = parseNotifyFlags(raw)
+        }
         if (key === 'client-output-buffer-limit') v = mergeObufLimits(this.get(key), raw.split(/\s+/).filter(Boolean))
         if (key === 'shutdown-on-sigint' || key === 'shutdown-on-sigterm') v = canonicalShutdownFlags(raw)
         if (key === 'oom-score-adj-values') v = canonicalOomValues(raw)

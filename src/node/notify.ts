@@ -81,15 +81,14 @@ export function installNotify(server: NodeServer): void {
     d.events.added = server.notifyFlags & N.NEW ? (key) => notifyDb(server, N.NEW, 'new', key, i) : undefined
     d.events.missed = server.notifyFlags & N.KEY_MISS ? (key) => notifyDb(server, N.KEY_MISS, 'keymiss', key, i) : undefined
   }
-  const apply = (v: string) => {
-    server.notifyFlags = parseNotifyFlags(v)
-    if (server.notifyFlags < 0) server.notifyFlags = 0
+  const apply = () => {
+    server.notifyFlags = server.config.notifyFlags
     for (const [i, d] of server.databases()) watchNew(i, d)
   }
   server.on('dbCreated', watchNew)
-  apply(server.config.get('notify-keyspace-events'))
-  server.config.onChange.push((name, value) => {
-    if (name === 'notify-keyspace-events') apply(value)
+  apply()
+  server.config.onChange.push((name) => {
+    if (name === 'notify-keyspace-events') apply()
   })
   server.keyExpiredHooks.push((db, key) => {
     if (server.notifyFlags & N.EXPIRED) notifyDb(server, N.EXPIRED, 'expired', key, db)

@@ -1,5 +1,6 @@
 // Seeded random command sequences (test/compat/fuzz-commands.ts) on redis-server and an embedded
-// node side by side: every reply the same, error texts included. Fixed seeds, so a failure names a
+// node side by side: every reply the same, error texts included, and in the observed runs every
+// keyspace notification and every propagated command. Fixed seeds, so a failure names a
 // reproducible run: `node --import tsx test/compat/fuzz-commands.ts --seeds <n> [--resp 3] [--cluster] --minimize`.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,15 +19,30 @@ pairSuite('random command sequences', {}, (p) => {
   }
 })
 
+// the same, also comparing what each command publishes (keyspace notifications, every class) and
+// propagates (the replication stream a replica connection reads): fuzz-observe.ts
+const DEBUG = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
+pairSuite('random command sequences, notifications and replication stream', DEBUG, (p) => {
+  test('seeds 105, 106, RESP2: 2,000 commands each publish and propagate as redis-server', {timeout: 600_000}, async () => {
+    const found = []
+    for (const seed of [105, 106]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true})))
+    assert.deepEqual(found.map(describeMismatch), [])
+  })
+})
+
 // cluster mode: the keys share one hash tag but `nokey` (CROSSSLOT with it, key extraction of every
 // movable-keys command, MULTI/EXEC across slots, SELECT/MOVE/SWAPDB refused)
 describe('random command sequences in cluster mode', {skip: redisSkip()}, () => {
-  const pair = allSlotsPair()
+  const pair = allSlotsPair(DEBUG)
   test('seeds 301, 302, RESP2: 2,000 commands each answer as redis-server', {timeout: 600_000}, async () => {
     const {real, emb} = pair.ports()
     const found = []
     for (const seed of [301, 302]) found.push(...(await fuzzSeed({real, ours: emb}, seed, 2000, 2, undefined, true)))
     assert.deepEqual(found.map(describeMismatch), [])
+  })
+  test('seed 303, RESP2: 2,000 commands publish and propagate as redis-server', {timeout: 600_000}, async () => {
+    const {real, emb} = pair.ports()
+    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true})).map(describeMismatch), [])
   })
 })
 

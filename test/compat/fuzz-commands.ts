@@ -10,6 +10,7 @@
 //   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
 //     [--minimize] [--watch <key>]
 import type {Reply} from './harness.js'
+import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
 
 export type Rng = () => number
 
@@ -307,6 +308,9 @@ export interface Mismatch {
   state?: {real: Reply[]; ours: Reply[]}
   /** EXEC: the queued commands whose replies differ */
   queued?: string[]
+  /** set when the replies agree but what the command published or propagated differs (--notify, --repl) */
+  channel?: 'notifications' | 'replication'
+  observed?: {real: Observed; ours: Observed}
 }
 
 const show = (argv: string[]): string => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
@@ -317,17 +321,21 @@ export function describeMismatch(m: Mismatch): string {
   const related = m.before.filter((b) => b.slice(1).some((a) => keys.has(a)))
   const queued = m.queued?.length ? `\n  queued commands answered differently: ${m.queued.join(' ; ')}` : ''
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
-  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
+  const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : o.repl)
+  const channel = m.channel && m.observed ? `\n  ${m.channel} differ (replies agree):\n  redis-server: ${seen(m.observed.real)}\n  embedded:     ${seen(m.observed.ours)}` : ''
+  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
 }
 
 /**
  * `commands` random commands of `seed` on both servers (RESP `resp`), compared one by one. After a
  * difference both are flushed (the states may differ from there on) and the run goes on.
  */
-export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2, watch?: string, cluster = false): Promise<Mismatch[]> {
+export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2, watch?: string, cluster = false, observe: ObserveOptions = {}): Promise<Mismatch[]> {
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   const out: Mismatch[] = []
+  const observing = !!(observe.notify || observe.repl)
+  let obs: [Observer, Observer] | undefined
   try {
     // a reply that never comes is a difference too (a hang): after 5 s the run stops and names the command
     const within = <T>(p: Promise<T>, argv: string[], who: string): Promise<T> =>
@@ -340,6 +348,9 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     const r = prng(seed)
     await both(['CONFIG', 'SET', ...Object.entries({...ENCODING_LIMITS, 'list-max-listpack-size': pick(r, ['-2', '-1', '1', '2', '4'])}).flat()])
     if (resp === 3) await both(['HELLO', '3'])
+    if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
+    // what the commands since the last call published and propagated, on both servers
+    const drain = async (): Promise<[Observed, Observed] | undefined> => (obs ? Promise.all([obs[0].drain(), obs[1].drain()]) : undefined)
     let before: string[][] = []
     let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
@@ -357,14 +368,17 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const each = (r: Reply): Reply => (argv[0] === 'EXEC' && tx && Array.isArray(r) && r.length === tx.length ? r.map((e, i) => inExec(tx[i], e)) : normalize(argv, r))
       const x = each(a)
       const y = each(b)
-      if (JSON.stringify(x) !== JSON.stringify(y)) {
+      const seen = await drain()
+      const channel = seen && observedDiffer(seen[0], seen[1])
+      if (JSON.stringify(x) !== JSON.stringify(y) || channel) {
         const keys = [...new Set(argv.slice(1).filter(isKey))]
         const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         const diffQueued = tx && Array.isArray(x) && Array.isArray(y) ? tx.flatMap((q, i) => (JSON.stringify(x[i]) !== JSON.stringify(y[i]) ? [`#${i} ${show(q)}: ${JSON.stringify(x[i])} vs ${JSON.stringify(y[i])}`] : [])) : undefined
-        out.push({seed, step, argv, real: x, ours: y, before, state, queued: diffQueued})
+        out.push({seed, step, argv, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {})})
         if (queued) await both(['DISCARD'])
         queued = null
         await both(['FLUSHALL'])
+        await drain()
         before = []
       } else before.push(argv)
       // --watch <key>: the first command after which the key's type or encoding differs (a state
@@ -375,11 +389,13 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
           console.log(`seed ${seed} step ${step}: after ${show(argv)} ${watch} is ${JSON.stringify(ea)} on redis-server, ${JSON.stringify(eb)} on the embedded node`)
           watch = undefined
         }
+        await drain()
       }
     }
   } finally {
     real.close()
     ours.close()
+    obs?.forEach((o) => o.close())
   }
   return out
 }
@@ -404,10 +420,18 @@ async function keyStates(c: {call(argv: string[]): Promise<Reply>}, keys: string
 export async function minimize(ports: {real: number; ours: number}, m: Mismatch): Promise<string[][]> {
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
+  // a difference in what the command published or propagated: observed again on each attempt
+  const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication'}
+  const obs = m.channel ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
   const differs = async (cmds: string[][]): Promise<boolean> => {
     await Promise.all([real.call(['FLUSHALL']), ours.call(['FLUSHALL'])])
     for (const argv of cmds) await Promise.all([real.call(argv), ours.call(argv)])
+    if (obs) await Promise.all(obs.map((o) => o.drain()))
     const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
+    if (obs) {
+      const [x, y] = await Promise.all(obs.map((o) => o.drain()))
+      return observedDiffer(x, y) === m.channel
+    }
     return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
   }
   let cmds = m.before
@@ -427,6 +451,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   } finally {
     real.close()
     ours.close()
+    obs?.forEach((o) => o.close())
   }
   return cmds
 }
@@ -434,7 +459,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
 /** --cluster: both servers cluster-enabled, owning all 16384 slots (keys hash-tagged, CROSSSLOT with nokey). */
 async function startClusterPair(): Promise<{redisPort: number; ourPort: number; stop(): Promise<void>}> {
   const {startPair, freePort, RawClient} = await import('./harness.js')
-  const pair = await startPair({redisArgs: ['--cluster-enabled', 'yes'], nodeOverrides: {port: String(await freePort()), 'cluster-enabled': 'yes', 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf'}})
+  const pair = await startPair({redisArgs: ['--cluster-enabled', 'yes', '--enable-debug-command', 'local'], nodeOverrides: {port: String(await freePort()), 'cluster-enabled': 'yes', 'cluster-port': String(await freePort()), 'cluster-config-file': 'nodes.conf', 'enable-debug-command': 'local'}})
   for (const port of [pair.redisPort, pair.ourPort]) {
     const c = await RawClient.connect(port)
     try {
@@ -459,12 +484,15 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair()
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl')}
+  // (--notify/--repl switch the active expire cycle off: DEBUG)
+  const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
+  const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)
   let total = 0
   try {
     for (let seed = lo; seed <= (hi ?? lo); seed++) {
       const w = process.argv.indexOf('--watch')
-      const ms = await fuzzSeed({real: pair.redisPort, ours: pair.ourPort}, seed, commands, resp, w > 0 ? process.argv[w + 1] : undefined, cluster)
+      const ms = await fuzzSeed({real: pair.redisPort, ours: pair.ourPort}, seed, commands, resp, w > 0 ? process.argv[w + 1] : undefined, cluster, observe)
       total += ms.length
       for (const m of ms) {
         console.log(describeMismatch(m))

@@ -236,6 +236,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
     else for (let i = 1; i < n; i++) o ^= j < bufs[i].length ? bufs[i][j] : 0
     out[j] = o
   }
+  ctx.db.get(dest) // setKey's write lookup (an expired destination goes first)
   ctx.db.set(dest, out.toString('latin1'))
   ctx.db.markRaw(dest)
   ctx.afterWrite(dest)

@@ -4,7 +4,7 @@
 // members in redis's order, and distances use redis's haversine and earth radius.
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
-import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
+import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, scoreText, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseFloatStrict, parseIntStrict} from './util.js'
 import {N, notifyKeyspaceEvent} from '../notify.js'
@@ -140,9 +140,11 @@ function geoadd(ctx: CommandContext, argv: string[]): void {
   if ((argv.length - i) % 3 !== 0 || (xx && nx)) return ctx.reply.error(E.SYNTAX)
   if (argv.length === i) return ctx.reply.error(E.SYNTAX)
   const pairs: [number, string][] = []
+  const texts: string[] = [] // each score as the ZADD argument redis propagates
   for (let j = i; j < argv.length; j += 3) {
     const [lon, lat] = lonLat(argv[j], argv[j + 1])
     pairs.push([scoreOf(lon, lat), argv[j + 2]])
+    texts.push(scoreText(lon, lat))
   }
   const key = argv[1]
   let z = ctx.db.getZSet(key)
@@ -165,7 +167,7 @@ function geoadd(ctx: CommandContext, argv: string[]): void {
   }
   if (added + changed > 0) {
     // redis rewrites GEOADD into ZADD before running it, so that is what replicas and the AOF see.
-    ctx.propagateAs(['zadd', ...argv.slice(1, i), ...pairs.flatMap(([s, m]) => [String(s), m])])
+    ctx.propagateAs(['zadd', ...argv.slice(1, i), ...pairs.flatMap(([, m], k) => [texts[k], m])])
     ctx.afterWrite(key)
     notifyKeyspaceEvent(ctx, N.ZSET, 'zadd', key) // the ZADD it became
   }
@@ -329,6 +331,7 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
       const p = points[i]
       out.add(p.member, o.storeDist ? p.dist / shape.conversion : p.score)
     }
+    ctx.db.get(key) // setKey's write lookup (an expired destination goes first)
     ctx.db.set(key, out)
     ctx.afterWrite(key)
     notifyKeyspaceEvent(ctx, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', key)

@@ -232,10 +232,11 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   if (!s || s.length === 0) return undefined
   ctx.db.getList(dst) // WRONGTYPE before anything moves
   const v = (fromHead ? s.popFront() : s.popBack()) as string
-  if (s.length === 0) ctx.db.delete(src)
-  const target = ctx.db.listForWrite(dst)
+  // pushed before the source is deleted when it emptied: a list moved onto itself stays the same key (no "new" event)
+  const target = dst === src ? s : ctx.db.listForWrite(dst)
   if (toHead) target.pushFront(v)
   else target.pushBack(v)
+  if (s.length === 0) ctx.db.delete(src)
   ctx.afterWrite(src)
   if (dst !== src) ctx.afterWrite(dst)
   // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.

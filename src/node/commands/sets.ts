@@ -251,12 +251,17 @@ function diff(ctx: CommandContext, keys: string[]): SetValue {
   return out
 }
 
+/** redis setKey over the destination (overwritten in place: no "new" event when it existed), or dbDelete when the result is empty. */
 function store(ctx: CommandContext, dst: string, result: SetValue, event: string): void {
-  const existed = ctx.db.delete(dst)
-  if (result.size > 0) ctx.db.set(dst, result)
-  if (existed || result.size > 0) ctx.afterWrite(dst)
-  if (result.size > 0) ev(ctx, N.SET, event, dst)
-  else if (existed) ev(ctx, N.GENERIC, 'del', dst)
+  if (result.size > 0) {
+    ctx.db.get(dst) // setKey's write lookup (an expired destination goes first)
+    ctx.db.set(dst, result)
+    ctx.afterWrite(dst)
+    ev(ctx, N.SET, event, dst)
+  } else if (ctx.db.delete(dst)) {
+    ctx.afterWrite(dst)
+    ev(ctx, N.GENERIC, 'del', dst)
+  }
   ctx.reply.integer(result.size)
 }
 

@@ -202,6 +202,7 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
     else for (const g of gets) out.pushBack(byPattern(ctx, g, items[j].obj) ?? '')
   }
   if (outputLen > 0) {
+    ctx.db.get(storeKey) // setKey's write lookup (an expired destination goes first)
     ctx.db.set(storeKey, out)
     ctx.afterWrite(storeKey)
     ev(ctx, N.LIST, 'sortstore', storeKey)

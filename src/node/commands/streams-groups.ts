@@ -344,6 +344,8 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
 
 function xautoclaim(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
+  // redis looks the key up first (counted, keymiss), and checks its type after the arguments
+  const o = ctx.db.read(key)
   let minidle = llArg(argv[4], 'Invalid min-idle-time argument for XAUTOCLAIM')
   if (minidle < 0) minidle = 0
   const start = rangeStart(argv[5])
@@ -360,9 +362,10 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
     } else if (o === 'justid') justid = true
     else throw new ReplyError(E.SYNTAX)
   }
-  const sg = groupOf(ctx, key, argv[2])
-  if (sg === null) throw new ReplyError(`NOGROUP No such key '${key}' or consumer group '${argv[2]}'`)
-  const [s, g] = sg
+  if (o !== undefined && !(o instanceof Stream)) throw new ReplyError(E.WRONGTYPE)
+  const g = o?.groups.get(argv[2])
+  if (o === undefined || g === undefined) throw new ReplyError(`NOGROUP No such key '${key}' or consumer group '${argv[2]}'`)
+  const s = o
   propagateNothing(ctx)
   let attempts = count * 10
   const now = ctx.clock.now()

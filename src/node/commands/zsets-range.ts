@@ -204,16 +204,19 @@ function collect(z: ZSet, [first, last]: [number, number], rev: boolean, offset:
   return out
 }
 
+/** redis setKey over the destination (overwritten in place: no "new" event when it existed), or dbDelete when the result is empty. */
 export function storeResult(ctx: CommandContext, dst: string, items: [string, number][], event: string): void {
-  const existed = ctx.db.delete(dst)
   if (items.length > 0) {
     const z = new ZSet()
     for (const [m, s] of items) z.add(m, s)
+    ctx.db.get(dst) // setKey's write lookup (an expired destination goes first)
     ctx.db.set(dst, z)
+    ctx.afterWrite(dst)
+    ev(ctx, N.ZSET, event, dst)
+  } else if (ctx.db.delete(dst)) {
+    ctx.afterWrite(dst)
+    ev(ctx, N.GENERIC, 'del', dst)
   }
-  if (existed || items.length > 0) ctx.afterWrite(dst)
-  if (items.length > 0) ev(ctx, N.ZSET, event, dst)
-  else if (existed) ev(ctx, N.GENERIC, 'del', dst)
   ctx.reply.integer(items.length)
 }
 

@@ -55,6 +55,13 @@ export function interleave(lat: number, lon: number): number {
   return hi * 4294967296 + lo
 }
 
+/** interleave64(lat, lon) exactly, in decimal (a longitude of 180 sets bit 53, past a double's precision). */
+export function interleaveText(lat: number, lon: number): string {
+  const lo = (spread16(lat) | (spread16(lon) << 1)) >>> 0
+  const hi = (spread16(lat >>> 16) | (spread16(lon >>> 16) << 1)) >>> 0
+  return hi < 0x200000 ? String(hi * 4294967296 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString()
+}
+
 /** redis (uint64_t) cast of a score, then deinterleave64: {lat, lon} 32-bit halves. */
 function deinterleave(score: number): {lat: number; lon: number} {
   let lo: number
@@ -97,6 +104,12 @@ export function encode(lon: number, lat: number, step = STEP_MAX): Cell | null {
 export function scoreOf(lon: number, lat: number): number {
   const c = encode(lon, lat)!
   return align52(c)
+}
+
+/** GEOADD's score argument as redis writes it into the ZADD it becomes: the 52-bit hash as an exact integer (the stored score is that, read as a double). */
+export function scoreText(lon: number, lat: number): string {
+  const c = encode(lon, lat)!
+  return interleaveText(c.lat, c.lon)
 }
 
 export function align52(c: Cell): number {

@@ -1,0 +1,108 @@
+// What a command does besides its reply, observed on one server for the command fuzzer
+// (fuzz-commands.ts --notify / --repl): the keyspace notifications it publishes (a subscriber
+// connection on `__key*__:*`) and what it propagates to replicas (a raw replica connection,
+// test/helpers/repl-capture.ts). Both are read per command, to a delimiter that adds nothing to
+// the keyspace or the stream:
+//   notifications: a PING on the subscriber connection after the command's reply (the events a
+//     command publishes are queued on that connection before its reply is written, so they come
+//     before the PING's answer);
+//   replication: the master's own `master_repl_offset` (INFO replication) after the reply; the
+//     stream is read until the replica connection has consumed that many bytes.
+// The active expire cycle is switched off (DEBUG SET-ACTIVE-EXPIRE 0) so that a key expires only at
+// a command's lookup, at the same step on both servers.
+import {RawClient, type Reply} from './harness.js'
+import {ReplCapture, type StreamCommand} from '../helpers/repl-capture.js'
+
+export interface ObserveOptions {
+  /** compare keyspace notifications (notify-keyspace-events KEAnm) */
+  notify?: boolean
+  /** compare the replication stream */
+  repl?: boolean
+}
+
+export interface Observed {
+  /** `<channel> <event>` of each notification, in order */
+  notes: string[]
+  /** each propagated command as `[db<n>] arg arg …` (SELECT and PING left out: the db travels with each command) */
+  repl: string[][]
+}
+
+const isTimestamp = (s: string): boolean => /^\d{12,14}$/.test(s) && Math.abs(Number(s) - Date.now()) < 400 * 86400_000
+
+export class Observer {
+  private seen = 0
+  private constructor(
+    private readonly ctl: RawClient,
+    private readonly sub: RawClient | null,
+    private readonly cap: ReplCapture | null,
+  ) {}
+
+  static async start(port: number, opts: ObserveOptions): Promise<Observer> {
+    const ctl = await RawClient.connect(port)
+    expectOk(await ctl.call(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']), 'DEBUG SET-ACTIVE-EXPIRE 0')
+    let sub: RawClient | null = null
+    if (opts.notify) {
+      expectOk(await ctl.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']), 'CONFIG SET notify-keyspace-events')
+      sub = await RawClient.connect(port)
+      await sub.call(['PSUBSCRIBE', '__key*__:*'])
+    }
+    let cap: ReplCapture | null = null
+    if (opts.repl) {
+      expectOk(await ctl.call(['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']), 'CONFIG SET repl-diskless-sync-delay')
+      cap = await ReplCapture.connect(port)
+    }
+    const o = new Observer(ctl, sub, cap)
+    await o.drain()
+    return o
+  }
+
+  /** What happened since the last drain (notifications up to now, the stream up to the master's offset). */
+  async drain(): Promise<Observed> {
+    const notes: string[] = []
+    if (this.sub) {
+      for (let m = await this.sub.call(['PING']); ; m = await this.sub.read()) {
+        if (Array.isArray(m) && m[0] === 'pong') break
+        if (Array.isArray(m) && m[0] === 'pmessage') notes.push(`${m[2]} ${m[3]}`)
+        else notes.push(`unexpected ${JSON.stringify(m)}`)
+      }
+    }
+    const repl: string[][] = []
+    if (this.cap) {
+      const info = String(await this.ctl.call(['INFO', 'replication']))
+      const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1])
+      if (!Number.isFinite(offset)) throw new Error('INFO replication has no master_repl_offset')
+      const cap = this.cap
+      await cap.waitFor(() => cap.offset >= offset, 5000, `the stream to reach offset ${offset} (at ${cap.offset})`)
+      const cmds: StreamCommand[] = cap.commands.slice(this.seen)
+      this.seen = cap.commands.length
+      for (const c of cmds) {
+        const name = c.argv[0].toLowerCase()
+        if (name === 'select' || name === 'ping' || (name === 'replconf' && c.argv[1]?.toLowerCase() === 'getack')) continue
+        repl.push([`db${c.db}`, ...c.argv])
+      }
+    }
+    return {notes, repl}
+  }
+
+  close(): void {
+    this.ctl.close()
+    this.sub?.close()
+    this.cap?.close()
+  }
+}
+
+function expectOk(r: Reply, what: string): void {
+  if (r !== '+OK') throw new Error(`${what}: ${JSON.stringify(r)}`)
+}
+
+/**
+ * The two observations compared: notifications exactly, propagated commands exactly except absolute
+ * times (a PEXPIREAT, SET … PXAT or XCLAIM … TIME computed from each server's clock a few ms apart:
+ * equal within 2 s). Undefined when they agree, else which part differs.
+ */
+export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | undefined {
+  if (JSON.stringify(a.notes) !== JSON.stringify(b.notes)) return 'notifications'
+  const same = (x: string, y: string): boolean => x === y || (isTimestamp(x) && isTimestamp(y) && Math.abs(Number(x) - Number(y)) <= 2000)
+  if (a.repl.length !== b.repl.length || a.repl.some((c, i) => c.length !== b.repl[i].length || c.some((x, j) => !same(x, b.repl[i][j])))) return 'replication'
+  return undefined
+}
