@@ -60,13 +60,14 @@ export class RespWriter {
   }
   /** Full error text including its code word, e.g. "ERR syntax error". */
   error(s: string): void {
+    s = oneLine(s)
     this.out += '-' + s + CRLF
     this.errors++
     if (this.onError !== null) this.onError(s)
   }
   /** An error already counted where it arose (redis ERR_REPLY_FLAG_NO_STATS_UPDATE): still a failed call. */
   errorUncounted(s: string): void {
-    this.out += '-' + s + CRLF
+    this.out += '-' + oneLine(s) + CRLF
     this.errors++
     this.uncountedError = true
   }
@@ -131,4 +132,9 @@ export const encode = {
     for (const a of argv) s += '$' + a.length + CRLF + a + CRLF
     return s
   },
+}
+
+/** An error reply is one line: redis (addReplyErrorFormat) turns a CR or LF in its text into a space. */
+function oneLine(s: string): string {
+  return s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, ' ') : s
 }

@@ -9,6 +9,7 @@
 // differences with more seeds and longer runs:
 //   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
 //     [--minimize] [--watch <key>]
+import {createHash} from 'node:crypto'
 import type {Reply} from './harness.js'
 import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
 
@@ -233,7 +234,36 @@ const lua: Gen[] = [
   (r) => ['EVAL', pick(r, ['return ARGV[1] + 0', "return tonumber(ARGV[1])", 'return #ARGV', "return redis.call('SET', KEYS[1], ARGV[1])", 'return KEYS', "error('oops')", "error({err='ERR mine'})", 'return redis.call(ARGV[1])', 'x = 1', "return redis.call('SET', KEYS[1], 1.5)", "return redis.call('SET', KEYS[1], true)"]), pick(r, ['0', '1', '-1', 'x']), key(r), val(r)],
 ]
 
-const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams, groups, geo, server, lua]
+// The script the EVAL-family wrappers run (EVALSHA names it by its SHA1) and a function library
+// with the same body, as a writing function and a no-writes one (FCALL / FCALL_RO).
+export const SCRIPT_BODY = 'return redis.call(unpack(ARGV))'
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT_BODY).digest('hex')
+const LIBRARY = "#!lua name=fz\nredis.register_function('f', function(keys, args) return redis.call(unpack(args)) end)\nredis.register_function{function_name='ro', callback=function(keys, args) return redis.call(unpack(args)) end, flags={'no-writes'}}"
+const CURSORS = ['0', '0', '0', '+0', '-0', '', ' 0', '0 ', 'x', '18446744073709551616']
+const more: Gen[] = [
+  // blocking pops that time out (or answer at once: a key with elements, MULTI, a script)
+  (r) => ['BLMPOP', pick(r, ['0.01', '0.01', '-1', 'x']), pick(r, ['1', '2', '0', 'x']), ...some(r, KEYS, 1, 2), pick(r, ['LEFT', 'RIGHT', 'UP']), ...maybe(r, 0.4, () => ['COUNT', num(r)])],
+  (r) => ['BZMPOP', pick(r, ['0.01', '0.01', '-1']), pick(r, ['1', '2', '0']), ...some(r, KEYS, 1, 2), pick(r, ['MIN', 'MAX', 'UP']), ...maybe(r, 0.4, () => ['COUNT', num(r)])],
+  (r) => ['BRPOPLPUSH', key(r), key(r), pick(r, ['0.01', 'x', '-1'])],
+  (r) => ['HMSET', key(r), ...some(r, FIELDS, 0, 3).flatMap((f) => [f, val(r)])],
+  // whole scans (COUNT 1000 covers these small collections in one call; compared sorted), cursor edge forms
+  (r) => [pick(r, ['SSCAN', 'HSCAN', 'ZSCAN']), key(r), pick(r, CURSORS), ...maybe(r, 0.4, () => ['MATCH', pick(r, ['*', 'a*', '?', '[ab]*', '*1*', 'f*', '[^a]*'])]), 'COUNT', pick(r, ['1000', '1000', '1000', '0', '-1', 'x'])],
+  (r) => ['SCAN', pick(r, CURSORS), 'COUNT', pick(r, ['1000', '1000', '0']), ...maybe(r, 0.4, () => ['MATCH', pick(r, ['*', 's*', '?1', '[hz]*', '*{t}*'])]), ...maybe(r, 0.4, () => ['TYPE', pick(r, ['string', 'list', 'hash', 'set', 'zset', 'stream', 'nosuch'])])],
+  // a key's DUMP restored into another key (every type and encoding through the RDB payload), or damaged
+  (r) => ['EVAL', `local d = redis.call('DUMP', KEYS[1]) if not d then return 'none' end return redis.pcall('RESTORE', KEYS[2], ARGV[1], ${pick(r, ['d', 'd', 'd', 'string.sub(d, 1, -2)', "d .. 'x'", 'string.sub(d, 1, 10)'])}, unpack(ARGV, 2))`, '2', key(r), key(r), pick(r, ['0', '0', '100000', '-1', 'x']), ...some(r, ['REPLACE', 'REPLACE', 'ABSTTL', 'IDLETIME', '10', 'FREQ', '5', 'x'], 0, 2)],
+  (r) => ['WATCH', ...some(r, KEYS, 1, 2)],
+  (r) => ['UNWATCH'],
+  (r) => (r() < 0.7 ? ['FUNCTION', 'LOAD', ...maybe(r, 0.8, () => ['REPLACE']), LIBRARY] : pick(r, [['FUNCTION', 'DELETE', 'fz'], ['FUNCTION', 'STATS'], ['SCRIPT', 'EXISTS', SCRIPT_SHA, 'x']])),
+  (r) => [pick(r, ['GEORADIUSBYMEMBER', 'GEORADIUSBYMEMBER_RO', 'GEORADIUS_RO']), key(r), ...pick(r, [[pick(r, ['Palermo', 'a', 'zz'])], ['15', '37']]), pick(r, ['200', '10', '0', '-1', 'x']), pick(r, ['km', 'm', 'mi', 'x']), ...maybe(r, 0.6, () => some(r, ['WITHDIST', 'WITHCOORD', 'ASC', 'DESC', 'WITHHASH', 'ANY'], 1, 2)), ...maybe(r, 0.3, () => ['COUNT', num(r)]), ...maybe(r, 0.2, () => [pick(r, ['STORE', 'STOREDIST']), key(r)])],
+  (r) => ['GEOSEARCHSTORE', key(r), key(r), ...pick(r, [['FROMMEMBER', pick(r, ['Palermo', 'a', 'zz'])], ['FROMLONLAT', '15', '37']]), ...pick(r, [['BYRADIUS', pick(r, ['200', '10', '0'])], ['BYBOX', '400', '400']]), pick(r, ['km', 'm']), ...maybe(r, 0.5, () => [pick(r, ['ASC', 'DESC', 'STOREDIST', 'WITHDIST'])]), ...maybe(r, 0.3, () => ['COUNT', num(r)])],
+  (r) => pick(r, [['ECHO', val(r)], ['PING'], ['PING', val(r)], ['PUBLISH', 'ch', val(r)], ['FLUSHDB', ...maybe(r, 0.5, () => [pick(r, ['ASYNC', 'SYNC', 'x'])])], ['OBJECT', pick(r, ['FREQ', 'HELP', 'NOSUCH'])]]),
+  (r) => ['XINFO', pick(r, ['CONSUMERS', 'STREAM', 'GROUPS']), key(r), ...maybe(r, 0.5, () => [pick(r, ['g1', 'g2', 'FULL'])])],
+]
+
+const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams, groups, geo, server, lua, more]
+
+/** The commands that run a script or function over a random command's arguments (normalised as that command). */
+const WRAPPERS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO'])
 
 const RANDOM = new Set(['SRANDMEMBER', 'HRANDFIELD', 'ZRANDMEMBER', 'SPOP'])
 
@@ -243,7 +273,8 @@ export function randomCommand(r: Rng): string[] {
   if (y < 0.01) return ['MULTI']
   if (y < 0.02) return [pick(r, ['EXEC', 'EXEC', 'DISCARD'])]
   const argv = pick(r, pick(r, GROUPS))(r)
-  if (y < 0.06) return ['EVAL', pick(r, ['return redis.call(unpack(ARGV))', 'return redis.pcall(unpack(ARGV))']), '0', ...argv]
+  if (y < 0.05) return ['EVAL', pick(r, [SCRIPT_BODY, 'return redis.pcall(unpack(ARGV))']), '0', ...argv]
+  if (y < 0.07) return [...pick(r, [['EVALSHA', SCRIPT_SHA], ['EVALSHA_RO', SCRIPT_SHA], ['EVAL_RO', SCRIPT_BODY], ['FCALL', 'f'], ['FCALL_RO', 'ro'], ['FCALL', 'ro']]), '0', ...argv]
   // now and then a command with an argument missing or one too many (arity and syntax errors)
   const x = r()
   // (not for the random pickers: without their count of 0 they pick at random)
@@ -261,11 +292,30 @@ const cmp = (a: Reply, b: Reply): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/** A reply with the clock taken out: an `idle` count, and any millisecond time within a day of now. */
+function clockFree(reply: Reply, prev?: Reply): Reply {
+  if (typeof reply === 'number') return prev === 'idle' || Math.abs(reply - Date.now()) < 86400_000 ? 'ms' : reply
+  if (Array.isArray(reply)) return reply.map((x, i) => clockFree(x, reply[i - 1]))
+  if (reply && typeof reply === 'object' && 'map' in reply) return {map: reply.map.map((x, i) => clockFree(x, reply.map[i - 1]))}
+  return reply
+}
+
 /** The reply as compared: unordered collections sorted, remaining TTLs reduced to their sign. */
 export function normalize(argv: string[], reply: Reply): Reply {
-  if (argv[0] === 'EVAL' && argv.length > 3) return normalize(argv.slice(3), reply) // the command the script ran
+  if (WRAPPERS.has(argv[0]) && argv.length > 3) return normalize(argv.slice(3), reply) // the command the script ran
   const name = argv[0].toLowerCase()
   const inner = (r: Reply): Reply[] | undefined => (Array.isArray(r) ? r : r && typeof r === 'object' && 'set' in r ? r.set : undefined)
+  // a whole scan (cursor 0 back): its elements in hash table order, random per process
+  if (/^[shz]?scan$/.test(name) && Array.isArray(reply) && reply[0] === '0' && Array.isArray(reply[1])) {
+    const xs = reply[1]
+    if (name === 'scan' || name === 'sscan') return ['0', [...xs].sort(cmp)]
+    const pairs: Reply[] = []
+    for (let i = 0; i < xs.length; i += 2) pairs.push([xs[i], xs[i + 1]])
+    return ['0', pairs.sort(cmp)]
+  }
+  // a consumer's idle and inactive times are the clock's
+  // (XINFO: a consumer's idle time, and in STREAM FULL its seen-time and each pending entry's delivery time)
+  if (name === 'xinfo') return clockFree(reply)
   if (UNORDERED.has(name)) {
     const xs = inner(reply)
     if (xs) return [...xs].sort(cmp)
@@ -347,6 +397,8 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     await both(['FLUSHALL'])
     const r = prng(seed)
     await both(['CONFIG', 'SET', ...Object.entries({...ENCODING_LIMITS, 'list-max-listpack-size': pick(r, ['-2', '-1', '1', '2', '4'])}).flat()])
+    await both(['SCRIPT', 'FLUSH'])
+    await both(['FUNCTION', 'FLUSH'])
     if (resp === 3) await both(['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
     // what the commands since the last call published and propagated, on both servers

@@ -4,7 +4,7 @@ import {unblockClient} from '../blocking.js'
 import {pauseClients, unpause} from '../pause.js'
 import {E} from '../errors.js'
 import type {Session} from '../session.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {cmd, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, parseIntStrict, validateClientName} from './util.js'
 import {caching, getredir, reply, tracking, trackinginfo} from './client-tracking.js'
 
@@ -31,10 +31,7 @@ export const clientCommand: CommandSpec = {
     cmd('trackinginfo', 2, ['noscript', 'loading', 'stale'], 0, trackinginfo),
     cmd('caching', 3, ['noscript', 'loading', 'stale'], 0, caching),
     cmd('reply', 3, ['noscript', 'loading', 'stale'], 0, reply),
-    cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
-      const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'GETNAME', 'SETNAME <name>', 'LIST [TYPE normal|master|replica|pubsub] [ID id ...]', 'INFO', 'KILL <ip:port> | <option> <value> ...', 'UNPAUSE', 'PAUSE <timeout> [WRITE|ALL]', 'HELP']
-      ctx.reply.bulks(lines.map((l) => l), lines.length)
-    }),
+    cmd('help', 2, ['loading', 'stale'], 0, (ctx) => replyHelp(ctx, CLIENT_HELP)),
   ],
 }
 
@@ -169,3 +166,55 @@ function unblock(ctx: CommandContext, argv: string[]): void {
   const target = ctx.server.sessions.get(id)
   ctx.reply.integer(target && unblockClient(ctx.server, target, withError) ? 1 : 0)
 }
+
+/** CLIENT HELP (redis addReplyHelp: one status line each). */
+const CLIENT_HELP = [
+  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
+  'GETNAME',
+  '    Return the name of the current connection.',
+  'ID',
+  '    Return the ID of the current connection.',
+  'INFO',
+  '    Return information about the current client connection.',
+  'KILL <ip:port>',
+  '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  'LIST [options ...]',
+  '    Return information about client connections. Options:',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Return clients of specified type.',
+  'UNPAUSE',
+  '    Stop the current client pause, resuming traffic.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
+  'SETNAME <name>',
+  '    Assign the name <name> to the current connection.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
+  'NO-EVICT (ON|OFF)',
+  '    Protect current client connection from eviction.',
+  'HELP',
+  '    Prints this help.',
+]

@@ -2,7 +2,7 @@
 // (redis-cli hints, redis-py cluster key lookup) see what the node really implements.
 import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {cmd, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import {getkeysCommand} from './getkeys.js'
 import {is} from './util.js'
 import {writeReferenceDocs, writeReferenceInfo, writeSubcommands} from './command-reference-reply.js'
@@ -22,10 +22,7 @@ export const commands: CommandSpec[] = [
       cmd('docs', -2, [...F], 0, docs),
       cmd('getkeys', -4, [...F], 0, getkeysCommand(false)),
       cmd('getkeysandflags', -4, [...F], 0, getkeysCommand(true)),
-      cmd('help', 2, [...F], 0, (ctx) => {
-        const l = ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'DOCS [<command-name> ...]', 'GETKEYS <full-command>', 'INFO [<command-name> ...]', 'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]', 'HELP']
-        ctx.reply.bulks(l, l.length)
-      }),
+      cmd('help', 2, [...F], 0, (ctx) => replyHelp(ctx, COMMAND_HELP)),
     ],
   },
 ]
@@ -188,3 +185,28 @@ function list(ctx: CommandContext, argv: string[]): void {
     all.length,
   )
 }
+
+/** COMMAND HELP (redis addReplyHelp: one status line each). */
+const COMMAND_HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+  'HELP',
+  '    Prints this help.',
+]

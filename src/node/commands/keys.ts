@@ -5,12 +5,13 @@ import {globMatch} from '../keyspace/glob.js'
 import {encodingOf, inheritEncoding} from '../keyspace/encoding.js'
 import {freedLazily} from '../keyspace/lazyfree.js'
 import {Deque, READ_NONOTIFY, READ_NOTOUCH, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
-import {cmd, type CommandContext, type CommandSpec} from './types.js'
+import {cmd, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
 import {expireKeyAt, intArg, is} from './util.js'
 import {N, notifyDb, notifyKeyspaceEvent as ev} from '../notify.js'
 import {clonePacked} from '../keyspace/packed.js'
+import {parseCursor} from './type-util.js'
 
 export const commands: CommandSpec[] = [
   cmd('del', -2, ['write'], [1, -1, 1], del),
@@ -54,10 +55,7 @@ export const commands: CommandSpec[] = [
           ),
         ),
       ),
-      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => {
-        const l = ['OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ENCODING <key>', 'FREQ <key>', 'IDLETIME <key>', 'REFCOUNT <key>', 'HELP']
-        ctx.reply.bulks(l, l.length)
-      }),
+      cmd('help', 2, ['loading', 'stale'], 0, (ctx) => replyHelp(ctx, OBJECT_HELP)),
     ],
   },
 ]
@@ -169,9 +167,7 @@ function keys(ctx: CommandContext, argv: string[]): void {
 }
 
 function scan(ctx: CommandContext, argv: string[]): void {
-  const c = argv[1]
-  if (!/^\d+$/.test(c) || c.length > 20) return ctx.reply.error('ERR invalid cursor')
-  const cursor = Number(c)
+  const cursor = parseCursor(argv[1])
   let count = 10
   let match: string | null = null
   let type: string | null = null
@@ -325,3 +321,22 @@ function sharedIntsInUse(ctx: CommandContext): boolean {
   const policy = ctx.server.config.get('maxmemory-policy')
   return ctx.server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
 }
+
+/** OBJECT HELP (redis addReplyHelp: one status line each). */
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+]

@@ -13,7 +13,10 @@ export interface ScanOptions {
 
 /** redis parseScanCursorOrReply: strtoul, so "+5" passes and garbage is "ERR invalid cursor". */
 export function parseCursor(raw: string): number {
-  if (!/^[+-]?\d+$/.test(raw) || raw.length > 21) throw new ReplyError('ERR invalid cursor')
+  // redis parseScanCursorOrReply: strtoul's reading (a sign allowed, nothing at all reads as 0), then
+  // no leading space, nothing left after the digits, no overflow
+  if (raw === '') return 0
+  if (!/^[+-]?\d+$/.test(raw)) throw new ReplyError('ERR invalid cursor')
   const big = BigInt(raw)
   if (big > 18446744073709551615n || big < -18446744073709551615n) throw new ReplyError('ERR invalid cursor')
   // strtoul wraps negatives to huge values: a cursor past the end.

@@ -89,16 +89,17 @@ export function scoreSpan(z: ZSet, [min, max]: [ScoreBound, ScoreBound]): [numbe
  * [first, last] index span of a lex range (last < first when empty). Members of different scores
  * are not in lex order, where redis leaves the result to its walk: a listpack's (zzlFirstInLexRange /
  * zzlLastInLexRange and the walk on while in range, `rev` from the end) is deterministic and is
- * followed exactly; a skiplist's depends on its random levels, so the bisection serves there.
+ * followed exactly; a skiplist's depends on its random levels, so the bisection serves there, after
+ * the check both encodings make first (the range must reach the last member and the first).
  */
 export function lexSpan(z: ZSet, [min, max]: [LexBound, LexBound], rev = false): [number, number] {
   if (lexEmpty(min, max)) return [0, -1]
-  if (!isCompact(z)) return [z.firstInLex(min), z.lastInLex(max)]
   const n = z.size
   const gteMin = (i: number) => min.kind === 'min' || (min.kind === 'value' && (min.exclusive ? z.memberAt(i) > min.value : z.memberAt(i) >= min.value))
   const lteMax = (i: number) => max.kind === 'max' || (max.kind === 'value' && (max.exclusive ? z.memberAt(i) < max.value : z.memberAt(i) <= max.value))
-  // zzlIsInLexRange: the last member must reach min, the first must not pass max
+  // zzlIsInLexRange / zslIsInLexRange: the last member must reach min, the first must not pass max
   if (n === 0 || !gteMin(n - 1) || !lteMax(0)) return [0, -1]
+  if (!isCompact(z)) return [z.firstInLex(min), z.lastInLex(max)]
   if (!rev) {
     let first = 0
     while (first < n && !gteMin(first)) first++
