@@ -1,4 +1,4 @@
-// Edge cases across the data-type groups (int64 limits, encodings, cursors): replies (RESP2 and RESP3, byte for byte) vs a real redis-server 7.0.
+// Edge cases across the data-type groups (int64 limits, encodings, cursors read as strtoul, HELP texts, an error text with a newline): replies (RESP2 and RESP3, byte for byte) vs a real redis-server 7.0.
 // Lines starting with "~" compare as unordered (redis replies those in hash-table order).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -35,6 +35,22 @@ ZRANGE z 0 -1 BYSCORE LIMIT 1
 ZRANGEBYSCORE z 0 5 LIMIT a 1
 SSCAN s 18446744073709551616
 HSCAN h 0 COUNT 9223372036854775808
+SCAN "" MATCH s COUNT 1000
+SCAN +0 MATCH s COUNT 1000
+SCAN -0 MATCH s COUNT 1000
+SCAN " 0" MATCH s
+SCAN "0 " MATCH s
+SCAN + MATCH s
+SCAN 18446744073709551616 MATCH s
+SCAN "" COUNT 0
+SSCAN s "" MATCH a COUNT 1000
+SSCAN nosuch "" COUNT x
+HSCAN h +0 MATCH a COUNT 1000
+ZSCAN z -0 MATCH a COUNT 1000
+OBJECT HELP
+CLIENT HELP
+COMMAND HELP
+FUNCTION LOAD REPLACE "a\nb" x
 `
 
 test('edge cases match redis-server', {skip}, async () => {
