@@ -90,12 +90,14 @@ export class Insight {
     return st
   }
 
-  /** afterErrorReply: total_error_replies and the per-code errorstats (first word of the error). */
+  /**
+   * afterErrorReply: total_error_replies and the per-code errorstats: the first word of the error,
+   * when a space ends it within redis's 32-byte search ("-" and 31 characters), else ERR.
+   */
   countError(msg: string): void {
     this.totalErrors++
-    let sp = msg.indexOf(' ')
-    if (sp < 0) sp = msg.length
-    const code = msg.slice(0, sp)
+    const sp = msg.indexOf(' ')
+    const code = sp >= 0 && sp <= 30 ? msg.slice(0, sp) : 'ERR'
     const n = this.errorStats.get(code)
     if (n !== undefined) this.errorStats.set(code, n + 1)
     else if (this.errorStats.size >= ERRORSTATS_MAX) {

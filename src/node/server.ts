@@ -312,8 +312,8 @@ export class NodeServer extends EventEmitter {
     for (const h of hooks.length === 1 ? hooks : hooks.slice()) h(dbIndex, keys)
   }
 
-  keyModified(dbIndex: number, key: string): void {
-    this.dirty++
+  keyModified(dbIndex: number, key: string, changes = 1): void {
+    this.dirty += changes
     if (this.watchers.size !== 0) this.watchers.touch(dbIndex, key)
     for (let i = 0; i < this.keyModifiedHooks.length; i++) this.keyModifiedHooks[i](dbIndex, key)
   }

@@ -40,8 +40,8 @@ class SessionContext implements CommandContext {
   get clock(): Clock {
     return this.server.clock
   }
-  afterWrite(key: string): void {
-    this.server.keyModified(this.session.dbIndex, key)
+  afterWrite(key: string, changes = 1): void {
+    this.server.keyModified(this.session.dbIndex, key, changes)
   }
   afterWriteAll(): void {
     this.server.dirty++

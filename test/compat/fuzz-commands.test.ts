@@ -23,9 +23,9 @@ pairSuite('random command sequences', {}, (p) => {
 // propagates (the replication stream a replica connection reads): fuzz-observe.ts
 const DEBUG = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
 pairSuite('random command sequences, notifications and replication stream', DEBUG, (p) => {
-  test('seeds 105, 106, RESP2: 2,000 commands each publish and propagate as redis-server', {timeout: 600_000}, async () => {
+  test('seeds 105, 106, RESP2: 2,000 commands each publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const found = []
-    for (const seed of [105, 106]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true})))
+    for (const seed of [105, 106]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true, stats: true})))
     assert.deepEqual(found.map(describeMismatch), [])
   })
 })
@@ -40,9 +40,9 @@ describe('random command sequences in cluster mode', {skip: redisSkip()}, () => 
     for (const seed of [301, 302]) found.push(...(await fuzzSeed({real, ours: emb}, seed, 2000, 2, undefined, true)))
     assert.deepEqual(found.map(describeMismatch), [])
   })
-  test('seed 303, RESP2: 2,000 commands publish and propagate as redis-server', {timeout: 600_000}, async () => {
+  test('seed 303, RESP2: 2,000 commands publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const {real, emb} = pair.ports()
-    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true})).map(describeMismatch), [])
+    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true, stats: true})).map(describeMismatch), [])
   })
 })
 

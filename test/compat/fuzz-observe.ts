@@ -18,6 +18,10 @@ export interface ObserveOptions {
   notify?: boolean
   /** compare the replication stream */
   repl?: boolean
+  /** compare what each command adds to the INFO counters (keyspace hits/misses, expired keys, error
+   *  replies, changes since the last save, and per command and per error code: calls, rejected and
+   *  failed calls, errors) */
+  stats?: boolean
 }
 
 export interface Observed {
@@ -25,16 +29,47 @@ export interface Observed {
   notes: string[]
   /** each propagated command as `[db<n>] arg arg …` (SELECT and PING left out: the db travels with each command) */
   repl: string[][]
+  /** the INFO counters that changed, `name +delta`, sorted */
+  stats: string[]
+}
+
+// INFO fields compared by their change per command (times, memory and byte counts are the machine's)
+const STAT_FIELDS = new Set(['keyspace_hits', 'keyspace_misses', 'expired_keys', 'evicted_keys', 'total_error_replies', 'total_commands_processed', 'rdb_changes_since_last_save'])
+
+function counters(info: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const line of info.split('\r\n')) {
+    const i = line.indexOf(':')
+    if (i < 0) continue
+    const name = line.slice(0, i)
+    const value = line.slice(i + 1)
+    if (STAT_FIELDS.has(name)) out.set(name, Number(value))
+    else if (name.startsWith('cmdstat_') || name.startsWith('errorstat_')) {
+      for (const kv of value.split(',')) {
+        const [k, v] = kv.split('=')
+        if (k === 'calls' || k === 'rejected_calls' || k === 'failed_calls' || k === 'count') out.set(`${name}.${k}`, Number(v))
+      }
+    }
+  }
+  // the replica connection's REPLCONF ACK every second (--repl) is the clock's, not the command's
+  const acks = out.get('cmdstat_replconf.calls')
+  if (acks !== undefined) {
+    out.set('total_commands_processed', (out.get('total_commands_processed') ?? 0) - acks)
+    for (const k of [...out.keys()]) if (k.startsWith('cmdstat_replconf.')) out.delete(k)
+  }
+  return out
 }
 
 const isTimestamp = (s: string): boolean => /^\d{12,14}$/.test(s) && Math.abs(Number(s) - Date.now()) < 400 * 86400_000
 
 export class Observer {
   private seen = 0
+  private last: Map<string, number> | null = null
   private constructor(
     private readonly ctl: RawClient,
     private readonly sub: RawClient | null,
     private readonly cap: ReplCapture | null,
+    private readonly stats: boolean,
   ) {}
 
   static async start(port: number, opts: ObserveOptions): Promise<Observer> {
@@ -51,7 +86,7 @@ export class Observer {
       expectOk(await ctl.call(['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']), 'CONFIG SET repl-diskless-sync-delay')
       cap = await ReplCapture.connect(port)
     }
-    const o = new Observer(ctl, sub, cap)
+    const o = new Observer(ctl, sub, cap, !!opts.stats)
     await o.drain()
     return o
   }
@@ -83,7 +118,20 @@ export class Observer {
         repl.push([`db${c.db}`, ...argv])
       }
     }
-    return {notes, repl}
+    const stats: string[] = []
+    if (this.stats) {
+      const now = counters(String(await this.ctl.call(['INFO', 'stats', 'persistence', 'commandstats', 'errorstats'])))
+      if (this.last) {
+        for (const [k, v] of now) {
+          const d = v - (this.last.get(k) ?? 0)
+          if (d !== 0) stats.push(`${k} ${d > 0 ? '+' : ''}${d}`)
+        }
+        for (const k of this.last.keys()) if (!now.has(k)) stats.push(`${k} gone`)
+        stats.sort()
+      }
+      this.last = now
+    }
+    return {notes, repl, stats}
   }
 
   close(): void {
@@ -102,8 +150,9 @@ function expectOk(r: Reply, what: string): void {
  * times (a PEXPIREAT, SET … PXAT or XCLAIM … TIME computed from each server's clock a few ms apart:
  * equal within 2 s). Undefined when they agree, else which part differs.
  */
-export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | undefined {
+export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | 'stats' | undefined {
   if (JSON.stringify(a.notes) !== JSON.stringify(b.notes)) return 'notifications'
+  if (JSON.stringify(a.stats) !== JSON.stringify(b.stats)) return 'stats'
   const same = (x: string, y: string): boolean => x === y || (isTimestamp(x) && isTimestamp(y) && Math.abs(Number(x) - Number(y)) <= 2000)
   if (a.repl.length !== b.repl.length || a.repl.some((c, i) => c.length !== b.repl[i].length || c.some((x, j) => !same(x, b.repl[i][j])))) return 'replication'
   return undefined

@@ -48,10 +48,10 @@ function bufferForWrite(ctx: CommandContext, key: string, maxbit: number): {buf:
   return {buf, grown: true}
 }
 
-function store(ctx: CommandContext, key: string, buf: Buffer): void {
+function store(ctx: CommandContext, key: string, buf: Buffer, changes = 1): void {
   ctx.db.set(key, buf.toString('latin1'), true)
   ctx.db.markRaw(key) // an unshared sds: OBJECT ENCODING says raw (src/node/keyspace/encoding.ts)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, changes)
   ev(ctx, N.STRING, 'setbit', key) // SETBIT and BITFIELD alike
 }
 
@@ -400,7 +400,7 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
     if (grown || old !== next) changes++
   }
   if (buf === null || readonly) return
-  if (changes > 0) store(ctx, key, buf)
+  if (changes > 0) store(ctx, key, buf, changes) // redis: one per SET/INCRBY that wrote
   // redis creates/pads the string before running the ops even when every one failed (not dirty).
   else if (grown) {
     ctx.db.set(key, buf.toString('latin1'), true)

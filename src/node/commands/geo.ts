@@ -168,7 +168,7 @@ function geoadd(ctx: CommandContext, argv: string[]): void {
   if (added + changed > 0) {
     // redis rewrites GEOADD into ZADD before running it, so that is what replicas and the AOF see.
     ctx.propagateAs(['zadd', ...argv.slice(1, i), ...pairs.flatMap(([, m], k) => [texts[k], m])])
-    ctx.afterWrite(key)
+    ctx.afterWrite(key, added + changed) // as the ZADD it became
     notifyKeyspaceEvent(ctx, N.ZSET, 'zadd', key) // the ZADD it became
   }
   ctx.reply.integer(ch ? added + changed : added)
@@ -333,7 +333,7 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
     }
     ctx.db.get(key) // setKey's write lookup (an expired destination goes first)
     ctx.db.set(key, out)
-    ctx.afterWrite(key)
+    ctx.afterWrite(key, n) // redis: one per member stored
     notifyKeyspaceEvent(ctx, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', key)
   } else if (ctx.db.delete(key)) {
     ctx.afterWrite(key)

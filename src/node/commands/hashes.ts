@@ -50,7 +50,7 @@ function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
   let created = 0
   hashPrepareWrite(h, argv, 2)
   for (let i = 2; i < argv.length; i += 2) if (hashWrite(h, argv[i], argv[i + 1])) created++
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, (argv.length - 2) / 2) // redis counts every pair given
   ev(ctx, N.HASH, 'hset', key)
   if (legacy) ctx.reply.ok()
   else ctx.reply.integer(created)
@@ -80,7 +80,7 @@ function hdel(ctx: CommandContext, argv: string[]): void {
   for (let i = 2; i < argv.length; i++) if (hashDelete(h, argv[i])) n++
   if (n > 0) {
     if (h.size === 0) ctx.db.delete(key)
-    ctx.afterWrite(key)
+    ctx.afterWrite(key, n)
     ev(ctx, N.HASH, 'hdel', key)
     if (h.size === 0) ev(ctx, N.GENERIC, 'del', key)
   }

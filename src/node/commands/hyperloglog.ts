@@ -47,10 +47,10 @@ function syncConfig(ctx: CommandContext): void {
   if (n !== sparseMaxBytes) setSparseMaxBytes(n)
 }
 
-function save(ctx: CommandContext, key: string, h: Hll): void {
+function save(ctx: CommandContext, key: string, h: Hll, changes = 1): void {
   ctx.db.set(key, h.toString(), true)
   ctx.db.markRaw(key) // createHLLObject makes a raw sds: OBJECT ENCODING says raw
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, changes)
 }
 
 function pfadd(ctx: CommandContext, argv: string[]): void {
@@ -68,7 +68,7 @@ function pfadd(ctx: CommandContext, argv: string[]): void {
   }
   if (updated) {
     h.invalidateCache()
-    save(ctx, key, h)
+    save(ctx, key, h, updated) // redis: one per register changed, one more for a new key
     notifyKeyspaceEvent(ctx, N.STRING, 'pfadd', key)
   }
   ctx.reply.integer(updated ? 1 : 0)

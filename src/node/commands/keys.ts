@@ -151,7 +151,7 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
   ctx.db.keepStringEncoding(dst, enc)
   if (at !== undefined) ctx.db.setExpire(dst, at)
   ctx.afterWrite(src)
-  ctx.afterWrite(dst)
+  ctx.afterWrite(dst, 0) // redis counts a rename as one change
   ev(ctx, N.GENERIC, 'rename_from', src)
   ev(ctx, N.GENERIC, 'rename_to', dst)
   if (nx) ctx.reply.integer(1)
@@ -268,7 +268,7 @@ function move(ctx: CommandContext, argv: string[]): void {
   target.keepStringEncoding(argv[1], enc)
   if (at !== undefined) target.setExpire(argv[1], at)
   ctx.afterWrite(argv[1])
-  ctx.server.keyModified(dbIndex, argv[1])
+  ctx.server.keyModified(dbIndex, argv[1], 0) // one change for the move
   ev(ctx, N.GENERIC, 'move_from', argv[1])
   notifyDb(ctx.server, N.GENERIC, 'move_to', argv[1], dbIndex)
   ctx.reply.integer(1)
@@ -297,8 +297,8 @@ function flush(ctx: CommandContext, argv: string[], all: boolean): void {
 }
 
 function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void): void {
-  // redis objectCommandLookup: a read lookup, counted, without the keymiss event
-  const v = ctx.db.read(key, READ_NONOTIFY)
+  // redis objectCommandLookup: a read lookup, counted, without touching the key or the keymiss event
+  const v = ctx.db.read(key, READ_NOTOUCH | READ_NONOTIFY)
   if (v === undefined) return ctx.reply.nil()
   f(v)
 }

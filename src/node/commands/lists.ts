@@ -55,7 +55,7 @@ function push(ctx: CommandContext, argv: string[], head: boolean, onlyIfExists: 
     if (head) list.pushFront(argv[i])
     else list.pushBack(argv[i])
   }
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, argv.length - 2) // one per element pushed
   ev(ctx, N.LIST, head ? 'lpush' : 'rpush', key)
   ctx.reply.integer(list.length)
 }
@@ -81,7 +81,7 @@ export function popN(ctx: CommandContext, key: string, list: Deque, head: boolea
   for (let i = 0; i < n && list.length > 0; i++) out.push((head ? list.popFront() : list.popBack()) as string)
   const emptied = list.length === 0
   if (emptied) ctx.db.delete(key)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, out.length)
   ev(ctx, N.LIST, head ? 'lpop' : 'rpop', key)
   if (emptied) ev(ctx, N.GENERIC, 'del', key)
   return out
@@ -144,12 +144,13 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const list = ctx.db.getList(key)
   if (!list) return ctx.reply.ok()
+  const before = list.length
   const r = rankSpan(start, end, list.length)
   if (!r) ctx.db.delete(key)
   else if (r[0] !== 0 || r[1] !== list.length - 1) list.replaceAll(list.range(r[0], r[1]))
   // redis ltrimCommand: dirty += removed elements, so a trim that removes nothing is not propagated.
   else propagateNothing(ctx)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, r ? before - (r[1] - r[0] + 1) : before) // the elements removed
   ev(ctx, N.LIST, 'ltrim', key)
   if (!r) ev(ctx, N.GENERIC, 'del', key)
   ctx.reply.ok()
@@ -173,7 +174,7 @@ function lrem(ctx: CommandContext, argv: string[]): void {
     const kept = items.filter((x) => x !== DELETED)
     if (kept.length === 0) ctx.db.delete(key)
     else list.replaceAll(kept)
-    ctx.afterWrite(key)
+    ctx.afterWrite(key, removed)
     ev(ctx, N.LIST, 'lrem', key)
     if (kept.length === 0) ev(ctx, N.GENERIC, 'del', key)
   }
@@ -238,7 +239,7 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   else target.pushBack(v)
   if (s.length === 0) ctx.db.delete(src)
   ctx.afterWrite(src)
-  if (dst !== src) ctx.afterWrite(dst)
+  if (dst !== src) ctx.afterWrite(dst, 0) // one change for the move
   // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.
   ev(ctx, N.LIST, toHead ? 'lpush' : 'rpush', dst)
   ev(ctx, N.LIST, fromHead ? 'lpop' : 'rpop', src)

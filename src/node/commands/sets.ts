@@ -76,7 +76,7 @@ function sadd(ctx: CommandContext, argv: string[]): void {
   const s = ctx.db.setForWrite(argv[1])
   let n = 0
   for (let i = 2; i < argv.length; i++) if (setAdd(s, argv[i])) n++
-  if (n > 0) ctx.afterWrite(argv[1])
+  if (n > 0) ctx.afterWrite(argv[1], n)
   if (n > 0) ev(ctx, N.SET, 'sadd', argv[1])
   ctx.reply.integer(n)
 }
@@ -88,7 +88,7 @@ function srem(ctx: CommandContext, argv: string[]): void {
   for (let i = 2; i < argv.length; i++) if (setRemove(s, argv[i])) n++
   if (n > 0) {
     if (s.size === 0) ctx.db.delete(argv[1])
-    ctx.afterWrite(argv[1])
+    ctx.afterWrite(argv[1], n)
     ev(ctx, N.SET, 'srem', argv[1])
     if (s.size === 0) ev(ctx, N.GENERIC, 'del', argv[1])
   }
@@ -123,10 +123,11 @@ function spop(ctx: CommandContext, argv: string[]): void {
   const s = ctx.db.getSet(key)
   if (!s || count === 0) return ctx.reply.set(0)
   if (count >= s.size) {
+    ctx.db.read(key) // redis answers this case with SUNION's reply, whose read lookup counts a keyspace hit
     const all = ordered(s)
     ctx.db.delete(key)
     ctx.propagateAs(['DEL', key])
-    ctx.afterWrite(key)
+    ctx.afterWrite(key, all.length)
     ev(ctx, N.SET, 'spop', key)
     ev(ctx, N.GENERIC, 'del', key)
     ctx.reply.set(all.length)
@@ -145,7 +146,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
     ctx.propagateAs(['SREM', key, m])
   }
   if (remaining * 5 <= count) setRebuilt(s, s)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, count)
   ev(ctx, N.SET, 'spop', key)
   ctx.reply.set(out.length)
   for (const m of out) ctx.reply.bulk(m)

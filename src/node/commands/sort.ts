@@ -204,7 +204,7 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
   if (outputLen > 0) {
     ctx.db.get(storeKey) // setKey's write lookup (an expired destination goes first)
     ctx.db.set(storeKey, out)
-    ctx.afterWrite(storeKey)
+    ctx.afterWrite(storeKey, outputLen) // redis: one per element stored
     ev(ctx, N.LIST, 'sortstore', storeKey)
   } else if (ctx.db.delete(storeKey)) {
     ctx.afterWrite(storeKey)

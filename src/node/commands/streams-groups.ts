@@ -106,7 +106,7 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     if (s === undefined) {
       s = new Stream()
       ctx.db.set(key, s as RedisValue)
-      ctx.afterWrite(key)
+      ctx.afterWrite(key, 0) // MKSTREAM: the group's creation is the one change redis counts
     }
     if (s.groups.has(name)) throw new ReplyError('BUSYGROUP Consumer Group name already exists')
     s.groups.set(name, new StreamGroup(id, entriesRead))

@@ -269,7 +269,7 @@ function xdel(ctx: CommandContext, argv: string[]): void {
   if (deleted) {
     if (s.length === 0) s.firstId = 0n
     else if (firstGone) s.firstId = s.edgeId(true)!
-    ctx.afterWrite(argv[1])
+    ctx.afterWrite(argv[1], deleted)
     notifyKeyspaceEvent(ctx, N.STREAM, 'xdel', argv[1])
   }
   ctx.reply.integer(deleted)
@@ -286,7 +286,7 @@ function xtrim(ctx: CommandContext, argv: string[]): void {
       rewriteApprox(out, a, s)
       ctx.propagateAs(out)
     }
-    ctx.afterWrite(argv[1])
+    ctx.afterWrite(argv[1], deleted)
     notifyKeyspaceEvent(ctx, N.STREAM, 'xtrim', argv[1])
   }
   ctx.reply.integer(deleted)

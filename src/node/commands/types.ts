@@ -86,8 +86,12 @@ export interface CommandContext {
   /** The session's selected database. */
   readonly db: Keyspace
   readonly clock: Clock
-  /** The single write path: call after mutating `key` (see header). */
-  afterWrite(key: string): void
+  /**
+   * The single write path: call after mutating `key` (see header). `changes` is what redis adds to
+   * its dirty counter for it (default 1; e.g. SADD the members added, HSET the pairs given, 0 for the
+   * second key of a RENAME), which INFO's rdb_changes_since_last_save and the save points count.
+   */
+  afterWrite(key: string, changes?: number): void
   /** Count a write that touches no particular key (FLUSHALL, SWAPDB ...). */
   afterWriteAll(): void
   /**

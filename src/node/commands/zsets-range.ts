@@ -243,7 +243,7 @@ export function zremrange(ctx: CommandContext, argv: string[], type: 'rank' | 's
   if (!span || span[1] < span[0]) return ctx.reply.integer(0)
   const removed = z.removeRange(span[0], span[1]).length
   if (z.size === 0) ctx.db.delete(key)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, removed)
   ev(ctx, N.ZSET, 'zremrangeby' + type, key)
   if (z.size === 0) ev(ctx, N.GENERIC, 'del', key)
   ctx.reply.integer(removed)

@@ -142,7 +142,7 @@ function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
       processed++
     }
   }
-  if (added + updated > 0) ctx.afterWrite(key)
+  if (added + updated > 0) ctx.afterWrite(key, added + updated)
   if (added + updated > 0) ev(ctx, N.ZSET, f.incr ? 'zincr' : 'zadd', key)
   // the score computed, not the one stored: a new member's ZINCRBY -0 answers -0 (and stores 0)
   if (f.incr) return processed ? ctx.reply.double(score) : ctx.reply.nil()
@@ -156,7 +156,7 @@ function zrem(ctx: CommandContext, argv: string[]): void {
   for (let i = 2; i < argv.length; i++) if (z.remove(argv[i])) n++
   if (n > 0) {
     if (z.size === 0) ctx.db.delete(argv[1])
-    ctx.afterWrite(argv[1])
+    ctx.afterWrite(argv[1], n)
     ev(ctx, N.ZSET, 'zrem', argv[1])
     if (z.size === 0) ev(ctx, N.GENERIC, 'del', argv[1])
   }
@@ -197,7 +197,7 @@ function popEnd(ctx: CommandContext, key: string, z: ZSet, min: boolean, count: 
   if (min) z.removeRange(0, n - 1)
   else z.removeRange(z.size - n, z.size - 1)
   if (z.size === 0) ctx.db.delete(key)
-  ctx.afterWrite(key)
+  ctx.afterWrite(key, n) // one per member popped
   ev(ctx, N.ZSET, min ? 'zpopmin' : 'zpopmax', key)
   if (z.size === 0) ev(ctx, N.GENERIC, 'del', key)
   return out

@@ -6,7 +6,7 @@
 // state, so a limit on it would evict at random): a fixed base, per key KEY_OVERHEAD + key bytes
 // + string value bytes (kept incrementally by the keyspace), aggregates' elements estimated from
 // their size and a sample of their elements, and the clients' query and output buffers.
-import {KEY_OVERHEAD, type Keyspace, Deque, ZSet} from '../keyspace/keyspace.js'
+import {KEY_OVERHEAD, type Keyspace, Deque, ZSet, READ_NONOTIFY, READ_NOTOUCH} from '../keyspace/keyspace.js'
 import {packedBytes} from '../keyspace/packed.js'
 import {propagate} from '../propagate.js'
 import {N, notifyDb} from '../notify.js'
@@ -328,9 +328,10 @@ const LFU_NOT_SELECTED =
 
 /** OBJECT IDLETIME / OBJECT FREQ, added to the OBJECT container of commands/keys.ts. */
 export function objectSubcommands(server: NodeServer): CommandSpec[] {
+  // redis objectCommandLookup: counted in keyspace_hits/misses, the key not touched, no keymiss event
   const lookup = (ctx: {session: Session}, key: string) => {
     const db = server.db(ctx.session.dbIndex)
-    return db.peek(key) === undefined ? null : db
+    return db.read(key, READ_NOTOUCH | READ_NONOTIFY) === undefined ? null : db
   }
   return [
     cmd('idletime', 3, ['readonly'], [2, 2, 1], (ctx, a) => {

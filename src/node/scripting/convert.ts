@@ -394,14 +394,21 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
   lua.lua_pop(L, 1)
 }
 
-/** Elements are written after their count is known: collect them in a writer of the same RESP version. */
+/**
+ * Elements are written after their count is known: collect them in a writer of the same RESP version.
+ * Error replies among them still count as the client's (INFO errorstats, total_error_replies, and the
+ * command's failed_calls): redis writes them with addReplyErrorFormat wherever they nest.
+ */
 class SubWriter {
   readonly w: RespWriter
-  constructor(parent: RespWriter) {
+  constructor(private readonly parent: RespWriter) {
     const Ctor = parent.constructor as new (resp: 2 | 3) => RespWriter
     this.w = new Ctor(parent.resp)
+    this.w.onError = parent.onError
   }
   take(): string {
+    this.parent.errors += this.w.errors
+    if (this.w.uncountedError) this.parent.uncountedError = true
     return this.w.take()
   }
 }
