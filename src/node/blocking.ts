@@ -34,16 +34,7 @@ class Registry {
   private scheduled = false
 
   constructor(readonly server: NodeServer) {
-    server.keyModifiedHooks.push((db, key) => {
-      if (this.byKey.size === 0) return
-      const id = db + '\0' + key
-      if (!this.byKey.has(id)) return
-      this.ready.add(id)
-      if (!this.scheduled) {
-        this.scheduled = true
-        queueMicrotask(() => this.serveReady())
-      }
-    })
+    server.keyModifiedHooks.push((db, key) => this.markKeyReady(db, key))
     // Keys a busy script made ready are served once it ends (see serveReady).
     server.on('scriptFinished', () => {
       if (this.ready.size !== 0 && !this.scheduled) {
@@ -55,6 +46,18 @@ class Registry {
       const w = this.bySession.get(s)
       if (w) this.finish(w)
     })
+  }
+
+  /** Waiters on `key` try again once the command is done (redis signalKeyAsReady). */
+  markKeyReady(db: number, key: string): void {
+    if (this.byKey.size === 0) return
+    const id = db + '\0' + key
+    if (!this.byKey.has(id)) return
+    this.ready.add(id)
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.serveReady())
+    }
   }
 
   /** Every waiter of a database becomes ready (SWAPDB: scanDatabaseForReadyKeys). */
@@ -226,6 +229,14 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
     }
     reg.add(w)
   })
+}
+
+/**
+ * redis signalKeyAsReady without signalModifiedKey: clients blocked on `key` try again, WATCH and
+ * client-side caching see no change (XGROUP DESTROY: its XREADGROUP clients get -NOGROUP).
+ */
+export function signalKeyAsReady(server: NodeServer, dbIndex: number, key: string): void {
+  registries.get(server)?.markKeyReady(dbIndex, key)
 }
 
 /** SWAPDB: clients blocked on keys of this database try again (they may now find data). */

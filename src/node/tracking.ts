@@ -246,11 +246,13 @@ export class Tracking {
   broadcast(): void {
     for (const ps of this.prefixes.values()) {
       if (ps.keys.size === 0) continue
-      const all = keysArray([...ps.keys.keys()])
+      // redis keeps them in a radix tree: sent in byte order (latin1 strings sort as their bytes)
+      const keys = [...ps.keys.keys()].sort()
+      const all = keysArray(keys)
       for (const c of ps.clients) {
         if (c.tracking?.noloop) {
           const mine: string[] = []
-          for (const [k, by] of ps.keys) if (by !== c) mine.push(k)
+          for (const k of keys) if (ps.keys.get(k) !== c) mine.push(k)
           if (mine.length !== 0) this.send(c, keysArray(mine))
         } else this.send(c, all)
       }

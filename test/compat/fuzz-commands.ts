@@ -358,8 +358,8 @@ export interface Mismatch {
   state?: {real: Reply[]; ours: Reply[]}
   /** EXEC: the queued commands whose replies differ */
   queued?: string[]
-  /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats) */
-  channel?: 'notifications' | 'replication' | 'stats'
+  /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
+  channel?: 'notifications' | 'replication' | 'stats' | 'tracking'
   observed?: {real: Observed; ours: Observed}
 }
 
@@ -371,7 +371,7 @@ export function describeMismatch(m: Mismatch): string {
   const related = m.before.filter((b) => b.slice(1).some((a) => keys.has(a)))
   const queued = m.queued?.length ? `\n  queued commands answered differently: ${m.queued.join(' ; ')}` : ''
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
-  const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : o.repl)
+  const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : m.channel === 'tracking' ? o.track : o.repl)
   const channel = m.channel && m.observed ? `\n  ${m.channel} differ (replies agree):\n  redis-server: ${seen(m.observed.real)}\n  embedded:     ${seen(m.observed.ours)}` : ''
   return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
 }
@@ -384,7 +384,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   const out: Mismatch[] = []
-  const observing = !!(observe.notify || observe.repl || observe.stats)
+  const observing = !!(observe.notify || observe.repl || observe.stats || observe.track)
   let obs: [Observer, Observer] | undefined
   try {
     // a reply that never comes is a difference too (a hang): after 5 s the run stops and names the command
@@ -473,7 +473,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   // a difference in what the command published or propagated: observed again on each attempt
-  const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats'}
+  const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking'}
   const obs = m.channel ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
   const differs = async (cmds: string[][]): Promise<boolean> => {
     await Promise.all([real.call(['FLUSHALL']), ours.call(['FLUSHALL'])])
@@ -536,7 +536,7 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats')}
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track')}
   // (--notify/--repl switch the active expire cycle off: DEBUG)
   const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
   const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)

@@ -1,7 +1,8 @@
 // What a command does besides its reply, observed on one server for the command fuzzer
-// (fuzz-commands.ts --notify / --repl): the keyspace notifications it publishes (a subscriber
-// connection on `__key*__:*`) and what it propagates to replicas (a raw replica connection,
-// test/helpers/repl-capture.ts). Both are read per command, to a delimiter that adds nothing to
+// (fuzz-commands.ts --notify / --repl / --stats / --track): the keyspace notifications it publishes
+// (a subscriber connection on `__key*__:*`), what it propagates to replicas (a raw replica connection,
+// test/helpers/repl-capture.ts), what it adds to INFO's counters, and the keys it signals as modified
+// (a CLIENT TRACKING BCAST connection). Both are read per command, to a delimiter that adds nothing to
 // the keyspace or the stream:
 //   notifications: a PING on the subscriber connection after the command's reply (the events a
 //     command publishes are queued on that connection before its reply is written, so they come
@@ -22,6 +23,9 @@ export interface ObserveOptions {
    *  replies, changes since the last save, and per command and per error code: calls, rejected and
    *  failed calls, errors) */
   stats?: boolean
+  /** compare the invalidations a CLIENT TRACKING ON BCAST connection (RESP3) receives: every key a
+   *  command signals as modified (what WATCH and client-side caching see) */
+  track?: boolean
 }
 
 export interface Observed {
@@ -31,6 +35,8 @@ export interface Observed {
   repl: string[][]
   /** the INFO counters that changed, `name +delta`, sorted */
   stats: string[]
+  /** each invalidation push: its keys (null for a flush of everything) */
+  track: Reply[]
 }
 
 // INFO fields compared by their change per command (times, memory and byte counts are the machine's)
@@ -70,6 +76,7 @@ export class Observer {
     private readonly sub: RawClient | null,
     private readonly cap: ReplCapture | null,
     private readonly stats: boolean,
+    private readonly tracker: RawClient | null,
   ) {}
 
   static async start(port: number, opts: ObserveOptions): Promise<Observer> {
@@ -86,7 +93,13 @@ export class Observer {
       expectOk(await ctl.call(['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']), 'CONFIG SET repl-diskless-sync-delay')
       cap = await ReplCapture.connect(port)
     }
-    const o = new Observer(ctl, sub, cap, !!opts.stats)
+    let tracker: RawClient | null = null
+    if (opts.track) {
+      tracker = await RawClient.connect(port)
+      await tracker.call(['HELLO', '3'])
+      expectOk(await tracker.call(['CLIENT', 'TRACKING', 'ON', 'BCAST']), 'CLIENT TRACKING ON BCAST')
+    }
+    const o = new Observer(ctl, sub, cap, !!opts.stats, tracker)
     await o.drain()
     return o
   }
@@ -131,13 +144,22 @@ export class Observer {
       }
       this.last = now
     }
-    return {notes, repl, stats}
+    // BCAST invalidations go out before the event loop sleeps, so before a later PING's answer
+    const track: Reply[] = []
+    if (this.tracker) {
+      for (let m = await this.tracker.call(['PING']); m !== '+PONG'; m = await this.tracker.read()) {
+        if (m && typeof m === 'object' && !Array.isArray(m) && 'push' in m && m.push[0] === 'invalidate') track.push(m.push[1])
+        else track.push(`unexpected ${JSON.stringify(m)}`)
+      }
+    }
+    return {notes, repl, stats, track}
   }
 
   close(): void {
     this.ctl.close()
     this.sub?.close()
     this.cap?.close()
+    this.tracker?.close()
   }
 }
 
@@ -150,8 +172,9 @@ function expectOk(r: Reply, what: string): void {
  * times (a PEXPIREAT, SET … PXAT or XCLAIM … TIME computed from each server's clock a few ms apart:
  * equal within 2 s). Undefined when they agree, else which part differs.
  */
-export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | 'stats' | undefined {
+export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | 'stats' | 'tracking' | undefined {
   if (JSON.stringify(a.notes) !== JSON.stringify(b.notes)) return 'notifications'
+  if (JSON.stringify(a.track) !== JSON.stringify(b.track)) return 'tracking'
   if (JSON.stringify(a.stats) !== JSON.stringify(b.stats)) return 'stats'
   const same = (x: string, y: string): boolean => x === y || (isTimestamp(x) && isTimestamp(y) && Math.abs(Number(x) - Number(y)) <= 2000)
   if (a.repl.length !== b.repl.length || a.repl.some((c, i) => c.length !== b.repl[i].length || c.some((x, j) => !same(x, b.repl[i][j])))) return 'replication'

@@ -11,6 +11,7 @@ import {collect, llArg, parseId, rangeEnd, rangeStart, streamAt, writeEntry} fro
 import {parseStreamId} from '../keyspace/stream.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
+import {signalKeyAsReady} from '../blocking.js'
 import {N, notifyKeyspaceEvent} from '../notify.js'
 
 const G = (name: string, arity: number, flags: CommandSpec['flags']) => cmd(name, arity, flags, [2, 2, 1], xgroup, {categories: ['@write', '@stream', '@slow']})
@@ -110,7 +111,9 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     }
     if (s.groups.has(name)) throw new ReplyError('BUSYGROUP Consumer Group name already exists')
     s.groups.set(name, new StreamGroup(id, entriesRead))
-    ctx.afterWrite(key)
+    // (redis counts a change to the stream's groups and consumers without signalling the key
+    // modified: WATCH and client-side caching see none; XSETID likewise)
+    ctx.server.dirty++
     notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-create', key)
     return ctx.reply.ok()
   }
@@ -118,21 +121,22 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     const id = argv[4] === '$' ? s!.lastId : parseId(argv[4], 0n, false)
     g!.lastId = id
     g!.entriesRead = entriesRead
-    ctx.afterWrite(key)
+    ctx.server.dirty++
     notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-setid', key)
     return ctx.reply.ok()
   }
   if (opt === 'destroy' && argv.length === 4) {
     if (g === undefined) return ctx.reply.integer(0)
     s!.groups.delete(name)
-    ctx.afterWrite(key) // also wakes XREADGROUP clients blocked on it: they get -NOGROUP
+    ctx.server.dirty++
+    signalKeyAsReady(ctx.server, ctx.session.dbIndex, key) // XREADGROUP clients blocked on it get -NOGROUP
     notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-destroy', key)
     return ctx.reply.integer(1)
   }
   if (opt === 'createconsumer' && argv.length === 5) {
     if (g!.consumers.has(argv[4])) return ctx.reply.integer(0)
     g!.consumers.set(argv[4], new StreamConsumer(argv[4], ctx.clock.now()))
-    ctx.afterWrite(key)
+    ctx.server.dirty++
     notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-createconsumer', key)
     return ctx.reply.integer(1)
   }
@@ -141,7 +145,7 @@ function xgroup(ctx: CommandContext, argv: string[]): void {
     if (c === undefined) return ctx.reply.integer(0)
     const pending = c.pel.size
     g!.deleteConsumer(c)
-    ctx.afterWrite(key)
+    ctx.server.dirty++
     notifyKeyspaceEvent(ctx, N.STREAM, 'xgroup-delconsumer', key)
     return ctx.reply.integer(pending)
   }

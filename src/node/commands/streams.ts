@@ -316,7 +316,7 @@ function xsetid(ctx: CommandContext, argv: string[]): void {
   s.lastId = id
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded
   if (maxDel !== 0n) s.maxDeletedId = maxDel
-  ctx.afterWrite(argv[1])
+  ctx.server.dirty++ // (not signalled as modified: redis xsetidCommand)
   notifyKeyspaceEvent(ctx, N.STREAM, 'xsetid', argv[1])
   ctx.reply.ok()
 }

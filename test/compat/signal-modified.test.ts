@@ -1,0 +1,82 @@
+// Which commands signal a key as modified (redis signalModifiedKey: WATCH aborts, client-side
+// caching invalidates), side by side with redis-server 7.0, and the order of a BCAST invalidation
+// (redis keeps the keys of a turn in a radix tree: byte order). Found by the command fuzzer's
+// --track (test/compat/fuzz-observe.ts): changes to a stream's consumer groups and XSETID count as
+// writes (dirty, propagated) without signalling the key.
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {redisSkip} from '../helpers/redis-server.js'
+import {pairHooks, RawClient} from './types-harness.js'
+import {splitArgs} from '../../src/resp/parser.js'
+import {RawClient as Parsed} from './harness.js'
+
+const skip = redisSkip()
+const p = pairHooks()
+
+// each line runs between WATCH k and EXEC on the same connection: EXEC answers null when it signalled k
+const WRITES = [
+  'XGROUP CREATE k g 0',
+  'XGROUP CREATECONSUMER k g c',
+  'XGROUP SETID k g 1-1',
+  'XSETID k 5-0',
+  'XREADGROUP GROUP g c STREAMS k >',
+  'XACK k g 1-1',
+  'XCLAIM k g c2 0 1-1',
+  'XGROUP DELCONSUMER k g c2',
+  'XGROUP DESTROY k g',
+  'XGROUP CREATE k2 g $ MKSTREAM',
+  'XADD k 9-0 f v',
+  'XTRIM k MAXLEN 1',
+]
+
+async function watched(port: number): Promise<string[]> {
+  const c = await RawClient.connect(port)
+  try {
+    await c.call(['FLUSHALL'])
+    await c.call(['XADD', 'k', '1-1', 'f', 'v'])
+    const out: string[] = []
+    for (const line of WRITES) {
+      const argv = splitArgs(line)!
+      const key = argv[0] === 'XGROUP' ? argv[2] : argv[1]
+      await c.call(['WATCH', key])
+      const r = await c.call(argv)
+      await c.call(['MULTI'])
+      await c.call(['PING'])
+      out.push(`${line} -> ${JSON.stringify(r)}, EXEC ${JSON.stringify(await c.call(['EXEC']))}`)
+    }
+    return out
+  } finally {
+    c.close()
+  }
+}
+
+test('stream group changes and XSETID do not signal the key (WATCH holds); XADD, XTRIM and MKSTREAM do', {skip}, async () => {
+  const theirs = await watched(p.redisPort)
+  assert.match(theirs[0], /EXEC "\*1\\r\\n\+PONG/)
+  assert.deepEqual(await watched(p.ourPort), theirs)
+})
+
+async function bcast(port: number): Promise<string> {
+  const t = await Parsed.connect(port)
+  const c = await Parsed.connect(port)
+  try {
+    await c.call(['FLUSHALL'])
+    await t.call(['HELLO', '3'])
+    await t.call(['CLIENT', 'TRACKING', 'ON', 'BCAST'])
+    await c.call(['MSET', 'b', '1', 'a', '2', 'c', '3', 'a', '4'])
+    await c.call(['DEL', 'c', 'b'])
+    // the PING's answer follows the invalidations of the writes before it
+    let got = ''
+    for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += JSON.stringify(m)
+    return got
+  } finally {
+    t.close()
+    c.close()
+  }
+}
+
+test('a BCAST invalidation lists the keys in byte order, each once', {skip}, async () => {
+  const theirs = await bcast(p.redisPort)
+  assert.match(theirs, /invalidate/)
+  assert.equal(await bcast(p.ourPort), theirs)
+})
