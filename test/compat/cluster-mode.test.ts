@@ -38,6 +38,12 @@ ZINTERSTORE {t}a 2 b
 SINTERCARD 3 a {t}b
 LMPOP 5 a {t}b LEFT
 ZUNIONSTORE a 1 {t}b
+EVAL "return 1" 2abc a {t}b
+EVAL "return 1" " 2" a {t}b
+EVAL "return 1" 2abc {t}a {t}b
+EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 2.5 a {t}b
+FCALL nosuch 2x a {t}b
+FCALL nosuch 0x2 a {t}b
 MULTI
 SMOVE {t}a b x
 SET {t}a 1

@@ -2,19 +2,18 @@
 import {E} from '../errors.js'
 import {cmd, helpSubcommand, type CommandContext, type CommandFlag, type CommandSpec} from '../commands/types.js'
 import {scriptCommandFlags} from './shebang.js'
+import {numkeysKeys} from '../commands/type-util.js'
 import type {Scripting} from './scripting.js'
 import {UndoLog} from './ldb-undo.js'
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.'
 
-/** Keys of EVAL/FCALL-style commands: argv[2] is numkeys, the keys follow. */
-export function numkeysKeys(argv: string[]): number[] {
-  const n = Number(argv[2])
-  if (!Number.isInteger(n) || n <= 0 || n > argv.length - 3) return []
-  const out: number[] = []
-  for (let i = 0; i < n; i++) out.push(3 + i)
-  return out
-}
+/**
+ * Keys of EVAL/FCALL-style commands: argv[2] is numkeys, the keys follow. Read as redis's
+ * evalGetKeys (genericGetKeys: atoi) reads it once the key spec has refused a numkeys that is not
+ * a plain integer: `2abc` names two keys for cluster routing, though the command then refuses it.
+ */
+const scriptKeys = numkeysKeys(2)
 
 /** numkeys validation shared by EVAL and FCALL; null when fine (the error has been replied). */
 export function parseNumkeys(ctx: CommandContext, argv: string[]): number | null {
@@ -37,7 +36,7 @@ export function parseNumkeys(ctx: CommandContext, argv: string[]): number | null
 
 /** EVAL, EVALSHA, FCALL and their _RO forms: numkeys-style keys, flags from the script they run. */
 export function scriptCommand(name: string, flags: CommandFlag[], handler: CommandSpec['handler']): CommandSpec {
-  return cmd(name, -3, flags, 0, handler, {keys: numkeysKeys, categories: ['@slow', '@scripting'], flagsOf: scriptCommandFlags(name, flags)})
+  return cmd(name, -3, flags, 0, handler, {keys: scriptKeys, categories: ['@slow', '@scripting'], flagsOf: scriptCommandFlags(name, flags)})
 }
 
 const SCRIPT_HELP = [
