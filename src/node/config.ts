@@ -381,6 +381,58 @@ function parseMemory(v: string): number {
   return (m[1] === '' ? 0 : Number(m[1])) * mul[m[2].toLowerCase()]
 }
 
+const ULLONG_MAX = 18446744073709551615n
+const LLONG_MAX = 9223372036854775807n
+/**
+ * The memory settings' C types and bounds (redis 7.0 config.c): [unsigned (unsigned long long,
+ * size_t), lower, upper]. A value is read with memtoull (an overflow saturates, a unit wraps it),
+ * then taken as that type: past a signed type's range it reads negative.
+ */
+const MEMORY_NUMERIC: Record<string, [boolean, bigint, bigint]> = {
+  'proto-max-bulk-len': [false, 1048576n, LLONG_MAX],
+  'client-query-buffer-limit': [true, 1048576n, LLONG_MAX],
+  'hll-sparse-max-bytes': [true, 0n, LLONG_MAX],
+  maxmemory: [true, 0n, ULLONG_MAX],
+  'maxmemory-clients': [false, -100n, LLONG_MAX],
+  'auto-aof-rewrite-min-size': [false, 0n, LLONG_MAX],
+  'stream-node-max-bytes': [true, 0n, LLONG_MAX],
+  'cluster-link-sendbuf-limit': [true, 0n, ULLONG_MAX],
+  'repl-backlog-size': [false, 1n, LLONG_MAX],
+  'hash-max-listpack-value': [true, 0n, LLONG_MAX],
+  'zset-max-listpack-value': [true, 0n, LLONG_MAX],
+  'active-defrag-ignore-bytes': [true, 1n, LLONG_MAX],
+}
+
+/** redis memtoull exactly: null where it sets err; strtoull saturates at ULLONG_MAX and the unit's product wraps. */
+function memtoull(v: string): bigint | null {
+  const m = /^(\d*)(|b|k|kb|m|mb|g|gb)$/i.exec(v)
+  if (!m || m[1].length >= 128) return null
+  const mul: Record<string, bigint> = {'': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n}
+  let n = m[1] === '' ? 0n : BigInt(m[1])
+  if (n > ULLONG_MAX) n = ULLONG_MAX
+  return BigInt.asUintN(64, n * mul[m[2].toLowerCase()])
+}
+
+/** numericConfigSet of a MEMORY_CONFIG (and PERCENT_CONFIG) setting: the value kept, or ConfigError. */
+function memoryValue(key: string, d: OptDef, raw: string): string {
+  const [unsigned, lo, hi] = MEMORY_NUMERIC[key] ?? [true, 0n, ULLONG_MAX]
+  const u = memtoull(raw)
+  let ll: bigint
+  if (u !== null) ll = unsigned ? u : BigInt.asIntN(64, u)
+  else {
+    // numericParseString: "N%" with a string2ll N >= 0, kept negative
+    const pct = d.percent && raw.length > 1 && raw.endsWith('%') ? parseLongLong(raw.slice(0, -1)) : NaN
+    if (!(pct >= 0)) throw new ConfigError(d.percent ? 'argument must be a memory or percent value' : 'argument must be a memory value')
+    ll = -BigInt(pct)
+  }
+  if (!unsigned && d.percent && ll < 0n) {
+    if (ll < lo) throw new ConfigError(`percentage argument must be less or equal to ${-lo}`)
+    return `${-ll}%`
+  }
+  if (ll < lo || ll > hi) throw new ConfigError(`argument must be between ${lo} and ${hi} inclusive`)
+  return String(ll)
+}
+
 /** redis string2ll: an integer without sign '+', leading zeros or "-0", within 64 bits. NaN otherwise. */
 function parseLongLong(v: string): number {
   if (!/^(0|-?[1-9]\d{0,18})$/.test(v)) return NaN
@@ -456,9 +508,11 @@ export class NodeConfig {
         v = l
         break
       }
-      case 'int':
-      case 'memory': {
-        const n = d.kind === 'int' ? parseLongLong(raw) : parseMemory(raw)
+      case 'memory':
+        v = memoryValue(key, d, raw)
+        break
+      case 'int': {
+        const n = parseLongLong(raw)
         if (d.percent && !Number.isSafeInteger(n)) {
           // numericParseString / numericBoundaryCheck (redis 7.0): "N%" with 0 <= N <= -min
           const pct = /^\+?\d+%$/.test(raw) ? Number(raw.slice(0, -1)) : NaN
