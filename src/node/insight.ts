@@ -191,10 +191,12 @@ export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: nu
   // accounting, so EXEC is not failed by the error of a command it ran (that one is). A command
   // that finishes later (blocked, then unblocked) failed if its own reply was an error
   // (updateStatsOnUnblock).
-  // An error reply counted where it arose (a script's redis.call error) fails the command anyway
-  // (redis afterErrorReply with ERR_REPLY_FLAG_NO_STATS_UPDATE).
-  if (s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount || s.reply.uncountedError)) st.failed++
-  s.reply.uncountedError = false
+  // Each error reply counted where it arose (a script's redis.call error) fails the command once
+  // more (redis afterErrorReply with ERR_REPLY_FLAG_NO_STATS_UPDATE: realcmd->failed_calls++), so a
+  // script reply holding one and a new error fails EVAL twice.
+  st.failed += s.reply.uncountedErrors
+  if (s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount)) st.failed++
+  s.reply.uncountedErrors = 0
   ins.prevErrCount = ins.totalErrors
   if (ins.trackLatency) {
     // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns

@@ -69,10 +69,10 @@ export class RespWriter {
   errorUncounted(s: string): void {
     this.out += '-' + oneLine(s) + CRLF
     this.errors++
-    this.uncountedError = true
+    this.uncountedErrors++
   }
-  /** Set by errorUncounted; the command's bookkeeping reads and clears it (failed_calls). */
-  uncountedError = false
+  /** Counted by errorUncounted; the command's bookkeeping reads and clears it (each one a failed call). */
+  uncountedErrors = 0
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF
   }

@@ -61,7 +61,8 @@ async function counters(c: RawClient): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
   for (const m of info.matchAll(/^(rdb_changes_since_last_save|keyspace_hits|keyspace_misses|total_error_replies):(\d+)/gm)) out[m[1]] = Number(m[2])
   for (const m of info.matchAll(/^errorstat_([^:]+):count=(\d+)/gm)) out[`errorstat_${m[1]}`] = Number(m[2])
-  for (const m of info.matchAll(/^cmdstat_(eval):calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)/gm)) out[`${m[1]}.failed`] = Number(m[4])
+  for (const m of info.matchAll(/^cmdstat_(set|incr|eval):calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+)/gm)) out[`${m[1]}.rejected`] = Number(m[2])
+  for (const m of info.matchAll(/^cmdstat_(set|incr|eval):calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)/gm)) out[`${m[1]}.failed`] = Number(m[4])
   return out
 }
 
@@ -91,9 +92,12 @@ test('writes move the dirty counter, reads the keyspace hits and misses, as redi
   assert.deepEqual(await deltas(p.ourPort, lines), theirs)
 })
 
+// (an error a script's redis.pcall met is counted where it arose, and fails EVAL once more for each
+// time the reply carries it: redis afterErrorReply with ERR_REPLY_FLAG_NO_STATS_UPDATE)
 test('error replies nested in a script reply are counted, under ERR unless a code leads them', {skip}, async () => {
-  const lines = [`EVAL "return {err='boom'}" 0`, `EVAL "return {1, {err='boom'}, {err='WRONGTYPE x'}}" 0`, `EVAL "return {err='${'x'.repeat(40)} y'}" 0`, `EVAL "return redis.status_reply('fine')" 0`]
+  const lines = ['SET str abc', `EVAL "return redis.pcall('SET')" 0`, `EVAL "redis.pcall('SET'); return 1" 0`, `EVAL "return {redis.pcall('SET'), redis.error_reply('x y')}" 0`, `EVAL "return {redis.pcall('INCR', KEYS[1]), 1}" 1 str`, `EVAL "redis.pcall('NOSUCH'); return 1" 0`, `EVAL "return {err='boom'}" 0`, `EVAL "return {1, {err='boom'}, {err='WRONGTYPE x'}}" 0`, `EVAL "return {err='${'x'.repeat(40)} y'}" 0`, `EVAL "return redis.status_reply('fine')" 0`]
   const theirs = await deltas(p.redisPort, lines)
-  assert.match(theirs[1], /errorstat_WRONGTYPE \+1/)
+  assert.match(theirs.join('\n'), /errorstat_WRONGTYPE \+1/)
+  assert.match(theirs.join('\n'), /error_reply\('x y'\)\}\" 0 -> .*eval.failed \+2/)
   assert.deepEqual(await deltas(p.ourPort, lines), theirs)
 })

@@ -408,7 +408,7 @@ class SubWriter {
   }
   take(): string {
     this.parent.errors += this.w.errors
-    if (this.w.uncountedError) this.parent.uncountedError = true
+    this.parent.uncountedErrors += this.w.uncountedErrors
     return this.w.take()
   }
 }

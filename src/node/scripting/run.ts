@@ -114,13 +114,16 @@ export class ScriptRun implements ScriptHost {
     const spec = lookup(server, argv)
     if (spec === undefined) {
       server.insight.countError('ERR Unknown Redis command called from script')
+      rejectedCall(s, undefined) // (no command to count, but the error is accounted for)
       return {error: 'Unknown Redis command called from script'}
     }
-    // redis scriptCall: a call refused by these checks counts as a rejected call of that command
-    // and its error is counted in errorstats here (afterErrorReply), not again in the script's reply
+    // redis scriptCall: a call refused by these checks has its error counted in errorstats here
+    // (afterErrorReply), not again in the script's reply, then counts as a rejected call of that
+    // command (incrCommandStatsOnError, which also marks the error as accounted for: EVAL is not
+    // failed by it unless its reply holds it)
     const reject = (error: string) => {
-      rejectedCall(s, spec)
       server.insight.countError(error.startsWith('-') && error.includes(' ') ? error.slice(1) : `ERR ${error}`)
+      rejectedCall(s, spec)
       return {error}
     }
     const argc = argv.length
