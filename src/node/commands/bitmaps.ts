@@ -3,7 +3,7 @@
 // copies the value into a Buffer, edits it, and stores it back as one flat latin1 string.
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseIntStrict} from './util.js'
+import {parseIntStrict, setKey} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom'] as const
@@ -236,8 +236,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
     else for (let i = 1; i < n; i++) o ^= j < bufs[i].length ? bufs[i][j] : 0
     out[j] = o
   }
-  ctx.db.get(dest) // setKey's write lookup (an expired destination goes first)
-  ctx.db.set(dest, out.toString('latin1'))
+  setKey(ctx, dest, out.toString('latin1'))
   ctx.db.markRaw(dest)
   ctx.afterWrite(dest)
   ev(ctx, N.STRING, 'set', dest)

@@ -6,7 +6,7 @@ import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, scoreText, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseFloatStrict, parseIntStrict} from './util.js'
+import {parseFloatStrict, parseIntStrict, setKey} from './util.js'
 import {N, notifyKeyspaceEvent} from '../notify.js'
 
 const GEO = ['@geo', '@slow']
@@ -331,8 +331,7 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
       const p = points[i]
       out.add(p.member, o.storeDist ? p.dist / shape.conversion : p.score)
     }
-    ctx.db.get(key) // setKey's write lookup (an expired destination goes first)
-    ctx.db.set(key, out)
+    setKey(ctx, key, out)
     ctx.afterWrite(key, n) // redis: one per member stored
     notifyKeyspaceEvent(ctx, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', key)
   } else if (ctx.db.delete(key)) {

@@ -7,7 +7,7 @@ import {E, ReplyError} from '../errors.js'
 import {Deque, ZSet} from '../keyspace/keyspace.js'
 import {markConverted} from '../keyspace/encoding.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseIntStrict} from './util.js'
+import {parseIntStrict, setKey} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const CATS = ['@set', '@sortedset', '@list', '@slow', '@dangerous']
@@ -202,8 +202,7 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
     else for (const g of gets) out.pushBack(byPattern(ctx, g, items[j].obj) ?? '')
   }
   if (outputLen > 0) {
-    ctx.db.get(storeKey) // setKey's write lookup (an expired destination goes first)
-    ctx.db.set(storeKey, out)
+    setKey(ctx, storeKey, out)
     ctx.afterWrite(storeKey, outputLen) // redis: one per element stored
     ev(ctx, N.LIST, 'sortstore', storeKey)
   } else if (ctx.db.delete(storeKey)) {

@@ -1,6 +1,7 @@
 // Argument parsing and small write helpers shared by command groups, with redis's exact error replies.
 import {E, ReplyError} from '../errors.js'
 import type {CommandContext} from './types.js'
+import type {RedisValue} from '../keyspace/keyspace.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const INT_RE = /^-?[1-9][0-9]*$/
@@ -106,4 +107,14 @@ export function propagateNothing(ctx: CommandContext): void {
 /** DEBUG's reply to a subcommand it does not know or got the wrong number of arguments for. */
 export function debugSubcommandError(argv: string[]): ReplyError {
   return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
+}
+
+/**
+ * redis setKey of a STORE destination: the write lookup first (an expired destination is reaped
+ * and propagated as such), then the value stored over it in place (no "new" event for a key that
+ * existed), its TTL cleared. The caller signals the write (afterWrite) and its event.
+ */
+export function setKey(ctx: CommandContext, key: string, value: RedisValue): void {
+  ctx.db.get(key)
+  ctx.db.set(key, value)
 }

@@ -7,7 +7,7 @@ import {isCompact} from '../keyspace/encoding.js'
 import type {LexBound, ScoreBound} from '../keyspace/zset.js'
 import type {RespWriter} from '../../resp/writer.js'
 import type {CommandContext} from './types.js'
-import {intArg, rankSpan} from './util.js'
+import {intArg, rankSpan, setKey} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const FLOAT_BODY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?\d+)?$|^[+-]?(inf|infinity)$/i
@@ -210,8 +210,7 @@ export function storeResult(ctx: CommandContext, dst: string, items: [string, nu
   if (items.length > 0) {
     const z = new ZSet()
     for (const [m, s] of items) z.add(m, s)
-    ctx.db.get(dst) // setKey's write lookup (an expired destination goes first)
-    ctx.db.set(dst, z)
+    setKey(ctx, dst, z)
     ctx.afterWrite(dst)
     ev(ctx, N.ZSET, event, dst)
   } else if (ctx.db.delete(dst)) {
