@@ -59,16 +59,16 @@ const DEFS: Record<string, OptDef> = {
   masteruser: {kind: 'string', def: ''},
   replicaof: {kind: 'string', def: '', alias: 'slaveof'},
   'replica-read-only': {kind: 'bool', def: 'yes', alias: 'slave-read-only'},
-  'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB), min: MB},
-  'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB), min: 1024 * 1024},
-  'hll-sparse-max-bytes': {kind: 'memory', def: '3000', min: 0},
+  'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB)},
+  'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB)},
+  'hll-sparse-max-bytes': {kind: 'memory', def: '3000'},
   maxclients: {kind: 'int', def: '10000', min: 1},
   maxmemory: {kind: 'memory', def: '0'},
   // src/node/memory: eviction sampling and LFU tuning; maxmemory-clients is accepted but client
   // eviction is not implemented (only keys are evicted)
   'maxmemory-samples': {kind: 'int', def: '5', min: 1, max: 64},
   'maxmemory-eviction-tenacity': {kind: 'int', def: '10', min: 0, max: 100},
-  'maxmemory-clients': {kind: 'memory', def: '0', min: -100, percent: true},
+  'maxmemory-clients': {kind: 'memory', def: '0', percent: true},
   'lfu-log-factor': {kind: 'int', def: '10', min: 0, max: 2147483647},
   'lfu-decay-time': {kind: 'int', def: '1', min: 0, max: 2147483647},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},
@@ -88,7 +88,7 @@ const DEFS: Record<string, OptDef> = {
   'no-appendfsync-on-rewrite': {kind: 'bool', def: 'no'},
   'auto-aof-rewrite-percentage': {kind: 'int', def: '100', min: 0},
   'auto-aof-rewrite-min-size': {kind: 'memory', def: String(64 * MB)},
-  'stream-node-max-bytes': {kind: 'memory', def: '4096', min: 0},
+  'stream-node-max-bytes': {kind: 'memory', def: '4096'},
   'stream-node-max-entries': {kind: 'int', def: '100', min: 0},
   'cluster-enabled': {kind: 'bool', def: 'no', immutable: true},
   'cluster-config-file': {kind: 'string', def: 'nodes.conf', immutable: true},
@@ -157,10 +157,10 @@ const DEFS: Record<string, OptDef> = {
   'use-exit-on-panic': {kind: 'bool', def: 'no', hidden: true},
   // Encoding thresholds (src/node/keyspace/encoding.ts applies them; redis 7.0.15 config.c).
   'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'hash-max-ziplist-entries'},
-  'hash-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'hash-max-ziplist-value'},
+  'hash-max-listpack-value': {kind: 'memory', def: '64', alias: 'hash-max-ziplist-value'},
   'set-max-intset-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX},
   'zset-max-listpack-entries': {kind: 'int', def: '128', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'zset-max-ziplist-entries'},
-  'zset-max-listpack-value': {kind: 'memory', def: '64', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'zset-max-ziplist-value'},
+  'zset-max-listpack-value': {kind: 'memory', def: '64', alias: 'zset-max-ziplist-value'},
   'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
   'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
   'unixsocket': {kind: 'string', def: '', immutable: true},
@@ -179,7 +179,7 @@ const DEFS: Record<string, OptDef> = {
   'activedefrag': {kind: 'bool', def: 'no'},
   'active-defrag-cycle-min': {kind: 'int', def: '1', min: 1, max: 99},
   'active-defrag-cycle-max': {kind: 'int', def: '25', min: 1, max: 99},
-  'active-defrag-ignore-bytes': {kind: 'memory', def: String(100 * MB), min: 1},
+  'active-defrag-ignore-bytes': {kind: 'memory', def: String(100 * MB)},
   'active-defrag-max-scan-fields': {kind: 'int', def: '1000', min: 1},
   'active-defrag-threshold-lower': {kind: 'int', def: '10', min: 0, max: 1000},
   'active-defrag-threshold-upper': {kind: 'int', def: '100', min: 0, max: 1000},
@@ -370,15 +370,10 @@ function canonicalNotifyConfig(raw: string): string {
   }
 }
 
-/**
- * redis memtoull: digits, then an optional unit (b, k, kb, m, mb, g, gb, any case); no sign, no
- * space; no digits at all reads as 0 (strtoull of ""). NaN when redis refuses it.
- */
+/** memtoull as a number (client-output-buffer-limit's sizes); NaN when redis refuses it. */
 function parseMemory(v: string): number {
-  const m = /^(\d*)(|b|k|kb|m|mb|g|gb)$/i.exec(v)
-  if (!m || m[1].length >= 128) return NaN
-  const mul: Record<string, number> = {'': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: MB, g: 1e9, gb: 1024 * MB}
-  return (m[1] === '' ? 0 : Number(m[1])) * mul[m[2].toLowerCase()]
+  const u = memtoull(v)
+  return u === null ? NaN : Number(u)
 }
 
 const ULLONG_MAX = 18446744073709551615n
@@ -403,7 +398,11 @@ const MEMORY_NUMERIC: Record<string, [boolean, bigint, bigint]> = {
   'active-defrag-ignore-bytes': [true, 1n, LLONG_MAX],
 }
 
-/** redis memtoull exactly: null where it sets err; strtoull saturates at ULLONG_MAX and the unit's product wraps. */
+/**
+ * redis memtoull exactly: digits, then an optional unit (b, k, kb, m, mb, g, gb, any case); no sign,
+ * no space; no digits at all reads as 0 (strtoull of ""). null where it sets err. strtoull saturates
+ * at ULLONG_MAX and the unit's product wraps.
+ */
 function memtoull(v: string): bigint | null {
   const m = /^(\d*)(|b|k|kb|m|mb|g|gb)$/i.exec(v)
   if (!m || m[1].length >= 128) return null
