@@ -157,6 +157,8 @@ function fuzzScript(): string {
 // Points on the range's far edges (longitude 180, latitude 85.05112878) encode one past the last
 // cell (an extra hash bit, kept in the score); a search centred there finds them because redis moves
 // to a neighbour cell wrapping only the coordinate it moves (geohash_move_x / _y).
+// Scores no GEOADD makes (inf, beyond 2^64, negative) decode as x86-64 casts them to uint64 (through
+// int64: 2^64 and up, +inf included, give 0; below 0 two's complement, or 2^63 when unrepresentable).
 const EDGES = `
 GEOADD e 180 38.115556 a -180 -85.05112878 b 180 85.05112878 c 0 85.05112878 d 179.99 38 f
 ZRANGE e 0 -1 WITHSCORES
@@ -169,6 +171,10 @@ GEOSEARCH e FROMLONLAT 180 0 BYRADIUS 10000 km ASC
 GEOSEARCH e FROMLONLAT -180 85.05112878 BYBOX 20000 20000 km ASC
 GEORADIUS e 180 38 500 km ASC WITHDIST
 GEORADIUSBYMEMBER e c 3000 km ASC
+ZADD odd inf a -inf b 18446744073709551616 c 1e30 d -1e30 e -5 f 9223372036854775808 h -9223372036854775808 i
+GEOPOS odd a b c d e f h i
+GEOHASH odd a b c d e f h i
+GEODIST odd a b
 `
 
 for (const [name, script] of Object.entries({BASICS, SEARCH, EDGES, FUZZ: fuzzScript()})) {

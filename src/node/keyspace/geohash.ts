@@ -77,8 +77,10 @@ function deinterleave(score: number): {lat: number; lon: number} {
       hi = Number(b >> 32n)
     }
   } else {
-    // x86-64 converts out-of-range and negative doubles through int64 (0x8000000000000000 when unrepresentable).
-    const b = score < 0 && score >= -(2 ** 63) ? BigInt.asUintN(64, BigInt(Math.trunc(score))) : 1n << 63n
+    // x86-64 (gcc) converts a double to uint64 through int64: below 2^63 directly (0x8000000000000000
+    // when unrepresentable: under -2^63, -inf), from 2^63 up as (x - 2^63) with the top bit flipped,
+    // so 2^64 and beyond (+inf) give 0x8000000000000000 ^ 0x8000000000000000 = 0
+    const b = score >= 2 ** 64 ? 0n : score < 0 && score >= -(2 ** 63) ? BigInt.asUintN(64, BigInt(Math.trunc(score))) : 1n << 63n
     lo = Number(b & 0xffffffffn)
     hi = Number(b >> 32n)
   }
