@@ -22,12 +22,13 @@ pairSuite('random command sequences', {}, (p) => {
 // the same, also comparing what each command publishes (keyspace notifications, every class),
 // propagates (the replication stream a replica connection reads), adds to INFO's counters (dirty,
 // hits/misses, per-command calls, errorstats) and signals as modified (a CLIENT TRACKING BCAST
-// connection's invalidations): fuzz-observe.ts
+// connection's invalidations): fuzz-observe.ts; with a third connection that blocks for real now
+// and then (fuzz-block.ts)
 const DEBUG = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
 pairSuite('random command sequences, notifications and replication stream', DEBUG, (p) => {
   test('seeds 105, 106, RESP2: 2,000 commands each publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const found = []
-    for (const seed of [105, 106]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true, stats: true, track: true})))
+    for (const seed of [105, 106]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true, stats: true, track: true, block: true})))
     assert.deepEqual(found.map(describeMismatch), [])
   })
 })
@@ -44,7 +45,7 @@ describe('random command sequences in cluster mode', {skip: redisSkip()}, () => 
   })
   test('seed 303, RESP2: 2,000 commands publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const {real, emb} = pair.ports()
-    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true, stats: true, track: true})).map(describeMismatch), [])
+    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true, stats: true, track: true, block: true})).map(describeMismatch), [])
   })
 })
 

@@ -12,6 +12,7 @@
 import {createHash} from 'node:crypto'
 import type {Reply} from './harness.js'
 import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
+import {Blocker} from './fuzz-block.js'
 
 export type Rng = () => number
 
@@ -262,6 +263,32 @@ const more: Gen[] = [
 
 const GROUPS = [strings, keyspace, lists, hashes, sets, zsets, bits, streams, groups, geo, server, lua, more]
 
+/** A write that may serve `blocked` (a push, ZADD or XADD onto one of its keys). */
+export function feeding(r: Rng, blocked: string[], step: number): string[] {
+  const name = blocked[0]
+  const keys = blocked.filter(isKey)
+  const k = pick(r, keys.length ? keys : [blocked[1]])
+  if (/^B?ZM?POP|^BZ/.test(name)) return ['ZADD', k, ...some(r, SCORES.filter((x) => !x.startsWith('(')), 1, 2).flatMap((sc) => [sc, val(r)])]
+  if (name.startsWith('XREAD')) return ['XADD', k, `${100 + step}-*`, pick(r, FIELDS), val(r)]
+  return [pick(r, ['RPUSH', 'LPUSH', 'LPUSHX', 'RPUSHX']), k, ...some(r, VALS, 1, 3)]
+}
+
+/** A blocking command with no timeout, for the third connection of --block (fuzz-block.ts). */
+export function blockingCommand(r: Rng): string[] {
+  const keys = (): string[] => some(r, KEYS, 1, 2)
+  return pick(r, [
+    () => [pick(r, ['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']), ...keys(), '0'],
+    () => ['BLMOVE', key(r), key(r), pick(r, ['LEFT', 'RIGHT']), pick(r, ['LEFT', 'RIGHT']), '0'],
+    () => ['BRPOPLPUSH', key(r), key(r), '0'],
+    () => {
+      const ks = keys()
+      return [pick(r, ['BLMPOP', 'BZMPOP']), '0', String(ks.length), ...ks, pick(r, ['LEFT', 'RIGHT', 'MIN', 'MAX']), ...maybe(r, 0.4, () => ['COUNT', String(int(r, 1, 3))])]
+    },
+    () => ['XREAD', ...maybe(r, 0.3, () => ['COUNT', '2']), 'BLOCK', '0', 'STREAMS', key(r), pick(r, ['$', '0-0', '2-0'])],
+    () => ['XREADGROUP', 'GROUP', pick(r, ['g1', 'g2']), 'c3', ...maybe(r, 0.3, () => ['NOACK']), 'BLOCK', '0', 'STREAMS', key(r), pick(r, ['>', '0'])],
+  ])()
+}
+
 /** The commands that run a script or function over a random command's arguments (normalised as that command). */
 const WRAPPERS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO'])
 
@@ -358,6 +385,8 @@ export interface Mismatch {
   state?: {real: Reply[]; ours: Reply[]}
   /** EXEC: the queued commands whose replies differ */
   queued?: string[]
+  /** --block: the blocked command this one served (or left waiting) differently */
+  blocked?: {argv: string[]; real: Reply; ours: Reply}
   /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
   channel?: 'notifications' | 'replication' | 'stats' | 'tracking'
   observed?: {real: Observed; ours: Observed}
@@ -373,7 +402,8 @@ export function describeMismatch(m: Mismatch): string {
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
   const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : m.channel === 'tracking' ? o.track : o.repl)
   const channel = m.channel && m.observed ? `\n  ${m.channel} differ (replies agree):\n  redis-server: ${seen(m.observed.real)}\n  embedded:     ${seen(m.observed.ours)}` : ''
-  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
+  const blocked = m.blocked ? `\n  the blocked ${show(m.blocked.argv)} got:\n  redis-server: ${JSON.stringify(m.blocked.real)}\n  embedded:     ${JSON.stringify(m.blocked.ours)}` : ''
+  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${blocked}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
 }
 
 /**
@@ -386,6 +416,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   const out: Mismatch[] = []
   const observing = !!(observe.notify || observe.repl || observe.stats || observe.track)
   let obs: [Observer, Observer] | undefined
+  let blockers: [Blocker, Blocker] | undefined
   try {
     // a reply that never comes is a difference too (a hang): after 5 s the run stops and names the command
     const within = <T>(p: Promise<T>, argv: string[], who: string): Promise<T> =>
@@ -401,12 +432,25 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     await both(['FUNCTION', 'FLUSH'])
     if (resp === 3) await both(['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
+    if (observe.block) blockers = await Promise.all([Blocker.start(ports.real, resp), Blocker.start(ports.ours, resp)])
+    let blocking: string[] | null = null // what the blockers wait on
+    let blockedAt = 0
+    // both blockers' state after a command: both waiting, or both answered the same
+    const blockState = async (): Promise<[Reply, Reply] | undefined> => {
+      if (!blockers || !blocking) return undefined
+      const [sa, sb] = await Promise.all(blockers.map((b) => b.state()))
+      const argv = blocking
+      if (sa !== 'blocked' || sb !== 'blocked') blocking = null
+      if (sa === 'blocked' && sb === 'blocked') return undefined
+      return [sa === 'blocked' ? 'still blocked' : normalize(argv, sa), sb === 'blocked' ? 'still blocked' : normalize(argv, sb)]
+    }
     // what the commands since the last call published and propagated, on both servers
     const drain = async (): Promise<[Observed, Observed] | undefined> => (obs ? Promise.all([obs[0].drain(), obs[1].drain()]) : undefined)
     let before: string[][] = []
     let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
-      let argv = randomCommand(r)
+      // (--block: while the third connection waits, now and then a write onto one of its keys)
+      let argv = blocking && r() < 0.15 ? feeding(r, blocking.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
       if (cluster) argv = tagged(argv)
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
@@ -422,17 +466,46 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const y = each(b)
       const seen = await drain()
       const channel = seen && observedDiffer(seen[0], seen[1])
-      if (JSON.stringify(x) !== JSON.stringify(y) || channel) {
+      const blocked = blocking
+      let served = await blockState()
+      // still waiting 150 commands later: CLIENT UNBLOCK on both (the timeout's reply compared)
+      if (blockers && blocking && step - blockedAt >= 150) {
+        const [ra, rb] = await Promise.all(blockers.map((b) => b.release()))
+        served = [ra ?? null, rb ?? null]
+        blocking = null
+      }
+      const blockDiff = served && JSON.stringify(served[0]) !== JSON.stringify(served[1])
+      if (JSON.stringify(x) !== JSON.stringify(y) || channel || blockDiff) {
         const keys = [...new Set(argv.slice(1).filter(isKey))]
         const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         const diffQueued = tx && Array.isArray(x) && Array.isArray(y) ? tx.flatMap((q, i) => (JSON.stringify(x[i]) !== JSON.stringify(y[i]) ? [`#${i} ${show(q)}: ${JSON.stringify(x[i])} vs ${JSON.stringify(y[i])}`] : [])) : undefined
-        out.push({seed, step, argv, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {})})
+        out.push({seed, step, argv, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {}), ...(blockDiff && served && blocked ? {blocked: {argv: blocked, real: served[0], ours: served[1]}} : {})})
         if (queued) await both(['DISCARD'])
         queued = null
+        if (blockers) await Promise.all(blockers.map((b) => b.release()))
+        blocking = null
         await both(['FLUSHALL'])
         await drain()
         before = []
       } else before.push(argv)
+      // --block: now and then a blocking command with no timeout on the third connection
+      if (blockers && !blocking && r() < 0.05) {
+        blockedAt = step
+        let bargv = blockingCommand(r)
+        if (cluster) bargv = tagged(bargv)
+        for (const b of blockers) b.send(bargv)
+        blocking = bargv
+        const first = await blockState()
+        if (first && JSON.stringify(first[0]) !== JSON.stringify(first[1])) {
+          out.push({seed, step, argv: bargv, real: first[0], ours: first[1], before})
+          await Promise.all(blockers.map((b) => b.release()))
+          blocking = null
+          await both(['FLUSHALL'])
+          await drain()
+          before = []
+        } else if (!first) before.push(['(blocked)', ...bargv])
+        await drain()
+      }
       // --watch <key>: the first command after which the key's type or encoding differs (a state
       // that parts silently, before a reply shows it)
       if (watch && !queued) {
@@ -447,6 +520,10 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   } finally {
     real.close()
     ours.close()
+    if (blockers) {
+      await Promise.all(blockers.map((b) => b.release())).catch(() => undefined)
+      blockers.forEach((b) => b.close())
+    }
     obs?.forEach((o) => o.close())
   }
   return out
@@ -486,7 +563,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
     }
     return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
   }
-  let cmds = m.before
+  let cmds = m.before.filter((c) => c[0] !== '(blocked)') // (a blocked third connection is not replayed)
   try {
     if (!(await differs(cmds))) return cmds // depends on timing (or the reset before): as it was
     // first try keeping only the commands that name one of its keys, or no key at all (SWAPDB, MULTI…)
@@ -536,7 +613,7 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track')}
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), block: process.argv.includes('--block')}
   // (--notify/--repl switch the active expire cycle off: DEBUG)
   const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
   const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)

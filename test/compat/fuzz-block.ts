@@ -1,0 +1,67 @@
+// Blocking for real, for the command fuzzer (fuzz-commands.ts --block): now and then a third
+// connection sends a blocking command with no timeout (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREAD
+// BLOCK, XREADGROUP BLOCK, …) to both servers. Either it answers at once (the same reply on both), or
+// both count it blocked; after every later command both must still agree on whether it is blocked
+// (INFO clients blocked_clients), and once a write serves it, on the reply it got. One still waiting
+// 150 commands later is released with CLIENT UNBLOCK (the timeout's reply compared), as at a flush
+// or the run's end.
+import {RawClient, type Reply} from './harness.js'
+
+export class Blocker {
+  private pending: Promise<Reply> | null = null
+  private settled = false
+  private reply: Reply = null
+  private constructor(
+    private readonly conn: RawClient,
+    private readonly ctl: RawClient,
+    private readonly id: string,
+  ) {}
+
+  static async start(port: number, resp: 2 | 3): Promise<Blocker> {
+    const conn = await RawClient.connect(port)
+    if (resp === 3) await conn.call(['HELLO', '3'])
+    const id = String(await conn.call(['CLIENT', 'ID']))
+    return new Blocker(conn, await RawClient.connect(port), id)
+  }
+
+  get waiting(): boolean {
+    return this.pending !== null
+  }
+
+  send(argv: string[]): void {
+    this.settled = false
+    this.pending = this.conn.call(argv).then((r) => {
+      this.settled = true
+      this.reply = r
+      return r
+    })
+  }
+
+  /** 'blocked', or the reply (taken: the blocker is free again). Waits up to 5 s for one or the other. */
+  async state(): Promise<Reply | 'blocked'> {
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      if (this.settled) {
+        this.pending = null
+        return this.reply
+      }
+      const info = String(await this.ctl.call(['INFO', 'clients']))
+      if (/blocked_clients:1\b/.test(info) && !this.settled) return 'blocked'
+      await new Promise((res) => setTimeout(res, 2))
+    }
+    throw new Error('a blocking command neither answered nor blocked within 5 s')
+  }
+
+  /** CLIENT UNBLOCK a waiting blocker: its reply (the timeout's), undefined when none was waiting. */
+  async release(): Promise<Reply | undefined> {
+    if (this.pending === null) return undefined
+    const unblocked = await this.ctl.call(['CLIENT', 'UNBLOCK', this.id])
+    const r = await this.pending
+    this.pending = null
+    return [unblocked, r]
+  }
+
+  close(): void {
+    this.conn.close()
+    this.ctl.close()
+  }
+}
