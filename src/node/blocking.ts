@@ -259,6 +259,7 @@ export function unblockClient(server: NodeServer, session: Session, withError: b
   if (!reg || !w) return false
   if (withError) session.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK')
   else w.onTimeout()
+  session.unblockedByCommand = true // (redis: updateStatsOnUnblock(target, 0, 0, 1))
   reg.finish(w)
   return true
 }

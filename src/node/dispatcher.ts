@@ -10,7 +10,7 @@ import {verdictError} from './verdict.js'
 import {activeBatch, closeBatch, openBatch, propagateOps, suspendBatch, type Batch} from './propagate.js'
 import {ACL_OK, nopermError} from './acl/acl.js'
 import {pausedServers, postponeIfPaused, touchesKeyspace} from './pause.js'
-import {feedBeforeRun, finishCall, rejectedCall} from './insight.js'
+import {blockedCall, feedBeforeRun, finishCall, rejectedCall} from './insight.js'
 import {trackAfterCall, trackingClients, trackingLimitBeforeCommand} from './tracking.js'
 
 export {keyIndexes} from './commands/types.js'
@@ -194,8 +194,12 @@ export function call(s: Session, spec: CommandSpec, argv: string[]): HandlerResu
     const own = outer === null ? batch : null
     const target = outer ?? (own?.deferred ? own : null)
     if (own !== null) own.deferred ? suspendBatch(own) : closeBatch(own)
+    // blocked on keys or WAIT: counted as a call now, as redis call() does (MIGRATE, which only
+    // awaits its target, is counted when it completes)
+    const blocked = s.flags.has('blocked')
+    if (blocked) blockedCall(s, spec)
     const settle = () => {
-      finishCall(s, spec, argv, t0, errors, true)
+      finishCall(s, spec, argv, t0, errors, true, blocked)
       const wrote = afterCall(s, argv, dirtyBefore, target)
       if (own?.deferred) closeBatch(own)
       if (wrote) s.woff = server.replOffset

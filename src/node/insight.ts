@@ -179,13 +179,16 @@ export class Insight {
  * LATENCY "command"/"fast-command" samples, SLOWLOG and MONITOR. `t0` is performance.now() at
  * the start, `errors` the session writer's error count then.
  */
-export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number, deferred = false): void {
+export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: number, errors: number, deferred = false, blocked = false): void {
   // a blocked command's wait is not its duration (redis updateStatsOnUnblock)
   const usec = Math.max(0, Math.round((performance.now() - t0 - s.blockedMs) * 1000))
   s.blockedMs = 0
   const ins = s.server.insight
   const st = spec.stats ?? ins.stats(spec)
-  st.calls++
+  // a command that blocked was counted when it blocked (blockedCall); its unblocking adds its time
+  // and whether it failed (redis updateStatsOnUnblock), and leaves the error accounting of call()
+  // alone: an error its serving wrote still fails the next command (incrCommandStatsOnError)
+  if (!blocked) st.calls++
   st.usec += usec
   // redis incrCommandStatsOnError: failed only if an error reply came after the last command's
   // accounting, so EXEC is not failed by the error of a command it ran (that one is). A command
@@ -195,9 +198,10 @@ export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: nu
   // more (redis afterErrorReply with ERR_REPLY_FLAG_NO_STATS_UPDATE: realcmd->failed_calls++), so a
   // script reply holding one and a new error fails EVAL twice.
   st.failed += s.reply.uncountedErrors
-  if (s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount)) st.failed++
+  if ((s.reply.errors !== errors && (deferred || ins.totalErrors !== ins.prevErrCount)) || (blocked && s.unblockedByCommand)) st.failed++
   s.reply.uncountedErrors = 0
-  ins.prevErrCount = ins.totalErrors
+  s.unblockedByCommand = false
+  if (!blocked) ins.prevErrCount = ins.totalErrors
   if (ins.trackLatency) {
     // hdr_iter_log(1024 ns, x2) buckets: b holds calls of up to 1024 * 2^b ns
     const k = Math.ceil((usec * 1000) / 1024)
@@ -212,6 +216,13 @@ export function finishCall(s: Session, spec: CommandSpec, argv: string[], t0: nu
   if (ins.latencyThreshold !== 0) ins.latencySample(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000))
   if (ins.slowerThan >= 0 && usec >= ins.slowerThan && ins.slowlogMax !== 0 && spec.name !== 'exec') ins.slowlogPush(s, redact(argv), usec)
   if (ins.monitors.size !== 0 && !spec.flags.includes('admin') && !MONITOR_BEFORE.has(spec.name)) ins.feedMonitors(s, argv)
+}
+
+/** redis call() of a command that blocked (BLPOP and friends, WAIT): counted now, settled by finishCall(…, blocked). */
+export function blockedCall(s: Session, spec: CommandSpec): void {
+  const ins = s.server.insight
+  ;(spec.stats ?? ins.stats(spec)).calls++
+  ins.prevErrCount = ins.totalErrors
 }
 
 /** The dispatcher rejected a known command (arity, auth, cluster verdict, guards): rejected_calls. */

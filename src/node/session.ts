@@ -116,6 +116,8 @@ export class Session {
    */
   blockedMs = 0
   private blockedSince = 0
+  /** CLIENT UNBLOCK released it: redis counts the blocked command as failed whatever it replied */
+  unblockedByCommand = false
   /** a command on this replica's link produced a reply (logged once; the replica is being freed) */
   private replicaReplyLogged = false
   /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */

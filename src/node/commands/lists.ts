@@ -75,13 +75,13 @@ function linsert(ctx: CommandContext, argv: string[]): void {
   ctx.reply.integer(list.length)
 }
 
-/** Pop up to n elements from one end, deleting the key when it empties. */
-export function popN(ctx: CommandContext, key: string, list: Deque, head: boolean, n: number): string[] {
+/** Pop up to n elements from one end, deleting the key when it empties (`changes`: the dirty count, default one per element). */
+export function popN(ctx: CommandContext, key: string, list: Deque, head: boolean, n: number, changes?: number): string[] {
   const out: string[] = []
   for (let i = 0; i < n && list.length > 0; i++) out.push((head ? list.popFront() : list.popBack()) as string)
   const emptied = list.length === 0
   if (emptied) ctx.db.delete(key)
-  ctx.afterWrite(key, out.length)
+  ctx.afterWrite(key, changes ?? out.length)
   ev(ctx, N.LIST, head ? 'lpop' : 'rpop', key)
   if (emptied) ev(ctx, N.GENERIC, 'del', key)
   return out
@@ -228,7 +228,7 @@ function lpos(ctx: CommandContext, argv: string[]): void {
  * moved element, or undefined when the source is missing/empty. Type errors throw before any
  * change (redis checks the destination type before popping).
  */
-export function moveElement(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean): string | undefined {
+export function moveElement(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean, changes = 1): string | undefined {
   const s = ctx.db.getList(src)
   if (!s || s.length === 0) return undefined
   ctx.db.getList(dst) // WRONGTYPE before anything moves
@@ -238,7 +238,7 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   if (toHead) target.pushFront(v)
   else target.pushBack(v)
   if (s.length === 0) ctx.db.delete(src)
-  ctx.afterWrite(src)
+  ctx.afterWrite(src, changes)
   if (dst !== src) ctx.afterWrite(dst, 0) // one change for the move
   // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.
   ev(ctx, N.LIST, toHead ? 'lpush' : 'rpush', dst)
