@@ -6,7 +6,7 @@ import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, scoreText, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseFloatStrict, parseIntStrict, setKey} from './util.js'
+import {parseFloatStrict, parseIntStrict, storeOrDelete} from './util.js'
 import {N, notifyKeyspaceEvent} from '../notify.js'
 
 const GEO = ['@geo', '@slow']
@@ -311,10 +311,7 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
   if (o.any && !o.count) throw new ReplyError('ERR the ANY argument requires COUNT argument')
   if (z === undefined) {
     if (o.storeKey === null) return ctx.reply.array(0)
-    if (ctx.db.delete(o.storeKey)) {
-      ctx.afterWrite(o.storeKey)
-      notifyKeyspaceEvent(ctx, N.GENERIC, 'del', o.storeKey)
-    }
+    storeOrDelete(ctx, o.storeKey, null, N.ZSET, '')
     return ctx.reply.integer(0)
   }
   if (o.count !== 0 && o.sort === 0 && !o.any) o.sort = 1
@@ -324,20 +321,15 @@ function search(ctx: CommandContext, argv: string[], srcIdx: number, flags: numb
   if (o.sort === 1) points.sort((a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1))
   else if (o.sort === 2) points.sort((a, b) => (a.dist > b.dist ? -1 : a.dist === b.dist ? 0 : 1))
   if (o.storeKey === null) return replyPoints(ctx, points, n, shape.conversion, o)
-  const key = o.storeKey
+  let out: ZSet | null = null
   if (n > 0) {
-    const out = new ZSet()
+    out = new ZSet()
     for (let i = 0; i < n; i++) {
       const p = points[i]
       out.add(p.member, o.storeDist ? p.dist / shape.conversion : p.score)
     }
-    setKey(ctx, key, out)
-    ctx.afterWrite(key, n) // redis: one per member stored
-    notifyKeyspaceEvent(ctx, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', key)
-  } else if (ctx.db.delete(key)) {
-    ctx.afterWrite(key)
-    notifyKeyspaceEvent(ctx, N.GENERIC, 'del', key)
   }
+  storeOrDelete(ctx, o.storeKey, out, N.ZSET, flags & SEARCH ? 'geosearchstore' : 'georadiusstore', n) // (one change per member)
   ctx.reply.integer(n)
 }
 

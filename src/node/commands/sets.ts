@@ -5,7 +5,7 @@ import {replyOverLimit} from '../clientmem.js'
 import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {intArg, setKey} from './util.js'
+import {intArg, storeOrDelete} from './util.js'
 import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection, type ScanOptions} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 import {setAdd, setDict, setHas, setRandomSteps, setRebuilt, setRemove} from '../keyspace/set-dict.js'
@@ -252,16 +252,8 @@ function diff(ctx: CommandContext, keys: string[]): SetValue {
   return out
 }
 
-/** redis setKey over the destination (overwritten in place: no "new" event when it existed), or dbDelete when the result is empty. */
 function store(ctx: CommandContext, dst: string, result: SetValue, event: string): void {
-  if (result.size > 0) {
-    setKey(ctx, dst, result)
-    ctx.afterWrite(dst)
-    ev(ctx, N.SET, event, dst)
-  } else if (ctx.db.delete(dst)) {
-    ctx.afterWrite(dst)
-    ev(ctx, N.GENERIC, 'del', dst)
-  }
+  storeOrDelete(ctx, dst, result.size > 0 ? result : null, N.SET, event)
   ctx.reply.integer(result.size)
 }
 

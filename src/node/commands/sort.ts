@@ -7,7 +7,7 @@ import {E, ReplyError} from '../errors.js'
 import {Deque, ZSet} from '../keyspace/keyspace.js'
 import {markConverted} from '../keyspace/encoding.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
-import {parseIntStrict, setKey} from './util.js'
+import {parseIntStrict, storeOrDelete} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const CATS = ['@set', '@sortedset', '@list', '@slow', '@dangerous']
@@ -201,14 +201,7 @@ function sort(ctx: CommandContext, argv: string[], readonly: boolean): void {
     if (!gets.length) out.pushBack(items[j].obj)
     else for (const g of gets) out.pushBack(byPattern(ctx, g, items[j].obj) ?? '')
   }
-  if (outputLen > 0) {
-    setKey(ctx, storeKey, out)
-    ctx.afterWrite(storeKey, outputLen) // redis: one per element stored
-    ev(ctx, N.LIST, 'sortstore', storeKey)
-  } else if (ctx.db.delete(storeKey)) {
-    ctx.afterWrite(storeKey)
-    ev(ctx, N.GENERIC, 'del', storeKey)
-  }
+  storeOrDelete(ctx, storeKey, outputLen > 0 ? out : null, N.LIST, 'sortstore', outputLen) // (one change per element)
   ctx.reply.integer(outputLen)
 }
 

@@ -118,3 +118,19 @@ export function setKey(ctx: CommandContext, key: string, value: RedisValue): voi
   ctx.db.get(key)
   ctx.db.set(key, value)
 }
+
+/**
+ * A STORE form's result (SINTERSTORE…, ZUNIONSTORE…, ZRANGESTORE, SORT … STORE, GEO… STORE): a
+ * value stored over `dst` (setKey) with its event and `changes` for the dirty counter, or, for an
+ * empty result (null), `dst` deleted with a "del" event when it existed.
+ */
+export function storeOrDelete(ctx: CommandContext, dst: string, value: RedisValue | null, type: number, event: string, changes = 1): void {
+  if (value !== null) {
+    setKey(ctx, dst, value)
+    ctx.afterWrite(dst, changes)
+    ev(ctx, type, event, dst)
+  } else if (ctx.db.delete(dst)) {
+    ctx.afterWrite(dst)
+    ev(ctx, N.GENERIC, 'del', dst)
+  }
+}

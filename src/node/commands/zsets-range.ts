@@ -7,7 +7,7 @@ import {isCompact} from '../keyspace/encoding.js'
 import type {LexBound, ScoreBound} from '../keyspace/zset.js'
 import type {RespWriter} from '../../resp/writer.js'
 import type {CommandContext} from './types.js'
-import {intArg, rankSpan, setKey} from './util.js'
+import {intArg, rankSpan, storeOrDelete} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const FLOAT_BODY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?\d+)?$|^[+-]?(inf|infinity)$/i
@@ -205,18 +205,13 @@ function collect(z: ZSet, [first, last]: [number, number], rev: boolean, offset:
   return out
 }
 
-/** redis setKey over the destination (overwritten in place: no "new" event when it existed), or dbDelete when the result is empty. */
 export function storeResult(ctx: CommandContext, dst: string, items: [string, number][], event: string): void {
+  let z: ZSet | null = null
   if (items.length > 0) {
-    const z = new ZSet()
+    z = new ZSet()
     for (const [m, s] of items) z.add(m, s)
-    setKey(ctx, dst, z)
-    ctx.afterWrite(dst)
-    ev(ctx, N.ZSET, event, dst)
-  } else if (ctx.db.delete(dst)) {
-    ctx.afterWrite(dst)
-    ev(ctx, N.GENERIC, 'del', dst)
   }
+  storeOrDelete(ctx, dst, z, N.ZSET, event)
   ctx.reply.integer(items.length)
 }
 
