@@ -340,6 +340,19 @@ export function normalize(argv: string[], reply: Reply): Reply {
     for (let i = 0; i < xs.length; i += 2) pairs.push([xs[i], xs[i + 1]])
     return ['0', pairs.sort(cmp)]
   }
+  // SORT … ALPHA compares C strings: values equal up to a NUL byte tie, and a set's ties come in its
+  // hash table's order (random per process): each run of such ties compared sorted
+  if ((name === 'sort' || name === 'sort_ro') && argv.some((x) => x.toLowerCase() === 'alpha') && Array.isArray(reply) && reply.every((x) => typeof x === 'string')) {
+    const c = (x: string): string => (x.includes('\0') ? x.slice(0, x.indexOf('\0')) : x)
+    const xs = [...(reply as string[])]
+    for (let i = 0; i < xs.length; ) {
+      let j = i + 1
+      while (j < xs.length && c(xs[j]) === c(xs[i])) j++
+      xs.splice(i, j - i, ...xs.slice(i, j).sort())
+      i = j
+    }
+    return xs
+  }
   // a consumer's idle and inactive times are the clock's
   // (XINFO: a consumer's idle time, and in STREAM FULL its seen-time and each pending entry's delivery time)
   if (name === 'xinfo') return clockFree(reply)

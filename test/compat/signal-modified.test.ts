@@ -80,3 +80,48 @@ test('a BCAST invalidation lists the keys in byte order, each once', {skip}, asy
   assert.match(theirs, /invalidate/)
   assert.equal(await bcast(p.ourPort), theirs)
 })
+
+// A BLPOP/BLMOVE served after it blocked: redis pops without signalling the source (the write that
+// made it ready did; SWAPDB signals nothing), BLMOVE signals only its destination.
+async function served(port: number): Promise<string> {
+  const t = await Parsed.connect(port)
+  const b = await Parsed.connect(port)
+  const c = await Parsed.connect(port)
+  try {
+    await c.call(['FLUSHALL'])
+    await t.call(['HELLO', '3'])
+    await t.call(['CLIENT', 'TRACKING', 'ON', 'BCAST'])
+    const waitBlocked = async () => {
+      for (let i = 0; i < 500 && !/blocked_clients:1/.test(String(await c.call(['INFO', 'clients']))); i++) await new Promise((r) => setTimeout(r, 5))
+    }
+    const drain = async (what: string) => {
+      let got = what + ':'
+      for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += ' ' + JSON.stringify(m)
+      return got + '\n'
+    }
+    let out = ''
+    const popped = b.call(['BLPOP', 'q', '0'])
+    await waitBlocked()
+    await c.call(['SELECT', '1'])
+    await c.call(['RPUSH', 'q', 'a', 'b'])
+    out += await drain('RPUSH in db 1')
+    await c.call(['SWAPDB', '0', '1'])
+    out += `served ${JSON.stringify(await popped)}\n` + (await drain('SWAPDB'))
+    const moved = b.call(['BLMOVE', 'm', 'dst', 'LEFT', 'RIGHT', '0'])
+    await waitBlocked()
+    await c.call(['SELECT', '0'])
+    await c.call(['RPUSH', 'm', 'x'])
+    out += `served ${JSON.stringify(await moved)}\n` + (await drain('RPUSH m'))
+    return out
+  } finally {
+    t.close()
+    b.close()
+    c.close()
+  }
+}
+
+test('a blocked pop served later signals what redis signals (BCAST invalidations)', {skip}, async () => {
+  const theirs = await served(p.redisPort)
+  assert.match(theirs, /served \["q","a"\]/)
+  assert.equal(await served(p.ourPort), theirs)
+})

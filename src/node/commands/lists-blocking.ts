@@ -24,8 +24,7 @@ const listAt = (ctx: CommandContext, key: string, wake: boolean): Deque | undefi
 
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
   return popFromFirstReady(ctx, argv, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list) => {
-    // served after blocking, redis pops without counting a change (serveClientBlockedOnList; the push counted)
-    const v = popN(ctx, key, list, head, 1, servedAfterBlocking(ctx) ? 0 : 1)[0]
+    const v = popN(ctx, key, list, head, 1, servedAfterBlocking(ctx))[0]
     ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
     ctx.reply.array(2)
     ctx.reply.bulk(key)
@@ -43,7 +42,7 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
     serve: (ready) => {
       const list = listAt(ctx, src, ready !== undefined)
       if (!list || list.length === 0) return false
-      const v = moveElement(ctx, src, dst, fromHead, toHead, ready === undefined ? 1 : 0)
+      const v = moveElement(ctx, src, dst, fromHead, toHead, ready !== undefined)
       // redis: served at once, BLMOVE is rewritten keeping the directions as typed; served after
       // blocking (serveClientBlockedOnList) it is rebuilt with lower-case "left"/"right".
       if (legacy) ctx.propagateAs(['RPOPLPUSH', src, dst])

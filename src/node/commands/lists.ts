@@ -75,13 +75,18 @@ function linsert(ctx: CommandContext, argv: string[]): void {
   ctx.reply.integer(list.length)
 }
 
-/** Pop up to n elements from one end, deleting the key when it empties (`changes`: the dirty count, default one per element). */
-export function popN(ctx: CommandContext, key: string, list: Deque, head: boolean, n: number, changes?: number): string[] {
+/**
+ * Pop up to n elements from one end, deleting the key when it empties (one change per element).
+ * `served`: a BLPOP/BRPOP served after it blocked, which redis pops without counting a change or
+ * signalling the key (serveClientBlockedOnList: the push that made it ready did both).
+ */
+export function popN(ctx: CommandContext, key: string, list: Deque, head: boolean, n: number, served = false): string[] {
   const out: string[] = []
   for (let i = 0; i < n && list.length > 0; i++) out.push((head ? list.popFront() : list.popBack()) as string)
   const emptied = list.length === 0
   if (emptied) ctx.db.delete(key)
-  ctx.afterWrite(key, changes ?? out.length)
+  if (served) ctx.forcePropagation()
+  else ctx.afterWrite(key, out.length)
   ev(ctx, N.LIST, head ? 'lpop' : 'rpop', key)
   if (emptied) ev(ctx, N.GENERIC, 'del', key)
   return out
@@ -228,7 +233,7 @@ function lpos(ctx: CommandContext, argv: string[]): void {
  * moved element, or undefined when the source is missing/empty. Type errors throw before any
  * change (redis checks the destination type before popping).
  */
-export function moveElement(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean, changes = 1): string | undefined {
+export function moveElement(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean, served = false): string | undefined {
   const s = ctx.db.getList(src)
   if (!s || s.length === 0) return undefined
   ctx.db.getList(dst) // WRONGTYPE before anything moves
@@ -238,8 +243,11 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   if (toHead) target.pushFront(v)
   else target.pushBack(v)
   if (s.length === 0) ctx.db.delete(src)
-  ctx.afterWrite(src, changes)
-  if (dst !== src) ctx.afterWrite(dst, 0) // one change for the move
+  // one change for the move, or, served after blocking, none and only the destination signalled
+  // (redis lmoveHandlePush)
+  if (served) ctx.forcePropagation()
+  else ctx.afterWrite(src)
+  if (dst !== src || served) ctx.afterWrite(dst, 0)
   // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.
   ev(ctx, N.LIST, toHead ? 'lpush' : 'rpush', dst)
   ev(ctx, N.LIST, fromHead ? 'lpop' : 'rpop', src)
