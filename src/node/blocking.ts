@@ -320,7 +320,7 @@ export function poppableAt<T>(ctx: CommandContext, key: string, wake: boolean, t
  * BLPOP / BRPOP / BZPOPMIN / BZPOPMAX (`KEY [KEY ...] TIMEOUT`): pop one element from the first
  * non-empty key — on a wake-up from the key that became ready — or block; a null array on timeout.
  */
-export function popFromFirstReady<T>(ctx: CommandContext, argv: string[], at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T) => void): void | Promise<void> {
+export function popFromFirstReady<T>(ctx: CommandContext, argv: string[], at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T, afterBlocking: boolean) => void): void | Promise<void> {
   const keys = argv.slice(1, -1)
   return serveOrBlock(ctx, {
     keys,
@@ -329,7 +329,7 @@ export function popFromFirstReady<T>(ctx: CommandContext, argv: string[], at: (k
       for (const key of ready !== undefined ? [ready] : keys) {
         const v = at(key, ready !== undefined)
         if (v === undefined || size(v) === 0) continue
-        pop(key, v)
+        pop(key, v, ready !== undefined)
         return true
       }
       return false

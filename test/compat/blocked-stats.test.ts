@@ -6,6 +6,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
 import {pairHooks, RawClient} from './types-harness.js'
+import {untilBlocked} from './harness.js'
 
 const skip = redisSkip()
 const p = pairHooks()
@@ -68,7 +69,8 @@ test('blocked commands count their execution, not their wait (commandstats, SLOW
 
 // When a blocked command is counted (redis 7.0 call(): as it blocks; updateStatsOnUnblock adds only
 // its time and failure), what its serving adds to the dirty counter (a BLPOP/BLMOVE served after
-// blocking counts nothing, BLMPOP and BZPOPMIN count their elements), and CLIENT UNBLOCK failing it.
+// blocking counts nothing, BLMPOP and BZPOPMIN count their elements, XREADGROUP only a consumer it
+// creates), and CLIENT UNBLOCK failing it.
 async function counted(port: number): Promise<string[]> {
   const c = await RawClient.connect(port)
   const b = await RawClient.connect(port)
@@ -76,21 +78,23 @@ async function counted(port: number): Promise<string[]> {
   const out: string[] = []
   const look = async (what: string) => {
     const info = await c.call(['INFO', 'all'])
-    const cmd = [...info.matchAll(/^cmdstat_(blpop|blmove|blmpop|bzpopmin|rpush|zadd):calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)/gm)].map((m) => `${m[1]} ${m[2]}/${m[3]}/${m[4]}`)
+    const cmd = [...info.matchAll(/^cmdstat_(blpop|blmove|blmpop|bzpopmin|xreadgroup|rpush|zadd|xadd):calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)/gm)].map((m) => `${m[1]} ${m[2]}/${m[3]}/${m[4]}`)
     out.push(`${what}: dirty ${/rdb_changes_since_last_save:(\d+)/.exec(info)![1]} blocked ${/blocked_clients:(\d+)/.exec(info)![1]} ${cmd.sort().join(', ')}`)
   }
-  const blocked = async (): Promise<void> => {
-    for (let i = 0; i < 500 && !/blocked_clients:1/.test(await c.call(['INFO', 'clients'])); i++) await new Promise((r) => setTimeout(r, 5))
-  }
+  const blocked = () => untilBlocked((argv) => c.call(argv))
   try {
     await c.call(['FLUSHALL'])
     await c.call(['CONFIG', 'SET', 'save', ''])
+    await c.call(['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'])
     await c.call(['CONFIG', 'RESETSTAT'])
     for (const [block, feed] of [
       [['BLPOP', 'l', '0'], ['RPUSH', 'l', 'a', 'b']],
       [['BLMOVE', 'm', 'd', 'LEFT', 'RIGHT', '0'], ['RPUSH', 'm', 'a']],
       [['BLMPOP', '0', '1', 'n', 'LEFT', 'COUNT', '2'], ['RPUSH', 'n', 'a', 'b', 'c']],
       [['BZPOPMIN', 'z', '0'], ['ZADD', 'z', '1', 'a', '2', 'b']],
+      // the first creates its consumer as it is served, the second finds it
+      [['XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>'], ['XADD', 's', '1-1', 'f', 'v']],
+      [['XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>'], ['XADD', 's', '2-1', 'f', 'v']],
     ]) {
       const reply = b.call(block)
       await blocked()

@@ -151,6 +151,19 @@ export function pairSuite(name: string, opts: PairOptions, body: (p: Pair) => vo
   describe(`compat: ${name}`, {skip: redisSkip()}, () => body(pairHooks(opts)))
 }
 
+/**
+ * Until the server holds at least `n` blocked clients (INFO clients blocked_clients), polling through
+ * `call`; a deadline in time, not in polls (each poll is a round trip a loaded machine slows).
+ */
+export async function untilBlocked(call: (argv: string[]) => Promise<unknown>, n = 1, what = 'server', timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const m = /blocked_clients:(\d+)/.exec(String(await call(['INFO', 'clients'])))
+    if (m && Number(m[1]) >= n) return
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  throw new Error(`${what}: no client blocked within ${timeoutMs} ms`)
+}
+
 /** Minimal RESP2/RESP3 reply reader that keeps types visible: '+OK', '-ERR..', ':1', bulk as plain string. */
 export class RawClient {
   private buf = Buffer.alloc(0)

@@ -15,7 +15,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {splitArgs} from '../../src/resp/parser.js'
 import {startNode, type RunningNode} from '../../src/node/index.js'
-import {RawClient, redisServerAvailable, startRedisServer, type RealRedis} from './harness.js'
+import {RawClient, redisServerAvailable, startRedisServer, untilBlocked, type RealRedis} from './harness.js'
 import {ReplCapture, wireCapture, type PropagationSource} from '../helpers/repl-capture.js'
 import {SCRIPT, type Step} from './propagation-script.js'
 
@@ -62,16 +62,8 @@ async function runStep(side: Side, step: Step, index: number): Promise<void> {
   await side.marker.call(['SET', MARK, String(index)])
 }
 
-/** Until CLIENT LIST shows a client blocked (flags/cmd show it differently: poll INFO clients). */
-async function waitBlocked(side: Side): Promise<void> {
-  // a deadline in time, not in polls: each poll is a round trip that a loaded machine slows
-  for (const deadline = Date.now() + 20000; Date.now() < deadline; ) {
-    const info = String(await side.marker.call(['INFO', 'clients']))
-    if (/blocked_clients:[1-9]/.test(info)) return
-    await new Promise((r) => setTimeout(r, 5))
-  }
-  throw new Error(`${side.name}: client did not block`)
-}
+/** Until a client blocks (CLIENT LIST's flags/cmd show it differently: poll INFO clients). */
+const waitBlocked = (side: Side): Promise<void> => untilBlocked((argv) => side.marker.call(argv), 1, side.name)
 
 /** Drop SELECT/PING (the db travels with each command) and split at the markers. */
 function segments(cmds: Cmd[], steps: number): Cmd[][] {

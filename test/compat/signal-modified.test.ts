@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
 import {pairHooks, RawClient} from './types-harness.js'
 import {splitArgs} from '../../src/resp/parser.js'
-import {RawClient as Parsed} from './harness.js'
+import {RawClient as Parsed, untilBlocked} from './harness.js'
 
 const skip = redisSkip()
 const p = pairHooks()
@@ -91,9 +91,7 @@ async function served(port: number): Promise<string> {
     await c.call(['FLUSHALL'])
     await t.call(['HELLO', '3'])
     await t.call(['CLIENT', 'TRACKING', 'ON', 'BCAST'])
-    const waitBlocked = async () => {
-      for (let i = 0; i < 500 && !/blocked_clients:1/.test(String(await c.call(['INFO', 'clients']))); i++) await new Promise((r) => setTimeout(r, 5))
-    }
+    const waitBlocked = () => untilBlocked((argv) => c.call(argv))
     const drain = async (what: string) => {
       let got = what + ':'
       for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += ' ' + JSON.stringify(m)

@@ -17,14 +17,11 @@ export const commands: CommandSpec[] = [
   cmd('blmpop', -5, ['write', 'blocking'], 0, blmpop, {keys: numkeysKeys(2)}),
 ]
 
-/** The command is being served after it blocked (its session still flagged blocked). */
-const servedAfterBlocking = (ctx: CommandContext): boolean => ctx.session.flags.has('blocked')
-
 const listAt = (ctx: CommandContext, key: string, wake: boolean): Deque | undefined => poppableAt(ctx, key, wake, Deque, (k) => ctx.db.getList(k))
 
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
-  return popFromFirstReady(ctx, argv, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list) => {
-    const v = popN(ctx, key, list, head, 1, servedAfterBlocking(ctx))[0]
+  return popFromFirstReady(ctx, argv, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list, afterBlocking) => {
+    const v = popN(ctx, key, list, head, 1, afterBlocking)[0]
     ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
     ctx.reply.array(2)
     ctx.reply.bulk(key)

@@ -193,7 +193,7 @@ function serveWoken(ctx: CommandContext, a: ReadArgs, key: string, gt0: StreamId
     r.array(2)
   } else r.map(1)
   r.bulk(key)
-  replyRange(ctx, a, key, s, gt + 1n, g, false, count)
+  replyRange(ctx, a, key, s, gt + 1n, g, false, count, true)
   return true
 }
 
@@ -212,8 +212,12 @@ function lookupConsumer(ctx: CommandContext, a: ReadArgs, key: string, g: Stream
   return c
 }
 
-/** streamReplyWithRange (and its consumer-PEL variant) for one stream of the reply. */
-function replyRange(ctx: CommandContext, a: ReadArgs, key: string, s: Stream, start: StreamId, g: StreamGroup | null, history: boolean, count: number): void {
+/**
+ * streamReplyWithRange (and its consumer-PEL variant) for one stream of the reply. Served after
+ * blocking (serveClientsBlockedOnStreamKey), the read is not counted as a change of the stream:
+ * only a consumer it creates is (xreadCommand counts one per group read when answering at once).
+ */
+function replyRange(ctx: CommandContext, a: ReadArgs, key: string, s: Stream, start: StreamId, g: StreamGroup | null, history: boolean, count: number, afterBlocking = false): void {
   const r = ctx.reply
   if (g === null) {
     const items = collect(s, start, ID_MAX, false, count)
@@ -222,7 +226,7 @@ function replyRange(ctx: CommandContext, a: ReadArgs, key: string, s: Stream, st
     return
   }
   const consumer = lookupConsumer(ctx, a, key, g)
-  ctx.server.dirty++
+  if (!afterBlocking) ctx.server.dirty++
   const now = ctx.clock.now()
   if (history) {
     const pel = consumer.pel
