@@ -94,7 +94,11 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     const v = cluster.verdict(s, checked, argv, keys)
     const err = v ? verdictError(v) : null
     if (err !== null) {
-      if (spec.name === 'exec') s.multi = null // redis discards the transaction (execCommandAbort)
+      // redis discardTransaction: the transaction and its WATCHes are gone
+      if (spec.name === 'exec' && s.multi !== null) {
+        s.multi = null
+        s.server.unwatchAll(s)
+      }
       return reject(s, err, spec)
     }
   }

@@ -3,7 +3,8 @@
 // COPY ... DB), CLUSTER RESET refused from a script (noscript), CROSSSLOT, sharded pub/sub and the
 // keyspace commands on one db; commands whose numkeys is out of range have no keys (no CROSSSLOT
 // before their own error); a transaction aborted at queue time queues nothing more (EXECABORT, not
-// CROSSSLOT over what followed).
+// CROSSSLOT over what followed); an EXEC refused with CROSSSLOT drops the connection's WATCHes too
+// (redis discardTransaction: a later write of a once-watched key does not fail the next EXEC).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -52,6 +53,15 @@ EXEC
 MULTI
 SET {t}a 1
 GET b
+EXEC
+WATCH {t}w
+MULTI
+SET {t}a 1
+GET b
+EXEC
+SET {t}w 2
+MULTI
+GET {t}w
 EXEC
 `
 
