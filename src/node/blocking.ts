@@ -5,7 +5,8 @@
 // the touched key is marked ready and served after the current command(s) finish, like
 // redis handleClientsBlockedOnKeys() running after call(): a pushing client gets its own
 // reply first, and a MULTI/EXEC transaction is applied as a whole before anyone is served.
-// Waiters on one key are served FIFO (the oldest blocked client first).
+// Waiters on one key are served FIFO (the oldest blocked client first), those blocked on the key's
+// type only: a BLPOP waiting before an XREAD on a key that becomes a stream is skipped, not a wall.
 import {ReplyError} from './errors.js'
 import type {CommandContext} from './commands/types.js'
 import type {NodeServer} from './server.js'
@@ -22,9 +23,14 @@ interface Waiter {
   onTimeout: () => void
   resolve: () => void
   timer: NodeJS.Timeout | null
+  /** The type of value it pops or reads (redis btype): waiters of other types are skipped. */
+  of: ValueClass
   /** A waiter that cannot be served does not stop later ones (XREAD: each waits for its own ID). */
   independent: boolean
 }
+
+/** A value class of the keyspace (Deque, ZSet, Stream). */
+type ValueClass = abstract new (...args: never[]) => object
 
 class Registry {
   /** "db\0key" -> waiters in arrival order */
@@ -110,23 +116,30 @@ class Registry {
       for (const id of ids) {
         const q = this.byKey.get(id)
         if (!q) continue
+        const key = id.slice(id.indexOf('\0') + 1)
         for (const w of [...q]) {
           if (this.bySession.get(w.session) !== w) continue
-          let served: boolean
+          let served: boolean | 'other type'
           const servedAt = performance.now()
           try {
-            this.server.beforeWrite(w.dbIndex, w.writeKeys)
             // redis handleClientsBlockedOnKeys: a fixed reference time while serving (BLMOVE looks
-            // the key up twice; PR #6554)
-            served = this.server.expiryClock.frozenFor(() => w.serve(id.slice(id.indexOf('\0') + 1)))
+            // the key up twice; PR #6554); the key's type picks who is served: the clients blocked
+            // on that type (serveClientsBlockedOnListKey…), and XREADGROUP clients of a key gone or
+            // of another type (-UNBLOCKED)
+            served = this.server.expiryClock.frozenFor(() => {
+              if (!w.independent && !(this.server.db(w.dbIndex).peek(key) instanceof w.of)) return 'other type'
+              this.server.beforeWrite(w.dbIndex, w.writeKeys)
+              return w.serve(key)
+            })
           } catch (e) {
             // e.g. BLMOVE whose destination became the wrong type: the client gets the error.
             w.session.reply.error(e instanceof ReplyError ? e.reply : `ERR ${(e as Error).message}`)
             served = true
           }
+          if (served === 'other type') continue
           if (!served) {
             if (w.independent) continue
-            break // the key is empty (or of another type): later waiters cannot be served either
+            break // the key is empty: later waiters of its type cannot be served either
           }
           this.finish(w, servedAt)
         }
@@ -180,6 +193,8 @@ export interface BlockRequest {
   onTimeout: () => void
   /** Reply when the command may not block (MULTI); defaults to onTimeout. BLMOVE differs (null bulk). */
   onNoBlock?: () => void
+  /** The type of value it is served from (Deque, ZSet, Stream: redis's btype). */
+  of: ValueClass
   /** Serve later waiters of the key even when this one stays blocked (streams). */
   independent?: boolean
 }
@@ -211,6 +226,7 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
         resolve()
       },
       timer: null,
+      of: req.of,
       independent: req.independent === true,
     }
     if (req.timeoutMs > 0) {
@@ -320,10 +336,11 @@ export function poppableAt<T>(ctx: CommandContext, key: string, wake: boolean, t
  * BLPOP / BRPOP / BZPOPMIN / BZPOPMAX (`KEY [KEY ...] TIMEOUT`): pop one element from the first
  * non-empty key — on a wake-up from the key that became ready — or block; a null array on timeout.
  */
-export function popFromFirstReady<T>(ctx: CommandContext, argv: string[], at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T, afterBlocking: boolean) => void): void | Promise<void> {
+export function popFromFirstReady<T extends object>(ctx: CommandContext, argv: string[], of: abstract new (...args: never[]) => T, at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T, afterBlocking: boolean) => void): void | Promise<void> {
   const keys = argv.slice(1, -1)
   return serveOrBlock(ctx, {
     keys,
+    of,
     timeoutMs: parseTimeout(argv[argv.length - 1]),
     serve: (ready) => {
       for (const key of ready !== undefined ? [ready] : keys) {

@@ -20,7 +20,7 @@ export const commands: CommandSpec[] = [
 const listAt = (ctx: CommandContext, key: string, wake: boolean): Deque | undefined => poppableAt(ctx, key, wake, Deque, (k) => ctx.db.getList(k))
 
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
-  return popFromFirstReady(ctx, argv, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list, afterBlocking) => {
+  return popFromFirstReady(ctx, argv, Deque, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list, afterBlocking) => {
     const v = popN(ctx, key, list, head, 1, afterBlocking)[0]
     ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
     ctx.reply.array(2)
@@ -34,6 +34,7 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
   const [, src, dst] = argv
   return serveOrBlock(ctx, {
     keys: [src],
+    of: Deque,
     alsoWrites: [dst],
     timeoutMs,
     serve: (ready) => {
@@ -59,6 +60,7 @@ function blmpop(ctx: CommandContext, argv: string[]): void | Promise<void> {
   const timeoutMs = parseTimeout(argv[1])
   return serveOrBlock(ctx, {
     keys: a.keys,
+    of: Deque,
     timeoutMs,
     serve: (ready) => {
       if (ready === undefined) return serveMpop(ctx, a) // WRONGTYPE when reaching a key of another type

@@ -229,7 +229,7 @@ function zpop(ctx: CommandContext, argv: string[], min: boolean): void {
 const zsetAt = (ctx: CommandContext, key: string, wake: boolean): ZSet | undefined => poppableAt(ctx, key, wake, ZSet, (k) => ctx.db.getZSet(k))
 
 function bzpop(ctx: CommandContext, argv: string[], min: boolean): void | Promise<void> {
-  return popFromFirstReady(ctx, argv, (key, wake) => zsetAt(ctx, key, wake), (z) => z.size, (key, z) => {
+  return popFromFirstReady(ctx, argv, ZSet, (key, wake) => zsetAt(ctx, key, wake), (z) => z.size, (key, z) => {
     const items = popEnd(ctx, key, z, min, 1)
     ctx.propagateAs([min ? 'ZPOPMIN' : 'ZPOPMAX', key])
     ctx.reply.array(3)
@@ -275,7 +275,7 @@ function zmpop(ctx: CommandContext, argv: string[], blocking: boolean): void | P
     return
   }
   const timeoutMs = parseTimeout(argv[1])
-  return serveOrBlock(ctx, {keys, timeoutMs, serve, onTimeout: () => ctx.reply.nullArray()})
+  return serveOrBlock(ctx, {keys, of: ZSet, timeoutMs, serve, onTimeout: () => ctx.reply.nullArray()})
 }
 
 function zrandmember(ctx: CommandContext, argv: string[]): void {
