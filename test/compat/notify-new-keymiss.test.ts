@@ -63,3 +63,14 @@ test('XAUTOCLAIM raises keymiss before it checks its arguments', {skip}, async (
   assert.match(theirs, /keymiss/)
   assert.equal(ours.replace(/\r\n/g, ' '), theirs.replace(/\r\n/g, ' '))
 })
+
+// RESTORE … REPLACE with a TTL already past deletes the key it replaces (redis restoreCommand):
+// "del" is raised for it, as for the DEL the replicas are sent.
+test('RESTORE REPLACE with a TTL already past raises "del" for the key it replaces', {skip}, async () => {
+  const restore = (key: string, opts: string) => `EVAL "local d = redis.call('DUMP', KEYS[1]) return redis.call('RESTORE', KEYS[2], ARGV[1], d, ${opts})" 2 src ${key} 1000`
+  const lines = ['SET src v', 'SET k old', restore('k', "'ABSTTL', 'REPLACE'"), 'EXISTS k', restore('missing', "'ABSTTL', 'REPLACE'"), restore('src', "'ABSTTL', 'REPLACE'")]
+  const theirs = await keyspaceEvents(p.redisPort, 'KEA', lines)
+  const ours = await keyspaceEvents(p.ourPort, 'KEA', lines)
+  assert.match(theirs, /\$3\r\ndel\r\n/)
+  assert.equal(ours.replace(/\r\n/g, ' '), theirs.replace(/\r\n/g, ' '))
+})

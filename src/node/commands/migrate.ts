@@ -74,8 +74,9 @@ function restore(ctx: CommandContext, argv: string[]): void {
   // negative in redis, so it counts as expired too). Replicas keep it: the master decides.
   if (at !== 0n && (at > INT64_MAX || at <= now) && db.expireEnabled) {
     if (deleted) {
-      ctx.propagateAs(['DEL', key])
+      ctx.propagateAs([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key])
       ctx.afterWrite(key)
+      ev(ctx, N.GENERIC, 'del', key)
     }
     return ctx.reply.ok()
   }
