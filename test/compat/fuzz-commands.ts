@@ -8,11 +8,11 @@
 // Used by test/compat/fuzz-commands.test.ts (fixed seeds, in `npm test`) and as a tool to look for
 // differences with more seeds and longer runs:
 //   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
-//     [--minimize] [--watch <key>]
+//     [--minimize] [--watch <key>] [--notify] [--repl] [--stats] [--track] [--block | --blockers N]
 import {createHash} from 'node:crypto'
 import type {Reply} from './harness.js'
 import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
-import {Blocker} from './fuzz-block.js'
+import {BlockPair} from './fuzz-block.js'
 
 export type Rng = () => number
 
@@ -273,7 +273,7 @@ export function feeding(r: Rng, blocked: string[], step: number): string[] {
   return [pick(r, ['RPUSH', 'LPUSH', 'LPUSHX', 'RPUSHX']), k, ...some(r, VALS, 1, 3)]
 }
 
-/** A blocking command with no timeout, for the third connection of --block (fuzz-block.ts). */
+/** A blocking command with no timeout, for a blocking connection of --block (fuzz-block.ts). */
 export function blockingCommand(r: Rng): string[] {
   const keys = (): string[] => some(r, KEYS, 1, 2)
   return pick(r, [
@@ -392,14 +392,19 @@ export interface Mismatch {
   argv: string[]
   real: Reply
   ours: Reply
-  /** the commands before it since the last FLUSHALL, for a reproduction */
+  /** the commands before it since the last FLUSHALL, for a reproduction; a blocker's command is
+   *  ['(blocked)', index, ...argv], its release by CLIENT UNBLOCK ['(released)', index] */
   before: string[][]
   /** its keys right after it on both servers (type, encoding, contents), to see where they parted */
   state?: {real: Reply[]; ours: Reply[]}
   /** EXEC: the queued commands whose replies differ */
   queued?: string[]
-  /** --block: the blocked command this one served (or left waiting) differently */
-  blocked?: {argv: string[]; real: Reply; ours: Reply}
+  /** the connections' protocol */
+  resp: 2 | 3
+  /** --block: the blocked command this one served (or left waiting) differently, on blocker `index` */
+  blocked?: {argv: string[]; real: Reply; ours: Reply; index: number}
+  /** --block: `argv` is a blocking command a blocker sent, answered differently (or blocked on one only) */
+  blocking?: boolean
   /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
   channel?: 'notifications' | 'replication' | 'stats' | 'tracking'
   observed?: {real: Observed; ours: Observed}
@@ -429,7 +434,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   const out: Mismatch[] = []
   const observing = !!(observe.notify || observe.repl || observe.stats || observe.track)
   let obs: [Observer, Observer] | undefined
-  let blockers: [Blocker, Blocker] | undefined
+  let blockers: BlockPair[] = []
   try {
     // a reply that never comes is a difference too (a hang): after 5 s the run stops and names the command
     const within = <T>(p: Promise<T>, argv: string[], who: string): Promise<T> =>
@@ -445,25 +450,35 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     await both(['FUNCTION', 'FLUSH'])
     if (resp === 3) await both(['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
-    if (observe.block) blockers = await Promise.all([Blocker.start(ports.real, resp), Blocker.start(ports.ours, resp)])
-    let blocking: string[] | null = null // what the blockers wait on
-    let blockedAt = 0
-    // both blockers' state after a command: both waiting, or both answered the same
-    const blockState = async (): Promise<[Reply, Reply] | undefined> => {
-      if (!blockers || !blocking) return undefined
-      const [sa, sb] = await Promise.all(blockers.map((b) => b.state()))
-      const argv = blocking
-      if (sa !== 'blocked' || sb !== 'blocked') blocking = null
-      if (sa === 'blocked' && sb === 'blocked') return undefined
+    let before: string[][] = []
+    blockers = await Promise.all(Array.from({length: Number(observe.block ?? 0)}, () => BlockPair.start(ports, resp)))
+    const waiting = () => blockers.filter((b) => b.argv !== null)
+    // a blocker's state after a command: both waiting, or both answered (the replies, to compare)
+    const blockState = async (b: BlockPair): Promise<[Reply, Reply] | undefined> => {
+      const argv = b.argv
+      const st = await b.state()
+      if (!st || !argv) return undefined
+      const [sa, sb] = st
       return [sa === 'blocked' ? 'still blocked' : normalize(argv, sa), sb === 'blocked' ? 'still blocked' : normalize(argv, sb)]
+    }
+    // after a difference: a fresh start (the blockers released, no WATCH, db 0, no keys), so that
+    // what the next difference needs to reproduce is only what ran since
+    const restart = async (): Promise<void> => {
+      await Promise.all(blockers.map((b) => b.release()))
+      await both(['UNWATCH'])
+      if (!cluster) await both(['SELECT', '0'])
+      await both(['FLUSHALL'])
+      await drain()
+      before = []
     }
     // what the commands since the last call published and propagated, on both servers
     const drain = async (): Promise<[Observed, Observed] | undefined> => (obs ? Promise.all([obs[0].drain(), obs[1].drain()]) : undefined)
-    let before: string[][] = []
     let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
-      // (--block: while the third connection waits, now and then a write onto one of its keys)
-      let argv = blocking && r() < 0.15 ? feeding(r, blocking.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
+      // (--block: while a blocker waits, now and then a write onto one of its keys)
+      const w = waiting()
+      const feed = w.length && r() < 0.15 ? (w.length > 1 ? pick(r, w) : w[0]).argv! : null
+      let argv = feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
       if (cluster) argv = tagged(argv)
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
@@ -479,44 +494,39 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const y = each(b)
       const seen = await drain()
       const channel = seen && observedDiffer(seen[0], seen[1])
-      const blocked = blocking
-      let served = await blockState()
-      // still waiting 150 commands later: CLIENT UNBLOCK on both (the timeout's reply compared)
-      if (blockers && blocking && step - blockedAt >= 150) {
-        const [ra, rb] = await Promise.all(blockers.map((b) => b.release()))
-        served = [ra ?? null, rb ?? null]
-        blocking = null
+      // each waiting blocker: served alike or still waiting on both; one waiting 150 commands is
+      // released by CLIENT UNBLOCK on both (the timeout's reply compared)
+      let blockDiff: Mismatch['blocked']
+      for (const b of blockers) {
+        const blocked = b.argv
+        if (!blocked) continue
+        let served = await blockState(b)
+        if (!served && step - b.at >= 150) {
+          served = await b.release()
+          before.push(['(released)', String(blockers.indexOf(b))])
+        }
+        if (!blockDiff && served && JSON.stringify(served[0]) !== JSON.stringify(served[1])) blockDiff = {argv: blocked, real: served[0], ours: served[1], index: blockers.indexOf(b)}
       }
-      const blockDiff = served && JSON.stringify(served[0]) !== JSON.stringify(served[1])
       if (JSON.stringify(x) !== JSON.stringify(y) || channel || blockDiff) {
         const keys = [...new Set(argv.slice(1).filter(isKey))]
         const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         const diffQueued = tx && Array.isArray(x) && Array.isArray(y) ? tx.flatMap((q, i) => (JSON.stringify(x[i]) !== JSON.stringify(y[i]) ? [`#${i} ${show(q)}: ${JSON.stringify(x[i])} vs ${JSON.stringify(y[i])}`] : [])) : undefined
-        out.push({seed, step, argv, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {}), ...(blockDiff && served && blocked ? {blocked: {argv: blocked, real: served[0], ours: served[1]}} : {})})
+        out.push({seed, step, argv, resp, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {}), ...(blockDiff ? {blocked: blockDiff} : {})})
         if (queued) await both(['DISCARD'])
         queued = null
-        if (blockers) await Promise.all(blockers.map((b) => b.release()))
-        blocking = null
-        await both(['FLUSHALL'])
-        await drain()
-        before = []
+        await restart()
       } else before.push(argv)
-      // --block: now and then a blocking command with no timeout on the third connection
-      if (blockers && !blocking && r() < 0.05) {
-        blockedAt = step
+      // --block: now and then a blocking command with no timeout on a free blocker
+      const free = blockers.find((b) => b.argv === null)
+      if (free && r() < 0.05) {
         let bargv = blockingCommand(r)
         if (cluster) bargv = tagged(bargv)
-        for (const b of blockers) b.send(bargv)
-        blocking = bargv
-        const first = await blockState()
+        free.send(bargv, step)
+        const first = await blockState(free)
         if (first && JSON.stringify(first[0]) !== JSON.stringify(first[1])) {
-          out.push({seed, step, argv: bargv, real: first[0], ours: first[1], before})
-          await Promise.all(blockers.map((b) => b.release()))
-          blocking = null
-          await both(['FLUSHALL'])
-          await drain()
-          before = []
-        } else if (!first) before.push(['(blocked)', ...bargv])
+          out.push({seed, step, argv: bargv, resp, blocking: true, real: first[0], ours: first[1], before})
+          await restart()
+        } else if (!first) before.push(['(blocked)', String(blockers.indexOf(free)), ...bargv])
         await drain()
       }
       // --watch <key>: the first command after which the key's type or encoding differs (a state
@@ -533,10 +543,8 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   } finally {
     real.close()
     ours.close()
-    if (blockers) {
-      await Promise.all(blockers.map((b) => b.release())).catch(() => undefined)
-      blockers.forEach((b) => b.close())
-    }
+    await Promise.all(blockers.map((b) => b.release())).catch(() => undefined)
+    blockers.forEach((b) => b.close())
     obs?.forEach((o) => o.close())
   }
   return out
@@ -562,21 +570,48 @@ async function keyStates(c: {call(argv: string[]): Promise<Reply>}, keys: string
 export async function minimize(ports: {real: number; ours: number}, m: Mismatch): Promise<string[][]> {
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
+  if (m.resp === 3) await Promise.all([real.call(['HELLO', '3']), ours.call(['HELLO', '3'])])
   // a difference in what the command published or propagated: observed again on each attempt
   const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking'}
   const obs = m.channel ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
   const differs = async (cmds: string[][]): Promise<boolean> => {
-    await Promise.all([real.call(['FLUSHALL']), ours.call(['FLUSHALL'])])
-    for (const argv of cmds) await Promise.all([real.call(argv), ours.call(argv)])
-    if (obs) await Promise.all(obs.map((o) => o.drain()))
-    const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
-    if (obs) {
-      const [x, y] = await Promise.all(obs.map((o) => o.drain()))
-      return observedDiffer(x, y) === m.channel
+    // each trial from the same start: no transaction left open by the last, no WATCH, db 0 (an
+    // error in cluster mode, harmless), no keys
+    for (const argv of [['DISCARD'], ['UNWATCH'], ['SELECT', '0'], ['FLUSHALL']]) await Promise.all([real.call(argv), ours.call(argv)])
+    // --block: each blocked command on connections of its own, released as in the run
+    const blockers = new Map<string, BlockPair>()
+    const block = async (index: string, argv: string[]): Promise<[Reply, Reply] | undefined> => {
+      await blockers.get(index)?.release()
+      blockers.get(index)?.close()
+      const b = await BlockPair.start(ports, m.resp)
+      blockers.set(index, b)
+      b.send(argv, 0)
+      return b.state()
     }
-    return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
+    const differ = (argv: string[], st: [Reply, Reply] | undefined): boolean => st !== undefined && JSON.stringify(normalize(argv, st[0])) !== JSON.stringify(normalize(argv, st[1]))
+    try {
+      for (const argv of cmds) {
+        if (argv[0] === '(blocked)') await block(argv[1], argv.slice(2))
+        else if (argv[0] === '(released)') await blockers.get(argv[1])?.release()
+        else await Promise.all([real.call(argv), ours.call(argv)])
+      }
+      if (m.blocking) return differ(m.argv, await block('new', m.argv))
+      if (obs) await Promise.all(obs.map((o) => o.drain()))
+      const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
+      if (obs) {
+        const [x, y] = await Promise.all(obs.map((o) => o.drain()))
+        return observedDiffer(x, y) === m.channel
+      }
+      if (m.blocked) return differ(m.blocked.argv, await blockers.get(String(m.blocked.index))?.state())
+      return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
+    } finally {
+      for (const b of blockers.values()) {
+        await b.release()
+        b.close()
+      }
+    }
   }
-  let cmds = m.before.filter((c) => c[0] !== '(blocked)') // (a blocked third connection is not replayed)
+  let cmds = m.before
   try {
     if (!(await differs(cmds))) return cmds // depends on timing (or the reset before): as it was
     // first try keeping only the commands that name one of its keys, or no key at all (SWAPDB, MULTI…)
@@ -626,7 +661,7 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), block: process.argv.includes('--block')}
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), block: process.argv.includes('--blockers') ? Number(arg('blockers', '1')) : process.argv.includes('--block')}
   // (--notify/--repl switch the active expire cycle off: DEBUG)
   const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
   const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)

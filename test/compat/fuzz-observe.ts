@@ -26,8 +26,8 @@ export interface ObserveOptions {
   /** compare the invalidations a CLIENT TRACKING ON BCAST connection (RESP3) receives: every key a
    *  command signals as modified (what WATCH and client-side caching see) */
   track?: boolean
-  /** block for real on a third connection now and then (fuzz-block.ts; run by fuzz-commands.ts itself) */
-  block?: boolean
+  /** block for real now and then, on this many more connections (true: one; fuzz-block.ts, run by fuzz-commands.ts itself) */
+  block?: boolean | number
 }
 
 export interface Observed {
