@@ -35,7 +35,8 @@ import {installNotify} from './notify.js'
 export {REDIS_VERSION} from './version.js'
 
 export type PropagateHook = (dbIndex: number, argv: string[]) => void
-export type KeyModifiedHook = (dbIndex: number, key: string) => void
+/** valueWritten false: only the key's TTL, name or database changed (CommandContext.afterKeyChange). */
+export type KeyModifiedHook = (dbIndex: number, key: string, valueWritten?: boolean) => void
 /**
  * Called before a write runs, with the keys it may touch (dbIndex -1 / keys null: unknown or
  * every key, e.g. FLUSHALL): an RDB snapshot in progress saves their pre-images first.
@@ -213,7 +214,7 @@ export class NodeServer extends EventEmitter {
       if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
     installEncodingConfig(this.config)
-    this.keyModifiedHooks.push((db, key) => noteWrite(this.db(db).peekRaw(key)))
+    this.keyModifiedHooks.push((db, key, valueWritten) => valueWritten !== false && noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
     this.debugSubcommands.set('clusterlink', clusterlinkStandalone)
     for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
@@ -312,10 +313,10 @@ export class NodeServer extends EventEmitter {
     for (const h of hooks.length === 1 ? hooks : hooks.slice()) h(dbIndex, keys)
   }
 
-  keyModified(dbIndex: number, key: string, changes = 1): void {
+  keyModified(dbIndex: number, key: string, changes = 1, valueWritten = true): void {
     this.dirty += changes
     if (this.watchers.size !== 0) this.watchers.touch(dbIndex, key)
-    for (let i = 0; i < this.keyModifiedHooks.length; i++) this.keyModifiedHooks[i](dbIndex, key)
+    for (let i = 0; i < this.keyModifiedHooks.length; i++) this.keyModifiedHooks[i](dbIndex, key, valueWritten)
   }
 
   private keyExpired(dbIndex: number, key: string): void {

@@ -43,6 +43,9 @@ class SessionContext implements CommandContext {
   afterWrite(key: string, changes = 1): void {
     this.server.keyModified(this.session.dbIndex, key, changes)
   }
+  afterKeyChange(key: string, changes = 1): void {
+    this.server.keyModified(this.session.dbIndex, key, changes, false)
+  }
   afterWriteAll(): void {
     this.server.dirty++
   }

@@ -123,6 +123,43 @@ ${DEFAULTS}`
   assert.equal(await compareBoth(p, script), '')
 })
 
+// A hash converts in hashTypeSet only: with its threshold lowered below its size, a TTL, PERSIST,
+// RENAME, COPY or MOVE leaves it a listpack; a field written (even an update) converts it.
+test('a key renamed, moved, copied or given a TTL keeps its encoding, like redis-server', {skip}, async () => {
+  const script = `${DEFAULTS}
+FLUSHALL
+HSET h a 1 b 2 c 3
+ZADD z 1 a 2 b 3 c
+SADD s 1 2 3
+CONFIG SET hash-max-listpack-entries 1 zset-max-listpack-entries 1 set-max-intset-entries 1
+EXPIRE h 100
+OBJECT ENCODING h
+PERSIST h
+OBJECT ENCODING h
+PEXPIREAT h 99999999999999
+RENAME h h2
+OBJECT ENCODING h2
+COPY h2 h3
+OBJECT ENCODING h3
+MOVE h3 1
+SELECT 1
+OBJECT ENCODING h3
+SELECT 0
+RENAMENX h2 h4
+OBJECT ENCODING h4
+HSETNX h4 a x
+OBJECT ENCODING h4
+EXPIRE z 100
+RENAME z z2
+OBJECT ENCODING z2
+EXPIRE s 100
+OBJECT ENCODING s
+HSET h4 a 9
+OBJECT ENCODING h4
+${DEFAULTS}`
+  assert.equal(await compareBoth(p, script), '')
+})
+
 test('DEBUG RELOAD re-evaluates encodings from contents, like redis-server', {skip}, async () => {
   const script = `${DEFAULTS}
 CONFIG SET hash-max-listpack-entries 2 zset-max-listpack-entries 2 set-max-intset-entries 2

@@ -132,7 +132,7 @@ function ttl(ctx: CommandContext, key: string, unitMs: number, absolute: boolean
 
 function persist(ctx: CommandContext, argv: string[]): void {
   if (!ctx.db.has(argv[1]) || !ctx.db.persist(argv[1])) return ctx.reply.integer(0)
-  ctx.afterWrite(argv[1])
+  ctx.afterKeyChange(argv[1])
   ev(ctx, N.GENERIC, 'persist', argv[1])
   ctx.reply.integer(1)
 }
@@ -151,7 +151,7 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
   ctx.db.keepStringEncoding(dst, enc)
   if (at !== undefined) ctx.db.setExpire(dst, at)
   ctx.afterWrite(src)
-  ctx.afterWrite(dst, 0) // redis counts a rename as one change
+  ctx.afterKeyChange(dst, 0) // redis counts a rename as one change
   ev(ctx, N.GENERIC, 'rename_from', src)
   ev(ctx, N.GENERIC, 'rename_to', dst)
   if (nx) ctx.reply.integer(1)
@@ -248,7 +248,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
   target.keepStringEncoding(dst, ctx.db.stringEncoding(src) ?? (typeof v === 'string' && encodingOf(v) === 'int' ? 'int' : undefined))
   const at = ctx.db.getExpire(src)
   if (at !== undefined) target.setExpire(dst, at)
-  ctx.server.keyModified(dbIndex, dst)
+  ctx.server.keyModified(dbIndex, dst, 1, false) // a dup keeps the source's encoding
   notifyDb(ctx.server, N.GENERIC, 'copy_to', dst, dbIndex)
   ctx.reply.integer(1)
 }
@@ -268,7 +268,7 @@ function move(ctx: CommandContext, argv: string[]): void {
   target.keepStringEncoding(argv[1], enc)
   if (at !== undefined) target.setExpire(argv[1], at)
   ctx.afterWrite(argv[1])
-  ctx.server.keyModified(dbIndex, argv[1], 0) // one change for the move
+  ctx.server.keyModified(dbIndex, argv[1], 0, false) // one change for the move
   ev(ctx, N.GENERIC, 'move_from', argv[1])
   notifyDb(ctx.server, N.GENERIC, 'move_to', argv[1], dbIndex)
   ctx.reply.integer(1)

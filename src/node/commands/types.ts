@@ -92,6 +92,12 @@ export interface CommandContext {
    * second key of a RENAME), which INFO's rdb_changes_since_last_save and the save points count.
    */
   afterWrite(key: string, changes?: number): void
+  /**
+   * afterWrite for a key whose value was not written, only its TTL, name or database (EXPIRE,
+   * PERSIST, RENAME, MOVE, COPY's copy): signalled and counted alike, but not a write of the value,
+   * so a hash is not converted to a hashtable there (redis converts in hashTypeSet only).
+   */
+  afterKeyChange(key: string, changes?: number): void
   /** Count a write that touches no particular key (FLUSHALL, SWAPDB ...). */
   afterWriteAll(): void
   /**

@@ -95,7 +95,7 @@ export function expireKeyAt(ctx: CommandContext, key: string, at: number, argv?:
     if (argv === undefined) ctx.propagateAs(['PEXPIREAT', key, String(at)])
     else if (argv[0].toLowerCase() !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(at), ...argv.slice(3)])
   }
-  ctx.afterWrite(key)
+  ctx.afterKeyChange(key)
   ev(ctx, N.GENERIC, gone ? 'del' : 'expire', key)
 }
 
