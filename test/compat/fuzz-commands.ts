@@ -217,6 +217,16 @@ const server: Gen[] = [
   (r) => ['ZINTERCARD', pick(r, ['1', '2', '0']), ...some(r, KEYS, 1, 2), ...maybe(r, 0.3, () => ['LIMIT', num(r)])],
   (r) => [pick(r, ['ZREVRANGE', 'SUBSTR']), key(r), num(r), num(r), ...maybe(r, 0.3, () => ['WITHSCORES'])],
   (r) => [pick(r, ['SRANDMEMBER', 'HRANDFIELD', 'ZRANDMEMBER', 'SPOP']), key(r), '0'],
+  // random pickers with a count (compared by shape, or whole when the count covers the value):
+  // counts past ±LONG_MAX/2 only with WITHSCORES/WITHVALUES, which refuses them (without, redis
+  // would build that many elements)
+  (r) => {
+    const name = pick(r, ['SRANDMEMBER', 'HRANDFIELD', 'ZRANDMEMBER'])
+    const withx = name === 'HRANDFIELD' ? 'WITHVALUES' : name === 'ZRANDMEMBER' ? 'WITHSCORES' : null
+    if (withx && r() < 0.15) return [name, key(r), pick(r, ['-4611686018427387904', '4611686018427387904', '-9223372036854775807', '9223372036854775807']), withx]
+    const count = pick(r, ['1', '2', '3', '5', '20', '-1', '-2', '-5', '-20', '9223372036854775807', '-9223372036854775808', 'x', '1.5', ' 1', '+2', '-0', '0x3'])
+    return [name, key(r), count, ...(withx ? maybe(r, 0.5, () => [pick(r, [withx, withx.toLowerCase(), 'WITHX'])]) : [])]
+  },
   (r) => ['BLMOVE', key(r), key(r), 'LEFT', 'RIGHT', '0.01'],
 ]
 
@@ -319,6 +329,24 @@ const cmp = (a: Reply, b: Reply): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+const PICKERS = new Set(['srandmember', 'hrandfield', 'zrandmember'])
+
+/**
+ * A random pick with a count as compared: the whole value (sorted) when a positive count was not
+ * reached; otherwise only its shape — the container, how many picks, each pick's element and score
+ * or value as a type (bulk, RESP3 double…), paired flat (RESP2) or nested (RESP3).
+ */
+function pickedShape(argv: string[], reply: Reply, xs: Reply[]): Reply {
+  const container = Array.isArray(reply) ? 'array' : 'set'
+  const paired = argv.length > 3
+  const nested = xs.length > 0 && Array.isArray(xs[0])
+  const units: Reply[][] = paired && !nested ? Array.from({length: Math.floor(xs.length / 2)}, (_, i) => [xs[2 * i], xs[2 * i + 1]]) : xs.map((x) => (Array.isArray(x) ? x : [x]))
+  const count = Number(argv[2])
+  if (count > 0 && units.length < count) return [container, String(nested), 'whole', [...units].sort(cmp)]
+  const kind = (x: Reply): string => (typeof x === 'string' ? (/^[,+#(]/.test(x) ? x[0] : '$') : typeof x === 'number' ? ':' : String(x))
+  return [container, String(nested), units.length, [...new Set(units.map((u) => u.map(kind).join(' ')))].sort()]
+}
+
 /** A reply with the clock taken out: an `idle` count, and any millisecond time within a day of now. */
 function clockFree(reply: Reply, prev?: Reply): Reply {
   if (typeof reply === 'number') return prev === 'idle' || Math.abs(reply - Date.now()) < 86400_000 ? 'ms' : reply
@@ -332,6 +360,10 @@ export function normalize(argv: string[], reply: Reply): Reply {
   if (WRAPPERS.has(argv[0]) && argv.length > 3) return normalize(argv.slice(3), reply) // the command the script ran
   const name = argv[0].toLowerCase()
   const inner = (r: Reply): Reply[] | undefined => (Array.isArray(r) ? r : r && typeof r === 'object' && 'set' in r ? r.set : undefined)
+  if (PICKERS.has(name) && argv.length >= 3 && argv[2] !== '0') {
+    const xs = inner(reply)
+    if (xs) return pickedShape(argv, reply, xs)
+  }
   // a whole scan (cursor 0 back): its elements in hash table order, random per process
   if (/^[shz]?scan$/.test(name) && Array.isArray(reply) && reply[0] === '0' && Array.isArray(reply[1])) {
     const xs = reply[1]
@@ -480,6 +512,11 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const feed = w.length && r() < 0.15 ? (w.length > 1 ? pick(r, w) : w[0]).argv! : null
       let argv = feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
       if (cluster) argv = tagged(argv)
+      // SWAPDB serves the blocked clients of a database key by key in the order of its blocking_keys
+      // dict (scanDatabaseForReadyKeys), a hash order random per process: with clients waiting on
+      // more than one key, the serving order (and what each gets) is redis's chance, not compared
+      const swaps = (c: string[]): boolean => c.some((a) => a.toUpperCase() === 'SWAPDB')
+      if ((swaps(argv) || (argv[0] === 'EXEC' && queued?.some(swaps))) && new Set(w.flatMap((b) => b.argv!.filter(isKey))).size > 1) argv = argv[0] === 'EXEC' ? ['DISCARD'] : ['PING']
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
       const [a, b] = await both(argv)
