@@ -15,7 +15,8 @@
 //     Any other exception becomes "-ERR ..." and is logged.
 //   - Every keyspace mutation must be followed by ctx.afterWrite(key) (once per key touched):
 //     it bumps the dirty counter, invalidates WATCH, wakes blocked clients and is where
-//     replication/AOF learn that this command must be propagated. Delete aggregates that
+//     replication/AOF learn that this command must be propagated (ctx.afterKeyChange(key) when
+//     only the key's TTL, name or database changed, not its value). Delete aggregates that
 //     became empty (Redis never keeps empty lists/hashes/sets/zsets).
 //   - A handler may return a Promise (blocking commands, MIGRATE); the session processes no
 //     further command until it settles, so replies stay in order.
