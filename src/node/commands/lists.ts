@@ -195,11 +195,15 @@ function lpos(ctx: CommandContext, argv: string[]): void {
   let rank = 1
   let count = -1
   let maxlen = 0
+  // redis negates a negative rank in a long: LONG_MIN stays LONG_MIN, below every match count, so
+  // every match from the tail counts and COUNT never ends the scan
+  let minRank = false
   for (let j = 3; j < argv.length; j++) {
     const o = argv[j].toLowerCase()
     const more = j + 1 < argv.length
     if (o === 'rank' && more) {
       rank = intArg(argv[++j])
+      minRank = rank < -9223372036854775000 && BigInt(argv[j]) === -(1n << 63n)
       if (rank === 0)
         return ctx.reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
     } else if (o === 'count' && more) {
@@ -213,9 +217,9 @@ function lpos(ctx: CommandContext, argv: string[]): void {
   const list = ctx.db.readList(argv[1])
   if (!list) return count !== -1 ? ctx.reply.array(0) : ctx.reply.nil()
   const len = list.length
-  const want = count === -1 ? 1 : count === 0 ? Infinity : count
+  const want = count === -1 ? 1 : count === 0 || minRank ? Infinity : count
   const out: number[] = []
-  let skip = Math.abs(rank) - 1
+  let skip = minRank ? 0 : Math.abs(rank) - 1
   const limit = maxlen === 0 ? len : Math.min(maxlen, len)
   for (let n = 0; n < limit && out.length < want; n++) {
     const i = rank > 0 ? n : len - 1 - n
