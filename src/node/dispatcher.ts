@@ -17,6 +17,7 @@ export {keyIndexes} from './commands/types.js'
 
 export {hasKeys, keysOf} from './command-keys.js'
 import {hasKeys, keysOf} from './command-keys.js'
+import {keySlot} from './keyspace/slot.js'
 import {referenceInfoTable} from './commands/command-reference-reply.js'
 
 /** Commands that run immediately even inside MULTI. */
@@ -85,6 +86,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const declared = spec.flagsOf === undefined ? null : spec.flagsOf(server, argv)
   const checked = declared === null ? spec : {...spec, flags: declared}
   const cluster = server.cluster
+  s.clusterSlot = -1
   if (cluster !== undefined && !s.fromMaster && (hasKeys(spec) || spec.name === 'exec')) {
     let keys: string[]
     if (spec.name === 'exec') {
@@ -92,6 +94,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
       if (s.multi) for (const q of s.multi.queue) for (const k of keysOf(q.spec, q.argv)) keys.push(k)
     } else keys = keysOf(spec, argv)
     const v = cluster.verdict(s, checked, argv, keys)
+    s.clusterSlot = keys.length !== 0 ? keySlot(keys[0]) : -1
     const err = v ? verdictError(v) : null
     if (err !== null) {
       // redis discardTransaction: the transaction and its WATCHes are gone

@@ -83,6 +83,12 @@ export class Session {
   readonly createdAt: number
   lastInteraction: number
   lastCommand = 'NULL'
+  /**
+   * redis c->slot: the hash slot the cluster check found the command's keys in (-1: none, or not
+   * cluster mode); for EXEC the queued commands' slot. Scripts run by the command start from it and
+   * set it at their first key, so every script of one transaction keeps to one slot.
+   */
+  clusterSlot = -1
   closed = false
   closeAfterReply = false
   /** SCRIPT DEBUG YES|SYNC: the next EVAL enters the Lua debugger (redis CLIENT_LUA_DEBUG[_SYNC]) */

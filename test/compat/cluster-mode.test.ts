@@ -4,7 +4,9 @@
 // keyspace commands on one db; commands whose numkeys is out of range have no keys (no CROSSSLOT
 // before their own error); a transaction aborted at queue time queues nothing more (EXECABORT, not
 // CROSSSLOT over what followed); an EXEC refused with CROSSSLOT drops the connection's WATCHes too
-// (redis discardTransaction: a later write of a once-watched key does not fail the next EXEC).
+// (redis discardTransaction: a later write of a once-watched key does not fail the next EXEC); a
+// function without declared keys run by EXEC starts from the transaction's slot, and the first key
+// a script touches there binds the rest of the transaction's scripts (redis original_c->slot).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -63,6 +65,18 @@ SET {t}w 2
 MULTI
 GET {t}w
 EXEC
+FUNCTION LOAD REPLACE "#!lua name=slots\\nredis.register_function('f', function(keys, args) return redis.call(unpack(args)) end)"
+MULTI
+SET {t}a 1
+FCALL f 0 GET b
+EXEC
+MULTI
+FCALL f 0 GET b
+FCALL f 0 GET {t}a
+EXEC
+FCALL f 0 GET b
+FCALL f 0 GET {t}a
+FUNCTION DELETE slots
 `
 
 test('cluster-mode refusals and keyspace commands match redis-server', {skip}, async () => {

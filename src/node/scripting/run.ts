@@ -42,8 +42,6 @@ export interface RunInit {
   funcname: string
   /** the EVAL/FCALL command line */
   argv: string[]
-  /** slot of the keys the caller declared (-1: none) */
-  slot: number
   busyThresholdMs: number
   /** DEBUG SET-DISABLE-DENY-SCRIPTS 1 */
   allowNoscript: boolean
@@ -60,14 +58,12 @@ export class ScriptRun implements ScriptHost {
   /** false for a SCRIPT DEBUG YES session: its writes reach neither replicas nor the AOF */
   propagate = true
   readonly startedAt = Date.now()
-  private slot: number
 
   constructor(
     readonly server: NodeServer,
     readonly init: RunInit,
     private readonly onTimedOut: (run: ScriptRun) => void,
   ) {
-    this.slot = init.slot
     const s = init.session
     s.dbIndex = init.caller.dbIndex
     s.resp = 2
@@ -192,8 +188,10 @@ export class ScriptRun implements ScriptHost {
     }
     if (keys.length !== 0 && !(this.init.flags & (FLAG_ALLOW_CROSS_SLOT | FLAG_EVAL_COMPAT))) {
       const slot = keySlot(keys[0])
-      if (this.slot === -1) this.slot = slot
-      else if (this.slot !== slot) return 'Script attempted to access keys that do not hash to the same slot'
+      // the calling command's slot (redis original_c->slot), shared by the scripts of a transaction
+      const caller = this.init.caller
+      if (caller.clusterSlot === -1) caller.clusterSlot = slot
+      else if (caller.clusterSlot !== slot) return 'Script attempted to access keys that do not hash to the same slot'
     }
     return null
   }

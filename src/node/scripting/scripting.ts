@@ -6,7 +6,6 @@ import {activeBatch, resumeBatch, suspendBatch, type Batch} from '../propagate.j
 import type {NodeServer} from '../server.js'
 import type {Session} from '../session.js'
 import type {RespWriter} from '../../resp/writer.js'
-import {keySlot} from '../keyspace/slot.js'
 import {parseShebang} from './shebang.js'
 import {LuaEngine, type RunOutcome} from './engine.js'
 import {Functions} from './functions.js'
@@ -187,7 +186,6 @@ export class Scripting {
         evalMode: opts.evalMode,
         funcname: opts.funcname,
         argv: opts.argv,
-        slot: this.server.clusterEnabled && opts.keys.length !== 0 ? keySlot(opts.keys[0]) : -1,
         busyThresholdMs: this.server.config.int('lua-time-limit'),
         allowNoscript: this.allowNoscript,
         canWait,
