@@ -29,6 +29,11 @@ export class Blocker {
     return this.pending !== null
   }
 
+  /** A command that does not block (SELECT), while not waiting. */
+  run(argv: string[]): Promise<Reply> {
+    return this.conn.call(argv)
+  }
+
   send(argv: string[]): void {
     this.settled = false
     this.pending = this.conn.call(argv).then((r) => {
@@ -72,10 +77,19 @@ export class BlockPair {
   argv: string[] | null = null
   /** the step it blocked at */
   at = 0
+  /** the database its connections have selected */
+  db = '0'
   private constructor(private readonly sides: [Blocker, Blocker]) {}
 
   static async start(ports: {real: number; ours: number}, resp: 2 | 3): Promise<BlockPair> {
     return new BlockPair(await Promise.all([Blocker.start(ports.real, resp), Blocker.start(ports.ours, resp)]))
+  }
+
+  /** SELECT `db` on both connections (between blocking commands). */
+  async select(db: string): Promise<void> {
+    if (db === this.db) return
+    await Promise.all(this.sides.map((x) => x.run(['SELECT', db])))
+    this.db = db
   }
 
   send(argv: string[], step: number): void {

@@ -425,7 +425,7 @@ export interface Mismatch {
   real: Reply
   ours: Reply
   /** the commands before it since the last FLUSHALL, for a reproduction; a blocker's command is
-   *  ['(blocked)', index, ...argv], its release by CLIENT UNBLOCK ['(released)', index] */
+   *  ['(blocked)', index, db, ...argv], its release by CLIENT UNBLOCK ['(released)', index] */
   before: string[][]
   /** its keys right after it on both servers (type, encoding, contents), to see where they parted */
   state?: {real: Reply[]; ours: Reply[]}
@@ -437,6 +437,8 @@ export interface Mismatch {
   blocked?: {argv: string[]; real: Reply; ours: Reply; index: number}
   /** --block: `argv` is a blocking command a blocker sent, answered differently (or blocked on one only) */
   blocking?: boolean
+  /** --block: the database that blocker had selected */
+  blockingDb?: string
   /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
   channel?: 'notifications' | 'replication' | 'stats' | 'tracking'
   observed?: {real: Observed; ours: Observed}
@@ -483,6 +485,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     if (resp === 3) await both(['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
     let before: string[][] = []
+    let mainDb = '0' // the database the main connection has selected
     blockers = await Promise.all(Array.from({length: Number(observe.block ?? 0)}, () => BlockPair.start(ports, resp)))
     const waiting = () => blockers.filter((b) => b.argv !== null)
     // a blocker's state after a command: both waiting, or both answered (the replies, to compare)
@@ -499,6 +502,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       await Promise.all(blockers.map((b) => b.release()))
       await both(['UNWATCH'])
       if (!cluster) await both(['SELECT', '0'])
+      mainDb = '0'
       await both(['FLUSHALL'])
       await drain()
       before = []
@@ -507,20 +511,25 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     const drain = async (): Promise<[Observed, Observed] | undefined> => (obs ? Promise.all([obs[0].drain(), obs[1].drain()]) : undefined)
     let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
-      // (--block: while a blocker waits, now and then a write onto one of its keys)
+      // (--block: while a blocker waits, now and then a write onto one of its keys, in its database:
+      // a SELECT of it first when the main connection is in another)
       const w = waiting()
-      const feed = w.length && r() < 0.15 ? (w.length > 1 ? pick(r, w) : w[0]).argv! : null
-      let argv = feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
+      const fed = w.length && r() < 0.15 ? (w.length > 1 ? pick(r, w) : w[0]) : null
+      const feed = fed?.argv ?? null
+      let argv = fed && fed.db !== mainDb ? ['SELECT', fed.db] : feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
       if (cluster) argv = tagged(argv)
       // SWAPDB serves the blocked clients of a database key by key in the order of its blocking_keys
       // dict (scanDatabaseForReadyKeys), a hash order random per process: with clients waiting on
       // more than one key, the serving order (and what each gets) is redis's chance, not compared
       const swaps = (c: string[]): boolean => c.some((a) => a.toUpperCase() === 'SWAPDB')
-      if ((swaps(argv) || (argv[0] === 'EXEC' && queued?.some(swaps))) && new Set(w.flatMap((b) => b.argv!.filter(isKey))).size > 1) argv = argv[0] === 'EXEC' ? ['DISCARD'] : ['PING']
+      if ((swaps(argv) || (argv[0] === 'EXEC' && queued?.some(swaps))) && new Set(w.flatMap((b) => b.argv!.filter(isKey).map((k) => `${b.db}/${k}`))).size > 1) argv = argv[0] === 'EXEC' ? ['DISCARD'] : ['PING']
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
       const [a, b] = await both(argv)
       const tx = queued
+      // the main connection's database (a SELECT run at once, or by EXEC)
+      if (argv[0] === 'SELECT' && a === '+OK') mainDb = argv[1]
+      if (argv[0] === 'EXEC' && tx && Array.isArray(a)) tx.forEach((q, i) => q[0] === 'SELECT' && a[i] === '+OK' && (mainDb = q[1]))
       if (argv[0] === 'MULTI' && a === '+OK') queued = []
       else if (argv[0] === 'EXEC' || argv[0] === 'DISCARD') queued = null
       else if (queued && a === '+QUEUED') queued.push(argv)
@@ -558,12 +567,14 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       if (free && r() < 0.05) {
         let bargv = blockingCommand(r)
         if (cluster) bargv = tagged(bargv)
+        // (now and then in database 1: SWAPDB, MOVE and COPY … DB reach it too)
+        await free.select(!cluster && r() < 0.3 ? '1' : '0')
         free.send(bargv, step)
         const first = await blockState(free)
         if (first && JSON.stringify(first[0]) !== JSON.stringify(first[1])) {
-          out.push({seed, step, argv: bargv, resp, blocking: true, real: first[0], ours: first[1], before})
+          out.push({seed, step, argv: bargv, resp, blocking: true, blockingDb: free.db, real: first[0], ours: first[1], before})
           await restart()
-        } else if (!first) before.push(['(blocked)', String(blockers.indexOf(free)), ...bargv])
+        } else if (!first) before.push(['(blocked)', String(blockers.indexOf(free)), free.db, ...bargv])
         await drain()
       }
       // --watch <key>: the first command after which the key's type or encoding differs (a state
@@ -617,10 +628,11 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
     for (const argv of [['DISCARD'], ['UNWATCH'], ['SELECT', '0'], ['FLUSHALL']]) await Promise.all([real.call(argv), ours.call(argv)])
     // --block: each blocked command on connections of its own, released as in the run
     const blockers = new Map<string, BlockPair>()
-    const block = async (index: string, argv: string[]): Promise<[Reply, Reply] | undefined> => {
+    const block = async (index: string, db: string, argv: string[]): Promise<[Reply, Reply] | undefined> => {
       await blockers.get(index)?.release()
       blockers.get(index)?.close()
       const b = await BlockPair.start(ports, m.resp)
+      await b.select(db)
       blockers.set(index, b)
       b.send(argv, 0)
       return b.state()
@@ -628,11 +640,11 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
     const differ = (argv: string[], st: [Reply, Reply] | undefined): boolean => st !== undefined && JSON.stringify(normalize(argv, st[0])) !== JSON.stringify(normalize(argv, st[1]))
     try {
       for (const argv of cmds) {
-        if (argv[0] === '(blocked)') await block(argv[1], argv.slice(2))
+        if (argv[0] === '(blocked)') await block(argv[1], argv[2], argv.slice(3))
         else if (argv[0] === '(released)') await blockers.get(argv[1])?.release()
         else await Promise.all([real.call(argv), ours.call(argv)])
       }
-      if (m.blocking) return differ(m.argv, await block('new', m.argv))
+      if (m.blocking) return differ(m.argv, await block('new', m.blockingDb ?? '0', m.argv))
       if (obs) await Promise.all(obs.map((o) => o.drain()))
       const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
       if (obs) {
