@@ -8,7 +8,7 @@
 // Used by test/compat/fuzz-commands.test.ts (fixed seeds, in `npm test`) and as a tool to look for
 // differences with more seeds and longer runs:
 //   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
-//     [--minimize] [--watch <key>] [--notify] [--repl] [--stats] [--track] [--block | --blockers N]
+//     [--minimize] [--watch <key>] [--notify] [--repl] [--stats] [--track] [--track-reads] [--block | --blockers N]
 import {createHash} from 'node:crypto'
 import type {Reply} from './harness.js'
 import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
@@ -440,7 +440,7 @@ export interface Mismatch {
   /** --block: the database that blocker had selected */
   blockingDb?: string
   /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
-  channel?: 'notifications' | 'replication' | 'stats' | 'tracking'
+  channel?: 'notifications' | 'replication' | 'stats' | 'tracking' | 'reads'
   observed?: {real: Observed; ours: Observed}
 }
 
@@ -452,7 +452,7 @@ export function describeMismatch(m: Mismatch): string {
   const related = m.before.filter((b) => b.slice(1).some((a) => keys.has(a)))
   const queued = m.queued?.length ? `\n  queued commands answered differently: ${m.queued.join(' ; ')}` : ''
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
-  const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : m.channel === 'tracking' ? o.track : o.repl)
+  const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : m.channel === 'tracking' ? o.track : m.channel === 'reads' ? o.reads : o.repl)
   const channel = m.channel && m.observed ? `\n  ${m.channel} differ (replies agree):\n  redis-server: ${seen(m.observed.real)}\n  embedded:     ${seen(m.observed.ours)}` : ''
   const blocked = m.blocked ? `\n  the blocked ${show(m.blocked.argv)} got:\n  redis-server: ${JSON.stringify(m.blocked.real)}\n  embedded:     ${JSON.stringify(m.blocked.ours)}` : ''
   return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${blocked}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
@@ -466,7 +466,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   const {RawClient} = await import('./harness.js')
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   const out: Mismatch[] = []
-  const observing = !!(observe.notify || observe.repl || observe.stats || observe.track)
+  const observing = !!(observe.notify || observe.repl || observe.stats || observe.track || observe.trackReads)
   let obs: [Observer, Observer] | undefined
   let blockers: BlockPair[] = []
   try {
@@ -484,6 +484,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     await both(['FUNCTION', 'FLUSH'])
     if (resp === 3) await both(['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
+    if (obs && observe.trackReads) await trackReads([real, ours], obs)
     let before: string[][] = []
     let mainDb = '0' // the database the main connection has selected
     blockers = await Promise.all(Array.from({length: Number(observe.block ?? 0)}, () => BlockPair.start(ports, resp)))
@@ -598,6 +599,14 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
   return out
 }
 
+/** --track-reads: the main connections' invalidations go to their observers' reader connections. */
+async function trackReads(mains: [{call(argv: string[]): Promise<Reply>}, {call(argv: string[]): Promise<Reply>}], obs: [Observer, Observer]): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    const r = await mains[i].call(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', obs[i].readerId!])
+    if (r !== '+OK') throw new Error(`CLIENT TRACKING ON REDIRECT: ${JSON.stringify(r)}`)
+  }
+}
+
 /** Each key's type, encoding and contents (sorted where redis leaves the order open). */
 async function keyStates(c: {call(argv: string[]): Promise<Reply>}, keys: string[]): Promise<Reply[]> {
   const out: Reply[] = []
@@ -620,8 +629,9 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
   if (m.resp === 3) await Promise.all([real.call(['HELLO', '3']), ours.call(['HELLO', '3'])])
   // a difference in what the command published or propagated: observed again on each attempt
-  const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking'}
+  const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking', trackReads: m.channel === 'reads'}
   const obs = m.channel ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
+  if (obs && observe.trackReads) await trackReads([real, ours], obs)
   const differs = async (cmds: string[][]): Promise<boolean> => {
     // each trial from the same start: no transaction left open by the last, no WATCH, db 0 (an
     // error in cluster mode, harmless), no keys
@@ -710,7 +720,7 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), block: process.argv.includes('--blockers') ? Number(arg('blockers', '1')) : process.argv.includes('--block')}
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), trackReads: process.argv.includes('--track-reads'), block: process.argv.includes('--blockers') ? Number(arg('blockers', '1')) : process.argv.includes('--block')}
   // (--notify/--repl switch the active expire cycle off: DEBUG)
   const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
   const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)

@@ -28,6 +28,9 @@ export interface ObserveOptions {
   track?: boolean
   /** block for real now and then, on this many more connections (true: one; fuzz-block.ts, run by fuzz-commands.ts itself) */
   block?: boolean | number
+  /** compare the invalidations of keys the main connection read (CLIENT TRACKING ON REDIRECT to an
+   *  observer connection: which commands remember the keys they read, and when those change) */
+  trackReads?: boolean
 }
 
 export interface Observed {
@@ -39,6 +42,8 @@ export interface Observed {
   stats: string[]
   /** each invalidation push: its keys (null for a flush of everything) */
   track: Reply[]
+  /** the same for the keys the main connection read (--track-reads) */
+  reads: Reply[]
 }
 
 // INFO fields compared by their change per command (times, memory and byte counts are the machine's)
@@ -79,6 +84,9 @@ export class Observer {
     private readonly cap: ReplCapture | null,
     private readonly stats: boolean,
     private readonly tracker: RawClient | null,
+    private readonly reader: RawClient | null,
+    /** CLIENT ID of the connection the main connection's invalidations are redirected to */
+    readonly readerId: string | null,
   ) {}
 
   static async start(port: number, opts: ObserveOptions): Promise<Observer> {
@@ -101,7 +109,14 @@ export class Observer {
       await tracker.call(['HELLO', '3'])
       expectOk(await tracker.call(['CLIENT', 'TRACKING', 'ON', 'BCAST']), 'CLIENT TRACKING ON BCAST')
     }
-    const o = new Observer(ctl, sub, cap, !!opts.stats, tracker)
+    let reader: RawClient | null = null
+    let readerId: string | null = null
+    if (opts.trackReads) {
+      reader = await RawClient.connect(port)
+      await reader.call(['HELLO', '3'])
+      readerId = String(await reader.call(['CLIENT', 'ID']))
+    }
+    const o = new Observer(ctl, sub, cap, !!opts.stats, tracker, reader, readerId)
     await o.drain()
     return o
   }
@@ -147,14 +162,16 @@ export class Observer {
       this.last = now
     }
     // BCAST invalidations go out before the event loop sleeps, so before a later PING's answer
-    const track: Reply[] = []
-    if (this.tracker) {
-      for (let m = await this.tracker.call(['PING']); m !== '+PONG'; m = await this.tracker.read()) {
-        if (m && typeof m === 'object' && !Array.isArray(m) && 'push' in m && m.push[0] === 'invalidate') track.push(m.push[1])
-        else track.push(`unexpected ${JSON.stringify(m)}`)
+    const invalidations = async (c: RawClient | null): Promise<Reply[]> => {
+      const out: Reply[] = []
+      if (c === null) return out
+      for (let m = await c.call(['PING']); m !== '+PONG'; m = await c.read()) {
+        if (m && typeof m === 'object' && !Array.isArray(m) && 'push' in m && m.push[0] === 'invalidate') out.push(m.push[1])
+        else out.push(`unexpected ${JSON.stringify(m)}`)
       }
+      return out
     }
-    return {notes, repl, stats, track}
+    return {notes, repl, stats, track: await invalidations(this.tracker), reads: await invalidations(this.reader)}
   }
 
   close(): void {
@@ -162,6 +179,7 @@ export class Observer {
     this.sub?.close()
     this.cap?.close()
     this.tracker?.close()
+    this.reader?.close()
   }
 }
 
@@ -174,9 +192,10 @@ function expectOk(r: Reply, what: string): void {
  * times (a PEXPIREAT, SET … PXAT or XCLAIM … TIME computed from each server's clock a few ms apart:
  * equal within 2 s). Undefined when they agree, else which part differs.
  */
-export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | 'stats' | 'tracking' | undefined {
+export function observedDiffer(a: Observed, b: Observed): 'notifications' | 'replication' | 'stats' | 'tracking' | 'reads' | undefined {
   if (JSON.stringify(a.notes) !== JSON.stringify(b.notes)) return 'notifications'
   if (JSON.stringify(a.track) !== JSON.stringify(b.track)) return 'tracking'
+  if (JSON.stringify(a.reads) !== JSON.stringify(b.reads)) return 'reads'
   if (JSON.stringify(a.stats) !== JSON.stringify(b.stats)) return 'stats'
   const same = (x: string, y: string): boolean => x === y || (isTimestamp(x) && isTimestamp(y) && Math.abs(Number(x) - Number(y)) <= 2000)
   if (a.repl.length !== b.repl.length || a.repl.some((c, i) => c.length !== b.repl[i].length || c.some((x, j) => !same(x, b.repl[i][j])))) return 'replication'

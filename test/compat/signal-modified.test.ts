@@ -123,3 +123,59 @@ test('a blocked pop served later signals what redis signals (BCAST invalidations
   assert.match(theirs, /served \["q","a"\]/)
   assert.equal(await served(p.ourPort), theirs)
 })
+
+// Default-mode tracking (CLIENT TRACKING ON REDIRECT): a key the client read is invalidated the
+// moment a write signals it, so a command that writes several keys shows its signal order. redis's
+// LMOVE/RPOPLPUSH/BLMOVE signal the destination before the source (lmoveHandlePush first); found by
+// the fuzzer's --track-reads. Every line reads its keys first (MGET), then writes.
+const MULTI_KEY = [
+  'RPUSH a x y',
+  'RPUSH b z',
+  'RPOPLPUSH a b',
+  'LMOVE b a LEFT RIGHT',
+  'BLMOVE a b RIGHT LEFT 0',
+  'RPOPLPUSH a a',
+  'SADD s1 m',
+  'SMOVE s1 s2 m',
+  'RENAME a c',
+  'COPY b d',
+  'MSET d 1 c 2 e 3',
+  'DEL e d c',
+  'SUNIONSTORE s3 s2 s1',
+  'ZADD z1 1 m',
+  'ZUNIONSTORE z2 1 z1',
+  'SET k1 a',
+  'BITOP OR k2 k1',
+  'RENAMENX k2 k3',
+  'SORT b STORE k1',
+]
+
+async function reads(port: number): Promise<string> {
+  const t = await Parsed.connect(port)
+  const c = await Parsed.connect(port)
+  try {
+    await c.call(['FLUSHALL'])
+    await t.call(['HELLO', '3'])
+    const id = String(await t.call(['CLIENT', 'ID']))
+    await c.call(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', id])
+    let got = ''
+    for (const line of MULTI_KEY) {
+      const argv = splitArgs(line)!
+      await c.call(['MGET', 'a', 'b', 'c', 'd', 'e', 's1', 's2', 's3', 'z1', 'z2', 'k1', 'k2', 'k3'])
+      got += `${line}:`
+      await c.call(argv)
+      for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += ' ' + JSON.stringify(m)
+      got += '\n'
+    }
+    return got
+  } finally {
+    t.close()
+    c.close()
+  }
+}
+
+test('a tracking client is invalidated in the order redis signals a command\'s keys', {skip}, async () => {
+  const theirs = await reads(p.redisPort)
+  assert.match(theirs, /RPOPLPUSH a b: .*"b".*"a"/)
+  assert.equal(await reads(p.ourPort), theirs)
+})

@@ -248,10 +248,10 @@ export function moveElement(ctx: CommandContext, src: string, dst: string, fromH
   else target.pushBack(v)
   if (s.length === 0) ctx.db.delete(src)
   // one change for the move, or, served after blocking, none and only the destination signalled
-  // (redis lmoveHandlePush)
+  // (redis lmoveHandlePush); the destination is signalled first (a tracking client's invalidations)
+  if (dst !== src || served) ctx.afterWrite(dst, 0)
   if (served) ctx.forcePropagation()
   else ctx.afterWrite(src)
-  if (dst !== src || served) ctx.afterWrite(dst, 0)
   // lmoveGenericCommand: the push on dst, the pop on src, then src's del when it emptied.
   ev(ctx, N.LIST, toHead ? 'lpush' : 'rpush', dst)
   ev(ctx, N.LIST, fromHead ? 'lpop' : 'rpop', src)
