@@ -22,14 +22,15 @@ pairSuite('random command sequences', {}, (p) => {
 // the same, also comparing what each command publishes (keyspace notifications, every class),
 // propagates (the replication stream a replica connection reads), adds to INFO's counters (dirty,
 // hits/misses, per-command calls, errorstats) and signals as modified (a CLIENT TRACKING BCAST
-// connection's invalidations): fuzz-observe.ts; with connections that block for real now and then
-// (fuzz-block.ts): one for seed 105, three for seed 106 and the cluster-mode seed 303 (several
-// clients waiting at once, on one key or several, of one type or several)
+// connection's invalidations, and those of the keys the main connection read): fuzz-observe.ts;
+// with connections that block for real now and then (fuzz-block.ts): one for seed 105, three for
+// seed 106 and the cluster-mode seed 303 (several clients waiting at once, on one key or several,
+// of one type or several)
 const DEBUG = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
 pairSuite('random command sequences, notifications and replication stream', DEBUG, (p) => {
   test('seeds 105, 106, RESP2: 2,000 commands each publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const found = []
-    for (const [seed, block] of [[105, 1], [106, 3]]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true, stats: true, track: true, block})))
+    for (const [seed, block] of [[105, 1], [106, 3]]) found.push(...(await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, 2, undefined, false, {notify: true, repl: true, stats: true, track: true, trackReads: true, block})))
     assert.deepEqual(found.map(describeMismatch), [])
   })
 })
@@ -46,7 +47,7 @@ describe('random command sequences in cluster mode', {skip: redisSkip()}, () => 
   })
   test('seed 303, RESP2: 2,000 commands publish, propagate and count as redis-server', {timeout: 600_000}, async () => {
     const {real, emb} = pair.ports()
-    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true, stats: true, track: true, block: 3})).map(describeMismatch), [])
+    assert.deepEqual((await fuzzSeed({real, ours: emb}, 303, 2000, 2, undefined, true, {notify: true, repl: true, stats: true, track: true, trackReads: true, block: 3})).map(describeMismatch), [])
   })
 })
 
