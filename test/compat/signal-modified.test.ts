@@ -13,6 +13,13 @@ import {RawClient as Parsed, untilBlocked} from './harness.js'
 const skip = redisSkip()
 const p = pairHooks()
 
+/** The pushes (invalidations) `t` received up to now, as JSON: a PING's answer follows them. */
+async function pushes(t: Parsed): Promise<string[]> {
+  const out: string[] = []
+  for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) out.push(JSON.stringify(m))
+  return out
+}
+
 // each line runs between WATCH k and EXEC on the same connection: EXEC answers null when it signalled k
 const WRITES = [
   'XGROUP CREATE k g 0',
@@ -65,10 +72,7 @@ async function bcast(port: number): Promise<string> {
     await t.call(['CLIENT', 'TRACKING', 'ON', 'BCAST'])
     await c.call(['MSET', 'b', '1', 'a', '2', 'c', '3', 'a', '4'])
     await c.call(['DEL', 'c', 'b'])
-    // the PING's answer follows the invalidations of the writes before it
-    let got = ''
-    for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += JSON.stringify(m)
-    return got
+    return (await pushes(t)).join('')
   } finally {
     t.close()
     c.close()
@@ -92,11 +96,7 @@ async function served(port: number): Promise<string> {
     await t.call(['HELLO', '3'])
     await t.call(['CLIENT', 'TRACKING', 'ON', 'BCAST'])
     const waitBlocked = () => untilBlocked((argv) => c.call(argv))
-    const drain = async (what: string) => {
-      let got = what + ':'
-      for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += ' ' + JSON.stringify(m)
-      return got + '\n'
-    }
+    const drain = async (what: string) => `${what}:${(await pushes(t)).map((m) => ' ' + m).join('')}\n`
     let out = ''
     const popped = b.call(['BLPOP', 'q', '0'])
     await waitBlocked()
@@ -164,8 +164,7 @@ async function reads(port: number): Promise<string> {
       await c.call(['MGET', 'a', 'b', 'c', 'd', 'e', 's1', 's2', 's3', 'z1', 'z2', 'k1', 'k2', 'k3'])
       got += `${line}:`
       await c.call(argv)
-      for (let m = await t.call(['PING']); m !== '+PONG'; m = await t.read()) got += ' ' + JSON.stringify(m)
-      got += '\n'
+      got += `${(await pushes(t)).map((m) => ' ' + m).join('')}\n`
     }
     return got
   } finally {
