@@ -25,6 +25,7 @@ import {startNode, type RunningNode} from '../../src/node/index.js'
 import {waitAnswers} from '../../src/local/wait.js'
 import {haveRedisServer, redisSkip} from '../helpers/redis-server.js'
 import {freePortPair} from '../helpers/ports.js'
+import {killWithChildren} from '../helpers/kill.js'
 
 export type Reply = string | number | null | Reply[] | {map: Reply[]} | {set: Reply[]} | {push: Reply[]}
 export type Step =
@@ -60,7 +61,7 @@ export async function startRedisServer(extra: string[] = []): Promise<RealRedis>
     new Promise<void>((res) => {
       if (proc.exitCode !== null) return res(rmSync(dir, {recursive: true, force: true}))
       proc.once('exit', () => res(rmSync(dir, {recursive: true, force: true})))
-      proc.kill('SIGKILL')
+      killWithChildren(proc)
     })
   try {
     await waitAnswers(port, {timeoutMs: 10000})

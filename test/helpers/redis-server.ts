@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {freePortPair} from './ports.js'
+import {killWithChildren} from './kill.js'
 import {waitAnswers} from '../../src/local/wait.js'
 
 export interface TestNode {
@@ -72,9 +73,10 @@ export class RedisNodes {
     }
   }
 
-  /** Kill one node (SIGKILL) by PID. */
+  /** Kill one node (SIGKILL: with its fork children, which would outlive it) by PID. */
   kill(n: TestNode, signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (n.proc.exitCode === null && n.proc.pid) n.proc.kill(signal)
+    if (signal === 'SIGKILL') killWithChildren(n.proc)
+    else if (n.proc.exitCode === null && n.proc.pid) n.proc.kill(signal)
   }
 
   async stop(): Promise<void> {
@@ -84,7 +86,7 @@ export class RedisNodes {
           new Promise<void>((resolve) => {
             if (n.proc.exitCode !== null || n.proc.signalCode !== null) return resolve()
             n.proc.once('exit', () => resolve())
-            n.proc.kill('SIGKILL')
+            killWithChildren(n.proc)
           }),
       ),
     )

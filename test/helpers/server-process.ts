@@ -1,6 +1,6 @@
 // A redis-server or an embedded node as its own OS process (kill -9, pgrep -P, /proc), started the
 // same way for side-by-side tests of what happens around fork children: BGSAVE, replication syncs.
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -8,6 +8,9 @@ import {Redis} from 'ioredis'
 import {BIN, ROOT} from './cli.js'
 import {freePortPair} from './ports.js'
 import {waitReady} from './redis-server.js'
+import {childrenOf, killWithChildren} from './kill.js'
+
+export {childrenOf}
 
 export type Kind = 'redis-server' | 'embedded'
 export const KINDS: Kind[] = ['redis-server', 'embedded']
@@ -26,15 +29,6 @@ export interface ServerProcess {
 /** One field of INFO <section> (undefined when absent). */
 export async function infoField(c: Redis, section: string, name: string): Promise<string | undefined> {
   return new RegExp(`^${name}:(.*)$`, 'm').exec(await c.info(section))?.[1]
-}
-
-/** Direct children of pid (a fork child), from pgrep as Redis's own tests read them. */
-export function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number)
-  } catch {
-    return [] // pgrep exits 1 when there is none
-  }
 }
 
 /** Running, and not a zombie (redis' process_is_alive). */
@@ -71,7 +65,7 @@ export class ServerProcesses {
   stop(): void {
     for (const s of this.servers) {
       s.c.disconnect()
-      if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL')
+      killWithChildren(s.proc)
     }
     if (this.root !== null) rmSync(this.root, {recursive: true, force: true})
   }
