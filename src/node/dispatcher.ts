@@ -17,7 +17,6 @@ export {keyIndexes} from './commands/types.js'
 
 export {hasKeys, keysOf} from './command-keys.js'
 import {hasKeys, keysOf} from './command-keys.js'
-import {keySlot} from './keyspace/slot.js'
 import {referenceInfoTable} from './commands/command-reference-reply.js'
 
 /** Commands that run immediately even inside MULTI. */
@@ -30,13 +29,17 @@ function reject(s: Session, err: string, spec?: CommandSpec): void {
   rejectedCall(s, spec)
 }
 
+/** redis discardTransaction: the transaction and its WATCHes are gone. */
+function discardTransaction(s: Session): void {
+  if (s.multi === null) return
+  s.multi = null
+  s.server.unwatchAll(s)
+}
+
 /** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
 function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
   if (spec.name === 'exec') {
-    if (s.multi !== null) {
-      s.multi = null
-      s.server.unwatchAll(s)
-    }
+    discardTransaction(s)
     return reject(s, `EXECABORT Transaction discarded because of: ${err}`)
   }
   reject(s, err, spec)
@@ -93,15 +96,12 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
       keys = []
       if (s.multi) for (const q of s.multi.queue) for (const k of keysOf(q.spec, q.argv)) keys.push(k)
     } else keys = keysOf(spec, argv)
+    // sets s.clusterSlot (getNodeByQuery's &c->slot)
     const v = cluster.verdict(s, checked, argv, keys)
-    s.clusterSlot = keys.length !== 0 ? keySlot(keys[0]) : -1
     const err = v ? verdictError(v) : null
     if (err !== null) {
-      // redis discardTransaction: the transaction and its WATCHes are gone
-      if (spec.name === 'exec' && s.multi !== null) {
-        s.multi = null
-        s.server.unwatchAll(s)
-      }
+      // redis processCommand: a refused EXEC discards the transaction, any other command flags it
+      if (spec.name === 'exec') discardTransaction(s)
       return reject(s, err, spec)
     }
   }

@@ -185,8 +185,9 @@ export function createCluster(server: NodeServer): ClusterModule {
       verdict: (session, spec, _argv, keys) => {
         // Hot path (one key, a stable slot this master owns, cluster ok): no query object at all.
         const st = rt.st
+        const slot = keys.length !== 0 ? keySlot(keys[0]) : -1
+        session.clusterSlot = slot
         if (keys.length === 1 && st.ok) {
-          const slot = keySlot(keys[0])
           if (st.slots[slot] === st.myself && st.migratingTo[slot] === null && st.importingFrom[slot] === null) return null
         }
         return slotVerdict(st, {

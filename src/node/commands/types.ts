@@ -126,7 +126,8 @@ export interface ClusterHooks {
   /**
    * Decide whether this node serves the command. `keys` are the key strings from the spec's
    * key positions (empty for keyless commands; EXEC passes the union of the queued keys).
-   * Return null or {kind:'ok'} to serve.
+   * Return null or {kind:'ok'} to serve. Sets `session.clusterSlot` to the first key's slot (-1
+   * without keys), as getNodeByQuery returns redis's c->slot.
    */
   verdict(session: Session, spec: CommandSpec, argv: string[], keys: string[]): Verdict | null
   /** PUBLISH fan-out over the bus (local delivery is done by the node itself). */
