@@ -23,10 +23,8 @@ interface Waiter {
   onTimeout: () => void
   resolve: () => void
   timer: NodeJS.Timeout | null
-  /** The type of value it pops or reads (redis btype): waiters of other types are skipped. */
-  of: ValueClass
-  /** A waiter that cannot be served does not stop later ones (XREAD: each waits for its own ID). */
-  independent: boolean
+  /** BlockRequest.of */
+  of: ValueClass | null
 }
 
 /** A value class of the keyspace (Deque, ZSet, Stream). */
@@ -127,7 +125,7 @@ class Registry {
             // on that type (serveClientsBlockedOnListKey…), and XREADGROUP clients of a key gone or
             // of another type (-UNBLOCKED)
             served = this.server.expiryClock.frozenFor(() => {
-              if (!w.independent && !(this.server.db(w.dbIndex).peek(key) instanceof w.of)) return 'other type'
+              if (w.of !== null && !(this.server.db(w.dbIndex).peek(key) instanceof w.of)) return 'other type'
               this.server.beforeWrite(w.dbIndex, w.writeKeys)
               return w.serve(key)
             })
@@ -138,7 +136,7 @@ class Registry {
           }
           if (served === 'other type') continue
           if (!served) {
-            if (w.independent) continue
+            if (w.of === null) continue
             break // the key is empty: later waiters of its type cannot be served either
           }
           this.finish(w, servedAt)
@@ -193,10 +191,14 @@ export interface BlockRequest {
   onTimeout: () => void
   /** Reply when the command may not block (MULTI); defaults to onTimeout. BLMOVE differs (null bulk). */
   onNoBlock?: () => void
-  /** The type of value it is served from (Deque, ZSet, Stream: redis's btype). */
-  of: ValueClass
-  /** Serve later waiters of the key even when this one stays blocked (streams). */
-  independent?: boolean
+  /**
+   * The type of value it pops (Deque, ZSet: redis's btype). A wake-up serves it only from a key of
+   * that type (so `serve` may use the typed getter: no WRONGTYPE), and an empty key stops the later
+   * waiters of its type. null for stream readers: they look at the key themselves (XREADGROUP
+   * answers -UNBLOCKED on another type) and each waits for its own ID, so one that stays blocked
+   * does not hold up the next.
+   */
+  of: ValueClass | null
 }
 
 /**
@@ -227,7 +229,6 @@ export function serveOrBlock(ctx: CommandContext, req: BlockRequest): void | Pro
       },
       timer: null,
       of: req.of,
-      independent: req.independent === true,
     }
     if (req.timeoutMs > 0) {
       const deadline = Date.now() + req.timeoutMs
@@ -323,20 +324,10 @@ export function redirectBlocked(server: NodeServer, check: (session: Session, db
 
 
 /**
- * The value a blocked pop may serve from: the typed getter normally (WRONGTYPE for another
- * type), but on a wake-up a key of another type is skipped and the client stays blocked.
- */
-export function poppableAt<T>(ctx: CommandContext, key: string, wake: boolean, type: abstract new (...args: never[]) => T, get: (key: string) => T | undefined): T | undefined {
-  if (!wake) return get(key)
-  const v = ctx.db.get(key)
-  return v instanceof type ? v : undefined
-}
-
-/**
  * BLPOP / BRPOP / BZPOPMIN / BZPOPMAX (`KEY [KEY ...] TIMEOUT`): pop one element from the first
  * non-empty key — on a wake-up from the key that became ready — or block; a null array on timeout.
  */
-export function popFromFirstReady<T extends object>(ctx: CommandContext, argv: string[], of: abstract new (...args: never[]) => T, at: (key: string, wake: boolean) => T | undefined, size: (v: T) => number, pop: (key: string, v: T, afterBlocking: boolean) => void): void | Promise<void> {
+export function popFromFirstReady<T extends object>(ctx: CommandContext, argv: string[], of: abstract new (...args: never[]) => T, at: (key: string) => T | undefined, size: (v: T) => number, pop: (key: string, v: T, afterBlocking: boolean) => void): void | Promise<void> {
   const keys = argv.slice(1, -1)
   return serveOrBlock(ctx, {
     keys,
@@ -344,7 +335,7 @@ export function popFromFirstReady<T extends object>(ctx: CommandContext, argv: s
     timeoutMs: parseTimeout(argv[argv.length - 1]),
     serve: (ready) => {
       for (const key of ready !== undefined ? [ready] : keys) {
-        const v = at(key, ready !== undefined)
+        const v = at(key)
         if (v === undefined || size(v) === 0) continue
         pop(key, v, ready !== undefined)
         return true

@@ -2,7 +2,7 @@
 // BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP. Parking, wake-ups and timeouts are src/node/blocking.ts;
 // here is only "try to serve now" plus the replies. A served client is propagated as the
 // equivalent non-blocking command (LPOP/RPOP/LMOVE/RPOPLPUSH), like redis does.
-import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
+import {parseTimeout, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {Deque} from '../keyspace/keyspace.js'
 import {moveElement, parseMpop, popN, serveMpop, side} from './lists.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
@@ -17,10 +17,8 @@ export const commands: CommandSpec[] = [
   cmd('blmpop', -5, ['write', 'blocking'], 0, blmpop, {keys: numkeysKeys(2)}),
 ]
 
-const listAt = (ctx: CommandContext, key: string, wake: boolean): Deque | undefined => poppableAt(ctx, key, wake, Deque, (k) => ctx.db.getList(k))
-
 function bpop(ctx: CommandContext, argv: string[], head: boolean): void | Promise<void> {
-  return popFromFirstReady(ctx, argv, Deque, (key, wake) => listAt(ctx, key, wake), (list) => list.length, (key, list, afterBlocking) => {
+  return popFromFirstReady(ctx, argv, Deque, (key) => ctx.db.getList(key), (list) => list.length, (key, list, afterBlocking) => {
     const v = popN(ctx, key, list, head, 1, afterBlocking)[0]
     ctx.propagateAs([head ? 'LPOP' : 'RPOP', key])
     ctx.reply.array(2)
@@ -38,7 +36,7 @@ function bmove(ctx: CommandContext, argv: string[], fromHead: boolean, toHead: b
     alsoWrites: [dst],
     timeoutMs,
     serve: (ready) => {
-      const list = listAt(ctx, src, ready !== undefined)
+      const list = ctx.db.getList(src)
       if (!list || list.length === 0) return false
       const v = moveElement(ctx, src, dst, fromHead, toHead, ready !== undefined)
       // redis: served at once, BLMOVE is rewritten keeping the directions as typed; served after
@@ -62,10 +60,8 @@ function blmpop(ctx: CommandContext, argv: string[]): void | Promise<void> {
     keys: a.keys,
     of: Deque,
     timeoutMs,
-    serve: (ready) => {
-      if (ready === undefined) return serveMpop(ctx, a) // WRONGTYPE when reaching a key of another type
-      return listAt(ctx, ready, true) !== undefined && serveMpop(ctx, a, ready)
-    },
+    // WRONGTYPE when reaching a key of another type (a wake-up is only from a list)
+    serve: (ready) => serveMpop(ctx, a, ready),
     onTimeout: () => ctx.reply.nullArray(),
   })
 }

@@ -129,8 +129,7 @@ function xread(ctx: CommandContext, argv: string[], xreadgroup: boolean): void |
   return serveOrBlock(ctx, {
     keys: a.keys,
     timeoutMs: a.timeoutMs,
-    of: Stream,
-    independent: true,
+    of: null,
     serve: (ready) => (ready === undefined ? serveNow(ctx, a) : serveWoken(ctx, a, ready, gtByKey.get(ready)!, blockCount)),
     onTimeout: () => ctx.reply.nullArray(),
   })

@@ -3,7 +3,7 @@
 // zsets-range.ts, set algebra in zsets-store.ts. Scores are replied with reply.double
 // (%.17g like redis 7.0; RESP3 double type).
 import {replyOverLimit} from '../clientmem.js'
-import {parseTimeout, poppableAt, popFromFirstReady, serveOrBlock} from '../blocking.js'
+import {parseTimeout, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import {isCompact} from '../keyspace/encoding.js'
@@ -226,10 +226,8 @@ function zpop(ctx: CommandContext, argv: string[], min: boolean): void {
   emitPairs(ctx, items, nested)
 }
 
-const zsetAt = (ctx: CommandContext, key: string, wake: boolean): ZSet | undefined => poppableAt(ctx, key, wake, ZSet, (k) => ctx.db.getZSet(k))
-
 function bzpop(ctx: CommandContext, argv: string[], min: boolean): void | Promise<void> {
-  return popFromFirstReady(ctx, argv, ZSet, (key, wake) => zsetAt(ctx, key, wake), (z) => z.size, (key, z) => {
+  return popFromFirstReady(ctx, argv, ZSet, (key) => ctx.db.getZSet(key), (z) => z.size, (key, z) => {
     const items = popEnd(ctx, key, z, min, 1)
     ctx.propagateAs([min ? 'ZPOPMIN' : 'ZPOPMAX', key])
     ctx.reply.array(3)
@@ -258,7 +256,7 @@ function zmpop(ctx: CommandContext, argv: string[], blocking: boolean): void | P
   const keys = argv.slice(numkeysAt + 1, whereAt)
   const serve = (ready?: string): boolean => {
     for (const key of ready !== undefined ? [ready] : keys) {
-      const z = zsetAt(ctx, key, ready !== undefined)
+      const z = ctx.db.getZSet(key)
       if (!z || z.size === 0) continue
       const items = popEnd(ctx, key, z, where === 'min', count)
       ctx.propagateAs([where === 'min' ? 'ZPOPMIN' : 'ZPOPMAX', key, String(items.length)])
