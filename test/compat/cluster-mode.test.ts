@@ -6,7 +6,8 @@
 // CROSSSLOT over what followed); an EXEC refused with CROSSSLOT drops the connection's WATCHes too
 // (redis discardTransaction: a later write of a once-watched key does not fail the next EXEC); a
 // function without declared keys run by EXEC starts from the transaction's slot, and the first key
-// a script touches there binds the rest of the transaction's scripts (redis original_c->slot).
+// a script touches there binds the rest of the transaction's scripts (redis original_c->slot);
+// MEMORY USAGE counts a key's slot-list links (clusterDictEntryMetadata).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -77,6 +78,11 @@ EXEC
 FCALL f 0 GET b
 FCALL f 0 GET {t}a
 FUNCTION DELETE slots
+SET {t}m hello
+HSET {t}h f v
+MEMORY USAGE {t}m
+MEMORY USAGE {t}h
+DEL {t}m {t}h
 `
 
 test('cluster-mode refusals and keyspace commands match redis-server', {skip}, async () => {

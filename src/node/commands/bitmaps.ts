@@ -49,8 +49,7 @@ function bufferForWrite(ctx: CommandContext, key: string, maxbit: number): {buf:
 }
 
 function store(ctx: CommandContext, key: string, buf: Buffer, changes = 1): void {
-  ctx.db.set(key, buf.toString('latin1'), true)
-  ctx.db.markRaw(key) // an unshared sds: OBJECT ENCODING says raw (src/node/keyspace/encoding.ts)
+  ctx.db.editString(key, buf.toString('latin1')) // an unshared sds: OBJECT ENCODING says raw
   ctx.afterWrite(key, changes)
   ev(ctx, N.STRING, 'setbit', key) // SETBIT and BITFIELD alike
 }
@@ -401,8 +400,6 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
   if (buf === null || readonly) return
   if (changes > 0) store(ctx, key, buf, changes) // redis: one per SET/INCRBY that wrote
   // redis creates/pads the string before running the ops even when every one failed (not dirty).
-  else if (grown) {
-    ctx.db.set(key, buf.toString('latin1'), true)
-    ctx.db.markRaw(key)
-  } else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when nothing changes
+  else if (grown) ctx.db.editString(key, buf.toString('latin1'))
+  else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when nothing changes
 }

@@ -39,7 +39,9 @@ function lookupHll(ctx: CommandContext, key: string, read = false): Hll | undefi
   const v = read ? ctx.db.readString(key) : ctx.db.getString(key)
   if (v === undefined) return undefined
   if (!Hll.valid(v)) throw new ReplyError(NOT_HLL)
-  return Hll.fromString(v)
+  const h = Hll.fromString(v)
+  h.sds = ctx.db.stringSds(key)
+  return h
 }
 
 function syncConfig(ctx: CommandContext): void {
@@ -48,8 +50,7 @@ function syncConfig(ctx: CommandContext): void {
 }
 
 function save(ctx: CommandContext, key: string, h: Hll, changes = 1): void {
-  ctx.db.set(key, h.toString(), true)
-  ctx.db.markRaw(key) // createHLLObject makes a raw sds: OBJECT ENCODING says raw
+  ctx.db.setRawString(key, h.toString(), h.sds) // createHLLObject makes a raw sds: OBJECT ENCODING says raw
   ctx.afterWrite(key, changes)
 }
 

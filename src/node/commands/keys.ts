@@ -144,7 +144,7 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): void {
   if (src === dst) return nx ? ctx.reply.integer(0) : ctx.reply.ok()
   if (nx && ctx.db.has(dst)) return ctx.reply.integer(0)
   const at = ctx.db.getExpire(src)
-  const enc = ctx.db.stringEncoding(src) // the object itself moves: a raw string stays raw
+  const enc = ctx.db.stringMark(src) // the object itself moves: a raw string stays raw, its sds too
   ctx.db.delete(dst)
   ctx.db.delete(src)
   ctx.db.set(dst, v)
@@ -262,7 +262,7 @@ function move(ctx: CommandContext, argv: string[]): void {
   const target = ctx.server.db(dbIndex)
   if (v === undefined || target.has(argv[1])) return ctx.reply.integer(0)
   const at = ctx.db.getExpire(argv[1])
-  const enc = ctx.db.stringEncoding(argv[1])
+  const enc = ctx.db.stringMark(argv[1])
   ctx.db.delete(argv[1])
   target.set(argv[1], v)
   target.keepStringEncoding(argv[1], enc)

@@ -15,6 +15,7 @@ import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
 import {heapBytes} from '../memory/process.js'
+import {memoryUsage} from '../keyspace/memory-usage.js'
 
 
 const MEMORY_HELP = [
@@ -89,7 +90,7 @@ export const commands: CommandSpec[] = [
   {
     ...cmd('memory', -2, [], 0, () => undefined),
     subcommands: [
-      cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsage),
+      cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsageCommand),
       cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
       cmd('stats', 2, [], 0, (ctx) => {
         const allocated = heapBytes()
@@ -259,21 +260,17 @@ function shutdown(ctx: CommandContext, argv: string[]): void | Promise<void> {
   })
 }
 
-/** Rough per-key footprint, same order of magnitude as redis' MEMORY USAGE. */
-export function valueSize(v: RedisValue): number {
-  if (typeof v === 'string') return v.length + 16
-  if (v instanceof Deque) return [...v].reduce((n, x) => n + x.length + 11, 24)
-  if (v instanceof Map) return [...v].reduce((n, [f, x]) => n + f.length + x.length + 24, 48)
-  if (v instanceof Set) return [...v].reduce((n, x) => n + x.length + 16, 48)
-  if (v instanceof Stream) return v.nodes.reduce((n, nd) => n + nd.lpBytes + 48, 64)
-  return [...v.entries()].reduce((n, [m]) => n + m.length + 32, 64)
-}
-
-function memoryUsage(ctx: CommandContext, argv: string[]): void {
-  if (argv.length !== 3 && !(argv.length === 5 && is(argv[3], 'samples'))) return ctx.reply.error(E.SYNTAX)
-  const v = ctx.db.get(argv[2])
+function memoryUsageCommand(ctx: CommandContext, argv: string[]): void {
+  let samples = 5
+  for (let j = 3; j < argv.length; j++) {
+    if (is(argv[j], 'samples') && j + 1 < argv.length) {
+      samples = intArg(argv[++j])
+      if (samples < 0) return ctx.reply.error(E.SYNTAX)
+    } else return ctx.reply.error(E.SYNTAX)
+  }
+  const v = ctx.db.peekRaw(argv[2])
   if (v === undefined) return ctx.reply.nil()
-  ctx.reply.integer(argv[2].length + valueSize(v) + 40)
+  ctx.reply.integer(memoryUsage(argv[2], v, {samples, clusterEnabled: ctx.server.cluster !== undefined, stringEncoding: ctx.db.stringEncoding(argv[2]), sds: ctx.db.stringSds(argv[2])}))
 }
 
 /** Deterministic digest of a value (DEBUG DIGEST-VALUE): equal values -> equal digests. */

@@ -270,8 +270,9 @@ function append(ctx: CommandContext, argv: string[]): void {
   const next = cur === undefined ? argv[2] : cur + argv[2]
   checkSize(ctx, next.length)
   // Flatten: repeated APPEND would otherwise build deep cons-strings (memory, later copies).
-  ctx.db.set(argv[1], cur === undefined ? next : flatten(next), true)
-  if (cur !== undefined) ctx.db.markRaw(argv[1]) // appendCommand unshares into a raw sds
+  // appendCommand unshares an existing value into a raw sds and grows it
+  if (cur === undefined) ctx.db.set(argv[1], next, true)
+  else ctx.db.editString(argv[1], flatten(next))
   ctx.afterWrite(argv[1])
   ev(ctx, N.STRING, 'append', argv[1])
   ctx.reply.integer(next.length)
@@ -317,8 +318,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   checkSize(ctx, offset + val.length)
   const padded = cur.length < offset ? cur + '\0'.repeat(offset - cur.length) : cur
   const next = flatten(padded.slice(0, offset) + val + padded.slice(offset + val.length))
-  ctx.db.set(key, next, true)
-  ctx.db.markRaw(key)
+  ctx.db.editString(key, next)
   ctx.afterWrite(key)
   ev(ctx, N.STRING, 'setrange', key)
   ctx.reply.integer(next.length)

@@ -6,6 +6,8 @@
 // no BigInt sits on the PFADD path. The register edits follow redis's algorithm step by step
 // (split, then merge adjacent VALs within 5 opcodes of the change) so the sparse bytes match.
 
+import {grownSds} from './sds.js'
+
 export const HLL_P = 14
 export const HLL_REGISTERS = 1 << HLL_P
 const HLL_Q = 64 - HLL_P
@@ -119,6 +121,9 @@ export function murmurHash64A(s: string): bigint {
 
 /** A mutable HLL: bytes[0..len) is exactly the string redis stores. */
 export class Hll {
+  /** The value's sds (sds.ts): undefined while it is one made to its length (MEMORY USAGE). */
+  sds: number | undefined = undefined
+
   constructor(
     public bytes: Uint8Array,
     public len: number,
@@ -226,12 +231,14 @@ export class Hll {
     if (idx !== HLL_REGISTERS) return false
     this.bytes = d
     this.len = DENSE_SIZE
+    this.sds = undefined // sdsnewlen(NULL, HLL_DENSE_SIZE)
     return true
   }
 
   /** redis hllSparseSet (including promotion to dense past hll-sparse-max-bytes or value 32). */
   private sparseSet(index: number, count: number): number {
     if (count > VAL_MAX_VALUE) return this.promote(index, count)
+    this.sds = grownSds(this.sds, this.len, this.len + 3) // sdsMakeRoomFor(o->ptr, 3)
     this.ensure(3)
     const b = this.bytes
     let end = this.len

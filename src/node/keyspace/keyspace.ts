@@ -9,6 +9,7 @@ import {ReplyError, E} from '../errors.js'
 import type {Clock} from '../clock.js'
 import {Deque} from './deque.js'
 import {keySlot, SLOTS} from './slot.js'
+import {grownSds} from './sds.js'
 import {ZSet} from './zset.js'
 import {Stream} from './stream.js'
 import {DictModel, type ElementPartitions} from './dict.js'
@@ -110,7 +111,8 @@ export class Keyspace {
    * beyond, even when it reads as an integer), 'int' for an integer that is not one of the shared
    * integers 0-9999 (COPY's duplicate: OBJECT REFCOUNT 1).
    */
-  private stringEncodings = new Map<string, StringEncoding>()
+  /** a string's encoding when marked; a number: raw, with the sds its in-place growth left (sds.ts) */
+  private stringEncodings = new Map<string, StringEncoding | number>()
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
@@ -269,18 +271,44 @@ export class Keyspace {
 
   /** After an in-place string edit (set() first): the value now reports the raw encoding. */
   markRaw(key: string): void {
-    this.stringEncodings.set(key, 'raw')
+    if (typeof this.stringEncodings.get(key) !== 'number') this.stringEncodings.set(key, 'raw')
+  }
+  /**
+   * An in-place edit of a string (APPEND, SETRANGE, SETBIT, BITFIELD): the value becomes `value`,
+   * an unshared raw sds that grew as sdsMakeRoomFor grows one (a new key's is made to its length).
+   */
+  editString(key: string, value: string): void {
+    const old = this.peekRaw(key)
+    this.setRawString(key, value, typeof old === 'string' ? grownSds(this.stringSds(key), old.length, value.length) : undefined)
+  }
+  /** set() of a raw string whose sds is `sds` (sds.ts; undefined: made to its length). */
+  setRawString(key: string, value: string, sds: number | undefined): void {
+    this.set(key, value, true)
+    this.stringEncodings.set(key, sds ?? 'raw')
+  }
+  /** The sds of a string grown in place (editString), else undefined (one made to its length). */
+  stringSds(key: string): number | undefined {
+    const m = this.stringEncodings.size === 0 ? undefined : this.stringEncodings.get(key)
+    return typeof m === 'number' ? m : undefined
   }
   /** After set() of a string redis creates without trying the int encoding (INCRBYFLOAT). */
   markNotInt(key: string): void {
     this.stringEncodings.set(key, 'embstr')
   }
-  /** Give `key` (just set() from another key: RENAME, COPY, MOVE) that key's stringEncoding(). */
-  keepStringEncoding(key: string, enc: StringEncoding | undefined): void {
+  /**
+   * Give `key` (just set() from another key) that key's stringEncoding() (COPY: a copy's sds is
+   * made to its length) or its stringMark() (RENAME, MOVE: the object itself moves).
+   */
+  keepStringEncoding(key: string, enc: StringEncoding | number | undefined): void {
     if (enc !== undefined) this.stringEncodings.set(key, enc)
   }
-  /** The string's encoding when marked (markRaw, markNotInt), else undefined (as its value gives). */
+  /** The string's encoding when marked (markRaw, markNotInt, editString), else undefined (as its value gives). */
   stringEncoding(key: string): StringEncoding | undefined {
+    const m = this.stringEncodings.size === 0 ? undefined : this.stringEncodings.get(key)
+    return typeof m === 'number' ? 'raw' : m
+  }
+  /** The string's mark as kept: its encoding, or the sds of a string grown in place. */
+  stringMark(key: string): StringEncoding | number | undefined {
     return this.stringEncodings.size === 0 ? undefined : this.stringEncodings.get(key)
   }
 

@@ -43,6 +43,12 @@ export class StreamNode {
   readonly fv: string[][] = []
   count = 0
   deleted = 0
+  /**
+   * The bytes XADD allocated the listpack with (lpNew(prealloc), grown from there), or 0 when it
+   * is allocated to its size: loaded, copied, shrunk when the next node started or when an entry's
+   * deletion shrank it (lpInsert reallocates a listpack that gets shorter). MEMORY USAGE.
+   */
+  prealloc = 0
   /** listpack bytes besides the header, the terminator and the count/deleted integers */
   private fixed: number
 
@@ -95,6 +101,7 @@ export class StreamNode {
   }
   markDeleted(i: number): void {
     this.flags[i] |= F_DELETED
+    if (lpIntSize(this.count - 1) < lpIntSize(this.count)) this.prealloc = 0
     this.count--
     this.deleted++
   }
@@ -306,7 +313,10 @@ export class Stream {
     if (tail === null) {
       const fields: string[] = []
       for (let i = 0; i < fv.length; i += 2) fields.push(fv[i])
+      // lpShrinkToFit of the node that is full; the new one starts with STREAM_LISTPACK_MAX_PRE_ALLOCATE
+      if (this.nodes.length !== 0) this.nodes[this.nodes.length - 1].prealloc = 0
       tail = new StreamNode(id, fields)
+      tail.prealloc = maxBytes > 0 && maxBytes < 4096 ? maxBytes : 4096
       this.nodes.push(tail)
     }
     tail.push(id, fv)
@@ -498,11 +508,18 @@ export class Stream {
    * compressed form (a chain of single-child steps is one node, every key ends in a leaf).
    */
   raxNodes(): number {
-    const n = this.nodes.length
-    if (n === 0) return 1
-    const keys = this.nodes.map((nd) => nd.master.toString(16).padStart(32, '0'))
-    return countRax(keys, 0, n, 0)
+    return raxNodeCount(this.nodes.map((nd) => nd.master))
   }
+}
+
+/**
+ * rax->numnodes of a rax keyed by 16-byte big-endian stream IDs (sorted, distinct): the node
+ * index, a PEL. Counted in its compressed form: a chain of single-child steps is one node, every
+ * key ends in a leaf; an empty rax is its root.
+ */
+export function raxNodeCount(ids: readonly StreamId[]): number {
+  if (ids.length === 0) return 1
+  return countRax(ids.map((id) => id.toString(16).padStart(32, '0')), 0, ids.length, 0)
 }
 
 /** Keys are 32 hex digits (16 bytes); depth counts bytes. */
