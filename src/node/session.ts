@@ -25,6 +25,11 @@ export interface MultiState {
 
 const UNAUTH_QUERY_LIMIT = 1024 * 1024
 const UNAUTH_OUTPUT_LIMIT = 1024 * 1024
+// A read batch's replies gather in one string, and a V8 string holds at most 2^29-24 characters:
+// past this much they are written before the next command runs, so a pipeline of any total size is
+// answered in full, as redis's reply list is (600 GETs of a 1 MB value got "ERR Invalid string
+// length" from the 512th MiB on). One command's own reply is still bounded by V8's limit.
+const REPLY_SPILL = 64 * 1024 * 1024
 
 class SessionContext implements CommandContext {
   constructor(
@@ -299,6 +304,7 @@ export class Session {
       // the reply outgrew the static buffer: check the output buffer limit before the next
       // command (a client over it gets nothing more: no reply, no further commands run)
       if (this.reply.out.length > this.rbSize && checkOutputLimit(this, true)) return
+      if (this.reply.out.length >= REPLY_SPILL) this.flush()
     }
     this.flush()
   }
