@@ -168,6 +168,10 @@ export class NodeServer extends EventEmitter {
   preCommandOom = false
   /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
+  /** Keyspace.sharedAccess of every database (memory/index.ts) */
+  sharedAccess: Map<number, number> | null = null
+  /** the access data are LFU counters (Keyspace.accessLfu) */
+  accessLfu = false
   private readonly dbs: Keyspace[] = []
   private readonly watchers = new WatchTable((i) => this.db(i))
   private netServers: net.Server[] = []
@@ -235,6 +239,8 @@ export class NodeServer extends EventEmitter {
       d.localExpires = this.expireMode === 'master' ? null : new Set()
       d.hideExpired = this.hideExpired && !this.expiryFrozen
       d.accessStamp = this.accessStamp
+      d.sharedAccess = this.sharedAccess
+      d.accessLfu = this.accessLfu
       d.events.expired = (key) => this.keyExpired(i, key)
       d.readStats = this.stats
       this.emit('dbCreated', i, d)

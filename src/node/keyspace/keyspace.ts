@@ -32,6 +32,9 @@ export function typeOf(v: RedisValue): TypeName {
 /** Per-key bytes beyond key and value in the used_memory estimate (dict entry, object, expiry slot). */
 export const KEY_OVERHEAD = 72
 
+/** redis's shared integers: 0-9999 in canonical form (OBJ_SHARED_INTEGERS) */
+const SHARED_INT = /^(0|[1-9]\d{0,3})$/
+
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
   expired?(key: string): void
@@ -105,6 +108,14 @@ export class Keyspace {
   access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   /**
+   * While redis would share integer objects (no maxmemory LRU/LFU policy), the access data of the
+   * values 0-9999: every key holding one shares its object, so its LRU clock / LFU counter too (one
+   * map for every database of a server); null otherwise.
+   */
+  sharedAccess: Map<number, number> | null = null
+  /** the access data are LFU counters (an overwrite hands the old value's counter to the new one) */
+  accessLfu = false
+  /**
    * Strings whose encoding is not what redis's tryObjectEncoding gives a value it stores ('int' for
    * an integer, else embstr/raw by length), until overwritten: 'raw' for strings modified in place
    * (APPEND, SETRANGE, SETBIT…), 'embstr' for INCRBYFLOAT's result (embstr up to 44 bytes, raw
@@ -148,9 +159,34 @@ export class Keyspace {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     if (this.dict.rehashidx !== -1) this.dict.touch()
     const v = this.slots[keySlot(key)]?.get(key)
-    // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
-    if (v !== undefined && this.accessStamp !== null) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
+    if (v !== undefined && this.accessStamp !== null) {
+      // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
+      const shared = this.sharedAccess !== null ? this.sharedInt(key, v) : -1
+      if (shared === -1) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
+      else this.sharedAccess!.set(shared, this.accessStamp(key, this.sharedAccess!.get(shared) ?? 0))
+    }
     return v
+  }
+
+  /** The shared integer object redis would give `key`'s value (0-9999), or -1. */
+  private sharedInt(key: string, v: RedisValue): number {
+    if (typeof v !== 'string' || v.length > 4 || !SHARED_INT.test(v) || (this.stringEncodings.size !== 0 && this.stringEncodings.has(key))) return -1
+    return Number(v)
+  }
+
+  /** The key's LRU clock / LFU counter: its value's shared object's, when it holds a shared integer. */
+  accessOf(key: string): number | undefined {
+    const v = this.sharedAccess !== null ? this.peekRaw(key) : undefined
+    const shared = v !== undefined ? this.sharedInt(key, v) : -1
+    return shared === -1 ? this.access.get(key) : this.sharedAccess!.get(shared)
+  }
+
+  /** Set the key's access data (RESTORE ... IDLETIME / FREQ: objectSetLRUOrLFU on its value object). */
+  setAccess(key: string, stamp: number): void {
+    const v = this.sharedAccess !== null ? this.peekRaw(key) : undefined
+    const shared = v !== undefined ? this.sharedInt(key, v) : -1
+    if (shared === -1) this.access.set(key, stamp)
+    else this.sharedAccess!.set(shared, stamp)
   }
 
   /** Lookup without touching the key's LRU/LFU data (OBJECT, eviction sampling). */
@@ -253,7 +289,14 @@ export class Keyspace {
     const old = m.get(key)
     // a new key starts fresh (prev undefined: LFU_INIT_VAL); an overwrite was just looked up (or is
     // a blind SET): the stamp function decides (LFU keeps the counter, redis dbSetValue)
-    if (this.accessStamp !== null) this.access.set(key, this.accessStamp(key, old === undefined ? undefined : -1 - (this.access.get(key) ?? 0)))
+    if (this.accessStamp !== null) {
+      const prev = old === undefined ? undefined : -1 - ((this.sharedAccess !== null ? this.accessOf(key) : this.access.get(key)) ?? 0)
+      const stamp = this.accessStamp(key, prev)
+      this.access.set(key, stamp)
+      // redis dbSetValue under LFU: the new value object takes the old one's counter, a shared
+      // integer's object too
+      if (prev !== undefined && this.accessLfu && this.sharedAccess !== null && typeof value === 'string' && value.length <= 4 && SHARED_INT.test(value)) this.sharedAccess.set(Number(value), stamp)
+    }
     if (old === undefined) this.dict.add(key)
     else if (this.dict.rehashidx !== -1) this.dict.touch()
     m.set(key, value)

@@ -150,11 +150,30 @@ function installStamp(server: NodeServer): void {
   if (trackingKind.get(server) !== kind) {
     // switching between LRU and LFU starts the data over (Redis reinterprets the bits)
     for (const [, db] of server.databases()) db.access.clear()
+    server.sharedAccess?.clear()
     trackingSince.set(server, lruClock())
     trackingKind.set(server, kind)
   }
   server.accessStamp = stamp
-  for (const [, db] of server.databases()) db.accessStamp = stamp
+  server.accessLfu = lfu
+  for (const [, db] of server.databases()) {
+    db.accessStamp = stamp
+    db.accessLfu = lfu
+  }
+  installSharing(server)
+}
+
+/**
+ * redis shares the integer objects 0-9999 among keys unless maxmemory is set with an LRU/LFU
+ * policy (MAXMEMORY_FLAG_NO_SHARED_INTEGERS): while it does, keys holding the same one share its
+ * access data. Their data starts over when sharing starts again.
+ */
+function installSharing(server: NodeServer): void {
+  const policy = server.config.get('maxmemory-policy')
+  const sharing = server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
+  if (sharing === (server.sharedAccess !== null)) return
+  server.sharedAccess = sharing ? new Map() : null
+  for (const [, db] of server.databases()) db.sharedAccess = server.sharedAccess
 }
 
 /** redis LRU_CLOCK: seconds, 24 bits (the field LFU data shares). */
@@ -164,7 +183,7 @@ function lruClock(): number {
 
 /** estimateObjectIdleTime, in seconds (the 24-bit clock wraps). */
 export function idleSeconds(server: NodeServer, db: Keyspace, key: string): number {
-  const at = db.access.get(key) ?? trackingSince.get(server) ?? lruClock()
+  const at = db.accessOf(key) ?? trackingSince.get(server) ?? lruClock()
   const now = lruClock()
   return now >= at ? now - at : 0xffffff - at + now
 }
@@ -172,8 +191,8 @@ export function idleSeconds(server: NodeServer, db: Keyspace, key: string): numb
 /** RESTORE ... IDLETIME / FREQ (redis objectSetLRUOrLFU). */
 export function setIdleOrFreq(server: NodeServer, db: Keyspace, key: string, idle: number, freq: number): void {
   if (server.accessStamp === null) return
-  if (freq >= 0 && isLfu(server)) db.access.set(key, (lfuMinutes() << 8) | Math.min(255, freq))
-  else if (idle >= 0 && !isLfu(server)) db.access.set(key, (lruClock() - idle) & 0xffffff)
+  if (freq >= 0 && isLfu(server)) db.setAccess(key, (lfuMinutes() << 8) | Math.min(255, freq))
+  else if (idle >= 0 && !isLfu(server)) db.setAccess(key, (lruClock() - idle) & 0xffffff)
 }
 
 // ---- eviction ---------------------------------------------------------------------------
@@ -299,7 +318,10 @@ export function installMemory(server: NodeServer): void {
     if (name === 'maxmemory-policy') installStamp(server)
     // redis startEvictionTimeProc: evict from the event loop, not inside CONFIG SET (nor an EXEC
     // running it), each DEL propagated on its own
-    if (name === 'maxmemory') setImmediate(() => performEvictions(server))
+    if (name === 'maxmemory') {
+      installSharing(server)
+      setImmediate(() => performEvictions(server))
+    }
   })
   server.cronHooks.push(() => {
     if (server.config.int('maxmemory') > 0) performEvictions(server)
@@ -344,7 +366,7 @@ export function objectSubcommands(server: NodeServer): CommandSpec[] {
       const db = lookup(ctx, a[2])
       if (db === null) return ctx.reply.nil()
       if (!isLfu(server)) return ctx.reply.error(LFU_NOT_SELECTED)
-      ctx.reply.integer(lfuDecr(server, db.access.get(a[2]) ?? LFU_INIT_VAL))
+      ctx.reply.integer(lfuDecr(server, db.accessOf(a[2]) ?? LFU_INIT_VAL))
     }),
   ]
 }
