@@ -124,6 +124,10 @@ export class ClientSide {
     mains.forEach((m, i) => ids.set(`@c${i + 1}`, m.id))
     const rs: Reader[] = []
     if (readers) {
+      // a key expires at a command's lookup only, at the same step on both servers (an invalidation
+      // from the active expire cycle would come whenever each server's clock has it; needs DEBUG)
+      const r = await mains[0].call(['DEBUG', 'SET-ACTIVE-EXPIRE', '0'])
+      if (r !== '+OK') throw new Error(`DEBUG SET-ACTIVE-EXPIRE 0: ${JSON.stringify(r)} (--track-modes needs enable-debug-command)`)
       for (const [token, kind] of READERS) {
         const r = await Reader.connect(port, kind)
         rs.push(r)
