@@ -305,7 +305,18 @@ export class Tracking {
       const p = this.pending.splice(0)
       for (const k of p) this.send(s, k === null ? flushNull(s) : array1(k))
     } else this.pending.length = 0
-    if (s.tracking?.caching && s.multi === null && argv[0].toLowerCase() !== 'client') s.tracking.caching = false
+    if (s.tracking?.caching && s.multi === null && !this.ranClientSubcommand(argv)) s.tracking.caching = false
+  }
+
+  /**
+   * resetClient keeps the CACHING flag after a command whose proc is clientCommand: any CLIENT
+   * subcommand that exists, even refused for its arity; not `CLIENT` alone or an unknown
+   * subcommand (no command was found, c->cmd is NULL).
+   */
+  private ranClientSubcommand(argv: string[]): boolean {
+    if (argv.length < 2 || argv[0].toLowerCase() !== 'client') return false
+    const client = this.server.commands.lookup('client')
+    return client !== undefined && this.server.commands.lookupSub(client, argv[1]) !== undefined
   }
 }
 

@@ -195,5 +195,7 @@ export function trackingCommand(r: Rng, clients: number): string[] {
     return ['CLIENT', 'TRACKING', pick(r, ['ON', 'ON', 'ON', 'ON', 'on', 'OFF', 'OFF', 'maybe']), ...groups.flat()]
   }
   if (y < 0.85) return ['CLIENT', 'CACHING', pick(r, ['yes', 'yes', 'YES', 'no', 'no', 'maybe']), ...(r() < 0.03 ? ['extra'] : [])]
-  return ['CLIENT', pick(r, ['TRACKINGINFO', 'GETREDIR', 'TRACKINGINFO'])]
+  // (and CLIENT forms that keep CLIENT CACHING's flag for the next command or not: an arity error of
+  // a subcommand keeps it, CLIENT alone or an unknown subcommand clears it)
+  return pick(r, [['CLIENT', 'TRACKINGINFO'], ['CLIENT', 'TRACKINGINFO'], ['CLIENT', 'GETREDIR'], ['CLIENT', 'GETREDIR', 'x'], ['CLIENT', 'NOSUCH'], ['CLIENT'], ['CLIENT', 'CACHING']])
 }

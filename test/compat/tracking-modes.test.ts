@@ -60,6 +60,12 @@ async function transcript(port: number, conns: Conn[], steps: Step[]): Promise<s
     const out: string[] = []
     const named = (s: string): string => ids.reduce((acc, id, i) => acc.split(`:${id}\r\n`).join(`:@c${i}\r\n`), s)
     for (const [i, argv] of steps) {
+      if (argv[0] === '(close)') {
+        ws[i].sock.destroy()
+        await new Promise((r) => setTimeout(r, 50))
+        out.push(`${i} closed`)
+        continue
+      }
       ws[i].send(argv.map((a) => (/^@c\d$/.test(a) ? ids[Number(a.slice(2))] : a)))
       for (const until = Date.now() + 2000; ws[i].data === '' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5))
       await settle(ws)
@@ -179,6 +185,49 @@ const SCENARIOS: [string, Conn[], Step[]][] = [
       [2, ['GET', 's1']],
       [2, ['APPEND', 's1', 'x']],
       [2, ['EXEC']],
+    ],
+  ],
+  [
+    // resetClient keeps CLIENT CACHING's flag after a command whose proc is clientCommand: a CLIENT
+    // subcommand that exists, even refused for its arity; not after CLIENT alone or an unknown one
+    'CLIENT CACHING yes lasts over a CLIENT subcommand, not over an unknown one',
+    [{resp: 3}, {resp: 2}],
+    [
+      [0, ['CLIENT', 'TRACKING', 'ON', 'OPTIN']],
+      [0, ['CLIENT', 'CACHING', 'yes']],
+      [0, ['CLIENT', 'NOSUCH']],
+      [0, ['GET', 'k']],
+      [1, ['SET', 'k', '1']],
+      [0, ['CLIENT', 'CACHING', 'yes']],
+      [0, ['CLIENT', 'TRACKINGINFO', 'x']],
+      [0, ['GET', 'k']],
+      [1, ['SET', 'k', '2']],
+      [0, ['CLIENT', 'CACHING', 'yes']],
+      [0, ['CLIENT']],
+      [0, ['GET', 'k']],
+      [1, ['SET', 'k', '3']],
+      [0, ['CLIENT', 'CACHING', 'yes']],
+      [0, ['CLIENT', 'GETNAME']],
+      [0, ['GET', 'k']],
+      [1, ['SET', 'k', '4']],
+    ],
+  ],
+  [
+    'a redirection whose target has gone',
+    [{resp: 3}, {resp: 3}, {resp: 2}],
+    [
+      [0, ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '@c1']],
+      [2, ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '@c1', 'BCAST', 'PREFIX', 'k']],
+      [0, ['GET', 'k']],
+      [1, ['(close)']],
+      [0, ['SET', 'k', '1']],
+      [0, ['CLIENT', 'TRACKINGINFO']],
+      [0, ['CLIENT', 'GETREDIR']],
+      [2, ['CLIENT', 'TRACKINGINFO']],
+      [0, ['GET', 'k']],
+      [2, ['SET', 'k', '2']],
+      [0, ['CLIENT', 'TRACKING', 'OFF']],
+      [0, ['CLIENT', 'TRACKINGINFO']],
     ],
   ],
 ]
