@@ -142,6 +142,12 @@ export class ClientSide {
     return new ClientSide(mains, rs, ids, names)
   }
 
+  /** Another connection's id shown by a token (--track-reads' observer connection). */
+  name(token: string, id: string): void {
+    this.ids.set(token, id)
+    this.names.set(id, token)
+  }
+
   /** `argv` with the tokens replaced by this server's ids. */
   map(argv: string[]): string[] {
     return argv.map((a) => (a.startsWith('@') ? (this.ids.get(a) ?? a) : a))

@@ -501,6 +501,7 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
     for (let ci = 0; ci < nClients; ci++) if (resp === 3) await on(ci, ['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
     if (obs && observe.trackReads) await trackReads([real, ours], obs)
+    if (obs && observe.trackReads) obs.forEach((o, k) => sides[k].name('@reads', o.readerId!))
     let before: string[][] = []
     // each client's database, open transaction (the commands queued, to normalise EXEC's replies) and protocol
     const st = Array.from({length: nClients}, () => ({db: '0', queued: null as string[][] | null, resp: resp as number}))
@@ -682,6 +683,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
   const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking', trackReads: m.channel === 'reads'}
   const obs = m.channel && m.channel !== 'pushes' ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
   if (obs && observe.trackReads) await trackReads([real, ours], obs)
+  if (obs && observe.trackReads) obs.forEach((o, k) => sides[k].name('@reads', o.readerId!))
   const differs = async (cmds: string[][]): Promise<boolean> => {
     // each trial from the same start: no transaction left open by the last, no WATCH, no tracking,
     // the run's protocol, db 0 (an error in cluster mode, harmless), no keys, no pushes pending
