@@ -279,7 +279,8 @@ export class Session {
       this.currentArgv = argv
       const res = dispatch(this, argv)
       this.currentArgv = null
-      if (tracking) trackingEnd(this, argv)
+      // (also when the command turned tracking on for the first client: tracking.ts enable)
+      if (tracking || trackingClients !== 0) trackingEnd(this, argv)
       if (res !== undefined) {
         this.paused = true
         if (!muted && this.replyMode === 0 && !this.atomicWait && !wasReplica) this.flush()

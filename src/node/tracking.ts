@@ -49,7 +49,9 @@ export class Tracking {
   private broadcastScheduled = false
 
   constructor(readonly server: NodeServer) {
-    server.keyModifiedHooks.push((_db, key) => this.invalidateKey(key, true))
+    // (a script's write is its Lua client's, for NOLOOP in BCAST mode: redis records signalModifiedKey's
+    // client, which is not the caller, so a NOLOOP client hears of its own scripts' writes)
+    server.keyModifiedHooks.push((_db, key) => this.invalidateKey(key, true, this.server.scripting?.current ? null : this.executing))
     server.keyExpiredHooks.push((_db, key) => this.invalidateKey(key, true, null))
     server.on('flush', () => this.invalidateOnFlush())
     server.on('sessionClosed', (s: Session) => this.disable(s))
@@ -60,8 +62,17 @@ export class Tracking {
     server.cronHooks.push(() => this.limit())
   }
   maxKeys: number
+  /**
+   * Each client's redirection as last enabled: redis keeps client_tracking_redirection when
+   * tracking is turned off, and the invalidations still pending for the running client (its
+   * transaction wrote a key it had read, then turned tracking off) are sent there after EXEC.
+   */
+  private readonly lastRedirect = new WeakMap<Session, number>()
 
   enable(s: Session, redirect: number, opts: {bcast: boolean; optin: boolean; optout: boolean; noloop: boolean}, prefixes: string[]): void {
+    // the first tracking client turns it on from inside its command (maybe a transaction that goes
+    // on writing): from here on that command is the running one (NOLOOP, pending invalidations)
+    if (this.executing === null) this.executing = s
     if (s.tracking === null) {
       this.clients++
       trackingClients++
@@ -69,6 +80,7 @@ export class Tracking {
     }
     const t = s.tracking
     t.redirect = redirect
+    this.lastRedirect.set(s, redirect)
     t.brokenRedir = false
     t.bcast = opts.bcast
     t.optin = opts.optin
@@ -99,18 +111,27 @@ export class Tracking {
     trackingClients--
   }
 
-  /** checkPrefixCollisionsOrReply: the error text, or null. */
-  prefixCollision(s: Session, prefixes: string[]): string | null {
+  /**
+   * checkPrefixCollisionsOrReply: the error text (null when none) and whether tracking is enabled
+   * anyway. Redis checks each new prefix against the client's prefixes (in its radix tree's byte
+   * order) and then against the new prefixes after it; an overlap of two new prefixes found past
+   * the first returns that index, which the caller takes for success: the error is sent, and the
+   * prefixes are added and +OK follows (7.0.15). The texts are printed with %s: a prefix stops at a
+   * NUL byte.
+   */
+  prefixCollision(s: Session, prefixes: string[]): {error: string | null; enable: boolean} {
     const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a)
+    const c = (x: string) => (x.includes('\0') ? x.slice(0, x.indexOf('\0')) : x)
+    const old = [...(s.tracking?.prefixes ?? [])].sort()
     for (let i = 0; i < prefixes.length; i++) {
-      for (const old of s.tracking?.prefixes ?? []) {
-        if (overlaps(old, prefixes[i])) return `ERR Prefix '${prefixes[i]}' overlaps with an existing prefix '${old}'. Prefixes for a single client must not overlap.`
+      for (const o of old) {
+        if (overlaps(o, prefixes[i])) return {error: `ERR Prefix '${c(prefixes[i])}' overlaps with an existing prefix '${c(o)}'. Prefixes for a single client must not overlap.`, enable: false}
       }
       for (let j = i + 1; j < prefixes.length; j++) {
-        if (overlaps(prefixes[i], prefixes[j])) return `ERR Prefix '${prefixes[i]}' overlaps with another provided prefix '${prefixes[j]}'. Prefixes for a single client must not overlap.`
+        if (overlaps(prefixes[i], prefixes[j])) return {error: `ERR Prefix '${c(prefixes[i])}' overlaps with another provided prefix '${c(prefixes[j])}'. Prefixes for a single client must not overlap.`, enable: i !== 0}
       }
     }
-    return null
+    return {error: null, enable: true}
   }
 
   /** trackingRememberKeys: after a read-only command of a tracking client (not BCAST). */
@@ -173,7 +194,7 @@ export class Tracking {
       if (target === this.executing) {
         if (target.tracking.noloop) continue
         this.pending.push(key)
-      } else if (this.immediate) this.send(target, array1(key))
+      } else if (this.immediate || this.redirectsToExecuting(target)) this.send(target, array1(key))
       else this.post(target, array1(key))
     }
     this.totalItems -= ids.size
@@ -184,13 +205,24 @@ export class Tracking {
     for (const s of this.server.sessions.values()) {
       if (s.tracking === null) continue
       if (s === this.executing) this.pending.push(null)
-      else this.post(s, s.resp === 3 ? '_\r\n' : '*-1\r\n')
+      else if (this.redirectsToExecuting(s)) this.send(s, flushNull(s))
+      else this.post(s, flushNull(s))
     }
     this.table.clear()
     this.totalItems = 0
   }
 
   private readonly deferred: [Session, string][] = []
+
+  /**
+   * Another client's invalidation goes to the running client (its REDIRECT target): redis writes
+   * it at once (sendTrackingMessage), into that client's reply as it is being built — between
+   * the replies of an EXEC's commands, before the reply of the command that wrote the key.
+   */
+  private redirectsToExecuting(s: Session): boolean {
+    const e = this.executing
+    return e !== null && s.tracking !== null && s.tracking.redirect === e.id
+  }
 
   /**
    * An invalidation for a client other than the one running: sent at the end of this microtask
@@ -207,16 +239,17 @@ export class Tracking {
 
   /** sendTrackingMessage: `proto` is the encoded key array (or a null for a flush). */
   send(s: Session, proto: string): void {
-    const t = s.tracking!
+    const t = s.tracking
+    const redirect = t?.redirect ?? this.lastRedirect.get(s) ?? 0
     let target = s
     let redirected = false
-    if (t.redirect !== 0) {
-      const r = this.server.sessions.get(t.redirect)
+    if (redirect !== 0) {
+      const r = this.server.sessions.get(redirect)
       if (r === undefined) {
-        t.brokenRedir = true
+        if (t !== null) t.brokenRedir = true
         if (s.resp === 3) {
           const mark = s.reply.out.length
-          s.reply.raw(`>2\r\n$21\r\ntracking-redir-broken\r\n:${t.redirect}\r\n`)
+          s.reply.raw(`>2\r\n$21\r\ntracking-redir-broken\r\n:${redirect}\r\n`)
           s.keepPush(mark)
           s.flushSoon()
         }
@@ -244,7 +277,10 @@ export class Tracking {
 
   /** trackingBroadcastInvalidationMessages: once per event-loop turn. */
   broadcast(): void {
-    for (const ps of this.prefixes.values()) {
+    // prefix by prefix in the byte order of redis's PrefixTable (a radix tree), not the order they
+    // were registered in: a client of several prefixes gets their pushes in that order
+    for (const p of [...this.prefixes.keys()].sort()) {
+      const ps = this.prefixes.get(p)!
       if (ps.keys.size === 0) continue
       // redis keeps them in a radix tree: sent in byte order (latin1 strings sort as their bytes)
       const keys = [...ps.keys.keys()].sort()
@@ -263,12 +299,33 @@ export class Tracking {
   /** After a top-level command of `s`: its own invalidations follow its reply; CACHING is one-shot. */
   afterCommand(s: Session, argv: string[]): void {
     if (this.executing === s) this.executing = null
-    if (this.pending.length !== 0 && s.tracking !== null) {
+    // (sent even if the command turned tracking off meanwhile: trackingHandlePendingKeyInvalidations
+    // does not look at the flag)
+    if (this.pending.length !== 0) {
       const p = this.pending.splice(0)
-      for (const k of p) this.send(s, k === null ? (s.resp === 3 ? '_\r\n' : '*-1\r\n') : array1(k))
+      for (const k of p) this.send(s, k === null ? flushNull(s) : array1(k))
     } else this.pending.length = 0
-    if (s.tracking?.caching && s.multi === null && argv[0].toLowerCase() !== 'client') s.tracking.caching = false
+    if (s.tracking?.caching && s.multi === null && !this.ranClientSubcommand(argv)) s.tracking.caching = false
   }
+
+  /**
+   * resetClient keeps the CACHING flag after a command whose proc is clientCommand: any CLIENT
+   * subcommand that exists, even refused for its arity; not `CLIENT` alone or an unknown
+   * subcommand (no command was found, c->cmd is NULL).
+   */
+  private ranClientSubcommand(argv: string[]): boolean {
+    if (argv.length < 2 || argv[0].toLowerCase() !== 'client') return false
+    const client = this.server.commands.lookup('client')
+    return client !== undefined && this.server.commands.lookupSub(client, argv[1]) !== undefined
+  }
+}
+
+/**
+ * A flush's invalidation: redis's shared.null of the tracking client's protocol (RESP2's is the
+ * null bulk string `$-1`), whatever the protocol of the connection it is redirected to.
+ */
+function flushNull(s: Session): string {
+  return s.resp === 3 ? '_\r\n' : '$-1\r\n'
 }
 
 function array1(key: string): string {

@@ -35,6 +35,18 @@ pairSuite('random command sequences, notifications and replication stream', DEBU
   })
 })
 
+// two main connections sending the commands (per-client database, transaction, protocol: WATCH of
+// one against the other's writes), and CLIENT TRACKING in every mode (OPTIN/OPTOUT with CACHING,
+// NOLOOP, BCAST with overlapping prefixes, REDIRECT to RESP3, RESP2-subscribed and RESP2 connections,
+// switching modes and the errors): every connection's pushes and messages compared (fuzz-clients.ts)
+pairSuite('random command sequences from two clients, tracking in every mode', DEBUG, (p) => {
+  for (const [seed, resp] of [[107, 2], [207, 3]] as const) {
+    test(`seed ${seed}, RESP${resp}: 2,000 commands from two clients answer, push and invalidate as redis-server`, {timeout: 600_000}, async () => {
+      assert.deepEqual((await fuzzSeed({real: p.redisPort, ours: p.ourPort}, seed, 2000, resp, undefined, false, {clients: 2, trackModes: true})).map(describeMismatch), [])
+    })
+  }
+})
+
 // cluster mode: the keys share one hash tag but `nokey` (CROSSSLOT with it, key extraction of every
 // movable-keys command, MULTI/EXEC across slots, SELECT/MOVE/SWAPDB refused)
 describe('random command sequences in cluster mode', {skip: redisSkip()}, () => {

@@ -9,10 +9,12 @@
 // differences with more seeds and longer runs:
 //   node --import tsx test/compat/fuzz-commands.ts [--seeds 1-20] [--commands 3000] [--resp 2|3] [--cluster]
 //     [--minimize] [--watch <key>] [--notify] [--repl] [--stats] [--track] [--track-reads] [--block | --blockers N]
+//     [--clients N] [--track-modes]
 import {createHash} from 'node:crypto'
 import type {Reply} from './harness.js'
 import {Observer, observedDiffer, type ObserveOptions, type Observed} from './fuzz-observe.js'
 import {BlockPair} from './fuzz-block.js'
+import {ClientSide, READER_TOKENS, trackingCommand} from './fuzz-clients.js'
 
 export type Rng = () => number
 
@@ -440,8 +442,16 @@ export interface Mismatch {
   /** --block: the database that blocker had selected */
   blockingDb?: string
   /** set when the replies agree but what the command published or propagated differs (--notify, --repl, --stats, --track) */
-  channel?: 'notifications' | 'replication' | 'stats' | 'tracking' | 'reads'
+  channel?: 'notifications' | 'replication' | 'stats' | 'tracking' | 'reads' | 'pushes'
   observed?: {real: Observed; ours: Observed}
+  /** --track-modes: the connection whose pushes (or __redis__:invalidate messages) differ, and what each got */
+  pushed?: {conn: string; real: Reply[]; ours: Reply[]}
+  /** --clients N / --track-modes: the run's clients, whether it mixed tracking commands in, and
+   *  the client (0-based) that sent `argv`; a command of another client than the first is
+   *  ['(client)', index, ...argv] in `before` */
+  clients?: number
+  trackModes?: boolean
+  client?: number
 }
 
 const show = (argv: string[]): string => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
@@ -453,9 +463,11 @@ export function describeMismatch(m: Mismatch): string {
   const queued = m.queued?.length ? `\n  queued commands answered differently: ${m.queued.join(' ; ')}` : ''
   const state = m.state ? `\n  keys on redis-server: ${JSON.stringify(m.state.real)}\n  keys on embedded:     ${JSON.stringify(m.state.ours)}` : ''
   const seen = (o: Observed): string => JSON.stringify(m.channel === 'notifications' ? o.notes : m.channel === 'stats' ? o.stats : m.channel === 'tracking' ? o.track : m.channel === 'reads' ? o.reads : o.repl)
+  const pushed = m.pushed ? `\n  what reached ${m.pushed.conn} differs (replies agree):\n  redis-server: ${JSON.stringify(m.pushed.real)}\n  embedded:     ${JSON.stringify(m.pushed.ours)}` : ''
   const channel = m.channel && m.observed ? `\n  ${m.channel} differ (replies agree):\n  redis-server: ${seen(m.observed.real)}\n  embedded:     ${seen(m.observed.ours)}` : ''
   const blocked = m.blocked ? `\n  the blocked ${show(m.blocked.argv)} got:\n  redis-server: ${JSON.stringify(m.blocked.real)}\n  embedded:     ${JSON.stringify(m.blocked.ours)}` : ''
-  return `seed ${m.seed} step ${m.step}: ${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${blocked}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
+  const by = m.client ? `(client ${m.client + 1}) ` : ''
+  return `seed ${m.seed} step ${m.step}: ${by}${show(m.argv)}\n  redis-server: ${JSON.stringify(m.real)}\n  embedded:     ${JSON.stringify(m.ours)}${channel}${pushed}${blocked}${queued}\n  after: ${related.slice(process.env.FUZZ_FULL ? 0 : -15).map(show).join(' ; ')}${state}`
 }
 
 /**
@@ -463,8 +475,10 @@ export function describeMismatch(m: Mismatch): string {
  * difference both are flushed (the states may differ from there on) and the run goes on.
  */
 export async function fuzzSeed(ports: {real: number; ours: number}, seed: number, commands: number, resp: 2 | 3 = 2, watch?: string, cluster = false, observe: ObserveOptions = {}): Promise<Mismatch[]> {
-  const {RawClient} = await import('./harness.js')
-  const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
+  const nClients = Math.max(1, Number(observe.clients ?? 1))
+  const modes = !!observe.trackModes
+  const sides = await Promise.all([ClientSide.start(ports.real, nClients, modes), ClientSide.start(ports.ours, nClients, modes)])
+  const [real, ours] = [sides[0].mains[0], sides[1].mains[0]]
   const out: Mismatch[] = []
   const observing = !!(observe.notify || observe.repl || observe.stats || observe.track || observe.trackReads)
   let obs: [Observer, Observer] | undefined
@@ -476,17 +490,21 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
         const t = setTimeout(() => reject(new Error(`seed ${seed}: no reply from ${who} to ${show(argv)} in 5 s`)), 5000)
         p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)))
       })
-    const both = (argv: string[]) => Promise.all([within(real.call(argv), argv, 'redis-server'), within(ours.call(argv), argv, 'the embedded node')])
+    // a command of client `ci` on both servers (client ids named by their tokens: fuzz-clients.ts)
+    const on = (ci: number, argv: string[]) => Promise.all([within(sides[0].mains[ci].call(sides[0].map(argv)), argv, 'redis-server'), within(sides[1].mains[ci].call(sides[1].map(argv)), argv, 'the embedded node')])
+    const both = (argv: string[]) => on(0, argv)
     await both(['FLUSHALL'])
     const r = prng(seed)
     await both(['CONFIG', 'SET', ...Object.entries({...ENCODING_LIMITS, 'list-max-listpack-size': pick(r, ['-2', '-1', '1', '2', '4'])}).flat()])
     await both(['SCRIPT', 'FLUSH'])
     await both(['FUNCTION', 'FLUSH'])
-    if (resp === 3) await both(['HELLO', '3'])
+    for (let ci = 0; ci < nClients; ci++) if (resp === 3) await on(ci, ['HELLO', '3'])
     if (observing) obs = await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)])
     if (obs && observe.trackReads) await trackReads([real, ours], obs)
+    if (obs && observe.trackReads) obs.forEach((o, k) => sides[k].name('@reads', o.readerId!))
     let before: string[][] = []
-    let mainDb = '0' // the database the main connection has selected
+    // each client's database, open transaction (the commands queued, to normalise EXEC's replies) and protocol
+    const st = Array.from({length: nClients}, () => ({db: '0', queued: null as string[][] | null, resp: resp as number}))
     blockers = await Promise.all(Array.from({length: Number(observe.block ?? 0)}, () => BlockPair.start(ports, resp)))
     const waiting = () => blockers.filter((b) => b.argv !== null)
     // a blocker's state after a command: both waiting, or both answered (the replies, to compare)
@@ -497,50 +515,66 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       const [sa, sb] = st
       return [sa === 'blocked' ? 'still blocked' : normalize(argv, sa), sb === 'blocked' ? 'still blocked' : normalize(argv, sb)]
     }
-    // after a difference: a fresh start (the blockers released, no WATCH, db 0, no keys), so that
-    // what the next difference needs to reproduce is only what ran since
+    // --track-modes: what reached each connection since the last step, on both servers (a client
+    // inside MULTI is read once it has left it: its pushes wait in its PushConn meanwhile)
+    const pushes = async (): Promise<[string, Reply[], Reply[]][]> => (modes ? syncPushes(sides, st.map((c) => c.queued !== null)) : [])
+    // after a difference: a fresh start (the blockers released, no WATCH, no tracking, db 0, the
+    // run's protocol, no keys), so that what the next difference needs to reproduce is only what ran since
     const restart = async (): Promise<void> => {
       await Promise.all(blockers.map((b) => b.release()))
-      await both(['UNWATCH'])
-      if (!cluster) await both(['SELECT', '0'])
-      mainDb = '0'
+      for (let ci = 0; ci < nClients; ci++) {
+        if (st[ci].queued) await on(ci, ['DISCARD'])
+        await on(ci, ['UNWATCH'])
+        if (modes) await on(ci, ['CLIENT', 'TRACKING', 'OFF'])
+        if (st[ci].resp !== resp) await on(ci, ['HELLO', String(resp)])
+        if (!cluster) await on(ci, ['SELECT', '0'])
+        st[ci] = {db: '0', queued: null, resp}
+      }
       await both(['FLUSHALL'])
+      if (modes && obs && observe.trackReads) await trackReads([real, ours], obs)
       await drain()
+      await pushes()
       before = []
     }
     // what the commands since the last call published and propagated, on both servers
     const drain = async (): Promise<[Observed, Observed] | undefined> => (obs ? Promise.all([obs[0].drain(), obs[1].drain()]) : undefined)
-    let queued: string[][] | null = null // inside MULTI: the commands queued, to normalise EXEC's replies
     for (let step = 0; step < commands; step++) {
       // (--block: while a blocker waits, now and then a write onto one of its keys, in its database:
       // a SELECT of it first when the main connection is in another)
       const w = waiting()
       const fed = w.length && r() < 0.15 ? (w.length > 1 ? pick(r, w) : w[0]) : null
       const feed = fed?.argv ?? null
-      let argv = fed && fed.db !== mainDb ? ['SELECT', fed.db] : feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : randomCommand(r)
+      // --clients N: which client sends it (the first one for a feed)
+      const ci = fed || nClients === 1 || r() < 0.65 ? 0 : 1 + Math.floor(r() * (nClients - 1))
+      const c = st[ci]
+      let argv = fed && fed.db !== c.db ? ['SELECT', fed.db] : feed ? feeding(r, feed.map((a) => (a.startsWith(TAG) ? a.slice(TAG.length) : a)), step) : modes && r() < 0.06 ? trackingCommand(r, nClients) : ci > 0 && r() < 0.03 ? pick(r, [['HELLO', '2'], ['HELLO', '3'], ['RESET']]) : randomCommand(r)
       if (cluster) argv = tagged(argv)
       // SWAPDB serves the blocked clients of a database key by key in the order of its blocking_keys
       // dict (scanDatabaseForReadyKeys), a hash order random per process: with clients waiting on
       // more than one key, the serving order (and what each gets) is redis's chance, not compared
-      const swaps = (c: string[]): boolean => c.some((a) => a.toUpperCase() === 'SWAPDB')
-      if ((swaps(argv) || (argv[0] === 'EXEC' && queued?.some(swaps))) && new Set(w.flatMap((b) => b.argv!.filter(isKey).map((k) => `${b.db}/${k}`))).size > 1) argv = argv[0] === 'EXEC' ? ['DISCARD'] : ['PING']
+      const swaps = (x: string[]): boolean => x.some((a) => a.toUpperCase() === 'SWAPDB')
+      if ((swaps(argv) || (argv[0] === 'EXEC' && c.queued?.some(swaps))) && new Set(w.flatMap((b) => b.argv!.filter(isKey).map((k) => `${b.db}/${k}`))).size > 1) argv = argv[0] === 'EXEC' ? ['DISCARD'] : ['PING']
       // SORT BY a pattern without '*' does not sort: a set comes in its hash table's order, random per process
       if (argv[0] === 'SORT') for (let i = 2; i + 1 < argv.length; i++) if (argv[i].toLowerCase() === 'by' && !argv[i + 1].includes('*')) argv.splice(i, 2, 'ALPHA')
-      const [a, b] = await both(argv)
-      const tx = queued
-      // the main connection's database (a SELECT run at once, or by EXEC)
-      if (argv[0] === 'SELECT' && a === '+OK') mainDb = argv[1]
-      if (argv[0] === 'EXEC' && tx && Array.isArray(a)) tx.forEach((q, i) => q[0] === 'SELECT' && a[i] === '+OK' && (mainDb = q[1]))
-      if (argv[0] === 'MULTI' && a === '+OK') queued = []
-      else if (argv[0] === 'EXEC' || argv[0] === 'DISCARD') queued = null
-      else if (queued && a === '+QUEUED') queued.push(argv)
+      const [a, b] = await on(ci, argv)
+      const tx = c.queued
+      // the client's database (a SELECT run at once, or by EXEC), protocol (HELLO, RESET) and transaction
+      const isReply = (x: Reply): boolean => Array.isArray(x) || (!!x && typeof x === 'object' && 'map' in x)
+      if (argv[0] === 'SELECT' && a === '+OK') c.db = argv[1]
+      if (argv[0] === 'HELLO' && isReply(a)) c.resp = Number(argv[1])
+      if (argv[0] === 'EXEC' && tx && Array.isArray(a)) tx.forEach((q, i) => (q[0] === 'SELECT' && a[i] === '+OK' && (c.db = q[1]), q[0] === 'HELLO' && isReply(a[i]) && (c.resp = Number(q[1]))))
+      if (argv[0] === 'RESET' && a === '+RESET') Object.assign(c, {db: '0', queued: null, resp: 2})
+      else if (argv[0] === 'MULTI' && a === '+OK') c.queued = []
+      else if (argv[0] === 'EXEC' || argv[0] === 'DISCARD') c.queued = null
+      else if (c.queued && a === '+QUEUED') c.queued.push(argv)
       // (inside EXEC, OBJECT REFCOUNT of a value a queued SET stored counts the queued argument too: 2)
       const inExec = (q: string[], e: Reply): Reply => (q[0] === 'OBJECT' && q[1] === 'REFCOUNT' && typeof e === 'number' ? 'refcount' : normalize(q, e))
-      const each = (r: Reply): Reply => (argv[0] === 'EXEC' && tx && Array.isArray(r) && r.length === tx.length ? r.map((e, i) => inExec(tx[i], e)) : normalize(argv, r))
-      const x = each(a)
-      const y = each(b)
+      const each = (x: Reply, side: ClientSide): Reply => (argv[0] === 'EXEC' && tx && Array.isArray(x) && x.length === tx.length ? x.map((e, i) => inExec(tx[i], side.unmap(tx[i], e))) : normalize(argv, side.unmap(argv, x)))
+      const x = each(a, sides[0])
+      const y = each(b, sides[1])
       const seen = await drain()
-      const channel = seen && observedDiffer(seen[0], seen[1])
+      const pushed = (await pushes()).find(([, p, q]) => JSON.stringify(p) !== JSON.stringify(q))
+      const channel = (seen && observedDiffer(seen[0], seen[1])) || (pushed ? 'pushes' : undefined)
       // each waiting blocker: served alike or still waiting on both; one waiting 150 commands is
       // released by CLIENT UNBLOCK on both (the timeout's reply compared)
       let blockDiff: Mismatch['blocked']
@@ -554,15 +588,15 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
         }
         if (!blockDiff && served && JSON.stringify(served[0]) !== JSON.stringify(served[1])) blockDiff = {argv: blocked, real: served[0], ours: served[1], index: blockers.indexOf(b)}
       }
+      const multi = nClients > 1 || modes ? {clients: nClients, trackModes: modes, client: ci} : {}
       if (JSON.stringify(x) !== JSON.stringify(y) || channel || blockDiff) {
         const keys = [...new Set(argv.slice(1).filter(isKey))]
-        const state = {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
+        const state = st[0].queued ? undefined : {real: await keyStates(real, keys), ours: await keyStates(ours, keys)}
         const diffQueued = tx && Array.isArray(x) && Array.isArray(y) ? tx.flatMap((q, i) => (JSON.stringify(x[i]) !== JSON.stringify(y[i]) ? [`#${i} ${show(q)}: ${JSON.stringify(x[i])} vs ${JSON.stringify(y[i])}`] : [])) : undefined
-        out.push({seed, step, argv, resp, real: x, ours: y, before, state, queued: diffQueued, ...(JSON.stringify(x) === JSON.stringify(y) && channel && seen ? {channel, observed: {real: seen[0], ours: seen[1]}} : {}), ...(blockDiff ? {blocked: blockDiff} : {})})
-        if (queued) await both(['DISCARD'])
-        queued = null
+        const sameReply = JSON.stringify(x) === JSON.stringify(y)
+        out.push({seed, step, argv, resp, real: x, ours: y, before, state, queued: diffQueued, ...multi, ...(sameReply && channel && seen && channel !== 'pushes' ? {channel, observed: {real: seen[0], ours: seen[1]}} : {}), ...(sameReply && channel === 'pushes' && pushed ? {channel, pushed: {conn: pushed[0], real: pushed[1], ours: pushed[2]}} : {}), ...(blockDiff ? {blocked: blockDiff} : {})})
         await restart()
-      } else before.push(argv)
+      } else before.push(ci ? ['(client)', String(ci), ...argv] : argv)
       // --block: now and then a blocking command with no timeout on a free blocker
       const free = blockers.find((b) => b.argv === null)
       if (free && r() < 0.05) {
@@ -573,14 +607,15 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
         free.send(bargv, step)
         const first = await blockState(free)
         if (first && JSON.stringify(first[0]) !== JSON.stringify(first[1])) {
-          out.push({seed, step, argv: bargv, resp, blocking: true, blockingDb: free.db, real: first[0], ours: first[1], before})
+          out.push({seed, step, argv: bargv, resp, blocking: true, blockingDb: free.db, real: first[0], ours: first[1], before, ...multi})
           await restart()
         } else if (!first) before.push(['(blocked)', String(blockers.indexOf(free)), free.db, ...bargv])
         await drain()
+        await pushes()
       }
       // --watch <key>: the first command after which the key's type or encoding differs (a state
       // that parts silently, before a reply shows it)
-      if (watch && !queued) {
+      if (watch && !st[0].queued) {
         const [ea, eb] = await both(['EVAL', "return {redis.call('TYPE', KEYS[1])['ok'], redis.pcall('OBJECT', 'ENCODING', KEYS[1])}", '1', watch])
         if (JSON.stringify(ea) !== JSON.stringify(eb)) {
           console.log(`seed ${seed} step ${step}: after ${show(argv)} ${watch} is ${JSON.stringify(ea)} on redis-server, ${JSON.stringify(eb)} on the embedded node`)
@@ -590,11 +625,25 @@ export async function fuzzSeed(ports: {real: number; ours: number}, seed: number
       }
     }
   } finally {
-    real.close()
-    ours.close()
+    sides.forEach((s) => s.close())
     await Promise.all(blockers.map((b) => b.release())).catch(() => undefined)
     blockers.forEach((b) => b.close())
     obs?.forEach((o) => o.close())
+  }
+  return out
+}
+
+/** --track-modes: each connection's pushes (a main connection's own, a redirect target's) since the last call, per connection. */
+async function syncPushes(sides: ClientSide[], inMulti: boolean[]): Promise<[string, Reply[], Reply[]][]> {
+  const out: [string, Reply[], Reply[]][] = []
+  for (let ci = 0; ci < inMulti.length; ci++) {
+    if (inMulti[ci]) continue
+    const [p, q] = await Promise.all(sides.map((s) => s.mains[ci].sync()))
+    out.push([`client ${ci + 1}`, p, q])
+  }
+  for (let i = 0; i < sides[0].readers.length; i++) {
+    const [p, q] = await Promise.all(sides.map((s) => s.readers[i].sync()))
+    out.push([READER_TOKENS[i], p, q])
   }
   return out
 }
@@ -625,17 +674,26 @@ async function keyStates(c: {call(argv: string[]): Promise<Reply>}, keys: string
  * answers differently: a reproduction to read, not 2,000 commands.
  */
 export async function minimize(ports: {real: number; ours: number}, m: Mismatch): Promise<string[][]> {
-  const {RawClient} = await import('./harness.js')
-  const [real, ours] = await Promise.all([RawClient.connect(ports.real), RawClient.connect(ports.ours)])
-  if (m.resp === 3) await Promise.all([real.call(['HELLO', '3']), ours.call(['HELLO', '3'])])
+  const nClients = m.clients ?? 1
+  const modes = !!m.trackModes
+  const sides = await Promise.all([ClientSide.start(ports.real, nClients, modes), ClientSide.start(ports.ours, nClients, modes)])
+  const [real, ours] = [sides[0].mains[0], sides[1].mains[0]]
+  const on = (ci: number, argv: string[]) => Promise.all([sides[0].mains[ci].call(sides[0].map(argv)), sides[1].mains[ci].call(sides[1].map(argv))])
   // a difference in what the command published or propagated: observed again on each attempt
   const observe: ObserveOptions = {notify: m.channel === 'notifications', repl: m.channel === 'replication', stats: m.channel === 'stats', track: m.channel === 'tracking', trackReads: m.channel === 'reads'}
-  const obs = m.channel ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
+  const obs = m.channel && m.channel !== 'pushes' ? await Promise.all([Observer.start(ports.real, observe), Observer.start(ports.ours, observe)]) : undefined
   if (obs && observe.trackReads) await trackReads([real, ours], obs)
+  if (obs && observe.trackReads) obs.forEach((o, k) => sides[k].name('@reads', o.readerId!))
   const differs = async (cmds: string[][]): Promise<boolean> => {
-    // each trial from the same start: no transaction left open by the last, no WATCH, db 0 (an
-    // error in cluster mode, harmless), no keys
-    for (const argv of [['DISCARD'], ['UNWATCH'], ['SELECT', '0'], ['FLUSHALL']]) await Promise.all([real.call(argv), ours.call(argv)])
+    // each trial from the same start: no transaction left open by the last, no WATCH, no tracking,
+    // the run's protocol, db 0 (an error in cluster mode, harmless), no keys, no pushes pending
+    const inMulti = Array.from({length: nClients}, () => false)
+    for (let ci = 0; ci < nClients; ci++) {
+      for (const argv of [['DISCARD'], ['UNWATCH'], ...(modes ? [['CLIENT', 'TRACKING', 'OFF']] : []), ['HELLO', String(m.resp)], ['SELECT', '0']]) await on(ci, argv)
+    }
+    await on(0, ['FLUSHALL'])
+    if (modes && obs && observe.trackReads) await trackReads([real, ours], obs)
+    if (modes) await syncPushes(sides, inMulti)
     // --block: each blocked command on connections of its own, released as in the run
     const blockers = new Map<string, BlockPair>()
     const block = async (index: string, db: string, argv: string[]): Promise<[Reply, Reply] | undefined> => {
@@ -648,21 +706,32 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
       return b.state()
     }
     const differ = (argv: string[], st: [Reply, Reply] | undefined): boolean => st !== undefined && JSON.stringify(normalize(argv, st[0])) !== JSON.stringify(normalize(argv, st[1]))
+    // a client's command, its transaction state followed (the pushes of a client inside MULTI are read once it leaves it, as in the run)
+    const send = async (ci: number, argv: string[]): Promise<[Reply, Reply]> => {
+      const [a, b] = await on(ci, argv)
+      if (argv[0] === 'MULTI' && a === '+OK') inMulti[ci] = true
+      else if (['EXEC', 'DISCARD', 'RESET'].includes(argv[0])) inMulti[ci] = false
+      return [a, b]
+    }
     try {
       for (const argv of cmds) {
         if (argv[0] === '(blocked)') await block(argv[1], argv[2], argv.slice(3))
         else if (argv[0] === '(released)') await blockers.get(argv[1])?.release()
-        else await Promise.all([real.call(argv), ours.call(argv)])
+        else if (argv[0] === '(client)') await send(Number(argv[1]), argv.slice(2))
+        else await send(0, argv)
       }
       if (m.blocking) return differ(m.argv, await block('new', m.blockingDb ?? '0', m.argv))
       if (obs) await Promise.all(obs.map((o) => o.drain()))
-      const [a, b] = await Promise.all([real.call(m.argv), ours.call(m.argv)])
+      if (modes) await syncPushes(sides, inMulti)
+      const ci = m.client ?? 0
+      const [a, b] = await send(ci, m.argv)
       if (obs) {
         const [x, y] = await Promise.all(obs.map((o) => o.drain()))
         return observedDiffer(x, y) === m.channel
       }
+      if (m.channel === 'pushes') return (await syncPushes(sides, inMulti)).some(([conn, p, q]) => conn === m.pushed?.conn && JSON.stringify(p) !== JSON.stringify(q))
       if (m.blocked) return differ(m.blocked.argv, await blockers.get(String(m.blocked.index))?.state())
-      return JSON.stringify(normalize(m.argv, a)) !== JSON.stringify(normalize(m.argv, b))
+      return JSON.stringify(normalize(m.argv, sides[0].unmap(m.argv, a))) !== JSON.stringify(normalize(m.argv, sides[1].unmap(m.argv, b)))
     } finally {
       for (const b of blockers.values()) {
         await b.release()
@@ -685,8 +754,7 @@ export async function minimize(ports: {real: number; ours: number}, m: Mismatch)
       }
     }
   } finally {
-    real.close()
-    ours.close()
+    sides.forEach((s) => s.close())
     obs?.forEach((o) => o.close())
   }
   return cmds
@@ -720,7 +788,7 @@ async function main(): Promise<void> {
   const commands = Number(arg('commands', '3000'))
   const resp = Number(arg('resp', '2')) as 2 | 3
   const cluster = process.argv.includes('--cluster')
-  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), trackReads: process.argv.includes('--track-reads'), block: process.argv.includes('--blockers') ? Number(arg('blockers', '1')) : process.argv.includes('--block')}
+  const observe: ObserveOptions = {notify: process.argv.includes('--notify'), repl: process.argv.includes('--repl'), stats: process.argv.includes('--stats'), track: process.argv.includes('--track'), trackReads: process.argv.includes('--track-reads'), clients: Number(arg('clients', '1')), trackModes: process.argv.includes('--track-modes'), block: process.argv.includes('--blockers') ? Number(arg('blockers', '1')) : process.argv.includes('--block')}
   // (--notify/--repl switch the active expire cycle off: DEBUG)
   const debug = {redisArgs: ['--enable-debug-command', 'local'], nodeOverrides: {'enable-debug-command': 'local'}}
   const pair = cluster ? await startClusterPair() : await (await import('./harness.js')).startPair(debug)

@@ -31,6 +31,11 @@ export interface ObserveOptions {
   /** compare the invalidations of keys the main connection read (CLIENT TRACKING ON REDIRECT to an
    *  observer connection: which commands remember the keys they read, and when those change) */
   trackReads?: boolean
+  /** main connections sending the commands (fuzz-clients.ts: --clients N; 1 by default) */
+  clients?: number
+  /** CLIENT TRACKING in every mode, CLIENT CACHING, TRACKINGINFO, GETREDIR mixed in, the pushes
+   *  and messages every connection receives compared (fuzz-clients.ts: --track-modes) */
+  trackModes?: boolean
 }
 
 export interface Observed {

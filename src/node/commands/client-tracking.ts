@@ -37,8 +37,9 @@ export function tracking(ctx: CommandContext, argv: string[]): void {
       return ctx.reply.error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
     const tr = trackingOf(ctx.server)
     if (opts.bcast) {
-      const err = tr.prefixCollision(s, prefixes)
-      if (err !== null) return ctx.reply.error(err)
+      const {error, enable} = tr.prefixCollision(s, prefixes)
+      if (error !== null) ctx.reply.error(error)
+      if (!enable) return
     }
     tr.enable(s, redir, opts, prefixes)
   } else if (is(argv[2], 'off')) {
