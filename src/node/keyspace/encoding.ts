@@ -72,7 +72,9 @@ export function noteWrite(v: RedisValue | undefined): void {
   const prev = converted.get(v)
   if (prev === CONVERTED) return
   if (prev === undefined) {
-    converted.set(v, exceeds(v) ? CONVERTED : {size: v.size, maxLen: longest(v)})
+    const big = exceeds(v)
+    converted.set(v, big ? CONVERTED : {size: v.size, maxLen: longest(v)})
+    if (!big && v instanceof Set) recordWidth(v)
     return
   }
   // Redis checks while adding an element (a hash also while updating a field: hashTypeSet), never
@@ -85,8 +87,14 @@ export function noteWrite(v: RedisValue | undefined): void {
     converted.set(v, CONVERTED)
     return
   }
+  if (wrote && v instanceof Set) recordWidth(v)
   prev.size = size
   prev.maxLen = len
+}
+
+function recordWidth(v: Set<string>): void {
+  const w = intsetWidth(v)
+  if (w > 2) intsetWidths.set(v, w)
 }
 
 /** The longest field or value of a hash, member of a set or sorted set. */
@@ -132,6 +140,37 @@ export function markConverted(v: object): void {
 export function inheritEncoding(from: object, to: object): void {
   const c = converted.get(from)
   if (c !== undefined) converted.set(to, c === CONVERTED ? CONVERTED : {...c})
+  const w = intsetWidths.get(from as Set<string>)
+  if (w !== undefined) intsetWidths.set(to as Set<string>, w)
+}
+
+/**
+ * The widest integer encoding (2, 4 or 8 bytes) an intset set has held: redis upgrades an intset
+ * for a wider member and never narrows it again (a member removed leaves it as wide). Recorded as
+ * the set is written (noteWrite), restored (its payload's width) or copied.
+ */
+const intsetWidths = new WeakMap<Set<string>, number>()
+
+function contentWidth(v: Iterable<string>): number {
+  let width = 2
+  for (const m of v) {
+    const n = Number(m)
+    if (n < -2147483648 || n > 2147483647) return 8
+    if (n < -32768 || n > 32767) width = 4
+  }
+  return width
+}
+
+/** The byte width of an intset set's integers (intset.c's encoding). */
+export function intsetWidth(v: Set<string>): number {
+  const w = intsetWidths.get(v)
+  const c = contentWidth(v)
+  return w !== undefined && w > c ? w : c
+}
+
+/** A set restored from an intset of this width keeps it (rdbLoad keeps the blob as it is). */
+export function keepIntsetWidth(v: Set<string>, width: number): void {
+  if (width > 2) intsetWidths.set(v, width)
 }
 
 /** OBJECT ENCODING. `marked`: the keyspace's stringEncoding() of the key (a string modified in place, INCRBYFLOAT's result). */

@@ -9,7 +9,7 @@ import {listpackEntrySize} from '../persistence/listpack.js'
 import {LIMITS, quicklistNodes, scoreToString} from '../persistence/rdb-codec.js'
 import {lzfCompress} from '../persistence/lzf.js'
 import {valueDict, nextPower} from './dict.js'
-import {encodingOf} from './encoding.js'
+import {encodingOf, intsetWidth} from './encoding.js'
 import {Deque, Stream, ZSet, type RedisValue, type StringEncoding} from './keyspace.js'
 import {PackedHash, PackedList} from './packed.js'
 import {exactSds, jemallocSize, sdsBytes} from './sds.js'
@@ -90,16 +90,7 @@ function dictSlots(v: object, size: number): number {
 }
 
 function intsetSize(v: Set<string>): number {
-  let width = 2
-  for (const x of v) {
-    const n = Number(x)
-    if (n < -2147483648 || n > 2147483647) {
-      width = 8
-      break
-    }
-    if (n < -32768 || n > 32767) width = 4
-  }
-  return ROBJ + jemallocSize(8 + width * v.size)
+  return ROBJ + jemallocSize(8 + intsetWidth(v) * v.size)
 }
 
 function setSize(v: Set<string>, samples: number): number {

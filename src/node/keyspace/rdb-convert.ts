@@ -3,7 +3,7 @@
 // through untouched: no re-encoding, binary-safe.
 import type {RdbValue} from '../persistence/rdb-value.js'
 import {Deque, Stream, ZSet, type RedisValue} from './keyspace.js'
-import {isCompact} from './encoding.js'
+import {intsetWidth, isCompact, keepIntsetWidth} from './encoding.js'
 import {PackedHash, PackedList} from './packed.js'
 
 /** Snapshot a keyspace value (copies: later writes to the key do not change the result). */
@@ -17,7 +17,10 @@ export function toRdbValue(v: RedisValue): RdbValue {
     const packed = v instanceof PackedHash ? v.packed : null
     return packed !== null ? {type: 'hash', entries: [], packed} : {type: 'hash', entries: [...v], compact: isCompact(v)}
   }
-  if (v instanceof Set) return {type: 'set', members: [...v], compact: isCompact(v)}
+  if (v instanceof Set) {
+    const compact = isCompact(v)
+    return {type: 'set', members: [...v], compact, width: compact ? intsetWidth(v) : undefined}
+  }
   // Not copied: every caller encodes the value before the key can change again.
   if (v instanceof Stream) return {type: 'stream', stream: v}
   const entries: [string, number][] = new Array(v.size)
@@ -37,8 +40,11 @@ export function fromRdbValue(v: RdbValue): RedisValue {
       return v.nodes !== undefined ? new PackedList(v.nodes) : Deque.from(v.items)
     case 'hash':
       return v.packed !== undefined ? new PackedHash(v.packed) : new Map(v.entries)
-    case 'set':
-      return new Set(v.members)
+    case 'set': {
+      const s = new Set(v.members)
+      if (v.width !== undefined) keepIntsetWidth(s, v.width)
+      return s
+    }
     case 'zset':
       return zsetFrom(v.entries)
     case 'stream':

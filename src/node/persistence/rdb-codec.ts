@@ -70,7 +70,7 @@ export function writeObject(w: ByteWriter, v: RdbValue, opts: EncodeOptions = {}
     case 'list':
       return writeList(w, v.items, c, v.nodes)
     case 'set':
-      return writeSet(w, v.members, c, v.compact)
+      return writeSet(w, v.members, c, v.compact, v.width)
     case 'hash':
       if (v.packed !== undefined) {
         w.u8(RDB_TYPE.HASH_LISTPACK)
@@ -138,7 +138,7 @@ function writeList(w: ByteWriter, items: string[], c: boolean, kept?: (string | 
   }
 }
 
-function writeSet(w: ByteWriter, members: string[], c: boolean, compact?: boolean): void {
+function writeSet(w: ByteWriter, members: string[], c: boolean, compact?: boolean, width?: number): void {
   const n = members.length
   if (n > 0 && (compact ?? n <= LIMITS.setMaxIntsetEntries)) {
     const ints: (number | bigint)[] = []
@@ -149,7 +149,7 @@ function writeSet(w: ByteWriter, members: string[], c: boolean, compact?: boolea
     }
     if (ints.length === n) {
       w.u8(RDB_TYPE.SET_INTSET)
-      writeBlob(w, encodeIntset(ints), c)
+      writeBlob(w, encodeIntset(ints, width), c)
       return
     }
   }
@@ -293,7 +293,7 @@ export function readObject(r: ByteReader, type: number, opts: DecodeOptions = {}
     }
     case RDB_TYPE.SET_INTSET: {
       const blob = readBlob(r)
-      return {type: 'set', members: packed(type, () => decodeIntset(blob))}
+      return {type: 'set', members: packed(type, () => decodeIntset(blob)), width: blob.readUInt32LE(0)}
     }
     case RDB_TYPE.SET_LISTPACK:
       return setValue(decodeListpack(readBlob(r)))

@@ -8,7 +8,8 @@ export type RdbValue =
   /** nodes: a quicklist kept as restored, unsanitized (items then empty): see keyspace/packed.ts */
   | {type: 'list'; items: string[]; nodes?: (string | Buffer)[]}
   /** compact: the encoding to write (intset / listpack or not); judged by content when absent. */
-  | {type: 'set'; members: string[]; compact?: boolean}
+  /** width: an intset's integer width (2, 4, 8) when wider than its members need (redis never narrows one) */
+  | {type: 'set'; members: string[]; compact?: boolean; width?: number}
   /** packed: a listpack kept as restored, unsanitized (entries then empty): see keyspace/packed.ts */
   | {type: 'hash'; entries: [string, string][]; compact?: boolean; packed?: Buffer}
   /** member, score; ±Infinity allowed, NaN rejected. Order is unspecified. */

@@ -143,15 +143,15 @@ export function decodeIntset(buf: Buffer): string[] {
 }
 
 /** Builds an intset from canonical integers (already validated); throws on duplicates. */
-export function encodeIntset(values: (number | bigint)[]): Buffer {
+export function encodeIntset(values: (number | bigint)[], minWidth = 2): Buffer {
   const sorted = values.slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  let enc = 2
+  let enc = minWidth
   for (const v of sorted) {
     if (v < -2147483648 || v > 2147483647) {
       enc = 8
       break
     }
-    if (v < -32768 || v > 32767) enc = 4
+    if (enc < 4 && (v < -32768 || v > 32767)) enc = 4
   }
   const out = Buffer.allocUnsafe(8 + sorted.length * enc)
   out.writeUInt32LE(enc, 0)
