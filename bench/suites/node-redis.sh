@@ -16,7 +16,8 @@
 #   RUN_TIMEOUT (seconds per engine, default 3600), REDIS_SERVER (default /usr/bin/redis-server).
 # Needs `npm run build` done here. Ports: test-utils picks free ones from 6379 up (cluster bus: +10000).
 # Out: OUT_DIR/<engine>.log (mocha's output), <engine>.json (mocha's json reporter), <engine>.res
-# (PASSED|FAILED|PENDING <file> :: <title>), shim-<engine>/ (one directory per server: argv, log),
+# (PASSED|FAILED|PENDING <file> :: <title>), shim-<engine>/ (calls.log: every docker call; one directory
+# per server: container.json with its command line, log, work/ its directory),
 # diff.txt.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -34,7 +35,7 @@ mkdir -p "$bin"
 printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$(command -v node)" "$here/bench/suites/node-redis-docker-shim.mjs" >"$bin/docker"
 chmod +x "$bin/docker"
 
-stop_all() { # every server a shim started for this engine and not yet stopped, by PID
+stop_all() { # every server a shim started for this engine and still running, by PID
   local state="$1" d pid
   for d in "$state"/*/; do
     [ -f "$d/pid" ] || continue
@@ -44,7 +45,6 @@ stop_all() { # every server a shim started for this engine and not yet stopped, 
       for c in $(pgrep -P "$pid" || true); do kill -KILL "$c" 2>/dev/null || true; done
       kill -KILL "$pid" 2>/dev/null || true
     fi
-    mv "$d/pid" "$d/pid.stopped"
   done
 }
 current_state=""
