@@ -267,10 +267,16 @@ function replicaTrackedExpires(server: NodeServer): number {
   return names.size
 }
 
-function replicationMemoryLines(server: NodeServer): string[] {
+/** redis getMemoryOverheadData's split of the shared replication buffer: backlog and replicas' excess. */
+export function replicationMemory(server: NodeServer): {backlog: number; replicas: number; total: number} {
   const repl = server.replication
   const total = repl?.replicationBufferBytes() ?? 0
   const backlogSize = server.config.int('repl-backlog-size')
-  const backlog = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize ? backlogSize : total
+  const excess = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize
+  return {backlog: excess ? backlogSize : total, replicas: excess ? total - backlogSize : 0, total}
+}
+
+function replicationMemoryLines(server: NodeServer): string[] {
+  const {backlog, total} = replicationMemory(server)
   return [`mem_replication_backlog:${backlog}`, `mem_total_replication_buffers:${total}`]
 }

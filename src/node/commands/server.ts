@@ -1,7 +1,6 @@
 // Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY DEBUG (SLOWLOG LATENCY MONITOR: observe.ts).
 // WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
-import {dbOverhead} from '../keyspace/db-dicts.js'
 import {createHash} from 'node:crypto'
 import {ConfigApplyError, ConfigError, NodeConfig} from '../config.js'
 import {E, ReplyError} from '../errors.js'
@@ -14,8 +13,8 @@ import {infoText} from './info.js'
 import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
-import {heapBytes} from '../memory/process.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
+import {memoryStats} from './memory-stats.js'
 
 
 const MEMORY_HELP = [
@@ -92,29 +91,7 @@ export const commands: CommandSpec[] = [
     subcommands: [
       cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsageCommand),
       cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
-      cmd('stats', 2, [], 0, (ctx) => {
-        const allocated = heapBytes()
-        // redis MEMORY STATS order: allocation figures, one map per non-empty database, keys.count
-        const dbs = ctx.server.databases().filter(([, d]) => d.size > 0)
-        ctx.reply.map(3 + dbs.length)
-        ctx.reply.bulk('peak.allocated')
-        ctx.reply.integer(allocated)
-        ctx.reply.bulk('total.allocated')
-        ctx.reply.integer(allocated)
-        for (const [id, d] of dbs) {
-          const o = dbOverhead(d, ctx.server.clusterEnabled)
-          ctx.reply.bulk(`db.${id}`)
-          ctx.reply.map(3)
-          ctx.reply.bulk('overhead.hashtable.main')
-          ctx.reply.integer(o.main)
-          ctx.reply.bulk('overhead.hashtable.expires')
-          ctx.reply.integer(o.expires)
-          ctx.reply.bulk('overhead.hashtable.slot-to-keys')
-          ctx.reply.integer(o.slotToKeys)
-        }
-        ctx.reply.bulk('keys.count')
-        ctx.reply.integer(ctx.server.databases().reduce((n, [, d]) => n + d.size, 0))
-      }),
+      cmd('stats', 2, [], 0, memoryStats),
       cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
       // What a redis-server built without jemalloc (MALLOC=libc) answers: V8 owns the heap here.
       cmd('malloc-stats', 2, [], 0, (ctx) => ctx.reply.bulk('Stats not supported for the current allocator')),

@@ -95,6 +95,7 @@ export class SaveChild {
   private readonly proc: ChildProcess
   private gone = false
   private committed = false
+  private killed = false
 
   /** Throws (redis "Can't save in background: fork: ...") when no process could be started. */
   constructor(private readonly opts: SaveChildOptions) {
@@ -177,7 +178,7 @@ export class SaveChild {
       return fail(`Write error saving DB on disk(${line.includes('fsync') ? 'fsync' : 'rdbSaveRio'}): ${reason}`)
     }
     if (!this.committed) return fail('Background save stream ended before the end of the RDB')
-    if (target === '') return 0
+    if (target === '' || this.killed) return 0
     const dest = resolve(target)
     try {
       renameSync(this.tmpPath, dest)
@@ -219,14 +220,20 @@ export class SaveChild {
 
   /** The end of the file: the child fsyncs and exits, then the parent renames. */
   commit(): void {
-    if (this.gone) return
+    if (this.gone || this.killed) return
     this.committed = true
     this.proc.stdin!.end()
   }
 
-  /** Kill now (synchronously sent) and remove the temp file, as redis killRDBChild + rdbRemoveTempFile. */
+  /**
+   * Kill now (synchronously sent) and remove the temp file, as redis killRDBChild + rdbRemoveTempFile.
+   * A child that had its whole file and exited before the signal reached it (not reaped yet) still
+   * exits 0: redis reaps such a child as a success ("Background saving terminated with success", no
+   * MISCONF), its dump.rdb already renamed. Here the rename is the parent's and is dropped: what
+   * killed the child (FLUSHALL) saves the current dataset itself.
+   */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.committed = false
+    this.killed = true
     if (!this.gone) this.proc.kill(signal)
     this.removeTemp()
   }
