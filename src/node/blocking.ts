@@ -9,6 +9,7 @@
 // type only: a BLPOP waiting before an XREAD on a key that becomes a stream is skipped, not a wall.
 import {ReplyError} from './errors.js'
 import type {CommandContext} from './commands/types.js'
+import {ceilThousandths, parseLongDouble} from './long-double.js'
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
 
@@ -172,7 +173,9 @@ export function parseTimeout(raw: string): number {
   else if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) v = Number(raw)
   else if (/^[+-]?0x[0-9a-f]+$/i.test(raw)) v = (raw.startsWith('-') ? -1 : 1) * parseInt(raw.replace(/^[+-]?0x/i, ''), 16)
   else throw new ReplyError('ERR timeout is not a float or out of range')
-  const ms = Math.trunc(v * 1000)
+  // ceill(ftval * 1000.0) in long double: any positive timeout is at least 1 ms (node-redis sends 5e-324)
+  const ld = Number.isFinite(v) ? parseLongDouble(raw) : null
+  const ms = ld !== null ? ceilThousandths(ld) : v * 1000
   if (!(ms >= 0) || ms >= 9223372036854775807) throw new ReplyError('ERR timeout is negative')
   return ms
 }

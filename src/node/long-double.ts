@@ -125,3 +125,18 @@ export function formatLongDoubleHuman(x: LongDouble): string {
   const out = `${x.neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`
   return out === '-0' ? '0' : out
 }
+
+/**
+ * `(long long) ceill(x * 1000.0)` for a finite x (getTimeoutFromObjectOrReply: seconds to
+ * milliseconds, rounded up, so 5e-324 s is 1 ms), as a number: the product rounded to a long double,
+ * then its ceiling.
+ */
+export function ceilThousandths(x: LongDouble): number {
+  const p = round(x.neg, x.m * 1000n, 1n, x.e)
+  if (p.inf) return x.neg ? -Infinity : Infinity
+  if (p.e >= 0) return (p.neg ? -1 : 1) * Number(p.m << BigInt(p.e))
+  const sh = BigInt(-p.e)
+  let q = p.m >> sh // the magnitude's floor
+  if (!p.neg && q << sh !== p.m) q++
+  return q === 0n ? 0 : (p.neg ? -1 : 1) * Number(q)
+}
