@@ -101,11 +101,15 @@ describe('doubles', () => {
 })
 
 describe('blocking timeouts', () => {
-  test('seconds as float, 0 = forever, sub-ms truncates to forever like redis', () => {
+  test('seconds as float, 0 = forever, rounded up to milliseconds (ceill(x * 1000.0) in long double)', () => {
     assert.equal(parseTimeout('0'), 0)
     assert.equal(parseTimeout('0.1'), 100)
     assert.equal(parseTimeout('2'), 2000)
-    assert.equal(parseTimeout('0.0001'), 0)
+    assert.equal(parseTimeout('0.0001'), 1)
+    assert.equal(parseTimeout('5e-324'), 1)
+    assert.equal(parseTimeout('1.0005'), 1001)
+    // a negative above -1 ms rounds up to -0: forever, not an error
+    assert.equal(parseTimeout('-0.0001'), 0)
   })
   test('errors', () => {
     assert.throws(() => parseTimeout('-1'), err('ERR timeout is negative'))

@@ -43,9 +43,19 @@ function listpackBytes(entries: Iterable<string>): number {
   return n
 }
 
-/** `asize += (double)elesize/samples*count` in C: the sum converted back to size_t. */
-const addAverage = (asize: number, elesize: number, samples: number, count: number): number =>
-  samples === 0 ? asize : Math.floor(asize + (elesize / samples) * count)
+/**
+ * objectComputeSize's sampling: the sizes of the first `samples` elements averaged and counted
+ * `count` times over (`asize += (double)elesize/samples*count`, the sum converted back to size_t).
+ */
+function sampled<T>(asize: number, items: Iterable<T>, count: number, samples: number, size: (item: T, i: number) => number): number {
+  let elesize = 0
+  let n = 0
+  for (const item of items) {
+    if (n >= samples) break
+    elesize += size(item, n++)
+  }
+  return n === 0 ? asize : Math.floor(asize + (elesize / n) * count)
+}
 
 function stringSize(v: string, enc: string, sds: number | undefined): number {
   if (enc === 'int') return ROBJ
@@ -74,13 +84,7 @@ function listSize(v: Deque, samples: number): number {
   if (nodes.length === 0) return asize
   const depth = LIMITS.listCompressDepth
   const compressing = depth > 0 && nodes.length >= depth * 2
-  let elesize = 0
-  let n = 0
-  while (n < nodes.length && n < samples) {
-    elesize += QUICKLIST_NODE + quicklistEntrySize(nodes[n], compressing && n >= depth && n < nodes.length - depth)
-    n++
-  }
-  return addAverage(asize, elesize, n, nodes.length)
+  return sampled(asize, nodes, nodes.length, samples, (node, i) => QUICKLIST_NODE + quicklistEntrySize(node, compressing && i >= depth && i < nodes.length - depth))
 }
 
 function dictSlots(v: object, size: number): number {
@@ -95,15 +99,7 @@ function intsetSize(v: Set<string>): number {
 
 function setSize(v: Set<string>, samples: number): number {
   if (encodingOf(v) === 'intset') return intsetSize(v)
-  let asize = ROBJ + DICT + 8 * dictSlots(v, v.size)
-  let elesize = 0
-  let n = 0
-  for (const x of v) {
-    if (n >= samples) break
-    elesize += DICT_ENTRY + sdsSize(x.length)
-    n++
-  }
-  return addAverage(asize, elesize, n, v.size)
+  return sampled(ROBJ + DICT + 8 * dictSlots(v, v.size), v, v.size, samples, (x) => DICT_ENTRY + sdsSize(x.length))
 }
 
 function hashSize(v: Map<string, string>, samples: number): number {
@@ -113,15 +109,7 @@ function hashSize(v: Map<string, string>, samples: number): number {
     for (const [f, x] of v) n += listpackEntrySize(f) + listpackEntrySize(x)
     return ROBJ + jemallocSize(n)
   }
-  let asize = ROBJ + DICT + 8 * dictSlots(v, v.size)
-  let elesize = 0
-  let n = 0
-  for (const [f, x] of v) {
-    if (n >= samples) break
-    elesize += sdsSize(f.length) + sdsSize(x.length) + DICT_ENTRY
-    n++
-  }
-  return addAverage(asize, elesize, n, v.size)
+  return sampled(ROBJ + DICT + 8 * dictSlots(v, v.size), v, v.size, samples, ([f, x]) => sdsSize(f.length) + sdsSize(x.length) + DICT_ENTRY)
 }
 
 /** A skiplist node's level: redis draws it at random (p = 1/4); here it follows the member's bytes. */
@@ -142,15 +130,8 @@ function zsetSize(v: ZSet, samples: number): number {
     for (const [m, s] of v.entries()) n += listpackEntrySize(m) + listpackEntrySize(scoreToString(s))
     return ROBJ + jemallocSize(n)
   }
-  let asize = ROBJ + ZSET + ZSKIPLIST + DICT + 8 * dictSlots(v, v.size) + jemallocSize(ZSKIPLIST_HEADER)
-  let elesize = 0
-  let n = 0
-  for (const [m] of v.entries()) {
-    if (n >= samples) break
-    elesize += sdsSize(m.length) + DICT_ENTRY + jemallocSize(24 + 16 * skiplistLevel(m))
-    n++
-  }
-  return addAverage(asize, elesize, n, v.size)
+  const asize = ROBJ + ZSET + ZSKIPLIST + DICT + 8 * dictSlots(v, v.size) + jemallocSize(ZSKIPLIST_HEADER)
+  return sampled(asize, v.entries(), v.size, samples, ([m]) => sdsSize(m.length) + DICT_ENTRY + jemallocSize(24 + 16 * skiplistLevel(m)))
 }
 
 /** streamRadixTreeMemoryUsage */
