@@ -11,6 +11,9 @@
 import type {NodeServer} from './server.js'
 import type {Session} from './session.js'
 import {queryBufferAlloc} from './querybuf.js'
+import {mallocSize, sdsHeader} from './keyspace/sds.js'
+
+export {mallocSize}
 
 /** zmalloc_size(client) of redis 7.0.15 on x86-64 (tot-mem of a fresh client less its buffers) */
 const CLIENT_STRUCT = 768
@@ -21,28 +24,16 @@ const DICT_ENTRY = 24
 const WATCHED_KEY = LIST_NODE + 32
 const MULTI_CMD = 24
 
-/** jemalloc's size class for an allocation of n bytes (4 classes per power of two above 128). */
-export function mallocSize(n: number): number {
-  if (n <= 8) return 8
-  if (n <= 128) return (n + 15) & ~15
-  const step = 2 ** Math.floor(Math.log2(n - 1)) / 4
-  return Math.ceil(n / step) * step
-}
-
-function sdsHeader(alloc: number): number {
-  return alloc < 256 ? 3 : alloc < 65536 ? 5 : 9
-}
-
-/** sdsZmallocSize: header (by size class of the string) + alloc + terminator, rounded by jemalloc. */
+/** sdsZmallocSize of a buffer sdsMakeRoomFor grew to `alloc`: header, alloc, terminator, rounded by jemalloc. */
 function sdsMallocSize(alloc: number): number {
-  return mallocSize(alloc + sdsHeader(alloc) + 1)
+  return mallocSize(alloc + sdsHeader(alloc, false) + 1)
 }
 
 /** The sds alloc redis records for a buffer asked to hold `alloc` bytes (jemalloc's usable size). */
 export function sdsUsable(alloc: number): number {
   // a freed query buffer is sdsempty(): nothing to spare
   if (alloc === 0) return 0
-  return sdsMallocSize(alloc) - sdsHeader(alloc) - 1
+  return sdsMallocSize(alloc) - sdsHeader(alloc, false) - 1
 }
 
 // ---- output buffer --------------------------------------------------------------------------

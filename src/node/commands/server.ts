@@ -247,7 +247,7 @@ function memoryUsageCommand(ctx: CommandContext, argv: string[]): void {
   }
   const v = ctx.db.peekRaw(argv[2])
   if (v === undefined) return ctx.reply.nil()
-  ctx.reply.integer(memoryUsage(argv[2], v, {samples, clusterEnabled: ctx.server.cluster !== undefined, stringEncoding: ctx.db.stringEncoding(argv[2]), sds: ctx.db.stringSds(argv[2])}))
+  ctx.reply.integer(memoryUsage(argv[2], v, {samples, clusterEnabled: ctx.server.clusterEnabled, stringEncoding: ctx.db.stringEncoding(argv[2]), sds: ctx.db.stringSds(argv[2])}))
 }
 
 /** Deterministic digest of a value (DEBUG DIGEST-VALUE): equal values -> equal digests. */

@@ -1,7 +1,7 @@
 // MEMORY USAGE (redis 7.0.15 object.c objectComputeSize + memoryCommand): the bytes redis-server
 // would report for a key, from the structures it would hold — robj, sds headers, dicts, quicklist
 // nodes, listpacks, intsets, skiplists, stream radix trees — each allocation rounded up to the size
-// class jemalloc gives it (jemallocSize), as zmalloc_size reports.
+// class jemalloc gives it (sds.ts mallocSize), as zmalloc_size reports.
 // Sampling follows redis: the first `samples` elements (nodes, dict entries) give an average that
 // is multiplied by the element count. Where redis's own figure depends on chance (skiplist node
 // levels, the dict order a sample walks) the model picks one deterministic outcome.
@@ -12,7 +12,7 @@ import {valueDict, nextPower} from './dict.js'
 import {encodingOf, intsetWidth} from './encoding.js'
 import {Deque, Stream, ZSet, type RedisValue, type StringEncoding} from './keyspace.js'
 import {PackedHash, PackedList} from './packed.js'
-import {exactSds, jemallocSize, sdsBytes} from './sds.js'
+import {exactSds, mallocSize, sdsBytes} from './sds.js'
 import {raxNodeCount, type StreamId} from './stream.js'
 
 const sdsSize = (len: number): number => sdsBytes(exactSds(len))
@@ -36,13 +36,6 @@ const STREAM_CONSUMER = 24
 /** clusterDictEntryMetadata: the prev/next pointers of a key's slot list in cluster mode */
 const CLUSTER_ENTRY_METADATA = 16
 
-/** Bytes of a listpack holding these entries (header, entries, terminator). */
-function listpackBytes(entries: Iterable<string>): number {
-  let n = 7
-  for (const s of entries) n += listpackEntrySize(s)
-  return n
-}
-
 /**
  * objectComputeSize's sampling: the sizes of the first `samples` elements averaged and counted
  * `count` times over (`asize += (double)elesize/samples*count`, the sum converted back to size_t).
@@ -60,7 +53,7 @@ function sampled<T>(asize: number, items: Iterable<T>, count: number, samples: n
 function stringSize(v: string, enc: string, sds: number | undefined): number {
   if (enc === 'int') return ROBJ
   // embstr: the robj, an sdshdr8 and the bytes in one allocation
-  if (enc === 'embstr') return jemallocSize(ROBJ + 3 + v.length + 1)
+  if (enc === 'embstr') return mallocSize(ROBJ + 3 + v.length + 1)
   return ROBJ + sdsBytes(sds ?? exactSds(v.length))
 }
 
@@ -72,9 +65,9 @@ function stringSize(v: string, enc: string, sds: number | undefined): number {
 function quicklistEntrySize(entry: Buffer, compressed: boolean): number {
   if (compressed && entry.length >= MIN_COMPRESS_BYTES) {
     const lzf = lzfCompress(entry, entry.length)
-    if (lzf !== null && lzf.length !== 0 && lzf.length + MIN_COMPRESS_IMPROVE < entry.length) return jemallocSize(4 + lzf.length)
+    if (lzf !== null && lzf.length !== 0 && lzf.length + MIN_COMPRESS_IMPROVE < entry.length) return mallocSize(4 + lzf.length)
   }
-  return jemallocSize(entry.length)
+  return mallocSize(entry.length)
 }
 
 function listSize(v: Deque, samples: number): number {
@@ -94,7 +87,7 @@ function dictSlots(v: object, size: number): number {
 }
 
 function intsetSize(v: Set<string>): number {
-  return ROBJ + jemallocSize(8 + intsetWidth(v) * v.size)
+  return ROBJ + mallocSize(8 + intsetWidth(v) * v.size)
 }
 
 function setSize(v: Set<string>, samples: number): number {
@@ -103,11 +96,11 @@ function setSize(v: Set<string>, samples: number): number {
 }
 
 function hashSize(v: Map<string, string>, samples: number): number {
-  if (v instanceof PackedHash && v.packed !== null) return ROBJ + jemallocSize(v.packed.length)
+  if (v instanceof PackedHash && v.packed !== null) return ROBJ + mallocSize(v.packed.length)
   if (encodingOf(v) === 'listpack') {
     let n = 7
     for (const [f, x] of v) n += listpackEntrySize(f) + listpackEntrySize(x)
-    return ROBJ + jemallocSize(n)
+    return ROBJ + mallocSize(n)
   }
   return sampled(ROBJ + DICT + 8 * dictSlots(v, v.size), v, v.size, samples, ([f, x]) => sdsSize(f.length) + sdsSize(x.length) + DICT_ENTRY)
 }
@@ -128,10 +121,10 @@ function zsetSize(v: ZSet, samples: number): number {
   if (encodingOf(v) === 'listpack') {
     let n = 7
     for (const [m, s] of v.entries()) n += listpackEntrySize(m) + listpackEntrySize(scoreToString(s))
-    return ROBJ + jemallocSize(n)
+    return ROBJ + mallocSize(n)
   }
-  const asize = ROBJ + ZSET + ZSKIPLIST + DICT + 8 * dictSlots(v, v.size) + jemallocSize(ZSKIPLIST_HEADER)
-  return sampled(asize, v.entries(), v.size, samples, ([m]) => sdsSize(m.length) + DICT_ENTRY + jemallocSize(24 + 16 * skiplistLevel(m)))
+  const asize = ROBJ + ZSET + ZSKIPLIST + DICT + 8 * dictSlots(v, v.size) + mallocSize(ZSKIPLIST_HEADER)
+  return sampled(asize, v.entries(), v.size, samples, ([m]) => sdsSize(m.length) + DICT_ENTRY + mallocSize(24 + 16 * skiplistLevel(m)))
 }
 
 /** streamRadixTreeMemoryUsage */
@@ -141,7 +134,7 @@ function streamSize(s: Stream, samples: number): number {
   let asize = ROBJ + STREAM + raxSize(s.nodes.map((n) => n.master))
   const nodes = s.nodes
   // the allocation of a node's listpack: its tail may still hold XADD's pre-allocation
-  const lpAlloc = (i: number): number => Math.max(jemallocSize(nodes[i].lpBytes), nodes[i].prealloc === 0 ? 0 : jemallocSize(nodes[i].prealloc))
+  const lpAlloc = (i: number): number => Math.max(mallocSize(nodes[i].lpBytes), nodes[i].prealloc === 0 ? 0 : mallocSize(nodes[i].prealloc))
   let lpsize = 0
   let n = 0
   while (n < samples && n < nodes.length) lpsize += lpAlloc(n++)

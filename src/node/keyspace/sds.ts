@@ -9,16 +9,15 @@
  * (Debian, Ubuntu: `mem_allocator:jemalloc-5.3.0`) allocate. Redis's bundled jemalloc
  * (`--with-lg-quantum=3`) also has 24, 40 and 56.
  */
-export function jemallocSize(n: number): number {
+export function mallocSize(n: number): number {
   if (n <= 8) return 8
   if (n <= 128) return (n + 15) & ~15
   // four classes per doubling: (2^k, 2^(k+1)] in steps of 2^(k-2)
-  const k = Math.ceil(Math.log2(n)) - 1
-  const step = 2 ** (k - 2)
+  const step = 2 ** Math.floor(Math.log2(n - 1)) / 4
   return Math.ceil(n / step) * step
 }
 
-/** sdsReqType's header bytes for `len` (type 5, one byte, only where sdsnewlen allows it). */
+/** sdsReqType's header bytes for `len` (type 5, one byte, only where sdsnewlen allows it; never for a buffer sdsMakeRoomFor grows). */
 export function sdsHeader(len: number, type5: boolean): number {
   if (len < 32 && type5 && len !== 0) return 1
   if (len < 256) return 3
@@ -30,7 +29,7 @@ export function sdsHeader(len: number, type5: boolean): number {
 /** An sds made to its length by sdsnewlen (s_malloc_usable: the class is its allocation). */
 export function exactSds(len: number): number {
   const hdr = sdsHeader(len, true)
-  return jemallocSize(hdr + len + 1) * 32 + hdr
+  return mallocSize(hdr + len + 1) * 32 + hdr
 }
 
 /** zmalloc_size of the sds (its header included). */
@@ -57,5 +56,5 @@ export function grownSds(sds: number | undefined, oldLen: number, newLen: number
   if (newLen <= oldLen || sdsAlloc(cur, oldLen) >= newLen) return cur
   const n = newLen < SDS_MAX_PREALLOC ? newLen * 2 : newLen + SDS_MAX_PREALLOC
   const hdr = sdsHeader(n, false)
-  return jemallocSize(hdr + n + 1) * 32 + hdr
+  return mallocSize(hdr + n + 1) * 32 + hdr
 }
