@@ -4,7 +4,8 @@ import {E} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {encodingOf, inheritEncoding} from '../keyspace/encoding.js'
 import {freedLazily} from '../keyspace/lazyfree.js'
-import {Deque, READ_NONOTIFY, READ_NOTOUCH, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {Deque, isSharedIntValue, READ_NONOTIFY, READ_NOTOUCH, Stream, typeOf, ZSet, type RedisValue} from '../keyspace/keyspace.js'
+import {sharedIntegersInUse} from '../memory/index.js'
 import {cmd, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import {signalDbReady} from '../blocking.js'
 import {flushallSave} from '../persistence/rdb-save.js'
@@ -309,17 +310,7 @@ function objectInfo(ctx: CommandContext, key: string, f: (v: RedisValue) => void
  * is redis's shared object, OBJ_SHARED_REFCOUNT; everything else is the key's own object.
  */
 export function refcountOf(ctx: CommandContext, key: string, v: RedisValue): number {
-  return typeof v === 'string' && isSharedInt(v) && sharedIntsInUse(ctx) && ctx.db.stringEncoding(key) === undefined ? 2147483647 : 1
-}
-
-function isSharedInt(v: string): boolean {
-  return /^(0|[1-9]\d{0,3})$/.test(v)
-}
-
-/** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */
-function sharedIntsInUse(ctx: CommandContext): boolean {
-  const policy = ctx.server.config.get('maxmemory-policy')
-  return ctx.server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
+  return isSharedIntValue(v) && sharedIntegersInUse(ctx.server.config) && ctx.db.stringEncoding(key) === undefined ? 2147483647 : 1
 }
 
 /** OBJECT HELP (redis addReplyHelp: one status line each). */

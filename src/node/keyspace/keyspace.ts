@@ -32,8 +32,10 @@ export function typeOf(v: RedisValue): TypeName {
 /** Per-key bytes beyond key and value in the used_memory estimate (dict entry, object, expiry slot). */
 export const KEY_OVERHEAD = 72
 
-/** redis's shared integers: 0-9999 in canonical form (OBJ_SHARED_INTEGERS) */
-const SHARED_INT = /^(0|[1-9]\d{0,3})$/
+/** A value redis stores as one of its shared integer objects: 0-9999 in canonical form (OBJ_SHARED_INTEGERS). */
+export function isSharedIntValue(v: RedisValue): v is string {
+  return typeof v === 'string' && v.length <= 4 && /^(0|[1-9]\d{0,3})$/.test(v)
+}
 
 export interface KeyspaceEvents {
   /** A key was removed because its TTL passed (lazy or active): propagate DEL, wake WATCH. */
@@ -161,30 +163,31 @@ export class Keyspace {
     const v = this.slots[keySlot(key)]?.get(key)
     if (v !== undefined && this.accessStamp !== null) {
       // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
-      const shared = this.sharedAccess !== null ? this.sharedInt(key, v) : -1
+      const shared = this.sharedInt(key, v)
       if (shared === -1) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))
       else this.sharedAccess!.set(shared, this.accessStamp(key, this.sharedAccess!.get(shared) ?? 0))
     }
     return v
   }
 
-  /** The shared integer object redis would give `key`'s value (0-9999), or -1. */
-  private sharedInt(key: string, v: RedisValue): number {
-    if (typeof v !== 'string' || v.length > 4 || !SHARED_INT.test(v) || (this.stringEncodings.size !== 0 && this.stringEncodings.has(key))) return -1
+  /**
+   * The shared integer whose object `key`'s value `v` is while sharing is on (0-9999: not a string
+   * marked otherwise, nor a COPY's duplicate), or -1. `v` undefined: looked up without side effects.
+   */
+  private sharedInt(key: string, v: RedisValue | undefined = this.sharedAccess === null ? undefined : this.peekRaw(key)): number {
+    if (this.sharedAccess === null || v === undefined || !isSharedIntValue(v) || (this.stringEncodings.size !== 0 && this.stringEncodings.has(key))) return -1
     return Number(v)
   }
 
   /** The key's LRU clock / LFU counter: its value's shared object's, when it holds a shared integer. */
-  accessOf(key: string): number | undefined {
-    const v = this.sharedAccess !== null ? this.peekRaw(key) : undefined
-    const shared = v !== undefined ? this.sharedInt(key, v) : -1
+  accessOf(key: string, v?: RedisValue): number | undefined {
+    const shared = this.sharedInt(key, v)
     return shared === -1 ? this.access.get(key) : this.sharedAccess!.get(shared)
   }
 
   /** Set the key's access data (RESTORE ... IDLETIME / FREQ: objectSetLRUOrLFU on its value object). */
   setAccess(key: string, stamp: number): void {
-    const v = this.sharedAccess !== null ? this.peekRaw(key) : undefined
-    const shared = v !== undefined ? this.sharedInt(key, v) : -1
+    const shared = this.sharedInt(key)
     if (shared === -1) this.access.set(key, stamp)
     else this.sharedAccess!.set(shared, stamp)
   }
@@ -290,12 +293,12 @@ export class Keyspace {
     // a new key starts fresh (prev undefined: LFU_INIT_VAL); an overwrite was just looked up (or is
     // a blind SET): the stamp function decides (LFU keeps the counter, redis dbSetValue)
     if (this.accessStamp !== null) {
-      const prev = old === undefined ? undefined : -1 - ((this.sharedAccess !== null ? this.accessOf(key) : this.access.get(key)) ?? 0)
+      const prev = old === undefined ? undefined : -1 - (this.accessOf(key, old) ?? 0)
       const stamp = this.accessStamp(key, prev)
       this.access.set(key, stamp)
       // redis dbSetValue under LFU: the new value object takes the old one's counter, a shared
       // integer's object too
-      if (prev !== undefined && this.accessLfu && this.sharedAccess !== null && typeof value === 'string' && value.length <= 4 && SHARED_INT.test(value)) this.sharedAccess.set(Number(value), stamp)
+      if (prev !== undefined && this.accessLfu && this.sharedAccess !== null && isSharedIntValue(value)) this.sharedAccess.set(Number(value), stamp)
     }
     if (old === undefined) this.dict.add(key)
     else if (this.dict.rehashidx !== -1) this.dict.touch()

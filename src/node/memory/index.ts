@@ -163,14 +163,19 @@ function installStamp(server: NodeServer): void {
   installSharing(server)
 }
 
+/** redis: no shared integers with maxmemory and an LRU/LFU policy (each key needs its own LRU field). */
+export function sharedIntegersInUse(config: {get(name: string): string; int(name: string): number}): boolean {
+  const policy = config.get('maxmemory-policy')
+  return config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
+}
+
 /**
  * redis shares the integer objects 0-9999 among keys unless maxmemory is set with an LRU/LFU
  * policy (MAXMEMORY_FLAG_NO_SHARED_INTEGERS): while it does, keys holding the same one share its
  * access data. Their data starts over when sharing starts again.
  */
 function installSharing(server: NodeServer): void {
-  const policy = server.config.get('maxmemory-policy')
-  const sharing = server.config.int('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'))
+  const sharing = sharedIntegersInUse(server.config)
   if (sharing === (server.sharedAccess !== null)) return
   server.sharedAccess = sharing ? new Map() : null
   for (const [, db] of server.databases()) db.sharedAccess = server.sharedAccess
