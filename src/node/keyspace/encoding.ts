@@ -13,6 +13,7 @@
 // The thresholds are LIMITS in persistence/rdb-primitives.ts, set from the node's config
 // (installEncodingConfig): process-wide, like the codec that reads them.
 import {LIMITS} from '../persistence/rdb-primitives.js'
+import {intsetWidthOf} from '../persistence/ziplist.js'
 import {Deque, Stream, type RedisValue} from './keyspace.js'
 import {PackedHash} from './packed.js'
 import type {ZSet} from './zset.js'
@@ -151,21 +152,9 @@ export function inheritEncoding(from: object, to: object): void {
  */
 const intsetWidths = new WeakMap<Set<string>, number>()
 
-function contentWidth(v: Iterable<string>): number {
-  let width = 2
-  for (const m of v) {
-    const n = Number(m)
-    if (n < -2147483648 || n > 2147483647) return 8
-    if (n < -32768 || n > 32767) width = 4
-  }
-  return width
-}
-
 /** The byte width of an intset set's integers (intset.c's encoding). */
 export function intsetWidth(v: Set<string>): number {
-  const w = intsetWidths.get(v)
-  const c = contentWidth(v)
-  return w !== undefined && w > c ? w : c
+  return intsetWidthOf(v, intsetWidths.get(v))
 }
 
 /** A set restored from an intset of this width keeps it (rdbLoad keeps the blob as it is). */

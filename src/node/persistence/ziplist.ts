@@ -142,17 +142,21 @@ export function decodeIntset(buf: Buffer): string[] {
   return out
 }
 
+/** intset.c's encoding for these integers (canonical integer strings read as numbers): 2, 4 or 8 bytes, at least `minWidth`. */
+export function intsetWidthOf(values: Iterable<number | bigint | string>, minWidth = 2): number {
+  let enc = minWidth
+  for (const x of values) {
+    const v = typeof x === 'string' ? Number(x) : x
+    if (v < -2147483648 || v > 2147483647) return 8
+    if (enc < 4 && (v < -32768 || v > 32767)) enc = 4
+  }
+  return enc
+}
+
 /** Builds an intset from canonical integers (already validated); throws on duplicates. */
 export function encodeIntset(values: (number | bigint)[], minWidth = 2): Buffer {
   const sorted = values.slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  let enc = minWidth
-  for (const v of sorted) {
-    if (v < -2147483648 || v > 2147483647) {
-      enc = 8
-      break
-    }
-    if (enc < 4 && (v < -32768 || v > 32767)) enc = 4
-  }
+  const enc = intsetWidthOf(sorted, minWidth)
   const out = Buffer.allocUnsafe(8 + sorted.length * enc)
   out.writeUInt32LE(enc, 0)
   out.writeUInt32LE(sorted.length, 4)
