@@ -40,7 +40,7 @@ export function sdsUsable(alloc: number): number {
 
 /** Reply bytes produced for the client and not yet taken by the kernel. */
 export function pendingOutput(s: Session): number {
-  return s.reply.out.length + (s.socket?.writableLength ?? 0)
+  return s.reply.size + (s.socket?.writableLength ?? 0)
 }
 
 /**
@@ -124,7 +124,7 @@ export function checkOutputLimit(s: Session, async: boolean): boolean {
   if (!obufLimitReached(limit, used, s.obufSoft, s.server.clock.now())) return false
   const info = clientInfoLine(s.server, s, null)
   s.closeAsap = true
-  s.reply.out = ''
+  s.reply.clear()
   s.server.log.warning(
     async
       ? `Client ${info} scheduled to be closed ASAP for overcoming of output buffer limits.`
@@ -295,7 +295,7 @@ export function installClientMemCron(server: NodeServer): void {
  * every 1024 elements by the caller; true when the client is over its output buffer limit.
  */
 export function replyOverLimit(s: Session): boolean {
-  return s.closed || (s.reply.out.length > s.rbSize && checkOutputLimit(s, true))
+  return s.closed || (s.reply.size > s.rbSize && checkOutputLimit(s, true))
 }
 
 // ---- CLIENT LIST / CLIENT INFO line --------------------------------------------------------

@@ -44,7 +44,7 @@ export class PubSubHub {
     if (subs) {
       for (const s of subs) {
         const w = s.reply
-        const mark = w.out.length
+        const mark = w.size
         w.push(3)
         w.bulk('message')
         w.bulk(channel)
@@ -59,7 +59,7 @@ export class PubSubHub {
         if (!globMatch(pattern, channel)) continue
         for (const s of set) {
           const w = s.reply
-          const mark = w.out.length
+          const mark = w.size
           w.push(4)
           w.bulk('pmessage')
           w.bulk(pattern)
@@ -80,7 +80,7 @@ export class PubSubHub {
     if (!subs) return 0
     for (const s of subs) {
       const w = s.reply
-      const mark = w.out.length
+      const mark = w.size
       w.push(3)
       w.bulk('smessage')
       w.bulk(channel)
@@ -101,7 +101,7 @@ export class PubSubHub {
       if (keySlot(channel) !== slot) continue
       for (const s of [...subs]) {
         this.sunsubscribe(s, channel)
-        const mark = s.reply.out.length
+        const mark = s.reply.size
         s.reply.push(3)
         s.reply.bulk('sunsubscribe')
         s.reply.bulk(channel)

@@ -25,10 +25,9 @@ export interface MultiState {
 
 const UNAUTH_QUERY_LIMIT = 1024 * 1024
 const UNAUTH_OUTPUT_LIMIT = 1024 * 1024
-// A read batch's replies gather in one string, and a V8 string holds at most 2^29-24 characters:
-// past this much they are written before the next command runs, so a pipeline of any total size is
-// answered in full, as redis's reply list is (600 GETs of a 1 MB value got "ERR Invalid string
-// length" from the 512th MiB on). One command's own reply is still bounded by V8's limit.
+// A read batch's replies past this much are written before the next command runs, so a batch's
+// output need not wait for the batch to end (600 GETs of a 1 MB value); one command's own reply of
+// any size is kept in pieces by the writer (REPLY_CHUNK), as redis's reply list is.
 const REPLY_SPILL = 64 * 1024 * 1024
 
 class SessionContext implements CommandContext {
@@ -137,7 +136,7 @@ export class Session {
   /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */
   replyMode = 0
   /** push messages written while this session's own reply is being suppressed */
-  private kept = ''
+  private kept: string[] | null = null
   /** query buffer bytes when the running command started (CLIENT LIST qbuf counts the command itself) */
   qbuf = 0
   /** redis's reply buffer size and peak (src/node/replybuf.ts: CLIENT LIST rbs / rbp) */
@@ -206,18 +205,18 @@ export class Session {
    */
   keepPush(mark: number): void {
     if (this.replyMode === 0 || !this.inCommand) return
-    this.kept += this.reply.out.slice(mark)
-    this.reply.out = this.reply.out.slice(0, mark)
+    const pushes = this.reply.cutFrom(mark)
+    if (pushes.length !== 0) (this.kept ??= []).push(...pushes)
   }
 
   /** resetClient's CLIENT REPLY bookkeeping after a command: drop a suppressed reply, advance SKIP. */
   private replyDone(mark: number): void {
     this.inCommand = false
     const m = this.replyMode
-    if (m === 1 || m === 3) this.reply.out = this.reply.out.slice(0, mark)
-    if (this.kept !== '') {
-      this.reply.out += this.kept
-      this.kept = ''
+    if (m === 1 || m === 3) this.reply.truncate(mark)
+    if (this.kept !== null) {
+      for (const push of this.kept) this.reply.raw(push)
+      this.kept = null
     }
     if (m === 3) this.replyMode = 0
     else if (m === 2) this.replyMode = 3
@@ -270,7 +269,7 @@ export class Session {
       // redis processCommand: free clients over maxmemory-clients first (maybe this one)
       if (evict && evictClients(this.server, this)) return
       const muted = this.replyMode !== 0
-      const mark = this.reply.out.length
+      const mark = this.reply.size
       // SYNC/PSYNC itself writes its +FULLRESYNC / +CONTINUE and the payload on the socket directly
       const wasReplica = this.replica !== null
       if (muted) this.inCommand = true
@@ -304,8 +303,9 @@ export class Session {
       if (wasReplica && this.replicaReplied(mark)) return
       // the reply outgrew the static buffer: check the output buffer limit before the next
       // command (a client over it gets nothing more: no reply, no further commands run)
-      if (this.reply.out.length > this.rbSize && checkOutputLimit(this, true)) return
-      if (this.reply.out.length >= REPLY_SPILL) this.flush()
+      const size = this.reply.size
+      if (size > this.rbSize && checkOutputLimit(this, true)) return
+      if (size >= REPLY_SPILL) this.flush()
     }
     this.flush()
   }
@@ -316,9 +316,9 @@ export class Session {
    * is logged, its reply dropped and the replica freed (logInvalidUseAndFreeClientAsync).
    */
   private replicaReplied(mark: number): boolean {
-    if (this.reply.out.length <= mark && !this.replicaReplyLogged) return false
+    if (this.reply.size <= mark && !this.replicaReplyLogged) return false
     this.logReplicaReply()
-    this.reply.out = this.reply.out.slice(0, mark)
+    this.reply.truncate(mark)
     this.close()
     return true
   }
@@ -337,16 +337,23 @@ export class Session {
 
   /** Write everything accumulated in one socket write. */
   flush(): void {
-    const out = this.reply.out
-    if (out.length !== 0) {
-      if (this.socket !== null && out.length + this.socket.writableLength > this.rbSize && checkOutputLimit(this, true)) return
+    const size = this.reply.size
+    if (size !== 0) {
+      if (this.socket !== null && size + this.socket.writableLength > this.rbSize && checkOutputLimit(this, true)) return
       const before = this.server.beforeReply
       for (let i = 0; i < before.length; i++) if (before[i](this)) return
-      this.reply.out = ''
-      if (out.length > this.rbPeak) noteReply(this, out.length)
+      let out = this.reply.out
+      let pieces: string[] | null = null
+      if (this.reply.chunks === null) this.reply.out = ''
+      else pieces = this.reply.takePieces()
+      if (size > this.rbPeak) noteReply(this, size)
       if (this.socket && !this.closed) {
-        this.server.stats.netOutputBytes += out.length
+        this.server.stats.netOutputBytes += size
         this.server.stats.writesProcessed++
+        if (pieces !== null) {
+          out = pieces.pop()!
+          for (const piece of pieces) this.socket.write(piece, 'latin1')
+        }
         this.socket.write(out, 'latin1')
         if (!this.authenticated && this.socket.writableLength > UNAUTH_OUTPUT_LIMIT && this.authRequired()) this.close()
       }

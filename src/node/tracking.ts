@@ -248,7 +248,7 @@ export class Tracking {
       if (r === undefined) {
         if (t !== null) t.brokenRedir = true
         if (s.resp === 3) {
-          const mark = s.reply.out.length
+          const mark = s.reply.size
           s.reply.raw(`>2\r\n$21\r\ntracking-redir-broken\r\n:${redirect}\r\n`)
           s.keepPush(mark)
           s.flushSoon()
@@ -258,7 +258,7 @@ export class Tracking {
       target = r
       redirected = true
     }
-    const mark = target.reply.out.length
+    const mark = target.reply.size
     if (target.resp === 3) target.reply.raw('>2\r\n$10\r\ninvalidate\r\n' + proto)
     else if (redirected && target.subscriptionCount() !== 0) target.reply.raw('*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n' + proto)
     else return

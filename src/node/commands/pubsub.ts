@@ -53,7 +53,7 @@ function count(s: Session, kind: Kind): number {
 
 function confirm(s: Session, what: string, name: string | null, n: number): void {
   const w = s.reply
-  const mark = w.out.length
+  const mark = w.size
   w.push(3)
   w.bulk(what)
   w.bulk(name)

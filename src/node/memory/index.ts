@@ -76,7 +76,7 @@ export function memoryBreakdown(server: NodeServer): MemoryBreakdown {
   let clientsReplicas = 0
   let notCounted = 0
   for (const s of server.sessions.values()) {
-    const out = (s.socket?.writableLength ?? 0) + s.reply.out.length
+    const out = (s.socket?.writableLength ?? 0) + s.reply.size
     if (s.replica !== null || s.flags.has('replica')) {
       clientsReplicas += s.parser.heldBytes + out
       notCounted += out

@@ -239,7 +239,7 @@ async function replayCommands(
       if (spec.name === 'multi') validBeforeMulti = validUpTo
       const res = dispatch(s, argv)
       if (res !== undefined) await res
-      s.reply.out = ''
+      s.reply.clear()
       setPos(next)
       validUpTo = base() + next
       const pause = progress(validUpTo)

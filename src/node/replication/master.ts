@@ -79,7 +79,7 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   if (repl.master !== null && !repl.master.connected) return "NOMASTERLINK Can't SYNC while not connected with my master"
   // clientHasPendingReplies: replies to commands pipelined before it in the same read are still
   // unsent, and the RDB or +CONTINUE must be the first thing on the link
-  if (s.reply.out.length !== 0) return 'ERR SYNC and PSYNC are invalid with pending output'
+  if (s.reply.size !== 0) return 'ERR SYNC and PSYNC are invalid with pending output'
   // a filtered RDB is only ever produced for a socket target
   if ((s.replInfo?.req ?? 0) !== 0 && !(s.replInfo?.capaEof ?? false)) return 'ERR Filtered replica requires EOF capability'
   const psync = argv[0].toLowerCase() === 'psync'

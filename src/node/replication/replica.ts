@@ -640,7 +640,7 @@ export class MasterLink {
         repl.applying = false
         server.replicationApplying = false
       }
-      s.reply.out = '' // replies to the master are never sent (REPLCONF ACK is written directly)
+      s.reply.clear() // replies to the master are never sent (REPLCONF ACK is written directly)
       if (res === undefined) {
         this.reploff += consumed
         applied += consumed

@@ -354,7 +354,7 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
       n++
     }
     out.map(n)
-    out.raw(sub.take())
+    sub.appendTo()
     lua.lua_pop(L, 2)
     return
   }
@@ -371,7 +371,7 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
       n++
     }
     out.set(n)
-    out.raw(sub.take())
+    sub.appendTo()
     lua.lua_pop(L, 2)
     return
   }
@@ -390,7 +390,7 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
     n++
   }
   out.array(n)
-  out.raw(sub.take())
+  sub.appendTo()
   lua.lua_pop(L, 1)
 }
 
@@ -406,9 +406,10 @@ class SubWriter {
     this.w = new Ctor(parent.resp)
     this.w.onError = parent.onError
   }
-  take(): string {
+  /** The elements follow their count in the parent. */
+  appendTo(): void {
     this.parent.errors += this.w.errors
     this.parent.uncountedErrors += this.w.uncountedErrors
-    return this.w.take()
+    this.parent.append(this.w)
   }
 }

@@ -92,7 +92,7 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
         }),
         sub('debug', 3, ['noscript'], (ctx, argv) => {
           const s = ctx.session
-          if (ctx.reply.out.length !== 0 || (s.socket?.writableLength ?? 0) !== 0) return ctx.reply.error('ERR SCRIPT DEBUG must be called outside a pipeline')
+          if (ctx.reply.size !== 0 || (s.socket?.writableLength ?? 0) !== 0) return ctx.reply.error('ERR SCRIPT DEBUG must be called outside a pipeline')
           const mode = argv[2].toLowerCase()
           if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') return ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
           if (mode !== 'no') sc.ldb.enable(s.socket)

@@ -159,11 +159,11 @@ export class ScriptRun implements ScriptHost {
     const batch = activeBatch(server)
     const opsBefore = batch?.ops.length ?? 0
     s.reply.resp = this.resp
-    s.reply.out = ''
+    s.reply.clear()
     const res = call(s, spec, argv)
     if (res !== undefined) {
       void res.then(() => undefined)
-      s.reply.out = ''
+      s.reply.clear()
       return {error: 'This Redis command is not allowed from script'}
     }
     if (batch !== null && (this.replFlags !== PROPAGATE_ALL || !this.propagate)) retarget(batch, opsBefore, this.propagate ? this.replFlags & activeTargets(server) : 0)
