@@ -137,6 +137,9 @@ export class Selector {
             break
           } else throw new AclRuleError(E_EINVAL)
         }
+        // `%~pattern` (no permission): a syntax error in Debian's 7.0.15 (-1~deb12u10), the reference
+        // redis-server, as in later redis; upstream 7.0.15 took it as a pattern that grants nothing
+        if (flags === 0) throw new AclRuleError(E_EINVAL)
       } else flags = PERM_R | PERM_W
       const pat = op.slice(offset)
       if (hasSpaces(pat)) throw new AclRuleError(E_EINVAL)
