@@ -141,8 +141,13 @@ export class Session {
   qbuf = 0
   /** redis's reply buffer size and peak (src/node/replybuf.ts: CLIENT LIST rbs / rbp) */
   rbSize = 16384
-  rbPeak = 0
-  rbPeakReset: number
+  /** redis createClient: the peak starts at the buffer's size (a new client shows rbp=16384) */
+  rbPeak = 16384
+  /**
+   * When the peak was last reset. redis createClient stamps it with server.unixtime (seconds)
+   * where the cron compares milliseconds, so a client's first cron visit resets the peak.
+   */
+  rbPeakReset = 0
   private inCommand = false
   /** the arguments of the command running now (CLIENT LIST argv-mem, client memory) */
   currentArgv: string[] | null = null
@@ -169,7 +174,6 @@ export class Session {
     // redis createClient: authenticated when the default user needs no password and is on.
     this.authenticated = !server.acl.defaultAuthRequired
     this.createdAt = this.lastInteraction = server.clock.now()
-    this.rbPeakReset = this.createdAt
     this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
     // A unix-socket client has no IP address: Redis shows the socket path with port 0.
     const unix = peer !== null && peer.remoteAddress === undefined && peer.localAddress === undefined && server.unixsocketPath !== ''
