@@ -1,7 +1,7 @@
 // Differential ACL fuzzer: seeded random ACL SETUSER rule sequences (passwords and hashes, key and
 // channel patterns with %R/%W, commands, categories, first-argument rules, selectors, resets, bad
 // tokens) for a few users, each followed by what a user sees of them — ACL GETUSER, ACL LIST,
-// ACL USERS, ACL DRYRUN of random commands, ACL CAT, AUTH then a command — sent to a real
+// ACL USERS, ACL DRYRUN of random commands, ACL CAT, AUTH then a command, ACL LOG — sent to a real
 // redis-server and an embedded node; the replies must be the same bytes. ACL's descriptions are
 // the hard part: redis 7.0 keeps a user's command rules as an ordered string it compacts as rules
 // arrive (ACLUpdateCommandRules), and GETUSER/LIST print it and the selectors back.
@@ -78,6 +78,7 @@ function step(r: Rng): string[] {
   if (x < 0.85) return ['ACL', 'DELUSER', pick(r, ['alice', 'bob', 'nobody'])]
   if (x < 0.87) return ['ACL', 'USERS']
   if (x < 0.89) return ['ACL', 'CAT', ...(r() < 0.7 ? [pick(r, CATEGORIES)] : [])]
+  if (x < 0.92) return ['ACL', 'LOG', ...(r() < 0.5 ? [pick(r, ['1', '3', '10', '0', '-1', 'RESET', 'x'])] : [])]
   return ['AUTH', pick(r, ['alice', 'bob', 'nobody', 'default']), pick(r, PASSWORDS)]
 }
 
@@ -95,9 +96,23 @@ function asUser(r: Rng): string[] {
  * walks server.orig_commands), and the dict's hash seed is random per process. Categories come first
  * in a fixed order; the single-command rules after them are sorted here.
  */
-function normalize(argv: string[], reply: Reply): Reply {
+const isMap = (r: Reply): r is {map: Reply[]} => r !== null && typeof r === 'object' && !Array.isArray(r) && 'map' in r
+
+export function normalize(argv: string[], reply: Reply): Reply {
   if (argv[0] !== 'ACL') return reply
   const sub = argv[1].toUpperCase()
+  if (sub === 'LOG' && Array.isArray(reply)) {
+    // an entry's age and its client's CLIENT LIST line (id, address, fd, age) are the servers' own
+    const entry = (e: Reply): Reply => {
+      const fields = isMap(e) ? e.map : e
+      if (!Array.isArray(fields)) return e
+      // of the client's line only what the command made: its name, user and database
+      const client = (v: Reply): string => String(v).split(' ').filter((f) => /^(name|db|cmd|user|resp)=/.test(f)).join(' ')
+      const out = fields.map((v, i) => (fields[i - 1] === 'age-seconds' ? 0 : fields[i - 1] === 'client-info' ? client(v) : v))
+      return fields === e ? out : {map: out}
+    }
+    return reply.map(entry)
+  }
   const rules = (s: Reply): Reply => {
     if (typeof s !== 'string') return s
     const toks = s.split(' ')
@@ -125,7 +140,7 @@ function normalize(argv: string[], reply: Reply): Reply {
   if (sub === 'GETUSER') {
     // RESP2: a flat array of fields and values; RESP3: a map (selectors: maps too)
     const fix = (r: Reply): Reply => {
-      if (r !== null && typeof r === 'object' && 'map' in r) return {map: fix(r.map) as Reply[]}
+      if (isMap(r)) return {map: fix(r.map) as Reply[]}
       if (!Array.isArray(r)) return r
       return r.map((v, i) => (r[i - 1] === 'commands' ? rules(v) : r[i - 1] === 'selectors' && Array.isArray(v) ? v.map(fix) : v))
     }
