@@ -9,6 +9,7 @@ import {REDIS_VERSION} from './version.js'
 import {rewriteConfigFile} from './config-rewrite.js'
 import {sdsRepr} from './sds-repr.js'
 import {strerror} from './errors.js'
+import {getDouble} from './strtod.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -16,26 +17,20 @@ interface OptDef {
   def: string
   immutable?: boolean
   values?: string[]
-  min?: number
-  max?: number
   /** hidden from CONFIG GET * (secrets are still returned by exact name, like redis) */
   alias?: string
   /** redis HIDDEN_CONFIG: CONFIG GET answers it only by its exact name, never for a pattern */
   hidden?: boolean
-  /** redis PERCENT_CONFIG: also accepts "N%" (kept as that text), at most -min percent */
+  /** redis PERCENT_CONFIG (a memory setting): also accepts "N%" (kept as that text) */
   percent?: boolean
-  /** the upper bound as redis declares (and prints) it, where it is beyond a safe integer (LONG_MAX) */
-  maxText?: string
 }
 
 const MB = 1024 * 1024
-/** LONG_MAX, the upper bound redis gives its size_t encoding thresholds (printed in range errors). */
-const LONG_MAX = '9223372036854775807'
 // Defaults follow redis 7.0.15's built-in defaults (bind `* -::*`: every interface, protected-mode
 // keeps non-loopback clients out until a password is set, as in redis-server).
 const DEFS: Record<string, OptDef> = {
   // port and bind are mutable as in 7.0: CONFIG SET re-listens (NodeServer.relisten)
-  port: {kind: 'int', def: '6379', min: 0, max: 65535},
+  port: {kind: 'int', def: '6379'},
   bind: {kind: 'string', def: '* -::*'},
   'protected-mode': {kind: 'bool', def: 'yes'},
   dir: {kind: 'string', def: ''},
@@ -44,11 +39,11 @@ const DEFS: Record<string, OptDef> = {
   loglevel: {kind: 'enum', def: 'notice', values: ['debug', 'verbose', 'notice', 'warning']},
   daemonize: {kind: 'bool', def: 'no', immutable: true},
   pidfile: {kind: 'string', def: '', immutable: true},
-  databases: {kind: 'int', def: '16', min: 1, max: 1 << 30, immutable: true},
+  databases: {kind: 'int', def: '16', immutable: true},
   requirepass: {kind: 'string', def: ''},
   // ACL (src/node/acl): `user` lines are collected in NodeConfig.users
   aclfile: {kind: 'string', def: '', immutable: true},
-  'acllog-max-len': {kind: 'int', def: '128', min: 0, max: 2147483647},
+  'acllog-max-len': {kind: 'int', def: '128'},
   'acl-pubsub-default': {kind: 'enum', def: 'resetchannels', values: ['allchannels', 'resetchannels']},
   // Set by Redis's test-suite default.conf; accepted (no incremental rehashing / panics here).
   activerehashing: {kind: 'bool', def: 'yes'},
@@ -62,83 +57,83 @@ const DEFS: Record<string, OptDef> = {
   'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB)},
   'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB)},
   'hll-sparse-max-bytes': {kind: 'memory', def: '3000'},
-  maxclients: {kind: 'int', def: '10000', min: 1},
+  maxclients: {kind: 'int', def: '10000'},
   maxmemory: {kind: 'memory', def: '0'},
   // src/node/memory: eviction sampling and LFU tuning; maxmemory-clients is accepted but client
   // eviction is not implemented (only keys are evicted)
-  'maxmemory-samples': {kind: 'int', def: '5', min: 1, max: 64},
-  'maxmemory-eviction-tenacity': {kind: 'int', def: '10', min: 0, max: 100},
+  'maxmemory-samples': {kind: 'int', def: '5'},
+  'maxmemory-eviction-tenacity': {kind: 'int', def: '10'},
   'maxmemory-clients': {kind: 'memory', def: '0', percent: true},
-  'lfu-log-factor': {kind: 'int', def: '10', min: 0, max: 2147483647},
-  'lfu-decay-time': {kind: 'int', def: '1', min: 0, max: 2147483647},
+  'lfu-log-factor': {kind: 'int', def: '10'},
+  'lfu-decay-time': {kind: 'int', def: '1'},
   'maxmemory-policy': {kind: 'enum', def: 'noeviction', values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']},
-  timeout: {kind: 'int', def: '0', min: 0},
-  'tcp-keepalive': {kind: 'int', def: '300', min: 0},
+  timeout: {kind: 'int', def: '0'},
+  'tcp-keepalive': {kind: 'int', def: '300'},
   'tcp-backlog': {kind: 'int', def: '511', immutable: true},
-  hz: {kind: 'int', def: '10', min: 0, max: 2147483647},
+  hz: {kind: 'int', def: '10'},
   save: {kind: 'string', def: '3600 1 300 100 60 10000'},
   appendonly: {kind: 'bool', def: 'no'},
   appendfilename: {kind: 'string', def: 'appendonly.aof', immutable: true},
   appenddirname: {kind: 'string', def: 'appendonlydir', immutable: true},
-  appendfsync: {kind: 'enum', def: 'everysec', values: ['always', 'everysec', 'no']},
+  appendfsync: {kind: 'enum', def: 'everysec', values: ['everysec', 'always', 'no']},
   'aof-use-rdb-preamble': {kind: 'bool', def: 'yes'},
   'aof-load-truncated': {kind: 'bool', def: 'yes'},
   'aof-timestamp-enabled': {kind: 'bool', def: 'no'},
   'aof-rewrite-incremental-fsync': {kind: 'bool', def: 'yes'},
   'no-appendfsync-on-rewrite': {kind: 'bool', def: 'no'},
-  'auto-aof-rewrite-percentage': {kind: 'int', def: '100', min: 0},
+  'auto-aof-rewrite-percentage': {kind: 'int', def: '100'},
   'auto-aof-rewrite-min-size': {kind: 'memory', def: String(64 * MB)},
   'stream-node-max-bytes': {kind: 'memory', def: '4096'},
-  'stream-node-max-entries': {kind: 'int', def: '100', min: 0},
+  'stream-node-max-entries': {kind: 'int', def: '100'},
   'cluster-enabled': {kind: 'bool', def: 'no', immutable: true},
   'cluster-config-file': {kind: 'string', def: 'nodes.conf', immutable: true},
-  'cluster-node-timeout': {kind: 'int', def: '15000', min: 1},
-  'cluster-port': {kind: 'int', def: '0', min: 0, max: 65535, immutable: true},
+  'cluster-node-timeout': {kind: 'int', def: '15000'},
+  'cluster-port': {kind: 'int', def: '0', immutable: true},
   'cluster-announce-ip': {kind: 'string', def: ''},
-  'cluster-announce-port': {kind: 'int', def: '0', min: 0, max: 65535},
-  'cluster-announce-bus-port': {kind: 'int', def: '0', min: 0, max: 65535},
-  'cluster-announce-tls-port': {kind: 'int', def: '0', min: 0, max: 65535},
+  'cluster-announce-port': {kind: 'int', def: '0'},
+  'cluster-announce-bus-port': {kind: 'int', def: '0'},
+  'cluster-announce-tls-port': {kind: 'int', def: '0'},
   'cluster-announce-hostname': {kind: 'string', def: ''},
   'cluster-preferred-endpoint-type': {kind: 'enum', def: 'ip', values: ['ip', 'hostname', 'unknown-endpoint']},
   'cluster-require-full-coverage': {kind: 'bool', def: 'yes'},
   'cluster-allow-reads-when-down': {kind: 'bool', def: 'no'},
   'cluster-allow-pubsubshard-when-down': {kind: 'bool', def: 'yes'},
-  'cluster-replica-validity-factor': {kind: 'int', def: '10', min: 0, alias: 'cluster-slave-validity-factor'},
-  'cluster-migration-barrier': {kind: 'int', def: '1', min: 0},
+  'cluster-replica-validity-factor': {kind: 'int', def: '10', alias: 'cluster-slave-validity-factor'},
+  'cluster-migration-barrier': {kind: 'int', def: '1'},
   'cluster-allow-replica-migration': {kind: 'bool', def: 'yes'},
   'cluster-replica-no-failover': {kind: 'bool', def: 'no', alias: 'cluster-slave-no-failover'},
   'cluster-link-sendbuf-limit': {kind: 'memory', def: '0'},
   'repl-backlog-size': {kind: 'memory', def: String(MB)},
-  'repl-timeout': {kind: 'int', def: '60', min: 1},
+  'repl-timeout': {kind: 'int', def: '60'},
   'repl-diskless-sync': {kind: 'bool', def: 'yes'},
-  'repl-diskless-sync-delay': {kind: 'int', def: '5', min: 0},
-  'repl-ping-replica-period': {kind: 'int', def: '10', min: 1, alias: 'repl-ping-slave-period'},
-  'min-replicas-to-write': {kind: 'int', def: '0', min: 0, alias: 'min-slaves-to-write'},
-  'min-replicas-max-lag': {kind: 'int', def: '10', min: 0, alias: 'min-slaves-max-lag'},
-  'replica-priority': {kind: 'int', def: '100', min: 0, alias: 'slave-priority'},
+  'repl-diskless-sync-delay': {kind: 'int', def: '5'},
+  'repl-ping-replica-period': {kind: 'int', def: '10', alias: 'repl-ping-slave-period'},
+  'min-replicas-to-write': {kind: 'int', def: '0', alias: 'min-slaves-to-write'},
+  'min-replicas-max-lag': {kind: 'int', def: '10', alias: 'min-slaves-max-lag'},
+  'replica-priority': {kind: 'int', def: '100', alias: 'slave-priority'},
   // replication (src/node/replication)
-  'repl-backlog-ttl': {kind: 'int', def: '3600', min: 0},
-  'repl-diskless-sync-max-replicas': {kind: 'int', def: '0', min: 0},
+  'repl-backlog-ttl': {kind: 'int', def: '3600'},
+  'repl-diskless-sync-max-replicas': {kind: 'int', def: '0'},
   'repl-diskless-load': {kind: 'enum', def: 'disabled', values: ['disabled', 'on-empty-db', 'swapdb']},
   'repl-disable-tcp-nodelay': {kind: 'bool', def: 'no'},
   'replica-serve-stale-data': {kind: 'bool', def: 'yes', alias: 'slave-serve-stale-data'},
   'replica-announce-ip': {kind: 'string', def: '', alias: 'slave-announce-ip'},
-  'replica-announce-port': {kind: 'int', def: '0', min: 0, max: 65535, alias: 'slave-announce-port'},
+  'replica-announce-port': {kind: 'int', def: '0', alias: 'slave-announce-port'},
   'replica-announced': {kind: 'bool', def: 'yes'},
   'replica-lazy-flush': {kind: 'bool', def: 'no', alias: 'slave-lazy-flush'},
-  'shutdown-timeout': {kind: 'int', def: '10', min: 0},
+  'shutdown-timeout': {kind: 'int', def: '10'},
   'client-output-buffer-limit': {kind: 'string', def: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'},
   'enable-debug-command': {kind: 'enum', def: 'no', values: ['no', 'yes', 'local'], immutable: true},
   'enable-protected-configs': {kind: 'enum', def: 'no', values: ['no', 'yes', 'local'], immutable: true},
   'enable-module-command': {kind: 'enum', def: 'no', values: ['no', 'yes', 'local'], immutable: true},
   'notify-keyspace-events': {kind: 'string', def: ''},
   'slowlog-log-slower-than': {kind: 'int', def: '10000'},
-  'slowlog-max-len': {kind: 'int', def: '128', min: 0},
-  'latency-monitor-threshold': {kind: 'int', def: '0', min: 0},
-  'tracking-table-max-keys': {kind: 'int', def: '1000000', min: 0},
+  'slowlog-max-len': {kind: 'int', def: '128'},
+  'latency-monitor-threshold': {kind: 'int', def: '0'},
+  'tracking-table-max-keys': {kind: 'int', def: '1000000'},
   'latency-tracking-info-percentiles': {kind: 'string', def: '50 99 99.9'},
   'lua-time-limit': {kind: 'int', def: '5000', alias: 'busy-reply-threshold'},
-  'io-threads': {kind: 'int', def: '1', min: 1, immutable: true},
+  'io-threads': {kind: 'int', def: '1', immutable: true},
   'always-show-logo': {kind: 'bool', def: 'no', immutable: true},
   'lazyfree-lazy-user-del': {kind: 'bool', def: 'no'},
   'lazyfree-lazy-user-flush': {kind: 'bool', def: 'no'},
@@ -147,25 +142,25 @@ const DEFS: Record<string, OptDef> = {
   'lazyfree-lazy-server-del': {kind: 'bool', def: 'no'},
   'stop-writes-on-bgsave-error': {kind: 'bool', def: 'yes'},
   'rdbcompression': {kind: 'bool', def: 'yes'},
-  'rdbchecksum': {kind: 'bool', def: 'yes'},
+  'rdbchecksum': {kind: 'bool', def: 'yes', immutable: true},
   // Redis's test-only knobs for slow loading/saving (its test suites set them). Accepted with
   // Redis's ranges; the embedded node loads and saves at full speed whatever they say.
-  'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), min: 1024, max: 2147483647, hidden: true},
-  'key-load-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
-  'rdb-key-save-delay': {kind: 'int', def: '0', min: -2147483648, max: 2147483647, hidden: true},
+  'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), hidden: true},
+  'key-load-delay': {kind: 'int', def: '0', hidden: true},
+  'rdb-key-save-delay': {kind: 'int', def: '0', hidden: true},
   // redis: exit(1) instead of abort() on a panic (its tests, so valgrind can report leaks); the node never aborts
   'use-exit-on-panic': {kind: 'bool', def: 'no', hidden: true},
   // Encoding thresholds (src/node/keyspace/encoding.ts applies them; redis 7.0.15 config.c).
-  'hash-max-listpack-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'hash-max-ziplist-entries'},
+  'hash-max-listpack-entries': {kind: 'int', def: '512', alias: 'hash-max-ziplist-entries'},
   'hash-max-listpack-value': {kind: 'memory', def: '64', alias: 'hash-max-ziplist-value'},
-  'set-max-intset-entries': {kind: 'int', def: '512', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX},
-  'zset-max-listpack-entries': {kind: 'int', def: '128', min: 0, max: Number.MAX_SAFE_INTEGER, maxText: LONG_MAX, alias: 'zset-max-ziplist-entries'},
+  'set-max-intset-entries': {kind: 'int', def: '512'},
+  'zset-max-listpack-entries': {kind: 'int', def: '128', alias: 'zset-max-ziplist-entries'},
   'zset-max-listpack-value': {kind: 'memory', def: '64', alias: 'zset-max-ziplist-value'},
-  'list-max-listpack-size': {kind: 'int', def: '-2', min: -2147483648, max: 2147483647, alias: 'list-max-ziplist-size'},
-  'list-compress-depth': {kind: 'int', def: '0', min: 0, max: 2147483647},
+  'list-max-listpack-size': {kind: 'int', def: '-2', alias: 'list-max-ziplist-size'},
+  'list-compress-depth': {kind: 'int', def: '0'},
   'unixsocket': {kind: 'string', def: '', immutable: true},
   'unixsocketperm': {kind: 'string', def: '0', immutable: true},
-  'supervised': {kind: 'enum', def: 'no', values: ['no', 'upstart', 'systemd', 'auto'], immutable: true},
+  'supervised': {kind: 'enum', def: 'no', values: ['upstart', 'systemd', 'auto', 'no'], immutable: true},
   // Process-level configs (src/node/process-configs.ts applies them)
   'shutdown-on-sigint': {kind: 'string', def: 'default'},
   'shutdown-on-sigterm': {kind: 'string', def: 'default'},
@@ -177,14 +172,14 @@ const DEFS: Record<string, OptDef> = {
   // Accepted with Redis's defaults and ranges so that Redis's config files and tests load; they
   // tune things a V8 process does not have (allocator, defrag, fork, syslog, CPU pinning).
   'activedefrag': {kind: 'bool', def: 'no'},
-  'active-defrag-cycle-min': {kind: 'int', def: '1', min: 1, max: 99},
-  'active-defrag-cycle-max': {kind: 'int', def: '25', min: 1, max: 99},
+  'active-defrag-cycle-min': {kind: 'int', def: '1'},
+  'active-defrag-cycle-max': {kind: 'int', def: '25'},
   'active-defrag-ignore-bytes': {kind: 'memory', def: String(100 * MB)},
-  'active-defrag-max-scan-fields': {kind: 'int', def: '1000', min: 1},
-  'active-defrag-threshold-lower': {kind: 'int', def: '10', min: 0, max: 1000},
-  'active-defrag-threshold-upper': {kind: 'int', def: '100', min: 0, max: 1000},
-  'active-expire-effort': {kind: 'int', def: '1', min: 1, max: 10},
-  'aof-disable-auto-gc': {kind: 'bool', def: 'no', hidden: true},
+  'active-defrag-max-scan-fields': {kind: 'int', def: '1000'},
+  'active-defrag-threshold-lower': {kind: 'int', def: '10'},
+  'active-defrag-threshold-upper': {kind: 'int', def: '100'},
+  'active-expire-effort': {kind: 'int', def: '1'},
+  'aof-disable-auto-gc': {kind: 'bool', def: 'no'},
   'crash-log-enabled': {kind: 'bool', def: 'yes'},
   'crash-memcheck-enabled': {kind: 'bool', def: 'yes'},
   'disable-thp': {kind: 'bool', def: 'yes', immutable: true},
@@ -197,7 +192,7 @@ const DEFS: Record<string, OptDef> = {
   'replica-ignore-disk-write-errors': {kind: 'bool', def: 'no'},
   'replica-ignore-maxmemory': {kind: 'bool', def: 'yes', alias: 'slave-ignore-maxmemory'},
   'sanitize-dump-payload': {kind: 'enum', def: 'no', values: ['no', 'yes', 'clients']},
-  'socket-mark-id': {kind: 'int', def: '0', min: 0, immutable: true},
+  'socket-mark-id': {kind: 'int', def: '0', immutable: true},
   'syslog-enabled': {kind: 'bool', def: 'no', immutable: true},
   'syslog-facility': {kind: 'enum', def: 'local0', values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], immutable: true},
   'syslog-ident': {kind: 'string', def: 'redis', immutable: true},
@@ -247,7 +242,7 @@ function canonicalBind(raw: string): string {
 /** shutdown-on-sigint/sigterm: flags of default|save|nosave|now|force, shown in that order. */
 function canonicalShutdownFlags(raw: string): string {
   const names = ['save', 'nosave', 'now', 'force']
-  const words = raw.toLowerCase().split(/\s+/).filter(Boolean)
+  const words = multiArgWords(raw.toLowerCase())
   if (words.length === 0 || words.some((w) => w !== 'default' && !names.includes(w)))
     throw new ConfigError('argument(s) must be one of the following: default, save, nosave, now, force')
   if (words.includes('save') && words.includes('nosave')) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
@@ -257,21 +252,41 @@ function canonicalShutdownFlags(raw: string): string {
 
 /** oom-score-adj-values: three integers in [-2000, 2000] (master, replica, background child). */
 function canonicalOomValues(raw: string): string {
-  const words = raw.split(/\s+/).filter(Boolean)
+  const words = multiArgWords(raw)
   if (words.length !== 3) throw new ConfigError('wrong number of arguments')
-  for (const w of words) {
-    if (!/^[+-]?\d+$/.test(w) || Math.abs(Number(w)) > 2000) throw new ConfigError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.')
-  }
-  return words.map((w) => String(Number(w))).join(' ')
+  return words
+    .map((w) => {
+      const n = strtollWhole(w)
+      if (n === null || n < -2000n || n > 2000n) throw new ConfigError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.')
+      return String(n)
+    })
+    .join(' ')
+}
+
+/**
+ * The words of a multi-word setting (redis MULTI_ARG_CONFIG) as CONFIG SET splits its value: at each
+ * single space (sdssplitlen), so two spaces in a row make an empty word; "" is no word at all.
+ */
+function multiArgWords(raw: string): string[] {
+  return raw === '' ? [] : raw.split(' ')
+}
+
+/** C strtoll(s, &end, 10) that must end at the end of s: null where it stops early ("" reads as 0). */
+function strtollWhole(s: string): bigint | null {
+  if (s === '') return 0n
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s)
+  if (!m) return null
+  const n = m[1] === '-' ? -BigInt(m[2]) : BigInt(m[2])
+  return n > LLONG_MAX ? LLONG_MAX : n < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : n
 }
 
 /** latency-tracking-info-percentiles: doubles in [0, 100], shown like "%f" with trailing zeros cut. */
 function canonicalPercentiles(raw: string): string {
-  const words = raw.split(/\s+/).filter(Boolean)
+  const words = multiArgWords(raw)
   return words
     .map((w) => {
-      const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN
-      if (Number.isNaN(n)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters')
+      const n = getDouble(w) // redis string2d
+      if (n === null) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters')
       if (n > 100 || n < 0) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]')
       return n.toFixed(6).replace(/\.?0+$/, '')
     })
@@ -354,7 +369,9 @@ export function mergeObufLimits(current: string, args: string[]): string {
     if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new ConfigError('Invalid client class specified in buffer limit configuration.')
     const hard = parseMemory(args[i + 1])
     const soft = parseMemory(args[i + 2])
-    const secs = /^-?\d+$/.test(args[i + 3]) ? Number(args[i + 3]) : NaN
+    // strtoll into an int (updateClientOutputBufferLimit's soft_seconds): "" is 0, a long one wraps
+    const ll = strtollWhole(args[i + 3])
+    const secs = ll === null ? NaN : Number(BigInt.asIntN(32, ll))
     if (!(hard >= 0) || !(soft >= 0) || !(secs >= 0)) throw new ConfigError('Error in hard, soft or soft_seconds setting in buffer limit configuration.')
     updates.push([cls, [String(hard), String(soft), String(secs)]])
   }
@@ -410,6 +427,56 @@ function memtoull(v: string): bigint | null {
   let n = m[1] === '' ? 0n : BigInt(m[1])
   if (n > ULLONG_MAX) n = ULLONG_MAX
   return BigInt.asUintN(64, n * mul[m[2].toLowerCase()])
+}
+
+const INT_MAX = 2147483647n
+const INT_MIN = -2147483648n
+const UINT_MAX = 4294967295n
+/**
+ * The integer settings' C types and bounds (redis 7.0.15 config.c): [unsigned (unsigned int, size_t:
+ * a negative value reads as a huge one and is printed with %llu), lower, upper]. An unsigned long
+ * (slowlog-max-len, acllog-max-len, active-defrag-max-scan-fields) is checked as a signed one, as
+ * numericBoundaryCheck does.
+ */
+const INTEGER_NUMERIC: Record<string, [boolean, bigint, bigint]> = {
+  port: [false, 0n, 65535n], databases: [false, 1n, INT_MAX], 'io-threads': [false, 1n, 128n],
+  'auto-aof-rewrite-percentage': [false, 0n, INT_MAX], 'cluster-replica-validity-factor': [false, 0n, INT_MAX],
+  'list-max-listpack-size': [false, INT_MIN, INT_MAX], 'tcp-keepalive': [false, 0n, INT_MAX],
+  'cluster-migration-barrier': [false, 0n, INT_MAX], 'active-defrag-cycle-min': [false, 1n, 99n],
+  'active-defrag-cycle-max': [false, 1n, 99n], 'active-defrag-threshold-lower': [false, 0n, 1000n],
+  'active-defrag-threshold-upper': [false, 0n, 1000n], 'lfu-log-factor': [false, 0n, INT_MAX], 'lfu-decay-time': [false, 0n, INT_MAX],
+  'replica-priority': [false, 0n, INT_MAX], 'repl-diskless-sync-delay': [false, 0n, INT_MAX], 'maxmemory-samples': [false, 1n, INT_MAX],
+  'maxmemory-eviction-tenacity': [false, 0n, 100n], timeout: [false, 0n, INT_MAX], 'replica-announce-port': [false, 0n, 65535n],
+  'tcp-backlog': [false, 0n, INT_MAX], 'cluster-port': [false, 0n, 65535n], 'cluster-announce-bus-port': [false, 0n, 65535n],
+  'cluster-announce-port': [false, 0n, 65535n], 'cluster-announce-tls-port': [false, 0n, 65535n], 'repl-timeout': [false, 1n, INT_MAX],
+  'repl-ping-replica-period': [false, 1n, INT_MAX], 'list-compress-depth': [false, 0n, INT_MAX],
+  'rdb-key-save-delay': [false, INT_MIN, INT_MAX], 'key-load-delay': [false, INT_MIN, INT_MAX], 'active-expire-effort': [false, 1n, 10n],
+  hz: [false, 0n, INT_MAX], 'min-replicas-to-write': [false, 0n, INT_MAX], 'min-replicas-max-lag': [false, 0n, INT_MAX],
+  'shutdown-timeout': [false, 0n, INT_MAX], 'repl-diskless-sync-max-replicas': [false, 0n, INT_MAX],
+  maxclients: [true, 1n, UINT_MAX], 'socket-mark-id': [true, 0n, UINT_MAX],
+  'active-defrag-max-scan-fields': [false, 1n, LLONG_MAX], 'slowlog-max-len': [false, 0n, LLONG_MAX], 'acllog-max-len': [false, 0n, LLONG_MAX],
+  'lua-time-limit': [false, 0n, LLONG_MAX], 'cluster-node-timeout': [false, 0n, LLONG_MAX], 'slowlog-log-slower-than': [false, -1n, LLONG_MAX],
+  'latency-monitor-threshold': [false, 0n, LLONG_MAX], 'stream-node-max-entries': [false, 0n, LLONG_MAX],
+  'hash-max-listpack-entries': [true, 0n, LLONG_MAX], 'set-max-intset-entries': [true, 0n, LLONG_MAX],
+  'zset-max-listpack-entries': [true, 0n, LLONG_MAX], 'tracking-table-max-keys': [true, 0n, LLONG_MAX],
+  'repl-backlog-ttl': [false, 0n, LLONG_MAX], 'loading-process-events-interval-bytes': [false, 1024n, INT_MAX],
+}
+
+/** redis string2ll as a bigint (null where it fails). */
+function string2ll(v: string): bigint | null {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(v)) return null
+  const b = BigInt(v)
+  return b > LLONG_MAX || b < -LLONG_MAX - 1n ? null : b
+}
+
+/** numericConfigSet of an INTEGER_CONFIG setting (string2ll, then numericBoundaryCheck): the value kept, or ConfigError. */
+function integerValue(key: string, raw: string): string {
+  const ll = string2ll(raw)
+  if (ll === null) throw new ConfigError("argument couldn't be parsed into an integer")
+  const [unsigned, lo, hi] = INTEGER_NUMERIC[key] ?? [false, -LLONG_MAX - 1n, LLONG_MAX]
+  const v = unsigned ? BigInt.asUintN(64, ll) : ll
+  if (v < lo || v > hi) throw new ConfigError(`argument must be between ${lo} and ${hi} inclusive`)
+  return String(v)
 }
 
 /** numericConfigSet of a MEMORY_CONFIG (and PERCENT_CONFIG) setting: the value kept, or ConfigError. */
@@ -509,25 +576,14 @@ export class NodeConfig {
       }
       case 'memory':
         v = memoryValue(key, d, raw)
+        // redis resizeReplicationBacklog (CONFIG SET's apply, not the config file): at least 16 KiB
+        if (fromCommand && key === 'repl-backlog-size' && BigInt(v) < 16384n) v = '16384'
         break
-      case 'int': {
-        const n = parseLongLong(raw)
-        if (d.percent && !Number.isSafeInteger(n)) {
-          // numericParseString / numericBoundaryCheck (redis 7.0): "N%" with 0 <= N <= -min
-          const pct = /^\+?\d+%$/.test(raw) ? Number(raw.slice(0, -1)) : NaN
-          if (!Number.isSafeInteger(pct)) throw new ConfigError('argument must be a memory or percent value')
-          if (-pct < d.min!) throw new ConfigError(`percentage argument must be less or equal to ${-d.min!}`)
-          v = `${pct}%`
-          break
-        }
-        if (!Number.isSafeInteger(n)) throw new ConfigError(d.kind === 'int' ? 'argument couldn\'t be parsed into an integer' : 'argument must be a memory value')
-        if (d.percent && n < 0) throw new ConfigError('argument must be a memory or percent value')
-        if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max))
-          throw new ConfigError(`argument must be between ${d.min ?? '-inf'} and ${d.maxText ?? d.max ?? 'inf'} inclusive`)
+      case 'int':
+        v = integerValue(key, raw)
         // hz: any int is taken, then held to 1..500 (redis updateHz: CONFIG_MIN_HZ / CONFIG_MAX_HZ)
-        v = String(key === 'hz' ? Math.min(500, Math.max(1, n)) : n)
+        if (key === 'hz') v = String(Math.min(500, Math.max(1, Number(v))))
         break
-      }
       case 'enum': {
         const l = raw.toLowerCase()
         if (!d.values!.includes(l)) throw new ConfigError(`argument(s) must be one of the following: ${d.values!.join(', ')}`)
@@ -545,7 +601,7 @@ export class NodeConfig {
           v = canonicalNotifyConfig(raw)
           this.notifyFlags = parseNotifyFlags(raw)
         }
-        if (key === 'client-output-buffer-limit') v = mergeObufLimits(this.get(key), raw.split(/\s+/).filter(Boolean))
+        if (key === 'client-output-buffer-limit') v = mergeObufLimits(this.get(key), multiArgWords(raw))
         if (key === 'shutdown-on-sigint' || key === 'shutdown-on-sigterm') v = canonicalShutdownFlags(raw)
         if (key === 'oom-score-adj-values') v = canonicalOomValues(raw)
         if (key === 'latency-tracking-info-percentiles') v = canonicalPercentiles(raw)

@@ -101,19 +101,25 @@ export const commands: CommandSpec[] = [
   cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),
 ]
 
+/**
+ * redis configGetCommand: a name without glob characters answers under the name as given (any
+ * case), a pattern matches the table's names case-insensitively (hidden settings excepted); each
+ * entry once, compared case-insensitively (an alias is an entry of its own).
+ */
 function configGet(ctx: CommandContext, argv: string[]): void {
   const cfg = ctx.server.config
-  const found = new Map<string, string>()
+  const found = new Map<string, [string, string]>()
   for (const pat of argv.slice(2)) {
-    const p = pat.toLowerCase()
-    if (!/[*?[]/.test(p)) {
-      if (NodeConfig.isKnown(p)) found.set(p, cfg.get(p))
+    if (!/[*?[]/.test(pat)) {
+      const key = pat.toLowerCase()
+      if (!found.has(key) && NodeConfig.isKnown(pat)) found.set(key, [pat, cfg.get(pat)])
       continue
     }
-    for (const name of cfg.names()) if (globMatch(p, name)) found.set(name, cfg.get(name))
+    const p = pat.toLowerCase()
+    for (const name of cfg.names()) if (!found.has(name) && globMatch(p, name)) found.set(name, [name, cfg.get(name)])
   }
   ctx.reply.map(found.size)
-  for (const [k, v] of found) {
+  for (const [k, v] of found.values()) {
     ctx.reply.bulk(k)
     ctx.reply.bulk(v)
   }
@@ -122,7 +128,9 @@ function configGet(ctx: CommandContext, argv: string[]): void {
 function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
   if (argv.length % 2 !== 0) return ctx.reply.error('ERR syntax error')
   const cfg = ctx.server.config
-  const pairs: [string, string][] = []
+  // [canonical name, value, the table entry's name: an alias is an entry of its own in redis,
+  // whose name a failure to set it reports]
+  const pairs: [string, string, string][] = []
   // redis configSetCommand: the first bad name (unknown, immutable, repeated) fails the command
   // before anything is set; an unknown name has its own error text.
   const seen = new Set<string>()
@@ -139,18 +147,18 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     if ((ctx.server.loading || ctx.server.replication?.master?.loadingState() != null) && DENY_LOADING_CONFIGS.has(canonical)) return ctx.reply.error(E.LOADING)
     if (seen.has(name.toLowerCase())) return fail('duplicate parameter')
     seen.add(name.toLowerCase())
-    pairs.push([canonical, argv[i + 1]])
+    pairs.push([canonical, argv[i + 1], name.toLowerCase()])
   }
   // All-or-nothing: set in order; the first value refused restores every earlier one.
   const before = pairs.map(([n]) => [n, cfg.get(n)] as const)
-  for (const [n, v] of pairs) {
+  for (const [n, v, entry] of pairs) {
     try {
       cfg.set(n, v, true)
     } catch (e) {
-      if (e instanceof ConfigApplyError) ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${n} setting. Restoring previous settings.`)
+      if (e instanceof ConfigApplyError) ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entry} setting. Restoring previous settings.`)
       for (const [bn, bv] of before) cfg.set(bn, bv, true) // listeners see the old values again
       const reason = e instanceof ConfigError ? e.message : String(e)
-      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${n}') - ${reason}`)
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${entry}') - ${reason}`)
     }
   }
   const moved = listenerChange(before, cfg)
