@@ -2,6 +2,10 @@
 // and are written with a single socket.write per read batch (house rule 8). Strings in this
 // runtime are latin1, so string.length is the byte length of a bulk.
 
+import {formatG} from './cdouble.js'
+
+export {formatG}
+
 const CRLF = '\r\n'
 
 /**
@@ -13,37 +17,12 @@ const CRLF = '\r\n'
 export const REPLY_CHUNK = 64 * 1024 * 1024
 
 export function formatDouble(d: number): string {
-  if (d === Infinity) return 'inf'
-  if (d === -Infinity) return '-inf'
-  if (Number.isNaN(d)) return 'nan'
-  return formatG17(d)
+  return formatG(d, 17)
 }
 
 /** C's printf("%.17g"), which redis 7.0 addReplyDouble uses (7.2 switched to shortest repr). */
 export function formatG17(d: number): string {
   return formatG(d, 17)
-}
-
-/** C's printf("%.<precision>g") of a finite number. */
-export function formatG(d: number, precision: number): string {
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0'
-  const e = d.toExponential(precision - 1)
-  const at = e.indexOf('e')
-  const x = Number(e.slice(at + 1))
-  if (x < -4 || x >= precision) {
-    const mant = stripZeros(e.slice(0, at))
-    const ax = Math.abs(x)
-    return mant + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax))
-  }
-  return stripZeros(d.toFixed(precision - 1 - x))
-}
-
-function stripZeros(s: string): string {
-  if (!s.includes('.')) return s
-  let end = s.length
-  while (s.charCodeAt(end - 1) === 48) end--
-  if (s.charCodeAt(end - 1) === 46) end--
-  return s.slice(0, end)
 }
 
 export class RespWriter {

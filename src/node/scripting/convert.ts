@@ -232,7 +232,8 @@ export function errorTableCounted(L: LuaState): boolean {
 export function errorTableMessage(L: LuaState): string | null {
   if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) return null
   const t = rawField(L, -1, 'err')
-  const s = t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER ? toStr(L, -1) : null
+  // the message as C code reads it (luaExtractErrorInformation: sdsnew(lua_tostring)): up to a NUL
+  const s = t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER ? cString(toStr(L, -1)) : null
   lua.lua_pop(L, 1)
   return s
 }
@@ -282,6 +283,12 @@ export function luaToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): voi
   lua.lua_pop(L, 1)
 }
 
+/** A string as C code sees it through strlen: up to its first NUL byte. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0')
+  return nul < 0 ? s : s.slice(0, nul)
+}
+
 /** C's (long long) cast of a double, as Redis converts a Lua number reply. */
 function truncate(n: number): bigint | number {
   if (Number.isNaN(n)) return -9223372036854775808n
@@ -294,7 +301,8 @@ function truncate(n: number): bigint | number {
 function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
   let t = rawField(L, -1, 'err')
   if (t === lua.LUA_TSTRING) {
-    const msg = toStr(L, -1).replace(/\r|\n/g, ' ')
+    // redis takes the message and a status text as C strings (sdsnew(lua_tostring)): cut at a NUL
+    const msg = cString(toStr(L, -1)).replace(/\r|\n/g, ' ')
     lua.lua_pop(L, 1)
     const counted = errorTableCounted(L)
     lua.lua_pop(L, 1)
@@ -305,7 +313,7 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
   lua.lua_pop(L, 1)
   t = rawField(L, -1, 'ok')
   if (t === lua.LUA_TSTRING) {
-    out.simple(toStr(L, -1).replace(/\r|\n/g, ' '))
+    out.simple(cString(toStr(L, -1)).replace(/\r|\n/g, ' '))
     lua.lua_pop(L, 2)
     return
   }
@@ -330,7 +338,8 @@ function tableToReply(L: LuaState, out: RespWriter, scriptResp: 2 | 3): void {
   if (t === lua.LUA_TTABLE) {
     const ft = rawField(L, -1, 'format')
     if (ft === lua.LUA_TSTRING) {
-      const format = toStr(L, -1)
+      // addReplyVerbatim takes three characters of the format, up to its NUL, padded with spaces
+      const format = cString(toStr(L, -1)).slice(0, 3).padEnd(3, ' ')
       const st = rawField(L, -2, 'string')
       if (st === lua.LUA_TSTRING) {
         out.verbatim(toStr(L, -1), format)

@@ -5,6 +5,7 @@
 import {createRequire} from 'node:module'
 import type * as Fengari from './fengari/index.cjs'
 import type {LuaState as State} from './fengari/index.cjs'
+import * as cdouble from '../../resp/cdouble.js'
 
 export type LuaState = State
 type FengariModule = typeof Fengari
@@ -20,6 +21,10 @@ export let to_jsstring: FengariModule['to_jsstring']
 export function loadLua(): void {
   if (lua !== undefined) return
   const fengari = (typeof require === 'function' ? require('./fengari/index.cjs') : createRequire(import.meta.url)('./fengari/index.cjs')) as FengariModule
+  // Lua prints numbers with C's printf: the exact formatter, before any number is printed (literal
+  // requires too: the bundle carries the module, the one instance index.cjs uses)
+  const luaconf = (typeof require === 'function' ? require('./fengari/luaconf.cjs') : createRequire(import.meta.url)('./fengari/luaconf.cjs')) as {setDoubleFormatter(f: typeof cdouble): void}
+  luaconf.setDoubleFormatter(cdouble)
   ;({lua, lauxlib, lualib, to_luastring, to_jsstring} = fengari)
 }
 
@@ -81,18 +86,5 @@ export function setFunctions(L: LuaState, fns: Record<string, LuaCFunction>): vo
   }
 }
 
-/** C's "%.17g" (how Redis turns a Lua number argument into a command argument). */
-export function formatG17(n: number): string {
-  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf'
-  if (n === 0) return Object.is(n, -0) ? '-0' : '0'
-  const exp = Number(n.toExponential(16).split('e')[1])
-  if (exp < -4 || exp >= 17) {
-    let [m, x] = n.toExponential(16).split('e')
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '')
-    const xi = Number(x)
-    return `${m}e${xi < 0 ? '-' : '+'}${String(Math.abs(xi)).padStart(2, '0')}`
-  }
-  let f = n.toFixed(Math.max(0, 16 - exp))
-  if (f.includes('.')) f = f.replace(/0+$/, '').replace(/\.$/, '')
-  return f
-}
+/** C's "%.17g": how Redis turns a Lua number argument into a command argument. */
+export {formatG17} from '../../resp/writer.js'

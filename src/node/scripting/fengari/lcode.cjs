@@ -994,9 +994,10 @@ const constfolding = function(op, e1, e2) {
         e1.k = ek.VKINT;
         e1.u.ival = res.value;
     }
-    else {  /* folds neither NaN nor 0.0 (to avoid problems with -0.0) */
+    else {  /* redis-ts: Lua 5.1 folds everything but NaN, -0.0 included (which then shares the
+             * constant slot of 0: `{-0.0, 1/0}` divides by -0.0 in Redis's Lua) */
         let n = res.value;
-        if (isNaN(n) || n === 0)
+        if (isNaN(n))
             return false;
         e1.k = ek.VKFLT;
         e1.u.nval = n;

@@ -7,6 +7,7 @@ const {
     LUA_INTEGER_FRMLEN,
     LUA_MININTEGER,
     LUA_NUMBER_FMT,
+    lua_numberformat,
     LUA_NUMBER_FRMLEN,
     frexp,
     lua_getlocaledecpoint
@@ -418,7 +419,8 @@ const str_format = function(L) {
                 case 'g': case 'G': {
                     let n = luaL_checknumber(L, arg);
                     addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));
-                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));
+                    /* redis-ts: C's printf (sprintf-js rounds ties up and has no %E/%G) */
+                    luaL_addstring(b, to_luastring(lua_numberformat(String.fromCharCode(...form), n)));
                     break;
                 }
                 case 'q': {

@@ -150,21 +150,18 @@ const lua_integer2str = function(n) {
     return String(n); /* should match behaviour of LUA_INTEGER_FMT */
 };
 
-/* redis-ts: C's "%.14g" exactly, as Lua 5.1 (LUAI_NUMFFORMAT) prints numbers. */
+/* redis-ts: C's printf of doubles, exactly (src/resp/cdouble.ts: ties to even, "-nan" for a NaN
+ * with its sign bit, as x86 makes 0/0), installed by src/node/scripting/lua.ts when it loads the VM:
+ * Lua 5.1 prints numbers with "%.14g" (LUAI_NUMFFORMAT), string.format's %e %f %g with sprintf. */
+let cdouble = null;
+const setDoubleFormatter = function(f) { cdouble = f; };
 const lua_number2str = function(n) {
-    if (!isFinite(n)) return isNaN(n) ? (Object.is(n, NaN) ? "nan" : "-nan") : (n > 0 ? "inf" : "-inf");
-    if (n === 0) return Object.is(n, -0) ? "-0" : "0";
-    const e = Math.floor(Math.log10(Math.abs(n)));
-    let exp = Number(n.toExponential(13).split("e")[1]);
-    if (exp < -4 || exp >= 14) {
-        let [m, x] = n.toExponential(13).split("e");
-        if (m.indexOf(".") >= 0) m = m.replace(/0+$/, "").replace(/\.$/, "");
-        const xi = Number(x);
-        return m + "e" + (xi < 0 ? "-" : "+") + String(Math.abs(xi)).padStart(2, "0");
-    }
-    let f = n.toFixed(Math.max(0, 13 - exp));
-    if (f.indexOf(".") >= 0) f = f.replace(/0+$/, "").replace(/\.$/, "");
-    return f;
+    return cdouble.formatG(n, 14);
+};
+/* string.format's e, E, f, g, G: `form` is the conversion as written ("%-8.3f") */
+const lua_numberformat = function(form, n) {
+    const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([eEfgG])$/.exec(form);
+    return cdouble.cFormatDouble(n, {flags: m[1], width: m[2] ? Number(m[2]) : undefined, precision: m[3] !== undefined ? Number(m[3] || 0) : undefined, conv: m[4]});
 };
 
 const lua_numbertointeger = function(n) {
@@ -228,4 +225,6 @@ module.exports.ldexp                  = ldexp;
 module.exports.lua_getlocaledecpoint  = lua_getlocaledecpoint;
 module.exports.lua_integer2str        = lua_integer2str;
 module.exports.lua_number2str         = lua_number2str;
+module.exports.lua_numberformat       = lua_numberformat;
+module.exports.setDoubleFormatter     = setDoubleFormatter;
 module.exports.lua_numbertointeger    = lua_numbertointeger;

@@ -97,58 +97,8 @@ export class ByteBuf {
   }
 }
 
-/** Exact value of a finite double as m * 2^e (m an integer). */
-function exactBinary(x: number): {m: bigint; e: number} {
-  const dv = new DataView(new ArrayBuffer(8))
-  dv.setFloat64(0, x)
-  const hi = dv.getUint32(0)
-  const lo = dv.getUint32(4)
-  const exp = (hi >>> 20) & 0x7ff
-  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo)
-  if (exp !== 0) m |= 1n << 52n
-  return {m, e: (exp === 0 ? 1 : exp) - 1075}
-}
-
-/** True when |x| equals (2n-1)/2 * 10^k exactly, i.e. JS rounded a decimal tie upwards. */
-function isTie(x: number, n: bigint, k: number): boolean {
-  const {m, e} = exactBinary(Math.abs(x))
-  // compare (2n-1) * 10^k with 2 * m * 2^e, scaling both sides to integers
-  let left = 2n * n - 1n
-  let right = 2n * m
-  if (k >= 0) left *= 10n ** BigInt(k)
-  else right *= 10n ** BigInt(-k)
-  if (e >= 0) right <<= BigInt(e)
-  else left <<= BigInt(-e)
-  return left === right
-}
-
-/** C printf("%.<precision>g", x) with glibc's round-half-even on the exact binary value. */
-export function formatG(x: number, precision: number): string {
-  if (Number.isNaN(x)) return 'nan'
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf'
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0'
-  const p = precision === 0 ? 1 : precision
-  const [mant, expStr] = Math.abs(x).toExponential(p - 1).split('e')
-  let digits = mant.replace('.', '')
-  const exp = Number(expStr)
-  let n = BigInt(digits)
-  // JS breaks exact ties upwards; C rounds them to even
-  if ((n & 1n) === 1n && isTie(x, n, exp - (p - 1))) {
-    n -= 1n
-    digits = n.toString().padStart(p, '0')
-  }
-  const sign = x < 0 ? '-' : ''
-  if (exp < -4 || exp >= p) {
-    let m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '')
-    return sign + m + 'e' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0')
-  }
-  let s: string
-  if (exp >= 0) s = digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1)
-  else s = '0.' + '0'.repeat(-exp - 1) + digits
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '')
-  return sign + s
-}
+/** C printf("%.<precision>g", x) (lua-cjson's number format): src/resp/cdouble.ts. */
+export {formatG} from '../../../resp/cdouble.js'
 
 const float32 = new Float32Array(1)
 /** C's (float)d. */
