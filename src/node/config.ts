@@ -10,6 +10,7 @@ import {rewriteConfigFile} from './config-rewrite.js'
 import {sdsRepr} from './sds-repr.js'
 import {strerror} from './errors.js'
 import {getDouble} from './strtod.js'
+import {cFixed} from '../resp/cdouble.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -288,7 +289,7 @@ function canonicalPercentiles(raw: string): string {
       const n = getDouble(w) // redis string2d
       if (n === null) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters')
       if (n > 100 || n < 0) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]')
-      return n.toFixed(6).replace(/\.?0+$/, '')
+      return cFixed(n, 6).replace(/\.?0+$/, '')
     })
     .join(' ')
 }

@@ -2,6 +2,7 @@
 // (redis server.c genRedisInfoString, fillPercentileDistributionLatencies).
 import type {CommandSpec} from './commands/types.js'
 import type {NodeServer} from './server.js'
+import {cFixed} from '../resp/cdouble.js'
 
 function withStats(server: NodeServer): [string, CommandSpec][] {
   const out: [string, CommandSpec][] = []
@@ -18,7 +19,7 @@ export function commandStatsLines(server: NodeServer): string[] {
     const st = spec.stats!
     if (st.calls === 0 && st.rejected === 0 && st.failed === 0) continue
     const per = st.calls === 0 ? 0 : st.usec / st.calls
-    out.push(`cmdstat_${name}:calls=${st.calls},usec=${st.usec},usec_per_call=${per.toFixed(2)},rejected_calls=${st.rejected},failed_calls=${st.failed}`)
+    out.push(`cmdstat_${name}:calls=${st.calls},usec=${st.usec},usec_per_call=${cFixed(per, 2)},rejected_calls=${st.rejected},failed_calls=${st.failed}`)
   }
   return out
 }
@@ -31,7 +32,7 @@ export function errorStatsLines(server: NodeServer): string[] {
 
 /** "%f" then trimmed like redis trimDoubleString: 50 -> "50", 99.9 -> "99.9". */
 function pctName(p: number): string {
-  return p.toFixed(6).replace(/\.?0+$/, '')
+  return cFixed(p, 6).replace(/\.?0+$/, '')
 }
 
 export function latencyStatsLines(server: NodeServer): string[] {
@@ -43,7 +44,7 @@ export function latencyStatsLines(server: NodeServer): string[] {
     let total = 0
     for (const c of st.hist) total += c ?? 0
     if (total === 0) continue
-    const parts = ins.percentiles.map((p) => `p${pctName(p)}=${(percentileNs(st.hist, total, p) / 1000).toFixed(3)}`)
+    const parts = ins.percentiles.map((p) => `p${pctName(p)}=${cFixed(percentileNs(st.hist, total, p) / 1000, 3)}`)
     out.push(`latency_percentiles_usec_${name}:${parts.join(',')}`)
   }
   return out

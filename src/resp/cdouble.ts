@@ -146,3 +146,8 @@ function stripZeros(s: string): string {
   if (s.charCodeAt(end - 1) === 46) end--
   return s.slice(0, end)
 }
+
+/** printf("%.<p>f", x). */
+export function cFixed(x: number, p: number): string {
+  return cFormatDouble(x, {conv: 'f', precision: p})
+}

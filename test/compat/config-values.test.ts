@@ -30,6 +30,7 @@ found.push('CONFIG SET slave-ignore-maxmemory 1mb', 'CONFIG SET hash-max-ziplist
 found.push('CONFIG SET HZ 47', 'CONFIG GET HZ', 'CONFIG GET HZ hz', 'CONFIG GET Maxmemory-Policy', 'CONFIG GET slave-read-only')
 found.push('CONFIG SET rdbchecksum no', 'CONFIG SET appendfsync sometimes', 'CONFIG SET supervised x', 'CONFIG GET aof-disable-*')
 found.push('CONFIG SET repl-backlog-size 100', 'CONFIG GET repl-backlog-size', 'CONFIG SET repl-backlog-size 16383', 'CONFIG GET repl-backlog-size')
+found.push('CONFIG SET latency-tracking-info-percentiles "0.0078125 12.5"', 'CONFIG GET latency-tracking-info-percentiles') // %f of an exact tie: to even
 found.push('CONFIG SET latency-tracking-info-percentiles 0x10', 'CONFIG GET latency-tracking-info-percentiles', 'CONFIG SET latency-tracking-info-percentiles "1e1 inf"', 'CONFIG SET latency-tracking-info-percentiles " 5"')
 // a multi-word value is split at each single space: two spaces make an empty word (0 for strtoll)
 found.push('CONFIG SET latency-tracking-info-percentiles "50  99"', 'CONFIG SET oom-score-adj-values "0  0"', 'CONFIG GET oom-score-adj-values', 'CONFIG SET oom-score-adj-values "0 0 0"')

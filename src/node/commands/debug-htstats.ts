@@ -12,6 +12,7 @@ import {setDict} from '../keyspace/set-dict.js'
 import {hashDict} from '../keyspace/hash-dict.js'
 import type {CommandContext, DebugSubcommand} from './types.js'
 import {debugSubcommandError, intArg} from './util.js'
+import {cFixed} from '../../resp/cdouble.js'
 
 const VECTLEN = 50 // DICT_STATS_VECTLEN
 
@@ -31,12 +32,12 @@ export function dictStats(tableSize: number, chains: Iterable<number>, htidx = 0
   const title = `Hash table ${htidx} stats (${htidx === 0 ? 'main hash table' : 'rehashing target'}):\n`
   if (used === 0) return `${title}No stats available for empty dictionaries\n`
   clvector[0] = tableSize - slots
-  const avg = (used / slots).toFixed(2)
+  const avg = cFixed(used / slots, 2)
   let out = title +
     ` table size: ${tableSize}\n number of elements: ${used}\n different slots: ${slots}\n max chain length: ${maxchain}\n` +
     ` avg chain length (counted): ${avg}\n avg chain length (computed): ${avg}\n Chain length distribution:\n`
   for (let i = 0; i < VECTLEN - 1; i++) {
-    if (clvector[i] !== 0) out += `   ${i}: ${clvector[i]} (${((clvector[i] / tableSize) * 100).toFixed(2)}%)\n`
+    if (clvector[i] !== 0) out += `   ${i}: ${clvector[i]} (${cFixed((clvector[i] / tableSize) * 100, 2)}%)\n`
   }
   return out
 }

@@ -14,6 +14,7 @@ import {debugSubcommandError, intArg} from './util.js'
 import {replyBufferPolicy} from '../replybuf.js'
 import {htstatsDebugSubcommands} from './debug-htstats.js'
 import {refcountOf} from './keys.js'
+import {cFixed} from '../../resp/cdouble.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -63,7 +64,7 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
     const nodes = quicklistNodes(v)
     const len = nodes.length
     const size = nodes.reduce((n, [, b]) => n + b.length, 0)
-    const avg = len === 0 ? 'nan' : (v.length / len).toFixed(2)
+    const avg = len === 0 ? 'nan' : cFixed(v.length / len, 2)
     extra = ` ql_nodes:${len} ql_avg_node:${avg} ql_listpack_max:${quicklistFill()} ql_compressed:${LIMITS.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
   }
   ctx.reply.simple(

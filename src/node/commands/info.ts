@@ -11,6 +11,7 @@ import {commandStatsLines, errorStatsLines, latencyStatsLines} from '../insight-
 import {existingTracking} from '../tracking.js'
 import {replyBufferPolicy} from '../replybuf.js'
 import {recentMaxBuffers} from '../clientmem.js'
+import {cFixed} from '../../resp/cdouble.js'
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
 
@@ -23,7 +24,7 @@ export function humanBytes(n: number): string {
     v /= 1024
     i++
   }
-  return `${v.toFixed(2)}${units[i]}`
+  return `${cFixed(v, 2)}${units[i]}`
 }
 
 // Fixed for the process's life, computed once as redis does (uname() on the first INFO,
@@ -120,7 +121,7 @@ function section(server: NodeServer, name: string): string[] | null {
         ...replicationMemoryLines(server),
         `mem_clients_slaves:${mem.clientsReplicas}`,
         `mem_clients_normal:${mem.clientsNormal}`,
-        `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+        `mem_fragmentation_ratio:${cFixed(rss / Math.max(1, used), 2)}`,
         'mem_allocator:v8',
         'lazyfree_pending_objects:0',
         `lazyfreed_objects:${server.stats.lazyfreedObjects}`,
@@ -213,7 +214,7 @@ function section(server: NodeServer, name: string): string[] | null {
       ]
     case 'cpu': {
       const u = process.cpuUsage()
-      return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
+      return [`used_cpu_sys:${cFixed(u.system / 1e6, 6)}`, `used_cpu_user:${cFixed(u.user / 1e6, 6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
     }
     case 'modules':
       return []
