@@ -15,6 +15,7 @@ import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
 import {memoryStats} from './memory-stats.js'
+import {allowProtectedAction} from '../protected.js'
 
 
 const MEMORY_HELP = [
@@ -98,7 +99,7 @@ export const commands: CommandSpec[] = [
       helpSubcommand(MEMORY_HELP),
     ],
   },
-  cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),
+  cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale', 'protected'], 0, debug),
 ]
 
 function configGet(ctx: CommandContext, argv: string[]): void {
@@ -133,7 +134,7 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     // an alias is its own table entry in redis: "x-ziplist-y" and "x-listpack-y" are not duplicates
     const fail = (why: string) => ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
     if (NodeConfig.isImmutable(name)) return fail("can't set immutable config")
-    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx, 'enable-protected-configs')) return fail("can't set protected config")
+    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx.session, 'enable-protected-configs')) return fail("can't set protected config")
     // redis DENY_LOADING_CONFIG: refused while the dataset loads (after the two checks above)
     // (redis server.loading is also set while a replica loads its master's payload, async or not)
     if ((ctx.server.loading || ctx.server.replication?.master?.loadingState() != null) && DENY_LOADING_CONFIGS.has(canonical)) return ctx.reply.error(E.LOADING)
@@ -191,14 +192,6 @@ const DENY_LOADING_CONFIGS = new Set(['appendonly', 'repl-diskless-load', 'dir']
 /** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
 const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
 
-/** redis allowProtectedAction: `yes`, or `local` and a loopback / unix-socket client. */
-function allowProtectedAction(ctx: CommandContext, setting: string): boolean {
-  const mode = ctx.server.config.get(setting)
-  if (mode === 'yes') return true
-  if (mode !== 'local') return false
-  const s = ctx.session
-  return !s.socket || s.socket.remoteAddress === undefined || ['127.', '::1', '::ffff:127.'].some((p) => s.addr.startsWith(p))
-}
 
 function configRewrite(ctx: CommandContext): void {
   try {
@@ -262,11 +255,8 @@ export function digestValue(v: RedisValue): string {
   return h.digest('hex')
 }
 
+// enable-debug-command is checked by the dispatcher (the 'protected' flag, src/node/protected.ts)
 function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
-  if (!allowProtectedAction(ctx, 'enable-debug-command'))
-    return ctx.reply.error(
-      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-    )
   const sub = argv[1].toLowerCase()
   if (sub === 'sleep' && argv.length === 3) {
     // Redis nanosleeps in the main thread: the whole node stops (no clients, no bus, no replication

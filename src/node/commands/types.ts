@@ -44,6 +44,9 @@ export type CommandFlag =
   | 'no-multi'
   /** allowed while a RESP2 connection is in subscribed mode */
   | 'subscribed-ok'
+  /** redis CMD_PROTECTED (DEBUG, MODULE LOAD/LOADEX/UNLOAD): gated by enable-debug-command /
+   *  enable-module-command in the dispatcher (src/node/protected.ts); not shown by COMMAND INFO */
+  | 'protected'
 
 export type HandlerResult = void | Promise<void>
 export type Handler = (ctx: CommandContext, argv: string[]) => HandlerResult
