@@ -14,7 +14,9 @@
 #     pytest session (servers kept between files), sync files then tests/test_asyncio/. Ports 21700
 #     (real), 21710 (embedded); REAL_PORT / EMB_PORT. Out: <engine>/<file>.txt, <engine>.res
 #     (PASSED/FAILED/ERROR file::test), counts.tsv (per file), diff.txt; each test of diff.txt is
-#     re-run alone RERUNS (3) times on both servers (reruns.txt).
+#     re-run alone RERUNS (3) times on both servers (reruns.txt). SERVER_ARGS: more arguments for
+#     both servers (e.g. "--enable-debug-command yes"); PYTEST_ARGS: more pytest arguments (e.g.
+#     "--protocol 3" for RESP3 connections).
 # asyncio_mode=auto as redis-py's tox.ini [pytest] sets it (its async tests carry no marker).
 # Needs python3 with pytest, pytest-asyncio and pytest-timeout (PYTHON=..., e.g. /usr/bin/python3 on
 # Debian or a venv), redis-server on PATH and `npm run build` done.
@@ -82,6 +84,8 @@ fi
 real_port="${REAL_PORT:-21700}"
 emb_port="${EMB_PORT:-21710}"
 server_args=(--save '' --appendonly no)
+# shellcheck disable=SC2206 # SERVER_ARGS: extra arguments for both servers, split on spaces
+server_args+=(${SERVER_ARGS:-})
 pids=()
 cleanup() {
   local p

@@ -16,6 +16,7 @@ import {crashBySignal, serverPanic} from '../crash.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
 import {memoryStats} from './memory-stats.js'
 import {allowProtectedAction} from '../protected.js'
+import {DEBUG_HELP} from './debug-help.js'
 
 
 const MEMORY_HELP = [
@@ -265,6 +266,12 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
     return ctx.reply.ok()
   }
+  if (sub === 'error' && argv.length === 3) {
+    // redis: "-" + the string (CR/LF as spaces) written as raw protocol, not through
+    // addReplyError: no ERR prefix, and not counted in errorstats or as a failed call. Clients'
+    // tests fake server errors with it (redis-py: DEBUG ERROR "LOADING fake message").
+    return ctx.reply.raw('-' + argv[2].replace(/[\r\n]/g, ' ') + '\r\n')
+  }
   if (sub === 'log' && argv.length === 3) {
     ctx.server.log.warning(`DEBUG LOG: ${argv[2]}`)
     return ctx.reply.ok()
@@ -343,27 +350,8 @@ function debugPopulate(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok()
 }
 
-const DEBUG_HELP = [
-  'DIGEST',
-  '    Output a hex signature representing the current DB content.',
-  'DIGEST-VALUE <key> [<key> ...]',
-  '    Output a hex signature of the values of all the specified keys.',
-  'LOG <message>',
-  '    Write <message> to the server log.',
-  'POPULATE <count> [<prefix>] [<size>]',
-  '    Create <count> string keys named key:<num>, not propagated to replicas.',
-  'RELOAD [option ...]',
-  '    Save the RDB on disk and reload it back to memory (options MERGE, NOFLUSH, NOSAVE).',
-  'SET-ACTIVE-EXPIRE <0|1>',
-  '    Setting it to 0 disables expiring keys in background when they are not accessed.',
-  'SLEEP <seconds>',
-  '    Stop the server for <seconds>. Decimals allowed.',
-]
-
-/** addReplyHelp: status lines, the modules' subcommands after the built-in ones, HELP last. */
+/** addReplyHelp: redis's list (the subcommands other modules register carry their own help for
+ *  reference only; redis's help does not list the node's extras), HELP last. */
 function debugHelp(ctx: CommandContext): void {
-  const lines = ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP]
-  for (const d of ctx.server.debugSubcommands.values()) lines.push(...d.help)
-  lines.push('HELP', '    Print this help.')
-  replyHelp(ctx, lines)
+  replyHelp(ctx, ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP, 'HELP', '    Prints this help.'])
 }

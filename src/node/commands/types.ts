@@ -116,10 +116,9 @@ export interface CommandContext {
   forcePropagation(): void
 }
 
-/** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case name). */
+/** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case
+ *  name). DEBUG HELP answers redis's own list (commands/server.ts DEBUG_HELP), not these. */
 export interface DebugSubcommand {
-  /** Lines for DEBUG HELP: the usage line, then indented explanation lines. */
-  help: string[]
   /** argv as received (argv[1] is the subcommand); replies exactly once. */
   handler: Handler
 }
