@@ -11,10 +11,11 @@
 #     Ports 21500-21502 (real), 21600-21602 (embedded); REAL_PORT / EMB_PORT.
 #   MODE=standalone: one `redis-server --save '' --appendonly no` and one `redis-ts node` with the
 #     same arguments, each in a directory of its own under OUT_DIR; every test file runs as its own
-#     pytest session (servers kept between files), sync files then tests/test_asyncio/. Ports 21700
-#     (real), 21710 (embedded); REAL_PORT / EMB_PORT. Out: <engine>/<file>.txt, <engine>.res
-#     (PASSED/FAILED/ERROR file::test), counts.tsv (per file), diff.txt; each test of diff.txt is
-#     re-run alone RERUNS (3) times on both servers (reruns.txt). SERVER_ARGS: more arguments for
+#     pytest session (servers kept between files), sync files then tests/test_asyncio/, all on
+#     redis-server, then all on the node. Ports 21700 (real), 21710 (embedded); REAL_PORT /
+#     EMB_PORT; NETNS=1: 6379 and 6380 in a private network namespace (below). Out:
+#     <engine>/<file>.txt, <engine>.res (PASSED/FAILED/ERROR file::test), counts.tsv (per file),
+#     diff.txt; each test of diff.txt is re-run alone RERUNS (3) times on both (reruns.txt). SERVER_ARGS: more arguments for
 #     both servers (e.g. "--enable-debug-command yes"); PYTEST_ARGS: more pytest arguments (e.g.
 #     "--protocol 3" for RESP3 connections).
 # asyncio_mode=auto as redis-py's tox.ini [pytest] sets it (its async tests carry no marker).
@@ -68,6 +69,14 @@ if [ "$mode" = cluster ]; then
 fi
 
 [ "$mode" = standalone ] || { echo "MODE is cluster or standalone" >&2; exit 2; }
+# NETNS=1: in a network namespace of its own (unshare -n, loopback up), each server in turn on
+# 6379 with a second one of the same kind on 6380: the tests that hard-code localhost:6379
+# (sentinel master_for/slave_for/dead_pool, single-connection-from-URL, asyncio pool tests) and
+# test_psync's 6380 then reach a server instead of failing on both sides.
+if [ "${NETNS:-0}" = 1 ] && [ -z "${RPY_IN_NETNS:-}" ]; then
+  unshare -n true 2>/dev/null || { echo "unshare -n is not permitted here" >&2; exit 2; }
+  RPY_IN_NETNS=1 exec unshare -n bash -c 'ip link set lo up && exec bash "$@"' bash "$0" "$py_dir" "$out" "${files[@]}"
+fi
 if [ ${#files[@]} -eq 0 ]; then
   # Modules (json, search, timeseries, bloom, graph), ssl and cluster files fail or skip on both;
   # test_asyncio/test_cwe_404.py binds 5380 and 16379+ for its proxies, outside our port range.
@@ -81,21 +90,25 @@ if [ ${#files[@]} -eq 0 ]; then
     files+=("tests/test_asyncio/test_$f.py")
   done
 fi
-real_port="${REAL_PORT:-21700}"
-emb_port="${EMB_PORT:-21710}"
+if [ -n "${RPY_IN_NETNS:-}" ]; then
+  real_port=6379 emb_port=6379
+else
+  real_port="${REAL_PORT:-21700}" emb_port="${EMB_PORT:-21710}"
+fi
 server_args=(--save '' --appendonly no)
 # shellcheck disable=SC2206 # SERVER_ARGS: extra arguments for both servers, split on spaces
 server_args+=(${SERVER_ARGS:-})
 pids=()
-cleanup() {
+stop_servers() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
+  pids=()
 }
-trap cleanup EXIT
+trap stop_servers EXIT
 
 wait_port() { # port
   for _ in $(seq 100); do
@@ -106,30 +119,39 @@ wait_port() { # port
   exit 1
 }
 
-start() { # engine port
-  mkdir -p "$out/$1"
-  rm -f "$out/$1"/*.txt
+start() { # engine port dir
+  mkdir -p "$3"
   if [ "$1" = real ]; then
-    (cd "$out/$1" && exec redis-server --port "$2" --dir "$out/$1" "${server_args[@]}" >"$out/$1/server.log" 2>&1) &
+    (cd "$3" && exec redis-server --port "$2" --dir "$3" "${server_args[@]}" >"$3/server.log" 2>&1) &
   else
-    (cd "$out/$1" && exec "${cli[@]}" node --port "$2" --dir "$out/$1" "${server_args[@]}" >"$out/$1/server.log" 2>&1) &
+    (cd "$3" && exec "${cli[@]}" node --port "$2" --dir "$3" "${server_args[@]}" >"$3/server.log" 2>&1) &
   fi
   pids+=($!)
   wait_port "$2"
 }
-start real "$real_port"
-start embedded "$emb_port"
 
-printf 'file\treal_passed\treal_failed\temb_passed\temb_failed\treal_only\n' >"$out/counts.tsv"
-: >"$out/real.res"
-: >"$out/embedded.res"
-for f in "${files[@]}"; do
-  name="$(echo "${f#tests/}" | tr / _)"
-  for e in real embedded; do
-    port="$real_port"; [ "$e" = embedded ] && port="$emb_port"
-    pytest_run "$out/$e/$name.txt" "redis://127.0.0.1:$port/0" "$f"
+port_of() { if [ "$1" = real ]; then echo "$real_port"; else echo "$emb_port"; fi; }
+start_engine() { # engine: its server, and in the namespace the second one on 6380
+  start "$1" "$(port_of "$1")" "$out/$1"
+  if [ -n "${RPY_IN_NETNS:-}" ]; then start "$1" 6380 "$out/$1/6380"; fi
+}
+
+if [ -z "${RPY_IN_NETNS:-}" ]; then start_engine real; start_engine embedded; fi
+for e in real embedded; do
+  rm -f "$out/$e"/*.txt "$out/$e"/*.res
+  : >"$out/$e.res"
+  [ -z "${RPY_IN_NETNS:-}" ] || start_engine "$e"
+  for f in "${files[@]}"; do
+    name="$(echo "${f#tests/}" | tr / _)"
+    pytest_run "$out/$e/$name.txt" "redis://127.0.0.1:$(port_of "$e")/0" "$f"
     results "$out/$e/$name.txt" | tee -a "$out/$e.res" >"$out/$e/$name.res"
   done
+  [ -z "${RPY_IN_NETNS:-}" ] || stop_servers
+done
+
+printf 'file\treal_passed\treal_failed\temb_passed\temb_failed\treal_only\n' >"$out/counts.tsv"
+for f in "${files[@]}"; do
+  name="$(echo "${f#tests/}" | tr / _)"
   rp=$(grep -c '^PASSED' "$out/real/$name.res" || true)
   rf=$(grep -vc '^PASSED' "$out/real/$name.res" || true)
   ep=$(grep -c '^PASSED' "$out/embedded/$name.res" || true)
@@ -140,22 +162,20 @@ for f in "${files[@]}"; do
 done
 comm -23 <(grep '^PASSED' "$out/real.res" | cut -d' ' -f2 | sort) \
   <(grep '^PASSED' "$out/embedded.res" | cut -d' ' -f2 | sort) >"$out/diff.txt"
-awk -F'\t' 'NR>1 {rp+=$2; rf+=$3; ep+=$4; ef+=$5; o+=$6}
+awk -F'\t' 'NR>1 {rp+=$2; rf+=$3; ep+=$4; ef+=$5}
   END {printf "total: redis-server %d passed / %d failed; embedded %d passed / %d failed\n", rp, rf, ep, ef}' "$out/counts.tsv"
 echo "passed on redis-server, not on the embedded node: $(wc -l <"$out/diff.txt") (list in $out/diff.txt)"
 : >"$out/reruns.txt"
-[ "${RERUNS:-3}" -gt 0 ] || exit 0
-while read -r t; do
-  [ -n "$t" ] || continue
-  line="$t"
-  for e in real embedded; do
-    port="$real_port"; [ "$e" = embedded ] && port="$emb_port"
+[ "${RERUNS:-3}" -gt 0 ] && [ -s "$out/diff.txt" ] || exit 0
+for e in real embedded; do
+  [ -z "${RPY_IN_NETNS:-}" ] || start_engine "$e"
+  while read -r t; do
     ok=0
-    for i in $(seq "${RERUNS:-3}"); do
-      pytest_run "$out/rerun.log" "redis://127.0.0.1:$port/0" "$t"
+    for _ in $(seq "${RERUNS:-3}"); do
+      pytest_run "$out/rerun.log" "redis://127.0.0.1:$(port_of "$e")/0" "$t"
       grep -q '^PASSED ' "$out/rerun.log" && ok=$((ok + 1))
     done
-    line+=" $e:$ok/${RERUNS:-3}"
-  done
-  echo "$line" | tee -a "$out/reruns.txt"
-done <"$out/diff.txt"
+    echo "$e $ok/${RERUNS:-3} $t" | tee -a "$out/reruns.txt"
+  done <"$out/diff.txt"
+  [ -z "${RPY_IN_NETNS:-}" ] || stop_servers
+done
