@@ -40,7 +40,7 @@ pytest_run() { # log url files...
 }
 
 results() { # log -> "STATUS file::test" lines
-  grep -E '^(PASSED|FAILED|ERROR) ' "$1" | awk '{print $1, $2}' | sort -u || true
+  grep -E '^(PASSED|FAILED|ERROR) tests/' "$1" | awk '{print $1, $2}' | sort -u || true
 }
 
 if [ "$mode" = cluster ]; then
