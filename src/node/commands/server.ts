@@ -193,7 +193,6 @@ const DENY_LOADING_CONFIGS = new Set(['appendonly', 'repl-diskless-load', 'dir']
 /** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
 const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
 
-
 function configRewrite(ctx: CommandContext): void {
   try {
     ctx.server.config.rewrite()
