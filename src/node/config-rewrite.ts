@@ -195,7 +195,6 @@ export function configDebugSubcommands(): [string, DebugSubcommand][] {
     [
       'config-rewrite-force-all',
       {
-        help: ['CONFIG-REWRITE-FORCE-ALL', '    Like CONFIG REWRITE but writes all configuration options, including', '    keywords not listed in original configuration file or default values.'],
         handler: (ctx) => {
           try {
             ctx.server.config.rewrite(true)

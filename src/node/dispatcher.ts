@@ -1,4 +1,4 @@
-// processCommand (redis server.c) for one parsed request: lookup -> arity -> auth ->
+// processCommand (redis server.c) for one parsed request: lookup -> arity -> protected -> auth ->
 // cluster slot verdict -> guards -> pub/sub context -> MULTI queueing -> call. `call` runs
 // the handler, turns exceptions into replies, and propagates writes (dirty counter moved).
 import {E, ReplyError, sanitize, ServerAssertion, unknownCommand, unknownSubcommand, wrongArity} from './errors.js'
@@ -18,6 +18,7 @@ export {keyIndexes} from './commands/types.js'
 export {hasKeys, keysOf} from './command-keys.js'
 import {hasKeys, keysOf} from './command-keys.js'
 import {referenceInfoTable} from './commands/command-reference-reply.js'
+import {protectedCommandError} from './protected.js'
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
@@ -74,6 +75,10 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   const argc = argv.length
   if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname), spec)
   const flags = spec.flags
+  if (flags.includes('protected') && !s.loader) {
+    const err = protectedCommandError(s, spec)
+    if (err !== null) return reject(s, err, spec)
+  }
   if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH, spec)
   if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction', spec)
   if (!s.aclUser.unrestricted && !s.fromMaster) {

@@ -226,7 +226,8 @@ describe('failover rules in an embedded cluster (3 masters, 4 replicas)', {timeo
     const x = (await shards()).find((s) => s.replicas.length === 1)!.replicas[0]
     const help = ((await call(x, 'DEBUG', 'HELP')) as string[]).join('\n')
     assert.match(help, /DROP-CLUSTER-PACKET-FILTER <packet-type>/)
-    assert.match(help, /CLUSTER-DROP-PEERS \[<node-id> \.\.\.\]\n {4}redis-ts only/)
+    // DEBUG HELP is redis 7.0.15's text: the node's own switch is not listed there
+    assert.doesNotMatch(help, /CLUSTER-DROP-PEERS/)
     await assert.rejects(call(x, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', 'pong'), /value is not an integer or out of range/)
     await assert.rejects(call(x, 'DEBUG', 'CLUSTER-DROP-PEERS', 'f'.repeat(40)), /Unknown node f{40}/)
     // Type 4 = PUBLISH: a message published elsewhere is counted as received by the filtering node but

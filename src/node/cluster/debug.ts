@@ -1,16 +1,13 @@
-// DEBUG subcommands the cluster layer adds to the node (registered in server.debugSubcommands, so
-// DEBUG's enable-debug-command gate applies): Redis 7.0.15's DROP-CLUSTER-PACKET-FILTER, and a
+// DEBUG subcommands the cluster layer adds to the node (registered in server.debugSubcommands; DEBUG's
+// enable-debug-command gate applies): Redis 7.0.15's DROP-CLUSTER-PACKET-FILTER, and a
 // redis-ts-only per-peer drop switch that makes partitions for failover tests (reliability.md §7.1).
 import type {DebugSubcommand} from '../commands/types.js'
 import {ReplyError} from '../errors.js'
 import {debugSubcommandError, intArg} from '../commands/util.js'
 import type {ClusterState} from './state.js'
 
-export const CLUSTERLINK_HELP = ['CLUSTERLINK KILL <to|from|all> <node-id>', '    Kills the link based on the direction to/from (both) with the provided node.']
-
 /** DEBUG CLUSTERLINK where cluster mode is off (registered by the node; the cluster layer replaces it). */
 export const clusterlinkStandalone: DebugSubcommand = {
-  help: CLUSTERLINK_HELP,
   handler: (ctx, argv) => {
     if (argv.length !== 5 || argv[2].toLowerCase() !== 'kill') throw debugSubcommandError(argv)
     ctx.reply.error('ERR Debug option only available for cluster mode enabled setup!')
@@ -20,10 +17,6 @@ export const clusterlinkStandalone: DebugSubcommand = {
 export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcommand][] {
   return [
     ['drop-cluster-packet-filter', {
-      help: [
-        'DROP-CLUSTER-PACKET-FILTER <packet-type>',
-        '    Drop all packets that match the filtered type. Set to -1 allow all packets.',
-      ],
       // debug.c: argc == 3, any long; clusterProcessPacket compares it with the 16-bit type.
       handler: (ctx, argv) => {
         if (argv.length !== 3) throw debugSubcommandError(argv)
@@ -32,7 +25,6 @@ export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcomm
       },
     }],
     ['clusterlink', {
-      help: CLUSTERLINK_HELP,
       handler: (ctx, argv) => {
         if (argv.length !== 5 || argv[2].toLowerCase() !== 'kill') throw debugSubcommandError(argv)
         const n = st.lookup(argv[4])
@@ -45,13 +37,10 @@ export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcomm
         ctx.reply.ok()
       },
     }],
+    // redis-ts only (not in Redis, nor in DEBUG HELP): CLUSTER-DROP-PEERS [<node-id> ...] silently
+    // drops all bus traffic to and from these nodes, both directions, as a network partition
+    // would; it replaces the previous list, and without arguments all traffic flows again.
     ['cluster-drop-peers', {
-      help: [
-        'CLUSTER-DROP-PEERS [<node-id> ...]',
-        '    redis-ts only (not in Redis): silently drop all cluster bus traffic to and from',
-        '    these nodes, both directions, as a network partition would. Replaces the previous',
-        '    list; without arguments all traffic flows again.',
-      ],
       handler: (ctx, argv) => {
         const ids = argv.slice(2)
         for (const id of ids) if (!st.lookup(id)) throw new ReplyError(`ERR Unknown node ${id}`)

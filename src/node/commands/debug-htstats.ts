@@ -73,7 +73,7 @@ function htstatsKey(ctx: CommandContext, argv: string[]): void {
 
 export function htstatsDebugSubcommands(): [string, DebugSubcommand][] {
   return [
-    ['htstats', {help: ['HTSTATS <dbid>', '    Return hash table statistics of the specified Redis database.'], handler: htstats}],
-    ['htstats-key', {help: ['HTSTATS-KEY <key>', '    Like HTSTATS but for the hash table stored at <key>\'s value.'], handler: htstatsKey}],
+    ['htstats', {handler: htstats}],
+    ['htstats-key', {handler: htstatsKey}],
   ]
 }

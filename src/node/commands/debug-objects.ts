@@ -197,28 +197,28 @@ function accept(argc: number): DebugSubcommand['handler'] {
 
 export function objectDebugSubcommands(): [string, DebugSubcommand][] {
   return [
-    ['object', {help: ['OBJECT <key>', '    Show low level info about the `key` and associated value.'], handler: debugObject}],
-    ['protocol', {help: ['PROTOCOL <type>', '    Reply with a test value of the specified type. <type> can be: string,', '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,', '    true, false.'], handler: debugProtocol}],
-    ['quicklist-packed-threshold', {help: ['QUICKLIST-PACKED-THRESHOLD <size>', '    Sets the threshold for elements to be inserted as plain vs packed nodes', '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.'], handler: packedThreshold}],
-    ['listpack', {help: ['LISTPACK <key>', '    Show low level info about the listpack encoding of <key>.'], handler: debugListpack}],
+    ['object', {handler: debugObject}],
+    ['protocol', {handler: debugProtocol}],
+    ['quicklist-packed-threshold', {handler: packedThreshold}],
+    ['listpack', {handler: debugListpack}],
     ...htstatsDebugSubcommands(),
-    ['quicklist', {help: ['QUICKLIST <key> [<0|1>]', '    Show low level info about the quicklist encoding of <key>.', '    The 0 option prints only the quicklist header (default).'], handler: debugQuicklist}],
-    ['replybuffer', {help: ['REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>', '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.', 'REPLYBUFFER RESIZING <0|1>', '    Enable or disable the reply buffer resize cron job'], handler: replyBuffer}],
-    ['change-repl-id', {help: ['CHANGE-REPL-ID', '    Change the replication IDs of the instance.', '    Dangerous: should be used only for testing the replication subsystem.'], handler: changeReplId}],
-    ['stringmatch-test', {help: ['STRINGMATCH-TEST', '    Run a fuzz tester against the stringmatchlen() function.'], handler: (ctx, argv) => {
+    ['quicklist', {handler: debugQuicklist}],
+    ['replybuffer', {handler: replyBuffer}],
+    ['change-repl-id', {handler: changeReplId}],
+    ['stringmatch-test', {handler: (ctx, argv) => {
       if (argv.length !== 2) throw wrongArgs(argv)
       ctx.reply.simple('Apparently Redis did not crash: test passed')
     }}],
-    ['pause-cron', {help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'], handler: (ctx, argv) => {
+    ['pause-cron', {handler: (ctx, argv) => {
       if (argv.length !== 3) throw wrongArgs(argv)
       ctx.server.cronPaused = (Number.parseInt(argv[2], 10) || 0) !== 0 // atoi
       ctx.reply.ok()
     }}],
-    ['set-skip-checksum-validation', {help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.'], handler: (ctx, argv) => {
+    ['set-skip-checksum-validation', {handler: (ctx, argv) => {
       if (argv.length !== 3) throw wrongArgs(argv)
       ctx.server.skipChecksumValidation = (Number.parseInt(argv[2], 10) || 0) !== 0 // atoi
       ctx.reply.ok()
     }}],
-    ['aof-flush-sleep', {help: ['AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.'], handler: accept(3)}],
+    ['aof-flush-sleep', {handler: accept(3)}],
   ]
 }

@@ -1,22 +1,8 @@
 // MODULE (redis 7.0 module.c) for a server that cannot load modules: LIST is empty, LOAD/LOADEX
 // fail as a failed dlopen does, UNLOAD finds nothing. LOAD/LOADEX/UNLOAD are protected commands,
-// gated by enable-module-command like DEBUG by enable-debug-command.
-import {cmd, helpSubcommand, type CommandContext, type CommandSpec, type Handler} from './types.js'
-
-const GATE =
-  'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
-
-function isLocal(ctx: CommandContext): boolean {
-  return !ctx.session.socket || ['127.', '::1', '::ffff:127.'].some((p) => ctx.session.addr.startsWith(p))
-}
-
-function gated(h: Handler): Handler {
-  return (ctx, argv) => {
-    const mode = ctx.server.config.get('enable-module-command')
-    if (mode === 'no' || (mode === 'local' && !isLocal(ctx))) return ctx.reply.error(GATE)
-    return h(ctx, argv)
-  }
-}
+// gated by enable-module-command like DEBUG by enable-debug-command (in the dispatcher,
+// src/node/protected.ts).
+import {cmd, helpSubcommand, type CommandSpec, type Handler} from './types.js'
 
 const HELP = [
   'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -34,15 +20,16 @@ const HELP = [
 
 const loadFailed: Handler = (ctx) => ctx.reply.error('ERR Error loading the extension. Please check the server logs.')
 const A = ['admin', 'noscript'] as const
+const P = [...A, 'protected'] as const
 
 export const commands: CommandSpec[] = [
   {
     ...cmd('module', -2, [], 0, () => undefined),
     subcommands: [
       cmd('list', 2, [...A], 0, (ctx) => ctx.reply.array(0)),
-      cmd('load', -3, [...A], 0, gated(loadFailed)),
-      cmd('loadex', -3, [...A], 0, gated(loadFailed)),
-      cmd('unload', 3, [...A], 0, gated((ctx) => ctx.reply.error('ERR Error unloading module: no such module with that name'))),
+      cmd('load', -3, [...P], 0, loadFailed),
+      cmd('loadex', -3, [...P], 0, loadFailed),
+      cmd('unload', 3, [...P], 0, (ctx) => ctx.reply.error('ERR Error unloading module: no such module with that name')),
       helpSubcommand(HELP),
     ],
   },

@@ -15,6 +15,8 @@ import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
 import {memoryStats} from './memory-stats.js'
+import {allowProtectedAction} from '../protected.js'
+import {DEBUG_HELP} from './debug-help.js'
 
 
 const MEMORY_HELP = [
@@ -98,7 +100,7 @@ export const commands: CommandSpec[] = [
       helpSubcommand(MEMORY_HELP),
     ],
   },
-  cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale'], 0, debug),
+  cmd('debug', -2, ['admin', 'noscript', 'loading', 'stale', 'protected'], 0, debug),
 ]
 
 /**
@@ -141,7 +143,7 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     // an alias is its own table entry in redis: "x-ziplist-y" and "x-listpack-y" are not duplicates
     const fail = (why: string) => ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`)
     if (NodeConfig.isImmutable(name)) return fail("can't set immutable config")
-    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx, 'enable-protected-configs')) return fail("can't set protected config")
+    if (PROTECTED_CONFIGS.has(canonical) && !allowProtectedAction(ctx.session, 'enable-protected-configs')) return fail("can't set protected config")
     // redis DENY_LOADING_CONFIG: refused while the dataset loads (after the two checks above)
     // (redis server.loading is also set while a replica loads its master's payload, async or not)
     if ((ctx.server.loading || ctx.server.replication?.master?.loadingState() != null) && DENY_LOADING_CONFIGS.has(canonical)) return ctx.reply.error(E.LOADING)
@@ -198,15 +200,6 @@ const DENY_LOADING_CONFIGS = new Set(['appendonly', 'repl-diskless-load', 'dir']
 
 /** redis PROTECTED_CONFIG: settable only as `enable-protected-configs` allows. */
 const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename'])
-
-/** redis allowProtectedAction: `yes`, or `local` and a loopback / unix-socket client. */
-function allowProtectedAction(ctx: CommandContext, setting: string): boolean {
-  const mode = ctx.server.config.get(setting)
-  if (mode === 'yes') return true
-  if (mode !== 'local') return false
-  const s = ctx.session
-  return !s.socket || s.socket.remoteAddress === undefined || ['127.', '::1', '::ffff:127.'].some((p) => s.addr.startsWith(p))
-}
 
 function configRewrite(ctx: CommandContext): void {
   try {
@@ -270,11 +263,8 @@ export function digestValue(v: RedisValue): string {
   return h.digest('hex')
 }
 
+// enable-debug-command is checked by the dispatcher (the 'protected' flag, src/node/protected.ts)
 function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
-  if (!allowProtectedAction(ctx, 'enable-debug-command'))
-    return ctx.reply.error(
-      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-    )
   const sub = argv[1].toLowerCase()
   if (sub === 'sleep' && argv.length === 3) {
     // Redis nanosleeps in the main thread: the whole node stops (no clients, no bus, no replication
@@ -282,6 +272,12 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     const ms = Number.parseFloat(argv[2]) * 1000
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
     return ctx.reply.ok()
+  }
+  if (sub === 'error' && argv.length === 3) {
+    // redis: "-" + the string (CR/LF as spaces) written as raw protocol, not through
+    // addReplyError: no ERR prefix, and not counted in errorstats or as a failed call. Clients'
+    // tests fake server errors with it (redis-py: DEBUG ERROR "LOADING fake message").
+    return ctx.reply.raw('-' + argv[2].replace(/[\r\n]/g, ' ') + '\r\n')
   }
   if (sub === 'log' && argv.length === 3) {
     ctx.server.log.warning(`DEBUG LOG: ${argv[2]}`)
@@ -361,27 +357,8 @@ function debugPopulate(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok()
 }
 
-const DEBUG_HELP = [
-  'DIGEST',
-  '    Output a hex signature representing the current DB content.',
-  'DIGEST-VALUE <key> [<key> ...]',
-  '    Output a hex signature of the values of all the specified keys.',
-  'LOG <message>',
-  '    Write <message> to the server log.',
-  'POPULATE <count> [<prefix>] [<size>]',
-  '    Create <count> string keys named key:<num>, not propagated to replicas.',
-  'RELOAD [option ...]',
-  '    Save the RDB on disk and reload it back to memory (options MERGE, NOFLUSH, NOSAVE).',
-  'SET-ACTIVE-EXPIRE <0|1>',
-  '    Setting it to 0 disables expiring keys in background when they are not accessed.',
-  'SLEEP <seconds>',
-  '    Stop the server for <seconds>. Decimals allowed.',
-]
-
-/** addReplyHelp: status lines, the modules' subcommands after the built-in ones, HELP last. */
+/** addReplyHelp: redis's list (the subcommands other modules register carry their own help for
+ *  reference only; redis's help does not list the node's extras), HELP last. */
 function debugHelp(ctx: CommandContext): void {
-  const lines = ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP]
-  for (const d of ctx.server.debugSubcommands.values()) lines.push(...d.help)
-  lines.push('HELP', '    Print this help.')
-  replyHelp(ctx, lines)
+  replyHelp(ctx, ['DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', ...DEBUG_HELP, 'HELP', '    Prints this help.'])
 }

@@ -44,6 +44,9 @@ export type CommandFlag =
   | 'no-multi'
   /** allowed while a RESP2 connection is in subscribed mode */
   | 'subscribed-ok'
+  /** redis CMD_PROTECTED (DEBUG, MODULE LOAD/LOADEX/UNLOAD): gated by enable-debug-command /
+   *  enable-module-command in the dispatcher (src/node/protected.ts); not shown by COMMAND INFO */
+  | 'protected'
 
 export type HandlerResult = void | Promise<void>
 export type Handler = (ctx: CommandContext, argv: string[]) => HandlerResult
@@ -113,10 +116,9 @@ export interface CommandContext {
   forcePropagation(): void
 }
 
-/** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case name). */
+/** A DEBUG subcommand contributed by another module (server.debugSubcommands, keyed by lower-case
+ *  name). DEBUG HELP answers redis's own list (commands/server.ts DEBUG_HELP), not these. */
 export interface DebugSubcommand {
-  /** Lines for DEBUG HELP: the usage line, then indented explanation lines. */
-  help: string[]
   /** argv as received (argv[1] is the subcommand); replies exactly once. */
   handler: Handler
 }

@@ -115,7 +115,6 @@ export class Aof {
     })
     server.aofInfo = () => this.infoLines()
     server.debugSubcommands.set('loadaof', {
-      help: ['LOADAOF', '    Flush the AOF buffers on disk and reload the AOF in memory.'],
       handler: (ctx) =>
         this.debugLoad().then((err) => {
           ctx.session.propagateOverride = [] // dirty went back to 0: nothing to propagate (redis call())

@@ -89,7 +89,6 @@ export function installReplication(server: NodeServer): Replication {
   server.on('replicaFullSyncLoaded', () => restartAofAfterSync(server))
   server.registerCommands(replicationCommands(repl))
   server.debugSubcommands.set('replicate', {
-    help: ['REPLICATE <string>', '    Replicates the provided string to replicas, allowing data divergence.'],
     handler: (ctx, argv) => {
       if (argv.length < 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
       // redis replicationFeedSlaves(server.slaves, server.slaveseldb, ...): into the stream's current db

@@ -27,7 +27,6 @@ export function installScripting(server: NodeServer): Scripting {
   })
   // redis DEBUG SET-DISABLE-DENY-SCRIPTS: let scripts call commands flagged noscript (tests only).
   server.debugSubcommands.set('set-disable-deny-scripts', {
-    help: ['SET-DISABLE-DENY-SCRIPTS <0|1>', '    Enable or disable calling commands flagged no-script from scripts (tests only).'],
     handler: (ctx, argv) => {
       if (argv.length !== 3) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'set-disable-deny-scripts'. Try DEBUG HELP.")
       sc.allowNoscript = argv[2] !== '0'

@@ -196,7 +196,7 @@ const HELP = [
   'SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]',
   '    Simulate a Sentinel crash.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ]
 
 function flushAndReply(s: Sentinel, r: RespWriter): void {
