@@ -208,7 +208,13 @@ export class Keyspace {
    * for a write (redis lookupKeyWrite) use get() and count nothing.
    */
   read(key: string, flags = 0): RedisValue | undefined {
-    const v = flags & READ_NOTOUCH ? this.peek(key) : this.get(key)
+    let v: RedisValue | undefined
+    if (flags & READ_NOTOUCH) {
+      // redis lookupKey's dictFind steps a rehashing keyspace with LOOKUP_NOTOUCH too (TYPE,
+      // EXISTS, TTL, OBJECT, SCAN ... TYPE: redis-cli --bigkeys reads every key's TYPE)
+      if (this.dict.rehashidx !== -1) this.dict.touch()
+      v = this.peek(key)
+    } else v = this.get(key)
     if (v !== undefined) this.readStats.keyspaceHits++
     else {
       if (!(flags & READ_NONOTIFY)) this.events.missed?.(key)
