@@ -193,6 +193,17 @@ export function idleSeconds(server: NodeServer, db: Keyspace, key: string): numb
   return now >= at ? now - at : 0xffffff - at + now
 }
 
+/**
+ * What redis rdbSaveKeyValuePair writes before a key: its idle seconds (RDB_OPCODE_IDLE) under an
+ * LRU policy, its decayed LFU counter (RDB_OPCODE_FREQ) under an LFU one, nothing otherwise.
+ */
+export function rdbAccessInfo(server: NodeServer, db: Keyspace, key: string): {idle?: number; freq?: number} | undefined {
+  const policy = server.config.get('maxmemory-policy')
+  if (policy.endsWith('-lru')) return {idle: idleSeconds(server, db, key)}
+  if (policy.endsWith('-lfu')) return {freq: lfuDecr(server, db.accessOf(key) ?? LFU_INIT_VAL)}
+  return undefined
+}
+
 /** RESTORE ... IDLETIME / FREQ (redis objectSetLRUOrLFU). */
 export function setIdleOrFreq(server: NodeServer, db: Keyspace, key: string, idle: number, freq: number): void {
   if (server.accessStamp === null) return

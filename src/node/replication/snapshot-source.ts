@@ -1,6 +1,7 @@
 // Adapters between replication and the persistence layer: where a full sync gets its RDB
 // (a point-in-time snapshot pulled in chunks) and how a replica turns received RDB bytes into
 // databases. Kept behind two small interfaces so the transport code never knows how either works.
+import {setIdleOrFreq} from '../memory/index.js'
 import type {NodeServer} from '../server.js'
 import {Keyspace} from '../keyspace/keyspace.js'
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
@@ -87,6 +88,7 @@ export function openLoader(server: NodeServer): RdbSink {
     const ks = target(db)
     ks.set(e.key, fromRdbValue(e.value))
     if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
+    if (e.idle !== undefined || e.freq !== undefined) setIdleOrFreq(server, ks, e.key, e.idle ?? -1, e.freq ?? -1)
   }
   // Streaming: only the unparsed tail is buffered, never the whole file.
   const parser = new RdbStreamParser({
