@@ -15,8 +15,7 @@ import {keySlot, SLOTS} from '../keyspace/slot.js'
 import type {Keyspace, RedisValue} from '../keyspace/keyspace.js'
 // Types only: server.ts imports the command table, which imports the persistence commands.
 import type {BeforeWriteHook, NodeServer} from '../server.js'
-import {heapBytes} from '../memory/process.js'
-import {rdbAccessInfo} from '../memory/index.js'
+import {rdbAccessInfo, usedMemory} from '../memory/index.js'
 
 export interface SnapshotOptions {
   /** rdbcompression (default true). */
@@ -228,7 +227,8 @@ export class Snapshot {
 
 /** rdbSaveInfoAuxFields order, with the caller's fields merged in (see SnapshotOptions.aux). */
 function auxFields(server: NodeServer, extra: [string, string][]): [string, string][] {
-  const base = defaultAux(server.clock.now(), heapBytes())
+  // redis: zmalloc_used_memory(), INFO's used_memory (the load logs it as 'RDB memory usage when created')
+  const base = defaultAux(server.clock.now(), usedMemory(server))
   const aofBase = base.pop()!
   for (const [k, v] of extra) {
     const i = base.findIndex(([bk]) => bk === k)
