@@ -334,6 +334,21 @@ describe('redis-cli special modes vs redis-server', {skip: cliSkip()}, () => {
     assert.match(outs[0][4].out, /\[0 lua\] "set" "k" "bin\\x01\\xc3\\xbf"/) // ioredis sends the string as UTF-8
   })
 
+  test('INFO keyspace avg_ttl: the active expire cycle\'s estimate', {timeout: 60_000}, async () => {
+    await both(pair, async (c) => {
+      await c.flushall()
+      await c.set('v1', 'x', 'EX', 1000)
+      await c.set('v2', 'x', 'EX', 2000)
+      await c.set('p', 'x')
+    })
+    await new Promise((r) => setTimeout(r, 400)) // a few serverCron runs
+    for (const port of [pair.redisPort, pair.ourPort]) {
+      const out = (await cli(port, ['info', 'keyspace'])).out
+      const m = /db0:keys=3,expires=2,avg_ttl=(\d+)/.exec(out)
+      assert.ok(m && Number(m[1]) > 1_400_000 && Number(m[1]) <= 1_500_000, `${port}: ${out}`)
+    }
+  })
+
   test('TYPE / EXISTS step a rehashing keyspace (DEBUG HTSTATS)', {timeout: 60_000}, async () => {
     const rehashing: boolean[] = []
     await both(pair, async (c) => {

@@ -227,7 +227,7 @@ function section(server: NodeServer, name: string): string[] | null {
       return server.cluster?.infoLines?.() ?? [`cluster_enabled:${server.clusterEnabled ? 1 : 0}`]
     case 'keyspace': {
       const out: string[] = []
-      for (const [i, d] of server.databases()) if (d.size > 0) out.push(`db${i}:keys=${d.size},expires=${d.expiresCount},avg_ttl=0`)
+      for (const [i, d] of server.databases()) if (d.size > 0) out.push(`db${i}:keys=${d.size},expires=${d.expiresCount},avg_ttl=${d.avgTtl}`)
       return out
     }
   }
