@@ -51,6 +51,31 @@ function cli(port: number, args: string[], opts: {input?: string; killAfterMs?: 
   })
 }
 
+/** redis-cli `args` running until stop(): a mode that streams (--replica), read as it goes. */
+function watchCli(port: number, args: string[]): {out(): string; stop(): Promise<CliResult>} {
+  const p = spawn('redis-cli', ['-p', String(port), ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  p.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  p.stderr.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  const closed = new Promise<CliResult>((resolve) => p.on('close', (code) => resolve({out, code})))
+  const safety = setTimeout(() => p.kill('SIGKILL'), 60_000)
+  return {
+    out: () => out,
+    stop: () => {
+      clearTimeout(safety)
+      p.kill('SIGKILL')
+      return closed
+    },
+  }
+}
+
+async function until(what: string, f: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await f()); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 const SUMMARY = /\n-------- summary -------\n[\s\S]*$/
 
 /** The part of --bigkeys / --memkeys / --hotkeys output that does not depend on SCAN order. */
@@ -292,14 +317,17 @@ describe('redis-cli special modes vs redis-server', {skip: cliSkip()}, () => {
       await c.config('SET', 'repl-ping-replica-period', '1')
     })
     try {
-      const watch = (port: number) => cli(port, ['--replica'], {killAfterMs: 3500})
-      const runs = [watch(pair.redisPort), watch(pair.ourPort)]
-      await new Promise((r) => setTimeout(r, 1800))
+      const watchers = [watchCli(pair.redisPort, ['--replica']), watchCli(pair.ourPort, ['--replica'])]
+      // the writes once each redis-cli has read the RDB and acknowledged (bytes that reach it with the
+      // RDB's tail are dropped by redis-cli itself, against either server)
+      for (const w of watchers) await until('redis-cli --replica online', () => w.out().includes('sending REPLCONF ACK 0'))
       await both(pair, async (c) => {
         await c.select(1)
         await c.set('a', '1')
         await c.incrbyfloat('f', '1.5')
       })
+      for (const w of watchers) await until('the writes and a ping', () => w.out().includes('"SET","f","1.5","KEEPTTL"') && w.out().includes('"ping"'))
+      const runs = watchers.map((w) => w.stop())
       const [real, ours] = (await Promise.all(runs)).map((r) => [...new Set(r.out.split('\n').filter((l) => l.startsWith('"')))].sort())
       assert.deepEqual(real, ['"SELECT","1"', '"SET","f","1.5","KEEPTTL"', '"ping"', '"set","a","1"'])
       assert.deepEqual(ours, real)
