@@ -310,6 +310,48 @@ describe('redis-cli special modes vs redis-server', {skip: cliSkip()}, () => {
     }
   })
 
+  test('a maxmemory-policy switch between LRU and LFU reads each key\'s bits the other way', {timeout: 120_000}, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-modes-switch-'))
+    try {
+      const got: {freq: unknown; idle: unknown; rdbIdle: number | undefined}[] = []
+      for (const port of [pair.redisPort, pair.ourPort]) {
+        const c = new Redis(port, '127.0.0.1')
+        try {
+          await c.config('SET', 'maxmemory-policy', 'noeviction')
+          await c.config('SET', 'lfu-log-factor', '0')
+          await c.config('SET', 'lfu-decay-time', '1')
+          await c.config('SET', 'repl-diskless-sync-delay', '0')
+          await c.flushall()
+          await c.set('a1', 'hello')
+          await c.config('SET', 'maxmemory-policy', 'allkeys-lfu')
+          // an LRU clock read as minutes<<8 | counter: minutes long past, the counter decayed to 0
+          const freq = await c.call('OBJECT', 'FREQ', 'a1')
+          for (let i = 0; i < 3; i++) await c.get('a1')
+          await c.config('SET', 'maxmemory-policy', 'allkeys-lru')
+          // minutes<<8 | 3 read as an LRU clock in seconds: weeks of idle time
+          const idle = await c.call('OBJECT', 'IDLETIME', 'a1')
+          const file = join(dir, `${port}.rdb`)
+          assert.equal((await cli(port, ['--rdb', file])).code, 0)
+          got.push({freq, idle, rdbIdle: rdbRecords(file).get('0 a1')?.idle})
+        } finally {
+          await c.config('SET', 'maxmemory-policy', 'noeviction')
+          c.disconnect()
+        }
+      }
+      const [real, ours] = got
+      assert.equal(real.freq, 0)
+      assert.equal(ours.freq, real.freq)
+      assert.ok(Number(real.idle) > 100_000, String(real.idle))
+      // the two servers ran a moment apart: seconds of difference, or 256 s more when a minute
+      // began in between (the minute is the high bits of the value read as seconds)
+      const near = (a: unknown, b: unknown) => [0, 256].some((d) => Math.abs(Math.abs(Number(a) - Number(b)) - d) <= 3)
+      assert.ok(near(ours.idle, real.idle), `${ours.idle} vs ${real.idle}`)
+      assert.ok(near(ours.rdbIdle, real.rdbIdle), `${ours.rdbIdle} vs ${real.rdbIdle}`)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   test('--replica prints the same command stream (the periodic "ping" without a SELECT)', {timeout: 120_000}, async () => {
     await both(pair, async (c) => {
       await c.flushall()

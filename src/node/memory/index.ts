@@ -147,13 +147,10 @@ function installStamp(server: NodeServer): void {
       }
     : () => lruClock()
   const kind = lfu ? 'lfu' : 'lru'
-  if (trackingKind.get(server) !== kind) {
-    // switching between LRU and LFU starts the data over (Redis reinterprets the bits)
-    for (const [, db] of server.databases()) db.access.clear()
-    server.sharedAccess?.clear()
-    trackingSince.set(server, lruClock())
-    trackingKind.set(server, kind)
-  }
+  if (!trackingKind.has(server)) trackingSince.set(server, lruClock())
+  // a switch between LRU and LFU keeps each key's 24 bits, read the other way from now on, as redis
+  // reads its objects' lru field (an LRU clock seen as minutes<<8 | counter, and back)
+  trackingKind.set(server, kind)
   server.accessStamp = stamp
   server.accessLfu = lfu
   for (const [, db] of server.databases()) {
