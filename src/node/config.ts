@@ -57,7 +57,7 @@ const DEFS: Record<string, OptDef> = {
   'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
   masteruser: {kind: 'string', def: ''},
-  replicaof: {kind: 'string', def: '', alias: 'slaveof'},
+  replicaof: {kind: 'string', def: '', alias: 'slaveof', immutable: true}, // REPLICAOF changes it; CONFIG SET refuses
   'replica-read-only': {kind: 'bool', def: 'yes', alias: 'slave-read-only'},
   'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB)},
   'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB)},
@@ -147,7 +147,7 @@ const DEFS: Record<string, OptDef> = {
   'lazyfree-lazy-server-del': {kind: 'bool', def: 'no'},
   'stop-writes-on-bgsave-error': {kind: 'bool', def: 'yes'},
   'rdbcompression': {kind: 'bool', def: 'yes'},
-  'rdbchecksum': {kind: 'bool', def: 'yes'},
+  'rdbchecksum': {kind: 'bool', def: 'yes', immutable: true},
   // Redis's test-only knobs for slow loading/saving (its test suites set them). Accepted with
   // Redis's ranges; the embedded node loads and saves at full speed whatever they say.
   'loading-process-events-interval-bytes': {kind: 'int', def: String(2 * MB), min: 1024, max: 2147483647, hidden: true},
@@ -184,7 +184,7 @@ const DEFS: Record<string, OptDef> = {
   'active-defrag-threshold-lower': {kind: 'int', def: '10', min: 0, max: 1000},
   'active-defrag-threshold-upper': {kind: 'int', def: '100', min: 0, max: 1000},
   'active-expire-effort': {kind: 'int', def: '1', min: 1, max: 10},
-  'aof-disable-auto-gc': {kind: 'bool', def: 'no', hidden: true},
+  'aof-disable-auto-gc': {kind: 'bool', def: 'no'}, // listed by CONFIG GET * (not HIDDEN_CONFIG in 7.0.15)
   'crash-log-enabled': {kind: 'bool', def: 'yes'},
   'crash-memcheck-enabled': {kind: 'bool', def: 'yes'},
   'disable-thp': {kind: 'bool', def: 'yes', immutable: true},

@@ -17,3 +17,17 @@ steps.push('CONFIG SET maxmemory-clients 0', 'CONFIG SET cluster-link-sendbuf-li
 steps.push('CONFIG SET maxmemory 0', 'CONFIG SET hz 10', 'CONFIG SET hash-max-listpack-entries 512', 'CONFIG SET hash-max-listpack-value 64', 'CONFIG SET set-max-intset-entries 512', 'CONFIG SET zset-max-listpack-value 64')
 
 compatSuite('CONFIG SET numbers', steps)
+
+// Immutable in redis 7.0.15 (CONFIG SET refuses them: REPLICAOF is the command for replicaof), and
+// aof-disable-auto-gc, which CONFIG GET patterns list (it is not a hidden config there).
+compatSuite('CONFIG SET of immutable configs, CONFIG GET patterns', [
+  'CONFIG SET rdbchecksum no',
+  'CONFIG SET rdbchecksum yes',
+  'CONFIG SET replicaof "no one"',
+  'CONFIG SET slaveof "127.0.0.1 1"',
+  'CONFIG SET replicaof ""',
+  'CONFIG GET rdbchecksum',
+  'CONFIG GET replicaof',
+  'CONFIG GET *auto-gc*',
+  'CONFIG GET aof-disable-auto-gc',
+])
