@@ -15,7 +15,7 @@ function scriptingFigure(lines: string[], name: string): number {
 }
 
 /** redis getMemoryOverheadData: the figures MEMORY STATS and MEMORY DOCTOR read. */
-interface MemoryOverhead {
+export interface MemoryOverhead {
   peak: number
   used: number
   startup: number
@@ -34,7 +34,7 @@ interface MemoryOverhead {
   rss: number
 }
 
-function memoryOverhead(server: CommandContext['server']): MemoryOverhead {
+export function memoryOverhead(server: CommandContext['server']): MemoryOverhead {
   const mem = memoryBreakdown(server)
   const used = mem.used
   const peak = used // INFO's used_memory_peak is the current figure too
