@@ -1,7 +1,7 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
 import {memoryBreakdown} from '../memory/index.js'
-import {memoryOverhead} from './memory-stats.js'
+import {memoryOverhead, replicationMemory} from './memory-stats.js'
 import {processRss} from '../memory/process.js'
 import {migrateCachedSockets} from './migrate-client.js'
 import os from 'node:os'
@@ -311,14 +311,6 @@ function mainThreadCpu(): {sys: number; user: number} | null {
 
 /** sysconf(_SC_CLK_TCK): 100 on every Linux configuration redis-server runs on here. */
 const CLOCK_TICKS = 100
-
-export function replicationMemory(server: NodeServer): {backlog: number; replicas: number; total: number} {
-  const repl = server.replication
-  const total = repl?.replicationBufferBytes() ?? 0
-  const backlogSize = server.config.int('repl-backlog-size')
-  const excess = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize
-  return {backlog: excess ? backlogSize : total, replicas: excess ? total - backlogSize : 0, total}
-}
 
 function replicationMemoryLines(server: NodeServer): string[] {
   const {backlog, total} = replicationMemory(server)

@@ -7,11 +7,21 @@ import type {CommandContext} from './types.js'
 import {dbOverhead} from '../keyspace/db-dicts.js'
 import {BASE_MEMORY, memoryBreakdown} from '../memory/index.js'
 import {processRss} from '../memory/process.js'
-import {replicationMemory} from './info.js'
+import type {NodeServer} from '../server.js'
 
 function scriptingFigure(lines: string[], name: string): number {
   const line = lines.find((l) => l.startsWith(name + ':'))
   return line === undefined ? 0 : Number(line.slice(name.length + 1))
+}
+
+/** The replication backlog and the replicas' buffers (redis's shared replication buffer split as
+ *  getMemoryOverheadData splits it). */
+export function replicationMemory(server: NodeServer): {backlog: number; replicas: number; total: number} {
+  const repl = server.replication
+  const total = repl?.replicationBufferBytes() ?? 0
+  const backlogSize = server.config.int('repl-backlog-size')
+  const excess = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize
+  return {backlog: excess ? backlogSize : total, replicas: excess ? total - backlogSize : 0, total}
 }
 
 /** redis getMemoryOverheadData: the figures MEMORY STATS and MEMORY DOCTOR read. */
@@ -34,7 +44,7 @@ export interface MemoryOverhead {
   rss: number
 }
 
-export function memoryOverhead(server: CommandContext['server']): MemoryOverhead {
+export function memoryOverhead(server: NodeServer): MemoryOverhead {
   const mem = memoryBreakdown(server)
   const used = mem.used
   const peak = used // INFO's used_memory_peak is the current figure too
