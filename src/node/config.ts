@@ -53,7 +53,7 @@ const DEFS: Record<string, OptDef> = {
   'propagation-error-behavior': {kind: 'enum', def: 'ignore', values: ['ignore', 'panic', 'panic-on-replicas']},
   masterauth: {kind: 'string', def: ''},
   masteruser: {kind: 'string', def: ''},
-  replicaof: {kind: 'string', def: '', alias: 'slaveof'},
+  replicaof: {kind: 'string', def: '', alias: 'slaveof', immutable: true}, // REPLICAOF changes it; CONFIG SET refuses
   'replica-read-only': {kind: 'bool', def: 'yes', alias: 'slave-read-only'},
   'proto-max-bulk-len': {kind: 'memory', def: String(512 * MB)},
   'client-query-buffer-limit': {kind: 'memory', def: String(1024 * MB)},
@@ -180,7 +180,7 @@ const DEFS: Record<string, OptDef> = {
   'active-defrag-threshold-lower': {kind: 'int', def: '10'},
   'active-defrag-threshold-upper': {kind: 'int', def: '100'},
   'active-expire-effort': {kind: 'int', def: '1'},
-  'aof-disable-auto-gc': {kind: 'bool', def: 'no'},
+  'aof-disable-auto-gc': {kind: 'bool', def: 'no'}, // listed by CONFIG GET * (not HIDDEN_CONFIG in 7.0.15)
   'crash-log-enabled': {kind: 'bool', def: 'yes'},
   'crash-memcheck-enabled': {kind: 'bool', def: 'yes'},
   'disable-thp': {kind: 'bool', def: 'yes', immutable: true},

@@ -39,3 +39,17 @@ found.push('CONFIG SET shutdown-on-sigint "save "', 'CONFIG SET shutdown-on-sigi
 found.push('CONFIG SET hz 10', 'CONFIG SET lua-time-limit 5000', 'CONFIG SET slowlog-log-slower-than 10000', 'CONFIG SET acllog-max-len 128', 'CONFIG SET cluster-node-timeout 15000', 'CONFIG SET latency-monitor-threshold 0', 'CONFIG SET repl-backlog-size 1mb', 'CONFIG SET latency-tracking-info-percentiles "50 99 99.9"')
 
 compatSuite('CONFIG SET and GET as the fuzzer found them', found)
+
+// Immutable in redis 7.0.15 (CONFIG SET refuses them: REPLICAOF is the command for replicaof), and
+// aof-disable-auto-gc, which CONFIG GET patterns list (it is not a hidden config there).
+compatSuite('CONFIG SET of immutable configs, CONFIG GET patterns', [
+  'CONFIG SET rdbchecksum no',
+  'CONFIG SET rdbchecksum yes',
+  'CONFIG SET replicaof "no one"',
+  'CONFIG SET slaveof "127.0.0.1 1"',
+  'CONFIG SET replicaof ""',
+  'CONFIG GET rdbchecksum',
+  'CONFIG GET replicaof',
+  'CONFIG GET *auto-gc*',
+  'CONFIG GET aof-disable-auto-gc',
+])

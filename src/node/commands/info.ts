@@ -1,9 +1,11 @@
 // INFO text (redis server.c genRedisInfoString): the fields tools actually read, in redis's
 // section order. Other modules replace or extend a section via server.infoProviders.
 import {memoryBreakdown} from '../memory/index.js'
+import {memoryOverhead, replicationMemory} from './memory-stats.js'
 import {processRss} from '../memory/process.js'
 import {migrateCachedSockets} from './migrate-client.js'
 import os from 'node:os'
+import {readFileSync} from 'node:fs'
 import type {NodeServer} from '../server.js'
 import {REDIS_VERSION} from '../version.js'
 import {rdbInfoLines} from '../persistence/rdb-save.js'
@@ -99,30 +101,53 @@ function section(server: NodeServer, name: string): string[] | null {
       ]
     }
     case 'memory': {
+      // redis genRedisInfoString's fields, in its order, from getMemoryOverheadData's figures
+      // (memory-stats.ts: the node's used-memory estimate; the allocator figures of a redis built
+      // without jemalloc)
       const mem = memoryBreakdown(server)
-      const used = mem.used
-      const rss = processRss(now)
+      const m = memoryOverhead(server)
       const max = cfg.int('maxmemory')
+      const f = Math.fround
+      const pct = (x: number) => `${cFixed(f(x), 2)}%`
+      const lua = server.scripting?.memoryInfoLines(humanBytes) ?? []
       return [
-        `used_memory:${used}`,
-        `used_memory_human:${humanBytes(used)}`,
-        `used_memory_rss:${rss}`,
-        `used_memory_rss_human:${humanBytes(rss)}`,
-        `used_memory_peak:${used}`,
-        `used_memory_peak_human:${humanBytes(used)}`,
+        `used_memory:${m.used}`,
+        `used_memory_human:${humanBytes(m.used)}`,
+        `used_memory_rss:${m.rss}`,
+        `used_memory_rss_human:${humanBytes(m.rss)}`,
+        `used_memory_peak:${m.peak}`,
+        `used_memory_peak_human:${humanBytes(m.peak)}`,
+        `used_memory_peak_perc:${pct((f(m.used) * 100) / m.peak)}`,
+        `used_memory_overhead:${m.overhead}`,
+        `used_memory_startup:${m.startup}`,
+        `used_memory_dataset:${m.dataset}`,
+        `used_memory_dataset_perc:${pct((f(m.dataset) * 100) / m.net)}`,
+        `allocator_allocated:${m.allocated}`,
+        `allocator_active:${m.active}`,
+        `allocator_resident:${m.resident}`,
         `total_system_memory:${totalSystemMemory()}`,
         `total_system_memory_human:${humanBytes(totalSystemMemory())}`,
-        ...(server.scripting?.memoryInfoLines(humanBytes) ?? []),
+        ...lua,
         `maxmemory:${max}`,
         `maxmemory_human:${humanBytes(max)}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
+        `allocator_frag_ratio:${cFixed(f(f(m.active) / m.allocated), 2)}`,
+        `allocator_frag_bytes:${m.active - m.allocated}`,
+        `allocator_rss_ratio:${cFixed(f(f(m.resident) / m.active), 2)}`,
+        `allocator_rss_bytes:${m.resident - m.active}`,
+        `rss_overhead_ratio:${cFixed(f(f(m.rss) / m.resident), 2)}`,
+        `rss_overhead_bytes:${m.rss - m.resident}`,
+        `mem_fragmentation_ratio:${cFixed(f(f(m.rss) / Math.max(1, m.used)), 2)}`,
+        `mem_fragmentation_bytes:${m.rss - m.used}`,
         // the estimate's parts (src/node/memory): client buffers and what eviction ignores
         `mem_not_counted_for_evict:${mem.notCounted}`,
         ...replicationMemoryLines(server),
         `mem_clients_slaves:${mem.clientsReplicas}`,
         `mem_clients_normal:${mem.clientsNormal}`,
-        `mem_fragmentation_ratio:${cFixed(rss / Math.max(1, used), 2)}`,
+        'mem_cluster_links:0',
+        'mem_aof_buffer:0',
         'mem_allocator:v8',
+        'active_defrag_running:0',
         'lazyfree_pending_objects:0',
         `lazyfreed_objects:${server.stats.lazyfreedObjects}`,
       ]
@@ -214,7 +239,11 @@ function section(server: NodeServer, name: string): string[] | null {
       ]
     case 'cpu': {
       const u = process.cpuUsage()
-      return [`used_cpu_sys:${cFixed(u.system / 1e6, 6)}`, `used_cpu_user:${cFixed(u.user / 1e6, 6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
+      const lines = [`used_cpu_sys:${cFixed(u.system / 1e6, 6)}`, `used_cpu_user:${cFixed(u.user / 1e6, 6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000']
+      // redis on Linux adds getrusage(RUSAGE_THREAD) of its main thread: the JS thread's here
+      const main = mainThreadCpu()
+      if (main !== null) lines.push(`used_cpu_sys_main_thread:${cFixed(main.sys, 6)}`, `used_cpu_user_main_thread:${cFixed(main.user, 6)}`)
+      return lines
     }
     case 'modules':
       return []
@@ -228,7 +257,7 @@ function section(server: NodeServer, name: string): string[] | null {
       return server.cluster?.infoLines?.() ?? [`cluster_enabled:${server.clusterEnabled ? 1 : 0}`]
     case 'keyspace': {
       const out: string[] = []
-      for (const [i, d] of server.databases()) if (d.size > 0) out.push(`db${i}:keys=${d.size},expires=${d.expiresCount},avg_ttl=0`)
+      for (const [i, d] of server.databases()) if (d.size > 0) out.push(`db${i}:keys=${d.size},expires=${d.expiresCount},avg_ttl=${d.avgTtl}`)
       return out
     }
   }
@@ -269,13 +298,20 @@ function replicaTrackedExpires(server: NodeServer): number {
 }
 
 /** redis getMemoryOverheadData's split of the shared replication buffer: backlog and replicas' excess. */
-export function replicationMemory(server: NodeServer): {backlog: number; replicas: number; total: number} {
-  const repl = server.replication
-  const total = repl?.replicationBufferBytes() ?? 0
-  const backlogSize = server.config.int('repl-backlog-size')
-  const excess = repl !== undefined && repl.replicas.length !== 0 && total > backlogSize
-  return {backlog: excess ? backlogSize : total, replicas: excess ? total - backlogSize : 0, total}
+/** The main (JS) thread's CPU seconds from /proc (utime, stime in clock ticks), null off Linux. */
+function mainThreadCpu(): {sys: number; user: number} | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1')
+    // after "pid (comm) ": state is field 3, utime 14, stime 15
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return {user: Number(f[11]) / CLOCK_TICKS, sys: Number(f[12]) / CLOCK_TICKS}
+  } catch {
+    return null
+  }
 }
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux configuration redis-server runs on here. */
+const CLOCK_TICKS = 100
 
 function replicationMemoryLines(server: NodeServer): string[] {
   const {backlog, total} = replicationMemory(server)

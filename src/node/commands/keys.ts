@@ -186,8 +186,10 @@ function scan(ctx: CommandContext, argv: string[]): void {
   const db = ctx.db
   const next = cursor >= 16384 ? 0 : db.scan(cursor, count, (k) => {
     if (match !== null && match !== '*' && !globMatch(match, k)) return
-    // with TYPE, redis scanGenericCommand reads the key (lookupKeyRead: counted, keymiss)
-    const v = type !== null ? db.read(k) : db.get(k)
+    // with TYPE, redis scanGenericCommand reads the key (lookupKeyReadWithFlags NOTOUCH: counted,
+    // keymiss, no LRU/LFU update); otherwise only expireIfNeeded: SCAN never touches a key's
+    // access time or frequency (redis-cli --hotkeys / --bigkeys scan before they read OBJECT FREQ)
+    const v = type !== null ? db.read(k, READ_NOTOUCH) : db.peek(k)
     if (v === undefined) return
     if (type !== null && typeOf(v) !== type) return
     out.push(k)

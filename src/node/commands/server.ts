@@ -14,7 +14,7 @@ import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
 import {crashBySignal, serverPanic} from '../crash.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
-import {memoryStats} from './memory-stats.js'
+import {memoryDoctor, memoryStats} from './memory-stats.js'
 import {allowProtectedAction} from '../protected.js'
 import {DEBUG_HELP} from './debug-help.js'
 
@@ -92,7 +92,7 @@ export const commands: CommandSpec[] = [
     ...cmd('memory', -2, [], 0, () => undefined),
     subcommands: [
       cmd('usage', -3, ['readonly'], [2, 2, 1], memoryUsageCommand),
-      cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim('Hi Sam, I can\'t find any memory issue in your instance. I can only account for what occurs on this base.')),
+      cmd('doctor', 2, [], 0, (ctx) => ctx.reply.verbatim(memoryDoctor(ctx))),
       cmd('stats', 2, [], 0, memoryStats),
       cmd('purge', 2, [], 0, (ctx) => ctx.reply.ok()),
       // What a redis-server built without jemalloc (MALLOC=libc) answers: V8 owns the heap here.

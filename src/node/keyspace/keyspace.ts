@@ -48,6 +48,8 @@ export interface KeyspaceEvents {
 
 /** read() flags: redis LOOKUP_NOTOUCH (the access time is kept) and LOOKUP_NONOTIFY (no keymiss). */
 export const READ_NOTOUCH = 1
+/** redis ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP: the keys one loop of the cycle samples (its avg_ttl sample). */
+const ACTIVE_EXPIRE_KEYS_PER_LOOP = 20
 export const READ_NONOTIFY = 2
 
 /** A looked-up value as a string: undefined when missing, WRONGTYPE for another type. */
@@ -72,6 +74,8 @@ export class Keyspace {
   private count = 0
   private expires = new Map<string, number>()
   private expireCursor: IterableIterator<string> | null = null
+  /** INFO keyspace avg_ttl: redis's running estimate, updated by the active expire cycle (ms). */
+  avgTtl = 0
   /** Bumped on every key removal; SCAN uses nothing else so it stays stable. */
   events: KeyspaceEvents = {}
   /** Replicas do not expire keys themselves (redis: the master sends DEL). */
@@ -208,7 +212,13 @@ export class Keyspace {
    * for a write (redis lookupKeyWrite) use get() and count nothing.
    */
   read(key: string, flags = 0): RedisValue | undefined {
-    const v = flags & READ_NOTOUCH ? this.peek(key) : this.get(key)
+    let v: RedisValue | undefined
+    if (flags & READ_NOTOUCH) {
+      // redis lookupKey's dictFind steps a rehashing keyspace with LOOKUP_NOTOUCH too (TYPE,
+      // EXISTS, TTL, OBJECT, SCAN ... TYPE: redis-cli --bigkeys reads every key's TYPE)
+      if (this.dict.rehashidx !== -1) this.dict.touch()
+      v = this.peek(key)
+    } else v = this.get(key)
     if (v !== undefined) this.readStats.keyspaceHits++
     else {
       if (!(flags & READ_NONOTIFY)) this.events.missed?.(key)
@@ -443,6 +453,7 @@ export class Keyspace {
     this.stringEncodings.clear()
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
+    this.avgTtl = other.avgTtl
     ;[this.dict, other.dict] = [other.dict, this.dict]
     ;[this.expiresDict, other.expiresDict] = [other.expiresDict, this.expiresDict]
     this.rebindDicts()
@@ -464,6 +475,7 @@ export class Keyspace {
     this.rebindDicts()
     other.rebindDicts()
     this.expireCursor = other.expireCursor = null
+    ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
   }
 
   flush(): number {
@@ -479,6 +491,7 @@ export class Keyspace {
     this.dict.clear()
     this.expiresDict.clear()
     this.expireCursor = null
+    this.avgTtl = 0
     return n
   }
 
@@ -509,10 +522,16 @@ export class Keyspace {
    * `freed` sees each expired value (the cycle's synchronous free: src/node/memory/reclaim.ts).
    */
   activeExpire(budget = 200, freed?: (v: RedisValue) => void): number {
-    if (this.expires.size === 0 || !this.activeExpireEnabled || this.expiryPaused) return 0
-    if (!this.expireEnabled) return this.expireLocalKeys(budget, freed)
+    if (!this.activeExpireEnabled || this.expiryPaused) return 0
+    if (!this.expireEnabled) return this.expires.size === 0 ? 0 : this.expireLocalKeys(budget, freed)
+    if (this.expires.size === 0) {
+      this.avgTtl = 0 // redis activeExpireCycle: a db without volatile keys has no average
+      return 0
+    }
     const now = this.clock.now()
     let expired = 0
+    let ttlSum = 0
+    let ttlSamples = 0
     for (let i = 0; i < budget; i++) {
       if (!this.expireCursor) this.expireCursor = this.expires.keys()
       const r = this.expireCursor.next()
@@ -524,7 +543,16 @@ export class Keyspace {
       if (at !== undefined && at <= now) {
         this.expireNow(r.value, freed)
         expired++
+      } else if (at !== undefined && ttlSamples < ACTIVE_EXPIRE_KEYS_PER_LOOP) {
+        ttlSum += at - now
+        ttlSamples++
       }
+    }
+    if (ttlSamples !== 0) {
+      // redis: the sample's average weighs 2% against the previous estimate's 98% (integer maths)
+      const avg = Math.floor(ttlSum / ttlSamples)
+      if (this.avgTtl === 0) this.avgTtl = avg
+      this.avgTtl = Math.floor(this.avgTtl / 50) * 49 + Math.floor(avg / 50)
     }
     return expired
   }

@@ -147,13 +147,10 @@ function installStamp(server: NodeServer): void {
       }
     : () => lruClock()
   const kind = lfu ? 'lfu' : 'lru'
-  if (trackingKind.get(server) !== kind) {
-    // switching between LRU and LFU starts the data over (Redis reinterprets the bits)
-    for (const [, db] of server.databases()) db.access.clear()
-    server.sharedAccess?.clear()
-    trackingSince.set(server, lruClock())
-    trackingKind.set(server, kind)
-  }
+  if (!trackingKind.has(server)) trackingSince.set(server, lruClock())
+  // a switch between LRU and LFU keeps each key's 24 bits, read the other way from now on, as redis
+  // reads its objects' lru field (an LRU clock seen as minutes<<8 | counter, and back)
+  trackingKind.set(server, kind)
   server.accessStamp = stamp
   server.accessLfu = lfu
   for (const [, db] of server.databases()) {
@@ -191,6 +188,17 @@ export function idleSeconds(server: NodeServer, db: Keyspace, key: string): numb
   const at = db.accessOf(key) ?? trackingSince.get(server) ?? lruClock()
   const now = lruClock()
   return now >= at ? now - at : 0xffffff - at + now
+}
+
+/**
+ * What redis rdbSaveKeyValuePair writes before a key: its idle seconds (RDB_OPCODE_IDLE) under an
+ * LRU policy, its decayed LFU counter (RDB_OPCODE_FREQ) under an LFU one, nothing otherwise.
+ */
+export function rdbAccessInfo(server: NodeServer, db: Keyspace, key: string): {idle?: number; freq?: number} | undefined {
+  const policy = server.config.get('maxmemory-policy')
+  if (policy.endsWith('-lru')) return {idle: idleSeconds(server, db, key)}
+  if (policy.endsWith('-lfu')) return {freq: lfuDecr(server, db.accessOf(key) ?? LFU_INIT_VAL)}
+  return undefined
 }
 
 /** RESTORE ... IDLETIME / FREQ (redis objectSetLRUOrLFU). */

@@ -5,6 +5,7 @@ import {fromRdbValue} from '../keyspace/rdb-convert.js'
 import type {NodeServer} from '../server.js'
 import type {RdbEntry} from './rdb-file.js'
 import {RdbFormatError} from './rdb-value.js'
+import {setIdleOrFreq} from '../memory/index.js'
 
 export interface LoadEntryOptions {
   /** Keep keys whose expiry has passed (replicas; default: true when the node is a replica). */
@@ -26,6 +27,8 @@ export function loadEntry(server: NodeServer, db: number, e: RdbEntry, opts: Loa
   ks.set(e.key, fromRdbValue(e.value))
   if (ks.size === before && !opts.allowDuplicates) throw new RdbFormatError(`RDB has duplicated key '${e.key}' in DB ${db}`)
   if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt, true)
+  // redis rdbLoadRio: objectSetLRUOrLFU with the record's IDLE / FREQ
+  if (e.idle !== undefined || e.freq !== undefined) setIdleOrFreq(server, ks, e.key, e.idle ?? -1, e.freq ?? -1)
   return true
 }
 

@@ -15,7 +15,7 @@ import {keySlot, SLOTS} from '../keyspace/slot.js'
 import type {Keyspace, RedisValue} from '../keyspace/keyspace.js'
 // Types only: server.ts imports the command table, which imports the persistence commands.
 import type {BeforeWriteHook, NodeServer} from '../server.js'
-import {heapBytes} from '../memory/process.js'
+import {rdbAccessInfo, usedMemory} from '../memory/index.js'
 
 export interface SnapshotOptions {
   /** rdbcompression (default true). */
@@ -150,7 +150,7 @@ export class Snapshot {
 
   private encodeOne(ks: Keyspace, key: string, v: RedisValue): Buffer {
     const w = new ByteWriter(64)
-    writeEntry(w, {key, value: toRdbValue(v), expireAt: ks.getExpire(key)}, this.compress)
+    writeEntry(w, {key, value: toRdbValue(v), expireAt: ks.getExpire(key), ...rdbAccessInfo(this.server, ks, key)}, this.compress)
     return w.take()
   }
 
@@ -203,10 +203,15 @@ export class Snapshot {
     if (bucket !== undefined) {
       const ks = st.ks
       const hasExpires = ks.expiresCount !== 0
+      const policy = this.server.config.get('maxmemory-policy')
+      const usage = policy.endsWith('-lru') || policy.endsWith('-lfu')
       for (const [key, v] of bucket) {
         if (pre !== undefined && pre.has(key)) continue
         this.keysWritten++
-        writeEntry(this.w, {key, value: toRdbValue(v), expireAt: hasExpires ? ks.getExpire(key) : undefined}, this.compress)
+        // the key's usage info as redis writes it under an LRU / LFU policy (read when the key is
+        // written: redis's child reads the fork's copy, a key read meanwhile is one access apart)
+        const access = usage ? rdbAccessInfo(this.server, ks, key) : undefined
+        writeEntry(this.w, {key, value: toRdbValue(v), expireAt: hasExpires ? ks.getExpire(key) : undefined, ...access}, this.compress)
       }
     }
     if (pre !== undefined) {
@@ -222,7 +227,8 @@ export class Snapshot {
 
 /** rdbSaveInfoAuxFields order, with the caller's fields merged in (see SnapshotOptions.aux). */
 function auxFields(server: NodeServer, extra: [string, string][]): [string, string][] {
-  const base = defaultAux(server.clock.now(), heapBytes())
+  // redis: zmalloc_used_memory(), INFO's used_memory (the load logs it as 'RDB memory usage when created')
+  const base = defaultAux(server.clock.now(), usedMemory(server))
   const aofBase = base.pop()!
   for (const [k, v] of extra) {
     const i = base.findIndex(([bk]) => bk === k)

@@ -1,13 +1,13 @@
 // Adapters between replication and the persistence layer: where a full sync gets its RDB
 // (a point-in-time snapshot pulled in chunks) and how a replica turns received RDB bytes into
 // databases. Kept behind two small interfaces so the transport code never knows how either works.
+import {setIdleOrFreq, usedMemory} from '../memory/index.js'
 import type {NodeServer} from '../server.js'
 import {Keyspace} from '../keyspace/keyspace.js'
 import {fromRdbValue} from '../keyspace/rdb-convert.js'
 import {KeyPacer, pacedChunkSize, Snapshot} from '../persistence/snapshot.js'
 import {RdbStreamParser, type RdbEntry} from '../persistence/rdb-stream.js'
 import {REQ_EXCLUDE_DATA, REQ_EXCLUDE_FUNCTIONS} from './state.js'
-import {heapBytes} from '../memory/process.js'
 
 export interface SnapshotSource {
   /** Next RDB bytes, null after the last chunk (EOF + checksum). */
@@ -23,7 +23,7 @@ export function replicationAux(server: NodeServer, replid: string, offset: numbe
     ['redis-ver', '7.0.15'],
     ['redis-bits', '64'],
     ['ctime', String(Math.floor(server.clock.now() / 1000))],
-    ['used-mem', String(heapBytes())],
+    ['used-mem', String(usedMemory(server))],
     ['repl-stream-db', String(streamDb)],
     ['repl-id', replid],
     ['repl-offset', String(offset)],
@@ -87,6 +87,7 @@ export function openLoader(server: NodeServer): RdbSink {
     const ks = target(db)
     ks.set(e.key, fromRdbValue(e.value))
     if (e.expireAt !== undefined) ks.setExpire(e.key, e.expireAt)
+    if (e.idle !== undefined || e.freq !== undefined) setIdleOrFreq(server, ks, e.key, e.idle ?? -1, e.freq ?? -1)
   }
   // Streaming: only the unparsed tail is buffered, never the whole file.
   const parser = new RdbStreamParser({

@@ -358,7 +358,9 @@ export class Replication {
 
   sendGetAck(): void {
     if (this.master !== null || this.backlog === null || isWritePaused(this.server)) return
-    this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['REPLCONF', 'GETACK', '*'])
+    // redis: replicationFeedSlaves(server.slaves, server.slaveseldb, ...): no SELECT in front of it,
+    // also when no db is selected in the stream yet (-1)
+    this.feed(this.selectedDb, ['REPLCONF', 'GETACK', '*'])
     this.flushStream()
   }
 
@@ -454,7 +456,9 @@ export class Replication {
       // replicationCron: (loops % period) == 0, so a period raised to 3600 (Redis's tests do, to
       // read a clean replication stream) stops PINGs at once.
       if (this.cronLoops % cfg.int('repl-ping-replica-period') === 0) {
-        this.feed(this.selectedDb === -1 ? 0 : this.selectedDb, ['PING'])
+        // shared.ping is lowercase "ping" (redis-cli --replica prints it so), fed at server.slaveseldb:
+        // no SELECT before it, also when the stream has none yet
+        this.feed(this.selectedDb, ['ping'])
       }
     }
     const timeout = cfg.int('repl-timeout') * 1000
