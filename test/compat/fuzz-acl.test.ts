@@ -7,19 +7,10 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {pairSuite, RawClient} from './harness.js'
 import {fuzzAcl} from './fuzz-acl.js'
+import {seedTests} from './fuzz-pair.js'
 
 pairSuite('random ACL rule sequences', {}, (p) => {
-  for (const [seeds, resp] of [[[1, 2, 3, 4, 5, 6], 2], [[7, 8, 9], 3]] as const) {
-    test(`seeds ${seeds.join(', ')}, RESP${resp}: 400 steps each answer as redis-server`, {timeout: 300_000}, async () => {
-      const found = []
-      for (const seed of seeds) {
-        const d = await fuzzAcl(p.redisPort, p.ourPort, seed, 400, resp)
-        if (d !== null) found.push(`seed ${seed} step ${d.index} ${JSON.stringify(d.argv)}: redis-server ${JSON.stringify(d.theirs)}, embedded ${JSON.stringify(d.ours)}`)
-      }
-      assert.deepEqual(found, [])
-    })
-  }
-
+  seedTests(p, 'steps', [[[1, 2, 3, 4, 5, 6], 2], [[7, 8, 9], 3]], 400, async () => fuzzAcl)
   // The rule the fuzzer found: `%` key permissions with neither R nor W (Debian's 7.0.15, the
   // reference redis-server, refuses them; upstream 7.0.15 accepted a pattern granting nothing)
   test('ACL SETUSER %~pattern, %~ and % are syntax errors; %R, %W~ and %R~~ are patterns', async () => {

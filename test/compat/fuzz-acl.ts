@@ -8,11 +8,8 @@
 //
 // Used by test/compat/fuzz-acl.test.ts (fixed seeds, in `npm test`) and as a tool:
 //   node --import tsx test/compat/fuzz-acl.ts [--seeds 1-20] [--commands 400] [--resp 2|3]
-import {RawClient, startPair, type Reply} from './harness.js'
-import {prng, type Rng} from './fuzz-commands.js'
-
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
-const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
+import type {Reply} from './harness.js'
+import {fuzzMain, int, pick, runSeed, type PairDiff, type Rng} from './fuzz-pair.js'
 
 const USERS = ['alice', 'bob', 'default', 'nobody']
 const COMMANDS = ['get', 'set', 'GET', 'client', 'config', 'acl', 'select', 'debug', 'keys', 'flushall', 'info', 'ping', 'hset', 'eval', 'xadd', 'subscribe', 'publish', 'lpush', 'object', 'cluster', 'nosuchcmd', 'script', 'migrate', 'sort', 'bitfield', 'georadius', 'auth', 'hello', 'memory']
@@ -149,68 +146,31 @@ export function normalize(argv: string[], reply: Reply): Reply {
   return reply
 }
 
-export interface AclDiff {
-  seed: number
-  index: number
-  argv: string[]
-  ours: Reply
-  theirs: Reply
-}
+const ADMIN = ['AUTH', 'fuzz-admin', 'fuzz-admin-pw']
 
 /** One seed: `count` steps against both; the first difference, or null. */
-export async function fuzzAcl(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<AclDiff | null> {
-  const r = prng(seed)
-  // A fresh connection per seed, authenticated as an administrator the steps never touch.
-  const conns = await Promise.all([RawClient.connect(redisPort), RawClient.connect(ourPort)])
-  const admin = ['AUTH', 'fuzz-admin', 'fuzz-admin-pw']
-  try {
-    for (const c of conns) {
+export function fuzzAcl(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<PairDiff | null> {
+  return runSeed(redisPort, ourPort, seed, count, resp, {
+    // connections authenticated as an administrator the steps never touch
+    async setup(c) {
       await c.call(['ACL', 'SETUSER', 'fuzz-admin', 'reset', 'on', '>fuzz-admin-pw', '~*', '&*', '+@all'])
-      await c.call(admin)
-      if (resp === 3) await c.call(['HELLO', '3'])
+      await c.call(ADMIN)
       // users of the last seed go; default back to its initial rules
       for (const u of ['alice', 'bob', 'nobody']) await c.call(['ACL', 'DELUSER', u])
       await c.call(['ACL', 'SETUSER', 'default', 'reset', 'on', 'nopass', '~*', '&*', '+@all'])
-    }
-    const both = (argv: string[]) => Promise.all(conns.map((c) => c.call(argv)))
-    for (let i = 0; i < count; i++) {
-      const argv = step(r)
-      const [theirs, ours] = (await both(argv)).map((rep) => normalize(argv, rep))
-      if (JSON.stringify(theirs) !== JSON.stringify(ours)) return {seed, index: i, argv, ours, theirs}
-      if (argv[0] !== 'AUTH') continue
-      // authenticated as the user: one command as it, then back to the administrator
+    },
+    step,
+    normalize,
+    // authenticated as the user: one command as it, then back to the administrator
+    async after(argv, r, both) {
+      if (argv[0] !== 'AUTH') return null
       const cmd = asUser(r)
-      const [t2, o2] = await both(cmd)
-      if (JSON.stringify(t2) !== JSON.stringify(o2)) return {seed, index: i, argv: [...argv, '=>', ...cmd], ours: o2, theirs: t2}
-      await both(admin)
-    }
-    return null
-  } finally {
-    for (const c of conns) c.close()
-  }
+      const [theirs, ours] = await both.call(cmd)
+      if (JSON.stringify(theirs) !== JSON.stringify(ours)) return {argv: cmd, theirs, ours}
+      await both.call(ADMIN)
+      return null
+    },
+  })
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string, def: string): string => {
-    const at = process.argv.indexOf('--' + name)
-    return at >= 0 ? process.argv[at + 1] : def
-  }
-  const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
-  const count = Number(arg('commands', '400'))
-  const resp = Number(arg('resp', '2')) as 2 | 3
-  const pair = await startPair()
-  let diffs = 0
-  try {
-    for (let seed = lo; seed <= (hi ?? lo); seed++) {
-      const d = await fuzzAcl(pair.redisPort, pair.ourPort, seed, count, resp)
-      if (d === null) continue
-      diffs++
-      console.log(`seed ${seed} step ${d.index}: ${JSON.stringify(d.argv)}\n  redis-server: ${JSON.stringify(d.theirs)}\n  embedded:     ${JSON.stringify(d.ours)}`)
-    }
-  } finally {
-    await pair.stop()
-  }
-  console.log(`${diffs} difference(s)`)
-}
-
-if (process.argv[1]?.endsWith('fuzz-acl.ts')) await main()
+if (process.argv[1]?.endsWith('fuzz-acl.ts')) await fuzzMain(400, async () => fuzzAcl)

@@ -8,11 +8,8 @@
 //
 // Used by test/compat/fuzz-config.test.ts (fixed seeds, in `npm test`) and as a tool:
 //   node --import tsx test/compat/fuzz-config.ts [--seeds 1-20] [--commands 300] [--resp 2|3]
-import {RawClient, startPair, type Reply} from './harness.js'
-import {prng, type Rng} from './fuzz-commands.js'
-
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
-const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
+import type {RawClient, Reply} from './harness.js'
+import {fuzzMain, int, pick, runSeed, type PairDiff, type Rng} from './fuzz-pair.js'
 
 /** Set freely: each takes effect the same way on both servers. */
 const SETTABLE = [
@@ -110,69 +107,31 @@ function normalize(argv: string[], reply: Reply): Reply {
   return Array.isArray(reply) ? kept : {map: kept}
 }
 
-export interface ConfigDiff {
-  seed: number
-  index: number
-  argv: string[]
-  ours: Reply
-  theirs: Reply
-}
-
 /** One seed: `count` steps against both; the first difference, or null. Every parameter set is put back. */
-export async function fuzzConfig(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<ConfigDiff | null> {
-  const r = prng(seed)
-  const conns = await Promise.all([RawClient.connect(redisPort), RawClient.connect(ourPort)])
+export function fuzzConfig(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<PairDiff | null> {
   // each server's own starting values of everything this fuzzer may set
-  const initial = await Promise.all(conns.map(async (c) => {
-    const all = (await c.call(['CONFIG', 'GET', '*'])) as Reply[]
-    const m = new Map<string, string>()
-    for (let i = 0; i + 1 < all.length; i += 2) if (SETTABLE.includes(String(all[i]))) m.set(String(all[i]), String(all[i + 1]))
-    return m
-  }))
-  try {
-    if (resp === 3) for (const c of conns) await c.call(['HELLO', '3'])
-    const both = (argv: string[]) => Promise.all(conns.map((c) => c.call(argv)))
-    for (let i = 0; i < count; i++) {
-      const argv = step(r)
-      const [theirs, ours] = (await both(argv)).map((rep) => normalize(argv, rep))
-      if (JSON.stringify(theirs) !== JSON.stringify(ours)) return {seed, index: i, argv, ours, theirs}
-      if (argv[1] !== 'SET' || argv.length < 4) continue
-      const names = argv.slice(2).filter((_, j) => j % 2 === 0)
-      const get = ['CONFIG', 'GET', ...names]
-      const [t2, o2] = (await both(get)).map((rep) => normalize(get, rep))
-      if (JSON.stringify(t2) !== JSON.stringify(o2)) return {seed, index: i, argv: [...argv, '=>', ...get], ours: o2, theirs: t2}
-    }
-    return null
-  } finally {
+  const initial = new Map<RawClient, Map<string, string>>()
+  return runSeed(redisPort, ourPort, seed, count, resp, {
+    async setup(c) {
+      const all = (await c.call(['CONFIG', 'GET', '*'])) as Reply[]
+      const m = new Map<string, string>()
+      for (let i = 0; i + 1 < all.length; i += 2) if (SETTABLE.includes(String(all[i]))) m.set(String(all[i]), String(all[i + 1]))
+      initial.set(c, m)
+    },
+    step,
+    normalize,
+    // CONFIG GET of what a SET named
+    async after(argv, _r, both) {
+      if (argv[1] !== 'SET' || argv.length < 4) return null
+      const get = ['CONFIG', 'GET', ...argv.slice(2).filter((_, j) => j % 2 === 0)]
+      const [theirs, ours] = await both.call(get, normalize)
+      return JSON.stringify(theirs) === JSON.stringify(ours) ? null : {argv: get, theirs, ours}
+    },
     // back to where each started (one parameter at a time: a value one accepts alone)
-    await Promise.all(conns.map(async (c, side) => {
-      for (const [k, v] of initial[side]) await c.call(['CONFIG', 'SET', k, v])
-      c.close()
-    }))
-  }
+    async teardown(c) {
+      for (const [k, v] of initial.get(c) ?? []) await c.call(['CONFIG', 'SET', k, v])
+    },
+  })
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string, def: string): string => {
-    const at = process.argv.indexOf('--' + name)
-    return at >= 0 ? process.argv[at + 1] : def
-  }
-  const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
-  const count = Number(arg('commands', '300'))
-  const resp = Number(arg('resp', '2')) as 2 | 3
-  const pair = await startPair()
-  let diffs = 0
-  try {
-    for (let seed = lo; seed <= (hi ?? lo); seed++) {
-      const d = await fuzzConfig(pair.redisPort, pair.ourPort, seed, count, resp)
-      if (d === null) continue
-      diffs++
-      console.log(`seed ${seed} step ${d.index}: ${JSON.stringify(d.argv)}\n  redis-server: ${JSON.stringify(d.theirs)}\n  embedded:     ${JSON.stringify(d.ours)}`)
-    }
-  } finally {
-    await pair.stop()
-  }
-  console.log(`${diffs} difference(s)`)
-}
-
-if (process.argv[1]?.endsWith('fuzz-config.ts')) await main()
+if (process.argv[1]?.endsWith('fuzz-config.ts')) await fuzzMain(300, async () => fuzzConfig)

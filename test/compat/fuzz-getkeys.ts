@@ -7,11 +7,8 @@
 //
 // Used by test/compat/fuzz-getkeys.test.ts (fixed seeds, in `npm test`) and as a tool:
 //   node --import tsx test/compat/fuzz-getkeys.ts [--seeds 1-20] [--commands 500] [--resp 2|3]
-import {RawClient, startPair, type Reply} from './harness.js'
-import {prng, type Rng} from './fuzz-commands.js'
-
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
-const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
+import {RawClient, type Pair, type Reply} from './harness.js'
+import {fuzzMain, int, pick, runSeed, type Fuzzer, type Rng} from './fuzz-pair.js'
 
 const WORDS = [
   'k1', 'k2', 'k3', '{t}a', 'x', '', '0', '1', '2', '3', '5', '-1', '100', 'abc', '$', '>', '*', '0-0',
@@ -77,14 +74,6 @@ export function normalize(argv: string[], reply: Reply): Reply {
   return reply
 }
 
-export interface GetkeysDiff {
-  seed: number
-  index: number
-  argv: string[]
-  ours: Reply
-  theirs: Reply
-}
-
 /** COMMAND LIST of redis-server: every command and subcommand name (sorted: its order is a dict's). */
 export async function commandNames(redisPort: number): Promise<string[]> {
   const c = await RawClient.connect(redisPort)
@@ -95,45 +84,10 @@ export async function commandNames(redisPort: number): Promise<string[]> {
   }
 }
 
-/** One seed: `count` steps against both; the first difference, or null. */
-export async function fuzzGetkeys(redisPort: number, ourPort: number, seed: number, count: number, commands: string[], resp: 2 | 3 = 2): Promise<GetkeysDiff | null> {
-  const r = prng(seed)
-  const conns = await Promise.all([RawClient.connect(redisPort), RawClient.connect(ourPort)])
-  try {
-    if (resp === 3) for (const c of conns) await c.call(['HELLO', '3'])
-    for (let i = 0; i < count; i++) {
-      const argv = step(r, commands)
-      const [theirs, ours] = (await Promise.all(conns.map((c) => c.call(argv)))).map((rep) => normalize(argv, rep))
-      if (JSON.stringify(theirs) !== JSON.stringify(ours)) return {seed, index: i, argv, ours, theirs}
-    }
-    return null
-  } finally {
-    for (const c of conns) c.close()
-  }
+/** The fuzzer over the commands redis-server of `pair` lists. */
+export async function getkeysFuzzer(pair: Pair): Promise<Fuzzer> {
+  const commands = await commandNames(pair.redisPort)
+  return (redisPort, ourPort, seed, count, resp) => runSeed(redisPort, ourPort, seed, count, resp, {step: (r) => step(r, commands), normalize})
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string, def: string): string => {
-    const at = process.argv.indexOf('--' + name)
-    return at >= 0 ? process.argv[at + 1] : def
-  }
-  const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
-  const count = Number(arg('commands', '500'))
-  const resp = Number(arg('resp', '2')) as 2 | 3
-  const pair = await startPair()
-  let diffs = 0
-  try {
-    const commands = await commandNames(pair.redisPort)
-    for (let seed = lo; seed <= (hi ?? lo); seed++) {
-      const d = await fuzzGetkeys(pair.redisPort, pair.ourPort, seed, count, commands, resp)
-      if (d === null) continue
-      diffs++
-      console.log(`seed ${seed} step ${d.index}: ${JSON.stringify(d.argv)}\n  redis-server: ${JSON.stringify(d.theirs).slice(0, 600)}\n  embedded:     ${JSON.stringify(d.ours).slice(0, 600)}`)
-    }
-  } finally {
-    await pair.stop()
-  }
-  console.log(`${diffs} difference(s)`)
-}
-
-if (process.argv[1]?.endsWith('fuzz-getkeys.ts')) await main()
+if (process.argv[1]?.endsWith('fuzz-getkeys.ts')) await fuzzMain(500, getkeysFuzzer)

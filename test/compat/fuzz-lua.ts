@@ -8,11 +8,7 @@
 //
 // Used by test/compat/fuzz-lua.test.ts (fixed seeds, in `npm test`) and as a tool:
 //   node --import tsx test/compat/fuzz-lua.ts [--seeds 1-20] [--commands 300] [--resp 2|3]
-import {RawClient, startPair, type Reply} from './harness.js'
-import {prng, type Rng} from './fuzz-commands.js'
-
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
-const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1))
+import {fuzzMain, int, pick, runSeed, type PairDiff, type Rng} from './fuzz-pair.js'
 
 const NUMBERS = ['0', '1', '-1', '3.7', '-3.7', '0.5', '1e20', '-1e20', '2^53', '2^63', '-2^63', '1/0', '-1/0', '0/0', '-0.0', '1e-300', '9007199254740993', '123456789012', '0.1+0.2', '7 % 3', 'math.huge']
 const STRINGS = ["'a'", "''", "'123'", "'-5'", "'3.0'", "'1e3'", "'\\0bin\\255'", "'hello world'", "'OK'", "'ERR x'", "string.rep('x', 70)", "tostring(12)", "'inf'"]
@@ -58,55 +54,12 @@ function script(r: Rng): string[] {
   return ['EVAL', resp + body, '0']
 }
 
-export interface LuaDiff {
-  seed: number
-  index: number
-  argv: string[]
-  ours: Reply
-  theirs: Reply
-}
-
 /** One seed: `count` scripts against both; the first difference, or null. */
-export async function fuzzLua(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<LuaDiff | null> {
-  const r = prng(seed)
-  const conns = await Promise.all([RawClient.connect(redisPort), RawClient.connect(ourPort)])
-  try {
-    for (const c of conns) {
-      if (resp === 3) await c.call(['HELLO', '3'])
-      await c.call(['FLUSHALL'])
-    }
-    for (let i = 0; i < count; i++) {
-      const argv = script(r)
-      const [theirs, ours] = await Promise.all(conns.map((c) => c.call(argv)))
-      if (JSON.stringify(theirs) !== JSON.stringify(ours)) return {seed, index: i, argv, ours, theirs}
-    }
-    return null
-  } finally {
-    for (const c of conns) c.close()
-  }
+export function fuzzLua(redisPort: number, ourPort: number, seed: number, count: number, resp: 2 | 3 = 2): Promise<PairDiff | null> {
+  return runSeed(redisPort, ourPort, seed, count, resp, {
+    setup: async (c) => void (await c.call(['FLUSHALL'])),
+    step: script,
+  })
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string, def: string): string => {
-    const at = process.argv.indexOf('--' + name)
-    return at >= 0 ? process.argv[at + 1] : def
-  }
-  const [lo, hi] = arg('seeds', '1-10').split('-').map(Number)
-  const count = Number(arg('commands', '300'))
-  const resp = Number(arg('resp', '2')) as 2 | 3
-  const pair = await startPair()
-  let diffs = 0
-  try {
-    for (let seed = lo; seed <= (hi ?? lo); seed++) {
-      const d = await fuzzLua(pair.redisPort, pair.ourPort, seed, count, resp)
-      if (d === null) continue
-      diffs++
-      console.log(`seed ${seed} step ${d.index}: ${JSON.stringify(d.argv)}\n  redis-server: ${JSON.stringify(d.theirs).slice(0, 500)}\n  embedded:     ${JSON.stringify(d.ours).slice(0, 500)}`)
-    }
-  } finally {
-    await pair.stop()
-  }
-  console.log(`${diffs} difference(s)`)
-}
-
-if (process.argv[1]?.endsWith('fuzz-lua.ts')) await main()
+if (process.argv[1]?.endsWith('fuzz-lua.ts')) await fuzzMain(300, async () => fuzzLua)
