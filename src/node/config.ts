@@ -10,7 +10,7 @@ import {rewriteConfigFile} from './config-rewrite.js'
 import {sdsRepr} from './sds-repr.js'
 import {strerror} from './errors.js'
 import {getDouble} from './strtod.js'
-import {cFixed} from '../resp/cdouble.js'
+import {trimDoubleString} from '../resp/cdouble.js'
 
 type Kind = 'int' | 'bool' | 'string' | 'memory' | 'enum'
 interface OptDef {
@@ -289,7 +289,7 @@ function canonicalPercentiles(raw: string): string {
       const n = getDouble(w) // redis string2d
       if (n === null) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters')
       if (n > 100 || n < 0) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]')
-      return cFixed(n, 6).replace(/\.?0+$/, '')
+      return trimDoubleString(n)
     })
     .join(' ')
 }
@@ -488,9 +488,9 @@ function memoryValue(key: string, d: OptDef, raw: string): string {
   if (u !== null) ll = unsigned ? u : BigInt.asIntN(64, u)
   else {
     // numericParseString: "N%" with a string2ll N >= 0, kept negative
-    const pct = d.percent && raw.length > 1 && raw.endsWith('%') ? parseLongLong(raw.slice(0, -1)) : NaN
-    if (!(pct >= 0)) throw new ConfigError(d.percent ? 'argument must be a memory or percent value' : 'argument must be a memory value')
-    ll = -BigInt(pct)
+    const pct = d.percent && raw.length > 1 && raw.endsWith('%') ? string2ll(raw.slice(0, -1)) : null
+    if (pct === null || pct < 0n) throw new ConfigError(d.percent ? 'argument must be a memory or percent value' : 'argument must be a memory value')
+    ll = -pct
   }
   if (!unsigned && d.percent && ll < 0n) {
     if (ll < lo) throw new ConfigError(`percentage argument must be less or equal to ${-lo}`)
@@ -498,13 +498,6 @@ function memoryValue(key: string, d: OptDef, raw: string): string {
   }
   if (ll < lo || ll > hi) throw new ConfigError(`argument must be between ${lo} and ${hi} inclusive`)
   return String(ll)
-}
-
-/** redis string2ll: an integer without sign '+', leading zeros or "-0", within 64 bits. NaN otherwise. */
-function parseLongLong(v: string): number {
-  if (!/^(0|-?[1-9]\d{0,18})$/.test(v)) return NaN
-  const b = BigInt(v)
-  return b > 9223372036854775807n || b < -9223372036854775808n ? NaN : Number(v)
 }
 
 export class NodeConfig {

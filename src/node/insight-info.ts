@@ -2,7 +2,7 @@
 // (redis server.c genRedisInfoString, fillPercentileDistributionLatencies).
 import type {CommandSpec} from './commands/types.js'
 import type {NodeServer} from './server.js'
-import {cFixed} from '../resp/cdouble.js'
+import {cFixed, trimDoubleString} from '../resp/cdouble.js'
 
 function withStats(server: NodeServer): [string, CommandSpec][] {
   const out: [string, CommandSpec][] = []
@@ -30,10 +30,6 @@ export function errorStatsLines(server: NodeServer): string[] {
   return out
 }
 
-/** "%f" then trimmed like redis trimDoubleString: 50 -> "50", 99.9 -> "99.9". */
-function pctName(p: number): string {
-  return cFixed(p, 6).replace(/\.?0+$/, '')
-}
 
 export function latencyStatsLines(server: NodeServer): string[] {
   const ins = server.insight
@@ -44,7 +40,7 @@ export function latencyStatsLines(server: NodeServer): string[] {
     let total = 0
     for (const c of st.hist) total += c ?? 0
     if (total === 0) continue
-    const parts = ins.percentiles.map((p) => `p${pctName(p)}=${cFixed(percentileNs(st.hist, total, p) / 1000, 3)}`)
+    const parts = ins.percentiles.map((p) => `p${trimDoubleString(p)}=${cFixed(percentileNs(st.hist, total, p) / 1000, 3)}`)
     out.push(`latency_percentiles_usec_${name}:${parts.join(',')}`)
   }
   return out

@@ -96,9 +96,7 @@ function body(x: number, conv: string, precision: number, alt: boolean): string 
   let s = P > X && X >= -4 ? fixedForm(fixedDigits(x, P - 1 - X), P - 1 - X, alt) : expForm(d, X, alt)
   if (!alt) {
     const e = s.indexOf('e')
-    let mant = e < 0 ? s : s.slice(0, e)
-    if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '')
-    s = e < 0 ? mant : mant + s.slice(e)
+    s = e < 0 ? stripZeros(s) : stripZeros(s.slice(0, e)) + s.slice(e)
   }
   return s
 }
@@ -145,6 +143,11 @@ function stripZeros(s: string): string {
   while (s.charCodeAt(end - 1) === 48) end--
   if (s.charCodeAt(end - 1) === 46) end--
   return s.slice(0, end)
+}
+
+/** redis trimDoubleString of "%f": 50 -> "50", 99.9 -> "99.9" (latency percentiles' names). */
+export function trimDoubleString(x: number): string {
+  return stripZeros(cFixed(x, 6))
 }
 
 /** printf("%.<p>f", x). */
