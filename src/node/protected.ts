@@ -3,13 +3,14 @@
 // flagged PROTECTED (DEBUG, MODULE LOAD/LOADEX/UNLOAD).
 import type {CommandSpec} from './commands/types.js'
 import type {Session} from './session.js'
+import {isLocalPeer} from './server.js'
 
 /** redis allowProtectedAction: `yes`, or `local` and a loopback / unix-socket client (islocalClient). */
 export function allowProtectedAction(s: Session, setting: string): boolean {
   const mode = s.server.config.get(setting)
   if (mode === 'yes') return true
   if (mode !== 'local') return false
-  return !s.socket || s.socket.remoteAddress === undefined || ['127.', '::1', '::ffff:127.'].some((p) => s.addr.startsWith(p))
+  return isLocalPeer(s.socket?.remoteAddress)
 }
 
 /**

@@ -58,7 +58,7 @@ export type CommandGuard = (s: Session, spec: CommandSpec, argv: string[]) => st
 const USER_SHUTDOWN = 'User requested shutdown...'
 
 const PROTECTED_MODE_DENIED =
-  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
 export interface NodeServerOptions {
   config?: NodeConfig
@@ -477,7 +477,7 @@ export class NodeServer extends EventEmitter {
       this.stats.rejectedConnections++
       return
     }
-    if (this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLoopback(sock.remoteAddress)) {
+    if (this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLocalPeer(sock.remoteAddress)) {
       sock.end(PROTECTED_MODE_DENIED)
       this.stats.rejectedConnections++
       return
@@ -637,7 +637,13 @@ function closeListeners(list: net.Server[]): Promise<void> {
   return Promise.resolve()
 }
 
-export function isLoopback(addr: string | undefined): boolean {
-  if (!addr) return true // unix socket / in-process
-  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.')
+/**
+ * redis islocalClient: a unix-socket (or in-process) client, or a TCP peer at exactly 127.0.0.1 or
+ * ::1 — another loopback address such as 127.0.0.2 is not local (protected mode, the `local` value
+ * of enable-debug-command / enable-module-command / enable-protected-configs). A v4 peer on a
+ * dual-stack socket is the 127.0.0.1 redis sees on its own IPv4 socket.
+ */
+export function isLocalPeer(addr: string | undefined): boolean {
+  if (!addr) return true
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
 }

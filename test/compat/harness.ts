@@ -182,9 +182,10 @@ export class RawClient {
     sock.on('error', () => undefined)
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** localAddress: the client's own address (any 127.x.y.z is a loopback address on Linux) */
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s)))
+      const s = net.connect({port, host: '127.0.0.1', localAddress}, () => resolve(new RawClient(s)))
       s.once('error', reject)
     })
   }
