@@ -1,12 +1,10 @@
 // Server commands: INFO CONFIG TIME WAIT ROLE SHUTDOWN MEMORY DEBUG (SLOWLOG LATENCY MONITOR: observe.ts).
 // WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
-import {createHash} from 'node:crypto'
 import {ConfigApplyError, ConfigError, NodeConfig} from '../config.js'
 import {E, ReplyError} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
-import {Deque, Stream, type RedisValue} from '../keyspace/keyspace.js'
-import {formatId, ID_MAX} from '../keyspace/stream.js'
+import {datasetDigest, valueDigest} from '../keyspace/digest.js'
 import {ADMIN_FLAGS as A, cmd, helpSubcommand, replyHelp, type CommandContext, type CommandSpec} from './types.js'
 import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
@@ -251,18 +249,6 @@ function memoryUsageCommand(ctx: CommandContext, argv: string[]): void {
   ctx.reply.integer(memoryUsage(argv[2], v, {samples, clusterEnabled: ctx.server.clusterEnabled, stringEncoding: ctx.db.stringEncoding(argv[2]), sds: ctx.db.stringSds(argv[2])}))
 }
 
-/** Deterministic digest of a value (DEBUG DIGEST-VALUE): equal values -> equal digests. */
-export function digestValue(v: RedisValue): string {
-  const h = createHash('sha1')
-  if (typeof v === 'string') h.update('s' + v, 'latin1')
-  else if (v instanceof Deque) for (const x of v) h.update('l' + x.length + ':' + x, 'latin1')
-  else if (v instanceof Map) for (const [f, x] of [...v].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`h${f.length}:${f}${x.length}:${x}`, 'latin1')
-  else if (v instanceof Set) for (const x of [...v].sort()) h.update('e' + x.length + ':' + x, 'latin1')
-  else if (v instanceof Stream) v.range(0n, ID_MAX, false, 0, (id, fv) => void h.update(`x${formatId(id)}:${fv.map((x) => x.length + ':' + x).join('')}`, 'latin1'))
-  else for (const [m, s] of v.entries()) h.update(`z${m.length}:${m}${s}`, 'latin1')
-  return h.digest('hex')
-}
-
 // enable-debug-command is checked by the dispatcher (the 'protected' flag, src/node/protected.ts)
 function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
   const sub = argv[1].toLowerCase()
@@ -283,13 +269,11 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     ctx.server.log.warning(`DEBUG LOG: ${argv[2]}`)
     return ctx.reply.ok()
   }
-  if (sub === 'digest' && argv.length === 2) return ctx.reply.simple(datasetDigest(ctx))
+  if (sub === 'digest' && argv.length === 2) return ctx.reply.simple(datasetDigest(ctx.server.databases()))
   if (sub === 'digest-value') {
+    // status replies; the stored value even when its TTL has passed (redis dictFind, not lookupKey)
     ctx.reply.array(argv.length - 2)
-    for (const k of argv.slice(2)) {
-      const v = ctx.db.get(k)
-      ctx.reply.bulk(v === undefined ? '0'.repeat(40) : digestValue(v))
-    }
+    for (const k of argv.slice(2)) ctx.reply.simple(valueDigest(ctx.db.peekRaw(k), ctx.db.getExpire(k) !== undefined))
     return
   }
   if (sub === 'reload') {
@@ -316,17 +300,6 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
  * digests whatever the insertion order (per-key hashes XOR-ed), an empty dataset gives 40 zeros as
  * in Redis. Compares embedded nodes with each other (not with redis-server's digest).
  */
-function datasetDigest(ctx: CommandContext): string {
-  const acc = Buffer.alloc(20)
-  for (const [i, db] of ctx.server.databases()) {
-    for (const [k, v] of db.entries()) {
-      const h = createHash('sha1').update(`${i}:${k.length}:${k}:${digestValue(v)}:${db.getExpire(k) ?? -1}`, 'latin1').digest()
-      for (let b = 0; b < 20; b++) acc[b] ^= h[b]
-    }
-  }
-  return acc.toString('hex')
-}
-
 /** getPositiveLongFromObjectOrReply. */
 function positiveArg(s: string): number {
   const n = intArg(s)
