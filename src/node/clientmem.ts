@@ -224,6 +224,30 @@ function bucket(mem: number): number {
 }
 
 /**
+ * DEBUG CLIENT-EVICTION: redis's client memory buckets — the evictable clients (normal and pub/sub,
+ * not CLIENT NO-EVICT) by log2 of their memory — or null while maxmemory-clients is 0 (redis has no
+ * buckets then).
+ */
+export function clientEvictionBuckets(server: NodeServer): string | null {
+  if (server.config.get('maxmemory-clients') === '0') return null
+  const sums = new Array<number>(19).fill(0)
+  const counts = new Array<number>(19).fill(0)
+  for (const s of server.sessions.values()) {
+    if (!evictable(s) || s.flags.has('no-evict')) continue
+    const m = clientMemory(s)
+    sums[bucket(m) - 15] += m
+    counts[bucket(m) - 15]++
+  }
+  let out = ''
+  for (let j = 0; j < 19; j++) {
+    out += j === 0 ? 'bucket          0' : `bucket ${String(2 ** (j - 1 + 15)).padStart(10)}`
+    out += j === 18 ? '+            : ' : ` - ${String(2 ** (j + 15) - 1).padStart(10)}: `
+    out += `tot-mem: ${String(sums[j]).padStart(10)}, clients: ${counts[j]}\n`
+  }
+  return out
+}
+
+/**
  * evictClients: while normal and pub/sub clients together use maxmemory-clients or more, free
  * the clients of the largest memory bucket first (CLIENT NO-EVICT ones are counted, never freed).
  * Returns whether `current` was evicted. Cost: one pass over the clients, only when enabled.

@@ -133,11 +133,15 @@ function panicHead(msgAndWhere: string): string[] {
   return ['------------------------------------------------', '!!! Software Failure. Press left mouse button to continue', `Guru Meditation: ${msgAndWhere}`]
 }
 
+/** "file:line" of the caller of the code that made `stack` (as redis names a C file and line). */
+export function codeLocation(stack: string | undefined): string {
+  const where = /\(?([^()\s]+):(\d+):\d+\)?$/.exec((stack ?? '').split('\n')[1] ?? '')
+  return where ? `${where[1].replace(/^.*\//, '')}:${where[2]}` : 'unknown:0'
+}
+
 /** _serverPanic (DEBUG PANIC): "Guru Meditation" at the JS location that panicked, then abort(). */
 export function serverPanic(server: NodeServer, msg: string, stack: string | undefined, current: Current = null): never {
-  const where = /\(?([^()\s]+):(\d+):\d+\)?$/.exec((stack ?? '').split('\n')[1] ?? '')
-  const file = where ? where[1].replace(/^.*\//, '') : 'unknown'
-  bugReport(server, panicHead(`${msg} #${file}:${where ? where[2] : 0}`), stack, current)
+  bugReport(server, panicHead(`${msg} #${codeLocation(stack)}`), stack, current)
   dieBy('SIGABRT')
 }
 
@@ -154,7 +158,7 @@ export function logAssertion(server: NodeServer, e: ServerAssertion, current: Cu
     for (let i = 0; i < hex.length; i += 64) server.log.raw('warning', hex.slice(i, i + 64))
     server.log.raw('warning', '\n')
   }
-  bugReport(server, e.panic ? panicHead(e.message) : ['=== ASSERTION FAILED ===', `==> ${e.message}`], e.stack, current)
+  bugReport(server, e.panic ? panicHead(e.message) : [...(e.context ?? []), '=== ASSERTION FAILED ===', `==> ${e.message}`], e.stack, current)
 }
 
 /** setupSignalHandlers' SIGABRT part (the node's own process only: run.ts). */

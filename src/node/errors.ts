@@ -119,6 +119,8 @@ export class ServerAssertion extends Error {
     readonly panic = false,
     /** serverLogHexDump before the report: what the bytes are, and the bytes */
     readonly dump?: {descr: string; bytes: Buffer},
+    /** lines logged before "=== ASSERTION FAILED ===" (serverAssertWithInfo's client and object context) */
+    readonly context?: string[],
   ) {
     super(panic ? `${expr} #${where}` : `${where} '${expr}' is not true`)
   }

@@ -11,7 +11,7 @@ import {logfilePath} from './log.js'
 import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
-import {clusterlinkStandalone} from './cluster/debug.js'
+import {clusterlinkStandalone, dropPacketFilterStandalone} from './cluster/debug.js'
 import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
@@ -221,6 +221,7 @@ export class NodeServer extends EventEmitter {
     this.keyModifiedHooks.push((db, key, valueWritten) => valueWritten !== false && noteWrite(this.db(db).peekRaw(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
     this.debugSubcommands.set('clusterlink', clusterlinkStandalone)
+    this.debugSubcommands.set('drop-cluster-packet-filter', dropPacketFilterStandalone)
     for (const [name, sub] of configDebugSubcommands()) this.debugSubcommands.set(name, sub)
     installQueryBufferCron(this)
     installReplyBufferCron(this)

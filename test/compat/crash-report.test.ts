@@ -101,6 +101,14 @@ describe('crash report', {timeout: 120_000}, () => {
       assert.match(log, /=== REDIS BUG REPORT END/)
     })
 
+    test(`${kind}: DEBUG ASSERT logs the client context and the failed assertion and aborts`, {skip: kind === 'real' && redisSkip()}, async () => {
+      const {signal, log} = await crashByDebug(kind, 'assert')
+      assert.equal(signal, 'SIGABRT')
+      assert.match(log, /=== REDIS BUG REPORT START: Cut & paste starting from here ===\n.* # === ASSERTION FAILED CLIENT CONTEXT ===\n.* # client->flags = 0\n.* # client->conn = fd=\d+\n.* # client->argc = 2\n.* # client->argv\[0\] = "debug" \(refcount: 1\)\n.* # client->argv\[1\] = "assert" \(refcount: 1\)\n.* # === ASSERTION FAILED OBJECT CONTEXT ===\n.* # Object type: 0\n.* # Object encoding: 8\n.* # Object refcount: 1\n.* # === ASSERTION FAILED ===\n.* # ==> [\w./-]+:\d+ '1 == 2' is not true\n/)
+      assert.match(log, /\n------ STACK TRACE ------\n/)
+      assert.match(log, /=== REDIS BUG REPORT END/)
+    })
+
     test(`${kind}: with crash-log-enabled no, SIGABRT kills without a report`, {skip: kind === 'real' && redisSkip()}, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))
       try {

@@ -14,6 +14,15 @@ export const clusterlinkStandalone: DebugSubcommand = {
   },
 }
 
+/** DEBUG DROP-CLUSTER-PACKET-FILTER where cluster mode is off: redis sets the filter all the same. */
+export const dropPacketFilterStandalone: DebugSubcommand = {
+  handler: (ctx, argv) => {
+    if (argv.length !== 3) throw debugSubcommandError(argv)
+    intArg(argv[2])
+    ctx.reply.ok()
+  },
+}
+
 export function clusterDebugSubcommands(st: ClusterState): [string, DebugSubcommand][] {
   return [
     ['drop-cluster-packet-filter', {

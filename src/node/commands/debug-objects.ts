@@ -1,6 +1,7 @@
 // DEBUG subcommands about objects, encodings and the reply protocol (redis 7.0.15 debug.c), which
 // Redis's own test suite uses: OBJECT, PROTOCOL, QUICKLIST-PACKED-THRESHOLD, LISTPACK, QUICKLIST,
-// REPLYBUFFER, CHANGE-REPL-ID, HTSTATS(-KEY) (debug-htstats.ts), STRINGMATCH-TEST, PAUSE-CRON and a few switches the embedded node
+// REPLYBUFFER, CHANGE-REPL-ID, HTSTATS(-KEY) (debug-htstats.ts), STRINGMATCH-TEST, PAUSE-CRON, SDSLEN,
+// STRUCTSIZE, LEAK, CLIENT-EVICTION and a few switches the embedded node
 // accepts without effect. Registered in server.debugSubcommands, so DEBUG's enable-debug-command
 // gate applies.
 import {Deque, ZSet, type RedisValue} from '../keyspace/keyspace.js'
@@ -15,6 +16,8 @@ import {replyBufferPolicy} from '../replybuf.js'
 import {htstatsDebugSubcommands} from './debug-htstats.js'
 import {refcountOf} from './keys.js'
 import {cFixed} from '../../resp/cdouble.js'
+import {exactSds, mallocSize, sdsAvail, sdsBytes} from '../keyspace/sds.js'
+import {clientEvictionBuckets} from '../clientmem.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -155,9 +158,39 @@ function debugQuicklist(ctx: CommandContext, argv: string[]): void {
   if (argv.length !== 3 && argv.length !== 4) throw wrongArgs(argv)
   const v = lookup(ctx, argv[2])
   if (!(v instanceof Deque)) return ctx.reply.error('ERR Not a quicklist encoded object.')
-  // redis replies with the hex of a (never filled) 20-byte digest buffer.
-  ctx.reply.simple('0'.repeat(40))
+  // redis prints quicklistRepr on its stdout, which the node does not have
+  ctx.reply.simple('Quicklist structure printed on stdout')
 }
+
+/**
+ * DEBUG SDSLEN key: the key's and the string value's sds as redis 7.0 allocates them — the key an
+ * sdsdup made to its length, the value an embstr, an sds made to its length, or one APPEND /
+ * SETRANGE grew in place (sds.ts), the allocations in jemalloc's size classes.
+ */
+function debugSdslen(ctx: CommandContext, argv: string[]): void {
+  if (argv.length !== 3) throw wrongArgs(argv)
+  const key = argv[2]
+  const v = lookup(ctx, key)
+  const enc = typeof v === 'string' ? encodingOf(v, ctx.db.stringEncoding(key)) : 'int'
+  if (typeof v !== 'string' || enc === 'int') return ctx.reply.error('ERR Not an sds encoded string.')
+  const keySds = exactSds(key.length)
+  const valSds = enc === 'embstr' ? null : ctx.db.stringSds(key) ?? exactSds(v.length)
+  const valAvail = valSds === null ? 0 : sdsAvail(valSds, v.length)
+  const valMalloc = valSds === null ? mallocSize(ROBJ + 3 + v.length + 1) - ROBJ : sdsBytes(valSds)
+  ctx.reply.simple(
+    `key_sds_len:${key.length}, key_sds_avail:${sdsAvail(keySds, key.length)}, key_zmalloc: ${sdsBytes(keySds)}, ` +
+      `val_sds_len:${v.length}, val_sds_avail:${valAvail}, val_zmalloc: ${valMalloc}`,
+  )
+}
+
+/** sizeof(robj) */
+const ROBJ = 16
+
+/** DEBUG STRUCTSIZE: the C struct sizes of a 64-bit redis-server. */
+const STRUCTSIZE = 'bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 '
+
+/** DEBUG LEAK string: redis sdsdup()s it and never frees it; the node keeps it for good. */
+const leaked: string[] = []
 
 function replyBuffer(ctx: CommandContext, argv: string[]): void {
   if (argv.length !== 4) throw wrongArgs(argv)
@@ -220,5 +253,21 @@ export function objectDebugSubcommands(): [string, DebugSubcommand][] {
       ctx.reply.ok()
     }}],
     ['aof-flush-sleep', {handler: accept(3)}],
+    ['sdslen', {handler: debugSdslen}],
+    ['structsize', {handler: (ctx, argv) => {
+      if (argv.length !== 2) throw wrongArgs(argv)
+      ctx.reply.bulk(STRUCTSIZE)
+    }}],
+    ['leak', {handler: (ctx, argv) => {
+      if (argv.length !== 3) throw wrongArgs(argv)
+      leaked.push(argv[2])
+      ctx.reply.ok()
+    }}],
+    ['client-eviction', {handler: (ctx, argv) => {
+      if (argv.length !== 2) throw wrongArgs(argv)
+      const text = clientEvictionBuckets(ctx.server)
+      if (text === null) return ctx.reply.error('ERR maxmemory-clients is disabled.')
+      ctx.reply.verbatim(text)
+    }}],
   ]
 }

@@ -2,7 +2,7 @@
 // WAIT/BGREWRITEAOF are placeholders the replication and AOF modules replace by registering
 // their own specs under the same names. SAVE/BGSAVE/LASTSAVE are in persistence.ts.
 import {ConfigApplyError, ConfigError, NodeConfig} from '../config.js'
-import {E, ReplyError} from '../errors.js'
+import {E, ReplyError, ServerAssertion} from '../errors.js'
 import {globMatch} from '../keyspace/glob.js'
 import {datasetDigest, valueDigest} from '../keyspace/digest.js'
 import {ADMIN_FLAGS as A, cmd, helpSubcommand, replyHelp, type CommandContext, type CommandSpec} from './types.js'
@@ -10,7 +10,7 @@ import type {ShutdownOptions} from '../server.js'
 import {infoText} from './info.js'
 import {debugReload} from '../persistence/startup.js'
 import {intArg, is} from './util.js'
-import {crashBySignal, serverPanic} from '../crash.js'
+import {codeLocation, crashBySignal, serverPanic} from '../crash.js'
 import {memoryUsage} from '../keyspace/memory-usage.js'
 import {memoryDoctor, memoryStats} from './memory-stats.js'
 import {allowProtectedAction} from '../protected.js'
@@ -287,6 +287,20 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
   }
   // redis faults on purpose / panics: the crash report, then death by SIGSEGV / SIGABRT (crash.ts)
   if (sub === 'segfault') crashBySignal(ctx.server, 'SIGSEGV', new Error().stack, {session: ctx.session, argv})
+  if (sub === 'assert') {
+    // serverAssertWithInfo(c, c->argv[0], 1 == 2): the client and argv[0] first, then the report; the node stops
+    throw new ServerAssertion(codeLocation(new Error().stack), '1 == 2', false, undefined, [
+      '=== ASSERTION FAILED CLIENT CONTEXT ===',
+      'client->flags = 0',
+      `client->conn = fd=${ctx.session.fd}`,
+      `client->argc = ${argv.length}`,
+      ...argv.map((a, j) => `client->argv[${j}] = "${a}" (refcount: 1)`),
+      '=== ASSERTION FAILED OBJECT CONTEXT ===',
+      'Object type: 0',
+      `Object encoding: ${argv[0].length <= 44 ? 8 : 0}`,
+      'Object refcount: 1',
+    ])
+  }
   if (sub === 'panic') serverPanic(ctx.server, `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`, new Error().stack, {session: ctx.session, argv})
   if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv)
   if (sub === 'help' && argv.length === 2) return debugHelp(ctx)

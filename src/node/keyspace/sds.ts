@@ -35,6 +35,11 @@ export function exactSds(len: number): number {
 /** zmalloc_size of the sds (its header included). */
 export const sdsBytes = (sds: number): number => Math.floor(sds / 32)
 
+/** sdsavail: the room an sds of `len` bytes has left (DEBUG SDSLEN). */
+export function sdsAvail(sds: number, len: number): number {
+  return sdsAlloc(sds, len) - len
+}
+
 /** sdsalloc: the bytes the string may hold (type 5 has no room beyond its length). */
 function sdsAlloc(sds: number, len: number): number {
   const hdr = sds % 32

@@ -1,0 +1,68 @@
+// DEBUG subcommands of redis 7.0.15 that the node answered "unknown subcommand" to, or answered
+// differently: SDSLEN (the key's and value's sds and allocations, embstr / raw / grown by APPEND /
+// int-encoded), STRUCTSIZE, LEAK, QUICKLIST's reply, CLIENT-EVICTION (disabled until
+// maxmemory-clients is first set, then the buckets), CONFIG-REWRITE-FORCE-ALL without a config file,
+// DROP-CLUSTER-PACKET-FILTER outside cluster mode. Side by side, byte for byte.
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {redisSkip} from '../helpers/redis-server.js'
+import {pairHooks, RawClient} from './harness.js'
+
+const skip = redisSkip()
+const p = pairHooks({redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}})
+
+const steps: string[][] = [
+  ['SET', 'k', 'v'],
+  ['SET', 'a-key-of-forty-bytes-and-more-0123456789', 'x'.repeat(40)],
+  ['SET', 'int', '12345'],
+  ['SET', 'long', 'y'.repeat(300)],
+  ['SET', 'grown', 'abc'],
+  ['APPEND', 'grown', 'z'.repeat(50)],
+  ['SETRANGE', 'grown', '200', 'q'],
+  ['RPUSH', 'list', 'a', 'b'],
+  ['DEBUG', 'SDSLEN', 'k'],
+  ['DEBUG', 'SDSLEN', 'a-key-of-forty-bytes-and-more-0123456789'],
+  ['DEBUG', 'SDSLEN', 'int'],
+  ['DEBUG', 'SDSLEN', 'long'],
+  ['DEBUG', 'SDSLEN', 'grown'],
+  ['DEBUG', 'SDSLEN', 'list'],
+  ['DEBUG', 'SDSLEN', 'missing'],
+  ['DEBUG', 'SDSLEN'],
+  ['DEBUG', 'STRUCTSIZE'],
+  ['DEBUG', 'LEAK', 'some bytes'],
+  ['DEBUG', 'LEAK'],
+  ['DEBUG', 'QUICKLIST', 'list'],
+  ['DEBUG', 'QUICKLIST', 'list', '1'],
+  ['DEBUG', 'QUICKLIST', 'k'],
+  ['DEBUG', 'CONFIG-REWRITE-FORCE-ALL'],
+  ['DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '5'],
+  ['DEBUG', 'DROP-CLUSTER-PACKET-FILTER', 'x'],
+  ['DEBUG', 'CLIENT-EVICTION'],
+  ['CONFIG', 'SET', 'maxmemory-clients', '0'],
+  ['DEBUG', 'CLIENT-EVICTION'],
+]
+
+test('DEBUG SDSLEN, STRUCTSIZE, LEAK, QUICKLIST, CLIENT-EVICTION ... as redis-server', {skip}, async () => {
+  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
+  try {
+    for (const argv of steps) assert.deepEqual(await ours.call(argv), await real.call(argv), argv.join(' ').slice(0, 60))
+    // enabled: the layout and which bucket holds this client; the byte figures are each engine's own
+    const buckets = async (c: RawClient) => {
+      const t = (await c.call(['DEBUG', 'CLIENT-EVICTION'])) as string
+      return t.split('\n').map((l) => l.replace(/tot-mem: +\d+, clients: (\d+)/, (_, n) => `clients: ${n}`))
+    }
+    for (const v of ['1gb', '5%']) {
+      for (const c of [real, ours]) await c.call(['CONFIG', 'SET', 'maxmemory-clients', v])
+      const [r, o] = [await buckets(real), await buckets(ours)]
+      assert.deepEqual(o, r)
+      assert.equal(r.length, 20)
+      assert.equal(r[0], 'bucket          0 -      32767: clients: 0')
+      assert.equal(r.filter((l) => l.endsWith('clients: 1')).length, 1) // this connection, ~37 KB
+    }
+    for (const c of [real, ours]) await c.call(['CONFIG', 'SET', 'maxmemory-clients', '0'])
+    assert.deepEqual(await ours.call(['DEBUG', 'CLIENT-EVICTION']), await real.call(['DEBUG', 'CLIENT-EVICTION']))
+  } finally {
+    real.close()
+    ours.close()
+  }
+})
