@@ -109,6 +109,13 @@ describe('crash report', {timeout: 120_000}, () => {
       assert.match(log, /=== REDIS BUG REPORT END/)
     })
 
+    test(`${kind}: DEBUG OOM logs the allocation that failed, panics and aborts`, {skip: kind === 'real' && redisSkip()}, async () => {
+      const {signal, log} = await crashByDebug(kind, 'oom')
+      assert.equal(signal, 'SIGABRT')
+      assert.match(log, / # Out Of Memory allocating 9223372036854775807 bytes!\n\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n.* # -{48}\n.* # !!! Software Failure\. Press left mouse button to continue\n.* # Guru Meditation: Redis aborting for OUT OF MEMORY\. Allocating 9223372036854775807 bytes! #[\w.-]+:\d+\n/)
+      assert.match(log, /=== REDIS BUG REPORT END/)
+    })
+
     test(`${kind}: with crash-log-enabled no, SIGABRT kills without a report`, {skip: kind === 'real' && redisSkip()}, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'crash-report-'))
       try {

@@ -301,6 +301,12 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
       'Object refcount: 1',
     ])
   }
+  if (sub === 'oom') {
+    // zmalloc(LONG_MAX): malloc fails, redisOutOfMemoryHandler logs and panics
+    const size = '9223372036854775807'
+    ctx.server.log.warning(`Out Of Memory allocating ${size} bytes!`)
+    serverPanic(ctx.server, `Redis aborting for OUT OF MEMORY. Allocating ${size} bytes!`, new Error().stack, {session: ctx.session, argv})
+  }
   if (sub === 'panic') serverPanic(ctx.server, `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`, new Error().stack, {session: ctx.session, argv})
   if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv)
   if (sub === 'help' && argv.length === 2) return debugHelp(ctx)
