@@ -168,6 +168,8 @@ export class NodeServer extends EventEmitter {
   preCommandOom = false
   /** LRU/LFU stamp for keyspace lookups (src/node/memory: set under an LRU/LFU policy, else null) */
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
+  /** redis hasActiveChildProcess, kept by childStateChanged (persistence/rdb-save.ts) for the keyspaces */
+  readonly childFlag = {active: false}
   /** Keyspace.sharedAccess of every database (memory/index.ts) */
   sharedAccess: Map<number, number> | null = null
   /** the access data are LFU counters (Keyspace.accessLfu) */
@@ -240,6 +242,7 @@ export class NodeServer extends EventEmitter {
       d.localExpires = this.expireMode === 'master' ? null : new Set()
       d.hideExpired = this.hideExpired && !this.expiryFrozen
       d.accessStamp = this.accessStamp
+      d.childFlag = this.childFlag
       d.sharedAccess = this.sharedAccess
       d.accessLfu = this.accessLfu
       d.events.expired = (key) => this.keyExpired(i, key)

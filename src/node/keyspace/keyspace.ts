@@ -113,6 +113,8 @@ export class Keyspace {
    */
   access = new Map<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
+  /** the server's: a child process exists (BGSAVE, AOF rewrite, full sync), so lookups leave access data alone */
+  childFlag = {active: false}
   /**
    * While redis would share integer objects (no maxmemory LRU/LFU policy), the access data of the
    * values 0-9999: every key holding one shares its object, so its LRU clock / LFU counter too (one
@@ -165,7 +167,7 @@ export class Keyspace {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     if (this.dict.rehashidx !== -1) this.dict.touch()
     const v = this.slots[keySlot(key)]?.get(key)
-    if (v !== undefined && this.accessStamp !== null) {
+    if (v !== undefined && this.accessStamp !== null && !this.childFlag.active) {
       // prev 0 for a key not stamped yet (stored before tracking began): LFU starts it from 0
       const shared = this.sharedInt(key, v)
       if (shared === -1) this.access.set(key, this.accessStamp(key, this.access.get(key) ?? 0))

@@ -16,7 +16,7 @@ import {AofManifest} from './aof-manifest.js'
 import {openBaseSource, type BaseSource} from './aof-base.js'
 import {AofWriter} from './aof-writer.js'
 import {aofPaths, loadAofFiles, readManifest, AofLoadError} from './aof-load.js'
-import {rdbState} from './rdb-save.js'
+import {childStateChanged, rdbState} from './rdb-save.js'
 import {SaveChild} from './save-child.js'
 import {KeyPacer, paceWait} from './snapshot.js'
 import {bgchildOomScoreAdj} from '../process-configs.js'
@@ -286,6 +286,7 @@ export class Aof {
       // The Snapshot's construction is the point in time: the same step as the new INCR file.
       const source = openBaseSource(this.server, this.preamble)
       this.rewrite = {source, child, tmpName: basename(child.tmpPath), startedAt: Date.now(), aborted: false}
+      childStateChanged(this.server)
     } catch (e) {
       child?.kill()
       this.server.log.warning(`Can't rewrite append only file in background: fork: ${(e as Error).message}`)
@@ -403,6 +404,7 @@ export class Aof {
       else log.warning(`Background AOF rewrite terminated by signal ${osConstants.signals[signal] ?? signal}`)
     }
     this.rewrite = null
+    childStateChanged(this.server)
     rw.child.removeTemp()
     if (this.state === 'wait-rewrite') {
       // The temp INCR only made sense with this rewrite's BASE: start over.
@@ -461,6 +463,7 @@ export class Aof {
     rw.source.abort()
     rw.child.kill()
     this.rewrite = null
+    childStateChanged(this.server)
   }
 
   // ---- CONFIG SET appendonly ------------------------------------------------------------

@@ -235,7 +235,7 @@ export function startBgsave(server: NodeServer): boolean {
   for (const [, ks] of server.databases()) keysTotal += ks.size
   const job: BgsaveJob = {snap, child, start: Date.now(), dirtyBefore: server.dirty, keysTotal, killed: false, done: Promise.resolve(false)}
   st.bgsave = job
-  updateDictResizePolicy(server)
+  childStateChanged(server)
   server.log.notice(`Background saving started by pid ${child.pid}`)
   job.done = streamToChild(server, job).then(() => finishBgsave(server, job))
   return true
@@ -265,7 +265,7 @@ async function finishBgsave(server: NodeServer, job: BgsaveJob): Promise<boolean
   job.snap.abort()
   const st = rdbState(server)
   if (st.bgsave === job) st.bgsave = null
-  updateDictResizePolicy(server)
+  childStateChanged(server)
   st.lastBgsaveTimeSec = Math.round((Date.now() - job.start) / 1000)
   if (signal === null && code === 0) {
     server.log.notice('Background saving terminated with success')
@@ -379,9 +379,16 @@ export function hasActiveChild(server: NodeServer): boolean {
   return st.bgsave !== null || st.otherChildActive?.() === true || server.replication?.job?.isChild === true
 }
 
-/** redis updateDictResizePolicy: dicts avoid resizing while a child process exists (dict.ts). */
-export function updateDictResizePolicy(server: NodeServer): void {
-  setDictResizePolicy(hasActiveChild(server) ? ResizePolicy.AVOID : ResizePolicy.ENABLE)
+/**
+ * A child process started or ended (BGSAVE, AOF rewrite, full sync). redis checks
+ * hasActiveChildProcess where it matters: dicts avoid resizing (updateDictResizePolicy, dict.ts)
+ * and lookups leave keys' access data alone (lookupKey: no LRU/LFU update while a child exists,
+ * so the child's copy-on-write pages stay shared).
+ */
+export function childStateChanged(server: NodeServer): void {
+  const active = hasActiveChild(server)
+  setDictResizePolicy(active ? ResizePolicy.AVOID : ResizePolicy.ENABLE)
+  server.childFlag.active = active
 }
 
 /** Cron save points, MISCONF guard, final save on shutdown. Idempotent. */
@@ -390,7 +397,7 @@ export function installRdbPersistence(server: NodeServer): void {
   if (st.installed) return
   st.installed = true
   server.cronHooks.push(() => {
-    updateDictResizePolicy(server)
+    childStateChanged(server)
     databasesDictCron(server.databases().map(([, db]) => db), hasActiveChild(server), server.config.bool('activerehashing'))
     rdbCron(server)
   })

@@ -8,7 +8,7 @@ import {randomHex40} from './resp.js'
 import {openSnapshot, replicationAux, type SnapshotSource} from './snapshot-source.js'
 import {replicaName, type Replication, type ReplicaClient} from './state.js'
 import {unsetMaster} from './role.js'
-import {bgsaveInProgress, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
+import {bgsaveInProgress, childStateChanged, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
 import {paceWait} from '../persistence/snapshot.js'
 
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
@@ -174,6 +174,7 @@ export function scheduleFullSync(repl: Replication): void {
   }
   repl.job = new FullSyncJob(repl, waiting, diskless)
   repl.job.start()
+  childStateChanged(repl.server)
 }
 
 /**
@@ -413,6 +414,7 @@ export class FullSyncJob {
     this.markEnded()
     this.snapshot?.abort()
     if (this.repl.job === this) this.repl.job = null
+    childStateChanged(this.repl.server)
     // Replicas that arrived during this transfer wait for the next snapshot.
     setImmediate(() => scheduleFullSync(this.repl))
   }
