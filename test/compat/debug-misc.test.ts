@@ -2,7 +2,9 @@
 // differently: SDSLEN (the key's and value's sds and allocations, embstr / raw / grown by APPEND /
 // int-encoded), STRUCTSIZE, LEAK, QUICKLIST's reply, CLIENT-EVICTION (disabled until
 // maxmemory-clients is first set, then the buckets), CONFIG-REWRITE-FORCE-ALL without a config file,
-// DROP-CLUSTER-PACKET-FILTER outside cluster mode. Side by side, byte for byte.
+// DROP-CLUSTER-PACKET-FILTER outside cluster mode, DEBUG OBJECT's `lru:` and `lru_seconds_idle:` (the
+// key's LRU clock or LFU data, and the idle time redis estimates from it; the node printed the
+// current clock and 0). Side by side, byte for byte.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -64,5 +66,33 @@ test('DEBUG SDSLEN, STRUCTSIZE, LEAK, QUICKLIST, CLIENT-EVICTION ... as redis-se
   } finally {
     real.close()
     ours.close()
+  }
+})
+
+test('DEBUG OBJECT lru and lru_seconds_idle are the key\'s, under LRU and LFU', {skip, timeout: 30_000}, async () => {
+  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
+  const fields = async (c: RawClient, key: string) => {
+    const r = (await c.call(['DEBUG', 'OBJECT', key])) as string
+    return / (lru:\d+ lru_seconds_idle:\d+)/.exec(r)?.[1]
+  }
+  try {
+    for (const c of [real, ours]) {
+      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'])
+      await c.call(['SET', 'idle-lru', 'v'])
+    }
+    await new Promise((r) => setTimeout(r, 2200))
+    const [r1, o1] = [await fields(real, 'idle-lru'), await fields(ours, 'idle-lru')]
+    assert.match(r1 ?? '', /lru_seconds_idle:[23]$/)
+    assert.equal(o1, r1)
+    for (const c of [real, ours]) {
+      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'])
+      await c.call(['SET', 'idle-lfu', 'v'])
+    }
+    assert.equal(await fields(ours, 'idle-lfu'), await fields(real, 'idle-lfu'))
+  } finally {
+    for (const c of [real, ours]) {
+      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'])
+      c.close()
+    }
   }
 })

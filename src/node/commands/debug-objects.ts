@@ -18,6 +18,7 @@ import {refcountOf} from './keys.js'
 import {cFixed} from '../../resp/cdouble.js'
 import {exactSds, mallocSize, sdsAvail, sdsBytes} from '../keyspace/sds.js'
 import {clientEvictionBuckets} from '../clientmem.js'
+import {idleSeconds, lruField} from '../memory/index.js'
 
 const NO_KEY = 'ERR no such key'
 
@@ -61,7 +62,8 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
   const compress = ctx.server.config.get('rdbcompression') === 'yes'
   // rdbSavedObjectLen: the object body as the RDB writes it, without its type byte.
   const serialized = encodeValue(toRdbValue(v), {compress}).length - 1
-  const lru = Math.floor(ctx.clock.now() / 1000) & 0xffffff
+  const lru = lruField(ctx.server, ctx.db, key)
+  const idle = idleSeconds(ctx.server, ctx.db, key)
   let extra = ''
   if (v instanceof Deque) {
     const nodes = quicklistNodes(v)
@@ -71,7 +73,7 @@ function debugObject(ctx: CommandContext, argv: string[]): void {
     extra = ` ql_nodes:${len} ql_avg_node:${avg} ql_listpack_max:${quicklistFill()} ql_compressed:${LIMITS.listCompressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
   }
   ctx.reply.simple(
-    `Value at:${addressOf(ctx.session.dbIndex, key, v)} refcount:${refcountOf(ctx, key, v)} encoding:${enc} serializedlength:${serialized} lru:${lru} lru_seconds_idle:0${extra}`,
+    `Value at:${addressOf(ctx.session.dbIndex, key, v)} refcount:${refcountOf(ctx, key, v)} encoding:${enc} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   )
 }
 

@@ -183,9 +183,14 @@ function lruClock(): number {
   return Math.floor(Date.now() / 1000) & 0xffffff
 }
 
-/** estimateObjectIdleTime, in seconds (the 24-bit clock wraps). */
+/** The key's value object's 24-bit `lru` field: its LRU clock, or LFU minutes<<8 | counter (DEBUG OBJECT's `lru:`). */
+export function lruField(server: NodeServer, db: Keyspace, key: string): number {
+  return db.accessOf(key) ?? trackingSince.get(server) ?? lruClock()
+}
+
+/** estimateObjectIdleTime, in seconds (the 24-bit clock wraps; under LFU the field is read as an LRU clock, as redis does). */
 export function idleSeconds(server: NodeServer, db: Keyspace, key: string): number {
-  const at = db.accessOf(key) ?? trackingSince.get(server) ?? lruClock()
+  const at = lruField(server, db, key)
   const now = lruClock()
   return now >= at ? now - at : 0xffffff - at + now
 }
