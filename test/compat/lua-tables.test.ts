@@ -42,6 +42,7 @@ const cases: [string, string, string[]?][] = [
   ['# of integers first in the hash part', 'local t={} t[2]=1 t[3]=1 t[4]=1 t[1]=1 t[6]=1 t[7]=1 t[8]=1 t[9]=1 t[10]=1 t[12]=1 return #t'],
   // the table library through `#`
   ['table.insert / remove', `${KEYS} local t={} for i=1,5 do table.insert(t, i) end t[7]=7 table.insert(t, 'x') table.remove(t, 1) table.insert(t, 1, 'y') t[4]=nil table.insert(t, 'z') return {#t, table.concat(order(t), ' ')}`],
+  ['table.remove of an empty table, insert past the end', `${KEYS} local t={} table.remove(t) t.a=1 t.b=2 t.c=3 local u={} table.insert(u, 5, 'x') table.insert(u, 'y') return {table.concat(order(t), ','), table.concat(order(u), ','), select('#', table.remove({1,2,3}, 7))}`],
   ['getn / concat / unpack with holes', "local t={'a','b','c','d','e','f','g','h'} t[3]=nil t[6]=nil t[8]=nil return {table.getn(t), table.concat(t, ','), select('#', unpack(t))}"],
   ['table.sort up to #', "local t={} for i=1,10 do t[i]=11-i end t[8]=nil table.sort(t) return table.concat(t, ',')"],
   // cjson and cmsgpack
