@@ -31,6 +31,8 @@ const cases: [string, string, string[]?][] = [
   ['delete and re-set the same key', `${KEYS} local t={a=1,b=2,c=3,d=4} t.a=nil t.c=nil t.e=5 t.a=6 return order(t)`],
   ['assigning nil creates a node', `${KEYS} local t={} t.q=nil t.z=nil t.r=nil t.a=1 t.b=2 t.c=3 return order(t)`],
   ['array emptied then refilled', `${KEYS} local t={1,2,3,4,5,6,7,8} for i=1,8 do t[i]=nil end t.x=1 t[20]=2 t.y=3 t[3]=4 return order(t)`],
+  ['a -0 key stays -0', `${KEYS} local t={} t[-0.0]='m' t.a=1 t[0]='z' return order(t)`],
+  ['nil assigned to 1 of an empty table', `${KEYS} local t={} t[1]=nil t[12]=73 t.b=66 t.c=3 table.insert(t, 50) return {#t, table.concat(order(t), ',')}`],
   // constructors with size hints
   ['constructor with hints', `${KEYS} return order({a=1,b=2,[10]=3, 1,2,3})`],
   ['constructor, hash only', `${KEYS} return order({one=1,two=2,three=3,four=4,five=5,six=6})`],

@@ -295,14 +295,19 @@ const setnodevector = function(L, t, size) {
     }
 };
 
-/* puts an entry whose key is not in the table in its place (luaH_set's part of Lua 5.1) */
+/*
+** puts an entry whose key is not in the table in its place (luaH_set's part of Lua 5.1);
+** false when that is an array slot and the value is nil (the slot stays empty)
+*/
 const place = function(L, t, e) {
     let k = arrayindex(e.key);
     if (0 < k && k <= t.sizearray) {
+        if (e.value.ttisnil()) return false;
         e.ni = -1;
         t.array[k - 1] = e;
+        return true;
     } else {
-        newkey(L, t, e);
+        return newkey(L, t, e);
     }
 };
 
@@ -386,8 +391,7 @@ const getfreepos = function(t) {
 const newkey = function(L, t, e) {
     if (t.node.length === 0) {  /* the dummy node: no free place */
         rehash(L, t, e.key);  /* grow table */
-        place(L, t, e);  /* re-insert key into grown table */
-        return;
+        return place(L, t, e);  /* re-insert key into grown table */
     }
     let mp = mainposition(t, e);
     let mpe = t.node[mp];
@@ -396,8 +400,7 @@ const newkey = function(L, t, e) {
             let n = getfreepos(t);  /* get a free place */
             if (n < 0) {  /* cannot find a free place? */
                 rehash(L, t, e.key);  /* grow table */
-                place(L, t, e);  /* re-insert key into grown table */
-                return;
+                return place(L, t, e);  /* re-insert key into grown table */
             }
             let othern = mainposition(t, mpe);
             if (othern !== mp) {  /* is colliding node out of its main position? */
@@ -422,6 +425,7 @@ const newkey = function(L, t, e) {
     }
     e.ni = mp;
     t.node[mp] = e;
+    return true;
 };
 
 const luaH_new = function(L, narray, nhash) {
@@ -469,8 +473,8 @@ const add = function(L, t, hash, k, value) {
     }
     let e = { key: k, value: new lobject.TValue(value.type, value.value), hash: hash, ni: -1, hr: 0, hm: false };
     sethash51(e);
-    newkey(L, t, e);
-    t.strong.set(hash, e);
+    if (newkey(L, t, e))
+        t.strong.set(hash, e);
 };
 
 /* an existing entry gets a new value */
@@ -503,7 +507,8 @@ const luaH_setfrom = function(L, t, key, value) {
     } else {
         let k;
         let kv = key.value;
-        if ((key.ttisfloat() && (kv|0) === kv)) { /* does index fit in an integer? */
+        /* does index fit in an integer? (redis-ts: a -0 key stays -0, as Lua 5.1 keeps the number it got) */
+        if ((key.ttisfloat() && (kv|0) === kv && !Object.is(kv, -0))) {
             /* insert it as an integer */
             k = new lobject.TValue(LUA_TNUMINT, kv);
         } else {
