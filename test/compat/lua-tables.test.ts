@@ -38,6 +38,7 @@ const cases: [string, string, string[]?][] = [
   ['constructor, hash only', `${KEYS} return order({one=1,two=2,three=3,four=4,five=5,six=6})`],
   ['constructor then more keys', `${KEYS} local t={x=1,y=2} t.z=3 t.w=4 t.v=5 t[1]=6 return order(t)`],
   ['constructor with a call last', `${KEYS} local function f() return 7,8,9,10,11 end local t={k1=1,k2=2,k3=3, f()} t.k4=4 return order(t)`],
+  ['a long constructor (two SETLIST flushes)', `${KEYS} local t={a=1,b=2,c=3,${words(100, String).join(',')},x=4,y=5} t[50]=nil t[104]=1 t.z=6 return {#t, table.concat(order(t), ',')}`],
   ['constructor with nil items', `local t={1,nil,3,nil,5,nil} return {#t, #{nil,nil,3}, #{1,2,nil}, #{n=1,nil,2}}`],
   // `#` with holes
   ['# with holes, set one by one', 'local t={} for i=1,20 do t[i]=i end t[16]=nil local u={} for i=1,10 do u[i]=i end u[8]=nil local w={} w[5]=1 w[1]=1 w[2]=1 w[3]=1 w[6]=1 w[7]=1 return {#t, #u, #w}'],
