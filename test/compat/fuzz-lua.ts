@@ -1,7 +1,9 @@
 // Differential script-value fuzzer: seeded random Lua values built from a small grammar — numbers
 // (integers, fractions, huge, negative zero, inf/nan arithmetic), strings (binary, numeric-looking),
 // booleans, nil, nested tables with holes, {ok=}, {err=}, and the RESP3 forms ({map=}, {set=},
-// {double=}, {big_number=}, {verbatim_string=}) — returned by EVAL after redis.setresp(2|3), and the
+// {double=}, {big_number=}, {verbatim_string=}) — returned by EVAL after redis.setresp(2|3), tables
+// built step by step (keys set, cleared, inserted, removed) seen through pairs() order, #, cjson,
+// cmsgpack and next(), and the
 // replies of redis.call / redis.pcall (RESP2 and RESP3 replies converted to Lua and back, errors
 // included) returned or inspected with type(), # and tostring(); on connections speaking RESP2 and
 // RESP3. Sent to a real redis-server and an embedded node; the replies must be the same bytes.
@@ -39,18 +41,65 @@ function expr(r: Rng, depth: number): string {
   if (x < 0.73) return `{double=${pick(r, NUMBERS)}}`
   if (x < 0.77) return `{big_number=${pick(r, STRINGS)}}`
   if (x < 0.81) return `{verbatim_string={format=${pick(r, ["'txt'", "'mkd'", "'x'"])}, string=${pick(r, STRINGS)}}}`
-  // one field at most: the order pairs() visits several in is Lua 5.1's hash layout, which the
-  // node does not reproduce (README "What still differs")
-  if (x < 0.87) return `{map={${Array.from({length: int(r, 0, 1)}, () => `[${pick(r, STRINGS)}]=${expr(r, depth - 1)}`).join(', ')}}}`
-  if (x < 0.92) return `{set={${Array.from({length: int(r, 0, 1)}, () => `[${pick(r, STRINGS)}]=true`).join(', ')}}}`
+  // several fields: the reply lists them in pairs() order, Lua 5.1's hash layout
+  if (x < 0.87) return `{map={${Array.from({length: int(r, 0, 4)}, () => `[${pick(r, STRINGS)}]=${expr(r, depth - 1)}`).join(', ')}}}`
+  if (x < 0.92) return `{set={${Array.from({length: int(r, 0, 4)}, () => `[${pick(r, STRINGS)}]=true`).join(', ')}}}`
   if (x < 0.96) return `(function() local t = ${expr(r, depth - 1)} if type(t) == 'table' then return next(t) == nil else return type(t) end end)()`
-  // a hole: the reply stops at it (# of such a table is Lua 5.1's array-part border, not reproduced)
+  // a hole: the reply stops at it
   return `{${expr(r, depth - 1)}, nil, ${expr(r, depth - 1)}}`
+}
+
+// Tables built step by step, then looked at through pairs() order, #, cjson / cmsgpack and next():
+// Lua 5.1's layout (array part, hash nodes, collisions, rehash, nil-valued nodes) must match.
+const WORDS = ['a', 'b', 'c', 'd', 'e', 'foo', 'bar', 'hello', 'x1', 'x2', 'key', 'name', 'id', 'value', 'zz', 'q', 'user:1', 'user:2', '', 'long_field_name_here']
+const NUMKEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', '16', '17', '33', '0', '-1', '-0.0', '0.5', '-2.25', '100', '1000', '2^31', '1e10', '2^53', '3.0']
+
+function tkey(r: Rng): string {
+  const x = r()
+  if (x < 0.5) return `'${pick(r, WORDS)}'`
+  if (x < 0.6) return `'k'..${int(r, 1, 60)}`
+  if (x < 0.95) return pick(r, NUMKEYS)
+  return pick(r, ['true', 'false'])
+}
+
+const tval = (r: Rng): string => (r() < 0.6 ? String(int(r, 0, 99)) : `'${pick(r, WORDS)}'`)
+
+function tableOp(r: Rng): string {
+  const x = r()
+  if (x < 0.35) return `t[${tkey(r)}]=${tval(r)}`
+  if (x < 0.5) return `t[${tkey(r)}]=nil`
+  if (x < 0.58) return `for i=${int(r, 1, 3)},${int(r, 1, 120)} do t[${pick(r, ["'p'..i", 'i', 'i*2', '-i', 'i+0.5', "'k'..(i*7 % 50)"])}]=i end`
+  if (x < 0.63) return `for i=${int(r, 1, 40)},1,-1 do t[${pick(r, ["'r'..i", 'i'])}]=nil end`
+  if (x < 0.73) return r() < 0.5 ? `table.insert(t, ${tval(r)})` : `table.insert(t, ${int(r, 1, 10)}, ${tval(r)})`
+  if (x < 0.8) return r() < 0.5 ? 'table.remove(t)' : `table.remove(t, ${int(r, 0, 10)})`
+  if (x < 0.88) return `for k in pairs(t) do if ${pick(r, ["type(k) == 'number'", "type(k) == 'string'", 'math.random() < 0.5', 'true'])} then t[k]=nil end end`
+  return `t[#t+1]=${tval(r)}`
+}
+
+function tableInit(r: Rng): string {
+  if (r() < 0.4) return '{}'
+  const items = Array.from({length: int(r, 0, 6)}, () => (r() < 0.5 ? tval(r) : r() < 0.15 ? 'nil' : `[${tkey(r)}]=${tval(r)}`))
+  if (r() < 0.3) items.push(`${pick(r, WORDS.filter((w) => /^[a-z]\w*$/.test(w)))}=${tval(r)}`)
+  return `{${items.join(', ')}}`
+}
+
+function tableScript(r: Rng): string {
+  const ops = Array.from({length: int(r, 0, 12)}, () => tableOp(r)).join(' ')
+  const look = pick(r, [
+    "local r={} for k,v in pairs(t) do r[#r+1]=type(k)..':'..tostring(k)..'='..tostring(v) end return r",
+    'return {#t, table.getn(t), select(\'#\', unpack(t))}',
+    'local ok, s = pcall(cjson.encode, t) return {tostring(ok), s}',
+    'local ok, s = pcall(cmsgpack.pack, t) return {tostring(ok), s}',
+    "local r={} for k in pairs(t) do t[k]=nil r[#r+1]=tostring(k) end t.after=1 for k in pairs(t) do r[#r+1]=tostring(k) end return r",
+    "local r={} local k=next(t) while k ~= nil do r[#r+1]=tostring(k) k=next(t, k) end r[#r+1]=#t return r",
+  ])
+  return `local t=${tableInit(r)} ${ops} ${look}`
 }
 
 function script(r: Rng): string[] {
   const resp = r() < 0.5 ? 'redis.setresp(3) ' : r() < 0.2 ? 'redis.setresp(2) ' : ''
-  const body = r() < 0.85 ? `return ${expr(r, 3)}` : `local v = ${expr(r, 2)} return {type(v), tostring(v ~= nil and type(v) ~= 'table' and v or type(v))}`
+  const x = r()
+  const body = x < 0.3 ? tableScript(r) : x < 0.9 ? `return ${expr(r, 3)}` : `local v = ${expr(r, 2)} return {type(v), tostring(v ~= nil and type(v) ~= 'table' and v or type(v))}`
   return ['EVAL', resp + body, '0']
 }
 

@@ -594,8 +594,9 @@ function luaArgv(L: LuaState, argc: number): string[] | null {
   return argv
 }
 
+/** KEYS / ARGV as Redis's luaCreateArray builds them (lua_newtable, no size hint: the same table layout). */
 function pushArray(L: LuaState, items: string[]): void {
-  lua.lua_createtable(L, items.length, 0)
+  lua.lua_newtable(L)
   for (let i = 0; i < items.length; i++) {
     pushBin(L, items[i])
     lua.lua_rawseti(L, -2, i + 1)

@@ -530,9 +530,9 @@ const lua_rawget = function(L, idx) {
     return L.stack[L.top - 1].ttnov();
 };
 
-// narray and nrec are mostly useless for this implementation
+/* redis-ts: the size hints shape the Lua 5.1 layout (pairs order, '#') as in C */
 const lua_createtable = function(L, narray, nrec) {
-    let t = new lobject.TValue(LUA_TTABLE, ltable.luaH_new(L));
+    let t = new lobject.TValue(LUA_TTABLE, ltable.luaH_new(L, narray | 0, nrec | 0));
     L.stack[L.top] = t;
     api_incr_top(L);
 };

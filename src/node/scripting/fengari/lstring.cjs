@@ -12,6 +12,7 @@ class TString {
 
     constructor(L, str) {
         this.hash = null;
+        this.hash51 = void 0; /* redis-ts: Lua 5.1's hash of the bytes (ltable.cjs luaS_hash51) */
         this.realstring = str;
     }
 

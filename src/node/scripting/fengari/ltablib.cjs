@@ -24,6 +24,9 @@ const {
     lua_pushstring,
     lua_pushvalue,
     lua_rawget,
+    lua_rawgeti,
+    lua_rawlen,
+    lua_rawseti,
     lua_setfield,
     lua_seti,
     lua_settop,
@@ -96,43 +99,50 @@ const addfield = function(L, b, i) {
     luaL_addvalue(b);
 };
 
+/* redis-ts: table.insert and table.remove of Lua 5.1 (Redis's deps/lua ltablib.c): raw accesses,
+   '#' of the table itself, a position past the end grows it, one outside 1..#t removes nothing */
+const aux_getn51 = function(L, n) {
+    luaL_checktype(L, n, LUA_TTABLE);
+    return lua_rawlen(L, n);
+};
+
 const tinsert = function(L) {
-    let e = aux_getn(L, 1, TAB_RW) + 1;  /* first empty element */
-    let pos;
+    let e = aux_getn51(L, 1) + 1;  /* first empty element */
+    let pos;  /* where to insert new element */
     switch (lua_gettop(L)) {
-        case 2:
-            pos = e;
+        case 2: {  /* called with only 2 arguments */
+            pos = e;  /* insert new element at the end */
             break;
+        }
         case 3: {
             pos = luaL_checkinteger(L, 2);  /* 2nd argument is the position */
-            luaL_argcheck(L, 1 <= pos && pos <= e, 2, "position out of bounds");
+            if (pos > e) e = pos;  /* 'grow' array if necessary */
             for (let i = e; i > pos; i--) {  /* move up elements */
-                lua_geti(L, 1, i - 1);
-                lua_seti(L, 1, i);  /* t[i] = t[i - 1] */
+                lua_rawgeti(L, 1, i - 1);
+                lua_rawseti(L, 1, i);  /* t[i] = t[i-1] */
             }
             break;
         }
         default: {
-            return luaL_error(L, "wrong number of arguments to 'insert'");
+            return luaL_error(L, to_luastring("wrong number of arguments to 'insert'"));
         }
     }
-
-    lua_seti(L, 1, pos);  /* t[pos] = v */
+    lua_rawseti(L, 1, pos);  /* t[pos] = v */
     return 0;
 };
 
 const tremove = function(L) {
-    let size = aux_getn(L, 1, TAB_RW);
-    let pos = luaL_optinteger(L, 2, size);
-    if (pos !== size)  /* validate 'pos' if given */
-        luaL_argcheck(L, 1 <= pos && pos <= size + 1, 1, "position out of bounds");
-    lua_geti(L, 1, pos);  /* result = t[pos] */
-    for (; pos < size; pos++) {
-        lua_geti(L, 1, pos + 1);
-        lua_seti(L, 1, pos);  /* t[pos] = t[pos + 1] */
+    let e = aux_getn51(L, 1);
+    let pos = luaL_optinteger(L, 2, e);
+    if (!(1 <= pos && pos <= e))  /* position is outside bounds? */
+        return 0;  /* nothing to remove */
+    lua_rawgeti(L, 1, pos);  /* result = t[pos] */
+    for (; pos < e; pos++) {
+        lua_rawgeti(L, 1, pos + 1);
+        lua_rawseti(L, 1, pos);  /* t[pos] = t[pos+1] */
     }
     lua_pushnil(L);
-    lua_seti(L, 1, pos);  /* t[pos] = nil */
+    lua_rawseti(L, 1, e);  /* t[e] = nil */
     return 1;
 };
 

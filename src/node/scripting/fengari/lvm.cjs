@@ -283,7 +283,8 @@ const luaV_execute = function(L) {
                 break;
             }
             case OP_NEWTABLE: {
-                L.stack[ra].sethvalue(ltable.luaH_new(L));
+                /* redis-ts: the constructor's size hints, as Lua 5.1's OP_NEWTABLE */
+                L.stack[ra].sethvalue(ltable.luaH_new(L, lobject.luaO_fb2int(i.B), lobject.luaO_fb2int(i.C)));
                 break;
             }
             case OP_SELF: {
@@ -679,7 +680,9 @@ const luaV_execute = function(L) {
                 let h = L.stack[ra].value;
                 let last = ((c - 1) * LFIELDS_PER_FLUSH) + n;
 
-                /* redis-ts: ascending, so a constructor's items iterate (pairs/next) in index order as in C Lua */
+                /* redis-ts: as Lua 5.1, the array part grows to hold them all at once */
+                if (last > h.sizearray)  /* needs more space? */
+                    ltable.luaH_resizearray(L, h, last);  /* pre-alloc it at once */
                 for (let j = 1; j <= n; j++) {
                     ltable.luaH_setint(h, last - n + j, L.stack[ra + j]);
                 }
@@ -1147,6 +1150,8 @@ const settable = function(L, t, key, val) {
                 ltable.invalidateTMcache(h);
                 return;
             }
+            /* redis-ts: Lua 5.1's luaH_set has given the key its slot (nil) before the metamethod runs */
+            ltable.luaH_setfrom(L, h, key, lobject.luaO_nilobject);
             /* else will try the metamethod */
         } else { /* not a table; check metamethod */
             if ((tm = ltm.luaT_gettmbyobj(L, t, ltm.TMS.TM_NEWINDEX)).ttisnil())
