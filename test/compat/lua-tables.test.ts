@@ -4,6 +4,8 @@
 // search that finds some border when the table has holes). Users see both through pairs(),
 // cjson.encode / cmsgpack.pack of maps, and `#` in table.insert/remove/concat/unpack/getn.
 // Keys hashed by address (tables, functions) are not compared: their order follows C pointers.
+// Also the libraries' contents (5.1's table library in its order, no 5.3 additions, the
+// __redis__err__handler global).
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {pairSuite, runScript, type Step} from './harness.js'
@@ -61,6 +63,20 @@ const cases: [string, string, string[]?][] = [
   ['next after clearing the current key', "local t={} for i=1,12 do t['c'..i]=i end local r={} for k in pairs(t) do t[k]=nil r[#r+1]=k end return {table.concat(r, ','), next(t)}"],
   ['clear during traversal then set others', "local t={a=1,b=2,c=3,d=4,e=5} local r={} for k in pairs(t) do r[#r+1]=k t[k]=nil end t.f=6 t.a=7 for k,v in pairs(t) do r[#r+1]=k..v end return r"],
   ['next by hand', "local t={p=1,q=2,r=3,s=4,[1]=5,[2]=6} local r={} local k=nil repeat k=next(t,k) if k then r[#r+1]=tostring(k) end until k==nil return r"],
+  // the libraries' contents: Lua 5.1's table library (foreach, foreachi, getn, maxn, setn; no 5.3
+  // pack/unpack/move) in its registration order, no rawlen, the __redis__err__handler global
+  ['the table library in order', 'local r={} for k in pairs(table) do r[#r+1]=k end return r'],
+  ['table.foreach', "local r={} local x=table.foreach({a=1,b=2,c=3}, function(k,v) r[#r+1]=k..v end) return {x, table.concat(r, ','), table.foreach({a=1}, function(k,v) return k..v end)}"],
+  ['table.foreachi', "return {table.foreachi({5,6,7}, function(i,v) if v==6 then return i end end), table.foreachi({}, print)}"],
+  ['table.foreach errors', 'return table.foreach(nil, 1)'],
+  ['table.foreachi errors', 'return table.foreachi({}, 1)'],
+  ['table.setn is obsolete', 'return table.setn({}, 1)'],
+  ['table.getn and maxn', 'return {table.getn({1,2,nil,4}), table.maxn({1,2,[10]=3,[2.5]=1,x=9}), table.maxn({})}'],
+  ['no 5.3 table functions', 'return {type(table.pack), type(table.unpack), type(table.move), type(unpack)}'],
+  ['no rawlen', 'return rawlen({})'],
+  ['library keys', "local function keys(t) local r={} for k in pairs(t) do r[#r+1]=k end table.sort(r) return table.concat(r, ' ') end return {keys(_G), keys(string), keys(math), keys(table), keys(redis), keys(coroutine), keys(os)}"],
+  ['__redis__err__handler', "local t = __redis__err__handler('boom') local u = __redis__err__handler({x=1}) local ok, e = xpcall(function() error('x') end, __redis__err__handler) return {t.err, t.source, t.line, u.err, u.x, u.line, tostring(ok), e.err, e.line}"],
+  ['__redis__err__handler as the reply', "return __redis__err__handler(12.5)"],
   ['words as keys', `${KEYS} local t={} for _,w in ipairs(${luaList(words(60, (i) => `w${(i * 37) % 101}`))}) do t[w]=#w end return order(t)`],
 ]
 

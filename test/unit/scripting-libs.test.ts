@@ -27,11 +27,7 @@ function newState(rng = new Rand48(), inScript?: () => boolean): LuaState {
     lauxlib.luaL_requiref(L, to_luastring(name), open, 1)
     lua.lua_pop(L, 1)
   }
-  // Lua 5.1's global unpack, which the scripting core provides in the real sandbox
-  lua.lua_getglobal(L, to_luastring('table'))
-  lua.lua_getfield(L, -1, to_luastring('unpack'))
-  lua.lua_setglobal(L, to_luastring('unpack'))
-  lua.lua_pop(L, 1)
+  // (Lua 5.1's global unpack comes with the table library: luaopen_table sets it)
   openCjson(L)
   openCmsgpack(L)
   openBit(L)

@@ -86,9 +86,7 @@ export class LuaEngine {
     openLibraries(L, this)
     // The Lua 5.1 base library as Redis exposes it (5.3 renamed or dropped these).
     const compat = `
-      unpack = table.unpack
-      table.getn = function(t) return #t end
-      table.maxn = table.maxn or function(t) local n = 0 for k in pairs(t) do if type(k) == 'number' and k > n then n = k end end return n end
+      rawlen = nil
       math.mod = math.fmod
       math.pow = math.pow or function(x, y) return x ^ y end
       math.log10 = math.log10 or function(x) return math.log(x, 10) end
@@ -120,7 +118,6 @@ export class LuaEngine {
       string.pack = nil
       string.unpack = nil
       string.packsize = nil
-      table.move = nil
     `
     if (lauxlib.luaL_loadbuffer(L, toLua(compat), null, lstr('=compat')) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
       throw new Error(`Lua compat setup failed: ${textFromLua(lua.lua_tolstring(L, -1))}`)
@@ -132,6 +129,8 @@ export class LuaEngine {
     // Redis's pcall: an error raised as a table ({err=...}) reaches the caller as its message.
     lua.lua_pushcfunction(L, redisPcall)
     lua.lua_setglobal(L, lstr('pcall'))
+    lua.lua_pushcfunction(L, redisErrHandler)
+    lua.lua_setglobal(L, lstr('__redis__err__handler'))
 
     lua.lua_newtable(L)
     const fns: Record<string, LuaCFunction> = {
@@ -680,6 +679,39 @@ const statusReply: LuaCFunction = (L) => {
   pushText(L, 'ok')
   lua.lua_pushvalue(L, -3)
   lua.lua_settable(L, -3)
+  return 1
+}
+
+/**
+ * scriptingInit's global __redis__err__handler(err): the error as a table, {err = 'ERR ' ..
+ * tostring(err)} unless it is one already, with the source and line of its caller (past a C
+ * function, that one's caller). Redis defines it in Lua over the debug library.
+ */
+const redisErrHandler: LuaCFunction = (L) => {
+  const ar = new lua.lua_Debug()
+  let found = lua.lua_getstack(L, 1, ar) !== 0
+  if (found) {
+    lua.lua_getinfo(L, lstr('nSl'), ar)
+    const what = ar.what ? textFromLua(ar.what) : ''
+    if (what === 'C' || what === 'J') {
+      found = lua.lua_getstack(L, 2, ar) !== 0
+      if (found) lua.lua_getinfo(L, lstr('nSl'), ar)
+    }
+  }
+  lua.lua_settop(L, 1)
+  if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
+    const msg = textFromLua(lauxlib.luaL_tolstring(L, 1))
+    lua.lua_newtable(L)
+    pushText(L, `ERR ${msg}`)
+    lua.lua_setfield(L, -2, lstr('err'))
+  } else lua.lua_pushvalue(L, 1)
+  if (found) {
+    if (ar.source) pushText(L, textFromLua(ar.source))
+    else lua.lua_pushnil(L)
+    lua.lua_setfield(L, -2, lstr('source'))
+    lua.lua_pushnumber(L, ar.currentline)
+    lua.lua_setfield(L, -2, lstr('line'))
+  }
   return 1
 }
 

@@ -2,10 +2,10 @@
 
 const { LUA_MAXINTEGER } = require('./luaconf.cjs');
 const {
-    LUA_OPEQ,
     LUA_OPLT,
     LUA_TFUNCTION,
     LUA_TNIL,
+    LUA_TNUMBER,
     LUA_TTABLE,
     lua_call,
     lua_checkstack,
@@ -16,11 +16,14 @@ const {
     lua_gettop,
     lua_insert,
     lua_isnil,
+    lua_next,
     lua_isnoneornil,
     lua_isstring,
     lua_pop,
+    lua_pushcfunction,
     lua_pushinteger,
     lua_pushnil,
+    lua_pushnumber,
     lua_pushstring,
     lua_pushvalue,
     lua_rawget,
@@ -28,9 +31,11 @@ const {
     lua_rawlen,
     lua_rawseti,
     lua_setfield,
+    lua_setglobal,
     lua_seti,
     lua_settop,
     lua_toboolean,
+    lua_tonumber,
     lua_type
 } = require('./lua.cjs');
 const {
@@ -43,11 +48,11 @@ const {
     luaL_checktype,
     luaL_error,
     luaL_len,
-    luaL_newlib,
     luaL_opt,
     luaL_optinteger,
     luaL_optlstring,
     luaL_pushresult,
+    luaL_setfuncs,
     luaL_typename
 } = require('./lauxlib.cjs');
 const lualib = require('./lualib.cjs');
@@ -146,40 +151,6 @@ const tremove = function(L) {
     return 1;
 };
 
-/*
-** Copy elements (1[f], ..., 1[e]) into (tt[t], tt[t+1], ...). Whenever
-** possible, copy in increasing order, which is better for rehashing.
-** "possible" means destination after original range, or smaller
-** than origin, or copying to another table.
-*/
-const tmove = function(L) {
-    let f = luaL_checkinteger(L, 2);
-    let e = luaL_checkinteger(L, 3);
-    let t = luaL_checkinteger(L, 4);
-    let tt = !lua_isnoneornil(L, 5) ? 5 : 1;  /* destination table */
-    checktab(L, 1, TAB_R);
-    checktab(L, tt, TAB_W);
-    if (e >= f) {  /* otherwise, nothing to move */
-        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
-        let n = e - f + 1;  /* number of elements to move */
-        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
-
-        if (t > e || t <= f || (tt !== 1 && lua_compare(L, 1, tt, LUA_OPEQ) !== 1)) {
-            for (let i = 0; i < n; i++) {
-                lua_geti(L, 1, f + i);
-                lua_seti(L, tt, t + i);
-            }
-        } else {
-            for (let i = n - 1; i >= 0; i--) {
-                lua_geti(L, 1, f + i);
-                lua_seti(L, tt, t + i);
-            }
-        }
-    }
-
-    lua_pushvalue(L, tt);  /* return destination table */
-    return 1;
-};
 
 const tconcat = function(L) {
     let last = aux_getn(L, 1, TAB_R);
@@ -204,16 +175,6 @@ const tconcat = function(L) {
     return 1;
 };
 
-const pack = function(L) {
-    let n = lua_gettop(L);  /* number of elements to pack */
-    lua_createtable(L, n, 1);  /* create result table */
-    lua_insert(L, 1);  /* put it at index 1 */
-    for (let i = n; i >= 1; i--)  /* assign elements */
-        lua_seti(L, 1, i);
-    lua_pushinteger(L, n);
-    lua_setfield(L, 1, to_luastring("n"));  /* t.n = number of elements */
-    return 1;  /* return table */
-};
 
 const unpack = function(L) {
     let i = luaL_optinteger(L, 2, 1);
@@ -354,18 +315,84 @@ const sort = function(L) {
     return 0;
 };
 
+/* redis-ts: Lua 5.1's table.foreach, table.foreachi, table.getn, table.maxn and table.setn (Redis's
+   deps/lua ltablib.c), which 5.3 dropped */
+const foreach = function(L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushnil(L);  /* first key */
+    while (lua_next(L, 1)) {
+        lua_pushvalue(L, 2);  /* function */
+        lua_pushvalue(L, -3);  /* key */
+        lua_pushvalue(L, -3);  /* value */
+        lua_call(L, 2, 1);
+        if (!lua_isnil(L, -1))
+            return 1;
+        lua_pop(L, 2);  /* remove value and result */
+    }
+    return 0;
+};
+
+const foreachi = function(L) {
+    let n = aux_getn51(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    for (let i = 1; i <= n; i++) {
+        lua_pushvalue(L, 2);  /* function */
+        lua_pushinteger(L, i);  /* 1st argument */
+        lua_rawgeti(L, 1, i);  /* 2nd argument */
+        lua_call(L, 2, 1);
+        if (!lua_isnil(L, -1))
+            return 1;
+        lua_pop(L, 1);  /* remove nil result */
+    }
+    return 0;
+};
+
+const getn = function(L) {
+    lua_pushinteger(L, aux_getn51(L, 1));
+    return 1;
+};
+
+const maxn = function(L) {
+    let max = 0;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushnil(L);  /* first key */
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);  /* remove value */
+        if (lua_type(L, -1) === LUA_TNUMBER) {
+            let v = lua_tonumber(L, -1);
+            if (v > max) max = v;
+        }
+    }
+    lua_pushnumber(L, max);
+    return 1;
+};
+
+const setn = function(L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    return luaL_error(L, to_luastring("'setn' is obsolete"));
+};
+
+/* redis-ts: Lua 5.1's list in its order, in a table sized for it (luaL_register), so the table's
+   layout and pairs() order are 5.1's; 5.3's move, pack and unpack are not there (unpack is a
+   global function in 5.1: luaopen_table sets it) */
 const tab_funcs = {
-    "concat": tconcat,
-    "insert": tinsert,
-    "move":   tmove,
-    "pack":   pack,
-    "remove": tremove,
-    "sort":   sort,
-    "unpack": unpack
+    "concat":   tconcat,
+    "foreach":  foreach,
+    "foreachi": foreachi,
+    "getn":     getn,
+    "maxn":     maxn,
+    "insert":   tinsert,
+    "remove":   tremove,
+    "setn":     setn,
+    "sort":     sort
 };
 
 const luaopen_table = function(L) {
-    luaL_newlib(L, tab_funcs);
+    lua_createtable(L, 0, Object.keys(tab_funcs).length);
+    luaL_setfuncs(L, tab_funcs, 0);
+    lua_pushcfunction(L, unpack);
+    lua_setglobal(L, to_luastring("unpack"));
     return 1;
 };
 
