@@ -66,6 +66,17 @@ const cases: [string, string, string[]?][] = [
   // the libraries' contents: Lua 5.1's table library (foreach, foreachi, getn, maxn, setn; no 5.3
   // pack/unpack/move) in its registration order, no rawlen, the __redis__err__handler global
   ['the table library in order', 'local r={} for k in pairs(table) do r[#r+1]=k end return r'],
+  ['the string, math and redis tables in order', 'local function ks(t) local r={} for k in pairs(t) do r[#r+1]=k end return table.concat(r, " ") end return {ks(string), ks(math), ks(redis)}'],
+  // Lua 5.1's math library: one-argument atan and log, atan2, frexp/ldexp at the edges, -0 kept,
+  // min/max over numbers, the argument errors of the C functions (the second argument checked first)
+  ...[
+    'math.log(8,2)', 'math.atan(1,2)', 'math.atan2(1,2)', 'math.fmod(1,0)', 'math.fmod(-7,3)', 'math.mod(7,3)', '{math.modf(-3.7)}', '{math.modf(-2)}',
+    '{math.modf(1/0)}', '{math.frexp(0)}', '{math.frexp(-8)}', '{math.frexp(1e-310)}', '{math.frexp(-1/0)}', 'math.ldexp(0.5,1024)',
+    'math.ldexp(1,-1074)', 'math.ldexp(3,2.7)', 'math.ldexp(0.75,-1074)', 'math.ceil(-0.5)', 'math.floor(-0.0)', 'math.max(1,"5",3)',
+    'math.min(2,-1/0)', 'math.pow(1,0/0)', 'math.pow(-1,1/0)', 'math.pow(2,0.5)', 'math.deg(1)', 'math.rad(180)', 'math.log10(1000)',
+    'math.cosh(1)', 'math.tanh(-2)', 'math.abs(-0.0)', 'math.cosh()', 'math.max()', 'math.max(1,"x")', 'math.fmod()', 'math.ldexp(1)',
+    'math.frexp()', 'math.pow()', 'math.atan2()',
+  ].map((e): [string, string] => [`math: ${e}`, `local r = ${e} if type(r) == 'table' then for i=1,#r do r[i]=tostring(r[i]) end return r end return tostring(r)`]),
   ['table.foreach', "local r={} local x=table.foreach({a=1,b=2,c=3}, function(k,v) r[#r+1]=k..v end) return {x, table.concat(r, ','), table.foreach({a=1}, function(k,v) return k..v end)}"],
   ['table.foreachi', "return {table.foreachi({5,6,7}, function(i,v) if v==6 then return i end end), table.foreachi({}, print)}"],
   ['table.foreach errors', 'return table.foreach(nil, 1)'],
@@ -74,7 +85,16 @@ const cases: [string, string, string[]?][] = [
   ['table.getn and maxn', 'return {table.getn({1,2,nil,4}), table.maxn({1,2,[10]=3,[2.5]=1,x=9}), table.maxn({})}'],
   ['no 5.3 table functions', 'return {type(table.pack), type(table.unpack), type(table.move), type(unpack)}'],
   ['no rawlen', 'return rawlen({})'],
-  ['library keys', "local function keys(t) local r={} for k in pairs(t) do r[#r+1]=k end table.sort(r) return table.concat(r, ' ') end return {keys(_G), keys(string), keys(math), keys(table), keys(redis), keys(coroutine), keys(os)}"],
+  ['library keys', "local function keys(t) local r={} for k in pairs(t) do r[#r+1]=k end table.sort(r) return table.concat(r, ' ') end return {keys(_G), keys(string), keys(math), keys(table), keys(redis), keys(coroutine)}"],
+  // coroutines: the script's own thread is Lua's main thread (no yield, not a coroutine), the
+  // library is 5.1's; a long coroutine of the script's is not cut short by the busy hook
+  ['coroutine.yield at the top level', 'return coroutine.yield(1)'],
+  ['coroutine.yield through pcall', 'local ok, e = pcall(coroutine.yield, 1) return {tostring(ok), e}'],
+  ['coroutine.running', "local co = coroutine.create(function() return type(coroutine.running()), select('#', coroutine.running()) end) return {type(coroutine.running()), select('#', coroutine.running()), coroutine.resume(co)}"],
+  ['coroutine.status of the main thread', 'return coroutine.status(coroutine.running())'],
+  ['the coroutine library in order', 'local r={} for k in pairs(coroutine) do r[#r+1]=k end return r'],
+  ['a long coroutine', "local co = coroutine.create(function() local x=0 for i=1,3e6 do x=x+i end coroutine.yield(x) return 'done' end) local ok1, v1 = coroutine.resume(co) local ok2, v2 = coroutine.resume(co) return {tostring(ok1), v1, tostring(ok2), v2, coroutine.status(co)}"],
+  ['coroutine.wrap', 'local f = coroutine.wrap(function(a) local b = coroutine.yield(a + 1) return b * 2 end) return {f(1), f(10)}'],
   ['__redis__err__handler', "local t = __redis__err__handler('boom') local u = __redis__err__handler({x=1}) local ok, e = xpcall(function() error('x') end, __redis__err__handler) return {t.err, t.source, t.line, u.err, u.x, u.line, tostring(ok), e.err, e.line}"],
   ['__redis__err__handler as the reply', "return __redis__err__handler(12.5)"],
   ['words as keys', `${KEYS} local t={} for _,w in ipairs(${luaList(words(60, (i) => `w${(i * 37) % 101}`))}) do t[w]=#w end return order(t)`],

@@ -51,6 +51,8 @@ export class LuaEngine {
   ldb: Ldb | null = null
   private startedAt = 0
   private lastYield = 0
+  /** the thread the current script runs on (run()), the one the busy hook may yield */
+  private scriptThread: LuaState | null = null
 
   constructor(
     readonly server: NodeServer,
@@ -87,21 +89,6 @@ export class LuaEngine {
     // The Lua 5.1 base library as Redis exposes it (5.3 renamed or dropped these).
     const compat = `
       rawlen = nil
-      math.mod = math.fmod
-      math.pow = math.pow or function(x, y) return x ^ y end
-      math.log10 = math.log10 or function(x) return math.log(x, 10) end
-      math.ldexp = math.ldexp or function(m, e) return m * 2.0 ^ e end
-      math.cosh = math.cosh or function(x) return (math.exp(x) + math.exp(-x)) / 2 end
-      math.sinh = math.sinh or function(x) return (math.exp(x) - math.exp(-x)) / 2 end
-      math.tanh = math.tanh or function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
-      math.frexp = math.frexp or function(x)
-        if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
-        local e = math.floor(math.log(math.abs(x), 2)) + 1
-        local m = x / 2.0 ^ e
-        if math.abs(m) >= 1 then m = m / 2 e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2 e = e - 1 end
-        return m, e
-      end
-      string.gfind = string.gmatch
       local load = load
       loadstring = function(s, chunkname) return load(s, chunkname, 't') end
       gcinfo = function() return math.floor(collectgarbage('count')) end
@@ -110,14 +97,6 @@ export class LuaEngine {
       loadfile = nil
       print = nil
       require = nil
-      math.type = nil
-      math.tointeger = nil
-      math.ult = nil
-      math.maxinteger = nil
-      math.mininteger = nil
-      string.pack = nil
-      string.unpack = nil
-      string.packsize = nil
     `
     if (lauxlib.luaL_loadbuffer(L, toLua(compat), null, lstr('=compat')) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
       throw new Error(`Lua compat setup failed: ${textFromLua(lua.lua_tolstring(L, -1))}`)
@@ -132,52 +111,51 @@ export class LuaEngine {
     lua.lua_pushcfunction(L, redisErrHandler)
     lua.lua_setglobal(L, lstr('__redis__err__handler'))
 
+    // luaRegisterRedisAPI's order (then eval.c's debugger functions): the table's layout, and so
+    // pairs(redis), are redis-server's
     lua.lua_newtable(L)
-    const fns: Record<string, LuaCFunction> = {
-      call: (l) => this.redisCall(l, true),
-      pcall: (l) => this.redisCall(l, false),
-      log: (l) => this.log(l),
-      setresp: (l) => this.setResp(l),
-      sha1hex: sha1hex,
-      error_reply: errorReply,
-      status_reply: statusReply,
-      set_repl: (l) => this.setRepl(l),
-      acl_check_cmd: (l) => this.aclCheck(l),
-    }
+    const fn = (f: LuaCFunction) => () => lua.lua_pushcfunction(L, f)
+    const num = (n: number) => () => lua.lua_pushnumber(L, n)
+    const entries: [string, () => void][] = [
+      ['call', fn((l) => this.redisCall(l, true))],
+      ['pcall', fn((l) => this.redisCall(l, false))],
+      ['log', fn((l) => this.log(l))],
+      ['LOG_DEBUG', num(LL_DEBUG)],
+      ['LOG_VERBOSE', num(LL_VERBOSE)],
+      ['LOG_NOTICE', num(LL_NOTICE)],
+      ['LOG_WARNING', num(LL_WARNING)],
+      ['REDIS_VERSION_NUM', num(0x07000f)],
+      ['REDIS_VERSION', () => pushText(L, '7.0.15')],
+      ['setresp', fn((l) => this.setResp(l))],
+      ['sha1hex', fn(sha1hex)],
+      ['error_reply', fn(errorReply)],
+      ['status_reply', fn(statusReply)],
+      ['set_repl', fn((l) => this.setRepl(l))],
+      ['REPL_NONE', num(0)],
+      ['REPL_AOF', num(1)],
+      ['REPL_SLAVE', num(2)],
+      ['REPL_REPLICA', num(2)],
+      ['REPL_ALL', num(3)],
+      ['acl_check_cmd', fn((l) => this.aclCheck(l))],
+    ]
     if (this.mode === 'eval') {
-      fns.breakpoint = (l) => {
-        if (this.ldb !== null) return this.ldb.breakpointCommand(l)
-        lua.lua_pushboolean(l, false)
-        return 1
-      }
-      fns.debug = (l) => (this.ldb === null ? 0 : this.ldb.debugCommand(l))
-      fns.replicate_commands = (l) => {
-        lua.lua_pushboolean(l, true) // 7.0: always effects replication
-        return 1
-      }
+      entries.push(
+        ['breakpoint', fn((l) => {
+          if (this.ldb !== null) return this.ldb.breakpointCommand(l)
+          lua.lua_pushboolean(l, false)
+          return 1
+        })],
+        ['debug', fn((l) => (this.ldb === null ? 0 : this.ldb.debugCommand(l)))],
+        ['replicate_commands', fn((l) => {
+          lua.lua_pushboolean(l, true) // 7.0: always effects replication
+          return 1
+        })],
+      )
     }
-    for (const [name, fn] of Object.entries(fns)) {
-      lua.lua_pushcfunction(L, fn)
+    for (const [name, push] of entries) {
+      push()
       lua.lua_setfield(L, -2, lstr(name))
     }
-    const numbers: [string, number][] = [
-      ['LOG_DEBUG', LL_DEBUG],
-      ['LOG_VERBOSE', LL_VERBOSE],
-      ['LOG_NOTICE', LL_NOTICE],
-      ['LOG_WARNING', LL_WARNING],
-      ['REPL_NONE', 0],
-      ['REPL_AOF', 1],
-      ['REPL_SLAVE', 2],
-      ['REPL_REPLICA', 2],
-      ['REPL_ALL', 3],
-      ['REDIS_VERSION_NUM', 0x07000f],
-    ]
-    for (const [k, v] of numbers) {
-      lua.lua_pushnumber(L, v)
-      lua.lua_setfield(L, -2, lstr(k))
-    }
-    pushText(L, '7.0.15')
-    lua.lua_setfield(L, -2, lstr('REDIS_VERSION'))
     lua.lua_setglobal(L, lstr('redis'))
   }
 
@@ -342,6 +320,10 @@ export class LuaEngine {
     const L = this.L
     const co: LuaState = lua.lua_newthread(L)
     lua.lua_pop(L, 1) // the JS reference keeps the thread alive
+    // Redis runs a script on Lua's main thread: this one must not yield to the script, nor be
+    // seen as a coroutine (lcorolib.cjs), and only it gives the event loop a turn (hook below)
+    ;(co as {redisMain?: boolean}).redisMain = true
+    this.scriptThread = co
     if (typeof key === 'number') lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, key)
     else lua.lua_getfield(co, lua.LUA_REGISTRYINDEX, toLua(key))
     let nargs = 0
@@ -426,7 +408,8 @@ export class LuaEngine {
     }
     const now = Date.now()
     host.onSlow(now - this.startedAt)
-    if (now - this.lastYield >= BUSY_SLICE_MS && host.canYield() && lua.lua_isyieldable(L)) {
+    // a coroutine of the script's inherits this hook; only the script's own thread yields to us
+    if (now - this.lastYield >= BUSY_SLICE_MS && L === this.scriptThread && host.canYield() && lua.lua_isyieldable(L)) {
       this.lastYield = now
       lua.lua_yield(L, 0)
     }

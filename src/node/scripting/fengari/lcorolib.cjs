@@ -8,16 +8,17 @@ const {
     lua_Debug,
     lua_checkstack,
     lua_concat,
+    lua_createtable,
     lua_error,
     lua_getstack,
     lua_gettop,
     lua_insert,
-    lua_isyieldable,
     lua_newthread,
     lua_pop,
     lua_pushboolean,
     lua_pushcclosure,
     lua_pushliteral,
+    lua_pushnil,
     lua_pushthread,
     lua_pushvalue,
     lua_resume,
@@ -31,13 +32,13 @@ const {
 const {
     luaL_argcheck,
     luaL_checktype,
-    luaL_newlib,
+    luaL_setfuncs,
     luaL_where
 } = require('./lauxlib.cjs');
 
 const getco = function(L) {
     let co = lua_tothread(L, 1);
-    luaL_argcheck(L, co, 1, "thread expected");
+    luaL_argcheck(L, co, 1, "coroutine expected"  /* redis-ts: Lua 5.1's words */);
     return co;
 };
 
@@ -114,7 +115,13 @@ const luaB_cowrap = function(L) {
     return 1;
 };
 
+/* redis-ts: a script runs in a thread of the engine's (so it can give the event loop a turn), which
+   Redis's Lua runs on its main thread: that thread (redisMain) cannot yield and is not a coroutine */
 const luaB_yield = function(L) {
+    if (L.redisMain) {
+        lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+        return lua_error(L);
+    }
     return lua_yield(L, lua_gettop(L));
 };
 
@@ -145,19 +152,16 @@ const luaB_costatus = function(L) {
     return 1;
 };
 
-const luaB_yieldable = function(L) {
-    lua_pushboolean(L, lua_isyieldable(L));
+/* redis-ts: Lua 5.1's coroutine.running: the running coroutine, nil on the main thread */
+const luaB_corunning = function(L) {
+    if (lua_pushthread(L) || L.redisMain)
+        lua_pushnil(L);  /* main thread is not a coroutine */
     return 1;
 };
 
-const luaB_corunning = function(L) {
-    lua_pushboolean(L, lua_pushthread(L));
-    return 2;
-};
-
+/* redis-ts: Lua 5.1's list (no isyieldable) in its order, in a table sized for it */
 const co_funcs = {
     "create":      luaB_cocreate,
-    "isyieldable": luaB_yieldable,
     "resume":      luaB_coresume,
     "running":     luaB_corunning,
     "status":      luaB_costatus,
@@ -166,7 +170,8 @@ const co_funcs = {
 };
 
 const luaopen_coroutine = function(L) {
-    luaL_newlib(L, co_funcs);
+    lua_createtable(L, 0, Object.keys(co_funcs).length);
+    luaL_setfuncs(L, co_funcs, 0);
     return 1;
 };
 

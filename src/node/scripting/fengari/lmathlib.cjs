@@ -1,38 +1,22 @@
 "use strict";
 
 const {
-    LUA_OPLT,
-    LUA_TNUMBER,
-    lua_compare,
+    lua_createtable,
     lua_gettop,
-    lua_isinteger,
-    lua_isnoneornil,
-    lua_pushboolean,
+    lua_pushcfunction,
     lua_pushinteger,
-    lua_pushliteral,
-    lua_pushnil,
     lua_pushnumber,
-    lua_pushvalue,
-    lua_setfield,
-    lua_settop,
-    lua_tointeger,
-    lua_tointegerx,
-    lua_type
+    lua_setfield
 } = require('./lua.cjs');
 const {
     luaL_argcheck,
-    luaL_argerror,
-    luaL_checkany,
     luaL_checkinteger,
     luaL_checknumber,
     luaL_error,
-    luaL_newlib,
-    luaL_optnumber
+    luaL_setfuncs
 } = require('./lauxlib.cjs');
 const {
-    LUA_MAXINTEGER,
-    LUA_MININTEGER,
-    lua_numbertointeger
+    LUA_MAXINTEGER
 } = require('./luaconf.cjs');
 const { to_luastring } = require("./fengaricore.cjs");
 
@@ -85,233 +69,160 @@ const math_randomseed = function(L) {
     return 0;
 };
 
-const math_abs = function(L) {
-    if (lua_isinteger(L, 1)) {
-        let n = lua_tointeger(L, 1);
-        if (n < 0) n = (-n)|0;
-        lua_pushinteger(L, n);
-    }
-    else
-        lua_pushnumber(L, Math.abs(luaL_checknumber(L, 1)));
-    return 1;
+/* redis-ts: Lua 5.1's math library (Redis's deps/lua lmathlib.c) in place of 5.3's: numbers in and
+   out (no integer subtype), 5.1's one-argument atan and log, atan2, cosh/sinh/tanh, pow, log10, frexp,
+   ldexp, min/max over numbers, the names registered in 5.1's order in a table sized for them (so
+   pairs(math) is redis-server's), mod as fmod. A two-argument function checks its second argument
+   first: redis-server's C compiler evaluates the arguments right to left ("bad argument #2"). */
+const RADIANS_PER_DEGREE = Math.PI / 180.0;
+
+const fn1 = function(f) {
+    return function(L) {
+        lua_pushnumber(L, f(luaL_checknumber(L, 1)));
+        return 1;
+    };
 };
 
-const math_sin = function(L) {
-    lua_pushnumber(L, Math.sin(luaL_checknumber(L, 1)));
-    return 1;
+const fn2 = function(f) {
+    return function(L) {
+        let b = luaL_checknumber(L, 2);
+        let a = luaL_checknumber(L, 1);
+        lua_pushnumber(L, f(a, b));
+        return 1;
+    };
 };
 
-const math_cos = function(L) {
-    lua_pushnumber(L, Math.cos(luaL_checknumber(L, 1)));
-    return 1;
+/* C pow where JavaScript's ** differs: pow(1, y) and pow(x, ±0) are 1 even for NaN, pow(-1, ±inf) is 1 */
+const c_pow = function(x, y) {
+    if (x === 1 || y === 0) return 1;
+    if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+    return x ** y;
 };
 
-const math_tan = function(L) {
-    lua_pushnumber(L, Math.tan(luaL_checknumber(L, 1)));
-    return 1;
-};
-
-const math_asin = function(L) {
-    lua_pushnumber(L, Math.asin(luaL_checknumber(L, 1)));
-    return 1;
-};
-
-const math_acos = function(L) {
-    lua_pushnumber(L, Math.acos(luaL_checknumber(L, 1)));
-    return 1;
-};
-
-const math_atan = function(L) {
-    let y = luaL_checknumber(L, 1);
-    let x = luaL_optnumber(L, 2, 1);
-    lua_pushnumber(L, Math.atan2(y, x));
-    return 1;
-};
-
-const math_toint = function(L) {
-    let n = lua_tointegerx(L, 1);
-    if (n !== false)
-        lua_pushinteger(L, n);
-    else {
-        luaL_checkany(L, 1);
-        lua_pushnil(L);  /* value is not convertible to integer */
-    }
-    return 1;
-};
-
-const pushnumint = function(L, d) {
-    let n = lua_numbertointeger(d);
-    if (n !== false)  /* does 'd' fit in an integer? */
-        lua_pushinteger(L, n);  /* result is integer */
-    else
-        lua_pushnumber(L, d);  /* result is float */
-};
-
-const math_floor = function(L) {
-    if (lua_isinteger(L, 1))
-        lua_settop(L, 1);
-    else
-        pushnumint(L, Math.floor(luaL_checknumber(L, 1)));
-
-    return 1;
-};
-
-const math_ceil = function(L) {
-    if (lua_isinteger(L, 1))
-        lua_settop(L, 1);
-    else
-        pushnumint(L, Math.ceil(luaL_checknumber(L, 1)));
-
-    return 1;
-};
-
-const math_sqrt = function(L) {
-    lua_pushnumber(L, Math.sqrt(luaL_checknumber(L, 1)));
-    return 1;
-};
-
-const math_ult = function(L) {
-    let a = luaL_checkinteger(L, 1);
-    let b = luaL_checkinteger(L, 2);
-    lua_pushboolean(L, (a >= 0)?(b<0 || a<b):(b<0 && a<b));
-    return 1;
-};
-
-const math_log = function(L) {
+/* C modf's fractional part: the sign of x, also when it is zero (modf(-2) is -0) */
+const math_modf = function(L) {
     let x = luaL_checknumber(L, 1);
-    let res;
-    if (lua_isnoneornil(L, 2))
-        res = Math.log(x);
-    else {
-        let base = luaL_checknumber(L, 2);
-        if (base === 2)
-            res = Math.log2(x);
-        else if (base === 10)
-            res = Math.log10(x);
-        else
-            res = Math.log(x)/Math.log(base);
+    let ip = Math.trunc(x);
+    let fp = Number.isNaN(x) ? x : (x === Infinity || x === -Infinity) ? 0 : x - ip;
+    if (fp === 0) fp = (x < 0 || Object.is(x, -0)) ? -0 : 0;
+    lua_pushnumber(L, ip);
+    lua_pushnumber(L, fp);
+    return 2;
+};
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);  /* little-endian: u32[1] holds sign and exponent */
+
+/* C frexp: x = m * 2^e with 0.5 <= |m| < 1; 0, infinities and NaN come back with e = 0 */
+const frexp = function(x) {
+    if (x === 0 || !Number.isFinite(x)) return [x, 0];
+    f64[0] = x;
+    let exp = (u32[1] >>> 20) & 0x7ff;
+    let shift = 0;
+    if (exp === 0) {  /* subnormal: scale into the normal range first */
+        f64[0] = x * 2 ** 64;
+        exp = (u32[1] >>> 20) & 0x7ff;
+        shift = 64;
     }
-    lua_pushnumber(L, res);
-    return 1;
+    u32[1] = (u32[1] & 0x800fffff) | (1022 << 20);
+    return [f64[0], exp - 1022 - shift];
 };
 
-const math_exp = function(L) {
-    lua_pushnumber(L, Math.exp(luaL_checknumber(L, 1)));
-    return 1;
+/* C ldexp: m * 2^e rounded once, without overflowing or underflowing on the way */
+const ldexp = function(m, e) {
+    if (m === 0 || !Number.isFinite(m)) return m;
+    let [f, k] = frexp(m);
+    let E = k + e;
+    if (E > 1024) return f < 0 ? -Infinity : Infinity;
+    if (E >= -1021) return E === 1024 ? f * 2 ** 1023 * 2 : f * 2 ** E;
+    return (f * 2 ** (E + 1074)) * Number.MIN_VALUE;  /* a subnormal result: one rounding */
 };
 
-const math_deg = function(L) {
-    lua_pushnumber(L, luaL_checknumber(L, 1) * (180 / Math.PI));
-    return 1;
+const math_frexp = function(L) {
+    let [m, e] = frexp(luaL_checknumber(L, 1));
+    lua_pushnumber(L, m);
+    lua_pushinteger(L, e);
+    return 2;
 };
 
-const math_rad = function(L) {
-    lua_pushnumber(L, luaL_checknumber(L, 1) * (Math.PI / 180));
+/* luaL_checkint: the number truncated toward zero */
+const checkint = function(L, i) {
+    return Math.trunc(luaL_checknumber(L, i)) | 0;
+};
+
+const math_ldexp = function(L) {
+    let e = checkint(L, 2);
+    let m = luaL_checknumber(L, 1);
+    lua_pushnumber(L, ldexp(m, e));
     return 1;
 };
 
 const math_min = function(L) {
     let n = lua_gettop(L);  /* number of arguments */
-    let imin = 1;  /* index of current minimum value */
-    luaL_argcheck(L, n >= 1, 1, "value expected");
-    for (let i = 2; i <= n; i++){
-        if (lua_compare(L, i, imin, LUA_OPLT))
-            imin = i;
+    let dmin = luaL_checknumber(L, 1);
+    for (let i = 2; i <= n; i++) {
+        let d = luaL_checknumber(L, i);
+        if (d < dmin)
+            dmin = d;
     }
-    lua_pushvalue(L, imin);
+    lua_pushnumber(L, dmin);
     return 1;
 };
 
 const math_max = function(L) {
     let n = lua_gettop(L);  /* number of arguments */
-    let imax = 1;  /* index of current minimum value */
-    luaL_argcheck(L, n >= 1, 1, "value expected");
-    for (let i = 2; i <= n; i++){
-        if (lua_compare(L, imax, i, LUA_OPLT))
-            imax = i;
+    let dmax = luaL_checknumber(L, 1);
+    for (let i = 2; i <= n; i++) {
+        let d = luaL_checknumber(L, i);
+        if (d > dmax)
+            dmax = d;
     }
-    lua_pushvalue(L, imax);
+    lua_pushnumber(L, dmax);
     return 1;
 };
 
-const math_type = function(L) {
-    if (lua_type(L, 1) === LUA_TNUMBER) {
-        if (lua_isinteger(L, 1))
-            lua_pushliteral(L, "integer");
-        else
-            lua_pushliteral(L, "float");
-    } else {
-        luaL_checkany(L, 1);
-        lua_pushnil(L);
-    }
-    return 1;
-};
-
-const math_fmod = function(L) {
-    if (lua_isinteger(L, 1) && lua_isinteger(L, 2)) {
-        let d = lua_tointeger(L, 2);
-        /* no special case needed for -1 in javascript */
-        if (d === 0) {
-            luaL_argerror(L, 2, "zero");
-        } else
-            lua_pushinteger(L, (lua_tointeger(L, 1) % d)|0);
-    } else {
-        let a = luaL_checknumber(L, 1);
-        let b = luaL_checknumber(L, 2);
-        lua_pushnumber(L, a%b);
-    }
-    return 1;
-};
-
-const math_modf = function(L) {
-    if (lua_isinteger(L, 1)) {
-        lua_settop(L, 1);  /* number is its own integer part */
-        lua_pushnumber(L, 0);  /* no fractional part */
-    } else {
-        let n = luaL_checknumber(L, 1);
-        let ip = n < 0 ? Math.ceil(n) : Math.floor(n);
-        pushnumint(L, ip);
-        lua_pushnumber(L, n === ip ? 0 : n - ip);
-    }
-    return 2;
-};
+const math_fmod = fn2((a, b) => a % b);
 
 const mathlib = {
-    "abs":        math_abs,
-    "acos":       math_acos,
-    "asin":       math_asin,
-    "atan":       math_atan,
-    "ceil":       math_ceil,
-    "cos":        math_cos,
-    "deg":        math_deg,
-    "exp":        math_exp,
-    "floor":      math_floor,
+    "abs":        fn1(Math.abs),
+    "acos":       fn1(Math.acos),
+    "asin":       fn1(Math.asin),
+    "atan2":      fn2(Math.atan2),
+    "atan":       fn1(Math.atan),
+    "ceil":       fn1(Math.ceil),
+    "cosh":       fn1(Math.cosh),
+    "cos":        fn1(Math.cos),
+    "deg":        fn1((x) => x / RADIANS_PER_DEGREE),
+    "exp":        fn1(Math.exp),
+    "floor":      fn1(Math.floor),
     "fmod":       math_fmod,
-    "log":        math_log,
+    "frexp":      math_frexp,
+    "ldexp":      math_ldexp,
+    "log10":      fn1(Math.log10),
+    "log":        fn1(Math.log),
     "max":        math_max,
     "min":        math_min,
     "modf":       math_modf,
-    "rad":        math_rad,
+    "pow":        fn2(c_pow),
+    "rad":        fn1((x) => x * RADIANS_PER_DEGREE),
     "random":     math_random,
     "randomseed": math_randomseed,
-    "sin":        math_sin,
-    "sqrt":       math_sqrt,
-    "tan":        math_tan,
-    "tointeger":  math_toint,
-    "type":       math_type,
-    "ult":        math_ult
+    "sinh":       fn1(Math.sinh),
+    "sin":        fn1(Math.sin),
+    "sqrt":       fn1(Math.sqrt),
+    "tanh":       fn1(Math.tanh),
+    "tan":        fn1(Math.tan)
 };
 
 const luaopen_math = function(L) {
-    luaL_newlib(L, mathlib);
+    lua_createtable(L, 0, Object.keys(mathlib).length);
+    luaL_setfuncs(L, mathlib, 0);
     lua_pushnumber(L, Math.PI);
     lua_setfield(L, -2, to_luastring("pi", true));
     lua_pushnumber(L, Infinity);
     lua_setfield(L, -2, to_luastring("huge", true));
-    lua_pushinteger(L, LUA_MAXINTEGER);
-    lua_setfield(L, -2, to_luastring("maxinteger", true));
-    lua_pushinteger(L, LUA_MININTEGER);
-    lua_setfield(L, -2, to_luastring("mininteger", true));
+    lua_pushcfunction(L, math_fmod);  /* LUA_COMPAT_MOD */
+    lua_setfield(L, -2, to_luastring("mod", true));
     return 1;
 };
 

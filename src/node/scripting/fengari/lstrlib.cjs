@@ -65,7 +65,7 @@ const {
     luaL_checkstring,
     luaL_checktype,
     luaL_error,
-    luaL_newlib,
+    luaL_setfuncs,
     luaL_optinteger,
     luaL_optstring,
     luaL_prepbuffsize,
@@ -1477,23 +1477,24 @@ const str_gsub = function(L) {
     return 2;
 };
 
+/* redis-ts: Lua 5.1's string library (Redis's deps/lua lstrlib.c): its names in its order, gfind as
+   gmatch (LUA_COMPAT_GFIND), no 5.3 pack/packsize/unpack, in a table sized for them, so
+   pairs(string) is redis-server's */
 const strlib = {
     "byte":     str_byte,
     "char":     str_char,
     "dump":     str_dump,
     "find":     str_find,
     "format":   str_format,
+    "gfind":    str_gmatch,
     "gmatch":   str_gmatch,
     "gsub":     str_gsub,
     "len":      str_len,
     "lower":    str_lower,
     "match":    str_match,
-    "pack":     str_pack,
-    "packsize": str_packsize,
     "rep":      str_rep,
     "reverse":  str_reverse,
     "sub":      str_sub,
-    "unpack":   str_unpack,
     "upper":    str_upper
 };
 
@@ -1509,7 +1510,8 @@ const createmetatable = function(L) {
 };
 
 const luaopen_string = function(L) {
-    luaL_newlib(L, strlib);
+    lua_createtable(L, 0, Object.keys(strlib).length);
+    luaL_setfuncs(L, strlib, 0);
     createmetatable(L);
     return 1;
 };
