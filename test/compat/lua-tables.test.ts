@@ -86,6 +86,17 @@ const cases: [string, string, string[]?][] = [
   ['no 5.3 table functions', 'return {type(table.pack), type(table.unpack), type(table.move), type(unpack)}'],
   ['no rawlen', 'return rawlen({})'],
   ['library keys', "local function keys(t) local r={} for k in pairs(t) do r[#r+1]=k end table.sort(r) return table.concat(r, ' ') end return {keys(_G), keys(string), keys(math), keys(table), keys(redis), keys(coroutine)}"],
+  // Lua 5.1's string functions and number reading: integer arguments truncated, string.rep without
+  // a separator, find past the end, %s/%q/%c and invalid options of format, gsub's '%' escapes,
+  // tonumber with strtod (inf, nan, hex, a NUL ends the string) and strtoul (bases)
+  ...[
+    "string.rep('ab', 3, ',')", "{string.find('abc', '', 10)}", "{string.find('abc', 'c', -1)}", 'string.char(256)', 'string.char(65.7, 66)', "string.rep('ab', 2.9)",
+    "string.sub('hello', 2.7, 4.2)", "string.byte('hello', 1.5)", "string.format('%q', 'a\\0b\\r\\n\"\\1')", "string.format('%q', 12)", "string.format('%s', nil)",
+    "string.format('%s|', 'a\\0b')", "string.format('%5s|%-5s|%.2s|%5.1s|', 'abc', 'ab', 'xyz', 'q')", "string.format('%s', string.rep('y', 120) .. '\\0z')", "string.format('%a', 1)",
+    "string.format('%', 1)", "string.gsub('abc', '(a)', '%2')", "{string.gsub('abc', 'b', '%')}", "{string.gsub('abc', '%w', '%x')}", "tonumber('inf')", "tonumber('-nan')",
+    "tonumber('  0x1F  ')", "tonumber('1e400')", "tonumber('5\\0abc')", "'inf' + 0", "tonumber('12', 2)", "tonumber('-1', 10)", "tonumber('-1', 16)", "tonumber('ffffffffffffffffffff', 16)",
+    'tonumber(10, 16)', "tonumber('10', 2.9)", "(function() local t={1,2,3} table.insert(t, 2.7, 'x') return table.concat(t, ',') end)()",
+  ].map((e): [string, string] => [`5.1 strings: ${e}`, `local r = ${e} if type(r) == 'table' then for i=1,#r do r[i]=tostring(r[i]) end return r end return tostring(r)`]),
   // coroutines: the script's own thread is Lua's main thread (no yield, not a coroutine), the
   // library is 5.1's; a long coroutine of the script's is not cut short by the busy hook
   ['coroutine.yield at the top level', 'return coroutine.yield(1)'],

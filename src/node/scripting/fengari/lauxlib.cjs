@@ -426,13 +426,6 @@ const luaL_optlstring = function(L, arg, def) {
 
 const luaL_optstring = luaL_optlstring;
 
-const interror = function(L, arg) {
-    if (lua_isnumber(L, arg))
-        luaL_argerror(L, arg, to_luastring("number has no integer representation", true));
-    else
-        tag_error(L, arg, LUA_TNUMBER);
-};
-
 const luaL_checknumber = function(L, arg) {
     let d = lua_tonumberx(L, arg);
     if (d === false)
@@ -444,11 +437,13 @@ const luaL_optnumber = function(L, arg, def) {
     return luaL_opt(L, luaL_checknumber, arg, def);
 };
 
+/* redis-ts: Lua 5.1's luaL_checkinteger: any number (or numeric string), truncated toward zero as
+   C's cast does (x86-64: out of range and NaN give the lowest 64-bit integer) */
 const luaL_checkinteger = function(L, arg) {
-    let d = lua_tointegerx(L, arg);
+    let d = lua_tonumberx(L, arg);
     if (d === false)
-        interror(L, arg);
-    return d;
+        tag_error(L, arg, LUA_TNUMBER);
+    return (d >= -9223372036854775808 && d < 9223372036854775808) ? (Math.trunc(d) || 0) : -9223372036854775808;
 };
 
 const luaL_optinteger = function(L, arg, def) {

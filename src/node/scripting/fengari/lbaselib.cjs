@@ -22,6 +22,7 @@ const {
     lua_insert,
     lua_isnil,
     lua_isnone,
+    lua_isnoneornil,
     lua_isstring,
     lua_load,
     lua_next,
@@ -33,6 +34,7 @@ const {
     lua_pushinteger,
     lua_pushliteral,
     lua_pushnil,
+    lua_pushnumber,
     lua_pushstring,
     lua_pushvalue,
     lua_rawequal,
@@ -59,6 +61,7 @@ const {
     luaL_checkinteger,
     luaL_checkoption,
     luaL_checkstack,
+    luaL_checkstring,
     luaL_checktype,
     luaL_error,
     luaL_getmetafield,
@@ -75,6 +78,7 @@ const {
     to_jsstring,
     to_luastring
 } = require("./fengaricore.cjs");
+const { lisspace } = require('./ljstype.cjs');
 
 let lua_writestring;
 let lua_writeline;
@@ -266,42 +270,61 @@ const luaB_ipairs = function(L) {
     return 3;
 };
 
-const b_str2int = function(s, base) {
-    try {
-        s = to_jsstring(s);
-    } catch (e) {
-        return null;
+/* redis-ts: C's strtoul as Lua 5.1's tonumber(s, base) uses it: blanks, a sign (a minus negates
+   modulo 2^64), 0x before base-16 digits, at least one digit, then only blanks up to the end or a
+   NUL; past 2^64 - 1 it saturates. The value, or null. */
+const strtoul51 = function(s, base) {
+    let z = s.indexOf(0);
+    let l = z < 0 ? s.length : z;
+    let i = 0;
+    while (i < l && lisspace(s[i])) i++;
+    let neg = false;
+    if (s[i] === 45 /* '-' */) { neg = true; i++; }
+    else if (s[i] === 43 /* '+' */) i++;
+    const digit = function(c) {
+        let d = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 122 ? (c | 0x20) - 87 : 99;
+        return d < base ? d : -1;
+    };
+    if (base === 16 && s[i] === 48 && (s[i + 1] | 0x20) === 120 && i + 2 < l && digit(s[i + 2]) >= 0) i += 2;
+    let start = i;
+    let n = 0n;
+    const B = BigInt(base);
+    const MAX = (1n << 64n) - 1n;
+    let over = false;
+    for (; i < l && digit(s[i]) >= 0; i++) {
+        n = n * B + BigInt(digit(s[i]));
+        if (n > MAX) over = true;
     }
-    let r = /^[\t\v\f \n\r]*([+-]?)0*([0-9A-Za-z]+)[\t\v\f \n\r]*$/.exec(s);
-    if (!r) return null;
-    let v = parseInt(r[1]+r[2], base);
-    if (isNaN(v)) return null;
-    return v|0;
+    if (i === start) return null;  /* no digits */
+    while (i < l && lisspace(s[i])) i++;
+    if (i !== l) return null;  /* invalid trailing characters */
+    if (over) n = MAX;
+    else if (neg) n = (-n) & MAX;
+    return Number(n);
 };
 
+/* redis-ts: Lua 5.1's tonumber: base 10, given or not, is the standard conversion (a string as C
+   strtod reads it, which stops at a NUL); another base reads its argument as a string with strtoul */
 const luaB_tonumber = function(L) {
-    if (lua_type(L, 2) <= 0) {  /* standard conversion? */
+    let base = lua_isnoneornil(L, 2) ? 10 : luaL_checkinteger(L, 2);
+    if (base === 10) {
         luaL_checkany(L, 1);
         if (lua_type(L, 1) === LUA_TNUMBER) {  /* already a number? */
             lua_settop(L, 1);
             return 1;
-        } else {
-            let s = lua_tostring(L, 1);
-            if (s !== null && lua_stringtonumber(L, s) === s.length+1)
-                return 1;  /* successful conversion to number */
         }
-    } else {
-        let base = luaL_checkinteger(L, 2);
-        luaL_checktype(L, 1, LUA_TSTRING);  /* no numbers as strings */
         let s = lua_tostring(L, 1);
+        if (s !== null && lua_stringtonumber(L, s) !== 0)
+            return 1;  /* successful conversion to number */
+    } else {
+        let s = luaL_checkstring(L, 1);
         luaL_argcheck(L, 2 <= base && base <= 36, 2, "base out of range");
-        let n = b_str2int(s, base);
+        let n = strtoul51(s, base);
         if (n !== null) {
-            lua_pushinteger(L, n);
+            lua_pushnumber(L, n);
             return 1;
         }
     }
-
     lua_pushnil(L);
     return 1;
 };

@@ -47,6 +47,7 @@ const {
 } = require('./defs.cjs');
 const {
     lisdigit,
+    lislalnum,
     lisprint,
     lisspace,
     lisxdigit
@@ -516,6 +517,38 @@ const modes = {
     [110]: "n",
     [ 78]: "n"
 };
+/* redis-ts: strtod's inf, infinity and nan[(chars)], any case, signed, between blanks (Lua 5.1's
+   luaO_str2d); the string ends at a NUL as a C string does */
+const l_str2infnan = function(s) {
+    let i = 0;
+    let l = s.indexOf(0);
+    if (l < 0) l = s.length;
+    while (i < l && lisspace(s[i])) i++;
+    let neg = false;
+    if (s[i] === 45 /* '-' */) { neg = true; i++; }
+    else if (s[i] === 43 /* '+' */) i++;
+    const word = function(w) {
+        for (let k = 0; k < w.length; k++)
+            if (i + k >= l || (s[i + k] | 0x20) !== w.charCodeAt(k)) return false;
+        return true;
+    };
+    let n;
+    if (word("infinity")) { n = Infinity; i += 8; }
+    else if (word("inf")) { n = Infinity; i += 3; }
+    else if (word("nan")) {
+        n = NaN;
+        i += 3;
+        if (s[i] === 40 /* '(' */) {  /* nan(n-char-sequence) */
+            let k = i + 1;
+            while (k < l && lislalnum(s[k])) k++;  /* letters, digits, '_' */
+            if (s[k] === 41 /* ')' */) i = k + 1;
+        }
+    } else return null;
+    while (i < l && lisspace(s[i])) i++;
+    if (i !== l) return null;
+    return { n: neg ? -n : n, i: i };
+};
+
 const l_str2d = function(s) {
     let l = s.length;
     let pmode = 0;
@@ -527,8 +560,8 @@ const l_str2d = function(s) {
         }
     }
     let mode = modes[pmode];
-    if (mode === 'n')  /* reject 'inf' and 'nan' */
-        return null;
+    if (mode === 'n')  /* redis-ts: Lua 5.1 reads numbers with C strtod, which takes 'inf', 'infinity' and 'nan' */
+        return l_str2infnan(s);
     let end = l_str2dloc(s, mode);  /* try to convert */
     // if (end === null) {   /* failed? may be a different locale */
     //     throw new Error("Locale not available to handle number"); // TODO

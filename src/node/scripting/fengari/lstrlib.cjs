@@ -132,7 +132,7 @@ const str_char = function(L) {
     let p = luaL_buffinitsize(L, b, n);
     for (let i = 1; i <= n; i++) {
         let c = luaL_checkinteger(L, i);
-        luaL_argcheck(L, c >= 0 && c <= 255, "value out of range"); // Strings are 8-bit clean
+        luaL_argcheck(L, (c & 0xff) === c, i, "invalid value");  /* redis-ts: Lua 5.1's check and words */
         p[i-1] = c;
     }
     luaL_pushresultsize(b, n);
@@ -232,6 +232,28 @@ const isalnum = e => (97 <= e && e <= 122) || (65 <= e && e <= 90) || (48 <= e &
 const ispunct = e => isgraph(e) && !isalnum(e);
 const isspace = e => e === 32 || (e >= 9 && e <= 13);
 const isxdigit = e => (48 <= e && e <= 57) || (65 <= e && e <= 70) || (97 <= e && e <= 102);
+
+/* redis-ts: Lua 5.1's addquoted (%q) */
+const addquoted51 = function(b, s, len) {
+    luaL_addchar(b, 34 /* '"' */);
+    for (let i = 0; i < len; i++) {
+        switch (s[i]) {
+            case 34: case 92: case 10:  /* '"', '\\', '\n' */
+                luaL_addchar(b, 92);
+                luaL_addchar(b, s[i]);
+                break;
+            case 13:  /* '\r' */
+                luaL_addstring(b, to_luastring("\\r"));
+                break;
+            case 0:
+                luaL_addstring(b, to_luastring("\\000"));
+                break;
+            default:
+                luaL_addchar(b, s[i]);
+        }
+    }
+    luaL_addchar(b, 34 /* '"' */);
+};
 
 const addquoted = function(b, s, len) {
     luaL_addchar(b, 34 /* '"'.charCodeAt(0) */);
@@ -410,11 +432,6 @@ const str_format = function(L) {
                     luaL_addstring(b, to_luastring(formatInt(String.fromCharCode(...form), n, conv)));
                     break;
                 }
-                case 'a': case 'A': {
-                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));
-                    luaL_addstring(b, lua_number2strx(L, form, luaL_checknumber(L, arg)));
-                    break;
-                }
                 case 'e': case 'E': case 'f':
                 case 'g': case 'G': {
                     let n = luaL_checknumber(L, arg);
@@ -424,27 +441,35 @@ const str_format = function(L) {
                     break;
                 }
                 case 'q': {
-                    addliteral(L, b, arg);
+                    /* redis-ts: Lua 5.1's %q: a string (numbers converted), only ", \, newline,
+                       carriage return and NUL escaped */
+                    let q = luaL_checkstring(L, arg);
+                    addquoted51(b, q, q.length);
                     break;
                 }
                 case 's': {
-                    let s = luaL_tolstring(L, arg);
-                    if (form.length <= 2 || form[2] === 0) {  /* no modifiers? */
-                        luaL_addvalue(b);  /* keep entire string */
+                    /* redis-ts: Lua 5.1's %s: a string (numbers converted, anything else an
+                       argument error); without a precision and from 100 bytes on, the string as
+                       it is, else sprintf's "%s" of it as a C string (up to its first NUL) */
+                    let str = luaL_checkstring(L, arg);
+                    if (luastring_indexOf(form, 46 /* '.' */) < 0 && str.length >= 100) {
+                        lua_pushvalue(L, arg);
+                        luaL_addvalue(b);
                     } else {
-                        luaL_argcheck(L, s.length === strlen(s), arg, "string contains zeros");
-                        if (luastring_indexOf(form, 46 /* '.'.charCodeAt(0) */) < 0 && s.length >= 100) {
-                            /* no precision and string is too long to be formatted */
-                            luaL_addvalue(b);  /* keep entire string */
-                        } else {  /* format the string into 'buff' */
-                            // TODO: will fail if s is not valid UTF-8
-                            luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), to_jsstring(s))));
-                            lua_pop(L, 1);  /* remove result from 'luaL_tolstring' */
-                        }
+                        let z = str.indexOf(0);
+                        if (z >= 0) str = str.subarray(0, z);
+                        const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?/.exec(String.fromCharCode(...form));
+                        if (m[3] !== undefined) str = str.subarray(0, Number(m[3] || 0));
+                        const pad = Math.max(0, Number(m[2] || 0) - str.length);
+                        if (!m[1].includes('-')) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
+                        luaL_addlstring(b, str, str.length);
+                        if (m[1].includes('-')) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
                     }
                     break;
                 }
                 default: {  /* also treat cases 'pnLlh' */
+                    if (strfrmt[i-1] === undefined)  /* redis-ts: a '%' at the end: C's NUL prints nothing */
+                        return luaL_error(L, to_luastring("invalid option '%%' to 'format'"));
                     return luaL_error(L, to_luastring("invalid option '%%%c' to 'format'"), strfrmt[i-1]);
                 }
             }
@@ -750,30 +775,19 @@ const str_upper = function(L) {
     return 1;
 };
 
+/* redis-ts: Lua 5.1's string.rep(s, n): no separator argument */
 const str_rep = function(L) {
     let s = luaL_checkstring(L, 1);
     let l = s.length;
     let n = luaL_checkinteger(L, 2);
-    let sep = luaL_optstring(L, 3, "");
-    let lsep = sep.length;
-    if (n <= 0) lua_pushliteral(L, "");
-    else if (l + lsep < l || l + lsep > MAXSIZE / n)  /* may overflow? */
+    if (n <= 0 || l === 0) lua_pushliteral(L, "");
+    else if (l > MAXSIZE / n)  /* may overflow? */
         return luaL_error(L, to_luastring("resulting string too large"));
     else {
-        let totallen = n * l + (n - 1) * lsep;
         let b = new luaL_Buffer();
-        let p = luaL_buffinitsize(L, b, totallen);
-        let pi = 0;
-        while (n-- > 1) {  /* first n-1 copies (followed by separator) */
-            p.set(s, pi);
-            pi += l;
-            if (lsep > 0) {  /* empty 'memcpy' is not that cheap */
-                p.set(sep, pi);
-                pi += lsep;
-            }
-        }
-        p.set(s, pi);  /* last copy (not followed by separator) */
-        luaL_pushresultsize(b, totallen);
+        let p = luaL_buffinitsize(L, b, n * l);
+        for (let k = 0; k < n; k++) p.set(s, k * l);
+        luaL_pushresultsize(b, n * l);
     }
     return 1;
 };
@@ -949,7 +963,7 @@ class MatchState {
 const check_capture = function(ms, l) {
     l = l - 49 /* '1'.charCodeAt(0) */;
     if (l < 0 || l >= ms.level || ms.capture[l].len === CAP_UNFINISHED)
-        return luaL_error(ms.L, to_luastring("invalid capture index %%%d"), l + 1);
+        return luaL_error(ms.L, to_luastring("invalid capture index"))  /* redis-ts: Lua 5.1's words */;
     return l;
 };
 
@@ -1237,7 +1251,7 @@ const push_onecapture = function(ms, i, s, e) {
         if (i === 0)
             lua_pushlstring(ms.L, ms.src.subarray(s, e), e - s);  /* add whole match */
         else
-            luaL_error(ms.L, to_luastring("invalid capture index %%%d"), i + 1);
+            luaL_error(ms.L, to_luastring("invalid capture index"))  /* redis-ts: Lua 5.1's words */;
     } else {
         let l = ms.capture[i].len;
         if (l === CAP_UNFINISHED) luaL_error(ms.L, to_luastring("unfinished capture"));
@@ -1300,11 +1314,9 @@ const str_find_aux = function(L, find) {
     let ls = s.length;
     let lp = p.length;
     let init = posrelat(luaL_optinteger(L, 3, 1), ls);
+    /* redis-ts: Lua 5.1 starts a search past the end at the end (an empty match is found there) */
     if (init < 1) init = 1;
-    else if (init > ls + 1) {  /* start after string's end? */
-        lua_pushnil(L);  /* cannot find anything */
-        return 1;
-    }
+    else if (init > ls + 1) init = ls + 1;
     /* explicit request or no special characters? */
     if (find && (lua_toboolean(L, 4) || nospecials(p, lp))) {
         /* do a plain search */
@@ -1396,10 +1408,10 @@ const add_s = function(ms, b, s, e) {
             luaL_addchar(b, news[i]);
         else {
             i++;  /* skip ESC */
+            /* redis-ts: Lua 5.1 adds any other character after '%' as it is, and the C string's
+               terminating NUL after a '%' at the end */
             if (!isdigit(news[i])) {
-                if (news[i] !== L_ESC)
-                    luaL_error(L, to_luastring("invalid use of '%c' in replacement string"), L_ESC);
-                luaL_addchar(b, news[i]);
+                luaL_addchar(b, i < l ? news[i] : 0);
             } else if (news[i] === 48 /* '0'.charCodeAt(0) */)
                 luaL_addlstring(b, ms.src.subarray(s, e), e - s);
             else {
