@@ -12,6 +12,7 @@ import {NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {clusterlinkStandalone, dropPacketFilterStandalone} from './cluster/debug.js'
+import {isLocalPeer} from './protected.js'
 import {configDebugSubcommands} from './config-rewrite.js'
 import {installQueryBufferCron} from './querybuf.js'
 import {installReplyBufferCron} from './replybuf.js'
@@ -641,13 +642,3 @@ function closeListeners(list: net.Server[]): Promise<void> {
   return Promise.resolve()
 }
 
-/**
- * redis islocalClient: a unix-socket (or in-process) client, or a TCP peer at exactly 127.0.0.1 or
- * ::1 — another loopback address such as 127.0.0.2 is not local (protected mode, the `local` value
- * of enable-debug-command / enable-module-command / enable-protected-configs). A v4 peer on a
- * dual-stack socket is the 127.0.0.1 redis sees on its own IPv4 socket.
- */
-export function isLocalPeer(addr: string | undefined): boolean {
-  if (!addr) return true
-  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
-}

@@ -3,8 +3,8 @@
 // booleans, nil, nested tables with holes, {ok=}, {err=}, and the RESP3 forms ({map=}, {set=},
 // {double=}, {big_number=}, {verbatim_string=}) — returned by EVAL after redis.setresp(2|3), tables
 // built step by step (keys set, cleared, inserted, removed) seen through pairs() order, #, cjson,
-// cmsgpack and next(), and the
-// replies of redis.call / redis.pcall (RESP2 and RESP3 replies converted to Lua and back, errors
+// cmsgpack and next(), library functions (string, math, table, base, bit, cjson, cmsgpack,
+// struct) called with random arguments, and the replies of redis.call / redis.pcall (RESP2 and RESP3 replies converted to Lua and back, errors
 // included) returned or inspected with type(), # and tostring(); on connections speaking RESP2 and
 // RESP3. Sent to a real redis-server and an embedded node; the replies must be the same bytes.
 //
@@ -96,10 +96,37 @@ function tableScript(r: Rng): string {
   return `local t=${tableInit(r)} ${ops} ${look}`
 }
 
+// Library calls with random arguments, through pcall: the results (tables and functions by type
+// only: their tostring is an address, so tostring itself is left out) or the error text must be
+// Lua 5.1's, as Redis embeds it.
+const LIB = [
+  'string.byte', 'string.char', 'string.find', 'string.format', 'string.gsub', 'string.len', 'string.lower', 'string.match',
+  'string.rep', 'string.reverse', 'string.sub', 'string.upper', 'string.gfind', 'string.gmatch',
+  'math.abs', 'math.acos', 'math.asin', 'math.atan', 'math.atan2', 'math.ceil', 'math.cos', 'math.cosh', 'math.deg', 'math.exp',
+  'math.floor', 'math.fmod', 'math.frexp', 'math.ldexp', 'math.log', 'math.log10', 'math.max', 'math.min', 'math.mod', 'math.modf',
+  'math.pow', 'math.rad', 'math.random', 'math.sin', 'math.sinh', 'math.sqrt', 'math.tan', 'math.tanh',
+  'table.concat', 'table.insert', 'table.remove', 'table.sort', 'table.getn', 'table.maxn', 'table.foreach', 'table.foreachi', 'table.setn',
+  'tonumber', 'select', 'unpack', 'type', 'rawequal', 'rawget', 'rawset', 'next', 'assert', 'error',
+  'bit.tobit', 'bit.tohex', 'bit.band', 'bit.bor', 'bit.bxor', 'bit.bnot', 'bit.lshift', 'bit.rshift', 'bit.arshift', 'bit.rol', 'bit.ror', 'bit.bswap',
+  'cjson.encode', 'cjson.decode', 'cmsgpack.pack', 'cmsgpack.unpack', 'struct.pack', 'struct.unpack', 'struct.size', 'redis.sha1hex',
+]
+const LIB_STRINGS = [
+  "'%d'", "'%5.2f|%s'", "'%q'", "'%x'", "'%c'", "'%i'", "'%%'", "'%10s'", "'%-3d|'", "'%e'", "'%g'", "'%5.1s'", "'%y'", "'%'", "'%s %s'",
+  "'%d+'", "'(a)(b)'", "'[%a_]+'", "'^h'", "'o$'", "'.'", "'[%]'", "'('", "'%b()'", "'%f[%w]%w+'", "'(%w+)=(%w+)'", "'%1'", "'()'",
+  "'a=1, b=2'", "'0x1F'", "' 12 '", "'12abc'", "'nan'", "'-inf'", "'1e5'", "'[1,2,{\"a\":null}]'", "'{\"k\":[1.5,true]}'", "'<i'", "'>I2'", "'b'", "'ff'",
+]
+const LIB_ARGS = [...NUMBERS, ...STRINGS, ...LIB_STRINGS, 'nil', 'true', '{}', "{1, 2, 'x'}", "{3, 1, 2}", "{a=1, 'b'}", 'function(a, b) return a end', '2', '3', '16', '36', '-2', '2.5', '100', '255', '65']
+
+function libScript(r: Rng): string {
+  const args = Array.from({length: int(r, 0, 3)}, () => pick(r, LIB_ARGS)).join(', ')
+  const show = "local function s(v) local t = type(v) if t == 'table' or t == 'function' or t == 'userdata' or t == 'thread' then return t end return tostring(v) end"
+  return `${show} local r = {pcall(${pick(r, LIB)}${args ? ', ' + args : ''})} for i = 1, 5 do r[i] = s(r[i]) end return r`
+}
+
 function script(r: Rng): string[] {
   const resp = r() < 0.5 ? 'redis.setresp(3) ' : r() < 0.2 ? 'redis.setresp(2) ' : ''
   const x = r()
-  const body = x < 0.3 ? tableScript(r) : x < 0.9 ? `return ${expr(r, 3)}` : `local v = ${expr(r, 2)} return {type(v), tostring(v ~= nil and type(v) ~= 'table' and v or type(v))}`
+  const body = x < 0.25 ? tableScript(r) : x < 0.45 ? libScript(r) : x < 0.9 ? `return ${expr(r, 3)}` : `local v = ${expr(r, 2)} return {type(v), tostring(v ~= nil and type(v) ~= 'table' and v or type(v))}`
   return ['EVAL', resp + body, '0']
 }
 

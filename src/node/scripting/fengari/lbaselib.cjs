@@ -250,7 +250,7 @@ const luaB_pairs = function(L) {
 ** Traversal function for 'ipairs'
 */
 const ipairsaux = function(L) {
-    let i = luaL_checkinteger(L, 2) + 1;
+    let i = (luaL_checkinteger(L, 2) | 0) + 1;  /* redis-ts: luaL_checkint (int) */
     lua_pushinteger(L, i);
     return lua_geti(L, 1, i) === LUA_TNIL ? 1 : 2;
 };
@@ -306,7 +306,7 @@ const strtoul51 = function(s, base) {
 /* redis-ts: Lua 5.1's tonumber: base 10, given or not, is the standard conversion (a string as C
    strtod reads it, which stops at a NUL); another base reads its argument as a string with strtoul */
 const luaB_tonumber = function(L) {
-    let base = lua_isnoneornil(L, 2) ? 10 : luaL_checkinteger(L, 2);
+    let base = lua_isnoneornil(L, 2) ? 10 : luaL_checkinteger(L, 2) | 0;  /* luaL_optint */
     if (base === 10) {
         luaL_checkany(L, 1);
         if (lua_type(L, 1) === LUA_TNUMBER) {  /* already a number? */
@@ -330,7 +330,7 @@ const luaB_tonumber = function(L) {
 };
 
 const luaB_error = function(L) {
-    let level = luaL_optinteger(L, 2, 1);
+    let level = luaL_optinteger(L, 2, 1) | 0;  /* redis-ts: luaL_optint (int) */
     lua_settop(L, 1);
     if (lua_isstring(L, 1) && level > 0) {  /* redis-ts: numbers too, as Lua 5.1 does */
         luaL_where(L, level);  /* add extra information */
@@ -358,7 +358,7 @@ const luaB_select = function(L) {
         lua_pushinteger(L, n - 1);
         return 1;
     } else {
-        let i = luaL_checkinteger(L, 1);
+        let i = luaL_checkinteger(L, 1) | 0;  /* redis-ts: luaL_checkint (int) */
         if (i < 0) i = n + i;
         else if (i > n) i = n;
         luaL_argcheck(L, 1 <= i, 1, "index out of range");

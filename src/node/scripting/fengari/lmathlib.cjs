@@ -76,18 +76,32 @@ const math_randomseed = function(L) {
    first: redis-server's C compiler evaluates the arguments right to left ("bad argument #2"). */
 const RADIANS_PER_DEGREE = Math.PI / 180.0;
 
-const fn1 = function(f) {
+/* a NaN argument comes back as it is (its sign too), as C's math functions return it; a NaN they
+   make (log(-1), sqrt(-1), fmod(1, 0) ...) is x86's default NaN, which has the sign bit set, except
+   glibc's acos, asin and log10, which make a positive one */
+const fn1 = function(f, made = -NaN) {
     return function(L) {
-        lua_pushnumber(L, f(luaL_checknumber(L, 1)));
+        let x = luaL_checknumber(L, 1);
+        let r = f(x);
+        lua_pushnumber(L, r !== r ? (x !== x ? x : made) : r);
         return 1;
     };
+};
+
+/* fabs clears the sign bit of a NaN too */
+const math_abs = function(L) {
+    let x = luaL_checknumber(L, 1);
+    lua_pushnumber(L, x !== x ? NaN : Math.abs(x));
+    return 1;
 };
 
 const fn2 = function(f) {
     return function(L) {
         let b = luaL_checknumber(L, 2);
         let a = luaL_checknumber(L, 1);
-        lua_pushnumber(L, f(a, b));
+        let r = f(a, b);
+        if (r !== r) r = a !== a ? a : b !== b ? b : -NaN;
+        lua_pushnumber(L, r);
         return 1;
     };
 };
@@ -102,8 +116,8 @@ const c_pow = function(x, y) {
 /* C modf's fractional part: the sign of x, also when it is zero (modf(-2) is -0) */
 const math_modf = function(L) {
     let x = luaL_checknumber(L, 1);
-    let ip = Math.trunc(x);
-    let fp = Number.isNaN(x) ? x : (x === Infinity || x === -Infinity) ? 0 : x - ip;
+    let ip = x !== x ? x : Math.trunc(x);
+    let fp = x !== x ? x : (x === Infinity || x === -Infinity) ? 0 : x - ip;
     if (fp === 0) fp = (x < 0 || Object.is(x, -0)) ? -0 : 0;
     lua_pushnumber(L, ip);
     lua_pushnumber(L, fp);
@@ -145,9 +159,9 @@ const math_frexp = function(L) {
     return 2;
 };
 
-/* luaL_checkint: the number truncated toward zero */
+/* luaL_checkint: the number as C casts it to a 64-bit integer (luaL_checkinteger), then to an int */
 const checkint = function(L, i) {
-    return Math.trunc(luaL_checknumber(L, i)) | 0;
+    return luaL_checkinteger(L, i) | 0;
 };
 
 const math_ldexp = function(L) {
@@ -184,9 +198,9 @@ const math_max = function(L) {
 const math_fmod = fn2((a, b) => a % b);
 
 const mathlib = {
-    "abs":        fn1(Math.abs),
-    "acos":       fn1(Math.acos),
-    "asin":       fn1(Math.asin),
+    "abs":        math_abs,
+    "acos":       fn1(Math.acos, NaN),
+    "asin":       fn1(Math.asin, NaN),
     "atan2":      fn2(Math.atan2),
     "atan":       fn1(Math.atan),
     "ceil":       fn1(Math.ceil),
@@ -198,7 +212,7 @@ const mathlib = {
     "fmod":       math_fmod,
     "frexp":      math_frexp,
     "ldexp":      math_ldexp,
-    "log10":      fn1(Math.log10),
+    "log10":      fn1(Math.log10, NaN),
     "log":        fn1(Math.log),
     "max":        math_max,
     "min":        math_min,

@@ -131,7 +131,7 @@ const str_char = function(L) {
     let b = new luaL_Buffer();
     let p = luaL_buffinitsize(L, b, n);
     for (let i = 1; i <= n; i++) {
-        let c = luaL_checkinteger(L, i);
+        let c = luaL_checkinteger(L, i) | 0;  /* redis-ts: luaL_checkint (int) */
         luaL_argcheck(L, (c & 0xff) === c, i, "invalid value");  /* redis-ts: Lua 5.1's check and words */
         p[i-1] = c;
     }
@@ -779,7 +779,7 @@ const str_upper = function(L) {
 const str_rep = function(L) {
     let s = luaL_checkstring(L, 1);
     let l = s.length;
-    let n = luaL_checkinteger(L, 2);
+    let n = luaL_checkinteger(L, 2) | 0;  /* redis-ts: luaL_checkint (int) */
     if (n <= 0 || l === 0) lua_pushliteral(L, "");
     else if (l > MAXSIZE / n)  /* may overflow? */
         return luaL_error(L, to_luastring("resulting string too large"));
@@ -1270,7 +1270,15 @@ const push_captures = function(ms, s, e) {
     return nlevels;  /* number of strings pushed */
 };
 
+/* redis-ts: Lua 5.1 matches patterns as C strings: a pattern ends at its first NUL (find's plain
+   search still compares every byte) */
+const cpattern = function(p) {
+    let z = p.indexOf(0);
+    return z < 0 ? p : p.subarray(0, z);
+};
+
 const nospecials = function(p, l) {
+    l = cpattern(p).length;  /* redis-ts: strpbrk stops at a NUL */
     for (let i=0; i<l; i++) {
         if (luastring_indexOf(SPECIALS, p[i]) !== -1)
             return false;
@@ -1329,6 +1337,7 @@ const str_find_aux = function(L, find) {
     } else {
         let ms = new MatchState(L);
         let s1 = init - 1;
+        p = cpattern(p); lp = p.length;
         let anchor = p[0] === 94 /* '^'.charCodeAt(0) */;
         if (anchor) {
             p = p.subarray(1); lp--;  /* skip anchor character */
@@ -1385,7 +1394,7 @@ const gmatch_aux = function(L) {
 
 const str_gmatch = function(L) {
     let s = luaL_checkstring(L, 1);
-    let p = luaL_checkstring(L, 2);
+    let p = cpattern(luaL_checkstring(L, 2));
     let ls = s.length;
     let lp = p.length;
     lua_settop(L, 2);  /* keep them on closure to avoid being collected */
@@ -1454,11 +1463,11 @@ const add_value = function(ms, b, s, e, tr) {
 const str_gsub = function(L) {
     let src = luaL_checkstring(L, 1);  /* subject */
     let srcl = src.length;
-    let p = luaL_checkstring(L, 2);  /* pattern */
+    let p = cpattern(luaL_checkstring(L, 2));  /* pattern */
     let lp = p.length;
     let lastmatch = null;  /* end of last match */
     let tr = lua_type(L, 3);  /* replacement type */
-    let max_s = luaL_optinteger(L, 4, srcl + 1);  /* max replacements */
+    let max_s = luaL_optinteger(L, 4, srcl + 1) | 0;  /* redis-ts: luaL_optint (int) */  /* max replacements */
     let anchor = p[0] === 94 /* '^'.charCodeAt(0) */;
     let n = 0;  /* replacement count */
     let ms = new MatchState(L);

@@ -45,6 +45,7 @@ const {
     luaL_argcheck,
     luaL_buffinit,
     luaL_checkinteger,
+    luaL_checkstack,
     luaL_checktype,
     luaL_error,
     luaL_len,
@@ -95,8 +96,9 @@ const aux_getn = function(L, n, w) {
     return luaL_len(L, n);
 };
 
+/* redis-ts: Redis's deps/lua addfield: a raw read (the message names the type, as Redis patched it) */
 const addfield = function(L, b, i) {
-    lua_geti(L, 1, i);
+    lua_rawgeti(L, 1, i);
     if (!lua_isstring(L, -1))
         luaL_error(L, to_luastring("invalid value (%s) at index %d in table for 'concat'"),
             luaL_typename(L, -1), i);
@@ -120,7 +122,7 @@ const tinsert = function(L) {
             break;
         }
         case 3: {
-            pos = luaL_checkinteger(L, 2);  /* 2nd argument is the position */
+            pos = luaL_checkinteger(L, 2) | 0;  /* redis-ts: luaL_checkint (int) */  /* 2nd argument is the position */
             if (pos > e) e = pos;  /* 'grow' array if necessary */
             for (let i = e; i > pos; i--) {  /* move up elements */
                 lua_rawgeti(L, 1, i - 1);
@@ -138,7 +140,7 @@ const tinsert = function(L) {
 
 const tremove = function(L) {
     let e = aux_getn51(L, 1);
-    let pos = luaL_optinteger(L, 2, e);
+    let pos = luaL_optinteger(L, 2, e) | 0;  /* redis-ts: luaL_optint (int) */
     if (!(1 <= pos && pos <= e))  /* position is outside bounds? */
         return 0;  /* nothing to remove */
     lua_rawgeti(L, 1, pos);  /* result = t[pos] */
@@ -152,12 +154,13 @@ const tremove = function(L) {
 };
 
 
+/* redis-ts: Lua 5.1's table.concat: the separator checked first, then a table (no metamethods), raw '#' */
 const tconcat = function(L) {
-    let last = aux_getn(L, 1, TAB_R);
     let sep = luaL_optlstring(L, 2, "");
     let lsep = sep.length;
-    let i = luaL_optinteger(L, 3, 1);
-    last = luaL_optinteger(L, 4, last);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    let i = luaL_optinteger(L, 3, 1) | 0;  /* luaL_optint (int) */
+    let last = lua_isnoneornil(L, 4) ? lua_rawlen(L, 1) : luaL_checkinteger(L, 4) | 0;
 
     let b = new luaL_Buffer();
     luaL_buffinit(L, b);
@@ -176,142 +179,111 @@ const tconcat = function(L) {
 };
 
 
+/* redis-ts: Lua 5.1's unpack (a global function): a table only, raw reads, int bounds */
 const unpack = function(L) {
-    let i = luaL_optinteger(L, 2, 1);
-    let e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    let i = luaL_optinteger(L, 2, 1) | 0;  /* luaL_optint */
+    let e = lua_isnoneornil(L, 3) ? lua_rawlen(L, 1) : luaL_checkinteger(L, 3) | 0;
     if (i > e) return 0;  /* empty range */
-    let n = e - i;  /* number of elements minus 1 (avoid overflows) */
-    if (n >= Number.MAX_SAFE_INTEGER || !lua_checkstack(L, ++n))
+    let n = e - i + 1;  /* number of elements */
+    if (n <= 0 || n >= 0x7fffffff || !lua_checkstack(L, n))  /* n <= 0 means arith. overflow */
         return luaL_error(L, to_luastring("too many results to unpack"));
-    for (; i < e; i++)  /* push arg[i..e - 1] (to avoid overflows) */
-        lua_geti(L, 1, i);
-    lua_geti(L, 1, e);  /* push last element */
+    lua_rawgeti(L, 1, i);  /* push arg[i] (avoiding overflow problems) */
+    while (i++ < e)  /* push arg[i + 1...e] */
+        lua_rawgeti(L, 1, i);
     return n;
 };
 
-const l_randomizePivot = function() {
-    return Math.floor(Math.random()*0x100000000);
-};
-
-const RANLIMIT = 100;
-
+/* redis-ts: Lua 5.1's table.sort (Redis's deps/lua ltablib.c): its quicksort, median of three and
+   no random pivot, so equal elements (and an inconsistent order function) end up where Redis puts
+   them; raw reads and writes; the order function checked whatever the table's size */
 const set2 = function(L, i, j) {
-    lua_seti(L, 1, i);
-    lua_seti(L, 1, j);
+    lua_rawseti(L, 1, i);
+    lua_rawseti(L, 1, j);
 };
 
 const sort_comp = function(L, a, b) {
-    if (lua_isnil(L, 2))  /* no function? */
-        return lua_compare(L, a, b, LUA_OPLT);  /* a < b */
-    else {  /* function */
-        lua_pushvalue(L, 2);    /* push function */
+    if (!lua_isnil(L, 2)) {  /* function? */
+        lua_pushvalue(L, 2);
         lua_pushvalue(L, a-1);  /* -1 to compensate function */
         lua_pushvalue(L, b-2);  /* -2 to compensate function and 'a' */
-        lua_call(L, 2, 1);      /* call function */
-        let res = lua_toboolean(L, -1);  /* get result */
-        lua_pop(L, 1);          /* pop result */
+        lua_call(L, 2, 1);
+        let res = lua_toboolean(L, -1);
+        lua_pop(L, 1);
         return res;
-    }
+    } else  /* a < b? */
+        return lua_compare(L, a, b, LUA_OPLT);
 };
 
-const partition = function(L, lo, up) {
-    let i = lo;  /* will be incremented before first use */
-    let j = up - 1;  /* will be decremented before first use */
-    /* loop invariant: a[lo .. i] <= P <= a[j .. up] */
-    for (;;) {
-        /* next loop: repeat ++i while a[i] < P */
-        while (lua_geti(L, 1, ++i), sort_comp(L, -1, -2)) {
-            if (i == up - 1)  /* a[i] < P  but a[up - 1] == P  ?? */
-                luaL_error(L, to_luastring("invalid order function for sorting"));
-            lua_pop(L, 1);  /* remove a[i] */
-        }
-        /* after the loop, a[i] >= P and a[lo .. i - 1] < P */
-        /* next loop: repeat --j while P < a[j] */
-        while (lua_geti(L, 1, --j), sort_comp(L, -3, -1)) {
-            if (j < i)  /* j < i  but  a[j] > P ?? */
-                luaL_error(L, to_luastring("invalid order function for sorting"));
-            lua_pop(L, 1);  /* remove a[j] */
-        }
-        /* after the loop, a[j] <= P and a[j + 1 .. up] >= P */
-        if (j < i) {  /* no elements out of place? */
-            /* a[lo .. i - 1] <= P <= a[j + 1 .. i .. up] */
-            lua_pop(L, 1);  /* pop a[j] */
-            /* swap pivot (a[up - 1]) with a[i] to satisfy pos-condition */
-            set2(L, up - 1, i);
-            return i;
-        }
-        /* otherwise, swap a[i] - a[j] to restore invariant and repeat */
-        set2(L, i, j);
-    }
-};
-
-const choosePivot = function(lo, up, rnd) {
-    let r4 = Math.floor((up - lo) / 4);  /* range/4 */
-    let p = rnd % (r4 * 2) + (lo + r4);
-    lualib.lua_assert(lo + r4 <= p && p <= up - r4);
-    return p;
-};
-
-const auxsort = function(L, lo, up, rnd) {
-    while (lo < up) {  /* loop for tail recursion */
-        /* sort elements 'lo', 'p', and 'up' */
-        lua_geti(L, 1, lo);
-        lua_geti(L, 1, up);
-        if (sort_comp(L, -1, -2))  /* a[up] < a[lo]? */
-            set2(L, lo, up);  /* swap a[lo] - a[up] */
+const auxsort = function(L, l, u) {
+    while (l < u) {  /* for tail recursion */
+        let i, j;
+        /* sort elements a[l], a[(l+u)/2] and a[u] */
+        lua_rawgeti(L, 1, l);
+        lua_rawgeti(L, 1, u);
+        if (sort_comp(L, -1, -2))  /* a[u] < a[l]? */
+            set2(L, l, u);  /* swap a[l] - a[u] */
         else
-            lua_pop(L, 2);  /* remove both values */
-        if (up - lo == 1)  /* only 2 elements? */
-            return;  /* already sorted */
-        let p;  /* Pivot index */
-        if (up - lo < RANLIMIT || rnd === 0)  /* small interval or no randomize? */
-            p = Math.floor((lo + up)/2);  /* middle element is a good pivot */
-        else  /* for larger intervals, it is worth a random pivot */
-            p = choosePivot(lo, up, rnd);
-        lua_geti(L, 1, p);
-        lua_geti(L, 1, lo);
-        if (sort_comp(L, -2, -1))  /* a[p] < a[lo]? */
-            set2(L, p, lo);  /* swap a[p] - a[lo] */
+            lua_pop(L, 2);
+        if (u-l === 1) break;  /* only 2 elements */
+        i = Math.floor((l+u)/2);
+        lua_rawgeti(L, 1, i);
+        lua_rawgeti(L, 1, l);
+        if (sort_comp(L, -2, -1))  /* a[i]<a[l]? */
+            set2(L, i, l);
         else {
-            lua_pop(L, 1);  /* remove a[lo] */
-            lua_geti(L, 1, up);
-            if (sort_comp(L, -1, -2))  /* a[up] < a[p]? */
-                set2(L, p, up);  /* swap a[up] - a[p] */
+            lua_pop(L, 1);  /* remove a[l] */
+            lua_rawgeti(L, 1, u);
+            if (sort_comp(L, -1, -2))  /* a[u]<a[i]? */
+                set2(L, i, u);
             else
                 lua_pop(L, 2);
         }
-        if (up - lo == 2)  /* only 3 elements? */
-            return;  /* already sorted */
-        lua_geti(L, 1, p);  /* get middle element (Pivot) */
-        lua_pushvalue(L, -1);  /* push Pivot */
-        lua_geti(L, 1, up - 1);  /* push a[up - 1] */
-        set2(L, p, up - 1);  /* swap Pivot (a[p]) with a[up - 1] */
-        p = partition(L, lo, up);
-        let n;
-        /* a[lo .. p - 1] <= a[p] == P <= a[p + 1 .. up] */
-        if (p - lo < up - p) {  /* lower interval is smaller? */
-            auxsort(L, lo, p - 1, rnd);  /* call recursively for lower interval */
-            n = p - lo;  /* size of smaller interval */
-            lo = p + 1;  /* tail call for [p + 1 .. up] (upper interval) */
-        } else {
-            auxsort(L, p + 1, up, rnd);  /* call recursively for upper interval */
-            n = up - p;  /* size of smaller interval */
-            up = p - 1;  /* tail call for [lo .. p - 1]  (lower interval) */
+        if (u-l === 2) break;  /* only 3 elements */
+        lua_rawgeti(L, 1, i);  /* Pivot */
+        lua_pushvalue(L, -1);
+        lua_rawgeti(L, 1, u-1);
+        set2(L, i, u-1);
+        /* a[l] <= P == a[u-1] <= a[u], only need to sort from l+1 to u-2 */
+        i = l; j = u-1;
+        for (;;) {  /* invariant: a[l..i] <= P <= a[j..u] */
+            /* repeat ++i until a[i] >= P */
+            while (lua_rawgeti(L, 1, ++i), sort_comp(L, -1, -2)) {
+                if (i>u) luaL_error(L, to_luastring("invalid order function for sorting"));
+                lua_pop(L, 1);  /* remove a[i] */
+            }
+            /* repeat --j until a[j] <= P */
+            while (lua_rawgeti(L, 1, --j), sort_comp(L, -3, -1)) {
+                if (j<l) luaL_error(L, to_luastring("invalid order function for sorting"));
+                lua_pop(L, 1);  /* remove a[j] */
+            }
+            if (j<i) {
+                lua_pop(L, 3);  /* pop pivot, a[i], a[j] */
+                break;
+            }
+            set2(L, i, j);
         }
-        if ((up - lo) / 128 > n) /* partition too imbalanced? */
-            rnd = l_randomizePivot();  /* try a new randomization */
-    }  /* tail call auxsort(L, lo, up, rnd) */
+        lua_rawgeti(L, 1, u-1);
+        lua_rawgeti(L, 1, i);
+        set2(L, u-1, i);  /* swap pivot (a[u-1]) with a[i] */
+        /* a[l..i-1] <= a[i] == P <= a[i+1..u] */
+        /* adjust so that smaller half is in [j..i] and larger one in [l..u] */
+        if (i-l < u-i) {
+            j=l; i=i-1; l=i+2;
+        } else {
+            j=i+1; i=u; u=j-2;
+        }
+        auxsort(L, j, i);  /* call recursively the smaller one */
+    }  /* repeat the routine for the larger one */
 };
 
 const sort = function(L) {
-    let n = aux_getn(L, 1, TAB_RW);
-    if (n > 1) {  /* non-trivial interval? */
-        luaL_argcheck(L, n < LUA_MAXINTEGER, 1, "array too big");
-        if (!lua_isnoneornil(L, 2))  /* is there a 2nd argument? */
-            luaL_checktype(L, 2, LUA_TFUNCTION);  /* must be a function */
-        lua_settop(L, 2);  /* make sure there are two arguments */
-        auxsort(L, 1, n, 0);
-    }
+    let n = aux_getn51(L, 1);
+    luaL_checkstack(L, 40, "");  /* assume array is smaller than 2^40 */
+    if (!lua_isnoneornil(L, 2))  /* is there a 2nd argument? */
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);  /* make sure there is two arguments */
+    auxsort(L, 1, n);
     return 0;
 };
 
