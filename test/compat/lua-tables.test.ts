@@ -98,6 +98,7 @@ const cases: [string, string, string[]?][] = [
     'tonumber(10, 16)', "tonumber('10', 2.9)", "(function() local t={1,2,3} table.insert(t, 2.7, 'x') return table.concat(t, ',') end)()",
     "string.match('inf', '\\0bin')", "{string.find('a\\0(b', '\\0(', 1)}", "select(2^53, 'a')", "string.rep('x', 2^53)", 'math.ldexp(1, 1e20)', 'unpack(3)', "unpack({1,2,3}, 2)",
     "table.concat(true, {})", "table.concat({1, {}, 3})", "table.sort({}, '.')", "(function() local t={5,1,4,1,5,9,2,6,5,3} table.sort(t, function(a, b) return a % 3 < b % 3 end) return table.concat(t, ',') end)()",
+    "{string.find('-inf', '%g')}", "string.match('^h', '%g')", "{string.gsub('gag', '%G', 'x')}",
     'math.acos(2)', 'math.log(-1)', 'math.log10(-1)', 'math.abs(0/0)', 'math.floor(0/0)', 'math.asin(-1/0)', 'math.sqrt(-1)',
   ].map((e): [string, string] => [`5.1 strings: ${e}`, `local r = ${e} if type(r) == 'table' then for i=1,#r do r[i]=tostring(r[i]) end return r end return tostring(r)`]),
   // coroutines: the script's own thread is Lua's main thread (no yield, not a coroutine), the

@@ -1005,8 +1005,7 @@ const match_class = function(c, cl) {
         case 67  /* 'C'.charCodeAt(0) */: return !iscntrl(c);
         case 100 /* 'd'.charCodeAt(0) */: return  isdigit(c);
         case 68  /* 'D'.charCodeAt(0) */: return !isdigit(c);
-        case 103 /* 'g'.charCodeAt(0) */: return  isgraph(c);
-        case 71  /* 'G'.charCodeAt(0) */: return !isgraph(c);
+        /* redis-ts: no %g / %G in Lua 5.1: they match the letter itself */
         case 108 /* 'l'.charCodeAt(0) */: return  islower(c);
         case 76  /* 'L'.charCodeAt(0) */: return !islower(c);
         case 112 /* 'p'.charCodeAt(0) */: return  ispunct(c);
