@@ -95,6 +95,12 @@ export class Session {
   clusterSlot = -1
   closed = false
   closeAfterReply = false
+  /**
+   * A protocol error under CLIENT REPLY OFF/SKIP with no reply waiting to be written: redis sets
+   * CLIENT_CLOSE_AFTER_REPLY, but only writing a reply closes the connection, so the client stays
+   * connected and its input is never processed again (a push message written to it closes it).
+   */
+  stalled = false
   /** SCRIPT DEBUG YES|SYNC: the next EVAL enters the Lua debugger (redis CLIENT_LUA_DEBUG[_SYNC]) */
   luaDebug: '' | 'yes' | 'sync' = ''
   /** a handler returned a Promise: queue input until it settles */
@@ -260,13 +266,23 @@ export class Session {
 
   private processBatch(): void {
     const evict = this.server.config.get('maxmemory-clients') !== '0'
-    while (!this.closed && !this.paused && !this.closeAfterReply) {
+    while (!this.closed && !this.paused && !this.closeAfterReply && !this.stalled) {
       this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
+      if (this.parser.emptyCommands !== 0) this.emptyCommands()
       if (argv === null) break
       if (argv instanceof ProtocolError) {
-        this.reply.error(argv.reply)
         this.server.log.verbose(`Protocol error (${argv.message}) from client: id=${this.id} addr=${this.addr}`)
+        const mark = this.reply.size
+        // counted in the error stats even when CLIENT REPLY OFF/SKIP drops it (redis afterErrorReply)
+        this.reply.error(argv.reply)
+        if (this.replyMode === 1 || this.replyMode === 3) {
+          this.reply.truncate(mark)
+          if (mark === 0 && (this.socket?.writableLength ?? 0) === 0) {
+            this.stalled = true
+            break
+          }
+        }
         this.closeAfterReply = true
         break
       }
@@ -312,6 +328,20 @@ export class Session {
       if (size >= REPLY_SPILL) this.flush()
     }
     this.flush()
+  }
+
+  /**
+   * redis resetClient after an empty command (*0, *-1, an empty inline line): no command ran, so the
+   * one-shot states end as after any command that is not their own — CLIENT REPLY SKIP's skip is
+   * used up, ASKING and CLIENT CACHING lapse outside MULTI.
+   */
+  private emptyCommands(): void {
+    this.parser.emptyCommands = 0
+    if (this.replyMode === 3) this.replyMode = 0
+    if (this.multi === null) {
+      this.asking = false
+      if (this.tracking?.caching) this.tracking.caching = false
+    }
   }
 
   /**
@@ -362,7 +392,7 @@ export class Session {
         if (!this.authenticated && this.socket.writableLength > UNAUTH_OUTPUT_LIMIT && this.authRequired()) this.close()
       }
     }
-    if (this.closeAfterReply && this.socket && !this.closed) {
+    if ((this.closeAfterReply || (this.stalled && size !== 0)) && this.socket && !this.closed) {
       this.closed = true
       // Like redis's close() once the reply is written: further input is not read, so a client
       // still sending (a protocol desync) sees the connection reset, not a half-open socket.

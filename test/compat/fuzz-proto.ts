@@ -31,6 +31,9 @@ interface Segment {
   effect: Effect
   /** CLIENT REPLY / MULTI / SUBSCRIBE / RESP3: the sentinel needs a RESET first */
   dirty?: boolean
+  /** nothing may follow: where the server's reads end would decide its reply (a line past 64 KiB
+   *  is refused once a read leaves it without its end, accepted when one brings the end along) */
+  last?: boolean
   note: string
 }
 
@@ -181,10 +184,10 @@ function segment(r: Rng, cfg: SeedConfig): Segment {
     case 10: {
       // an inline line far below, or a line without newline past, the 64 KiB limit
       if (r() < 0.5) return {bytes: L('ECHO ' + 'a'.repeat(int(r, 30000, 60000)) + eol(r)), effect: 'ok', note: 'long inline'}
-      return {bytes: L('ECHO ' + 'a'.repeat(int(r, 66000, 90000))), effect: 'fatal', note: 'too long inline'}
+      return {bytes: L('ECHO ' + 'a'.repeat(int(r, 66000, 90000))), effect: 'fatal', last: true, note: 'too long inline'}
     }
-    case 11: return {bytes: L('*' + '1'.repeat(int(r, 66000, 80000))), effect: 'fatal', note: 'too long count'}
-    case 12: return {bytes: L('*1\r\n$' + '1'.repeat(int(r, 66000, 80000))), effect: 'fatal', note: 'too long bulk count'}
+    case 11: return {bytes: L('*' + '1'.repeat(int(r, 66000, 80000))), effect: 'fatal', last: true, note: 'too long count'}
+    case 12: return {bytes: L('*1\r\n$' + '1'.repeat(int(r, 66000, 80000))), effect: 'fatal', last: true, note: 'too long bulk count'}
     case 13: {
       // bulk lengths around proto-max-bulk-len
       const n = cfg.protoMaxBulkLen + pick(r, [-1, 0, 1])
@@ -246,7 +249,7 @@ function stream(r: Rng, cfg: SeedConfig): Stream {
     segments.push(s)
     if (state === 'ok') state = s.effect
     if (s.dirty) dirty = true
-    if (s.effect === 'fatal' && r() < 0.6) break
+    if (s.last || (s.effect === 'fatal' && r() < 0.6)) break
   }
   let sentinel: string | null = null
   if (state === 'ok') {
