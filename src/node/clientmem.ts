@@ -315,7 +315,7 @@ export function clientInfoLine(server: NodeServer, s: Session, current: Session 
   if (t?.brokenRedir) flags += 'R'
   if (t?.bcast) flags += 'B'
   if (s.dirtyCas) flags += 'd'
-  if (s.closeAfterReply || s.stalled) flags += 'c'
+  if (s.closeAfterReply) flags += 'c'
   if (s.closeAsap) flags += 'A'
   if (s.readonlyMode) flags += 'r'
   if (s.flags.has('no-evict')) flags += 'e'

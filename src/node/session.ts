@@ -96,11 +96,11 @@ export class Session {
   closed = false
   closeAfterReply = false
   /**
-   * A protocol error under CLIENT REPLY OFF/SKIP with no reply waiting to be written: redis sets
-   * CLIENT_CLOSE_AFTER_REPLY, but only writing a reply closes the connection, so the client stays
-   * connected and its input is never processed again (a push message written to it closes it).
+   * closeAfterReply with nothing to write (QUIT or a protocol error under CLIENT REPLY OFF/SKIP):
+   * redis sets CLIENT_CLOSE_AFTER_REPLY, which only writing a reply acts on, and adds no reply to
+   * such a client any more: it stays connected, its input never processed again.
    */
-  stalled = false
+  private stalled = false
   /** SCRIPT DEBUG YES|SYNC: the next EVAL enters the Lua debugger (redis CLIENT_LUA_DEBUG[_SYNC]) */
   luaDebug: '' | 'yes' | 'sync' = ''
   /** a handler returned a Promise: queue input until it settles */
@@ -266,7 +266,7 @@ export class Session {
 
   private processBatch(): void {
     const evict = this.server.config.get('maxmemory-clients') !== '0'
-    while (!this.closed && !this.paused && !this.closeAfterReply && !this.stalled) {
+    while (!this.closed && !this.paused && !this.closeAfterReply) {
       this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
       if (this.parser.emptyCommands !== 0) this.emptyCommands()
@@ -274,15 +274,9 @@ export class Session {
       if (argv instanceof ProtocolError) {
         this.server.log.verbose(`Protocol error (${argv.message}) from client: id=${this.id} addr=${this.addr}`)
         const mark = this.reply.size
-        // counted in the error stats even when CLIENT REPLY OFF/SKIP drops it (redis afterErrorReply)
         this.reply.error(argv.reply)
-        if (this.replyMode === 1 || this.replyMode === 3) {
-          this.reply.truncate(mark)
-          if (mark === 0 && (this.socket?.writableLength ?? 0) === 0) {
-            this.stalled = true
-            break
-          }
-        }
+        // CLIENT REPLY OFF/SKIP drops it as any reply (still counted in the error stats)
+        if (this.replyMode === 1 || this.replyMode === 3) this.reply.truncate(mark)
         this.closeAfterReply = true
         break
       }
@@ -372,6 +366,10 @@ export class Session {
   /** Write everything accumulated in one socket write. */
   flush(): void {
     const size = this.reply.size
+    if (this.stalled) {
+      if (size !== 0) this.reply.truncate(0)
+      return
+    }
     if (size !== 0) {
       if (this.socket !== null && size + this.socket.writableLength > this.rbSize && checkOutputLimit(this, true)) return
       const before = this.server.beforeReply
@@ -392,7 +390,12 @@ export class Session {
         if (!this.authenticated && this.socket.writableLength > UNAUTH_OUTPUT_LIMIT && this.authRequired()) this.close()
       }
     }
-    if ((this.closeAfterReply || (this.stalled && size !== 0)) && this.socket && !this.closed) {
+    if (this.closeAfterReply && this.socket && !this.closed) {
+      if (size === 0 && this.socket.writableLength === 0) {
+        // nothing written since the last write: redis never gets to close it (see `stalled`)
+        this.stalled = true
+        return
+      }
       this.closed = true
       // Like redis's close() once the reply is written: further input is not read, so a client
       // still sending (a protocol desync) sees the connection reset, not a half-open socket.

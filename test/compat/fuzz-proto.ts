@@ -332,7 +332,14 @@ class Wire {
       if (this.closed) break
       if (tail !== null && this.size >= tail.length && this.text.endsWith(tail)) break
       const now = Date.now()
-      if (now - this.last >= quiet || now >= deadline) break
+      if (now >= deadline) break
+      if (now - this.last >= quiet) {
+        // A stalled event loop runs its due timers before the I/O that arrived meanwhile (the
+        // embedded node shares this process): a few loop turns let that I/O in first.
+        for (let k = 0; k < 4; k++) await new Promise((res) => setImmediate(res))
+        if (Date.now() - this.last >= quiet) break
+        continue
+      }
       await new Promise<void>((res) => {
         const t = setTimeout(res, Math.min(quiet - (now - this.last), deadline - now))
         this.wake = () => (clearTimeout(t), res())

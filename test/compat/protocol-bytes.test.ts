@@ -92,6 +92,21 @@ pairSuite('request bytes', {}, (p) => {
     await same(p, [mb('CLIENT', 'REPLY', 'SKIP') + mb('PING') + '*x\r\n'], {data: '-ERR Protocol error: invalid multibulk length\r\n', closed: true})
   })
 
+  test('QUIT under CLIENT REPLY OFF/SKIP does not close; a stalled client gets no push message', async () => {
+    await same(p, [mb('CLIENT', 'REPLY', 'OFF'), mb('QUIT'), mb('PING')], {data: '', closed: false})
+    await same(p, [mb('CLIENT', 'REPLY', 'SKIP'), mb('QUIT') + mb('PING')], {data: '', closed: false})
+    await same(p, [mb('CLIENT', 'REPLY', 'SKIP') + mb('QUIT')], {data: '', closed: false})
+    await same(p, [mb('PING') + mb('CLIENT', 'REPLY', 'OFF') + mb('QUIT')], {data: '+PONG\r\n', closed: true})
+    const stalledSubscriber = async (port: number): Promise<Got> => {
+      const sub = exchange(port, [mb('SUBSCRIBE', 'pb-ch'), mb('CLIENT', 'REPLY', 'OFF') + '*x\r\n'], 300)
+      await new Promise((r) => setTimeout(r, 150))
+      await exchange(port, [mb('PUBLISH', 'pb-ch', 'hello')])
+      return sub
+    }
+    const [theirs, ours] = await Promise.all([stalledSubscriber(p.redisPort), stalledSubscriber(p.ourPort)])
+    assert.deepEqual(ours, theirs)
+  })
+
   test('an empty command (*0, *-1, a blank line) uses up CLIENT REPLY SKIP', async () => {
     for (const empty of ['\r\n', '\n', '*0\r\n', '*-1\r\n', '  \t\r\n']) {
       await same(p, [mb('CLIENT', 'REPLY', 'SKIP') + empty + mb('PING')], {data: '+PONG\r\n', closed: false})
