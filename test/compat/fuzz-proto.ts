@@ -384,6 +384,17 @@ async function counters(c: RawClient): Promise<string> {
     .join('\n')
 }
 
+const CLIENT_FIELDS = ['db', 'sub', 'psub', 'ssub', 'multi', 'qbuf', 'argv-mem', 'flags', 'cmd', 'user', 'resp', 'obl', 'oll', 'omem']
+
+/** The CLIENT LIST fields of the connection from local port `port` that only its bytes decide. */
+async function clientFields(c: RawClient, port: number): Promise<string> {
+  const list = String(await c.call(['CLIENT', 'LIST']))
+  const line = list.split('\n').find((l) => l.includes(` addr=127.0.0.1:${port} `))
+  if (line === undefined) return '<gone>'
+  const fields = new Map(line.trim().split(' ').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]))
+  return CLIENT_FIELDS.map((f) => `${f}=${fields.get(f)}`).join(' ')
+}
+
 export interface ProtoDiff {
   seed: number
   index: number
@@ -427,6 +438,13 @@ export async function fuzzProto(redisPort: number, ourPort: number, seed: number
         const a = normalize(theirs.data) + (theirs.closed && !closeVaries ? '<closed>' : '')
         const b = normalize(ours.data) + (ours.closed && !closeVaries ? '<closed>' : '')
         if (a !== b) return {seed, index: i, notes, what: 'bytes', theirs: a, ours: b}
+        if (!theirs.closed && !ours.closed) {
+          // the connection as CLIENT LIST shows it: what is left unparsed, the arguments parsed of
+          // an incomplete command, its flags (c: closing after a reply that never comes)
+          const [la, lb] = await Promise.all(ctl.map((c, k) => clientFields(c, wires[k].sock.localPort!)))
+          if (process.env.FUZZ_PROTO_DEBUG) console.log(la)
+          if (la !== lb) return {seed, index: i, notes, what: 'CLIENT LIST', theirs: la, ours: lb}
+        }
       } finally {
         for (const w of wires) w.close()
       }
