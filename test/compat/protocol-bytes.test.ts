@@ -77,6 +77,18 @@ pairSuite('request bytes', {}, (p) => {
     }
   })
 
+  test('CONFIG SET proto-max-bulk-len applies to the connections already open', async () => {
+    try {
+      await same(p, [mb('CONFIG', 'SET', 'proto-max-bulk-len', '1mb') + '*2\r\n$4\r\nECHO\r\n$1048577\r\n'], {
+        data: '+OK\r\n-ERR Protocol error: invalid bulk length\r\n',
+        closed: true,
+      })
+      await same(p, [mb('CONFIG', 'SET', 'proto-max-bulk-len', '2mb') + '*2\r\n$4\r\nECHO\r\n$1048577\r\n'], {data: '+OK\r\n', closed: false})
+    } finally {
+      await Promise.all([p.redisPort, p.ourPort].map((port) => exchange(port, [mb('CONFIG', 'SET', 'proto-max-bulk-len', '512mb')])))
+    }
+  })
+
   test('unknown command errors print the name and arguments up to a NUL (%s)', async () => {
     await same(p, [mb('G\x00ET', 'a\x00b', 'c') + mb('\x00x')])
     await same(p, [mb('CLIENT', 'NO\x00PE')])
