@@ -52,6 +52,7 @@ const mb = (argv: string[]) => L(`*${argv.length}\r\n` + argv.map((a) => `$${a.l
 const KEYS = ['k1', 'k2', 'n1', 'l1']
 const VALUES = ['v', '', '1', '-7', 'hello world', 'a"b', "it's", 'tab\there', 'nl\nx', 'cr\rx', 'nul\x00x', '\xff\xfe', 'x'.repeat(100), '\\x41']
 const COUNTS = ['0', '-1', '-0', '00', '01', '+1', ' 1', '1 ', '', 'abc', '1x', '-5', '2147483647', '2147483648', '1048577', '99999999999999999999', '9223372036854775807', '-9223372036854775808', '-9223372036854775809', '-2147483649', '-9007199254740993', '18446744073709551616', '0x10', '1e3', '\t2']
+const GARBAGE = ['a', 'b', ' ', ' ', '\t', '\x0b', '\x0c', '\r', '"', "'", '\\', '\\x', '4', '1', 'f', 'G', '\\n', '\\"', "\\'", '\x80', '\xff', '$', '*', 'PING', 'ECHO ', 'SET ']
 const LENGTHS = ['-1', '-0', '+3', '03', ' 3', '3 ', '', 'x', '3x', '-9223372036854775808', '99999999999999999999', '9223372036854775807', '2147483648', '0x3', '3.0']
 
 /** A valid command's argv, with its effect on the connection state. */
@@ -146,8 +147,28 @@ function segment(r: Rng, cfg: SeedConfig): Segment {
     if (line === null) return {bytes: mb(c.argv), effect, dirty, muting, note: `mb ${show(c.argv)}`}
     return {bytes: L(line + eol(r)), effect, dirty, muting, note: `inline ${show(c.argv)}`}
   }
-  const k = int(r, 0, 27)
+  const k = int(r, 0, 31)
   switch (k) {
+    case 28: {
+      // an inline line of random bytes: quotes, escapes, every kind of whitespace, high bytes
+      const line = Array.from({length: int(r, 1, 30)}, () => pick(r, GARBAGE)).join('')
+      return {bytes: L(line + eol(r)), effect: 'absorb', note: `garbage ${JSON.stringify(line)}`}
+    }
+    case 29: {
+      // a multibulk of random headers and payloads
+      const parts = Array.from({length: int(r, 1, 5)}, () => pick(r, ['$1\r\nx\r\n', '$0\r\n\r\n', '$3\r\nabc\r\n', '$2\r\nab', '\r\n', '$', '1', 'x', '\r', '\n', '*1\r\n', '$-1\r\n', '$ 1\r\n']))
+      return {bytes: L(`*${int(r, 0, 4)}\r\n` + parts.join('')), effect: 'absorb', note: `garbage mb ${JSON.stringify(parts.join(''))}`}
+    }
+    case 30: {
+      // an unknown command whose error quotes long or multi-line names and arguments
+      const argv = [pick(r, ['x'.repeat(200), 'NO\r\nPE', 'bad\ncmd', 'é\xff']), ...Array.from({length: int(r, 0, 4)}, () => pick(r, ['a'.repeat(int(r, 1, 140)), 'l1\r\nl2', '', '\n']))]
+      return {bytes: mb(argv), effect: 'ok', note: `unknown ${show(argv)}`}
+    }
+    case 31: {
+      // an unknown subcommand of a container command
+      const argv = [pick(r, ['CLIENT', 'config', 'Object', 'XINFO']), pick(r, ['nope', 'x'.repeat(150), 'a\r\nb', '']), 'arg']
+      return {bytes: mb(argv), effect: 'ok', note: `subcommand ${show(argv)}`}
+    }
     case 0: return {bytes: L(pick(r, ['\r\n', '\n', '   \r\n', '\t\n', ' \r\r\n', '\r\r\n'])), effect: 'ok', note: 'empty line'}
     case 1: return {bytes: L(pick(r, ['*0\r\n', '*-1\r\n', '*-0\r\n'])), effect: 'ok', note: 'empty multibulk'}
     case 2: {
