@@ -147,8 +147,18 @@ function segment(r: Rng, cfg: SeedConfig): Segment {
     if (line === null) return {bytes: mb(c.argv), effect, dirty, muting, note: `mb ${show(c.argv)}`}
     return {bytes: L(line + eol(r)), effect, dirty, muting, note: `inline ${show(c.argv)}`}
   }
-  const k = int(r, 0, 31)
+  const k = int(r, 0, 33)
   switch (k) {
+    case 32: {
+      // a command cut inside a bulk (small or past 32 KiB, redis's big-argument reads)
+      const n = pick(r, [10, 1000, 40000, 100000])
+      const have = int(r, 0, n)
+      return {bytes: L(`*3\r\n$3\r\nSET\r\n$2\r\nk9\r\n$${n}\r\n` + 'p'.repeat(have)), effect: 'absorb', note: `partial bulk ${have}/${n}`}
+    }
+    case 33: {
+      // messages to a channel this connection may be subscribed to (pushes in RESP3)
+      return {bytes: mb(['PUBLISH', 'ch', pick(r, VALUES)]), effect: 'ok', note: 'publish'}
+    }
     case 28: {
       // an inline line of random bytes: quotes, escapes, every kind of whitespace, high bytes
       const line = Array.from({length: int(r, 1, 30)}, () => pick(r, GARBAGE)).join('')
