@@ -328,10 +328,11 @@ export class RequestParser {
     let end = nl
     if (end > this.pos && buf[end - 1] === 13) end--
     const line = (buf as Latin1Buffer).latin1Slice(this.pos, end)
+    const argv = splitArgs(line)
+    // the line stays in the query buffer (CLIENT LIST qbuf of a client that is never closed)
+    if (argv === null) return new ProtocolError('unbalanced quotes in request')
     this.pos = nl + 1
     this.need = 0
-    const argv = splitArgs(line)
-    if (argv === null) return new ProtocolError('unbalanced quotes in request')
     return argv
   }
 }

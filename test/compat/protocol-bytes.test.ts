@@ -119,6 +119,32 @@ pairSuite('request bytes', {}, (p) => {
     assert.deepEqual(ours, theirs)
   })
 
+  test("a client stalled by a protocol error keeps the bad request and what follows in its query buffer", async () => {
+    const listed = async (port: number, bad: string): Promise<string> => {
+      const sock = await new Promise<net.Socket>((res) => {
+        const s = net.connect(port, '127.0.0.1', () => res(s))
+      })
+      try {
+        sock.write(mb('CLIENT', 'REPLY', 'OFF'))
+        await new Promise((r) => setTimeout(r, 50))
+        sock.write(bad)
+        await new Promise((r) => setTimeout(r, 50))
+        sock.write('PING\r\n')
+        await new Promise((r) => setTimeout(r, 50))
+        const list = await exchange(port, [mb('CLIENT', 'LIST')])
+        const line = list.data.split('\n').find((l) => l.includes(`addr=127.0.0.1:${sock.localPort} `)) ?? ''
+        return line.split(' ').filter((f) => /^(qbuf|argv-mem|flags|cmd)=/.test(f)).join(' ')
+      } finally {
+        sock.destroy()
+      }
+    }
+    for (const bad of ['"unbalanced\r\n', "ECHO 'a'b\n", '*x\r\n', '*2\r\n$4\r\nECHO\r\n:1\r\n', '*1\r\n$-3\r\n']) {
+      const [theirs, ours] = await Promise.all([listed(p.redisPort, bad), listed(p.ourPort, bad)])
+      assert.match(theirs, /flags=c/)
+      assert.equal(ours, theirs, JSON.stringify(bad))
+    }
+  })
+
   test('an empty command (*0, *-1, a blank line) uses up CLIENT REPLY SKIP', async () => {
     for (const empty of ['\r\n', '\n', '*0\r\n', '*-1\r\n', '  \t\r\n']) {
       await same(p, [mb('CLIENT', 'REPLY', 'SKIP') + empty + mb('PING')], {data: '+PONG\r\n', closed: false})
