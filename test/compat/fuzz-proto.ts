@@ -4,11 +4,14 @@
 // non-numeric, with a '+' sign, leading zeros or spaces, a byte other than '$' where a bulk header
 // belongs, a bulk without its CRLF, count lines and inline lines past 64 KiB, bulks around
 // proto-max-bulk-len, arguments past client-query-buffer-limit, the pre-AUTH limits), pipelined, with
-// HELLO 2/3, CLIENT REPLY OFF/SKIP, MULTI, SUBSCRIBE, RESET and QUIT mixed in — each stream cut into
-// random chunks sent with small delays, on fresh raw TCP connections to a real redis-server and an
-// embedded node at the same time. Compared: every byte each server sends back until it closes the
-// connection or goes quiet (an ECHO sentinel ends a stream the generator knows to be well-formed),
-// whether it closed, and afterwards INFO's error counters and command stats.
+// HELLO 2/3, CLIENT REPLY OFF/SKIP, MULTI, SUBSCRIBE/PUBLISH, RESET and QUIT mixed in, random inline
+// bytes — each stream cut into random chunks sent with small delays, on fresh raw TCP connections to a
+// real redis-server and an embedded node at the same time. Compared: every byte each server sends back
+// until it closes the connection or goes quiet (an ECHO sentinel ends a stream the generator knows to
+// be well-formed), whether it closed, CLIENT LIST's qbuf/argv-mem/flags/cmd of a connection left open,
+// and afterwards INFO's error counters, errorstats and command stats. Left out, as redis-server's own
+// read boundaries decide them: an inline line past 64 KiB that has its end later, and whether QUIT or
+// a protocol error under CLIENT REPLY OFF/SKIP closes the connection (its bytes are still compared).
 //
 // Used by test/compat/fuzz-proto.test.ts (fixed seeds, in `npm test`) and as a tool:
 //   node --import tsx test/compat/fuzz-proto.ts [--seeds 1-40] [--commands 20]
