@@ -37,11 +37,15 @@ function discardTransaction(s: Session): void {
   s.server.unwatchAll(s)
 }
 
-/** redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort). */
-function rejectCommand(s: Session, spec: CommandSpec, err: string): void {
+/**
+ * redis rejectCommand: a rejected EXEC aborts the transaction (execCommandAbort), whether or not
+ * one is open. `sdsErr`: redis rejectCommandSds/rejectCommandFormat, whose text has no ERR code
+ * word in front, which EXECABORT's message then quotes as it is.
+ */
+function rejectCommand(s: Session, spec: CommandSpec, err: string, sdsErr = false): void {
   if (spec.name === 'exec') {
     discardTransaction(s)
-    return reject(s, `EXECABORT Transaction discarded because of: ${err}`)
+    return reject(s, `EXECABORT Transaction discarded because of: ${sdsErr && err.startsWith('ERR ') ? err.slice(4) : err}`, spec)
   }
   reject(s, err, spec)
 }
@@ -73,13 +77,13 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   // and replica-reply log lines name
   s.lastCommand = fullname
   const argc = argv.length
-  if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return reject(s, wrongArity(fullname), spec)
+  if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) return rejectCommand(s, spec, wrongArity(fullname), true)
   const flags = spec.flags
   if (flags.includes('protected') && !s.loader) {
     const err = protectedCommandError(s, spec)
     if (err !== null) return reject(s, err, spec)
   }
-  if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return reject(s, E.NOAUTH, spec)
+  if (!s.authenticated && !flags.includes('noauth') && s.authRequired()) return rejectCommand(s, spec, E.NOAUTH)
   if (s.multi !== null && flags.includes('no-multi')) return reject(s, 'ERR Command not allowed inside a transaction', spec)
   if (!s.aclUser.unrestricted && !s.fromMaster) {
     // redis ACLCheckAllPerm (the default all-permissions user skips it entirely)
@@ -123,7 +127,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
   if (server.replication?.master?.loadingState() === 'async' && noAsyncLoading(fullname)) return rejectCommand(s, spec, E.LOADING)
   if (trackingClients !== 0) trackingLimitBeforeCommand(server)
   if (s.resp === 2 && s.subscriptionCount() !== 0 && !flags.includes('subscribed-ok'))
-    return reject(s, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec)
+    return rejectCommand(s, spec, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, true)
 
   // redis processCommand: a replica (after SYNC/PSYNC) or a MONITOR (both CLIENT_SLAVE) must not
   // touch the keyspace (it would otherwise slip past CLIENT PAUSE, from which replicas are exempt)

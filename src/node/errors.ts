@@ -69,15 +69,21 @@ export function wrongArity(fullname: string): string {
   return `ERR wrong number of arguments for '${fullname}' command`
 }
 
-/** redis server.c: args are quoted, concatenated until 128 chars, newlines sanitised. */
+/** A string as C's %s prints it: up to its first NUL byte. */
+export function cstr(s: string): string {
+  const nul = s.indexOf('\0')
+  return nul === -1 ? s : s.slice(0, nul)
+}
+
+/** redis server.c: args are quoted, concatenated until 128 chars, newlines sanitised (each %s stops at a NUL). */
 export function unknownCommand(argv: string[]): string {
   let args = ''
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `
-  return sanitize(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`)
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i]).slice(0, 128 - args.length)}' `
+  return sanitize(`ERR unknown command '${cstr(argv[0]).slice(0, 128)}', with args beginning with: ${args}`)
 }
 
 export function unknownSubcommand(sub: string, cmd: string): string {
-  return sanitize(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`)
+  return sanitize(`ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${cstr(cmd).toUpperCase()} HELP.`)
 }
 
 /** Error replies must be one line (addReplyErrorLength replaces \r and \n with spaces). */

@@ -38,6 +38,12 @@ export function queryBufferAlloc(s: Session): number {
 
 /** clientsCronResizeQueryBuffer for every client, from the server cron. */
 export function installQueryBufferCron(server: NodeServer): void {
+  // redis reads server.proto_max_bulk_len at every $<len>: CONFIG SET applies to connected clients
+  server.config.onChange.push((name) => {
+    if (name !== 'proto-max-bulk-len') return
+    const max = server.config.int('proto-max-bulk-len')
+    for (const s of server.sessions.values()) s.parser.maxBulkLen = max
+  })
   server.cronHooks.push(() => {
     const now = server.clock.now()
     for (const s of server.sessions.values()) {

@@ -95,6 +95,12 @@ export class Session {
   clusterSlot = -1
   closed = false
   closeAfterReply = false
+  /**
+   * closeAfterReply with nothing to write (QUIT or a protocol error under CLIENT REPLY OFF/SKIP):
+   * redis sets CLIENT_CLOSE_AFTER_REPLY, which only writing a reply acts on, and adds no reply to
+   * such a client any more: it stays connected, its input never processed again.
+   */
+  private stalled = false
   /** SCRIPT DEBUG YES|SYNC: the next EVAL enters the Lua debugger (redis CLIENT_LUA_DEBUG[_SYNC]) */
   luaDebug: '' | 'yes' | 'sync' = ''
   /** a handler returned a Promise: queue input until it settles */
@@ -263,10 +269,14 @@ export class Session {
     while (!this.closed && !this.paused && !this.closeAfterReply) {
       this.qbuf = this.parser.pending
       const argv = this.parser.next(this.authRequired())
+      if (this.parser.emptyCommands !== 0) this.emptyCommands()
       if (argv === null) break
       if (argv instanceof ProtocolError) {
-        this.reply.error(argv.reply)
         this.server.log.verbose(`Protocol error (${argv.message}) from client: id=${this.id} addr=${this.addr}`)
+        const mark = this.reply.size
+        this.reply.error(argv.reply)
+        // CLIENT REPLY OFF/SKIP drops it as any reply (still counted in the error stats)
+        if (this.replyMode === 1 || this.replyMode === 3) this.reply.truncate(mark)
         this.closeAfterReply = true
         break
       }
@@ -315,6 +325,20 @@ export class Session {
   }
 
   /**
+   * redis resetClient after an empty command (*0, *-1, an empty inline line): no command ran, so the
+   * one-shot states end as after any command that is not their own — CLIENT REPLY SKIP's skip is
+   * used up, ASKING and CLIENT CACHING lapse outside MULTI.
+   */
+  private emptyCommands(): void {
+    this.parser.emptyCommands = 0
+    if (this.replyMode === 3) this.replyMode = 0
+    if (this.multi === null) {
+      this.asking = false
+      if (this.tracking?.caching) this.tracking.caching = false
+    }
+  }
+
+  /**
    * redis _addReplyToBufferOrList / addReplyDeferredLen: nothing is ever written back on a
    * replica's link (it carries the RDB and the stream), so a command there that produced a reply
    * is logged, its reply dropped and the replica freed (logInvalidUseAndFreeClientAsync).
@@ -342,6 +366,10 @@ export class Session {
   /** Write everything accumulated in one socket write. */
   flush(): void {
     const size = this.reply.size
+    if (this.stalled) {
+      if (size !== 0) this.reply.truncate(0)
+      return
+    }
     if (size !== 0) {
       if (this.socket !== null && size + this.socket.writableLength > this.rbSize && checkOutputLimit(this, true)) return
       const before = this.server.beforeReply
@@ -363,6 +391,11 @@ export class Session {
       }
     }
     if (this.closeAfterReply && this.socket && !this.closed) {
+      if (size === 0 && this.socket.writableLength === 0) {
+        // nothing written since the last write: redis never gets to close it (see `stalled`)
+        this.stalled = true
+        return
+      }
       this.closed = true
       // Like redis's close() once the reply is written: further input is not read, so a client
       // still sending (a protocol desync) sees the connection reset, not a half-open socket.

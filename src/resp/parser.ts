@@ -25,10 +25,13 @@ export class ProtocolError {
 
 type Latin1Buffer = Buffer & {latin1Slice(start: number, end: number): string}
 
-/** redis string2ll: optional '-', no leading zeros, no '+', no spaces. NaN when invalid. */
+/**
+ * redis string2ll: optional '-', no leading zeros, no '+', no spaces, at most 20 bytes, within a
+ * long long. NaN when invalid. Beyond 2^53 the value comes back rounded (only compared with limits).
+ */
 function parseLL(b: Buffer, start: number, end: number): number {
   const len = end - start
-  if (len <= 0 || len > 19) return NaN
+  if (len <= 0 || len > 20) return NaN
   let i = start
   let neg = false
   if (b[i] === 45) {
@@ -43,18 +46,38 @@ function parseLL(b: Buffer, start: number, end: number): number {
     if (d < 0 || d > 9) return NaN
     n = n * 10 + d
   }
-  if (n > Number.MAX_SAFE_INTEGER) return NaN // beyond every limit we check anyway
+  if (n > Number.MAX_SAFE_INTEGER) {
+    // a long long still (redis accepts *-9223372036854775808 as an empty command)
+    const v = BigInt((b as Latin1Buffer).latin1Slice(start, end))
+    if (v > 9223372036854775807n || v < -9223372036854775808n) return NaN
+    return Number(v)
+  }
   return neg ? -n : n
 }
 
 /**
  * Index of the next '\r' at or after `from`, -1 if none. Length lines are a few bytes, so a
  * short JS scan beats Buffer#indexOf's native call; long garbage falls back to indexOf.
+ * redis looks for it with strchr on the query buffer: a NUL byte before it hides it (-1).
  */
 function findCR(b: Buffer, from: number): number {
   const stop = Math.min(b.length, from + 24)
-  for (let i = from; i < stop; i++) if (b[i] === 13) return i
-  return stop === b.length ? -1 : b.indexOf(13, stop)
+  for (let i = from; i < stop; i++) {
+    const c = b[i]
+    if (c === 13) return i
+    if (c === 0) return -1
+  }
+  return stop === b.length ? -1 : beforeNul(b, stop, b.indexOf(13, stop))
+}
+
+/** `at` (an index found from `from`, or -1), or -1 when a NUL byte comes first (C strchr). */
+function beforeNul(b: Buffer, from: number, at: number): number {
+  if (at === -1) return -1
+  if (at - from <= 64) {
+    for (let i = from; i < at; i++) if (b[i] === 0) return -1
+    return at
+  }
+  return b.subarray(from, at).indexOf(0) === -1 ? at : -1
 }
 
 /**
@@ -113,6 +136,8 @@ export class RequestParser {
    * lookup (ComputeAndSetRawHash showed up in perf otherwise).
    */
   private readonly names: (string | undefined)[] = new Array(256).fill(undefined)
+  /** Empty commands (*0, *-1, blank inline lines) skipped since the caller last reset it to 0. */
+  emptyCommands = 0
   /** proto-max-bulk-len */
   maxBulkLen = 512 * 1024 * 1024
 
@@ -174,11 +199,17 @@ export class RequestParser {
         if (buf[this.pos] === 42) {
           const r = this.multibulkHeader(authRequired)
           if (r !== true) return r
-          if (this.multibulk === 0) continue // *0 / *-1: empty command, skipped like redis
+          if (this.multibulk === 0) {
+            this.emptyCommands++ // *0 / *-1: empty command, skipped like redis
+            continue
+          }
         } else {
           const r = this.inline()
           if (r === null || r instanceof ProtocolError) return r
-          if (r.length === 0) continue
+          if (r.length === 0) {
+            this.emptyCommands++
+            continue
+          }
           return r
         }
       }
@@ -289,7 +320,7 @@ export class RequestParser {
 
   private inline(): string[] | null | ProtocolError {
     const buf = this.buf
-    const nl = buf.indexOf(10, this.pos)
+    const nl = beforeNul(buf, this.pos, buf.indexOf(10, this.pos))
     if (nl === -1) {
       if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError('too big inline request')
       return this.waitFor(buf.length - this.pos + 1)
@@ -297,10 +328,11 @@ export class RequestParser {
     let end = nl
     if (end > this.pos && buf[end - 1] === 13) end--
     const line = (buf as Latin1Buffer).latin1Slice(this.pos, end)
+    const argv = splitArgs(line)
+    // the line stays in the query buffer (CLIENT LIST qbuf of a client that is never closed)
+    if (argv === null) return new ProtocolError('unbalanced quotes in request')
     this.pos = nl + 1
     this.need = 0
-    const argv = splitArgs(line)
-    if (argv === null) return new ProtocolError('unbalanced quotes in request')
     return argv
   }
 }

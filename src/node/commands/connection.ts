@@ -1,5 +1,5 @@
 // Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT READONLY READWRITE ASKING CLIENT.
-import {E} from '../errors.js'
+import {cstr, E} from '../errors.js'
 import {REDIS_VERSION} from '../version.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, validateClientName} from './util.js'
@@ -51,7 +51,9 @@ function reset(ctx: CommandContext): void {
   s.readonlyMode = false
   // clearClientConnectionState: tracking off, replies on, no longer a MONITOR.
   existingTracking(ctx.server)?.disable(s)
-  s.replyMode = 0
+  // clearClientConnectionState clears CLIENT_REPLY_OFF and _SKIP_NEXT, not CLIENT_REPLY_SKIP: a
+  // RESET right after CLIENT REPLY SKIP is the command whose reply is skipped
+  if (s.replyMode !== 3) s.replyMode = 0
   if (s.flags.delete('monitor')) {
     s.flags.delete('replica')
     ctx.server.insight.monitors.delete(s)
@@ -84,26 +86,20 @@ function hello(ctx: CommandContext, argv: string[]): void {
     ver = v
     i = 2
   }
-  let authPair: [string, string] | null = null
-  let setname: string | null = null
+  // redis helloCommand: each option takes effect as it is read (a SETNAME before a bad option or a
+  // failed AUTH is kept), then the authentication check
   for (; i < argv.length; i++) {
     const more = argv.length - i - 1
     if (is(argv[i], 'auth') && more >= 2) {
-      authPair = [argv[i + 1], argv[i + 2]]
+      if (!ctx.server.acl.authenticate(s, argv[i + 1], argv[i + 2], argv[0])) return ctx.reply.error(E.WRONGPASS)
       i += 2
     } else if (is(argv[i], 'setname') && more >= 1) {
-      setname = argv[++i]
-    } else return ctx.reply.error(`ERR Syntax error in HELLO option '${argv[i]}'`)
+      const err = validateClientName(argv[++i])
+      if (err) return ctx.reply.error(err)
+      s.name = argv[i]
+    } else return ctx.reply.error(`ERR Syntax error in HELLO option '${cstr(argv[i])}'`)
   }
-  if (authPair) {
-    if (!ctx.server.acl.authenticate(s, authPair[0], authPair[1], argv[0])) return ctx.reply.error(E.WRONGPASS)
-  }
-  if (s.authRequired()) return ctx.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time')
-  if (setname !== null) {
-    const err = validateClientName(setname)
-    if (err) return ctx.reply.error(err)
-    s.name = setname
-  }
+  if (s.authRequired()) return ctx.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time')
   s.resp = ver as 2 | 3
   const r = ctx.reply
   r.map(7)
