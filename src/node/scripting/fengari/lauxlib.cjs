@@ -33,7 +33,6 @@ const {
     lua_insert,
     lua_isinteger,
     lua_isnil,
-    lua_isnumber,
     lua_isstring,
     lua_istable,
     lua_len,

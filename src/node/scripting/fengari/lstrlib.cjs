@@ -1,21 +1,11 @@
 "use strict";
 
-const { sprintf } = require('sprintf-js');
-
 const {
-    LUA_INTEGER_FMT,
     LUA_INTEGER_FRMLEN,
-    LUA_MININTEGER,
-    LUA_NUMBER_FMT,
-    lua_numberformat,
-    LUA_NUMBER_FRMLEN,
-    frexp,
-    lua_getlocaledecpoint
+    lua_numberformat
 } = require('./luaconf.cjs');
 const {
-    LUA_TBOOLEAN,
     LUA_TFUNCTION,
-    LUA_TNIL,
     LUA_TNUMBER,
     LUA_TSTRING,
     LUA_TTABLE,
@@ -24,7 +14,6 @@ const {
     lua_dump,
     lua_gettable,
     lua_gettop,
-    lua_isinteger,
     lua_isstring,
     lua_pop,
     lua_pushcclosure,
@@ -33,7 +22,6 @@ const {
     lua_pushliteral,
     lua_pushlstring,
     lua_pushnil,
-    lua_pushnumber,
     lua_pushstring,
     lua_pushvalue,
     lua_remove,
@@ -41,8 +29,6 @@ const {
     lua_setmetatable,
     lua_settop,
     lua_toboolean,
-    lua_tointeger,
-    lua_tonumber,
     lua_tostring,
     lua_touserdata,
     lua_type,
@@ -52,7 +38,6 @@ const {
     luaL_Buffer,
     luaL_addchar,
     luaL_addlstring,
-    luaL_addsize,
     luaL_addstring,
     luaL_addvalue,
     luaL_argcheck,
@@ -67,8 +52,6 @@ const {
     luaL_error,
     luaL_setfuncs,
     luaL_optinteger,
-    luaL_optstring,
-    luaL_prepbuffsize,
     luaL_pushresult,
     luaL_pushresultsize,
     luaL_tolstring,
@@ -78,7 +61,6 @@ const lualib = require('./lualib.cjs');
 const {
     luastring_eq,
     luastring_indexOf,
-    to_jsstring,
     to_luastring
 } = require("./fengaricore.cjs");
 
@@ -156,54 +138,6 @@ const str_dump = function(L) {
     return 1;
 };
 
-const SIZELENMOD = LUA_NUMBER_FRMLEN.length + 1;
-
-const L_NBFD = 1;
-
-const num2straux = function(x) {
-    /* if 'inf' or 'NaN', format it like '%g' */
-    if (Object.is(x, Infinity))
-        return to_luastring('inf');
-    else if (Object.is(x, -Infinity))
-        return to_luastring('-inf');
-    else if (Number.isNaN(x))
-        return to_luastring('nan');
-    else if (x === 0) {  /* can be -0... */
-        /* create "0" or "-0" followed by exponent */
-        let zero = sprintf(LUA_NUMBER_FMT + "x0p+0", x);
-        if (Object.is(x, -0))
-            zero = "-" + zero;
-        return to_luastring(zero);
-    } else {
-        let buff = "";
-        let fe = frexp(x);  /* 'x' fraction and exponent */
-        let m = fe[0];
-        let e = fe[1];
-        if (m < 0) {  /* is number negative? */
-            buff += '-';  /* add signal */
-            m = -m;  /* make it positive */
-        }
-        buff += "0x";  /* add "0x" */
-        buff += (m * (1<<L_NBFD)).toString(16);
-        e -= L_NBFD;  /* this digit goes before the radix point */
-        buff += sprintf("p%+d", e);  /* add exponent */
-        return to_luastring(buff);
-    }
-};
-
-const lua_number2strx = function(L, fmt, x) {
-    let buff = num2straux(x);
-    if (fmt[SIZELENMOD] === 65 /* 'A'.charCodeAt(0) */) {
-        for (let i = 0; i < buff.length; i++) {
-            let c = buff[i];
-            if (c >= 97) /* toupper */
-                buff[i] = c & 0xdf;
-        }
-    } else if (fmt[SIZELENMOD] !== 97 /* 'a'.charCodeAt(0) */)
-        luaL_error(L, to_luastring("modifiers for format '%%a'/'%%A' not implemented"));
-    return buff;
-};
-
 /*
 ** Maximum size of each formatted item. This maximum size is produced
 ** by format('%.99f', -maxfloat), and is equal to 99 + 3 ('-', '.',
@@ -253,72 +187,6 @@ const addquoted51 = function(b, s, len) {
         }
     }
     luaL_addchar(b, 34 /* '"' */);
-};
-
-const addquoted = function(b, s, len) {
-    luaL_addchar(b, 34 /* '"'.charCodeAt(0) */);
-    let i = 0;
-    while (len--) {
-        if (s[i] === 34 /* '"'.charCodeAt(0) */ ||
-            s[i] === 92 /* '\\'.charCodeAt(0) */ ||
-            s[i] === 10 /* '\n'.charCodeAt(0) */) {
-            luaL_addchar(b, 92 /* '\\'.charCodeAt(0) */);
-            luaL_addchar(b, s[i]);
-        } else if (iscntrl(s[i])) {
-            let buff = "" + s[i]; /* stringify */
-            if (isdigit(s[i+1]))
-                buff = ("000" + buff).slice(-3); /* pad to 3 digits with leading '0's */
-            luaL_addstring(b, to_luastring("\\" + buff));
-        } else
-            luaL_addchar(b, s[i]);
-        i++;
-    }
-    luaL_addchar(b, 34 /* '"'.charCodeAt(0) */);
-};
-
-/*
-** Ensures the 'buff' string uses a dot as the radix character.
-*/
-const checkdp = function(buff) {
-    if (luastring_indexOf(buff, 46 /* ('.').charCodeAt(0) */) < 0) {  /* no dot? */
-        let point = lua_getlocaledecpoint();  /* try locale point */
-        let ppoint = luastring_indexOf(buff, point);
-        if (ppoint) buff[ppoint] = 46 /* ('.').charCodeAt(0) */;  /* change it to a dot */
-    }
-};
-
-const addliteral = function(L, b, arg) {
-    switch(lua_type(L, arg)) {
-        case LUA_TSTRING: {
-            let s = lua_tostring(L, arg);
-            addquoted(b, s, s.length);
-            break;
-        }
-        case LUA_TNUMBER: {
-            let buff;
-            if (!lua_isinteger(L, arg)) {  /* float? */
-                let n = lua_tonumber(L, arg);  /* write as hexa ('%a') */
-                buff = lua_number2strx(L, to_luastring(`%${LUA_INTEGER_FRMLEN}a`), n);
-                checkdp(buff);  /* ensure it uses a dot */
-            } else {  /* integers */
-                let n = lua_tointeger(L, arg);
-                let format = (n === LUA_MININTEGER)  /* corner case? */
-                    ? "0x%" + LUA_INTEGER_FRMLEN + "x"  /* use hexa */
-                    : LUA_INTEGER_FMT;  /* else use default format */
-                buff = to_luastring(sprintf(format, n));
-            }
-            luaL_addstring(b, buff);
-            break;
-        }
-        case LUA_TNIL: case LUA_TBOOLEAN: {
-            luaL_tolstring(L, arg);
-            luaL_addvalue(b);
-            break;
-        }
-        default: {
-            luaL_argerror(L, arg, to_luastring("value has no literal form"));
-        }
-    }
 };
 
 const scanformat = function(L, strfrmt, i, form) {
@@ -436,7 +304,7 @@ const str_format = function(L) {
                 case 'g': case 'G': {
                     let n = luaL_checknumber(L, arg);
                     addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));
-                    /* redis-ts: C's printf (sprintf-js rounds ties up and has no %E/%G) */
+                    /* redis-ts: C's printf (sprintf-js, which Fengari used, rounds ties up and has no %E/%G) */
                     luaL_addstring(b, to_luastring(lua_numberformat(String.fromCharCode(...form), n)));
                     break;
                 }
@@ -473,264 +341,6 @@ const str_format = function(L) {
                     return luaL_error(L, to_luastring("invalid option '%%%c' to 'format'"), strfrmt[i-1]);
                 }
             }
-        }
-    }
-    luaL_pushresult(b);
-    return 1;
-};
-
-/* value used for padding */
-const LUAL_PACKPADBYTE = 0x00;
-
-/* maximum size for the binary representation of an integer */
-const MAXINTSIZE = 16;
-
-const SZINT = 4; // Size of lua_Integer
-
-/* number of bits in a character */
-const NB = 8;
-
-/* mask for one character (NB 1's) */
-const MC = ((1 << NB) - 1);
-
-const MAXALIGN = 8;
-
-/*
-** information to pack/unpack stuff
-*/
-class Header {
-    constructor(L) {
-        this.L = L;
-        this.islittle = true;
-        this.maxalign = 1;
-    }
-}
-
-/*
-** options for pack/unpack
-*/
-const Kint       = 0; /* signed integers */
-const Kuint      = 1; /* unsigned integers */
-const Kfloat     = 2; /* floating-point numbers */
-const Kchar      = 3; /* fixed-length strings */
-const Kstring    = 4; /* strings with prefixed length */
-const Kzstr      = 5; /* zero-terminated strings */
-const Kpadding   = 6; /* padding */
-const Kpaddalign = 7; /* padding for alignment */
-const Knop       = 8; /* no-op (configuration or spaces) */
-
-const digit = isdigit;
-
-const getnum = function(fmt, df) {
-    if (fmt.off >= fmt.s.length || !digit(fmt.s[fmt.off]))  /* no number? */
-        return df;  /* return default value */
-    else {
-        let a = 0;
-        do {
-            a = a * 10 + (fmt.s[fmt.off++] - 48 /* '0'.charCodeAt(0) */);
-        } while (fmt.off < fmt.s.length && digit(fmt.s[fmt.off]) && a <= (MAXSIZE - 9)/10);
-        return a;
-    }
-};
-
-/*
-** Read an integer numeral and raises an error if it is larger
-** than the maximum size for integers.
-*/
-const getnumlimit = function(h, fmt, df) {
-    let sz = getnum(fmt, df);
-    if (sz > MAXINTSIZE || sz <= 0)
-        luaL_error(h.L, to_luastring("integral size (%d) out of limits [1,%d]"), sz, MAXINTSIZE);
-    return sz;
-};
-
-/*
-** Read and classify next option. 'size' is filled with option's size.
-*/
-const getoption = function(h, fmt) {
-    let r = {
-        opt: fmt.s[fmt.off++],
-        size: 0  /* default */
-    };
-    switch (r.opt) {
-        case 98  /*'b'*/: r.size = 1; r.opt = Kint;   return r; // sizeof(char): 1
-        case 66  /*'B'*/: r.size = 1; r.opt = Kuint;  return r;
-        case 104 /*'h'*/: r.size = 2; r.opt = Kint;   return r; // sizeof(short): 2
-        case 72  /*'H'*/: r.size = 2; r.opt = Kuint;  return r;
-        case 108 /*'l'*/: r.size = 4; r.opt = Kint;   return r; // sizeof(long): 4
-        case 76  /*'L'*/: r.size = 4; r.opt = Kuint;  return r;
-        case 106 /*'j'*/: r.size = 4; r.opt = Kint;   return r; // sizeof(lua_Integer): 4
-        case 74  /*'J'*/: r.size = 4; r.opt = Kuint;  return r;
-        case 84  /*'T'*/: r.size = 4; r.opt = Kuint;  return r; // sizeof(size_t): 4
-        case 102 /*'f'*/: r.size = 4; r.opt = Kfloat; return r; // sizeof(float): 4
-        case 100 /*'d'*/: r.size = 8; r.opt = Kfloat; return r; // sizeof(double): 8
-        case 110 /*'n'*/: r.size = 8; r.opt = Kfloat; return r; // sizeof(lua_Number): 8
-        case 105 /*'i'*/: r.size = getnumlimit(h, fmt, 4); r.opt = Kint;    return r; // sizeof(int): 4
-        case 73  /*'I'*/: r.size = getnumlimit(h, fmt, 4); r.opt = Kuint;   return r;
-        case 115 /*'s'*/: r.size = getnumlimit(h, fmt, 4); r.opt = Kstring; return r;
-        case 99  /*'c'*/: {
-            r.size = getnum(fmt, -1);
-            if (r.size === -1)
-                luaL_error(h.L, to_luastring("missing size for format option 'c'"));
-            r.opt = Kchar;
-            return r;
-        }
-        case 122 /*'z'*/:             r.opt = Kzstr;      return r;
-        case 120 /*'x'*/: r.size = 1; r.opt = Kpadding;   return r;
-        case 88  /*'X'*/:             r.opt = Kpaddalign; return r;
-        case 32  /*' '*/: break;
-        case 60  /*'<'*/: h.islittle = true; break;
-        case 62  /*'>'*/: h.islittle = false; break;
-        case 61  /*'='*/: h.islittle = true; break;
-        case 33  /*'!'*/: h.maxalign = getnumlimit(h, fmt, MAXALIGN); break;
-        default: luaL_error(h.L, to_luastring("invalid format option '%c'"), r.opt);
-    }
-    r.opt = Knop;
-    return r;
-};
-
-/*
-** Read, classify, and fill other details about the next option.
-** 'psize' is filled with option's size, 'notoalign' with its
-** alignment requirements.
-** Local variable 'size' gets the size to be aligned. (Kpadal option
-** always gets its full alignment, other options are limited by
-** the maximum alignment ('maxalign'). Kchar option needs no alignment
-** despite its size.
-*/
-const getdetails = function(h, totalsize, fmt) {
-    let r = {
-        opt: NaN,
-        size: NaN,
-        ntoalign: NaN
-    };
-
-    let opt = getoption(h, fmt);
-    r.size = opt.size;
-    r.opt = opt.opt;
-    let align = r.size;  /* usually, alignment follows size */
-    if (r.opt === Kpaddalign) {  /* 'X' gets alignment from following option */
-        if (fmt.off >= fmt.s.length || fmt.s[fmt.off] === 0)
-            luaL_argerror(h.L, 1, to_luastring("invalid next option for option 'X'"));
-        else {
-            let o = getoption(h, fmt);
-            align = o.size;
-            o = o.opt;
-            if (o === Kchar || align === 0)
-                luaL_argerror(h.L, 1, to_luastring("invalid next option for option 'X'"));
-        }
-    }
-    if (align <= 1 || r.opt === Kchar)  /* need no alignment? */
-        r.ntoalign = 0;
-    else {
-        if (align > h.maxalign)  /* enforce maximum alignment */
-            align = h.maxalign;
-        if ((align & (align -1)) !== 0)  /* is 'align' not a power of 2? */
-            luaL_argerror(h.L, 1, to_luastring("format asks for alignment not power of 2"));
-        r.ntoalign = (align - (totalsize & (align - 1))) & (align - 1);
-    }
-    return r;
-};
-
-/*
-** Pack integer 'n' with 'size' bytes and 'islittle' endianness.
-** The final 'if' handles the case when 'size' is larger than
-** the size of a Lua integer, correcting the extra sign-extension
-** bytes if necessary (by default they would be zeros).
-*/
-const packint = function(b, n, islittle, size, neg) {
-    let buff = luaL_prepbuffsize(b, size);
-    buff[islittle ? 0 : size - 1] = n & MC;  /* first byte */
-    for (let i = 1; i < size; i++) {
-        n >>= NB;
-        buff[islittle ? i : size - 1 - i] = n & MC;
-    }
-    if (neg && size > SZINT) {  /* negative number need sign extension? */
-        for (let i = SZINT; i < size; i++)  /* correct extra bytes */
-            buff[islittle ? i : size - 1 - i] = MC;
-    }
-    luaL_addsize(b, size);  /* add result to buffer */
-};
-
-const str_pack = function(L) {
-    let b = new luaL_Buffer();
-    let h = new Header(L);
-    let fmt = {
-        s: luaL_checkstring(L, 1),  /* format string */
-        off: 0
-    };
-    let arg = 1;  /* current argument to pack */
-    let totalsize = 0;  /* accumulate total size of result */
-    lua_pushnil(L);  /* mark to separate arguments from string buffer */
-    luaL_buffinit(L, b);
-    while (fmt.off < fmt.s.length) {
-        let details = getdetails(h, totalsize, fmt);
-        let opt = details.opt;
-        let size = details.size;
-        let ntoalign = details.ntoalign;
-        totalsize += ntoalign + size;
-        while (ntoalign-- > 0)
-            luaL_addchar(b, LUAL_PACKPADBYTE);  /* fill alignment */
-        arg++;
-        switch (opt) {
-            case Kint: {  /* signed integers */
-                let n = luaL_checkinteger(L, arg);
-                if (size < SZINT) {  /* need overflow check? */
-                    let lim = 1 << (size * 8) - 1;
-                    luaL_argcheck(L, -lim <= n && n < lim, arg, "integer overflow");
-                }
-                packint(b, n, h.islittle, size, n < 0);
-                break;
-            }
-            case Kuint: {  /* unsigned integers */
-                let n = luaL_checkinteger(L, arg);
-                if (size < SZINT)
-                    luaL_argcheck(L, (n>>>0) < (1 << (size * NB)), arg, "unsigned overflow");
-                packint(b, n>>>0, h.islittle, size, false);
-                break;
-            }
-            case Kfloat: {  /* floating-point options */
-                let buff = luaL_prepbuffsize(b, size);
-                let n = luaL_checknumber(L, arg);  /* get argument */
-                let dv = new DataView(buff.buffer, buff.byteOffset, buff.byteLength);
-                if (size === 4) dv.setFloat32(0, n, h.islittle);
-                else dv.setFloat64(0, n, h.islittle);
-                luaL_addsize(b, size);
-                break;
-            }
-            case Kchar: {  /* fixed-size string */
-                let s = luaL_checkstring(L, arg);
-                let len = s.length;
-                luaL_argcheck(L, len <= size, arg, "string longer than given size");
-                luaL_addlstring(b, s, len);  /* add string */
-                while (len++ < size)  /* pad extra space */
-                    luaL_addchar(b, LUAL_PACKPADBYTE);
-                break;
-            }
-            case Kstring: {  /* strings with length count */
-                let s = luaL_checkstring(L, arg);
-                let len = s.length;
-                luaL_argcheck(L,
-                    size >= 4 /* sizeof(size_t) */ || len < (1 << (size * NB)),
-                    arg, "string length does not fit in given size");
-                packint(b, len, h.islittle, size, 0);  /* pack length */
-                luaL_addlstring(b, s, len);
-                totalsize += len;
-                break;
-            }
-            case Kzstr: {  /* zero-terminated string */
-                let s = luaL_checkstring(L, arg);
-                let len = s.length;
-                luaL_argcheck(L, luastring_indexOf(s, 0) < 0, arg, "strings contains zeros");
-                luaL_addlstring(b, s, len);
-                luaL_addchar(b, 0);  /* add zero at the end */
-                totalsize += len + 1;
-                break;
-            }
-            case Kpadding: luaL_addchar(b, LUAL_PACKPADBYTE); /* fall through */
-            case Kpaddalign: case Knop:
-                arg--;  /* undo increment */
-                break;
         }
     }
     luaL_pushresult(b);
@@ -809,136 +419,6 @@ const str_byte = function(L) {
     for (let i = 0; i < n; i++)
         lua_pushinteger(L, s[posi + i - 1]);
     return n;
-};
-
-const str_packsize = function(L) {
-    let h = new Header(L);
-    let fmt = {
-        s: luaL_checkstring(L, 1),
-        off: 0
-    };
-    let totalsize = 0;  /* accumulate total size of result */
-    while (fmt.off < fmt.s.length) {
-        let details = getdetails(h, totalsize, fmt);
-        let opt = details.opt;
-        let size = details.size;
-        let ntoalign = details.ntoalign;
-        size += ntoalign;  /* total space used by option */
-        luaL_argcheck(L, totalsize <= MAXSIZE - size, 1, "format result too large");
-        totalsize += size;
-        switch (opt) {
-            case Kstring:  /* strings with length count */
-            case Kzstr:    /* zero-terminated string */
-                luaL_argerror(L, 1, "variable-length format");
-                /* call never return, but to avoid warnings: *//* fall through */
-            default:  break;
-        }
-    }
-    lua_pushinteger(L, totalsize);
-    return 1;
-};
-
-/*
-** Unpack an integer with 'size' bytes and 'islittle' endianness.
-** If size is smaller than the size of a Lua integer and integer
-** is signed, must do sign extension (propagating the sign to the
-** higher bits); if size is larger than the size of a Lua integer,
-** it must check the unread bytes to see whether they do not cause an
-** overflow.
-*/
-const unpackint = function(L, str, islittle, size, issigned) {
-    let res = 0;
-    let limit = size <= SZINT ? size : SZINT;
-    for (let i = limit - 1; i >= 0; i--) {
-        res <<= NB;
-        res |= str[islittle ? i : size - 1 - i];
-    }
-    if (size < SZINT) {  /* real size smaller than lua_Integer? */
-        if (issigned) {  /* needs sign extension? */
-            let mask = 1 << (size * NB - 1);
-            res = ((res ^ mask) - mask);  /* do sign extension */
-        }
-    } else if (size > SZINT) {  /* must check unread bytes */
-        let mask = !issigned || res >= 0 ? 0 : MC;
-        for (let i = limit; i < size; i++) {
-            if (str[islittle ? i : size - 1 - i] !== mask)
-                luaL_error(L, to_luastring("%d-byte integer does not fit into Lua Integer"), size);
-        }
-    }
-    return res;
-};
-
-const unpacknum = function(L, b, islittle, size) {
-    lualib.lua_assert(b.length >= size);
-
-    let dv = new DataView(new ArrayBuffer(size));
-    for (let i = 0; i < size; i++)
-        dv.setUint8(i, b[i]);
-
-    if (size == 4) return dv.getFloat32(0, islittle);
-    else return dv.getFloat64(0, islittle);
-};
-
-const str_unpack = function(L) {
-    let h = new Header(L);
-    let fmt = {
-        s: luaL_checkstring(L, 1),
-        off: 0
-    };
-    let data = luaL_checkstring(L, 2);
-    let ld = data.length;
-    let pos = posrelat(luaL_optinteger(L, 3, 1), ld) - 1;
-    let n = 0;  /* number of results */
-    luaL_argcheck(L, pos <= ld && pos >= 0, 3, "initial position out of string");
-    while (fmt.off < fmt.s.length) {
-        let details = getdetails(h, pos, fmt);
-        let opt = details.opt;
-        let size = details.size;
-        let ntoalign = details.ntoalign;
-        if (/*ntoalign + size > ~pos ||*/ pos + ntoalign + size > ld)
-            luaL_argerror(L, 2, to_luastring("data string too short"));
-        pos += ntoalign;  /* skip alignment */
-        /* stack space for item + next position */
-        luaL_checkstack(L, 2, "too many results");
-        n++;
-        switch (opt) {
-            case Kint:
-            case Kuint: {
-                let res = unpackint(L, data.subarray(pos), h.islittle, size, opt === Kint);
-                lua_pushinteger(L, res);
-                break;
-            }
-            case Kfloat: {
-                let res = unpacknum(L, data.subarray(pos), h.islittle, size);
-                lua_pushnumber(L, res);
-                break;
-            }
-            case Kchar: {
-                lua_pushstring(L, data.subarray(pos, pos + size));
-                break;
-            }
-            case Kstring: {
-                let len = unpackint(L, data.subarray(pos), h.islittle, size, 0);
-                luaL_argcheck(L, pos + len + size <= ld, 2, "data string too short");
-                lua_pushstring(L, data.subarray(pos + size, pos + size + len));
-                pos += len;  /* skip string */
-                break;
-            }
-            case Kzstr: {
-                let e = luastring_indexOf(data, 0, pos);
-                if (e === -1) e = data.length - pos;
-                lua_pushstring(L, data.subarray(pos, e));
-                pos = e + 1;  /* skip string plus final '\0' */
-                break;
-            }
-            case Kpaddalign: case Kpadding: case Knop:
-                n--;  /* undo increment */
-                break;
-        }
-        pos += size;
-    }
-    lua_pushinteger(L, pos + 1);  /* next position */
-    return n + 1;
 };
 
 const CAP_UNFINISHED = -1;

@@ -1,6 +1,5 @@
 "use strict";
 
-const { LUA_MAXINTEGER } = require('./luaconf.cjs');
 const {
     LUA_OPLT,
     LUA_TFUNCTION,
@@ -11,10 +10,8 @@ const {
     lua_checkstack,
     lua_compare,
     lua_createtable,
-    lua_geti,
     lua_getmetatable,
     lua_gettop,
-    lua_insert,
     lua_isnil,
     lua_next,
     lua_isnoneornil,
@@ -30,9 +27,7 @@ const {
     lua_rawgeti,
     lua_rawlen,
     lua_rawseti,
-    lua_setfield,
     lua_setglobal,
-    lua_seti,
     lua_settop,
     lua_toboolean,
     lua_tonumber,
@@ -42,14 +37,12 @@ const {
     luaL_Buffer,
     luaL_addlstring,
     luaL_addvalue,
-    luaL_argcheck,
     luaL_buffinit,
     luaL_checkinteger,
     luaL_checkstack,
     luaL_checktype,
     luaL_error,
     luaL_len,
-    luaL_opt,
     luaL_optinteger,
     luaL_optlstring,
     luaL_pushresult,
@@ -57,7 +50,9 @@ const {
     luaL_typename
 } = require('./lauxlib.cjs');
 const lualib = require('./lualib.cjs');
-const { to_luastring } = require("./fengaricore.cjs");
+const {
+    to_luastring
+} = require("./fengaricore.cjs");
 
 /*
 ** Operations that an object must define to mimic a table
