@@ -235,8 +235,9 @@ export function clientEvictionBuckets(server: NodeServer): string | null {
   for (const s of server.sessions.values()) {
     if (!evictable(s) || s.flags.has('no-evict')) continue
     const m = clientMemory(s)
-    sums[bucket(m) - 15] += m
-    counts[bucket(m) - 15]++
+    const j = bucket(m) - 15
+    sums[j] += m
+    counts[j]++
   }
   let out = ''
   for (let j = 0; j < 19; j++) {

@@ -71,6 +71,8 @@ export function resolveCommand(s: Session, argv: string[]): CommandSpec | null {
 export function dispatch(s: Session, argv: string[]): HandlerResult {
   const server = s.server
   const spec = resolveCommand(s, argv)
+  // redis c->cmd, which resetClient reads once the request is done (src/node/session.ts)
+  s.cmd = spec
   if (spec === null) return
   const fullname = spec.fullname ?? spec.name
   // redis processCommand sets c->lastcmd at lookup: a rejected command is the one the CRITICAL
@@ -145,9 +147,7 @@ export function dispatch(s: Session, argv: string[]): HandlerResult {
     return
   }
   s.lastCommand = fullname
-  const res = call(s, spec, argv)
-  if (res !== undefined) return res.then(() => resetAsking(s, spec))
-  resetAsking(s, spec)
+  return call(s, spec, argv)
 }
 
 let noAsyncLoadingNames: Set<string> | null = null
@@ -170,11 +170,6 @@ const NO_GUARDS: CommandGuard[] = []
 export function deniedWhileLoading(s: Session, spec: CommandSpec): boolean {
   if (!spec.flags.includes('loading')) return true
   return spec.name === 'exec' && s.multi !== null && s.multi.queue.some((q) => !q.spec.flags.includes('loading'))
-}
-
-function resetAsking(s: Session, spec: CommandSpec): void {
-  // redis resetClient: ASKING is one-shot, kept only across MULTI and the ASKING command itself.
-  if (s.asking && s.multi === null && spec.name !== 'asking') s.asking = false
 }
 
 /** Execute a resolved command (also used by EXEC for queued commands). */

@@ -8,6 +8,7 @@ import {RespWriter} from '../resp/writer.js'
 import type {CommandContext, CommandFlag, CommandSpec} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {dispatch} from './dispatcher.js'
+import {REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT} from './reply-mode.js'
 import {trackingBegin, trackingClients, trackingEnd} from './tracking.js'
 import type {Keyspace} from './keyspace/keyspace.js'
 import type {NodeServer} from './server.js'
@@ -81,6 +82,11 @@ export class Session {
   /** set when a watched key was touched: EXEC returns a null array */
   dirtyCas = false
   asking = false
+  /**
+   * redis c->cmd: the command the request being run resolved to (a subcommand's own spec), null
+   * when it named no command or was empty; resetClient reads it once the command is done.
+   */
+  cmd: CommandSpec | null = null
   readonlyMode = false
   readonly channels = new Set<string>()
   readonly patterns = new Set<string>()
@@ -139,8 +145,8 @@ export class Session {
   unblockedByCommand = false
   /** a command on this replica's link produced a reply (logged once; the replica is being freed) */
   private replicaReplyLogged = false
-  /** CLIENT REPLY: 0 on, 1 off, 2 skip the next command's reply, 3 skipping this one */
-  replyMode = 0
+  /** CLIENT REPLY: REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT (set by CLIENT REPLY SKIP) or REPLY_SKIP */
+  replyMode = REPLY_ON
   /** push messages written while this session's own reply is being suppressed */
   private kept: string[] | null = null
   /** query buffer bytes when the running command started (CLIENT LIST qbuf counts the command itself) */
@@ -214,22 +220,36 @@ export class Session {
    * on: kept even when CLIENT REPLY OFF/SKIP drops this command's reply (redis CLIENT_PUSHING).
    */
   keepPush(mark: number): void {
-    if (this.replyMode === 0 || !this.inCommand) return
+    if (this.replyMode === REPLY_ON || !this.inCommand) return
     const pushes = this.reply.cutFrom(mark)
     if (pushes.length !== 0) (this.kept ??= []).push(...pushes)
   }
 
-  /** resetClient's CLIENT REPLY bookkeeping after a command: drop a suppressed reply, advance SKIP. */
+  /** After a command under CLIENT REPLY OFF/SKIP: drop its suppressed reply, keep its pushes. */
   private replyDone(mark: number): void {
     this.inCommand = false
     const m = this.replyMode
-    if (m === 1 || m === 3) this.reply.truncate(mark)
+    if (m === REPLY_OFF || m === REPLY_SKIP) this.reply.truncate(mark)
     if (this.kept !== null) {
       for (const push of this.kept) this.reply.raw(push)
       this.kept = null
     }
-    if (m === 3) this.replyMode = 0
-    else if (m === 2) this.replyMode = 3
+  }
+
+  /**
+   * redis resetClient, once a request is done — a command that ran, one refused before running
+   * (unknown, wrong arity, ACL, cluster redirection…) or an empty one: CLIENT REPLY SKIP's skip is
+   * used up (or begins after CLIENT REPLY SKIP itself); outside MULTI, ASKING lapses unless the
+   * command was ASKING and CLIENT CACHING unless it was a CLIENT subcommand (for both, even one
+   * refused for its arity).
+   */
+  private resetClient(): void {
+    if (this.replyMode === REPLY_SKIP) this.replyMode = REPLY_ON
+    else if (this.replyMode === REPLY_SKIP_NEXT) this.replyMode = REPLY_SKIP
+    if (this.multi !== null) return
+    const cmd = this.cmd
+    if (this.asking && cmd?.name !== 'asking') this.asking = false
+    if (this.tracking?.caching && !(cmd?.fullname?.startsWith('client|') ?? false)) this.tracking.caching = false
   }
 
   onData(chunk: Buffer): void {
@@ -276,13 +296,13 @@ export class Session {
         const mark = this.reply.size
         this.reply.error(argv.reply)
         // CLIENT REPLY OFF/SKIP drops it as any reply (still counted in the error stats)
-        if (this.replyMode === 1 || this.replyMode === 3) this.reply.truncate(mark)
+        if (this.replyMode === REPLY_OFF || this.replyMode === REPLY_SKIP) this.reply.truncate(mark)
         this.closeAfterReply = true
         break
       }
       // redis processCommand: free clients over maxmemory-clients first (maybe this one)
       if (evict && evictClients(this.server, this)) return
-      const muted = this.replyMode !== 0
+      const muted = this.replyMode !== REPLY_ON
       const mark = this.reply.size
       // SYNC/PSYNC itself writes its +FULLRESYNC / +CONTINUE and the payload on the socket directly
       const wasReplica = this.replica !== null
@@ -293,17 +313,18 @@ export class Session {
       const res = dispatch(this, argv)
       this.currentArgv = null
       // (also when the command turned tracking on for the first client: tracking.ts enable)
-      if (tracking || trackingClients !== 0) trackingEnd(this, argv)
+      if (tracking || trackingClients !== 0) trackingEnd(this)
       if (res !== undefined) {
         this.paused = true
-        if (!muted && this.replyMode === 0 && !this.atomicWait && !wasReplica) this.flush()
+        if (!muted && this.replyMode === REPLY_ON && !this.atomicWait && !wasReplica) this.flush()
         if (this.atomicWait && !this.holdsStream && this.server.replication) {
           this.holdsStream = true
           this.server.replication.holdStream()
         }
         res.then(() => {
           this.atomicWait = false
-          if (muted || this.replyMode !== 0) this.replyDone(mark)
+          if (muted || this.replyMode !== REPLY_ON) this.replyDone(mark)
+          this.resetClient()
           if (wasReplica && this.replicaReplied(mark)) return
           this.paused = false
           // processInput flushes this reply together with those of the commands that follow it
@@ -313,7 +334,8 @@ export class Session {
         return
       }
       // after CLIENT REPLY OFF/SKIP dropped the reply (redis prepareClientToWrite refuses it first)
-      if (muted || this.replyMode !== 0) this.replyDone(mark)
+      if (muted || this.replyMode !== REPLY_ON) this.replyDone(mark)
+      this.resetClient()
       if (wasReplica && this.replicaReplied(mark)) return
       // the reply outgrew the static buffer: check the output buffer limit before the next
       // command (a client over it gets nothing more: no reply, no further commands run)
@@ -324,18 +346,11 @@ export class Session {
     this.flush()
   }
 
-  /**
-   * redis resetClient after an empty command (*0, *-1, an empty inline line): no command ran, so the
-   * one-shot states end as after any command that is not their own — CLIENT REPLY SKIP's skip is
-   * used up, ASKING and CLIENT CACHING lapse outside MULTI.
-   */
+  /** An empty command (*0, *-1, an empty inline line): no command ran, resetClient all the same. */
   private emptyCommands(): void {
     this.parser.emptyCommands = 0
-    if (this.replyMode === 3) this.replyMode = 0
-    if (this.multi === null) {
-      this.asking = false
-      if (this.tracking?.caching) this.tracking.caching = false
-    }
+    this.cmd = null
+    this.resetClient()
   }
 
   /**

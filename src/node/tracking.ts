@@ -296,8 +296,8 @@ export class Tracking {
     }
   }
 
-  /** After a top-level command of `s`: its own invalidations follow its reply; CACHING is one-shot. */
-  afterCommand(s: Session, argv: string[]): void {
+  /** After a top-level command of `s`: its own invalidations follow its reply (CACHING's reset: Session.resetClient). */
+  afterCommand(s: Session): void {
     if (this.executing === s) this.executing = null
     // (sent even if the command turned tracking off meanwhile: trackingHandlePendingKeyInvalidations
     // does not look at the flag)
@@ -305,18 +305,6 @@ export class Tracking {
       const p = this.pending.splice(0)
       for (const k of p) this.send(s, k === null ? flushNull(s) : array1(k))
     } else this.pending.length = 0
-    if (s.tracking?.caching && s.multi === null && !this.ranClientSubcommand(argv)) s.tracking.caching = false
-  }
-
-  /**
-   * resetClient keeps the CACHING flag after a command whose proc is clientCommand: any CLIENT
-   * subcommand that exists, even refused for its arity; not `CLIENT` alone or an unknown
-   * subcommand (no command was found, c->cmd is NULL).
-   */
-  private ranClientSubcommand(argv: string[]): boolean {
-    if (argv.length < 2 || argv[0].toLowerCase() !== 'client') return false
-    const client = this.server.commands.lookup('client')
-    return client !== undefined && this.server.commands.lookupSub(client, argv[1]) !== undefined
   }
 }
 
@@ -400,6 +388,6 @@ export function trackingBegin(s: Session): void {
   const t = instances.get(s.server)
   if (t !== undefined) t.executing = s
 }
-export function trackingEnd(s: Session, argv: string[]): void {
-  instances.get(s.server)?.afterCommand(s, argv)
+export function trackingEnd(s: Session): void {
+  instances.get(s.server)?.afterCommand(s)
 }

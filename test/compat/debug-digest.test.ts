@@ -7,7 +7,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {pairHooks, RawClient} from './harness.js'
+import {pairHooks, sameReplies, withBoth} from './harness.js'
 
 const skip = redisSkip()
 const p = pairHooks({redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}})
@@ -55,17 +55,12 @@ const steps: string[][] = [
 ]
 
 test('DEBUG DIGEST / DIGEST-VALUE are redis-server\'s, byte for byte', {skip}, async () => {
-  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
-  try {
-    for (const argv of steps) assert.deepEqual(await ours.call(argv), await real.call(argv), argv.slice(0, 3).join(' '))
+  await withBoth(p, async (real, ours) => {
+    await sameReplies(real, ours, steps)
     await new Promise((r) => setTimeout(r, 20))
     // the key's TTL has passed but nothing removed it yet: still digested, with its TTL mark
-    for (const argv of [['DEBUG', 'DIGEST-VALUE', 'gone'], ['DEBUG', 'DIGEST'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'], ['FLUSHALL'], ['DEBUG', 'DIGEST']])
-      assert.deepEqual(await ours.call(argv), await real.call(argv), argv.join(' '))
+    await sameReplies(real, ours, [['DEBUG', 'DIGEST-VALUE', 'gone'], ['DEBUG', 'DIGEST'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'], ['FLUSHALL'], ['DEBUG', 'DIGEST']])
     const d = (await real.call(['DEBUG', 'DIGEST-VALUE', 'nothing'])) as string[]
     assert.equal(d[0], '+' + '0'.repeat(40))
-  } finally {
-    real.close()
-    ours.close()
-  }
+  })
 })

@@ -8,7 +8,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
-import {pairHooks, RawClient} from './harness.js'
+import {pairHooks, RawClient, sameReplies, withBoth} from './harness.js'
 
 const skip = redisSkip()
 const p = pairHooks({redisArgs: ['--enable-debug-command', 'yes'], nodeOverrides: {'enable-debug-command': 'yes'}})
@@ -45,9 +45,8 @@ const steps: string[][] = [
 ]
 
 test('DEBUG SDSLEN, STRUCTSIZE, LEAK, QUICKLIST, CLIENT-EVICTION ... as redis-server', {skip}, async () => {
-  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
-  try {
-    for (const argv of steps) assert.deepEqual(await ours.call(argv), await real.call(argv), argv.join(' ').slice(0, 60))
+  await withBoth(p, async (real, ours) => {
+    await sameReplies(real, ours, steps)
     // enabled: the layout and which bucket holds this client; the byte figures are each engine's own
     const buckets = async (c: RawClient) => {
       const t = (await c.call(['DEBUG', 'CLIENT-EVICTION'])) as string
@@ -63,36 +62,31 @@ test('DEBUG SDSLEN, STRUCTSIZE, LEAK, QUICKLIST, CLIENT-EVICTION ... as redis-se
     }
     for (const c of [real, ours]) await c.call(['CONFIG', 'SET', 'maxmemory-clients', '0'])
     assert.deepEqual(await ours.call(['DEBUG', 'CLIENT-EVICTION']), await real.call(['DEBUG', 'CLIENT-EVICTION']))
-  } finally {
-    real.close()
-    ours.close()
-  }
+  })
 })
 
 test('DEBUG OBJECT lru and lru_seconds_idle are the key\'s, under LRU and LFU', {skip, timeout: 30_000}, async () => {
-  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
   const fields = async (c: RawClient, key: string) => {
     const r = (await c.call(['DEBUG', 'OBJECT', key])) as string
     return / (lru:\d+ lru_seconds_idle:\d+)/.exec(r)?.[1]
   }
-  try {
-    for (const c of [real, ours]) {
-      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'])
-      await c.call(['SET', 'idle-lru', 'v'])
+  await withBoth(p, async (real, ours) => {
+    try {
+      for (const c of [real, ours]) {
+        await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'])
+        await c.call(['SET', 'idle-lru', 'v'])
+      }
+      await new Promise((r) => setTimeout(r, 2200))
+      const [r1, o1] = [await fields(real, 'idle-lru'), await fields(ours, 'idle-lru')]
+      assert.match(r1 ?? '', /lru_seconds_idle:[23]$/)
+      assert.equal(o1, r1)
+      for (const c of [real, ours]) {
+        await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'])
+        await c.call(['SET', 'idle-lfu', 'v'])
+      }
+      assert.equal(await fields(ours, 'idle-lfu'), await fields(real, 'idle-lfu'))
+    } finally {
+      for (const c of [real, ours]) await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'])
     }
-    await new Promise((r) => setTimeout(r, 2200))
-    const [r1, o1] = [await fields(real, 'idle-lru'), await fields(ours, 'idle-lru')]
-    assert.match(r1 ?? '', /lru_seconds_idle:[23]$/)
-    assert.equal(o1, r1)
-    for (const c of [real, ours]) {
-      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'])
-      await c.call(['SET', 'idle-lfu', 'v'])
-    }
-    assert.equal(await fields(ours, 'idle-lfu'), await fields(real, 'idle-lfu'))
-  } finally {
-    for (const c of [real, ours]) {
-      await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'])
-      c.close()
-    }
-  }
+  })
 })

@@ -4,8 +4,7 @@
 // single-command rules' order, which redis-server takes from its command table's randomly seeded
 // dict. Fixed seeds; reproduce with `node --import tsx test/compat/fuzz-acl.ts --seeds <n> [--resp 3]`.
 import {test} from 'node:test'
-import assert from 'node:assert/strict'
-import {pairSuite, RawClient} from './harness.js'
+import {pairSuite, sameReplies, withBoth} from './harness.js'
 import {fuzzAcl} from './fuzz-acl.js'
 import {seedTests} from './fuzz-pair.js'
 
@@ -14,16 +13,9 @@ pairSuite('random ACL rule sequences', {}, (p) => {
   // The rule the fuzzer found: `%` key permissions with neither R nor W (Debian's 7.0.15, the
   // reference redis-server, refuses them; upstream 7.0.15 accepted a pattern granting nothing)
   test('ACL SETUSER %~pattern, %~ and % are syntax errors; %R, %W~ and %R~~ are patterns', async () => {
-    const conns = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
-    try {
-      for (const rule of ['%~foo', '%~', '%', '%~~', '%R', '%W~', '%R~~', '%RW~x', '%WR~x', '%RR~x']) {
-        const [theirs, ours] = await Promise.all(conns.map((c) => c.call(['ACL', 'SETUSER', 'pct', 'reset', rule])))
-        assert.deepEqual(ours, theirs, rule)
-        const [l1, l2] = await Promise.all(conns.map((c) => c.call(['ACL', 'GETUSER', 'pct'])))
-        assert.deepEqual(l2, l1, rule)
-      }
-    } finally {
-      for (const c of conns) c.close()
-    }
+    await withBoth(p, async (real, ours) => {
+      for (const rule of ['%~foo', '%~', '%', '%~~', '%R', '%W~', '%R~~', '%RW~x', '%WR~x', '%RR~x'])
+        await sameReplies(real, ours, [['ACL', 'SETUSER', 'pct', 'reset', rule], ['ACL', 'GETUSER', 'pct']])
+    })
   })
 })

@@ -262,14 +262,40 @@ export class RawClient {
     return this.read()
   }
 
-  async call(argv: string[]): Promise<Reply> {
+  /** Sends a command without waiting for its reply. */
+  send(argv: string[]): void {
     this.sock.write(Buffer.from(encode.command(argv), 'latin1'))
+  }
+
+  /** Sends request bytes as they are (latin1). */
+  sendRaw(bytes: string): void {
+    this.sock.write(Buffer.from(bytes, 'latin1'))
+  }
+
+  async call(argv: string[]): Promise<Reply> {
+    this.send(argv)
     return this.read()
   }
 
   close(): void {
     this.sock.destroy()
   }
+}
+
+/** A connection to each server of a pair (redis-server's first) for `body`, both closed after it. */
+export async function withBoth(p: Pair, body: (real: RawClient, ours: RawClient) => Promise<void>): Promise<void> {
+  const [real, ours] = await Promise.all([RawClient.connect(p.redisPort), RawClient.connect(p.ourPort)])
+  try {
+    await body(real, ours)
+  } finally {
+    real.close()
+    ours.close()
+  }
+}
+
+/** Sends each command to both servers in turn and asserts the same reply (the message names it). */
+export async function sameReplies(real: RawClient, ours: RawClient, steps: string[][]): Promise<void> {
+  for (const argv of steps) assert.deepEqual(await ours.call(argv), await real.call(argv), argv.join(' ').slice(0, 60))
 }
 
 function toArgv(cmd: string | string[]): string[] {

@@ -4,6 +4,7 @@ import {E} from '../errors.js'
 import {trackingOf} from '../tracking.js'
 import type {CommandContext} from './types.js'
 import {is} from './util.js'
+import {REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT} from '../reply-mode.js'
 
 export function tracking(ctx: CommandContext, argv: string[]): void {
   const s = ctx.session
@@ -94,10 +95,10 @@ export function trackinginfo(ctx: CommandContext): void {
 export function reply(ctx: CommandContext, argv: string[]): void {
   const s = ctx.session
   if (is(argv[2], 'on')) {
-    s.replyMode = 0
+    s.replyMode = REPLY_ON
     ctx.reply.ok()
-  } else if (is(argv[2], 'off')) s.replyMode = 1
+  } else if (is(argv[2], 'off')) s.replyMode = REPLY_OFF
   else if (is(argv[2], 'skip')) {
-    if (s.replyMode !== 1) s.replyMode = 2
+    if (s.replyMode !== REPLY_OFF) s.replyMode = REPLY_SKIP_NEXT
   } else ctx.reply.error(E.SYNTAX)
 }

@@ -5,6 +5,7 @@ import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, is, validateClientName} from './util.js'
 import {clientCommand} from './client.js'
 import {existingTracking} from '../tracking.js'
+import {REPLY_ON, REPLY_SKIP} from '../reply-mode.js'
 
 export const commands: CommandSpec[] = [
   cmd('ping', -1, ['fast', 'subscribed-ok'], 0, ping),
@@ -53,7 +54,7 @@ function reset(ctx: CommandContext): void {
   existingTracking(ctx.server)?.disable(s)
   // clearClientConnectionState clears CLIENT_REPLY_OFF and _SKIP_NEXT, not CLIENT_REPLY_SKIP: a
   // RESET right after CLIENT REPLY SKIP is the command whose reply is skipped
-  if (s.replyMode !== 3) s.replyMode = 0
+  if (s.replyMode !== REPLY_SKIP) s.replyMode = REPLY_ON
   if (s.flags.delete('monitor')) {
     s.flags.delete('replica')
     ctx.server.insight.monitors.delete(s)

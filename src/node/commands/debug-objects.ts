@@ -16,7 +16,7 @@ import {replyBufferPolicy} from '../replybuf.js'
 import {htstatsDebugSubcommands} from './debug-htstats.js'
 import {refcountOf} from './keys.js'
 import {cFixed} from '../../resp/cdouble.js'
-import {exactSds, mallocSize, sdsAvail, sdsBytes} from '../keyspace/sds.js'
+import {embstrBytes, exactSds, ROBJ, sdsAvail, sdsBytes} from '../keyspace/sds.js'
 import {clientEvictionBuckets} from '../clientmem.js'
 import {idleSeconds, lruField} from '../memory/index.js'
 
@@ -178,15 +178,12 @@ function debugSdslen(ctx: CommandContext, argv: string[]): void {
   const keySds = exactSds(key.length)
   const valSds = enc === 'embstr' ? null : ctx.db.stringSds(key) ?? exactSds(v.length)
   const valAvail = valSds === null ? 0 : sdsAvail(valSds, v.length)
-  const valMalloc = valSds === null ? mallocSize(ROBJ + 3 + v.length + 1) - ROBJ : sdsBytes(valSds)
+  const valMalloc = valSds === null ? embstrBytes(v.length) - ROBJ : sdsBytes(valSds)
   ctx.reply.simple(
     `key_sds_len:${key.length}, key_sds_avail:${sdsAvail(keySds, key.length)}, key_zmalloc: ${sdsBytes(keySds)}, ` +
       `val_sds_len:${v.length}, val_sds_avail:${valAvail}, val_zmalloc: ${valMalloc}`,
   )
 }
-
-/** sizeof(robj) */
-const ROBJ = 16
 
 /** DEBUG STRUCTSIZE: the C struct sizes of a 64-bit redis-server. */
 const STRUCTSIZE = 'bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 '

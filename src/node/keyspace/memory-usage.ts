@@ -12,12 +12,11 @@ import {valueDict, nextPower} from './dict.js'
 import {encodingOf, intsetWidth} from './encoding.js'
 import {Deque, Stream, ZSet, type RedisValue, type StringEncoding} from './keyspace.js'
 import {PackedHash, PackedList} from './packed.js'
-import {exactSds, mallocSize, sdsBytes} from './sds.js'
+import {embstrBytes, exactSds, mallocSize, ROBJ, sdsBytes} from './sds.js'
 import {raxNodeCount, type StreamId} from './stream.js'
 
 const sdsSize = (len: number): number => sdsBytes(exactSds(len))
 
-const ROBJ = 16
 const MIN_COMPRESS_BYTES = 48
 const MIN_COMPRESS_IMPROVE = 8
 const DICT = 56
@@ -53,7 +52,7 @@ function sampled<T>(asize: number, items: Iterable<T>, count: number, samples: n
 function stringSize(v: string, enc: string, sds: number | undefined): number {
   if (enc === 'int') return ROBJ
   // embstr: the robj, an sdshdr8 and the bytes in one allocation
-  if (enc === 'embstr') return mallocSize(ROBJ + 3 + v.length + 1)
+  if (enc === 'embstr') return embstrBytes(v.length)
   return ROBJ + sdsBytes(sds ?? exactSds(v.length))
 }
 

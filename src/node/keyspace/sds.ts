@@ -17,6 +17,14 @@ export function mallocSize(n: number): number {
   return Math.ceil(n / step) * step
 }
 
+/** sizeof(robj) on a 64-bit build */
+export const ROBJ = 16
+
+/** An embstr's one allocation (createEmbeddedStringObject): the robj, an sdshdr8, the bytes and their NUL. */
+export function embstrBytes(len: number): number {
+  return mallocSize(ROBJ + 3 + len + 1)
+}
+
 /** sdsReqType's header bytes for `len` (type 5, one byte, only where sdsnewlen allows it; never for a buffer sdsMakeRoomFor grows). */
 export function sdsHeader(len: number, type5: boolean): number {
   if (len < 32 && type5 && len !== 0) return 1

@@ -13,6 +13,7 @@ import {encodeCommand, randomHex40} from './resp.js'
 import type {FullSyncJob} from './master.js'
 import type {MasterLink} from './replica.js'
 import type {Failover} from './failover.js'
+import {REPLY_ON} from '../reply-mode.js'
 
 /** How long / how much a held stream (holdStream) may wait at most before it is written anyway. */
 const STREAM_HOLD_MAX_MS = 50
@@ -283,7 +284,7 @@ export class Replication {
     s.reply.onError = (msg) => {
       insight.countError(msg)
       const cmd = s.lastCommandForLog
-      if (!toMaster && s.replyMode === 0) s.logReplicaReply()
+      if (!toMaster && s.replyMode === REPLY_ON) s.logReplicaReply()
       const [from, to] = toMaster ? ['replica', 'master'] : ['master', 'replica']
       // redis logs the text the error was built from: addReplyError(Format) takes it without the
       // generic "ERR " code, the shared error objects carry their own "-CODE"
