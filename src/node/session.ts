@@ -211,6 +211,11 @@ export class Session {
     return !this.authenticated && this.server.acl.defaultAuthRequired
   }
 
+  /** redis mustObeyClient: the master's link and the AOF's own client run without the limits clients get */
+  get mustObey(): boolean {
+    return this.fromMaster || this.loader
+  }
+
   subscriptionCount(): number {
     return this.channels.size + this.patterns.size + this.sharded.size
   }

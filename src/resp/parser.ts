@@ -4,10 +4,18 @@
 // the socket buffer. While a large bulk is arriving, chunks are collected in a list and
 // concatenated once (no O(n^2) re-copying). Error texts and limits match redis 7.0.
 
+import {constants} from 'node:buffer'
+
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024
 export const UNAUTH_MAX_ARGS = 10
 export const UNAUTH_MAX_BULK = 16384
 const INT_MAX = 2147483647
+/**
+ * The longest string V8 makes (2^29 - 24 characters on 64-bit), 24 bytes under proto-max-bulk-len's
+ * default (512mb): a longer bulk argument is read as redis reads it, then refused as a protocol
+ * error (invalid bulk length) where it would become an argument.
+ */
+export const MAX_ARG_LENGTH = constants.MAX_STRING_LENGTH
 /** Above this *N, argv grows as bulks arrive instead of being preallocated (redis caps at 1024). */
 const ARGV_PREALLOC_MAX = 1024
 /** Command names up to this many bytes are interned in the parser's name cache. */
@@ -138,7 +146,7 @@ export class RequestParser {
   private readonly names: (string | undefined)[] = new Array(256).fill(undefined)
   /** Empty commands (*0, *-1, blank inline lines) skipped since the caller last reset it to 0. */
   emptyCommands = 0
-  /** proto-max-bulk-len */
+  /** proto-max-bulk-len (Infinity: none, the master's link) */
   maxBulkLen = 512 * 1024 * 1024
 
   /** Bytes received but not yet consumed (the "query buffer"). */
@@ -286,6 +294,10 @@ export class RequestParser {
       }
       if (buf.length - pos < len + 2) {
         r = this.waitFor(len + 2)
+        break
+      }
+      if (len > MAX_ARG_LENGTH) {
+        r = new ProtocolError('invalid bulk length')
         break
       }
       argv[argc] =

@@ -1,6 +1,6 @@
 import {test, describe} from 'node:test'
 import assert from 'node:assert/strict'
-import {RequestParser, ProtocolError, splitArgs} from '../../src/resp/parser.js'
+import {MAX_ARG_LENGTH, RequestParser, ProtocolError, splitArgs} from '../../src/resp/parser.js'
 
 function parseAll(input: Buffer | string, chunk = Infinity, auth = false): (string[] | string)[] {
   const p = new RequestParser()
@@ -61,6 +61,14 @@ describe('RESP request parser', () => {
     assert.deepEqual(parseAll('*1\r\n$600000000\r\n'), ['ERR Protocol error: invalid bulk length'])
     assert.deepEqual(parseAll('SET "a\r\n'), ['ERR Protocol error: unbalanced quotes in request'])
     assert.deepEqual(parseAll('*1\r\n' + 'x'.repeat(70000)), ['ERR Protocol error: too big bulk count string'])
+  })
+
+  test('a bulk longer than a V8 string: its header is taken as redis takes it (the refusal: node-string-limit.test.ts)', () => {
+    const p = new RequestParser()
+    p.maxBulkLen = 1024 * 1024 * 1024
+    p.feed(Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${MAX_ARG_LENGTH + 1}\r\nabc`, 'latin1'))
+    assert.equal(p.next(false), null)
+    assert.equal(p.partialBulkLen, MAX_ARG_LENGTH + 1)
   })
 
   test('desync seeds from redis unit/protocol.tcl', () => {

@@ -21,13 +21,13 @@ const OFFSET_ERR = 'ERR bit offset is not an integer or out of range'
 const BIT_ERR = 'ERR bit is not an integer or out of range'
 const TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.'
 
-/** redis getBitOffsetFromArgument: "#n" means n * bits (BITFIELD only); limited to proto-max-bulk-len bytes. */
+/** redis getBitOffsetFromArgument: "#n" means n * bits (BITFIELD only); limited to proto-max-bulk-len bytes (not for the master's link or the AOF). */
 function bitOffset(ctx: CommandContext, raw: string, hashBits = 0): number {
   const hash = hashBits > 0 && raw.charCodeAt(0) === 35
   let n = parseIntStrict(hash ? raw.slice(1) : raw)
   if (n === null) throw new ReplyError(OFFSET_ERR)
   if (hash) n = BigInt.asIntN(64, n * BigInt(hashBits))
-  if (n < 0n || n >> 3n >= BigInt(ctx.server.config.int('proto-max-bulk-len'))) throw new ReplyError(OFFSET_ERR)
+  if (n < 0n || (!ctx.session.mustObey && n >> 3n >= BigInt(ctx.server.config.int('proto-max-bulk-len')))) throw new ReplyError(OFFSET_ERR)
   return Number(n)
 }
 

@@ -79,12 +79,6 @@ export function collect(s: Stream, start: StreamId, end: StreamId, rev: boolean,
   return out
 }
 
-/** The connection obeys without limits: the master link and AOF loading (redis mustObeyClient). */
-export function mustObey(ctx: CommandContext): boolean {
-  const s = ctx.session
-  return s.fromMaster || (s.socket === null && !s.flags.has('script'))
-}
-
 /** streamLastValidID (the stream is non-empty). */
 export function lastValidId(s: Stream): StreamId {
   const id = s.edgeId(false)
@@ -157,7 +151,7 @@ function parseAddTrim(ctx: CommandContext, argv: string[], xadd: boolean): AddTr
   a.idPos = i
   if (limit && strategy === null) throw new ReplyError('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy')
   if (!xadd && strategy === null) throw new ReplyError('ERR syntax error, XTRIM must be called with a trimming strategy')
-  if (mustObey(ctx)) limit = 0
+  if (ctx.session.mustObey) limit = 0
   else if (limitGiven) {
     if (!approx) throw new ReplyError('ERR syntax error, LIMIT cannot be used without the special ~ option')
   } else if (approx) {

@@ -1,5 +1,6 @@
 // String commands (redis t_string.c). Values are latin1 strings stored bare in the keyspace.
 import {E, ReplyError} from '../errors.js'
+import {MAX_ARG_LENGTH} from '../../resp/parser.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {expireKeyAt, intArg, storedInt, syntaxError} from './util.js'
 import {addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble} from '../long-double.js'
@@ -261,8 +262,9 @@ function incrByFloat(ctx: CommandContext, argv: string[]): void {
   ctx.reply.bulk(s)
 }
 
+/** redis checkStringLength (not for the master's link or the AOF); the node's strings also end at the longest one V8 makes. */
 function checkSize(ctx: CommandContext, len: number): void {
-  if (len > ctx.server.config.int('proto-max-bulk-len')) throw new ReplyError(E.STRING_TOO_LONG)
+  if ((!ctx.session.mustObey && len > ctx.server.config.int('proto-max-bulk-len')) || len > MAX_ARG_LENGTH) throw new ReplyError(E.STRING_TOO_LONG)
 }
 
 function append(ctx: CommandContext, argv: string[]): void {

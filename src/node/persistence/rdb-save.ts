@@ -351,7 +351,7 @@ function misconfGuard(server: NodeServer): (s: Session, spec: CommandSpec) => st
     if (!server.config.bool('stop-writes-on-bgsave-error') || server.config.get('save') === '') return null
     if (!spec.flags.includes('write') && spec.name !== 'ping') return null
     // The master link and AOF loading must be obeyed (redis mustObeyClient).
-    if (s.flags.has('master') || (server as {replicationApplying?: boolean}).replicationApplying) return null
+    if (s.mustObey || (server as {replicationApplying?: boolean}).replicationApplying) return null
     return E.MISCONF
   }
 }

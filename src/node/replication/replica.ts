@@ -570,7 +570,10 @@ export class MasterLink {
     server.sessions.set(s.id, s)
     this.session = s
     this.parser = new RequestParser()
-    this.parser.maxBulkLen = server.config.int('proto-max-bulk-len')
+    // redis processMultibulkBuffer holds every client but the master to proto-max-bulk-len (a master
+    // may store values larger than its replica would take from a client); what one string can hold
+    // still bounds it (the parser's MAX_ARG_LENGTH)
+    this.parser.maxBulkLen = Infinity
     this.raw = []
     this.rawBytes = 0
     this.paused = false

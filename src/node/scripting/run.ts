@@ -81,7 +81,7 @@ export class ScriptRun implements ScriptHost {
   }
 
   get mustObey(): boolean {
-    return this.init.caller.fromMaster || this.init.caller.socket === null
+    return this.init.caller.mustObey
   }
 
   onSlow(elapsedMs: number): void {
