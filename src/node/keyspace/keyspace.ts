@@ -13,6 +13,7 @@ import {grownSds} from './sds.js'
 import {ZSet} from './zset.js'
 import {Stream} from './stream.js'
 import {DictModel, type ElementPartitions} from './dict.js'
+import {BigMap} from './big-map.js'
 
 export {Deque, ZSet, Stream}
 export type HashValue = Map<string, string>
@@ -72,7 +73,7 @@ export class Keyspace {
   /** slot -> its keys; undefined when the slot holds none */
   private slots: (Map<string, RedisValue> | undefined)[] = new Array(SLOTS).fill(undefined)
   private count = 0
-  private expires = new Map<string, number>()
+  private expires = new BigMap<string, number>()
   private expireCursor: IterableIterator<string> | null = null
   /** INFO keyspace avg_ttl: redis's running estimate, updated by the active expire cycle (ms). */
   avgTtl = 0
@@ -111,7 +112,7 @@ export class Keyspace {
    * key -> LRU clock (s) or LFU counter (src/node/memory), written on every lookup while an
    * LRU/LFU maxmemory-policy is set (accessStamp non-null); otherwise empty, so keys cost nothing extra.
    */
-  access = new Map<string, number>()
+  access = new BigMap<string, number>()
   accessStamp: ((key: string, prev: number | undefined) => number) | null = null
   /** the server's: a child process exists (BGSAVE, AOF rewrite, full sync), so lookups leave access data alone */
   childFlag = {active: false}
@@ -131,7 +132,7 @@ export class Keyspace {
    * integers 0-9999 (COPY's duplicate: OBJECT REFCOUNT 1).
    */
   /** a string's encoding when marked; a number: raw, with the sds its in-place growth left (sds.ts) */
-  private stringEncodings = new Map<string, StringEncoding | number>()
+  private stringEncodings = new BigMap<string, StringEncoding | number>()
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
