@@ -89,10 +89,18 @@ type PassKind = 'parts' | 'iter' | 'coarse'
 
 /** Builds the counts at granularity `g`, from the elements or (coarser) from finer counts. */
 export class CountingPass {
-  readonly counts: BucketCounts
+  counts: BucketCounts
   private cursor = 0
   private iter: Iterator<string> | null = null
-  /** an unpartitioned source's elements counted so far, by the top bits of their hash */
+  /** elements the live iterator has counted (an unpartitioned source) */
+  private iterated = 0
+  /**
+   * An unpartitioned source's elements counted so far, by the top bits of their hash; null until a
+   * delete meets the pass. Remembering them costs about what the count itself does, and only a
+   * delete needs it, so a pass starts without: the first delete after elements were counted starts
+   * the walk over, remembering from then on (a source that only grows — a set being filled — never
+   * pays for it; one with churn walks at most once more).
+   */
   private seen: (Set<string> | undefined)[] | null = null
   /** elements (or fine buckets / 16) walked so far: tests bound the work per operation with it */
   walked = 0
@@ -118,7 +126,15 @@ export class CountingPass {
     let walked: boolean
     if (this.kind === 'parts') walked = this.parts!.of(e) < this.cursor
     else if (this.kind === 'coarse') walked = (h & (this.from!.g - 1)) < this.cursor
-    else walked = delta < 0 && (this.seen?.[h >>> SEEN_SHIFT]?.delete(e) ?? false)
+    else {
+      if (delta > 0) return
+      if (this.seen === null) {
+        if (this.iterated !== 0) this.restartRemembering()
+        else this.seen = []
+        return
+      }
+      walked = this.seen[h >>> SEEN_SHIFT]?.delete(e) ?? false
+    }
     if (!walked) return
     if (delta > 0) this.counts.inc(h & (this.g - 1))
     else this.counts.dec(h & (this.g - 1))
@@ -151,18 +167,28 @@ export class CountingPass {
       return end >= from.g
     }
     this.iter ??= this.elements()[Symbol.iterator]()
-    const seen = (this.seen ??= [])
+    const seen = this.seen
+    const counts = this.counts
     for (; work < budget; work++) {
       const r = this.iter.next()
       if (r.done) break
       const h = hash(r.value)
-      this.counts.inc(h & mask)
-      ;(seen[h >>> SEEN_SHIFT] ??= new Set()).add(r.value)
+      counts.inc(h & mask)
+      if (seen !== null) (seen[h >>> SEEN_SHIFT] ??= new Set()).add(r.value)
     }
     this.walked += work
+    this.iterated += work
     if (work === budget) return false
     this.iter = null
     this.seen = null
     return true
+  }
+
+  /** A delete met a pass that counted without remembering: count again from the first element. */
+  private restartRemembering(): void {
+    this.counts = new BucketCounts(this.g)
+    this.iter = null
+    this.iterated = 0
+    this.seen = []
   }
 }

@@ -1,0 +1,104 @@
+// Benchmark: filling one big set, hash and sorted set, embedded node vs redis-server side by side.
+// Each server is a fresh process (standalone, no persistence); one client pipelines SADD / HSET /
+// ZADD commands of BATCH members each (10 commands in flight) until the value holds N members.
+// Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
+// cost and other load on the machine stay out), wall time, and the peak RSS; then the ratios.
+// The servers take turns per type (ROUNDS times: the best of each is kept).
+// Run: npm run build && node --import tsx bench/big-values.ts
+// Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset ROUNDS=1
+//   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
+import {spawn, type ChildProcess} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {Redis} from 'ioredis'
+import {freePortPair} from '../test/helpers/ports.js'
+import {connect, processCpuMs, sleep} from './lib.js'
+
+const N = Number(process.env.N ?? 4_000_000)
+const BATCH = Number(process.env.BATCH ?? 20_000)
+const TYPES = (process.env.TYPES ?? 'set,hash,zset').split(',').filter(Boolean) as Type[]
+const ROUNDS = Number(process.env.ROUNDS ?? 1)
+const ROOT = resolve(import.meta.dirname, '..')
+const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
+
+type Type = 'set' | 'hash' | 'zset'
+type Kind = 'embedded' | 'redis-server'
+
+interface Run {
+  cpuMs: number
+  wallMs: number
+  rssMiB: number
+}
+
+async function start(kind: Kind): Promise<{proc: ChildProcess; port: number}> {
+  const {port} = await freePortPair()
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  const proc = kind === 'embedded' ? spawn(process.execPath, [NODE_BIN, ...args], {stdio: 'ignore'}) : spawn('redis-server', args, {stdio: 'ignore'})
+  return {proc, port}
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+function command(type: Type, from: number, to: number): string[] {
+  const args: string[] = []
+  for (let i = from; i < to; i++) {
+    if (type === 'set') args.push(`member:${i}`)
+    else if (type === 'hash') args.push(`field:${i}`, `v${i}`)
+    else args.push(String(i % 100_000), `member:${i}`)
+  }
+  return [type === 'set' ? 'SADD' : type === 'hash' ? 'HSET' : 'ZADD', 'big', ...args]
+}
+
+async function fill(c: Redis, type: Type): Promise<void> {
+  const inFlight = 10
+  for (let i = 0; i < N; i += BATCH * inFlight) {
+    const p = c.pipeline()
+    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j += BATCH) {
+      const [cmd, ...args] = command(type, j, Math.min(N, j + BATCH))
+      p.call(cmd, ...args)
+    }
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err
+  }
+  const size = Number(await c.call(type === 'set' ? 'SCARD' : type === 'hash' ? 'HLEN' : 'ZCARD', 'big'))
+  if (size !== N) throw new Error(`${type}: ${size} members, expected ${N}`)
+}
+
+async function measure(kind: Kind, type: Type): Promise<Run> {
+  const {proc, port} = await start(kind)
+  const c = await connect(port)
+  try {
+    await sleep(300)
+    const cpu0 = processCpuMs(proc.pid!)
+    const t0 = performance.now()
+    await fill(c, type)
+    const wallMs = performance.now() - t0
+    return {cpuMs: processCpuMs(proc.pid!) - cpu0, wallMs, rssMiB: peakRssMiB(proc.pid!)}
+  } finally {
+    c.disconnect()
+    await new Promise<void>((r) => {
+      proc.once('exit', () => r())
+      proc.kill('SIGKILL')
+    })
+  }
+}
+
+const best = (a: Run | undefined, b: Run): Run => (a === undefined || b.cpuMs < a.cpuMs ? b : a)
+
+const rows: string[] = []
+for (const type of TYPES) {
+  const res: Partial<Record<Kind, Run>> = {}
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const kind of ['redis-server', 'embedded'] as Kind[]) res[kind] = best(res[kind], await measure(kind, type))
+  }
+  const e = res.embedded!
+  const s = res['redis-server']!
+  const f = (x: number) => (x / 1000).toFixed(2)
+  rows.push(`| ${type} | ${f(e.cpuMs)} / ${f(s.cpuMs)} s | **${(e.cpuMs / s.cpuMs).toFixed(2)}×** | ${f(e.wallMs)} / ${f(s.wallMs)} s | ${e.rssMiB.toFixed(0)} / ${s.rssMiB.toFixed(0)} MiB |`)
+}
+console.log(`${N.toLocaleString('en-US')} members per value, ${BATCH.toLocaleString('en-US')} per command, best of ${ROUNDS}`)
+console.log('| value | server CPU, embedded / redis-server | ratio | wall | peak RSS |')
+console.log('|---|---:|---:|---:|---:|')
+for (const r of rows) console.log(r)
