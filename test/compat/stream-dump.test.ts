@@ -144,9 +144,9 @@ function legacyPayload(s: Stream): Buffer {
     id(g.lastId)
     writeLength(w, g.pel.size)
     for (let i = 0; i < g.pel.size; i++) {
-      w.bytes(raw(g.pel.keys[i]))
-      w.i64le(BigInt(g.pel.values[i].deliveryTime))
-      writeLength(w, g.pel.values[i].deliveryCount)
+      w.bytes(raw(g.pel.keyAt(i)))
+      w.i64le(BigInt(g.pel.valueAt(i).deliveryTime))
+      writeLength(w, g.pel.valueAt(i).deliveryCount)
     }
     const cs = g.sortedConsumers()
     writeLength(w, cs.length)
@@ -154,7 +154,7 @@ function legacyPayload(s: Stream): Buffer {
       writeBlob(w, Buffer.from(c.name, 'latin1'))
       w.i64le(BigInt(c.seenTime))
       writeLength(w, c.pel.size)
-      for (const k of c.pel.keys) w.bytes(raw(k))
+      for (const k of c.pel.keys()) w.bytes(raw(k))
     }
   }
   return finishDumpPayload(w)

@@ -211,8 +211,8 @@ function xpending(ctx: CommandContext, argv: string[]): void {
       r.nullArray()
       return
     }
-    r.bulk(formatId(g.pel.keys[0]))
-    r.bulk(formatId(g.pel.keys[g.pel.size - 1]))
+    r.bulk(formatId(g.pel.keyAt(0)))
+    r.bulk(formatId(g.pel.keyAt(g.pel.size - 1)))
     const withPel = g.sortedConsumers().filter((c) => c.pel.size !== 0)
     r.array(withPel.length)
     for (const c of withPel) {
@@ -230,16 +230,16 @@ function xpending(ctx: CommandContext, argv: string[]): void {
   }
   const now = ctx.clock.now()
   const out: number[] = []
-  for (let i = pel.lowerBound(start); count && i < pel.size && pel.keys[i] <= end; i++) {
-    if (minidle && now - pel.values[i].deliveryTime < minidle) continue
+  for (let i = pel.lowerBound(start); count && i < pel.size && pel.keyAt(i) <= end; i++) {
+    if (minidle && now - pel.valueAt(i).deliveryTime < minidle) continue
     out.push(i)
     count--
   }
   r.array(out.length)
   for (const i of out) {
-    const nack = pel.values[i]
+    const nack = pel.valueAt(i)
     r.array(4)
-    r.bulk(formatId(pel.keys[i]))
+    r.bulk(formatId(pel.keyAt(i)))
     r.bulk(nack.consumer!.name)
     r.integer(Math.max(0, now - nack.deliveryTime))
     r.integer(nack.deliveryCount)
@@ -378,8 +378,8 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
   const deleted: StreamId[] = []
   let i = g.pel.lowerBound(start)
   while (attempts-- && count && i < g.pel.size) {
-    const id = g.pel.keys[i]
-    const nack = g.pel.values[i]
+    const id = g.pel.keyAt(i)
+    const nack = g.pel.valueAt(i)
     const fv = s.get(id)
     if (fv === undefined) {
       ctx.propagateAs(xclaimFor(key, argv[2], formatId(id), nack, g))
@@ -407,7 +407,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
   }
   const r = ctx.reply
   r.array(3)
-  r.bulk(formatId(i < g.pel.size ? g.pel.keys[i] : 0n))
+  r.bulk(formatId(i < g.pel.size ? g.pel.keyAt(i) : 0n))
   r.array(claimed.length)
   for (const [id, fv] of claimed) {
     if (fv === null) r.bulk(formatId(id))
@@ -557,9 +557,9 @@ function xinfoStream(ctx: CommandContext, argv: string[], s: Stream): void {
     const np = count ? Math.min(count, g.pel.size) : g.pel.size
     r.array(np)
     for (let i = 0; i < np; i++) {
-      const nack = g.pel.values[i]
+      const nack = g.pel.valueAt(i)
       r.array(4)
-      r.bulk(formatId(g.pel.keys[i]))
+      r.bulk(formatId(g.pel.keyAt(i)))
       r.bulk(nack.consumer!.name)
       r.integer(nack.deliveryTime)
       r.integer(nack.deliveryCount)
@@ -580,9 +580,9 @@ function xinfoStream(ctx: CommandContext, argv: string[], s: Stream): void {
       r.array(n)
       for (let i = 0; i < n; i++) {
         r.array(3)
-        r.bulk(formatId(c.pel.keys[i]))
-        r.integer(c.pel.values[i].deliveryTime)
-        r.integer(c.pel.values[i].deliveryCount)
+        r.bulk(formatId(c.pel.keyAt(i)))
+        r.integer(c.pel.valueAt(i).deliveryTime)
+        r.integer(c.pel.valueAt(i).deliveryCount)
       }
     }
   }

@@ -143,8 +143,8 @@ function streamSize(s: Stream, samples: number): number {
     asize += lpsize * (nodes.length - 1) + lpAlloc(nodes.length - 1)
   }
   for (const g of s.groups.values()) {
-    asize += STREAM_CG + raxSize(g.pel.keys) + STREAM_NACK * g.pel.size
-    for (const c of g.consumers.values()) asize += STREAM_CONSUMER + c.name.length + raxSize(c.pel.keys)
+    asize += STREAM_CG + raxSize([...g.pel.keys()]) + STREAM_NACK * g.pel.size
+    for (const c of g.consumers.values()) asize += STREAM_CONSUMER + c.name.length + raxSize([...c.pel.keys()])
   }
   return asize
 }

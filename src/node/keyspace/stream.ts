@@ -11,6 +11,7 @@
 import {listpackEntrySize} from '../persistence/listpack.js'
 import {ServerAssertion} from '../errors.js'
 import {iterateRawNode} from './stream-raw.js'
+import {ChunkList} from './chunks.js'
 
 export type StreamId = bigint
 export const MASK64 = (1n << 64n) - 1n
@@ -154,46 +155,54 @@ export interface StreamNack {
   consumer: StreamConsumer | null
 }
 
-/** A PEL: ID -> value, ordered by ID (a rax keyed by the big-endian ID in redis). */
-export class IdMap<V> {
-  readonly keys: StreamId[] = []
-  readonly values: V[] = []
-  get size(): number {
-    return this.keys.length
-  }
+/** A PEL: ID -> value, ordered by ID (a rax keyed by the big-endian ID in redis), in chunks (chunks.ts). */
+export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
+  /** The index of the first ID >= id (the size when none is). */
   lowerBound(id: StreamId): number {
-    let lo = 0
-    let hi = this.keys.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (this.keys[mid] < id) lo = mid + 1
-      else hi = mid
-    }
-    return lo
+    return this.rankOfFirstNot((ch, r) => ch[0][r] < id)
   }
+
+  keyAt(i: number): StreamId {
+    const [c, o] = this.find(i)
+    return this.chunks[c][0][o]
+  }
+
+  valueAt(i: number): V {
+    const [c, o] = this.find(i)
+    return this.chunks[c][1][o]
+  }
+
+  /** The chunk and offset of id, or null. */
+  private at(id: StreamId): [number, number] | null {
+    const [c, o] = this.firstNot((ch, r) => ch[0][r] < id)
+    return c < this.chunks.length && this.chunks[c][0][o] === id ? [c, o] : null
+  }
+
   get(id: StreamId): V | undefined {
-    const i = this.lowerBound(id)
-    return i < this.keys.length && this.keys[i] === id ? this.values[i] : undefined
+    const p = this.at(id)
+    return p === null ? undefined : this.chunks[p[0]][1][p[1]]
   }
+
   /** Insert unless present; false when the key already existed (raxTryInsert). */
   tryInsert(id: StreamId, v: V): boolean {
-    const i = this.lowerBound(id)
-    if (i < this.keys.length && this.keys[i] === id) return false
-    if (i === this.keys.length) {
-      this.keys.push(id)
-      this.values.push(v)
-    } else {
-      this.keys.splice(i, 0, id)
-      this.values.splice(i, 0, v)
-    }
+    if (this.at(id) !== null) return false
+    this.insertWhere((ch, r) => ch[0][r] < id, [id, v])
     return true
   }
+
   delete(id: StreamId): boolean {
-    const i = this.lowerBound(id)
-    if (i >= this.keys.length || this.keys[i] !== id) return false
-    this.keys.splice(i, 1)
-    this.values.splice(i, 1)
+    const p = this.at(id)
+    if (p === null) return false
+    this.deleteAt(p[0], p[1])
     return true
+  }
+
+  *keys(): IterableIterator<StreamId> {
+    for (const [ch, r] of this.rows()) yield ch[0][r]
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [ch, r] of this.rows()) yield ch[1][r]
   }
 }
 
@@ -220,7 +229,7 @@ export class StreamGroup {
   }
 
   deleteConsumer(c: StreamConsumer): void {
-    for (const id of c.pel.keys) this.pel.delete(id)
+    for (const id of c.pel.keys()) this.pel.delete(id)
     this.consumers.delete(c.name)
   }
 }
@@ -264,17 +273,17 @@ export class Stream {
       const h = new StreamGroup(g.lastId, g.entriesRead)
       const nacks = new Map<StreamNack, StreamNack>()
       for (let i = 0; i < g.pel.size; i++) {
-        const v = g.pel.values[i]
+        const v = g.pel.valueAt(i)
         const copy = {...v, consumer: null}
         nacks.set(v, copy)
-        h.pel.tryInsert(g.pel.keys[i], copy)
+        h.pel.tryInsert(g.pel.keyAt(i), copy)
       }
       for (const cons of g.consumers.values()) {
         const d = new StreamConsumer(cons.name, cons.seenTime)
         for (let i = 0; i < cons.pel.size; i++) {
-          const copy = nacks.get(cons.pel.values[i])!
+          const copy = nacks.get(cons.pel.valueAt(i))!
           copy.consumer = d
-          d.pel.tryInsert(cons.pel.keys[i], copy)
+          d.pel.tryInsert(cons.pel.keyAt(i), copy)
         }
         h.consumers.set(cons.name, d)
       }

@@ -148,8 +148,8 @@ function rebuildStream(key: string, s: Stream): string {
         continue
       }
       for (let i = 0; i < c.pel.size; i++) {
-        const n = c.pel.values[i]
-        out += respCommand(['XCLAIM', key, name, c.name, '0', formatId(c.pel.keys[i]), 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'JUSTID', 'FORCE'])
+        const n = c.pel.valueAt(i)
+        out += respCommand(['XCLAIM', key, name, c.name, '0', formatId(c.pel.keyAt(i)), 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'JUSTID', 'FORCE'])
       }
     }
   }

@@ -86,9 +86,9 @@ export function writeStream(w: ByteWriter, s: Stream, c: boolean): void {
     writeLen64(w, BigInt.asUintN(64, BigInt(g.entriesRead)))
     writeLength(w, g.pel.size)
     for (let i = 0; i < g.pel.size; i++) {
-      w.bytes(idBytes(g.pel.keys[i]))
-      w.i64le(BigInt(g.pel.values[i].deliveryTime))
-      writeLen64(w, BigInt(g.pel.values[i].deliveryCount))
+      w.bytes(idBytes(g.pel.keyAt(i)))
+      w.i64le(BigInt(g.pel.valueAt(i).deliveryTime))
+      writeLen64(w, BigInt(g.pel.valueAt(i).deliveryCount))
     }
     const consumers = g.sortedConsumers()
     writeLength(w, consumers.length)
@@ -96,7 +96,7 @@ export function writeStream(w: ByteWriter, s: Stream, c: boolean): void {
       writeBlob(w, Buffer.from(cons.name, 'latin1'), c)
       w.i64le(BigInt(cons.seenTime))
       writeLength(w, cons.pel.size)
-      for (const pid of cons.pel.keys) w.bytes(idBytes(pid))
+      for (const pid of cons.pel.keys()) w.bytes(idBytes(pid))
     }
   }
 }
@@ -273,7 +273,7 @@ export function readStream(r: ByteReader, type: number, opts: DecodeOptions = {}
         if (!cons.pel.tryInsert(id, nack)) corruptRdb(2583, 'Duplicated consumer PEL entry  loading a stream consumer group')
       }
     }
-    for (const nack of g.pel.values) if (nack.consumer === null) corruptRdb(2602, 'Stream CG PEL entry without consumer')
+    for (const nack of g.pel.values()) if (nack.consumer === null) corruptRdb(2602, 'Stream CG PEL entry without consumer')
   }
   return s
 }

@@ -1,9 +1,10 @@
-// ZSet keeps its (score, member) order in chunks (split past 1024 pairs, emptied ones dropped, small
+// ZSet and IdMap (a stream PEL) keep their order in chunks (chunks.ts: split past 1024 rows, emptied ones dropped, small
 // neighbours merged): every query and change checked against a flat sorted array (the structure it
 // replaced) through random operations on sets large enough for many chunks.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ZSet, type LexBound, type ScoreBound} from '../../src/node/keyspace/zset.js'
+import {IdMap} from '../../src/node/keyspace/stream.js'
 
 function lcg(seed: number): (n: number) => number {
   let x = seed
@@ -104,7 +105,7 @@ for (const lex of [false, true]) {
       }
       if (step % 2000 === 0) {
         check(z, f, rnd, lex, `step ${step}`)
-        chunksSeen = Math.max(chunksSeen, (z as unknown as {mb: unknown[]}).mb.length)
+        chunksSeen = Math.max(chunksSeen, (z as unknown as {chunks: unknown[]}).chunks.length)
       }
     }
     check(z, f, rnd, lex, 'end')
@@ -127,4 +128,50 @@ test('ZSet: members inserted in descending order, then everything popped from bo
   assert.equal(z.lastInScore({value: 10, exclusive: false}), -1)
   z.add('again', 1)
   assert.equal(z.rank('again'), 0)
+})
+
+test('IdMap (a stream PEL) matches a sorted array through random inserts, deletes and lookups, oldest-first deletes too', () => {
+  const rnd = lcg(23)
+  const pel = new IdMap<number>()
+  const ref: [bigint, number][] = []
+  const lower = (id: bigint) => {
+    const i = ref.findIndex(([k]) => k >= id)
+    return i === -1 ? ref.length : i
+  }
+  let chunks = 0
+  for (let step = 0; step < 60_000; step++) {
+    const id = BigInt(rnd(30_000)) << 64n | BigInt(rnd(3))
+    const op = rnd(10)
+    if (op < 6) {
+      const i = lower(id)
+      const fresh = !(i < ref.length && ref[i][0] === id)
+      assert.equal(pel.tryInsert(id, step), fresh)
+      if (fresh) ref.splice(i, 0, [id, step])
+    } else if (op < 8) {
+      const i = lower(id)
+      const there = i < ref.length && ref[i][0] === id
+      assert.equal(pel.delete(id), there)
+      if (there) ref.splice(i, 1)
+    } else if (ref.length > 0) {
+      // XACK of the oldest entry, the common pattern
+      assert.equal(pel.delete(ref[0][0]), true)
+      ref.shift()
+    }
+    if (step % 1000 === 0) {
+      assert.equal(pel.size, ref.length)
+      for (let k = 0; k < 10 && ref.length > 0; k++) {
+        const i = rnd(ref.length)
+        assert.equal(pel.keyAt(i), ref[i][0])
+        assert.equal(pel.valueAt(i), ref[i][1])
+        assert.equal(pel.get(ref[i][0]), ref[i][1])
+        assert.equal(pel.lowerBound(ref[i][0]), i)
+        assert.equal(pel.lowerBound(ref[i][0] + 1n), lower(ref[i][0] + 1n))
+      }
+      assert.equal(pel.get(-1n), undefined)
+      chunks = Math.max(chunks, (pel as unknown as {chunks: unknown[]}).chunks.length)
+    }
+  }
+  assert.deepEqual([...pel.keys()], ref.map(([k]) => k))
+  assert.deepEqual([...pel.values()], ref.map(([, v]) => v))
+  assert.ok(chunks >= 5, `${chunks} chunks at most`)
 })
