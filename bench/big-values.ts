@@ -1,11 +1,13 @@
-// Benchmark: filling one big set, hash and sorted set, embedded node vs redis-server side by side.
-// Each server is a fresh process (standalone, no persistence); one client pipelines SADD / HSET /
-// ZADD commands of BATCH members each (10 commands in flight) until the value holds N members.
+// Benchmark: filling one big set, hash and sorted set, and working off a stream consumer group's
+// backlog, embedded node vs redis-server side by side. Each server is a fresh process (standalone,
+// no persistence); one client pipelines SADD / HSET / ZADD commands of BATCH members each (10
+// commands in flight) until the value holds N members; `pel`: XADD of N entries, one XREADGROUP
+// that delivers them all (N pending), then XACK of BATCH IDs per command, oldest first.
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
 // cost and other load on the machine stay out), wall time, and the peak RSS; then the ratios.
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
-// Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset ROUNDS=1
+// Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (pel: on its own, N=200000 TYPES=pel) ROUNDS=1
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -21,7 +23,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset'
+type Type = 'set' | 'hash' | 'zset' | 'pel'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -52,7 +54,32 @@ function command(type: Type, from: number, to: number): string[] {
   return [type === 'set' ? 'SADD' : type === 'hash' ? 'HSET' : 'ZADD', 'big', ...args]
 }
 
+/** A consumer group's backlog of N entries, delivered, then acknowledged oldest first. */
+async function backlog(c: Redis): Promise<void> {
+  const inFlight = 10
+  for (let i = 0; i < N; i += BATCH * inFlight) {
+    const p = c.pipeline()
+    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j++) p.xadd('big', `${j + 1}-0`, 'f', 'v')
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err
+  }
+  await c.xgroup('CREATE', 'big', 'g', '0')
+  const delivered = (await c.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', String(N), 'STREAMS', 'big', '>')) as [string, unknown[]][]
+  if (delivered[0][1].length !== N) throw new Error(`pel: ${delivered[0][1].length} delivered, expected ${N}`)
+  for (let i = 0; i < N; i += BATCH * inFlight) {
+    const p = c.pipeline()
+    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j += BATCH) {
+      const ids: string[] = []
+      for (let k = j; k < Math.min(N, j + BATCH); k++) ids.push(`${k + 1}-0`)
+      p.call('XACK', 'big', 'g', ...ids)
+    }
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err
+  }
+  const pending = (await c.call('XPENDING', 'big', 'g')) as unknown[]
+  if (pending[0] !== 0) throw new Error(`pel: ${String(pending[0])} still pending`)
+}
+
 async function fill(c: Redis, type: Type): Promise<void> {
+  if (type === 'pel') return backlog(c)
   const inFlight = 10
   for (let i = 0; i < N; i += BATCH * inFlight) {
     const p = c.pipeline()
