@@ -61,6 +61,13 @@ export class ChunkList<C extends Columns> {
     return [lo, i - this.starts[lo]]
   }
 
+  /** Column k of the row at rank i; undefined outside 0 <= i < size, as a flat array's. */
+  protected cell<K extends number>(i: number, k: K): C[K][number] {
+    if (!(i >= 0 && i < this.n)) return undefined as C[K][number]
+    const [c, o] = this.find(i)
+    return this.chunks[c][k][o] as C[K][number]
+  }
+
   /**
    * The first chunk whose last row is not `before` (true for a prefix of the order), with the
    * first such row's offset in it; [chunk count, 0] when every row is before.
@@ -131,7 +138,7 @@ export class ChunkList<C extends Columns> {
 
   /** Removes the rows of ranks [from, from + count), each shown to `gone` (chunk, offset) first. */
   protected deleteRanks(from: number, count: number, gone: (chunk: C, row: number) => void): void {
-    if (count <= 0 || from >= this.n) return
+    if (count <= 0 || from < 0 || from >= this.n) return
     let [c, o] = this.find(from)
     this.stale(c)
     let left = Math.min(count, this.n - from)

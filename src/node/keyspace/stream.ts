@@ -163,13 +163,11 @@ export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
   }
 
   keyAt(i: number): StreamId {
-    const [c, o] = this.find(i)
-    return this.chunks[c][0][o]
+    return this.cell(i, 0)
   }
 
   valueAt(i: number): V {
-    const [c, o] = this.find(i)
-    return this.chunks[c][1][o]
+    return this.cell(i, 1)
   }
 
   /** The chunk and offset of id, or null. */

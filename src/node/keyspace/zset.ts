@@ -61,13 +61,11 @@ export class ZSet extends ChunkList<Pairs> {
   }
 
   memberAt(i: number): string {
-    const [c, o] = this.find(i)
-    return this.chunks[c][1][o]
+    return this.cell(i, 1)
   }
 
   scoreAt(i: number): number {
-    const [c, o] = this.find(i)
-    return this.chunks[c][0][o]
+    return this.cell(i, 0)
   }
 
   /** Remove ranks [start, stop] inclusive (ZREMRANGEBYRANK, ZPOPMIN ...); returns removed members. */
