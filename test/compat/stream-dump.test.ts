@@ -143,10 +143,10 @@ function legacyPayload(s: Stream): Buffer {
     writeBlob(w, Buffer.from(name, 'latin1'))
     id(g.lastId)
     writeLength(w, g.pel.size)
-    for (let i = 0; i < g.pel.size; i++) {
-      w.bytes(raw(g.pel.keyAt(i)))
-      w.i64le(BigInt(g.pel.valueAt(i).deliveryTime))
-      writeLength(w, g.pel.valueAt(i).deliveryCount)
+    for (const [pid, nack] of g.pel.entries()) {
+      w.bytes(raw(pid))
+      w.i64le(BigInt(nack.deliveryTime))
+      writeLength(w, nack.deliveryCount)
     }
     const cs = g.sortedConsumers()
     writeLength(w, cs.length)

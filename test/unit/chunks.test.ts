@@ -166,13 +166,19 @@ test('IdMap (a stream PEL) matches a sorted array through random inserts, delete
         assert.equal(pel.get(ref[i][0]), ref[i][1])
         assert.equal(pel.lowerBound(ref[i][0]), i)
         assert.equal(pel.lowerBound(ref[i][0] + 1n), lower(ref[i][0] + 1n))
+        // a walk from rank i crosses chunk ends as the array does
+        const walked: [bigint, number][] = []
+        for (const row of pel.entries(i)) if (walked.push(row) === 1500) break
+        assert.deepEqual(walked, ref.slice(i, i + 1500))
       }
+      assert.deepEqual([...pel.entries(ref.length)], [])
       assert.equal(pel.get(-1n), undefined)
       chunks = Math.max(chunks, (pel as unknown as {chunks: unknown[]}).chunks.length)
     }
   }
   assert.deepEqual([...pel.keys()], ref.map(([k]) => k))
   assert.deepEqual([...pel.values()], ref.map(([, v]) => v))
+  assert.deepEqual([...pel.entries()], ref)
   assert.ok(chunks >= 5, `${chunks} chunks at most`)
 })
 

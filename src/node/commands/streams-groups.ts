@@ -4,11 +4,10 @@
 // XCLAIM/XAUTOCLAIM propagate one idempotent XCLAIM per NACK they touch (streams-read.ts).
 import {E, ReplyError} from '../errors.js'
 import {Stream, type RedisValue} from '../keyspace/keyspace.js'
-import {formatId, ID_MAX, StreamConsumer, StreamGroup, type StreamId} from '../keyspace/stream.js'
+import {formatId, ID_MAX, parseStreamId, StreamConsumer, StreamGroup, type StreamId, type StreamNack} from '../keyspace/stream.js'
 import type {RespWriter} from '../../resp/writer.js'
 import {xclaimFor} from './streams-read.js'
 import {collect, llArg, parseId, rangeEnd, rangeStart, streamAt, writeEntry} from './streams.js'
-import {parseStreamId} from '../keyspace/stream.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {propagateNothing} from './util.js'
 import {signalKeyAsReady} from '../blocking.js'
@@ -229,17 +228,17 @@ function xpending(ctx: CommandContext, argv: string[]): void {
     pel = c.pel
   }
   const now = ctx.clock.now()
-  const out: number[] = []
-  for (let i = pel.lowerBound(start); count && i < pel.size && pel.keyAt(i) <= end; i++) {
-    if (minidle && now - pel.valueAt(i).deliveryTime < minidle) continue
-    out.push(i)
+  const out: [StreamId, StreamNack][] = []
+  for (const row of pel.entries(pel.lowerBound(start))) {
+    if (!count || row[0] > end) break
+    if (minidle && now - row[1].deliveryTime < minidle) continue
+    out.push(row)
     count--
   }
   r.array(out.length)
-  for (const i of out) {
-    const nack = pel.valueAt(i)
+  for (const [id, nack] of out) {
     r.array(4)
-    r.bulk(formatId(pel.keyAt(i)))
+    r.bulk(formatId(id))
     r.bulk(nack.consumer!.name)
     r.integer(Math.max(0, now - nack.deliveryTime))
     r.integer(nack.deliveryCount)
@@ -556,10 +555,11 @@ function xinfoStream(ctx: CommandContext, argv: string[], s: Stream): void {
     r.bulk('pending')
     const np = count ? Math.min(count, g.pel.size) : g.pel.size
     r.array(np)
-    for (let i = 0; i < np; i++) {
-      const nack = g.pel.valueAt(i)
+    let left = np
+    for (const [id, nack] of g.pel.entries()) {
+      if (left-- === 0) break
       r.array(4)
-      r.bulk(formatId(g.pel.keyAt(i)))
+      r.bulk(formatId(id))
       r.bulk(nack.consumer!.name)
       r.integer(nack.deliveryTime)
       r.integer(nack.deliveryCount)
@@ -578,11 +578,13 @@ function xinfoStream(ctx: CommandContext, argv: string[], s: Stream): void {
       r.bulk('pending')
       const n = count ? Math.min(count, c.pel.size) : c.pel.size
       r.array(n)
-      for (let i = 0; i < n; i++) {
+      let left = n
+      for (const [id, nack] of c.pel.entries()) {
+        if (left-- === 0) break
         r.array(3)
-        r.bulk(formatId(c.pel.keyAt(i)))
-        r.integer(c.pel.valueAt(i).deliveryTime)
-        r.integer(c.pel.valueAt(i).deliveryCount)
+        r.bulk(formatId(id))
+        r.integer(nack.deliveryTime)
+        r.integer(nack.deliveryCount)
       }
     }
   }

@@ -231,7 +231,10 @@ function replyRange(ctx: CommandContext, a: ReadArgs, key: string, s: Stream, st
   if (history) {
     const pel = consumer.pel
     const out: [StreamId, string[] | undefined, StreamNack][] = []
-    for (let i = pel.lowerBound(start); i < pel.size && (!count || out.length < count); i++) out.push([pel.keyAt(i), s.get(pel.keyAt(i)), pel.valueAt(i)])
+    for (const [id, nack] of pel.entries(pel.lowerBound(start))) {
+      if (count && out.length >= count) break
+      out.push([id, s.get(id), nack])
+    }
     r.array(out.length)
     for (const [id, fv, nack] of out) {
       if (fv === undefined) {

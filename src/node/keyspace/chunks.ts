@@ -102,6 +102,12 @@ export class ChunkList<C extends Columns> {
 
   /** Inserts `row` (a value per column) where `before` stops being true. */
   protected insertWhere(before: (chunk: C, row: number) => boolean, row: unknown[]): void {
+    const [c, o] = this.firstNot(before)
+    this.insertAt(c, o, row)
+  }
+
+  /** Inserts `row` at the position firstNot found: offset o of chunk c ([chunk count, 0]: at the end). */
+  protected insertAt(c: number, o: number, row: unknown[]): void {
     const chunks = this.chunks
     this.n++
     if (chunks.length === 0) {
@@ -109,7 +115,6 @@ export class ChunkList<C extends Columns> {
       this.stale(0)
       return
     }
-    let [c, o] = this.firstNot(before)
     if (c === chunks.length) {
       c-- // after every row: the last chunk's end
       o = chunks[c][0].length
@@ -173,8 +178,13 @@ export class ChunkList<C extends Columns> {
     }
   }
 
-  /** Every row in order, as [chunk, offset]. */
-  protected *rows(): IterableIterator<[C, number]> {
-    for (const ch of this.chunks) for (let i = 0; i < ch[0].length; i++) yield [ch, i]
+  /** The rows in order from rank `from` on, as [chunk, offset]; the list must not change meanwhile. */
+  protected *rows(from = 0): IterableIterator<[C, number]> {
+    if (from >= this.n) return
+    let [c, o] = from > 0 ? this.find(from) : [0, 0]
+    for (const chunks = this.chunks; c < chunks.length; c++, o = 0) {
+      const ch = chunks[c]
+      for (let i = o; i < ch[0].length; i++) yield [ch, i]
+    }
   }
 }

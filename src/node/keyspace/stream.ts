@@ -156,10 +156,13 @@ export interface StreamNack {
 }
 
 /** A PEL: ID -> value, ordered by ID (a rax keyed by the big-endian ID in redis), in chunks (chunks.ts). */
+/** The rows ordered before id. */
+const idBefore = (id: StreamId) => (ch: [StreamId[], unknown[]], r: number) => ch[0][r] < id
+
 export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
   /** The index of the first ID >= id (the size when none is). */
   lowerBound(id: StreamId): number {
-    return this.rankOfFirstNot((ch, r) => ch[0][r] < id)
+    return this.rankOfFirstNot(idBefore(id))
   }
 
   keyAt(i: number): StreamId {
@@ -172,7 +175,7 @@ export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
 
   /** The chunk and offset of id, or null. */
   private at(id: StreamId): [number, number] | null {
-    const [c, o] = this.firstNot((ch, r) => ch[0][r] < id)
+    const [c, o] = this.firstNot(idBefore(id))
     return c < this.chunks.length && this.chunks[c][0][o] === id ? [c, o] : null
   }
 
@@ -183,8 +186,9 @@ export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
 
   /** Insert unless present; false when the key already existed (raxTryInsert). */
   tryInsert(id: StreamId, v: V): boolean {
-    if (this.at(id) !== null) return false
-    this.insertWhere((ch, r) => ch[0][r] < id, [id, v])
+    const [c, o] = this.firstNot(idBefore(id))
+    if (c < this.chunks.length && this.chunks[c][0][o] === id) return false
+    this.insertAt(c, o, [id, v])
     return true
   }
 
@@ -201,6 +205,11 @@ export class IdMap<V> extends ChunkList<[StreamId[], V[]]> {
 
   *values(): IterableIterator<V> {
     for (const [ch, r] of this.rows()) yield ch[1][r]
+  }
+
+  /** (id, value) in ID order from index `from` on; the map must not change meanwhile. */
+  *entries(from = 0): IterableIterator<[StreamId, V]> {
+    for (const [ch, r] of this.rows(from)) yield [ch[0][r], ch[1][r]]
   }
 }
 
@@ -270,18 +279,17 @@ export class Stream {
     for (const [name, g] of this.groups) {
       const h = new StreamGroup(g.lastId, g.entriesRead)
       const nacks = new Map<StreamNack, StreamNack>()
-      for (let i = 0; i < g.pel.size; i++) {
-        const v = g.pel.valueAt(i)
+      for (const [id, v] of g.pel.entries()) {
         const copy = {...v, consumer: null}
         nacks.set(v, copy)
-        h.pel.tryInsert(g.pel.keyAt(i), copy)
+        h.pel.tryInsert(id, copy)
       }
       for (const cons of g.consumers.values()) {
         const d = new StreamConsumer(cons.name, cons.seenTime)
-        for (let i = 0; i < cons.pel.size; i++) {
-          const copy = nacks.get(cons.pel.valueAt(i))!
+        for (const [id, v] of cons.pel.entries()) {
+          const copy = nacks.get(v)!
           copy.consumer = d
-          d.pel.tryInsert(cons.pel.keyAt(i), copy)
+          d.pel.tryInsert(id, copy)
         }
         h.consumers.set(cons.name, d)
       }

@@ -147,9 +147,8 @@ function rebuildStream(key: string, s: Stream): string {
         out += respCommand(['XGROUP', 'CREATECONSUMER', key, name, c.name])
         continue
       }
-      for (let i = 0; i < c.pel.size; i++) {
-        const n = c.pel.valueAt(i)
-        out += respCommand(['XCLAIM', key, name, c.name, '0', formatId(c.pel.keyAt(i)), 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'JUSTID', 'FORCE'])
+      for (const [id, n] of c.pel.entries()) {
+        out += respCommand(['XCLAIM', key, name, c.name, '0', formatId(id), 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'JUSTID', 'FORCE'])
       }
     }
   }

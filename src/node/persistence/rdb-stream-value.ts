@@ -85,10 +85,10 @@ export function writeStream(w: ByteWriter, s: Stream, c: boolean): void {
     id(g.lastId)
     writeLen64(w, BigInt.asUintN(64, BigInt(g.entriesRead)))
     writeLength(w, g.pel.size)
-    for (let i = 0; i < g.pel.size; i++) {
-      w.bytes(idBytes(g.pel.keyAt(i)))
-      w.i64le(BigInt(g.pel.valueAt(i).deliveryTime))
-      writeLen64(w, BigInt(g.pel.valueAt(i).deliveryCount))
+    for (const [pid, nack] of g.pel.entries()) {
+      w.bytes(idBytes(pid))
+      w.i64le(BigInt(nack.deliveryTime))
+      writeLen64(w, BigInt(nack.deliveryCount))
     }
     const consumers = g.sortedConsumers()
     writeLength(w, consumers.length)
