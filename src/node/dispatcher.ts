@@ -19,6 +19,7 @@ export {hasKeys, keysOf} from './command-keys.js'
 import {hasKeys, keysOf} from './command-keys.js'
 import {referenceInfoTable} from './commands/command-reference-reply.js'
 import {protectedCommandError} from './protected.js'
+import {isCollectionLimit, memberLimitError} from './keyspace/member-limit.js'
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
@@ -299,6 +300,11 @@ function replyException(s: Session, spec: CommandSpec, argv: string[], e: unknow
     // the node stops (run.ts): no reply, as redis-server dies inside the command
     logAssertion(s.server, e, {session: s, argv})
     s.server.emit('panic', e)
+    return
+  }
+  if (isCollectionLimit(e)) {
+    // a value built whole (a *STORE, RESTORE) past V8's limit: nothing was replaced
+    s.reply.error(memberLimitError().reply)
     return
   }
   const msg = e instanceof Error ? e.message : String(e)

@@ -40,6 +40,8 @@ export interface StartNodeOptions {
   clusterFactory?: ClusterFactory
   /** Called once the node listens, before it loads its data (signal handlers, pidfile). */
   onListening?: (server: NodeServer) => void
+  /** The most members one set, hash or sorted set holds: V8's 2^24 and no more (tests lower it). */
+  memberLimit?: number
 }
 
 export interface RunningNode {
@@ -83,7 +85,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   for (const [k, v] of Object.entries(opts.overrides ?? {})) config.set(k, v)
   const logger = opts.logger ?? new Logger()
   if (opts.silent) logger.silent = true
-  const server = new NodeServer({config, clock: opts.clock, logger})
+  const server = new NodeServer({config, clock: opts.clock, logger, memberLimit: opts.memberLimit})
   if (!opts.logger) logger.file = logfilePath(config)
   logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
   installRdbPersistence(server)

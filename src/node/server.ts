@@ -1,6 +1,7 @@
 // The node: listening sockets, sessions, databases, stats, the cron, and the hooks other
 // runtime modules plug into (cluster verdicts, propagation for replication/AOF, key
 // modification for blocking commands, guards, shutdown).
+import {MAP_LIMIT} from './keyspace/big-map.js'
 import net from 'node:net'
 import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
@@ -67,6 +68,8 @@ export interface NodeServerOptions {
   logger?: Logger
   /** A different command table (the Sentinel's); default: every command group. */
   commands?: CommandTable
+  /** The most members one set, hash or sorted set holds (default V8's MAP_LIMIT; tests lower it). */
+  memberLimit?: number
 }
 
 export class NodeServer extends EventEmitter {
@@ -76,6 +79,8 @@ export class NodeServer extends EventEmitter {
   readonly expiryClock: ExpiryClock
   readonly log: Logger
   readonly commands: CommandTable
+  /** The most members one set, hash or sorted set holds (keyspace/member-limit.ts) */
+  readonly memberLimit: number
   readonly pubsub = new PubSubHub()
   /** Users, permissions and the ACL log (src/node/acl). */
   readonly acl: Acl
@@ -206,6 +211,7 @@ export class NodeServer extends EventEmitter {
     super()
     this.config = opts.config ?? new NodeConfig()
     this.commands = opts.commands ?? new CommandTable()
+    this.memberLimit = Math.min(opts.memberLimit ?? MAP_LIMIT, MAP_LIMIT)
     this.clock = opts.clock ?? systemClock
     this.expiryClock = new ExpiryClock(this.clock)
     this.log = opts.logger ?? new Logger()

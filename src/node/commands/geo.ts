@@ -2,6 +2,7 @@
 // (keyspace/geohash.ts). GEOADD writes through ZADD semantics (and is propagated as ZADD, as redis
 // does); searches walk the same nine neighbour cells in the same order, so unsorted replies list
 // members in redis's order, and distances use redis's haversine and earth radius.
+import {ensureRoom} from '../keyspace/member-limit.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import {decodeScore, distance, geohashString, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, scoreOf, scoreText, searchRanges, withinShape, type Shape} from '../keyspace/geohash.js'
@@ -148,6 +149,7 @@ function geoadd(ctx: CommandContext, argv: string[]): void {
   }
   const key = argv[1]
   let z = ctx.db.getZSet(key)
+  if (!xx) ensureRoom(ctx.server.memberLimit, z?.dict, argv, i + 2, 3)
   let added = 0
   let changed = 0
   for (const [score, member] of pairs) {

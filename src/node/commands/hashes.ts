@@ -1,5 +1,6 @@
 // Hash commands (redis t_hash.c). A hash is a Map<field, value> of latin1 strings; empty
 // hashes are deleted. Encoding (listpack vs hashtable) is only reported, see keys.ts encodingOf.
+import {ensureRoom} from '../keyspace/member-limit.js'
 import {hashDelete, hashDict, hashLookup, hashPrepareWrite, hashRandomSteps, hashWrite} from '../keyspace/hash-dict.js'
 import {replyOverLimit} from '../clientmem.js'
 import {E, wrongArity} from '../errors.js'
@@ -46,6 +47,7 @@ function lookup(ctx: CommandContext, key: string, field: string): string | undef
 function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
   if (argv.length % 2 === 1) return ctx.reply.error(wrongArity(legacy ? 'hmset' : 'hset'))
   const key = argv[1]
+  ensureRoom(ctx.server.memberLimit, ctx.db.getHash(key), argv, 2, 2)
   const h = ctx.db.hashForWrite(key)
   let created = 0
   hashPrepareWrite(h, argv, 2)
@@ -57,6 +59,7 @@ function hset(ctx: CommandContext, argv: string[], legacy: boolean): void {
 }
 
 function hsetnx(ctx: CommandContext, argv: string[]): void {
+  ensureRoom(ctx.server.memberLimit, ctx.db.getHash(argv[1]), argv, 2, 2)
   const h = ctx.db.hashForWrite(argv[1])
   if (hashLookup(h, argv[2]) !== undefined) return ctx.reply.integer(0)
   hashPrepareWrite(h, argv, 2)
@@ -105,6 +108,7 @@ function hincrby(ctx: CommandContext, argv: string[]): void {
   const incr = parseIntStrict(argv[3])
   if (incr === null) return ctx.reply.error(E.NOT_INTEGER)
   const key = argv[1]
+  ensureRoom(ctx.server.memberLimit, ctx.db.getHash(key), argv, 2, 2)
   const h = ctx.db.hashForWrite(key)
   const cur = hashLookup(h, argv[2])
   let base = 0n
@@ -133,6 +137,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   if (incr === null) return ctx.reply.error(E.NOT_FLOAT)
   if (incr.inf) return ctx.reply.error('ERR value is NaN or Infinity')
   const key = argv[1]
+  ensureRoom(ctx.server.memberLimit, ctx.db.getHash(key), argv, 2, 2)
   const h = ctx.db.hashForWrite(key)
   const cur = hashLookup(h, argv[2])
   const base = cur === undefined ? LD_ZERO : parseLongDouble(cur)

@@ -2,11 +2,12 @@
 // Payloads are the RDB codec's (src/node/persistence/dump.ts); the outbound connection lives in
 // migrate-client.ts. MIGRATE is asynchronous here (redis blocks the whole server): the session
 // waits for the target while the node keeps serving other clients.
+import {ensureSize} from '../keyspace/member-limit.js'
 import {setIdleOrFreq} from '../memory/index.js'
 import {E} from '../errors.js'
 import {createDumpPayload, parseDumpPayload, payloadErrorLine} from '../persistence/dump.js'
 import {RdbEmptyKeyError, RdbFormatError, restoreErrorText} from '../persistence/rdb-value.js'
-import type {RedisValue} from '../keyspace/keyspace.js'
+import {ZSet, type RedisValue} from '../keyspace/keyspace.js'
 import {fromRdbValue, toRdbValue} from '../keyspace/rdb-convert.js'
 import {migratePool, type RestoreItem} from './migrate-client.js'
 import {holdMigratingKeys} from '../pause.js'
@@ -67,6 +68,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
     if (e instanceof RdbFormatError && !(e instanceof RdbEmptyKeyError)) ctx.server.log.verbose(payloadErrorLine(e))
     return ctx.reply.error(text)
   }
+  if (value instanceof Set || value instanceof Map || value instanceof ZSet) ensureSize(ctx.server.memberLimit, value.size)
   const deleted = replace && db.delete(key)
   const now = BigInt(ctx.clock.now())
   const at = ttl === 0n ? 0n : absttl ? ttl : ttl + now

@@ -1,6 +1,7 @@
 // Set commands (redis t_set.c). A set is a Set<string>; empty sets are deleted. Sets redis
 // would keep as an intset (<= 512 integers) are replied in ascending numeric order, as redis
 // does; larger or non-integer sets come out in insertion order (redis: hash-table order).
+import {ensureRoom, ensureSize} from '../keyspace/member-limit.js'
 import {replyOverLimit} from '../clientmem.js'
 import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
@@ -73,6 +74,7 @@ function replySet(ctx: CommandContext, s: SetValue, sort = true): void {
 }
 
 function sadd(ctx: CommandContext, argv: string[]): void {
+  ensureRoom(ctx.server.memberLimit, ctx.db.getSet(argv[1]), argv, 2)
   const s = ctx.db.setForWrite(argv[1])
   let n = 0
   for (let i = 2; i < argv.length; i++) if (setAdd(s, argv[i])) n++
@@ -197,6 +199,7 @@ function smove(ctx: CommandContext, argv: string[]): void {
   if (!from) return ctx.reply.integer(0)
   const to = ctx.db.getSet(dst)
   if (src === dst) return ctx.reply.integer(setHas(from, member) ? 1 : 0)
+  if (from.has(member)) ensureRoom(ctx.server.memberLimit, to, argv, 3)
   if (!setRemove(from, member)) return ctx.reply.integer(0)
   if (from.size === 0) ctx.db.delete(src)
   ctx.afterWrite(src)
@@ -253,6 +256,7 @@ function diff(ctx: CommandContext, keys: string[]): SetValue {
 }
 
 function store(ctx: CommandContext, dst: string, result: SetValue, event: string): void {
+  ensureSize(ctx.server.memberLimit, result.size)
   storeOrDelete(ctx, dst, result.size > 0 ? result : null, N.SET, event)
   ctx.reply.integer(result.size)
 }

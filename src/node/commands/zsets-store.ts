@@ -2,6 +2,7 @@
 // Inputs may be sorted sets or plain sets (members score 1). Aggregation follows redis
 // exactly, including the source order (smallest input first) and NaN -> 0 rules, because the
 // floating-point result depends on the order of the additions.
+import {ensureSize} from '../keyspace/member-limit.js'
 import {E, ReplyError} from '../errors.js'
 import {ZSet} from '../keyspace/keyspace.js'
 import type {CommandContext} from './types.js'
@@ -124,6 +125,7 @@ export function zsetOp(ctx: CommandContext, argv: string[], numkeysAt: number, o
     }
   }
   if (cardOnly) return ctx.reply.integer(out.size)
+  ensureSize(ctx.server.memberLimit, out.size)
   const z = new ZSet()
   for (const [m, s] of out) z.add(m, s)
   const items = [...z.entries()]

@@ -2,6 +2,7 @@
 // member lookups, pops (ZPOP*, BZPOP*, ZMPOP, BZMPOP), ZRANDMEMBER and ZSCAN. Ranges are in
 // zsets-range.ts, set algebra in zsets-store.ts. Scores are replied with reply.double
 // (%.17g like redis 7.0; RESP3 double type).
+import {ensureRoom} from '../keyspace/member-limit.js'
 import {replyOverLimit} from '../clientmem.js'
 import {parseTimeout, popFromFirstReady, serveOrBlock} from '../blocking.js'
 import {E, ReplyError} from '../errors.js'
@@ -108,6 +109,7 @@ function zadd(ctx: CommandContext, argv: string[], zincrby: boolean): void {
   for (let j = f.scoreAt; j < argv.length; j += 2) scores.push(doubleArg(argv[j]))
   const key = argv[1]
   let z = ctx.db.getZSet(key)
+  if (!f.xx) ensureRoom(ctx.server.memberLimit, z?.dict, argv, f.scoreAt + 1, 2)
   if (!z) {
     if (f.xx) return f.incr ? ctx.reply.nil() : ctx.reply.integer(0)
     z = ctx.db.zsetForWrite(key)

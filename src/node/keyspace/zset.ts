@@ -36,8 +36,9 @@ export class ZSet extends ChunkList<Pairs> {
       if (old === score) return false
       this.deletePair(old, member)
     }
-    this.insertWhere(pairBefore(score, member), [score, member])
+    // the index first: past V8's Map limit it throws before the order has a row it does not know
     this.dict.set(member, score)
+    this.insertWhere(pairBefore(score, member), [score, member])
     return old === undefined
   }
 
