@@ -2,12 +2,14 @@
 // backlog, embedded node vs redis-server side by side. Each server is a fresh process (standalone,
 // no persistence); one client pipelines SADD / HSET / ZADD commands of BATCH members each (10
 // commands in flight) until the value holds N members; `pel`: XADD of N entries, one XREADGROUP
-// that delivers them all (N pending), then XACK of BATCH IDs per command, oldest first.
+// that delivers them all (N pending), then XACK of BATCH IDs per command, oldest first; `trim`: a
+// stream of N entries (XADD pipelined, not measured), then one XTRIM MAXLEN 0 (measured).
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
 // cost and other load on the machine stay out), wall time, and the peak RSS; then the ratios.
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
-// Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (pel: on its own, N=200000 TYPES=pel) ROUNDS=1
+// Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (on their own: N=200000 TYPES=pel,
+//   N=10000000 TYPES=trim) ROUNDS=1
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -23,7 +25,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset' | 'pel'
+type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -54,14 +56,19 @@ function command(type: Type, from: number, to: number): string[] {
   return [type === 'set' ? 'SADD' : type === 'hash' ? 'HSET' : 'ZADD', 'big', ...args]
 }
 
-/** A consumer group's backlog of N entries, delivered, then acknowledged oldest first. */
-async function backlog(c: Redis): Promise<void> {
+/** A stream of N entries, IDs 1-0 to N-0. */
+async function streamOf(c: Redis): Promise<void> {
   const inFlight = 10
   for (let i = 0; i < N; i += BATCH * inFlight) {
     const p = c.pipeline()
     for (let j = i; j < Math.min(N, i + BATCH * inFlight); j++) p.xadd('big', `${j + 1}-0`, 'f', 'v')
     for (const [err] of (await p.exec()) ?? []) if (err) throw err
   }
+}
+
+/** A consumer group's backlog of N entries, delivered, then acknowledged oldest first. */
+async function backlog(c: Redis): Promise<void> {
+  await streamOf(c)
   await c.xgroup('CREATE', 'big', 'g', '0')
   const delivered = (await c.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', String(N), 'STREAMS', 'big', '>')) as [string, unknown[]][]
   if (delivered[0][1].length !== N) throw new Error(`pel: ${delivered[0][1].length} delivered, expected ${N}`)
@@ -80,6 +87,11 @@ async function backlog(c: Redis): Promise<void> {
 
 async function fill(c: Redis, type: Type): Promise<void> {
   if (type === 'pel') return backlog(c)
+  if (type === 'trim') {
+    const removed = Number(await c.call('XTRIM', 'big', 'MAXLEN', '0'))
+    if (removed !== N || (await c.xlen('big')) !== 0) throw new Error(`trim: ${removed} removed, expected ${N}`)
+    return
+  }
   const inFlight = 10
   for (let i = 0; i < N; i += BATCH * inFlight) {
     const p = c.pipeline()
@@ -97,6 +109,7 @@ async function measure(kind: Kind, type: Type): Promise<Run> {
   const {proc, port} = await start(kind)
   const c = await connect(port)
   try {
+    if (type === 'trim') await streamOf(c)
     await sleep(300)
     const cpu0 = processCpuMs(proc.pid!)
     const t0 = performance.now()

@@ -459,14 +459,16 @@ export class Stream {
   /** streamTrim: returns the number of entries removed. */
   trim(a: TrimArgs): number {
     let deleted = 0
-    while (this.nodes.length !== 0) {
+    // whole nodes from the front are counted, then removed in one splice (a shift each made trimming
+    // k of n nodes O(k * n): XTRIM MAXLEN 0 of a 10M-entry stream)
+    let gone = 0
+    for (; gone < this.nodes.length; gone++) {
       if (a.strategy === 'maxlen' && this.length <= a.maxlen) break
-      const node = this.nodes[0]
+      const node = this.nodes[gone]
       const entries = node.count
       if (a.limit && deleted + entries > a.limit) break
       const removeNode = a.strategy === 'maxlen' ? this.length - entries >= a.maxlen : node.lastId() < a.minid
       if (removeNode) {
-        this.nodes.shift()
         this.length -= entries
         deleted += entries
         continue
@@ -483,6 +485,7 @@ export class Stream {
       }
       break
     }
+    if (gone !== 0) this.nodes.splice(0, gone)
     if (this.length === 0) this.firstId = 0n
     else if (deleted) this.firstId = this.edgeId(true)!
     return deleted
