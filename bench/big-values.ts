@@ -22,6 +22,8 @@ const N = Number(process.env.N ?? 4_000_000)
 const BATCH = Number(process.env.BATCH ?? 20_000)
 const TYPES = (process.env.TYPES ?? 'set,hash,zset').split(',').filter(Boolean) as Type[]
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
+/** commands in flight */
+const IN_FLIGHT = 10
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
@@ -58,10 +60,9 @@ function command(type: Type, from: number, to: number): string[] {
 
 /** A stream of N entries, IDs 1-0 to N-0. */
 async function streamOf(c: Redis): Promise<void> {
-  const inFlight = 10
-  for (let i = 0; i < N; i += BATCH * inFlight) {
+  for (let i = 0; i < N; i += BATCH * IN_FLIGHT) {
     const p = c.pipeline()
-    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j++) p.xadd('big', `${j + 1}-0`, 'f', 'v')
+    for (let j = i; j < Math.min(N, i + BATCH * IN_FLIGHT); j++) p.xadd('big', `${j + 1}-0`, 'f', 'v')
     for (const [err] of (await p.exec()) ?? []) if (err) throw err
   }
 }
@@ -72,9 +73,9 @@ async function backlog(c: Redis): Promise<void> {
   await c.xgroup('CREATE', 'big', 'g', '0')
   const delivered = (await c.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', String(N), 'STREAMS', 'big', '>')) as [string, unknown[]][]
   if (delivered[0][1].length !== N) throw new Error(`pel: ${delivered[0][1].length} delivered, expected ${N}`)
-  for (let i = 0; i < N; i += BATCH * inFlight) {
+  for (let i = 0; i < N; i += BATCH * IN_FLIGHT) {
     const p = c.pipeline()
-    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j += BATCH) {
+    for (let j = i; j < Math.min(N, i + BATCH * IN_FLIGHT); j += BATCH) {
       const ids: string[] = []
       for (let k = j; k < Math.min(N, j + BATCH); k++) ids.push(`${k + 1}-0`)
       p.call('XACK', 'big', 'g', ...ids)
@@ -92,10 +93,9 @@ async function fill(c: Redis, type: Type): Promise<void> {
     if (removed !== N || (await c.xlen('big')) !== 0) throw new Error(`trim: ${removed} removed, expected ${N}`)
     return
   }
-  const inFlight = 10
-  for (let i = 0; i < N; i += BATCH * inFlight) {
+  for (let i = 0; i < N; i += BATCH * IN_FLIGHT) {
     const p = c.pipeline()
-    for (let j = i; j < Math.min(N, i + BATCH * inFlight); j += BATCH) {
+    for (let j = i; j < Math.min(N, i + BATCH * IN_FLIGHT); j += BATCH) {
       const [cmd, ...args] = command(type, j, Math.min(N, j + BATCH))
       p.call(cmd, ...args)
     }
