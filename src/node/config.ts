@@ -94,6 +94,27 @@ const DEFS: Record<string, OptDef> = {
   'cluster-announce-port': {kind: 'int', def: '0'},
   'cluster-announce-bus-port': {kind: 'int', def: '0'},
   'cluster-announce-tls-port': {kind: 'int', def: '0'},
+  // TLS (src/node/tls.ts), as a redis-server built with TLS has them
+  'tls-port': {kind: 'int', def: '0'},
+  'tls-cert-file': {kind: 'string', def: ''},
+  'tls-key-file': {kind: 'string', def: ''},
+  'tls-key-file-pass': {kind: 'string', def: ''},
+  'tls-client-cert-file': {kind: 'string', def: ''},
+  'tls-client-key-file': {kind: 'string', def: ''},
+  'tls-client-key-file-pass': {kind: 'string', def: ''},
+  'tls-dh-params-file': {kind: 'string', def: ''},
+  'tls-ca-cert-file': {kind: 'string', def: ''},
+  'tls-ca-cert-dir': {kind: 'string', def: ''},
+  'tls-auth-clients': {kind: 'enum', def: 'yes', values: ['no', 'yes', 'optional']},
+  'tls-replication': {kind: 'bool', def: 'no'},
+  'tls-cluster': {kind: 'bool', def: 'no'},
+  'tls-protocols': {kind: 'string', def: ''},
+  'tls-ciphers': {kind: 'string', def: ''},
+  'tls-ciphersuites': {kind: 'string', def: ''},
+  'tls-prefer-server-ciphers': {kind: 'bool', def: 'no'},
+  'tls-session-caching': {kind: 'bool', def: 'yes'},
+  'tls-session-cache-size': {kind: 'int', def: '20480'},
+  'tls-session-cache-timeout': {kind: 'int', def: '300'},
   'cluster-announce-hostname': {kind: 'string', def: ''},
   'cluster-preferred-endpoint-type': {kind: 'enum', def: 'ip', values: ['ip', 'hostname', 'unknown-endpoint']},
   'cluster-require-full-coverage': {kind: 'bool', def: 'yes'},
@@ -340,7 +361,7 @@ export function expandProcTitle(cfg: NodeConfig, template: string, title: string
       case 'port':
         return String(port)
       case 'tls-port':
-        return '0' // no TLS listener
+        return cfg.get('tls-port')
       case 'unixsocket':
         return cfg.get('unixsocket')
       default:
@@ -449,7 +470,8 @@ const INTEGER_NUMERIC: Record<string, [boolean, bigint, bigint]> = {
   'replica-priority': [false, 0n, INT_MAX], 'repl-diskless-sync-delay': [false, 0n, INT_MAX], 'maxmemory-samples': [false, 1n, INT_MAX],
   'maxmemory-eviction-tenacity': [false, 0n, 100n], timeout: [false, 0n, INT_MAX], 'replica-announce-port': [false, 0n, 65535n],
   'tcp-backlog': [false, 0n, INT_MAX], 'cluster-port': [false, 0n, 65535n], 'cluster-announce-bus-port': [false, 0n, 65535n],
-  'cluster-announce-port': [false, 0n, 65535n], 'cluster-announce-tls-port': [false, 0n, 65535n], 'repl-timeout': [false, 1n, INT_MAX],
+  'cluster-announce-port': [false, 0n, 65535n], 'cluster-announce-tls-port': [false, 0n, 65535n], 'tls-port': [false, 0n, 65535n],
+  'tls-session-cache-size': [false, 0n, INT_MAX], 'tls-session-cache-timeout': [false, 0n, INT_MAX], 'repl-timeout': [false, 1n, INT_MAX],
   'repl-ping-replica-period': [false, 1n, INT_MAX], 'list-compress-depth': [false, 0n, INT_MAX],
   'rdb-key-save-delay': [false, INT_MIN, INT_MAX], 'key-load-delay': [false, INT_MIN, INT_MAX], 'active-expire-effort': [false, 1n, 10n],
   hz: [false, 0n, INT_MAX], 'min-replicas-to-write': [false, 0n, INT_MAX], 'min-replicas-max-lag': [false, 0n, INT_MAX],

@@ -1,5 +1,6 @@
 // Programmatic API of the embedded node: startNode() runs a node in-process (port 0 allowed)
 // and returns its bound address and a stop() function. `redis-ts node` is a thin wrapper.
+import {tlsClusterRefusal} from './tls.js'
 import type {ClusterFactory, ClusterModule} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {readFileSync} from 'node:fs'
@@ -94,6 +95,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installScripting(server)
   installMemory(server)
   installProcessConfigs(server)
+  const tlsCluster = tlsClusterRefusal(config)
+  if (tlsCluster !== null) throw new NodeStartError(tlsCluster)
   try {
     server.acl.loadAtStartup(config.users)
   } catch (e) {

@@ -1,5 +1,6 @@
 // Foreground runner shared by `redis-ts node` and the lean entry src/node/main.ts (used when the
 // local-cluster launcher spawns nodes: no oclif start-up cost per node).
+import {TlsConfigError} from './tls.js'
 import {installProcTitle} from './proc-title.js'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -69,6 +70,8 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     if (e instanceof LoadAborted) return new Promise<never>(() => {})
     // A corrupt or truncated AOF: refuse to start (redis exits 1 after logging the reason).
     if (e instanceof AofLoadError) throw new NodeStartError(e.message)
+    // TLS settings that do not make a context: the log says why (redis exits 1, no stack)
+    if (e instanceof TlsConfigError) throw new NodeStartError('Failed to configure TLS. Check logs for more info.', 1)
     throw e
   })
   cluster = node.cluster

@@ -3,13 +3,15 @@
 // modification for blocking commands, guards, shutdown).
 import {MAP_LIMIT} from './keyspace/big-map.js'
 import net from 'node:net'
+import tls, {createServer as tlsCreateServer} from 'node:tls'
+import {clientRefusal, TlsConfigError, tlsClusterRefusal, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
 import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
 import type {ClusterHooks, CommandSpec, DebugSubcommand} from './commands/types.js'
 import {ExpiryClock, systemClock, type Clock} from './clock.js'
 import {logfilePath} from './log.js'
-import {NodeConfig} from './config.js'
+import {ConfigApplyError, NodeConfig} from './config.js'
 import {installEncodingConfig, noteWrite} from './keyspace/encoding.js'
 import {objectDebugSubcommands} from './commands/debug-objects.js'
 import {clusterlinkStandalone, dropPacketFilterStandalone} from './cluster/debug.js'
@@ -187,6 +189,11 @@ export class NodeServer extends EventEmitter {
   unixsocketPath = ''
   private cron?: NodeJS.Timeout
   private boundPort = 0
+  /** the tls-port listeners (tls.ts) */
+  private tlsServers: tls.Server[] = []
+  private boundTlsPort = 0
+  /** the TLS contexts while TLS is in use (tls-port, tls-replication or tls-cluster), else null */
+  tls: TlsContexts | null = null
   /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
   shuttingDown = false
   /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE payloads and RDB files load without their CRC checked. */
@@ -216,6 +223,10 @@ export class NodeServer extends EventEmitter {
     this.expiryClock = new ExpiryClock(this.clock)
     this.log = opts.logger ?? new Logger()
     this.log.level = this.config.get('loglevel') as LogLevel
+    // tls-port moves listeners (CONFIG SET's apply step, relistenTls); tls-auth-clients is read per connection
+    this.config.onChange.push((name) => {
+      if (name.startsWith('tls-') && name !== 'tls-port' && name !== 'tls-auth-clients') this.reconfigureTls()
+    })
     if (!opts.logger) this.log.file = logfilePath(this.config)
     this.startTime = this.lastSaveTime = this.clock.now()
     this.insight = new Insight(this)
@@ -367,16 +378,40 @@ export class NodeServer extends EventEmitter {
   /** Bind every address of `bind` ("-addr" = optional). Resolves with the bound port. */
   async listen(): Promise<{host: string; port: number}> {
     let port = this.config.int('port')
+    const tlsPort = this.config.int('tls-port')
+    if (tlsWanted(this.config)) {
+      try {
+        this.tls = tlsConfigure(this.config, this.log)
+      } catch (e) {
+        // redis initServer: the reason is the line tlsConfigure logged before
+        if (e instanceof TlsConfigError) this.log.warning('Failed to configure TLS. Check logs for more info.')
+        throw e
+      }
+    }
     let first: string | undefined
-    try {
-      const bound = await this.bindTcp(port)
-      port = bound.port
-      first = bound.host
-    } catch (e) {
-      // redis initServer: the line supervisors and Redis's test harness read ("Failed listening
-      // on port" makes it retry with another port).
-      this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
-      throw e
+    // port 0 picks a free port (embedding, tests) unless there is a TLS port: then, as in redis,
+    // it means no plain TCP listener (`--port 0 --tls-port 6380`: TLS only)
+    if (!(port === 0 && tlsPort !== 0)) {
+      try {
+        const bound = await this.bindTcp(port)
+        port = bound.port
+        first = bound.host
+      } catch (e) {
+        // redis initServer: the line supervisors and Redis's test harness read ("Failed listening
+        // on port" makes it retry with another port).
+        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`)
+        throw e
+      }
+    }
+    if (tlsPort !== 0) {
+      try {
+        const bound = await this.bindTcp(tlsPort, false, true)
+        this.boundTlsPort = bound.port
+        first ??= bound.host
+      } catch (e) {
+        this.log.warning(`Failed listening on port ${tlsPort} (TLS), aborting.`)
+        throw e
+      }
     }
     // `bind ""`: no TCP listener (the unixsocket serves, as with redis-server)
     const noTcp = this.config.get('bind').trim() === '' && this.config.get('unixsocket') !== ''
@@ -390,9 +425,10 @@ export class NodeServer extends EventEmitter {
     return {host: first, port}
   }
 
-  /** redis listenToPort: every `bind` address on `port`, all or nothing. Port 0 picks a free
-   * port at start-up (embedding, tests) and means no TCP listener on CONFIG SET (as in Redis). */
-  private async bindTcp(port: number, zeroIsNone = false): Promise<{host?: string; port: number; servers: net.Server[]}> {
+  /** redis listenToPort: every `bind` address on `port`, all or nothing (`secure`: TLS listeners).
+   * Port 0 picks a free port at start-up (embedding, tests) and means no TCP listener on CONFIG
+   * SET (as in Redis). */
+  private async bindTcp(port: number, zeroIsNone = false, secure = false): Promise<{host?: string; port: number; servers: net.Server[]}> {
     const servers: net.Server[] = []
     let first: string | undefined
     if (port === 0 && zeroIsNone) return {port, servers}
@@ -401,16 +437,17 @@ export class NodeServer extends EventEmitter {
       const addr = optional ? raw.slice(1) : raw
       const host = addr === '*' ? '0.0.0.0' : addr
       try {
-        const srv = await this.listenOne(host === '::*' ? '::' : host, port)
+        const srv = await this.listenOne(host === '::*' ? '::' : host, port, secure)
         servers.push(srv)
         port = (srv.address() as net.AddressInfo).port
         // a wildcard listener is reached through loopback (what callers connect to)
         first ??= host === '0.0.0.0' ? '127.0.0.1' : host === '::*' ? '::1' : host
       } catch (e) {
         if (optional) continue
-        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
+        this.log.warning(`Warning: Could not create server ${secure ? 'TLS' : 'TCP'} listening socket ${addr}:${port}: bind: ${(e as Error).message}`)
         await closeListeners(servers)
         this.netServers = this.netServers.filter((l) => !servers.includes(l))
+        this.tlsServers = this.tlsServers.filter((l) => !servers.includes(l))
         throw e
       }
     }
@@ -439,6 +476,61 @@ export class NodeServer extends EventEmitter {
     return this.boundPort
   }
 
+  /** The TLS port listened on (0: none). */
+  get tlsPort(): number {
+    return this.boundTlsPort
+  }
+
+  /**
+   * CONFIG SET tls-port (redis applyTLSPort): TLS configured if it was not, then the new port bound
+   * before the old listeners close; 0 closes them. Throws ConfigError-worded reasons.
+   */
+  async relistenTls(closeFirst = false): Promise<void> {
+    const port = this.config.int('tls-port')
+    if (port !== 0 && this.tls === null) {
+      try {
+        this.tls = tlsConfigure(this.config, this.log)
+      } catch {
+        throw new Error('Unable to update TLS configuration. Check server logs.')
+      }
+    }
+    // new bind addresses on the same port: the old listeners close first (redis changeBindAddr)
+    const old = [...this.tlsServers]
+    if (closeFirst) {
+      this.tlsServers = []
+      await closeListeners(old)
+    }
+    let bound: {port: number; servers: net.Server[]}
+    try {
+      bound = await this.bindTcp(port, true, true)
+    } catch {
+      throw new Error('Unable to listen on this port. Check server logs.')
+    }
+    if (!closeFirst) {
+      this.tlsServers = this.tlsServers.filter((l) => !old.includes(l))
+      await closeListeners(old)
+    }
+    this.boundTlsPort = bound.port
+    if (!tlsWanted(this.config)) this.tls = null
+  }
+
+  /** CONFIG SET of a TLS file or option (redis applyTlsCfg): the contexts built again while TLS is in use. */
+  private reconfigureTls(): void {
+    const refused = tlsClusterRefusal(this.config)
+    if (refused !== null) throw new ConfigApplyError(refused)
+    if (!tlsWanted(this.config)) {
+      this.tls = null
+      return
+    }
+    try {
+      this.tls = tlsConfigure(this.config, this.log)
+    } catch (e) {
+      if (e instanceof TlsConfigError) throw new ConfigApplyError('Unable to update TLS configuration. Check server logs.')
+      throw e
+    }
+    for (const srv of this.tlsServers) srv.setSecureContext(this.tls.server)
+  }
+
   /** The `unixsocket` listener (redis anetUnixServer: a stale socket file is replaced; mode from
    * `unixsocketperm`, octal, when not 0). Its clients show `addr=<path>:0` like Redis's. */
   private listenUnix(path: string): Promise<void> {
@@ -465,17 +557,30 @@ export class NodeServer extends EventEmitter {
     })
   }
 
-  private listenOne(host: string, port: number): Promise<net.Server> {
+  private listenOne(host: string, port: number, secure = false): Promise<net.Server> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({noDelay: true}, (sock) => this.accept(sock))
+      const srv = secure ? tlsCreateServer(this.tls!.server, (sock) => this.acceptTls(sock)) : net.createServer({noDelay: true}, (sock) => this.accept(sock))
+      if (secure) srv.on('tlsClientError', (e) => this.log.verbose(`Error accepting a client connection: ${e.message}`))
       srv.once('error', reject)
       srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
         srv.off('error', reject)
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`))
-        this.netServers.push(srv)
+        if (secure) this.tlsServers.push(srv as tls.Server)
+        else this.netServers.push(srv)
         resolve(srv)
       })
     })
+  }
+
+  /** A TLS client whose handshake completed: tls-auth-clients decides, then it is a client as any. */
+  private acceptTls(sock: tls.TLSSocket): void {
+    const refused = clientRefusal(sock, this.config.get('tls-auth-clients'))
+    if (refused !== null) {
+      this.log.verbose(`Error accepting a client connection: ${refused}`)
+      sock.destroy()
+      return
+    }
+    this.accept(sock)
   }
 
   private accept(sock: net.Socket): void {
@@ -542,9 +647,10 @@ export class NodeServer extends EventEmitter {
   /** Stop listening and drop every client (no shutdown hooks: see shutdown()). */
   async close(): Promise<void> {
     if (this.cron) clearInterval(this.cron)
-    const closing = this.netServers.map((l) => new Promise<void>((r) => l.close(() => r())))
+    const closing = [...this.netServers, ...this.tlsServers].map((l) => new Promise<void>((r) => l.close(() => r())))
     for (const s of [...this.sessions.values()]) s.close()
     this.netServers = []
+    this.tlsServers = []
     await Promise.all(closing)
   }
 

@@ -4,6 +4,7 @@
 // replies read as lines (syncReadLine: a line starting with '-' is an error, anything else is
 // accepted) with the MIGRATE timeout applied between replies, and Redis's retry rule: one
 // reconnect when the socket fails before anything was acknowledged (not on timeouts).
+import {connect as tlsConnect, type ConnectionOptions} from 'node:tls'
 import net from 'node:net'
 import {E} from '../errors.js'
 import type {NodeServer} from '../server.js'
@@ -29,6 +30,8 @@ export interface MigrateRequest {
   replace: boolean
   /** cluster mode: RESTORE-ASKING so an importing target accepts the key */
   asking: boolean
+  /** tls-cluster: the client context to connect with (src/node/tls.ts), else null */
+  tls: ConnectionOptions | null
   items: RestoreItem[]
 }
 
@@ -152,7 +155,7 @@ export class MigratePool {
     }
     if (hit) this.close(name)
     if (this.cache.size >= CACHE_ITEMS) this.close(this.cache.keys().next().value!)
-    const conn = await MigrateConn.connect(req.host, Number.parseInt(req.port, 10) || 0, req.timeoutMs)
+    const conn = await MigrateConn.connect(req.host, Number.parseInt(req.port, 10) || 0, req.timeoutMs, req.tls)
     const c: Cached = {conn, lastDb: -1, lastUse: Date.now(), busy: false}
     this.cache.set(name, c)
     this.startSweeper()
@@ -218,9 +221,9 @@ class MigrateConn {
   }
 
   /** connBlockingConnect with the MIGRATE timeout. */
-  static connect(host: string, port: number, timeoutMs: number): Promise<MigrateConn> {
+  static connect(host: string, port: number, timeoutMs: number, secure: ConnectionOptions | null = null): Promise<MigrateConn> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({host, port})
+      const sock = secure !== null ? tlsConnect({...secure, host, port}) : net.connect({host, port})
       const timer = setTimeout(() => {
         sock.destroy()
         reject(new Error('connect ETIMEDOUT'))
@@ -230,7 +233,7 @@ class MigrateConn {
         sock.destroy()
         reject(e)
       })
-      sock.once('connect', () => {
+      sock.once(secure !== null ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
         sock.removeAllListeners('error')
         resolve(new MigrateConn(sock))

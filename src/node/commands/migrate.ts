@@ -200,6 +200,8 @@ async function migrate(ctx: CommandContext, argv: string[]): Promise<void> {
       password: o.password,
       replace: o.replace,
       asking: ctx.server.clusterEnabled,
+      // redis migrateGetSocket: TLS when tls-cluster is on
+      tls: ctx.server.config.bool('tls-cluster') ? ctx.server.tls?.client ?? null : null,
       items,
     })
     if (holdWrites) {

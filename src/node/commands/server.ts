@@ -162,8 +162,10 @@ function configSet(ctx: CommandContext, argv: string[]): void | Promise<void> {
     }
   }
   const moved = listenerChange(before, cfg)
-  if (moved === null) return ctx.reply.ok()
-  return relistenOrRestore(ctx, before, moved)
+  // the TLS listeners move with tls-port, and with bind while there are any
+  const tlsMoved = before.some(([n, v]) => n === 'tls-port' && cfg.get(n) !== v) || (moved === 'bind' && cfg.int('tls-port') !== 0)
+  if (moved === null && !tlsMoved) return ctx.reply.ok()
+  return relistenOrRestore(ctx, before, moved, tlsMoved)
 }
 
 /** The option whose new value moves the TCP listeners (redis applyBind before updatePort), or null. */
@@ -177,20 +179,36 @@ function listenerChange(before: readonly (readonly [string, string])[], cfg: Nod
 }
 
 /** redis configSetCommand's apply step: on failure every option goes back and is applied again. */
-async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port'): Promise<void> {
+async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port' | null, tlsMoved: boolean): Promise<void> {
   // a new port is bound before the old listeners close (redis changeListenPort); new bind
   // addresses after they closed (changeBindAddr), so only then is there something to reopen
   const closeFirst = moved === 'bind'
   try {
-    await ctx.server.relisten(closeFirst)
-    return ctx.reply.ok()
+    if (moved !== null) await ctx.server.relisten(closeFirst)
   } catch (e) {
-    ctx.server.log.warning(`Failed applying new configuration (${(e as Error).message}). Possibly related to new ${moved} setting. Restoring previous settings.`)
-    for (const [n, v] of before) ctx.server.config.set(n, v, true)
-    if (closeFirst) await ctx.server.relisten(true).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
-    const reason = moved === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
-    return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
+    return restoreListeners(ctx, before, moved!, e as Error)
   }
+  if (tlsMoved) {
+    try {
+      await ctx.server.relistenTls(closeFirst)
+    } catch (e) {
+      // redis applyTLSPort's reasons; the plain listeners a bind change moved go back as well
+      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new tls-port setting. Restoring previous settings.`)
+      for (const [n, v] of before) ctx.server.config.set(n, v, true)
+      if (moved !== null) await ctx.server.relisten(closeFirst).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument 'tls-port') - ${(e as Error).message}`)
+    }
+  }
+  return ctx.reply.ok()
+}
+
+/** The plain listeners could not move: every option back, the old bind addresses listened on again. */
+async function restoreListeners(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port', e: Error): Promise<void> {
+  ctx.server.log.warning(`Failed applying new configuration (${e.message}). Possibly related to new ${moved} setting. Restoring previous settings.`)
+  for (const [n, v] of before) ctx.server.config.set(n, v, true)
+  if (moved === 'bind') await ctx.server.relisten(true).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
+  const reason = moved === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
+  return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
 }
 
 /** redis DENY_LOADING_CONFIG */

@@ -3,6 +3,7 @@
 // transfer (loaded aside while the old data keeps being served, swapped in at the end), then the
 // command stream applied through the normal dispatcher with its byte offset tracked and proxied
 // to our own replicas; REPLCONF ACK every second; reconnect on loss.
+import {connect as tlsConnect} from 'node:tls'
 import * as net from 'node:net'
 import {ProtocolError, RequestParser} from '../../resp/parser.js'
 import {dispatch} from '../dispatcher.js'
@@ -104,13 +105,17 @@ export class MasterLink {
     this.state = 'connecting'
     this.inbuf = Buffer.alloc(0)
     // bind-source-addr: the address the link connects from (redis connectWithMaster)
-    const source = this.repl.server.config.get('bind-source-addr')
-    const sock = net.connect({host: this.host, port: this.port, ...(source !== '' ? {localAddress: source} : {})})
+    const server = this.repl.server
+    const source = server.config.get('bind-source-addr')
+    const where = {host: this.host, port: this.port, ...(source !== '' ? {localAddress: source} : {})}
+    // tls-replication: the link is TLS, with the node's client certificate (src/node/tls.ts)
+    const secure = server.config.bool('tls-replication') && server.tls !== null
+    const sock = secure ? tlsConnect({...server.tls!.client, ...where}) : net.connect(where)
     sock.setNoDelay(true)
     this.sock = sock
     this.sockError = ''
-    this.lastIo = this.repl.server.clock.now()
-    sock.on('connect', () => {
+    this.lastIo = server.clock.now()
+    sock.on(secure ? 'secureConnect' : 'connect', () => {
       this.log.notice('MASTER <-> REPLICA sync started')
       this.state = 'handshake'
       this.beginHandshake()

@@ -1,0 +1,167 @@
+// TLS as a redis-server built with it (redis tls.c): the tls-* settings make a server context (the
+// tls-port listeners) and a client context (a replica's link to its master with tls-replication,
+// MIGRATE with tls-cluster), built and checked together as tlsConfigure does, with its log lines
+// for what is missing or unreadable. Built again on CONFIG SET of any tls-* file or option while
+// TLS is in use; the listeners take the new context for their next handshakes.
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import tls from 'node:tls'
+import type {NodeConfig} from './config.js'
+import type {Logger} from './log.js'
+
+export interface TlsContexts {
+  /** tls.createServer's options (client certificates are checked per connection: acceptTlsClient) */
+  server: tls.TlsOptions
+  /** tls.connect's options for the node's own outgoing links */
+  client: tls.ConnectionOptions
+}
+
+/** What redis's tlsConfigure failing leaves: the reason is in the log. */
+export class TlsConfigError extends Error {}
+
+/** Why tls-cluster cannot be on for this node (null: it can): the cluster bus is TCP only so far. */
+export function tlsClusterRefusal(cfg: NodeConfig): string | null {
+  if (!cfg.bool('cluster-enabled') || !cfg.bool('tls-cluster')) return null
+  return 'tls-cluster yes is not supported in cluster mode by the embedded node yet (its cluster bus speaks TCP only)'
+}
+
+/** TLS is in use: a TLS port, or TLS for the replication link or the cluster (redis applyTlsCfg). */
+export function tlsWanted(cfg: NodeConfig): boolean {
+  return cfg.int('tls-port') !== 0 || cfg.bool('tls-replication') || cfg.bool('tls-cluster')
+}
+
+const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const
+
+/** redis parseProtocolsConfig: the versions named (any case), TLSv1.2 and TLSv1.3 when none is. */
+function protocolRange(cfg: NodeConfig, log: Logger): {minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion} {
+  const words = cfg.get('tls-protocols').split(/\s+/).filter(Boolean)
+  if (words.length === 0) return {minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3'}
+  const picked: number[] = []
+  for (const w of words) {
+    const i = PROTOCOLS.findIndex((p) => p.toLowerCase() === w.toLowerCase())
+    if (i === -1) {
+      log.warning(`Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.`)
+      throw new TlsConfigError('tls-protocols')
+    }
+    picked.push(i)
+  }
+  // Node.js takes a range: a set with a gap ("TLSv1 TLSv1.2") allows the versions between too
+  return {minVersion: PROTOCOLS[Math.min(...picked)], maxVersion: PROTOCOLS[Math.max(...picked)]}
+}
+
+/**
+ * Node.js takes TLS 1.3 suites and older ciphers in one list; tls-ciphersuites replaces the first
+ * part of its default and tls-ciphers the second, as the two OpenSSL calls redis makes do.
+ */
+function cipherList(cfg: NodeConfig): string | undefined {
+  const suites = cfg.get('tls-ciphersuites')
+  const ciphers = cfg.get('tls-ciphers')
+  if (suites === '' && ciphers === '') return undefined
+  const def = tls.DEFAULT_CIPHERS.split(':')
+  const v13 = suites !== '' ? suites : def.filter((c) => c.startsWith('TLS_')).join(':')
+  const v12 = ciphers !== '' ? ciphers : def.filter((c) => !c.startsWith('TLS_')).join(':')
+  return [v13, v12].filter(Boolean).join(':')
+}
+
+function load(path: string, what: string, log: Logger): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (e) {
+    log.warning(`Failed to load ${what}: ${path}: ${(e as Error).message}`)
+    throw new TlsConfigError(what)
+  }
+}
+
+/** tls-ca-cert-dir: every certificate file in it (OpenSSL's hashed links are files too). */
+function caDir(dir: string, log: Logger): Buffer[] {
+  try {
+    const out: Buffer[] = []
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name)
+      if (!statSync(p).isFile()) continue
+      const b = readFileSync(p)
+      if (b.includes('-----BEGIN CERTIFICATE-----')) out.push(b)
+    }
+    return out
+  } catch (e) {
+    log.warning(`Failed to configure CA certificate(s) file/directory: ${dir}: ${(e as Error).message}`)
+    throw new TlsConfigError('tls-ca-cert-dir')
+  }
+}
+
+/** redis tlsConfigure: both contexts from the settings, or TlsConfigError after the log line saying why. */
+export function tlsConfigure(cfg: NodeConfig, log: Logger): TlsContexts {
+  const certFile = cfg.get('tls-cert-file')
+  const keyFile = cfg.get('tls-key-file')
+  if (certFile === '') {
+    log.warning('No tls-cert-file configured!')
+    throw new TlsConfigError('tls-cert-file')
+  }
+  if (keyFile === '') {
+    log.warning('No tls-key-file configured!')
+    throw new TlsConfigError('tls-key-file')
+  }
+  const caFile = cfg.get('tls-ca-cert-file')
+  const caDirPath = cfg.get('tls-ca-cert-dir')
+  if ((cfg.get('tls-auth-clients') !== 'no' || cfg.bool('tls-cluster') || cfg.bool('tls-replication')) && caFile === '' && caDirPath === '') {
+    log.warning('Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!')
+    throw new TlsConfigError('tls-ca-cert-file')
+  }
+  const versions = protocolRange(cfg, log)
+  const ca: Buffer[] = []
+  if (caFile !== '') ca.push(load(caFile, 'CA certificate(s) file', log))
+  if (caDirPath !== '') ca.push(...caDir(caDirPath, log))
+  const ciphers = cipherList(cfg)
+  const common = {...versions, ...(ca.length !== 0 ? {ca} : {}), ...(ciphers !== undefined ? {ciphers} : {})}
+  const server: tls.TlsOptions = {
+    ...common,
+    cert: load(certFile, 'certificate', log),
+    key: load(keyFile, 'private key', log),
+    ...(cfg.get('tls-key-file-pass') !== '' ? {passphrase: cfg.get('tls-key-file-pass')} : {}),
+    ...(cfg.get('tls-dh-params-file') !== '' ? {dhparam: load(cfg.get('tls-dh-params-file'), 'DH params file', log)} : {}),
+    honorCipherOrder: cfg.bool('tls-prefer-server-ciphers'),
+    sessionTimeout: cfg.int('tls-session-cache-timeout'),
+    // the certificate is asked for on every connection; whether it must be there and valid is
+    // tls-auth-clients' at accept time (redis reads server.tls_auth_clients per connection)
+    requestCert: true,
+    rejectUnauthorized: false,
+  }
+  // tls-client-cert-file / -key-file: the node's own certificate when it connects, else tls-cert-file's
+  const clientCert = cfg.get('tls-client-cert-file')
+  const clientKey = cfg.get('tls-client-key-file')
+  const ownClient = clientCert !== '' && clientKey !== ''
+  const client: tls.ConnectionOptions = {
+    ...common,
+    cert: ownClient ? load(clientCert, 'client certificate', log) : server.cert,
+    key: ownClient ? load(clientKey, 'client private key', log) : server.key,
+    ...(ownClient ? (cfg.get('tls-client-key-file-pass') !== '' ? {passphrase: cfg.get('tls-client-key-file-pass')} : {}) : server.passphrase !== undefined ? {passphrase: server.passphrase} : {}),
+    // redis verifies the peer's chain (SSL_VERIFY_PEER) and not its name
+    rejectUnauthorized: true,
+    checkServerIdentity: () => undefined,
+  }
+  // build both now: a wrong passphrase, a key that does not match its certificate, a bad cipher
+  // list fail here, with the settings, not at the first handshake
+  for (const [opts, which] of [
+    [server, 'server'],
+    [client, 'client'],
+  ] as const) {
+    try {
+      tls.createSecureContext(opts)
+    } catch (e) {
+      log.warning(`Failed to configure the TLS ${which} context: ${(e as Error).message}`)
+      throw new TlsConfigError(which)
+    }
+  }
+  return {server, client}
+}
+
+/**
+ * tls-auth-clients for a connection that completed its handshake: `yes` wants a valid client
+ * certificate, `optional` refuses only an invalid one, `no` takes any. The reason when refused.
+ */
+export function clientRefusal(sock: tls.TLSSocket, mode: string): string | null {
+  if (mode === 'no' || sock.authorized) return null
+  const presented = Object.keys(sock.getPeerCertificate() ?? {}).length !== 0
+  if (mode === 'optional' && !presented) return null
+  return presented ? String(sock.authorizationError) : 'peer did not return a certificate'
+}

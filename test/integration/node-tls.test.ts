@@ -1,0 +1,235 @@
+// TLS on the embedded node (src/node/tls.ts), as a redis-server built with TLS: the tls-* settings
+// and their defaults, a tls-port listener next to (or instead of) the plain one, tls-auth-clients
+// yes / optional / no, CONFIG SET of the port and the files with redis's error texts, the start-up
+// refusal, replication over TLS both ways with redis-server, and MIGRATE over TLS (tls-cluster).
+import {after, before, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {execFile, spawnSync} from 'node:child_process'
+import {promisify} from 'node:util'
+import {Redis} from 'ioredis'
+import {startNode, type RunningNode} from '../../src/node/index.js'
+import {makeCerts, redisSkip, type TlsFiles} from '../helpers/redis-server.js'
+import {startRedisServer} from '../compat/harness.js'
+import {freePortPair} from '../helpers/ports.js'
+
+const skip = redisSkip()
+const execFileP = promisify(execFile)
+let dir: string
+let certs: TlsFiles
+let stranger: TlsFiles // a certificate from another CA
+const nodes: RunningNode[] = []
+const clients: Redis[] = []
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'redis-ts-tls-'))
+  certs = makeCerts(dir)
+  const other = join(dir, 'other')
+  spawnSync('mkdir', [other])
+  stranger = makeCerts(other)
+})
+after(async () => {
+  for (const c of clients) c.disconnect()
+  for (const n of nodes) await n.stop().catch(() => undefined)
+  rmSync(dir, {recursive: true, force: true})
+})
+
+const tlsArgs = (t: TlsFiles) => ({'tls-cert-file': t.cert, 'tls-key-file': t.key, 'tls-ca-cert-file': t.ca})
+
+async function node(overrides: Record<string, string>): Promise<RunningNode> {
+  const n = await startNode({overrides: {bind: '127.0.0.1', save: '', appendonly: 'no', dir, ...overrides}, silent: true})
+  nodes.push(n)
+  return n
+}
+
+/** A TLS client; `as`: the certificate it presents (none: no client certificate). */
+function tlsClient(port: number, as: TlsFiles | null = certs): Redis {
+  const c = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    tls: {ca: readFileSync(certs.ca), ...(as ? {cert: readFileSync(as.cert), key: readFileSync(as.key)} : {}), checkServerIdentity: () => undefined},
+  })
+  c.on('error', () => undefined)
+  clients.push(c)
+  return c
+}
+
+async function answers(c: Redis): Promise<boolean> {
+  try {
+    await c.connect()
+    return (await c.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    c.disconnect()
+  }
+}
+
+const freePort = async () => (await freePortPair()).port
+
+test('the tls-* settings and their defaults are redis-server 7.0\'s', {skip}, async () => {
+  const n = await node({port: '0'})
+  const c = new Redis({port: n.port, lazyConnect: true})
+  clients.push(c)
+  const real = await startRedisServer()
+  const r = new Redis({port: real.port, lazyConnect: true})
+  try {
+    const toMap = (a: string[]) => Object.fromEntries(Array.from({length: a.length / 2}, (_, i) => [a[2 * i], a[2 * i + 1]]))
+    assert.deepEqual(toMap((await c.config('GET', 'tls-*')) as string[]), toMap((await r.config('GET', 'tls-*')) as string[]))
+  } finally {
+    r.disconnect()
+    await real.stop()
+  }
+})
+
+test('a TLS port next to the plain one; tls-auth-clients yes / optional / no', async () => {
+  const tlsPort = await freePort()
+  // (port 0 with a TLS port would be TLS only, as in redis: a plain port of its own)
+  const n = await node({port: String(await freePort()), 'tls-port': String(tlsPort), ...tlsArgs(certs)})
+  assert.equal(n.server.tlsPort, tlsPort)
+  const c = tlsClient(tlsPort)
+  await c.connect()
+  assert.equal(await c.set('k', 'over tls'), 'OK')
+  const plain = new Redis({port: n.port, lazyConnect: true})
+  clients.push(plain)
+  assert.equal(await plain.get('k'), 'over tls')
+  assert.equal(await c.config('GET', 'tls-port').then((a) => (a as string[])[1]), String(tlsPort))
+  // yes: a certificate is required, and one from another CA is refused
+  assert.equal(await answers(tlsClient(tlsPort, null)), false)
+  assert.equal(await answers(tlsClient(tlsPort, stranger)), false)
+  await plain.config('SET', 'tls-auth-clients', 'optional')
+  assert.equal(await answers(tlsClient(tlsPort, null)), true)
+  assert.equal(await answers(tlsClient(tlsPort, stranger)), false)
+  await plain.config('SET', 'tls-auth-clients', 'no')
+  assert.equal(await answers(tlsClient(tlsPort, null)), true)
+  assert.equal(await answers(tlsClient(tlsPort, certs)), true)
+  // redis-cli --tls, a real client (not spawnSync: the node runs in this process)
+  const cli = await execFileP('redis-cli', ['--tls', '--cacert', certs.ca, '--cert', certs.cert, '--key', certs.key, '-p', String(tlsPort), 'GET', 'k'], {encoding: 'utf8'})
+  assert.equal(cli.stdout.trim(), 'over tls', cli.stderr)
+})
+
+test('CONFIG SET tls-port moves the listener, 0 closes it; a bad file is refused with redis\'s text and TLS keeps serving', async () => {
+  const first = await freePort()
+  const n = await node({port: String(await freePort()), 'tls-port': String(first), ...tlsArgs(certs)})
+  const plain = new Redis({port: n.port, lazyConnect: true})
+  clients.push(plain)
+  const next = await freePort()
+  assert.equal(await plain.config('SET', 'tls-port', String(next)), 'OK')
+  assert.equal(await answers(tlsClient(next)), true)
+  assert.equal(await answers(tlsClient(first)), false)
+  await assert.rejects(plain.config('SET', 'tls-cert-file', join(dir, 'missing.crt')), {
+    message: "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs.",
+  })
+  assert.equal(((await plain.config('GET', 'tls-cert-file')) as string[])[1], certs.cert)
+  assert.equal(await answers(tlsClient(next)), true)
+  // the port of a running listener: refused, the old one kept
+  await assert.rejects(plain.config('SET', 'tls-port', String(n.port)), {message: "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs."})
+  assert.equal(await answers(tlsClient(next)), true)
+  // new certificate files: the next handshakes use them (the same ones here: still answers)
+  assert.equal(await plain.config('SET', 'tls-cert-file', certs.cert, 'tls-key-file', certs.key), 'OK')
+  assert.equal(await answers(tlsClient(next)), true)
+  assert.equal(await plain.config('SET', 'tls-port', '0'), 'OK')
+  assert.equal(await answers(tlsClient(next)), false)
+  // a TLS port on a node that had none, with no certificate configured: redis's refusal
+  const bare = await node({port: '0'})
+  const b = new Redis({port: bare.port, lazyConnect: true})
+  clients.push(b)
+  await assert.rejects(b.config('SET', 'tls-port', String(next)), {message: "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs."})
+  assert.equal(((await b.config('GET', 'tls-port')) as string[])[1], '0')
+})
+
+test('start-up: TLS without a certificate is refused; --port 0 with a TLS port means TLS only', async () => {
+  await assert.rejects(node({port: '0', 'tls-port': String(await freePort())}))
+  await assert.rejects(node({port: '0', 'tls-port': String(await freePort()), 'tls-cert-file': certs.cert, 'tls-key-file': certs.key}), 'no CA while tls-auth-clients is yes')
+  const tlsPort = await freePort()
+  const n = await node({port: '0', 'tls-port': String(tlsPort), ...tlsArgs(certs)})
+  assert.equal(n.server.port, 0)
+  const c = tlsClient(tlsPort)
+  await c.connect()
+  assert.match(await c.info('server'), /\r\ntcp_port:0\r\n/)
+})
+
+test('replication over TLS: an embedded replica of a redis-server master, a redis-server replica of an embedded master', {skip}, async () => {
+  const files = tlsArgs(certs)
+  const flags = (o: Record<string, string>) => Object.entries(o).flatMap(([k, v]) => [`--${k}`, v])
+  const masterTls = await freePort()
+  const real = await startRedisServer(['--tls-port', String(masterTls), ...flags(files), '--tls-replication', 'yes'])
+  const r = new Redis({port: real.port, lazyConnect: true})
+  clients.push(r)
+  try {
+    await r.set('from', 'redis-server')
+    const replica = await node({port: '0', 'tls-replication': 'yes', ...files})
+    const rc = new Redis({port: replica.port, lazyConnect: true})
+    clients.push(rc)
+    await rc.replicaof('127.0.0.1', String(masterTls))
+    await until(async () => (await rc.get('from')) === 'redis-server', 'the embedded replica synced over TLS')
+    await r.set('then', 'streamed')
+    await until(async () => (await rc.get('then')) === 'streamed', 'the stream reached it')
+    assert.match(await rc.info('replication'), /master_link_status:up/)
+    // and the other way: redis-server replicates an embedded master's TLS port
+    const ourTls = await freePort()
+    const master = await node({port: String(await freePort()), 'tls-port': String(ourTls), 'tls-replication': 'yes', ...files})
+    const mc = new Redis({port: master.port, lazyConnect: true})
+    clients.push(mc)
+    await mc.set('from', 'embedded')
+    const real2 = await startRedisServer([...flags(files), '--tls-replication', 'yes'])
+    const r2 = new Redis({port: real2.port, lazyConnect: true})
+    clients.push(r2)
+    try {
+      await r2.replicaof('127.0.0.1', String(ourTls))
+      await until(async () => (await r2.get('from')) === 'embedded', 'redis-server synced from the embedded master over TLS')
+      await mc.set('then', 'streamed')
+      await until(async () => (await r2.get('then')) === 'streamed', 'the stream reached redis-server')
+    } finally {
+      await real2.stop()
+    }
+  } finally {
+    await real.stop()
+  }
+})
+
+test('MIGRATE over TLS with tls-cluster yes, to redis-server', {skip}, async () => {
+  const files = tlsArgs(certs)
+  const targetTls = await freePort()
+  const real = await startRedisServer(['--tls-port', String(targetTls), ...Object.entries(files).flatMap(([k, v]) => [`--${k}`, v])])
+  const r = new Redis({port: real.port, lazyConnect: true})
+  clients.push(r)
+  try {
+    const n = await node({port: '0', 'tls-cluster': 'yes', ...files})
+    const c = new Redis({port: n.port, lazyConnect: true})
+    clients.push(c)
+    await c.set('moved', 'by tls')
+    assert.equal(await c.migrate('127.0.0.1', String(targetTls), 'moved', 0, 5000), 'OK')
+    assert.equal(await r.get('moved'), 'by tls')
+    assert.equal(await c.exists('moved'), 0)
+    // without tls-cluster a TLS port does not answer plain RESP: the key stays
+    const other = await node({port: '0'})
+    const o = new Redis({port: other.port, lazyConnect: true})
+    clients.push(o)
+    await o.set('stays', 'x')
+    await assert.rejects(o.migrate('127.0.0.1', String(targetTls), 'stays', 0, 1000))
+    assert.equal(await o.get('stays'), 'x')
+  } finally {
+    await real.stop()
+  }
+})
+
+async function until(ok: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) if (await ok().catch(() => false)) return
+  assert.fail(`timed out: ${what}`)
+}
+
+test('tls-cluster in cluster mode is refused (the cluster bus is TCP only so far), at start and by CONFIG SET', async () => {
+  const text = 'tls-cluster yes is not supported in cluster mode by the embedded node yet (its cluster bus speaks TCP only)'
+  await assert.rejects(node({port: '0', 'cluster-enabled': 'yes', 'cluster-config-file': 'tls-nodes-1.conf', 'tls-cluster': 'yes', ...tlsArgs(certs)}), {message: text})
+  const n = await node({port: '0', 'cluster-enabled': 'yes', 'cluster-config-file': 'tls-nodes-2.conf', ...tlsArgs(certs)})
+  const c = new Redis({port: n.port, lazyConnect: true})
+  clients.push(c)
+  await assert.rejects(c.config('SET', 'tls-cluster', 'yes'), {message: `ERR CONFIG SET failed (possibly related to argument 'tls-cluster') - ${text}`})
+  assert.equal(((await c.config('GET', 'tls-cluster')) as string[])[1], 'no')
+})
