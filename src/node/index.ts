@@ -1,6 +1,5 @@
 // Programmatic API of the embedded node: startNode() runs a node in-process (port 0 allowed)
 // and returns its bound address and a stop() function. `redis-ts node` is a thin wrapper.
-import {tlsClusterRefusal} from './tls.js'
 import type {ClusterFactory, ClusterModule} from './commands/types.js'
 import type {Clock} from './clock.js'
 import {readFileSync} from 'node:fs'
@@ -95,8 +94,6 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   installScripting(server)
   installMemory(server)
   installProcessConfigs(server)
-  const tlsCluster = tlsClusterRefusal(config)
-  if (tlsCluster !== null) throw new NodeStartError(tlsCluster)
   try {
     server.acl.loadAtStartup(config.users)
   } catch (e) {
@@ -150,6 +147,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   const clusterFirst = config.bool('cluster-enabled') && config.int('port') !== 0
   // a standalone node still knows CLUSTER (its table, each subcommand refused as redis does)
   if (!config.bool('cluster-enabled')) server.registerCommands((await import('./commands/cluster.js')).standaloneClusterCommands())
+  // TLS contexts first: a cluster node's bus listens with them (tls-cluster)
+  server.prepareTls()
   if (clusterFirst) await initCluster()
   const lateCluster = config.bool('cluster-enabled') && !clusterFirst
   if (!lateCluster) renameCommands()

@@ -4,7 +4,7 @@
 import {MAP_LIMIT} from './keyspace/big-map.js'
 import net from 'node:net'
 import tls, {createServer as tlsCreateServer} from 'node:tls'
-import {clientRefusal, TlsConfigError, tlsClusterRefusal, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
+import {clientRefusal, TlsConfigError, tlsClusterChange, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
 import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
@@ -192,6 +192,8 @@ export class NodeServer extends EventEmitter {
   /** the tls-port listeners (tls.ts) */
   private tlsServers: tls.Server[] = []
   private boundTlsPort = 0
+  /** tls-cluster as the node started (the bus it listens on) */
+  private tlsClusterAtStart = false
   /** the TLS contexts while TLS is in use (tls-port, tls-replication or tls-cluster), else null */
   tls: TlsContexts | null = null
   /** SHUTDOWN or a signal started the shutdown (a start-up load stops at its next break). */
@@ -379,15 +381,7 @@ export class NodeServer extends EventEmitter {
   async listen(): Promise<{host: string; port: number}> {
     let port = this.config.int('port')
     const tlsPort = this.config.int('tls-port')
-    if (tlsWanted(this.config)) {
-      try {
-        this.tls = tlsConfigure(this.config, this.log)
-      } catch (e) {
-        // redis initServer: the reason is the line tlsConfigure logged before
-        if (e instanceof TlsConfigError) this.log.warning('Failed to configure TLS. Check logs for more info.')
-        throw e
-      }
-    }
+    this.prepareTls()
     let first: string | undefined
     // port 0 picks a free port (embedding, tests) unless there is a TLS port: then, as in redis,
     // it means no plain TCP listener (`--port 0 --tls-port 6380`: TLS only)
@@ -423,6 +417,22 @@ export class NodeServer extends EventEmitter {
     this.cron = setInterval(() => this.serverCron(), Math.max(10, 1000 / this.config.int('hz')))
     this.cron.unref()
     return {host: first, port}
+  }
+
+  /**
+   * The TLS contexts at start-up, when TLS is in use (redis initServer's tlsConfigure): before the
+   * listeners, and before a cluster node's bus (startNode calls it first then). Idempotent.
+   */
+  prepareTls(): void {
+    this.tlsClusterAtStart = this.config.bool('tls-cluster')
+    if (this.tls !== null || !tlsWanted(this.config)) return
+    try {
+      this.tls = tlsConfigure(this.config, this.log)
+    } catch (e) {
+      // redis initServer: the reason is the line tlsConfigure logged before
+      if (e instanceof TlsConfigError) this.log.warning('Failed to configure TLS. Check logs for more info.')
+      throw e
+    }
   }
 
   /** redis listenToPort: every `bind` address on `port`, all or nothing (`secure`: TLS listeners).
@@ -512,11 +522,12 @@ export class NodeServer extends EventEmitter {
     }
     this.boundTlsPort = bound.port
     if (!tlsWanted(this.config)) this.tls = null
+    this.emit('relistenTls', this.boundTlsPort)
   }
 
   /** CONFIG SET of a TLS file or option (redis applyTlsCfg): the contexts built again while TLS is in use. */
   private reconfigureTls(): void {
-    const refused = tlsClusterRefusal(this.config)
+    const refused = tlsClusterChange(this.config, this.tlsClusterAtStart)
     if (refused !== null) throw new ConfigApplyError(refused)
     if (!tlsWanted(this.config)) {
       this.tls = null

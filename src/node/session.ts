@@ -1,6 +1,7 @@
 // One client connection: parser in, writer out, and the client state commands read
 // (db, RESP version, auth, MULTI/WATCH, ASKING/READONLY, subscriptions). A session without a
 // socket is valid: replication and AOF loading run commands through it and drop the output.
+import {TLSSocket} from 'node:tls'
 import {noteRead} from './querybuf.js'
 import type {Socket} from 'node:net'
 import {RequestParser, ProtocolError} from '../resp/parser.js'
@@ -174,6 +175,8 @@ export class Session {
   readonly laddr: string
   readonly fd: number
 
+  /** connected through a tls-port listener (a TLS cluster tells it the TLS ports) */
+  readonly tls: boolean
   constructor(
     readonly server: NodeServer,
     readonly socket: Socket | null,
@@ -181,6 +184,7 @@ export class Session {
     peer: Socket | null = socket,
   ) {
     this.id = server.nextClientId++
+    this.tls = socket instanceof TLSSocket
     this.ctx = new SessionContext(this, server)
     this.aclUser = server.acl.defaultUser
     // redis createClient: authenticated when the default user needs no password and is on.

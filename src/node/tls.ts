@@ -19,10 +19,15 @@ export interface TlsContexts {
 /** What redis's tlsConfigure failing leaves: the reason is in the log. */
 export class TlsConfigError extends Error {}
 
-/** Why tls-cluster cannot be on for this node (null: it can): the cluster bus is TCP only so far. */
-export function tlsClusterRefusal(cfg: NodeConfig): string | null {
-  if (!cfg.bool('cluster-enabled') || !cfg.bool('tls-cluster')) return null
-  return 'tls-cluster yes is not supported in cluster mode by the embedded node yet (its cluster bus speaks TCP only)'
+/**
+ * CONFIG SET tls-cluster on a running cluster node (null: fine). The bus listener and the ports
+ * the node announces are chosen at start (tls-cluster: the TLS port and a TLS bus); redis switches
+ * its outgoing links and announced ports at once and keeps the listener, which leaves a cluster
+ * whose nodes disagree on how to reach each other until restarted: set it in the config instead.
+ */
+export function tlsClusterChange(cfg: NodeConfig, started: boolean): string | null {
+  if (!cfg.bool('cluster-enabled') || started === cfg.bool('tls-cluster')) return null
+  return 'tls-cluster of a running cluster node cannot change (its bus and announced ports are chosen at start): set it in the config file or on the command line'
 }
 
 /** TLS is in use: a TLS port, or TLS for the replication link or the cluster (redis applyTlsCfg). */

@@ -224,9 +224,68 @@ async function until(ok: () => Promise<boolean>, what: string, ms = 20_000): Pro
   assert.fail(`timed out: ${what}`)
 }
 
-test('tls-cluster in cluster mode is refused (the cluster bus is TCP only so far), at start and by CONFIG SET', async () => {
-  const text = 'tls-cluster yes is not supported in cluster mode by the embedded node yet (its cluster bus speaks TCP only)'
-  await assert.rejects(node({port: '0', 'cluster-enabled': 'yes', 'cluster-config-file': 'tls-nodes-1.conf', 'tls-cluster': 'yes', ...tlsArgs(certs)}), {message: text})
+test('a TLS cluster of embedded nodes and redis-server: the bus over TLS, plain clients told plain ports, TLS clients TLS ones, a replica over TLS', {skip}, async () => {
+  const files = tlsArgs(certs)
+  const flags = Object.entries({...files, 'tls-cluster': 'yes', 'tls-replication': 'yes'}).flatMap(([k, v]) => [`--${k}`, v])
+  // each node: a plain port, and a TLS port whose +10000 (the bus) is free
+  const ports = async () => ({plain: await freePort(), tls: (await freePortPair()).port})
+  const [pa, pb, pd] = [await ports(), await ports(), await ports()]
+  const clusterOf = (p: {plain: number; tls: number}, conf: string) => ({port: String(p.plain), 'tls-port': String(p.tls), 'cluster-enabled': 'yes', 'cluster-config-file': conf, 'cluster-node-timeout': '3000', 'tls-cluster': 'yes', 'tls-replication': 'yes', ...files})
+  await node(clusterOf(pa, 'tls-a.conf'))
+  await node(clusterOf(pb, 'tls-b.conf'))
+  const rTls = (await freePortPair()).port
+  const real = await startRedisServer(['--tls-port', String(rTls), '--cluster-enabled', 'yes', '--cluster-node-timeout', '3000', ...flags])
+  try {
+    const a = new Redis({port: pa.plain, lazyConnect: true})
+    const b = new Redis({port: pb.plain, lazyConnect: true})
+    const r = new Redis({port: real.port, lazyConnect: true})
+    clients.push(a, b, r)
+    await a.cluster('MEET', '127.0.0.1', String(pb.tls))
+    await a.cluster('MEET', '127.0.0.1', String(rTls))
+    await a.cluster('ADDSLOTSRANGE', '0', '5000')
+    await b.cluster('ADDSLOTSRANGE', '5001', '10000')
+    await r.cluster('ADDSLOTSRANGE', '10001', '16383')
+    for (const c of [a, b, r]) await until(async () => /cluster_state:ok/.test((await c.cluster('INFO')) as string) && /cluster_known_nodes:3/.test((await c.cluster('INFO')) as string), 'the three nodes agree over TLS')
+    const ids = await Promise.all([a, b, r].map(async (c) => (await c.cluster('MYID')) as string))
+    // CLUSTER NODES: a plain client sees every node's plain port, a TLS client the TLS ones; the
+    // same lines from the embedded node and from redis-server
+    const addrs = (text: string) => Object.fromEntries(text.trim().split('\n').map((l) => [l.split(' ')[0], l.split(' ')[1].split(',')[0]]))
+    const plainView = {[ids[0]]: `127.0.0.1:${pa.plain}@${pa.tls + 10000}`, [ids[1]]: `127.0.0.1:${pb.plain}@${pb.tls + 10000}`, [ids[2]]: `127.0.0.1:${real.port}@${rTls + 10000}`}
+    const tlsView = {[ids[0]]: `127.0.0.1:${pa.tls}@${pa.tls + 10000}`, [ids[1]]: `127.0.0.1:${pb.tls}@${pb.tls + 10000}`, [ids[2]]: `127.0.0.1:${rTls}@${rTls + 10000}`}
+    for (const c of [a, b, r]) assert.deepEqual(addrs((await c.cluster('NODES')) as string), plainView)
+    const at = tlsClient(pa.tls)
+    const rt = tlsClient(rTls)
+    await at.connect()
+    await rt.connect()
+    for (const c of [at, rt]) assert.deepEqual(addrs((await c.cluster('NODES')) as string), tlsView)
+    // MOVED: the slot of "x" (16287) is redis-server's; of "a" (15495) too; "b" (3300) is the first node's
+    await assert.rejects(a.get('b{x}'), {message: `MOVED 16287 127.0.0.1:${real.port}`})
+    await assert.rejects(at.get('b{x}'), {message: `MOVED 16287 127.0.0.1:${rTls}`})
+    await assert.rejects(r.get('b'), {message: `MOVED 3300 127.0.0.1:${pa.plain}`})
+    await assert.rejects(rt.get('b'), {message: `MOVED 3300 127.0.0.1:${pa.tls}`})
+    // CLUSTER SLOTS and SHARDS name the same ports from both engines
+    for (const [ours, theirs] of [[a, r], [at, rt]] as const) {
+      assert.deepEqual(await ours.cluster('SLOTS'), await theirs.cluster('SLOTS'))
+      const shards = (c: Redis) => c.call('CLUSTER', 'SHARDS').then((v) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && x > 100000 ? 0 : x)))
+      assert.deepEqual(JSON.parse(await shards(ours)).map(String).sort(), JSON.parse(await shards(theirs)).map(String).sort())
+    }
+    // an embedded replica of redis-server, its link over TLS (tls-replication)
+    await node(clusterOf(pd, 'tls-d.conf'))
+    const d = new Redis({port: pd.plain, lazyConnect: true})
+    clients.push(d)
+    await d.cluster('MEET', '127.0.0.1', String(rTls))
+    await until(async () => ((await d.cluster('NODES')) as string).includes(ids[2]), 'the replica knows redis-server')
+    await d.cluster('REPLICATE', ids[2])
+    await r.set('x', 'replicated over TLS')
+    await until(async () => (await d.call('READONLY').then(() => d.get('x'))) === 'replicated over TLS', 'the embedded replica synced from redis-server over TLS')
+    assert.match(await d.info('replication'), new RegExp(`master_port:${rTls}\r\n[^]*master_link_status:up`))
+  } finally {
+    await real.stop()
+  }
+})
+
+test('tls-cluster of a running cluster node does not change by CONFIG SET', async () => {
+  const text = 'tls-cluster of a running cluster node cannot change (its bus and announced ports are chosen at start): set it in the config file or on the command line'
   const n = await node({port: '0', 'cluster-enabled': 'yes', 'cluster-config-file': 'tls-nodes-2.conf', ...tlsArgs(certs)})
   const c = new Redis({port: n.port, lazyConnect: true})
   clients.push(c)

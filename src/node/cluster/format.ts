@@ -16,8 +16,10 @@ export function nodeEpoch(st: ClusterState, n: ClusterNode): number {
 }
 
 /** clusterGenNodeDescription (no trailing newline). */
-export function nodeLine(st: ClusterState, n: ClusterNode): string {
-  let s = `${n.id} ${formatAddress(n.ip, n.port, n.cport, n.hostname)} ${flagsToString(n.flags)} ${n.masterId ?? '-'} ` +
+/** `usePport`: a plain client of a TLS cluster is shown the plain ports (nodes.conf keeps the TLS ones). */
+export function nodeLine(st: ClusterState, n: ClusterNode, usePport = false): string {
+  const port = usePport && n.pport !== 0 ? n.pport : n.port
+  let s = `${n.id} ${formatAddress(n.ip, port, n.cport, n.hostname)} ${flagsToString(n.flags)} ${n.masterId ?? '-'} ` +
     `${n.pingSent} ${n.pongReceived} ${nodeEpoch(st, n)} ${n.link || n.isMyself ? 'connected' : 'disconnected'}`
   if (n.numSlots > 0) {
     if (n.slotsTextVersion !== n.slotsVersion) {
@@ -40,11 +42,11 @@ export function nodeLine(st: ClusterState, n: ClusterNode): string {
   return s
 }
 
-export function clusterNodesText(st: ClusterState, filter = 0): string {
+export function clusterNodesText(st: ClusterState, filter = 0, usePport = false): string {
   let out = ''
   for (const n of st.nodes.values()) {
     if (n.flags & filter) continue
-    out += nodeLine(st, n) + '\n'
+    out += nodeLine(st, n, usePport) + '\n'
   }
   return out
 }

@@ -25,13 +25,38 @@ function isWrite(session: Session, spec: CommandSpec): boolean {
   return spec.flags.includes('write')
 }
 
+/** The bus port listened on: cluster-port, else the client port (the TLS one with tls-cluster) + 10000. */
+function busPortOf(server: NodeServer): number {
+  const c = server.config
+  const own = c.bool('tls-cluster') ? server.tlsPort || c.int('tls-port') : server.port || c.int('port')
+  return c.int('cluster-port') || own + 10000
+}
+
+/**
+ * redis deriveAnnouncedPorts: the port peers and clients are told (the TLS port with tls-cluster),
+ * the plain one next to it (pport, TLS clusters only) and the bus port, each replaced by its
+ * cluster-announce-* setting when one is set.
+ */
+export function announcedPorts(server: NodeServer, busPort: number): {port: number; pport: number; cport: number} {
+  const c = server.config
+  const tlsCluster = c.bool('tls-cluster')
+  let port = tlsCluster ? server.tlsPort || c.int('tls-port') : server.port || c.int('port')
+  let pport = tlsCluster ? server.port || c.int('port') : 0
+  if (tlsCluster && c.int('cluster-announce-tls-port') !== 0) {
+    port = c.int('cluster-announce-tls-port')
+    pport = c.int('cluster-announce-port')
+  } else if (c.int('cluster-announce-port') !== 0) port = c.int('cluster-announce-port')
+  return {port, pport, cport: c.int('cluster-announce-bus-port') || busPort}
+}
+
 export function clusterConfigFrom(server: NodeServer): ClusterConfig {
   const c = server.config
-  const port = c.int('cluster-announce-port') || server.port || c.int('port')
-  const busPort = c.int('cluster-port') || (server.port || c.int('port')) + 10000
+  const ports = announcedPorts(server, busPortOf(server))
   return {
-    ...defaultClusterConfig(port),
-    cport: c.int('cluster-announce-bus-port') || busPort,
+    ...defaultClusterConfig(ports.port),
+    pport: ports.pport,
+    cport: ports.cport,
+    tlsCluster: c.bool('tls-cluster'),
     nodeTimeout: c.int('cluster-node-timeout'),
     requireFullCoverage: c.bool('cluster-require-full-coverage'),
     allowReadsWhenDown: c.bool('cluster-allow-reads-when-down'),
@@ -57,7 +82,8 @@ export function createCluster(server: NodeServer): ClusterModule {
   const rt = new ClusterRuntime({
     clock: server.clock,
     config,
-    busPort: c.int('cluster-port') || (server.port || c.int('port')) + 10000,
+    busPort: busPortOf(server),
+    tls: config.tlsCluster && server.tls !== null ? server.tls : null,
     bindHosts: bind.length ? bind : ['127.0.0.1'],
     configFile: path.resolve(c.get('dir'), c.get('cluster-config-file')),
     hooks: {
@@ -119,21 +145,33 @@ export function createCluster(server: NodeServer): ClusterModule {
     if (!m || !m.ip || !m.port) return
     if (repl.master === null || repl.master.host !== m.ip || repl.master.port !== m.port) setMaster(repl, m.ip, m.port)
   }
-  // CONFIG SET port: redis builds every bus header from the current port (deriveAnnouncedPorts);
-  // the bus listener itself stays where it was bound at start.
-  server.on('relisten', (port: number) => {
-    if (port !== 0 && c.int('cluster-announce-port') === 0) rt.st.config.port = port
-  })
   // clusterUpdateMyselfAnnouncedPorts (CONFIG SET cluster-announce-port / -bus-port / -tls-port):
   // myself's entry (CLUSTER NODES, gossip about us) and our bus headers take the announced ports at
-  // once; 0 restores our own. Without TLS, cluster-announce-tls-port is stored but not announced.
+  // once; 0 restores our own. Without tls-cluster, cluster-announce-tls-port is stored but not announced.
   const updateAnnouncedPorts = () => {
     const st = rt.st
-    st.config.port = c.int('cluster-announce-port') || server.port || c.int('port')
-    st.config.cport = c.int('cluster-announce-bus-port') || rt.boundBusPort
-    st.myself.port = st.config.port
-    st.myself.cport = st.config.cport
+    const ports = announcedPorts(server, rt.boundBusPort)
+    st.config.port = ports.port
+    st.config.pport = ports.pport
+    st.config.cport = ports.cport
+    st.myself.port = ports.port
+    st.myself.pport = ports.pport
+    st.myself.cport = ports.cport
   }
+  // CONFIG SET port / tls-port: redis builds every bus header from the current ports
+  // (deriveAnnouncedPorts; myself's entry keeps its own until the announced ports change); the bus
+  // listener itself stays where it was bound at start.
+  const headerPorts = () => {
+    const ports = announcedPorts(server, rt.boundBusPort)
+    rt.st.config.port = ports.port
+    rt.st.config.pport = ports.pport
+  }
+  server.on('relisten', (port: number) => {
+    if (port !== 0) headerPorts()
+  })
+  server.on('relistenTls', (port: number) => {
+    if (port !== 0) headerPorts()
+  })
   c.onChange.push((name, value) => {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
@@ -174,7 +212,7 @@ export function createCluster(server: NodeServer): ClusterModule {
       const spec = server.commands.lookup(session.lastCommand.split('|')[0])
       const v = slotVerdict(rt.st, {
         keys: keys.slice(0, 1), slotOf: keySlot, exists: () => true, asking: session.asking,
-        readonlySession: session.readonlyMode, write: spec === undefined || spec.flags.includes('write'), isMigrate: false, pubsubShard: false,
+        readonlySession: session.readonlyMode, write: spec === undefined || spec.flags.includes('write'), isMigrate: false, pubsubShard: false, tlsClient: session.tls,
       })
       return v.kind === 'moved' || v.kind === 'clusterdown' ? verdictError(v) : null
     })
@@ -193,7 +231,7 @@ export function createCluster(server: NodeServer): ClusterModule {
         return slotVerdict(st, {
         keys, slotOf: keySlot, exists: (k) => db.has(k), asking: session.asking || spec.name === 'restore-asking',
         readonlySession: session.readonlyMode, write: isWrite(session, spec),
-        isMigrate: spec.name === 'migrate', pubsubShard: SHARD_PUBSUB.has(spec.name),
+        isMigrate: spec.name === 'migrate', pubsubShard: SHARD_PUBSUB.has(spec.name), tlsClient: session.tls,
         })
       },
       publish: (channel, message) => rt.publish(channel, message),

@@ -2,7 +2,7 @@
 // Independent of NodeServer (index.ts adapts it), so it can be driven by tests directly.
 import * as fs from 'node:fs'
 import {ClusterState, type ClusterConfig, type ClusterHooks} from './state.js'
-import {BusListener, type SocketLink} from './bus/links.js'
+import {BusListener, type BusTls, type SocketLink} from './bus/links.js'
 import {broadcastPublish, installBroadcastHook, processFrame, publishShard} from './gossip.js'
 import {clusterCron, linkConnected, CRON_INTERVAL_MS} from './cron.js'
 import {installFailoverHooks} from './failover.js'
@@ -18,6 +18,8 @@ export interface ClusterRuntimeOptions {
   bindHosts: string[]
   /** nodes.conf path; undefined = no persistence. */
   configFile?: string
+  /** tls-cluster: the bus listens and connects with these (src/node/tls.ts), else plain TCP */
+  tls?: BusTls | null
   hooks: Pick<ClusterHooks, 'countKeysInSlot' | 'deleteKeysInSlot' | 'onPublish' | 'onShardSlotLost' | 'onSetMaster' | 'log' | 'replication' | 'shuttingDown' | 'pauseWrites' | 'unpauseWrites'>
 }
 
@@ -38,7 +40,7 @@ export class ClusterRuntime {
       onClose: (link: SocketLink) => this.st.linkClosed(link),
       dropOutgoing: (link: SocketLink) => this.st.dropsTraffic(link),
       log,
-    }, () => opts.clock.now())
+    }, () => opts.clock.now(), opts.tls ?? null)
     this.st = new ClusterState(opts.clock, opts.config, {
       ...opts.hooks,
       connect: (node) => this.bus.connect(node),

@@ -44,14 +44,24 @@ export interface ClusterConfig {
   migrationBarrier: number
   /** cluster-link-sendbuf-limit, bytes (0 = no limit) */
   linkSendbufLimit: number
+  /** tls-cluster: `port` is the TLS port and `pport` the plain one (0: none) */
+  tlsCluster: boolean
 }
 
 export const defaultClusterConfig = (port: number): ClusterConfig => ({
   port, cport: port + 10000, pport: 0, nodeTimeout: 15000, requireFullCoverage: true,
   allowReadsWhenDown: false, allowPubsubshardWhenDown: true, allowReplicaMigration: true, announceIp: '', announceHostname: '',
   preferredEndpointType: 'ip', replicaValidityFactor: 10, replPingPeriod: 10, replicaNoFailover: false, migrationBarrier: 1,
-  linkSendbufLimit: 0,
+  linkSendbufLimit: 0, tlsCluster: false,
 })
+
+/**
+ * The port a client is told for node n: its plain port (pport) when the cluster runs TLS and the
+ * client does not, if it has one (redis use_pport), else its port.
+ */
+export function clientPort(st: {config: ClusterConfig}, n: {port: number; pport: number}, tlsClient: boolean): number {
+  return st.config.tlsCluster && !tlsClient && n.pport !== 0 ? n.pport : n.port
+}
 
 /** What an election needs to know about this node's replication (replication.c). */
 export interface ReplicationView {

@@ -3,7 +3,7 @@
 // clusterdown. The order of the checks is Redis's and matters to clients (§4).
 import type {Verdict} from '../verdict.js'
 import type {ClusterNode} from './node.js'
-import type {ClusterState} from './state.js'
+import {clientPort, type ClusterState} from './state.js'
 
 export interface VerdictQuery {
   keys: readonly string[]
@@ -17,6 +17,8 @@ export interface VerdictQuery {
   isMigrate?: boolean
   /** SPUBLISH / SSUBSCRIBE / SUNSUBSCRIBE: served by replicas of the owner like READONLY reads. */
   pubsubShard?: boolean
+  /** the client came through a TLS listener (a TLS cluster redirects plain clients to plain ports) */
+  tlsClient?: boolean
 }
 
 const OK: Verdict = {kind: 'ok'}
@@ -73,13 +75,13 @@ export function slotVerdict(st: ClusterState, q: VerdictQuery): Verdict {
   if (migrating && missing > 0) {
     if (existing > 0) return {kind: 'tryagain'}
     const target = st.migratingTo[slot]!
-    return {kind: 'ask', slot, host: preferredEndpoint(st, target), port: target.port}
+    return {kind: 'ask', slot, host: preferredEndpoint(st, target), port: clientPort(st, target, q.tlsClient === true)}
   }
   if (importing && q.asking) {
     if (multipleKeys && missing > 0) return {kind: 'tryagain'}
     return OK
   }
   if ((q.readonlySession || q.pubsubShard) && !q.write && me.isReplica && me.masterId === n.id) return OK
-  if (n !== me) return {kind: 'moved', slot, host: preferredEndpoint(st, n), port: n.port}
+  if (n !== me) return {kind: 'moved', slot, host: preferredEndpoint(st, n), port: clientPort(st, n, q.tlsClient === true)}
   return OK
 }

@@ -8,7 +8,7 @@ import {E, ReplyError} from '../errors.js'
 import {keySlot} from '../keyspace/slot.js'
 import {NodeFlag} from '../cluster/bus/codec.js'
 import {CLUSTER_SLOTS, bitmapRanges, randomNodeId, type ClusterNode} from '../cluster/node.js'
-import {Todo, type ClusterState} from '../cluster/state.js'
+import {clientPort, Todo, type ClusterState} from '../cluster/state.js'
 import {clusterInfoText, clusterNodesText, nodeLine} from '../cluster/format.js'
 import {startManualFailover} from '../cluster/failover.js'
 import {preferredEndpoint} from '../cluster/verdict.js'
@@ -19,7 +19,7 @@ type Sub = (rt: ClusterRuntime, ctx: CommandContext, argv: string[]) => void
 // name, arity (counting CLUSTER and the subcommand), flags, handler
 const TABLE: [string, number, CommandSpec['flags'], Sub][] = [
   ['info', 2, ['stale'], (rt, ctx) => ctx.reply.verbatim(clusterInfoText(rt.st))],
-  ['nodes', 2, ['stale'], (rt, ctx) => ctx.reply.verbatim(clusterNodesText(rt.st))],
+  ['nodes', 2, ['stale'], (rt, ctx) => ctx.reply.verbatim(clusterNodesText(rt.st, 0, !ctx.session.tls && rt.st.config.tlsCluster))],
   ['myid', 2, ['stale'], (rt, ctx) => ctx.reply.bulk(rt.st.myself.id)],
   ['slots', 2, ['stale'], (rt, ctx) => slotsReply(rt.st, ctx)],
   ['shards', 2, ['stale'], (rt, ctx) => shardsReply(rt.st, ctx)],
@@ -269,7 +269,7 @@ function replicas(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void
   if (n.isReplica) throw new ReplyError('ERR The specified node is not a master')
   const list = rt.st.replicasOf(n)
   ctx.reply.array(list.length)
-  for (const r of list) ctx.reply.bulk(nodeLine(rt.st, r))
+  for (const r of list) ctx.reply.bulk(nodeLine(rt.st, r, !ctx.session.tls && rt.st.config.tlsCluster))
 }
 
 function reset(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
@@ -358,7 +358,7 @@ function nodeEntry(st: ClusterState, ctx: CommandContext, n: ClusterNode): void 
   ctx.reply.array(4)
   if (type === 'unknown-endpoint') ctx.reply.nil()
   else ctx.reply.bulk(preferredEndpoint(st, n))
-  ctx.reply.integer(n.port)
+  ctx.reply.integer(clientPort(st, n, ctx.session.tls))
   ctx.reply.bulk(n.id)
   const withIp = type !== 'ip'
   const withHost = type !== 'hostname' && n.hostname !== ''
@@ -419,7 +419,12 @@ function shardsReply(st: ClusterState, ctx: CommandContext): void {
 }
 
 function shardNode(st: ClusterState, ctx: CommandContext, n: ClusterNode): void {
-  const fields: [string, string | number][] = [['id', n.id], ['port', n.port], ['ip', n.ip], ['endpoint', preferredEndpoint(st, n)]]
+  // a TLS cluster names its TLS port `tls-port` and its plain one (when it has one) `port`
+  const plain = st.config.tlsCluster ? n.pport : n.port
+  const fields: [string, string | number][] = [['id', n.id]]
+  if (plain !== 0) fields.push(['port', plain])
+  if (st.config.tlsCluster && n.port !== 0) fields.push(['tls-port', n.port])
+  fields.push(['ip', n.ip], ['endpoint', preferredEndpoint(st, n)])
   if (n.hostname) fields.push(['hostname', n.hostname])
   fields.push(['role', n.isMaster ? 'master' : 'replica'], ['replication-offset', n.replOffset])
   const health = n.failed ? 'fail' : n.isReplica && n.replOffset === 0 ? 'loading' : 'online'

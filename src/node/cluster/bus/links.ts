@@ -1,7 +1,8 @@
-// TCP transport of the cluster bus: the listener on the bus port (inbound links) and outbound
-// connections to peers. Frames are split by BusFramer; a peer that sends garbage or an
+// TCP transport of the cluster bus (TLS with tls-cluster): the listener on the bus port (inbound
+// links) and outbound connections to peers. Frames are split by BusFramer; a peer that sends garbage or an
 // invalid frame is dropped (the socket is destroyed) and the node carries on.
 import net from 'node:net'
+import tls from 'node:tls'
 import {BusCodecError, BusFramer} from './codec.js'
 import type {BusLink, ClusterNode} from '../node.js'
 
@@ -43,7 +44,8 @@ export class SocketLink implements BusLink {
     sock.on('error', () => this.close())
     sock.on('close', () => this.close())
     if (!inbound) {
-      sock.once('connect', () => {
+      // a TLS link is up once its handshake is done (frames written before wait for it)
+      sock.once(sock instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
         if (this.closed) return
         this.connected = true
         this.rememberAddresses()
@@ -134,11 +136,21 @@ export class SocketLink implements BusLink {
   }
 }
 
+/** tls-cluster's contexts: the listener's (a peer must present a valid certificate) and the connecting side's. */
+export interface BusTls {
+  server: tls.TlsOptions
+  client: tls.ConnectionOptions
+}
+
 export class BusListener {
   private servers: net.Server[] = []
   readonly inbound = new Set<SocketLink>()
 
-  constructor(private readonly h: LinkHandlers, private readonly now: () => number) {}
+  constructor(
+    private readonly h: LinkHandlers,
+    private readonly now: () => number,
+    private readonly tls: BusTls | null = null,
+  ) {}
 
   /** Hosts prefixed with '-' are optional (as in redis' bind). Resolves with the bound port. */
   async listen(hosts: string[], port: number): Promise<number> {
@@ -159,7 +171,8 @@ export class BusListener {
   }
 
   private listenOne(host: string, port: number): Promise<number> {
-    const srv = net.createServer((sock) => {
+    // redis accepts bus links with TLS_CLIENT_AUTH_YES whatever tls-auth-clients says
+    const accept = (sock: net.Socket) => {
       const link = new SocketLink(sock, true, null, this.now(), {
         ...this.h,
         onClose: (l) => {
@@ -168,7 +181,9 @@ export class BusListener {
         },
       })
       this.inbound.add(link)
-    })
+    }
+    const srv = this.tls !== null ? tls.createServer({...this.tls.server, requestCert: true, rejectUnauthorized: true}, accept) : net.createServer(accept)
+    if (this.tls !== null) srv.on('tlsClientError', (e) => this.h.log(`Cluster bus TLS handshake refused: ${e.message}`))
     return new Promise<number>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen({host, port, ipv6Only: host.includes(':')}, () => {
@@ -182,7 +197,7 @@ export class BusListener {
 
   connect(node: ClusterNode): SocketLink | null {
     if (!node.ip || !node.cport) return null
-    const sock = net.connect({host: node.ip, port: node.cport})
+    const sock = this.tls !== null ? tls.connect({...this.tls.client, host: node.ip, port: node.cport}) : net.connect({host: node.ip, port: node.cport})
     return new SocketLink(sock, false, node, this.now(), this.h)
   }
 
