@@ -7,6 +7,10 @@ import {Redis} from 'ioredis'
 import {freePortPair} from './ports.js'
 import {killWithChildren} from './kill.js'
 import {waitAnswers} from '../../src/local/wait.js'
+import {BIN, ROOT} from './cli.js'
+
+/** tsx for the dev entry (REDIS_TS_TEST_DEV=1), as runCli runs it */
+const devArgs = () => (BIN.endsWith('dev.js') ? ['--require', 'tsx/preflight', '--import', 'tsx', '--no-warnings'] : [])
 
 export interface TestNode {
   host: string
@@ -36,8 +40,10 @@ export class RedisNodes {
     this.root = mkdtempSync(join(tmpdir(), 'redis-ts-test-'))
   }
 
-  async start(count: number, opts: {cluster?: boolean; nodeTimeout?: number; extra?: string[]; tls?: TlsFiles; password?: string} = {}): Promise<TestNode[]> {
-    if (!haveRedisServer()) throw new Error('redis-server is required for this test but is not on PATH')
+  /** `engine: 'embedded'`: `redis-ts node` processes with the same arguments (default redis-server) */
+  async start(count: number, opts: {cluster?: boolean; nodeTimeout?: number; extra?: string[]; tls?: TlsFiles; password?: string; engine?: 'redis-server' | 'embedded'} = {}): Promise<TestNode[]> {
+    const embedded = opts.engine === 'embedded'
+    if (!embedded && !haveRedisServer()) throw new Error('redis-server is required for this test but is not on PATH')
     const started: TestNode[] = []
     for (let i = 0; i < count; i++) {
       const {port, busPort} = await freePortPair()
@@ -51,12 +57,12 @@ export class RedisNodes {
         args.push('--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(opts.nodeTimeout ?? 5000))
       }
       args.push(...(opts.extra ?? []))
-      const proc = spawn('redis-server', args, {stdio: 'ignore'})
+      const proc = embedded ? spawn(process.execPath, [...devArgs(), BIN, 'node', ...args], {cwd: ROOT, stdio: 'ignore'}) : spawn('redis-server', args, {stdio: 'ignore'})
       const node: TestNode = {host: '127.0.0.1', port, busPort, address: `127.0.0.1:${port}`, dir, proc}
       this.nodes.push(node)
       started.push(node)
     }
-    await Promise.all(started.map((n) => waitReady(n.port, opts.tls, opts.password)))
+    await Promise.all(started.map((n) => waitReady(n.port, opts.tls, opts.password, embedded ? 20000 : 10000)))
     return started
   }
 
