@@ -152,6 +152,10 @@ test('start-up: TLS without a certificate is refused; --port 0 with a TLS port m
   const c = tlsClient(tlsPort)
   await c.connect()
   assert.match(await c.info('server'), /\r\ntcp_port:0\r\n/)
+  // a bind address that cannot be bound: refused as a bind change, the TLS listener back where it was
+  await assert.rejects(c.config('SET', 'bind', '999.999.999.999'), {message: "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."})
+  assert.equal(await answers(tlsClient(tlsPort)), true)
+  assert.equal(((await c.config('GET', 'bind')) as string[])[1], '127.0.0.1')
 })
 
 test('replication over TLS: an embedded replica of a redis-server master, a redis-server replica of an embedded master', {skip}, async () => {

@@ -192,11 +192,17 @@ async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly
     try {
       await ctx.server.relistenTls(closeFirst)
     } catch (e) {
-      // redis applyTLSPort's reasons; the plain listeners a bind change moved go back as well
-      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new tls-port setting. Restoring previous settings.`)
+      // every listener back where it was: the plain ones a bind change moved, and the TLS ones a
+      // bind change had closed (redis changeBindAddr restores both)
+      const what = moved === 'bind' ? 'bind' : 'tls-port'
+      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${what} setting. Restoring previous settings.`)
       for (const [n, v] of before) ctx.server.config.set(n, v, true)
-      if (moved !== null) await ctx.server.relisten(closeFirst).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
-      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument 'tls-port') - ${(e as Error).message}`)
+      const again = (e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`)
+      if (moved !== null) await ctx.server.relisten(closeFirst).catch(again)
+      if (closeFirst) await ctx.server.relistenTls(true).catch(again)
+      // a bind change that failed on the TLS listeners fails as a bind change (redis changeBindAddr)
+      const reason = what === 'bind' ? 'Failed to bind to specified addresses.' : (e as Error).message
+      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${what}') - ${reason}`)
     }
   }
   return ctx.reply.ok()
