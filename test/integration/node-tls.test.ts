@@ -98,6 +98,10 @@ test('a TLS port next to the plain one; tls-auth-clients yes / optional / no', a
   const plain = new Redis({port: n.port, lazyConnect: true})
   clients.push(plain)
   assert.equal(await plain.get('k'), 'over tls')
+  // the Lua debugger's blocking socket I/O cannot run over TLS: refused, the connection serves on
+  await assert.rejects(c.call('SCRIPT', 'DEBUG', 'SYNC'), {message: 'ERR SCRIPT DEBUG is not supported on TLS connections by the embedded node (use the plain port)'})
+  assert.equal(await c.call('EVAL', "return 'still'", '0'), 'still')
+  assert.equal(await plain.call('SCRIPT', 'DEBUG', 'NO'), 'OK')
   assert.equal(await c.config('GET', 'tls-port').then((a) => (a as string[])[1]), String(tlsPort))
   // yes: a certificate is required, and one from another CA is refused
   assert.equal(await answers(tlsClient(tlsPort, null)), false)

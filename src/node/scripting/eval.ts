@@ -95,6 +95,9 @@ export function evalCommands(sc: Scripting): CommandSpec[] {
           if (ctx.reply.size !== 0 || (s.socket?.writableLength ?? 0) !== 0) return ctx.reply.error('ERR SCRIPT DEBUG must be called outside a pipeline')
           const mode = argv[2].toLowerCase()
           if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') return ctx.reply.error('ERR Use SCRIPT DEBUG YES/SYNC/NO')
+          // the debugger talks to its client with blocking reads and writes on the socket while the
+          // script is paused; Node.js has no blocking TLS, so over TLS it would write raw bytes
+          if (mode !== 'no' && s.tls) return ctx.reply.error('ERR SCRIPT DEBUG is not supported on TLS connections by the embedded node (use the plain port)')
           if (mode !== 'no') sc.ldb.enable(s.socket)
           s.luaDebug = mode === 'no' ? '' : mode
           ctx.reply.ok()
