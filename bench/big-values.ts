@@ -9,12 +9,14 @@
 // a count and with 10. `ltrim`: a list of N elements (not measured), then OPS rounds of the capped
 // list idiom LPUSH + LTRIM 0 N-1. `linsert`: the same list, then OPS rounds of LINSERT before an
 // element near the head, LREM 1 of what was inserted, and LREM -1 of an element near the tail.
+// `expire`: N keys set with a 3 s TTL (not measured), then the wait until active expiry has removed
+// them all (DBSIZE polled every 100 ms; the wall time is the figure to read, CPU is what it took).
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
 // cost and other load on the machine stay out), wall time, and the peak RSS; then the ratios.
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
 // Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (on their own: N=200000 TYPES=pel,
-//   N=10000000 TYPES=trim, N=1000000 TYPES=rand,ltrim,linsert) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
+//   N=10000000 TYPES=trim, N=1000000 TYPES=rand,ltrim,linsert,expire) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -33,7 +35,7 @@ const IN_FLIGHT = 10
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert'
+type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -117,6 +119,13 @@ async function setup(c: Redis, type: Type): Promise<void> {
     await fill(c, 'hash')
     return
   }
+  if (type === 'expire') {
+    // a script sets them (a pipeline of N SETs took longer than the TTL)
+    const script = "for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('SET', 'key:' .. i, 'v', 'PX', 3000) end"
+    for (let i = 0; i < N; i += 100_000) await c.eval(script, 0, String(i), String(Math.min(N, i + 100_000) - 1))
+    if ((await c.dbsize()) < N * 0.9) throw new Error('expire: keys gone before the measure')
+    return
+  }
   if (type === 'ltrim' || type === 'linsert') {
     const cmds: string[][] = []
     for (let j = 0; j < N; j += BATCH) {
@@ -145,6 +154,10 @@ async function work(c: Redis, type: Type): Promise<void> {
 }
 
 async function fill(c: Redis, type: Type): Promise<void> {
+  if (type === 'expire') {
+    while ((await c.dbsize()) > 0) await sleep(100)
+    return
+  }
   if (type === 'rand' || type === 'ltrim' || type === 'linsert') return work(c, type)
   if (type === 'pel') return backlog(c)
   if (type === 'trim') {
