@@ -107,3 +107,26 @@ test('big hash: HRANDFIELD draws live fields with their values', {skip, timeout:
     assert.deepEqual(await all(ours), await all(real))
   })
 })
+
+test('RANDOMKEY over 5,000 keys sharing a hash tag draws live keys', {skip, timeout: 120_000}, async () => {
+  // one slot holds them all: the keyspace picks within the slot's bucket in O(1) (random-pick.ts)
+  // instead of walking it to a random index
+  await withBoth(p, async (real, ours) => {
+    const rnd = lcg(3)
+    for (let b = 0; b < 5; b++) {
+      const args: string[] = []
+      for (let i = 0; i < 1000; i++) args.push(`{t}k${b * 1000 + i}`, 'v')
+      await both(real, ours, ['MSET', ...args])
+    }
+    for (let step = 0; step < 600; step++) {
+      const r = rnd(4)
+      if (r === 0) await both(real, ours, ['DEL', `{t}k${rnd(6000)}`, `{t}k${rnd(6000)}`])
+      else if (r === 1) await both(real, ours, ['SET', `{t}k${rnd(6000)}`, 'w'])
+      else {
+        const k = (await ours.call(['RANDOMKEY'])) as string
+        assert.equal(await real.call(['EXISTS', k]), 1, k)
+      }
+    }
+    await both(real, ours, ['DBSIZE'])
+  })
+})

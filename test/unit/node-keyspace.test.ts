@@ -167,6 +167,24 @@ describe('Keyspace', () => {
     clock.advance(20)
     assert.ok(ks.activeExpireCycle(0, 10) <= 200)
   })
+  test('randomKey draws live keys about uniformly when one slot holds them all', () => {
+    // keys sharing a hash tag sit in one slot: 32 random slots mostly miss it, and the bucket was
+    // then walked to a random index (10 ms per RANDOMKEY with 1M keys)
+    const ks = new Keyspace(new ManualClock(0))
+    for (let i = 0; i < 2000; i++) ks.set(`{t}k${i}`, 'v')
+    for (let i = 0; i < 2000; i += 2) ks.delete(`{t}k${i}`)
+    for (let i = 0; i < 200; i++) ks.set(`{t}n${i}`, 'v')
+    ks.set('elsewhere', 'v')
+    const counts = new Map<string, number>()
+    for (let i = 0; i < 120_000; i++) {
+      const k = ks.randomKey()!
+      assert.ok(ks.has(k), k)
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
+    assert.equal(counts.size, 1201)
+    // (a key alone in its slot gains from the random-slot tries: uniform over slots, not keys)
+    for (const [k, n] of counts) if (k !== 'elsewhere') assert.ok(n > 40 && n < 180, `${k}: ${n} draws of about 100`)
+  })
   test('scan returns every stable key exactly once despite deletes', () => {
     const ks = new Keyspace(new ManualClock())
     for (let i = 0; i < 500; i++) ks.set('key:' + i, 'v')
