@@ -76,7 +76,7 @@ export class Keyspace {
   private count = 0
   private expires = new BigMap<string, number>()
   private expireCursor: IterableIterator<string> | null = null
-  /** keys the last activeExpire walk checked (0 on a replica's walk: its cycle does not repeat) */
+  /** keys the last activeExpire walk checked (0 on a replica's walk of its own TTL keys: the cycle repeats while that expires any) */
   private expireChecked = 0
   /** INFO keyspace avg_ttl: redis's running estimate, updated by the active expire cycle (ms). */
   avgTtl = 0
