@@ -4,12 +4,21 @@
 // commands in flight) until the value holds N members; `pel`: XADD of N entries, one XREADGROUP
 // that delivers them all (N pending), then XACK of BATCH IDs per command, oldest first; `trim`: a
 // stream of N entries (XADD pipelined, not measured), then one XTRIM MAXLEN 0 (measured).
+// `rand`: a set and a hash of N members each (filled, not measured), then OPS rounds of random
+// picks (measured): SRANDMEMBER and HRANDFIELD without a count, with 10 and with -10, SPOP without
+// a count and with 10. `ltrim`: a list of N elements (not measured), then OPS rounds of the capped
+// list idiom LPUSH + LTRIM 0 N-1. `linsert`: the same list, then OPS rounds of LINSERT before an
+// element near the head, LREM 1 of what was inserted, and LREM -1 of an element near the tail.
+// `xinfo`: a stream of N entries (as for trim; not measured), then OPS XINFO STREAM.
+// `randomkey`: N keys sharing one hash tag (one slot; not measured), then OPS RANDOMKEY.
+// `expire`: N keys set with a 3 s TTL (not measured), then the wait until active expiry has removed
+// them all (DBSIZE polled every 100 ms; the wall time is the figure to read, CPU is what it took).
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
 // cost and other load on the machine stay out), wall time, and the peak RSS; then the ratios.
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
 // Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (on their own: N=200000 TYPES=pel,
-//   N=10000000 TYPES=trim) ROUNDS=1
+//   N=10000000 TYPES=trim, N=1000000 TYPES=rand,ltrim,linsert,expire,randomkey,xinfo) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -22,12 +31,13 @@ const N = Number(process.env.N ?? 4_000_000)
 const BATCH = Number(process.env.BATCH ?? 20_000)
 const TYPES = (process.env.TYPES ?? 'set,hash,zset').split(',').filter(Boolean) as Type[]
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
+const OPS = Number(process.env.OPS ?? 2000)
 /** commands in flight */
 const IN_FLIGHT = 10
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim'
+type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire' | 'randomkey' | 'xinfo'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -48,6 +58,9 @@ function peakRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN
 }
 
+/** `rand` fills a set and a hash side by side */
+let hashKey = 'big'
+
 function command(type: Type, from: number, to: number): string[] {
   const args: string[] = []
   for (let i = from; i < to; i++) {
@@ -55,7 +68,7 @@ function command(type: Type, from: number, to: number): string[] {
     else if (type === 'hash') args.push(`field:${i}`, `v${i}`)
     else args.push(String(i % 100_000), `member:${i}`)
   }
-  return [type === 'set' ? 'SADD' : type === 'hash' ? 'HSET' : 'ZADD', 'big', ...args]
+  return [type === 'set' ? 'SADD' : type === 'hash' ? 'HSET' : 'ZADD', type === 'hash' ? hashKey : 'big', ...args]
 }
 
 /** A stream of N entries, IDs 1-0 to N-0. */
@@ -86,7 +99,75 @@ async function backlog(c: Redis): Promise<void> {
   if (pending[0] !== 0) throw new Error(`pel: ${String(pending[0])} still pending`)
 }
 
+/** Pipelined commands, IN_FLIGHT * 10 at a time, every reply checked for an error. */
+async function pipelined(c: Redis, cmds: string[][]): Promise<unknown[]> {
+  const out: unknown[] = []
+  for (let i = 0; i < cmds.length; i += IN_FLIGHT * 10) {
+    const p = c.pipeline()
+    for (const [cmd, ...args] of cmds.slice(i, i + IN_FLIGHT * 10)) p.call(cmd, ...args)
+    for (const [err, r] of (await p.exec()) ?? []) {
+      if (err) throw err
+      out.push(r)
+    }
+  }
+  return out
+}
+
+/** What a type needs in place before its measured part. */
+async function setup(c: Redis, type: Type): Promise<void> {
+  if (type === 'trim' || type === 'xinfo') return streamOf(c)
+  if (type === 'rand') {
+    await fill(c, 'set')
+    await fill(c, 'hash')
+    return
+  }
+  if (type === 'randomkey') {
+    const script = "for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('SET', '{tag}key:' .. i, 'v') end"
+    for (let i = 0; i < N; i += 100_000) await c.eval(script, 0, String(i), String(Math.min(N, i + 100_000) - 1))
+    return
+  }
+  if (type === 'expire') {
+    // a script sets them (a pipeline of N SETs took longer than the TTL)
+    const script = "for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('SET', 'key:' .. i, 'v', 'PX', 3000) end"
+    for (let i = 0; i < N; i += 100_000) await c.eval(script, 0, String(i), String(Math.min(N, i + 100_000) - 1))
+    if ((await c.dbsize()) < N * 0.9) throw new Error('expire: keys gone before the measure')
+    return
+  }
+  if (type === 'ltrim' || type === 'linsert') {
+    const cmds: string[][] = []
+    for (let j = 0; j < N; j += BATCH) {
+      const els: string[] = []
+      for (let i = j; i < Math.min(N, j + BATCH); i++) els.push(`e:${i}`)
+      cmds.push(['RPUSH', 'list', ...els])
+    }
+    await pipelined(c, cmds)
+  }
+}
+
+async function work(c: Redis, type: Type): Promise<void> {
+  const cmds: string[][] = []
+  for (let i = 0; i < OPS; i++) {
+    if (type === 'rand') {
+      cmds.push(['SRANDMEMBER', 'big'], ['SRANDMEMBER', 'big', '10'], ['SRANDMEMBER', 'big', '-10'], ['SPOP', 'big'], ['SPOP', 'big', '10'])
+      cmds.push(['HRANDFIELD', 'big-hash'], ['HRANDFIELD', 'big-hash', '10'], ['HRANDFIELD', 'big-hash', '-10', 'WITHVALUES'])
+    } else if (type === 'randomkey') cmds.push(['RANDOMKEY'])
+    else if (type === 'xinfo') cmds.push(['XINFO', 'STREAM', 'big'])
+    else if (type === 'ltrim') cmds.push(['LPUSH', 'list', `new:${i}`], ['LTRIM', 'list', '0', String(N - 1)])
+    else cmds.push(['LINSERT', 'list', 'BEFORE', 'e:5', `new:${i}`], ['LREM', 'list', '1', `new:${i}`], ['LREM', 'list', '-1', `e:${N - 5 - i}`])
+  }
+  const replies = await pipelined(c, cmds)
+  if (type === 'rand' && Number(await c.scard('big')) !== N - OPS * 11) throw new Error(`rand: ${await c.scard('big')} members left`)
+  if (type === 'ltrim' && ((await c.llen('list')) !== N || (await c.lindex('list', 0)) !== `new:${OPS - 1}`)) throw new Error('ltrim: wrong list')
+  if (type === 'linsert' && (await c.llen('list')) !== N - OPS) throw new Error(`linsert: ${await c.llen('list')} elements`)
+  void replies
+}
+
 async function fill(c: Redis, type: Type): Promise<void> {
+  if (type === 'expire') {
+    while ((await c.dbsize()) > 0) await sleep(100)
+    return
+  }
+  if (type === 'rand' || type === 'ltrim' || type === 'linsert' || type === 'randomkey' || type === 'xinfo') return work(c, type)
   if (type === 'pel') return backlog(c)
   if (type === 'trim') {
     const removed = Number(await c.call('XTRIM', 'big', 'MAXLEN', '0'))
@@ -101,7 +182,7 @@ async function fill(c: Redis, type: Type): Promise<void> {
     }
     for (const [err] of (await p.exec()) ?? []) if (err) throw err
   }
-  const size = Number(await c.call(type === 'set' ? 'SCARD' : type === 'hash' ? 'HLEN' : 'ZCARD', 'big'))
+  const size = Number(await c.call(type === 'set' ? 'SCARD' : type === 'hash' ? 'HLEN' : 'ZCARD', type === 'hash' ? hashKey : 'big'))
   if (size !== N) throw new Error(`${type}: ${size} members, expected ${N}`)
 }
 
@@ -109,7 +190,8 @@ async function measure(kind: Kind, type: Type): Promise<Run> {
   const {proc, port} = await start(kind)
   const c = await connect(port)
   try {
-    if (type === 'trim') await streamOf(c)
+    hashKey = type === 'rand' ? 'big-hash' : 'big'
+    await setup(c, type)
     await sleep(300)
     const cpu0 = processCpuMs(proc.pid!)
     const t0 = performance.now()
@@ -135,7 +217,7 @@ for (const type of TYPES) {
   }
   const e = res.embedded!
   const s = res['redis-server']!
-  const f = (x: number) => (x / 1000).toFixed(2)
+  const f = (x: number) => (x / 1000).toFixed(3)
   rows.push(`| ${type} | ${f(e.cpuMs)} / ${f(s.cpuMs)} s | **${(e.cpuMs / s.cpuMs).toFixed(2)}×** | ${f(e.wallMs)} / ${f(s.wallMs)} s | ${e.rssMiB.toFixed(0)} / ${s.rssMiB.toFixed(0)} MiB |`)
 }
 console.log(`${N.toLocaleString('en-US')} members per value, ${BATCH.toLocaleString('en-US')} per command, best of ${ROUNDS}`)

@@ -635,7 +635,11 @@ export class NodeServer extends EventEmitter {
     const t0 = performance.now()
     let freed = 0
     const onFreed = this.config.bool('lazyfree-lazy-expire') ? undefined : (v: RedisValue) => void (freed += freedAggregateBytes(v))
-    for (const [, d] of this.databases()) d.activeExpire(200, onFreed)
+    // redis activeExpireCycle: 25% of the cron period, +2 points and 1 point less tolerated stale
+    // keys per active-expire-effort step above 1
+    const effort = this.config.int('active-expire-effort') - 1
+    const deadline = t0 + (Math.max(10, 1000 / this.config.int('hz')) * (25 + 2 * effort)) / 100
+    for (const [, d] of this.databases()) d.activeExpireCycle(deadline, 10 - effort, onFreed)
     reclaimFreed(this, freed)
     // redis activeExpireCycle: the whole cycle is one latency sample (LATENCY LATEST expire-cycle)
     if (this.insight.latencyThreshold !== 0) this.insight.latencySample('expire-cycle', Math.floor(performance.now() - t0))

@@ -134,6 +134,57 @@ describe('Keyspace', () => {
     assert.equal(n, 100)
     assert.equal(ks.size, 0)
   })
+  test('an active expire cycle repeats its walk while many of the keys it checks have expired', () => {
+    // one walk of 200 keys per cron tick expired 2,000 keys a second: a million keys expiring
+    // together held their memory for minutes (redis frees them in seconds)
+    const clock = new ManualClock(0)
+    const ks = new Keyspace(clock)
+    for (let i = 0; i < 10_000; i++) {
+      ks.set('k' + i, 'v')
+      ks.setExpire('k' + i, 10)
+    }
+    for (let i = 0; i < 1000; i++) {
+      ks.set('live' + i, 'v')
+      ks.setExpire('live' + i, 1_000_000)
+    }
+    clock.advance(20)
+    assert.equal(ks.activeExpireCycle(Infinity, 10), 10_000)
+    assert.equal(ks.size, 1000)
+    // under 10% stale: one walk (12 expired of 200 checked), the cycle stops there
+    const few = new Keyspace(clock)
+    for (let i = 0; i < 1000; i++) {
+      few.set('x' + i, 'v')
+      few.setExpire('x' + i, clock.now() + (i % 17 === 0 ? 5 : 1_000_000))
+    }
+    clock.advance(20)
+    const n = few.activeExpireCycle(Infinity, 10)
+    assert.ok(n > 0 && n <= 200 * 0.1, `${n} expired`)
+    // a passed deadline still lets one walk run
+    for (let i = 0; i < 1000; i++) {
+      ks.set('y' + i, 'v')
+      ks.setExpire('y' + i, clock.now() + 5)
+    }
+    clock.advance(20)
+    assert.ok(ks.activeExpireCycle(0, 10) <= 200)
+  })
+  test('randomKey draws live keys about uniformly when one slot holds them all', () => {
+    // keys sharing a hash tag sit in one slot: 32 random slots mostly miss it, and the bucket was
+    // then walked to a random index (10 ms per RANDOMKEY with 1M keys)
+    const ks = new Keyspace(new ManualClock(0))
+    for (let i = 0; i < 2000; i++) ks.set(`{t}k${i}`, 'v')
+    for (let i = 0; i < 2000; i += 2) ks.delete(`{t}k${i}`)
+    for (let i = 0; i < 200; i++) ks.set(`{t}n${i}`, 'v')
+    ks.set('elsewhere', 'v')
+    const counts = new Map<string, number>()
+    for (let i = 0; i < 120_000; i++) {
+      const k = ks.randomKey()!
+      assert.ok(ks.has(k), k)
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
+    assert.equal(counts.size, 1201)
+    // (a key alone in its slot gains from the random-slot tries: uniform over slots, not keys)
+    for (const [k, n] of counts) if (k !== 'elsewhere') assert.ok(n > 40 && n < 180, `${k}: ${n} draws of about 100`)
+  })
   test('scan returns every stable key exactly once despite deletes', () => {
     const ks = new Keyspace(new ManualClock())
     for (let i = 0; i < 500; i++) ks.set('key:' + i, 'v')

@@ -3,7 +3,7 @@
 // trimming (exact and whole-node ~), consumer-group counters, and a codec round trip.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {formatId, ID_MAX, makeId, parseStreamId, Stream, StreamConsumer, StreamGroup} from '../../src/node/keyspace/stream.js'
+import {formatId, ID_MAX, makeId, parseStreamId, raxNodeCount, Stream, StreamConsumer, StreamGroup} from '../../src/node/keyspace/stream.js'
 import {ByteReader, ByteWriter} from '../../src/node/persistence/byte-io.js'
 import {readStream, writeStream} from '../../src/node/persistence/rdb-stream-value.js'
 
@@ -102,4 +102,31 @@ test('the RDB codec round-trips nodes, groups, PELs and consumers byte for byte'
   const w3 = new ByteWriter()
   writeStream(w3, copy, true)
   assert.equal(w3.take().toString('hex'), bytes.toString('hex'))
+})
+
+test('radix-tree-nodes kept between calls follows every change of the node index', () => {
+  // the count walks every node (3 ms per XINFO STREAM at 1M entries); it is kept while the index
+  // has the same length, first and last master, and must equal a fresh count after any change
+  const s = new Stream()
+  const fresh = () => raxNodeCount(s.nodes.map((n) => n.master))
+  let next = 1
+  const check = (what: string) => {
+    assert.equal(s.raxNodes(), fresh(), what)
+    assert.equal(s.raxNodes(), fresh(), `${what}, again`)
+  }
+  check('empty')
+  for (let round = 0; round < 60; round++) {
+    for (let i = 0; i < 37; i++) s.append(id(next++ * 3), ['f', 'v'], 0, 5)
+    check(`round ${round}: appended`)
+    // empty a middle node (XDEL of each of its entries), then the last one
+    for (const which of ['middle', 'last']) {
+      const ni = which === 'middle' ? Math.floor(s.nodes.length / 2) : s.nodes.length - 1
+      for (const e of [...s.nodes[ni].ids]) s.deleteEntry(e)
+      check(`round ${round}: node ${ni} emptied`)
+    }
+    if (round % 7 === 6) {
+      s.trim({strategy: 'maxlen', maxlen: Math.floor(s.length / 2), minid: 0n, approx: round % 2 === 0, limit: 0})
+      check(`round ${round}: trimmed`)
+    }
+  }
 })

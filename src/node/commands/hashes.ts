@@ -8,7 +8,8 @@ import type {HashValue} from '../keyspace/keyspace.js'
 import {addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble} from '../long-double.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict} from './util.js'
-import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, randomInt, scanCollection} from './type-util.js'
+import {randomMember} from '../keyspace/random-pick.js'
+import {distinctIndexes, matches, parseCursor, parseScanOptions, pairCountTooBig, randCount, scanCollection} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
@@ -159,9 +160,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
     const h = ctx.db.readHash(argv[1])
     if (!h) return r.nil()
     hashRandomSteps(h, 1)
-    let i = randomInt(h.size)
-    for (const f of h.keys()) if (i-- === 0) return r.bulk(f)
-    return
+    return r.bulk(randomMember(h))
   }
   const l = randCount(argv[2])
   let withValues = false
@@ -172,34 +171,43 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   }
   const h = ctx.db.readHash(argv[1])
   if (!h || l === 0) return r.array(0)
-  const entries = [...h]
-  const emit = (i: number) => {
+  const emit = (f: string) => {
     if (withValues && r.resp === 3) r.array(2)
-    r.bulk(entries[i][0])
-    if (withValues) r.bulk(entries[i][1])
+    r.bulk(f)
+    if (withValues) r.bulk(h.get(f))
   }
   const header = (n: number) => r.array(withValues && r.resp === 2 ? n * 2 : n)
-  // Negative count: repetitions allowed (redis CASE 1).
+  // Negative count: repetitions allowed (redis CASE 1), one random pick each.
   if (l < 0 || l === 1) {
     const n = Math.abs(l)
     hashRandomSteps(h, n)
     header(n)
     for (let k = 0; k < n; k++) {
       if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
-      emit(randomInt(entries.length))
+      emit(randomMember(h))
     }
     return
   }
-  if (l >= entries.length) {
-    header(entries.length)
-    for (let i = 0; i < entries.length; i++) emit(i)
+  if (l >= h.size) {
+    const all = [...h.keys()]
+    header(all.length)
+    for (const f of all) emit(f)
     return
   }
-  // CASE 4 (count * 3 <= size) picks from the hash itself; CASE 3 works on a copy
-  if (l * 3 <= entries.length) hashRandomSteps(h, l)
-  const picked = distinctIndexes(entries.length, l)
+  // CASE 4 (count * 3 <= size) picks from the hash itself until it has `count` distinct fields
+  // (O(count)); CASE 3 works on a copy (O(size))
+  if (l * 3 <= h.size) {
+    hashRandomSteps(h, l)
+    const picked = new Set<string>()
+    while (picked.size < l) picked.add(randomMember(h))
+    header(l)
+    for (const f of picked) emit(f)
+    return
+  }
+  const fields = [...h.keys()]
+  const picked = distinctIndexes(fields.length, l)
   header(picked.length)
-  for (const i of picked) emit(i)
+  for (const i of picked) emit(fields[i])
 }
 
 /** redis keeps hashes with <= 128 fields of <= 64 bytes as a listpack: scanned in one call. */

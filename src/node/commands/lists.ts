@@ -65,11 +65,9 @@ function linsert(ctx: CommandContext, argv: string[]): void {
   if (where !== 'before' && where !== 'after') return ctx.reply.error(E.SYNTAX)
   const list = ctx.db.getList(argv[1])
   if (!list) return ctx.reply.integer(0)
-  const items = list.toArray()
-  const i = items.indexOf(argv[3])
+  const i = list.indexOf(argv[3])
   if (i < 0) return ctx.reply.integer(-1)
-  items.splice(where === 'before' ? i : i + 1, 0, argv[4])
-  list.replaceAll(items)
+  list.insertAt(where === 'before' ? i : i + 1, argv[4])
   ctx.afterWrite(argv[1])
   ev(ctx, N.LIST, 'linsert', argv[1])
   ctx.reply.integer(list.length)
@@ -152,7 +150,7 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   const before = list.length
   const r = rankSpan(start, end, list.length)
   if (!r) ctx.db.delete(key)
-  else if (r[0] !== 0 || r[1] !== list.length - 1) list.replaceAll(list.range(r[0], r[1]))
+  else if (r[0] !== 0 || r[1] !== list.length - 1) list.trim(r[0], r[1])
   // redis ltrimCommand: dirty += removed elements, so a trim that removes nothing is not propagated.
   else propagateNothing(ctx)
   ctx.afterWrite(key, r ? before - (r[1] - r[0] + 1) : before) // the elements removed
@@ -166,29 +164,27 @@ function lrem(ctx: CommandContext, argv: string[]): void {
   const key = argv[1]
   const list = ctx.db.getList(key)
   if (!list) return ctx.reply.integer(0)
-  const items = list.toArray()
   const v = argv[3]
-  let removed = 0
   const limit = count === 0 ? Infinity : Math.abs(count)
+  // the matches' indexes, ascending; a COUNT stops the walk at its last match, as redis's does
+  const hits: number[] = []
+  const len = list.length
   if (count >= 0) {
-    for (let i = 0; i < items.length && removed < limit; i++) if (items[i] === v) markDeleted(items, i), removed++
+    for (let i = 0; i < len && hits.length < limit; i++) if (list.get(i) === v) hits.push(i)
   } else {
-    for (let i = items.length - 1; i >= 0 && removed < limit; i--) if (items[i] === v) markDeleted(items, i), removed++
+    for (let i = len - 1; i >= 0 && hits.length < limit; i--) if (list.get(i) === v) hits.push(i)
+    hits.reverse()
   }
+  const removed = hits.length
   if (removed > 0) {
-    const kept = items.filter((x) => x !== DELETED)
-    if (kept.length === 0) ctx.db.delete(key)
-    else list.replaceAll(kept)
+    const emptied = removed === len
+    if (emptied) ctx.db.delete(key)
+    else list.removeIndexes(hits)
     ctx.afterWrite(key, removed)
     ev(ctx, N.LIST, 'lrem', key)
-    if (kept.length === 0) ev(ctx, N.GENERIC, 'del', key)
+    if (emptied) ev(ctx, N.GENERIC, 'del', key)
   }
   ctx.reply.integer(removed)
-}
-// A sentinel no element can equal: elements are primitive strings, this is an object-identity check.
-const DELETED = new String('deleted') as unknown as string
-function markDeleted(items: string[], i: number): void {
-  items[i] = DELETED
 }
 
 function lpos(ctx: CommandContext, argv: string[]): void {

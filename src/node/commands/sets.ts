@@ -7,9 +7,10 @@ import {E} from '../errors.js'
 import type {SetValue} from '../keyspace/keyspace.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {intArg, storeOrDelete} from './util.js'
-import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, randomInt, scanCollection, type ScanOptions} from './type-util.js'
+import {distinctIndexes, matches, numkeysKeys, parseCursor, parseScanOptions, randCount, scanCollection, type ScanOptions} from './type-util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
 import {setAdd, setDict, setHas, setRandomSteps, setRebuilt, setRemove} from '../keyspace/set-dict.js'
+import {pickForget, randomMember} from '../keyspace/random-pick.js'
 
 const W = ['write', 'denyoom', 'fast'] as const
 const R = ['readonly', 'fast'] as const
@@ -136,18 +137,30 @@ function spop(ctx: CommandContext, argv: string[]): void {
     for (const m of all) ctx.reply.bulk(m)
     return
   }
-  const arr = [...s]
-  const out = distinctIndexes(arr.length, count).map((i) => arr[i])
   // redis spopWithCountCommand propagates one SREM per member (wrapped in MULTI/EXEC by the batch).
-  // CASE 2 picks and removes `count` members; CASE 3 picks the remaining ones into a new set.
+  // CASE 2 picks and removes `count` members, one random pick each (O(count)); CASE 3 picks the
+  // remaining ones into a new set (O(size), as redis's copy is).
   const remaining = s.size - count
-  if (remaining * 5 > count) setRandomSteps(s, count)
-  for (const m of out) {
-    if (remaining * 5 > count) setRemove(s, m)
-    else s.delete(m)
-    ctx.propagateAs(['SREM', key, m])
+  let out: string[]
+  if (remaining * 5 > count) {
+    setRandomSteps(s, count)
+    out = []
+    for (let k = 0; k < count; k++) {
+      const m = randomMember(s)
+      setRemove(s, m)
+      out.push(m)
+      ctx.propagateAs(['SREM', key, m])
+    }
+  } else {
+    const arr = [...s]
+    out = distinctIndexes(arr.length, count).map((i) => arr[i])
+    for (const m of out) {
+      s.delete(m)
+      ctx.propagateAs(['SREM', key, m])
+    }
+    pickForget(s)
+    setRebuilt(s, s)
   }
-  if (remaining * 5 <= count) setRebuilt(s, s)
   ctx.afterWrite(key, count)
   ev(ctx, N.SET, 'spop', key)
   ctx.reply.set(out.length)
@@ -156,9 +169,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
 
 function pick(s: SetValue): string {
   setRandomSteps(s, 1)
-  let i = randomInt(s.size)
-  for (const m of s) if (i-- === 0) return m
-  throw new Error('empty set')
+  return randomMember(s)
 }
 
 function srandmember(ctx: CommandContext, argv: string[]): void {
@@ -172,12 +183,11 @@ function srandmember(ctx: CommandContext, argv: string[]): void {
   if (!s || l === 0) return ctx.reply.array(0)
   if (l < 0 || l === 1) {
     if (l === 1) return ctx.reply.bulks([pick(s)], 1)
-    const arr = [...s]
     setRandomSteps(s, -l)
     ctx.reply.array(-l)
     for (let k = 0; k < -l; k++) {
       if ((k & 1023) === 1023 && replyOverLimit(ctx.session)) return
-      ctx.reply.bulk(arr[randomInt(arr.length)])
+      ctx.reply.bulk(randomMember(s))
     }
     return
   }
@@ -185,10 +195,16 @@ function srandmember(ctx: CommandContext, argv: string[]): void {
     const all = ordered(s)
     return ctx.reply.bulks(all, all.length)
   }
+  // CASE 4 (count * 3 <= size) picks from the set itself until it has `count` distinct members
+  // (O(count)); CASE 3 works on a copy (O(size))
+  if (l * 3 <= s.size) {
+    setRandomSteps(s, l)
+    const out = new Set<string>()
+    while (out.size < l) out.add(randomMember(s))
+    return ctx.reply.bulks([...out], l)
+  }
   const arr = [...s]
   const out = distinctIndexes(arr.length, l).map((i) => arr[i])
-  // CASE 4 (count * 3 <= size) picks from the set itself; CASE 3 works on a copy
-  if (l * 3 <= s.size) setRandomSteps(s, l)
   ctx.reply.bulks(out, out.length)
 }
 

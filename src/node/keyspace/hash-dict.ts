@@ -8,6 +8,7 @@
 import {attachDict, dictRemoved, randomPickSteps, valueDict, type DictModel} from './dict.js'
 import {convertToDict, dictOf} from './value-dict.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
+import {pickAdded, pickRemoved} from './random-pick.js'
 import type {HashValue} from './keyspace.js'
 
 /** The hash's dict model; undefined while the hash is a listpack. */
@@ -34,6 +35,7 @@ export function hashWrite(h: HashValue, f: string, v: string): boolean {
   if (d === undefined) {
     const created = !h.has(f)
     h.set(f, v)
+    if (created) pickAdded(h, f)
     if (h.size > LIMITS.hashMaxListpackEntries) convert(h)
     return created
   }
@@ -44,13 +46,16 @@ export function hashWrite(h: HashValue, f: string, v: string): boolean {
   }
   d.add(f)
   h.set(f, v)
+  pickAdded(h, f)
   return true
 }
 
 /** hashTypeDelete: true when removed. */
 export function hashDelete(h: HashValue, f: string): boolean {
   const d = hashDict(h) // before the delete: a model created now counts the member
-  return dictRemoved(d, h.delete(f), f)
+  const removed = h.delete(f)
+  if (removed) pickRemoved(h, f)
+  return dictRemoved(d, removed, f)
 }
 
 /** hashTypeGetValue: the value, with the lookup's rehash step. */

@@ -163,6 +163,22 @@ export class PackedList extends Deque {
     this.open()
     return super.toArray()
   }
+  override indexOf(v: string): number {
+    this.open()
+    return super.indexOf(v)
+  }
+  override insertAt(i: number, v: string): void {
+    this.open()
+    super.insertAt(i, v)
+  }
+  override removeIndexes(indexes: number[]): void {
+    this.open()
+    super.removeIndexes(indexes)
+  }
+  override trim(start: number, stop: number): void {
+    this.open()
+    super.trim(start, stop)
+  }
   override replaceAll(items: string[]): void {
     this.nodes = null
     super.replaceAll(items)

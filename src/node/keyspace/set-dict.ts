@@ -8,6 +8,7 @@ import {attachDict, dictRemoved, DictModel, randomPickSteps, valueDict} from './
 import {isInt64String, markConverted} from './encoding.js'
 import {convertToDict, dictOf} from './value-dict.js'
 import {LIMITS} from '../persistence/rdb-primitives.js'
+import {pickAdded, pickRemoved} from './random-pick.js'
 import type {SetValue} from './keyspace.js'
 
 /** The set's dict model; undefined while the set is an intset. */
@@ -37,6 +38,7 @@ export function setAdd(s: SetValue, m: string): boolean {
   }
   d.add(m)
   s.add(m)
+  pickAdded(s, m)
   return true
 }
 
@@ -44,6 +46,7 @@ export function setAdd(s: SetValue, m: string): boolean {
 function intsetAdd(s: SetValue, m: string): boolean {
   if (s.has(m)) return false
   s.add(m)
+  pickAdded(s, m)
   if (s.size > Math.min(LIMITS.setMaxIntsetEntries, 1 << 30)) convert(s)
   return true
 }
@@ -51,7 +54,9 @@ function intsetAdd(s: SetValue, m: string): boolean {
 /** setTypeRemove: true when removed. */
 export function setRemove(s: SetValue, m: string): boolean {
   const d = setDict(s) // before the delete: a model created now counts the member
-  return dictRemoved(d, s.delete(m), m)
+  const removed = s.delete(m)
+  if (removed) pickRemoved(s, m)
+  return dictRemoved(d, removed, m)
 }
 
 /** setTypeIsMember. */
