@@ -352,7 +352,9 @@ export function expandProcTitle(cfg: NodeConfig, template: string, title: string
         return title
       case 'listen-addr': {
         const bind = cfg.get('bind').split(/\s+/).filter(Boolean)
-        return port !== 0 ? `${bind.length > 0 ? bind[0] : '*'}:${port}` : `unixsocket:${cfg.get('unixsocket')}`
+        // the plain port, else the TLS one (redis: server.port ? server.port : server.tls_port)
+        const p = port !== 0 ? port : cfg.int('tls-port')
+        return p !== 0 ? `${bind.length > 0 ? bind[0] : '*'}:${p}` : `unixsocket:${cfg.get('unixsocket')}`
       }
       case 'server-mode':
         return cfg.bool('cluster-enabled') ? '[cluster]' : cfg.sentinelMode ? '[sentinel]' : ''

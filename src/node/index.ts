@@ -154,7 +154,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (!lateCluster) renameCommands()
   const {host, port} = await server.listen()
   opts.onListening?.(server)
-  banner(port)
+  banner(port || server.tlsPort)
   if (lateCluster) {
     await initCluster()
     renameCommands()

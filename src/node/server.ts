@@ -571,7 +571,16 @@ export class NodeServer extends EventEmitter {
   private listenOne(host: string, port: number, secure = false): Promise<net.Server> {
     return new Promise((resolve, reject) => {
       const srv = secure ? tlsCreateServer(this.tls!.server, (sock) => this.acceptTls(sock)) : net.createServer({noDelay: true}, (sock) => this.accept(sock))
-      if (secure) srv.on('tlsClientError', (e) => this.log.verbose(`Error accepting a client connection: ${e.message}`))
+      if (secure) {
+        srv.on('tlsClientError', (e) => this.log.verbose(`Error accepting a client connection: ${e.message}`))
+        // redis acceptCommonHandler refuses before the handshake: its error cannot be written on a
+        // TLS connection not yet set up, so the client sees the connection end (an I/O error)
+        srv.on('connection', (raw: net.Socket) => {
+          if (this.sessions.size < this.config.int('maxclients')) return
+          this.stats.rejectedConnections++
+          raw.destroy()
+        })
+      }
       srv.once('error', reject)
       srv.listen({host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':')}, () => {
         srv.off('error', reject)

@@ -6,6 +6,7 @@
 // state, so a limit on it would evict at random): a fixed base, per key KEY_OVERHEAD + key bytes
 // + string value bytes (kept incrementally by the keyspace), aggregates' elements estimated from
 // their size and a sample of their elements, and the clients' query and output buffers.
+import {outputMemory, pendingOutput} from '../clientmem.js'
 import {KEY_OVERHEAD, type Keyspace, Deque, ZSet, READ_NONOTIFY, READ_NOTOUCH} from '../keyspace/keyspace.js'
 import {packedBytes} from '../keyspace/packed.js'
 import {propagate} from '../propagate.js'
@@ -76,11 +77,15 @@ export function memoryBreakdown(server: NodeServer): MemoryBreakdown {
   let clientsReplicas = 0
   let notCounted = 0
   for (const s of server.sessions.values()) {
-    const out = (s.socket?.writableLength ?? 0) + s.reply.size
     if (s.replica !== null || s.flags.has('replica')) {
+      const out = pendingOutput(s)
       clientsReplicas += s.parser.heldBytes + out
       notCounted += out
-    } else clientsNormal += s.parser.heldBytes + out
+      // a client's first reply bytes sit in its static buffer (redis c->buf, allocated with the
+      // client), so only what goes past it grows used_memory: otherwise the invalidations an
+      // eviction sends to tracking clients, held a moment longer by a TLS socket than by the
+      // kernel, counted as new memory and drove further evictions until the keyspace was empty
+    } else clientsNormal += s.parser.heldBytes + outputMemory(s)
   }
   return {used: BASE_MEMORY + dataset + clientsNormal + clientsReplicas, dataset, clientsNormal, clientsReplicas, notCounted}
 }
