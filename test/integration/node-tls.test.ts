@@ -156,6 +156,12 @@ test('start-up: TLS without a certificate is refused; --port 0 with a TLS port m
   const c = tlsClient(tlsPort)
   await c.connect()
   assert.match(await c.info('server'), /\r\ntcp_port:0\r\n/)
+  // maxclients: a TLS connection past it ends before its handshake (redis cannot write its error
+  // on a TLS connection not set up either), and is counted as rejected
+  await c.config('SET', 'maxclients', '1')
+  assert.equal(await answers(tlsClient(tlsPort)), false)
+  assert.match(await c.info('stats'), /\r\nrejected_connections:1\r\n/)
+  await c.config('SET', 'maxclients', '10000')
   // a bind address that cannot be bound: refused as a bind change, the TLS listener back where it was
   await assert.rejects(c.config('SET', 'bind', '999.999.999.999'), {message: "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."})
   assert.equal(await answers(tlsClient(tlsPort)), true)

@@ -30,6 +30,9 @@ test('proc-title-template variables expand as redis-server does', () => {
   n.config.sentinelMode = true
   assert.equal(procTitle(n, '{title} {server-mode}', 'redis-sentinel'), 'redis-sentinel [sentinel]')
   assert.equal(procTitle(serverWith([['port', '0'], ['cluster-enabled', 'yes']]), '{server-mode}', 't'), '[cluster]')
+  // TLS only (port 0, a tls-port): {listen-addr} names the TLS port (redis: port ? port : tls_port)
+  const t = serverWith([['port', '0'], ['tls-port', '6380'], ['bind', '127.0.0.1'], ['unixsocket', '/tmp/x/socket']])
+  assert.equal(procTitle(t, '{listen-addr} {port} {tls-port}', 't'), '127.0.0.1:6380 0 6380')
 })
 
 test('CONFIG SET proc-title-template refuses an unknown variable or an empty result', () => {

@@ -305,6 +305,15 @@ function startEvictionProc(server: NodeServer): void {
 function evictUntil(server: NodeServer, policy: string, max: number, used: number): 'ok' | 'running' | 'fail' {
   const limitMs = evictionTimeLimitUs(server.config.int('maxmemory-eviction-tenacity')) / 1000
   const t0 = performance.now()
+  // redis performEvictions counts only what the deletes free: the DELs propagated and the
+  // invalidations sent to tracking clients grow buffers that drain later, and counting them would
+  // never let the pass end (or would empty the keyspace). So output the pass itself adds to normal
+  // clients stays out of the re-measures below.
+  const clientsAtStart = memoryBreakdown(server).clientsNormal
+  const measure = (): number => {
+    const b = memoryBreakdown(server)
+    return b.used - b.notCounted - Math.max(0, b.clientsNormal - clientsAtStart)
+  }
   let guard = 0
   while (used > max) {
     const victim = pickVictim(server, policy)
@@ -320,7 +329,7 @@ function evictUntil(server: NodeServer, policy: string, max: number, used: numbe
     propagate(server, i, ['DEL', key])
     used -= before - db.bytes
     // Aggregates and client buffers are re-measured now and then rather than per key.
-    if (++guard % 64 === 0 || db.aggregates !== 0) used = evictableMemory(server)
+    if (++guard % 64 === 0 || db.aggregates !== 0) used = measure()
     // redis: every 16 keys, a pass over its time limit leaves the rest to the event loop; the
     // command that asked goes on (EVICT_RUNNING is not out of memory)
     if (guard % 16 === 0 && used > max && performance.now() - t0 > limitMs) {
