@@ -82,9 +82,7 @@ export function memoryBreakdown(server: NodeServer): MemoryBreakdown {
       clientsReplicas += s.parser.heldBytes + out
       notCounted += out
       // a client's first reply bytes sit in its static buffer (redis c->buf, allocated with the
-      // client), so only what goes past it grows used_memory: otherwise the invalidations an
-      // eviction sends to tracking clients, held a moment longer by a TLS socket than by the
-      // kernel, counted as new memory and drove further evictions until the keyspace was empty
+      // client), so only what goes past it grows used_memory
     } else clientsNormal += s.parser.heldBytes + outputMemory(s)
   }
   return {used: BASE_MEMORY + dataset + clientsNormal + clientsReplicas, dataset, clientsNormal, clientsReplicas, notCounted}
