@@ -88,13 +88,16 @@ function list(ctx: CommandContext, argv: string[]): void {
       if (!['normal', 'master', 'replica', 'pubsub'].includes(t)) return ctx.reply.error(`ERR Unknown client type '${argv[3]}'`)
       sessions = sessions.filter((s) => clientType(s) === t)
     } else if (is(argv[2], 'id') && argv.length >= 4) {
-      const ids = new Set<number>()
+      // Any long long is a valid ID (0 and negatives match nobody); each one is looked up in the
+      // order given, so an ID named twice lists its client twice, as redis does.
+      const ids: number[] = []
       for (const a of argv.slice(3)) {
-        const n = Number(a)
-        if (!/^\d+$/.test(a) || n <= 0) return ctx.reply.error('ERR Invalid client ID')
-        ids.add(n)
+        const n = parseIntStrict(a)
+        if (n === null) return ctx.reply.error('ERR Invalid client ID')
+        ids.push(Number(n))
       }
-      sessions = sessions.filter((s) => ids.has(s.id))
+      const byId = new Map(sessions.map((s) => [s.id, s]))
+      sessions = ids.flatMap((id) => byId.get(id) ?? [])
     } else return ctx.reply.error(E.SYNTAX)
   }
   ctx.reply.verbatim(sessions.map((s) => clientLine(ctx, s) + '\n').join(''))
