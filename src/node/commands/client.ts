@@ -158,8 +158,9 @@ function kill(ctx: CommandContext, argv: string[]): void {
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked (and is now unblocked), else 0.
 function unblock(ctx: CommandContext, argv: string[]): void {
-  const id = Number(argv[2])
-  if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(id)) return ctx.reply.error('ERR value is not an integer or out of range')
+  const parsed = parseIntStrict(argv[2])
+  if (parsed === null) return ctx.reply.error('ERR value is not an integer or out of range')
+  const id = Number(parsed)
   let withError = false
   if (argv.length === 4) {
     const mode = argv[3].toLowerCase()

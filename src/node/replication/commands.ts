@@ -55,7 +55,8 @@ function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void 
       else if (c === 'psync2') info.capaPsync2 = true
     } else if (opt === 'ack') {
       // No reply, ever (the replica does not read replies on this link).
-      if (s.replica && /^-?\d+$/.test(val)) repl.ack(s.replica, Number(val))
+      const off = parseIntStrict(val)
+      if (s.replica && off !== null) repl.ack(s.replica, Number(off))
       return
     } else if (opt === 'getack') {
       if (s.fromMaster) repl.master?.sendAck()
@@ -206,8 +207,8 @@ class WaitQueue {
 }
 
 function parseIntArg(v: string, err: string): number {
-  if (!/^-?\d+$/.test(v)) throw new ReplyError(err)
-  const n = Number(v)
-  if (!Number.isSafeInteger(n)) throw new ReplyError(err)
-  return n
+  // a long long as string2ll reads it: "01" and "-0" are not integers to redis
+  const n = parseIntStrict(v)
+  if (n === null) throw new ReplyError(err)
+  return Number(n)
 }
