@@ -4,6 +4,7 @@
 // registers clusterCommands(runtime) with the server.
 import net from 'node:net'
 import {cmd, type CommandContext, type CommandSpec, type Handler} from './types.js'
+import {parseIntStrict} from './util.js'
 import {E, ReplyError} from '../errors.js'
 import {keySlot} from '../keyspace/slot.js'
 import {NodeFlag} from '../cluster/bus/codec.js'
@@ -74,10 +75,12 @@ export function standaloneClusterCommands(): CommandSpec[] {
 
 // ---- argument helpers ------------------------------------------------------------------------
 
+/** getLongLongFromObject: string2ll's syntax ("01", "-0", "+1" and values past 64 bits are not
+ *  integers); a value past 2^53 is clamped, every caller range-checks far below that. */
 function parseInt64(s: string): number | null {
-  if (!/^-?\d{1,19}$/.test(s)) return null
-  const n = Number(s)
-  return Number.isSafeInteger(n) ? n : n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER
+  const n = parseIntStrict(s)
+  if (n === null) return null
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : n < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(n)
 }
 
 /** getSlotOrReply. */
