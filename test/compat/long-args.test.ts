@@ -37,6 +37,8 @@ test('string2ll integers: leading zeros, -0, signs and overflow refused; 64-bit 
       ['SLOWLOG', 'GET', '9223372036854775807'],
       ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '9223372036854775807'],
       ['FCALL', 'f', '0'],
+      // too many arguments: the subcommand named as typed
+      ['SLOWLOG', 'GeT', '1', '2'],
     ])
   })
 })

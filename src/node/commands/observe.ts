@@ -55,7 +55,7 @@ export const commands: CommandSpec[] = [
 
 
 function slowlogGet(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.`)
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try SLOWLOG HELP.`)
   const log = ctx.server.insight.slowlog
   let count = 10
   if (argv.length === 3) {
