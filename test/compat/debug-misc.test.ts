@@ -91,7 +91,7 @@ test('DEBUG OBJECT lru and lru_seconds_idle are the key\'s, under LRU and LFU', 
   })
 })
 
-test('DEBUG POPULATE refuses a non-integer count or size as it does a negative one', {skip}, async () => {
+test('DEBUG POPULATE refuses a non-integer count or size as it does a negative one; argument counts', {skip}, async () => {
   await withBoth(p, (real, ours) =>
     sameReplies(real, ours, [
       ['DEBUG', 'POPULATE', 'x'],
@@ -102,6 +102,9 @@ test('DEBUG POPULATE refuses a non-integer count or size as it does a negative o
       ['DEBUG', 'POPULATE', '2', 'pp', '-3'],
       ['DEBUG', 'POPULATE', '2', 'pp', '3'],
       ['GET', 'pp:1'],
+      // a wrong argument count names the subcommand as typed
+      ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS'],
+      ['DEBUG', 'Set-Disable-Deny-Scripts', '0', '1'],
     ]),
   )
 })

@@ -39,6 +39,7 @@ test('string2ll integers: leading zeros, -0, signs and overflow refused; 64-bit 
       ['FCALL', 'f', '0'],
       // too many arguments: the subcommand named as typed
       ['SLOWLOG', 'GeT', '1', '2'],
+      ['CLIENT', 'Unblock', '1', 'timeout', 'x'],
     ])
   })
 })

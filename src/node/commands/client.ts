@@ -166,7 +166,7 @@ function unblock(ctx: CommandContext, argv: string[]): void {
     const mode = argv[3].toLowerCase()
     if (mode === 'error') withError = true
     else if (mode !== 'timeout') return ctx.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR')
-  } else if (argv.length > 4) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+  } else if (argv.length > 4) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`)
   const target = ctx.server.sessions.get(id)
   ctx.reply.integer(target && unblockClient(ctx.server, target, withError) ? 1 : 0)
 }
