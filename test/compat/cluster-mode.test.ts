@@ -93,3 +93,39 @@ test('cluster-mode refusals and keyspace commands match redis-server', {skip}, a
     assert.equal(await c.call(['SET', '{t}x', '1']), '+OK\r\n')
   })
 })
+
+// Slot numbers, ports and epochs are read as getLongLongFromObject reads them (string2ll): "01" and
+// "-0" are not integers, so no slot is added, deleted or counted under them. MEET, FAILOVER and RESET
+// with more arguments than they take are "unknown subcommand or wrong number of arguments" (their
+// table arity is open-ended; clusterCommand finds no branch), naming the subcommand as typed.
+const INTEGER_ARGS = `
+CLUSTER ADDSLOTS 01
+CLUSTER ADDSLOTS -0
+CLUSTER DELSLOTS 01
+CLUSTER DELSLOTSRANGE 01 5
+CLUSTER ADDSLOTSRANGE 0 05
+CLUSTER COUNTKEYSINSLOT 01
+CLUSTER COUNTKEYSINSLOT -0
+CLUSTER COUNTKEYSINSLOT 9999999999999999999
+CLUSTER GETKEYSINSLOT 0 01
+CLUSTER GETKEYSINSLOT 01 1
+CLUSTER GETKEYSINSLOT 0 -0
+CLUSTER SETSLOT 01 STABLE
+CLUSTER MEET 127.0.0.1 01
+CLUSTER MEET 127.0.0.1 -0
+CLUSTER MEET 127.0.0.1 7000 01
+CLUSTER SET-CONFIG-EPOCH 01
+CLUSTER SET-CONFIG-EPOCH -0
+CLUSTER MEET 127.0.0.1 7000 17000 x
+CLUSTER FAILOVER force x
+CLUSTER FaIlOvEr takeover x y
+CLUSTER RESET soft x
+CLUSTER ReSeT hard x
+`
+
+test('CLUSTER slot, port and epoch arguments: string2ll integers only; extra arguments', {skip}, async () => {
+  await pair.compareThenCheck(INTEGER_ARGS, async (c) => {
+    // every slot still served: nothing was deleted under "01"
+    assert.match(await c.call(['CLUSTER', 'INFO']), /cluster_slots_assigned:16384\r\n/)
+  })
+})

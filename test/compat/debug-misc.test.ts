@@ -4,7 +4,7 @@
 // maxmemory-clients is first set, then the buckets), CONFIG-REWRITE-FORCE-ALL without a config file,
 // DROP-CLUSTER-PACKET-FILTER outside cluster mode, DEBUG OBJECT's `lru:` and `lru_seconds_idle:` (the
 // key's LRU clock or LFU data, and the idle time redis estimates from it; the node printed the
-// current clock and 0). Side by side, byte for byte.
+// current clock and 0), DEBUG POPULATE's refusal of a non-integer argument. Side by side, byte for byte.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
@@ -89,4 +89,22 @@ test('DEBUG OBJECT lru and lru_seconds_idle are the key\'s, under LRU and LFU', 
       for (const c of [real, ours]) await c.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'])
     }
   })
+})
+
+test('DEBUG POPULATE refuses a non-integer count or size as it does a negative one; argument counts', {skip}, async () => {
+  await withBoth(p, (real, ours) =>
+    sameReplies(real, ours, [
+      ['DEBUG', 'POPULATE', 'x'],
+      ['DEBUG', 'POPULATE', '1.5'],
+      ['DEBUG', 'POPULATE', '-1'],
+      ['DEBUG', 'POPULATE', '9223372036854775808'],
+      ['DEBUG', 'POPULATE', '2', 'pp', 'x'],
+      ['DEBUG', 'POPULATE', '2', 'pp', '-3'],
+      ['DEBUG', 'POPULATE', '2', 'pp', '3'],
+      ['GET', 'pp:1'],
+      // a wrong argument count names the subcommand as typed
+      ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS'],
+      ['DEBUG', 'Set-Disable-Deny-Scripts', '0', '1'],
+    ]),
+  )
 })

@@ -1,6 +1,8 @@
 // Side by side with redis-server 7.0: REPLCONF rdb-filter-only (redis-cli --functions-rdb) and the
 // RDB a master sends a filtered replica then (aux fields and functions, no keys), over both
-// repl-diskless-sync settings; and SYNC/PSYNC refused while earlier pipelined replies are unsent.
+// repl-diskless-sync settings; SYNC/PSYNC refused while earlier pipelined replies are unsent; and the
+// integer arguments of REPLCONF (listening-port, rdb-only) and REPLICAOF's port, read as redis reads
+// a long (no leading zeros, no "-0", 64 bits at most) and range-checked with its words.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
@@ -10,7 +12,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Redis} from 'ioredis'
-import {pairHooks} from './harness.js'
+import {pairHooks, sameReplies, withBoth} from './harness.js'
 import {redisSkip} from '../helpers/redis-server.js'
 import {RdbStreamParser} from '../../src/node/persistence/rdb-stream.js'
 
@@ -84,6 +86,29 @@ describe('REPLCONF rdb-filter-only and SYNC with pending output vs redis-server'
       assert.equal(real, '+PONG\r\n-ERR SYNC and PSYNC are invalid with pending output\r\n$5\r\nafter\r\n')
       assert.equal(await rawExchange(pair.ourPort, bytes, 3), real)
     }
+  })
+
+  test('REPLCONF listening-port / rdb-only and REPLICAOF port: integer parsing and ranges', async () => {
+    await withBoth(pair, (real, ours) =>
+      sameReplies(real, ours, [
+        ['REPLCONF', 'listening-port', '01'],
+        ['REPLCONF', 'listening-port', '-0'],
+        ['REPLCONF', 'listening-port', '99999999999999999999'],
+        ['REPLCONF', 'listening-port', '1.0'],
+        ['REPLCONF', 'listening-port', '6380'],
+        ['REPLCONF', 'rdb-only', '2'],
+        ['REPLCONF', 'rdb-only', '-1'],
+        ['REPLCONF', 'rdb-only', 'x'],
+        ['REPLCONF', 'rdb-only', '01'],
+        ['REPLCONF', 'rdb-only', '1'],
+        ['REPLCONF', 'rdb-only', '0'],
+        ['REPLCONF', 'rdb-only', '1', 'rdb-only', '5'],
+        ['REPLICAOF', '127.0.0.1', '01'],
+        ['REPLICAOF', '127.0.0.1', '-0'],
+        ['REPLICAOF', '127.0.0.1', '65536'],
+        ['REPLICAOF', '127.0.0.1', '99999999999999999999'],
+      ]),
+    )
   })
 
   test('rdb-filter-only values and errors match', {timeout: 120_000}, async () => {

@@ -3,7 +3,7 @@
 import {E} from '../errors.js'
 import {trackingOf} from '../tracking.js'
 import type {CommandContext} from './types.js'
-import {is} from './util.js'
+import {is, parseIntStrict} from './util.js'
 import {REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT} from '../reply-mode.js'
 
 export function tracking(ctx: CommandContext, argv: string[]): void {
@@ -17,8 +17,9 @@ export function tracking(ctx: CommandContext, argv: string[]): void {
     if (o === 'redirect' && more) {
       j++
       if (redir !== 0) return ctx.reply.error('ERR A client can only redirect to a single other client')
-      if (!/^-?\d+$/.test(argv[j]) || !Number.isSafeInteger(Number(argv[j]))) return ctx.reply.error('ERR value is not an integer or out of range')
-      redir = Number(argv[j])
+      const id = parseIntStrict(argv[j])
+      if (id === null) return ctx.reply.error('ERR value is not an integer or out of range')
+      redir = Number(id)
       if (!ctx.server.sessions.has(redir)) return ctx.reply.error('ERR The client ID you want redirect to does not exist')
     } else if (o === 'bcast') opts.bcast = true
     else if (o === 'optin') opts.optin = true

@@ -88,13 +88,16 @@ function list(ctx: CommandContext, argv: string[]): void {
       if (!['normal', 'master', 'replica', 'pubsub'].includes(t)) return ctx.reply.error(`ERR Unknown client type '${argv[3]}'`)
       sessions = sessions.filter((s) => clientType(s) === t)
     } else if (is(argv[2], 'id') && argv.length >= 4) {
-      const ids = new Set<number>()
+      // Any long long is a valid ID (0 and negatives match nobody); each one is looked up in the
+      // order given, so an ID named twice lists its client twice, as redis does.
+      const ids: number[] = []
       for (const a of argv.slice(3)) {
-        const n = Number(a)
-        if (!/^\d+$/.test(a) || n <= 0) return ctx.reply.error('ERR Invalid client ID')
-        ids.add(n)
+        const n = parseIntStrict(a)
+        if (n === null) return ctx.reply.error('ERR Invalid client ID')
+        ids.push(Number(n))
       }
-      sessions = sessions.filter((s) => ids.has(s.id))
+      const byId = new Map(sessions.map((s) => [s.id, s]))
+      sessions = ids.flatMap((id) => byId.get(id) ?? [])
     } else return ctx.reply.error(E.SYNTAX)
   }
   ctx.reply.verbatim(sessions.map((s) => clientLine(ctx, s) + '\n').join(''))
@@ -155,14 +158,15 @@ function kill(ctx: CommandContext, argv: string[]): void {
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked (and is now unblocked), else 0.
 function unblock(ctx: CommandContext, argv: string[]): void {
-  const id = Number(argv[2])
-  if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(id)) return ctx.reply.error('ERR value is not an integer or out of range')
+  const parsed = parseIntStrict(argv[2])
+  if (parsed === null) return ctx.reply.error('ERR value is not an integer or out of range')
+  const id = Number(parsed)
   let withError = false
   if (argv.length === 4) {
     const mode = argv[3].toLowerCase()
     if (mode === 'error') withError = true
     else if (mode !== 'timeout') return ctx.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR')
-  } else if (argv.length > 4) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+  } else if (argv.length > 4) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`)
   const target = ctx.server.sessions.get(id)
   ctx.reply.integer(target && unblockClient(ctx.server, target, withError) ? 1 : 0)
 }

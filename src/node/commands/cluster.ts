@@ -4,6 +4,7 @@
 // registers clusterCommands(runtime) with the server.
 import net from 'node:net'
 import {cmd, type CommandContext, type CommandSpec, type Handler} from './types.js'
+import {parseIntStrict} from './util.js'
 import {E, ReplyError} from '../errors.js'
 import {keySlot} from '../keyspace/slot.js'
 import {NodeFlag} from '../cluster/bus/codec.js'
@@ -74,10 +75,19 @@ export function standaloneClusterCommands(): CommandSpec[] {
 
 // ---- argument helpers ------------------------------------------------------------------------
 
+/** getLongLongFromObject: string2ll's syntax ("01", "-0", "+1" and values past 64 bits are not
+ *  integers); a value past 2^53 is clamped, every caller range-checks far below that. */
 function parseInt64(s: string): number | null {
-  if (!/^-?\d{1,19}$/.test(s)) return null
-  const n = Number(s)
-  return Number.isSafeInteger(n) ? n : n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER
+  const n = parseIntStrict(s)
+  if (n === null) return null
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : n < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(n)
+}
+
+/** addReplySubcommandSyntaxError: what clusterCommand answers when a subcommand whose table arity
+ *  is open-ended (MEET, RESET, FAILOVER) gets more arguments than its branch takes; the name as
+ *  typed. */
+function subcommandSyntax(argv: string[]): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`)
 }
 
 /** getSlotOrReply. */
@@ -218,7 +228,7 @@ function setSlot(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void 
 // ---- topology --------------------------------------------------------------------------------
 
 function meet(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 5) throw new ReplyError("ERR wrong number of arguments for 'cluster|meet' command")
+  if (argv.length > 5) throw subcommandSyntax(argv)
   const port = parseInt64(argv[3])
   if (port === null) throw new ReplyError(`ERR Invalid TCP base port specified: ${argv[3]}`)
   let cport = port + 10000
@@ -278,7 +288,7 @@ function reset(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
     const mode = argv[2].toLowerCase()
     if (mode === 'hard') hard = true
     else if (mode !== 'soft') throw new ReplyError(E.SYNTAX)
-  } else if (argv.length > 3) throw new ReplyError(E.SYNTAX)
+  } else if (argv.length > 3) throw subcommandSyntax(argv)
   const st = rt.st
   if (st.myself.isMaster && ctx.db.size !== 0) throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys")
   if (st.myself.isReplica) {
@@ -342,7 +352,7 @@ function countFailureReports(rt: ClusterRuntime, ctx: CommandContext, argv: stri
 }
 
 function failover(rt: ClusterRuntime, ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) throw new ReplyError(E.SYNTAX)
+  if (argv.length > 3) throw subcommandSyntax(argv)
   if (argv.length === 3 && !['force', 'takeover'].includes(argv[2].toLowerCase())) throw new ReplyError(E.SYNTAX)
   const mode = argv.length === 3 ? (argv[2].toLowerCase() as 'force' | 'takeover') : 'default'
   const err = startManualFailover(rt.st, mode)

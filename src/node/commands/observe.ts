@@ -2,6 +2,7 @@
 // What they read is recorded by src/node/insight.ts from the dispatcher's call().
 import type {CommandStats} from '../insight.js'
 import {ADMIN_FLAGS as A, cmd, helpSubcommand, type CommandContext, type CommandSpec} from './types.js'
+import {parseIntStrict} from './util.js'
 
 
 const LATENCY_HELP = [
@@ -54,12 +55,13 @@ export const commands: CommandSpec[] = [
 
 
 function slowlogGet(ctx: CommandContext, argv: string[]): void {
-  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.`)
+  if (argv.length > 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try SLOWLOG HELP.`)
   const log = ctx.server.insight.slowlog
   let count = 10
   if (argv.length === 3) {
-    const n = /^-?\d+$/.test(argv[2]) ? Number(argv[2]) : NaN
-    if (!Number.isSafeInteger(n) || n < -1) return ctx.reply.error('ERR count should be greater than or equal to -1')
+    const parsed = parseIntStrict(argv[2])
+    const n = parsed === null ? NaN : Number(parsed)
+    if (Number.isNaN(n) || n < -1) return ctx.reply.error('ERR count should be greater than or equal to -1')
     count = n === -1 ? log.length : n
   }
   const out = log.slice(0, count)

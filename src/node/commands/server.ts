@@ -346,7 +346,8 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
  */
 /** getPositiveLongFromObjectOrReply. */
 function positiveArg(s: string): number {
-  const n = intArg(s)
+  // getPositiveLongFromObjectOrReply: one message for a non-integer and a negative alike.
+  const n = intArg(s, 'ERR value is out of range, must be positive')
   if (n < 0) throw new ReplyError('ERR value is out of range, must be positive')
   return n
 }

@@ -7,6 +7,7 @@ import {handleSync} from './master.js'
 import {setMaster, unsetMaster} from './role.js'
 import {REQ_EXCLUDE_DATA, REQ_EXCLUDE_FUNCTIONS, type Replication} from './state.js'
 import {splitArgs} from '../../resp/parser.js'
+import {parseIntStrict} from '../commands/util.js'
 import {Failover, failoverCommand} from './failover.js'
 
 const WAIT_REPLICA_ERR =
@@ -41,9 +42,10 @@ function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void 
     const opt = argv[j].toLowerCase()
     const val = argv[j + 1]
     if (opt === 'listening-port') {
-      const p = Number(val)
-      if (!/^-?\d+$/.test(val)) return ctx.reply.error('ERR value is not an integer or out of range')
-      info.listeningPort = p
+      // a long as string2ll reads it: no leading zeros, no "-0", nothing past 64 bits
+      const p = parseIntStrict(val)
+      if (p === null) return ctx.reply.error('ERR value is not an integer or out of range')
+      info.listeningPort = Number(p)
     } else if (opt === 'ip-address') {
       if (val.length >= 46) return ctx.reply.error(`ERR REPLCONF ip-address provided by replica instance is too long: ${val.length} bytes`)
       info.ip = val
@@ -53,13 +55,18 @@ function replconf(repl: Replication, ctx: CommandContext, argv: string[]): void 
       else if (c === 'psync2') info.capaPsync2 = true
     } else if (opt === 'ack') {
       // No reply, ever (the replica does not read replies on this link).
-      if (s.replica && /^-?\d+$/.test(val)) repl.ack(s.replica, Number(val))
+      const off = parseIntStrict(val)
+      if (s.replica && off !== null) repl.ack(s.replica, Number(off))
       return
     } else if (opt === 'getack') {
       if (s.fromMaster) repl.master?.sendAck()
       return
     } else if (opt === 'rdb-only') {
-      // Accepted for compatibility with redis-cli --rdb.
+      // Accepted for compatibility with redis-cli --rdb; the value is checked as redis checks it
+      // (a long in 0..1), so a bad one is refused with redis's words.
+      const n = parseIntStrict(val)
+      if (n === null) return ctx.reply.error('ERR value is not an integer or out of range')
+      if (n < 0n || n > 1n) return ctx.reply.error('ERR value is out of range, value must between 0 and 1')
     } else if (opt === 'rdb-filter-only') {
       // "include" filters (redis-cli --functions-rdb): everything is out but what is named
       const filters = splitArgs(val)
@@ -87,8 +94,9 @@ function replicaOf(repl: Replication, ctx: CommandContext, argv: string[]): void
     }
     return ctx.reply.ok()
   }
-  const port = Number(argv[2])
-  if (!/^-?\d+$/.test(argv[2]) || port < 0 || port > 65535) return ctx.reply.error('ERR Invalid master port')
+  const parsed = parseIntStrict(argv[2])
+  if (parsed === null || parsed < 0n || parsed > 65535n) return ctx.reply.error('ERR Invalid master port')
+  const port = Number(parsed)
   const host = argv[1]
   if (repl.master && repl.master.host === host && repl.master.port === port) {
     server.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.')
@@ -199,8 +207,8 @@ class WaitQueue {
 }
 
 function parseIntArg(v: string, err: string): number {
-  if (!/^-?\d+$/.test(v)) throw new ReplyError(err)
-  const n = Number(v)
-  if (!Number.isSafeInteger(n)) throw new ReplyError(err)
-  return n
+  // a long long as string2ll reads it: "01" and "-0" are not integers to redis
+  const n = parseIntStrict(v)
+  if (n === null) throw new ReplyError(err)
+  return Number(n)
 }

@@ -6,6 +6,7 @@
 // the target promote itself and continue our history with a partial resync. The target side
 // (PSYNC ... FAILOVER) is in master.ts handleSync.
 import {cmd, type CommandContext, type CommandSpec} from '../commands/types.js'
+import {parseIntStrict} from '../commands/util.js'
 import {E} from '../errors.js'
 import {pauseClients, unpause} from '../pause.js'
 import {setMaster, unsetMaster} from './role.js'
@@ -152,9 +153,9 @@ export class Failover {
 }
 
 function longArg(s: string): number | null {
-  if (!/^-?\d+$/.test(s)) return null
-  const n = Number(s)
-  return Number.isSafeInteger(n) ? n : null
+  // string2ll: "01" and "-0" are not integers to redis
+  const n = parseIntStrict(s)
+  return n === null ? null : Number(n)
 }
 
 export function failoverCommand(f: Failover): CommandSpec {

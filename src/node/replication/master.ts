@@ -10,6 +10,7 @@ import {replicaName, type Replication, type ReplicaClient} from './state.js'
 import {unsetMaster} from './role.js'
 import {bgsaveInProgress, childStateChanged, killBgsave, rdbPath, rdbState, saveParams, startBgsave} from '../persistence/rdb-save.js'
 import {paceWait} from '../persistence/snapshot.js'
+import {parseIntStrict} from '../commands/util.js'
 
 /** How many snapshot chunks one event-loop turn may serialise before yielding to clients. */
 const CHUNKS_PER_TURN = 4
@@ -86,8 +87,9 @@ export function handleSync(repl: Replication, s: Session, argv: string[]): strin
   const peer = replicaName(s.replInfo?.ip || hostOf(s.addr), s.replInfo?.listeningPort ?? 0)
   repl.server.log.notice(`Replica ${peer} asks for synchronization`)
   if (psync) {
-    const off = Number(argv[2])
-    if (!/^-?\d+$/.test(argv[2]) || !Number.isSafeInteger(off)) {
+    const parsed = parseIntStrict(argv[2])
+    const off = Number(parsed)
+    if (parsed === null) {
       repl.server.log.warning(`Replica ${peer} asks for synchronization but with a wrong offset`)
       return 'ERR value is not an integer or out of range'
     }

@@ -5,6 +5,7 @@ import {scriptCommandFlags} from './shebang.js'
 import {numkeysKeys} from '../commands/type-util.js'
 import type {Scripting} from './scripting.js'
 import {UndoLog} from './ldb-undo.js'
+import {parseIntStrict} from '../commands/util.js'
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.'
 
@@ -18,7 +19,7 @@ const scriptKeys = numkeysKeys(2)
 /** numkeys validation shared by EVAL and FCALL; null when fine (the error has been replied). */
 export function parseNumkeys(ctx: CommandContext, argv: string[]): number | null {
   const raw = argv[2]
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+  if (parseIntStrict(raw) === null) {
     ctx.reply.error(E.NOT_INTEGER)
     return null
   }

@@ -16,6 +16,7 @@ import {pushErrorTable} from './convert.js'
 import {fromLua, lauxlib, lua, type LuaState} from './lua.js'
 import {BUSY_EVAL, SCRIPT_FLAG_NAMES} from './run.js'
 import type {Scripting} from './scripting.js'
+import {parseIntStrict} from '../commands/util.js'
 
 export interface FunctionInfo {
   name: string
@@ -545,7 +546,7 @@ function fcall(sc: Scripting, fx: Functions, ctx: CommandContext, argv: string[]
   const fi = fx.current.findFunction(argv[1])
   if (fi === undefined) return ctx.reply.error('ERR Function not found')
   const raw = argv[2]
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) return ctx.reply.error('ERR Bad number of keys provided')
+  if (parseIntStrict(raw) === null) return ctx.reply.error('ERR Bad number of keys provided')
   const numkeys = Number(raw)
   if (numkeys > argv.length - 3) return ctx.reply.error("ERR Number of keys can't be greater than number of args")
   if (numkeys < 0) return ctx.reply.error("ERR Number of keys can't be negative")

@@ -28,7 +28,7 @@ export function installScripting(server: NodeServer): Scripting {
   // redis DEBUG SET-DISABLE-DENY-SCRIPTS: let scripts call commands flagged noscript (tests only).
   server.debugSubcommands.set('set-disable-deny-scripts', {
     handler: (ctx, argv) => {
-      if (argv.length !== 3) return ctx.reply.error("ERR unknown subcommand or wrong number of arguments for 'set-disable-deny-scripts'. Try DEBUG HELP.")
+      if (argv.length !== 3) return ctx.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`)
       sc.allowNoscript = argv[2] !== '0'
       ctx.reply.ok()
     },

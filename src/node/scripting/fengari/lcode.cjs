@@ -460,7 +460,7 @@ const freeexps = function(fs, e1, e2) {
 */
 const addk = function(fs, key, v) {
     let f = fs.f;
-    let idx = ltable.luaH_get(fs.L, fs.ls.h, key);  /* index scanner table */
+    let idx = ltable.luaH_get(fs.L, fs.h, key);  /* index scanner table (redis-ts: the function's own) */
     if (idx.ttisinteger()) {  /* is there an index there? */
         let k = idx.value;
         /* correct value? (warning: must distinguish floats from integers!) */
@@ -469,7 +469,7 @@ const addk = function(fs, key, v) {
     }
     /* constant not found; create a new entry */
     let k = fs.nk;
-    ltable.luaH_setfrom(fs.L, fs.ls.h, key, new lobject.TValue(LUA_TNUMINT, k));
+    ltable.luaH_setfrom(fs.L, fs.h, key, new lobject.TValue(LUA_TNUMINT, k));
     f.k[k] = v;
     fs.nk++;
     return k;
@@ -518,7 +518,7 @@ const boolK = function(fs, b) {
 */
 const nilK = function(fs) {
     let v = new TValue(LUA_TNIL, null);
-    let k = new TValue(LUA_TTABLE, fs.ls.h);
+    let k = new TValue(LUA_TTABLE, fs.h);
     /* cannot use nil as key; instead use table itself to represent nil */
     return addk(fs, k, v);
 };

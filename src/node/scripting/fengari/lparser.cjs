@@ -209,6 +209,7 @@ class FuncState {
         this.nactvar = NaN;    /* number of active local variables */
         this.nups = NaN;       /* number of upvalues */
         this.freereg = NaN;    /* first free register */
+        this.h = null;         /* redis-ts: table to find (and reuse) elements in 'k', as Lua 5.1's */
     }
 }
 
@@ -640,6 +641,11 @@ const open_func = function(ls, fs, bl) {
     fs.nactvar = 0;
     fs.firstlocal = ls.dyd.actvar.n;
     fs.bl = null;
+    /* redis-ts: each function its own constant index, as in Lua 5.1 (5.3 shares the lexer's
+     * across nested functions, so a nested function's constant could take over the slot an
+     * enclosing one had for 0 and -0.0, and the enclosing function's 0 no longer folded into
+     * its -0.0 as Redis's Lua does) */
+    fs.h = ltable.luaH_new(ls.L);
     let f = fs.f;
     f.source = ls.source;
     f.maxstacksize = 2;  /* registers 0/1 are always valid */

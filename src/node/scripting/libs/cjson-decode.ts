@@ -5,6 +5,10 @@ import {lua} from '../lua.js'
 import type {LuaState} from '../fengari/index.cjs'
 import {raise, stackRoom} from './util.js'
 
+/** A NaN with its sign bit set, built from its bits: a literal -NaN is folded to NaN when the
+ *  TypeScript is compiled. */
+const NEGATIVE_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]
+
 export interface CjsonConfig {
   sparseConvert: number
   sparseRatio: number
@@ -73,7 +77,8 @@ class Parser {
         while (isDigit(this.at(k)) || (lower(this.at(k)) >= 97 && lower(this.at(k)) <= 122) || this.at(k) === 95) k++
         if (this.at(k) === 41) end = k + 1
       }
-      return [NaN, end]
+      // glibc's strtod gives "-nan" its sign bit (tostring prints it back as -nan)
+      return [sign < 0 ? NEGATIVE_NAN : NaN, end]
     }
     if (this.at(i) === 48 && lower(this.at(i + 1)) === 120 && (hexVal(this.at(i + 2)) >= 0 || (this.at(i + 2) === 46 && hexVal(this.at(i + 3)) >= 0))) return this.hexFloat(i + 2, sign)
     const from = i
