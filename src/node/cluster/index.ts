@@ -25,11 +25,15 @@ function isWrite(session: Session, spec: CommandSpec): boolean {
   return spec.flags.includes('write')
 }
 
-/** The bus port listened on: cluster-port, else the client port (the TLS one with tls-cluster) + 10000. */
-function busPortOf(server: NodeServer): number {
+/** The node's own client port: the TLS one with tls-cluster (bound, else configured). */
+function ownClientPort(server: NodeServer): number {
   const c = server.config
-  const own = c.bool('tls-cluster') ? server.tlsPort || c.int('tls-port') : server.port || c.int('port')
-  return c.int('cluster-port') || own + 10000
+  return c.bool('tls-cluster') ? server.tlsPort || c.int('tls-port') : server.port || c.int('port')
+}
+
+/** The bus port listened on: cluster-port, else the node's own client port + 10000. */
+function busPortOf(server: NodeServer): number {
+  return server.config.int('cluster-port') || ownClientPort(server) + 10000
 }
 
 /**
@@ -40,7 +44,7 @@ function busPortOf(server: NodeServer): number {
 export function announcedPorts(server: NodeServer, busPort: number): {port: number; pport: number; cport: number} {
   const c = server.config
   const tlsCluster = c.bool('tls-cluster')
-  let port = tlsCluster ? server.tlsPort || c.int('tls-port') : server.port || c.int('port')
+  let port = ownClientPort(server)
   let pport = tlsCluster ? server.port || c.int('port') : 0
   if (tlsCluster && c.int('cluster-announce-tls-port') !== 0) {
     port = c.int('cluster-announce-tls-port')
@@ -161,17 +165,14 @@ export function createCluster(server: NodeServer): ClusterModule {
   // CONFIG SET port / tls-port: redis builds every bus header from the current ports
   // (deriveAnnouncedPorts; myself's entry keeps its own until the announced ports change); the bus
   // listener itself stays where it was bound at start.
-  const headerPorts = () => {
+  const headerPorts = (port: number) => {
+    if (port === 0) return
     const ports = announcedPorts(server, rt.boundBusPort)
     rt.st.config.port = ports.port
     rt.st.config.pport = ports.pport
   }
-  server.on('relisten', (port: number) => {
-    if (port !== 0) headerPorts()
-  })
-  server.on('relistenTls', (port: number) => {
-    if (port !== 0) headerPorts()
-  })
+  server.on('relisten', headerPorts)
+  server.on('relistenTls', headerPorts)
   c.onChange.push((name, value) => {
     if (name === 'cluster-node-timeout') rt.st.config.nodeTimeout = Number(value)
     else if (name === 'cluster-require-full-coverage') rt.st.config.requireFullCoverage = value === 'yes'
