@@ -10,14 +10,10 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {redisSkip} from '../helpers/redis-server.js'
 import {pairHooks, withBoth, type RawClient, type Reply} from './harness.js'
+import {lcg} from '../helpers/lcg.js'
 
 const skip = redisSkip()
 const p = pairHooks()
-
-function lcg(seed: number): (n: number) => number {
-  let x = seed
-  return (n) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n)
-}
 
 const sorted = (r: Reply) => (r as string[]).slice().sort()
 

@@ -5,11 +5,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ZSet, type LexBound, type ScoreBound} from '../../src/node/keyspace/zset.js'
 import {IdMap} from '../../src/node/keyspace/stream.js'
-
-function lcg(seed: number): (n: number) => number {
-  let x = seed
-  return (n) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n)
-}
+import {lcg} from '../helpers/lcg.js'
 
 /** The reference: one sorted array of pairs. */
 class Flat {

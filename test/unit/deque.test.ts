@@ -5,11 +5,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Deque} from '../../src/node/keyspace/deque.js'
-
-function lcg(seed: number): (n: number) => number {
-  let x = seed
-  return (n) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n)
-}
+import {lcg} from '../helpers/lcg.js'
 
 test('Deque edits match an array and move only the shorter side', () => {
   const rnd = lcg(7)

@@ -10,6 +10,7 @@ import {DictModel, ResizePolicy, setDictResizePolicy, strHash, type ElementParti
 import {BucketCounts, CountingPass, PASS_BUDGET} from '../../src/node/keyspace/dict-counts.js'
 import {keySlot} from '../../src/node/keyspace/slot.js'
 import {setAdd, setDict, setRemove} from '../../src/node/keyspace/set-dict.js'
+import {lcg} from '../helpers/lcg.js'
 
 /** Elements kept in `n` partitions by hash slot (the keyspace keeps its keys per slot). */
 function partitioned(n: number): {parts: Set<string>[]; partitions: ElementPartitions} {
@@ -68,13 +69,6 @@ function recount(elements: Iterable<string>, g: number): Int32Array {
 function assertCounts(counts: BucketCounts, elements: Iterable<string>, what: string): void {
   const want = recount(elements, counts.g)
   for (let i = 0; i < counts.g; i++) if (counts.get(i) !== want[i]) assert.fail(`${what}: bucket ${i} of ${counts.g} counted ${counts.get(i)}, holds ${want[i]}`)
-}
-
-function lcg(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
-    return seed % n
-  }
 }
 
 function finishRehash(d: DictModel): void {
