@@ -4,6 +4,7 @@
 // for what is missing or unreadable. Built again on CONFIG SET of any tls-* file or option while
 // TLS is in use; the listeners take the new context for their next handshakes.
 import {readdirSync, readFileSync, statSync} from 'node:fs'
+import net from 'node:net'
 import {join} from 'node:path'
 import tls from 'node:tls'
 import type {NodeConfig} from './config.js'
@@ -14,6 +15,16 @@ export interface TlsContexts {
   server: tls.TlsOptions
   /** tls.connect's options for the node's own outgoing links */
   client: tls.ConnectionOptions
+}
+
+/**
+ * The node's outgoing connections (the bus, MIGRATE, a replica's link to its master): over TLS
+ * with `secure` (tls.connect's options, the client context), plain TCP without. `ready` names the
+ * event after which the link may be used: a TLS link is up once its handshake is done.
+ */
+export function dial(where: {host: string; port: number; localAddress?: string}, secure: tls.ConnectionOptions | null): {sock: net.Socket; ready: 'connect' | 'secureConnect'} {
+  if (secure === null) return {sock: net.connect(where), ready: 'connect'}
+  return {sock: tls.connect({...secure, ...where}), ready: 'secureConnect'}
 }
 
 /** What redis's tlsConfigure failing leaves: the reason is in the log. */

@@ -4,9 +4,10 @@
 // replies read as lines (syncReadLine: a line starting with '-' is an error, anything else is
 // accepted) with the MIGRATE timeout applied between replies, and Redis's retry rule: one
 // reconnect when the socket fails before anything was acknowledged (not on timeouts).
-import {connect as tlsConnect, type ConnectionOptions} from 'node:tls'
+import type {ConnectionOptions} from 'node:tls'
 import net from 'node:net'
 import {E} from '../errors.js'
+import {dial} from '../tls.js'
 import type {NodeServer} from '../server.js'
 
 /** redis MIGRATE_SOCKET_CACHE_TTL (seconds) and MIGRATE_SOCKET_CACHE_ITEMS. */
@@ -223,7 +224,7 @@ class MigrateConn {
   /** connBlockingConnect with the MIGRATE timeout. */
   static connect(host: string, port: number, timeoutMs: number, secure: ConnectionOptions | null = null): Promise<MigrateConn> {
     return new Promise((resolve, reject) => {
-      const sock = secure !== null ? tlsConnect({...secure, host, port}) : net.connect({host, port})
+      const {sock, ready} = dial({host, port}, secure)
       const timer = setTimeout(() => {
         sock.destroy()
         reject(new Error('connect ETIMEDOUT'))
@@ -233,7 +234,7 @@ class MigrateConn {
         sock.destroy()
         reject(e)
       })
-      sock.once(secure !== null ? 'secureConnect' : 'connect', () => {
+      sock.once(ready, () => {
         clearTimeout(timer)
         sock.removeAllListeners('error')
         resolve(new MigrateConn(sock))

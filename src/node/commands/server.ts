@@ -186,35 +186,35 @@ async function relistenOrRestore(ctx: CommandContext, before: readonly (readonly
   try {
     if (moved !== null) await ctx.server.relisten(closeFirst)
   } catch (e) {
-    return restoreListeners(ctx, before, moved!, e as Error)
+    // the TLS listeners were not touched yet; the plain ones are gone only if a bind change closed them
+    return restoreListeners(ctx, before, moved!, e as Error, closeFirst ? true : null, false)
   }
   if (tlsMoved) {
     try {
       await ctx.server.relistenTls(closeFirst)
     } catch (e) {
-      // every listener back where it was: the plain ones a bind change moved, and the TLS ones a
-      // bind change had closed (redis changeBindAddr restores both)
-      const what = moved === 'bind' ? 'bind' : 'tls-port'
-      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${what} setting. Restoring previous settings.`)
-      for (const [n, v] of before) ctx.server.config.set(n, v, true)
-      const again = (e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`)
-      if (moved !== null) await ctx.server.relisten(closeFirst).catch(again)
-      if (closeFirst) await ctx.server.relistenTls(true).catch(again)
-      // a bind change that failed on the TLS listeners fails as a bind change (redis changeBindAddr)
-      const reason = what === 'bind' ? 'Failed to bind to specified addresses.' : (e as Error).message
-      return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${what}') - ${reason}`)
+      // the plain listeners moved and go back; the TLS ones are gone if a bind change closed them.
+      // A bind change that failed on the TLS listeners fails as a bind change (redis changeBindAddr)
+      return restoreListeners(ctx, before, moved === 'bind' ? 'bind' : 'tls-port', e as Error, moved !== null ? closeFirst : null, closeFirst)
     }
   }
   return ctx.reply.ok()
 }
 
-/** The plain listeners could not move: every option back, the old bind addresses listened on again. */
-async function restoreListeners(ctx: CommandContext, before: readonly (readonly [string, string])[], moved: 'bind' | 'port', e: Error): Promise<void> {
-  ctx.server.log.warning(`Failed applying new configuration (${e.message}). Possibly related to new ${moved} setting. Restoring previous settings.`)
-  for (const [n, v] of before) ctx.server.config.set(n, v, true)
-  if (moved === 'bind') await ctx.server.relisten(true).catch((e2: Error) => ctx.server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`))
-  const reason = moved === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'
-  return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${moved}') - ${reason}`)
+/**
+ * A listener could not move: every option back, and listened on again where the change left none
+ * on the old addresses or ports — the plain listeners when `plain` is not null (true: close before
+ * binding, as a bind change), the TLS ones when `tls` (redis changeBindAddr restores both).
+ */
+async function restoreListeners(ctx: CommandContext, before: readonly (readonly [string, string])[], what: 'bind' | 'port' | 'tls-port', e: Error, plain: boolean | null, tls: boolean): Promise<void> {
+  const server = ctx.server
+  server.log.warning(`Failed applying new configuration (${e.message}). Possibly related to new ${what} setting. Restoring previous settings.`)
+  for (const [n, v] of before) server.config.set(n, v, true)
+  const again = (e2: Error) => server.log.warning(`Could not listen again on the previous addresses: ${e2.message}`)
+  if (plain !== null) await server.relisten(plain).catch(again)
+  if (tls) await server.relistenTls(true).catch(again)
+  const reason = what === 'bind' ? 'Failed to bind to specified addresses.' : what === 'port' ? 'Unable to listen on this port. Check server logs.' : e.message
+  return ctx.reply.error(`ERR CONFIG SET failed (possibly related to argument '${what}') - ${reason}`)
 }
 
 /** redis DENY_LOADING_CONFIG */

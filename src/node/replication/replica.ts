@@ -3,7 +3,6 @@
 // transfer (loaded aside while the old data keeps being served, swapped in at the end), then the
 // command stream applied through the normal dispatcher with its byte offset tracked and proxied
 // to our own replicas; REPLCONF ACK every second; reconnect on loss.
-import {connect as tlsConnect} from 'node:tls'
 import * as net from 'node:net'
 import {ProtocolError, RequestParser} from '../../resp/parser.js'
 import {dispatch} from '../dispatcher.js'
@@ -12,6 +11,7 @@ import {Backlog} from './backlog.js'
 import {encodeCommand} from './resp.js'
 import {openLoader, type RdbSink} from './snapshot-source.js'
 import {NULL_REPLID, type Replication} from './state.js'
+import {dial} from '../tls.js'
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected'
 
@@ -110,12 +110,12 @@ export class MasterLink {
     const where = {host: this.host, port: this.port, ...(source !== '' ? {localAddress: source} : {})}
     // tls-replication: the link is TLS, with the node's client certificate (src/node/tls.ts)
     const secure = server.config.bool('tls-replication') && server.tls !== null
-    const sock = secure ? tlsConnect({...server.tls!.client, ...where}) : net.connect(where)
+    const {sock, ready} = dial(where, secure ? server.tls!.client : null)
     sock.setNoDelay(true)
     this.sock = sock
     this.sockError = ''
     this.lastIo = server.clock.now()
-    sock.on(secure ? 'secureConnect' : 'connect', () => {
+    sock.on(ready, () => {
       this.log.notice('MASTER <-> REPLICA sync started')
       this.state = 'handshake'
       this.beginHandshake()

@@ -3,6 +3,7 @@
 // invalid frame is dropped (the socket is destroyed) and the node carries on.
 import net from 'node:net'
 import tls from 'node:tls'
+import {dial} from '../../tls.js'
 import {BusCodecError, BusFramer} from './codec.js'
 import type {BusLink, ClusterNode} from '../node.js'
 
@@ -34,7 +35,8 @@ export class SocketLink implements BusLink {
   private corked = false
   private readonly framer = new BusFramer()
 
-  constructor(private readonly sock: net.Socket, readonly inbound: boolean, node: ClusterNode | null, now: number, private readonly h: LinkHandlers) {
+  /** `ready`: an outbound link's connected event (dial), frames written before it wait */
+  constructor(private readonly sock: net.Socket, readonly inbound: boolean, node: ClusterNode | null, now: number, private readonly h: LinkHandlers, ready: 'connect' | 'secureConnect' = 'connect') {
     this.node = node
     this.ctime = now
     this.connected = inbound
@@ -44,8 +46,7 @@ export class SocketLink implements BusLink {
     sock.on('error', () => this.close())
     sock.on('close', () => this.close())
     if (!inbound) {
-      // a TLS link is up once its handshake is done (frames written before wait for it)
-      sock.once(sock instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
+      sock.once(ready, () => {
         if (this.closed) return
         this.connected = true
         this.rememberAddresses()
@@ -197,8 +198,8 @@ export class BusListener {
 
   connect(node: ClusterNode): SocketLink | null {
     if (!node.ip || !node.cport) return null
-    const sock = this.tls !== null ? tls.connect({...this.tls.client, host: node.ip, port: node.cport}) : net.connect({host: node.ip, port: node.cport})
-    return new SocketLink(sock, false, node, this.now(), this.h)
+    const {sock, ready} = dial({host: node.ip, port: node.cport}, this.tls?.client ?? null)
+    return new SocketLink(sock, false, node, this.now(), this.h, ready)
   }
 
   async close(): Promise<void> {
