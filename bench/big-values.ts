@@ -11,6 +11,8 @@
 // element near the head, LREM 1 of what was inserted, and LREM -1 of an element near the tail.
 // `xinfo`: a stream of N entries (as for trim; not measured), then OPS XINFO STREAM.
 // `randomkey`: N keys sharing one hash tag (one slot; not measured), then OPS RANDOMKEY.
+// `bits`: a string of N bytes (one SETBIT at its last bit; not measured), then OPS rounds of SETBIT at
+// a bit spread over it, GETBIT of that bit, SETRANGE of 4 bytes and APPEND of 2 (in-place edits).
 // `expire`: N keys set with a 3 s TTL (not measured), then the wait until active expiry has removed
 // them all (DBSIZE polled every 100 ms; the wall time is the figure to read, CPU is what it took).
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
@@ -18,7 +20,7 @@
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
 // Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (on their own: N=200000 TYPES=pel,
-//   N=10000000 TYPES=trim, N=1000000 TYPES=rand,ltrim,linsert,expire,randomkey,xinfo) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
+//   N=10000000 TYPES=trim,bits, N=1000000 TYPES=rand,ltrim,linsert,expire,randomkey,xinfo) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -37,7 +39,7 @@ const IN_FLIGHT = 10
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire' | 'randomkey' | 'xinfo'
+type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire' | 'randomkey' | 'xinfo' | 'bits'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -116,6 +118,10 @@ async function pipelined(c: Redis, cmds: string[][]): Promise<unknown[]> {
 /** What a type needs in place before its measured part. */
 async function setup(c: Redis, type: Type): Promise<void> {
   if (type === 'trim' || type === 'xinfo') return streamOf(c)
+  if (type === 'bits') {
+    await c.setbit('big', N * 8 - 1, 1)
+    return
+  }
   if (type === 'rand') {
     await fill(c, 'set')
     await fill(c, 'hash')
@@ -151,6 +157,10 @@ async function work(c: Redis, type: Type): Promise<void> {
       cmds.push(['SRANDMEMBER', 'big'], ['SRANDMEMBER', 'big', '10'], ['SRANDMEMBER', 'big', '-10'], ['SPOP', 'big'], ['SPOP', 'big', '10'])
       cmds.push(['HRANDFIELD', 'big-hash'], ['HRANDFIELD', 'big-hash', '10'], ['HRANDFIELD', 'big-hash', '-10', 'WITHVALUES'])
     } else if (type === 'randomkey') cmds.push(['RANDOMKEY'])
+    else if (type === 'bits') {
+      const bit = String((i * 7_919_993) % (N * 8))
+      cmds.push(['SETBIT', 'big', bit, '1'], ['GETBIT', 'big', bit], ['SETRANGE', 'big', String((i * 104_729) % N), 'abcd'], ['APPEND', 'big', 'xy'])
+    }
     else if (type === 'xinfo') cmds.push(['XINFO', 'STREAM', 'big'])
     else if (type === 'ltrim') cmds.push(['LPUSH', 'list', `new:${i}`], ['LTRIM', 'list', '0', String(N - 1)])
     else cmds.push(['LINSERT', 'list', 'BEFORE', 'e:5', `new:${i}`], ['LREM', 'list', '1', `new:${i}`], ['LREM', 'list', '-1', `e:${N - 5 - i}`])
@@ -159,6 +169,7 @@ async function work(c: Redis, type: Type): Promise<void> {
   if (type === 'rand' && Number(await c.scard('big')) !== N - OPS * 11) throw new Error(`rand: ${await c.scard('big')} members left`)
   if (type === 'ltrim' && ((await c.llen('list')) !== N || (await c.lindex('list', 0)) !== `new:${OPS - 1}`)) throw new Error('ltrim: wrong list')
   if (type === 'linsert' && (await c.llen('list')) !== N - OPS) throw new Error(`linsert: ${await c.llen('list')} elements`)
+  if (type === 'bits' && ((await c.strlen('big')) !== N + 2 * OPS || replies.some((r, i) => i % 4 === 1 && r !== 1))) throw new Error(`bits: ${await c.strlen('big')} bytes`)
   void replies
 }
 
@@ -167,7 +178,7 @@ async function fill(c: Redis, type: Type): Promise<void> {
     while ((await c.dbsize()) > 0) await sleep(100)
     return
   }
-  if (type === 'rand' || type === 'ltrim' || type === 'linsert' || type === 'randomkey' || type === 'xinfo') return work(c, type)
+  if (type === 'rand' || type === 'ltrim' || type === 'linsert' || type === 'randomkey' || type === 'xinfo' || type === 'bits') return work(c, type)
   if (type === 'pel') return backlog(c)
   if (type === 'trim') {
     const removed = Number(await c.call('XTRIM', 'big', 'MAXLEN', '0'))

@@ -240,7 +240,7 @@ export class NodeServer extends EventEmitter {
       if (name === 'requirepass') this.acl.updateDefaultPassword(value)
     })
     installEncodingConfig(this.config)
-    this.keyModifiedHooks.push((db, key, valueWritten) => valueWritten !== false && noteWrite(this.db(db).peekRaw(key)))
+    this.keyModifiedHooks.push((db, key, valueWritten) => valueWritten !== false && noteWrite(this.db(db).peekAggregate(key)))
     for (const [name, sub] of objectDebugSubcommands()) this.debugSubcommands.set(name, sub)
     this.debugSubcommands.set('clusterlink', clusterlinkStandalone)
     this.debugSubcommands.set('drop-cluster-packet-filter', dropPacketFilterStandalone)

@@ -48,7 +48,7 @@ export class WatchTable {
     for (const s of set) {
       const w = s.watched?.get(id)
       if (w?.expired) {
-        if (this.db(dbIndex).peekRaw(key) !== undefined) break
+        if (this.db(dbIndex).exists(key)) break
         w.expired = false
         continue
       }
@@ -69,9 +69,9 @@ export class WatchTable {
       const db = Number(id.slice(0, i))
       if (dbIndex !== -1 && db !== dbIndex) continue
       const key = id.slice(i + 1)
-      const inEmptied = this.db(db).peekRaw(key) !== undefined
+      const inEmptied = this.db(db).exists(key)
       const other = replacedWith === -1 ? null : this.db(replacedWith)
-      const inReplacement = other !== null && other.peekRaw(key) !== undefined
+      const inReplacement = other !== null && other.exists(key)
       if (!inEmptied && !inReplacement) continue
       for (const s of set) {
         const w = s.watched?.get(id)

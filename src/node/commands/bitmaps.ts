@@ -1,10 +1,12 @@
 // Bitmap commands (redis 7.0 bitops.c): SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO.
 // Strings stay bare latin1 strings in the keyspace (the SET/GET hot path is untouched); a write
-// copies the value into a Buffer, edits it, and stores it back as one flat latin1 string.
+// edits the value's bytes (Keyspace.editBytes): a small string is copied and stored back, a big one
+// is edited where it is (string-edit.ts), and the readers read its bytes there (readBytes).
 import {E, ReplyError} from '../errors.js'
 import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {parseIntStrict, setKey} from './util.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
+import {StringEdit, type StringBytes} from '../keyspace/string-edit.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
@@ -37,19 +39,14 @@ function longArg(raw: string, err: string = E.NOT_INTEGER): bigint {
   return n
 }
 
-/** redis lookupStringForBitCommand: the string as a Buffer grown (zero-padded) to hold bit `maxbit`. */
-function bufferForWrite(ctx: CommandContext, key: string, maxbit: number): {buf: Buffer; grown: boolean} {
-  const cur = ctx.db.getString(key)
-  const need = Math.floor(maxbit / 8) + 1
-  if (cur === undefined) return {buf: Buffer.alloc(need), grown: true}
-  if (cur.length >= need) return {buf: Buffer.from(cur, 'latin1'), grown: false}
-  const buf = Buffer.alloc(need)
-  buf.write(cur, 0, 'latin1')
-  return {buf, grown: true}
+/** redis lookupStringForBitCommand: the string's bytes to edit, grown (zero-padded) to hold bit `maxbit`; its length before (undefined: missing). */
+function bytesForWrite(ctx: CommandContext, key: string, maxbit: number): {edit: StringEdit; prevLen: number | undefined} {
+  const prevLen = ctx.db.getBytes(key)?.length
+  return {edit: ctx.db.editBytes(key, Math.floor(maxbit / 8) + 1), prevLen}
 }
 
-function store(ctx: CommandContext, key: string, buf: Buffer, changes = 1): void {
-  ctx.db.editString(key, buf.toString('latin1')) // an unshared sds: OBJECT ENCODING says raw
+function store(ctx: CommandContext, key: string, edit: StringEdit, prevLen: number | undefined, changes = 1): void {
+  ctx.db.commitEdit(key, edit, prevLen) // an unshared sds: OBJECT ENCODING says raw
   ctx.afterWrite(key, changes)
   ev(ctx, N.STRING, 'setbit', key) // SETBIT and BITFIELD alike
 }
@@ -59,23 +56,23 @@ function setbit(ctx: CommandContext, argv: string[]): void {
   const on = longArg(argv[3], BIT_ERR)
   if (on !== 0n && on !== 1n) return ctx.reply.error(BIT_ERR)
   const key = argv[1]
-  const cur = ctx.db.getString(key)
+  const cur = ctx.db.getBytes(key)
   const byte = Math.floor(offset / 8)
   const mask = 1 << (7 - (offset & 7))
   const old = cur !== undefined && byte < cur.length ? cur.charCodeAt(byte) : 0
   const was = (old & mask) !== 0
   const grows = cur === undefined || byte >= cur.length
   if (grows || was !== (on === 1n)) {
-    const {buf} = bufferForWrite(ctx, key, offset)
-    buf[byte] = on === 1n ? old | mask : old & ~mask
-    store(ctx, key, buf)
+    const {edit, prevLen} = bytesForWrite(ctx, key, offset)
+    edit.buf[byte] = on === 1n ? old | mask : old & ~mask
+    store(ctx, key, edit, prevLen)
   } else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when the bit stays
   ctx.reply.integer(was ? 1 : 0)
 }
 
 function getbit(ctx: CommandContext, argv: string[]): void {
   const offset = bitOffset(ctx, argv[2])
-  const v = ctx.db.readString(argv[1])
+  const v = ctx.db.readBytes(argv[1])
   const byte = Math.floor(offset / 8)
   if (v === undefined || byte >= v.length) return ctx.reply.integer(0)
   ctx.reply.integer(v.charCodeAt(byte) & (1 << (7 - (offset & 7))) ? 1 : 0)
@@ -84,9 +81,10 @@ function getbit(ctx: CommandContext, argv: string[]): void {
 const POP = new Uint8Array(256)
 for (let i = 1; i < 256; i++) POP[i] = (i & 1) + POP[i >> 1]
 
-function popcount(s: string, from: number, to: number): number {
+function popcount(s: StringBytes, from: number, to: number): number {
   let n = 0
-  for (let i = from; i <= to; i++) n += POP[s.charCodeAt(i)]
+  if (typeof s === 'string') for (let i = from; i <= to; i++) n += POP[s.charCodeAt(i)]
+  else for (let i = from, b = s.buf; i <= to; i++) n += POP[b[i]]
   return n
 }
 
@@ -129,7 +127,7 @@ function unitArg(raw: string): boolean {
 }
 
 function bitcount(ctx: CommandContext, argv: string[]): void {
-  const v = ctx.db.readString(argv[1])
+  const v = ctx.db.readBytes(argv[1])
   if (v === undefined) return ctx.reply.integer(0)
   let r: Range
   if (argv.length === 4 || argv.length === 5) {
@@ -147,10 +145,10 @@ function bitcount(ctx: CommandContext, argv: string[]): void {
 }
 
 /** redis redisBitpos over bytes [from, from+count): a clear bit not found means count*8 (zero padding). */
-function firstBit(s: string | number[], from: number, count: number, bit: number): number {
+function firstBit(s: StringBytes | number[], from: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff
   for (let i = 0; i < count; i++) {
-    const c = typeof s === 'string' ? s.charCodeAt(from + i) : s[from + i]
+    const c = Array.isArray(s) ? s[from + i] : s.charCodeAt(from + i)
     if (c === skip) continue
     for (let b = 7; b >= 0; b--) if (((c >> b) & 1) === bit) return i * 8 + (7 - b)
   }
@@ -161,7 +159,7 @@ function bitpos(ctx: CommandContext, argv: string[]): void {
   const bitN = longArg(argv[2])
   if (bitN !== 0n && bitN !== 1n) return ctx.reply.error('ERR The bit argument must be 1 or 0.')
   const bit = Number(bitN)
-  const v = ctx.db.readString(argv[1])
+  const v = ctx.db.readBytes(argv[1])
   if (v === undefined) return ctx.reply.integer(bit ? -1 : 0)
   let r: Range
   let endGiven = false
@@ -209,11 +207,11 @@ function bitop(ctx: CommandContext, argv: string[]): void {
   const op = argv[1].toLowerCase()
   if (op !== 'and' && op !== 'or' && op !== 'xor' && op !== 'not') return ctx.reply.error(E.SYNTAX)
   if (op === 'not' && argv.length !== 4) return ctx.reply.error('ERR BITOP NOT must be called with a single source key.')
-  const srcs: string[] = []
+  const bufs: Buffer[] = []
   let maxlen = 0
   for (let i = 3; i < argv.length; i++) {
-    const s = ctx.db.readString(argv[i]) ?? ''
-    srcs.push(s)
+    const s = ctx.db.readBytes(argv[i]) ?? ''
+    bufs.push(typeof s === 'string' ? Buffer.from(s, 'latin1') : s.buf.subarray(0, s.length))
     if (s.length > maxlen) maxlen = s.length
   }
   const dest = argv[2]
@@ -224,7 +222,6 @@ function bitop(ctx: CommandContext, argv: string[]): void {
     }
     return ctx.reply.integer(0)
   }
-  const bufs = srcs.map((s) => Buffer.from(s, 'latin1'))
   const out = Buffer.alloc(maxlen)
   const n = bufs.length
   for (let j = 0; j < maxlen; j++) {
@@ -266,11 +263,11 @@ function fieldType(raw: string): {signed: boolean; bits: number} {
   return {signed, bits: Number(n)}
 }
 
-function getUnsigned(buf: Buffer | Uint8Array, offset: number, bits: number): bigint {
+function getUnsigned(buf: Buffer | StringBytes, offset: number, bits: number): bigint {
   let v = 0n
   for (let j = 0; j < bits; j++, offset++) {
     const byte = Math.floor(offset / 8)
-    const b = byte < buf.length ? (buf[byte] >> (7 - (offset & 7))) & 1 : 0
+    const b = byte < buf.length ? ((Buffer.isBuffer(buf) ? buf[byte] : buf.charCodeAt(byte)) >> (7 - (offset & 7))) & 1 : 0
     v = (v << 1n) | BigInt(b)
   }
   return v
@@ -355,14 +352,16 @@ function parseFieldOps(ctx: CommandContext, argv: string[]): {ops: FieldOp[]; hi
 function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
   const {ops, highest, readonly} = parseFieldOps(ctx, argv)
   const key = argv[1]
-  let buf: Buffer | null = null
+  let buf: Buffer | StringBytes | null = null
+  let edit: StringEdit | null = null
+  let prevLen: number | undefined
   let grown = false
-  if (readonly) {
-    const v = ctx.db.readString(key)
-    if (v !== undefined) buf = Buffer.from(v, 'latin1')
-  } else {
+  if (readonly) buf = ctx.db.readBytes(key) ?? null
+  else {
     if (ro) return ctx.reply.error('ERR BITFIELD_RO only supports the GET subcommand')
-    ;({buf, grown} = bufferForWrite(ctx, key, highest))
+    ;({edit, prevLen} = bytesForWrite(ctx, key, highest))
+    buf = edit.buf
+    grown = prevLen === undefined || edit.length > prevLen
   }
   const r = ctx.reply
   r.array(ops.length)
@@ -397,9 +396,9 @@ function bitfield(ctx: CommandContext, argv: string[], ro: boolean): void {
     setUnsigned(b, o.offset, o.bits, U64(next))
     if (grown || old !== next) changes++
   }
-  if (buf === null || readonly) return
-  if (changes > 0) store(ctx, key, buf, changes) // redis: one per SET/INCRBY that wrote
+  if (edit === null) return
+  if (changes > 0) store(ctx, key, edit, prevLen, changes) // redis: one per SET/INCRBY that wrote
   // redis creates/pads the string before running the ops even when every one failed (not dirty).
-  else if (grown) ctx.db.editString(key, buf.toString('latin1'))
+  else if (grown) ctx.db.commitEdit(key, edit, prevLen)
   else ctx.db.markRaw(key) // lookupStringForBitCommand unshares the string even when nothing changes
 }

@@ -5,6 +5,7 @@ import {cmd, type CommandContext, type CommandSpec} from './types.js'
 import {expireKeyAt, intArg, storedInt, syntaxError} from './util.js'
 import {addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble} from '../long-double.js'
 import {N, notifyKeyspaceEvent as ev} from '../notify.js'
+import {EDIT_MIN} from '../keyspace/string-edit.js'
 
 const W = ['write', 'denyoom'] as const
 export const commands: CommandSpec[] = [
@@ -25,7 +26,7 @@ export const commands: CommandSpec[] = [
   cmd('decrby', 3, [...W, 'fast'], [1, 1, 1], (ctx, a) => incrBy(ctx, a[1], decrDelta(a[2]))),
   cmd('incrbyfloat', 3, [...W, 'fast'], [1, 1, 1], incrByFloat),
   cmd('append', 3, [...W, 'fast'], [1, 1, 1], append),
-  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.readString(a[1])?.length ?? 0)),
+  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], (ctx, a) => ctx.reply.integer(ctx.db.readBytes(a[1])?.length ?? 0)),
   cmd('getrange', 4, ['readonly'], [1, 1, 1], getrange),
   cmd('substr', 4, ['readonly'], [1, 1, 1], getrange),
   cmd('setrange', 4, [...W], [1, 1, 1], setrange),
@@ -268,16 +269,24 @@ function checkSize(ctx: CommandContext, len: number): void {
 }
 
 function append(ctx: CommandContext, argv: string[]): void {
-  const cur = ctx.db.getString(argv[1])
-  const next = cur === undefined ? argv[2] : cur + argv[2]
-  checkSize(ctx, next.length)
-  // Flatten: repeated APPEND would otherwise build deep cons-strings (memory, later copies).
-  // appendCommand unshares an existing value into a raw sds and grows it
-  if (cur === undefined) ctx.db.set(argv[1], next, true)
-  else ctx.db.editString(argv[1], flatten(next))
-  ctx.afterWrite(argv[1])
-  ev(ctx, N.STRING, 'append', argv[1])
-  ctx.reply.integer(next.length)
+  const key = argv[1]
+  const add = argv[2]
+  const cur = ctx.db.getBytes(key)
+  const len = (cur?.length ?? 0) + add.length
+  checkSize(ctx, len)
+  // appendCommand unshares an existing value into a raw sds and grows it: a big one is grown in
+  // place (string-edit.ts); a small one is copied, flattened (repeated APPEND would otherwise
+  // build deep cons-strings: memory, later copies)
+  if (cur === undefined) ctx.db.set(key, add, true)
+  else if (typeof cur === 'string' && len < EDIT_MIN) ctx.db.editString(key, flatten(cur + add))
+  else {
+    const e = ctx.db.editBytes(key, cur.length)
+    e.append(add)
+    ctx.db.commitEdit(key, e, cur.length)
+  }
+  ctx.afterWrite(key)
+  ev(ctx, N.STRING, 'append', key)
+  ctx.reply.integer(len)
 }
 
 export function flatten(s: string): string {
@@ -287,7 +296,7 @@ export function flatten(s: string): string {
 function getrange(ctx: CommandContext, argv: string[]): void {
   let start = intArg(argv[2])
   let end = intArg(argv[3])
-  const v = ctx.db.readString(argv[1])
+  const v = ctx.db.readBytes(argv[1])
   if (v === undefined) return ctx.reply.bulk('')
   const len = v.length
   // redis getrangeCommand: negative start/end both < 0 and start > end -> empty
@@ -306,7 +315,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   const offset = intArg(argv[2])
   if (offset < 0) return ctx.reply.error(E.OFFSET_RANGE)
   const val = argv[3]
-  const cur = ctx.db.getString(key)
+  const cur = ctx.db.getBytes(key)
   if (cur === undefined) {
     if (val.length === 0) return ctx.reply.integer(0)
     checkSize(ctx, offset + val.length)
@@ -318,11 +327,12 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   }
   if (val.length === 0) return ctx.reply.integer(cur.length)
   checkSize(ctx, offset + val.length)
-  const padded = cur.length < offset ? cur + '\0'.repeat(offset - cur.length) : cur
-  const next = flatten(padded.slice(0, offset) + val + padded.slice(offset + val.length))
-  ctx.db.editString(key, next)
+  const prevLen = cur.length
+  const e = ctx.db.editBytes(key, offset + val.length)
+  e.write(offset, val)
+  ctx.db.commitEdit(key, e, prevLen)
   ctx.afterWrite(key)
   ev(ctx, N.STRING, 'setrange', key)
-  ctx.reply.integer(next.length)
+  ctx.reply.integer(e.length)
 }
 

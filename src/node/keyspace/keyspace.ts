@@ -15,8 +15,9 @@ import {Stream} from './stream.js'
 import {DictModel, type ElementPartitions} from './dict.js'
 import {BigMap} from './big-map.js'
 import {pickAdded, pickRemoved, randomMember} from './random-pick.js'
+import {EDIT_MIN, StringEdit, type StringBytes} from './string-edit.js'
 
-export {Deque, ZSet, Stream}
+export {Deque, ZSet, Stream, StringEdit, type StringBytes}
 export type HashValue = Map<string, string>
 export type SetValue = Set<string>
 export type RedisValue = string | Deque | HashValue | SetValue | ZSet | Stream
@@ -60,12 +61,21 @@ function asString(v: RedisValue | undefined): string | undefined {
   throw new ReplyError(E.WRONGTYPE)
 }
 
+/** A looked-up value as a string's bytes (its StringEdit while edited in place): undefined when missing, WRONGTYPE for another type. */
+function asBytes(v: RedisValue | StringEdit | undefined): StringBytes | undefined {
+  if (v === undefined || typeof v === 'string' || v instanceof StringEdit) return v
+  throw new ReplyError(E.WRONGTYPE)
+}
+
 /** A looked-up value as an instance of `ctor`: undefined when missing, WRONGTYPE for another type. */
 function asType<T>(v: RedisValue | undefined, ctor: new (...a: never[]) => T): T | undefined {
   if (v === undefined) return undefined
   if (v instanceof ctor) return v as T
   throw new ReplyError(E.WRONGTYPE)
 }
+
+/** The stored value of a string edited in place (its bytes are in Keyspace.edits). */
+const EDITED = ''
 
 /** A string's encoding where it is not what its value gives (Keyspace.stringEncoding). */
 export type StringEncoding = 'raw' | 'embstr' | 'int'
@@ -136,6 +146,13 @@ export class Keyspace {
    */
   /** a string's encoding when marked; a number: raw, with the sds its in-place growth left (sds.ts) */
   private stringEncodings = new BigMap<string, StringEncoding | number>()
+  /**
+   * Strings being edited in place (string-edit.ts): the key's stored value is then EDITED (the
+   * empty string) and its bytes are here. Every lookup that returns a value gives the string
+   * (materialize); the byte readers take the StringEdit (getBytes, readBytes). `bytes` counts
+   * each one's `counted` length.
+   */
+  private edits = new Map<string, StringEdit>()
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
@@ -168,6 +185,12 @@ export class Keyspace {
   }
 
   get(key: string): RedisValue | undefined {
+    const v = this.lookup(key)
+    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+  }
+
+  /** get() whose string may be EDITED (its bytes in `edits`): existence checks and the byte readers. */
+  private lookup(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     if (this.dict.rehashidx !== -1) this.dict.touch()
     const v = this.slots[keySlot(key)]?.get(key)
@@ -204,12 +227,39 @@ export class Keyspace {
 
   /** Lookup without touching the key's LRU/LFU data (OBJECT, eviction sampling). */
   peek(key: string): RedisValue | undefined {
+    const v = this.peekLookup(key)
+    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+  }
+  private peekLookup(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
     return this.slots[keySlot(key)]?.get(key)
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined
+    return this.lookup(key) !== undefined
+  }
+
+  /** The string a key edited in place holds now: made once, and the edit ends (the next one copies it again). */
+  private materialize(key: string): string {
+    const e = this.edits.get(key)!
+    this.edits.delete(key)
+    const s = e.toString()
+    this.bytes += s.length - e.counted
+    this.slots[keySlot(key)]!.set(key, s)
+    return s
+  }
+
+  /** Every string edited in place made (the snapshot walks the stored values themselves). */
+  private materializeAll(): void {
+    for (const key of [...this.edits.keys()]) this.materialize(key)
+  }
+
+  /** The key's edit ends without its string being made (it is overwritten or removed): `bytes` then counts EDITED. */
+  private dropEdit(key: string): void {
+    const e = this.edits.get(key)
+    if (e === undefined) return
+    this.edits.delete(key)
+    this.bytes -= e.counted
   }
 
   /**
@@ -218,13 +268,17 @@ export class Keyspace {
    * for a write (redis lookupKeyWrite) use get() and count nothing.
    */
   read(key: string, flags = 0): RedisValue | undefined {
+    const v = this.readLookup(key, flags)
+    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+  }
+  private readLookup(key: string, flags: number): RedisValue | undefined {
     let v: RedisValue | undefined
     if (flags & READ_NOTOUCH) {
       // redis lookupKey's dictFind steps a rehashing keyspace with LOOKUP_NOTOUCH too (TYPE,
       // EXISTS, TTL, OBJECT, SCAN ... TYPE: redis-cli --bigkeys reads every key's TYPE)
       if (this.dict.rehashidx !== -1) this.dict.touch()
-      v = this.peek(key)
-    } else v = this.get(key)
+      v = this.peekLookup(key)
+    } else v = this.lookup(key)
     if (v !== undefined) this.readStats.keyspaceHits++
     else {
       if (!(flags & READ_NONOTIFY)) this.events.missed?.(key)
@@ -235,6 +289,11 @@ export class Keyspace {
   /** read() of a string key: a hit is counted before the WRONGTYPE check, as redis does. */
   readString(key: string): string | undefined {
     return asString(this.read(key))
+  }
+  /** readString() as bytes: a string edited in place stays where it is (the bitmap readers, GETRANGE, STRLEN). */
+  readBytes(key: string): StringBytes | undefined {
+    const v = this.readLookup(key, 0)
+    return asBytes(v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v)
   }
   readList(key: string): Deque | undefined {
     return asType(this.read(key), Deque)
@@ -255,6 +314,11 @@ export class Keyspace {
   /** GET-style lookup: undefined when missing, ReplyError(WRONGTYPE) for other types. */
   getString(key: string): string | undefined {
     return asString(this.get(key))
+  }
+  /** getString() as bytes (a writer's lookup before it edits: editBytes). */
+  getBytes(key: string): StringBytes | undefined {
+    const v = this.lookup(key)
+    return asBytes(v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v)
   }
   getList(key: string): Deque | undefined {
     return asType(this.get(key), Deque)
@@ -294,6 +358,7 @@ export class Keyspace {
 
   /** Overwrite (SET semantics): clears any TTL unless keepTtl. */
   set(key: string, value: RedisValue, keepTtl = false): void {
+    if (this.edits.size !== 0) this.dropEdit(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     if (m === undefined) {
@@ -341,8 +406,41 @@ export class Keyspace {
    * an unshared raw sds that grew as sdsMakeRoomFor grows one (a new key's is made to its length).
    */
   editString(key: string, value: string): void {
-    const old = this.peekRaw(key)
-    this.setRawString(key, value, typeof old === 'string' ? grownSds(this.stringSds(key), old.length, value.length) : undefined)
+    const old = this.rawBytes(key)
+    this.setRawString(key, value, typeof old === 'string' || old instanceof StringEdit ? grownSds(this.stringSds(key), old.length, value.length) : undefined)
+  }
+
+  /**
+   * The bytes of string `key` to edit in place, at least `need` long (zero-padded): its StringEdit,
+   * made from its string on the first edit (a missing key: all zeros). Nothing changes until
+   * commitEdit(); the caller checked the type (getBytes).
+   */
+  editBytes(key: string, need: number): StringEdit {
+    const v = this.rawBytes(key)
+    const e = v instanceof StringEdit ? v : StringEdit.of(typeof v === 'string' ? v : '', need)
+    e.grow(need)
+    return e
+  }
+
+  /** The stored value, a string edited in place as its StringEdit, with no side effect (no expiry, stats or access data). */
+  private rawBytes(key: string): RedisValue | StringEdit | undefined {
+    const v = this.slots[keySlot(key)]?.get(key)
+    return v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v
+  }
+
+  /**
+   * An in-place edit is done (APPEND, SETRANGE, SETBIT, BITFIELD): `key` holds `e`'s bytes, an
+   * unshared raw sds grown from `prevLen` bytes as sdsMakeRoomFor grows one (undefined: the key
+   * was missing; its sds is made to its length). Below EDIT_MIN bytes the value is stored as a
+   * string at once, as before; from there on the bytes stay where they are.
+   */
+  commitEdit(key: string, e: StringEdit, prevLen: number | undefined): void {
+    const sds = prevLen === undefined ? undefined : grownSds(this.stringSds(key), prevLen, e.length)
+    if (e.length < EDIT_MIN) return this.setRawString(key, e.toString(), sds)
+    this.setRawString(key, EDITED, sds)
+    this.edits.set(key, e)
+    e.counted = e.length
+    this.bytes += e.length
   }
   /** set() of a raw string whose sds is `sds` (sds.ts; undefined: made to its length). */
   setRawString(key: string, value: string, sds: number | undefined): void {
@@ -384,6 +482,18 @@ export class Keyspace {
 
   /** The value without lazy expiry, stats or LRU/LFU (encoding bookkeeping after a write, DEBUG OBJECT). */
   peekRaw(key: string): RedisValue | undefined {
+    const v = this.slots[keySlot(key)]?.get(key)
+    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+  }
+  /** The key is stored (expired or not), its value left alone. */
+  exists(key: string): boolean {
+    return this.hasRaw(key)
+  }
+  /**
+   * peekRaw() for bookkeeping that looks at aggregates only: a string edited in place reads as
+   * EDITED (the empty string) and stays where it is.
+   */
+  peekAggregate(key: string): RedisValue | undefined {
     return this.slots[keySlot(key)]?.get(key)
   }
 
@@ -398,12 +508,13 @@ export class Keyspace {
 
   /** Delete without expiry check; true if the key existed (and had not expired). */
   delete(key: string): boolean {
-    if (this.get(key) === undefined) return false
+    if (this.lookup(key) === undefined) return false
     this.remove(key)
     return true
   }
 
   private remove(key: string): void {
+    if (this.edits.size !== 0) this.dropEdit(key)
     if (this.expires.size !== 0) this.unexpire(key)
     if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key)
     const slot = keySlot(key)
@@ -459,6 +570,9 @@ export class Keyspace {
     for (const [k, a] of other.access) this.access.set(k, a)
     this.expires.clear()
     this.stringEncodings.clear()
+    this.edits = other.edits
+    other.edits = new Map()
+    other.bytes = 0 // its edits moved here with the count of their bytes
     for (const [k, at] of other.expires) this.expires.set(k, at)
     this.expireCursor = null
     this.avgTtl = other.avgTtl
@@ -475,6 +589,7 @@ export class Keyspace {
     ;[this.count, other.count] = [other.count, this.count]
     ;[this.expires, other.expires] = [other.expires, this.expires]
     ;[this.stringEncodings, other.stringEncodings] = [other.stringEncodings, this.stringEncodings]
+    ;[this.edits, other.edits] = [other.edits, this.edits]
     ;[this.bytes, other.bytes] = [other.bytes, this.bytes]
     ;[this.aggregates, other.aggregates] = [other.aggregates, this.aggregates]
     ;[this.access, other.access] = [other.access, this.access]
@@ -494,6 +609,7 @@ export class Keyspace {
     this.access.clear()
     this.expires.clear()
     this.stringEncodings.clear()
+    this.edits.clear()
     this.localExpires?.clear()
     this.slots.fill(undefined)
     this.dict.clear()
@@ -635,12 +751,21 @@ export class Keyspace {
 
   /** One slot's bucket, raw (no lazy expiry): the RDB snapshot walks slot by slot. */
   slotBucket(slot: number): ReadonlyMap<string, RedisValue> | undefined {
+    if (this.edits.size !== 0) this.materializeAll()
     return this.slots[slot]
   }
 
   /** Raw access without expiry, for persistence/replication snapshots. */
   *entries(): IterableIterator<[string, RedisValue]> {
-    for (const m of this.slots) if (m !== undefined) yield* m.entries()
+    for (const m of this.slots) {
+      if (m === undefined) continue
+      for (const [k, v] of m) yield [k, v === EDITED && this.edits.size !== 0 && this.edits.has(k) ? this.materialize(k) : v]
+    }
+  }
+
+  /** Every stored value without expiry, a string edited in place as EDITED: for what counts aggregates only. */
+  *rawValues(): IterableIterator<RedisValue> {
+    for (const m of this.slots) if (m !== undefined) yield* m.values()
   }
 
   /**

@@ -56,7 +56,7 @@ function dbBytes(db: Keyspace): number {
   let n = db.bytes
   if (db.aggregates !== 0) {
     // raw: measuring memory must not expire keys (a lazy expiry here propagated DELs from INFO)
-    for (const [, v] of db.entries()) if (typeof v !== 'string') n += aggregateBytes(v)
+    for (const v of db.rawValues()) if (typeof v !== 'string') n += aggregateBytes(v)
   }
   return n
 }
