@@ -16,7 +16,7 @@ import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateD
 import {trackForExit} from './exit-hooks.js'
 import {discardWarmNodes} from './warm.js'
 import {connectHost, waitAnswering} from './wait.js'
-import {checkTlsFiles, clientTlsOptions, localTlsFiles, requireOpenssl, tlsConnectOptions, type LocalTlsOption} from './tls.js'
+import {checkTlsFiles, clientTlsOptions, localTlsFiles, preflightTls, tlsConnectOptions, type LocalTlsOption} from './tls.js'
 import type {ConnectOptions} from '../admin/connection.js'
 import {mark} from '../timing.js'
 
@@ -152,8 +152,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const bind = opts.bind ?? '127.0.0.1'
   // Before anything is created: the user's files are checked, or openssl must be there to make them.
   const tlsOpt = opts.tls || undefined
-  if (tlsOpt === true) requireOpenssl()
-  else if (tlsOpt) checkTlsFiles(tlsOpt)
+  preflightTls(tlsOpt)
   const existing = ephemeral ? undefined : readState(dir)
   if (existing) {
     const running = existing.nodes.filter(nodeAlive).length

@@ -30,6 +30,8 @@ export interface ConnectTls {
   ca: string
   cert: string
   key: string
+  /** false: the certificate does not name the host, the ioredis hint skips the name check */
+  checkHost?: boolean
 }
 
 function url(n: ConnectNode, tls?: ConnectTls): string {
@@ -67,7 +69,7 @@ export function renderConnect(out: Output, nodes: ConnectNode[], opts: {clusterF
   const tlsFlags = tls ? ` --tls --cacert ${shellWord(tls.ca)} --cert ${shellWord(tls.cert)} --key ${shellWord(tls.key)}` : ''
   const redisOptions = [
     ...(opts.password ? ['password: process.env.REDIS_PASSWORD'] : []),
-    ...(tls ? [`tls: {ca: fs.readFileSync(${JSON.stringify(tls.ca)}), cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)})}`] : []),
+    ...(tls ? [`tls: {ca: fs.readFileSync(${JSON.stringify(tls.ca)}), cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)})${tls.checkHost === false ? ', checkServerIdentity: () => undefined' : ''}}`] : []),
   ]
   out.line('')
   out.line('Connect:')
