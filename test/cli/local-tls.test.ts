@@ -4,6 +4,7 @@
 // over TLS from the state file; bad TLS input is one error line with nothing started or left.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {Cluster, Redis} from 'ioredis'
@@ -180,6 +181,25 @@ describe('local TLS clusters', () => {
     }
     assert.equal(existsSync(dir), false)
     assert.ok(existsSync(own.ca) && existsSync(own.cert) && existsSync(own.key), "the user's files stay")
+  })
+
+  test('own certificate naming no address (the Redis test-certs way): works, with a warning and the ioredis hint skipping the name check', {timeout: 90000}, async () => {
+    const certDir = join(root, 'nosan')
+    mkdirSync(certDir)
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=Generic-cert', '-keyout', join(certDir, 'k.pem'), '-out', join(certDir, 'c.pem')], {stdio: 'ignore'})
+    assert.equal(made.status, 0)
+    const files = {ca: join(certDir, 'c.pem'), cert: join(certDir, 'c.pem'), key: join(certDir, 'k.pem')}
+    const dir = join(root, 'nosan-cluster')
+    const r = await cli(['create', '--dir', dir, '--port', '0', '--persistence', 'none', '--yes', ...tlsFlags(files)])
+    try {
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.match(r.stdout + r.stderr, /does not name 127\.0\.0\.1/)
+      assert.match(r.stdout, /key: fs\.readFileSync\(".*k\.pem"\), checkServerIdentity: \(\) => undefined\}/)
+      assert.equal((await json(['local', 'status', '--dir', dir])).result.healthy, true)
+    } finally {
+      await cli(['local', 'destroy', '--dir', dir])
+    }
+    assert.equal(existsSync(dir), false)
   })
 
   test('bad TLS input: one error line, exit 2, nothing created', {timeout: 60000}, async () => {
