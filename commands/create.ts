@@ -20,12 +20,16 @@ and every replica has finished its initial sync (master_link_status:up). --timeo
 With no addresses, starts a local cluster instead: ports 7000… for the default cluster (random free
 ports for named ones, or --port), one directory per node under $XDG_STATE_HOME/redis-ts/<name>
 (default ~/.local/state/redis-ts/<name>), embedded redis-ts nodes (or --server redis-server), left
-running in the background; "redis-ts local status|stop|start|destroy|…" manage it.`
+running in the background; "redis-ts local status|stop|start|destroy|…" manage it. With --tls its nodes
+are TLS only (tls-port, tls-cluster, tls-replication, client certificates required) with a CA and a
+certificate generated into <dir>/tls by openssl, or your own --cacert/--cert/--key; the lifecycle
+commands find them in the state file.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> create 10.0.0.1:7000 10.0.0.2:7000 10.0.0.3:7000 10.0.0.1:7001 10.0.0.2:7001 10.0.0.3:7001 --replicas 1',
     '<%= config.bin %> create --replicas 1 --yes         # local cluster of embedded nodes on 7000-7005, no Redis needed',
     '<%= config.bin %> create --name ci --port 0 --env >> "$GITHUB_ENV"',
+    '<%= config.bin %> create --replicas 1 --tls --yes   # the same, TLS only (certificates in the state directory)',
   ]
   static override args = {nodes: Args.string({required: false, description: 'node addresses (host:port), at least 3 masters; none: start a local cluster'})}
   static override flags = {
@@ -58,6 +62,8 @@ running in the background; "redis-ts local status|stop|start|destroy|…" manage
     if (this.flags.sentinel) {
       const f = this.flags
       if (addrs.length > 0) throw new RedisTsError('usage', 'create --sentinel starts a local setup and does not take node addresses')
+      // Local Sentinel setups are plain TCP only: refuse rather than start one the flags do not describe.
+      if (f.tls || f.cacert || f.cert || f.key) throw new RedisTsError('usage', 'create --sentinel does not support --tls (nor --cacert/--cert/--key): local Sentinel setups are plain TCP only', {hint: 'Leave out the TLS flags, or use create --tls without --sentinel for a local TLS cluster.'})
       const password = localPassword(f, this.connectOptions().password)
       const opts = {name: f.name, masterName: f['master-name'], replicas: f.replicas || 2, sentinels: f.sentinels, dir: f.dir, server: f.server, port: f.port, sentinelPort: f['sentinel-port'], persistence: f.persistence, downAfterMs: f['down-after'], failoverTimeoutMs: 60000, timeoutS: f.timeout, env: f.env, bind: f.bind, announceIp: f['announce-ip'], password, foreground: f.foreground}
       return (await import('../src/cli/sentinel.js')).sentinelCreateCommand(this.out, (r, c) => this.finish(r, c), opts)

@@ -23,6 +23,7 @@ export {delNode, type DelNodeResult, type DelNodeEvent} from './admin/exec/del-n
 export {planFix, slotsNeedingCounts, spreadSlots, failedEverywhere, type FixPlan, type SlotRepair, type KeyCounts} from './admin/plan/fix.js'
 export {prepareFix, applyFix, assertFixAllowed, type FixResult, type FixEvent} from './admin/exec/fix.js'
 export {startLocalCluster, stopLocalCluster, listLocalClusters, type LocalCluster, type LocalClusterOptions, type LocalEvent} from './local/cluster.js'
+export {type LocalTlsOption, type LocalTlsFiles} from './local/tls.js'
 export {startCluster as startStoppedLocalCluster, destroyCluster as destroyLocalCluster, clusterStatus as localClusterStatus, killNode as killLocalNode, restartNode as restartLocalNode, addLocalNode, type ClusterStatus as LocalClusterStatus, type NodeStatus as LocalNodeStatus} from './local/lifecycle.js'
 export {defaultBaseDir as localStateRoot, type LocalClusterState, type Persistence} from './local/state.js'
 export {startLocalSentinel, type LocalSentinel, type LocalSentinelOptions} from './local/sentinel-local.js'

@@ -10,7 +10,7 @@ export default class LocalList extends BaseCommand<typeof LocalList> {
     this.out.line(
       renderTable(
         ['name', 'kind', 'running', 'down', 'ports', 'server', 'dir'],
-        all.map((c) => [c.name, c.kind ?? 'cluster', `${c.running}/${c.nodes.length}`, c.down.length === 0 ? '-' : c.down.length === c.nodes.length ? 'all (stopped)' : c.down.join(','), c.nodes.map((n) => n.port).join(','), c.server, c.dir]),
+        all.map((c) => [c.name, c.kind ?? 'cluster', `${c.running}/${c.nodes.length}`, c.down.length === 0 ? '-' : c.down.length === c.nodes.length ? 'all (stopped)' : c.down.join(','), c.nodes.map((n) => n.port).join(','), c.tls ? `${c.server} (TLS)` : c.server, c.dir]),
         this.out.color,
       ),
     )

@@ -29,7 +29,7 @@ REDIS_SENTINELS=host:port,… and REDIS_SENTINEL_MASTER=<name>.`
     }
     const s = await clusterStatus(clusterRef(this.flags))
     renderStatus(this.out, s)
-    if (this.flags.env) process.stdout.write(envLines(s.nodes.filter((n) => n.pid !== null)).join('\n') + '\n')
+    if (this.flags.env) process.stdout.write(envLines(s.nodes.filter((n) => n.pid !== null), s.tls).join('\n') + '\n')
     this.finish(statusJson(s), s.healthy ? ExitCode.OK : ExitCode.CLUSTER_PROBLEMS)
   }
 }

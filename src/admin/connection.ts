@@ -12,6 +12,9 @@ export interface TlsOptions {
   key?: string
   insecure?: boolean
   sni?: string
+  /** false: verify the certificate chain but not that it names the host (as redis-cli and
+   * redis-server's own links do); local TLS clusters, whose certificates may name no address */
+  checkHost?: boolean
 }
 
 export interface ConnectOptions {
@@ -31,7 +34,7 @@ function tlsConfig(tls: TlsOptions | undefined): RedisOptions['tls'] {
     ...(tls.cacert ? {ca: readFileSync(tls.cacert)} : {}),
     ...(tls.cert ? {cert: readFileSync(tls.cert)} : {}),
     ...(tls.key ? {key: readFileSync(tls.key)} : {}),
-    ...(tls.insecure ? {rejectUnauthorized: false, checkServerIdentity: () => undefined} : {}),
+    ...(tls.insecure ? {rejectUnauthorized: false, checkServerIdentity: () => undefined} : tls.checkHost === false ? {checkServerIdentity: () => undefined} : {}),
     ...(tls.sni ? {servername: tls.sni} : {}),
   }
 }

@@ -10,6 +10,7 @@ import {usageError} from '../errors.js'
 import {startLocalCluster, type LocalCluster} from '../local/cluster.js'
 import type {Persistence} from '../local/state.js'
 import {connectHost} from '../local/wait.js'
+import {certNamesHost, preflightTls, tlsOptionFromFlags} from '../local/tls.js'
 import {envLines, envObject, renderConnect} from '../ui/local.js'
 import type {Output} from '../ui/output.js'
 import {refFlags} from './local-flags.js'
@@ -32,6 +33,10 @@ export interface CreateLocalFlags {
   env: boolean
   timeout: number
   'dry-run': boolean
+  tls?: boolean
+  cacert?: string
+  cert?: string
+  key?: string
 }
 
 export function localPassword(f: Pick<CreateLocalFlags, 'password-env'>, flagPassword: string | undefined): string | undefined {
@@ -63,7 +68,9 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
   const started = Math.min(Date.now(), performance.timeOrigin)
   const isDefault = f.name === 'default' && f.dir === undefined
   const base = f.port ?? f['port-base'] ?? (isDefault ? 7000 : 0)
-  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}`)
+  const tls = tlsOptionFromFlags(f)
+  preflightTls(tls)
+  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}${tls ? `, TLS only (${tls === true ? 'generated certificates' : 'your certificates'})` : ''}`)
   const cluster = await startLocalCluster({
     pool,
     name: f.name,
@@ -77,6 +84,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
     ...(f['announce-ip'] ? {announceIp: f['announce-ip']} : {}),
     persistence: f.persistence as Persistence,
     ...(password ? {password} : {}),
+    ...(tls ? {tls} : {}),
     detached: !f.foreground,
     timeoutMs: f.timeout * 1000,
     onEvent: (e) => {
@@ -98,9 +106,11 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
     return {host, port, address: n.address, role: n.role, id: n.id, slots: n.slots ? [n.slots] : [], ...(n.masterId ? {masterId: n.masterId} : {}), pid: cluster.nodes.find((x) => x.port === port)?.pid}
   })
   out.line(`State: ${cluster.dir}`)
-  if (!f.foreground) renderConnect(out, nodes, {clusterFlags: refFlags(f), password: password !== undefined})
-  if (f.env) process.stdout.write(envLines(nodes).join('\n') + '\n')
-  const doc = {local: true, name: cluster.name, dir: cluster.dir, server: cluster.server, bind: cluster.bind, persistence: cluster.persistence, addresses: cluster.addresses, nodes, env: envObject(nodes), elapsedMs}
+  const tlsFiles = cluster.tls ? {ca: cluster.tls.ca, cert: cluster.tls.cert, key: cluster.tls.key, ...(certNamesHost(cluster.tls.cert, host) ? {} : {checkHost: false})} : undefined
+  if (tlsFiles?.checkHost === false) out.warn(`${tlsFiles.cert} does not name ${host}: clients that check host names (ioredis, Node.js) need checkServerIdentity: () => undefined (redis-cli does not check them)`)
+  if (!f.foreground) renderConnect(out, nodes, {clusterFlags: refFlags(f), password: password !== undefined, ...(tlsFiles ? {tls: tlsFiles} : {})})
+  if (f.env) process.stdout.write(envLines(nodes, tlsFiles).join('\n') + '\n')
+  const doc = {local: true, name: cluster.name, dir: cluster.dir, server: cluster.server, bind: cluster.bind, persistence: cluster.persistence, ...(cluster.tls ? {tls: cluster.tls} : {}), addresses: cluster.addresses, nodes, env: envObject(nodes, tlsFiles), elapsedMs}
   return {doc, cluster}
 }
 

@@ -16,6 +16,8 @@ import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateD
 import {trackForExit} from './exit-hooks.js'
 import {discardWarmNodes} from './warm.js'
 import {connectHost, waitAnswering} from './wait.js'
+import {checkTlsFiles, clientTlsOptions, localTlsFiles, preflightTls, tlsConnectOptions, type LocalTlsOption} from './tls.js'
+import type {ConnectOptions} from '../admin/connection.js'
 import {mark} from '../timing.js'
 
 export {defaultBaseDir, stateDir, readState, type LocalClusterState, type LocalNodeState, type Persistence}
@@ -41,6 +43,9 @@ export interface LocalClusterOptions {
   announceIp?: string
   /** none | rdb (default: SIGTERM saves, `local start` brings the data back) | aof */
   persistence?: Persistence
+  /** TLS-only nodes (tls-port, tls-cluster, tls-replication; clients present a certificate): true
+   * generates a CA and a certificate into <dir>/tls with openssl, or the files to use */
+  tls?: LocalTlsOption
   /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
   timeoutMs?: number
@@ -61,6 +66,8 @@ export interface LocalCluster extends LocalClusterState {
   addresses: string[]
   /** host and port of every node, for ioredis's Cluster([...]) */
   startupNodes: {host: string; port: number}[]
+  /** a TLS cluster: ioredis's / tls.connect's `tls` options (CA, client certificate and key, read) */
+  tlsOptions?: {ca: Buffer; cert: Buffer; key: Buffer}
   create: CreateResult
   /** Stop the nodes; `clean` (default for attached clusters) also removes the state directory. */
   stop(opts?: {clean?: boolean}): Promise<void>
@@ -108,6 +115,22 @@ export function nodeSpec(state: LocalClusterState, n: {port: number; busPort: nu
     persistence: state.persistence,
     ...(state.password ? {password: state.password} : {}),
     ...(state.announceIp ? {announceIp: state.announceIp} : {}),
+    ...(state.tls ? {tls: state.tls} : {}),
+  }
+}
+
+/** How admin connections reach a local cluster's nodes: its password and, for a TLS cluster, its certificates. */
+export function localConnectOptions(state: Pick<LocalClusterState, 'password' | 'tls'>, opts: {connectTimeoutMs: number; commandTimeoutMs?: number}): ConnectOptions {
+  return {...(state.password ? {password: state.password} : {}), ...(state.tls ? {tls: tlsConnectOptions(state.tls)} : {}), ...opts}
+}
+
+/** A recorded TLS cluster's files must still be there before a node is started on them. */
+export function checkStateTls(state: LocalClusterState): void {
+  if (!state.tls) return
+  try {
+    checkTlsFiles(state.tls)
+  } catch (err) {
+    throw new RedisTsError('usage', `Local cluster "${state.name}": its TLS files are not usable: ${(err as Error).message.replace(/^--\w+ /, '')}`, {hint: state.tls.generated ? `Remove it with: redis-ts local destroy${runningHint(state, false)}` : 'Put the certificate files back where the cluster was created with them.'})
   }
 }
 
@@ -127,6 +150,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', `--replicas must be a non-negative integer (got ${replicas})`)
   const server = resolveServer(opts.server ?? 'embedded')
   const bind = opts.bind ?? '127.0.0.1'
+  // Before anything is created: the user's files are checked, or openssl must be there to make them.
+  const tlsOpt = opts.tls || undefined
+  preflightTls(tlsOpt)
   const existing = ephemeral ? undefined : readState(dir)
   if (existing) {
     const running = existing.nodes.filter(nodeAlive).length
@@ -153,11 +179,17 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   // afterwards only an ephemeral cluster's directory goes with the process.
   const tracked: {pids: () => number[]; removeDir?: string} = {pids: () => spawned.map((n) => n.pid), removeDir: dir}
   const untrack = trackForExit(detached ? {pids: () => spawned.map((n) => n.pid), removeDir: dir} : tracked)
-  const pool = opts.pool ?? new NodePool({...(opts.password ? {password: opts.password} : {}), connectTimeoutMs: 1000})
+  let ownPool: NodePool | undefined
   const stopAll = async () => {
     await stopPids(spawned.map((n) => n.pid))
   }
   try {
+    if (tlsOpt) {
+      state.tls = localTlsFiles(tlsOpt, dir, [host, ...(opts.announceIp ? [opts.announceIp] : [])])
+      // The caller's pool (no connection opened yet) learns where the certificates are.
+      if (opts.pool && !opts.pool.options.tls) opts.pool.options.tls = tlsConnectOptions(state.tls)
+    }
+    const pool = opts.pool ?? (ownPool = new NodePool(localConnectOptions(state, {connectTimeoutMs: 1000})))
     const ports = await choosePorts(total, opts.portBase, host, opts.onEvent)
     mark(`ports chosen: ${ports.join(' ')}`)
     // The plan needs only addresses, so it is made before any node runs.
@@ -216,6 +248,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       ...state,
       addresses: create.nodes.map((n) => n.address),
       startupNodes,
+      ...(state.tls ? {tlsOptions: clientTlsOptions(state.tls)} : {}),
       create,
       async stop(o: {clean?: boolean} = {}) {
         const now = readState(dir)
@@ -231,7 +264,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     throw err
   } finally {
     discardWarmNodes()
-    if (!opts.pool) await pool.close()
+    await ownPool?.close()
   }
 }
 
@@ -257,7 +290,7 @@ export async function stopLocalCluster(opts: {name?: string; dir?: string; clean
 
 /** Admin connections to a local cluster's nodes (its password, short timeouts). */
 export function poolFor(state: LocalClusterState, commandTimeoutMs = 5000): NodePool {
-  return new NodePool({...(state.password ? {password: state.password} : {}), connectTimeoutMs: 1000, commandTimeoutMs})
+  return new NodePool(localConnectOptions(state, {connectTimeoutMs: 1000, commandTimeoutMs}))
 }
 
 /** Ports of the nodes that answer ROLE as a replica now (a node that does not answer counts as a master). */

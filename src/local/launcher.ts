@@ -8,6 +8,7 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {RedisTsError} from '../errors.js'
 import type {Persistence} from './state.js'
 import {embeddedCommand, startWarmNode} from './warm.js'
+import {tlsDirectives} from './tls.js'
 
 export {embeddedCommand, packageRoot} from './warm.js'
 
@@ -29,6 +30,8 @@ export interface NodeProcessSpec {
   cluster?: boolean
   /** standalone nodes: the master to replicate (`replicaof`) */
   replicaOf?: {host: string; port: number}
+  /** TLS only: plain port 0, `port` as tls-port, tls-cluster and tls-replication (src/local/tls.ts) */
+  tls?: {ca: string; cert: string; key: string}
 }
 
 export interface SpawnedNode {
@@ -46,7 +49,7 @@ export function nodeDirectives(s: NodeProcessSpec): string[][] {
   const persistence = s.persistence ?? 'rdb'
   const cluster = s.cluster ?? true
   const d: string[][] = [
-    ['port', String(s.port)],
+    ...(s.tls ? tlsDirectives(s.port, s.tls) : [['port', String(s.port)]]),
     ['bind', s.bind ?? '127.0.0.1'],
     ...(cluster
       ? [

@@ -10,7 +10,7 @@ import {waitForConvergence} from '../admin/exec/wait.js'
 import {formatAddress} from '../admin/address.js'
 import type {ClusterNode} from '../admin/topology/types.js'
 import {RedisTsError} from '../errors.js'
-import {nodeSpec, poolFor, runningHint} from './cluster.js'
+import {checkStateTls, nodeSpec, poolFor, runningHint} from './cluster.js'
 import {spawnNode, stopPids} from './launcher.js'
 import {busPortFor, portFree} from './ports.js'
 import {nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState} from './state.js'
@@ -55,6 +55,7 @@ async function convergeAll(state: LocalClusterState, pool: NodePool, timeoutMs: 
 
 async function spawnDown(state: LocalClusterState, nodes: LocalNodeState[], detached: boolean): Promise<void> {
   const host = connectHost(state)
+  if (nodes.length) checkStateTls(state)
   for (const n of nodes) {
     if (!(await portFree(n.port, host)) || !(await portFree(n.busPort, host))) {
       throw new RedisTsError('conflict', `Port ${n.port} (or bus port ${n.busPort}) of local cluster "${state.name}" is in use by another process`, {hint: `Free the port, or remove the cluster with: redis-ts local destroy${runningHint(state, false)}`})
@@ -125,6 +126,8 @@ export interface ClusterStatus {
   server: string
   bind: string
   persistence: string
+  /** a TLS-only cluster's certificate files */
+  tls?: {ca: string; cert: string; key: string}
   running: number
   total: number
   clusterState: string | null
@@ -193,6 +196,7 @@ export async function clusterStatus(ref: ClusterRef): Promise<ClusterStatus> {
     server: state.server,
     bind: state.bind,
     persistence: state.persistence,
+    ...(state.tls ? {tls: {ca: state.tls.ca, cert: state.tls.cert, key: state.tls.key}} : {}),
     running: nodes.filter((n) => n.pid !== null).length,
     total: nodes.length,
     clusterState,
@@ -254,6 +258,7 @@ export async function addLocalNode(
   const host = connectHost(state)
   const seed = state.nodes.find(nodeAlive)
   if (!seed) throw new RedisTsError('usage', `Local cluster "${state.name}" is not running`, {hint: `Start it with: redis-ts local start${runningHint(state, false)}`})
+  checkStateTls(state)
   let port = Math.max(...state.nodes.map((n) => n.port)) + 1
   while (!(await portFree(port, host)) || !(await portFree(busPortFor(port), host)) || state.nodes.some((n) => n.port === port)) port++
   const n: LocalNodeState = {port, busPort: busPortFor(port), dir: join(state.dir, String(port)), pid: 0, added: true}

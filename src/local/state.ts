@@ -38,6 +38,8 @@ export interface LocalClusterState {
   nodeTimeoutMs: number
   /** kept so lifecycle commands can authenticate; the file is mode 0600 and never printed */
   password?: string
+  /** a TLS-only cluster: the CA, the nodes' certificate and key (clients present them too) */
+  tls?: {ca: string; cert: string; key: string; generated: boolean}
   masters: number
   replicas: number
   nodes: LocalNodeState[]

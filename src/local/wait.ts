@@ -39,8 +39,8 @@ export async function waitAnswering(pool: NodePool, state: LocalClusterState, no
 }
 
 export interface AnswerOptions {
-  /** connect with TLS, trusting this CA file */
-  tls?: {ca: string}
+  /** connect with TLS, trusting this CA file; with cert and key, presenting them (tls-auth-clients yes, a local TLS cluster's nodes) */
+  tls?: {ca: string; cert?: string; key?: string}
   password?: string
   /** give up (throw) after this long; default 20 s */
   timeoutMs?: number
@@ -52,7 +52,7 @@ export interface AnswerOptions {
 export async function connectAnswering(port: number, opts: AnswerOptions = {}): Promise<Redis> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20000)
   for (;;) {
-    const c = await lazyClient({port, host: '127.0.0.1', ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca)}} : {})})
+    const c = await lazyClient({port, host: '127.0.0.1', ...(opts.password ? {password: opts.password} : {}), ...(opts.tls ? {tls: {ca: readFileSync(opts.tls.ca), ...(opts.tls.cert && opts.tls.key ? {cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key)} : {})}} : {})})
     try {
       await c.connect()
       await c.ping()

@@ -25,33 +25,57 @@ export function binName(env: NodeJS.ProcessEnv = process.env, argv1 = process.ar
   return 'redis-ts'
 }
 
-function url(n: ConnectNode): string {
-  return `redis://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`
+/** A TLS cluster's files, as the connect hints and env lines name them. */
+export interface ConnectTls {
+  ca: string
+  cert: string
+  key: string
+  /** false: the certificate does not name the host, the ioredis hint skips the name check */
+  checkHost?: boolean
+}
+
+function url(n: ConnectNode, tls?: ConnectTls): string {
+  return `${tls ? 'rediss' : 'redis'}://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`
 }
 
 function addr(n: ConnectNode): string {
   return n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`
 }
 
-/** Lines for $GITHUB_ENV (or `eval`): every node, and redis:// URLs as a seed list. */
-export function envLines(nodes: ConnectNode[]): string[] {
-  return [`REDIS_CLUSTER_NODES=${nodes.map(addr).join(',')}`, `REDIS_CLUSTER_SEED=${nodes.map(url).join(',')}`]
+/** A path as one shell word (quoted only when it needs it). */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }
 
-export function envObject(nodes: ConnectNode[]): Record<string, string> {
-  return Object.fromEntries(envLines(nodes).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+/** Lines for $GITHUB_ENV (or `eval`): every node, and redis:// (rediss://) URLs as a seed list; a TLS cluster's files. */
+export function envLines(nodes: ConnectNode[], tls?: ConnectTls): string[] {
+  return [
+    `REDIS_CLUSTER_NODES=${nodes.map(addr).join(',')}`,
+    `REDIS_CLUSTER_SEED=${nodes.map((n) => url(n, tls)).join(',')}`,
+    ...(tls ? [`REDIS_CLUSTER_TLS_CA=${tls.ca}`, `REDIS_CLUSTER_TLS_CERT=${tls.cert}`, `REDIS_CLUSTER_TLS_KEY=${tls.key}`] : []),
+  ]
 }
 
-export function renderConnect(out: Output, nodes: ConnectNode[], opts: {clusterFlags: string; password: boolean}): void {
+export function envObject(nodes: ConnectNode[], tls?: ConnectTls): Record<string, string> {
+  return Object.fromEntries(envLines(nodes, tls).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+}
+
+export function renderConnect(out: Output, nodes: ConnectNode[], opts: {clusterFlags: string; password: boolean; tls?: ConnectTls}): void {
   const first = nodes[0]
   const bin = binName()
   const hostFlag = first.host === '127.0.0.1' ? '' : ` -h ${first.host}`
   const seeds = nodes.filter((n) => n.role !== 'replica').slice(0, 3)
+  const tls = opts.tls
+  const tlsFlags = tls ? ` --tls --cacert ${shellWord(tls.ca)} --cert ${shellWord(tls.cert)} --key ${shellWord(tls.key)}` : ''
+  const redisOptions = [
+    ...(opts.password ? ['password: process.env.REDIS_PASSWORD'] : []),
+    ...(tls ? [`tls: {ca: fs.readFileSync(${JSON.stringify(tls.ca)}), cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)})${tls.checkHost === false ? ', checkServerIdentity: () => undefined' : ''}}`] : []),
+  ]
   out.line('')
   out.line('Connect:')
-  out.line(`  redis-cli -c${hostFlag} -p ${first.port}${opts.password ? ' --askpass' : ''}`)
-  out.line(`  seed list: ${nodes.map(url).join(',')}`)
-  out.line(`  ioredis:   new Redis.Cluster([${seeds.map((n) => `{host: '${n.host}', port: ${n.port}}`).join(', ')}]${opts.password ? ', {redisOptions: {password: process.env.REDIS_PASSWORD}}' : ''})`)
+  out.line(`  redis-cli${tlsFlags} -c${hostFlag} -p ${first.port}${opts.password ? ' --askpass' : ''}`)
+  out.line(`  seed list: ${nodes.map((n) => url(n, tls)).join(',')}`)
+  out.line(`  ioredis:   new Redis.Cluster([${seeds.map((n) => `{host: '${n.host}', port: ${n.port}}`).join(', ')}]${redisOptions.length ? `, {redisOptions: {${redisOptions.join(', ')}}}` : ''})`)
   out.line('')
   out.line(`Status: ${bin} local status${opts.clusterFlags}   Stop: ${bin} local stop${opts.clusterFlags}   Remove: ${bin} local destroy${opts.clusterFlags}`)
 }
@@ -62,7 +86,7 @@ function slotsText(n: NodeStatus): string {
 }
 
 export function renderStatus(out: Output, s: ClusterStatus): void {
-  out.info(`Local cluster "${s.name}" (${s.server === 'embedded' ? 'embedded nodes' : s.server}, persistence ${s.persistence}): ${s.running}/${s.total} node(s) running, cluster_state:${s.clusterState ?? 'unknown'}`)
+  out.info(`Local cluster "${s.name}" (${s.server === 'embedded' ? 'embedded nodes' : s.server}, persistence ${s.persistence}${s.tls ? ', TLS only' : ''}): ${s.running}/${s.total} node(s) running, cluster_state:${s.clusterState ?? 'unknown'}`)
   out.line(
     renderTable(
       ['address', 'role', 'id', 'slots', 'keys', 'link', 'pid', 'health'],
