@@ -3,7 +3,7 @@
 // threw out of the socket's data handler). It is now read and refused as a bulk over
 // proto-max-bulk-len (protocol error, connection closed, the node serving on); SETRANGE / APPEND
 // past it answer redis's "string exceeds maximum allowed size" instead of V8's
-// "Invalid string length". (redis-server takes such values: "What still differs" in the README.)
+// "Invalid string length", and so do SETBIT / BITFIELD growing a string past it. (redis-server takes such values: "What still differs" in the README.)
 import {after, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {MAX_ARG_LENGTH} from '../../src/resp/parser.js'
@@ -30,6 +30,10 @@ test('a bulk argument longer than a V8 string is refused, the node serves on', {
   try {
     assert.equal(await d.call(['PING']), '+PONG')
     assert.equal(await d.call(['SETRANGE', 'k', String(MAX_ARG_LENGTH), 'x']), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)')
+    assert.equal(await d.call(['EXISTS', 'k']), 0)
+    // a bitmap grown in place stops there too (its string must stay readable by GET and the snapshot)
+    assert.equal(await d.call(['SETBIT', 'k', String(MAX_ARG_LENGTH * 8), '1']), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)')
+    assert.equal(await d.call(['BITFIELD', 'k', 'SET', 'u8', String(MAX_ARG_LENGTH * 8), '1']), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)')
     assert.equal(await d.call(['EXISTS', 'k']), 0)
   } finally {
     d.close()

@@ -5,6 +5,7 @@
 // the cluster verdict and the lookup hash the key once.
 // Values: string values are stored as bare latin1 strings (no wrapper object: ~40 B/key
 // less, see redis-cluster-protocol.md §18.4); aggregates are Deque / Map / Set / ZSet.
+import {constants} from 'node:buffer'
 import {ReplyError, E} from '../errors.js'
 import type {Clock} from '../clock.js'
 import {Deque} from './deque.js'
@@ -73,6 +74,8 @@ function asType<T>(v: RedisValue | undefined, ctor: new (...a: never[]) => T): T
   if (v instanceof ctor) return v as T
   throw new ReplyError(E.WRONGTYPE)
 }
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH
 
 /** The stored value of a string edited in place (its bytes are in Keyspace.edits). */
 const EDITED = ''
@@ -153,6 +156,8 @@ export class Keyspace {
    * each one's `counted` length.
    */
   private edits = new Map<string, StringEdit>()
+  /** commitEdit of a key already in `edits`: set() leaves its edit and encoding entries in place */
+  private recommit = false
 
   /**
    * redis's db->dict and db->expires as dict.ts models them (sizes, rehash state; buckets from the
@@ -358,7 +363,7 @@ export class Keyspace {
 
   /** Overwrite (SET semantics): clears any TTL unless keepTtl. */
   set(key: string, value: RedisValue, keepTtl = false): void {
-    if (this.edits.size !== 0) this.dropEdit(key)
+    if (this.edits.size !== 0 && !this.recommit) this.dropEdit(key)
     const slot = keySlot(key)
     const m = this.slots[slot]
     if (m === undefined) {
@@ -393,7 +398,7 @@ export class Keyspace {
       // keepTtl over a key whose TTL passed (a writable replica hides it without deleting it):
       // the write created a new key, without a TTL (redis deletes it first: LOOKUP_WRITE)
       if (this.expires.size !== 0 && (!keepTtl || (this.hideExpired && this.isStale(key)))) this.unexpire(key)
-      if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key)
+      if (this.stringEncodings.size !== 0 && !this.recommit) this.stringEncodings.delete(key)
     }
   }
 
@@ -416,6 +421,8 @@ export class Keyspace {
    * commitEdit(); the caller checked the type (getBytes).
    */
   editBytes(key: string, need: number): StringEdit {
+    // the string must stay readable as a JS string (GET, the snapshot): V8's longest
+    if (need > MAX_STRING_LENGTH) throw new ReplyError(E.STRING_TOO_LONG)
     const v = this.rawBytes(key)
     const e = v instanceof StringEdit ? v : StringEdit.of(typeof v === 'string' ? v : '', need)
     e.grow(need)
@@ -437,10 +444,15 @@ export class Keyspace {
   commitEdit(key: string, e: StringEdit, prevLen: number | undefined): void {
     const sds = prevLen === undefined ? undefined : grownSds(this.stringSds(key), prevLen, e.length)
     if (e.length < EDIT_MIN) return this.setRawString(key, e.toString(), sds)
+    // the key's edit again (the usual case): it stays in `edits` and its encoding entry is
+    // overwritten, not deleted and added back (two map deletes per write were a third of its cost)
+    const again = this.edits.size !== 0 && this.edits.get(key) === e
+    this.recommit = again
     this.setRawString(key, EDITED, sds)
-    this.edits.set(key, e)
+    this.recommit = false
+    if (!again) this.edits.set(key, e)
+    this.bytes += e.length - (again ? e.counted : 0)
     e.counted = e.length
-    this.bytes += e.length
   }
   /** set() of a raw string whose sds is `sds` (sds.ts; undefined: made to its length). */
   setRawString(key: string, value: string, sds: number | undefined): void {
