@@ -13,6 +13,7 @@
 // `randomkey`: N keys sharing one hash tag (one slot; not measured), then OPS RANDOMKEY.
 // `bits`: a string of N bytes (one SETBIT at its last bit; not measured), then OPS rounds of SETBIT at
 // a bit spread over it, GETBIT of that bit, SETRANGE of 4 bytes and APPEND of 2 (in-place edits).
+// `memusage`: a list of N elements (as for ltrim; not measured), then OPS MEMORY USAGE of it.
 // `expire`: N keys set with a 3 s TTL (not measured), then the wait until active expiry has removed
 // them all (DBSIZE polled every 100 ms; the wall time is the figure to read, CPU is what it took).
 // Reported per type and server: the server's own CPU (utime + stime from /proc, so the client's
@@ -20,7 +21,7 @@
 // The servers take turns per type (ROUNDS times: the best of each is kept).
 // Run: npm run build && node --import tsx bench/big-values.ts
 // Options (env): N=4000000 BATCH=20000 TYPES=set,hash,zset (on their own: N=200000 TYPES=pel,
-//   N=10000000 TYPES=trim,bits, N=1000000 TYPES=rand,ltrim,linsert,expire,randomkey,xinfo) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
+//   N=10000000 TYPES=trim,bits, N=1000000 TYPES=rand,ltrim,linsert,expire,randomkey,xinfo,memusage) ROUNDS=1 OPS=2000 (rand/ltrim/linsert)
 //   NODE_BIN=dist/src/node/main.cjs (the embedded node's entry; another checkout's to compare builds)
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -39,7 +40,7 @@ const IN_FLIGHT = 10
 const ROOT = resolve(import.meta.dirname, '..')
 const NODE_BIN = resolve(ROOT, process.env.NODE_BIN ?? 'dist/src/node/main.cjs')
 
-type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire' | 'randomkey' | 'xinfo' | 'bits'
+type Type = 'set' | 'hash' | 'zset' | 'pel' | 'trim' | 'rand' | 'ltrim' | 'linsert' | 'expire' | 'randomkey' | 'xinfo' | 'bits' | 'memusage'
 type Kind = 'embedded' | 'redis-server'
 
 interface Run {
@@ -139,7 +140,7 @@ async function setup(c: Redis, type: Type): Promise<void> {
     if ((await c.dbsize()) < N * 0.9) throw new Error('expire: keys gone before the measure')
     return
   }
-  if (type === 'ltrim' || type === 'linsert') {
+  if (type === 'ltrim' || type === 'linsert' || type === 'memusage') {
     const cmds: string[][] = []
     for (let j = 0; j < N; j += BATCH) {
       const els: string[] = []
@@ -162,6 +163,7 @@ async function work(c: Redis, type: Type): Promise<void> {
       cmds.push(['SETBIT', 'big', bit, '1'], ['GETBIT', 'big', bit], ['SETRANGE', 'big', String((i * 104_729) % N), 'abcd'], ['APPEND', 'big', 'xy'])
     }
     else if (type === 'xinfo') cmds.push(['XINFO', 'STREAM', 'big'])
+    else if (type === 'memusage') cmds.push(['MEMORY', 'USAGE', 'list'])
     else if (type === 'ltrim') cmds.push(['LPUSH', 'list', `new:${i}`], ['LTRIM', 'list', '0', String(N - 1)])
     else cmds.push(['LINSERT', 'list', 'BEFORE', 'e:5', `new:${i}`], ['LREM', 'list', '1', `new:${i}`], ['LREM', 'list', '-1', `e:${N - 5 - i}`])
   }
@@ -178,7 +180,7 @@ async function fill(c: Redis, type: Type): Promise<void> {
     while ((await c.dbsize()) > 0) await sleep(100)
     return
   }
-  if (type === 'rand' || type === 'ltrim' || type === 'linsert' || type === 'randomkey' || type === 'xinfo' || type === 'bits') return work(c, type)
+  if (type === 'rand' || type === 'ltrim' || type === 'linsert' || type === 'randomkey' || type === 'xinfo' || type === 'bits' || type === 'memusage') return work(c, type)
   if (type === 'pel') return backlog(c)
   if (type === 'trim') {
     const removed = Number(await c.call('XTRIM', 'big', 'MAXLEN', '0'))

@@ -7,6 +7,9 @@ import {lzfCompress, lzfDecompress} from '../../src/node/persistence/lzf.js'
 import {
   decodeValue,
   encodeValue,
+  LIMITS,
+  quicklistNodes,
+  quicklistShape,
   RDB_TYPE,
   readLength,
   readString,
@@ -23,6 +26,7 @@ import {
 } from '../../src/node/persistence/rdb-value.js'
 import {normalize} from '../fixtures/rdb/fixture-format.js'
 import {dumpOf} from '../fixtures/rdb/legacy-encoders.js'
+import {lcg} from '../helpers/lcg.js'
 
 function roundTrip(v: RdbValue, expectType?: number): RdbValue {
   const enc = encodeValue(v)
@@ -252,4 +256,35 @@ describe('DUMP payload footer', () => {
       assert.throws(() => parseDumpPayload(b), (e: unknown) => e instanceof RdbFormatError && restoreErrorText(e) === 'ERR Bad data format')
     }
   })
+})
+
+test('quicklistShape: the node count and the first nodes quicklistNodes makes, for every fill setting', () => {
+  const rnd = lcg(7)
+  const saved = {fill: LIMITS.listMaxListpackSize, plain: LIMITS.quicklistPackedThreshold}
+  try {
+    for (const fill of [-1, -2, -3, -5, 1, 3, 128]) {
+      LIMITS.listMaxListpackSize = fill
+      LIMITS.quicklistPackedThreshold = 3000
+      for (let round = 0; round < 12; round++) {
+        const items: string[] = []
+        const n = 1 + rnd(5000)
+        // short elements in most rounds, so a node's byte count meets its limit exactly now and then
+        const tiny = round % 3 !== 0
+        for (let i = 0; i < n; i++) {
+          const r = rnd(10)
+          if (tiny) items.push(r < 5 ? String(rnd(200)) : 'v'.repeat(rnd(4)))
+          else items.push(r < 3 ? String(rnd(100000) - 50000) : r < 4 ? 'x'.repeat(rnd(5000)) : r < 5 ? String(2n ** 62n + BigInt(i)) : 'v'.repeat(rnd(70)))
+        }
+        const nodes = quicklistNodes(items)
+        for (const keep of [0, 5, Number.MAX_SAFE_INTEGER]) {
+          const shape = quicklistShape(items, keep)
+          assert.equal(shape.count, nodes.length, `fill ${fill} round ${round}`)
+          assert.deepEqual(shape.first, nodes.slice(0, keep).map(([, b]) => b), `fill ${fill} round ${round} keep ${keep}`)
+        }
+      }
+    }
+  } finally {
+    LIMITS.listMaxListpackSize = saved.fill
+    LIMITS.quicklistPackedThreshold = saved.plain
+  }
 })

@@ -6,7 +6,7 @@
 // is multiplied by the element count. Where redis's own figure depends on chance (skiplist node
 // levels, the dict order a sample walks) the model picks one deterministic outcome.
 import {listpackEntrySize} from '../persistence/listpack.js'
-import {LIMITS, quicklistNodes, scoreToString} from '../persistence/rdb-codec.js'
+import {LIMITS, quicklistShape, scoreToString} from '../persistence/rdb-codec.js'
 import {lzfCompress} from '../persistence/lzf.js'
 import {valueDict, nextPower} from './dict.js'
 import {encodingOf, intsetWidth} from './encoding.js'
@@ -71,12 +71,14 @@ function quicklistEntrySize(entry: Buffer, compressed: boolean): number {
 
 function listSize(v: Deque, samples: number): number {
   const packed = v instanceof PackedList ? v.packed : null
-  const nodes: Buffer[] = packed !== null ? packed.map((n) => (typeof n === 'string' ? Buffer.from(n, 'latin1') : n)) : quicklistNodes(v).map(([, b]) => b)
+  // the nodes: the list's own (kept as loaded), else as pushing its elements would make them, the
+  // sampled ones built and the rest only counted
+  const {count, first} = packed !== null ? {count: packed.length, first: packed.slice(0, samples).map((n) => (typeof n === 'string' ? Buffer.from(n, 'latin1') : n))} : quicklistShape(v, samples)
   const asize = ROBJ + QUICKLIST
-  if (nodes.length === 0) return asize
+  if (count === 0) return asize
   const depth = LIMITS.listCompressDepth
-  const compressing = depth > 0 && nodes.length >= depth * 2
-  return sampled(asize, nodes, nodes.length, samples, (node, i) => QUICKLIST_NODE + quicklistEntrySize(node, compressing && i >= depth && i < nodes.length - depth))
+  const compressing = depth > 0 && count >= depth * 2
+  return sampled(asize, first, count, samples, (node, i) => QUICKLIST_NODE + quicklistEntrySize(node, compressing && i >= depth && i < count - depth))
 }
 
 function dictSlots(v: object, size: number): number {

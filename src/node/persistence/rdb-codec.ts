@@ -128,6 +128,48 @@ export function quicklistNodes(items: Iterable<string>): [number, Buffer][] {
   return nodes
 }
 
+/**
+ * quicklistNodes' shape without building every node: how many nodes the items make, and the first
+ * `keep` of them as bytes (MEMORY USAGE samples those). The rest are sized entry by entry
+ * (listpackEntrySize) instead of encoded: a 1M-element list's MEMORY USAGE encoded every element.
+ */
+export function quicklistShape(items: Iterable<string>, keep: number): {count: number; first: Buffer[]} {
+  const first: Buffer[] = []
+  let count = 0
+  // the node being filled: its listpack's bytes and entries, and (while it is one of the first) a builder
+  let open = false
+  let bytes = 0
+  let entries = 0
+  let lp: ListpackBuilder | null = null
+  const close = (): void => {
+    if (!open) return
+    if (lp !== null) first.push(lp.finish())
+    lp = null
+    open = false
+    count++
+  }
+  for (const item of items) {
+    if (item.length >= LIMITS.quicklistPackedThreshold) {
+      close()
+      if (count < keep) first.push(Buffer.from(item, 'latin1'))
+      count++
+      continue
+    }
+    if (open && !quicklistAllowInsert(bytes, entries, item.length)) close()
+    if (!open) {
+      open = true
+      bytes = 7 // the listpack's header and end byte
+      entries = 0
+      if (count < keep) lp = new ListpackBuilder()
+    }
+    bytes += listpackEntrySize(item)
+    entries++
+    lp?.add(item)
+  }
+  close()
+  return {count, first}
+}
+
 function writeList(w: ByteWriter, items: string[], c: boolean, kept?: (string | Buffer)[]): void {
   w.u8(RDB_TYPE.LIST_QUICKLIST_2)
   const nodes = kept?.map((n): [number, Buffer] => (typeof n === 'string' ? [QUICKLIST_NODE_PLAIN, Buffer.from(n, 'latin1')] : [QUICKLIST_NODE_PACKED, n])) ?? quicklistNodes(items)
