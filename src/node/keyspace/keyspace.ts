@@ -763,7 +763,10 @@ export class Keyspace {
 
   /** One slot's bucket, raw (no lazy expiry): the RDB snapshot walks slot by slot. */
   slotBucket(slot: number): ReadonlyMap<string, RedisValue> | undefined {
-    if (this.edits.size !== 0) this.materializeAll()
+    // the slot's strings edited in place made (all of them when there are many: fewer scans); a
+    // bitmap edited while a snapshot runs is then made once per walk of its slot, not per chunk
+    if (this.edits.size > 64) this.materializeAll()
+    else if (this.edits.size !== 0) for (const key of [...this.edits.keys()]) if (keySlot(key) === slot) this.materialize(key)
     return this.slots[slot]
   }
 
