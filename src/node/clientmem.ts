@@ -40,8 +40,28 @@ export function sdsUsable(alloc: number): number {
 
 /** Reply bytes produced for the client and not yet taken by the kernel. */
 export function pendingOutput(s: Session): number {
-  return s.reply.size + (s.socket?.writableLength ?? 0)
+  const sock = s.socket
+  if (sock === null || sock === undefined) return s.reply.size
+  const queued = sock.writableLength
+  return s.reply.size + (s.tls && queued !== 0 ? queued - tlsInFlight(sock) : queued)
 }
+
+/**
+ * The bytes of a TLS socket's write in progress. A plain socket's write is taken by the kernel at
+ * once; a TLS socket's is encrypted and handed on at once too (redis: SSL_write returned), but
+ * Node.js completes it a loop turn later, and until then its bytes count in writableLength — the
+ * invalidations an eviction sent to tracking clients then counted as client memory at the next
+ * command, which evicted again (a feedback loop that emptied the keyspace). What is queued behind
+ * that write is still the client's output buffer, as in redis.
+ */
+function tlsInFlight(sock: NonNullable<Session['socket']>): number {
+  const st = (sock as unknown as {_writableState?: {writing?: boolean; writelen?: number}})._writableState
+  // at most a socket buffer's worth counts as taken, as a plain socket's kernel takes (a client that
+  // stopped reading keeps a TLS write in progress; what it holds past that is its output buffer)
+  return st?.writing === true && typeof st.writelen === 'number' ? Math.min(st.writelen, TLS_TAKEN_MAX) : 0
+}
+
+const TLS_TAKEN_MAX = 1024 * 1024
 
 /**
  * CLIENT LIST omem (getClientOutputBufferMemoryUsage): what does not fit redis's static reply

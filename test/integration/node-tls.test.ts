@@ -1,19 +1,22 @@
 // TLS on the embedded node (src/node/tls.ts), as a redis-server built with TLS: the tls-* settings
 // and their defaults, a tls-port listener next to (or instead of) the plain one, tls-auth-clients
 // yes / optional / no, CONFIG SET of the port and the files with redis's error texts, the start-up
-// refusal, replication over TLS both ways with redis-server, and MIGRATE over TLS (tls-cluster).
+// refusal, replication over TLS both ways with redis-server, MIGRATE over TLS (tls-cluster), and
+// client memory as redis counts it (what SSL_write took is written).
 import {after, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {execFile, spawnSync} from 'node:child_process'
+import {execFile, spawn, spawnSync} from 'node:child_process'
 import {promisify} from 'node:util'
+import tlsMod from 'node:tls'
 import {Redis} from 'ioredis'
 import {startNode, type RunningNode} from '../../src/node/index.js'
 import {makeCerts, redisSkip, type TlsFiles} from '../helpers/redis-server.js'
 import {startRedisServer} from '../compat/harness.js'
 import {freePortPair} from '../helpers/ports.js'
+import {stopPids} from '../../src/local/launcher.js'
 
 const skip = redisSkip()
 const execFileP = promisify(execFile)
@@ -71,6 +74,7 @@ async function answers(c: Redis): Promise<boolean> {
 }
 
 const freePort = async () => (await freePortPair()).port
+const NODE_MAIN = join(import.meta.dirname, '../../dist/src/node/main.cjs')
 
 test('the tls-* settings and their defaults are redis-server 7.0\'s', {skip}, async () => {
   const n = await node({port: '0'})
@@ -306,3 +310,64 @@ test('tls-cluster of a running cluster node does not change by CONFIG SET', asyn
   await assert.rejects(c.config('SET', 'tls-cluster', 'yes'), {message: `ERR CONFIG SET failed (possibly related to argument 'tls-cluster') - ${text}`})
   assert.equal(((await c.config('GET', 'tls-cluster')) as string[])[1], 'no')
 })
+
+test('invalidations an eviction sends to TLS tracking clients do not count as memory at the next command (no eviction feedback loop)', {skip}, async () => {
+  // its own process, as a server is: the eviction check of the next command then runs while the
+  // invalidations' TLS writes are still completing (in one process with the client they are done)
+  const port = await freePort()
+  const args = ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir]
+  for (const [k, v] of Object.entries(tlsArgs(certs))) args.push(`--${k}`, v)
+  const proc = spawn(process.execPath, [NODE_MAIN, ...args], {stdio: 'ignore'})
+  try {
+    await tlsEvictionCase(port)
+  } finally {
+    await stopPids([proc.pid!])
+  }
+})
+
+async function tlsEvictionCase(port: number): Promise<void> {
+  const c = tlsClient(port)
+  for (let i = 0; ; i++) {
+    try {
+      await c.connect()
+      break
+    } catch (err) {
+      if (i > 100) throw err
+      c.disconnect()
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  await c.config('SET', 'maxmemory-policy', 'allkeys-lru')
+  await c.config('SET', 'maxmemory-eviction-tenacity', '100')
+  // ten RESP3 tracking clients that never read: every key below is cached by each of them
+  const trackers = await Promise.all(
+    Array.from({length: 10}, () => new Promise<tlsMod.TLSSocket>((resolve, reject) => {
+      const s = tlsMod.connect({port, host: '127.0.0.1', ca: readFileSync(certs.ca), cert: readFileSync(certs.cert), key: readFileSync(certs.key), checkServerIdentity: () => undefined}, () => resolve(s))
+      s.once('error', reject)
+    })),
+  )
+  const cmd = (...a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`
+  for (const s of trackers) {
+    s.pause()
+    s.write(cmd('HELLO', '3') + cmd('CLIENT', 'TRACKING', 'on'))
+  }
+  for (let j = 0; j < 300; j++) {
+    const key = `${j}${'x'.repeat(1000)}`
+    await c.set(key, 'x')
+    for (const s of trackers) s.write(cmd('GET', key))
+  }
+  const tracked = async () => Number(/tracking_total_keys:(\d+)/.exec(await c.info('stats'))?.[1])
+  for (let i = 0; i < 200 && (await tracked()) < 300; i++) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(await tracked(), 300)
+  await new Promise((r) => setTimeout(r, 200))
+  const used = Number(/used_memory:(\d+)/.exec(await c.info('memory'))![1])
+  await c.config('SET', 'maxmemory', String(used - 40000))
+  // the next commands run the eviction check again, with the invalidations just sent in flight
+  const evicted = Number(/evicted_keys:(\d+)/.exec(await c.info('stats'))![1])
+  const keys = await c.dbsize()
+  assert.ok(keys >= 200 && keys <= 300, `${keys} keys left (the keyspace drained), ${evicted} evicted`)
+  assert.ok(evicted >= 10 && evicted <= 100, `${evicted} evicted`)
+  await c.config('SET', 'maxmemory', '0')
+  for (const s of trackers) s.destroy()
+  c.disconnect()
+}
