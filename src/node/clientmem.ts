@@ -69,8 +69,18 @@ const TLS_TAKEN_MAX = 1024 * 1024
  */
 export function outputMemory(s: Session): number {
   const n = pendingOutput(s) - s.rbSize
-  return n > 0 ? n : 0
+  if (n <= 0) return 0
+  // the reply list in redis's blocks: each an allocation of at least PROTO_REPLY_CHUNK_BYTES, whose
+  // usable size is counted (reply_bytes), plus its listNode and block header
+  // (getClientOutputBufferMemoryUsage): a 112 KB KEYS reply past a 16 KB buffer is 102,520 bytes
+  // there, over a 100,000-byte limit, where its 96 KB of bytes alone are not
+  return Math.ceil(n / REPLY_BLOCK) * (REPLY_BLOCK + REPLY_BLOCK_OVERHEAD)
 }
+
+/** clientReplyBlock's `size`: the usable bytes of a PROTO_REPLY_CHUNK_BYTES block (jemalloc's class less the header) */
+const REPLY_BLOCK = mallocSize(16 * 1024 + 16) - 16
+/** sizeof(listNode) + sizeof(clientReplyBlock) */
+const REPLY_BLOCK_OVERHEAD = 24 + 16
 
 export interface ObufLimit {
   hard: number
