@@ -191,6 +191,8 @@ export class NodeServer extends EventEmitter {
   private boundPort = 0
   /** the tls-port listeners (tls.ts) */
   private tlsServers: tls.Server[] = []
+  /** the TLS listeners' TCP connections, from accept on: one still in its handshake is no session yet */
+  private readonly tlsAccepted = new Set<net.Socket>()
   private boundTlsPort = 0
   /** tls-cluster as the node started (the bus it listens on) */
   private tlsClusterAtStart = false
@@ -576,6 +578,8 @@ export class NodeServer extends EventEmitter {
         // redis acceptCommonHandler refuses before the handshake: its error cannot be written on a
         // TLS connection not yet set up, so the client sees the connection end (an I/O error)
         srv.on('connection', (raw: net.Socket) => {
+          this.tlsAccepted.add(raw)
+          raw.once('close', () => this.tlsAccepted.delete(raw))
           if (this.sessions.size < this.config.int('maxclients')) return
           this.stats.rejectedConnections++
           raw.destroy()
@@ -673,6 +677,9 @@ export class NodeServer extends EventEmitter {
     if (this.cron) clearInterval(this.cron)
     const closing = [...this.netServers, ...this.tlsServers].map((l) => new Promise<void>((r) => l.close(() => r())))
     for (const s of [...this.sessions.values()]) s.close()
+    // a TLS listener's close callback waits for its connections, handshakes in progress too (they
+    // would become sessions after this): dropped as redis drops every connection when it exits
+    for (const raw of [...this.tlsAccepted]) raw.destroy()
     this.netServers = []
     this.tlsServers = []
     await Promise.all(closing)

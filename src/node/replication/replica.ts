@@ -248,7 +248,10 @@ export class MasterLink {
         },
       })
     }
-    const port = cfg.int('replica-announce-port') || this.repl.server.port
+    // redis syncWithMaster: replica-announce-port, else the TLS port with tls-replication (the
+    // master reaches its replicas, and lists them in INFO / ROLE, the way replication runs)
+    const srv = this.repl.server
+    const port = cfg.int('replica-announce-port') || (cfg.bool('tls-replication') && srv.tlsPort !== 0 ? srv.tlsPort : srv.port)
     steps.push({send: ['REPLCONF', 'listening-port', String(port)], onReply: (l) => this.nonCritical(l, 'listening-port')})
     const ip = cfg.get('replica-announce-ip')
     if (ip) steps.push({send: ['REPLCONF', 'ip-address', ip], onReply: (l) => this.nonCritical(l, 'ip-address')})

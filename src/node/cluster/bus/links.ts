@@ -146,6 +146,9 @@ export interface BusTls {
 export class BusListener {
   private servers: net.Server[] = []
   readonly inbound = new Set<SocketLink>()
+  /** every accepted TCP connection, a TLS one before its handshake is done too (not a link yet) */
+  private readonly accepted = new Set<net.Socket>()
+  private closing = false
 
   constructor(
     private readonly h: LinkHandlers,
@@ -155,6 +158,7 @@ export class BusListener {
 
   /** Hosts prefixed with '-' are optional (as in redis' bind). Resolves with the bound port. */
   async listen(hosts: string[], port: number): Promise<number> {
+    this.closing = false
     let bound = port
     let any = false
     for (const raw of hosts) {
@@ -174,6 +178,7 @@ export class BusListener {
   private listenOne(host: string, port: number): Promise<number> {
     // redis accepts bus links with TLS_CLIENT_AUTH_YES whatever tls-auth-clients says
     const accept = (sock: net.Socket) => {
+      if (this.closing) return void sock.destroy()
       const link = new SocketLink(sock, true, null, this.now(), {
         ...this.h,
         onClose: (l) => {
@@ -185,6 +190,10 @@ export class BusListener {
     }
     const srv = this.tls !== null ? tls.createServer({...this.tls.server, requestCert: true, rejectUnauthorized: true}, accept) : net.createServer(accept)
     if (this.tls !== null) srv.on('tlsClientError', (e) => this.h.log(`Cluster bus TLS handshake refused: ${e.message}`))
+    srv.on('connection', (raw: net.Socket) => {
+      this.accepted.add(raw)
+      raw.once('close', () => this.accepted.delete(raw))
+    })
     return new Promise<number>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen({host, port, ipv6Only: host.includes(':')}, () => {
@@ -202,9 +211,18 @@ export class BusListener {
     return new SocketLink(sock, false, node, this.now(), this.h, ready)
   }
 
+  /**
+   * Stop listening and drop every inbound connection. A server's close callback waits for all of
+   * its connections: a peer's TLS handshake still in progress is not a link yet, so it is destroyed
+   * here too (else a shutdown waited for it, up to the 120 s handshake timeout, while the node kept
+   * answering on its other links and was failed over in the meantime).
+   */
   async close(): Promise<void> {
+    this.closing = true
+    const closed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())))
     for (const l of [...this.inbound]) l.close()
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    for (const raw of [...this.accepted]) raw.destroy()
+    await Promise.all(closed)
     this.servers = []
   }
 }
