@@ -37,8 +37,11 @@ test('no access-time update while a save child exists', {skip, timeout: 60_000},
       during.push([await c.call(['OBJECT', 'IDLETIME', 'k']), await c.call(['OBJECT', 'IDLETIME', 'k3'])])
     }
     const [real, ours] = during as number[][]
-    assert.ok((real[0]) >= 2, `redis-server: idle ${real[0]} s during the save`)
-    assert.deepEqual(ours, real)
+    assert.ok(real[0] >= 2, `redis-server: idle ${real[0]} s during the save`)
+    // the node is asked a moment after redis-server (its own BGSAVE started in between): the idle
+    // seconds of a key created in the same millisecond may have ticked over once more there
+    assert.ok(ours[0] === real[0] || ours[0] === real[0] + 1, `idle during the save: ${ours[0]} s, redis-server ${real[0]} s`)
+    assert.equal(ours[1], real[1])
     for (const c of conns) {
       await c.call(['FLUSHALL']) // kills the save child
       await until(c, /rdb_bgsave_in_progress:0/)
