@@ -191,7 +191,7 @@ export class Keyspace {
 
   get(key: string): RedisValue | undefined {
     const v = this.lookup(key)
-    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+    return this.made(key, v)
   }
 
   /** get() whose string may be EDITED (its bytes in `edits`): existence checks and the byte readers. */
@@ -233,7 +233,7 @@ export class Keyspace {
   /** Lookup without touching the key's LRU/LFU data (OBJECT, eviction sampling). */
   peek(key: string): RedisValue | undefined {
     const v = this.peekLookup(key)
-    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+    return this.made(key, v)
   }
   private peekLookup(key: string): RedisValue | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined
@@ -242,6 +242,16 @@ export class Keyspace {
 
   has(key: string): boolean {
     return this.lookup(key) !== undefined
+  }
+
+  /** `key`'s looked-up value `v` as lookups return it: the string of one edited in place made (materialize). */
+  private made<T extends RedisValue | undefined>(key: string, v: T): T | string {
+    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+  }
+
+  /** `key`'s looked-up value `v` as the byte readers take it: the StringEdit of one edited in place. */
+  private bytesOf(key: string, v: RedisValue | undefined): RedisValue | StringEdit | undefined {
+    return v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v
   }
 
   /** The string a key edited in place holds now: made once, and the edit ends (the next one copies it again). */
@@ -274,7 +284,7 @@ export class Keyspace {
    */
   read(key: string, flags = 0): RedisValue | undefined {
     const v = this.readLookup(key, flags)
-    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+    return this.made(key, v)
   }
   private readLookup(key: string, flags: number): RedisValue | undefined {
     let v: RedisValue | undefined
@@ -298,7 +308,7 @@ export class Keyspace {
   /** readString() as bytes: a string edited in place stays where it is (the bitmap readers, GETRANGE, STRLEN). */
   readBytes(key: string): StringBytes | undefined {
     const v = this.readLookup(key, 0)
-    return asBytes(v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v)
+    return asBytes(this.bytesOf(key, v))
   }
   readList(key: string): Deque | undefined {
     return asType(this.read(key), Deque)
@@ -323,7 +333,7 @@ export class Keyspace {
   /** getString() as bytes (a writer's lookup before it edits: editBytes). */
   getBytes(key: string): StringBytes | undefined {
     const v = this.lookup(key)
-    return asBytes(v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v)
+    return asBytes(this.bytesOf(key, v))
   }
   getList(key: string): Deque | undefined {
     return asType(this.get(key), Deque)
@@ -431,8 +441,7 @@ export class Keyspace {
 
   /** The stored value, a string edited in place as its StringEdit, with no side effect (no expiry, stats or access data). */
   private rawBytes(key: string): RedisValue | StringEdit | undefined {
-    const v = this.slots[keySlot(key)]?.get(key)
-    return v === EDITED && this.edits.size !== 0 ? (this.edits.get(key) ?? v) : v
+    return this.bytesOf(key, this.slots[keySlot(key)]?.get(key))
   }
 
   /**
@@ -495,7 +504,7 @@ export class Keyspace {
   /** The value without lazy expiry, stats or LRU/LFU (encoding bookkeeping after a write, DEBUG OBJECT). */
   peekRaw(key: string): RedisValue | undefined {
     const v = this.slots[keySlot(key)]?.get(key)
-    return v === EDITED && this.edits.size !== 0 && this.edits.has(key) ? this.materialize(key) : v
+    return this.made(key, v)
   }
   /** The key is stored (expired or not), its value left alone. */
   exists(key: string): boolean {
@@ -774,7 +783,7 @@ export class Keyspace {
   *entries(): IterableIterator<[string, RedisValue]> {
     for (const m of this.slots) {
       if (m === undefined) continue
-      for (const [k, v] of m) yield [k, v === EDITED && this.edits.size !== 0 && this.edits.has(k) ? this.materialize(k) : v]
+      for (const [k, v] of m) yield [k, this.made(k, v)]
     }
   }
 
