@@ -4,7 +4,7 @@
 import {MAP_LIMIT} from './keyspace/big-map.js'
 import net from 'node:net'
 import tls, {createServer as tlsCreateServer} from 'node:tls'
-import {clientRefusal, TlsConfigError, tlsClusterChange, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
+import {AcceptedConnections, clientRefusal, TlsConfigError, tlsClusterChange, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
 import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
@@ -192,7 +192,7 @@ export class NodeServer extends EventEmitter {
   /** the tls-port listeners (tls.ts) */
   private tlsServers: tls.Server[] = []
   /** the TLS listeners' TCP connections, from accept on: one still in its handshake is no session yet */
-  private readonly tlsAccepted = new Set<net.Socket>()
+  private readonly tlsAccepted = new AcceptedConnections()
   private boundTlsPort = 0
   /** tls-cluster as the node started (the bus it listens on) */
   private tlsClusterAtStart = false
@@ -579,7 +579,6 @@ export class NodeServer extends EventEmitter {
         // TLS connection not yet set up, so the client sees the connection end (an I/O error)
         srv.on('connection', (raw: net.Socket) => {
           this.tlsAccepted.add(raw)
-          raw.once('close', () => this.tlsAccepted.delete(raw))
           if (this.sessions.size < this.config.int('maxclients')) return
           this.stats.rejectedConnections++
           raw.destroy()
@@ -679,7 +678,7 @@ export class NodeServer extends EventEmitter {
     for (const s of [...this.sessions.values()]) s.close()
     // a TLS listener's close callback waits for its connections, handshakes in progress too (they
     // would become sessions after this): dropped as redis drops every connection when it exits
-    for (const raw of [...this.tlsAccepted]) raw.destroy()
+    this.tlsAccepted.dropAll()
     this.netServers = []
     this.tlsServers = []
     await Promise.all(closing)

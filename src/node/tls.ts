@@ -27,6 +27,25 @@ export function dial(where: {host: string; port: number; localAddress?: string},
   return {sock: tls.connect({...secure, ...where}), ready: 'secureConnect'}
 }
 
+/**
+ * A listener's TCP connections from accept on, a TLS one still in its handshake too (not a session
+ * or a bus link yet). A listener's close() waits for every one of its connections, and Node.js
+ * gives up on a handshake only after 120 s: a shutdown drops them (dropAll), as redis drops every
+ * connection when it exits.
+ */
+export class AcceptedConnections {
+  private readonly socks = new Set<net.Socket>()
+
+  add(raw: net.Socket): void {
+    this.socks.add(raw)
+    raw.once('close', () => this.socks.delete(raw))
+  }
+
+  dropAll(): void {
+    for (const raw of [...this.socks]) raw.destroy()
+  }
+}
+
 /** What redis's tlsConfigure failing leaves: the reason is in the log. */
 export class TlsConfigError extends Error {}
 

@@ -3,7 +3,7 @@
 // invalid frame is dropped (the socket is destroyed) and the node carries on.
 import net from 'node:net'
 import tls from 'node:tls'
-import {dial} from '../../tls.js'
+import {AcceptedConnections, dial} from '../../tls.js'
 import {BusCodecError, BusFramer} from './codec.js'
 import type {BusLink, ClusterNode} from '../node.js'
 
@@ -147,7 +147,7 @@ export class BusListener {
   private servers: net.Server[] = []
   readonly inbound = new Set<SocketLink>()
   /** every accepted TCP connection, a TLS one before its handshake is done too (not a link yet) */
-  private readonly accepted = new Set<net.Socket>()
+  private readonly accepted = new AcceptedConnections()
   private closing = false
 
   constructor(
@@ -190,10 +190,7 @@ export class BusListener {
     }
     const srv = this.tls !== null ? tls.createServer({...this.tls.server, requestCert: true, rejectUnauthorized: true}, accept) : net.createServer(accept)
     if (this.tls !== null) srv.on('tlsClientError', (e) => this.h.log(`Cluster bus TLS handshake refused: ${e.message}`))
-    srv.on('connection', (raw: net.Socket) => {
-      this.accepted.add(raw)
-      raw.once('close', () => this.accepted.delete(raw))
-    })
+    srv.on('connection', (raw: net.Socket) => this.accepted.add(raw))
     return new Promise<number>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen({host, port, ipv6Only: host.includes(':')}, () => {
@@ -221,7 +218,7 @@ export class BusListener {
     this.closing = true
     const closed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())))
     for (const l of [...this.inbound]) l.close()
-    for (const raw of [...this.accepted]) raw.destroy()
+    this.accepted.dropAll()
     await Promise.all(closed)
     this.servers = []
   }
