@@ -171,8 +171,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   }
   startConfiguredReplication(server)
   logger.notice('Ready to accept connections tcp')
-  // as the cluster layer binds it: with tls-cluster the bus is the TLS port's + 10000
-  const busPort = cluster ? config.int('cluster-port') || (config.bool('tls-cluster') && server.tlsPort !== 0 ? server.tlsPort : port) + 10000 : undefined
+  // as the cluster layer bound it (with tls-cluster: the TLS port's + 10000)
+  const busPort = cluster?.busPort?.()
   return {
     host,
     port,

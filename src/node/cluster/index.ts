@@ -219,6 +219,7 @@ export function createCluster(server: NodeServer): ClusterModule {
     })
   return {
     runtime: rt,
+    busPort: () => rt.boundBusPort,
     commands: clusterCommands(rt),
     hooks: {
       verdict: (session, spec, _argv, keys) => {

@@ -150,6 +150,8 @@ export interface ClusterModule {
   commands: CommandSpec[]
   start?(): Promise<void> | void
   stop?(): Promise<void> | void
+  /** the bus port it listens on, once started (RunningNode.busPort) */
+  busPort?(): number
 }
 export type ClusterFactory = (server: NodeServer) => ClusterModule | Promise<ClusterModule>
 
