@@ -8,7 +8,7 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {RedisTsError} from '../errors.js'
 import type {Persistence} from './state.js'
 import {embeddedCommand, startWarmNode} from './warm.js'
-import {tlsDirectives} from './tls.js'
+import {tlsDirectives, type TlsPaths} from './tls.js'
 
 export {embeddedCommand, packageRoot} from './warm.js'
 
@@ -31,7 +31,7 @@ export interface NodeProcessSpec {
   /** standalone nodes: the master to replicate (`replicaof`) */
   replicaOf?: {host: string; port: number}
   /** TLS only: plain port 0, `port` as tls-port, tls-cluster and tls-replication (src/local/tls.ts) */
-  tls?: {ca: string; cert: string; key: string}
+  tls?: TlsPaths
 }
 
 export interface SpawnedNode {

@@ -15,6 +15,7 @@ import {spawnNode, stopPids} from './launcher.js'
 import {busPortFor, portFree} from './ports.js'
 import {nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState} from './state.js'
 import {connectHost, waitAnswering} from './wait.js'
+import type {TlsPaths} from './tls.js'
 import {addSentinelReplica, restartSentinelNode, startSentinelNodes} from './sentinel-local.js'
 
 export interface ClusterRef {
@@ -127,7 +128,7 @@ export interface ClusterStatus {
   bind: string
   persistence: string
   /** a TLS-only cluster's certificate files */
-  tls?: {ca: string; cert: string; key: string}
+  tls?: TlsPaths
   running: number
   total: number
   clusterState: string | null

@@ -6,6 +6,7 @@ import {chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, realpath
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {isAlive} from './launcher.js'
+import type {LocalTlsFiles} from './tls.js'
 
 export type Persistence = 'none' | 'rdb' | 'aof'
 
@@ -39,7 +40,7 @@ export interface LocalClusterState {
   /** kept so lifecycle commands can authenticate; the file is mode 0600 and never printed */
   password?: string
   /** a TLS-only cluster: the CA, the nodes' certificate and key (clients present them too) */
-  tls?: {ca: string; cert: string; key: string; generated: boolean}
+  tls?: LocalTlsFiles
   masters: number
   replicas: number
   nodes: LocalNodeState[]

@@ -12,16 +12,20 @@ import {join, resolve} from 'node:path'
 import type {TlsOptions} from '../admin/connection.js'
 import {RedisTsError} from '../errors.js'
 
-/** What the state file records: absolute paths; `generated` files live in the state directory. */
-export interface LocalTlsFiles {
+/** A TLS cluster's three files: the CA, the certificate nodes and clients present, its key. */
+export interface TlsPaths {
   ca: string
   cert: string
   key: string
+}
+
+/** What the state file records: absolute paths; `generated` files live in the state directory. */
+export interface LocalTlsFiles extends TlsPaths {
   generated: boolean
 }
 
 /** The API's `tls` option: true generates a CA and a certificate, or the user's files. */
-export type LocalTlsOption = boolean | {ca: string; cert: string; key: string}
+export type LocalTlsOption = boolean | TlsPaths
 
 /** The CLI's connection flags as a local cluster's TLS option (undefined: a plain cluster). */
 export function tlsOptionFromFlags(f: {tls?: boolean; cacert?: string; cert?: string; key?: string}): LocalTlsOption | undefined {
@@ -47,7 +51,7 @@ function readable(flag: string, file: string): Buffer {
 }
 
 /** The user's files (or recorded ones, before a restart): readable, parseable, the key matching the certificate. */
-export function checkTlsFiles(files: {ca: string; cert: string; key: string}): void {
+export function checkTlsFiles(files: TlsPaths): void {
   const ca = readable('--cacert', files.ca)
   const cert = readable('--cert', files.cert)
   const key = readable('--key', files.key)
@@ -140,7 +144,7 @@ export function generateCerts(tlsDir: string, hosts: string[]): LocalTlsFiles {
 }
 
 /** A node's TLS-only directives (after `port`): plain port 0, the cluster's port as tls-port, bus and replication over TLS. */
-export function tlsDirectives(port: number, files: {ca: string; cert: string; key: string}): string[][] {
+export function tlsDirectives(port: number, files: TlsPaths): string[][] {
   return [
     ['port', '0'],
     ['tls-port', String(port)],
@@ -157,7 +161,7 @@ export function tlsDirectives(port: number, files: {ca: string; cert: string; ke
  * The chain is checked against the cluster's CA, the host name not: certificates made the Redis way
  * (utils/gen-test-certs.sh) name no address, and redis-cli and the nodes' own links accept them.
  */
-export function tlsConnectOptions(files: {ca: string; cert: string; key: string}): TlsOptions {
+export function tlsConnectOptions(files: TlsPaths): TlsOptions {
   return {enabled: true, cacert: files.ca, cert: files.cert, key: files.key, checkHost: false}
 }
 
@@ -178,6 +182,6 @@ export function preflightTls(opt: LocalTlsOption | undefined): void {
 }
 
 /** tls.connect / ioredis `tls` options for clients of the cluster. */
-export function clientTlsOptions(files: {ca: string; cert: string; key: string}): {ca: Buffer; cert: Buffer; key: Buffer} {
+export function clientTlsOptions(files: TlsPaths): {ca: Buffer; cert: Buffer; key: Buffer} {
   return {ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key)}
 }
