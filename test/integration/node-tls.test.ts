@@ -17,6 +17,7 @@ import {makeCerts, redisSkip, type TlsFiles} from '../helpers/redis-server.js'
 import {startRedisServer} from '../compat/harness.js'
 import {freePortPair} from '../helpers/ports.js'
 import {stopPids} from '../../src/local/launcher.js'
+import {waitFor} from '../helpers/repl.js'
 
 const skip = redisSkip()
 const execFileP = promisify(execFile)
@@ -327,16 +328,16 @@ test('invalidations an eviction sends to TLS tracking clients do not count as me
 
 async function tlsEvictionCase(port: number): Promise<void> {
   const c = tlsClient(port)
-  for (let i = 0; ; i++) {
+  // the process is up once a TLS connection is
+  await waitFor(async () => {
     try {
       await c.connect()
-      break
-    } catch (err) {
-      if (i > 100) throw err
+      return true
+    } catch {
       c.disconnect()
-      await new Promise((r) => setTimeout(r, 50))
+      return false
     }
-  }
+  }, 10_000, 'the node process answers over TLS')
   await c.config('SET', 'maxmemory-policy', 'allkeys-lru')
   await c.config('SET', 'maxmemory-eviction-tenacity', '100')
   // ten RESP3 tracking clients that never read: every key below is cached by each of them
@@ -357,7 +358,7 @@ async function tlsEvictionCase(port: number): Promise<void> {
     for (const s of trackers) s.write(cmd('GET', key))
   }
   const tracked = async () => Number(/tracking_total_keys:(\d+)/.exec(await c.info('stats'))?.[1])
-  for (let i = 0; i < 200 && (await tracked()) < 300; i++) await new Promise((r) => setTimeout(r, 20))
+  await waitFor(async () => (await tracked()) >= 300, 4000, 'every key tracked')
   assert.equal(await tracked(), 300)
   await new Promise((r) => setTimeout(r, 200))
   const used = Number(/used_memory:(\d+)/.exec(await c.info('memory'))![1])
