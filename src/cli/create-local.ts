@@ -30,6 +30,7 @@ export interface CreateLocalFlags {
   'password-env'?: string
   persistence: string
   foreground: boolean
+  'single-process'?: boolean
   env: boolean
   timeout: number
   'dry-run': boolean
@@ -86,6 +87,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
     ...(password ? {password} : {}),
     ...(tls ? {tls} : {}),
     detached: !f.foreground,
+    ...(f['single-process'] ? {singleProcess: true} : {}),
     timeoutMs: f.timeout * 1000,
     onEvent: (e) => {
       if (e.type === 'ports' && e.busy) out.warn(`Port(s) ${e.busy.join(', ')} (or their bus ports) are in use: using ${e.ports[0]}-${e.ports[e.ports.length - 1]} instead of ${e.requestedBase}-${e.requestedBase! + e.ports.length - 1}`)

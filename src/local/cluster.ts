@@ -11,7 +11,7 @@ import {applyCreate, distinctNodes, prepareMasters, validateCreateNodes, type Cr
 import {formatAddress} from '../admin/address.js'
 import {RedisTsError} from '../errors.js'
 import {busPortFor, freePortPair, portFree} from './ports.js'
-import {resolveServer, spawnNode, stopPids, type SpawnedNode} from './launcher.js'
+import {resolveServer, spawnNodes, stopPids, type SpawnedNode} from './launcher.js'
 import {defaultBaseDir, listStates, nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState, type Persistence} from './state.js'
 import {trackForExit} from './exit-hooks.js'
 import {discardWarmNodes} from './warm.js'
@@ -48,6 +48,9 @@ export interface LocalClusterOptions {
   tls?: LocalTlsOption
   /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
+  /** embedded nodes only: all of them in one Node.js process (src/local/host.ts) — one JIT warm-up
+   * and one heap instead of one per node; the nodes then share that process's event loop */
+  singleProcess?: boolean
   timeoutMs?: number
   /** connections to use and leave open (the CLI checks the new cluster through them); default: its own, closed on return */
   pool?: NodePool
@@ -149,6 +152,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   if (!Number.isInteger(masters) || masters < 3) throw new RedisTsError('usage', `A cluster needs at least 3 masters (--masters ${masters})`)
   if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', `--replicas must be a non-negative integer (got ${replicas})`)
   const server = resolveServer(opts.server ?? 'embedded')
+  if (opts.singleProcess && server !== 'embedded') throw new RedisTsError('usage', `--single-process runs embedded nodes in one process; it cannot be used with --server ${opts.server}`)
   const bind = opts.bind ?? '127.0.0.1'
   // Before anything is created: the user's files are checked, or openssl must be there to make them.
   const tlsOpt = opts.tls || undefined
@@ -173,6 +177,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     name, dir, server, createdAt: new Date().toISOString(), bind, persistence: opts.persistence ?? 'rdb', nodeTimeoutMs: opts.nodeTimeoutMs ?? 2000, masters, replicas, nodes: [],
     ...(opts.announceIp ? {announceIp: opts.announceIp} : {}),
     ...(opts.password ? {password: opts.password} : {}),
+    ...(opts.singleProcess && server === 'embedded' ? {singleProcess: true} : {}),
   }
   const host = connectHost(state)
   // Until the cluster is built, an interrupted create (Ctrl-C, uncaught error) leaves nothing behind;
@@ -194,12 +199,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     mark(`ports chosen: ${ports.join(' ')}`)
     // The plan needs only addresses, so it is made before any node runs.
     const plan = planCreate(ports.map((port) => ({address: formatAddress({host, port}), host, port})), replicas)
-    const spawnGroup = (group: number[]): LocalNodeState[] => {
-      const started = group.map((port) => {
-        const node = {port, busPort: busPortFor(port), dir: join(dir, String(port))}
-        const n = spawnNode(nodeSpec(state, node, detached))
+    const spawnGroup = async (group: number[]): Promise<LocalNodeState[]> => {
+      const nodes = group.map((port) => ({port, busPort: busPortFor(port), dir: join(dir, String(port))}))
+      const started = (await spawnNodes(nodes.map((node) => nodeSpec(state, node, detached)), state.singleProcess)).map((n, i) => {
         spawned.push(n)
-        return {...node, pid: n.pid}
+        return {...nodes[i], pid: n.pid}
       })
       state.nodes.push(...started)
       state.nodes.sort((a, b) => a.port - b.port)
@@ -213,8 +217,10 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     // only leaves a core idle meanwhile (masters first, replicas once they answered, was ~0.4 s slower
     // on a quiet 2-core machine: README, local cluster ready time). The masters still get their slots
     // and epochs and MEET each other as soon as they answer, while the replicas finish starting.
-    const masterNodes = spawnGroup(plan.masters.map((m) => m.port))
-    const replicaNodes = spawnGroup(plan.replicas.map((r) => r.port))
+    // With --single-process: one host process for them all (src/local/host.ts).
+    const [masterNodes, replicaNodes] = state.singleProcess
+      ? await spawnGroup([...plan.masters.map((m) => m.port), ...plan.replicas.map((r) => r.port)]).then((all) => [all.slice(0, plan.masters.length), all.slice(plan.masters.length)])
+      : [await spawnGroup(plan.masters.map((m) => m.port)), await spawnGroup(plan.replicas.map((r) => r.port))]
     const warmed = spawned.filter((n) => n.warm).length
     mark(`${spawned.length} node processes spawned (${server === 'embedded' ? 'embedded' : server}${warmed ? `; ${warmed} warm, started by bin/run.js` : ''})`)
     await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)

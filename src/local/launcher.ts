@@ -8,6 +8,7 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import {RedisTsError} from '../errors.js'
 import type {Persistence} from './state.js'
 import {embeddedCommand, startWarmNode} from './warm.js'
+import {startHost, type NodeHost} from './host.js'
 import {tlsDirectives, type TlsPaths} from './tls.js'
 
 export {embeddedCommand, packageRoot} from './warm.js'
@@ -139,6 +140,34 @@ export function spawnInstance(server: string, conf: string, dir: string, detache
 export function spawnNode(s: NodeProcessSpec): SpawnedNode {
   const child = spawnInstance(s.server, writeNodeConfig(s), s.dir, s.detached)
   return {port: s.port, busPort: s.busPort, dir: s.dir, pid: child.pid, ...(s.detached ? {} : {child}), ...(child.spawnargs.at(-1) === '--warm' ? {warm: true} : {})}
+}
+
+// Attached hosts stay referenced here for the life of this process (their stdin closing ends them).
+const attachedHosts = new Set<NodeHost>()
+
+/**
+ * Start nodes: a process each (spawnNode); or with `singleProcess` (embedded nodes), all of them in
+ * one host process (src/local/host.ts), each with the pid of its stub process.
+ */
+export async function spawnNodes(specs: NodeProcessSpec[], singleProcess = false): Promise<SpawnedNode[]> {
+  if (!singleProcess || specs.length === 0 || specs[0].server !== 'embedded') return specs.map(spawnNode)
+  const detached = specs[0].detached
+  const host = startHost(detached)
+  if (!detached) attachedHosts.add(host)
+  try {
+    const pids = await Promise.all(
+      specs.map((s) => {
+        const conf = writeNodeConfig(s)
+        rmSync(join(s.dir, 'node.pid'), {force: true})
+        return host.start(conf, s.dir)
+      }),
+    )
+    return specs.map((s, i) => ({port: s.port, busPort: s.busPort, dir: s.dir, pid: pids[i]}))
+  } catch (e) {
+    throw new RedisTsError('internal', `could not start the nodes' host process: ${(e as Error).message}`)
+  } finally {
+    if (detached) host.close()
+  }
 }
 
 /** Running (a zombie — exited, not yet reaped by a parent that never waits — counts as gone). */

@@ -11,7 +11,7 @@ import {formatAddress} from '../admin/address.js'
 import type {ClusterNode} from '../admin/topology/types.js'
 import {RedisTsError} from '../errors.js'
 import {checkStateTls, nodeSpec, poolFor, runningHint} from './cluster.js'
-import {spawnNode, stopPids} from './launcher.js'
+import {spawnNodes, stopPids} from './launcher.js'
 import {busPortFor, portFree} from './ports.js'
 import {nodeAlive, nodeIdFromConf, readState, stateDir, writeState, type LocalClusterState, type LocalNodeState} from './state.js'
 import {connectHost, waitAnswering} from './wait.js'
@@ -62,10 +62,9 @@ async function spawnDown(state: LocalClusterState, nodes: LocalNodeState[], deta
       throw new RedisTsError('conflict', `Port ${n.port} (or bus port ${n.busPort}) of local cluster "${state.name}" is in use by another process`, {hint: `Free the port, or remove the cluster with: redis-ts local destroy${runningHint(state, false)}`})
     }
   }
-  for (const n of nodes) {
-    rmSync(join(n.dir, 'node.pid'), {force: true})
-    n.pid = spawnNode(nodeSpec(state, n, detached)).pid
-  }
+  for (const n of nodes) rmSync(join(n.dir, 'node.pid'), {force: true})
+  const spawned = await spawnNodes(nodes.map((n) => nodeSpec(state, n, detached)), state.singleProcess)
+  nodes.forEach((n, i) => (n.pid = spawned[i].pid))
   writeState(state)
 }
 
@@ -206,11 +205,19 @@ export async function clusterStatus(ref: ClusterRef): Promise<ClusterStatus> {
   }
 }
 
+// What a signal does to a hosted node's stub (bash with its traps): ends it, so the node ends.
+const ENDING_SIGNALS = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGPIPE', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF'])
+
 /** Send a signal (default SIGKILL: a crash) to one node; its files stay, restart-node brings it back. */
 export async function killNode(ref: ClusterRef, node: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{state: LocalClusterState; node: LocalNodeState}> {
   const state = loadState(ref)
   const n = findNode(state, node)
   if (!nodeAlive(n)) throw new RedisTsError('usage', `Node ${n.port} of local cluster "${state.name}" is not running`)
+  // A node sharing its process with others (--single-process) is reached through its stub process,
+  // which ends the node on a signal that ends a process; one that only pauses it would pause the stub.
+  if (state.singleProcess && !ENDING_SIGNALS.has(signal)) {
+    throw new RedisTsError('usage', `kill-node --signal ${signal}: the nodes of local cluster "${state.name}" share one process (--single-process); a node can be sent a signal that ends it (SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGUSR1, ...), not one that pauses it`, {hint: 'For pause drills (SIGSTOP / SIGCONT) create the cluster without --single-process.'})
+  }
   process.kill(n.pid, signal)
   const deadline = Date.now() + 10000
   while (['SIGKILL', 'SIGTERM', 'SIGINT'].includes(signal) && nodeAlive(n) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
@@ -263,7 +270,7 @@ export async function addLocalNode(
   let port = Math.max(...state.nodes.map((n) => n.port)) + 1
   while (!(await portFree(port, host)) || !(await portFree(busPortFor(port), host)) || state.nodes.some((n) => n.port === port)) port++
   const n: LocalNodeState = {port, busPort: busPortFor(port), dir: join(state.dir, String(port)), pid: 0, added: true}
-  n.pid = spawnNode(nodeSpec(state, n, opts.detached ?? true)).pid
+  n.pid = (await spawnNodes([nodeSpec(state, n, opts.detached ?? true)], state.singleProcess))[0].pid
   state.nodes.push(n)
   writeState(state)
   opts.onEvent?.({type: 'spawned', port})

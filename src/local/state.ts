@@ -43,6 +43,8 @@ export interface LocalClusterState {
   tls?: LocalTlsFiles
   masters: number
   replicas: number
+  /** embedded nodes sharing one process per start (`create --single-process`, src/local/host.ts) */
+  singleProcess?: boolean
   nodes: LocalNodeState[]
   /** kind sentinel: the master name the Sentinels monitor, their quorum and timings */
   masterName?: string

@@ -37,6 +37,15 @@ export function embeddedCommand(): {cmd: string; args: string[]} {
 }
 
 /**
+ * How to start a host of several embedded nodes (src/node/host.ts, `create --single-process`): the
+ * same entry with Node's default worker pool (one process, the machine's cores to itself).
+ */
+export function hostCommand(): {cmd: string; args: string[]} {
+  const {cmd, args} = embeddedCommand()
+  return {cmd, args: args.filter((a) => !a.startsWith('--v8-pool-size='))}
+}
+
+/**
  * V8's worker threads per local node (Node's default is 4: its JIT compiles, GC helpers). A local
  * cluster runs its nodes on one machine, six of them by default: with four workers each, 24 threads
  * contend for the cores while the nodes warm up (a first reshard compiles ~90 functions per node).
@@ -51,6 +60,8 @@ type WarmChild = ChildProcess & {pid: number}
 interface WarmPool {
   detached: boolean
   children: WarmChild[]
+  /** a warm host of several nodes (`create --single-process`), not yet used */
+  host?: WarmChild
 }
 
 // On globalThis: bin/run.js loads this module from dist/src, the command bundle has its own copy.
@@ -88,11 +99,44 @@ export function startWarmNode(argv: string[], cwd: string, detached: boolean): W
   return undefined
 }
 
+/**
+ * A host process of several embedded nodes (src/node/host.ts), not keeping this process alive.
+ * Detached hosts outlive the CLI; attached ones (--attached) end with it: their stdin closes.
+ */
+export function spawnHostProcess(detached: boolean): WarmChild {
+  const {cmd, args} = hostCommand()
+  // A host started from inside a `node --test` file must not inherit the test runner's channel.
+  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
+  const child = spawn(cmd, [...args, '--host', ...(detached ? [] : ['--attached'])], {detached, stdio: ['pipe', 'pipe', 'ignore'], env})
+  child.on('error', () => {})
+  child.stdin?.on('error', () => {})
+  child.unref()
+  for (const h of [child.stdin, child.stdout] as unknown as ({unref?: () => void} | null)[]) h?.unref?.()
+  if (child.pid === undefined) throw new Error(`could not start ${cmd}`)
+  return child as WarmChild
+}
+
+/** Start a warm host process for a `create --single-process`. */
+export function prewarmHost(detached: boolean): void {
+  pools[KEY] = {detached, children: [], host: spawnHostProcess(detached)}
+}
+
+/** The warm host, if one with this detachment is there and alive; it is the caller's from now on. */
+export function takeWarmHost(detached: boolean): WarmChild | undefined {
+  const pool = pools[KEY]
+  const host = pool?.host
+  if (!pool || !host || pool.detached !== detached) return undefined
+  pool.host = undefined
+  return host.exitCode === null && host.signalCode === null && host.stdin?.writable ? host : undefined
+}
+
 /** Let the unused warm processes go (they exit when their stdin closes). */
 export function discardWarmNodes(): void {
   const pool = pools[KEY]
   if (!pool) return
   for (const child of pool.children.splice(0)) child.stdin?.end()
+  pool.host?.stdin?.end()
+  pool.host = undefined
 }
 
 export interface ManifestFlag {
@@ -109,6 +153,11 @@ export interface ManifestFlag {
  * with the oclif manifest's flags; anything not understood means undefined (no warm start).
  */
 export function localCreateNodes(argv: string[], flags: Record<string, ManifestFlag>): number | undefined {
+  return localCreatePlan(argv, flags)?.nodes
+}
+
+/** localCreateNodes, and whether the nodes are to share one process (--single-process). */
+export function localCreatePlan(argv: string[], flags: Record<string, ManifestFlag>): {nodes: number; singleProcess: boolean} | undefined {
   const byName = new Map<string, [string, ManifestFlag]>()
   for (const [name, f] of Object.entries(flags)) {
     byName.set(`--${name}`, [name, f])
@@ -134,7 +183,7 @@ export function localCreateNodes(argv: string[], flags: Record<string, ManifestF
   const masters = num('masters')
   const replicas = num('replicas')
   if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return undefined
-  return masters * (replicas + 1)
+  return {nodes: masters * (replicas + 1), singleProcess: values.get('single-process') === true}
 }
 
 /**
@@ -146,6 +195,7 @@ export function localCreateNodes(argv: string[], flags: Record<string, ManifestF
  */
 export function prewarmForCreate(argv: string[]): void {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
-  const nodes = localCreateNodes(argv, manifest.commands.create?.flags ?? {})
-  if (nodes) prewarmNodes(nodes, true)
+  const plan = localCreatePlan(argv, manifest.commands.create?.flags ?? {})
+  if (plan?.singleProcess) prewarmHost(true)
+  else if (plan) prewarmNodes(plan.nodes, true)
 }

@@ -96,8 +96,27 @@ function printCrashReport(r: Report, server: NodeServer, current: Current): void
   r.raw(configDebugInfo(server))
 }
 
+/**
+ * Nodes that share one process with others (src/node/host.ts, `create --single-process`): how one
+ * of them dies without taking the process and the other nodes with it. `status` is the exit status
+ * its own process would have had.
+ */
+const hostedDeaths = new WeakMap<NodeServer, (status: number) => void>()
+
+export function setHostedDeath(server: NodeServer, die: (status: number) => void): void {
+  hostedDeaths.set(server, die)
+}
+
+/** Thrown out of the command that killed a hosted node (its connections are gone already). */
+export class HostedNodeDied extends Error {}
+
 /** Death by `signal` with its default action (bugReportEnd): the exit status says which it was. */
-function dieBy(signal: keyof typeof SIGNO): never {
+function dieBy(server: NodeServer, signal: keyof typeof SIGNO): never {
+  const hosted = hostedDeaths.get(server)
+  if (hosted) {
+    hosted(128 + SIGNO[signal])
+    throw new HostedNodeDied(`node died by ${signal}`)
+  }
   process.removeAllListeners(signal)
   process.kill(process.pid, signal)
   // the signal is delivered before kill(2) returns to a single-threaded caller; never reached
@@ -125,7 +144,7 @@ export function crashBySignal(server: NodeServer, signal: keyof typeof SIGNO, st
   // redis installs the handler only with crash-log-enabled; without it the signal just kills
   // si_code 0 (SI_USER): the signal the node dies by comes from kill(2), its own or another's
   if (server.config.bool('crash-log-enabled')) bugReport(server, [`Redis ${REDIS_VERSION} crashed by signal: ${SIGNO[signal]}, si_code: 0`], stack, current)
-  dieBy(signal)
+  dieBy(server, signal)
 }
 
 /** _serverPanic's head lines: "Guru Meditation: <msg> #<where>". */
@@ -142,7 +161,7 @@ export function codeLocation(stack: string | undefined): string {
 /** _serverPanic (DEBUG PANIC): "Guru Meditation" at the JS location that panicked, then abort(). */
 export function serverPanic(server: NodeServer, msg: string, stack: string | undefined, current: Current = null): never {
   bugReport(server, panicHead(`${msg} #${codeLocation(stack)}`), stack, current)
-  dieBy('SIGABRT')
+  dieBy(server, 'SIGABRT')
 }
 
 /**

@@ -5,6 +5,8 @@
 // CLI starts a local cluster's nodes while it is still loading itself): it loads the node's code,
 // then reads `{"argv": [...], "cwd": "..."}` as one line on stdin and runs as if started with that
 // command line in that directory; stdin closed without a line: it exits.
+// `--host [--attached]`: several data nodes in this one process (src/node/host.ts), their command
+// lines read from stdin.
 import {NodeStartError} from './errors.js'
 
 function warmArgv(): Promise<string[]> {
@@ -31,6 +33,8 @@ function warmArgv(): Promise<string[]> {
 const warm = process.argv.length === 3 && process.argv[2] === '--warm'
 const run = warm
   ? import('./run.js').then(async (m) => m.runNodeForeground(await warmArgv()))
+  : process.argv[2] === '--host'
+    ? import('./host.js').then((m) => m.runHost(process.argv[3] === '--attached'))
   : process.argv.includes('--sentinel')
     ? import('./sentinel/index.js').then((m) => m.runSentinelForeground(process.argv.slice(2)))
     : import('./run.js').then((m) => m.runNodeForeground(process.argv.slice(2)))

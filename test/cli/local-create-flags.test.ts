@@ -15,9 +15,9 @@ const {root, env, cleanup} = isolatedCli('redis-ts-create-flags-')
 describe('local create flags', () => {
   after(cleanup)
 
-  test('--foreground: SIGINT stops every node and removes the files', {timeout: 90000}, async () => {
-    const dir = join(root, 'fg')
-    const child = spawn(process.execPath, [BIN, 'create', '--dir', dir, '--port', '0', '--persistence', 'none', '--foreground', '--yes'], {cwd: ROOT, env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  for (const single of [false, true]) test(`--foreground${single ? ' --single-process' : ''}: SIGINT stops every node${single ? ' and the host' : ''} and removes the files`, {timeout: 90000}, async () => {
+    const dir = join(root, single ? 'fg-single' : 'fg')
+    const child = spawn(process.execPath, [BIN, 'create', '--dir', dir, '--port', '0', '--persistence', 'none', '--foreground', '--yes', ...(single ? ['--single-process'] : [])], {cwd: ROOT, env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))
@@ -28,11 +28,24 @@ describe('local create flags', () => {
     }
     const pids: number[] = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')).nodes.map((n: {pid: number}) => n.pid)
     assert.ok(pids.every(isAlive))
+    // --single-process: the stubs' parent is the one host process
+    const hosts = single ? [...new Set(pids.map((p) => Number(readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1].split(' ')[1])))] : []
+    if (single) assert.equal(hosts.length, 1)
+    pids.push(...hosts)
     child.kill('SIGINT')
     await exited
     assert.match(out, /Stopping the local cluster/)
     assert.ok(pids.every((p) => !isAlive(p)), 'no node left')
     assert.equal(existsSync(dir), false, 'no file left')
+  })
+
+  test('--single-process is refused where it does not apply, with one line and nothing started', {timeout: 60000}, async () => {
+    for (const args of [['--server', 'redis-server'], ['--sentinel'], ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3']]) {
+      const r = await runCli(['create', '--single-process', '--yes', '--name', 'sp-refused', ...args], {env})
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /^Error: --single-process .*(embedded|does not apply)/m)
+    }
+    assert.equal(existsSync(join(env.XDG_STATE_HOME!, 'redis-ts', 'sp-refused')), false)
   })
 
   test('--bind ::1 and --password-env: reachable over IPv6 with the password, which is never printed', {timeout: 90000}, async (t) => {

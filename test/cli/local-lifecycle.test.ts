@@ -3,7 +3,7 @@
 // logs, destroy (no process, no file); two named clusters side by side; busy ports.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {Cluster, Redis} from 'ioredis'
 import {isolatedCli} from '../helpers/cli.js'
@@ -22,12 +22,21 @@ async function withCluster(nodes: {host: string; port: number}[], fn: (c: Cluste
   }
 }
 
-async function lifecycle(name: string, server: string): Promise<void> {
-  const created = await json(['create', '--name', name, '--replicas', '1', '--yes', '--server', server])
+/** The parent of a process (a hosted node's stub: its host process). */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1])
+}
+
+async function lifecycle(name: string, server: string, extra: string[] = []): Promise<void> {
+  const single = extra.includes('--single-process')
+  const created = await json(['create', '--name', name, '--replicas', '1', '--yes', '--server', server, ...extra])
   const nodes: {host: string; port: number; id: string; role: string; pid: number}[] = created.result.nodes
   assert.equal(nodes.length, 6)
   assert.match(created.result.env.REDIS_CLUSTER_NODES, /^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+){5}$/)
   const pids = nodes.map((n) => n.pid)
+  // --single-process: one host process (the stubs' parent) runs the six nodes
+  const hosts = new Set(single ? pids.map(parentOf) : [])
+  if (single) assert.equal(hosts.size, 1, 'one host process')
   const dir = created.result.dir
   assert.ok(dir.startsWith(env.XDG_STATE_HOME), dir)
   try {
@@ -45,6 +54,13 @@ async function lifecycle(name: string, server: string): Promise<void> {
     assert.equal(status.result.nodes.reduce((a: number, n: {role: string; keys: number}) => a + (n.role === 'master' ? n.keys : 0), 0), 100)
 
     const replica = nodes.find((n) => n.role === 'replica')!
+    if (single) {
+      // a signal that would only pause the stub is refused, and changes nothing
+      const stop = await cli(['local', 'kill-node', String(replica.port), '--name', name, '--signal', 'SIGSTOP'])
+      assert.equal(stop.code, 2, stop.stderr)
+      assert.match(stop.stderr, /share one process \(--single-process\)/)
+      assert.equal((await json(['local', 'status', '--name', name])).result.running, 6)
+    }
     await json(['local', 'kill-node', String(replica.port), '--name', name])
     assert.equal(isAlive(replica.pid), false)
     const list = await json(['local', 'list'])
@@ -95,11 +111,12 @@ async function lifecycle(name: string, server: string): Promise<void> {
     assert.equal(logs.code, 0)
     assert.ok(logs.stdout.trim().split('\n').length >= 1 && logs.stdout.trim().split('\n').length <= 5, logs.stdout)
     pids.push(added.result.pid, ...start.result.nodes.map((n: {pid: number}) => n.pid))
+    if (single) for (const p of [added.result.pid, ...start.result.nodes.map((n: {pid: number}) => n.pid)]) hosts.add(parentOf(p))
   } finally {
     const d = await cli(['local', 'destroy', '--name', name])
     assert.equal(d.code, 0, d.stderr)
   }
-  assert.ok(pids.every((p) => !isAlive(p)), 'destroy leaves no process')
+  assert.ok([...pids, ...hosts].every((p) => !isAlive(p)), 'destroy leaves no process')
   assert.equal(existsSync(dir), false, 'destroy leaves no file')
 }
 
@@ -108,6 +125,10 @@ describe('local cluster lifecycle', () => {
 
   test('embedded: create, status, kill-node, restart-node, stop, start (same ids, data back), add-node, logs, destroy', {timeout: 110000}, async () => {
     await lifecycle('emb', 'embedded')
+  })
+
+  test('embedded --single-process: the same lifecycle, the nodes in one host process', {timeout: 110000}, async () => {
+    await lifecycle('single', 'embedded', ['--single-process'])
   })
 
   test('redis-server: the same lifecycle', {timeout: 110000, skip: redisSkip()}, async () => {

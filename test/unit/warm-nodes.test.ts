@@ -4,7 +4,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {packageRoot, localCreateNodes, type ManifestFlag} from '../../src/local/warm.js'
+import {packageRoot, localCreateNodes, localCreatePlan, type ManifestFlag} from '../../src/local/warm.js'
 
 const flags = (JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}).commands.create.flags
 
@@ -29,4 +29,10 @@ test('anything else starts none', () => {
   assert.equal(localCreateNodes(['--masters', '2'], flags), undefined)
   assert.equal(localCreateNodes(['--replicas', '-1'], flags), undefined)
   assert.equal(localCreateNodes(['--masters', 'abc'], flags), undefined)
+})
+
+test('--single-process: one warm host instead of a process per node', () => {
+  assert.deepEqual(localCreatePlan(['--replicas', '1', '--single-process', '--yes'], flags), {nodes: 6, singleProcess: true})
+  assert.deepEqual(localCreatePlan(['--replicas', '1'], flags), {nodes: 6, singleProcess: false})
+  assert.equal(localCreatePlan(['--single-process', '--server', 'redis-server'], flags), undefined)
 })

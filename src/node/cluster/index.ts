@@ -251,6 +251,11 @@ export function createCluster(server: NodeServer): ClusterModule {
       if (blockedTimer) clearInterval(blockedTimer)
       await rt.stop()
     },
+    kill: () => {
+      rt.killed = true
+      if (blockedTimer) clearInterval(blockedTimer)
+      void rt.stop().catch(() => {})
+    },
   } as ClusterModule & {runtime: ClusterRuntime}
 }
 

@@ -101,9 +101,12 @@ export class ClusterRuntime {
    * change must survive a crash (epochs, votes, slot ownership). A temp file + rename + directory
    * fsync per save cost 4x more and made every SETSLOT of a reshard pay for it on every node.
    */
+  /** The node's process is dying (a hosted node killed, src/node/host.ts): nothing more is written. */
+  killed = false
+
   private writeConfig(text: string, fsync: boolean): void {
     const file = this.opts.configFile
-    if (!file) return
+    if (!file || this.killed) return
     if (!fsync && this.written?.text === text) return
     try {
       writeConfigInPlace(file, text, fsync)

@@ -150,6 +150,8 @@ export interface ClusterModule {
   commands: CommandSpec[]
   start?(): Promise<void> | void
   stop?(): Promise<void> | void
+  /** The node's process dies (a hosted node killed: src/node/host.ts): stop at once, writing nothing. */
+  kill?(): void
   /** the bus port it listens on, once started (RunningNode.busPort) */
   busPort?(): number
 }
