@@ -98,6 +98,17 @@ function statCpuMs(path: string): number {
 }
 
 /** utime + stime of a process in ms (Linux /proc; 0 once it is gone): CPU used, robust on a shared machine. */
+/** The parent of a process (a --single-process node's stub: its host process). */
+export function parentPid(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+}
+
+/** The processes that run a local cluster's nodes: one per node, or --single-process hosts. */
+export function nodeProcesses(cluster: {singleProcess?: boolean; nodes: {pid: number}[]}): number[] {
+  return cluster.singleProcess ? [...new Set(cluster.nodes.map((n) => parentPid(n.pid)))] : cluster.nodes.map((n) => n.pid)
+}
+
 export function processCpuMs(pid: number): number {
   return statCpuMs(`/proc/${pid}/stat`)
 }
@@ -151,9 +162,10 @@ export async function withLoadedCluster<T>(
   replicas: number,
   keys: number,
   fn: (c: {cluster: Awaited<ReturnType<typeof startLocalCluster>>; seed: string; target: View['nodes'][number]}) => Promise<T>,
+  opts: {singleProcess?: boolean} = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-bench-reshard-'))
-  const cluster = await startLocalCluster({dir, masters: 3, replicas, server})
+  const cluster = await startLocalCluster({dir, masters: 3, replicas, server, ...(opts.singleProcess ? {singleProcess: true} : {})})
   const pool = new NodePool({})
   try {
     const seed = cluster.addresses[0]

@@ -5,17 +5,20 @@
 // meets), engines alternating which goes first; per-pair ratios and medians.
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
-// BENCH_ONLY=embedded|redis-server (one side only, e.g. while profiling), BENCH_ARGS (extra flags for
+// BENCH_SINGLE_PROCESS=1 (a third cluster: embedded nodes in one process, `create --single-process`),
+// BENCH_ONLY=embedded|single|redis-server (one cluster only, e.g. while profiling), BENCH_ARGS (extra flags for
 // reshard and rebalance, e.g. "--parallel 8"), BENCH_CLIENTS=N (N client loops — an ioredis Cluster
 // client in this process, SET and GET of the loaded keys, every GET checked — run through each move;
 // the tables then give their ops/s during the move and their errors), BENCH_RATE=R (the loops together
-// send R commands per second, paced, instead of each as fast as it can: the same work for both engines).
+// send R commands per second, paced, instead of each as fast as it can: the same work for both engines),
+// BENCH_LEAD=S (the loops run S seconds before each move starts; only the move's commands count).
 // Every run checks that no key was lost (DBSIZE over the masters equals BENCH_KEYS).
 // With BENCH_ROUNDS > 1 the table also gives the first round's ratios (a fresh cluster: the nodes' JIT
 // is still compiling the move's code then, README: reshard seventh pass), and each round's line the
 // CPU of the nodes' non-main threads (mostly TurboFan).
 import {Cluster, Redis} from 'ioredis'
-import {BIN, median, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
+import {existsSync} from 'node:fs'
+import {BIN, median, nodeProcesses, processCpuMs, processThreadCpuMs, run, withLoadedCluster} from './lib.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 50000)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096)
@@ -25,12 +28,18 @@ const ONLY = process.env.BENCH_ONLY
 /** BENCH_FRESH=N: the first reshard (and rebalance) only, on N fresh cluster pairs, the engines alternating who goes first */
 const FRESH = Number(process.env.BENCH_FRESH ?? 0)
 const REDIS = '/usr/bin/redis-server'
+/** BENCH_SINGLE_PROCESS=1: also an embedded cluster whose nodes share one process (create --single-process) */
+const SINGLE = 'single'
+const ENGINES = ['embedded', ...(process.env.BENCH_SINGLE_PROCESS === '1' ? [SINGLE] : []), REDIS].filter((s) => !ONLY || s.endsWith(ONLY))
+const LABEL: Record<string, string> = {embedded: 'embedded', [SINGLE]: 'embedded --single-process', [REDIS]: '--server redis-server'}
 /** BENCH_ARGS: extra flags for both commands (e.g. "--parallel 8"), to compare the mover's settings */
 const EXTRA = (process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)
 /** BENCH_CLIENTS: client loops running through every move (0: none) */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 0)
 /** BENCH_RATE: commands per second of all loops together (0: closed loops, each as fast as it can) */
 const RATE = Number(process.env.BENCH_RATE ?? 0)
+/** BENCH_LEAD: seconds the client loops run before each move starts (0: they start with it) */
+const LEAD = Number(process.env.BENCH_LEAD ?? 0)
 
 interface Result {
   server: string
@@ -58,7 +67,7 @@ interface LoadResult {
  * count stay what the load wrote) through an ioredis Cluster client, which follows MOVED and ASK.
  * A GET that returns anything else is a lost or wrong value: the run fails.
  */
-async function clientLoad(seed: string): Promise<{stop(): Promise<LoadResult>}> {
+async function clientLoad(seed: string): Promise<{reset(): void; stop(): Promise<LoadResult>}> {
   const [host, port] = seed.split(':')
   const c = new Cluster([{host, port: Number(port)}], {redisOptions: {maxRetriesPerRequest: 2}})
   await c.ping()
@@ -89,6 +98,10 @@ async function clientLoad(seed: string): Promise<{stop(): Promise<LoadResult>}> 
   }
   const loops = Array.from({length: CLIENTS}, loop)
   return {
+    /** count commands from now on (BENCH_LEAD: those sent before the move are not its figures; errors all count) */
+    reset() {
+      r.ops = 0
+    },
     async stop() {
       running = false
       await Promise.all(loops)
@@ -102,6 +115,10 @@ async function clientLoad(seed: string): Promise<{stop(): Promise<LoadResult>}> 
 /** Time one CLI move, with the client loops running through it when BENCH_CLIENTS is set. */
 async function timedUnderLoad(seed: string, args: string[]): Promise<{s: number; load?: LoadResult}> {
   const load = CLIENTS > 0 ? await clientLoad(seed) : undefined
+  if (load && LEAD > 0) {
+    await new Promise((r) => setTimeout(r, LEAD * 1000))
+    load.reset()
+  }
   let s: number
   try {
     s = await timed(args)
@@ -128,17 +145,24 @@ async function masterKeys(addresses: string[]): Promise<number> {
   return n
 }
 
+// GNU time, when there, gives the CLI's own CPU per move (stderr): the same for every engine.
+const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'CLI-CPU %U %S'] : []
+
 async function timed(args: string[]): Promise<number> {
-  const r = await run(process.execPath, [BIN, ...args])
+  const cmd = [...TIME, process.execPath, BIN, ...args]
+  const r = await run(cmd[0], cmd.slice(1))
   if (r.code !== 0) throw new Error(`redis-ts ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-800)} ${r.stdout.slice(-800)}`)
+  const m = /CLI-CPU ([\d.]+) ([\d.]+)/.exec(r.stderr)
+  if (m) process.stderr.write(`  CLI ${args[0]}: ${(r.ms / 1000).toFixed(2)} s, CPU user ${m[1]} sys ${m[2]}\n`)
   return r.ms / 1000
 }
 
 async function one(server: string, rounds = ROUNDS): Promise<Result> {
-  return withLoadedCluster(server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
-    const cpu = () => cluster.nodes.reduce((a, n) => a + processCpuMs(n.pid), 0) / 1000
+  return withLoadedCluster(server === SINGLE ? 'embedded' : server, REPLICAS, KEYS, async ({cluster, seed, target}) => {
+    const procs = nodeProcesses(cluster)
+    const cpu = () => procs.reduce((a, pid) => a + processCpuMs(pid), 0) / 1000
     // the nodes' other threads: on a fresh embedded node mostly TurboFan compiling the move's code
-    const others = () => cluster.nodes.reduce((a, n) => a + processThreadCpuMs(n.pid).others, 0) / 1000
+    const others = () => procs.reduce((a, pid) => a + processThreadCpuMs(pid).others, 0) / 1000
     let best: Result = {server, reshardS: Infinity, rebalanceS: Infinity, reshardCpuS: Infinity, rebalanceCpuS: Infinity}
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`${server} round ${round + 1}: reshard ${SLOTS} slots + rebalance...\n`)
@@ -168,55 +192,60 @@ async function one(server: string, rounds = ROUNDS): Promise<Result> {
       }
     }
     return best
-  })
+  }, {singleProcess: server === SINGLE})
 }
 
 /** The figure a CI job meets: one reshard on a cluster just created and loaded, N times, medians. */
 async function freshPairs(): Promise<void> {
-  const rows: {e: Result; s: Result}[] = []
+  const rows: Record<string, Result>[] = []
   for (let i = 0; i < FRESH; i++) {
     const got: Record<string, Result> = {}
-    for (const srv of i % 2 === 0 ? ['embedded', REDIS] : [REDIS, 'embedded']) got[srv] = await one(srv, 1)
-    rows.push({e: got.embedded, s: got[REDIS]})
+    // the engines take turns going first
+    for (const srv of i % 2 === 0 ? ENGINES : [...ENGINES].reverse()) got[srv] = await one(srv, 1)
+    rows.push(got)
   }
-  const r2 = (a: number, b: number) => (a / b).toFixed(2)
-  const out = ['| fresh pair | reshard embedded / redis-server (s) | ratio | nodes CPU (s) | rebalance embedded / redis-server (s) | ratio | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
-  // BENCH_CLIENTS: the clients' commands per second during each move, embedded / redis-server, and their errors
-  const ops = (x: {e: Result; s: Result}) => (CLIENTS > 0 ? ` ${Math.round(x.e.reshardOps ?? 0)} / ${Math.round(x.s.reshardOps ?? 0)} | ${Math.round(x.e.rebalanceOps ?? 0)} / ${Math.round(x.s.rebalanceOps ?? 0)} | ${x.e.clientErrors ?? 0} / ${x.s.clientErrors ?? 0} |` : '')
+  const mine = ENGINES.filter((e) => e !== REDIS)
+  const vs = ENGINES.includes(REDIS) ? mine : []
+  const names = ENGINES.map((e) => LABEL[e]).join(' / ')
+  const ratios = `${mine.map((e) => LABEL[e]).join(' / ')} ÷ redis-server`
+  const out = [`| fresh run | reshard ${names} (s) | ${ratios} | nodes CPU (s) | rebalance (s) | ratio | nodes CPU (s) |`, '|---|---:|---:|---:|---:|---:|---:|']
+  const all = (f: (r: Result) => number, row: Record<string, Result>, d = 2) => ENGINES.map((e) => f(row[e]).toFixed(d)).join(' / ')
+  const rat = (f: (r: Result) => number, row: Record<string, Result>) => vs.map((e) => `${(f(row[e]) / f(row[REDIS])).toFixed(2)}x`).join(' / ')
+  // BENCH_CLIENTS: the clients' commands per second during each move, per engine, and their errors
   if (CLIENTS > 0) {
     out[0] += ' clients ops/s, reshard | clients ops/s, rebalance | client errors |'
     out[1] += '---:|---:|---:|'
   }
-  rows.forEach((x, i) => {
-    const {e, s} = x
-    out.push(`| ${i + 1}${i % 2 ? ' (redis-server first)' : ''} | ${e.reshardS.toFixed(2)} / ${s.reshardS.toFixed(2)} | ${r2(e.reshardS, s.reshardS)}x | ${e.reshardCpuS.toFixed(2)} / ${s.reshardCpuS.toFixed(2)} | ${e.rebalanceS.toFixed(2)} / ${s.rebalanceS.toFixed(2)} | ${r2(e.rebalanceS, s.rebalanceS)}x | ${e.rebalanceCpuS.toFixed(2)} / ${s.rebalanceCpuS.toFixed(2)} |${ops(x)}`)
+  const ops = (row: Record<string, Result>) => (CLIENTS > 0 ? ` ${all((r) => r.reshardOps ?? 0, row, 0)} | ${all((r) => r.rebalanceOps ?? 0, row, 0)} | ${all((r) => r.clientErrors ?? 0, row, 0)} |` : '')
+  rows.forEach((row, i) => {
+    out.push(`| ${i + 1}${i % 2 ? ' (order reversed)' : ''} | ${all((r) => r.reshardS, row)} | ${rat((r) => r.reshardS, row)} | ${all((r) => r.reshardCpuS, row)} | ${all((r) => r.rebalanceS, row)} | ${rat((r) => r.rebalanceS, row)} | ${all((r) => r.rebalanceCpuS, row)} |${ops(row)}`)
   })
-  const m = (f: (x: {e: Result; s: Result}) => number) => median(rows.map(f)).toFixed(2)
-  out.push(`| median | ${m((x) => x.e.reshardS)} / ${m((x) => x.s.reshardS)} | **${m((x) => x.e.reshardS / x.s.reshardS)}x** | ${m((x) => x.e.reshardCpuS)} / ${m((x) => x.s.reshardCpuS)} | ${m((x) => x.e.rebalanceS)} / ${m((x) => x.s.rebalanceS)} | **${m((x) => x.e.rebalanceS / x.s.rebalanceS)}x** | ${m((x) => x.e.rebalanceCpuS)} / ${m((x) => x.s.rebalanceCpuS)} |`)
-  const mo = (f: (x: {e: Result; s: Result}) => number) => Math.round(median(rows.map(f)))
-  if (CLIENTS > 0) out[out.length - 1] += ` ${mo((x) => x.e.reshardOps ?? 0)} / ${mo((x) => x.s.reshardOps ?? 0)} | ${mo((x) => x.e.rebalanceOps ?? 0)} / ${mo((x) => x.s.rebalanceOps ?? 0)} | ${rows.reduce((a, x) => a + (x.e.clientErrors ?? 0), 0)} / ${rows.reduce((a, x) => a + (x.s.clientErrors ?? 0), 0)} (all) |`
+  const m = (f: (r: Result) => number) => ENGINES.map((e) => median(rows.map((r) => f(r[e]))).toFixed(2)).join(' / ')
+  const mr = (f: (r: Result) => number) => vs.map((e) => `**${median(rows.map((r) => f(r[e]) / f(r[REDIS]))).toFixed(2)}x**`).join(' / ')
+  const mo = (f: (r: Result) => number) => ENGINES.map((e) => Math.round(median(rows.map((r) => f(r[e]))))).join(' / ')
+  out.push(`| median | ${m((r) => r.reshardS)} | ${mr((r) => r.reshardS)} | ${m((r) => r.reshardCpuS)} | ${m((r) => r.rebalanceS)} | ${mr((r) => r.rebalanceS)} | ${m((r) => r.rebalanceCpuS)} |`)
+  if (CLIENTS > 0) out[out.length - 1] += ` ${mo((r) => r.reshardOps ?? 0)} | ${mo((r) => r.rebalanceOps ?? 0)} | ${ENGINES.map((e) => rows.reduce((a, r) => a + (r[e].clientErrors ?? 0), 0)).join(' / ')} (all) |`
   console.log(out.join('\n'))
-  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh cluster pairs created and loaded for it; ratios per pair, medians.${CLIENTS > 0 ? ` ${CLIENTS} client loops (SET/GET, every GET checked)${RATE > 0 ? `, ${RATE} commands/s together,` : ''} through every move.` : ''}`)
+  console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; the first reshard of ${SLOTS} slots --from all, then rebalance, on ${FRESH} fresh sets of clusters (${names}) created and loaded for it; ratios per run, medians.${CLIENTS > 0 ? ` ${CLIENTS} client loops (SET/GET, every GET checked)${RATE > 0 ? `, ${RATE} commands/s together,` : ''}${LEAD > 0 ? ` started ${LEAD} s before each move,` : ''} through every move.` : ''}`)
 }
 
 async function main(): Promise<void> {
   if (FRESH > 0) return freshPairs()
-  const servers = ['embedded', REDIS].filter((s) => !ONLY || s.endsWith(ONLY))
   const results: Result[] = []
-  for (const s of servers) results.push(await one(s))
+  for (const s of ENGINES) results.push(await one(s))
   const out = ['| cluster | reshard (s) | keys/s | nodes CPU (s) | rebalance (s) | keys/s | nodes CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|']
   const moved = (KEYS * SLOTS) / 16384
   for (const r of results) {
-    const name = r.server === 'embedded' ? 'embedded' : '--server redis-server'
+    const name = LABEL[r.server]
     out.push(`| ${name} | ${r.reshardS.toFixed(2)} | ${Math.round(moved / r.reshardS)} | ${r.reshardCpuS.toFixed(2)} | ${r.rebalanceS.toFixed(2)} | ${Math.round(moved / r.rebalanceS)} | ${r.rebalanceCpuS.toFixed(2)} |`)
     if (CLIENTS > 0) process.stdout.write(`${name}: clients' commands/s during the first round's reshard ${Math.round(r.reshardOps ?? 0)}, rebalance ${Math.round(r.rebalanceOps ?? 0)}; client errors over all rounds ${r.clientErrors ?? 0}\n`)
   }
-  if (results.length === 2) {
-    const [e, s] = results
-    const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`
-    out.push(`| embedded / redis-server | ${x(e.reshardS, s.reshardS)} | | ${x(e.reshardCpuS, s.reshardCpuS)} | ${x(e.rebalanceS, s.rebalanceS)} | | ${x(e.rebalanceCpuS, s.rebalanceCpuS)} |`)
-    const [e1, s1] = [e.first!, s.first!]
-    if (ROUNDS > 1) out.push(`| first round: embedded / redis-server | ${x(e1.reshardS, s1.reshardS)} | | ${x(e1.reshardCpuS, s1.reshardCpuS)} | ${x(e1.rebalanceS, s1.rebalanceS)} | | ${x(e1.rebalanceCpuS, s1.rebalanceCpuS)} |`)
+  const s = results.find((r) => r.server === REDIS)
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`
+  for (const e of s ? results.filter((r) => r !== s) : []) {
+    out.push(`| ${LABEL[e.server]} / redis-server | ${x(e.reshardS, s!.reshardS)} | | ${x(e.reshardCpuS, s!.reshardCpuS)} | ${x(e.rebalanceS, s!.rebalanceS)} | | ${x(e.rebalanceCpuS, s!.rebalanceCpuS)} |`)
+    const [e1, s1] = [e.first!, s!.first!]
+    if (ROUNDS > 1) out.push(`| first round: ${LABEL[e.server]} / redis-server | ${x(e1.reshardS, s1.reshardS)} | | ${x(e1.reshardCpuS, s1.reshardCpuS)} | ${x(e1.rebalanceS, s1.rebalanceS)} | | ${x(e1.rebalanceCpuS, s1.rebalanceCpuS)} |`)
   }
   console.log(out.join('\n'))
   console.log(`\n3 masters + ${REPLICAS} replica(s) each, ${KEYS} keys; reshard of ${SLOTS} slots (about ${Math.round((KEYS * SLOTS) / 16384)} keys) --from all, then rebalance; wall time of each redis-ts command, process start included; best of ${ROUNDS}.`)
