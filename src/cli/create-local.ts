@@ -71,7 +71,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
   const base = f.port ?? f['port-base'] ?? (isDefault ? 7000 : 0)
   const tls = tlsOptionFromFlags(f)
   preflightTls(tls)
-  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? 'embedded redis-ts nodes' : f.server}${tls ? `, TLS only (${tls === true ? 'generated certificates' : 'your certificates'})` : ''}`)
+  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? (f['single-process'] ? 'embedded redis-ts nodes in one process' : 'embedded redis-ts nodes') : f.server}${tls ? `, TLS only (${tls === true ? 'generated certificates' : 'your certificates'})` : ''}`)
   const cluster = await startLocalCluster({
     pool,
     name: f.name,
@@ -112,7 +112,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
   if (tlsFiles?.checkHost === false) out.warn(`${tlsFiles.cert} does not name ${host}: clients that check host names (ioredis, Node.js) need checkServerIdentity: () => undefined (redis-cli does not check them)`)
   if (!f.foreground) renderConnect(out, nodes, {clusterFlags: refFlags(f), password: password !== undefined, ...(tlsFiles ? {tls: tlsFiles} : {})})
   if (f.env) process.stdout.write(envLines(nodes, tlsFiles).join('\n') + '\n')
-  const doc = {local: true, name: cluster.name, dir: cluster.dir, server: cluster.server, bind: cluster.bind, persistence: cluster.persistence, ...(cluster.tls ? {tls: cluster.tls} : {}), addresses: cluster.addresses, nodes, env: envObject(nodes, tlsFiles), elapsedMs}
+  const doc = {local: true, name: cluster.name, dir: cluster.dir, server: cluster.server, bind: cluster.bind, persistence: cluster.persistence, ...(cluster.singleProcess ? {singleProcess: true} : {}), ...(cluster.tls ? {tls: cluster.tls} : {}), addresses: cluster.addresses, nodes, env: envObject(nodes, tlsFiles), elapsedMs}
   return {doc, cluster}
 }
 

@@ -126,6 +126,8 @@ export interface ClusterStatus {
   server: string
   bind: string
   persistence: string
+  /** embedded nodes in one host process (create --single-process) */
+  singleProcess?: boolean
   /** a TLS-only cluster's certificate files */
   tls?: TlsPaths
   running: number
@@ -196,6 +198,7 @@ export async function clusterStatus(ref: ClusterRef): Promise<ClusterStatus> {
     server: state.server,
     bind: state.bind,
     persistence: state.persistence,
+    ...(state.singleProcess ? {singleProcess: true} : {}),
     ...(state.tls ? {tls: {ca: state.tls.ca, cert: state.tls.cert, key: state.tls.key}} : {}),
     running: nodes.filter((n) => n.pid !== null).length,
     total: nodes.length,

@@ -86,7 +86,7 @@ function slotsText(n: NodeStatus): string {
 }
 
 export function renderStatus(out: Output, s: ClusterStatus): void {
-  out.info(`Local cluster "${s.name}" (${s.server === 'embedded' ? 'embedded nodes' : s.server}, persistence ${s.persistence}${s.tls ? ', TLS only' : ''}): ${s.running}/${s.total} node(s) running, cluster_state:${s.clusterState ?? 'unknown'}`)
+  out.info(`Local cluster "${s.name}" (${s.server === 'embedded' ? (s.singleProcess ? 'embedded nodes in one process' : 'embedded nodes') : s.server}, persistence ${s.persistence}${s.tls ? ', TLS only' : ''}): ${s.running}/${s.total} node(s) running, cluster_state:${s.clusterState ?? 'unknown'}`)
   out.line(
     renderTable(
       ['address', 'role', 'id', 'slots', 'keys', 'link', 'pid', 'health'],

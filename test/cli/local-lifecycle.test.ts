@@ -50,6 +50,8 @@ async function lifecycle(name: string, server: string, extra: string[] = []): Pr
 
     const status = await json(['local', 'status', '--name', name])
     assert.equal(status.result.running, 6)
+    assert.equal(status.result.singleProcess, single ? true : undefined)
+    assert.equal(created.result.singleProcess, single ? true : undefined)
     assert.deepEqual(status.result.nodes.map((n: {id: string}) => n.id).sort(), nodes.map((n) => n.id).sort())
     assert.equal(status.result.nodes.reduce((a: number, n: {role: string; keys: number}) => a + (n.role === 'master' ? n.keys : 0), 0), 100)
 
