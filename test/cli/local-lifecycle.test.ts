@@ -133,6 +133,29 @@ describe('local cluster lifecycle', () => {
     await lifecycle('single', 'embedded', ['--single-process'])
   })
 
+  test('--single-process: a SIGKILLed master is replaced by its replica, and comes back as a replica', {timeout: 90000}, async () => {
+    const created = await json(['create', '--name', 'sp-fo', '--replicas', '1', '--yes', '--single-process', '--persistence', 'none'])
+    try {
+      const nodes: {port: number; id: string; role: string; masterId?: string}[] = created.result.nodes
+      const master = nodes.find((n) => n.role === 'master')!
+      const replica = nodes.find((n) => n.masterId === master.id)!
+      await json(['local', 'kill-node', String(master.port), '--name', 'sp-fo'])
+      let roles: Record<number, string> = {}
+      for (const deadline = Date.now() + 30000; roles[replica.port] !== 'master' && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 250))
+        const st = await json(['local', 'status', '--name', 'sp-fo'], 3)
+        roles = Object.fromEntries(st.result.nodes.map((n: {port: number; role: string}) => [n.port, n.role]))
+      }
+      assert.equal(roles[replica.port], 'master', 'the replica took over')
+      await json(['local', 'restart-node', String(master.port), '--name', 'sp-fo'])
+      const back = await json(['local', 'status', '--name', 'sp-fo'])
+      assert.equal(back.result.healthy, true)
+      assert.equal(back.result.nodes.find((n: {port: number}) => n.port === master.port).role, 'replica')
+    } finally {
+      await cli(['local', 'destroy', '--name', 'sp-fo'])
+    }
+  })
+
   test('redis-server: the same lifecycle', {timeout: 110000, skip: redisSkip()}, async () => {
     await lifecycle('real', 'redis-server')
   })
