@@ -208,20 +208,16 @@ export async function clusterStatus(ref: ClusterRef): Promise<ClusterStatus> {
   }
 }
 
-// What a signal does to a hosted node's stub (bash with its traps): ends it, so the node ends.
-const ENDING_SIGNALS = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGPIPE', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF'])
-
 /** Send a signal (default SIGKILL: a crash) to one node; its files stay, restart-node brings it back. */
 export async function killNode(ref: ClusterRef, node: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{state: LocalClusterState; node: LocalNodeState}> {
   const state = loadState(ref)
   const n = findNode(state, node)
   if (!nodeAlive(n)) throw new RedisTsError('usage', `Node ${n.port} of local cluster "${state.name}" is not running`)
   // A node sharing its process with others (--single-process) is reached through its stub process,
-  // which ends the node on a signal that ends a process; one that only pauses it would pause the stub.
-  if (state.singleProcess && !ENDING_SIGNALS.has(signal)) {
-    throw new RedisTsError('usage', `kill-node --signal ${signal}: the nodes of local cluster "${state.name}" share one process (--single-process); a node can be sent a signal that ends it (SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGUSR1, ...), not one that pauses it`, {hint: 'For pause drills (SIGSTOP / SIGCONT) create the cluster without --single-process.'})
-  }
-  process.kill(n.pid, signal)
+  // which passes every signal on (src/node/host.ts); its host sees a stopped stub through /proc, so
+  // where there is no /proc SIGSTOP goes as SIGTSTP, which the stub traps.
+  const hostedStop = state.singleProcess === true && signal === 'SIGSTOP' && !existsSync('/proc/self/stat')
+  process.kill(n.pid, hostedStop ? 'SIGTSTP' : signal)
   const deadline = Date.now() + 10000
   while (['SIGKILL', 'SIGTERM', 'SIGINT'].includes(signal) && nodeAlive(n) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
   return {state, node: n}

@@ -10,20 +10,23 @@
 // shutdown, the final save); SIGKILL, or any signal that ends the stub, is the node's crash (it
 // stops at once, saving nothing, its connections dropped); SIGHUP is ignored, as redis-server
 // ignores it. A node that ends (SHUTDOWN, a signal, DEBUG SEGFAULT, a panic) ends its stub with the
-// exit status its own process would have had. Signals that pause a process (SIGSTOP) pause only
-// the stub: `local kill-node` refuses them for hosted nodes.
+// exit status its own process would have had. SIGTSTP (trapped) or SIGSTOP (the host sees the stub
+// stopped, in /proc) stops the node alone — it reads nothing, accepts nobody, runs no cron
+// (NodeServer.freeze) — until SIGCONT; DEBUG SLEEP freezes its node alone the same way. INFO's
+// process_id and the log lines carry the stub's pid.
 //
-// What nodes in one process share: its CPU and its event loop (DEBUG SLEEP, a long script or a
-// slow command on one node stalls all of them), its V8 heap, and its pid in INFO and the logs.
+// What nodes in one process share: its CPU and its event loop (a long script or a slow command on
+// one node delays all of them) and its V8 heap.
 // The process exits once its last node has ended. Detached (the CLI's clusters): closing stdin
 // only means no more nodes. `--attached` (the programmatic API's): stdin closing — its parent exiting,
 // however it exits — crashes every node and ends the process, so none outlives its test run.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 import {HostedNodeDied, setHostedDeath} from './crash.js'
 import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
 import {ConfigFileError} from './config.js'
+import {Logger, logfilePath} from './log.js'
 import {NodeStartError} from './errors.js'
 import {LoadAborted} from './persistence/loading.js'
 import type {NodeServer} from './server.js'
@@ -37,6 +40,8 @@ const STUB = [
   `trap '' HUP`,
   `trap 'echo TERM' TERM`,
   `trap 'echo INT' INT`,
+  `trap 'echo TSTP' TSTP`,
+  `trap 'echo CONT' CONT`,
   'while :; do',
   '  read -r l; rc=$?',
   '  if [ $rc -gt 128 ]; then continue; fi',
@@ -66,6 +71,9 @@ class HostedNode {
     stub.on('error', () => {})
     createInterface({input: stub.stdout!}).on('line', (l) => {
       if (l === 'TERM' || l === 'INT') this.signal(`SIG${l}`)
+      // SIGTSTP / SIGCONT: the node stops as a stopped process does, and goes on (the stub itself
+      // cannot be stopped that way: SIGSTOP would stop the stub only)
+      else if (l === 'TSTP' || l === 'CONT') this.server?.freeze('stop', l === 'TSTP')
     })
     stub.on('exit', () => {
       // Not told to exit: the stub was killed, which is the node being killed.
@@ -89,6 +97,7 @@ class HostedNode {
   /** Listening: the pidfile (with the stub's pid), how the node dies, what ends it. */
   listening(srv: NodeServer): void {
     this.server = srv
+    srv.hosted = true
     const pidfile = srv.config.get('pidfile')
     if (pidfile) writeFileSync(pidfile, `${this.stub.pid}\n`)
     setHostedDeath(srv, (status) => this.crash(status))
@@ -145,6 +154,17 @@ class HostedNode {
     else process.stderr.write(`${msg}\n`)
     if (this.server) this.crash(e instanceof NodeStartError ? e.exitCode : 1)
     else this.finish(e instanceof NodeStartError ? e.exitCode : 1)
+  }
+}
+
+/** The process is stopped (state T: SIGSTOP, SIGTTIN ...; t: traced). */
+function stubStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    const state = stat[stat.lastIndexOf(')') + 2]
+    return state === 'T' || state === 't'
+  } catch {
+    return false
   }
 }
 
@@ -207,9 +227,20 @@ export async function runHost(attached: boolean): Promise<void> {
       reply({pid: node.stub.pid})
       // Started in the background: the next request does not wait for this node's start.
       const clusterFactory = async (srv: NodeServer) => (node.cluster = await createCluster(srv))
-      startNode({config, clusterFactory, onListening: (srv) => node.listening(srv)}).catch((e: unknown) => node.failed(e))
+      // the node's log lines and INFO's process_id carry its stub's pid (the pid that stands for it)
+      const logger = new Logger()
+      logger.pid = node.stub.pid
+      logger.file = logfilePath(config)
+      startNode({config, logger, clusterFactory, onListening: (srv) => node.listening(srv)}).catch((e: unknown) => node.failed(e))
     }
     busy = false
+  }
+  // A stub stopped by SIGSTOP (which it cannot trap): its node stops as its own process would, and
+  // goes on when the stub is continued (Linux: the stub's state in /proc).
+  if (existsSync('/proc/self/stat')) {
+    setInterval(() => {
+      for (const n of nodes) n.server?.freeze('sigstop', stubStopped(n.stub.pid))
+    }, 100).unref()
   }
   const input = createInterface({input: process.stdin})
   input.on('line', (l) => {

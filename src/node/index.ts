@@ -87,7 +87,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RunningNod
   if (opts.silent) logger.silent = true
   const server = new NodeServer({config, clock: opts.clock, logger, memberLimit: opts.memberLimit})
   if (!opts.logger) logger.file = logfilePath(config)
-  logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (redis-ts embedded node)`)
+  logger.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${logger.pid}, just started (redis-ts embedded node)`)
   installRdbPersistence(server)
   installAof(server)
   installReplication(server)

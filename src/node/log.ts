@@ -34,10 +34,12 @@ export class Logger {
   /** Tests can capture lines instead of printing. */
   sink?: (line: string) => void
   silent = false
+  /** The pid the lines carry, INFO's process_id: the node's process (a hosted node's: its stub's, src/node/host.ts). */
+  pid = process.pid
 
   log(level: LogLevel, msg: string): void {
     if (RANK[level] < RANK[this.level] || this.silent) return
-    this.write(formatLogLine(level, msg, this.role, new Date()))
+    this.write(formatLogLine(level, msg, this.role, new Date(), this.pid))
   }
   /** A line a background-save child reported: its pid, role C (redis' child logs as itself). */
   child(level: LogLevel, msg: string, pid: number): void {
@@ -88,7 +90,7 @@ export function logStartBanner(logger: Logger, config: {get(name: string): strin
     `    redis-ts embedded node (Redis ${REDIS_VERSION} compatible) 64 bit`,
     `    Running in ${mode} mode`,
     `    Port: ${port}`,
-    `    PID: ${process.pid}`,
+    `    PID: ${logger.pid}`,
     '',
   ].join('\n'))
 }

@@ -205,6 +205,20 @@ export class NodeServer extends EventEmitter {
   /** DEBUG PAUSE-CRON 1: the periodic cron does nothing (redis server.pause_cron). */
   cronPaused = false
   /**
+   * Frozen as a stopped process is (a node sharing its process with others, src/node/host.ts:
+   * SIGTSTP to its stub, DEBUG SLEEP): it reads nothing from its clients, bus and replication
+   * links, accepts nobody, runs no cron; thawed, it goes on where it was. freezeHooks: the cluster
+   * and replication layers' part.
+   */
+  frozen = false
+  /** why it is frozen: 'stop' (SIGTSTP until SIGCONT), 'sleep' (DEBUG SLEEP) */
+  private readonly frozenBy = new Set<string>()
+  /** one of several nodes of a host process (src/node/host.ts): DEBUG SLEEP freezes it alone */
+  hosted = false
+  readonly freezeHooks: ((frozen: boolean) => void)[] = []
+  private frozenSockets: net.Socket[] = []
+  private frozenAccepts: (() => void)[] = []
+  /**
    * A SIGTERM/SIGINT not yet acted on (redis server.shutdown_asap): the signal handler only
    * records it, the next cron tick runs the shutdown, SHUTDOWN ABORT can still clear it.
    */
@@ -607,6 +621,17 @@ export class NodeServer extends EventEmitter {
   }
 
   private accept(sock: net.Socket): void {
+    if (this.frozen) {
+      // a stopped process accepts nobody: the connection waits (as in the listen backlog)
+      sock.pause()
+      sock.on('error', () => undefined)
+      this.frozenAccepts.push(() => {
+        if (sock.destroyed) return
+        this.accept(sock)
+        sock.resume()
+      })
+      return
+    }
     sock.setNoDelay(true)
     // a refused connection (maxclients, protected mode) may be reset by its peer before it is
     // closed: without a listener that error would end the process
@@ -637,8 +662,31 @@ export class NodeServer extends EventEmitter {
     this.emit('sessionClosed', s)
   }
 
+  /** Freeze or thaw the node for `reason` (see `frozen`): it thaws once no reason is left. */
+  freeze(reason: string, on: boolean): void {
+    if (on) this.frozenBy.add(reason)
+    else this.frozenBy.delete(reason)
+    on = this.frozenBy.size > 0
+    if (this.frozen === on) return
+    this.frozen = on
+    if (on) {
+      // only the sockets that were flowing: a session's own pause (none today) stays
+      for (const s of this.sessions.values()) {
+        const sock = s.socket
+        if (sock && !sock.isPaused()) {
+          sock.pause()
+          this.frozenSockets.push(sock)
+        }
+      }
+    } else {
+      for (const sock of this.frozenSockets.splice(0)) if (!sock.destroyed) sock.resume()
+    }
+    for (const h of this.freezeHooks) h(on)
+    if (!on) for (const a of this.frozenAccepts.splice(0)) a()
+  }
+
   private serverCron(): void {
-    if (this.cronPaused) return
+    if (this.cronPaused || this.frozen) return
     // While loading this is redis's whileBlockedCron between chunks: it acts on a pending signal
     // (shutdown() saves nothing then) and does nothing else.
     if (this.shutdownAsap && !this.shuttingDown && this.shutdownMstime === 0) this.shutdownFromSignal(this.shutdownAsap.signal)

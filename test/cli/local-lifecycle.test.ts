@@ -57,11 +57,13 @@ async function lifecycle(name: string, server: string, extra: string[] = []): Pr
 
     const replica = nodes.find((n) => n.role === 'replica')!
     if (single) {
-      // a signal that would only pause the stub is refused, and changes nothing
-      const stop = await cli(['local', 'kill-node', String(replica.port), '--name', name, '--signal', 'SIGSTOP'])
-      assert.equal(stop.code, 2, stop.stderr)
-      assert.match(stop.stderr, /share one process \(--single-process\)/)
-      assert.equal((await json(['local', 'status', '--name', name])).result.running, 6)
+      // SIGSTOP / SIGCONT stop and continue the node alone (its host sees the stub stopped)
+      await json(['local', 'kill-node', String(replica.port), '--name', name, '--signal', 'SIGSTOP'])
+      const frozen = await json(['local', 'status', '--name', name], 3)
+      assert.equal(frozen.result.nodes.find((n: {port: number}) => n.port === replica.port).health, 'unreachable')
+      assert.equal(frozen.result.running, 6)
+      await json(['local', 'kill-node', String(replica.port), '--name', name, '--signal', 'SIGCONT'])
+      assert.equal((await json(['local', 'status', '--name', name])).result.healthy, true)
     }
     await json(['local', 'kill-node', String(replica.port), '--name', name])
     assert.equal(isAlive(replica.pid), false)

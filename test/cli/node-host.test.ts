@@ -1,6 +1,7 @@
 // Several embedded nodes in one host process (src/node/host.ts, `create --single-process`): each
 // node's stub process stands for it — a signal to the stub acts on that node alone, a node that ends
-// ends its stub with the status its own process would have had, the host ends with its last node.
+// ends its stub with the status its own process would have had, the host ends with its last node;
+// DEBUG SLEEP and SIGTSTP stop one node only.
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
@@ -90,6 +91,54 @@ describe('embedded nodes in one host process', () => {
     await gone(shut)
     await waitFor(() => !isAlive(hostPid), 10000, 'the host exits after its last node')
     for (const x of nodes) x.client.disconnect()
+  })
+
+  test('DEBUG SLEEP and SIGTSTP stop one node, the others go on; it answers again after (SIGCONT)', {timeout: 60000}, async () => {
+    const {host, nodes} = await hostNodes(2, 'freeze')
+    const [a, b] = nodes
+    const other = new Redis({port: a.port, host: '127.0.0.1', lazyConnect: true})
+    try {
+      await a.client.set('k', 'v')
+      const t0 = Date.now()
+      const slept = a.client.debug('sleep', '1.5')
+      await new Promise((r) => setTimeout(r, 100))
+      // the other node of the host answers at once; the sleeping one only once it wakes
+      const pong = b.client.ping().then(() => Date.now() - t0)
+      const late = other.get('k').then((v) => ({v, ms: Date.now() - t0}))
+      assert.ok((await pong) < 1000, 'the other node is not stalled')
+      assert.equal(await slept, 'OK')
+      const got = await late
+      assert.equal(got.v, 'v')
+      assert.ok(got.ms >= 1400, `the sleeping node answered after ${got.ms} ms`)
+
+      process.kill(a.pid, 'SIGTSTP')
+      await new Promise((r) => setTimeout(r, 200))
+      const stopped = other.ping().then(() => Date.now())
+      await new Promise((r) => setTimeout(r, 800))
+      assert.equal(await b.client.ping(), 'PONG')
+      const contAt = Date.now()
+      process.kill(a.pid, 'SIGCONT')
+      assert.ok((await stopped) >= contAt, 'a stopped node answers only after SIGCONT')
+      assert.ok(isAlive(a.pid), 'the stub is not stopped itself')
+
+      // SIGSTOP stops the stub itself, which its host sees: the node stops too, until SIGCONT
+      process.kill(a.pid, 'SIGSTOP')
+      await new Promise((r) => setTimeout(r, 300))
+      const stopped2 = other.ping().then(() => Date.now())
+      await new Promise((r) => setTimeout(r, 500))
+      assert.equal(await b.client.ping(), 'PONG')
+      const contAt2 = Date.now()
+      process.kill(a.pid, 'SIGCONT')
+      assert.ok((await stopped2) >= contAt2, 'a SIGSTOPped node answers only after SIGCONT')
+
+      // the pid that stands for the node is the one INFO and the log give
+      assert.match(await other.info('server'), new RegExp(`process_id:${a.pid}\r\n`))
+      assert.match(readFileSync(join(a.dir, 'node.log'), 'utf8'), new RegExp(`^${a.pid}:M `, 'm'))
+    } finally {
+      other.disconnect()
+      for (const x of nodes) x.client.disconnect()
+      host.close()
+    }
   })
 
   test('an attached host crashes its nodes when its stdin closes (its parent is gone)', {timeout: 60000}, async () => {

@@ -243,6 +243,7 @@ export function createCluster(server: NodeServer): ClusterModule {
       isReplica: () => rt.st.myself.isReplica,
     },
     start: async () => {
+      server.freezeHooks.push((on) => rt.freeze(on))
       await rt.start()
       blockedTimer = setInterval(redirectBlockedClients, 100)
       blockedTimer.unref()

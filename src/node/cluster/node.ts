@@ -17,6 +17,8 @@ export interface BusLink {
   readonly remoteIp: string
   send(frame: Buffer): void
   close(): void
+  /** Stop / start reading (a frozen node: NodeServer.freeze). */
+  freeze?(on: boolean): void
   /** Bytes queued for this link and not yet handed to the kernel (CLUSTER LINKS send-buffer-used). */
   readonly sendBufferUsed?: number
 }

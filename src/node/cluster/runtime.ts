@@ -73,7 +73,20 @@ export class ClusterRuntime {
     this.cron.unref()
   }
 
+  /** Frozen (NodeServer.freeze): no cron, the links read nothing. */
+  frozen = false
+
+  freeze(on: boolean): void {
+    this.frozen = on
+    this.bus.freeze(on)
+    for (const n of this.st.nodes.values()) {
+      n.link?.freeze?.(on)
+      n.inboundLink?.freeze?.(on)
+    }
+  }
+
   tick(): void {
+    if (this.frozen) return
     try {
       clusterCron(this.st)
       this.st.beforeSleep()

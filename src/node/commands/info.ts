@@ -62,7 +62,7 @@ function section(server: NodeServer, name: string): string[] | null {
         'multiplexing_api:epoll',
         'atomicvar_api:c11-builtin',
         'gcc_version:0.0.0',
-        `process_id:${process.pid}`,
+        `process_id:${server.log.pid}`,
         'process_supervised:no',
         `run_id:${server.runId}`,
         `tcp_port:${server.port || cfg.int('port')}`,

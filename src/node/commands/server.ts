@@ -280,6 +280,19 @@ function debug(ctx: CommandContext, argv: string[]): void | Promise<void> {
     // Redis nanosleeps in the main thread: the whole node stops (no clients, no bus, no replication
     // link), which Redis's tests rely on to hold a replica back. strtod: junk reads as 0.
     const ms = Number.parseFloat(argv[2]) * 1000
+    // A node sharing its process with others (src/node/host.ts) stops alone: frozen, not blocking
+    // the thread the other nodes run on.
+    if (ms > 0 && ctx.server.hosted) {
+      const server = ctx.server
+      server.freeze('sleep', true)
+      return new Promise<void>((done) => {
+        setTimeout(() => {
+          server.freeze('sleep', false)
+          ctx.reply.ok()
+          done()
+        }, ms)
+      })
+    }
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
     return ctx.reply.ok()
   }

@@ -101,7 +101,10 @@ export function installReplication(server: NodeServer): Replication {
     if (s.replica) repl.removeReplica(s.replica)
     else if (s.fromMaster) repl.master?.sessionClosed(s)
   })
-  const timer = setInterval(() => repl.cron(), 1000)
+  const timer = setInterval(() => {
+    if (!server.frozen) repl.cron()
+  }, 1000)
+  server.freezeHooks.push((on) => repl.master?.freeze(on))
   timer.unref()
   // redis runs replicationCron in the first serverCron: loop 0 (a PING when a replica is there,
   // whatever repl-ping-replica-period says) passes before any replica can have attached

@@ -203,6 +203,12 @@ export class MasterLink {
     this.linkLost(true)
   }
 
+  /** A frozen node (NodeServer.freeze) reads nothing from its master; thawed, it goes on. */
+  freeze(on: boolean): void {
+    if (on) this.sock?.pause()
+    else if (!this.throttled) this.sock?.resume()
+  }
+
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer) return
     // Once a second like redis for the first attempts, then backing off up to 10 s while it keeps failing.
@@ -210,6 +216,11 @@ export class MasterLink {
     const delay = this.failures <= 3 ? RETRY_MS : Math.min(10 * RETRY_MS, RETRY_MS * 2 ** (this.failures - 3))
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
+      // frozen: the attempt waits for the thaw (a stopped process connects to nobody)
+      if (this.repl.server.frozen) {
+        this.failures--
+        return this.scheduleRetry()
+      }
       if (this.state === 'connect') {
         this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`)
         this.connect()
@@ -407,7 +418,7 @@ export class MasterLink {
         this.fail(`MASTER <-> REPLICA sync: ${(e as Error).message}`)
         return
       }
-      if (!this.throttled) sock.resume()
+      if (!this.throttled && !this.repl.server.frozen) sock.resume()
     }, wait)
   }
 

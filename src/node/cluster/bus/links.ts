@@ -34,6 +34,7 @@ export class SocketLink implements BusLink {
   private closed = false
   private corked = false
   private readonly framer = new BusFramer()
+  private frozen = false
 
   /** `ready`: an outbound link's connected event (dial), frames written before it wait */
   constructor(private readonly sock: net.Socket, readonly inbound: boolean, node: ClusterNode | null, now: number, private readonly h: LinkHandlers, ready: 'connect' | 'secureConnect' = 'connect') {
@@ -71,6 +72,14 @@ export class SocketLink implements BusLink {
     if (this.remote === '') this.remote = normalizeIp(this.sock.remoteAddress)
     return this.remote
   }
+  /** A frozen node (NodeServer.freeze) reads nothing from its links. */
+  freeze(on: boolean): void {
+    if (on === this.frozen || this.closed) return
+    this.frozen = on
+    if (on) this.sock.pause()
+    else this.sock.resume()
+  }
+
   private rememberAddresses(): void {
     void this.localIp
     void this.remoteIp
@@ -149,12 +158,21 @@ export class BusListener {
   /** every accepted TCP connection, a TLS one before its handshake is done too (not a link yet) */
   private readonly accepted = new AcceptedConnections()
   private closing = false
+  private frozen = false
+  private frozenAccepts: (() => void)[] = []
 
   constructor(
     private readonly h: LinkHandlers,
     private readonly now: () => number,
     private readonly tls: BusTls | null = null,
   ) {}
+
+  /** Freeze or thaw the inbound links and the accepting (NodeServer.freeze). */
+  freeze(on: boolean): void {
+    this.frozen = on
+    for (const l of this.inbound) l.freeze(on)
+    if (!on) for (const a of this.frozenAccepts.splice(0)) a()
+  }
 
   /** Hosts prefixed with '-' are optional (as in redis' bind). Resolves with the bound port. */
   async listen(hosts: string[], port: number): Promise<number> {
@@ -177,8 +195,19 @@ export class BusListener {
 
   private listenOne(host: string, port: number): Promise<number> {
     // redis accepts bus links with TLS_CLIENT_AUTH_YES whatever tls-auth-clients says
-    const accept = (sock: net.Socket) => {
+    const accept = (sock: net.Socket): void => {
       if (this.closing) return void sock.destroy()
+      if (this.frozen) {
+        // a stopped process accepts nobody: the connection waits (as in the listen backlog)
+        sock.pause()
+        sock.on('error', () => undefined)
+        this.frozenAccepts.push(() => {
+          if (sock.destroyed) return
+          accept(sock)
+          sock.resume()
+        })
+        return
+      }
       const link = new SocketLink(sock, true, null, this.now(), {
         ...this.h,
         onClose: (l) => {
