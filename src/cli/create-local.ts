@@ -71,7 +71,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
   const base = f.port ?? f['port-base'] ?? (isDefault ? 7000 : 0)
   const tls = tlsOptionFromFlags(f)
   preflightTls(tls)
-  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? (f['single-process'] ? 'embedded redis-ts nodes in one process' : 'embedded redis-ts nodes') : f.server}${tls ? `, TLS only (${tls === true ? 'generated certificates' : 'your certificates'})` : ''}`)
+  out.info(`Starting a local cluster "${f.name}": ${f.masters} masters, ${f.replicas} replica(s) each, ${f.server === 'embedded' ? (f['single-process'] !== false ? 'embedded redis-ts nodes in one process' : 'embedded redis-ts nodes, a process each') : f.server}${tls ? `, TLS only (${tls === true ? 'generated certificates' : 'your certificates'})` : ''}`)
   const cluster = await startLocalCluster({
     pool,
     name: f.name,
@@ -87,7 +87,7 @@ async function createLocalCluster(out: Output, f: CreateLocalFlags, password: st
     ...(password ? {password} : {}),
     ...(tls ? {tls} : {}),
     detached: !f.foreground,
-    ...(f['single-process'] ? {singleProcess: true} : {}),
+    ...(f['single-process'] !== undefined ? {singleProcess: f['single-process']} : {}),
     timeoutMs: f.timeout * 1000,
     onEvent: (e) => {
       if (e.type === 'ports' && e.busy) out.warn(`Port(s) ${e.busy.join(', ')} (or their bus ports) are in use: using ${e.ports[0]}-${e.ports[e.ports.length - 1]} instead of ${e.requestedBase}-${e.requestedBase! + e.ports.length - 1}`)

@@ -48,8 +48,9 @@ export interface LocalClusterOptions {
   tls?: LocalTlsOption
   /** detached processes outlive this process (CLI); attached ones die with it or with stop() */
   detached?: boolean
-  /** embedded nodes only: all of them in one Node.js process (src/local/host.ts) — one JIT warm-up
-   * and one heap instead of one per node; the nodes then share that process's event loop */
+  /** embedded nodes: all of them in one Node.js process (src/local/host.ts; the default) — one JIT
+   * warm-up and one heap instead of one per node, the nodes sharing that process's event loop;
+   * false: a process per node. Not with a redis-server `server`. */
   singleProcess?: boolean
   timeoutMs?: number
   /** connections to use and leave open (the CLI checks the new cluster through them); default: its own, closed on return */
@@ -152,7 +153,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   if (!Number.isInteger(masters) || masters < 3) throw new RedisTsError('usage', `A cluster needs at least 3 masters (--masters ${masters})`)
   if (!Number.isInteger(replicas) || replicas < 0) throw new RedisTsError('usage', `--replicas must be a non-negative integer (got ${replicas})`)
   const server = resolveServer(opts.server ?? 'embedded')
-  if (opts.singleProcess && server !== 'embedded') throw new RedisTsError('usage', `--single-process runs embedded nodes in one process; it cannot be used with --server ${opts.server}`)
+  if (opts.singleProcess === true && server !== 'embedded') throw new RedisTsError('usage', `--single-process runs embedded nodes in one process; it cannot be used with --server ${opts.server}`)
   const bind = opts.bind ?? '127.0.0.1'
   // Before anything is created: the user's files are checked, or openssl must be there to make them.
   const tlsOpt = opts.tls || undefined
@@ -177,7 +178,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     name, dir, server, createdAt: new Date().toISOString(), bind, persistence: opts.persistence ?? 'rdb', nodeTimeoutMs: opts.nodeTimeoutMs ?? 2000, masters, replicas, nodes: [],
     ...(opts.announceIp ? {announceIp: opts.announceIp} : {}),
     ...(opts.password ? {password: opts.password} : {}),
-    ...(opts.singleProcess && server === 'embedded' ? {singleProcess: true} : {}),
+    ...(opts.singleProcess !== false && server === 'embedded' ? {singleProcess: true} : {}),
   }
   const host = connectHost(state)
   // Until the cluster is built, an interrupted create (Ctrl-C, uncaught error) leaves nothing behind;

@@ -144,6 +144,7 @@ export interface ManifestFlag {
   char?: string
   aliases?: string[]
   default?: unknown
+  allowNo?: boolean
 }
 
 /**
@@ -156,34 +157,37 @@ export function localCreateNodes(argv: string[], flags: Record<string, ManifestF
   return localCreatePlan(argv, flags)?.nodes
 }
 
-/** localCreateNodes, and whether the nodes are to share one process (--single-process). */
+/** localCreateNodes, and whether the nodes are to share one process (the default; --no-single-process: not). */
 export function localCreatePlan(argv: string[], flags: Record<string, ManifestFlag>): {nodes: number; singleProcess: boolean} | undefined {
-  const byName = new Map<string, [string, ManifestFlag]>()
+  // a flag's spellings → its name, its definition, and whether this spelling is --no-<name>
+  const byName = new Map<string, [string, ManifestFlag, boolean]>()
   for (const [name, f] of Object.entries(flags)) {
-    byName.set(`--${name}`, [name, f])
-    for (const a of f.aliases ?? []) byName.set(`--${a}`, [name, f])
-    if (f.char) byName.set(`-${f.char}`, [name, f])
+    byName.set(`--${name}`, [name, f, false])
+    for (const a of f.aliases ?? []) byName.set(`--${a}`, [name, f, false])
+    if (f.char) byName.set(`-${f.char}`, [name, f, false])
+    if (f.type === 'boolean' && f.allowNo) byName.set(`--no-${name}`, [name, f, true])
   }
-  const values = new Map<string, string | true>()
+  const values = new Map<string, string | boolean>()
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]
     if (!tok.startsWith('-')) return undefined // a node address: create on existing nodes
     const eq = tok.indexOf('=')
     const known = byName.get(eq > 0 ? tok.slice(0, eq) : tok)
     if (!known) return undefined
-    const [name, f] = known
-    if (f.type === 'boolean') values.set(name, true)
+    const [name, f, negated] = known
+    if (f.type === 'boolean') values.set(name, !negated)
     else if (eq > 0) values.set(name, tok.slice(eq + 1))
     else if (i + 1 < argv.length) values.set(name, argv[++i])
     else return undefined
   }
-  if (['sentinel', 'foreground', 'dry-run', 'help'].some((n) => values.has(n))) return undefined
+  if (['sentinel', 'foreground', 'dry-run', 'help'].some((n) => values.get(n) === true)) return undefined
   if ((values.get('server') ?? flags.server?.default ?? 'embedded') !== 'embedded') return undefined
   const num = (name: string): number => Number(values.get(name) ?? flags[name]?.default)
   const masters = num('masters')
   const replicas = num('replicas')
   if (!Number.isInteger(masters) || !Number.isInteger(replicas) || masters < 3 || replicas < 0 || masters * (replicas + 1) > 64) return undefined
-  return {nodes: masters * (replicas + 1), singleProcess: values.get('single-process') === true}
+  // one process for the nodes unless --no-single-process (the create command's default)
+  return {nodes: masters * (replicas + 1), singleProcess: values.get('single-process') !== false}
 }
 
 /**

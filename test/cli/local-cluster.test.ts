@@ -14,14 +14,15 @@ import {startLocalCluster} from '../../src/local/cluster.js'
 
 const root = mkdtempSync(join(tmpdir(), 'redis-ts-local-'))
 
-/** Warm embedded node processes (src/local/warm.ts) running in `cwd`. */
+/** Warm embedded node processes or hosts (src/local/warm.ts) running in `cwd`. */
 function warmIn(cwd: string): number[] {
   const want = realpathSync(cwd)
   return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('\0--warm\0') && readlinkSync(`/proc/${p}/cwd`) === want
+        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'latin1')
+        return (cmdline.includes('\0--warm\0') || cmdline.includes('\0--host\0')) && readlinkSync(`/proc/${p}/cwd`) === want
       } catch {
         return false
       }
@@ -32,9 +33,9 @@ function warmIn(cwd: string): number[] {
 describe('local clusters', () => {
   after(() => rmSync(root, {recursive: true, force: true}))
 
-  test('create with no addresses starts a 3+3 embedded cluster; local stop tears it down', async () => {
-    const dir = join(root, 'cli')
-    const r = await runCli(['create', '--replicas', '1', '--yes', '--json', '--dir', dir], {env: {REDIS_TS_TIMING: '1'}})
+  for (const perNode of [false, true]) test(`create with no addresses starts a 3+3 embedded cluster${perNode ? ', a process per node' : ', one host process'}; local stop tears it down`, async () => {
+    const dir = join(root, perNode ? 'cli-per-node' : 'cli')
+    const r = await runCli(['create', '--replicas', '1', '--yes', '--json', '--dir', dir, ...(perNode ? ['--no-single-process'] : [])], {env: {REDIS_TS_TIMING: '1'}})
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const doc = JSON.parse(r.stdout)
     // REDIS_TS_TIMING: the create flow's timeline on stderr, phases and node log events in time order.
@@ -47,6 +48,7 @@ describe('local clusters', () => {
     const phases = [/create command running/, /6 node processes spawned/, /masters: fast join, slots, epochs, MEET each other/, /every node answers PING/, /CLUSTER MEET sent/, /converged/, /replicas synced/, /create finished/].map(at)
     assert.deepEqual(phases, [...phases].sort((a, b) => a - b))
     assert.equal(timeline.filter((l) => /node \d+: accepts connections/.test(l)).length, 6)
+    assert.equal(doc.result.singleProcess, perNode ? undefined : true)
     assert.equal(timeline.filter((l) => /node \d+: replica: full sync received/.test(l)).length, 3)
     assert.equal(doc.result.addresses.length, 6)
     const pids: number[] = doc.result.nodes.map((n: {pid: number}) => n.pid)
@@ -61,13 +63,27 @@ describe('local clusters', () => {
         assert.notEqual(rep.replication.masterLinkStatus, 'down', JSON.stringify(rep.replication))
         assert.notEqual(rep.replication.masterSyncInProgress, true)
       }
-      if (BIN.endsWith('run.js')) {
+      if (BIN.endsWith('run.js') && perNode) {
         // bin/run.js started every node's process before oclif loaded (warm nodes), whatever the
         // load average: each now runs in its directory.
         const warm = (doc.result.nodes as {pid: number; port: number}[]).filter((n) => /\0--warm\0$/.test(readFileSync(`/proc/${n.pid}/cmdline`, 'latin1')))
         assert.equal(warm.length, 6, JSON.stringify(doc.result.nodes))
         for (const n of warm) assert.equal(readlinkSync(`/proc/${n.pid}/cwd`), realpathSync(join(dir, String(n.port))))
         // `local status` (another process) counts them as running.
+        const status = await runCli(['local', 'status', '--dir', dir, '--json'])
+        assert.equal(status.code, 0, status.stderr)
+        assert.match(status.stdout, /"running": 6|"running":6/)
+      }
+      if (BIN.endsWith('run.js') && !perNode) {
+        // bin/run.js started the host before oclif loaded (a warm host, detached): the six nodes'
+        // stubs are its children
+        const parents = new Set((doc.result.nodes as {pid: number}[]).map((n) => {
+          const stat = readFileSync(`/proc/${n.pid}/stat`, 'latin1')
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+        }))
+        assert.equal(parents.size, 1)
+        const [host] = parents
+        assert.match(readFileSync(`/proc/${host}/cmdline`, 'latin1'), /\0--host$|\0--host\0$/)
         const status = await runCli(['local', 'status', '--dir', dir, '--json'])
         assert.equal(status.code, 0, status.stderr)
         assert.match(status.stdout, /"running": 6|"running":6/)

@@ -15,9 +15,9 @@ const {root, env, cleanup} = isolatedCli('redis-ts-create-flags-')
 describe('local create flags', () => {
   after(cleanup)
 
-  for (const single of [false, true]) test(`--foreground${single ? ' --single-process' : ''}: SIGINT stops every node${single ? ' and the host' : ''} and removes the files`, {timeout: 90000}, async () => {
+  for (const single of [false, true]) test(`--foreground${single ? '' : ' --no-single-process'}: SIGINT stops every node${single ? ' and the host' : ''} and removes the files`, {timeout: 90000}, async () => {
     const dir = join(root, single ? 'fg-single' : 'fg')
-    const child = spawn(process.execPath, [BIN, 'create', '--dir', dir, '--port', '0', '--persistence', 'none', '--foreground', '--yes', ...(single ? ['--single-process'] : [])], {cwd: ROOT, env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'create', '--dir', dir, '--port', '0', '--persistence', 'none', '--foreground', '--yes', ...(single ? [] : ['--no-single-process'])], {cwd: ROOT, env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))

@@ -28,7 +28,8 @@ function parentOf(pid: number): number {
 }
 
 async function lifecycle(name: string, server: string, extra: string[] = []): Promise<void> {
-  const single = extra.includes('--single-process')
+  // embedded nodes share one host process unless --no-single-process
+  const single = server === 'embedded' && !extra.includes('--no-single-process')
   const created = await json(['create', '--name', name, '--replicas', '1', '--yes', '--server', server, ...extra])
   const nodes: {host: string; port: number; id: string; role: string; pid: number}[] = created.result.nodes
   assert.equal(nodes.length, 6)
@@ -127,16 +128,16 @@ async function lifecycle(name: string, server: string, extra: string[] = []): Pr
 describe('local cluster lifecycle', () => {
   after(cleanup)
 
-  test('embedded: create, status, kill-node, restart-node, stop, start (same ids, data back), add-node, logs, destroy', {timeout: 110000}, async () => {
+  test('embedded (one host process): create, status, kill-node, restart-node, stop, start (same ids, data back), add-node, logs, destroy', {timeout: 110000}, async () => {
     await lifecycle('emb', 'embedded')
   })
 
-  test('embedded --single-process: the same lifecycle, the nodes in one host process', {timeout: 110000}, async () => {
-    await lifecycle('single', 'embedded', ['--single-process'])
+  test('embedded --no-single-process: the same lifecycle, a process per node', {timeout: 110000}, async () => {
+    await lifecycle('per-node', 'embedded', ['--no-single-process'])
   })
 
-  test('--single-process: a SIGKILLed master is replaced by its replica, and comes back as a replica', {timeout: 90000}, async () => {
-    const created = await json(['create', '--name', 'sp-fo', '--replicas', '1', '--yes', '--single-process', '--persistence', 'none'])
+  test('one host process: a SIGKILLed master is replaced by its replica, and comes back as a replica', {timeout: 90000}, async () => {
+    const created = await json(['create', '--name', 'sp-fo', '--replicas', '1', '--yes', '--persistence', 'none'])
     try {
       const nodes: {port: number; id: string; role: string; masterId?: string}[] = created.result.nodes
       const master = nodes.find((n) => n.role === 'master')!

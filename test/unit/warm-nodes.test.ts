@@ -31,8 +31,10 @@ test('anything else starts none', () => {
   assert.equal(localCreateNodes(['--masters', 'abc'], flags), undefined)
 })
 
-test('--single-process: one warm host instead of a process per node', () => {
+test('one warm host for the nodes, unless --no-single-process (a warm process per node)', () => {
   assert.deepEqual(localCreatePlan(['--replicas', '1', '--single-process', '--yes'], flags), {nodes: 6, singleProcess: true})
-  assert.deepEqual(localCreatePlan(['--replicas', '1'], flags), {nodes: 6, singleProcess: false})
+  assert.deepEqual(localCreatePlan(['--replicas', '1'], flags), {nodes: 6, singleProcess: true})
+  assert.deepEqual(localCreatePlan(['--replicas', '1', '--no-single-process'], flags), {nodes: 6, singleProcess: false})
+  assert.deepEqual(localCreatePlan(['--no-fast-join'], flags), {nodes: 3, singleProcess: true})
   assert.equal(localCreatePlan(['--single-process', '--server', 'redis-server'], flags), undefined)
 })
