@@ -165,7 +165,8 @@ export async function withLoadedCluster<T>(
   opts: {singleProcess?: boolean} = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-bench-reshard-'))
-  const cluster = await startLocalCluster({dir, masters: 3, replicas, server, ...(opts.singleProcess ? {singleProcess: true} : {})})
+  // embedded: a process per node unless singleProcess (the local clusters' default is one host process)
+  const cluster = await startLocalCluster({dir, masters: 3, replicas, server, ...(server === 'embedded' ? {singleProcess: opts.singleProcess === true} : {})})
   const pool = new NodePool({})
   try {
     const seed = cluster.addresses[0]

@@ -1,6 +1,7 @@
 // Benchmark (issue 10): how fast a 3 masters + 3 replicas cluster is ready for use, four ways, one run:
-//  - `redis-ts create --replicas 1 --yes` (no addresses: embedded local cluster), returns healthy;
-//  - the same with `--single-process` (the six embedded nodes in one Node.js process);
+//  - `redis-ts create --replicas 1 --yes` (no addresses: embedded local cluster, one host process),
+//    returns healthy;
+//  - the same with `--no-single-process` (a process per embedded node);
 //  - the same with `--server /usr/bin/redis-server`;
 //  - 6 plain redis-server processes + `redis-cli --cluster create --cluster-replicas 1 --cluster-yes`,
 //    timed until every node reports cluster_state:ok and every replica is synced.
@@ -71,8 +72,8 @@ async function redisCliCreate(): Promise<Sample> {
 
 async function main(): Promise<void> {
   const ways: {name: string; run: (i: number) => Promise<Sample & {rssKb?: number[]}>}[] = [
-    {name: '`redis-ts create --replicas 1` (embedded)', run: (i) => localCreate(undefined, i === 0)},
-    {name: '`redis-ts create --replicas 1 --single-process` (embedded)', run: (i) => localCreate(undefined, i === 0, ['--single-process'])},
+    {name: '`redis-ts create --replicas 1` (embedded, one host process)', run: (i) => localCreate(undefined, i === 0)},
+    {name: '`redis-ts create --replicas 1 --no-single-process` (embedded, a process per node)', run: (i) => localCreate(undefined, i === 0, ['--no-single-process'])},
     {name: '`redis-ts create --replicas 1 --server redis-server`', run: () => localCreate('/usr/bin/redis-server', false)},
     {name: 'redis-server ×6 + `redis-cli --cluster create --cluster-replicas 1`', run: () => redisCliCreate()},
   ]

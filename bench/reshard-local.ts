@@ -5,8 +5,9 @@
 // meets), engines alternating which goes first; per-pair ratios and medians.
 // Env: BENCH_KEYS (default 50000), BENCH_SLOTS (default 4096), BENCH_REPLICAS (default 1),
 // BENCH_ROUNDS (default 1; best of the rounds is kept, the machine is shared),
-// BENCH_SINGLE_PROCESS=1 (a third cluster: embedded nodes in one process, `create --single-process`),
-// BENCH_ONLY=embedded|single|redis-server (one cluster only, e.g. while profiling), BENCH_ARGS (extra flags for
+// Three clusters per run: embedded nodes in one host process (the default of local clusters),
+// embedded nodes a process each (`--no-single-process`), redis-server nodes; BENCH_SINGLE_PROCESS=0
+// leaves out the first, BENCH_ONLY=embedded|single|redis-server keeps one (e.g. while profiling), BENCH_ARGS (extra flags for
 // reshard and rebalance, e.g. "--parallel 8"), BENCH_CLIENTS=N (N client loops — an ioredis Cluster
 // client in this process, SET and GET of the loaded keys, every GET checked — run through each move;
 // the tables then give their ops/s during the move and their errors), BENCH_RATE=R (the loops together
@@ -28,10 +29,10 @@ const ONLY = process.env.BENCH_ONLY
 /** BENCH_FRESH=N: the first reshard (and rebalance) only, on N fresh cluster pairs, the engines alternating who goes first */
 const FRESH = Number(process.env.BENCH_FRESH ?? 0)
 const REDIS = '/usr/bin/redis-server'
-/** BENCH_SINGLE_PROCESS=1: also an embedded cluster whose nodes share one process (create --single-process) */
+/** the embedded nodes in one host process (the local clusters' default); 'embedded': a process per node */
 const SINGLE = 'single'
-const ENGINES = ['embedded', ...(process.env.BENCH_SINGLE_PROCESS === '1' ? [SINGLE] : []), REDIS].filter((s) => !ONLY || s.endsWith(ONLY))
-const LABEL: Record<string, string> = {embedded: 'embedded', [SINGLE]: 'embedded --single-process', [REDIS]: '--server redis-server'}
+const ENGINES = ['embedded', ...(process.env.BENCH_SINGLE_PROCESS === '0' ? [] : [SINGLE]), REDIS].filter((s) => !ONLY || s.endsWith(ONLY))
+const LABEL: Record<string, string> = {embedded: 'embedded, a process per node', [SINGLE]: 'embedded, one process', [REDIS]: '--server redis-server'}
 /** BENCH_ARGS: extra flags for both commands (e.g. "--parallel 8"), to compare the mover's settings */
 const EXTRA = (process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)
 /** BENCH_CLIENTS: client loops running through every move (0: none) */
