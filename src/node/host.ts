@@ -24,8 +24,8 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 import {HostedNodeDied, setHostedDeath} from './crash.js'
-import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
-import {ConfigFileError} from './config.js'
+import {startNode} from './index.js'
+import {loadNodeConfig, shutdownSignal} from './run.js'
 import {Logger, logfilePath} from './log.js'
 import {NodeStartError} from './errors.js'
 import {LoadAborted} from './persistence/loading.js'
@@ -84,14 +84,8 @@ class HostedNode {
 
   /** What run.ts does on SIGTERM / SIGINT: the cron runs the shutdown (a second SIGINT: at once). */
   private signal(sig: 'SIGTERM' | 'SIGINT'): void {
-    const srv = this.server
-    if (!srv) return this.finish(0) // not listening yet: nothing to save
-    if (srv.shutdownAsap && sig === 'SIGINT') {
-      srv.log.warning('You insist... exiting now.')
-      return this.crash(1)
-    }
-    srv.log.warning(srv.loadingForShutdown ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${sig} scheduling shutdown...`)
-    srv.shutdownAsap = {signal: sig}
+    if (!this.server) return this.finish(0) // not listening yet: nothing to save
+    if (shutdownSignal(this.server, sig)) this.crash(1)
   }
 
   /** Listening: the pidfile (with the stub's pid), how the node dies, what ends it. */
@@ -149,11 +143,15 @@ class HostedNode {
   failed(e: unknown): void {
     // A shutdown while loading: the shutdown path ends the node.
     if (e instanceof LoadAborted) return
-    const msg = e instanceof NodeStartError || e instanceof ConfigError || e instanceof ConfigFileError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)
-    if (this.server) this.server.log.warning(msg)
-    else process.stderr.write(`${msg}\n`)
-    if (this.server) this.crash(e instanceof NodeStartError ? e.exitCode : 1)
-    else this.finish(e instanceof NodeStartError ? e.exitCode : 1)
+    const msg = e instanceof NodeStartError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)
+    const status = e instanceof NodeStartError ? e.exitCode : 1
+    if (this.server) {
+      this.server.log.warning(msg)
+      this.crash(status)
+    } else {
+      process.stderr.write(`${msg}\n`)
+      this.finish(status)
+    }
   }
 }
 
@@ -170,13 +168,11 @@ function stubStopped(pid: number): boolean {
 
 export async function runHost(attached: boolean): Promise<void> {
   const nodes = new Set<HostedNode>()
-  const queue: string[] = []
-  let busy = false
   let inputClosed = false
   // Done once the last node has ended (or none is coming): a host never serves an empty cluster.
   let hadNodes = false
   const maybeExit = () => {
-    if (nodes.size === 0 && (inputClosed || (hadNodes && queue.length === 0 && !busy))) process.exit(0)
+    if (nodes.size === 0 && (inputClosed || hadNodes)) process.exit(0)
   }
   const reply = (o: object) => {
     if (process.stdout.writable) process.stdout.write(JSON.stringify(o) + '\n')
@@ -198,42 +194,31 @@ export async function runHost(attached: boolean): Promise<void> {
     process.stderr.write(`${e.stack ?? e.message}\n`)
     setTimeout(() => process.exit(1), 200)
   })
-  const next = async () => {
-    if (busy) return
-    busy = true
-    for (let line = queue.shift(); line !== undefined; line = queue.shift()) {
-      let req: {argv: string[]; cwd: string}
-      try {
-        req = JSON.parse(line) as {argv: string[]; cwd: string}
-        process.chdir(req.cwd)
-      } catch (e) {
-        reply({error: (e as Error).message})
-        continue
-      }
-      let config
-      try {
-        config = loadConfig(parseCommandLine(req.argv))
-        if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
-      } catch (e) {
-        reply({error: e instanceof ConfigFileError || e instanceof NodeStartError ? e.message : e instanceof ConfigError ? `Bad configuration: ${e.message}` : String(e)})
-        continue
-      }
-      const node = new HostedNode(req.argv, config.int('port') || config.int('tls-port'), (n) => {
-        nodes.delete(n)
-        maybeExit()
-      })
-      nodes.add(node)
-      hadNodes = true
-      reply({pid: node.stub.pid})
-      // Started in the background: the next request does not wait for this node's start.
-      const clusterFactory = async (srv: NodeServer) => (node.cluster = await createCluster(srv))
-      // the node's log lines and INFO's process_id carry its stub's pid (the pid that stands for it)
-      const logger = new Logger()
-      logger.pid = node.stub.pid
-      logger.file = logfilePath(config)
-      startNode({config, logger, clusterFactory, onListening: (srv) => node.listening(srv)}).catch((e: unknown) => node.failed(e))
+  // One request line: its node's stub is spawned and its pid answered at once; the node starts in
+  // the background (the next line does not wait for it).
+  const start = (line: string) => {
+    let req: {argv: string[]; cwd: string}
+    let config
+    try {
+      req = JSON.parse(line) as {argv: string[]; cwd: string}
+      process.chdir(req.cwd)
+      config = loadNodeConfig(req.argv)
+    } catch (e) {
+      return reply({error: (e as Error).message})
     }
-    busy = false
+    const node = new HostedNode(req.argv, config.int('port') || config.int('tls-port'), (n) => {
+      nodes.delete(n)
+      maybeExit()
+    })
+    nodes.add(node)
+    hadNodes = true
+    reply({pid: node.stub.pid})
+    const clusterFactory = async (srv: NodeServer) => (node.cluster = await createCluster(srv))
+    // the node's log lines and INFO's process_id carry its stub's pid (the pid that stands for it)
+    const logger = new Logger()
+    logger.pid = node.stub.pid
+    logger.file = logfilePath(config)
+    startNode({config, logger, clusterFactory, onListening: (srv) => node.listening(srv)}).catch((e: unknown) => node.failed(e))
   }
   // A stub stopped by SIGSTOP (which it cannot trap): its node stops as its own process would, and
   // goes on when the stub is continued (Linux: the stub's state in /proc).
@@ -244,9 +229,7 @@ export async function runHost(attached: boolean): Promise<void> {
   }
   const input = createInterface({input: process.stdin})
   input.on('line', (l) => {
-    if (l.trim() === '') return
-    queue.push(l)
-    void next()
+    if (l.trim() !== '') start(l)
   })
   input.on('close', () => {
     inputClosed = true

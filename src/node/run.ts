@@ -4,7 +4,7 @@ import {TlsConfigError} from './tls.js'
 import {installProcTitle} from './proc-title.js'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {ConfigError, loadConfig, parseCommandLine, startNode} from './index.js'
+import {ConfigError, loadConfig, parseCommandLine, startNode, type NodeConfig} from './index.js'
 import {ConfigFileError} from './config.js'
 import {NodeStartError} from './errors.js'
 import {installCrashHandlers} from './crash.js'
@@ -15,7 +15,8 @@ import type {ClusterModule} from './commands/types.js'
 
 export {NodeStartError}
 
-export async function runNodeForeground(argv: string[]): Promise<never> {
+/** A node's configuration from its command line; a bad one is the NodeStartError redis-server's report would be. */
+export function loadNodeConfig(argv: string[]): NodeConfig {
   let config
   try {
     config = loadConfig(parseCommandLine(argv))
@@ -26,22 +27,34 @@ export async function runNodeForeground(argv: string[]): Promise<never> {
     throw e
   }
   if (config.bool('daemonize')) throw new NodeStartError('daemonize yes is not supported: run the node in the foreground (use a supervisor)')
+  return config
+}
+
+/**
+ * SIGTERM / SIGINT to a listening node (redis sigShutdownHandler): only recorded, the next cron tick
+ * runs the shutdown (while loading, between two chunks of the load, without a final save). True when
+ * the node must end at once instead: a second SIGINT while shutting down (no final save; the temp
+ * RDB file removed).
+ */
+export function shutdownSignal(srv: NodeServer, signal: 'SIGTERM' | 'SIGINT'): boolean {
+  if (srv.shutdownAsap && signal === 'SIGINT') {
+    srv.log.warning('You insist... exiting now.')
+    rmSync(join(srv.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
+    return true
+  }
+  srv.log.warning(srv.loadingForShutdown ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`)
+  srv.shutdownAsap = {signal}
+  return false
+}
+
+export async function runNodeForeground(argv: string[]): Promise<never> {
+  const config = loadNodeConfig(argv)
   const pidfile = config.get('pidfile')
   let server: NodeServer | undefined
   let cluster: ClusterModule | undefined
-  // redis sigShutdownHandler: the signal is only recorded; the server cron runs the shutdown (while
-  // loading, between two chunks of the load, without a final save).
   const stop = (signal: 'SIGTERM' | 'SIGINT') => {
     if (!server) return process.exit(0) // not listening yet: nothing to save
-    const srv = server
-    if (srv.shutdownAsap && signal === 'SIGINT') {
-      // A second SIGINT while shutting down exits at once, without the final save.
-      srv.log.warning('You insist... exiting now.')
-      rmSync(join(srv.config.get('dir'), `temp-${process.pid}.rdb`), {force: true})
-      process.exit(1)
-    }
-    srv.log.warning(srv.loadingForShutdown ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`)
-    srv.shutdownAsap = {signal}
+    if (shutdownSignal(server, signal)) process.exit(1)
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))

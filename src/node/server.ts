@@ -4,7 +4,7 @@
 import {MAP_LIMIT} from './keyspace/big-map.js'
 import net from 'node:net'
 import tls, {createServer as tlsCreateServer} from 'node:tls'
-import {AcceptedConnections, clientRefusal, TlsConfigError, tlsClusterChange, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
+import {AcceptedConnections, HeldAccepts, clientRefusal, TlsConfigError, tlsClusterChange, tlsConfigure, tlsWanted, type TlsContexts} from './tls.js'
 import {chmodSync, statSync, unlinkSync} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import {CommandTable} from './commands/index.js'
@@ -210,14 +210,16 @@ export class NodeServer extends EventEmitter {
    * links, accepts nobody, runs no cron; thawed, it goes on where it was. freezeHooks: the cluster
    * and replication layers' part.
    */
-  frozen = false
-  /** why it is frozen: 'stop' (SIGTSTP until SIGCONT), 'sleep' (DEBUG SLEEP) */
+  get frozen(): boolean {
+    return this.frozenBy.size > 0
+  }
+  /** why it is frozen: 'stop' (SIGTSTP until SIGCONT), 'sigstop' (its stub stopped), 'sleep' (DEBUG SLEEP) */
   private readonly frozenBy = new Set<string>()
   /** one of several nodes of a host process (src/node/host.ts): DEBUG SLEEP freezes it alone */
   hosted = false
   readonly freezeHooks: ((frozen: boolean) => void)[] = []
   private frozenSockets: net.Socket[] = []
-  private frozenAccepts: (() => void)[] = []
+  private readonly heldAccepts = new HeldAccepts()
   /**
    * A SIGTERM/SIGINT not yet acted on (redis server.shutdown_asap): the signal handler only
    * records it, the next cron tick runs the shutdown, SHUTDOWN ABORT can still clear it.
@@ -621,17 +623,8 @@ export class NodeServer extends EventEmitter {
   }
 
   private accept(sock: net.Socket): void {
-    if (this.frozen) {
-      // a stopped process accepts nobody: the connection waits (as in the listen backlog)
-      sock.pause()
-      sock.on('error', () => undefined)
-      this.frozenAccepts.push(() => {
-        if (sock.destroyed) return
-        this.accept(sock)
-        sock.resume()
-      })
-      return
-    }
+    // a stopped process accepts nobody: the connection waits (as in the listen backlog)
+    if (this.frozen) return this.heldAccepts.hold(sock, (s) => this.accept(s))
     sock.setNoDelay(true)
     // a refused connection (maxclients, protected mode) may be reset by its peer before it is
     // closed: without a listener that error would end the process
@@ -664,11 +657,11 @@ export class NodeServer extends EventEmitter {
 
   /** Freeze or thaw the node for `reason` (see `frozen`): it thaws once no reason is left. */
   freeze(reason: string, on: boolean): void {
+    const was = this.frozen
     if (on) this.frozenBy.add(reason)
     else this.frozenBy.delete(reason)
-    on = this.frozenBy.size > 0
-    if (this.frozen === on) return
-    this.frozen = on
+    on = this.frozen
+    if (was === on) return
     if (on) {
       // only the sockets that were flowing: a session's own pause (none today) stays
       for (const s of this.sessions.values()) {
@@ -682,7 +675,7 @@ export class NodeServer extends EventEmitter {
       for (const sock of this.frozenSockets.splice(0)) if (!sock.destroyed) sock.resume()
     }
     for (const h of this.freezeHooks) h(on)
-    if (!on) for (const a of this.frozenAccepts.splice(0)) a()
+    if (!on) this.heldAccepts.release()
   }
 
   private serverCron(): void {

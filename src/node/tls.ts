@@ -46,6 +46,28 @@ export class AcceptedConnections {
   }
 }
 
+/**
+ * Connections accepted while a node is frozen (NodeServer.freeze): held unread, as in a stopped
+ * process's listen backlog, and handed to `accept` when the node thaws (release).
+ */
+export class HeldAccepts {
+  private readonly held: (() => void)[] = []
+
+  hold(sock: net.Socket, accept: (sock: net.Socket) => void): void {
+    sock.pause()
+    sock.on('error', () => undefined)
+    this.held.push(() => {
+      if (sock.destroyed) return
+      accept(sock)
+      sock.resume()
+    })
+  }
+
+  release(): void {
+    for (const a of this.held.splice(0)) a()
+  }
+}
+
 /** What redis's tlsConfigure failing leaves: the reason is in the log. */
 export class TlsConfigError extends Error {}
 

@@ -3,7 +3,7 @@
 // invalid frame is dropped (the socket is destroyed) and the node carries on.
 import net from 'node:net'
 import tls from 'node:tls'
-import {AcceptedConnections, dial} from '../../tls.js'
+import {AcceptedConnections, HeldAccepts, dial} from '../../tls.js'
 import {BusCodecError, BusFramer} from './codec.js'
 import type {BusLink, ClusterNode} from '../node.js'
 
@@ -159,7 +159,7 @@ export class BusListener {
   private readonly accepted = new AcceptedConnections()
   private closing = false
   private frozen = false
-  private frozenAccepts: (() => void)[] = []
+  private readonly heldAccepts = new HeldAccepts()
 
   constructor(
     private readonly h: LinkHandlers,
@@ -171,7 +171,7 @@ export class BusListener {
   freeze(on: boolean): void {
     this.frozen = on
     for (const l of this.inbound) l.freeze(on)
-    if (!on) for (const a of this.frozenAccepts.splice(0)) a()
+    if (!on) this.heldAccepts.release()
   }
 
   /** Hosts prefixed with '-' are optional (as in redis' bind). Resolves with the bound port. */
@@ -197,17 +197,8 @@ export class BusListener {
     // redis accepts bus links with TLS_CLIENT_AUTH_YES whatever tls-auth-clients says
     const accept = (sock: net.Socket): void => {
       if (this.closing) return void sock.destroy()
-      if (this.frozen) {
-        // a stopped process accepts nobody: the connection waits (as in the listen backlog)
-        sock.pause()
-        sock.on('error', () => undefined)
-        this.frozenAccepts.push(() => {
-          if (sock.destroyed) return
-          accept(sock)
-          sock.resume()
-        })
-        return
-      }
+      // a stopped process accepts nobody: the connection waits (as in the listen backlog)
+      if (this.frozen) return this.heldAccepts.hold(sock, accept)
       const link = new SocketLink(sock, true, null, this.now(), {
         ...this.h,
         onClose: (l) => {
