@@ -200,17 +200,6 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     mark(`ports chosen: ${ports.join(' ')}`)
     // The plan needs only addresses, so it is made before any node runs.
     const plan = planCreate(ports.map((port) => ({address: formatAddress({host, port}), host, port})), replicas)
-    const spawnGroup = async (group: number[]): Promise<LocalNodeState[]> => {
-      const nodes = group.map((port) => ({port, busPort: busPortFor(port), dir: join(dir, String(port))}))
-      const started = (await spawnNodes(nodes.map((node) => nodeSpec(state, node, detached)), state.singleProcess)).map((n, i) => {
-        spawned.push(n)
-        return {...nodes[i], pid: n.pid}
-      })
-      state.nodes.push(...started)
-      state.nodes.sort((a, b) => a.port - b.port)
-      writeState(state)
-      return started
-    }
     const validate = (group: LocalNodeState[]) => validateCreateNodes(group.map((n) => ({host, port: n.port})), pool)
     // Every node at once (the CLI may have started them already: warm nodes, warm.ts): a local cluster
     // is ready once the CLI and every node have loaded and the set-up's few round trips are done, so
@@ -218,10 +207,17 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     // only leaves a core idle meanwhile (masters first, replicas once they answered, was ~0.4 s slower
     // on a quiet 2-core machine: README, local cluster ready time). The masters still get their slots
     // and epochs and MEET each other as soon as they answer, while the replicas finish starting.
-    // With --single-process: one host process for them all (src/local/host.ts).
-    const [masterNodes, replicaNodes] = state.singleProcess
-      ? await spawnGroup([...plan.masters.map((m) => m.port), ...plan.replicas.map((r) => r.port)]).then((all) => [all.slice(0, plan.masters.length), all.slice(plan.masters.length)])
-      : [await spawnGroup(plan.masters.map((m) => m.port)), await spawnGroup(plan.replicas.map((r) => r.port))]
+    // Masters first (in one host process unless --no-single-process: src/local/host.ts).
+    const nodes = [...plan.masters, ...plan.replicas].map(({port}) => ({port, busPort: busPortFor(port), dir: join(dir, String(port))}))
+    const all: LocalNodeState[] = (await spawnNodes(nodes.map((node) => nodeSpec(state, node, detached)), state.singleProcess)).map((n, i) => {
+      spawned.push(n)
+      return {...nodes[i], pid: n.pid}
+    })
+    state.nodes.push(...all)
+    state.nodes.sort((a, b) => a.port - b.port)
+    writeState(state)
+    const masterNodes = all.slice(0, plan.masters.length)
+    const replicaNodes = all.slice(plan.masters.length)
     const warmed = spawned.filter((n) => n.warm).length
     mark(`${spawned.length} node processes spawned (${server === 'embedded' ? 'embedded' : server}${warmed ? `; ${warmed} warm, started by bin/run.js` : ''})`)
     await waitAnswering(pool, state, masterNodes, opts.timeoutMs ?? 30000)

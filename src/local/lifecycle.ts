@@ -62,7 +62,7 @@ async function spawnDown(state: LocalClusterState, nodes: LocalNodeState[], deta
       throw new RedisTsError('conflict', `Port ${n.port} (or bus port ${n.busPort}) of local cluster "${state.name}" is in use by another process`, {hint: `Free the port, or remove the cluster with: redis-ts local destroy${runningHint(state, false)}`})
     }
   }
-  for (const n of nodes) rmSync(join(n.dir, 'node.pid'), {force: true})
+  // (the launcher removes each old pidfile first)
   const spawned = await spawnNodes(nodes.map((n) => nodeSpec(state, n, detached)), state.singleProcess)
   nodes.forEach((n, i) => (n.pid = spawned[i].pid))
   writeState(state)

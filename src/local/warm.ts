@@ -68,18 +68,28 @@ interface WarmPool {
 const KEY = Symbol.for('redis-ts.warm-nodes')
 const pools = globalThis as unknown as {[KEY]?: WarmPool}
 
+/**
+ * A node process (`main.cjs --warm`) or host (`--host`) fed through its stdin, not keeping this
+ * process alive; undefined when it could not be spawned.
+ */
+function spawnFed(cmd: string, args: string[], detached: boolean, stdout: 'pipe' | 'ignore'): WarmChild | undefined {
+  // A process started from inside a `node --test` file must not inherit the test runner's channel.
+  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
+  const child = spawn(cmd, args, {detached, stdio: ['pipe', stdout, 'ignore'], env})
+  child.on('error', () => {})
+  child.stdin?.on('error', () => {})
+  child.unref()
+  for (const h of [child.stdin, child.stdout] as unknown as ({unref?: () => void} | null)[]) h?.unref?.()
+  return child.pid === undefined ? undefined : (child as WarmChild)
+}
+
 /** Start `count` warm embedded node processes (detached ones outlive the CLI once configured). */
 export function prewarmNodes(count: number, detached: boolean): void {
   const {cmd, args} = embeddedCommand()
-  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
   const children: WarmChild[] = []
   for (let i = 0; i < count; i++) {
-    const child = spawn(cmd, [...args, '--warm'], {detached, stdio: ['pipe', 'ignore', 'ignore'], env})
-    child.on('error', () => {})
-    child.stdin?.on('error', () => {})
-    child.unref()
-    ;(child.stdin as unknown as {unref?: () => void} | null)?.unref?.()
-    if (child.pid !== undefined) children.push(child as WarmChild)
+    const child = spawnFed(cmd, [...args, '--warm'], detached, 'ignore')
+    if (child) children.push(child)
   }
   pools[KEY] = {detached, children}
 }
@@ -105,15 +115,9 @@ export function startWarmNode(argv: string[], cwd: string, detached: boolean): W
  */
 export function spawnHostProcess(detached: boolean): WarmChild {
   const {cmd, args} = hostCommand()
-  // A host started from inside a `node --test` file must not inherit the test runner's channel.
-  const {NODE_TEST_CONTEXT: _t, ...env} = process.env
-  const child = spawn(cmd, [...args, '--host', ...(detached ? [] : ['--attached'])], {detached, stdio: ['pipe', 'pipe', 'ignore'], env})
-  child.on('error', () => {})
-  child.stdin?.on('error', () => {})
-  child.unref()
-  for (const h of [child.stdin, child.stdout] as unknown as ({unref?: () => void} | null)[]) h?.unref?.()
-  if (child.pid === undefined) throw new Error(`could not start ${cmd}`)
-  return child as WarmChild
+  const child = spawnFed(cmd, [...args, '--host', ...(detached ? [] : ['--attached'])], detached, 'pipe')
+  if (!child) throw new Error(`could not start ${cmd}`)
+  return child
 }
 
 /** Start a warm host process for a `create --single-process`. */
@@ -149,15 +153,11 @@ export interface ManifestFlag {
 
 /**
  * How many nodes (masters × (replicas + 1)) the local embedded cluster `create` with these arguments
- * (after the command id) will start — no node addresses, no --server other than embedded, not
+ * (after the command id) will start, and whether they share one host process (the default;
+ * --no-single-process: not) — no node addresses, no --server other than embedded, not
  * --sentinel/--foreground/--dry-run/--help —, else undefined. Flags are told apart from addresses
  * with the oclif manifest's flags; anything not understood means undefined (no warm start).
  */
-export function localCreateNodes(argv: string[], flags: Record<string, ManifestFlag>): number | undefined {
-  return localCreatePlan(argv, flags)?.nodes
-}
-
-/** localCreateNodes, and whether the nodes are to share one process (the default; --no-single-process: not). */
 export function localCreatePlan(argv: string[], flags: Record<string, ManifestFlag>): {nodes: number; singleProcess: boolean} | undefined {
   // a flag's spellings → its name, its definition, and whether this spelling is --no-<name>
   const byName = new Map<string, [string, ManifestFlag, boolean]>()
@@ -191,7 +191,7 @@ export function localCreatePlan(argv: string[], flags: Record<string, ManifestFl
 }
 
 /**
- * bin/run.js, for `create` of a local embedded cluster (localCreateNodes): start every node's process
+ * bin/run.js, for `create` of a local embedded cluster (localCreatePlan): start the host, or every node's process
  * now, so they load while the CLI does. All of them, whatever the load: the cluster is ready once the
  * CLI and every node have loaded (plus a few round trips), so what counts is that no core sits idle
  * meanwhile; the masters-only warm start this replaced (replicas spawned once the masters answered)

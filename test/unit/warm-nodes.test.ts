@@ -4,7 +4,9 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {packageRoot, localCreateNodes, localCreatePlan, type ManifestFlag} from '../../src/local/warm.js'
+import {packageRoot, localCreatePlan, type ManifestFlag} from '../../src/local/warm.js'
+
+const localCreateNodes = (argv: string[], f: Record<string, ManifestFlag>) => localCreatePlan(argv, f)?.nodes
 
 const flags = (JSON.parse(readFileSync(join(packageRoot(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}).commands.create.flags
 
